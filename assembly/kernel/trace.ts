@@ -1,0 +1,141 @@
+// The function_graph tracer's kernel half: seed functions call
+// trace_enter(FN_x) on entry and trace_exit(FN_x) on every return. When
+// tracing is off that is one load and a branch. When on, each event is two
+// u32 words in a ring in the kernel image, read by the host (src/trace/):
+//   word 0: fn id | TRACE_EXIT (bit 31)
+//   word 1: an argument (order, pfn, address low bits…), or 0
+// Names live here, in one table: trace_fn_names() points at a static
+// string (UTF-16LE, its byte length in the u32 at ptr - 4), NUL-separated.
+
+// @ts-ignore: decorator
+@inline export const TRACE_EXIT: u32 = 0x80000000;
+// @ts-ignore: decorator
+@inline export const TRACE_RING_EVENTS: u32 = 1 << 16;
+
+const ring: usize = memory.data(TRACE_RING_EVENTS * 8);
+let trace_on: bool = false;
+let trace_next: u32 = 0;  // events ever written; the ring wraps
+
+export function trace_set(on: bool): void { trace_on = on; }
+export function trace_ring_ptr(): usize { return ring; }
+export function trace_ring_next(): u32 { return trace_next; }
+
+// @ts-ignore: decorator
+@inline function trace_event(word0: u32, arg: u32): void {
+  const slot = ring + ((trace_next & (TRACE_RING_EVENTS - 1)) << 3);
+  store<u32>(slot, word0);
+  store<u32>(slot, arg, 4);
+  trace_next++;
+}
+
+// @ts-ignore: decorator
+@inline export function trace_enter(fn: u32, arg: u32 = 0): void {
+  if (trace_on) trace_event(fn, arg);
+}
+
+// @ts-ignore: decorator
+@inline export function trace_exit(fn: u32, ret: u32 = 0): void {
+  if (trace_on) trace_event(fn | TRACE_EXIT, ret);
+}
+
+// Function ids. Append only; keep FN_NAMES in the same order.
+// @ts-ignore: decorator
+@inline export const FN_do_user_addr_fault: u32 = 0;
+// @ts-ignore: decorator
+@inline export const FN_handle_mm_fault: u32 = 1;
+// @ts-ignore: decorator
+@inline export const FN___handle_mm_fault: u32 = 2;
+// @ts-ignore: decorator
+@inline export const FN_handle_pte_fault: u32 = 3;
+// @ts-ignore: decorator
+@inline export const FN_do_anonymous_page: u32 = 4;
+// @ts-ignore: decorator
+@inline export const FN_alloc_zeroed_user_highpage_movable: u32 = 5;
+// @ts-ignore: decorator
+@inline export const FN_alloc_pages_vma: u32 = 6;
+// @ts-ignore: decorator
+@inline export const FN___alloc_pages: u32 = 7;
+// @ts-ignore: decorator
+@inline export const FN_get_page_from_freelist: u32 = 8;
+// @ts-ignore: decorator
+@inline export const FN_rmqueue: u32 = 9;
+// @ts-ignore: decorator
+@inline export const FN___rmqueue: u32 = 10;
+// @ts-ignore: decorator
+@inline export const FN___rmqueue_smallest: u32 = 11;
+// @ts-ignore: decorator
+@inline export const FN_get_page_from_free_area: u32 = 12;
+// @ts-ignore: decorator
+@inline export const FN_expand: u32 = 13;
+// @ts-ignore: decorator
+@inline export const FN___rmqueue_fallback: u32 = 14;
+// @ts-ignore: decorator
+@inline export const FN_rmqueue_pcplist: u32 = 15;
+// @ts-ignore: decorator
+@inline export const FN_rmqueue_bulk: u32 = 16;
+// @ts-ignore: decorator
+@inline export const FN_prep_new_page: u32 = 17;
+// @ts-ignore: decorator
+@inline export const FN___alloc_pages_slowpath: u32 = 18;
+// @ts-ignore: decorator
+@inline export const FN___free_pages: u32 = 19;
+// @ts-ignore: decorator
+@inline export const FN_free_unref_page: u32 = 20;
+// @ts-ignore: decorator
+@inline export const FN_free_pcppages_bulk: u32 = 21;
+// @ts-ignore: decorator
+@inline export const FN___free_one_page: u32 = 22;
+// @ts-ignore: decorator
+@inline export const FN_find_vma: u32 = 23;
+// @ts-ignore: decorator
+@inline export const FN_expand_stack: u32 = 24;
+// @ts-ignore: decorator
+@inline export const FN_access_error: u32 = 25;
+// @ts-ignore: decorator
+@inline export const FN_do_wp_page: u32 = 26;
+// @ts-ignore: decorator
+@inline export const FN_wp_page_copy: u32 = 27;
+// @ts-ignore: decorator
+@inline export const FN_create_huge_pmd: u32 = 28;
+// @ts-ignore: decorator
+@inline export const FN_do_fault: u32 = 29;
+// @ts-ignore: decorator
+@inline export const FN_pte_alloc: u32 = 30;
+// @ts-ignore: decorator
+@inline export const FN_pmd_alloc: u32 = 31;
+// @ts-ignore: decorator
+@inline export const FN_pud_alloc: u32 = 32;
+// @ts-ignore: decorator
+@inline export const FN_set_pte_at: u32 = 33;
+// @ts-ignore: decorator
+@inline export const FN_bad_area: u32 = 34;
+// @ts-ignore: decorator
+@inline export const FN_do_sigbus: u32 = 35;
+// @ts-ignore: decorator
+@inline export const FN_pagefault_out_of_memory: u32 = 36;
+// @ts-ignore: decorator
+@inline export const FN_out_of_memory: u32 = 37;
+// @ts-ignore: decorator
+@inline export const FN_clear_page: u32 = 38;
+// @ts-ignore: decorator
+@inline export const FN_copy_user_highpage: u32 = 39;
+// @ts-ignore: decorator
+@inline export const FN_flush_tlb_page: u32 = 40;
+// @ts-ignore: decorator
+@inline export const FN_do_read_fault: u32 = 41;
+// @ts-ignore: decorator
+@inline export const FN_do_cow_fault: u32 = 42;
+// @ts-ignore: decorator
+@inline export const FN_pgtable_bad: u32 = 43;
+
+const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0"
+  + "do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0"
+  + "get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0"
+  + "expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0"
+  + "__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0"
+  + "find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0"
+  + "pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0"
+  + "out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0"
+  + "pgtable_bad\0";
+
+export function trace_fn_names(): usize { return changetype<usize>(FN_NAMES); }
