@@ -64,3 +64,121 @@ export class page {
   mapping: u32;
   index: u64;
 }
+
+// vm_flags (include/linux/mm.h), the ones this kernel uses.
+// @ts-ignore: decorator
+@inline export const VM_READ: u32 = 0x00000001;
+// @ts-ignore: decorator
+@inline export const VM_WRITE: u32 = 0x00000002;
+// @ts-ignore: decorator
+@inline export const VM_EXEC: u32 = 0x00000004;
+// @ts-ignore: decorator
+@inline export const VM_SHARED: u32 = 0x00000008;
+// @ts-ignore: decorator
+@inline export const VM_MAYREAD: u32 = 0x00000010;
+// @ts-ignore: decorator
+@inline export const VM_MAYWRITE: u32 = 0x00000020;
+// @ts-ignore: decorator
+@inline export const VM_MAYEXEC: u32 = 0x00000040;
+// @ts-ignore: decorator
+@inline export const VM_MAYSHARE: u32 = 0x00000080;
+// @ts-ignore: decorator
+@inline export const VM_GROWSDOWN: u32 = 0x00000100;
+// @ts-ignore: decorator
+@inline export const VM_LOCKED: u32 = 0x00002000;
+// @ts-ignore: decorator
+@inline export const VM_ACCOUNT: u32 = 0x00100000;
+// @ts-ignore: decorator
+@inline export const VM_NORESERVE: u32 = 0x00200000;
+// @ts-ignore: decorator
+@inline export const VM_HUGEPAGE: u32 = 0x20000000;
+// @ts-ignore: decorator
+@inline export const VM_NOHUGEPAGE: u32 = 0x40000000;
+
+// mm_struct RSS counters (enum mm_counter_type).
+// @ts-ignore: decorator
+@inline export const MM_FILEPAGES: u32 = 0;
+// @ts-ignore: decorator
+@inline export const MM_ANONPAGES: u32 = 1;
+// @ts-ignore: decorator
+@inline export const MM_SWAPENTS: u32 = 2;
+// @ts-ignore: decorator
+@inline export const MM_SHMEMPAGES: u32 = 3;
+// @ts-ignore: decorator
+@inline export const NR_MM_COUNTERS: u32 = 4;
+
+/**
+ * struct vm_area_struct: one mapping [vm_start, vm_end) of an mm.
+ * Allocated from a kmem_cache. The fields after `anon_vma` belong to the
+ * VMA set's own structure (mm/mmap.ts) and may change with it.
+ */
+@unmanaged
+export class vm_area_struct {
+  vm_start: u64;
+  vm_end: u64;          // first byte after
+  vm_pgoff: u64;        // offset in the file (or va >> PAGE_SHIFT for anon), in pages
+  vm_page_prot: u64;    // the PTE bits for pages of this VMA (x86 format)
+  vm_mm: u32;           // -> mm_struct
+  vm_flags: u32;
+  vm_file: u32;         // -> file (mm/filemap.ts) or 0 when anonymous
+  anon_vma: u32;        // non-zero once an anonymous page was faulted in
+  // The VMA set's links (mm/mmap.ts).
+  rb_left: u32;
+  rb_right: u32;
+  rb_parent_color: u32;
+  vm_next: u32;         // in address order, 0 at the end
+  vm_prev: u32;
+}
+
+/**
+ * struct mm_struct: an address space. Allocated from a kmem_cache.
+ * Counters that Linux keeps in task_struct (min_flt, maj_flt) live here:
+ * one task per mm.
+ */
+@unmanaged
+export class mm_struct {
+  pgd: u32;             // physical address of the PML4 (CR3)
+  mm_rb: u32;           // root of the VMA tree
+  mmap: u32;            // the first VMA in address order
+  map_count: u32;
+  mmap_base: u64;       // top of the top-down mmap area
+  task_size: u64;
+  start_code: u64;
+  end_code: u64;
+  start_data: u64;
+  end_data: u64;
+  start_brk: u64;
+  brk: u64;
+  start_stack: u64;
+  arg_start: u64;
+  arg_end: u64;
+  env_start: u64;
+  env_end: u64;
+  total_vm: u64;        // pages mapped
+  locked_vm: u64;
+  data_vm: u64;         // VM_WRITE & ~VM_SHARED & ~VM_STACK
+  exec_vm: u64;         // VM_EXEC & ~VM_WRITE & ~VM_STACK
+  stack_vm: u64;        // VM_STACK
+  rss_stat0: i64;       // MM_FILEPAGES (use get_mm_counter/add_mm_counter)
+  rss_stat1: i64;       // MM_ANONPAGES
+  rss_stat2: i64;       // MM_SWAPENTS
+  rss_stat3: i64;       // MM_SHMEMPAGES
+  hiwater_rss: u64;     // peak RSS in pages
+  hiwater_vm: u64;
+  pgtables_bytes: u64;
+  min_flt: u64;
+  maj_flt: u64;
+  def_flags: u32;
+  thp_disabled: u32;    // prctl(PR_SET_THP_DISABLE)
+}
+
+// @ts-ignore: decorator
+@inline export function get_mm_counter(mm: mm_struct, member: u32): i64 {
+  return load<i64>(changetype<usize>(mm) + offsetof<mm_struct>("rss_stat0") + (<usize>member << 3));
+}
+
+// @ts-ignore: decorator
+@inline export function add_mm_counter(mm: mm_struct, member: u32, value: i64): void {
+  const p = changetype<usize>(mm) + offsetof<mm_struct>("rss_stat0") + (<usize>member << 3);
+  store<i64>(p, load<i64>(p) + value);
+}
