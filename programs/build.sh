@@ -40,9 +40,12 @@ done
 # relocations allowed (nothing here would apply them).
 $CC $PIEFLAGS -c -o "$tmp/crt0-pie.o" "$here/lib/crt0.S"
 $CC $PIEFLAGS -c -o "$tmp/sys-pie.o" "$here/lib/sys.c"
-$CC $PIEFLAGS $LDFLAGS -o "$out/pie_hello" "$tmp/crt0-pie.o" "$here/src/pie_hello.c" "$tmp/sys-pie.o"
-if readelf -r "$out/pie_hello" | grep -q '^ *[0-9a-f]\{12\}'; then
-	echo "build.sh: pie_hello has dynamic relocations" >&2
-	readelf -r "$out/pie_hello" >&2
-	exit 1
-fi
+for pair in pie_hello:pie_hello stack_dump_pie:stack_dump; do
+	name=${pair%%:*}
+	$CC $PIEFLAGS $LDFLAGS -o "$out/$name" "$tmp/crt0-pie.o" "$here/src/${pair#*:}.c" "$tmp/sys-pie.o"
+	if readelf -r "$out/$name" | grep -q '^ *[0-9a-f]\{12\}'; then
+		echo "build.sh: $name has dynamic relocations" >&2
+		readelf -r "$out/$name" >&2
+		exit 1
+	fi
+done

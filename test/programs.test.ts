@@ -11,8 +11,8 @@ import { programCases, programPath, programsDir } from "./program-cases.js";
 
 const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const nativeHost = process.platform === "linux" && process.arch === "x64" && hasTool("setarch");
-// stack_dump is a probe of the initial stack (test/loader-stack.test.ts), not a reference program.
-const probes = ["stack_dump"];
+// Probes of the initial stack (test/loader.test.ts), not reference programs.
+const probes = ["stack_dump", "stack_dump_pie"];
 
 describe("programs/manifest.json", () => {
   it("covers every built program and names only built ones", () => {

@@ -1,8 +1,10 @@
 /* stack_dump: a probe, not a reference program. Prints the initial stack
  * Linux built for it: rsp, argc, each argv/envp pointer and string, and
  * every auxv entry (type value, strings for AT_EXECFN/AT_PLATFORM, the
- * AT_RANDOM address). test/loader-stack.test.ts runs it natively under
- * `setarch -R env -i` and compares with src/loader/stack.ts. */
+ * AT_RANDOM address), and the initial program break. Built twice, as
+ * ET_EXEC (stack_dump) and as a static PIE (stack_dump_pie).
+ * test/loader.test.ts runs both natively under `setarch -R env -i` and
+ * compares with what src/loader computes. */
 #include "../lib/sys.h"
 
 static void line(const char *label, unsigned long v)
@@ -17,6 +19,7 @@ int main(int argc, char **argv, char **envp)
 {
 	unsigned long *sp = (unsigned long *)argv - 1;
 	line("rsp", (unsigned long)sp);
+	line("brk", sys_brk(0));
 	line("argc", argc);
 	for (int i = 0; i < argc; i++) {
 		line("argv", (unsigned long)argv[i]);
