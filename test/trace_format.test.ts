@@ -217,7 +217,7 @@ describe("function_graph edge cases", () => {
 });
 
 describe("analyseFault", () => {
-  it("tells a zero-page read (no page allocated) from an anonymous write", () => {
+  it("tells a zero-page read (only a page table allocated) from an anonymous write", () => {
     const { ring, call } = ringWithWriter();
     ring.start("counter");
     call("do_user_addr_fault", 0, () => call("handle_mm_fault", 0, () => {
