@@ -113,7 +113,7 @@ describe("/proc/self/smaps_rollup", () => {
     // The header is a maps line: name at column 73, the same fields after the range.
     expect(ours[0].indexOf("[rollup]")).toBe(73);
     expect(real[0].indexOf("[rollup]")).toBe(73);
-    expect(ours[0].slice(ours[0].indexOf(" "))).toBe(real[0].slice(real[0].indexOf(" ")));
+    expect(ours[0].split(/ +/).slice(1)).toEqual(real[0].split(/ +/).slice(1));
     const realNames = real.slice(1).map((l) => l.split(":")[0]);
     let at = 0;
     for (const l of ours.slice(1)) {
