@@ -19,12 +19,14 @@
 // rt_sigprocmask (recorded and checked; no handler ever runs), ioctl
 // (ENOTTY on 0-2). Anything else returns -ENOSYS and is named once on
 // stderr: "faultline: syscall N (name) not implemented".
+// endings.ts turns a fatal signal into the exit status and messages.
 
 import { EBADF, EFAULT, EINVAL, ENOSYS, ENOTTY, EPERM } from "./errno.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";
 
+export * from "./endings.js";
 export * from "./errno.js";
 export * from "./names.js";
 export * from "./random.js";
