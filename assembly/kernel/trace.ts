@@ -2,6 +2,8 @@
 // trace_enter(FN_x) on entry and trace_exit(FN_x) on every return. When
 // tracing is off that is one load and a branch. When on, each event is two
 // u32 words in a ring in the kernel image, read by the host (src/trace/):
+// The ring is boot memory (memblock), so it costs the .wasm file nothing;
+// tracing stays off until boot has set it up.
 //   word 0: fn id | TRACE_EXIT (bit 31)
 //   word 1: an argument (order, pfn, address low bits…), or 0
 // Names live here, in one table: trace_fn_names() points at a static
@@ -12,11 +14,16 @@
 // @ts-ignore: decorator
 @inline export const TRACE_RING_EVENTS: u32 = 1 << 16;
 
-const ring: usize = memory.data(TRACE_RING_EVENTS * 8);
+// @ts-ignore: decorator
+@inline export const TRACE_RING_BYTES: u32 = TRACE_RING_EVENTS * 8;
+
+let ring: usize = 0;
 let trace_on: bool = false;
 let trace_next: u32 = 0;  // events ever written; the ring wraps
 
-export function trace_set(on: bool): void { trace_on = on; }
+/** Boot hands the ring its memory. */
+export function trace_ring_init(buf: usize): void { ring = buf; }
+export function trace_set(on: bool): void { trace_on = on && ring != 0; }
 export function trace_ring_ptr(): usize { return ring; }
 export function trace_ring_next(): u32 { return trace_next; }
 
@@ -128,14 +135,7 @@ export function trace_ring_next(): u32 { return trace_next; }
 // @ts-ignore: decorator
 @inline export const FN_pgtable_bad: u32 = 43;
 
-const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0"
-  + "do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0"
-  + "get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0"
-  + "expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0"
-  + "__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0"
-  + "find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0"
-  + "pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0"
-  + "out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0"
-  + "pgtable_bad\0";
+// One literal: a concatenation would allocate at start-up, into buddy RAM.
+const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0";
 
 export function trace_fn_names(): usize { return changetype<usize>(FN_NAMES); }
