@@ -121,8 +121,8 @@ export function assemble(src: string, base = 0x401000): Uint8Array {
 }
 
 /** A machine with `code` at 0x401000 (r-x), a stack below 0x7fff0000 and rsp set. */
-export function machineWith(code: Uint8Array, base = 0x401000): FlatMachine {
-  const m = new FlatMachine();
+export function machineWith(code: Uint8Array, base = 0x401000, ramPages?: number): FlatMachine {
+  const m = new FlatMachine(ramPages);
   m.map(base, code.length + 1, PROT_R | PROT_X);
   m.poke(base, code);
   m.map(0x7ffe0000, 0x10000, PROT_R | PROT_W);
