@@ -1,30 +1,73 @@
 // The function_graph tracer's kernel half: seed functions call
-// trace_enter(FN_x) on entry and trace_exit(FN_x) on every return. When
-// tracing is off that is one load and a branch. When on, each event is two
-// u32 words in a ring in the kernel image, read by the host (src/trace/):
-//   word 0: fn id | TRACE_EXIT (bit 31)
-//   word 1: an argument (order, pfn, address low bits…), or 0
-// Names live here, in one table: trace_fn_names() points at a static
-// string (UTF-16LE, its byte length in the u32 at ptr - 4), NUL-separated.
+// trace_enter(FN_x, arg) on entry and trace_exit(FN_x, ret) on every
+// return. When tracing is off that is one load and a branch. When on, each
+// event is 16 bytes in a ring the host reads (src/trace/ring.ts). The ring
+// is boot memory (memblock, TRACE_RING_BYTES), handed over by
+// trace_ring_init; tracing stays off until then.
+//
+//  ╒═════════ trace event (16 bytes) ═══════════════════════════════════╕
+//   0  word0  u32  fn id | TRACE_EXIT (bit 31)
+//   4  arg    u32  enter: the argument; exit: the return value (below)
+//   8  ts     f64  the trace clock at the event (below)
+//  ╘════════════════════════════════════════════════════════════════════╛
+//
+// The clock, chosen by trace_set(mode):
+//   TRACE_CLOCK_COUNTER  ts = the event's sequence number (trace_next before
+//     the event), Linux's `counter` trace_clock: a count, not time. A
+//     duration is the number of events written between a call and its
+//     return, so the same run gives the same trace byte for byte.
+//   TRACE_CLOCK_HOST     ts = env.trace_clock(), host nanoseconds (measured
+//     wall time; differs run to run). The import is called only in this mode.
+//
+// Arguments, by convention (docs/abi.md "Tracing"):
+//   fault-path functions (do_user_addr_fault … do_anonymous_page): enter arg
+//     = the fault address's low 32 bits; exit = the vm_fault_t result.
+//   allocator functions (__alloc_pages … expand, __free_pages …): enter arg =
+//     the order; exit of a function returning a page = its pfn, or
+//     TRACE_NO_PAGE when it returns none.
+//
+// Names live here, in one table: trace_fn_names() points at a static string
+// (UTF-16LE, its byte length in the u32 at ptr - 4), NUL-separated.
 
 // @ts-ignore: decorator
 @inline export const TRACE_EXIT: u32 = 0x80000000;
 // @ts-ignore: decorator
+@inline export const TRACE_NO_PAGE: u32 = 0xffffffff;
+// @ts-ignore: decorator
+@inline export const TRACE_EVENT_SIZE: u32 = 16;
+// @ts-ignore: decorator
 @inline export const TRACE_RING_EVENTS: u32 = 1 << 16;
+// trace_set modes
+// @ts-ignore: decorator
+@inline export const TRACE_OFF: u32 = 0;
+// @ts-ignore: decorator
+@inline export const TRACE_CLOCK_COUNTER: u32 = 1;
+// @ts-ignore: decorator
+@inline export const TRACE_CLOCK_HOST: u32 = 2;
 
-const ring: usize = memory.data(TRACE_RING_EVENTS * 8);
-let trace_on: bool = false;
-let trace_next: u32 = 0;  // events ever written; the ring wraps
-
-export function trace_set(on: bool): void { trace_on = on; }
-export function trace_ring_ptr(): usize { return ring; }
-export function trace_ring_next(): u32 { return trace_next; }
+@external("env", "trace_clock")
+declare function host_trace_clock(): f64;
 
 // @ts-ignore: decorator
-@inline function trace_event(word0: u32, arg: u32): void {
-  const slot = ring + ((trace_next & (TRACE_RING_EVENTS - 1)) << 3);
+@inline export const TRACE_RING_BYTES: u32 = TRACE_RING_EVENTS * TRACE_EVENT_SIZE;
+
+let ring: usize = 0;
+let trace_on: u32 = TRACE_OFF;
+let trace_next: u32 = 0;  // events ever written; the ring wraps
+
+/** Boot hands the ring its memory (TRACE_RING_BYTES). */
+export function trace_ring_init(buf: usize): void { ring = buf; }
+/** Turns tracing off (TRACE_OFF) or on with a clock (TRACE_CLOCK_*); off until the ring exists. */
+export function trace_set(mode: u32): void { trace_on = ring ? mode : TRACE_OFF; }
+export function trace_ring_ptr(): usize { return ring; }
+export function trace_ring_next(): u32 { return trace_next; }
+export function trace_ring_events(): u32 { return TRACE_RING_EVENTS; }
+
+function trace_event(word0: u32, arg: u32): void {
+  const slot = ring + ((trace_next & (TRACE_RING_EVENTS - 1)) * TRACE_EVENT_SIZE);
   store<u32>(slot, word0);
   store<u32>(slot, arg, 4);
+  store<f64>(slot, trace_on == TRACE_CLOCK_HOST ? host_trace_clock() : <f64>trace_next, 8);
   trace_next++;
 }
 

@@ -1,0 +1,92 @@
+// Chrome / Perfetto trace-event JSON (the Trace Event Format): one complete
+// (ph "X") event per traced call, nested exactly as the calls were, the
+// fault's details on its do_user_addr_fault slice, and counters (ph "C")
+// for free pages per zone and RSS. Browser-safe.
+
+import { OUTCOME_TEXT, decodeErrorCode, type FaultRecord } from "./fault.js";
+import type { TraceClock } from "./ring.js";
+import { zoneFreePages, type Sample } from "./samples.js";
+
+export interface ChromeEvent {
+  name: string;
+  ph: "X" | "C" | "M";
+  ts?: number;
+  dur?: number;
+  pid: number;
+  tid?: number;
+  cat?: string;
+  args?: Record<string, unknown>;
+}
+
+export interface ChromeTrace {
+  traceEvents: ChromeEvent[];
+  displayTimeUnit: "ns";
+  otherData: Record<string, string>;
+}
+
+const PID = 1, TID = 1;
+
+/**
+ * ts and dur are microseconds in the format. With the host clock (ns) we
+ * divide by 1000; with the counter clock one count is shown as one µs —
+ * said so in otherData, since it is not time.
+ */
+function toMicros(clock: TraceClock): (t: number) => number {
+  return clock === "host" ? (t) => t / 1000 : (t) => t;
+}
+
+export function chromeTrace(records: FaultRecord[], names: string[], samples: Sample[], clock: TraceClock, program = "guest"): ChromeTrace {
+  const us = toMicros(clock);
+  const events: ChromeEvent[] = [
+    { name: "process_name", ph: "M", pid: PID, args: { name: `faultline: ${program}` } },
+    { name: "thread_name", ph: "M", pid: PID, tid: TID, args: { name: "cpu0" } },
+  ];
+  for (const r of records) {
+    const stack: Array<{ fn: number; ts: number; arg: number; index: number }> = [];
+    const last = r.events.length ? r.events[r.events.length - 1].ts : 0;
+    const slices: ChromeEvent[] = [];
+    for (const e of r.events) {
+      if (!e.exit) {
+        stack.push({ fn: e.fn, ts: e.ts, arg: e.arg, index: slices.length });
+        slices.push({ name: names[e.fn] ?? `fn${e.fn}`, cat: "mm", ph: "X", ts: us(e.ts), dur: 0, pid: PID, tid: TID, args: { arg: e.arg } });
+      } else if (stack.length && stack[stack.length - 1].fn === e.fn) {
+        const open = stack.pop()!;
+        const slice = slices[open.index];
+        slice.dur = us(e.ts) - us(open.ts);
+        slice.args = { arg: open.arg, ret: e.arg };
+      }
+      // An unmatched return has no opening to pair with: it makes no slice.
+    }
+    // Calls still open when the fault's events end last until then.
+    for (const open of stack) slices[open.index].dur = us(last) - us(open.ts);
+    const root = slices[0];
+    if (root) {
+      root.args = {
+        ...root.args,
+        fault: r.seq,
+        address: "0x" + r.address.toString(16),
+        error_code: `0x${r.errorCode.toString(16)} (${decodeErrorCode(r.errorCode)})`,
+        vma: r.vma ? `${r.vma.start.toString(16)}-${r.vma.end.toString(16)} ${r.vma.perms} ${r.vma.name}`.trimEnd() : "none",
+        outcome: OUTCOME_TEXT[r.outcome],
+        handler: r.handler,
+        pages: r.pages.map((p) => `pfn 0x${p.pfn.toString(16)} order ${p.order}`),
+      };
+    }
+    events.push(...slices);
+  }
+  for (const s of samples) {
+    const free: Record<string, number> = {};
+    for (const z of s.zones) free[z.name] = zoneFreePages(z.nr_free);
+    events.push({ name: "nr_free_pages", ph: "C", ts: us(s.ts), pid: PID, args: free });
+    events.push({ name: "rss_pages", ph: "C", ts: us(s.ts), pid: PID, args: { anon: s.rss.anon, file: s.rss.file } });
+  }
+  return {
+    traceEvents: events,
+    displayTimeUnit: "ns",
+    otherData: {
+      clock: clock === "host"
+        ? "host: measured host time (ts, dur in microseconds)"
+        : "counter: ts and dur count trace events (Linux's counter trace_clock), shown as microseconds; not time",
+    },
+  };
+}
