@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, analyseFault, chromeTrace, decodeErrorCode,
-  functionGraph, graphDuration, parseTraceFilter, renderComment, renderEvents,
+  Observer, functionGraph, graphDuration, parseTraceFilter, renderComment, renderEvents,
   TRACE_EXIT, TRACE_NO_PAGE, type TraceKernel, type TraceEvent,
 } from "../src/trace/index.js";
 
@@ -277,5 +277,29 @@ describe("Chrome trace-event JSON", () => {
       .toEqual([{ Normal: 5 }, { anon: 1, file: 0 }, { Normal: 4 }, { anon: 2, file: 0 }]);
     expect(json.traceEvents.filter((e: { ph: string }) => e.ph === "M").map((e: { name: string }) => e.name)).toEqual(["process_name", "thread_name"]);
     expect(json.otherData.clock).toMatch(/^counter: .*not time/);
+  });
+});
+
+describe("Observer", () => {
+  it("streams the function_graph text, keeps records and samples after every fault", () => {
+    const { ring, call } = ringWithWriter();
+    let text = "";
+    let free = 10;
+    const sources = { zones: () => [{ name: "Normal", nr_free: [free, 0] }], rss: () => ({ anon: 10 - free, file: 0 }) };
+    const observer = new Observer(ring, sources, { trace: true, keepRecords: true, sample: true, filter: { ranges: [[0x4000, 0x5000]] }, onText: (t) => (text += t) });
+    for (const a of [0x4000, 0x9000, 0x4008]) {
+      observer.beforeFault(a, 6, null);
+      firstWriteFault(call, a, free);
+      free--;
+      observer.afterFault(0);
+    }
+    observer.close();
+    expect(observer.records.map((r) => r.seq)).toEqual([1, 3]);
+    expect(text).toBe(functionGraph(observer.records, ring.names));
+    expect(observer.samples.map((s) => [s.fault, s.rss.anon])).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]]);
+    // Counter clock: a sample's ts is the ring position, which only traced faults advance.
+    expect(observer.samples.map((s) => s.ts)).toEqual([0, 34, 34, 68]);
+    const json = observer.chromeTrace("t");
+    expect(json.traceEvents.filter((e) => e.ph === "C").length).toBe(8);
   });
 });

@@ -6,3 +6,4 @@ export * from "./function_graph.js";
 export * from "./chrome.js";
 export * from "./samples.js";
 export * from "./plot.js";
+export * from "./observer.js";
