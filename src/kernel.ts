@@ -152,6 +152,11 @@ export class Kernel {
     this.names = this.decodeNames(this.layout[L.vmstat_names]);
   }
 
+  /** The kernel_layout() table (docs/abi.md), by field name. */
+  layoutOf(name: keyof typeof L): number {
+    return this.layout[L[name]];
+  }
+
   /** Runs a kernel call, turning a trap into a KernelPanic. */
   call<T>(fn: () => T): T {
     try {
@@ -302,12 +307,21 @@ export class Kernel {
     return out;
   }
 
+  /** The address of a zone's free_area[order].free_list[migratetype] list head. */
+  freeListHead(zoneIdx: number, order: number, migratetype: number): number {
+    const lay = this.layout;
+    return this.zoneAddr(zoneIdx) + lay[L.free_area] + order * lay[L.sizeof_free_area]
+      + lay[L.free_list] + migratetype * 8;
+  }
+
+  /** The address of a zone's field at a kernel_layout() offset (see docs/abi.md). */
+  zoneField(zoneIdx: number, layoutIndex: keyof typeof L): number {
+    return this.zoneAddr(zoneIdx) + this.layout[L[layoutIndex]];
+  }
+
   /** The pfns of the free blocks on one free list, head first (walks the list). */
   freeBlocks(zoneIdx: number, order: number, migratetype: number): number[] {
-    const lay = this.layout;
-    const head = this.zoneAddr(zoneIdx) + lay[L.free_area] + order * lay[L.sizeof_free_area]
-      + lay[L.free_list] + migratetype * 8;
-    return this.listPfns(head);
+    return this.listPfns(this.freeListHead(zoneIdx, order, migratetype));
   }
 
   /** The pfns of the blocks on each per-cpu list of a zone, by pindex (order = pindex / 3). */
