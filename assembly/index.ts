@@ -2,3 +2,4 @@
 // Numbers only cross (DESIGN rule 5); see docs/abi.md.
 export { log_buf_ptr, log_buf_next } from "./kernel/panic";
 export { trace_set, trace_ring_ptr, trace_ring_next, trace_ring_events, trace_fn_names } from "./kernel/trace";
+export { fault_stats_ptr } from "./mm/fault_stats";

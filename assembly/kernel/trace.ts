@@ -1,7 +1,9 @@
 // The function_graph tracer's kernel half: seed functions call
 // trace_enter(FN_x, arg) on entry and trace_exit(FN_x, ret) on every
 // return. When tracing is off that is one load and a branch. When on, each
-// event is 16 bytes in a ring the host reads (src/trace/ring.ts):
+// event is 16 bytes in a ring the host reads (src/trace/ring.ts). The ring
+// is boot memory (memblock, TRACE_RING_BYTES), handed over by
+// trace_ring_init; tracing stays off until then.
 //
 //  ╒═════════ trace event (16 bytes) ═══════════════════════════════════╕
 //   0  word0  u32  fn id | TRACE_EXIT (bit 31)
@@ -46,12 +48,17 @@
 @external("env", "trace_clock")
 declare function host_trace_clock(): f64;
 
-const ring: usize = memory.data(TRACE_RING_EVENTS * TRACE_EVENT_SIZE);
+// @ts-ignore: decorator
+@inline export const TRACE_RING_BYTES: u32 = TRACE_RING_EVENTS * TRACE_EVENT_SIZE;
+
+let ring: usize = 0;
 let trace_on: u32 = TRACE_OFF;
 let trace_next: u32 = 0;  // events ever written; the ring wraps
 
-/** Turns tracing off (TRACE_OFF) or on with a clock (TRACE_CLOCK_*). */
-export function trace_set(mode: u32): void { trace_on = mode; }
+/** Boot hands the ring its memory (TRACE_RING_BYTES). */
+export function trace_ring_init(buf: usize): void { ring = buf; }
+/** Turns tracing off (TRACE_OFF) or on with a clock (TRACE_CLOCK_*); off until the ring exists. */
+export function trace_set(mode: u32): void { trace_on = ring ? mode : TRACE_OFF; }
 export function trace_ring_ptr(): usize { return ring; }
 export function trace_ring_next(): u32 { return trace_next; }
 export function trace_ring_events(): u32 { return TRACE_RING_EVENTS; }
