@@ -52,7 +52,7 @@ export interface KernelExports {
   kernel_layout(): number;
   log_buf_ptr(): number;
   log_buf_next(): number;
-  trace_set(on: number): void;
+  trace_set(mode: number): void;
   trace_ring_ptr(): number;
   trace_ring_next(): number;
   trace_fn_names(): number;
@@ -62,7 +62,7 @@ export interface KernelExports {
 export interface KernelOptions {
   /** RAM size: bytes, or "256M", "4G", "65536K", "1048576". Default 256M. */
   mem?: string | number;
-  /** Extra imports under env (flush_tlb_page, flush_tlb_all, …); the defaults do nothing. */
+  /** Imports under env to replace: flush_tlb_page and flush_tlb_all (no-ops until a CPU exists), trace_clock. */
   env?: Record<string, unknown>;
 }
 
@@ -135,7 +135,9 @@ export class Kernel {
     this.ramBytes = parseSize(options.mem ?? DEFAULT_MEM);
     const pages = this.ramBytes / WASM_PAGE;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const env = { memory: this.memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: hostTraceClock, ...options.env };
+    const env = {
+      memory: this.memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: hostTraceClock, ...options.env,
+    };
     const instance = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports });
     this.exports = instance.exports as unknown as KernelExports;
     this.u32 = new Uint32Array(this.memory.buffer);

@@ -44,7 +44,7 @@ describe("boot", () => {
     const k = machine("256M");
     const reserved = k.maxPfn - k.totalramPages;
     const memMapPages = (65536 * 32) / 4096;
-    const traceRingPages = (512 * 1024) / 4096;
+    const traceRingPages = (65536 * 16) / 4096;   // TRACE_RING_EVENTS 16-byte events
     // image + mem_map + zero page + trace ring + pageblock bytes (one page per zone)
     expect(reserved).toBeGreaterThanOrEqual(memMapPages + traceRingPages + 1 + 2);
     expect(reserved).toBeLessThan(memMapPages + traceRingPages + 1 + 2 + 64);
@@ -61,24 +61,24 @@ describe("boot", () => {
 
   it("refuses RAM too small for the kernel's own reservations", () => {
     expect(() => machine("64K")).toThrow(/too small for the kernel's own reservations/);
-    expect(() => machine("512K")).toThrow(/too small/);
+    expect(() => machine("1M")).toThrow(/too small/);
   });
 
-  it("boots a 1M machine with only ZONE_DMA and mobility grouping off", () => {
-    const k = machine("1M");
+  it("boots a 2M machine with only ZONE_DMA and mobility grouping off", () => {
+    const k = machine("2M");
     expect(k.zones().filter((z) => z.present).map((z) => z.name)).toEqual(["DMA"]);
     expect(k.dmesg()).toMatch(/mobility grouping off/);
     expect(k.checkInvariants()).toBe(0);
   });
 
   it("takes a compiled module or bytes, browser-style", async () => {
-    const k = await Kernel.create(loadKernelModule(), { mem: "2M" });
-    expect(k.ramBytes).toBe(2 * MiB);
-    expect(k.memory.buffer.byteLength).toBe(2 * MiB);
+    const k = await Kernel.create(loadKernelModule(), { mem: "4M" });
+    expect(k.ramBytes).toBe(4 * MiB);
+    expect(k.memory.buffer.byteLength).toBe(4 * MiB);
     // RAM never grows, so views never detach.
     expect(() => k.memory.grow(1)).toThrow();
     expect(k.u32.buffer).toBe(k.memory.buffer);
-    expect(k.u32.buffer.byteLength).toBe(2 * MiB);
+    expect(k.u32.buffer.byteLength).toBe(4 * MiB);
   });
 });
 

@@ -38,7 +38,7 @@ import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_pag
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
 import {
-  trace_enter, trace_exit, FN___alloc_pages, FN_get_page_from_freelist, FN_rmqueue,
+  trace_enter, trace_exit, TRACE_NO_PAGE, FN___alloc_pages, FN_get_page_from_freelist, FN_rmqueue,
   FN___rmqueue, FN___rmqueue_smallest, FN_get_page_from_free_area, FN_expand,
   FN___rmqueue_fallback, FN_rmqueue_pcplist, FN_rmqueue_bulk, FN_prep_new_page,
   FN___alloc_pages_slowpath, FN___free_pages, FN_free_unref_page, FN_free_pcppages_bulk,
@@ -183,12 +183,12 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
       printk_u64(order);
       printk(" >= MAX_ORDER\n");
     }
-    trace_exit(FN___alloc_pages, -1);
+    trace_exit(FN___alloc_pages, TRACE_NO_PAGE);
     return null;
   }
   let alloc_flags = ALLOC_WMARK_LOW;
   if (!prepare_alloc_pages(gfp, order)) {
-    trace_exit(FN___alloc_pages, -1);
+    trace_exit(FN___alloc_pages, TRACE_NO_PAGE);
     return null;
   }
   // Forbid the first pass from falling back to types that fragment memory.
@@ -196,7 +196,7 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
 
   let page = get_page_from_freelist(gfp, order, alloc_flags);
   if (!page) page = __alloc_pages_slowpath(gfp, order);
-  trace_exit(FN___alloc_pages, page ? page_to_pfn(page) : -1);
+  trace_exit(FN___alloc_pages, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
 
@@ -258,7 +258,7 @@ function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): page | 
     if (!no_fallback) break;
     alloc_flags &= ~ALLOC_NOFRAGMENT;
   }
-  trace_exit(FN_get_page_from_freelist, -1);
+  trace_exit(FN_get_page_from_freelist, TRACE_NO_PAGE);
   return null;
 }
 
@@ -320,7 +320,7 @@ function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
     }
   }
   if (page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
-  trace_exit(FN_rmqueue, page ? page_to_pfn(page) : -1);
+  trace_exit(FN_rmqueue, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
 
@@ -334,7 +334,7 @@ function rmqueue_pcplist(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
   const list = pcp_list(pcp, order_to_pindex(migratetype, order));
   const page = __rmqueue_pcplist(zone, order, migratetype, alloc_flags, pcp, list);
   if (page) __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
-  trace_exit(FN_rmqueue_pcplist, page ? page_to_pfn(page) : -1);
+  trace_exit(FN_rmqueue_pcplist, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
 
@@ -362,7 +362,7 @@ function rmqueue_pcplist(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
 /** Moves up to `count` blocks of this order from the buddy to a per-cpu list. */
 function rmqueue_bulk(zone: zone, order: u32, count: u32, list: usize,
                       migratetype: u32, alloc_flags: u32): u32 {
-  trace_enter(FN_rmqueue_bulk, count);
+  trace_enter(FN_rmqueue_bulk, order);
   let i: u32 = 0;
   for (; i < count; i++) {
     const page = __rmqueue(zone, order, migratetype, alloc_flags);
@@ -384,7 +384,7 @@ function __rmqueue(zone: zone, order: u32, migratetype: u32, alloc_flags: u32): 
     page = __rmqueue_smallest(zone, order, migratetype);
     if (page || !__rmqueue_fallback(zone, order, migratetype, alloc_flags)) break;
   }
-  trace_exit(FN___rmqueue, page ? page_to_pfn(page) : -1);
+  trace_exit(FN___rmqueue, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
 
@@ -401,7 +401,7 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
     trace_exit(FN___rmqueue_smallest, page_to_pfn(page));
     return page;
   }
-  trace_exit(FN___rmqueue_smallest, -1);
+  trace_exit(FN___rmqueue_smallest, TRACE_NO_PAGE);
   return null;
 }
 
@@ -412,7 +412,7 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
   const head = free_list(area, migratetype);
   const first = <usize>load<u32>(head);
   const page = first != head ? lru_to_page(first) : null;
-  trace_exit(FN_get_page_from_free_area, page ? page_to_pfn(page) : -1);
+  trace_exit(FN_get_page_from_free_area, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
 
@@ -422,7 +422,7 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
  */
 // @ts-ignore: decorator
 @inline function expand(zone: zone, page: page, low: u32, high: u32, migratetype: u32): void {
-  trace_enter(FN_expand, high);
+  trace_enter(FN_expand, low);
   let size: u32 = 1 << high;
   while (high > low) {
     high--;
@@ -432,7 +432,7 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
     add_to_free_list(buddy, zone, high, migratetype);
     set_buddy_order(buddy, high);
   }
-  trace_exit(FN_expand, low);
+  trace_exit(FN_expand, 0);
 }
 
 // fallbacks[migratetype]: where to look, in order, when a list is empty.
@@ -656,7 +656,7 @@ function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
     printk_hex(gfp);
     printk("\n");
   }
-  trace_exit(FN___alloc_pages_slowpath, page ? page_to_pfn(page) : -1);
+  trace_exit(FN___alloc_pages_slowpath, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
 
@@ -670,7 +670,7 @@ function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
  * likely to be split before that buddy comes back).
  */
 function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratetype: u32, to_tail: bool): void {
-  trace_enter(FN___free_one_page, pfn);
+  trace_enter(FN___free_one_page, order);
   __mod_zone_freepage_state(zone, 1 << order);
   while (order < MAX_ORDER - 1) {
     const buddy_pfn = __find_buddy_pfn(pfn, order);
@@ -687,7 +687,7 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
   if (!to_tail) to_tail = buddy_merge_likely(pfn, page, order);
   if (to_tail) add_to_free_list_tail(page, zone, order, migratetype);
   else add_to_free_list(page, zone, order, migratetype);
-  trace_exit(FN___free_one_page, order);
+  trace_exit(FN___free_one_page, pfn);
 }
 
 // Is the next-higher buddy free? Then this block is likely to merge soon.
@@ -792,7 +792,7 @@ function free_unref_page(page: page, order: u32): void {
  * the lists round-robin, the coldest (tail) page first.
  */
 function free_pcppages_bulk(zone: zone, count: i32, pcp: per_cpu_pages): void {
-  trace_enter(FN_free_pcppages_bulk, count);
+  trace_enter(FN_free_pcppages_bulk, 0);
   let pindex: u32 = 0;
   let batch_free: i32 = 0;
   let nr_freed: i32 = 0;
