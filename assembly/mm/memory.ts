@@ -7,10 +7,12 @@
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate,
   VM_WRITE, VM_SHARED, MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, get_mm_counter } from "./mm_types";
-import { __alloc_pages, get_page, put_page, pfn_to_page, page_to_pfn, page_address, zero_pfn } from "./page_alloc";
+import { __alloc_pages, get_page, put_page } from "./page_alloc";
+import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
+import { my_zero_pfn } from "./mm_init";
+import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { count_vm_event, mod_node_page_state, PGFAULT } from "./vmstat";
-import { NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { file, find_get_page } from "./filemap";
 import {
   pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
@@ -313,8 +315,9 @@ function do_anonymous_page(vmf: vm_fault): u32 {
 
   if (!(vmf.flags & FAULT_FLAG_WRITE)) {
     // Use the zero page for reads.
-    entry = pte_mkspecial(pfn_pte(zero_pfn, vma.vm_page_prot));
+    entry = pte_mkspecial(pfn_pte(my_zero_pfn(vmf.address), vma.vm_page_prot));
     vmf.pte = pte_offset(vmf.pmd, vmf.address);
+    count_fault_stat(FAULT_ZERO_PAGE);
   } else {
     anon_vma_prepare(vma);
     const pg = alloc_zeroed_user_highpage_movable(vma, vmf.address);
@@ -414,6 +417,7 @@ function wp_page_copy(vmf: vm_fault): u32 {
     return VM_FAULT_OOM;
   }
   new_page.flags |= PG_uptodate;
+  count_fault_stat(FAULT_COW);
 
   if (old_page === null || !PageAnon(old_page)) {
     if (old_page !== null) add_mm_counter(mm, MM_FILEPAGES, -1);
@@ -510,6 +514,7 @@ function do_cow_fault(vmf: vm_fault): u32 {
   const file_page = changetype<page>(vmf.page);
   copy_user_highpage(cow_page, file_page);
   cow_page.flags |= PG_uptodate;
+  count_fault_stat(FAULT_COW);
   put_page(file_page);
   ret = finish_fault(vmf, cow_page, true);
   trace_exit(FN_do_cow_fault, ret);
