@@ -31,10 +31,16 @@ describe("programs/manifest.json", () => {
   });
 
   it("records a fatal signal as 128 + signo with its si_code", () => {
-    const segv = programCases.filter((c) => c.signal);
-    expect(segv.map((c) => [c.name, c.status, c.signal, c.si_code])).toEqual([
+    const killed = programCases.filter((c) => c.signal);
+    expect(killed.map((c) => [c.name, c.status, c.signal, c.si_code])).toEqual([
       ["segv_null", 139, "SIGSEGV", "SEGV_MAPERR"],
       ["segv_readonly", 139, "SIGSEGV", "SEGV_ACCERR"],
+      ["trap-ud2", 132, "SIGILL", "ILL_ILLOPN"],
+      ["trap-div0", 136, "SIGFPE", "FPE_INTDIV"],
+      ["trap-int3", 133, "SIGTRAP", "SI_KERNEL"],
+      ["trap-hlt", 139, "SIGSEGV", "SI_KERNEL"],
+      ["trap-noncanon", 139, "SIGSEGV", "SI_KERNEL"],
+      ["trap-nx", 139, "SIGSEGV", "SEGV_ACCERR"],
     ]);
   });
 });
