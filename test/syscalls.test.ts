@@ -342,11 +342,11 @@ describe("the dispatcher", () => {
 
 describe("uaccess", () => {
   it("lets the kernel fix a fault and retries; EFAULT when it cannot", () => {
-    const fault = { addrLo: 0, addrHi: 0, errorCode: 0 };
+    const fault = { kind: 0, addrLo: 0, addrHi: 0, errorCode: 0 };
     const present = new Set<number>();
     const walk = (va: number, access: number) => {
       if (present.has(va)) return 0;
-      Object.assign(fault, { addrLo: va, errorCode: access });
+      Object.assign(fault, { kind: 1, addrLo: va, errorCode: access });
       return -1;
     };
     const mmu = {
@@ -365,6 +365,7 @@ describe("uaccess", () => {
     expect(mem.copyFromUser(new Uint8Array(1), 0x1000, 1)).toBe(0);
     expect(mem.copyToUser(0x2000, new Uint8Array(1))).toBe(-14);
     expect(faults).toEqual([[0x1000, 0], [0x2000, 2]]);
+    expect(fault.kind).toBe(0); // handled here: the CPU must not see it as its own
     // a kernel that claims to fix a fault it does not fix cannot make us loop forever
     fixes = () => true;
     faults.length = 0;

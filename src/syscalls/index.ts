@@ -85,7 +85,8 @@ export interface SyscallOptions {
 export interface UaccessMmu {
   copyFromUser(dst: Uint8Array, va: number, len: number): number;
   copyToUser(va: number, src: Uint8Array): number;
-  readonly fault: { addrLo: number; addrHi: number; errorCode: number };
+  /** The refused walk; kind is cleared here once handled (0 = FAULT_NONE), or the CPU would see it as its own. */
+  readonly fault: { kind: number; addrLo: number; addrHi: number; errorCode: number };
 }
 
 /**
@@ -100,6 +101,7 @@ export function uaccess(mmu: UaccessMmu, handlePageFault: (cr2: number, errorCod
       const r = copy();
       if (r >= 0) return 0;
       const f = mmu.fault;
+      f.kind = 0;
       if (handlePageFault(f.addrHi * 0x1_0000_0000 + (f.addrLo >>> 0), f.errorCode) !== 0) return -EFAULT;
     }
     return -EFAULT;
