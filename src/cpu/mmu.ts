@@ -34,8 +34,8 @@ export const FAULT_NONE = 0;
 export const FAULT_PF = 1;
 export const FAULT_GP = 2;
 
-const TLB_SIZE = 256;
-const TLB_MASK = TLB_SIZE - 1;
+export const TLB_SIZE = 256;
+export const TLB_MASK = TLB_SIZE - 1;
 const NO_TAG = 1; // never equal to a page-aligned address
 const TWO32 = 4294967296;
 
@@ -63,11 +63,12 @@ export class Mmu {
   readonly dv: DataView;
   readonly fault = new Fault();
   /** Walk access bits for this CPU's accesses: PF_USER for the guest. */
-  private readonly tagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly tagHi = new Int32Array(TLB_SIZE);
-  private readonly wtagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly wtagHi = new Int32Array(TLB_SIZE);
-  private readonly pa = new Int32Array(TLB_SIZE);
+  // the TLB; translated blocks (jit.ts) read it to do hits inline
+  readonly tagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  readonly tagHi = new Int32Array(TLB_SIZE);
+  readonly wtagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  readonly wtagHi = new Int32Array(TLB_SIZE);
+  readonly pa = new Int32Array(TLB_SIZE);
   private readonly entry = new Int32Array(TLB_SIZE);
   /** One flag per frame: decoded instructions came from it. */
   readonly codeFrame: Uint8Array;
