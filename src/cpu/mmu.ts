@@ -327,8 +327,9 @@ export class Mmu {
 
   /**
    * Copies `len` bytes from user address `va` into `dst`.
-   * @return 0, or -error_code of the first page the walk refused, with `fault`
-   * holding its address: the caller lets the kernel handle that fault
+   * @return 0, or -1 when the walk refused a page, with `fault` holding its
+   * address and error code (never -0, which a `>= 0` test would take for
+   * success): the caller lets the kernel handle that fault
    * (handle_page_fault without PF_USER, as Linux fixes up a uaccess fault) and
    * retries, or returns -EFAULT.
    */
@@ -336,7 +337,7 @@ export class Mmu {
     return this.copyUser(va, len, 0, (pa, n, done) => dst.set(this.ram.subarray(pa, pa + n), done));
   }
 
-  /** Copies `src` to user address `va`. @return 0 or -error_code; nothing is written on failure. */
+  /** Copies `src` to user address `va`. @return 0, or -1 as copyFromUser; nothing is written on failure. */
   copyToUser(va: number, src: Uint8Array): number {
     const check = this.copyUser(va, src.length, PF_WRITE, () => {});
     if (check !== 0) return check;
@@ -349,7 +350,7 @@ export class Mmu {
     });
   }
 
-  /** Reads a NUL-terminated string of at most `max` bytes; null if it faults or is too long. */
+  /** Reads a NUL-terminated string of at most `max` bytes; null if too long, or on a fault (left in `fault`). */
   readCString(va: number, max: number): Uint8Array | null {
     const out: number[] = [];
     while (out.length < max) {
@@ -362,7 +363,7 @@ export class Mmu {
     return null;
   }
 
-  /** A kernel-mode walk (no U bit); a failure is left in `fault` with its address. */
+  /** A kernel-mode walk (no U bit): the frame, or -1 with the fault left in `fault`. */
   private kernelWalk(va: number, access: number): number {
     const e = va >= 0 && va < 2 ** 47 ? this.walk(va - (va % 4096), access) : -(access | PF_PROT);
     if (e > 0) return e - (e % 4096);  // 0 is -0: a kernel read of a not-present page
@@ -371,7 +372,7 @@ export class Mmu {
     f.addrLo = va % TWO32 | 0;
     f.addrHi = Math.floor(va / TWO32) | 0;
     f.errorCode = -e;
-    return e;
+    return -1;
   }
 
   private copyUser(va: number, len: number, access: number, each: (pa: number, n: number, done: number) => void): number {
