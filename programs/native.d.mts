@@ -11,5 +11,6 @@ export interface NativeResult {
   status: number;
   signal?: string;
   siCode?: string;
+  siAddr?: string;
 }
 export function runNative(c: NativeCase, options?: { siCode?: boolean }): NativeResult;

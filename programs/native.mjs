@@ -2,7 +2,7 @@
 // cwd programs/bin, argv ["./<program>", ...args], empty environment,
 // no randomization (setarch -R), stdin from the case. Shared by record.mjs
 // and test/programs.test.ts. With { siCode: true } it runs under strace to
-// learn the si_code of a fatal signal.
+// learn the si_code and si_addr of a fatal signal.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
@@ -29,14 +29,15 @@ export function runNative(c, { siCode = false } = {}) {
   // strace and setarch both exec; a signal reaches us as the child's own
   // death (setarch) or, under strace, as strace re-raising it.
   let signal = r.signal ?? undefined;
-  let code;
+  let code, addr;
   if (siCode) {
-    const m = /--- (SIG\w+) \{[^}]*si_code=(\w+)/.exec(r.stderr);
+    const m = /--- (SIG\w+) \{[^}]*si_code=(\w+), si_addr=(\w+)/.exec(r.stderr);
     if (m && r.stderr.includes("+++ killed by")) {
       signal = m[1];
       code = m[2];
+      addr = m[3] === "NULL" ? "0x0" : m[3];
     }
   }
   const status = signal ? 128 + constants.signals[signal] : r.status;
-  return { stdout: r.stdout, stderr: r.stderr, status, signal, siCode: code };
+  return { stdout: r.stdout, stderr: r.stderr, status, signal, siCode: code, siAddr: addr };
 }

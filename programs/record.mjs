@@ -15,12 +15,14 @@ for (const c of manifest.cases) {
   const r = runNative(c, { siCode: true });
   delete c.signal;
   delete c.si_code;
+  delete c.si_addr;
   c.stdout = r.stdout;
   c.status = r.status;
   if (r.signal) {
     c.signal = r.signal;
     c.si_code = r.siCode;
+    c.si_addr = r.siAddr;
   }
-  console.log(`${c.name}: status ${c.status}${r.signal ? ` (${r.signal} ${r.siCode})` : ""}`);
+  console.log(`${c.name}: status ${c.status}${r.signal ? ` (${r.signal} ${r.siCode} at ${r.siAddr})` : ""}`);
 }
 writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + "\n");

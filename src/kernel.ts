@@ -39,7 +39,7 @@ const L = {
   nr_zone_items: 27, nr_node_items: 28, nr_event_items: 29, vmstat_names: 30,
   mem_map: 31, max_pfn: 32, min_free_kbytes: 33, zero_pfn: 34, max_nr_zones: 35,
   max_order: 36, migrate_types: 37, pageblock_order: 38, nr_pcp_lists: 39, totalram_pages: 40,
-  count: 41,
+  image_end: 41, count: 42,
 } as const;
 
 /** The raw exports of build/kernel.wasm (docs/abi.md). */
@@ -152,6 +152,11 @@ export class Kernel {
     this.names = this.decodeNames(this.layout[L.vmstat_names]);
   }
 
+  /** The kernel_layout() table (docs/abi.md), by field name. */
+  layoutOf(name: keyof typeof L): number {
+    return this.layout[L[name]];
+  }
+
   /** Runs a kernel call, turning a trap into a KernelPanic. */
   call<T>(fn: () => T): T {
     try {
@@ -205,6 +210,8 @@ export class Kernel {
   get pageblockOrder(): number { return this.layout[L.pageblock_order]; }
   get maxOrder(): number { return this.layout[L.max_order]; }
   get memMap(): number { return this.layout[L.mem_map]; }
+  /** The kernel image (data and globals) is [0, imageEnd), page-aligned. */
+  get imageEnd(): number { return this.layout[L.image_end]; }
   /** zone stat names, node stat names, event names, in /proc/vmstat order. */
   get zoneStatNames(): string[] { return this.names.slice(0, this.layout[L.nr_zone_items]); }
   get nodeStatNames(): string[] {
@@ -300,14 +307,35 @@ export class Kernel {
     return out;
   }
 
+  /** The address of a zone's free_area[order].free_list[migratetype] list head. */
+  freeListHead(zoneIdx: number, order: number, migratetype: number): number {
+    const lay = this.layout;
+    return this.zoneAddr(zoneIdx) + lay[L.free_area] + order * lay[L.sizeof_free_area]
+      + lay[L.free_list] + migratetype * 8;
+  }
+
+  /** The address of a zone's field at a kernel_layout() offset (see docs/abi.md). */
+  zoneField(zoneIdx: number, layoutIndex: keyof typeof L): number {
+    return this.zoneAddr(zoneIdx) + this.layout[L[layoutIndex]];
+  }
+
   /** The pfns of the free blocks on one free list, head first (walks the list). */
   freeBlocks(zoneIdx: number, order: number, migratetype: number): number[] {
+    return this.listPfns(this.freeListHead(zoneIdx, order, migratetype));
+  }
+
+  /** The pfns of the blocks on each per-cpu list of a zone, by pindex (order = pindex / 3). */
+  pcpLists(zoneIdx: number): number[][] {
     const lay = this.layout;
-    const head = this.zoneAddr(zoneIdx) + lay[L.free_area] + order * lay[L.sizeof_free_area]
-      + lay[L.free_list] + migratetype * 8;
+    const lists = this.zoneAddr(zoneIdx) + lay[L.pcp] + lay[L.pcp_lists];
+    return Array.from({ length: lay[L.nr_pcp_lists] }, (_, pindex) => this.listPfns(lists + pindex * 8));
+  }
+
+  /** Walks a list of struct pages linked through lru, head first. */
+  private listPfns(head: number): number[] {
     const pfns: number[] = [];
     // The lru field is 8 bytes into a 32-byte struct page.
-    for (let e = this.u32[head >>> 2]; e !== head; e = this.u32[e >>> 2]) pfns.push((e - 8 - lay[L.mem_map]) / 32);
+    for (let e = this.u32[head >>> 2]; e !== head; e = this.u32[e >>> 2]) pfns.push((e - 8 - this.layout[L.mem_map]) / 32);
     return pfns;
   }
 

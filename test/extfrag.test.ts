@@ -28,20 +28,48 @@ describe("unusable_index", () => {
   });
 });
 
-describe("against the formulas in 64-bit integer arithmetic (BigInt, as the C does)", () => {
-  const linux = (nr: number[], order: number) => {
-    let free = 0n, total = 0n, suitable = 0n;
-    nr.forEach((b, o) => {
-      total += BigInt(b); free += BigInt(b) << BigInt(o);
-      if (o >= order) suitable += BigInt(b) << BigInt(o - order);
-    });
-    const frag = !total ? 0n : suitable ? -1000n : 1000n - (1000n + (free * 1000n) / (1n << BigInt(order))) / total;
-    const unusable = free === 0n ? 1000n : ((free - (suitable << BigInt(order))) * 1000n) / free;
-    return [Number(frag), Number(unusable)];
-  };
+/** Linux's two formulas in 64-bit integer arithmetic (BigInt, as the C does): [extfrag, unusable]. */
+function linux(nr: number[], order: number) {
+  let free = 0n, total = 0n, suitable = 0n;
+  nr.forEach((b, o) => {
+    total += BigInt(b); free += BigInt(b) << BigInt(o);
+    if (o >= order) suitable += BigInt(b) << BigInt(o - order);
+  });
+  const frag = !total ? 0n : suitable ? -1000n : 1000n - (1000n + (free * 1000n) / (1n << BigInt(order))) / total;
+  const unusable = free === 0n ? 1000n : ((free - (suitable << BigInt(order))) * 1000n) / free;
+  return [Number(frag), Number(unusable)];
+}
+
+describe("against the formulas in 64-bit integer arithmetic", () => {
   it("agrees on random free lists", () => {
     fc.assert(fc.property(fc.array(fc.nat(70000), { minLength: 11, maxLength: 11 }), fc.nat(10), (nr, order) => {
       expect([fragmentationIndex(nr, order), unusableIndex(nr, order)]).toEqual(linux(nr, order));
     }), { numRuns: 300 });
+  });
+});
+
+describe("on a running kernel", () => {
+  it("prints, per populated zone, Linux's formulas over the free lists /proc/buddyinfo shows", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { Kernel, GFP } = await import("../src/kernel.js");
+    const { buddyinfo } = await import("../src/proc/buddyinfo.js");
+    const { extfrag_index, unusable_index } = await import("../src/proc/extfrag.js");
+    const k = new Kernel(new WebAssembly.Module(readFileSync("build/kernel.wasm")), { mem: "16M" });
+    const pfns: number[] = [];
+    for (let pfn; (pfn = k.allocPages(GFP.GFP_KERNEL | GFP.__GFP_NOWARN, 0)) >= 0;) pfns.push(pfn);
+    // Free every page whose buddy stays allocated: none of them can merge.
+    for (const pfn of pfns) if (pfn % 2 === 0) k.freePages(pfn, 0);
+    k.drainAllPages();
+    const zones = buddyinfo(k).trimEnd().split("\n").map((line) => {
+      const f = line.split(/ +/);
+      return { name: f[3], nr: f.slice(4).map(Number) };
+    });
+    expect(zones[0].nr[0]).toBeGreaterThan(pfns.length / 2 - 1);
+    const fmt = (v: number, width: number) => `${String(Math.trunc(v / 1000)).padStart(width)}.${String(Math.abs(v % 1000)).padStart(3, "0")} `;
+    const expect_ = (index: 0 | 1, width: number) => zones.map((z) =>
+      `Node 0, zone ${z.name.padStart(8)} ` + z.nr.map((_, o) => fmt(linux(z.nr, o)[index], width)).join("") + "\n").join("");
+    expect(extfrag_index(k)).toBe(expect_(0, 2));
+    expect(unusable_index(k)).toBe(expect_(1, 1));
+    expect(extfrag_index(k)).toMatch(/ 0\.9\d\d \n$/);   // order 10: fragmentation, not lack of memory
   });
 });

@@ -3,7 +3,8 @@
 //   argv = programArgv(c), envp = [] (programEnv), execfn = argv[0],
 //   stdin = c.stdin ?? "", the ELF bytes from programPath(c),
 // and expect stdout === c.stdout and exit status === c.status
-// (128 + signo when c.signal is set, with c.si_code naming the cause).
+// (128 + signo when c.signal is set, with c.si_code and c.si_addr as Linux
+// reported them).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +18,8 @@ export interface ProgramCase {
   status: number;
   signal?: string;
   si_code?: string;
+  /** si_addr as strace shows it ("0x0" for NULL); an mmap'd address assumes Linux's mmap layout without randomization. */
+  si_addr?: string;
 }
 
 export const programsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "programs");

@@ -11,6 +11,7 @@ import {
 } from "../mm/mmzone";
 import { vm_zone_stat, vm_node_stat, vm_events, NR_VM_EVENT_ITEMS, vmstat_names } from "../mm/vmstat";
 import { min_free_kbytes, zero_page_pfn, totalram_pages } from "../mm/mm_init";
+import { PAGE_SIZE } from "../mm/mm_types";
 
 const table = memory.data(64 << 2, 4);
 let n: u32 = 0;
@@ -64,5 +65,6 @@ export function kernel_layout(): usize {
   put(pageblock_order);                     // 38
   put(NR_PCP_LISTS);                        // 39
   put(totalram_pages);                      // 40
+  put((__heap_base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)); // 41 end of the kernel image [0, end)
   return table;
 }

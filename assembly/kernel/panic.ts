@@ -13,6 +13,9 @@ let log_next: u32 = 0;  // bytes ever written; the ring wraps
 export function log_buf_ptr(): usize { return log_buf; }
 export function log_buf_next(): u32 { return log_next; }
 
+/** Appends one ASCII character. */
+export function printk_char(c: u32): void { log_putc(c); }
+
 function log_putc(c: u32): void {
   store<u8>(log_buf + (log_next & (LOG_BUF_LEN - 1)), c);
   log_next++;
@@ -43,6 +46,16 @@ export function printk_hex(v: u64): void {
   printk("0x");
   let shift: i32 = 60;
   while (shift > 0 && ((v >> <u64>shift) & 0xf) == 0) shift -= 4;
+  for (; shift >= 0; shift -= 4) {
+    const d = <u32>((v >> <u64>shift) & 0xf);
+    log_putc(d < 10 ? d + 0x30 : d + 0x57);
+  }
+}
+
+/** Appends hex without a prefix, zero-padded to `width` digits (%0*lx). */
+export function printk_hex_width(v: u64, width: i32): void {
+  let shift: i32 = 60;
+  while (shift > 0 && ((v >> <u64>shift) & 0xf) == 0 && shift >= width * 4) shift -= 4;
   for (; shift >= 0; shift -= 4) {
     const d = <u32>((v >> <u64>shift) & 0xf);
     log_putc(d < 10 ? d + 0x30 : d + 0x57);

@@ -170,7 +170,17 @@ export class mm_struct {
   maj_flt: u64;
   def_flags: u32;
   thp_disabled: u32;    // prctl(PR_SET_THP_DISABLE)
+  // The owning task's identity and state (task_struct in Linux; one task per mm).
+  flags: u32;           // MMF_* (below)
+  pid: u32;
+  uid: u32;
+  comm: u64;            // comm[TASK_COMM_LEN = 16], NUL-padded ASCII
+  comm_hi: u64;
 }
+
+// mm->flags.
+// @ts-ignore: decorator
+@inline export const MMF_OOM_VICTIM: u32 = 1 << 25;  // the OOM killer sent SIGKILL to the owner
 
 // @ts-ignore: decorator
 @inline export function get_mm_counter(mm: mm_struct, member: u32): i64 {

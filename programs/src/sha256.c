@@ -1,7 +1,8 @@
 /* sha256: FIPS 180-4 SHA-256 over fixed inputs, printed as sha256sum would
  * print them ("<hex>  <name>"): the empty string, "abc", and a generated
- * 1 MiB message whose byte i is (i * 31 + (i >> 8)) & 0xff. The test feeds
- * the same bytes to the host's sha256sum. */
+ * message of N bytes (argv[1], default 1 MiB, at most 1 MiB) whose byte i
+ * is (i * 31 + (i >> 8)) & 0xff, named "pattern-N". The test feeds the
+ * same bytes to the host's sha256sum. */
 #include "../lib/sys.h"
 
 static const u32 k[64] = {
@@ -81,7 +82,8 @@ static void sha256_final(struct sha256 *s, u8 out[32])
 	}
 }
 
-static void print_digest(const u8 *p, size_t n, const char *name)
+/* Prints "<hex digest>  <name>", with the length after the name when asked. */
+static void print_digest(const u8 *p, size_t n, const char *name, int name_has_length)
 {
 	struct sha256 s;
 	u8 digest[32];
@@ -91,18 +93,22 @@ static void print_digest(const u8 *p, size_t n, const char *name)
 	put_hex_bytes(digest, 32);
 	put_str("  ");
 	put_str(name);
+	if (name_has_length)
+		put_udec(n);
 	put_str("\n");
 }
 
 #define BIG (1 << 20)
 static u8 big[BIG];
 
-int main(void)
+int main(int argc, char **argv)
 {
-	print_digest((const u8 *)"", 0, "empty");
-	print_digest((const u8 *)"abc", 3, "abc");
-	for (unsigned long i = 0; i < BIG; i++)
+	unsigned long n = parse_ulong(argc > 1 ? argv[1] : 0, BIG);
+	if (n > BIG) n = BIG;
+	print_digest((const u8 *)"", 0, "empty", 0);
+	print_digest((const u8 *)"abc", 3, "abc", 0);
+	for (unsigned long i = 0; i < n; i++)
 		big[i] = (u8)(i * 31 + (i >> 8));
-	print_digest(big, BIG, "pattern-1MiB");
+	print_digest(big, n, "pattern-", 1);
 	return 0;
 }

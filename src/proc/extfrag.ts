@@ -2,6 +2,8 @@
 // mm/vmstat.c does: integer arithmetic in thousandths, from each zone's
 // free_area[order].nr_free. Browser-safe.
 
+import type { Kernel } from "../kernel.js";
+
 /** A zone's free lists as buddyinfo shows them: free blocks per order. */
 export interface ZoneFreeArea {
   name: string;
@@ -60,4 +62,19 @@ export function extfragIndex(zones: ZoneFreeArea[]): string {
 /** unusable_index: "%d.%03d " per order, for each populated zone. */
 export function unusableIndexText(zones: ZoneFreeArea[]): string {
   return perZone(zones, unusableIndex, 1);
+}
+
+/** The populated zones' free lists, as these views and the plot read them. */
+export function populatedZones(k: Kernel): ZoneFreeArea[] {
+  return k.zones().filter((z) => z.present).map((z) => ({ name: z.name, nr_free: z.nrFree }));
+}
+
+/** /sys/kernel/debug/extfrag/extfrag_index of a running kernel. */
+export function extfrag_index(k: Kernel): string {
+  return extfragIndex(populatedZones(k));
+}
+
+/** /sys/kernel/debug/extfrag/unusable_index of a running kernel. */
+export function unusable_index(k: Kernel): string {
+  return unusableIndexText(populatedZones(k));
 }

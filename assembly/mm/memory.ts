@@ -1,0 +1,662 @@
+// mm/memory.c: the generic half of the page-fault path (seed items 2-7),
+// copy-on-write, file faults, and tearing mappings down (zap) or changing
+// their protection (change_protection, for mprotect).
+//
+// One fault is handled at a time (one CPU), so the struct vm_fault Linux
+// keeps on the stack lives in the kernel image here.
+
+import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate,
+  VM_WRITE, VM_SHARED, MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, get_mm_counter } from "./mm_types";
+import { __alloc_pages, get_page, put_page } from "./page_alloc";
+import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
+import { my_zero_pfn } from "./mm_init";
+import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
+import { GFP_HIGHUSER_MOVABLE } from "./gfp";
+import { count_vm_event, mod_node_page_state, PGFAULT } from "./vmstat";
+import { file, find_get_page } from "./filemap";
+import {
+  pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
+  pfn_pte, pte_pfn, pte_none, pte_present, pte_write, pte_special, pte_dirty, pte_modify,
+  pte_mkwrite, pte_mkdirty, pte_mkyoung, pte_mkspecial, pmd_none, pmd_trans_huge, pmd_write,
+  pgd_addr_end, pud_addr_end, pmd_addr_end, PMD_SIZE, PMD_MASK, PAGE_MASK, _PAGE_PROTNONE,
+} from "./pgtable";
+import {
+  transparent_hugepage_enabled, create_huge_pmd, wp_huge_pmd, huge_pmd_set_accessed,
+  zap_huge_pmd, split_huge_pmd, change_huge_pmd, HPAGE_PMD_NR,
+} from "./huge_memory";
+import { flush_tlb_page, flush_tlb_range } from "../arch/x86/mm/tlb";
+import {
+  trace_enter, trace_exit, TRACE_NO_PAGE, FN_handle_mm_fault, FN___handle_mm_fault, FN_handle_pte_fault,
+  FN_do_anonymous_page, FN_alloc_zeroed_user_highpage_movable, FN_alloc_pages_vma, FN_clear_page,
+  FN_pte_alloc, FN_pmd_alloc, FN_pud_alloc, FN_set_pte_at, FN_do_wp_page, FN_wp_page_copy,
+  FN_copy_user_highpage, FN_do_fault, FN_do_read_fault, FN_do_cow_fault,
+} from "../kernel/trace";
+
+// vm_fault_t (include/linux/mm_types.h).
+// @ts-ignore: decorator
+@inline export const VM_FAULT_OOM: u32 = 0x000001;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_SIGBUS: u32 = 0x000002;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_MAJOR: u32 = 0x000004;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_WRITE: u32 = 0x000008;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_HWPOISON: u32 = 0x000010;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_HWPOISON_LARGE: u32 = 0x000020;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_SIGSEGV: u32 = 0x000040;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_NOPAGE: u32 = 0x000100;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_RETRY: u32 = 0x000400;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_FALLBACK: u32 = 0x000800;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_ERROR: u32 = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV
+  | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE | VM_FAULT_FALLBACK;
+
+// enum fault_flag (include/linux/mm_types.h).
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_WRITE: u32 = 1 << 0;
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_ALLOW_RETRY: u32 = 1 << 2;
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_KILLABLE: u32 = 1 << 4;
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_TRIED: u32 = 1 << 5;
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_USER: u32 = 1 << 6;
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_INSTRUCTION: u32 = 1 << 8;
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_INTERRUPTIBLE: u32 = 1 << 9;
+// @ts-ignore: decorator
+@inline export const FAULT_FLAG_DEFAULT: u32 = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_INTERRUPTIBLE;
+
+/** struct vm_fault: what one fault is about, passed down the path. */
+@unmanaged
+export class vm_fault {
+  address: u64;       // faulting address, page aligned
+  pgoff: u64;         // its page offset in the mapping (linear_page_index)
+  orig_pte: u64;
+  orig_pmd: u64;
+  vma: vm_area_struct;
+  flags: u32;         // FAULT_FLAG_*
+  pmd: usize;         // address of the pmd entry
+  pte: usize;         // address of the pte entry, or 0
+  page: page | null;  // the page a write-protect fault found, or the file page
+}
+
+const vmf = changetype<vm_fault>(memory.data(offsetof<vm_fault>(), 8));
+
+// ─── helpers ────────────────────────────────────────────────────────────────
+
+// @ts-ignore: decorator
+@inline function linear_page_index(vma: vm_area_struct, address: u64): u64 {
+  return ((address - vma.vm_start) >> PAGE_SHIFT) + vma.vm_pgoff;
+}
+
+// @ts-ignore: decorator
+@inline export function vma_is_anonymous(vma: vm_area_struct): bool { return vma.vm_file == 0; }
+
+// @ts-ignore: decorator
+@inline export function PageAnon(pg: page): bool { return (pg.mapping & PAGE_MAPPING_ANON) != 0; }
+
+// @ts-ignore: decorator
+@inline function mk_pte(pg: page, prot: u64): u64 { return pfn_pte(page_to_pfn(pg), prot); }
+
+// @ts-ignore: decorator
+@inline export function maybe_mkwrite(pte: u64, vma: vm_area_struct): u64 {
+  return vma.vm_flags & VM_WRITE ? pte_mkwrite(pte) : pte;
+}
+
+/** The page behind a present pte, or null for a special mapping (the zero page). */
+// @ts-ignore: decorator
+@inline export function vm_normal_page(pte: u64): page | null {
+  return pte_special(pte) ? null : pfn_to_page(pte_pfn(pte));
+}
+
+export function set_pte_at(mm: mm_struct, addr: u64, ptep: usize, pte: u64): void {
+  trace_enter(FN_set_pte_at, <u32>addr);
+  store<u64>(ptep, pte);
+  trace_exit(FN_set_pte_at);
+}
+
+/** Clears a pte and drops its translation (ptep_clear_flush). @return the old pte. */
+function ptep_clear_flush(addr: u64, ptep: usize): u64 {
+  const old = load<u64>(ptep);
+  store<u64>(ptep, 0);
+  flush_tlb_page(addr);
+  return old;
+}
+
+/** anon_vma_prepare: our reverse map is the mm itself (one task per mm). */
+// @ts-ignore: decorator
+@inline function anon_vma_prepare(vma: vm_area_struct): void {
+  if (!vma.anon_vma) vma.anon_vma = vma.vm_mm;
+}
+
+/**
+ * A new anonymous page's reverse map: its first mapping, at `address` of
+ * vma, by a pte or (compound) by a huge pmd.
+ */
+export function page_add_new_anon_rmap(pg: page, vma: vm_area_struct, address: u64, compound: bool): void {
+  pg._mapcount = 0;
+  pg.mapping = vma.anon_vma | PAGE_MAPPING_ANON;
+  pg.index = linear_page_index(vma, address);
+  const nr: i64 = compound ? HPAGE_PMD_NR : 1;
+  if (compound) mod_node_page_state(NR_ANON_THPS, nr);
+  mod_node_page_state(NR_ANON_MAPPED, nr);
+}
+
+/** One more pte maps this page-cache page. */
+function page_add_file_rmap(pg: page): void {
+  if (++pg._mapcount == 0) mod_node_page_state(NR_FILE_MAPPED, 1);
+}
+
+/** One mapping fewer (a pte, or a huge pmd when compound) maps this page. */
+export function page_remove_rmap(pg: page, compound: bool): void {
+  if (--pg._mapcount >= 0) return;
+  if (!PageAnon(pg)) {
+    mod_node_page_state(NR_FILE_MAPPED, -1);
+    return;
+  }
+  const nr: i64 = compound ? HPAGE_PMD_NR : 1;
+  if (compound) mod_node_page_state(NR_ANON_THPS, -nr);
+  mod_node_page_state(NR_ANON_MAPPED, -nr);
+}
+
+function update_hiwater_rss(mm: mm_struct): void {
+  const rss = <u64>(get_mm_counter(mm, MM_FILEPAGES) + get_mm_counter(mm, MM_ANONPAGES));
+  if (mm.hiwater_rss < rss) mm.hiwater_rss = rss;
+}
+
+// ─── the fault path, in the seed's order ───────────────────────────────────
+
+/** The task's fault counters: failed and retried faults are not counted. */
+function mm_account_fault(mm: mm_struct, flags: u32, ret: u32): void {
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) return;
+  if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED)) mm.maj_flt++;
+  else mm.min_flt++;
+}
+
+/**
+ * Handles a fault at `address` inside `vma` (the caller checked access).
+ * @return 0 or VM_FAULT_* bits.
+ */
+export function handle_mm_fault(vma: vm_area_struct, address: u64, flags: u32): u32 {
+  trace_enter(FN_handle_mm_fault, <u32>address);
+  count_vm_event(PGFAULT);
+  const ret = __handle_mm_fault(vma, address, flags);
+  mm_account_fault(changetype<mm_struct>(vma.vm_mm), flags, ret);
+  trace_exit(FN_handle_mm_fault, ret);
+  return ret;
+}
+
+function __handle_mm_fault(vma: vm_area_struct, address: u64, flags: u32): u32 {
+  trace_enter(FN___handle_mm_fault, <u32>address);
+  const mm = changetype<mm_struct>(vma.vm_mm);
+  vmf.vma = vma;
+  vmf.address = address & PAGE_MASK;
+  vmf.flags = flags;
+  vmf.pgoff = linear_page_index(vma, address);
+  vmf.pte = 0;
+  vmf.page = null;
+  let ret: u32;
+
+  // p4d_alloc: the p4d is folded into the pgd.
+  const pgd = pgd_offset(mm, address);
+  trace_enter(FN_pud_alloc, <u32>address);
+  const pud = pud_alloc(mm, pgd, address);
+  trace_exit(FN_pud_alloc, pud ? 0 : 1);
+  if (!pud) {
+    trace_exit(FN___handle_mm_fault, VM_FAULT_OOM);
+    return VM_FAULT_OOM;
+  }
+  trace_enter(FN_pmd_alloc, <u32>address);
+  vmf.pmd = pmd_alloc(mm, pud, address);
+  trace_exit(FN_pmd_alloc, vmf.pmd ? 0 : 1);
+  if (!vmf.pmd) {
+    trace_exit(FN___handle_mm_fault, VM_FAULT_OOM);
+    return VM_FAULT_OOM;
+  }
+
+  const pmdval = load<u64>(vmf.pmd);
+  if (pmd_none(pmdval) && transparent_hugepage_enabled(vma)) {
+    ret = create_huge_pmd(vmf);
+    if (!(ret & VM_FAULT_FALLBACK)) {
+      trace_exit(FN___handle_mm_fault, ret);
+      return ret;
+    }
+  } else {
+    vmf.orig_pmd = pmdval;
+    if (pmd_trans_huge(pmdval)) {
+      if ((flags & FAULT_FLAG_WRITE) && !pmd_write(pmdval)) {
+        ret = wp_huge_pmd(vmf);
+        if (!(ret & VM_FAULT_FALLBACK)) {
+          trace_exit(FN___handle_mm_fault, ret);
+          return ret;
+        }
+      } else {
+        huge_pmd_set_accessed(vmf);
+        trace_exit(FN___handle_mm_fault, 0);
+        return 0;
+      }
+    }
+  }
+
+  ret = handle_pte_fault(vmf);
+  trace_exit(FN___handle_mm_fault, ret);
+  return ret;
+}
+
+function handle_pte_fault(vmf: vm_fault): u32 {
+  trace_enter(FN_handle_pte_fault, <u32>vmf.address);
+  let ret: u32 = 0;
+  if (pmd_none(load<u64>(vmf.pmd))) {
+    vmf.pte = 0;
+  } else {
+    vmf.pte = pte_offset(vmf.pmd, vmf.address);
+    vmf.orig_pte = load<u64>(vmf.pte);
+    if (pte_none(vmf.orig_pte)) vmf.pte = 0;
+  }
+
+  if (!vmf.pte) {
+    ret = vma_is_anonymous(vmf.vma) ? do_anonymous_page(vmf) : do_fault(vmf);
+    trace_exit(FN_handle_pte_fault, ret);
+    return ret;
+  }
+  // No swap and no NUMA balancing: a non-present, non-none pte is a
+  // PROT_NONE one, which access_error refused before we got here.
+
+  let entry = vmf.orig_pte;
+  if (vmf.flags & FAULT_FLAG_WRITE) {
+    if (!pte_write(entry)) {
+      ret = do_wp_page(vmf);
+      trace_exit(FN_handle_pte_fault, ret);
+      return ret;
+    }
+    entry = pte_mkdirty(entry);
+  }
+  entry = pte_mkyoung(entry);
+  // ptep_set_access_flags: a spurious fault (the translation was stale).
+  if (entry != vmf.orig_pte) {
+    store<u64>(vmf.pte, entry);
+    flush_tlb_page(vmf.address);
+  }
+  trace_exit(FN_handle_pte_fault, 0);
+  return 0;
+}
+
+/**
+ * The first touch of an anonymous page: the zero page for a read, a new
+ * zeroed page for a write. A shared anonymous VMA has no backing here,
+ * so it gets SIGBUS, as the seed's kernel gives a file VMA without vm_ops.
+ */
+function do_anonymous_page(vmf: vm_fault): u32 {
+  trace_enter(FN_do_anonymous_page, <u32>vmf.address);
+  const vma = vmf.vma;
+  const mm = changetype<mm_struct>(vma.vm_mm);
+  let entry: u64;
+
+  if (vma.vm_flags & VM_SHARED) {
+    trace_exit(FN_do_anonymous_page, VM_FAULT_SIGBUS);
+    return VM_FAULT_SIGBUS;
+  }
+  trace_enter(FN_pte_alloc, <u32>vmf.address);
+  const failed = pte_alloc(mm, vmf.pmd);
+  trace_exit(FN_pte_alloc, <u32>failed);
+  if (failed) {
+    trace_exit(FN_do_anonymous_page, VM_FAULT_OOM);
+    return VM_FAULT_OOM;
+  }
+
+  if (!(vmf.flags & FAULT_FLAG_WRITE)) {
+    // Use the zero page for reads.
+    entry = pte_mkspecial(pfn_pte(my_zero_pfn(vmf.address), vma.vm_page_prot));
+    vmf.pte = pte_offset(vmf.pmd, vmf.address);
+    count_fault_stat(FAULT_ZERO_PAGE);
+  } else {
+    anon_vma_prepare(vma);
+    const pg = alloc_zeroed_user_highpage_movable(vma, vmf.address);
+    if (pg === null) {
+      trace_exit(FN_do_anonymous_page, VM_FAULT_OOM);
+      return VM_FAULT_OOM;
+    }
+    pg.flags |= PG_uptodate;
+    entry = mk_pte(pg, vma.vm_page_prot);
+    if (vma.vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
+    vmf.pte = pte_offset(vmf.pmd, vmf.address);
+    add_mm_counter(mm, MM_ANONPAGES, 1);
+    page_add_new_anon_rmap(pg, vma, vmf.address, false);
+  }
+  // No need to invalidate: it was non-present before.
+  set_pte_at(mm, vmf.address, vmf.pte, entry);
+  trace_exit(FN_do_anonymous_page, 0);
+  return 0;
+}
+
+/** A zeroed page for a user mapping the kernel may migrate, or null. */
+function alloc_zeroed_user_highpage_movable(vma: vm_area_struct, vaddr: u64): page | null {
+  trace_enter(FN_alloc_zeroed_user_highpage_movable, 0);
+  const pg = alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vaddr);
+  if (pg !== null) clear_user_highpage(pg);
+  trace_exit(FN_alloc_zeroed_user_highpage_movable, pg === null ? TRACE_NO_PAGE : page_to_pfn(pg));
+  return pg;
+}
+
+/**
+ * A page for `addr` in `vma`. One node and the default policy: this is
+ * __alloc_pages on the local node, which the THP case shares too.
+ */
+export function alloc_pages_vma(gfp: u32, order: u32, vma: vm_area_struct, addr: u64): page | null {
+  trace_enter(FN_alloc_pages_vma, order);
+  const pg = __alloc_pages(gfp, order);
+  trace_exit(FN_alloc_pages_vma, pg === null ? TRACE_NO_PAGE : page_to_pfn(pg));
+  return pg;
+}
+
+export function clear_user_highpage(pg: page): void {
+  trace_enter(FN_clear_page, page_to_pfn(pg));
+  memory.fill(page_address(pg), 0, PAGE_SIZE);
+  trace_exit(FN_clear_page);
+}
+
+// ─── copy-on-write ──────────────────────────────────────────────────────────
+
+/** A write to a present, write-protected pte. */
+function do_wp_page(vmf: vm_fault): u32 {
+  trace_enter(FN_do_wp_page, <u32>vmf.address);
+  let ret: u32;
+  const pg = vm_normal_page(vmf.orig_pte);
+  vmf.page = pg;
+  if (pg !== null) {
+    // An anonymous page mapped only here is written in place. (No shared
+    // mapping gets here: shared anonymous memory faults SIGBUS, and shared
+    // file mappings are never writable.)
+    if (PageAnon(pg) && pg._mapcount == 0 && pg._refcount == 1) {
+      wp_page_reuse(vmf);
+      trace_exit(FN_do_wp_page, VM_FAULT_WRITE);
+      return VM_FAULT_WRITE;
+    }
+    get_page(pg);
+  }
+  ret = wp_page_copy(vmf);
+  trace_exit(FN_do_wp_page, ret);
+  return ret;
+}
+
+function wp_page_reuse(vmf: vm_fault): void {
+  const entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(vmf.orig_pte)), vmf.vma);
+  store<u64>(vmf.pte, entry);
+  flush_tlb_page(vmf.address);
+}
+
+/**
+ * Breaks the sharing: a private copy of the page (a zeroed one when the
+ * zero page was mapped) replaces it in this pte.
+ */
+function wp_page_copy(vmf: vm_fault): u32 {
+  trace_enter(FN_wp_page_copy, <u32>vmf.address);
+  const vma = vmf.vma;
+  const mm = changetype<mm_struct>(vma.vm_mm);
+  const old_page = vmf.page;
+  anon_vma_prepare(vma);
+  let new_page: page | null;
+  if (old_page === null) {
+    new_page = alloc_zeroed_user_highpage_movable(vma, vmf.address);
+  } else {
+    new_page = alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vmf.address);
+    if (new_page !== null) copy_user_highpage(new_page, old_page);
+  }
+  if (new_page === null) {
+    if (old_page !== null) put_page(old_page);
+    trace_exit(FN_wp_page_copy, VM_FAULT_OOM);
+    return VM_FAULT_OOM;
+  }
+  new_page.flags |= PG_uptodate;
+  count_fault_stat(FAULT_COW);
+
+  if (old_page === null || !PageAnon(old_page)) {
+    if (old_page !== null) add_mm_counter(mm, MM_FILEPAGES, -1);
+    add_mm_counter(mm, MM_ANONPAGES, 1);
+  }
+  const entry = maybe_mkwrite(pte_mkdirty(mk_pte(new_page, vma.vm_page_prot)), vma);
+  ptep_clear_flush(vmf.address, vmf.pte);
+  page_add_new_anon_rmap(new_page, vma, vmf.address, false);
+  set_pte_at(mm, vmf.address, vmf.pte, entry);
+  if (old_page !== null) {
+    page_remove_rmap(old_page, false);
+    put_page(old_page);  // the reference the old pte held
+    put_page(old_page);  // the one do_wp_page took
+  }
+  trace_exit(FN_wp_page_copy, VM_FAULT_WRITE);
+  return VM_FAULT_WRITE;
+}
+
+function copy_user_highpage(to: page, from: page): void {
+  trace_enter(FN_copy_user_highpage, page_to_pfn(from));
+  memory.copy(page_address(to), page_address(from), PAGE_SIZE);
+  trace_exit(FN_copy_user_highpage);
+}
+
+// ─── file-backed faults (the page cache is mm/filemap.ts) ──────────────────
+
+/**
+ * A fault in a file VMA. Files here are read-only (the host's program
+ * images): mmap refuses a writable shared mapping of one (-EACCES), so a
+ * write always lands in a private mapping and copies (no do_shared_fault).
+ */
+function do_fault(vmf: vm_fault): u32 {
+  trace_enter(FN_do_fault, <u32>vmf.address);
+  const ret = vmf.flags & FAULT_FLAG_WRITE ? do_cow_fault(vmf) : do_read_fault(vmf);
+  trace_exit(FN_do_fault, ret);
+  return ret;
+}
+
+/** The page-cache page for the fault (filemap_fault). Past the end of the file: SIGBUS. */
+function __do_fault(vmf: vm_fault): u32 {
+  vmf.page = find_get_page(changetype<file>(vmf.vma.vm_file), vmf.pgoff);
+  return vmf.page === null ? VM_FAULT_SIGBUS : 0;
+}
+
+/**
+ * Maps `pg` at the fault's pte (finish_fault / do_set_pte): an anonymous
+ * copy (`cow`) or the page-cache page itself, which keeps the reference
+ * the caller took.
+ */
+function finish_fault(vmf: vm_fault, pg: page, cow: bool): u32 {
+  const vma = vmf.vma;
+  const mm = changetype<mm_struct>(vma.vm_mm);
+  if (pte_alloc(mm, vmf.pmd)) {
+    put_page(pg);
+    return VM_FAULT_OOM;
+  }
+  vmf.pte = pte_offset(vmf.pmd, vmf.address);
+  let entry = pte_mkyoung(mk_pte(pg, vma.vm_page_prot));
+  if (vmf.flags & FAULT_FLAG_WRITE) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  if (cow) {
+    add_mm_counter(mm, MM_ANONPAGES, 1);
+    page_add_new_anon_rmap(pg, vma, vmf.address, false);
+  } else {
+    add_mm_counter(mm, MM_FILEPAGES, 1);
+    page_add_file_rmap(pg);
+  }
+  set_pte_at(mm, vmf.address, vmf.pte, entry);
+  return 0;
+}
+
+/** A read of a file page: map the page-cache page (read-only unless shared-writable). */
+function do_read_fault(vmf: vm_fault): u32 {
+  trace_enter(FN_do_read_fault, <u32>vmf.pgoff);
+  let ret = __do_fault(vmf);
+  if (!ret) ret = finish_fault(vmf, changetype<page>(vmf.page), false);
+  trace_exit(FN_do_read_fault, ret);
+  return ret;
+}
+
+/** A write to a private file mapping: map a private copy of the page. */
+function do_cow_fault(vmf: vm_fault): u32 {
+  trace_enter(FN_do_cow_fault, <u32>vmf.pgoff);
+  const vma = vmf.vma;
+  anon_vma_prepare(vma);
+  const cow_page = alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vmf.address);
+  if (cow_page === null) {
+    trace_exit(FN_do_cow_fault, VM_FAULT_OOM);
+    return VM_FAULT_OOM;
+  }
+  let ret = __do_fault(vmf);
+  if (ret) {
+    put_page(cow_page);
+    trace_exit(FN_do_cow_fault, ret);
+    return ret;
+  }
+  const file_page = changetype<page>(vmf.page);
+  copy_user_highpage(cow_page, file_page);
+  cow_page.flags |= PG_uptodate;
+  count_fault_stat(FAULT_COW);
+  put_page(file_page);
+  ret = finish_fault(vmf, cow_page, true);
+  trace_exit(FN_do_cow_fault, ret);
+  return ret;
+}
+
+// ─── walking a range's pmds: munmap, MADV_DONTNEED, exit, mprotect ─────────
+
+/** The host TLB range one walk changed, flushed once at its end (mmu_gather). */
+let gather_start: u64 = 0;
+let gather_end: u64 = 0;
+
+/** Notes that the translations of [start, end) changed. */
+export function tlb_gather_range(start: u64, end: u64): void {
+  if (gather_start == gather_end) gather_start = start;
+  gather_end = end;
+}
+
+// The arguments of the range walk's callbacks (no closures here).
+let range_mm: mm_struct = changetype<mm_struct>(0);
+let range_vma: vm_area_struct = changetype<vm_area_struct>(0);
+let range_newprot: u64 = 0;
+
+/**
+ * Calls fn(pmd, addr, next) for every pmd entry that maps or points at a
+ * table within [start, end), then flushes what the calls changed. Never
+ * allocates: a range without tables has nothing to do.
+ */
+function walk_pmd_range(mm: mm_struct, start: u64, end: u64, fn: (pmd: usize, addr: u64, next: u64) => void): void {
+  if (start >= end) return;
+  gather_start = gather_end = 0;
+  let addr = start;
+  let pgd = pgd_offset(mm, addr);
+  do {
+    const pgd_next = pgd_addr_end(addr, end);
+    if (!pmd_none(load<u64>(pgd))) {
+      let pud = pud_offset(pgd, addr);
+      do {
+        const pud_next = pud_addr_end(addr, pgd_next);
+        if (!pmd_none(load<u64>(pud))) {
+          let pmd = pmd_offset(pud, addr);
+          do {
+            const next = pmd_addr_end(addr, pud_next);
+            if (!pmd_none(load<u64>(pmd))) fn(pmd, addr, next);
+            pmd += 8;
+            addr = next;
+          } while (addr != pud_next);
+        }
+        pud += 8;
+        addr = pud_next;
+      } while (addr != pgd_next);
+    }
+    pgd += 8;
+    addr = pgd_next;
+  } while (addr != end);
+  if (gather_start != gather_end) flush_tlb_range(gather_start, gather_end);
+}
+
+function zap_pte_range(pmd: usize, addr: u64, end: u64): void {
+  const mm = range_mm;
+  let pte = pte_offset(pmd, addr);
+  for (; addr != end; addr += PAGE_SIZE, pte += 8) {
+    const ptent = load<u64>(pte);
+    if (pte_none(ptent)) continue;
+    store<u64>(pte, 0);
+    tlb_gather_range(addr, addr + PAGE_SIZE);
+    const pg = vm_normal_page(ptent);
+    if (pg === null) continue;
+    add_mm_counter(mm, PageAnon(pg) ? MM_ANONPAGES : MM_FILEPAGES, -1);
+    page_remove_rmap(pg, false);
+    put_page(pg);
+  }
+}
+
+function zap_pmd(pmd: usize, addr: u64, next: u64): void {
+  if (pmd_trans_huge(load<u64>(pmd))) {
+    if (next - addr == PMD_SIZE) {
+      zap_huge_pmd(range_mm, pmd, addr);
+      return;
+    }
+    split_huge_pmd(range_mm, pmd, addr & PMD_MASK);
+  }
+  zap_pte_range(pmd, addr, next);
+}
+
+/**
+ * Unmaps [start, end) of vma (page aligned): every page loses its pte,
+ * its mapcount and the pte's reference; RSS and the host TLB follow.
+ * Page tables stay (free_pgtables frees them).
+ */
+export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64): void {
+  update_hiwater_rss(mm);
+  range_mm = mm;
+  walk_pmd_range(mm, start, end, zap_pmd);
+}
+
+/**
+ * Whether a private anonymous page can be made writable at once
+ * instead of taking a write fault later (can_change_pte_writable): only
+ * a page mapped by this pte alone.
+ */
+function can_change_pte_writable(pte: u64): bool {
+  if (pte & _PAGE_PROTNONE) return false;
+  const pg = vm_normal_page(pte);
+  return pg !== null && PageAnon(pg) && pg._mapcount == 0 && pg._refcount == 1;
+}
+
+function change_pte_range(pmd: usize, addr: u64, end: u64): void {
+  const vma = range_vma;
+  const try_writable = (vma.vm_flags & VM_WRITE) != 0;
+  let pte = pte_offset(pmd, addr);
+  for (; addr != end; addr += PAGE_SIZE, pte += 8) {
+    const old = load<u64>(pte);
+    if (!pte_present(old)) continue;
+    let ptent = pte_modify(old, range_newprot);
+    if (try_writable && !pte_write(ptent) && can_change_pte_writable(ptent)) ptent = pte_mkwrite(ptent);
+    if (ptent == old) continue;
+    store<u64>(pte, ptent);
+    tlb_gather_range(addr, addr + PAGE_SIZE);
+  }
+}
+
+function change_pmd(pmd: usize, addr: u64, next: u64): void {
+  if (pmd_trans_huge(load<u64>(pmd))) {
+    if (next - addr == PMD_SIZE) {
+      change_huge_pmd(range_vma, pmd, addr, range_newprot);
+      return;
+    }
+    split_huge_pmd(range_mm, pmd, addr & PMD_MASK);
+  }
+  change_pte_range(pmd, addr, next);
+}
+
+/**
+ * Rewrites the ptes of [start, end) of vma, whose vm_flags are already
+ * the new ones, with the protection newprot (mprotect).
+ */
+export function change_protection(vma: vm_area_struct, start: u64, end: u64, newprot: u64): void {
+  range_mm = changetype<mm_struct>(vma.vm_mm);
+  range_vma = vma;
+  range_newprot = newprot;
+  walk_pmd_range(range_mm, start, end, change_pmd);
+}
