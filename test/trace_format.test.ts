@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, analyseFault, chromeTrace, decodeErrorCode,
-  functionGraph, graphDuration, parseTraceFilter, renderComment, renderEvents,
+  Observer, functionGraph, graphDuration, parseTraceFilter, renderComment, renderEvents,
   TRACE_EXIT, TRACE_NO_PAGE, type TraceKernel, type TraceEvent,
 } from "../src/trace/index.js";
 
@@ -12,17 +12,17 @@ let module: WebAssembly.Module;
 beforeAll(() => { module = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });
 
 /**
- * The real kernel's ring (its address, size and name table), with the
- * kernel's writes done here: every seed function is not yet traced by the
- * kernel, so these tests fix the host half on known sequences.
+ * The real kernel's ring size and name table, with a ring and the kernel's
+ * writes done here: these tests fix the host half on known sequences.
  */
 function ringWithWriter() {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
   const exports = new WebAssembly.Instance(module, { env: { memory, trace_clock: () => 0 } }).exports as unknown as TraceKernel;
   let next = 0, mode = 0;
+  const base = 1 << 20;
   const kernel: TraceKernel = {
     trace_set: (m) => { mode = m; },
-    trace_ring_ptr: () => exports.trace_ring_ptr(),
+    trace_ring_ptr: () => base,
     trace_ring_next: () => next,
     trace_ring_events: () => exports.trace_ring_events(),
     trace_fn_names: () => exports.trace_fn_names(),
@@ -33,7 +33,7 @@ function ringWithWriter() {
   const id = (name: string) => { const i = ring.names.indexOf(name); if (i < 0) throw new Error(name); return i; };
   const write = (fn: string, exit: boolean, arg = 0) => {
     if (!mode) return;
-    const at = exports.trace_ring_ptr() + (next % size) * 16;
+    const at = base + (next % size) * 16;
     view.setUint32(at, (id(fn) | (exit ? TRACE_EXIT : 0)) >>> 0, true);
     view.setUint32(at + 4, arg >>> 0, true);
     view.setFloat64(at + 8, next, true);
@@ -217,7 +217,7 @@ describe("function_graph edge cases", () => {
 });
 
 describe("analyseFault", () => {
-  it("tells a zero-page read (no page allocated) from an anonymous write", () => {
+  it("tells a zero-page read (only a page table allocated) from an anonymous write", () => {
     const { ring, call } = ringWithWriter();
     ring.start("counter");
     call("do_user_addr_fault", 0, () => call("handle_mm_fault", 0, () => {
@@ -277,5 +277,29 @@ describe("Chrome trace-event JSON", () => {
       .toEqual([{ Normal: 5 }, { anon: 1, file: 0 }, { Normal: 4 }, { anon: 2, file: 0 }]);
     expect(json.traceEvents.filter((e: { ph: string }) => e.ph === "M").map((e: { name: string }) => e.name)).toEqual(["process_name", "thread_name"]);
     expect(json.otherData.clock).toMatch(/^counter: .*not time/);
+  });
+});
+
+describe("Observer", () => {
+  it("streams the function_graph text, keeps records and samples after every fault", () => {
+    const { ring, call } = ringWithWriter();
+    let text = "";
+    let free = 10;
+    const sources = { zones: () => [{ name: "Normal", nr_free: [free, 0] }], rss: () => ({ anon: 10 - free, file: 0 }) };
+    const observer = new Observer(ring, sources, { trace: true, keepRecords: true, sample: true, filter: { ranges: [[0x4000, 0x5000]] }, onText: (t) => (text += t) });
+    for (const a of [0x4000, 0x9000, 0x4008]) {
+      observer.beforeFault(a, 6, null);
+      firstWriteFault(call, a, free);
+      free--;
+      observer.afterFault(0);
+    }
+    observer.close();
+    expect(observer.records.map((r) => r.seq)).toEqual([1, 3]);
+    expect(text).toBe(functionGraph(observer.records, ring.names));
+    expect(observer.samples.map((s) => [s.fault, s.rss.anon])).toEqual([[0, 0], [1, 1], [2, 2], [3, 3]]);
+    // Counter clock: a sample's ts is the ring position, which only traced faults advance.
+    expect(observer.samples.map((s) => s.ts)).toEqual([0, 34, 34, 68]);
+    const json = observer.chromeTrace("t");
+    expect(json.traceEvents.filter((e) => e.ph === "C").length).toBe(8);
   });
 });

@@ -1,7 +1,9 @@
 // The function_graph tracer's kernel half: seed functions call
 // trace_enter(FN_x, arg) on entry and trace_exit(FN_x, ret) on every
 // return. When tracing is off that is one load and a branch. When on, each
-// event is 16 bytes in a ring the host reads (src/trace/ring.ts):
+// event is 16 bytes in a ring the host reads (src/trace/ring.ts). The ring
+// is boot memory (memblock, TRACE_RING_BYTES), handed over by
+// trace_ring_init; tracing stays off until then.
 //
 //  ╒═════════ trace event (16 bytes) ═══════════════════════════════════╕
 //   0  word0  u32  fn id | TRACE_EXIT (bit 31)
@@ -46,12 +48,17 @@
 @external("env", "trace_clock")
 declare function host_trace_clock(): f64;
 
-const ring: usize = memory.data(TRACE_RING_EVENTS * TRACE_EVENT_SIZE);
+// @ts-ignore: decorator
+@inline export const TRACE_RING_BYTES: u32 = TRACE_RING_EVENTS * TRACE_EVENT_SIZE;
+
+let ring: usize = 0;
 let trace_on: u32 = TRACE_OFF;
 let trace_next: u32 = 0;  // events ever written; the ring wraps
 
-/** Turns tracing off (TRACE_OFF) or on with a clock (TRACE_CLOCK_*). */
-export function trace_set(mode: u32): void { trace_on = mode; }
+/** Boot hands the ring its memory (TRACE_RING_BYTES). */
+export function trace_ring_init(buf: usize): void { ring = buf; }
+/** Turns tracing off (TRACE_OFF) or on with a clock (TRACE_CLOCK_*); off until the ring exists. */
+export function trace_set(mode: u32): void { trace_on = ring ? mode : TRACE_OFF; }
 export function trace_ring_ptr(): usize { return ring; }
 export function trace_ring_next(): u32 { return trace_next; }
 export function trace_ring_events(): u32 { return TRACE_RING_EVENTS; }
@@ -164,14 +171,7 @@ function trace_event(word0: u32, arg: u32): void {
 // @ts-ignore: decorator
 @inline export const FN_pgtable_bad: u32 = 43;
 
-const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0"
-  + "do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0"
-  + "get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0"
-  + "expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0"
-  + "__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0"
-  + "find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0"
-  + "pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0"
-  + "out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0"
-  + "pgtable_bad\0";
+// One literal: a concatenation would allocate at start-up, into RAM the buddy owns.
+const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0";
 
 export function trace_fn_names(): usize { return changetype<usize>(FN_NAMES); }

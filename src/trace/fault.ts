@@ -109,33 +109,27 @@ const HANDLERS: FaultHandler[] = ["anon", "zero", "cow", "file", "thp", "none"];
 export function analyseFault(events: TraceEvent[], names: string[]): { handler: FaultHandler; pages: Array<{ pfn: number; order: number }> } {
   const id = (name: string) => names.indexOf(name);
   const allocPages = id("__alloc_pages");
+  const allocUserPage = id("alloc_zeroed_user_highpage_movable");
   const handlers = new Map<number, FaultHandler>([
     [id("do_anonymous_page"), "anon"], [id("do_wp_page"), "cow"], [id("do_cow_fault"), "cow"],
     [id("do_read_fault"), "file"], [id("create_huge_pmd"), "thp"],
   ]);
   let handler: FaultHandler = "none";
-  let handlerDepth = -1, depth = 0, handlerAllocated = false;
+  let userPage = false;
   const pages: Array<{ pfn: number; order: number }> = [];
   const orders: number[] = [];
   for (const e of events) {
     if (!e.exit) {
-      if (handler === "none" && handlers.has(e.fn)) { handler = handlers.get(e.fn)!; handlerDepth = depth; }
+      if (handler === "none" && handlers.has(e.fn)) handler = handlers.get(e.fn)!;
+      if (e.fn === allocUserPage) userPage = true;
       if (e.fn === allocPages) orders.push(e.arg);
-      depth++;
-    } else {
-      depth--;
-      if (e.fn === allocPages) {
-        const order = orders.pop();
-        if (order !== undefined && e.arg !== TRACE_NO_PAGE) {
-          pages.push({ pfn: e.arg, order });
-          if (handlerDepth >= 0 && depth > handlerDepth) handlerAllocated = true;
-        }
-      }
-      if (depth === handlerDepth) handlerDepth = -1;
+    } else if (e.fn === allocPages) {
+      const order = orders.pop();
+      if (order !== undefined && e.arg !== TRACE_NO_PAGE) pages.push({ pfn: e.arg, order });
     }
   }
-  // A read fault on anonymous memory maps the shared zero page: no page allocated.
-  if (handler === "anon" && !handlerAllocated) handler = "zero";
+  // A read fault on anonymous memory maps the shared zero page: no user page is allocated.
+  if (handler === "anon" && !userPage) handler = "zero";
   return { handler, pages };
 }
 

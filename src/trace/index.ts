@@ -5,3 +5,5 @@ export * from "./fault.js";
 export * from "./function_graph.js";
 export * from "./chrome.js";
 export * from "./samples.js";
+export * from "./plot.js";
+export * from "./observer.js";

@@ -1,0 +1,229 @@
+// mm/debug.c and CONFIG_DEBUG_VM: dump_page, bad_page, VM_BUG_ON_PAGE and the
+// buddy allocator's invariant checker.
+//
+// check_invariants() walks every free list and per-cpu list and the whole
+// mem_map, and printk's each violation as "function: reason (pfn …)":
+//   - a free block is aligned to its order, inside its zone, PG_buddy with
+//     its order, refcount 0, on exactly one list of its order;
+//   - no two free blocks overlap (pages are marked while walking);
+//   - no two free buddies are left unmerged at the same order;
+//   - nr_free matches each area's lists; NR_FREE_PAGES matches the zone's
+//     free pages and the global counter the zones; pcp->count its lists;
+//   - free + on pcp lists + allocated + reserved = all pages, where
+//     allocated = pgalloc - pgfree + managed (boot frees count as pgfree,
+//     as in Linux).
+
+import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
+import {
+  MAX_ORDER, MIGRATE_TYPES, MAX_NR_ZONES, NR_PCP_LISTS, NR_FREE_PAGES,
+  zone, NODE_DATA, node_zone, zone_free_area, free_list, zone_pcp, pcp_list,
+  pindex_to_order, lru_to_page, pfn_to_page, page_to_pfn, page_zonenum, nth_page,
+  zone_spans_pfn, zone_end_pfn, max_pfn, ZONE_VM_STAT,
+} from "./mmzone";
+import { vm_event, vm_zone_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
+import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
+
+// A scratch flag the checker sets on pages it has seen, and clears again.
+// @ts-ignore: decorator
+@inline const PG_debug_seen: u32 = 1 << 23;
+
+function printk_i64(v: i64): void {
+  if (v < 0) {
+    printk("-");
+    printk_u64(<u64>(-v));
+  } else {
+    printk_u64(<u64>v);
+  }
+}
+
+/** Prints what a struct page holds, and why it is shown. */
+export function dump_page(p: page, reason: string): void {
+  printk("page: refcount:");
+  printk_i64(p._refcount);
+  printk(" mapcount:");
+  printk_i64(<i64>p._mapcount + 1);   // Linux shows _mapcount + 1
+  printk(" mapping:");
+  printk_hex(p.mapping);
+  printk(" index:");
+  printk_hex(p.index);
+  printk(" pfn:");
+  printk_hex(page_to_pfn(p));
+  printk("\nflags: ");
+  printk_hex(p.flags);
+  printk("\npage dumped because: ");
+  printk(reason);
+  printk("\n");
+}
+
+/** A page in a state it must not be in: report it; the caller keeps it out of use. */
+export function bad_page(p: page, reason: string): void {
+  printk("BUG: Bad page state: pfn:");
+  printk_hex(page_to_pfn(p));
+  printk("\n");
+  dump_page(p, reason);
+}
+
+/** Debug builds only: a broken invariant is a kernel bug. */
+// @ts-ignore: decorator
+@inline export function VM_BUG_ON_PAGE(cond: bool, p: page, reason: string): void {
+  if (CONFIG_DEBUG_VM) {
+    if (cond) {
+      dump_page(p, reason);
+      panic(reason);
+    }
+  }
+}
+
+let violations: i32 = 0;
+
+function violation(fn: string, reason: string, pfn: u32, order: u32): void {
+  printk(fn);
+  printk(": ");
+  printk(reason);
+  printk(" (pfn ");
+  printk_hex(pfn);
+  printk(", order ");
+  printk_u64(order);
+  printk(")\n");
+  violations++;
+}
+
+/** Walks a list from its head; false (and a violation) if it is broken. */
+function list_broken(fn: string, head: usize, limit: u32): bool {
+  let prev = head;
+  let entry = <usize>load<u32>(head);
+  for (let n: u32 = 0; entry != head; n++) {
+    if (n > limit || entry == 0 || <usize>load<u32>(entry, 4) != prev) {
+      violation(fn, "list corrupted", 0, 0);
+      return true;
+    }
+    prev = entry;
+    entry = <usize>load<u32>(entry);
+  }
+  return false;
+}
+
+/** Marks a block's pages as seen; false if some page was already seen (overlap). */
+function mark_block(fn: string, head: page, order: u32): bool {
+  const nr: u32 = 1 << order;
+  for (let i: u32 = 0; i < nr; i++) {
+    const p = nth_page(head, i);
+    if (p.flags & PG_debug_seen) {
+      violation(fn, "free blocks overlap", page_to_pfn(p), order);
+      return false;
+    }
+    if (i > 0 && (p.flags & PG_buddy)) violation(fn, "PG_buddy inside a free block", page_to_pfn(p), order);
+    p.flags |= PG_debug_seen;
+  }
+  return true;
+}
+
+/** The buddy lists of one zone. @return the free pages found. */
+function check_free_area(z: zone): u64 {
+  let free: u64 = 0;
+  for (let order: u32 = 0; order < MAX_ORDER; order++) {
+    const area = zone_free_area(z, order);
+    let blocks: u32 = 0;
+    for (let mt: u32 = 0; mt < MIGRATE_TYPES; mt++) {
+      const head = free_list(area, mt);
+      if (list_broken("check_free_area", head, z.spanned_pages)) continue;
+      for (let e = <usize>load<u32>(head); e != head; e = <usize>load<u32>(e)) {
+        const p = lru_to_page(e);
+        const pfn = page_to_pfn(p);
+        blocks++;
+        if (!zone_spans_pfn(z, pfn) || pfn + (1 << order) > zone_end_pfn(z) || page_zonenum(p) != z.zone_idx) {
+          violation("check_free_area", "free block outside its zone", pfn, order);
+          continue;
+        }
+        if (pfn & ((1 << order) - 1)) violation("check_free_area", "free block not aligned to its order", pfn, order);
+        if (!(p.flags & PG_buddy)) violation("check_free_area", "free block without PG_buddy", pfn, order);
+        if (<u32>p.private_ != order) violation("check_free_area", "free block on the list of another order", pfn, order);
+        if (p._refcount != 0) violation("check_free_area", "free block with nonzero refcount", pfn, order);
+        if (p.flags & (PG_reserved | PG_pcp)) violation("check_free_area", "free block reserved or on a pcp list", pfn, order);
+        if (!mark_block("check_free_area", p, order)) continue;
+        free += <u64>1 << order;
+        if (order < MAX_ORDER - 1) {
+          const buddy_pfn = pfn ^ (1 << order);
+          if (buddy_pfn < max_pfn) {
+            const b = pfn_to_page(buddy_pfn);
+            if ((b.flags & PG_buddy) && <u32>b.private_ == order && page_zonenum(b) == z.zone_idx
+                && buddy_pfn < pfn) {
+              violation("check_free_area", "free buddies left unmerged", pfn, order);
+            }
+          }
+        }
+      }
+    }
+    if (blocks != area.nr_free) violation("check_free_area", "nr_free does not match the free lists", 0, order);
+  }
+  return free;
+}
+
+/** The per-cpu lists of one zone. @return the pages on them. */
+function check_pcp(z: zone): u64 {
+  const pcp = zone_pcp(z);
+  let pages: u64 = 0;
+  for (let pindex: u32 = 0; pindex < NR_PCP_LISTS; pindex++) {
+    const head = pcp_list(pcp, pindex);
+    if (list_broken("check_pcp", head, z.spanned_pages)) continue;
+    const order = pindex_to_order(pindex);
+    for (let e = <usize>load<u32>(head); e != head; e = <usize>load<u32>(e)) {
+      const p = lru_to_page(e);
+      const pfn = page_to_pfn(p);
+      if (!zone_spans_pfn(z, pfn) || page_zonenum(p) != z.zone_idx) {
+        violation("check_pcp", "pcp page outside its zone", pfn, order);
+        continue;
+      }
+      if (!(p.flags & PG_pcp) || (p.flags & PG_buddy)) violation("check_pcp", "pcp page flags wrong", pfn, order);
+      if (pfn & ((1 << order) - 1)) violation("check_pcp", "pcp block not aligned to its order", pfn, order);
+      if (!mark_block("check_pcp", p, order)) continue;
+      pages += <u64>1 << order;
+    }
+  }
+  if (pages != <u64>pcp.count) violation("check_pcp", "pcp->count does not match the pcp lists", 0, 0);
+  return pages;
+}
+
+/** Checks the allocator's invariants. @return the number of violations (each printk'd). */
+export function check_invariants(): i32 {
+  violations = 0;
+  const pgdat = NODE_DATA(0);
+  let free_total: u64 = 0;
+  let pcp_total: u64 = 0;
+  let managed: u64 = 0;
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+    const z = node_zone(pgdat, zid);
+    if (!z.present_pages) continue;
+    const free = check_free_area(z);
+    const nr_free_pages = load<i64>(changetype<usize>(z) + ZONE_VM_STAT + (<usize>NR_FREE_PAGES << 3));
+    if (<i64>free != nr_free_pages) violation("check_free_area", "NR_FREE_PAGES does not match the free lists", 0, 0);
+    free_total += free;
+    pcp_total += check_pcp(z);
+    managed += z.managed_pages;
+  }
+  if (<i64>free_total != load<i64>(vm_zone_stat + (<usize>NR_FREE_PAGES << 3))) {
+    violation("check_invariants", "global NR_FREE_PAGES does not match the zones", 0, 0);
+  }
+  // Every PG_buddy / PG_pcp page was reached from a list; clear the marks.
+  let reserved: u64 = 0;
+  for (let pfn: u32 = 0; pfn < max_pfn; pfn++) {
+    const p = pfn_to_page(pfn);
+    const f = p.flags;
+    if (f & PG_reserved) reserved++;
+    if (f & PG_debug_seen) {
+      p.flags = f & ~PG_debug_seen;
+    } else if (f & (PG_buddy | PG_pcp)) {
+      violation("check_invariants", "PG_buddy or PG_pcp page on no list", pfn, p.private_);
+    }
+  }
+  if (reserved + managed != <u64>max_pfn) {
+    violation("check_invariants", "reserved + managed pages != all pages", 0, 0);
+  }
+  let pgalloc: u64 = 0;
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) pgalloc += vm_event(PGALLOC_DMA + zid);
+  const allocated = <i64>pgalloc - <i64>vm_event(PGFREE) + <i64>managed;
+  if (<i64>(free_total + pcp_total + reserved) + allocated != <i64>max_pfn) {
+    violation("check_invariants", "free + pcp + allocated + reserved != all pages", 0, 0);
+  }
+  return violations;
+}

@@ -1,0 +1,313 @@
+// mm/mm_init.c and the boot-time half of mm/page_alloc.c: zones and
+// mem_map (free_area_init), zonelists, per-cpu pagesets, and the
+// watermarks and lowmem reserves computed from min_free_kbytes.
+//
+// Zones on x86-64: ZONE_DMA is the first 16 MiB (ISA DMA), ZONE_DMA32 the
+// rest below 4 GiB (32-bit DMA). wasm32 RAM never passes 4 GiB, so ZONE_NORMAL
+// is empty here, exactly as on an x86-64 Linux machine with <= 4 GiB of RAM,
+// which puts its RAM in DMA and DMA32 and shows Normal with 0 pages.
+
+import { PAGE_SHIFT, PG_reserved, PAGE_SIZE } from "./mm_types";
+import {
+  MAX_ORDER, MIGRATE_TYPES, MIGRATE_MOVABLE, MAX_NR_ZONES, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL,
+  ZONE_MOVABLE, MAX_DMA_PFN, MAX_DMA32_PFN, NR_PCP_LISTS, WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO,
+  pageblock_order, pageblock_nr_pages,
+  zone, NODE_DATA, node_zone, node_zonelist, zone_free_area, free_list, zone_pcp, pcp_list,
+  INIT_LIST_HEAD, set_wmark, low_wmark_pages, min_wmark_pages, high_wmark_pages, set_lowmem_reserve,
+  set_mem_map, set_page_group_by_mobility_disabled, SIZEOF_ZONEREF, pfn_to_page, set_pageblock_migratetype,
+} from "./mmzone";
+import { memblock_alloc, memblock_alloc_raw, memblock_free_all } from "./memblock";
+
+// sysctls (defaults as in Linux)
+export let min_free_kbytes: u32 = 1024;
+// @ts-ignore: decorator
+@inline const watermark_scale_factor: u32 = 10;
+// sysctl_lowmem_reserve_ratio[MAX_NR_ZONES]: DMA 256, DMA32 256, Normal 32, Movable 0, Device 0
+// @ts-ignore: decorator
+@inline function lowmem_reserve_ratio(zid: u32): u32 {
+  return zid <= ZONE_DMA32 ? 256 : zid == ZONE_NORMAL ? 32 : 0;
+}
+// MIN_PERCPU_PAGELIST_HIGH_FRACTION
+// @ts-ignore: decorator
+@inline const MIN_PERCPU_PAGELIST_HIGH_FRACTION: u32 = 8;
+// SWAP_CLUSTER_MAX
+// @ts-ignore: decorator
+@inline const SWAP_CLUSTER_MAX: u32 = 32;
+
+export let totalram_pages: u32 = 0;
+
+// The shared zero page (Linux: empty_zero_page, zero_pfn in mm/memory.c).
+// The fault path maps it read-only for reads of never-written anonymous memory.
+let zero_pfn: u32 = 0;
+export function set_zero_pfn(pfn: u32): void { zero_pfn = pfn; }
+export function zero_page_pfn(): u32 { return zero_pfn; }
+/** my_zero_pfn(addr): x86-64 has one zero page for every address. */
+// @ts-ignore: decorator
+@inline export function my_zero_pfn(addr: u64): u32 { return zero_pfn; }
+
+// ---------------------------------------------------------------------------
+// free_area_init: zones, mem_map, pageblocks
+
+/** The [start, end) pfns of a zone in a node of max_pfn pages. */
+function zone_range_end(zid: u32, node_end: u32): u32 {
+  if (zid == ZONE_DMA) return min(node_end, MAX_DMA_PFN);
+  if (zid == ZONE_DMA32) return min(node_end, MAX_DMA32_PFN);
+  return node_end;
+}
+
+function zone_init_free_lists(z: zone): void {
+  for (let order: u32 = 0; order < MAX_ORDER; order++) {
+    const area = zone_free_area(z, order);
+    for (let mt: u32 = 0; mt < MIGRATE_TYPES; mt++) INIT_LIST_HEAD(free_list(area, mt));
+    area.nr_free = 0;
+  }
+}
+
+/** The boot pageset: batch 1, high 0, so every free goes straight to the buddy. */
+function per_cpu_pages_init(z: zone): void {
+  const pcp = zone_pcp(z);
+  for (let i: u32 = 0; i < NR_PCP_LISTS; i++) INIT_LIST_HEAD(pcp_list(pcp, i));
+  pcp.count = 0;
+  pcp.high = 0;
+  pcp.batch = 1;
+  pcp.high_min = 0;
+  pcp.high_max = 0;
+  pcp.free_factor = 0;
+}
+
+/**
+ * Initialises every struct page of a zone: reserved (memblock_free_all
+ * clears that for what it frees), refcount 1, unmapped, zone and node ids in
+ * flags; and marks every pageblock MIGRATE_MOVABLE, as Linux does at boot.
+ */
+function memmap_init_zone(z: zone, nid: u32): void {
+  const start = z.zone_start_pfn;
+  const end = start + z.spanned_pages;
+  const flags = PG_reserved | (z.zone_idx << 24) | (nid << 26);
+  let p = changetype<usize>(pfn_to_page(start));
+  for (let pfn = start; pfn < end; pfn++, p += 32) {
+    store<u32>(p, flags);            // flags
+    store<i32>(p, 1, 4);             // _refcount
+    store<u64>(p, 0, 8);             // lru
+    store<u32>(p, 0xffff0000, 16);   // private_ = 0, _mapcount = -1
+    store<u32>(p, 0, 20);            // mapping
+    store<u64>(p, 0, 24);            // index
+  }
+  for (let pfn = start & ~(pageblock_nr_pages - 1); pfn < end; pfn += pageblock_nr_pages) {
+    set_pageblock_migratetype(pfn_to_page(pfn < start ? start : pfn), MIGRATE_MOVABLE);
+  }
+}
+
+/**
+ * Sizes the node's zones, allocates mem_map and the pageblock bitmaps from
+ * memblock, and initialises them. @return false when memblock has no room
+ */
+export function free_area_init(nid: u32, node_pages: u32): bool {
+  const pgdat = NODE_DATA(nid);
+  pgdat.node_id = nid;
+  pgdat.node_start_pfn = 0;
+  pgdat.node_spanned_pages = node_pages;
+  pgdat.node_present_pages = node_pages;
+  const map = memblock_alloc_raw(<u64>node_pages << 5, PAGE_SIZE);
+  if (!map) return false;
+  pgdat.node_mem_map = map;
+  set_mem_map(map, node_pages);
+  let start: u32 = 0;
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+    const z = node_zone(pgdat, zid);
+    const end = zid <= ZONE_NORMAL ? max(start, zone_range_end(zid, node_pages)) : start;
+    z.zone_pgdat = changetype<usize>(pgdat);
+    z.zone_idx = zid;
+    // Linux leaves an empty zone's start_pfn at 0 (zoneinfo's start_pfn).
+    z.zone_start_pfn = end > start ? start : 0;
+    z.spanned_pages = end - start;
+    z.present_pages = end - start;
+    z.managed_pages = 0;
+    zone_init_free_lists(z);
+    per_cpu_pages_init(z);
+    if (end > start) {
+      pgdat.nr_zones = zid + 1;
+      const blocks = ((end + pageblock_nr_pages - 1) >> pageblock_order) - (start >> pageblock_order);
+      z.pageblock_flags = memblock_alloc(blocks, 8);
+      if (!z.pageblock_flags) return false;
+      memmap_init_zone(z, nid);
+    }
+    start = end;
+  }
+  return true;
+}
+
+/**
+ * The fallback zonelist: this node's populated zones, highest first. An
+ * allocation starts at the highest zone its gfp allows and falls back down.
+ */
+export function build_all_zonelists(): void {
+  const pgdat = NODE_DATA(0);
+  let z = node_zonelist(0);
+  let total: u32 = 0;
+  for (let zid = <i32>MAX_NR_ZONES - 1; zid >= 0; zid--) {
+    const zn = node_zone(pgdat, zid);
+    if (!zn.present_pages) continue;
+    store<u32>(z, <u32>changetype<usize>(zn));
+    store<u32>(z, <u32>zid, 4);
+    z += SIZEOF_ZONEREF;
+    total += zn.present_pages;
+  }
+  store<u32>(z, 0);
+  store<u32>(z, 0, 4);
+  // Grouping by mobility is pointless when RAM holds too few pageblocks.
+  set_page_group_by_mobility_disabled(total < pageblock_nr_pages * MIGRATE_TYPES);
+}
+
+// ---------------------------------------------------------------------------
+// Watermarks, lowmem_reserve, per-cpu batch and high
+
+/** int_sqrt: the integer square root, rounded down. */
+function int_sqrt(x: u64): u64 {
+  let r = <u64>Math.sqrt(<f64>x);
+  while (r * r > x) r--;
+  while ((r + 1) * (r + 1) <= x) r++;
+  return r;
+}
+
+/** mult_frac(x, numer, denom) without overflowing x * numer. */
+// @ts-ignore: decorator
+@inline function mult_frac(x: u64, numer: u64, denom: u64): u64 {
+  const q = x / denom;
+  const r = x % denom;
+  return q * numer + r * numer / denom;
+}
+
+/** Pages above the high watermark in the zones GFP_USER may use (nr_free_buffer_pages). */
+function nr_free_buffer_pages(): u64 {
+  const pgdat = NODE_DATA(0);
+  let sum: u64 = 0;
+  for (let zid: u32 = 0; zid <= ZONE_NORMAL; zid++) {
+    const z = node_zone(pgdat, zid);
+    const high = high_wmark_pages(z);
+    if (z.managed_pages > high) sum += z.managed_pages - high;
+  }
+  return sum;
+}
+
+/** min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped to [128, 262144]. */
+function calculate_min_free_kbytes(): void {
+  const lowmem_kbytes = nr_free_buffer_pages() * (PAGE_SIZE >> 10);
+  const v = <u32>int_sqrt(lowmem_kbytes * 16);
+  min_free_kbytes = min(max(v, 128), 262144);
+}
+
+/**
+ * Splits min_free_kbytes across the zones by managed size (WMARK_MIN);
+ * low, high and promo each add max(min / 4, managed * scale / 10000).
+ */
+function __setup_per_zone_wmarks(): void {
+  const pgdat = NODE_DATA(0);
+  const pages_min = <u64>(min_free_kbytes >> (PAGE_SHIFT - 10));
+  let lowmem_pages: u64 = 0;
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+    if (zid != ZONE_MOVABLE) lowmem_pages += node_zone(pgdat, zid).managed_pages;
+  }
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+    const z = node_zone(pgdat, zid);
+    const managed = <u64>z.managed_pages;
+    let tmp = lowmem_pages ? pages_min * managed / lowmem_pages : 0;
+    if (zid == ZONE_MOVABLE) {
+      // Movable gets a small fixed floor (as HIGHMEM on 32-bit).
+      set_wmark(z, WMARK_MIN, <u32>min(max(managed / 1024, <u64>SWAP_CLUSTER_MAX), 128));
+    } else {
+      set_wmark(z, WMARK_MIN, <u32>tmp);
+    }
+    tmp = max(tmp >> 2, mult_frac(managed, watermark_scale_factor, 10000));
+    z.watermark_boost = 0;
+    const t = <u32>tmp;
+    set_wmark(z, WMARK_LOW, min_wmark_pages(z) + t);
+    set_wmark(z, WMARK_HIGH, low_wmark_pages(z) + t);
+    set_wmark(z, WMARK_PROMO, high_wmark_pages(z) + t);
+  }
+}
+
+/**
+ * lowmem_reserve[j] of zone i: pages an allocation that could have used
+ * zone j must leave free in zone i, = (managed pages of zones i+1..j) /
+ * ratio(i), so low zones are not exhausted by requests that fit higher.
+ */
+function setup_per_zone_lowmem_reserve(): void {
+  const pgdat = NODE_DATA(0);
+  for (let i: u32 = 0; i < MAX_NR_ZONES - 1; i++) {
+    const z = node_zone(pgdat, i);
+    const ratio = lowmem_reserve_ratio(i);
+    const clear = !ratio || !z.managed_pages;
+    let managed_pages: u32 = 0;
+    for (let j = i + 1; j < MAX_NR_ZONES; j++) {
+      managed_pages += node_zone(pgdat, j).managed_pages;
+      set_lowmem_reserve(z, j, clear ? 0 : managed_pages / ratio);
+    }
+  }
+}
+
+/** ~0.1% of the zone or 1 MiB, whichever is smaller, /4, then 2^n - 1. */
+function zone_batchsize(z: zone): i32 {
+  let batch = min(z.managed_pages >> 10, (1 << 20) / PAGE_SIZE);
+  batch /= 4;
+  if (batch < 1) batch = 1;
+  const b = batch + batch / 2;
+  return <i32>((1 << (31 - clz(b))) - 1);   // rounddown_pow_of_two(b) - 1
+}
+
+/** high: a share of the low watermark (or of managed pages), at least 4 batches. */
+function zone_highsize(z: zone, batch: i32, high_fraction: u32): i32 {
+  const total_pages = high_fraction ? z.managed_pages / high_fraction : low_wmark_pages(z);
+  // Split across the CPUs local to the zone: one here.
+  const nr_split_cpus: u32 = 1;
+  return max(<i32>(total_pages / nr_split_cpus), batch << 2);
+}
+
+/**
+ * batch, high_min and high_max as Linux computes them. pcp->high is set
+ * to high_min: Linux 6.7+ then tunes it between high_min and high_max at
+ * run time, which this kernel does not model.
+ */
+function zone_set_pageset_high_and_batch(z: zone): void {
+  const batch = max(1, zone_batchsize(z));
+  const high_min = zone_highsize(z, batch, 0);
+  const high_max = zone_highsize(z, batch, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
+  z.pageset_batch = batch;
+  z.pageset_high_min = high_min;
+  z.pageset_high_max = high_max;
+  const pcp = zone_pcp(z);
+  pcp.batch = batch;
+  pcp.high_min = high_min;
+  pcp.high_max = high_max;
+  pcp.high = high_min;
+}
+
+/** Watermarks changed: recompute the pagesets' high and batch. */
+function setup_per_zone_wmarks(): void {
+  __setup_per_zone_wmarks();
+  const pgdat = NODE_DATA(0);
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+    const z = node_zone(pgdat, zid);
+    if (z.present_pages) zone_set_pageset_high_and_batch(z);
+  }
+}
+
+/** The core_initcall that sizes the reserves once the buddy has all memory. */
+export function init_per_zone_wmark_min(): void {
+  calculate_min_free_kbytes();
+  setup_per_zone_wmarks();
+  setup_per_zone_lowmem_reserve();
+}
+
+// ---------------------------------------------------------------------------
+// mm_init -> mem_init -> memblock_free_all (seed, "init")
+
+/** Puts all free boot memory on the buddy free lists. */
+export function mem_init(): void {
+  totalram_pages = memblock_free_all();
+}
+
+/** Sets up the kernel memory allocators (here: the buddy allocator). */
+export function mm_init(): void {
+  mem_init();
+}

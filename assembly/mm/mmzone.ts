@@ -1,0 +1,437 @@
+// include/linux/mmzone.h: nodes, zones, free areas, per-cpu page lists.
+//
+// One node (UMA): contig_page_data, reached only through NODE_DATA(nid), so
+// N nodes later means a node_data[] table and a node id in the zonelists.
+// Structures are @unmanaged classes over fixed memory; their arrays sit at
+// fixed offsets after the scalar fields and are reached by @inline helpers.
+//
+//  ╒═══ struct pglist_data (contig_page_data, in the kernel image) ════════╕
+//    scalars (class pglist_data)
+//    node_zones[MAX_NR_ZONES]          SIZEOF_ZONE each
+//    node_zonelists[ZONELIST_FALLBACK] (MAX_NR_ZONES + 1) zonerefs, 0-terminated
+//    vm_stat[NR_VM_NODE_STAT_ITEMS]    i64 each
+//  ╘═══════════════════════════════════════════════════════════════════════╛
+//  ╒═══ struct zone ═══════════════════════════════════════════════════════╕
+//    scalars (class zone)
+//    _watermark[NR_WMARK]              u32
+//    lowmem_reserve[MAX_NR_ZONES]      u32
+//    free_area[MAX_ORDER]              SIZEOF_FREE_AREA each
+//    per_cpu_pageset                   one CPU: struct per_cpu_pages
+//    vm_stat[NR_VM_ZONE_STAT_ITEMS]    i64 each
+//  ╘═══════════════════════════════════════════════════════════════════════╛
+
+import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
+
+// @ts-ignore: decorator
+@inline export const MAX_ORDER: u32 = 11;              // orders 0 .. MAX_ORDER - 1
+// @ts-ignore: decorator
+@inline export const PAGE_ALLOC_COSTLY_ORDER: u32 = 3;
+// @ts-ignore: decorator
+@inline export const pageblock_order: u32 = 9;         // HPAGE_PMD_ORDER on x86-64
+// @ts-ignore: decorator
+@inline export const pageblock_nr_pages: u32 = 1 << pageblock_order;
+
+// enum migratetype (no CMA, no memory isolation in this kernel)
+// @ts-ignore: decorator
+@inline export const MIGRATE_UNMOVABLE: u32 = 0;
+// @ts-ignore: decorator
+@inline export const MIGRATE_MOVABLE: u32 = 1;
+// @ts-ignore: decorator
+@inline export const MIGRATE_RECLAIMABLE: u32 = 2;
+// @ts-ignore: decorator
+@inline export const MIGRATE_PCPTYPES: u32 = 3;
+// @ts-ignore: decorator
+@inline export const MIGRATE_HIGHATOMIC: u32 = MIGRATE_PCPTYPES;
+// @ts-ignore: decorator
+@inline export const MIGRATE_TYPES: u32 = 4;
+
+// enum zone_type, as x86-64 configures it (CONFIG_ZONE_DMA, _DMA32, _DEVICE).
+// @ts-ignore: decorator
+@inline export const ZONE_DMA: u32 = 0;
+// @ts-ignore: decorator
+@inline export const ZONE_DMA32: u32 = 1;
+// @ts-ignore: decorator
+@inline export const ZONE_NORMAL: u32 = 2;
+// @ts-ignore: decorator
+@inline export const ZONE_MOVABLE: u32 = 3;
+// @ts-ignore: decorator
+@inline export const ZONE_DEVICE: u32 = 4;
+// @ts-ignore: decorator
+@inline export const MAX_NR_ZONES: u32 = 5;
+// MAX_DMA_PFN and MAX_DMA32_PFN (arch/x86/include/asm/dma.h)
+// @ts-ignore: decorator
+@inline export const MAX_DMA_PFN: u32 = (16 << 20) >> PAGE_SHIFT;
+// @ts-ignore: decorator
+@inline export const MAX_DMA32_PFN: u32 = 1 << (32 - PAGE_SHIFT);
+
+// enum zone_watermarks
+// @ts-ignore: decorator
+@inline export const WMARK_MIN: u32 = 0;
+// @ts-ignore: decorator
+@inline export const WMARK_LOW: u32 = 1;
+// @ts-ignore: decorator
+@inline export const WMARK_HIGH: u32 = 2;
+// @ts-ignore: decorator
+@inline export const WMARK_PROMO: u32 = 3;
+// @ts-ignore: decorator
+@inline export const NR_WMARK: u32 = 4;
+
+// Per-cpu lists: one per (migratetype, order <= PAGE_ALLOC_COSTLY_ORDER).
+// @ts-ignore: decorator
+@inline export const NR_PCP_LISTS: u32 = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1);
+
+// enum zone_stat_item and enum node_stat_item: the subset this kernel keeps,
+// in Linux's order (mm/vmstat.c prints them in this order; names there).
+// The LRU counters count pages as Linux's LRU lists would hold them (there is
+// no reclaim here, so no lists); the fault path counts into them.
+// @ts-ignore: decorator
+@inline export const NR_FREE_PAGES: u32 = 0;
+// @ts-ignore: decorator
+@inline export const NR_ZONE_INACTIVE_ANON: u32 = 1;
+// @ts-ignore: decorator
+@inline export const NR_ZONE_ACTIVE_ANON: u32 = 2;
+// @ts-ignore: decorator
+@inline export const NR_ZONE_INACTIVE_FILE: u32 = 3;
+// @ts-ignore: decorator
+@inline export const NR_ZONE_ACTIVE_FILE: u32 = 4;
+// @ts-ignore: decorator
+@inline export const NR_ZONE_UNEVICTABLE: u32 = 5;
+// @ts-ignore: decorator
+@inline export const NR_ZONE_WRITE_PENDING: u32 = 6;
+// @ts-ignore: decorator
+@inline export const NR_MLOCK: u32 = 7;
+// @ts-ignore: decorator
+@inline export const NR_VM_ZONE_STAT_ITEMS: u32 = 8;
+
+// @ts-ignore: decorator
+@inline export const NR_INACTIVE_ANON: u32 = 0;
+// @ts-ignore: decorator
+@inline export const NR_ACTIVE_ANON: u32 = 1;
+// @ts-ignore: decorator
+@inline export const NR_INACTIVE_FILE: u32 = 2;
+// @ts-ignore: decorator
+@inline export const NR_ACTIVE_FILE: u32 = 3;
+// @ts-ignore: decorator
+@inline export const NR_UNEVICTABLE: u32 = 4;
+// @ts-ignore: decorator
+@inline export const NR_ANON_MAPPED: u32 = 5;     // nr_anon_pages
+// @ts-ignore: decorator
+@inline export const NR_FILE_MAPPED: u32 = 6;     // nr_mapped
+// @ts-ignore: decorator
+@inline export const NR_FILE_PAGES: u32 = 7;      // nr_file_pages
+// @ts-ignore: decorator
+@inline export const NR_ANON_THPS: u32 = 8;       // pages; /proc prints them in THPs
+// @ts-ignore: decorator
+@inline export const NR_PAGETABLE: u32 = 9;       // nr_page_table_pages
+// @ts-ignore: decorator
+@inline export const NR_VM_NODE_STAT_ITEMS: u32 = 10;
+
+// ---------------------------------------------------------------------------
+// struct list_head { next, prev }: 32-bit pointers to other list_heads.
+// A page is on a list through its lru field (page + 8).
+
+// @ts-ignore: decorator
+@inline export const LRU_OFFSET: usize = 8;
+
+// @ts-ignore: decorator
+@inline export function INIT_LIST_HEAD(head: usize): void {
+  store<u32>(head, <u32>head);
+  store<u32>(head, <u32>head, 4);
+}
+// @ts-ignore: decorator
+@inline export function list_empty(head: usize): bool {
+  return load<u32>(head) == <u32>head;
+}
+// @ts-ignore: decorator
+@inline function __list_add(entry: usize, prev: usize, next: usize): void {
+  store<u32>(next, <u32>entry, 4);
+  store<u32>(entry, <u32>next);
+  store<u32>(entry, <u32>prev, 4);
+  store<u32>(prev, <u32>entry);
+}
+/** Adds entry after head (the list's front). */
+// @ts-ignore: decorator
+@inline export function list_add(entry: usize, head: usize): void {
+  __list_add(entry, head, <usize>load<u32>(head));
+}
+/** Adds entry before head (the list's tail). */
+// @ts-ignore: decorator
+@inline export function list_add_tail(entry: usize, head: usize): void {
+  __list_add(entry, <usize>load<u32>(head, 4), head);
+}
+// @ts-ignore: decorator
+@inline export function list_del(entry: usize): void {
+  const next = <usize>load<u32>(entry);
+  const prev = <usize>load<u32>(entry, 4);
+  store<u32>(next, <u32>prev, 4);
+  store<u32>(prev, <u32>next);
+}
+// @ts-ignore: decorator
+@inline export function lru_to_page(entry: usize): page {
+  return changetype<page>(entry - LRU_OFFSET);
+}
+// @ts-ignore: decorator
+@inline export function page_lru(p: page): usize {
+  return changetype<usize>(p) + LRU_OFFSET;
+}
+
+// ---------------------------------------------------------------------------
+// struct free_area { nr_free; free_list[MIGRATE_TYPES] }
+
+@unmanaged
+export class free_area {
+  nr_free: u32;
+  _pad: u32;
+  // free_list[MIGRATE_TYPES] follows (list heads)
+}
+// @ts-ignore: decorator
+@inline export const FREE_AREA_FREE_LIST: usize = 8;
+// @ts-ignore: decorator
+@inline export const SIZEOF_FREE_AREA: usize = FREE_AREA_FREE_LIST + (MIGRATE_TYPES << 3);
+
+// @ts-ignore: decorator
+@inline export function free_list(area: free_area, migratetype: u32): usize {
+  return changetype<usize>(area) + FREE_AREA_FREE_LIST + (<usize>migratetype << 3);
+}
+// @ts-ignore: decorator
+@inline export function free_area_empty(area: free_area, migratetype: u32): bool {
+  return list_empty(free_list(area, migratetype));
+}
+
+// ---------------------------------------------------------------------------
+// struct per_cpu_pages: this kernel has one CPU, so one pageset per zone.
+
+@unmanaged
+export class per_cpu_pages {
+  count: i32;        // pages on the lists
+  high: i32;         // drain to the buddy above this
+  batch: i32;        // refill/drain chunk
+  high_min: i32;
+  high_max: i32;
+  free_factor: i32;  // batch is doubled per consecutive drain (nr_pcp_free)
+  // lists[NR_PCP_LISTS] follow (list heads)
+}
+// @ts-ignore: decorator
+@inline export const PCP_LISTS: usize = 24;
+// @ts-ignore: decorator
+@inline export const SIZEOF_PER_CPU_PAGES: usize = PCP_LISTS + (<usize>NR_PCP_LISTS << 3);
+
+// @ts-ignore: decorator
+@inline export function order_to_pindex(migratetype: u32, order: u32): u32 {
+  return MIGRATE_PCPTYPES * order + migratetype;
+}
+// @ts-ignore: decorator
+@inline export function pindex_to_order(pindex: u32): u32 {
+  return pindex / MIGRATE_PCPTYPES;
+}
+// @ts-ignore: decorator
+@inline export function pcp_list(pcp: per_cpu_pages, pindex: u32): usize {
+  return changetype<usize>(pcp) + PCP_LISTS + (<usize>pindex << 3);
+}
+// @ts-ignore: decorator
+@inline export function pcp_allowed_order(order: u32): bool {
+  return order <= PAGE_ALLOC_COSTLY_ORDER;
+}
+
+// ---------------------------------------------------------------------------
+// struct zone
+
+@unmanaged
+export class zone {
+  zone_pgdat: usize;          // -> pglist_data
+  zone_idx: u32;              // Linux derives it from the address; kept for speed
+  watermark_boost: u32;       // no kswapd to clear a boost: stays 0
+  pageblock_flags: usize;     // one byte (migratetype) per pageblock
+  zone_start_pfn: u32;
+  spanned_pages: u32;
+  present_pages: u32;
+  managed_pages: u32;
+  pageset_high_min: i32;
+  pageset_high_max: i32;
+  pageset_batch: i32;
+  _pad: u32;
+}
+// @ts-ignore: decorator
+@inline export const ZONE_WATERMARK: usize = 48;
+// @ts-ignore: decorator
+@inline export const ZONE_LOWMEM_RESERVE: usize = ZONE_WATERMARK + (NR_WMARK << 2);
+// @ts-ignore: decorator
+@inline export const ZONE_FREE_AREA: usize = (ZONE_LOWMEM_RESERVE + (MAX_NR_ZONES << 2) + 7) & ~7;
+// @ts-ignore: decorator
+@inline export const ZONE_PCP: usize = ZONE_FREE_AREA + <usize>MAX_ORDER * SIZEOF_FREE_AREA;
+// @ts-ignore: decorator
+@inline export const ZONE_VM_STAT: usize = (ZONE_PCP + SIZEOF_PER_CPU_PAGES + 7) & ~7;
+// @ts-ignore: decorator
+@inline export const SIZEOF_ZONE: usize = ZONE_VM_STAT + (<usize>NR_VM_ZONE_STAT_ITEMS << 3);
+
+// @ts-ignore: decorator
+@inline export function wmark_pages(z: zone, i: u32): u32 {
+  return load<u32>(changetype<usize>(z) + ZONE_WATERMARK + (<usize>i << 2)) + z.watermark_boost;
+}
+// @ts-ignore: decorator
+@inline export function set_wmark(z: zone, i: u32, v: u32): void {
+  store<u32>(changetype<usize>(z) + ZONE_WATERMARK + (<usize>i << 2), v);
+}
+// @ts-ignore: decorator
+@inline export function min_wmark_pages(z: zone): u32 { return wmark_pages(z, WMARK_MIN); }
+// @ts-ignore: decorator
+@inline export function low_wmark_pages(z: zone): u32 { return wmark_pages(z, WMARK_LOW); }
+// @ts-ignore: decorator
+@inline export function high_wmark_pages(z: zone): u32 { return wmark_pages(z, WMARK_HIGH); }
+
+// @ts-ignore: decorator
+@inline export function lowmem_reserve(z: zone, i: u32): u32 {
+  return load<u32>(changetype<usize>(z) + ZONE_LOWMEM_RESERVE + (<usize>i << 2));
+}
+// @ts-ignore: decorator
+@inline export function set_lowmem_reserve(z: zone, i: u32, v: u32): void {
+  store<u32>(changetype<usize>(z) + ZONE_LOWMEM_RESERVE + (<usize>i << 2), v);
+}
+// @ts-ignore: decorator
+@inline export function zone_free_area(z: zone, order: u32): free_area {
+  return changetype<free_area>(changetype<usize>(z) + ZONE_FREE_AREA + <usize>order * SIZEOF_FREE_AREA);
+}
+// @ts-ignore: decorator
+@inline export function zone_pcp(z: zone): per_cpu_pages {
+  return changetype<per_cpu_pages>(changetype<usize>(z) + ZONE_PCP);
+}
+// @ts-ignore: decorator
+@inline export function zone_end_pfn(z: zone): u32 {
+  return z.zone_start_pfn + z.spanned_pages;
+}
+// @ts-ignore: decorator
+@inline export function zone_spans_pfn(z: zone, pfn: u32): bool {
+  return pfn - z.zone_start_pfn < z.spanned_pages;
+}
+// @ts-ignore: decorator
+@inline export function populated_zone(z: zone): bool {
+  return z.present_pages != 0;
+}
+// @ts-ignore: decorator
+@inline export function managed_zone(z: zone): bool {
+  return z.managed_pages != 0;
+}
+
+// ---------------------------------------------------------------------------
+// struct pglist_data
+
+@unmanaged
+export class pglist_data {
+  node_id: u32;
+  nr_zones: u32;              // index of the highest populated zone + 1
+  node_start_pfn: u32;
+  node_present_pages: u32;
+  node_spanned_pages: u32;
+  totalreserve_pages: u32;
+  node_mem_map: usize;        // FLATMEM: == mem_map
+  _pad: u32;
+}
+// @ts-ignore: decorator
+@inline export const PGDAT_NODE_ZONES: usize = 32;
+// @ts-ignore: decorator
+@inline export const PGDAT_ZONELISTS: usize = PGDAT_NODE_ZONES + <usize>MAX_NR_ZONES * SIZEOF_ZONE;
+// A zoneref is { zone: u32, zone_idx: u32 }; the list ends with zone 0.
+// @ts-ignore: decorator
+@inline export const SIZEOF_ZONEREF: usize = 8;
+// @ts-ignore: decorator
+@inline export const PGDAT_VM_STAT: usize = PGDAT_ZONELISTS + (<usize>MAX_NR_ZONES + 1) * SIZEOF_ZONEREF;
+// @ts-ignore: decorator
+@inline export const SIZEOF_PGLIST_DATA: usize = PGDAT_VM_STAT + (<usize>NR_VM_NODE_STAT_ITEMS << 3);
+
+export const contig_page_data: usize = memory.data(<i32>SIZEOF_PGLIST_DATA, 8);
+
+/** UMA: every node id names contig_page_data. */
+// @ts-ignore: decorator
+@inline export function NODE_DATA(nid: u32): pglist_data {
+  return changetype<pglist_data>(contig_page_data);
+}
+// @ts-ignore: decorator
+@inline export function node_zone(pgdat: pglist_data, zid: u32): zone {
+  return changetype<zone>(changetype<usize>(pgdat) + PGDAT_NODE_ZONES + <usize>zid * SIZEOF_ZONE);
+}
+/** node_zonelist(nid, gfp): UMA has one zonelist, ZONELIST_FALLBACK. */
+// @ts-ignore: decorator
+@inline export function node_zonelist(nid: u32): usize {
+  return changetype<usize>(NODE_DATA(nid)) + PGDAT_ZONELISTS;
+}
+// @ts-ignore: decorator
+@inline export function zoneref_zone(z: usize): zone { return changetype<zone>(<usize>load<u32>(z)); }
+// @ts-ignore: decorator
+@inline export function zonelist_zone_idx(z: usize): u32 { return load<u32>(z, 4); }
+
+// ---------------------------------------------------------------------------
+// mem_map (FLATMEM): struct page for every pfn in [0, max_pfn).
+// The shifts by 5 below are SIZEOF_PAGE (32 bytes).
+
+export let mem_map: usize = 0;
+export let max_pfn: u32 = 0;
+
+export function set_mem_map(map: usize, pfns: u32): void {
+  mem_map = map;
+  max_pfn = pfns;
+}
+
+// @ts-ignore: decorator
+@inline export function pfn_to_page(pfn: u32): page {
+  return changetype<page>(mem_map + (<usize>pfn << 5));
+}
+// @ts-ignore: decorator
+@inline export function page_to_pfn(p: page): u32 {
+  return <u32>((changetype<usize>(p) - mem_map) >> 5);
+}
+/** The page's physical address, which is its linear-memory offset. */
+// @ts-ignore: decorator
+@inline export function page_address(p: page): usize {
+  return <usize>page_to_pfn(p) << PAGE_SHIFT;
+}
+// @ts-ignore: decorator
+@inline export function pfn_valid(pfn: u32): bool {
+  return pfn < max_pfn;
+}
+/** &page[n]: the struct page n frames after p. */
+// @ts-ignore: decorator
+@inline export function nth_page(p: page, n: u32): page {
+  return changetype<page>(changetype<usize>(p) + (<usize>n << 5));
+}
+// @ts-ignore: decorator
+@inline export function page_zonenum(p: page): u32 {
+  return (p.flags >> ZONES_SHIFT) & 3;
+}
+// @ts-ignore: decorator
+@inline export function page_to_nid(p: page): u32 {
+  return (p.flags >> NODES_SHIFT) & 3;
+}
+// @ts-ignore: decorator
+@inline export function page_zone(p: page): zone {
+  return node_zone(NODE_DATA(page_to_nid(p)), page_zonenum(p));
+}
+// @ts-ignore: decorator
+@inline export function set_page_links(p: page, zid: u32, nid: u32): void {
+  p.flags = (p.flags & ~(<u32>0xf << ZONES_SHIFT)) | (zid << ZONES_SHIFT) | (nid << NODES_SHIFT);
+}
+
+// ---------------------------------------------------------------------------
+// Pageblock migratetypes (include/linux/pageblock-flags.h): one byte each.
+
+// @ts-ignore: decorator
+@inline function pfn_to_bitidx(z: zone, pfn: u32): usize {
+  return <usize>((pfn - (z.zone_start_pfn & ~(pageblock_nr_pages - 1))) >> pageblock_order);
+}
+// @ts-ignore: decorator
+@inline export function get_pfnblock_migratetype(p: page, pfn: u32): u32 {
+  const z = page_zone(p);
+  return load<u8>(z.pageblock_flags + pfn_to_bitidx(z, pfn));
+}
+// @ts-ignore: decorator
+@inline export function get_pageblock_migratetype(p: page): u32 {
+  return get_pfnblock_migratetype(p, page_to_pfn(p));
+}
+// @ts-ignore: decorator
+@inline export function set_pageblock_migratetype(p: page, migratetype: u32): void {
+  const z = page_zone(p);
+  store<u8>(z.pageblock_flags + pfn_to_bitidx(z, page_to_pfn(p)), <u8>migratetype);
+}
+
+/** Set when RAM is too small for grouping by mobility (build_all_zonelists). */
+export let page_group_by_mobility_disabled: bool = false;
+export function set_page_group_by_mobility_disabled(v: bool): void { page_group_by_mobility_disabled = v; }

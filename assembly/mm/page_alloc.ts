@@ -1,0 +1,917 @@
+// mm/page_alloc.c: the zoned buddy allocator, following the seed
+// (../shared/seed/alloc_page.md, items 8-15) function by function.
+//
+// Free memory is kept in each zone's free_area[order].free_list[migratetype];
+// a free block is 2^order pages whose head page has PG_buddy and its order in
+// private_. Two blocks are buddies when their pfns differ only in bit
+// `order`: merging finds the buddy as pfn ^ (1 << order) and never needs
+// addresses. Orders 0..PAGE_ALLOC_COSTLY_ORDER go through the per-cpu lists
+// (one CPU here), refilled `batch` pages at a time and drained above `high`.
+//
+// Not here, and why: reclaim, compaction and the OOM killer (the slow path
+// retries at the min watermark and then fails; the fault path turns that
+// into VM_FAULT_OOM); CMA, memory isolation, highatomic reserves and
+// watermark boosting (no kswapd to undo a boost); NUMA (one node).
+
+import {
+  page, PAGE_SIZE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
+  PG_slab, PG_pgtable, PAGE_MAPPING_ANON,
+} from "./mm_types";
+import {
+  MAX_ORDER, pageblock_order, pageblock_nr_pages,
+  MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_PCPTYPES, MIGRATE_TYPES,
+  NR_PCP_LISTS, NR_FREE_PAGES, WMARK_MIN, ZONE_NORMAL, ZONE_VM_STAT,
+  zone, free_area, per_cpu_pages, zone_free_area, free_list, free_area_empty, zone_pcp, pcp_list,
+  order_to_pindex, pindex_to_order, pcp_allowed_order, wmark_pages, lowmem_reserve,
+  list_add, list_add_tail, list_del, list_empty, lru_to_page, page_lru,
+  pfn_to_page, page_to_pfn, page_address, pfn_valid, nth_page, page_zone, page_zonenum,
+  zone_spans_pfn, zone_end_pfn,
+  node_zonelist, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF,
+  get_pfnblock_migratetype, get_pageblock_migratetype, set_pageblock_migratetype,
+  page_group_by_mobility_disabled, NODE_DATA, node_zone, MAX_NR_ZONES,
+} from "./mmzone";
+import {
+  gfp_zone, gfp_migratetype, __GFP_ZERO, __GFP_COMP, __GFP_NOWARN, __GFP_HIGH,
+  __GFP_ATOMIC, __GFP_KSWAPD_RECLAIM, __GFP_NOMEMALLOC, __GFP_MEMALLOC,
+} from "./gfp";
+import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state } from "./vmstat";
+import { VM_BUG_ON_PAGE, bad_page } from "./debug";
+import { printk, printk_u64, printk_hex } from "../kernel/panic";
+import {
+  trace_enter, trace_exit, TRACE_NO_PAGE, FN___alloc_pages, FN_get_page_from_freelist, FN_rmqueue,
+  FN___rmqueue, FN___rmqueue_smallest, FN_get_page_from_free_area, FN_expand,
+  FN___rmqueue_fallback, FN_rmqueue_pcplist, FN_rmqueue_bulk, FN_prep_new_page,
+  FN___alloc_pages_slowpath, FN___free_pages, FN_free_unref_page, FN_free_pcppages_bulk,
+  FN___free_one_page,
+} from "../kernel/trace";
+
+// The alloc_flags (mm/internal.h). ALLOC_HIGH == __GFP_HIGH and
+// ALLOC_KSWAPD == __GFP_KSWAPD_RECLAIM, as Linux arranges, to save branches.
+// @ts-ignore: decorator
+@inline export const ALLOC_WMARK_MIN: u32 = WMARK_MIN;
+// @ts-ignore: decorator
+@inline export const ALLOC_WMARK_LOW: u32 = 1;
+// @ts-ignore: decorator
+@inline export const ALLOC_WMARK_HIGH: u32 = 2;
+// @ts-ignore: decorator
+@inline export const ALLOC_NO_WATERMARKS: u32 = 0x04;
+// @ts-ignore: decorator
+@inline export const ALLOC_WMARK_MASK: u32 = ALLOC_NO_WATERMARKS - 1;
+// @ts-ignore: decorator
+@inline export const ALLOC_OOM: u32 = 0x08;
+// @ts-ignore: decorator
+@inline export const ALLOC_HARDER: u32 = 0x10;
+// @ts-ignore: decorator
+@inline export const ALLOC_HIGH: u32 = 0x20;
+// @ts-ignore: decorator
+@inline export const ALLOC_CPUSET: u32 = 0x40;
+// @ts-ignore: decorator
+@inline export const ALLOC_NOFRAGMENT: u32 = 0x100;
+// @ts-ignore: decorator
+@inline export const ALLOC_KSWAPD: u32 = 0x800;
+
+// Flags checked when a page is freed and cleared when it is prepared.
+// @ts-ignore: decorator
+@inline const PAGE_FLAGS_CHECK_AT_FREE: u32 =
+  PG_locked | PG_reserved | PG_buddy | PG_pcp | PG_slab | PG_pgtable | PG_head | PG_tail;
+// @ts-ignore: decorator
+@inline const PAGE_FLAGS_CHECK_AT_PREP: u32 = 0x00ffffff;
+
+/**
+ * struct alloc_context: what prepare_alloc_pages works out once per
+ * allocation. Static, as the allocator never re-enters itself.
+ */
+@unmanaged
+class alloc_context {
+  zonelist: usize;
+  preferred_zoneref: usize;   // first zoneref with zone_idx <= highest_zoneidx
+  migratetype: u32;
+  highest_zoneidx: u32;
+}
+const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
+
+// ---------------------------------------------------------------------------
+// Free-list helpers
+
+// @ts-ignore: decorator
+@inline function buddy_order(p: page): u32 { return p.private_; }
+
+// @ts-ignore: decorator
+@inline function set_buddy_order(p: page, order: u32): void {
+  p.private_ = <u16>order;
+  p.flags |= PG_buddy;
+}
+
+// @ts-ignore: decorator
+@inline function add_to_free_list(p: page, z: zone, order: u32, migratetype: u32): void {
+  const area = zone_free_area(z, order);
+  list_add(page_lru(p), free_list(area, migratetype));
+  area.nr_free++;
+}
+
+// Used for pages not likely to be allocated soon (boot, probable merges).
+// @ts-ignore: decorator
+@inline function add_to_free_list_tail(p: page, z: zone, order: u32, migratetype: u32): void {
+  const area = zone_free_area(z, order);
+  list_add_tail(page_lru(p), free_list(area, migratetype));
+  area.nr_free++;
+}
+
+// @ts-ignore: decorator
+@inline function move_to_free_list(p: page, z: zone, order: u32, migratetype: u32): void {
+  list_del(page_lru(p));
+  list_add_tail(page_lru(p), free_list(zone_free_area(z, order), migratetype));
+}
+
+// @ts-ignore: decorator
+@inline function del_page_from_free_list(p: page, z: zone, order: u32): void {
+  list_del(page_lru(p));
+  p.flags &= ~PG_buddy;
+  p.private_ = 0;
+  zone_free_area(z, order).nr_free--;
+}
+
+// @ts-ignore: decorator
+@inline function __mod_zone_freepage_state(z: zone, nr_pages: i32): void {
+  mod_zone_page_state(z, NR_FREE_PAGES, <i64>nr_pages);
+}
+
+// @ts-ignore: decorator
+@inline function __find_buddy_pfn(pfn: u32, order: u32): u32 {
+  return pfn ^ (1 << order);
+}
+
+/** Is `buddy` the free buddy of `p` at this order, in the same zone? */
+// @ts-ignore: decorator
+@inline function page_is_buddy(p: page, buddy: page, order: u32): bool {
+  return (buddy.flags & PG_buddy) != 0 && buddy.private_ == order
+    && page_zonenum(buddy) == page_zonenum(p);
+}
+
+// The pcp migratetype of a page on (or bound for) a per-cpu list.
+// @ts-ignore: decorator
+@inline function get_pcppage_migratetype(p: page): u32 { return p.private_; }
+// @ts-ignore: decorator
+@inline function set_pcppage_migratetype(p: page, migratetype: u32): void {
+  p.private_ = <u16>migratetype;
+}
+
+/** compound_head: a tail page points at its head (lru.next | 1), as in Linux. */
+// @ts-ignore: decorator
+@inline export function compound_head(p: page): page {
+  const head = p.lru_next;
+  return (head & 1) ? changetype<page>(<usize>(head - 1)) : p;
+}
+/** The order of a compound page, kept in its first tail page (Linux: page[1]). */
+// @ts-ignore: decorator
+@inline export function compound_order(head: page): u32 {
+  return (head.flags & PG_head) ? <u32>nth_page(head, 1).private_ : 0;
+}
+
+// ---------------------------------------------------------------------------
+// The allocation path (seed items 8-15)
+
+/**
+ * The 'heart' of the zoned buddy allocator (seed 8).
+ * @return the head page of 2^order free pages, or null.
+ */
+export function __alloc_pages(gfp: u32, order: u32): page | null {
+  trace_enter(FN___alloc_pages, order);
+  if (order >= MAX_ORDER) {
+    if (!(gfp & __GFP_NOWARN)) {
+      printk("__alloc_pages: order ");
+      printk_u64(order);
+      printk(" >= MAX_ORDER\n");
+    }
+    trace_exit(FN___alloc_pages, TRACE_NO_PAGE);
+    return null;
+  }
+  let alloc_flags = ALLOC_WMARK_LOW;
+  if (!prepare_alloc_pages(gfp, order)) {
+    trace_exit(FN___alloc_pages, TRACE_NO_PAGE);
+    return null;
+  }
+  // Forbid the first pass from falling back to types that fragment memory.
+  alloc_flags |= alloc_flags_nofragment(zoneref_zone(ac.preferred_zoneref), gfp);
+
+  let page = get_page_from_freelist(gfp, order, alloc_flags);
+  if (!page) page = __alloc_pages_slowpath(gfp, order);
+  trace_exit(FN___alloc_pages, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+/** alloc_pages(gfp, order): the local node's __alloc_pages. */
+// @ts-ignore: decorator
+@inline export function alloc_pages(gfp: u32, order: u32): page | null {
+  return __alloc_pages(gfp, order);
+}
+
+/** gfp -> highest zone index, zonelist, migratetype; false for forbidden zone bits. */
+// @ts-ignore: decorator
+@inline function prepare_alloc_pages(gfp: u32, order: u32): bool {
+  const highest = gfp_zone(gfp);
+  if (highest < 0) return false;
+  ac.highest_zoneidx = <u32>highest;
+  ac.zonelist = node_zonelist(0);
+  ac.migratetype = gfp_migratetype(gfp);
+  // first_zones_zonelist: the preferred zone starts the walk.
+  let z = ac.zonelist;
+  while (load<u32>(z) != 0 && zonelist_zone_idx(z) > ac.highest_zoneidx) z += SIZEOF_ZONEREF;
+  ac.preferred_zoneref = z;
+  return load<u32>(z) != 0;
+}
+
+/**
+ * ALLOC_NOFRAGMENT when the preferred zone is ZONE_NORMAL and DMA32 sits
+ * below it: then an allocation falls back to DMA32 before it fragments
+ * Normal. On the RAM sizes here DMA32 is the preferred zone: never set.
+ */
+// @ts-ignore: decorator
+@inline function alloc_flags_nofragment(z: zone, gfp: u32): u32 {
+  let alloc_flags = gfp & __GFP_KSWAPD_RECLAIM;   // == ALLOC_KSWAPD
+  if (z.zone_idx != ZONE_NORMAL) return alloc_flags;
+  return alloc_flags | ALLOC_NOFRAGMENT;
+}
+
+/** Walks the zonelist for a zone above its watermark, and takes pages from it (seed 9). */
+function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): page | null {
+  trace_enter(FN_get_page_from_freelist, order);
+  while (true) {
+    const no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
+    for (let z = ac.preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
+      if (zonelist_zone_idx(z) > ac.highest_zoneidx) continue;
+      const zone = zoneref_zone(z);
+      // UMA: the nr_online_nodes > 1 locality retry never applies.
+      if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
+        const mark = wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK);
+        // No node_reclaim here: a zone below its watermark is skipped.
+        if (!zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags, gfp)) continue;
+      }
+      const page = rmqueue(zoneref_zone(ac.preferred_zoneref), zone, order, gfp, alloc_flags, ac.migratetype);
+      if (page) {
+        prep_new_page(page, order, gfp, alloc_flags);
+        trace_exit(FN_get_page_from_freelist, page_to_pfn(page));
+        return page;
+      }
+    }
+    // All zones fragmented: allow fragmenting fallbacks and try again.
+    if (!no_fallback) break;
+    alloc_flags &= ~ALLOC_NOFRAGMENT;
+  }
+  trace_exit(FN_get_page_from_freelist, TRACE_NO_PAGE);
+  return null;
+}
+
+/**
+ * Is the zone's free memory above `mark` plus the reserve kept from
+ * allocations that could have used a higher zone (lowmem_reserve), with at
+ * least one free block of a usable order? ALLOC_HIGH and ALLOC_HARDER dip
+ * below the mark, as in Linux.
+ */
+export function __zone_watermark_ok(z: zone, order: u32, mark: u32, highest_zoneidx: u32,
+                                    alloc_flags: u32, free_pages: i64): bool {
+  let min = <i64>mark;
+  const alloc_harder = (alloc_flags & (ALLOC_HARDER | ALLOC_OOM)) != 0;
+  // free_pages may go negative - that's OK
+  free_pages -= (<i64>1 << order) - 1;
+  if (alloc_flags & ALLOC_HIGH) min -= min / 2;
+  if (alloc_harder) {
+    if (alloc_flags & ALLOC_OOM) min -= min / 2;
+    else min -= min / 4;
+  }
+  if (free_pages <= min + <i64>lowmem_reserve(z, highest_zoneidx)) return false;
+  if (!order) return true;
+  // For a high-order request, check at least one suitable page is free.
+  for (let o = order; o < MAX_ORDER; o++) {
+    const area = zone_free_area(z, o);
+    if (!area.nr_free) continue;
+    for (let mt: u32 = 0; mt < MIGRATE_PCPTYPES; mt++) {
+      if (!free_area_empty(area, mt)) return true;
+    }
+  }
+  return false;
+}
+
+/** __zone_watermark_ok with a fast exit for order 0. */
+// @ts-ignore: decorator
+@inline export function zone_watermark_fast(z: zone, order: u32, mark: u32, highest_zoneidx: u32,
+                                            alloc_flags: u32, gfp: u32): bool {
+  const free_pages = load<i64>(changetype<usize>(z) + ZONE_VM_STAT_FREE);
+  if (!order && free_pages > <i64>mark + <i64>lowmem_reserve(z, highest_zoneidx)) return true;
+  return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
+}
+// @ts-ignore: decorator
+@inline const ZONE_VM_STAT_FREE: usize = ZONE_VM_STAT + (<usize>NR_FREE_PAGES << 3);
+
+/** Allocates from one zone: per-cpu lists for small orders, else the buddy (seed 10). */
+function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
+                 alloc_flags: u32, migratetype: u32): page | null {
+  trace_enter(FN_rmqueue, order);
+  let page: page | null;
+  if (pcp_allowed_order(order)) {
+    page = rmqueue_pcplist(preferred_zone, zone, order, gfp, migratetype, alloc_flags);
+  } else {
+    do {
+      page = __rmqueue(zone, order, migratetype, alloc_flags);
+    } while (page && check_new_pages(page, order));
+    if (page) {
+      __mod_zone_freepage_state(zone, -(1 << order));
+      __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
+    }
+  }
+  if (page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
+  trace_exit(FN_rmqueue, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+/** Takes a page from the zone's per-cpu list, refilling it in a batch when empty. */
+function rmqueue_pcplist(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
+                         migratetype: u32, alloc_flags: u32): page | null {
+  trace_enter(FN_rmqueue_pcplist, order);
+  const pcp = zone_pcp(zone);
+  // An allocation halves the batch-free scaling (see nr_pcp_free).
+  pcp.free_factor >>= 1;
+  const list = pcp_list(pcp, order_to_pindex(migratetype, order));
+  const page = __rmqueue_pcplist(zone, order, migratetype, alloc_flags, pcp, list);
+  if (page) __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
+  trace_exit(FN_rmqueue_pcplist, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+// @ts-ignore: decorator
+@inline function __rmqueue_pcplist(zone: zone, order: u32, migratetype: u32, alloc_flags: u32,
+                                   pcp: per_cpu_pages, list: usize): page | null {
+  let page: page;
+  do {
+    if (list_empty(list)) {
+      let batch = pcp.batch;
+      // Scale batch to the order when the lists may hold pages at all.
+      if (batch > 1) batch = max(batch >> order, 2);
+      const alloced = rmqueue_bulk(zone, order, <u32>batch, list, migratetype, alloc_flags);
+      pcp.count += <i32>(alloced << order);
+      if (list_empty(list)) return null;
+    }
+    page = lru_to_page(<usize>load<u32>(list));
+    list_del(page_lru(page));
+    page.flags &= ~PG_pcp;
+    pcp.count -= 1 << order;
+  } while (check_new_pages(page, order));
+  return page;
+}
+
+/** Moves up to `count` blocks of this order from the buddy to a per-cpu list. */
+function rmqueue_bulk(zone: zone, order: u32, count: u32, list: usize,
+                      migratetype: u32, alloc_flags: u32): u32 {
+  trace_enter(FN_rmqueue_bulk, order);
+  let i: u32 = 0;
+  for (; i < count; i++) {
+    const page = __rmqueue(zone, order, migratetype, alloc_flags);
+    if (!page) break;
+    // Tail order keeps the pages physically ordered for the caller.
+    list_add_tail(page_lru(page), list);
+    page.flags |= PG_pcp;
+  }
+  __mod_zone_freepage_state(zone, -<i32>(i << order));
+  trace_exit(FN_rmqueue_bulk, i);
+  return i;
+}
+
+/** Removes a block from the buddy lists, falling back to other migratetypes (seed 11). */
+function __rmqueue(zone: zone, order: u32, migratetype: u32, alloc_flags: u32): page | null {
+  trace_enter(FN___rmqueue, order);
+  let page: page | null;
+  while (true) {
+    page = __rmqueue_smallest(zone, order, migratetype);
+    if (page || !__rmqueue_fallback(zone, order, migratetype, alloc_flags)) break;
+  }
+  trace_exit(FN___rmqueue, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+/** The smallest free block of this migratetype that fits, split down to order (seed 12). */
+function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | null {
+  trace_enter(FN___rmqueue_smallest, order);
+  for (let current_order = order; current_order < MAX_ORDER; ++current_order) {
+    const area = zone_free_area(zone, current_order);
+    const page = get_page_from_free_area(area, migratetype);
+    if (!page) continue;
+    del_page_from_free_list(page, zone, current_order);
+    expand(zone, page, order, current_order, migratetype);
+    set_pcppage_migratetype(page, migratetype);
+    trace_exit(FN___rmqueue_smallest, page_to_pfn(page));
+    return page;
+  }
+  trace_exit(FN___rmqueue_smallest, TRACE_NO_PAGE);
+  return null;
+}
+
+/** list_first_entry_or_null on the area's list for this migratetype (seeds 13, 14). */
+// @ts-ignore: decorator
+@inline function get_page_from_free_area(area: free_area, migratetype: u32): page | null {
+  trace_enter(FN_get_page_from_free_area, migratetype);
+  const head = free_list(area, migratetype);
+  const first = <usize>load<u32>(head);
+  const page = first != head ? lru_to_page(first) : null;
+  trace_exit(FN_get_page_from_free_area, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+/**
+ * Splits a block of order `high` down to order `low`: each time the upper
+ * half goes back on the free list one order lower.
+ */
+// @ts-ignore: decorator
+@inline function expand(zone: zone, page: page, low: u32, high: u32, migratetype: u32): void {
+  trace_enter(FN_expand, low);
+  let size: u32 = 1 << high;
+  while (high > low) {
+    high--;
+    size >>= 1;
+    const buddy = nth_page(page, size);
+    VM_BUG_ON_PAGE(bad_range(zone, buddy), buddy, "expand: buddy outside its zone");
+    add_to_free_list(buddy, zone, high, migratetype);
+    set_buddy_order(buddy, high);
+  }
+  trace_exit(FN_expand, 0);
+}
+
+// fallbacks[migratetype]: where to look, in order, when a list is empty.
+// @ts-ignore: decorator
+@inline function fallback_of(migratetype: u32, i: u32): u32 {
+  // UNMOVABLE: RECLAIMABLE, MOVABLE; MOVABLE: RECLAIMABLE, UNMOVABLE;
+  // RECLAIMABLE: UNMOVABLE, MOVABLE; then MIGRATE_TYPES ends the row.
+  if (i >= 2) return MIGRATE_TYPES;
+  if (migratetype == MIGRATE_UNMOVABLE) return i == 0 ? MIGRATE_RECLAIMABLE : MIGRATE_MOVABLE;
+  if (migratetype == MIGRATE_MOVABLE) return i == 0 ? MIGRATE_RECLAIMABLE : MIGRATE_UNMOVABLE;
+  return i == 0 ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE;
+}
+
+// May an allocation of start_mt take the whole pageblock it falls back into?
+// @ts-ignore: decorator
+@inline function can_steal_fallback(order: u32, start_mt: u32): bool {
+  if (order >= pageblock_order) return true;
+  return order >= pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE
+    || start_mt == MIGRATE_UNMOVABLE || page_group_by_mobility_disabled;
+}
+
+// Result of find_suitable_fallback's can_steal out-parameter.
+let fallback_can_steal: bool = false;
+
+/** The first fallback migratetype with a free block at this order, or -1. */
+function find_suitable_fallback(area: free_area, order: u32, migratetype: u32): i32 {
+  if (area.nr_free == 0) return -1;
+  fallback_can_steal = false;
+  for (let i: u32 = 0; ; i++) {
+    const fallback_mt = fallback_of(migratetype, i);
+    if (fallback_mt == MIGRATE_TYPES) break;
+    if (free_area_empty(area, fallback_mt)) continue;
+    if (can_steal_fallback(order, migratetype)) fallback_can_steal = true;
+    return <i32>fallback_mt;
+  }
+  return -1;
+}
+
+/**
+ * Moves every free block in page's pageblock to the lists of `migratetype`.
+ * @return pages moved; *movable_pages (movable_pages_found) counts the
+ * allocated pages in the block that look movable (anonymous: Linux's PageLRU).
+ */
+let movable_pages_found: u32 = 0;
+function move_freepages_block(zone: zone, page: page, migratetype: u32): u32 {
+  movable_pages_found = 0;
+  const pfn = page_to_pfn(page);
+  let start_pfn = pfn & ~(pageblock_nr_pages - 1);
+  const end_pfn = start_pfn + pageblock_nr_pages - 1;
+  // Do not cross zone boundaries
+  if (!zone_spans_pfn(zone, start_pfn)) start_pfn = pfn;
+  if (!zone_spans_pfn(zone, end_pfn)) return 0;
+  let pages_moved: u32 = 0;
+  for (let p = start_pfn; p <= end_pfn;) {
+    const pg = pfn_to_page(p);
+    if (!(pg.flags & PG_buddy)) {
+      if (pg.mapping & PAGE_MAPPING_ANON) movable_pages_found++;
+      p++;
+      continue;
+    }
+    const order = buddy_order(pg);
+    move_to_free_list(pg, zone, order, migratetype);
+    p += 1 << order;
+    pages_moved += 1 << order;
+  }
+  return pages_moved;
+}
+
+function change_pageblock_range(page: page, start_order: u32, migratetype: u32): void {
+  let nr_pageblocks: u32 = 1 << (start_order - pageblock_order);
+  while (nr_pageblocks--) {
+    set_pageblock_migratetype(page, migratetype);
+    page = nth_page(page, pageblock_nr_pages);
+  }
+}
+
+/**
+ * Takes a fallback block for start_type: the whole pageblock when the block
+ * is big enough or half of it is free or compatible, else the block alone.
+ */
+function steal_suitable_fallback(zone: zone, page: page, start_type: u32, whole_block: bool): void {
+  const current_order = buddy_order(page);
+  const old_block_type = get_pageblock_migratetype(page);
+  // Take ownership for orders >= pageblock_order
+  if (current_order >= pageblock_order) {
+    change_pageblock_range(page, current_order, start_type);
+    move_to_free_list(page, zone, current_order, start_type);
+    return;
+  }
+  if (whole_block) {
+    const free_pages = move_freepages_block(zone, page, start_type);
+    let alike_pages: u32;
+    if (start_type == MIGRATE_MOVABLE) {
+      alike_pages = movable_pages_found;
+    } else {
+      // Non-movable taking from a movable block: the non-movable pages are alike.
+      alike_pages = old_block_type == MIGRATE_MOVABLE
+        ? pageblock_nr_pages - (free_pages + movable_pages_found) : 0;
+    }
+    if (free_pages) {
+      if (free_pages + alike_pages >= (1 << (pageblock_order - 1)) || page_group_by_mobility_disabled) {
+        set_pageblock_migratetype(page, start_type);
+      }
+      return;
+    }
+  }
+  move_to_free_list(page, zone, current_order, start_type);
+}
+
+/**
+ * No block of the wanted migratetype: move the largest block of a fallback
+ * type to its lists (stealing its pageblock when allowed), so that the
+ * retried __rmqueue_smallest finds it.
+ */
+function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, alloc_flags: u32): bool {
+  trace_enter(FN___rmqueue_fallback, order);
+  let min_order = order;
+  // Do not steal from other pageblocks' lists while avoiding fragmentation.
+  if (order < pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT)) min_order = pageblock_order;
+
+  // The largest block approximates the pageblock with the most free pages.
+  let current_order: i32 = <i32>MAX_ORDER - 1;
+  let fallback_mt: i32 = -1;
+  for (; current_order >= <i32>min_order; --current_order) {
+    fallback_mt = find_suitable_fallback(zone_free_area(zone, current_order), current_order, start_migratetype);
+    if (fallback_mt != -1) break;
+  }
+  if (fallback_mt == -1) {
+    trace_exit(FN___rmqueue_fallback, 0);
+    return false;
+  }
+  // A movable allocation that cannot take the whole block splits the
+  // smallest block instead: that fragments less.
+  if (!fallback_can_steal && start_migratetype == MIGRATE_MOVABLE && <u32>current_order > order) {
+    for (current_order = <i32>order; current_order < <i32>MAX_ORDER; current_order++) {
+      fallback_mt = find_suitable_fallback(zone_free_area(zone, current_order), current_order, start_migratetype);
+      if (fallback_mt != -1) break;
+    }
+  }
+  const page = changetype<page>(get_page_from_free_area(zone_free_area(zone, current_order), fallback_mt));
+  steal_suitable_fallback(zone, page, start_migratetype, fallback_can_steal);
+  trace_exit(FN___rmqueue_fallback, 1);
+  return true;
+}
+
+/** Debug builds check each new page (Linux: check_new_pages under DEBUG_VM). */
+// @ts-ignore: decorator
+@inline function check_new_pages(page: page, order: u32): bool {
+  if (!CONFIG_DEBUG_VM) return false;
+  for (let i: u32 = 0; i < (1 << order); i++) {
+    const p = nth_page(page, i);
+    let reason: string | null = null;
+    if (p._mapcount != -1) reason = "nonzero mapcount";
+    else if (p.mapping != 0) reason = "non-NULL mapping";
+    else if (p._refcount != 0) reason = "nonzero _refcount";
+    else if (p.flags & (PG_reserved | PG_buddy | PG_pcp | PG_head | PG_tail)) reason = "PAGE_FLAGS_CHECK_AT_PREP flag set";
+    if (reason !== null) {
+      bad_page(p, reason);
+      return true;
+    }
+  }
+  return false;
+}
+
+// @ts-ignore: decorator
+@inline function bad_range(zone: zone, page: page): bool {
+  return !zone_spans_pfn(zone, page_to_pfn(page)) || page_zone(page) !== zone;
+}
+
+/** Makes the block a live allocation: refcount 1, zeroed if asked, compound if asked. */
+function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32): void {
+  trace_enter(FN_prep_new_page, order);
+  page.private_ = 0;
+  page._refcount = 1;
+  if (gfp & __GFP_ZERO) memory.fill(page_address(page), 0, <usize>PAGE_SIZE << order);
+  if (order && (gfp & __GFP_COMP)) prep_compound_page(page, order);
+  trace_exit(FN_prep_new_page, page_to_pfn(page));
+}
+
+function prep_compound_page(head: page, order: u32): void {
+  head.flags |= PG_head;
+  const nr: u32 = 1 << order;
+  const link = <u32>changetype<usize>(head) | 1;
+  for (let i: u32 = 1; i < nr; i++) {
+    const p = nth_page(head, i);
+    p.flags |= PG_tail;
+    p.lru_next = link;
+  }
+  nth_page(head, 1).private_ = <u16>order;
+}
+
+/** gfp -> alloc_flags for the slow path: the min watermark, dipped by __GFP_HIGH/ATOMIC. */
+// @ts-ignore: decorator
+@inline function gfp_to_alloc_flags(gfp: u32): u32 {
+  let alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+  alloc_flags |= gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);   // ALLOC_HIGH, ALLOC_KSWAPD
+  if (gfp & __GFP_ATOMIC) {
+    if (!(gfp & __GFP_NOMEMALLOC)) alloc_flags |= ALLOC_HARDER;
+    alloc_flags &= ~ALLOC_CPUSET;
+  }
+  return alloc_flags;
+}
+
+/**
+ * The slow path, minimal: retry at the min watermark (lower still for
+ * __GFP_HIGH and atomic requests), then with no watermark for
+ * __GFP_MEMALLOC; then fail. Reclaim, compaction and the OOM killer are not
+ * part of this kernel core.
+ */
+function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
+  trace_enter(FN___alloc_pages_slowpath, order);
+  const alloc_flags = gfp_to_alloc_flags(gfp);
+  let page = get_page_from_freelist(gfp, order, alloc_flags);
+  if (!page && (gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC)) {
+    page = get_page_from_freelist(gfp, order, ALLOC_NO_WATERMARKS);
+  }
+  if (!page && !(gfp & __GFP_NOWARN)) {
+    printk("page allocation failure: order:");
+    printk_u64(order);
+    printk(", mode:");
+    printk_hex(gfp);
+    printk("\n");
+  }
+  trace_exit(FN___alloc_pages_slowpath, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+// ---------------------------------------------------------------------------
+// The free path
+
+/**
+ * Frees a block whose pages are no longer used: merges it with its free
+ * buddy as long as there is one, then puts the result on the free list
+ * (at the tail when its own buddy one order up is free, so it is less
+ * likely to be split before that buddy comes back).
+ */
+function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratetype: u32, to_tail: bool): void {
+  trace_enter(FN___free_one_page, order);
+  __mod_zone_freepage_state(zone, 1 << order);
+  while (order < MAX_ORDER - 1) {
+    const buddy_pfn = __find_buddy_pfn(pfn, order);
+    if (!pfn_valid(buddy_pfn)) break;
+    const buddy = pfn_to_page(buddy_pfn);
+    if (!page_is_buddy(page, buddy, order)) break;
+    del_page_from_free_list(buddy, zone, order);
+    const combined_pfn = buddy_pfn & pfn;
+    page = pfn_to_page(combined_pfn);
+    pfn = combined_pfn;
+    order++;
+  }
+  set_buddy_order(page, order);
+  if (!to_tail) to_tail = buddy_merge_likely(pfn, page, order);
+  if (to_tail) add_to_free_list_tail(page, zone, order, migratetype);
+  else add_to_free_list(page, zone, order, migratetype);
+  trace_exit(FN___free_one_page, pfn);
+}
+
+// Is the next-higher buddy free? Then this block is likely to merge soon.
+// @ts-ignore: decorator
+@inline function buddy_merge_likely(pfn: u32, page: page, order: u32): bool {
+  if (order >= MAX_ORDER - 2) return false;
+  const higher_pfn = pfn & ~((<u32>2 << order) - 1);
+  const higher_buddy_pfn = __find_buddy_pfn(higher_pfn, order + 1);
+  if (!pfn_valid(higher_buddy_pfn)) return false;
+  return page_is_buddy(page, pfn_to_page(higher_buddy_pfn), order + 1);
+}
+
+/**
+ * Checks and cleans pages being freed. A page still mapped, still
+ * referenced or still flagged is reported (bad_page) and kept out of the
+ * allocator, as Linux does.
+ * @return false if any page of the block is bad
+ */
+function free_pages_prepare(page: page, order: u32): bool {
+  const nr: u32 = 1 << order;
+  if (page.flags & PG_head) {
+    for (let i: u32 = 1; i < nr; i++) {
+      const p = nth_page(page, i);
+      p.flags &= ~PG_tail;
+      p.lru_next = 0;
+    }
+    nth_page(page, 1).private_ = 0;
+    page.flags &= ~PG_head;
+  }
+  let bad = false;
+  for (let i: u32 = 0; i < nr; i++) {
+    const p = nth_page(page, i);
+    if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
+    let reason: string | null = null;
+    if (p._mapcount != -1) reason = "nonzero mapcount";
+    else if (p.mapping != 0) reason = "non-NULL mapping";
+    else if (p._refcount != 0) reason = "nonzero _refcount";
+    else if (p.flags & PAGE_FLAGS_CHECK_AT_FREE) reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
+    if (reason !== null) {
+      bad_page(p, reason);
+      bad = true;
+      continue;
+    }
+    p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+    p.private_ = 0;
+  }
+  return !bad;
+}
+
+/** Frees a block straight to the buddy lists (orders above the pcp range). */
+function __free_pages_ok(page: page, order: u32, to_tail: bool): void {
+  const pfn = page_to_pfn(page);
+  if (!free_pages_prepare(page, order)) return;
+  const migratetype = get_pfnblock_migratetype(page, pfn);
+  __free_one_page(page, pfn, page_zone(page), order, migratetype, to_tail);
+  __count_vm_events(PGFREE, <u64>1 << order);
+}
+
+/** Frees a small block to the per-cpu list of its pageblock's migratetype. */
+function free_unref_page(page: page, order: u32): void {
+  trace_enter(FN_free_unref_page, order);
+  const pfn = page_to_pfn(page);
+  if (!free_pages_prepare(page, order)) {
+    trace_exit(FN_free_unref_page, 0);
+    return;
+  }
+  let migratetype = get_pfnblock_migratetype(page, pfn);
+  // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
+  if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
+  set_pcppage_migratetype(page, migratetype);
+  free_unref_page_commit(page, migratetype, order);
+  trace_exit(FN_free_unref_page, 0);
+}
+
+// @ts-ignore: decorator
+@inline function free_unref_page_commit(page: page, migratetype: u32, order: u32): void {
+  const zone = page_zone(page);
+  __count_vm_events(PGFREE, <u64>1 << order);
+  const pcp = zone_pcp(zone);
+  list_add(page_lru(page), pcp_list(pcp, order_to_pindex(migratetype, order)));
+  page.flags |= PG_pcp;
+  pcp.count += 1 << order;
+  const high = pcp.high;
+  if (pcp.count >= high) free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp.batch), pcp);
+}
+
+/** How many pages a drain frees: batch, doubled per drain with no allocation between. */
+// @ts-ignore: decorator
+@inline function nr_pcp_free(pcp: per_cpu_pages, high: i32, batch: i32): i32 {
+  // Check for PCP disabled or boot pageset
+  if (high < batch) return 1;
+  // Leave at least pcp->batch pages on the list
+  const min_nr_free = batch;
+  const max_nr_free = high - batch;
+  batch <<= pcp.free_factor;
+  if (batch < max_nr_free) pcp.free_factor++;
+  return max(min(batch, max_nr_free), min_nr_free);
+}
+
+/**
+ * Returns `count` pages from the per-cpu lists to the buddy, taking from
+ * the lists round-robin, the coldest (tail) page first.
+ */
+function free_pcppages_bulk(zone: zone, count: i32, pcp: per_cpu_pages): void {
+  trace_enter(FN_free_pcppages_bulk, 0);
+  let pindex: u32 = 0;
+  let batch_free: i32 = 0;
+  let nr_freed: i32 = 0;
+  count = min(pcp.count, count);
+  while (count > 0) {
+    let list: usize;
+    // Fuller lists give up more pages per round than empty ones cost.
+    do {
+      batch_free++;
+      if (++pindex == NR_PCP_LISTS) pindex = 0;
+      list = pcp_list(pcp, pindex);
+    } while (list_empty(list));
+    // This is the only non-empty list. Free them all.
+    if (batch_free == <i32>NR_PCP_LISTS) batch_free = count;
+    const order = pindex_to_order(pindex);
+    do {
+      const page = lru_to_page(<usize>load<u32>(list, 4));
+      list_del(page_lru(page));
+      page.flags &= ~PG_pcp;
+      nr_freed += 1 << order;
+      count -= 1 << order;
+      const mt = get_pcppage_migratetype(page);
+      page.private_ = 0;
+      __free_one_page(page, page_to_pfn(page), zone, order, mt, false);
+    } while (count > 0 && --batch_free && !list_empty(list));
+  }
+  pcp.count -= nr_freed;
+  trace_exit(FN_free_pcppages_bulk, nr_freed);
+}
+
+/** Returns every page on the per-cpu lists of every zone to the buddy. */
+export function drain_all_pages(): void {
+  const pgdat = NODE_DATA(0);
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+    const zone = node_zone(pgdat, zid);
+    const pcp = zone_pcp(zone);
+    if (pcp.count) free_pcppages_bulk(zone, pcp.count, pcp);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function free_the_page(page: page, order: u32): void {
+  if (pcp_allowed_order(order)) free_unref_page(page, order);
+  else __free_pages_ok(page, order, false);
+}
+
+// @ts-ignore: decorator
+@inline function put_page_testzero(page: page): bool {
+  VM_BUG_ON_PAGE(page._refcount <= 0, page, "put_page_testzero: refcount already 0");
+  return --page._refcount == 0;
+}
+
+/**
+ * Drops a reference to a block of 2^order pages; the last one frees it.
+ * When others still hold the head of a non-compound block, the pages
+ * after the head go back now (as Linux does).
+ */
+export function __free_pages(page: page, order: u32): void {
+  trace_enter(FN___free_pages, order);
+  if (put_page_testzero(page)) {
+    free_the_page(page, order);
+  } else if (!(page.flags & PG_head)) {
+    while (order-- > 0) free_the_page(nth_page(page, 1 << order), order);
+  }
+  trace_exit(FN___free_pages, 0);
+}
+
+/** Takes a reference on the page (on its compound head). */
+// @ts-ignore: decorator
+@inline export function get_page(page: page): void {
+  page = compound_head(page);
+  VM_BUG_ON_PAGE(page._refcount <= 0, page, "get_page: page is free");
+  page._refcount++;
+}
+
+/** Drops a reference; at zero the page (or whole compound page) is freed. */
+export function put_page(page: page): void {
+  page = compound_head(page);
+  if (put_page_testzero(page)) free_the_page(page, compound_order(page));
+}
+
+/** Boot: hands a block from memblock to the buddy (__free_pages_core). */
+export function __free_pages_core(page: page, order: u32): void {
+  const nr: u32 = 1 << order;
+  for (let i: u32 = 0; i < nr; i++) {
+    const p = nth_page(page, i);
+    p.flags &= ~PG_reserved;
+    p._refcount = 0;
+  }
+  page_zone(page).managed_pages += nr;
+  // Boot pages go to the tail: the first allocations take what was freed last.
+  __free_pages_ok(page, order, true);
+}
+
+// ---------------------------------------------------------------------------
+// The host's calls (docs/abi.md): pfns in, pfns out; bad input is refused.
+
+/** @return the pfn of a new block, or -1. */
+export function abi_alloc_pages(gfp: u32, order: u32): i32 {
+  const page = __alloc_pages(gfp, order);
+  return page ? <i32>page_to_pfn(page) : -1;
+}
+
+/** @return 0, or -EINVAL (22) when (pfn, order) is not a block the caller holds. */
+export function abi_free_pages(pfn: u32, order: u32): i32 {
+  if (order >= MAX_ORDER || !pfn_valid(pfn) || (pfn & ((1 << order) - 1)) != 0
+      || pfn + (1 << order) > max_pfn_of_zone(pfn)) return -22;
+  const page = pfn_to_page(pfn);
+  if (page._refcount <= 0 || (page.flags & (PG_buddy | PG_pcp | PG_reserved | PG_tail))) {
+    printk("free_pages: pfn ");
+    printk_hex(pfn);
+    printk(" is not an allocated block\n");
+    return -22;
+  }
+  __free_pages(page, order);
+  return 0;
+}
+
+// @ts-ignore: decorator
+@inline function max_pfn_of_zone(pfn: u32): u32 {
+  return zone_end_pfn(page_zone(pfn_to_page(pfn)));
+}

@@ -1,0 +1,51 @@
+// What tracing costs the allocator: alloc/free cycles with the tracer off,
+// on with the counter clock, and on with the host clock (an env.trace_clock
+// call per event), as ratios against "off" measured in the same run. The
+// ring is drained between rounds, as a run drains it after each fault.
+import { readFileSync } from "node:fs";
+import { GFP, Kernel } from "../src/kernel.js";
+import { TraceRing, type TraceClock, type TraceKernel } from "../src/trace/index.js";
+
+export interface TraceBenchResult {
+  mode: "off" | TraceClock;
+  nsPerCycle: number;
+  ratio: number;   // nsPerCycle / off's
+}
+
+const ORDERS = [0, 0, 1, 0, 2, 3, 0, 1];
+
+function cycles(k: Kernel, ring: TraceRing, rounds: number): number {
+  const pfns = new Array<number>(ORDERS.length);
+  const t0 = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < ORDERS.length; i++) pfns[i] = k.exports.alloc_pages(GFP.GFP_KERNEL, ORDERS[i]);
+    for (let i = 0; i < ORDERS.length; i++) k.exports.free_pages(pfns[i], ORDERS[i]);
+    ring.drain();
+  }
+  return ((performance.now() - t0) * 1e6) / (rounds * ORDERS.length);
+}
+
+export function benchTrace(rounds = 20_000): TraceBenchResult[] {
+  const mod = new WebAssembly.Module(readFileSync(new URL("../../build/kernel.wasm", import.meta.url)));
+  const k = new Kernel(mod, { mem: "64M" });
+  const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
+  const run = (mode: "off" | TraceClock) => {
+    if (mode === "off") ring.stop(); else ring.start(mode);
+    cycles(k, ring, rounds / 4); // warm up
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) best = Math.min(best, cycles(k, ring, rounds));
+    ring.stop();
+    return best;
+  };
+  const off = run("off");
+  return (["off", "counter", "host"] as const).map((mode) => {
+    const ns = mode === "off" ? off : run(mode);
+    return { mode, nsPerCycle: ns, ratio: ns / off };
+  });
+}
+
+export function formatTraceBench(results: TraceBenchResult[]): string {
+  return results.map((r) => `tracing ${r.mode.padEnd(8)} ${r.nsPerCycle.toFixed(0).padStart(6)} ns per alloc+free  ${r.ratio.toFixed(2)}x`).join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(formatTraceBench(benchTrace()));

@@ -1,0 +1,30 @@
+// Node only: finds and compiles build/kernel.wasm (or the debug build).
+
+import { readFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The package root: the nearest directory above this file holding package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("faultline: package.json not found above " + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+
+/** The compiled kernel: "release" (build/kernel.wasm) or "debug" (CONFIG_DEBUG_VM). */
+export function loadKernelModule(build: "release" | "debug" = "release"): WebAssembly.Module {
+  let mod = modules.get(build);
+  if (!mod) {
+    const file = join(packageRoot(), "build", build === "debug" ? "kernel.debug.wasm" : "kernel.wasm");
+    if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build`);
+    mod = new WebAssembly.Module(readFileSync(file));
+    modules.set(build, mod);
+  }
+  return mod;
+}

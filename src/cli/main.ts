@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The faultline command.
+//   faultline boot [--mem SIZE] [--proc NAME]...   boot and print /proc files
+//   faultline demo                                   boot 256M, print buddyinfo and zoneinfo
+
+import { Kernel, DEFAULT_MEM } from "../kernel.js";
+import { PROC_FILES } from "../proc/index.js";
+import { loadKernelModule } from "./load.js";
+
+const USAGE = `usage: faultline boot [--mem SIZE] [--proc NAME]...
+       faultline demo
+SIZE: bytes or a number with K, M or G (default ${DEFAULT_MEM}), a multiple of 64K, at most 4G
+NAME: ${Object.keys(PROC_FILES).join(", ")}`;
+
+function boot(args: string[]): string {
+  let mem: string = DEFAULT_MEM;
+  const procs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = () => {
+      if (i + 1 >= args.length) throw new Error(`${a} needs a value\n${USAGE}`);
+      return args[++i];
+    };
+    if (a === "--mem") mem = value();
+    else if (a.startsWith("--mem=")) mem = a.slice(6);
+    else if (a === "--proc") procs.push(value());
+    else if (a.startsWith("--proc=")) procs.push(a.slice(7));
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  for (const p of procs) {
+    if (!(p in PROC_FILES)) throw new Error(`no /proc/${p} here; try ${Object.keys(PROC_FILES).join(", ")}`);
+  }
+  const k = new Kernel(loadKernelModule(), { mem });
+  if (procs.length === 0) return k.dmesg();
+  return procs.map((p) => PROC_FILES[p](k)).join("");
+}
+
+export function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  try {
+    let out: string;
+    if (cmd === "boot") out = boot(rest);
+    else if (cmd === "demo") out = boot(["--mem", "256M", "--proc", "buddyinfo", "--proc", "zoneinfo"]);
+    else if (cmd === undefined || cmd === "--help" || cmd === "-h") {
+      process.stdout.write(USAGE + "\n");
+      return cmd === undefined ? 2 : 0;
+    } else throw new Error(`unknown command ${cmd}\n${USAGE}`);
+    process.stdout.write(out);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`faultline: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,263 @@
+// The block runner: decoded instructions are cached as blocks (straight-line
+// runs of compiled Ops ending at a branch, a stop or the page end), chained to
+// their last successors, and dropped when their page is written or unmapped.
+
+import { decode, type Insn } from "./decode.js";
+import { createExecutor, endsBlock, type Executor, type Op, STOP_BP, STOP_SYSCALL } from "./exec.js";
+import { FAULT_NONE, type CodeCacheHooks, type Mmu, PF_INSTR, PF_USER } from "./mmu.js";
+import { CpuState, RSP } from "./state.js";
+
+export { STOP_BP, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD } from "./exec.js";
+export const STOP_BUDGET = 7;
+export const STOP_NAMES = ["", "PAGE_FAULT", "GP", "UD", "DE", "BP", "SYSCALL", "BUDGET"];
+
+const TWO32 = 4294967296;
+const MAX_BLOCK = 64;
+const JCACHE = 4096;
+
+class Block {
+  valid = true;
+  /** The last two successors (a branch target and its fall-through, usually). */
+  succA: Block | null = null;
+  succB: Block | null = null;
+  constructor(
+    readonly start: number,
+    readonly ops: Op[],
+    /** The address of each instruction, and of the one after the last. */
+    readonly addrs: Float64Array,
+    readonly end: number,
+  ) {}
+}
+
+export class Cpu implements CodeCacheHooks {
+  readonly state = new CpuState();
+  private readonly exec: Executor;
+  private readonly blocks = new Map<number, Block>();
+  private readonly jcache: (Block | null)[] = new Array<Block | null>(JCACHE).fill(null);
+  /** Blocks by virtual page (a block reaching into the next page is in both), and the pages decoded from each frame. */
+  private readonly pageBlocks = new Map<number, Block[]>();
+  private readonly framePages = new Map<number, number[]>();
+  private readonly window = new Uint8Array(16);
+  /** Set by a stop: PAGE_FAULT's cr2 (a number; exact for user addresses) and error code. */
+  cr2 = 0;
+  errorCode = 0;
+  /** Instructions retired by the last run(). */
+  lastRetired = 0;
+
+  constructor(readonly mmu: Mmu) {
+    this.exec = createExecutor(this.state, mmu);
+    mmu.hooks = this;
+  }
+
+  // ---- registers, for the loader and the syscall layer ----
+
+  /** Register r (0..15) as a signed number (exact while |value| < 2^53). */
+  getReg(r: number): number {
+    return this.state.H[r] * TWO32 + (this.state.L[r] >>> 0);
+  }
+  /** Register r as an unsigned number (exact below 2^53). */
+  getRegU(r: number): number {
+    return (this.state.H[r] >>> 0) * TWO32 + (this.state.L[r] >>> 0);
+  }
+  /** Sets register r from an integer in (-2^63, 2^64); negative values are two's complement. */
+  setReg(r: number, v: number): void {
+    this.state.L[r] = v % TWO32 | 0;
+    this.state.H[r] = Math.floor(v / TWO32) | 0;
+  }
+  get rip(): number {
+    return this.state.rip[0];
+  }
+  set rip(v: number) {
+    this.state.rip[0] = v;
+  }
+  get rsp(): number {
+    return this.getReg(RSP);
+  }
+  set rsp(v: number) {
+    this.setReg(RSP, v);
+  }
+  get fsBase(): number {
+    return this.state.seg[1] * TWO32 + (this.state.seg[0] >>> 0);
+  }
+  set fsBase(v: number) {
+    this.state.seg[0] = v % TWO32 | 0;
+    this.state.seg[1] = Math.floor(v / TWO32) | 0;
+  }
+  get gsBase(): number {
+    return this.state.seg[3] * TWO32 + (this.state.seg[2] >>> 0);
+  }
+  set gsBase(v: number) {
+    this.state.seg[2] = v % TWO32 | 0;
+    this.state.seg[3] = Math.floor(v / TWO32) | 0;
+  }
+  get rflags(): number {
+    return this.exec.rflags();
+  }
+  set rflags(v: number) {
+    this.exec.setRflags(v);
+  }
+  /** Instructions retired since the Cpu was made. */
+  get retired(): number {
+    return this.state.retired;
+  }
+
+  // ---- running ----
+
+  /**
+   * Runs until something needs the kernel, or `budget` instructions retired.
+   * @return a STOP_* code; rip is at the faulting instruction for PAGE_FAULT,
+   * GP, UD and DE (nothing changed), after the instruction for SYSCALL and BP.
+   */
+  run(budget: number): number {
+    const st = this.state;
+    const RIP = st.rip;
+    let done = 0;
+    let b = this.lookup(RIP[0]);
+    for (;;) {
+      if (b === null) return this.stop(done, this.mmu.fault.kind);
+      const ops = b.ops;
+      let n = ops.length;
+      const left = budget - done;
+      if (left <= 0) return this.stop(done, STOP_BUDGET);
+      const partial = n > left;
+      if (partial) n = left;
+      RIP[0] = partial ? b.addrs[n] : b.end;
+      for (let i = 0; i < n; i++) {
+        const s = ops[i]();
+        if (s !== 0) {
+          if (s === STOP_SYSCALL || s === STOP_BP) {
+            st.retired += i + 1;
+            return this.stop(done + i + 1, s);
+          }
+          RIP[0] = b.addrs[i];
+          st.retired += i;
+          return this.stop(done + i, s);
+        }
+      }
+      done += n;
+      st.retired += n;
+      if (partial) return this.stop(done, STOP_BUDGET);
+      const rip = RIP[0];
+      let nb = b.succA;
+      if (nb === null || nb.start !== rip || !nb.valid) {
+        nb = b.succB;
+        if (nb === null || nb.start !== rip || !nb.valid) {
+          nb = this.lookup(rip);
+          b.succB = b.succA;
+          b.succA = nb;
+        }
+      }
+      b = nb;
+    }
+  }
+
+  private stop(done: number, code: number): number {
+    this.lastRetired = done;
+    const f = this.mmu.fault;
+    if (code === 1) {
+      this.cr2 = f.addr;
+      this.errorCode = f.errorCode;
+    }
+    f.kind = FAULT_NONE;
+    return code;
+  }
+
+  /** The block at rip, decoded now if need be; null on a fetch fault (left in mmu.fault). */
+  private lookup(rip: number): Block | null {
+    const h = ((rip | 0) ^ ((rip | 0) >>> 12) ^ (rip / TWO32)) & (JCACHE - 1);
+    const c = this.jcache[h];
+    if (c !== null && c.start === rip && c.valid) return c;
+    let b = this.blocks.get(rip);
+    if (b === undefined) {
+      const nb = this.build(rip);
+      if (nb === null) return null;
+      b = nb;
+    }
+    this.jcache[h] = b;
+    return b;
+  }
+
+  /** Translates the page holding va for execution; the frame, or -1 with mmu.fault set. */
+  private fetchPage(va: number): number {
+    const frame = this.mmu.translate(va % TWO32 | 0, Math.floor(va / TWO32) | 0, PF_USER | PF_INSTR);
+    if (frame < 0) return -1;
+    const pfn = frame / 4096;
+    this.mmu.markCode(pfn);
+    const vpn = Math.floor(va / 4096);
+    const list = this.framePages.get(pfn);
+    if (list === undefined) this.framePages.set(pfn, [vpn]);
+    else if (!list.includes(vpn)) list.push(vpn);
+    return frame;
+  }
+
+  private build(start: number): Block | null {
+    const ram = this.mmu.ram;
+    const win = this.window;
+    const ops: Op[] = [];
+    const addrs: number[] = [];
+    const pages = [Math.floor(start / 4096)];
+    let frame = this.fetchPage(start);
+    if (frame < 0) return null;
+    let ip = start;
+    for (;;) {
+      const off = ip % 4096;
+      const avail = Math.min(15, 4096 - off);
+      win.set(ram.subarray(frame + off, frame + off + avail));
+      let insn: Insn | null = decode(win, avail, ip);
+      let nextFrame = -1;
+      if (insn === null) {
+        // the instruction runs into the next page: fetch it (a fault there belongs to this instruction)
+        nextFrame = this.fetchPage(ip - off + 4096);
+        if (nextFrame < 0) {
+          if (ops.length === 0) return null;
+          this.mmu.fault.kind = FAULT_NONE; // it faults when reached, as its own block
+          break;
+        }
+        win.set(ram.subarray(nextFrame, nextFrame + 15 - avail), avail);
+        insn = decode(win, 15, ip) as Insn;
+        pages.push(Math.floor(ip / 4096) + 1);
+      }
+      ops.push(this.exec.compile(insn, ip));
+      addrs.push(ip);
+      ip += insn.len;
+      if (endsBlock(insn) || ops.length >= MAX_BLOCK) break;
+      if (nextFrame >= 0 || ip % 4096 === 0) break;
+    }
+    addrs.push(ip);
+    const b = new Block(start, ops, Float64Array.from(addrs), ip);
+    this.blocks.set(start, b);
+    for (const vpn of pages) {
+      const l = this.pageBlocks.get(vpn);
+      if (l === undefined) this.pageBlocks.set(vpn, [b]);
+      else l.push(b);
+    }
+    return b;
+  }
+
+  // ---- CodeCacheHooks: the Mmu tells us what to drop ----
+
+  dropPage(vpn: number): void {
+    const l = this.pageBlocks.get(vpn);
+    if (l === undefined) return;
+    this.pageBlocks.delete(vpn);
+    for (const b of l) {
+      b.valid = false;
+      if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
+    }
+  }
+
+  dropFrame(pfn: number): void {
+    const vpns = this.framePages.get(pfn);
+    if (vpns === undefined) return;
+    this.framePages.delete(pfn);
+    for (const vpn of vpns) this.dropPage(vpn);
+  }
+
+  dropAll(): void {
+    for (const b of this.blocks.values()) b.valid = false;
+    this.blocks.clear();
+    this.pageBlocks.clear();
+    this.framePages.clear();
+    this.mmu.codeFrame.fill(0);
+  }
+}

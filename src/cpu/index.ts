@@ -1,0 +1,36 @@
+// faultline's x86-64 CPU: a user-mode interpreter over a software MMU.
+//
+// Constructing one (RAM is the kernel's WebAssembly.Memory; walk is its mmu_walk):
+//
+//   const mmu = new Mmu(memory, (va, access) => kernel.mmu_walk(va, access));
+//   const cpu = new Cpu(mmu);
+//   cpu.rip = entry; cpu.rsp = stackTop;          // plus cpu.setReg(RDI, …) etc.
+//   for (;;) {
+//     const stop = cpu.run(budget);                 // a STOP_* code
+//     if (stop === STOP_SYSCALL) { … cpu.getReg(RAX), RDI, RSI, RDX, R10, R8, R9 …; cpu.setReg(RAX, result); }
+//     else if (stop === STOP_PAGE_FAULT) { kernel.handle_page_fault(cpu.cr2, cpu.errorCode) … } // then run again
+//     else …                                        // GP, UD, DE, BP: deliver the signal; BUDGET: out of time
+//   }
+//
+// run(budget) returns:
+//   STOP_SYSCALL     the syscall instruction retired (rcx = next rip, r11 = rflags); rip is after it
+//   STOP_PAGE_FAULT  cr2 and errorCode (x86 #PF bits P W U RSVD I; U always set, I on a fetch);
+//                    the instruction changed nothing and runs again from rip once the fault is fixed
+//   STOP_GP          non-canonical address, hlt, a jump to a non-canonical target (rip at the instruction)
+//   STOP_UD          an instruction outside the subset, ud2 (rip at the instruction)
+//   STOP_DE          division by zero or a quotient too large (rip at the instruction)
+//   STOP_BP          int3 (rip after it, as Linux reports SIGTRAP)
+//   STOP_BUDGET      `budget` instructions retired (cpu.lastRetired says how many ran in this call)
+//
+// Registers: getReg(r) (signed number), getRegU(r), setReg(r, v) for r = RAX..R15 (state.ts);
+// rip, rsp, fsBase, gsBase, rflags as properties; cpu.state.L / cpu.state.H are the raw halves.
+//
+// The Mmu: flushPage(va) and flushAll() are the kernel's flush_tlb_page and flush_tlb_mm (they
+// drop translations and decoded instructions); copyFromUser/copyToUser/readCString are
+// the syscall layer's user-memory accessors (kernel-mode accesses, no U bit; a negative
+// result is -error_code with mmu.fault holding the address, for the kernel to fix up or EFAULT).
+
+export { Cpu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD } from "./cpu.js";
+export { Mmu, PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, TLB_W, TLB_X, type WalkFn } from "./mmu.js";
+export { decode, type Insn, type Operand } from "./decode.js";
+export * from "./state.js";

@@ -1,0 +1,118 @@
+// What every page frame is doing, read from mem_map's struct page flags
+// (assembly/mm/mm_types.ts): the frame map of the playground, and a
+// census embedders can check against the kernel's own counters.
+// Browser-safe; one pass over mem_map, no allocation when `into` is reused.
+
+import type { Kernel } from "../kernel.js";
+
+/** A frame's state; the values index FRAME_STATE_NAMES. */
+export const FrameState = {
+  Free: 0,        // in a buddy block (its order is in FrameMap.order)
+  Pcp: 1,         // on a per-cpu free list
+  KernelImage: 2, // the kernel's data and globals
+  MemMap: 3,      // the struct page array
+  Reserved: 4,    // other memblock reservations (trace ring, zone tables …)
+  PageTable: 5,   // PG_pgtable
+  Slab: 6,        // PG_slab
+  Anon: 7,        // an anonymous user page
+  File: 8,        // page cache
+  Zero: 9,        // the shared zero page
+  Allocated: 10,  // allocated, none of the above (a kernel allocation)
+} as const;
+export type FrameState = (typeof FrameState)[keyof typeof FrameState];
+
+export const FRAME_STATE_NAMES = [
+  "free", "per-cpu list", "kernel image", "mem_map", "reserved", "page table",
+  "slab", "anonymous", "page cache", "zero page", "allocated",
+] as const;
+
+export const NR_FRAME_STATES = FRAME_STATE_NAMES.length;
+
+// struct page (32 bytes): flags at 0, _refcount at 4, lru.next at 8, private_ (u16) at 16, mapping at 20.
+const SIZEOF_PAGE = 32;
+const PG_reserved = 1 << 1, PG_buddy = 1 << 2, PG_tail = 1 << 4, PG_pgtable = 1 << 6;
+const PG_slab = 1 << 7, PG_zero = 1 << 10;
+const PAGE_MAPPING_ANON = 1;
+const MIGRATE_PCPTYPES = 3;
+
+export interface FrameMap {
+  /** FrameState per pfn. */
+  readonly state: Uint8Array;
+  /** The buddy order of the free block a frame belongs to (Free frames only). */
+  readonly order: Uint8Array;
+  /** Frames per state, indexed by FrameState. */
+  readonly counts: number[];
+  /** Free frames per order. */
+  readonly freeByOrder: number[];
+}
+
+/** An empty map sized for the kernel's RAM, to pass to classifyFrames again and again. */
+export function newFrameMap(k: Kernel): FrameMap {
+  return {
+    state: new Uint8Array(k.maxPfn),
+    order: new Uint8Array(k.maxPfn),
+    counts: new Array(NR_FRAME_STATES).fill(0),
+    freeByOrder: new Array(k.maxOrder).fill(0),
+  };
+}
+
+/** Classifies every page frame of the machine, into `into` when given. */
+export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): FrameMap {
+  const { state, order, counts, freeByOrder } = into;
+  const u32 = k.u32;
+  const memMap = k.memMap;
+  const maxPfn = k.maxPfn;
+  const imagePfns = k.imageEnd / 4096;
+  const memMapFirst = Math.floor(memMap / 4096);
+  const memMapEnd = Math.ceil((memMap + maxPfn * SIZEOF_PAGE) / 4096);
+  counts.fill(0);
+  freeByOrder.fill(0);
+
+  // Per-cpu blocks first: only the lists know a block's order.
+  const UNSET = 0xff;
+  state.fill(UNSET);
+  for (const z of k.zones()) {
+    if (!z.managed) continue;
+    k.pcpLists(z.idx).forEach((pfns, pindex) => {
+      const n = 1 << Math.floor(pindex / MIGRATE_PCPTYPES);
+      for (const pfn of pfns) state.fill(FrameState.Pcp, pfn, pfn + n);
+    });
+  }
+
+  for (let pfn = 0; pfn < maxPfn;) {
+    if (state[pfn] !== UNSET) {
+      pfn++;
+      continue;
+    }
+    const w = (memMap + pfn * SIZEOF_PAGE) >>> 2;
+    const flags = u32[w];
+    if (flags & PG_buddy) {
+      const o = u32[w + 4] & 0xffff;
+      const end = Math.min(pfn + (1 << o), maxPfn);
+      state.fill(FrameState.Free, pfn, end);
+      order.fill(o, pfn, end);
+      pfn = end;
+      continue;
+    }
+    let s: FrameState;
+    if (flags & PG_zero) s = FrameState.Zero;
+    else if (flags & PG_reserved) {
+      s = pfn < imagePfns ? FrameState.KernelImage
+        : pfn >= memMapFirst && pfn < memMapEnd ? FrameState.MemMap : FrameState.Reserved;
+    } else if (flags & PG_tail) {
+      // A compound page's tail is what its head is (lru.next = head's struct page | 1).
+      s = state[((u32[w + 2] & ~1) - memMap) / SIZEOF_PAGE] as FrameState;
+    } else if (flags & PG_pgtable) s = FrameState.PageTable;
+    else if (flags & PG_slab) s = FrameState.Slab;
+    else if (u32[w + 5] & PAGE_MAPPING_ANON) s = FrameState.Anon;
+    else if (u32[w + 5]) s = FrameState.File;
+    else s = FrameState.Allocated;
+    state[pfn++] = s;
+  }
+
+  for (let pfn = 0; pfn < maxPfn; pfn++) {
+    counts[state[pfn]]++;
+    if (state[pfn] === FrameState.Free) freeByOrder[order[pfn]]++;
+  }
+  return into;
+}

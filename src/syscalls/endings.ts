@@ -1,0 +1,123 @@
+// How a guest ends when a signal kills it: the exit status a shell reports
+// (128 + signo), what faultline prints on stderr, and strace's lines.
+//
+// stderr gets two lines, e.g. for a store through a null pointer:
+//   faultline: SIGSEGV (SEGV_MAPERR) at address 0x0, rip 0x401005
+//   Segmentation fault
+// The first is faultline's (the siginfo a handler would see, and where the
+// program was); the second is what bash prints for a job killed by that
+// signal (strsignal's text; no "(core dumped)": faultline writes no core).
+//
+// Wiring: a #PF the kernel cannot fix returns `signo << 16 | si_code` from
+// handle_page_fault: faultSignal(packed, cr2, rip). A CPU trap (Cpu stop
+// GP, UD, DE, BP): trapSignal("UD", rip). The OOM killer: oomKill(rip).
+// Then signalEnding(signal) gives the status, the stderr text and, with
+// --trace syscalls, the strace lines.
+
+import { signalName } from "./trace.js";
+
+export const SIGILL = 4;
+export const SIGTRAP = 5;
+export const SIGBUS = 7;
+export const SIGFPE = 8;
+export const SIGKILL = 9;
+export const SIGSEGV = 11;
+
+/** si_code values (include/uapi/asm-generic/siginfo.h). */
+export const SI_KERNEL = 0x80;
+export const SEGV_MAPERR = 1;
+export const SEGV_ACCERR = 2;
+export const SEGV_PKUERR = 4;
+export const BUS_ADRERR = 2;
+export const ILL_ILLOPN = 2;
+export const FPE_INTDIV = 1;
+
+export interface FatalSignal {
+  signo: number;
+  code: number;
+  /** si_addr: the faulting address (#PF), the instruction (SIGILL, SIGFPE), else 0. */
+  addr: number;
+  /** Where the program was. */
+  rip: number;
+}
+
+export interface Ending {
+  /** The exit status a shell reports: 128 + signo. */
+  status: number;
+  /** The text for stderr, newline-terminated lines. */
+  stderr: string;
+  /** strace's lines for the death (without newlines). */
+  trace: string[];
+}
+
+/** strsignal()'s descriptions, which bash prints for a killed job. */
+const DESCRIPTIONS: Record<number, string> = {
+  [SIGILL]: "Illegal instruction",
+  [SIGTRAP]: "Trace/breakpoint trap",
+  [SIGBUS]: "Bus error",
+  [SIGFPE]: "Floating point exception",
+  [SIGKILL]: "Killed",
+  [SIGSEGV]: "Segmentation fault",
+};
+
+const CODE_NAMES: Record<number, Record<number, string>> = {
+  [SIGSEGV]: { [SEGV_MAPERR]: "SEGV_MAPERR", [SEGV_ACCERR]: "SEGV_ACCERR", 3: "SEGV_BNDERR", [SEGV_PKUERR]: "SEGV_PKUERR" },
+  [SIGBUS]: { 1: "BUS_ADRALN", [BUS_ADRERR]: "BUS_ADRERR", 3: "BUS_OBJERR" },
+  [SIGILL]: { 1: "ILL_ILLOPC", [ILL_ILLOPN]: "ILL_ILLOPN", 3: "ILL_ILLADR", 4: "ILL_ILLTRP" },
+  [SIGFPE]: { [FPE_INTDIV]: "FPE_INTDIV", 2: "FPE_INTOVF" },
+  [SIGTRAP]: { 1: "TRAP_BRKPT", 2: "TRAP_TRACE" },
+};
+
+export function siCodeName(signo: number, code: number): string {
+  if (code === SI_KERNEL) return "SI_KERNEL";
+  return CODE_NAMES[signo]?.[code] ?? String(code);
+}
+
+const hex = (v: number) => "0x" + v.toString(16);
+
+/** A #PF the kernel refused: handle_page_fault's `signo << 16 | si_code`, si_addr = cr2. */
+export function faultSignal(packed: number, cr2: number, rip: number): FatalSignal {
+  return { signo: packed >>> 16, code: packed & 0xffff, addr: cr2, rip };
+}
+
+/**
+ * A CPU exception in user mode, as arch/x86/kernel/traps.c signals it:
+ * #UD SIGILL/ILL_ILLOPN and #DE SIGFPE/FPE_INTDIV at the instruction;
+ * #GP (a non-canonical address, a privileged instruction) SIGSEGV and
+ * int3 SIGTRAP, both forced with SI_KERNEL and no address.
+ */
+export function trapSignal(trap: "UD" | "DE" | "GP" | "BP", rip: number): FatalSignal {
+  switch (trap) {
+    case "UD":
+      return { signo: SIGILL, code: ILL_ILLOPN, addr: rip, rip };
+    case "DE":
+      return { signo: SIGFPE, code: FPE_INTDIV, addr: rip, rip };
+    case "GP":
+      return { signo: SIGSEGV, code: SI_KERNEL, addr: 0, rip };
+    case "BP":
+      return { signo: SIGTRAP, code: SI_KERNEL, addr: 0, rip };
+  }
+}
+
+/** The OOM killer's SIGKILL (sent with SEND_SIG_PRIV: SI_KERNEL). */
+export function oomKill(rip: number): FatalSignal {
+  return { signo: SIGKILL, code: SI_KERNEL, addr: 0, rip };
+}
+
+export function signalEnding(s: FatalSignal): Ending {
+  const name = signalName(s.signo);
+  const code = siCodeName(s.signo, s.code);
+  const first =
+    s.signo === SIGKILL
+      ? `faultline: SIGKILL: out of memory (the OOM killer chose this process), rip ${hex(s.rip)}`
+      : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}`;
+  const trace = [`+++ killed by ${name} +++`];
+  // strace sees every signal but SIGKILL arrive.
+  if (s.signo !== SIGKILL)
+    trace.unshift(`--- ${name} {si_signo=${name}, si_code=${code}, si_addr=${s.addr === 0 ? "NULL" : hex(s.addr)}} ---`);
+  return {
+    status: 128 + s.signo,
+    stderr: `${first}\n${DESCRIPTIONS[s.signo] ?? name}\n`,
+    trace,
+  };
+}

@@ -1,0 +1,146 @@
+// Test-only machine: a CPU over a flat page map instead of the kernel.
+// The walk honours docs/abi.md: an entry is frame | TLB_W | TLB_X, or
+// -error_code (P set when the page is present but the access is refused).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Cpu, Mmu, PF_INSTR, PF_PROT, PF_WRITE, STOP_SYSCALL, TLB_W, TLB_X } from "../../src/cpu/index.js";
+
+export const PROT_R = 1, PROT_W = 2, PROT_X = 4;
+
+interface Pte { frame: number; prot: number; dirty: boolean }
+
+export class FlatMachine {
+  readonly memory: WebAssembly.Memory;
+  readonly ram: Uint8Array;
+  readonly pages = new Map<number, Pte>();
+  readonly mmu: Mmu;
+  readonly cpu: Cpu;
+  private nextFrame = 1;
+  walks: { va: number; access: number }[] = [];
+
+  constructor(ramPages = 16384) {
+    this.memory = new WebAssembly.Memory({ initial: ramPages / 16, maximum: ramPages / 16 });
+    this.ram = new Uint8Array(this.memory.buffer);
+    this.mmu = new Mmu(this.memory, (va, access) => this.walk(va, access));
+    this.cpu = new Cpu(this.mmu);
+  }
+
+  walk(va: number, access: number): number {
+    this.walks.push({ va, access });
+    const p = this.pages.get(Math.floor(va / 4096));
+    if (p === undefined) return -access;
+    const refused = ((access & PF_WRITE) && !(p.prot & PROT_W)) || ((access & PF_INSTR) && !(p.prot & PROT_X));
+    if (refused) return -(access | PF_PROT);
+    if (access & PF_WRITE) p.dirty = true;
+    return p.frame * 4096 + (p.dirty && p.prot & PROT_W ? TLB_W : 0) + (p.prot & PROT_X ? TLB_X : 0);
+  }
+
+  /** Maps [va, va+len) (page-rounded) with fresh zeroed frames. */
+  map(va: number, len: number, prot: number): void {
+    for (let p = Math.floor(va / 4096); p * 4096 < va + len; p++) {
+      if (this.nextFrame * 4096 >= this.ram.length) throw new Error("FlatMachine.map: out of frames");
+      if (!this.pages.has(p)) this.pages.set(p, { frame: this.nextFrame++, prot, dirty: false });
+      else this.pages.get(p)!.prot = prot;
+    }
+  }
+
+  unmap(va: number): void {
+    this.pages.delete(Math.floor(va / 4096));
+    this.mmu.flushPage(va);
+  }
+
+  protect(va: number, prot: number): void {
+    this.pages.get(Math.floor(va / 4096))!.prot = prot;
+    this.mmu.flushPage(va);
+  }
+
+  /** Writes bytes to mapped memory, whatever the protection (a loader's view). */
+  poke(va: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      const p = this.pages.get(Math.floor((va + i) / 4096))!;
+      this.ram[p.frame * 4096 + ((va + i) % 4096)] = bytes[i];
+    }
+  }
+
+  peek(va: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) {
+      const p = this.pages.get(Math.floor((va + i) / 4096))!;
+      out[i] = this.ram[p.frame * 4096 + ((va + i) % 4096)];
+    }
+    return out;
+  }
+
+  /**
+   * Runs a program that talks to the host with write(1, buf, len) and exit(code):
+   * returns its stdout bytes and exit status, or the first other stop.
+   */
+  runProgram(maxInsns = 1e8): { out: Uint8Array; stop: number; exit: number } {
+    const chunks: Uint8Array[] = [];
+    const all = (): Uint8Array => Buffer.concat(chunks);
+    let left = maxInsns;
+    for (;;) {
+      const stop = this.cpu.run(left);
+      left -= this.cpu.lastRetired;
+      if (stop !== STOP_SYSCALL) return { out: all(), stop, exit: -1 };
+      const nr = this.cpu.getReg(0);
+      if (nr === 1) {
+        const bytes = this.peek(this.cpu.getReg(6), this.cpu.getReg(2));
+        chunks.push(bytes);
+        this.cpu.setReg(0, bytes.length);
+      } else if (nr === 60 || nr === 231) {
+        return { out: all(), stop, exit: this.cpu.getReg(7) & 0xff };
+      } else this.cpu.setReg(0, -38);
+    }
+  }
+}
+
+let asDir: string | null = null;
+/** True when GNU as and objcopy for x86-64 can run here. */
+export function haveToolchain(): boolean {
+  try {
+    execFileSync("as", ["--version"], { stdio: "ignore" });
+    execFileSync("objcopy", ["--version"], { stdio: "ignore" });
+    return process.arch === "x64";
+  } catch {
+    return false;
+  }
+}
+
+/** Assembles AT&T source (64-bit) into flat bytes that start at `base`. */
+export function assemble(src: string, base = 0x401000): Uint8Array {
+  asDir ??= mkdtempSync(join(tmpdir(), "faultline-as-"));
+  const s = join(asDir, "t.s"), o = join(asDir, "t.o"), e = join(asDir, "t.elf"), b = join(asDir, "t.bin");
+  writeFileSync(s, ".text\n.globl _start\n_start:\n" + src + "\n");
+  execFileSync("as", ["--64", "-o", o, s]);
+  execFileSync("ld", ["-static", "-nostdlib", "-Ttext=0x" + base.toString(16), "-o", e, o]);
+  execFileSync("objcopy", ["-O", "binary", "-j", ".text", e, b]);
+  return new Uint8Array(readFileSync(b));
+}
+
+/** A machine with `code` at 0x401000 (r-x), a stack below 0x7fff0000 and rsp set. */
+export function machineWith(code: Uint8Array, base = 0x401000, ramPages?: number): FlatMachine {
+  const m = new FlatMachine(ramPages);
+  m.map(base, code.length + 1, PROT_R | PROT_X);
+  m.poke(base, code);
+  m.map(0x7ffe0000, 0x10000, PROT_R | PROT_W);
+  m.cpu.rip = base;
+  m.cpu.rsp = 0x7fff0000;
+  return m;
+}
+
+/**
+ * Builds a static no-libc program from AT&T source: text at 0x401000, bss at 0x10000000.
+ * @return the ELF path (to run natively) and the flat text bytes (to load here).
+ */
+export function buildProgram(src: string): { elf: string; text: Uint8Array } {
+  asDir ??= mkdtempSync(join(tmpdir(), "faultline-as-"));
+  const s = join(asDir, "p.s"), o = join(asDir, "p.o"), e = join(asDir, "p.elf"), b = join(asDir, "p.bin");
+  writeFileSync(s, src);
+  execFileSync("as", ["--64", "-o", o, s]);
+  execFileSync("ld", ["-static", "-nostdlib", "-Ttext=0x401000", "-Tbss=0x10000000", "-o", e, o]);
+  execFileSync("objcopy", ["-O", "binary", "-j", ".text", e, b]);
+  return { elf: e, text: new Uint8Array(readFileSync(b)) };
+}

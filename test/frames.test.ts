@@ -1,0 +1,99 @@
+// The frame map: every page frame classified from mem_map, checked against
+// the kernel's own counters (nr_free_pages, buddyinfo, pcp counts, memblock).
+
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { GFP } from "../src/kernel.js";
+import { classifyFrames, newFrameMap, FrameState } from "../src/proc/frames.js";
+import { machine } from "./helpers.js";
+import type { Kernel } from "../src/kernel.js";
+
+/** Free pages per order as buddyinfo counts them (blocks << order), all zones. */
+function buddyPagesByOrder(k: Kernel): number[] {
+  const out = new Array(k.maxOrder).fill(0);
+  for (const z of k.zones()) z.nrFree.forEach((n, o) => (out[o] += n << o));
+  return out;
+}
+
+function pcpPages(k: Kernel): number {
+  return k.zones().reduce((s, z) => s + z.pcp.count, 0);
+}
+
+/** The census must agree with every counter the kernel keeps. */
+function expectAgrees(k: Kernel, allocated: number): void {
+  const m = classifyFrames(k);
+  expect(m.counts[FrameState.Free]).toBe(k.counter("nr_free_pages"));
+  expect(m.freeByOrder).toEqual(buddyPagesByOrder(k));
+  expect(m.counts[FrameState.Pcp]).toBe(pcpPages(k));
+  expect(m.counts[FrameState.Allocated]).toBe(allocated);
+  const reserved = m.counts[FrameState.KernelImage] + m.counts[FrameState.MemMap]
+    + m.counts[FrameState.Reserved] + m.counts[FrameState.Zero];
+  expect(reserved).toBe(k.maxPfn - k.totalramPages);
+  expect(m.counts.reduce((a, b) => a + b, 0)).toBe(k.maxPfn);
+}
+
+describe("classifyFrames", () => {
+  it("after boot: free frames are nr_free_pages, the rest is what memblock reserved", () => {
+    const k = machine("256M");
+    const m = classifyFrames(k);
+    expectAgrees(k, 0);
+    expect(m.counts[FrameState.KernelImage]).toBe(k.imageEnd / 4096);
+    expect(m.counts[FrameState.MemMap]).toBe((k.maxPfn * 32) / 4096);
+    expect(m.counts[FrameState.Zero]).toBe(1);
+    expect(m.state[k.zeroPfn]).toBe(FrameState.Zero);
+    expect(m.state[0]).toBe(FrameState.KernelImage);
+    expect(m.state[Math.floor(k.memMap / 4096)]).toBe(FrameState.MemMap);
+    // The trace ring is reserved too.
+    expect(m.counts[FrameState.Reserved]).toBeGreaterThanOrEqual((65536 * 16) / 4096);
+    // The middle of RAM lies in one of the big free blocks boot leaves.
+    expect(m.state[k.maxPfn / 2]).toBe(FrameState.Free);
+    expect(m.order[k.maxPfn / 2]).toBe(k.maxOrder - 1);
+  });
+
+  it("sees allocated blocks, per-cpu lists and compound pages", () => {
+    const k = machine("64M");
+    const small = Array.from({ length: 40 }, () => k.allocPages(GFP.GFP_KERNEL, 0));
+    const big = k.allocPages(GFP.GFP_KERNEL, 5);
+    const comp = k.allocPages(GFP.GFP_KERNEL | GFP.__GFP_COMP, 4);
+    expect(Math.min(...small, big, comp)).toBeGreaterThan(0);
+    expectAgrees(k, 40 + 32 + 16);
+    const m = classifyFrames(k);
+    for (const pfn of [...small, big, big + 31, comp, comp + 15]) expect(m.state[pfn]).toBe(FrameState.Allocated);
+
+    // Freed order-0 pages go to a per-cpu list first.
+    for (const pfn of small.slice(0, 10)) k.freePages(pfn, 0);
+    expect(pcpPages(k)).toBeGreaterThan(0);
+    expectAgrees(k, 30 + 32 + 16);
+    expect(classifyFrames(k).state[small[0]]).toBe(FrameState.Pcp);
+
+    k.drainAllPages();
+    expectAgrees(k, 30 + 32 + 16);
+  });
+
+  it("agrees with the counters through random allocations and frees, reusing one map", () => {
+    const k = machine("16M");
+    const map = newFrameMap(k);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 6 }), fc.nat()), { maxLength: 60 }), (ops) => {
+        const held: Array<[number, number]> = [];
+        for (const [alloc, order, pick] of ops) {
+          if (alloc || held.length === 0) {
+            const pfn = k.allocPages(GFP.GFP_KERNEL, order);
+            if (pfn >= 0) held.push([pfn, order]);
+          } else {
+            const [pfn, o] = held.splice(pick % held.length, 1)[0];
+            k.freePages(pfn, o);
+          }
+        }
+        classifyFrames(k, map);
+        expect(map.counts[FrameState.Free]).toBe(k.counter("nr_free_pages"));
+        expect(map.counts[FrameState.Pcp]).toBe(pcpPages(k));
+        expect(map.counts[FrameState.Allocated]).toBe(held.reduce((s, [, o]) => s + (1 << o), 0));
+        for (const [pfn] of held) expect(map.state[pfn]).toBe(FrameState.Allocated);
+        for (const [pfn, o] of held) k.freePages(pfn, o);
+      }),
+      { numRuns: 100 },
+    );
+    expect(k.checkInvariants()).toBe(0);
+  });
+});

@@ -1,0 +1,75 @@
+// Every program case, run by the real CPU with the loader and the syscall
+// layer over the model kernel (test/model-kernel.ts), must give the stdout,
+// exit status and fatal signal recorded from the native run. This checks
+// the host side end to end before and apart from the Wasm kernel.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { Cpu, Mmu, STOP_BUDGET, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL } from "../src/cpu/index.js";
+import { exec } from "../src/loader/index.js";
+import { faultSignal, type FatalSignal, SeededRandom, siCodeName, signalEnding, signalName, Syscalls, trapSignal, uaccess } from "../src/syscalls/index.js";
+import { ModelKernel } from "./model-kernel.js";
+import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
+
+const MAX_INSNS = 2e9;
+
+function run(c: (typeof programCases)[number]) {
+  const kernel = new ModelKernel(new ArrayBuffer(64 * 1024 * 1024));
+  const mmu = new Mmu(kernel.memory, kernel.walk);
+  kernel.flushPage = (va) => mmu.flushPage(va);
+  const cpu = new Cpu(mmu);
+  const mem = uaccess(mmu, kernel.handle_page_fault);
+  const random = new SeededRandom(1);
+  const argv = programArgv(c);
+  const image = exec({ kernel, ram: kernel.ram, copyToUser: (a, b) => mem.copyToUser(a, b) === 0 }, new Uint8Array(readFileSync(programPath(c))), {
+    argv,
+    envp: programEnv,
+    execfn: argv[0],
+    random: random.bytes(16),
+  });
+  cpu.rip = image.entry;
+  cpu.rsp = image.rsp;
+  let stdout = "";
+  const decoder = new TextDecoder();
+  const sys = new Syscalls({
+    regs: cpu,
+    mem,
+    kernel,
+    io: { stdin: new TextEncoder().encode(c.stdin ?? ""), stdout: (b) => (stdout += decoder.decode(b)), stderr: () => {} },
+    random,
+  });
+  let signal: FatalSignal | undefined;
+  while (cpu.retired < MAX_INSNS) {
+    const stop = cpu.run(MAX_INSNS - cpu.retired);
+    if (stop === STOP_SYSCALL) {
+      if (sys.dispatch()) break;
+    } else if (stop === STOP_PAGE_FAULT) {
+      const r = kernel.handle_page_fault(cpu.cr2, cpu.errorCode);
+      if (r !== 0) {
+        signal = faultSignal(r, cpu.cr2, cpu.rip);
+        break;
+      }
+    } else if (stop !== STOP_BUDGET) {
+      signal = trapSignal(STOP_NAMES[stop] as "UD" | "DE" | "GP" | "BP", cpu.rip);
+      break;
+    }
+  }
+  kernel.exit();
+  const status = signal ? signalEnding(signal).status : sys.exitStatus;
+  return { stdout, status, signal, framesLeft: kernel.framesInUse };
+}
+
+describe("programs under the CPU, loader and syscalls (model kernel)", () => {
+  for (const c of programCases) {
+    it(c.name, () => {
+      const r = run(c);
+      expect(r.stdout).toBe(c.stdout);
+      expect(r.status).toBe(c.status);
+      if (c.signal) {
+        expect(signalName(r.signal!.signo)).toBe(c.signal);
+        expect(siCodeName(r.signal!.signo, r.signal!.code)).toBe(c.si_code);
+        // mmap'd addresses differ: Linux maps the vDSO and vvar below mmap_base first.
+        if (Number(c.si_addr) < 0x7f0000000000) expect("0x" + r.signal!.addr.toString(16)).toBe(c.si_addr);
+      }
+    });
+  }
+});

@@ -1,0 +1,92 @@
+// The guest programs: their recorded expectations are real (a native run
+// reproduces them), their binaries come from their sources, and the
+// SHA-256 program agrees with the host's sha256sum.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runNative } from "../programs/native.mjs";
+import { programCases, programPath, programsDir } from "./program-cases.js";
+
+const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+const nativeHost = process.platform === "linux" && process.arch === "x64" && hasTool("setarch");
+// Probes of the initial stack (test/loader.test.ts), not reference programs.
+const probes = ["stack_dump", "stack_dump_pie"];
+
+describe("programs/manifest.json", () => {
+  it("covers every built program and names only built ones", () => {
+    const built = readdirSync(join(programsDir, "bin")).sort();
+    const used = new Set(programCases.map((c) => c.program));
+    expect([...used, ...probes].sort()).toEqual(built);
+    for (const c of programCases) expect(existsSync(programPath(c)), c.name).toBe(true);
+  });
+
+  it("holds small static ELF executables", () => {
+    for (const name of readdirSync(join(programsDir, "bin"))) {
+      const bytes = readFileSync(join(programsDir, "bin", name));
+      expect(bytes.subarray(0, 4).toString("latin1"), name).toBe("\x7fELF");
+      expect(bytes.length, name).toBeLessThan(32 * 1024);
+    }
+  });
+
+  it("records a fatal signal as 128 + signo with its si_code", () => {
+    const killed = programCases.filter((c) => c.signal);
+    expect(killed.map((c) => [c.name, c.status, c.signal, c.si_code])).toEqual([
+      ["segv_null", 139, "SIGSEGV", "SEGV_MAPERR"],
+      ["segv_readonly", 139, "SIGSEGV", "SEGV_ACCERR"],
+      ["trap-ud2", 132, "SIGILL", "ILL_ILLOPN"],
+      ["trap-div0", 136, "SIGFPE", "FPE_INTDIV"],
+      ["trap-int3", 133, "SIGTRAP", "SI_KERNEL"],
+      ["trap-hlt", 139, "SIGSEGV", "SI_KERNEL"],
+      ["trap-noncanon", 139, "SIGSEGV", "SI_KERNEL"],
+      ["trap-nx", 139, "SIGSEGV", "SEGV_ACCERR"],
+    ]);
+  });
+});
+
+describe.runIf(nativeHost)("native runs reproduce the recorded expectations", () => {
+  for (const c of programCases) {
+    it(c.name, () => {
+      const r = runNative(c);
+      expect(r.stdout).toBe(c.stdout);
+      expect(r.status).toBe(c.status);
+      expect(r.signal).toBe(c.signal);
+    });
+  }
+});
+
+describe.runIf(hasTool("sha256sum"))("sha256", () => {
+  it("prints the digests sha256sum computes for the same inputs", () => {
+    const c = programCases.find((c) => c.name === "sha256")!;
+    const big = Buffer.alloc(Number(c.args![0]));
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 8)) & 0xff;
+    const inputs: [string, Buffer][] = [["empty", Buffer.alloc(0)], ["abc", Buffer.from("abc")], [`pattern-${big.length}`, big]];
+    const expected = inputs
+      .map(([name, data]) => execFileSync("sha256sum", { input: data, encoding: "utf8" }).replace("-\n", `${name}\n`))
+      .join("");
+    expect(c.stdout).toBe(expected);
+  });
+});
+
+describe.runIf(hasTool("gcc") && hasTool("readelf"))("programs/build.sh", () => {
+  it("rebuilds the committed binaries (byte for byte with the recorded toolchain)", () => {
+    const out = mkdtempSync(join(tmpdir(), "faultline-programs-"));
+    try {
+      execFileSync(join(programsDir, "build.sh"), [out]);
+      const committed = readdirSync(join(programsDir, "bin")).sort();
+      expect(readdirSync(out).sort()).toEqual(committed);
+      const toolchain = execFileSync("sh", ["-c", "gcc --version | head -1; ld --version | head -1"], { encoding: "utf8" });
+      if (toolchain === readFileSync(join(programsDir, "TOOLCHAIN"), "utf8")) {
+        for (const name of committed) {
+          const fresh = readFileSync(join(out, name));
+          expect(fresh.equals(readFileSync(join(programsDir, "bin", name))), `${name} differs from its rebuild`).toBe(true);
+        }
+      } else {
+        for (const name of committed) expect(statSync(join(out, name)).size).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
