@@ -9,10 +9,10 @@
 
 import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail,
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
-import { __free_pages, pfn_to_page, page_to_pfn, page_address } from "./page_alloc";
+import { __free_pages } from "./page_alloc";
+import { pfn_to_page, page_to_pfn, page_address, NR_ANON_THPS } from "./mmzone";
 import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp";
 import { count_vm_event, mod_node_page_state, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD } from "./vmstat";
-import { NR_ANON_THPS } from "./mmzone";
 import {
   pte_alloc_one, pte_free, pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw,
   pfn_pte, pmd_pfn, pmd_modify, pmd_write, pte_mkyoung, pte_mkdirty, pte_mkwrite,
@@ -156,6 +156,10 @@ export function split_huge_pmd(mm: mm_struct, pmd: usize, haddr: u64): void {
     store<u64>(table + (<usize>i << 3), pfn_pte(pfn + i, prot));
     const sub = changetype<page>(changetype<usize>(head) + i * SIZEOF_PAGE);
     sub.flags = (sub.flags & ~(PG_head | PG_tail)) | (head.flags & PG_uptodate);
+    if (i) {
+      sub.lru_next = 0;   // was the compound_head link
+      sub.private_ = 0;   // page[1] held the compound order
+    }
     sub._refcount = 1;
     sub._mapcount = head._mapcount;
     sub.mapping = head.mapping;

@@ -7,10 +7,12 @@
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate,
   VM_WRITE, VM_SHARED, MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, get_mm_counter } from "./mm_types";
-import { __alloc_pages, get_page, put_page, pfn_to_page, page_to_pfn, page_address, zero_pfn } from "./page_alloc";
+import { __alloc_pages, get_page, put_page } from "./page_alloc";
+import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
+import { my_zero_pfn } from "./mm_init";
+import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { count_vm_event, mod_node_page_state, PGFAULT } from "./vmstat";
-import { NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { file, find_get_page } from "./filemap";
 import {
   pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
@@ -313,8 +315,9 @@ function do_anonymous_page(vmf: vm_fault): u32 {
 
   if (!(vmf.flags & FAULT_FLAG_WRITE)) {
     // Use the zero page for reads.
-    entry = pte_mkspecial(pfn_pte(zero_pfn, vma.vm_page_prot));
+    entry = pte_mkspecial(pfn_pte(my_zero_pfn(vmf.address), vma.vm_page_prot));
     vmf.pte = pte_offset(vmf.pmd, vmf.address);
+    count_fault_stat(FAULT_ZERO_PAGE);
   } else {
     anon_vma_prepare(vma);
     const pg = alloc_zeroed_user_highpage_movable(vma, vmf.address);
@@ -370,10 +373,10 @@ function do_wp_page(vmf: vm_fault): u32 {
   const pg = vm_normal_page(vmf.orig_pte);
   vmf.page = pg;
   if (pg !== null) {
-    // An anonymous page mapped only here, or any page of a shared mapping,
-    // is written in place.
-    const exclusive = PageAnon(pg) && pg._mapcount == 0 && pg._refcount == 1;
-    if (exclusive || (vmf.vma.vm_flags & VM_SHARED)) {
+    // An anonymous page mapped only here is written in place. (No shared
+    // mapping gets here: shared anonymous memory faults SIGBUS, and shared
+    // file mappings are never writable.)
+    if (PageAnon(pg) && pg._mapcount == 0 && pg._refcount == 1) {
       wp_page_reuse(vmf);
       trace_exit(FN_do_wp_page, VM_FAULT_WRITE);
       return VM_FAULT_WRITE;
@@ -414,6 +417,7 @@ function wp_page_copy(vmf: vm_fault): u32 {
     return VM_FAULT_OOM;
   }
   new_page.flags |= PG_uptodate;
+  count_fault_stat(FAULT_COW);
 
   if (old_page === null || !PageAnon(old_page)) {
     if (old_page !== null) add_mm_counter(mm, MM_FILEPAGES, -1);
@@ -440,12 +444,14 @@ function copy_user_highpage(to: page, from: page): void {
 
 // ─── file-backed faults (the page cache is mm/filemap.ts) ──────────────────
 
+/**
+ * A fault in a file VMA. Files here are read-only (the host's program
+ * images): mmap refuses a writable shared mapping of one (-EACCES), so a
+ * write always lands in a private mapping and copies (no do_shared_fault).
+ */
 function do_fault(vmf: vm_fault): u32 {
   trace_enter(FN_do_fault, <u32>vmf.address);
-  let ret: u32;
-  if (!(vmf.flags & FAULT_FLAG_WRITE)) ret = do_read_fault(vmf);
-  else if (!(vmf.vma.vm_flags & VM_SHARED)) ret = do_cow_fault(vmf);
-  else ret = do_shared_fault(vmf);
+  const ret = vmf.flags & FAULT_FLAG_WRITE ? do_cow_fault(vmf) : do_read_fault(vmf);
   trace_exit(FN_do_fault, ret);
   return ret;
 }
@@ -510,16 +516,10 @@ function do_cow_fault(vmf: vm_fault): u32 {
   const file_page = changetype<page>(vmf.page);
   copy_user_highpage(cow_page, file_page);
   cow_page.flags |= PG_uptodate;
+  count_fault_stat(FAULT_COW);
   put_page(file_page);
   ret = finish_fault(vmf, cow_page, true);
   trace_exit(FN_do_cow_fault, ret);
-  return ret;
-}
-
-/** A write to a shared file mapping: map the page-cache page writable. */
-function do_shared_fault(vmf: vm_fault): u32 {
-  let ret = __do_fault(vmf);
-  if (!ret) ret = finish_fault(vmf, changetype<page>(vmf.page), false);
   return ret;
 }
 
@@ -615,11 +615,11 @@ export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64,
 
 /**
  * Whether a private anonymous page can be made writable at once
- * instead of taking a write fault later (can_change_pte_writable).
+ * instead of taking a write fault later (can_change_pte_writable): only
+ * a page mapped by this pte alone.
  */
-export function can_change_pte_writable(vma: vm_area_struct, pte: u64): bool {
+function can_change_pte_writable(pte: u64): bool {
   if (pte & _PAGE_PROTNONE) return false;
-  if (vma.vm_flags & VM_SHARED) return pte_dirty(pte);
   const pg = vm_normal_page(pte);
   return pg !== null && PageAnon(pg) && pg._mapcount == 0 && pg._refcount == 1;
 }
@@ -632,7 +632,7 @@ function change_pte_range(pmd: usize, addr: u64, end: u64): void {
     const old = load<u64>(pte);
     if (!pte_present(old)) continue;
     let ptent = pte_modify(old, range_newprot);
-    if (try_writable && !pte_write(ptent) && can_change_pte_writable(vma, ptent)) ptent = pte_mkwrite(ptent);
+    if (try_writable && !pte_write(ptent) && can_change_pte_writable(ptent)) ptent = pte_mkwrite(ptent);
     if (ptent == old) continue;
     store<u64>(pte, ptent);
     tlb_gather_range(addr, addr + PAGE_SIZE);

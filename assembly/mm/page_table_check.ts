@@ -12,13 +12,15 @@
 // _mapcount of every mapped page, a scan of mem_map then finds every page
 // at -1 exactly, and a second walk gives the counts back.
 
-import { mm_struct, page, PAGE_SHIFT, PG_buddy, PG_pgtable, MM_ANONPAGES, MM_FILEPAGES,
+import { mm_struct, page, PAGE_SHIFT, PG_buddy, PG_pgtable, PG_reserved, MM_ANONPAGES, MM_FILEPAGES,
   get_mm_counter } from "./mm_types";
-import { pfn_to_page, zero_pfn, max_pfn } from "./page_alloc";
+import { pfn_to_page, max_pfn } from "./mmzone";
+import { zero_page_pfn } from "./mm_init";
 import { pte_present, pte_special, pte_pfn, pmd_pfn, pmd_trans_huge, entry_table,
   PTRS_PER_TABLE, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT } from "./pgtable";
 import { PageAnon } from "./memory";
 import { HPAGE_PMD_NR } from "./huge_memory";
+import { mmlist_first } from "./mmap";
 import { printk, printk_hex, printk_u64 } from "../kernel/panic";
 
 let violations: u32 = 0;
@@ -52,6 +54,7 @@ function check_mapped(pfn: u32, va: u64): bool {
   }
   const pg = pfn_to_page(pfn);
   if (pg.flags & PG_pgtable) bad("page-table page mapped to user space", va);
+  else if (pg.flags & PG_reserved) bad("kernel-reserved page mapped to user space", va);
   else if (pg._refcount <= 0 || (pg.flags & PG_buddy)) bad("pte maps a free page", va);
   else return true;
   return false;
@@ -71,7 +74,7 @@ function walk_pte_table(table: usize, base: u64): void {
     const va = base + (<u64>i << PAGE_SHIFT);
     const pfn = pte_pfn(pte);
     if (pte_special(pte)) {
-      if (checking && pfn != zero_pfn) bad("special pte maps no zero page", va);
+      if (checking && pfn != zero_page_pfn()) bad("special pte maps no zero page", va);
       continue;
     }
     if (checking && !check_mapped(pfn, va)) continue;
@@ -123,35 +126,42 @@ function walk_mm(mm: mm_struct): void {
   }
 }
 
-/**
- * Checks the page tables of mm, the only address space there is (one
- * task). @return the number of violations, each printk'd.
- */
-export function check_mm_invariants(mm: mm_struct): u32 {
-  violations = 0;
+/** The census of one mm: tables and RSS against its counters. */
+function census_mm(mm: mm_struct): void {
   anon = filepages = 0;
   tables = 0;
-  census_delta = -1;
-  checking = true;
   walk_mm(mm);
-  checking = false;
-
   if (anon != get_mm_counter(mm, MM_ANONPAGES)) bad("MM_ANONPAGES differs from the ptes", <u64>anon);
   if (filepages != get_mm_counter(mm, MM_FILEPAGES)) bad("MM_FILEPAGES differs from the ptes", <u64>filepages);
   if (tables << PAGE_SHIFT != mm.pgtables_bytes) bad("pgtables_bytes differs from the tables", tables);
+}
 
+/**
+ * Checks the page tables of every live mm, and every page's _mapcount
+ * against them. @return the number of violations, each printk'd.
+ */
+export function check_page_tables(): u32 {
+  violations = 0;
+  census_delta = -1;
+  checking = true;
+  for (let mm = mmlist_first(); mm !== null; mm = mm_next(changetype<mm_struct>(mm))) census_mm(mm);
+  checking = false;
+
+  const zero = zero_page_pfn();
   for (let pfn: u32 = 0; pfn < max_pfn; pfn++) {
-    if (pfn == zero_pfn) continue;
     const pg = pfn_to_page(pfn);
-    if (pg._mapcount != -1) {
-      printk("page_table_check: pfn ");
-      printk_u64(pfn);
-      printk(pg._mapcount < -1 ? " has fewer" : " has more");
-      printk(" _mapcount than ptes\n");
-      violations++;
-    }
+    if (pg._mapcount == -1 || pfn == zero) continue;
+    printk("page_table_check: pfn ");
+    printk_u64(pfn);
+    printk(pg._mapcount < -1 ? " has a _mapcount below its ptes\n" : " has a _mapcount above its ptes\n");
+    violations++;
   }
   census_delta = 1;
-  walk_mm(mm);
+  for (let mm = mmlist_first(); mm !== null; mm = mm_next(changetype<mm_struct>(mm))) walk_mm(mm);
   return violations;
+}
+
+// @ts-ignore: decorator
+@inline function mm_next(mm: mm_struct): mm_struct | null {
+  return mm.mmlist ? changetype<mm_struct>(<usize>mm.mmlist) : null;
 }

@@ -28,9 +28,14 @@
 
 import { mm_struct, page, PAGE_SHIFT, PAGE_SIZE, PG_pgtable,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED } from "./mm_types";
-import { __alloc_pages, __free_pages, pfn_to_page, page_to_pfn, page_address } from "./page_alloc";
-import { GFP_PGTABLE_USER } from "./gfp";
-import { mod_node_page_state, NR_PAGETABLE } from "./vmstat";
+import { __alloc_pages, __free_pages } from "./page_alloc";
+import { pfn_to_page, page_address, NR_PAGETABLE } from "./mmzone";
+import { GFP_KERNEL, __GFP_ZERO, __GFP_ACCOUNT } from "./gfp";
+import { mod_node_page_state } from "./vmstat";
+
+/** Page-table pages: zeroed, charged to the task (include/asm-generic/pgalloc.h). */
+// @ts-ignore: decorator
+@inline const GFP_PGTABLE_USER: u32 = GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT;
 
 // @ts-ignore: decorator
 @inline export const _PAGE_PRESENT: u64 = 1 << 0;
@@ -230,6 +235,7 @@ function pagetable_alloc(): usize {
   const pg = __alloc_pages(GFP_PGTABLE_USER, 0);
   if (pg === null) return 0;
   pg.flags |= PG_pgtable;
+  pg.lru_next = pg.lru_prev = 0;  // no deposited tables (pmd_huge_pte = NULL)
   mod_node_page_state(NR_PAGETABLE, 1);
   return page_address(pg);
 }

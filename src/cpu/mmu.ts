@@ -128,7 +128,7 @@ export class Mmu {
     }
     this.walks++;
     const e = this.walk(hi * TWO32 + (page >>> 0), access);
-    if (e < 0) {
+    if (e <= 0) {  // 0: a fault with error code 0 (-0)
       const f = this.fault;
       f.kind = FAULT_PF;
       f.addrLo = lo;
@@ -364,7 +364,7 @@ export class Mmu {
   /** A kernel-mode walk (no U bit); a failure is left in `fault` with its address. */
   private kernelWalk(va: number, access: number): number {
     const e = va >= 0 && va < 2 ** 47 ? this.walk(va - (va % 4096), access) : -(access | PF_PROT);
-    if (e >= 0) return e - (e % 4096);
+    if (e > 0) return e - (e % 4096);  // 0 is -0: a kernel read of a not-present page
     const f = this.fault;
     f.kind = FAULT_PF;
     f.addrLo = va % TWO32 | 0;
