@@ -11,7 +11,8 @@
 //     free pages and the global counter the zones; pcp->count its lists;
 //   - free + on pcp lists + allocated + reserved = all pages, where
 //     allocated = pgalloc - pgfree + managed (boot frees count as pgfree,
-//     as in Linux).
+//     as in Linux);
+//   - every address space's VMA set and vm counters (validate_mm, mm/mmap.ts).
 
 import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
 import {
@@ -22,6 +23,7 @@ import {
 } from "./mmzone";
 import { vm_event, vm_zone_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
+import { validate_all_mms } from "./mmap";
 
 // A scratch flag the checker sets on pages it has seen, and clears again.
 // @ts-ignore: decorator
@@ -225,5 +227,6 @@ export function check_invariants(): i32 {
   if (<i64>(free_total + pcp_total + reserved) + allocated != <i64>max_pfn) {
     violation("check_invariants", "free + pcp + allocated + reserved != all pages", 0, 0);
   }
+  violations += validate_all_mms();
   return violations;
 }
