@@ -16,11 +16,9 @@ import {
 } from "./cpu/index.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
-import { SeededRandom, Syscalls, uaccess, type SyscallKernel } from "./syscalls/index.js";
-
-/** Signals and si_codes as Linux numbers them (asm-generic/signal.h, siginfo.h). */
-export const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11;
-const ILL_ILLOPN = 2, FPE_INTDIV = 1, SI_KERNEL = 0x80;
+import {
+  SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+} from "./syscalls/index.js";
 
 export type THPMode = "never" | "madvise" | "always";
 const THP_MODES: readonly THPMode[] = ["never", "madvise", "always"];
@@ -50,7 +48,7 @@ export interface FaultHook {
 /** How a run ended. */
 export type RunEnd =
   | { kind: "exit"; status: number }
-  | { kind: "signal"; status: number; signo: number; code: number; addr: number; rip: number }
+  | { kind: "signal"; status: number; signal: FatalSignal }
   | { kind: "budget"; retired: number };
 
 /** The kernel exports the machine drives beyond the Kernel class's own (docs/abi.md). */
@@ -60,10 +58,13 @@ interface ProcessExports extends ExecKernel, SyscallKernel {
   mm_exit(mm: number): void;
   mmu_walk(va: number, access: number): number;
   handle_page_fault(cr2: number, errorCode: number): number;
+  set_task(mm: number, pid: number, uid: number, comm0: number, comm1: number, comm2: number, comm3: number): void;
   thp_set_enabled(mode: number): number;
 }
 
 const encoder = new TextEncoder();
+/** The one process's pid, as getpid() answers too. */
+const PID = 1;
 
 export class Machine {
   readonly kernel: Kernel;
@@ -119,6 +120,7 @@ export class Machine {
     this.kernel.call(() => this.k.mm_switch(mm));
     this.mmu.flushAll();
     this.mm = mm;
+    this.setTask(mm, argv[0] ?? "");
     const user = uaccess(this.mmu, (cr2, err) => this.kernel.call(() => this.k.handle_page_fault(cr2, err)));
     try {
       this.image = exec(
@@ -152,6 +154,14 @@ export class Machine {
       },
       random: this.random,
     });
+  }
+
+  /** The task's pid (always 1: one process) and comm (the program's basename, 15 bytes at most), for the kernel's messages. */
+  private setTask(mm: number, path: string): void {
+    const comm = new Uint8Array(16);
+    comm.set(encoder.encode(path.slice(path.lastIndexOf("/") + 1)).subarray(0, 15));
+    const w = new Uint32Array(comm.buffer);
+    this.k.set_task(mm, PID, 0, w[0], w[1], w[2], w[3]);
   }
 
   /**
@@ -212,24 +222,24 @@ export class Machine {
         this.faults++;
         hook?.afterFault(r);
         if (r === 0) return null;
-        return this.kill(r >>> 16, r & 0xffff, cpu.cr2);
+        return this.kill(faultSignal(r, cpu.cr2, cpu.rip));
       }
       case STOP_GP:
-        return this.kill(SIGSEGV, SI_KERNEL, 0);
+        return this.kill(trapSignal("GP", cpu.rip));
       case STOP_UD:
-        return this.kill(SIGILL, ILL_ILLOPN, cpu.rip);
+        return this.kill(trapSignal("UD", cpu.rip));
       case STOP_DE:
-        return this.kill(SIGFPE, FPE_INTDIV, cpu.rip);
+        return this.kill(trapSignal("DE", cpu.rip));
       case STOP_BP:
-        return this.kill(SIGTRAP, SI_KERNEL, 0);
+        return this.kill(trapSignal("BP", cpu.rip));
       default:
         throw new Error(`cpu: unknown stop reason ${stop}`);
     }
   }
 
   /** A fatal signal: no handlers run yet, so the default action (terminate). */
-  private kill(signo: number, code: number, addr: number): RunEnd {
-    return this.exit({ kind: "signal", status: 128 + signo, signo, code, addr, rip: this.cpu.rip });
+  private kill(signal: FatalSignal): RunEnd {
+    return this.exit({ kind: "signal", status: 128 + signal.signo, signal });
   }
 
   /** Tears the current process down: exit_mmap gives back every page it held. */

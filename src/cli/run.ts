@@ -4,7 +4,8 @@
 
 import { readFileSync } from "node:fs";
 import { DEFAULT_MEM } from "../kernel.js";
-import { Machine, type MachineOptions, type RunEnd, type THPMode } from "../machine.js";
+import { Machine, type MachineOptions, type THPMode } from "../machine.js";
+import { budgetExceeded, signalEnding } from "../syscalls/index.js";
 import { loadKernelModule } from "./load.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
@@ -76,31 +77,6 @@ function takesValue(flag: string): boolean {
   return flag !== "--stats";
 }
 
-/** Signal names as bash reports a death by signal. */
-const SIGNAL_TEXT: Record<number, string> = {
-  4: "Illegal instruction", 5: "Trace/breakpoint trap", 7: "Bus error", 8: "Floating point exception",
-  9: "Killed", 11: "Segmentation fault",
-};
-
-const SI_CODE_TEXT: Record<number, Record<number, string>> = {
-  11: { 1: "SEGV_MAPERR", 2: "SEGV_ACCERR", 4: "SEGV_PKUERR", 0x80: "SI_KERNEL" },
-  7: { 1: "BUS_ADRALN", 2: "BUS_ADRERR", 3: "BUS_OBJERR" },
-  4: { 2: "ILL_ILLOPN", 1: "ILL_ILLOPC" },
-  8: { 1: "FPE_INTDIV" },
-  5: { 0x80: "SI_KERNEL", 1: "TRAP_BRKPT" },
-};
-
-const hex = (n: number) => "0x" + n.toString(16);
-
-/** The lines a fatal signal leaves on stderr: the kernel's view, then the shell's. */
-export function describeEnd(end: RunEnd): string {
-  if (end.kind === "exit") return "";
-  if (end.kind === "budget") return `faultline: stopped after ${end.retired} instructions (--max-insns)\n`;
-  const code = SI_CODE_TEXT[end.signo]?.[end.code] ?? `si_code ${end.code}`;
-  const text = SIGNAL_TEXT[end.signo] ?? `Signal ${end.signo}`;
-  return `faultline: ${text.toLowerCase()} (signal ${end.signo}, ${code}) at ${hex(end.addr)}, rip ${hex(end.rip)}\n${text}\n`;
-}
-
 /** Runs the program; returns the exit status a shell would see. */
 export function run(argv: string[]): number {
   const a = parseRunArgs(argv);
@@ -114,8 +90,16 @@ export function run(argv: string[]): number {
   });
   m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args]);
   const end = m.run();
-  process.stderr.write(describeEnd(end));
-  return end.kind === "budget" ? 124 : end.status;
+  if (end.kind === "exit") return end.status;
+  const signal = end.kind === "signal" ? end.signal : budgetExceeded(m.cpu.rip);
+  if (end.kind === "budget") {
+    process.stderr.write(`faultline: the guest used its budget of ${end.retired} instructions (--max-insns)\n`);
+    m.exit();
+  }
+  const ending = signalEnding(signal);
+  if (a.traceSyscalls) for (const line of ending.trace) process.stderr.write(line + "\n");
+  process.stderr.write(ending.stderr);
+  return ending.status;
 }
 
 function readStdin(): Uint8Array {
