@@ -127,8 +127,16 @@ describe("alloc and free", () => {
     expect(() => k.freePages(pfn, 12)).toThrow(/not an allocated block/);
     expect(() => k.freePages(k.zeroPfn, 0)).toThrow(/not an allocated block/);
     expect(() => k.freePages(1 << 30, 0)).toThrow(/not an allocated block/);
+    // A larger order than allocated would free pages that are free or someone else's.
+    const other = k.allocPages(GFP.GFP_KERNEL, 0);
+    expect(() => k.freePages(pfn, 2)).toThrow(/not an allocated block/);
+    expect(() => k.freePages(other & ~1, 1)).toThrow(/not an allocated block/);
+    k.freePages(other, 0);
     k.freePages(pfn, 1);
     expect(() => k.freePages(pfn, 1)).toThrow(/not an allocated block/);     // double free
+    expect(() => k.freePages(pfn, 0)).toThrow(/not an allocated block/);     // on a pcp list now
+    k.drainAllPages();
+    expect(() => k.freePages(pfn + 1, 0)).toThrow(/not an allocated block/); // inside a free buddy block
     expect(k.checkInvariants()).toBe(0);
   });
 

@@ -182,6 +182,7 @@ function check_pcp(z: zone): u64 {
       }
       if (!(p.flags & PG_pcp) || (p.flags & PG_buddy)) violation("check_pcp", "pcp page flags wrong", pfn, order);
       if (pfn & ((1 << order) - 1)) violation("check_pcp", "pcp block not aligned to its order", pfn, order);
+      if (<u32>p.private_ != order) violation("check_pcp", "pcp block on the list of another order", pfn, order);
       if (!mark_block("check_pcp", p, order)) continue;
       pages += <u64>1 << order;
     }

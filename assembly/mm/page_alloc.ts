@@ -148,12 +148,13 @@ const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
     && page_zonenum(buddy) == page_zonenum(p);
 }
 
-// The pcp migratetype of a page on (or bound for) a per-cpu list.
+// The pcp migratetype of a page on (or bound for) a per-cpu list, kept in
+// page->index as Linux keeps it; private_ holds the block's order meanwhile.
 // @ts-ignore: decorator
-@inline function get_pcppage_migratetype(p: page): u32 { return p.private_; }
+@inline function get_pcppage_migratetype(p: page): u32 { return <u32>p.index; }
 // @ts-ignore: decorator
 @inline function set_pcppage_migratetype(p: page, migratetype: u32): void {
-  p.private_ = <u16>migratetype;
+  p.index = migratetype;
 }
 
 /** compound_head: a tail page points at its head (lru.next | 1), as in Linux. */
@@ -368,6 +369,7 @@ function rmqueue_bulk(zone: zone, order: u32, count: u32, list: usize,
     // Tail order keeps the pages physically ordered for the caller.
     list_add_tail(page_lru(page), list);
     page.flags |= PG_pcp;
+    page.private_ = <u16>order;
   }
   __mod_zone_freepage_state(zone, -<i32>(i << order));
   trace_exit(FN_rmqueue_bulk, i);
@@ -767,6 +769,7 @@ function free_unref_page(page: page, order: u32): void {
   const pcp = zone_pcp(zone);
   list_add(page_lru(page), pcp_list(pcp, order_to_pindex(migratetype, order)));
   page.flags |= PG_pcp;
+  page.private_ = <u16>order;
   pcp.count += 1 << order;
   const high = pcp.high;
   if (pcp.count >= high) free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp.batch), pcp);
@@ -894,19 +897,43 @@ export function abi_alloc_pages(gfp: u32, order: u32): i32 {
   return page ? <i32>page_to_pfn(page) : -1;
 }
 
-/** @return 0, or -EINVAL (22) when (pfn, order) is not a block the caller holds. */
+/**
+ * Is the pfn inside a free block (on a buddy or per-cpu list)? Their head
+ * pages carry PG_buddy or PG_pcp and the block's order.
+ */
+function pfn_in_free_block(pfn: u32): bool {
+  for (let order: u32 = 0; order < MAX_ORDER; order++) {
+    const head = pfn_to_page(pfn & ~((1 << order) - 1));
+    if ((head.flags & (PG_buddy | PG_pcp)) && <u32>head.private_ >= order) return true;
+  }
+  return false;
+}
+
+/**
+ * @return 0, or -EINVAL (22), with nothing changed, when (pfn, order) is not
+ * a block the caller holds: out of range, misaligned, free, reserved, or
+ * with pages inside that are free or held by others.
+ */
 export function abi_free_pages(pfn: u32, order: u32): i32 {
   if (order >= MAX_ORDER || !pfn_valid(pfn) || (pfn & ((1 << order) - 1)) != 0
-      || pfn + (1 << order) > max_pfn_of_zone(pfn)) return -22;
+      || pfn + (1 << order) > max_pfn_of_zone(pfn) || pfn_in_free_block(pfn)) return abi_bad_free(pfn);
   const page = pfn_to_page(pfn);
-  if (page._refcount <= 0 || (page.flags & (PG_buddy | PG_pcp | PG_reserved | PG_tail))) {
-    printk("free_pages: pfn ");
-    printk_hex(pfn);
-    printk(" is not an allocated block\n");
-    return -22;
+  if (page._refcount <= 0 || (page.flags & (PG_reserved | PG_tail))) return abi_bad_free(pfn);
+  if (!(page.flags & PG_head)) {
+    for (let i: u32 = 1; i < (1 << order); i++) {
+      const p = nth_page(page, i);
+      if (p._refcount != 0 || (p.flags & (PG_buddy | PG_pcp | PG_reserved))) return abi_bad_free(pfn);
+    }
   }
   __free_pages(page, order);
   return 0;
+}
+
+function abi_bad_free(pfn: u32): i32 {
+  printk("free_pages: pfn ");
+  printk_hex(pfn);
+  printk(" is not an allocated block of that order\n");
+  return -22;
 }
 
 // @ts-ignore: decorator
