@@ -65,6 +65,8 @@ describe("on a running kernel", () => {
       return { name: f[3], nr: f.slice(4).map(Number) };
     });
     expect(zones[0].nr[0]).toBeGreaterThan(pfns.length / 2 - 1);
+    // The sampler's cheap read agrees with the full zone read.
+    expect(k.freeAreas()).toEqual(k.zones().filter((z) => z.present).map((z) => ({ name: z.name, nr_free: z.nrFree })));
     const fmt = (v: number, width: number) => `${String(Math.trunc(v / 1000)).padStart(width)}.${String(Math.abs(v % 1000)).padStart(3, "0")} `;
     const expect_ = (index: 0 | 1, width: number) => zones.map((z) =>
       `Node 0, zone ${z.name.padStart(8)} ` + z.nr.map((_, o) => fmt(linux(z.nr, o)[index], width)).join("") + "\n").join("");
