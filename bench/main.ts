@@ -3,9 +3,11 @@
 
 import { consoleReporter, type Reporter } from "./report.js";
 import { allocBench } from "./alloc.js";
+import { cpuBench } from "./cpu.js";
 
 const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
+  ["cpu", cpuBench],
 ];
 
 const only = process.argv.slice(2);
