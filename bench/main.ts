@@ -4,10 +4,12 @@
 import { consoleReporter, type Reporter } from "./report.js";
 import { allocBench } from "./alloc.js";
 import { cpuBench } from "./cpu.js";
+import { faultBench } from "./fault.js";
 
 const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
   ["cpu", cpuBench],
+  ["fault", faultBench],
 ];
 
 const only = process.argv.slice(2);
