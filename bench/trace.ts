@@ -2,7 +2,7 @@
 // on with the counter clock, and on with the host clock (an env.trace_clock
 // call per event), as ratios against "off" measured in the same run. The
 // ring is drained between rounds, as a run drains it after each fault.
-import { readFileSync } from "node:fs";
+import { loadKernelModule } from "../src/cli/load.js";
 import { GFP, Kernel } from "../src/kernel.js";
 import { TraceRing, type TraceClock, type TraceKernel } from "../src/trace/index.js";
 
@@ -26,8 +26,7 @@ function cycles(k: Kernel, ring: TraceRing, rounds: number): number {
 }
 
 export function benchTrace(rounds = 20_000): TraceBenchResult[] {
-  const mod = new WebAssembly.Module(readFileSync(new URL("../../build/kernel.wasm", import.meta.url)));
-  const k = new Kernel(mod, { mem: "64M" });
+  const k = new Kernel(loadKernelModule("release"), { mem: "64M" });
   const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
   const run = (mode: "off" | TraceClock) => {
     if (mode === "off") ring.stop(); else ring.start(mode);
@@ -43,9 +42,3 @@ export function benchTrace(rounds = 20_000): TraceBenchResult[] {
     return { mode, nsPerCycle: ns, ratio: ns / off };
   });
 }
-
-export function formatTraceBench(results: TraceBenchResult[]): string {
-  return results.map((r) => `tracing ${r.mode.padEnd(8)} ${r.nsPerCycle.toFixed(0).padStart(6)} ns per alloc+free  ${r.ratio.toFixed(2)}x`).join("\n");
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) console.log(formatTraceBench(benchTrace()));
