@@ -5,6 +5,7 @@
 import type { Reporter } from "./report.js";
 import { allocBench } from "./alloc.js";
 import { faultBench } from "./fault.js";
+import { e2eBench } from "./e2e.js";
 import { benchCpu } from "./cpu.js";
 import { benchTrace } from "./trace.js";
 
@@ -26,6 +27,7 @@ async function traceBench(r: Reporter): Promise<void> {
 export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
   ["fault", faultBench],
+  ["e2e", e2eBench],
   ["cpu", cpuBench],
   ["trace", traceBench],
 ];
