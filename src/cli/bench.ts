@@ -8,7 +8,7 @@ import { cpus, totalmem } from "node:os";
 import type { Reporter } from "../../bench/report.js";
 
 export const BENCH_USAGE = `usage: faultline bench [--json] [SUITE...]
-Runs every benchmark suite (or the ones named): allocator, fault, e2e, cpu, trace.
+Runs every benchmark suite (or the ones named): allocator, cpu, fault, e2e, trace.
 Progress goes to stderr; the summary table (or --json) to stdout.`;
 
 export interface BenchRow {
