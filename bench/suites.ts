@@ -7,14 +7,7 @@ import { allocBench } from "./alloc.js";
 import { faultBench } from "./fault.js";
 import { e2eBench } from "./e2e.js";
 import { cpuBench } from "./cpu.js";
-import { benchTrace } from "./trace.js";
-
-async function traceBench(r: Reporter): Promise<void> {
-  r.section("tracing: alloc+free cycles with the tracer off, on (counter clock), on (host clock)");
-  for (const t of benchTrace()) {
-    r.row(`tracing ${t.mode}`, `${t.nsPerCycle.toFixed(0)} ns/op`, undefined, t.mode === "off" ? "baseline" : `${t.ratio.toFixed(2)}x tracing off`);
-  }
-}
+import { traceBench } from "./trace.js";
 
 export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],

@@ -5,6 +5,7 @@
 import { loadKernelModule } from "../src/cli/load.js";
 import { GFP, Kernel } from "../src/kernel.js";
 import { TraceRing, type TraceClock, type TraceKernel } from "../src/trace/index.js";
+import type { Reporter } from "./report.js";
 
 export interface TraceBenchResult {
   mode: "off" | TraceClock;
@@ -41,4 +42,11 @@ export function benchTrace(rounds = 20_000): TraceBenchResult[] {
     const ns = mode === "off" ? off : run(mode);
     return { mode, nsPerCycle: ns, ratio: ns / off };
   });
+}
+
+export async function traceBench(r: Reporter): Promise<void> {
+  r.section("tracing: alloc+free cycles with the tracer off, on (counter clock), on (host clock)");
+  for (const t of benchTrace()) {
+    r.row(`tracing ${t.mode}`, `${t.nsPerCycle.toFixed(0)} ns/op`, undefined, t.mode === "off" ? "baseline" : `${t.ratio.toFixed(2)}x tracing off`);
+  }
 }
