@@ -11,7 +11,8 @@ import { loadKernelModule } from "./load.js";
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
                      [--trace syscalls] [--debug] PROGRAM [ARGS...]
   --mem SIZE        RAM (default ${DEFAULT_MEM})
-  --thp MODE        transparent huge pages (default madvise)
+  --thp MODE        transparent huge pages (default: this machine's
+                    /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
   --trace syscalls  print each syscall as strace does, on stderr
   --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)`;
@@ -83,6 +84,7 @@ export function run(argv: string[]): number {
   const file = readFileSync(a.program);
   const m = new Machine(loadKernelModule(a.debug ? "debug" : "release"), {
     ...a.machine,
+    thp: a.machine.thp ?? hostThpMode(),
     stdout: (b) => process.stdout.write(b),
     stderr: (b) => process.stderr.write(b),
     traceSyscalls: a.traceSyscalls ? (line) => process.stderr.write(line + "\n") : undefined,
@@ -100,6 +102,17 @@ export function run(argv: string[]): number {
   if (a.traceSyscalls) for (const line of ending.trace) process.stderr.write(line + "\n");
   process.stderr.write(ending.stderr);
   return ending.status;
+}
+
+/** The THP mode this machine's Linux runs ("always [madvise] never": the bracketed one), or madvise. */
+export function hostThpMode(path = "/sys/kernel/mm/transparent_hugepage/enabled"): THPMode {
+  try {
+    const m = /\[(never|madvise|always)\]/.exec(readFileSync(path, "utf8"));
+    if (m) return m[1] as THPMode;
+  } catch {
+    // not Linux, or a kernel without THP
+  }
+  return "madvise";
 }
 
 function readStdin(): Uint8Array {
