@@ -276,7 +276,7 @@ describe("buildInitialStack", () => {
         expect(s.rsp % 16).toBe(0);
         expect(s.rsp + s.bytes.length).toBe(STACK_TOP);
         const d = decodeStack(s.rsp, s.bytes);
-        expect(d.argv.map(d.cstr)).toEqual(argv);
+        expect(d.argv.map(d.cstr)).toEqual(argv.length ? argv : [""]);
         expect(d.envp.map(d.cstr)).toEqual(envp);
         expect(d.auxv).toEqual(s.auxv);
         const random = d.auxv.find(([t]) => t === AT_RANDOM)![1];
@@ -285,6 +285,13 @@ describe("buildInitialStack", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("gives a program started without arguments argv[0] = \"\", as Linux does", () => {
+    const s = buildInitialStack({ ...base, argv: [], envp: [] });
+    const d = decodeStack(s.rsp, s.bytes);
+    expect(d.argc).toBe(1);
+    expect(d.cstr(d.argv[0])).toBe("");
   });
 
   it("refuses what execve refuses", () => {

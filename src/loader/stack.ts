@@ -141,7 +141,8 @@ export function buildInitialStack(input: StackInput): InitialStack {
   const { stackTop } = input;
   if (input.random.length !== 16) throw new Error("AT_RANDOM needs 16 bytes");
   const execfn = cString(input.execfn, "the program path");
-  const argv = input.argv.map((s, i) => cString(s, `argv[${i}]`));
+  // fs/exec.c: a program started with no arguments gets argv[0] = "".
+  const argv = (input.argv.length ? input.argv : [""]).map((s, i) => cString(s, `argv[${i}]`));
   const envp = input.envp.map((s, i) => cString(s, `envp[${i}]`));
   const platform = encoder.encode(input.platform + "\0");
   const stringBytes = [execfn, ...argv, ...envp].reduce((n, b) => n + b.length, 0);

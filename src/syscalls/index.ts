@@ -116,6 +116,8 @@ const TASK_SIZE_MAX = 0x7ffffffff000;
 /** MAX_RW_COUNT: the most one read/write moves (INT_MAX rounded down to a page). */
 const MAX_RW_COUNT = 0x7ffff000;
 const UIO_MAXIOV = 1024;
+/** write() passes the output on in pieces of at most this many bytes. */
+const WRITE_BATCH = 65536;
 const SIGKILL = 9;
 const SIGSTOP = 19;
 const encoder = new TextEncoder();
@@ -227,48 +229,56 @@ export class Syscalls {
   };
 
   /**
-   * Copy `bytes` out page by page, as Linux's copy loops do: the count that
-   * made it before the first fault, or -EFAULT if none did.
+   * Copy `len` bytes, made by `source(offset, n)`, out page by page as
+   * Linux's copy loops do: the count that made it before the first fault,
+   * or -EFAULT if none did. Nothing the size of `len` is allocated up front.
    */
-  private copyOut(addr: number, bytes: Uint8Array): number {
-    let done = 0;
-    while (done < bytes.length) {
-      const n = Math.min(bytes.length - done, 4096 - ((addr + done) % 4096));
-      if (this.o.mem.copyToUser(addr + done, bytes.subarray(done, done + n)) !== 0) break;
-      done += n;
-    }
-    return done === 0 && bytes.length > 0 ? -EFAULT : done;
-  }
-
-  /** The counterpart of copyOut: the bytes readable from the start of [addr, addr+len), or null if none. */
-  private copyIn(addr: number, len: number): Uint8Array | null {
-    const buf = new Uint8Array(len);
+  private copyOut(addr: number, len: number, source: (offset: number, n: number) => Uint8Array): number {
     let done = 0;
     while (done < len) {
       const n = Math.min(len - done, 4096 - ((addr + done) % 4096));
-      if (this.o.mem.copyFromUser(buf.subarray(done, done + n), addr + done, n) !== 0) break;
+      if (this.o.mem.copyToUser(addr + done, source(done, n)) !== 0) break;
       done += n;
     }
-    return done === 0 && len > 0 ? null : buf.subarray(0, done);
+    return done === 0 && len > 0 ? -EFAULT : done;
+  }
+
+  /** Fill `into` from user memory page by page: how many bytes came before the first fault. */
+  private copyIn(addr: number, into: Uint8Array): number {
+    let done = 0;
+    while (done < into.length) {
+      const n = Math.min(into.length - done, 4096 - ((addr + done) % 4096));
+      if (this.o.mem.copyFromUser(into.subarray(done, done + n), addr + done, n) !== 0) break;
+      done += n;
+    }
+    return done;
   }
 
   private read(fd: number, buf: number, count: number): number {
     if (fd !== 0) return -EBADF;
     if (buf + count > TASK_SIZE_MAX) return -EFAULT; // access_ok
     const { stdin } = this.o.io;
-    const n = Math.min(count, MAX_RW_COUNT, stdin.length - this.stdinPos);
-    const r = this.copyOut(buf, stdin.subarray(this.stdinPos, this.stdinPos + n));
+    const at = this.stdinPos;
+    const r = this.copyOut(buf, Math.min(count, MAX_RW_COUNT, stdin.length - at), (off, n) => stdin.subarray(at + off, at + off + n));
     if (r > 0) this.stdinPos += r;
     return r;
   }
 
+  /** Hands the sink fresh buffers of at most WRITE_BATCH bytes (it may keep them). */
   private write(fd: number, buf: number, count: number): number {
     if (fd !== 1 && fd !== 2) return -EBADF;
     if (buf + count > TASK_SIZE_MAX) return -EFAULT; // access_ok
-    const bytes = this.copyIn(buf, Math.min(count, MAX_RW_COUNT));
-    if (!bytes) return -EFAULT;
-    if (bytes.length > 0) (fd === 1 ? this.o.io.stdout : this.o.io.stderr)(bytes);
-    return bytes.length;
+    const sink = fd === 1 ? this.o.io.stdout : this.o.io.stderr;
+    const len = Math.min(count, MAX_RW_COUNT);
+    let done = 0;
+    while (done < len) {
+      const batch = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+      const got = this.copyIn(buf + done, batch);
+      if (got > 0) sink(batch.subarray(0, got));
+      done += got;
+      if (got < batch.length) break;
+    }
+    return done === 0 && len > 0 ? -EFAULT : done;
   }
 
   private writev(fd: number, iov: number, iovcnt: number): number {
@@ -336,8 +346,7 @@ export class Syscalls {
   private getrandom(buf: number, count: number, flags: number): number {
     const GRND_RANDOM = 2, GRND_INSECURE = 4;
     if (flags & ~7 || (flags & (GRND_RANDOM | GRND_INSECURE)) === (GRND_RANDOM | GRND_INSECURE)) return -EINVAL;
-    const n = Math.min(count, MAX_RW_COUNT);
-    return this.copyOut(buf, this.o.random.bytes(n));
+    return this.copyOut(buf, Math.min(count, MAX_RW_COUNT), (_, n) => this.o.random.bytes(n));
   }
 
   private rtSigaction(sig: number, act: number, oact: number, sigsetsize: number): number {

@@ -1,0 +1,137 @@
+// Physical memory as one cell per page frame on a canvas: one pixel per
+// frame in an ImageData the browser scales up (image-rendering: pixelated),
+// so 65,536 frames cost one putImageData. Only frames whose state changed
+// are repainted into the image. A keyboard/mouse cursor names the frame
+// under it in text, so the map reads without colour.
+
+import { FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, type FrameMap } from "../src/index.js";
+
+/** Fill colours by FrameState; free frames are shaded by order instead. */
+export const STATE_COLOURS: string[] = [];
+STATE_COLOURS[FrameState.Free] = "#74c476";
+STATE_COLOURS[FrameState.Pcp] = "#1fa2b4";
+STATE_COLOURS[FrameState.KernelImage] = "#303030";
+STATE_COLOURS[FrameState.MemMap] = "#6b6b6b";
+STATE_COLOURS[FrameState.Reserved] = "#a8a8a8";
+STATE_COLOURS[FrameState.PageTable] = "#f28e2b";
+STATE_COLOURS[FrameState.Slab] = "#9467bd";
+STATE_COLOURS[FrameState.Anon] = "#d62728";
+STATE_COLOURS[FrameState.File] = "#1f5fb4";
+STATE_COLOURS[FrameState.Zero] = "#e6c700";
+STATE_COLOURS[FrameState.Allocated] = "#8c564b";
+
+/** Free blocks: the smaller the order, the deeper the green (fragmentation stands out). */
+export function freeColour(order: number, maxOrder: number): string {
+  const t = order / Math.max(1, maxOrder - 1);
+  const mix = (a: number, b: number) => Math.round(a + (b - a) * t);
+  return `rgb(${mix(35, 222)}, ${mix(139, 242)}, ${mix(69, 219)})`;
+}
+
+function rgba(css: string): number {
+  const m = /^#(..)(..)(..)$/.exec(css) ?? /^rgb\((\d+), (\d+), (\d+)\)$/.exec(css);
+  if (!m) throw new Error(`colour ${css}`);
+  const [r, g, b] = css.startsWith("#") ? m.slice(1).map((h) => parseInt(h, 16)) : m.slice(1).map(Number);
+  return (255 << 24) | (b << 16) | (g << 8) | r; // little-endian RGBA in a Uint32Array
+}
+
+export class FrameMapView {
+  readonly cols: number;
+  readonly rows: number;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly image: ImageData;
+  private readonly pixels: Uint32Array;
+  private readonly stateRgba: number[];
+  private readonly freeRgba: number[];
+  private readonly prevState: Uint8Array;
+  private readonly prevOrder: Uint8Array;
+  private map: FrameMap | null = null;
+  cursor = -1;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly cursorBox: HTMLElement,
+    private readonly label: HTMLElement,
+    private readonly maxPfn: number,
+    maxOrder: number,
+    private readonly describe: (pfn: number) => string,
+  ) {
+    this.cols = Math.max(256, 2 ** Math.ceil(Math.log2(Math.sqrt(maxPfn))));
+    this.rows = Math.ceil(maxPfn / this.cols);
+    canvas.width = this.cols;
+    canvas.height = this.rows;
+    const scale = Math.max(1, Math.floor(768 / this.cols));
+    canvas.style.width = `${this.cols * scale}px`; // the height follows the aspect ratio
+    this.ctx = canvas.getContext("2d")!;
+    this.image = this.ctx.createImageData(this.cols, this.rows);
+    this.pixels = new Uint32Array(this.image.data.buffer);
+    this.stateRgba = STATE_COLOURS.map(rgba);
+    this.freeRgba = Array.from({ length: maxOrder }, (_, o) => rgba(freeColour(o, maxOrder)));
+    this.prevState = new Uint8Array(maxPfn).fill(0xff);
+    this.prevOrder = new Uint8Array(maxPfn);
+
+    canvas.addEventListener("mousemove", (e) => this.moveTo(this.pfnAt(e)));
+    canvas.addEventListener("click", (e) => this.moveTo(this.pfnAt(e)));
+    canvas.addEventListener("keydown", (e) => this.onKey(e));
+    canvas.addEventListener("focus", () => { if (this.cursor < 0) this.moveTo(0); });
+  }
+
+  /** Repaints the frames whose state or order changed since the last draw. */
+  draw(map: FrameMap): number {
+    this.map = map;
+    const { state, order } = map;
+    let changed = 0;
+    for (let pfn = 0; pfn < this.maxPfn; pfn++) {
+      const s = state[pfn];
+      if (s === this.prevState[pfn] && (s !== FrameState.Free || order[pfn] === this.prevOrder[pfn])) continue;
+      this.prevState[pfn] = s;
+      this.prevOrder[pfn] = order[pfn];
+      this.pixels[pfn] = s === FrameState.Free ? this.freeRgba[order[pfn]] : this.stateRgba[s];
+      changed++;
+    }
+    if (changed) this.ctx.putImageData(this.image, 0, 0);
+    if (this.cursor >= 0) this.label.textContent = this.describe(this.cursor);
+    return changed;
+  }
+
+  private pfnAt(e: MouseEvent): number {
+    const r = this.canvas.getBoundingClientRect();
+    const x = Math.floor(((e.clientX - r.left) / r.width) * this.cols);
+    const y = Math.floor(((e.clientY - r.top) / r.height) * this.rows);
+    return Math.min(this.maxPfn - 1, Math.max(0, y * this.cols + x));
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const step: Record<string, number> = {
+      ArrowLeft: -1, ArrowRight: 1, ArrowUp: -this.cols, ArrowDown: this.cols,
+      PageUp: -this.cols * 16, PageDown: this.cols * 16,
+    };
+    if (e.key === "Home") this.moveTo(0);
+    else if (e.key === "End") this.moveTo(this.maxPfn - 1);
+    else if (e.key in step) this.moveTo(Math.min(this.maxPfn - 1, Math.max(0, this.cursor + step[e.key] * (e.shiftKey ? 8 : 1))));
+    else return;
+    e.preventDefault();
+  }
+
+  moveTo(pfn: number): void {
+    this.cursor = pfn;
+    const r = this.canvas.clientWidth / this.cols;
+    const b = this.cursorBox.style;
+    b.display = "block";
+    // +1: the canvas's border.
+    b.left = `${(pfn % this.cols) * r + 1}px`;
+    b.top = `${Math.floor(pfn / this.cols) * r + 1}px`;
+    b.width = b.height = `${r}px`;
+    if (this.map) this.label.textContent = this.describe(pfn);
+  }
+}
+
+/** The legend: a swatch, a name and a count per state, and the free shades by order. */
+export function legendRows(maxOrder: number): Array<{ key: string; name: string; colour: string }> {
+  const rows = [];
+  for (let s = 0; s < NR_FRAME_STATES; s++) {
+    if (s === FrameState.Free) continue;
+    rows.push({ key: String(s), name: FRAME_STATE_NAMES[s], colour: STATE_COLOURS[s] });
+  }
+  for (let o = 0; o < maxOrder; o++) rows.push({ key: `free${o}`, name: `free, order ${o}`, colour: freeColour(o, maxOrder) });
+  return rows;
+}

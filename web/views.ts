@@ -1,0 +1,199 @@
+// The playground's text and DOM views: counters, registers, buddy bars,
+// the page-table walk, the frame summary and the fault log. Each takes
+// plain data and updates its own element; main.ts decides when.
+
+import {
+  FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, REG_NAMES, decodeErrorCode, OUTCOME_TEXT,
+  type FrameMap, type PageWalk, type FaultRecord, type ZoneInfo,
+} from "../src/index.js";
+import { STATE_COLOURS, freeColour } from "./frame_map.js";
+
+export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+export const hex = (n: number, width = 0): string => "0x" + n.toString(16).padStart(width, "0");
+
+function el(tag: string, props: Record<string, string> = {}, text = ""): HTMLElement {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) e.setAttribute(k, v);
+  if (text) e.textContent = text;
+  return e;
+}
+
+/** Name/value pairs as a definition list; each value also in data-value for tests. */
+export function renderCounters(dl: HTMLElement, values: Array<[string, number]>): void {
+  if (dl.children.length !== values.length) {
+    dl.replaceChildren(...values.map(([name]) => {
+      const row = el("div", { "data-name": name });
+      row.append(el("dt", {}, name), el("dd"));
+      return row;
+    }));
+  }
+  values.forEach(([, v], i) => {
+    const dd = dl.children[i].lastElementChild as HTMLElement;
+    const text = v.toLocaleString("en-US");
+    if (dd.textContent !== text) dd.textContent = text;
+    (dl.children[i] as HTMLElement).dataset.value = String(v);
+  });
+}
+
+const FLAG_BITS: Array<[number, string]> = [[0, "CF"], [2, "PF"], [4, "AF"], [6, "ZF"], [7, "SF"], [10, "DF"], [11, "OF"]];
+
+/** The registers as hex; the ones changed since the last call are marked (bold, red and " *"). */
+export class RegisterView {
+  private prev: string[] = [];
+  constructor(private readonly box: HTMLElement) {}
+
+  render(lo: Int32Array, hi: Int32Array, rip: number, rflags: number): void {
+    const text = REG_NAMES.map((name, r) => `${name.padStart(3)} ${hex(hi[r] >>> 0, 8)}${(lo[r] >>> 0).toString(16).padStart(8, "0")}`);
+    text.push(`rip ${hex(rip, 16)}`);
+    text.push(`flags ${FLAG_BITS.filter(([b]) => (rflags >>> b) & 1).map(([, n]) => n).join(" ") || "—"}`);
+    if (this.box.children.length !== text.length) this.box.replaceChildren(...text.map(() => el("span")));
+    text.forEach((t, i) => {
+      const span = this.box.children[i] as HTMLElement;
+      span.textContent = t;
+      span.className = this.prev.length && this.prev[i] !== t ? "changed" : "";
+    });
+    this.prev = text;
+  }
+
+  clear(): void {
+    this.prev = [];
+    this.box.replaceChildren();
+  }
+}
+
+/** Buddy free lists as bars, one group per populated zone; heights on a log scale. */
+export class BuddyBars {
+  private base: number[][] = [];
+  private prev: number[][] = [];
+  constructor(private readonly box: HTMLElement, private readonly maxPages: number) {}
+
+  /** Deltas are shown against the free lists as they are now. */
+  resetBase(zones: ZoneInfo[]): void {
+    this.base = zones.map((z) => z.nrFree.slice());
+  }
+
+  render(zones: ZoneInfo[]): void {
+    const populated = zones.filter((z) => z.present);
+    if (this.box.children.length !== populated.length) this.build(populated);
+    const top = Math.log2(1 + this.maxPages);
+    populated.forEach((z, zi) => {
+      const group = this.box.children[zi];
+      const bars = group.querySelectorAll<HTMLElement>(".bar");
+      const counts = group.querySelectorAll<HTMLElement>(".count");
+      const deltas = group.querySelectorAll<HTMLElement>(".delta");
+      z.nrFree.forEach((n, o) => {
+        const bar = bars[o];
+        bar.style.height = `${(100 * Math.log2(1 + n)) / top}%`;
+        bar.dataset.count = String(n);
+        const before = this.prev[z.idx]?.[o];
+        if (before !== undefined && before !== n) {
+          // Blocks taken (split) shrink a bar, blocks merged or freed grow it: flash which.
+          bar.classList.remove("grew", "shrank");
+          void bar.offsetWidth;
+          bar.classList.add(n > before ? "grew" : "shrank");
+          setTimeout(() => bar.classList.remove("grew", "shrank"), 600);
+        }
+        counts[o].textContent = String(n);
+        const d = n - (this.base[z.idx]?.[o] ?? n);
+        deltas[o].textContent = d ? (d > 0 ? `+${d}` : `−${-d}`) : "";
+      });
+    });
+    this.prev = zones.map((z) => z.nrFree.slice());
+  }
+
+  private build(zones: ZoneInfo[]): void {
+    this.box.replaceChildren(...zones.map((z) => {
+      const group = el("div", { class: "zone", "data-zone": z.name });
+      const orders = z.nrFree.map((_, o) => o);
+      const bars = el("div", { class: "bars", role: "img", "aria-label": `zone ${z.name}: free blocks per order (numbers below)` });
+      bars.append(...orders.map((o) => el("div", { class: "bar", "data-order": String(o), title: `order ${o}: blocks of ${4 << o} KiB` })));
+      const labels = el("div", { class: "bar-labels" });
+      labels.append(
+        ...orders.map((o) => el("span", {}, `o${o}`)),
+        ...orders.map(() => el("span", { class: "count" })),
+        ...orders.map(() => el("span", { class: "delta", title: "change since the program was loaded" })),
+      );
+      group.append(el("h3", {}, `Zone ${z.name}`), bars, labels);
+      return group;
+    }));
+  }
+}
+
+/** The frame-state legend with live counts; data-count on each row, data-anon on the table. */
+export function renderFrameSummary(table: HTMLElement, map: FrameMap, maxOrder: number): void {
+  if (!table.children.length) {
+    const head = el("tr");
+    head.append(el("th", {}, ""), el("th", {}, "state"), el("th", {}, "frames"), el("th", {}, "size"));
+    const rows = [head];
+    for (let s = 0; s < NR_FRAME_STATES; s++) {
+      if (s === FrameState.Free) {
+        for (let o = 0; o < maxOrder; o++) rows.push(legendRow(`free-${o}`, `free, order ${o}`, freeColour(o, maxOrder)));
+      } else rows.push(legendRow(FRAME_STATE_NAMES[s], FRAME_STATE_NAMES[s], STATE_COLOURS[s]));
+    }
+    table.replaceChildren(...rows);
+  }
+  const set = (key: string, n: number) => {
+    const row = table.querySelector<HTMLElement>(`tr[data-state="${key}"]`)!;
+    row.dataset.count = String(n);
+    row.children[2].textContent = n.toLocaleString("en-US");
+    row.children[3].textContent = n < 256 ? `${n * 4} KiB` : `${(n / 256).toFixed(n % 256 ? 1 : 0)} MiB`;
+  };
+  for (let s = 0; s < NR_FRAME_STATES; s++) if (s !== FrameState.Free) set(FRAME_STATE_NAMES[s], map.counts[s]);
+  for (let o = 0; o < maxOrder; o++) set(`free-${o}`, map.freeByOrder[o]);
+  table.dataset.anon = String(map.counts[FrameState.Anon]);
+  table.dataset.free = String(map.counts[FrameState.Free]);
+}
+
+function legendRow(key: string, name: string, colour: string): HTMLElement {
+  const row = el("tr", { "data-state": key });
+  const sw = el("td");
+  sw.append(el("span", { class: "swatch", style: `background:${colour}` }));
+  row.append(sw, el("td", {}, name), el("td", { class: "n" }), el("td", { class: "n" }));
+  return row;
+}
+
+/** CR3 and one row per level read, each entry's bits spelled out. */
+export function renderWalk(table: HTMLElement, walk: PageWalk | null, note: string): void {
+  const head = el("tr");
+  head.append(...["level", "index", "entry at", "entry", "bits", "→ frame"].map((t) => el("th", {}, t)));
+  const rows = [head];
+  if (!walk || !walk.levels.length) {
+    const tr = el("tr");
+    tr.append(el("td", { colspan: "6" }, note));
+    rows.push(tr);
+  } else {
+    const cr3 = el("tr");
+    cr3.append(el("td", {}, "CR3"), el("td"), el("td"), el("td", {}, hex(walk.cr3, 8)), el("td", {}, "PML4 table"), el("td", {}, hex(walk.cr3 / 4096)));
+    rows.push(cr3);
+    for (const l of walk.levels) {
+      const tr = el("tr", { class: l.present ? "" : "absent" });
+      tr.append(
+        el("td", {}, l.name), el("td", {}, String(l.index)), el("td", {}, hex(l.entryAddr, 8)), el("td", {}, l.raw),
+        el("td", {}, l.present ? l.bits.join(" ") : "not present"),
+        el("td", {}, l.present ? hex(l.pfn) + (l.leaf ? " (page)" : "") : "—"),
+      );
+      rows.push(tr);
+    }
+    const tr = el("tr");
+    tr.append(el("td", { colspan: "6" }, walk.phys === null ? `${hex(walk.va)} is not mapped: a touch faults`
+      : `${hex(walk.va)} → physical ${hex(walk.phys, 8)} (pfn ${hex(Math.floor(walk.phys / 4096))})`));
+    rows.push(tr);
+  }
+  table.replaceChildren(...rows);
+}
+
+/** Prepends one fault to the log: a summary line, and its call tree on opening. */
+export function addFault(list: HTMLElement, r: FaultRecord, callTree: string, keep = 400): void {
+  const li = el("li", { value: String(r.seq), class: r.outcome === "minor" ? "" : "signal", "data-outcome": r.outcome });
+  const details = el("details");
+  const pages = r.pages.map((p) => `pfn ${hex(p.pfn)}${p.order ? ` order ${p.order}` : ""}`).join(", ");
+  const vma = r.vma ? ` in ${r.vma.name || "anon"} ${r.vma.perms}` : "";
+  details.append(
+    el("summary", {}, `${hex(r.address)} ${decodeErrorCode(r.errorCode)}${vma}: ${OUTCOME_TEXT[r.outcome]}, ${r.handler}${pages ? " → " + pages : ""}`),
+    el("pre", {}, callTree),
+  );
+  li.append(details);
+  list.prepend(li);
+  while (list.children.length > keep) list.lastElementChild!.remove();
+}
