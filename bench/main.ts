@@ -3,9 +3,11 @@
 
 import { consoleReporter, type Reporter } from "./report.js";
 import { allocBench } from "./alloc.js";
+import { faultBench } from "./fault.js";
 
 const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
+  ["fault", faultBench],
 ];
 
 const only = process.argv.slice(2);
