@@ -89,7 +89,15 @@ export function run(argv: string[]): number {
   if (observe.rest.length) throw new Error(`unknown option ${observe.rest[0]}\n${RUN_USAGE}`);
   const o = observe.options;
   const report = (text: string) => process.stderr.write(text);
-  const file = readFileSync(a.program);
+  let file: Buffer;
+  try {
+    file = readFileSync(a.program);
+  } catch (e) {
+    // As a shell says it: 127 for a program that is not there, 126 for one it cannot read.
+    const err = e as NodeJS.ErrnoException;
+    report(`faultline: ${a.program}: ${err.code === "ENOENT" ? "No such file or directory" : err.message}\n`);
+    return err.code === "ENOENT" ? 127 : 126;
+  }
   let stats: RunStats | null = null;
   let started = 0;
   const m = new Machine(loadKernelModule(a.debug ? "debug" : "release"), {
@@ -115,7 +123,12 @@ export function run(argv: string[]): number {
         onText: o.trace ? report : undefined,
       })
     : null;
-  m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args]);
+  try {
+    m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args]);
+  } catch (e) {
+    report(`faultline: ${a.program}: ${(e as Error).message}\n`);
+    return 126; // bash: "cannot execute binary file: Exec format error"
+  }
   started = performance.now();
   const end = m.run();
   if (end.kind === "budget") {
