@@ -120,29 +120,36 @@ export class BuddyBars {
   }
 }
 
-/** The frame-state legend with live counts; data-count on each row, data-anon on the table. */
-export function renderFrameSummary(table: HTMLElement, map: FrameMap, maxOrder: number): void {
-  if (!table.children.length) {
-    const head = el("tr");
-    head.append(el("th", {}, ""), el("th", {}, "state"), el("th", {}, "frames"), el("th", {}, "size"));
-    const rows = [head];
+/**
+ * The legend with live counts, as two tables (free blocks by order; every
+ * other state): data-count on each row, data-anon and data-free on the box.
+ */
+export function renderFrameSummary(box: HTMLElement, map: FrameMap, maxOrder: number): void {
+  if (!box.children.length) {
+    const table = (caption: string, rows: HTMLElement[]) => {
+      const t = el("table", { class: "legend" });
+      const head = el("tr");
+      head.append(el("th", {}, ""), el("th", {}, caption), el("th", {}, "frames"), el("th", {}, "size"));
+      t.append(head, ...rows);
+      return t;
+    };
+    const free = Array.from({ length: maxOrder }, (_, o) => legendRow(`free-${o}`, `order ${o}`, freeColour(o, maxOrder)));
+    const other = [];
     for (let s = 0; s < NR_FRAME_STATES; s++) {
-      if (s === FrameState.Free) {
-        for (let o = 0; o < maxOrder; o++) rows.push(legendRow(`free-${o}`, `free, order ${o}`, freeColour(o, maxOrder)));
-      } else rows.push(legendRow(FRAME_STATE_NAMES[s], FRAME_STATE_NAMES[s], STATE_COLOURS[s]));
+      if (s !== FrameState.Free) other.push(legendRow(FRAME_STATE_NAMES[s], FRAME_STATE_NAMES[s], STATE_COLOURS[s]));
     }
-    table.replaceChildren(...rows);
+    box.replaceChildren(table("in use / reserved", other), table("free, by buddy order", free));
   }
   const set = (key: string, n: number) => {
-    const row = table.querySelector<HTMLElement>(`tr[data-state="${key}"]`)!;
+    const row = box.querySelector<HTMLElement>(`tr[data-state="${key}"]`)!;
     row.dataset.count = String(n);
     row.children[2].textContent = n.toLocaleString("en-US");
     row.children[3].textContent = n < 256 ? `${n * 4} KiB` : `${(n / 256).toFixed(n % 256 ? 1 : 0)} MiB`;
   };
   for (let s = 0; s < NR_FRAME_STATES; s++) if (s !== FrameState.Free) set(FRAME_STATE_NAMES[s], map.counts[s]);
   for (let o = 0; o < maxOrder; o++) set(`free-${o}`, map.freeByOrder[o]);
-  table.dataset.anon = String(map.counts[FrameState.Anon]);
-  table.dataset.free = String(map.counts[FrameState.Free]);
+  box.dataset.anon = String(map.counts[FrameState.Anon]);
+  box.dataset.free = String(map.counts[FrameState.Free]);
 }
 
 function legendRow(key: string, name: string, colour: string): HTMLElement {
