@@ -64,7 +64,9 @@ describe("on a running kernel", () => {
       const f = line.split(/ +/);
       return { name: f[3], nr: f.slice(4).map(Number) };
     });
-    expect(zones[0].nr[0]).toBeGreaterThan(pfns.length / 2 - 1);
+    // The pages GFP_KERNEL left under the min watermark stay free; an even page
+    // just below such a run merges with it, so allow one such page.
+    expect(zones[0].nr[0]).toBeGreaterThan(pfns.length / 2 - 2);
     const fmt = (v: number, width: number) => `${String(Math.trunc(v / 1000)).padStart(width)}.${String(Math.abs(v % 1000)).padStart(3, "0")} `;
     const expect_ = (index: 0 | 1, width: number) => zones.map((z) =>
       `Node 0, zone ${z.name.padStart(8)} ` + z.nr.map((_, o) => fmt(linux(z.nr, o)[index], width)).join("") + "\n").join("");

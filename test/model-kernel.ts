@@ -134,16 +134,10 @@ export class ModelKernel implements ExecKernel, SyscallKernel {
   }
 
   // ---- the walk and the fault handler ----
-  /**
-   * A TLB entry (frame | TLB_W | TLB_X) or -error_code. A kernel-mode read
-   * of a missing page has error code 0, and -0 passes the Mmu's `e >= 0`
-   * as frame 0 (see docs/abi.md, mmu_walk); until the Mmu tests `e > 0`,
-   * the model reports that one case with PF_RSVD, which its fault handler
-   * ignores.
-   */
+  /** A TLB entry (frame | TLB_W | TLB_X) or -error_code (-0 for a kernel-mode read of a missing page). */
   walk = (va: number, access: number): number => {
     const frame = this.pte.get(Math.floor(va / PAGE));
-    if (frame === undefined) return access === 0 ? -8 : -access;
+    if (frame === undefined) return -access;
     const v = this.find(va)!;
     if (!this.permits(v, access)) return -(access | 1);
     return frame + (v.prot & PROT_WRITE ? 2 : 0) + (v.prot & PROT_EXEC ? 1 : 0);

@@ -17,7 +17,7 @@ beforeAll(() => { module = new WebAssembly.Module(readFileSync("build/kernel.was
  */
 function ringWithWriter() {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
-  const exports = new WebAssembly.Instance(module, { env: { memory, trace_clock: () => 0 } }).exports as unknown as TraceKernel;
+  const exports = new WebAssembly.Instance(module, { env: { memory, trace_clock: () => 0, flush_tlb_page() {}, flush_tlb_all() {} } }).exports as unknown as TraceKernel;
   let next = 0, mode = 0;
   const base = 1 << 20;
   const kernel: TraceKernel = {

@@ -11,7 +11,10 @@
 //     free pages and the global counter the zones; pcp->count its lists;
 //   - free + on pcp lists + allocated + reserved = all pages, where
 //     allocated = pgalloc - pgfree + managed (boot frees count as pgfree,
-//     as in Linux).
+//     as in Linux);
+//   - every address space's VMA set and vm counters (validate_mm, mm/mmap.ts);
+//   - every address space's page tables against the pages they map, the
+//     _mapcounts and the RSS counters (mm/page_table_check.ts).
 
 import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
 import {
@@ -22,6 +25,8 @@ import {
 } from "./mmzone";
 import { vm_event, vm_zone_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
+import { validate_all_mms } from "./mmap";
+import { check_page_tables } from "./page_table_check";
 
 // A scratch flag the checker sets on pages it has seen, and clears again.
 // @ts-ignore: decorator
@@ -61,6 +66,7 @@ export function bad_page(p: page, reason: string): void {
   printk_hex(page_to_pfn(p));
   printk("\n");
   dump_page(p, reason);
+  p._mapcount = -1;  // page_mapcount_reset: the other fields stay for debugging
 }
 
 /** Debug builds only: a broken invariant is a kernel bug. */
@@ -225,5 +231,7 @@ export function check_invariants(): i32 {
   if (<i64>(free_total + pcp_total + reserved) + allocated != <i64>max_pfn) {
     violation("check_invariants", "free + pcp + allocated + reserved != all pages", 0, 0);
   }
+  violations += validate_all_mms();
+  violations += check_page_tables();
   return violations;
 }

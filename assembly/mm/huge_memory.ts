@@ -39,7 +39,7 @@ import { trace_enter, trace_exit, FN_create_huge_pmd, FN_clear_page } from "../k
 
 let thp_enabled: u32 = THP_MADVISE;
 
-/** Sets /sys/kernel/mm/transparent_hugepage/enabled. @return 0, or -EINVAL. */
+/** Sets /sys/kernel/mm/transparent_hugepage/enabled (THP_NEVER/MADVISE/ALWAYS). @return 0, or -EINVAL. */
 export function thp_set_enabled(mode: u32): i32 {
   if (mode > THP_ALWAYS) return -22;
   thp_enabled = mode;

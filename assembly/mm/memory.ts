@@ -16,7 +16,7 @@ import { count_vm_event, mod_node_page_state, PGFAULT } from "./vmstat";
 import { file, find_get_page } from "./filemap";
 import {
   pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
-  pfn_pte, pte_pfn, pte_none, pte_present, pte_write, pte_special, pte_dirty, pte_modify,
+  pfn_pte, pte_pfn, pte_none, pte_present, pte_write, pte_special, pte_modify,
   pte_mkwrite, pte_mkdirty, pte_mkyoung, pte_mkspecial, pmd_none, pmd_trans_huge, pmd_write,
   pgd_addr_end, pud_addr_end, pmd_addr_end, PMD_SIZE, PMD_MASK, PAGE_MASK, _PAGE_PROTNONE,
 } from "./pgtable";
@@ -47,8 +47,6 @@ import {
 @inline export const VM_FAULT_HWPOISON_LARGE: u32 = 0x000020;
 // @ts-ignore: decorator
 @inline export const VM_FAULT_SIGSEGV: u32 = 0x000040;
-// @ts-ignore: decorator
-@inline export const VM_FAULT_NOPAGE: u32 = 0x000100;
 // @ts-ignore: decorator
 @inline export const VM_FAULT_RETRY: u32 = 0x000400;
 // @ts-ignore: decorator
@@ -358,7 +356,7 @@ export function alloc_pages_vma(gfp: u32, order: u32, vma: vm_area_struct, addr:
   return pg;
 }
 
-export function clear_user_highpage(pg: page): void {
+function clear_user_highpage(pg: page): void {
   trace_enter(FN_clear_page, page_to_pfn(pg));
   memory.fill(page_address(pg), 0, PAGE_SIZE);
   trace_exit(FN_clear_page);

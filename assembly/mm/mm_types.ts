@@ -87,13 +87,25 @@ export class page {
 // @ts-ignore: decorator
 @inline export const VM_LOCKED: u32 = 0x00002000;
 // @ts-ignore: decorator
+@inline export const VM_SEQ_READ: u32 = 0x00008000;    // MADV_SEQUENTIAL
+// @ts-ignore: decorator
+@inline export const VM_RAND_READ: u32 = 0x00010000;   // MADV_RANDOM
+// @ts-ignore: decorator
+@inline export const VM_DONTCOPY: u32 = 0x00020000;    // MADV_DONTFORK
+// @ts-ignore: decorator
 @inline export const VM_ACCOUNT: u32 = 0x00100000;
 // @ts-ignore: decorator
 @inline export const VM_NORESERVE: u32 = 0x00200000;
 // @ts-ignore: decorator
+@inline export const VM_WIPEONFORK: u32 = 0x02000000;
+// @ts-ignore: decorator
+@inline export const VM_DONTDUMP: u32 = 0x04000000;
+// @ts-ignore: decorator
 @inline export const VM_HUGEPAGE: u32 = 0x20000000;
 // @ts-ignore: decorator
 @inline export const VM_NOHUGEPAGE: u32 = 0x40000000;
+// @ts-ignore: decorator
+@inline export const VM_STACK: u32 = VM_GROWSDOWN;
 
 // mm_struct RSS counters (enum mm_counter_type).
 // @ts-ignore: decorator
@@ -176,6 +188,8 @@ export class mm_struct {
   uid: u32;
   comm: u64;            // comm[TASK_COMM_LEN = 16], NUL-padded ASCII
   comm_hi: u64;
+  rlim_stack: u64;      // RLIMIT_STACK (the task's, in bytes); sets mmap_base
+  mmlist: u32;          // the next live mm (mm/mmap.ts keeps the list)
 }
 
 // mm->flags.

@@ -721,18 +721,18 @@ function free_pages_prepare(page: page, order: u32): bool {
   for (let i: u32 = 0; i < nr; i++) {
     const p = nth_page(page, i);
     if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
-    let reason: string | null = null;
+    // page_expected_state: the common case costs one test.
+    if (p._mapcount == -1 && !p.mapping && !p._refcount && !(p.flags & PAGE_FLAGS_CHECK_AT_FREE)) {
+      p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+      p.private_ = 0;
+      continue;
+    }
+    let reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
     if (p._mapcount != -1) reason = "nonzero mapcount";
     else if (p.mapping != 0) reason = "non-NULL mapping";
     else if (p._refcount != 0) reason = "nonzero _refcount";
-    else if (p.flags & PAGE_FLAGS_CHECK_AT_FREE) reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
-    if (reason !== null) {
-      bad_page(p, reason);
-      bad = true;
-      continue;
-    }
-    p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
-    p.private_ = 0;
+    bad_page(p, reason);
+    bad = true;
   }
   return !bad;
 }

@@ -176,23 +176,13 @@ import { mod_node_page_state } from "./vmstat";
 // @ts-ignore: decorator
 @inline export function pte_write(pte: u64): bool { return (pte & _PAGE_RW) != 0; }
 // @ts-ignore: decorator
-@inline export function pte_dirty(pte: u64): bool { return (pte & _PAGE_DIRTY) != 0; }
-// @ts-ignore: decorator
-@inline export function pte_young(pte: u64): bool { return (pte & _PAGE_ACCESSED) != 0; }
-// @ts-ignore: decorator
 @inline export function pte_special(pte: u64): bool { return (pte & _PAGE_SPECIAL) != 0; }
 // @ts-ignore: decorator
 @inline export function pte_mkwrite(pte: u64): u64 { return pte | _PAGE_RW; }
 // @ts-ignore: decorator
-@inline export function pte_wrprotect(pte: u64): u64 { return pte & ~_PAGE_RW; }
-// @ts-ignore: decorator
 @inline export function pte_mkdirty(pte: u64): u64 { return pte | _PAGE_DIRTY; }
 // @ts-ignore: decorator
-@inline export function pte_mkclean(pte: u64): u64 { return pte & ~_PAGE_DIRTY; }
-// @ts-ignore: decorator
 @inline export function pte_mkyoung(pte: u64): u64 { return pte | _PAGE_ACCESSED; }
-// @ts-ignore: decorator
-@inline export function pte_mkold(pte: u64): u64 { return pte & ~_PAGE_ACCESSED; }
 // @ts-ignore: decorator
 @inline export function pte_mkspecial(pte: u64): u64 { return pte | _PAGE_SPECIAL; }
 /** The entry with its protection bits replaced by newprot's. */

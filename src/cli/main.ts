@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The faultline command.
 //   faultline boot [--mem SIZE] [--proc NAME]...   boot and print /proc files
+//   faultline run [options] PROGRAM [ARGS...]       run a static x86-64 Linux program (see run.ts)
 //   faultline demo                                   boot 256M, print buddyinfo and zoneinfo
 
 import { Kernel, DEFAULT_MEM } from "../kernel.js";
 import { PROC_FILES } from "../proc/index.js";
 import { loadKernelModule } from "./load.js";
+import { run, RUN_USAGE } from "./run.js";
 
 const USAGE = `usage: faultline boot [--mem SIZE] [--proc NAME]...
+       faultline run [options] PROGRAM [ARGS...]   (faultline run --help)
        faultline demo
 SIZE: bytes or a number with K, M or G (default ${DEFAULT_MEM}), a multiple of 64K, at most 4G
 NAME: ${Object.keys(PROC_FILES).join(", ")}`;
@@ -39,7 +42,10 @@ export function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   try {
     let out: string;
-    if (cmd === "boot") out = boot(rest);
+    if (cmd === "run") {
+      if (rest[0] === "--help" || rest[0] === "-h") out = RUN_USAGE + "\n";
+      else return run(rest);
+    } else if (cmd === "boot") out = boot(rest);
     else if (cmd === "demo") out = boot(["--mem", "256M", "--proc", "buddyinfo", "--proc", "zoneinfo"]);
     else if (cmd === undefined || cmd === "--help" || cmd === "-h") {
       process.stdout.write(USAGE + "\n");

@@ -3,9 +3,10 @@
 // their last successors, and dropped when their page is written or unmapped.
 
 import { decode, type Insn } from "./decode.js";
-import { createExecutor, endsBlock, type Executor, type Op, STOP_BP, STOP_SYSCALL } from "./exec.js";
+import { type BlockFn, compileBlock } from "./jit.js";
+import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP, STOP_SYSCALL } from "./exec.js";
 import { FAULT_NONE, type CodeCacheHooks, type Mmu, PF_INSTR, PF_USER } from "./mmu.js";
-import { CpuState, RSP } from "./state.js";
+import { CpuState, FLAGS_ARITH, RSP } from "./state.js";
 
 export { STOP_BP, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD } from "./exec.js";
 export const STOP_BUDGET = 7;
@@ -17,6 +18,9 @@ const JCACHE = 4096;
 
 class Block {
   valid = true;
+  /** Runs so far, and the translated function once the block is hot. */
+  hits = 0;
+  fn: BlockFn | null = null;
   /** The last two successors (a branch target and its fall-through, usually). */
   succA: Block | null = null;
   succB: Block | null = null;
@@ -26,6 +30,9 @@ class Block {
     /** The address of each instruction, and of the one after the last. */
     readonly addrs: Float64Array,
     readonly end: number,
+    /** Kept for the translation, dropped after it. */
+    public insns: Insn[] | null,
+    public lives: number[] | null,
   ) {}
 }
 
@@ -43,6 +50,11 @@ export class Cpu implements CodeCacheHooks {
   errorCode = 0;
   /** Instructions retired by the last run(). */
   lastRetired = 0;
+  /**
+   * A block is translated to a JavaScript function (jit.ts) once it has run
+   * this many times: 0 translates every block at once, Infinity never.
+   */
+  jitThreshold = 40;
 
   constructor(readonly mmu: Mmu) {
     this.exec = createExecutor(this.state, mmu);
@@ -122,17 +134,25 @@ export class Cpu implements CodeCacheHooks {
       const partial = n > left;
       if (partial) n = left;
       RIP[0] = partial ? b.addrs[n] : b.end;
-      for (let i = 0; i < n; i++) {
-        const s = ops[i]();
-        if (s !== 0) {
-          if (s === STOP_SYSCALL || s === STOP_BP) {
-            st.retired += i + 1;
-            return this.stop(done + i + 1, s);
-          }
-          RIP[0] = b.addrs[i];
-          st.retired += i;
-          return this.stop(done + i, s);
+      let s = 0, i = 0;
+      if (b.fn === null && !partial && b.hits++ >= this.jitThreshold) this.translate(b);
+      if (b.fn !== null && !partial) {
+        const r = b.fn();
+        if (r !== 0) { s = r & 255; i = r >>> 8; }
+      } else {
+        for (; i < n; i++) {
+          s = ops[i]();
+          if (s !== 0) break;
         }
+      }
+      if (s !== 0) {
+        if (s === STOP_SYSCALL || s === STOP_BP) {
+          st.retired += i + 1;
+          return this.stop(done + i + 1, s);
+        }
+        RIP[0] = b.addrs[i];
+        st.retired += i;
+        return this.stop(done + i, s);
       }
       done += n;
       st.retired += n;
@@ -149,6 +169,12 @@ export class Cpu implements CodeCacheHooks {
       }
       b = nb;
     }
+  }
+
+  private translate(b: Block): void {
+    b.fn = compileBlock(this.exec.jitEnv, b.insns!, b.addrs, b.lives!, b.ops);
+    b.insns = b.lives = null;
+    if (b.fn === null) b.hits = -Infinity; // not worth it: never try again
   }
 
   private stop(done: number, code: number): number {
@@ -193,7 +219,7 @@ export class Cpu implements CodeCacheHooks {
   private build(start: number): Block | null {
     const ram = this.mmu.ram;
     const win = this.window;
-    const ops: Op[] = [];
+    const insns: Insn[] = [];
     const addrs: number[] = [];
     const pages = [Math.floor(start / 4096)];
     let frame = this.fetchPage(start);
@@ -209,7 +235,7 @@ export class Cpu implements CodeCacheHooks {
         // the instruction runs into the next page: fetch it (a fault there belongs to this instruction)
         nextFrame = this.fetchPage(ip - off + 4096);
         if (nextFrame < 0) {
-          if (ops.length === 0) return null;
+          if (insns.length === 0) return null;
           this.mmu.fault.kind = FAULT_NONE; // it faults when reached, as its own block
           break;
         }
@@ -217,14 +243,24 @@ export class Cpu implements CodeCacheHooks {
         insn = decode(win, 15, ip) as Insn;
         pages.push(Math.floor(ip / 4096) + 1);
       }
-      ops.push(this.exec.compile(insn, ip));
+      insns.push(insn);
       addrs.push(ip);
       ip += insn.len;
-      if (endsBlock(insn) || ops.length >= MAX_BLOCK) break;
+      if (endsBlock(insn) || insns.length >= MAX_BLOCK) break;
       if (nextFrame >= 0 || ip % 4096 === 0) break;
     }
     addrs.push(ip);
-    const b = new Block(start, ops, Float64Array.from(addrs), ip);
+    // flag liveness, backwards from the block's end (where every flag may be read)
+    const ops: Op[] = new Array<Op>(insns.length);
+    const lives: number[] = new Array<number>(insns.length);
+    let live = FLAGS_ARITH;
+    for (let i = insns.length - 1; i >= 0; i--) {
+      ops[i] = this.exec.compile(insns[i], addrs[i], live);
+      lives[i] = live;
+      const e = flagEffects(insns[i]);
+      live = (live & ~(e >>> 16)) | (e & 0xffff);
+    }
+    const b = new Block(start, ops, Float64Array.from(addrs), ip, insns, lives);
     this.blocks.set(start, b);
     for (const vpn of pages) {
       const l = this.pageBlocks.get(vpn);

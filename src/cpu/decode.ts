@@ -233,20 +233,20 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         break;
       }
       case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
-        op = "push"; sz = 8; ok = !opsz; ops = [reg((c & 7) | B, 8)]; break;
+        op = "push"; sz = 8; ok = osz !== 2; ops = [reg((c & 7) | B, 8)]; break;
       case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
-        op = "pop"; sz = 8; ok = !opsz; ops = [reg((c & 7) | B, 8)]; break;
+        op = "pop"; sz = 8; ok = osz !== 2; ops = [reg((c & 7) | B, 8)]; break;
       case 0x63:
         op = "movsxd"; modrm(osz);
         ops = [G(osz), E(osz === 8 ? 4 : osz)]; break;
-      case 0x68: op = "push"; sz = 8; ok = !opsz; ops = [imm(8, 4)]; break;
-      case 0x6a: op = "push"; sz = 8; ok = !opsz; ops = [imm(8, 1)]; break;
+      case 0x68: op = "push"; sz = 8; ok = osz !== 2; ops = [imm(8, 4)]; break;
+      case 0x6a: op = "push"; sz = 8; ok = osz !== 2; ops = [imm(8, 1)]; break;
       case 0x69: case 0x6b:
         op = "imul"; modrm(osz);
         ops = [G(osz), E(osz), imm(osz, c === 0x6b ? 1 : osz === 8 ? 4 : osz)]; break;
       case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
       case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
-        cc = c & 15; op = "j" + CC[cc]; sz = 8; ops = [rel(1)]; ok = !opsz; break;
+        cc = c & 15; op = "j" + CC[cc]; sz = 8; ops = [rel(1)]; ok = osz !== 2; break;
       case 0x80: case 0x81: case 0x83: {
         sz = c === 0x80 ? 1 : osz;
         modrm(sz);
@@ -261,16 +261,25 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       case 0x8d: op = "lea"; modrm(0); ok = mod !== 3; if (ok) ops = [G(osz), E(0)]; break;
       case 0x8f: op = "pop"; sz = 8; modrm(8); ok = (regf & 7) === 0 && !opsz; ops = [E(8)]; break;
       case 0x90:
-        if (B) { op = "xchg"; ops = [reg(8, osz), reg(0, osz)]; }
-        else if (rep === 0xf3) op = "pause";
+        if (rep === 0xf3) op = "pause";
+        else if (B) { op = "xchg"; ops = [reg(8, osz), reg(0, osz)]; }
         else op = "nop";
         break;
       case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
         op = "xchg"; ops = [reg((c & 7) | B, osz), reg(0, osz)]; break;
       case 0x98: op = osz === 8 ? "cdqe" : osz === 4 ? "cwde" : "cbw"; break;
       case 0x99: op = osz === 8 ? "cqo" : osz === 4 ? "cdq" : "cwd"; break;
-      case 0x9c: op = "pushfq"; sz = 8; ok = !opsz; break;
-      case 0x9d: op = "popfq"; sz = 8; ok = !opsz; break;
+      case 0x9c: op = "pushfq"; sz = 8; ok = osz !== 2; break;
+      case 0x9d: op = "popfq"; sz = 8; ok = osz !== 2; break;
+      case 0xa0: case 0xa1: case 0xa2: case 0xa3: {
+        // mov between the accumulator and a 64-bit absolute address (moffs)
+        sz = c & 1 ? osz : 1;
+        const lo = rd.s32(), hi = rd.s32();
+        const m: MemOp = { k: "m", base: -1, index: -1, scale: 1, dispLo: lo, dispHi: hi, rip: false, seg, sz };
+        op = "mov";
+        ops = c < 0xa2 ? [reg(0, sz), m] : [m, reg(0, sz)];
+        break;
+      }
       case 0xa8: case 0xa9: sz = c & 1 ? osz : 1; op = "test"; ops = [reg(0, sz), imm(sz, sz === 8 ? 4 : sz)]; break;
       case 0xa4: case 0xa5: case 0xaa: case 0xab: {
         sz = c & 1 ? osz : 1;
@@ -293,8 +302,8 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         ops = [E(sz), count];
         break;
       }
-      case 0xc2: op = "ret"; sz = 8; ok = !opsz; ops = [{ k: "i", lo: rd.u16(), hi: 0, sz: 2 }]; break;
-      case 0xc3: op = "ret"; sz = 8; ok = !opsz; break;
+      case 0xc2: op = "ret"; sz = 8; ok = osz !== 2; ops = [{ k: "i", lo: rd.u16(), hi: 0, sz: 2 }]; break;
+      case 0xc3: op = "ret"; sz = 8; ok = osz !== 2; break;
       case 0xc6: case 0xc7: {
         sz = c & 1 ? osz : 1;
         modrm(sz);
@@ -303,11 +312,11 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         ops = [E(sz), imm(sz, sz === 8 ? 4 : sz)];
         break;
       }
-      case 0xc9: op = "leave"; sz = 8; ok = !opsz; break;
+      case 0xc9: op = "leave"; sz = 8; ok = osz !== 2; break;
       case 0xcc: op = "int3"; break;
-      case 0xe8: op = "call"; sz = 8; ok = !opsz; ops = [rel(4)]; break;
-      case 0xe9: op = "jmp"; sz = 8; ok = !opsz; ops = [rel(4)]; break;
-      case 0xeb: op = "jmp"; sz = 8; ok = !opsz; ops = [rel(1)]; break;
+      case 0xe8: op = "call"; sz = 8; ok = osz !== 2; ops = [rel(4)]; break;
+      case 0xe9: op = "jmp"; sz = 8; ok = osz !== 2; ops = [rel(4)]; break;
+      case 0xeb: op = "jmp"; sz = 8; ok = osz !== 2; ops = [rel(1)]; break;
       case 0xf4: op = "hlt"; break;
       case 0xf5: op = "cmc"; break;
       case 0xf8: op = "clc"; break;
@@ -336,7 +345,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         if (f === 0 || f === 1) { op = f ? "dec" : "inc"; ops = [E(osz)]; }
         else if (f === 2 || f === 4 || f === 6) {
           op = f === 2 ? "call" : f === 4 ? "jmp" : "push";
-          sz = 8; ok = !opsz; ops = [E(8)];
+          sz = 8; ok = osz !== 2; ops = [E(8)];
         } else ok = false;
         break;
       }
@@ -358,7 +367,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         cc = c2 & 15; op = "cmov" + CC[cc]; modrm(osz); ops = [G(osz), E(osz)]; break;
       case 0x80: case 0x81: case 0x82: case 0x83: case 0x84: case 0x85: case 0x86: case 0x87:
       case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x8c: case 0x8d: case 0x8e: case 0x8f:
-        cc = c2 & 15; op = "j" + CC[cc]; sz = 8; ok = !opsz; ops = [rel(4)]; break;
+        cc = c2 & 15; op = "j" + CC[cc]; sz = 8; ok = osz !== 2; ops = [rel(4)]; break;
       case 0x90: case 0x91: case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
       case 0x98: case 0x99: case 0x9a: case 0x9b: case 0x9c: case 0x9d: case 0x9e: case 0x9f:
         cc = c2 & 15; op = "set" + CC[cc]; sz = 1; modrm(1); ops = [E(1)]; break;
@@ -388,8 +397,8 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       default: ok = false;
     }
   }
-  if (rd.short) return NEED_MORE;
   if (rd.i > 15) return { ...ud(15), tooLong: true };
+  if (rd.short) return NEED_MORE;
   // the address-size and lock prefixes are outside the subset (#UD, not a guess)
   if (!ok || addr32 || lock) return ud(rd.i);
   const m = mem as MemOp | null;

@@ -7,9 +7,10 @@
 
 import type { Insn, MemOp, Operand, RegOp } from "./decode.js";
 import { SEG_FS, SEG_GS } from "./decode.js";
+import type { JitEnv } from "./jit.js";
 import { FAULT_GP, FAULT_PF, type Mmu } from "./mmu.js";
 import {
-  CF, type CpuState, FLAGS_ARITH, K_ADC, K_ADD, K_EXPL, K_LOGIC, K_RES, K_SBB, K_SUB, OF, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, R11, ZF,
+  AF, CF, type CpuState, FLAGS_ARITH, K_ADC, K_ADD, K_EXPL, K_LOGIC, K_RES, K_SBB, K_SUB, OF, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, R11, PF, SF, ZF,
 } from "./state.js";
 
 export type Op = () => number;
@@ -42,11 +43,51 @@ export function endsBlock(insn: Insn): boolean {
   return (o[0] === "j" || o === "call" || o === "ret" || o === "syscall" || o === "int3" || o === "ud" || o === "hlt");
 }
 
+const ALL_FLAGS = FLAGS_ARITH;
+/** Flags read by condition code cc. */
+const CC_USE = [OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF, SF | OF, SF | OF, ZF | SF | OF, ZF | SF | OF];
+
+/**
+ * The arithmetic flags an instruction reads (use) and surely writes (def), for
+ * the liveness pass that lets a block skip flags nobody reads. An instruction
+ * that may fault reads them all: at a fault, RFLAGS must be exact.
+ * @return use | def << 16
+ */
+export function flagEffects(insn: Insn): number {
+  const o = insn.op;
+  let use = 0, def = 0;
+  const countOp = insn.ops[o === "shld" || o === "shrd" ? 2 : 1];
+  const count = countOp?.k === "i" ? countOp.lo & (insn.osz === 8 ? 63 : 31) : 0;
+  switch (o) {
+    case "add": case "sub": case "cmp": case "and": case "or": case "xor": case "test": case "neg":
+    case "mul": case "imul": case "xadd": case "cmpxchg": case "popcnt": case "popfq": def = ALL_FLAGS; break;
+    case "adc": case "sbb": use = CF; def = ALL_FLAGS; break;
+    case "inc": case "dec": def = ALL_FLAGS & ~CF; break;
+    case "shl": case "shr": case "sar": case "shld": case "shrd": def = count ? ALL_FLAGS : 0; break;
+    case "rol": case "ror": def = count ? CF | OF : 0; break;
+    case "rcl": case "rcr": use = CF; def = count ? CF | OF : 0; break;
+    case "bt": case "bts": case "btr": case "btc": case "clc": case "stc": def = CF; break;
+    case "cmc": use = CF; def = CF; break;
+    case "bsf": case "bsr": def = ZF; break;
+    case "tzcnt": case "lzcnt": def = CF | ZF; break;
+    case "pushfq": case "syscall": use = ALL_FLAGS; break;
+    default:
+      if (o.startsWith("j") || o.startsWith("set") || o.startsWith("cmov")) use = o === "jmp" ? 0 : CC_USE[insn.cc];
+  }
+  const mem = insn.ops.some((x) => x.k === "m") && o !== "lea" && o !== "nop";
+  const stack = o === "push" || o === "pop" || o === "call" || o === "ret" || o === "leave" || o === "pushfq" || o === "popfq";
+  if (mem || stack || o === "div" || o === "idiv" || o === "ud" || o === "hlt" || o === "int3" || /^(movs|stos)/.test(o)) use = ALL_FLAGS;
+  return use | (def << 16);
+}
+
 export interface Executor {
-  compile(insn: Insn, ip: number): Op;
+  /** `live`: the flags that a later instruction may read (all, when unknown). */
+  compile(insn: Insn, ip: number, live?: number): Op;
   /** RFLAGS as the guest sees it (arithmetic flags, DF, IF and the reserved bit 1). */
   rflags(): number;
   setRflags(w: number): void;
+  /** The state and helpers that translated blocks use (jit.ts). */
+  jitEnv: JitEnv;
 }
 
 export function createExecutor(st: CpuState, mmu: Mmu): Executor {
@@ -498,8 +539,171 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
     return r;
   }
 
+  // ---- fast paths: one closure literal per operation, size and form, so that each
+  // call site stays monomorphic and the helpers inline; `live` says which flags a
+  // later instruction may read (flagEffects), and dead flags are not computed ----
+  const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
+
+  function fastAlu(k: number, d: number, s: number, ilo: number, ihi: number, sz: number, flags: boolean): Op | null {
+    const imm = s < 0;
+    if (sz === 4 && flags) {
+      switch (k) {
+        case 0: return imm
+          ? () => { const a = L[d], r = (a + ilo) | 0; F[0] = ADD32; F[1] = a; F[3] = ilo; F[5] = r; L[d] = r; H[d] = 0; return 0; }
+          : () => { const a = L[d], b = L[s], r = (a + b) | 0; F[0] = ADD32; F[1] = a; F[3] = b; F[5] = r; L[d] = r; H[d] = 0; return 0; };
+        case 5: return imm
+          ? () => { const a = L[d], r = (a - ilo) | 0; F[0] = SUB32; F[1] = a; F[3] = ilo; F[5] = r; L[d] = r; H[d] = 0; return 0; }
+          : () => { const a = L[d], b = L[s], r = (a - b) | 0; F[0] = SUB32; F[1] = a; F[3] = b; F[5] = r; L[d] = r; H[d] = 0; return 0; };
+        case 7: return imm
+          ? () => { const a = L[d]; F[0] = SUB32; F[1] = a; F[3] = ilo; F[5] = (a - ilo) | 0; return 0; }
+          : () => { const a = L[d], b = L[s]; F[0] = SUB32; F[1] = a; F[3] = b; F[5] = (a - b) | 0; return 0; };
+        case 4: return imm
+          ? () => { const r = L[d] & ilo; F[0] = LOG32; F[5] = r; L[d] = r; H[d] = 0; return 0; }
+          : () => { const r = L[d] & L[s]; F[0] = LOG32; F[5] = r; L[d] = r; H[d] = 0; return 0; };
+        case 1: return imm
+          ? () => { const r = L[d] | ilo; F[0] = LOG32; F[5] = r; L[d] = r; H[d] = 0; return 0; }
+          : () => { const r = L[d] | L[s]; F[0] = LOG32; F[5] = r; L[d] = r; H[d] = 0; return 0; };
+        case 6: return imm
+          ? () => { const r = L[d] ^ ilo; F[0] = LOG32; F[5] = r; L[d] = r; H[d] = 0; return 0; }
+          : () => { const r = L[d] ^ L[s]; F[0] = LOG32; F[5] = r; L[d] = r; H[d] = 0; return 0; };
+        case 8: return imm
+          ? () => { F[0] = LOG32; F[5] = L[d] & ilo; return 0; }
+          : () => { F[0] = LOG32; F[5] = L[d] & L[s]; return 0; };
+      }
+    } else if (sz === 8 && flags) {
+      switch (k) {
+        case 0: return imm
+          ? () => { L[d] = add(3, L[d], H[d], ilo, ihi, 0); H[d] = T[0]; return 0; }
+          : () => { L[d] = add(3, L[d], H[d], L[s], H[s], 0); H[d] = T[0]; return 0; };
+        case 5: return imm
+          ? () => { L[d] = sub(3, L[d], H[d], ilo, ihi, 0); H[d] = T[0]; return 0; }
+          : () => { L[d] = sub(3, L[d], H[d], L[s], H[s], 0); H[d] = T[0]; return 0; };
+        case 7: return imm
+          ? () => { sub(3, L[d], H[d], ilo, ihi, 0); return 0; }
+          : () => { sub(3, L[d], H[d], L[s], H[s], 0); return 0; };
+        case 4: return imm
+          ? () => { L[d] = logic(3, L[d] & ilo, H[d] & ihi); H[d] = T[0]; return 0; }
+          : () => { L[d] = logic(3, L[d] & L[s], H[d] & H[s]); H[d] = T[0]; return 0; };
+        case 1: return imm
+          ? () => { L[d] = logic(3, L[d] | ilo, H[d] | ihi); H[d] = T[0]; return 0; }
+          : () => { L[d] = logic(3, L[d] | L[s], H[d] | H[s]); H[d] = T[0]; return 0; };
+        case 6: return imm
+          ? () => { L[d] = logic(3, L[d] ^ ilo, H[d] ^ ihi); H[d] = T[0]; return 0; }
+          : () => { L[d] = logic(3, L[d] ^ L[s], H[d] ^ H[s]); H[d] = T[0]; return 0; };
+        case 8: return imm
+          ? () => { logic(3, L[d] & ilo, H[d] & ihi); return 0; }
+          : () => { logic(3, L[d] & L[s], H[d] & H[s]); return 0; };
+      }
+    } else if (sz === 4) {
+      switch (k) {
+        case 0: return imm ? () => { L[d] = (L[d] + ilo) | 0; H[d] = 0; return 0; } : () => { L[d] = (L[d] + L[s]) | 0; H[d] = 0; return 0; };
+        case 5: return imm ? () => { L[d] = (L[d] - ilo) | 0; H[d] = 0; return 0; } : () => { L[d] = (L[d] - L[s]) | 0; H[d] = 0; return 0; };
+        case 4: return imm ? () => { L[d] &= ilo; H[d] = 0; return 0; } : () => { L[d] &= L[s]; H[d] = 0; return 0; };
+        case 1: return imm ? () => { L[d] |= ilo; H[d] = 0; return 0; } : () => { L[d] |= L[s]; H[d] = 0; return 0; };
+        case 6: return imm ? () => { L[d] ^= ilo; H[d] = 0; return 0; } : () => { L[d] ^= L[s]; H[d] = 0; return 0; };
+        case 7: case 8: return () => 0;
+      }
+    } else if (sz === 8) {
+      switch (k) {
+        case 0: return imm
+          ? () => { const s1 = (L[d] >>> 0) + (ilo >>> 0); L[d] = s1 | 0; H[d] = (H[d] + ihi + (s1 > 0xffffffff ? 1 : 0)) | 0; return 0; }
+          : () => { const s1 = (L[d] >>> 0) + (L[s] >>> 0); L[d] = s1 | 0; H[d] = (H[d] + H[s] + (s1 > 0xffffffff ? 1 : 0)) | 0; return 0; };
+        case 5: return imm
+          ? () => { const s1 = (L[d] >>> 0) - (ilo >>> 0); L[d] = s1 | 0; H[d] = (H[d] - ihi - (s1 < 0 ? 1 : 0)) | 0; return 0; }
+          : () => { const s1 = (L[d] >>> 0) - (L[s] >>> 0); L[d] = s1 | 0; H[d] = (H[d] - H[s] - (s1 < 0 ? 1 : 0)) | 0; return 0; };
+        case 4: return imm ? () => { L[d] &= ilo; H[d] &= ihi; return 0; } : () => { L[d] &= L[s]; H[d] &= H[s]; return 0; };
+        case 1: return imm ? () => { L[d] |= ilo; H[d] |= ihi; return 0; } : () => { L[d] |= L[s]; H[d] |= H[s]; return 0; };
+        case 6: return imm ? () => { L[d] ^= ilo; H[d] ^= ihi; return 0; } : () => { L[d] ^= L[s]; H[d] ^= H[s]; return 0; };
+        case 7: case 8: return () => 0;
+      }
+    }
+    return null;
+  }
+
+  /** Shifts and rotates of a 32/64-bit register by an immediate count (masked, nonzero). */
+  function fastShift(kind: number, d: number, c: number, sz: number, live: number): Op | null {
+    if (sz === 8) {
+      if (live & FLAGS_ARITH) {
+        if (kind === 0 || kind === 1) {
+          // a rotate keeps SF ZF PF AF: when none is read later, set only CF and OF
+          if (live & (PF | AF | ZF | SF)) return null;
+          const left = kind === 0 ? c : 64 - c;
+          return kind === 0
+            ? () => { const lo = L[d], hi = H[d]; const a = shl64(lo, hi, left), ah = T[0]; const b = shr64(lo, hi, 64 - left); const rl = a | b, rh = ah | T[0]; L[d] = rl; H[d] = rh; const cfv = rl & 1; res(3, rl, rh, cfv | ((cfv ^ (rh >>> 31)) << 11)); return 0; }
+            : () => { const lo = L[d], hi = H[d]; const a = shl64(lo, hi, left), ah = T[0]; const b = shr64(lo, hi, 64 - left); const rl = a | b, rh = ah | T[0]; L[d] = rl; H[d] = rh; const cfv = rh >>> 31; res(3, rl, rh, cfv | ((cfv ^ ((rh >>> 30) & 1)) << 11)); return 0; };
+        }
+        return null;
+      }
+      switch (kind) {
+        case 4: return c >= 32
+          ? () => { H[d] = L[d] << (c - 32); L[d] = 0; return 0; }
+          : () => { const lo = L[d]; H[d] = (H[d] << c) | (lo >>> (32 - c)); L[d] = lo << c; return 0; };
+        case 5: return c >= 32
+          ? () => { L[d] = H[d] >>> (c - 32); H[d] = 0; return 0; }
+          : () => { const hi = H[d]; L[d] = (L[d] >>> c) | (hi << (32 - c)); H[d] = hi >>> c; return 0; };
+        case 7: return c >= 32
+          ? () => { const hi = H[d]; L[d] = hi >> (c - 32); H[d] = hi >> 31; return 0; }
+          : () => { const hi = H[d]; L[d] = (L[d] >>> c) | (hi << (32 - c)); H[d] = hi >> c; return 0; };
+        case 0: case 1: {
+          const left = kind === 0 ? c : 64 - c;
+          return () => { const lo = L[d], hi = H[d]; const a = shl64(lo, hi, left), ah = T[0]; const b = shr64(lo, hi, 64 - left); L[d] = a | b; H[d] = ah | T[0]; return 0; };
+        }
+      }
+      return null;
+    }
+    if (live & FLAGS_ARITH) {
+      if ((kind === 0 || kind === 1) && !(live & (PF | AF | ZF | SF))) {
+        const left = kind === 0 ? c : 32 - c;
+        return kind === 0
+          ? () => { const a = L[d], r = (a << left) | (a >>> (32 - left)); L[d] = r; H[d] = 0; const cfv = r & 1; res(2, r, 0, cfv | ((cfv ^ (r >>> 31)) << 11)); return 0; }
+          : () => { const a = L[d], r = (a << left) | (a >>> (32 - left)); L[d] = r; H[d] = 0; const cfv = r >>> 31; res(2, r, 0, cfv | ((cfv ^ ((r >>> 30) & 1)) << 11)); return 0; };
+      }
+      return null;
+    }
+    switch (kind) {
+      case 4: return () => { L[d] <<= c; H[d] = 0; return 0; };
+      case 5: return () => { L[d] >>>= c; H[d] = 0; return 0; };
+      case 7: return () => { L[d] >>= c; H[d] = 0; return 0; };
+      case 0: case 1: {
+        const left = kind === 0 ? c : 32 - c;
+        return () => { const a = L[d]; L[d] = (a << left) | (a >>> (32 - left)); H[d] = 0; return 0; };
+      }
+    }
+    return null;
+  }
+
+  /** Conditional jumps: one literal per condition, so test(cc) folds. */
+  function fastJcc(cc: number, t: number): Op {
+    switch (cc) {
+      case 0: return () => { if (test(0)) RIP[0] = t; return 0; };
+      case 1: return () => { if (test(1)) RIP[0] = t; return 0; };
+      case 2: return () => { if (test(2)) RIP[0] = t; return 0; };
+      case 3: return () => { if (test(3)) RIP[0] = t; return 0; };
+      case 4: return () => { if (test(4)) RIP[0] = t; return 0; };
+      case 5: return () => { if (test(5)) RIP[0] = t; return 0; };
+      case 6: return () => { if (test(6)) RIP[0] = t; return 0; };
+      case 7: return () => { if (test(7)) RIP[0] = t; return 0; };
+      case 8: return () => { if (test(8)) RIP[0] = t; return 0; };
+      case 9: return () => { if (test(9)) RIP[0] = t; return 0; };
+      case 10: return () => { if (test(10)) RIP[0] = t; return 0; };
+      case 11: return () => { if (test(11)) RIP[0] = t; return 0; };
+      case 12: return () => { if (test(12)) RIP[0] = t; return 0; };
+      case 13: return () => { if (test(13)) RIP[0] = t; return 0; };
+      case 14: return () => { if (test(14)) RIP[0] = t; return 0; };
+      default: return () => { if (test(15)) RIP[0] = t; return 0; };
+    }
+  }
+
+  /** inc/dec of a 32/64-bit register whose flags nobody reads. */
+  function fastIncDec(inc: boolean, d: number, sz: number): Op {
+    if (sz === 4) return inc ? () => { L[d] = (L[d] + 1) | 0; H[d] = 0; return 0; } : () => { L[d] = (L[d] - 1) | 0; H[d] = 0; return 0; };
+    return inc
+      ? () => { const lo = (L[d] + 1) | 0; L[d] = lo; if (lo === 0) H[d] = (H[d] + 1) | 0; return 0; }
+      : () => { const lo = L[d]; L[d] = (lo - 1) | 0; if (lo === 0) H[d] = (H[d] - 1) | 0; return 0; };
+  }
+
   // ---- compile ----
-  function compile(insn: Insn, ip: number): Op {
+  function compile(insn: Insn, ip: number, live: number = ALL_FLAGS): Op {
     const next = ip + insn.len;
     const ops = insn.ops;
     const sz = insn.osz;
@@ -509,6 +713,19 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
     const m1 = o1?.k === "m" ? o1 : null;
     const op = insn.op;
     const k = GRP1_KIND[op];
+    // fast paths on 32/64-bit registers
+    if ((sz === 4 || sz === 8) && o0?.k === "r") {
+      const flags = (live & (flagEffects(insn) >>> 16)) !== 0;
+      let f: Op | null = null;
+      if (k !== undefined && (o1.k === "r" || o1.k === "i")) {
+        f = fastAlu(k, o0.r, o1.k === "r" ? o1.r : -1, o1.k === "i" ? o1.lo : 0, o1.k === "i" ? o1.hi : 0, sz, flags);
+      } else if (o1?.k === "i" && (op === "shl" || op === "shr" || op === "sar" || op === "rol" || op === "ror")) {
+        const c = o1.lo & (sz === 8 ? 63 : 31);
+        if (c !== 0) f = fastShift(["rol", "ror", "", "", "shl", "shr", "", "sar"].indexOf(op), o0.r, c, sz, live);
+      } else if ((op === "inc" || op === "dec") && !flags) f = fastIncDec(op === "inc", o0.r, sz);
+      if (f !== null) return f;
+    }
+    if (op[0] === "j" && op !== "jmp" && o0.k === "j") return fastJcc(insn.cc, o0.target);
     if (k !== undefined) return compileAlu(k, o0, o1, sz, szi);
     if (op.startsWith("cmov")) return compileCmov(insn.cc, o0 as RegOp, o1, sz);
     if (op.startsWith("set")) {
@@ -516,11 +733,6 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
       if (m0) return () => { ea(m0); return mmu.st8(EA[0], EA[1], test(cc) ? 1 : 0) ? 0 : FLT.kind; };
       const r = (o0 as RegOp).r;
       return () => { rset(r, 1, test(cc) ? 1 : 0, 0); return 0; };
-    }
-    if (op[0] === "j" && op !== "jmp") {
-      const cc = insn.cc;
-      const target = o0.k === "j" ? o0.target : 0;
-      return () => { if (test(cc)) RIP[0] = target; return 0; };
     }
     switch (op) {
       case "mov": return compileMov(o0, o1, sz);
@@ -591,7 +803,6 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
           return 0;
         };
       }
-      case "test": return compileAlu(8, o0, o1, sz, szi);
       case "inc": case "dec": {
         const isInc = op === "inc";
         const step = (a: number, ah: number): number => {
@@ -1125,6 +1336,7 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
     setArith(w);
     MISC[0] = (w >> 10) & 1;
   }
-  return { compile, rflags, setRflags };
+  const jitEnv: JitEnv = { L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64 };
+  return { compile, rflags, setRflags, jitEnv };
 }
 

@@ -27,8 +27,8 @@
 //
 // The Mmu: flushPage(va) and flushAll() are the kernel's flush_tlb_page and flush_tlb_mm (they
 // drop translations and decoded instructions); copyFromUser/copyToUser/readCString are
-// the syscall layer's user-memory accessors (kernel-mode accesses, no U bit; a negative
-// result is -error_code with mmu.fault holding the address, for the kernel to fix up or EFAULT).
+// the syscall layer's user-memory accessors (kernel-mode accesses, no U bit; a fault returns
+// -1, or null, with mmu.fault holding the address and error code, for the kernel to fix or EFAULT).
 
 export { Cpu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD } from "./cpu.js";
 export { Mmu, PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, TLB_W, TLB_X, type WalkFn } from "./mmu.js";

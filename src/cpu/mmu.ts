@@ -34,8 +34,8 @@ export const FAULT_NONE = 0;
 export const FAULT_PF = 1;
 export const FAULT_GP = 2;
 
-const TLB_SIZE = 256;
-const TLB_MASK = TLB_SIZE - 1;
+export const TLB_SIZE = 256;
+export const TLB_MASK = TLB_SIZE - 1;
 const NO_TAG = 1; // never equal to a page-aligned address
 const TWO32 = 4294967296;
 
@@ -63,11 +63,12 @@ export class Mmu {
   readonly dv: DataView;
   readonly fault = new Fault();
   /** Walk access bits for this CPU's accesses: PF_USER for the guest. */
-  private readonly tagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly tagHi = new Int32Array(TLB_SIZE);
-  private readonly wtagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
-  private readonly wtagHi = new Int32Array(TLB_SIZE);
-  private readonly pa = new Int32Array(TLB_SIZE);
+  // the TLB; translated blocks (jit.ts) read it to do hits inline
+  readonly tagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  readonly tagHi = new Int32Array(TLB_SIZE);
+  readonly wtagLo = new Int32Array(TLB_SIZE).fill(NO_TAG);
+  readonly wtagHi = new Int32Array(TLB_SIZE);
+  readonly pa = new Int32Array(TLB_SIZE);
   private readonly entry = new Int32Array(TLB_SIZE);
   /** One flag per frame: decoded instructions came from it. */
   readonly codeFrame: Uint8Array;
@@ -326,8 +327,9 @@ export class Mmu {
 
   /**
    * Copies `len` bytes from user address `va` into `dst`.
-   * @return 0, or -error_code of the first page the walk refused, with `fault`
-   * holding its address: the caller lets the kernel handle that fault
+   * @return 0, or -1 when the walk refused a page, with `fault` holding its
+   * address and error code (never -0, which a `>= 0` test would take for
+   * success): the caller lets the kernel handle that fault
    * (handle_page_fault without PF_USER, as Linux fixes up a uaccess fault) and
    * retries, or returns -EFAULT.
    */
@@ -335,7 +337,7 @@ export class Mmu {
     return this.copyUser(va, len, 0, (pa, n, done) => dst.set(this.ram.subarray(pa, pa + n), done));
   }
 
-  /** Copies `src` to user address `va`. @return 0 or -error_code; nothing is written on failure. */
+  /** Copies `src` to user address `va`. @return 0, or -1 as copyFromUser; nothing is written on failure. */
   copyToUser(va: number, src: Uint8Array): number {
     const check = this.copyUser(va, src.length, PF_WRITE, () => {});
     if (check !== 0) return check;
@@ -348,7 +350,7 @@ export class Mmu {
     });
   }
 
-  /** Reads a NUL-terminated string of at most `max` bytes; null if it faults or is too long. */
+  /** Reads a NUL-terminated string of at most `max` bytes; null if too long, or on a fault (left in `fault`). */
   readCString(va: number, max: number): Uint8Array | null {
     const out: number[] = [];
     while (out.length < max) {
@@ -361,7 +363,7 @@ export class Mmu {
     return null;
   }
 
-  /** A kernel-mode walk (no U bit); a failure is left in `fault` with its address. */
+  /** A kernel-mode walk (no U bit): the frame, or -1 with the fault left in `fault`. */
   private kernelWalk(va: number, access: number): number {
     const e = va >= 0 && va < 2 ** 47 ? this.walk(va - (va % 4096), access) : -(access | PF_PROT);
     if (e > 0) return e - (e % 4096);  // 0 is -0: a kernel read of a not-present page
@@ -370,7 +372,7 @@ export class Mmu {
     f.addrLo = va % TWO32 | 0;
     f.addrHi = Math.floor(va / TWO32) | 0;
     f.errorCode = -e;
-    return e;
+    return -1;
   }
 
   private copyUser(va: number, len: number, access: number, each: (pa: number, n: number, done: number) => void): number {

@@ -5,7 +5,7 @@
 /** What a run leaves behind (read just before teardown). */
 export interface StatsInput {
   vmstat: Record<string, number>;        // /proc/vmstat's events by name
-  mm: { min_flt: number; maj_flt: number; hiwater_rss: number; pgtables_bytes: number };
+  mm: { min_flt: number; maj_flt: number; hiwater_rss: number; pgtables_bytes: number; rss: { anon: number; file: number; shmem: number } };
   faultStats: { zero_page: number; cow: number };  // counters Linux does not keep in vmstat
   instructions: number;
   seconds: number;                       // measured host time of the run
@@ -22,11 +22,17 @@ export interface RunStats {
   pgalloc: Record<string, number>;  // pgalloc_<zone>
   pgfree: number;
   page_table_pages: number;    // page-table pages held at exit (VmPTE / 4 kB)
-  peak_rss_kb: number;         // VmHWM
+  peak_rss_kb: number;         // VmHWM: hiwater_rss is updated lazily, so max(hiwater_rss, RSS)
   instructions: number;
   seconds: number;
   mips: number;
   faults_per_second: number;
+}
+
+/** The kernel's fault_stats counters (assembly/mm/fault_stats.ts), at fault_stats_ptr(). */
+export function readFaultStats(memory: WebAssembly.Memory, ptr: number): StatsInput["faultStats"] {
+  const w = new Uint32Array(memory.buffer, ptr, 4);
+  return { zero_page: w[1] * 2 ** 32 + w[0], cow: w[3] * 2 ** 32 + w[2] };
 }
 
 export function runStats(input: StatsInput): RunStats {
@@ -47,7 +53,7 @@ export function runStats(input: StatsInput): RunStats {
     pgalloc,
     pgfree: v("pgfree"),
     page_table_pages: input.mm.pgtables_bytes / 4096,
-    peak_rss_kb: input.mm.hiwater_rss * 4,
+    peak_rss_kb: Math.max(input.mm.hiwater_rss, input.mm.rss.anon + input.mm.rss.file + input.mm.rss.shmem) * 4,
     instructions: input.instructions,
     seconds: input.seconds,
     mips: rate(input.instructions) / 1e6,

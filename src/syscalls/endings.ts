@@ -22,6 +22,7 @@ export const SIGBUS = 7;
 export const SIGFPE = 8;
 export const SIGKILL = 9;
 export const SIGSEGV = 11;
+export const SIGXCPU = 24;
 
 /** si_code values (include/uapi/asm-generic/siginfo.h). */
 export const SI_KERNEL = 0x80;
@@ -58,6 +59,7 @@ const DESCRIPTIONS: Record<number, string> = {
   [SIGFPE]: "Floating point exception",
   [SIGKILL]: "Killed",
   [SIGSEGV]: "Segmentation fault",
+  [SIGXCPU]: "CPU time limit exceeded",
 };
 
 const CODE_NAMES: Record<number, Record<number, string>> = {
@@ -102,6 +104,14 @@ export function trapSignal(trap: "UD" | "DE" | "GP" | "BP", rip: number): FatalS
 /** The OOM killer's SIGKILL (sent with SEND_SIG_PRIV: SI_KERNEL). */
 export function oomKill(rip: number): FatalSignal {
   return { signo: SIGKILL, code: SI_KERNEL, addr: 0, rip };
+}
+
+/**
+ * The instruction budget (--max-insns) ran out: the guest is stopped the way
+ * RLIMIT_CPU stops a process on Linux, with SIGXCPU (SI_KERNEL).
+ */
+export function budgetExceeded(rip: number): FatalSignal {
+  return { signo: SIGXCPU, code: SI_KERNEL, addr: 0, rip };
 }
 
 export function signalEnding(s: FatalSignal): Ending {

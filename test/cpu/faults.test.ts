@@ -1,6 +1,6 @@
 // Precise exceptions: a faulting instruction changes no register, flag or
 // memory, reports what x86 reports, and completes once the fault is fixed.
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   PF_INSTR, PF_PROT, PF_USER, PF_WRITE, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
 } from "../../src/cpu/index.js";
@@ -31,9 +31,13 @@ function expectFault(m: FlatMachine, stop: number, errorCode?: number, cr2?: num
   if (cr2 !== undefined) expect(m.cpu.cr2).toBe(cr2);
 }
 
+/** Blocks translated at once, or never (the two ways code runs). */
+let jitThreshold = 0;
+
 /** A machine about to run `body` as its first instruction(s), with flags set to a pattern. */
 function setup(body: string, dataProt = PROT_R | PROT_W): FlatMachine {
   const m = machineWith(assemble(body), CODE, 1024);
+  m.cpu.jitThreshold = jitThreshold;
   if (dataProt) {
     m.map(DATA, 4096, dataProt);
     m.poke(DATA, Uint8Array.from({ length: 4096 }, (_, i) => i & 0xff));
@@ -43,7 +47,11 @@ function setup(body: string, dataProt = PROT_R | PROT_W): FlatMachine {
   return m;
 }
 
-describe.skipIf(!haveToolchain())("precise exceptions", () => {
+describe.skipIf(!haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("precise exceptions (%s)", (_mode, threshold) => {
+  beforeEach(() => {
+    jitThreshold = threshold;
+  });
+
   it("a store to an unmapped page: #PF W|U, nothing changes, then it completes", () => {
     const m = setup("mov %rax, (%rbx)\nmov $60, %eax\nsyscall");
     m.cpu.setReg(3, 0x700010);
@@ -169,6 +177,7 @@ describe.skipIf(!haveToolchain())("precise exceptions", () => {
     f: mov $1, %ebx
       ret
     `));
+    m2.cpu.jitThreshold = jitThreshold;
     m2.protect(CODE, PROT_R | PROT_W | PROT_X);
     expect(m2.cpu.run(100)).toBe(STOP_SYSCALL);
     expect(m2.cpu.getReg(2)).toBe(3); // 1 + 2
@@ -184,6 +193,7 @@ describe.skipIf(!haveToolchain())("precise exceptions", () => {
 
   it("the budget counts retired instructions exactly", () => {
     const m = machineWith(assemble("1: add $1, %rax\njmp 1b"));
+    m.cpu.jitThreshold = jitThreshold;
     expect(m.cpu.run(1001)).toBe(STOP_BUDGET);
     expect(m.cpu.lastRetired).toBe(1001);
     expect(m.cpu.getReg(0)).toBe(501);
@@ -191,7 +201,7 @@ describe.skipIf(!haveToolchain())("precise exceptions", () => {
   });
 });
 
-describe("hostile code", () => {
+describe.each([["translated blocks", 0], ["compiled Ops", Infinity]])("hostile code (%s)", (_mode, threshold) => {
   it("random bytes end in a stop reason, never a host exception", () => {
     let seed = 12345;
     const rnd = (): number => {
@@ -202,6 +212,7 @@ describe("hostile code", () => {
     for (let t = 0; t < 300; t++) {
       const code = Uint8Array.from({ length: 256 }, rnd);
       const m = machineWith(code, 0x401000, 256);
+      m.cpu.jitThreshold = threshold;
       m.map(0, 4096 * 4, PROT_R | PROT_W);
       for (let r = 0; r < 16; r++) if (r !== 4) m.cpu.setReg(r, rnd() < 128 ? rnd() * 8 : rnd() * 0x1000001);
       for (let k = 0; k < 4; k++) {

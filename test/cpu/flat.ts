@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseElf, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/loader/elf.js";
 import { Cpu, Mmu, PF_INSTR, PF_PROT, PF_WRITE, STOP_SYSCALL, TLB_W, TLB_X } from "../../src/cpu/index.js";
 
 export const PROT_R = 1, PROT_W = 2, PROT_X = 4;
@@ -77,8 +78,9 @@ export class FlatMachine {
    * Runs a program that talks to the host with write(1, buf, len) and exit(code):
    * returns its stdout bytes and exit status, or the first other stop.
    */
-  runProgram(maxInsns = 1e8): { out: Uint8Array; stop: number; exit: number } {
+  runProgram(maxInsns = 1e8, stdin = new Uint8Array(0)): { out: Uint8Array; stop: number; exit: number } {
     const chunks: Uint8Array[] = [];
+    let inPos = 0;
     const all = (): Uint8Array => Buffer.concat(chunks);
     let left = maxInsns;
     for (;;) {
@@ -90,6 +92,11 @@ export class FlatMachine {
         const bytes = this.peek(this.cpu.getReg(6), this.cpu.getReg(2));
         chunks.push(bytes);
         this.cpu.setReg(0, bytes.length);
+      } else if (nr === 0) {
+        const n = Math.min(this.cpu.getReg(2), stdin.length - inPos);
+        this.poke(this.cpu.getReg(6), stdin.subarray(inPos, inPos + n));
+        inPos += n;
+        this.cpu.setReg(0, n);
       } else if (nr === 60 || nr === 231) {
         return { out: all(), stop, exit: this.cpu.getReg(7) & 0xff };
       } else this.cpu.setReg(0, -38);
@@ -143,4 +150,37 @@ export function buildProgram(src: string): { elf: string; text: Uint8Array } {
   execFileSync("ld", ["-static", "-nostdlib", "-Ttext=0x401000", "-Tbss=0x10000000", "-o", e, o]);
   execFileSync("objcopy", ["-O", "binary", "-j", ".text", e, b]);
   return { elf: e, text: new Uint8Array(readFileSync(b)) };
+}
+
+/**
+ * A static ELF loaded on a flat page map, with a minimal initial stack
+ * (argc, argv, an empty envp and auxv): enough for programs that only
+ * read, write and exit.
+ */
+export function loadElf(file: Uint8Array, args: string[], ramPages?: number): FlatMachine {
+  const plan = parseElf(file);
+  const m = new FlatMachine(ramPages);
+  for (const s of plan.segments) {
+    const prot = (s.prot & PROT_READ ? PROT_R : 0) | (s.prot & PROT_WRITE ? PROT_W : 0) | (s.prot & PROT_EXEC ? PROT_X : 0);
+    m.map(s.vaddr, s.memsz, prot);
+    m.poke(s.vaddr, file.subarray(s.offset, s.offset + s.filesz));
+  }
+  const top = 0x7ffffffff000;
+  m.map(top - 0x40000, 0x40000, PROT_R | PROT_W);
+  const strings = args.map((a) => new TextEncoder().encode(a + "\0"));
+  let p = top - 16;
+  const ptrs: number[] = [];
+  for (const s of strings) {
+    p -= s.length;
+    m.poke(p, s);
+    ptrs.push(p);
+  }
+  const words = [args.length, ...ptrs, 0, 0, 0, 0];
+  const sp = Math.floor((p - words.length * 8) / 16) * 16;
+  const stack = new DataView(new ArrayBuffer(words.length * 8));
+  words.forEach((w, i) => stack.setBigUint64(i * 8, BigInt(w), true));
+  m.poke(sp, new Uint8Array(stack.buffer));
+  m.cpu.rip = plan.entry;
+  m.cpu.rsp = sp;
+  return m;
 }

@@ -34,13 +34,14 @@ const sext = (v: bigint, n: number): bigint => {
   return v >> BigInt(n - 1) ? v - (1n << BigInt(n)) : v;
 };
 
-export function generate(): { asm: string; cases: Case[] } {
+/** Every case, or every `stride`-th one (a shorter program for the slower translated mode). */
+export function generate(stride = 1): { asm: string; cases: Case[] } {
   const out: string[] = [];
   const cases: Case[] = [];
   let ci = 0;
   const emit = (desc: string, flags: number, a: bigint, b: bigint, c: bigint, d: bigint, body: string, opts: { regs?: number; finit?: number; mem?: boolean } = {}): void => {
     const finit = opts.finit ?? FLAG_INIT[ci % 2];
-    ci++;
+    if (ci++ % stride !== 0) return;
     out.push(`# ${desc}`,
       `movabs $${hex(a)}, %rax`, `movabs $${hex(b)}, %rbx`, `movabs $${hex(c)}, %rcx`, `movabs $${hex(d)}, %rdx`);
     if (opts.mem) out.push("mov %rbx, -64(%rsp)");

@@ -7,7 +7,7 @@
 // cannot be fixed answers the same way, and the syscall layer turns it
 // into -EFAULT as Linux's exception-table fixup does.
 
-import { mm_struct, vm_area_struct, VM_READ, VM_WRITE, VM_EXEC, VM_GROWSDOWN } from "../../../mm/mm_types";
+import { vm_area_struct, VM_READ, VM_WRITE, VM_EXEC, VM_GROWSDOWN } from "../../../mm/mm_types";
 import { find_vma, expand_stack, current_mm } from "../../../mm/mmap";
 import {
   handle_mm_fault, FAULT_FLAG_DEFAULT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION,

@@ -1,0 +1,75 @@
+// CPU benchmark: guest MIPS on the register-only compute loop and on the
+// load-heavy memory sum, run on the CPU alone (a flat page map), against the
+// same binaries run natively. Each figure comes from the difference between
+// two run lengths, so start-up (decoding, process creation) cancels out.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { loadElf } from "../test/cpu/flat.js";
+
+export interface CpuBenchResult {
+  name: string;
+  guestMips: number;
+  nativeMips: number | null;
+  /** native / guest: how many times slower the emulator is. */
+  slowdown: number | null;
+}
+
+const BIN = new URL("../../programs/bin/", import.meta.url);
+
+function emulate(program: string, arg: number): { insns: number; ms: number } {
+  const file = new Uint8Array(readFileSync(new URL(program, BIN)));
+  const m = loadElf(file, ["./" + program, String(arg)]);
+  const t0 = performance.now();
+  m.runProgram(1e12);
+  const ms = performance.now() - t0;
+  return { insns: m.cpu.retired, ms };
+}
+
+function native(program: string, arg: number): number {
+  const t0 = performance.now();
+  execFileSync(new URL(program, BIN).pathname, [String(arg)]);
+  return performance.now() - t0;
+}
+
+/** Best of `n` timings of f. */
+function best<T extends { ms: number }>(n: number, f: () => T): T {
+  let b = f();
+  for (let i = 1; i < n; i++) {
+    const r = f();
+    if (r.ms < b.ms) b = r;
+  }
+  return b;
+}
+
+function measure(name: string, program: string, small: number, large: number): CpuBenchResult {
+  emulate(program, small); // warm up the JIT
+  const a = best(3, () => emulate(program, small));
+  const b = best(3, () => emulate(program, large));
+  const insns = b.insns - a.insns;
+  const guestMips = insns / ((b.ms - a.ms) * 1000);
+  let nativeMips: number | null = null;
+  if (process.platform === "linux" && process.arch === "x64") {
+    const na = best(5, () => ({ ms: native(program, small) }));
+    const nb = best(5, () => ({ ms: native(program, large * 20) }));
+    // the native run does 20x the large workload so that it outlasts process start-up
+    const nInsns = (b.insns - a.insns) * ((large * 20 - small) / (large - small));
+    nativeMips = nInsns / ((nb.ms - na.ms) * 1000);
+  }
+  return { name, guestMips, nativeMips, slowdown: nativeMips === null ? null : nativeMips / guestMips };
+}
+
+export function benchCpu(): CpuBenchResult[] {
+  return [
+    measure("compute_loop (register-only)", "compute_loop", 100_000, 3_000_000),
+    measure("mem_sum (load-heavy)", "mem_sum", 1, 16),
+  ];
+}
+
+export function formatCpuBench(results: CpuBenchResult[]): string {
+  return results
+    .map((r) => `${r.name.padEnd(30)} ${r.guestMips.toFixed(1).padStart(7)} guest MIPS` +
+      (r.nativeMips === null ? "" : `  native ${r.nativeMips.toFixed(0)} MIPS, ${r.slowdown!.toFixed(1)}x slower`))
+    .join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(formatCpuBench(benchCpu()));

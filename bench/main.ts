@@ -1,0 +1,17 @@
+// npm run bench: every suite, in one process. A suite is an async function
+// taking the Reporter; add yours to SUITES.
+
+import { consoleReporter, type Reporter } from "./report.js";
+import { allocBench } from "./alloc.js";
+import { faultBench } from "./fault.js";
+
+const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
+  ["allocator", allocBench],
+  ["fault", faultBench],
+];
+
+const only = process.argv.slice(2);
+for (const [name, run] of SUITES) {
+  if (only.length && !only.includes(name)) continue;
+  await run(consoleReporter);
+}

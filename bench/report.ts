@@ -1,0 +1,19 @@
+// What a benchmark suite prints: one line per measurement, ratios against a
+// baseline measured in the same run (never a time asserted anywhere).
+
+export interface Reporter {
+  /** A section heading. */
+  section(title: string): void;
+  /** One measurement; `ratio` is ours / baseline when a baseline ran. */
+  row(name: string, value: string, ratio?: number, note?: string): void;
+}
+
+export const consoleReporter: Reporter = {
+  section(title) {
+    process.stdout.write(`\n## ${title}\n`);
+  },
+  row(name, value, ratio, note) {
+    const r = ratio === undefined ? "" : `  ${ratio.toFixed(2)}x native`;
+    process.stdout.write(`${name.padEnd(44)} ${value.padStart(14)}${r}${note ? `  (${note})` : ""}\n`);
+  },
+};

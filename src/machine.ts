@@ -1,0 +1,256 @@
+// A faultline machine: the kernel (Wasm), the CPU and its MMU front, the
+// ELF loader and the syscall layer, wired together. This is the embeddable
+// API (Node and browser): no node: imports here.
+//
+//   const m = new Machine(kernelModule, { mem: "256M" });
+//   m.exec(elfBytes, ["./touch_write", "256"]);
+//   const end = m.run();          // { kind: "exit", status } or { kind: "signal", … }
+//
+// One process at a time. Guest faults never become host exceptions: a #PF
+// goes to the kernel's handle_page_fault and the instruction restarts, or
+// the process ends with the signal Linux would send. When the process
+// ends, its mm is torn down (every page and page table back to the buddy).
+
+import {
+  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+} from "./cpu/index.js";
+import { Kernel, type KernelOptions } from "./kernel.js";
+import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
+import {
+  SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+} from "./syscalls/index.js";
+
+export type THPMode = "never" | "madvise" | "always";
+const THP_MODES: readonly THPMode[] = ["never", "madvise", "always"];
+
+export interface MachineOptions extends KernelOptions {
+  /** Transparent huge pages: never | madvise | always (default madvise, Linux's usual). */
+  thp?: THPMode;
+  /** Instructions a run may retire before it is stopped (default: no limit). */
+  maxInsns?: number;
+  /** What the guest reads from fd 0. */
+  stdin?: Uint8Array | string;
+  stdout?: (bytes: Uint8Array) => void;
+  stderr?: (bytes: Uint8Array) => void;
+  /** Receives one strace-format line per syscall. */
+  traceSyscalls?: (line: string) => void;
+  /** Seeds getrandom and AT_RANDOM (default 1): same seed, same run. */
+  seed?: number;
+  /** Called around every page fault the kernel handles (tracing, sampling). */
+  faultHook?: FaultHook;
+}
+
+export interface FaultHook {
+  beforeFault(address: number, errorCode: number): void;
+  afterFault(result: number): void;
+}
+
+/** How a run ended. */
+export type RunEnd =
+  | { kind: "exit"; status: number }
+  | { kind: "signal"; status: number; signal: FatalSignal }
+  | { kind: "budget"; retired: number };
+
+/** The kernel exports the machine drives beyond the Kernel class's own (docs/abi.md). */
+interface ProcessExports extends ExecKernel, SyscallKernel {
+  mm_create(): number;
+  mm_switch(mm: number): void;
+  mm_exit(mm: number): void;
+  mmu_walk(va: number, access: number): number;
+  handle_page_fault(cr2: number, errorCode: number): number;
+  set_task(mm: number, pid: number, uid: number, comm0: number, comm1: number, comm2: number, comm3: number): void;
+  thp_set_enabled(mode: number): number;
+}
+
+const encoder = new TextEncoder();
+/** The one process's pid, as getpid() answers too. */
+const PID = 1;
+
+export class Machine {
+  readonly kernel: Kernel;
+  readonly mmu: Mmu;
+  /** The current process's CPU (a fresh one per exec: registers, clock and decode cache start clean). */
+  cpu: Cpu;
+  /** The current process's mm_struct (0 when none). */
+  mm = 0;
+  /** The loaded image of the current process. */
+  image: ExecImage | null = null;
+  /** Page faults the kernel handled for the current process, and instructions retired. */
+  faults = 0;
+  private syscalls: Syscalls | null = null;
+  private readonly k: ProcessExports;
+  private readonly random: SeededRandom;
+
+  constructor(kernelModule: WebAssembly.Module, private readonly options: MachineOptions = {}) {
+    // The kernel's TLB shootdowns reach the MMU, which exists only after the kernel does.
+    let mmu: Mmu | null = null;
+    this.kernel = new Kernel(kernelModule, {
+      ...options,
+      env: {
+        flush_tlb_page: (va: number) => mmu?.flushPage(va),
+        flush_tlb_all: () => mmu?.flushAll(),
+        ...options.env,
+      },
+    });
+    this.k = this.kernel.exports as unknown as ProcessExports;
+    const thp = options.thp ?? "madvise";
+    if (!THP_MODES.includes(thp)) throw new Error(`bad THP mode "${String(thp)}": expected never, madvise or always`);
+    this.k.thp_set_enabled(THP_MODES.indexOf(thp));
+    const k = this.k;
+    mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
+    this.cpu = new Cpu(this.mmu);
+    this.random = new SeededRandom(options.seed ?? 1);
+  }
+
+  /** Creates a fresh machine, compiling the kernel if given bytes. */
+  static async create(kernel: BufferSource | WebAssembly.Module, options: MachineOptions = {}): Promise<Machine> {
+    const mod = kernel instanceof WebAssembly.Module ? kernel : await WebAssembly.compile(kernel);
+    return new Machine(mod, options);
+  }
+
+  /**
+   * execve: a new mm holding the program, its stack and its brk. Throws an
+   * Error ("exec format error: …") for a file Linux would refuse; the
+   * machine is left as it was.
+   */
+  exec(file: Uint8Array, argv: string[], envp: string[] = []): void {
+    if (this.mm) this.exit();
+    const mm = this.kernel.call(() => this.k.mm_create());
+    if (mm === 0) throw new Error("exec failed: out of memory for a new address space");
+    this.kernel.call(() => this.k.mm_switch(mm));
+    this.mmu.flushAll();
+    this.mm = mm;
+    this.setTask(mm, argv[0] ?? "");
+    const user = uaccess(this.mmu, (cr2, err) => this.kernel.call(() => this.k.handle_page_fault(cr2, err)));
+    try {
+      this.image = exec(
+        {
+          kernel: this.k,
+          ram: this.mmu.ram,
+          copyToUser: (addr, bytes) => user.copyToUser(addr, bytes) === 0,
+        },
+        file,
+        { argv, envp, execfn: argv[0] ?? "", random: this.random.bytes(16) },
+      );
+    } catch (e) {
+      this.exit();
+      throw e;
+    }
+    const cpu = (this.cpu = new Cpu(this.mmu));
+    cpu.rip = this.image.entry;
+    cpu.rsp = this.image.rsp;
+    this.faults = 0;
+    const o = this.options;
+    const stdin = typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin ?? new Uint8Array(0);
+    this.syscalls = new Syscalls({
+      regs: cpu,
+      mem: user,
+      kernel: this.k,
+      io: {
+        stdin,
+        stdout: o.stdout ?? (() => {}),
+        stderr: o.stderr ?? (() => {}),
+        trace: o.traceSyscalls,
+      },
+      random: this.random,
+    });
+  }
+
+  /** The task's pid (always 1: one process) and comm (the program's basename, 15 bytes at most), for the kernel's messages. */
+  private setTask(mm: number, path: string): void {
+    const comm = new Uint8Array(16);
+    comm.set(encoder.encode(path.slice(path.lastIndexOf("/") + 1)).subarray(0, 15));
+    const w = new Uint32Array(comm.buffer);
+    this.k.set_task(mm, PID, 0, w[0], w[1], w[2], w[3]);
+  }
+
+  /**
+   * Runs the current process until it exits, is killed, or has retired
+   * `budget` more instructions (default: the machine's maxInsns, else no limit).
+   */
+  run(budget = this.options.maxInsns ?? Infinity): RunEnd {
+    if (!this.mm || !this.syscalls) throw new Error("no process: exec a program first");
+    const cpu = this.cpu;
+    const start = cpu.retired;
+    const CHUNK = 1 << 24;
+    for (;;) {
+      const left = budget - (cpu.retired - start);
+      if (left <= 0) return { kind: "budget", retired: cpu.retired - start };
+      const stop = cpu.run(Math.min(left, CHUNK));
+      const end = this.handleStop(stop);
+      if (end) return end;
+    }
+  }
+
+  /** Executes one instruction (and the kernel work it causes). */
+  step(): RunEnd | null {
+    if (!this.mm || !this.syscalls) throw new Error("no process: exec a program first");
+    for (;;) {
+      const stop = this.cpu.run(1);
+      if (stop === STOP_BUDGET) return null;
+      const end = this.handleStop(stop);
+      if (end) return end;
+      if (stop !== STOP_PAGE_FAULT) return null; // a fixed fault restarts the same instruction
+    }
+  }
+
+  /** Runs until the kernel has handled one more page fault (or the process ends). */
+  runToNextFault(budget = this.options.maxInsns ?? Infinity): RunEnd | null {
+    const before = this.faults;
+    const start = this.cpu.retired;
+    while (this.faults === before) {
+      if (this.cpu.retired - start >= budget) return { kind: "budget", retired: this.cpu.retired - start };
+      const end = this.step();
+      if (end) return end;
+    }
+    return null;
+  }
+
+  /** Turns a CPU stop into kernel work; returns how the process ended, if it did. */
+  private handleStop(stop: number): RunEnd | null {
+    const cpu = this.cpu;
+    switch (stop) {
+      case STOP_BUDGET:
+        return null;
+      case STOP_SYSCALL:
+        if (this.syscalls!.dispatch()) return this.exit({ kind: "exit", status: this.syscalls!.exitStatus! });
+        return null;
+      case STOP_PAGE_FAULT: {
+        const hook = this.options.faultHook;
+        hook?.beforeFault(cpu.cr2, cpu.errorCode);
+        const r = this.kernel.call(() => this.k.handle_page_fault(cpu.cr2, cpu.errorCode));
+        this.faults++;
+        hook?.afterFault(r);
+        if (r === 0) return null;
+        return this.kill(faultSignal(r, cpu.cr2, cpu.rip));
+      }
+      case STOP_GP:
+        return this.kill(trapSignal("GP", cpu.rip));
+      case STOP_UD:
+        return this.kill(trapSignal("UD", cpu.rip));
+      case STOP_DE:
+        return this.kill(trapSignal("DE", cpu.rip));
+      case STOP_BP:
+        return this.kill(trapSignal("BP", cpu.rip));
+      default:
+        throw new Error(`cpu: unknown stop reason ${stop}`);
+    }
+  }
+
+  /** A fatal signal: no handlers run yet, so the default action (terminate). */
+  private kill(signal: FatalSignal): RunEnd {
+    return this.exit({ kind: "signal", status: 128 + signal.signo, signal });
+  }
+
+  /** Tears the current process down: exit_mmap gives back every page it held. */
+  exit<T extends RunEnd | undefined>(end?: T): T {
+    if (this.mm) {
+      const mm = this.mm;
+      this.mm = 0;
+      this.kernel.call(() => this.k.mm_exit(mm));
+      this.mmu.flushAll();
+    }
+    this.syscalls = null;
+    return end as T;
+  }
+}
