@@ -4,10 +4,12 @@
 import { consoleReporter, type Reporter } from "./report.js";
 import { allocBench } from "./alloc.js";
 import { faultBench } from "./fault.js";
+import { framesBench } from "./frames.js";
 
 const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
   ["fault", faultBench],
+  ["frames", framesBench],
 ];
 
 const only = process.argv.slice(2);
