@@ -1,13 +1,19 @@
 // The buddy allocator's benchmarks (issue 2): order-0 alloc+free pairs;
 // 100k order-0 allocations freed in random order; a mixed workload of orders
 // 0-9 holding about half of RAM; boot at 256M and 4G; mem_map bytes a page.
-// Each workload is one operation sequence replayed by the wasm kernel (one
-// exported call per operation, as a host would call it) and, when gcc is
-// present, by bench/native/buddy.c, a C buddy allocator of the same Linux
-// design, compiled -O2 and run in the same benchmark run.
+//
+// Each workload is one operation sequence, generated identically (mulberry32)
+// by this file, by bench/wasm/replay.ts and by bench/native/buddy.c; their
+// checksums must agree. It runs three ways in the same run:
+//   in wasm   bench/wasm/replay.ts links the kernel and replays the ops
+//             calling __alloc_pages/__free_pages, as the fault path does;
+//   via host  one exported call per operation (alloc_pages/free_pages), as
+//             a host would call the kernel: adds the JS->wasm call cost;
+//   native    bench/native/buddy.c, a C buddy allocator of the same Linux
+//             design, gcc -O2 (skipped, and said so, without gcc).
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kernel, GFP, PAGE_SIZE } from "../src/kernel.js";
@@ -15,98 +21,131 @@ import { loadKernelModule, packageRoot } from "../src/cli/load.js";
 import type { Reporter } from "./report.js";
 
 const OP_FREE = 1 << 16;
-const GFP_MOVABLE = GFP.GFP_HIGHUSER_MOVABLE;
 const MEM = "256M";
 const RAM_PAGES = (256 << 20) / PAGE_SIZE;
+const RUNS = 5;
 
-/** An operation sequence: int32 pairs (order | OP_FREE, slot). */
+type Workload = "pairs" | "random" | "mixed";
+const WORKLOADS: Array<[Workload, string, number, number]> = [
+  ["pairs", "order-0 alloc+free pairs (150k pairs)", 150_000, 0],
+  ["random", "100k order-0 allocs, frees in random order", 100_000, 1],
+  ["mixed", "mixed orders 0-9, about half of RAM held (200k ops)", 200_000, 2],
+];
+
+/** The operations of a workload: int32 pairs (order | OP_FREE, slot), and their checksum. */
 class Ops {
   private data: number[] = [];
-  alloc(order: number, slot: number): void { this.data.push(order, slot); }
-  free(order: number, slot: number): void { this.data.push(order | OP_FREE, slot); }
-  get length(): number { return this.data.length / 2; }
+  sum = 0;
+  emit(op: number, slot: number): void {
+    this.data.push(op, slot);
+    this.sum = (Math.imul(this.sum, 31) + Math.imul(op, 7) + slot) >>> 0;
+  }
   toArray(): Int32Array { return Int32Array.from(this.data); }
 }
 
-/** mulberry32: a small seeded PRNG, so every run replays the same sequence. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
+/** mulberry32, and floor(random * n) in integers, as the wasm and C generators compute it. */
+function rng(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    const x = (t ^ (t >>> 14)) >>> 0;
+    return Math.floor((x * n) / 2 ** 32);
   };
 }
 
-function pairs(n: number): Ops {
+function generate(w: Workload, n: number, seed: number): Ops {
   const ops = new Ops();
-  for (let i = 0; i < n; i++) {
-    ops.alloc(0, 0);
-    ops.free(0, 0);
-  }
-  return ops;
-}
-
-function randomOrderFrees(n: number): Ops {
-  const ops = new Ops();
-  const rand = rng(1);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < n; i++) ops.alloc(0, i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  for (const i of order) ops.free(0, i);
-  return ops;
-}
-
-/** Orders 0-9 at random, allocating while under half of RAM and freeing a random block above it. */
-function mixedHalf(n: number): Ops {
-  const ops = new Ops();
-  const rand = rng(2);
-  const held: Array<[number, number]> = [];
-  const freeSlots: number[] = [];
-  let nextSlot = 0, heldPages = 0;
-  for (let i = 0; i < n; i++) {
-    if (heldPages < RAM_PAGES / 2 || held.length === 0) {
-      const order = Math.floor(rand() * 10);
-      const slot = freeSlots.pop() ?? nextSlot++;
-      ops.alloc(order, slot);
-      held.push([slot, order]);
-      heldPages += 1 << order;
-    } else {
-      const k = Math.floor(rand() * held.length);
-      const [slot, order] = held[k];
-      held[k] = held[held.length - 1];
-      held.pop();
-      ops.free(order, slot);
-      freeSlots.push(slot);
-      heldPages -= 1 << order;
+  const below = rng(seed);
+  if (w === "pairs") {
+    for (let i = 0; i < n; i++) {
+      ops.emit(0, 0);
+      ops.emit(OP_FREE, 0);
+    }
+  } else if (w === "random") {
+    const perm = Array.from({ length: n }, (_, i) => i);
+    for (let i = 0; i < n; i++) ops.emit(0, i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = below(i + 1);
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    for (const i of perm) ops.emit(OP_FREE, i);
+  } else {
+    const held: Array<[number, number]> = [];
+    const freeSlots: number[] = [];
+    let nextSlot = 0, heldPages = 0;
+    for (let i = 0; i < n; i++) {
+      if (heldPages < RAM_PAGES / 2 || held.length === 0) {
+        const order = below(10);
+        const slot = freeSlots.length ? freeSlots.pop()! : nextSlot++;
+        ops.emit(order, slot);
+        held.push([slot, order]);
+        heldPages += 1 << order;
+      } else {
+        const k = below(held.length);
+        const [slot, order] = held[k];
+        held[k] = held[held.length - 1];
+        held.pop();
+        ops.emit(order | OP_FREE, slot);
+        freeSlots.push(slot);
+        heldPages -= 1 << order;
+      }
     }
   }
   return ops;
 }
 
-interface Result { nsPerOp: number; largestFreeOrder: number; bootNs: number }
+interface Result { nsPerOp: number; largestFreeOrder: number; sum: number }
 
-/** Replays ops on a fresh wasm machine, calling the exports directly. */
-function runWasm(ops: Int32Array): Result {
+const largestFreeOrder = (k: Kernel) =>
+  Math.max(...k.zones().map((z) => z.nrFree.reduce((top, n, o) => (n > 0 ? o : top), -1)));
+
+/** One exported call per operation on a fresh machine. */
+function runViaHost(seq: Int32Array): Result {
   const k = new Kernel(loadKernelModule(), { mem: MEM });
   const alloc = k.exports.alloc_pages, free = k.exports.free_pages;
-  const slots = new Int32Array(ops.length).fill(-1);
+  const slots = new Int32Array(seq.length).fill(-1);
   const t0 = performance.now();
-  for (let i = 0; i < ops.length; i += 2) {
-    const op = ops[i], slot = ops[i + 1];
+  for (let i = 0; i < seq.length; i += 2) {
+    const op = seq[i], slot = seq[i + 1];
     if (op & OP_FREE) {
       if (slots[slot] >= 0) free(slots[slot], op & 0xffff);
     } else {
-      slots[slot] = alloc(GFP_MOVABLE, op);
+      slots[slot] = alloc(GFP.GFP_HIGHUSER_MOVABLE, op);
     }
   }
   const t1 = performance.now();
-  const largest = Math.max(...k.zones().map((z) => z.nrFree.reduce((top, n, o) => (n > 0 ? o : top), -1)));
   if (k.checkInvariants() !== 0) throw new Error("bench: invariants broken:\n" + k.dmesg());
-  return { nsPerOp: ((t1 - t0) * 1e6) / (ops.length / 2), largestFreeOrder: largest, bootNs: 0 };
+  return { nsPerOp: ((t1 - t0) * 1e6) / (seq.length / 2), largestFreeOrder: largestFreeOrder(k), sum: 0 };
+}
+
+/** Compiles bench/wasm/replay.ts (the kernel plus the in-wasm drivers). */
+function buildReplay(dir: string): WebAssembly.Module {
+  const out = join(dir, "replay.wasm");
+  const root = packageRoot();
+  execFileSync(process.execPath, [join(root, "node_modules", "assemblyscript", "bin", "asc.js"),
+    join(root, "bench", "wasm", "replay.ts"), "--target", "release", "-o", out], { cwd: root, stdio: "pipe" });
+  return new WebAssembly.Module(readFileSync(out));
+}
+
+interface ReplayExports {
+  boot(pages: number): number;
+  gen_pairs(n: number): number;
+  gen_random_frees(n: number, seed: number): number;
+  gen_mixed(n: number, seed: number, ramPages: number): number;
+  replay(): void;
+}
+
+function runInWasm(mod: WebAssembly.Module, w: Workload, n: number, seed: number, opCount: number): Result {
+  const pages = RAM_PAGES * PAGE_SIZE / 65536;
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const e = new WebAssembly.Instance(mod, { env: { memory, trace_clock: () => 0 } }).exports as unknown as ReplayExports;
+  if (e.boot(RAM_PAGES) !== 0) throw new Error("bench: replay kernel did not boot");
+  const sum = w === "pairs" ? e.gen_pairs(n) : w === "random" ? e.gen_random_frees(n, seed) : e.gen_mixed(n, seed, RAM_PAGES);
+  const t0 = performance.now();
+  e.replay();
+  const t1 = performance.now();
+  return { nsPerOp: ((t1 - t0) * 1e6) / opCount, largestFreeOrder: -1, sum: sum >>> 0 };
 }
 
 /** Compiles bench/native/buddy.c with gcc, or null when gcc is missing. */
@@ -128,34 +167,32 @@ function reservations(mem: string): { pages: number; bottom: number; top: number
   return { pages: k.maxPfn, bottom, top: k.maxPfn - k.totalramPages - bottom };
 }
 
-function runNative(exe: string, dir: string, ops: Int32Array, mem = MEM): Result {
-  const file = join(dir, "ops.bin");
-  writeFileSync(file, ops);
+function runNative(exe: string, w: Workload | "none", n: number, seed: number, opCount: number, mem = MEM):
+  Result & { bootNs: number } {
   const r = reservations(mem);
-  const out = execFileSync(exe, [String(r.pages), String(r.bottom), String(r.top), file], { encoding: "utf8" });
-  const [bootNs, opsNs, largest] = out.trim().split(" ").map(Number);
-  return { nsPerOp: opsNs / (ops.length / 2), largestFreeOrder: largest, bootNs };
+  const out = execFileSync(exe, [String(r.pages), String(r.bottom), String(r.top), w, String(n), String(seed)], { encoding: "utf8" });
+  const [sum, bootNs, opsNs, largest] = out.trim().split(" ").map(Number);
+  return { nsPerOp: opCount ? opsNs / opCount : 0, largestFreeOrder: largest, sum, bootNs };
 }
 
-/** The best of several runs: the least disturbed by the machine. */
-function best(runs: number, fn: () => Result): Result {
+/** The best of RUNS: the run least disturbed by the rest of the machine. */
+function best<T extends { nsPerOp: number }>(fn: () => T): T {
   let r = fn();
-  for (let i = 1; i < runs; i++) {
+  for (let i = 1; i < RUNS; i++) {
     const s = fn();
     if (s.nsPerOp < r.nsPerOp) r = s;
   }
   return r;
 }
 
-/** Best of 5: the whole machine (new Memory + instantiate + boot) and boot() alone. */
+/** Best of RUNS: the whole machine (new Memory + instantiate + boot) and boot() alone. */
 function bootMs(mem: string): { total: number; boot: number } {
   let total = Infinity, boot = Infinity;
   const mod = loadKernelModule();
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
     const k = new Kernel(mod, { mem });
     total = Math.min(total, performance.now() - t0);
-    // boot() alone, on a fresh instance of the same size
     const memory = new WebAssembly.Memory({ initial: k.ramBytes / 65536, maximum: k.ramBytes / 65536 });
     const inst = new WebAssembly.Instance(mod, { env: { memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: () => 0 } });
     const t1 = performance.now();
@@ -165,15 +202,14 @@ function bootMs(mem: string): { total: number; boot: number } {
   return { total, boot };
 }
 
-/** The cost of one JS->wasm call that does nothing: the floor under each operation here. */
+/** One JS->wasm call that does nothing: the floor under each "via host" operation. */
 function callFloorNs(): number {
-  const k = new Kernel(loadKernelModule(), { mem: "4M" });
-  const f = k.exports.log_buf_next;
+  const f = new Kernel(loadKernelModule(), { mem: "4M" }).exports.log_buf_next;
   let bestNs = Infinity;
-  for (let r = 0; r < 5; r++) {
+  for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
     for (let i = 0; i < 1_000_000; i++) f();
-    bestNs = Math.min(bestNs, (performance.now() - t0) * 1e6 / 1_000_000);
+    bestNs = Math.min(bestNs, ((performance.now() - t0) * 1e6) / 1_000_000);
   }
   return bestNs;
 }
@@ -181,32 +217,36 @@ function callFloorNs(): number {
 export async function allocBench(report: Reporter): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "faultline-bench-"));
   const native = buildNative(dir);
-  report.section(`allocator (${MEM}, GFP_HIGHUSER_MOVABLE; ns per operation, best of 3)`);
+  const replay = buildReplay(dir);
+  report.section(`allocator, ${MEM}, GFP_HIGHUSER_MOVABLE: ns per operation, best of ${RUNS}`);
   if (!native) report.row("native baseline", "skipped", undefined, "gcc not found");
-  const workloads: Array<[string, Ops]> = [
-    ["order-0 alloc+free pairs (1M pairs)", pairs(1_000_000)],
-    ["100k order-0 allocs, frees in random order", randomOrderFrees(100_000)],
-    ["mixed orders 0-9, about half of RAM held", mixedHalf(200_000)],
-  ];
-  for (const [name, ops] of workloads) {
+  for (const [w, name, n, seed] of WORKLOADS) {
+    const ops = generate(w, n, seed);
     const seq = ops.toArray();
-    const w = best(3, () => runWasm(seq));
-    const n = native ? best(3, () => runNative(native, dir, seq)) : null;
-    report.row(name, `${w.nsPerOp.toFixed(1)} ns/op`, n ? w.nsPerOp / n.nsPerOp : undefined,
-      n ? `native ${n.nsPerOp.toFixed(1)} ns/op` : undefined);
-    if (name.startsWith("mixed")) {
-      report.row("  largest free order at the end", String(w.largestFreeOrder), undefined,
-        n ? `native ${n.largestFreeOrder}` : undefined);
+    const count = seq.length / 2;
+    const inWasm = best(() => runInWasm(replay, w, n, seed, count));
+    const viaHost = best(() => runViaHost(seq));
+    const c = native ? best(() => runNative(native, w, n, seed, count)) : null;
+    if (inWasm.sum !== ops.sum || (c && c.sum !== ops.sum)) {
+      throw new Error(`bench: ${w}: the generators disagree (js ${ops.sum}, wasm ${inWasm.sum}, c ${c?.sum})`);
+    }
+    report.row(name, "", undefined);
+    report.row("  in wasm (as the fault path calls it)", `${inWasm.nsPerOp.toFixed(1)} ns/op`,
+      c ? inWasm.nsPerOp / c.nsPerOp : undefined, c ? `native ${c.nsPerOp.toFixed(1)} ns/op` : undefined);
+    report.row("  via host (one JS->wasm call per op)", `${viaHost.nsPerOp.toFixed(1)} ns/op`,
+      c ? viaHost.nsPerOp / c.nsPerOp : undefined);
+    if (w === "mixed") {
+      report.row("  largest free order at the end", String(viaHost.largestFreeOrder), undefined,
+        c ? `native ${c.largestFreeOrder}` : undefined);
     }
   }
-  report.row("JS->wasm call, empty export (the floor)", `${callFloorNs().toFixed(1)} ns/call`, undefined,
-    "every operation above pays one");
-  report.section("boot (best of 5)");
+  report.row("JS->wasm call, empty export", `${callFloorNs().toFixed(1)} ns/call`, undefined, "the floor under \"via host\"");
+  report.section(`boot, best of ${RUNS}`);
   for (const mem of ["256M", "4G"]) {
     const { total, boot } = bootMs(mem);
-    const n = native ? runNative(native, dir, new Int32Array(0), mem) : null;
-    report.row(`boot() ${mem}: memblock, mem_map, free_all`, `${boot.toFixed(2)} ms`, n ? (boot * 1e6) / n.bootNs : undefined,
-      n ? `native mem_map init + free: ${(n.bootNs / 1e6).toFixed(2)} ms` : undefined);
+    const c = native ? runNative(native, "none", 0, 0, 0, mem) : null;
+    report.row(`boot() ${mem}: memblock, mem_map, free_all`, `${boot.toFixed(2)} ms`,
+      c ? (boot * 1e6) / c.bootNs : undefined, c ? `native mem_map init + free ${(c.bootNs / 1e6).toFixed(2)} ms` : undefined);
     report.row(`machine ${mem}: new Memory + instantiate + boot`, `${total.toFixed(2)} ms`, undefined,
       mem === "4G" ? "target < 50 ms" : undefined);
   }

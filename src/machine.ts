@@ -16,6 +16,14 @@ import {
 } from "./cpu/index.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
+import { PROC_FILES } from "./proc/index.js";
+import { MmReader, type MmKernel } from "./proc/mm_reader.js";
+import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
+import { readFaultStats, runStats, type RunStats } from "./proc/stats.js";
+import { vmaPerms, vmaName } from "./proc/task_mmu.js";
+import type { VmaInfo } from "./trace/fault.js";
+import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
+import { populatedZones } from "./proc/extfrag.js";
 import {
   SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
 } from "./syscalls/index.js";
@@ -36,8 +44,8 @@ export interface MachineOptions extends KernelOptions {
   traceSyscalls?: (line: string) => void;
   /** Seeds getrandom and AT_RANDOM (default 1): same seed, same run. */
   seed?: number;
-  /** Called around every page fault the kernel handles (tracing, sampling). */
-  faultHook?: FaultHook;
+  /** Called when the process has ended, before its mm is torn down (exit-time /proc views). */
+  beforeExit?: (m: Machine) => void;
 }
 
 export interface FaultHook {
@@ -52,7 +60,8 @@ export type RunEnd =
   | { kind: "budget"; retired: number };
 
 /** The kernel exports the machine drives beyond the Kernel class's own (docs/abi.md). */
-interface ProcessExports extends ExecKernel, SyscallKernel {
+interface ProcessExports extends ExecKernel, SyscallKernel, MmKernel {
+  fault_stats_ptr(): number;
   mm_create(): number;
   mm_switch(mm: number): void;
   mm_exit(mm: number): void;
@@ -77,7 +86,12 @@ export class Machine {
   image: ExecImage | null = null;
   /** Page faults the kernel handled for the current process, and instructions retired. */
   faults = 0;
+  /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
+  faultHook: FaultHook | null = null;
   private syscalls: Syscalls | null = null;
+  private comm = "";
+  private execPath = "";
+  private reader: MmReader | null = null;
   private readonly k: ProcessExports;
   private readonly random: SeededRandom;
 
@@ -120,7 +134,8 @@ export class Machine {
     this.kernel.call(() => this.k.mm_switch(mm));
     this.mmu.flushAll();
     this.mm = mm;
-    this.setTask(mm, argv[0] ?? "");
+    this.execPath = argv[0] ?? "";
+    this.comm = this.setTask(mm, this.execPath);
     const user = uaccess(this.mmu, (cr2, err) => this.kernel.call(() => this.k.handle_page_fault(cr2, err)));
     try {
       this.image = exec(
@@ -157,11 +172,88 @@ export class Machine {
   }
 
   /** The task's pid (always 1: one process) and comm (the program's basename, 15 bytes at most), for the kernel's messages. */
-  private setTask(mm: number, path: string): void {
+  private setTask(mm: number, path: string): string {
     const comm = new Uint8Array(16);
     comm.set(encoder.encode(path.slice(path.lastIndexOf("/") + 1)).subarray(0, 15));
     const w = new Uint32Array(comm.buffer);
     this.k.set_task(mm, PID, 0, w[0], w[1], w[2], w[3]);
+    return new TextDecoder().decode(comm.subarray(0, comm.indexOf(0)));
+  }
+
+  /** The current process's address space as the /proc/self views read it (null when none). */
+  task(): TaskView | null {
+    if (!this.mm) return null;
+    // The only file a process maps here is its program: /proc shows the path it was exec'd by.
+    this.reader ??= new MmReader(this.k, this.kernel.memory, { mem_map: this.kernel.memMap, zero_pfn: this.kernel.zeroPfn },
+      () => this.execPath);
+    return { mm: this.reader, handle: this.mm, comm: this.comm };
+  }
+
+  /**
+   * A /proc view by name: the kernel-wide files (buddyinfo, zoneinfo,
+   * pagetypeinfo, vmstat, extfrag/…) and, while a process runs or in
+   * beforeExit, self/maps, self/status and self/smaps_rollup.
+   */
+  proc(name: string): string {
+    const kernelWide = PROC_FILES[name];
+    if (kernelWide) return kernelWide(this.kernel);
+    const self = SELF_FILES[name];
+    if (!self) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
+    const t = this.task();
+    if (!t) throw new Error(`/proc/${name}: no process`);
+    return self(t);
+  }
+
+  /** /proc/self/pagemap entries for these addresses, one line each (the side-effect-free walk). */
+  pagemap(addresses: number[]): string {
+    const t = this.task();
+    if (!t) throw new Error("pagemap: no process");
+    return pagemap(t, addresses);
+  }
+
+  /** The VMA covering `address` in the current mm, as the fault tracer shows it. */
+  vmaAt(address: number): VmaInfo | null {
+    const t = this.task();
+    if (!t) return null;
+    const info = t.mm.mm(t.handle);
+    const vma = t.mm.vmas(t.handle).find((v) => v.start <= address && address < v.end);
+    return vma ? { start: vma.start, end: vma.end, perms: vmaPerms(vma.flags), name: vmaName(vma, info) } : null;
+  }
+
+  /**
+   * Watches the faults from now on: traces them (function_graph text, records
+   * for the trace-event JSON) and samples free memory and RSS after each, as
+   * `options` ask. Replaces any earlier observer.
+   */
+  observe(options: ObserverOptions): Observer {
+    const observer = new Observer(new TraceRing(this.kernel.exports as never, this.kernel.memory), {
+      zones: () => populatedZones(this.kernel),
+      rss: () => {
+        const t = this.task();
+        const rss = t ? t.mm.mm(t.handle).rss : { anon: 0, file: 0 };
+        return { anon: rss.anon, file: rss.file };
+      },
+    }, options);
+    this.faultHook = {
+      beforeFault: (address, errorCode) => observer.beforeFault(address, errorCode, options.trace ? this.vmaAt(address) : null),
+      afterFault: (result) => observer.afterFault(result),
+    };
+    return observer;
+  }
+
+  /** The run's figures (--stats) so far; `seconds` is the host time the caller measured. */
+  stats(seconds: number): RunStats {
+    const t = this.task();
+    const mm = t ? t.mm.mm(t.handle) : null;
+    return runStats({
+      vmstat: Object.fromEntries(this.kernel.vmstat()),
+      mm: mm
+        ? { min_flt: mm.min_flt, maj_flt: mm.maj_flt, hiwater_rss: mm.hiwater_rss, pgtables_bytes: mm.pgtables_bytes, rss: mm.rss }
+        : { min_flt: 0, maj_flt: 0, hiwater_rss: 0, pgtables_bytes: 0, rss: { anon: 0, file: 0, shmem: 0 } },
+      faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()),
+      instructions: this.cpu.retired,
+      seconds,
+    });
   }
 
   /**
@@ -216,7 +308,7 @@ export class Machine {
         if (this.syscalls!.dispatch()) return this.exit({ kind: "exit", status: this.syscalls!.exitStatus! });
         return null;
       case STOP_PAGE_FAULT: {
-        const hook = this.options.faultHook;
+        const hook = this.faultHook;
         hook?.beforeFault(cpu.cr2, cpu.errorCode);
         const r = this.kernel.call(() => this.k.handle_page_fault(cpu.cr2, cpu.errorCode));
         this.faults++;
@@ -244,6 +336,7 @@ export class Machine {
 
   /** Tears the current process down: exit_mmap gives back every page it held. */
   exit<T extends RunEnd | undefined>(end?: T): T {
+    if (this.mm && end) this.options.beforeExit?.(this);
     if (this.mm) {
       const mm = this.mm;
       this.mm = 0;

@@ -303,14 +303,6 @@ export class zone {
 @inline export function zone_spans_pfn(z: zone, pfn: u32): bool {
   return pfn - z.zone_start_pfn < z.spanned_pages;
 }
-// @ts-ignore: decorator
-@inline export function populated_zone(z: zone): bool {
-  return z.present_pages != 0;
-}
-// @ts-ignore: decorator
-@inline export function managed_zone(z: zone): bool {
-  return z.managed_pages != 0;
-}
 
 // ---------------------------------------------------------------------------
 // struct pglist_data
@@ -404,10 +396,6 @@ export function set_mem_map(map: usize, pfns: u32): void {
 // @ts-ignore: decorator
 @inline export function page_zone(p: page): zone {
   return node_zone(NODE_DATA(page_to_nid(p)), page_zonenum(p));
-}
-// @ts-ignore: decorator
-@inline export function set_page_links(p: page, zid: u32, nid: u32): void {
-  p.flags = (p.flags & ~(<u32>0xf << ZONES_SHIFT)) | (zid << ZONES_SHIFT) | (nid << NODES_SHIFT);
 }
 
 // ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import {
 import {
   MAX_ORDER, pageblock_order, pageblock_nr_pages,
   MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_PCPTYPES, MIGRATE_TYPES,
-  NR_PCP_LISTS, NR_FREE_PAGES, WMARK_MIN, ZONE_NORMAL, ZONE_VM_STAT,
+  NR_PCP_LISTS, NR_FREE_PAGES, WMARK_MIN, ZONE_NORMAL,
   zone, free_area, per_cpu_pages, zone_free_area, free_list, free_area_empty, zone_pcp, pcp_list,
   order_to_pindex, pindex_to_order, pcp_allowed_order, wmark_pages, lowmem_reserve,
   list_add, list_add_tail, list_del, list_empty, lru_to_page, page_lru,
@@ -34,7 +34,7 @@ import {
   gfp_zone, gfp_migratetype, __GFP_ZERO, __GFP_COMP, __GFP_NOWARN, __GFP_HIGH,
   __GFP_ATOMIC, __GFP_KSWAPD_RECLAIM, __GFP_NOMEMALLOC, __GFP_MEMALLOC,
 } from "./gfp";
-import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state } from "./vmstat";
+import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
 import {
@@ -296,12 +296,10 @@ export function __zone_watermark_ok(z: zone, order: u32, mark: u32, highest_zone
 // @ts-ignore: decorator
 @inline export function zone_watermark_fast(z: zone, order: u32, mark: u32, highest_zoneidx: u32,
                                             alloc_flags: u32, gfp: u32): bool {
-  const free_pages = load<i64>(changetype<usize>(z) + ZONE_VM_STAT_FREE);
+  const free_pages = <i64>zone_page_state(z, NR_FREE_PAGES);
   if (!order && free_pages > <i64>mark + <i64>lowmem_reserve(z, highest_zoneidx)) return true;
   return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
-// @ts-ignore: decorator
-@inline const ZONE_VM_STAT_FREE: usize = ZONE_VM_STAT + (<usize>NR_FREE_PAGES << 3);
 
 /** Allocates from one zone: per-cpu lists for small orders, else the buddy (seed 10). */
 function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,

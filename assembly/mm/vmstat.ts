@@ -10,7 +10,7 @@
 // events (the order /proc/vmstat prints them).
 
 import {
-  zone, pglist_data, NODE_DATA, ZONE_VM_STAT, PGDAT_VM_STAT,
+  zone, NODE_DATA, ZONE_VM_STAT, PGDAT_VM_STAT,
   NR_VM_ZONE_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS,
 } from "./mmzone";
 
@@ -71,10 +71,6 @@ export const vm_events: usize = memory.data(<i32>NR_VM_EVENT_ITEMS << 3, 8);
   add_i64(vm_events + (<usize>item << 3), <i64>delta);
 }
 // @ts-ignore: decorator
-@inline export function count_vm_events(item: u32, delta: u64): void {
-  __count_vm_events(item, delta);
-}
-// @ts-ignore: decorator
 @inline export function __count_zid_vm_events(item: u32, zid: u32, delta: u64): void {
   __count_vm_events(item + zid, delta);
 }
@@ -84,10 +80,6 @@ export const vm_events: usize = memory.data(<i32>NR_VM_EVENT_ITEMS << 3, 8);
 @inline export function mod_zone_page_state(z: zone, item: u32, delta: i64): void {
   add_i64(changetype<usize>(z) + ZONE_VM_STAT + (<usize>item << 3), delta);
   add_i64(vm_zone_stat + (<usize>item << 3), delta);
-}
-// @ts-ignore: decorator
-@inline export function __mod_zone_page_state(z: zone, item: u32, delta: i64): void {
-  mod_zone_page_state(z, item, delta);
 }
 
 /** Adds delta to a node counter (UMA: node 0) and to its global sum. */
@@ -101,16 +93,6 @@ export const vm_events: usize = memory.data(<i32>NR_VM_EVENT_ITEMS << 3, 8);
 // @ts-ignore: decorator
 @inline export function zone_page_state(z: zone, item: u32): u64 {
   const v = load<i64>(changetype<usize>(z) + ZONE_VM_STAT + (<usize>item << 3));
-  return v < 0 ? 0 : <u64>v;
-}
-// @ts-ignore: decorator
-@inline export function global_zone_page_state(item: u32): u64 {
-  const v = load<i64>(vm_zone_stat + (<usize>item << 3));
-  return v < 0 ? 0 : <u64>v;
-}
-// @ts-ignore: decorator
-@inline export function node_page_state(pgdat: pglist_data, item: u32): u64 {
-  const v = load<i64>(changetype<usize>(pgdat) + PGDAT_VM_STAT + (<usize>item << 3));
   return v < 0 ? 0 : <u64>v;
 }
 // @ts-ignore: decorator

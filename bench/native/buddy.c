@@ -10,11 +10,11 @@
  * mask's zone and migratetype. Movable allocations only (the benchmark's
  * workloads), so no fallback.
  *
- * Usage: buddy RAM_PAGES RESERVED_BOTTOM RESERVED_TOP OPS_FILE
+ * Usage: buddy RAM_PAGES RESERVED_BOTTOM RESERVED_TOP WORKLOAD N SEED
  * Boots RAM_PAGES pages (the bottom and top pages kept reserved, as the
- * wasm kernel's image and memblock allocations are), replays the ops file
- * (int32 pairs: order | FREE << 16, slot) and prints
- * "boot_ns ops_ns largest_free_order".
+ * wasm kernel's image and memblock allocations are), generates the
+ * workload's operations (int32 pairs: order | FREE << 16, slot), replays
+ * them and prints "checksum boot_ns ops_ns largest_free_order".
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -389,31 +389,98 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The workloads' operations, generated exactly as bench/alloc.ts and
+ * bench/wasm/replay.ts generate them (mulberry32; the checksum proves it). */
+static uint32_t seed;
+static uint32_t next(void)
+{
+	seed += 0x6d2b79f5u;
+	uint32_t t = (seed ^ (seed >> 15)) * (1u | seed);
+	t = (t + (t ^ (t >> 7)) * (61u | t)) ^ t;
+	return t ^ (t >> 14);
+}
+static uint32_t below(uint32_t n) { return (uint32_t)(((uint64_t)next() * n) >> 32); }
+
+static int32_t *ops;
+static uint32_t nops, sum;
+static void emit(uint32_t op, uint32_t slot)
+{
+	ops[2 * nops] = (int32_t)op;
+	ops[2 * nops + 1] = (int32_t)slot;
+	nops++;
+	sum = sum * 31 + op * 7 + slot;
+}
+
+static void gen_pairs(uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) { emit(0, 0); emit(OP_FREE, 0); }
+}
+
+static void gen_random_frees(uint32_t n, uint32_t s)
+{
+	uint32_t *perm = malloc(n * sizeof(*perm));
+	seed = s;
+	for (uint32_t i = 0; i < n; i++) { emit(0, i); perm[i] = i; }
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = below(i + 1), a = perm[i];
+		perm[i] = perm[j];
+		perm[j] = a;
+	}
+	for (uint32_t i = 0; i < n; i++) emit(OP_FREE, perm[i]);
+	free(perm);
+}
+
+static void gen_mixed(uint32_t n, uint32_t s, uint32_t ram_pages)
+{
+	uint32_t *held = malloc(2 * n * sizeof(*held)), *free_slots = malloc(n * sizeof(*free_slots));
+	uint32_t nheld = 0, nfree = 0, next_slot = 0, held_pages = 0;
+	seed = s;
+	for (uint32_t i = 0; i < n; i++) {
+		if (held_pages < ram_pages / 2 || nheld == 0) {
+			uint32_t order = below(10);
+			uint32_t slot = nfree ? free_slots[--nfree] : next_slot++;
+			emit(order, slot);
+			held[2 * nheld] = slot;
+			held[2 * nheld + 1] = order;
+			nheld++;
+			held_pages += 1u << order;
+		} else {
+			uint32_t k = below(nheld);
+			uint32_t slot = held[2 * k], order = held[2 * k + 1];
+			nheld--;
+			held[2 * k] = held[2 * nheld];
+			held[2 * k + 1] = held[2 * nheld + 1];
+			emit(order | OP_FREE, slot);
+			free_slots[nfree++] = slot;
+			held_pages -= 1u << order;
+		}
+	}
+	free(held);
+	free(free_slots);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: buddy RAM_PAGES RESERVED_BOTTOM RESERVED_TOP OPS_FILE\n");
+	if (argc != 7) {
+		fprintf(stderr, "usage: buddy RAM_PAGES RESERVED_BOTTOM RESERVED_TOP pairs|random|mixed|none N SEED\n");
 		return 2;
 	}
 	unsigned long pages = strtoul(argv[1], NULL, 0), reserved_bottom = strtoul(argv[2], NULL, 0);
 	unsigned long reserved_top = strtoul(argv[3], NULL, 0);
-	FILE *f = fopen(argv[4], "rb");
-	if (!f) { perror(argv[4]); return 1; }
-	fseek(f, 0, SEEK_END);
-	long bytes = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	int32_t *ops = malloc(bytes);
-	if (fread(ops, 1, bytes, f) != (size_t)bytes) { perror("read"); return 1; }
-	fclose(f);
-	long n = bytes / 8;
+	const char *workload = argv[4];
+	uint32_t n = (uint32_t)strtoul(argv[5], NULL, 0), s = (uint32_t)strtoul(argv[6], NULL, 0);
+	ops = malloc(((size_t)4 * n + 2) * sizeof(*ops));
+	if (!strcmp(workload, "pairs")) gen_pairs(n);
+	else if (!strcmp(workload, "random")) gen_random_frees(n, s);
+	else if (!strcmp(workload, "mixed")) gen_mixed(n, s, (uint32_t)pages);
 	int32_t max_slot = 0;
-	for (long i = 0; i < n; i++) if (ops[2 * i + 1] > max_slot) max_slot = ops[2 * i + 1];
+	for (uint32_t i = 0; i < nops; i++) if (ops[2 * i + 1] > max_slot) max_slot = ops[2 * i + 1];
 	struct page **slots = calloc(max_slot + 1, sizeof(*slots));
 
 	long long t0 = now_ns();
 	boot(pages, reserved_bottom, reserved_top);
 	long long t1 = now_ns();
-	for (long i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < nops; i++) {
 		int32_t op = ops[2 * i], slot = ops[2 * i + 1];
 		unsigned order = op & 0xffff;
 		if (op & OP_FREE) {
@@ -427,6 +494,6 @@ int main(int argc, char **argv)
 	for (int zi = 0; zi < NR_ZONES; zi++)
 		for (int o = MAX_ORDER - 1; o > largest; o--)
 			if (zones[zi].free_area[o].nr_free) largest = o;
-	printf("%lld %lld %d\n", t1 - t0, t2 - t1, largest);
+	printf("%u %lld %lld %d\n", sum, t1 - t0, t2 - t1, largest);
 	return pgalloc < pgfree ? 1 : 0;
 }

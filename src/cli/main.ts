@@ -2,12 +2,13 @@
 // The faultline command.
 //   faultline boot [--mem SIZE] [--proc NAME]...   boot and print /proc files
 //   faultline run [options] PROGRAM [ARGS...]       run a static x86-64 Linux program (see run.ts)
-//   faultline demo                                   boot 256M, print buddyinfo and zoneinfo
+//   faultline demo                                   a guest touching memory, and what the kernel did
 
 import { Kernel, DEFAULT_MEM } from "../kernel.js";
 import { PROC_FILES } from "../proc/index.js";
 import { loadKernelModule } from "./load.js";
 import { run, RUN_USAGE } from "./run.js";
+import { demo } from "./demo.js";
 
 const USAGE = `usage: faultline boot [--mem SIZE] [--proc NAME]...
        faultline run [options] PROGRAM [ARGS...]   (faultline run --help)
@@ -46,7 +47,7 @@ export function main(argv: string[]): number {
       if (rest[0] === "--help" || rest[0] === "-h") out = RUN_USAGE + "\n";
       else return run(rest);
     } else if (cmd === "boot") out = boot(rest);
-    else if (cmd === "demo") out = boot(["--mem", "256M", "--proc", "buddyinfo", "--proc", "zoneinfo"]);
+    else if (cmd === "demo") out = demo();
     else if (cmd === undefined || cmd === "--help" || cmd === "-h") {
       process.stdout.write(USAGE + "\n");
       return cmd === undefined ? 2 : 0;

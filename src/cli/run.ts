@@ -2,7 +2,9 @@
 // program on the kernel, with the guest's stdout and stderr on ours and its
 // exit status as ours (128+signo when a signal ended it, as a shell says).
 
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { formatStats, type RunStats } from "../proc/stats.js";
+import { OBSERVE_USAGE, parseObserveArgs, type ObserveOptions } from "./observe_args.js";
 import { DEFAULT_MEM } from "../kernel.js";
 import { Machine, type MachineOptions, type THPMode } from "../machine.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
@@ -14,7 +16,10 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise
   --thp MODE        transparent huge pages (default madvise)
   --max-insns N     stop the guest after N instructions
   --trace syscalls  print each syscall as strace does, on stderr
-  --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)`;
+  --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)
+The guest's stdout and stderr are faultline's; every report (traces, /proc
+views, statistics, the ending) goes to stderr, after the guest's own.
+${OBSERVE_USAGE}`;
 
 export interface RunArgs {
   machine: MachineOptions;
@@ -80,26 +85,69 @@ function takesValue(flag: string): boolean {
 /** Runs the program; returns the exit status a shell would see. */
 export function run(argv: string[]): number {
   const a = parseRunArgs(argv);
-  const file = readFileSync(a.program);
+  const observe = parseObserveArgs(a.rest);
+  if (observe.rest.length) throw new Error(`unknown option ${observe.rest[0]}\n${RUN_USAGE}`);
+  const o = observe.options;
+  const report = (text: string) => process.stderr.write(text);
+  let file: Buffer;
+  try {
+    file = readFileSync(a.program);
+  } catch (e) {
+    // As a shell says it: 127 for a program that is not there, 126 for one it cannot read.
+    const err = e as NodeJS.ErrnoException;
+    report(`faultline: ${a.program}: ${err.code === "ENOENT" ? "No such file or directory" : err.message}\n`);
+    return err.code === "ENOENT" ? 127 : 126;
+  }
+  let stats: RunStats | null = null;
+  let started = 0;
   const m = new Machine(loadKernelModule(a.debug ? "debug" : "release"), {
     ...a.machine,
     stdout: (b) => process.stdout.write(b),
     stderr: (b) => process.stderr.write(b),
-    traceSyscalls: a.traceSyscalls ? (line) => process.stderr.write(line + "\n") : undefined,
+    traceSyscalls: a.traceSyscalls ? (line) => report(line + "\n") : undefined,
     stdin: process.stdin.isTTY ? undefined : readStdin(),
+    beforeExit: (machine) => {
+      for (const name of o.proc) report(machine.proc(name));
+      if (o.pagemap.length) report(machine.pagemap(o.pagemap));
+      if (o.stats) stats = machine.stats((performance.now() - started) / 1000);
+    },
   });
-  m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args]);
-  const end = m.run();
-  if (end.kind === "exit") return end.status;
-  const signal = end.kind === "signal" ? end.signal : budgetExceeded(m.cpu.rip);
-  if (end.kind === "budget") {
-    process.stderr.write(`faultline: the guest used its budget of ${end.retired} instructions (--max-insns)\n`);
-    m.exit();
+  const observer = wantsObserver(o)
+    ? m.observe({
+        trace: o.trace || o.traceOut !== null,
+        clock: o.traceClock,
+        filter: o.traceFilter,
+        maxFaults: o.traceMax,
+        keepRecords: o.traceOut !== null,
+        sample: o.plot !== null || o.traceOut !== null,
+        onText: o.trace ? report : undefined,
+      })
+    : null;
+  try {
+    m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args]);
+  } catch (e) {
+    report(`faultline: ${a.program}: ${(e as Error).message}\n`);
+    return 126; // bash: "cannot execute binary file: Exec format error"
   }
-  const ending = signalEnding(signal);
-  if (a.traceSyscalls) for (const line of ending.trace) process.stderr.write(line + "\n");
-  process.stderr.write(ending.stderr);
+  started = performance.now();
+  const end = m.run();
+  if (end.kind === "budget") {
+    report(`faultline: the guest used its budget of ${end.retired} instructions (--max-insns)\n`);
+    m.exit(end);
+  }
+  observer?.close();
+  if (observer && o.traceOut) writeFileSync(o.traceOut, JSON.stringify(observer.chromeTrace(a.program)));
+  if (observer && o.plot) writeFileSync(o.plot, observer.plot(a.program));
+  if (stats) report(formatStats(stats));
+  if (end.kind === "exit") return end.status;
+  const ending = signalEnding(end.kind === "signal" ? end.signal : budgetExceeded(m.cpu.rip));
+  if (a.traceSyscalls) for (const line of ending.trace) report(line + "\n");
+  report(ending.stderr);
   return ending.status;
+}
+
+function wantsObserver(o: ObserveOptions): boolean {
+  return o.trace || o.traceOut !== null || o.plot !== null;
 }
 
 function readStdin(): Uint8Array {
