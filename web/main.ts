@@ -4,8 +4,8 @@
 
 import {
   compileKernel, createMachine, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
-  FaultTracer, TraceRing, MmReader, renderFault, vmaName, vmaPerms, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
-  type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type WalkKernel, type VmaInfo, type MmKernel,
+  renderFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
+  type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type WalkKernel, type FaultTracer,
 } from "../src/index.js";
 import kernelUrl from "../build/kernel.wasm?url";
 import manifest from "../programs/manifest.json";
@@ -42,8 +42,6 @@ let kernelModule: Promise<WebAssembly.Module> | null = null;
 let session: Session | null = null;
 let running = false;
 let argv0 = "";
-/** The running program's file name (its VMAs' name). */
-let program = "";
 let lastFault: number | null = null;
 let peakAnon = 0;
 /** Faults traced since the last render: the log shows them at the next frame. */
@@ -69,25 +67,20 @@ async function boot(): Promise<Session> {
   };
   const machine = await createMachine(await kernelModule, options);
   const k = machine.kernel;
-  const tracer = new FaultTracer(new TraceRing(k.exports as never, k.memory));
-  const mm = new MmReader(k.exports as unknown as MmKernel, k.memory, { mem_map: k.memMap, zero_pfn: k.zeroPfn }, () => program);
-  /** The VMA a fault hit, for the log (null: none covers the address). */
-  const vmaAt = (address: number): VmaInfo | null => {
-    const v = mm.vmas(machine.mm).find((v) => v.start <= address && address < v.end);
-    return v ? { start: v.start, end: v.end, perms: vmaPerms(v.flags), name: vmaName(v, mm.mm(machine.mm)) } : null;
-  };
-  options.faultHook = {
-    beforeFault: (address, errorCode) => tracer.beginFault(address, errorCode, vmaAt(address)),
-    afterFault: (result) => { tracer.endFault(result); },
-  };
+  const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
+  const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options };
+  $("frame-summary").replaceChildren();
+  return s;
+}
+
+/** Traces every fault from now on (numbered from 1) into the log. */
+function watchFaults(machine: Machine): FaultTracer {
+  const tracer = machine.observe({ trace: true }).tracer!;
   tracer.subscribe((r) => {
     lastFault = r.address;
     newFaults.push(r);
   });
-  const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
-  const s: Session = { machine, tracer, map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options };
-  $("frame-summary").replaceChildren();
-  return s;
+  return tracer;
 }
 
 function describeFrame(pfn: number): string {
@@ -191,8 +184,8 @@ async function load(): Promise<boolean> {
     regs.clear();
     lastFault = null;
     peakAnon = 0;
-    program = prog.name;
     session.machine.exec(prog.bytes, argv);
+    session.tracer = watchFaults(session.machine);
     argv0 = argv.join(" ");
     session.buddy.resetBase(session.machine.kernel.zones());
     setStatus(`Loaded ${argv0}: run, step, or run to the next fault.`, "ready");
