@@ -2,7 +2,8 @@
 // on this machine (the stack_dump probes run natively under setarch -R),
 // against readelf, and against hostile files.
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -147,6 +148,41 @@ describe("parseElf", () => {
     expect(bss.zeroEnd).toBe(bss.bssStart);
     expect(bss.bssEnd).toBe(Math.ceil((bss.vaddr + bss.memsz) / 4096) * 4096);
     expect(bss.bssEnd - bss.bssStart).toBeGreaterThanOrEqual(1 << 20);
+  });
+});
+
+// Real-world executables: glibc's static and static-PIE builds (PT_TLS,
+// PT_GNU_RELRO, notes, larger images) report where Linux put them.
+const GLIBC_PROBE = `#include <stdio.h>
+#include <sys/auxv.h>
+int main(void) {
+  printf("%lx %lx\\n", getauxval(AT_PHDR), getauxval(AT_ENTRY));
+  return 0;
+}
+`;
+
+describe.runIf(nativeHost && hasTool("gcc") && existsSync("/usr/lib/x86_64-linux-gnu/libc.a"))("glibc-built executables", () => {
+  for (const flag of ["-static", "-static-pie"]) {
+    // (Not the brk: glibc's start-up has moved it by the time main runs.)
+    it(`gcc ${flag}: AT_PHDR and AT_ENTRY are where Linux puts them`, () => {
+      const dir = mkdtempSync(join(tmpdir(), "faultline-glibc-"));
+      try {
+        writeFileSync(join(dir, "probe.c"), GLIBC_PROBE);
+        execFileSync("gcc", ["-O2", flag, "-o", join(dir, "probe"), join(dir, "probe.c")]);
+        const setarch = execFileSync("sh", ["-c", "command -v setarch"], { encoding: "utf8" }).trim();
+        const out = execFileSync(setarch, ["-R", join(dir, "probe")], { encoding: "utf8" });
+        const plan = parseElf(new Uint8Array(readFileSync(join(dir, "probe"))));
+        expect([plan.phdr, plan.entry]).toEqual(out.trim().split(" ").map((h) => parseInt(h, 16)));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it.runIf(existsSync("/bin/ls"))("a dynamically linked program is refused, naming its interpreter", () => {
+    expect(() => parseElf(new Uint8Array(readFileSync("/bin/ls")))).toThrow(
+      /^exec format error: dynamically linked \(interpreter \/lib64\/ld-linux-x86-64\.so\.2\); faultline runs static executables only$/,
+    );
   });
 });
 

@@ -127,7 +127,9 @@ export class ModelKernel implements ExecKernel, SyscallKernel {
     return addr;
   }
   sys_madvise(addr: number, len: number, advice: number): number {
-    if (addr % PAGE) return -EINVAL;
+    // madvise_behavior_valid: 0-4, 8-25 (FREE..COLLAPSE), 100-103 (HWPOISON..GUARD_REMOVE)
+    const valid = (advice >= 0 && advice <= 4) || (advice >= 8 && advice <= 25) || (advice >= 100 && advice <= 103);
+    if (addr % PAGE || !valid) return -EINVAL;
     if (advice === 4) // MADV_DONTNEED: anonymous pages read back as zero
       for (let p = addr; p < addr + pageAlign(len); p += PAGE) this.dropPage(p);
     return 0;

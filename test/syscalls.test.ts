@@ -380,6 +380,10 @@ describe("uaccess", () => {
 
 describe("the strace formatter", () => {
   const peek = (addr: number, len: number) => (addr === 0x1000 ? new TextEncoder().encode("x".repeat(len)) : null);
+  it("prints lengths and counts unsigned, as strace's %lu", () => {
+    expect(formatSyscall(11, [0x1000, -1, 0, 0, 0, 0], -22, peek)).toBe("munmap(0x1000, 18446744073709551615)    = -1 EINVAL (Invalid argument)");
+  });
+
   it("quotes and truncates buffers as strace -s 32 does", () => {
     expect(formatSyscall(1, [1, 0x1000, 40, 0, 0, 0], 40, peek)).toBe(`write(1, "${"x".repeat(32)}"..., 40) = 40`);
     const bin = Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0x31, 0x0a, 0x22, 0x5c]);

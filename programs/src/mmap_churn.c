@@ -1,6 +1,7 @@
 /* mmap_churn: R rounds (argv[1], default 200) of mmap/touch/munmap over
  * varied sizes, a partial munmap that splits a VMA, mprotect to read-only
- * and back, and the error values Linux gives for bad arguments. */
+ * and back, madvise(MADV_DONTNEED), and the error values Linux gives for
+ * bad arguments. */
 #include "../lib/sys.h"
 
 static void report(const char *what, long value)
@@ -54,6 +55,13 @@ int main(int argc, char **argv)
 	report("mprotect(PROT_READ|PROT_WRITE)", sys_mprotect((void *)m, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE));
 	q[PAGE_SIZE / 8] = 1;
 	report("read back", seen + q[0] + q[PAGE_SIZE / 8]);
+
+	/* MADV_DONTNEED drops private anonymous pages: they read back as zero */
+	q[2 * PAGE_SIZE / 8] = 7;
+	report("madvise(MADV_DONTNEED)", syscall3(28, (void *)(m + 2 * PAGE_SIZE), PAGE_SIZE, 4));
+	report("after MADV_DONTNEED", q[2 * PAGE_SIZE / 8]);
+	report("madvise(unaligned)", syscall3(28, (void *)(m + 1), PAGE_SIZE, 4));
+	report("madvise(bad advice)", syscall3(28, (void *)m, PAGE_SIZE, 999));
 
 	/* Linux's answers to bad requests */
 	report("mmap(len 0)", sys_mmap(0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));

@@ -82,6 +82,12 @@ int main(void)
 	yes_no("FS base read back", fs_base == (u64)tls_block);
 	report("arch_prctl(bad code)", syscall3(SYS_arch_prctl, 0x9999, 0, 0));
 
+	struct iovec {
+		const void *base;
+		size_t len;
+	} iov[2] = { { "writev: two ", 12 }, { "pieces\n", 7 } };
+	report("writev", syscall3(20, 1, iov, 2));
+	report("writev(bad iovcnt)", syscall3(20, 1, iov, -1));
 	report("write(1, bad pointer)", syscall3(SYS_write, 1, 1, 5));
 	report("write(7)", syscall3(SYS_write, 7, "x", 1));
 	report("uname(bad pointer)", syscall3(SYS_uname, 16, 0, 0));

@@ -36,6 +36,11 @@ export function hex(v: number): string {
   return "0x" + (v < 0 ? (BigInt(2) ** BigInt(64) + BigInt(v)).toString(16) : v.toString(16));
 }
 
+/** A register as unsigned decimal, as strace's %lu. */
+function udec(v: number): string {
+  return v < 0 ? (BigInt(2) ** BigInt(64) + BigInt(v)).toString() : String(v);
+}
+
 function pointer(v: number): string {
   return v === 0 ? "NULL" : hex(v);
 }
@@ -178,13 +183,13 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek): 
   const ok = ret >= 0;
   switch (nr) {
     case 0: // read
-      return `${a[0] | 0}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${a[2]}`;
+      return `${a[0] | 0}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${udec(a[2])}`;
     case 1: // write
-      return `${a[0] | 0}, ${buffer(peek, a[1], a[2])}, ${a[2]}`;
+      return `${a[0] | 0}, ${buffer(peek, a[1], a[2])}, ${udec(a[2])}`;
     case 20: { // writev
       const count = a[2] | 0;
       const vec = count >= 0 && count <= 1024 ? peek(a[1], 16 * count) : null;
-      if (!vec) return `${a[0] | 0}, ${hex(a[1])}, ${count}`;
+      if (!vec) return `${a[0] | 0}, ${hex(a[1])}, ${udec(a[2])}`;
       const items = [];
       for (let i = 0; i < count; i++)
         items.push(`{iov_base=${buffer(peek, u64At(vec, 16 * i), u64At(vec, 16 * i + 8))}, iov_len=${u64At(vec, 16 * i + 8)}}`);
@@ -198,14 +203,14 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek): 
     case 9: { // mmap
       const f = a[3] >>> 0;
       const mapFlags = MAP_TYPE[f & 0xf] !== undefined ? [MAP_TYPE[f & 0xf], flags(f & ~0xf, MAP, "")].filter(Boolean).join("|") : flags(f, MAP);
-      return `${pointer(a[0])}, ${a[1]}, ${flags(a[2] >>> 0, PROT, "PROT_NONE")}, ${mapFlags}, ${a[4] | 0}, ${hex(a[5])}`;
+      return `${pointer(a[0])}, ${udec(a[1])}, ${flags(a[2] >>> 0, PROT, "PROT_NONE")}, ${mapFlags}, ${a[4] | 0}, ${hex(a[5])}`;
     }
     case 11: // munmap
-      return `${hex(a[0])}, ${a[1]}`;
+      return `${hex(a[0])}, ${udec(a[1])}`;
     case 10: // mprotect
-      return `${hex(a[0])}, ${a[1]}, ${flagsOrUnknown(a[2] >>> 0, PROT, "PROT_NONE", "PROT")}`;
+      return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, PROT, "PROT_NONE", "PROT")}`;
     case 28: // madvise
-      return `${hex(a[0])}, ${a[1]}, ${named(a[2] | 0, MADV, "MADV")}`;
+      return `${hex(a[0])}, ${udec(a[1])}, ${named(a[2] | 0, MADV, "MADV")}`;
     case 39: // getpid
     case 186: // gettid
       return "";
@@ -229,11 +234,11 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek): 
       return `${named(a[0] | 0, CLOCK_NAMES, "CLOCK")}, ${tp}`;
     }
     case 318: // getrandom
-      return `${ok ? buffer(peek, a[0], ret, true) : hex(a[0])}, ${a[1]}, ${flagsOrUnknown(a[2] >>> 0, GRND, "0", "GRND")}`;
+      return `${ok ? buffer(peek, a[0], ret, true) : hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, GRND, "0", "GRND")}`;
     case 13: // rt_sigaction
-      return `${signalName(a[0] | 0)}, ${sigaction(peek, a[1])}, ${ok ? sigaction(peek, a[2]) : pointer(a[2])}, ${a[3]}`;
+      return `${signalName(a[0] | 0)}, ${sigaction(peek, a[1])}, ${ok ? sigaction(peek, a[2]) : pointer(a[2])}, ${udec(a[3])}`;
     case 14: // rt_sigprocmask
-      return `${named(a[0] | 0, SIG_HOW, "SIG")}, ${sigsetAt(peek, a[1], a[3])}, ${ok ? sigsetAt(peek, a[2], a[3]) : pointer(a[2])}, ${a[3]}`;
+      return `${named(a[0] | 0, SIG_HOW, "SIG")}, ${sigsetAt(peek, a[1], a[3])}, ${ok ? sigsetAt(peek, a[2], a[3]) : pointer(a[2])}, ${udec(a[3])}`;
     case 16: // ioctl
       return `${a[0] | 0}, ${IOCTL[a[1] >>> 0] ?? hex(a[1] >>> 0)}, ${hex(a[2])}`;
     default:
