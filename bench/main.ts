@@ -3,12 +3,16 @@
 
 import { consoleReporter, type Reporter } from "./report.js";
 import { allocBench } from "./alloc.js";
+import { cpuBench } from "./cpu.js";
 import { faultBench } from "./fault.js";
+import { e2eBench } from "./e2e.js";
 import { framesBench } from "./frames.js";
 
 const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
+  ["cpu", cpuBench],
   ["fault", faultBench],
+  ["e2e", e2eBench],
   ["frames", framesBench],
 ];
 
