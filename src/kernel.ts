@@ -319,6 +319,20 @@ export class Kernel {
     return this.zoneAddr(zoneIdx) + this.layout[L[layoutIndex]];
   }
 
+  /** Each populated zone's nr_free per order: all a per-fault sampler reads (zones() reads everything). */
+  freeAreas(): Array<{ name: string; nr_free: number[] }> {
+    const lay = this.layout;
+    const out: Array<{ name: string; nr_free: number[] }> = [];
+    for (let idx = 0; idx < lay[L.max_nr_zones]; idx++) {
+      const z = this.zoneAddr(idx);
+      if (!this.u32[(z + lay[L.present]) >>> 2]) continue;
+      const nr_free = new Array<number>(lay[L.max_order]);
+      for (let o = 0; o < nr_free.length; o++) nr_free[o] = this.u32[(z + lay[L.free_area] + o * lay[L.sizeof_free_area] + lay[L.nr_free]) >>> 2];
+      out.push({ name: ZONE_NAMES[idx], nr_free });
+    }
+    return out;
+  }
+
   /** The pfns of the free blocks on one free list, head first (walks the list). */
   freeBlocks(zoneIdx: number, order: number, migratetype: number): number[] {
     return this.listPfns(this.freeListHead(zoneIdx, order, migratetype));

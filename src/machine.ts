@@ -23,7 +23,6 @@ import { readFaultStats, runStats, type RunStats } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
-import { populatedZones } from "./proc/extfrag.js";
 import {
   SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
 } from "./syscalls/index.js";
@@ -227,7 +226,7 @@ export class Machine {
    */
   observe(options: ObserverOptions): Observer {
     const observer = new Observer(new TraceRing(this.kernel.exports as never, this.kernel.memory), {
-      zones: () => populatedZones(this.kernel),
+      zones: () => this.kernel.freeAreas(),
       rss: () => {
         const t = this.task();
         const rss = t ? t.mm.mm(t.handle).rss : { anon: 0, file: 0 };

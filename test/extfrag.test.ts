@@ -67,6 +67,8 @@ describe("on a running kernel", () => {
     // The pages GFP_KERNEL left under the min watermark stay free; an even page
     // just below such a run merges with it, so allow one such page.
     expect(zones[0].nr[0]).toBeGreaterThan(pfns.length / 2 - 2);
+    // The sampler's cheap read agrees with the full zone read.
+    expect(k.freeAreas()).toEqual(k.zones().filter((z) => z.present).map((z) => ({ name: z.name, nr_free: z.nrFree })));
     const fmt = (v: number, width: number) => `${String(Math.trunc(v / 1000)).padStart(width)}.${String(Math.abs(v % 1000)).padStart(3, "0")} `;
     const expect_ = (index: 0 | 1, width: number) => zones.map((z) =>
       `Node 0, zone ${z.name.padStart(8)} ` + z.nr.map((_, o) => fmt(linux(z.nr, o)[index], width)).join("") + "\n").join("");

@@ -64,17 +64,12 @@ export function unusableIndexText(zones: ZoneFreeArea[]): string {
   return perZone(zones, unusableIndex, 1);
 }
 
-/** The populated zones' free lists, as these views and the plot read them. */
-export function populatedZones(k: Kernel): ZoneFreeArea[] {
-  return k.zones().filter((z) => z.present).map((z) => ({ name: z.name, nr_free: z.nrFree }));
-}
-
 /** /sys/kernel/debug/extfrag/extfrag_index of a running kernel. */
 export function extfrag_index(k: Kernel): string {
-  return extfragIndex(populatedZones(k));
+  return extfragIndex(k.freeAreas());
 }
 
 /** /sys/kernel/debug/extfrag/unusable_index of a running kernel. */
 export function unusable_index(k: Kernel): string {
-  return unusableIndexText(populatedZones(k));
+  return unusableIndexText(k.freeAreas());
 }
