@@ -19,7 +19,7 @@ import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
 import { PROC_FILES } from "./proc/index.js";
 import { MmReader, type MmKernel } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
-import { readFaultStats, runStats, type RunStats } from "./proc/stats.js";
+import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
@@ -90,6 +90,8 @@ export class Machine {
   private syscalls: Syscalls | null = null;
   private comm = "";
   private execPath = "";
+  /** The kernel's event counters at exec: --stats reports what the run added to them. */
+  private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
   private readonly k: ProcessExports;
   private readonly random: SeededRandom;
@@ -128,6 +130,7 @@ export class Machine {
    */
   exec(file: Uint8Array, argv: string[], envp: string[] = []): void {
     if (this.mm) this.exit();
+    this.statsSince = { vmstat: Object.fromEntries(this.kernel.vmstat()), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
     const mm = this.kernel.call(() => this.k.mm_create());
     if (mm === 0) throw new Error("exec failed: out of memory for a new address space");
     this.kernel.call(() => this.k.mm_switch(mm));
@@ -252,6 +255,7 @@ export class Machine {
       faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()),
       instructions: this.cpu.retired,
       seconds,
+      since: this.statsSince,
     });
   }
 

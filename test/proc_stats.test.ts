@@ -32,3 +32,14 @@ describe("peak RSS", () => {
     expect(runStats({ ...base, mm: { min_flt: 0, maj_flt: 0, hiwater_rss: 9, pgtables_bytes: 0, rss: { anon: 5, file: 1, shmem: 0 } } }).peak_rss_kb).toBe(36);
   });
 });
+
+describe("since exec", () => {
+  it("reports what the run added to the event counters, not what boot did", () => {
+    const s = runStats({
+      vmstat: { pgfault: 30, pgfree: 65000, pgalloc_dma32: 50 }, mm: { min_flt: 0, maj_flt: 0, hiwater_rss: 0, pgtables_bytes: 0, rss: { anon: 0, file: 0, shmem: 0 } },
+      faultStats: { zero_page: 5, cow: 2 }, instructions: 0, seconds: 0,
+      since: { vmstat: { pgfault: 0, pgfree: 64700, pgalloc_dma32: 8 }, faultStats: { zero_page: 1, cow: 0 } },
+    });
+    expect(s).toMatchObject({ pgfault: 30, pgfree: 300, pgalloc: { pgalloc_dma32: 42 }, zero_page_faults: 4, cow_faults: 2 });
+  });
+});

@@ -9,6 +9,8 @@ export interface StatsInput {
   faultStats: { zero_page: number; cow: number };  // counters Linux does not keep in vmstat
   instructions: number;
   seconds: number;                       // measured host time of the run
+  /** The event counters when the run began (exec): the figures are what the run added. */
+  since?: { vmstat: Record<string, number>; faultStats: { zero_page: number; cow: number } };
 }
 
 export interface RunStats {
@@ -36,18 +38,19 @@ export function readFaultStats(memory: WebAssembly.Memory, ptr: number): StatsIn
 }
 
 export function runStats(input: StatsInput): RunStats {
-  const v = (name: string) => input.vmstat[name] ?? 0;
+  const v = (name: string) => (input.vmstat[name] ?? 0) - (input.since?.vmstat[name] ?? 0);
   const pgalloc: Record<string, number> = {};
-  for (const [name, value] of Object.entries(input.vmstat)) {
-    if (name.startsWith("pgalloc_")) pgalloc[name] = value;
+  for (const name of Object.keys(input.vmstat)) {
+    if (name.startsWith("pgalloc_")) pgalloc[name] = v(name);
   }
+  const fault = (name: "zero_page" | "cow") => input.faultStats[name] - (input.since?.faultStats[name] ?? 0);
   const rate = (n: number) => (input.seconds > 0 ? n / input.seconds : 0);
   return {
     minor_faults: input.mm.min_flt,
     major_faults: input.mm.maj_flt,
     pgfault: v("pgfault"),
-    zero_page_faults: input.faultStats.zero_page,
-    cow_faults: input.faultStats.cow,
+    zero_page_faults: fault("zero_page"),
+    cow_faults: fault("cow"),
     thp_fault_alloc: v("thp_fault_alloc"),
     thp_fault_fallback: v("thp_fault_fallback"),
     pgalloc,
