@@ -5,13 +5,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadElf } from "../test/cpu/flat.js";
+import type { Reporter } from "./report.js";
 
-export interface CpuBenchResult {
+interface CpuBenchResult {
   name: string;
   guestMips: number;
   nativeMips: number | null;
-  /** native / guest: how many times slower the emulator is. */
-  slowdown: number | null;
 }
 
 const BIN = new URL("../../programs/bin/", import.meta.url);
@@ -55,21 +54,17 @@ function measure(name: string, program: string, small: number, large: number): C
     const nInsns = (b.insns - a.insns) * ((large * 20 - small) / (large - small));
     nativeMips = nInsns / ((nb.ms - na.ms) * 1000);
   }
-  return { name, guestMips, nativeMips, slowdown: nativeMips === null ? null : nativeMips / guestMips };
+  return { name, guestMips, nativeMips };
 }
 
-export function benchCpu(): CpuBenchResult[] {
-  return [
+/** The suite for bench/main.ts. */
+export async function cpuBench(r: Reporter): Promise<void> {
+  r.section("CPU: guest MIPS on the CPU alone (flat page map), translated blocks");
+  for (const res of [
     measure("compute_loop (register-only)", "compute_loop", 100_000, 3_000_000),
-    measure("mem_sum (load-heavy)", "mem_sum", 1, 16),
-  ];
+    measure("mem_sum (load-heavy)", "mem_sum", 1, 64),
+  ]) {
+    const ratio = res.nativeMips === null ? undefined : res.guestMips / res.nativeMips;
+    r.row(res.name, `${res.guestMips.toFixed(1)} MIPS`, ratio, res.nativeMips === null ? "no native run here" : `native ${res.nativeMips.toFixed(0)} MIPS`);
+  }
 }
-
-export function formatCpuBench(results: CpuBenchResult[]): string {
-  return results
-    .map((r) => `${r.name.padEnd(30)} ${r.guestMips.toFixed(1).padStart(7)} guest MIPS` +
-      (r.nativeMips === null ? "" : `  native ${r.nativeMips.toFixed(0)} MIPS, ${r.slowdown!.toFixed(1)}x slower`))
-    .join("\n");
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) console.log(formatCpuBench(benchCpu()));

@@ -54,6 +54,17 @@ function condition(fkind: number, cc: number): string | null {
   const les64 = `(F[2] < F[4] || (F[2] === F[4] && ${leu}))`;
   const z32 = "F[5] === 0", z64 = "(F[5] | F[6]) === 0";
   let t: (string | null)[];
+  const szi = fkind & 3, kind = fkind >> 2;
+  if (szi < 2) {
+    // 8 and 16 bits: F holds zero-extended values
+    const sh = szi === 0 ? 24 : 16, sign = `(F[5] & ${szi === 0 ? 0x80 : 0x8000}) !== 0`;
+    if (kind === K_SUB) t = [null, "F[1] < F[3]", "F[1] === F[3]", "F[1] <= F[3]", sign, null, `(F[1] << ${sh}) < (F[3] << ${sh})`, `(F[1] << ${sh}) <= (F[3] << ${sh})`];
+    else if (kind === K_LOGIC) t = [null, "false", z32, z32, sign, null, sign, `(${z32} || ${sign})`];
+    else if (kind === K_ADD) t = [null, null, z32, null, sign, null, null, null];
+    else return null;
+    const c = t[cc >> 1];
+    return c === null ? null : cc & 1 ? `!(${c})` : c;
+  }
   switch (fkind) {
     case SUB32: t = [null, ltu, "F[1] === F[3]", leu, "F[5] < 0", null, "F[1] < F[3]", "F[1] <= F[3]"]; break;
     case SUB64: t = [null, ltu64, "(F[1] === F[3] && F[2] === F[4])", leu64, "F[6] < 0", null, lts64, les64]; break;
@@ -82,7 +93,8 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
   let translated = 0;
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
   const h = (r: number): string => { regs.add(r); return `h${r}`; };
-  const exit = (i: number, code: string): string => `{${writeback()}return ${code} | ${i << 8};}`;
+  /** Leaves the block at instruction i with a stop code: one shared write-back at the end. */
+  const exit = (i: number, code: string): string => `{rc = ${code} | ${i << 8}; break out;}`;
   // filled in once every register is known
   const writeback = (): string => "/*WB*/";
   const reload = (): string => "/*RL*/";
@@ -102,23 +114,40 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
   };
 
   /**
-   * Loads sz (4 or 8) bytes at (ea_lo, ea_hi) into new `let` variables v and vh,
-   * the TLB hit done inline; `w` loads with write intent (the read of a read-modify-write).
+   * Loads sz (1, 2, 4 or 8) bytes at (ea_lo, ea_hi) into new `let` variables v
+   * and vh (the high half, 0 below 64 bits), the TLB hit done inline; `w` loads
+   * with write intent (the read of a read-modify-write).
    */
   const load = (sz: number, v: string, vh: string, w: boolean, fault: string): string => {
     const [tl, th] = w ? ["WLO", "WHI"] : ["TLO", "THI"];
-    const slow = sz === 8 ? (w ? "ld64w" : "ld64") : w ? "ld32w" : "ld32";
+    const slow = `ld${sz * 8}${w ? "w" : ""}`;
+    const get = sz === 1 ? "DV.getUint8(p)" : sz === 2 ? "DV.getUint16(p, true)" : "DV.getInt32(p, true)";
+    const hit = sz === 1 ? "" : ` && (ea_lo & 4095) <= ${4096 - sz}`;
     return `let ${v}, ${vh}; { const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
-      `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi && (ea_lo & 4095) <= ${4096 - sz}) {` +
-      `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${v} = DV.getInt32(p, true); ${vh} = ${sz === 8 ? "DV.getInt32(p + 4, true)" : "0"}; }` +
+      `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi${hit}) {` +
+      `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${v} = ${get}; ${vh} = ${sz === 8 ? "DV.getInt32(p + 4, true)" : "0"}; }` +
       `else { ${v} = mmu.${slow}(ea_lo, ea_hi); if (FLT.kind) ${fault} ${vh} = ${sz === 8 ? "mmu.hi" : "0"}; } }`;
   };
   /** Stores v (and vh at 64 bits) at (ea_lo, ea_hi), the TLB hit done inline. */
-  const store = (sz: number, v: string, vh: string, fault: string): string =>
-    `{ const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
-    `if (WLO[ti] === (ea_lo & -4096) && WHI[ti] === ea_hi && (ea_lo & 4095) <= ${4096 - sz}) {` +
-    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; DV.setInt32(p, ${v}, true);${sz === 8 ? ` DV.setInt32(p + 4, ${vh}, true);` : ""} }` +
-    `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st32(ea_lo, ea_hi, ${v})`}) ${fault} }`;
+  const store = (sz: number, v: string, vh: string, fault: string): string => {
+    const set = sz === 1 ? `DV.setUint8(p, ${v})` : sz === 2 ? `DV.setUint16(p, ${v}, true)` : `DV.setInt32(p, ${v}, true)`;
+    const hit = sz === 1 ? "" : ` && (ea_lo & 4095) <= ${4096 - sz}`;
+    return `{ const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
+      `if (WLO[ti] === (ea_lo & -4096) && WHI[ti] === ea_hi${hit}) {` +
+      `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${set};${sz === 8 ? ` DV.setInt32(p + 4, ${vh}, true);` : ""} }` +
+      `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${fault} }`;
+  };
+  /** A register's value at size sz (zero-extended below 32 bits; ah..bh are 16..19). */
+  const rv = (r: number, sz: number): string =>
+    sz >= 4 ? l(r) : sz === 2 ? `(${l(r)} & 65535)` : r < 16 ? `(${l(r)} & 255)` : `((${l(r - 16)} >>> 8) & 255)`;
+  /** Writes v (and vh) to a register at size sz: 32 bits zero the top, 8 and 16 merge. */
+  const rw = (r: number, sz: number, v: string, vh: string): string => {
+    if (sz === 8) return `${l(r)} = ${v}; ${h(r)} = ${vh};`;
+    if (sz === 4) return `${l(r)} = ${v}; ${h(r)} = 0;`;
+    if (sz === 2) return `${l(r)} = (${l(r)} & -65536) | ((${v}) & 65535);`;
+    if (r < 16) return `${l(r)} = (${l(r)} & -256) | ((${v}) & 255);`;
+    return `${l(r - 16)} = (${l(r - 16)} & -65281) | (((${v}) & 255) << 8);`;
+  };
 
   /** The kind and size in F[0] when this block's own code set the flags last (-1: unknown). */
   let known = -1;
@@ -142,8 +171,8 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
     const write = k < 7;
     let pre = "", a: string, ah: string, b: string, bh: string, post: string;
     if (d.k === "r") {
-      [a, ah] = [l(d.r), h(d.r)];
-      post = write ? `${l(d.r)} = r; ${h(d.r)} = ${sz === 8 ? "rh" : "0"};` : "";
+      [a, ah] = [rv(d.r, sz), h(d.r)];
+      post = write ? rw(d.r, sz, "r", "rh") : "";
     } else if (d.k === "m") {
       const ea = eaCode(d);
       if (ea === null) return null;
@@ -152,7 +181,7 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
       // the write-intent load checked every byte for writing: the store cannot fault
       post = write ? store(sz, "r", "rh", fault) : "";
     } else return null;
-    if (s.k === "r") [b, bh] = [l(s.r), h(s.r)];
+    if (s.k === "r") [b, bh] = [rv(s.r, sz), h(s.r)];
     else if (s.k === "i") [b, bh] = [`(${s.lo})`, `(${s.hi})`];
     else if (s.k === "m" && d.k === "r") {
       const ea = eaCode(s);
@@ -162,22 +191,20 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
     } else return null;
     const e = ["+", "|", "", "", "&", "-", "^", "-", "&"][k];
     const arith = k === 0 || k === 5 || k === 7;
+    const szi = sz === 1 ? 0 : sz === 2 ? 1 : sz === 4 ? 2 : 3;
+    const fk = ((arith ? (k === 0 ? K_ADD : K_SUB) : K_LOGIC) << 2) | szi;
     let calc: string;
-    if (sz === 4) {
-      calc = `const r = (${a} ${e} ${b}) | 0;`;
-      if (flags) calc += arith ? `F[0] = ${k === 0 ? ADD32 : SUB32}; F[1] = ${a}; F[3] = ${b}; F[5] = r;` : `F[0] = ${LOG32}; F[5] = r;`;
-    } else if (flags) {
+    if (!flags && !write) return pre === "" ? "" : `{${pre}}`;
+    if (sz < 8) {
+      calc = `const r = (${a} ${e} ${b}) ${sz === 4 ? "| 0" : sz === 2 ? "& 65535" : "& 255"}, rh = 0;`;
+      if (flags) calc += arith ? `F[0] = ${fk}; F[1] = ${a}; F[3] = ${b}; F[5] = r;` : `F[0] = ${fk}; F[5] = r;`;
+    } else {
       if (k === 0) calc = `const s1 = (${a} >>> 0) + (${b} >>> 0), r = s1 | 0, rh = (${ah} + ${bh} + (s1 > 4294967295 ? 1 : 0)) | 0;`;
       else if (arith) calc = `const s1 = (${a} >>> 0) - (${b} >>> 0), r = s1 | 0, rh = (${ah} - ${bh} - (s1 < 0 ? 1 : 0)) | 0;`;
       else calc = `const r = ${a} ${e} ${b}, rh = ${ah} ${e} ${bh};`;
-      calc += arith ? `F[0] = ${k === 0 ? ADD64 : SUB64}; F[1] = ${a}; F[2] = ${ah}; F[3] = ${b}; F[4] = ${bh}; F[5] = r; F[6] = rh;`
-        : `F[0] = ${LOG64}; F[5] = r; F[6] = rh;`;
-    } else if (!write) return pre === "" ? "" : `{${pre}}`;
-    else if (k === 0) calc = `const s1 = (${a} >>> 0) + (${b} >>> 0), r = s1 | 0, rh = (${ah} + ${bh} + (s1 > 4294967295 ? 1 : 0)) | 0;`;
-    else if (k === 5) calc = `const s1 = (${a} >>> 0) - (${b} >>> 0), r = s1 | 0, rh = (${ah} - ${bh} - (s1 < 0 ? 1 : 0)) | 0;`;
-    else calc = `const r = ${a} ${e} ${b}, rh = ${ah} ${e} ${bh};`;
-    if (sz === 4 && !flags && !write) return pre === "" ? "" : `{${pre}}`;
-    if (flags) known = sz === 4 ? (arith ? (k === 0 ? ADD32 : SUB32) : LOG32) : arith ? (k === 0 ? ADD64 : SUB64) : LOG64;
+      if (flags) calc += arith ? `F[0] = ${fk}; F[1] = ${a}; F[2] = ${ah}; F[3] = ${b}; F[4] = ${bh}; F[5] = r; F[6] = rh;` : `F[0] = ${fk}; F[5] = r; F[6] = rh;`;
+    }
+    if (flags) known = fk;
     return `{${pre} ${calc} ${post}}`;
   }
 
@@ -185,25 +212,41 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
     const op = insn.op, sz = insn.osz, ops0 = insn.ops[0], ops1 = insn.ops[1];
     const flags = (live & (flagEffects(insn) >>> 16)) !== 0;
     const k = GRP1.indexOf(op);
-    if (sz !== 4 && sz !== 8) return null;
     const fault = exit(i, "FLT.kind");
     if (k >= 0 && k !== 2 && k !== 3) return translateAlu(k, sz, ops0, ops1, flags, fault);
+    if (sz !== 4 && sz !== 8 && op !== "mov" && op !== "movzx" && op !== "movsx") return null;
     switch (op) {
+      case "nop": case "pause": case "endbr64": return "";
       case "mov": {
         if (ops0.k === "r") {
           const d = ops0.r;
-          if (ops1.k === "r") return sz === 8 ? `${l(d)} = ${l(ops1.r)}; ${h(d)} = ${h(ops1.r)};` : `${l(d)} = ${l(ops1.r)}; ${h(d)} = 0;`;
-          if (ops1.k === "i") return `${l(d)} = ${ops1.lo}; ${h(d)} = ${sz === 8 ? ops1.hi : 0};`;
+          if (ops1.k === "r") return `{const v = ${rv(ops1.r, sz)}, vh = ${h(ops1.r)}; ${rw(d, sz, "v", "vh")}}`;
+          if (ops1.k === "i") return rw(d, sz, String(ops1.lo), String(ops1.hi));
           if (ops1.k !== "m") return null;
           const ea = eaCode(ops1);
           if (ea === null) return null;
-          return `{${ea} ${load(sz, "v", "vh", false, fault)} ${l(d)} = v; ${h(d)} = vh;}`;
+          return `{${ea} ${load(sz, "v", "vh", false, fault)} ${rw(d, sz, "v", "vh")}}`;
         }
         if (ops0.k !== "m") return null;
-        const s = src(ops1);
         const ea = eaCode(ops0);
-        if (s === null || ea === null) return null;
-        return `{${ea} ${store(sz, s[0], s[1], fault)}}`;
+        if (ea === null) return null;
+        if (ops1.k === "i") return `{${ea} ${store(sz, String(ops1.lo), String(ops1.hi), fault)}}`;
+        if (ops1.k !== "r") return null;
+        return `{${ea} const v = ${rv(ops1.r, sz)}, vh = ${h(ops1.r)}; ${store(sz, "v", "vh", fault)}}`;
+      }
+      case "movzx": case "movsx": case "movsxd": {
+        if (ops0.k !== "r" || (sz !== 4 && sz !== 8)) return null;
+        const ssz = (ops1 as { sz: number }).sz;
+        let pre: string;
+        if (ops1.k === "r") pre = `const v = ${rv(ops1.r, ssz)};`;
+        else if (ops1.k === "m") {
+          const ea = eaCode(ops1);
+          if (ea === null) return null;
+          pre = `${ea} ${load(ssz, "v", "vh", false, fault)}`;
+        } else return null;
+        const signed = op !== "movzx";
+        const x = !signed || ssz === 4 ? "v" : ssz === 1 ? "((v << 24) >> 24)" : "((v << 16) >> 16)";
+        return `{${pre} const x = ${x}; ${rw(ops0.r, sz, "x", signed ? "x >> 31" : "0")}}`;
       }
       case "lea": {
         if (ops0.k !== "r" || ops1.k !== "m") return null;
@@ -262,25 +305,25 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
       case "push": {
         const s = src(ops0);
         if (s === null) return null;
-        return `{const s1 = (${l(RSP)} >>> 0) - 8, nl = s1 | 0, nh = s1 < 0 ? (${h(RSP)} - 1) | 0 : ${h(RSP)}; ` +
-          `if (!mmu.st64(nl, nh, ${s[0]}, ${s[1]})) ${fault} ${l(RSP)} = nl; ${h(RSP)} = nh;}`;
+        return `{const s1 = (${l(RSP)} >>> 0) - 8, ea_lo = s1 | 0, ea_hi = s1 < 0 ? (${h(RSP)} - 1) | 0 : ${h(RSP)}; ` +
+          `${store(8, s[0], s[1], fault)} ${l(RSP)} = ea_lo; ${h(RSP)} = ea_hi;}`;
       }
       case "pop": {
         if (ops0.k !== "r") return null;
-        const d = ops0.r;
-        return `{const v = mmu.ld64(${l(RSP)}, ${h(RSP)}); if (FLT.kind) ${fault} const vh = mmu.hi; const s1 = (${l(RSP)} >>> 0) + 8; ` +
-          `${l(RSP)} = s1 | 0; if (s1 > 4294967295) ${h(RSP)} = (${h(RSP)} + 1) | 0; ${l(d)} = v; ${h(d)} = vh;}`;
+        return `{const ea_lo = ${l(RSP)}, ea_hi = ${h(RSP)}; ${load(8, "v", "vh", false, fault)} const s1 = (ea_lo >>> 0) + 8; ` +
+          `${l(RSP)} = s1 | 0; if (s1 > 4294967295) ${h(RSP)} = (${h(RSP)} + 1) | 0; ${l(ops0.r)} = v; ${h(ops0.r)} = vh;}`;
       }
       case "call": {
         if (ops0.k !== "j") return null;
         const next = addrs[i + 1];
-        return `{const s1 = (${l(RSP)} >>> 0) - 8, nl = s1 | 0, nh = s1 < 0 ? (${h(RSP)} - 1) | 0 : ${h(RSP)}; ` +
-          `if (!mmu.st64(nl, nh, ${next % 4294967296 | 0}, ${Math.floor(next / 4294967296) | 0})) ${fault} ${l(RSP)} = nl; ${h(RSP)} = nh; RIP[0] = ${ops0.target};}`;
+        return `{const s1 = (${l(RSP)} >>> 0) - 8, ea_lo = s1 | 0, ea_hi = s1 < 0 ? (${h(RSP)} - 1) | 0 : ${h(RSP)}; ` +
+          `${store(8, String(next % 4294967296 | 0), String(Math.floor(next / 4294967296) | 0), fault)} ` +
+          `${l(RSP)} = ea_lo; ${h(RSP)} = ea_hi; RIP[0] = ${ops0.target};}`;
       }
       case "ret": {
         if (ops0 !== undefined) return null;
-        return `{const v = mmu.ld64(${l(RSP)}, ${h(RSP)}); if (FLT.kind) ${fault} const vh = mmu.hi; ` +
-          `if (vh >> 15 !== 0 && vh >> 15 !== -1) ${exit(i, "2")} const s1 = (${l(RSP)} >>> 0) + 8; ` +
+        return `{const ea_lo = ${l(RSP)}, ea_hi = ${h(RSP)}; ${load(8, "v", "vh", false, fault)} ` +
+          `if (vh >> 15 !== 0 && vh >> 15 !== -1) ${exit(i, "2")} const s1 = (ea_lo >>> 0) + 8; ` +
           `${l(RSP)} = s1 | 0; if (s1 > 4294967295) ${h(RSP)} = (${h(RSP)} + 1) | 0; RIP[0] = vh * 4294967296 + (v >>> 0);}`;
       }
       case "jmp":
@@ -295,7 +338,7 @@ export function compileBlock(env: JitEnv, insns: Insn[], addrs: Float64Array, li
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
   const decl = rs.length ? "let " + rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`).join(", ") + ";" : "";
-  const text = `${PRELUDE}\nreturn function block() {\n${decl}\n${body.join("\n")}\n/*WB*/ return 0;\n};`
+  const text = `${PRELUDE}\nreturn function block() {\n${decl}\nlet rc = 0;\nout: {\n${body.join("\n")}\n}\n/*WB*/ return rc;\n};`
     .replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl);
   let factory: (env: JitEnv, ops: Op[]) => BlockFn;
   try {
