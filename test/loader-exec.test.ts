@@ -44,6 +44,24 @@ describe("exec", () => {
     });
   }
 
+  it("records the layout load_elf_binary records: code and data extents, strings, start_stack", () => {
+    const file = new Uint8Array(readFileSync(join(binDir, "hello")));
+    const m = machine();
+    const image = exec(m.env, file, options);
+    const text = image.plan.segments.find((s) => s.prot & PROT_EXEC)!;
+    const last = image.plan.segments[image.plan.segments.length - 1];
+    expect(m.kernel.layout).toMatchObject({
+      start_code: text.vaddr, end_code: text.vaddr + text.filesz,
+      start_data: last.vaddr, end_data: last.vaddr + last.filesz,
+      start_stack: image.rsp,
+    });
+    const { arg_start, arg_end, env_start, env_end } = m.kernel.layout;
+    const strings = (from: number, to: number) => new TextDecoder().decode(m.read(from, to - from));
+    expect(strings(arg_start, arg_end)).toBe("./x\0arg\0");
+    expect(env_start).toBe(arg_end);
+    expect(strings(env_start, env_end)).toBe("K=V\0");
+  });
+
   it("refuses a file before touching the kernel", () => {
     const m = machine();
     expect(() => exec(m.env, new Uint8Array(10), options)).toThrow(/^exec format error/);

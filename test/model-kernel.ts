@@ -83,6 +83,14 @@ export class ModelKernel implements ExecKernel, SyscallKernel {
   mm_set_brk(start: number): void {
     this.startBrk = this.brk = start;
   }
+  /** exec's layout fields (mm_set_code, mm_set_args), as the real kernel's mm_struct keeps them. */
+  layout: Record<string, number> = {};
+  mm_set_code(start_code: number, end_code: number, start_data: number, end_data: number): void {
+    Object.assign(this.layout, { start_code, end_code, start_data, end_data });
+  }
+  mm_set_args(start_stack: number, arg_start: number, arg_end: number, env_start: number, env_end: number): void {
+    Object.assign(this.layout, { start_stack, arg_start, arg_end, env_start, env_end });
+  }
   mm_set_stack(start: number, end: number, prot: number): number {
     this.unmap(start, end);
     this.insert({ start, end, prot, file: null, pgoff: 0, growsDown: true });

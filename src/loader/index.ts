@@ -24,6 +24,7 @@ import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
 export * from "./elf.js";
 export * from "./stack.js";
 
+const encoder = new TextEncoder();
 const MAP_PRIVATE = 0x02;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
@@ -35,6 +36,8 @@ export interface ExecKernel {
   file_put(file: number): void;
   vm_mmap(addr: number, len: number, prot: number, flags: number, file: number, pgoff: number): number;
   mm_set_brk(start: number): void;
+  mm_set_code(startCode: number, endCode: number, startData: number, endData: number): void;
+  mm_set_args(startStack: number, argStart: number, argEnd: number, envStart: number, envEnd: number): void;
   mm_set_stack(start: number, end: number, prot: number): number;
 }
 
@@ -66,6 +69,27 @@ export interface ExecImage {
 
 function failed(what: string, errno: number): Error {
   return new Error(`exec failed: ${what} (errno ${-errno})`);
+}
+
+/**
+ * The mm's layout fields as load_elf_binary sets them: start_code/end_code
+ * span the executable segments' file contents, start_data is the highest
+ * segment start and end_data the highest end of file contents; the argument
+ * and environment strings lie back to back from arg_start, and start_stack
+ * is where argc sits. /proc/self/maps names [stack] and [heap] from these.
+ */
+function setLayout(kernel: ExecKernel, plan: LoadPlan, stack: InitialStack, options: ExecOptions): void {
+  let startCode = Infinity, endCode = 0, startData = 0, endData = 0;
+  for (const s of plan.segments) {
+    if (s.prot & PROT_EXEC) startCode = Math.min(startCode, s.vaddr);
+    startData = Math.max(startData, s.vaddr);
+    if (s.prot & PROT_EXEC) endCode = Math.max(endCode, s.vaddr + s.filesz);
+    endData = Math.max(endData, s.vaddr + s.filesz);
+  }
+  kernel.mm_set_code(startCode === Infinity ? 0 : startCode, endCode, startData, endData);
+  const bytes = (strings: string[]) => strings.reduce((n, str) => n + encoder.encode(str).length + 1, 0);
+  const argEnd = stack.argStart + bytes(options.argv);
+  kernel.mm_set_args(stack.rsp, stack.argStart, argEnd, argEnd, argEnd + bytes(options.envp));
 }
 
 /** Load `file` into the current mm and build its stack. @raise Error as described above. */
@@ -111,5 +135,6 @@ export function exec(env: ExecEnv, file: Uint8Array, options: ExecOptions): Exec
   const r = kernel.mm_set_stack(stack.vmStart, STACK_TOP, stackProt);
   if (r < 0) throw failed("setting up the stack", r);
   if (!env.copyToUser(stack.rsp, stack.bytes)) throw failed("writing the initial stack", -14);
+  setLayout(kernel, plan, stack, options);
   return { plan, stack, entry: plan.entry, rsp: stack.rsp, brk: plan.brk };
 }
