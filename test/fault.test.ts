@@ -9,6 +9,10 @@ import { FaultCpu, PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR,
   SI_KERNEL, commWords } from "./helpers/fault_cpu.js";
 import { PROT, MAP, MADV, MiB } from "./helpers/mm_kernel.js";
 import type { Kernel } from "../src/kernel.js";
+import { hostThpMode } from "../src/cli/run.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
 
 const PAGE = 4096;
@@ -380,6 +384,16 @@ describe("transparent huge pages", () => {
       expect(e.cpu.access(a + PAGE, "r").signal).toBe(sig(SIGSEGV, SEGV_MAPERR));
       expect(e.k.nodeStat().get("nr_anon_pages")).toBe(511);
     });
+  });
+
+  it("takes its default mode from this machine's sysfs file, else madvise", () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-thp-"));
+    for (const mode of ["always", "madvise", "never"]) {
+      const file = join(dir, mode);
+      writeFileSync(file, ["always", "madvise", "never"].map((m) => (m === mode ? `[${m}]` : m)).join(" ") + "\n");
+      expect(hostThpMode(file)).toBe(mode);
+    }
+    expect(hostThpMode(join(dir, "missing"))).toBe("madvise");
   });
 
   it("falls back to 4 KiB pages outside madvised ranges, and with THP never", () => {

@@ -13,7 +13,8 @@ import { loadKernelModule } from "./load.js";
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
                      [--trace syscalls] [--debug] PROGRAM [ARGS...]
   --mem SIZE        RAM (default ${DEFAULT_MEM})
-  --thp MODE        transparent huge pages (default madvise)
+  --thp MODE        transparent huge pages (default: this machine's
+                    /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
   --trace syscalls  print each syscall as strace does, on stderr
   --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)
@@ -102,6 +103,7 @@ export function run(argv: string[]): number {
   let started = 0;
   const m = new Machine(loadKernelModule(a.debug ? "debug" : "release"), {
     ...a.machine,
+    thp: a.machine.thp ?? hostThpMode(),
     stdout: (b) => process.stdout.write(b),
     stderr: (b) => process.stderr.write(b),
     traceSyscalls: a.traceSyscalls ? (line) => report(line + "\n") : undefined,
@@ -144,6 +146,17 @@ export function run(argv: string[]): number {
   if (a.traceSyscalls) for (const line of ending.trace) report(line + "\n");
   report(ending.stderr);
   return ending.status;
+}
+
+/** The THP mode this machine's Linux runs ("always [madvise] never": the bracketed one), or madvise. */
+export function hostThpMode(path = "/sys/kernel/mm/transparent_hugepage/enabled"): THPMode {
+  try {
+    const m = /\[(never|madvise|always)\]/.exec(readFileSync(path, "utf8"));
+    if (m) return m[1] as THPMode;
+  } catch {
+    // not Linux, or a kernel without THP
+  }
+  return "madvise";
 }
 
 function wantsObserver(o: ObserveOptions): boolean {
