@@ -1,18 +1,8 @@
-// npm run bench: every suite, in one process. A suite is an async function
-// taking the Reporter; add yours to SUITES.
+// npm run bench: every suite, in one process (the list is bench/suites.ts),
+// or those named on the command line.
 
-import { consoleReporter, type Reporter } from "./report.js";
-import { allocBench } from "./alloc.js";
-import { cpuBench } from "./cpu.js";
-import { faultBench } from "./fault.js";
-import { e2eBench } from "./e2e.js";
-
-const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
-  ["allocator", allocBench],
-  ["cpu", cpuBench],
-  ["fault", faultBench],
-  ["e2e", e2eBench],
-];
+import { consoleReporter } from "./report.js";
+import { SUITES } from "./suites.js";
 
 const only = process.argv.slice(2);
 for (const [name, run] of SUITES) {

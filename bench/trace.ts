@@ -2,9 +2,10 @@
 // on with the counter clock, and on with the host clock (an env.trace_clock
 // call per event), as ratios against "off" measured in the same run. The
 // ring is drained between rounds, as a run drains it after each fault.
-import { readFileSync } from "node:fs";
+import { loadKernelModule } from "../src/cli/load.js";
 import { GFP, Kernel } from "../src/kernel.js";
 import { TraceRing, type TraceClock, type TraceKernel } from "../src/trace/index.js";
+import type { Reporter } from "./report.js";
 
 export interface TraceBenchResult {
   mode: "off" | TraceClock;
@@ -26,8 +27,7 @@ function cycles(k: Kernel, ring: TraceRing, rounds: number): number {
 }
 
 export function benchTrace(rounds = 20_000): TraceBenchResult[] {
-  const mod = new WebAssembly.Module(readFileSync(new URL("../../build/kernel.wasm", import.meta.url)));
-  const k = new Kernel(mod, { mem: "64M" });
+  const k = new Kernel(loadKernelModule("release"), { mem: "64M" });
   const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
   const run = (mode: "off" | TraceClock) => {
     if (mode === "off") ring.stop(); else ring.start(mode);
@@ -44,8 +44,9 @@ export function benchTrace(rounds = 20_000): TraceBenchResult[] {
   });
 }
 
-export function formatTraceBench(results: TraceBenchResult[]): string {
-  return results.map((r) => `tracing ${r.mode.padEnd(8)} ${r.nsPerCycle.toFixed(0).padStart(6)} ns per alloc+free  ${r.ratio.toFixed(2)}x`).join("\n");
+export async function traceBench(r: Reporter): Promise<void> {
+  r.section("tracing: alloc+free cycles with the tracer off, on (counter clock), on (host clock)");
+  for (const t of benchTrace()) {
+    r.row(`tracing ${t.mode}`, `${t.nsPerCycle.toFixed(0)} ns/op`, undefined, t.mode === "off" ? "baseline" : `${t.ratio.toFixed(2)}x tracing off`);
+  }
 }
-
-if (import.meta.url === `file://${process.argv[1]}`) console.log(formatTraceBench(benchTrace()));

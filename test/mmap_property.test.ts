@@ -1,13 +1,17 @@
-// Random sequences of mmap/munmap/mprotect/madvise/brk against a reference
-// model of the address space written here in TS, after Linux 6.x's rules:
-// after every step the kernel's VMAs (bounds, flags, pgoff) and each call's
-// result equal the model's, and the invariant checker finds nothing.
+// Random sequences of mmap/munmap/mprotect/madvise/brk and user accesses
+// against a reference model of the address space written here in TS, after
+// Linux 6.x's rules: after every step the kernel's VMAs (bounds, flags,
+// pgoff, whether an anonymous page was faulted in) and each call's result
+// (or the access's signal) equal the model's, and the invariant checker,
+// page tables included, finds nothing.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bootKernel, counters, expectInvariants, vmas, E, MAP, MADV, PAGE, PROT, VM, type Kernel } from "./helpers/mm_kernel.js";
+import { sig, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from "./helpers/fault_cpu.js";
 
-interface MVma { start: number; end: number; flags: number; pgoff: number }
+/** A VMA; `anon`: an anonymous page was faulted in (its anon_vma is set). */
+interface MVma { start: number; end: number; flags: number; pgoff: number; anon: boolean }
 
 const WINDOW = 0x100000000;           // the region the ops play in: 64 pages
 const WPAGES = 64;
@@ -15,7 +19,7 @@ const START_BRK = WINDOW + 40 * PAGE;
 const VM_ACCESS = VM.READ | VM.WRITE | VM.EXEC;
 const RAND_SEQ = VM.SEQ_READ | VM.RAND_READ;
 
-/** The address space as Linux would leave it (no faults are taken, so no anon_vma). */
+/** The address space as Linux would leave it. */
 class Model {
   vmas: MVma[] = [];
   curbrk = START_BRK;
@@ -31,10 +35,12 @@ class Model {
   private mergeAround(i: number): void {
     if (i + 1 < this.vmas.length && this.mergeable(this.vmas[i], this.vmas[i + 1])) {
       this.vmas[i].end = this.vmas[i + 1].end;
+      this.vmas[i].anon ||= this.vmas[i + 1].anon;
       this.vmas.splice(i + 1, 1);
     }
     if (i > 0 && this.mergeable(this.vmas[i - 1], this.vmas[i])) {
       this.vmas[i - 1].end = this.vmas[i].end;
+      this.vmas[i - 1].anon ||= this.vmas[i].anon;
       this.vmas.splice(i, 1);
     }
   }
@@ -43,7 +49,7 @@ class Model {
     const i = this.vmas.findIndex((v) => v.start < addr && addr < v.end);
     if (i < 0) return;
     const v = this.vmas[i];
-    this.vmas.splice(i + 1, 0, { start: addr, end: v.end, flags: v.flags, pgoff: v.pgoff + (addr - v.start) / PAGE });
+    this.vmas.splice(i + 1, 0, { start: addr, end: v.end, flags: v.flags, pgoff: v.pgoff + (addr - v.start) / PAGE, anon: v.anon });
     v.end = addr;
   }
 
@@ -98,7 +104,7 @@ class Model {
     if (flags & MAP.NORESERVE) vmflags |= VM.NORESERVE;
     if ((vmflags & (VM.NORESERVE | VM.SHARED | VM.WRITE)) === VM.WRITE) vmflags |= VM.ACCOUNT;
     this.munmap(addr, size);
-    this.mergeAround(this.insert({ start: addr, end: addr + size, flags: vmflags, pgoff: shared ? 0 : addr / PAGE }));
+    this.mergeAround(this.insert({ start: addr, end: addr + size, flags: vmflags, pgoff: shared ? 0 : addr / PAGE, anon: false }));
     return addr;
   }
 
@@ -127,8 +133,8 @@ class Model {
       if (flags !== old) {
         if (flags & VM.WRITE) {
           if (!(old & (VM.ACCOUNT | VM.WRITE | VM.SHARED | VM.NORESERVE))) flags |= VM.ACCOUNT;
-        } else if (old & VM.ACCOUNT) {
-          flags &= ~VM.ACCOUNT;  // anonymous, no anon_vma yet
+        } else if (old & VM.ACCOUNT && !v.anon) {
+          flags &= ~VM.ACCOUNT;  // anonymous with no page faulted in yet
         }
         this.modify(at, stop, flags);
       }
@@ -183,8 +189,18 @@ class Model {
     const prev = [...this.vmas].reverse().find((x) => x.start < oldbrk);
     if (prev && prev.start >= START_BRK && prev.end === oldbrk && prev.flags === flags
         && prev.pgoff + (prev.end - prev.start) / PAGE === oldbrk / PAGE) prev.end = newbrk;
-    else this.insert({ start: oldbrk, end: newbrk, flags, pgoff: oldbrk / PAGE });
+    else this.insert({ start: oldbrk, end: newbrk, flags, pgoff: oldbrk / PAGE, anon: false });
     return (this.curbrk = brk);
+  }
+
+  /** A user access: the signal it ends in (access_error, do_anonymous_page), or 0. */
+  touch(addr: number, write: boolean): number {
+    const v = this.vmas.find((x) => x.start <= addr && addr < x.end);
+    if (!v) return sig(SIGSEGV, SEGV_MAPERR);
+    if (write ? !(v.flags & VM.WRITE) : !(v.flags & VM_ACCESS)) return sig(SIGSEGV, SEGV_ACCERR);
+    if (v.flags & VM.SHARED) return sig(SIGBUS, BUS_ADRERR);
+    if (write) v.anon = true;  // a private page of its own (a read maps the zero page)
+    return 0;
   }
 }
 
@@ -200,12 +216,14 @@ const op = fc.oneof(
   fc.record({ op: fc.constant("madvise" as const), page, pages,
     advice: fc.constantFrom(MADV.NORMAL, MADV.RANDOM, MADV.SEQUENTIAL, MADV.HUGEPAGE, MADV.NOHUGEPAGE) }),
   fc.record({ op: fc.constant("brk" as const), page: fc.integer({ min: 36, max: WPAGES }), bytes: fc.integer({ min: 0, max: PAGE - 1 }) }),
+  fc.record({ op: fc.constant("touch" as const), page, write: fc.boolean() }),
+  fc.record({ op: fc.constant("touch" as const), page, write: fc.boolean() }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
 function step(k: Kernel, m: Model, o: Op): [number, number] {
   const x = k.exports;
-  const addr = WINDOW + (o.op === "brk" ? o.page : o.page) * PAGE;
+  const addr = WINDOW + o.page * PAGE;
   switch (o.op) {
     case "mmap": {
       const flags = o.kind | MAP.ANONYMOUS;
@@ -215,6 +233,7 @@ function step(k: Kernel, m: Model, o: Op): [number, number] {
     case "mprotect": return [x.sys_mprotect(addr, o.pages * PAGE, o.prot), m.mprotect(addr, o.pages * PAGE, o.prot)];
     case "madvise": return [x.sys_madvise(addr, o.pages * PAGE, o.advice), m.madvise(addr, o.pages * PAGE, o.advice)];
     case "brk": return [x.sys_brk(addr + o.bytes), m.brk(addr + o.bytes)];
+    case "touch": return [k.cpu.access(addr + 8, o.write ? "w" : "r").signal, m.touch(addr + 8, o.write)];
   }
 }
 
@@ -231,7 +250,7 @@ describe("the VMA set against a reference model", () => {
           for (const [i, o] of ops.entries()) {
             const [got, want] = step(k, model, o);
             expect(got, `step ${i} ${JSON.stringify(o)}`).toBe(want);
-            const kv = vmas(k, mm).map(({ start, end, flags, pgoff }) => ({ start, end, flags, pgoff }));
+            const kv = vmas(k, mm).map(({ start, end, flags, pgoff, anon }) => ({ start, end, flags, pgoff, anon: anon !== 0 }));
             expect(kv, `vmas after step ${i} ${JSON.stringify(o)}`).toEqual(model.vmas);
             expectInvariants(k);
           }

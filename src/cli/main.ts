@@ -3,16 +3,19 @@
 //   faultline boot [--mem SIZE] [--proc NAME]...   boot and print /proc files
 //   faultline run [options] PROGRAM [ARGS...]       run a static x86-64 Linux program (see run.ts)
 //   faultline demo                                   a guest touching memory, and what the kernel did
+//   faultline bench [--json] [SUITE...]              the benchmark suites, with a summary table (see bench.ts)
 
 import { Kernel, DEFAULT_MEM } from "../kernel.js";
 import { PROC_FILES } from "../proc/index.js";
 import { loadKernelModule } from "./load.js";
 import { run, RUN_USAGE } from "./run.js";
 import { demo } from "./demo.js";
+import { bench, BENCH_USAGE } from "./bench.js";
 
 const USAGE = `usage: faultline boot [--mem SIZE] [--proc NAME]...
        faultline run [options] PROGRAM [ARGS...]   (faultline run --help)
        faultline demo
+       faultline bench [--json] [SUITE...]        (faultline bench --help)
 SIZE: bytes or a number with K, M or G (default ${DEFAULT_MEM}), a multiple of 64K, at most 4G
 NAME: ${Object.keys(PROC_FILES).join(", ")}`;
 
@@ -39,8 +42,24 @@ function boot(args: string[]): string {
   return procs.map((p) => PROC_FILES[p](k)).join("");
 }
 
-export function main(argv: string[]): number {
+/** faultline bench: the suites live in bench/, loaded only for this command. */
+async function benchCommand(args: string[]): Promise<number> {
+  if (args[0] === "--help" || args[0] === "-h") {
+    process.stdout.write(BENCH_USAGE + "\n");
+    return 0;
+  }
+  try {
+    const { SUITES } = await import("../../bench/suites.js");
+    return await bench(args, SUITES, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  } catch (e) {
+    process.stderr.write(`faultline: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === "bench") return benchCommand(rest);
   try {
     let out: string;
     if (cmd === "run") {
@@ -60,4 +79,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void Promise.resolve(main(process.argv.slice(2))).then((code) => { process.exitCode = code; });

@@ -3,11 +3,12 @@
 // Linux with gcc), fed the same operations.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kernel as Machine } from "../../src/kernel.js";
-import { buddyinfo } from "../../src/proc/buddyinfo.js";
+import type { Kernel as Machine } from "../../src/kernel.js";
+import { machine } from "../helpers.js";
+import { FaultCpu } from "./fault_cpu.js";
 
 export const PAGE = 4096;
 export const MiB = 1 << 20;
@@ -32,26 +33,21 @@ export interface Kernel {
   machine: Machine;
   memory: WebAssembly.Memory;
   exports: Record<string, any>;
+  /** The CPU's memory front (TLB, walk, #PF), for accesses. */
+  cpu: FaultCpu;
 }
 
-let module: WebAssembly.Module | undefined;
-
-/** A fresh machine of `ramMiB` MiB, booted (src/kernel.ts), with the mm exports untyped. */
+/** A fresh machine of `ramMiB` MiB, booted, with the mm exports untyped. */
 export function bootKernel(ramMiB = 64): Kernel {
-  module ??= new WebAssembly.Module(readFileSync(new URL("../../build/kernel.wasm", import.meta.url)));
-  const machine = new Machine(module, { mem: `${ramMiB}M` });
-  return { machine, memory: machine.memory, exports: machine.exports };
+  const cpu = new FaultCpu();
+  const m = machine(`${ramMiB}M`, "release", { env: cpu.imports });
+  cpu.kernel = m.exports as any;
+  return { machine: m, memory: m.memory, exports: m.exports, cpu };
 }
 
 /** The kernel log (dmesg) so far. */
 export function dmesg(k: Kernel): string {
   return k.machine.dmesg();
-}
-
-/** /proc/buddyinfo after the per-cpu lists went back to the buddy allocator. */
-export function drainedBuddyinfo(k: Kernel): string {
-  k.machine.drainAllPages();
-  return buddyinfo(k.machine);
 }
 
 export interface Vma { start: number; end: number; pgoff: number; flags: number; file: number; anon: number }
