@@ -22,6 +22,11 @@
 //   STOP_BP          int3 (rip after it, as Linux reports SIGTRAP)
 //   STOP_BUDGET      `budget` instructions retired (cpu.lastRetired says how many ran in this call)
 //
+// Speed: a block that has run cpu.jitThreshold times (default 40) is translated into one
+// JavaScript function (jit.ts); Infinity keeps every block on its per-instruction closures.
+// Flags that a block overwrites before reading are not computed; at a fault they are exact,
+// but after a BUDGET stop in mid-block RFLAGS may still hold such a dead flag's older value.
+//
 // Registers: getReg(r) (signed number), getRegU(r), setReg(r, v) for r = RAX..R15 (state.ts);
 // rip, rsp, fsBase, gsBase, rflags as properties; cpu.state.L / cpu.state.H are the raw halves.
 //
