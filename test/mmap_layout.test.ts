@@ -157,6 +157,24 @@ describe("VMA merging and splitting", () => {
   });
 });
 
+describe("MAP_LOCKED and MAP_POPULATE", () => {
+  it("prefault the pages; locked memory counts in locked_vm up to RLIMIT_MEMLOCK (8 MiB), then EAGAIN", () => {
+    const k = bootKernel(64);
+    const mm = newMm(k);
+    const a = k.exports.sys_mmap(0, 16 * PAGE, RW, ANON | MAP.POPULATE, 0, 0);
+    expect(counters(k, mm).anon).toBe(16);
+    const b = k.exports.sys_mmap(0, 4 * MiB, RW, ANON | MAP.LOCKED, 0, 0);
+    expect(b).toBeGreaterThan(0);
+    expect(vmas(k, mm).find((v) => v.start === b)!.flags & VM.LOCKED).toBe(VM.LOCKED);
+    expect(counters(k, mm)).toMatchObject({ locked_vm: 1024, anon: 16 + 1024 });
+    expect(k.exports.sys_mmap(0, 4 * MiB + PAGE, RW, ANON | MAP.LOCKED, 0, 0)).toBe(-E.EAGAIN);
+    expect(k.exports.sys_munmap(b, 4 * MiB)).toBe(0);
+    expect(counters(k, mm)).toMatchObject({ locked_vm: 0, anon: 16 });
+    expect(k.exports.sys_munmap(a, 16 * PAGE)).toBe(0);
+    expectInvariants(k);
+  });
+});
+
 describe("brk", () => {
   let k: Kernel, mm: number;
   const START = 0x4ad000;

@@ -239,7 +239,7 @@ function step(k: Kernel, m: Model, o: Op): [number, number] {
 
 describe("the VMA set against a reference model", () => {
   it("agrees after every step of random mmap/munmap/mprotect/madvise/brk sequences", () => {
-    const k = bootKernel(64);
+    const k = bootKernel(32);
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
         const mm = k.exports.mm_create();

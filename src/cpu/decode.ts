@@ -286,7 +286,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         const sfx = sz === 1 ? "b" : sz === 2 ? "w" : sz === 4 ? "d" : "q";
         op = (c < 0xaa ? "movs" : "stos") + sfx;
         usesRep = true;
-        ok = rep !== 0xf2;
+        ok = rep !== 0xf2 && seg === SEG_NONE; // repne, or an fs/gs source, are outside the subset
         break;
       }
       case 0xb0: case 0xb1: case 0xb2: case 0xb3: case 0xb4: case 0xb5: case 0xb6: case 0xb7:

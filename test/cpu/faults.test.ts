@@ -225,3 +225,9 @@ describe.each([["translated blocks", 0], ["compiled Ops", Infinity]])("hostile c
     expect(seen.has(STOP_UD) && seen.has(STOP_PAGE_FAULT)).toBe(true);
   });
 });
+
+describe.skipIf(!haveToolchain())("outside the subset", () => {
+  it("string operations with a segment override or repne are #UD, not a silent wrong result", () => {
+    for (const body of ["fs movsb", "repne movsb", "repne stosq", "gs movsq"]) expectFault(setup(body), STOP_UD);
+  });
+});
