@@ -23,11 +23,12 @@ function logScale(max: number, height: number, top: number) {
   return { y, ticks };
 }
 
+/** Whole-number ticks from 0 past max, 1-2-5 spaced, at most 8 intervals. */
 function linearTicks(max: number): number[] {
   if (max <= 0) return [0];
-  const step = 10 ** Math.floor(Math.log10(max));
-  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => max / s <= 5)!;
-  return Array.from({ length: Math.ceil(max / nice) + 1 }, (_, i) => i * nice);
+  const decade = 10 ** Math.floor(Math.log10(max));
+  const step = [0.1, 0.2, 0.5, 1, 2, 5, 10].map((m) => Math.max(1, m * decade)).find((s) => max / s <= 8)!;
+  return Array.from({ length: Math.ceil(max / step) + 1 }, (_, i) => i * step);
 }
 
 export function plotSvg(samples: Sample[], title: string): string {
