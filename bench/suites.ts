@@ -8,6 +8,7 @@ import { faultBench } from "./fault.js";
 import { e2eBench } from "./e2e.js";
 import { cpuBench } from "./cpu.js";
 import { traceBench } from "./trace.js";
+import { framesBench } from "./frames.js";
 
 export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
@@ -15,4 +16,5 @@ export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["fault", faultBench],
   ["e2e", e2eBench],
   ["trace", traceBench],
+  ["frames", framesBench],
 ];

@@ -2,6 +2,10 @@
 // here or in anything it reaches; DESIGN rule 6). The kernel's wasm comes
 // in as bytes, a compiled Module, or a URL to fetch.
 
+import { Machine, type MachineOptions } from "./machine.js";
+
+export { Machine, type MachineOptions, type RunEnd, type FaultHook, type THPMode } from "./machine.js";
+export { signalEnding, siCodeName, type FatalSignal, type Ending } from "./syscalls/endings.js";
 export {
   Kernel, KernelPanic, parseSize, GFP, ZONE_NAMES, MIGRATETYPE_NAMES, PAGE_SIZE, DEFAULT_MEM,
   type KernelOptions, type KernelExports, type ZoneInfo,
@@ -34,4 +38,12 @@ export async function compileKernel(source: KernelSource): Promise<WebAssembly.M
   if (!response.ok) throw new Error(`faultline: fetching the kernel from ${String(source)} failed: HTTP ${response.status}`);
   if (response.headers.get("content-type")?.startsWith("application/wasm")) return WebAssembly.compileStreaming(response);
   return WebAssembly.compile(await response.arrayBuffer());
+}
+
+/**
+ * A booted machine, ready to exec a program: a thin async helper over
+ * Machine.create that also takes the kernel as a URL.
+ */
+export async function createMachine(kernel: KernelSource, options: MachineOptions = {}): Promise<Machine> {
+  return Machine.create(await compileKernel(kernel), options);
 }

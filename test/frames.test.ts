@@ -1,10 +1,15 @@
 // The frame map: every page frame classified from mem_map, checked against
-// the kernel's own counters (nr_free_pages, buddyinfo, pcp counts, memblock).
+// the kernel's own counters (nr_free_pages, buddyinfo, pcp counts, memblock,
+// nr_anon_pages, nr_page_table_pages, nr_file_pages), and the page-table walk.
 
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
+import { readFileSync } from "node:fs";
 import { GFP } from "../src/kernel.js";
+import { Machine } from "../src/machine.js";
+import { loadKernelModule } from "../src/cli/load.js";
 import { classifyFrames, newFrameMap, FrameState } from "../src/proc/frames.js";
+import { inspectWalk, type WalkKernel } from "../src/proc/page_walk.js";
 import { machine } from "./helpers.js";
 import type { Kernel } from "../src/kernel.js";
 
@@ -95,5 +100,36 @@ describe("classifyFrames", () => {
       { numRuns: 100 },
     );
     expect(k.checkInvariants()).toBe(0);
+  });
+
+  it("sees a running program's anonymous pages, page tables and page cache as the kernel counts them", () => {
+    const m = new Machine(loadKernelModule(), { mem: "64M" });
+    const k = m.kernel;
+    m.exec(readFileSync(new URL("../programs/bin/touch_write", import.meta.url)), ["./touch_write", "64"]);
+    for (let i = 0; i < 40; i++) expect(m.runToNextFault()).toBeNull();
+    const map = classifyFrames(k);
+    const node = k.nodeStat();
+    expect(map.counts[FrameState.Anon]).toBeGreaterThan(30);
+    expect(map.counts[FrameState.Anon]).toBe(node.get("nr_anon_pages"));
+    expect(map.counts[FrameState.PageTable]).toBe(k.counter("nr_page_table_pages"));
+    expect(map.counts[FrameState.PageTable]).toBeGreaterThanOrEqual(4); // PML4, PDPT, PD, PT at least
+    expect(map.counts[FrameState.File]).toBe(node.get("nr_file_pages"));
+    expect(map.counts[FrameState.Free]).toBe(k.counter("nr_free_pages"));
+    expect(map.counts[FrameState.Pcp]).toBe(pcpPages(k));
+    // The stack's page, found by the page-table walk, is an anonymous page; its tables are page-table frames.
+    const walk = inspectWalk(k.exports as unknown as WalkKernel, k.memory, m.cpu.rsp);
+    expect(walk.levels.map((l) => l.name)).toEqual(["PML4E", "PDPTE", "PDE", "PTE"]);
+    expect(walk.levels[3].bits).toEqual(expect.arrayContaining(["P", "RW", "US", "A", "D", "NX"]));
+    expect(map.state[Math.floor(walk.phys! / 4096)]).toBe(FrameState.Anon);
+    expect(map.state[walk.cr3 / 4096]).toBe(FrameState.PageTable);
+    for (const l of walk.levels.slice(0, 3)) expect(map.state[l.pfn]).toBe(FrameState.PageTable);
+    expect(inspectWalk(k.exports as unknown as WalkKernel, k.memory, 0).phys).toBeNull();
+
+    // At exit every anonymous page and page table goes back.
+    expect(m.run()).toEqual({ kind: "exit", status: 0 });
+    const after = classifyFrames(k);
+    expect(after.counts[FrameState.Anon]).toBe(0);
+    expect(after.counts[FrameState.PageTable]).toBe(0);
+    expect(after.counts[FrameState.Free] + after.counts[FrameState.Pcp]).toBeGreaterThan(map.counts[FrameState.Free]);
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GFP, Kernel } from "../src/kernel.js";
-import { FUNCTION_GRAPH_HEADER, TraceRing, renderEvents, type TraceKernel } from "../src/trace/index.js";
+import { FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, functionGraph, renderEvents, type TraceKernel } from "../src/trace/index.js";
 
 let mod: WebAssembly.Module;
 beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });
@@ -95,5 +95,71 @@ describe("the kernel's trace ring", () => {
     expect(got.length).toBe(65536);
     expect(ring.lost).toBe(written - 65536);
     expect(got[got.length - 1].ts).toBe(written - 1);   // the counter: each event's sequence number
+  });
+});
+
+describe("a real first-write fault", () => {
+  it("is traced from do_user_addr_fault down to expand in the seed's order, byte for byte", () => {
+    const { k, ring } = traced();
+    const x = k.exports as unknown as Record<string, (...a: number[]) => number>;
+    x.mm_switch(x.mm_create());
+    const a = x.vm_mmap(0, 16 * 4096, 3, 0x22, 0, 0);  // PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS
+    x.handle_page_fault(a, 6);                          // the first builds the page tables
+    const tracer = new FaultTracer(ring);
+    tracer.beginFault(a + 4096, 6, { start: a, end: a + 16 * 4096, perms: "rw-p", name: "" });
+    const record = tracer.endFault(x.handle_page_fault(a + 4096, 6))!;
+    const seed = ["do_user_addr_fault", "handle_mm_fault", "__handle_mm_fault", "handle_pte_fault", "do_anonymous_page",
+      "alloc_zeroed_user_highpage_movable", "alloc_pages_vma", "__alloc_pages", "get_page_from_freelist", "rmqueue",
+      "__rmqueue", "__rmqueue_smallest", "get_page_from_free_area", "expand"];
+    const entered = record.events.filter((e) => !e.exit).map((e) => ring.names[e.fn]);
+    expect(entered.filter((n) => seed.includes(n))).toEqual(seed);
+    expect(a).toBe(0x7ffff7fef000);
+    expect(functionGraph([record], ring.names)).toBe([
+      "# tracer: function_graph",
+      "#",
+      "# CPU  DURATION                  FUNCTION CALLS",
+      "# |     |   |                     |   |   |   |",
+      " 0)               |  /* fault 1: address=0x7ffff7ff0000 error_code=0x6 (W|U) vma=7ffff7fef000-7ffff7fff000 rw-p */",
+      " 0)               |  do_user_addr_fault() {",
+      " 0)   0.001 us    |    find_vma();",
+      " 0)   0.001 us    |    access_error();",
+      " 0)               |    handle_mm_fault() {",
+      " 0)               |      __handle_mm_fault() {",
+      " 0)   0.001 us    |        pud_alloc();",
+      " 0)   0.001 us    |        pmd_alloc();",
+      " 0)               |        handle_pte_fault() {",
+      " 0)               |          do_anonymous_page() {",
+      " 0)   0.001 us    |            pte_alloc();",
+      " 0)               |            alloc_zeroed_user_highpage_movable() {",
+      " 0)               |              alloc_pages_vma() {",
+      " 0)               |                __alloc_pages() {",
+      " 0)               |                  get_page_from_freelist() {",
+      " 0)               |                    rmqueue() {",
+      " 0)               |                      rmqueue_pcplist() {",
+      " 0)               |                        rmqueue_bulk() {",
+      " 0)               |                          __rmqueue() {",
+      " 0)               |                            __rmqueue_smallest() {",
+      " 0)   0.001 us    |                              get_page_from_free_area();",
+      " 0)   0.001 us    |                              expand();",
+      " 0)   0.005 us    |                            }",
+      " 0)   0.007 us    |                          }",
+      " 0)   0.009 us    |                        }",
+      " 0)   0.011 us    |                      }",
+      " 0)   0.013 us    |                    }",
+      " 0)   0.001 us    |                    prep_new_page();",
+      " 0)   0.017 us    |                  }",
+      " 0)   0.019 us    |                }",
+      " 0)   0.021 us    |              }",
+      " 0)   0.001 us    |              clear_page();",
+      " 0)   0.025 us    |            }",
+      " 0)   0.001 us    |            set_pte_at();",
+      " 0)   0.031 us    |          }",
+      " 0)   0.033 us    |        }",
+      " 0)   0.039 us    |      }",
+      " 0)   0.041 us    |    }",
+      " 0)   0.047 us    |  }",
+      " 0)               |  /* fault 1: fixed (minor fault) handler=anon pages: pfn 0xb order 0 */",
+      "",
+    ].join("\n"));
   });
 });

@@ -1,6 +1,6 @@
 // The playground in a real browser: builds web/ with Vite, serves it on
 // 127.0.0.1, and drives Debian's Chromium (playwright-core, headless)
-// through a boot (programs come with the Machine). Screenshots go to test-results/web/.
+// through touch_write and segv_null. Screenshots go to test-results/web/.
 // Skips only when /usr/bin/chromium is missing outside CI; in CI
 // (.ci/run installs Chromium) a missing browser is a failure.
 
@@ -82,6 +82,61 @@ describe.skipIf(!runIt)("the playground in Chromium", () => {
     await page.keyboard.press("End");
     expect(await page.textContent("#frame-label")).toMatch(/^pfn 0xffff  phys 0x0ffff000  zone DMA32: /);
     await page.screenshot({ path: join(shots, "boot.png"), fullPage: true });
+  });
+
+  it("runs touch_write fault by fault: the counter rises, buddyinfo changes, anonymous frames appear", async () => {
+    const bootBuddy = await page.textContent("#buddyinfo");
+    await page.selectOption("#program", "touch_write");
+    await page.fill("#args", "256");
+    await page.click("#load");
+    await page.waitForSelector("body[data-state=ready]");
+    for (let i = 1; i <= 24; i++) {
+      await page.keyboard.press("f");
+      await page.waitForFunction((n) => Number(document.querySelector('#counters [data-name="page faults"]')?.getAttribute("data-value")) >= n, i);
+    }
+    expect(await counter("page faults")).toBe(24);
+    expect(await anon()).toBeGreaterThan(0);
+    expect(await counter("nr_anon_pages")).toBeGreaterThan(0);
+    expect(await page.textContent("#buddyinfo")).not.toBe(bootBuddy);
+    // Each fault's call tree is there, down to the allocator (rendered as an entry opens).
+    for (const summary of await page.$$("#faults button")) await summary.click();
+    const trees = (await page.$$eval("#faults pre", (ps) => ps.map((p) => p.textContent ?? ""))).join("\n");
+    expect(trees).toContain("do_anonymous_page");
+    expect(trees).toContain("__alloc_pages");
+    // The walk follows the last fault, which is now mapped.
+    expect(await page.textContent("#walk")).toMatch(/PTE.*P RW US/s);
+    // One instruction further: rip moves on.
+    const before = await page.textContent("#insn");
+    await page.click("#step");
+    await page.waitForFunction((b) => document.querySelector("#insn")?.textContent !== b, before);
+    await page.focus("#frames");
+    await page.keyboard.press("PageDown");
+    expect(await page.textContent("#frame-label")).toMatch(/^pfn 0x/);
+    await page.screenshot({ path: join(shots, "touch_write-paused.png"), fullPage: true });
+
+    await page.click("#run");
+    await page.waitForSelector("body[data-state=exited]", { timeout: 30_000 });
+    expect(await page.textContent("#stdout")).toBe("touched 256 pages, checksum 32640\n");
+    expect(await page.textContent("#status")).toContain("exited with status 0");
+    expect(await counter("page faults")).toBeGreaterThanOrEqual(256);
+    expect(Number(await page.getAttribute("#frame-summary", "data-anon-peak"))).toBeGreaterThanOrEqual(256);
+    // exit_mmap gave every anonymous page back.
+    expect(await anon()).toBe(0);
+    await page.screenshot({ path: join(shots, "touch_write-exited.png"), fullPage: true });
+  });
+
+  it("reports segv_null as a segmentation fault", async () => {
+    await page.selectOption("#program", "segv_null");
+    await page.click("#load");
+    await page.waitForSelector("body[data-state=ready]");
+    await page.keyboard.press("r");
+    await page.waitForSelector("body[data-state=signal]", { timeout: 20_000 });
+    const status = await page.textContent("#status");
+    expect(status).toContain("Segmentation fault");
+    expect(status).toContain("SIGSEGV (SEGV_MAPERR) at address 0x0");
+    expect(status).toContain("exit status 139");
+    expect(await page.getAttribute("#faults li:first-child", "data-outcome")).toBe("maperr");
+    await page.screenshot({ path: join(shots, "segv_null.png"), fullPage: true });
     expect(errors).toEqual([]);
   });
 });

@@ -89,7 +89,10 @@ export class FrameMapView {
       changed++;
     }
     if (changed) this.ctx.putImageData(this.image, 0, 0);
-    if (this.cursor >= 0) this.label.textContent = this.describe(this.cursor);
+    if (this.cursor >= 0) {
+      const text = this.describe(this.cursor);
+      if (this.label.textContent !== text) this.label.textContent = text;
+    }
     return changed;
   }
 

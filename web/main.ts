@@ -1,77 +1,298 @@
-// The playground: one faultline kernel in the page, its physical memory,
-// free lists and counters drawn from the kernel's own state (mem_map,
-// free_area, vm_stat). Programs arrive with the Machine.
+// The playground: one faultline machine in the page. Runs a guest program
+// a slice of instructions per animation frame and redraws the views from
+// the kernel's own state (mem_map, free lists, counters, page tables).
 
 import {
-  compileKernel, Kernel, classifyFrames, newFrameMap, buddyinfo, FRAME_STATE_NAMES, FrameState,
-  type FrameMap,
+  compileKernel, createMachine, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
+  renderFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
+  type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type WalkKernel, type FaultTracer,
 } from "../src/index.js";
 import kernelUrl from "../build/kernel.wasm?url";
+import manifest from "../programs/manifest.json";
 import { FrameMapView } from "./frame_map.js";
-import { $, hex, renderCounters, BuddyBars, renderFrameSummary } from "./views.js";
+import { formatInsn } from "./insn_text.js";
+import { $, hex, renderCounters, RegisterView, BuddyBars, renderFrameSummary, renderWalk, addFaults, setText, setData } from "./views.js";
+
+interface Case { name: string; program: string; args?: string[]; stdin?: string }
+
+const programUrls = import.meta.glob("../programs/bin/*", { query: "?url", import: "default", eager: true }) as Record<string, string>;
+const cases = (manifest.cases as Case[]).filter((c) => programUrls[`../programs/bin/${c.program}`]);
 
 const ui = {
-  mem: $<HTMLSelectElement>("mem"), reboot: $<HTMLButtonElement>("reboot"),
-  status: $("status"), counters: $("counters"), frames: $<HTMLCanvasElement>("frames"),
+  program: $<HTMLSelectElement>("program"), args: $<HTMLInputElement>("args"), elf: $<HTMLInputElement>("elf"),
+  mem: $<HTMLSelectElement>("mem"), speed: $<HTMLSelectElement>("speed"),
+  load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
+  fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
+  status: $("status"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
+  walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"),
+  frames: $<HTMLCanvasElement>("frames"),
 };
 
-interface Session { kernel: Kernel; map: FrameMap; frames: FrameMapView; buddy: BuddyBars }
+/** One booted machine and the views bound to its RAM size. */
+interface Session {
+  machine: Machine;
+  tracer: FaultTracer;
+  map: FrameMap;
+  frames: FrameMapView;
+  buddy: BuddyBars;
+  options: MachineOptions;
+}
 
 let kernelModule: Promise<WebAssembly.Module> | null = null;
 let session: Session | null = null;
+let running = false;
+let argv0 = "";
+let lastFault: number | null = null;
+let peakAnon = 0;
+/** Faults traced since the last render: the log shows them at the next frame. */
+let newFaults: FaultRecord[] = [];
+let logShown = 0;
+const FAULT_LOG_LENGTH = 200;
+const regs = new RegisterView($("regs"));
+const decoder = new TextDecoder();
+let elfFile: { name: string; bytes: Uint8Array } | null = null;
 
 function setStatus(text: string, state: string): void {
   ui.status.textContent = text;
+  ui.status.className = state === "signal" ? "signal" : "";
   document.body.dataset.state = state;
+}
+
+async function boot(): Promise<Session> {
+  kernelModule ??= compileKernel(kernelUrl);
+  const options: MachineOptions = {
+    mem: ui.mem.value,
+    stdout: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
+    stderr: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
+  };
+  const machine = await createMachine(await kernelModule, options);
+  const k = machine.kernel;
+  const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
+  const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options };
+  $("frame-summary").replaceChildren();
+  return s;
+}
+
+/** Traces every fault from now on (numbered from 1) into the log. */
+function watchFaults(machine: Machine): FaultTracer {
+  const tracer = machine.observe({ trace: true }).tracer!;
+  tracer.subscribe((r) => {
+    lastFault = r.address;
+    newFaults.push(r);
+  });
+  return tracer;
 }
 
 function describeFrame(pfn: number): string {
   if (!session) return "";
-  const { map, kernel } = session;
+  const { map, machine } = session;
   const s = map.state[pfn];
-  const zone = kernel.zones().find((z) => z.present && pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
+  const zone = machine.kernel.zones().find((z) => z.present && pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
   const what = s === FrameState.Free ? `free (in an order-${map.order[pfn]} block)` : FRAME_STATE_NAMES[s];
-  return `pfn ${hex(pfn)}  phys ${hex(pfn * 4096, 8)}  zone ${zone?.name}: ${what}`;
+  return `pfn ${hex(pfn)}  phys ${hex(pfn * 4096, 8)}  zone ${zone?.name ?? ZONE_NAMES[0]}: ${what}`;
+}
+
+/** The bytes at a user address, through the side-effect-free walk; fewer if a page is absent. */
+function readUser(m: Machine, va: number, n: number): Uint8Array {
+  const k = m.kernel.exports as unknown as WalkKernel;
+  const ram = new Uint8Array(m.kernel.memory.buffer);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = va + i;
+    const e = k.mmu_walk_inspect(a, 0);
+    if (e < 0) return out.subarray(0, i);
+    out[i] = ram[Math.floor(e / 4096) * 4096 + (a % 4096)];
+  }
+  return out;
 }
 
 function render(): void {
   if (!session) return;
-  const { kernel: k, map, frames, buddy } = session;
+  const { machine: m, map, frames, buddy, tracer } = session;
+  // While running, the log (the costliest view to lay out) updates four times a second.
+  const now = performance.now();
+  if (!running || now - logShown > 250) {
+    addFaults(ui.faults, newFaults, (r) => renderFault(r, tracer.ring.names), FAULT_LOG_LENGTH);
+    newFaults = [];
+    logShown = now;
+  } else if (newFaults.length > FAULT_LOG_LENGTH) newFaults = newFaults.slice(-FAULT_LOG_LENGTH);
+  const k = m.kernel;
   classifyFrames(k, map);
   frames.draw(map);
+  peakAnon = Math.max(peakAnon, map.counts[FrameState.Anon]);
   renderFrameSummary($("frame-summary"), map, k.maxOrder);
+  setData($("frame-summary"), "anonPeak", String(peakAnon));
   const zones = k.zones();
   buddy.render(zones);
-  $("buddyinfo").textContent = buddyinfo(k);
+  setText($("buddyinfo"), buddyinfo(k));
+
   const vm = new Map(k.vmstat());
   renderCounters(ui.counters, [
+    ["page faults", m.faults],
+    ["instructions", m.mm ? m.cpu.retired : 0],
+    ["pgfault", vm.get("pgfault") ?? 0],
     ["nr_free_pages", vm.get("nr_free_pages") ?? 0],
+    ["nr_anon_pages", vm.get("nr_anon_pages") ?? 0],
+    ["nr_page_table_pages", vm.get("nr_page_table_pages") ?? 0],
     ["pcp pages", zones.reduce((s, z) => s + z.pcp.count, 0)],
-    ["managed pages", k.totalramPages],
+    ["anon frames, peak", peakAnon],
   ]);
+
+  if (m.mm) {
+    const cpu = m.cpu;
+    regs.render(cpu.state.L, cpu.state.H, cpu.rip, cpu.rflags);
+    const bytes = readUser(m, cpu.rip, 15);
+    const insn = bytes.length ? decode(bytes, bytes.length, cpu.rip) : null;
+    setText(ui.insn, `${hex(cpu.rip)}: ${insn ? formatInsn(insn) : "(not mapped yet: fetching it faults)"}`);
+  } else {
+    setText(ui.insn, "—");
+  }
+  renderWalkView();
 }
 
-async function reboot(): Promise<void> {
-  setStatus("Booting…", "booting");
-  kernelModule ??= compileKernel(kernelUrl);
-  const kernel = new Kernel(await kernelModule, { mem: ui.mem.value });
-  const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), kernel.maxPfn, kernel.maxOrder, describeFrame);
-  $("frame-summary").replaceChildren();
-  session = { kernel, map: newFrameMap(kernel), frames, buddy: new BuddyBars($("buddy-bars"), kernel.maxPfn) };
-  session.buddy.resetBase(kernel.zones());
-  setStatus(`Booted ${ui.mem.value} of RAM.`, "booted");
+function renderWalkView(): void {
+  const m = session?.machine;
+  if (ui.walkFollow.checked && lastFault !== null) ui.walkAddr.value = hex(lastFault);
+  const text = ui.walkAddr.value.trim();
+  if (!m || !m.mm) return renderWalk(ui.walk, null, "No process: load a program.");
+  if (!text) return renderWalk(ui.walk, null, "Enter an address, or let it follow the faults.");
+  const va = Number(text);
+  if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** 47) return renderWalk(ui.walk, null, `"${text}" is not a user address (0 … 0x7fffffffffff).`);
+  const walk: PageWalk = inspectWalk(m.kernel.exports as unknown as WalkKernel, m.kernel.memory, va);
+  renderWalk(ui.walk, walk, "");
+}
+
+function selectedProgram(): Promise<{ name: string; bytes: Uint8Array; stdin?: string }> {
+  if (elfFile) return Promise.resolve(elfFile);
+  const c = cases[ui.program.selectedIndex];
+  return fetch(programUrls[`../programs/bin/${c.program}`])
+    .then((r) => r.arrayBuffer())
+    .then((b) => ({ name: c.program, bytes: new Uint8Array(b), stdin: c.stdin }));
+}
+
+/** A fresh process for the chosen program (booting a machine first if there is none). */
+async function load(): Promise<boolean> {
+  pause();
+  try {
+    session ??= await boot();
+    const prog = await selectedProgram();
+    const argv = [`./${prog.name}`, ...ui.args.value.split(/\s+/).filter(Boolean)];
+    session.options.stdin = prog.stdin ?? "";
+    ui.stdout.textContent = "";
+    ui.faults.replaceChildren();
+    newFaults = [];
+    regs.clear();
+    lastFault = null;
+    peakAnon = 0;
+    session.machine.exec(prog.bytes, argv);
+    session.tracer = watchFaults(session.machine);
+    argv0 = argv.join(" ");
+    session.buddy.resetBase(session.machine.kernel.zones());
+    setStatus(`Loaded ${argv0}: run, step, or run to the next fault.`, "ready");
+    return true;
+  } catch (e) {
+    setStatus(e instanceof Error ? e.message : String(e), "error");
+    return false;
+  } finally {
+    render();
+  }
+}
+
+function finished(end: RunEnd): void {
+  pause();
+  if (end.kind === "exit") setStatus(`${argv0}: exited with status ${end.status}`, "exited");
+  else if (end.kind === "signal") {
+    // "faultline: SIGSEGV (SEGV_MAPERR) at address 0x0, rip 0x401005", then bash's "Segmentation fault".
+    const [detail, shell] = signalEnding(end.signal).stderr.trimEnd().split("\n");
+    setStatus(`${argv0}: ${shell} (${detail.replace(/^faultline: /, "")}); exit status ${end.status}`, "signal");
+  }
+}
+
+/** Runs `fn` on the current process, loading one first if none is left; reports how it ended. */
+async function drive(fn: (m: Machine) => RunEnd | null): Promise<void> {
+  if (!session?.machine.mm && !(await load())) return;
+  const m = session!.machine;
+  try {
+    const end = fn(m);
+    if (end && end.kind !== "budget") finished(end);
+  } catch (e) {
+    pause();
+    setStatus(e instanceof KernelPanic ? e.message : `host error: ${e instanceof Error ? e.message : String(e)}`, "error");
+  }
   render();
 }
 
+function tick(): void {
+  if (!running) return;
+  void drive((m) => m.run(Number(ui.speed.value))).then(() => {
+    if (running) requestAnimationFrame(tick);
+  });
+}
+
+function start(): void {
+  running = true;
+  ui.run.innerHTML = "Pause (<u>R</u>)";
+  setStatus(`Running ${argv0}…`, "running");
+  requestAnimationFrame(tick);
+}
+
+function pause(): void {
+  if (!running) return;
+  running = false;
+  ui.run.innerHTML = "<u>R</u>un";
+  if (session?.machine.mm) setStatus(`Paused ${argv0}.`, "paused");
+}
+
+async function toggleRun(): Promise<void> {
+  if (running) return pause();
+  if (!session?.machine.mm && !(await load())) return;
+  start();
+}
+
+async function reboot(): Promise<void> {
+  pause();
+  session = null;
+  ui.stdout.textContent = "";
+  ui.faults.replaceChildren();
+  newFaults = [];
+  regs.clear();
+  setStatus("Booting…", "booting");
+  session = await boot();
+  session.buddy.resetBase(session.machine.kernel.zones());
+  setStatus(`Booted ${ui.mem.value} of RAM. Choose a program and load it.`, "booted");
+  render();
+}
+
+// ---- wiring ----
+
+for (const c of cases) ui.program.add(new Option(`${c.name}${c.args?.length ? ` (${c.args.join(" ")})` : ""}`, c.name));
+const pick = () => { ui.args.value = (cases[ui.program.selectedIndex].args ?? []).join(" "); };
+ui.program.addEventListener("change", () => { elfFile = null; ui.elf.value = ""; pick(); });
+ui.program.selectedIndex = Math.max(0, cases.findIndex((c) => c.name === "touch_write"));
+pick();
+ui.elf.addEventListener("change", async () => {
+  const f = ui.elf.files?.[0];
+  elfFile = f ? { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) } : null;
+  if (f) ui.args.value = "";
+});
 ui.mem.addEventListener("change", () => void reboot());
+ui.load.addEventListener("click", () => void load());
+ui.run.addEventListener("click", () => void toggleRun());
+ui.step.addEventListener("click", () => { pause(); void drive((m) => m.step()); });
+ui.fault.addEventListener("click", () => { pause(); void drive((m) => m.runToNextFault(50_000_000)); });
 ui.reboot.addEventListener("click", () => void reboot());
+$("walk-go").addEventListener("click", () => { ui.walkFollow.checked = false; renderWalkView(); });
+ui.walkAddr.addEventListener("keydown", (e) => { if (e.key === "Enter") { ui.walkFollow.checked = false; renderWalkView(); } });
+
+const KEYS: Record<string, () => void> = {
+  l: () => ui.load.click(), r: () => ui.run.click(), s: () => ui.step.click(), f: () => ui.fault.click(),
+  b: () => ui.reboot.click(), w: () => ui.walkAddr.focus(), m: () => ui.frames.focus(),
+};
 document.addEventListener("keydown", (e) => {
   const t = e.target as HTMLElement;
   if (e.ctrlKey || e.metaKey || e.altKey || ["INPUT", "SELECT", "TEXTAREA"].includes(t.tagName)) return;
-  if (e.key.toLowerCase() === "b") ui.reboot.click();
-  else if (e.key.toLowerCase() === "m") ui.frames.focus();
-  else return;
-  e.preventDefault();
+  const act = KEYS[e.key.toLowerCase()];
+  if (act) { e.preventDefault(); act(); }
 });
 
 void reboot().catch((e) => setStatus(`Boot failed: ${e instanceof Error ? e.message : String(e)}`, "error"));

@@ -12,6 +12,16 @@ export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => documen
 
 export const hex = (n: number, width = 0): string => "0x" + n.toString(16).padStart(width, "0");
 
+/** Writes text only when it changed: an unchanged write still costs a layout. */
+export function setText(e: Element, text: string): void {
+  if (e.textContent !== text) e.textContent = text;
+}
+
+/** The same for a data- attribute. */
+export function setData(e: HTMLElement, key: string, value: string): void {
+  if (e.dataset[key] !== value) e.dataset[key] = value;
+}
+
 function el(tag: string, props: Record<string, string> = {}, text = ""): HTMLElement {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) e.setAttribute(k, v);
@@ -31,8 +41,8 @@ export function renderCounters(dl: HTMLElement, values: Array<[string, number]>)
   values.forEach(([, v], i) => {
     const dd = dl.children[i].lastElementChild as HTMLElement;
     const text = v.toLocaleString("en-US");
-    if (dd.textContent !== text) dd.textContent = text;
-    (dl.children[i] as HTMLElement).dataset.value = String(v);
+    setText(dd, text);
+    setData(dl.children[i] as HTMLElement, "value", String(v));
   });
 }
 
@@ -50,8 +60,8 @@ export class RegisterView {
     if (this.box.children.length !== text.length) this.box.replaceChildren(...text.map(() => el("span")));
     text.forEach((t, i) => {
       const span = this.box.children[i] as HTMLElement;
-      span.textContent = t;
-      span.className = this.prev.length && this.prev[i] !== t ? "changed" : "";
+      setText(span, t);
+      span.classList.toggle("changed", this.prev.length > 0 && this.prev[i] !== t);
     });
     this.prev = text;
   }
@@ -84,19 +94,18 @@ export class BuddyBars {
       const deltas = group.querySelectorAll<HTMLElement>(".delta");
       z.nrFree.forEach((n, o) => {
         const bar = bars[o];
-        bar.style.height = `${(100 * Math.log2(1 + n)) / top}%`;
-        bar.dataset.count = String(n);
+        const height = `${(100 * Math.log2(1 + n)) / top}%`;
+        if (bar.style.height !== height) bar.style.height = height;
+        setData(bar, "count", String(n));
         const before = this.prev[z.idx]?.[o];
         if (before !== undefined && before !== n) {
-          // Blocks taken (split) shrink a bar, blocks merged or freed grow it: flash which.
-          bar.classList.remove("grew", "shrank");
-          void bar.offsetWidth;
-          bar.classList.add(n > before ? "grew" : "shrank");
-          setTimeout(() => bar.classList.remove("grew", "shrank"), 600);
+          // Blocks taken (split) shrink a bar, blocks merged or freed grow it: flash which
+          // (Web Animations: no forced layout, unlike restarting a CSS animation).
+          bar.animate([{ backgroundColor: n > before ? "#238b45" : "#f28e2b" }, {}], { duration: 600 });
         }
-        counts[o].textContent = String(n);
+        setText(counts[o], String(n));
         const d = n - (this.base[z.idx]?.[o] ?? n);
-        deltas[o].textContent = d ? (d > 0 ? `+${d}` : `−${-d}`) : "";
+        setText(deltas[o], d ? (d > 0 ? `+${d}` : `−${-d}`) : "");
       });
     });
     this.prev = zones.map((z) => z.nrFree.slice());
@@ -120,29 +129,37 @@ export class BuddyBars {
   }
 }
 
-/** The frame-state legend with live counts; data-count on each row, data-anon on the table. */
-export function renderFrameSummary(table: HTMLElement, map: FrameMap, maxOrder: number): void {
-  if (!table.children.length) {
-    const head = el("tr");
-    head.append(el("th", {}, ""), el("th", {}, "state"), el("th", {}, "frames"), el("th", {}, "size"));
-    const rows = [head];
+/**
+ * The legend with live counts, as two tables (free blocks by order; every
+ * other state): data-count on each row, data-anon and data-free on the box.
+ */
+export function renderFrameSummary(box: HTMLElement, map: FrameMap, maxOrder: number): void {
+  if (!box.children.length) {
+    const table = (caption: string, rows: HTMLElement[]) => {
+      const t = el("table", { class: "legend" });
+      const head = el("tr");
+      head.append(el("th", {}, ""), el("th", {}, caption), el("th", {}, "frames"), el("th", {}, "size"));
+      t.append(head, ...rows);
+      return t;
+    };
+    const free = Array.from({ length: maxOrder }, (_, o) => legendRow(`free-${o}`, `order ${o}`, freeColour(o, maxOrder)));
+    const other = [];
     for (let s = 0; s < NR_FRAME_STATES; s++) {
-      if (s === FrameState.Free) {
-        for (let o = 0; o < maxOrder; o++) rows.push(legendRow(`free-${o}`, `free, order ${o}`, freeColour(o, maxOrder)));
-      } else rows.push(legendRow(FRAME_STATE_NAMES[s], FRAME_STATE_NAMES[s], STATE_COLOURS[s]));
+      if (s !== FrameState.Free) other.push(legendRow(FRAME_STATE_NAMES[s], FRAME_STATE_NAMES[s], STATE_COLOURS[s]));
     }
-    table.replaceChildren(...rows);
+    box.replaceChildren(table("in use / reserved", other), table("free, by buddy order", free));
   }
   const set = (key: string, n: number) => {
-    const row = table.querySelector<HTMLElement>(`tr[data-state="${key}"]`)!;
+    const row = box.querySelector<HTMLElement>(`tr[data-state="${key}"]`)!;
+    if (row.dataset.count === String(n)) return;
     row.dataset.count = String(n);
     row.children[2].textContent = n.toLocaleString("en-US");
     row.children[3].textContent = n < 256 ? `${n * 4} KiB` : `${(n / 256).toFixed(n % 256 ? 1 : 0)} MiB`;
   };
   for (let s = 0; s < NR_FRAME_STATES; s++) if (s !== FrameState.Free) set(FRAME_STATE_NAMES[s], map.counts[s]);
   for (let o = 0; o < maxOrder; o++) set(`free-${o}`, map.freeByOrder[o]);
-  table.dataset.anon = String(map.counts[FrameState.Anon]);
-  table.dataset.free = String(map.counts[FrameState.Free]);
+  setData(box, "anon", String(map.counts[FrameState.Anon]));
+  setData(box, "free", String(map.counts[FrameState.Free]));
 }
 
 function legendRow(key: string, name: string, colour: string): HTMLElement {
@@ -155,6 +172,9 @@ function legendRow(key: string, name: string, colour: string): HTMLElement {
 
 /** CR3 and one row per level read, each entry's bits spelled out. */
 export function renderWalk(table: HTMLElement, walk: PageWalk | null, note: string): void {
+  const key = walk ? `${walk.va} ${walk.levels.map((l) => l.raw).join(" ")}` : note;
+  if (table.dataset.key === key) return;
+  table.dataset.key = key;
   const head = el("tr");
   head.append(...["level", "index", "entry at", "entry", "bits", "→ frame"].map((t) => el("th", {}, t)));
   const rows = [head];
@@ -183,17 +203,27 @@ export function renderWalk(table: HTMLElement, walk: PageWalk | null, note: stri
   table.replaceChildren(...rows);
 }
 
-/** Prepends one fault to the log: a summary line, and its call tree on opening. */
-export function addFault(list: HTMLElement, r: FaultRecord, callTree: string, keep = 400): void {
-  const li = el("li", { value: String(r.seq), class: r.outcome === "minor" ? "" : "signal", "data-outcome": r.outcome });
-  const details = el("details");
-  const pages = r.pages.map((p) => `pfn ${hex(p.pfn)}${p.order ? ` order ${p.order}` : ""}`).join(", ");
-  const vma = r.vma ? ` in ${r.vma.name || "anon"} ${r.vma.perms}` : "";
-  details.append(
-    el("summary", {}, `${hex(r.address)} ${decodeErrorCode(r.errorCode)}${vma}: ${OUTCOME_TEXT[r.outcome]}, ${r.handler}${pages ? " → " + pages : ""}`),
-    el("pre", {}, callTree),
-  );
-  li.append(details);
-  list.prepend(li);
+/**
+ * Prepends faults to the log, newest first, keeping the newest `keep`: a
+ * summary line each (a button), and the call tree rendered when it is opened.
+ * Plain buttons, not <details>: hundreds of those a second cost far more to style.
+ */
+export function addFaults(list: HTMLElement, records: FaultRecord[], callTree: (r: FaultRecord) => string, keep: number): void {
+  const items = records.slice(-keep).reverse().map((r) => {
+    const li = el("li", { value: String(r.seq), class: r.outcome === "minor" ? "" : "signal", "data-outcome": r.outcome });
+    const pages = r.pages.map((p) => `pfn ${hex(p.pfn)}${p.order ? ` order ${p.order}` : ""}`).join(", ");
+    const vma = r.vma ? ` in ${r.vma.name || "anon"} ${r.vma.perms}` : "";
+    const summary = el("button", { type: "button", class: "fault", "aria-expanded": "false" },
+      `${hex(r.address)} ${decodeErrorCode(r.errorCode)}${vma}: ${OUTCOME_TEXT[r.outcome]}, ${r.handler}${pages ? " → " + pages : ""}`);
+    summary.addEventListener("click", () => {
+      const pre = li.querySelector("pre");
+      if (pre) pre.remove();
+      else li.append(el("pre", {}, callTree(r)));
+      summary.setAttribute("aria-expanded", String(!pre));
+    });
+    li.append(summary);
+    return li;
+  });
+  list.prepend(...items);
   while (list.children.length > keep) list.lastElementChild!.remove();
 }

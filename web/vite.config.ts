@@ -10,6 +10,10 @@ export default defineConfig({
     emptyOutDir: true,
     // Guest programs stay files of their own (no data: URLs), as a page would fetch them.
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      // Guest programs have no extension: give them one, not a trailing dot.
+      output: { assetFileNames: (a) => (/\.\w+$/.test(a.names[0] ?? "") ? "assets/[name]-[hash][extname]" : "assets/[name]-[hash].elf") },
+    },
   },
   server: { host: "127.0.0.1" },
 });

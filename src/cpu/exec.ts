@@ -1322,7 +1322,7 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
     const str = (s: string, i: number): number => s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
     const vendor = "FaultlineCPU";
     if (leaf === 0) { a = 1; b = str(vendor, 0); d = str(vendor, 4); c = str(vendor, 8); }
-    else if (leaf === 1) { d = (1 << 4) | (1 << 8) | (1 << 15); c = 1 << 23; } // TSC, CX8, CMOV; POPCNT
+    else if (leaf === 1) { d = (1 << 4) | (1 << 15); c = 1 << 23; } // TSC, CMOV; POPCNT (no cmpxchg8b: no CX8)
     else if (leaf === 0x80000000) a = 0x80000001;
     else if (leaf === 0x80000001) { d = (1 << 11) | (1 << 20) | (1 << 29); c = 1 << 5; } // SYSCALL, NX, LM; LZCNT
     L[RAX] = a; L[RBX] = b; L[RCX] = c; L[RDX] = d;

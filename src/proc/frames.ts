@@ -76,6 +76,7 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
     k.pcpLists(z.idx).forEach((pfns, pindex) => {
       const n = 1 << Math.floor(pindex / MIGRATE_PCPTYPES);
       for (const pfn of pfns) state.fill(FrameState.Pcp, pfn, pfn + n);
+      counts[FrameState.Pcp] += pfns.length * n;
     });
   }
 
@@ -89,9 +90,12 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
     if (flags & PG_buddy) {
       const o = u32[w + 4] & 0xffff;
       const end = Math.min(pfn + (1 << o), maxPfn);
-      state.fill(FrameState.Free, pfn, end);
-      order.fill(o, pfn, end);
-      pfn = end;
+      counts[FrameState.Free] += end - pfn;
+      freeByOrder[o] += end - pfn;
+      for (; pfn < end; pfn++) {
+        state[pfn] = FrameState.Free;
+        order[pfn] = o;
+      }
       continue;
     }
     let s: FrameState;
@@ -108,11 +112,7 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
     else if (u32[w + 5]) s = FrameState.File;
     else s = FrameState.Allocated;
     state[pfn++] = s;
-  }
-
-  for (let pfn = 0; pfn < maxPfn; pfn++) {
-    counts[state[pfn]]++;
-    if (state[pfn] === FrameState.Free) freeByOrder[order[pfn]]++;
+    counts[s]++;
   }
   return into;
 }
