@@ -2,17 +2,16 @@
 // layer over the model kernel (test/model-kernel.ts), must give the stdout,
 // exit status and fatal signal recorded from the native run, and its
 // `--trace syscalls` lines must be strace's for the native run, but for
-// what differs by design (normalize below). This checks the host side end
+// what differs by design (test/strace.ts). This checks the host side end
 // to end before and apart from the Wasm kernel.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Cpu, Mmu, STOP_BUDGET, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL } from "../src/cpu/index.js";
 import { exec } from "../src/loader/index.js";
 import { faultSignal, type FatalSignal, SeededRandom, siCodeName, signalEnding, signalName, Syscalls, trapSignal, uaccess } from "../src/syscalls/index.js";
 import { ModelKernel } from "./model-kernel.js";
-import { binDir } from "../programs/native.mjs";
 import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
+import { nativeTrace, normalizeTrace, straceHere } from "./strace.js";
 
 const MAX_INSNS = 2e9;
 
@@ -69,39 +68,6 @@ function run(c: (typeof programCases)[number], trace?: string[]) {
   return { stdout, status, signal, framesLeft: kernel.framesInUse };
 }
 
-const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const straceHere = process.platform === "linux" && process.arch === "x64" && hasTool("strace") && hasTool("setarch");
-
-/** strace's lines for the native run, from after the execve. */
-function nativeTrace(c: (typeof programCases)[number]): string[] {
-  const tool = (name: string) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
-  const r = spawnSync(tool("setarch"), ["-R", tool("strace"), `./${c.program}`, ...(c.args ?? [])], {
-    cwd: binDir,
-    env: {},
-    input: c.stdin ?? "",
-    encoding: "utf8",
-  });
-  return r.stderr.split("\n").filter((l) => l && !l.startsWith("execve("));
-}
-
-/**
- * What differs by design: the pid (faultline's process is 1), the host
- * name, clock readings and random bytes, addresses in the mmap area (Linux
- * puts the vDSO and vvar pages below mmap_base first, and aligns large
- * anonymous mappings for THP) and stack addresses (no AT_SYSINFO_EHDR and
- * AT_RSEQ_* entries: rsp sits 48 bytes higher).
- */
-function normalize(line: string): string {
-  return line
-    .replace(/^(getpid|gettid|set_tid_address)\((.*)\)( +)= \d+$/, "$1($2)$3= PID")
-    .replace(/nodename="[^"]*"/, 'nodename="HOST"')
-    .replace(/\{tv_sec=\d+, tv_nsec=\d+\}/, "{TIME}")
-    .replace(/^getrandom\("[^"]*"/, "getrandom(RANDOM")
-    .replace(/0x7ffff[0-7][0-9a-f]{6}/g, "MMAP")
-    .replace(/0x7fffffff[0-9a-f]{4}/g, "STACK")
-    .replace(/ {2,}=/, " =");
-}
-
 describe("programs under the CPU, loader and syscalls (model kernel)", () => {
   for (const c of programCases) {
     it(c.name, () => {
@@ -112,10 +78,10 @@ describe("programs under the CPU, loader and syscalls (model kernel)", () => {
       if (c.signal) {
         expect(signalName(r.signal!.signo)).toBe(c.signal);
         expect(siCodeName(r.signal!.signo, r.signal!.code)).toBe(c.si_code);
-        // an mmap-area address differs by design (normalize)
+        // an mmap-area address differs by design (test/strace.ts)
         if (Number(c.si_addr) < 0x7f0000000000) expect("0x" + r.signal!.addr.toString(16)).toBe(c.si_addr);
       }
-      if (straceHere) expect(trace.map(normalize)).toEqual(nativeTrace(c).map(normalize));
+      if (straceHere) expect(trace.map(normalizeTrace)).toEqual(nativeTrace(c).map(normalizeTrace));
     });
   }
 });

@@ -1,0 +1,29 @@
+// `faultline run --trace syscalls` against strace: every program case,
+// run by the Machine (the Wasm kernel, the CPU, the loader and the syscall
+// layer), traces the syscalls strace shows for its native run, with the
+// same arguments and results (brk values, errno, ...), but for what
+// differs by design (test/strace.ts). The compute cases, whose traces are
+// only their writes, are left to test/programs-model.test.ts.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadKernelModule } from "../src/cli/load.js";
+import { Machine } from "../src/machine.js";
+import { signalEnding } from "../src/syscalls/index.js";
+import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
+import { nativeTrace, normalizeTrace, straceHere } from "./strace.js";
+
+const COMPUTE = ["compute_loop", "mem_sum", "sort", "hashtable", "sha256", "matmul", "sieve"];
+
+describe.runIf(straceHere)("--trace syscalls under faultline prints what strace prints natively", () => {
+  const kernel = loadKernelModule("release");
+  for (const c of programCases.filter((c) => !COMPUTE.includes(c.program))) {
+    it(c.name, () => {
+      const trace: string[] = [];
+      const m = new Machine(kernel, { stdin: c.stdin ?? "", traceSyscalls: (line) => trace.push(line) });
+      m.exec(new Uint8Array(readFileSync(programPath(c))), programArgv(c), programEnv);
+      const end = m.run(2e9);
+      if (end.kind === "signal") trace.push(...signalEnding(end.signal).trace);
+      expect(trace.map(normalizeTrace)).toEqual(nativeTrace(c).map(normalizeTrace));
+    });
+  }
+});
