@@ -62,6 +62,13 @@ describe("exec", () => {
     expect(strings(env_start, env_end)).toBe("K=V\0");
   });
 
+  it("counts the empty argv[0] execve adds for a program started with no arguments", () => {
+    const m = machine();
+    exec(m.env, new Uint8Array(readFileSync(join(binDir, "hello"))), { ...options, argv: [], envp: [] });
+    const { arg_start, arg_end, env_start, env_end } = m.kernel.layout;
+    expect([arg_end - arg_start, env_start, env_end]).toEqual([1, arg_end, arg_end]);
+  });
+
   it("refuses a file before touching the kernel", () => {
     const m = machine();
     expect(() => exec(m.env, new Uint8Array(10), options)).toThrow(/^exec format error/);

@@ -24,7 +24,6 @@ import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
 export * from "./elf.js";
 export * from "./stack.js";
 
-const encoder = new TextEncoder();
 const MAP_PRIVATE = 0x02;
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
@@ -78,7 +77,7 @@ function failed(what: string, errno: number): Error {
  * and environment strings lie back to back from arg_start, and start_stack
  * is where argc sits. /proc/self/maps names [stack] and [heap] from these.
  */
-function setLayout(kernel: ExecKernel, plan: LoadPlan, stack: InitialStack, options: ExecOptions): void {
+function setLayout(kernel: ExecKernel, plan: LoadPlan, stack: InitialStack): void {
   let startCode = Infinity, endCode = 0, startData = 0, endData = 0;
   for (const s of plan.segments) {
     if (s.prot & PROT_EXEC) startCode = Math.min(startCode, s.vaddr);
@@ -87,9 +86,7 @@ function setLayout(kernel: ExecKernel, plan: LoadPlan, stack: InitialStack, opti
     endData = Math.max(endData, s.vaddr + s.filesz);
   }
   kernel.mm_set_code(startCode === Infinity ? 0 : startCode, endCode, startData, endData);
-  const bytes = (strings: string[]) => strings.reduce((n, str) => n + encoder.encode(str).length + 1, 0);
-  const argEnd = stack.argStart + bytes(options.argv);
-  kernel.mm_set_args(stack.rsp, stack.argStart, argEnd, argEnd, argEnd + bytes(options.envp));
+  kernel.mm_set_args(stack.rsp, stack.argStart, stack.argEnd, stack.argEnd, stack.envEnd);
 }
 
 /** Load `file` into the current mm and build its stack. @raise Error as described above. */
@@ -135,6 +132,6 @@ export function exec(env: ExecEnv, file: Uint8Array, options: ExecOptions): Exec
   const r = kernel.mm_set_stack(stack.vmStart, STACK_TOP, stackProt);
   if (r < 0) throw failed("setting up the stack", r);
   if (!env.copyToUser(stack.rsp, stack.bytes)) throw failed("writing the initial stack", -14);
-  setLayout(kernel, plan, stack, options);
+  setLayout(kernel, plan, stack);
   return { plan, stack, entry: plan.entry, rsp: stack.rsp, brk: plan.brk };
 }

@@ -116,6 +116,10 @@ export interface InitialStack {
   auxv: [type: number, value: number][];
   /** Lowest byte of the argument strings (mm->arg_start). */
   argStart: number;
+  /** End of the argument strings, where the environment strings start (mm->arg_end, mm->env_start). */
+  argEnd: number;
+  /** End of the environment strings (mm->env_end); the program path follows. */
+  envEnd: number;
   /** The stack VMA after setup_arg_pages: [vmStart, stackTop). */
   vmStart: number;
 }
@@ -238,6 +242,8 @@ export function buildInitialStack(input: StackInput): InitialStack {
     bytes: buf.subarray(rsp - base),
     auxv,
     argStart,
+    argEnd: envAddrs.length ? envAddrs[0] : execfnAddr,
+    envEnd: execfnAddr,
     vmStart: argStart - (argStart % 4096) - STACK_EXPAND,
   };
 }
