@@ -21,6 +21,8 @@
 // stderr: "faultline: syscall N (name) not implemented".
 // endings.ts turns a fatal signal into the exit status and messages.
 
+import { TASK_SIZE } from "../loader/elf.js";
+import { SIGKILL } from "./endings.js";
 import { EBADF, EFAULT, EINVAL, ENOSYS, ENOTTY, EPERM } from "./errno.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
@@ -112,13 +114,11 @@ export function uaccess(mmu: UaccessMmu, handlePageFault: (cr2: number, errorCod
   };
 }
 
-const TASK_SIZE_MAX = 0x7ffffffff000;
 /** MAX_RW_COUNT: the most one read/write moves (INT_MAX rounded down to a page). */
 const MAX_RW_COUNT = 0x7ffff000;
 const UIO_MAXIOV = 1024;
 /** write() passes the output on in pieces of at most this many bytes. */
 const WRITE_BATCH = 65536;
-const SIGKILL = 9;
 const SIGSTOP = 19;
 const encoder = new TextEncoder();
 
@@ -256,7 +256,7 @@ export class Syscalls {
 
   private read(fd: number, buf: number, count: number): number {
     if (fd !== 0) return -EBADF;
-    if (buf + count > TASK_SIZE_MAX) return -EFAULT; // access_ok
+    if (buf + count > TASK_SIZE) return -EFAULT; // access_ok
     const { stdin } = this.o.io;
     const at = this.stdinPos;
     const r = this.copyOut(buf, Math.min(count, MAX_RW_COUNT, stdin.length - at), (off, n) => stdin.subarray(at + off, at + off + n));
@@ -267,7 +267,7 @@ export class Syscalls {
   /** Hands the sink fresh buffers of at most WRITE_BATCH bytes (it may keep them). */
   private write(fd: number, buf: number, count: number): number {
     if (fd !== 1 && fd !== 2) return -EBADF;
-    if (buf + count > TASK_SIZE_MAX) return -EFAULT; // access_ok
+    if (buf + count > TASK_SIZE) return -EFAULT; // access_ok
     const sink = fd === 1 ? this.o.io.stdout : this.o.io.stderr;
     const len = Math.min(count, MAX_RW_COUNT);
     let done = 0;
@@ -318,7 +318,7 @@ export class Syscalls {
     switch (code) {
       case 0x1001: // ARCH_SET_GS
       case 0x1002: // ARCH_SET_FS
-        if (unsigned(addr) >= TASK_SIZE_MAX) return -EPERM;
+        if (unsigned(addr) >= TASK_SIZE) return -EPERM;
         if (code === 0x1002) regs.fsBase = addr;
         else regs.gsBase = addr;
         return 0;
