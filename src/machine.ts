@@ -83,7 +83,7 @@ export class Machine {
   mm = 0;
   /** The loaded image of the current process. */
   image: ExecImage | null = null;
-  /** Page faults the kernel handled for the current process, and instructions retired. */
+  /** Page faults the kernel handled for the current process since its exec (its syscalls' copies included). */
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
@@ -138,7 +138,8 @@ export class Machine {
     this.mm = mm;
     this.execPath = argv[0] ?? "";
     this.comm = this.setTask(mm, this.execPath);
-    const user = uaccess(this.mmu, (cr2, err) => this.kernel.call(() => this.k.handle_page_fault(cr2, err)));
+    this.faults = 0;
+    const user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     try {
       this.image = exec(
         {
@@ -156,7 +157,6 @@ export class Machine {
     const cpu = (this.cpu = new Cpu(this.mmu));
     cpu.rip = this.image.entry;
     cpu.rsp = this.image.rsp;
-    this.faults = 0;
     const o = this.options;
     const stdin = typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin ?? new Uint8Array(0);
     this.syscalls = new Syscalls({
@@ -311,11 +311,7 @@ export class Machine {
         if (this.syscalls!.dispatch()) return this.exit({ kind: "exit", status: this.syscalls!.exitStatus! });
         return null;
       case STOP_PAGE_FAULT: {
-        const hook = this.faultHook;
-        hook?.beforeFault(cpu.cr2, cpu.errorCode);
-        const r = this.kernel.call(() => this.k.handle_page_fault(cpu.cr2, cpu.errorCode));
-        this.faults++;
-        hook?.afterFault(r);
+        const r = this.pageFault(cpu.cr2, cpu.errorCode);
         if (r === 0) return null;
         return this.kill(faultSignal(r, cpu.cr2, cpu.rip));
       }
@@ -330,6 +326,19 @@ export class Machine {
       default:
         throw new Error(`cpu: unknown stop reason ${stop}`);
     }
+  }
+
+  /**
+   * A #PF for the kernel: the CPU's (U set), or a syscall's copy to or from
+   * user memory (U clear). Every one is counted and watched alike.
+   * @return handle_page_fault's answer: 0, or signo << 16 | si_code
+   */
+  private pageFault(cr2: number, errorCode: number): number {
+    this.faultHook?.beforeFault(cr2, errorCode);
+    const r = this.kernel.call(() => this.k.handle_page_fault(cr2, errorCode));
+    this.faults++;
+    this.faultHook?.afterFault(r);
+    return r;
   }
 
   /** A fatal signal: no handlers run yet, so the default action (terminate). */
