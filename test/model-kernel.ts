@@ -6,15 +6,11 @@
 // real kernel maps the page cache and copies on write; a program cannot
 // tell the difference). It is not the kernel and counts nothing.
 
-import { type ExecKernel, MMAP_BASE, PAGE_SIZE as PAGE, PROT_EXEC, PROT_WRITE, TASK_SIZE } from "../src/loader/index.js";
+import {
+  type ExecKernel, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MMAP_BASE, PAGE_SIZE as PAGE, PROT_EXEC, PROT_WRITE, TASK_SIZE } from "../src/loader/index.js";
 import { EBADF, EINVAL, ENOMEM, SEGV_ACCERR as ACCERR, SEGV_MAPERR as MAPERR, SIGSEGV, type SyscallKernel } from "../src/syscalls/index.js";
 
 const STACK_LIMIT = 8 * 1024 * 1024;
-const MAP_SHARED = 1;
-const MAP_PRIVATE = 2;
-const MAP_FIXED = 0x10;
-const MAP_ANONYMOUS = 0x20;
-const MAP_FIXED_NOREPLACE = 0x100000;
 const EEXIST = 17;
 /** handle_page_fault's results: signo << 16 | si_code. */
 const SEGV_MAPERR = (SIGSEGV << 16) | MAPERR;

@@ -7,13 +7,12 @@ import { Kernel } from "../src/kernel.js";
 import { MmReader, type MmKernel } from "../src/proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "../src/proc/self.js";
 import { readFaultStats, runStats } from "../src/proc/stats.js";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "../src/loader/index.js";
 import { FaultTracer, TraceRing, type TraceKernel } from "../src/trace/index.js";
 
 let mod: WebAssembly.Module;
 beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });
 
-const PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
-const MAP_PRIVATE = 0x02, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
 const W_U = 6, R_U = 4, I_U = 20;
 const PAGE = 4096;
 

@@ -36,6 +36,12 @@ export const MMAP_MIN_ADDR = 65536;
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
+/** mmap flags (include/uapi/linux/mman.h, asm-generic/mman-common.h). */
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_FIXED_NOREPLACE = 0x100000;
 
 const PT_LOAD = 1;
 const PT_INTERP = 3;

@@ -18,15 +18,12 @@
 // faults (filemap fault on a read or fetch, a private copy on a write),
 // which is exactly the path faultline exists to show.
 
-import { parseElf, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
 import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
 
 export * from "./elf.js";
 export * from "./stack.js";
 
-const MAP_PRIVATE = 0x02;
-const MAP_FIXED = 0x10;
-const MAP_ANONYMOUS = 0x20;
 
 /** The kernel exports exec needs (docs/abi.md); numbers only. */
 export interface ExecKernel {
