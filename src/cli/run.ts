@@ -3,6 +3,8 @@
 // exit status as ours (128+signo when a signal ended it, as a shell says).
 
 import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { nodeHostFs } from "./host_fs.js";
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { OBSERVE_USAGE, parseObserveArgs, type ObserveOptions } from "./observe_args.js";
 import { DEFAULT_MEM } from "../kernel.js";
@@ -108,6 +110,9 @@ export function run(argv: string[]): number {
     stderr: (b) => process.stderr.write(b),
     traceSyscalls: a.traceSyscalls ? (line) => report(line + "\n") : undefined,
     stdin: process.stdin.isTTY ? undefined : readStdin(),
+    fs: nodeHostFs(),
+    cwd: process.cwd(),
+    env: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
     beforeExit: (machine) => {
       for (const name of o.proc) report(machine.proc(name));
       if (o.pagemap.length) report(machine.pagemap(o.pagemap));
@@ -126,7 +131,7 @@ export function run(argv: string[]): number {
       })
     : null;
   try {
-    m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args]);
+    m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args], undefined, resolve(a.program));
   } catch (e) {
     report(`faultline: ${a.program}: ${(e as Error).message}\n`);
     return 126; // bash: "cannot execute binary file: Exec format error"
