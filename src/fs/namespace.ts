@@ -62,7 +62,8 @@ export class Namespace {
     this.overlay.set("tmp", tmp);
     this.overlay.set("dev", this.buildDev());
     this.overlay.set("proc", this.buildProc());
-    this.root = o.host ? this.hostDir("/", 0o755, 0) : this.fixedRoot();
+    const top = o.host?.lstat("/");
+    this.root = o.host ? this.hostDir("/", top?.perm ?? 0o755, top?.mtime ?? 0, top?.size ?? 0) : this.fixedRoot();
   }
 
   /** A fresh inode number (FileData's ino: unique among live files, never 0). */
@@ -214,7 +215,7 @@ export class Namespace {
   }
 
   /** The host's directory at `path`; / also holds the overlaid tmp, dev and proc. */
-  private hostDir(path: string, perm: number, mtime: number): DirInode {
+  private hostDir(path: string, perm: number, mtime: number, size: number): DirInode {
     const host = this.o.host!;
     const ns = this;
     const atRoot = path === "/";
@@ -229,6 +230,9 @@ export class Namespace {
         if (!atRoot) return names;
         return [...names.filter((n) => !ns.overlay.has(n)), ...[...ns.overlay.keys()].filter((n) => !names.includes(n))];
       }
+      override size(): number {
+        return size;
+      }
     }
     return new HostDir(this.ino(), perm, this.rootfs, mtime);
   }
@@ -241,7 +245,7 @@ export class Namespace {
     const st = host.lstat(path);
     if (!st) return null;
     let node: Inode;
-    if (st.type === "dir") node = this.hostDir(path, st.perm, st.mtime);
+    if (st.type === "dir") node = this.hostDir(path, st.perm, st.mtime, st.size);
     else if (st.type === "link") node = new SymlinkInode(this.ino(), this.rootfs, st.mtime, () => host.readlink(path) ?? "");
     else if (st.type === "file") {
       const data: FileData = { ino: this.ino(), size: () => st.size, read: (pos, dst) => host.read(path, pos, dst) };

@@ -606,7 +606,7 @@ export function statxBytes(node: Inode): Uint8Array {
   const st = new DataView(statBytes(node).buffer);
   const out = new Uint8Array(256);
   const v = new DataView(out.buffer);
-  v.setUint32(0, 0x7ff, true); // STATX_BASIC_STATS
+  v.setUint32(0, 0x17ff, true); // STATX_BASIC_STATS | STATX_MNT_ID
   v.setUint32(4, 4096, true);
   v.setUint32(16, st.getUint32(16, true), true);
   v.setUint16(28, node.mode, true);
@@ -619,6 +619,7 @@ export function statxBytes(node: Inode): Uint8Array {
   v.setUint32(132, node.rdev & 0xff, true);
   v.setUint32(136, node.mount.dev >> 8, true);
   v.setUint32(140, node.mount.dev & 0xff, true);
+  v.setUint32(144, node.mount.dev, true); // stx_mnt_id: one mount per file system here
   return out;
 }
 
