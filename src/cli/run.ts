@@ -4,6 +4,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { buildC } from "./build_c.js";
 import { nodeHostFs } from "./host_fs.js";
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { OBSERVE_USAGE, parseObserveArgs, type ObserveOptions } from "./observe_args.js";
@@ -13,7 +14,10 @@ import { budgetExceeded, signalEnding } from "../syscalls/index.js";
 import { loadKernelModule } from "./load.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
-                     [--trace syscalls] [--debug] PROGRAM [ARGS...]
+                     [--trace syscalls] [--debug] [--cc CC] PROGRAM [ARGS...]
+  PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
+                    built first with CC -O2 -static and kept in a cache
+  --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
   --mem SIZE        RAM (default ${DEFAULT_MEM})
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
@@ -28,6 +32,8 @@ export interface RunArgs {
   machine: MachineOptions;
   traceSyscalls: boolean;
   debug: boolean;
+  /** The C compiler for a .c program. */
+  cc: string;
   program: string;
   args: string[];
   /** Options this parser does not know, for the observability parser. */
@@ -36,7 +42,7 @@ export interface RunArgs {
 
 /** Parses run's own options up to PROGRAM; what follows PROGRAM is the guest's. */
 export function parseRunArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { machine: {}, traceSyscalls: false, debug: false, program: "", args: [], rest: [] };
+  const out: RunArgs = { machine: {}, traceSyscalls: false, debug: false, cc: "gcc", program: "", args: [], rest: [] };
   let i = 0;
   for (; i < argv.length && argv[i].startsWith("-"); i++) {
     const arg = argv[i];
@@ -62,6 +68,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
         break;
       }
       case "--debug": out.debug = true; break;
+      case "--cc": out.cc = value(); break;
       case "--trace": {
         const what = value();
         if (what === "syscalls") out.traceSyscalls = true;
@@ -92,9 +99,18 @@ export function run(argv: string[]): number {
   if (observe.rest.length) throw new Error(`unknown option ${observe.rest[0]}\n${RUN_USAGE}`);
   const o = observe.options;
   const report = (text: string) => process.stderr.write(text);
+  // A C file runs as the program the host's compiler makes of it, named without its .c.
+  let binary = a.program;
+  let argv0 = a.program;
+  if (a.program.endsWith(".c")) {
+    const built = buildC(a.program, a.cc, report);
+    if (!built.ok) return built.status;
+    binary = built.path;
+    argv0 = a.program.slice(0, -2);
+  }
   let file: Buffer;
   try {
-    file = readFileSync(a.program);
+    file = readFileSync(binary);
   } catch (e) {
     // As a shell says it: 127 for a program that is not there, 126 for one it cannot read.
     const err = e as NodeJS.ErrnoException;
@@ -131,7 +147,7 @@ export function run(argv: string[]): number {
       })
     : null;
   try {
-    m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args], undefined, resolve(a.program));
+    m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [argv0, ...a.args], undefined, resolve(binary));
   } catch (e) {
     report(`faultline: ${a.program}: ${(e as Error).message}\n`);
     return 126; // bash: "cannot execute binary file: Exec format error"
