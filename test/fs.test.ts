@@ -119,3 +119,16 @@ describe("the namespace over a web page's files", () => {
     expect(read(1)).not.toEqual(read(2));
   });
 });
+
+describe("the starting directory", () => {
+  it("is the host's directory even under a path /tmp hides", () => {
+    const host = new MemoryHostFs();
+    host.add("/tmp/work/input.txt", new TextEncoder().encode("x"));
+    const ns = new Namespace({ host, random: () => new Uint8Array(0), now: () => 0, proc: () => null, procNames: [], exe: () => null });
+    expect(Namespace.path(ns.startDir("/tmp/work"))).toBe("/tmp/work");
+    const found = ns.walk(ns.startDir("/tmp/work"), "input.txt", true);
+    expect(typeof found !== "number" && found.node?.size()).toBe(1);
+    expect(ns.walk(ns.rootLoc, "/tmp/work/input.txt", true)).toBe(ENOENT); // by path, /tmp is the tmpfs
+    expect(Namespace.path(ns.startDir("/no/such/dir"))).toBe("/");
+  });
+});

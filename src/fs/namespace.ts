@@ -128,6 +128,33 @@ export class Namespace {
     throw new Error("unreachable");
   }
 
+  /**
+   * The starting directory: the host's directory of that path, even where
+   * /tmp, /dev or /proc hide it from paths (a program started from the
+   * host's /tmp/x still finds its files by relative paths). Falls back to
+   * the root when the host has no such directory.
+   */
+  startDir(path: string): Loc {
+    if (!this.o.host) {
+      const f = this.walk(this.rootLoc, path, true);
+      return typeof f !== "number" && f.loc ? f.loc : this.rootLoc;
+    }
+    const loc = [...this.rootLoc];
+    let at = "";
+    for (const name of path.split("/").filter((p) => p && p !== ".")) {
+      if (name === "..") {
+        if (loc.length > 1) loc.pop();
+        at = at.slice(0, at.lastIndexOf("/"));
+        continue;
+      }
+      at += "/" + name;
+      const dir = this.hostInode(at);
+      if (!(dir instanceof DirInode)) return this.rootLoc;
+      loc.push({ name, dir });
+    }
+    return loc;
+  }
+
   /** A new regular file in f.parent (O_CREAT). @return it, or -errno. */
   create(f: Found, perm: number): Inode | number {
     const dir = this.writableParent(f);

@@ -59,8 +59,7 @@ export class FileSyscalls {
   umask = 0o022;
 
   constructor(private readonly mem: FileUserMemory, readonly ns: Namespace, io: FileIo, cwd = "/") {
-    const start = ns.walk(ns.rootLoc, cwd, true);
-    this.cwd = typeof start !== "number" && start.loc ? start.loc : ns.rootLoc;
+    this.cwd = ns.startDir(cwd);
     // fds 0-2: the machine's stdin, stdout and stderr, as pipes (never terminals).
     let at = 0;
     const stdin = new StreamInode(ns.ino(), S_IFIFO | 0o600, { dev: 0xe, readonly: false }, 0, (dst) => {
