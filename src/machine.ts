@@ -380,6 +380,7 @@ export class Machine {
       this.kernel.call(() => this.k.mm_exit(mm));
       this.mmu.flushAll();
     }
+    this.syscalls?.files.fds.closeAll();
     this.syscalls = null;
     return end as T;
   }

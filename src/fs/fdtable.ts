@@ -34,6 +34,10 @@ export const NR_OPEN_DEFAULT = 1024;
 export class OpenFile {
   /** The file offset (f_pos); for a directory, the next entry getdents64 gives. */
   pos = 0;
+  /** Descriptors referring to it (dup and fork share it); at 0, `release` runs. */
+  refs = 0;
+  /** Runs when the last descriptor goes (the kernel's file is put). */
+  release: (() => void) | null = null;
   constructor(
     readonly inode: Inode,
     /** The open flags, O_CLOEXEC excluded (f_flags). */
@@ -71,16 +75,25 @@ export class FdTable {
 
   /** Puts `file` at `fd`, closing what was there (dup2). */
   installAt(fd: number, file: OpenFile, cloexec: boolean): void {
+    file.refs++;
+    this.close(fd);
     this.files[fd] = file;
     this.cloexec[fd] = cloexec;
   }
 
   /** @return false when fd was not open. */
   close(fd: number): boolean {
-    if (!this.get(fd)) return false;
+    const file = this.get(fd);
+    if (!file) return false;
     this.files[fd] = undefined;
     this.cloexec[fd] = false;
+    if (--file.refs === 0) file.release?.();
     return true;
+  }
+
+  /** The process ends: every descriptor closes. */
+  closeAll(): void {
+    this.files.forEach((_, fd) => this.close(fd));
   }
 
   isCloexec(fd: number): boolean {

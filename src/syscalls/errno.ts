@@ -11,6 +11,7 @@ export const EFAULT = 14;
 export const EBUSY = 16;
 export const EEXIST = 17;
 export const EXDEV = 18;
+export const ENODEV = 19;
 export const ENOTDIR = 20;
 export const EISDIR = 21;
 export const EINVAL = 22;

@@ -9,8 +9,10 @@ import {
 import { DirInode, Inode, RegularInode, S_IFIFO, S_IFMT, StreamInode, SymlinkInode } from "../fs/inode.js";
 import { Namespace, type Found, type Loc } from "../fs/namespace.js";
 import { TASK_SIZE } from "../loader/elf.js";
+import type { FileData } from "../fs/file_data.js";
 import {
-  EACCES, EBADF, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTTY, ERANGE, EROFS, ESPIPE, EEXIST,
+  EACCES, EBADF, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENOTTY, ERANGE, EROFS, ESPIPE,
+  EEXIST,
 } from "./errno.js";
 
 /** copy_from_user / copy_to_user: 0, or nonzero when the range faults. */
@@ -47,6 +49,21 @@ const VALID_OPEN_FLAGS = 0o37777703;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/**
+ * The kernel's page cache as the fd table uses it (src/fs/pagecache.ts):
+ * each open of a regular file is a kernel file, its reads and writes go
+ * through the cache (so a MAP_SHARED mapping and write() see each other),
+ * and mmap maps it.
+ */
+export interface FileCache<F = unknown> {
+  open(data: FileData, mode: number): F | null;
+  close(file: F): void;
+  read(file: F, pos: number, dst: Uint8Array): number;
+  write(file: F, pos: number, src: Uint8Array): number;
+  mmap(file: F, addr: number, len: number, prot: number, flags: number, offset: number): number;
+}
+const FMODE_READ = 1, FMODE_WRITE = 2;
+
 export interface FileIo {
   stdin: Uint8Array;
   stdout(bytes: Uint8Array): void;
@@ -58,7 +75,10 @@ export class FileSyscalls {
   cwd: Loc;
   umask = 0o022;
 
-  constructor(private readonly mem: FileUserMemory, readonly ns: Namespace, io: FileIo, cwd = "/") {
+  /** Kernel files of the open regular files, by open file (when a page cache is given). */
+  private readonly cached = new WeakMap<OpenFile, unknown>();
+
+  constructor(private readonly mem: FileUserMemory, readonly ns: Namespace, io: FileIo, cwd = "/", private readonly cache: FileCache | null = null) {
     this.cwd = ns.startDir(cwd);
     // fds 0-2: the machine's stdin, stdout and stderr, as pipes (never terminals).
     let at = 0;
@@ -222,7 +242,34 @@ export class FileSyscalls {
     const data = node instanceof RegularInode && !(flags & O_PATH) ? node.open() : null;
     const file = new OpenFile(node, (flags & ~O_CLOEXEC & ~O_CREAT & ~O_EXCL & ~O_TRUNC & ~0o400) | O_LARGEFILE, data,
       node instanceof DirInode ? loc : null);
-    return this.fds.install(file, (flags & O_CLOEXEC) !== 0);
+    if (data && this.cache) {
+      const mode = (file.readable ? FMODE_READ : 0) | (file.writable && data.write ? FMODE_WRITE : 0);
+      const kfile = this.cache.open(data, mode);
+      if (kfile === null) return -ENOMEM;
+      this.cached.set(file, kfile);
+      file.release = () => this.cache!.close(kfile);
+    }
+    const fd = this.fds.install(file, (flags & O_CLOEXEC) !== 0);
+    if (fd < 0) file.release?.();
+    return fd;
+  }
+
+  /**
+   * mmap(2) of a descriptor: a regular file through the page cache,
+   * /dev/zero as anonymous memory (as its mmap op makes it), anything else
+   * ENODEV. `anon` maps without a file. @return the address or -errno.
+   */
+  mmap(fd: number, addr: number, len: number, prot: number, flags: number, offset: number,
+    anon: (flags: number) => number, unmapped: () => number): number {
+    const f = this.fds.get(fd);
+    if (!f || f.flags & O_PATH) return -EBADF;
+    if (f.inode instanceof StreamInode && f.inode.rdev === 0x105) return anon(flags | 0x20);
+    const kfile = this.cached.get(f);
+    if (!this.cache) return unmapped();
+    if (!f.data || kfile === undefined) return -ENODEV;
+    // do_mmap: every file mapping needs the file open for reading.
+    if (!f.readable) return -EACCES;
+    return this.cache.mmap(kfile, addr, len, prot, flags, offset);
   }
 
   private dup(fd: number): number {
@@ -297,7 +344,9 @@ export class FileSyscalls {
       const n = Math.min(len - done, 4096 - ((buf + done) % 4096));
       const chunk = new Uint8Array(n);
       let got: number;
-      if (f.data) got = f.data.read(pos, chunk);
+      const kfile = this.cached.get(f);
+      if (kfile !== undefined) got = this.cache!.read(kfile, pos, chunk);
+      else if (f.data) got = f.data.read(pos, chunk);
       else {
         got = (f.inode as StreamInode).read(chunk);
         if (got < 0) return done || got;
@@ -340,7 +389,9 @@ export class FileSyscalls {
         got += n;
       }
       if (got > 0) {
-        const r = data ? data.write!(pos, batch.subarray(0, got)) : (f.inode as StreamInode).write(batch.subarray(0, got));
+        const kfile = this.cached.get(f);
+        const bytes = batch.subarray(0, got);
+        const r = kfile !== undefined ? this.cache!.write(kfile, pos, bytes) : data ? data.write!(pos, bytes) : (f.inode as StreamInode).write(bytes);
         if (r < 0) return done || r;
         pos += r;
       }

@@ -29,7 +29,7 @@ import { TASK_SIZE } from "../loader/elf.js";
 import { SIGKILL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
 import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, ESRCH } from "./errno.js";
-import { FileSyscalls, MAX_RW_COUNT, unsigned } from "./files.js";
+import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";
@@ -92,6 +92,8 @@ export interface SyscallOptions {
   fs?: Namespace;
   /** The starting directory, absolute (default "/"). */
   cwd?: string;
+  /** The kernel's page cache: regular files' reads, writes and mmap go through it (default: none; mmap of a file then fails). */
+  cache?: FileCache;
   /** sysinfo's memory figures, in bytes (default: none). */
   meminfo?(): { totalram: number; freeram: number };
 }
@@ -168,7 +170,7 @@ export class Syscalls {
     const fs = o.fs ?? new Namespace({
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
-    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd);
+    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache);
   }
 
   /** The virtual clock: nanoseconds since the program started. */
@@ -204,10 +206,15 @@ export class Syscalls {
     const file = this.files.call(nr, a);
     if (file !== undefined) return file;
     switch (nr) {
-      case 9:
+      case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
         if (unsigned(a[5]) % 4096 !== 0) return -EINVAL;
-        return kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, a[4] | 0, unsigned(a[5]));
+        const map = (flags: number, fd: number) => kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, flags >>> 0, fd, unsigned(a[5]));
+        const MAP_ANONYMOUS = 0x20;
+        if (a[3] & MAP_ANONYMOUS) return map(a[3], a[4] | 0);
+        return this.files.mmap(a[4] | 0, unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, unsigned(a[5]),
+          (flags) => map(flags, -1), () => map(a[3], a[4] | 0));
+      }
       case 10:
         return kernel.sys_mprotect(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0);
       case 11:
