@@ -127,7 +127,7 @@ export function huge_pmd_set_accessed(vmf: vm_fault): void {
  * here no huge page is ever mapped partly by ptes, so the page splits too,
  * in every process mapping it).
  */
-export function wp_huge_pmd(vmf: vm_fault): u32 {
+function do_huge_pmd_wp_page(vmf: vm_fault): u32 {
   trace_enter(FN_do_huge_pmd_wp_page, <u32>vmf.address);
   const head = pfn_to_page(pmd_pfn(vmf.orig_pmd));
   const haddr = vmf.address & PMD_MASK;
@@ -144,6 +144,11 @@ export function wp_huge_pmd(vmf: vm_fault): u32 {
   split_huge_pmd(changetype<mm_struct>(vmf.vma.vm_mm), vmf.pmd, haddr);
   trace_exit(FN_do_huge_pmd_wp_page, VM_FAULT_FALLBACK);
   return VM_FAULT_FALLBACK;
+}
+
+/** A write to a write-protected huge pmd: THP is anonymous only here. */
+export function wp_huge_pmd(vmf: vm_fault): u32 {
+  return do_huge_pmd_wp_page(vmf);
 }
 
 /**
