@@ -177,16 +177,23 @@ describe("fork: copy-on-write (dup_mmap, copy_page_range, do_wp_page)", () => {
   });
 });
 
+/** A process with a 2 MiB-aligned MADV_HUGEPAGE range whose first write mapped a huge page (head: its frame). */
+function hugeProcess(p: Procs): { parent: Proc; a: number; head: number } {
+  const parent = Proc.create(p, 10);
+  const raw = parent.mmap(4 * MiB);
+  const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
+  expect(p.x.sys_madvise(a, 2 * MiB, MADV_HUGEPAGE)).toBe(0);
+  const head = parent.write(a, 1);
+  expect(p.k.counter("thp_fault_alloc")).toBeGreaterThan(0);
+  return { parent, a, head };
+}
+
 describe("fork of transparent huge pages (copy_huge_pmd, do_huge_pmd_wp_page)", () => {
   it("the child maps the same huge page; a write splits it in both processes and copies one 4 KiB page", () => {
     const p = bootProcs("64M");
     p.x.thp_set_enabled(1);
     leakFree(p, () => {
-      const parent = Proc.create(p, 10);
-      const raw = parent.mmap(4 * MiB);
-      const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
-      expect(p.x.sys_madvise(a, 2 * MiB, MADV_HUGEPAGE)).toBe(0);
-      const head = parent.write(a, 1);
+      const { parent, a, head } = hugeProcess(p);
       parent.write(a + 5 * PAGE, 2);
       expect(p.k.counter("thp_fault_alloc")).toBe(1);
       const child = parent.fork(11);
@@ -211,14 +218,33 @@ describe("fork of transparent huge pages (copy_huge_pmd, do_huge_pmd_wp_page)", 
     });
   });
 
+  it("a partial munmap or mprotect in one process splits the shared huge page in both; the other keeps its data", () => {
+    const p = bootProcs("64M");
+    leakFree(p, () => {
+      const { parent, a, head } = hugeProcess(p);
+      parent.write(a + MiB, 2);
+      const child = parent.fork(11);
+      child.run();
+      expect(p.x.sys_munmap(a + MiB, MiB)).toBe(0);
+      expectInvariants(p);
+      expect(parent.read(a + MiB)).toEqual({ byte: 2, pa: head + MiB });
+      expect(mapcount(p, head + MiB)).toEqual({ mapcount: 1, rmap: 1 });
+      expect(mapcount(p, head)).toEqual({ mapcount: 2, rmap: 2 });
+      parent.run();
+      expect(p.x.sys_mprotect(a, PAGE, 1)).toBe(0);
+      expectInvariants(p);
+      expect(child.read(a)).toEqual({ byte: 1, pa: head });
+      expect(parent.write(a + MiB, 3)).toBe(head + MiB);  // its own alone now: reused
+      expectInvariants(p);
+      parent.exit();
+      child.exit();
+    });
+  });
+
   it("a huge page whose other mapper exited is written in place, unsplit", () => {
     const p = bootProcs("64M");
     leakFree(p, () => {
-      const parent = Proc.create(p, 10);
-      const raw = parent.mmap(4 * MiB);
-      const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
-      p.x.sys_madvise(a, 2 * MiB, MADV_HUGEPAGE);
-      const head = parent.write(a, 1);
+      const { parent, a, head } = hugeProcess(p);
       const child = parent.fork(11);
       child.exit();
       const splits = p.k.counter("thp_split_pmd");
