@@ -148,6 +148,23 @@ describe("fork: copy-on-write (dup_mmap, copy_page_range, do_wp_page)", () => {
     });
   });
 
+  it("mlock is not inherited: the child's copies lose VM_LOCKED and stay apart from their neighbours, as in Linux", () => {
+    const p = bootProcs();
+    leakFree(p, () => {
+      const parent = Proc.create(p, 10);
+      const a = parent.mmap(4 * PAGE);
+      expect(p.x.sys_mmap(a + 4 * PAGE, 4 * PAGE, 3, 0x22 | 0x10 | 0x2000, 0, 0)).toBe(a + 4 * PAGE);  // MAP_FIXED|MAP_LOCKED
+      const child = parent.fork(11);
+      expectInvariants(p);
+      expect(parent.counters()[7]).toBe(4);  // locked_vm
+      expect(child.counters()[7]).toBe(0);
+      expect(child.counters()[14]).toBe(parent.counters()[14]);  // map_count: not merged
+      expect(child.read(a + 4 * PAGE).byte).toBe(0);
+      child.exit();
+      parent.exit();
+    });
+  });
+
   it("file pages are not copied: the child faults them in from the page cache; its private copies are", () => {
     const p = bootProcs();
     leakFree(p, () => {

@@ -4,7 +4,7 @@
 // The host owns the task itself (registers, pid, scheduling).
 
 import { mm_struct, vm_area_struct, VM_DONTCOPY, VM_WIPEONFORK, VM_ACCOUNT, VM_LOCKED, VM_NOHUGEPAGE,
-  MMF_OOM_VICTIM, MMF_OOM_SKIP } from "../mm/mm_types";
+  MMF_OOM_VICTIM, MMF_OOM_SKIP, MMF_UNMERGED_BY_FORK } from "../mm/mm_types";
 import { mm_alloc, mm_from_handle, mmput, vm_area_dup, remove_vma, vma_link, vma_pages, vm_stat_account,
   __vm_enough_memory, vm_unacct_memory, first_vma, vma_next, flush_tlb_mm } from "../mm/mmap";
 import { copy_page_range } from "../mm/memory";
@@ -64,7 +64,10 @@ export function dup_mmap(mm: mm_struct, oldmm: mm_struct): i32 {
       break;
     }
     tmp.vm_mm = <u32>changetype<usize>(mm);
-    tmp.vm_flags &= ~VM_LOCKED;
+    if (tmp.vm_flags & VM_LOCKED) {
+      tmp.vm_flags &= ~VM_LOCKED;
+      mm.flags |= MMF_UNMERGED_BY_FORK;
+    }
     if (tmp.vm_flags & VM_WIPEONFORK) {
       tmp.anon_vma = 0;  // the child faults in fresh zeroed pages
     } else if (anon_vma_fork(tmp, mpnt)) {

@@ -202,6 +202,11 @@ export class mm_struct {
 @inline export const MMF_OOM_VICTIM: u32 = 1 << 25;  // the OOM killer sent SIGKILL to the owner
 // @ts-ignore: decorator
 @inline export const MMF_OOM_SKIP: u32 = 1 << 21;    // reaped: the OOM killer looks past it
+// Not Linux's: fork dropped VM_LOCKED from VMAs it copied, which may leave
+// adjacent VMAs that vma_merge would merge (Linux leaves them too); the
+// checker then does not ask this mm's VMAs to be merged.
+// @ts-ignore: decorator
+@inline export const MMF_UNMERGED_BY_FORK: u32 = 1 << 31;
 
 // @ts-ignore: decorator
 @inline export function get_mm_counter(mm: mm_struct, member: u32): i64 {

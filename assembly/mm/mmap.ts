@@ -16,7 +16,7 @@
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE,
   VM_GROWSDOWN, VM_LOCKED, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK,
-  MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, get_mm_counter } from "./mm_types";
+  MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, MMF_UNMERGED_BY_FORK, get_mm_counter } from "./mm_types";
 import { rb_node, rb_link_node, rb_insert_color, rb_erase, rb_parent, rb_is_black } from "../lib/rbtree";
 import { printk, printk_hex } from "../kernel/panic";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
@@ -1139,7 +1139,8 @@ function rb_count(rb: usize): u32 {
  * VMAs below TASK_SIZE; list links, tree and map_count agreeing; no two
  * adjacent VMAs left unmerged that vma_merge would merge (brk never merges
  * across start_brk, nor a stack grown down onto its neighbour, as in
- * Linux); vm_page_prot matching vm_flags; the vm counters matching a census.
+ * Linux, nor VMAs a fork's copy left apart: MMF_UNMERGED_BY_FORK);
+ * vm_page_prot matching vm_flags; the vm counters matching a census.
  * @return the number of violations.
  */
 export function validate_mm(mm: mm_struct): u32 {
@@ -1159,7 +1160,7 @@ export function validate_mm(mm: mm_struct): u32 {
     if (prev !== null) {
       if (prev.vm_end > vma.vm_start) errors += bad("vmas overlap or are out of order", vma);
       const brk_edge = !vma.vm_file && vma.vm_start >= mm.start_brk && prev.vm_start < mm.start_brk;
-      if (prev.vm_end == vma.vm_start && !brk_edge && !(vma.vm_flags & VM_GROWSDOWN)
+      if (prev.vm_end == vma.vm_start && !brk_edge && !(vma.vm_flags & VM_GROWSDOWN) && !(mm.flags & MMF_UNMERGED_BY_FORK)
           && can_vma_merge_after(prev, vma.vm_flags, vma.vm_file, vma.vm_pgoff))
         errors += bad("adjacent mergeable vmas left unmerged", vma);
     }
