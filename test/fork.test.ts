@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { withLeakCheck } from "./helpers.js";
 import { PF, sig, SIGKILL, SI_KERNEL } from "./helpers/fault_cpu.js";
 import { bootProcs, expectInvariants, Proc, mapcount, refcount, slabActive, PAGE, type Procs } from "./helpers/processes.js";
+import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
 
 const MiB = 1 << 20;
 const MADV_DONTFORK = 10, MADV_WIPEONFORK = 18, MADV_HUGEPAGE = 14;
@@ -65,6 +66,40 @@ describe("fork: copy-on-write (dup_mmap, copy_page_range, do_wp_page)", () => {
       expect(child.read(a + PAGE).byte).toBe(0x11);
       expectInvariants(p);
       child.exit();
+    });
+  });
+
+  it("the trace shows fork's copy and each side's write fault: wp_page_copy while shared, wp_page_reuse once alone", () => {
+    const p = bootProcs();
+    const ring = new TraceRing(p.k.exports as unknown as TraceKernel, p.k.memory);
+    const calls = (fn: () => void) => {
+      ring.start("counter");
+      fn();
+      ring.stop();
+      return ring.drain().filter((e) => !e.exit).map((e) => ring.names[e.fn]);
+    };
+    leakFree(p, () => {
+      const parent = Proc.create(p, 10);
+      const a = parent.mmap(PAGE);
+      parent.write(a, 1);
+      let child!: Proc;
+      const forkCalls = calls(() => { child = parent.fork(11); });
+      // The child's pgd comes first (mm_alloc), then dup_mmap copies the VMA's tables.
+      expect(forkCalls[0]).toBe("__alloc_pages");
+      const at = forkCalls.indexOf("dup_mmap");
+      expect(forkCalls.slice(at, at + 2)).toEqual(["dup_mmap", "copy_page_range"]);
+      expect(forkCalls).toContain("set_pte_at");
+      child.run();
+      const copy = calls(() => p.cpu.access(a, "w"));
+      expect(copy).toContain("do_wp_page");
+      expect(copy).toContain("wp_page_copy");
+      expect(copy).toContain("copy_user_highpage");
+      expect(copy).not.toContain("wp_page_reuse");
+      parent.run();
+      const reuse = calls(() => p.cpu.access(a, "w"));
+      expect(reuse.slice(reuse.indexOf("do_wp_page"))).toEqual(["do_wp_page", "wp_page_reuse", "flush_tlb_page"]);
+      child.exit();
+      parent.exit();
     });
   });
 
