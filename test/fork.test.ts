@@ -240,6 +240,39 @@ function hugeProcess(p: Procs): { parent: Proc; a: number; head: number } {
   return { parent, a, head };
 }
 
+describe("fork under memory exhaustion", () => {
+  it("forks until no memory is left: the failing fork returns 0 and leaves nothing behind; every exit frees all", () => {
+    const p = bootProcs("16M");
+    leakFree(p, () => {
+      const parent = Proc.create(p, 10);
+      // Pages spread one per 2 MiB: each child needs a pte table for each, and no data page.
+      const a = parent.mmap(64 * MiB, 3, 0x22 | 0x4000);
+      for (let i = 0; i < 32; i++) parent.write(a + i * 2 * MiB, i);
+      const children: number[] = [];
+      for (;;) {
+        p.k.drainAllPages();
+        const free = p.k.counter("nr_free_pages");
+        const child = p.x.mm_fork(parent.mm);
+        if (!child) {
+          p.k.drainAllPages();
+          expect(p.k.counter("nr_free_pages")).toBe(free);  // the failed copy gave back all it took
+          break;
+        }
+        children.push(child);
+        expect(children.length).toBeLessThan(1000);
+      }
+      expect(children.length).toBeGreaterThan(10);
+      expectInvariants(p);
+      expect(mapcount(p, parent.frame(a + 2 * MiB))).toEqual({ mapcount: children.length + 1, rmap: children.length + 1 });
+      // Exits in an interleaved order, the parent in the middle.
+      for (let i = 0; i < children.length; i += 2) p.x.mm_exit(children[i]);
+      parent.exit();
+      expectInvariants(p);
+      for (let i = 1; i < children.length; i += 2) p.x.mm_exit(children[i]);
+    });
+  });
+});
+
 describe("fork of transparent huge pages (copy_huge_pmd, do_huge_pmd_wp_page)", () => {
   it("the child maps the same huge page; a write splits it in both processes and copies one 4 KiB page", () => {
     const p = bootProcs("64M");
