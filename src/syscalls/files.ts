@@ -61,6 +61,8 @@ export interface FileCache<F = unknown> {
   read(file: F, pos: number, dst: Uint8Array): number;
   write(file: F, pos: number, src: Uint8Array): number;
   mmap(file: F, addr: number, len: number, prot: number, flags: number, offset: number): number;
+  /** ftruncate: the file's size and the kernel's i_size. */
+  truncate(file: F, size: number): void;
 }
 const FMODE_READ = 1, FMODE_WRITE = 2;
 
@@ -234,8 +236,17 @@ export class FileSyscalls {
         if (acc === 3) return -EINVAL;
       }
     }
-    if (node instanceof RegularInode && (flags & O_TRUNC) && !(flags & O_PATH)) node.open().truncate?.(0);
-    return this.installNew(node, flags, found.loc);
+    const fd = this.installNew(node, flags, found.loc);
+    const file = this.fds.get(fd);
+    if (file?.data?.truncate && flags & O_TRUNC && !(flags & O_PATH)) this.truncateFile(file, 0);
+    return fd;
+  }
+
+  /** Sets a writable regular file's size, through the page cache when there is one (i_size follows). */
+  private truncateFile(f: OpenFile, size: number): void {
+    const kfile = this.cached.get(f);
+    if (kfile !== undefined) this.cache!.truncate(kfile, size);
+    else f.data!.truncate!(size);
   }
 
   private installNew(node: Inode, flags: number, loc: Loc | null): number {
@@ -597,7 +608,7 @@ export class FileSyscalls {
     if (length < 0) return -EINVAL;
     if (!(f.inode instanceof RegularInode) || !f.writable) return -EINVAL;
     if (!f.data?.truncate) return -EROFS;
-    f.data.truncate(length);
+    this.truncateFile(f, length);
     return 0;
   }
 
@@ -610,7 +621,13 @@ export class FileSyscalls {
     if (node instanceof DirInode) return -EISDIR;
     if (!(node instanceof RegularInode)) return -EINVAL;
     if (node.mount.readonly) return -EROFS;
-    node.open().truncate?.(length);
+    // As an open for writing, ftruncate and close.
+    const file = new OpenFile(node, O_WRONLY, node.open(), null);
+    const kfile = this.cache?.open(file.data!, FMODE_WRITE);
+    if (kfile === null) return -ENOMEM;
+    if (kfile !== undefined) this.cached.set(file, kfile);
+    this.truncateFile(file, length);
+    if (kfile !== undefined) this.cache!.close(kfile);
     return 0;
   }
 }
