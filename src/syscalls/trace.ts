@@ -76,6 +76,7 @@ export function quote(bytes: Uint8Array, truncated: boolean, forceHex = false): 
 }
 
 function buffer(peek: Peek, addr: number, len: number, forceHex = false): string {
+  if (addr === 0) return "NULL";
   const shown = Math.min(len, STRING_LIMIT);
   const bytes = len >= 0 ? peek(addr, shown) : null;
   return bytes ? quote(bytes, len > shown, forceHex) : hex(addr);
@@ -135,8 +136,8 @@ const SEEK: Record<number, string> = { 0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_EN
 const OPEN: [number, string][] = [
   [0o100, "O_CREAT"], [0o200, "O_EXCL"], [0o400, "O_NOCTTY"], [0o1000, "O_TRUNC"], [0o2000, "O_APPEND"], [0o4000, "O_NONBLOCK"],
   [0o4010000, "O_SYNC"], [0o10000, "O_DSYNC"], [0o20000, "O_ASYNC"], [0o40000, "O_DIRECT"], [0o100000, "O_LARGEFILE"],
-  [0o200000, "O_DIRECTORY"], [0o400000, "O_NOFOLLOW"], [0o1000000, "O_NOATIME"], [0o2000000, "O_CLOEXEC"], [0o10000000, "O_PATH"],
-  [0o20000000, "O_TMPFILE"],
+  [0o400000, "O_NOFOLLOW"], [0o1000000, "O_NOATIME"], [0o2000000, "O_CLOEXEC"], [0o10000000, "O_PATH"],
+  [0o20200000, "O_TMPFILE"], [0o200000, "O_DIRECTORY"],
 ];
 const ACCMODE = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"];
 const AT: [number, string][] = [[0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_REMOVEDIR"], [0x400, "AT_SYMLINK_FOLLOW"], [0x800, "AT_NO_AUTOMOUNT"], [0x1000, "AT_EMPTY_PATH"]];
