@@ -100,7 +100,7 @@ function readUser(m: Machine, va: number, n: number): Uint8Array {
   for (let i = 0; i < n; i++) {
     const a = va + i;
     const e = k.mmu_walk_inspect(a, 0);
-    if (e < 0) return out.subarray(0, i);
+    if (e < 4096) return out.subarray(0, i);  // a #PF error code: the page is absent
     out[i] = ram[Math.floor(e / 4096) * 4096 + (a % 4096)];
   }
   return out;
