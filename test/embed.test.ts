@@ -54,6 +54,16 @@ describe.skipIf(!existsSync(join(root, "dist", "src", "index.js")))("the built p
   });
 });
 
+describe.skipIf(!existsSync(join(root, "dist", "src", "index.js")))("the README's runnable example", () => {
+  it("stops a run with an AbortSignal, as it says", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const script = /<!-- runnable example:[^\n]*-->\n```js\n([^]*?)```/.exec(readme)![1];
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    const said = /console\.log\(`\$\{e\.name\} after \$\{m\.faults\} faults`\);\s*\/\/ (.*)/.exec(script)![1];
+    expect(out).toBe(said + "\n");
+  });
+});
+
 describe("runAsync", () => {
   it("runs as run() does, counter for counter", async () => {
     const figures = async (runner: (m: Awaited<ReturnType<typeof createMachine>>) => Promise<unknown> | unknown) => {
