@@ -193,7 +193,7 @@ describe.skipIf(!runIt)("the playground in Chromium", () => {
     await phone.waitForFunction(() => /PTE/.test(document.querySelector("#walk")?.textContent ?? ""));
     const fit = await phone.$eval("#walk", (t) => ({
       right: t.getBoundingClientRect().right,
-      cut: [...t.querySelectorAll("td")].filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent),
+      cut: Array.from(t.querySelectorAll("td")).filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent),
     }));
     expect(fit.right).toBeLessThanOrEqual(390);
     expect(fit.cut).toEqual([]);
