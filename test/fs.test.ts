@@ -29,7 +29,7 @@ function setup(seed = 1) {
     host, random: (n) => random.bytes(n), now: () => 1767225600, proc: (name) => (name === "buddyinfo" ? "Node 0\n" : null),
     procNames: ["buddyinfo", "self/maps"], exe: () => ({ path: "/not/visible/prog", bytes: program }),
   });
-  const sys = new FileSyscalls(mem, ns, { stdin: new Uint8Array(0), stdout: () => {}, stderr: () => {} }, "/data");
+  const sys = new FileSyscalls(mem, ns, { stdin: () => null, stdout: () => {}, stderr: () => {} }, "/data");
   let strings = 0x8000;
   /** A NUL-terminated string in guest memory. */
   const str = (s: string) => {

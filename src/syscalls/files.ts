@@ -67,7 +67,8 @@ export interface FileCache<F = unknown> {
 const FMODE_READ = 1, FMODE_WRITE = 2;
 
 export interface FileIo {
-  stdin: Uint8Array;
+  /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */
+  stdin(max: number): Uint8Array | null;
   stdout(bytes: Uint8Array): void;
   stderr(bytes: Uint8Array): void;
 }
@@ -83,14 +84,20 @@ export class FileSyscalls {
   constructor(private readonly mem: FileUserMemory, readonly ns: Namespace, io: FileIo, cwd = "/", private readonly cache: FileCache | null = null) {
     this.cwd = ns.startDir(cwd);
     // fds 0-2: the machine's stdin, stdout and stderr, as pipes (never terminals).
-    let at = 0;
+    // Bytes the reader gave that the guest has not taken yet; what a fault left unread stays for the next read.
+    let rest: Uint8Array = new Uint8Array(0);
+    let taken = 0;
     const stdin = new StreamInode(ns.ino(), S_IFIFO | 0o600, { dev: 0xe, readonly: false }, 0, (dst) => {
-      const n = Math.min(dst.length, io.stdin.length - at);
-      dst.set(io.stdin.subarray(at, at + n));
-      at += n;
+      if (taken === rest.length) {
+        rest = io.stdin(dst.length) ?? new Uint8Array(0);
+        taken = 0;
+      }
+      const n = Math.min(dst.length, rest.length - taken);
+      dst.set(rest.subarray(taken, taken + n));
+      taken += n;
       return n;
     }, () => -EBADF);
-    stdin.unread = (n) => { at -= n; };
+    stdin.unread = (n) => { taken -= n; };
     const sink = (out: (b: Uint8Array) => void) =>
       new StreamInode(ns.ino(), S_IFIFO | 0o600, { dev: 0xe, readonly: false }, 0, () => 0, (src) => (out(src), src.length));
     this.fds.install(new OpenFile(stdin, O_RDONLY, null, null), false);
@@ -348,32 +355,52 @@ export class FileSyscalls {
     const bad = rwCheck(f, buf, count, at);
     if (bad !== 0) return bad;
     const len = Math.min(count, MAX_RW_COUNT);
+    if (!f.data) return this.readStream(f.inode as StreamInode, buf, len);
+    const kfile = this.cached.get(f);
     let pos = at ?? f.pos;
     let done = 0;
     let faulted = false;
     while (done < len) {
-      const n = Math.min(len - done, 4096 - ((buf + done) % 4096));
-      const chunk = new Uint8Array(n);
-      let got: number;
-      const kfile = this.cached.get(f);
-      if (kfile !== undefined) got = this.cache!.read(kfile, pos, chunk);
-      else if (f.data) got = f.data.read(pos, chunk);
-      else {
-        got = (f.inode as StreamInode).read(chunk);
-        if (got < 0) return done || got;
-      }
+      const chunk = new Uint8Array(Math.min(len - done, 4096 - ((buf + done) % 4096)));
+      const got = kfile !== undefined ? this.cache!.read(kfile, pos, chunk) : f.data.read(pos, chunk);
       if (got === 0) break;
       if (this.mem.copyToUser(buf + done, chunk.subarray(0, got)) !== 0) {
-        (f.inode as StreamInode).unread?.(got);
         faulted = true;
         break;
       }
       done += got;
       pos += got;
-      if (got < n) break;
+      if (got < chunk.length) break;
     }
-    if (at === null && f.data) f.pos = pos;
+    if (at === null) f.pos = pos;
     return done === 0 && faulted ? -EFAULT : done;
+  }
+
+  /**
+   * A device or FIFO read: a FIFO (stdin) is asked once, for what it has
+   * (it may be a terminal: asking again would wait); a memory device fills
+   * the whole count. What a fault leaves uncopied goes back to the stream.
+   */
+  private readStream(inode: StreamInode, buf: number, len: number): number {
+    let done = 0;
+    while (done < len) {
+      const chunk = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+      const got = inode.read(chunk);
+      if (got <= 0) return done || got;
+      let copied = 0;
+      while (copied < got) {
+        const n = Math.min(got - copied, 4096 - ((buf + done + copied) % 4096));
+        if (this.mem.copyToUser(buf + done + copied, chunk.subarray(copied, copied + n)) !== 0) break;
+        copied += n;
+      }
+      done += copied;
+      if (copied < got) {
+        inode.unread?.(got - copied);
+        return done || -EFAULT;
+      }
+      if (inode.type === S_IFIFO) break;
+    }
+    return done;
   }
 
   private write(fd: number, buf: number, count: number, at: number | null): number {

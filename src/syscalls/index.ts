@@ -72,8 +72,8 @@ export interface SyscallKernel {
 }
 
 export interface SyscallIo {
-  /** Everything the guest can read from fd 0. */
-  stdin: Uint8Array;
+  /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */
+  stdin(max: number): Uint8Array | null;
   stdout(bytes: Uint8Array): void;
   stderr(bytes: Uint8Array): void;
   /** Receives one strace-format line per syscall when set. */
