@@ -245,3 +245,19 @@ describe("pageblock stealing (can_steal_fallback, steal_suitable_fallback)", () 
     });
   }
 });
+
+describe("check_new_pages (debug build)", () => {
+  it("checks every page of a new block, not only its head: a bad tail page takes the block out", () => {
+    const k = machine("64M", "debug");
+    // __rmqueue_smallest takes the head of the smallest non-empty list.
+    const order = 4;
+    const from = [4, 5, 6, 7, 8, 9, 10].find((o) => k.freeBlocks(DMA32, o, MOVABLE).length > 0)!;
+    const block = k.freeBlocks(DMA32, from, MOVABLE)[0];
+    const bad = block + (1 << order) - 1;   // the last page of the block handed out
+    k.u32[(k.memMap + bad * 32 + 4) >>> 2] = 1;   // struct page._refcount (docs/abi.md)
+    const pfn = k.allocPages(GFP_HIGHUSER_MOVABLE, order);
+    expect(k.dmesg()).toContain(`BUG: Bad page state: pfn:0x${bad.toString(16)}\n`);
+    expect(pfn).toBeGreaterThanOrEqual(0);
+    expect(pfn).not.toBe(block);
+  });
+});
