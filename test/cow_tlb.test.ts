@@ -17,7 +17,7 @@ describe("a read-only TLB entry and a write (wp_page_reuse needs no flush)", () 
     const walks: number[] = [];
     const mmu = new Mmu(new ArrayBuffer(1 << 20), (va, access) => {
       walks.push(access);
-      return access & PF_WRITE && !(pte & TLB_W) ? -(1 | access) : pte;
+      return access & PF_WRITE && !(pte & TLB_W) ? 1 | access : pte;   // a fault is its error code (docs/abi.md)
     });
     const va = 0x400000;
     expect(mmu.translate(va, 0, PF_USER)).toBe(0x5000);   // a read fills the entry, read-only
