@@ -15,7 +15,7 @@ describe("decoder against iced-x86", () => {
     const kinds = new Set<string>();
     let decoded = 0;
     let agreed = 0;
-    const legacy = [0x66, 0xf2, 0xf3, 0x64, 0x65, 0x2e, 0x3e];
+    const legacy = [0x66, 0xf2, 0xf3, 0x64, 0x65, 0x2e, 0x3e, 0x67, 0xf0];
     // two passes: the first learns which mnemonics are in the subset
     for (let pass = 0; pass < 2; pass++) {
       for (let opc = 0; opc < 512; opc++) {
