@@ -5,8 +5,12 @@
 // Intel order. Anything outside the subset decodes as "ud" (#UD), never as a
 // guess. The executor (exec.ts) compiles an Insn once into a closure.
 //
+// SSE and SSE2 decode from the table in sse.ts.
+//
 // Registers are numbered 0..15 (rax..r15). Byte registers are 0..15 for
 // al..r15b (spl..dil need REX) and 16..19 for ah, ch, dh, bh (only without REX).
+
+import { type SseForm, sseForm, sseGroup } from "./sse.js";
 
 export const CC = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
 const GRP1 = ["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"];
@@ -46,7 +50,12 @@ export interface RelOp {
   k: "j";
   target: number;
 }
-export type Operand = RegOp | MemOp | ImmOp | RelOp;
+/** An XMM register (0..15). */
+export interface XmmOp {
+  k: "x";
+  r: number;
+}
+export type Operand = RegOp | MemOp | ImmOp | RelOp | XmmOp;
 
 export interface Insn {
   /** iced-x86's mnemonic, lower case ("add", "movzx", "jne", "cmovl", "movsq"); "ud" for #UD. */
@@ -61,6 +70,8 @@ export interface Insn {
   rep: number;
   /** Instruction length limit exceeded (> 15 bytes): #GP rather than #UD. */
   tooLong?: boolean;
+  /** SSE/SSE2 instructions: their form (sse.ts). */
+  sse?: SseForm;
 }
 
 /** Returned when the bytes end before the instruction does (fetch the next page). */
@@ -210,6 +221,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
   let sz = osz;
   let usesRep = false;
   let ok = true;
+  let sse: SseForm | undefined;
 
   if (c !== 0x0f) {
     switch (c) {
@@ -394,7 +406,33 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         modrm(osz); ops = [G(osz), E(osz)]; break;
       case 0xc8: case 0xc9: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf:
         op = "bswap"; ok = osz !== 2; ops = [reg((c2 & 7) | B, osz)]; break;
-      default: ok = false;
+      default: {
+        // SSE: F3 or F2 (the last one) outranks 66 as the mandatory prefix
+        const pfx = rep !== 0 ? rep : opsz ? 0x66 : 0;
+        if (!sseGroup(c2) && sseForm(pfx, c2, 0) === undefined) { ok = false; break; }
+        modrm(0);
+        const f = sseForm(pfx, c2, regf & 7);
+        const shape = f === undefined ? "" : mod === 3 ? f.reg : f.mem;
+        if (!shape) { ok = false; break; }
+        op = (mod === 3 && f!.opR) || (W && f!.opW) || f!.op;
+        sse = W && f!.opW ? { ...f!, op, n: 2, msz: 8 } : f!;
+        sz = W ? 8 : 4;
+        const msz = sse.msz;
+        const x = (r: number): XmmOp => ({ k: "x", r });
+        if (shape !== "-") {
+          for (const s of shape.split(",")) {
+            switch (s) {
+              case "V": ops.push(x(regf)); break;
+              case "U": ops.push(x(rmReg)); break;
+              case "W": ops.push(mod !== 3 ? E(msz) : x(rmReg)); break;
+              case "M": ops.push(E(msz)); break;
+              case "G": ops.push(G(sz)); break;
+              case "E": ops.push(E(mod !== 3 ? msz : sz)); break;
+              default: ops.push(imm(1, 1));
+            }
+          }
+        }
+      }
     }
   }
   if (rd.i > 15) return { ...ud(15), tooLong: true };
@@ -408,5 +446,5 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
     m.dispLo = t % TWO32 | 0;
     m.dispHi = Math.floor(t / TWO32) | 0;
   }
-  return { op, len: rd.i, osz: sz, ops, cc, rep: usesRep ? rep : 0 };
+  return sse ? { op, len: rd.i, osz: sz, ops, cc, rep: 0, sse } : { op, len: rd.i, osz: sz, ops, cc, rep: usesRep ? rep : 0 };
 }

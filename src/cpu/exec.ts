@@ -8,6 +8,8 @@
 import type { Insn, MemOp, Operand, RegOp } from "./decode.js";
 import { SEG_FS, SEG_GS } from "./decode.js";
 import type { JitEnv } from "./jit.js";
+import { createSse } from "./sse.js";
+import { FNINIT_IMAGE } from "./sse_state.js";
 import { FAULT_GP, FAULT_PF, type Mmu } from "./mmu.js";
 import {
   AF, CF, type CpuState, FLAGS_ARITH, K_ADC, K_ADD, K_EXPL, K_LOGIC, K_RES, K_SBB, K_SUB, OF, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, R11, PF, SF, ZF,
@@ -703,7 +705,9 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
   }
 
   // ---- compile ----
+  const sse = createSse({ st, mmu, FLT, ea, EA, rget, rset, H, x87: FNINIT_IMAGE });
   function compile(insn: Insn, ip: number, live: number = ALL_FLAGS): Op {
+    if (insn.sse) return sse(insn);
     const next = ip + insn.len;
     const ops = insn.ops;
     const sz = insn.osz;
@@ -1322,7 +1326,7 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
     const str = (s: string, i: number): number => s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
     const vendor = "FaultlineCPU";
     if (leaf === 0) { a = 1; b = str(vendor, 0); d = str(vendor, 4); c = str(vendor, 8); }
-    else if (leaf === 1) { d = (1 << 4) | (1 << 15); c = 1 << 23; } // TSC, CMOV; POPCNT (no cmpxchg8b: no CX8)
+    else if (leaf === 1) { d = (1 << 4) | (1 << 15) | (1 << 24) | (1 << 25) | (1 << 26); c = 1 << 23; } // TSC, CMOV, FXSR, SSE, SSE2; POPCNT (no cmpxchg8b: no CX8)
     else if (leaf === 0x80000000) a = 0x80000001;
     else if (leaf === 0x80000001) { d = (1 << 11) | (1 << 20) | (1 << 29); c = 1 << 5; } // SYSCALL, NX, LM; LZCNT
     L[RAX] = a; L[RBX] = b; L[RCX] = c; L[RDX] = d;

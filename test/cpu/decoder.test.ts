@@ -32,6 +32,8 @@ const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (/^(Movs|Stos)[bwdq]/.test(code)) return true;
   // endbr64 spellings we do not take (0F 1E without F3 FA)
   if (code.startsWith("Endbr") || code.startsWith("Rdsspd") || code.startsWith("Rdsspq")) return true;
+  // MMX forms of the SSE2 integer instructions (no prefix, mm registers)
+  if (/(^|_)mm(m\d+)?(_|$)/.test(code)) return true;
   return ours.tooLong === true;
 };
 
@@ -78,6 +80,9 @@ function compareOperand(o: Operand, ins: Instruction, i: number): string {
       const theirs = ins.immediate(i) & mask, ours = u64(o.lo, o.hi) & mask;
       return theirs === ours ? "" : `op${i} immediate ${theirs.toString(16)}, ours ${ours.toString(16)}`;
     }
+    case "x":
+      if (kind !== OpKind.Register) return `op${i} kind ${OpKind[kind]}, ours xmm`;
+      return Register[ins.opRegister(i)] === `XMM${o.r}` ? "" : `op${i} ${Register[ins.opRegister(i)]}, ours XMM${o.r}`;
     case "j":
       if (kind !== OpKind.NearBranch64) return `op${i} kind ${OpKind[kind]}, ours branch`;
       return ins.nearBranch64 === BigInt.asUintN(64, BigInt(o.target)) ? "" : `op${i} target ${ins.nearBranch64.toString(16)}, ours ${o.target.toString(16)}`;
@@ -137,6 +142,8 @@ describe("decoder against iced-x86", () => {
           let n = 0;
           const np = rnd(4) === 0 ? rnd(3) + 1 : 0;
           for (let k = 0; k < np; k++) bytes[n++] = legacy[rnd(legacy.length)];
+          // the SSE opcodes: often a mandatory prefix (66, F3, F2) right before REX
+          if (opc >= 256 && rnd(2)) bytes[n++] = [0x66, 0xf3, 0xf2][rnd(3)];
           if (rnd(2)) bytes[n++] = 0x40 | rnd(16);
           if (opc >= 256) bytes[n++] = 0x0f;
           bytes[n++] = opc & 0xff;
