@@ -1,0 +1,133 @@
+// SSE exceptions: the aligned forms #GP on a misaligned operand (the real CPU
+// kills the same instruction with SIGSEGV), ldmxcsr and fxrstor #GP on
+// reserved MXCSR bits, and a 16-byte access faults whole: a page-crossing
+// load or store changes nothing. fxsave and fxrstor against the real CPU.
+import { execFileSync, spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { PF_USER, PF_WRITE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
+import { assemble, buildProgram, type FlatMachine, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
+
+const DATA = 0x600000;
+
+function snapshot(m: FlatMachine): unknown {
+  return { xmm: Array.from(m.cpu.state.xmm), mxcsr: m.cpu.state.mxcsr, rip: m.cpu.rip, mem: m.peek(DATA, 4096) };
+}
+
+function setup(body: string, threshold: number): FlatMachine {
+  const m = machineWith(assemble(body), 0x401000, 1024);
+  m.cpu.jitThreshold = threshold;
+  m.map(DATA, 4096, PROT_R | PROT_W);
+  m.poke(DATA, Uint8Array.from({ length: 4096 }, (_, i) => i & 0xff));
+  m.cpu.state.xmm.forEach((_, i, x) => { x[i] = 0x01010101 * (i + 1); });
+  return m;
+}
+
+/** The signal that kills `insn` natively, run with %rbx = a 4096-aligned buffer + `offset`. */
+function nativeSignal(insn: string, offset: number): string | null {
+  const { elf } = buildProgram(`.text\n.globl _start\n_start:\nlea buf+${offset}(%rip), %rbx\n${insn}\nmov $60, %eax\nxor %edi, %edi\nsyscall\n.bss\n.align 4096\nbuf: .skip 8192\n`);
+  return spawnSync(elf).signal;
+}
+
+const ALIGNED = [
+  "movaps (%rbx), %xmm0", "movaps %xmm0, (%rbx)", "movapd (%rbx), %xmm1", "movdqa (%rbx), %xmm2", "movdqa %xmm2, (%rbx)",
+  "movntdq %xmm3, (%rbx)", "movntps %xmm3, (%rbx)", "pxor (%rbx), %xmm4", "pcmpeqb (%rbx), %xmm5", "pshufd $1, (%rbx), %xmm6",
+  "punpcklbw (%rbx), %xmm7", "psubb (%rbx), %xmm8", "fxsave (%rbx)", "fxrstor (%rbx)",
+];
+const UNALIGNED = ["movups (%rbx), %xmm0", "movdqu %xmm0, (%rbx)", "movq (%rbx), %xmm1", "movhps (%rbx), %xmm2", "movsd %xmm3, (%rbx)", "movss (%rbx), %xmm4"];
+
+describe.skipIf(!haveToolchain())("SSE exceptions on the real CPU", () => {
+  it("the aligned forms die of SIGSEGV on a misaligned operand, the unaligned ones do not; ldmxcsr of a reserved bit dies too", () => {
+    for (const insn of ALIGNED) expect([insn, nativeSignal(insn, 8)]).toEqual([insn, "SIGSEGV"]);
+    for (const insn of UNALIGNED) expect([insn, nativeSignal(insn, 8)]).toEqual([insn, null]);
+    expect(nativeSignal(RESERVED_MXCSR, 0)).toBe("SIGSEGV");
+  });
+});
+
+const RESERVED_MXCSR = "movl $0x11f80, (%rbx)\nldmxcsr (%rbx)";
+
+describe.skipIf(!haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("SSE exceptions (%s)", (_mode, threshold) => {
+  it("the aligned forms #GP on a misaligned operand; the unaligned forms do not", () => {
+    for (const insn of ALIGNED) {
+      const m = setup(insn, threshold);
+      m.cpu.setReg(3, DATA + 8);
+      const before = snapshot(m);
+      expect([insn, m.cpu.run(1)]).toEqual([insn, STOP_GP]);
+      expect(snapshot(m)).toEqual(before);
+    }
+    for (const insn of UNALIGNED) {
+      const m = setup(insn + "\nmov $60, %eax\nsyscall", threshold);
+      m.cpu.setReg(3, DATA + 8);
+      expect([insn, m.cpu.run(10)]).toEqual([insn, STOP_SYSCALL]);
+    }
+  });
+
+  it("ldmxcsr with a reserved bit is #GP; MXCSR keeps its value", () => {
+    const m = setup(RESERVED_MXCSR, threshold);
+    m.cpu.setReg(3, DATA);
+    expect(m.cpu.run(10)).toBe(STOP_GP);
+    expect(m.cpu.state.mxcsr).toBe(0x1f80);
+    const ok = setup("movl $0x7f80, (%rbx)\nldmxcsr (%rbx)\nstmxcsr 4(%rbx)\nmov $60, %eax\nsyscall", threshold);
+    ok.cpu.setReg(3, DATA);
+    expect(ok.cpu.run(10)).toBe(STOP_SYSCALL);
+    expect(Array.from(ok.peek(DATA + 4, 4))).toEqual([0x80, 0x7f, 0, 0]);
+  });
+
+  it("a 16-byte load running into an unmapped page faults there and loads nothing", () => {
+    const m = setup("movdqu (%rbx), %xmm0\nmov $60, %eax\nsyscall", threshold);
+    m.cpu.setReg(3, DATA + 4096 - 4);
+    const before = snapshot(m);
+    expect(m.cpu.run(1)).toBe(STOP_PAGE_FAULT);
+    expect(m.cpu.cr2).toBe(DATA + 4096);
+    expect(m.cpu.errorCode).toBe(PF_USER);
+    expect(snapshot(m)).toEqual(before);
+    m.map(DATA + 4096, 4096, PROT_R);
+    expect(m.cpu.run(10)).toBe(STOP_SYSCALL);
+    expect(m.cpu.state.xmm[0]).toBe(0xfffefdfc);
+  });
+
+  it("a 16-byte store running into a read-only page faults and writes neither page", () => {
+    for (const insn of ["movdqu %xmm1, (%rbx)", "movups %xmm1, (%rbx)"]) {
+      const m = setup(insn + "\nmov $60, %eax\nsyscall", threshold);
+      m.map(DATA + 4096, 4096, PROT_R);
+      m.cpu.setReg(3, DATA + 4096 - 8);
+      const before = snapshot(m);
+      expect(m.cpu.run(1)).toBe(STOP_PAGE_FAULT);
+      expect(m.cpu.cr2).toBe(DATA + 4096);
+      expect(m.cpu.errorCode & PF_WRITE).toBe(PF_WRITE);
+      expect(snapshot(m)).toEqual(before);
+      expect(Array.from(m.peek(DATA + 4096, 8))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+  });
+});
+
+describe.skipIf(!haveToolchain())("fxsave and fxrstor against the real CPU", () => {
+  // xmm0..15 and MXCSR from a table; fxsave; then fxrstor of a second image and every register stored
+  const img = new Uint8Array(512);
+  for (let i = 0; i < 512; i++) img[i] = (i * 37 + 11) & 0xff;
+  img.fill(0, 0, 32);
+  img.set([0x7f, 0x03], 0); // FCW
+  img.set([0x80, 0x9f, 0, 0], 24); // MXCSR: RC = toward zero, FZ, masks
+  img.fill(0, 32, 160); // x87 registers empty
+  const regs = Array.from({ length: 16 }, (_, i) => `movdqu tab+${16 * i}(%rip), %xmm${i}`).join("\n");
+  const stores = Array.from({ length: 16 }, (_, i) => `movdqu %xmm${i}, ${1024 + 16 * i}(%r15)`).join("\n");
+  const asm = `.text\n.globl _start\n_start:\nlea buf(%rip), %r15\n${regs}\nmovl $0x3f80, 2048(%r15)\nldmxcsr 2048(%r15)\n` +
+    `movl $0xa5a5a5a5, %eax\nmov $128, %ecx\nmov %r15, %rdi\nrep stosl\nfxsave (%r15)\n` +
+    `fxrstor img(%rip)\n${stores}\nstmxcsr 1280(%r15)\n` +
+    `mov $1, %eax\nmov $1, %edi\nmov %r15, %rsi\nmov $1296, %edx\nsyscall\nmov $60, %eax\nxor %edi, %edi\nsyscall\n` +
+    `.align 16\ntab: .byte ${Array.from({ length: 256 }, (_, i) => (i * 151 + 3) & 0xff).join(", ")}\n` +
+    `.align 16\nimg: .byte ${Array.from(img).join(", ")}\n.bss\n.align 4096\nbuf: .skip 8192\n`;
+
+  it("the saved image and the restored registers are the hardware's (MXCSR_MASK aside)", () => {
+    const { elf, text } = buildProgram(asm);
+    const ref = new Uint8Array(execFileSync(elf));
+    const m = machineWith(text);
+    m.map(0x10000000, 8192, PROT_R | PROT_W);
+    const r = m.runProgram(1e6);
+    expect(r.exit).toBe(0);
+    expect(r.out.length).toBe(ref.length);
+    // MXCSR_MASK (bytes 28..31) is the model's: this CPU may have more mode bits than the baseline
+    expect(Array.from(r.out.subarray(28, 32))).toEqual([0xff, 0xff, 0, 0]);
+    ref.set(r.out.subarray(28, 32), 28);
+    expect(Array.from(r.out)).toEqual(Array.from(ref));
+  });
+});
