@@ -2,7 +2,7 @@
 // and rax from a table of edge-case operands, runs one instruction and
 // records xmm0, xmm1 and rax (48 bytes) into a buffer that the program writes
 // to stdout at the end. The same program runs natively and under the emulator.
-import { PACKED, pextrw, pinsrw, movmskpd, movmskps, pmovmskb, SHIFT_IMM, xmmOp } from "../../src/cpu/sse_int.js";
+import { PACKED } from "../../src/cpu/sse_int.js";
 
 export const RECORD = 48;
 
@@ -10,11 +10,6 @@ export interface SseCase {
   desc: string;
   /** The inputs: xmm0, xmm1 (dwords 0..7) and rax (lo, hi at 8, 9). */
   input: Uint32Array;
-  /**
-   * The pure-function model of the instruction, applied to the same ten dwords
-   * (xmm0, xmm1, rax); absent for the cases only the emulator runs.
-   */
-  model?: (s: Uint32Array) => void;
 }
 
 /** A deterministic xorshift generator. */
@@ -62,10 +57,10 @@ export function generate(): { asm: string; cases: SseCase[] } {
   const cases: SseCase[] = [];
   const body: string[] = [];
   const data: string[] = [];
-  const add = (desc: string, insn: string, opts: { input?: Uint32Array; model?: (s: Uint32Array) => void; store?: boolean; regs?: [number, number] } = {}): void => {
+  const add = (desc: string, insn: string, opts: { input?: Uint32Array; store?: boolean; regs?: [number, number] } = {}): void => {
     const input = opts.input ?? Uint32Array.from([...edgeVector(r), ...edgeVector(r), r(), r()]);
     const k = cases.length;
-    cases.push({ desc: `${desc}: ${insn}`, input, model: opts.model });
+    cases.push({ desc: `${desc}: ${insn}`, input });
     data.push(`in${k}: .long ${Array.from(input, (x) => "0x" + x.toString(16)).join(", ")}, 0, 0`);
     const [d, s] = opts.regs ?? [0, 1];
     body.push(`# ${desc}`, `movdqu in${k}(%rip), %xmm${d}`, `movdqu in${k}+16(%rip), %xmm${s}`, `mov in${k}+32(%rip), %rax`);
@@ -86,41 +81,39 @@ export function generate(): { asm: string; cases: SseCase[] } {
     for (let t = 0; t < 24; t++) {
       const i = imm ? [0, 0x1b, 0xff, 0xe4, r() & 0xff][t % 5] : 0;
       const pre = imm ? `$${i}, ` : "";
-      const op = PACKED[name];
-      add(name, `${name} ${pre}%xmm1, %xmm0`, { model: (s) => xmmOp(op, s, 0, s, 4, i) });
-      if (t % 6 === 0) add(name + " m128", `${name} ${pre}MEM, %xmm0`, { model: (s) => xmmOp(op, s, 0, s, 4, i) });
-      if (t % 8 === 0) add(name + " same", `${name} ${pre}%xmm0, %xmm0`, { model: (s) => xmmOp(op, s, 0, s, 0, i) });
+      add(name, `${name} ${pre}%xmm1, %xmm0`);
+      if (t % 6 === 0) add(name + " m128", `${name} ${pre}MEM, %xmm0`);
+      if (t % 8 === 0) add(name + " same", `${name} ${pre}%xmm0, %xmm0`);
       if (t % 8 === 1) add(name + " xmm9, xmm12", `${name} ${pre}%xmm12, %xmm9`, { regs: [9, 12] });
     }
   }
   // shifts by a register count and by an immediate
   for (const name of SHIFT_BY_XMM) {
     for (const n of COUNTS) {
-      add(`${name} by xmm ${n}`, `${name} %xmm1, %xmm0`, { input: withCount(n), model: (s) => xmmOp(PACKED[name], s, 0, s, 4, 0) });
-      add(`${name} by imm ${n}`, `${name} $${n}, %xmm0`, { model: (s) => xmmOp(SHIFT_IMM[name], s, 0, s, 0, n) });
+      add(`${name} by xmm ${n}`, `${name} %xmm1, %xmm0`, { input: withCount(n) });
+      add(`${name} by imm ${n}`, `${name} $${n}, %xmm0`);
     }
-    add(`${name} by m128`, `${name} MEM, %xmm0`, { input: withCount(5), model: (s) => xmmOp(PACKED[name], s, 0, s, 4, 0) });
+    add(`${name} by m128`, `${name} MEM, %xmm0`, { input: withCount(5) });
     add(`${name} xmm11 by imm`, `${name} $3, %xmm11`, { regs: [11, 1] });
   }
   for (const name of ["psrldq", "pslldq"]) {
-    for (const n of [0, 1, 3, 7, 8, 9, 15, 16, 17, 255]) add(`${name} ${n}`, `${name} $${n}, %xmm0`, { model: (s) => xmmOp(SHIFT_IMM[name], s, 0, s, 0, n) });
+    for (const n of [0, 1, 3, 7, 8, 9, 15, 16, 17, 255]) add(`${name} ${n}`, `${name} $${n}, %xmm0`);
     add(`${name} xmm14`, `${name} $5, %xmm14`, { regs: [14, 1] });
   }
 
   // to and from general registers
-  const gpr = (f: (s: Uint32Array) => number) => (s: Uint32Array): void => { s[8] = f(s); s[9] = 0; };
   for (let t = 0; t < 16; t++) {
-    add("pmovmskb", "pmovmskb %xmm1, %eax", { model: gpr((s) => pmovmskb(s, 4)) });
-    add("pmovmskb r64", "pmovmskb %xmm1, %rax", { model: gpr((s) => pmovmskb(s, 4)) });
-    add("movmskps", "movmskps %xmm1, %eax", { model: gpr((s) => movmskps(s, 4)) });
-    add("movmskpd", "movmskpd %xmm1, %eax", { model: gpr((s) => movmskpd(s, 4)) });
-    add("pextrw", `pextrw $${t}, %xmm1, %eax`, { model: gpr((s) => pextrw(s, 4, t)) });
-    add("pinsrw", `pinsrw $${t}, %eax, %xmm0`, { model: (s) => pinsrw(s, 0, s[8], t) });
-    add("pinsrw m16", `pinsrw $${t}, MEM, %xmm0`, { model: (s) => pinsrw(s, 0, s[4], t) });
+    add("pmovmskb", "pmovmskb %xmm1, %eax");
+    add("pmovmskb r64", "pmovmskb %xmm1, %rax");
+    add("movmskps", "movmskps %xmm1, %eax");
+    add("movmskpd", "movmskpd %xmm1, %eax");
+    add("pextrw", `pextrw $${t}, %xmm1, %eax`);
+    add("pinsrw", `pinsrw $${t}, %eax, %xmm0`);
+    add("pinsrw m16", `pinsrw $${t}, MEM, %xmm0`);
   }
   add("pmovmskb r13", "pmovmskb %xmm10, %r13d\nmov %r13, %rax", { regs: [0, 10] });
 
-  // moves (emulator only: they are decoder and operand-shape work)
+  // moves: register, load and GPR forms
   const moves = [
     "movaps %xmm1, %xmm0", "movaps MEM, %xmm0", "movups %xmm1, %xmm0", "movups MEM, %xmm0",
     "movapd %xmm1, %xmm0", "movapd MEM, %xmm0", "movupd %xmm1, %xmm0", "movupd MEM, %xmm0",

@@ -4,7 +4,9 @@
 // load or store changes nothing. fxsave and fxrstor against the real CPU.
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { PF_USER, PF_WRITE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
+import {
+  PF_USER, PF_WRITE, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+} from "../../src/cpu/index.js";
 import { assemble, buildProgram, type FlatMachine, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
 
 const DATA = 0x600000;
@@ -97,6 +99,48 @@ describe.skipIf(!haveToolchain()).each([["translated blocks", 0], ["compiled Ops
       expect(snapshot(m)).toEqual(before);
       expect(Array.from(m.peek(DATA + 4096, 8))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
     }
+  });
+});
+
+const SSE_OPCODES = [0x10, 0x11, 0x12, 0x13, 0x16, 0x17, 0x18, 0x28, 0x29, 0x2b, 0x50, 0xae, 0xc3, 0xc4, 0xc5,
+  ...Array.from({ length: 0x20 }, (_, i) => 0x60 + i), ...Array.from({ length: 0x2f }, (_, i) => 0xd1 + i)];
+
+describe.each([["translated blocks", 0], ["compiled Ops", Infinity]])("random SSE byte streams (%s)", (_mode, threshold) => {
+  it("end in a stop reason, never a host exception", () => {
+    let seed = 777;
+    const rnd = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+      return (seed >>> 16) & 0xff;
+    };
+    const seen = new Set<number>();
+    let retired = 0;
+    for (let t = 0; t < 200; t++) {
+      // instructions of the 0F space with mandatory prefixes, REX, ModRM and SIB bytes at random
+      const code: number[] = [];
+      while (code.length < 240) {
+        const opc = rnd() < 220 ? SSE_OPCODES[rnd() % SSE_OPCODES.length] : rnd();
+        // the packed-integer opcodes mostly with their 66, the others with any mandatory prefix
+        if (opc >= 0x60 && opc !== 0xc3 && rnd() < 220) code.push(0x66);
+        else if (rnd() < 160) code.push([0x66, 0xf3, 0xf2, 0x66][rnd() & 3]);
+        if (rnd() < 80) code.push(0x40 | (rnd() & 15));
+        // ModRM: a register form, or a register-indirect one (registers point into mapped memory), or anything
+        const modrm = rnd() < 100 ? 0xc0 | (rnd() & 0x3f) : rnd() < 200 ? (rnd() & 0x38) | [0, 1, 2, 3, 6, 7][rnd() % 6] : rnd();
+        code.push(0x0f, opc, modrm, rnd());
+      }
+      const m = machineWith(Uint8Array.from(code), 0x401000, 256);
+      m.cpu.jitThreshold = threshold;
+      m.map(0, 4096 * 4, PROT_R | PROT_W);
+      for (let r = 0; r < 16; r++) if (r !== 4) m.cpu.setReg(r, rnd() < 240 ? rnd() * 16 : rnd() * 0x1000001);
+      for (let k = 0; k < 4; k++) {
+        const stop = m.cpu.run(1000);
+        retired += m.cpu.lastRetired;
+        seen.add(stop);
+        expect([STOP_PAGE_FAULT, STOP_GP, STOP_UD, STOP_DE, STOP_BP, STOP_SYSCALL, STOP_BUDGET]).toContain(stop);
+        if (stop === STOP_PAGE_FAULT || stop === STOP_GP || stop === STOP_UD || stop === STOP_DE) break;
+      }
+    }
+    expect(seen.has(STOP_UD) && seen.has(STOP_PAGE_FAULT) && seen.has(STOP_GP)).toBe(true);
+    expect(retired).toBeGreaterThan(200);
   });
 });
 
