@@ -9,7 +9,7 @@ import type { Insn, MemOp, Operand, RegOp } from "./decode.js";
 import { SEG_FS, SEG_GS } from "./decode.js";
 import type { JitEnv } from "./jit.js";
 import { createSse } from "./sse.js";
-import { FNINIT_IMAGE } from "./sse_state.js";
+import { X87Bytes } from "./sse_state.js";
 import { FAULT_GP, FAULT_PF, type Mmu } from "./mmu.js";
 import {
   AF, CF, type CpuState, FLAGS_ARITH, K_ADC, K_ADD, K_EXPL, K_LOGIC, K_RES, K_SBB, K_SUB, OF, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, R11, PF, SF, ZF,
@@ -705,7 +705,7 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
   }
 
   // ---- compile ----
-  const sse = createSse({ st, mmu, FLT, ea, EA, rget, rset, H, x87: FNINIT_IMAGE });
+  const sse = createSse({ st, mmu, FLT, ea, EA, rget, rset, H, x87: new X87Bytes() });
   function compile(insn: Insn, ip: number, live: number = ALL_FLAGS): Op {
     if (insn.sse) return sse(insn);
     const next = ip + insn.len;

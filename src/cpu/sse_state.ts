@@ -7,7 +7,7 @@
 //   416..511 reserved and available: fxsave leaves them alone
 //
 // The x87 part goes through an X87Image (the x87 unit's state): until the
-// x87 unit supplies one, FNINIT_IMAGE describes the state after fninit.
+// x87 unit supplies one, X87Bytes keeps those bytes.
 
 export const MXCSR_RESET = 0x1f80;
 /** The MXCSR bits ldmxcsr and fxrstor accept (flags, masks, DAZ, RC, FZ); any other set bit is #GP. */
@@ -26,15 +26,24 @@ export interface X87Image {
   restore(img: DataView, wide: boolean): void;
 }
 
-/** The x87 state after fninit: FCW 0x037f, every register empty, nothing else set. */
-export const FNINIT_IMAGE: X87Image = {
-  save(img) {
-    for (let i = 0; i < 24; i++) img.setUint8(i, 0);
-    for (let i = 32; i < 160; i++) img.setUint8(i, 0);
-    img.setUint16(0, 0x037f, true);
-  },
-  restore() {},
-};
+/**
+ * The x87 part as bytes: the state after fninit (FCW 0x037f, every register
+ * empty) until fxrstor loads another. It serves until the x87 unit supplies
+ * its own X87Image; fxsave writes bytes 10..15 of each register slot as zero.
+ */
+export class X87Bytes implements X87Image {
+  private readonly b = new Uint8Array(160);
+  constructor() {
+    this.b[0] = 0x7f;
+    this.b[1] = 0x03;
+  }
+  save(img: DataView): void {
+    for (let i = 0; i < 160; i++) if (i < 24 || i >= 32) img.setUint8(i, (i >= 32 && (i & 15) >= 10) ? 0 : this.b[i]);
+  }
+  restore(img: DataView): void {
+    for (let i = 0; i < 160; i++) if (i < 24 || i >= 32) this.b[i] = img.getUint8(i);
+  }
+}
 
 /** Fills img (FXSAVE_WRITTEN bytes at least) from the state. */
 export function fxsaveImage(img: DataView, xmm: Uint32Array, mxcsr: number, x87: X87Image, wide: boolean): void {
