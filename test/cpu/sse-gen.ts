@@ -123,6 +123,9 @@ export function generate(): { asm: string; cases: SseCase[] } {
     "movhps MEM, %xmm0", "movlps MEM, %xmm0", "movhpd MEM, %xmm0", "movlpd MEM, %xmm0",
     "movhlps %xmm1, %xmm0", "movlhps %xmm1, %xmm0",
     "movd %xmm9, %eax", "mov %rax, %r10\nmovq %r10, %xmm0", "movq %xmm13, %r12\nmov %r12, %rax",
+    // the store opcodes' register forms (xmm1 into xmm0), which assemblers do not choose
+    ".byte 0x66, 0x0f, 0xd6, 0xc8 # movq", ".byte 0xf3, 0x0f, 0x11, 0xc8 # movss", ".byte 0xf2, 0x0f, 0x11, 0xc8 # movsd",
+    ".byte 0x0f, 0x29, 0xc8 # movaps", ".byte 0x66, 0x0f, 0x7f, 0xc8 # movdqa", ".byte 0xf3, 0x0f, 0x7f, 0xc8 # movdqu",
   ];
   for (const m of moves) for (let t = 0; t < 3; t++) add(m.split(" ")[0], m, { regs: /xmm9|xmm13/.test(m) ? [0, m.includes("xmm9") ? 9 : 13] : [0, 1] });
   const stores = [
