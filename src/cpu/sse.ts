@@ -1,97 +1,230 @@
-// SSE and SSE2: the 0F opcodes of the register moves, the packed-integer
-// instructions, MXCSR, fxsave/fxrstor, fences and prefetches. One table
-// (SSE_OPCODES) says how each decodes; compileSse turns a decoded
-// instruction into an Op with the lane functions of sse_int.ts.
+// SSE and SSE2, the part libc and compilers use for integers and moves: the
+// 128-bit, 64-bit and 32-bit register moves, the packed-integer instructions
+// (their lanes in sse_int.ts), MXCSR, fxsave/fxrstor (the image in
+// sse_state.ts), fences and prefetches.
 //
-// Operand shapes, in the manual's notation, destination first:
-//   V xmm (ModRM.reg)   W xmm or memory (ModRM.rm)   U xmm (rm, register form only)
-//   M memory only       G general register (reg)      E general register or memory (rm)
-//   R general register (rm, register form only)      I imm8
-// A legacy-SSE memory operand of 16 bytes must be 16-byte aligned (#GP) except
-// in the unaligned moves (movups, movupd, movdqu).
+// A legacy-SSE memory operand of 16 bytes must be 16-byte aligned (#GP),
+// except in the unaligned moves (movups, movupd, movdqu); the packed-integer
+// instructions' memory operands are all of the aligned kind.
 
-import type { Insn, MemOp, Operand } from "./decode.js";
-import { FAULT_GP, type Mmu } from "./mmu.js";
+import type { Exec, Op } from "./exec.js";
+import { STOP_GP } from "./exec.js";
+import { define, FEAT_FXSR, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { movmskpd, movmskps, PACKED, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
-import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK, type X87Image } from "./sse_state.js";
-import type { CpuState } from "./state.js";
+import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
 
-export interface SseForm {
-  /** iced-x86's mnemonic. */
-  op: string;
-  /** Operand shapes for the memory form (ModRM.mod < 3) and the register form; "" = #UD. */
-  mem: string;
-  reg: string;
-  /** Bytes a memory operand covers. */
-  msz: number;
-  /** A memory operand must be 16-byte aligned. */
-  align?: boolean;
-  /** The mnemonic with REX.W (movd becomes movq). */
-  opW?: string;
-  /** Moves: dwords copied (n) from dword `from` of the source to dword `to` of the destination; `zero` clears the rest of an xmm destination. */
-  n?: number;
-  from?: number;
-  to?: number;
-  zero?: boolean;
-  /** movss/movsd: the register-to-register form merges instead. */
-  regMerge?: boolean;
-  /** The mnemonic of the register form, where it differs (movhlps, movlhps). */
-  opR?: string;
+/** A memory operand's bytes, zero-extended to 128 bits; a move's dwords in flight; the fxsave image. */
+const S = new Uint32Array(4);
+const TMP = new Uint32Array(4);
+const IMG = new DataView(new ArrayBuffer(FXSAVE_SIZE));
+
+const isXmm = (o: Operand): boolean => o.k === "r" && o.sz === 16;
+/** The xmm register's first dword in st.xmm. */
+const xo = (o: Operand): number => (o as RegOp).r * 4;
+
+/** Loads n (1, 2 or 4) dwords at EA into S, the rest zero; false on a fault (FLT set). */
+function load(x: Exec, n: number): boolean {
+  const { mmu, EA, FLT } = x;
+  S[0] = S[1] = S[2] = S[3] = 0;
+  if (n === 1) {
+    S[0] = mmu.ld32(EA[0], EA[1]);
+    return FLT.kind === 0;
+  }
+  S[0] = mmu.ld64(EA[0], EA[1]);
+  S[1] = mmu.hi;
+  if (FLT.kind) return false;
+  if (n === 2) return true;
+  const s = (EA[0] >>> 0) + 8;
+  S[2] = mmu.ld64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1]);
+  S[3] = mmu.hi;
+  return FLT.kind === 0;
 }
 
-/** Mandatory prefix classes. */
-const NP = 0, P66 = 0x66, PF3 = 0xf3, PF2 = 0xf2;
+/** Stores n dwords of src from `from` at EA; nothing is written if any byte faults. */
+function store(x: Exec, src: Uint32Array, from: number, n: number): boolean {
+  const { mmu, EA } = x;
+  if (n === 1) return mmu.st32(EA[0], EA[1], src[from]);
+  if (n === 2) return mmu.st64(EA[0], EA[1], src[from], src[from + 1]);
+  if (!mmu.probeWrite(EA[0], EA[1], 16)) return false;
+  mmu.st64(EA[0], EA[1], src[from], src[from + 1]);
+  const s = (EA[0] >>> 0) + 8;
+  return mmu.st64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1], src[from + 2], src[from + 3]);
+}
 
-/** Key: prefix class << 16 | opcode << 3 | ModRM.reg for the group opcodes (71, 72, 73, 18, AE), else 0. */
-const TABLE = new Map<number, SseForm>();
-const GROUPS = new Set([0x18, 0x71, 0x72, 0x73, 0xae]);
-function def(pfx: number, opc: number, f: SseForm, reg = 0): void {
-  TABLE.set((pfx << 16) | (opc << 3) | reg, f);
+/** The address of m into EA; false (#GP) when it must be 16-byte aligned and is not. */
+function addr(x: Exec, m: MemOp, align: boolean): boolean {
+  x.ea(m);
+  return !(align && x.EA[0] & 15);
 }
-const move = (op: string, mem: string, reg: string, msz: number, n: number, from: number, to: number, zero: boolean, align = false): SseForm =>
-  ({ op, mem, reg, msz, n, from, to, zero, align });
 
-// 128-bit moves
-for (const [pfx, name, align] of [[NP, "movups", false], [P66, "movupd", false]] as const) {
-  def(pfx, 0x10, move(name, "V,W", "V,W", 16, 4, 0, 0, true, align));
-  def(pfx, 0x11, move(name, "W,V", "W,V", 16, 4, 0, 0, true, align));
+/**
+ * How a move copies: n dwords from dword `from` of the source to dword `to`
+ * of the destination. An xmm destination has its other dwords zeroed when the
+ * source is memory or a general register, and by a register source when
+ * `zeroReg` (movq) rather than merged (movss, movsd, the half moves).
+ */
+interface MoveShape {
+  n: number;
+  from: number;
+  to: number;
+  zeroMem: boolean;
+  zeroReg: boolean;
+  align: boolean;
 }
-for (const [pfx, name] of [[NP, "movaps"], [P66, "movapd"]] as const) {
-  def(pfx, 0x28, move(name, "V,W", "V,W", 16, 4, 0, 0, true, true));
-  def(pfx, 0x29, move(name, "W,V", "W,V", 16, 4, 0, 0, true, true));
-}
-def(P66, 0x6f, move("movdqa", "V,W", "V,W", 16, 4, 0, 0, true, true));
-def(P66, 0x7f, move("movdqa", "W,V", "W,V", 16, 4, 0, 0, true, true));
-def(PF3, 0x6f, move("movdqu", "V,W", "V,W", 16, 4, 0, 0, true));
-def(PF3, 0x7f, move("movdqu", "W,V", "W,V", 16, 4, 0, 0, true));
-def(NP, 0x2b, move("movntps", "M,V", "", 16, 4, 0, 0, true, true));
-def(P66, 0x2b, move("movntpd", "M,V", "", 16, 4, 0, 0, true, true));
-def(P66, 0xe7, move("movntdq", "M,V", "", 16, 4, 0, 0, true, true));
-// scalar moves: a load from memory zeroes the rest, a register move merges
-def(PF3, 0x10, { ...move("movss", "V,W", "V,W", 4, 1, 0, 0, true), regMerge: true });
-def(PF3, 0x11, move("movss", "W,V", "W,V", 4, 1, 0, 0, false));
-def(PF2, 0x10, { ...move("movsd", "V,W", "V,W", 8, 2, 0, 0, true), regMerge: true });
-def(PF2, 0x11, move("movsd", "W,V", "W,V", 8, 2, 0, 0, false));
-// half moves
-for (const [pfx, lo, hi] of [[NP, "movlps", "movhps"], [P66, "movlpd", "movhpd"]] as const) {
-  def(pfx, 0x12, { ...move(lo, "V,M", "", 8, 2, 0, 0, false), ...(pfx === NP ? { reg: "V,U", opR: "movhlps" } : {}) });
-  def(pfx, 0x13, move(lo, "M,V", "", 8, 2, 0, 0, false));
-  def(pfx, 0x16, { ...move(hi, "V,M", "", 8, 2, 0, 2, false), ...(pfx === NP ? { reg: "V,U", opR: "movlhps" } : {}) });
-  def(pfx, 0x17, move(hi, "M,V", "", 8, 2, 2, 0, false));
-}
-// to and from general registers and 64-bit moves
-def(P66, 0x6e, { ...move("movd", "V,E", "V,E", 4, 1, 0, 0, true), opW: "movq" });
-def(P66, 0x7e, { ...move("movd", "E,V", "E,V", 4, 1, 0, 0, true), opW: "movq" });
-def(PF3, 0x7e, move("movq", "V,W", "V,W", 8, 2, 0, 0, true));
-def(P66, 0xd6, move("movq", "W,V", "W,V", 8, 2, 0, 0, true));
-def(NP, 0xc3, { op: "movnti", mem: "M,G", reg: "", msz: 4 });
-def(NP, 0x50, { op: "movmskps", mem: "", reg: "G,U", msz: 0 });
-def(P66, 0x50, { op: "movmskpd", mem: "", reg: "G,U", msz: 0 });
-def(P66, 0xd7, { op: "pmovmskb", mem: "", reg: "G,U", msz: 0 });
-def(P66, 0xc5, { op: "pextrw", mem: "", reg: "G,U,I", msz: 0 });
-def(P66, 0xc4, { op: "pinsrw", mem: "V,E,I", reg: "V,E,I", msz: 2 });
 
-// packed integer: 66 0F xx /r, every memory operand aligned
+function compileMove(x: Exec, sh: MoveShape, d: Operand, s: Operand): Op {
+  const { st, FLT, H, rget, rset } = x;
+  const X = st.xmm;
+  const { n, from, to, align } = sh;
+  if (isXmm(d)) {
+    const dx = xo(d);
+    const zero = isXmm(s) ? sh.zeroReg : sh.zeroMem;
+    /** Copies through TMP: the source may be the destination. */
+    const write = (src: Uint32Array, so: number): void => {
+      for (let i = 0; i < n; i++) TMP[i] = src[so + i];
+      if (zero) X[dx] = X[dx + 1] = X[dx + 2] = X[dx + 3] = 0;
+      for (let i = 0; i < n; i++) X[dx + to + i] = TMP[i];
+    };
+    if (isXmm(s)) {
+      const sx = xo(s) + from;
+      return () => { write(X, sx); return 0; };
+    }
+    if (s.k === "r") {
+      const r = s.r;
+      return () => { S[0] = rget(r, 4); S[1] = H[r]; write(S, 0); return 0; };
+    }
+    const m = s as MemOp;
+    return () => {
+      if (!addr(x, m, align)) return STOP_GP;
+      if (!load(x, n)) return FLT.kind;
+      write(S, 0);
+      return 0;
+    };
+  }
+  const sx = xo(s) + from;
+  if (d.k === "r") {
+    const r = d.r;
+    if (n === 1) return () => { rset(r, 4, X[sx], 0); return 0; };
+    return () => { rset(r, 8, X[sx], X[sx + 1]); return 0; };
+  }
+  const m = d as MemOp;
+  return () => {
+    if (!addr(x, m, align)) return STOP_GP;
+    return store(x, X, sx, n) ? 0 : FLT.kind;
+  };
+}
+
+/** Defines a move: `shape` loads (and moves between registers), `storeShape` amends it for a memory destination. */
+function defineMove(name: string | ((insn: Insn) => string), enc: string[], feature: Feature, shape: Partial<MoveShape> & { n: number }, storeShape?: Partial<MoveShape>): void {
+  const ld: MoveShape = { from: 0, to: 0, zeroMem: true, zeroReg: true, align: false, ...shape };
+  const st: MoveShape = { ...ld, ...storeShape };
+  define({
+    name,
+    enc,
+    feature,
+    compile: (x, insn) => compileMove(x, insn.ops[0].k === "m" ? st : ld, insn.ops[0], insn.ops[1]),
+  });
+}
+
+const FULL = { n: 4 };
+const ALIGNED = { n: 4, align: true };
+defineMove("movups", ["NP 0F 10 /r: V,Wdq", "NP 0F 11 /r: Wdq,V"], FEAT_SSE, FULL);
+defineMove("movupd", ["66 0F 10 /r: V,Wdq", "66 0F 11 /r: Wdq,V"], FEAT_SSE2, FULL);
+defineMove("movdqu", ["F3 0F 6F /r: V,Wdq", "F3 0F 7F /r: Wdq,V"], FEAT_SSE2, FULL);
+defineMove("movaps", ["NP 0F 28 /r: V,Wdq", "NP 0F 29 /r: Wdq,V"], FEAT_SSE, ALIGNED);
+defineMove("movapd", ["66 0F 28 /r: V,Wdq", "66 0F 29 /r: Wdq,V"], FEAT_SSE2, ALIGNED);
+defineMove("movdqa", ["66 0F 6F /r: V,Wdq", "66 0F 7F /r: Wdq,V"], FEAT_SSE2, ALIGNED);
+defineMove("movntps", ["NP 0F 2B /r: Mdq,V"], FEAT_SSE, ALIGNED);
+defineMove("movntpd", ["66 0F 2B /r: Mdq,V"], FEAT_SSE2, ALIGNED);
+defineMove("movntdq", ["66 0F E7 /r: Mdq,V"], FEAT_SSE2, ALIGNED);
+// scalar moves: from memory the rest is zeroed, between registers it is kept
+defineMove("movss", ["F3 0F 10 /r: V,Wd", "F3 0F 11 /r: Wd,V"], FEAT_SSE, { n: 1, zeroReg: false });
+defineMove("movsd", ["F2 0F 10 /r: V,Wq", "F2 0F 11 /r: Wq,V"], FEAT_SSE2, { n: 2, zeroReg: false });
+// the half moves keep the other half; movhps and movhpd load into (and store from) the high quadword
+const LOW = { n: 2, zeroMem: false, zeroReg: false };
+defineMove("movlps", ["NP 0F 12 /r: V,Mq", "NP 0F 13 /r: Mq,V"], FEAT_SSE, LOW);
+defineMove("movlpd", ["66 0F 12 /r: V,Mq", "66 0F 13 /r: Mq,V"], FEAT_SSE2, LOW);
+defineMove("movhps", ["NP 0F 16 /r: V,Mq", "NP 0F 17 /r: Mq,V"], FEAT_SSE, { ...LOW, to: 2 }, { from: 2, to: 0 });
+defineMove("movhpd", ["66 0F 16 /r: V,Mq", "66 0F 17 /r: Mq,V"], FEAT_SSE2, { ...LOW, to: 2 }, { from: 2, to: 0 });
+defineMove("movhlps", ["NP 0F 12 /r: V,U"], FEAT_SSE, { ...LOW, from: 2 });
+defineMove("movlhps", ["NP 0F 16 /r: V,U"], FEAT_SSE, { ...LOW, to: 2 });
+// 32 and 64 bits: to and from general registers or memory (REX.W: movq), and movq between xmm and m64
+const wide = (insn: Insn): boolean => insn.ops.some((o) => !isXmm(o) && (o as { sz: number }).sz === 8);
+define({
+  name: (insn) => (wide(insn) ? "movq" : "movd"),
+  enc: ["66 0F 6E /r: V,Ey", "66 0F 7E /r: Ey,V"],
+  feature: FEAT_SSE2,
+  compile: (x, insn) => compileMove(x, { n: wide(insn) ? 2 : 1, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false }, insn.ops[0], insn.ops[1]),
+});
+defineMove("movq", ["F3 0F 7E /r: V,Wq", "66 0F D6 /r: Wq,V"], FEAT_SSE2, { n: 2 });
+
+define({
+  name: "movnti",
+  enc: ["NP 0F C3 /r: My,Gy"],
+  feature: FEAT_SSE2,
+  compile: (x, insn) => {
+    const { EA, FLT, H, L, mmu, ea } = x;
+    const m = insn.ops[0] as MemOp, r = (insn.ops[1] as RegOp).r, wide = insn.ops[1].k === "r" && insn.ops[1].sz === 8;
+    return () => {
+      ea(m);
+      return (wide ? mmu.st64(EA[0], EA[1], L[r], H[r]) : mmu.st32(EA[0], EA[1], L[r])) ? 0 : FLT.kind;
+    };
+  },
+});
+
+// ---- to general registers ----
+function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32Array, so: number, imm: number) => number): void {
+  define({
+    name,
+    enc: [enc],
+    feature,
+    compile: (x, insn) => {
+      const { st, rset } = x;
+      const d = insn.ops[0] as RegOp, s = xo(insn.ops[1]), imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
+      const X = st.xmm, r = d.r, sz = d.sz;
+      return () => { rset(r, sz, fn(X, s, imm), 0); return 0; };
+    },
+  });
+}
+defineToGpr("movmskps", "NP 0F 50 /r: Gy,U", FEAT_SSE, movmskps);
+defineToGpr("movmskpd", "66 0F 50 /r: Gy,U", FEAT_SSE2, movmskpd);
+defineToGpr("pmovmskb", "66 0F D7 /r: Gy,U", FEAT_SSE2, pmovmskb);
+defineToGpr("pextrw", "66 0F C5 /r: Gy,U,Ib", FEAT_SSE2, pextrw);
+
+define({
+  name: "pinsrw",
+  enc: ["66 0F C4 /r: V,Ry,Ib", "66 0F C4 /r: V,Mw,Ib"],
+  feature: FEAT_SSE2,
+  compile: (x, insn) => {
+    const { st, EA, FLT, mmu, rget, ea } = x;
+    const X = st.xmm, d = xo(insn.ops[0]), s = insn.ops[1], imm = (insn.ops[2] as { lo: number }).lo & 0xff;
+    if (s.k === "r") { const r = s.r; return () => { pinsrw(X, d, rget(r, 4), imm); return 0; }; }
+    const m = s as MemOp;
+    return () => { ea(m); const v = mmu.ld16(EA[0], EA[1]); if (FLT.kind) return FLT.kind; pinsrw(X, d, v, imm); return 0; };
+  },
+});
+
+// ---- packed integer: 66 0F xx /r ----
+function definePacked(name: string, enc: string): void {
+  const fn = PACKED[name];
+  define({
+    name,
+    enc: [enc],
+    feature: FEAT_SSE2,
+    compile: (x, insn) => {
+      const { st, FLT } = x;
+      const X = st.xmm, d = xo(insn.ops[0]), s = insn.ops[1], imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
+      if (isXmm(s)) { const sx = xo(s); return () => { xmmOp(fn, X, d, X, sx, imm); return 0; }; }
+      const m = s as MemOp;
+      return () => {
+        if (!addr(x, m, true)) return STOP_GP;
+        if (!load(x, 4)) return FLT.kind;
+        xmmOp(fn, X, d, S, 0, imm);
+        return 0;
+      };
+    },
+  });
+}
 const PACKED_OPCODES: [number, string][] = [
   [0x60, "punpcklbw"], [0x61, "punpcklwd"], [0x62, "punpckldq"], [0x63, "packsswb"], [0x64, "pcmpgtb"], [0x65, "pcmpgtw"],
   [0x66, "pcmpgtd"], [0x67, "packuswb"], [0x68, "punpckhbw"], [0x69, "punpckhwd"], [0x6a, "punpckhdq"], [0x6b, "packssdw"],
@@ -103,227 +236,105 @@ const PACKED_OPCODES: [number, string][] = [
   [0xf1, "psllw"], [0xf2, "pslld"], [0xf3, "psllq"], [0xf4, "pmuludq"], [0xf5, "pmaddwd"], [0xf6, "psadbw"],
   [0xf8, "psubb"], [0xf9, "psubw"], [0xfa, "psubd"], [0xfb, "psubq"], [0xfc, "paddb"], [0xfd, "paddw"], [0xfe, "paddd"],
 ];
-for (const [opc, op] of PACKED_OPCODES) def(P66, opc, { op, mem: "V,W", reg: "V,W", msz: 16, align: true });
-def(P66, 0x70, { op: "pshufd", mem: "V,W,I", reg: "V,W,I", msz: 16, align: true });
-def(PF3, 0x70, { op: "pshufhw", mem: "V,W,I", reg: "V,W,I", msz: 16, align: true });
-def(PF2, 0x70, { op: "pshuflw", mem: "V,W,I", reg: "V,W,I", msz: 16, align: true });
-// shifts by an immediate: 66 0F 71/72/73 /r ib, register form only
-for (const [opc, reg, op] of [[0x71, 2, "psrlw"], [0x71, 4, "psraw"], [0x71, 6, "psllw"], [0x72, 2, "psrld"], [0x72, 4, "psrad"],
+const hex2 = (b: number): string => b.toString(16).toUpperCase().padStart(2, "0");
+for (const [opc, name] of PACKED_OPCODES) definePacked(name, `66 0F ${hex2(opc)} /r: V,Wdq`);
+definePacked("pshufd", "66 0F 70 /r: V,Wdq,Ib");
+definePacked("pshufhw", "F3 0F 70 /r: V,Wdq,Ib");
+definePacked("pshuflw", "F2 0F 70 /r: V,Wdq,Ib");
+
+// shifts by an immediate: 66 0F 71/72/73 /n ib, register form only
+for (const [opc, reg, name] of [[0x71, 2, "psrlw"], [0x71, 4, "psraw"], [0x71, 6, "psllw"], [0x72, 2, "psrld"], [0x72, 4, "psrad"],
   [0x72, 6, "pslld"], [0x73, 2, "psrlq"], [0x73, 3, "psrldq"], [0x73, 6, "psllq"], [0x73, 7, "pslldq"]] as const) {
-  def(P66, opc, { op, mem: "", reg: "U,I", msz: 0 }, reg);
-}
-// state, ordering and hints
-// with REX.W the x87 instruction and operand pointers are saved as 64-bit offsets
-def(NP, 0xae, { op: "fxsave", mem: "M", reg: "", msz: FXSAVE_SIZE, align: true, opW: "fxsave64" }, 0);
-def(NP, 0xae, { op: "fxrstor", mem: "M", reg: "", msz: FXSAVE_SIZE, align: true, opW: "fxrstor64" }, 1);
-def(NP, 0xae, { op: "ldmxcsr", mem: "M", reg: "", msz: 4 }, 2);
-def(NP, 0xae, { op: "stmxcsr", mem: "M", reg: "", msz: 4 }, 3);
-def(NP, 0xae, { op: "lfence", mem: "", reg: "-", msz: 0 }, 5);
-def(NP, 0xae, { op: "mfence", mem: "", reg: "-", msz: 0 }, 6);
-def(NP, 0xae, { op: "sfence", mem: "", reg: "-", msz: 0 }, 7);
-for (const [reg, op] of ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"].entries()) def(NP, 0x18, { op, mem: "M", reg: "", msz: 1 }, reg);
-
-/** The form of 0F `opc` under mandatory prefix class `pfx` (0, 0x66, 0xf3, 0xf2), or undefined; `reg` is ModRM.reg & 7. */
-export function sseForm(pfx: number, opc: number, reg: number): SseForm | undefined {
-  if (opc === 0x18) pfx = NP; // the prefetches ignore prefixes
-  return TABLE.get((pfx << 16) | (opc << 3) | (GROUPS.has(opc) ? reg : 0));
-}
-/** True when 0F `opc` needs ModRM.reg to pick its form (read the ModRM byte first). */
-export function sseGroup(opc: number): boolean {
-  return GROUPS.has(opc);
+  const fn = SHIFT_IMM[name];
+  define({
+    name,
+    enc: [`66 0F ${hex2(opc)} /${reg}: U,Ib`],
+    feature: FEAT_SSE2,
+    compile: (x, insn) => {
+      const X = x.st.xmm, d = xo(insn.ops[0]), imm = (insn.ops[1] as { lo: number }).lo & 0xff;
+      return () => { xmmOp(fn, X, d, X, d, imm); return 0; };
+    },
+  });
 }
 
-/** What compileSse needs from the executor. */
-export interface SseEnv {
-  st: CpuState;
-  mmu: Mmu;
-  FLT: { kind: number };
-  /** The effective address of m into EA. */
-  ea(m: MemOp): void;
-  EA: Int32Array;
-  rget(r: number, sz: number): number;
-  rset(r: number, sz: number, lo: number, hi: number): void;
-  H: Int32Array;
-  /** The x87 part of the fxsave image. */
-  x87: X87Image;
-}
-
-/** The xmm operand's dword offset in st.xmm. */
-const xo = (o: Operand): number => (o as { r: number }).r * 4;
-
-export function createSse(env: SseEnv): (insn: Insn) => (() => number) {
-  const { st, mmu, FLT, EA, ea, rget, rset, H } = env;
-  const X = st.xmm;
-  /** A memory operand's bytes, zero-extended to 128 bits. */
-  const S = new Uint32Array(4);
-  const TMP = new Uint32Array(4);
-  const IMG = new DataView(new ArrayBuffer(FXSAVE_SIZE));
-
-  /** Loads n dwords at EA into S (the rest zero); false on a fault (FLT set). */
-  function load(n: number): boolean {
-    S[0] = S[1] = S[2] = S[3] = 0;
-    let lo = EA[0], hi = EA[1];
-    for (let i = 0; i < n; i += 2) {
-      if (n === 1) S[0] = mmu.ld32(lo, hi);
-      else {
-        S[i] = mmu.ld64(lo, hi);
-        S[i + 1] = mmu.hi;
-      }
-      if (FLT.kind) return false;
-      const s = (lo >>> 0) + 8;
-      lo = s | 0;
-      if (s > 0xffffffff) hi = (hi + 1) | 0;
-    }
-    return true;
-  }
-  /** Stores n dwords of src from dword `from` at EA; nothing is written if any byte faults. */
-  function store(src: Uint32Array, from: number, n: number): boolean {
-    if (n === 1) return mmu.st32(EA[0], EA[1], src[from]);
-    if (n === 2) return mmu.st64(EA[0], EA[1], src[from], src[from + 1]);
-    if (!mmu.probeWrite(EA[0], EA[1], 16)) return false;
-    mmu.st64(EA[0], EA[1], src[from], src[from + 1]);
-    const s = (EA[0] >>> 0) + 8;
-    return mmu.st64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1], src[from + 2], src[from + 3]);
-  }
-  /** The address of m into EA; false (#GP) when it must be aligned and is not. */
-  function addr(m: MemOp, align: boolean | undefined): boolean {
-    ea(m);
-    return !(align && EA[0] & 15);
-  }
-
-  function compileMove(f: SseForm, d: Operand, s: Operand): () => number {
-    const n = f.n!, from = f.from!, to = f.to!;
-    const zero = f.zero! && !(f.regMerge && s.k === "x");
-    /** Copies n dwords of src from so + from (through TMP: src may be the destination) to dword `to` of the destination. */
-    const write = (src: Uint32Array, so: number, dx: number): void => {
-      for (let i = 0; i < n; i++) TMP[i] = src[so + from + i];
-      if (zero) { X[dx] = X[dx + 1] = X[dx + 2] = X[dx + 3] = 0; }
-      for (let i = 0; i < n; i++) X[dx + to + i] = TMP[i];
-    };
-    if (d.k === "x") {
-      const dx = xo(d);
-      if (s.k === "x") { const sx = xo(s); return () => { write(X, sx, dx); return 0; }; }
-      if (s.k === "r") {
-        const r = s.r;
-        return () => { S[0] = rget(r, 4); S[1] = n === 2 ? H[r] : 0; write(S, 0, dx); return 0; };
-      }
-      const m = s as MemOp;
-      // a memory source is read whole from its start (movhps loads into the high half)
-      return () => {
-        if (!addr(m, f.align)) return FAULT_GP;
-        if (!load(n)) return FLT.kind;
-        write(S, 0, dx);
-        return 0;
-      };
-    }
-    const sx = xo(s);
-    if (d.k === "r") {
-      const r = d.r;
-      if (n === 1) return () => { rset(r, 4, X[sx], 0); return 0; };
-      return () => { rset(r, 8, X[sx], X[sx + 1]); return 0; };
-    }
-    const m = d as MemOp;
+// ---- MXCSR and the fxsave image ----
+define({
+  name: "ldmxcsr",
+  enc: ["NP 0F AE /2: Md"],
+  feature: FEAT_SSE,
+  compile: (x, insn) => {
+    const { st, EA, FLT, mmu, ea } = x;
+    const m = insn.ops[0] as MemOp;
     return () => {
-      if (!addr(m, f.align)) return FAULT_GP;
-      return store(X, sx + from, n) ? 0 : FLT.kind;
-    };
-  }
-
-  return (insn: Insn) => {
-    const f = insn.sse!;
-    const [o0, o1, o2] = insn.ops;
-    const op = insn.op;
-    const imm = o2?.k === "i" ? o2.lo & 0xff : o1?.k === "i" ? o1.lo & 0xff : 0;
-    if (f.n !== undefined && op !== "movhlps" && op !== "movlhps") return compileMove(f, o0, o1);
-    switch (op) {
-      case "movhlps": case "movlhps": {
-        const d = xo(o0), s = xo(o1), from = op === "movhlps" ? 2 : 0, to = 2 - from;
-        return () => { X[d + to] = X[s + from]; X[d + to + 1] = X[s + from + 1]; return 0; };
-      }
-      case "movnti": {
-        const m = o0 as MemOp, r = (o1 as { r: number }).r, sz = (o1 as { sz: number }).sz;
-        return () => {
-          ea(m);
-          const ok = sz === 8 ? mmu.st64(EA[0], EA[1], rget(r, 4), H[r]) : mmu.st32(EA[0], EA[1], rget(r, 4));
-          return ok ? 0 : FLT.kind;
-        };
-      }
-      case "movmskps": case "movmskpd": case "pmovmskb": case "pextrw": {
-        const r = (o0 as { r: number }).r, sz = (o0 as { sz: number }).sz, s = xo(o1);
-        const fn = op === "movmskps" ? movmskps : op === "movmskpd" ? movmskpd : op === "pmovmskb" ? pmovmskb : null;
-        if (fn) return () => { rset(r, sz, fn(X, s), 0); return 0; };
-        return () => { rset(r, sz, pextrw(X, s, imm), 0); return 0; };
-      }
-      case "pinsrw": {
-        const d = xo(o0);
-        if (o1.k === "r") { const r = o1.r; return () => { pinsrw(X, d, rget(r, 4), imm); return 0; }; }
-        const m = o1 as MemOp;
-        return () => { ea(m); const v = mmu.ld16(EA[0], EA[1]); if (FLT.kind) return FLT.kind; pinsrw(X, d, v, imm); return 0; };
-      }
-      case "ldmxcsr": {
-        const m = o0 as MemOp;
-        return () => {
-          ea(m);
-          const v = mmu.ld32(EA[0], EA[1]);
-          if (FLT.kind) return FLT.kind;
-          if (v & ~MXCSR_MASK) return FAULT_GP;
-          st.mxcsr = v;
-          return 0;
-        };
-      }
-      case "stmxcsr": {
-        const m = o0 as MemOp;
-        return () => { ea(m); return mmu.st32(EA[0], EA[1], st.mxcsr) ? 0 : FLT.kind; };
-      }
-      case "fxsave": case "fxsave64": {
-        const m = o0 as MemOp, wide = op === "fxsave64";
-        return () => {
-          if (!addr(m, true)) return FAULT_GP;
-          if (!mmu.probeWrite(EA[0], EA[1], FXSAVE_WRITTEN)) return FLT.kind;
-          fxsaveImage(IMG, X, st.mxcsr, env.x87, wide);
-          for (let i = 0; i < FXSAVE_WRITTEN; i += 8) {
-            const s = (EA[0] >>> 0) + i;
-            mmu.st64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1], IMG.getInt32(i, true), IMG.getInt32(i + 4, true));
-          }
-          return 0;
-        };
-      }
-      case "fxrstor": case "fxrstor64": {
-        const m = o0 as MemOp, wide = op === "fxrstor64";
-        return () => {
-          if (!addr(m, true)) return FAULT_GP;
-          const base = EA[0], bhi = EA[1];
-          for (let i = 0; i < FXSAVE_SIZE; i += 8) {
-            const s = (base >>> 0) + i;
-            const lo = mmu.ld64(s | 0, s > 0xffffffff ? (bhi + 1) | 0 : bhi);
-            if (FLT.kind) return FLT.kind;
-            IMG.setInt32(i, lo, true);
-            IMG.setInt32(i + 4, mmu.hi, true);
-          }
-          const mx = fxrstorImage(IMG, X, env.x87, wide);
-          if (mx < 0) return FAULT_GP;
-          st.mxcsr = mx;
-          return 0;
-        };
-      }
-      case "lfence": case "mfence": case "sfence":
-      case "prefetchnta": case "prefetcht0": case "prefetcht1": case "prefetcht2":
-        return () => 0;
-    }
-    const shift = SHIFT_IMM[op];
-    if (shift !== undefined && o0.k === "x" && o1.k === "i") {
-      const d = xo(o0);
-      return () => { xmmOp(shift, X, d, X, d, imm); return 0; };
-    }
-    const fn = PACKED[op];
-    const d = xo(o0);
-    if (o1.k === "x") { const s = xo(o1); return () => { xmmOp(fn, X, d, X, s, imm); return 0; }; }
-    const m = o1 as MemOp;
-    return () => {
-      if (!addr(m, f.align)) return FAULT_GP;
-      if (!load(4)) return FLT.kind;
-      xmmOp(fn, X, d, S, 0, imm);
+      ea(m);
+      const v = mmu.ld32(EA[0], EA[1]);
+      if (FLT.kind) return FLT.kind;
+      if (v & ~MXCSR_MASK) return STOP_GP;
+      st.mxcsr = v;
       return 0;
     };
-  };
+  },
+});
+define({
+  name: "stmxcsr",
+  enc: ["NP 0F AE /3: Md"],
+  feature: FEAT_SSE,
+  compile: (x, insn) => {
+    const { st, EA, FLT, mmu, ea } = x;
+    const m = insn.ops[0] as MemOp;
+    return () => { ea(m); return mmu.st32(EA[0], EA[1], st.mxcsr) ? 0 : FLT.kind; };
+  },
+});
+// with REX.W the x87 instruction and operand pointers are saved as 64-bit offsets
+define({
+  name: (insn) => (insn.osz === 8 ? "fxsave64" : "fxsave"),
+  enc: ["NP 0F AE /0: M512"],
+  feature: FEAT_FXSR,
+  compile: (x, insn) => {
+    const { st, EA, FLT, mmu } = x;
+    const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
+    return () => {
+      if (!addr(x, m, true)) return STOP_GP;
+      if (!mmu.probeWrite(EA[0], EA[1], FXSAVE_WRITTEN)) return FLT.kind;
+      fxsaveImage(IMG, st.xmm, st.mxcsr, st.x87Image, wide);
+      for (let i = 0; i < FXSAVE_WRITTEN; i += 8) {
+        const s = (EA[0] >>> 0) + i;
+        mmu.st64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1], IMG.getInt32(i, true), IMG.getInt32(i + 4, true));
+      }
+      return 0;
+    };
+  },
+});
+define({
+  name: (insn) => (insn.osz === 8 ? "fxrstor64" : "fxrstor"),
+  enc: ["NP 0F AE /1: M512"],
+  feature: FEAT_FXSR,
+  compile: (x, insn) => {
+    const { st, EA, FLT, mmu } = x;
+    const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
+    return () => {
+      if (!addr(x, m, true)) return STOP_GP;
+      for (let i = 0; i < FXSAVE_SIZE; i += 8) {
+        const s = (EA[0] >>> 0) + i;
+        const lo = mmu.ld64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1]);
+        if (FLT.kind) return FLT.kind;
+        IMG.setInt32(i, lo, true);
+        IMG.setInt32(i + 4, mmu.hi, true);
+      }
+      const mx = fxrstorImage(IMG, st.xmm, st.x87Image, wide);
+      if (mx < 0) return STOP_GP;
+      st.mxcsr = mx;
+      return 0;
+    };
+  },
+});
+
+// ---- ordering and hints: nothing to do for one CPU; a prefetch never faults ----
+const nothing = (): Op => () => 0;
+const anyRm = (b: number): string[] => Array.from({ length: 8 }, (_, i) => `NP 0F AE ${hex2(b + i)}`);
+define({ name: "lfence", enc: anyRm(0xe8), feature: FEAT_SSE2, compile: nothing });
+define({ name: "mfence", enc: anyRm(0xf0), feature: FEAT_SSE2, compile: nothing });
+define({ name: "sfence", enc: anyRm(0xf8), feature: FEAT_SSE, compile: nothing });
+for (const [reg, name] of ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"].entries()) {
+  define({ name, enc: [`0F 18 /${reg}: Mb`], feature: FEAT_SSE, noAccess: true, compile: nothing });
 }

@@ -9,7 +9,6 @@
 // The x87 part goes through an X87Image (the x87 unit's state): until the
 // x87 unit supplies one, X87Bytes keeps those bytes.
 
-export const MXCSR_RESET = 0x1f80;
 /** The MXCSR bits ldmxcsr and fxrstor accept (flags, masks, DAZ, RC, FZ); any other set bit is #GP. */
 export const MXCSR_MASK = 0xffff;
 export const FXSAVE_SIZE = 512;

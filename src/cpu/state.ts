@@ -1,7 +1,7 @@
 // Architectural state of one x86-64 CPU, without BigInt: every 64-bit
 // register is two int32 halves in typed arrays (L = low, H = high).
 
-import { MXCSR_RESET } from "./sse_state.js";
+import { X87Bytes, type X87Image } from "./sse_state.js";
 
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
@@ -40,9 +40,12 @@ export class CpuState {
   readonly seg = new Int32Array(4);
   /** [0] = DF (0 or 1). */
   readonly misc = new Int32Array(2);
-  /** XMM0..15: register i, dword j at i * 4 + j (little-endian). */
+  /** XMM0..15: register i's dword j at index i * 4 + j (little-endian). */
   readonly xmm = new Uint32Array(64);
-  mxcsr = MXCSR_RESET;
+  /** MXCSR: all exceptions masked, round to nearest. */
+  mxcsr = 0x1f80;
+  /** The x87 part of the fxsave image (sse_state.ts): the x87 unit's state once it has one. */
+  x87Image: X87Image = new X87Bytes();
   /** Instructions retired (the deterministic rdtsc reads it). */
   retired = 0;
 }
