@@ -23,6 +23,8 @@ describe("decoder against iced-x86", () => {
           let n = 0;
           const np = rnd(4) === 0 ? rnd(3) + 1 : 0;
           for (let k = 0; k < np; k++) bytes[n++] = legacy[rnd(legacy.length)];
+          // the SSE opcodes: often a mandatory prefix (66, F3, F2) right before REX
+          if (opc >= 256 && rnd(2)) bytes[n++] = [0x66, 0xf3, 0xf2][rnd(3)];
           if (rnd(2)) bytes[n++] = 0x40 | rnd(16);
           if (opc >= 256) bytes[n++] = 0x0f;
           bytes[n++] = opc & 0xff;

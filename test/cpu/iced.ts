@@ -27,6 +27,8 @@ const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (/^(Movs|Stos)[bwdq]/.test(code)) return true;
   // endbr64 spellings we do not take (0F 1E without F3 FA)
   if (code.startsWith("Endbr") || code.startsWith("Rdsspd") || code.startsWith("Rdsspq")) return true;
+  // MMX forms of the SSE2 integer instructions (no 66 prefix, mm registers)
+  if (/(^|_)mmm?\d*(_|$)/.test(code)) return true;
   return ours.tooLong === true;
 };
 
@@ -105,7 +107,7 @@ export function check(bytes: Uint8Array, ins: Instruction): string {
   const mn = Mnemonic[ins.mnemonic].toLowerCase();
   if (mn !== ours.op) return `mnemonic ${mn}, ours ${ours.op}`;
   // string instructions: iced lists the implicit [rsi]/[rdi] operands; the repeat prefix must agree
-  if (/^(movs|stos)[bwdq]$/.test(ours.op)) return ins.hasRepPrefix === (ours.rep === 0xf3) ? "" : "rep prefix";
+  if (ours.def.rep) return ins.hasRepPrefix === (ours.rep === 0xf3) ? "" : "rep prefix";
   if (ins.opCount !== ours.ops.length) return `${ins.opCount} operands, ours ${ours.ops.length} (${code})`;
   for (let i = 0; i < ours.ops.length; i++) {
     const d = compareOperand(ours.ops[i], ins, i);
