@@ -9,6 +9,7 @@ extern size_t __strlen_sse2(const char *);
 extern size_t __strnlen_sse2(const char *, size_t);
 extern char *__strchr_sse2(const char *, int);
 extern char *__strchrnul_sse2(const char *, int);
+extern char *__strrchr_sse2(const char *, int);
 extern int __strcmp_sse2(const char *, const char *);
 extern int __strcmp_sse2_unaligned(const char *, const char *);
 extern int __strncmp_sse2(const char *, const char *, size_t);
@@ -122,6 +123,7 @@ __attribute__((force_align_arg_pointer)) void _start(void) {
     char *p = __strchr_sse2(s, 'q'); mix(p ? p - s : -1);
     mix(__strchr_sse2(s, 0) - s);
     mix(__strchrnul_sse2(s, 'z') - s);
+    p = __strrchr_sse2(s, 'q'); mix(p ? p - s : -1);
     p = __memchr_sse2(s, 'q', LENS[t]); mix(p ? p - s : -1);
     p = __memrchr_sse2(s, 'b', LENS[t]); mix(p ? p - s : -1);
     mix((char *)__rawmemchr_sse2(s, 0) - s);

@@ -11,7 +11,7 @@ import { haveToolchain, loadElf } from "./flat.js";
 const LIBC = "/usr/lib/x86_64-linux-gnu/libc.a";
 /** The SSE2 variants glibc's ifunc resolvers pick on a CPU without SSSE3 or AVX. */
 const OBJECTS = ["memchr", "memcmp", "memmove-sse2-unaligned-erms", "memrchr", "memset-sse2-unaligned-erms", "rawmemchr",
-  "strchr", "strchrnul", "strcmp", "strlen", "strncmp", "strnlen", "wcslen", "stpcpy-sse2-unaligned",
+  "strchr", "strchrnul", "strrchr", "strcmp", "strlen", "strncmp", "strnlen", "wcslen", "stpcpy-sse2-unaligned",
   "strcpy-sse2-unaligned", "strcmp-sse2-unaligned", "strcat-sse2-unaligned"].map((n) => (n.includes("sse2") ? n : n + "-sse2") + ".o");
 
 describe.skipIf(!haveToolchain() || !existsSync(LIBC))("glibc's SSE2 string functions and vectorized loops", () => {
