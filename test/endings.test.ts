@@ -14,9 +14,8 @@ import {
   trapSignal,
 } from "../src/syscalls/endings.js";
 import { programCases } from "./program-cases.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
-const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const nativeHost = process.platform === "linux" && process.arch === "x64";
 const killed = programCases.filter((c) => c.signal);
 
 /** The FatalSignal faultline would build for a case, from the recorded signal. */
@@ -41,14 +40,14 @@ describe("signal endings", () => {
     for (const c of killed) expect([c.name, signalEnding(signalOf(c)).status]).toEqual([c.name, c.status]);
   });
 
-  it.runIf(nativeHost && hasTool("strace"))("strace's lines, as strace prints them for the same death", () => {
+  it.runIf(needs(TOOLS.x86_64_linux, TOOLS.strace, TOOLS.setarch))("strace's lines, as strace prints them for the same death", () => {
     for (const c of killed) {
       const native = runNative(c, { siCode: true }).stderr.split("\n").filter((l) => /^(---|\+\+\+)/.test(l));
       expect(signalEnding(signalOf(c)).trace).toEqual(native);
     }
   });
 
-  it.runIf(nativeHost && hasTool("bash"))("the description bash prints for the killed job", () => {
+  it.runIf(needs(TOOLS.x86_64_linux, TOOLS.bash))("the description bash prints for the killed job", () => {
     for (const c of killed) {
       const r = spawnSync("bash", ["-c", `./${c.program} ${(c.args ?? []).join(" ")}; true`], { cwd: binDir, encoding: "utf8" });
       const description = signalEnding(signalOf(c)).stderr.split("\n")[1];

@@ -1,12 +1,13 @@
 // glibc's SSE2 string functions and gcc's vectorized loops (sse_libc.c) on
 // the CPU alone: the same static binary gives the same output natively.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STOP_SYSCALL } from "../../src/cpu/index.js";
 import { haveToolchain, loadElf } from "./flat.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const LIBC = "/usr/lib/x86_64-linux-gnu/libc.a";
 /** The SSE2 variants glibc's ifunc resolvers pick on a CPU without SSSE3 or AVX. */
@@ -14,7 +15,7 @@ const OBJECTS = ["memchr", "memcmp", "memmove-sse2-unaligned-erms", "memrchr", "
   "strchr", "strchrnul", "strrchr", "strcmp", "strlen", "strncmp", "strnlen", "wcslen", "stpcpy-sse2-unaligned",
   "strcpy-sse2-unaligned", "strcmp-sse2-unaligned", "strcat-sse2-unaligned"].map((n) => (n.includes("sse2") ? n : n + "-sse2") + ".o");
 
-describe.skipIf(!haveToolchain() || !existsSync(LIBC))("glibc's SSE2 string functions and vectorized loops", () => {
+describe.runIf(haveToolchain() && needs(TOOLS.gcc, TOOLS.libc_a))("glibc's SSE2 string functions and vectorized loops", () => {
   it("print the same hashes as on the real CPU", () => {
     const dir = mkdtempSync(join(tmpdir(), "faultline-sse-"));
     execFileSync("ar", ["x", LIBC, ...OBJECTS], { cwd: dir });
