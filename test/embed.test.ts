@@ -4,9 +4,10 @@
 
 import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createMachine, compileKernel, buddyinfo, classifyFrames, FrameState } from "../src/index.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
 const root = join(import.meta.dirname, "..");
 const wasm = readFileSync(join(root, "build", "kernel.wasm"));
@@ -39,7 +40,7 @@ describe("createMachine", () => {
   });
 });
 
-describe.skipIf(!existsSync(join(root, "dist", "src", "index.js")))("the built package", () => {
+describe.runIf(needs(TOOLS.dist))("the built package", () => {
   it('imports as "faultline" in Node, kernel from "faultline/kernel.wasm" (the README example)', () => {
     const script = `
       import { readFile } from "node:fs/promises";
@@ -54,7 +55,7 @@ describe.skipIf(!existsSync(join(root, "dist", "src", "index.js")))("the built p
   });
 });
 
-describe.skipIf(!existsSync(join(root, "dist", "src", "index.js")))("the README's runnable example", () => {
+describe.runIf(needs(TOOLS.dist))("the README's runnable example", () => {
   it("stops a run with an AbortSignal, as it says", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
     const script = /<!-- runnable example:[^\n]*-->\n```js\n([^]*?)```/.exec(readme)![1];

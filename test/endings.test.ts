@@ -14,9 +14,8 @@ import {
   trapSignal,
 } from "../src/syscalls/endings.js";
 import { programCases } from "./program-cases.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
-const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const nativeHost = process.platform === "linux" && process.arch === "x64";
 const killed = programCases.filter((c) => c.signal);
 
 /** The FatalSignal faultline would build for a case, from the recorded signal. */
@@ -41,14 +40,14 @@ describe("signal endings", () => {
     for (const c of killed) expect([c.name, signalEnding(signalOf(c)).status]).toEqual([c.name, c.status]);
   });
 
-  it.runIf(nativeHost && hasTool("strace"))("strace's lines, as strace prints them for the same death", () => {
+  it.runIf(needs(TOOLS.x86_64_linux, TOOLS.strace, TOOLS.setarch))("strace's lines, as strace prints them for the same death", () => {
     for (const c of killed) {
       const native = runNative(c, { siCode: true }).stderr.split("\n").filter((l) => /^(---|\+\+\+)/.test(l));
       expect(signalEnding(signalOf(c)).trace).toEqual(native);
     }
   });
 
-  it.runIf(nativeHost && hasTool("bash"))("the description bash prints for the killed job", () => {
+  it.runIf(needs(TOOLS.x86_64_linux, TOOLS.bash))("the description bash prints for the killed job", () => {
     for (const c of killed) {
       const r = spawnSync("bash", ["-c", `./${c.program} ${(c.args ?? []).join(" ")}; true`], { cwd: binDir, encoding: "utf8" });
       const description = signalEnding(signalOf(c)).stderr.split("\n")[1];
@@ -65,6 +64,9 @@ describe("signal endings", () => {
       stderr: "faultline: SIGBUS (BUS_ADRERR) at address 0x7ffff7ff6000, rip 0x401005\nBus error\n",
       trace: ["--- SIGBUS {si_signo=SIGBUS, si_code=BUS_ADRERR, si_addr=0x7ffff7ff6000} ---", "+++ killed by SIGBUS +++"],
     });
+    expect(signalEnding({ ...trapSignal("UD", 0x401005), insn: Uint8Array.of(0x67, 0x0f, 0x0b) }).stderr).toBe(
+      "faultline: SIGILL (ILL_ILLOPN) at address 0x401005, rip 0x401005: instruction bytes 67 0f 0b\nIllegal instruction\n",
+    );
     expect(signalEnding(oomKill(0x401234))).toEqual({
       status: 137,
       stderr: "faultline: SIGKILL: out of memory (the OOM killer chose this process), rip 0x401234\nKilled\n",

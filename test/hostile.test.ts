@@ -11,15 +11,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../src/machine.js";
 import { loadKernelModule } from "../src/cli/load.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
 const root = join(import.meta.dirname, "..");
 const cli = join(root, "dist", "src", "cli", "main.js");
 const bin = (name: string) => join(root, "programs", "bin", name);
-const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const nativeHost = process.platform === "linux" && process.arch === "x64";
 const faultline = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 60_000 });
 
-describe.runIf(nativeHost && hasTool("gcc") && hasTool("strace"))("an access to the kernel's half", () => {
+describe.runIf(needs(TOOLS.x86_64_linux, TOOLS.gcc, TOOLS.strace))("an access to the kernel's half", () => {
   it("is reported with the address unsigned, as strace shows it natively", () => {
     const dir = mkdtempSync(join(tmpdir(), "faultline-kernel-half-"));
     writeFileSync(join(dir, "k.c"), "void _start(void) { *(volatile char *)0xffff800000001000UL; for (;;); }\n");
@@ -48,7 +47,7 @@ describe("exec of what is not a regular file", () => {
 describe("a million arguments", () => {
   const argv = ["./hello", ...new Array<string>(1_000_000).fill("a")];
   it("are refused with E2BIG, as execve refuses them natively", () => {
-    if (nativeHost) expect((spawnSync(bin("hello"), argv.slice(1)).error as NodeJS.ErrnoException).code).toBe("E2BIG");
+    if (needs(TOOLS.x86_64_linux)) expect((spawnSync(bin("hello"), argv.slice(1)).error as NodeJS.ErrnoException).code).toBe("E2BIG");
     const m = new Machine(loadKernelModule(), { mem: "16M" });
     expect(() => m.exec(readFileSync(bin("hello")), argv)).toThrow(expect.objectContaining({ code: "E2BIG" }));
     // The machine is left as it was: a program runs after.

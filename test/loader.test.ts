@@ -1,8 +1,8 @@
 // src/loader: the load plan and the initial stack against what Linux does
 // on this machine (the stack_dump probes run natively under setarch -R),
 // against readelf, and against hostile files.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -10,9 +10,9 @@ import { describe, expect, it } from "vitest";
 import { binDir } from "../programs/native.mjs";
 import { ELF_ET_DYN_BASE, parseElf, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, TASK_SIZE } from "../src/loader/elf.js";
 import { AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM, auxvValues, buildInitialStack } from "../src/loader/stack.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
-const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const nativeHost = process.platform === "linux" && process.arch === "x64" && hasTool("setarch");
+const nativeHost = () => needs(TOOLS.x86_64_linux, TOOLS.setarch);
 const program = (name: string) => new Uint8Array(readFileSync(join(binDir, name)));
 
 // Linux auxv entries faultline leaves out: AT_SYSINFO_EHDR (no vDSO) and
@@ -69,7 +69,7 @@ function decodeStack(rsp: number, bytes: Uint8Array) {
   return { argc, argv, envp, auxv, cstr };
 }
 
-describe.runIf(nativeHost)("the initial stack and load plan match Linux (setarch -R)", () => {
+describe.runIf(nativeHost())("the initial stack and load plan match Linux (setarch -R)", () => {
   const argv = ["ARGV0-ignored", "a", "bb", "a longer argument with spaces"];
   const envp = ["A=1", "HOME=/nowhere", "EMPTY="];
   for (const name of ["stack_dump", "stack_dump_pie"]) {
@@ -110,7 +110,7 @@ describe.runIf(nativeHost)("the initial stack and load plan match Linux (setarch
 });
 
 describe("parseElf", () => {
-  it("agrees with readelf on every program's segments and entry", { skip: !hasTool("readelf") }, () => {
+  it("agrees with readelf on every program's segments and entry", { skip: !needs(TOOLS.readelf) }, () => {
     for (const name of readdirSync(binDir)) {
       const plan = parseElf(program(name));
       const text = execFileSync("readelf", ["-lhW", join(binDir, name)], { encoding: "utf8" });
@@ -161,7 +161,7 @@ int main(void) {
 }
 `;
 
-describe.runIf(nativeHost && hasTool("gcc") && existsSync("/usr/lib/x86_64-linux-gnu/libc.a"))("glibc-built executables", () => {
+describe.runIf(needs(TOOLS.x86_64_linux, TOOLS.setarch, TOOLS.gcc, TOOLS.libc_a))("glibc-built executables", () => {
   for (const flag of ["-static", "-static-pie"]) {
     // (Not the brk: glibc's start-up has moved it by the time main runs.)
     it(`gcc ${flag}: AT_PHDR and AT_ENTRY are where Linux puts them`, () => {
@@ -179,7 +179,7 @@ describe.runIf(nativeHost && hasTool("gcc") && existsSync("/usr/lib/x86_64-linux
     });
   }
 
-  it.runIf(existsSync("/bin/ls"))("a dynamically linked program is refused, naming its interpreter", () => {
+  it.runIf(needs(TOOLS.dynamic_ls))("a dynamically linked program is refused, naming its interpreter", () => {
     expect(() => parseElf(new Uint8Array(readFileSync("/bin/ls")))).toThrow(
       /^exec format error: dynamically linked \(interpreter \/lib64\/ld-linux-x86-64\.so\.2\); faultline runs static executables only$/,
     );

@@ -14,6 +14,8 @@ import { ModelKernel } from "./model-kernel.js";
 import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
 import { nativeTrace, normalizeTrace, straceHere } from "./strace.js";
 
+const strace = straceHere();
+
 const MAX_INSNS = 2e9;
 
 /** Run a case; with `trace`, the strace-format lines of its syscalls and its end. */
@@ -85,7 +87,7 @@ describe("programs under the CPU, loader and syscalls (model kernel)", () => {
         // an mmap-area address differs by design (test/strace.ts)
         if (Number(c.si_addr) < 0x7f0000000000) expect("0x" + r.signal!.addr.toString(16)).toBe(c.si_addr);
       }
-      if (straceHere) expect(trace.map(normalizeTrace)).toEqual(nativeTrace(c).map(normalizeTrace));
+      if (strace) expect(trace.map(normalizeTrace)).toEqual(nativeTrace(c).map(normalizeTrace));
     });
   }
 });

@@ -16,7 +16,7 @@ import { nativeTrace, normalizeFileTrace, normalizeTrace, straceHere } from "./s
 
 const COMPUTE = ["compute_loop", "mem_sum", "sort", "hashtable", "sha256", "matmul", "sieve"];
 
-describe.runIf(straceHere)("--trace syscalls under faultline prints what strace prints natively", () => {
+describe.runIf(straceHere())("--trace syscalls under faultline prints what strace prints natively", () => {
   const kernel = loadKernelModule("release");
   for (const c of programCases.filter((c) => !COMPUTE.includes(c.program))) {
     it(c.name, () => {

@@ -3,10 +3,12 @@
 import { spawnSync } from "node:child_process";
 import { binDir } from "../programs/native.mjs";
 import type { ProgramCase } from "./program-cases.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
 const tool = (name: string) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
 
-export const straceHere = process.platform === "linux" && process.arch === "x64" && tool("strace") !== "" && tool("setarch") !== "";
+/** Whether strace can run here (under CI=true: always, and a missing strace fails). */
+export const straceHere = () => needs(TOOLS.x86_64_linux, TOOLS.strace, TOOLS.setarch);
 
 /** strace's lines for the native run of a case, from after its execve. */
 export function nativeTrace(c: ProgramCase): string[] {

@@ -8,8 +8,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { binDir } from "../programs/native.mjs";
 import { ERRNO, formatSyscall, SYSCALL_NAMES } from "../src/syscalls/index.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
-const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 const runs = [["mmap_churn", "3"], ["brk_grow", "4"], ["syscall_probe"], ["hello"], ["touch_write", "3"]];
 
 function strace(args: string[], raw: boolean): string[] {
@@ -30,7 +30,7 @@ function signed(hexText: string): number {
   return Number(v >= 2n ** 63n ? v - 2n ** 64n : v);
 }
 
-describe.runIf(process.platform === "linux" && process.arch === "x64" && hasTool("strace") && hasTool("setarch"))(
+describe.runIf(needs(TOOLS.x86_64_linux, TOOLS.strace, TOOLS.setarch))(
   "--trace syscalls prints what strace prints",
   () => {
     for (const args of runs) {

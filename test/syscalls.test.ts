@@ -1,6 +1,6 @@
 // src/syscalls: the dispatcher against a fake CPU, memory and kernel;
 // Linux's numbers, errno values and strace's format as references.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
 import { bytesReader } from "../src/machine.js";
@@ -14,6 +14,7 @@ import {
   uaccess,
   type UserMemory,
 } from "../src/syscalls/index.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
 const RAX = 0, RDX = 2, RSI = 6, RDI = 7, R8 = 8, R9 = 9, R10 = 10;
 const PAGE = 4096;
@@ -101,7 +102,7 @@ function machine(stdin = "") {
 
 describe("syscall numbers and errno names", () => {
   const header = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
-  it.runIf(existsSync(header))("match the host's <asm/unistd_64.h>", () => {
+  it.runIf(needs(TOOLS.unistd_64))("match the host's <asm/unistd_64.h>", () => {
     const fromHeader = [...readFileSync(header, "utf8").matchAll(/#define __NR_(\w+) (\d+)/g)];
     expect(fromHeader.length).toBeGreaterThan(300);
     for (const [, name, nr] of fromHeader) expect(SYSCALL_NAMES[Number(nr)]).toBe(name);

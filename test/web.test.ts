@@ -12,12 +12,11 @@ import { extname, join, normalize } from "node:path";
 import type { AddressInfo } from "node:net";
 import { build } from "vite";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { needs, TOOLS } from "./helpers/tools.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const root = join(import.meta.dirname, "..");
 const shots = join(root, "test-results", "web");
-const runIt = existsSync(CHROMIUM) || process.env.CI === "true";
-if (!runIt) console.warn(`web.test.ts: skipped: ${CHROMIUM} is missing (apt-get install chromium; CI installs it)`);
 
 const TYPES: Record<string, string> = {
   ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json",
@@ -37,7 +36,7 @@ function serve(dir: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-describe.skipIf(!runIt)("the playground in Chromium", () => {
+describe.runIf(needs(TOOLS.chromium))("the playground in Chromium", () => {
   let out: string;
   let server: Server;
   let browser: Browser;

@@ -5,17 +5,9 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decode } from "../../src/cpu/decode.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
-function haveObjdump(): boolean {
-  try {
-    execFileSync("objdump", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe.skipIf(!haveObjdump())("programs/ use only the subset", () => {
+describe.runIf(needs(TOOLS.objdump))("programs/ use only the subset", () => {
   const dir = new URL("../../programs/bin/", import.meta.url);
   for (const name of readdirSync(dir)) {
     it(name, () => {

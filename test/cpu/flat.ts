@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseElf, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/loader/elf.js";
 import { Cpu, Mmu, PF_INSTR, PF_PROT, PF_WRITE, STOP_SYSCALL, TLB_W, TLB_X } from "../../src/cpu/index.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 export const PROT_R = 1, PROT_W = 2, PROT_X = 4;
 
@@ -105,16 +106,8 @@ export class FlatMachine {
 }
 
 let asDir: string | null = null;
-/** True when GNU as and objcopy for x86-64 can run here. */
-export function haveToolchain(): boolean {
-  try {
-    execFileSync("as", ["--version"], { stdio: "ignore" });
-    execFileSync("objcopy", ["--version"], { stdio: "ignore" });
-    return process.arch === "x64";
-  } catch {
-    return false;
-  }
-}
+/** True when GNU as, ld and objcopy for x86-64 can run here. */
+export const haveToolchain = () => needs(TOOLS.x86_64_linux, TOOLS.as, TOOLS.ld, TOOLS.objcopy);
 
 /** Assembles AT&T source (64-bit) into flat bytes that start at `base`. */
 export function assemble(src: string, base = 0x401000): Uint8Array {

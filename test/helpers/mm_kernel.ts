@@ -2,10 +2,10 @@
 // test/native/mm_ops.c run on this machine's Linux (when it is x86-64
 // Linux with gcc), fed the same operations.
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Kernel as Machine } from "../../src/kernel.js";
 import { machine } from "../helpers.js";
 import { FaultCpu } from "./fault_cpu.js";
@@ -97,23 +97,22 @@ export function expectInvariants(k: Kernel): void {
 
 // ─── the native reference ──────────────────────────────────────────────────
 
-let nativeBin: string | null | undefined;
+let nativeBin: string | undefined;
 
-/** The built mm_ops, or null when this machine cannot run it. */
-export function nativeMmOps(): string | null {
-  if (nativeBin !== undefined) return nativeBin;
-  nativeBin = null;
-  if (process.platform !== "linux" || process.arch !== "x64") return null;
-  try {
-    const dir = mkdtempSync(join(tmpdir(), "faultline-mm-"));
-    const out = join(dir, "mm_ops");
-    const src = new URL("../native/mm_ops.c", import.meta.url).pathname;
-    execFileSync("gcc", ["-O2", "-static", "-o", out, src], { stdio: "pipe" });
-    if (existsSync(out)) nativeBin = out;
-  } catch {
-    nativeBin = null;
-  }
-  return nativeBin;
+/**
+ * mm_ops built static (callers check needs(gcc, libc.a) first); a failing
+ * gcc throws with its messages.
+ */
+export function nativeMmOps(): string {
+  return (nativeBin ??= nativeStatic(new URL("../native/mm_ops.c", import.meta.url).pathname));
+}
+
+/** Builds a C probe with gcc -O2 -static. @return the executable's path. */
+export function nativeStatic(src: string): string {
+  const out = join(mkdtempSync(join(tmpdir(), "faultline-native-")), basename(src, ".c"));
+  const r = spawnSync("gcc", ["-O2", "-static", "-o", out, src], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`gcc -static ${src} failed:\n${r.stderr}`);
+  return out;
 }
 
 /**
