@@ -14,6 +14,8 @@
 import {
   Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
 } from "./cpu/index.js";
+import type { HostFs } from "./fs/host.js";
+import { Namespace } from "./fs/namespace.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
 import { argRangeError, argTypeError, withCode } from "./errors.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
@@ -25,13 +27,14 @@ import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
-  SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
 } from "./syscalls/index.js";
 
 export type THPMode = "never" | "madvise" | "always";
 const THP_MODES: readonly THPMode[] = ["never", "madvise", "always"];
 
-export interface MachineOptions extends KernelOptions {
+/** The kernel's options, but for its Wasm imports, which the machine supplies itself. */
+export interface MachineOptions extends Omit<KernelOptions, "env"> {
   /** Transparent huge pages: never | madvise | always (default madvise, Linux's usual). */
   thp?: THPMode;
   /** Instructions a run may retire before it is stopped (default: no limit). */
@@ -48,8 +51,12 @@ export interface MachineOptions extends KernelOptions {
   stderr?: (bytes: Uint8Array) => void;
   /** Receives one strace-format line per syscall. */
   traceSyscalls?: (line: string) => void;
-  /** Seeds getrandom and AT_RANDOM (default 1): same seed, same run. */
+  /** Seeds getrandom, /dev/urandom and AT_RANDOM (default 1): same seed, same run. */
   seed?: number;
+  /** The host's files, seen read-only at / (Node: src/cli's nodeHostFs; a page: a MemoryHostFs). Default: none. */
+  fs?: HostFs;
+  /** The guest's starting directory, absolute (default "/"). */
+  cwd?: string;
   /** Called when the process has ended, before its mm is torn down (exit-time /proc views). */
   beforeExit?: (m: Machine) => void;
 }
@@ -114,6 +121,9 @@ export class Machine {
   private reader: MmReader | null = null;
   private readonly k: ProcessExports;
   private readonly random: SeededRandom;
+  /** The file-system namespace: the same for every process of this machine (its tmpfs outlives them). */
+  readonly fs: Namespace;
+  private exe: { path: string; bytes: Uint8Array } | null = null;
 
   constructor(kernelModule: WebAssembly.Module, private readonly options: MachineOptions = {}) {
     // The kernel's TLB shootdowns reach the MMU, which exists only after the kernel does.
@@ -123,7 +133,6 @@ export class Machine {
       env: {
         flush_tlb_page: (va: number) => mmu?.flushPage(va),
         flush_tlb_all: () => mmu?.flushAll(),
-        ...options.env,
       },
     });
     this.k = this.kernel.exports as unknown as ProcessExports;
@@ -134,6 +143,15 @@ export class Machine {
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
     this.random = new SeededRandom(options.seed ?? 1);
+    const procNames = [...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)];
+    this.fs = new Namespace({
+      host: options.fs ?? null,
+      random: (n) => this.random.bytes(n),
+      now: () => this.syscalls?.realtimeSeconds() ?? DEFAULT_EPOCH,
+      proc: (name) => (name in PROC_FILES || this.mm ? this.proc(name) : null),
+      procNames,
+      exe: () => (this.mm ? this.exe : null),
+    });
   }
 
   /** Creates a fresh machine, compiling the kernel if given bytes. */
@@ -145,9 +163,10 @@ export class Machine {
   /**
    * execve: a new mm holding the program, its stack and its brk. Throws an
    * Error ("exec format error: …") for a file Linux would refuse; the
-   * machine is left as it was.
+   * machine is left as it was. `path` is the program's absolute path, the
+   * target of /proc/self/exe (default: argv[0] from the starting directory).
    */
-  exec(file: Uint8Array, argv: string[], envp: string[] = this.options.envp ?? []): void {
+  exec(file: Uint8Array, argv: string[], envp: string[] = this.options.envp ?? [], path?: string): void {
     if (!(file instanceof Uint8Array)) throw argTypeError("file", "a Uint8Array", file);
     checkStrings("argv", argv);
     checkStrings("envp", envp);
@@ -176,6 +195,7 @@ export class Machine {
       this.exit();
       throw e;
     }
+    this.exe = { path: path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), bytes: file };
     const cpu = (this.cpu = new Cpu(this.mmu));
     cpu.rip = this.image.entry;
     cpu.rsp = this.image.rsp;
@@ -192,6 +212,9 @@ export class Machine {
         trace: o.traceSyscalls,
       },
       random: this.random,
+      fs: this.fs,
+      cwd: o.cwd,
+      meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
     });
   }
 
@@ -406,9 +429,20 @@ export class Machine {
       this.kernel.call(() => this.k.mm_exit(mm));
       this.mmu.flushAll();
     }
+    this.syscalls?.files.fds.closeAll();
     this.syscalls = null;
     return end as T;
   }
+}
+
+/** `path` from `cwd`, with "." and ".." taken away, as the kernel's d_path would print it. */
+function absolute(cwd: string, path: string): string {
+  const out: string[] = [];
+  for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
+    if (part === "..") out.pop();
+    else if (part && part !== ".") out.push(part);
+  }
+  return "/" + out.join("/");
 }
 
 /** An instruction budget: a whole number of at least 1, or Infinity. */

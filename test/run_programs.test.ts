@@ -4,11 +4,13 @@
 // si_code, and afterwards a kernel whose invariants hold and whose free
 // memory is back to where it was before the program started.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nodeHostFs } from "../src/cli/host_fs.js";
 import { loadKernelModule } from "../src/cli/load.js";
 import { Machine } from "../src/machine.js";
 import { siCodeName, signalName } from "../src/syscalls/index.js";
-import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
+import { programArgv, programCases, programEnv, programPath, programsDir } from "./program-cases.js";
 
 const decoder = new TextDecoder();
 
@@ -25,11 +27,14 @@ describe("programs under faultline match their native runs", () => {
         stdin: c.stdin ?? "",
         stdout: (b) => (stdout += decoder.decode(b)),
         stderr: (b) => (stderr += decoder.decode(b)),
+        // As the native run: the host's files, from programs/bin.
+        fs: nodeHostFs(),
+        cwd: join(programsDir, "bin"),
       });
       m.kernel.drainAllPages();
       const free = m.kernel.counter("nr_free_pages");
       const pgfault = m.kernel.counter("pgfault");
-      m.exec(new Uint8Array(readFileSync(programPath(c))), programArgv(c), programEnv);
+      m.exec(new Uint8Array(readFileSync(programPath(c))), programArgv(c), programEnv, programPath(c));
       const end = m.run(2e9);
       expect(stdout).toBe(c.stdout);
       expect(end.kind === "budget" ? "budget" : end.status).toBe(c.status);
@@ -47,8 +52,9 @@ describe("programs under faultline match their native runs", () => {
         expect(stderr).toBe("");
         // The machine saw every fault (the CPU's and its syscalls' copies); pgfault counts those that
         // reached handle_mm_fault. A bad pointer handed to a syscall fails before it, as in Linux:
-        // syscall_probe hands three (clock_gettime, write, uname), and gets EFAULT for each.
-        const badPointers = c.name === "syscall_probe" ? 3 : 0;
+        // syscall_probe hands three (clock_gettime, write, uname), and gets EFAULT for each;
+        // files_probe eight (read, stat, open, getcwd, write, sysinfo, nanosleep, time).
+        const badPointers = ({ syscall_probe: 3, files_probe: 8 } as Record<string, number>)[c.name] ?? 0;
         expect(m.faults - (m.kernel.counter("pgfault") - pgfault)).toBe(badPointers);
       }
       expect(m.mm).toBe(0);

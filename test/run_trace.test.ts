@@ -5,12 +5,14 @@
 // differs by design (test/strace.ts). The compute cases, whose traces are
 // only their writes, are left to test/programs-model.test.ts.
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { nodeHostFs } from "../src/cli/host_fs.js";
 import { describe, expect, it } from "vitest";
 import { loadKernelModule } from "../src/cli/load.js";
 import { Machine } from "../src/machine.js";
 import { signalEnding } from "../src/syscalls/index.js";
-import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
-import { nativeTrace, normalizeTrace, straceHere } from "./strace.js";
+import { programArgv, programCases, programEnv, programPath, programsDir } from "./program-cases.js";
+import { nativeTrace, normalizeFileTrace, normalizeTrace, straceHere } from "./strace.js";
 
 const COMPUTE = ["compute_loop", "mem_sum", "sort", "hashtable", "sha256", "matmul", "sieve"];
 
@@ -19,11 +21,16 @@ describe.runIf(straceHere())("--trace syscalls under faultline prints what strac
   for (const c of programCases.filter((c) => !COMPUTE.includes(c.program))) {
     it(c.name, () => {
       const trace: string[] = [];
-      const m = new Machine(kernel, { stdin: c.stdin ?? "", traceSyscalls: (line) => trace.push(line) });
-      m.exec(new Uint8Array(readFileSync(programPath(c))), programArgv(c), programEnv);
+      const m = new Machine(kernel, {
+        stdin: c.stdin ?? "",
+        traceSyscalls: (line) => trace.push(line),
+        fs: nodeHostFs(),
+        cwd: join(programsDir, "bin"),
+      });
+      m.exec(new Uint8Array(readFileSync(programPath(c))), programArgv(c), programEnv, programPath(c));
       const end = m.run(2e9);
       if (end.kind === "signal") trace.push(...signalEnding(end.signal).trace);
-      expect(trace.map(normalizeTrace)).toEqual(nativeTrace(c).map(normalizeTrace));
+      expect(normalizeFileTrace(trace.map(normalizeTrace))).toEqual(normalizeFileTrace(nativeTrace(c).map(normalizeTrace)));
     });
   }
 });

@@ -38,3 +38,27 @@ export function normalizeTrace(line: string): string {
     .replace(/0x7fffffff[0-9a-f]{4}/g, "STACK")
     .replace(/ {2,}=/, " =");
 }
+
+/**
+ * What differs by design in the file syscalls: what /proc and /dev/urandom
+ * give (faultline's own kernel and seed, read through the fd they were
+ * opened on), and what describes the host rather than the guest (sysinfo,
+ * the CPU mask, the resource limits, the wall clock).
+ */
+export function normalizeFileTrace(lines: string[]): string[] {
+  const special = new Map<string, string>();
+  return lines.map((line) => {
+    const open = /^open(?:at)?\((?:AT_FDCWD, )?"(\/proc\/[^"]*|\/dev\/urandom)".*= (\d+)$/.exec(line);
+    if (open) special.set(open[2], open[1]);
+    const close = /^close\((\d+)\)/.exec(line);
+    if (close) special.delete(close[1]);
+    const read = /^read\((\d+), /.exec(line);
+    if (read && special.has(read[1])) return `read(${read[1]}, <${special.get(read[1])}>)`;
+    return line
+      .replace(/^sysinfo\(\{.*\}\)/, "sysinfo({HOST})")
+      .replace(/^(sched_getaffinity\(.*), \[[\d ]*\]\)(\s+)= \d+$/, "$1, [CPUS])$2= SIZE")
+      .replace(/\{rlim_cur=[^}]*\}/, "{RLIMIT}")
+      .replace(/\{tv_sec=\d+, tv_usec=\d+\}/, "{TIME}")
+      .replace(/^(time\(NULL\)\s+)= .*$/, "$1= TIME");
+  });
+}

@@ -5,17 +5,23 @@
 // Ctrl-C stops the guest and still prints what was gathered (exit 130).
 
 import { readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import { DEFAULT_MEM } from "../kernel.js";
 import { Machine, type MachineOptions, type RunEnd, type THPMode } from "../machine.js";
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
 import { parse, splitAtProgram, UsageError } from "./args.js";
+import { buildC } from "./build_c.js";
+import { nodeHostFs } from "./host_fs.js";
 import { loadKernelModule } from "./load.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
 import { Terminal } from "./terminal.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
-                     [--trace syscalls] [--debug] [--] PROGRAM [ARGS...]
+                     [--trace syscalls] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
+  PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
+                    built first with CC -O2 -static and kept in a cache
+  --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
   --mem SIZE        RAM (default ${DEFAULT_MEM})
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
@@ -23,8 +29,9 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise
   --trace syscalls  print each syscall as strace does, on stderr
   --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)
   -h, --help        this text
-The guest gets faultline's environment and stdin; its stdout and stderr are
-faultline's. Every report (traces, /proc views, statistics, the ending) goes
+The guest gets faultline's environment and stdin, and sees this machine's
+files read-only from the current directory (with its own /tmp, /dev and
+/proc); its stdout and stderr are faultline's. Every report (traces, /proc views, statistics, the ending) goes
 to stderr, after the guest's own. Ctrl-C stops the guest and prints what was
 gathered (exit status 130). On a terminal, stderr shows a progress line once
 a second, and colours (unless NO_COLOR is set).
@@ -36,6 +43,7 @@ const RUN_OPTIONS = {
   thp: { type: "string" },
   "max-insns": { type: "string" },
   debug: { type: "boolean" },
+  cc: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -43,6 +51,8 @@ export interface RunArgs {
   machine: MachineOptions;
   traceSyscalls: boolean;
   debug: boolean;
+  /** The C compiler for a .c program. */
+  cc: string;
   help: boolean;
   observe: ObserveOptions;
   program: string;
@@ -68,7 +78,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const observe = observeOptions({ ...v, trace: traces.filter((t) => t !== "syscalls") });
   const help = v.help ?? false;
   if (!help && command.length === 0) throw new UsageError("no program to run");
-  return { machine, traceSyscalls: traces.includes("syscalls"), debug: v.debug ?? false, help, observe, program: command[0] ?? "", args: command.slice(1) };
+  return { machine, traceSyscalls: traces.includes("syscalls"), debug: v.debug ?? false, cc: v.cc ?? "gcc", help, observe, program: command[0] ?? "", args: command.slice(1) };
 }
 
 /** Runs the program; resolves to the exit status a shell would see. */
@@ -81,7 +91,16 @@ export async function run(argv: string[]): Promise<number> {
   const o = a.observe;
   const term = new Terminal(process.stderr);
   const report = (text: string) => term.write(text);
-  const file = readProgram(a.program, report);
+  // A C file runs as the program the host's compiler makes of it, named without its .c.
+  let binary = a.program;
+  let argv0 = a.program;
+  if (a.program.endsWith(".c")) {
+    const built = buildC(a.program, a.cc, report);
+    if (!built.ok) return built.status;
+    binary = built.path;
+    argv0 = a.program.slice(0, -2);
+  }
+  const file = readProgram(binary, report);
   if (typeof file === "number") return file;
   // Ctrl-C, from here on, aborts the run between two slices of instructions.
   const interrupt = new AbortController();
@@ -97,6 +116,8 @@ export async function run(argv: string[]): Promise<number> {
     traceSyscalls: a.traceSyscalls ? (line) => report(line + "\n") : undefined,
     stdin: stdinReader(),
     envp: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
+    fs: nodeHostFs(),
+    cwd: process.cwd(),
     beforeExit: (machine) => {
       for (const name of o.proc) report(machine.proc(name));
       if (o.pagemap.length) report(machine.pagemap(o.pagemap));
@@ -115,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
       })
     : null;
   try {
-    m.exec(file, [a.program, ...a.args]);
+    m.exec(file, [argv0, ...a.args], undefined, resolve(binary));
   } catch (e) {
     const err = e as Error & { code?: string };
     report(`faultline: ${a.program}: ${err.code === "E2BIG" ? "Argument list too long" : err.message}\n`);

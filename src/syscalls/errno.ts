@@ -2,12 +2,30 @@
 // "-1 ENOMEM (Cannot allocate memory)"). test/syscalls.test.ts checks the
 // names against node's os.constants.errno.
 export const EPERM = 1;
+export const ENOENT = 2;
+export const ESRCH = 3;
 export const EBADF = 9;
 export const ENOMEM = 12;
+export const EACCES = 13;
 export const EFAULT = 14;
+export const EBUSY = 16;
+export const EEXIST = 17;
+export const EXDEV = 18;
+export const ENODEV = 19;
+export const ENOTDIR = 20;
+export const EISDIR = 21;
 export const EINVAL = 22;
+export const EMFILE = 24;
 export const ENOTTY = 25;
+export const ENOSPC = 28;
+export const ESPIPE = 29;
+export const EROFS = 30;
+export const ERANGE = 34;
+export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
+export const ENOTEMPTY = 39;
+export const ELOOP = 40;
+export const EOPNOTSUPP = 95;
 
 export const ERRNO: readonly (readonly [name: string, message: string] | undefined)[] = [
   undefined,

@@ -11,25 +11,32 @@
 //   });
 //   if (sys.dispatch()) exit with sys.exitStatus  // else run the Cpu on
 //
-// Implemented: read (fd 0, from io.stdin; EOF at its end), write and writev
-// (fds 1 and 2), exit, exit_group, brk, mmap, munmap, mprotect, madvise
-// (the kernel's), getpid and gettid (1), set_tid_address, uname,
-// arch_prctl (FS/GS base), clock_gettime (a virtual clock: one retired
-// instruction is one nanosecond), getrandom (seeded), rt_sigaction and
-// rt_sigprocmask (recorded and checked; no handler ever runs), ioctl
-// (ENOTTY on 0-2). Anything else returns -ENOSYS and is named once on
-// stderr: "faultline: syscall N (name) not implemented".
+// Implemented: the file syscalls (files.ts: an fd table over the machine's
+// namespace, fds 0-2 on io.stdin/stdout/stderr), exit, exit_group, brk,
+// mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1),
+// getppid (0), the uid and gid calls (root), set_tid_address,
+// set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
+// sched_getaffinity (one CPU), sched_yield, arch_prctl (FS/GS base),
+// clock_gettime, clock_getres, gettimeofday, time, nanosleep and
+// clock_nanosleep (a virtual clock: one retired instruction is one
+// nanosecond, and a sleep moves it on), getrandom (seeded), rt_sigaction
+// and rt_sigprocmask (recorded and checked; no handler ever runs). rseq is
+// ENOSYS without a word, as glibc expects. Anything else returns -ENOSYS
+// and is named once on stderr: "faultline: syscall N (name) not implemented".
 // endings.ts turns a fatal signal into the exit status and messages.
 
 import { TASK_SIZE } from "../loader/elf.js";
 import { SIGKILL } from "./endings.js";
-import { EBADF, EFAULT, EINVAL, ENOSYS, ENOTTY, EPERM } from "./errno.js";
+import { Namespace } from "../fs/namespace.js";
+import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, ESRCH } from "./errno.js";
+import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
+export { FileSyscalls } from "./files.js";
 export * from "./names.js";
 export * from "./random.js";
 export * from "./trace.js";
@@ -81,7 +88,18 @@ export interface SyscallOptions {
   random: SeededRandom;
   /** CLOCK_REALTIME at instruction 0, in seconds since the epoch (default 2026-01-01T00:00:00Z). */
   realtimeEpoch?: number;
+  /** The files the process sees (default: a namespace with no host files). */
+  fs?: Namespace;
+  /** The starting directory, absolute (default "/"). */
+  cwd?: string;
+  /** The kernel's page cache: regular files' reads, writes and mmap go through it (default: none; mmap of a file then fails). */
+  cache?: FileCache;
+  /** sysinfo's memory figures, in bytes (default: none). */
+  meminfo?(): { totalram: number; freeram: number };
 }
+
+/** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
+export const DEFAULT_EPOCH = 1767225600;
 
 /** The Mmu side of uaccess(): the Cpu's Mmu has these. */
 export interface UaccessMmu {
@@ -114,11 +132,6 @@ export function uaccess(mmu: UaccessMmu, handlePageFault: (cr2: number, errorCod
   };
 }
 
-/** MAX_RW_COUNT: the most one read/write moves (INT_MAX rounded down to a page). */
-const MAX_RW_COUNT = 0x7ffff000;
-const UIO_MAXIOV = 1024;
-/** write() passes the output on in pieces of at most this many bytes. */
-const WRITE_BATCH = 65536;
 const SIGSTOP = 19;
 const encoder = new TextEncoder();
 
@@ -137,9 +150,14 @@ export class Syscalls {
   exitStatus: number | undefined;
   /** clear_child_tid from set_tid_address (nothing clears it: one thread, no exit futex). */
   clearChildTid = 0;
+  /** The robust futex list head set_robust_list recorded (nothing walks it: one thread). */
+  robustList = 0;
+  readonly files: FileSyscalls;
   private readonly args = [0, 0, 0, 0, 0, 0];
-  /** Bytes the stdin reader gave that the guest has not taken yet. */
-  private stdinRest: Uint8Array = new Uint8Array(0);
+  /** Nanoseconds the guest has slept: the virtual clock is retired instructions plus these. */
+  private slept = 0;
+  /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
+  private readonly rlimits = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
   /** Blocked signals, bits 0-31 and 32-63. */
   private readonly blocked = new Uint32Array(2);
@@ -148,7 +166,21 @@ export class Syscalls {
   private readonly realtimeEpoch: number;
 
   constructor(private readonly o: SyscallOptions) {
-    this.realtimeEpoch = o.realtimeEpoch ?? 1767225600;
+    this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
+    const fs = o.fs ?? new Namespace({
+      host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
+    });
+    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache);
+  }
+
+  /** The virtual clock: nanoseconds since the program started. */
+  nowNs(): number {
+    return this.o.regs.retired + this.slept;
+  }
+
+  /** CLOCK_REALTIME in whole seconds. */
+  realtimeSeconds(): number {
+    return this.realtimeEpoch + Math.floor(this.nowNs() / 1e9);
   }
 
   /** Handle the syscall the CPU stopped at: rax = its result. @return true when the guest exited. */
@@ -171,17 +203,18 @@ export class Syscalls {
 
   private call(nr: number, a: number[]): number {
     const { kernel } = this.o;
+    const file = this.files.call(nr, a);
+    if (file !== undefined) return file;
     switch (nr) {
-      case 0:
-        return this.read(a[0] | 0, a[1], unsigned(a[2]));
-      case 1:
-        return this.write(a[0] | 0, a[1], unsigned(a[2]));
-      case 20:
-        return this.writev(a[0] | 0, a[1], a[2] | 0);
-      case 9:
+      case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
         if (unsigned(a[5]) % 4096 !== 0) return -EINVAL;
-        return kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, a[4] | 0, unsigned(a[5]));
+        const map = (flags: number, fd: number) => kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, flags >>> 0, fd, unsigned(a[5]));
+        const MAP_ANONYMOUS = 0x20;
+        if (a[3] & MAP_ANONYMOUS) return map(a[3], a[4] | 0);
+        return this.files.mmap(a[4] | 0, unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, unsigned(a[5]),
+          (flags) => map(flags, -1), () => map(a[3], a[4] | 0));
+      }
       case 10:
         return kernel.sys_mprotect(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0);
       case 11:
@@ -194,11 +227,44 @@ export class Syscalls {
         return this.rtSigaction(a[0] | 0, a[1], a[2], unsigned(a[3]));
       case 14:
         return this.rtSigprocmask(a[0] | 0, a[1], a[2], unsigned(a[3]));
-      case 16:
-        return (a[0] | 0) >= 0 && (a[0] | 0) <= 2 ? -ENOTTY : -EBADF;
       case 39: // getpid
       case 186: // gettid
         return 1;
+      case 110: // getppid: started by no process
+        return 0;
+      case 102: // getuid
+      case 104: // getgid
+      case 107: // geteuid
+      case 108: // getegid
+        return 0;
+      case 24: // sched_yield
+        return 0;
+      case 273: // set_robust_list
+        if (unsigned(a[1]) !== 24) return -EINVAL;
+        this.robustList = a[0];
+        return 0;
+      case 334: // rseq: glibc tries it and goes on without
+        return -ENOSYS;
+      case 99:
+        return this.sysinfo(a[0]);
+      case 97: // getrlimit
+        return this.prlimit(0, a[0] >>> 0, 0, a[1]);
+      case 160: // setrlimit
+        return this.prlimit(0, a[0] >>> 0, a[1], 0);
+      case 302:
+        return this.prlimit(a[0] | 0, a[1] >>> 0, a[2], a[3]);
+      case 204:
+        return this.schedGetaffinity(a[0] | 0, unsigned(a[1]), a[2]);
+      case 96:
+        return this.gettimeofday(a[0], a[1]);
+      case 201:
+        return this.time(a[0]);
+      case 229:
+        return this.clockGetres(a[0] | 0, a[1]);
+      case 35:
+        return this.nanosleep(0, 0, a[0]);
+      case 230:
+        return this.nanosleep(a[0] | 0, a[1] | 0, a[2]);
       case 218:
         this.clearChildTid = a[0];
         return 1;
@@ -244,71 +310,6 @@ export class Syscalls {
     return done === 0 && len > 0 ? -EFAULT : done;
   }
 
-  /** Fill `into` from user memory page by page: how many bytes came before the first fault. */
-  private copyIn(addr: number, into: Uint8Array): number {
-    let done = 0;
-    while (done < into.length) {
-      const n = Math.min(into.length - done, 4096 - ((addr + done) % 4096));
-      if (this.o.mem.copyFromUser(into.subarray(done, done + n), addr + done, n) !== 0) break;
-      done += n;
-    }
-    return done;
-  }
-
-  private read(fd: number, buf: number, count: number): number {
-    if (fd !== 0) return -EBADF;
-    if (buf + count > TASK_SIZE) return -EFAULT; // access_ok
-    const want = Math.min(count, MAX_RW_COUNT);
-    if (want === 0) return 0;
-    const data = this.stdinRest.length ? this.stdinRest : this.o.io.stdin(want) ?? this.stdinRest;
-    const r = this.copyOut(buf, Math.min(want, data.length), (off, n) => data.subarray(off, off + n));
-    this.stdinRest = data.subarray(Math.max(r, 0));  // what a fault left unread stays for the next read
-    return r;
-  }
-
-  /** Hands the sink fresh buffers of at most WRITE_BATCH bytes (it may keep them). */
-  private write(fd: number, buf: number, count: number): number {
-    if (fd !== 1 && fd !== 2) return -EBADF;
-    if (buf + count > TASK_SIZE) return -EFAULT; // access_ok
-    const sink = fd === 1 ? this.o.io.stdout : this.o.io.stderr;
-    const len = Math.min(count, MAX_RW_COUNT);
-    let done = 0;
-    while (done < len) {
-      const batch = new Uint8Array(Math.min(len - done, WRITE_BATCH));
-      const got = this.copyIn(buf + done, batch);
-      if (got > 0) sink(batch.subarray(0, got));
-      done += got;
-      if (got < batch.length) break;
-    }
-    return done === 0 && len > 0 ? -EFAULT : done;
-  }
-
-  private writev(fd: number, iov: number, iovcnt: number): number {
-    if (fd !== 1 && fd !== 2) return -EBADF;
-    if (iovcnt < 0 || iovcnt > UIO_MAXIOV) return -EINVAL;
-    const vec = new Uint8Array(16 * iovcnt);
-    if (this.o.mem.copyFromUser(vec, iov, vec.length) !== 0) return -EFAULT;
-    const v = new DataView(vec.buffer);
-    const parts: [number, number][] = [];
-    let total = 0;
-    for (let i = 0; i < iovcnt; i++) {
-      const base = v.getUint32(16 * i + 4, true) * 0x1_0000_0000 + v.getUint32(16 * i, true);
-      const len = v.getUint32(16 * i + 12, true) * 0x1_0000_0000 + v.getUint32(16 * i + 8, true);
-      // rw_copy_check_uvector: a negative ssize_t length or a total past it is EINVAL.
-      if (len >= 2 ** 63 || (total += len) >= 2 ** 63) return -EINVAL;
-      parts.push([base, len]);
-    }
-    let written = 0;
-    for (const [base, len] of parts) {
-      if (len === 0) continue;
-      const r = this.write(fd, base, Math.min(len, MAX_RW_COUNT - written));
-      if (r < 0) return written > 0 ? written : r;
-      written += r;
-      if (r < len || written >= MAX_RW_COUNT) break;
-    }
-    return written;
-  }
-
   private uname(buf: number): number {
     const out = new Uint8Array(6 * 65);
     Object.values(UTSNAME).forEach((s, i) => out.set(encoder.encode(s), 65 * i));
@@ -332,17 +333,118 @@ export class Syscalls {
     }
   }
 
-  private clockGettime(clock: number, tp: number): number {
+  /** A clock's reading as [seconds, nanoseconds], or null for a clock id Linux does not have. */
+  private clockRead(clock: number): [number, number] | null {
     // CLOCK_REALTIME..CLOCK_BOOTTIME_ALARM and CLOCK_TAI; 10 (SGI_CYCLE) is gone.
     // Negative ids (per-process CPU clocks by pid) are not offered.
-    if (clock < 0 || clock > 11 || clock === 10) return -EINVAL;
-    const ns = this.o.regs.retired;
+    if (clock < 0 || clock > 11 || clock === 10) return null;
+    // The CPU-time clocks do not count sleeping.
+    const ns = clock === 2 || clock === 3 ? this.o.regs.retired : this.nowNs();
     const realtime = clock === 0 || clock === 5 || clock === 8 || clock === 11;
-    const sec = Math.floor(ns / 1e9) + (realtime ? this.realtimeEpoch : 0);
-    const out = new Uint8Array(16);
-    out.set(u64Bytes(sec), 0);
-    out.set(u64Bytes(ns % 1e9), 8);
-    return this.o.mem.copyToUser(tp, out) === 0 ? 0 : -EFAULT;
+    return [Math.floor(ns / 1e9) + (realtime ? this.realtimeEpoch : 0), ns % 1e9];
+  }
+
+  private clockGettime(clock: number, tp: number): number {
+    const t = this.clockRead(clock);
+    if (t === null) return -EINVAL;
+    return this.o.mem.copyToUser(tp, timespec(t[0], t[1])) === 0 ? 0 : -EFAULT;
+  }
+
+  private clockGetres(clock: number, tp: number): number {
+    if (this.clockRead(clock) === null) return -EINVAL;
+    // The coarse clocks tick at CONFIG_HZ (250 on Debian's kernels: 4 ms); the rest in ns.
+    const res = clock === 5 || clock === 6 ? 4_000_000 : 1;
+    return tp === 0 || this.o.mem.copyToUser(tp, timespec(0, res)) === 0 ? 0 : -EFAULT;
+  }
+
+  private gettimeofday(tv: number, tz: number): number {
+    const [sec, nsec] = this.clockRead(0)!;
+    if (tv !== 0) {
+      const out = new Uint8Array(16);
+      out.set(u64Bytes(sec), 0);
+      out.set(u64Bytes(Math.floor(nsec / 1000)), 8);
+      if (this.o.mem.copyToUser(tv, out) !== 0) return -EFAULT;
+    }
+    if (tz !== 0 && this.o.mem.copyToUser(tz, new Uint8Array(8)) !== 0) return -EFAULT;
+    return 0;
+  }
+
+  private time(tloc: number): number {
+    const sec = this.clockRead(0)![0];
+    if (tloc !== 0 && this.o.mem.copyToUser(tloc, u64Bytes(sec)) !== 0) return -EFAULT;
+    return sec;
+  }
+
+  /** nanosleep and clock_nanosleep: the virtual clock moves on by the time asked (to it, with TIMER_ABSTIME). */
+  private nanosleep(clock: number, flags: number, req: number): number {
+    const now = this.clockRead(clock);
+    if (now === null) return -EINVAL;
+    // The thread's CPU clock, the raw and the coarse clocks have no nsleep.
+    if (clock === 3 || clock === 4 || clock === 5 || clock === 6) return -EOPNOTSUPP;
+    const b = new Uint8Array(16);
+    if (this.o.mem.copyFromUser(b, req, 16) !== 0) return -EFAULT;
+    const v = new DataView(b.buffer);
+    const secHi = v.getInt32(4, true);
+    const sec = secHi * 0x1_0000_0000 + v.getUint32(0, true);
+    const nsec = v.getInt32(12, true) * 0x1_0000_0000 + v.getUint32(8, true);
+    if (sec < 0 || nsec < 0 || nsec >= 1e9) return -EINVAL;
+    const TIMER_ABSTIME = 1;
+    const delta = flags & TIMER_ABSTIME ? (sec - now[0]) * 1e9 + (nsec - now[1]) : sec * 1e9 + nsec;
+    if (delta > 0) this.slept += delta;
+    return 0;
+  }
+
+  private sysinfo(info: number): number {
+    const out = new Uint8Array(112);
+    const v = new DataView(out.buffer);
+    const put = (at: number, x: number) => {
+      v.setUint32(at, x >>> 0, true);
+      v.setUint32(at + 4, Math.floor(x / 0x1_0000_0000) >>> 0, true);
+    };
+    const mem = this.o.meminfo?.() ?? { totalram: 0, freeram: 0 };
+    put(0, Math.floor(this.nowNs() / 1e9));
+    put(32, mem.totalram);
+    put(40, mem.freeram);
+    v.setUint16(80, 1, true); // procs
+    v.setUint32(104, 1, true); // mem_unit
+    return this.o.mem.copyToUser(info, out) === 0 ? 0 : -EFAULT;
+  }
+
+  /** prlimit64 (getrlimit and setrlimit are it for the caller): pid 0 or 1 only. */
+  private prlimit(pid: number, resource: number, newAddr: number, oldAddr: number): number {
+    if (pid !== 0 && pid !== 1) return -ESRCH;
+    if (resource >= RLIMITS.length) return -EINVAL;
+    const lim = this.rlimits[resource];
+    let next: [number, number] | null = null;
+    if (newAddr !== 0) {
+      const b = new Uint8Array(16);
+      if (this.o.mem.copyFromUser(b, newAddr, 16) !== 0) return -EFAULT;
+      const v = new DataView(b.buffer);
+      const read = (at: number) => (v.getUint32(at + 4, true) === 0xffffffff && v.getUint32(at, true) === 0xffffffff
+        ? Infinity : v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true));
+      next = [read(0), read(8)];
+      if (next[0] > next[1]) return -EINVAL;
+      // RLIMIT_NOFILE cannot go past fs.nr_open (1048576).
+      if (resource === RLIMIT_NOFILE && next[1] > 1048576) return -EPERM;
+    }
+    if (oldAddr !== 0) {
+      const out = new Uint8Array(16);
+      out.set(limitBytes(lim[0]), 0);
+      out.set(limitBytes(lim[1]), 8);
+      if (this.o.mem.copyToUser(oldAddr, out) !== 0) return -EFAULT;
+    }
+    if (next) [lim[0], lim[1]] = next;
+    return 0;
+  }
+
+  private schedGetaffinity(pid: number, len: number, mask: number): number {
+    if (len % 8 !== 0) return -EINVAL;
+    if (pid < 0) return -EINVAL;
+    if (pid !== 0 && pid !== 1) return -ESRCH;
+    // One CPU, in a mask of cpumask_size() bytes: 32 (NR_CPUS 256), as the reference kernel has it.
+    const out = new Uint8Array(Math.min(len, CPUMASK_SIZE));
+    out[0] = 1;
+    return this.o.mem.copyToUser(mask, out) === 0 ? out.length : -EFAULT;
   }
 
   private getrandom(buf: number, count: number, flags: number): number {
@@ -392,9 +494,40 @@ export class Syscalls {
   }
 }
 
-/** A register's signed value read as unsigned (exact below 2^53; larger values only compare as large). */
-function unsigned(v: number): number {
-  return v < 0 ? v + 2 ** 64 : v;
+const CPUMASK_SIZE = 32;
+const RLIMIT_NOFILE = 7;
+/**
+ * The resource limits a process starts with, as Linux's INIT_RLIMITS and a
+ * systemd-less boot set them (8 MiB stack, 1024 descriptors, 8 MiB locked memory).
+ */
+const RLIMITS: readonly (readonly [cur: number, max: number])[] = [
+  [Infinity, Infinity], // CPU
+  [Infinity, Infinity], // FSIZE
+  [Infinity, Infinity], // DATA
+  [8 << 20, Infinity], // STACK
+  [0, Infinity], // CORE
+  [Infinity, Infinity], // RSS
+  [Infinity, Infinity], // NPROC
+  [1024, 4096], // NOFILE
+  [8 << 20, 8 << 20], // MEMLOCK
+  [Infinity, Infinity], // AS
+  [Infinity, Infinity], // LOCKS
+  [Infinity, Infinity], // SIGPENDING
+  [819200, 819200], // MSGQUEUE
+  [0, 0], // NICE
+  [0, 0], // RTPRIO
+  [Infinity, Infinity], // RTTIME
+];
+
+function limitBytes(v: number): Uint8Array {
+  return v === Infinity ? new Uint8Array(8).fill(0xff) : u64Bytes(v);
+}
+
+function timespec(sec: number, nsec: number): Uint8Array {
+  const out = new Uint8Array(16);
+  out.set(u64Bytes(sec), 0);
+  out.set(u64Bytes(nsec), 8);
+  return out;
 }
 
 function u64Bytes(v: number): Uint8Array {

@@ -76,6 +76,7 @@ export function quote(bytes: Uint8Array, truncated: boolean, forceHex = false): 
 }
 
 function buffer(peek: Peek, addr: number, len: number, forceHex = false): string {
+  if (addr === 0) return "NULL";
   const shown = Math.min(len, STRING_LIMIT);
   const bytes = len >= 0 ? peek(addr, shown) : null;
   return bytes ? quote(bytes, len > shown, forceHex) : hex(addr);
@@ -129,6 +130,132 @@ const SA: [number, string][] = [
   [0x80000000, "SA_RESETHAND"], [4, "SA_SIGINFO"], [1, "SA_NOCLDSTOP"], [2, "SA_NOCLDWAIT"],
 ];
 const IOCTL: Record<number, string> = { 0x5401: "TCGETS", 0x5402: "TCSETS", 0x5413: "TIOCGWINSZ", 0x540f: "TIOCGPGRP", 0x541b: "FIONREAD" };
+
+const SEEK: Record<number, string> = { 0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_END", 3: "SEEK_DATA", 4: "SEEK_HOLE" };
+// In strace's order (xlat/open_mode_flags.in).
+const OPEN: [number, string][] = [
+  [0o100, "O_CREAT"], [0o200, "O_EXCL"], [0o400, "O_NOCTTY"], [0o1000, "O_TRUNC"], [0o2000, "O_APPEND"], [0o4000, "O_NONBLOCK"],
+  [0o4010000, "O_SYNC"], [0o10000, "O_DSYNC"], [0o20000, "O_ASYNC"], [0o40000, "O_DIRECT"], [0o100000, "O_LARGEFILE"],
+  [0o400000, "O_NOFOLLOW"], [0o1000000, "O_NOATIME"], [0o2000000, "O_CLOEXEC"], [0o10000000, "O_PATH"],
+  [0o20200000, "O_TMPFILE"], [0o200000, "O_DIRECTORY"],
+];
+const ACCMODE = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"];
+const AT: [number, string][] = [[0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_REMOVEDIR"], [0x400, "AT_SYMLINK_FOLLOW"], [0x800, "AT_NO_AUTOMOUNT"], [0x1000, "AT_EMPTY_PATH"]];
+const ACCESS_AT: [number, string][] = [[0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_EACCESS"], [0x1000, "AT_EMPTY_PATH"]];
+const ACCESS: [number, string][] = [[4, "R_OK"], [2, "W_OK"], [1, "X_OK"]];
+const RENAME: [number, string][] = [[1, "RENAME_NOREPLACE"], [2, "RENAME_EXCHANGE"], [4, "RENAME_WHITEOUT"]];
+const FCNTL: Record<number, string> = { 0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 1030: "F_DUPFD_CLOEXEC" };
+const FD_FLAGS: [number, string][] = [[1, "FD_CLOEXEC"]];
+const RLIMIT = [
+  "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE",
+  "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
+];
+const FILE_TYPES: Record<number, string> = {
+  0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o060000: "S_IFBLK", 0o040000: "S_IFDIR", 0o020000: "S_IFCHR", 0o010000: "S_IFIFO",
+};
+const AT_FDCWD = -100;
+
+function dirfd(v: number): string {
+  return (v | 0) === AT_FDCWD ? "AT_FDCWD" : String(v | 0);
+}
+
+/** A path argument: the whole string (strace shows up to PATH_MAX - 1 bytes), or the address when unreadable. */
+function path(peek: Peek, addr: number): string {
+  const parts: Uint8Array[] = [];
+  let len = 0;
+  while (len < 4096) {
+    const n = Math.min(4096 - len, 4096 - ((addr + len) % 4096));
+    const b = peek(addr + len, n);
+    if (!b) return hex(addr);
+    const nul = b.indexOf(0);
+    parts.push(nul >= 0 ? b.subarray(0, nul) : b);
+    len += nul >= 0 ? nul : n;
+    if (nul >= 0) break;
+  }
+  const all = new Uint8Array(len);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return len >= 4096 ? quote(all.subarray(0, 4095), true) : quote(all, false);
+}
+
+/** Octal as strace's %#03o: "022", "0755", "000". */
+function octal(v: number): string {
+  return "0" + v.toString(8).padStart(2, "0");
+}
+
+function openFlags(v: number): string {
+  const rest = flags(v & ~3, OPEN, "");
+  return rest ? `${ACCMODE[v & 3]}|${rest}` : ACCMODE[v & 3];
+}
+
+/** A file mode as strace prints st_mode: S_IFREG|0644, S_IFDIR|S_ISVTX|0777. */
+function fileMode(m: number): string {
+  const type = FILE_TYPES[m & 0o170000];
+  const special = [[0o4000, "S_ISUID"], [0o2000, "S_ISGID"], [0o1000, "S_ISVTX"]].filter(([bit]) => m & (bit as number)).map(([, n]) => n);
+  return [type ?? hex(m & 0o170000), ...special, octal(m & 0o777)].join("|");
+}
+
+function statStruct(peek: Peek, addr: number): string {
+  const b = peek(addr, 144);
+  if (!b) return hex(addr);
+  const mode = new DataView(b.buffer, b.byteOffset).getUint32(24, true);
+  const type = mode & 0o170000;
+  const rdev = u64At(b, 40);
+  const middle = type === 0o020000 || type === 0o060000 ? `st_rdev=makedev(${hex(rdev >> 8) || "0"}, ${hex(rdev & 0xff) || "0"})` : `st_size=${u64At(b, 48)}`;
+  return `{st_mode=${fileMode(mode)}, ${middle}, ...}`;
+}
+
+function statxStruct(peek: Peek, addr: number): string {
+  const b = peek(addr, 256);
+  if (!b) return hex(addr);
+  const v = new DataView(b.buffer, b.byteOffset);
+  const mask = v.getUint32(0, true);
+  const maskText = flags(mask & ~0x7ff, [[0x1000, "STATX_MNT_ID"]], "");
+  return `{stx_mask=STATX_BASIC_STATS${maskText ? "|" + maskText : ""}, stx_attributes=${hex(u64At(b, 8))}, stx_mode=${fileMode(v.getUint16(28, true))}, stx_size=${u64At(b, 40)}, ...}`;
+}
+
+function statxFlags(v: number): string {
+  const sync = v & 0x6000;
+  const syncText = sync === 0 ? "AT_STATX_SYNC_AS_STAT" : [[0x2000, "AT_STATX_FORCE_SYNC"], [0x4000, "AT_STATX_DONT_SYNC"]].filter(([bit]) => sync & (bit as number)).map(([, n]) => n).join("|");
+  const rest = flags(v & ~0x6000, AT, "");
+  return rest ? `${syncText}|${rest}` : syncText;
+}
+
+/** struct iovec[] with the bytes each holds, `limit` bytes in all (a read's result), or the address. */
+function iovec(peek: Peek, addr: number, count: number, limit: number): string {
+  const vec = count >= 0 && count <= 1024 ? peek(addr, 16 * count) : null;
+  if (!vec) return hex(addr);
+  const items = [];
+  for (let i = 0; i < count; i++) {
+    const len = u64At(vec, 16 * i + 8);
+    items.push(`{iov_base=${buffer(peek, u64At(vec, 16 * i), Math.max(0, Math.min(len, limit)))}, iov_len=${len}}`);
+    limit -= len;
+  }
+  return `[${items.join(", ")}]`;
+}
+
+/** struct timespec at addr, or the address (NULL for 0). */
+function timespecAt(peek: Peek, addr: number): string {
+  if (addr === 0) return "NULL";
+  const b = peek(addr, 16);
+  return b ? `{tv_sec=${u64At(b, 0)}, tv_nsec=${u64At(b, 8)}}` : hex(addr);
+}
+
+function rlimValue(v: number): string {
+  if (v >= 2 ** 64 - 1) return "RLIM64_INFINITY";
+  return v > 1024 && v % 1024 === 0 ? `${v / 1024}*1024` : String(v);
+}
+
+function rlimit(peek: Peek, addr: number): string {
+  if (addr === 0) return "NULL";
+  const b = peek(addr, 16);
+  if (!b) return hex(addr);
+  const word = (at: number) => (b[at + 7] === 0xff && b[at] === 0xff ? 2 ** 64 : u64At(b, at));
+  return `{rlim_cur=${rlimValue(word(0))}, rlim_max=${rlimValue(word(8))}}`;
+}
 
 function u64At(b: Uint8Array, at: number): number {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -184,6 +311,140 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek): 
   switch (nr) {
     case 0: // read
       return `${a[0] | 0}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${udec(a[2])}`;
+    case 17: // pread64
+      return `${a[0] | 0}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${udec(a[2])}, ${a[3]}`;
+    case 18: // pwrite64
+      return `${a[0] | 0}, ${buffer(peek, a[1], a[2])}, ${udec(a[2])}, ${a[3]}`;
+    case 19: // readv
+    case 295: // preadv
+      return `${a[0] | 0}, ${ok ? iovec(peek, a[1], a[2] | 0, ret) : hex(a[1])}, ${udec(a[2])}${nr === 295 ? `, ${a[3]}` : ""}`;
+    case 296: // pwritev
+      return `${a[0] | 0}, ${iovec(peek, a[1], a[2] | 0, Infinity)}, ${udec(a[2])}, ${a[3]}`;
+    case 2: // open
+      return `${path(peek, a[0])}, ${openFlags(a[1] >>> 0)}${openMode(a[1], a[2])}`;
+    case 257: // openat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${openFlags(a[2] >>> 0)}${openMode(a[2], a[3])}`;
+    case 85: // creat
+      return `${path(peek, a[0])}, ${octal(a[1] >>> 0)}`;
+    case 3: // close
+    case 32: // dup
+    case 81: // fchdir
+      return `${a[0] | 0}`;
+    case 33: // dup2
+      return `${a[0] | 0}, ${a[1] | 0}`;
+    case 292: // dup3
+      return `${a[0] | 0}, ${a[1] | 0}, ${flagsOrUnknown(a[2] >>> 0, [[0o2000000, "O_CLOEXEC"]], "0", "O")}`;
+    case 8: // lseek
+      return `${a[0] | 0}, ${a[1]}, ${named(a[2] >>> 0, SEEK, "SEEK")}`;
+    case 4: // stat
+    case 6: // lstat
+      return `${path(peek, a[0])}, ${ok ? statStruct(peek, a[1]) : hex(a[1])}`;
+    case 5: // fstat
+      return `${a[0] | 0}, ${ok ? statStruct(peek, a[1]) : hex(a[1])}`;
+    case 262: // newfstatat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${ok ? statStruct(peek, a[2]) : hex(a[2])}, ${flagsOrUnknown(a[3] >>> 0, AT, "0", "AT")}`;
+    case 332: { // statx
+      const mask = a[3] >>> 0;
+      const maskText = mask === 0x7ff ? "STATX_BASIC_STATS" : flagsOrUnknown(mask, [[0x7ff, "STATX_BASIC_STATS"], [0x1000, "STATX_MNT_ID"]], "0", "STATX");
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${statxFlags(a[2] >>> 0)}, ${maskText}, ${ok ? statxStruct(peek, a[4]) : hex(a[4])}`;
+    }
+    case 217: { // getdents64
+      if (!ok) return `${a[0] | 0}, ${hex(a[1])}, ${udec(a[2] >>> 0)}`;
+      const b = peek(a[1], ret);
+      let n = 0;
+      for (let at = 0; b && at < ret; n++) at += b[at + 16] | (b[at + 17] << 8);
+      return `${a[0] | 0}, ${hex(a[1])} /* ${n} entries */, ${udec(a[2] >>> 0)}`;
+    }
+    case 89: // readlink
+      return `${path(peek, a[0])}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${a[2] | 0}`;
+    case 267: // readlinkat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${ok ? buffer(peek, a[2], ret) : hex(a[2])}, ${a[3] | 0}`;
+    case 21: // access
+      return `${path(peek, a[0])}, ${accessMode(a[1] >>> 0)}`;
+    case 269: // faccessat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${accessMode(a[2] >>> 0)}`;
+    case 439: // faccessat2
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${accessMode(a[2] >>> 0)}, ${flagsOrUnknown(a[3] >>> 0, ACCESS_AT, "0", "AT")}`;
+    case 72: { // fcntl
+      const cmd = a[1] | 0;
+      const fd = a[0] | 0;
+      if (cmd === 1 || cmd === 3) return `${fd}, ${FCNTL[cmd]}`;
+      if (cmd === 2) return `${fd}, F_SETFD, ${flags(a[2] >>> 0, FD_FLAGS)}`;
+      if (cmd === 4) return `${fd}, F_SETFL, ${openFlags(a[2] >>> 0)}`;
+      if (cmd === 0 || cmd === 1030) return `${fd}, ${FCNTL[cmd]}, ${a[2] | 0}`;
+      return `${fd}, ${hex(cmd >>> 0)} /* F_??? */, ${hex(a[2])}`;
+    }
+    case 79: // getcwd
+      return `${ok ? buffer(peek, a[0], ret - 1) : hex(a[0])}, ${udec(a[1])}`;
+    case 80: // chdir
+    case 84: // rmdir
+    case 87: // unlink
+      return path(peek, a[0]);
+    case 95: // umask
+      return octal(a[0] >>> 0);
+    case 83: // mkdir
+      return `${path(peek, a[0])}, ${octal(a[1] >>> 0)}`;
+    case 258: // mkdirat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${octal(a[2] >>> 0)}`;
+    case 263: // unlinkat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${flagsOrUnknown(a[2] >>> 0, [[0x200, "AT_REMOVEDIR"]], "0", "AT")}`;
+    case 82: // rename
+      return `${path(peek, a[0])}, ${path(peek, a[1])}`;
+    case 264: // renameat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}`;
+    case 316: // renameat2 (strace's "RENAME_??" has two marks)
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}, ${flagsOrUnknown(a[4] >>> 0, RENAME, "0", "RENAME").replace("RENAME_???", "RENAME_??")}`;
+    case 77: // ftruncate
+      return `${a[0] | 0}, ${udec(a[1])}`;
+    case 76: // truncate
+      return `${path(peek, a[0])}, ${udec(a[1])}`;
+    case 102: // getuid
+    case 104: // getgid
+    case 107: // geteuid
+    case 108: // getegid
+    case 110: // getppid
+    case 24: // sched_yield
+      return "";
+    case 99: { // sysinfo
+      const b = ok ? peek(a[0], 112) : null;
+      if (!b) return hex(a[0]);
+      const w = (at: number) => u64At(b, at);
+      const v = new DataView(b.buffer, b.byteOffset);
+      return `{uptime=${w(0)}, loads=[${w(8)}, ${w(16)}, ${w(24)}], totalram=${w(32)}, freeram=${w(40)}, sharedram=${w(48)}, ` +
+        `bufferram=${w(56)}, totalswap=${w(64)}, freeswap=${w(72)}, procs=${v.getUint16(80, true)}, totalhigh=${w(88)}, ` +
+        `freehigh=${w(96)}, mem_unit=${v.getUint32(104, true)}}`;
+    }
+    case 302: { // prlimit64
+      const res = RLIMIT[a[1] >>> 0] ?? `${hex(a[1] >>> 0)} /* RLIMIT_??? */`;
+      return `${a[0] | 0}, ${res}, ${rlimit(peek, a[2])}, ${ok ? rlimit(peek, a[3]) : pointer(a[3])}`;
+    }
+    case 97: // getrlimit
+    case 160: { // setrlimit
+      const res = RLIMIT[a[0] >>> 0] ?? `${hex(a[0] >>> 0)} /* RLIMIT_??? */`;
+      return `${res}, ${nr === 160 || ok ? rlimit(peek, a[1]) : hex(a[1])}`;
+    }
+    case 273: // set_robust_list
+      return `${hex(a[0])}, ${udec(a[1])}`;
+    case 204: { // sched_getaffinity
+      const b = ok ? peek(a[2], ret) : null;
+      if (!b) return `${a[0] | 0}, ${udec(a[1])}, ${hex(a[2])}`;
+      const cpus: number[] = [];
+      b.forEach((byte, i) => { for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) cpus.push(8 * i + bit); });
+      return `${a[0] | 0}, ${udec(a[1])}, [${cpus.join(" ")}]`;
+    }
+    case 35: // nanosleep
+      return `${timespecAt(peek, a[0])}, ${pointer(a[1])}`;
+    case 230: // clock_nanosleep
+      return `${named(a[0] | 0, CLOCK_NAMES, "CLOCK")}, ${flagsOrUnknown(a[1] >>> 0, [[1, "TIMER_ABSTIME"]], "0", "TIMER")}, ${timespecAt(peek, a[2])}, ${pointer(a[3])}`;
+    case 229: // clock_getres
+      return `${named(a[0] | 0, CLOCK_NAMES, "CLOCK")}, ${ok ? timespecAt(peek, a[1]) : pointer(a[1])}`;
+    case 96: { // gettimeofday
+      const b = ok && a[0] !== 0 ? peek(a[0], 16) : null;
+      const tv = b ? `{tv_sec=${u64At(b, 0)}, tv_usec=${u64At(b, 8)}}` : pointer(a[0]);
+      return `${tv}, ${pointer(a[1])}`;
+    }
+    case 201: // time
+      return pointer(a[0]);
     case 1: // write
       return `${a[0] | 0}, ${buffer(peek, a[1], a[2])}, ${udec(a[2])}`;
     case 20: { // writev
@@ -246,6 +507,16 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek): 
   }
 }
 
+function openMode(flagsArg: number, mode: number): string {
+  const f = flagsArg >>> 0;
+  return f & 0o100 || (f & 0o20200000) === 0o20200000 ? `, ${octal(mode >>> 0)}` : "";
+}
+
+function accessMode(v: number): string {
+  if (v === 0) return "F_OK";
+  return flagsOrUnknown(v, ACCESS, "F_OK", "?").replace("/* ?_??? */", "/* ?_OK */");
+}
+
 /** Known flags by name; a value with unknown bits only, as "0x100 /* PROT_??? *\/" like strace. */
 function flagsOrUnknown(v: number, names: [number, string][], zero: string, prefix: string): string {
   const known = names.reduce((m, [bit]) => m | bit, 0);
@@ -254,12 +525,16 @@ function flagsOrUnknown(v: number, names: [number, string][], zero: string, pref
 }
 
 /** The result as strace shows it: a number, an address, or "-1 ENAME (message)". */
-function formatResult(nr: number, ret: number | undefined): string {
+function formatResult(nr: number, args: readonly number[], ret: number | undefined): string {
   if (ret === undefined) return "?";
   if (ret < 0 && ret >= -4095) {
     const e = ERRNO[-ret];
     return e ? `-1 ${e[0]} (${e[1]})` : `-1 errno ${-ret}`;
   }
+  if (nr === 95) return octal(ret); // umask
+  if (nr === 201) return `${ret} (${new Date(ret * 1000).toISOString().slice(0, 19)}+0000)`; // time
+  if (nr === 72 && (args[1] | 0) === 3) return `${hex(ret)} (flags ${openFlags(ret)})`; // F_GETFL
+  if (nr === 72 && (args[1] | 0) === 1 && ret !== 0) return `${hex(ret)} (flags ${flags(ret, FD_FLAGS)})`; // F_GETFD
   return nr === 9 || nr === 12 ? hex(ret) : String(ret);
 }
 
@@ -271,5 +546,5 @@ function formatResult(nr: number, ret: number | undefined): string {
 export function formatSyscall(nr: number, args: readonly number[], ret: number | undefined, peek: Peek): string {
   const name = syscallName(nr);
   const call = name && name !== "syscall" ? `${name}(${formatArgs(nr, args, ret ?? 0, peek)})` : `syscall_${hex(nr)}(${args.map(hex).join(", ")})`;
-  return `${(call + " ").padEnd(RESULT_COLUMN)}= ${formatResult(nr, ret)}`;
+  return `${(call + " ").padEnd(RESULT_COLUMN)}= ${formatResult(nr, args, ret)}`;
 }

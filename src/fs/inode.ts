@@ -1,0 +1,114 @@
+// The guest's files: one Inode class per kind Linux's VFS tells apart
+// (regular, directory, symbolic link, character device, FIFO), each on a
+// mount that says whether it can be written. Browser-safe.
+
+import type { FileData } from "./file_data.js";
+
+export const S_IFMT = 0o170000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+
+/** A file system instance: st_dev, and whether it is mounted read-only. */
+export interface Mount {
+  readonly dev: number;
+  readonly readonly: boolean;
+  /** Its root directory: rmdir and rename refuse it (EBUSY). */
+  root?: DirInode;
+}
+
+export abstract class Inode {
+  constructor(readonly ino: number, public mode: number, readonly mount: Mount, public mtime: number) {}
+  get type(): number {
+    return this.mode & S_IFMT;
+  }
+  /** st_rdev: major << 8 | minor (small numbers, as the old encoding has them). */
+  get rdev(): number {
+    return 0;
+  }
+  get nlink(): number {
+    return 1;
+  }
+  size(): number {
+    return 0;
+  }
+}
+
+/** A regular file. `open` gives the bytes an open file reads: the same FileData each time, or (/proc) a fresh snapshot. */
+export class RegularInode extends Inode {
+  constructor(ino: number, perm: number, mount: Mount, mtime: number, readonly open: () => FileData, private readonly statSize: () => number) {
+    super(ino, S_IFREG | perm, mount, mtime);
+  }
+  override size(): number {
+    return this.statSize();
+  }
+}
+
+export abstract class DirInode extends Inode {
+  constructor(ino: number, perm: number, mount: Mount, mtime: number) {
+    super(ino, S_IFDIR | perm, mount, mtime);
+  }
+  abstract lookup(name: string): Inode | null;
+  /** The entries in the order getdents64 lists them ("." and ".." come first, from the caller). */
+  abstract names(): string[];
+  override get nlink(): number {
+    return 2;
+  }
+}
+
+/** A directory holding its entries in a map, listed in insertion order (/dev, /proc, and tmpfs's below). */
+export class MapDir extends DirInode {
+  readonly entries = new Map<string, Inode>();
+  lookup(name: string): Inode | null {
+    return this.entries.get(name) ?? null;
+  }
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+}
+
+/** A tmpfs directory: entries listed in creation order, as Linux 6.6+ tmpfs (simple_offset) lists them. */
+export class TmpfsDir extends MapDir {
+  override get nlink(): number {
+    let n = 2;
+    for (const e of this.entries.values()) if (e instanceof DirInode) n++;
+    return n;
+  }
+  /** shmem's BOGO_DIRENT_SIZE (20) per entry, "." and ".." included. */
+  override size(): number {
+    return 20 * (this.entries.size + 2);
+  }
+}
+
+export class SymlinkInode extends Inode {
+  /** `jump`: a magic link (/proc/self/exe), which reaches its inode directly rather than by its target's path. */
+  constructor(ino: number, mount: Mount, mtime: number, readonly target: () => string, readonly jump?: () => Inode | null) {
+    super(ino, S_IFLNK | 0o777, mount, mtime);
+  }
+  override size(): number {
+    return new TextEncoder().encode(this.target()).length;
+  }
+}
+
+/** A byte stream: a character device (/dev/null…) or a FIFO (the machine's stdin, stdout, stderr). */
+export class StreamInode extends Inode {
+  constructor(
+    ino: number,
+    mode: number,
+    mount: Mount,
+    private readonly device: number,
+    /** Fills `dst`; returns how many (0: end of file) or -errno. */
+    readonly read: (dst: Uint8Array) => number,
+    /** Takes `src`; returns how many or -errno. */
+    readonly write: (src: Uint8Array) => number,
+  ) {
+    super(ino, mode, mount, 0);
+  }
+  /** Gives back the last `n` bytes read, which the reader could not take (a fault copying them out). */
+  unread?: (n: number) => void;
+  override get rdev(): number {
+    return this.device;
+  }
+}

@@ -1,0 +1,317 @@
+// The guest's file-system namespace: the host's files read-only at /, a
+// writable tmpfs at /tmp, /dev (null, zero, full, urandom) and /proc
+// (faultline's own files). Path walks follow Linux's namei: symbolic links
+// (at most 40), "." and "..", ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP. Browser-safe.
+
+import { BytesData, frozenData, type HostFs } from "./host.js";
+import type { FileData } from "./file_data.js";
+import {
+  DirInode, MapDir, Inode, RegularInode, S_IFCHR, StreamInode, SymlinkInode, TmpfsDir, type Mount,
+} from "./inode.js";
+import { EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
+
+/** NAME_MAX. */
+export const NAME_MAX = 255;
+/** MAXSYMLINKS. */
+const MAXSYMLINKS = 40;
+
+/** A directory and the names that reached it from the root (for "..", getcwd and /proc/self/cwd). */
+export type Loc = readonly { name: string; dir: DirInode }[];
+
+/** Where a walk ended: the last component's directory and name, and the inode if it exists. */
+export interface Found {
+  parent: Loc;
+  name: string;
+  node: Inode | null;
+  /** When node is a directory: its location. */
+  loc: Loc | null;
+  /** The path ended in "/". */
+  trailingSlash: boolean;
+}
+
+export interface NamespaceOptions {
+  /** The host's files (null: / holds only /tmp, /dev and /proc). */
+  host: HostFs | null;
+  /** /dev/urandom's bytes (the machine's seeded generator). */
+  random(n: number): Uint8Array;
+  /** The virtual clock, seconds since the epoch: tmpfs times. */
+  now(): number;
+  /** /proc/NAME's text now, or null when it has none (no process). */
+  proc(name: string): string | null;
+  /** The /proc names (kernel-wide ones and "self/…" ones). */
+  procNames: string[];
+  /** The running program: /proc/self/exe's target and bytes. */
+  exe(): { path: string; bytes: Uint8Array } | null;
+}
+
+const encoder = new TextEncoder();
+
+export class Namespace {
+  readonly root: DirInode;
+  private nextIno = 2;
+  private readonly rootfs: Mount = { dev: 0x801, readonly: true };
+  private readonly tmpfs: Mount = { dev: 0x1a, readonly: false };
+  private readonly devfs: Mount = { dev: 0x5, readonly: true };
+  private readonly procfs: Mount = { dev: 0x16, readonly: true };
+  private readonly hostInodes = new Map<string, Inode>();
+  private readonly overlay = new Map<string, DirInode>();
+
+  constructor(private readonly o: NamespaceOptions) {
+    const tmp = new TmpfsDir(this.ino(), 0o1777, this.tmpfs, o.now());
+    this.tmpfs.root = tmp;
+    this.overlay.set("tmp", tmp);
+    this.overlay.set("dev", this.buildDev());
+    this.overlay.set("proc", this.buildProc());
+    const top = o.host?.lstat("/");
+    this.root = o.host ? this.hostDir("/", top?.perm ?? 0o755, top?.mtime ?? 0, top?.size ?? 0) : this.fixedRoot();
+  }
+
+  /** A fresh inode number (FileData's ino: unique among live files, never 0). */
+  ino(): number {
+    return this.nextIno++;
+  }
+
+  get rootLoc(): Loc {
+    return [{ name: "", dir: this.root }];
+  }
+
+  /** The absolute path of a location. */
+  static path(loc: Loc): string {
+    return loc.length === 1 ? "/" : loc.slice(1).map((e) => "/" + e.name).join("");
+  }
+
+  /**
+   * Walks `path` from `base` (absolute paths from the root). The last
+   * component's symbolic link is followed when `follow` is set (always when
+   * the path ends in "/"). @return where it ended, or -errno.
+   */
+  walk(base: Loc, path: string, follow: boolean, links = { n: 0 }): Found | number {
+    if (path === "") return -ENOENT;
+    let loc: { name: string; dir: DirInode }[] = path.startsWith("/") ? [...this.rootLoc] : [...base];
+    const parts = path.split("/").filter((p) => p !== "");
+    const trailingSlash = path.endsWith("/");
+    if (parts.length === 0) return { parent: loc, name: "/", node: loc[loc.length - 1].dir, loc, trailingSlash };
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      const last = i === parts.length - 1;
+      if (encoder.encode(part).length > NAME_MAX) return -ENAMETOOLONG;
+      const dir = loc[loc.length - 1].dir;
+      if (part === "." || part === "..") {
+        if (part === ".." && loc.length > 1) loc.pop();
+        if (last) return { parent: loc, name: part, node: loc[loc.length - 1].dir, loc, trailingSlash };
+        continue;
+      }
+      let child = dir.lookup(part);
+      let childLoc: { name: string; dir: DirInode }[] | null = null;
+      if (child instanceof SymlinkInode && (!last || follow || trailingSlash)) {
+        if (++links.n > MAXSYMLINKS) return -ELOOP;
+        if (child.jump) {
+          child = child.jump();
+          if (!child) return -ENOENT;
+        } else {
+          const r = this.walk(loc, child.target(), true, links);
+          if (typeof r === "number") return r;
+          if (!r.node) return -ENOENT;
+          child = r.node;
+          childLoc = r.loc ? [...r.loc] : null;
+        }
+      }
+      if (last) {
+        if (child && trailingSlash && !(child instanceof DirInode)) return -ENOTDIR;
+        const found = child instanceof DirInode ? childLoc ?? [...loc, { name: part, dir: child }] : null;
+        return { parent: loc, name: part, node: child, loc: found, trailingSlash };
+      }
+      if (!child) return -ENOENT;
+      if (!(child instanceof DirInode)) return -ENOTDIR;
+      loc = childLoc ?? [...loc, { name: part, dir: child }];
+    }
+    throw new Error("unreachable");
+  }
+
+  /**
+   * The starting directory: the host's directory of that path, even where
+   * /tmp, /dev or /proc hide it from paths (a program started from the
+   * host's /tmp/x still finds its files by relative paths). Falls back to
+   * the root when the host has no such directory.
+   */
+  startDir(path: string): Loc {
+    if (!this.o.host) {
+      const f = this.walk(this.rootLoc, path, true);
+      return typeof f !== "number" && f.loc ? f.loc : this.rootLoc;
+    }
+    const loc = [...this.rootLoc];
+    let at = "";
+    for (const name of path.split("/").filter((p) => p && p !== ".")) {
+      if (name === "..") {
+        if (loc.length > 1) loc.pop();
+        at = at.slice(0, at.lastIndexOf("/"));
+        continue;
+      }
+      at += "/" + name;
+      const dir = this.hostInode(at);
+      if (!(dir instanceof DirInode)) return this.rootLoc;
+      loc.push({ name, dir });
+    }
+    return loc;
+  }
+
+  /** A new regular file in f.parent (O_CREAT). @return it, or -errno. */
+  create(f: Found, perm: number): Inode | number {
+    const dir = this.writableParent(f);
+    if (typeof dir === "number") return dir;
+    if (f.trailingSlash) return -EISDIR;
+    const data = new BytesData(this.ino());
+    const node = new RegularInode(data.ino, perm & 0o7777, this.tmpfs, this.o.now(), () => data, () => data.size());
+    dir.entries.set(f.name, node);
+    dir.mtime = this.o.now();
+    return node;
+  }
+
+  /** mkdir: @return 0 or -errno, in Linux's order (an existing name is EEXIST even on a read-only mount). */
+  mkdir(f: Found, perm: number): number {
+    if (f.node) return -EEXIST;
+    const dir = this.writableParent(f);
+    if (typeof dir === "number") return dir;
+    dir.entries.set(f.name, new TmpfsDir(this.ino(), perm & 0o7777, this.tmpfs, this.o.now()));
+    dir.mtime = this.o.now();
+    return 0;
+  }
+
+  /** unlink (dir false) or rmdir (dir true), with do_unlinkat's and do_rmdir's checks. */
+  remove(f: Found, rmdir: boolean): number {
+    if (f.name === "/") return rmdir ? -EBUSY : -EISDIR;
+    if (f.name === "." || f.name === "..") return rmdir ? (f.name === "." ? -EINVAL : -ENOTEMPTY) : -EISDIR;
+    const parent = f.parent[f.parent.length - 1].dir;
+    if (parent.mount.readonly || !(parent instanceof TmpfsDir)) return -EROFS;
+    const node = f.node;
+    if (!node) return -ENOENT;
+    if (rmdir) {
+      if (!(node instanceof DirInode)) return -ENOTDIR;
+      if (node === this.tmpfs.root) return -EBUSY;
+      if (node.names().length) return -ENOTEMPTY;
+    } else if (node instanceof DirInode) {
+      return -EISDIR;
+    }
+    parent.entries.delete(f.name);
+    parent.mtime = this.o.now();
+    return 0;
+  }
+
+  /** rename/renameat2 (RENAME_NOREPLACE only): do_renameat2's checks in its order. */
+  rename(from: Found, to: Found, noReplace: boolean): number {
+    const special = (f: Found) => f.name === "/" || f.name === "." || f.name === "..";
+    if (special(from) || special(to)) return -EBUSY;
+    const oldDir = from.parent[from.parent.length - 1].dir;
+    const newDir = to.parent[to.parent.length - 1].dir;
+    if (oldDir.mount !== newDir.mount) return -EXDEV;
+    if (oldDir.mount.readonly || !(oldDir instanceof TmpfsDir) || !(newDir instanceof TmpfsDir)) return -EROFS;
+    const node = from.node;
+    if (!node) return -ENOENT;
+    if (to.node && noReplace) return -EEXIST;
+    if (node instanceof DirInode) {
+      // Not into itself or its own subtree.
+      if (to.parent.some((e) => e.dir === node)) return -EINVAL;
+      if (to.node && to.node !== node) {
+        if (!(to.node instanceof DirInode)) return -ENOTDIR;
+        if (to.node.names().length) return -ENOTEMPTY;
+      }
+    } else {
+      if (to.trailingSlash || from.trailingSlash) return -ENOTDIR;
+      if (to.node instanceof DirInode) return -EISDIR;
+    }
+    if (to.node === node) return 0;
+    oldDir.entries.delete(from.name);
+    newDir.entries.set(to.name, node);
+    oldDir.mtime = newDir.mtime = this.o.now();
+    return 0;
+  }
+
+  private writableParent(f: Found): TmpfsDir | number {
+    if (f.name === "/" || f.name === "." || f.name === "..") return -EEXIST;
+    const parent = f.parent[f.parent.length - 1].dir;
+    if (parent.mount.readonly || !(parent instanceof TmpfsDir)) return -EROFS;
+    return parent;
+  }
+
+  // ─── the trees ────────────────────────────────────────────────────────────
+
+  private fixedRoot(): DirInode {
+    const root = new MapDir(this.ino(), 0o755, this.rootfs, 0);
+    for (const [name, dir] of this.overlay) root.entries.set(name, dir);
+    return root;
+  }
+
+  /** The host's directory at `path`; / also holds the overlaid tmp, dev and proc. */
+  private hostDir(path: string, perm: number, mtime: number, size: number): DirInode {
+    const host = this.o.host!;
+    const ns = this;
+    const atRoot = path === "/";
+    const join = (name: string) => (atRoot ? `/${name}` : `${path}/${name}`);
+    class HostDir extends DirInode {
+      lookup(name: string): Inode | null {
+        if (atRoot && ns.overlay.has(name)) return ns.overlay.get(name)!;
+        return ns.hostInode(join(name));
+      }
+      names(): string[] {
+        const names = host.readdir(path) ?? [];
+        if (!atRoot) return names;
+        return [...names.filter((n) => !ns.overlay.has(n)), ...[...ns.overlay.keys()].filter((n) => !names.includes(n))];
+      }
+      override size(): number {
+        return size;
+      }
+    }
+    return new HostDir(this.ino(), perm, this.rootfs, mtime);
+  }
+
+  /** The inode for a host path (the same one each time, so its ino and FileData stay). */
+  private hostInode(path: string): Inode | null {
+    const known = this.hostInodes.get(path);
+    if (known) return known;
+    const host = this.o.host!;
+    const st = host.lstat(path);
+    if (!st) return null;
+    let node: Inode;
+    if (st.type === "dir") node = this.hostDir(path, st.perm, st.mtime, st.size);
+    else if (st.type === "link") node = new SymlinkInode(this.ino(), this.rootfs, st.mtime, () => host.readlink(path) ?? "");
+    else if (st.type === "file") {
+      const data: FileData = { ino: this.ino(), size: () => st.size, read: (pos, dst) => host.read(path, pos, dst) };
+      node = new RegularInode(data.ino, st.perm, this.rootfs, st.mtime, () => data, () => st.size);
+    } else return null; // sockets, FIFOs and devices of the host are not the guest's
+    this.hostInodes.set(path, node);
+    return node;
+  }
+
+  private buildDev(): DirInode {
+    const dev = new MapDir(this.ino(), 0o755, this.devfs, 0);
+    const chr = (minor: number, read: (dst: Uint8Array) => number, write: (src: Uint8Array) => number) =>
+      new StreamInode(this.ino(), S_IFCHR | 0o666, this.devfs, (1 << 8) | minor, read, write);
+    dev.entries.set("null", chr(3, () => 0, (src) => src.length));
+    dev.entries.set("zero", chr(5, (dst) => (dst.fill(0), dst.length), (src) => src.length));
+    dev.entries.set("full", chr(7, (dst) => (dst.fill(0), dst.length), () => -ENOSPC));
+    dev.entries.set("urandom", chr(9, (dst) => (dst.set(this.o.random(dst.length)), dst.length), (src) => src.length));
+    return dev;
+  }
+
+  private buildProc(): DirInode {
+    const proc = new MapDir(this.ino(), 0o555, this.procfs, 0);
+    const self = new MapDir(this.ino(), 0o555, this.procfs, 0);
+    // Each open reads the text anew (as seq_file does); stat says 0 bytes, as Linux's /proc does.
+    const text = (name: string) => {
+      const ino = this.ino();
+      return new RegularInode(ino, 0o444, this.procfs, 0, () => frozenData(ino, encoder.encode(this.o.proc(name) ?? "")), () => 0);
+    };
+    for (const name of this.o.procNames) {
+      if (name.startsWith("self/")) self.entries.set(name.slice(5), text(name));
+      else if (!name.includes("/")) proc.entries.set(name, text(name));
+    }
+    // A magic link, as Linux's: opening it opens the program itself, whether or not its path is visible.
+    const exeIno = this.ino();
+    const exe = new RegularInode(exeIno, 0o755, this.procfs, 0, () => frozenData(exeIno, this.o.exe()?.bytes ?? new Uint8Array(0)),
+      () => this.o.exe()?.bytes.length ?? 0);
+    self.entries.set("exe", new SymlinkInode(this.ino(), this.procfs, 0, () => this.o.exe()?.path ?? "", () => (this.o.exe() ? exe : null)));
+    proc.entries.set("1", self);
+    proc.entries.set("self", new SymlinkInode(this.ino(), this.procfs, 0, () => "1"));
+    return proc;
+  }
+}
