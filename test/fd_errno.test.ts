@@ -44,9 +44,7 @@ describe.runIf(needs(TOOLS.x86_64_linux, TOOLS.gcc, TOOLS.bash))("fd errno table
     expect(before(r.ours)).toEqual(before(r.native));
   });
 
-  // fcntl and close need the fd table (not in the kernel yet: -ENOSYS).
-  // When it lands this starts to pass: then drop the .fails.
-  it.fails("fcntl and close at fds -1, 0, 1, 2, 3, and read after close(0)", () => {
+  it("fcntl and close at fds -1, 0, 1, 2, 3, and read after close(0)", () => {
     expect(r.ours.slice(25)).toEqual(r.native.slice(25));
     expect(rows(r.ours, /^fcntl/)).toEqual(rows(r.native, /^fcntl/));
     expect(r.end).toMatchObject({ kind: "exit", status: r.nativeStatus });
