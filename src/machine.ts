@@ -16,6 +16,7 @@ import {
 } from "./cpu/index.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
+import type { FileData } from "./fs/file_data.js";
 import { PROC_FILES } from "./proc/index.js";
 import { MmReader, type MmKernel } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
@@ -124,11 +125,12 @@ export class Machine {
   }
 
   /**
-   * execve: a new mm holding the program, its stack and its brk. Throws an
+   * execve: a new mm holding the program (bytes, or a FileData read through
+   * the page cache as the program faults), its stack and its brk. Throws an
    * Error ("exec format error: …") for a file Linux would refuse; the
    * machine is left as it was.
    */
-  exec(file: Uint8Array, argv: string[], envp: string[] = []): void {
+  exec(file: Uint8Array | FileData, argv: string[], envp: string[] = []): void {
     if (this.mm) this.exit();
     this.statsSince = { vmstat: Object.fromEntries(this.kernel.vmstat()), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
     const mm = this.kernel.call(() => this.k.mm_create());
@@ -144,7 +146,7 @@ export class Machine {
       this.image = exec(
         {
           kernel: this.k,
-          ram: this.mmu.ram,
+          files: this.kernel.pageCache,
           copyToUser: (addr, bytes) => user.copyToUser(addr, bytes) === 0,
         },
         file,

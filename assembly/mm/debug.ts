@@ -14,7 +14,8 @@
 //     as in Linux);
 //   - every address space's VMA set and vm counters (validate_mm, mm/mmap.ts);
 //   - every address space's page tables against the pages they map, the
-//     _mapcounts and the RSS counters (mm/page_table_check.ts).
+//     _mapcounts and the RSS counters (mm/page_table_check.ts);
+//   - the page cache: its pages, their references and nr_file_pages (mm/filemap.ts).
 
 import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
 import {
@@ -23,10 +24,12 @@ import {
   pindex_to_order, lru_to_page, pfn_to_page, page_to_pfn, page_zonenum, nth_page,
   zone_spans_pfn, zone_end_pfn, max_pfn, ZONE_VM_STAT,
 } from "./mmzone";
-import { vm_event, vm_zone_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
+import { vm_event, vm_zone_stat, vm_node_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
 import { validate_all_mms } from "./mmap";
 import { check_page_tables } from "./page_table_check";
+import { filemap_check } from "./filemap";
+import { NR_FILE_PAGES } from "./mmzone";
 
 // A scratch flag the checker sets on pages it has seen, and clears again.
 // @ts-ignore: decorator
@@ -234,5 +237,6 @@ export function check_invariants(): i32 {
   }
   violations += validate_all_mms();
   violations += check_page_tables();
+  violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)));
   return violations;
 }

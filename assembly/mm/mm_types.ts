@@ -45,6 +45,10 @@
 @inline export const PG_pcp: u32 = 1 << 9;        // on a per-cpu free list
 // @ts-ignore: decorator
 @inline export const PG_zero: u32 = 1 << 10;      // the shared zero page
+// @ts-ignore: decorator
+@inline export const PG_dirty: u32 = 1 << 16;     // a page-cache page newer than the file
+// @ts-ignore: decorator
+@inline export const PG_readahead: u32 = 1 << 17; // read-ahead reads the next window when this page is hit
 
 // @ts-ignore: decorator
 @inline export const ZONES_SHIFT: u32 = 24;
