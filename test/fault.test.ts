@@ -4,11 +4,10 @@
 // and a leak check: after mm_exit, buddyinfo is what it was before.
 
 import { describe, expect, it } from "vitest";
-import { machine, withLeakCheck } from "./helpers.js";
-import { FaultCpu, PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR,
-  SI_KERNEL, commWords } from "./helpers/fault_cpu.js";
+import { withLeakCheck } from "./helpers.js";
+import { PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR,
+  SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "./helpers/fault_cpu.js";
 import { PROT, MAP, MADV, MiB } from "./helpers/mm_kernel.js";
-import type { Kernel } from "../src/kernel.js";
 import { hostThpMode } from "../src/cli/run.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,15 +19,8 @@ const PAGE = 4096;
 const RW = PROT.READ | PROT.WRITE;
 const ANON = MAP.PRIVATE | MAP.ANONYMOUS;
 
-interface Env { k: Kernel; x: any; cpu: FaultCpu; view: DataView }
-
-function boot(mem = "64M"): Env {
-  const cpu = new FaultCpu();
-  const k = machine(mem, "debug", { env: cpu.imports });
-  const x = k.exports as any;
-  cpu.kernel = x;
-  return { k, x, cpu, view: new DataView(k.memory.buffer) };
-}
+type Env = FaultEnv;
+const boot = bootFaultEnv;
 
 /** Runs fn in a fresh address space, checks the invariants while it is live, then exits it and checks for leaks. */
 function inProcess(e: Env, fn: (mm: number) => void): void {
