@@ -156,6 +156,28 @@ describe("shared and private file mappings", () => {
   });
 });
 
+describe("the invariant checker covers the page cache", () => {
+  it("reports a cached page holding fewer references than the cache and its ptes, and nothing once it is right again", () => {
+    const e = boot();
+    inProcess(e, () => {
+      const pc = e.k.pageCache;
+      const f = pc.open(bytesFile(pattern(2)))!;
+      const a = pc.mmap(f, 0, 2 * PAGE, PROT.READ, MAP.PRIVATE, 0);
+      e.cpu.access(a, "r");
+      const pfn = e.x.file_page(f.handle, 0) / PAGE;
+      const refcount = (e.k.memMap + pfn * 32 + 4) / 4;  // struct page's _refcount
+      expect(e.k.u32[refcount]).toBe(2);  // the cache's and the pte's
+      e.k.u32[refcount]--;
+      const before = e.k.dmesg().length;
+      expect(e.k.checkInvariants()).toBeGreaterThan(0);
+      expect(e.k.dmesg().slice(before)).toContain("BUG: filemap: page-cache page with fewer references than holders");
+      e.k.u32[refcount]++;
+      expect(e.k.checkInvariants(), e.k.dmesg()).toBe(0);
+      pc.close(f);
+    });
+  });
+});
+
 /** The ptes Linux's do_fault_around maps for a read fault at `addr` (all pages cached), as addresses. */
 function linuxFaultAround(addr: number, vmStart: number, vmEnd: number, filePages: number, vmPgoff: number): number[] {
   const pteOff = Math.floor(addr / PAGE) % 512;
