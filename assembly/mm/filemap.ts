@@ -24,6 +24,7 @@ import { GFP_KERNEL, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { mod_node_page_state, count_vm_event, PGMAJFAULT } from "./vmstat";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { printk, printk_hex } from "../kernel/panic";
+import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR } from "./memory";
 
 /** The host's block driver: copies page `index` of inode `ino` to `pa`; returns the bytes copied (the rest is zeroed), or -errno. */
 // @ts-ignore: decorator
@@ -47,9 +48,9 @@ declare function evict_inode(ino: u32): void;
 
 // f_mode bits (include/linux/fs.h).
 // @ts-ignore: decorator
-@inline export const FMODE_READ: u32 = 0x1;
+@inline const FMODE_READ: u32 = 0x1;
 // @ts-ignore: decorator
-@inline export const FMODE_WRITE: u32 = 0x2;
+@inline const FMODE_WRITE: u32 = 0x2;
 
 /** The radix tree: 1024 pfns a node, at most three levels (2^30 pages). */
 // @ts-ignore: decorator
@@ -61,7 +62,7 @@ declare function evict_inode(ino: u32): void;
 
 /** Read-around (mm/readahead.c): the default ra_pages (128 KiB) and mmap_miss's limit. */
 // @ts-ignore: decorator
-@inline export const RA_PAGES: u32 = 32;
+@inline const RA_PAGES: u32 = 32;
 // @ts-ignore: decorator
 @inline const MMAP_LOTSAMISS: u32 = 100;
 
@@ -99,7 +100,7 @@ const mapping_cachep = kmem_cache_create("inode_cache", offsetof<address_space>(
 let mappings: u32 = 0;
 
 // @ts-ignore: decorator
-@inline export function file_mapping(f: file): address_space { return changetype<address_space>(<usize>f.f_mapping); }
+@inline function file_mapping(f: file): address_space { return changetype<address_space>(<usize>f.f_mapping); }
 
 // ─── the index ─────────────────────────────────────────────────────────────
 
@@ -111,7 +112,7 @@ let mappings: u32 = 0;
 @inline function xa_capacity(height: u32): u64 { return <u64>1 << (height * XA_SHIFT); }
 
 /** The page cached at `index`, or null (xa_load). */
-export function xa_load(m: address_space, index: u64): page | null {
+function xa_load(m: address_space, index: u64): page | null {
   if (!m.i_pages || index >= xa_capacity(m.i_height)) return null;
   let node = <usize>m.i_pages;
   for (let h = m.i_height - 1; h > 0; h--) {
@@ -230,7 +231,7 @@ function evict(m: address_space): void {
  * (made now if the inode has none). The caller holds the file's one
  * reference. @return the file, or null when memory is short.
  */
-export function file_open_ino(ino: u32, size: u64, mode: u32): file | null {
+function file_open_ino(ino: u32, size: u64, mode: u32): file | null {
   let m = ilookup(ino);
   const obj = kmem_cache_zalloc(filp_cachep);
   if (!obj) return null;
@@ -358,14 +359,6 @@ function do_async_mmap_readahead(f: file, pg: page): void {
   f.ra_async_size = f.ra_size;
   do_page_cache_ra(file_mapping(f), f.ra_start, f.ra_size, f.ra_async_size);
 }
-
-// vm_fault_t results used here (memory.ts defines them all).
-// @ts-ignore: decorator
-@inline const VM_FAULT_OOM: u32 = 0x000001;
-// @ts-ignore: decorator
-@inline const VM_FAULT_SIGBUS: u32 = 0x000002;
-// @ts-ignore: decorator
-@inline const VM_FAULT_MAJOR: u32 = 0x000004;
 
 /** filemap_fault's result page (the caller's vmf->page), with a reference for the caller. */
 export let filemap_fault_page: page | null = null;

@@ -48,6 +48,8 @@ import {
 // @ts-ignore: decorator
 @inline export const VM_FAULT_SIGSEGV: u32 = 0x000040;
 // @ts-ignore: decorator
+@inline export const VM_FAULT_NOPAGE: u32 = 0x000100;
+// @ts-ignore: decorator
 @inline export const VM_FAULT_RETRY: u32 = 0x000400;
 // @ts-ignore: decorator
 @inline export const VM_FAULT_FALLBACK: u32 = 0x000800;
@@ -445,10 +447,7 @@ function copy_user_highpage(to: page, from: page): void {
 
 /** fault_around_bytes (64 KiB) in pages: the window a read fault maps from the cache. */
 // @ts-ignore: decorator
-@inline export const fault_around_pages: u64 = 16;
-
-// @ts-ignore: decorator
-@inline const VM_FAULT_NOPAGE: u32 = 0x000100;
+@inline const fault_around_pages: u64 = 16;
 
 // @ts-ignore: decorator
 @inline function pte_dirty(pte: u64): bool { return (pte & _PAGE_DIRTY) != 0; }
