@@ -15,6 +15,8 @@
 //   - every address space's VMA set and vm counters (validate_mm, mm/mmap.ts);
 //   - every address space's page tables against the pages they map, the
 //     _mapcounts and the RSS counters (mm/page_table_check.ts);
+//   - the reverse map: every mapped anonymous page's _mapcount equals the
+//     ptes rmap_walk finds for it, and the anon_vma chains are whole (mm/rmap.ts);
 //   - the page cache: its pages, their references and nr_file_pages (mm/filemap.ts).
 
 import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
@@ -26,7 +28,8 @@ import {
 } from "./mmzone";
 import { vm_event, vm_zone_stat, vm_node_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
-import { validate_all_mms } from "./mmap";
+import { validate_all_mms, mmlist_first } from "./mmap";
+import { check_rmap } from "./rmap";
 import { check_page_tables } from "./page_table_check";
 import { filemap_check } from "./filemap";
 import { NR_FILE_PAGES } from "./mmzone";
@@ -237,6 +240,7 @@ export function check_invariants(): i32 {
   }
   violations += validate_all_mms();
   violations += check_page_tables();
+  violations += check_rmap(mmlist_first());
   violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)));
   return violations;
 }
