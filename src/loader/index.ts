@@ -19,6 +19,7 @@
 
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
 import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
+import { withCode, errnoName } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { bytesFile, type OpenFile } from "../fs/pagecache.js";
 
@@ -62,7 +63,7 @@ export interface ExecImage {
 }
 
 function failed(what: string, errno: number): Error {
-  return new Error(`exec failed: ${what} (errno ${-errno})`);
+  return withCode(new Error(`exec failed: ${what} (errno ${-errno})`), errnoName(-errno));
 }
 
 /**
