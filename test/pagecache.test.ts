@@ -17,6 +17,7 @@ import { programPath } from "./program-cases.js";
 import { allocIno, bytesFile, FMODE_READ, FMODE_WRITE } from "../src/fs/pagecache.js";
 import type { FileData } from "../src/fs/file_data.js";
 import { Machine } from "../src/machine.js";
+import { WALK_FAULT_BELOW } from "../src/cpu/mmu.js";
 import { loadKernelModule } from "../src/cli/load.js";
 
 const PAGE = 4096;
@@ -75,7 +76,7 @@ function pattern(pages: number): Uint8Array {
 }
 
 /** Whether a user read of `va` would hit a present pte (the side-effect-free walk). */
-const mapped = (e: Env, va: number) => e.x.mmu_walk_inspect(va, PF.U) > 0;
+const mapped = (e: Env, va: number) => e.x.mmu_walk_inspect(va, PF.U) >= WALK_FAULT_BELOW;
 
 describe("shared and private file mappings", () => {
   it("a write through MAP_SHARED is in the page cache at once, in the file once unmapped; a private write copies", () => {
