@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kernel, GFP, PAGE_SIZE } from "../src/kernel.js";
 import { loadKernelModule, packageRoot } from "../src/cli/load.js";
+import { PageCache } from "../src/fs/pagecache.js";
 import type { Reporter } from "./report.js";
 
 const OP_FREE = 1 << 16;
@@ -194,7 +195,8 @@ function bootMs(mem: string): { total: number; boot: number } {
     const k = new Kernel(mod, { mem });
     total = Math.min(total, performance.now() - t0);
     const memory = new WebAssembly.Memory({ initial: k.ramBytes / 65536, maximum: k.ramBytes / 65536 });
-    const inst = new WebAssembly.Instance(mod, { env: { memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: () => 0 } });
+    const env = { memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: () => 0, ...new PageCache().imports() };
+    const inst = new WebAssembly.Instance(mod, { env });
     const t1 = performance.now();
     (inst.exports.boot as (p: number) => number)(k.ramBytes / PAGE_SIZE);
     boot = Math.min(boot, performance.now() - t1);

@@ -8,6 +8,7 @@
 // carrying the printk'd "Kernel panic - not syncing: …" line.
 
 import { hostTraceClock } from "./trace/ring.js";
+import { PageCache, type PageCacheKernel } from "./fs/pagecache.js";
 
 export const PAGE_SIZE = 4096;
 const WASM_PAGE = 65536;
@@ -119,7 +120,7 @@ export function readSmaps(memory: WebAssembly.Memory, x: ProcessMmExports, mm: n
 export interface KernelOptions {
   /** RAM size: bytes, or "256M", "4G", "65536K", "1048576". Default 256M. */
   mem?: string | number;
-  /** Imports under env to replace: flush_tlb_page and flush_tlb_all (no-ops until a CPU exists), trace_clock. */
+  /** Imports under env to replace: flush_tlb_page and flush_tlb_all (no-ops until a CPU exists), trace_clock (the page cache's block driver is the machine's own). */
   env?: Record<string, unknown>;
 }
 
@@ -178,6 +179,8 @@ export class Kernel {
   readonly ramBytes: number;
   /** One view over all of RAM: every field the host reads goes through it. */
   readonly u32: Uint32Array;
+  /** The page cache's host side: open, map, read and write files through it. */
+  readonly pageCache = new PageCache();
   private readonly layout: number[];
   private readonly names: string[];
 
@@ -194,10 +197,12 @@ export class Kernel {
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const env = {
       memory: this.memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: hostTraceClock, ...options.env,
+      ...this.pageCache.imports(),
     };
     const instance = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports });
     this.exports = instance.exports as unknown as KernelExports;
     this.u32 = new Uint32Array(this.memory.buffer);
+    this.pageCache.attach(this.exports as unknown as PageCacheKernel, this.memory);
     const ramPages = this.ramBytes / PAGE_SIZE;
     const rc = this.call(() => this.exports.boot(ramPages));
     if (rc === -12) {

@@ -19,6 +19,8 @@ import { Namespace } from "./fs/namespace.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
 import { argRangeError, argTypeError, withCode } from "./errors.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
+import type { FileData } from "./fs/file_data.js";
+import { bytesFile } from "./fs/pagecache.js";
 import { PROC_FILES } from "./proc/index.js";
 import { MmReader, type MmKernel } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
@@ -97,6 +99,13 @@ interface ProcessExports extends ExecKernel, SyscallKernel, MmKernel {
 }
 
 const encoder = new TextEncoder();
+
+/** Whether `f` has FileData's shape (the page cache reads the program through it). */
+function isFileData(f: unknown): f is FileData {
+  const d = f as FileData | null;
+  return typeof d === "object" && d !== null && Number.isInteger(d.ino) && d.ino > 0
+    && typeof d.size === "function" && typeof d.read === "function";
+}
 /** The one process's pid, as getpid() answers too. */
 const PID = 1;
 
@@ -123,7 +132,7 @@ export class Machine {
   private readonly random: SeededRandom;
   /** The file-system namespace: the same for every process of this machine (its tmpfs outlives them). */
   readonly fs: Namespace;
-  private exe: { path: string; bytes: Uint8Array } | null = null;
+  private exe: { path: string; data: FileData } | null = null;
 
   constructor(kernelModule: WebAssembly.Module, private readonly options: MachineOptions = {}) {
     // The kernel's TLB shootdowns reach the MMU, which exists only after the kernel does.
@@ -161,16 +170,18 @@ export class Machine {
   }
 
   /**
-   * execve: a new mm holding the program, its stack and its brk. Throws an
+   * execve: a new mm holding the program (bytes, or a FileData read through
+   * the page cache as the program faults), its stack and its brk. Throws an
    * Error ("exec format error: …") for a file Linux would refuse; the
    * machine is left as it was. `path` is the program's absolute path, the
    * target of /proc/self/exe (default: argv[0] from the starting directory).
    */
-  exec(file: Uint8Array, argv: string[], envp: string[] = this.options.envp ?? [], path?: string): void {
-    if (!(file instanceof Uint8Array)) throw argTypeError("file", "a Uint8Array", file);
+  exec(file: Uint8Array | FileData, argv: string[], envp: string[] = this.options.envp ?? [], path?: string): void {
+    if (!(file instanceof Uint8Array) && !isFileData(file)) throw argTypeError("file", "a Uint8Array or a FileData", file);
     checkStrings("argv", argv);
     checkStrings("envp", envp);
     if (this.mm) this.exit();
+    const data = file instanceof Uint8Array ? bytesFile(file) : file;
     this.statsSince = { vmstat: Object.fromEntries(this.kernel.vmstat()), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
     const mm = this.kernel.call(() => this.k.mm_create());
     if (mm === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
@@ -185,17 +196,17 @@ export class Machine {
       this.image = exec(
         {
           kernel: this.k,
-          ram: this.mmu.ram,
+          files: this.kernel.pageCache,
           copyToUser: (addr, bytes) => user.copyToUser(addr, bytes) === 0,
         },
-        file,
+        data,
         { argv, envp, execfn: argv[0] ?? "", random: this.random.bytes(16) },
       );
     } catch (e) {
       this.exit();
       throw e;
     }
-    this.exe = { path: path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), bytes: file };
+    this.exe = { path: path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), data };
     const cpu = (this.cpu = new Cpu(this.mmu));
     cpu.rip = this.image.entry;
     cpu.rsp = this.image.rsp;
@@ -214,6 +225,7 @@ export class Machine {
       random: this.random,
       fs: this.fs,
       cwd: o.cwd,
+      cache: this.kernel.pageCache,
       meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
     });
   }

@@ -4,30 +4,23 @@
 // and a leak check: after mm_exit, buddyinfo is what it was before.
 
 import { describe, expect, it } from "vitest";
-import { machine, withLeakCheck } from "./helpers.js";
-import { FaultCpu, PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR,
-  SI_KERNEL, commWords } from "./helpers/fault_cpu.js";
+import { withLeakCheck } from "./helpers.js";
+import { PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR,
+  SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "./helpers/fault_cpu.js";
 import { PROT, MAP, MADV, MiB } from "./helpers/mm_kernel.js";
-import type { Kernel } from "../src/kernel.js";
 import { hostThpMode } from "../src/cli/run.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
+import { bytesFile } from "../src/fs/pagecache.js";
 
 const PAGE = 4096;
 const RW = PROT.READ | PROT.WRITE;
 const ANON = MAP.PRIVATE | MAP.ANONYMOUS;
 
-interface Env { k: Kernel; x: any; cpu: FaultCpu; view: DataView }
-
-function boot(mem = "64M"): Env {
-  const cpu = new FaultCpu();
-  const k = machine(mem, "debug", { env: cpu.imports });
-  const x = k.exports as any;
-  cpu.kernel = x;
-  return { k, x, cpu, view: new DataView(k.memory.buffer) };
-}
+type Env = FaultEnv;
+const boot = bootFaultEnv;
 
 /** Runs fn in a fresh address space, checks the invariants while it is live, then exits it and checks for leaks. */
 function inProcess(e: Env, fn: (mm: number) => void): void {
@@ -143,17 +136,28 @@ describe("first touch of anonymous memory (do_anonymous_page)", () => {
 });
 
 describe("file-backed pages (do_fault)", () => {
-  it("maps page-cache pages: read shares them, private writes copy them, shared ones are read-only", () => {
+  it("maps page-cache pages: a read maps its cached neighbours, private writes copy, a read-only file refuses shared writes", () => {
     const e = boot();
     inProcess(e, () => {
-      const file = e.x.file_create(3 * PAGE);
-      for (let i = 0; i < 3; i++) e.view.setUint8(e.x.file_page(file, i), 0x41 + i);
+      const bytes = new Uint8Array(3 * PAGE);
+      for (let i = 0; i < 3; i++) bytes[i * PAGE] = 0x41 + i;
+      const f = e.k.pageCache.open(bytesFile(bytes))!;
+      const file = f.handle;
+      const majBefore = e.k.counter("pgmajfault");
       const priv = e.x.vm_mmap(0, 4 * PAGE, RW, MAP.PRIVATE, file, 0);
       expect(priv).toBeGreaterThan(0);
-      // do_read_fault: the page-cache page itself, read-only.
+      // do_read_fault: a miss (a major fault) reads around it, here the whole
+      // file, and maps the page read-only. Fault-around ran before the read,
+      // on an empty cache, so it is the only page mapped...
       const r = e.cpu.access(priv, "r");
       expect(r).toMatchObject({ signal: 0, faults: [PF.U], pa: e.x.file_page(file, 0) });
+      expect(e.k.counter("pgmajfault") - majBefore).toBe(1);
+      expect(e.k.nodeStat().get("nr_file_pages")).toBe(3);
       expect(e.k.nodeStat().get("nr_mapped")).toBe(1);
+      // ...until the next fault, a minor one, maps the rest from the cache.
+      expect(e.cpu.access(priv + 2 * PAGE, "r")).toMatchObject({ faults: [PF.U], pa: e.x.file_page(file, 2) });
+      expect(e.k.nodeStat().get("nr_mapped")).toBe(3);
+      expect(e.cpu.access(priv + PAGE, "r")).toMatchObject({ faults: [], pa: e.x.file_page(file, 1) });
       // A write then copies it (do_wp_page on a file page).
       const w = e.cpu.access(priv, "w");
       expect(w.faults).toEqual([PF.P | PF.W | PF.U]);
@@ -161,20 +165,22 @@ describe("file-backed pages (do_fault)", () => {
       expect(e.view.getUint8(w.pa)).toBe(0x41);
       e.view.setUint8(w.pa, 0x61);
       expect(e.view.getUint8(e.x.file_page(file, 0))).toBe(0x41);
-      expect(e.k.nodeStat().get("nr_mapped")).toBe(0);
-      // do_cow_fault: a first write copies at once.
-      const c = e.cpu.access(priv + PAGE, "w");
+      expect(e.k.nodeStat().get("nr_mapped")).toBe(2);
+      // Past the end of the file: SIGBUS.
+      expect(e.cpu.access(priv + 3 * PAGE, "r").signal).toBe(sig(SIGBUS, BUS_ADRERR));
+      // do_cow_fault: a first write where no pte maps the page copies at once.
+      const priv2 = e.x.vm_mmap(0, PAGE, RW, MAP.PRIVATE, file, 1);
+      const c = e.cpu.access(priv2, "w");
       expect(c.faults).toEqual([PF.U | PF.W]);
       expect(e.view.getUint8(c.pa)).toBe(0x42);
       expect(e.k.nodeStat().get("nr_anon_pages")).toBe(2);
-      // Past the end of the file: SIGBUS.
-      expect(e.cpu.access(priv + 3 * PAGE, "r").signal).toBe(sig(SIGBUS, BUS_ADRERR));
-      // A shared read-only mapping: the page-cache page; a write is refused.
+      expect(e.k.counter("pgmajfault") - majBefore).toBe(1);
+      // A shared mapping of a file open read-only: the page-cache page; a write is refused.
       const shared = e.x.vm_mmap(0, PAGE, PROT.READ, MAP.SHARED, file, 2);
       expect(e.cpu.access(shared, "r")).toMatchObject({ faults: [PF.U], pa: e.x.file_page(file, 2) });
       expect(e.cpu.access(shared, "w").signal).toBe(sig(SIGSEGV, SEGV_ACCERR));
-      expect(e.k.nodeStat().get("nr_mapped")).toBe(1);
-      e.x.file_put(file);
+      expect(e.k.nodeStat().get("nr_mapped")).toBe(2);  // pages 1 and 2: page 2 twice, counted once
+      e.k.pageCache.close(f);
     });
   });
 });

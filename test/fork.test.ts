@@ -10,6 +10,7 @@ import { withLeakCheck } from "./helpers.js";
 import { PF, sig, SIGKILL, SI_KERNEL } from "./helpers/fault_cpu.js";
 import { bootProcs, expectInvariants, Proc, mapcount, refcount, slabActive, PAGE, type Procs } from "./helpers/processes.js";
 import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
+import { bytesFile } from "../src/fs/pagecache.js";
 
 const MiB = 1 << 20;
 const MADV_DONTFORK = 10, MADV_WIPEONFORK = 18, MADV_HUGEPAGE = 14;
@@ -204,9 +205,10 @@ describe("fork: copy-on-write (dup_mmap, copy_page_range, do_wp_page)", () => {
     const p = bootProcs();
     leakFree(p, () => {
       const parent = Proc.create(p, 10).run();
-      const file = p.x.file_create(2 * PAGE);
-      p.view.setUint8(p.x.file_page(file, 0), 0x41);
-      p.view.setUint8(p.x.file_page(file, 1), 0x42);
+      const bytes = new Uint8Array(2 * PAGE);
+      bytes[0] = 0x41;
+      bytes[PAGE] = 0x42;
+      const file = p.k.pageCache.open(bytesFile(bytes))!.handle;
       const ro = p.x.vm_mmap(0, 2 * PAGE, 1, 2, file, 0);
       const rw = p.x.vm_mmap(0, 2 * PAGE, 3, 2, file, 0);
       expect(parent.read(ro).pa).toBe(p.x.file_page(file, 0));

@@ -8,6 +8,7 @@ import { MemoryHostFs } from "../src/fs/host.js";
 import { Namespace } from "../src/fs/namespace.js";
 import { SeededRandom } from "../src/syscalls/random.js";
 import { FileSyscalls } from "../src/syscalls/files.js";
+import { bytesFile } from "../src/fs/pagecache.js";
 
 const BASE = 0x10000;
 const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0o100, O_TRUNC = 0o1000, O_DIRECTORY = 0o200000;
@@ -27,7 +28,7 @@ function setup(seed = 1) {
   const program = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2]);
   const ns = new Namespace({
     host, random: (n) => random.bytes(n), now: () => 1767225600, proc: (name) => (name === "buddyinfo" ? "Node 0\n" : null),
-    procNames: ["buddyinfo", "self/maps"], exe: () => ({ path: "/not/visible/prog", bytes: program }),
+    procNames: ["buddyinfo", "self/maps"], exe: () => ({ path: "/not/visible/prog", data: bytesFile(program) }),
   });
   const sys = new FileSyscalls(mem, ns, { stdin: () => null, stdout: () => {}, stderr: () => {} }, "/data");
   let strings = 0x8000;

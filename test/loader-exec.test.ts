@@ -12,7 +12,7 @@ import { ModelKernel } from "./model-kernel.js";
 function machine() {
   const kernel = new ModelKernel(new ArrayBuffer(16 * 1024 * 1024));
   const mem = uaccess(new Mmu(kernel.memory, kernel.walk), kernel.handle_page_fault);
-  const env: ExecEnv = { kernel, ram: kernel.ram, copyToUser: (a, b) => mem.copyToUser(a, b) === 0 };
+  const env: ExecEnv = { kernel, files: kernel.pageCache, copyToUser: (a, b) => mem.copyToUser(a, b) === 0 };
   const read = (addr: number, len: number) => {
     const b = new Uint8Array(len);
     expect(mem.copyFromUser(b, addr, len)).toBe(0);

@@ -5,7 +5,7 @@
 // 32 TiB, free in both address spaces.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { bootKernel, expectInvariants, nativeMmOps, runNative, E, MAP, PROT, type Kernel } from "./helpers/mm_kernel.js";
+import { bootKernel, expectInvariants, nativeMmOps, openFile, runNative, E, MAP, PROT, type Kernel } from "./helpers/mm_kernel.js";
 import { needs, TOOLS } from "./helpers/tools.js";
 
 const ADDR = "addr";  // any address (placement differs: the native process has a vDSO and a binary)
@@ -107,7 +107,7 @@ describe("mmap argument checks and errno values", () => {
     k = bootKernel(64);
     const mm = k.exports.mm_create();
     k.exports.mm_switch(mm);
-    const file = k.exports.file_create(1 << 20);
+    const file = openFile(k, 1 << 20);
     results = CASES.map(([op]) => runOp(k, file, op));
   });
 

@@ -8,6 +8,8 @@
 
 import {
   type ExecKernel, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MMAP_BASE, PAGE_SIZE as PAGE, PROT_EXEC, PROT_WRITE, TASK_SIZE } from "../src/loader/index.js";
+import type { FileData } from "../src/fs/file_data.js";
+import type { OpenFile } from "../src/fs/pagecache.js";
 import { EBADF, EINVAL, ENOMEM, SEGV_ACCERR as ACCERR, SEGV_MAPERR as MAPERR, SIGSEGV, type SyscallKernel } from "../src/syscalls/index.js";
 
 const STACK_LIMIT = 8 * 1024 * 1024;
@@ -63,16 +65,18 @@ export class ModelKernel implements ExecKernel, SyscallKernel {
   }
 
   // ---- exec ----
-  file_create(size: number): number {
-    this.files.set(this.nextFile, Array.from({ length: Math.ceil(size / PAGE) }, () => this.allocFrame()));
-    return this.nextFile++;
-  }
-  file_page(file: number, index: number): number {
-    return this.files.get(file)![index];
-  }
-  file_put(file: number): void {
-    this.files.delete(file); // mappings keep their own reference to the frames
-  }
+  /** exec's page cache: a file's frames, filled from its FileData at open. */
+  readonly pageCache = {
+    open: (data: FileData): OpenFile => {
+      const frames = Array.from({ length: Math.ceil(data.size() / PAGE) }, () => this.allocFrame());
+      frames.forEach((f, i) => data.read(i * PAGE, this.ram.subarray(f, f + PAGE)));
+      this.files.set(this.nextFile, frames);
+      return { data, handle: this.nextFile++, mode: 1 };
+    },
+    close: (file: OpenFile): void => {
+      this.files.delete(file.handle); // mappings keep their own reference to the frames
+    },
+  };
   vm_mmap(addr: number, len: number, prot: number, flags: number, file: number, pgoff: number): number {
     return this.doMmap(addr, len, prot, flags, file ? this.files.get(file)! : null, pgoff);
   }

@@ -17,7 +17,7 @@ describe("narrateFault", () => {
   const names = o.tracer.ring.names;
 
   it("tells a refill of the per-cpu list from the buddy lists as the call tree shows it", () => {
-    const r = o.records.find((x) => renderFault(x, names).includes("rmqueue_bulk() {") && x.handler === "anon")!;
+    const r = o.records.find((x) => renderFault(x, names).includes("rmqueue_bulk() {") && x.handler === "anon" && (x.errorCode & 4) !== 0)!;
     const tree = renderFault(r, names).split("\n");
     const bulk = tree.filter((l) => l.endsWith("__rmqueue() {")).length;
     const firstSmallest = tree.findIndex((l) => l.endsWith("__rmqueue_smallest() {"));

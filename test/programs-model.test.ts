@@ -27,7 +27,7 @@ function run(c: (typeof programCases)[number], trace?: string[]) {
   const mem = uaccess(mmu, kernel.handle_page_fault);
   const random = new SeededRandom(1);
   const argv = programArgv(c);
-  const image = exec({ kernel, ram: kernel.ram, copyToUser: (a, b) => mem.copyToUser(a, b) === 0 }, new Uint8Array(readFileSync(programPath(c))), {
+  const image = exec({ kernel, files: kernel.pageCache, copyToUser: (a, b) => mem.copyToUser(a, b) === 0 }, new Uint8Array(readFileSync(programPath(c))), {
     argv,
     envp: programEnv,
     execfn: argv[0],

@@ -1,6 +1,7 @@
 // The function_graph and trace-event renderings, on fixed event sequences
 // written into the kernel's real trace ring layout.
 import { readFileSync } from "node:fs";
+import { PageCache } from "../src/fs/pagecache.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, analyseFault, chromeTrace, decodeErrorCode,
@@ -17,7 +18,8 @@ beforeAll(() => { module = new WebAssembly.Module(readFileSync("build/kernel.was
  */
 function ringWithWriter() {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
-  const exports = new WebAssembly.Instance(module, { env: { memory, trace_clock: () => 0, flush_tlb_page() {}, flush_tlb_all() {} } }).exports as unknown as TraceKernel;
+  const env = { memory, trace_clock: () => 0, flush_tlb_page() {}, flush_tlb_all() {}, ...new PageCache().imports() };
+  const exports = new WebAssembly.Instance(module, { env }).exports as unknown as TraceKernel;
   let next = 0, mode = 0;
   const base = 1 << 20;
   const kernel: TraceKernel = {

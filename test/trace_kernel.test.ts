@@ -112,7 +112,8 @@ describe("a real first-write fault", () => {
       "alloc_zeroed_user_highpage_movable", "alloc_pages_vma", "__alloc_pages", "get_page_from_freelist", "rmqueue",
       "__rmqueue", "__rmqueue_smallest", "get_page_from_free_area", "expand"];
     const entered = record.events.filter((e) => !e.exit).map((e) => ring.names[e.fn]);
-    expect(entered.filter((n) => seed.includes(n))).toEqual(seed);
+    // __rmqueue_smallest looks at each order up from the one asked for until a list has a block.
+    expect(entered.filter((n, i) => seed.includes(n) && !(n === "get_page_from_free_area" && entered[i + 1] === n))).toEqual(seed);
     expect(a).toBe(0x7ffff7fef000);
     expect(functionGraph([record], ring.names)).toBe([
       "# tracer: function_graph",
@@ -140,25 +141,26 @@ describe("a real first-write fault", () => {
       " 0)               |                          __rmqueue() {",
       " 0)               |                            __rmqueue_smallest() {",
       " 0)   0.001 us    |                              get_page_from_free_area();",
+      " 0)   0.001 us    |                              get_page_from_free_area();",
       " 0)   0.001 us    |                              expand();",
-      " 0)   0.005 us    |                            }",
-      " 0)   0.007 us    |                          }",
-      " 0)   0.009 us    |                        }",
-      " 0)   0.011 us    |                      }",
-      " 0)   0.013 us    |                    }",
+      " 0)   0.007 us    |                            }",
+      " 0)   0.009 us    |                          }",
+      " 0)   0.011 us    |                        }",
+      " 0)   0.013 us    |                      }",
+      " 0)   0.015 us    |                    }",
       " 0)   0.001 us    |                    prep_new_page();",
-      " 0)   0.017 us    |                  }",
-      " 0)   0.019 us    |                }",
-      " 0)   0.021 us    |              }",
+      " 0)   0.019 us    |                  }",
+      " 0)   0.021 us    |                }",
+      " 0)   0.023 us    |              }",
       " 0)   0.001 us    |              clear_page();",
-      " 0)   0.025 us    |            }",
+      " 0)   0.027 us    |            }",
       " 0)   0.001 us    |            set_pte_at();",
-      " 0)   0.031 us    |          }",
-      " 0)   0.033 us    |        }",
-      " 0)   0.039 us    |      }",
-      " 0)   0.041 us    |    }",
-      " 0)   0.047 us    |  }",
-      " 0)               |  /* fault 1: fixed (minor fault) handler=anon pages: pfn 0xb order 0 */",
+      " 0)   0.033 us    |          }",
+      " 0)   0.035 us    |        }",
+      " 0)   0.041 us    |      }",
+      " 0)   0.043 us    |    }",
+      " 0)   0.049 us    |  }",
+      " 0)               |  /* fault 1: fixed (minor fault) handler=anon pages: pfn 0xedc order 0 */",
       "",
     ].join("\n"));
   });

@@ -32,6 +32,9 @@ const SEED_CALLS: Record<string, Array<[string, number]>> = {
   __rmqueue_smallest: [["get_page_from_free_area", 1167], ["expand", 1171]],
 };
 
+/** Calls the seed makes inside a loop: each may follow itself (one per order tried, one per page of a batch). */
+const SEED_LOOPS = new Set(["__rmqueue_smallest -> get_page_from_free_area", "rmqueue_bulk -> __rmqueue"]);
+
 describe("the first-write fault's function_graph", () => {
   it("makes only the seed's calls, in the seed's order, each inside its seed caller", () => {
     const k = new Kernel(loadKernelModule("release"), { mem: "16M" });
@@ -53,7 +56,8 @@ describe("the first-write fault's function_graph", () => {
       const caller = stack[c.depth - 1];
       if (caller) {
         const seedCalls = SEED_CALLS[caller.name] ?? [];
-        const i = seedCalls.findIndex(([n], j) => n === c.name && j >= caller.next);
+        const again = caller.next > 0 && seedCalls[caller.next - 1][0] === c.name && SEED_LOOPS.has(`${caller.name} -> ${c.name}`);
+        const i = again ? caller.next - 1 : seedCalls.findIndex(([n], j) => n === c.name && j >= caller.next);
         if (i < 0) wrong.push(`${caller.name} -> ${c.name}`);
         else caller.next = i + 1;
       }

@@ -16,7 +16,8 @@
 //   - every address space's page tables against the pages they map, the
 //     _mapcounts and the RSS counters (mm/page_table_check.ts);
 //   - the reverse map: every mapped anonymous page's _mapcount equals the
-//     ptes rmap_walk finds for it, and the anon_vma chains are whole (mm/rmap.ts).
+//     ptes rmap_walk finds for it, and the anon_vma chains are whole (mm/rmap.ts);
+//   - the page cache: its pages, their references and nr_file_pages (mm/filemap.ts).
 
 import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
 import {
@@ -25,11 +26,13 @@ import {
   pindex_to_order, lru_to_page, pfn_to_page, page_to_pfn, page_zonenum, nth_page,
   zone_spans_pfn, zone_end_pfn, max_pfn, ZONE_VM_STAT,
 } from "./mmzone";
-import { vm_event, vm_zone_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
+import { vm_event, vm_zone_stat, vm_node_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
 import { validate_all_mms, mmlist_first } from "./mmap";
 import { check_rmap } from "./rmap";
 import { check_page_tables } from "./page_table_check";
+import { filemap_check } from "./filemap";
+import { NR_FILE_PAGES } from "./mmzone";
 
 // A scratch flag the checker sets on pages it has seen, and clears again.
 // @ts-ignore: decorator
@@ -238,5 +241,6 @@ export function check_invariants(): i32 {
   violations += validate_all_mms();
   violations += check_page_tables();
   violations += check_rmap(mmlist_first());
+  violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)));
   return violations;
 }

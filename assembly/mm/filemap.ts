@@ -1,99 +1,260 @@
-// mm/filemap: the page cache of an in-memory file (an ELF image, or any
-// bytes the host hands the kernel). A file's pages are allocated, zeroed,
-// when it is created; the host copies its bytes into them (file_page) and
-// maps them with mmap. Page-cache pages count in nr_file_pages.
+// mm/filemap: the page cache. Each file the host names by its inode
+// number has one address_space; its pages come into the cache only when
+// a fault (or read-around) needs them: the kernel allocates a page and
+// asks the host, a block driver's readpage, to copy that page of the file
+// into it (read_file_page). No file byte is in RAM outside these pages.
 //
-// A file lives while anyone holds a reference (f_count): the host from
-// file_create until file_put, and every VMA that maps it (get_file in
-// mmap_region and split_vma, fput when the VMA goes). The last fput drops
-// the page cache's reference on each page; a page is freed when no PTE
-// holds it either.
+// A struct file is one open of an inode (the host's fd table holds it,
+// and every VMA mapping it holds a reference: get_file in mmap_region and
+// split_vma, fput when the VMA goes). The address_space lives while any
+// file of its inode does; when the last goes, dirty pages are written
+// back (write_file_page), the cache drops its reference on each page and
+// tells the host the inode is gone (evict_inode). A page is freed when
+// neither the cache nor a PTE holds it.
 //
-// The page-cache index (Linux: the xarray i_pages) is one buddy block
-// holding the pfn of each page, in order.
+// The index (Linux: the xarray i_pages) is a radix tree of 4 KiB nodes of
+// 1024 pfns each, grown in height as the highest index needs: its size
+// follows the pages cached, not the size of the file.
 
-import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_slab } from "./mm_types";
+import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_slab, PG_dirty, PG_readahead, PG_tail, PG_reserved, PG_buddy, PG_pcp,
+  PG_pgtable, PAGE_MAPPING_ANON, vm_area_struct } from "./mm_types";
 import { __alloc_pages, __free_pages, get_page, put_page } from "./page_alloc";
-import { pfn_to_page, page_to_pfn, page_address, NR_FILE_PAGES } from "./mmzone";
+import { pfn_to_page, page_to_pfn, page_address, max_pfn, NR_FILE_PAGES } from "./mmzone";
 import { GFP_KERNEL, GFP_HIGHUSER_MOVABLE } from "./gfp";
-import { mod_node_page_state } from "./vmstat";
+import { mod_node_page_state, count_vm_event, PGMAJFAULT } from "./vmstat";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
+import { printk, printk_hex } from "../kernel/panic";
+import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR } from "./memory";
+
+/** The host's block driver: copies page `index` of inode `ino` to `pa`; returns the bytes copied (the rest is zeroed), or -errno. */
+// @ts-ignore: decorator
+@external("env", "read_file_page")
+declare function read_file_page(ino: u32, index: f64, pa: f64): i32;
+
+/** Writes `bytes` from `pa` back to page `index` of inode `ino` (writepage). */
+// @ts-ignore: decorator
+@external("env", "write_file_page")
+declare function write_file_page(ino: u32, index: f64, pa: f64, bytes: u32): void;
+
+/** The inode has no address_space any more: the host may forget it. */
+// @ts-ignore: decorator
+@external("env", "evict_inode")
+declare function evict_inode(ino: u32): void;
 
 // @ts-ignore: decorator
-@inline const FILE_MAGIC: u32 = 0x46494c45;  // "FILE": a live file object
+@inline const FILE_MAGIC: u32 = 0x46494c45;     // "FILE": a live file object
+// @ts-ignore: decorator
+@inline const MAPPING_MAGIC: u32 = 0x41535043;  // "ASPC": a live address_space
 
+// f_mode bits (include/linux/fs.h).
+// @ts-ignore: decorator
+@inline const FMODE_READ: u32 = 0x1;
+// @ts-ignore: decorator
+@inline const FMODE_WRITE: u32 = 0x2;
+
+/** The radix tree: 1024 pfns a node, at most three levels (2^30 pages). */
+// @ts-ignore: decorator
+@inline const XA_SHIFT: u32 = 10;
+// @ts-ignore: decorator
+@inline const XA_MASK: u64 = (1 << XA_SHIFT) - 1;
+// @ts-ignore: decorator
+@inline const XA_MAX_HEIGHT: u32 = 3;
+
+/** Read-around (mm/readahead.c): the default ra_pages (128 KiB) and mmap_miss's limit. */
+// @ts-ignore: decorator
+@inline const RA_PAGES: u32 = 32;
+// @ts-ignore: decorator
+@inline const MMAP_LOTSAMISS: u32 = 100;
+
+/** struct address_space with the inode fields it needs. */
+@unmanaged
+export class address_space {
+  a_magic: u32;
+  host: u32;          // the inode number the host names the file by
+  i_count: u32;       // files open on it
+  nrpages: u32;
+  i_pages: u32;       // physical address of the radix root (0: empty)
+  i_height: u32;      // levels of the tree
+  next: u32;          // the next live address_space (the inode hash: one chain)
+  pad: u32;
+  i_size: u64;
+}
+
+/** struct file: one open of an inode, with its read-ahead state (file_ra_state). */
 @unmanaged
 export class file {
   f_magic: u32;
   f_count: u32;       // references: the host's and one per VMA
-  nr_pages: u32;      // pages in the cache: ceil(i_size / PAGE_SIZE)
-  i_pages: u32;       // physical address of the index block (0: empty file)
-  index_order: u32;   // its buddy order
-  host_held: u32;    // the host's reference is still held (file_put not yet called)
-  i_size: u64;
+  f_mode: u32;        // FMODE_*
+  f_mapping: u32;     // its address_space
+  host_held: u32;     // the host's reference is still held (file_put not yet called)
+  ra_start: u32;      // the last read-ahead window [ra_start, ra_start + ra_size)
+  ra_size: u32;
+  ra_async_size: u32; // its tail whose first page is marked PG_readahead
+  mmap_miss: u32;
 }
 
 const filp_cachep = kmem_cache_create("filp", offsetof<file>());
+const mapping_cachep = kmem_cache_create("inode_cache", offsetof<address_space>());
+/** The live address_spaces, newest first. */
+let mappings: u32 = 0;
 
-/** The smallest buddy order whose block holds `bytes`. */
-function order_for(bytes: u64): u32 {
-  let order: u32 = 0;
-  while ((<u64>PAGE_SIZE << order) < bytes) order++;
-  return order;
+// @ts-ignore: decorator
+@inline function file_mapping(f: file): address_space { return changetype<address_space>(<usize>f.f_mapping); }
+
+// ─── the index ─────────────────────────────────────────────────────────────
+
+// @ts-ignore: decorator
+@inline function node_addr(pfn: u32): usize { return <usize>pfn << PAGE_SHIFT; }
+
+/** How many indices a tree of this height holds. */
+// @ts-ignore: decorator
+@inline function xa_capacity(height: u32): u64 { return <u64>1 << (height * XA_SHIFT); }
+
+/** The page cached at `index`, or null (xa_load). */
+function xa_load(m: address_space, index: u64): page | null {
+  if (!m.i_pages || index >= xa_capacity(m.i_height)) return null;
+  let node = <usize>m.i_pages;
+  for (let h = m.i_height - 1; h > 0; h--) {
+    const pfn = load<u32>(node + (<usize>((index >> (h * XA_SHIFT)) & XA_MASK) << 2));
+    if (!pfn) return null;
+    node = node_addr(pfn);
+  }
+  const pfn = load<u32>(node + (<usize>(index & XA_MASK) << 2));
+  return pfn ? pfn_to_page(pfn) : null;
 }
 
-/** Drops the cache's pages from index `n` down, then the index and the file. */
-function release_file(f: file, n: u32): void {
-  while (n) {
-    const pg = pfn_to_page(load<u32>(<usize>f.i_pages + (<usize>--n << 2)));
-    pg.mapping = 0;
-    pg.index = 0;
-    pg.flags &= ~PG_uptodate;
-    mod_node_page_state(NR_FILE_PAGES, -1);
-    put_page(pg);
+/** A zeroed tree node, or 0 when memory is short. */
+function xa_alloc_node(): usize {
+  const pg = __alloc_pages(GFP_KERNEL, 0);
+  if (pg === null) return 0;
+  const addr = page_address(pg);
+  memory.fill(addr, 0, PAGE_SIZE);
+  return addr;
+}
+
+/** Puts `pg` at the empty slot `index` (xa_store). @return false when a node could not be allocated. */
+function xa_store(m: address_space, index: u64, pg: page): bool {
+  if (!m.i_pages) {
+    const root = xa_alloc_node();
+    if (!root) return false;
+    m.i_pages = <u32>root;
+    m.i_height = 1;
   }
-  if (f.i_pages) __free_pages(pfn_to_page(f.i_pages >> PAGE_SHIFT), f.index_order);
-  f.f_magic = 0;
-  kmem_cache_free(filp_cachep, changetype<usize>(f));
+  while (index >= xa_capacity(m.i_height)) {
+    const root = xa_alloc_node();
+    if (!root) return false;
+    store<u32>(root, <u32>(m.i_pages >> PAGE_SHIFT));
+    m.i_pages = <u32>root;
+    m.i_height++;
+  }
+  let node = <usize>m.i_pages;
+  for (let h = m.i_height - 1; h > 0; h--) {
+    const slot = node + (<usize>((index >> (h * XA_SHIFT)) & XA_MASK) << 2);
+    if (!load<u32>(slot)) {
+      const child = xa_alloc_node();
+      if (!child) return false;
+      store<u32>(slot, <u32>(child >> PAGE_SHIFT));
+    }
+    node = node_addr(load<u32>(slot));
+  }
+  store<u32>(node + (<usize>(index & XA_MASK) << 2), page_to_pfn(pg));
+  return true;
+}
+
+// The callback of a walk over the cache (no closures here).
+type page_fn = (m: address_space, pg: page, index: u64) => void;
+
+/** Calls fn on every cached page, in index order; with `free`, frees the nodes as it goes. */
+function xa_walk(m: address_space, node: usize, height: u32, base: u64, fn: page_fn, free: bool): void {
+  for (let i: u32 = 0; i < (1 << XA_SHIFT); i++) {
+    const pfn = load<u32>(node + (<usize>i << 2));
+    if (!pfn) continue;
+    const index = base + (<u64>i << ((height - 1) * XA_SHIFT));
+    if (height > 1) xa_walk(m, node_addr(pfn), height - 1, index, fn, free);
+    else fn(m, pfn_to_page(pfn), index);
+  }
+  if (free) __free_pages(pfn_to_page(<u32>(node >> PAGE_SHIFT)), 0);
+}
+
+// ─── inodes and files ──────────────────────────────────────────────────────
+
+/** The live address_space of inode `ino`, or null (ilookup). */
+function ilookup(ino: u32): address_space | null {
+  for (let a = mappings; a; a = changetype<address_space>(<usize>a).next) {
+    const m = changetype<address_space>(<usize>a);
+    if (m.host == ino) return m;
+  }
+  return null;
+}
+
+/** Writes a dirty page back to the host's file (writepage); the bytes past i_size stay out. */
+function writepage(m: address_space, pg: page): void {
+  pg.flags &= ~PG_dirty;
+  const start = pg.index << PAGE_SHIFT;
+  if (start >= m.i_size) return;
+  const left = m.i_size - start;
+  write_file_page(m.host, <f64>pg.index, <f64>page_address(pg), left < PAGE_SIZE ? <u32>left : PAGE_SIZE);
+}
+
+function release_page(m: address_space, pg: page, index: u64): void {
+  if (pg.flags & PG_dirty) writepage(m, pg);
+  pg.mapping = 0;
+  pg.index = 0;
+  pg.flags &= ~(PG_uptodate | PG_readahead);
+  mod_node_page_state(NR_FILE_PAGES, -1);
+  put_page(pg);
+}
+
+/** The inode's last file is gone: write back, drop the cache, unhash it (iput_final). */
+function evict(m: address_space): void {
+  if (m.i_pages) xa_walk(m, m.i_pages, m.i_height, 0, release_page, true);
+  if (mappings == <u32>changetype<usize>(m)) {
+    mappings = m.next;
+  } else {
+    for (let a = mappings; a; a = changetype<address_space>(<usize>a).next) {
+      const prev = changetype<address_space>(<usize>a);
+      if (prev.next == <u32>changetype<usize>(m)) {
+        prev.next = m.next;
+        break;
+      }
+    }
+  }
+  const ino = m.host;
+  m.a_magic = 0;
+  kmem_cache_free(mapping_cachep, changetype<usize>(m));
+  evict_inode(ino);
 }
 
 /**
- * A file of `size` zero bytes, its whole page cache allocated; the caller
- * holds its one reference. @return the file, or null when memory is short
- * or the size is absurd (more pages than RAM could hold).
+ * Opens inode `ino` of `size` bytes: a new file on its address_space
+ * (made now if the inode has none). The caller holds the file's one
+ * reference. @return the file, or null when memory is short.
  */
-export function file_alloc(size: u64): file | null {
-  const nr_pages = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-  if (nr_pages > (<u64>1 << 20)) return null;  // > 4 GiB: more than RAM can be
+function file_open_ino(ino: u32, size: u64, mode: u32): file | null {
+  let m = ilookup(ino);
   const obj = kmem_cache_zalloc(filp_cachep);
   if (!obj) return null;
+  if (m === null) {
+    const a = kmem_cache_zalloc(mapping_cachep);
+    if (!a) {
+      kmem_cache_free(filp_cachep, obj);
+      return null;
+    }
+    m = changetype<address_space>(a);
+    m.a_magic = MAPPING_MAGIC;
+    m.host = ino;
+    m.next = mappings;
+    mappings = <u32>a;
+  }
+  m.i_size = size;
+  m.i_count++;
   const f = changetype<file>(obj);
   f.f_magic = FILE_MAGIC;
   f.f_count = 1;
+  f.f_mode = mode;
+  f.f_mapping = <u32>changetype<usize>(m);
   f.host_held = 1;
-  f.i_size = size;
-  if (!nr_pages) return f;
-  f.index_order = order_for(nr_pages << 2);
-  const index = __alloc_pages(GFP_KERNEL, f.index_order);
-  if (index === null) {
-    release_file(f, 0);
-    return null;
-  }
-  f.i_pages = <u32>page_address(index);
-  for (let i: u32 = 0; i < <u32>nr_pages; i++) {
-    const pg = __alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
-    if (pg === null) {
-      release_file(f, i);
-      return null;
-    }
-    memory.fill(page_address(pg), 0, PAGE_SIZE);
-    pg.mapping = <u32>obj;   // a file page: the mapping's low bit stays clear
-    pg.index = i;
-    pg.flags |= PG_uptodate;
-    mod_node_page_state(NR_FILE_PAGES, 1);
-    store<u32>(<usize>f.i_pages + (<usize>i << 2), page_to_pfn(pg));
-    f.nr_pages = i + 1;
-  }
   return f;
 }
 
@@ -102,21 +263,167 @@ export function get_file(f: file): void {
   f.f_count++;
 }
 
-/** Drops a reference; the last one frees the page cache and the file. */
+/** Drops a reference; the last one closes the file, and the inode's last file evicts it. */
 export function fput(f: file): void {
   assert(f.f_count > 0, "fput: file has no reference");
-  if (--f.f_count == 0) release_file(f, f.nr_pages);
+  if (--f.f_count) return;
+  const m = file_mapping(f);
+  f.f_magic = 0;
+  kmem_cache_free(filp_cachep, changetype<usize>(f));
+  if (--m.i_count == 0) evict(m);
+}
+
+// ─── reading pages in ──────────────────────────────────────────────────────
+
+/**
+ * A new page at `index`, read from the host, in the cache with the
+ * cache's one reference (page_cache_alloc, filemap_add_folio, read_folio).
+ * @return null when memory is short or the device failed.
+ */
+function page_cache_read(m: address_space, index: u64): page | null {
+  const pg = __alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+  if (pg === null) return null;
+  const pa = page_address(pg);
+  const n = read_file_page(m.host, <f64>index, <f64>pa);
+  if (n < 0 || n > <i32>PAGE_SIZE || !xa_store(m, index, pg)) {
+    put_page(pg);
+    return null;
+  }
+  memory.fill(pa + <usize>n, 0, <usize>(PAGE_SIZE - <u32>n));
+  pg.mapping = <u32>changetype<usize>(m);  // a file page: the mapping's low bit stays clear
+  pg.index = index;
+  pg.flags |= PG_uptodate;
+  m.nrpages++;
+  mod_node_page_state(NR_FILE_PAGES, 1);
+  return pg;
+}
+
+/** Pages of the file: ceil(i_size / PAGE_SIZE). */
+// @ts-ignore: decorator
+@inline function size_pages(m: address_space): u64 { return (m.i_size + PAGE_SIZE - 1) >> PAGE_SHIFT; }
+
+/**
+ * Reads the pages of [start, start + nr) not cached yet, clamped to the
+ * file, and marks the first page of the last `lookahead` PG_readahead
+ * (do_page_cache_ra, page_cache_ra_unbounded). Failures end it quietly:
+ * read-ahead is a hint.
+ */
+function do_page_cache_ra(m: address_space, start: u64, nr: u64, lookahead: u64): void {
+  const end = size_pages(m);
+  if (start >= end) return;
+  if (nr > end - start) nr = end - start;
+  for (let i: u64 = 0; i < nr; i++) {
+    if (xa_load(m, start + i) !== null) continue;
+    const pg = page_cache_read(m, start + i);
+    if (pg === null) return;
+    if (i == nr - lookahead) pg.flags |= PG_readahead;
+  }
+}
+
+/** get_next_ra_size: the next window, ramping up to the maximum. */
+function get_next_ra_size(cur: u32, max: u32): u32 {
+  if (cur < max / 16) return 4 * cur;
+  if (cur <= max / 2) return 2 * cur;
+  return max;
 }
 
 /**
- * The page-cache page at `index`, with a reference taken for the caller
- * (who maps it, or puts it); null past the end of the file.
+ * A miss: read around the fault, unless mmap misses have far outnumbered
+ * hits on this file (do_sync_mmap_readahead, without VM_RAND_READ and
+ * VM_SEQ_READ, which madvise does not set here).
  */
-export function find_get_page(f: file, index: u64): page | null {
-  if (index >= <u64>f.nr_pages) return null;
-  const pg = pfn_to_page(load<u32>(<usize>f.i_pages + (<usize>index << 2)));
+function do_sync_mmap_readahead(f: file, index: u64): void {
+  if (f.mmap_miss < MMAP_LOTSAMISS * 10) f.mmap_miss++;
+  if (f.mmap_miss > MMAP_LOTSAMISS) return;
+  const start = index > RA_PAGES / 2 ? index - RA_PAGES / 2 : 0;
+  f.ra_start = <u32>start;
+  f.ra_size = RA_PAGES;
+  f.ra_async_size = RA_PAGES / 4;
+  do_page_cache_ra(file_mapping(f), start, RA_PAGES, f.ra_async_size);
+}
+
+/**
+ * A hit: count it against mmap_miss, and when the page carries the
+ * PG_readahead mark, read the next window ahead (do_async_mmap_readahead,
+ * page_cache_async_ra: the sequential case of ondemand_readahead).
+ */
+function do_async_mmap_readahead(f: file, pg: page): void {
+  if (f.mmap_miss) f.mmap_miss--;
+  if (!(pg.flags & PG_readahead)) return;
+  pg.flags &= ~PG_readahead;
+  const index = pg.index;
+  const expected = <u64>f.ra_start + f.ra_size - f.ra_async_size;
+  if (index != expected && index != <u64>f.ra_start + f.ra_size) return;
+  f.ra_start += f.ra_size;
+  f.ra_size = get_next_ra_size(f.ra_size, RA_PAGES);
+  f.ra_async_size = f.ra_size;
+  do_page_cache_ra(file_mapping(f), f.ra_start, f.ra_size, f.ra_async_size);
+}
+
+/** filemap_fault's result page (the caller's vmf->page), with a reference for the caller. */
+export let filemap_fault_page: page | null = null;
+
+/**
+ * The page-cache page at `index` of vma's file, read in on a miss
+ * (filemap_fault). A miss is a major fault, as in Linux: PGMAJFAULT and
+ * VM_FAULT_MAJOR. Past the end of the file: SIGBUS.
+ * @return 0 or VM_FAULT_* bits; the page in filemap_fault_page.
+ */
+export function filemap_fault(vma: vm_area_struct, index: u64): u32 {
+  const f = changetype<file>(<usize>vma.vm_file);
+  const m = file_mapping(f);
+  filemap_fault_page = null;
+  if (index >= size_pages(m)) return VM_FAULT_SIGBUS;
+  let ret: u32 = 0;
+  let pg = xa_load(m, index);
+  if (pg !== null) {
+    do_async_mmap_readahead(f, pg);
+  } else {
+    count_vm_event(PGMAJFAULT);
+    ret = VM_FAULT_MAJOR;
+    do_sync_mmap_readahead(f, index);
+    pg = xa_load(m, index);
+    if (pg === null) pg = page_cache_read(m, index);
+    if (pg === null) return VM_FAULT_OOM;
+  }
+  get_page(pg);
+  filemap_fault_page = pg;
+  return ret;
+}
+
+/**
+ * The next page filemap_map_pages may map at `index`: cached, uptodate,
+ * inside the file and not a read-ahead mark (next_uptodate_folio), with a
+ * reference taken; null otherwise.
+ */
+export function next_uptodate_page(f: file, index: u64): page | null {
+  const m = file_mapping(f);
+  if (index >= size_pages(m)) return null;
+  const pg = xa_load(m, index);
+  if (pg === null || !(pg.flags & PG_uptodate) || (pg.flags & PG_readahead)) return null;
   get_page(pg);
   return pg;
+}
+
+/** filemap_map_pages found `mapped` pages: fewer misses count against read-around. */
+export function filemap_map_pages_done(f: file, mapped: u32): void {
+  f.mmap_miss = f.mmap_miss > mapped ? f.mmap_miss - mapped : 0;
+}
+
+/** A file page written through a mapping (set_page_dirty). */
+export function set_page_dirty(pg: page): void {
+  pg.flags |= PG_dirty;
+}
+
+/** The last PTE mapping a dirty file page went: write it back now, so the host's file sees it. */
+export function page_mapping_gone(pg: page): void {
+  if (!(pg.flags & PG_dirty) || (pg.mapping & PAGE_MAPPING_ANON) || !pg.mapping) return;
+  writepage(changetype<address_space>(<usize>pg.mapping), pg);
+}
+
+/** Whether the file was opened for writing (do_mmap's MAP_SHARED check). */
+export function file_writable(f: file): bool {
+  return (f.f_mode & FMODE_WRITE) != 0;
 }
 
 /**
@@ -124,7 +431,7 @@ export function find_get_page(f: file, index: u64): page | null {
  * an allocated object of the file cache (the host is not trusted).
  */
 export function file_from_handle(handle: u32): file | null {
-  if (!handle || (handle & 7) || <usize>handle >= (<usize>memory.size() << 16)) return null;
+  if (!handle || (handle & 7) || <u64>handle >= (<u64>memory.size() << 16)) return null;
   const slab = pfn_to_page(handle >> PAGE_SHIFT);
   if (!(slab.flags & PG_slab) || slab.mapping != <u32>changetype<usize>(filp_cachep)) return null;
   if (((handle & (PAGE_SIZE - 1)) % filp_cachep.size) != 0) return null;
@@ -132,20 +439,107 @@ export function file_from_handle(handle: u32): file | null {
   return f.f_magic == FILE_MAGIC ? f : null;
 }
 
+// ─── the invariant checker ─────────────────────────────────────────────────
+
+let check_errors: i32 = 0;
+let check_pages: u64 = 0;
+
+function check_page(m: address_space, pg: page, index: u64): void {
+  check_pages++;
+  let what = "";
+  if (pg.mapping != <u32>changetype<usize>(m)) what = "page-cache page with a foreign mapping";
+  else if (pg.index != index) what = "page-cache page at the wrong index";
+  else if (!(pg.flags & PG_uptodate)) what = "page-cache page not uptodate";
+  else if (pg._refcount < 1 + (<i32>pg._mapcount + 1)) what = "page-cache page with fewer references than holders";
+  if (!what.length) return;
+  printk("BUG: filemap: ");
+  printk(what);
+  printk(" pfn:");
+  printk_hex(page_to_pfn(pg));
+  printk("\n");
+  check_errors++;
+}
+
+/**
+ * The page cache's invariants (check_invariants): every cached page
+ * belongs to its mapping at its index, is uptodate and holds a reference
+ * for the cache and for each PTE; each mapping's nrpages and the node's
+ * nr_file_pages agree with the pages found. @return the violations.
+ */
+export function filemap_check(nr_file_pages: u64): i32 {
+  check_errors = 0;
+  check_pages = 0;
+  for (let a = mappings; a; a = changetype<address_space>(<usize>a).next) {
+    const m = changetype<address_space>(<usize>a);
+    const before = check_pages;
+    if (m.a_magic != MAPPING_MAGIC || !m.i_count) {
+      printk("BUG: filemap: a dead address_space is hashed\n");
+      check_errors++;
+      continue;
+    }
+    if (m.i_pages) xa_walk(m, m.i_pages, m.i_height, 0, check_page, false);
+    if (check_pages - before != <u64>m.nrpages) {
+      printk("BUG: filemap: nrpages disagrees with the pages cached\n");
+      check_errors++;
+    }
+  }
+  if (check_pages != nr_file_pages) {
+    printk("BUG: filemap: nr_file_pages disagrees with the pages cached\n");
+    check_errors++;
+  }
+  // No orphan: a referenced page naming a file mapping is in that mapping's cache.
+  for (let pfn: u32 = 0; pfn < max_pfn; pfn++) {
+    const pg = pfn_to_page(pfn);
+    if (pg._refcount <= 0 || !pg.mapping || (pg.mapping & PAGE_MAPPING_ANON)
+      || (pg.flags & (PG_slab | PG_tail | PG_reserved | PG_buddy | PG_pcp | PG_pgtable))) continue;
+    const m = changetype<address_space>(<usize>pg.mapping);
+    if (m.a_magic == MAPPING_MAGIC && xa_load(m, pg.index) === pg) continue;
+    printk("BUG: filemap: a file page outside every page cache pfn:");
+    printk_hex(pfn);
+    printk("\n");
+    check_errors++;
+  }
+  return check_errors;
+}
+
 // ─── the host's calls (docs/abi.md) ────────────────────────────────────────
 
-/** A file of `size` zero bytes. @return its handle, or 0 (ENOMEM). */
-export function file_create(size: f64): u32 {
-  if (!(size >= 0) || size > 4294967296.0) return 0;
-  const f = file_alloc(<u64>size);
+/**
+ * Opens inode `ino` (never 0) of `size` bytes with FMODE_* `mode`.
+ * @return the file's handle, or 0 (ENOMEM, or a size past the index's reach).
+ */
+export function file_open(ino: u32, size: f64, mode: u32): u32 {
+  if (!ino || !(size >= 0) || size > <f64>(xa_capacity(XA_MAX_HEIGHT) << PAGE_SHIFT)) return 0;
+  const f = file_open_ino(ino, <u64>size, mode & (FMODE_READ | FMODE_WRITE));
   return f !== null ? <u32>changetype<usize>(f) : 0;
 }
 
-/** Physical address of the file's page `index`, for the host to fill; 0 if none. */
-export function file_page(handle: u32, index: u32): u32 {
+/** The file's size changed on the host (a write past the end): i_size follows. */
+export function file_set_size(handle: u32, size: f64): void {
   const f = file_from_handle(handle);
-  if (f === null || index >= f.nr_pages) return 0;
-  return load<u32>(<usize>f.i_pages + (<usize>index << 2)) << PAGE_SHIFT;
+  if (f === null || !(size >= 0) || size > <f64>(xa_capacity(XA_MAX_HEIGHT) << PAGE_SHIFT)) return;
+  file_mapping(f).i_size = <u64>size;
+}
+
+/** Physical address of the cached page `index` of the file, or 0 when it is not in the cache. */
+export function file_page(handle: u32, index: f64): f64 {
+  const f = file_from_handle(handle);
+  if (f === null || !(index >= 0)) return 0;
+  const pg = xa_load(file_mapping(f), <u64>index);
+  return pg !== null ? <f64>page_address(pg) : 0;
+}
+
+/** Writes the file's dirty cached pages back to the host (fsync, msync). */
+export function file_fsync(handle: u32): void {
+  const f = file_from_handle(handle);
+  if (f === null) return;
+  const m = file_mapping(f);
+  if (m.i_pages) xa_walk(m, m.i_pages, m.i_height, 0, writeback_if_dirty, false);
+}
+
+/** A page mapped by a PTE may have been written through it (no write-notify here), so it goes back too. */
+function writeback_if_dirty(m: address_space, pg: page, index: u64): void {
+  if ((pg.flags & PG_dirty) || pg._mapcount >= 0) writepage(m, pg);
 }
 
 /** Drops the host's reference (fput); a bad or already dropped handle is ignored. */

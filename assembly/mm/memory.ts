@@ -13,12 +13,12 @@ import { my_zero_pfn } from "./mm_init";
 import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { count_vm_event, mod_node_page_state, PGFAULT } from "./vmstat";
-import { file, find_get_page } from "./filemap";
+import { file, filemap_fault, filemap_fault_page, next_uptodate_page, filemap_map_pages_done, set_page_dirty, page_mapping_gone } from "./filemap";
 import {
   pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
   pfn_pte, pte_pfn, pte_none, pte_present, pte_write, pte_special, pte_modify,
   pte_mkwrite, pte_mkdirty, pte_mkyoung, pte_mkspecial, pte_wrprotect, pte_mkclean, pte_mkold, pmd_none, pmd_trans_huge, pmd_write,
-  pgd_addr_end, pud_addr_end, pmd_addr_end, PMD_SIZE, PMD_MASK, PAGE_MASK, _PAGE_PROTNONE,
+  pgd_addr_end, pud_addr_end, pmd_addr_end, PMD_SIZE, PMD_MASK, PAGE_MASK, _PAGE_PROTNONE, _PAGE_DIRTY, PTRS_PER_TABLE,
 } from "./pgtable";
 import {
   transparent_hugepage_enabled, create_huge_pmd, wp_huge_pmd, huge_pmd_set_accessed,
@@ -48,6 +48,8 @@ import {
 @inline export const VM_FAULT_HWPOISON_LARGE: u32 = 0x000020;
 // @ts-ignore: decorator
 @inline export const VM_FAULT_SIGSEGV: u32 = 0x000040;
+// @ts-ignore: decorator
+@inline export const VM_FAULT_NOPAGE: u32 = 0x000100;
 // @ts-ignore: decorator
 @inline export const VM_FAULT_RETRY: u32 = 0x000400;
 // @ts-ignore: decorator
@@ -373,9 +375,9 @@ function wp_can_reuse_anon_page(pg: page, vma: vm_area_struct): bool {
 /**
  * A write to a present, write-protected pte (Linux 6.x): an anonymous
  * page exclusive to this process, or whose last other user is gone, is
- * written in place (wp_page_reuse); anything else is copied (wp_page_copy).
- * No shared mapping gets here: shared anonymous memory faults SIGBUS, and
- * shared file mappings are never writable.
+ * written in place (wp_page_reuse), as is the page-cache page of a shared
+ * writable file mapping (wp_page_shared); anything else is copied
+ * (wp_page_copy).
  */
 function do_wp_page(vmf: vm_fault): u32 {
   trace_enter(FN_do_wp_page, <u32>vmf.address);
@@ -383,8 +385,11 @@ function do_wp_page(vmf: vm_fault): u32 {
   const pg = vm_normal_page(vmf.orig_pte);
   vmf.page = pg;
   if (pg !== null) {
-    if (PageAnon(pg) && (PageAnonExclusive(pg) || wp_can_reuse_anon_page(pg, vmf.vma))) {
-      pg.flags |= PG_anon_exclusive;
+    // A shared writable file mapping writes the page-cache page itself (wp_page_shared).
+    const shared = (vmf.vma.vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE);
+    if (shared) set_page_dirty(pg);
+    if (shared || (PageAnon(pg) && (PageAnonExclusive(pg) || wp_can_reuse_anon_page(pg, vmf.vma)))) {
+      if (!shared) pg.flags |= PG_anon_exclusive;
       wp_page_reuse(vmf);
       trace_exit(FN_do_wp_page, VM_FAULT_WRITE);
       return VM_FAULT_WRITE;
@@ -456,55 +461,125 @@ function copy_user_highpage(to: page, from: page): void {
 
 // ─── file-backed faults (the page cache is mm/filemap.ts) ──────────────────
 
+/** fault_around_bytes (64 KiB) in pages: the window a read fault maps from the cache. */
+// @ts-ignore: decorator
+@inline const fault_around_pages: u64 = 16;
+
+// @ts-ignore: decorator
+@inline function pte_dirty(pte: u64): bool { return (pte & _PAGE_DIRTY) != 0; }
+
 /**
- * A fault in a file VMA. Files here are read-only (the host's program
- * images): mmap refuses a writable shared mapping of one (-EACCES), so a
- * write always lands in a private mapping and copies (no do_shared_fault).
+ * A fault on an empty pte of a file VMA: a read maps the page-cache page
+ * (and its cached neighbours), a write to a private mapping maps a copy,
+ * a write to a shared one maps the page itself, writable and dirty.
  */
 function do_fault(vmf: vm_fault): u32 {
   trace_enter(FN_do_fault, <u32>vmf.address);
-  const ret = vmf.flags & FAULT_FLAG_WRITE ? do_cow_fault(vmf) : do_read_fault(vmf);
+  let ret: u32;
+  if (!(vmf.flags & FAULT_FLAG_WRITE)) ret = do_read_fault(vmf);
+  else if (!(vmf.vma.vm_flags & VM_SHARED)) ret = do_cow_fault(vmf);
+  else ret = do_shared_fault(vmf);
   trace_exit(FN_do_fault, ret);
   return ret;
 }
 
-/** The page-cache page for the fault (filemap_fault). Past the end of the file: SIGBUS. */
+/** The page-cache page for the fault, referenced (vm_ops->fault: filemap_fault). */
 function __do_fault(vmf: vm_fault): u32 {
-  vmf.page = find_get_page(changetype<file>(vmf.vma.vm_file), vmf.pgoff);
-  return vmf.page === null ? VM_FAULT_SIGBUS : 0;
+  const ret = filemap_fault(vmf.vma, vmf.pgoff);
+  vmf.page = filemap_fault_page;
+  return ret;
 }
 
 /**
- * Maps `pg` at the fault's pte (finish_fault / do_set_pte): an anonymous
- * copy (`cow`) or the page-cache page itself, which keeps the reference
- * the caller took.
+ * Maps `pg` at `addr` through the empty pte `ptep` (do_set_pte), keeping
+ * the caller's reference: a private copy for a write to a private
+ * mapping, else the page-cache page, writable and dirty for a write.
  */
-function finish_fault(vmf: vm_fault, pg: page, cow: bool): u32 {
+function do_set_pte(vmf: vm_fault, pg: page, addr: u64, ptep: usize): void {
   const vma = vmf.vma;
   const mm = changetype<mm_struct>(vma.vm_mm);
-  if (pte_alloc(mm, vmf.pmd)) {
-    put_page(pg);
-    return VM_FAULT_OOM;
-  }
-  vmf.pte = pte_offset(vmf.pmd, vmf.address);
+  const write = (vmf.flags & FAULT_FLAG_WRITE) != 0 && addr == vmf.address;
   let entry = pte_mkyoung(mk_pte(pg, vma.vm_page_prot));
-  if (vmf.flags & FAULT_FLAG_WRITE) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
-  if (cow) {
+  if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  if (write && !(vma.vm_flags & VM_SHARED)) {
     add_mm_counter(mm, MM_ANONPAGES, 1);
-    page_add_new_anon_rmap(pg, vma, vmf.address, false);
+    page_add_new_anon_rmap(pg, vma, addr, false);
   } else {
     add_mm_counter(mm, MM_FILEPAGES, 1);
     page_add_file_rmap(pg);
   }
-  set_pte_at(mm, vmf.address, vmf.pte, entry);
+  set_pte_at(mm, addr, ptep, entry);
+}
+
+/** Maps the fault's page `pg` (finish_fault); the caller's reference goes to the pte, or is dropped. */
+function finish_fault(vmf: vm_fault, pg: page): u32 {
+  const mm = changetype<mm_struct>(vmf.vma.vm_mm);
+  if (pmd_none(load<u64>(vmf.pmd)) && pte_alloc(mm, vmf.pmd)) {
+    put_page(pg);
+    return VM_FAULT_OOM;
+  }
+  vmf.pte = pte_offset(vmf.pmd, vmf.address);
+  if (!pte_none(load<u64>(vmf.pte))) {
+    put_page(pg);
+    return VM_FAULT_NOPAGE;
+  }
+  do_set_pte(vmf, pg, vmf.address, vmf.pte);
   return 0;
 }
 
-/** A read of a file page: map the page-cache page (read-only unless shared-writable). */
+/**
+ * Maps every page of [start_pgoff, end_pgoff] that is already in the
+ * cache, uptodate and not a read-ahead mark, at an empty pte
+ * (filemap_map_pages). @return VM_FAULT_NOPAGE when the fault's own page
+ * was among them.
+ */
+function filemap_map_pages(vmf: vm_fault, start_pgoff: u64, end_pgoff: u64): u32 {
+  const f = changetype<file>(<usize>vmf.vma.vm_file);
+  let ret: u32 = 0;
+  let mapped: u32 = 0;
+  let addr = vmf.address - ((vmf.pgoff - start_pgoff) << PAGE_SHIFT);
+  let ptep = pte_offset(vmf.pmd, addr);
+  for (let index = start_pgoff; index <= end_pgoff; index++, addr += PAGE_SIZE, ptep += 8) {
+    if (!pte_none(load<u64>(ptep))) continue;
+    const pg = next_uptodate_page(f, index);
+    if (pg === null) continue;
+    if (addr == vmf.address) ret = VM_FAULT_NOPAGE;
+    do_set_pte(vmf, pg, addr, ptep);
+    mapped++;
+  }
+  filemap_map_pages_done(f, mapped);
+  return ret;
+}
+
+/**
+ * The fault_around_pages-aligned window around the fault, clamped to the
+ * VMA and to this page table, mapped from the cache (do_fault_around).
+ */
+function do_fault_around(vmf: vm_fault): u32 {
+  const vma = vmf.vma;
+  const pte_off = (vmf.address >> PAGE_SHIFT) & (<u64>PTRS_PER_TABLE - 1);
+  const vma_off = vmf.pgoff - vma.vm_pgoff;
+  const aligned = pte_off & ~(fault_around_pages - 1);
+  const clamped = pte_off - (pte_off < vma_off ? pte_off : vma_off);
+  const from_pte = aligned > clamped ? aligned : clamped;
+  let to_pte = from_pte + fault_around_pages;
+  if (to_pte > <u64>PTRS_PER_TABLE) to_pte = PTRS_PER_TABLE;
+  const vma_end_pte = pte_off + ((vma.vm_end - vma.vm_start) >> PAGE_SHIFT) - vma_off;
+  if (to_pte > vma_end_pte) to_pte = vma_end_pte;
+  to_pte--;
+  if (pmd_none(load<u64>(vmf.pmd)) && pte_alloc(changetype<mm_struct>(vma.vm_mm), vmf.pmd)) return VM_FAULT_OOM;
+  return filemap_map_pages(vmf, vmf.pgoff + from_pte - pte_off, vmf.pgoff + to_pte - pte_off);
+}
+
+/** A read of a file page: map it and its cached neighbours, reading it in if need be. */
 function do_read_fault(vmf: vm_fault): u32 {
   trace_enter(FN_do_read_fault, <u32>vmf.pgoff);
-  let ret = __do_fault(vmf);
-  if (!ret) ret = finish_fault(vmf, changetype<page>(vmf.page), false);
+  let ret: u32 = 0;
+  if (fault_around_pages > 1) ret = do_fault_around(vmf);
+  if (!ret) {
+    ret = __do_fault(vmf);
+    if (!(ret & VM_FAULT_ERROR)) ret |= finish_fault(vmf, changetype<page>(vmf.page));
+  }
   trace_exit(FN_do_read_fault, ret);
   return ret;
 }
@@ -513,14 +588,13 @@ function do_read_fault(vmf: vm_fault): u32 {
 function do_cow_fault(vmf: vm_fault): u32 {
   trace_enter(FN_do_cow_fault, <u32>vmf.pgoff);
   const vma = vmf.vma;
-  anon_vma_prepare(vma);
-  const cow_page = alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vmf.address);
+  const cow_page = anon_vma_prepare(vma) ? alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vmf.address) : null;
   if (cow_page === null) {
     trace_exit(FN_do_cow_fault, VM_FAULT_OOM);
     return VM_FAULT_OOM;
   }
   let ret = __do_fault(vmf);
-  if (ret) {
+  if (ret & VM_FAULT_ERROR) {
     put_page(cow_page);
     trace_exit(FN_do_cow_fault, ret);
     return ret;
@@ -530,8 +604,21 @@ function do_cow_fault(vmf: vm_fault): u32 {
   cow_page.flags |= PG_uptodate;
   count_fault_stat(FAULT_COW);
   put_page(file_page);
-  ret = finish_fault(vmf, cow_page, true);
+  ret |= finish_fault(vmf, cow_page);
   trace_exit(FN_do_cow_fault, ret);
+  return ret;
+}
+
+/**
+ * A write to a shared file mapping: the page-cache page itself, mapped
+ * writable and dirty (no page_mkwrite: files here behave as tmpfs's).
+ */
+function do_shared_fault(vmf: vm_fault): u32 {
+  let ret = __do_fault(vmf);
+  if (ret & VM_FAULT_ERROR) return ret;
+  const pg = changetype<page>(vmf.page);
+  ret |= finish_fault(vmf, pg);
+  if (!(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))) set_page_dirty(pg);  // fault_dirty_shared_page
   return ret;
 }
 
@@ -597,8 +684,11 @@ function zap_pte_range(pmd: usize, addr: u64, end: u64): void {
     tlb_gather_range(addr, addr + PAGE_SIZE);
     const pg = vm_normal_page(ptent);
     if (pg === null) continue;
-    add_mm_counter(mm, PageAnon(pg) ? MM_ANONPAGES : MM_FILEPAGES, -1);
+    const anon = PageAnon(pg);
+    add_mm_counter(mm, anon ? MM_ANONPAGES : MM_FILEPAGES, -1);
+    if (!anon && pte_dirty(ptent)) set_page_dirty(pg);
     page_remove_rmap(pg, false);
+    if (!anon && pg._mapcount < 0) page_mapping_gone(pg);
     put_page(pg);
   }
 }

@@ -47,6 +47,10 @@
 @inline export const PG_zero: u32 = 1 << 10;      // the shared zero page
 // @ts-ignore: decorator
 @inline export const PG_anon_exclusive: u32 = 1 << 11;  // PageAnonExclusive: mapped by one process only
+// @ts-ignore: decorator
+@inline export const PG_dirty: u32 = 1 << 16;     // a page-cache page newer than the file
+// @ts-ignore: decorator
+@inline export const PG_readahead: u32 = 1 << 17; // read-ahead reads the next window when this page is hit
 
 // @ts-ignore: decorator
 @inline export const ZONES_SHIFT: u32 = 24;

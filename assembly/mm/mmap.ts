@@ -20,7 +20,7 @@ import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
 import { rb_node, rb_link_node, rb_insert_color, rb_erase, rb_parent, rb_is_black } from "../lib/rbtree";
 import { printk, printk_hex } from "../kernel/panic";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
-import { file, get_file, fput, file_from_handle } from "./filemap";
+import { file, get_file, fput, file_from_handle, file_writable } from "./filemap";
 import { pgd_alloc, pgd_free, free_pgtables, vm_get_page_prot, load_cr3 } from "./pgtable";
 import { unmap_page_range, handle_mm_fault, FAULT_FLAG_WRITE, VM_FAULT_ERROR } from "./memory";
 import { unlink_anon_vmas, anon_vma_clone, dup_anon_vma } from "./rmap";
@@ -626,8 +626,7 @@ export function mmap_region(mm: mm_struct, f: u32, addr: u64, len: u64, vm_flags
 
 /**
  * do_mmap: the checks and flag translation of mmap(2), for a file (f != 0,
- * pgoff in pages) or anonymous memory. Our files are opened read-only, as
- * exec opens an ELF image. Sets mmap_populate to the bytes to prefault.
+ * pgoff in pages) or anonymous memory. Sets mmap_populate to the bytes to prefault.
  * @return the address, or -errno.
  */
 export function do_mmap(mm: mm_struct, f: u32, addr: u64, len: u64, prot: u32, flags: u32, pgoff: u64): i64 {
@@ -655,11 +654,13 @@ export function do_mmap(mm: mm_struct, f: u32, addr: u64, len: u64, prot: u32, f
       case MAP_SHARED_VALIDATE:
         if (flags & ~LEGACY_MAP_MASK) return err(EOPNOTSUPP);
         // fall through
-      case MAP_SHARED:
-        if (prot & PROT_WRITE) return err(EACCES);  // the file is not open for writing
+      case MAP_SHARED: {
+        const writable = file_writable(changetype<file>(f));
+        if ((prot & PROT_WRITE) && !writable) return err(EACCES);
         vm_flags |= VM_SHARED | VM_MAYSHARE;
-        vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+        if (!writable) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
         break;
+      }
       case MAP_PRIVATE:
         break;
       default:

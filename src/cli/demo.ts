@@ -35,7 +35,7 @@ export function demo(): string {
   // The first fault whose page came from the buddy lists themselves, not a per-cpu list.
   const names = observer.tracer.ring.names;
   const deepest = names.indexOf("__rmqueue_smallest");
-  const fault = observer.records.find((r) => r.events.some((e) => e.fn === deepest)) ?? observer.records[0];
+  const fault = observer.records.find((r) => (r.errorCode & 4) !== 0 && r.events.some((e) => e.fn === deepest)) ?? observer.records[0];
 
   out.push(`faultline: a 256 MiB x86-64 machine whose kernel runs in WebAssembly.`);
   out.push(`$ ./touch_write ${PAGES}      # mmap ${PAGES * 4} KiB anonymous, write one byte per page`);

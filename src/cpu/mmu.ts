@@ -125,9 +125,9 @@ export class Mmu {
     const page = lo & -4096;
     if (access & PF_USER) {
       if (access & PF_WRITE) {
-        if (this.wtagLo[i] === page && this.wtagHi[i] === hi) return this.pa[i];
+        if (this.wtagLo[i] === page && this.wtagHi[i] === hi) return this.pa[i] >>> 0;
       } else if (this.tagLo[i] === page && this.tagHi[i] === hi) {
-        if (!(access & PF_INSTR) || this.entry[i] & TLB_X) return this.pa[i];
+        if (!(access & PF_INSTR) || this.entry[i] & TLB_X) return this.pa[i] >>> 0;
       }
     }
     this.walks++;

@@ -68,20 +68,6 @@ export class MemoryHostFs implements HostFs {
   }
 }
 
-/** Fixed bytes that cannot be written: /proc snapshots, the running program's image. */
-export function frozenData(ino: number, bytes: Uint8Array): FileData {
-  return {
-    ino,
-    size: () => bytes.length,
-    read(pos, dst) {
-      if (pos >= bytes.length) return 0;
-      const n = Math.min(dst.length, bytes.length - pos);
-      dst.set(bytes.subarray(pos, pos + n));
-      return n;
-    },
-  };
-}
-
 /** A tmpfs file's bytes, in a growable buffer. */
 export class BytesData implements FileData {
   private buf: Uint8Array;

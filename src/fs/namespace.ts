@@ -3,7 +3,8 @@
 // (faultline's own files). Path walks follow Linux's namei: symbolic links
 // (at most 40), "." and "..", ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP. Browser-safe.
 
-import { BytesData, frozenData, type HostFs } from "./host.js";
+import { BytesData, type HostFs } from "./host.js";
+import { allocIno, bytesFile } from "./pagecache.js";
 import type { FileData } from "./file_data.js";
 import {
   DirInode, MapDir, Inode, RegularInode, S_IFCHR, StreamInode, SymlinkInode, TmpfsDir, type Mount,
@@ -41,14 +42,13 @@ export interface NamespaceOptions {
   /** The /proc names (kernel-wide ones and "self/…" ones). */
   procNames: string[];
   /** The running program: /proc/self/exe's target and bytes. */
-  exe(): { path: string; bytes: Uint8Array } | null;
+  exe(): { path: string; data: FileData } | null;
 }
 
 const encoder = new TextEncoder();
 
 export class Namespace {
   readonly root: DirInode;
-  private nextIno = 2;
   private readonly rootfs: Mount = { dev: 0x801, readonly: true };
   private readonly tmpfs: Mount = { dev: 0x1a, readonly: false };
   private readonly devfs: Mount = { dev: 0x5, readonly: true };
@@ -68,7 +68,7 @@ export class Namespace {
 
   /** A fresh inode number (FileData's ino: unique among live files, never 0). */
   ino(): number {
-    return this.nextIno++;
+    return allocIno();
   }
 
   get rootLoc(): Loc {
@@ -299,7 +299,8 @@ export class Namespace {
     // Each open reads the text anew (as seq_file does); stat says 0 bytes, as Linux's /proc does.
     const text = (name: string) => {
       const ino = this.ino();
-      return new RegularInode(ino, 0o444, this.procfs, 0, () => frozenData(ino, encoder.encode(this.o.proc(name) ?? "")), () => 0);
+      // Each open's snapshot is a file of its own for the page cache: its own inode number.
+      return new RegularInode(ino, 0o444, this.procfs, 0, () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
     };
     for (const name of this.o.procNames) {
       if (name.startsWith("self/")) self.entries.set(name.slice(5), text(name));
@@ -307,8 +308,8 @@ export class Namespace {
     }
     // A magic link, as Linux's: opening it opens the program itself, whether or not its path is visible.
     const exeIno = this.ino();
-    const exe = new RegularInode(exeIno, 0o755, this.procfs, 0, () => frozenData(exeIno, this.o.exe()?.bytes ?? new Uint8Array(0)),
-      () => this.o.exe()?.bytes.length ?? 0);
+    const exe = new RegularInode(exeIno, 0o755, this.procfs, 0, () => this.o.exe()?.data ?? bytesFile(new Uint8Array(0)),
+      () => this.o.exe()?.data.size() ?? 0);
     self.entries.set("exe", new SymlinkInode(this.ino(), this.procfs, 0, () => this.o.exe()?.path ?? "", () => (this.o.exe() ? exe : null)));
     proc.entries.set("1", self);
     proc.entries.set("self", new SymlinkInode(this.ino(), this.procfs, 0, () => "1"));

@@ -1,6 +1,6 @@
 // ELF64 x86-64 executables: validation and the load plan, computed as
 // Linux's load_elf_binary (fs/binfmt_elf.c) computes it with randomization
-// off. Browser-safe: the input is a Uint8Array.
+// off. Browser-safe: the input is a Uint8Array or a FileData.
 //
 // A file faultline cannot run is refused with an Error whose message starts
 // "exec format error:" (Linux's ENOEXEC). The checks are Linux's own (ELF
@@ -12,6 +12,8 @@
 // point outside every executable segment.
 
 import { withCode } from "../errors.js";
+import type { FileData } from "../fs/file_data.js";
+
 export const PAGE_SIZE = 4096;
 /** User address space end, x86-64 with 4-level paging (TASK_SIZE_MAX). */
 export const TASK_SIZE = 0x7ffffffff000;
@@ -131,14 +133,23 @@ interface Phdr {
  * Validate an ELF64 x86-64 executable and compute where everything goes.
  * @raise Error "exec format error: ..." for anything faultline cannot run.
  */
-export function parseElf(file: Uint8Array, mmapBase = MMAP_BASE): LoadPlan {
-  if (file.length < EHDR_SIZE) throw enoexec(`file too short for an ELF header (${file.length} bytes)`);
-  if (file[0] !== 0x7f || file[1] !== 0x45 || file[2] !== 0x4c || file[3] !== 0x46)
+export function parseElf(file: Uint8Array | FileData, mmapBase = MMAP_BASE): LoadPlan {
+  const size = file instanceof Uint8Array ? file.length : file.size();
+  // Only the headers are read here (as load_elf_binary reads them); the
+  // segments reach RAM through the page cache when the program faults.
+  const bytesAt = (pos: number, len: number): Uint8Array => {
+    if (file instanceof Uint8Array) return file.subarray(pos, pos + len);
+    const buf = new Uint8Array(Math.max(0, Math.min(len, size - pos)));
+    return buf.subarray(0, file.read(pos, buf));
+  };
+  const ehdr = bytesAt(0, EHDR_SIZE);
+  if (ehdr.length < EHDR_SIZE) throw enoexec(`file too short for an ELF header (${size} bytes)`);
+  if (ehdr[0] !== 0x7f || ehdr[1] !== 0x45 || ehdr[2] !== 0x4c || ehdr[3] !== 0x46)
     throw enoexec("bad magic (not an ELF file)");
-  if (file[4] !== 2) throw enoexec(`not a 64-bit ELF file (EI_CLASS ${file[4]})`);
-  if (file[5] !== 1) throw enoexec(`not little-endian (EI_DATA ${file[5]})`);
-  if (file[6] !== 1) throw enoexec(`unknown ELF version (EI_VERSION ${file[6]})`);
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  if (ehdr[4] !== 2) throw enoexec(`not a 64-bit ELF file (EI_CLASS ${ehdr[4]})`);
+  if (ehdr[5] !== 1) throw enoexec(`not little-endian (EI_DATA ${ehdr[5]})`);
+  if (ehdr[6] !== 1) throw enoexec(`unknown ELF version (EI_VERSION ${ehdr[6]})`);
+  const view = new DataView(ehdr.buffer, ehdr.byteOffset, ehdr.byteLength);
   const eType = view.getUint16(16, true);
   if (eType !== ET_EXEC && eType !== ET_DYN) throw enoexec(`not an executable (e_type ${eType})`);
   const machine = view.getUint16(18, true);
@@ -151,26 +162,28 @@ export function parseElf(file: Uint8Array, mmapBase = MMAP_BASE): LoadPlan {
   if (phentsize !== PHDR_SIZE) throw enoexec(`e_phentsize ${phentsize}, expected ${PHDR_SIZE}`);
   // elf_read_phdrs: the table must be non-empty and fit in one page.
   if (phnum === 0 || phnum * PHDR_SIZE > PAGE_SIZE) throw enoexec(`absurd program header count (e_phnum ${phnum})`);
-  if (phoff + phnum * PHDR_SIZE > file.length) throw enoexec("program headers past the end of the file (truncated?)");
+  if (phoff + phnum * PHDR_SIZE > size) throw enoexec("program headers past the end of the file (truncated?)");
+  const table = bytesAt(phoff, phnum * PHDR_SIZE);
+  const phView = new DataView(table.buffer, table.byteOffset, table.byteLength);
 
   const phdrs: Phdr[] = [];
   for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * PHDR_SIZE;
+    const at = i * PHDR_SIZE;
     phdrs.push({
-      type: view.getUint32(at, true),
-      flags: view.getUint32(at + 4, true),
-      offset: u64(view, at + 8),
-      vaddr: u64(view, at + 16),
-      filesz: u64(view, at + 32),
-      memsz: u64(view, at + 40),
-      align: u64(view, at + 48),
+      type: phView.getUint32(at, true),
+      flags: phView.getUint32(at + 4, true),
+      offset: u64(phView, at + 8),
+      vaddr: u64(phView, at + 16),
+      filesz: u64(phView, at + 32),
+      memsz: u64(phView, at + 40),
+      align: u64(phView, at + 48),
     });
   }
 
   const interp = phdrs.find((p) => p.type === PT_INTERP);
   if (interp) {
-    const end = Math.min(interp.offset + interp.filesz, file.length);
-    const path = interp.offset < end ? String.fromCharCode(...file.subarray(interp.offset, end)).replace(/\0.*$/s, "") : "";
+    const end = Math.min(interp.offset + Math.min(interp.filesz, PAGE_SIZE), size);
+    const path = interp.offset < end ? String.fromCharCode(...bytesAt(interp.offset, end - interp.offset)).replace(/\0.*$/s, "") : "";
     throw enoexec(`dynamically linked (interpreter ${path || "?"}); faultline runs static executables only`);
   }
 
@@ -181,7 +194,7 @@ export function parseElf(file: Uint8Array, mmapBase = MMAP_BASE): LoadPlan {
     const what = `PT_LOAD ${i} (p_vaddr ${hex(p.vaddr)})`;
     if (p.filesz > p.memsz) throw enoexec(`${what}: p_filesz larger than p_memsz`);
     if (p.memsz > TASK_SIZE || p.vaddr > TASK_SIZE - p.memsz) throw enoexec(`${what}: beyond the user address space`);
-    if (p.filesz > 0 && p.offset + p.filesz > file.length) throw enoexec(`${what}: file bytes past the end of the file`);
+    if (p.filesz > 0 && p.offset + p.filesz > size) throw enoexec(`${what}: file bytes past the end of the file`);
     if (p.offset % PAGE_SIZE !== p.vaddr % PAGE_SIZE)
       throw enoexec(`${what}: p_offset ${hex(p.offset)} and p_vaddr disagree modulo the page size`);
     if (p.align > 1 && (!isPowerOfTwo(p.align) || p.offset % p.align !== p.vaddr % p.align))

@@ -3,24 +3,25 @@
 // Wiring (the lead's machine.ts):
 //   const mm = k.mm_create(); k.mm_switch(mm);
 //   const image = exec(
-//     { kernel: k /* the Wasm exports below */, ram, copyToUser },
-//     elfBytes, { argv, envp, execfn, random /* 16 seeded bytes */ });
+//     { kernel: k /* the Wasm exports below */, files: kernel.pageCache, copyToUser },
+//     fileData, { argv, envp, execfn, random /* 16 seeded bytes */ });
 //   cpu.rip = image.entry; cpu.rsp = image.rsp; (every other register 0)
 // On an Error the mm is half built: mm_exit it. Messages start with
 // "exec format error:" for a file faultline refuses (ENOEXEC), "argument
 // list too long:" (E2BIG), or "exec failed:" when the kernel refused a
 // mapping (e.g. ENOMEM).
 //
-// File contents are copied once, at load, into the page cache of an inode
-// (file_create/file_page), the way a real exec finds the file's pages in
-// the page cache; the PT_LOAD segments are MAP_PRIVATE mappings of that
-// inode, so a page reaches the program's page tables only when it first
-// faults (filemap fault on a read or fetch, a private copy on a write),
-// which is exactly the path faultline exists to show.
+// Only the ELF headers are read here. The PT_LOAD segments are MAP_PRIVATE
+// mappings of the file opened in the page cache, so a page of the program
+// is read from the file only when it first faults (filemap_fault on a
+// read or fetch, with read-around and fault-around; a private copy on a
+// write): a program far larger than RAM runs if it touches little of it.
 
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
 import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
 import { withCode, errnoName } from "../errors.js";
+import type { FileData } from "../fs/file_data.js";
+import { bytesFile, type OpenFile } from "../fs/pagecache.js";
 
 export * from "./elf.js";
 export * from "./stack.js";
@@ -28,9 +29,6 @@ export * from "./stack.js";
 
 /** The kernel exports exec needs (docs/abi.md); numbers only. */
 export interface ExecKernel {
-  file_create(size: number): number;
-  file_page(file: number, index: number): number;
-  file_put(file: number): void;
   vm_mmap(addr: number, len: number, prot: number, flags: number, file: number, pgoff: number): number;
   mm_set_brk(start: number): void;
   mm_set_code(startCode: number, endCode: number, startData: number, endData: number): void;
@@ -40,8 +38,8 @@ export interface ExecKernel {
 
 export interface ExecEnv {
   kernel: ExecKernel;
-  /** The machine's RAM (the kernel's linear memory). */
-  ram: Uint8Array;
+  /** The page cache: exec opens the program read-only through it (the kernel's Kernel.pageCache). */
+  files: { open(data: FileData): OpenFile | null; close(file: OpenFile): void };
   /** copy_to_user into the current mm; false on a fault it cannot resolve (EFAULT). */
   copyToUser(addr: number, bytes: Uint8Array): boolean;
 }
@@ -87,8 +85,9 @@ function setLayout(kernel: ExecKernel, plan: LoadPlan, stack: InitialStack): voi
   kernel.mm_set_args(stack.rsp, stack.argStart, stack.argEnd, stack.argEnd, stack.envEnd);
 }
 
-/** Load `file` into the current mm and build its stack. @raise Error as described above. */
-export function exec(env: ExecEnv, file: Uint8Array, options: ExecOptions): ExecImage {
+/** Load `program` (bytes, or a file read through the page cache) into the current mm and build its stack. @raise Error as described above. */
+export function exec(env: ExecEnv, program: FileData | Uint8Array, options: ExecOptions): ExecImage {
+  const file = program instanceof Uint8Array ? bytesFile(program) : program;
   const plan = parseElf(file);
   const stack = buildInitialStack({
     stackTop: STACK_TOP,
@@ -101,15 +100,12 @@ export function exec(env: ExecEnv, file: Uint8Array, options: ExecOptions): Exec
   });
   const { kernel } = env;
 
-  const inode = kernel.file_create(file.length);
-  if (inode === 0) throw failed("no memory for the file's page cache", -12);
+  const opened = env.files.open(file);
+  if (opened === null) throw failed("no memory for the file", -12);
   try {
-    for (let index = 0; index * PAGE_SIZE < file.length; index++)
-      env.ram.set(file.subarray(index * PAGE_SIZE, (index + 1) * PAGE_SIZE), kernel.file_page(inode, index));
-
     for (const s of plan.segments) {
       if (s.mapEnd > s.mapStart) {
-        const r = kernel.vm_mmap(s.mapStart, s.mapEnd - s.mapStart, s.prot, MAP_PRIVATE | MAP_FIXED, inode, s.mapOffset / PAGE_SIZE);
+        const r = kernel.vm_mmap(s.mapStart, s.mapEnd - s.mapStart, s.prot, MAP_PRIVATE | MAP_FIXED, opened.handle, s.mapOffset / PAGE_SIZE);
         if (r < 0) throw failed(`mapping the segment at 0x${s.vaddr.toString(16)}`, r);
       }
       // padzero; Linux ignores a failure when the segment is not writable.
@@ -122,7 +118,7 @@ export function exec(env: ExecEnv, file: Uint8Array, options: ExecOptions): Exec
       }
     }
   } finally {
-    kernel.file_put(inode);
+    env.files.close(opened);
   }
 
   kernel.mm_set_brk(plan.brk);

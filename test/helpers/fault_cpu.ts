@@ -3,6 +3,9 @@
 // -> retry, as src/cpu will, and the TLB obeys the kernel's flush calls.
 
 import { WALK_FAULT_BELOW } from "../../src/cpu/mmu.js";
+import { machine } from "../helpers.js";
+import type { Kernel } from "../../src/kernel.js";
+
 /** The #PF error-code bits (arch/x86/include/asm/trap_pf.h). */
 export const PF = { P: 1, W: 2, U: 4, RSVD: 8, I: 16, PK: 32 } as const;
 export const TLB_X = 1, TLB_W = 2;
@@ -71,4 +74,15 @@ export function commWords(comm: string): [number, number, number, number] {
   for (let i = 0; i < Math.min(comm.length, 15); i++) b[i] = comm.charCodeAt(i) & 0x7f;
   const w = new Uint32Array(b.buffer);
   return [w[0], w[1], w[2], w[3]];
+}
+
+/** A debug machine whose TLB shootdowns reach a FaultCpu: the kernel, its untyped exports, the CPU and a view of RAM. */
+export interface FaultEnv { k: Kernel; x: any; cpu: FaultCpu; view: DataView }
+
+export function bootFaultEnv(mem = "64M"): FaultEnv {
+  const cpu = new FaultCpu();
+  const k = machine(mem, "debug", { env: cpu.imports });
+  const x = k.exports as any;
+  cpu.kernel = x;
+  return { k, x, cpu, view: new DataView(k.memory.buffer) };
 }

@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import type { Kernel as Machine } from "../../src/kernel.js";
 import { machine } from "../helpers.js";
 import { FaultCpu } from "./fault_cpu.js";
+import { bytesFile } from "../../src/fs/pagecache.js";
 
 export const PAGE = 4096;
 export const MiB = 1 << 20;
@@ -43,6 +44,13 @@ export function bootKernel(ramMiB = 64): Kernel {
   const m = machine(`${ramMiB}M`, "release", { env: cpu.imports });
   cpu.kernel = m.exports as any;
   return { machine: m, memory: m.memory, exports: m.exports, cpu };
+}
+
+/** A read-only file of `size` zero bytes opened in the page cache: its kernel handle. */
+export function openFile(k: Kernel, size: number): number {
+  const f = k.machine.pageCache.open(bytesFile(new Uint8Array(size)));
+  if (!f) throw new Error("openFile: out of memory");
+  return f.handle;
 }
 
 /** The kernel log (dmesg) so far. */

@@ -1,0 +1,171 @@
+// The host's half of the page cache: the block driver the kernel calls to
+// fill a page (read_file_page) or write one back (write_file_page), the
+// registry from inode number to FileData those calls serve, and the one
+// way the rest of the host opens, maps, reads and writes a file so that
+// it sees what the cache holds.
+//
+// For the fd table: open(data, mode) gives an OpenFile (the kernel's
+// struct file: keep it in the open file description, never show its
+// handle to the guest); mmap(file, …) is mmap(2) of it; read/write go
+// through the cache, so a write through a MAP_SHARED mapping is seen at
+// once; close(file) when the description goes (mappings keep the file
+// alive in the kernel until they go too).
+
+import type { FileData } from "./file_data.js";
+
+/** f_mode bits (include/linux/fs.h), as file_open takes them. */
+export const FMODE_READ = 0x1;
+export const FMODE_WRITE = 0x2;
+
+const PAGE_SIZE = 4096;
+const EIO = 5;
+
+/** The kernel exports the page cache drives (docs/abi.md). */
+export interface PageCacheKernel {
+  file_open(ino: number, size: number, mode: number): number;
+  file_set_size(handle: number, size: number): void;
+  file_page(handle: number, index: number): number;
+  file_fsync(handle: number): void;
+  file_put(handle: number): void;
+  sys_mmap(addr: number, len: number, prot: number, flags: number, handle: number, off: number): number;
+}
+
+/** One open of a file in the kernel (its struct file). */
+export interface OpenFile {
+  readonly data: FileData;
+  /** The kernel's file handle: for kernel calls only, never a guest fd. */
+  readonly handle: number;
+  readonly mode: number;
+}
+
+let lastIno = 0;
+/** A fresh inode number, unique in this host process (every FileData takes its ino from here). */
+export function allocIno(): number {
+  return ++lastIno;
+}
+
+/** A read-only file over bytes the host already has (a program image, a test's data). */
+export function bytesFile(bytes: Uint8Array, ino = allocIno()): FileData {
+  return {
+    ino,
+    size: () => bytes.length,
+    read(pos, dst) {
+      const src = bytes.subarray(Math.min(pos, bytes.length), Math.min(pos + dst.length, bytes.length));
+      dst.set(src);
+      return src.length;
+    },
+  };
+}
+
+export class PageCache {
+  private readonly inodes = new Map<number, FileData>();
+  private kernel: PageCacheKernel | null = null;
+  private ram: Uint8Array | null = null;
+
+  /** Wires the kernel once it is instantiated (the imports exist before it does). */
+  attach(kernel: PageCacheKernel, memory: WebAssembly.Memory): void {
+    this.kernel = kernel;
+    this.ram = new Uint8Array(memory.buffer);
+  }
+
+  /** The kernel's env imports: the block driver. */
+  imports(): Record<string, (...args: number[]) => number | void> {
+    return {
+      read_file_page: (ino, index, pa) => {
+        const data = this.inodes.get(ino);
+        if (!data) return -EIO;
+        return data.read(index * PAGE_SIZE, this.ram!.subarray(pa, pa + PAGE_SIZE));
+      },
+      write_file_page: (ino, index, pa, bytes) => {
+        this.inodes.get(ino)?.write?.(index * PAGE_SIZE, this.ram!.subarray(pa, pa + bytes));
+      },
+      evict_inode: (ino) => {
+        this.inodes.delete(ino);
+      },
+    };
+  }
+
+  /** Inodes the kernel still caches (0 once every file and mapping is gone). */
+  get liveInodes(): number {
+    return this.inodes.size;
+  }
+
+  /**
+   * Opens `data` in the kernel with FMODE_* `mode` (FMODE_WRITE only for a
+   * writable FileData). @return the open file, or null when the kernel is
+   * out of memory.
+   */
+  open(data: FileData, mode = FMODE_READ): OpenFile | null {
+    const k = this.kernelOrThrow();
+    if (!Number.isInteger(data.ino) || data.ino <= 0 || data.ino > 0xffffffff) throw new RangeError(`bad inode number ${data.ino}`);
+    if (mode & FMODE_WRITE && !data.write) throw new TypeError(`inode ${data.ino} is read-only: no FMODE_WRITE`);
+    const known = this.inodes.get(data.ino);
+    if (known && known !== data) throw new Error(`two files share inode number ${data.ino}`);
+    this.inodes.set(data.ino, data);
+    const handle = k.file_open(data.ino, data.size(), mode) >>> 0;
+    if (handle === 0) {
+      if (!known) this.inodes.delete(data.ino);
+      return null;
+    }
+    return { data, handle, mode };
+  }
+
+  /** Drops the open (fput): the cache goes when the last file and mapping of the inode do. */
+  close(file: OpenFile): void {
+    this.kernelOrThrow().file_put(file.handle);
+  }
+
+  /** mmap(2) of an open file into the current mm. @return the address, or -errno. */
+  mmap(file: OpenFile, addr: number, len: number, prot: number, flags: number, offset: number): number {
+    return this.kernelOrThrow().sys_mmap(addr, len, prot, flags, file.handle, offset);
+  }
+
+  /** read at `pos`: from the cached pages where there are some, else from the file. @return bytes read. */
+  read(file: OpenFile, pos: number, dst: Uint8Array): number {
+    const n = Math.max(0, Math.min(dst.length, file.data.size() - pos));
+    this.eachPage(file, pos, n, (pa, from, at, len) => {
+      if (pa) dst.set(this.ram!.subarray(pa + from, pa + from + len), at);
+      else file.data.read(pos + at, dst.subarray(at, at + len));
+    });
+    return n;
+  }
+
+  /** write at `pos`: to the file and to its cached pages, which stay current. @return bytes written. */
+  write(file: OpenFile, pos: number, src: Uint8Array): number {
+    if (!(file.mode & FMODE_WRITE) || !file.data.write) throw new Error(`inode ${file.data.ino} is not open for writing`);
+    const n = file.data.write(pos, src);
+    this.kernelOrThrow().file_set_size(file.handle, file.data.size());
+    this.eachPage(file, pos, n, (pa, from, at, len) => {
+      if (pa) this.ram!.set(src.subarray(at, at + len), pa + from);
+    });
+    return n;
+  }
+
+  /** ftruncate: the file's size, and i_size with it. */
+  truncate(file: OpenFile, size: number): void {
+    if (!(file.mode & FMODE_WRITE) || !file.data.truncate) throw new Error(`inode ${file.data.ino} is not open for writing`);
+    file.data.truncate(size);
+    this.kernelOrThrow().file_set_size(file.handle, size);
+  }
+
+  /** fsync: the file's dirty cached pages go back to the FileData. */
+  fsync(file: OpenFile): void {
+    this.kernelOrThrow().file_fsync(file.handle);
+  }
+
+  /** Calls fn(pa or 0, offset in the page, offset in the range, length) for each page of [pos, pos + n). */
+  private eachPage(file: OpenFile, pos: number, n: number, fn: (pa: number, from: number, at: number, len: number) => void): void {
+    const k = this.kernelOrThrow();
+    for (let at = 0; at < n;) {
+      const from = (pos + at) % PAGE_SIZE;
+      const len = Math.min(PAGE_SIZE - from, n - at);
+      fn(k.file_page(file.handle, Math.floor((pos + at) / PAGE_SIZE)), from, at, len);
+      at += len;
+    }
+  }
+
+  private kernelOrThrow(): PageCacheKernel {
+    if (!this.kernel) throw new Error("page cache: no kernel attached");
+    return this.kernel;
+  }
+}
