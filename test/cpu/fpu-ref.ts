@@ -6,8 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export interface Rec { op: number; ctl: number; a: bigint; b: bigint }
-export interface Res { r: bigint; st: number; fl: number }
+/** `m`: the memory operand of x87 memory forms. */
+export interface Rec { op: number; ctl: number; a: bigint; b: bigint; m?: bigint }
+/** `mem`: what an x87 store wrote. */
+export interface Res { r: bigint; st: number; fl: number; mem: bigint }
 
 export const canRunNative = (): boolean => {
   if (process.platform !== "linux" || process.arch !== "x64") return false;
@@ -40,6 +42,7 @@ export function runNative(recs: Rec[]): Res[] {
     inb.writeBigUInt64LE((x.a >> 64n) & M64, o + 16);
     inb.writeBigUInt64LE(x.b & M64, o + 24);
     inb.writeBigUInt64LE((x.b >> 64n) & M64, o + 32);
+    inb.writeBigUInt64LE((x.m ?? 0n) & M64, o + 40);
   });
   const out = execFileSync(harness(), { input: inb, maxBuffer: 1 << 30 });
   if (out.length !== recs.length * 32) throw new Error(`fpu_ref: ${out.length} bytes for ${recs.length} records`);
@@ -47,6 +50,7 @@ export function runNative(recs: Rec[]): Res[] {
     r: out.readBigUInt64LE(k * 32) | (out.readBigUInt64LE(k * 32 + 8) << 64n),
     st: out.readUInt32LE(k * 32 + 16),
     fl: out.readUInt32LE(k * 32 + 20),
+    mem: out.readBigUInt64LE(k * 32 + 24),
   }));
 }
 

@@ -154,7 +154,7 @@ export function roundPack(sign: number, sig: bigint, exp: number, sticky: boolea
     fe.flags |= FE_UNDERFLOW | FE_INEXACT;
     return packZero(sign, f);
   }
-  let lsb = Math.max(E - p + 1, emin - f.p + 1);
+  let lsb = Math.max(E, emin) - p + 1;
   let [q, inexact] = roundAt(sign, sig, exp, sticky, lsb, rc);
   if (inexact) {
     fe.flags |= FE_INEXACT;
@@ -268,9 +268,9 @@ export function roundToIntCore(a: Unpacked, f: Format, rc: number): bigint {
   if (a.cls !== FINITE || a.exp >= 0) return a.cls === FINITE ? roundPack(a.sign, a.sig, a.exp, false, f, rc) : a.bits;
   const [q, inexact] = roundAt(a.sign, a.sig, a.exp, false, 0, rc);
   if (inexact) fe.flags |= FE_INEXACT;
+  const r = q === 0n ? packZero(a.sign, f) : roundPack(a.sign, q, 0, false, f, rc);
   fe.up = inexact && q > a.sig >> BigInt(-a.exp);
-  if (q === 0n) return packZero(a.sign, f);
-  return roundPack(a.sign, q, 0, false, f, rc);
+  return r;
 }
 
 /**
