@@ -46,44 +46,55 @@ export function fullTagWord(x: X87State): number {
 }
 
 /**
- * Writes the x87 part of an fxsave image (bytes 0..31 and the registers at
- * 32..159) into `img` at `off`; MXCSR and the XMM registers are the caller's.
- * Registers are stored in stack order: ST(0) first.
+ * The x87 part of the fxsave/fxrstor image (SDM vol. 1 table 10-2): bytes
+ * 0..23 (FCW, FSW, abridged FTW, FOP, FIP, FDP) and the registers at 32..159,
+ * in stack order (ST(0) first); MXCSR and the XMM registers are the SSE
+ * unit's. `wide` (fxsave64/fxrstor64) has FIP and FDP as 64-bit offsets,
+ * otherwise 32-bit offsets followed by the (zero) FCS and FDS selectors.
+ * FOP, FIP and FDP are saved as this CPU's model keeps them: zero, as an AMD
+ * processor saves them when no exception is pending.
  */
-export function fxsaveX87(x: X87State, img: Uint8Array, off = 0): void {
-  const dv = new DataView(img.buffer, img.byteOffset + off, 160);
-  dv.setUint16(0, x.cw, true);
-  dv.setUint16(2, x.sw, true);
-  dv.setUint8(4, x.tags);
-  dv.setUint8(5, 0);
-  dv.setUint16(6, x.fop, true);
-  dv.setBigUint64(8, BigInt(x.fip), true);
-  dv.setBigUint64(16, BigInt(x.fdp), true);
-  const top = (x.sw >> 11) & 7;
-  for (let i = 0; i < 8; i++) {
-    const v = x.regs[(top + i) & 7];
-    dv.setBigUint64(32 + i * 16, v & 0xffffffffffffffffn, true);
-    dv.setUint16(40 + i * 16, Number(v >> 64n) & 0xffff, true);
-    for (let k = 42; k < 48; k++) dv.setUint8(k + i * 16, 0);
-  }
+export function x87Image(x: X87State): { save(img: DataView, wide: boolean): void; restore(img: DataView, wide: boolean): void } {
+  return {
+    save(img: DataView, wide: boolean): void {
+      img.setUint16(0, x.cw, true);
+      img.setUint16(2, x.sw, true);
+      img.setUint8(4, x.tags);
+      img.setUint8(5, 0);
+      img.setUint16(6, x.fop, true);
+      if (wide) {
+        img.setBigUint64(8, BigInt(x.fip), true);
+        img.setBigUint64(16, BigInt(x.fdp), true);
+      } else {
+        img.setUint32(8, x.fip >>> 0, true);
+        img.setUint32(12, 0, true);
+        img.setUint32(16, x.fdp >>> 0, true);
+        img.setUint32(20, 0, true);
+      }
+      const top = (x.sw >> 11) & 7;
+      for (let i = 0; i < 8; i++) {
+        const v = x.regs[(top + i) & 7];
+        img.setBigUint64(32 + i * 16, v & 0xffffffffffffffffn, true);
+        img.setUint16(40 + i * 16, Number(v >> 64n) & 0xffff, true);
+        for (let k = 42; k < 48; k++) img.setUint8(k + i * 16, 0);
+      }
+    },
+    restore(img: DataView, wide: boolean): void {
+      x.cw = img.getUint16(0, true);
+      x.sw = img.getUint16(2, true);
+      x.tags = img.getUint8(4);
+      x.fop = img.getUint16(6, true) & 0x7ff;
+      x.fip = wide ? Number(img.getBigUint64(8, true) & 0xffffffffffffn) : img.getUint32(8, true);
+      x.fdp = wide ? Number(img.getBigUint64(16, true) & 0xffffffffffffn) : img.getUint32(16, true);
+      const top = (x.sw >> 11) & 7;
+      for (let i = 0; i < 8; i++) {
+        x.regs[(top + i) & 7] = img.getBigUint64(32 + i * 16, true) | (BigInt(img.getUint16(40 + i * 16, true)) << 64n);
+      }
+    },
+  };
 }
 
-/** Reads the x87 part of an fxrstor image (the inverse of fxsaveX87). */
-export function fxrstorX87(x: X87State, img: Uint8Array, off = 0): void {
-  const dv = new DataView(img.buffer, img.byteOffset + off, 160);
-  x.cw = dv.getUint16(0, true);
-  x.sw = dv.getUint16(2, true);
-  x.tags = dv.getUint8(4);
-  x.fop = dv.getUint16(6, true) & 0x7ff;
-  x.fip = Number(dv.getBigUint64(8, true) & 0xffffffffffffn);
-  x.fdp = Number(dv.getBigUint64(16, true) & 0xffffffffffffn);
-  const top = (x.sw >> 11) & 7;
-  for (let i = 0; i < 8; i++) {
-    x.regs[(top + i) & 7] = dv.getBigUint64(32 + i * 16, true) | (BigInt(dv.getUint16(40 + i * 16, true)) << 64n);
-  }
-}
-
-/** The 28-byte protected-mode environment fnstenv stores (32-bit format). */
+/** The 28-byte environment fnstenv stores (32-bit format; CS and DS selectors as a 64-bit Linux process has them). */
 export function storeEnv(x: X87State): Uint8Array {
   const b = new Uint8Array(28);
   const dv = new DataView(b.buffer);
@@ -91,7 +102,7 @@ export function storeEnv(x: X87State): Uint8Array {
   dv.setUint32(4, 0xffff0000 | x.sw, true);
   dv.setUint32(8, 0xffff0000 | fullTagWord(x), true);
   dv.setUint32(12, x.fip >>> 0, true);
-  dv.setUint32(16, (x.fop & 0x7ff) << 16, true);
+  dv.setUint32(16, ((x.fop & 0x7ff) << 16) | 0x33, true);
   dv.setUint32(20, x.fdp >>> 0, true);
   dv.setUint32(24, 0xffff0000, true);
   return b;

@@ -8,6 +8,7 @@ import {
   FABS, farith, farithMem, FADD, fcom, fcomi, FCHS, FDIV, FDIVR, fld, fldConst, FMUL, fprem, FRNDINT, fscale, FSQRT, fst, fstSt, FSUB, FSUBR,
   ftst, funary, fxam, fxch, I16, I32, I64, M32, M64, M80, pop, X87State,
 } from "../../src/cpu/x87.js";
+import { storeEnv, x87Image } from "../../src/cpu/x87_state.js";
 import { canRunNative, hex, randomFloat, randomInt, type Rec, Rng, runNative, specials } from "./fpu-ref.js";
 
 /** An op: what it does to the state given the memory operand; returns RFLAGS bits or the stored bits. */
@@ -123,5 +124,43 @@ describe.skipIf(!canRunNative())("x87 against the real CPU", () => {
     for (const b of bad) { const k = b.slice(0, b.indexOf(" a=")); byOp.set(k, [...(byOp.get(k) ?? []), b]); }
     const report = [...byOp].map(([k, v]) => `${k}: ${v.length}\n  ${v.slice(0, 4).join("\n  ")}`).join("\n");
     expect(bad.length + " mismatches of " + recs.length + "\n" + report).toBe("0 mismatches of " + recs.length + "\n");
+  });
+
+  it("saves the same fxsave image and fnstenv environment as the hardware", () => {
+    const rng = new Rng(5);
+    const recs: Rec[] = [];
+    for (let n = 0; n < 40; n++) {
+      const a = randomFloat(rng, 15, 64, true), b = randomFloat(rng, 15, 64, true), ctl = cwFor(n);
+      for (let op = 300; op <= 305; op++) recs.push({ op, ctl, a, b });
+    }
+    const hw = runNative(recs);
+    for (let n = 0; n < recs.length; n += 6) {
+      const { a, b, ctl } = recs[n];
+      const x = new X87State();
+      x.cw = ctl;
+      fld(x, b, M80);
+      fld(x, a, M80);
+      farith(x, FDIV, 0, 1);
+      fldConst(x, 0);
+      const img = new Uint8Array(512);
+      x87Image(x).save(new DataView(img.buffer), false);
+      const env = storeEnv(x);
+      const want = new Uint8Array(6 * 32);
+      for (let k = 0; k < 6; k++) {
+        const h = hw[n + k];
+        const dv = new DataView(want.buffer, k * 32);
+        dv.setBigUint64(0, h.r & ((1n << 64n) - 1n), true);
+        dv.setBigUint64(8, h.r >> 64n, true);
+        dv.setUint32(16, h.st, true);
+        dv.setUint32(20, h.fl, true);
+        dv.setBigUint64(24, h.mem, true);
+      }
+      const ctx = `a=${hex(a)} b=${hex(b)} cw=${ctl.toString(16)}`;
+      // fxsave: FCW..FDP and the registers (MXCSR at 24..31 is the SSE unit's)
+      expect([...img.subarray(0, 24), ...img.subarray(32, 160)], ctx).toEqual([...want.subarray(0, 24), ...want.subarray(32, 160)]);
+      // fnstenv: control, status and full tag words, FCS (the pointers and the opcode are the instruction layer's)
+      const henv = want.subarray(160, 188);
+      expect([...env.subarray(0, 12), ...env.subarray(16, 18)], ctx).toEqual([...henv.subarray(0, 12), ...henv.subarray(16, 18)]);
+    }
   });
 });

@@ -32,6 +32,18 @@ struct out { uint64_t r, rh; uint32_t st, fl; uint64_t pad; };
 		: [r] "=m"(o.r), [sw] "=m"(sw), [fl] "=&r"(fl), [mo] "=m"(o.pad) : [cw] "m"(cw), [a] "m"(i.a), [b] "m"(i.b), [mb] "m"(i.pad) : "cc", "memory"); \
 	o.st = sw; } break;
 
+/* fxsave (ops 300..304: bytes 32k..32k+31 of the image) and fnstenv (op 305)
+ * after st1 = b, st0 = a, fdiv %st(1), %st, fld1 */
+static void image(struct in *i, struct out *o) {
+	static uint8_t img[512] __attribute__((aligned(16)));
+	uint8_t env[32];
+	uint16_t cw = i->ctl;
+	memset(env, 0, sizeof env);
+	__asm__ volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n .byte 0xd8,0xf1\n fld1\n fxsave %[img]\n fnstenv %[env]\n fninit"
+		: [img] "=m"(img), [env] "=m"(env) : [cw] "m"(cw), [a] "m"(i->a), [b] "m"(i->b) : "memory");
+	memcpy(o, i->op == 305 ? env : img + 32 * (i->op - 300), 32);
+}
+
 int main(void) {
 	struct in i;
 	uint32_t dflt = 0x1f80;
@@ -39,6 +51,7 @@ int main(void) {
 		struct out o;
 		uint64_t fl = 0;
 		memset(&o, 0, sizeof o);
+		if (i.op >= 300 && i.op <= 305) { image(&i, &o); fwrite(&o, sizeof o, 1, stdout); continue; }
 		switch (i.op) {
 		SSE(0, "addss %%xmm1, %%xmm0") SSE(1, "subss %%xmm1, %%xmm0") SSE(2, "mulss %%xmm1, %%xmm0")
 		SSE(3, "divss %%xmm1, %%xmm0") SSE(4, "minss %%xmm1, %%xmm0") SSE(5, "maxss %%xmm1, %%xmm0")
