@@ -429,11 +429,11 @@ export function fxch(x: X87State, i: number): void {
   setSt(x, i, t);
 }
 
-/** fcmovcc st(0), st(i) when the condition holds. */
-export function fcmov(x: X87State, i: number): void {
+/** fcmovcc st(0), st(i): the move when `cond` holds; an empty register faults either way. */
+export function fcmov(x: X87State, i: number, cond: boolean): void {
   setCC(x, SW_C1, 0);
-  if (isEmpty(x, i)) { underflow(x); setSt(x, 0, INDEFINITE); return; }
-  setSt(x, 0, st(x, i));
+  if (isEmpty(x, 0) || isEmpty(x, i)) { underflow(x); setSt(x, 0, INDEFINITE); return; }
+  if (cond) setSt(x, 0, st(x, i));
 }
 
 export function ffree(x: X87State, i: number): void {

@@ -180,7 +180,7 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
     case 0xda:
       if (r < 4) {
         const [op, cc] = FCMOV[r];
-        return { op, msz: 0, shape: "st0,sti", run: reg((x, i, p) => { if (p.test(cc)) fcmov(x, i); }) };
+        return { op, msz: 0, shape: "st0,sti", run: reg((x, i, p) => fcmov(x, i, p.test(cc))) };
       }
       if (r === 5 && rm === 1) return { op: "fucompp", msz: 0, shape: "", run: reg((x) => { fcom(x, 1, true); pop(x); pop(x); }) };
       return undefined;
@@ -188,7 +188,7 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
       if (r < 4) {
         const [op, cc] = FCMOV[r];
         // the negated conditions: cc ^ 1
-        return { op: op.replace("fcmov", "fcmovn"), msz: 0, shape: "st0,sti", run: reg((x, i, p) => { if (p.test(cc ^ 1)) fcmov(x, i); }) };
+        return { op: op.replace("fcmov", "fcmovn"), msz: 0, shape: "st0,sti", run: reg((x, i, p) => fcmov(x, i, p.test(cc ^ 1))) };
       }
       // the 8087/287 control instructions run as no-ops
       if (r === 4 && rm === 0) return { op: "fneni", msz: 0, shape: "", control: true, run: reg(() => {}) };

@@ -51,26 +51,17 @@ export function fullTagWord(x: X87State): number {
  * in stack order (ST(0) first); MXCSR and the XMM registers are the SSE
  * unit's. `wide` (fxsave64/fxrstor64) has FIP and FDP as 64-bit offsets,
  * otherwise 32-bit offsets followed by the (zero) FCS and FDS selectors.
- * FOP, FIP and FDP are saved as this CPU's model keeps them: zero, as an AMD
- * processor saves them when no exception is pending.
+ * FOP, FIP and FDP are saved as zero, as an AMD processor saves them when no
+ * exception is pending (fnstenv stores them).
  */
 export function x87Image(x: X87State): { save(img: DataView, wide: boolean): void; restore(img: DataView, wide: boolean): void } {
   return {
-    save(img: DataView, wide: boolean): void {
+    save(img: DataView): void {
       img.setUint16(0, x.cw, true);
       img.setUint16(2, x.sw, true);
       img.setUint8(4, x.tags);
       img.setUint8(5, 0);
-      img.setUint16(6, x.fop, true);
-      if (wide) {
-        img.setBigUint64(8, BigInt(x.fip), true);
-        img.setBigUint64(16, BigInt(x.fdp), true);
-      } else {
-        img.setUint32(8, x.fip >>> 0, true);
-        img.setUint32(12, 0, true);
-        img.setUint32(16, x.fdp >>> 0, true);
-        img.setUint32(20, 0, true);
-      }
+      for (let k = 6; k < 24; k++) img.setUint8(k, 0);
       const top = (x.sw >> 11) & 7;
       for (let i = 0; i < 8; i++) {
         const v = x.regs[(top + i) & 7];
