@@ -289,8 +289,9 @@ export function fscale(x: X87State): void {
     else {
       let n = 0;
       if (b.cls === FINITE) {
-        const mag = b.exp >= 0 ? 1 << 20 : Number(b.sig >> BigInt(Math.min(-b.exp, 200)));
-        n = Math.min(mag, 1 << 20) * (b.sign ? -1 : 1);
+        // beyond 2^17 every result has overflowed or underflowed alike
+        const mag = b.exp >= 0 ? 1 << 17 : Number(b.sig >> BigInt(Math.min(-b.exp, 200)));
+        n = Math.min(mag, 1 << 17) * (b.sign ? -1 : 1);
       }
       r = roundPack(a.sign, a.sig, a.exp + n, false, F80, rcOf(x));
     }

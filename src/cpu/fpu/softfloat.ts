@@ -240,8 +240,8 @@ export function divCore(a: Unpacked, b: Unpacked, f: Format, rc: number, p = f.p
 /** floor(sqrt(x)) for x >= 0. */
 export function isqrt(x: bigint): bigint {
   if (x < 2n) return x;
-  let r = BigInt(Math.floor(Math.sqrt(Number(x))));
-  if (r === 0n || !Number.isFinite(Math.sqrt(Number(x)))) r = 1n << BigInt((bitLen(x) >> 1) + 1);
+  const guess = Math.sqrt(Number(x));
+  let r = Number.isFinite(guess) && guess >= 1 ? BigInt(Math.floor(guess)) : 1n << BigInt((bitLen(x) >> 1) + 1);
   for (;;) {
     const n = (r + x / r) >> 1n;
     if (n >= r) break;
