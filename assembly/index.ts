@@ -7,14 +7,17 @@ export { start_kernel as boot } from "./init/main";
 export { abi_alloc_pages as alloc_pages, abi_free_pages as free_pages, drain_all_pages } from "./mm/page_alloc";
 export { check_invariants } from "./mm/debug";
 export { kernel_layout } from "./kernel/layout";
-export { mm_create, mm_switch, mm_exit, mm_set_rlimit_stack, mm_set_code, mm_set_args, mm_set_brk, mm_set_stack,
+export { mm_create, mm_switch, mm_exit, mm_get, mm_set_rlimit_stack, mm_set_code, mm_set_args, mm_set_brk, mm_set_stack,
   vm_mmap, sys_mmap, sys_munmap, sys_brk } from "./mm/mmap";
 export { sys_mprotect } from "./mm/mprotect";
 export { sys_madvise } from "./mm/madvise";
 export { file_create, file_page, file_put } from "./mm/filemap";
-export { proc_vma_next, proc_mm_counters } from "./fs/proc/task_mmu";
+export { proc_vma_next, proc_mm_counters, proc_smaps_range } from "./fs/proc/task_mmu";
 export { kmem_caches_ptr, kmem_caches_count } from "./mm/slab";
 export { mmu_walk, mmu_walk_inspect, walk_mailbox_ptr } from "./mm/pgtable";
 export { handle_page_fault } from "./arch/x86/mm/fault";
 export { thp_set_enabled } from "./mm/huge_memory";
-export { set_task } from "./fs/exec";
+export { set_task, mm_exec } from "./fs/exec";
+export { mm_fork } from "./kernel/fork";
+export { oom_take_victim, mm_set_oom_score_adj, proc_oom_score } from "./mm/oom_kill";
+export { rmap_page_mapcount } from "./mm/rmap";

@@ -9,6 +9,7 @@ import { e2eBench } from "./e2e.js";
 import { cpuBench } from "./cpu.js";
 import { traceBench } from "./trace.js";
 import { framesBench } from "./frames.js";
+import { forkBench } from "./fork.js";
 
 export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
@@ -17,4 +18,5 @@ export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["e2e", e2eBench],
   ["trace", traceBench],
   ["frames", framesBench],
+  ["fork", forkBench],
 ];

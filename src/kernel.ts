@@ -59,6 +59,63 @@ export interface KernelExports {
   [name: string]: unknown;
 }
 
+/**
+ * The mm side of processes (docs/abi.md "Processes"): the exports a task
+ * layer calls to fork, exec, share and end address spaces, learn the OOM
+ * killer's victim, and read per-process smaps counts. mm handles are u32.
+ */
+export interface ProcessMmExports {
+  /** A new empty address space; 0 on ENOMEM. */
+  mm_create(): number;
+  /** fork: a copy of `parent` (COW), with the parent's identity until set_task; 0 on ENOMEM or a bad handle. */
+  mm_fork(parent: number): number;
+  /** CLONE_VM: one more task uses `mm` (each user calls mm_exit once); 0 or -EINVAL. */
+  mm_get(mm: number): number;
+  /** execve: a fresh mm replacing `old` for this task (now current); `old` loses this user. 0 on ENOMEM. */
+  mm_exec(old: number): number;
+  /** The running task's mm (switch_mm); 0: none. */
+  mm_switch(mm: number): void;
+  /** A task stops using `mm`; the last user frees everything it maps. */
+  mm_exit(mm: number): void;
+  set_task(mm: number, pid: number, uid: number, comm0: number, comm1: number, comm2: number, comm3: number): void;
+  /** The mm the OOM killer chose last, once (0: none): SIGKILL every task using it, then mm_exit. */
+  oom_take_victim(): number;
+  /** /proc/<pid>/oom_score_adj (-1000..1000); 0 or -EINVAL. */
+  mm_set_oom_score_adj(mm: number, adj: number): number;
+  /** /proc/<pid>/oom_score (0..2000), -1 for a bad handle. */
+  proc_oom_score(mm: number): number;
+  /** smaps counts of [start, end) of `mm` (SMAPS indices, f64 words), or 0 for a bad handle. */
+  proc_smaps_range(mm: number, start: number, end: number): number;
+  /** (rmap mappings found << 16) | (_mapcount + 1) of an anonymous page, or -1. */
+  rmap_page_mapcount(pfn: number): number;
+}
+
+/** proc_smaps_range's record (assembly/fs/proc/task_mmu.ts): bytes; the Pss fields are bytes << PSS_SHIFT. */
+export const SMAPS = {
+  Rss: 0, Pss: 1, Pss_Anon: 2, Pss_File: 3, Shared_Clean: 4, Shared_Dirty: 5,
+  Private_Clean: 6, Private_Dirty: 7, Referenced: 8, Anonymous: 9, AnonHugePages: 10, count: 11,
+} as const;
+export const PSS_SHIFT = 12;
+
+export type SmapsCounts = Record<Exclude<keyof typeof SMAPS, "count">, number>;
+
+/**
+ * The smaps counts of [start, end) of `mm` in bytes (Pss fields rounded
+ * down to whole bytes; /proc prints each >> 10 as kB), or null for a bad handle.
+ */
+export function readSmaps(memory: WebAssembly.Memory, x: ProcessMmExports, mm: number, start: number, end: number): SmapsCounts | null {
+  const rec = x.proc_smaps_range(mm, start, end);
+  if (!rec) return null;
+  const view = new DataView(memory.buffer);
+  const out = {} as SmapsCounts;
+  for (const [name, i] of Object.entries(SMAPS)) {
+    if (name === "count") continue;
+    const v = view.getFloat64(rec + i * 8, true);
+    out[name as keyof SmapsCounts] = name.startsWith("Pss") ? Math.floor(v / 2 ** PSS_SHIFT) : v;
+  }
+  return out;
+}
+
 export interface KernelOptions {
   /** RAM size: bytes, or "256M", "4G", "65536K", "1048576". Default 256M. */
   mem?: string | number;

@@ -170,8 +170,22 @@ function trace_event(word0: u32, arg: u32): void {
 @inline export const FN_do_cow_fault: u32 = 42;
 // @ts-ignore: decorator
 @inline export const FN_pgtable_bad: u32 = 43;
+// @ts-ignore: decorator
+@inline export const FN_wp_page_reuse: u32 = 44;
+// @ts-ignore: decorator
+@inline export const FN_dup_mmap: u32 = 45;
+// @ts-ignore: decorator
+@inline export const FN_copy_page_range: u32 = 46;
+// @ts-ignore: decorator
+@inline export const FN_copy_huge_pmd: u32 = 47;
+// @ts-ignore: decorator
+@inline export const FN_do_huge_pmd_wp_page: u32 = 48;
+// @ts-ignore: decorator
+@inline export const FN_split_huge_page: u32 = 49;
+// @ts-ignore: decorator
+@inline export const FN_oom_reap_task_mm: u32 = 50;
 
 // One literal: a concatenation would allocate at start-up, into RAM the buddy owns.
-const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0";
+const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0wp_page_reuse\0dup_mmap\0copy_page_range\0copy_huge_pmd\0do_huge_pmd_wp_page\0split_huge_page\0oom_reap_task_mm\0";
 
 export function trace_fn_names(): usize { return changetype<usize>(FN_NAMES); }

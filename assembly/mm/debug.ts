@@ -14,7 +14,9 @@
 //     as in Linux);
 //   - every address space's VMA set and vm counters (validate_mm, mm/mmap.ts);
 //   - every address space's page tables against the pages they map, the
-//     _mapcounts and the RSS counters (mm/page_table_check.ts).
+//     _mapcounts and the RSS counters (mm/page_table_check.ts);
+//   - the reverse map: every mapped anonymous page's _mapcount equals the
+//     ptes rmap_walk finds for it, and the anon_vma chains are whole (mm/rmap.ts).
 
 import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
 import {
@@ -25,7 +27,8 @@ import {
 } from "./mmzone";
 import { vm_event, vm_zone_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
-import { validate_all_mms } from "./mmap";
+import { validate_all_mms, mmlist_first } from "./mmap";
+import { check_rmap } from "./rmap";
 import { check_page_tables } from "./page_table_check";
 
 // A scratch flag the checker sets on pages it has seen, and clears again.
@@ -234,5 +237,6 @@ export function check_invariants(): i32 {
   }
   violations += validate_all_mms();
   violations += check_page_tables();
+  violations += check_rmap(mmlist_first());
   return violations;
 }

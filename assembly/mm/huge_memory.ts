@@ -7,23 +7,25 @@
 // (Linux with transparent_hugepage/use_zero_page = 0). Every huge pmd
 // keeps a pte table deposited, so splitting it never allocates.
 
-import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail,
+import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon_exclusive,
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
-import { __free_pages } from "./page_alloc";
+import { __free_pages, get_page } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_THPS } from "./mmzone";
 import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp";
 import { count_vm_event, mod_node_page_state, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD } from "./vmstat";
 import {
   pte_alloc_one, pte_free, pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw,
   pfn_pte, pmd_pfn, pmd_modify, pmd_write, pte_mkyoung, pte_mkdirty, pte_mkwrite,
-  PMD_SIZE, PMD_MASK, PTE_PFN_MASK, _PAGE_PSE, _PAGE_TABLE, _PAGE_PROTNONE,
+  PMD_SIZE, PMD_MASK, PTE_PFN_MASK, _PAGE_PSE, _PAGE_TABLE, _PAGE_PROTNONE, _PAGE_RW, _PAGE_ACCESSED,
 } from "./pgtable";
+import { anon_vma_prepare, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive, rmap_walk, pvmw_huge } from "./rmap";
 import {
   vm_fault, vma_is_anonymous, alloc_pages_vma, page_add_new_anon_rmap, page_remove_rmap, maybe_mkwrite,
   tlb_gather_range, VM_FAULT_OOM, VM_FAULT_FALLBACK, VM_FAULT_WRITE, FAULT_FLAG_WRITE,
 } from "./memory";
 import { flush_tlb_range } from "../arch/x86/mm/tlb";
-import { trace_enter, trace_exit, FN_create_huge_pmd, FN_clear_page } from "../kernel/trace";
+import { trace_enter, trace_exit, FN_create_huge_pmd, FN_clear_page, FN_do_huge_pmd_wp_page, FN_copy_huge_pmd,
+  FN_split_huge_page } from "../kernel/trace";
 
 // @ts-ignore: decorator
 @inline export const HPAGE_PMD_ORDER: u32 = 9;
@@ -74,7 +76,7 @@ function do_huge_pmd_anonymous_page(vmf: vm_fault): u32 {
   const haddr = vmf.address & PMD_MASK;
   // transhuge_vma_suitable: the whole 2 MiB must lie inside the VMA.
   if (haddr < vma.vm_start || haddr + PMD_SIZE > vma.vm_end) return VM_FAULT_FALLBACK;
-  if (!vma.anon_vma) vma.anon_vma = vma.vm_mm;
+  if (!anon_vma_prepare(vma)) return VM_FAULT_OOM;
   const pg = alloc_pages_vma(alloc_hugepage_direct_gfpmask(vma), HPAGE_PMD_ORDER, vma, haddr);
   if (pg === null) {
     count_vm_event(THP_FAULT_FALLBACK);
@@ -117,17 +119,60 @@ export function huge_pmd_set_accessed(vmf: vm_fault): void {
   if (entry != vmf.orig_pmd) set_pmd_flush(vmf.pmd, vmf.address & PMD_MASK, entry);
 }
 
-/** A write to a write-protected huge pmd: reuse it when exclusive, else split. */
-export function wp_huge_pmd(vmf: vm_fault): u32 {
+/**
+ * A write to a write-protected huge pmd (do_huge_pmd_wp_page, Linux 6.x):
+ * reused in place when the huge page is exclusive to this process or its
+ * last other user is gone; else split, and the pte-level fault copies the
+ * one 4 KiB page written (Linux splits the pmd alone and keeps the folio;
+ * here no huge page is ever mapped partly by ptes, so the page splits too,
+ * in every process mapping it).
+ */
+function do_huge_pmd_wp_page(vmf: vm_fault): u32 {
+  trace_enter(FN_do_huge_pmd_wp_page, <u32>vmf.address);
   const head = pfn_to_page(pmd_pfn(vmf.orig_pmd));
   const haddr = vmf.address & PMD_MASK;
-  if (head._mapcount == 0 && head._refcount == 1) {
+  if (PageAnonExclusive(head) || head._refcount == 1) {
+    if (!PageAnonExclusive(head)) {
+      page_move_anon_rmap(head, vmf.vma);
+      head.flags |= PG_anon_exclusive;
+    }
     const entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(vmf.orig_pmd)), vmf.vma);
     set_pmd_flush(vmf.pmd, haddr, entry);
+    trace_exit(FN_do_huge_pmd_wp_page, VM_FAULT_WRITE);
     return VM_FAULT_WRITE;
   }
   split_huge_pmd(changetype<mm_struct>(vmf.vma.vm_mm), vmf.pmd, haddr);
+  trace_exit(FN_do_huge_pmd_wp_page, VM_FAULT_FALLBACK);
   return VM_FAULT_FALLBACK;
+}
+
+/** A write to a write-protected huge pmd: THP is anonymous only here. */
+export function wp_huge_pmd(vmf: vm_fault): u32 {
+  return do_huge_pmd_wp_page(vmf);
+}
+
+/**
+ * fork of a huge pmd (copy_huge_pmd): the child maps the same huge page,
+ * read-only in both, with its own deposited table. @return 0 or -ENOMEM.
+ */
+export function copy_huge_pmd(dst_mm: mm_struct, src_mm: mm_struct, dst_pmd: usize, src_pmd: usize, addr: u64): i32 {
+  trace_enter(FN_copy_huge_pmd, <u32>addr);
+  const pgtable = pte_alloc_one(dst_mm);
+  if (!pgtable) {
+    trace_exit(FN_copy_huge_pmd, 1);
+    return -12;
+  }
+  let pmd = load<u64>(src_pmd);
+  const head = pfn_to_page(pmd_pfn(pmd));
+  get_page(head);
+  page_dup_anon_rmap(head);
+  add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
+  pgtable_trans_huge_deposit(dst_pmd, pgtable);
+  pmd &= ~_PAGE_RW;
+  store<u64>(src_pmd, pmd);  // pmdp_set_wrprotect; dup_mmap flushes the parent's TLB
+  store<u64>(dst_pmd, pmd & ~_PAGE_ACCESSED);
+  trace_exit(FN_copy_huge_pmd, 0);
+  return 0;
 }
 
 /** Unmaps a whole huge pmd: its page and deposited table go back. */
@@ -141,34 +186,51 @@ export function zap_huge_pmd(mm: mm_struct, pmd: usize, haddr: u64): void {
   __free_pages(head, HPAGE_PMD_ORDER);
 }
 
-/**
- * Replaces a huge pmd by its deposited pte table mapping the same 512
- * frames with the same bits, and splits the huge page into 512 order-0
- * pages, each mapped once (__split_huge_pmd + split_huge_page).
- */
-export function split_huge_pmd(mm: mm_struct, pmd: usize, haddr: u64): void {
+/** Replaces the huge pmd mapping head at haddr by its deposited pte table, same frames and bits (__split_huge_pmd_locked). */
+function __split_huge_pmd_locked(mm: mm_struct, pmd: usize, haddr: u64): void {
   const old = load<u64>(pmd);
   const pfn = pmd_pfn(old);
   const prot = old & ~(PTE_PFN_MASK | _PAGE_PSE);
   const table = pgtable_trans_huge_withdraw(pmd);
-  const head = pfn_to_page(pfn);
-  for (let i: u32 = 0; i < HPAGE_PMD_NR; i++) {
-    store<u64>(table + (<usize>i << 3), pfn_pte(pfn + i, prot));
+  for (let i: u32 = 0; i < HPAGE_PMD_NR; i++) store<u64>(table + (<usize>i << 3), pfn_pte(pfn + i, prot));
+  store<u64>(pmd, <u64>table | _PAGE_TABLE);
+  flush_tlb_range(haddr, haddr + PMD_SIZE);
+  count_vm_event(THP_SPLIT_PMD);
+}
+
+function split_one(pg: page, vma: vm_area_struct, address: u64, entry: usize): bool {
+  if (pvmw_huge) __split_huge_pmd_locked(changetype<mm_struct>(vma.vm_mm), entry, address);
+  return true;
+}
+
+/**
+ * Splits a huge page mapped by huge pmds into 512 order-0 pages
+ * (split_huge_page): every pmd rmap finds becomes a pte table, then each
+ * page takes the head's references, mappings and exclusivity, one per
+ * process mapping it.
+ */
+export function split_huge_page(head: page): void {
+  trace_enter(FN_split_huge_page, page_to_pfn(head));
+  rmap_walk(head, split_one);
+  const keep = head.flags & (PG_uptodate | PG_anon_exclusive);
+  for (let i: u32 = 1; i < HPAGE_PMD_NR; i++) {
     const sub = changetype<page>(changetype<usize>(head) + i * SIZEOF_PAGE);
-    sub.flags = (sub.flags & ~(PG_head | PG_tail)) | (head.flags & PG_uptodate);
-    if (i) {
-      sub.lru_next = 0;   // was the compound_head link
-      sub.private_ = 0;   // page[1] held the compound order
-    }
-    sub._refcount = 1;
+    sub.flags = (sub.flags & ~(PG_head | PG_tail)) | keep;
+    sub.lru_next = 0;   // was the compound_head link
+    sub.private_ = 0;   // page[1] held the compound order
+    sub._refcount = head._refcount;
     sub._mapcount = head._mapcount;
     sub.mapping = head.mapping;
     sub.index = head.index + i;
   }
-  store<u64>(pmd, <u64>table | _PAGE_TABLE);
-  flush_tlb_range(haddr, haddr + PMD_SIZE);
+  head.flags &= ~PG_head;
   mod_node_page_state(NR_ANON_THPS, -(<i64>HPAGE_PMD_NR));
-  count_vm_event(THP_SPLIT_PMD);
+  trace_exit(FN_split_huge_page);
+}
+
+/** A partial unmap, mprotect or a COW of the huge pmd at haddr: split its page (see split_huge_page). */
+export function split_huge_pmd(mm: mm_struct, pmd: usize, haddr: u64): void {
+  split_huge_page(pfn_to_page(pmd_pfn(load<u64>(pmd))));
 }
 
 /** mprotect of a whole huge pmd (change_huge_pmd). */
@@ -177,7 +239,7 @@ export function change_huge_pmd(vma: vm_area_struct, pmd: usize, haddr: u64, new
   let entry = pmd_modify(old, newprot);
   if (!pmd_write(entry) && !(entry & _PAGE_PROTNONE) && (vma.vm_flags & VM_WRITE)) {
     const head = pfn_to_page(pmd_pfn(old));
-    if (head._mapcount == 0 && head._refcount == 1) entry = pte_mkwrite(entry);
+    if (PageAnonExclusive(head)) entry = pte_mkwrite(entry);
   }
   if (entry == old) return;
   store<u64>(pmd, entry);

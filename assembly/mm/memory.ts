@@ -5,8 +5,8 @@
 // One fault is handled at a time (one CPU), so the struct vm_fault Linux
 // keeps on the stack lives in the kernel image here.
 
-import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate,
-  VM_WRITE, VM_SHARED, MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, get_mm_counter } from "./mm_types";
+import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate, PG_anon_exclusive,
+  VM_WRITE, VM_SHARED, VM_MAYWRITE, MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, get_mm_counter } from "./mm_types";
 import { __alloc_pages, get_page, put_page } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { my_zero_pfn } from "./mm_init";
@@ -17,19 +17,20 @@ import { file, find_get_page } from "./filemap";
 import {
   pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
   pfn_pte, pte_pfn, pte_none, pte_present, pte_write, pte_special, pte_modify,
-  pte_mkwrite, pte_mkdirty, pte_mkyoung, pte_mkspecial, pmd_none, pmd_trans_huge, pmd_write,
+  pte_mkwrite, pte_mkdirty, pte_mkyoung, pte_mkspecial, pte_wrprotect, pte_mkclean, pte_mkold, pmd_none, pmd_trans_huge, pmd_write,
   pgd_addr_end, pud_addr_end, pmd_addr_end, PMD_SIZE, PMD_MASK, PAGE_MASK, _PAGE_PROTNONE,
 } from "./pgtable";
 import {
   transparent_hugepage_enabled, create_huge_pmd, wp_huge_pmd, huge_pmd_set_accessed,
-  zap_huge_pmd, split_huge_pmd, change_huge_pmd, HPAGE_PMD_NR,
+  zap_huge_pmd, split_huge_pmd, change_huge_pmd, copy_huge_pmd, HPAGE_PMD_NR,
 } from "./huge_memory";
 import { flush_tlb_page, flush_tlb_range } from "../arch/x86/mm/tlb";
+import { anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_handle_mm_fault, FN___handle_mm_fault, FN_handle_pte_fault,
   FN_do_anonymous_page, FN_alloc_zeroed_user_highpage_movable, FN_alloc_pages_vma, FN_clear_page,
   FN_pte_alloc, FN_pmd_alloc, FN_pud_alloc, FN_set_pte_at, FN_do_wp_page, FN_wp_page_copy,
-  FN_copy_user_highpage, FN_do_fault, FN_do_read_fault, FN_do_cow_fault,
+  FN_copy_user_highpage, FN_do_fault, FN_do_read_fault, FN_do_cow_fault, FN_wp_page_reuse, FN_copy_page_range,
 } from "../kernel/trace";
 
 // vm_fault_t (include/linux/mm_types.h).
@@ -130,20 +131,14 @@ function ptep_clear_flush(addr: u64, ptep: usize): u64 {
   return old;
 }
 
-/** anon_vma_prepare: our reverse map is the mm itself (one task per mm). */
-// @ts-ignore: decorator
-@inline function anon_vma_prepare(vma: vm_area_struct): void {
-  if (!vma.anon_vma) vma.anon_vma = vma.vm_mm;
-}
-
 /**
  * A new anonymous page's reverse map: its first mapping, at `address` of
- * vma, by a pte or (compound) by a huge pmd.
+ * vma (which has its anon_vma: anon_vma_prepare), by a pte or (compound)
+ * by a huge pmd; the page is exclusive to this process.
  */
 export function page_add_new_anon_rmap(pg: page, vma: vm_area_struct, address: u64, compound: bool): void {
   pg._mapcount = 0;
-  pg.mapping = vma.anon_vma | PAGE_MAPPING_ANON;
-  pg.index = linear_page_index(vma, address);
+  page_set_anon_rmap(pg, vma, linear_page_index(vma, address));
   const nr: i64 = compound ? HPAGE_PMD_NR : 1;
   if (compound) mod_node_page_state(NR_ANON_THPS, nr);
   mod_node_page_state(NR_ANON_MAPPED, nr);
@@ -317,8 +312,7 @@ function do_anonymous_page(vmf: vm_fault): u32 {
     vmf.pte = pte_offset(vmf.pmd, vmf.address);
     count_fault_stat(FAULT_ZERO_PAGE);
   } else {
-    anon_vma_prepare(vma);
-    const pg = alloc_zeroed_user_highpage_movable(vma, vmf.address);
+    const pg = anon_vma_prepare(vma) ? alloc_zeroed_user_highpage_movable(vma, vmf.address) : null;
     if (pg === null) {
       trace_exit(FN_do_anonymous_page, VM_FAULT_OOM);
       return VM_FAULT_OOM;
@@ -364,17 +358,33 @@ function clear_user_highpage(pg: page): void {
 
 // ─── copy-on-write ──────────────────────────────────────────────────────────
 
-/** A write to a present, write-protected pte. */
+/**
+ * Whether a write may reuse an anonymous page that is not marked
+ * exclusive (wp_can_reuse_anon_folio): only when the faulting pte holds
+ * its one reference, so no other process maps it and nobody else holds
+ * it. The page then moves to this vma's anon_vma.
+ */
+function wp_can_reuse_anon_page(pg: page, vma: vm_area_struct): bool {
+  if (pg._refcount != 1) return false;
+  page_move_anon_rmap(pg, vma);
+  return true;
+}
+
+/**
+ * A write to a present, write-protected pte (Linux 6.x): an anonymous
+ * page exclusive to this process, or whose last other user is gone, is
+ * written in place (wp_page_reuse); anything else is copied (wp_page_copy).
+ * No shared mapping gets here: shared anonymous memory faults SIGBUS, and
+ * shared file mappings are never writable.
+ */
 function do_wp_page(vmf: vm_fault): u32 {
   trace_enter(FN_do_wp_page, <u32>vmf.address);
   let ret: u32;
   const pg = vm_normal_page(vmf.orig_pte);
   vmf.page = pg;
   if (pg !== null) {
-    // An anonymous page mapped only here is written in place. (No shared
-    // mapping gets here: shared anonymous memory faults SIGBUS, and shared
-    // file mappings are never writable.)
-    if (PageAnon(pg) && pg._mapcount == 0 && pg._refcount == 1) {
+    if (PageAnon(pg) && (PageAnonExclusive(pg) || wp_can_reuse_anon_page(pg, vmf.vma))) {
+      pg.flags |= PG_anon_exclusive;
       wp_page_reuse(vmf);
       trace_exit(FN_do_wp_page, VM_FAULT_WRITE);
       return VM_FAULT_WRITE;
@@ -386,10 +396,13 @@ function do_wp_page(vmf: vm_fault): u32 {
   return ret;
 }
 
+/** Makes the pte writable in place, then drops the stale read-only translation. */
 function wp_page_reuse(vmf: vm_fault): void {
+  trace_enter(FN_wp_page_reuse, <u32>vmf.address);
   const entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(vmf.orig_pte)), vmf.vma);
   store<u64>(vmf.pte, entry);
   flush_tlb_page(vmf.address);
+  trace_exit(FN_wp_page_reuse);
 }
 
 /**
@@ -401,9 +414,10 @@ function wp_page_copy(vmf: vm_fault): u32 {
   const vma = vmf.vma;
   const mm = changetype<mm_struct>(vma.vm_mm);
   const old_page = vmf.page;
-  anon_vma_prepare(vma);
-  let new_page: page | null;
-  if (old_page === null) {
+  let new_page: page | null = null;
+  if (!anon_vma_prepare(vma)) {
+    // no anon_vma: out of memory, as when no page comes
+  } else if (old_page === null) {
     new_page = alloc_zeroed_user_highpage_movable(vma, vmf.address);
   } else {
     new_page = alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vmf.address);
@@ -614,12 +628,12 @@ export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64,
 /**
  * Whether a private anonymous page can be made writable at once
  * instead of taking a write fault later (can_change_pte_writable): only
- * a page mapped by this pte alone.
+ * a page exclusive to this process.
  */
 function can_change_pte_writable(pte: u64): bool {
   if (pte & _PAGE_PROTNONE) return false;
   const pg = vm_normal_page(pte);
-  return pg !== null && PageAnon(pg) && pg._mapcount == 0 && pg._refcount == 1;
+  return pg !== null && PageAnon(pg) && PageAnonExclusive(pg);
 }
 
 function change_pte_range(pmd: usize, addr: u64, end: u64): void {
@@ -657,4 +671,114 @@ export function change_protection(vma: vm_area_struct, start: u64, end: u64, new
   range_vma = vma;
   range_newprot = newprot;
   walk_pmd_range(range_mm, start, end, change_pmd);
+}
+
+// ─── fork: copying a VMA's page tables (copy_page_range) ───────────────────
+
+/** Private and may become writable: a write must copy (is_cow_mapping). */
+// @ts-ignore: decorator
+@inline export function is_cow_mapping(flags: u32): bool { return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE; }
+
+/**
+ * One present pte into the child (copy_present_pte): the page gains a
+ * reference and a mapping; in a COW mapping the pte is write-protected in
+ * both parent and child, so the first write on either side faults.
+ * The zero page stays the zero page (special: no struct page to count).
+ */
+function copy_present_pte(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pte: usize, src_pte: usize, addr: u64): void {
+  let pte = load<u64>(src_pte);
+  const pg = vm_normal_page(pte);
+  if (pg !== null) {
+    get_page(pg);
+    if (PageAnon(pg)) {
+      page_dup_anon_rmap(pg);
+      add_mm_counter(dst_mm, MM_ANONPAGES, 1);
+    } else {
+      page_add_file_rmap(pg);
+      add_mm_counter(dst_mm, MM_FILEPAGES, 1);
+    }
+  }
+  if (is_cow_mapping(src_vma.vm_flags) && pte_write(pte)) {
+    pte = pte_wrprotect(pte);
+    store<u64>(src_pte, pte);  // ptep_set_wrprotect; dup_mmap flushes the parent's TLB
+  }
+  if (src_vma.vm_flags & VM_SHARED) pte = pte_mkclean(pte);
+  set_pte_at(dst_mm, addr, dst_pte, pte_mkold(pte));
+}
+
+function copy_pte_range(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pmd: usize, src_pmd: usize,
+                        addr: u64, end: u64): i32 {
+  if (pte_alloc(dst_mm, dst_pmd)) return -12;
+  let src_pte = pte_offset(src_pmd, addr);
+  let dst_pte = pte_offset(dst_pmd, addr);
+  for (; addr != end; addr += PAGE_SIZE, src_pte += 8, dst_pte += 8) {
+    if (pte_present(load<u64>(src_pte))) copy_present_pte(dst_mm, src_vma, dst_pte, src_pte, addr);
+  }
+  return 0;
+}
+
+function copy_pmd_range(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pud: usize, src_pud: usize,
+                        addr: u64, end: u64): i32 {
+  const dst_pmd0 = pmd_alloc(dst_mm, dst_pud, addr);
+  if (!dst_pmd0) return -12;
+  let dst_pmd = dst_pmd0;
+  let src_pmd = pmd_offset(src_pud, addr);
+  do {
+    const next = pmd_addr_end(addr, end);
+    const v = load<u64>(src_pmd);
+    if (pmd_trans_huge(v)) {
+      if (copy_huge_pmd(dst_mm, changetype<mm_struct>(src_vma.vm_mm), dst_pmd, src_pmd, addr)) return -12;
+    } else if (!pmd_none(v)) {
+      if (copy_pte_range(dst_mm, src_vma, dst_pmd, src_pmd, addr, next)) return -12;
+    }
+    src_pmd += 8;
+    dst_pmd += 8;
+    addr = next;
+  } while (addr != end);
+  return 0;
+}
+
+function copy_pud_range(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pgd: usize, src_pgd: usize,
+                        addr: u64, end: u64): i32 {
+  const dst_pud0 = pud_alloc(dst_mm, dst_pgd, addr);
+  if (!dst_pud0) return -12;
+  let dst_pud = dst_pud0;
+  let src_pud = pud_offset(src_pgd, addr);
+  do {
+    const next = pud_addr_end(addr, end);
+    if (!pmd_none(load<u64>(src_pud)) && copy_pmd_range(dst_mm, src_vma, dst_pud, src_pud, addr, next)) return -12;
+    src_pud += 8;
+    dst_pud += 8;
+    addr = next;
+  } while (addr != end);
+  return 0;
+}
+
+/**
+ * Copies src_vma's page tables into dst_vma's mm, level by level (the p4d
+ * is folded into the pgd). A VMA without anonymous pages is skipped: its
+ * file pages fault back in from the page cache. @return 0 or -ENOMEM.
+ */
+export function copy_page_range(dst_vma: vm_area_struct, src_vma: vm_area_struct): i32 {
+  if (!src_vma.anon_vma) return 0;
+  trace_enter(FN_copy_page_range, <u32>src_vma.vm_start);
+  const dst_mm = changetype<mm_struct>(dst_vma.vm_mm);
+  const src_mm = changetype<mm_struct>(src_vma.vm_mm);
+  let addr = src_vma.vm_start;
+  const end = src_vma.vm_end;
+  let src_pgd = pgd_offset(src_mm, addr);
+  let dst_pgd = pgd_offset(dst_mm, addr);
+  let ret: i32 = 0;
+  do {
+    const next = pgd_addr_end(addr, end);
+    if (!pmd_none(load<u64>(src_pgd))) {
+      ret = copy_pud_range(dst_mm, src_vma, dst_pgd, src_pgd, addr, next);
+      if (ret) break;
+    }
+    src_pgd += 8;
+    dst_pgd += 8;
+    addr = next;
+  } while (addr != end);
+  trace_exit(FN_copy_page_range, <u32>ret);
+  return ret;
 }

@@ -11,7 +11,7 @@
 //  12  lru.prev   u32
 //  16  private_   u16  buddy order (PG_buddy) / migratetype (on a pcp list)
 //  18  _mapcount  i16  -1 = mapped by no PTE
-//  20  mapping    u32  anon: mm_struct pointer | PAGE_MAPPING_ANON
+//  20  mapping    u32  anon: anon_vma pointer | PAGE_MAPPING_ANON (mm/rmap.ts)
 //  24  index      u64  anon: page offset in the mapping (va >> PAGE_SHIFT)
 //  ╘════════════════════════════════════════════════════════════════════╛
 
@@ -45,6 +45,8 @@
 @inline export const PG_pcp: u32 = 1 << 9;        // on a per-cpu free list
 // @ts-ignore: decorator
 @inline export const PG_zero: u32 = 1 << 10;      // the shared zero page
+// @ts-ignore: decorator
+@inline export const PG_anon_exclusive: u32 = 1 << 11;  // PageAnonExclusive: mapped by one process only
 
 // @ts-ignore: decorator
 @inline export const ZONES_SHIFT: u32 = 24;
@@ -121,7 +123,7 @@ export class page {
 
 /**
  * struct vm_area_struct: one mapping [vm_start, vm_end) of an mm.
- * Allocated from a kmem_cache. The fields after `anon_vma` belong to the
+ * Allocated from a kmem_cache. The fields after `anon_vma_chain` belong to the
  * VMA set's own structure (mm/mmap.ts) and may change with it.
  */
 @unmanaged
@@ -133,7 +135,8 @@ export class vm_area_struct {
   vm_mm: u32;           // -> mm_struct
   vm_flags: u32;
   vm_file: u32;         // -> file (mm/filemap.ts) or 0 when anonymous
-  anon_vma: u32;        // non-zero once an anonymous page was faulted in
+  anon_vma: u32;        // -> anon_vma (mm/rmap.ts) new anonymous pages go to, once one was faulted in
+  anon_vma_chain: u32;  // first anon_vma_chain linking this VMA to every anon_vma it may hold pages of
   // The VMA set's links (mm/mmap.ts).
   rb_left: u32;
   rb_right: u32;
@@ -189,12 +192,21 @@ export class mm_struct {
   comm: u64;            // comm[TASK_COMM_LEN = 16], NUL-padded ASCII
   comm_hi: u64;
   rlim_stack: u64;      // RLIMIT_STACK (the task's, in bytes); sets mmap_base
-  mmlist: u32;          // the next live mm (mm/mmap.ts keeps the list)
+  mmlist: u32;          // the next live mm, in creation order (mm/mmap.ts keeps the list)
+  mm_users: u32;        // tasks using this mm (CLONE_VM shares it); the last mmput frees it
+  oom_score_adj: i32;   // the owning task's (signal->oom_score_adj), -1000..1000
 }
 
 // mm->flags.
 // @ts-ignore: decorator
 @inline export const MMF_OOM_VICTIM: u32 = 1 << 25;  // the OOM killer sent SIGKILL to the owner
+// @ts-ignore: decorator
+@inline export const MMF_OOM_SKIP: u32 = 1 << 21;    // reaped: the OOM killer looks past it
+// Not Linux's: fork dropped VM_LOCKED from VMAs it copied, which may leave
+// adjacent VMAs that vma_merge would merge (Linux leaves them too); the
+// checker then does not ask this mm's VMAs to be merged.
+// @ts-ignore: decorator
+@inline export const MMF_UNMERGED_BY_FORK: u32 = 1 << 31;
 
 // @ts-ignore: decorator
 @inline export function get_mm_counter(mm: mm_struct, member: u32): i64 {

@@ -16,13 +16,14 @@
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE,
   VM_GROWSDOWN, VM_LOCKED, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK,
-  MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, get_mm_counter } from "./mm_types";
+  MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, MMF_UNMERGED_BY_FORK, get_mm_counter } from "./mm_types";
 import { rb_node, rb_link_node, rb_insert_color, rb_erase, rb_parent, rb_is_black } from "../lib/rbtree";
 import { printk, printk_hex } from "../kernel/panic";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { file, get_file, fput, file_from_handle } from "./filemap";
 import { pgd_alloc, pgd_free, free_pgtables, vm_get_page_prot, load_cr3 } from "./pgtable";
 import { unmap_page_range, handle_mm_fault, FAULT_FLAG_WRITE } from "./memory";
+import { unlink_anon_vmas, anon_vma_clone, dup_anon_vma } from "./rmap";
 import { flush_tlb_all } from "../arch/x86/mm/tlb";
 import { totalram_pages } from "./mm_init";
 import { EPERM, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EEXIST, EINVAL, EOVERFLOW, EOPNOTSUPP } from "../include/errno";
@@ -151,18 +152,23 @@ function vm_area_alloc(mm: mm_struct): vm_area_struct | null {
   return vma;
 }
 
-/** A copy of `orig`, outside the VMA set, holding its own file reference. */
-function vm_area_dup(orig: vm_area_struct): vm_area_struct | null {
+/**
+ * A copy of `orig`, outside the VMA set, holding its own file reference;
+ * linked to no anon_vma yet (the caller clones or forks orig's).
+ */
+export function vm_area_dup(orig: vm_area_struct): vm_area_struct | null {
   const obj = kmem_cache_zalloc(vm_area_cachep);
   if (!obj) return null;
   memory.copy(obj, changetype<usize>(orig), offsetof<vm_area_struct>("rb_left"));
   const vma = changetype<vm_area_struct>(obj);
+  vma.anon_vma_chain = 0;
   if (vma.vm_file) get_file(changetype<file>(vma.vm_file));
   return vma;
 }
 
-/** Frees a VMA already out of the set, dropping its file (remove_vma). */
-function remove_vma(vma: vm_area_struct): void {
+/** Frees a VMA already out of the set, dropping its file and anon_vmas (remove_vma). */
+export function remove_vma(vma: vm_area_struct): void {
+  unlink_anon_vmas(vma);
   if (vma.vm_file) fput(changetype<file>(vma.vm_file));
   kmem_cache_free(vm_area_cachep, changetype<usize>(vma));
 }
@@ -228,7 +234,7 @@ export function find_vma_intersection(mm: mm_struct, start: u64, end: u64): vm_a
 }
 
 /** Links `vma` into the list after `prev` (null: first) and into the tree. */
-function vma_link(mm: mm_struct, vma: vm_area_struct, prev: vm_area_struct | null): void {
+export function vma_link(mm: mm_struct, vma: vm_area_struct, prev: vm_area_struct | null): void {
   const next: u32 = prev !== null ? prev.vm_next : mm.mmap;
   vma.vm_prev = prev !== null ? <u32>changetype<usize>(prev) : 0;
   vma.vm_next = next;
@@ -344,9 +350,10 @@ function can_vma_merge_before(vma: vm_area_struct, flags: u32, f: u32, end_pgoff
 /**
  * Merges the range [addr, end), which holds no VMA or exactly one (`area`,
  * the VMA after prev: an mprotect or madvise changing its flags), with the
- * VMAs around it when they are compatible (vma_merge). Our anon_vma is the
- * mm itself (one reverse map per mm), so anon_vmas never forbid a merge.
- * @return the VMA now covering the range, or null when nothing merged.
+ * VMAs around it when they are compatible (vma_merge). Unlike Linux,
+ * different anon_vmas never forbid a merge: the VMA that stays is linked
+ * to those of the VMAs it absorbs, so rmap still finds every page.
+ * @return the VMA now covering the range, or null when nothing merged (or ENOMEM).
  */
 export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64, end: u64,
                           flags: u32, f: u32, pgoff: u64): vm_area_struct | null {
@@ -360,7 +367,10 @@ export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64,
   const merge_next = next !== null && next.vm_start == end
     && can_vma_merge_before(next, flags, f, pgoff + ((end - addr) >> PAGE_SHIFT));
   if (!merge_prev && !merge_next) return null;
-  let anon = area !== null ? area.anon_vma : 0;
+  // The VMA that stays takes over the anon_vmas of those that go (dup_anon_vma).
+  const keep = changetype<vm_area_struct>(merge_prev ? prev : next);
+  if (area !== null && area !== keep && dup_anon_vma(keep, area)) return null;
+  if (merge_prev && merge_next && dup_anon_vma(keep, changetype<vm_area_struct>(next))) return null;
   if (area !== null) {
     vma_unlink(mm, area);
     remove_vma(area);
@@ -369,20 +379,17 @@ export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64,
     const p = changetype<vm_area_struct>(prev);
     if (merge_next) {
       const n = changetype<vm_area_struct>(next);
-      anon |= n.anon_vma;
       p.vm_end = n.vm_end;
       vma_unlink(mm, n);
       remove_vma(n);
     } else {
       p.vm_end = end;
     }
-    if (!p.anon_vma) p.anon_vma = anon;
     return p;
   }
   const n = changetype<vm_area_struct>(next);
   n.vm_start = addr;
   n.vm_pgoff = pgoff;
-  if (!n.anon_vma) n.anon_vma = anon;
   return n;
 }
 
@@ -393,6 +400,10 @@ export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64,
 export function __split_vma(mm: mm_struct, vma: vm_area_struct, addr: u64, new_below: bool): i32 {
   const n = vm_area_dup(vma);
   if (n === null) return -ENOMEM;
+  if (anon_vma_clone(n, vma)) {
+    remove_vma(n);
+    return -ENOMEM;
+  }
   if (new_below) {
     n.vm_end = addr;
     vma.vm_start = addr;
@@ -872,8 +883,15 @@ export function mm_alloc(): mm_struct | null {
     return null;
   }
   arch_pick_mmap_layout(mm, DEFAULT_RLIM_STACK);
-  mm.mmlist = mmlist;
-  mmlist = <u32>obj;
+  mm.mm_users = 1;
+  // Appended: the list runs in creation order, as the task list does.
+  if (!mmlist) {
+    mmlist = <u32>obj;
+  } else {
+    let m = changetype<mm_struct>(mmlist);
+    while (m.mmlist) m = changetype<mm_struct>(m.mmlist);
+    m.mmlist = <u32>obj;
+  }
   return mm;
 }
 
@@ -883,6 +901,11 @@ export function mm_from_handle(handle: u32): mm_struct | null {
     if (m == handle) return changetype<mm_struct>(m);
   }
   return null;
+}
+
+/** Drops the host's translations of mm when they are cached: it runs (flush_tlb_mm). */
+export function flush_tlb_mm(mm: mm_struct): void {
+  if (current === mm) flush_tlb_all();
 }
 
 /** Makes `mm` the running task's (switch_mm): CR3 and a flushed TLB. */
@@ -914,8 +937,9 @@ export function exit_mmap(mm: mm_struct): void {
   }
 }
 
-/** Frees an address space entirely (exit_mmap + mmdrop). */
+/** Drops a user of mm; the last one frees it entirely (exit_mmap + mmdrop). */
 export function mmput(mm: mm_struct): void {
+  if (--mm.mm_users) return;
   if (current === mm) switch_mm(null);
   exit_mmap(mm);
   pgd_free(mm);
@@ -1001,7 +1025,18 @@ export function mm_switch(handle: u32): void {
   switch_mm(mm_from_handle(handle));
 }
 
-/** Frees an address space and everything it maps; a bad handle is ignored. */
+/** Another task uses `handle`'s address space (CLONE_VM: vfork, posix_spawn): mmget. @return 0, or -EINVAL for a bad handle. */
+export function mm_get(handle: u32): i32 {
+  const mm = mm_from_handle(handle);
+  if (mm === null) return -EINVAL;
+  mm.mm_users++;
+  return 0;
+}
+
+/**
+ * A task stops using an address space (exit, or exec leaving a shared
+ * one): the last user frees it and everything it maps. A bad handle is ignored.
+ */
 export function mm_exit(handle: u32): void {
   const mm = mm_from_handle(handle);
   if (mm !== null) mmput(mm);
@@ -1104,7 +1139,8 @@ function rb_count(rb: usize): u32 {
  * VMAs below TASK_SIZE; list links, tree and map_count agreeing; no two
  * adjacent VMAs left unmerged that vma_merge would merge (brk never merges
  * across start_brk, nor a stack grown down onto its neighbour, as in
- * Linux); vm_page_prot matching vm_flags; the vm counters matching a census.
+ * Linux, nor VMAs a fork's copy left apart: MMF_UNMERGED_BY_FORK);
+ * vm_page_prot matching vm_flags; the vm counters matching a census.
  * @return the number of violations.
  */
 export function validate_mm(mm: mm_struct): u32 {
@@ -1124,7 +1160,7 @@ export function validate_mm(mm: mm_struct): u32 {
     if (prev !== null) {
       if (prev.vm_end > vma.vm_start) errors += bad("vmas overlap or are out of order", vma);
       const brk_edge = !vma.vm_file && vma.vm_start >= mm.start_brk && prev.vm_start < mm.start_brk;
-      if (prev.vm_end == vma.vm_start && !brk_edge && !(vma.vm_flags & VM_GROWSDOWN)
+      if (prev.vm_end == vma.vm_start && !brk_edge && !(vma.vm_flags & VM_GROWSDOWN) && !(mm.flags & MMF_UNMERGED_BY_FORK)
           && can_vma_merge_after(prev, vma.vm_flags, vma.vm_file, vma.vm_pgoff))
         errors += bad("adjacent mergeable vmas left unmerged", vma);
     }

@@ -1,15 +1,27 @@
 // mm/oom_kill.c: when a fault finds no memory, kill the task whose death
-// frees the most (oom_badness), as Linux 5.15's page-fault OOM path does.
-// There is one task per mm and, for now, one task: the current one. The
-// victim gets SIGKILL (handle_page_fault reports it); the host ends it
-// and calls mm_exit, which frees all it held.
+// frees the most (oom_badness), as Linux 5.15's page-fault OOM path does,
+// choosing among every process (one task per mm: the mm list is the task
+// list). The victim is marked (the host reads it with oom_take_victim and
+// ends every task using that mm; a faulting victim gets SIGKILL from
+// handle_page_fault) and its private memory is reaped at once, as the
+// oom_reaper does, so the faulting task's retry finds memory.
 
-import { mm_struct, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
-  MMF_OOM_VICTIM, get_mm_counter } from "./mm_types";
-import { current_mm } from "./mmap";
+import { mm_struct, vm_area_struct, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
+  VM_SHARED, MMF_OOM_VICTIM, MMF_OOM_SKIP, get_mm_counter } from "./mm_types";
+import { current_mm, mmlist_first, mm_from_handle, get_mm_rss, first_vma, vma_next, flush_tlb_mm } from "./mmap";
+import { unmap_page_range, vma_is_anonymous } from "./memory";
+import { totalram_pages } from "./mm_init";
 import { count_vm_event, OOM_KILL } from "./vmstat";
 import { printk, printk_char, printk_u64, panic } from "../kernel/panic";
-import { trace_enter, trace_exit, FN_pagefault_out_of_memory, FN_out_of_memory } from "../kernel/trace";
+import { trace_enter, trace_exit, FN_pagefault_out_of_memory, FN_out_of_memory, FN_oom_reap_task_mm } from "../kernel/trace";
+
+// @ts-ignore: decorator
+@inline export const OOM_SCORE_ADJ_MIN: i32 = -1000;
+// @ts-ignore: decorator
+@inline export const OOM_SCORE_ADJ_MAX: i32 = 1000;
+
+/** The last victim not yet collected by the host (oom_take_victim), or 0. */
+let oom_victim: u32 = 0;
 
 /** The task's comm, as Linux prints it (up to 15 characters). */
 export function printk_comm(mm: mm_struct): void {
@@ -26,32 +38,101 @@ export function fatal_signal_pending(mm: mm_struct): bool {
   return (mm.flags & MMF_OOM_VICTIM) != 0;
 }
 
-/**
- * How much killing this task would free, in pages: its RSS, swap
- * entries and page tables (oom_score_adj is 0).
- */
-export function oom_badness(mm: mm_struct): i64 {
-  return get_mm_counter(mm, MM_FILEPAGES) + get_mm_counter(mm, MM_ANONPAGES)
-    + get_mm_counter(mm, MM_SWAPENTS) + get_mm_counter(mm, MM_SHMEMPAGES)
-    + <i64>(mm.pgtables_bytes / PAGE_SIZE);
+/** printk of a signed decimal right-aligned in `width` columns (printf's %<width>d). */
+function printk_num(v: i64, width: i32): void {
+  let digits = 1;
+  for (let x = v < 0 ? -v : v; x >= 10; x /= 10) digits++;
+  if (v < 0) digits++;
+  for (let i = digits; i < width; i++) printk_char(0x20);
+  if (v < 0) {
+    printk_char(0x2d);
+    printk_u64(<u64>(-v));
+  } else {
+    printk_u64(<u64>v);
+  }
 }
 
-/** The task with the highest oom_badness (there is one task for now). */
-function select_bad_process(): mm_struct | null {
+/**
+ * How much killing this task would free, in pages: its RSS, swap entries
+ * and page tables, moved by oom_score_adj in thousandths of all memory.
+ * i64.MIN_VALUE for a task that must not be chosen: oom_score_adj -1000,
+ * or already reaped (MMF_OOM_SKIP).
+ */
+export function oom_badness(mm: mm_struct, totalpages: i64): i64 {
+  const adj = <i64>mm.oom_score_adj;
+  if (adj == OOM_SCORE_ADJ_MIN || (mm.flags & MMF_OOM_SKIP)) return i64.MIN_VALUE;
+  const points = get_mm_rss(mm) + get_mm_counter(mm, MM_SWAPENTS) + <i64>(mm.pgtables_bytes / PAGE_SIZE);
+  return points + adj * (totalpages / 1000);
+}
+
+/**
+ * The task with the highest oom_badness, the later one on a tie, as
+ * select_bad_process walks the task list; null when none may be killed,
+ * or (aborted) when a victim is still dying: its memory comes back first.
+ */
+function select_bad_process(totalpages: i64): mm_struct | null {
   let chosen: mm_struct | null = null;
   let chosen_points = i64.MIN_VALUE;
-  const mm = current_mm();
-  if (mm !== null && oom_badness(mm) > chosen_points) {
+  for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
+    const mm = changetype<mm_struct>(m);
+    if ((mm.flags & MMF_OOM_VICTIM) && !(mm.flags & MMF_OOM_SKIP)) return null;
+    const points = oom_badness(mm, totalpages);
+    if (points == i64.MIN_VALUE || points < chosen_points) continue;
     chosen = mm;
-    chosen_points = oom_badness(mm);
+    chosen_points = points;
   }
   return chosen;
 }
 
 function K(pages: i64): void { printk_u64(<u64>pages << 2); }
 
+/** The task table Linux prints before a kill (dump_tasks, vm.oom_dump_tasks = 1). */
+function dump_tasks(): void {
+  printk("Tasks state (memory values in pages):\n");
+  printk("[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name\n");
+  for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
+    const mm = changetype<mm_struct>(m);
+    printk("[");
+    printk_num(mm.pid, 7);
+    printk("] ");
+    printk_num(mm.uid, 5);
+    printk(" ");
+    printk_num(mm.pid, 5);
+    printk(" ");
+    printk_num(<i64>mm.total_vm, 8);
+    printk(" ");
+    printk_num(get_mm_rss(mm), 8);
+    printk(" ");
+    printk_num(get_mm_counter(mm, MM_ANONPAGES), 8);
+    printk(" ");
+    printk_num(get_mm_counter(mm, MM_FILEPAGES), 8);
+    printk(" ");
+    printk_num(get_mm_counter(mm, MM_SHMEMPAGES), 9);
+    printk(" ");
+    printk_num(<i64>mm.pgtables_bytes, 8);
+    printk(" ");
+    printk_num(get_mm_counter(mm, MM_SWAPENTS), 8);
+    printk("         ");
+    printk_num(mm.oom_score_adj, 5);
+    printk(" ");
+    printk_comm(mm);
+    printk("\n");
+  }
+}
+
+function print_rss(mm: mm_struct): void {
+  printk("anon-rss:");
+  K(get_mm_counter(mm, MM_ANONPAGES));
+  printk("kB, file-rss:");
+  K(get_mm_counter(mm, MM_FILEPAGES));
+  printk("kB, shmem-rss:");
+  K(get_mm_counter(mm, MM_SHMEMPAGES));
+  printk("kB");
+}
+
 function __oom_kill_process(mm: mm_struct): void {
   mm.flags |= MMF_OOM_VICTIM;
+  oom_victim = <u32>changetype<usize>(mm);
   count_vm_event(OOM_KILL);
   printk("Out of memory: Killed process ");
   printk_u64(mm.pid);
@@ -59,17 +140,37 @@ function __oom_kill_process(mm: mm_struct): void {
   printk_comm(mm);
   printk(") total-vm:");
   K(<i64>mm.total_vm);
-  printk("kB, anon-rss:");
-  K(get_mm_counter(mm, MM_ANONPAGES));
-  printk("kB, file-rss:");
-  K(get_mm_counter(mm, MM_FILEPAGES));
-  printk("kB, shmem-rss:");
-  K(get_mm_counter(mm, MM_SHMEMPAGES));
-  printk("kB, UID:");
+  printk("kB, ");
+  print_rss(mm);
+  printk(", UID:");
   printk_u64(mm.uid);
   printk(" pgtables:");
   printk_u64(mm.pgtables_bytes >> 10);
-  printk("kB oom_score_adj:0\n");
+  printk("kB oom_score_adj:");
+  printk_num(mm.oom_score_adj, 0);
+  printk("\n");
+}
+
+/**
+ * Frees the victim's private memory before it exits (oom_reap_task_mm):
+ * the pages of every anonymous or private VMA are unmapped; the VMAs stay
+ * for exit_mmap. The reaped mm is marked MMF_OOM_SKIP.
+ */
+function oom_reap_task_mm(mm: mm_struct): void {
+  trace_enter(FN_oom_reap_task_mm, mm.pid);
+  for (let vma: vm_area_struct | null = first_vma(mm); vma !== null; vma = vma_next(changetype<vm_area_struct>(vma))) {
+    if (vma_is_anonymous(vma) || !(vma.vm_flags & VM_SHARED)) unmap_page_range(mm, vma, vma.vm_start, vma.vm_end);
+  }
+  flush_tlb_mm(mm);
+  mm.flags |= MMF_OOM_SKIP;
+  printk("oom_reaper: reaped process ");
+  printk_u64(mm.pid);
+  printk(" (");
+  printk_comm(mm);
+  printk("), now ");
+  print_rss(mm);
+  printk("\n");
+  trace_exit(FN_oom_reap_task_mm);
 }
 
 /**
@@ -84,12 +185,28 @@ export function out_of_memory(): bool {
     trace_exit(FN_out_of_memory, 1);
     return true;
   }
-  const victim = select_bad_process();
-  if (victim === null) panic("Out of memory and no killable processes...");
+  const totalpages = <i64>totalram_pages;  // + total_swap_pages: no swap
+  const victim = select_bad_process(totalpages);
+  if (victim === null) {
+    // A victim still dying (never here: victims are reaped at once), or none at all.
+    panic("Out of memory and no killable processes...");
+  }
   const mm = changetype<mm_struct>(victim);
+  // dump_header: the invoking task's line, then the task table.
+  if (current !== null) printk_comm(current);
+  printk(" invoked oom-killer: gfp_mask=0x0(), order=0, oom_score_adj=");
+  printk_num(current !== null ? current.oom_score_adj : 0, 0);
+  printk("\n");
+  dump_tasks();
+  printk("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=");
   printk_comm(mm);
-  printk(" invoked oom-killer: gfp_mask=0x0(), order=0, oom_score_adj=0\n");
+  printk(",pid=");
+  printk_u64(mm.pid);
+  printk(",uid=");
+  printk_u64(mm.uid);
+  printk("\n");
   __oom_kill_process(mm);
+  oom_reap_task_mm(mm);
   trace_exit(FN_out_of_memory, 1);
   return true;
 }
@@ -99,4 +216,37 @@ export function pagefault_out_of_memory(): void {
   trace_enter(FN_pagefault_out_of_memory);
   out_of_memory();
   trace_exit(FN_pagefault_out_of_memory);
+}
+
+// ─── the host's calls ──────────────────────────────────────────────────────
+
+/**
+ * The mm of the last task the OOM killer chose, once: the host ends every
+ * task using it (SIGKILL) and calls mm_exit. @return the handle, or 0.
+ */
+export function oom_take_victim(): u32 {
+  const mm = mm_from_handle(oom_victim);
+  oom_victim = 0;
+  return mm !== null && (mm.flags & MMF_OOM_VICTIM) ? <u32>changetype<usize>(mm) : 0;
+}
+
+/** /proc/<pid>/oom_score_adj of the task of `handle`. @return 0, or -EINVAL (bad handle or out of range). */
+export function mm_set_oom_score_adj(handle: u32, adj: i32): i32 {
+  const mm = mm_from_handle(handle);
+  if (mm === null || adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX) return -22;
+  mm.oom_score_adj = adj;
+  return 0;
+}
+
+/**
+ * /proc/<pid>/oom_score: oom_badness scaled to 0..2000 as proc_oom_score
+ * does (1000 + points * 1000 / totalpages). @return it, or -1 for a bad handle.
+ */
+export function proc_oom_score(handle: u32): i32 {
+  const mm = mm_from_handle(handle);
+  if (mm === null) return -1;
+  const totalpages = <i64>totalram_pages;
+  const badness = oom_badness(mm, totalpages);
+  if (badness == i64.MIN_VALUE) return 0;
+  return <i32>(1000 + badness * 1000 / totalpages);
 }

@@ -185,6 +185,12 @@ import { mod_node_page_state } from "./vmstat";
 @inline export function pte_mkyoung(pte: u64): u64 { return pte | _PAGE_ACCESSED; }
 // @ts-ignore: decorator
 @inline export function pte_mkspecial(pte: u64): u64 { return pte | _PAGE_SPECIAL; }
+// @ts-ignore: decorator
+@inline export function pte_wrprotect(pte: u64): u64 { return pte & ~_PAGE_RW; }
+// @ts-ignore: decorator
+@inline export function pte_mkclean(pte: u64): u64 { return pte & ~_PAGE_DIRTY; }
+// @ts-ignore: decorator
+@inline export function pte_mkold(pte: u64): u64 { return pte & ~_PAGE_ACCESSED; }
 /** The entry with its protection bits replaced by newprot's. */
 // @ts-ignore: decorator
 @inline export function pte_modify(pte: u64, newprot: u64): u64 { return (pte & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK); }

@@ -15,11 +15,22 @@
 //  24 env_start     25 env_end      26 mmap_base    27 rlim_stack
 //  28 vm_committed_as (pages, all mms: Committed_AS)
 //  ╘═══════════════════════════════════════════════════════════════╛
+//  ╒═══ smaps record (proc_smaps_range; f64 words, bytes) ══════════╕
+//   0 Rss   1 Pss   2 Pss_Anon   3 Pss_File  (Pss*: bytes << PSS_SHIFT)
+//   4 Shared_Clean  5 Shared_Dirty  6 Private_Clean  7 Private_Dirty
+//   8 Referenced    9 Anonymous    10 AnonHugePages
+//  ╘═══════════════════════════════════════════════════════════════╛
 // Page counts are in pages, as Linux keeps them; hiwater_rss is updated
 // lazily (VmHWM = max(hiwater_rss, RSS), as task_mem computes it).
 
-import { mm_struct, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, get_mm_counter } from "../../mm/mm_types";
-import { mm_from_handle, find_vma, vm_committed_pages, arg64 } from "../../mm/mmap";
+import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
+  get_mm_counter } from "../../mm/mm_types";
+import { mm_from_handle, find_vma, vm_committed_pages, arg64, vma_next } from "../../mm/mmap";
+import { PageAnon, vm_normal_page } from "../../mm/memory";
+import { pfn_to_page } from "../../mm/mmzone";
+import { HPAGE_PMD_NR } from "../../mm/huge_memory";
+import { pgd_offset, pud_offset, pmd_offset, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn, pte_present,
+  pgd_addr_end, pud_addr_end, pmd_addr_end, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
 
 // @ts-ignore: decorator
 @inline const NR_MM_VIEW: u32 = 29;
@@ -82,4 +93,104 @@ export function proc_mm_counters(handle: u32): usize {
   put(mm_view, 27, <f64>mm.rlim_stack);
   put(mm_view, 28, <f64>vm_committed_pages());
   return mm_view;
+}
+
+// ─── /proc/<pid>/smaps and smaps_rollup (smaps_account) ────────────────────
+
+// @ts-ignore: decorator
+@inline const PSS_SHIFT: u32 = 12;
+// @ts-ignore: decorator
+@inline const NR_SMAPS: u32 = 11;
+const smaps_record: usize = memory.data(NR_SMAPS * 8, 8);
+
+// @ts-ignore: decorator
+@inline function acc(i: u32, v: u64): void {
+  const p = smaps_record + (<usize>i << 3);
+  store<f64>(p, load<f64>(p) + <f64>v);
+}
+
+/**
+ * One mapping of `pg` (nr pages: a huge pmd maps 512) into the record.
+ * A page mapped once and held once is private; else each 4 KiB counts
+ * PAGE_SIZE / mapcount in Pss, and shared when mapped more than once.
+ */
+function smaps_account(pg: page, nr: u32, young: bool, dirty: bool): void {
+  const size = <u64>nr << PAGE_SHIFT;
+  const anon = PageAnon(pg);
+  if (anon) acc(9, size);
+  acc(0, size);
+  if (young) acc(8, size);
+  const mapcount = <i32>pg._mapcount + 1;
+  let pss = <u64>PAGE_SIZE << PSS_SHIFT;
+  let priv = true;
+  if (pg._refcount != 1) {
+    if (mapcount >= 2) pss /= <u64>mapcount;
+    priv = mapcount < 2;
+  }
+  pss *= nr;
+  acc(1, pss);
+  acc(anon ? 2 : 3, pss);
+  acc(priv ? (dirty ? 7 : 6) : (dirty ? 5 : 4), size);
+}
+
+function smaps_pte_range(pmd: usize, addr: u64, end: u64): void {
+  let pte = pte_offset(pmd, addr);
+  for (; addr != end; addr += PAGE_SIZE, pte += 8) {
+    const v = load<u64>(pte);
+    if (!pte_present(v)) continue;
+    const pg = vm_normal_page(v);
+    if (pg !== null) smaps_account(pg, 1, (v & _PAGE_ACCESSED) != 0, (v & _PAGE_DIRTY) != 0);
+  }
+}
+
+/** Adds the pages mapped in [addr, end) of mm (inside one VMA) to the record. */
+function smaps_walk(mm: mm_struct, addr: u64, end: u64): void {
+  let pgd = pgd_offset(mm, addr);
+  do {
+    const pgd_next = pgd_addr_end(addr, end);
+    if (!pmd_none(load<u64>(pgd))) {
+      let pud = pud_offset(pgd, addr);
+      do {
+        const pud_next = pud_addr_end(addr, pgd_next);
+        if (!pmd_none(load<u64>(pud))) {
+          let pmd = pmd_offset(pud, addr);
+          do {
+            const next = pmd_addr_end(addr, pud_next);
+            const v = load<u64>(pmd);
+            if (pmd_trans_huge(v)) {
+              const head = pfn_to_page(pmd_pfn(v));
+              acc(10, <u64>HPAGE_PMD_NR << PAGE_SHIFT);
+              smaps_account(head, HPAGE_PMD_NR, (v & _PAGE_ACCESSED) != 0, (v & _PAGE_DIRTY) != 0);
+            } else if (!pmd_none(v)) {
+              smaps_pte_range(pmd, addr, next);
+            }
+            pmd += 8;
+            addr = next;
+          } while (addr != pud_next);
+        }
+        pud += 8;
+        addr = pud_next;
+      } while (addr != pgd_next);
+    }
+    pgd += 8;
+    addr = pgd_next;
+  } while (addr != end);
+}
+
+/**
+ * The smaps counts of every page mm `handle` maps in [start, end): one
+ * VMA's range for /proc/<pid>/smaps, or 0..TASK_SIZE for smaps_rollup.
+ * @return the record's address (above), or 0 for a bad handle.
+ */
+export function proc_smaps_range(handle: u32, start: f64, end: f64): usize {
+  const mm = mm_from_handle(handle);
+  if (mm === null) return 0;
+  memory.fill(smaps_record, 0, NR_SMAPS * 8);
+  const s = arg64(start) & ~(<u64>PAGE_SIZE - 1), e = arg64(end);
+  for (let vma = find_vma(mm, s); vma !== null && vma.vm_start < e; vma = vma_next(changetype<vm_area_struct>(vma))) {
+    const from = vma.vm_start > s ? vma.vm_start : s;
+    const to = vma.vm_end < e ? vma.vm_end : e & ~(<u64>PAGE_SIZE - 1);
+    if (from < to) smaps_walk(mm, from, to);
+  }
+  return smaps_record;
 }
