@@ -8,3 +8,5 @@ import "./move.js";
 import "./branch.js";
 import "./string.js";
 import "./system.js";
+import "./x87_insns.js";
+import "./sse_float_insns.js";

@@ -1,6 +1,7 @@
-// The x87 instructions (escape opcodes D8..DF): how each decodes from its
-// opcode byte and ModRM, and what it does, over the semantics of x87.ts.
-// Mnemonics are iced-x86's. The undocumented aliases that every processor
+// The x87 family: the escape opcodes D8..DF and wait. x87Form says what
+// each escape byte and ModRM byte decode as and what the instruction does,
+// over the semantics of x87.ts; from that one table come the descriptors
+// (insn.ts), one per mnemonic and escape byte. Mnemonics are iced-x86's. The undocumented aliases that every processor
 // runs (DC D0 fcom, DD C8 fxch, DF D0 fstp...) decode as what they alias.
 // Transcendental instructions (fsin, fptan, f2xm1, fyl2x...), BCD (fbld,
 // fbstp) and fsave/frstor decode as #UD: faultline does not implement them.
@@ -10,6 +11,9 @@ import {
   ftst, funary, fxam, fxch, I16, I32, I64, M32, M64, M80, pop, X87State,
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
+import { ALL_FLAGS, CC_USE, type Exec, type Op } from "./exec.js";
+import { define, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp } from "./insn.js";
+import { K_EXPL } from "./state.js";
 
 /**
  * A decoded x87 instruction. `mem`: bytes of the memory operand (0 for the
@@ -69,6 +73,8 @@ function memArith(r: number, k: number): X87Run {
 
 const CONST_NAMES = ["fld1", "fldl2t", "fldl2e", "fldpi", "fldlg2", "fldln2", "fldz"];
 const FCMOV = [["fcmovb", 2], ["fcmove", 4], ["fcmovbe", 6], ["fcmovu", 10]] as const;
+/** fcmov's condition, as a jcc condition code. */
+const FCMOV_CC: Record<string, number> = Object.fromEntries(FCMOV.flatMap(([op, cc]) => [[op, cc], [op.replace("fcmov", "fcmovn"), cc ^ 1]]));
 
 /** Decodes D8..DF with its ModRM byte; undefined is #UD. */
 export function x87Form(b0: number, modrm: number): X87Form | undefined {
@@ -207,8 +213,8 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
         case 1: return { op: "fxch", msz: 0, shape: "st0,sti", run: reg((x, i) => fxch(x, i)) }; // alias
         case 2: return { op: "fst", msz: 0, shape: "sti", run: reg((x, i) => fstSt(x, i)) };
         case 3: return { op: "fstp", msz: 0, shape: "sti", run: reg((x, i) => { fstSt(x, i); pop(x); }) };
-        case 4: return { op: "fucom", msz: 0, shape: "sti", run: reg((x, i) => fcom(x, i, true)) };
-        case 5: return { op: "fucomp", msz: 0, shape: "sti", run: reg((x, i) => { fcom(x, i, true); pop(x); }) };
+        case 4: return { op: "fucom", msz: 0, shape: "st0,sti", run: reg((x, i) => fcom(x, i, true)) };
+        case 5: return { op: "fucomp", msz: 0, shape: "st0,sti", run: reg((x, i) => { fcom(x, i, true); pop(x); }) };
       }
       return undefined;
     default: // 0xdf
@@ -234,3 +240,104 @@ function bigOf(b: Uint8Array): bigint {
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
   return v;
 }
+
+// ---- the descriptors ----
+
+const HEX = (b: number): string => b.toString(16).toUpperCase().padStart(2, "0");
+const OPERANDS: Record<string, string> = { "": "", "st0,sti": "ST0,STi", "sti,st0": "STi,ST0", sti: "STi", ax: "AX" };
+const MSIZE: Record<number, string> = { 2: "w", 4: "d", 8: "q", 10: "t", 28: "28" };
+
+/** The Op of an x87 instruction with escape byte b0. */
+function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
+  const modrm = insn.modrm!;
+  const form = x87Form(b0, modrm)!;
+  const m = insn.ops.find((o) => o.k === "m") as MemOp | undefined;
+  const { mmu, EA, FLT, F } = x;
+  const fpu = x.st.fpu;
+  const msz = form.msz;
+  const port: X87Port = {
+    load(): bigint | null {
+      let v = 0n;
+      for (let k = 0; k < msz; k += 4) {
+        const s = (EA[0] >>> 0) + k;
+        const lo = s | 0, hi = s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1];
+        const w = msz - k === 2 ? mmu.ld16(lo, hi) : mmu.ld32(lo, hi);
+        if (FLT.kind) return null;
+        v |= BigInt(w >>> 0) << BigInt(8 * k);
+      }
+      return v;
+    },
+    store(v: bigint): boolean {
+      if (!mmu.probeWrite(EA[0], EA[1], msz)) return false;
+      for (let k = 0; k < msz; k += 4) {
+        const s = (EA[0] >>> 0) + k;
+        const lo = s | 0, hi = s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1];
+        const w = Number((v >> BigInt(8 * k)) & 0xffffffffn) | 0;
+        if (msz - k === 2) mmu.st16(lo, hi, w);
+        else mmu.st32(lo, hi, w);
+      }
+      return true;
+    },
+    setFlags(zpc: number): void { F[0] = K_EXPL << 2; F[7] = zpc; },
+    setAx(v: number): void { x.rset(0, 2, v, 0); },
+    test: x.test,
+  };
+  const run = form.run, i = modrm & 7;
+  const fop = ((b0 & 7) << 8) | modrm;
+  if (form.control) {
+    return () => {
+      if (m) x.ea(m);
+      return run(fpu, i, port) ? 0 : FLT.kind;
+    };
+  }
+  return () => {
+    if (m) x.ea(m);
+    if (!run(fpu, i, port)) return FLT.kind;
+    // the last non-control instruction, for fnstenv
+    fpu.fop = fop;
+    fpu.fip = ip;
+    if (m) fpu.fdp = EA[0];
+    return 0;
+  };
+}
+
+// one definition per mnemonic and escape byte, its encodings gathered from the forms
+const defs = new Map<string, { name: string; b0: number; enc: string[] }>();
+const add = (name: string, b0: number, enc: string): void => {
+  const key = `${name} ${b0}`;
+  if (!defs.has(key)) defs.set(key, { name, b0, enc: [] });
+  defs.get(key)!.enc.push(enc);
+};
+for (let b0 = 0xd8; b0 <= 0xdf; b0++) {
+  for (let reg = 0; reg < 8; reg++) {
+    const mf = x87Form(b0, reg << 3);
+    if (mf) add(mf.op, b0, `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
+    const rf = [0, 1, 2, 3, 4, 5, 6, 7].map((rm) => x87Form(b0, 0xc0 | (reg << 3) | rm));
+    const first = rf[0];
+    if (first && first.shape.includes("sti") && rf.every((f) => f && f.op === first.op && f.shape === first.shape)) {
+      add(first.op, b0, `${HEX(b0)} /${reg}: ${OPERANDS[first.shape]}`);
+    } else {
+      rf.forEach((f, rm) => {
+        if (!f) return;
+        const ops = OPERANDS[f.shape];
+        add(f.op, b0, `${HEX(b0)} ${HEX(0xc0 | (reg << 3) | rm)}${ops ? ": " + ops : ""}`);
+      });
+    }
+  }
+}
+for (const { name, b0, enc } of defs.values()) {
+  const fcomi = name.endsWith("comi") || name.endsWith("comip");
+  const cc = FCMOV_CC[name];
+  define({
+    name,
+    enc,
+    feature: cc !== undefined ? FEAT_CMOV : FEAT_FPU,
+    // fcomi sets ZF, PF, CF and clears OF, SF, AF; fcmov reads its condition
+    use: cc !== undefined ? CC_USE[cc] : 0,
+    def: fcomi ? ALL_FLAGS : 0,
+    compile: (x, insn, ip) => compileX87(x, insn, ip, b0),
+  });
+}
+
+// no unmasked x87 exception can be pending, so wait has nothing to raise
+define({ name: "wait", enc: ["9B"], feature: FEAT_FPU, compile: () => () => 0 });
