@@ -12,7 +12,7 @@ import {
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
 import { ALL_FLAGS, CC_USE, type Exec, type Op } from "./exec.js";
-import { define, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp } from "./insn.js";
+import { define, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp, type Prefixes } from "./insn.js";
 import { K_EXPL } from "./state.js";
 
 /**
@@ -302,8 +302,9 @@ function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
 }
 
 // one definition per mnemonic and escape byte, its encodings gathered from the forms
-const defs = new Map<string, { name: string; b0: number; enc: string[] }>();
-const add = (name: string, b0: number, enc: string): void => {
+type Enc = string | { enc: string; when: (p: Prefixes) => boolean };
+const defs = new Map<string, { name: string; b0: number; enc: Enc[] }>();
+const add = (name: string, b0: number, enc: Enc): void => {
   const key = `${name} ${b0}`;
   if (!defs.has(key)) defs.set(key, { name, b0, enc: [] });
   defs.get(key)!.enc.push(enc);
@@ -311,7 +312,9 @@ const add = (name: string, b0: number, enc: string): void => {
 for (let b0 = 0xd8; b0 <= 0xdf; b0++) {
   for (let reg = 0; reg < 8; reg++) {
     const mf = x87Form(b0, reg << 3);
-    if (mf) add(mf.op, b0, `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
+    // with a 66 prefix the environment is the 14-byte 16-bit format, which faultline leaves out (#UD)
+    const env = mf?.msz === 28;
+    if (mf) add(mf.op, b0, env ? { enc: `${HEX(b0)} /${reg}: M28`, when: (p) => !p.opsz } : `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
     const rf = [0, 1, 2, 3, 4, 5, 6, 7].map((rm) => x87Form(b0, 0xc0 | (reg << 3) | rm));
     const first = rf[0];
     if (first && first.shape.includes("sti") && rf.every((f) => f && f.op === first.op && f.shape === first.shape)) {
