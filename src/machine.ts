@@ -369,7 +369,7 @@ export class Machine {
       case STOP_GP:
         return this.kill(trapSignal("GP", cpu.rip));
       case STOP_UD:
-        return this.kill(trapSignal("UD", cpu.rip));
+        return this.kill({ ...trapSignal("UD", cpu.rip), insn: cpu.insnBytes(cpu.rip) });
       case STOP_DE:
         return this.kill(trapSignal("DE", cpu.rip));
       case STOP_BP:

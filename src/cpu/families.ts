@@ -8,5 +8,6 @@ import "./move.js";
 import "./branch.js";
 import "./string.js";
 import "./system.js";
+import "./sse.js";
 import "./x87_insns.js";
 import "./sse_float_insns.js";

@@ -2,7 +2,8 @@
 // register is two int32 halves in typed arrays (L = low, H = high). Only
 // the x87's 80-bit registers, rarely used, are bigints (x87_state.ts).
 
-import { X87State } from "./x87_state.js";
+import type { X87Image } from "./sse_state.js";
+import { x87Image, X87State } from "./x87_state.js";
 
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
@@ -47,6 +48,8 @@ export class CpuState {
   mxcsr = 0x1f80;
   /** The x87 FPU. */
   readonly fpu = new X87State();
+  /** The x87 part of the fxsave image (sse_state.ts), over the x87 FPU's state. */
+  x87Image: X87Image = x87Image(this.fpu);
   /** Instructions retired (the deterministic rdtsc reads it). */
   retired = 0;
 }

@@ -40,6 +40,8 @@ export interface FatalSignal {
   addr: number;
   /** Where the program was. */
   rip: number;
+  /** SIGILL: the bytes of the instruction the CPU refused. */
+  insn?: Uint8Array;
 }
 
 export interface Ending {
@@ -121,7 +123,8 @@ export function signalEnding(s: FatalSignal): Ending {
   const first =
     s.signo === SIGKILL
       ? `faultline: SIGKILL: out of memory (the OOM killer chose this process), rip ${hex(s.rip)}`
-      : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}`;
+      : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}` +
+        (s.insn ? `: instruction bytes ${Array.from(s.insn, (b) => b.toString(16).padStart(2, "0")).join(" ")}` : "");
   const trace = [`+++ killed by ${name} +++`];
   // strace sees every signal but SIGKILL arrive.
   if (s.signo !== SIGKILL)

@@ -1,6 +1,6 @@
 /* Floating point through a C library: printf of doubles and long doubles
  * (musl formats through long double, on the x87), strtod, rounding modes,
- * <math.h> and integer conversions. Built with gcc and musl-gcc by
+ * <math.h> and integer conversions. Built with musl-gcc by
  * test/cpu/libc_float.test.ts and run natively and under faultline. */
 #include <fenv.h>
 #include <math.h>
