@@ -189,6 +189,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
     switch (o) {
       case "AL": return reg(0, 1);
       case "CL": return reg(1, 1);
+      case "AX": return reg(0, 2);
       case "rAX": return reg(0, osz);
       case "1": return { k: "i", lo: 1, hi: 0, sz: 1 };
       case "ST0": return { k: "r", r: 0, sz: 10 };
@@ -222,6 +223,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
   // lock only on the read-modify-write forms that allow it, with a memory destination
   if ((lock && !(e.def.lock && ops[0]?.k === "m")) || ((e.d64 || e.no16) && vosz === 2)) return finish(ud(rd.i));
   const insn: Insn = { def: e.def, op: "", len: rd.i, osz, ops, cc: e.cc ? c & 15 : 0, rep: e.def.rep ? rep : 0 };
+  if (modrmByte >= 0) insn.modrm = modrmByte;
   insn.op = typeof e.def.name === "string" ? e.def.name : e.def.name(insn);
   const m = mem as MemOp | null;
   if (m !== null && m.rip) {

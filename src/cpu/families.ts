@@ -9,3 +9,5 @@ import "./branch.js";
 import "./string.js";
 import "./system.js";
 import "./sse.js";
+import "./x87_insns.js";
+import "./sse_float_insns.js";

@@ -23,7 +23,7 @@
 //   M  r/m, memory only             Z  opcode low bits (+r)      O  64-bit absolute address (moffs)
 //   I  immediate (Ibs: imm8 sign-extended to the operand size)  J  branch target (Jb, Jz)
 //   V  XMM from the reg field       W  XMM or memory from r/m    U  XMM from r/m, register only
-//   AL, CL, rAX (the accumulator at the operand size), 1, ST0, STi (x87 st(rm))
+//   AL, CL, AX, rAX (the accumulator at the operand size), 1, ST0, STi (x87 st(rm))
 // Sizes: b w d q (1 2 4 8), v (the operand size), z (2 at 16 bits, else 4), y (8 with REX.W, else 4),
 // t (10), dq (16), or a number of bytes (M512); none for M means no access (lea).
 
@@ -90,6 +90,8 @@ export interface Insn {
   rep: number;
   /** Instruction length limit exceeded (> 15 bytes): #GP rather than #UD. */
   tooLong?: boolean;
+  /** The ModRM byte, when the encoding has one (the x87 records it in FOP). */
+  modrm?: number;
 }
 
 /** What an encoding's `when` may look at: the prefixes and the opcode byte. */
@@ -173,7 +175,7 @@ export const MAPS: Encoding[][][] = [0, 1, 2, 3].map(() => Array.from({ length: 
 /** Every instruction defined, in the order defined. */
 export const DEFS: InsnDef[] = [];
 
-const OPERAND = /^(AL|CL|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZO](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?)$/;
+const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZO](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?)$/;
 const MEM_ONLY = /^M/;
 const REG_ONLY = /^(R|U|STi)/;
 

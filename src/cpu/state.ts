@@ -1,7 +1,9 @@
 // Architectural state of one x86-64 CPU, without BigInt: every 64-bit
-// register is two int32 halves in typed arrays (L = low, H = high).
+// register is two int32 halves in typed arrays (L = low, H = high). Only
+// the x87's 80-bit registers, rarely used, are bigints (x87_state.ts).
 
-import { X87Bytes, type X87Image } from "./sse_state.js";
+import type { X87Image } from "./sse_state.js";
+import { x87Image, X87State } from "./x87_state.js";
 
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
@@ -44,8 +46,10 @@ export class CpuState {
   readonly xmm = new Uint32Array(64);
   /** MXCSR: all exceptions masked, round to nearest. */
   mxcsr = 0x1f80;
-  /** The x87 part of the fxsave image (sse_state.ts): the x87 unit's state once it has one. */
-  x87Image: X87Image = new X87Bytes();
+  /** The x87 FPU. */
+  readonly fpu = new X87State();
+  /** The x87 part of the fxsave image (sse_state.ts), over the x87 FPU's state. */
+  x87Image: X87Image = x87Image(this.fpu);
   /** Instructions retired (the deterministic rdtsc reads it). */
   retired = 0;
 }

@@ -15,6 +15,8 @@ const ALLOWED_UD = [
   "Bswap_r16", // undefined result on hardware
   "Jmp_m16", "Call_m16", // far jmp and call
   "Pushq_FS", "Pushq_GS", "Popq_FS", "Popq_GS", "Pushw_FS", "Pushw_GS", "Popw_FS", "Popw_GS", // segment registers
+  "Cmpsd_m32_m32", // the string compare, which shares its mnemonic with SSE2's cmpsd
+  "Fnstenv_m14byte", "Fldenv_m14byte", // the x87 environment's 16-bit format (66 prefix)
 ];
 const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (ALLOWED_UD.some((p) => code.startsWith(p))) return true;

@@ -1,0 +1,165 @@
+// The SSE/SSE2 floating-point instructions lane by lane: how each one reads
+// its operands' dwords and where its results go, over the element semantics
+// of sse_float.ts. X is the XMM register file (register r, dword j at
+// X[r * 4 + j]); the source is four dwords S[0..3] (an XMM register copied
+// out, or the memory operand, zero-padded), so a source that is also the
+// destination is read before it is written. Each returns the new MXCSR.
+
+import {
+  ADD, arith32, arith64, cmp32, cmp64, comis32, comis64, DIV, f32ToF64, f32ToInt, f64ToF32, f64ToInt, fe, int64ToF32, int64ToF64, MAX, MIN,
+  MUL, res64, SQRT, SUB,
+} from "./sse_float.js";
+
+export type Lanes = (X: Uint32Array, d: number, S: Uint32Array, imm: number, mx: number) => number;
+
+const D = new Uint32Array(4);
+/** Flags collected by the element functions, merged into MXCSR. */
+function done(mx: number): number {
+  const f = fe.flags;
+  fe.flags = 0;
+  return mx | f;
+}
+
+function ps(op: number, n: number): Lanes {
+  return (X, d, S, _imm, mx) => {
+    const o = d * 4;
+    for (let i = 0; i < n; i++) X[o + i] = arith32(op, X[o + i], S[i], mx);
+    return done(mx);
+  };
+}
+function pd(op: number, n: number): Lanes {
+  return (X, d, S, _imm, mx) => {
+    const o = d * 4;
+    for (let i = 0; i < 2 * n; i += 2) {
+      arith64(op, X[o + i], X[o + i + 1], S[i], S[i + 1], mx);
+      X[o + i] = res64[0];
+      X[o + i + 1] = res64[1];
+    }
+    return done(mx);
+  };
+}
+const cmpps = (n: number): Lanes => (X, d, S, imm, mx) => {
+  const o = d * 4;
+  for (let i = 0; i < n; i++) X[o + i] = cmp32(imm, X[o + i], S[i], mx) ? 0xffffffff : 0;
+  return done(mx);
+};
+const cmppd = (n: number): Lanes => (X, d, S, imm, mx) => {
+  const o = d * 4;
+  for (let i = 0; i < 2 * n; i += 2) {
+    const m = cmp64(imm, X[o + i], X[o + i + 1], S[i], S[i + 1], mx) ? 0xffffffff : 0;
+    X[o + i] = m;
+    X[o + i + 1] = m;
+  }
+  return done(mx);
+};
+const bitwise = (f: (a: number, b: number) => number): Lanes => (X, d, S, _imm, mx) => {
+  const o = d * 4;
+  for (let i = 0; i < 4; i++) X[o + i] = f(X[o + i], S[i]);
+  return mx;
+};
+/** Rearranges: result dword i = (sel[i] < 4 ? destination : source) dword sel[i] & 3. */
+function arrange(X: Uint32Array, d: number, S: Uint32Array, sel: number[]): void {
+  const o = d * 4;
+  D.set(X.subarray(o, o + 4));
+  for (let i = 0; i < 4; i++) X[o + i] = sel[i] < 4 ? D[sel[i]] : S[sel[i] & 3];
+}
+
+export const FLOAT_LANES: Record<string, Lanes> = {
+  addps: ps(ADD, 4), subps: ps(SUB, 4), mulps: ps(MUL, 4), divps: ps(DIV, 4), minps: ps(MIN, 4), maxps: ps(MAX, 4), sqrtps: ps(SQRT, 4),
+  addss: ps(ADD, 1), subss: ps(SUB, 1), mulss: ps(MUL, 1), divss: ps(DIV, 1), minss: ps(MIN, 1), maxss: ps(MAX, 1), sqrtss: ps(SQRT, 1),
+  addpd: pd(ADD, 2), subpd: pd(SUB, 2), mulpd: pd(MUL, 2), divpd: pd(DIV, 2), minpd: pd(MIN, 2), maxpd: pd(MAX, 2), sqrtpd: pd(SQRT, 2),
+  addsd: pd(ADD, 1), subsd: pd(SUB, 1), mulsd: pd(MUL, 1), divsd: pd(DIV, 1), minsd: pd(MIN, 1), maxsd: pd(MAX, 1), sqrtsd: pd(SQRT, 1),
+  cmpps: cmpps(4), cmpss: cmpps(1), cmppd: cmppd(2), cmpsd: cmppd(1),
+  andps: bitwise((a, b) => a & b), andpd: bitwise((a, b) => a & b),
+  andnps: bitwise((a, b) => ~a & b), andnpd: bitwise((a, b) => ~a & b),
+  orps: bitwise((a, b) => a | b), orpd: bitwise((a, b) => a | b),
+  xorps: bitwise((a, b) => a ^ b), xorpd: bitwise((a, b) => a ^ b),
+  shufps: (X, d, S, imm, mx) => { arrange(X, d, S, [imm & 3, (imm >> 2) & 3, 4 | ((imm >> 4) & 3), 4 | ((imm >> 6) & 3)]); return mx; },
+  shufpd: (X, d, S, imm, mx) => {
+    const lo = (imm & 1) * 2, hi = ((imm >> 1) & 1) * 2;
+    arrange(X, d, S, [lo, lo + 1, 4 | hi, 4 | (hi + 1)]);
+    return mx;
+  },
+  unpcklps: (X, d, S, _imm, mx) => { arrange(X, d, S, [0, 4, 1, 5]); return mx; },
+  unpckhps: (X, d, S, _imm, mx) => { arrange(X, d, S, [2, 6, 3, 7]); return mx; },
+  unpcklpd: (X, d, S, _imm, mx) => { arrange(X, d, S, [0, 1, 4, 5]); return mx; },
+  unpckhpd: (X, d, S, _imm, mx) => { arrange(X, d, S, [2, 3, 6, 7]); return mx; },
+  cvtdq2ps: (X, d, S, _imm, mx) => {
+    for (let i = 0; i < 4; i++) X[d * 4 + i] = int64ToF32(S[i], S[i] >> 31, mx);
+    return done(mx);
+  },
+  cvtdq2pd: (X, d, S, _imm, mx) => {
+    const a = S[0], b = S[1];
+    for (const [i, v] of [[0, a], [2, b]]) {
+      int64ToF64(v, v >> 31, mx);
+      X[d * 4 + i] = res64[0];
+      X[d * 4 + i + 1] = res64[1];
+    }
+    return mx;
+  },
+  cvtps2dq: (X, d, S, _imm, mx) => { for (let i = 0; i < 4; i++) { f32ToInt(S[i], 32, false, mx); X[d * 4 + i] = res64[0]; } return done(mx); },
+  cvttps2dq: (X, d, S, _imm, mx) => { for (let i = 0; i < 4; i++) { f32ToInt(S[i], 32, true, mx); X[d * 4 + i] = res64[0]; } return done(mx); },
+  cvtpd2dq: (X, d, S, _imm, mx) => pd2dq(X, d, S, false, mx),
+  cvttpd2dq: (X, d, S, _imm, mx) => pd2dq(X, d, S, true, mx),
+  cvtps2pd: (X, d, S, _imm, mx) => {
+    const a = S[0], b = S[1];
+    f32ToF64(a, mx);
+    X[d * 4] = res64[0]; X[d * 4 + 1] = res64[1];
+    f32ToF64(b, mx);
+    X[d * 4 + 2] = res64[0]; X[d * 4 + 3] = res64[1];
+    return done(mx);
+  },
+  cvtpd2ps: (X, d, S, _imm, mx) => {
+    X[d * 4] = f64ToF32(S[0], S[1], mx);
+    X[d * 4 + 1] = f64ToF32(S[2], S[3], mx);
+    X[d * 4 + 2] = 0;
+    X[d * 4 + 3] = 0;
+    return done(mx);
+  },
+  cvtsd2ss: (X, d, S, _imm, mx) => { X[d * 4] = f64ToF32(S[0], S[1], mx); return done(mx); },
+  cvtss2sd: (X, d, S, _imm, mx) => {
+    f32ToF64(S[0], mx);
+    X[d * 4] = res64[0]; X[d * 4 + 1] = res64[1];
+    return done(mx);
+  },
+};
+
+function pd2dq(X: Uint32Array, d: number, S: Uint32Array, truncate: boolean, mx: number): number {
+  f64ToInt(S[0], S[1], 32, truncate, mx);
+  const a = res64[0];
+  f64ToInt(S[2], S[3], 32, truncate, mx);
+  X[d * 4] = a;
+  X[d * 4 + 1] = res64[0];
+  X[d * 4 + 2] = 0;
+  X[d * 4 + 3] = 0;
+  return done(mx);
+}
+
+/** comiss/comisd/ucomiss/ucomisd: RFLAGS' ZF, PF, CF (the caller clears OF, SF, AF); flags into MXCSR via `mxOut`. */
+export function comisLanes(op: string, X: Uint32Array, d: number, S: Uint32Array, mx: number, mxOut: { mx: number }): number {
+  const u = op[0] === "u";
+  const r = op.endsWith("ss") ? comis32(X[d * 4], S[0], mx, u) : comis64(X[d * 4], X[d * 4 + 1], S[0], S[1], mx, u);
+  mxOut.mx = done(mx);
+  return r;
+}
+
+/** cvtsi2ss/cvtsi2sd: the signed integer lo (and hi for a 64-bit source) into the low element of register d. */
+export function cvtsi2(op: string, X: Uint32Array, d: number, lo: number, hi: number, is64: boolean, mx: number): number {
+  const h = is64 ? hi : lo >> 31;
+  if (op === "cvtsi2ss") X[d * 4] = int64ToF32(lo, h, mx);
+  else {
+    int64ToF64(lo, h, mx);
+    X[d * 4] = res64[0];
+    X[d * 4 + 1] = res64[1];
+  }
+  return done(mx);
+}
+
+/** cvt(t)ss2si / cvt(t)sd2si: the integer (bits 32 or 64) in res64 [lo, hi]. */
+export function cvt2si(op: string, S: Uint32Array, bits: number, mx: number): number {
+  const t = op[3] === "t";
+  if (op.includes("ss2si")) f32ToInt(S[0], bits, t, mx);
+  else f64ToInt(S[0], S[1], bits, t, mx);
+  if (bits === 32) res64[1] = 0;
+  return done(mx);
+}
