@@ -8,13 +8,16 @@
 //
 // One process at a time. Guest faults never become host exceptions: a #PF
 // goes to the kernel's handle_page_fault and the instruction restarts, or
-// the process ends with the signal Linux would send. When the process
+// the process gets the signal Linux would send (src/task/signal.ts: a
+// handler runs on a signal frame, or the process ends). When the process
 // ends, its mm is torn down (every page and page table back to the buddy).
 
 import {
-  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  Cpu, Mmu, PF_PROT, PF_USER, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
 } from "./cpu/index.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
+import { TASK_SIZE } from "./loader/elf.js";
+import { Signals } from "./task/signal.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
 import { PROC_FILES } from "./proc/index.js";
 import { MmReader, type MmKernel } from "./proc/mm_reader.js";
@@ -71,6 +74,8 @@ interface ProcessExports extends ExecKernel, SyscallKernel, MmKernel {
 }
 
 const encoder = new TextEncoder();
+/** Trap numbers (arch/x86/include/asm/trapnr.h), as a signal frame reports them. */
+const X86_TRAP_DE = 0, X86_TRAP_BP = 3, X86_TRAP_UD = 6, X86_TRAP_GP = 13, X86_TRAP_PF = 14;
 /** The one process's pid, as getpid() answers too. */
 const PID = 1;
 
@@ -88,6 +93,8 @@ export class Machine {
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
   private syscalls: Syscalls | null = null;
+  /** The current process's signal state. */
+  signals: Signals | null = null;
   private comm = "";
   private execPath = "";
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
@@ -159,9 +166,12 @@ export class Machine {
     cpu.rsp = this.image.rsp;
     const o = this.options;
     const stdin = typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin ?? new Uint8Array(0);
+    this.signals = new Signals(cpu, user, PID);
+    this.signals.trace = o.traceSyscalls;
     this.syscalls = new Syscalls({
       regs: cpu,
       mem: user,
+      signals: this.signals,
       kernel: this.k,
       io: {
         stdin,
@@ -309,20 +319,22 @@ export class Machine {
         return null;
       case STOP_SYSCALL:
         if (this.syscalls!.dispatch()) return this.exit({ kind: "exit", status: this.syscalls!.exitStatus! });
-        return null;
+        return this.deliverSignals();
       case STOP_PAGE_FAULT: {
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
         if (r === 0) return null;
-        return this.kill(faultSignal(r, cpu.cr2, cpu.rip));
+        // set_signal_archinfo: the frame reports a user-mode fault, a protection one above TASK_SIZE.
+        const err = cpu.errorCode | PF_USER | (cpu.cr2 >= TASK_SIZE ? PF_PROT : 0);
+        return this.trap(faultSignal(r, cpu.cr2, cpu.rip), X86_TRAP_PF, err, cpu.cr2);
       }
       case STOP_GP:
-        return this.kill(trapSignal("GP", cpu.rip));
+        return this.trap(trapSignal("GP", cpu.rip), X86_TRAP_GP, 0);
       case STOP_UD:
-        return this.kill(trapSignal("UD", cpu.rip));
+        return this.trap(trapSignal("UD", cpu.rip), X86_TRAP_UD, 0);
       case STOP_DE:
-        return this.kill(trapSignal("DE", cpu.rip));
+        return this.trap(trapSignal("DE", cpu.rip), X86_TRAP_DE, 0);
       case STOP_BP:
-        return this.kill(trapSignal("BP", cpu.rip));
+        return this.trap(trapSignal("BP", cpu.rip), X86_TRAP_BP, 0);
       default:
         throw new Error(`cpu: unknown stop reason ${stop}`);
     }
@@ -341,7 +353,19 @@ export class Machine {
     return r;
   }
 
-  /** A fatal signal: no handlers run yet, so the default action (terminate). */
+  /** A CPU exception: its signal is forced on the task, then delivered (to a handler, or fatally). */
+  private trap(s: FatalSignal, trapNr: number, errorCode: number, cr2?: number): RunEnd | null {
+    this.signals!.forceFault({ signo: s.signo, code: s.code, addr: s.addr }, trapNr, errorCode, cr2);
+    return this.deliverSignals();
+  }
+
+  /** On the way back to user mode: pending signals run their handlers, or end the process. */
+  private deliverSignals(): RunEnd | null {
+    const fatal = this.signals!.deliver();
+    return fatal ? this.kill(fatal) : null;
+  }
+
+  /** A fatal signal: the process ends with it. */
   private kill(signal: FatalSignal): RunEnd {
     return this.exit({ kind: "signal", status: 128 + signal.signo, signal });
   }
@@ -356,6 +380,7 @@ export class Machine {
       this.mmu.flushAll();
     }
     this.syscalls = null;
+    this.signals = null;
     return end as T;
   }
 }

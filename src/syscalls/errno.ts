@@ -2,6 +2,7 @@
 // "-1 ENOMEM (Cannot allocate memory)"). test/syscalls.test.ts checks the
 // names against node's os.constants.errno.
 export const EPERM = 1;
+export const ESRCH = 3;
 export const EBADF = 9;
 export const ENOMEM = 12;
 export const EFAULT = 14;
