@@ -6,9 +6,11 @@ import { REG_NAMES, SEG_FS, SEG_GS, type Insn, type Operand } from "../src/index
 const R32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"];
 const R16 = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di", "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w"];
 const R8 = ["al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil", "r8b", "r9b", "r10b", "r11b", "r12b", "r13b", "r14b", "r15b", "ah", "ch", "dh", "bh"];
-const PTR: Record<number, string> = { 1: "byte", 2: "word", 4: "dword", 8: "qword" };
+const PTR: Record<number, string> = { 1: "byte", 2: "word", 4: "dword", 8: "qword", 10: "tbyte", 16: "xmmword" };
 
 function regName(r: number, sz: number): string {
+  if (sz === 16) return `xmm${r}`;
+  if (sz === 10) return `st(${r})`;
   return sz === 8 ? REG_NAMES[r] : sz === 4 ? R32[r] : sz === 2 ? R16[r] : R8[r];
 }
 

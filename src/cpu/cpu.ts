@@ -103,10 +103,10 @@ export class Cpu implements CodeCacheHooks {
     this.state.seg[3] = Math.floor(v / TWO32) | 0;
   }
   get rflags(): number {
-    return this.exec.rflags();
+    return this.exec.x.rflags();
   }
   set rflags(v: number) {
-    this.exec.setRflags(v);
+    this.exec.x.setRflags(v);
   }
   /** Instructions retired since the Cpu was made. */
   get retired(): number {
@@ -172,7 +172,7 @@ export class Cpu implements CodeCacheHooks {
   }
 
   private translate(b: Block): void {
-    b.fn = compileBlock(this.exec.jitEnv, b.insns!, b.addrs, b.lives!, b.ops);
+    b.fn = compileBlock(this.exec.x, b.insns!, b.addrs, b.lives!, b.ops);
     b.insns = b.lives = null;
     if (b.fn === null) b.hits = -Infinity; // not worth it: never try again
   }

@@ -22,6 +22,10 @@
 //   STOP_BP          int3 (rip after it, as Linux reports SIGTRAP)
 //   STOP_BUDGET      `budget` instructions retired (cpu.lastRetired says how many ran in this call)
 //
+// Instructions: one descriptor each (insn.ts says how to write one), in a file per family
+// (alu, bits, muldiv, move, branch, string, system; families.ts lists them), shared by the
+// decoder (decode.ts), the Ops (exec.ts) and the block translator (jit.ts).
+//
 // Speed: a block that has run cpu.jitThreshold times (default 40) is translated into one
 // JavaScript function (jit.ts); Infinity keeps every block on its per-instruction closures.
 // Flags that a block overwrites before reading are not computed; at a fault they are exact,

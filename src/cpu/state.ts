@@ -38,6 +38,10 @@ export class CpuState {
   readonly seg = new Int32Array(4);
   /** [0] = DF (0 or 1). */
   readonly misc = new Int32Array(2);
+  /** XMM0..15: register i's dword j at index i * 4 + j (little-endian). */
+  readonly xmm = new Uint32Array(64);
+  /** MXCSR: all exceptions masked, round to nearest. */
+  mxcsr = 0x1f80;
   /** Instructions retired (the deterministic rdtsc reads it). */
   retired = 0;
 }

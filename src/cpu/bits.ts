@@ -1,0 +1,397 @@
+// Shifts and bits: shl, shr, sar, rol, ror, rcl, rcr; shld, shrd; bt, bts,
+// btr, btc; bsf, bsr, tzcnt, lzcnt, popcnt; bswap.
+
+import { ALL_FLAGS, bit64, type Exec, MASK, msb, type Op, sizeIndex } from "./exec.js";
+import { define, FEAT_LZCNT, FEAT_POPCNT, type Insn, type RegOp } from "./insn.js";
+import type { Jit } from "./jit.js";
+import { AF, CF, OF, PF, RCX, SF, ZF } from "./state.js";
+
+/** The shift kinds, as the ModRM reg field of C0/C1/D0..D3 numbers them. */
+const KINDS = ["rol", "ror", "rcl", "rcr", "shl", "shr", "", "sar"];
+
+/** An immediate count masked to the operand size, or -1 for a count in cl. */
+function immCount(insn: Insn, at: number): number {
+  const c = insn.ops[at];
+  return c.k === "i" ? c.lo & (insn.osz === 8 ? 63 : 31) : -1;
+}
+
+/**
+ * kind: 0 rol, 1 ror, 2 rcl, 3 rcr, 4 shl, 5 shr, 7 sar; c = the count masked to 5 or 6 bits.
+ * Returns the result (high half in T[0]) and sets the flags; c = 0 changes nothing.
+ */
+function shift(x: Exec, kind: number, szi: number, a: number, ah: number, c: number): number {
+  const { T, res } = x;
+  const n = 8 << szi;
+  const mask = MASK[szi];
+  if (szi < 3) ah = 0;
+  let r = 0, rh = 0, cfv = 0, ofv = 0;
+  switch (kind) {
+    case 4: { // shl
+      if (szi === 3) { r = x.shl64(a, ah, c); rh = T[0]; cfv = bit64(a, ah, 64 - c); }
+      else { r = (a << c) & mask; cfv = c > n ? 0 : (a >>> (n - c)) & 1; }
+      ofv = msb(szi, r, rh) ^ cfv;
+      res(szi, r, rh, cfv | (ofv << 11));
+      T[0] = rh;
+      return r;
+    }
+    case 5: { // shr
+      if (szi === 3) { r = x.shr64(a, ah, c); rh = T[0]; cfv = bit64(a, ah, c - 1); }
+      else { r = (a >>> c) & mask; cfv = c > n ? 0 : (a >>> (c - 1)) & 1; }
+      ofv = msb(szi, a, ah);
+      res(szi, r, rh, cfv | (ofv << 11));
+      T[0] = rh;
+      return r;
+    }
+    case 7: { // sar
+      if (szi === 3) { r = x.sar64(a, ah, c); rh = T[0]; cfv = bit64(a, ah, c - 1); }
+      else {
+        const s = (a << (32 - n)) >> (32 - n);
+        r = (s >> Math.min(c, 31)) & mask;
+        cfv = (s >> Math.min(c - 1, 31)) & 1;
+      }
+      res(szi, r, rh, cfv);
+      T[0] = rh;
+      return r;
+    }
+  }
+  // rotates keep SF, ZF, PF and AF
+  const old = x.arith();
+  let cnt: number;
+  if (kind === 2 || kind === 3) cnt = szi < 2 ? c % (n + 1) : c;
+  else cnt = c % n;
+  r = a; rh = ah;
+  if (kind === 0 || kind === 1) {
+    if (cnt !== 0) {
+      const left = kind === 0 ? cnt : n - cnt;
+      if (szi === 3) {
+        const l = x.shl64(a, ah, left), lh = T[0];
+        const rr = x.shr64(a, ah, 64 - left), rrh = T[0];
+        r = l | rr; rh = lh | rrh;
+      } else r = ((a << left) | (a >>> (n - left))) & mask;
+    }
+    if (kind === 0) { cfv = r & 1; ofv = msb(szi, r, rh) ^ cfv; }
+    else { cfv = msb(szi, r, rh); ofv = cfv ^ (szi === 3 ? (rh >>> 30) & 1 : (r >>> (n - 2)) & 1); }
+  } else {
+    let carry = old & 1;
+    ofv = kind === 3 ? msb(szi, a, ah) ^ carry : 0;
+    for (let i = 0; i < cnt; i++) {
+      if (kind === 2) {
+        const out = msb(szi, r, rh);
+        if (szi === 3) { rh = (rh << 1) | (r >>> 31); r = (r << 1) | carry; }
+        else r = ((r << 1) | carry) & mask;
+        carry = out;
+      } else {
+        const out = r & 1;
+        if (szi === 3) { r = (r >>> 1) | (rh << 31); rh = (rh >>> 1) | (carry << 31); }
+        else r = (r >>> 1) | (carry << (n - 1));
+        carry = out;
+      }
+    }
+    cfv = carry;
+    if (kind === 2) ofv = msb(szi, r, rh) ^ cfv;
+  }
+  x.setArith((old & ~(CF | OF)) | cfv | (ofv << 11));
+  T[0] = rh;
+  return r;
+}
+
+/** Shifts and rotates of a 32/64-bit register by an immediate count (masked, nonzero). */
+function fastShift(x: Exec, kind: number, d: number, c: number, sz: number, live: number): Op | null {
+  const { L, H, T, shl64, shr64, res } = x;
+  if (sz === 8) {
+    if (live & ALL_FLAGS) {
+      if (kind === 0 || kind === 1) {
+        // a rotate keeps SF ZF PF AF: when none is read later, set only CF and OF
+        if (live & (PF | AF | ZF | SF)) return null;
+        const left = kind === 0 ? c : 64 - c;
+        return kind === 0
+          ? () => { const lo = L[d], hi = H[d]; const a = shl64(lo, hi, left), ah = T[0]; const b = shr64(lo, hi, 64 - left); const rl = a | b, rh = ah | T[0]; L[d] = rl; H[d] = rh; const cfv = rl & 1; res(3, rl, rh, cfv | ((cfv ^ (rh >>> 31)) << 11)); return 0; }
+          : () => { const lo = L[d], hi = H[d]; const a = shl64(lo, hi, left), ah = T[0]; const b = shr64(lo, hi, 64 - left); const rl = a | b, rh = ah | T[0]; L[d] = rl; H[d] = rh; const cfv = rh >>> 31; res(3, rl, rh, cfv | ((cfv ^ ((rh >>> 30) & 1)) << 11)); return 0; };
+      }
+      return null;
+    }
+    switch (kind) {
+      case 4: return c >= 32
+        ? () => { H[d] = L[d] << (c - 32); L[d] = 0; return 0; }
+        : () => { const lo = L[d]; H[d] = (H[d] << c) | (lo >>> (32 - c)); L[d] = lo << c; return 0; };
+      case 5: return c >= 32
+        ? () => { L[d] = H[d] >>> (c - 32); H[d] = 0; return 0; }
+        : () => { const hi = H[d]; L[d] = (L[d] >>> c) | (hi << (32 - c)); H[d] = hi >>> c; return 0; };
+      case 7: return c >= 32
+        ? () => { const hi = H[d]; L[d] = hi >> (c - 32); H[d] = hi >> 31; return 0; }
+        : () => { const hi = H[d]; L[d] = (L[d] >>> c) | (hi << (32 - c)); H[d] = hi >> c; return 0; };
+      case 0: case 1: {
+        const left = kind === 0 ? c : 64 - c;
+        return () => { const lo = L[d], hi = H[d]; const a = shl64(lo, hi, left), ah = T[0]; const b = shr64(lo, hi, 64 - left); L[d] = a | b; H[d] = ah | T[0]; return 0; };
+      }
+    }
+    return null;
+  }
+  if (live & ALL_FLAGS) {
+    if ((kind === 0 || kind === 1) && !(live & (PF | AF | ZF | SF))) {
+      const left = kind === 0 ? c : 32 - c;
+      return kind === 0
+        ? () => { const a = L[d], r = (a << left) | (a >>> (32 - left)); L[d] = r; H[d] = 0; const cfv = r & 1; res(2, r, 0, cfv | ((cfv ^ (r >>> 31)) << 11)); return 0; }
+        : () => { const a = L[d], r = (a << left) | (a >>> (32 - left)); L[d] = r; H[d] = 0; const cfv = r >>> 31; res(2, r, 0, cfv | ((cfv ^ ((r >>> 30) & 1)) << 11)); return 0; };
+    }
+    return null;
+  }
+  switch (kind) {
+    case 4: return () => { L[d] <<= c; H[d] = 0; return 0; };
+    case 5: return () => { L[d] >>>= c; H[d] = 0; return 0; };
+    case 7: return () => { L[d] >>= c; H[d] = 0; return 0; };
+    case 0: case 1: {
+      const left = kind === 0 ? c : 32 - c;
+      return () => { const a = L[d]; L[d] = (a << left) | (a >>> (32 - left)); H[d] = 0; return 0; };
+    }
+  }
+  return null;
+}
+
+function compileShift(x: Exec, kind: number, insn: Insn, live: number): Op {
+  const { L, H, T, FLT, rget, rset, ea, ldw, stm } = x;
+  const sz = insn.osz, szi = sizeIndex(sz), o0 = insn.ops[0];
+  const cmask = sz === 8 ? 63 : 31;
+  const cnt = immCount(insn, 1);
+  if ((sz === 4 || sz === 8) && o0.k === "r" && cnt > 0 && kind !== 2 && kind !== 3) {
+    const f = fastShift(x, kind, o0.r, cnt, sz, live);
+    if (f !== null) return f;
+  }
+  if (o0.k === "m") return () => {
+    const c = cnt >= 0 ? cnt : L[RCX] & cmask;
+    ea(o0);
+    const a = ldw(sz), ah = T[0];
+    if (FLT.kind) return FLT.kind;
+    if (c === 0) return 0;
+    const r = shift(x, kind, szi, a, ah, c);
+    stm(sz, r, T[0]);
+    return 0;
+  };
+  const d = (o0 as RegOp).r;
+  return () => {
+    const c = cnt >= 0 ? cnt : L[RCX] & cmask;
+    const a = rget(d, sz);
+    if (c === 0) { if (sz === 4) H[d] = 0; return 0; }
+    const r = shift(x, kind, szi, a, H[d], c);
+    rset(d, sz, r, T[0]);
+    return 0;
+  };
+}
+
+function translateShift(j: Jit, kind: number, insn: Insn): string | null {
+  const sz = insn.osz, o0 = insn.ops[0], o1 = insn.ops[1];
+  if (o0.k !== "r" || o1.k !== "i" || (sz !== 4 && sz !== 8)) return null;
+  const c = o1.lo & (sz === 8 ? 63 : 31);
+  if (c === 0) return null;
+  const d = o0.r, l = j.l(d), h = j.h(d);
+  const rot = kind === 0 || kind === 1, rol = kind === 0;
+  if (j.flags && (!rot || j.live & (PF | AF | ZF | SF))) return null;
+  if (sz === 4) {
+    const left = rol ? c : 32 - c;
+    if (rot) {
+      const r = `{const a = ${l}, r = (a << ${left}) | (a >>> ${32 - left}); ${l} = r; ${h} = 0;`;
+      if (!j.flags) return r + "}";
+      j.known = -1;
+      return r + (rol ? "const c = r & 1; res(2, r, 0, c | ((c ^ (r >>> 31)) << 11));}" : "const c = r >>> 31; res(2, r, 0, c | ((c ^ ((r >>> 30) & 1)) << 11));}");
+    }
+    const e = kind === 4 ? "<<" : kind === 5 ? ">>>" : ">>";
+    return `${l} ${e}= ${c}; ${h} = 0;`;
+  }
+  if (rot) {
+    const left = rol ? c : 64 - c;
+    const r = `{const lo = ${l}, hi = ${h}; const a = shl64(lo, hi, ${left}), ah = T[0]; const b = shr64(lo, hi, ${64 - left}); ` +
+      `const rl = a | b, rh = ah | T[0]; ${l} = rl; ${h} = rh;`;
+    if (!j.flags) return r + "}";
+    j.known = -1;
+    return r + (rol ? "const c = rl & 1; res(3, rl, rh, c | ((c ^ (rh >>> 31)) << 11));}" : "const c = rh >>> 31; res(3, rl, rh, c | ((c ^ ((rh >>> 30) & 1)) << 11));}");
+  }
+  if (kind === 4) return c >= 32 ? `${h} = ${l} << ${c - 32}; ${l} = 0;` : `${h} = (${h} << ${c}) | (${l} >>> ${32 - c}); ${l} <<= ${c};`;
+  if (kind === 5) return c >= 32 ? `${l} = ${h} >>> ${c - 32}; ${h} = 0;` : `${l} = (${l} >>> ${c}) | (${h} << ${32 - c}); ${h} >>>= ${c};`;
+  return c >= 32 ? `${l} = ${h} >> ${c - 32}; ${h} >>= 31;` : `${l} = (${l} >>> ${c}) | (${h} << ${32 - c}); ${h} >>= ${c};`;
+}
+
+KINDS.forEach((name, kind) => {
+  if (name === "") return;
+  const rot = kind < 4, carry = kind === 2 || kind === 3;
+  define({
+    name,
+    enc: [`C0 /${kind}: Eb,Ib`, `C1 /${kind}: Ev,Ib`, `D0 /${kind}: Eb,1`, `D1 /${kind}: Ev,1`, `D2 /${kind}: Eb,CL`, `D3 /${kind}: Ev,CL`],
+    // a count of 0 (or one in cl, unknown here) writes no flag for sure
+    flags: (insn) => (carry ? CF : 0) | ((immCount(insn, 1) > 0 ? (rot ? CF | OF : ALL_FLAGS) : 0) << 16),
+    compile: (x, insn, _ip, live) => compileShift(x, kind, insn, live),
+    translate: carry ? undefined : (j, insn) => translateShift(j, kind, insn),
+  });
+});
+
+/** shld/shrd: the destination shifted, filled from the source register. */
+function compileShxd(x: Exec, left: boolean, insn: Insn): Op {
+  const { L, H, T, FLT, rget, rset, ea, ldw, stm, res, shl64, shr64 } = x;
+  const sz = insn.osz, szi = sizeIndex(sz), d = insn.ops[0], g = (insn.ops[1] as RegOp).r;
+  const cmask = sz === 8 ? 63 : 31;
+  const cnt = immCount(insn, 2);
+  const f = (a: number, ah: number, cn: number): number => {
+    const b = rget(g, sz), bh = H[g];
+    let r: number, rh = 0, cfv: number;
+    if (szi === 3) {
+      if (left) {
+        r = shl64(a, ah, cn); rh = T[0];
+        const y = shr64(b, bh, 64 - cn); r |= y; rh |= T[0];
+        cfv = bit64(a, ah, 64 - cn);
+      } else {
+        r = shr64(a, ah, cn); rh = T[0];
+        const y = shl64(b, bh, 64 - cn); r |= y; rh |= T[0];
+        cfv = bit64(a, ah, cn - 1);
+      }
+    } else if (szi === 2) {
+      r = left ? (a << cn) | (b >>> (32 - cn)) : (a >>> cn) | (b << (32 - cn));
+      cfv = left ? (a >>> (32 - cn)) & 1 : (a >>> (cn - 1)) & 1;
+    } else {
+      // 16 bits: shift the 32-bit concatenation (counts above 16 are undefined on hardware)
+      const cat = left ? ((a << 16) | b) >>> 0 : ((b << 16) | a) >>> 0;
+      if (left) { r = (cn >= 32 ? 0 : (cat << cn) >>> 16) & 0xffff; cfv = (cat >>> (32 - cn)) & 1; }
+      else { r = (cat >>> cn) & 0xffff; cfv = (cat >>> (cn - 1)) & 1; }
+    }
+    const o = msb(szi, r, rh) ^ msb(szi, a, ah);
+    res(szi, r, rh, cfv | (o << 11));
+    T[0] = rh;
+    return r;
+  };
+  if (d.k === "m") return () => {
+    const cn = cnt >= 0 ? cnt : L[RCX] & cmask;
+    ea(d);
+    const a = ldw(sz), ah = T[0];
+    if (FLT.kind) return FLT.kind;
+    if (cn === 0) return 0;
+    const r = f(a, ah, cn);
+    stm(sz, r, T[0]);
+    return 0;
+  };
+  const dr = (d as RegOp).r;
+  return () => {
+    const cn = cnt >= 0 ? cnt : L[RCX] & cmask;
+    if (cn === 0) { if (sz === 4) H[dr] = 0; return 0; }
+    const r = f(rget(dr, sz), H[dr], cn);
+    rset(dr, sz, r, T[0]);
+    return 0;
+  };
+}
+
+for (const left of [true, false]) {
+  const o = left ? 0xa4 : 0xac;
+  define({
+    name: left ? "shld" : "shrd",
+    enc: [`0F ${o.toString(16).toUpperCase()} /r: Ev,Gv,Ib`, `0F ${(o + 1).toString(16).toUpperCase()} /r: Ev,Gv,CL`],
+    flags: (insn) => (immCount(insn, 2) > 0 ? ALL_FLAGS : 0) << 16,
+    compile: (x, insn) => compileShxd(x, left, insn),
+  });
+}
+
+/** bt/bts/btr/btc (kind 0..3). A register bit offset into memory may reach past the operand. */
+function compileBt(x: Exec, kind: number, insn: Insn): Op {
+  const { H, EA, FLT, mmu, rget, rset, ea } = x;
+  const sz = insn.osz, d = insn.ops[0], s = insn.ops[1];
+  const bits = sz * 8;
+  const apply = (v: number, b: number): number => (kind === 1 ? v | (1 << b) : kind === 2 ? v & ~(1 << b) : kind === 3 ? v ^ (1 << b) : v);
+  const setCf = (c: number): void => x.setArith((x.arith() & ~CF) | c);
+  if (d.k === "m") return () => {
+    let olo: number, ohi: number;
+    if (s.k === "i") { olo = s.lo & (bits - 1); ohi = 0; }
+    else {
+      olo = rget((s as RegOp).r, sz); ohi = H[(s as RegOp).r];
+      if (sz === 2) { olo = (olo << 16) >> 16; ohi = olo >> 31; }
+      else if (sz === 4) ohi = olo >> 31;
+    }
+    // byte address = EA + (offset >> 3), bit = offset & 7
+    ea(d);
+    const blo = (olo >>> 3) | (ohi << 29), bhi = ohi >> 3;
+    const s1 = (EA[0] >>> 0) + (blo >>> 0);
+    const alo = s1 | 0, ahi = (EA[1] + bhi + (s1 > 0xffffffff ? 1 : 0)) | 0;
+    const bit = olo & 7;
+    const v = kind === 0 ? mmu.ld8(alo, ahi) : mmu.ld8w(alo, ahi);
+    if (FLT.kind) return FLT.kind;
+    if (kind !== 0) mmu.st8(alo, ahi, apply(v, bit));
+    setCf((v >> bit) & 1);
+    return 0;
+  };
+  const dr = (d as RegOp).r;
+  return () => {
+    const off = (s.k === "i" ? s.lo : rget((s as RegOp).r, sz)) & (bits - 1);
+    if (sz === 8 && off >= 32) {
+      const c = (H[dr] >>> (off - 32)) & 1;
+      H[dr] = apply(H[dr], off - 32);
+      setCf(c);
+      return 0;
+    }
+    const v = rget(dr, sz);
+    const c = (v >>> off) & 1;
+    if (kind !== 0) rset(dr, sz, apply(v, off), H[dr]);
+    setCf(c);
+    return 0;
+  };
+}
+
+["bt", "bts", "btr", "btc"].forEach((name, kind) => {
+  define({
+    name,
+    enc: [`0F ${(0xa3 + kind * 8).toString(16).toUpperCase()} /r: Ev,Gv`, `0F BA /${4 + kind}: Ev,Ib`],
+    def: CF,
+    compile: (x, insn) => compileBt(x, kind, insn),
+  });
+});
+
+/** bsf, bsr, tzcnt, lzcnt, popcnt. */
+function compileBitScan(x: Exec, op: string, insn: Insn): Op {
+  const { T, FLT, rset, get, arith, setArith } = x;
+  const sz = insn.osz, szi = sizeIndex(sz), dr = (insn.ops[0] as RegOp).r, s = insn.ops[1];
+  const bits = sz * 8;
+  return () => {
+    const v = get(s, sz), vh = szi === 3 ? T[0] : 0;
+    if (FLT.kind) return FLT.kind;
+    const zero = (v | vh) === 0;
+    let r = 0;
+    const tz = (): number => (v !== 0 ? 31 - Math.clz32(v & -v) : 32 + (31 - Math.clz32(vh & -vh)));
+    const lz = (): number => (szi === 3 ? (vh !== 0 ? Math.clz32(vh) : 32 + Math.clz32(v)) : Math.clz32(v) - (32 - bits));
+    switch (op) {
+      case "bsf": case "bsr":
+        // a zero source sets ZF and leaves the destination as it was
+        if (!zero) rset(dr, sz, op === "bsf" ? tz() : bits - 1 - lz(), 0);
+        setArith((arith() & ~ZF) | (zero ? ZF : 0));
+        return 0;
+      case "tzcnt": r = zero ? bits : tz(); break;
+      case "lzcnt": r = zero ? bits : lz(); break;
+      default: { // popcnt
+        let y = v, c = 0;
+        for (; y !== 0; y &= y - 1) c++;
+        for (y = vh; y !== 0; y &= y - 1) c++;
+        rset(dr, sz, c, 0);
+        setArith(zero ? ZF : 0);
+        return 0;
+      }
+    }
+    rset(dr, sz, r, 0);
+    setArith((arith() & ~(CF | ZF)) | (zero ? CF : 0) | (r === 0 ? ZF : 0));
+    return 0;
+  };
+}
+
+for (const [name, enc, def, feature] of [
+  ["bsf", "0F BC /r: Gv,Ev", ZF, undefined],
+  ["bsr", "0F BD /r: Gv,Ev", ZF, undefined],
+  ["tzcnt", "F3 0F BC /r: Gv,Ev", CF | ZF, undefined],
+  ["lzcnt", "F3 0F BD /r: Gv,Ev", CF | ZF, FEAT_LZCNT],
+  ["popcnt", "F3 0F B8 /r: Gv,Ev", ALL_FLAGS, FEAT_POPCNT],
+] as const) {
+  define({ name, enc: [enc], def, feature, compile: (x, insn) => compileBitScan(x, name, insn) });
+}
+
+define({
+  name: "bswap",
+  enc: ["0F C8+r no16: Zv"],
+  compile: (x, insn) => {
+    const { L, H } = x;
+    const r = (insn.ops[0] as RegOp).r;
+    const bs = (v: number): number => ((v >>> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) | 0;
+    if (insn.osz === 8) return () => { const lo = L[r]; L[r] = bs(H[r]); H[r] = bs(lo); return 0; };
+    return () => { L[r] = bs(L[r]); H[r] = 0; return 0; };
+  },
+});

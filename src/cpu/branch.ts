@@ -1,0 +1,113 @@
+// Control transfer: jmp, jcc, call, ret.
+
+import { canonical, CC_USE, type Exec, type Op, ripOf, STOP_GP, TWO32 } from "./exec.js";
+import { CC, define, type Insn, type Operand } from "./insn.js";
+import { RSP } from "./state.js";
+
+/** call/jmp through a register or memory: #GP for a non-canonical target, before any change. */
+function compileIndirect(x: Exec, o: Operand, isCall: boolean, next: number): Op {
+  const { T, RIP, FLT, get, push } = x;
+  const nlo = next % TWO32 | 0, nhi = Math.floor(next / TWO32) | 0;
+  return () => {
+    const lo = get(o, 8), hi = T[0];
+    if (FLT.kind) return FLT.kind;
+    if (!canonical(hi)) return STOP_GP;
+    if (isCall && !push(nlo, nhi)) return FLT.kind;
+    RIP[0] = ripOf(lo, hi);
+    return 0;
+  };
+}
+
+/** Conditional jumps: one literal per condition, so test(cc) folds. */
+function compileJcc(x: Exec, cc: number, t: number): Op {
+  const { RIP, test } = x;
+  switch (cc) {
+    case 0: return () => { if (test(0)) RIP[0] = t; return 0; };
+    case 1: return () => { if (test(1)) RIP[0] = t; return 0; };
+    case 2: return () => { if (test(2)) RIP[0] = t; return 0; };
+    case 3: return () => { if (test(3)) RIP[0] = t; return 0; };
+    case 4: return () => { if (test(4)) RIP[0] = t; return 0; };
+    case 5: return () => { if (test(5)) RIP[0] = t; return 0; };
+    case 6: return () => { if (test(6)) RIP[0] = t; return 0; };
+    case 7: return () => { if (test(7)) RIP[0] = t; return 0; };
+    case 8: return () => { if (test(8)) RIP[0] = t; return 0; };
+    case 9: return () => { if (test(9)) RIP[0] = t; return 0; };
+    case 10: return () => { if (test(10)) RIP[0] = t; return 0; };
+    case 11: return () => { if (test(11)) RIP[0] = t; return 0; };
+    case 12: return () => { if (test(12)) RIP[0] = t; return 0; };
+    case 13: return () => { if (test(13)) RIP[0] = t; return 0; };
+    case 14: return () => { if (test(14)) RIP[0] = t; return 0; };
+    default: return () => { if (test(15)) RIP[0] = t; return 0; };
+  }
+}
+
+const target = (insn: Insn): number => (insn.ops[0] as { target: number }).target;
+
+define({
+  name: "jmp",
+  enc: ["EB d64: Jb", "E9 d64: Jz", "FF /4 d64: Eq"],
+  ends: true,
+  compile: (x, insn, ip) => {
+    const o0 = insn.ops[0];
+    if (o0.k === "j") { const t = o0.target, RIP = x.RIP; return () => { RIP[0] = t; return 0; }; }
+    return compileIndirect(x, o0, false, ip + insn.len);
+  },
+  translate: (_j, insn) => (insn.ops[0].k === "j" ? `RIP[0] = ${target(insn)};` : null),
+});
+
+define({
+  name: (insn) => "j" + CC[insn.cc],
+  enc: ["70+cc d64: Jb", "0F 80+cc d64: Jz"],
+  ends: true,
+  flags: (insn) => CC_USE[insn.cc],
+  compile: (x, insn) => compileJcc(x, insn.cc, target(insn)),
+  translate: (j, insn) => `if (${j.cond(insn.cc)}) RIP[0] = ${target(insn)};`,
+});
+
+define({
+  name: "call",
+  enc: ["E8 d64: Jz", "FF /2 d64: Eq"],
+  ends: true,
+  faults: true,
+  compile: (x, insn, ip) => {
+    const o0 = insn.ops[0], next = ip + insn.len;
+    if (o0.k !== "j") return compileIndirect(x, o0, true, next);
+    const { RIP, FLT, push } = x;
+    const t = o0.target, nlo = next % TWO32 | 0, nhi = Math.floor(next / TWO32) | 0;
+    return () => { if (!push(nlo, nhi)) return FLT.kind; RIP[0] = t; return 0; };
+  },
+  translate: (j, insn) => {
+    if (insn.ops[0].k !== "j") return null;
+    const l = j.l(RSP), h = j.h(RSP), next = j.next;
+    return `{const s1 = (${l} >>> 0) - 8, ea_lo = s1 | 0, ea_hi = s1 < 0 ? (${h} - 1) | 0 : ${h}; ` +
+      `${j.store(8, String(next % TWO32 | 0), String(Math.floor(next / TWO32) | 0))} ` +
+      `${l} = ea_lo; ${h} = ea_hi; RIP[0] = ${target(insn)};}`;
+  },
+});
+
+define({
+  name: "ret",
+  enc: ["C3 d64", "C2 d64: Iw"],
+  ends: true,
+  faults: true,
+  compile: (x, insn) => {
+    const { T, RIP, FLT, addReg, top } = x;
+    const o0 = insn.ops[0];
+    const extra = o0 !== undefined && o0.k === "i" ? o0.lo : 0;
+    return () => {
+      const lo = top(), hi = T[0];
+      if (FLT.kind) return FLT.kind;
+      if (!canonical(hi)) return STOP_GP;
+      addReg(RSP, 8 + extra);
+      RIP[0] = ripOf(lo, hi);
+      return 0;
+    };
+  },
+  translate: (j, insn) => {
+    if (insn.ops.length !== 0) return null;
+    const l = j.l(RSP), h = j.h(RSP);
+    return `{const ea_lo = ${l}, ea_hi = ${h}; ${j.load(8, "v", "vh", false)} ` +
+      `if (vh >> 15 !== 0 && vh >> 15 !== -1) ${j.exit(String(STOP_GP))} const s1 = (ea_lo >>> 0) + 8; ` +
+      `${l} = s1 | 0; if (s1 > 4294967295) ${h} = (${h} + 1) | 0; RIP[0] = vh * 4294967296 + (v >>> 0);}`;
+  },
+});

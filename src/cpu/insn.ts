@@ -1,0 +1,238 @@
+// Instructions as data: the decoded Insn, and the one descriptor (InsnDef) per
+// instruction that the decoder, the interpreter (exec.ts) and the block
+// translator (jit.ts) share. A family file (alu.ts, bits.ts, …) calls define()
+// for each of its instructions; families.ts imports the family files. Adding
+// an instruction touches its family file only.
+//
+// An encoding is written as in the Intel manual, then a colon and the operands:
+//
+//   "81 /0: Ev,Iz"        opcode, ModRM reg field 0, operands r/m (operand size) and imm16/32
+//   "0F 80+cc d64: Jz"    sixteen opcodes, the condition in the low nibble; 64-bit operand size
+//   "66 0F 6F /r: V,Wdq"  mandatory prefix 66 (also F3, F2, or NP for none of them)
+//   "W 0F C7 /1: Mdq"     REX.W required
+//   "D9 E8"               an exact ModRM byte (x87 register forms, endbr64)
+//   "50+r d64: Zq"        the register in the opcode's low three bits (plus REX.B)
+//
+// Opcode tokens: hex bytes (0F, 0F 38 and 0F 3A open the two- and three-byte
+// maps), +r, +cc, /r, /0../7, an exact ModRM byte, and the flags d64 (64-bit
+// operand size, no 16-bit form: 66 is #UD), no16 (66 is #UD) and byte (an
+// 8-bit operation without a byte operand, as movsb).
+//
+// Operands: a letter for where, then a size.
+//   E  r/m: register or memory      G  the ModRM reg field       R  r/m, register only
+//   M  r/m, memory only             Z  opcode low bits (+r)      O  64-bit absolute address (moffs)
+//   I  immediate (Ibs: imm8 sign-extended to the operand size)  J  branch target (Jb, Jz)
+//   V  XMM from the reg field       W  XMM or memory from r/m    U  XMM from r/m, register only
+//   AL, CL, rAX (the accumulator at the operand size), 1, ST0, STi (x87 st(rm))
+// Sizes: b w d q (1 2 4 8), v (the operand size), z (2 at 16 bits, else 4), y (8 with REX.W, else 4),
+// t (10), dq (16), or a number of bytes (M512); none for M means no access (lea).
+
+import type { Exec, Op } from "./exec.js";
+import type { Jit } from "./jit.js";
+
+/** Condition-code suffixes, by the low nibble of jcc/setcc/cmovcc. */
+export const CC = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
+
+export const SEG_NONE = 0;
+export const SEG_FS = 4;
+export const SEG_GS = 5;
+
+/**
+ * A register. sz 1, 2, 4, 8: a general register (0..15; at sz 1, 16..19 are
+ * ah, ch, dh, bh); sz 16: XMM r; sz 10: the x87 register st(r).
+ */
+export interface RegOp {
+  k: "r";
+  r: number;
+  sz: number;
+}
+export interface MemOp {
+  k: "m";
+  /** Base and index register, or -1. RIP-relative: base -1, rip true, disp = the absolute target. */
+  base: number;
+  index: number;
+  scale: number;
+  /** The 64-bit displacement as two halves (sign-extended disp8/disp32, or the RIP-relative target). */
+  dispLo: number;
+  dispHi: number;
+  rip: boolean;
+  seg: number;
+  /** Bytes accessed (0: the address only, as lea). */
+  sz: number;
+}
+export interface ImmOp {
+  k: "i";
+  lo: number;
+  hi: number;
+  sz: number;
+}
+/** A branch target (absolute). */
+export interface RelOp {
+  k: "j";
+  target: number;
+}
+export type Operand = RegOp | MemOp | ImmOp | RelOp;
+
+export interface Insn {
+  /** The descriptor: how to run and translate it. */
+  def: InsnDef;
+  /** iced-x86's mnemonic, lower case ("add", "movzx", "jne", "cmovl", "movsq"); "ud" for #UD. */
+  op: string;
+  len: number;
+  /** Operand size in bytes (1, 2, 4, 8). */
+  osz: number;
+  ops: Operand[];
+  /** Condition code (0..15) for jcc, setcc and cmovcc. */
+  cc: number;
+  /** String instructions: 0, 0xf3 (rep/repe) or 0xf2 (repne). */
+  rep: number;
+  /** Instruction length limit exceeded (> 15 bytes): #GP rather than #UD. */
+  tooLong?: boolean;
+}
+
+/** What an encoding's `when` may look at: the prefixes and the opcode byte. */
+export interface Prefixes {
+  rex: number;
+  rep: number;
+  opsz: boolean;
+  seg: number;
+  opcode: number;
+}
+
+/** CPUID feature bits: [leaf, register (0 eax .. 3 edx), bit]. */
+export type Feature = readonly [number, number, number];
+export const FEAT_FPU: Feature = [1, 3, 0];
+export const FEAT_TSC: Feature = [1, 3, 4];
+export const FEAT_CX8: Feature = [1, 3, 8];
+export const FEAT_CMOV: Feature = [1, 3, 15];
+export const FEAT_FXSR: Feature = [1, 3, 24];
+export const FEAT_SSE: Feature = [1, 3, 25];
+export const FEAT_SSE2: Feature = [1, 3, 26];
+export const FEAT_CX16: Feature = [1, 2, 13];
+export const FEAT_POPCNT: Feature = [1, 2, 23];
+export const FEAT_SYSCALL: Feature = [0x80000001, 3, 11];
+export const FEAT_NX: Feature = [0x80000001, 3, 20];
+export const FEAT_LM: Feature = [0x80000001, 3, 29];
+export const FEAT_LZCNT: Feature = [0x80000001, 2, 5];
+
+export interface InsnDef {
+  /** The mnemonic, or a function of the decoded instruction (jcc, movs, cbw/cwde/cdqe). */
+  name: string | ((insn: Insn) => string);
+  /** Encodings, as described at the top of this file. */
+  enc: readonly (string | { enc: string; when: (p: Prefixes) => boolean })[];
+  /** Compiles the instruction into an Op: `live` = the flags a later instruction may read. */
+  compile(x: Exec, insn: Insn, ip: number, live: number): Op;
+  /**
+   * JavaScript source for the block translator, or null to run the Op from the
+   * translated block. Code that sets F must say so with j.known.
+   */
+  translate?(j: Jit, insn: Insn, i: number): string | null;
+  /** The arithmetic flags read and surely written (or a function of the instruction: use | def << 16). */
+  use?: number;
+  def?: number;
+  flags?(insn: Insn): number;
+  /** May stop for the kernel without a memory operand (stack, #DE, #UD, syscall): RFLAGS must be exact there. */
+  faults?: boolean;
+  /** The memory operand is only an address (lea, nop): it is never accessed. */
+  noAccess?: boolean;
+  /** Sets rip or stops: the block ends after it. */
+  ends?: boolean;
+  /** Takes a rep/repne prefix (string instructions): Insn.rep. */
+  rep?: boolean;
+  /** The CPUID bit that announces it. */
+  feature?: Feature;
+}
+
+/** One parsed encoding, in the table of its opcode slot. */
+export interface Encoding {
+  def: InsnDef;
+  /** -1 any; 0 none of 66/F2/F3 (NP); else the mandatory prefix byte. */
+  prefix: number;
+  rexW: boolean;
+  modrm: boolean;
+  /** ModRM constraints: reg field (-1 any), mod (-1 any, 0 memory only, 3 register only), exact byte (-1 none). */
+  reg: number;
+  mod: number;
+  exact: number;
+  /** +cc: the condition is the opcode's low nibble. */
+  cc: boolean;
+  d64: boolean;
+  no16: boolean;
+  byte: boolean;
+  ops: string[];
+  when: ((p: Prefixes) => boolean) | null;
+}
+
+/** Opcode maps: one-byte, 0F, 0F 38, 0F 3A; each slot lists its encodings, most specific first. */
+export const MAPS: Encoding[][][] = [0, 1, 2, 3].map(() => Array.from({ length: 256 }, () => []));
+/** Every instruction defined, in the order defined. */
+export const DEFS: InsnDef[] = [];
+
+const OPERAND = /^(AL|CL|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZO](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?)$/;
+const MEM_ONLY = /^M/;
+const REG_ONLY = /^(R|U|STi)/;
+
+function specificity(e: Encoding): number {
+  return (e.prefix >= 0 ? 8 : 0) + (e.when ? 4 : 0) + (e.rexW ? 2 : 0) + (e.exact >= 0 || e.reg >= 0 ? 1 : 0);
+}
+
+function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | null): void {
+  const [head, tail = ""] = text.split(":");
+  const toks = head.trim().split(/\s+/);
+  const e: Encoding = {
+    def, prefix: -1, rexW: false, modrm: false, reg: -1, mod: -1, exact: -1, cc: false, d64: false, no16: false, byte: false,
+    ops: tail.trim() === "" ? [] : tail.split(",").map((s) => s.trim()), when,
+  };
+  let map = 0, opcode = -1, slots = 1;
+  for (const t of toks) {
+    if (t === "NP") e.prefix = 0;
+    else if ((t === "66" || t === "F2" || t === "F3") && opcode < 0 && map === 0) e.prefix = parseInt(t, 16);
+    else if (t === "W") e.rexW = true;
+    else if (t === "d64") e.d64 = true;
+    else if (t === "no16") e.no16 = true;
+    else if (t === "byte") e.byte = true;
+    else if (t === "/r") e.modrm = true;
+    else if (/^\/[0-7]$/.test(t)) { e.modrm = true; e.reg = +t[1]; }
+    else if (/^[0-9A-F]{2}(\+r|\+cc)?$/.test(t)) {
+      const b = parseInt(t.slice(0, 2), 16);
+      if (opcode >= 0) { e.modrm = true; e.exact = b; e.mod = 3; }
+      else if (map === 0 && b === 0x0f) map = 1;
+      else if (map === 1 && (b === 0x38 || b === 0x3a) && t.length === 2) map = b === 0x38 ? 2 : 3;
+      else {
+        opcode = b;
+        if (t.endsWith("+r")) slots = 8;
+        else if (t.endsWith("+cc")) { slots = 16; e.cc = true; }
+      }
+    } else throw new Error(`define ${String(def.name)}: bad encoding token ${t} in "${text}"`);
+  }
+  if (opcode < 0) throw new Error(`define ${String(def.name)}: no opcode in "${text}"`);
+  for (const o of e.ops) {
+    if (!OPERAND.test(o)) throw new Error(`define ${String(def.name)}: bad operand ${o} in "${text}"`);
+    if (MEM_ONLY.test(o)) e.mod = 0;
+    else if (REG_ONLY.test(o)) e.mod = 3;
+    if (/^[EGRMVWU]/.test(o) || o === "STi") e.modrm = true;
+  }
+  for (let s = 0; s < slots; s++) {
+    const list = MAPS[map][opcode + s];
+    // the decoder reads ModRM for the first candidate that needs it: a slot's encodings all take it, or none
+    if (list.length > 0 && list[0].modrm !== e.modrm) throw new Error(`define ${String(def.name)}: "${text}" and ${String(list[0].def.name)} disagree on ModRM`);
+    list.push(e);
+    list.sort((a, b) => specificity(b) - specificity(a));
+  }
+}
+
+/** Registers an instruction: its encodings go into the opcode maps. */
+export function define(def: InsnDef): InsnDef {
+  for (const x of def.enc) typeof x === "string" ? parse(def, x, null) : parse(def, x.enc, x.when);
+  DEFS.push(def);
+  return def;
+}
+
+/** CPUID leaf values: [eax, ebx, ecx, edx] of `leaf`, from the features the defined instructions and `extra` announce. */
+export function featureBits(leaf: number, extra: readonly Feature[]): number[] {
+  const out = [0, 0, 0, 0];
+  for (const f of [...extra, ...DEFS.map((d) => d.feature).filter((f) => f !== undefined)]) {
+    if (f[0] === leaf) out[f[1]] |= 1 << f[2];
+  }
+  return out;
+}
