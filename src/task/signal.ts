@@ -37,6 +37,8 @@ const FRAME_UC = 8, FRAME_INFO = FRAME_UC + UCONTEXT_SIZE, FRAME_SIZE = FRAME_IN
 /** struct sigcontext_64 up to fpstate; reserved1[8] after it is left as the stack had it, as Linux does. */
 const SC_WRITTEN = 192;
 export const FPSTATE_SIZE = 512;
+/** Where xmm0 sits in the fxsave image, and the mxcsr bits this CPU accepts (DAZ included). */
+const FX_XMM = 160, MXCSR_MASK = 0xffff;
 /** sigcontext order of the general registers: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (x86 numbers). */
 const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
 /** The rflags bits rt_sigreturn takes from the frame (FIX_EFLAGS): AC OF DF TF SF ZF AF PF CF RF. */
@@ -62,27 +64,45 @@ export interface SignalCpu {
   setReg(r: number, v: number): void;
   rip: number;
   rflags: number;
+  /** The SSE registers (absent for a CPU without them). */
+  state?: { xmm: Uint32Array; mxcsr: number };
 }
 
 /**
- * The FPU/SSE part of the frame, in fxsave format: the one place that knows
- * the CPU's x87 and SSE registers. The CPU keeps no x87/SSE state yet, so the
- * image is the state every process starts with (fcw 0x37f, mxcsr 0x1f80),
- * and restoring it checks mxcsr as fxrstor would.
+ * The FPU/SSE part of the frame, in fxsave format (Intel SDM, FXSAVE): the
+ * one place that knows how the CPU's x87 and SSE registers sit there.
+ * SSE (mxcsr, xmm0-15) is the CPU's; the CPU has no x87 registers yet, so
+ * that part is the state every process starts with (fcw 0x37f, all empty).
  */
-export function saveFpstate(_cpu: SignalCpu): Uint8Array {
+export function saveFpstate(cpu: SignalCpu): Uint8Array {
+  const fx = initFpstate();
+  if (cpu.state) {
+    new DataView(fx.buffer).setUint32(24, cpu.state.mxcsr, true);
+    fx.set(new Uint8Array(cpu.state.xmm.buffer, cpu.state.xmm.byteOffset, 256), FX_XMM);
+  }
+  return fx;
+}
+
+/** The state a process starts with (fpu's init_fpstate): fcw 0x37f, mxcsr 0x1f80, registers zero. */
+function initFpstate(): Uint8Array {
   const fx = new Uint8Array(FPSTATE_SIZE);
   const v = new DataView(fx.buffer);
   v.setUint16(0, 0x37f, true); // fcw
   v.setUint32(24, 0x1f80, true); // mxcsr
-  v.setUint32(28, 0xffff, true); // mxcsr_mask
+  v.setUint32(28, MXCSR_MASK, true);
   return fx;
 }
 
-/** @return false when the image would fault fxrstor (reserved mxcsr bits). */
-export function restoreFpstate(_cpu: SignalCpu, fx: Uint8Array): boolean {
-  const mxcsr = new DataView(fx.buffer, fx.byteOffset).getUint32(24, true);
-  return (mxcsr & ~0xffff) === 0;
+/** fxrstor from the frame. @return false when it would fault (reserved mxcsr bits), as Linux's restore then does. */
+export function restoreFpstate(cpu: SignalCpu, fx: Uint8Array): boolean {
+  const v = new DataView(fx.buffer, fx.byteOffset);
+  const mxcsr = v.getUint32(24, true);
+  if ((mxcsr & ~MXCSR_MASK) !== 0) return false;
+  if (cpu.state) {
+    cpu.state.mxcsr = mxcsr;
+    new Uint8Array(cpu.state.xmm.buffer, cpu.state.xmm.byteOffset, 256).set(fx.subarray(FX_XMM, FX_XMM + 256));
+  }
+  return true;
 }
 
 export type DefaultAction = "term" | "core" | "ignore" | "stop";
@@ -410,7 +430,7 @@ export class Signals {
       const fx = new Uint8Array(FPSTATE_SIZE);
       if (fpAddr % 16 !== 0 || this.mem.copyFromUser(fx, fpAddr, FPSTATE_SIZE) !== 0) return null;
       if (!restoreFpstate(cpu, fx)) return null;
-    } else if (!restoreFpstate(cpu, saveFpstate(cpu))) return null;
+    } else restoreFpstate(cpu, initFpstate()); // no fpstate: the FPU starts afresh, as fpu__clear_user_states
     SC_REGS.forEach((r, i) => cpu.setReg(r, u64(v, sc + 8 * i)));
     cpu.rip = u64(v, sc + 128);
     cpu.rflags = (cpu.rflags & ~FIX_EFLAGS) | (v.getUint32(sc + 136, true) & FIX_EFLAGS);
