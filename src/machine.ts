@@ -13,10 +13,9 @@
 // ends, its mm is torn down (every page and page table back to the buddy).
 
 import {
-  Cpu, Mmu, PF_PROT, PF_USER, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
 } from "./cpu/index.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
-import { TASK_SIZE } from "./loader/elf.js";
 import { Signals } from "./task/signal.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
 import { PROC_FILES } from "./proc/index.js";
@@ -74,8 +73,6 @@ interface ProcessExports extends ExecKernel, SyscallKernel, MmKernel {
 }
 
 const encoder = new TextEncoder();
-/** Trap numbers (arch/x86/include/asm/trapnr.h), as a signal frame reports them. */
-const X86_TRAP_DE = 0, X86_TRAP_BP = 3, X86_TRAP_UD = 6, X86_TRAP_GP = 13, X86_TRAP_PF = 14;
 /** The one process's pid, as getpid() answers too. */
 const PID = 1;
 
@@ -167,7 +164,6 @@ export class Machine {
     const o = this.options;
     const stdin = typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin ?? new Uint8Array(0);
     this.signals = new Signals(cpu, user, PID);
-    this.signals.trace = o.traceSyscalls;
     this.syscalls = new Syscalls({
       regs: cpu,
       mem: user,
@@ -323,18 +319,17 @@ export class Machine {
       case STOP_PAGE_FAULT: {
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
         if (r === 0) return null;
-        // set_signal_archinfo: the frame reports a user-mode fault, a protection one above TASK_SIZE.
-        const err = cpu.errorCode | PF_USER | (cpu.cr2 >= TASK_SIZE ? PF_PROT : 0);
-        return this.trap(faultSignal(r, cpu.cr2, cpu.rip), X86_TRAP_PF, err, cpu.cr2);
+        this.signals!.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
+        return this.deliverSignals();
       }
       case STOP_GP:
-        return this.trap(trapSignal("GP", cpu.rip), X86_TRAP_GP, 0);
       case STOP_UD:
-        return this.trap(trapSignal("UD", cpu.rip), X86_TRAP_UD, 0);
       case STOP_DE:
-        return this.trap(trapSignal("DE", cpu.rip), X86_TRAP_DE, 0);
-      case STOP_BP:
-        return this.trap(trapSignal("BP", cpu.rip), X86_TRAP_BP, 0);
+      case STOP_BP: {
+        const trap = STOP_NAMES[stop] as "GP" | "UD" | "DE" | "BP";
+        this.signals!.trap(trapSignal(trap, cpu.rip), trap);
+        return this.deliverSignals();
+      }
       default:
         throw new Error(`cpu: unknown stop reason ${stop}`);
     }
@@ -351,12 +346,6 @@ export class Machine {
     this.faults++;
     this.faultHook?.afterFault(r);
     return r;
-  }
-
-  /** A CPU exception: its signal is forced on the task, then delivered (to a handler, or fatally). */
-  private trap(s: FatalSignal, trapNr: number, errorCode: number, cr2?: number): RunEnd | null {
-    this.signals!.forceFault({ signo: s.signo, code: s.code, addr: s.addr }, trapNr, errorCode, cr2);
-    return this.deliverSignals();
   }
 
   /** On the way back to user mode: pending signals run their handlers, or end the process. */

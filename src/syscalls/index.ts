@@ -150,6 +150,7 @@ export class Syscalls {
   constructor(private readonly o: SyscallOptions) {
     this.realtimeEpoch = o.realtimeEpoch ?? 1767225600;
     this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
+    this.signals.trace ??= o.io.trace?.bind(o.io);
   }
 
   /** Handle the syscall the CPU stopped at: rax = its result. @return true when the guest exited. */

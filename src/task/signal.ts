@@ -15,6 +15,7 @@ import type { UserMemory } from "../syscalls/index.js";
 import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../syscalls/errno.js";
 import { SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
 import { TASK_SIZE } from "../loader/elf.js";
+import { PF_PROT, PF_USER } from "../cpu/mmu.js";
 
 export const SIGSTOP = 19;
 const SIGCHLD = 17, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
@@ -44,6 +45,9 @@ const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
 /** The rflags bits rt_sigreturn takes from the frame (FIX_EFLAGS): AC OF DF TF SF ZF AF PF CF RF. */
 const FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
 const USER_CS = 0x33, USER_DS = 0x2b;
+
+/** Trap numbers (arch/x86/include/asm/trapnr.h), as a frame reports them. */
+const TRAP_NR = { DE: 0, BP: 3, UD: 6, GP: 13, PF: 14 };
 
 /** Signals the kernel raises for the instruction that ran: dequeued first (SYNCHRONOUS_MASK). */
 const SYNCHRONOUS = [11, 7, 4, 5, 8, 31];
@@ -283,12 +287,16 @@ export class Signals {
     this.send(info);
   }
 
-  /** A CPU exception's signal, with the trap details the frame reports. */
-  forceFault(info: SigInfo, trapNr: number, errorCode: number, cr2 = this.cr2): void {
-    this.trapNr = trapNr;
-    this.errorCode = errorCode;
-    this.cr2 = cr2;
-    this.force(info);
+  /**
+   * A CPU exception in user mode (a #PF the kernel refused, #GP, #UD, #DE,
+   * int3): its signal is forced, and the trap number, error code and cr2
+   * recorded for the frame (a #PF's as set_signal_archinfo sets them).
+   */
+  trap(s: FatalSignal, trap: "PF" | "GP" | "UD" | "DE" | "BP", pfErrorCode = 0): void {
+    this.trapNr = TRAP_NR[trap];
+    this.errorCode = trap === "PF" ? pfErrorCode | PF_USER | (s.addr >= TASK_SIZE ? PF_PROT : 0) : 0;
+    if (trap === "PF") this.cr2 = s.addr;
+    this.force({ signo: s.signo, code: s.code, addr: s.addr });
   }
 
   // ---- delivery ----
