@@ -35,8 +35,8 @@ interface Exports {
 function touch(x: Exports, va: number, access: number): void {
   for (;;) {
     const r = x.mmu_walk(va, access);
-    if (r > 0) return;
-    if (x.handle_page_fault(va, -r)) throw new Error(`signal at ${va.toString(16)}`);
+    if (r >= 4096) return;  // below 4096: the #PF error code
+    if (x.handle_page_fault(va, r)) throw new Error(`signal at ${va.toString(16)}`);
   }
 }
 

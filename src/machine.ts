@@ -16,13 +16,14 @@ import {
   Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
 } from "./cpu/index.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
-import { Signals } from "./task/signal.js";
+import { argRangeError, argTypeError, withCode } from "./errors.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
 import { PROC_FILES } from "./proc/index.js";
 import { MmReader, type MmKernel } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
+import { Signals } from "./task/signal.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
@@ -37,8 +38,14 @@ export interface MachineOptions extends KernelOptions {
   thp?: THPMode;
   /** Instructions a run may retire before it is stopped (default: no limit). */
   maxInsns?: number;
-  /** What the guest reads from fd 0. */
-  stdin?: Uint8Array | string;
+  /**
+   * What the guest reads from fd 0: all of it at once, or a reader asked for
+   * at most `max` bytes each time the guest reads, called only then
+   * (null or an empty array: end of file).
+   */
+  stdin?: Uint8Array | string | StdinReader;
+  /** The environment exec gives the program when it is not given one (default: empty). */
+  envp?: string[];
   stdout?: (bytes: Uint8Array) => void;
   stderr?: (bytes: Uint8Array) => void;
   /** Receives one strace-format line per syscall. */
@@ -48,6 +55,18 @@ export interface MachineOptions extends KernelOptions {
   /** Called when the process has ended, before its mm is torn down (exit-time /proc views). */
   beforeExit?: (m: Machine) => void;
 }
+
+export interface RunAsyncOptions {
+  /** Stops the run: runAsync rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Instructions the run may retire (default: the machine's maxInsns, else no limit). */
+  budget?: number;
+  /** Instructions between two turns of the event loop (default 4M). */
+  yieldEvery?: number;
+}
+
+/** Reads at most `max` bytes of the guest's stdin; null or empty at end of file. */
+export type StdinReader = (max: number) => Uint8Array | null;
 
 export interface FaultHook {
   beforeFault(address: number, errorCode: number): void;
@@ -112,8 +131,8 @@ export class Machine {
       },
     });
     this.k = this.kernel.exports as unknown as ProcessExports;
+    validateOptions(options);
     const thp = options.thp ?? "madvise";
-    if (!THP_MODES.includes(thp)) throw new Error(`bad THP mode "${String(thp)}": expected never, madvise or always`);
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
@@ -132,11 +151,14 @@ export class Machine {
    * Error ("exec format error: …") for a file Linux would refuse; the
    * machine is left as it was.
    */
-  exec(file: Uint8Array, argv: string[], envp: string[] = []): void {
+  exec(file: Uint8Array, argv: string[], envp: string[] = this.options.envp ?? []): void {
+    if (!(file instanceof Uint8Array)) throw argTypeError("file", "a Uint8Array", file);
+    checkStrings("argv", argv);
+    checkStrings("envp", envp);
     if (this.mm) this.exit();
     this.statsSince = { vmstat: Object.fromEntries(this.kernel.vmstat()), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
     const mm = this.kernel.call(() => this.k.mm_create());
-    if (mm === 0) throw new Error("exec failed: out of memory for a new address space");
+    if (mm === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
     this.kernel.call(() => this.k.mm_switch(mm));
     this.mmu.flushAll();
     this.mm = mm;
@@ -162,7 +184,7 @@ export class Machine {
     cpu.rip = this.image.entry;
     cpu.rsp = this.image.rsp;
     const o = this.options;
-    const stdin = typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin ?? new Uint8Array(0);
+    const stdin = typeof o.stdin === "function" ? o.stdin : bytesReader(typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin);
     this.signals = new Signals(cpu, user, PID);
     this.syscalls = new Syscalls({
       regs: cpu,
@@ -233,8 +255,8 @@ export class Machine {
    * for the trace-event JSON) and samples free memory and RSS after each, as
    * `options` ask. Replaces any earlier observer.
    */
-  observe(options: ObserverOptions): Observer {
-    const observer = new Observer(new TraceRing(this.kernel.exports as never, this.kernel.memory), {
+  observe<const O extends ObserverOptions>(options: O): Observer<O["trace"] extends true ? true : boolean> {
+    const observer = new Observer<O["trace"] extends true ? true : boolean>(new TraceRing(this.kernel.exports as never, this.kernel.memory), {
       zones: () => this.kernel.freeAreas(),
       rss: () => {
         const t = this.task();
@@ -270,7 +292,7 @@ export class Machine {
    * `budget` more instructions (default: the machine's maxInsns, else no limit).
    */
   run(budget = this.options.maxInsns ?? Infinity): RunEnd {
-    if (!this.mm || !this.syscalls) throw new Error("no process: exec a program first");
+    this.checkRunnable(budget);
     const cpu = this.cpu;
     const start = cpu.retired;
     const CHUNK = 1 << 24;
@@ -283,9 +305,31 @@ export class Machine {
     }
   }
 
+  /**
+   * run(), giving the event loop a turn every `yieldEvery` instructions
+   * (default 4M) so that a page stays responsive and `signal` can stop it.
+   * Resolves as run() does; rejects with `signal.reason` when aborted,
+   * leaving the process where it stopped (exit() tears it down, running
+   * beforeExit). Same program, same options: the same run as run().
+   */
+  async runAsync(options: RunAsyncOptions = {}): Promise<RunEnd> {
+    const { signal, budget = this.options.maxInsns ?? Infinity, yieldEvery = 1 << 22 } = options;
+    checkBudget("options.yieldEvery", yieldEvery);
+    this.checkRunnable(budget);
+    const start = this.cpu.retired;
+    for (;;) {
+      signal?.throwIfAborted();
+      const left = budget - (this.cpu.retired - start);
+      if (left <= 0) return { kind: "budget", retired: this.cpu.retired - start };
+      const end = this.run(Math.min(left, yieldEvery));
+      if (end.kind !== "budget") return end;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
   /** Executes one instruction (and the kernel work it causes). */
   step(): RunEnd | null {
-    if (!this.mm || !this.syscalls) throw new Error("no process: exec a program first");
+    this.checkRunnable(1);
     for (;;) {
       const stop = this.cpu.run(1);
       if (stop === STOP_BUDGET) return null;
@@ -297,6 +341,7 @@ export class Machine {
 
   /** Runs until the kernel has handled one more page fault (or the process ends). */
   runToNextFault(budget = this.options.maxInsns ?? Infinity): RunEnd | null {
+    this.checkRunnable(budget);
     const before = this.faults;
     const start = this.cpu.retired;
     while (this.faults === before) {
@@ -305,6 +350,12 @@ export class Machine {
       if (end) return end;
     }
     return null;
+  }
+
+  /** A run needs a process and a budget of at least one whole instruction. */
+  private checkRunnable(budget: unknown): void {
+    checkBudget("budget", budget);
+    if (!this.mm || !this.syscalls) throw withCode(new Error("no process: exec a program first"), "ERR_NO_PROCESS");
   }
 
   /** Turns a CPU stop into kernel work; returns how the process ended, if it did. */
@@ -372,4 +423,45 @@ export class Machine {
     this.signals = null;
     return end as T;
   }
+}
+
+/** An instruction budget: a whole number of at least 1, or Infinity. */
+function checkBudget(name: string, n: unknown): void {
+  if (typeof n !== "number") throw argTypeError(name, "a number", n);
+  if (!(n >= 1 && (Number.isInteger(n) || n === Infinity))) throw argRangeError(name, "a whole number of at least 1, or Infinity", n);
+}
+
+function checkStrings(name: string, list: unknown): void {
+  if (!Array.isArray(list)) throw argTypeError(name, "an array of strings", list);
+  list.forEach((s, i) => {
+    if (typeof s !== "string") throw argTypeError(`${name}[${i}]`, "a string", s);
+  });
+}
+
+/** The options' types and ranges (mem is the Kernel's to check). */
+function validateOptions(o: MachineOptions): void {
+  if (typeof o !== "object" || o === null) throw argTypeError("options", "an object", o);
+  if (o.thp !== undefined && !THP_MODES.includes(o.thp)) throw withCode(new TypeError(`options.thp must be never, madvise or always; got ${JSON.stringify(o.thp)}`), "ERR_INVALID_ARG_VALUE");
+  if (o.maxInsns !== undefined) checkBudget("options.maxInsns", o.maxInsns);
+  if (o.seed !== undefined) {
+    if (typeof o.seed !== "number") throw argTypeError("options.seed", "a number", o.seed);
+    if (!Number.isSafeInteger(o.seed)) throw argRangeError("options.seed", "a whole number", o.seed);
+  }
+  if (o.envp !== undefined) checkStrings("options.envp", o.envp);
+  const s = o.stdin;
+  if (s !== undefined && typeof s !== "string" && typeof s !== "function" && !(s instanceof Uint8Array))
+    throw argTypeError("options.stdin", "a string, a Uint8Array or a function", s);
+  for (const name of ["stdout", "stderr", "traceSyscalls", "beforeExit"] as const) {
+    if (o[name] !== undefined && typeof o[name] !== "function") throw argTypeError(`options.${name}`, "a function", o[name]);
+  }
+}
+
+/** A stdin reader over bytes given up front. */
+export function bytesReader(bytes: Uint8Array = new Uint8Array(0)): StdinReader {
+  let at = 0;
+  return (max) => {
+    const chunk = bytes.subarray(at, at + max);
+    at += chunk.length;
+    return chunk;
+  };
 }

@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 
 const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
@@ -24,11 +25,23 @@ describe("faultline boot", () => {
       [["--mem", "8G"], /above 4G/],
       [["--mem", "1000000"], /not a multiple of 64K/],
       [["--mem", "1M"], /too small for the kernel's own reservations/],
-      [["--proc", "nope"], /no \/proc\/nope here/],
-      [["--bogus"], /unknown option --bogus/],
     ] as Array<[string[], RegExp]>) {
       const r = run("boot", ...args);
       expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  it("names a usage error, exit status 2 as Linux tools give", () => {
+    for (const [args, msg] of [
+      [["--proc", "nope"], /no \/proc\/nope here/],
+      [["--bogus"], /unknown option --bogus\nTry 'faultline boot --help'/],
+      [["--mem"], /--mem needs a value/],
+      [["extra"], /unexpected argument extra/],
+    ] as Array<[string[], RegExp]>) {
+      const r = run("boot", ...args);
+      expect(r.status).toBe(2);
       expect(r.stderr).toMatch(msg);
       expect(r.stdout).toBe("");
     }
@@ -87,5 +100,56 @@ describe("faultline run", () => {
     expect(r.stderr).toMatch(/^Name:\ttouch_write\n/m);
     expect(r.stderr).toMatch(/^VmRSS:\s+\d+ kB\n/m);
     expect(r.stderr).toMatch(/^minor faults +6\d\n/m);
+  });
+});
+
+describe("faultline's options, as Linux tools take them", () => {
+  it("--version, -h and --help", () => {
+    const version = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+    expect(run("--version")).toMatchObject({ status: 0, stdout: `faultline ${version}\n` });
+    expect(run("-h")).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usage: faultline boot/) });
+    expect(run("run", "-h")).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usage: faultline run/) });
+    expect(run("run", "--stats", "--help")).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usage: faultline run/) });
+    expect(run()).toMatchObject({ status: 2, stderr: expect.stringMatching(/^usage: faultline boot/) });
+    expect(run("frobnicate")).toMatchObject({ status: 2, stderr: "faultline: unknown command frobnicate\nTry 'faultline --help'.\n" });
+  });
+
+  it("names an unknown option, a missing value and an option that needs another", () => {
+    expect(run("run", "--bogus", program("hello"))).toMatchObject({ status: 2, stderr: "faultline: unknown option --bogus\nTry 'faultline run --help'.\n" });
+    expect(run("run", "--mem")).toMatchObject({ status: 2, stderr: expect.stringMatching(/^faultline: --mem needs a value\n/) });
+    expect(run("run", "--trace-filter", "outcome=anon", program("hello"))).toMatchObject({
+      status: 2, stderr: expect.stringMatching(/^faultline: --trace-filter needs --trace faults or --trace-out\n/),
+    });
+    expect(run("run", "--stats")).toMatchObject({ status: 2, stderr: expect.stringMatching(/^faultline: no program to run\n/) });
+  });
+
+  it("gives everything after PROGRAM, or after --, to the guest", () => {
+    const argv = (r: ReturnType<typeof run>) => r.stdout.split("\n").filter((l, i, all) => all[i - 1]?.startsWith("argv ")).map((l) => l.trim());
+    expect(argv(run("run", program("stack_dump"), "--bogus", "-x"))).toEqual([program("stack_dump"), "--bogus", "-x"]);
+    expect(argv(run("run", "--", program("stack_dump"), "--stats"))).toEqual([program("stack_dump"), "--stats"]);
+  });
+});
+
+describe("the guest's environment and stdin", () => {
+  const strings = (out: string, what: string) => out.split("\n").filter((l, i, all) => all[i - 1]?.startsWith(what + " ")).map((l) => l.trim());
+  it("gets exactly faultline's environment (env -i FOO=1 BAR=2), as natively", () => {
+    const env = { FOO: "1", BAR: "2" };
+    const native = spawnSync(program("stack_dump"), ["a"], { env, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [cli, "run", program("stack_dump"), "a"], { env, encoding: "utf8" });
+    expect(strings(native.stdout, "envp")).toEqual(["FOO=1", "BAR=2"]);
+    expect(strings(r.stdout, "envp")).toEqual(strings(native.stdout, "envp"));
+  });
+
+  it("reads stdin only as the guest reads it: what it leaves is the next command's", () => {
+    const script = `"${process.execPath}" "${cli}" run "${program("hello")}" >/dev/null; cat`;
+    expect(spawnSync("sh", ["-c", script], { input: "left for cat\n", encoding: "utf8" }).stdout).toBe("left for cat\n");
+    const upcase = spawnSync(process.execPath, [cli, "run", program("upcase")], { input: "abc\n", encoding: "utf8" });
+    expect(upcase.stdout).toBe("ABC\nbytes 4, last read 0\n");
+  });
+
+  it("ends as SIGPIPE would when its stdout is a closed pipe", () => {
+    const script = `"${process.execPath}" "${cli}" run "${program("stack_dump")}" | head -1; exit \${PIPESTATUS[0]}`;
+    const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+    expect([r.status, r.stdout, r.stderr]).toEqual([141, expect.stringMatching(/^rsp 0x[0-9a-f]+\n$/), ""]);
   });
 });

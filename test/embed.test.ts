@@ -53,3 +53,49 @@ describe.skipIf(!existsSync(join(root, "dist", "src", "index.js")))("the built p
     expect(out).toMatch(/^touched 256 pages, checksum 32640\n\{"kind":"exit","status":0\} \d+\nNode 0, zone      DMA/);
   });
 });
+
+describe.skipIf(!existsSync(join(root, "dist", "src", "index.js")))("the README's runnable example", () => {
+  it("stops a run with an AbortSignal, as it says", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const script = /<!-- runnable example:[^\n]*-->\n```js\n([^]*?)```/.exec(readme)![1];
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    const said = /console\.log\(`\$\{e\.name\} after \$\{m\.faults\} faults`\);\s*\/\/ (.*)/.exec(script)![1];
+    expect(out).toBe(said + "\n");
+  });
+});
+
+describe("runAsync", () => {
+  it("runs as run() does, counter for counter", async () => {
+    const figures = async (runner: (m: Awaited<ReturnType<typeof createMachine>>) => Promise<unknown> | unknown) => {
+      const m = await createMachine(wasm, { mem: "16M" });
+      m.exec(touchWrite, ["./touch_write", "300"]);
+      const end = await runner(m);
+      return { end, retired: m.cpu.retired, faults: m.faults, buddyinfo: buddyinfo(m.kernel) };
+    };
+    const sync = await figures((m) => m.run());
+    const async = await figures((m) => m.runAsync({ yieldEvery: 1000 }));
+    expect(async).toEqual(sync);
+    expect(sync.end).toEqual({ kind: "exit", status: 0 });
+  });
+
+  it("stops when its AbortSignal is aborted, leaving the process to exit()", async () => {
+    const m = await createMachine(wasm, { mem: "16M" });
+    m.exec(readFileSync(join(root, "programs", "bin", "compute_loop")), ["./compute_loop", "100000000000"]);
+    const controller = new AbortController();
+    const run = m.runAsync({ signal: controller.signal, yieldEvery: 10_000 });
+    setTimeout(() => controller.abort(), 0);
+    await expect(run).rejects.toMatchObject({ name: "AbortError" });
+    expect(m.cpu.retired).toBeGreaterThan(0);
+    expect(m.mm).not.toBe(0);
+    m.exit();
+    expect(m.mm).toBe(0);
+  });
+
+  it("types the tracer as present when tracing was asked for", async () => {
+    const m = await createMachine(wasm, { mem: "16M" });
+    const traced = m.observe({ trace: true });
+    const names: string[] = traced.tracer.ring.names;   // no `!`: the type says it is there
+    expect(names).toContain("do_anonymous_page");
+    expect(m.observe({ sample: true }).tracer).toBeNull();
+  });
+});

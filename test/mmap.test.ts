@@ -5,7 +5,7 @@
 // 32 TiB, free in both address spaces.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { bootKernel, expectInvariants, nativeMmOps, runNative, E, type Kernel } from "./helpers/mm_kernel.js";
+import { bootKernel, expectInvariants, nativeMmOps, runNative, E, MAP, PROT, type Kernel } from "./helpers/mm_kernel.js";
 
 const ADDR = "addr";  // any address (placement differs: the native process has a vDSO and a binary)
 type Expect = number | typeof ADDR;
@@ -23,6 +23,8 @@ const CASES: [string, Expect, string, boolean?][] = [
   ["mmap 0 0x800000000000 1 0x22 -1 0", -E.ENOMEM, "len 2^47"],
   ["mmap 0x7ffffffff000 4096 1 0x32 -1 0", -E.ENOMEM, "MAP_FIXED at TASK_SIZE"],
   ["mmap 0x7fffffffe000 8192 1 0x32 -1 0", -E.ENOMEM, "MAP_FIXED across TASK_SIZE"],
+  ["mmap 0xffff800000000000 8192 3 0x32 -1 0", -E.ENOMEM, "MAP_FIXED at the kernel's half"],
+  ["mmap 0xfffffffffffff000 4096 3 0x32 -1 0", -E.ENOMEM, "MAP_FIXED at -4096"],
   ["mmap 0 4096 3 0x22 -1 100", -E.EINVAL, "unaligned offset"],
   ["mmap 0 4096 3 0x32 -1 0", -E.EPERM, "MAP_FIXED at 0 (below vm.mmap_min_addr; Linux lets only CAP_SYS_RAWIO)", true],
   ["mmap 0 4096 3 0x22 -1 4096", ADDR, "anonymous: the offset is ignored"],
@@ -120,5 +122,25 @@ describe("mmap argument checks and errno values", () => {
     const native = runNative(bin!, cases.map(([op]) => op)).map(Number);
     const diffs = cases.flatMap(([op, want], i) => (matches(native[i], want) ? [] : [`${op}: Linux ${native[i]}, expected ${want}`]));
     expect(diffs).toEqual([]);
+  });
+});
+
+describe("MAP_POPULATE of more than RAM", () => {
+  // get_user_pages stops at the first fault that finds no memory and
+  // mm_populate ignores the error: the mmap succeeds after faulting about
+  // RAM's worth of pages, instead of trying every page of 64 TiB.
+  it("gives up once memory is exhausted, and the mmap still succeeds", () => {
+    const k = bootKernel(16);
+    const mm = k.exports.mm_create();
+    k.exports.mm_switch(mm);
+    const faults = () => k.machine.counter("pgfault");
+    const before = faults();
+    const flags = MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE | MAP.POPULATE;
+    const addr = k.exports.sys_mmap(0, 2 ** 46, PROT.READ | PROT.WRITE, flags, 0, 0);
+    expect(addr > 0 && addr % 4096 === 0, `got ${addr}`).toBe(true);
+    expect(faults() - before).toBeLessThanOrEqual((16 << 20) / 4096);
+    expect(k.machine.counter("nr_free_pages")).toBeLessThan(256);  // RAM is full: under 1 MiB free
+    k.exports.mm_exit(mm);
+    expectInvariants(k);
   });
 });

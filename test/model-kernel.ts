@@ -140,12 +140,12 @@ export class ModelKernel implements ExecKernel, SyscallKernel {
   }
 
   // ---- the walk and the fault handler ----
-  /** A TLB entry (frame | TLB_W | TLB_X) or -error_code (-0 for a kernel-mode read of a missing page). */
+  /** A TLB entry (frame | TLB_W | TLB_X, at least 4096) or the #PF error code (below 4096). */
   walk = (va: number, access: number): number => {
     const frame = this.pte.get(Math.floor(va / PAGE));
-    if (frame === undefined) return -access;
+    if (frame === undefined) return access;  // the #PF error code (below 4096)
     const v = this.find(va)!;
-    if (!this.permits(v, access)) return -(access | 1);
+    if (!this.permits(v, access)) return access | 1;
     return frame + (v.prot & PROT_WRITE ? 2 : 0) + (v.prot & PROT_EXEC ? 1 : 0);
   };
 

@@ -15,12 +15,20 @@ describe("faultline run's observability options", () => {
     });
   });
   it("says what is wrong with a bad value", () => {
-    expect(() => parseObserveArgs(["--trace", "syscalls"])).toThrow(/only 'faults'/);
+    expect(() => parseObserveArgs(["--trace", "pages"])).toThrow(/unknown tracer 'pages' \(syscalls or faults\)/);
     expect(() => parseObserveArgs(["--trace-clock", "tsc"])).toThrow(/neither 'counter' nor 'host'/);
     expect(() => parseObserveArgs(["--trace-max", "0"])).toThrow(/not a positive count/);
     expect(() => parseObserveArgs(["--proc", "meminfo"])).toThrow(/no view 'meminfo'/);
     expect(() => parseObserveArgs(["--pagemap", "0x1000,xyz"])).toThrow(/'xyz' is not an address/);
     expect(() => parseObserveArgs(["--pagemap", "0xffff800000000000"])).toThrow(/not a user address/);
     expect(() => parseObserveArgs(["--plot"])).toThrow(/--plot needs a value/);
+    expect(() => parseObserveArgs(["--bogus"])).toThrow(/unknown option --bogus/);
+    expect(() => parseObserveArgs(["--stats=yes"])).toThrow(/--stats takes no value/);
+  });
+  it("says which option another one needs", () => {
+    for (const flag of ["--trace-filter=outcome=anon", "--trace-max=5", "--trace-clock=host"]) {
+      expect(() => parseObserveArgs([flag])).toThrow(/needs --trace faults or --trace-out/);
+      expect(() => parseObserveArgs([flag, "--trace-out", "t.json"])).not.toThrow();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Cpu, Mmu, STOP_BUDGET, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL } from "../src/cpu/index.js";
 import { exec } from "../src/loader/index.js";
+import { bytesReader } from "../src/machine.js";
 import { faultSignal, type FatalSignal, SeededRandom, siCodeName, signalEnding, signalName, Syscalls, trapSignal, uaccess } from "../src/syscalls/index.js";
 import { ModelKernel } from "./model-kernel.js";
 import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
@@ -39,7 +40,7 @@ function run(c: (typeof programCases)[number], trace?: string[]) {
     mem,
     kernel,
     io: {
-      stdin: new TextEncoder().encode(c.stdin ?? ""),
+      stdin: bytesReader(new TextEncoder().encode(c.stdin ?? "")),
       stdout: (b) => (stdout += decoder.decode(b)),
       stderr: () => {},
       trace: trace && ((line) => trace.push(line)),

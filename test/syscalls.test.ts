@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
+import { bytesReader } from "../src/machine.js";
 import {
   ERRNO,
   formatSyscall,
@@ -82,7 +83,7 @@ function machine(stdin = "") {
   const err: number[] = [];
   const trace: string[] = [];
   const io = {
-    stdin: new TextEncoder().encode(stdin),
+    stdin: bytesReader(new TextEncoder().encode(stdin)),
     stdout: (b: Uint8Array) => out.push(...b),
     stderr: (b: Uint8Array) => err.push(...b),
     trace: (line: string) => trace.push(line),

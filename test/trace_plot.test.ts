@@ -28,3 +28,34 @@ describe("plotSvg", () => {
     expect(() => plotSvg([], "x")).toThrow(/no samples/);
   });
 });
+
+describe("plotSvg of a run of millions of faults", () => {
+  // 2M samples: free pages fall step by step (one zones object per step of
+  // 1024 faults, to keep the test small), with one dip to 0 and one spike
+  // in the middle; RSS climbs. The drawing keeps both extremes.
+  const N = 2_000_000, SPIKE = 5_000_000;
+  const zonesOf = (free: number) => [{ name: "DMA32", nr_free: [free] }];
+  const dip = zonesOf(0), spike = zonesOf(SPIKE);
+  const samples: Sample[] = new Array(N);
+  let step = zonesOf(N);
+  for (let f = 0; f < N; f++) {
+    if (f % 1024 === 0) step = zonesOf(N - f);
+    samples[f] = { ts: f, fault: f, zones: f === 777_777 ? dip : f === 1_234_567 ? spike : step, rss: { anon: f, file: 0 } };
+  }
+  const svg = plotSvg(samples, "millions");
+  const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"><title>([^<]*)<\/title>/g)];
+  const ys = (m: RegExpMatchArray) => m[1].split(" ").map((p) => Number(p.split(",")[1]));
+
+  it("draws at most four points per pixel column", () => {
+    for (const m of lines) expect(m[1].split(" ").length).toBeLessThanOrEqual(4 * 900);
+  });
+  it("keeps the spike and the dip of order 0", () => {
+    // The log axis (PANEL_TOP 100, 330 high) spans 7 decades for 5M.
+    const order0 = ys(lines[0]);
+    expect(Math.min(...order0)).toBeCloseTo(100 + 330 - (Math.log10(SPIKE + 1) / 7) * 330, 1);
+    expect(Math.max(...order0)).toBe(430);
+  });
+  it("labels the last RSS", () => {
+    expect(svg).toContain(`>${+(((N - 1) * 4) / 1e6).toFixed(1)}M kB<`);
+  });
+});

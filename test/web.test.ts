@@ -92,11 +92,23 @@ describe.skipIf(!runIt)("the playground in Chromium", () => {
     await page.waitForSelector("body[data-state=ready]");
     // exec's own copies (the initial stack) already faulted.
     const loaded = await counter("page faults");
+    // The entry point's page is not mapped yet: the view says so instead of reading frame 0.
+    expect(await page.textContent("#insn")).toMatch(/^0x401\w+: \(not mapped yet: fetching it faults\)$/);
     for (let i = 1; i <= 24; i++) {
       await page.keyboard.press("f");
       await page.waitForFunction((n) => Number(document.querySelector('#counters [data-name="page faults"]')?.getAttribute("data-value")) >= n, loaded + i);
     }
     expect(await counter("page faults")).toBe(loaded + 24);
+    expect(await page.textContent("#status")).toBe(`Paused ./touch_write 256 after fault ${loaded + 24}.`);
+    // Numbered from 1 at exec, newest first, with no gaps.
+    const numbers = await page.$$eval("#faults li", (lis) => lis.map((li) => (li as HTMLLIElement).value));
+    expect(numbers).toEqual(Array.from({ length: loaded + 24 }, (_, i) => loaded + 24 - i));
+    // The last fault in words, and its page under the map's cursor.
+    const said = (await page.textContent("#narration"))!;
+    expect(said).toMatch(new RegExp(`^fault ${loaded + 24} at 0x[0-9a-f]+: write to an empty PTE in an anonymous rw-p mapping → do_anonymous_page → pfn (0x[0-9a-f]+)`));
+    const pfn = /pfn (0x[0-9a-f]+)/.exec(said)![1];
+    expect(await page.textContent("#frame-label")).toMatch(new RegExp(`^pfn ${pfn} .*: anon`));
+    await page.screenshot({ path: join(shots, "playground.png") });  // the README's picture (docs/playground.png)
     expect(await anon()).toBeGreaterThan(0);
     expect(await counter("nr_anon_pages")).toBeGreaterThan(0);
     expect(await page.textContent("#buddyinfo")).not.toBe(bootBuddy);
@@ -120,6 +132,7 @@ describe.skipIf(!runIt)("the playground in Chromium", () => {
     await page.waitForSelector("body[data-state=exited]", { timeout: 30_000 });
     expect(await page.textContent("#stdout")).toBe("touched 256 pages, checksum 32640\n");
     expect(await page.textContent("#status")).toContain("exited with status 0");
+    expect(await counter("instructions")).toBeGreaterThan(1000);  // the program's, not 0 once it has ended
     expect(await counter("page faults")).toBeGreaterThanOrEqual(256);
     expect(Number(await page.getAttribute("#frame-summary", "data-anon-peak"))).toBeGreaterThanOrEqual(256);
     // exit_mmap gave every anonymous page back.
@@ -138,7 +151,53 @@ describe.skipIf(!runIt)("the playground in Chromium", () => {
     expect(status).toContain("SIGSEGV (SEGV_MAPERR) at address 0x0");
     expect(status).toContain("exit status 139");
     expect(await page.getAttribute("#faults li:first-child", "data-outcome")).toBe("maperr");
+    // A second program's log starts again at 1 and runs down without a gap.
+    const numbers = await page.$$eval("#faults li", (lis) => lis.map((li) => (li as HTMLLIElement).value));
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => numbers.length - i));
+    expect(await page.textContent("#narration")).toMatch(/^fault \d+ at 0x0: (read|write) to an empty PTE in no mapping → SIGSEGV \(SEGV_MAPERR\)$/);
     await page.screenshot({ path: join(shots, "segv_null.png"), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  it("shades free blocks by order with rising lightness, labelled, apart from every other state", async () => {
+    const rows = await page.$$eval("#frame-summary tr[data-state]", (trs) => trs.map((tr) => ({
+      key: (tr as HTMLElement).dataset.state!, name: tr.children[1].textContent!, colour: getComputedStyle(tr.querySelector(".swatch")!).backgroundColor,
+    })));
+    const rgb = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number);
+    // Relative luminance (WCAG): what a greyscale projector keeps.
+    const lum = (c: string) => rgb(c).map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+      .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const free = rows.filter((r) => r.key.startsWith("free-"));
+    expect(free.map((r) => r.name)).toEqual(free.map((_, o) => `order ${o}`));
+    const l = free.map((r) => lum(r.colour));
+    for (let o = 1; o < l.length; o++) expect(l[o]).toBeGreaterThan(l[o - 1]);
+    const others = new Set(rows.filter((r) => !r.key.startsWith("free-")).map((r) => r.colour));
+    for (const r of free) expect(others.has(r.colour), r.name).toBe(false);
+  });
+
+  it("marks where each zone starts on the frame map", async () => {
+    const marks = await page.$$eval(".zone-mark", (ms) => ms.map((m) => [(m as HTMLElement).dataset.zone, Number((m as HTMLElement).dataset.pfn), m.textContent]));
+    // x86-64: ZONE_DMA32 starts at 16 MiB (MAX_DMA_PFN), pfn 0x1000.
+    expect(marks.find((m) => m[0] === "DMA32")).toEqual(["DMA32", 0x1000, "DMA32 from pfn 0x1000"]);
+    expect(marks.map((m) => m[0])).toContain("DMA");
+  });
+
+  it("fits the page-table walk on a 390 px phone without cutting it", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const { port } = server.address() as AddressInfo;
+    await phone.goto(`http://127.0.0.1:${port}/`);
+    await phone.waitForSelector("body[data-state=booted]", { timeout: 20_000 });
+    await phone.click("#load");
+    await phone.waitForSelector("body[data-state=ready]");
+    await phone.click("#fault");
+    await phone.waitForFunction(() => /PTE/.test(document.querySelector("#walk")?.textContent ?? ""));
+    const fit = await phone.$eval("#walk", (t) => ({
+      right: t.getBoundingClientRect().right,
+      cut: Array.from(t.querySelectorAll("td")).filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent),
+    }));
+    expect(fit.right).toBeLessThanOrEqual(390);
+    expect(fit.cut).toEqual([]);
+    await phone.screenshot({ path: join(shots, "phone-walk.png"), fullPage: true });
+    await phone.close();
   });
 });

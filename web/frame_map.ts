@@ -2,29 +2,40 @@
 // frame in an ImageData the browser scales up (image-rendering: pixelated),
 // so 65,536 frames cost one putImageData. Only frames whose state changed
 // are repainted into the image. A keyboard/mouse cursor names the frame
-// under it in text, so the map reads without colour.
+// under it in text, so the map reads without colour. Free blocks are
+// shaded by order along viridis (lightness rises with the order, so a
+// projector or a colour-blind viewer still tells them apart), and the
+// first frame of every free block of order 2 or more is drawn darker, so
+// blocks show as a pattern too. Lines mark where each zone starts.
 
 import { FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, type FrameMap } from "../src/index.js";
 
 /** Fill colours by FrameState; free frames are shaded by order instead. */
 export const STATE_COLOURS: string[] = [];
 STATE_COLOURS[FrameState.Free] = "#74c476";
-STATE_COLOURS[FrameState.Pcp] = "#1fa2b4";
+STATE_COLOURS[FrameState.Pcp] = "#ff9da7";
 STATE_COLOURS[FrameState.KernelImage] = "#303030";
 STATE_COLOURS[FrameState.MemMap] = "#6b6b6b";
 STATE_COLOURS[FrameState.Reserved] = "#a8a8a8";
 STATE_COLOURS[FrameState.PageTable] = "#f28e2b";
 STATE_COLOURS[FrameState.Slab] = "#9467bd";
-STATE_COLOURS[FrameState.Anon] = "#d62728";
+STATE_COLOURS[FrameState.Anon] = "#d55e00";
 STATE_COLOURS[FrameState.File] = "#1f5fb4";
-STATE_COLOURS[FrameState.Zero] = "#e6c700";
+STATE_COLOURS[FrameState.Zero] = "#cc79a7";
 STATE_COLOURS[FrameState.Allocated] = "#8c564b";
 
-/** Free blocks: the smaller the order, the deeper the green (fragmentation stands out). */
+/** viridis at 0, 0.1, … 1: perceptually uniform, lightness rising, safe for colour-blind viewers. */
+const VIRIDIS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725"];
+
+/** Free blocks: the smaller the order, the darker (fragmentation stands out). */
 export function freeColour(order: number, maxOrder: number): string {
-  const t = order / Math.max(1, maxOrder - 1);
-  const mix = (a: number, b: number) => Math.round(a + (b - a) * t);
-  return `rgb(${mix(35, 222)}, ${mix(139, 242)}, ${mix(69, 219)})`;
+  return VIRIDIS[Math.round((order / Math.max(1, maxOrder - 1)) * (VIRIDIS.length - 1))];
+}
+
+/** The same colour, darker: the first frame of a free block. */
+function darker(abgr: number): number {
+  const c = (shift: number) => Math.round(((abgr >>> shift) & 0xff) * 0.55) << shift;
+  return ((255 << 24) | c(16) | c(8) | c(0)) >>> 0;
 }
 
 function rgba(css: string): number {
@@ -42,6 +53,7 @@ export class FrameMapView {
   private readonly pixels: Uint32Array;
   private readonly stateRgba: number[];
   private readonly freeRgba: number[];
+  private readonly freeHeadRgba: number[];
   private readonly prevState: Uint8Array;
   private readonly prevOrder: Uint8Array;
   private map: FrameMap | null = null;
@@ -66,6 +78,7 @@ export class FrameMapView {
     this.pixels = new Uint32Array(this.image.data.buffer);
     this.stateRgba = STATE_COLOURS.map(rgba);
     this.freeRgba = Array.from({ length: maxOrder }, (_, o) => rgba(freeColour(o, maxOrder)));
+    this.freeHeadRgba = this.freeRgba.map((c, o) => (o >= 2 ? darker(c) : c));
     this.prevState = new Uint8Array(maxPfn).fill(0xff);
     this.prevOrder = new Uint8Array(maxPfn);
 
@@ -85,7 +98,8 @@ export class FrameMapView {
       if (s === this.prevState[pfn] && (s !== FrameState.Free || order[pfn] === this.prevOrder[pfn])) continue;
       this.prevState[pfn] = s;
       this.prevOrder[pfn] = order[pfn];
-      this.pixels[pfn] = s === FrameState.Free ? this.freeRgba[order[pfn]] : this.stateRgba[s];
+      const o = order[pfn];
+      this.pixels[pfn] = s !== FrameState.Free ? this.stateRgba[s] : pfn % (1 << o) === 0 ? this.freeHeadRgba[o] : this.freeRgba[o];
       changed++;
     }
     if (changed) this.ctx.putImageData(this.image, 0, 0);
@@ -113,6 +127,22 @@ export class FrameMapView {
     else if (e.key in step) this.moveTo(Math.min(this.maxPfn - 1, Math.max(0, this.cursor + step[e.key] * (e.shiftKey ? 8 : 1))));
     else return;
     e.preventDefault();
+  }
+
+  /** A line across the map where each zone starts, with its name (data-zone, data-pfn for tests). */
+  markZones(box: HTMLElement, zones: Array<{ name: string; startPfn: number }>): void {
+    box.replaceChildren(...zones.map((z) => {
+      const mark = document.createElement("div");
+      mark.className = "zone-mark";
+      mark.dataset.zone = z.name;
+      mark.dataset.pfn = String(z.startPfn);
+      // As a fraction of the map, so it follows the canvas however it is scaled.
+      mark.style.top = `${(Math.floor(z.startPfn / this.cols) / this.rows) * 100}%`;
+      const label = document.createElement("span");
+      label.textContent = `${z.name} from pfn 0x${z.startPfn.toString(16)}`;
+      mark.append(label);
+      return mark;
+    }));
   }
 
   moveTo(pfn: number): void {

@@ -4,7 +4,7 @@
 
 import {
   compileKernel, createMachine, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
-  renderFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
+  renderFault, narrateFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
   type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type WalkKernel, type FaultTracer,
 } from "../src/index.js";
 import kernelUrl from "../build/kernel.wasm?url";
@@ -23,7 +23,7 @@ const ui = {
   mem: $<HTMLSelectElement>("mem"), speed: $<HTMLSelectElement>("speed"),
   load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
-  status: $("status"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
+  status: $("status"), narration: $("narration"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
   walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"),
   frames: $<HTMLCanvasElement>("frames"),
 };
@@ -68,6 +68,7 @@ async function boot(): Promise<Session> {
   const machine = await createMachine(await kernelModule, options);
   const k = machine.kernel;
   const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
+  frames.markZones($("zone-marks"), k.zones().filter((z) => z.present));
   const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options };
   $("frame-summary").replaceChildren();
   return s;
@@ -75,12 +76,20 @@ async function boot(): Promise<Session> {
 
 /** Traces every fault from now on (numbered from 1) into the log. */
 function watchFaults(machine: Machine): FaultTracer {
-  const tracer = machine.observe({ trace: true }).tracer!;
+  const tracer = machine.observe({ trace: true }).tracer;
   tracer.subscribe((r) => {
     lastFault = r.address;
     newFaults.push(r);
   });
   return tracer;
+}
+
+/** The fault in words beside the log, and its page's frame under the map's cursor. */
+function showFault(r: FaultRecord): void {
+  if (!session) return;
+  setText(ui.narration, narrateFault(r, session.tracer.ring.names));
+  const page = r.pages[r.pages.length - 1];
+  if (page) session.frames.moveTo(page.pfn);
 }
 
 function describeFrame(pfn: number): string {
@@ -100,7 +109,7 @@ function readUser(m: Machine, va: number, n: number): Uint8Array {
   for (let i = 0; i < n; i++) {
     const a = va + i;
     const e = k.mmu_walk_inspect(a, 0);
-    if (e < 0) return out.subarray(0, i);
+    if (e < 4096) return out.subarray(0, i);  // a #PF error code: the page is absent
     out[i] = ram[Math.floor(e / 4096) * 4096 + (a % 4096)];
   }
   return out;
@@ -112,7 +121,10 @@ function render(): void {
   // While running, the log (the costliest view to lay out) updates four times a second.
   const now = performance.now();
   if (!running || now - logShown > 250) {
-    addFaults(ui.faults, newFaults, (r) => renderFault(r, tracer.ring.names), FAULT_LOG_LENGTH);
+    const names = tracer.ring.names;
+    addFaults(ui.faults, newFaults, (r) => narrateFault(r, names), (r) => renderFault(r, names), showFault, FAULT_LOG_LENGTH);
+    const last = newFaults[newFaults.length - 1];
+    if (last) showFault(last);
     newFaults = [];
     logShown = now;
   } else if (newFaults.length > FAULT_LOG_LENGTH) newFaults = newFaults.slice(-FAULT_LOG_LENGTH);
@@ -129,7 +141,7 @@ function render(): void {
   const vm = new Map(k.vmstat());
   renderCounters(ui.counters, [
     ["page faults", m.faults],
-    ["instructions", m.mm ? m.cpu.retired : 0],
+    ["instructions", m.cpu.retired],  // the last program's, once it has ended
     ["pgfault", vm.get("pgfault") ?? 0],
     ["nr_free_pages", vm.get("nr_free_pages") ?? 0],
     ["nr_anon_pages", vm.get("nr_anon_pages") ?? 0],
@@ -184,8 +196,10 @@ async function load(): Promise<boolean> {
     regs.clear();
     lastFault = null;
     peakAnon = 0;
-    session.machine.exec(prog.bytes, argv);
+    // A fresh trace before exec: exec's own faults are the new program's 1, 2, 3…
     session.tracer = watchFaults(session.machine);
+    setText(ui.narration, "");
+    session.machine.exec(prog.bytes, argv);
     argv0 = argv.join(" ");
     session.buddy.resetBase(session.machine.kernel.zones());
     setStatus(`Loaded ${argv0}: run, step, or run to the next fault.`, "ready");
@@ -278,8 +292,23 @@ ui.elf.addEventListener("change", async () => {
 ui.mem.addEventListener("change", () => void reboot());
 ui.load.addEventListener("click", () => void load());
 ui.run.addEventListener("click", () => void toggleRun());
-ui.step.addEventListener("click", () => { pause(); void drive((m) => m.step()); });
-ui.fault.addEventListener("click", () => { pause(); void drive((m) => m.runToNextFault(50_000_000)); });
+ui.step.addEventListener("click", () => {
+  pause();
+  void drive((m) => {
+    const end = m.step();
+    if (!end) setStatus(`Paused ${argv0} after one instruction, at ${hex(m.cpu.rip)}.`, "paused");
+    return end;
+  });
+});
+ui.fault.addEventListener("click", () => {
+  pause();
+  void drive((m) => {
+    const end = m.runToNextFault(50_000_000);
+    if (!end) setStatus(`Paused ${argv0} after fault ${m.faults}.`, "paused");
+    else if (end.kind === "budget") setStatus(`Paused ${argv0}: no fault in ${end.retired.toLocaleString("en-US")} instructions.`, "paused");
+    return end;
+  });
+});
 ui.reboot.addEventListener("click", () => void reboot());
 $("walk-go").addEventListener("click", () => { ui.walkFollow.checked = false; renderWalkView(); });
 ui.walkAddr.addEventListener("keydown", (e) => { if (e.key === "Enter") { ui.walkFollow.checked = false; renderWalkView(); } });

@@ -3,7 +3,7 @@
 // plain data and updates its own element; main.ts decides when.
 
 import {
-  FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, REG_NAMES, decodeErrorCode, OUTCOME_TEXT,
+  FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, REG_NAMES, decodeErrorCode,
   type FrameMap, type PageWalk, type FaultRecord, type ZoneInfo,
 } from "../src/index.js";
 import { STATE_COLOURS, freeColour } from "./frame_map.js";
@@ -188,10 +188,12 @@ export function renderWalk(table: HTMLElement, walk: PageWalk | null, note: stri
     rows.push(cr3);
     for (const l of walk.levels) {
       const tr = el("tr", { class: l.present ? "" : "absent" });
+      // data-label: the column's name, shown beside each cell where the table stacks (a phone).
       tr.append(
-        el("td", {}, l.name), el("td", {}, String(l.index)), el("td", {}, hex(l.entryAddr, 8)), el("td", {}, l.raw),
-        el("td", {}, l.present ? l.bits.join(" ") : "not present"),
-        el("td", {}, l.present ? hex(l.pfn) + (l.leaf ? " (page)" : "") : "—"),
+        el("td", {}, l.name), el("td", { "data-label": "index" }, String(l.index)), el("td", { "data-label": "entry at" }, hex(l.entryAddr, 8)),
+        el("td", { "data-label": "entry" }, l.raw),
+        el("td", { "data-label": "bits" }, l.present ? l.bits.join(" ") : "not present"),
+        el("td", { "data-label": "→ frame" }, l.present ? hex(l.pfn) + (l.leaf ? " (page)" : "") : "—"),
       );
       rows.push(tr);
     }
@@ -208,18 +210,20 @@ export function renderWalk(table: HTMLElement, walk: PageWalk | null, note: stri
  * summary line each (a button), and the call tree rendered when it is opened.
  * Plain buttons, not <details>: hundreds of those a second cost far more to style.
  */
-export function addFaults(list: HTMLElement, records: FaultRecord[], callTree: (r: FaultRecord) => string, keep: number): void {
+export function addFaults(
+  list: HTMLElement, records: FaultRecord[], narrate: (r: FaultRecord) => string, callTree: (r: FaultRecord) => string,
+  show: (r: FaultRecord) => void, keep: number,
+): void {
   const items = records.slice(-keep).reverse().map((r) => {
     const li = el("li", { value: String(r.seq), class: r.outcome === "minor" ? "" : "signal", "data-outcome": r.outcome });
-    const pages = r.pages.map((p) => `pfn ${hex(p.pfn)}${p.order ? ` order ${p.order}` : ""}`).join(", ");
-    const vma = r.vma ? ` in ${r.vma.name || "anon"} ${r.vma.perms}` : "";
-    const summary = el("button", { type: "button", class: "fault", "aria-expanded": "false" },
-      `${hex(r.address)} ${decodeErrorCode(r.errorCode)}${vma}: ${OUTCOME_TEXT[r.outcome]}, ${r.handler}${pages ? " → " + pages : ""}`);
+    const summary = el("button", { type: "button", class: "fault", "aria-expanded": "false", title: `error code ${decodeErrorCode(r.errorCode)}` },
+      narrate(r).replace(/^fault \d+ /, ""));
     summary.addEventListener("click", () => {
       const pre = li.querySelector("pre");
       if (pre) pre.remove();
       else li.append(el("pre", {}, callTree(r)));
       summary.setAttribute("aria-expanded", String(!pre));
+      show(r);
     });
     li.append(summary);
     return li;

@@ -22,7 +22,7 @@ import { printk, printk_hex } from "../kernel/panic";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { file, get_file, fput, file_from_handle } from "./filemap";
 import { pgd_alloc, pgd_free, free_pgtables, vm_get_page_prot, load_cr3 } from "./pgtable";
-import { unmap_page_range, handle_mm_fault, FAULT_FLAG_WRITE } from "./memory";
+import { unmap_page_range, handle_mm_fault, FAULT_FLAG_WRITE, VM_FAULT_ERROR } from "./memory";
 import { unlink_anon_vmas, anon_vma_clone, dup_anon_vma } from "./rmap";
 import { flush_tlb_all } from "../arch/x86/mm/tlb";
 import { totalram_pages } from "./mm_init";
@@ -129,7 +129,7 @@ import { EPERM, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EEXIST, EINVAL, EOVERFLOW
 // @ts-ignore: decorator
 @inline function err(errno: i32): i64 { return -(<i64>errno); }
 // @ts-ignore: decorator
-@inline function IS_ERR_VALUE(x: i64): bool { return x < 0; }
+@inline function IS_ERR_VALUE(x: i64): bool { return <u64>x >= <u64>-4095; }  // MAX_ERRNO: an address above 2^63 is not an error
 
 // ─── objects ───────────────────────────────────────────────────────────────
 
@@ -693,8 +693,9 @@ let mmap_populate: u64 = 0;
 
 /**
  * Faults in [start, start + len) as get_user_pages would (mm_populate):
- * writable private VMAs for write, so they get their own pages. Errors
- * are ignored, as Linux's mm_populate ignores them.
+ * writable private VMAs for write, so they get their own pages. A fault
+ * that fails (no memory) ends get_user_pages for that VMA with an error,
+ * which mm_populate ignores, going on at the next VMA, as Linux's does.
  */
 export function mm_populate(mm: mm_struct, start: u64, len: u64): void {
   const end = start + len;
@@ -706,7 +707,9 @@ export function mm_populate(mm: mm_struct, start: u64, len: u64): void {
     const stop = vma.vm_end < end ? vma.vm_end : end;
     const fault_flags: u32 = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
     if (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) {
-      for (; addr < stop; addr += PAGE_SIZE) handle_mm_fault(vma, addr, fault_flags);
+      for (; addr < stop; addr += PAGE_SIZE) {
+        if (handle_mm_fault(vma, addr, fault_flags) & VM_FAULT_ERROR) break;
+      }
     }
     addr = stop;
   }

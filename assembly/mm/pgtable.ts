@@ -457,7 +457,8 @@ export function walk_mailbox_ptr(): usize { return walk_mailbox; }
  * the OR of NX over every level.
  * Accessed is set in every entry used, and Dirty in the leaf on a write,
  * only when the translation succeeds: a faulting access changes nothing.
- * @return a TLB entry (frame address | TLB_W | TLB_X), or -error_code.
+ * @return a TLB entry (frame address | TLB_W | TLB_X: at least 4096, since
+ * frame 0 is never mapped), or the #PF error code (below 4096; never -0).
  */
 // @ts-ignore: decorator
 @inline function walk(va: u64, access: u32, inspect: bool): f64 {
@@ -469,7 +470,7 @@ export function walk_mailbox_ptr(): usize { return walk_mailbox; }
   let level: u32 = 0;
   let e0: usize = 0, e1: usize = 0, e2: usize = 0, e3: usize = 0;
   let entry: u64;
-  if (!table) return -(<f64>fault_bits);  // no user address space
+  if (!table) return <f64>fault_bits;  // no user address space
   while (true) {
     const where = table + (<usize>(va >> shift) & (PTRS_PER_TABLE - 1)) * 8;
     entry = load<u64>(where);
@@ -479,11 +480,11 @@ export function walk_mailbox_ptr(): usize { return walk_mailbox; }
       store<u32>(walk_mailbox, level + 1);
     }
     if (level == 0) e0 = where; else if (level == 1) e1 = where; else if (level == 2) e2 = where; else e3 = where;
-    if (!(entry & _PAGE_PRESENT)) return -(<f64>fault_bits);
+    if (!(entry & _PAGE_PRESENT)) return <f64>fault_bits;
     let rsvd = entry & RSVD_ADDR_BITS;
     if (shift == PGDIR_SHIFT) rsvd |= entry & _PAGE_PSE;
     else if (shift != PAGE_SHIFT && (entry & _PAGE_PSE)) rsvd |= entry & ((<u64>1 << shift) - 1) & ~(<u64>0x1fff);
-    if (rsvd) return -(<f64>(fault_bits | X86_PF_PROT | X86_PF_RSVD));
+    if (rsvd) return <f64>(fault_bits | X86_PF_PROT | X86_PF_RSVD);
     allow &= entry;
     nx |= entry;
     if (shift == PAGE_SHIFT || (shift != PGDIR_SHIFT && (entry & _PAGE_PSE))) break;
@@ -496,7 +497,7 @@ export function walk_mailbox_ptr(): usize { return walk_mailbox; }
   if ((user && !(allow & _PAGE_USER))
       || ((access & X86_PF_WRITE) && !(allow & _PAGE_RW))
       || ((access & X86_PF_INSTR) && (nx || (!user && (allow & _PAGE_USER)))))
-    return -(<f64>(fault_bits | X86_PF_PROT));
+    return <f64>(fault_bits | X86_PF_PROT);
 
   if (!inspect) {
     set_accessed(e0);

@@ -33,7 +33,7 @@ export function demo(): string {
   const end = m.run();
   observer.close();
   // The first fault whose page came from the buddy lists themselves, not a per-cpu list.
-  const names = observer.tracer!.ring.names;
+  const names = observer.tracer.ring.names;
   const deepest = names.indexOf("__rmqueue_smallest");
   const fault = observer.records.find((r) => r.events.some((e) => e.fn === deepest)) ?? observer.records[0];
 

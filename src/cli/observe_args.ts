@@ -1,9 +1,10 @@
-// The observability options of `faultline run`: parsed here, in one place,
-// with a clear error for each bad value. The run command passes its argv
-// through parseObserveArgs and keeps what it does not recognise.
+// The observability options of `faultline run`: declared for parseArgs
+// and turned into ObserveOptions here, in one place, with a clear error for
+// each bad value and for an option that needs another.
 
 import { parseTraceFilter, type TraceFilter } from "../trace/fault.js";
 import type { TraceClock } from "../trace/ring.js";
+import { parse, UsageError } from "./args.js";
 
 /** The views --proc can show, as their paths under /proc (or debugfs). */
 export const PROC_VIEWS = [
@@ -25,6 +26,19 @@ export interface ObserveOptions {
   plot: string | null;         // --plot FILE.svg
 }
 
+/** The options for parseArgs (`--trace` is shared with run's `--trace syscalls`). */
+export const OBSERVE_OPTIONS = {
+  trace: { type: "string", multiple: true },
+  "trace-clock": { type: "string" },
+  "trace-filter": { type: "string" },
+  "trace-max": { type: "string" },
+  "trace-out": { type: "string" },
+  stats: { type: "boolean" },
+  proc: { type: "string", multiple: true },
+  pagemap: { type: "string", multiple: true },
+  plot: { type: "string" },
+} as const;
+
 export const OBSERVE_USAGE = `observability options:
   --trace faults            print each fault as an ftrace function_graph call tree
   --trace-clock counter|host  durations in trace events (default, deterministic) or measured host time
@@ -32,6 +46,8 @@ export const OBSERVE_USAGE = `observability options:
                             pkuerr, sigbus, oom, anon, zero, cow, file, thp, none), comma-separated
   --trace-max N             trace at most N faults
   --trace-out FILE.json     write the trace as Chrome/Perfetto trace-event JSON
+                            (--trace-clock, --trace-filter and --trace-max need
+                            --trace faults or --trace-out)
   --stats                   print fault, allocator and speed figures after the run
   --proc NAME               print a view at exit (repeatable): ${PROC_VIEWS.join(", ")}
   --pagemap ADDR,...        print /proc/self/pagemap entries for these addresses at exit
@@ -39,60 +55,55 @@ export const OBSERVE_USAGE = `observability options:
 `;
 
 function parseAddress(text: string, flag: string): number {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new Error(`${flag}: '${text}' is not an address (decimal or 0x hex)`);
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UsageError(`${flag}: '${text}' is not an address (decimal or 0x hex)`);
   const value = Number(text);
-  if (value >= 2 ** 47) throw new Error(`${flag}: ${text} is not a user address (below 0x800000000000)`);
+  if (value >= 2 ** 47) throw new UsageError(`${flag}: ${text} is not a user address (below 0x800000000000)`);
   return value;
 }
 
-/** Takes the observability options out of argv; returns them and the rest. */
-export function parseObserveArgs(argv: string[]): { options: ObserveOptions; rest: string[] } {
+type ObserveValues = { [K in keyof typeof OBSERVE_OPTIONS]?: (typeof OBSERVE_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OBSERVE_OPTIONS)[K] extends { type: "boolean" } ? boolean : string };
+
+/** ObserveOptions from parseArgs's values; `trace` holds the tracers asked for besides syscalls. */
+export function observeOptions(v: ObserveValues): ObserveOptions {
   const options: ObserveOptions = {
-    trace: false, traceClock: "counter", traceFilter: {}, traceMax: Infinity, traceOut: null,
-    stats: false, proc: [], pagemap: [], plot: null,
+    trace: false, traceClock: "counter", traceFilter: {}, traceMax: Infinity, traceOut: v["trace-out"] ?? null,
+    stats: v.stats ?? false, proc: [], pagemap: [], plot: v.plot ?? null,
   };
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--trace": {
-        const what = value();
-        if (what !== "faults") throw new Error(`--trace: unknown tracer '${what}' (only 'faults')`);
-        options.trace = true;
-        break;
-      }
-      case "--trace-clock": {
-        const clock = value();
-        if (clock !== "counter" && clock !== "host") throw new Error(`--trace-clock: '${clock}' is neither 'counter' nor 'host'`);
-        options.traceClock = clock;
-        break;
-      }
-      case "--trace-filter": options.traceFilter = parseTraceFilter(value()); break;
-      case "--trace-max": {
-        const n = value();
-        if (!/^\d+$/.test(n) || Number(n) < 1) throw new Error(`--trace-max: '${n}' is not a positive count`);
-        options.traceMax = Number(n);
-        break;
-      }
-      case "--trace-out": options.traceOut = value(); break;
-      case "--stats": options.stats = true; break;
-      case "--proc": {
-        const name = value().replace(/^\/proc\//, "").replace(/^\/sys\/kernel\/debug\//, "");
-        if (!(PROC_VIEWS as readonly string[]).includes(name)) throw new Error(`--proc: no view '${name}' (one of ${PROC_VIEWS.join(", ")})`);
-        options.proc.push(name as ProcView);
-        break;
-      }
-      case "--pagemap": options.pagemap.push(...value().split(",").map((a) => parseAddress(a.trim(), "--pagemap"))); break;
-      case "--plot": options.plot = value(); break;
-      default: rest.push(arg);
+  for (const what of v.trace ?? []) {
+    if (what !== "faults") throw new UsageError(`--trace: unknown tracer '${what}' (syscalls or faults)`);
+    options.trace = true;
+  }
+  const clock = v["trace-clock"];
+  if (clock !== undefined) {
+    if (clock !== "counter" && clock !== "host") throw new UsageError(`--trace-clock: '${clock}' is neither 'counter' nor 'host'`);
+    options.traceClock = clock;
+  }
+  if (v["trace-filter"] !== undefined) {
+    try {
+      options.traceFilter = parseTraceFilter(v["trace-filter"]);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
     }
   }
-  return { options, rest };
+  const max = v["trace-max"];
+  if (max !== undefined) {
+    if (!/^\d+$/.test(max) || Number(max) < 1) throw new UsageError(`--trace-max: '${max}' is not a positive count`);
+    options.traceMax = Number(max);
+  }
+  for (const flag of ["trace-clock", "trace-filter", "trace-max"] as const) {
+    if (v[flag] !== undefined && !options.trace && options.traceOut === null) throw new UsageError(`--${flag} needs --trace faults or --trace-out`);
+  }
+  for (const p of v.proc ?? []) {
+    const name = p.replace(/^\/proc\//, "").replace(/^\/sys\/kernel\/debug\//, "");
+    if (!(PROC_VIEWS as readonly string[]).includes(name)) throw new UsageError(`--proc: no view '${name}' (one of ${PROC_VIEWS.join(", ")})`);
+    options.proc.push(name as ProcView);
+  }
+  for (const list of v.pagemap ?? []) options.pagemap.push(...list.split(",").map((a) => parseAddress(a.trim(), "--pagemap")));
+  return options;
+}
+
+/** The observability options alone from argv (positionals are returned as `rest`). */
+export function parseObserveArgs(argv: string[]): { options: ObserveOptions; rest: string[] } {
+  const { values, positionals } = parse(argv, OBSERVE_OPTIONS);
+  return { options: observeOptions(values), rest: positionals };
 }

@@ -1,120 +1,109 @@
 // faultline run [options] PROGRAM [ARGS...]: run a static x86-64 Linux
-// program on the kernel, with the guest's stdout and stderr on ours and its
-// exit status as ours (128+signo when a signal ended it, as a shell says).
+// program on the kernel, with the guest's stdout and stderr on ours, our
+// environment as its environment, our stdin read as it reads, and its exit
+// status as ours (128+signo when a signal ended it, as a shell says).
+// Ctrl-C stops the guest and still prints what was gathered (exit 130).
 
-import { readFileSync, writeFileSync } from "node:fs";
-import { formatStats, type RunStats } from "../proc/stats.js";
-import { OBSERVE_USAGE, parseObserveArgs, type ObserveOptions } from "./observe_args.js";
+import { readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { DEFAULT_MEM } from "../kernel.js";
-import { Machine, type MachineOptions, type THPMode } from "../machine.js";
+import { Machine, type MachineOptions, type RunEnd, type THPMode } from "../machine.js";
+import { formatStats, type RunStats } from "../proc/stats.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
+import { parse, splitAtProgram, UsageError } from "./args.js";
 import { loadKernelModule } from "./load.js";
+import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
+import { Terminal } from "./terminal.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
-                     [--trace syscalls] [--debug] PROGRAM [ARGS...]
+                     [--trace syscalls] [--debug] [--] PROGRAM [ARGS...]
   --mem SIZE        RAM (default ${DEFAULT_MEM})
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
   --trace syscalls  print each syscall as strace does, on stderr
   --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)
-The guest's stdout and stderr are faultline's; every report (traces, /proc
-views, statistics, the ending) goes to stderr, after the guest's own.
+  -h, --help        this text
+The guest gets faultline's environment and stdin; its stdout and stderr are
+faultline's. Every report (traces, /proc views, statistics, the ending) goes
+to stderr, after the guest's own. Ctrl-C stops the guest and prints what was
+gathered (exit status 130). On a terminal, stderr shows a progress line once
+a second, and colours (unless NO_COLOR is set).
 ${OBSERVE_USAGE}`;
+
+const RUN_OPTIONS = {
+  ...OBSERVE_OPTIONS,
+  mem: { type: "string" },
+  thp: { type: "string" },
+  "max-insns": { type: "string" },
+  debug: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 export interface RunArgs {
   machine: MachineOptions;
   traceSyscalls: boolean;
   debug: boolean;
+  help: boolean;
+  observe: ObserveOptions;
   program: string;
   args: string[];
-  /** Options this parser does not know, for the observability parser. */
-  rest: string[];
 }
 
-/** Parses run's own options up to PROGRAM; what follows PROGRAM is the guest's. */
+/** Parses run's options up to PROGRAM (or `--`); what follows PROGRAM is the guest's. */
 export function parseRunArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { machine: {}, traceSyscalls: false, debug: false, program: "", args: [], rest: [] };
-  let i = 0;
-  for (; i < argv.length && argv[i].startsWith("-"); i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf("=");
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
-      return argv[++i];
-    };
-    switch (flag) {
-      case "--mem": out.machine.mem = value(); break;
-      case "--thp": {
-        const mode = value();
-        if (mode !== "never" && mode !== "madvise" && mode !== "always") throw new Error(`--thp: '${mode}' is not never, madvise or always`);
-        out.machine.thp = mode as THPMode;
-        break;
-      }
-      case "--max-insns": {
-        const n = value();
-        if (!/^\d+$/.test(n) || Number(n) < 1) throw new Error(`--max-insns: '${n}' is not a positive count`);
-        out.machine.maxInsns = Number(n);
-        break;
-      }
-      case "--debug": out.debug = true; break;
-      case "--trace": {
-        const what = value();
-        if (what === "syscalls") out.traceSyscalls = true;
-        else out.rest.push("--trace", what);
-        break;
-      }
-      default:
-        // Options of other parsers; those taking a value take the next word unless inline.
-        out.rest.push(arg);
-        if (eq < 0 && i + 1 < argv.length && !argv[i + 1].startsWith("-") && takesValue(flag)) out.rest.push(argv[++i]);
-    }
+  const [optionWords, command] = splitAtProgram(argv, RUN_OPTIONS);
+  const { values: v } = parse(optionWords, RUN_OPTIONS, false);
+  const machine: MachineOptions = {};
+  if (v.mem !== undefined) machine.mem = v.mem;
+  if (v.thp !== undefined) {
+    if (v.thp !== "never" && v.thp !== "madvise" && v.thp !== "always") throw new UsageError(`--thp: '${v.thp}' is not never, madvise or always`);
+    machine.thp = v.thp as THPMode;
   }
-  if (i >= argv.length) throw new Error(`no program to run\n${RUN_USAGE}`);
-  out.program = argv[i];
-  out.args = argv.slice(i + 1);
-  return out;
+  const n = v["max-insns"];
+  if (n !== undefined) {
+    if (!/^\d+$/.test(n) || Number(n) < 1) throw new UsageError(`--max-insns: '${n}' is not a positive count`);
+    machine.maxInsns = Number(n);
+  }
+  const traces = v.trace ?? [];
+  const observe = observeOptions({ ...v, trace: traces.filter((t) => t !== "syscalls") });
+  const help = v.help ?? false;
+  if (!help && command.length === 0) throw new UsageError("no program to run");
+  return { machine, traceSyscalls: traces.includes("syscalls"), debug: v.debug ?? false, help, observe, program: command[0] ?? "", args: command.slice(1) };
 }
 
-/** Observability flags that take a value (see observe_args.ts); the rest are switches. */
-function takesValue(flag: string): boolean {
-  return flag !== "--stats";
-}
-
-/** Runs the program; returns the exit status a shell would see. */
-export function run(argv: string[]): number {
+/** Runs the program; resolves to the exit status a shell would see. */
+export async function run(argv: string[]): Promise<number> {
   const a = parseRunArgs(argv);
-  const observe = parseObserveArgs(a.rest);
-  if (observe.rest.length) throw new Error(`unknown option ${observe.rest[0]}\n${RUN_USAGE}`);
-  const o = observe.options;
-  const report = (text: string) => process.stderr.write(text);
-  let file: Buffer;
-  try {
-    file = readFileSync(a.program);
-  } catch (e) {
-    // As a shell says it: 127 for a program that is not there, 126 for one it cannot read.
-    const err = e as NodeJS.ErrnoException;
-    report(`faultline: ${a.program}: ${err.code === "ENOENT" ? "No such file or directory" : err.message}\n`);
-    return err.code === "ENOENT" ? 127 : 126;
+  if (a.help) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
   }
+  const o = a.observe;
+  const term = new Terminal(process.stderr);
+  const report = (text: string) => term.write(text);
+  const file = readProgram(a.program, report);
+  if (typeof file === "number") return file;
+  // Ctrl-C, from here on, aborts the run between two slices of instructions.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.on("SIGINT", onSigint);
   let stats: RunStats | null = null;
   let started = 0;
   const m = new Machine(loadKernelModule(a.debug ? "debug" : "release"), {
     ...a.machine,
     thp: a.machine.thp ?? hostThpMode(),
-    stdout: (b) => process.stdout.write(b),
-    stderr: (b) => process.stderr.write(b),
+    stdout: (b) => term.clearProgress() && writeAll(1, b),
+    stderr: (b) => term.write(b),
     traceSyscalls: a.traceSyscalls ? (line) => report(line + "\n") : undefined,
-    stdin: process.stdin.isTTY ? undefined : readStdin(),
+    stdin: stdinReader(),
+    envp: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
     beforeExit: (machine) => {
       for (const name of o.proc) report(machine.proc(name));
       if (o.pagemap.length) report(machine.pagemap(o.pagemap));
       if (o.stats) stats = machine.stats((performance.now() - started) / 1000);
     },
   });
-  const observer = wantsObserver(o)
+  const observer = o.trace || o.traceOut !== null || o.plot !== null
     ? m.observe({
         trace: o.trace || o.traceOut !== null,
         clock: o.traceClock,
@@ -126,14 +115,33 @@ export function run(argv: string[]): number {
       })
     : null;
   try {
-    m.exec(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), [a.program, ...a.args]);
+    m.exec(file, [a.program, ...a.args]);
   } catch (e) {
-    report(`faultline: ${a.program}: ${(e as Error).message}\n`);
+    const err = e as Error & { code?: string };
+    report(`faultline: ${a.program}: ${err.code === "E2BIG" ? "Argument list too long" : err.message}\n`);
+    process.off("SIGINT", onSigint);
     return 126; // bash: "cannot execute binary file: Exec format error"
   }
+
+  const progress = term.startProgress(() => {
+    const t = m.task();
+    const rss = t ? t.mm.mm(t.handle).rss : { anon: 0, file: 0 };
+    return `${count(m.cpu.retired)} instructions, ${count(m.faults)} faults, RSS ${(rss.anon + rss.file) * 4} kB`;
+  });
   started = performance.now();
-  const end = m.run();
-  if (end.kind === "budget") {
+  let end: RunEnd | null = null;
+  try {
+    end = await m.runAsync({ signal: interrupt.signal, yieldEvery: 1 << 20 });
+  } catch (e) {
+    if (!interrupt.signal.aborted) throw e;
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onSigint);
+  }
+  if (end === null) {
+    report(`\nfaultline: interrupted after ${m.cpu.retired} instructions (SIGINT)\n`);
+    m.exit({ kind: "budget", retired: m.cpu.retired });
+  } else if (end.kind === "budget") {
     report(`faultline: the guest used its budget of ${end.retired} instructions (--max-insns)\n`);
     m.exit(end);
   }
@@ -141,12 +149,70 @@ export function run(argv: string[]): number {
   if (observer && o.traceOut) writeFileSync(o.traceOut, JSON.stringify(observer.chromeTrace(a.program)));
   if (observer && o.plot) writeFileSync(o.plot, observer.plot(a.program));
   if (stats) report(formatStats(stats));
+  if (end === null) return 130;
   if (end.kind === "exit") return end.status;
   const ending = signalEnding(end.kind === "signal" ? end.signal : budgetExceeded(m.cpu.rip));
   if (a.traceSyscalls) for (const line of ending.trace) report(line + "\n");
-  report(ending.stderr);
+  report(term.red(ending.stderr));
   return ending.status;
 }
+
+/**
+ * The program's bytes, read only when it is a regular file (execve says
+ * EACCES for a device, a FIFO or a directory, without reading it); else
+ * the status a shell gives: 127 when it is not there, 126 otherwise.
+ */
+function readProgram(path: string, report: (text: string) => void): Uint8Array | number {
+  try {
+    if (!statSync(path).isFile()) {
+      report(`faultline: ${path}: Permission denied\n`);
+      return 126;
+    }
+    const file = readFileSync(path);
+    return new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    report(`faultline: ${path}: ${err.code === "ENOENT" ? "No such file or directory" : err.code === "EACCES" ? "Permission denied" : err.message}\n`);
+    return err.code === "ENOENT" ? 127 : 126;
+  }
+}
+
+/** fd 0, read as the guest reads it: nothing is taken before the guest asks. */
+function stdinReader(): (max: number) => Uint8Array | null {
+  return (max) => {
+    const buf = new Uint8Array(Math.min(max, 1 << 16));
+    for (;;) {
+      try {
+        const n = readSync(0, buf, 0, buf.length, null);
+        return n > 0 ? buf.subarray(0, n) : null;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);  // non-blocking fd: wait for data
+        else return null;  // closed or unreadable stdin reads as end of file
+      }
+    }
+  };
+}
+
+/**
+ * The guest's stdout, written synchronously as a process's write(2) is. A
+ * closed pipe (`| head`) ends the guest as Linux's SIGPIPE would: quietly,
+ * exit status 128 + 13.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(fd, bytes, done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") process.exit(128 + 13);
+      if (code !== "EAGAIN") throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);  // a non-blocking pipe is full
+    }
+  }
+}
+
+const count = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : String(n));
 
 /** The THP mode this machine's Linux runs ("always [madvise] never": the bracketed one), or madvise. */
 export function hostThpMode(path = "/sys/kernel/mm/transparent_hugepage/enabled"): THPMode {
@@ -157,16 +223,4 @@ export function hostThpMode(path = "/sys/kernel/mm/transparent_hugepage/enabled"
     // not Linux, or a kernel without THP
   }
   return "madvise";
-}
-
-function wantsObserver(o: ObserveOptions): boolean {
-  return o.trace || o.traceOut !== null || o.plot !== null;
-}
-
-function readStdin(): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(0));
-  } catch {
-    return new Uint8Array(0);
-  }
 }

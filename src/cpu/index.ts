@@ -40,6 +40,6 @@
 // -1, or null, with mmu.fault holding the address and error code, for the kernel to fix or EFAULT).
 
 export { Cpu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD } from "./cpu.js";
-export { Mmu, PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, TLB_W, TLB_X, type WalkFn } from "./mmu.js";
+export { Mmu, PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, TLB_W, TLB_X, WALK_FAULT_BELOW, type WalkFn } from "./mmu.js";
 export { decode, type Insn, type Operand } from "./decode.js";
 export * from "./state.js";

@@ -16,8 +16,11 @@
 // Faults are values: a slow path that faults records (kind, cr2, error code)
 // in `fault` and returns; callers test `fault.kind` before changing any state.
 
-/** The kernel's walk: a TLB entry (frame pa | TLB_W | TLB_X) or -error_code. */
+/** The kernel's walk: a TLB entry (frame pa | TLB_W | TLB_X, at least 4096) or a #PF error code (below 4096). */
 export type WalkFn = (va: number, access: number) => number;
+
+/** A walk result below this is a fault's error code: frame 0 is never mapped, so no TLB entry is smaller. */
+export const WALK_FAULT_BELOW = 4096;
 
 export const TLB_X = 1;
 export const TLB_W = 2;
@@ -129,12 +132,12 @@ export class Mmu {
     }
     this.walks++;
     const e = this.walk(hi * TWO32 + (page >>> 0), access);
-    if (e <= 0) {  // 0: a fault with error code 0 (-0)
+    if (e < WALK_FAULT_BELOW) {
       const f = this.fault;
       f.kind = FAULT_PF;
       f.addrLo = lo;
       f.addrHi = hi;
-      f.errorCode = -e;
+      f.errorCode = e;
       return -1;
     }
     const frame = e - (e % 4096);
@@ -365,13 +368,13 @@ export class Mmu {
 
   /** A kernel-mode walk (no U bit): the frame, or -1 with the fault left in `fault`. */
   private kernelWalk(va: number, access: number): number {
-    const e = va >= 0 && va < 2 ** 47 ? this.walk(va - (va % 4096), access) : -(access | PF_PROT);
-    if (e > 0) return e - (e % 4096);  // 0 is -0: a kernel read of a not-present page
+    const e = va >= 0 && va < 2 ** 47 ? this.walk(va - (va % 4096), access) : access | PF_PROT;
+    if (e >= WALK_FAULT_BELOW) return e - (e % 4096);
     const f = this.fault;
     f.kind = FAULT_PF;
     f.addrLo = va % TWO32 | 0;
     f.addrHi = Math.floor(va / TWO32) | 0;
-    f.errorCode = -e;
+    f.errorCode = e;
     return -1;
   }
 

@@ -11,6 +11,7 @@
 // and p_vaddr disagreeing modulo the page size or p_align, and an entry
 // point outside every executable segment.
 
+import { withCode } from "../errors.js";
 export const PAGE_SIZE = 4096;
 /** User address space end, x86-64 with 4-level paging (TASK_SIZE_MAX). */
 export const TASK_SIZE = 0x7ffffffff000;
@@ -93,7 +94,7 @@ export interface LoadPlan {
 
 /** An ENOEXEC refusal. */
 function enoexec(reason: string): Error {
-  return new Error(`exec format error: ${reason}`);
+  return withCode(new Error(`exec format error: ${reason}`), "ENOEXEC");
 }
 
 const pageStart = (a: number) => a - (a % PAGE_SIZE);

@@ -20,6 +20,7 @@
 
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
 import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
+import { withCode, errnoName } from "../errors.js";
 
 export * from "./elf.js";
 export * from "./stack.js";
@@ -64,7 +65,7 @@ export interface ExecImage {
 }
 
 function failed(what: string, errno: number): Error {
-  return new Error(`exec failed: ${what} (errno ${-errno})`);
+  return withCode(new Error(`exec failed: ${what} (errno ${-errno})`), errnoName(-errno));
 }
 
 /**

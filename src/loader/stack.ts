@@ -15,6 +15,8 @@
 //     NULL, argv[] pointers
 //   rsp ─▶ argc
 
+import { withCode } from "../errors.js";
+
 export const AT_NULL = 0;
 export const AT_PHDR = 3;
 export const AT_PHENT = 4;
@@ -130,11 +132,11 @@ const AUXV_ENTRIES = 20;
 
 /** E2BIG, as execve reports a too-long argument list. */
 function e2big(reason: string): Error {
-  return new Error(`argument list too long: ${reason}`);
+  return withCode(new Error(`argument list too long: ${reason}`), "E2BIG");
 }
 
 function cString(s: string, what: string): Uint8Array {
-  if (s.includes("\0")) throw new Error(`invalid argument: ${what} contains a NUL byte`);
+  if (s.includes("\0")) throw withCode(new Error(`invalid argument: ${what} contains a NUL byte`), "EINVAL");
   const bytes = encoder.encode(s + "\0");
   if (bytes.length > MAX_ARG_STRLEN) throw e2big(`${what} is longer than ${MAX_ARG_STRLEN} bytes`);
   return bytes;
@@ -150,7 +152,9 @@ export function buildInitialStack(input: StackInput): InitialStack {
   const envp = input.envp.map((s, i) => cString(s, `envp[${i}]`));
   const platform = encoder.encode(input.platform + "\0");
   const stringBytes = [execfn, ...argv, ...envp].reduce((n, b) => n + b.length, 0);
-  if (stringBytes > MAX_ARG_BYTES) throw e2big(`${stringBytes} bytes of strings`);
+  // bprm_stack_limits: the argv and envp pointers count against the limit too.
+  const pointerBytes = (argv.length + envp.length) * 8;
+  if (stringBytes + pointerBytes > MAX_ARG_BYTES) throw e2big(`${stringBytes} bytes of strings and ${pointerBytes} of pointers`);
 
   // An upper bound of what is written: strings, the gap at the top, the
   // platform and random bytes, the words below, and two 16-byte roundings.

@@ -88,7 +88,8 @@ export function siCodeName(signo: number, code: number): string {
   return CODE_NAMES[signo]?.[code] ?? String(code);
 }
 
-const hex = (v: number) => "0x" + v.toString(16);
+/** An address as the kernel prints it: unsigned (the CPU hands over the kernel half as negative numbers). */
+const hex = (v: number) => "0x" + (v < 0 ? BigInt.asUintN(64, BigInt(v)) : v).toString(16);
 
 /** A #PF the kernel refused: handle_page_fault's `signo << 16 | si_code`, si_addr = cr2. */
 export function faultSignal(packed: number, cr2: number, rip: number): FatalSignal {

@@ -67,8 +67,8 @@ export interface SyscallKernel {
 }
 
 export interface SyscallIo {
-  /** Everything the guest can read from fd 0. */
-  stdin: Uint8Array;
+  /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */
+  stdin(max: number): Uint8Array | null;
   stdout(bytes: Uint8Array): void;
   stderr(bytes: Uint8Array): void;
   /** Receives one strace-format line per syscall when set. */
@@ -141,7 +141,8 @@ export class Syscalls {
   /** clear_child_tid from set_tid_address (nothing clears it: one thread, no exit futex). */
   clearChildTid = 0;
   private readonly args = [0, 0, 0, 0, 0, 0];
-  private stdinPos = 0;
+  /** Bytes the stdin reader gave that the guest has not taken yet. */
+  private stdinRest: Uint8Array = new Uint8Array(0);
   private readonly warned = new Set<number>();
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
   readonly signals: Signals;
@@ -277,10 +278,11 @@ export class Syscalls {
   private read(fd: number, buf: number, count: number): number {
     if (fd !== 0) return -EBADF;
     if (buf + count > TASK_SIZE) return -EFAULT; // access_ok
-    const { stdin } = this.o.io;
-    const at = this.stdinPos;
-    const r = this.copyOut(buf, Math.min(count, MAX_RW_COUNT, stdin.length - at), (off, n) => stdin.subarray(at + off, at + off + n));
-    if (r > 0) this.stdinPos += r;
+    const want = Math.min(count, MAX_RW_COUNT);
+    if (want === 0) return 0;
+    const data = this.stdinRest.length ? this.stdinRest : this.o.io.stdin(want) ?? this.stdinRest;
+    const r = this.copyOut(buf, Math.min(want, data.length), (off, n) => data.subarray(off, off + n));
+    this.stdinRest = data.subarray(Math.max(r, 0));  // what a fault left unread stays for the next read
     return r;
   }
 

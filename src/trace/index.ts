@@ -7,3 +7,4 @@ export * from "./chrome.js";
 export * from "./samples.js";
 export * from "./plot.js";
 export * from "./observer.js";
+export * from "./narrate.js";

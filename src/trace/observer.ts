@@ -25,15 +25,16 @@ export interface ObserverOptions extends FaultTracerOptions {
   onText?: (chunk: string) => void;  // function_graph text, streamed fault by fault
 }
 
-export class Observer {
-  readonly tracer: FaultTracer | null;
+/** An Observer whose `tracer` is known to exist when `Traced` is true (options.trace was true). */
+export class Observer<Traced extends boolean = boolean> {
+  readonly tracer: Traced extends true ? FaultTracer : FaultTracer | null;
   readonly records: FaultRecord[] = [];
   readonly samples: Sample[] = [];
   private faults = 0;
   private readonly graphState = { depth: 0 };
 
   constructor(private readonly ring: TraceRing, private readonly sources: SampleSources, private readonly options: ObserverOptions = {}) {
-    this.tracer = options.trace ? new FaultTracer(ring, options) : null;
+    this.tracer = (options.trace ? new FaultTracer(ring, options) : null) as this["tracer"];
     if (this.tracer && options.onText) {
       const write = options.onText;
       write(FUNCTION_GRAPH_HEADER);

@@ -1,7 +1,9 @@
 // --plot: free pages per order over the run (all zones), and RSS, as an
 // SVG from the same samples as the trace counters. Lines differ by dash
 // pattern and marker as well as colour, and each carries its label at its
-// end, so the picture reads in greyscale too. Browser-safe.
+// end, so the picture reads in greyscale too. A run of millions of faults
+// is drawn from at most a few points per pixel column (the first, lowest,
+// highest and last of each), so no peak or trough is lost. Browser-safe.
 
 import { freePagesPerOrder, type Sample } from "./samples.js";
 
@@ -31,17 +33,53 @@ function linearTicks(max: number): number[] {
   return Array.from({ length: Math.ceil(max / step) + 1 }, (_, i) => i * step);
 }
 
+/** The largest value of a series (no spread: a series may hold millions). */
+function maxOf(values: ArrayLike<number>, floor: number): number {
+  let max = floor;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  return max;
+}
+
+/**
+ * The indices of a series worth drawing: all of them when there are few,
+ * else per pixel column the first, the lowest, the highest and the last,
+ * in order (min/max decimation: every extreme stays on the picture).
+ */
+export function decimate(xs: ArrayLike<number>, ys: ArrayLike<number>, columns: number): number[] {
+  const n = xs.length;
+  if (n <= 4 * columns) return Array.from({ length: n }, (_, i) => i);
+  const x0 = xs[0], span = Math.max(xs[n - 1] - x0, 1);
+  const out: number[] = [];
+  let i = 0;
+  while (i < n) {
+    const column = Math.min(columns - 1, Math.floor(((xs[i] - x0) / span) * columns));
+    let lo = i, hi = i, j = i;
+    for (; j < n && Math.min(columns - 1, Math.floor(((xs[j] - x0) / span) * columns)) === column; j++) {
+      if (ys[j] < ys[lo]) lo = j;
+      if (ys[j] > ys[hi]) hi = j;
+    }
+    const last = j - 1;
+    for (const k of [...new Set([i, lo, hi, last])].sort((a, b) => a - b)) out.push(k);
+    i = j;
+  }
+  return out;
+}
+
 export function plotSvg(samples: Sample[], title: string): string {
   if (!samples.length) throw new Error("plot: no samples (the run took no faults)");
-  const xs = samples.map((s) => s.fault);
-  const x0 = xs[0], x1 = Math.max(xs[xs.length - 1], x0 + 1);
+  const n = samples.length;
+  const xs = Float64Array.from(samples, (s) => s.fault);
+  const x0 = xs[0], x1 = Math.max(xs[n - 1], x0 + 1);
   const x = (v: number) => LEFT + ((v - x0) / (x1 - x0)) * PLOT_W;
-  const perOrder = samples.map(freePagesPerOrder);
-  const orders = Math.max(...perOrder.map((p) => p.length));
-  const maxFree = Math.max(1, ...perOrder.flat());
+  let orders = 0;
+  for (const s of samples) for (const z of s.zones) orders = Math.max(orders, z.nr_free.length);
+  // One series per order, each value the free pages at that order after a fault.
+  const perOrder = Array.from({ length: orders }, () => new Float64Array(n));
+  samples.forEach((s, i) => freePagesPerOrder(s).forEach((pages, order) => (perOrder[order][i] = pages)));
+  const maxFree = perOrder.reduce((max, series) => maxOf(series, max), 1);
   const top = logScale(maxFree, TOP_H, PANEL_TOP);
-  const rssKB = samples.map((s) => (s.rss.anon + s.rss.file) * 4);
-  const rssTicks = linearTicks(Math.max(4, ...rssKB));
+  const rssKB = Float64Array.from(samples, (s) => (s.rss.anon + s.rss.file) * 4);
+  const rssTicks = linearTicks(maxOf(rssKB, 4));
   const rssMax = rssTicks[rssTicks.length - 1] || 1;
   const bottomTop = PANEL_TOP + TOP_H + GAP;
   const yRss = (v: number) => bottomTop + BOTTOM_H - (v / rssMax) * BOTTOM_H;
@@ -79,10 +117,11 @@ export function plotSvg(samples: Sample[], title: string): string {
   // One line per order, labelled at its right end; orders ending on the
   // same value share one label, and labels are nudged apart.
   const ends = new Map<number, number[]>();
+  const points = (ys: Float64Array, y: (v: number) => number) =>
+    decimate(xs, ys, PLOT_W).map((i) => `${x(xs[i]).toFixed(1)},${y(ys[i]).toFixed(1)}`).join(" ");
   for (let order = 0; order < orders; order++) {
-    const pts = perOrder.map((p, i) => `${x(xs[i]).toFixed(1)},${top.y(p[order] ?? 0).toFixed(1)}`);
-    out.push(`<polyline fill="none" stroke="${COLOURS[order % COLOURS.length]}" stroke-width="2"${dashOf(order)} points="${pts.join(" ")}"><title>order ${order}</title></polyline>`);
-    const last = perOrder[perOrder.length - 1][order] ?? 0;
+    out.push(`<polyline fill="none" stroke="${COLOURS[order % COLOURS.length]}" stroke-width="2"${dashOf(order)} points="${points(perOrder[order], top.y)}"><title>order ${order}</title></polyline>`);
+    const last = perOrder[order][n - 1];
     ends.set(last, [...(ends.get(last) ?? []), order]);
   }
   const labels = [...ends].map(([last, os]) => ({
@@ -92,9 +131,8 @@ export function plotSvg(samples: Sample[], title: string): string {
   for (let i = 1; i < labels.length; i++) labels[i].y = Math.max(labels[i].y, labels[i - 1].y + 12);
   for (const l of labels) out.push(`<text x="${LEFT + PLOT_W + 4}" y="${(l.y + 4).toFixed(1)}" fill="${l.colour}">${esc(l.text)}</text>`);
 
-  const rssPts = rssKB.map((v, i) => `${x(xs[i]).toFixed(1)},${yRss(v).toFixed(1)}`);
-  out.push(`<polyline fill="none" stroke="#000" stroke-width="2" points="${rssPts.join(" ")}"><title>RSS</title></polyline>`);
-  out.push(`<text x="${LEFT + PLOT_W + 4}" y="${yRss(rssKB[rssKB.length - 1]) + 4}">${fmt(rssKB[rssKB.length - 1])} kB</text>`);
+  out.push(`<polyline fill="none" stroke="#000" stroke-width="2" points="${points(rssKB, yRss)}"><title>RSS</title></polyline>`);
+  out.push(`<text x="${LEFT + PLOT_W + 4}" y="${yRss(rssKB[n - 1]) + 4}">${fmt(rssKB[n - 1])} kB</text>`);
 
   // Legend, above the panel: a sample of each line's dash with its name.
   for (let order = 0; order < orders; order++) {

@@ -31,9 +31,9 @@ export class FlatMachine {
   walk(va: number, access: number): number {
     this.walks.push({ va, access });
     const p = this.pages.get(Math.floor(va / 4096));
-    if (p === undefined) return -access;
+    if (p === undefined) return access;
     const refused = ((access & PF_WRITE) && !(p.prot & PROT_W)) || ((access & PF_INSTR) && !(p.prot & PROT_X));
-    if (refused) return -(access | PF_PROT);
+    if (refused) return access | PF_PROT;
     if (access & PF_WRITE) p.dirty = true;
     return p.frame * 4096 + (p.dirty && p.prot & PROT_W ? TLB_W : 0) + (p.prot & PROT_X ? TLB_X : 0);
   }

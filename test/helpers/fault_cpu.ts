@@ -2,6 +2,7 @@
 // access goes TLB -> mmu_walk -> #PF (CR2, error code) -> handle_page_fault
 // -> retry, as src/cpu will, and the TLB obeys the kernel's flush calls.
 
+import { WALK_FAULT_BELOW } from "../../src/cpu/mmu.js";
 /** The #PF error-code bits (arch/x86/include/asm/trap_pf.h). */
 export const PF = { P: 1, W: 2, U: 4, RSVD: 8, I: 16, PK: 32 } as const;
 export const TLB_X = 1, TLB_W = 2;
@@ -49,11 +50,11 @@ export class FaultCpu {
       const hit = this.tlb.get(vpn);
       if (hit !== undefined && (hit & need) === need) return { signal: 0, faults, pa: frame(hit) + (va % 4096) };
       const r = this.kernel.mmu_walk(va, access);
-      if (r > 0) {
+      if (r >= WALK_FAULT_BELOW) {
         this.tlb.set(vpn, r);
         return { signal: 0, faults, pa: frame(r) + (va % 4096) };
       }
-      const error_code = -r;
+      const error_code = r;
       faults.push(error_code);
       if (faults.length > 3) throw new Error(`fault loop at ${va.toString(16)}: ${faults}`);
       const signal = this.kernel.handle_page_fault(va, error_code);

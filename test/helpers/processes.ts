@@ -85,7 +85,7 @@ export class Proc {
   frame(va: number): number {
     this.run();
     const e = this.p.x.mmu_walk_inspect(va, 0);
-    return e > 0 ? e - (e % PAGE) : 0;
+    return e >= 4096 ? e - (e % PAGE) : 0;  // below 4096: a #PF error code
   }
 
   smaps(start = 0, end = 0x7ffffffff000): SmapsCounts {
