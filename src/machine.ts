@@ -28,6 +28,7 @@ import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  ILL_ILLOPN, SIGILL,
 } from "./syscalls/index.js";
 
 export type THPMode = "never" | "madvise" | "always";
@@ -373,11 +374,16 @@ export class Machine {
         this.signals!.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
         return this.deliverSignals();
       }
+      case STOP_UD: {
+        // An unhandled #UD names the bytes the CPU refused.
+        const insn = cpu.insnBytes(cpu.rip);
+        this.signals!.trap(trapSignal("UD", cpu.rip), "UD");
+        return this.deliverSignals(insn);
+      }
       case STOP_GP:
-      case STOP_UD:
       case STOP_DE:
       case STOP_BP: {
-        const trap = STOP_NAMES[stop] as "GP" | "UD" | "DE" | "BP";
+        const trap = STOP_NAMES[stop] as "GP" | "DE" | "BP";
         this.signals!.trap(trapSignal(trap, cpu.rip), trap);
         return this.deliverSignals();
       }
@@ -400,9 +406,10 @@ export class Machine {
   }
 
   /** On the way back to user mode: pending signals run their handlers, or end the process. */
-  private deliverSignals(): RunEnd | null {
+  private deliverSignals(insn?: Uint8Array): RunEnd | null {
     const fatal = this.signals!.deliver();
-    return fatal ? this.kill(fatal) : null;
+    if (!fatal) return null;
+    return this.kill(insn && fatal.code === ILL_ILLOPN && fatal.signo === SIGILL ? { ...fatal, insn } : fatal);
   }
 
   /** A fatal signal: the process ends with it. */

@@ -72,6 +72,9 @@ describe("signal endings", () => {
       stderr: "faultline: SIGBUS (BUS_ADRERR) at address 0x7ffff7ff6000, rip 0x401005\nBus error\n",
       trace: ["--- SIGBUS {si_signo=SIGBUS, si_code=BUS_ADRERR, si_addr=0x7ffff7ff6000} ---", "+++ killed by SIGBUS +++"],
     });
+    expect(signalEnding({ ...trapSignal("UD", 0x401005), insn: Uint8Array.of(0x67, 0x0f, 0x0b) }).stderr).toBe(
+      "faultline: SIGILL (ILL_ILLOPN) at address 0x401005, rip 0x401005: instruction bytes 67 0f 0b\nIllegal instruction\n",
+    );
     expect(signalEnding(oomKill(0x401234))).toEqual({
       status: 137,
       stderr: "faultline: SIGKILL: out of memory (the OOM killer chose this process), rip 0x401234\nKilled\n",

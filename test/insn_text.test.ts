@@ -20,6 +20,7 @@ describe("formatInsn", () => {
     expect(fmt("41 80 3c 24 00")).toBe("cmp byte ptr [r12], 0x0");
     expect(fmt("48 8b 04 c5 10 00 00 00")).toBe("mov rax, qword ptr [rax*8+0x10]");
     expect(fmt("48 c7 c0 ff ff ff ff")).toBe("mov rax, -0x1");
+    expect(fmt("66 41 0f ef 0c 24")).toBe("pxor xmm1, xmmword ptr [r12]");
   });
 
   it("resolves branch targets and RIP-relative addresses, and shows prefixes", () => {
@@ -34,6 +35,6 @@ describe("formatInsn", () => {
 
   it("marks what raises #UD", () => {
     expect(fmt("0f 0b")).toBe("(bad: raises #UD)");
-    expect(fmt("0f 28 c1")).toBe("(bad: raises #UD)"); // movaps: SSE is outside the subset
+    expect(fmt("0f 77")).toBe("(bad: raises #UD)"); // emms: MMX is outside the subset
   });
 });

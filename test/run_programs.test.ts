@@ -41,6 +41,8 @@ describe("programs under faultline match their native runs", () => {
         const addr = Number(c.si_addr);
         if (addr < MMAP_AREA) expect(end.signal.addr).toBe(addr);
         else expect(end.signal.addr).toBeGreaterThanOrEqual(MMAP_AREA);
+        // a SIGILL names the bytes the CPU refused (ud2 here)
+        if (c.signal === "SIGILL") expect(Array.from(end.signal.insn ?? [])).toEqual([0x0f, 0x0b]);
       } else {
         expect(stderr).toBe("");
         // The machine saw every fault (the CPU's and its syscalls' copies); pgfault counts those that

@@ -1,10 +1,10 @@
 // Integer ALU: add, or, adc, sbb, and, sub, xor, cmp, test; inc, dec, neg,
-// not; xadd and cmpxchg.
+// not; xadd, cmpxchg, cmpxchg8b and cmpxchg16b. One CPU: lock changes nothing.
 
-import { ALL_FLAGS, type Exec, MASK, msb, type Op, sizeIndex } from "./exec.js";
-import { define, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { ALL_FLAGS, type Exec, MASK, msb, type Op, sizeIndex, STOP_GP } from "./exec.js";
+import { define, FEAT_CX16, FEAT_CX8, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import type { Jit } from "./jit.js";
-import { CF, K_ADD, K_LOGIC, K_SUB, RAX } from "./state.js";
+import { CF, K_ADD, K_LOGIC, K_SUB, RAX, RBX, RCX, RDX, ZF } from "./state.js";
 
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 
@@ -224,6 +224,7 @@ GRP1.forEach((name, k) => {
       `80 /${k}: Eb,Ib`, `81 /${k}: Ev,Iz`, `83 /${k}: Ev,Ibs`],
     use: carry ? CF : 0,
     def: ALL_FLAGS,
+    lock: name !== "cmp",
     compile: (x, insn, _ip, live) => compileAlu(x, k, insn.ops[0], insn.ops[1], insn.osz, live, ALL_FLAGS),
     translate: carry ? undefined : (j, insn) => translateAlu(j, k, insn),
   });
@@ -294,6 +295,7 @@ for (const inc of [true, false]) {
     name: inc ? "inc" : "dec",
     enc: [`FE /${inc ? 0 : 1}: Eb`, `FF /${inc ? 0 : 1}: Ev`],
     def: ALL_FLAGS & ~CF,
+    lock: true,
     compile: (x, insn, _ip, live) => compileIncDec(x, inc, insn, live),
     translate: (j, insn) => translateIncDec(j, inc, insn),
   });
@@ -304,6 +306,7 @@ for (const neg of [true, false]) {
     name: neg ? "neg" : "not",
     enc: [`F6 /${neg ? 3 : 2}: Eb`, `F7 /${neg ? 3 : 2}: Ev`],
     def: neg ? ALL_FLAGS : 0,
+    lock: true,
     compile: (x, insn) => {
       const { H, T, FLT, rget, rset, ea, ldw, stm, sub } = x;
       const sz = insn.osz, szi = sizeIndex(sz), o = insn.ops[0];
@@ -356,11 +359,67 @@ define({
   name: "xadd",
   enc: ["0F C0 /r: Eb,Gb", "0F C1 /r: Ev,Gv"],
   def: ALL_FLAGS,
+  lock: true,
   compile: (x, insn) => compileXaddCmpxchg(x, true, insn),
 });
 define({
   name: "cmpxchg",
   enc: ["0F B0 /r: Eb,Gb", "0F B1 /r: Ev,Gv"],
   def: ALL_FLAGS,
+  lock: true,
   compile: (x, insn) => compileXaddCmpxchg(x, false, insn),
+});
+
+/**
+ * cmpxchg8b / cmpxchg16b: edx:eax (rdx:rax) against the memory operand; equal: ZF and
+ * ecx:ebx (rcx:rbx) stored, else the accumulator pair loaded. The memory is written
+ * either way (a locked read-modify-write); cmpxchg16b wants 16-byte alignment (#GP).
+ */
+function compileCmpxchgWide(x: Exec, insn: Insn): Op {
+  const { L, H, T, EA, FLT, mmu, ea, ldw, stm, arith, setArith } = x;
+  const m = insn.ops[0] as MemOp;
+  if (insn.osz !== 8) return () => {
+    ea(m);
+    const lo = ldw(8), hi = T[0];
+    if (FLT.kind) return FLT.kind;
+    const eq = lo === L[RAX] && hi === L[RDX];
+    if (eq) stm(8, L[RBX], L[RCX]);
+    else { stm(8, lo, hi); L[RAX] = lo; H[RAX] = 0; L[RDX] = hi; H[RDX] = 0; }
+    setArith((arith() & ~ZF) | (eq ? ZF : 0));
+    return 0;
+  };
+  return () => {
+    ea(m);
+    if (EA[0] & 15) return STOP_GP;
+    // aligned: both halves are on one page, so the first access decides for both
+    const alo = EA[0], ahi = EA[1], blo = (alo + 8) | 0;
+    const lo0 = mmu.ld64w(alo, ahi), hi0 = mmu.hi;
+    if (FLT.kind) return FLT.kind;
+    const lo1 = mmu.ld64w(blo, ahi), hi1 = mmu.hi;
+    const eq = lo0 === L[RAX] && hi0 === H[RAX] && lo1 === L[RDX] && hi1 === H[RDX];
+    if (eq) { mmu.st64(alo, ahi, L[RBX], H[RBX]); mmu.st64(blo, ahi, L[RCX], H[RCX]); }
+    else {
+      mmu.st64(alo, ahi, lo0, hi0); mmu.st64(blo, ahi, lo1, hi1);
+      L[RAX] = lo0; H[RAX] = hi0; L[RDX] = lo1; H[RDX] = hi1;
+    }
+    setArith((arith() & ~ZF) | (eq ? ZF : 0));
+    return 0;
+  };
+}
+
+define({
+  name: "cmpxchg8b",
+  enc: ["0F C7 /1: Mq"],
+  def: ZF,
+  lock: true,
+  feature: FEAT_CX8,
+  compile: compileCmpxchgWide,
+});
+define({
+  name: "cmpxchg16b",
+  enc: ["W 0F C7 /1: Mdq"],
+  def: ZF,
+  lock: true,
+  feature: FEAT_CX16,
+  compile: compileCmpxchgWide,
 });

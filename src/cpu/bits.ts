@@ -335,6 +335,7 @@ function compileBt(x: Exec, kind: number, insn: Insn): Op {
     name,
     enc: [`0F ${(0xa3 + kind * 8).toString(16).toUpperCase()} /r: Ev,Gv`, `0F BA /${4 + kind}: Ev,Ib`],
     def: CF,
+    lock: kind !== 0,
     compile: (x, insn) => compileBt(x, kind, insn),
   });
 });

@@ -113,6 +113,24 @@ export class Cpu implements CodeCacheHooks {
     return this.state.retired;
   }
 
+  /**
+   * The bytes of the instruction at va, for a SIGILL's message: as many as the
+   * decoder read before it refused (at most 15, fewer where the pages end).
+   */
+  insnBytes(va: number): Uint8Array {
+    const b = new Uint8Array(15);
+    let n = 0;
+    // page by page, so that the readable part of an instruction running into a bad page is still named
+    while (n < 15) {
+      const len = Math.min(15 - n, 4096 - ((va + n) % 4096));
+      if (this.mmu.copyFromUser(b.subarray(n, n + len), va + n, len) !== 0) break;
+      n += len;
+    }
+    this.mmu.fault.kind = FAULT_NONE;
+    const insn = decode(b, n, va);
+    return b.slice(0, insn === null ? n : Math.min(insn.len, n));
+  }
+
   // ---- running ----
 
   /**

@@ -117,7 +117,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
 
   // the prefix an SSE-style encoding may claim: the last of F2/F3, else 66
   const mandatory = rep !== 0 ? rep : opsz ? 0x66 : 0;
-  const pre: Prefixes = { rex, rep, opsz, seg, opcode: c };
+  const pre: Prefixes = { rex, rep, opsz, addr32, seg, opcode: c };
   let e: Encoding | null = null;
   let mod = -1, regf = 0, rmf = 0, modrmByte = -1;
   let mem: MemOp | null = null;
@@ -131,7 +131,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       mod = modrmByte >> 6;
       regf = ((modrmByte >> 3) & 7) | R;
       rmf = modrmByte & 7;
-      if (mod !== 3) mem = memOperand(rd, mod, rmf, X, B, seg);
+      if (mod !== 3) mem = memOperand(rd, mod, rmf, X, B, seg, addr32);
     }
     if (cand.reg >= 0 && cand.reg !== (regf & 7)) continue;
     if (cand.exact >= 0 && cand.exact !== modrmByte) continue;
@@ -211,15 +211,16 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       case "V": return { k: "r", r: regf, sz: 16 };
       case "W": case "U": return rm(sz, true);
       case "O": {
-        const lo = rd.s32(), hi = rd.s32();
-        return { k: "m", base: -1, index: -1, scale: 1, dispLo: lo, dispHi: hi, rip: false, seg, sz };
+        // a 64-bit absolute address, 32-bit with the address-size prefix
+        const lo = rd.s32(), hi = addr32 ? 0 : rd.s32();
+        return { k: "m", base: -1, index: -1, scale: 1, dispLo: lo, dispHi: hi, rip: false, seg, a32: addr32, sz };
       }
     }
     throw new Error(`decode: operand ${o}`); // define() admits none such
   };
   const ops = e.ops.map(operand);
-  // the address-size and lock prefixes are outside the subset (#UD, not a guess)
-  if (addr32 || lock || ((e.d64 || e.no16) && vosz === 2)) return finish(ud(rd.i));
+  // lock only on the read-modify-write forms that allow it, with a memory destination
+  if ((lock && !(e.def.lock && ops[0]?.k === "m")) || ((e.d64 || e.no16) && vosz === 2)) return finish(ud(rd.i));
   const insn: Insn = { def: e.def, op: "", len: rd.i, osz, ops, cc: e.cc ? c & 15 : 0, rep: e.def.rep ? rep : 0 };
   insn.op = typeof e.def.name === "string" ? e.def.name : e.def.name(insn);
   const m = mem as MemOp | null;
@@ -227,13 +228,13 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
     // the target is relative to the next instruction: known only now
     const t = ip + rd.i + m.dispLo;
     m.dispLo = t % TWO32 | 0;
-    m.dispHi = Math.floor(t / TWO32) | 0;
+    m.dispHi = m.a32 ? 0 : Math.floor(t / TWO32) | 0;
   }
   return finish(insn);
 }
 
 /** The memory operand of a ModRM byte (mod 0..2): SIB, displacement, RIP-relative (fixed up by decode). */
-function memOperand(rd: Reader, mod: number, rmf: number, X: number, B: number, seg: number): MemOp {
+function memOperand(rd: Reader, mod: number, rmf: number, X: number, B: number, seg: number, a32: boolean): MemOp {
   let base = -1;
   let index = -1;
   let scale = 1;
@@ -255,5 +256,6 @@ function memOperand(rd: Reader, mod: number, rmf: number, X: number, B: number, 
   }
   if (mod === 1) dispLo = rd.s8();
   else if (mod === 2) dispLo = rd.s32();
-  return { k: "m", base, index, scale, dispLo, dispHi: dispLo >> 31, rip: ripRel, seg, sz: 0 };
+  // with 32-bit addressing the displacement is a 32-bit quantity too
+  return { k: "m", base, index, scale, dispLo, dispHi: a32 ? 0 : dispLo >> 31, rip: ripRel, seg, a32, sz: 0 };
 }

@@ -314,6 +314,7 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
     let h = m.dispHi;
     if (m.base >= 0) { s += L[m.base] >>> 0; h += H[m.base]; }
     if (m.index >= 0) { s += (L[m.index] >>> 0) * m.scale; h += Math.imul(H[m.index], m.scale); }
+    if (m.a32) { s >>>= 0; h = 0; }
     if (m.seg === SEG_FS) { s += SEG[0] >>> 0; h += SEG[1]; }
     else if (m.seg === SEG_GS) { s += SEG[2] >>> 0; h += SEG[3]; }
     const lo = s >>> 0;

@@ -8,3 +8,4 @@ import "./move.js";
 import "./branch.js";
 import "./string.js";
 import "./system.js";
+import "./sse.js";

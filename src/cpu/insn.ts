@@ -57,6 +57,8 @@ export interface MemOp {
   dispHi: number;
   rip: boolean;
   seg: number;
+  /** The address-size prefix (67): the effective address is truncated to 32 bits (before fs/gs). */
+  a32: boolean;
   /** Bytes accessed (0: the address only, as lea). */
   sz: number;
 }
@@ -95,6 +97,7 @@ export interface Prefixes {
   rex: number;
   rep: number;
   opsz: boolean;
+  addr32: boolean;
   seg: number;
   opcode: number;
 }
@@ -137,6 +140,8 @@ export interface InsnDef {
   noAccess?: boolean;
   /** Sets rip or stops: the block ends after it. */
   ends?: boolean;
+  /** Takes the lock prefix when its destination is memory (else lock is #UD). */
+  lock?: boolean;
   /** Takes a rep/repne prefix (string instructions): Insn.rep. */
   rep?: boolean;
   /** The CPUID bit that announces it. */

@@ -127,6 +127,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       let c = `let ea_s = ${m.dispLo >>> 0}, ea_h = ${m.dispHi};`;
       if (m.base >= 0) c += `ea_s += ${l(m.base)} >>> 0; ea_h += ${h(m.base)};`;
       if (m.index >= 0) c += `ea_s += (${l(m.index)} >>> 0) * ${m.scale}; ea_h += Math.imul(${h(m.index)}, ${m.scale});`;
+      if (m.a32) return c + "const ea_lo = ea_s | 0, ea_hi = 0;";
       return c + "const ea_lo = ea_s | 0, ea_hi = (ea_h + (ea_s - (ea_s >>> 0)) / 4294967296) | 0;";
     },
     load: (sz, v, vh, w) => {

@@ -116,6 +116,7 @@ define({
 define({
   name: "xchg",
   enc: ["86 /r: Eb,Gb", "87 /r: Ev,Gv", { enc: "90+r: Zv,rAX", when: (p) => (p.opcode & 7) !== 0 || (p.rex & 1) !== 0 }],
+  lock: true,
   compile: (x, insn) => {
     const { H, T, FLT, rget, rset, ea, ldw, stm } = x;
     const sz = insn.osz, o0 = insn.ops[0], g = (insn.ops[1] as RegOp).r;

@@ -1,6 +1,8 @@
 // Architectural state of one x86-64 CPU, without BigInt: every 64-bit
 // register is two int32 halves in typed arrays (L = low, H = high).
 
+import { X87Bytes, type X87Image } from "./sse_state.js";
+
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
 export const REG_NAMES = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
@@ -42,6 +44,8 @@ export class CpuState {
   readonly xmm = new Uint32Array(64);
   /** MXCSR: all exceptions masked, round to nearest. */
   mxcsr = 0x1f80;
+  /** The x87 part of the fxsave image (sse_state.ts): the x87 unit's state once it has one. */
+  x87Image: X87Image = new X87Bytes();
   /** Instructions retired (the deterministic rdtsc reads it). */
   retired = 0;
 }

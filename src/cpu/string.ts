@@ -29,8 +29,8 @@ function compileString(x: Exec, isMovs: boolean, sz: number, rep: boolean): Op {
   };
 }
 
-// repne, or an fs/gs source, are outside the subset
-const plain = (p: { rep: number; seg: number }): boolean => p.rep !== 0xf2 && p.seg === SEG_NONE;
+// repne, an fs/gs source, or 32-bit rsi/rdi/rcx (67) are outside the subset
+const plain = (p: { rep: number; seg: number; addr32: boolean }): boolean => p.rep !== 0xf2 && p.seg === SEG_NONE && !p.addr32;
 
 for (const [base, isMovs] of [[0xa4, true], [0xaa, false]] as const) {
   const hex = (b: number): string => b.toString(16).toUpperCase();

@@ -42,6 +42,8 @@ export interface FatalSignal {
   pid?: number;
   /** Where the program was. */
   rip: number;
+  /** SIGILL: the bytes of the instruction the CPU refused. */
+  insn?: Uint8Array;
 }
 
 export interface Ending {
@@ -144,7 +146,8 @@ export function signalEnding(s: FatalSignal): Ending {
       ? `faultline: SIGKILL: out of memory (the OOM killer chose this process), rip ${hex(s.rip)}`
       : sent
         ? `faultline: ${name} (${code}) sent by pid ${s.pid ?? 0}, rip ${hex(s.rip)}`
-        : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}`;
+        : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}` +
+          (s.insn ? `: instruction bytes ${Array.from(s.insn, (b) => b.toString(16).padStart(2, "0")).join(" ")}` : "");
   const trace = [`+++ killed by ${name} +++`];
   // strace sees every signal but SIGKILL arrive.
   if (s.signo !== SIGKILL) trace.unshift(arrivalLine(s));

@@ -15,7 +15,7 @@ describe("decoder against iced-x86", () => {
     const kinds = new Set<string>();
     let decoded = 0;
     let agreed = 0;
-    const legacy = [0x66, 0xf2, 0xf3, 0x64, 0x65, 0x2e, 0x3e];
+    const legacy = [0x66, 0xf2, 0xf3, 0x64, 0x65, 0x2e, 0x3e, 0x67, 0xf0];
     // two passes: the first learns which mnemonics are in the subset
     for (let pass = 0; pass < 2; pass++) {
       for (let opc = 0; opc < 512; opc++) {
@@ -23,6 +23,8 @@ describe("decoder against iced-x86", () => {
           let n = 0;
           const np = rnd(4) === 0 ? rnd(3) + 1 : 0;
           for (let k = 0; k < np; k++) bytes[n++] = legacy[rnd(legacy.length)];
+          // the SSE opcodes: often a mandatory prefix (66, F3, F2) right before REX
+          if (opc >= 256 && rnd(2)) bytes[n++] = [0x66, 0xf3, 0xf2][rnd(3)];
           if (rnd(2)) bytes[n++] = 0x40 | rnd(16);
           if (opc >= 256) bytes[n++] = 0x0f;
           bytes[n++] = opc & 0xff;

@@ -148,7 +148,15 @@ describe.skipIf(!haveToolchain()).each([["translated blocks", 0], ["compiled Ops
     expectFault(setup("hlt"), STOP_GP);
     expectFault(setup("ud2"), STOP_UD);
     expectFault(setup(".byte 0x0f, 0xff"), STOP_UD);
-    expectFault(setup("lock addl $1, (%rsp)"), STOP_UD);
+    // lock with a register destination, and on an instruction that does not write (cmp): #UD
+    expectFault(setup(".byte 0xf0, 0x01, 0xd8"), STOP_UD);
+    const l = setup(".byte 0xf0, 0x83, 0x3a, 0x01\nnop");
+    expectFault(l, STOP_UD);
+    expect(Array.from(l.cpu.insnBytes(l.cpu.rip))).toEqual([0xf0, 0x83, 0x3a, 0x01]);
+    // cmpxchg16b wants a 16-byte aligned operand
+    const a = setup("lock cmpxchg16b (%rdx)");
+    a.cpu.setReg(2, DATA + 8);
+    expectFault(a, STOP_GP);
     const d = setup("div %rcx");
     d.cpu.setReg(1, 0);
     expectFault(d, STOP_DE);

@@ -18,9 +18,7 @@ const ALLOWED_UD = [
 ];
 const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (ALLOWED_UD.some((p) => code.startsWith(p))) return true;
-  // the lock prefix and the address-size prefix (0x67) are outside the subset
   const pre = prefixes(bytes);
-  if (pre.includes(0xf0) || pre.includes(0x67)) return true;
   // near branches with a 66 prefix: Intel ignores it, AMD truncates rip to 16 bits
   if (pre.includes(0x66) && /^(J[a-z]+_rel|Call_r|Jmp_r|Ret|Push|Pop|Leave)/.test(code)) return true;
   // moves to and from segment, control, debug registers
@@ -29,6 +27,8 @@ const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (/^(Movs|Stos)[bwdq]/.test(code)) return true;
   // endbr64 spellings we do not take (0F 1E without F3 FA)
   if (code.startsWith("Endbr") || code.startsWith("Rdsspd") || code.startsWith("Rdsspq")) return true;
+  // MMX forms of the SSE2 integer instructions (no 66 prefix, mm registers)
+  if (/(^|_)mmm?\d*(_|$)/.test(code)) return true;
   return ours.tooLong === true;
 };
 
@@ -64,8 +64,9 @@ function compareOperand(o: Operand, ins: Instruction, i: number): string {
       return Register[ins.opRegister(i)] === regName(o.r, o.sz) ? "" : `op${i} ${Register[ins.opRegister(i)]}, ours ${regName(o.r, o.sz)}`;
     case "m": {
       if (kind !== OpKind.Memory) return `op${i} kind ${OpKind[kind]}, ours memory`;
-      const base = o.rip ? "RIP" : o.base < 0 ? "None" : regName(o.base, 8);
-      const index = o.index < 0 ? "None" : regName(o.index, 8);
+      const asz = o.a32 ? 4 : 8;
+      const base = o.rip ? (o.a32 ? "EIP" : "RIP") : o.base < 0 ? "None" : regName(o.base, asz);
+      const index = o.index < 0 ? "None" : regName(o.index, asz);
       const got = `${Register[ins.memoryBase]}+${Register[ins.memoryIndex]}*${ins.memoryIndexScale}+${BigInt.asUintN(64, ins.memoryDisplacement).toString(16)}`;
       const want = `${base}+${index}*${o.scale}+${u64(o.dispLo, o.dispHi).toString(16)}`;
       if (got !== want) return `op${i} ${got}, ours ${want}`;
@@ -106,7 +107,7 @@ export function check(bytes: Uint8Array, ins: Instruction): string {
   const mn = Mnemonic[ins.mnemonic].toLowerCase();
   if (mn !== ours.op) return `mnemonic ${mn}, ours ${ours.op}`;
   // string instructions: iced lists the implicit [rsi]/[rdi] operands; the repeat prefix must agree
-  if (/^(movs|stos)[bwdq]$/.test(ours.op)) return ins.hasRepPrefix === (ours.rep === 0xf3) ? "" : "rep prefix";
+  if (ours.def.rep) return ins.hasRepPrefix === (ours.rep === 0xf3) ? "" : "rep prefix";
   if (ins.opCount !== ours.ops.length) return `${ins.opCount} operands, ours ${ours.ops.length} (${code})`;
   for (let i = 0; i < ours.ops.length; i++) {
     const d = compareOperand(ours.ops[i], ins, i);

@@ -210,6 +210,31 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
     }
   }
 
+  // lock on read-modify-write forms; cmpxchg8b and cmpxchg16b, equal and not
+  for (const insn of ["lock addq %rax, -64(%rsp)", "lock subl %eax, -64(%rsp)", "lock xaddq %rax, -64(%rsp)", "lock cmpxchgq %rdx, -64(%rsp)",
+    "lock btsq $5, -64(%rsp)", "lock incl -64(%rsp)", "lock notw -64(%rsp)", "lock negb -64(%rsp)", "xchg %rax, -64(%rsp)"]) {
+    emit(insn, ALL, 0x123456789abcdefn, 0x8000000000000005n, 0n, 0x8000000000000005n, insn, { mem: true });
+  }
+  for (const [a, d] of [[0x1111111189abcdefn, 0x2222222201234567n], [0x89abcdefn, 0x01234567n], [0n, 0n]]) {
+    // memory (rbx) = 0x0123456789abcdef: equal when edx:eax says so; the new value is ecx:ebx
+    emit(`cmpxchg8b ${hex(d)}:${hex(a)}`, ZF, a, 0x0123456789abcdefn, 0x5555555566666666n, d, "lock cmpxchg8b -64(%rsp)", { mem: true });
+    for (const half of [0, 8]) {
+      // a 16-byte aligned pair: low qword rbx, high qword 0x77; new value rcx:rbx; rbx reads back one half
+      emit(`cmpxchg16b ${hex(d)}:${hex(a)} [${half}]`, ZF, a, 0x0123456789abcdefn, 0x5555555566666666n, d & 0xffn ? 0x77n : d,
+        `lea -128(%rsp), %rsi\nand $-16, %rsi\nmov %rbx, (%rsi)\nmovq $0x77, 8(%rsi)\nlock cmpxchg16b (%rsi)\nmov ${half}(%rsi), %rbx`);
+    }
+  }
+  emit("cmpxchg16b equal", ZF, 0x0123456789abcdefn, 0x0123456789abcdefn, 0x5555555566666666n, 0x77n,
+    "lea -128(%rsp), %rsi\nand $-16, %rsi\nmov %rbx, (%rsi)\nmovq $0x77, 8(%rsi)\nlock cmpxchg16b (%rsi)\nmov 8(%rsi), %rbx");
+
+  // the address-size prefix: 32-bit effective addresses, and no effect without a memory operand
+  for (const a of [0n, 0xffffffffn, 0x1234567880000000n, M64]) {
+    for (const insn of ["lea 0x10(%eax,%ebx,4), %rdx", "lea -1(%eax), %edx", "lea (%eax,%ebx), %dx", "lea buf(%eip), %rdx",
+      ".byte 0x67; call 1f\n1: pop %rdx", "mov %rax, 40(%r15d)\nmov 40(%r15), %rdx", "add %eax, 44(%r15d)\nmov 40(%r15), %rdx"]) {
+      emit(`${insn.replaceAll("\n", "; ")} ${hex(a)}`, ALL, a, 0x9abcdef0fedcba98n, 0n, 0n, insn);
+    }
+  }
+
   const header = `
   .globl _start
   _start:
