@@ -31,11 +31,12 @@ export function runNative(c, { siCode = false } = {}) {
   let signal = r.signal ?? undefined;
   let code, addr;
   if (siCode) {
-    const m = /--- (SIG\w+) \{[^}]*si_code=(\w+), si_addr=(\w+)/.exec(r.stderr);
+    // The last signal to arrive is the one that killed (a handler may have caught earlier ones).
+    const m = [...r.stderr.matchAll(/--- (SIG\w+) \{si_signo=\w+, si_code=(\w+)(?:, si_addr=(\w+))?/g)].pop();
     if (m && r.stderr.includes("+++ killed by")) {
       signal = m[1];
       code = m[2];
-      addr = m[3] === "NULL" ? "0x0" : m[3];
+      addr = m[3] === undefined || m[3] === "NULL" ? "0x0" : m[3];
     }
   }
   const status = signal ? 128 + constants.signals[signal] : r.status;

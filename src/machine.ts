@@ -8,11 +8,12 @@
 //
 // One process at a time. Guest faults never become host exceptions: a #PF
 // goes to the kernel's handle_page_fault and the instruction restarts, or
-// the process ends with the signal Linux would send. When the process
+// the process gets the signal Linux would send (src/task/signal.ts: a
+// handler runs on a signal frame, or the process ends). When the process
 // ends, its mm is torn down (every page and page table back to the buddy).
 
 import {
-  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
 } from "./cpu/index.js";
 import type { HostFs } from "./fs/host.js";
 import { Namespace } from "./fs/namespace.js";
@@ -26,10 +27,12 @@ import { MmReader, type MmKernel } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
+import { Signals } from "./task/signal.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  ILL_ILLOPN, SIGILL,
 } from "./syscalls/index.js";
 
 export type THPMode = "never" | "madvise" | "always";
@@ -123,6 +126,8 @@ export class Machine {
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
   private syscalls: Syscalls | null = null;
+  /** The current process's signal state. */
+  signals: Signals | null = null;
   private comm = "";
   private execPath = "";
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
@@ -212,9 +217,11 @@ export class Machine {
     cpu.rsp = this.image.rsp;
     const o = this.options;
     const stdin = typeof o.stdin === "function" ? o.stdin : bytesReader(typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin);
+    this.signals = new Signals(cpu, user, PID);
     this.syscalls = new Syscalls({
       regs: cpu,
       mem: user,
+      signals: this.signals,
       kernel: this.k,
       io: {
         stdin,
@@ -395,20 +402,26 @@ export class Machine {
         return null;
       case STOP_SYSCALL:
         if (this.syscalls!.dispatch()) return this.exit({ kind: "exit", status: this.syscalls!.exitStatus! });
-        return null;
+        return this.deliverSignals();
       case STOP_PAGE_FAULT: {
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
         if (r === 0) return null;
-        return this.kill(faultSignal(r, cpu.cr2, cpu.rip));
+        this.signals!.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
+        return this.deliverSignals();
+      }
+      case STOP_UD: {
+        // An unhandled #UD names the bytes the CPU refused.
+        const insn = cpu.insnBytes(cpu.rip);
+        this.signals!.trap(trapSignal("UD", cpu.rip), "UD");
+        return this.deliverSignals(insn);
       }
       case STOP_GP:
-        return this.kill(trapSignal("GP", cpu.rip));
-      case STOP_UD:
-        return this.kill({ ...trapSignal("UD", cpu.rip), insn: cpu.insnBytes(cpu.rip) });
       case STOP_DE:
-        return this.kill(trapSignal("DE", cpu.rip));
-      case STOP_BP:
-        return this.kill(trapSignal("BP", cpu.rip));
+      case STOP_BP: {
+        const trap = STOP_NAMES[stop] as "GP" | "DE" | "BP";
+        this.signals!.trap(trapSignal(trap, cpu.rip), trap);
+        return this.deliverSignals();
+      }
       default:
         throw new Error(`cpu: unknown stop reason ${stop}`);
     }
@@ -427,7 +440,14 @@ export class Machine {
     return r;
   }
 
-  /** A fatal signal: no handlers run yet, so the default action (terminate). */
+  /** On the way back to user mode: pending signals run their handlers, or end the process. */
+  private deliverSignals(insn?: Uint8Array): RunEnd | null {
+    const fatal = this.signals!.deliver();
+    if (!fatal) return null;
+    return this.kill(insn && fatal.code === ILL_ILLOPN && fatal.signo === SIGILL ? { ...fatal, insn } : fatal);
+  }
+
+  /** A fatal signal: the process ends with it. */
   private kill(signal: FatalSignal): RunEnd {
     return this.exit({ kind: "signal", status: 128 + signal.signo, signal });
   }
@@ -443,6 +463,7 @@ export class Machine {
     }
     this.syscalls?.files.fds.closeAll();
     this.syscalls = null;
+    this.signals = null;
     return end as T;
   }
 }

@@ -50,19 +50,22 @@ function run(c: (typeof programCases)[number], trace?: string[]) {
     random,
   });
   let signal: FatalSignal | undefined;
+  // Back to user mode: pending signals go to their handlers, or one ends the run.
+  const deliver = () => (signal = sys.signals.deliver() ?? undefined) !== undefined;
   while (cpu.retired < MAX_INSNS) {
     const stop = cpu.run(MAX_INSNS - cpu.retired);
     if (stop === STOP_SYSCALL) {
-      if (sys.dispatch()) break;
+      if (sys.dispatch() || deliver()) break;
     } else if (stop === STOP_PAGE_FAULT) {
       const r = kernel.handle_page_fault(cpu.cr2, cpu.errorCode);
       if (r !== 0) {
-        signal = faultSignal(r, cpu.cr2, cpu.rip);
-        break;
+        sys.signals.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
+        if (deliver()) break;
       }
     } else if (stop !== STOP_BUDGET) {
-      signal = trapSignal(STOP_NAMES[stop] as "UD" | "DE" | "GP" | "BP", cpu.rip);
-      break;
+      const trap = STOP_NAMES[stop] as "UD" | "DE" | "GP" | "BP";
+      sys.signals.trap(trapSignal(trap, cpu.rip), trap);
+      if (deliver()) break;
     }
   }
   if (signal) trace?.push(...signalEnding(signal).trace);

@@ -40,6 +40,9 @@ describe("programs/manifest.json", () => {
       ["trap-hlt", 139, "SIGSEGV", "SI_KERNEL"],
       ["trap-noncanon", 139, "SIGSEGV", "SI_KERNEL"],
       ["trap-nx", 139, "SIGSEGV", "SEGV_ACCERR"],
+      ["signals-term", 143, "SIGTERM", "SI_USER"],
+      ["signals-badstack", 139, "SIGSEGV", "SI_KERNEL"],
+      ["signals-norestorer", 139, "SIGSEGV", "SI_KERNEL"],
     ]);
   });
 });

@@ -31,6 +31,11 @@ export function nativeTrace(c: ProgramCase): string[] {
 export function normalizeTrace(line: string): string {
   return line
     .replace(/^(getpid|gettid|set_tid_address)\((.*)\)( +)= \d+$/, "$1($2)$3= PID")
+    .replace(/^(kill|tkill)\(\d+,/, "$1(PID,")
+    .replace(/^tgkill\(\d+, \d+,/, "tgkill(PID, PID,")
+    .replace(/si_pid=\d+/, "si_pid=PID")
+    // rt_sigreturn returns the interrupted rax, which may be an mmap-area address
+    .replace(/^(rt_sigreturn\(.*\) += )(\d+)$/, (all, call, n) => (/^7ffff[0-7]/.test(Number(n).toString(16)) ? `${call}MMAP` : all))
     .replace(/nodename="[^"]*"/, 'nodename="HOST"')
     .replace(/\{tv_sec=\d+, tv_nsec=\d+\}/, "{TIME}")
     .replace(/^getrandom\("[^"]*"/, "getrandom(RANDOM")

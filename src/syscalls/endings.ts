@@ -38,6 +38,8 @@ export interface FatalSignal {
   code: number;
   /** si_addr: the faulting address (#PF), the instruction (SIGILL, SIGFPE), else 0. */
   addr: number;
+  /** si_pid of a signal sent by kill() or tgkill() (si_code <= 0). */
+  pid?: number;
   /** Where the program was. */
   rip: number;
   /** SIGILL: the bytes of the instruction the CPU refused. */
@@ -55,6 +57,15 @@ export interface Ending {
 
 /** strsignal()'s descriptions, which bash prints for a killed job. */
 const DESCRIPTIONS: Record<number, string> = {
+  1: "Hangup",
+  2: "Interrupt",
+  3: "Quit",
+  6: "Aborted",
+  10: "User defined signal 1",
+  12: "User defined signal 2",
+  13: "Broken pipe",
+  14: "Alarm clock",
+  15: "Terminated",
   [SIGILL]: "Illegal instruction",
   [SIGTRAP]: "Trace/breakpoint trap",
   [SIGBUS]: "Bus error",
@@ -74,6 +85,8 @@ const CODE_NAMES: Record<number, Record<number, string>> = {
 
 export function siCodeName(signo: number, code: number): string {
   if (code === SI_KERNEL) return "SI_KERNEL";
+  if (code === 0) return "SI_USER";
+  if (code === -6) return "SI_TKILL";
   return CODE_NAMES[signo]?.[code] ?? String(code);
 }
 
@@ -117,18 +130,27 @@ export function budgetExceeded(rip: number): FatalSignal {
   return { signo: SIGXCPU, code: SI_KERNEL, addr: 0, rip };
 }
 
+/** strace's line for a signal arriving: --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} --- */
+export function arrivalLine(s: { signo: number; code: number; addr?: number; pid?: number }): string {
+  const name = signalName(s.signo);
+  const rest = s.code <= 0 ? `si_pid=${s.pid ?? 0}, si_uid=0` : `si_addr=${!s.addr ? "NULL" : hex(s.addr)}`;
+  return `--- ${name} {si_signo=${name}, si_code=${siCodeName(s.signo, s.code)}, ${rest}} ---`;
+}
+
 export function signalEnding(s: FatalSignal): Ending {
   const name = signalName(s.signo);
   const code = siCodeName(s.signo, s.code);
+  const sent = s.code <= 0;
   const first =
-    s.signo === SIGKILL
+    s.signo === SIGKILL && !sent
       ? `faultline: SIGKILL: out of memory (the OOM killer chose this process), rip ${hex(s.rip)}`
-      : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}` +
-        (s.insn ? `: instruction bytes ${Array.from(s.insn, (b) => b.toString(16).padStart(2, "0")).join(" ")}` : "");
+      : sent
+        ? `faultline: ${name} (${code}) sent by pid ${s.pid ?? 0}, rip ${hex(s.rip)}`
+        : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}` +
+          (s.insn ? `: instruction bytes ${Array.from(s.insn, (b) => b.toString(16).padStart(2, "0")).join(" ")}` : "");
   const trace = [`+++ killed by ${name} +++`];
   // strace sees every signal but SIGKILL arrive.
-  if (s.signo !== SIGKILL)
-    trace.unshift(`--- ${name} {si_signo=${name}, si_code=${code}, si_addr=${s.addr === 0 ? "NULL" : hex(s.addr)}} ---`);
+  if (s.signo !== SIGKILL) trace.unshift(arrivalLine(s));
   return {
     status: 128 + s.signo,
     stderr: `${first}\n${DESCRIPTIONS[s.signo] ?? name}\n`,

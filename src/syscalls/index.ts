@@ -19,14 +19,16 @@
 // sched_getaffinity (one CPU), sched_yield, arch_prctl (FS/GS base),
 // clock_gettime, clock_getres, gettimeofday, time, nanosleep and
 // clock_nanosleep (a virtual clock: one retired instruction is one
-// nanosecond, and a sleep moves it on), getrandom (seeded), rt_sigaction
-// and rt_sigprocmask (recorded and checked; no handler ever runs). rseq is
-// ENOSYS without a word, as glibc expects. Anything else returns -ENOSYS
-// and is named once on stderr: "faultline: syscall N (name) not implemented".
+// nanosecond, and a sleep moves it on), getrandom (seeded), the signal
+// calls (rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending,
+// sigaltstack, kill, tkill, tgkill: src/task/signal.ts). rseq is ENOSYS
+// without a word, as glibc expects. Anything else returns -ENOSYS and is
+// named once on stderr: "faultline: syscall N (name) not implemented".
 // endings.ts turns a fatal signal into the exit status and messages.
 
 import { TASK_SIZE } from "../loader/elf.js";
-import { SIGKILL } from "./endings.js";
+import { type SignalCpu, Signals } from "../task/signal.js";
+import { SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
 import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, ESRCH } from "./errno.js";
 import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js";
@@ -42,7 +44,7 @@ export * from "./random.js";
 export * from "./trace.js";
 
 /** Register numbers as the x86 encoding (and src/cpu/state.ts) has them. */
-const RAX = 0, RDX = 2, RSI = 6, RDI = 7, R8 = 8, R9 = 9, R10 = 10;
+const RAX = 0, RDX = 2, RSP = 4, RSI = 6, RDI = 7, R8 = 8, R9 = 9, R10 = 10;
 const ARG_REGS = [RDI, RSI, RDX, R10, R8, R9];
 
 /** What the dispatcher needs of the CPU; a Cpu satisfies it. */
@@ -86,6 +88,8 @@ export interface SyscallOptions {
   kernel: SyscallKernel;
   io: SyscallIo;
   random: SeededRandom;
+  /** The task's signals (a fresh set when absent). */
+  signals?: Signals;
   /** CLOCK_REALTIME at instruction 0, in seconds since the epoch (default 2026-01-01T00:00:00Z). */
   realtimeEpoch?: number;
   /** The files the process sees (default: a namespace with no host files). */
@@ -132,7 +136,6 @@ export function uaccess(mmu: UaccessMmu, handlePageFault: (cr2: number, errorCod
   };
 }
 
-const SIGSTOP = 19;
 const encoder = new TextEncoder();
 
 /** uname's answers. The release names faultline; the rest is what a Linux x86-64 system shows. */
@@ -159,14 +162,14 @@ export class Syscalls {
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
   private readonly rlimits = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
-  /** Blocked signals, bits 0-31 and 32-63. */
-  private readonly blocked = new Uint32Array(2);
-  /** struct sigaction (32 bytes) per signal 1-64, as the guest set it. */
-  private readonly actions = new Uint8Array(65 * 32);
+  /** The task's signal state: actions, mask, pending signals, alternate stack. */
+  readonly signals: Signals;
   private readonly realtimeEpoch: number;
 
   constructor(private readonly o: SyscallOptions) {
     this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
+    this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
+    this.signals.trace ??= o.io.trace?.bind(o.io);
     const fs = o.fs ?? new Namespace({
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
@@ -195,9 +198,10 @@ export class Syscalls {
       this.o.io.trace?.(`+++ exited with ${this.exitStatus} +++`);
       return true;
     }
+    const sp = regs.getReg(RSP);
     const ret = this.call(nr, a);
     regs.setReg(RAX, ret);
-    this.o.io.trace?.(formatSyscall(nr, a, ret, this.peek));
+    this.o.io.trace?.(formatSyscall(nr, a, ret, this.peek, sp));
     return false;
   }
 
@@ -224,9 +228,25 @@ export class Syscalls {
       case 28:
         return kernel.sys_madvise(unsigned(a[0]), unsigned(a[1]), a[2] | 0);
       case 13:
-        return this.rtSigaction(a[0] | 0, a[1], a[2], unsigned(a[3]));
+        return this.signals.rtSigaction(a[0] | 0, a[1], a[2], unsigned(a[3]));
       case 14:
-        return this.rtSigprocmask(a[0] | 0, a[1], a[2], unsigned(a[3]));
+        return this.signals.rtSigprocmask(a[0] | 0, a[1], a[2], unsigned(a[3]));
+      case 15: {
+        // A frame that cannot be read back ends in SIGSEGV (signal_fault).
+        const rax = this.signals.rtSigreturn();
+        if (rax === null) this.signals.force({ signo: SIGSEGV, code: SI_KERNEL });
+        return rax ?? 0;
+      }
+      case 127:
+        return this.signals.rtSigpending(a[0], unsigned(a[1]));
+      case 131:
+        return this.signals.sigaltstack(a[0], a[1], this.o.regs.getReg(RSP));
+      case 62:
+        return this.signals.kill(a[0] | 0, a[1] | 0);
+      case 200:
+        return this.signals.tgkill(-1, a[0] | 0, a[1] | 0);
+      case 234:
+        return this.signals.tgkill(a[0] | 0, a[1] | 0, a[2] | 0);
       case 39: // getpid
       case 186: // gettid
         return 1;
@@ -451,46 +471,6 @@ export class Syscalls {
     const GRND_RANDOM = 2, GRND_INSECURE = 4;
     if (flags & ~7 || (flags & (GRND_RANDOM | GRND_INSECURE)) === (GRND_RANDOM | GRND_INSECURE)) return -EINVAL;
     return this.copyOut(buf, Math.min(count, MAX_RW_COUNT), (_, n) => this.o.random.bytes(n));
-  }
-
-  private rtSigaction(sig: number, act: number, oact: number, sigsetsize: number): number {
-    if (sigsetsize !== 8) return -EINVAL;
-    let next: Uint8Array | undefined;
-    if (act !== 0) {
-      next = new Uint8Array(32);
-      if (this.o.mem.copyFromUser(next, act, 32) !== 0) return -EFAULT;
-    }
-    // do_sigaction: SIGKILL's and SIGSTOP's actions cannot change.
-    if (sig < 1 || sig > 64 || (next && (sig === SIGKILL || sig === SIGSTOP))) return -EINVAL;
-    const slot = this.actions.subarray(32 * sig, 32 * sig + 32);
-    const old = slot.slice();
-    if (next) {
-      // sa_mask (bytes 24-31, signal n at bit n-1) never blocks SIGKILL or SIGSTOP.
-      next[24 + ((SIGKILL - 1) >> 3)] &= ~(1 << ((SIGKILL - 1) & 7));
-      next[24 + ((SIGSTOP - 1) >> 3)] &= ~(1 << ((SIGSTOP - 1) & 7));
-      slot.set(next);
-    }
-    if (oact !== 0 && this.o.mem.copyToUser(oact, old) !== 0) return -EFAULT;
-    return 0;
-  }
-
-  private rtSigprocmask(how: number, set: number, oset: number, sigsetsize: number): number {
-    if (sigsetsize !== 8) return -EINVAL;
-    const old = new Uint8Array(this.blocked.slice().buffer);
-    if (set !== 0) {
-      const b = new Uint8Array(8);
-      if (this.o.mem.copyFromUser(b, set, 8) !== 0) return -EFAULT;
-      const v = new DataView(b.buffer);
-      const lo = v.getUint32(0, true) & ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1)));
-      const hi = v.getUint32(4, true);
-      const m = this.blocked;
-      if (how === 0) { m[0] |= lo; m[1] |= hi; } // SIG_BLOCK
-      else if (how === 1) { m[0] &= ~lo; m[1] &= ~hi; } // SIG_UNBLOCK
-      else if (how === 2) { m[0] = lo; m[1] = hi; } // SIG_SETMASK
-      else return -EINVAL;
-    }
-    if (oset !== 0 && this.o.mem.copyToUser(oset, old) !== 0) return -EFAULT;
-    return 0;
   }
 }
 

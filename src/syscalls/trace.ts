@@ -88,7 +88,7 @@ function flags(v: number, names: [number, string][], zero = "0"): string {
   const out: string[] = [];
   let rest = v >>> 0;
   for (const [bit, name] of names)
-    if ((rest & bit) === bit && bit !== 0) {
+    if ((rest & bit) >>> 0 === bit && bit !== 0) {
       out.push(name);
       rest = (rest & ~bit) >>> 0;
     }
@@ -299,6 +299,23 @@ function sigaction(peek: Peek, addr: number): string {
   return s + "}";
 }
 
+const SS: [number, string][] = [[1, "SS_ONSTACK"], [2, "SS_DISABLE"], [0x80000000, "SS_AUTODISARM"]];
+
+/** A stack_t: {ss_sp=0x404290, ss_flags=0, ss_size=16384}. */
+function stackT(peek: Peek, addr: number): string {
+  if (addr === 0) return "NULL";
+  const b = peek(addr, 24);
+  if (!b) return hex(addr);
+  const sp = u64At(b, 0);
+  const ssFlags = new DataView(b.buffer, b.byteOffset, 24).getUint32(8, true);
+  return `{ss_sp=${sp === 0 ? "NULL" : hex(sp)}, ss_flags=${flags(ssFlags, SS, "0")}, ss_size=${u64At(b, 16)}}`;
+}
+
+/** A signal by name, or its number when it has none (kill(pid, 65)). */
+function signalOrNumber(sig: number): string {
+  return sig >= 1 && sig <= 64 ? signalName(sig) : String(sig);
+}
+
 function cString(b: Uint8Array, at: number, max: number): string {
   let end = at;
   while (end < at + max && b[end] !== 0) end++;
@@ -306,7 +323,7 @@ function cString(b: Uint8Array, at: number, max: number): string {
 }
 
 /** The decoded argument list of one call (without the name and parentheses). */
-function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek): string {
+function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, sp: number): string {
   const ok = ret >= 0;
   switch (nr) {
     case 0: // read
@@ -500,6 +517,18 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek): 
       return `${signalName(a[0] | 0)}, ${sigaction(peek, a[1])}, ${ok ? sigaction(peek, a[2]) : pointer(a[2])}, ${udec(a[3])}`;
     case 14: // rt_sigprocmask
       return `${named(a[0] | 0, SIG_HOW, "SIG")}, ${sigsetAt(peek, a[1], a[3])}, ${ok ? sigsetAt(peek, a[2], a[3]) : pointer(a[2])}, ${udec(a[3])}`;
+    case 15: // rt_sigreturn: the mask of the ucontext at the entry rsp (uc_sigmask is at 296)
+      return `{mask=${sigsetAt(peek, sp + 296, 8)}}`;
+    case 127: // rt_sigpending
+      return `${ok ? sigsetAt(peek, a[0], a[1]) : pointer(a[0])}, ${udec(a[1])}`;
+    case 131: // sigaltstack
+      return `${stackT(peek, a[0])}, ${ok ? stackT(peek, a[1]) : pointer(a[1])}`;
+    case 62: // kill
+      return `${a[0] | 0}, ${signalOrNumber(a[1] | 0)}`;
+    case 200: // tkill
+      return `${a[0] | 0}, ${signalOrNumber(a[1] | 0)}`;
+    case 234: // tgkill
+      return `${a[0] | 0}, ${a[1] | 0}, ${signalOrNumber(a[2] | 0)}`;
     case 16: // ioctl
       return `${a[0] | 0}, ${IOCTL[a[1] >>> 0] ?? hex(a[1] >>> 0)}, ${hex(a[2])}`;
     default:
@@ -541,10 +570,11 @@ function formatResult(nr: number, args: readonly number[], ret: number | undefin
 /**
  * One strace line (no newline). `args` are the six argument registers as
  * signed numbers; `ret` is the value returned in rax, or undefined for a
- * call that does not return (exit, exit_group).
+ * call that does not return (exit, exit_group). `sp` is rsp at the call
+ * (rt_sigreturn's frame is there).
  */
-export function formatSyscall(nr: number, args: readonly number[], ret: number | undefined, peek: Peek): string {
+export function formatSyscall(nr: number, args: readonly number[], ret: number | undefined, peek: Peek, sp = 0): string {
   const name = syscallName(nr);
-  const call = name && name !== "syscall" ? `${name}(${formatArgs(nr, args, ret ?? 0, peek)})` : `syscall_${hex(nr)}(${args.map(hex).join(", ")})`;
+  const call = name && name !== "syscall" ? `${name}(${formatArgs(nr, args, ret ?? 0, peek, sp)})` : `syscall_${hex(nr)}(${args.map(hex).join(", ")})`;
   return `${(call + " ").padEnd(RESULT_COLUMN)}= ${formatResult(nr, args, ret)}`;
 }

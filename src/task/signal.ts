@@ -1,0 +1,481 @@
+// Signals of one task, as kernel/signal.c and arch/x86/kernel/signal*.c
+// keep and deliver them: the actions (struct sigaction as the guest wrote
+// it), the blocked mask, the pending queue, the alternate stack, and the
+// x86-64 rt_sigframe a handler runs on. Browser-safe.
+//
+// The frame Linux's x64_setup_rt_frame writes below the interrupted rsp
+// (after the 128-byte red zone, or at the top of the alternate stack):
+//   fpstate  512 bytes, 64-aligned: the fxsave image (this CPU has no XSAVE)
+//   frame    rt_sigframe: pretcode (sa_restorer), ucontext, siginfo;
+//            its address is 16-aligned minus 8, as after a call
+// The handler gets rdi = signo, rsi = &siginfo, rdx = &ucontext, rax = 0;
+// rt_sigreturn reads the ucontext back from rsp - 8.
+
+import type { UserMemory } from "../syscalls/index.js";
+import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../syscalls/errno.js";
+import { SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
+import { TASK_SIZE } from "../loader/elf.js";
+import { PF_PROT, PF_USER } from "../cpu/mmu.js";
+
+export const SIGSTOP = 19;
+const SIGCHLD = 17, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
+/** si_code of kill() and of tkill()/tgkill(). */
+export const SI_USER = 0;
+export const SI_TKILL = -6;
+
+/** sa_flags bits (include/uapi/asm-generic/signal-defs.h, x86's SA_RESTORER). */
+export const SA_SIGINFO = 0x4, SA_ONSTACK = 0x0800_0000, SA_RESTART = 0x1000_0000;
+export const SA_NODEFER = 0x4000_0000, SA_RESETHAND = 0x8000_0000, SA_RESTORER = 0x0400_0000;
+const SIG_DFL = 0, SIG_IGN = 1;
+const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 0x8000_0000;
+const MINSIGSTKSZ = 2048;
+
+/** Sizes and offsets of the frame (arch/x86/include/uapi/asm/{ucontext,sigcontext}.h). */
+const UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
+const UC_STACK = 16, UC_MCONTEXT = 40, UC_SIGMASK = 296, UCONTEXT_SIZE = 304;
+const SIGINFO_SIZE = 128;
+const FRAME_UC = 8, FRAME_INFO = FRAME_UC + UCONTEXT_SIZE, FRAME_SIZE = FRAME_INFO + SIGINFO_SIZE;
+/** struct sigcontext_64 up to fpstate; reserved1[8] after it is left as the stack had it, as Linux does. */
+const SC_WRITTEN = 192;
+export const FPSTATE_SIZE = 512;
+/** Where xmm0 sits in the fxsave image, and the mxcsr bits this CPU accepts (DAZ included). */
+const FX_XMM = 160, MXCSR_MASK = 0xffff;
+/** sigcontext order of the general registers: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (x86 numbers). */
+const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
+/** The rflags bits rt_sigreturn takes from the frame (FIX_EFLAGS): AC OF DF TF SF ZF AF PF CF RF. */
+const FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
+const USER_CS = 0x33, USER_DS = 0x2b;
+
+/** Trap numbers (arch/x86/include/asm/trapnr.h), as a frame reports them. */
+const TRAP_NR = { DE: 0, BP: 3, UD: 6, GP: 13, PF: 14 };
+
+/** Signals the kernel raises for the instruction that ran: dequeued first (SYNCHRONOUS_MASK). */
+const SYNCHRONOUS = [11, 7, 4, 5, 8, 31];
+
+/** A queued signal: kernel_siginfo's fields that faultline fills. */
+export interface SigInfo {
+  signo: number;
+  code: number;
+  /** si_addr for faults; si_pid, si_uid for kill. */
+  addr?: number;
+  pid?: number;
+  uid?: number;
+}
+
+/** The CPU as signal delivery needs it: a Cpu satisfies it. */
+export interface SignalCpu {
+  getReg(r: number): number;
+  setReg(r: number, v: number): void;
+  rip: number;
+  rflags: number;
+  /** The SSE registers (absent for a CPU without them). */
+  state?: { xmm: Uint32Array; mxcsr: number };
+}
+
+/**
+ * The FPU/SSE part of the frame, in fxsave format (Intel SDM, FXSAVE): the
+ * one place that knows how the CPU's x87 and SSE registers sit there.
+ * SSE (mxcsr, xmm0-15) is the CPU's; the CPU has no x87 registers yet, so
+ * that part is the state every process starts with (fcw 0x37f, all empty).
+ */
+export function saveFpstate(cpu: SignalCpu): Uint8Array {
+  const fx = initFpstate();
+  if (cpu.state) {
+    new DataView(fx.buffer).setUint32(24, cpu.state.mxcsr, true);
+    fx.set(new Uint8Array(cpu.state.xmm.buffer, cpu.state.xmm.byteOffset, 256), FX_XMM);
+  }
+  return fx;
+}
+
+/** The state a process starts with (fpu's init_fpstate): fcw 0x37f, mxcsr 0x1f80, registers zero. */
+function initFpstate(): Uint8Array {
+  const fx = new Uint8Array(FPSTATE_SIZE);
+  const v = new DataView(fx.buffer);
+  v.setUint16(0, 0x37f, true); // fcw
+  v.setUint32(24, 0x1f80, true); // mxcsr
+  v.setUint32(28, MXCSR_MASK, true);
+  return fx;
+}
+
+/** fxrstor from the frame. @return false when it would fault (reserved mxcsr bits), as Linux's restore then does. */
+export function restoreFpstate(cpu: SignalCpu, fx: Uint8Array): boolean {
+  const v = new DataView(fx.buffer, fx.byteOffset);
+  const mxcsr = v.getUint32(24, true);
+  if ((mxcsr & ~MXCSR_MASK) !== 0) return false;
+  if (cpu.state) {
+    cpu.state.mxcsr = mxcsr;
+    new Uint8Array(cpu.state.xmm.buffer, cpu.state.xmm.byteOffset, 256).set(fx.subarray(FX_XMM, FX_XMM + 256));
+  }
+  return true;
+}
+
+export type DefaultAction = "term" | "core" | "ignore" | "stop";
+
+/** What SIG_DFL does (the table in kernel/signal.c). */
+export function defaultAction(sig: number): DefaultAction {
+  if (sig === SIGCHLD || sig === SIGCONT || sig === SIGURG || sig === SIGWINCH) return "ignore";
+  if (sig === SIGSTOP || sig === SIGTSTP || sig === SIGTTIN || sig === SIGTTOU) return "stop";
+  // SIGQUIT ILL TRAP ABRT BUS FPE SEGV XCPU XFSZ SYS
+  if ([3, 4, 5, 6, 7, 8, 11, 24, 25, 31].includes(sig)) return "core";
+  return "term";
+}
+
+const bit = (sig: number) => 1 << ((sig - 1) & 31);
+const word = (sig: number) => (sig - 1) >> 5;
+
+export class Signals {
+  /** struct sigaction (handler, flags, restorer, mask: 8 bytes each) per signal 1-64, as the guest set it. */
+  readonly actions = new Uint8Array(65 * 32);
+  /** Blocked signals, bits 0-31 and 32-63. */
+  readonly blocked = new Uint32Array(2);
+  /** Queued signals, oldest first; a standard signal is queued at most once. */
+  readonly pending: SigInfo[] = [];
+  altSp = 0;
+  altSize = 0;
+  altFlags = SS_DISABLE;
+  /** The last trap's number, error code and cr2 (thread_struct's), which a frame reports. */
+  trapNr = 0;
+  errorCode = 0;
+  cr2 = 0;
+  /** Receives strace's line for each signal delivered. */
+  trace?: (line: string) => void;
+  private readonly av: DataView;
+
+  constructor(private readonly cpu: SignalCpu, private readonly mem: UserMemory, readonly pid = 1) {
+    this.av = new DataView(this.actions.buffer);
+  }
+
+  private handler(sig: number): number {
+    return u64(this.av, 32 * sig);
+  }
+  private flags(sig: number): number {
+    return this.av.getUint32(32 * sig + 8, true);
+  }
+  private isBlocked(sig: number): boolean {
+    return (this.blocked[word(sig)] & bit(sig)) !== 0;
+  }
+
+  // ---- syscalls ----
+
+  rtSigaction(sig: number, act: number, oact: number, sigsetsize: number): number {
+    if (sigsetsize !== 8) return -EINVAL;
+    let next: Uint8Array | undefined;
+    if (act !== 0) {
+      next = new Uint8Array(32);
+      if (this.mem.copyFromUser(next, act, 32) !== 0) return -EFAULT;
+    }
+    // do_sigaction: SIGKILL's and SIGSTOP's actions cannot change.
+    if (sig < 1 || sig > 64 || (next && (sig === SIGKILL || sig === SIGSTOP))) return -EINVAL;
+    const slot = this.actions.subarray(32 * sig, 32 * sig + 32);
+    const old = slot.slice();
+    if (next) {
+      // sa_mask never blocks SIGKILL or SIGSTOP.
+      const m = new DataView(next.buffer);
+      m.setUint32(24, m.getUint32(24, true) & ~(bit(SIGKILL) | bit(SIGSTOP)), true);
+      slot.set(next);
+      // A signal now ignored is discarded even while pending.
+      if (this.ignored(sig)) this.discard(sig);
+    }
+    if (oact !== 0 && this.mem.copyToUser(oact, old) !== 0) return -EFAULT;
+    return 0;
+  }
+
+  rtSigprocmask(how: number, set: number, oset: number, sigsetsize: number): number {
+    if (sigsetsize !== 8) return -EINVAL;
+    const old = new Uint8Array(this.blocked.slice().buffer);
+    if (set !== 0) {
+      const b = new Uint8Array(8);
+      if (this.mem.copyFromUser(b, set, 8) !== 0) return -EFAULT;
+      const v = new DataView(b.buffer);
+      const lo = v.getUint32(0, true) & ~(bit(SIGKILL) | bit(SIGSTOP));
+      const hi = v.getUint32(4, true);
+      const m = this.blocked;
+      if (how === 0) { m[0] |= lo; m[1] |= hi; } // SIG_BLOCK
+      else if (how === 1) { m[0] &= ~lo; m[1] &= ~hi; } // SIG_UNBLOCK
+      else if (how === 2) { m[0] = lo; m[1] = hi; } // SIG_SETMASK
+      else return -EINVAL;
+    }
+    if (oset !== 0 && this.mem.copyToUser(oset, old) !== 0) return -EFAULT;
+    return 0;
+  }
+
+  rtSigpending(set: number, sigsetsize: number): number {
+    if (sigsetsize > 8) return -EINVAL;
+    const out = new Uint32Array(2);
+    for (const p of this.pending) if (this.isBlocked(p.signo)) out[word(p.signo)] |= bit(p.signo);
+    return this.mem.copyToUser(set, new Uint8Array(out.buffer).subarray(0, sigsetsize)) === 0 ? 0 : -EFAULT;
+  }
+
+  /** sigaltstack(uss, uoss) at the task's current rsp (do_sigaltstack). */
+  sigaltstack(uss: number, uoss: number, sp: number): number {
+    let next: DataView | undefined;
+    if (uss !== 0) {
+      const b = new Uint8Array(24);
+      if (this.mem.copyFromUser(b, uss, 24) !== 0) return -EFAULT;
+      next = new DataView(b.buffer);
+    }
+    const old = new Uint8Array(24);
+    const ov = new DataView(old.buffer);
+    setU64(ov, 0, this.altSp);
+    ov.setUint32(8, this.ssFlags(sp) | (this.altFlags & SS_AUTODISARM), true);
+    setU64(ov, 16, this.altSize);
+    if (next) {
+      if (this.onSigStack(sp)) return -EPERM;
+      const flags = next.getUint32(8, true);
+      const mode = flags & ~SS_AUTODISARM;
+      if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return -EINVAL;
+      let ssSp = u64(next, 0), ssSize = u64(next, 16);
+      if (mode === SS_DISABLE) ssSp = ssSize = 0;
+      else if (ssSize < MINSIGSTKSZ) return -ENOMEM;
+      this.altSp = ssSp;
+      this.altSize = ssSize;
+      this.altFlags = flags;
+    }
+    if (uoss !== 0 && this.mem.copyToUser(uoss, old) !== 0) return -EFAULT;
+    return 0;
+  }
+
+  /** kill(pid, sig): this task is the only one; pid 0 (its group) and its own pid reach it. */
+  kill(pid: number, sig: number): number {
+    if (pid !== 0 && pid !== this.pid) return -ESRCH;
+    return this.sendFromSelf(sig, SI_USER);
+  }
+
+  /** tgkill(tgid, tid, sig) and tkill(tid, sig) (tgid -1). */
+  tgkill(tgid: number, tid: number, sig: number): number {
+    if (tid <= 0 || (tgid !== -1 && tgid <= 0)) return -EINVAL;
+    if (tid !== this.pid || (tgid !== -1 && tgid !== this.pid)) return -ESRCH;
+    return this.sendFromSelf(sig, SI_TKILL);
+  }
+
+  private sendFromSelf(sig: number, code: number): number {
+    if (sig < 0 || sig > 64) return -EINVAL;
+    if (sig !== 0) this.send({ signo: sig, code, pid: this.pid, uid: 0 });
+    return 0;
+  }
+
+  // ---- sending ----
+
+  private ignored(sig: number): boolean {
+    const h = this.handler(sig);
+    return h === SIG_IGN || (h === SIG_DFL && defaultAction(sig) === "ignore");
+  }
+
+  private discard(sig: number): void {
+    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i].signo === sig) this.pending.splice(i, 1);
+  }
+
+  /** send_signal: dropped when ignored and not blocked; a standard signal already pending is not queued twice. */
+  send(info: SigInfo): void {
+    const sig = info.signo;
+    if (!this.isBlocked(sig) && this.ignored(sig) && sig !== SIGKILL) return;
+    if (sig < 32 && this.pending.some((p) => p.signo === sig)) return;
+    this.pending.push(info);
+  }
+
+  /**
+   * force_sig_info: a signal the task cannot refuse (a fault): if blocked or
+   * ignored, it is unblocked and its action reset to SIG_DFL.
+   */
+  force(info: SigInfo): void {
+    const sig = info.signo;
+    if (this.isBlocked(sig) || this.handler(sig) === SIG_IGN) {
+      this.av.setUint32(32 * sig, 0, true);
+      this.av.setUint32(32 * sig + 4, 0, true);
+      this.blocked[word(sig)] &= ~bit(sig);
+    }
+    this.send(info);
+  }
+
+  /**
+   * A CPU exception in user mode (a #PF the kernel refused, #GP, #UD, #DE,
+   * int3): its signal is forced, and the trap number, error code and cr2
+   * recorded for the frame (a #PF's as set_signal_archinfo sets them).
+   */
+  trap(s: FatalSignal, trap: "PF" | "GP" | "UD" | "DE" | "BP", pfErrorCode = 0): void {
+    this.trapNr = TRAP_NR[trap];
+    this.errorCode = trap === "PF" ? pfErrorCode | PF_USER | (s.addr >= TASK_SIZE ? PF_PROT : 0) : 0;
+    if (trap === "PF") this.cr2 = s.addr;
+    this.force({ signo: s.signo, code: s.code, addr: s.addr });
+  }
+
+  // ---- delivery ----
+
+  private dequeue(): SigInfo | undefined {
+    let best = -1;
+    for (let i = 0; i < this.pending.length; i++) {
+      const s = this.pending[i].signo;
+      if (this.isBlocked(s)) continue;
+      if (best < 0) { best = i; continue; }
+      const b = this.pending[best].signo;
+      const rank = (x: number) => (SYNCHRONOUS.includes(x) ? 0 : 1);
+      if (rank(s) < rank(b) || (rank(s) === rank(b) && s < b)) best = i;
+    }
+    return best < 0 ? undefined : this.pending.splice(best, 1)[0];
+  }
+
+  /**
+   * get_signal + handle_signal, on the way back to user mode: every pending
+   * unblocked signal is acted on; each handler gets a frame (nested, the last
+   * one set up runs first). @return the signal that kills the task, if one does
+   */
+  deliver(): FatalSignal | null {
+    for (;;) {
+      const info = this.dequeue();
+      if (!info) return null;
+      const sig = info.signo;
+      const handler = this.handler(sig);
+      if (handler === SIG_IGN) continue;
+      if (handler === SIG_DFL || sig === SIGKILL) {
+        const action = defaultAction(sig);
+        // No job control: a stop signal is traced but stops nothing.
+        if (action === "ignore" || action === "stop") continue;
+        return { signo: sig, code: info.code, addr: info.addr ?? 0, pid: info.pid, rip: this.cpu.rip };
+      }
+      this.trace?.(arrivalLine(info));
+      const flags = this.flags(sig);
+      const mask = new Uint32Array(this.actions.buffer.slice(32 * sig + 24, 32 * sig + 32));
+      if (flags & SA_RESETHAND) {
+        this.av.setUint32(32 * sig, 0, true);
+        this.av.setUint32(32 * sig + 4, 0, true);
+      }
+      if (!this.setupRtFrame(info, handler, flags)) {
+        // force_sigsegv: a SIGSEGV whose own frame fails is fatal.
+        if (sig === SIGSEGV) {
+          this.av.setUint32(32 * sig, 0, true);
+          this.av.setUint32(32 * sig + 4, 0, true);
+        }
+        this.force({ signo: SIGSEGV, code: SI_KERNEL, addr: 0 });
+        continue;
+      }
+      // signal_delivered: sa_mask, and the signal itself unless SA_NODEFER, are blocked while it runs.
+      this.blocked[0] |= mask[0];
+      this.blocked[1] |= mask[1];
+      if (!(flags & SA_NODEFER)) this.blocked[word(sig)] |= bit(sig);
+      this.blocked[0] &= ~(bit(SIGKILL) | bit(SIGSTOP));
+    }
+  }
+
+  private onSigStack(sp: number): boolean {
+    return sp > this.altSp && sp - this.altSp <= this.altSize;
+  }
+  private ssFlags(sp: number): number {
+    if (this.altSize === 0) return SS_DISABLE;
+    return this.onSigStack(sp) ? SS_ONSTACK : 0;
+  }
+
+  /** x64_setup_rt_frame with get_sigframe. @return false when the frame cannot be written. */
+  private setupRtFrame(info: SigInfo, handler: number, flags: number): boolean {
+    const cpu = this.cpu;
+    // x86-64 has no kernel-provided return stub: a handler without SA_RESTORER cannot return.
+    if (!(flags & SA_RESTORER)) return false;
+    const rsp = cpu.getReg(4);
+    const nested = this.onSigStack(rsp);
+    let sp = rsp - 128; // the red zone
+    let entering = false;
+    if (flags & SA_ONSTACK && this.ssFlags(sp) === 0) {
+      sp = this.altSp + this.altSize;
+      entering = true;
+    }
+    const fpAddr = Math.floor((sp - FPSTATE_SIZE) / 64) * 64;
+    const frame = Math.floor((fpAddr - FRAME_SIZE) / 16) * 16 - 8;
+    if ((nested || entering) && !this.onSigStack(frame)) return false;
+    if (fpAddr <= 0 || frame + FRAME_SIZE > TASK_SIZE) return false;
+    if (this.mem.copyToUser(fpAddr, saveFpstate(cpu)) !== 0) return false;
+
+    const head = new Uint8Array(FRAME_UC + UC_MCONTEXT + SC_WRITTEN);
+    const v = new DataView(head.buffer);
+    setU64(v, 0, u64(this.av, 32 * info.signo + 16)); // pretcode = sa_restorer
+    setU64(v, FRAME_UC, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+    // uc_link 0; uc_stack: the alternate stack as seen from the interrupted rsp.
+    setU64(v, FRAME_UC + UC_STACK, this.altSp);
+    v.setUint32(FRAME_UC + UC_STACK + 8, this.ssFlags(rsp) | (this.altFlags & SS_AUTODISARM), true);
+    setU64(v, FRAME_UC + UC_STACK + 16, this.altSize);
+    const sc = FRAME_UC + UC_MCONTEXT;
+    SC_REGS.forEach((r, i) => setU64(v, sc + 8 * i, cpu.getReg(r)));
+    setU64(v, sc + 128, cpu.rip);
+    setU64(v, sc + 136, cpu.rflags);
+    v.setUint16(sc + 144, USER_CS, true); // cs; gs, fs 0
+    v.setUint16(sc + 150, USER_DS, true); // ss
+    setU64(v, sc + 152, this.errorCode);
+    setU64(v, sc + 160, this.trapNr);
+    v.setUint32(sc + 168, this.blocked[0], true); // oldmask
+    setU64(v, sc + 176, this.cr2);
+    setU64(v, sc + 184, fpAddr);
+    if (this.mem.copyToUser(frame, head) !== 0) return false;
+    const sigmask = new Uint8Array(this.blocked.slice().buffer);
+    if (this.mem.copyToUser(frame + FRAME_UC + UC_SIGMASK, sigmask) !== 0) return false;
+    if (flags & SA_SIGINFO && this.mem.copyToUser(frame + FRAME_INFO, siginfoBytes(info)) !== 0) return false;
+
+    cpu.setReg(7, info.signo); // rdi
+    cpu.setReg(0, 0); // rax, for handlers declared without a prototype
+    cpu.setReg(6, frame + FRAME_INFO); // rsi
+    cpu.setReg(2, frame + FRAME_UC); // rdx
+    cpu.rip = handler;
+    cpu.setReg(4, frame);
+    // Handlers start with DF and TF clear (the ABI's direction flag; no single-step).
+    cpu.rflags = cpu.rflags & ~(0x400 | 0x100);
+    return true;
+  }
+
+  /**
+   * rt_sigreturn: the registers, mask, fpstate and alternate stack from the
+   * frame at rsp - 8. @return rax as restored, or null when the frame is bad
+   * (the caller then forces SIGSEGV, as signal_fault does).
+   */
+  rtSigreturn(): number | null {
+    const cpu = this.cpu;
+    const frame = cpu.getReg(4) - 8;
+    if (frame < 0 || frame + FRAME_SIZE > TASK_SIZE) return null;
+    const uc = new Uint8Array(UCONTEXT_SIZE);
+    if (this.mem.copyFromUser(uc, frame + FRAME_UC, UCONTEXT_SIZE) !== 0) return null;
+    const v = new DataView(uc.buffer);
+    this.blocked[0] = v.getUint32(UC_SIGMASK, true) & ~(bit(SIGKILL) | bit(SIGSTOP));
+    this.blocked[1] = v.getUint32(UC_SIGMASK + 4, true);
+    const sc = UC_MCONTEXT;
+    const fpAddr = u64(v, sc + 184);
+    if (fpAddr !== 0) {
+      const fx = new Uint8Array(FPSTATE_SIZE);
+      if (fpAddr % 16 !== 0 || this.mem.copyFromUser(fx, fpAddr, FPSTATE_SIZE) !== 0) return null;
+      if (!restoreFpstate(cpu, fx)) return null;
+    } else restoreFpstate(cpu, initFpstate()); // no fpstate: the FPU starts afresh, as fpu__clear_user_states
+    SC_REGS.forEach((r, i) => cpu.setReg(r, u64(v, sc + 8 * i)));
+    cpu.rip = u64(v, sc + 128);
+    cpu.rflags = (cpu.rflags & ~FIX_EFLAGS) | (v.getUint32(sc + 136, true) & FIX_EFLAGS);
+    // restore_altstack: its errors (EPERM while still on the stack) are ignored.
+    const ss = new Uint8Array(uc.subarray(UC_STACK, UC_STACK + 24));
+    const sp = cpu.getReg(4);
+    if (!this.onSigStack(sp)) {
+      const sv = new DataView(ss.buffer);
+      const flags = sv.getUint32(8, true), mode = flags & ~SS_AUTODISARM;
+      const size = u64(sv, 16);
+      if (mode === SS_DISABLE) { this.altSp = this.altSize = 0; this.altFlags = flags; }
+      else if ((mode === 0 || mode === SS_ONSTACK) && size >= MINSIGSTKSZ) {
+        this.altSp = u64(sv, 0); this.altSize = size; this.altFlags = flags;
+      }
+    }
+    return cpu.getReg(0);
+  }
+}
+
+/** copy_siginfo_to_user: the 128 bytes, the fields of this si_code's layout filled. */
+function siginfoBytes(info: SigInfo): Uint8Array {
+  const b = new Uint8Array(SIGINFO_SIZE);
+  const v = new DataView(b.buffer);
+  v.setInt32(0, info.signo, true);
+  v.setInt32(8, info.code, true);
+  if (info.code > 0 && info.code !== SI_KERNEL) setU64(v, 16, info.addr ?? 0); // _sigfault: si_addr
+  else if (info.code <= 0) { // _kill: si_pid, si_uid
+    v.setInt32(16, info.pid ?? 0, true);
+    v.setUint32(20, info.uid ?? 0, true);
+  }
+  return b;
+}
+
+function u64(v: DataView, off: number): number {
+  return v.getInt32(off + 4, true) * 0x1_0000_0000 + v.getUint32(off, true);
+}
+function setU64(v: DataView, off: number, x: number): void {
+  v.setUint32(off, x % 0x1_0000_0000 >>> 0, true);
+  v.setUint32(off + 4, Math.floor(x / 0x1_0000_0000) >>> 0, true);
+}
