@@ -1,8 +1,9 @@
-// The SSE part of the signal frame: a handler finds the interrupted xmm
-// registers and mxcsr in the fxsave image its ucontext points to (Intel
-// SDM's FXSAVE layout: mxcsr at 24, xmm0 at 160), and what it leaves there
-// is what rt_sigreturn restores. The guest programs cannot use SSE yet, so
-// this drives src/task/signal.ts with a flat user memory and a CPU state.
+// The FPU part of the signal frame: a handler finds the interrupted x87
+// control word, xmm registers and mxcsr in the fxsave image its ucontext
+// points to (Intel SDM's FXSAVE layout: fcw at 0, mxcsr at 24, xmm0 at 160),
+// runs with a fresh FPU, and what it leaves in the image is what
+// rt_sigreturn restores. This drives src/task/signal.ts with a flat user
+// memory and a CPU state.
 import { describe, expect, it } from "vitest";
 import { CpuState } from "../src/cpu/state.js";
 import { SA_RESTORER, SA_SIGINFO, Signals } from "../src/task/signal.js";
@@ -47,14 +48,25 @@ describe("the fxsave image in the signal frame", () => {
     regs[0] = 5; // rax
     cpu.state.xmm.forEach((_, i) => (cpu.state.xmm[i] = 0x01010101 * (i & 0xff)));
     cpu.state.mxcsr = 0x1fa0;
+    const fcw = (): number => {
+      const img = new DataView(new ArrayBuffer(512));
+      cpu.state.x87Image.save(img, true);
+      return img.getUint16(0, true);
+    };
+    const img = new DataView(new ArrayBuffer(512));
+    cpu.state.x87Image.save(img, true);
+    img.setUint16(0, 0x27f, true); // double precision
+    cpu.state.x87Image.restore(img, true);
     expect(signals.kill(1, 10)).toBe(0);
     expect(signals.deliver()).toBeNull();
+    // fpu__clear_user_states: the handler starts with the FPU as a process does.
+    expect([fcw(), cpu.state.mxcsr, cpu.state.xmm.every((x) => x === 0)]).toEqual([0x37f, 0x1f80, true]);
 
     expect(cpu.rip).toBe(0x402000);
     const uc = regs[2];
     const fp = u64(uc + 40 + 184);
     expect(fp % 64).toBe(0);
-    expect(view.getUint16(fp - BASE, true)).toBe(0x37f); // fcw
+    expect(view.getUint16(fp - BASE, true)).toBe(0x27f); // fcw
     expect(view.getUint32(fp + 24 - BASE, true)).toBe(0x1fa0);
     for (let i = 0; i < 64; i++) expect(view.getUint32(fp + 160 + 4 * i - BASE, true)).toBe(0x01010101 * i);
 
@@ -68,6 +80,7 @@ describe("the fxsave image in the signal frame", () => {
     expect(regs[4]).toBe(BASE + 0x80000);
     expect(cpu.rip).toBe(0x401000);
     expect(cpu.state.mxcsr).toBe(0x1fa0);
+    expect(fcw()).toBe(0x27f);
     expect(cpu.state.xmm[12]).toBe(0x12345678);
     expect(cpu.state.xmm[13]).toBe(0x01010101 * 13);
   });

@@ -16,6 +16,7 @@ import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../syscalls/errno.js";
 import { SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
 import { TASK_SIZE } from "../loader/elf.js";
 import { PF_PROT, PF_USER } from "../cpu/mmu.js";
+import { MXCSR_MASK, fxrstorImage, fxsaveImage, type X87Image } from "../cpu/sse_state.js";
 
 export const SIGSTOP = 19;
 const SIGCHLD = 17, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
@@ -38,8 +39,6 @@ const FRAME_UC = 8, FRAME_INFO = FRAME_UC + UCONTEXT_SIZE, FRAME_SIZE = FRAME_IN
 /** struct sigcontext_64 up to fpstate; reserved1[8] after it is left as the stack had it, as Linux does. */
 const SC_WRITTEN = 192;
 export const FPSTATE_SIZE = 512;
-/** Where xmm0 sits in the fxsave image, and the mxcsr bits this CPU accepts (DAZ included). */
-const FX_XMM = 160, MXCSR_MASK = 0xffff;
 /** sigcontext order of the general registers: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (x86 numbers). */
 const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
 /** The rflags bits rt_sigreturn takes from the frame (FIX_EFLAGS): AC OF DF TF SF ZF AF PF CF RF. */
@@ -69,21 +68,18 @@ export interface SignalCpu {
   rip: number;
   rflags: number;
   /** The SSE registers (absent for a CPU without them). */
-  state?: { xmm: Uint32Array; mxcsr: number };
+  state?: { xmm: Uint32Array; mxcsr: number; x87Image: X87Image };
 }
 
 /**
- * The FPU/SSE part of the frame, in fxsave format (Intel SDM, FXSAVE): the
- * one place that knows how the CPU's x87 and SSE registers sit there.
- * SSE (mxcsr, xmm0-15) is the CPU's; the CPU has no x87 registers yet, so
- * that part is the state every process starts with (fcw 0x37f, all empty).
+ * The FPU/SSE part of the frame, in fxsave64 format (Intel SDM, FXSAVE), as
+ * the CPU's own fxsave64 writes it: the one place that knows how the CPU's
+ * x87 and SSE registers sit there.
  */
 export function saveFpstate(cpu: SignalCpu): Uint8Array {
   const fx = initFpstate();
-  if (cpu.state) {
-    new DataView(fx.buffer).setUint32(24, cpu.state.mxcsr, true);
-    fx.set(new Uint8Array(cpu.state.xmm.buffer, cpu.state.xmm.byteOffset, 256), FX_XMM);
-  }
+  const s = cpu.state;
+  if (s) fxsaveImage(new DataView(fx.buffer), s.xmm, s.mxcsr, s.x87Image, true);
   return fx;
 }
 
@@ -99,13 +95,11 @@ function initFpstate(): Uint8Array {
 
 /** fxrstor from the frame. @return false when it would fault (reserved mxcsr bits), as Linux's restore then does. */
 export function restoreFpstate(cpu: SignalCpu, fx: Uint8Array): boolean {
-  const v = new DataView(fx.buffer, fx.byteOffset);
-  const mxcsr = v.getUint32(24, true);
-  if ((mxcsr & ~MXCSR_MASK) !== 0) return false;
-  if (cpu.state) {
-    cpu.state.mxcsr = mxcsr;
-    new Uint8Array(cpu.state.xmm.buffer, cpu.state.xmm.byteOffset, 256).set(fx.subarray(FX_XMM, FX_XMM + 256));
-  }
+  const s = cpu.state;
+  if (!s) return (new DataView(fx.buffer, fx.byteOffset).getUint32(24, true) & ~MXCSR_MASK) === 0;
+  const mxcsr = fxrstorImage(new DataView(fx.buffer, fx.byteOffset, fx.byteLength), s.xmm, s.x87Image, true);
+  if (mxcsr < 0) return false;
+  s.mxcsr = mxcsr;
   return true;
 }
 
@@ -413,8 +407,10 @@ export class Signals {
     cpu.setReg(2, frame + FRAME_UC); // rdx
     cpu.rip = handler;
     cpu.setReg(4, frame);
-    // Handlers start with DF and TF clear (the ABI's direction flag; no single-step).
+    // Handlers start with DF and TF clear (the ABI's direction flag; no single-step)
+    // and a fresh FPU (fpu__clear_user_states): the interrupted state is in the frame.
     cpu.rflags = cpu.rflags & ~(0x400 | 0x100);
+    restoreFpstate(cpu, initFpstate());
     return true;
   }
 
