@@ -233,14 +233,24 @@ export class Machine {
       fs: this.fs,
       cwd: o.cwd,
       cache: this.kernel.pageCache,
+      comm: {
+        get: () => this.comm,
+        set: (name) => void (this.comm = this.setComm(this.mm, name)),
+      },
       meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
     });
   }
 
   /** The task's pid (always 1: one process) and comm (the program's basename, 15 bytes at most), for the kernel's messages. */
   private setTask(mm: number, path: string): string {
+    return this.setComm(mm, encoder.encode(path.slice(path.lastIndexOf("/") + 1)));
+  }
+
+  /** task->comm: the first 15 bytes of `name` (exec's basename, or prctl's PR_SET_NAME). */
+  private setComm(mm: number, name: Uint8Array): string {
     const comm = new Uint8Array(16);
-    comm.set(encoder.encode(path.slice(path.lastIndexOf("/") + 1)).subarray(0, 15));
+    const end = name.indexOf(0);
+    comm.set(name.subarray(0, Math.min(15, end < 0 ? name.length : end)));
     const w = new Uint32Array(comm.buffer);
     this.k.set_task(mm, PID, 0, w[0], w[1], w[2], w[3]);
     return new TextDecoder().decode(comm.subarray(0, comm.indexOf(0)));

@@ -1,4 +1,4 @@
-// Control transfer: jmp, jcc, call, ret.
+// Control transfer: jmp, jcc, jrcxz, call, ret.
 
 import { canonical, CC_USE, type Exec, type Op, ripOf, STOP_GP, TWO32 } from "./exec.js";
 import { CC, define, type Insn, type Operand } from "./insn.js";
@@ -111,3 +111,18 @@ define({
       `${l} = s1 | 0; if (s1 > 4294967295) ${h} = (${h} + 1) | 0; RIP[0] = vh * 4294967296 + (v >>> 0);}`;
   },
 });
+
+/** jrcxz (RCX = 1 is zero) and, with 0x67, jecxz (ECX). */
+for (const a32 of [false, true]) {
+  define({
+    name: a32 ? "jecxz" : "jrcxz",
+    enc: [{ enc: "E3 d64: Jb", when: (p) => p.addr32 === a32 }],
+    ends: true,
+    compile: (x, insn) => {
+      const { L, H, RIP } = x;
+      const t = target(insn);
+      return a32 ? () => { if (L[1] === 0) RIP[0] = t; return 0; } : () => { if (L[1] === 0 && H[1] === 0) RIP[0] = t; return 0; };
+    },
+    translate: (j, insn) => `if (${j.l(1)} === 0${a32 ? "" : ` && ${j.h(1)} === 0`}) RIP[0] = ${target(insn)};`,
+  });
+}

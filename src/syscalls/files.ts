@@ -152,6 +152,7 @@ export class FileSyscalls {
       case 316: return this.renameat2(fd, a[1], a[2] | 0, a[3], a[4] >>> 0);
       case 77: return this.ftruncate(fd, a[1]);
       case 76: return this.truncate(a[0], a[1]);
+      case 40: return this.sendfile(fd, a[1] | 0, a[2], unsigned(a[3]));
       default: return undefined;
     }
   }
@@ -427,9 +428,7 @@ export class FileSyscalls {
         got += n;
       }
       if (got > 0) {
-        const kfile = this.cached.get(f);
-        const bytes = batch.subarray(0, got);
-        const r = kfile !== undefined ? this.cache!.write(kfile, pos, bytes) : data ? data.write!(pos, bytes) : (f.inode as StreamInode).write(bytes);
+        const r = this.writeBytes(f, pos, batch.subarray(0, got));
         if (r < 0) return done || r;
         pos += r;
       }
@@ -438,6 +437,57 @@ export class FileSyscalls {
     }
     if (at === null && data) f.pos = pos;
     return done === 0 && len > 0 ? -EFAULT : done;
+  }
+
+  /** Bytes from the kernel side to `f` at `pos` (a stream ignores it): through the page cache when the file is in it. */
+  private writeBytes(f: OpenFile, pos: number, bytes: Uint8Array): number {
+    const kfile = this.cached.get(f);
+    if (kfile !== undefined) return this.cache!.write(kfile, pos, bytes);
+    return f.data ? f.data.write!(pos, bytes) : (f.inode as StreamInode).write(bytes);
+  }
+
+  /**
+   * sendfile: do_sendfile's checks in Linux's order, then the bytes go from
+   * `in`'s page cache to `out` without passing through user memory.
+   */
+  private sendfile(outFd: number, inFd: number, offsetAddr: number, count: number): number {
+    const src = this.fds.get(inFd);
+    if (!src || !src.readable) return -EBADF;
+    let pos = src.pos;
+    const offset = new Uint8Array(8);
+    if (offsetAddr !== 0) {
+      if (this.mem.copyFromUser(offset, offsetAddr, 8) !== 0) return -EFAULT;
+      pos = Number(new DataView(offset.buffer).getBigInt64(0, true));
+      if (!src.data) return -ESPIPE;
+      if (pos < 0) return -EINVAL;
+    }
+    const dst = this.fds.get(outFd);
+    if (!dst || !dst.writable) return -EBADF;
+    if (dst.flags & O_APPEND) return -EINVAL;
+    if (dst.data && !dst.data.write) return -EINVAL;
+    if (!src.data || src.inode instanceof DirInode) return -EINVAL;   // only a file's pages can be spliced here
+    const len = Math.min(count, MAX_RW_COUNT);
+    const kfile = this.cached.get(src);
+    let done = 0;
+    while (done < len) {
+      const chunk = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+      const got = kfile !== undefined ? this.cache!.read(kfile, pos, chunk) : src.data.read(pos, chunk);
+      if (got === 0) break;
+      const r = this.writeBytes(dst, dst.pos, chunk.subarray(0, got));
+      if (r < 0) {
+        if (done === 0) return r;
+        break;
+      }
+      if (dst.data) dst.pos += r;
+      done += r;
+      pos += r;
+      if (r < got) break;
+    }
+    if (offsetAddr !== 0) {
+      new DataView(offset.buffer).setBigInt64(0, BigInt(pos), true);
+      if (this.mem.copyToUser(offsetAddr, offset) !== 0) return -EFAULT;
+    } else src.pos = pos;
+    return done;
   }
 
   /** readv/writev/preadv/pwritev: rw_copy_check_uvector, then each piece in turn. */

@@ -100,6 +100,8 @@ export interface SyscallOptions {
   cache?: FileCache;
   /** sysinfo's memory figures, in bytes (default: none). */
   meminfo?(): { totalram: number; freeram: number };
+  /** task->comm, read and set by prctl's PR_GET_NAME and PR_SET_NAME (default: a name of its own). */
+  comm?: { get(): string; set(name: Uint8Array): void };
 }
 
 /** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
@@ -162,6 +164,8 @@ export class Syscalls {
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
   private readonly rlimits = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
+  /** task->comm when the machine keeps none. */
+  private comm = "";
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
   readonly signals: Signals;
   private readonly realtimeEpoch: number;
@@ -290,6 +294,8 @@ export class Syscalls {
         return 1;
       case 63:
         return this.uname(a[0]);
+      case 157:
+        return this.prctl(a[0] | 0, a[1]);
       case 158:
         return this.archPrctl(a[0] | 0, a[1]);
       case 228:
@@ -328,6 +334,30 @@ export class Syscalls {
       done += n;
     }
     return done === 0 && len > 0 ? -EFAULT : done;
+  }
+
+  /** prctl: the task's name (PR_SET_NAME, PR_GET_NAME); any other option is EINVAL, as for one Linux does not know. */
+  private prctl(option: number, arg: number): number {
+    const PR_SET_NAME = 15, PR_GET_NAME = 16;
+    if (option === PR_GET_NAME) {
+      const comm = new Uint8Array(16);
+      comm.set(encoder.encode(this.o.comm?.get() ?? this.comm).subarray(0, 15));
+      return this.o.mem.copyToUser(arg, comm) === 0 ? 0 : -EFAULT;
+    }
+    if (option === PR_SET_NAME) {
+      // strncpy_from_user of 16 bytes: the name may end before an unmapped byte.
+      const name = new Uint8Array(16);
+      let n = 0;
+      for (; n < 15; n++) {
+        if (this.o.mem.copyFromUser(name.subarray(n, n + 1), arg + n, 1) !== 0) return -EFAULT;
+        if (name[n] === 0) break;
+      }
+      const bytes = name.subarray(0, n);
+      if (this.o.comm) this.o.comm.set(bytes);
+      else this.comm = new TextDecoder().decode(bytes);
+      return 0;
+    }
+    return -EINVAL;
   }
 
   private uname(buf: number): number {

@@ -28,6 +28,8 @@ export const TOOLS = {
   bash: { name: "bash", present: onPath("bash"), install: "apt-get install bash" },
   sha256sum: { name: "sha256sum", present: onPath("sha256sum"), install: "apt-get install coreutils" },
   dynamic_ls: { name: "a dynamically linked /bin/ls", present: file("/bin/ls"), install: "apt-get install coreutils" },
+  musl_gcc: { name: "musl-gcc", present: onPath("musl-gcc"), install: "apt-get install musl-tools" },
+  busybox: { name: "/bin/busybox", present: file("/bin/busybox"), install: "apt-get install busybox-static" },
   chromium: { name: "chromium", present: file("/usr/bin/chromium"), install: "apt-get install chromium" },
   dist: { name: "dist/ (npm run build:host)", present: file(new URL("../../dist/src/index.js", import.meta.url).pathname), install: "npm run build" },
 } satisfies Record<string, Tool>;
