@@ -12,7 +12,11 @@ import { needs, TOOLS } from "./helpers/tools.js";
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
 const SOURCES = new URL("./native/libc/", import.meta.url).pathname;
 const ENV = { FOO: "1", PATH: "/usr/bin:/bin" };
-/** Built programs live outside /tmp: the guest's /tmp is its own tmpfs, which hides the host's. */
+/**
+ * Programs are run by a relative path from their folder: the guest's /tmp is
+ * its own tmpfs, which hides the host's /tmp (where a checkout may live), but
+ * its starting directory is the host's wherever it is.
+ */
 const BUILD = new URL("../node_modules/.cache/faultline-test/", import.meta.url).pathname;
 
 interface Ran { stdout: string; stderr: string; status: number | null }
@@ -44,7 +48,7 @@ describe.each([
     const exe = join(dir, name);
     const built = spawnSync(cc, [...flags, "-o", exe, join(SOURCES, `${name}.c`), "-lm"], { encoding: "utf8" });
     expect(built.stderr).toBe("");
-    const r = compare(exe, ["one", "two"], dir);
+    const r = compare(`./${name}`, ["one", "two"], dir);
     expect(r.stdout.length).toBeGreaterThan(0);
   });
 });
