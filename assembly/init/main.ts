@@ -10,11 +10,8 @@ import { max_pfn, pfn_to_page, page_group_by_mobility_disabled } from "../mm/mmz
 import { trace_ring_init, TRACE_RING_BYTES } from "../kernel/trace";
 import { printk, printk_u64 } from "../kernel/panic";
 
-// @ts-ignore: decorator
 @inline const ENOMEM: i32 = 12;
-// @ts-ignore: decorator
 @inline const EINVAL: i32 = 22;
-// @ts-ignore: decorator
 @inline const EBUSY: i32 = 16;
 
 /**

@@ -11,7 +11,6 @@ import { copy_page_range } from "../mm/memory";
 import { anon_vma_fork } from "../mm/rmap";
 import { trace_enter, trace_exit, FN_dup_mmap } from "./trace";
 
-// @ts-ignore: decorator
 @inline const ENOMEM: i32 = 12;
 
 /**

@@ -16,7 +16,6 @@ import { PAGE_SIZE } from "../mm/mm_types";
 const table = memory.data(64 << 2, 4);
 let n: u32 = 0;
 
-// @ts-ignore: decorator
 @inline function put(v: usize): void {
   store<u32>(table + (<usize>n << 2), <u32>v);
   n++;

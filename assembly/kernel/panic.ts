@@ -5,7 +5,6 @@
 // through log_buf_ptr()/log_buf_len() as dmesg. panic() logs its reason
 // and traps; the host turns the trap into a "Kernel panic" error.
 
-// @ts-ignore: decorator
 @inline export const LOG_BUF_LEN: u32 = 16384;
 const log_buf: usize = memory.data(LOG_BUF_LEN);
 let log_next: u32 = 0;  // bytes ever written; the ring wraps

@@ -29,26 +29,18 @@
 // Names live here, in one table: trace_fn_names() points at a static string
 // (UTF-16LE, its byte length in the u32 at ptr - 4), NUL-separated.
 
-// @ts-ignore: decorator
 @inline export const TRACE_EXIT: u32 = 0x80000000;
-// @ts-ignore: decorator
 @inline export const TRACE_NO_PAGE: u32 = 0xffffffff;
-// @ts-ignore: decorator
 @inline export const TRACE_EVENT_SIZE: u32 = 16;
-// @ts-ignore: decorator
 @inline export const TRACE_RING_EVENTS: u32 = 1 << 16;
 // trace_set modes
-// @ts-ignore: decorator
 @inline export const TRACE_OFF: u32 = 0;
-// @ts-ignore: decorator
 @inline export const TRACE_CLOCK_COUNTER: u32 = 1;
-// @ts-ignore: decorator
 @inline export const TRACE_CLOCK_HOST: u32 = 2;
 
 @external("env", "trace_clock")
 declare function host_trace_clock(): f64;
 
-// @ts-ignore: decorator
 @inline export const TRACE_RING_BYTES: u32 = TRACE_RING_EVENTS * TRACE_EVENT_SIZE;
 
 let ring: usize = 0;
@@ -71,118 +63,65 @@ function trace_event(word0: u32, arg: u32): void {
   trace_next++;
 }
 
-// @ts-ignore: decorator
 @inline export function trace_enter(fn: u32, arg: u32 = 0): void {
   if (trace_on) trace_event(fn, arg);
 }
 
-// @ts-ignore: decorator
 @inline export function trace_exit(fn: u32, ret: u32 = 0): void {
   if (trace_on) trace_event(fn | TRACE_EXIT, ret);
 }
 
 // Function ids. Append only; keep FN_NAMES in the same order.
-// @ts-ignore: decorator
 @inline export const FN_do_user_addr_fault: u32 = 0;
-// @ts-ignore: decorator
 @inline export const FN_handle_mm_fault: u32 = 1;
-// @ts-ignore: decorator
 @inline export const FN___handle_mm_fault: u32 = 2;
-// @ts-ignore: decorator
 @inline export const FN_handle_pte_fault: u32 = 3;
-// @ts-ignore: decorator
 @inline export const FN_do_anonymous_page: u32 = 4;
-// @ts-ignore: decorator
 @inline export const FN_alloc_zeroed_user_highpage_movable: u32 = 5;
-// @ts-ignore: decorator
 @inline export const FN_alloc_pages_vma: u32 = 6;
-// @ts-ignore: decorator
 @inline export const FN___alloc_pages: u32 = 7;
-// @ts-ignore: decorator
 @inline export const FN_get_page_from_freelist: u32 = 8;
-// @ts-ignore: decorator
 @inline export const FN_rmqueue: u32 = 9;
-// @ts-ignore: decorator
 @inline export const FN___rmqueue: u32 = 10;
-// @ts-ignore: decorator
 @inline export const FN___rmqueue_smallest: u32 = 11;
-// @ts-ignore: decorator
 @inline export const FN_get_page_from_free_area: u32 = 12;
-// @ts-ignore: decorator
 @inline export const FN_expand: u32 = 13;
-// @ts-ignore: decorator
 @inline export const FN___rmqueue_fallback: u32 = 14;
-// @ts-ignore: decorator
 @inline export const FN_rmqueue_pcplist: u32 = 15;
-// @ts-ignore: decorator
 @inline export const FN_rmqueue_bulk: u32 = 16;
-// @ts-ignore: decorator
 @inline export const FN_prep_new_page: u32 = 17;
-// @ts-ignore: decorator
 @inline export const FN___alloc_pages_slowpath: u32 = 18;
-// @ts-ignore: decorator
 @inline export const FN___free_pages: u32 = 19;
-// @ts-ignore: decorator
 @inline export const FN_free_unref_page: u32 = 20;
-// @ts-ignore: decorator
 @inline export const FN_free_pcppages_bulk: u32 = 21;
-// @ts-ignore: decorator
 @inline export const FN___free_one_page: u32 = 22;
-// @ts-ignore: decorator
 @inline export const FN_find_vma: u32 = 23;
-// @ts-ignore: decorator
 @inline export const FN_expand_stack: u32 = 24;
-// @ts-ignore: decorator
 @inline export const FN_access_error: u32 = 25;
-// @ts-ignore: decorator
 @inline export const FN_do_wp_page: u32 = 26;
-// @ts-ignore: decorator
 @inline export const FN_wp_page_copy: u32 = 27;
-// @ts-ignore: decorator
 @inline export const FN_create_huge_pmd: u32 = 28;
-// @ts-ignore: decorator
 @inline export const FN_do_fault: u32 = 29;
-// @ts-ignore: decorator
 @inline export const FN_pte_alloc: u32 = 30;
-// @ts-ignore: decorator
 @inline export const FN_pmd_alloc: u32 = 31;
-// @ts-ignore: decorator
 @inline export const FN_pud_alloc: u32 = 32;
-// @ts-ignore: decorator
 @inline export const FN_set_pte_at: u32 = 33;
-// @ts-ignore: decorator
 @inline export const FN_bad_area: u32 = 34;
-// @ts-ignore: decorator
 @inline export const FN_do_sigbus: u32 = 35;
-// @ts-ignore: decorator
 @inline export const FN_pagefault_out_of_memory: u32 = 36;
-// @ts-ignore: decorator
 @inline export const FN_out_of_memory: u32 = 37;
-// @ts-ignore: decorator
 @inline export const FN_clear_page: u32 = 38;
-// @ts-ignore: decorator
 @inline export const FN_copy_user_highpage: u32 = 39;
-// @ts-ignore: decorator
 @inline export const FN_flush_tlb_page: u32 = 40;
-// @ts-ignore: decorator
 @inline export const FN_do_read_fault: u32 = 41;
-// @ts-ignore: decorator
 @inline export const FN_do_cow_fault: u32 = 42;
-// @ts-ignore: decorator
 @inline export const FN_pgtable_bad: u32 = 43;
-// @ts-ignore: decorator
 @inline export const FN_wp_page_reuse: u32 = 44;
-// @ts-ignore: decorator
 @inline export const FN_dup_mmap: u32 = 45;
-// @ts-ignore: decorator
 @inline export const FN_copy_page_range: u32 = 46;
-// @ts-ignore: decorator
 @inline export const FN_copy_huge_pmd: u32 = 47;
-// @ts-ignore: decorator
 @inline export const FN_do_huge_pmd_wp_page: u32 = 48;
-// @ts-ignore: decorator
 @inline export const FN_split_huge_page: u32 = 49;
-// @ts-ignore: decorator
 @inline export const FN_oom_reap_task_mm: u32 = 50;
 
 // One literal: a concatenation would allocate at start-up, into RAM the buddy owns.

@@ -11,9 +11,7 @@
 //  ╘═══════════════════════════════════════════════════════╛
 // `root` is the address of a u32 holding the root node (struct rb_root).
 
-// @ts-ignore: decorator
 @inline export const RB_RED: u32 = 0;
-// @ts-ignore: decorator
 @inline export const RB_BLACK: u32 = 1;
 
 @unmanaged
@@ -23,19 +21,13 @@ export class rb_node {
   rb_parent_color: u32;
 }
 
-// @ts-ignore: decorator
 @inline function node(n: usize): rb_node { return changetype<rb_node>(n); }
-// @ts-ignore: decorator
 @inline export function rb_parent(n: usize): usize { return node(n).rb_parent_color & ~3; }
-// @ts-ignore: decorator
 @inline export function rb_is_black(n: usize): bool { return n == 0 || (node(n).rb_parent_color & RB_BLACK) != 0; }
-// @ts-ignore: decorator
 @inline function rb_is_red(n: usize): bool { return !rb_is_black(n); }
-// @ts-ignore: decorator
 @inline function rb_set_parent(n: usize, p: usize): void {
   node(n).rb_parent_color = <u32>p | (node(n).rb_parent_color & 3);
 }
-// @ts-ignore: decorator
 @inline function rb_set_color(n: usize, color: u32): void {
   node(n).rb_parent_color = (node(n).rb_parent_color & ~3) | color;
 }

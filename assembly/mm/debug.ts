@@ -35,7 +35,6 @@ import { filemap_check } from "./filemap";
 import { NR_FILE_PAGES } from "./mmzone";
 
 // A scratch flag the checker sets on pages it has seen, and clears again.
-// @ts-ignore: decorator
 @inline const PG_debug_seen: u32 = 1 << 23;
 
 function printk_i64(v: i64): void {
@@ -76,7 +75,6 @@ export function bad_page(p: page, reason: string): void {
 }
 
 /** Debug builds only: a broken invariant is a kernel bug. */
-// @ts-ignore: decorator
 @inline export function VM_BUG_ON_PAGE(cond: bool, p: page, reason: string): void {
   if (CONFIG_DEBUG_VM) {
     if (cond) {

@@ -27,43 +27,31 @@ import { printk, printk_hex } from "../kernel/panic";
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR } from "./memory";
 
 /** The host's block driver: copies page `index` of inode `ino` to `pa`; returns the bytes copied (the rest is zeroed), or -errno. */
-// @ts-ignore: decorator
 @external("env", "read_file_page")
 declare function read_file_page(ino: u32, index: f64, pa: f64): i32;
 
 /** Writes `bytes` from `pa` back to page `index` of inode `ino` (writepage). */
-// @ts-ignore: decorator
 @external("env", "write_file_page")
 declare function write_file_page(ino: u32, index: f64, pa: f64, bytes: u32): void;
 
 /** The inode has no address_space any more: the host may forget it. */
-// @ts-ignore: decorator
 @external("env", "evict_inode")
 declare function evict_inode(ino: u32): void;
 
-// @ts-ignore: decorator
 @inline const FILE_MAGIC: u32 = 0x46494c45;     // "FILE": a live file object
-// @ts-ignore: decorator
 @inline const MAPPING_MAGIC: u32 = 0x41535043;  // "ASPC": a live address_space
 
 // f_mode bits (include/linux/fs.h).
-// @ts-ignore: decorator
 @inline const FMODE_READ: u32 = 0x1;
-// @ts-ignore: decorator
 @inline const FMODE_WRITE: u32 = 0x2;
 
 /** The radix tree: 1024 pfns a node, at most three levels (2^30 pages). */
-// @ts-ignore: decorator
 @inline const XA_SHIFT: u32 = 10;
-// @ts-ignore: decorator
 @inline const XA_MASK: u64 = (1 << XA_SHIFT) - 1;
-// @ts-ignore: decorator
 @inline const XA_MAX_HEIGHT: u32 = 3;
 
 /** Read-around (mm/readahead.c): the default ra_pages (128 KiB) and mmap_miss's limit. */
-// @ts-ignore: decorator
 @inline const RA_PAGES: u32 = 32;
-// @ts-ignore: decorator
 @inline const MMAP_LOTSAMISS: u32 = 100;
 
 /** struct address_space with the inode fields it needs. */
@@ -99,16 +87,13 @@ const mapping_cachep = kmem_cache_create("inode_cache", offsetof<address_space>(
 /** The live address_spaces, newest first. */
 let mappings: u32 = 0;
 
-// @ts-ignore: decorator
 @inline function file_mapping(f: file): address_space { return changetype<address_space>(<usize>f.f_mapping); }
 
 // ─── the index ─────────────────────────────────────────────────────────────
 
-// @ts-ignore: decorator
 @inline function node_addr(pfn: u32): usize { return <usize>pfn << PAGE_SHIFT; }
 
 /** How many indices a tree of this height holds. */
-// @ts-ignore: decorator
 @inline function xa_capacity(height: u32): u64 { return <u64>1 << (height * XA_SHIFT); }
 
 /** The page cached at `index`, or null (xa_load). */
@@ -299,7 +284,6 @@ function page_cache_read(m: address_space, index: u64): page | null {
 }
 
 /** Pages of the file: ceil(i_size / PAGE_SIZE). */
-// @ts-ignore: decorator
 @inline function size_pages(m: address_space): u64 { return (m.i_size + PAGE_SIZE - 1) >> PAGE_SHIFT; }
 
 /**

@@ -27,16 +27,11 @@ import { flush_tlb_range } from "../arch/x86/mm/tlb";
 import { trace_enter, trace_exit, FN_create_huge_pmd, FN_clear_page, FN_do_huge_pmd_wp_page, FN_copy_huge_pmd,
   FN_split_huge_page } from "../kernel/trace";
 
-// @ts-ignore: decorator
 @inline export const HPAGE_PMD_ORDER: u32 = 9;
-// @ts-ignore: decorator
 @inline export const HPAGE_PMD_NR: u32 = 1 << HPAGE_PMD_ORDER;
 
-// @ts-ignore: decorator
 @inline export const THP_NEVER: u32 = 0;
-// @ts-ignore: decorator
 @inline export const THP_MADVISE: u32 = 1;
-// @ts-ignore: decorator
 @inline export const THP_ALWAYS: u32 = 2;
 
 let thp_enabled: u32 = THP_MADVISE;
@@ -58,7 +53,6 @@ export function transparent_hugepage_enabled(vma: vm_area_struct): bool {
 }
 
 /** Synchronous compaction only where madvised (defrag = madvise, the default). */
-// @ts-ignore: decorator
 @inline function alloc_hugepage_direct_gfpmask(vma: vm_area_struct): u32 {
   return vma.vm_flags & VM_HUGEPAGE ? GFP_TRANSHUGE : GFP_TRANSHUGE_LIGHT;
 }
@@ -106,7 +100,6 @@ function __do_huge_pmd_anonymous_page(vmf: vm_fault, pg: page, haddr: u64): u32 
   return 0;
 }
 
-// @ts-ignore: decorator
 @inline function set_pmd_flush(pmd: usize, haddr: u64, entry: u64): void {
   store<u64>(pmd, entry);
   flush_tlb_range(haddr, haddr + PMD_SIZE);

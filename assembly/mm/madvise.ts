@@ -11,35 +11,20 @@ import { current_mm, arg64, find_vma, vma_modify_flags } from "./mmap";
 import { unmap_page_range } from "./memory";
 import { ENOMEM, EINVAL } from "../include/errno";
 
-// @ts-ignore: decorator
 @inline export const MADV_NORMAL: i32 = 0;
-// @ts-ignore: decorator
 @inline export const MADV_RANDOM: i32 = 1;
-// @ts-ignore: decorator
 @inline export const MADV_SEQUENTIAL: i32 = 2;
-// @ts-ignore: decorator
 @inline export const MADV_WILLNEED: i32 = 3;
-// @ts-ignore: decorator
 @inline export const MADV_DONTNEED: i32 = 4;
-// @ts-ignore: decorator
 @inline export const MADV_FREE: i32 = 8;
-// @ts-ignore: decorator
 @inline export const MADV_DONTFORK: i32 = 10;
-// @ts-ignore: decorator
 @inline export const MADV_DOFORK: i32 = 11;
-// @ts-ignore: decorator
 @inline export const MADV_HUGEPAGE: i32 = 14;
-// @ts-ignore: decorator
 @inline export const MADV_NOHUGEPAGE: i32 = 15;
-// @ts-ignore: decorator
 @inline export const MADV_DONTDUMP: i32 = 16;
-// @ts-ignore: decorator
 @inline export const MADV_DODUMP: i32 = 17;
-// @ts-ignore: decorator
 @inline export const MADV_WIPEONFORK: i32 = 18;
-// @ts-ignore: decorator
 @inline export const MADV_KEEPONFORK: i32 = 19;
-// @ts-ignore: decorator
 @inline export const MADV_DONTNEED_LOCKED: i32 = 24;
 
 function madvise_behavior_valid(behavior: i32): bool {

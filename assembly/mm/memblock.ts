@@ -12,7 +12,6 @@ import { PAGE_SIZE, PAGE_SHIFT } from "./mm_types";
 import { MAX_ORDER, pfn_to_page } from "./mmzone";
 import { __free_pages_core } from "./page_alloc";
 
-// @ts-ignore: decorator
 @inline const INIT_MEMBLOCK_REGIONS: u32 = 128;
 
 @unmanaged
@@ -21,24 +20,19 @@ export class memblock_type {
   _pad: u32;
   // regions[INIT_MEMBLOCK_REGIONS] of { base: u64, size: u64 } follow
 }
-// @ts-ignore: decorator
 @inline const REGIONS: usize = 8;
-// @ts-ignore: decorator
 @inline const SIZEOF_TYPE: i32 = <i32>REGIONS + <i32>INIT_MEMBLOCK_REGIONS * 16;
 
 export const memblock_memory = changetype<memblock_type>(memory.data(SIZEOF_TYPE, 8));
 export const memblock_reserved = changetype<memblock_type>(memory.data(SIZEOF_TYPE, 8));
 
-// @ts-ignore: decorator
 @inline function rgn_base(type: memblock_type, i: u32): u64 {
   return load<u64>(changetype<usize>(type) + REGIONS + (<usize>i << 4));
 }
-// @ts-ignore: decorator
 @inline function rgn_end(type: memblock_type, i: u32): u64 {
   const p = changetype<usize>(type) + REGIONS + (<usize>i << 4);
   return load<u64>(p) + load<u64>(p, 8);
 }
-// @ts-ignore: decorator
 @inline function set_rgn(type: memblock_type, i: u32, base: u64, end: u64): void {
   const p = changetype<usize>(type) + REGIONS + (<usize>i << 4);
   store<u64>(p, base);

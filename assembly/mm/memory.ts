@@ -34,46 +34,27 @@ import {
 } from "../kernel/trace";
 
 // vm_fault_t (include/linux/mm_types.h).
-// @ts-ignore: decorator
 @inline export const VM_FAULT_OOM: u32 = 0x000001;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_SIGBUS: u32 = 0x000002;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_MAJOR: u32 = 0x000004;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_WRITE: u32 = 0x000008;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_HWPOISON: u32 = 0x000010;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_HWPOISON_LARGE: u32 = 0x000020;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_SIGSEGV: u32 = 0x000040;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_NOPAGE: u32 = 0x000100;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_RETRY: u32 = 0x000400;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_FALLBACK: u32 = 0x000800;
-// @ts-ignore: decorator
 @inline export const VM_FAULT_ERROR: u32 = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV
   | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE | VM_FAULT_FALLBACK;
 
 // enum fault_flag (include/linux/mm_types.h).
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_WRITE: u32 = 1 << 0;
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_ALLOW_RETRY: u32 = 1 << 2;
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_KILLABLE: u32 = 1 << 4;
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_TRIED: u32 = 1 << 5;
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_USER: u32 = 1 << 6;
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_INSTRUCTION: u32 = 1 << 8;
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_INTERRUPTIBLE: u32 = 1 << 9;
-// @ts-ignore: decorator
 @inline export const FAULT_FLAG_DEFAULT: u32 = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_INTERRUPTIBLE;
 
 /** struct vm_fault: what one fault is about, passed down the path. */
@@ -94,27 +75,21 @@ const vmf = changetype<vm_fault>(memory.data(offsetof<vm_fault>(), 8));
 
 // ─── helpers ────────────────────────────────────────────────────────────────
 
-// @ts-ignore: decorator
 @inline function linear_page_index(vma: vm_area_struct, address: u64): u64 {
   return ((address - vma.vm_start) >> PAGE_SHIFT) + vma.vm_pgoff;
 }
 
-// @ts-ignore: decorator
 @inline export function vma_is_anonymous(vma: vm_area_struct): bool { return vma.vm_file == 0; }
 
-// @ts-ignore: decorator
 @inline export function PageAnon(pg: page): bool { return (pg.mapping & PAGE_MAPPING_ANON) != 0; }
 
-// @ts-ignore: decorator
 @inline function mk_pte(pg: page, prot: u64): u64 { return pfn_pte(page_to_pfn(pg), prot); }
 
-// @ts-ignore: decorator
 @inline export function maybe_mkwrite(pte: u64, vma: vm_area_struct): u64 {
   return vma.vm_flags & VM_WRITE ? pte_mkwrite(pte) : pte;
 }
 
 /** The page behind a present pte, or null for a special mapping (the zero page). */
-// @ts-ignore: decorator
 @inline export function vm_normal_page(pte: u64): page | null {
   return pte_special(pte) ? null : pfn_to_page(pte_pfn(pte));
 }
@@ -462,10 +437,8 @@ function copy_user_highpage(to: page, from: page): void {
 // ─── file-backed faults (the page cache is mm/filemap.ts) ──────────────────
 
 /** fault_around_bytes (64 KiB) in pages: the window a read fault maps from the cache. */
-// @ts-ignore: decorator
 @inline const fault_around_pages: u64 = 16;
 
-// @ts-ignore: decorator
 @inline function pte_dirty(pte: u64): bool { return (pte & _PAGE_DIRTY) != 0; }
 
 /**
@@ -766,7 +739,6 @@ export function change_protection(vma: vm_area_struct, start: u64, end: u64, new
 // ─── fork: copying a VMA's page tables (copy_page_range) ───────────────────
 
 /** Private and may become writable: a write must copy (is_cow_mapping). */
-// @ts-ignore: decorator
 @inline export function is_cow_mapping(flags: u32): bool { return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE; }
 
 /**

@@ -20,18 +20,14 @@ import { memblock_alloc, memblock_alloc_raw, memblock_free_all } from "./membloc
 
 // sysctls (defaults as in Linux)
 export let min_free_kbytes: u32 = 1024;
-// @ts-ignore: decorator
 @inline const watermark_scale_factor: u32 = 10;
 // sysctl_lowmem_reserve_ratio[MAX_NR_ZONES]: DMA 256, DMA32 256, Normal 32, Movable 0, Device 0
-// @ts-ignore: decorator
 @inline function lowmem_reserve_ratio(zid: u32): u32 {
   return zid <= ZONE_DMA32 ? 256 : zid == ZONE_NORMAL ? 32 : 0;
 }
 // MIN_PERCPU_PAGELIST_HIGH_FRACTION
-// @ts-ignore: decorator
 @inline const MIN_PERCPU_PAGELIST_HIGH_FRACTION: u32 = 8;
 // SWAP_CLUSTER_MAX
-// @ts-ignore: decorator
 @inline const SWAP_CLUSTER_MAX: u32 = 32;
 
 export let totalram_pages: u32 = 0;
@@ -42,7 +38,6 @@ let zero_pfn: u32 = 0;
 export function set_zero_pfn(pfn: u32): void { zero_pfn = pfn; }
 export function zero_page_pfn(): u32 { return zero_pfn; }
 /** my_zero_pfn(addr): x86-64 has one zero page for every address. */
-// @ts-ignore: decorator
 @inline export function my_zero_pfn(addr: u64): u32 { return zero_pfn; }
 
 // ---------------------------------------------------------------------------
@@ -171,7 +166,6 @@ function int_sqrt(x: u64): u64 {
 }
 
 /** mult_frac(x, numer, denom) without overflowing x * numer. */
-// @ts-ignore: decorator
 @inline function mult_frac(x: u64, numer: u64, denom: u64): u64 {
   const q = x / denom;
   const r = x % denom;

@@ -15,48 +15,28 @@
 //  24  index      u64  anon: page offset in the mapping (va >> PAGE_SHIFT)
 //  ╘════════════════════════════════════════════════════════════════════╛
 
-// @ts-ignore: decorator
 @inline export const PAGE_SHIFT: u32 = 12;
-// @ts-ignore: decorator
 @inline export const PAGE_SIZE: u32 = 1 << PAGE_SHIFT;
-// @ts-ignore: decorator
 @inline export const SIZEOF_PAGE: u32 = 32;
 
 // Page flags (include/linux/page-flags.h), the ones this kernel uses.
-// @ts-ignore: decorator
 @inline export const PG_locked: u32 = 1 << 0;
-// @ts-ignore: decorator
 @inline export const PG_reserved: u32 = 1 << 1;   // memblock-reserved, never in the buddy
-// @ts-ignore: decorator
 @inline export const PG_buddy: u32 = 1 << 2;      // head of a free buddy block
-// @ts-ignore: decorator
 @inline export const PG_head: u32 = 1 << 3;       // head of a compound (THP) page
-// @ts-ignore: decorator
 @inline export const PG_tail: u32 = 1 << 4;       // tail of a compound page
-// @ts-ignore: decorator
 @inline export const PG_anon: u32 = 1 << 5;       // (Linux: PageAnon via mapping bit)
-// @ts-ignore: decorator
 @inline export const PG_pgtable: u32 = 1 << 6;    // a page-table page (PageTable)
-// @ts-ignore: decorator
 @inline export const PG_slab: u32 = 1 << 7;       // owned by a kmem_cache
-// @ts-ignore: decorator
 @inline export const PG_uptodate: u32 = 1 << 8;
-// @ts-ignore: decorator
 @inline export const PG_pcp: u32 = 1 << 9;        // on a per-cpu free list
-// @ts-ignore: decorator
 @inline export const PG_zero: u32 = 1 << 10;      // the shared zero page
-// @ts-ignore: decorator
 @inline export const PG_anon_exclusive: u32 = 1 << 11;  // PageAnonExclusive: mapped by one process only
-// @ts-ignore: decorator
 @inline export const PG_dirty: u32 = 1 << 16;     // a page-cache page newer than the file
-// @ts-ignore: decorator
 @inline export const PG_readahead: u32 = 1 << 17; // read-ahead reads the next window when this page is hit
 
-// @ts-ignore: decorator
 @inline export const ZONES_SHIFT: u32 = 24;
-// @ts-ignore: decorator
 @inline export const NODES_SHIFT: u32 = 26;
-// @ts-ignore: decorator
 @inline export const PAGE_MAPPING_ANON: u32 = 1;
 
 @unmanaged
@@ -72,57 +52,32 @@ export class page {
 }
 
 // vm_flags (include/linux/mm.h), the ones this kernel uses.
-// @ts-ignore: decorator
 @inline export const VM_READ: u32 = 0x00000001;
-// @ts-ignore: decorator
 @inline export const VM_WRITE: u32 = 0x00000002;
-// @ts-ignore: decorator
 @inline export const VM_EXEC: u32 = 0x00000004;
-// @ts-ignore: decorator
 @inline export const VM_SHARED: u32 = 0x00000008;
-// @ts-ignore: decorator
 @inline export const VM_MAYREAD: u32 = 0x00000010;
-// @ts-ignore: decorator
 @inline export const VM_MAYWRITE: u32 = 0x00000020;
-// @ts-ignore: decorator
 @inline export const VM_MAYEXEC: u32 = 0x00000040;
-// @ts-ignore: decorator
 @inline export const VM_MAYSHARE: u32 = 0x00000080;
-// @ts-ignore: decorator
 @inline export const VM_GROWSDOWN: u32 = 0x00000100;
-// @ts-ignore: decorator
 @inline export const VM_LOCKED: u32 = 0x00002000;
-// @ts-ignore: decorator
 @inline export const VM_SEQ_READ: u32 = 0x00008000;    // MADV_SEQUENTIAL
-// @ts-ignore: decorator
 @inline export const VM_RAND_READ: u32 = 0x00010000;   // MADV_RANDOM
-// @ts-ignore: decorator
 @inline export const VM_DONTCOPY: u32 = 0x00020000;    // MADV_DONTFORK
-// @ts-ignore: decorator
 @inline export const VM_ACCOUNT: u32 = 0x00100000;
-// @ts-ignore: decorator
 @inline export const VM_NORESERVE: u32 = 0x00200000;
-// @ts-ignore: decorator
 @inline export const VM_WIPEONFORK: u32 = 0x02000000;
-// @ts-ignore: decorator
 @inline export const VM_DONTDUMP: u32 = 0x04000000;
-// @ts-ignore: decorator
 @inline export const VM_HUGEPAGE: u32 = 0x20000000;
-// @ts-ignore: decorator
 @inline export const VM_NOHUGEPAGE: u32 = 0x40000000;
-// @ts-ignore: decorator
 @inline export const VM_STACK: u32 = VM_GROWSDOWN;
 
 // mm_struct RSS counters (enum mm_counter_type).
-// @ts-ignore: decorator
 @inline export const MM_FILEPAGES: u32 = 0;
-// @ts-ignore: decorator
 @inline export const MM_ANONPAGES: u32 = 1;
-// @ts-ignore: decorator
 @inline export const MM_SWAPENTS: u32 = 2;
-// @ts-ignore: decorator
 @inline export const MM_SHMEMPAGES: u32 = 3;
-// @ts-ignore: decorator
 @inline export const NR_MM_COUNTERS: u32 = 4;
 
 /**
@@ -202,22 +157,17 @@ export class mm_struct {
 }
 
 // mm->flags.
-// @ts-ignore: decorator
 @inline export const MMF_OOM_VICTIM: u32 = 1 << 25;  // the OOM killer sent SIGKILL to the owner
-// @ts-ignore: decorator
 @inline export const MMF_OOM_SKIP: u32 = 1 << 21;    // reaped: the OOM killer looks past it
 // Not Linux's: fork dropped VM_LOCKED from VMAs it copied, which may leave
 // adjacent VMAs that vma_merge would merge (Linux leaves them too); the
 // checker then does not ask this mm's VMAs to be merged.
-// @ts-ignore: decorator
 @inline export const MMF_UNMERGED_BY_FORK: u32 = 1 << 31;
 
-// @ts-ignore: decorator
 @inline export function get_mm_counter(mm: mm_struct, member: u32): i64 {
   return load<i64>(changetype<usize>(mm) + offsetof<mm_struct>("rss_stat0") + (<usize>member << 3));
 }
 
-// @ts-ignore: decorator
 @inline export function add_mm_counter(mm: mm_struct, member: u32, value: i64): void {
   const p = changetype<usize>(mm) + offsetof<mm_struct>("rss_stat0") + (<usize>member << 3);
   store<i64>(p, load<i64>(p) + value);

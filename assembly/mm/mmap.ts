@@ -31,104 +31,61 @@ import { EPERM, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EEXIST, EINVAL, EOVERFLOW
 // ─── the layout (arch/x86/include/asm/page_64_types.h, mm/mmap.c) ─────────
 
 /** The top of user space under 4-level paging (TASK_SIZE_MAX), also STACK_TOP. */
-// @ts-ignore: decorator
 @inline export const TASK_SIZE: u64 = 0x7ffffffff000;
 /** Pages kept free below a VM_GROWSDOWN VMA (stack_guard_gap, 256 pages). */
-// @ts-ignore: decorator
 @inline export const STACK_GUARD_GAP: u64 = <u64>256 << PAGE_SHIFT;
 /** vm.mmap_min_addr: no user mapping below it (cap_mmap_addr; we run unprivileged). */
-// @ts-ignore: decorator
 @inline export const DAC_MMAP_MIN_ADDR: u64 = 4096;
 /** max(dac_mmap_min_addr, CONFIG_LSM_MMAP_MIN_ADDR): where hints and stacks stop. */
-// @ts-ignore: decorator
 @inline export const MMAP_MIN_ADDR: u64 = 65536;
 /** RLIMIT_STACK's default (8 MiB, `ulimit -s` 8192). */
-// @ts-ignore: decorator
 @inline export const DEFAULT_RLIM_STACK: u64 = 8 << 20;
-// @ts-ignore: decorator
 @inline export const RLIM_INFINITY: u64 = 0xffffffffffffffff;
 /** RLIMIT_MEMLOCK's default (8 MiB). */
-// @ts-ignore: decorator
 @inline const RLIM_MEMLOCK: u64 = 8 << 20;
-// @ts-ignore: decorator
 @inline const PMD_SIZE: u64 = 2 << 20;
 /** vm.max_map_count. */
-// @ts-ignore: decorator
 @inline export const sysctl_max_map_count: u32 = 65530;
 
 // mmap's prot and flags (include/uapi/asm-generic/mman*.h, x86 values).
-// @ts-ignore: decorator
 @inline export const PROT_READ: u32 = 0x1;
-// @ts-ignore: decorator
 @inline export const PROT_WRITE: u32 = 0x2;
-// @ts-ignore: decorator
 @inline export const PROT_EXEC: u32 = 0x4;
-// @ts-ignore: decorator
 @inline export const PROT_SEM: u32 = 0x8;
-// @ts-ignore: decorator
 @inline export const PROT_GROWSDOWN: u32 = 0x01000000;
-// @ts-ignore: decorator
 @inline export const PROT_GROWSUP: u32 = 0x02000000;
-// @ts-ignore: decorator
 @inline export const MAP_SHARED: u32 = 0x01;
-// @ts-ignore: decorator
 @inline export const MAP_PRIVATE: u32 = 0x02;
-// @ts-ignore: decorator
 @inline export const MAP_SHARED_VALIDATE: u32 = 0x03;
-// @ts-ignore: decorator
 @inline export const MAP_TYPE: u32 = 0x0f;
-// @ts-ignore: decorator
 @inline export const MAP_FIXED: u32 = 0x10;
-// @ts-ignore: decorator
 @inline export const MAP_ANONYMOUS: u32 = 0x20;
-// @ts-ignore: decorator
 @inline export const MAP_32BIT: u32 = 0x40;
-// @ts-ignore: decorator
 @inline export const MAP_ABOVE4G: u32 = 0x80;
-// @ts-ignore: decorator
 @inline export const MAP_GROWSDOWN: u32 = 0x0100;
-// @ts-ignore: decorator
 @inline export const MAP_DENYWRITE: u32 = 0x0800;
-// @ts-ignore: decorator
 @inline export const MAP_EXECUTABLE: u32 = 0x1000;
-// @ts-ignore: decorator
 @inline export const MAP_LOCKED: u32 = 0x2000;
-// @ts-ignore: decorator
 @inline export const MAP_NORESERVE: u32 = 0x4000;
-// @ts-ignore: decorator
 @inline export const MAP_POPULATE: u32 = 0x8000;
-// @ts-ignore: decorator
 @inline export const MAP_NONBLOCK: u32 = 0x10000;
-// @ts-ignore: decorator
 @inline export const MAP_STACK: u32 = 0x20000;
-// @ts-ignore: decorator
 @inline export const MAP_HUGETLB: u32 = 0x40000;
-// @ts-ignore: decorator
 @inline export const MAP_SYNC: u32 = 0x80000;
-// @ts-ignore: decorator
 @inline export const MAP_FIXED_NOREPLACE: u32 = 0x100000;
-// @ts-ignore: decorator
 @inline const MAP_UNINITIALIZED: u32 = 0x4000000;
-// @ts-ignore: decorator
 @inline const MAP_HUGE_2MB: u32 = 21 << 26;
-// @ts-ignore: decorator
 @inline const MAP_HUGE_1GB: u32 = 30 << 26;
 // The flags MAP_SHARED_VALIDATE knows (our files have no MAP_SYNC).
-// @ts-ignore: decorator
 @inline const LEGACY_MAP_MASK: u32 = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS
   | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED
   | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB
   | MAP_32BIT | MAP_ABOVE4G | MAP_HUGE_2MB | MAP_HUGE_1GB;
 
-// @ts-ignore: decorator
 @inline export function PAGE_ALIGN(x: u64): u64 { return (x + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1); }
-// @ts-ignore: decorator
 @inline function offset_in_page(x: u64): u64 { return x & (PAGE_SIZE - 1); }
-// @ts-ignore: decorator
 @inline export function vma_pages(vma: vm_area_struct): u64 { return (vma.vm_end - vma.vm_start) >> PAGE_SHIFT; }
-// @ts-ignore: decorator
 @inline export function err(errno: i32): i64 { return -(<i64>errno); }
-// @ts-ignore: decorator
 @inline export function IS_ERR_VALUE(x: i64): bool { return <u64>x >= <u64>-4095; }  // MAX_ERRNO: an address above 2^63 is not an error
 
 // ─── objects ───────────────────────────────────────────────────────────────
@@ -175,21 +132,15 @@ export function remove_vma(vma: vm_area_struct): void {
 
 // ─── the VMA set ───────────────────────────────────────────────────────────
 
-// @ts-ignore: decorator
 @inline function rb_of(vma: vm_area_struct): usize { return changetype<usize>(vma) + offsetof<vm_area_struct>("rb_left"); }
-// @ts-ignore: decorator
 @inline function vma_of(rb: usize): vm_area_struct { return changetype<vm_area_struct>(rb - offsetof<vm_area_struct>("rb_left")); }
-// @ts-ignore: decorator
 @inline function mm_rb_root(mm: mm_struct): usize { return changetype<usize>(mm) + offsetof<mm_struct>("mm_rb"); }
-// @ts-ignore: decorator
 @inline export function vma_next(vma: vm_area_struct): vm_area_struct | null {
   return vma.vm_next ? changetype<vm_area_struct>(vma.vm_next) : null;
 }
-// @ts-ignore: decorator
 @inline export function vma_prev(vma: vm_area_struct): vm_area_struct | null {
   return vma.vm_prev ? changetype<vm_area_struct>(vma.vm_prev) : null;
 }
-// @ts-ignore: decorator
 @inline export function first_vma(mm: mm_struct): vm_area_struct | null {
   return mm.mmap ? changetype<vm_area_struct>(mm.mmap) : null;
 }
@@ -289,11 +240,8 @@ export function __vm_enough_memory(pages: u64): i32 {
   return 0;
 }
 
-// @ts-ignore: decorator
 @inline function is_exec_mapping(flags: u32): bool { return (flags & (VM_EXEC | VM_WRITE | VM_STACK)) == VM_EXEC; }
-// @ts-ignore: decorator
 @inline function is_stack_mapping(flags: u32): bool { return (flags & VM_STACK) == VM_STACK; }
-// @ts-ignore: decorator
 @inline function is_data_mapping(flags: u32): bool { return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE; }
 
 /** total_vm and its exec/stack/data parts (vm_stat_account). */
@@ -306,7 +254,6 @@ export function vm_stat_account(mm: mm_struct, flags: u32, npages: i64): void {
 }
 
 /** A private writable mapping that may need swap space (accountable_mapping). */
-// @ts-ignore: decorator
 @inline function accountable_mapping(vm_flags: u32): bool {
   return (vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE;
 }
@@ -445,7 +392,6 @@ export function vma_modify_flags(mm: mm_struct, vma: vm_area_struct, start: u64,
 // ─── get_unmapped_area (arch/x86/kernel/sys_x86_64.c, mm/mmap.c) ──────────
 
 /** Where a VMA's guard area begins: a stack keeps STACK_GUARD_GAP free below it. */
-// @ts-ignore: decorator
 @inline function vm_start_gap(vma: vm_area_struct): u64 {
   if (!(vma.vm_flags & VM_GROWSDOWN)) return vma.vm_start;
   return vma.vm_start > STACK_GUARD_GAP ? vma.vm_start - STACK_GUARD_GAP : 0;
@@ -575,7 +521,6 @@ function thp_get_unmapped_area(mm: mm_struct, len: u64, flags: u32): i64 {
 // ─── mmap ──────────────────────────────────────────────────────────────────
 
 /** PROT_* to VM_* (calc_vm_prot_bits). */
-// @ts-ignore: decorator
 @inline function calc_vm_prot_bits(prot: u32): u32 { return prot & (VM_READ | VM_WRITE | VM_EXEC); }
 
 /** MAP_* to VM_* (calc_vm_flag_bits); MAP_STACK implies no THP since 6.7. */
@@ -967,7 +912,6 @@ export function get_mm_rss(mm: mm_struct): i64 {
 // non-negative integer (hi * 2^32 + lo): exact below 2^53; a larger value
 // rounds, and every check then still sees a value beyond TASK_SIZE.
 
-// @ts-ignore: decorator
 @inline export function arg64(x: f64): u64 { return x >= 18446744073709551615.0 ? <u64>-1 : x > 0 ? <u64>x : 0; }
 
 /** Maps for the host's ELF loader: like mmap(2), with a file handle and a page offset. */

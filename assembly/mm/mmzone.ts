@@ -22,127 +22,79 @@
 
 import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
 
-// @ts-ignore: decorator
 @inline export const MAX_ORDER: u32 = 11;              // orders 0 .. MAX_ORDER - 1
-// @ts-ignore: decorator
 @inline export const PAGE_ALLOC_COSTLY_ORDER: u32 = 3;
-// @ts-ignore: decorator
 @inline export const pageblock_order: u32 = 9;         // HPAGE_PMD_ORDER on x86-64
-// @ts-ignore: decorator
 @inline export const pageblock_nr_pages: u32 = 1 << pageblock_order;
 
 // enum migratetype (no CMA, no memory isolation in this kernel)
-// @ts-ignore: decorator
 @inline export const MIGRATE_UNMOVABLE: u32 = 0;
-// @ts-ignore: decorator
 @inline export const MIGRATE_MOVABLE: u32 = 1;
-// @ts-ignore: decorator
 @inline export const MIGRATE_RECLAIMABLE: u32 = 2;
-// @ts-ignore: decorator
 @inline export const MIGRATE_PCPTYPES: u32 = 3;
-// @ts-ignore: decorator
 @inline export const MIGRATE_HIGHATOMIC: u32 = MIGRATE_PCPTYPES;
-// @ts-ignore: decorator
 @inline export const MIGRATE_TYPES: u32 = 4;
 
 // enum zone_type, as x86-64 configures it (CONFIG_ZONE_DMA, _DMA32, _DEVICE).
-// @ts-ignore: decorator
 @inline export const ZONE_DMA: u32 = 0;
-// @ts-ignore: decorator
 @inline export const ZONE_DMA32: u32 = 1;
-// @ts-ignore: decorator
 @inline export const ZONE_NORMAL: u32 = 2;
-// @ts-ignore: decorator
 @inline export const ZONE_MOVABLE: u32 = 3;
-// @ts-ignore: decorator
 @inline export const ZONE_DEVICE: u32 = 4;
-// @ts-ignore: decorator
 @inline export const MAX_NR_ZONES: u32 = 5;
 // MAX_DMA_PFN and MAX_DMA32_PFN (arch/x86/include/asm/dma.h)
-// @ts-ignore: decorator
 @inline export const MAX_DMA_PFN: u32 = (16 << 20) >> PAGE_SHIFT;
-// @ts-ignore: decorator
 @inline export const MAX_DMA32_PFN: u32 = 1 << (32 - PAGE_SHIFT);
 
 // enum zone_watermarks
-// @ts-ignore: decorator
 @inline export const WMARK_MIN: u32 = 0;
-// @ts-ignore: decorator
 @inline export const WMARK_LOW: u32 = 1;
-// @ts-ignore: decorator
 @inline export const WMARK_HIGH: u32 = 2;
-// @ts-ignore: decorator
 @inline export const WMARK_PROMO: u32 = 3;
-// @ts-ignore: decorator
 @inline export const NR_WMARK: u32 = 4;
 
 // Per-cpu lists: one per (migratetype, order <= PAGE_ALLOC_COSTLY_ORDER).
-// @ts-ignore: decorator
 @inline export const NR_PCP_LISTS: u32 = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1);
 
 // enum zone_stat_item and enum node_stat_item: the subset this kernel keeps,
 // in Linux's order (mm/vmstat.c prints them in this order; names there).
 // The LRU counters count pages as Linux's LRU lists would hold them (there is
 // no reclaim here, so no lists); the fault path counts into them.
-// @ts-ignore: decorator
 @inline export const NR_FREE_PAGES: u32 = 0;
-// @ts-ignore: decorator
 @inline export const NR_ZONE_INACTIVE_ANON: u32 = 1;
-// @ts-ignore: decorator
 @inline export const NR_ZONE_ACTIVE_ANON: u32 = 2;
-// @ts-ignore: decorator
 @inline export const NR_ZONE_INACTIVE_FILE: u32 = 3;
-// @ts-ignore: decorator
 @inline export const NR_ZONE_ACTIVE_FILE: u32 = 4;
-// @ts-ignore: decorator
 @inline export const NR_ZONE_UNEVICTABLE: u32 = 5;
-// @ts-ignore: decorator
 @inline export const NR_ZONE_WRITE_PENDING: u32 = 6;
-// @ts-ignore: decorator
 @inline export const NR_MLOCK: u32 = 7;
-// @ts-ignore: decorator
 @inline export const NR_VM_ZONE_STAT_ITEMS: u32 = 8;
 
-// @ts-ignore: decorator
 @inline export const NR_INACTIVE_ANON: u32 = 0;
-// @ts-ignore: decorator
 @inline export const NR_ACTIVE_ANON: u32 = 1;
-// @ts-ignore: decorator
 @inline export const NR_INACTIVE_FILE: u32 = 2;
-// @ts-ignore: decorator
 @inline export const NR_ACTIVE_FILE: u32 = 3;
-// @ts-ignore: decorator
 @inline export const NR_UNEVICTABLE: u32 = 4;
-// @ts-ignore: decorator
 @inline export const NR_ANON_MAPPED: u32 = 5;     // nr_anon_pages
-// @ts-ignore: decorator
 @inline export const NR_FILE_MAPPED: u32 = 6;     // nr_mapped
-// @ts-ignore: decorator
 @inline export const NR_FILE_PAGES: u32 = 7;      // nr_file_pages
-// @ts-ignore: decorator
 @inline export const NR_ANON_THPS: u32 = 8;       // pages; /proc prints them in THPs
-// @ts-ignore: decorator
 @inline export const NR_PAGETABLE: u32 = 9;       // nr_page_table_pages
-// @ts-ignore: decorator
 @inline export const NR_VM_NODE_STAT_ITEMS: u32 = 10;
 
 // ---------------------------------------------------------------------------
 // struct list_head { next, prev }: 32-bit pointers to other list_heads.
 // A page is on a list through its lru field (page + 8).
 
-// @ts-ignore: decorator
 @inline export const LRU_OFFSET: usize = 8;
 
-// @ts-ignore: decorator
 @inline export function INIT_LIST_HEAD(head: usize): void {
   store<u32>(head, <u32>head);
   store<u32>(head, <u32>head, 4);
 }
-// @ts-ignore: decorator
 @inline export function list_empty(head: usize): bool {
   return load<u32>(head) == <u32>head;
 }
-// @ts-ignore: decorator
 @inline function __list_add(entry: usize, prev: usize, next: usize): void {
   store<u32>(next, <u32>entry, 4);
   store<u32>(entry, <u32>next);
@@ -150,27 +102,22 @@ import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
   store<u32>(prev, <u32>entry);
 }
 /** Adds entry after head (the list's front). */
-// @ts-ignore: decorator
 @inline export function list_add(entry: usize, head: usize): void {
   __list_add(entry, head, <usize>load<u32>(head));
 }
 /** Adds entry before head (the list's tail). */
-// @ts-ignore: decorator
 @inline export function list_add_tail(entry: usize, head: usize): void {
   __list_add(entry, <usize>load<u32>(head, 4), head);
 }
-// @ts-ignore: decorator
 @inline export function list_del(entry: usize): void {
   const next = <usize>load<u32>(entry);
   const prev = <usize>load<u32>(entry, 4);
   store<u32>(next, <u32>prev, 4);
   store<u32>(prev, <u32>next);
 }
-// @ts-ignore: decorator
 @inline export function lru_to_page(entry: usize): page {
   return changetype<page>(entry - LRU_OFFSET);
 }
-// @ts-ignore: decorator
 @inline export function page_lru(p: page): usize {
   return changetype<usize>(p) + LRU_OFFSET;
 }
@@ -184,16 +131,12 @@ export class free_area {
   _pad: u32;
   // free_list[MIGRATE_TYPES] follows (list heads)
 }
-// @ts-ignore: decorator
 @inline export const FREE_AREA_FREE_LIST: usize = 8;
-// @ts-ignore: decorator
 @inline export const SIZEOF_FREE_AREA: usize = FREE_AREA_FREE_LIST + (MIGRATE_TYPES << 3);
 
-// @ts-ignore: decorator
 @inline export function free_list(area: free_area, migratetype: u32): usize {
   return changetype<usize>(area) + FREE_AREA_FREE_LIST + (<usize>migratetype << 3);
 }
-// @ts-ignore: decorator
 @inline export function free_area_empty(area: free_area, migratetype: u32): bool {
   return list_empty(free_list(area, migratetype));
 }
@@ -211,24 +154,18 @@ export class per_cpu_pages {
   free_factor: i32;  // batch is doubled per consecutive drain (nr_pcp_free)
   // lists[NR_PCP_LISTS] follow (list heads)
 }
-// @ts-ignore: decorator
 @inline export const PCP_LISTS: usize = 24;
-// @ts-ignore: decorator
 @inline export const SIZEOF_PER_CPU_PAGES: usize = PCP_LISTS + (<usize>NR_PCP_LISTS << 3);
 
-// @ts-ignore: decorator
 @inline export function order_to_pindex(migratetype: u32, order: u32): u32 {
   return MIGRATE_PCPTYPES * order + migratetype;
 }
-// @ts-ignore: decorator
 @inline export function pindex_to_order(pindex: u32): u32 {
   return pindex / MIGRATE_PCPTYPES;
 }
-// @ts-ignore: decorator
 @inline export function pcp_list(pcp: per_cpu_pages, pindex: u32): usize {
   return changetype<usize>(pcp) + PCP_LISTS + (<usize>pindex << 3);
 }
-// @ts-ignore: decorator
 @inline export function pcp_allowed_order(order: u32): bool {
   return order <= PAGE_ALLOC_COSTLY_ORDER;
 }
@@ -251,55 +188,38 @@ export class zone {
   pageset_batch: i32;
   _pad: u32;
 }
-// @ts-ignore: decorator
 @inline export const ZONE_WATERMARK: usize = 48;
-// @ts-ignore: decorator
 @inline export const ZONE_LOWMEM_RESERVE: usize = ZONE_WATERMARK + (NR_WMARK << 2);
-// @ts-ignore: decorator
 @inline export const ZONE_FREE_AREA: usize = (ZONE_LOWMEM_RESERVE + (MAX_NR_ZONES << 2) + 7) & ~7;
-// @ts-ignore: decorator
 @inline export const ZONE_PCP: usize = ZONE_FREE_AREA + <usize>MAX_ORDER * SIZEOF_FREE_AREA;
-// @ts-ignore: decorator
 @inline export const ZONE_VM_STAT: usize = (ZONE_PCP + SIZEOF_PER_CPU_PAGES + 7) & ~7;
-// @ts-ignore: decorator
 @inline export const SIZEOF_ZONE: usize = ZONE_VM_STAT + (<usize>NR_VM_ZONE_STAT_ITEMS << 3);
 
-// @ts-ignore: decorator
 @inline export function wmark_pages(z: zone, i: u32): u32 {
   return load<u32>(changetype<usize>(z) + ZONE_WATERMARK + (<usize>i << 2)) + z.watermark_boost;
 }
-// @ts-ignore: decorator
 @inline export function set_wmark(z: zone, i: u32, v: u32): void {
   store<u32>(changetype<usize>(z) + ZONE_WATERMARK + (<usize>i << 2), v);
 }
-// @ts-ignore: decorator
 @inline export function min_wmark_pages(z: zone): u32 { return wmark_pages(z, WMARK_MIN); }
-// @ts-ignore: decorator
 @inline export function low_wmark_pages(z: zone): u32 { return wmark_pages(z, WMARK_LOW); }
-// @ts-ignore: decorator
 @inline export function high_wmark_pages(z: zone): u32 { return wmark_pages(z, WMARK_HIGH); }
 
-// @ts-ignore: decorator
 @inline export function lowmem_reserve(z: zone, i: u32): u32 {
   return load<u32>(changetype<usize>(z) + ZONE_LOWMEM_RESERVE + (<usize>i << 2));
 }
-// @ts-ignore: decorator
 @inline export function set_lowmem_reserve(z: zone, i: u32, v: u32): void {
   store<u32>(changetype<usize>(z) + ZONE_LOWMEM_RESERVE + (<usize>i << 2), v);
 }
-// @ts-ignore: decorator
 @inline export function zone_free_area(z: zone, order: u32): free_area {
   return changetype<free_area>(changetype<usize>(z) + ZONE_FREE_AREA + <usize>order * SIZEOF_FREE_AREA);
 }
-// @ts-ignore: decorator
 @inline export function zone_pcp(z: zone): per_cpu_pages {
   return changetype<per_cpu_pages>(changetype<usize>(z) + ZONE_PCP);
 }
-// @ts-ignore: decorator
 @inline export function zone_end_pfn(z: zone): u32 {
   return z.zone_start_pfn + z.spanned_pages;
 }
-// @ts-ignore: decorator
 @inline export function zone_spans_pfn(z: zone, pfn: u32): bool {
   return pfn - z.zone_start_pfn < z.spanned_pages;
 }
@@ -318,37 +238,27 @@ export class pglist_data {
   node_mem_map: usize;        // FLATMEM: == mem_map
   _pad: u32;
 }
-// @ts-ignore: decorator
 @inline export const PGDAT_NODE_ZONES: usize = 32;
-// @ts-ignore: decorator
 @inline export const PGDAT_ZONELISTS: usize = PGDAT_NODE_ZONES + <usize>MAX_NR_ZONES * SIZEOF_ZONE;
 // A zoneref is { zone: u32, zone_idx: u32 }; the list ends with zone 0.
-// @ts-ignore: decorator
 @inline export const SIZEOF_ZONEREF: usize = 8;
-// @ts-ignore: decorator
 @inline export const PGDAT_VM_STAT: usize = PGDAT_ZONELISTS + (<usize>MAX_NR_ZONES + 1) * SIZEOF_ZONEREF;
-// @ts-ignore: decorator
 @inline export const SIZEOF_PGLIST_DATA: usize = PGDAT_VM_STAT + (<usize>NR_VM_NODE_STAT_ITEMS << 3);
 
 export const contig_page_data: usize = memory.data(<i32>SIZEOF_PGLIST_DATA, 8);
 
 /** UMA: every node id names contig_page_data. */
-// @ts-ignore: decorator
 @inline export function NODE_DATA(nid: u32): pglist_data {
   return changetype<pglist_data>(contig_page_data);
 }
-// @ts-ignore: decorator
 @inline export function node_zone(pgdat: pglist_data, zid: u32): zone {
   return changetype<zone>(changetype<usize>(pgdat) + PGDAT_NODE_ZONES + <usize>zid * SIZEOF_ZONE);
 }
 /** node_zonelist(nid, gfp): UMA has one zonelist, ZONELIST_FALLBACK. */
-// @ts-ignore: decorator
 @inline export function node_zonelist(nid: u32): usize {
   return changetype<usize>(NODE_DATA(nid)) + PGDAT_ZONELISTS;
 }
-// @ts-ignore: decorator
 @inline export function zoneref_zone(z: usize): zone { return changetype<zone>(<usize>load<u32>(z)); }
-// @ts-ignore: decorator
 @inline export function zonelist_zone_idx(z: usize): u32 { return load<u32>(z, 4); }
 
 // ---------------------------------------------------------------------------
@@ -363,37 +273,29 @@ export function set_mem_map(map: usize, pfns: u32): void {
   max_pfn = pfns;
 }
 
-// @ts-ignore: decorator
 @inline export function pfn_to_page(pfn: u32): page {
   return changetype<page>(mem_map + (<usize>pfn << 5));
 }
-// @ts-ignore: decorator
 @inline export function page_to_pfn(p: page): u32 {
   return <u32>((changetype<usize>(p) - mem_map) >> 5);
 }
 /** The page's physical address, which is its linear-memory offset. */
-// @ts-ignore: decorator
 @inline export function page_address(p: page): usize {
   return <usize>page_to_pfn(p) << PAGE_SHIFT;
 }
-// @ts-ignore: decorator
 @inline export function pfn_valid(pfn: u32): bool {
   return pfn < max_pfn;
 }
 /** &page[n]: the struct page n frames after p. */
-// @ts-ignore: decorator
 @inline export function nth_page(p: page, n: u32): page {
   return changetype<page>(changetype<usize>(p) + (<usize>n << 5));
 }
-// @ts-ignore: decorator
 @inline export function page_zonenum(p: page): u32 {
   return (p.flags >> ZONES_SHIFT) & 3;
 }
-// @ts-ignore: decorator
 @inline export function page_to_nid(p: page): u32 {
   return (p.flags >> NODES_SHIFT) & 3;
 }
-// @ts-ignore: decorator
 @inline export function page_zone(p: page): zone {
   return node_zone(NODE_DATA(page_to_nid(p)), page_zonenum(p));
 }
@@ -401,20 +303,16 @@ export function set_mem_map(map: usize, pfns: u32): void {
 // ---------------------------------------------------------------------------
 // Pageblock migratetypes (include/linux/pageblock-flags.h): one byte each.
 
-// @ts-ignore: decorator
 @inline function pfn_to_bitidx(z: zone, pfn: u32): usize {
   return <usize>((pfn - (z.zone_start_pfn & ~(pageblock_nr_pages - 1))) >> pageblock_order);
 }
-// @ts-ignore: decorator
 @inline export function get_pfnblock_migratetype(p: page, pfn: u32): u32 {
   const z = page_zone(p);
   return load<u8>(z.pageblock_flags + pfn_to_bitidx(z, pfn));
 }
-// @ts-ignore: decorator
 @inline export function get_pageblock_migratetype(p: page): u32 {
   return get_pfnblock_migratetype(p, page_to_pfn(p));
 }
-// @ts-ignore: decorator
 @inline export function set_pageblock_migratetype(p: page, migratetype: u32): void {
   const z = page_zone(p);
   store<u8>(z.pageblock_flags + pfn_to_bitidx(z, page_to_pfn(p)), <u8>migratetype);

@@ -17,11 +17,8 @@ import { split_huge_pmd } from "./huge_memory";
 import { flush_tlb_range } from "../arch/x86/mm/tlb";
 import { ENOMEM, EFAULT, EINVAL, EAGAIN } from "../include/errno";
 
-// @ts-ignore: decorator
 @inline const MREMAP_MAYMOVE: u32 = 1;
-// @ts-ignore: decorator
 @inline const MREMAP_FIXED: u32 = 2;
-// @ts-ignore: decorator
 @inline const MREMAP_DONTUNMAP: u32 = 4;
 
 // ─── moving page tables ────────────────────────────────────────────────────
@@ -133,7 +130,6 @@ function copy_vma(vma: vm_area_struct, addr: u64, len: u64, pgoff: u64): vm_area
 }
 
 /** Whether the mm may grow by npages of this kind (may_expand_vm): no RLIMIT_AS or RLIMIT_DATA here. */
-// @ts-ignore: decorator
 @inline function may_expand_vm(mm: mm_struct, flags: u32, npages: u64): bool { return true; }
 
 /** Set when the new range is VM_LOCKED and must be populated (do_mremap's `locked`). */

@@ -15,9 +15,7 @@ import { count_vm_event, OOM_KILL } from "./vmstat";
 import { printk, printk_char, printk_u64, panic } from "../kernel/panic";
 import { trace_enter, trace_exit, FN_pagefault_out_of_memory, FN_out_of_memory, FN_oom_reap_task_mm } from "../kernel/trace";
 
-// @ts-ignore: decorator
 @inline export const OOM_SCORE_ADJ_MIN: i32 = -1000;
-// @ts-ignore: decorator
 @inline export const OOM_SCORE_ADJ_MAX: i32 = 1000;
 
 /** The last victim not yet collected by the host (oom_take_victim), or 0. */

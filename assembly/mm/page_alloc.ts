@@ -47,34 +47,21 @@ import {
 
 // The alloc_flags (mm/internal.h). ALLOC_HIGH == __GFP_HIGH and
 // ALLOC_KSWAPD == __GFP_KSWAPD_RECLAIM, as Linux arranges, to save branches.
-// @ts-ignore: decorator
 @inline export const ALLOC_WMARK_MIN: u32 = WMARK_MIN;
-// @ts-ignore: decorator
 @inline export const ALLOC_WMARK_LOW: u32 = 1;
-// @ts-ignore: decorator
 @inline export const ALLOC_WMARK_HIGH: u32 = 2;
-// @ts-ignore: decorator
 @inline export const ALLOC_NO_WATERMARKS: u32 = 0x04;
-// @ts-ignore: decorator
 @inline export const ALLOC_WMARK_MASK: u32 = ALLOC_NO_WATERMARKS - 1;
-// @ts-ignore: decorator
 @inline export const ALLOC_OOM: u32 = 0x08;
-// @ts-ignore: decorator
 @inline export const ALLOC_HARDER: u32 = 0x10;
-// @ts-ignore: decorator
 @inline export const ALLOC_HIGH: u32 = 0x20;
-// @ts-ignore: decorator
 @inline export const ALLOC_CPUSET: u32 = 0x40;
-// @ts-ignore: decorator
 @inline export const ALLOC_NOFRAGMENT: u32 = 0x100;
-// @ts-ignore: decorator
 @inline export const ALLOC_KSWAPD: u32 = 0x800;
 
 // Flags checked when a page is freed and cleared when it is prepared.
-// @ts-ignore: decorator
 @inline const PAGE_FLAGS_CHECK_AT_FREE: u32 =
   PG_locked | PG_reserved | PG_buddy | PG_pcp | PG_slab | PG_pgtable | PG_head | PG_tail;
-// @ts-ignore: decorator
 @inline const PAGE_FLAGS_CHECK_AT_PREP: u32 = 0x00ffffff;
 
 /**
@@ -93,16 +80,13 @@ const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
 // ---------------------------------------------------------------------------
 // Free-list helpers
 
-// @ts-ignore: decorator
 @inline function buddy_order(p: page): u32 { return p.private_; }
 
-// @ts-ignore: decorator
 @inline function set_buddy_order(p: page, order: u32): void {
   p.private_ = <u16>order;
   p.flags |= PG_buddy;
 }
 
-// @ts-ignore: decorator
 @inline function add_to_free_list(p: page, z: zone, order: u32, migratetype: u32): void {
   const area = zone_free_area(z, order);
   list_add(page_lru(p), free_list(area, migratetype));
@@ -110,20 +94,17 @@ const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
 }
 
 // Used for pages not likely to be allocated soon (boot, probable merges).
-// @ts-ignore: decorator
 @inline function add_to_free_list_tail(p: page, z: zone, order: u32, migratetype: u32): void {
   const area = zone_free_area(z, order);
   list_add_tail(page_lru(p), free_list(area, migratetype));
   area.nr_free++;
 }
 
-// @ts-ignore: decorator
 @inline function move_to_free_list(p: page, z: zone, order: u32, migratetype: u32): void {
   list_del(page_lru(p));
   list_add_tail(page_lru(p), free_list(zone_free_area(z, order), migratetype));
 }
 
-// @ts-ignore: decorator
 @inline function del_page_from_free_list(p: page, z: zone, order: u32): void {
   list_del(page_lru(p));
   p.flags &= ~PG_buddy;
@@ -131,18 +112,15 @@ const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
   zone_free_area(z, order).nr_free--;
 }
 
-// @ts-ignore: decorator
 @inline function __mod_zone_freepage_state(z: zone, nr_pages: i32): void {
   mod_zone_page_state(z, NR_FREE_PAGES, <i64>nr_pages);
 }
 
-// @ts-ignore: decorator
 @inline function __find_buddy_pfn(pfn: u32, order: u32): u32 {
   return pfn ^ (1 << order);
 }
 
 /** Is `buddy` the free buddy of `p` at this order, in the same zone? */
-// @ts-ignore: decorator
 @inline function page_is_buddy(p: page, buddy: page, order: u32): bool {
   return (buddy.flags & PG_buddy) != 0 && buddy.private_ == order
     && page_zonenum(buddy) == page_zonenum(p);
@@ -150,21 +128,17 @@ const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
 
 // The pcp migratetype of a page on (or bound for) a per-cpu list, kept in
 // page->index as Linux keeps it; private_ holds the block's order meanwhile.
-// @ts-ignore: decorator
 @inline function get_pcppage_migratetype(p: page): u32 { return <u32>p.index; }
-// @ts-ignore: decorator
 @inline function set_pcppage_migratetype(p: page, migratetype: u32): void {
   p.index = migratetype;
 }
 
 /** compound_head: a tail page points at its head (lru.next | 1), as in Linux. */
-// @ts-ignore: decorator
 @inline export function compound_head(p: page): page {
   const head = p.lru_next;
   return (head & 1) ? changetype<page>(<usize>(head - 1)) : p;
 }
 /** The order of a compound page, kept in its first tail page (Linux: page[1]). */
-// @ts-ignore: decorator
 @inline export function compound_order(head: page): u32 {
   return (head.flags & PG_head) ? <u32>nth_page(head, 1).private_ : 0;
 }
@@ -202,13 +176,11 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
 }
 
 /** alloc_pages(gfp, order): the local node's __alloc_pages. */
-// @ts-ignore: decorator
 @inline export function alloc_pages(gfp: u32, order: u32): page | null {
   return __alloc_pages(gfp, order);
 }
 
 /** gfp -> highest zone index, zonelist, migratetype; false for forbidden zone bits. */
-// @ts-ignore: decorator
 @inline function prepare_alloc_pages(gfp: u32, order: u32): bool {
   const highest = gfp_zone(gfp);
   if (highest < 0) return false;
@@ -227,7 +199,6 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
  * below it: then an allocation falls back to DMA32 before it fragments
  * Normal. On the RAM sizes here DMA32 is the preferred zone: never set.
  */
-// @ts-ignore: decorator
 @inline function alloc_flags_nofragment(z: zone, gfp: u32): u32 {
   let alloc_flags = gfp & __GFP_KSWAPD_RECLAIM;   // == ALLOC_KSWAPD
   if (z.zone_idx != ZONE_NORMAL) return alloc_flags;
@@ -294,7 +265,6 @@ export function __zone_watermark_ok(z: zone, order: u32, mark: u32, highest_zone
 }
 
 /** __zone_watermark_ok with a fast exit for order 0. */
-// @ts-ignore: decorator
 @inline export function zone_watermark_fast(z: zone, order: u32, mark: u32, highest_zoneidx: u32,
                                             alloc_flags: u32, gfp: u32): bool {
   const free_pages = <i64>zone_page_state(z, NR_FREE_PAGES);
@@ -337,7 +307,6 @@ function rmqueue_pcplist(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
   return page;
 }
 
-// @ts-ignore: decorator
 @inline function __rmqueue_pcplist(zone: zone, order: u32, migratetype: u32, alloc_flags: u32,
                                    pcp: per_cpu_pages, list: usize): page | null {
   let page: page;
@@ -406,7 +375,6 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
 }
 
 /** list_first_entry_or_null on the area's list for this migratetype (seeds 13, 14). */
-// @ts-ignore: decorator
 @inline function get_page_from_free_area(area: free_area, migratetype: u32): page | null {
   trace_enter(FN_get_page_from_free_area, migratetype);
   const head = free_list(area, migratetype);
@@ -420,7 +388,6 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
  * Splits a block of order `high` down to order `low`: each time the upper
  * half goes back on the free list one order lower.
  */
-// @ts-ignore: decorator
 @inline function expand(zone: zone, page: page, low: u32, high: u32, migratetype: u32): void {
   trace_enter(FN_expand, low);
   let size: u32 = 1 << high;
@@ -436,7 +403,6 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
 }
 
 // fallbacks[migratetype]: where to look, in order, when a list is empty.
-// @ts-ignore: decorator
 @inline function fallback_of(migratetype: u32, i: u32): u32 {
   // UNMOVABLE: RECLAIMABLE, MOVABLE; MOVABLE: RECLAIMABLE, UNMOVABLE;
   // RECLAIMABLE: UNMOVABLE, MOVABLE; then MIGRATE_TYPES ends the row.
@@ -447,7 +413,6 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
 }
 
 // May an allocation of start_mt take the whole pageblock it falls back into?
-// @ts-ignore: decorator
 @inline function can_steal_fallback(order: u32, start_mt: u32): bool {
   if (order >= pageblock_order) return true;
   return order >= pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE
@@ -579,7 +544,6 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
 }
 
 /** Debug builds check each new page (Linux: check_new_pages under DEBUG_VM). */
-// @ts-ignore: decorator
 @inline function check_new_pages(page: page, order: u32): bool {
   if (!CONFIG_DEBUG_VM) return false;
   for (let i: u32 = 0; i < (1 << order); i++) {
@@ -597,7 +561,6 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
   return false;
 }
 
-// @ts-ignore: decorator
 @inline function bad_range(zone: zone, page: page): bool {
   return !zone_spans_pfn(zone, page_to_pfn(page)) || page_zone(page) !== zone;
 }
@@ -625,7 +588,6 @@ function prep_compound_page(head: page, order: u32): void {
 }
 
 /** gfp -> alloc_flags for the slow path: the min watermark, dipped by __GFP_HIGH/ATOMIC. */
-// @ts-ignore: decorator
 @inline function gfp_to_alloc_flags(gfp: u32): u32 {
   let alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
   alloc_flags |= gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);   // ALLOC_HIGH, ALLOC_KSWAPD
@@ -691,7 +653,6 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
 }
 
 // Is the next-higher buddy free? Then this block is likely to merge soon.
-// @ts-ignore: decorator
 @inline function buddy_merge_likely(pfn: u32, page: page, order: u32): bool {
   if (order >= MAX_ORDER - 2) return false;
   const higher_pfn = pfn & ~((<u32>2 << order) - 1);
@@ -762,7 +723,6 @@ function free_unref_page(page: page, order: u32): void {
   trace_exit(FN_free_unref_page, 0);
 }
 
-// @ts-ignore: decorator
 @inline function free_unref_page_commit(page: page, migratetype: u32, order: u32): void {
   const zone = page_zone(page);
   __count_vm_events(PGFREE, <u64>1 << order);
@@ -776,7 +736,6 @@ function free_unref_page(page: page, order: u32): void {
 }
 
 /** How many pages a drain frees: batch, doubled per drain with no allocation between. */
-// @ts-ignore: decorator
 @inline function nr_pcp_free(pcp: per_cpu_pages, high: i32, batch: i32): i32 {
   // Check for PCP disabled or boot pageset
   if (high < batch) return 1;
@@ -834,13 +793,11 @@ export function drain_all_pages(): void {
   }
 }
 
-// @ts-ignore: decorator
 @inline function free_the_page(page: page, order: u32): void {
   if (pcp_allowed_order(order)) free_unref_page(page, order);
   else __free_pages_ok(page, order, false);
 }
 
-// @ts-ignore: decorator
 @inline function put_page_testzero(page: page): bool {
   VM_BUG_ON_PAGE(page._refcount <= 0, page, "put_page_testzero: refcount already 0");
   return --page._refcount == 0;
@@ -862,7 +819,6 @@ export function __free_pages(page: page, order: u32): void {
 }
 
 /** Takes a reference on the page (on its compound head). */
-// @ts-ignore: decorator
 @inline export function get_page(page: page): void {
   page = compound_head(page);
   VM_BUG_ON_PAGE(page._refcount <= 0, page, "get_page: page is free");
@@ -936,7 +892,6 @@ function abi_bad_free(pfn: u32): i32 {
   return -22;
 }
 
-// @ts-ignore: decorator
 @inline function max_pfn_of_zone(pfn: u32): u32 {
   return zone_end_pfn(page_zone(pfn_to_page(pfn)));
 }

@@ -161,7 +161,6 @@ export function check_page_tables(): u32 {
   return violations;
 }
 
-// @ts-ignore: decorator
 @inline function mm_next(mm: mm_struct): mm_struct | null {
   return mm.mmlist ? changetype<mm_struct>(<usize>mm.mmlist) : null;
 }

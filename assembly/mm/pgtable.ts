@@ -34,178 +34,105 @@ import { GFP_KERNEL, __GFP_ZERO, __GFP_ACCOUNT } from "./gfp";
 import { mod_node_page_state } from "./vmstat";
 
 /** Page-table pages: zeroed, charged to the task (include/asm-generic/pgalloc.h). */
-// @ts-ignore: decorator
 @inline const GFP_PGTABLE_USER: u32 = GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT;
 
-// @ts-ignore: decorator
 @inline export const _PAGE_PRESENT: u64 = 1 << 0;
-// @ts-ignore: decorator
 @inline export const _PAGE_RW: u64 = 1 << 1;
-// @ts-ignore: decorator
 @inline export const _PAGE_USER: u64 = 1 << 2;
-// @ts-ignore: decorator
 @inline export const _PAGE_PWT: u64 = 1 << 3;
-// @ts-ignore: decorator
 @inline export const _PAGE_PCD: u64 = 1 << 4;
-// @ts-ignore: decorator
 @inline export const _PAGE_ACCESSED: u64 = 1 << 5;
-// @ts-ignore: decorator
 @inline export const _PAGE_DIRTY: u64 = 1 << 6;
-// @ts-ignore: decorator
 @inline export const _PAGE_PSE: u64 = 1 << 7;
-// @ts-ignore: decorator
 @inline export const _PAGE_GLOBAL: u64 = 1 << 8;
-// @ts-ignore: decorator
 @inline export const _PAGE_SPECIAL: u64 = 1 << 9;
-// @ts-ignore: decorator
 @inline export const _PAGE_PROTNONE: u64 = _PAGE_GLOBAL;
-// @ts-ignore: decorator
 @inline export const _PAGE_NX: u64 = 1 << 63;
 
 /** Physical address width of this machine's CPU (CPUID 0x80000008). */
-// @ts-ignore: decorator
 @inline export const MAXPHYADDR: u64 = 46;
-// @ts-ignore: decorator
 @inline export const PTE_PFN_MASK: u64 = ((<u64>1 << MAXPHYADDR) - 1) & ~(<u64>PAGE_SIZE - 1);
-// @ts-ignore: decorator
 @inline const RSVD_ADDR_BITS: u64 = ((<u64>1 << 52) - 1) & ~((<u64>1 << MAXPHYADDR) - 1);
 
 // Bits pte_modify keeps across a protection change (_PAGE_CHG_MASK).
-// @ts-ignore: decorator
 @inline const _PAGE_CHG_MASK: u64 = PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL
   | _PAGE_ACCESSED | _PAGE_DIRTY;
-// @ts-ignore: decorator
 @inline const _HPAGE_CHG_MASK: u64 = _PAGE_CHG_MASK | _PAGE_PSE;
 
 // An upper-level entry pointing at a table (_PAGE_TABLE).
-// @ts-ignore: decorator
 @inline export const _PAGE_TABLE: u64 = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
 
 // The protections (arch/x86/include/asm/pgtable_types.h).
-// @ts-ignore: decorator
 @inline export const PAGE_NONE: u64 = _PAGE_PROTNONE | _PAGE_ACCESSED;
-// @ts-ignore: decorator
 @inline export const PAGE_SHARED: u64 = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX;
-// @ts-ignore: decorator
 @inline export const PAGE_SHARED_EXEC: u64 = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
-// @ts-ignore: decorator
 @inline export const PAGE_COPY: u64 = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX;
-// @ts-ignore: decorator
 @inline export const PAGE_COPY_EXEC: u64 = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
-// @ts-ignore: decorator
 @inline export const PAGE_READONLY: u64 = PAGE_COPY;
-// @ts-ignore: decorator
 @inline export const PAGE_READONLY_EXEC: u64 = PAGE_COPY_EXEC;
 
-// @ts-ignore: decorator
 @inline export const PGDIR_SHIFT: u32 = 39;
-// @ts-ignore: decorator
 @inline export const PUD_SHIFT: u32 = 30;
-// @ts-ignore: decorator
 @inline export const PMD_SHIFT: u32 = 21;
-// @ts-ignore: decorator
 @inline export const PTRS_PER_TABLE: u32 = 512;
-// @ts-ignore: decorator
 @inline export const PMD_SIZE: u64 = <u64>1 << PMD_SHIFT;
-// @ts-ignore: decorator
 @inline export const PMD_MASK: u64 = ~(PMD_SIZE - 1);
-// @ts-ignore: decorator
 @inline export const PUD_SIZE: u64 = <u64>1 << PUD_SHIFT;
-// @ts-ignore: decorator
 @inline export const PUD_MASK: u64 = ~(PUD_SIZE - 1);
-// @ts-ignore: decorator
 @inline export const PGDIR_SIZE: u64 = <u64>1 << PGDIR_SHIFT;
-// @ts-ignore: decorator
 @inline export const PGDIR_MASK: u64 = ~(PGDIR_SIZE - 1);
-// @ts-ignore: decorator
 @inline export const PAGE_MASK: u64 = ~(<u64>PAGE_SIZE - 1);
 
 // The #PF error code (arch/x86/include/asm/trap_pf.h); also the walk's `access`.
-// @ts-ignore: decorator
 @inline export const X86_PF_PROT: u32 = 1 << 0;
-// @ts-ignore: decorator
 @inline export const X86_PF_WRITE: u32 = 1 << 1;
-// @ts-ignore: decorator
 @inline export const X86_PF_USER: u32 = 1 << 2;
-// @ts-ignore: decorator
 @inline export const X86_PF_RSVD: u32 = 1 << 3;
-// @ts-ignore: decorator
 @inline export const X86_PF_INSTR: u32 = 1 << 4;
-// @ts-ignore: decorator
 @inline export const X86_PF_PK: u32 = 1 << 5;
 
 // The walk's result bits below the frame address (docs/abi.md).
-// @ts-ignore: decorator
 @inline export const TLB_X: u32 = 1;
-// @ts-ignore: decorator
 @inline export const TLB_W: u32 = 2;
 
 // ─── index and entry helpers ────────────────────────────────────────────────
 
-// @ts-ignore: decorator
 @inline export function pgd_index(va: u64): usize { return <usize>(va >> PGDIR_SHIFT) & (PTRS_PER_TABLE - 1); }
-// @ts-ignore: decorator
 @inline export function pud_index(va: u64): usize { return <usize>(va >> PUD_SHIFT) & (PTRS_PER_TABLE - 1); }
-// @ts-ignore: decorator
 @inline export function pmd_index(va: u64): usize { return <usize>(va >> PMD_SHIFT) & (PTRS_PER_TABLE - 1); }
-// @ts-ignore: decorator
 @inline export function pte_index(va: u64): usize { return <usize>(va >> PAGE_SHIFT) & (PTRS_PER_TABLE - 1); }
 
 /** The physical address of the table an upper-level entry points at. */
-// @ts-ignore: decorator
 @inline export function entry_table(entry: u64): usize { return <usize>(entry & PTE_PFN_MASK); }
 
-// @ts-ignore: decorator
 @inline export function pgd_offset(mm: mm_struct, va: u64): usize { return <usize>mm.pgd + (pgd_index(va) << 3); }
-// @ts-ignore: decorator
 @inline export function pud_offset(pgd: usize, va: u64): usize { return entry_table(load<u64>(pgd)) + (pud_index(va) << 3); }
-// @ts-ignore: decorator
 @inline export function pmd_offset(pud: usize, va: u64): usize { return entry_table(load<u64>(pud)) + (pmd_index(va) << 3); }
-// @ts-ignore: decorator
 @inline export function pte_offset(pmd: usize, va: u64): usize { return entry_table(load<u64>(pmd)) + (pte_index(va) << 3); }
 
-// @ts-ignore: decorator
 @inline export function pfn_pte(pfn: u32, prot: u64): u64 { return (<u64>pfn << PAGE_SHIFT) | prot; }
-// @ts-ignore: decorator
 @inline export function pte_pfn(pte: u64): u32 { return <u32>((pte & PTE_PFN_MASK) >> PAGE_SHIFT); }
-// @ts-ignore: decorator
 @inline export function pte_none(pte: u64): bool { return pte == 0; }
 /** Linux's pte_present: P, or a PROT_NONE entry that still maps its page. */
-// @ts-ignore: decorator
 @inline export function pte_present(pte: u64): bool { return (pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) != 0; }
-// @ts-ignore: decorator
 @inline export function pte_write(pte: u64): bool { return (pte & _PAGE_RW) != 0; }
-// @ts-ignore: decorator
 @inline export function pte_special(pte: u64): bool { return (pte & _PAGE_SPECIAL) != 0; }
-// @ts-ignore: decorator
 @inline export function pte_mkwrite(pte: u64): u64 { return pte | _PAGE_RW; }
-// @ts-ignore: decorator
 @inline export function pte_mkdirty(pte: u64): u64 { return pte | _PAGE_DIRTY; }
-// @ts-ignore: decorator
 @inline export function pte_mkyoung(pte: u64): u64 { return pte | _PAGE_ACCESSED; }
-// @ts-ignore: decorator
 @inline export function pte_mkspecial(pte: u64): u64 { return pte | _PAGE_SPECIAL; }
-// @ts-ignore: decorator
 @inline export function pte_wrprotect(pte: u64): u64 { return pte & ~_PAGE_RW; }
-// @ts-ignore: decorator
 @inline export function pte_mkclean(pte: u64): u64 { return pte & ~_PAGE_DIRTY; }
-// @ts-ignore: decorator
 @inline export function pte_mkold(pte: u64): u64 { return pte & ~_PAGE_ACCESSED; }
 /** The entry with its protection bits replaced by newprot's. */
-// @ts-ignore: decorator
 @inline export function pte_modify(pte: u64, newprot: u64): u64 { return (pte & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK); }
 
-// @ts-ignore: decorator
 @inline export function pmd_none(pmd: u64): bool { return pmd == 0; }
 /** A 2 MiB leaf (pmd_trans_huge). */
-// @ts-ignore: decorator
 @inline export function pmd_trans_huge(pmd: u64): bool { return (pmd & _PAGE_PSE) != 0; }
-// @ts-ignore: decorator
 @inline export function pmd_write(pmd: u64): bool { return (pmd & _PAGE_RW) != 0; }
-// @ts-ignore: decorator
 @inline export function pmd_modify(pmd: u64, newprot: u64): u64 { return (pmd & _HPAGE_CHG_MASK) | (newprot & ~_HPAGE_CHG_MASK); }
 /** The pfn of a huge pmd's first 4 KiB frame (bit 12 is PAT there, not address). */
-// @ts-ignore: decorator
 @inline export function pmd_pfn(pmd: u64): u32 { return <u32>((pmd & PTE_PFN_MASK & PMD_MASK) >> PAGE_SHIFT); }
 
 /** x86's protection_map (arch/x86/mm/pgprot.c), indexed by VM_READ|WRITE|EXEC|SHARED. */
@@ -244,9 +171,7 @@ export function pagetable_free(table: usize): void {
   __free_pages(pg, 0);
 }
 
-// @ts-ignore: decorator
 @inline function mm_inc_nr_tables(mm: mm_struct): void { mm.pgtables_bytes += PAGE_SIZE; }
-// @ts-ignore: decorator
 @inline export function mm_dec_nr_tables(mm: mm_struct): void { mm.pgtables_bytes -= PAGE_SIZE; }
 
 /** The mm's PML4. @return 0, or -ENOMEM. */
@@ -415,17 +340,14 @@ export function free_pgtables(mm: mm_struct, start: u64, end: u64, floor: u64, c
 }
 
 // The next boundary of each level after addr, capped at end (wrap-safe).
-// @ts-ignore: decorator
 @inline export function pgd_addr_end(addr: u64, end: u64): u64 {
   const b = (addr + PGDIR_SIZE) & PGDIR_MASK;
   return b - 1 < end - 1 ? b : end;
 }
-// @ts-ignore: decorator
 @inline export function pud_addr_end(addr: u64, end: u64): u64 {
   const b = (addr + PUD_SIZE) & PUD_MASK;
   return b - 1 < end - 1 ? b : end;
 }
-// @ts-ignore: decorator
 @inline export function pmd_addr_end(addr: u64, end: u64): u64 {
   const b = (addr + PMD_SIZE) & PMD_MASK;
   return b - 1 < end - 1 ? b : end;
@@ -460,7 +382,6 @@ export function walk_mailbox_ptr(): usize { return walk_mailbox; }
  * @return a TLB entry (frame address | TLB_W | TLB_X: at least 4096, since
  * frame 0 is never mapped), or the #PF error code (below 4096; never -0).
  */
-// @ts-ignore: decorator
 @inline function walk(va: u64, access: u32, inspect: bool): f64 {
   const fault_bits = access & (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR);
   let table: usize = cr3;
@@ -517,7 +438,6 @@ export function walk_mailbox_ptr(): usize { return walk_mailbox; }
   return <f64>(frame | bits);
 }
 
-// @ts-ignore: decorator
 @inline function set_accessed(where: usize): void {
   const e = load<u64>(where);
   if (!(e & _PAGE_ACCESSED)) store<u64>(where, e | _PAGE_ACCESSED);

@@ -50,9 +50,7 @@ export class anon_vma_chain {
 const anon_vma_cachep: kmem_cache = kmem_cache_create("anon_vma", offsetof<anon_vma>());
 const anon_vma_chain_cachep: kmem_cache = kmem_cache_create("anon_vma_chain", offsetof<anon_vma_chain>());
 
-// @ts-ignore: decorator
 @inline function ptr<T>(p: usize): T { return changetype<T>(p); }
-// @ts-ignore: decorator
 @inline function addr_of<T>(o: T): u32 { return <u32>changetype<usize>(o); }
 
 function anon_vma_alloc(): anon_vma | null {
@@ -64,7 +62,6 @@ function anon_vma_alloc(): anon_vma | null {
   return av;
 }
 
-// @ts-ignore: decorator
 @inline function get_anon_vma(av: anon_vma): void { av.refcount++; }
 
 /** Drops a reference; the last frees it and its hold on the root (__put_anon_vma). */
@@ -235,7 +232,6 @@ export function unlink_anon_vmas(vma: vm_area_struct): void {
 
 // ─── pages ─────────────────────────────────────────────────────────────────
 
-// @ts-ignore: decorator
 @inline export function PageAnonExclusive(pg: page): bool { return (pg.flags & PG_anon_exclusive) != 0; }
 
 /** The first mapping of a new anonymous page, exclusive to this process (__page_set_anon_rmap). */

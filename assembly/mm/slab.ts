@@ -38,9 +38,7 @@ export class kmem_cache {
   name: u32;
 }
 
-// @ts-ignore: decorator
 @inline export const MAX_KMEM_CACHES: u32 = 8;
-// @ts-ignore: decorator
 @inline const SIZEOF_KMEM_CACHE: u32 = 24;
 
 const kmem_caches: usize = memory.data(MAX_KMEM_CACHES * SIZEOF_KMEM_CACHE, 8);

@@ -16,36 +16,21 @@ import {
 
 // enum vm_event_item, the subset this kernel counts, in Linux's order.
 // PGALLOC_DMA + zone index is the zone's pgalloc counter.
-// @ts-ignore: decorator
 @inline export const PGALLOC_DMA: u32 = 0;
-// @ts-ignore: decorator
 @inline export const PGALLOC_DMA32: u32 = 1;
-// @ts-ignore: decorator
 @inline export const PGALLOC_NORMAL: u32 = 2;
-// @ts-ignore: decorator
 @inline export const PGALLOC_MOVABLE: u32 = 3;
-// @ts-ignore: decorator
 @inline export const PGALLOC_DEVICE: u32 = 4;
-// @ts-ignore: decorator
 @inline export const PGFREE: u32 = 5;
-// @ts-ignore: decorator
 @inline export const PGFAULT: u32 = 6;
-// @ts-ignore: decorator
 @inline export const PGMAJFAULT: u32 = 7;
-// @ts-ignore: decorator
 @inline export const PGREUSE: u32 = 8;
-// @ts-ignore: decorator
 @inline export const OOM_KILL: u32 = 9;
-// @ts-ignore: decorator
 @inline export const THP_FAULT_ALLOC: u32 = 10;
-// @ts-ignore: decorator
 @inline export const THP_FAULT_FALLBACK: u32 = 11;
-// @ts-ignore: decorator
 @inline export const THP_SPLIT_PMD: u32 = 12;
-// @ts-ignore: decorator
 @inline export const NR_VM_EVENT_ITEMS: u32 = 13;
 // Linux's PGALLOC is per zone: __count_zid_vm_events(PGALLOC, zid, n).
-// @ts-ignore: decorator
 @inline export const PGALLOC: u32 = PGALLOC_DMA;
 
 const vmstat_text = "nr_free_pages\0nr_zone_inactive_anon\0nr_zone_active_anon\0nr_zone_inactive_file\0nr_zone_active_file\0nr_zone_unevictable\0nr_zone_write_pending\0nr_mlock\0nr_inactive_anon\0nr_active_anon\0nr_inactive_file\0nr_active_file\0nr_unevictable\0nr_anon_pages\0nr_mapped\0nr_file_pages\0nr_anon_transparent_hugepages\0nr_page_table_pages\0pgalloc_dma\0pgalloc_dma32\0pgalloc_normal\0pgalloc_movable\0pgalloc_device\0pgfree\0pgfault\0pgmajfault\0pgreuse\0oom_kill\0thp_fault_alloc\0thp_fault_fallback\0thp_split_pmd\0";
@@ -57,45 +42,37 @@ export const vm_zone_stat: usize = memory.data(<i32>NR_VM_ZONE_STAT_ITEMS << 3, 
 export const vm_node_stat: usize = memory.data(<i32>NR_VM_NODE_STAT_ITEMS << 3, 8);
 export const vm_events: usize = memory.data(<i32>NR_VM_EVENT_ITEMS << 3, 8);
 
-// @ts-ignore: decorator
 @inline function add_i64(p: usize, delta: i64): void {
   store<i64>(p, load<i64>(p) + delta);
 }
 
-// @ts-ignore: decorator
 @inline export function count_vm_event(item: u32): void {
   add_i64(vm_events + (<usize>item << 3), 1);
 }
-// @ts-ignore: decorator
 @inline export function __count_vm_events(item: u32, delta: u64): void {
   add_i64(vm_events + (<usize>item << 3), <i64>delta);
 }
-// @ts-ignore: decorator
 @inline export function __count_zid_vm_events(item: u32, zid: u32, delta: u64): void {
   __count_vm_events(item + zid, delta);
 }
 
 /** Adds delta to a zone counter and to its global sum. */
-// @ts-ignore: decorator
 @inline export function mod_zone_page_state(z: zone, item: u32, delta: i64): void {
   add_i64(changetype<usize>(z) + ZONE_VM_STAT + (<usize>item << 3), delta);
   add_i64(vm_zone_stat + (<usize>item << 3), delta);
 }
 
 /** Adds delta to a node counter (UMA: node 0) and to its global sum. */
-// @ts-ignore: decorator
 @inline export function mod_node_page_state(item: u32, delta: i64): void {
   add_i64(changetype<usize>(NODE_DATA(0)) + PGDAT_VM_STAT + (<usize>item << 3), delta);
   add_i64(vm_node_stat + (<usize>item << 3), delta);
 }
 
 /** A zone counter; per-cpu drift can make Linux's negative, so it clamps at 0. */
-// @ts-ignore: decorator
 @inline export function zone_page_state(z: zone, item: u32): u64 {
   const v = load<i64>(changetype<usize>(z) + ZONE_VM_STAT + (<usize>item << 3));
   return v < 0 ? 0 : <u64>v;
 }
-// @ts-ignore: decorator
 @inline export function vm_event(item: u32): u64 {
   return load<u64>(vm_events + (<usize>item << 3));
 }

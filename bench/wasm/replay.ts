@@ -11,7 +11,6 @@ import { page_to_pfn, pfn_to_page } from "../../assembly/mm/mmzone";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "../../assembly/mm/gfp";
 import { page } from "../../assembly/mm/mm_types";
 
-// @ts-ignore: decorator
 @inline const OP_FREE: u32 = 1 << 16;
 
 let seed: u32 = 0;
@@ -23,16 +22,13 @@ function next(): u32 {
   return t ^ (t >>> 14);
 }
 /** floor(random * n), exactly as the JS and C generators compute it. */
-// @ts-ignore: decorator
 @inline function below(n: u32): u32 { return <u32>((<u64>next() * n) >> 32); }
 
 // Work space: 4 MiB from the allocator itself:
 //   [0, 2.5M) ops, int32 pairs (order | OP_FREE, slot): MAX_OPS
 //   [2.5M, 3M) slots, the pfn each slot holds or -1: MAX_SLOTS
 //   [3M, 4M) the generators' scratch
-// @ts-ignore: decorator
 @inline const MAX_OPS: u32 = (5 << 20) / 2 / 8;
-// @ts-ignore: decorator
 @inline const MAX_SLOTS: u32 = (512 << 10) / 4;
 let ops: usize = 0;
 let slots: usize = 0;
@@ -48,7 +44,6 @@ function workspace(): void {
   scratch = ops + (3 << 20);
 }
 
-// @ts-ignore: decorator
 @inline function emit(op: u32, slot: u32, sum: u32): u32 {
   if (nops >= MAX_OPS || slot >= MAX_SLOTS) unreachable();
   store<u32>(ops + (<usize>nops << 3), op);

@@ -43,3 +43,4 @@ export { Cpu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAUL
 export { Mmu, PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, TLB_W, TLB_X, WALK_FAULT_BELOW, type WalkFn } from "./mmu.js";
 export { decode, type Insn, type Operand } from "./decode.js";
 export * from "./state.js";
+export { hwcap } from "./system.js";

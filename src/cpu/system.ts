@@ -22,6 +22,11 @@ const VENDOR = "FaultlineCPU";
 /** Features of the machine rather than of one instruction: long mode, and NX (the kernel honours PROT_EXEC). */
 const MACHINE: readonly (readonly [number, number, number])[] = [FEAT_LM, FEAT_NX];
 
+/** CPUID.1:EDX, which Linux hands a program as AT_HWCAP. */
+export function hwcap(): number {
+  return featureBits(1, MACHINE)[3] >>> 0;
+}
+
 define({
   name: "cpuid",
   enc: ["0F A2"],

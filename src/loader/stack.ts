@@ -16,6 +16,7 @@
 //   rsp ─▶ argc
 
 import { withCode } from "../errors.js";
+import { hwcap } from "../cpu/index.js";
 
 export const AT_NULL = 0;
 export const AT_PHDR = 3;
@@ -53,7 +54,7 @@ export interface AuxvValues {
    * reports its XSAVE-based size, e.g. 0x6f0).
    */
   minsigstksz: number;
-  /** AT_HWCAP: CPUID.1:EDX of the emulated CPU: only CMOV (bit 15); no x87, no SSE. */
+  /** AT_HWCAP: CPUID.1:EDX of the emulated CPU, as its cpuid reports it. */
   hwcap: number;
   /** AT_HWCAP2: 0 (no FSGSBASE instructions; arch_prctl is the way to set FS). */
   hwcap2: number;
@@ -77,7 +78,7 @@ export interface AuxvValues {
 export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }): AuxvValues {
   return {
     minsigstksz: 2048,
-    hwcap: 1 << 15,
+    hwcap: hwcap(),
     hwcap2: 0,
     pagesz: 4096,
     clktck: 100,

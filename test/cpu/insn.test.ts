@@ -9,6 +9,7 @@ import { STOP_SYSCALL, STOP_UD } from "../../src/cpu/exec.js";
 import { DEFS, define, FEAT_CMOV, FEAT_CX16, FEAT_CX8, FEAT_LZCNT, FEAT_POPCNT, FEAT_TSC, type Feature, MAPS } from "../../src/cpu/insn.js";
 import { assemble, haveToolchain, machineWith } from "./flat.js";
 import { check, hex, random } from "./iced.js";
+import { auxvValues } from "../../src/loader/stack.js";
 
 describe("instruction descriptors", () => {
   it.runIf(haveToolchain())("cpuid announces the features the defined instructions bring, and nothing else", () => {
@@ -35,6 +36,8 @@ describe("instruction descriptors", () => {
     for (const f of [FEAT_TSC, FEAT_CX8, FEAT_CMOV, FEAT_CX16, FEAT_POPCNT]) expect(m.cpu.getRegU(f[1] === 2 ? 6 : 7) & bit(f)).not.toBe(0);
     expect(m.cpu.getRegU(8) & bit(FEAT_LZCNT)).not.toBe(0);
     expect(m.cpu.getRegU(6) & (2 ** 28 | 2 ** 27)).toBe(0);
+    // Linux hands CPUID.1:EDX to the program as AT_HWCAP.
+    expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }).hwcap).toBe(m.cpu.getRegU(7));
   });
 
   it("no encoding is hidden by an earlier one with the same constraints", () => {

@@ -32,12 +32,10 @@ import { HPAGE_PMD_NR } from "../../mm/huge_memory";
 import { pgd_offset, pud_offset, pmd_offset, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn, pte_present,
   pgd_addr_end, pud_addr_end, pmd_addr_end, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
 
-// @ts-ignore: decorator
 @inline const NR_MM_VIEW: u32 = 29;
 const vma_record: usize = memory.data(6 * 8, 8);
 const mm_view: usize = memory.data(NR_MM_VIEW * 8, 8);
 
-// @ts-ignore: decorator
 @inline function put(base: usize, i: u32, v: f64): void { store<f64>(base + (<usize>i << 3), v); }
 
 /**
@@ -97,13 +95,10 @@ export function proc_mm_counters(handle: u32): usize {
 
 // ─── /proc/<pid>/smaps and smaps_rollup (smaps_account) ────────────────────
 
-// @ts-ignore: decorator
 @inline const PSS_SHIFT: u32 = 12;
-// @ts-ignore: decorator
 @inline const NR_SMAPS: u32 = 11;
 const smaps_record: usize = memory.data(NR_SMAPS * 8, 8);
 
-// @ts-ignore: decorator
 @inline function acc(i: u32, v: u64): void {
   const p = smaps_record + (<usize>i << 3);
   store<f64>(p, load<f64>(p) + <f64>v);

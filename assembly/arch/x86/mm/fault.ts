@@ -26,30 +26,20 @@ import {
 } from "../../../kernel/trace";
 
 // include/uapi/asm-generic/signal.h, siginfo.h
-// @ts-ignore: decorator
 @inline export const SIGBUS: u32 = 7;
-// @ts-ignore: decorator
 @inline export const SIGKILL: u32 = 9;
-// @ts-ignore: decorator
 @inline export const SIGSEGV: u32 = 11;
-// @ts-ignore: decorator
 @inline export const SEGV_MAPERR: u32 = 1;
-// @ts-ignore: decorator
 @inline export const SEGV_ACCERR: u32 = 2;
-// @ts-ignore: decorator
 @inline export const SEGV_PKUERR: u32 = 4;
-// @ts-ignore: decorator
 @inline export const BUS_ADRERR: u32 = 2;
-// @ts-ignore: decorator
 @inline export const SI_KERNEL: u32 = 0x80;
 
 /** The signal this fault sends (force_sig_fault), as signo << 16 | si_code. */
 let fault_signal: u32 = 0;
 
-// @ts-ignore: decorator
 @inline function force_sig_fault(sig: u32, code: u32): void { fault_signal = sig << 16 | code; }
 
-// @ts-ignore: decorator
 @inline function user_mode(error_code: u32): bool { return (error_code & X86_PF_USER) != 0; }
 
 /** The oops header (show_fault_oops + __die): what the kernel did wrong. */

@@ -5,11 +5,9 @@
 import { PAGE_SHIFT } from "../../../mm/mm_types";
 import { trace_enter, trace_exit, FN_flush_tlb_page } from "../../../kernel/trace";
 
-// @ts-ignore: decorator
 @external("env", "flush_tlb_page")
 declare function host_flush_tlb_page(va: f64): void;
 
-// @ts-ignore: decorator
 @external("env", "flush_tlb_all")
 declare function host_flush_tlb_all(): void;
 
@@ -17,7 +15,6 @@ declare function host_flush_tlb_all(): void;
  * Above this many pages one full flush is cheaper than single ones
  * (Linux's tlb_single_page_flush_ceiling).
  */
-// @ts-ignore: decorator
 @inline const tlb_single_page_flush_ceiling: u64 = 33;
 
 /** Drops the translation of the page at va. */
