@@ -10,6 +10,7 @@ export { kernel_layout } from "./kernel/layout";
 export { mm_create, mm_switch, mm_exit, mm_get, mm_set_rlimit_stack, mm_set_code, mm_set_args, mm_set_brk, mm_set_stack,
   vm_mmap, sys_mmap, sys_munmap, sys_brk } from "./mm/mmap";
 export { sys_mprotect } from "./mm/mprotect";
+export { sys_mremap } from "./mm/mremap";
 export { sys_madvise } from "./mm/madvise";
 export { file_open, file_set_size, file_page, file_fsync, file_put } from "./mm/filemap";
 export { proc_vma_next, proc_mm_counters, proc_smaps_range } from "./fs/proc/task_mmu";

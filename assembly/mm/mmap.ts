@@ -82,11 +82,11 @@ import { EPERM, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EEXIST, EINVAL, EOVERFLOW
   | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB
   | MAP_32BIT | MAP_ABOVE4G | MAP_HUGE_2MB | MAP_HUGE_1GB;
 
-@inline function PAGE_ALIGN(x: u64): u64 { return (x + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1); }
+@inline export function PAGE_ALIGN(x: u64): u64 { return (x + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1); }
 @inline function offset_in_page(x: u64): u64 { return x & (PAGE_SIZE - 1); }
 @inline export function vma_pages(vma: vm_area_struct): u64 { return (vma.vm_end - vma.vm_start) >> PAGE_SHIFT; }
-@inline function err(errno: i32): i64 { return -(<i64>errno); }
-@inline function IS_ERR_VALUE(x: i64): bool { return <u64>x >= <u64>-4095; }  // MAX_ERRNO: an address above 2^63 is not an error
+@inline export function err(errno: i32): i64 { return -(<i64>errno); }
+@inline export function IS_ERR_VALUE(x: i64): bool { return <u64>x >= <u64>-4095; }  // MAX_ERRNO: an address above 2^63 is not an error
 
 // ─── objects ───────────────────────────────────────────────────────────────
 
@@ -163,7 +163,7 @@ export function find_vma(mm: mm_struct, addr: u64): vm_area_struct | null {
 }
 
 /** The last VMA that starts below addr (find_vma_prev's prev), or null. */
-function find_vma_before(mm: mm_struct, addr: u64): vm_area_struct | null {
+export function find_vma_before(mm: mm_struct, addr: u64): vm_area_struct | null {
   let found: usize = 0;
   let rb = <usize>mm.mm_rb;
   while (rb) {
@@ -259,7 +259,7 @@ export function vm_stat_account(mm: mm_struct, flags: u32, npages: i64): void {
 }
 
 /** RLIMIT_MEMLOCK (mlock_future_ok); we run unprivileged. */
-function mlock_future_ok(mm: mm_struct, flags: u32, bytes: u64): bool {
+export function mlock_future_ok(mm: mm_struct, flags: u32, bytes: u64): bool {
   if (!(flags & VM_LOCKED)) return true;
   return (mm.locked_vm << PAGE_SHIFT) + bytes <= RLIM_MEMLOCK;
 }

@@ -5,7 +5,7 @@
 //   const sys = new Syscalls({
 //     regs: cpu,                                   // getReg/setReg/fsBase/gsBase/retired
 //     mem: uaccess(cpu.mmu, (cr2, err) => k.handle_page_fault(cr2, err)),
-//     kernel: k,                                   // sys_brk, sys_mmap, sys_munmap, sys_mprotect, sys_madvise
+//     kernel: k,                                   // sys_brk, sys_mmap, sys_munmap, sys_mprotect, sys_mremap, sys_madvise
 //     io: { stdin, stdout, stderr, trace },       // trace only with --trace syscalls
 //     random,                                      // the machine's SeededRandom (also AT_RANDOM)
 //   });
@@ -70,6 +70,7 @@ export interface SyscallKernel {
   sys_mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): number;
   sys_munmap(addr: number, len: number): number;
   sys_mprotect(addr: number, len: number, prot: number): number;
+  sys_mremap(addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number;
   sys_madvise(addr: number, len: number, advice: number): number;
 }
 
@@ -227,6 +228,8 @@ export class Syscalls {
         return kernel.sys_mprotect(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0);
       case 11:
         return kernel.sys_munmap(unsigned(a[0]), unsigned(a[1]));
+      case 25:
+        return kernel.sys_mremap(unsigned(a[0]), unsigned(a[1]), unsigned(a[2]), a[3] >>> 0, unsigned(a[4]));
       case 12:
         return kernel.sys_brk(unsigned(a[0]));
       case 28:

@@ -109,6 +109,7 @@ const MAP: [number, string][] = [
   [0x10000, "MAP_NONBLOCK"], [0x20000, "MAP_STACK"], [0x40000, "MAP_HUGETLB"], [0x80000, "MAP_SYNC"],
   [0x100000, "MAP_FIXED_NOREPLACE"], [0x4000000, "MAP_UNINITIALIZED"],
 ];
+const MREMAP: [number, string][] = [[1, "MREMAP_MAYMOVE"], [2, "MREMAP_FIXED"], [4, "MREMAP_DONTUNMAP"]];
 const MADV: Record<number, string> = {
   0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED", 4: "MADV_DONTNEED", 8: "MADV_FREE",
   9: "MADV_REMOVE", 10: "MADV_DONTFORK", 11: "MADV_DOFORK", 12: "MADV_MERGEABLE", 13: "MADV_UNMERGEABLE",
@@ -487,6 +488,11 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${hex(a[0])}, ${udec(a[1])}`;
     case 10: // mprotect
       return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, PROT, "PROT_NONE", "PROT")}`;
+    case 25: { // mremap: new_address only with MREMAP_MAYMOVE|MREMAP_FIXED, as strace's
+      const f = a[3] >>> 0;
+      const head = `${pointer(a[0])}, ${udec(a[1])}, ${udec(a[2])}, ${flagsOrUnknown(f, MREMAP, "0", "MREMAP")}`;
+      return (f & 3) === 3 ? `${head}, ${pointer(a[4])}` : head;
+    }
     case 28: // madvise
       return `${hex(a[0])}, ${udec(a[1])}, ${named(a[2] | 0, MADV, "MADV")}`;
     case 39: // getpid
@@ -564,7 +570,7 @@ function formatResult(nr: number, args: readonly number[], ret: number | undefin
   if (nr === 201) return `${ret} (${new Date(ret * 1000).toISOString().slice(0, 19)}+0000)`; // time
   if (nr === 72 && (args[1] | 0) === 3) return `${hex(ret)} (flags ${openFlags(ret)})`; // F_GETFL
   if (nr === 72 && (args[1] | 0) === 1 && ret !== 0) return `${hex(ret)} (flags ${flags(ret, FD_FLAGS)})`; // F_GETFD
-  return nr === 9 || nr === 12 ? hex(ret) : String(ret);
+  return nr === 9 || nr === 12 || nr === 25 ? hex(ret) : String(ret);
 }
 
 /**

@@ -4,6 +4,7 @@
 //   mmap ADDR LEN PROT FLAGS FD OFF    FD: -1 none, 0 this program's file
 //                                          (opened read-only), other: as is
 //   munmap ADDR LEN | mprotect ADDR LEN PROT | madvise ADDR LEN ADVICE
+//   mremap ADDR OLD_LEN NEW_LEN FLAGS NEW_ADDR
 //   layout    the vvar/vdso bounds (lowest start, highest end) from /proc/self/maps
 // Numbers are decimal or 0x-hex, unsigned 64-bit.
 // Build: gcc -O2 -static -o mm_ops mm_ops.c
@@ -38,6 +39,8 @@ int main(int argc, char **argv) {
       r = raw(syscall(SYS_mprotect, num(a[0]), num(a[1]), num(a[2])));
     } else if (!strcmp(op, "madvise") && n == 4) {
       r = raw(syscall(SYS_madvise, num(a[0]), num(a[1]), num(a[2])));
+    } else if (!strcmp(op, "mremap") && n == 6) {
+      r = raw(syscall(SYS_mremap, num(a[0]), num(a[1]), num(a[2]), num(a[3]), num(a[4])));
     } else if (!strcmp(op, "layout")) {
       FILE *f = fopen("/proc/self/maps", "r");
       unsigned long lo = ~0UL, hi = 0, s, e;
