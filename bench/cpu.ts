@@ -1,11 +1,13 @@
 // CPU benchmark: guest MIPS on the register-only compute loop and on the
 // load-heavy memory sum, run on the CPU alone (a flat page map), against the
-// same binaries run natively. Each figure comes from the difference between
+// same binaries run natively; then glibc's SSE2 string functions in a real
+// program on the whole machine (bench/sse.ts). Each figure comes from the difference between
 // two run lengths, so start-up (decoding, process creation) cancels out.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadElf } from "../test/cpu/flat.js";
-import type { Reporter } from "./report.js";
+import { best, type Reporter } from "./report.js";
+import { sseRows } from "./sse.js";
 
 interface CpuBenchResult {
   name: string;
@@ -30,16 +32,6 @@ function native(program: string, arg: number): number {
   return performance.now() - t0;
 }
 
-/** Best of `n` timings of f. */
-function best<T extends { ms: number }>(n: number, f: () => T): T {
-  let b = f();
-  for (let i = 1; i < n; i++) {
-    const r = f();
-    if (r.ms < b.ms) b = r;
-  }
-  return b;
-}
-
 function measure(name: string, program: string, small: number, large: number): CpuBenchResult {
   emulate(program, small); // warm up the JIT
   const a = best(3, () => emulate(program, small));
@@ -60,11 +52,13 @@ function measure(name: string, program: string, small: number, large: number): C
 /** The suite for bench/main.ts. */
 export async function cpuBench(r: Reporter): Promise<void> {
   r.section("CPU: guest MIPS on the CPU alone (flat page map), translated blocks");
-  for (const res of [
+  const results = [
     measure("compute_loop (register-only)", "compute_loop", 100_000, 3_000_000),
     measure("mem_sum (load-heavy)", "mem_sum", 1, 64),
-  ]) {
+  ];
+  for (const res of results) {
     const ratio = res.nativeMips === null ? undefined : res.guestMips / res.nativeMips;
     r.row(res.name, `${res.guestMips.toFixed(1)} MIPS`, ratio, res.nativeMips === null ? "no native run here" : `native ${res.nativeMips.toFixed(0)} MIPS`);
   }
+  sseRows(r, results[0].guestMips);
 }

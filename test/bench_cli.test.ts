@@ -1,9 +1,13 @@
 // faultline bench's plumbing: suites chosen by name, progress as rows come
-// in, the summary table with the machine, --json. (The suites measure; no
-// time is asserted here.)
+// in, the summary table with the machine, --json; and the CPU suite's real
+// SSE workload, which must print what its native run prints. (The suites
+// measure; no time is asserted here.)
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { bench, benchTable, type BenchReport } from "../src/cli/bench.js";
 import type { Reporter } from "../bench/report.js";
+import { buildSseString, runSseString } from "../bench/sse.js";
+import { needs, TOOLS } from "./helpers/tools.js";
 
 const suites: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["alpha", async (r) => { r.section("pairs"); r.row("order 0", "12 ns/op", 1.5, "native C"); r.row("order 3", "20 ns/op"); }],
@@ -37,5 +41,17 @@ describe("faultline bench", () => {
   it("refuses an unknown suite or option, naming it", async () => {
     await expect(runBench(["gamma"])).rejects.toThrow(/no suite or option 'gamma'/);
     await expect(runBench(["--fast"])).rejects.toThrow(/no suite or option '--fast'/);
+  });
+});
+
+describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a))("the CPU suite's SSE workload (bench/native/sse_string.c)", () => {
+  it("runs under faultline with the native run's output, each pass retiring glibc's string functions", () => {
+    const exe = buildSseString();
+    expect(exe).not.toBeNull();
+    const two = runSseString(exe!, 2), three = runSseString(exe!, 3);
+    expect(three.stdout).toBe(execFileSync(exe!, ["3"], { encoding: "utf8" }));
+    expect(three.stdout).toMatch(/^3 passes, checksum [0-9a-f]{16}\n$/);
+    // a pass sets, copies and scans 60-64 KiB: thousands of 16-byte steps
+    expect(three.insns - two.insns).toBeGreaterThan(10_000);
   });
 });
