@@ -1,7 +1,7 @@
 // The page cache (assembly/mm/filemap.ts, the file faults of memory.ts and
 // src/fs/pagecache.ts): pages read on demand through the host's block
 // driver, read-around and its PG_readahead mark, fault-around's window as
-// Linux computes it, shared and private file mappings, programs run
+// Linux computes it, shared and private file mappings, truncate, programs run
 // through the cache (a 200 MB one at --mem 16M), fault counts against
 // native runs, and machines above 2 GiB.
 
@@ -63,6 +63,11 @@ function memFile(bytes: Uint8Array): FileData & { bytes: Uint8Array } {
       }
       f.bytes.set(src, pos);
       return src.length;
+    },
+    truncate(size: number) {
+      const resized = new Uint8Array(size);
+      resized.set(f.bytes.subarray(0, size));
+      f.bytes = resized;
     },
   };
   return f;
@@ -154,6 +159,63 @@ describe("shared and private file mappings", () => {
       expect(e.view.getUint8(r.pa)).toBe(0x42);
       pc.close(f);
     });
+  });
+});
+
+describe("truncate (truncate_pagecache)", () => {
+  // The same sequence against this machine's kernel: test/native/libc/truncate_mmap.c.
+  it("a shrink unmaps the pages past the end from every mm, private copies too, frees them and zeroes the partial page", () => {
+    const e = boot();
+    const data = memFile(pattern(4));
+    withLeakCheck(e.k, () => {
+      const pc = e.k.pageCache;
+      const f = pc.open(data, FMODE_READ | FMODE_WRITE)!;
+      const [mm, other] = [e.x.mm_create(), e.x.mm_create()];
+      e.x.mm_switch(other);
+      e.x.set_task(other, 101, 1000, ...commWords("other"));
+      const o = pc.mmap(f, 0, 4 * PAGE, RW, MAP.SHARED, 0);
+      for (let i = 0; i < 4; i++) e.cpu.access(o + i * PAGE, "r");
+      e.x.mm_switch(mm);
+      e.x.set_task(mm, 100, 1000, ...commWords("pagecache"));
+      const s = pc.mmap(f, 0, 4 * PAGE, RW, MAP.SHARED, 0);
+      const p = pc.mmap(f, 0, 4 * PAGE, RW, MAP.PRIVATE, 0);
+      for (let i = 0; i < 4; i++) e.view.setUint8(e.cpu.access(s + i * PAGE + 200, "w").pa, 0xaa);
+      e.cpu.access(p + 3 * PAGE, "w");  // a private copy past the coming end
+      expect(e.k.nodeStat().get("nr_file_pages")).toBe(4);
+
+      pc.truncate(f, PAGE + 100);
+      expect(e.k.nodeStat().get("nr_file_pages")).toBe(2);
+      for (const va of [s + 2 * PAGE, s + 3 * PAGE, p + 3 * PAGE]) {
+        expect(mapped(e, va)).toBe(false);
+        expect(e.cpu.access(va, "r").signal).toBe(sig(SIGBUS, BUS_ADRERR));
+      }
+      const partial = e.cpu.access(s + PAGE + 200, "r");
+      expect(partial.signal).toBe(0);
+      expect(e.view.getUint8(partial.pa)).toBe(0);
+      expect(e.k.checkInvariants(), e.k.dmesg()).toBe(0);
+
+      pc.truncate(f, 4 * PAGE);
+      const regrown = new Uint8Array(4 * PAGE);
+      expect(pc.read(f, 0, regrown)).toBe(4 * PAGE);
+      expect([regrown[200], regrown[PAGE + 200], regrown[2 * PAGE + 200], regrown[3 * PAGE + 200]]).toEqual([0xaa, 0, 0, 0]);
+      expect(e.view.getUint8(e.cpu.access(s + 3 * PAGE + 200, "r").pa)).toBe(0);
+      expect(e.view.getUint8(e.cpu.access(p + 3 * PAGE, "r").pa)).toBe(0);
+      expect(e.k.checkInvariants(), e.k.dmesg()).toBe(0);
+
+      e.x.mm_switch(other);
+      expect(mapped(e, o + 3 * PAGE)).toBe(false);
+      expect(e.view.getUint8(e.cpu.access(o + 3 * PAGE + 200, "r").pa)).toBe(0);
+      e.x.mm_exit(other);
+      e.x.mm_switch(mm);
+      pc.close(f);
+      expect(e.k.checkInvariants(), e.k.dmesg()).toBe(0);
+      e.x.mm_exit(mm);
+    });
+    expect(e.k.pageCache.liveInodes).toBe(0);
+    expect(e.k.nodeStat().get("nr_file_pages")).toBe(0);
+    expect(data.bytes.length).toBe(4 * PAGE);
+    expect(data.bytes[200]).toBe(0xaa);
+    expect(data.bytes[3 * PAGE + 200]).toBe(0);
   });
 });
 

@@ -24,7 +24,7 @@ import { GFP_KERNEL, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { mod_node_page_state, count_vm_event, PGMAJFAULT } from "./vmstat";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { printk, printk_hex } from "../kernel/panic";
-import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR } from "./memory";
+import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR, unmap_mapping_range } from "./memory";
 
 /** The host's block driver: copies page `index` of inode `ino` to `pa`; returns the bytes copied (the rest is zeroed), or -errno. */
 @external("env", "read_file_page")
@@ -145,6 +145,13 @@ function xa_store(m: address_space, index: u64, pg: page): bool {
   }
   store<u32>(node + (<usize>(index & XA_MASK) << 2), page_to_pfn(pg));
   return true;
+}
+
+/** Empties the slot `index` (xa_erase); the nodes stay until the inode goes. */
+function xa_erase(m: address_space, index: u64): void {
+  let node = <usize>m.i_pages;
+  for (let h = m.i_height - 1; h > 0; h--) node = node_addr(load<u32>(node + (<usize>((index >> (h * XA_SHIFT)) & XA_MASK) << 2)));
+  store<u32>(node + (<usize>(index & XA_MASK) << 2), 0);
 }
 
 // The callback of a walk over the cache (no closures here).
@@ -498,11 +505,48 @@ export function file_open(ino: u32, size: f64, mode: u32): u32 {
   return f !== null ? <u32>changetype<usize>(f) : 0;
 }
 
-/** The file's size changed on the host (a write past the end): i_size follows. */
+/**
+ * The file's size changed on the host (a write past the end, ftruncate,
+ * O_TRUNC): i_size follows, and a shrink drops the cache past the new end
+ * (truncate_setsize).
+ */
 export function file_set_size(handle: u32, size: f64): void {
   const f = file_from_handle(handle);
   if (f === null || !(size >= 0) || size > <f64>(xa_capacity(XA_MAX_HEIGHT) << PAGE_SHIFT)) return;
-  file_mapping(f).i_size = <u64>size;
+  const m = file_mapping(f);
+  const old = m.i_size;
+  m.i_size = <u64>size;
+  if (<u64>size < old) truncate_pagecache(m, <u64>size);
+}
+
+/**
+ * Past `newsize`: no PTE maps a page of the file, no page stays cached,
+ * and the partial last page reads zeros after the end (truncate_pagecache:
+ * unmap_mapping_range, then truncate_inode_pages). A page still held
+ * elsewhere (a pinned reference) is freed when that goes.
+ */
+function truncate_pagecache(m: address_space, newsize: u64): void {
+  const first = (newsize + PAGE_SIZE - 1) >> PAGE_SHIFT;
+  unmap_mapping_range(<u32>changetype<usize>(m), first);
+  const partial = <u32>(newsize & (PAGE_SIZE - 1));
+  if (partial) {
+    const pg = xa_load(m, newsize >> PAGE_SHIFT);
+    if (pg !== null) memory.fill(page_address(pg) + <usize>partial, 0, <usize>(PAGE_SIZE - partial));
+  }
+  truncate_from = first;
+  if (m.i_pages) xa_walk(m, m.i_pages, m.i_height, 0, truncate_page, false);
+}
+
+/** truncate_pagecache's first index to drop (no closures here). */
+let truncate_from: u64 = 0;
+
+/** Drops a page past the end from the cache: its data is gone with the file's, so no writeback (delete_from_page_cache). */
+function truncate_page(m: address_space, pg: page, index: u64): void {
+  if (index < truncate_from) return;
+  xa_erase(m, index);
+  m.nrpages--;
+  pg.flags &= ~PG_dirty;
+  release_page(m, pg, index);
 }
 
 /** Physical address of the cached page `index` of the file, or 0 when it is not in the cache. */

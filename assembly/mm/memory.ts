@@ -25,6 +25,7 @@ import {
   zap_huge_pmd, split_huge_pmd, change_huge_pmd, copy_huge_pmd, HPAGE_PMD_NR,
 } from "./huge_memory";
 import { flush_tlb_page, flush_tlb_range } from "../arch/x86/mm/tlb";
+import { mmlist_first, first_vma, vma_next } from "./mmap";
 import { anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_handle_mm_fault, FN___handle_mm_fault, FN_handle_pte_fault,
@@ -686,6 +687,26 @@ export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64,
   update_hiwater_rss(mm);
   range_mm = mm;
   walk_pmd_range(mm, start, end, zap_pmd);
+}
+
+/**
+ * Unmaps the pages at file index `first` and beyond from every VMA that
+ * maps address_space `mapping`, private COWed copies too (Linux's
+ * unmap_mapping_range with even_cows, as truncate asks: an access past
+ * EOF must fault and get SIGBUS). There is no i_mmap tree here, so every
+ * mm's VMAs are walked.
+ */
+export function unmap_mapping_range(mapping: u32, first: u64): void {
+  for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
+    const mm = changetype<mm_struct>(m);
+    for (let vma: vm_area_struct | null = first_vma(mm); vma !== null; vma = vma_next(changetype<vm_area_struct>(vma))) {
+      if (!vma.vm_file || changetype<file>(<usize>vma.vm_file).f_mapping != mapping) continue;
+      const pages = (vma.vm_end - vma.vm_start) >> PAGE_SHIFT;
+      if (first >= vma.vm_pgoff + pages) continue;
+      const start = first > vma.vm_pgoff ? vma.vm_start + ((first - vma.vm_pgoff) << PAGE_SHIFT) : vma.vm_start;
+      unmap_page_range(mm, vma, start, vma.vm_end);
+    }
+  }
 }
 
 /**
