@@ -618,7 +618,7 @@ let range_newprot: u64 = 0;
  * table within [start, end), then flushes what the calls changed. Never
  * allocates: a range without tables has nothing to do.
  */
-function walk_pmd_range(mm: mm_struct, start: u64, end: u64, fn: (pmd: usize, addr: u64, next: u64) => void): void {
+export function walk_pmd_range(mm: mm_struct, start: u64, end: u64, fn: (pmd: usize, addr: u64, next: u64) => void): void {
   if (start >= end) return;
   gather_start = gather_end = 0;
   let addr = start;

@@ -26,11 +26,10 @@
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
   get_mm_counter } from "../../mm/mm_types";
 import { mm_from_handle, find_vma, vm_committed_pages, arg64, vma_next } from "../../mm/mmap";
-import { PageAnon, vm_normal_page } from "../../mm/memory";
+import { PageAnon, vm_normal_page, walk_pmd_range } from "../../mm/memory";
 import { pfn_to_page } from "../../mm/mmzone";
 import { HPAGE_PMD_NR } from "../../mm/huge_memory";
-import { pgd_offset, pud_offset, pmd_offset, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn, pte_present,
-  pgd_addr_end, pud_addr_end, pmd_addr_end, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
+import { pte_offset, pmd_trans_huge, pmd_pfn, pte_present, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
 
 @inline const NR_MM_VIEW: u32 = 29;
 const vma_record: usize = memory.data(6 * 8, 8);
@@ -138,38 +137,21 @@ function smaps_pte_range(pmd: usize, addr: u64, end: u64): void {
   }
 }
 
+/** One pmd entry of the walk: a huge page whole, or its page table's ptes. */
+function smaps_pmd_range(pmd: usize, addr: u64, next: u64): void {
+  const v = load<u64>(pmd);
+  if (pmd_trans_huge(v)) {
+    const head = pfn_to_page(pmd_pfn(v));
+    acc(10, <u64>HPAGE_PMD_NR << PAGE_SHIFT);
+    smaps_account(head, HPAGE_PMD_NR, (v & _PAGE_ACCESSED) != 0, (v & _PAGE_DIRTY) != 0);
+  } else {
+    smaps_pte_range(pmd, addr, next);
+  }
+}
+
 /** Adds the pages mapped in [addr, end) of mm (inside one VMA) to the record. */
 function smaps_walk(mm: mm_struct, addr: u64, end: u64): void {
-  let pgd = pgd_offset(mm, addr);
-  do {
-    const pgd_next = pgd_addr_end(addr, end);
-    if (!pmd_none(load<u64>(pgd))) {
-      let pud = pud_offset(pgd, addr);
-      do {
-        const pud_next = pud_addr_end(addr, pgd_next);
-        if (!pmd_none(load<u64>(pud))) {
-          let pmd = pmd_offset(pud, addr);
-          do {
-            const next = pmd_addr_end(addr, pud_next);
-            const v = load<u64>(pmd);
-            if (pmd_trans_huge(v)) {
-              const head = pfn_to_page(pmd_pfn(v));
-              acc(10, <u64>HPAGE_PMD_NR << PAGE_SHIFT);
-              smaps_account(head, HPAGE_PMD_NR, (v & _PAGE_ACCESSED) != 0, (v & _PAGE_DIRTY) != 0);
-            } else if (!pmd_none(v)) {
-              smaps_pte_range(pmd, addr, next);
-            }
-            pmd += 8;
-            addr = next;
-          } while (addr != pud_next);
-        }
-        pud += 8;
-        addr = pud_next;
-      } while (addr != pgd_next);
-    }
-    pgd += 8;
-    addr = pgd_next;
-  } while (addr != end);
+  walk_pmd_range(mm, addr, end, smaps_pmd_range);
 }
 
 /**
