@@ -13,7 +13,7 @@
 // ends, its mm is torn down (every page and page table back to the buddy).
 
 import {
-  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
 } from "./cpu/index.js";
 import type { HostFs } from "./fs/host.js";
 import { Namespace } from "./fs/namespace.js";
@@ -31,7 +31,7 @@ import { Signals } from "./task/signal.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
-  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpuExceptionCode, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
   ILL_ILLOPN, SIGILL,
 } from "./syscalls/index.js";
 
@@ -430,6 +430,13 @@ export class Machine {
       case STOP_BP: {
         const trap = STOP_NAMES[stop] as "GP" | "DE" | "BP";
         this.signals!.trap(trapSignal(trap, cpu.rip), trap);
+        return this.deliverSignals();
+      }
+      case STOP_MF:
+      case STOP_XM: {
+        // math_error: the CPU stops only for an unmasked exception, so the code is never 0 (spurious)
+        const trap = STOP_NAMES[stop] as "MF" | "XM", st = cpu.state;
+        this.signals!.trap(trapSignal(trap, cpu.rip, fpuExceptionCode(trap, st.fpu.cw, st.fpu.sw, st.mxcsr)), trap);
         return this.deliverSignals();
       }
       default:

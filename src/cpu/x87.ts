@@ -21,7 +21,7 @@ export { X87State };
 
 export const M32 = 0, M64 = 1, M80 = 2, I16 = 3, I32 = 4, I64 = 5;
 /** Status word bits. */
-export const SW_IE = 0x01, SW_SF = 0x40, SW_C0 = 0x100, SW_C1 = 0x200, SW_C2 = 0x400, SW_C3 = 0x4000;
+export const SW_IE = 0x01, SW_SF = 0x40, SW_ES = 0x80, SW_B = 0x8000, SW_C0 = 0x100, SW_C1 = 0x200, SW_C2 = 0x400, SW_C3 = 0x4000;
 const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
 /** The arithmetic ops, numbered as the ModRM reg field of D8 (fcom/fcomp are 2 and 3). */
 export const FADD = 0, FMUL = 1, FSUB = 4, FSUBR = 5, FDIV = 6, FDIVR = 7;
@@ -444,6 +444,34 @@ export function ffree(x: X87State, i: number): void {
 export function fincstp(x: X87State, by: number): void {
   setCC(x, SW_C1, 0);
   setTop(x, top(x) + by);
+}
+
+/** The registers, tags and status word from before an instruction run with an exception unmasked. */
+export interface X87Saved { regs: bigint[]; tags: number; sw: number }
+export function x87Save(x: X87State, s: X87Saved): void {
+  for (let i = 0; i < 8; i++) s.regs[i] = x.regs[i];
+  s.tags = x.tags;
+  s.sw = x.sw;
+}
+
+/**
+ * After an instruction run with some exception unmasked: an unmasked
+ * invalid-operation, denormal-operand or divide-by-zero exception leaves the
+ * registers and TOP as they were, with its flag set (SDM vol. 1, 8.5); the
+ * others complete. Then the pending state.
+ */
+export function x87Unmasked(x: X87State, s: X87Saved): void {
+  if (x.sw & ~s.sw & ~x.cw & 0x07) {
+    for (let i = 0; i < 8; i++) x.regs[i] = s.regs[i];
+    x.tags = s.tags;
+    setTop(x, (s.sw >> 11) & 7);
+  }
+  x87Pending(x);
+}
+
+/** ES and B: an exception flag is set whose mask is clear; the next waiting instruction raises #MF. */
+export function x87Pending(x: X87State): void {
+  x.sw = x.sw & ~x.cw & 0x3f ? x.sw | SW_ES | SW_B : x.sw & ~(SW_ES | SW_B);
 }
 
 export function fnclex(x: X87State): void {

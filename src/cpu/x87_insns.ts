@@ -8,10 +8,10 @@
 
 import {
   FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fprem, FRNDINT, fscale, FSQRT, fst, fstSt,
-  ftst, funary, fxam, fxch, I16, I32, I64, M32, M64, M80, pop, X87State,
+  ftst, funary, fxam, fxch, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
-import { ALL_FLAGS, CC_USE, type Exec, type Op } from "./exec.js";
+import { ALL_FLAGS, CC_USE, type Exec, type Op, STOP_MF } from "./exec.js";
 import { define, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp, type Prefixes } from "./insn.js";
 import { K_EXPL } from "./state.js";
 
@@ -59,6 +59,8 @@ const withLoad = (f: (x: X87State, v: bigint, i: number, p: X87Port) => void): X
 const storeOf = (k: number, popAfter: boolean, truncate = false): X87Run => (x, _i, p) => {
   const sw = x.sw;
   const v = fst(x, k, truncate);
+  // an unmasked exception stores nothing
+  if (x.sw & ~sw & ~x.cw & 0x3f) return true;
   if (!p.store(v)) { x.sw = sw; return false; }
   if (popAfter) pop(x);
   return true;
@@ -285,14 +287,24 @@ function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
   const run = form.run, i = modrm & 7;
   const fop = ((b0 & 7) << 8) | modrm;
   if (form.control) {
+    // fldcw and fldenv wait (a pending exception is raised first); the fn- forms do not
+    const waits = form.op === "fldcw" || form.op === "fldenv";
     return () => {
+      if (waits && fpu.sw & SW_ES) return STOP_MF;
       if (m) x.ea(m);
-      return run(fpu, i, port) ? 0 : FLT.kind;
+      if (!run(fpu, i, port)) return FLT.kind;
+      x87Pending(fpu);
+      return 0;
     };
   }
+  const saved: X87Saved = { regs: [], tags: 0, sw: 0 };
   return () => {
+    if (fpu.sw & SW_ES) return STOP_MF;
     if (m) x.ea(m);
+    const unmasked = (~fpu.cw & 0x3f) !== 0;
+    if (unmasked) x87Save(fpu, saved);
     if (!run(fpu, i, port)) return FLT.kind;
+    if (unmasked) x87Unmasked(fpu, saved);
     // the last non-control instruction, for fnstenv
     fpu.fop = fop;
     fpu.fip = ip;
@@ -338,9 +350,20 @@ for (const { name, b0, enc } of defs.values()) {
     // fcomi sets ZF, PF, CF and clears OF, SF, AF; fcmov reads its condition
     use: cc !== undefined ? CC_USE[cc] : 0,
     def: fcomi ? ALL_FLAGS : 0,
+    // a pending unmasked exception stops it (#MF)
+    faults: true,
     compile: (x, insn, ip) => compileX87(x, insn, ip, b0),
   });
 }
 
-// no unmasked x87 exception can be pending, so wait has nothing to raise
-define({ name: "wait", enc: ["9B"], feature: FEAT_FPU, compile: () => () => 0 });
+// wait raises a pending unmasked x87 exception
+define({
+  name: "wait",
+  enc: ["9B"],
+  feature: FEAT_FPU,
+  faults: true,
+  compile: (x) => {
+    const fpu = x.st.fpu;
+    return () => (fpu.sw & SW_ES ? STOP_MF : 0);
+  },
+});

@@ -46,7 +46,7 @@ const FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 
 const USER_CS = 0x33, USER_DS = 0x2b;
 
 /** Trap numbers (arch/x86/include/asm/trapnr.h), as a frame reports them. */
-const TRAP_NR = { DE: 0, BP: 3, UD: 6, GP: 13, PF: 14 };
+const TRAP_NR = { DE: 0, BP: 3, UD: 6, GP: 13, PF: 14, MF: 16, XM: 19 };
 
 /** Signals the kernel raises for the instruction that ran: dequeued first (SYNCHRONOUS_MASK). */
 const SYNCHRONOUS = [11, 7, 4, 5, 8, 31];
@@ -283,10 +283,10 @@ export class Signals {
 
   /**
    * A CPU exception in user mode (a #PF the kernel refused, #GP, #UD, #DE,
-   * int3): its signal is forced, and the trap number, error code and cr2
+   * #MF, #XM, int3): its signal is forced, and the trap number, error code and cr2
    * recorded for the frame (a #PF's as set_signal_archinfo sets them).
    */
-  trap(s: FatalSignal, trap: "PF" | "GP" | "UD" | "DE" | "BP", pfErrorCode = 0): void {
+  trap(s: FatalSignal, trap: "PF" | "GP" | "UD" | "DE" | "BP" | "MF" | "XM", pfErrorCode = 0): void {
     this.trapNr = TRAP_NR[trap];
     this.errorCode = trap === "PF" ? pfErrorCode | PF_USER | (s.addr >= TASK_SIZE ? PF_PROT : 0) : 0;
     if (trap === "PF") this.cr2 = s.addr;

@@ -2,7 +2,7 @@
 // memory, reports what x86 reports, and completes once the fault is fixed.
 import { beforeEach, describe, expect, it } from "vitest";
 import {
-  PF_INSTR, PF_PROT, PF_USER, PF_WRITE, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  PF_INSTR, PF_PROT, PF_USER, PF_WRITE, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
 } from "../../src/cpu/index.js";
 import { assemble, type FlatMachine, haveToolchain, machineWith, PROT_R, PROT_W, PROT_X } from "./flat.js";
 
@@ -245,8 +245,8 @@ describe.each([["translated blocks", 0], ["compiled Ops", Infinity]])("hostile c
       for (let k = 0; k < 4; k++) {
         const stop = m.cpu.run(1000);
         seen.add(stop);
-        expect([STOP_PAGE_FAULT, STOP_GP, STOP_UD, STOP_DE, STOP_BP, STOP_SYSCALL, STOP_BUDGET]).toContain(stop);
-        if (stop === STOP_PAGE_FAULT || stop === STOP_GP || stop === STOP_UD || stop === STOP_DE) break;
+        expect([STOP_PAGE_FAULT, STOP_GP, STOP_UD, STOP_DE, STOP_MF, STOP_XM, STOP_BP, STOP_SYSCALL, STOP_BUDGET]).toContain(stop);
+        if (stop === STOP_PAGE_FAULT || stop === STOP_GP || stop === STOP_UD || stop === STOP_DE || stop === STOP_MF || stop === STOP_XM) break;
       }
     }
     expect(seen.has(STOP_UD) && seen.has(STOP_PAGE_FAULT)).toBe(true);
