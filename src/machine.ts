@@ -31,7 +31,7 @@ import { Signals } from "./task/signal.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
-  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpuExceptionCode, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
   ILL_ILLOPN, SIGILL,
 } from "./syscalls/index.js";
 
@@ -436,7 +436,7 @@ export class Machine {
       case STOP_XM: {
         // math_error: the CPU stops only for an unmasked exception, so the code is never 0 (spurious)
         const trap = STOP_NAMES[stop] as "MF" | "XM", st = cpu.state;
-        this.signals!.trap(trapSignal(trap, cpu.rip, fpuExceptionCode(trap, st.fpu.cw, st.fpu.sw, st.mxcsr)), trap);
+        this.signals!.trap(trapSignal(trap, cpu.rip, fpu__exception_code(trap, st.fpu.cw, st.fpu.sw, st.mxcsr)), trap);
         return this.deliverSignals();
       }
       default:

@@ -108,7 +108,7 @@ export function faultSignal(packed: number, cr2: number, rip: number): FatalSign
  * masked by its mask bits), the first of invalid, divide-by-zero, overflow,
  * denormal or underflow, precision; 0 for a spurious one.
  */
-export function fpuExceptionCode(trap: "MF" | "XM", cwd: number, swd: number, mxcsr: number): number {
+export function fpu__exception_code(trap: "MF" | "XM", cwd: number, swd: number, mxcsr: number): number {
   const err = trap === "MF" ? swd & ~cwd : ~(mxcsr >> 7) & mxcsr;
   if (err & 0x001) return FPE_FLTINV;
   if (err & 0x004) return FPE_FLTDIV;
