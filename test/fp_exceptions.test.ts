@@ -4,14 +4,14 @@
 // run, under glibc (feenableexcept) and musl; without a handler the process
 // dies of SIGFPE.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { needs, TOOLS } from "./helpers/tools.js";
 
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
 const SRC = new URL("./native/fp_exceptions.c", import.meta.url).pathname;
-const BUILD = new URL("../node_modules/.cache/faultline-test/", import.meta.url).pathname;
 const CASES = 14;
 
 describe.each([
@@ -19,8 +19,7 @@ describe.each([
   ["musl", "musl-gcc", TOOLS.musl_gcc],
 ] as const)("unmasked floating-point exceptions (%s)", (_libc, cc, tool) => {
   it.runIf(needs(tool, TOOLS.libc_a, TOOLS.dist))("every case gives the native run's SIGFPE report and ending", () => {
-    mkdirSync(BUILD, { recursive: true });
-    const dir = mkdtempSync(join(BUILD, "fpe-"));
+    const dir = mkdtempSync(join(tmpdir(), "faultline-fpe-"));
     const built = spawnSync(cc, ["-O2", "-static", "-o", join(dir, "fpe"), SRC, "-lm"], { encoding: "utf8" });
     expect(built.stderr).toBe("");
     const runs = [...Array.from({ length: CASES }, (_, c) => [String(c)]), ["0", "die"], ["9", "die"]];
