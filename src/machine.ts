@@ -238,6 +238,12 @@ export class Machine {
         set: (name) => void (this.comm = this.setComm(this.mm, name)),
       },
       meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
+      rusage: () => {
+        const t = this.task(), mm = t ? t.mm.mm(t.handle) : null;
+        if (!mm) return { minflt: 0, majflt: 0, maxrssKb: 0 };
+        // ru_maxrss is the peak RSS (setmax_mm_hiwater_rss, then the hiwater mark) in kB
+        return { minflt: mm.min_flt, majflt: mm.maj_flt, maxrssKb: Math.max(mm.hiwater_rss, mm.rss.anon + mm.rss.file + mm.rss.shmem) * 4 };
+      },
     });
   }
 
