@@ -11,7 +11,7 @@
 // and I16, I32, I64 (integers).
 
 import {
-  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_INEXACT, FE_INVALID, type Format, FINITE,
+  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, type Format, FINITE,
   fromInt, INF, isNaN, mulCore, packInf, packZero, QNAN, quiet, RC_NEAREST, RC_ZERO, roundPack, roundToIntCore, SNAN, sqrtCore, toIntCore,
   type Unpacked, unpack, UNSUPPORTED, ZERO,
 } from "./fpu/softfloat.js";
@@ -444,6 +444,37 @@ export function ffree(x: X87State, i: number): void {
 export function fincstp(x: X87State, by: number): void {
   setCC(x, SW_C1, 0);
   setTop(x, top(x) + by);
+}
+
+/**
+ * fxtract: st(0) becomes its unbiased exponent, and its significand (with
+ * its sign, exponent 0) is pushed: both exact. A zero gives -infinity and
+ * the zero (#Z), an infinity +infinity and itself, a NaN itself twice.
+ */
+export function fxtract(x: X87State): void {
+  fe.flags = 0;
+  setCC(x, SW_C1, 0);
+  if (isEmpty(x, 0)) {
+    underflow(x);
+    setSt(x, 0, INDEFINITE);
+    push(x, INDEFINITE);
+    return;
+  }
+  const v = st(x, 0), u = unpack(v, F80);
+  let e: bigint, m: bigint;
+  if (u.cls === UNSUPPORTED) { fe.flags |= FE_INVALID; e = m = INDEFINITE; }
+  else if (isNaN(u)) { if (u.cls === SNAN) fe.flags |= FE_INVALID; e = m = quiet(v, F80); }
+  else if (u.cls === ZERO) { fe.flags |= FE_DIVZERO; e = packInf(1, F80); m = v; }
+  else if (u.cls === INF) { e = packInf(0, F80); m = v; }
+  else {
+    if (u.den) fe.flags |= FE_DENORMAL;
+    const n = bitLen(u.sig);
+    e = fromInt(BigInt(u.exp + n - 1), F80, RC_NEAREST);
+    m = (BigInt(u.sign) << 79n) | (16383n << 64n) | (u.sig << BigInt(64 - n));
+  }
+  raise(x, false);
+  setSt(x, 0, e);
+  push(x, m);
 }
 
 /** The registers, tags and status word from before an instruction run with an exception unmasked. */

@@ -8,7 +8,7 @@
 
 import {
   FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fprem, FRNDINT, fscale, FSQRT, fst, fstSt,
-  ftst, funary, fxam, fxch, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
+  ftst, funary, fxam, fxch, fxtract, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
 import { ALL_FLAGS, CC_USE, type Exec, type Op, STOP_MF } from "./exec.js";
@@ -170,6 +170,7 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
         case 5: return rm < 7 ? { op: CONST_NAMES[rm], msz: 0, shape: "", run: reg((x) => fldConst(x, rm)) } : undefined;
         case 6:
           switch (rm) {
+            case 4: return { op: "fxtract", msz: 0, shape: "", run: reg((x) => fxtract(x)) };
             case 5: return { op: "fprem1", msz: 0, shape: "", run: reg((x) => fprem(x, true)) };
             case 6: return { op: "fdecstp", msz: 0, shape: "", run: reg((x) => fincstp(x, -1)) };
             case 7: return { op: "fincstp", msz: 0, shape: "", run: reg((x) => fincstp(x, 1)) };

@@ -49,7 +49,9 @@ const X87: [string, "none" | "f32" | "f64" | "f80" | "i16" | "i32" | "i64" | "st
   [".byte 0xde, 0xf9 # fdivp st(1), st", "none"], [".byte 0xde, 0xf1 # fdivrp st(1), st", "none"],
   [".byte 0xdc, 0xe9 # fsub st(1), st", "none"], [".byte 0xdc, 0xf1 # fdivr st(1), st", "none"],
   ["fadds M", "f32"], ["fsubrs M", "f32"], ["fmull M", "f64"], ["fdivl M", "f64"], ["fiaddl M", "i32"], ["fisubrs M", "i16"], ["fimull M", "i32"],
-  ["fsqrt", "none"], ["frndint", "none"], ["fscale", "none"], ["fprem", "none"], ["fprem1", "none"], ["fchs", "none"], ["fabs", "none"],
+  ["fsqrt", "none"], ["frndint", "none"], ["fscale", "none"], ["fprem", "none"], ["fprem1", "none"],
+  // fxtract's two results: the significand in st(0), then (popped to) the exponent
+  ["fxtract", "none"], ["fxtract\nfstp %st(0)", "none"], ["fchs", "none"], ["fabs", "none"],
   ["fxam", "none"], ["ftst", "none"], ["fcom %st(1)", "none"], ["fucom %st(1)", "none"], ["fcompp", "none"], ["fucompp", "none"],
   ["fcomi %st(1), %st", "none"], ["fucomi %st(1), %st", "none"], ["fcomip %st(1), %st", "none"], ["fucomip %st(1), %st", "none"],
   ["fcoms M", "f32"], ["fcompl M", "f64"], ["flds M", "f32"], ["fldl M", "f64"], ["fldt M", "f80"], ["filds M", "i16"], ["fildl M", "i32"], ["fildll M", "i64"],
