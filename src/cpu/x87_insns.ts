@@ -3,11 +3,11 @@
 // over the semantics of x87.ts; from that one table come the descriptors
 // (insn.ts), one per mnemonic and escape byte. Mnemonics are iced-x86's. The undocumented aliases that every processor
 // runs (DC D0 fcom, DD C8 fxch, DF D0 fstp...) decode as what they alias.
-// Transcendental instructions (fsin, fptan, f2xm1, fyl2x...), BCD (fbld,
-// fbstp) and fsave/frstor decode as #UD: faultline does not implement them.
+// Transcendental instructions (fsin, fptan, f2xm1, fyl2x...) and
+// fsave/frstor decode as #UD: faultline does not implement them.
 
 import {
-  FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fprem, FRNDINT, fscale, FSQRT, fst, fstSt,
+  BCD, FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fprem, FRNDINT, fscale, FSQRT, fst, fstSt,
   ftst, funary, fxam, fxch, fxtract, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
@@ -130,7 +130,9 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
           case 1: return { op: "fisttp", msz: 2, shape: "m", run: storeOf(I16, true, true) };
           case 2: return { op: "fist", msz: 2, shape: "m", run: storeOf(I16, false) };
           case 3: return { op: "fistp", msz: 2, shape: "m", run: storeOf(I16, true) };
+          case 4: return { op: "fbld", msz: 10, shape: "m", run: withLoad((x, v) => fld(x, v, BCD)) };
           case 5: return { op: "fild", msz: 8, shape: "m", run: withLoad((x, v) => fld(x, v, I64)) };
+          case 6: return { op: "fbstp", msz: 10, shape: "m", run: storeOf(BCD, true) };
           case 7: return { op: "fistp", msz: 8, shape: "m", run: storeOf(I64, true) };
         }
         return undefined;
