@@ -126,7 +126,7 @@ describe("compaction", () => {
     f.parent.exit();
     f.child.exit();
     expectInvariants(p);
-  });
+  }, 180_000);
 
   it("compact_memory compacts every zone whole: the extfrag and unusable indexes fall, unmovable pages stay", () => {
     const f = fragment();
@@ -153,7 +153,7 @@ describe("compaction", () => {
     f.parent.exit();
     f.child.exit();
     expectInvariants(p);
-  });
+  }, 180_000);
 
   it("kcompactd works only when woken, and counts compact_daemon_*", () => {
     const f = fragment();
@@ -172,7 +172,7 @@ describe("compaction", () => {
     p.k.drainAllPages();
     expect(fragmentationIndex(dma32(p), 9)).toBe(-1000);
     dataIntact(f);
-  });
+  }, 180_000);
 
   it("kernel pages do not move: a zone they fragment is skipped below the watermark gap, else compacted in vain and deferred", () => {
     const p = bootProcs("64M");
@@ -211,7 +211,7 @@ describe("compaction", () => {
     expectInvariants(p);
     for (const pfn of held.filter((_, i) => i % 2 === 0)) p.k.freePages(pfn, 0);
     expectInvariants(p);
-  });
+  }, 180_000);
 
   it("pages that must not move stay: THP, the zero page, kernel, slab and page-table pages", () => {
     let huge = 0, thpPa = 0;
@@ -244,7 +244,28 @@ describe("compaction", () => {
     // The kernel's blocks hold their one reference where they were.
     for (const h of f.held) expect(mem().getInt32(p.k.memMap + h * 32 + 4, true)).toBe(1);
     dataIntact(f);
-  });
+  }, 180_000);
+
+  it("a fallback that steals a pageblock boosts the zone's watermarks by a pageblock, up to watermark_boost_factor", () => {
+    const steal = (factor: number) => {
+      const f = fragment((p) => p.k.exports.set_watermark_boost_factor(factor));
+      const { p } = f;
+      const dma32 = () => p.k.zones()[1];
+      // Unmovable allocations: once their own free lists are empty they fall back into movable pageblocks.
+      for (let i = 0; i < 2000; i++) expect(p.k.allocPages(GFP.GFP_KERNEL, 0)).toBeGreaterThanOrEqual(0);
+      expectInvariants(p);
+      return { boost: dma32().boost, high: dma32().watermark[2], unmovable: p.k.pageblockCounts(1)[0] };
+    };
+    const boosted = steal(15000);
+    const maxBoost = Math.max(512, Math.floor(boosted.high * 15000 / 10000));
+    expect(boosted.unmovable).toBeGreaterThan(0);
+    expect(boosted.boost).toBeGreaterThan(0);
+    expect(boosted.boost === maxBoost || boosted.boost % 512 === 0).toBe(true);
+    expect(boosted.boost).toBeLessThanOrEqual(maxBoost);
+    const none = steal(0);
+    expect(none.unmovable).toBeGreaterThan(0);
+    expect(none.boost).toBe(0);
+  }, 180_000);
 
   it("is deterministic: the same fragmentation and compaction give the same frames and counters", () => {
     const run = () => {
