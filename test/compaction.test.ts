@@ -274,5 +274,5 @@ describe("compaction", () => {
       return { vmstat: f.p.k.vmstat(), frames: [...frames(f)] };
     };
     expect(run()).toEqual(run());
-  });
+  }, 180_000);
 });
