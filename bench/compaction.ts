@@ -7,29 +7,13 @@
 import { Kernel } from "../src/kernel.js";
 import { loadKernelModule } from "../src/cli/load.js";
 import type { Reporter } from "./report.js";
+import { touch, type Exports } from "./fault.js";
 
 const PAGE = 4096;
 const MEM = "272M";
 const PROT_RW = 3, MAP_PRIVATE_ANON = 0x22, MADV_DONTNEED = 4;
 const PF_W = 2, PF_U = 4;
 const REPEAT = 3;
-
-interface Exports {
-  mm_create(): number; mm_switch(mm: number): void; mm_exit(mm: number): void;
-  sys_mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): number;
-  sys_madvise(addr: number, len: number, advice: number): number;
-  mmu_walk(va: number, access: number): number;
-  handle_page_fault(cr2: number, error_code: number): number;
-  thp_set_enabled(mode: number): number;
-}
-
-function touch(x: Exports, va: number): void {
-  for (;;) {
-    const r = x.mmu_walk(va, PF_U | PF_W);
-    if (r >= 4096) return;  // below 4096: the #PF error code
-    if (x.handle_page_fault(va, r)) throw new Error(`signal at ${va.toString(16)}`);
-  }
-}
 
 /** A fresh machine whose DMA32 zone holds a process's pages in every other frame. */
 function fragmented(): Kernel {
@@ -40,7 +24,7 @@ function fragmented(): Kernel {
   x.mm_switch(mm);
   const pages = k.counter("nr_free_pages") - 4096;
   const a = x.sys_mmap(0, pages * PAGE, PROT_RW, MAP_PRIVATE_ANON, 0, 0);
-  for (let i = 0; i < pages; i++) touch(x, a + i * PAGE);
+  for (let i = 0; i < pages; i++) touch(x, a + i * PAGE, PF_U | PF_W);
   for (let i = 1; i < pages; i += 2) x.sys_madvise(a + i * PAGE, PAGE, MADV_DONTNEED);
   k.drainAllPages();
   return k;
