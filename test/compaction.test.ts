@@ -6,7 +6,7 @@
 // counters say what happened.
 
 import { describe, expect, it } from "vitest";
-import { bootProcs, expectInvariants, Proc, mapcount, PAGE, type Procs } from "./helpers/processes.js";
+import { bootProcs, expectInvariants, Proc, mapcount, refcount, PAGE, type Procs } from "./helpers/processes.js";
 import { GFP } from "../src/kernel.js";
 import { fragmentationIndex, unusableIndex } from "../src/proc/extfrag.js";
 import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
@@ -78,12 +78,22 @@ function frames(f: Fragmented): Map<string, number> {
   return m;
 }
 
+/** The page of A in the lowest frame. */
+function lowestKept(m: Map<string, number>): string {
+  return [...m].filter(([k]) => k.startsWith("a")).reduce((x, y) => (y[1] < x[1] ? y : x))[0];
+}
+
 function dataIntact(f: Fragmented): void {
-  for (const i of f.kept) expect(intact(f.p, f.parent.frame(f.a + i * PAGE), 1, i), `A page ${i}`).toBe(true);
+  for (const i of f.kept) {
+    const pa = f.parent.frame(f.a + i * PAGE);
+    expect(intact(f.p, pa, 1, i), `A page ${i}`).toBe(true);
+    expect(refcount(f.p, pa)).toBe(1);
+  }
   for (let i = 0; i < 32; i++) {
     const pa = f.parent.frame(f.b + i * PAGE);
     expect(f.child.frame(f.b + i * PAGE)).toBe(pa);
     expect(mapcount(f.p, pa)).toEqual({ mapcount: 2, rmap: 2 });
+    expect(refcount(f.p, pa)).toBe(2);
     expect(intact(f.p, pa, 2, i), `B page ${i}`).toBe(true);
   }
 }
@@ -147,6 +157,9 @@ describe("compaction", () => {
     const moved = [...before].filter(([k, pa]) => after.get(k) !== pa).length;
     expect(p.k.counter("pgmigrate_success")).toBe(moved);
     expect(p.k.counter("compact_stall")).toBe(0);
+    // The lowest page moves (the next test pins it, and then it stays).
+    const low = lowestKept(before);
+    expect(after.get(low)).not.toBe(before.get(low));
     // The kernel's blocks are where they were: still allocated, and freeing them works.
     p.k.freePages(kernelPage, 0);
     for (const h of f.held) p.k.freePages(h, 9);
@@ -213,7 +226,7 @@ describe("compaction", () => {
     expectInvariants(p);
   }, 180_000);
 
-  it("pages that must not move stay: THP, the zero page, kernel, slab and page-table pages", () => {
+  it("pages that must not move stay: a pinned page, THP, the zero page, kernel, slab and page-table pages", () => {
     let huge = 0, thpPa = 0;
     const f = fragment((p, parent) => {
       expect(p.x.thp_set_enabled(2)).toBe(0);
@@ -234,7 +247,14 @@ describe("compaction", () => {
     for (let pfn = 0; pfn < p.k.maxPfn; pfn++) if (mem().getUint32(p.k.memMap + pfn * 32, true) & 0xc2) fixed.push(pfn);
     const state = fixed.map((pfn) => mem().getBigUint64(p.k.memMap + pfn * 32, true) + mem().getBigUint64(p.k.memMap + pfn * 32 + 16, true));
     expect(fixed.length).toBeGreaterThan(0);
+    // The lowest anonymous page, held once more as get_user_pages would hold it: pinned.
+    const low = lowestKept(frames(f));
+    const pinned = frames(f).get(low)!;
+    const pinnedRef = p.k.memMap + Math.floor(pinned / PAGE) * 32 + 4;
+    mem().setInt32(pinnedRef, 2, true);
     expect(p.x.compact_memory()).toBe(0);
+    expect(frames(f).get(low)).toBe(pinned);
+    mem().setInt32(pinnedRef, 1, true);
     expectInvariants(p);
     expect(p.k.counter("pgmigrate_success")).toBeGreaterThan(0);
     fixed.forEach((pfn, i) => expect(mem().getBigUint64(p.k.memMap + pfn * 32, true) + mem().getBigUint64(p.k.memMap + pfn * 32 + 16, true)).toBe(state[i]));

@@ -5,6 +5,8 @@
 
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Machine, KTHREAD_QUANTUM } from "../src/machine.js";
 import { loadKernelModule } from "../src/cli/load.js";
 import { GFP } from "../src/kernel.js";
@@ -69,5 +71,25 @@ describe("compaction with a running guest", () => {
     expect(track).toBeDefined();
     expect(trace.traceEvents.some((e) => e.ph === "X" && e.tid === track!.tid && e.name === "kcompactd_do_work")).toBe(true);
     expect(once()).toEqual(a);
+  }, 60_000);
+});
+
+describe("faultline run --compact", () => {
+  const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+  const vmstat = (...flags: string[]) => {
+    const r = spawnSync(process.execPath, [cli, "run", "--mem", "64M", ...flags, "--proc", "vmstat", programPath({ program: "touch_write" }), "2048"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`touched 2048 pages, checksum ${checksum(2048)}\n`);
+    return Object.fromEntries(r.stderr.trim().split("\n").map((l) => l.split(" ")).map(([k, v]) => [k, Number(v)]));
+  };
+
+  it("compacts memory when the program ends, before the views: the scanners' counters move", () => {
+    const plain = vmstat();
+    expect(plain.compact_migrate_scanned).toBe(0);
+    const compacted = vmstat("--compact");
+    expect(compacted.compact_migrate_scanned).toBeGreaterThan(0);
+    expect(compacted.compact_free_scanned).toBeGreaterThan(0);
+    expect(compacted.compact_stall).toBe(0);
+    expect(compacted.compact_isolated).toBeGreaterThanOrEqual(compacted.pgmigrate_success + compacted.pgmigrate_fail);
   }, 60_000);
 });
