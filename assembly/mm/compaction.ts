@@ -22,7 +22,7 @@
 
 import { page, PG_buddy, PG_head } from "./mm_types";
 import {
-  MAX_ORDER, PAGE_ALLOC_COSTLY_ORDER, pageblock_order, pageblock_nr_pages, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE,
+  MAX_ORDER, PAGE_ALLOC_COSTLY_ORDER, pageblock_order, pageblock_nr_pages, MIGRATE_MOVABLE,
   MAX_NR_ZONES, NR_FREE_PAGES, NR_ZONE_INACTIVE_FILE, NR_ZONE_ACTIVE_FILE,
   zone, pglist_data, NODE_DATA, node_zone, zone_free_area, free_area_empty, zone_end_pfn,
   wmark_pages, low_wmark_pages, min_wmark_pages, pfn_to_page, page_to_pfn, nth_page,
@@ -221,12 +221,14 @@ function split_map_pages(pg: page, order: u32): void {
   }
 }
 
-/**
- * Isolates the free blocks of [*start_pfn, end_pfn), looking at every
- * `stride`th pfn, until there are as many free pages as pages to migrate.
- * @return pages isolated; cc.free_pfn_block_end (below) is where it stopped
- */
+// isolate_freepages_block's *start_pfn out-parameter: where it stopped.
 let isolate_block_stop: u32 = 0;
+
+/**
+ * Isolates the free blocks of [start_pfn, end_pfn), looking at every
+ * `stride`th pfn, until there are as many free pages as pages to migrate.
+ * @return pages isolated; isolate_block_stop is where it stopped
+ */
 function isolate_freepages_block(start_pfn: u32, end_pfn: u32, stride: u32): u32 {
   let nr_scanned: u32 = 0;
   let total_isolated: u32 = 0;
