@@ -13,7 +13,7 @@
 // ends, its mm is torn down (every page and page table back to the buddy).
 
 import {
-  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
 } from "./cpu/index.js";
 import type { HostFs } from "./fs/host.js";
 import { Namespace } from "./fs/namespace.js";
@@ -31,7 +31,7 @@ import { Signals } from "./task/signal.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
-  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
   ILL_ILLOPN, SIGILL,
 } from "./syscalls/index.js";
 
@@ -250,6 +250,12 @@ export class Machine {
         set: (name) => void (this.comm = this.setComm(this.mm, name)),
       },
       meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
+      rusage: () => {
+        const t = this.task(), mm = t ? t.mm.mm(t.handle) : null;
+        if (!mm) return { minflt: 0, majflt: 0, maxrssKb: 0 };
+        // ru_maxrss is the peak RSS (setmax_mm_hiwater_rss, then the hiwater mark) in kB
+        return { minflt: mm.min_flt, majflt: mm.maj_flt, maxrssKb: Math.max(mm.hiwater_rss, mm.rss.anon + mm.rss.file + mm.rss.shmem) * 4 };
+      },
     });
   }
 
@@ -457,6 +463,13 @@ export class Machine {
       case STOP_BP: {
         const trap = STOP_NAMES[stop] as "GP" | "DE" | "BP";
         this.signals!.trap(trapSignal(trap, cpu.rip), trap);
+        return this.deliverSignals();
+      }
+      case STOP_MF:
+      case STOP_XM: {
+        // math_error: the CPU stops only for an unmasked exception, so the code is never 0 (spurious)
+        const trap = STOP_NAMES[stop] as "MF" | "XM", st = cpu.state;
+        this.signals!.trap(trapSignal(trap, cpu.rip, fpu__exception_code(trap, st.fpu.cw, st.fpu.sw, st.mxcsr)), trap);
         return this.deliverSignals();
       }
       default:
