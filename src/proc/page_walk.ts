@@ -1,7 +1,7 @@
 // The page-table walk of one address, level by level, for debuggers and
 // the playground: CR3 → PML4E → PDPTE → PDE → PTE with each entry's bits
 // decoded. It reads what the kernel's side-effect-free walk
-// (mmu_walk_inspect) left in its mailbox (assembly/mm/pgtable.ts):
+// (mmu_walk_inspect) left in its mailbox (assembly/arch/x86/mmu.ts):
 //   0: levels read (u32);  8 + 16i: raw entry (u64);  16 + 16i: its physical address (u32).
 // Browser-safe.
 

@@ -25,7 +25,9 @@
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
   get_mm_counter } from "../../mm/mm_types";
-import { mm_from_handle, find_vma, vm_committed_pages, arg64, vma_next } from "../../mm/mmap";
+import { mm_from_handle, arg64 } from "../../mm/mmap";
+import { find_vma, vma_next } from "../../mm/vma";
+import { vm_committed_pages } from "../../mm/util";
 import { PageAnon, vm_normal_page, walk_pmd_range } from "../../mm/memory";
 import { pfn_to_page } from "../../mm/mmzone";
 import { HPAGE_PMD_NR } from "../../mm/huge_memory";

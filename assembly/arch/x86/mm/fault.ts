@@ -8,17 +8,16 @@
 // into -EFAULT as Linux's exception-table fixup does.
 
 import { vm_area_struct, VM_READ, VM_WRITE, VM_EXEC, VM_GROWSDOWN } from "../../../mm/mm_types";
-import { find_vma, expand_stack, current_mm } from "../../../mm/mmap";
+import { find_vma } from "../../../mm/vma";
+import { expand_stack, current_mm } from "../../../mm/mmap";
 import {
   handle_mm_fault, FAULT_FLAG_DEFAULT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION,
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_TRIED, VM_FAULT_RETRY, VM_FAULT_ERROR, VM_FAULT_OOM,
   VM_FAULT_SIGBUS, VM_FAULT_HWPOISON, VM_FAULT_HWPOISON_LARGE, VM_FAULT_SIGSEGV,
 } from "../../../mm/memory";
 import { pagefault_out_of_memory, fatal_signal_pending, printk_comm } from "../../../mm/oom_kill";
-import {
-  mmu_walk_inspect, walk_mailbox_ptr, X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_RSVD,
-  X86_PF_INSTR, X86_PF_PK,
-} from "../../../mm/pgtable";
+import { mmu_walk_inspect, walk_mailbox_ptr } from "../mmu";
+import { X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_RSVD, X86_PF_INSTR, X86_PF_PK } from "../../../mm/pgtable";
 import { printk, printk_u64, printk_hex_width, panic } from "../../../kernel/panic";
 import {
   trace_enter, trace_exit, FN_do_user_addr_fault, FN_find_vma, FN_expand_stack, FN_access_error,
