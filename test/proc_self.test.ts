@@ -33,13 +33,13 @@ function process_() {
   const brk = x.sys_brk(0x408000);
   const anon = x.vm_mmap(0, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0);
   expect([text, data, brk]).toEqual([0x400000, 0x402000, 0x408000]);
-  const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
+  const ring = new TraceRing(k.exports, k.memory);
   const tracer = new FaultTracer(ring);
   const fault = (address: number, errorCode: number) => {
     tracer.beginFault(address, errorCode, null);
     return tracer.endFault(x.handle_page_fault(address, errorCode))!;
   };
-  const reader = new MmReader(k.exports as unknown as MmKernel, k.memory, { mem_map: k.memMap, zero_pfn: k.zeroPfn }, () => "/prog/hello");
+  const reader = new MmReader(k.exports, k.memory, k.layout, () => "/prog/hello");
   const task: TaskView = { mm: reader, handle: mm, comm: "hello" };
   return { k, x, anon, fault, task };
 }

@@ -1,3 +1,4 @@
+import type { KernelExports } from "../abi.js";
 // The page-table walk of one address, level by level, for debuggers and
 // the playground: CR3 → PML4E → PDPTE → PDE → PTE with each entry's bits
 // decoded. It reads what the kernel's side-effect-free walk
@@ -6,10 +7,7 @@
 // Browser-safe.
 
 /** The kernel exports the walk needs (docs/abi.md). */
-export interface WalkKernel {
-  mmu_walk_inspect(va: number, access: number): number;
-  walk_mailbox_ptr(): number;
-}
+export type WalkKernel = Pick<KernelExports, "mmu_walk_inspect" | "walk_mailbox_ptr">;
 
 /** Linux's names for the levels of x86-64 4-level paging, and the address bits each indexes. */
 export const LEVEL_NAMES = ["PML4E", "PDPTE", "PDE", "PTE"] as const;
