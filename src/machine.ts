@@ -280,9 +280,8 @@ export class Machine {
   vmaAt(address: number): VmaInfo | null {
     const t = this.task();
     if (!t) return null;
-    const info = t.mm.mm(t.handle);
-    const vma = t.mm.vmas(t.handle).find((v) => v.start <= address && address < v.end);
-    return vma ? { start: vma.start, end: vma.end, perms: vmaPerms(vma.flags), name: vmaName(vma, info) } : null;
+    const vma = t.mm.vmaAt(t.handle, address);
+    return vma ? { start: vma.start, end: vma.end, perms: vmaPerms(vma.flags), name: vmaName(vma, t.mm.mm(t.handle)) } : null;
   }
 
   /**

@@ -55,6 +55,17 @@ describe("/proc/self/maps", () => {
   });
 });
 
+describe("MmReader.vmaAt", () => {
+  it("finds the VMA covering an address with one find_vma, as the whole list would, and null in a gap", () => {
+    const { anon, task } = process_();
+    const all = task.mm.vmas(task.handle);
+    expect(all.length).toBe(4);
+    for (const a of [0, 0x3fffff, 0x400000, 0x401fff, 0x402000, 0x403000, 0x404fff, 0x405000, 0x407fff, 0x408000, anon - 1, anon, anon + 16 * PAGE - 1, anon + 16 * PAGE]) {
+      expect(task.mm.vmaAt(task.handle, a), a.toString(16)).toEqual(all.find((v) => v.start <= a && a < v.end) ?? null);
+    }
+  });
+});
+
 describe("what the program touched", () => {
   it("VmRSS, smaps_rollup and pagemap agree with the pages faulted in", () => {
     const { k, x, anon, fault, task } = process_();

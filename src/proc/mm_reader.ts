@@ -60,6 +60,13 @@ export class MmReader {
     return out;
   }
 
+  /** The VMA of mm `handle` that covers `addr`, or null: one find_vma in the kernel. */
+  vmaAt(handle: number, addr: number): VmArea | null {
+    const rec = this.kernel.proc_vma_next(handle, addr);
+    if (!rec) return null;
+    const vma = this.vma(rec);
+    return vma.start <= addr ? vma : null;
+  }
 
   /** mm `handle`'s counters, or an error for a bad handle. */
   mm(handle: number): MmCounters {
