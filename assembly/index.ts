@@ -15,7 +15,7 @@ export { sys_madvise } from "./mm/madvise";
 export { file_open, file_set_size, file_page, file_fsync, file_put } from "./mm/filemap";
 export { proc_vma_next, proc_mm_counters, proc_smaps_range } from "./fs/proc/task_mmu";
 export { kmem_caches_ptr, kmem_caches_count } from "./mm/slab";
-export { mmu_walk, mmu_walk_inspect, walk_mailbox_ptr } from "./mm/pgtable";
+export { mmu_walk, mmu_walk_inspect, walk_mailbox_ptr } from "./arch/x86/mmu";
 export { handle_page_fault } from "./arch/x86/mm/fault";
 export { thp_set_enabled } from "./mm/huge_memory";
 export { set_task, mm_exec } from "./fs/exec";

@@ -7,7 +7,8 @@
 import { Kernel } from "../src/kernel.js";
 import { loadKernelModule } from "../src/cli/load.js";
 import type { Reporter } from "./report.js";
-import { touch, type Exports } from "./fault.js";
+import { touch } from "./fault.js";
+import type { KernelExports } from "../src/abi.js";
 
 const PAGE = 4096;
 const MEM = "272M";
@@ -18,7 +19,7 @@ const REPEAT = 3;
 /** A fresh machine whose DMA32 zone holds a process's pages in every other frame. */
 function fragmented(): Kernel {
   const k = new Kernel(loadKernelModule("release"), { mem: MEM });
-  const x = k.exports as unknown as Exports;
+  const x = k.exports;
   x.thp_set_enabled(0);
   const mm = x.mm_create();
   x.mm_switch(mm);

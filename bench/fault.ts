@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { Kernel, GFP } from "../src/kernel.js";
 import { loadKernelModule, packageRoot } from "../src/cli/load.js";
 import type { Reporter } from "./report.js";
+import type { KernelExports } from "../src/abi.js";
 
 const PAGE = 4096;
 const MiB = 1 << 20;
@@ -20,19 +21,9 @@ const REGION = 256 * MiB;
 const PROT_RW = 3, MAP_PRIVATE_ANON = 0x22, MADV_HUGEPAGE = 14;
 const PF_W = 2, PF_U = 4;
 
-export interface Exports {
-  mm_create(): number; mm_switch(mm: number): void; mm_exit(mm: number): void;
-  sys_mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): number;
-  sys_madvise(addr: number, len: number, advice: number): number;
-  mmu_walk(va: number, access: number): number;
-  handle_page_fault(cr2: number, error_code: number): number;
-  thp_set_enabled(mode: number): number;
-  alloc_pages(gfp: number, order: number): number;
-  free_pages(pfn: number, order: number): number;
-}
 
 /** One access as the CPU makes it: walk, and on a fault the handler and a walk again. */
-export function touch(x: Exports, va: number, access: number): void {
+export function touch(x: KernelExports, va: number, access: number): void {
   for (;;) {
     const r = x.mmu_walk(va, access);
     if (r >= 4096) return;  // below 4096: the #PF error code
@@ -42,7 +33,7 @@ export function touch(x: Exports, va: number, access: number): void {
 
 /** A process that maps the region (2 MiB aligned) and touches it; ns per fault. */
 function run(k: Kernel, mode: "write" | "readwrite" | "thp"): { faults: number; ns: number } {
-  const x = k.exports as unknown as Exports;
+  const x = k.exports;
   const mm = x.mm_create();
   x.mm_switch(mm);
   x.thp_set_enabled(1);
@@ -60,7 +51,7 @@ function run(k: Kernel, mode: "write" | "readwrite" | "thp"): { faults: number; 
 
 /** The parts of a first-write fault, each timed alone on the same machine. */
 function breakdown(k: Kernel): { walk: number; alloc: number; zero: number } {
-  const x = k.exports as unknown as Exports;
+  const x = k.exports;
   const n = 16384;
   // Two walks a fault: the one that faults and the retry; time walks of mapped pages.
   const mm = x.mm_create();

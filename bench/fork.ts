@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { Kernel } from "../src/kernel.js";
 import { loadKernelModule, packageRoot } from "../src/cli/load.js";
 import type { Reporter } from "./report.js";
+import type { KernelExports } from "../src/abi.js";
 
 const PAGE = 4096;
 const MiB = 1 << 20;
@@ -19,15 +20,8 @@ const PROT_RW = 3, MAP_PRIVATE_ANON = 0x22;
 const PF_W = 2, PF_U = 4;
 const REPEAT = 3;
 
-interface Exports {
-  mm_create(): number; mm_fork(parent: number): number; mm_switch(mm: number): void; mm_exit(mm: number): void;
-  sys_mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): number;
-  mmu_walk(va: number, access: number): number;
-  handle_page_fault(cr2: number, error_code: number): number;
-  thp_set_enabled(mode: number): number;
-}
 
-function touch(x: Exports, va: number, access: number): void {
+function touch(x: KernelExports, va: number, access: number): void {
   for (;;) {
     const r = x.mmu_walk(va, access);
     if (r >= 4096) return;  // below 4096: the #PF error code
@@ -37,7 +31,7 @@ function touch(x: Exports, va: number, access: number): void {
 
 /** ns per page of mm_fork, and per COW fault in the child. */
 function run(k: Kernel): { fork: number; cow: number } {
-  const x = k.exports as unknown as Exports;
+  const x = k.exports;
   x.thp_set_enabled(0);
   const parent = x.mm_create();
   x.mm_switch(parent);

@@ -2,12 +2,9 @@
 // baseline measured in the same run (never a time asserted anywhere); and
 // the best-of-n timing the suites share.
 
-export interface Reporter {
-  /** A section heading. */
-  section(title: string): void;
-  /** One measurement; `ratio` is ours / baseline when a baseline ran. */
-  row(name: string, value: string, ratio?: number, note?: string): void;
-}
+import type { Reporter } from "../src/cli/bench.js";
+
+export type { Reporter };
 
 export const consoleReporter: Reporter = {
   section(title) {

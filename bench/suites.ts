@@ -2,7 +2,7 @@
 // `faultline bench` (src/cli/bench.ts) run this list. A suite is an async
 // function taking the Reporter.
 
-import type { Reporter } from "./report.js";
+import type { Suite } from "../src/cli/bench.js";
 import { allocBench } from "./alloc.js";
 import { faultBench } from "./fault.js";
 import { e2eBench } from "./e2e.js";
@@ -12,7 +12,7 @@ import { framesBench } from "./frames.js";
 import { forkBench } from "./fork.js";
 import { compactionBench } from "./compaction.js";
 
-export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
+export const SUITES: Suite[] = [
   ["allocator", allocBench],
   ["cpu", cpuBench],
   ["fault", faultBench],

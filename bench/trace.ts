@@ -4,7 +4,7 @@
 // ring is drained between rounds, as a run drains it after each fault.
 import { loadKernelModule } from "../src/cli/load.js";
 import { GFP, Kernel } from "../src/kernel.js";
-import { TraceRing, type TraceClock, type TraceKernel } from "../src/trace/index.js";
+import { TraceRing, type TraceClock } from "../src/trace/index.js";
 import type { Reporter } from "./report.js";
 
 export interface TraceBenchResult {
@@ -28,7 +28,7 @@ function cycles(k: Kernel, ring: TraceRing, rounds: number): number {
 
 export function benchTrace(rounds = 20_000): TraceBenchResult[] {
   const k = new Kernel(loadKernelModule("release"), { mem: "64M" });
-  const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
+  const ring = new TraceRing(k.exports, k.memory);
   const run = (mode: "off" | TraceClock) => {
     if (mode === "off") ring.stop(); else ring.start(mode);
     cycles(k, ring, rounds / 4); // warm up

@@ -6,10 +6,9 @@ import { Machine, type MachineOptions } from "./machine.js";
 
 export { Machine, type MachineOptions, type RunEnd, type FaultHook, type THPMode } from "./machine.js";
 export { signalEnding, siCodeName, type FatalSignal, type Ending } from "./syscalls/endings.js";
-export {
-  Kernel, KernelPanic, parseSize, GFP, ZONE_NAMES, MIGRATETYPE_NAMES, PAGE_SIZE, DEFAULT_MEM,
-  type KernelOptions, type KernelExports, type ZoneInfo,
-} from "./kernel.js";
+export { Kernel, KernelPanic, parseSize, ZONE_NAMES, MIGRATETYPE_NAMES, DEFAULT_MEM, type KernelOptions, type ZoneInfo } from "./kernel.js";
+// The seam with the kernel: its exports' types, kernel_layout()'s fields, the constants both sides share.
+export * from "./abi.js";
 
 // Files: the page cache's host side (open, mmap, read, write through the cache) and FileData.
 export { PageCache, bytesFile, allocIno, FMODE_READ, FMODE_WRITE, type OpenFile, type PageCacheKernel } from "./fs/pagecache.js";

@@ -18,6 +18,7 @@ import {
 import type { HostFs } from "./fs/host.js";
 import { Namespace } from "./fs/namespace.js";
 import { Kernel, type KernelOptions } from "./kernel.js";
+import type { KernelExports } from "./abi.js";
 import { argRangeError, argTypeError, withCode } from "./errors.js";
 import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
 import type { FileData } from "./fs/file_data.js";
@@ -89,19 +90,6 @@ export type RunEnd =
   | { kind: "signal"; status: number; signal: FatalSignal }
   | { kind: "budget"; retired: number };
 
-/** The kernel exports the machine drives beyond the Kernel class's own (docs/abi.md). */
-interface ProcessExports extends ExecKernel, SyscallKernel, MmKernel {
-  fault_stats_ptr(): number;
-  mm_create(): number;
-  mm_switch(mm: number): void;
-  mm_exit(mm: number): void;
-  mmu_walk(va: number, access: number): number;
-  handle_page_fault(cr2: number, errorCode: number): number;
-  set_task(mm: number, pid: number, uid: number, comm0: number, comm1: number, comm2: number, comm3: number): void;
-  thp_set_enabled(mode: number): number;
-  kcompactd(): number;
-}
-
 /**
  * Guest instructions between two turns of the kernel threads (kcompactd):
  * they run when a process's retired count reaches a multiple of it, so the
@@ -144,7 +132,7 @@ export class Machine {
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
   private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
-  private readonly k: ProcessExports;
+  private readonly k: KernelExports;
   private readonly random: SeededRandom;
   /** The file-system namespace: the same for every process of this machine (its tmpfs outlives them). */
   readonly fs: Namespace;
@@ -160,7 +148,7 @@ export class Machine {
         flush_tlb_all: () => mmu?.flushAll(),
       },
     });
-    this.k = this.kernel.exports as unknown as ProcessExports;
+    this.k = this.kernel.exports;
     validateOptions(options);
     const thp = options.thp ?? "madvise";
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));
@@ -278,7 +266,7 @@ export class Machine {
   task(): TaskView | null {
     if (!this.mm) return null;
     // The only file a process maps here is its program: /proc shows the path it was exec'd by.
-    this.reader ??= new MmReader(this.k, this.kernel.memory, { mem_map: this.kernel.memMap, zero_pfn: this.kernel.zeroPfn },
+    this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout,
       () => this.execPath);
     return { mm: this.reader, handle: this.mm, comm: this.comm };
   }
@@ -309,9 +297,8 @@ export class Machine {
   vmaAt(address: number): VmaInfo | null {
     const t = this.task();
     if (!t) return null;
-    const info = t.mm.mm(t.handle);
-    const vma = t.mm.vmas(t.handle).find((v) => v.start <= address && address < v.end);
-    return vma ? { start: vma.start, end: vma.end, perms: vmaPerms(vma.flags), name: vmaName(vma, info) } : null;
+    const vma = t.mm.vmaAt(t.handle, address);
+    return vma ? { start: vma.start, end: vma.end, perms: vmaPerms(vma.flags), name: vmaName(vma, t.mm.mm(t.handle)) } : null;
   }
 
   /**
@@ -320,7 +307,7 @@ export class Machine {
    * `options` ask. Replaces any earlier observer.
    */
   observe<const O extends ObserverOptions>(options: O): Observer<O["trace"] extends true ? true : boolean> {
-    const observer = new Observer<O["trace"] extends true ? true : boolean>(new TraceRing(this.kernel.exports as never, this.kernel.memory), {
+    const observer = new Observer<O["trace"] extends true ? true : boolean>(new TraceRing(this.k, this.kernel.memory), {
       zones: () => this.kernel.freeAreas(),
       rss: () => {
         const t = this.task();

@@ -4,12 +4,12 @@
 // measure; no time is asserted here.)
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { bench, benchTable, type BenchReport } from "../src/cli/bench.js";
-import type { Reporter } from "../bench/report.js";
+import { bench, benchTable, BENCH_SUITES, BENCH_USAGE, type BenchReport, type Suite } from "../src/cli/bench.js";
+import { SUITES } from "../bench/suites.js";
 import { buildSseString, runSseString } from "../bench/sse.js";
 import { needs, TOOLS } from "./helpers/tools.js";
 
-const suites: Array<[string, (r: Reporter) => Promise<void>]> = [
+const suites: Suite[] = [
   ["alpha", async (r) => { r.section("pairs"); r.row("order 0", "12 ns/op", 1.5, "native C"); r.row("order 3", "20 ns/op"); }],
   ["beta", async (r) => { r.section("a|b"); r.row("x", "1 MIPS", 0.25); }],
 ];
@@ -21,6 +21,11 @@ async function runBench(args: string[]) {
 }
 
 describe("faultline bench", () => {
+  it("names in its usage text the suites bench/suites.ts runs", () => {
+    expect(BENCH_SUITES).toEqual(SUITES.map(([name]) => name));
+    expect(BENCH_USAGE).toContain(SUITES.map(([name]) => name).join(", "));
+  });
+
   it("runs every suite, shows progress, and prints a table per suite under the machine", async () => {
     const { code, out, progress } = await runBench([]);
     expect(code).toBe(0);

@@ -72,7 +72,7 @@ describe("fork: copy-on-write (dup_mmap, copy_page_range, do_wp_page)", () => {
 
   it("the trace shows fork's copy and each side's write fault: wp_page_copy while shared, wp_page_reuse once alone", () => {
     const p = bootProcs();
-    const ring = new TraceRing(p.k.exports as unknown as TraceKernel, p.k.memory);
+    const ring = new TraceRing(p.k.exports, p.k.memory);
     const calls = (fn: () => void) => {
       ring.start("counter");
       fn();

@@ -117,13 +117,13 @@ describe("classifyFrames", () => {
     expect(map.counts[FrameState.Free]).toBe(k.counter("nr_free_pages"));
     expect(map.counts[FrameState.Pcp]).toBe(pcpPages(k));
     // The stack's page, found by the page-table walk, is an anonymous page; its tables are page-table frames.
-    const walk = inspectWalk(k.exports as unknown as WalkKernel, k.memory, m.cpu.rsp);
+    const walk = inspectWalk(k.exports, k.memory, m.cpu.rsp);
     expect(walk.levels.map((l) => l.name)).toEqual(["PML4E", "PDPTE", "PDE", "PTE"]);
     expect(walk.levels[3].bits).toEqual(expect.arrayContaining(["P", "RW", "US", "A", "D", "NX"]));
     expect(map.state[Math.floor(walk.phys! / 4096)]).toBe(FrameState.Anon);
     expect(map.state[walk.cr3 / 4096]).toBe(FrameState.PageTable);
     for (const l of walk.levels.slice(0, 3)) expect(map.state[l.pfn]).toBe(FrameState.PageTable);
-    expect(inspectWalk(k.exports as unknown as WalkKernel, k.memory, 0).phys).toBeNull();
+    expect(inspectWalk(k.exports, k.memory, 0).phys).toBeNull();
 
     // At exit every anonymous page and page table goes back.
     expect(m.run()).toEqual({ kind: "exit", status: 0 });

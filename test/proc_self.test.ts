@@ -33,13 +33,13 @@ function process_() {
   const brk = x.sys_brk(0x408000);
   const anon = x.vm_mmap(0, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0);
   expect([text, data, brk]).toEqual([0x400000, 0x402000, 0x408000]);
-  const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
+  const ring = new TraceRing(k.exports, k.memory);
   const tracer = new FaultTracer(ring);
   const fault = (address: number, errorCode: number) => {
     tracer.beginFault(address, errorCode, null);
     return tracer.endFault(x.handle_page_fault(address, errorCode))!;
   };
-  const reader = new MmReader(k.exports as unknown as MmKernel, k.memory, { mem_map: k.memMap, zero_pfn: k.zeroPfn }, () => "/prog/hello");
+  const reader = new MmReader(k.exports, k.memory, k.layout, () => "/prog/hello");
   const task: TaskView = { mm: reader, handle: mm, comm: "hello" };
   return { k, x, anon, fault, task };
 }
@@ -52,6 +52,17 @@ describe("/proc/self/maps", () => {
       "00402000-00403000 rw-p 00000000 00:00 0 \n" +
       "00405000-00408000 rw-p 00000000 00:00 0                                  [heap]\n" +
       `${anon.toString(16)}-${(anon + 16 * PAGE).toString(16)} rw-p 00000000 00:00 0 \n`);
+  });
+});
+
+describe("MmReader.vmaAt", () => {
+  it("finds the VMA covering an address with one find_vma, as the whole list would, and null in a gap", () => {
+    const { anon, task } = process_();
+    const all = task.mm.vmas(task.handle);
+    expect(all.length).toBe(4);
+    for (const a of [0, 0x3fffff, 0x400000, 0x401fff, 0x402000, 0x403000, 0x404fff, 0x405000, 0x407fff, 0x408000, anon - 1, anon, anon + 16 * PAGE - 1, anon + 16 * PAGE]) {
+      expect(task.mm.vmaAt(task.handle, a), a.toString(16)).toEqual(all.find((v) => v.start <= a && a < v.end) ?? null);
+    }
   });
 });
 

@@ -10,7 +10,7 @@ beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.wasm")
 
 function traced(env?: Record<string, unknown>) {
   const k = new Kernel(mod, { mem: "16M", env });
-  const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
+  const ring = new TraceRing(k.exports, k.memory);
   return { k, ring };
 }
 

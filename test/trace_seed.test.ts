@@ -38,7 +38,7 @@ const SEED_LOOPS = new Set(["__rmqueue_smallest -> get_page_from_free_area", "rm
 describe("the first-write fault's function_graph", () => {
   it("makes only the seed's calls, in the seed's order, each inside its seed caller", () => {
     const k = new Kernel(loadKernelModule("release"), { mem: "16M" });
-    const ring = new TraceRing(k.exports as unknown as TraceKernel, k.memory);
+    const ring = new TraceRing(k.exports, k.memory);
     const x = k.exports as unknown as Record<string, (...a: number[]) => number>;
     x.mm_switch(x.mm_create());
     const a = x.vm_mmap(0, 16 * 4096, 3, 0x22, 0, 0);

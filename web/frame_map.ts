@@ -8,7 +8,7 @@
 // first frame of every free block of order 2 or more is drawn darker, so
 // blocks show as a pattern too. Lines mark where each zone starts.
 
-import { FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, type FrameMap } from "../src/index.js";
+import { FrameState, type FrameMap } from "../src/index.js";
 
 /** Fill colours by FrameState; free frames are shaded by order instead. */
 export const STATE_COLOURS: string[] = [];
@@ -156,15 +156,4 @@ export class FrameMapView {
     b.width = b.height = `${r}px`;
     if (this.map) this.label.textContent = this.describe(pfn);
   }
-}
-
-/** The legend: a swatch, a name and a count per state, and the free shades by order. */
-export function legendRows(maxOrder: number): Array<{ key: string; name: string; colour: string }> {
-  const rows = [];
-  for (let s = 0; s < NR_FRAME_STATES; s++) {
-    if (s === FrameState.Free) continue;
-    rows.push({ key: String(s), name: FRAME_STATE_NAMES[s], colour: STATE_COLOURS[s] });
-  }
-  for (let o = 0; o < maxOrder; o++) rows.push({ key: `free${o}`, name: `free, order ${o}`, colour: freeColour(o, maxOrder) });
-  return rows;
 }

@@ -5,7 +5,7 @@
 import {
   compileKernel, createMachine, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
   renderFault, narrateFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
-  type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type WalkKernel, type FaultTracer,
+  type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type FaultTracer,
 } from "../src/index.js";
 import kernelUrl from "../build/kernel.wasm?url";
 import manifest from "../programs/manifest.json";
@@ -103,7 +103,7 @@ function describeFrame(pfn: number): string {
 
 /** The bytes at a user address, through the side-effect-free walk; fewer if a page is absent. */
 function readUser(m: Machine, va: number, n: number): Uint8Array {
-  const k = m.kernel.exports as unknown as WalkKernel;
+  const k = m.kernel.exports;
   const ram = new Uint8Array(m.kernel.memory.buffer);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -170,7 +170,7 @@ function renderWalkView(): void {
   if (!text) return renderWalk(ui.walk, null, "Enter an address, or let it follow the faults.");
   const va = Number(text);
   if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** 47) return renderWalk(ui.walk, null, `"${text}" is not a user address (0 … 0x7fffffffffff).`);
-  const walk: PageWalk = inspectWalk(m.kernel.exports as unknown as WalkKernel, m.kernel.memory, va);
+  const walk: PageWalk = inspectWalk(m.kernel.exports, m.kernel.memory, va);
   renderWalk(ui.walk, walk, "");
 }
 

@@ -3,7 +3,8 @@
 // task_struct and we keep in its mm: one task per mm). The OOM killer and
 // the oops paths print them.
 
-import { mm_from_handle, mm_alloc, mmput, switch_mm, arch_pick_mmap_layout } from "../mm/mmap";
+import { mm_from_handle, mm_alloc, mmput, switch_mm } from "../mm/mmap";
+import { arch_pick_mmap_layout } from "../arch/x86/mm/mmap";
 import { VM_NOHUGEPAGE } from "../mm/mm_types";
 
 /**

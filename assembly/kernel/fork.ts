@@ -5,8 +5,10 @@
 
 import { mm_struct, vm_area_struct, VM_DONTCOPY, VM_WIPEONFORK, VM_ACCOUNT, VM_LOCKED, VM_NOHUGEPAGE,
   MMF_OOM_VICTIM, MMF_OOM_SKIP, MMF_UNMERGED_BY_FORK } from "../mm/mm_types";
-import { mm_alloc, mm_from_handle, mmput, vm_area_dup, remove_vma, vma_link, vma_pages, vm_stat_account,
-  __vm_enough_memory, vm_unacct_memory, first_vma, vma_next, flush_tlb_mm } from "../mm/mmap";
+import { mm_alloc, mm_from_handle, mmput, vm_stat_account, flush_tlb_mm } from "../mm/mmap";
+import { vm_area_dup, remove_vma, vma_link, first_vma, vma_next } from "../mm/vma";
+import { vma_pages } from "../include/mm";
+import { __vm_enough_memory, vm_unacct_memory } from "../mm/util";
 import { copy_page_range } from "../mm/memory";
 import { anon_vma_fork } from "../mm/rmap";
 import { trace_enter, trace_exit, FN_dup_mmap } from "./trace";

@@ -1,7 +1,9 @@
 // kernel_layout(): where the host finds what /proc prints. A table of u32
-// (addresses, offsets, sizes) read once after boot; src/kernel.ts mirrors the
-// indices (docs/abi.md). The host then reads zones, free lists, pcp lists and
-// counters through one Uint32Array over RAM: no call per value, no strings.
+// (addresses, offsets, sizes) read once after boot; the host then reads
+// zones, free lists, pcp lists, counters and struct pages through one
+// Uint32Array over RAM: no call per value, no strings. Each put's comment
+// starts with the field's name on the host: scripts/abi.mjs reads them into
+// src/abi_generated.ts, so a field is added here and nowhere else.
 
 import {
   contig_page_data, PGDAT_NODE_ZONES, PGDAT_VM_STAT, SIZEOF_ZONE, ZONE_WATERMARK, ZONE_LOWMEM_RESERVE,
@@ -11,7 +13,7 @@ import {
 } from "../mm/mmzone";
 import { vm_zone_stat, vm_node_stat, vm_events, NR_VM_EVENT_ITEMS, vmstat_names } from "../mm/vmstat";
 import { min_free_kbytes, zero_page_pfn, totalram_pages } from "../mm/mm_init";
-import { PAGE_SIZE } from "../mm/mm_types";
+import { PAGE_SIZE, page } from "../mm/mm_types";
 
 const table = memory.data(64 << 2, 4);
 let n: u32 = 0;
@@ -23,47 +25,55 @@ let n: u32 = 0;
 
 export function kernel_layout(): usize {
   n = 0;
-  put(contig_page_data);                    //  0 pgdat
-  put(PGDAT_NODE_ZONES);                    //  1 node_zones offset in pgdat
-  put(SIZEOF_ZONE);                         //  2
-  put(ZONE_WATERMARK);                      //  3 _watermark[NR_WMARK] u32
-  put(offsetof<zone>("watermark_boost"));   //  4 u32
-  put(ZONE_LOWMEM_RESERVE);                 //  5 lowmem_reserve[MAX_NR_ZONES] u32
-  put(offsetof<zone>("zone_start_pfn"));    //  6 u32
-  put(offsetof<zone>("spanned_pages"));     //  7 u32
-  put(offsetof<zone>("present_pages"));     //  8 u32
-  put(offsetof<zone>("managed_pages"));     //  9 u32
-  put(ZONE_FREE_AREA);                      // 10 free_area[MAX_ORDER]
-  put(SIZEOF_FREE_AREA);                    // 11
-  put(offsetof<free_area>("nr_free"));      // 12 u32
-  put(FREE_AREA_FREE_LIST);                 // 13 free_list[MIGRATE_TYPES] list heads
-  put(ZONE_PCP);                            // 14 per_cpu_pages
-  put(offsetof<per_cpu_pages>("count"));    // 15 i32
-  put(offsetof<per_cpu_pages>("high"));     // 16 i32
-  put(offsetof<per_cpu_pages>("batch"));    // 17 i32
-  put(offsetof<per_cpu_pages>("high_min")); // 18 i32
-  put(offsetof<per_cpu_pages>("high_max")); // 19 i32
-  put(PCP_LISTS);                           // 20 lists[NR_PCP_LISTS] list heads
-  put(ZONE_VM_STAT);                        // 21 vm_stat[NR_VM_ZONE_STAT_ITEMS] i64
-  put(offsetof<zone>("pageblock_flags"));   // 22 -> u8 migratetype per pageblock
-  put(PGDAT_VM_STAT);                       // 23 vm_stat[NR_VM_NODE_STAT_ITEMS] i64
-  put(vm_zone_stat);                        // 24 i64[]
-  put(vm_node_stat);                        // 25 i64[]
-  put(vm_events);                           // 26 u64[]
-  put(NR_VM_ZONE_STAT_ITEMS);               // 27
-  put(NR_VM_NODE_STAT_ITEMS);               // 28
-  put(NR_VM_EVENT_ITEMS);                   // 29
-  put(vmstat_names());                      // 30 UTF-16LE, NUL-separated
-  put(mem_map);                             // 31 struct page[max_pfn], 32 bytes each
-  put(max_pfn);                             // 32
-  put(min_free_kbytes);                     // 33
-  put(zero_page_pfn());                     // 34
-  put(MAX_NR_ZONES);                        // 35
-  put(MAX_ORDER);                           // 36
-  put(MIGRATE_TYPES);                       // 37
-  put(pageblock_order);                     // 38
-  put(NR_PCP_LISTS);                        // 39
-  put(totalram_pages);                      // 40
-  put((__heap_base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)); // 41 end of the kernel image [0, end)
+  put(contig_page_data);                    // pgdat: &contig_page_data
+  put(PGDAT_NODE_ZONES);                    // node_zones: pgdat's node_zones[] offset
+  put(SIZEOF_ZONE);                         // sizeof_zone: sizeof(struct zone)
+  put(ZONE_WATERMARK);                      // watermark: zone's _watermark[4] (u32: min, low, high, promo)
+  put(offsetof<zone>("watermark_boost"));   // watermark_boost: zone, u32
+  put(ZONE_LOWMEM_RESERVE);                 // lowmem_reserve: zone's lowmem_reserve[MAX_NR_ZONES] (u32)
+  put(offsetof<zone>("zone_start_pfn"));    // start_pfn: zone, u32
+  put(offsetof<zone>("spanned_pages"));     // spanned: zone, u32
+  put(offsetof<zone>("present_pages"));     // present: zone, u32
+  put(offsetof<zone>("managed_pages"));     // managed: zone, u32
+  put(ZONE_FREE_AREA);                      // free_area: zone's free_area[MAX_ORDER] offset
+  put(SIZEOF_FREE_AREA);                    // sizeof_free_area: sizeof(struct free_area)
+  put(offsetof<free_area>("nr_free"));      // nr_free: free_area, u32
+  put(FREE_AREA_FREE_LIST);                 // free_list: free_area's free_list[MIGRATE_TYPES] (list heads {next, prev})
+  put(ZONE_PCP);                            // pcp: zone's per_cpu_pages offset
+  put(offsetof<per_cpu_pages>("count"));    // pcp_count: i32
+  put(offsetof<per_cpu_pages>("high"));     // pcp_high: i32
+  put(offsetof<per_cpu_pages>("batch"));    // pcp_batch: i32
+  put(offsetof<per_cpu_pages>("high_min")); // pcp_high_min: i32
+  put(offsetof<per_cpu_pages>("high_max")); // pcp_high_max: i32
+  put(PCP_LISTS);                           // pcp_lists: lists[NR_PCP_LISTS] (list heads; pindex = order * 3 + migratetype)
+  put(ZONE_VM_STAT);                        // zone_vm_stat: zone's vm_stat[] offset (i64 each)
+  put(offsetof<zone>("pageblock_flags"));   // pageblock_flags: zone, -> one u8 migratetype per pageblock
+  put(PGDAT_VM_STAT);                       // pgdat_vm_stat: pgdat's vm_stat[] offset (i64 each)
+  put(vm_zone_stat);                        // vm_zone_stat: &vm_zone_stat[] (global, i64)
+  put(vm_node_stat);                        // vm_node_stat: &vm_node_stat[] (global, i64)
+  put(vm_events);                           // vm_events: &vm_events[] (u64)
+  put(NR_VM_ZONE_STAT_ITEMS);               // nr_zone_items: NR_VM_ZONE_STAT_ITEMS
+  put(NR_VM_NODE_STAT_ITEMS);               // nr_node_items: NR_VM_NODE_STAT_ITEMS
+  put(NR_VM_EVENT_ITEMS);                   // nr_event_items: NR_VM_EVENT_ITEMS
+  put(vmstat_names());                      // vmstat_names: UTF-16LE, NUL-separated, byte length at ptr - 4; zone, node, event items in /proc/vmstat order
+  put(mem_map);                             // mem_map: struct page[max_pfn]
+  put(max_pfn);                             // max_pfn
+  put(min_free_kbytes);                     // min_free_kbytes
+  put(zero_page_pfn());                     // zero_pfn: the zero page's pfn
+  put(MAX_NR_ZONES);                        // max_nr_zones: MAX_NR_ZONES
+  put(MAX_ORDER);                           // max_order: MAX_ORDER (orders 0 .. MAX_ORDER - 1)
+  put(MIGRATE_TYPES);                       // migrate_types: MIGRATE_TYPES
+  put(pageblock_order);                     // pageblock_order
+  put(NR_PCP_LISTS);                        // nr_pcp_lists: NR_PCP_LISTS
+  put(totalram_pages);                      // totalram_pages: managed pages
+  put((__heap_base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)); // image_end: the kernel image is [0, end), page-aligned; memblock's other reservations follow
+  put(offsetof<page>());                    // sizeof_page: sizeof(struct page)
+  put(offsetof<page>("flags"));             // page_flags: u32, PG_* bits
+  put(offsetof<page>("_refcount"));         // page_refcount: i32
+  put(offsetof<page>("lru_next"));          // page_lru: lru {next, prev}: u32 addresses of list heads or other pages' lru
+  put(offsetof<page>("private_"));          // page_private: u16, a free block's order
+  put(offsetof<page>("_mapcount"));         // page_mapcount: i16, -1 = mapped by no pte
+  put(offsetof<page>("mapping"));           // page_mapping: u32, anon_vma | PAGE_MAPPING_ANON for an anonymous page
+  put(offsetof<page>("index"));             // page_index: u64
   return table;
 }

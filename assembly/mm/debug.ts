@@ -12,14 +12,14 @@
 //   - free + on pcp lists + allocated + reserved = all pages, where
 //     allocated = pgalloc - pgfree + managed (boot frees count as pgfree,
 //     as in Linux);
-//   - every address space's VMA set and vm counters (validate_mm, mm/mmap.ts);
+//   - every address space's VMA set and vm counters (validate_mm, below);
 //   - every address space's page tables against the pages they map, the
 //     _mapcounts and the RSS counters (mm/page_table_check.ts);
 //   - the reverse map: every mapped anonymous page's _mapcount equals the
 //     ptes rmap_walk finds for it, and the anon_vma chains are whole (mm/rmap.ts);
 //   - the page cache: its pages, their references and nr_file_pages (mm/filemap.ts).
 
-import { page, PG_buddy, PG_pcp, PG_reserved } from "./mm_types";
+import { page, PG_buddy, PG_pcp, PG_reserved, mm_struct, vm_area_struct, VM_GROWSDOWN, VM_LOCKED, MMF_UNMERGED_BY_FORK } from "./mm_types";
 import {
   MAX_ORDER, MIGRATE_TYPES, MAX_NR_ZONES, NR_PCP_LISTS, NR_FREE_PAGES,
   zone, NODE_DATA, node_zone, zone_free_area, free_list, zone_pcp, pcp_list,
@@ -28,7 +28,13 @@ import {
 } from "./mmzone";
 import { vm_event, vm_zone_stat, vm_node_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
-import { validate_all_mms, mmlist_first } from "./mmap";
+import { mmlist_first, is_exec_mapping, is_stack_mapping, is_data_mapping } from "./mmap";
+import { first_vma, vma_next, vma_of, can_vma_merge_after } from "./vma";
+import { offset_in_page, vma_pages } from "../include/mm";
+import { TASK_SIZE } from "../arch/x86/mm/mmap";
+import { vm_get_page_prot } from "./pgtable";
+import { file_from_handle } from "./filemap";
+import { rb_parent, rb_is_black } from "../lib/rbtree";
 import { check_rmap } from "./rmap";
 import { check_page_tables } from "./page_table_check";
 import { filemap_check } from "./filemap";
@@ -241,4 +247,94 @@ export function check_invariants(): i32 {
   violations += check_rmap(mmlist_first());
   violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)));
   return violations;
+}
+
+// ─── the invariant checker's part (validate_mm, CONFIG_DEBUG_VM_RB) ────────
+
+/** Logs one violation as "validate_mm: reason" and counts it. */
+function bad(reason: string, vma: vm_area_struct | null): u32 {
+  printk("validate_mm: ");
+  printk(reason);
+  if (vma !== null) {
+    printk(" at vma ");
+    printk_hex(vma.vm_start);
+    printk("-");
+    printk_hex(vma.vm_end);
+  }
+  printk("\n");
+  return 1;
+}
+
+/** Checks the red-black subtree at rb. @return its black height, or -1 when broken. */
+function browse_rb(rb: usize, parent: usize, lo: u64, hi: u64): i32 {
+  if (!rb) return 1;
+  const vma = vma_of(rb);
+  if (rb_parent(rb) != parent) return -1;
+  if (vma.vm_start < lo || vma.vm_end > hi) return -1;
+  const red = !rb_is_black(rb);
+  if (red && (!rb_is_black(<usize>vma.rb_left) || !rb_is_black(<usize>vma.rb_right))) return -1;
+  const l = browse_rb(<usize>vma.rb_left, rb, lo, vma.vm_start);
+  const r = browse_rb(<usize>vma.rb_right, rb, vma.vm_end, hi);
+  if (l < 0 || l != r) return -1;
+  return l + (red ? 0 : 1);
+}
+
+/** Counts the nodes of the tree at rb. */
+function rb_count(rb: usize): u32 {
+  return rb ? 1 + rb_count(<usize>vma_of(rb).rb_left) + rb_count(<usize>vma_of(rb).rb_right) : 0;
+}
+
+/**
+ * The VMA invariants of one mm: sorted, non-overlapping, page-aligned
+ * VMAs below TASK_SIZE; list links, tree and map_count agreeing; no two
+ * adjacent VMAs left unmerged that vma_merge would merge (brk never merges
+ * across start_brk, nor a stack grown down onto its neighbour, as in
+ * Linux, nor VMAs a fork's copy left apart: MMF_UNMERGED_BY_FORK);
+ * vm_page_prot matching vm_flags; the vm counters matching a census.
+ * @return the number of violations.
+ */
+export function validate_mm(mm: mm_struct): u32 {
+  let errors: u32 = 0;
+  let count: u32 = 0;
+  let total: u64 = 0, data: u64 = 0, exec: u64 = 0, stack: u64 = 0, locked: u64 = 0;
+  let prev: vm_area_struct | null = null;
+  for (let vma = first_vma(mm); vma !== null; vma = vma_next(changetype<vm_area_struct>(vma))) {
+    count++;
+    if (count > mm.map_count + 1) return errors + bad("vma list longer than map_count", vma);
+    if (offset_in_page(vma.vm_start) || offset_in_page(vma.vm_end)) errors += bad("vma not page aligned", vma);
+    if (vma.vm_start >= vma.vm_end || vma.vm_end > TASK_SIZE) errors += bad("vma bounds", vma);
+    if (vma.vm_mm != <u32>changetype<usize>(mm)) errors += bad("vma of another mm", vma);
+    if (vma.vm_prev != (prev !== null ? <u32>changetype<usize>(prev) : 0)) errors += bad("vm_prev link", vma);
+    if (vma.vm_page_prot != vm_get_page_prot(vma.vm_flags)) errors += bad("vm_page_prot does not match vm_flags", vma);
+    if (vma.vm_file && file_from_handle(vma.vm_file) === null) errors += bad("vm_file is not a live file", vma);
+    if (prev !== null) {
+      if (prev.vm_end > vma.vm_start) errors += bad("vmas overlap or are out of order", vma);
+      const brk_edge = !vma.vm_file && vma.vm_start >= mm.start_brk && prev.vm_start < mm.start_brk;
+      if (prev.vm_end == vma.vm_start && !brk_edge && !(vma.vm_flags & VM_GROWSDOWN) && !(mm.flags & MMF_UNMERGED_BY_FORK)
+          && can_vma_merge_after(prev, vma.vm_flags, vma.vm_file, vma.vm_pgoff))
+        errors += bad("adjacent mergeable vmas left unmerged", vma);
+    }
+    const pages = vma_pages(vma);
+    total += pages;
+    if (is_exec_mapping(vma.vm_flags)) exec += pages;
+    else if (is_stack_mapping(vma.vm_flags)) stack += pages;
+    else if (is_data_mapping(vma.vm_flags)) data += pages;
+    if (vma.vm_flags & VM_LOCKED) locked += pages;
+    prev = vma;
+  }
+  if (count != mm.map_count) errors += bad("map_count differs from the vma list", null);
+  if (rb_count(<usize>mm.mm_rb) != count) errors += bad("rb tree and vma list differ in size", null);
+  if (mm.mm_rb && !rb_is_black(<usize>mm.mm_rb)) errors += bad("rb root is red", null);
+  if (browse_rb(<usize>mm.mm_rb, 0, 0, TASK_SIZE) < 0) errors += bad("rb tree broken (order, colors or links)", null);
+  if (total != mm.total_vm || data != mm.data_vm || exec != mm.exec_vm || stack != mm.stack_vm)
+    errors += bad("total_vm/data_vm/exec_vm/stack_vm differ from the vmas", null);
+  if (locked != mm.locked_vm) errors += bad("locked_vm differs from the VM_LOCKED vmas", null);
+  return errors;
+}
+
+/** validate_mm over every live mm. */
+export function validate_all_mms(): u32 {
+  let errors: u32 = 0;
+  for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) errors += validate_mm(changetype<mm_struct>(m));
+  return errors;
 }

@@ -7,7 +7,8 @@
 
 import { mm_struct, vm_area_struct, PAGE_SIZE, VM_SHARED, VM_LOCKED, VM_SEQ_READ, VM_RAND_READ,
   VM_DONTCOPY, VM_WIPEONFORK, VM_DONTDUMP, VM_HUGEPAGE, VM_NOHUGEPAGE } from "./mm_types";
-import { current_mm, arg64, find_vma, vma_modify_flags } from "./mmap";
+import { current_mm, arg64 } from "./mmap";
+import { find_vma, vma_modify_flags } from "./vma";
 import { unmap_page_range } from "./memory";
 import { ENOMEM, EINVAL } from "../include/errno";
 

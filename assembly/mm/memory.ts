@@ -25,7 +25,8 @@ import {
   zap_huge_pmd, split_huge_pmd, change_huge_pmd, copy_huge_pmd, HPAGE_PMD_NR,
 } from "./huge_memory";
 import { flush_tlb_page, flush_tlb_range } from "../arch/x86/mm/tlb";
-import { mmlist_first, first_vma, vma_next } from "./mmap";
+import { mmlist_first } from "./mmap";
+import { first_vma, vma_next } from "./vma";
 import { anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_handle_mm_fault, FN___handle_mm_fault, FN_handle_pte_fault,

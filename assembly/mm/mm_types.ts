@@ -25,7 +25,6 @@
 @inline export const PG_buddy: u32 = 1 << 2;      // head of a free buddy block
 @inline export const PG_head: u32 = 1 << 3;       // head of a compound (THP) page
 @inline export const PG_tail: u32 = 1 << 4;       // tail of a compound page
-@inline export const PG_anon: u32 = 1 << 5;       // (Linux: PageAnon via mapping bit)
 @inline export const PG_pgtable: u32 = 1 << 6;    // a page-table page (PageTable)
 @inline export const PG_slab: u32 = 1 << 7;       // owned by a kmem_cache
 @inline export const PG_uptodate: u32 = 1 << 8;

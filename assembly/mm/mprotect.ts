@@ -4,9 +4,10 @@
 
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_GROWSDOWN, VM_ACCOUNT, VM_NORESERVE } from "./mm_types";
-import { current_mm, arg64, find_vma, vma_next, vma_modify_flags, vm_stat_account,
-  vm_unacct_memory, __vm_enough_memory, PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM,
-  PROT_GROWSDOWN, PROT_GROWSUP } from "./mmap";
+import { current_mm, arg64, vm_stat_account } from "./mmap";
+import { find_vma, vma_next, vma_modify_flags } from "./vma";
+import { vm_unacct_memory, __vm_enough_memory } from "./util";
+import { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP } from "../include/uapi/mman";
 import { change_protection } from "./memory";
 import { ENOMEM, EACCES, EINVAL } from "../include/errno";
 

@@ -6,9 +6,14 @@
 // MREMAP_DONTUNMAP is refused with EINVAL (not implemented).
 
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, VM_ACCOUNT, VM_LOCKED, VM_MAYSHARE } from "./mm_types";
-import { current_mm, arg64, find_vma, find_vma_before, vma_next, vma_merge, vm_area_dup, vma_link, remove_vma,
-  get_unmapped_area, do_munmap, mm_populate, mlock_future_ok, vm_stat_account, __vm_enough_memory,
-  vm_unacct_memory, PAGE_ALIGN, err, IS_ERR_VALUE, TASK_SIZE, MAP_FIXED, MAP_SHARED, sysctl_max_map_count } from "./mmap";
+import { current_mm, arg64, get_unmapped_area, do_munmap, mm_populate, mlock_future_ok, vm_stat_account,
+  sysctl_max_map_count } from "./mmap";
+import { find_vma, find_vma_before, vma_next, vma_merge, vm_area_dup, vma_link, remove_vma } from "./vma";
+import { __vm_enough_memory, vm_unacct_memory } from "./util";
+import { PAGE_ALIGN } from "../include/mm";
+import { err, IS_ERR_VALUE } from "../include/err";
+import { TASK_SIZE } from "../arch/x86/mm/mmap";
+import { MAP_FIXED, MAP_SHARED } from "../include/uapi/mman";
 import { vma_is_anonymous } from "./memory";
 import { anon_vma_clone, dup_anon_vma } from "./rmap";
 import { pgd_offset, pud_offset, pmd_offset, pte_offset, pud_alloc, pmd_alloc, pte_alloc, pmd_none,

@@ -8,7 +8,8 @@
 
 import { mm_struct, vm_area_struct, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
   VM_SHARED, MMF_OOM_VICTIM, MMF_OOM_SKIP, get_mm_counter } from "./mm_types";
-import { current_mm, mmlist_first, mm_from_handle, get_mm_rss, first_vma, vma_next, flush_tlb_mm } from "./mmap";
+import { current_mm, mmlist_first, mm_from_handle, get_mm_rss, flush_tlb_mm } from "./mmap";
+import { first_vma, vma_next } from "./vma";
 import { unmap_page_range, vma_is_anonymous } from "./memory";
 import { totalram_pages } from "./mm_init";
 import { count_vm_event, OOM_KILL } from "./vmstat";

@@ -5,10 +5,23 @@
 // measured in the same run (native code, or tracing off).
 
 import { cpus, totalmem } from "node:os";
-import type { Reporter } from "../../bench/report.js";
+
+/** What a benchmark suite prints to: sections and measurements (the suites are bench/*.ts). */
+export interface Reporter {
+  /** A section heading. */
+  section(title: string): void;
+  /** One measurement; `ratio` is ours / baseline when a baseline ran. */
+  row(name: string, value: string, ratio?: number, note?: string): void;
+}
+
+/** A suite by name (bench/suites.ts lists them; BENCH_SUITES names them for the usage text). */
+export type Suite = [string, (r: Reporter) => Promise<void>];
+
+/** The suites of bench/suites.ts, in its order (test/bench_cli.test.ts checks they agree). */
+export const BENCH_SUITES = ["allocator", "cpu", "fault", "e2e", "trace", "frames", "fork"];
 
 export const BENCH_USAGE = `usage: faultline bench [--json] [SUITE...]
-Runs every benchmark suite (or the ones named): allocator, cpu, fault, e2e, trace.
+Runs every benchmark suite (or the ones named): ${BENCH_SUITES.join(", ")}.
 Progress goes to stderr; the summary table (or --json) to stdout.`;
 
 export interface BenchRow {
@@ -71,8 +84,6 @@ export function benchTable(report: BenchReport): string {
   }
   return out;
 }
-
-type Suite = [string, (r: Reporter) => Promise<void>];
 
 /** Runs the suites; `write` and `progress` take stdout and stderr text. */
 export async function bench(args: string[], suites: Suite[], write: (s: string) => void, progress: (s: string) => void): Promise<number> {

@@ -14,7 +14,7 @@ import { parse, UsageError } from "./args.js";
 import { loadKernelModule, packageRoot } from "./load.js";
 import { run } from "./run.js";
 import { demo } from "./demo.js";
-import { bench, BENCH_USAGE } from "./bench.js";
+import { bench, BENCH_USAGE, type Suite } from "./bench.js";
 
 const USAGE = `usage: faultline boot [--mem SIZE] [--proc NAME]...
        faultline run [options] PROGRAM [ARGS...]   (faultline run --help)
@@ -54,7 +54,7 @@ async function benchCommand(args: string[]): Promise<number> {
     process.stderr.write("faultline: bench runs from a source checkout (git clone, then npm run bench); the installed package has no benchmarks\n");
     return 1;
   }
-  const { SUITES } = (await import(suites)) as typeof import("../../bench/suites.js");
+  const { SUITES } = (await import(suites)) as { SUITES: Suite[] };
   return bench(args, SUITES, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
 }
 

@@ -22,15 +22,10 @@ export type WalkFn = (va: number, access: number) => number;
 /** A walk result below this is a fault's error code: frame 0 is never mapped, so no TLB entry is smaller. */
 export const WALK_FAULT_BELOW = 4096;
 
-export const TLB_X = 1;
-export const TLB_W = 2;
-
-/** x86 #PF error-code bits (arch/x86/include/asm/trap_pf.h). */
-export const PF_PROT = 1;
-export const PF_WRITE = 2;
-export const PF_USER = 4;
-export const PF_RSVD = 8;
-export const PF_INSTR = 16;
+/** The walk's TLB entry bits and the x86 #PF error-code bits (arch/x86/include/asm/trap_pf.h), from the seam. */
+import { TLB_X, TLB_W, X86_PF_PROT as PF_PROT, X86_PF_WRITE as PF_WRITE, X86_PF_USER as PF_USER,
+  X86_PF_RSVD as PF_RSVD, X86_PF_INSTR as PF_INSTR } from "../abi.js";
+export { TLB_X, TLB_W, PF_PROT, PF_WRITE, PF_USER, PF_RSVD, PF_INSTR };
 
 /** What went wrong on the last access; kind 0 = nothing. */
 export const FAULT_NONE = 0;

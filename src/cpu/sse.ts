@@ -285,6 +285,28 @@ define({
     return () => { ea(m); return mmu.st32(EA[0], EA[1], st.mxcsr) ? 0 : FLT.kind; };
   },
 });
+/**
+ * Copies the first `bytes` of the fxsave image between IMG and memory at EA,
+ * 8 bytes at a time (the address carries into the high half). A load stops
+ * at a fault: false; a store's range is probed for writing first.
+ */
+function copyImage(x: Exec, bytes: number, store: boolean): boolean {
+  const { EA, FLT, mmu } = x;
+  for (let i = 0; i < bytes; i += 8) {
+    const s = (EA[0] >>> 0) + i;
+    const lo = s | 0, hi = s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1];
+    if (store) {
+      mmu.st64(lo, hi, IMG.getInt32(i, true), IMG.getInt32(i + 4, true));
+    } else {
+      const v = mmu.ld64(lo, hi);
+      if (FLT.kind) return false;
+      IMG.setInt32(i, v, true);
+      IMG.setInt32(i + 4, mmu.hi, true);
+    }
+  }
+  return true;
+}
+
 // with REX.W the x87 instruction and operand pointers are saved as 64-bit offsets
 define({
   name: (insn) => (insn.osz === 8 ? "fxsave64" : "fxsave"),
@@ -297,10 +319,7 @@ define({
       if (!addr(x, m, true)) return STOP_GP;
       if (!mmu.probeWrite(EA[0], EA[1], FXSAVE_WRITTEN)) return FLT.kind;
       fxsaveImage(IMG, st.xmm, st.mxcsr, st.x87Image, wide);
-      for (let i = 0; i < FXSAVE_WRITTEN; i += 8) {
-        const s = (EA[0] >>> 0) + i;
-        mmu.st64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1], IMG.getInt32(i, true), IMG.getInt32(i + 4, true));
-      }
+      copyImage(x, FXSAVE_WRITTEN, true);
       return 0;
     };
   },
@@ -310,17 +329,11 @@ define({
   enc: ["NP 0F AE /1: M512"],
   feature: FEAT_FXSR,
   compile: (x, insn) => {
-    const { st, EA, FLT, mmu } = x;
+    const { st, FLT } = x;
     const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
     return () => {
       if (!addr(x, m, true)) return STOP_GP;
-      for (let i = 0; i < FXSAVE_SIZE; i += 8) {
-        const s = (EA[0] >>> 0) + i;
-        const lo = mmu.ld64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1]);
-        if (FLT.kind) return FLT.kind;
-        IMG.setInt32(i, lo, true);
-        IMG.setInt32(i + 4, mmu.hi, true);
-      }
+      if (!copyImage(x, FXSAVE_SIZE, false)) return FLT.kind;
       const mx = fxrstorImage(IMG, st.xmm, st.x87Image, wide);
       if (mx < 0) return STOP_GP;
       st.mxcsr = mx;

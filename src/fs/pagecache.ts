@@ -12,23 +12,13 @@
 // alive in the kernel until they go too).
 
 import type { FileData } from "./file_data.js";
+import { FMODE_READ, FMODE_WRITE, PAGE_SIZE, type KernelExports } from "../abi.js";
 
-/** f_mode bits (include/linux/fs.h), as file_open takes them. */
-export const FMODE_READ = 0x1;
-export const FMODE_WRITE = 0x2;
-
-const PAGE_SIZE = 4096;
+export { FMODE_READ, FMODE_WRITE };
 const EIO = 5;
 
 /** The kernel exports the page cache drives (docs/abi.md). */
-export interface PageCacheKernel {
-  file_open(ino: number, size: number, mode: number): number;
-  file_set_size(handle: number, size: number): void;
-  file_page(handle: number, index: number): number;
-  file_fsync(handle: number): void;
-  file_put(handle: number): void;
-  sys_mmap(addr: number, len: number, prot: number, flags: number, handle: number, off: number): number;
-}
+export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "file_fsync" | "file_put" | "sys_mmap">;
 
 /** One open of a file in the kernel (its struct file). */
 export interface OpenFile {

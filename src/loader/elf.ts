@@ -13,10 +13,10 @@
 
 import { withCode } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
+import { PAGE_SIZE, TASK_SIZE, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, PROT_EXEC } from "../abi.js";
 
-export const PAGE_SIZE = 4096;
-/** User address space end, x86-64 with 4-level paging (TASK_SIZE_MAX). */
-export const TASK_SIZE = 0x7ffffffff000;
+export { PAGE_SIZE, TASK_SIZE, MMAP_MIN_ADDR, PROT_READ, PROT_WRITE, PROT_EXEC,
+  MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE } from "../abi.js";
 /** The stack top without randomization (STACK_TOP): the end of user space. */
 export const STACK_TOP = TASK_SIZE;
 /**
@@ -32,19 +32,6 @@ export const MMAP_BASE = TASK_SIZE - 128 * 1024 * 1024;
  * aligned, even without randomization.
  */
 export const ELF_ET_DYN_BASE = Math.floor(TASK_SIZE / 3) * 2;
-
-/** vm.mmap_min_addr's usual value: nothing may be mapped below it. */
-export const MMAP_MIN_ADDR = 65536;
-
-export const PROT_READ = 1;
-export const PROT_WRITE = 2;
-export const PROT_EXEC = 4;
-/** mmap flags (include/uapi/linux/mman.h, asm-generic/mman-common.h). */
-export const MAP_SHARED = 0x01;
-export const MAP_PRIVATE = 0x02;
-export const MAP_FIXED = 0x10;
-export const MAP_ANONYMOUS = 0x20;
-export const MAP_FIXED_NOREPLACE = 0x100000;
 
 const PT_LOAD = 1;
 const PT_INTERP = 3;

@@ -22,19 +22,14 @@ import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
 import { withCode, errnoName } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { bytesFile, type OpenFile } from "../fs/pagecache.js";
+import type { KernelExports } from "../abi.js";
 
 export * from "./elf.js";
 export * from "./stack.js";
 
 
 /** The kernel exports exec needs (docs/abi.md); numbers only. */
-export interface ExecKernel {
-  vm_mmap(addr: number, len: number, prot: number, flags: number, file: number, pgoff: number): number;
-  mm_set_brk(start: number): void;
-  mm_set_code(startCode: number, endCode: number, startData: number, endData: number): void;
-  mm_set_args(startStack: number, argStart: number, argEnd: number, envStart: number, envEnd: number): void;
-  mm_set_stack(start: number, end: number, prot: number): number;
-}
+export type ExecKernel = Pick<KernelExports, "vm_mmap" | "mm_set_brk" | "mm_set_code" | "mm_set_args" | "mm_set_stack">;
 
 export interface ExecEnv {
   kernel: ExecKernel;

@@ -4,6 +4,7 @@
 // Browser-safe; one pass over mem_map, no allocation when `into` is reused.
 
 import type { Kernel } from "../kernel.js";
+import { PAGE_SIZE, PG_reserved, PG_buddy, PG_tail, PG_pgtable, PG_slab, PG_zero, PAGE_MAPPING_ANON, MIGRATE_PCPTYPES } from "../abi.js";
 
 /** A frame's state; the values index FRAME_STATE_NAMES. */
 export const FrameState = {
@@ -27,13 +28,6 @@ export const FRAME_STATE_NAMES = [
 ] as const;
 
 export const NR_FRAME_STATES = FRAME_STATE_NAMES.length;
-
-// struct page (32 bytes): flags at 0, _refcount at 4, lru.next at 8, private_ (u16) at 16, mapping at 20.
-const SIZEOF_PAGE = 32;
-const PG_reserved = 1 << 1, PG_buddy = 1 << 2, PG_tail = 1 << 4, PG_pgtable = 1 << 6;
-const PG_slab = 1 << 7, PG_zero = 1 << 10;
-const PAGE_MAPPING_ANON = 1;
-const MIGRATE_PCPTYPES = 3;
 
 export interface FrameMap {
   /** FrameState per pfn. */
@@ -62,9 +56,11 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
   const u32 = k.u32;
   const memMap = k.memMap;
   const maxPfn = k.maxPfn;
-  const imagePfns = k.imageEnd / 4096;
-  const memMapFirst = Math.floor(memMap / 4096);
-  const memMapEnd = Math.ceil((memMap + maxPfn * SIZEOF_PAGE) / 4096);
+  // struct page's fields, as u32 word indices (kernel_layout: the compiler's offsets).
+  const { sizeof_page, page_flags, page_lru, page_private, page_mapping } = k.layout;
+  const imagePfns = k.imageEnd / PAGE_SIZE;
+  const memMapFirst = Math.floor(memMap / PAGE_SIZE);
+  const memMapEnd = Math.ceil((memMap + maxPfn * sizeof_page) / PAGE_SIZE);
   counts.fill(0);
   freeByOrder.fill(0);
 
@@ -85,10 +81,10 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
       pfn++;
       continue;
     }
-    const w = (memMap + pfn * SIZEOF_PAGE) >>> 2;
-    const flags = u32[w];
+    const p = memMap + pfn * sizeof_page;
+    const flags = u32[(p + page_flags) >>> 2];
     if (flags & PG_buddy) {
-      const o = u32[w + 4] & 0xffff;
+      const o = u32[(p + page_private) >>> 2] & 0xffff;
       const end = Math.min(pfn + (1 << o), maxPfn);
       counts[FrameState.Free] += end - pfn;
       freeByOrder[o] += end - pfn;
@@ -105,11 +101,11 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
         : pfn >= memMapFirst && pfn < memMapEnd ? FrameState.MemMap : FrameState.Reserved;
     } else if (flags & PG_tail) {
       // A compound page's tail is what its head is (lru.next = head's struct page | 1).
-      s = state[((u32[w + 2] & ~1) - memMap) / SIZEOF_PAGE] as FrameState;
+      s = state[((u32[(p + page_lru) >>> 2] & ~1) - memMap) / sizeof_page] as FrameState;
     } else if (flags & PG_pgtable) s = FrameState.PageTable;
     else if (flags & PG_slab) s = FrameState.Slab;
-    else if (u32[w + 5] & PAGE_MAPPING_ANON) s = FrameState.Anon;
-    else if (u32[w + 5]) s = FrameState.File;
+    else if (u32[(p + page_mapping) >>> 2] & PAGE_MAPPING_ANON) s = FrameState.Anon;
+    else if (u32[(p + page_mapping) >>> 2]) s = FrameState.File;
     else s = FrameState.Allocated;
     state[pfn++] = s;
     counts[s]++;

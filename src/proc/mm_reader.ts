@@ -4,20 +4,14 @@
 // page. Browser-safe; slow paths only (exit-time /proc), never the fault path.
 
 import type { MmInfo, PteInfo, VmArea } from "./task_mmu.js";
+import { MM_VIEW, VMA_RECORD, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
+  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, type KernelExports, type Layout } from "../abi.js";
 
 /** The kernel exports this reader uses. */
-export interface MmKernel {
-  proc_vma_next(handle: number, addr: number): number;
-  proc_mm_counters(handle: number): number;
-  mmu_walk_inspect(va: number, access: number): number;
-  walk_mailbox_ptr(): number;
-}
+export type MmKernel = Pick<KernelExports, "proc_vma_next" | "proc_mm_counters" | "mmu_walk_inspect" | "walk_mailbox_ptr">;
 
-/** Where struct page lives (kernel_layout) and which pfn is the zero page. */
-export interface PageLayout {
-  mem_map: number;
-  zero_pfn: number;
-}
+/** Where struct page lives, its fields this reader uses, and which pfn is the zero page (kernel_layout). */
+export type PageLayout = Pick<Layout, "mem_map" | "zero_pfn" | "sizeof_page" | "page_mapping" | "page_mapcount">;
 
 /** The mm counters proc_mm_counters fills, beyond MmInfo. */
 export interface MmCounters extends MmInfo {
@@ -26,14 +20,10 @@ export interface MmCounters extends MmInfo {
   map_count: number;
 }
 
-const SIZEOF_PAGE = 32;
-const PAGE_SHIFT = 12;
-const PAGE_SIZE = 1 << PAGE_SHIFT;
-const _PAGE_PRESENT = 1, _PAGE_ACCESSED = 1 << 5, _PAGE_DIRTY = 1 << 6, _PAGE_PSE = 1 << 7;
-const PAGE_MAPPING_ANON = 1;
-const X86_PF_USER = 4;
 // Bytes one entry maps at each level: pgd, pud, pmd, pte.
-const LEVEL_SIZE = [2 ** 39, 2 ** 30, 2 ** 21, 2 ** 12];
+const LEVEL_SIZE = [2 ** PGDIR_SHIFT, 2 ** PUD_SHIFT, 2 ** PMD_SHIFT, 2 ** PAGE_SHIFT];
+const VMA = recordIndex(VMA_RECORD);
+const MM = recordIndex(MM_VIEW);
 
 export class MmReader {
   private readonly view: DataView;
@@ -52,30 +42,43 @@ export class MmReader {
     return this.view.getFloat64(base + i * 8, true);
   }
 
+  /** The VMA in proc_vma_next's record. */
+  private vma(rec: number): VmArea {
+    const fileHandle = this.f64(rec, VMA.vm_file);
+    return {
+      start: this.f64(rec, VMA.vm_start), end: this.f64(rec, VMA.vm_end), pgoff: this.f64(rec, VMA.vm_pgoff),
+      flags: this.f64(rec, VMA.vm_flags), file: fileHandle ? { path: this.fileName(fileHandle) } : null,
+    };
+  }
+
   /** Every VMA of mm `handle`, in address order. */
   vmas(handle: number): VmArea[] {
     const out: VmArea[] = [];
-    for (let addr = 0, rec = this.kernel.proc_vma_next(handle, 0); rec; rec = this.kernel.proc_vma_next(handle, addr)) {
-      const fileHandle = this.f64(rec, 4);
-      out.push({
-        start: this.f64(rec, 0), end: this.f64(rec, 1), pgoff: this.f64(rec, 2), flags: this.f64(rec, 3),
-        file: fileHandle ? { path: this.fileName(fileHandle) } : null,
-      });
-      addr = this.f64(rec, 1);
+    for (let rec = this.kernel.proc_vma_next(handle, 0); rec; rec = this.kernel.proc_vma_next(handle, out[out.length - 1].end)) {
+      out.push(this.vma(rec));
     }
     return out;
+  }
+
+  /** The VMA of mm `handle` that covers `addr`, or null: one find_vma in the kernel. */
+  vmaAt(handle: number, addr: number): VmArea | null {
+    const rec = this.kernel.proc_vma_next(handle, addr);
+    if (!rec) return null;
+    const vma = this.vma(rec);
+    return vma.start <= addr ? vma : null;
   }
 
   /** mm `handle`'s counters, or an error for a bad handle. */
   mm(handle: number): MmCounters {
     const p = this.kernel.proc_mm_counters(handle);
     if (!p) throw new Error(`proc: no address space ${handle}`);
-    const w = (i: number) => this.f64(p, i);
+    const w = (field: keyof typeof MM) => this.f64(p, MM[field]);
     return {
-      rss: { file: w(0), anon: w(1), swapents: w(2), shmem: w(3) },
-      hiwater_rss: w(4), hiwater_vm: w(5), total_vm: w(6), locked_vm: w(7), data_vm: w(8), exec_vm: w(9),
-      stack_vm: w(10), pgtables_bytes: w(11), min_flt: w(12), maj_flt: w(13), map_count: w(14),
-      start_code: w(15), end_code: w(16), start_brk: w(19), brk: w(20), start_stack: w(21),
+      rss: { file: w("MM_FILEPAGES"), anon: w("MM_ANONPAGES"), swapents: w("MM_SWAPENTS"), shmem: w("MM_SHMEMPAGES") },
+      hiwater_rss: w("hiwater_rss"), hiwater_vm: w("hiwater_vm"), total_vm: w("total_vm"), locked_vm: w("locked_vm"),
+      data_vm: w("data_vm"), exec_vm: w("exec_vm"), stack_vm: w("stack_vm"), pgtables_bytes: w("pgtables_bytes"),
+      min_flt: w("min_flt"), maj_flt: w("maj_flt"), map_count: w("map_count"), start_code: w("start_code"),
+      end_code: w("end_code"), start_brk: w("start_brk"), brk: w("brk"), start_stack: w("start_stack"),
     };
   }
 
@@ -105,8 +108,12 @@ export class MmReader {
   /** struct page facts smaps and pagemap use; null for the zero page (vm_normal_page). */
   private page(pfn: number): PteInfo["page"] {
     if (pfn === this.layout.zero_pfn) return null;
-    const p = this.layout.mem_map + pfn * SIZEOF_PAGE;
-    return { anon: (this.view.getUint32(p + 20, true) & PAGE_MAPPING_ANON) !== 0, mapcount: this.view.getInt16(p + 18, true) + 1 };
+    const { mem_map, sizeof_page, page_mapping, page_mapcount } = this.layout;
+    const p = mem_map + pfn * sizeof_page;
+    return {
+      anon: (this.view.getUint32(p + page_mapping, true) & PAGE_MAPPING_ANON) !== 0,
+      mapcount: this.view.getInt16(p + page_mapcount, true) + 1,
+    };
   }
 
   /** The mapping of one address in the current mm (for pagemap). */

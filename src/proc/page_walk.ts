@@ -1,15 +1,13 @@
+import type { KernelExports } from "../abi.js";
 // The page-table walk of one address, level by level, for debuggers and
 // the playground: CR3 → PML4E → PDPTE → PDE → PTE with each entry's bits
 // decoded. It reads what the kernel's side-effect-free walk
-// (mmu_walk_inspect) left in its mailbox (assembly/mm/pgtable.ts):
+// (mmu_walk_inspect) left in its mailbox (assembly/arch/x86/mmu.ts):
 //   0: levels read (u32);  8 + 16i: raw entry (u64);  16 + 16i: its physical address (u32).
 // Browser-safe.
 
 /** The kernel exports the walk needs (docs/abi.md). */
-export interface WalkKernel {
-  mmu_walk_inspect(va: number, access: number): number;
-  walk_mailbox_ptr(): number;
-}
+export type WalkKernel = Pick<KernelExports, "mmu_walk_inspect" | "walk_mailbox_ptr">;
 
 /** Linux's names for the levels of x86-64 4-level paging, and the address bits each indexes. */
 export const LEVEL_NAMES = ["PML4E", "PDPTE", "PDE", "PTE"] as const;

@@ -3,11 +3,9 @@
 // /proc/self/pagemap entries, in Linux's formats. Browser-safe: the
 // inputs are plain objects (src/proc/mm_reader.ts fills them from RAM).
 
-const PAGE_SHIFT = 12;
-const PAGE_SIZE = 1 << PAGE_SHIFT;
+import { PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED } from "../abi.js";
 
-// vm_flags (include/linux/mm.h)
-export const VM_READ = 0x1, VM_WRITE = 0x2, VM_EXEC = 0x4, VM_MAYSHARE = 0x80, VM_LOCKED = 0x2000;
+export { VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED };
 
 /** One VMA. */
 export interface VmArea {

@@ -8,7 +8,7 @@ import {
 } from "../fs/fdtable.js";
 import { DirInode, Inode, RegularInode, S_IFIFO, S_IFMT, StreamInode, SymlinkInode } from "../fs/inode.js";
 import { Namespace, type Found, type Loc } from "../fs/namespace.js";
-import { TASK_SIZE } from "../loader/elf.js";
+import { TASK_SIZE, FMODE_READ, FMODE_WRITE } from "../abi.js";
 import type { FileData } from "../fs/file_data.js";
 import {
   EACCES, EBADF, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENOTTY, ERANGE, EROFS, ESPIPE,
@@ -64,7 +64,6 @@ export interface FileCache<F = unknown> {
   /** ftruncate: the file's size and the kernel's i_size. */
   truncate(file: F, size: number): void;
 }
-const FMODE_READ = 1, FMODE_WRITE = 2;
 
 export interface FileIo {
   /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */

@@ -35,6 +35,7 @@ import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";
+import type { KernelExports } from "../abi.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -65,14 +66,7 @@ export interface UserMemory {
 }
 
 /** The kernel's mm syscalls (docs/abi.md): Linux's results, address or -errno. */
-export interface SyscallKernel {
-  sys_brk(addr: number): number;
-  sys_mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): number;
-  sys_munmap(addr: number, len: number): number;
-  sys_mprotect(addr: number, len: number, prot: number): number;
-  sys_mremap(addr: number, oldLen: number, newLen: number, flags: number, newAddr: number): number;
-  sys_madvise(addr: number, len: number, advice: number): number;
-}
+export type SyscallKernel = Pick<KernelExports, "sys_brk" | "sys_mmap" | "sys_munmap" | "sys_mprotect" | "sys_mremap" | "sys_madvise">;
 
 export interface SyscallIo {
   /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */

@@ -1,6 +1,8 @@
 // The host half of the kernel's trace ring (assembly/kernel/trace.ts):
 // reads 16-byte events out of RAM through one DataView. Browser-safe.
 
+import type { KernelExports } from "../abi.js";
+
 export const TRACE_EXIT = 0x80000000;
 export const TRACE_NO_PAGE = 0xffffffff;
 export const TRACE_EVENT_SIZE = 16;
@@ -26,13 +28,7 @@ export interface TraceEvent {
 }
 
 /** The kernel exports the ring needs (docs/abi.md, "Tracing"). */
-export interface TraceKernel {
-  trace_set(mode: number): void;
-  trace_ring_ptr(): number;
-  trace_ring_next(): number;
-  trace_ring_events(): number;
-  trace_fn_names(): number;
-}
+export type TraceKernel = Pick<KernelExports, "trace_set" | "trace_ring_ptr" | "trace_ring_next" | "trace_ring_events" | "trace_fn_names">;
 
 /** The kernel's function names, in id order (a NUL-separated UTF-16LE string). */
 export function readFnNames(memory: WebAssembly.Memory, ptr: number): string[] {

@@ -4,7 +4,8 @@
 // (mm_switch flushes the CPU's TLB, as a CR3 load does).
 
 import { expect } from "vitest";
-import type { Kernel, ProcessMmExports } from "../../src/kernel.js";
+import type { Kernel } from "../../src/kernel.js";
+import type { KernelExports } from "../../src/abi.js";
 import { readSmaps, type SmapsCounts } from "../../src/kernel.js";
 import { machine } from "../helpers.js";
 import { FaultCpu, commWords } from "./fault_cpu.js";
@@ -13,7 +14,7 @@ export const PAGE = 4096;
 
 export interface Procs {
   k: Kernel;
-  x: ProcessMmExports & Record<string, any>;
+  x: KernelExports;
   cpu: FaultCpu;
   view: DataView;
 }
@@ -21,7 +22,7 @@ export interface Procs {
 export function bootProcs(mem = "64M"): Procs {
   const cpu = new FaultCpu();
   const k = machine(mem, "debug", { env: cpu.imports });
-  const x = k.exports as ProcessMmExports & Record<string, any>;
+  const x = k.exports;
   cpu.kernel = x as any;
   return { k, x, cpu, view: new DataView(k.memory.buffer) };
 }

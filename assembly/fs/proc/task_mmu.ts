@@ -25,7 +25,9 @@
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
   get_mm_counter } from "../../mm/mm_types";
-import { mm_from_handle, find_vma, vm_committed_pages, arg64, vma_next } from "../../mm/mmap";
+import { mm_from_handle, arg64 } from "../../mm/mmap";
+import { find_vma, vma_next } from "../../mm/vma";
+import { vm_committed_pages } from "../../mm/util";
 import { PageAnon, vm_normal_page, walk_pmd_range } from "../../mm/memory";
 import { pfn_to_page } from "../../mm/mmzone";
 import { HPAGE_PMD_NR } from "../../mm/huge_memory";
@@ -94,8 +96,20 @@ export function proc_mm_counters(handle: u32): usize {
 
 // ─── /proc/<pid>/smaps and smaps_rollup (smaps_account) ────────────────────
 
-@inline const PSS_SHIFT: u32 = 12;
+// The record's f64 words (src/abi.ts's SMAPS): bytes; the Pss ones are bytes << PSS_SHIFT.
+@inline const SMAPS_Rss: u32 = 0;
+@inline const SMAPS_Pss: u32 = 1;
+@inline const SMAPS_Pss_Anon: u32 = 2;
+@inline const SMAPS_Pss_File: u32 = 3;
+@inline const SMAPS_Shared_Clean: u32 = 4;
+@inline const SMAPS_Shared_Dirty: u32 = 5;
+@inline const SMAPS_Private_Clean: u32 = 6;
+@inline const SMAPS_Private_Dirty: u32 = 7;
+@inline const SMAPS_Referenced: u32 = 8;
+@inline const SMAPS_Anonymous: u32 = 9;
+@inline const SMAPS_AnonHugePages: u32 = 10;
 @inline const NR_SMAPS: u32 = 11;
+@inline const PSS_SHIFT: u32 = 12;
 const smaps_record: usize = memory.data(NR_SMAPS * 8, 8);
 
 @inline function acc(i: u32, v: u64): void {
@@ -111,9 +125,9 @@ const smaps_record: usize = memory.data(NR_SMAPS * 8, 8);
 function smaps_account(pg: page, nr: u32, young: bool, dirty: bool): void {
   const size = <u64>nr << PAGE_SHIFT;
   const anon = PageAnon(pg);
-  if (anon) acc(9, size);
-  acc(0, size);
-  if (young) acc(8, size);
+  if (anon) acc(SMAPS_Anonymous, size);
+  acc(SMAPS_Rss, size);
+  if (young) acc(SMAPS_Referenced, size);
   const mapcount = <i32>pg._mapcount + 1;
   let pss = <u64>PAGE_SIZE << PSS_SHIFT;
   let priv = true;
@@ -122,9 +136,9 @@ function smaps_account(pg: page, nr: u32, young: bool, dirty: bool): void {
     priv = mapcount < 2;
   }
   pss *= nr;
-  acc(1, pss);
-  acc(anon ? 2 : 3, pss);
-  acc(priv ? (dirty ? 7 : 6) : (dirty ? 5 : 4), size);
+  acc(SMAPS_Pss, pss);
+  acc(anon ? SMAPS_Pss_Anon : SMAPS_Pss_File, pss);
+  acc(priv ? (dirty ? SMAPS_Private_Dirty : SMAPS_Private_Clean) : (dirty ? SMAPS_Shared_Dirty : SMAPS_Shared_Clean), size);
 }
 
 function smaps_pte_range(pmd: usize, addr: u64, end: u64): void {
@@ -142,7 +156,7 @@ function smaps_pmd_range(pmd: usize, addr: u64, next: u64): void {
   const v = load<u64>(pmd);
   if (pmd_trans_huge(v)) {
     const head = pfn_to_page(pmd_pfn(v));
-    acc(10, <u64>HPAGE_PMD_NR << PAGE_SHIFT);
+    acc(SMAPS_AnonHugePages, <u64>HPAGE_PMD_NR << PAGE_SHIFT);
     smaps_account(head, HPAGE_PMD_NR, (v & _PAGE_ACCESSED) != 0, (v & _PAGE_DIRTY) != 0);
   } else {
     smaps_pte_range(pmd, addr, next);

@@ -7,18 +7,17 @@
 // cannot be fixed answers the same way, and the syscall layer turns it
 // into -EFAULT as Linux's exception-table fixup does.
 
-import { vm_area_struct, VM_READ, VM_WRITE, VM_EXEC, VM_GROWSDOWN } from "../../../mm/mm_types";
-import { find_vma, expand_stack, current_mm } from "../../../mm/mmap";
+import { mm_struct, vm_area_struct, VM_READ, VM_WRITE, VM_EXEC, VM_GROWSDOWN } from "../../../mm/mm_types";
+import { find_vma } from "../../../mm/vma";
+import { expand_stack, current_mm } from "../../../mm/mmap";
 import {
   handle_mm_fault, FAULT_FLAG_DEFAULT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION,
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_TRIED, VM_FAULT_RETRY, VM_FAULT_ERROR, VM_FAULT_OOM,
   VM_FAULT_SIGBUS, VM_FAULT_HWPOISON, VM_FAULT_HWPOISON_LARGE, VM_FAULT_SIGSEGV,
 } from "../../../mm/memory";
 import { pagefault_out_of_memory, fatal_signal_pending, printk_comm } from "../../../mm/oom_kill";
-import {
-  mmu_walk_inspect, walk_mailbox_ptr, X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_RSVD,
-  X86_PF_INSTR, X86_PF_PK,
-} from "../../../mm/pgtable";
+import { mmu_walk_inspect, walk_mailbox_ptr } from "../mmu";
+import { X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_RSVD, X86_PF_INSTR, X86_PF_PK } from "../../../mm/pgtable";
 import { printk, printk_u64, printk_hex_width, panic } from "../../../kernel/panic";
 import {
   trace_enter, trace_exit, FN_do_user_addr_fault, FN_find_vma, FN_expand_stack, FN_access_error,
@@ -144,6 +143,23 @@ function access_error(error_code: u32, vma: vm_area_struct): bool {
 }
 
 /**
+ * The VMA covering `address`, a stack VMA grown down to it if need be
+ * (lock_mm_and_find_vma, Linux 6.5+, without the lock). @return null when
+ * none covers it or the stack may not grow there.
+ */
+function lock_mm_and_find_vma(mm: mm_struct, address: u64): vm_area_struct | null {
+  trace_enter(FN_find_vma, <u32>address);
+  const vma = find_vma(mm, address);
+  trace_exit(FN_find_vma);
+  if (vma === null || vma.vm_start <= address) return vma;
+  if (!(vma.vm_flags & VM_GROWSDOWN)) return null;
+  trace_enter(FN_expand_stack, <u32>address);
+  const err = expand_stack(vma, address);
+  trace_exit(FN_expand_stack, <u32>err);
+  return err ? null : vma;
+}
+
+/**
  * Handles a fault in the user portion of the address space, in the
  * order Linux does (seed item 1). Locks, kprobes, SMAP, vsyscall and
  * perf events have no counterpart here.
@@ -151,66 +167,40 @@ function access_error(error_code: u32, vma: vm_area_struct): bool {
 function do_user_addr_fault(error_code: u32, address: u64): void {
   trace_enter(FN_do_user_addr_fault, <u32>address);
   const mm = current_mm();
-  let flags = FAULT_FLAG_DEFAULT;
+  let fault: u32 = 0;
 
   if ((error_code & (X86_PF_USER | X86_PF_INSTR)) == X86_PF_INSTR) {
     // Kernel mode code trying to execute from user memory.
     page_fault_oops(error_code, address);
-    trace_exit(FN_do_user_addr_fault);
-    return;
-  }
-  // Reserved bits are never expected to be set in user page tables.
-  if (error_code & X86_PF_RSVD) {
+  } else if (error_code & X86_PF_RSVD) {
+    // Reserved bits are never expected to be set in user page tables.
     pgtable_bad(error_code, address);
-    trace_exit(FN_do_user_addr_fault);
-    return;
-  }
-  if (mm === null) {
+  } else if (mm === null) {
     __bad_area_nosemaphore(error_code, SEGV_MAPERR);
-    trace_exit(FN_do_user_addr_fault);
-    return;
-  }
-  if (user_mode(error_code)) flags |= FAULT_FLAG_USER;
-  if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
-  if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
-
-  let fault: u32;
-  while (true) {  // retry:
-    trace_enter(FN_find_vma, <u32>address);
-    const vma = find_vma(mm, address);
-    trace_exit(FN_find_vma);
-    if (vma === null) {
-      bad_area(error_code, SEGV_MAPERR);
-      trace_exit(FN_do_user_addr_fault);
-      return;
-    }
-    if (vma.vm_start > address) {
-      if (!(vma.vm_flags & VM_GROWSDOWN)) {
+  } else {
+    let flags = FAULT_FLAG_DEFAULT;
+    if (user_mode(error_code)) flags |= FAULT_FLAG_USER;
+    if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
+    if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
+    while (true) {  // retry:
+      const vma = lock_mm_and_find_vma(mm, address);
+      if (vma === null) {
         bad_area(error_code, SEGV_MAPERR);
-        trace_exit(FN_do_user_addr_fault);
-        return;
+        break;
       }
-      trace_enter(FN_expand_stack, <u32>address);
-      const err = expand_stack(vma, address);
-      trace_exit(FN_expand_stack, <u32>err);
-      if (err) {
-        bad_area(error_code, SEGV_MAPERR);
-        trace_exit(FN_do_user_addr_fault);
-        return;
+      // good_area:
+      if (access_error(error_code, vma)) {
+        bad_area_access_error(error_code);
+        break;
       }
+      const ret = handle_mm_fault(vma, address, flags);
+      if ((ret & VM_FAULT_RETRY) && (flags & FAULT_FLAG_ALLOW_RETRY)) {
+        flags |= FAULT_FLAG_TRIED;
+        continue;
+      }
+      fault = ret;
+      break;
     }
-    // good_area:
-    if (access_error(error_code, vma)) {
-      bad_area_access_error(error_code);
-      trace_exit(FN_do_user_addr_fault);
-      return;
-    }
-    fault = handle_mm_fault(vma, address, flags);
-    if ((fault & VM_FAULT_RETRY) && (flags & FAULT_FLAG_ALLOW_RETRY)) {
-      flags |= FAULT_FLAG_TRIED;
-      continue;
-    }
-    break;
   }
 
   if (fault & VM_FAULT_ERROR) {
