@@ -305,7 +305,7 @@ function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
       __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
     }
   }
-  if (page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
+  if (CONFIG_DEBUG_VM && page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
   trace_exit(FN_rmqueue, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
@@ -412,7 +412,7 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
     high--;
     size >>= 1;
     const buddy = nth_page(page, size);
-    VM_BUG_ON_PAGE(bad_range(zone, buddy), buddy, "expand: buddy outside its zone");
+    if (CONFIG_DEBUG_VM) VM_BUG_ON_PAGE(bad_range(zone, buddy), buddy, "expand: buddy outside its zone");
     add_to_free_list(buddy, zone, high, migratetype);
     set_buddy_order(buddy, high);
   }
@@ -695,7 +695,14 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
  * CONFIG_DEBUG_VM), the release build just cleans them.
  * @return false if any page of the block is bad
  */
-function free_pages_prepare(page: page, order: u32): bool {
+@inline function free_pages_prepare(page: page, order: u32): bool {
+  let bad = order ? free_tail_pages_prepare(page, order) : false;
+  if (free_page_is_bad(page)) bad = true;
+  return !bad;
+}
+
+/** The pages after the head: a compound page undone, each page cleaned (checked when debugging). */
+function free_tail_pages_prepare(page: page, order: u32): bool {
   const nr: u32 = 1 << order;
   if (page.flags & PG_head) {
     for (let i: u32 = 1; i < nr; i++) {
@@ -706,7 +713,7 @@ function free_pages_prepare(page: page, order: u32): bool {
     nth_page(page, 1).private_ = 0;
     page.flags &= ~PG_head;
   }
-  let bad = free_page_is_bad(page);
+  let bad = false;
   for (let i: u32 = 1; i < nr; i++) {
     const p = nth_page(page, i);
     if (CONFIG_DEBUG_VM) {
@@ -716,7 +723,7 @@ function free_pages_prepare(page: page, order: u32): bool {
     if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
     free_page_clean(p);
   }
-  return !bad;
+  return bad;
 }
 
 /** page_expected_state, or bad_page: the common case costs one test. */
@@ -756,18 +763,18 @@ function free_unref_page(page: page, order: u32): void {
     trace_exit(FN_free_unref_page, 0);
     return;
   }
+  const zone = page_zone(page);
   let migratetype = get_pfnblock_migratetype(page, pfn);
   // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
   if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
   set_pcppage_migratetype(page, migratetype);
-  free_unref_page_commit(page, migratetype, order);
+  free_unref_page_commit(zone, zone_pcp(zone), page, migratetype, order);
   trace_exit(FN_free_unref_page, 0);
 }
 
-@inline function free_unref_page_commit(page: page, migratetype: u32, order: u32): void {
-  const zone = page_zone(page);
+@inline function free_unref_page_commit(zone: zone, pcp: per_cpu_pages, page: page,
+                                        migratetype: u32, order: u32): void {
   __count_vm_events(PGFREE, <u64>1 << order);
-  const pcp = zone_pcp(zone);
   list_add(page_lru(page), pcp_list(pcp, order_to_pindex(migratetype, order)));
   page.flags |= PG_pcp;
   page.private_ = <u16>order;
