@@ -720,7 +720,7 @@ function free_tail_pages_prepare(page: page, order: u32): bool {
       if (free_page_is_bad(p)) bad = true;
       continue;
     }
-    if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
+    // Only a head is ever mapped (split_huge_page makes each page a head).
     free_page_clean(p);
   }
   return bad;
