@@ -20,7 +20,7 @@ const REGION = 256 * MiB;
 const PROT_RW = 3, MAP_PRIVATE_ANON = 0x22, MADV_HUGEPAGE = 14;
 const PF_W = 2, PF_U = 4;
 
-interface Exports {
+export interface Exports {
   mm_create(): number; mm_switch(mm: number): void; mm_exit(mm: number): void;
   sys_mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): number;
   sys_madvise(addr: number, len: number, advice: number): number;
@@ -32,18 +32,18 @@ interface Exports {
 }
 
 /**
- * One access as the CPU makes it: walk, on a fault the handler and a walk
- * again, then the store itself (a write's first touch of the host's page,
- * as Linux's timed loop makes it).
+ * One access as the CPU makes it: walk, and on a fault the handler and a walk
+ * again; given the RAM, then the store itself (a write's first touch of the
+ * host's page, as Linux's timed loop makes it).
  */
-function touch(x: Exports, ram: Uint8Array, va: number, access: number): void {
+export function touch(x: Exports, va: number, access: number, ram?: Uint8Array): void {
   for (;;) {
     const r = x.mmu_walk(va, access);
     if (r < 4096) {  // the #PF error code
       if (x.handle_page_fault(va, r)) throw new Error(`signal at ${va.toString(16)}`);
       continue;
     }
-    if (access & PF_W) ram[r - (r % PAGE) + (va % PAGE)] = 1;
+    if (ram && (access & PF_W)) ram[r - (r % PAGE) + (va % PAGE)] = 1;
     return;
   }
 }
@@ -60,8 +60,8 @@ function run(k: Kernel, mode: "write" | "readwrite" | "thp"): { faults: number; 
   if (mode === "thp") x.sys_madvise(a, REGION, MADV_HUGEPAGE);
   const step = mode === "thp" ? 2 * MiB : PAGE;
   const t0 = performance.now();
-  if (mode === "readwrite") for (let va = a; va < a + REGION; va += step) touch(x, ram, va, PF_U);
-  for (let va = a; va < a + REGION; va += step) touch(x, ram, va, PF_U | PF_W);
+  if (mode === "readwrite") for (let va = a; va < a + REGION; va += step) touch(x, va, PF_U, ram);
+  for (let va = a; va < a + REGION; va += step) touch(x, va, PF_U | PF_W, ram);
   const ns = (performance.now() - t0) * 1e6;
   x.mm_exit(mm);
   return { faults: (REGION / step) * (mode === "readwrite" ? 2 : 1), ns };
@@ -70,13 +70,12 @@ function run(k: Kernel, mode: "write" | "readwrite" | "thp"): { faults: number; 
 /** The parts of a first-write fault, each timed alone on the same machine. */
 function breakdown(k: Kernel): { walk: number; alloc: number; zero: number } {
   const x = k.exports as unknown as Exports;
-  const ram = new Uint8Array(k.memory.buffer);
   const n = 16384;
   // Two walks a fault: the one that faults and the retry; time walks of mapped pages.
   const mm = x.mm_create();
   x.mm_switch(mm);
   const a = x.sys_mmap(0, n * PAGE, PROT_RW, MAP_PRIVATE_ANON, 0, 0);
-  for (let i = 0; i < n; i++) touch(x, ram, a + i * PAGE, PF_U | PF_W);
+  for (let i = 0; i < n; i++) touch(x, a + i * PAGE, PF_U | PF_W);
   const walk = 2 * best(() => {
     const t = performance.now();
     for (let i = 0; i < n; i++) x.mmu_walk(a + i * PAGE, PF_U | PF_W);

@@ -13,7 +13,7 @@
 // ends, its mm is torn down (every page and page table back to the buddy).
 
 import {
-  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
 } from "./cpu/index.js";
 import type { HostFs } from "./fs/host.js";
 import { Namespace } from "./fs/namespace.js";
@@ -31,7 +31,7 @@ import { Signals } from "./task/signal.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
-  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
   ILL_ILLOPN, SIGILL,
 } from "./syscalls/index.js";
 
@@ -99,7 +99,15 @@ interface ProcessExports extends ExecKernel, SyscallKernel, MmKernel {
   handle_page_fault(cr2: number, errorCode: number): number;
   set_task(mm: number, pid: number, uid: number, comm0: number, comm1: number, comm2: number, comm3: number): void;
   thp_set_enabled(mode: number): number;
+  kcompactd(): number;
 }
+
+/**
+ * Guest instructions between two turns of the kernel threads (kcompactd):
+ * they run when a process's retired count reaches a multiple of it, so the
+ * same program meets them at the same points however run() is sliced.
+ */
+export const KTHREAD_QUANTUM = 1 << 20;
 
 const encoder = new TextEncoder();
 
@@ -125,6 +133,9 @@ export class Machine {
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
+  private observer: Observer | null = null;
+  /** The retired count at the kernel threads' last turn. */
+  private kthreadsAt = 0;
   private syscalls: Syscalls | null = null;
   /** The current process's signal state. */
   signals: Signals | null = null;
@@ -196,6 +207,7 @@ export class Machine {
     this.execPath = argv[0] ?? "";
     this.comm = this.setTask(mm, this.execPath);
     this.faults = 0;
+    this.kthreadsAt = 0;
     const user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     try {
       this.image = exec(
@@ -238,6 +250,12 @@ export class Machine {
         set: (name) => void (this.comm = this.setComm(this.mm, name)),
       },
       meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
+      rusage: () => {
+        const t = this.task(), mm = t ? t.mm.mm(t.handle) : null;
+        if (!mm) return { minflt: 0, majflt: 0, maxrssKb: 0 };
+        // ru_maxrss is the peak RSS (setmax_mm_hiwater_rss, then the hiwater mark) in kB
+        return { minflt: mm.min_flt, majflt: mm.maj_flt, maxrssKb: Math.max(mm.hiwater_rss, mm.rss.anon + mm.rss.file + mm.rss.shmem) * 4 };
+      },
     });
   }
 
@@ -310,6 +328,7 @@ export class Machine {
         return { anon: rss.anon, file: rss.file };
       },
     }, options);
+    this.observer = observer;
     this.faultHook = {
       beforeFault: (address, errorCode) => observer.beforeFault(address, errorCode, options.trace ? this.vmaAt(address) : null),
       afterFault: (result) => observer.afterFault(result),
@@ -345,10 +364,24 @@ export class Machine {
     for (;;) {
       const left = budget - (cpu.retired - start);
       if (left <= 0) return { kind: "budget", retired: cpu.retired - start };
-      const stop = cpu.run(Math.min(left, CHUNK));
+      const stop = cpu.run(Math.min(left, CHUNK, KTHREAD_QUANTUM - (cpu.retired % KTHREAD_QUANTUM)));
       const end = this.handleStop(stop);
       if (end) return end;
+      if (cpu.retired % KTHREAD_QUANTUM === 0 && cpu.retired !== this.kthreadsAt) this.kernelThreads();
     }
+  }
+
+  /** The kernel threads' turn between guest quanta: kcompactd runs if it was woken (traced on its own track). */
+  private kernelThreads(): void {
+    this.kthreadsAt = this.cpu.retired;
+    const turn = () => this.kernel.call(() => this.k.kcompactd());
+    if (this.observer) this.observer.kthread("kcompactd0", turn);
+    else turn();
+  }
+
+  /** A write of 1 to /proc/sys/vm/compact_memory: compacts every zone whole. */
+  compactMemory(): void {
+    this.kernel.compactMemory();
   }
 
   /**
@@ -430,6 +463,13 @@ export class Machine {
       case STOP_BP: {
         const trap = STOP_NAMES[stop] as "GP" | "DE" | "BP";
         this.signals!.trap(trapSignal(trap, cpu.rip), trap);
+        return this.deliverSignals();
+      }
+      case STOP_MF:
+      case STOP_XM: {
+        // math_error: the CPU stops only for an unmasked exception, so the code is never 0 (spurious)
+        const trap = STOP_NAMES[stop] as "MF" | "XM", st = cpu.state;
+        this.signals!.trap(trapSignal(trap, cpu.rip, fpu__exception_code(trap, st.fpu.cw, st.fpu.sw, st.mxcsr)), trap);
         return this.deliverSignals();
       }
       default:

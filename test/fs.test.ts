@@ -5,7 +5,7 @@
 // against this machine's Linux are in programs/src/files_probe.c.
 import { describe, expect, it } from "vitest";
 import { MemoryHostFs } from "../src/fs/host.js";
-import { Namespace } from "../src/fs/namespace.js";
+import { type Found, Namespace } from "../src/fs/namespace.js";
 import { SeededRandom } from "../src/syscalls/random.js";
 import { FileSyscalls } from "../src/syscalls/files.js";
 import { bytesFile } from "../src/fs/pagecache.js";
@@ -121,15 +121,33 @@ describe("the namespace over a web page's files", () => {
   });
 });
 
-describe("the starting directory", () => {
-  it("is the host's directory even under a path /tmp hides", () => {
+describe("the guest's /tmp", () => {
+  it("is its own tmpfs with the host's /tmp entries bind-mounted read-only on it", () => {
     const host = new MemoryHostFs();
     host.add("/tmp/work/input.txt", new TextEncoder().encode("x"));
+    host.add("/tmp/note", new TextEncoder().encode("host"));
     const ns = new Namespace({ host, random: () => new Uint8Array(0), now: () => 0, proc: () => null, procNames: [], exe: () => null });
     expect(Namespace.path(ns.startDir("/tmp/work"))).toBe("/tmp/work");
-    const found = ns.walk(ns.startDir("/tmp/work"), "input.txt", true);
-    expect(typeof found !== "number" && found.node?.size()).toBe(1);
-    expect(ns.walk(ns.rootLoc, "/tmp/work/input.txt", true)).toBe(ENOENT); // by path, /tmp is the tmpfs
+    // by the absolute path and from the starting directory, the host's file
+    for (const [base, path] of [[ns.rootLoc, "/tmp/work/input.txt"], [ns.startDir("/tmp/work"), "input.txt"]] as const) {
+      const found = ns.walk(base, path, true);
+      expect(typeof found !== "number" && found.node?.size()).toBe(1);
+    }
+    const tmp = ns.walk(ns.rootLoc, "/tmp", true);
+    if (typeof tmp === "number" || !tmp.loc) throw new Error("no /tmp");
+    const at = (name: string) => ns.walk(tmp.loc!, name, false) as Found;
+    // the guest's own files go to the tmpfs, listed after the mount points
+    expect(ns.create(at("mine"), 0o644)).not.toBeTypeOf("number");
+    expect(tmp.node && (tmp.node as unknown as { names(): string[] }).names()).toEqual(["note", "work", "mine"]);
+    // a mount point is busy (unlink, rmdir, rename either way); inside it the host's read-only mount answers
+    expect(ns.remove(at("note"), false)).toBe(EBUSY);
+    expect(ns.remove(at("work"), true)).toBe(EBUSY);
+    expect(ns.rename(at("note"), at("other"), false)).toBe(EBUSY);
+    expect(ns.rename(at("mine"), at("note"), false)).toBe(EBUSY);
+    expect(ns.mkdir(at("work"), 0o755)).toBe(EEXIST);
+    expect(ns.mkdir(at("work/sub"), 0o755)).toBe(EROFS);
+    expect(ns.rename(at("mine"), at("work/mine"), false)).toBe(EXDEV);
+    expect(ns.remove(at("mine"), false)).toBe(0);
     expect(Namespace.path(ns.startDir("/no/such/dir"))).toBe("/");
   });
 });

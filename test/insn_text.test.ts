@@ -29,6 +29,8 @@ describe("formatInsn", () => {
     expect(fmt("48 8d 05 f9 0f 00 00")).toBe("lea rax, [rip → 0x402000]");
     expect(fmt("64 48 8b 04 25 28 00 00 00")).toBe("mov rax, qword ptr fs:[0x28]");
     expect(fmt("f3 48 ab")).toBe("rep stosq");
+    expect(fmt("f3 a6")).toBe("repe cmpsb");
+    expect(fmt("f2 67 ae")).toBe("repne scasb");
     expect(fmt("0f 05")).toBe("syscall");
     expect(fmt("c3")).toBe("ret");
   });

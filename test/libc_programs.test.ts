@@ -3,7 +3,7 @@
 // gives the same stdout, stderr and exit status as the native run, with the
 // same environment and working directory.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,12 +12,6 @@ import { needs, TOOLS } from "./helpers/tools.js";
 const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
 const SOURCES = new URL("./native/libc/", import.meta.url).pathname;
 const ENV = { FOO: "1", PATH: "/usr/bin:/bin" };
-/**
- * Programs are run by a relative path from their folder: the guest's /tmp is
- * its own tmpfs, which hides the host's /tmp (where a checkout may live), but
- * its starting directory is the host's wherever it is.
- */
-const BUILD = new URL("../node_modules/.cache/faultline-test/", import.meta.url).pathname;
 
 interface Ran { stdout: string; stderr: string; status: number | null }
 
@@ -40,13 +34,13 @@ describe.each([
   ["glibc", "gcc", ["-O2", "-static"], TOOLS.gcc],
   ["musl", "musl-gcc", ["-O2", "-static"], TOOLS.musl_gcc],
 ] as const)("%s programs under faultline match their native runs", (_libc, cc, flags, tool) => {
-  mkdirSync(BUILD, { recursive: true });
-  const dir = mkdtempSync(join(BUILD, "libc-"));
+  // under the host's /tmp, which the guest's /tmp shows (its entries are bind-mounted there), by absolute path
+  const dir = mkdtempSync(join(tmpdir(), "faultline-libc-"));
   it.runIf(needs(tool, TOOLS.libc_a, TOOLS.dist)).each(programs)("%s", (name) => {
     const exe = join(dir, name);
     const built = spawnSync(cc, [...flags, "-o", exe, join(SOURCES, `${name}.c`), "-lm"], { encoding: "utf8" });
     expect(built.stderr).toBe("");
-    const r = compare(`./${name}`, ["one", "two"], dir);
+    const r = compare(exe, ["one", "two"], dir);
     expect(r.stdout.length).toBeGreaterThan(0);
   });
 });

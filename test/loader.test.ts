@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { binDir } from "../programs/native.mjs";
 import { ELF_ET_DYN_BASE, parseElf, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, TASK_SIZE } from "../src/loader/elf.js";
+import { FPSTATE_SIZE } from "../src/task/signal.js";
 import { AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM, auxvValues, buildInitialStack } from "../src/loader/stack.js";
 import { needs, TOOLS } from "./helpers/tools.js";
 
@@ -107,6 +108,15 @@ describe.runIf(nativeHost())("the initial stack and load plan match Linux (setar
       expect(plan.brk).toBe(native.brk);
     });
   }
+});
+
+describe("AT_MINSIGSTKSZ", () => {
+  it("is init_sigframe_size's worst case for a CPU without XSAVE under IA32 emulation", () => {
+    // sigframe_ia32 (732) + 15 alignment + fxsave image (512) + fsave header (112) + 63 XSAVE alignment = 1434, rounded up to 16
+    expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }).minsigstksz).toBe(1440);
+    // what faultline writes fits: the fxsave image 64-aligned, then rt_sigframe (440 bytes) 16-aligned below it
+    expect(63 + FPSTATE_SIZE + 15 + 440).toBeLessThanOrEqual(1440);
+  });
 });
 
 describe("parseElf", () => {

@@ -49,7 +49,9 @@ function operand(op: Operand): string {
 /** "mov qword ptr [rbp-0x8], rax"; what the decoder refuses (and ud2) shows as raising #UD. */
 export function formatInsn(insn: Insn): string {
   if (insn.op === "ud") return "(bad: raises #UD)";
-  const prefix = insn.rep === 0xf3 ? "rep " : insn.rep === 0xf2 ? "repne " : "";
-  const ops = insn.ops.map(operand).join(", ");
+  const compare = /^(cmps|scas)/.test(insn.op);
+  const prefix = insn.rep === 0xf3 ? (compare ? "repe " : "rep ") : insn.rep === 0xf2 ? "repne " : "";
+  // a string instruction's suffix says its operands ([rsi], [rdi], the accumulator)
+  const ops = insn.def.rep ? "" : insn.ops.map(operand).join(", ");
   return prefix + insn.op + (ops ? " " + ops : "");
 }

@@ -2,7 +2,7 @@
 
 import { canonical, CC_USE, type Exec, type Op, ripOf, STOP_GP, TWO32 } from "./exec.js";
 import { CC, define, type Insn, type Operand } from "./insn.js";
-import { RSP } from "./state.js";
+import { RCX, RSP, ZF } from "./state.js";
 
 /** call/jmp through a register or memory: #GP for a non-canonical target, before any change. */
 function compileIndirect(x: Exec, o: Operand, isCall: boolean, next: number): Op {
@@ -125,4 +125,28 @@ for (const a32 of [false, true]) {
     },
     translate: (j, insn) => `if (${j.l(1)} === 0${a32 ? "" : ` && ${j.h(1)} === 0`}) RIP[0] = ${target(insn)};`,
   });
+}
+
+/**
+ * loop, loope, loopne: decrement rcx (ecx with 0x67, written as a 32-bit
+ * register) without touching the flags, and jump while it is not zero (and ZF is 1 / 0).
+ */
+for (const [op, name, zf] of [[0xe2, "loop", -1], [0xe1, "loope", 1], [0xe0, "loopne", 0]] as const) {
+  for (const a32 of [false, true]) {
+    define({
+      name,
+      enc: [{ enc: `E${op & 15} d64: Jb`, when: (p) => p.addr32 === a32 }],
+      ends: true,
+      flags: () => (zf < 0 ? 0 : ZF),
+      compile: (x, insn) => {
+        const { L, H, RIP, addReg } = x;
+        const t = target(insn);
+        return () => {
+          if (a32) { L[RCX] = (L[RCX] - 1) | 0; H[RCX] = 0; } else addReg(RCX, -1);
+          if ((L[RCX] | H[RCX]) !== 0 && (zf < 0 || x.zf() === zf)) RIP[0] = t;
+          return 0;
+        };
+      },
+    });
+  }
 }

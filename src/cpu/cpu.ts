@@ -8,9 +8,9 @@ import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP
 import { FAULT_NONE, type CodeCacheHooks, type Mmu, PF_INSTR, PF_USER } from "./mmu.js";
 import { CpuState, FLAGS_ARITH, RSP } from "./state.js";
 
-export { STOP_BP, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD } from "./exec.js";
+export { STOP_BP, STOP_DE, STOP_GP, STOP_MF, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM } from "./exec.js";
 export const STOP_BUDGET = 7;
-export const STOP_NAMES = ["", "PAGE_FAULT", "GP", "UD", "DE", "BP", "SYSCALL", "BUDGET"];
+export const STOP_NAMES = ["", "PAGE_FAULT", "GP", "UD", "DE", "BP", "SYSCALL", "BUDGET", "MF", "XM"];
 
 const TWO32 = 4294967296;
 const MAX_BLOCK = 64;

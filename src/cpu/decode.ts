@@ -13,6 +13,7 @@
 import "./families.js";
 import { type Encoding, type ImmOp, type Insn, type InsnDef, MAPS, type MemOp, type Operand, type Prefixes, type RegOp, SEG_FS, SEG_GS, SEG_NONE } from "./insn.js";
 import { STOP_GP, STOP_UD } from "./exec.js";
+import { RDI, RSI } from "./state.js";
 
 export { CC, SEG_FS, SEG_GS, SEG_NONE, type ImmOp, type Insn, type MemOp, type Operand, type RegOp, type RelOp } from "./insn.js";
 
@@ -216,6 +217,9 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
         const lo = rd.s32(), hi = addr32 ? 0 : rd.s32();
         return { k: "m", base: -1, index: -1, scale: 1, dispLo: lo, dispHi: hi, rip: false, seg, a32: addr32, sz };
       }
+      // string operands: rsi or rdi (esi, edi with 67); es, whose base is 0, cannot be overridden
+      case "X": case "Y":
+        return { k: "m", base: o[0] === "X" ? RSI : RDI, index: -1, scale: 1, dispLo: 0, dispHi: 0, rip: false, seg: o[0] === "X" ? seg : SEG_NONE, a32: addr32, sz };
     }
     throw new Error(`decode: operand ${o}`); // define() admits none such
   };

@@ -25,6 +25,10 @@ export const STOP_UD = 3;
 export const STOP_DE = 4;
 export const STOP_BP = 5;
 export const STOP_SYSCALL = 6;
+/** An x87 exception left pending by an unmasked one, raised at the next waiting x87 instruction (rip there). */
+export const STOP_MF = 8;
+/** An unmasked SSE floating-point exception (rip at the instruction, its destination unchanged). */
+export const STOP_XM = 9;
 
 export const TWO32 = 4294967296;
 /** By size index (0..3 = 8, 16, 32, 64 bits): the value mask, and the sign bit's position in the low half. */

@@ -20,6 +20,8 @@
 //   STOP_UD          an instruction outside the subset, ud2 (rip at the instruction)
 //   STOP_DE          division by zero or a quotient too large (rip at the instruction)
 //   STOP_BP          int3 (rip after it, as Linux reports SIGTRAP)
+//   STOP_MF          an unmasked x87 exception pending at a waiting x87 instruction (rip at that instruction)
+//   STOP_XM          an unmasked SSE floating-point exception (rip at the instruction, its destination unchanged)
 //   STOP_BUDGET      `budget` instructions retired (cpu.lastRetired says how many ran in this call)
 //
 // Instructions: one descriptor each (insn.ts says how to write one), in a file per family
@@ -39,7 +41,9 @@
 // the syscall layer's user-memory accessors (kernel-mode accesses, no U bit; a fault returns
 // -1, or null, with mmu.fault holding the address and error code, for the kernel to fix or EFAULT).
 
-export { Cpu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD } from "./cpu.js";
+export {
+  Cpu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
+} from "./cpu.js";
 export { Mmu, PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, TLB_W, TLB_X, WALK_FAULT_BELOW, type WalkFn } from "./mmu.js";
 export { decode, type Insn, type Operand } from "./decode.js";
 export * from "./state.js";

@@ -23,6 +23,7 @@
 //   M  r/m, memory only             Z  opcode low bits (+r)      O  64-bit absolute address (moffs)
 //   I  immediate (Ibs: imm8 sign-extended to the operand size)  J  branch target (Jb, Jz)
 //   V  XMM from the reg field       W  XMM or memory from r/m    U  XMM from r/m, register only
+//   X  memory at ds:rsi (string source; fs/gs may override ds)   Y  memory at es:rdi (string destination)
 //   AL, CL, AX, rAX (the accumulator at the operand size), 1, ST0, STi (x87 st(rm))
 // Sizes: b w d q (1 2 4 8), v (the operand size), z (2 at 16 bits, else 4), y (8 with REX.W, else 4),
 // t (10), dq (16), or a number of bytes (M512); none for M means no access (lea).
@@ -175,7 +176,7 @@ export const MAPS: Encoding[][][] = [0, 1, 2, 3].map(() => Array.from({ length: 
 /** Every instruction defined, in the order defined. */
 export const DEFS: InsnDef[] = [];
 
-const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZO](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?)$/;
+const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZOXY](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?)$/;
 const MEM_ONLY = /^M/;
 const REG_ONLY = /^(R|U|STi)/;
 

@@ -1,7 +1,7 @@
 // SSE/SSE2 floating point on one element: the arithmetic, compares and
 // conversions of the ss/sd/ps/pd instructions, with MXCSR's rounding, DAZ and
-// FTZ, and its exception flags set as the hardware sets them (all exceptions
-// masked). Elements are raw bits in a bigint (f32 or f64); each function
+// FTZ, and its exception flags set as the hardware sets them (the masked
+// responses; an unmasked exception is #XM, sse_float_insns.ts). Elements are raw bits in a bigint (f32 or f64); each function
 // returns the result bits and ORs the exception flags into `fe.flags`.
 //
 // x86's rules, beyond IEEE: a NaN result is the first source operand if it is

@@ -3,9 +3,9 @@
 // sse_float_lanes.ts, element semantics in sse_float.ts). A legacy-SSE
 // 16-byte memory operand must be 16-byte aligned (#GP).
 
-import { type Exec, type Op, STOP_GP } from "./exec.js";
+import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
 import { define, FEAT_SSE, FEAT_SSE2, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
-import { comisLanes, cvt2si, cvtsi2, FLOAT_LANES } from "./sse_float_lanes.js";
+import { comisLanes, cvt2si, cvtsi2, FLOAT_LANES, raised } from "./sse_float_lanes.js";
 import { res64 } from "./sse_float.js";
 import { K_EXPL } from "./state.js";
 
@@ -35,15 +35,35 @@ function source(x: Exec, o: Operand, S: Uint32Array): () => number {
   };
 }
 
+/** The invalid, denormal-operand and divide-by-zero exceptions, found before computing. */
+const PRE_COMPUTATION = 0x07;
+
+/**
+ * After an instruction computed with MXCSR `mx`: true (#XM) when it raised an
+ * unmasked exception. The caller then leaves the destination as it was; MXCSR
+ * gets the pre-computation flags alone when one of those is unmasked (the
+ * computation is abandoned), else every flag raised (SDM vol. 1, 11.5.1).
+ */
+function simdException(x: Exec, mx: number): boolean {
+  const f = raised.flags, unmasked = f & ~(mx >> 7) & 0x3f;
+  if (unmasked === 0) return false;
+  x.st.mxcsr = mx | (unmasked & PRE_COMPUTATION ? f & PRE_COMPUTATION : f);
+  return true;
+}
+
 function compileLanes(x: Exec, insn: Insn): Op {
   const lanes = FLOAT_LANES[insn.op];
   const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S);
   const imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
-  const st = x.st, X = st.xmm;
+  const st = x.st, X = st.xmm, old = new Uint32Array(4);
   return () => {
     const k = get();
     if (k) return k;
-    st.mxcsr = lanes(X, d, S, imm, st.mxcsr);
+    const mx = st.mxcsr;
+    old.set(X.subarray(d * 4, d * 4 + 4));
+    raised.flags = 0;
+    st.mxcsr = lanes(X, d, S, imm, mx);
+    if (simdException(x, mx)) { X.set(old, d * 4); return STOP_XM; }
     return 0;
   };
 }
@@ -91,7 +111,8 @@ for (const [name, enc, sse1] of [["ucomiss", `${PS} 2E /r: V,Wd`, true], ["comis
       return () => {
         const k = get();
         if (k) return k;
-        const zpc = comisLanes(name, st.xmm, d, S, st.mxcsr, out);
+        const mx = st.mxcsr, zpc = comisLanes(name, st.xmm, d, S, mx, out);
+        if (simdException(x, mx)) return STOP_XM;
         st.mxcsr = out.mx;
         F[0] = K_EXPL << 2;
         F[7] = zpc;
@@ -111,7 +132,9 @@ for (const [name, enc, sse1] of [["cvtsi2ss", `${SS} 2A /r: V,Ey`, true], ["cvts
       return () => {
         const lo = x.get(s, is64 ? 8 : 4);
         if (FLT.kind) return FLT.kind;
-        st.mxcsr = cvtsi2(name, st.xmm, d, lo, is64 ? T[0] : 0, is64, st.mxcsr);
+        const mx = st.mxcsr, a = st.xmm[d * 4], b = st.xmm[d * 4 + 1];
+        st.mxcsr = cvtsi2(name, st.xmm, d, lo, is64 ? T[0] : 0, is64, mx);
+        if (simdException(x, mx)) { st.xmm[d * 4] = a; st.xmm[d * 4 + 1] = b; return STOP_XM; }
         return 0;
       };
     },
@@ -128,7 +151,9 @@ for (const [name, enc, sse1] of [["cvttss2si", `${SS} 2C /r: Gy,Wd`, true], ["cv
       return () => {
         const k = get();
         if (k) return k;
-        st.mxcsr = cvt2si(name, S, r.sz * 8, st.mxcsr);
+        const mx = st.mxcsr;
+        st.mxcsr = cvt2si(name, S, r.sz * 8, mx);
+        if (simdException(x, mx)) return STOP_XM;
         x.rset(r.r, r.sz, res64[0], res64[1]);
         return 0;
       };

@@ -13,10 +13,13 @@ import {
 export type Lanes = (X: Uint32Array, d: number, S: Uint32Array, imm: number, mx: number) => number;
 
 const D = new Uint32Array(4);
+/** The exceptions the last instruction raised (its flags, before they merge into MXCSR's sticky ones). */
+export const raised = { flags: 0 };
 /** Flags collected by the element functions, merged into MXCSR. */
 function done(mx: number): number {
   const f = fe.flags;
   fe.flags = 0;
+  raised.flags = f;
   return mx | f;
 }
 

@@ -1,44 +1,81 @@
-// String instructions: movs and stos, with or without rep.
+// String instructions: movs, cmps, stos, lods and scas, with rep, repe or
+// repne. The operands are the decoder's X (ds:rsi) and Y (es:rdi) memory
+// operands, so the address-size prefix (67: esi, edi, and ecx as the count)
+// and an fs/gs override of the source apply as to any other address.
 
 import type { Exec, Op } from "./exec.js";
-import { define, SEG_NONE } from "./insn.js";
+import { ALL_FLAGS, sizeIndex } from "./exec.js";
+import { define, type Insn, type MemOp } from "./insn.js";
 import { RAX, RCX, RDI, RSI } from "./state.js";
 
 const SUFFIX: Record<number, string> = { 1: "b", 2: "w", 4: "d", 8: "q" };
 
-/** movs/stos, one iteration at a time; a fault leaves rcx/rsi/rdi at the completed count. */
-function compileString(x: Exec, isMovs: boolean, sz: number, rep: boolean): Op {
-  const { L, H, T, EA, MISC, FLT, rget, addReg, ld, stm } = x;
+/** An instruction: its operands (X ds:rsi, Y es:rdi, A the accumulator), and whether it stores to es:rdi or compares. */
+interface Kind { name: string; op: number; ops: [string, string]; store: boolean; cmp: boolean }
+const KINDS: Kind[] = [
+  { name: "movs", op: 0xa4, ops: ["Y", "X"], store: true, cmp: false },
+  { name: "cmps", op: 0xa6, ops: ["X", "Y"], store: false, cmp: true },
+  { name: "stos", op: 0xaa, ops: ["Y", "A"], store: true, cmp: false },
+  { name: "lods", op: 0xac, ops: ["A", "X"], store: false, cmp: false },
+  { name: "scas", op: 0xae, ops: ["A", "Y"], store: false, cmp: true },
+];
+
+/**
+ * One iteration at a time; a fault leaves rcx/rsi/rdi and the flags at the
+ * completed count, with rip at the instruction, so that it restarts where it
+ * stopped. rep: 0, 0xf3 (rep/repe) or 0xf2 (repne; as rep for the non-comparing ones).
+ */
+function compileString(x: Exec, k: Kind, insn: Insn): Op {
+  const { L, H, T, MISC, FLT, rget, rset, addReg, ea, ld, stm, sub } = x;
+  const sz = insn.osz, szi = sizeIndex(sz), rep = insn.rep;
+  const mem = insn.ops.filter((o) => o.k === "m") as MemOp[];
+  const src = mem.find((m) => m.base === RSI) ?? null, dst = mem.find((m) => m.base === RDI) ?? null;
+  const a32 = mem[0].a32;
+  // with 32-bit addresses the count and pointers are ecx, esi, edi, written as any 32-bit register (zero-extended)
+  const step = a32 ? (r: number, d: number): void => { L[r] = (L[r] + d) | 0; H[r] = 0; } : addReg;
+  const more = a32 ? (): boolean => L[RCX] !== 0 : (): boolean => (L[RCX] | H[RCX]) !== 0;
+  // repe stops at the first difference (ZF 0), repne at the first match (ZF 1)
+  const stopAt = k.cmp && rep !== 0 ? (rep === 0xf3 ? 0 : 1) : -1;
   return () => {
-    const step = MISC[0] ? -sz : sz;
+    const d = MISC[0] ? -sz : sz;
     for (;;) {
-      if (rep && (L[RCX] | H[RCX]) === 0) return 0;
+      if (rep && !more()) return 0;
       let lo: number, hi: number;
-      if (isMovs) {
-        EA[0] = L[RSI]; EA[1] = H[RSI];
+      if (src !== null) {
+        ea(src);
         lo = ld(sz); hi = T[0];
         if (FLT.kind) return FLT.kind;
       } else { lo = rget(RAX, sz); hi = H[RAX]; }
-      EA[0] = L[RDI]; EA[1] = H[RDI];
-      if (!stm(sz, lo, hi)) return FLT.kind;
-      addReg(RDI, step);
-      if (isMovs) addReg(RSI, step);
+      if (dst === null) rset(RAX, sz, lo, hi);
+      else {
+        ea(dst);
+        if (k.store) {
+          if (!stm(sz, lo, hi)) return FLT.kind;
+        } else {
+          const b = ld(sz), bh = T[0];
+          if (FLT.kind) return FLT.kind;
+          sub(szi, lo, hi, b, bh, 0);
+        }
+      }
+      if (src !== null) step(RSI, d);
+      if (dst !== null) step(RDI, d);
       if (!rep) return 0;
-      addReg(RCX, -1);
+      step(RCX, -1);
+      if (stopAt >= 0 && x.zf() === stopAt) return 0;
     }
   };
 }
 
-// repne, an fs/gs source, or 32-bit rsi/rdi/rcx (67) are outside the subset
-const plain = (p: { rep: number; seg: number; addr32: boolean }): boolean => p.rep !== 0xf2 && p.seg === SEG_NONE && !p.addr32;
-
-for (const [base, isMovs] of [[0xa4, true], [0xaa, false]] as const) {
+for (const k of KINDS) {
   const hex = (b: number): string => b.toString(16).toUpperCase();
+  const operands = (size: string): string => k.ops.map((o) => (o === "A" ? (size === "b" ? "AL" : "rAX") : o + size)).join(",");
   define({
-    name: (insn) => (isMovs ? "movs" : "stos") + SUFFIX[insn.osz],
-    enc: [{ enc: `${hex(base)} byte`, when: plain }, { enc: hex(base + 1), when: plain }],
+    name: (insn) => k.name + SUFFIX[insn.osz],
+    enc: [`${hex(k.op)}: ${operands("b")}`, `${hex(k.op + 1)}: ${operands("v")}`],
     rep: true,
     faults: true,
-    compile: (x, insn) => compileString(x, isMovs, insn.osz, insn.rep !== 0),
+    // without rep a compare surely writes the flags; with rep, rcx may be 0
+    flags: (insn) => ALL_FLAGS | (k.cmp && insn.rep === 0 ? ALL_FLAGS << 16 : 0),
+    compile: (x, insn) => compileString(x, k, insn),
   });
 }

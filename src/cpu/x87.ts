@@ -11,7 +11,7 @@
 // and I16, I32, I64 (integers).
 
 import {
-  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_INEXACT, FE_INVALID, type Format, FINITE,
+  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, type Format, FINITE,
   fromInt, INF, isNaN, mulCore, packInf, packZero, QNAN, quiet, RC_NEAREST, RC_ZERO, roundPack, roundToIntCore, SNAN, sqrtCore, toIntCore,
   type Unpacked, unpack, UNSUPPORTED, ZERO,
 } from "./fpu/softfloat.js";
@@ -20,8 +20,11 @@ import { X87State } from "./x87_state.js";
 export { X87State };
 
 export const M32 = 0, M64 = 1, M80 = 2, I16 = 3, I32 = 4, I64 = 5;
+/** An 18-digit packed BCD integer (fbld, fbstp): nine bytes of two digits, low first, then the sign in bit 79. */
+export const BCD = 6;
+const BCD_MAX = 999999999999999999n;
 /** Status word bits. */
-export const SW_IE = 0x01, SW_SF = 0x40, SW_C0 = 0x100, SW_C1 = 0x200, SW_C2 = 0x400, SW_C3 = 0x4000;
+export const SW_IE = 0x01, SW_SF = 0x40, SW_ES = 0x80, SW_B = 0x8000, SW_C0 = 0x100, SW_C1 = 0x200, SW_C2 = 0x400, SW_C3 = 0x4000;
 const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
 /** The arithmetic ops, numbered as the ModRM reg field of D8 (fcom/fcomp are 2 and 3). */
 export const FADD = 0, FMUL = 1, FSUB = 4, FSUBR = 5, FDIV = 6, FDIVR = 7;
@@ -94,6 +97,16 @@ function extend(bits: bigint, k: number): bigint {
     case I16: return fromInt(BigInt.asIntN(16, bits), F80, RC_NEAREST);
     case I32: return fromInt(BigInt.asIntN(32, bits), F80, RC_NEAREST);
     case I64: return fromInt(BigInt.asIntN(64, bits), F80, RC_NEAREST);
+    case BCD: {
+      // digits above 9 are undefined; they weigh as their value here
+      let n = 0n;
+      for (let i = 8; i >= 0; i--) {
+        const b = Number((bits >> BigInt(8 * i)) & 0xffn);
+        n = n * 100n + BigInt((b >> 4) * 10 + (b & 15));
+      }
+      const sign = Number(bits >> 79n) & 1;
+      return n === 0n ? packZero(sign, F80) : fromInt(sign ? -n : n, F80, RC_NEAREST);
+    }
   }
   const f = k === M32 ? F32 : F64;
   const u = unpack(bits, f);
@@ -158,9 +171,11 @@ export function fst(x: X87State, k: number, truncate = false): bigint {
   let r: bigint;
   if (k >= I16) {
     const bits = k === I16 ? 16 : k === I32 ? 32 : 64;
-    const q = u.cls === FINITE || u.cls === ZERO ? toIntCore(u, bits, truncate ? RC_ZERO : rcOf(x)) : null;
+    let q = u.cls === FINITE || u.cls === ZERO ? toIntCore(u, bits, truncate ? RC_ZERO : rcOf(x)) : null;
+    // past 18 digits, as past the integer's range: invalid (and not inexact)
+    if (k === BCD && q !== null && (q > BCD_MAX || q < -BCD_MAX)) { q = null; fe.flags &= ~FE_INEXACT; }
     if (q === null) { fe.flags |= FE_INVALID; fe.up = false; r = intIndefinite(k); }
-    else r = BigInt.asUintN(bits, q);
+    else r = k === BCD ? toBcd(q, u.sign) : BigInt.asUintN(bits, q);
   } else {
     const f = k === M32 ? F32 : F64;
     if (u.cls === UNSUPPORTED) { fe.flags |= FE_INVALID; r = defaultNaN(f); }
@@ -175,7 +190,15 @@ export function fst(x: X87State, k: number, truncate = false): bigint {
   return r;
 }
 
-const intIndefinite = (k: number): bigint => (k === I16 ? 0x8000n : k === I32 ? 0x80000000n : 0x8000000000000000n);
+const intIndefinite = (k: number): bigint =>
+  k === I16 ? 0x8000n : k === I32 ? 0x80000000n : k === I64 ? 0x8000000000000000n : 0xffffc000000000000000n;
+
+/** |q| as packed BCD digits, with the source's sign (a negative value that rounds to 0 stores -0). */
+function toBcd(q: bigint, sign: number): bigint {
+  let n = q < 0n ? -q : q, r = 0n;
+  for (let i = 0; i < 18; i++, n /= 10n) r |= (n % 10n) << BigInt(4 * i);
+  return r | (BigInt(sign) << 79n);
+}
 
 /** fst st(i) / fstp st(i) (the pop is the caller's). */
 export function fstSt(x: X87State, i: number): void {
@@ -444,6 +467,65 @@ export function ffree(x: X87State, i: number): void {
 export function fincstp(x: X87State, by: number): void {
   setCC(x, SW_C1, 0);
   setTop(x, top(x) + by);
+}
+
+/**
+ * fxtract: st(0) becomes its unbiased exponent, and its significand (with
+ * its sign, exponent 0) is pushed: both exact. A zero gives -infinity and
+ * the zero (#Z), an infinity +infinity and itself, a NaN itself twice.
+ */
+export function fxtract(x: X87State): void {
+  fe.flags = 0;
+  setCC(x, SW_C1, 0);
+  if (isEmpty(x, 0)) {
+    underflow(x);
+    setSt(x, 0, INDEFINITE);
+    push(x, INDEFINITE);
+    return;
+  }
+  const v = st(x, 0), u = unpack(v, F80);
+  let e: bigint, m: bigint;
+  if (u.cls === UNSUPPORTED) { fe.flags |= FE_INVALID; e = m = INDEFINITE; }
+  else if (isNaN(u)) { if (u.cls === SNAN) fe.flags |= FE_INVALID; e = m = quiet(v, F80); }
+  else if (u.cls === ZERO) { fe.flags |= FE_DIVZERO; e = packInf(1, F80); m = v; }
+  else if (u.cls === INF) { e = packInf(0, F80); m = v; }
+  else {
+    if (u.den) fe.flags |= FE_DENORMAL;
+    const n = bitLen(u.sig);
+    e = fromInt(BigInt(u.exp + n - 1), F80, RC_NEAREST);
+    m = (BigInt(u.sign) << 79n) | (16383n << 64n) | (u.sig << BigInt(64 - n));
+  }
+  raise(x, false);
+  setSt(x, 0, e);
+  push(x, m);
+}
+
+/** The registers, tags and status word from before an instruction run with an exception unmasked. */
+export interface X87Saved { regs: bigint[]; tags: number; sw: number }
+export function x87Save(x: X87State, s: X87Saved): void {
+  for (let i = 0; i < 8; i++) s.regs[i] = x.regs[i];
+  s.tags = x.tags;
+  s.sw = x.sw;
+}
+
+/**
+ * After an instruction run with some exception unmasked: an unmasked
+ * invalid-operation, denormal-operand or divide-by-zero exception leaves the
+ * registers and TOP as they were, with its flag set (SDM vol. 1, 8.5); the
+ * others complete. Then the pending state.
+ */
+export function x87Unmasked(x: X87State, s: X87Saved): void {
+  if (x.sw & ~s.sw & ~x.cw & 0x07) {
+    for (let i = 0; i < 8; i++) x.regs[i] = s.regs[i];
+    x.tags = s.tags;
+    setTop(x, (s.sw >> 11) & 7);
+  }
+  x87Pending(x);
+}
+
+/** ES and B: an exception flag is set whose mask is clear; the next waiting instruction raises #MF. */
+export function x87Pending(x: X87State): void {
+  x.sw = x.sw & ~x.cw & 0x3f ? x.sw | SW_ES | SW_B : x.sw & ~(SW_ES | SW_B);
 }
 
 export function fnclex(x: X87State): void {

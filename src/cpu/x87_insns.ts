@@ -3,15 +3,15 @@
 // over the semantics of x87.ts; from that one table come the descriptors
 // (insn.ts), one per mnemonic and escape byte. Mnemonics are iced-x86's. The undocumented aliases that every processor
 // runs (DC D0 fcom, DD C8 fxch, DF D0 fstp...) decode as what they alias.
-// Transcendental instructions (fsin, fptan, f2xm1, fyl2x...), BCD (fbld,
-// fbstp) and fsave/frstor decode as #UD: faultline does not implement them.
+// Transcendental instructions (fsin, fptan, f2xm1, fyl2x...) and
+// fsave/frstor decode as #UD: faultline does not implement them.
 
 import {
-  FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fprem, FRNDINT, fscale, FSQRT, fst, fstSt,
-  ftst, funary, fxam, fxch, I16, I32, I64, M32, M64, M80, pop, X87State,
+  BCD, FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fprem, FRNDINT, fscale, FSQRT, fst, fstSt,
+  ftst, funary, fxam, fxch, fxtract, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
-import { ALL_FLAGS, CC_USE, type Exec, type Op } from "./exec.js";
+import { ALL_FLAGS, CC_USE, type Exec, type Op, STOP_MF } from "./exec.js";
 import { define, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp, type Prefixes } from "./insn.js";
 import { K_EXPL } from "./state.js";
 
@@ -59,6 +59,8 @@ const withLoad = (f: (x: X87State, v: bigint, i: number, p: X87Port) => void): X
 const storeOf = (k: number, popAfter: boolean, truncate = false): X87Run => (x, _i, p) => {
   const sw = x.sw;
   const v = fst(x, k, truncate);
+  // an unmasked exception stores nothing
+  if (x.sw & ~sw & ~x.cw & 0x3f) return true;
   if (!p.store(v)) { x.sw = sw; return false; }
   if (popAfter) pop(x);
   return true;
@@ -128,7 +130,9 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
           case 1: return { op: "fisttp", msz: 2, shape: "m", run: storeOf(I16, true, true) };
           case 2: return { op: "fist", msz: 2, shape: "m", run: storeOf(I16, false) };
           case 3: return { op: "fistp", msz: 2, shape: "m", run: storeOf(I16, true) };
+          case 4: return { op: "fbld", msz: 10, shape: "m", run: withLoad((x, v) => fld(x, v, BCD)) };
           case 5: return { op: "fild", msz: 8, shape: "m", run: withLoad((x, v) => fld(x, v, I64)) };
+          case 6: return { op: "fbstp", msz: 10, shape: "m", run: storeOf(BCD, true) };
           case 7: return { op: "fistp", msz: 8, shape: "m", run: storeOf(I64, true) };
         }
         return undefined;
@@ -168,6 +172,7 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
         case 5: return rm < 7 ? { op: CONST_NAMES[rm], msz: 0, shape: "", run: reg((x) => fldConst(x, rm)) } : undefined;
         case 6:
           switch (rm) {
+            case 4: return { op: "fxtract", msz: 0, shape: "", run: reg((x) => fxtract(x)) };
             case 5: return { op: "fprem1", msz: 0, shape: "", run: reg((x) => fprem(x, true)) };
             case 6: return { op: "fdecstp", msz: 0, shape: "", run: reg((x) => fincstp(x, -1)) };
             case 7: return { op: "fincstp", msz: 0, shape: "", run: reg((x) => fincstp(x, 1)) };
@@ -285,14 +290,24 @@ function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
   const run = form.run, i = modrm & 7;
   const fop = ((b0 & 7) << 8) | modrm;
   if (form.control) {
+    // fldcw and fldenv wait (a pending exception is raised first); the fn- forms do not
+    const waits = form.op === "fldcw" || form.op === "fldenv";
     return () => {
+      if (waits && fpu.sw & SW_ES) return STOP_MF;
       if (m) x.ea(m);
-      return run(fpu, i, port) ? 0 : FLT.kind;
+      if (!run(fpu, i, port)) return FLT.kind;
+      x87Pending(fpu);
+      return 0;
     };
   }
+  const saved: X87Saved = { regs: [], tags: 0, sw: 0 };
   return () => {
+    if (fpu.sw & SW_ES) return STOP_MF;
     if (m) x.ea(m);
+    const unmasked = (~fpu.cw & 0x3f) !== 0;
+    if (unmasked) x87Save(fpu, saved);
     if (!run(fpu, i, port)) return FLT.kind;
+    if (unmasked) x87Unmasked(fpu, saved);
     // the last non-control instruction, for fnstenv
     fpu.fop = fop;
     fpu.fip = ip;
@@ -338,9 +353,20 @@ for (const { name, b0, enc } of defs.values()) {
     // fcomi sets ZF, PF, CF and clears OF, SF, AF; fcmov reads its condition
     use: cc !== undefined ? CC_USE[cc] : 0,
     def: fcomi ? ALL_FLAGS : 0,
+    // a pending unmasked exception stops it (#MF)
+    faults: true,
     compile: (x, insn, ip) => compileX87(x, insn, ip, b0),
   });
 }
 
-// no unmasked x87 exception can be pending, so wait has nothing to raise
-define({ name: "wait", enc: ["9B"], feature: FEAT_FPU, compile: () => () => 0 });
+// wait raises a pending unmasked x87 exception
+define({
+  name: "wait",
+  enc: ["9B"],
+  feature: FEAT_FPU,
+  faults: true,
+  compile: (x) => {
+    const fpu = x.st.fpu;
+    return () => (fpu.sw & SW_ES ? STOP_MF : 0);
+  },
+});

@@ -1,6 +1,7 @@
 // The guest's file-system namespace: the host's files read-only at /, a
-// writable tmpfs at /tmp, /dev (null, zero, full, urandom) and /proc
-// (faultline's own files). Path walks follow Linux's namei: symbolic links
+// writable tmpfs at /tmp (with the host's /tmp entries bind-mounted on it
+// read-only), /dev (null, zero, full, urandom) and /proc (faultline's own
+// files). Path walks follow Linux's namei: symbolic links
 // (at most 40), "." and "..", ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP. Browser-safe.
 
 import { BytesData, type HostFs } from "./host.js";
@@ -57,7 +58,7 @@ export class Namespace {
   private readonly overlay = new Map<string, DirInode>();
 
   constructor(private readonly o: NamespaceOptions) {
-    const tmp = new TmpfsDir(this.ino(), 0o1777, this.tmpfs, o.now());
+    const tmp = this.buildTmp();
     this.tmpfs.root = tmp;
     this.overlay.set("tmp", tmp);
     this.overlay.set("dev", this.buildDev());
@@ -130,9 +131,8 @@ export class Namespace {
 
   /**
    * The starting directory: the host's directory of that path, even where
-   * /tmp, /dev or /proc hide it from paths (a program started from the
-   * host's /tmp/x still finds its files by relative paths). Falls back to
-   * the root when the host has no such directory.
+   * /dev or /proc hide it from paths. Falls back to the root when the host
+   * has no such directory.
    */
   startDir(path: string): Loc {
     if (!this.o.host) {
@@ -185,6 +185,7 @@ export class Namespace {
     if (parent.mount.readonly || !(parent instanceof TmpfsDir)) return -EROFS;
     const node = f.node;
     if (!node) return -ENOENT;
+    if (this.isMountpoint(f)) return -EBUSY;
     if (rmdir) {
       if (!(node instanceof DirInode)) return -ENOTDIR;
       if (node === this.tmpfs.root) return -EBUSY;
@@ -208,6 +209,7 @@ export class Namespace {
     const node = from.node;
     if (!node) return -ENOENT;
     if (to.node && noReplace) return -EEXIST;
+    if (this.isMountpoint(from) || this.isMountpoint(to)) return -EBUSY;
     if (node instanceof DirInode) {
       // Not into itself or its own subtree.
       if (to.parent.some((e) => e.dir === node)) return -EINVAL;
@@ -224,6 +226,12 @@ export class Namespace {
     newDir.entries.set(to.name, node);
     oldDir.mtime = newDir.mtime = this.o.now();
     return 0;
+  }
+
+  /** A name the host's /tmp entry is bind-mounted on (is_local_mountpoint): not to be removed or renamed. */
+  private isMountpoint(f: Found): boolean {
+    const parent = f.parent[f.parent.length - 1].dir;
+    return parent === this.tmpfs.root && f.node !== null && !(parent as TmpfsDir).entries.has(f.name);
   }
 
   private writableParent(f: Found): TmpfsDir | number {
@@ -280,6 +288,34 @@ export class Namespace {
     } else return null; // sockets, FIFOs and devices of the host are not the guest's
     this.hostInodes.set(path, node);
     return node;
+  }
+
+  /**
+   * /tmp: the guest's own tmpfs, on which each entry of the host's /tmp is
+   * bind-mounted read-only, as a container runtime binds host paths into
+   * its tmpfs. A program or data under the host's /tmp keeps its absolute
+   * path, and the host's files stay read-only (EROFS; EBUSY to remove or
+   * rename a mount point), while what the guest creates stays in memory.
+   */
+  private buildTmp(): TmpfsDir {
+    const ns = this, host = this.o.host;
+    const hostNames = (): string[] => host?.readdir("/tmp") ?? [];
+    class TmpRoot extends TmpfsDir {
+      override lookup(name: string): Inode | null {
+        return this.entries.get(name) ?? (host ? ns.hostInode(`/tmp/${name}`) : null);
+      }
+      /** The mount points (there when the guest started), then the guest's own entries. */
+      override names(): string[] {
+        return [...hostNames().filter((n) => !this.entries.has(n)), ...this.entries.keys()];
+      }
+      override get nlink(): number {
+        return 2 + this.names().filter((n) => this.lookup(n) instanceof DirInode).length;
+      }
+      override size(): number {
+        return 20 * (this.names().length + 2);
+      }
+    }
+    return new TmpRoot(this.ino(), 0o1777, this.tmpfs, this.o.now());
   }
 
   private buildDev(): DirInode {

@@ -17,6 +17,7 @@
 
 import { withCode } from "../errors.js";
 import { hwcap } from "../cpu/index.js";
+import { get_sigframe_size } from "../task/signal.js";
 
 export const AT_NULL = 0;
 export const AT_PHDR = 3;
@@ -48,11 +49,7 @@ export const MAX_ARG_BYTES = (8 * 1024 * 1024) / 4;
 
 /** The auxv values that do not point into the stack. */
 export interface AuxvValues {
-  /**
-   * AT_MINSIGSTKSZ: the signal frame size. faultline saves no FPU or
-   * vector state, so this is the uapi MINSIGSTKSZ, 2048 (a real x86-64
-   * reports its XSAVE-based size, e.g. 0x6f0).
-   */
+  /** AT_MINSIGSTKSZ: the worst-case signal frame with the fxsave image (task/signal.ts get_sigframe_size). */
   minsigstksz: number;
   /** AT_HWCAP: CPUID.1:EDX of the emulated CPU, as its cpuid reports it. */
   hwcap: number;
@@ -77,7 +74,7 @@ export interface AuxvValues {
 /** faultline's auxv for a loaded program: root, 100 Hz ticks, 4 KiB pages. */
 export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }): AuxvValues {
   return {
-    minsigstksz: 2048,
+    minsigstksz: get_sigframe_size(),
     hwcap: hwcap(),
     hwcap2: 0,
     pagesz: 4096,

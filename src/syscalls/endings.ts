@@ -32,6 +32,7 @@ export const SEGV_PKUERR = 4;
 export const BUS_ADRERR = 2;
 export const ILL_ILLOPN = 2;
 export const FPE_INTDIV = 1;
+export const FPE_FLTDIV = 3, FPE_FLTOVF = 4, FPE_FLTUND = 5, FPE_FLTRES = 6, FPE_FLTINV = 7;
 
 export interface FatalSignal {
   signo: number;
@@ -79,7 +80,10 @@ const CODE_NAMES: Record<number, Record<number, string>> = {
   [SIGSEGV]: { [SEGV_MAPERR]: "SEGV_MAPERR", [SEGV_ACCERR]: "SEGV_ACCERR", 3: "SEGV_BNDERR", [SEGV_PKUERR]: "SEGV_PKUERR" },
   [SIGBUS]: { 1: "BUS_ADRALN", [BUS_ADRERR]: "BUS_ADRERR", 3: "BUS_OBJERR" },
   [SIGILL]: { 1: "ILL_ILLOPC", [ILL_ILLOPN]: "ILL_ILLOPN", 3: "ILL_ILLADR", 4: "ILL_ILLTRP" },
-  [SIGFPE]: { [FPE_INTDIV]: "FPE_INTDIV", 2: "FPE_INTOVF" },
+  [SIGFPE]: {
+    [FPE_INTDIV]: "FPE_INTDIV", 2: "FPE_INTOVF", [FPE_FLTDIV]: "FPE_FLTDIV", [FPE_FLTOVF]: "FPE_FLTOVF",
+    [FPE_FLTUND]: "FPE_FLTUND", [FPE_FLTRES]: "FPE_FLTRES", [FPE_FLTINV]: "FPE_FLTINV", 8: "FPE_FLTSUB",
+  },
   [SIGTRAP]: { 1: "TRAP_BRKPT", 2: "TRAP_TRACE" },
 };
 
@@ -99,13 +103,34 @@ export function faultSignal(packed: number, cr2: number, rip: number): FatalSign
 }
 
 /**
+ * fpu__exception_code (arch/x86/kernel/fpu/core.c): the si_code of a #MF
+ * (the x87 flags not masked by the control word) or #XM (MXCSR's flags not
+ * masked by its mask bits), the first of invalid, divide-by-zero, overflow,
+ * denormal or underflow, precision; 0 for a spurious one.
+ */
+export function fpu__exception_code(trap: "MF" | "XM", cwd: number, swd: number, mxcsr: number): number {
+  const err = trap === "MF" ? swd & ~cwd : ~(mxcsr >> 7) & mxcsr;
+  if (err & 0x001) return FPE_FLTINV;
+  if (err & 0x004) return FPE_FLTDIV;
+  if (err & 0x008) return FPE_FLTOVF;
+  if (err & 0x012) return FPE_FLTUND;
+  if (err & 0x020) return FPE_FLTRES;
+  return 0;
+}
+
+/**
  * A CPU exception in user mode, as arch/x86/kernel/traps.c signals it:
  * #UD SIGILL/ILL_ILLOPN and #DE SIGFPE/FPE_INTDIV at the instruction;
- * #GP (a non-canonical address, a privileged instruction) SIGSEGV and
- * int3 SIGTRAP, both forced with SI_KERNEL and no address.
+ * #MF and #XM (math_error) SIGFPE with fpu__exception_code's si_code
+ * (`fpeCode`) at the instruction; #GP (a non-canonical address, a
+ * privileged instruction) SIGSEGV and int3 SIGTRAP, both forced with
+ * SI_KERNEL and no address.
  */
-export function trapSignal(trap: "UD" | "DE" | "GP" | "BP", rip: number): FatalSignal {
+export function trapSignal(trap: "UD" | "DE" | "GP" | "BP" | "MF" | "XM", rip: number, fpeCode = 0): FatalSignal {
   switch (trap) {
+    case "MF":
+    case "XM":
+      return { signo: SIGFPE, code: fpeCode, addr: rip, rip };
     case "UD":
       return { signo: SIGILL, code: ILL_ILLOPN, addr: rip, rip };
     case "DE":

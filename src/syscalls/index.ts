@@ -15,7 +15,7 @@
 // namespace, fds 0-2 on io.stdin/stdout/stderr), exit, exit_group, brk,
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1),
 // getppid (0), the uid and gid calls (root), set_tid_address,
-// set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
+// set_robust_list, uname, sysinfo, getrusage, getrlimit/setrlimit/prlimit64,
 // sched_getaffinity (one CPU), sched_yield, arch_prctl (FS/GS base),
 // clock_gettime, clock_getres, gettimeofday, time, nanosleep and
 // clock_nanosleep (a virtual clock: one retired instruction is one
@@ -101,6 +101,8 @@ export interface SyscallOptions {
   cache?: FileCache;
   /** sysinfo's memory figures, in bytes (default: none). */
   meminfo?(): { totalram: number; freeram: number };
+  /** getrusage's figures of the process: its min_flt and maj_flt, and its peak RSS in kB (default: none). */
+  rusage?(): { minflt: number; majflt: number; maxrssKb: number };
   /** task->comm, read and set by prctl's PR_GET_NAME and PR_SET_NAME (default: a name of its own). */
   comm?: { get(): string; set(name: Uint8Array): void };
 }
@@ -274,6 +276,8 @@ export class Syscalls {
         return -ENOSYS;
       case 99:
         return this.sysinfo(a[0]);
+      case 98:
+        return this.getrusage(a[0] | 0, a[1]);
       case 97: // getrlimit
         return this.prlimit(0, a[0] >>> 0, 0, a[1]);
       case 160: // setrlimit
@@ -461,6 +465,30 @@ export class Syscalls {
     v.setUint16(80, 1, true); // procs
     v.setUint32(104, 1, true); // mem_unit
     return this.o.mem.copyToUser(info, out) === 0 ? 0 : -EFAULT;
+  }
+
+  /**
+   * getrusage (kernel/sys.c getrusage): RUSAGE_SELF and RUSAGE_THREAD (one
+   * thread) report the process's fault counts (mm_account_fault's min_flt,
+   * maj_flt), its peak RSS and its CPU time (the CPU-time clocks' reading);
+   * RUSAGE_CHILDREN sums reaped children, of which a lone process has none.
+   */
+  private getrusage(who: number, ru: number): number {
+    const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
+    if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -EINVAL;
+    const out = new Uint8Array(144);
+    const v = new DataView(out.buffer);
+    if (who !== RUSAGE_CHILDREN) {
+      const put = (at: number, x: number) => v.setBigInt64(at, BigInt(x), true);
+      const ns = this.o.regs.retired;
+      put(0, Math.floor(ns / 1e9)); // ru_utime
+      put(8, Math.floor((ns % 1e9) / 1000));
+      const r = this.o.rusage?.() ?? { minflt: 0, majflt: 0, maxrssKb: 0 };
+      put(32, r.maxrssKb);
+      put(64, r.minflt);
+      put(72, r.majflt);
+    }
+    return this.o.mem.copyToUser(ru, out) === 0 ? 0 : -EFAULT;
   }
 
   /** prlimit64 (getrlimit and setrlimit are it for the caller): pid 0 or 1 only. */

@@ -39,6 +39,25 @@ const FRAME_UC = 8, FRAME_INFO = FRAME_UC + UCONTEXT_SIZE, FRAME_SIZE = FRAME_IN
 /** struct sigcontext_64 up to fpstate; reserved1[8] after it is left as the stack had it, as Linux does. */
 const SC_WRITTEN = 192;
 export const FPSTATE_SIZE = 512;
+
+/** The largest frame a kernel with IA32 emulation sizes for: sizeof(struct sigframe_ia32). */
+const SIGFRAME_IA32_SIZE = 732;
+/** struct fregs_state, the legacy fsave header that 32-bit frames carry before the fxsave image. */
+const FREGS_STATE_SIZE = 112;
+const FRAME_ALIGNMENT = 16, MAX_FRAME_PADDING = FRAME_ALIGNMENT - 1, MAX_XSAVE_PADDING = 63;
+
+/**
+ * AT_MINSIGSTKSZ, as init_sigframe_size (arch/x86/kernel/signal.c) computes
+ * it on a kernel built with CONFIG_IA32_EMULATION (Debian's, and this
+ * machine's): the worst-case frame, sigframe_ia32, plus its padding, plus
+ * fpu__get_fpstate_size — on a CPU without XSAVE the 512-byte fxsave image
+ * and the fsave header — plus the XSAVE alignment padding, rounded up to 16.
+ */
+export function get_sigframe_size(): number {
+  const fpstate = FPSTATE_SIZE + FREGS_STATE_SIZE;
+  const max = SIGFRAME_IA32_SIZE + MAX_FRAME_PADDING + fpstate + MAX_XSAVE_PADDING;
+  return Math.ceil(max / FRAME_ALIGNMENT) * FRAME_ALIGNMENT;
+}
 /** sigcontext order of the general registers: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (x86 numbers). */
 const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
 /** The rflags bits rt_sigreturn takes from the frame (FIX_EFLAGS): AC OF DF TF SF ZF AF PF CF RF. */
@@ -46,7 +65,7 @@ const FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 
 const USER_CS = 0x33, USER_DS = 0x2b;
 
 /** Trap numbers (arch/x86/include/asm/trapnr.h), as a frame reports them. */
-const TRAP_NR = { DE: 0, BP: 3, UD: 6, GP: 13, PF: 14 };
+const TRAP_NR = { DE: 0, BP: 3, UD: 6, GP: 13, PF: 14, MF: 16, XM: 19 };
 
 /** Signals the kernel raises for the instruction that ran: dequeued first (SYNCHRONOUS_MASK). */
 const SYNCHRONOUS = [11, 7, 4, 5, 8, 31];
@@ -283,10 +302,10 @@ export class Signals {
 
   /**
    * A CPU exception in user mode (a #PF the kernel refused, #GP, #UD, #DE,
-   * int3): its signal is forced, and the trap number, error code and cr2
+   * #MF, #XM, int3): its signal is forced, and the trap number, error code and cr2
    * recorded for the frame (a #PF's as set_signal_archinfo sets them).
    */
-  trap(s: FatalSignal, trap: "PF" | "GP" | "UD" | "DE" | "BP", pfErrorCode = 0): void {
+  trap(s: FatalSignal, trap: "PF" | "GP" | "UD" | "DE" | "BP" | "MF" | "XM", pfErrorCode = 0): void {
     this.trapNr = TRAP_NR[trap];
     this.errorCode = trap === "PF" ? pfErrorCode | PF_USER | (s.addr >= TASK_SIZE ? PF_PROT : 0) : 0;
     if (trap === "PF") this.cr2 = s.addr;

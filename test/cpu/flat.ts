@@ -132,6 +132,27 @@ export function machineWith(code: Uint8Array, base = 0x401000, ramPages?: number
 }
 
 /**
+ * The end of a generated test program: writes [buf, %r15) to stdout (a pipe
+ * may take it in pieces) and exits 0.
+ */
+export const WRITE_RECORDS_AND_EXIT = `
+  lea buf(%rip), %rsi
+  mov %r15, %rdx
+  sub %rsi, %rdx
+  1: test %rdx, %rdx
+  jz 2f
+  mov $1, %eax
+  mov $1, %edi
+  syscall
+  add %rax, %rsi
+  sub %rax, %rdx
+  jmp 1b
+  2: mov $60, %eax
+  xor %edi, %edi
+  syscall
+`;
+
+/**
  * Builds a static no-libc program from AT&T source: text at 0x401000, bss at 0x10000000.
  * @return the ELF path (to run natively) and the flat text bytes (to load here).
  */

@@ -41,20 +41,29 @@ SSE.push(["cvtdq2ps", "dq", false, 16], ["cvtdq2pd", "dq", false, 8], ["cvtps2dq
   ["cvtpd2dq", "pd", false, 16], ["cvttpd2dq", "pd", false, 16], ["cvtps2pd", "ps", false, 8], ["cvtpd2ps", "pd", false, 16],
   ["cvtsd2ss", "sd", false, 8], ["cvtss2sd", "ss", false, 4]);
 
+/** Packed BCD with 0..18 valid digits and either sign (digits above 9 are undefined, so never made). */
+function randomBcd(rng: Rng): bigint {
+  let v = 0n;
+  for (let i = rng.int(19) - 1; i >= 0; i--) v |= BigInt(rng.int(10)) << BigInt(4 * i);
+  return v | (BigInt(rng.int(2)) << 79n);
+}
+
 /** x87 instructions with st(0) = a, st(1) = b and a memory operand of the given kind. */
-const X87: [string, "none" | "f32" | "f64" | "f80" | "i16" | "i32" | "i64" | "store"][] = [
+const X87: [string, "none" | "f32" | "f64" | "f80" | "i16" | "i32" | "i64" | "bcd" | "store"][] = [
   ["fadd %st(1), %st", "none"], ["fmul %st(1), %st", "none"], ["fsub %st(1), %st", "none"], ["fsubr %st(1), %st", "none"],
   ["fdiv %st(1), %st", "none"], ["fdivr %st(1), %st", "none"], ["faddp", "none"], ["fmulp", "none"],
   [".byte 0xde, 0xe9 # fsubp st(1), st", "none"], [".byte 0xde, 0xe1 # fsubrp st(1), st", "none"],
   [".byte 0xde, 0xf9 # fdivp st(1), st", "none"], [".byte 0xde, 0xf1 # fdivrp st(1), st", "none"],
   [".byte 0xdc, 0xe9 # fsub st(1), st", "none"], [".byte 0xdc, 0xf1 # fdivr st(1), st", "none"],
   ["fadds M", "f32"], ["fsubrs M", "f32"], ["fmull M", "f64"], ["fdivl M", "f64"], ["fiaddl M", "i32"], ["fisubrs M", "i16"], ["fimull M", "i32"],
-  ["fsqrt", "none"], ["frndint", "none"], ["fscale", "none"], ["fprem", "none"], ["fprem1", "none"], ["fchs", "none"], ["fabs", "none"],
+  ["fsqrt", "none"], ["frndint", "none"], ["fscale", "none"], ["fprem", "none"], ["fprem1", "none"],
+  // fxtract's two results: the significand in st(0), then (popped to) the exponent
+  ["fxtract", "none"], ["fxtract\nfstp %st(0)", "none"], ["fchs", "none"], ["fabs", "none"],
   ["fxam", "none"], ["ftst", "none"], ["fcom %st(1)", "none"], ["fucom %st(1)", "none"], ["fcompp", "none"], ["fucompp", "none"],
   ["fcomi %st(1), %st", "none"], ["fucomi %st(1), %st", "none"], ["fcomip %st(1), %st", "none"], ["fucomip %st(1), %st", "none"],
   ["fcoms M", "f32"], ["fcompl M", "f64"], ["flds M", "f32"], ["fldl M", "f64"], ["fldt M", "f80"], ["filds M", "i16"], ["fildl M", "i32"], ["fildll M", "i64"],
   ["fsts S", "store"], ["fstpl S", "store"], ["fstpt S", "store"], ["fists S", "store"], ["fistl S", "store"], ["fistpll S", "store"],
-  ["fisttps S", "store"], ["fisttpl S", "store"], ["fisttpll S", "store"],
+  ["fisttps S", "store"], ["fisttpl S", "store"], ["fisttpll S", "store"], ["fbld M", "bcd"], ["fbstp S", "store"],
   ["fld1", "none"], ["fldl2t", "none"], ["fldl2e", "none"], ["fldpi", "none"], ["fldlg2", "none"], ["fldln2", "none"], ["fldz", "none"],
   ["fxch %st(1)", "none"], ["fld %st(1)", "none"], ["fst %st(1)", "none"], ["fstp %st(1)", "none"], ["ffree %st(1)", "none"],
   ["fincstp", "none"], ["fdecstp", "none"], ["fnclex", "none"], ["fnop", "none"], ["fwait", "none"],
@@ -131,12 +140,15 @@ export function generate(part: "sse" | "x87", perOp: number, stride = 1): { asm:
   for (const [insn, mk] of part === "x87" ? X87 : []) {
     for (let k = 0; k < perOp; k++) {
       const f80 = (): bigint => (rng.int(3) === 0 ? rng.pick(sp80) : randomFloat(rng, 15, 64, true));
-      const a = f80();
+      let a = f80();
       let b = f80();
+      // fbstp: mostly in BCD's range (below 10^18: exponents up to 2^59), a few just past it
+      if (insn.startsWith("fbstp") && rng.int(4)) a = (a & ((1n << 80n) - 1n - (0x7fffn << 64n))) | (BigInt(16383 - 3 + rng.int(64)) << 64n);
       if (insn === "fscale" && rng.int(2)) b = (b & ((1n << 64n) - 1n)) | (BigInt(16383 + rng.int(14)) << 64n) | (BigInt(rng.int(2)) << 79n);
       if (insn.startsWith("fprem") && rng.int(2)) b = (b & ((1n << 64n) - 1n)) | ((((a >> 64n) & 0x7fffn) - BigInt(rng.int(70))) & 0x7fffn) << 64n;
       const m = mk === "f32" ? f32s(rng, 1)[0] : mk === "f64" ? f64s(rng, 1)[0] : mk === "f80" ? f80()
-        : mk === "i16" ? randomInt(rng, 16) : mk === "i32" ? randomInt(rng, 32) : mk === "i64" ? randomInt(rng, 64) : 0n;
+        : mk === "i16" ? randomInt(rng, 16) : mk === "i32" ? randomInt(rng, 32) : mk === "i64" ? randomInt(rng, 64)
+        : mk === "bcd" ? randomBcd(rng) : 0n;
       const cw = 0x7f | ([0, 2, 3][rng.int(3)] << 8) | (rng.int(4) << 10);
       // one empty register in a few cases: stack underflow
       const empty = rng.int(12) === 0;

@@ -15,18 +15,15 @@ const ALLOWED_UD = [
   "Bswap_r16", // undefined result on hardware
   "Jmp_m16", "Call_m16", // far jmp and call
   "Pushq_FS", "Pushq_GS", "Popq_FS", "Popq_GS", "Pushw_FS", "Pushw_GS", "Popw_FS", "Popw_GS", // segment registers
-  "Cmpsd_m32_m32", // the string compare, which shares its mnemonic with SSE2's cmpsd
   "Fnstenv_m14byte", "Fldenv_m14byte", // the x87 environment's 16-bit format (66 prefix)
 ];
 const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (ALLOWED_UD.some((p) => code.startsWith(p))) return true;
   const pre = prefixes(bytes);
   // near branches with a 66 prefix: Intel ignores it, AMD truncates rip to 16 bits
-  if (pre.includes(0x66) && /^(J[a-z]+_rel|Call_r|Jmp_r|Ret|Push|Pop|Leave)/.test(code)) return true;
+  if (pre.includes(0x66) && /^(J[a-z]+_rel|Loop[a-z]*_rel|Call_r|Jmp_r|Ret|Push|Pop|Leave)/.test(code)) return true;
   // moves to and from segment, control, debug registers
   if (/^Mov_(r\d+_)?(cr|dr|tr)|Sreg/.test(code)) return true;
-  // string operations with repne or a segment override
-  if (/^(Movs|Stos)[bwdq]/.test(code)) return true;
   // endbr64 spellings we do not take (0F 1E without F3 FA)
   if (code.startsWith("Endbr") || code.startsWith("Rdsspd") || code.startsWith("Rdsspq")) return true;
   // MMX forms of the SSE2 integer instructions (no 66 prefix, mm registers)
@@ -65,6 +62,13 @@ function compareOperand(o: Operand, ins: Instruction, i: number): string {
       if (kind !== OpKind.Register) return `op${i} kind ${OpKind[kind]}, ours register`;
       return Register[ins.opRegister(i)] === regName(o.r, o.sz) ? "" : `op${i} ${Register[ins.opRegister(i)]}, ours ${regName(o.r, o.sz)}`;
     case "m": {
+      // the string operands ds:rsi and es:rdi (esi, edi with 67)
+      const str = [OpKind.MemorySegRSI, OpKind.MemorySegESI, OpKind.MemoryESRDI, OpKind.MemoryESEDI].indexOf(kind);
+      if (str >= 0) {
+        const want = [6, 6, 7, 7][str] === o.base && (str & 1) === (o.a32 ? 1 : 0) && o.index < 0 && o.dispLo === 0;
+        const seg = str < 2 ? (ins.memorySegment === Register.FS ? 4 : ins.memorySegment === Register.GS ? 5 : 0) : 0;
+        return want && seg === o.seg ? "" : `op${i} ${OpKind[kind]} ${Register[ins.memorySegment]}, ours base ${o.base} seg ${o.seg}`;
+      }
       if (kind !== OpKind.Memory) return `op${i} kind ${OpKind[kind]}, ours memory`;
       const asz = o.a32 ? 4 : 8;
       const base = o.rip ? (o.a32 ? "EIP" : "RIP") : o.base < 0 ? "None" : regName(o.base, asz);
@@ -108,8 +112,8 @@ export function check(bytes: Uint8Array, ins: Instruction): string {
   if (ins.length !== ours.len) return `length ${ins.length}, ours ${ours.len} (${code})`;
   const mn = Mnemonic[ins.mnemonic].toLowerCase();
   if (mn !== ours.op) return `mnemonic ${mn}, ours ${ours.op}`;
-  // string instructions: iced lists the implicit [rsi]/[rdi] operands; the repeat prefix must agree
-  if (ours.def.rep) return ins.hasRepPrefix === (ours.rep === 0xf3) ? "" : "rep prefix";
+  // string instructions: the repeat prefix must agree
+  if (ours.def.rep && (ins.hasRepPrefix ? 0xf3 : ins.hasRepnePrefix ? 0xf2 : 0) !== ours.rep) return "rep prefix";
   if (ins.opCount !== ours.ops.length) return `${ins.opCount} operands, ours ${ours.ops.length} (${code})`;
   for (let i = 0; i < ours.ops.length; i++) {
     const d = compareOperand(ours.ops[i], ins, i);

@@ -3,6 +3,7 @@
 // RFLAGS (32 bytes) into a buffer that the program writes to stdout at the
 // end. The same program runs natively and under the emulator; each case
 // carries the mask of the flags the SDM defines for it.
+import { WRITE_RECORDS_AND_EXIT } from "./flat.js";
 
 export const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 export const ALL = CF | PF | AF | ZF | SF | OF;
@@ -241,20 +242,7 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
   lea buf(%rip), %r15
   `;
   const footer = `
-  lea buf(%rip), %rsi
-  mov %r15, %rdx
-  sub %rsi, %rdx
-  1: test %rdx, %rdx
-  jz 2f
-  mov $1, %eax
-  mov $1, %edi
-  syscall
-  add %rax, %rsi
-  sub %rax, %rdx
-  jmp 1b
-  2: mov $60, %eax
-  xor %edi, %edi
-  syscall
+  ${WRITE_RECORDS_AND_EXIT}
   .bss
   .align 4096
   buf: .skip ${cases.length * 32 + 4096}

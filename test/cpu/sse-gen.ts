@@ -3,6 +3,7 @@
 // records xmm0, xmm1 and rax (48 bytes) into a buffer that the program writes
 // to stdout at the end. The same program runs natively and under the emulator.
 import { PACKED } from "../../src/cpu/sse_int.js";
+import { WRITE_RECORDS_AND_EXIT } from "./flat.js";
 
 export const RECORD = 48;
 
@@ -150,20 +151,7 @@ export function generate(): { asm: string; cases: SseCase[] } {
   _start:
   lea buf(%rip), %r15
   ${body.join("\n")}
-  lea buf(%rip), %rsi
-  mov %r15, %rdx
-  sub %rsi, %rdx
-  1: test %rdx, %rdx
-  jz 2f
-  mov $1, %eax
-  mov $1, %edi
-  syscall
-  add %rax, %rsi
-  sub %rax, %rdx
-  jmp 1b
-  2: mov $60, %eax
-  xor %edi, %edi
-  syscall
+  ${WRITE_RECORDS_AND_EXIT}
   .align 16
   ${data.join("\n")}
   .bss

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
-  PF_USER, PF_WRITE, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD,
+  PF_USER, PF_WRITE, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
 } from "../../src/cpu/index.js";
 import { assemble, buildProgram, type FlatMachine, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
 
@@ -135,8 +135,8 @@ describe.each([["translated blocks", 0], ["compiled Ops", Infinity]])("random SS
         const stop = m.cpu.run(1000);
         retired += m.cpu.lastRetired;
         seen.add(stop);
-        expect([STOP_PAGE_FAULT, STOP_GP, STOP_UD, STOP_DE, STOP_BP, STOP_SYSCALL, STOP_BUDGET]).toContain(stop);
-        if (stop === STOP_PAGE_FAULT || stop === STOP_GP || stop === STOP_UD || stop === STOP_DE) break;
+        expect([STOP_PAGE_FAULT, STOP_GP, STOP_UD, STOP_DE, STOP_MF, STOP_XM, STOP_BP, STOP_SYSCALL, STOP_BUDGET]).toContain(stop);
+        if (stop === STOP_PAGE_FAULT || stop === STOP_GP || stop === STOP_UD || stop === STOP_DE || stop === STOP_MF || stop === STOP_XM) break;
       }
     }
     expect(seen.has(STOP_UD) && seen.has(STOP_PAGE_FAULT) && seen.has(STOP_GP)).toBe(true);
