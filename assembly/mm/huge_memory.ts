@@ -9,7 +9,7 @@
 
 import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon_exclusive,
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
-import { __free_pages, get_page } from "./page_alloc";
+import { __free_pages, get_page, kernel_init_pages } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_THPS } from "./mmzone";
 import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp";
 import { count_vm_event, mod_node_page_state, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD } from "./vmstat";
@@ -88,7 +88,7 @@ function __do_huge_pmd_anonymous_page(vmf: vm_fault, pg: page, haddr: u64): u32 
     return VM_FAULT_OOM;
   }
   trace_enter(FN_clear_page, page_to_pfn(pg));
-  memory.fill(page_address(pg), 0, <usize>PMD_SIZE);
+  kernel_init_pages(pg, HPAGE_PMD_NR);
   trace_exit(FN_clear_page);
   pg.flags |= PG_uptodate;
   const entry = maybe_mkwrite(pte_mkdirty(pfn_pte(page_to_pfn(pg), vma.vm_page_prot | _PAGE_PSE)), vma);

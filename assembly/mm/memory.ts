@@ -7,7 +7,7 @@
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate, PG_anon_exclusive,
   VM_WRITE, VM_SHARED, VM_MAYWRITE, MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, get_mm_counter } from "./mm_types";
-import { __alloc_pages, get_page, put_page } from "./page_alloc";
+import { __alloc_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { my_zero_pfn } from "./mm_init";
 import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
@@ -331,7 +331,7 @@ export function alloc_pages_vma(gfp: u32, order: u32, vma: vm_area_struct, addr:
 
 function clear_user_highpage(pg: page): void {
   trace_enter(FN_clear_page, page_to_pfn(pg));
-  memory.fill(page_address(pg), 0, PAGE_SIZE);
+  kernel_init_pages(pg, 1);
   trace_exit(FN_clear_page);
 }
 

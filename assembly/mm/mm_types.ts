@@ -33,6 +33,10 @@
 @inline export const PG_anon_exclusive: u32 = 1 << 11;  // PageAnonExclusive: mapped by one process only
 @inline export const PG_dirty: u32 = 1 << 16;     // a page-cache page newer than the file
 @inline export const PG_readahead: u32 = 1 << 17; // read-ahead reads the next window when this page is hit
+// Not Linux's: a page free since boot, never handed out, still holds the
+// zeros the host's new memory starts with, so clearing it can be skipped.
+// Meaningful on free pages only; freeing a page clears it (CHECK_AT_PREP).
+@inline export const PG_zeroed: u32 = 1 << 22;
 
 @inline export const ZONES_SHIFT: u32 = 24;
 @inline export const NODES_SHIFT: u32 = 26;

@@ -16,7 +16,7 @@
 
 import {
   page, PAGE_SIZE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
-  PG_slab, PG_pgtable, PAGE_MAPPING_ANON,
+  PG_slab, PG_pgtable, PG_zeroed, PAGE_MAPPING_ANON,
 } from "./mm_types";
 import {
   MAX_ORDER, pageblock_order, pageblock_nr_pages,
@@ -32,7 +32,7 @@ import {
   page_group_by_mobility_disabled, NODE_DATA, node_zone, MAX_NR_ZONES,
 } from "./mmzone";
 import {
-  gfp_zone, gfp_migratetype, __GFP_ZERO, __GFP_COMP, __GFP_NOWARN, __GFP_HIGH,
+  gfp_zone, gfp_migratetype, GFP_ZONEMASK, GFP_MOVABLE_MASK, __GFP_ZERO, __GFP_COMP, __GFP_NOWARN, __GFP_HIGH,
   __GFP_ATOMIC, __GFP_KSWAPD_RECLAIM, __GFP_NOMEMALLOC, __GFP_MEMALLOC,
 } from "./gfp";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
@@ -183,16 +183,33 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
 
 /** gfp -> highest zone index, zonelist, migratetype; false for forbidden zone bits. */
 @inline export function prepare_alloc_pages(gfp: u32, order: u32): bool {
+  // Worked out once per value of the gfp bits it reads: the zonelist and
+  // mobility grouping are fixed at boot.
+  const cached = changetype<alloc_context>(ac_cache + <usize>(gfp & AC_CACHE_MASK) * offsetof<alloc_context>());
+  if (!cached.zonelist && !fill_alloc_context(cached, gfp)) return false;
+  ac.zonelist = cached.zonelist;
+  ac.preferred_zoneref = cached.preferred_zoneref;
+  ac.migratetype = cached.migratetype;
+  ac.highest_zoneidx = cached.highest_zoneidx;
+  return load<u32>(ac.preferred_zoneref) != 0;
+}
+
+// prepare_alloc_pages's results, by the gfp bits gfp_zone and gfp_migratetype read.
+@inline const AC_CACHE_MASK: u32 = GFP_ZONEMASK | GFP_MOVABLE_MASK;
+const ac_cache = memory.data(<i32>((AC_CACHE_MASK + 1) * offsetof<alloc_context>()), 8);
+
+/** @return false, and nothing cached, for forbidden zone bits. */
+function fill_alloc_context(c: alloc_context, gfp: u32): bool {
   const highest = gfp_zone(gfp);
   if (highest < 0) return false;
-  ac.highest_zoneidx = <u32>highest;
-  ac.zonelist = node_zonelist(0);
-  ac.migratetype = gfp_migratetype(gfp);
+  c.highest_zoneidx = <u32>highest;
+  c.migratetype = gfp_migratetype(gfp);
   // first_zones_zonelist: the preferred zone starts the walk.
-  let z = ac.zonelist;
-  while (load<u32>(z) != 0 && zonelist_zone_idx(z) > ac.highest_zoneidx) z += SIZEOF_ZONEREF;
-  ac.preferred_zoneref = z;
-  return load<u32>(z) != 0;
+  let z = node_zonelist(0);
+  while (load<u32>(z) != 0 && zonelist_zone_idx(z) > c.highest_zoneidx) z += SIZEOF_ZONEREF;
+  c.preferred_zoneref = z;
+  c.zonelist = node_zonelist(0);
+  return true;
 }
 
 /**
@@ -289,7 +306,7 @@ function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
       __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
     }
   }
-  if (page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
+  if (CONFIG_DEBUG_VM && page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
   trace_exit(FN_rmqueue, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
@@ -396,7 +413,7 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
     high--;
     size >>= 1;
     const buddy = nth_page(page, size);
-    VM_BUG_ON_PAGE(bad_range(zone, buddy), buddy, "expand: buddy outside its zone");
+    if (CONFIG_DEBUG_VM) VM_BUG_ON_PAGE(bad_range(zone, buddy), buddy, "expand: buddy outside its zone");
     add_to_free_list(buddy, zone, high, migratetype);
     set_buddy_order(buddy, high);
   }
@@ -595,9 +612,18 @@ export function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32
   trace_enter(FN_prep_new_page, order);
   page.private_ = 0;
   page._refcount = 1;
-  if (gfp & __GFP_ZERO) memory.fill(page_address(page), 0, <usize>PAGE_SIZE << order);
+  if (gfp & __GFP_ZERO) kernel_init_pages(page, 1 << order);
   if (order && (gfp & __GFP_COMP)) prep_compound_page(page, order);
   trace_exit(FN_prep_new_page, page_to_pfn(page));
+}
+
+/** Zeroes the pages, skipping those known to hold zeros still (PG_zeroed). */
+export function kernel_init_pages(page: page, numpages: u32): void {
+  for (let i: u32 = 0; i < numpages; i++) {
+    const p = nth_page(page, i);
+    if (p.flags & PG_zeroed) p.flags &= ~PG_zeroed;
+    else memory.fill(page_address(p), 0, PAGE_SIZE);
+  }
 }
 
 function prep_compound_page(head: page, order: u32): void {
@@ -689,10 +715,19 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
 /**
  * Checks and cleans pages being freed. A page still mapped, still
  * referenced or still flagged is reported (bad_page) and kept out of the
- * allocator, as Linux does.
+ * allocator, as Linux does. The head is always checked; the other pages of
+ * a block only in the debug build (Linux: is_check_pages_enabled, on with
+ * CONFIG_DEBUG_VM), the release build just cleans them.
  * @return false if any page of the block is bad
  */
-function free_pages_prepare(page: page, order: u32): bool {
+@inline function free_pages_prepare(page: page, order: u32): bool {
+  let bad = order ? free_tail_pages_prepare(page, order) : false;
+  if (free_page_is_bad(page)) bad = true;
+  return !bad;
+}
+
+/** The pages after the head: a compound page undone, each page cleaned (checked when debugging). */
+function free_tail_pages_prepare(page: page, order: u32): bool {
   const nr: u32 = 1 << order;
   if (page.flags & PG_head) {
     for (let i: u32 = 1; i < nr; i++) {
@@ -704,23 +739,36 @@ function free_pages_prepare(page: page, order: u32): bool {
     page.flags &= ~PG_head;
   }
   let bad = false;
-  for (let i: u32 = 0; i < nr; i++) {
+  for (let i: u32 = 1; i < nr; i++) {
     const p = nth_page(page, i);
-    if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
-    // page_expected_state: the common case costs one test.
-    if (p._mapcount == -1 && !p.mapping && !p._refcount && !(p.flags & PAGE_FLAGS_CHECK_AT_FREE)) {
-      p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
-      p.private_ = 0;
+    if (CONFIG_DEBUG_VM) {
+      if (free_page_is_bad(p)) bad = true;
       continue;
     }
-    let reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
-    if (p._mapcount != -1) reason = "nonzero mapcount";
-    else if (p.mapping != 0) reason = "non-NULL mapping";
-    else if (p._refcount != 0) reason = "nonzero _refcount";
-    bad_page(p, reason);
-    bad = true;
+    // Only a head is ever mapped (split_huge_page makes each page a head).
+    free_page_clean(p);
   }
-  return !bad;
+  return bad;
+}
+
+/** page_expected_state, or bad_page: the common case costs one test. */
+@inline function free_page_is_bad(p: page): bool {
+  if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
+  if (p._mapcount == -1 && !p.mapping && !p._refcount && !(p.flags & PAGE_FLAGS_CHECK_AT_FREE)) {
+    free_page_clean(p);
+    return false;
+  }
+  let reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
+  if (p._mapcount != -1) reason = "nonzero mapcount";
+  else if (p.mapping != 0) reason = "non-NULL mapping";
+  else if (p._refcount != 0) reason = "nonzero _refcount";
+  bad_page(p, reason);
+  return true;
+}
+
+@inline function free_page_clean(p: page): void {
+  p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+  p.private_ = 0;
 }
 
 /** Frees a block straight to the buddy lists (orders above the pcp range). */
@@ -740,18 +788,18 @@ function free_unref_page(page: page, order: u32): void {
     trace_exit(FN_free_unref_page, 0);
     return;
   }
+  const zone = page_zone(page);
   let migratetype = get_pfnblock_migratetype(page, pfn);
   // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
   if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
   set_pcppage_migratetype(page, migratetype);
-  free_unref_page_commit(page, migratetype, order);
+  free_unref_page_commit(zone, zone_pcp(zone), page, migratetype, order);
   trace_exit(FN_free_unref_page, 0);
 }
 
-@inline function free_unref_page_commit(page: page, migratetype: u32, order: u32): void {
-  const zone = page_zone(page);
+@inline function free_unref_page_commit(zone: zone, pcp: per_cpu_pages, page: page,
+                                        migratetype: u32, order: u32): void {
   __count_vm_events(PGFREE, <u64>1 << order);
-  const pcp = zone_pcp(zone);
   list_add(page_lru(page), pcp_list(pcp, order_to_pindex(migratetype, order)));
   page.flags |= PG_pcp;
   page.private_ = <u16>order;
@@ -882,17 +930,24 @@ export function put_page(page: page): void {
   if (put_page_testzero(page)) free_the_page(page, compound_order(page));
 }
 
-/** Boot: hands a block from memblock to the buddy (__free_pages_core). */
+/**
+ * Boot: hands a block from memblock to the buddy (__free_pages_core). Its
+ * pages were just initialised, so free_pages_prepare has nothing to check;
+ * RAM is new, so they hold zeros (PG_zeroed).
+ */
 export function __free_pages_core(page: page, order: u32): void {
   const nr: u32 = 1 << order;
   for (let i: u32 = 0; i < nr; i++) {
     const p = nth_page(page, i);
-    p.flags &= ~PG_reserved;
+    p.flags = (p.flags & ~PG_reserved) | PG_zeroed;
     p._refcount = 0;
   }
-  page_zone(page).managed_pages += nr;
+  const zone = page_zone(page);
+  zone.managed_pages += nr;
+  const pfn = page_to_pfn(page);
   // Boot pages go to the tail: the first allocations take what was freed last.
-  __free_pages_ok(page, order, true);
+  __free_one_page(page, pfn, zone, order, get_pfnblock_migratetype(page, pfn), true);
+  __count_vm_events(PGFREE, <u64>nr);
 }
 
 // ---------------------------------------------------------------------------

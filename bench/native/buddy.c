@@ -5,7 +5,8 @@
  * through a mem_map of struct page, per-cpu lists for orders <= 3 refilled
  * in `batch` and drained above `high`, watermark checks with lowmem_reserve,
  * a zonelist walk, expand() and __free_one_page() merging by pfn arithmetic.
- * Like the kernel it checks every page it frees (free_pages_prepare), looks
+ * Like the kernel's release build it checks the head of each block it frees
+ * and cleans every page (free_pages_prepare), looks
  * up the pageblock's migratetype for the free lists, and decodes the gfp
  * mask's zone and migratetype. Movable allocations only (the benchmark's
  * workloads), so no fallback.
@@ -261,21 +262,19 @@ static void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *
 	pcp->count -= nr_freed;
 }
 
-/* free_pages_prepare: every page of the block must be unused; clear it. */
+/* free_pages_prepare: the head must be unused (the other pages are checked
+ * only by the kernel's debug build); clean every page. */
 static int free_pages_prepare(struct page *page, unsigned order)
 {
-	int bad = 0;
-	for (unsigned long i = 0; i < (1UL << order); i++) {
-		struct page *p = &page[i];
-		if (p->mapcount == -1 && !p->refcount && !(p->flags & (PG_reserved | PG_buddy | PG_pcp))) {
-			p->flags &= ~0x00ffffffu;
-			p->private_ = 0;
-			continue;
-		}
-		fprintf(stderr, "bad page %lu\n", page_to_pfn(p));
-		bad = 1;
+	if (page->mapcount != -1 || page->refcount || (page->flags & (PG_reserved | PG_buddy | PG_pcp))) {
+		fprintf(stderr, "bad page %lu\n", page_to_pfn(page));
+		return 0;
 	}
-	return !bad;
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		page[i].flags &= ~0x00ffffffu;
+		page[i].private_ = 0;
+	}
+	return 1;
 }
 
 static void free_pages(struct page *p, unsigned order)

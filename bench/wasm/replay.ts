@@ -126,10 +126,12 @@ export function gen_pairs(n: u32): u32 {
 
 /** Replays the generated ops through __alloc_pages / __free_pages. */
 export function replay(): void {
-  for (let i: u32 = 0; i < MAX_SLOTS; i++) store<i32>(slots + (<usize>i << 2), -1);
-  for (let i: u32 = 0; i < nops; i++) {
-    const op = load<u32>(ops + (<usize>i << 3));
-    const at = slots + (<usize>load<u32>(ops + (<usize>i << 3), 4) << 2);
+  // The loop's bounds in locals, as the C loop keeps them in registers.
+  const op_end = ops + (<usize>nops << 3), slot_base = slots;
+  for (let i: u32 = 0; i < MAX_SLOTS; i++) store<i32>(slot_base + (<usize>i << 2), -1);
+  for (let at_op = ops; at_op < op_end; at_op += 8) {
+    const op = load<u32>(at_op);
+    const at = slot_base + (<usize>load<u32>(at_op, 4) << 2);
     if (op & OP_FREE) {
       const pfn = load<i32>(at);
       if (pfn >= 0) __free_pages(pfn_to_page(pfn), op & 0xffff);
