@@ -11,14 +11,17 @@
 // A block function returns 0 when the whole block ran (rip set by its branch,
 // or left at the block's end), else the stop code | (index of the stopping
 // instruction << 8), with the registers written back and the instruction
-// that stopped having changed nothing (unless it is a syscall or int3).
+// that stopped having changed nothing (unless it is a syscall or int3); a
+// loop adds LOOP times the back-edges it took. The lazy flags (F) are held in
+// locals too and written back at every exit, so a fault leaves them exact.
 
 import type { Insn, MemOp } from "./insn.js";
 import { type Exec, flagEffects, type Op } from "./exec.js";
 import { TLB_MASK } from "./mmu.js";
 import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
-export type BlockFn = () => number;
+/** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
+export type BlockFn = (left: number) => number;
 
 /** The names of Exec's members that generated code may use (the block's prelude binds them). */
 const PRELUDE = "const {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X;" +
@@ -47,6 +50,8 @@ export interface Jit {
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
   exit(code: string): string;
+  /** Sets rip to a branch target (a jump back to the block's start from its end loops inside the function). */
+  jump(target: number): string;
   /** A condition as an expression: from the flags this block set, when it knows their kind, else test(cc). */
   cond(cc: number): string;
   /** Whether a later instruction may read a flag the current one writes. */
@@ -98,16 +103,27 @@ function condition(fkind: number, cc: number): string | null {
 
 let jitAllowed = true;
 
+/** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
+const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
+/** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
+export const LOOP = 65536;
+
 /**
  * Translates a block, or returns null when nothing in it is worth translating
- * or code generation is not allowed here.
+ * or code generation is not allowed here. A block whose last instruction
+ * jumps back to its start becomes a loop inside the function: the registers
+ * and the lazy flags stay in locals across iterations, and the function takes
+ * the instructions it may retire (`left`) and runs whole iterations within them.
  */
 export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives: number[], ops: Op[]): BlockFn | null {
   if (!jitAllowed) return null;
   const regs = new Set<number>();
+  const flagSlots = new Set<number>();
   const body: string[] = [];
   let translated = 0;
+  let looped = false;
   let i = 0;
+  const start = addrs[0], last = insns.length - 1;
   /** Leaves the block at instruction i with a stop code: one shared write-back at the end. */
   const exit = (code: string): string => `{rc = ${code} | ${i << 8}; break out;}`;
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
@@ -149,6 +165,11 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")} }`;
     },
     exit,
+    jump: (t) => {
+      if (i !== last || t !== start) return `RIP[0] = ${t};`;
+      looped = true;
+      return `{ if (it + 1 < max) { it++; continue out; } RIP[0] = ${t}; }`;
+    },
     cond: (cc) => condition(j.known, cc) ?? `test(${cc})`,
     flags: false,
     live: 0,
@@ -163,27 +184,33 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     j.next = addrs[i + 1];
     const code = insn.def.translate ? insn.def.translate(j, insn, i) : null;
     if (code !== null) {
-      body.push(code);
+      // the lazy flags live in locals f0..f7; a helper works on F itself, synced around it
+      if (USES_F.test(code)) body.push(`/*FWB*/${code}/*FRL*/`);
+      else body.push(code.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
       translated++;
     } else {
       // the write-back and reload are filled in once every register is known
-      body.push(`/*WB*/{const s = ops[${i}](); if (s !== 0) return s | ${i << 8};}/*RL*/`);
+      body.push(`/*WB*/{const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP};}/*RL*/`);
       j.known = -1;
     }
   }
   if (translated < 2) return null;
 
-  const rs = [...regs].sort((a, b) => a - b);
-  const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
-  const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
-  const decl = rs.length ? "let " + rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`).join(", ") + ";" : "";
-  const text = `${PRELUDE}\nreturn function block() {\n${decl}\nlet rc = 0;\nout: {\n${body.join("\n")}\n}\n/*WB*/ return rc;\n};`
-    .replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl);
+  const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort();
+  const fwb = fs.map((n) => `F[${n}] = f${n};`).join(" ");
+  const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
+  const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + fwb;
+  const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ") + frl;
+  const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
+  const head = looped ? `const max = Math.floor(left / ${insns.length});\nout: for (;;) {` : "out: {";
+  const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
+    `/*WB*/ return rc + it * ${LOOP};\n};`;
+  const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
   let factory: (x: Exec, ops: Op[]) => BlockFn;
   try {
-    factory = new Function("X", "ops", text) as typeof factory;
+    factory = new Function("X", "ops", src) as typeof factory;
   } catch (e) {
-    if (e instanceof SyntaxError) throw new Error(`compileBlock: generated bad code: ${e.message}\n${text}`);
+    if (e instanceof SyntaxError) throw new Error(`compileBlock: generated bad code: ${e.message}\n${src}`);
     jitAllowed = false; // code generation refused (CSP): stay with the Ops
     return null;
   }
