@@ -144,7 +144,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       if (m.base >= 0) c += `ea_s += ${l(m.base)} >>> 0; ea_h += ${h(m.base)};`;
       if (m.index >= 0) c += `ea_s += (${l(m.index)} >>> 0) * ${m.scale}; ea_h += Math.imul(${h(m.index)}, ${m.scale});`;
       if (m.a32) return c + "const ea_lo = ea_s | 0, ea_hi = 0;";
-      return c + "const ea_lo = ea_s | 0, ea_hi = (ea_h + (ea_s - (ea_s >>> 0)) / 4294967296) | 0;";
+      // the carry out of the low half, times 2^-32 (exact: no division)
+      return c + "const ea_lo = ea_s | 0, ea_hi = (ea_h + (ea_s - (ea_s >>> 0)) * 2.3283064365386963e-10) | 0;";
     },
     load: (sz, v, vh, w) => {
       const [tl, th] = w ? ["WLO", "WHI"] : ["TLO", "THI"];
@@ -189,8 +190,14 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       else body.push(code.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
       translated++;
     } else {
-      // the write-back and reload are filled in once every register is known
-      body.push(`/*WB*/{const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP};}/*RL*/`);
+      // the write-back and reload are filled in once every register is known; the flags
+      // only around an instruction that declares it reads or writes them (or stops for the kernel)
+      const d = insn.def;
+      if (d.use !== undefined || d.def !== undefined || d.flags !== undefined || d.faults) {
+        body.push(`/*WB*//*FWB*/{const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP};}/*RL*//*FRL*/`);
+      } else {
+        body.push(`/*WB*/{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/`);
+      }
       j.known = -1;
     }
   }
@@ -199,12 +206,12 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort();
   const fwb = fs.map((n) => `F[${n}] = f${n};`).join(" ");
   const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
-  const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + fwb;
-  const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ") + frl;
+  const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
+  const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
   const head = looped ? `const max = Math.floor(left / ${insns.length});\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
-    `/*WB*/ return rc + it * ${LOOP};\n};`;
+    `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
   const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
   let factory: (x: Exec, ops: Op[]) => BlockFn;
   try {
