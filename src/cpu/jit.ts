@@ -109,6 +109,28 @@ const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
 export const LOOP = 65536;
 
 /**
+ * For an instruction with an XMM operand and no implicit general register
+ * (every SSE instruction here but maskmovdqu): the general registers it reads
+ * (address registers, register operands) and those it may write (a register
+ * first operand); null for any other instruction.
+ */
+function xmmOnly(insn: Insn): [number[], number[]] | null {
+  if (!insn.ops.some((o) => o.k === "r" && o.sz === 16) || insn.op === "maskmovdqu") return null;
+  const reads: number[] = [], writes: number[] = [];
+  const gpr = (r: number): number => (r >= 16 ? r - 16 : r);
+  insn.ops.forEach((o, n) => {
+    if (o.k === "m") {
+      if (o.base >= 0) reads.push(o.base);
+      if (o.index >= 0) reads.push(o.index);
+    } else if (o.k === "r" && o.sz < 10) {
+      reads.push(gpr(o.r));
+      if (n === 0) writes.push(gpr(o.r));
+    }
+  });
+  return [reads, writes];
+}
+
+/**
  * Translates a block, or returns null when nothing in it is worth translating
  * or code generation is not allowed here. A block whose last instruction
  * jumps back to its start becomes a loop inside the function: the registers
@@ -193,11 +215,17 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       // the write-back and reload are filled in once every register is known; the flags
       // only around an instruction that declares it reads or writes them (or stops for the kernel)
       const d = insn.def;
-      if (d.use !== undefined || d.def !== undefined || d.flags !== undefined || d.faults) {
-        body.push(`/*WB*//*FWB*/{const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP};}/*RL*//*FRL*/`);
-      } else {
-        body.push(`/*WB*/{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/`);
-      }
+      const [fwb, frl] = d.use !== undefined || d.def !== undefined || d.flags !== undefined || d.faults ? ["/*FWB*/", "/*FRL*/"] : ["", ""];
+      const gprs = xmmOnly(insn);
+      if (gprs !== null) {
+        // an XMM instruction reads only the registers of its operands and writes at most its first:
+        // the rest stay in locals (all are written back if it stops)
+        const [reads, writes] = gprs;
+        for (const r of [...reads, ...writes]) l(r);
+        const wbr = reads.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
+        const rlr = writes.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
+        body.push(`${wbr}${fwb}{const s = ops[${i}](); if (s !== 0) {/*WB*//*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}${rlr}${frl}`);
+      } else body.push(`/*WB*/${fwb}{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/${frl}`);
       j.known = -1;
     }
   }
