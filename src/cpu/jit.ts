@@ -24,7 +24,7 @@ import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 export type BlockFn = (left: number) => number;
 
 /** The names of Exec's members that generated code may use (the block's prelude binds them). */
-const PRELUDE = "const {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X;" +
+const PRELUDE = "const {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
   "const TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
@@ -50,6 +50,8 @@ export interface Jit {
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
   exit(code: string): string;
+  /** Runs the current instruction's Op (a translation's slow path), the registers synced around it. */
+  op(): string;
   /** Sets rip to a branch target (a jump back to the block's start from its end loops inside the function). */
   jump(target: number): string;
   /** A condition as an expression: from the flags this block set, when it knows their kind, else test(cc). */
@@ -188,6 +190,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")} }`;
     },
     exit,
+    op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
       if (i !== last || t !== start) return `RIP[0] = ${t};`;
       looped = true;
