@@ -3,16 +3,21 @@
 // same binaries run natively; then glibc's SSE2 string functions in a real
 // program on the whole machine (bench/sse.ts). Each figure comes from the difference between
 // two run lengths, so start-up (decoding, process creation) cancels out.
+// Then the same two programs as whole processes, `faultline run` net of
+// `faultline run hello` (a user's view: exec, the JIT's warm-up, exit),
+// beside qemu-user net of its own hello when qemu-x86_64 is installed.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadElf } from "../test/cpu/flat.js";
 import { best, type Reporter } from "./report.js";
-import { sseRows } from "./sse.js";
+import { hasQemu, sseRows, wholeProcess } from "./sse.js";
 
 interface CpuBenchResult {
   name: string;
   guestMips: number;
   nativeMips: number | null;
+  /** Instructions retired at argument n: measured at two arguments, linear in between and beyond. */
+  insnsAt: (n: number) => number;
 }
 
 const BIN = new URL("../../programs/bin/", import.meta.url);
@@ -46,7 +51,32 @@ function measure(name: string, program: string, small: number, large: number): C
     const nInsns = (b.insns - a.insns) * ((large * 20 - small) / (large - small));
     nativeMips = nInsns / ((nb.ms - na.ms) * 1000);
   }
-  return { name, guestMips, nativeMips };
+  const insnsAt = (n: number): number => a.insns + (b.insns - a.insns) * ((n - small) / (large - small));
+  return { name, guestMips, nativeMips, insnsAt };
+}
+
+const CLI = new URL("../src/cli/main.js", import.meta.url).pathname;
+
+/** Best-of-3 milliseconds of `cmd ... program arg` as a whole process, net of the same for hello. */
+function netOfHello(cmd: string[], program: string, arg: number): number {
+  const path = (p: string): string => new URL(p, BIN).pathname;
+  const run = (args: string[]) => wholeProcess(cmd[0], [...cmd.slice(1), ...args]);
+  const hello = best(3, () => ({ ms: run([path("hello")]) }));
+  const prog = best(3, () => ({ ms: run([path(program), String(arg)]) }));
+  return prog.ms - hello.ms;
+}
+
+/** Guest MIPS of whole processes, net of hello: faultline, and qemu-user beside it when installed. */
+function wholeProcessRows(r: Reporter, res: CpuBenchResult, program: string, arg: number): void {
+  const insns = res.insnsAt(arg);
+  const ours = insns / (netOfHello([process.execPath, CLI, "run"], program, arg) * 1000);
+  if (!hasQemu()) {
+    r.row(`${program} ${arg}, whole process net of hello`, `${ours.toFixed(1)} MIPS`, undefined, "qemu-x86_64 not installed");
+    return;
+  }
+  const qemu = insns / (netOfHello(["qemu-x86_64"], program, arg) * 1000);
+  r.row(`${program} ${arg}, whole process net of hello`, `${ours.toFixed(1)} MIPS`, undefined,
+    `qemu-user ${qemu.toFixed(0)} MIPS: faultline at ${(ours / qemu).toFixed(2)}x qemu-user's speed`);
 }
 
 /** The suite for bench/main.ts. */
@@ -60,5 +90,7 @@ export async function cpuBench(r: Reporter): Promise<void> {
     const ratio = res.nativeMips === null ? undefined : res.guestMips / res.nativeMips;
     r.row(res.name, `${res.guestMips.toFixed(1)} MIPS`, ratio, res.nativeMips === null ? "no native run here" : `native ${res.nativeMips.toFixed(0)} MIPS`);
   }
+  wholeProcessRows(r, results[0], "compute_loop", 100_000_000);
+  wholeProcessRows(r, results[1], "mem_sum", 640);
   sseRows(r, results[0].guestMips);
 }

@@ -51,13 +51,13 @@ export function runSseString(exe: string, passes: number): { stdout: string; ins
 }
 
 /** Milliseconds of `cmd args` as a whole process, its stdout checked against `expected` when given. */
-function wholeProcess(cmd: string, args: string[], expected?: string): number {
+export function wholeProcess(cmd: string, args: string[], expected?: string): number {
   const { value, ms } = time(() => execFileSync(cmd, args, { encoding: "utf8" }));
   if (expected !== undefined && value !== expected) throw new Error(`${cmd} ${args.join(" ")} printed ${JSON.stringify(value)}, natively ${JSON.stringify(expected)}`);
   return ms;
 }
 
-function hasQemu(): boolean {
+export function hasQemu(): boolean {
   try {
     execFileSync("qemu-x86_64", ["--version"], { stdio: "ignore" });
     return true;

@@ -46,6 +46,12 @@ export interface MachineOptions extends Omit<KernelOptions, "env"> {
   /** Instructions a run may retire before it is stopped (default: no limit). */
   maxInsns?: number;
   /**
+   * Runs of a block before it is translated to JavaScript (default 40; 0
+   * translates every block before its first run, which tests use to check
+   * the translation against the interpreter). Same results either way.
+   */
+  jitThreshold?: number;
+  /**
    * What the guest reads from fd 0: all of it at once, or a reader asked for
    * at most `max` bytes each time the guest reads, called only then
    * (null or an empty array: end of file).
@@ -213,6 +219,7 @@ export class Machine {
     }
     this.exe = { path: path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), data };
     const cpu = (this.cpu = new Cpu(this.mmu));
+    if (this.options.jitThreshold !== undefined) cpu.jitThreshold = this.options.jitThreshold;
     cpu.rip = this.image.entry;
     cpu.rsp = this.image.rsp;
     const o = this.options;
@@ -533,6 +540,10 @@ function validateOptions(o: MachineOptions): void {
   if (typeof o !== "object" || o === null) throw argTypeError("options", "an object", o);
   if (o.thp !== undefined && !THP_MODES.includes(o.thp)) throw withCode(new TypeError(`options.thp must be never, madvise or always; got ${JSON.stringify(o.thp)}`), "ERR_INVALID_ARG_VALUE");
   if (o.maxInsns !== undefined) checkBudget("options.maxInsns", o.maxInsns);
+  if (o.jitThreshold !== undefined) {
+    if (typeof o.jitThreshold !== "number") throw argTypeError("options.jitThreshold", "a number", o.jitThreshold);
+    if (!(o.jitThreshold >= 0)) throw argRangeError("options.jitThreshold", "0 or more", o.jitThreshold);
+  }
   if (o.seed !== undefined) {
     if (typeof o.seed !== "number") throw argTypeError("options.seed", "a number", o.seed);
     if (!Number.isSafeInteger(o.seed)) throw argRangeError("options.seed", "a whole number", o.seed);

@@ -1,7 +1,8 @@
 // Ordinary C programs built with the host's glibc (`gcc -O2 -static`) and
 // musl (`musl-gcc -static`), and Debian's static busybox: the faultline CLI
 // gives the same stdout, stderr and exit status as the native run, with the
-// same environment and working directory.
+// same environment and working directory, also with every block of guest
+// code translated from its first run.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,11 +21,16 @@ function run(cmd: string, args: string[], cwd: string, input = ""): Ran {
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-/** The program natively, then under faultline: the two must agree exactly. */
+/**
+ * The program natively, then under faultline, with hot blocks translated (the
+ * default) and with every block translated before its first run: each must
+ * agree exactly with the native run.
+ */
 function compare(program: string, args: string[], cwd: string, input = ""): Ran {
   const native = run(program, args, cwd, input);
   const ours = run(process.execPath, [CLI, "run", program, ...args], cwd, input);
   expect(ours).toEqual(native);
+  expect(run(process.execPath, [CLI, "run", "--jit-threshold", "0", program, ...args], cwd, input)).toEqual(native);
   return ours;
 }
 

@@ -17,7 +17,10 @@ const decoder = new TextDecoder();
 /** si_addr in the mmap area differs from Linux's by the [vvar]/[vdso] pages faultline does not map. */
 const MMAP_AREA = 0x7ff000000000;
 
-describe("programs under faultline match their native runs", () => {
+describe.each([
+  ["hot blocks translated", undefined],
+  ["every block translated before its first run", 0],
+])("programs under faultline match their native runs (%s)", (_mode, jitThreshold) => {
   const kernel = loadKernelModule("debug");
   for (const c of programCases) {
     it(c.name, () => {
@@ -30,6 +33,7 @@ describe("programs under faultline match their native runs", () => {
         // As the native run: the host's files, from programs/bin.
         fs: nodeHostFs(),
         cwd: join(programsDir, "bin"),
+        jitThreshold,
       });
       m.kernel.drainAllPages();
       const free = m.kernel.counter("nr_free_pages");

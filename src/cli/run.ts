@@ -18,7 +18,7 @@ import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } f
 import { Terminal } from "./terminal.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
-                     [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
+                     [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
   PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
                     built first with CC -O2 -static and kept in a cache
   --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
@@ -26,6 +26,8 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
+  --jit-threshold N translate a block of guest code to JavaScript after N runs
+                    (default 40; 0: before its first run)
   --trace syscalls  print each syscall as strace does, on stderr
   --compact         compact memory when the program ends, before the views
                     (echo 1 > /proc/sys/vm/compact_memory)
@@ -44,6 +46,7 @@ const RUN_OPTIONS = {
   mem: { type: "string" },
   thp: { type: "string" },
   "max-insns": { type: "string" },
+  "jit-threshold": { type: "string" },
   debug: { type: "boolean" },
   compact: { type: "boolean" },
   cc: { type: "string" },
@@ -78,6 +81,11 @@ export function parseRunArgs(argv: string[]): RunArgs {
   if (n !== undefined) {
     if (!/^\d+$/.test(n) || Number(n) < 1) throw new UsageError(`--max-insns: '${n}' is not a positive count`);
     machine.maxInsns = Number(n);
+  }
+  const jt = v["jit-threshold"];
+  if (jt !== undefined) {
+    if (!/^\d+$/.test(jt)) throw new UsageError(`--jit-threshold: '${jt}' is not a count`);
+    machine.jitThreshold = Number(jt);
   }
   const traces = v.trace ?? [];
   const observe = observeOptions({ ...v, trace: traces.filter((t) => t !== "syscalls") });

@@ -274,9 +274,13 @@ function translateIncDec(j: Jit, inc: boolean, insn: Insn): string | null {
   const sz = insn.osz, o = insn.ops[0];
   if (o.k !== "r" || (sz !== 4 && sz !== 8)) return null;
   const d = o.r, l = j.l(d), h = j.h(d);
+  // CF unread: an add or sub of 1 gives every other flag
+  const lazy = (((inc ? K_ADD : K_SUB) << 2) | sizeIndex(sz));
+  const cfDead = (j.live & CF) === 0;
   if (sz === 4) {
     const r = `{const a = ${l}, r = (a ${inc ? "+" : "-"} 1) | 0; ${l} = r; ${h} = 0;`;
     if (!j.flags) return r + "}";
+    if (cfDead) { j.known = lazy; return r + `F[0] = ${lazy}; F[1] = a; F[3] = 1; F[5] = r;}`; }
     j.known = -1;
     return r + (inc ? "res(2, r, 0, cf() | ((r & 15) === 0 ? 16 : 0) | (r === -2147483648 ? 2048 : 0));}"
       : "res(2, r, 0, cf() | ((a & 15) === 0 ? 16 : 0) | (a === -2147483648 ? 2048 : 0));}");
@@ -285,6 +289,7 @@ function translateIncDec(j: Jit, inc: boolean, insn: Insn): string | null {
     ? `{const a = ${l}, ah = ${h}, r = (a + 1) | 0, rh = r === 0 ? (ah + 1) | 0 : ah; ${l} = r; ${h} = rh;`
     : `{const a = ${l}, ah = ${h}, r = (a - 1) | 0, rh = a === 0 ? (ah - 1) | 0 : ah; ${l} = r; ${h} = rh;`;
   if (!j.flags) return r + "}";
+  if (cfDead) { j.known = lazy; return r + `F[0] = ${lazy}; F[1] = a; F[2] = ah; F[3] = 1; F[4] = 0; F[5] = r; F[6] = rh;}`; }
   j.known = -1;
   return r + (inc ? "res(3, r, rh, cf() | ((r & 15) === 0 ? 16 : 0) | (r === 0 && rh === -2147483648 ? 2048 : 0));}"
     : "res(3, r, rh, cf() | ((a & 15) === 0 ? 16 : 0) | (a === 0 && ah === -2147483648 ? 2048 : 0));}");

@@ -199,8 +199,10 @@ function translateShift(j: Jit, kind: number, insn: Insn): string | null {
   }
   if (rot) {
     const left = rol ? c : 64 - c;
-    const r = `{const lo = ${l}, hi = ${h}; const a = shl64(lo, hi, ${left}), ah = T[0]; const b = shr64(lo, hi, ${64 - left}); ` +
-      `const rl = a | b, rh = ah | T[0]; ${l} = rl; ${h} = rh;`;
+    // a rotate by 32 or more swaps the halves, then rotates by the rest
+    const [x, y, k] = left >= 32 ? ["hi", "lo", left - 32] : ["lo", "hi", left];
+    const r = k === 0 ? `{const lo = ${l}, hi = ${h}; const rl = ${x}, rh = ${y}; ${l} = rl; ${h} = rh;`
+      : `{const lo = ${l}, hi = ${h}; const rl = (${x} << ${k}) | (${y} >>> ${32 - k}), rh = (${y} << ${k}) | (${x} >>> ${32 - k}); ${l} = rl; ${h} = rh;`;
     if (!j.flags) return r + "}";
     j.known = -1;
     return r + (rol ? "const c = rl & 1; res(3, rl, rh, c | ((c ^ (rh >>> 31)) << 11));}" : "const c = rh >>> 31; res(3, rl, rh, c | ((c ^ ((rh >>> 30) & 1)) << 11));}");

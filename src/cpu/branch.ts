@@ -52,7 +52,7 @@ define({
     if (o0.k === "j") { const t = o0.target, RIP = x.RIP; return () => { RIP[0] = t; return 0; }; }
     return compileIndirect(x, o0, false, ip + insn.len);
   },
-  translate: (_j, insn) => (insn.ops[0].k === "j" ? `RIP[0] = ${target(insn)};` : null),
+  translate: (j, insn) => (insn.ops[0].k === "j" ? j.jump(target(insn)) : null),
 });
 
 define({
@@ -61,7 +61,7 @@ define({
   ends: true,
   flags: (insn) => CC_USE[insn.cc],
   compile: (x, insn) => compileJcc(x, insn.cc, target(insn)),
-  translate: (j, insn) => `if (${j.cond(insn.cc)}) RIP[0] = ${target(insn)};`,
+  translate: (j, insn) => `if (${j.cond(insn.cc)}) ${j.jump(target(insn))}`,
 });
 
 define({

@@ -3,7 +3,7 @@
 // their last successors, and dropped when their page is written or unmapped.
 
 import { decode, type Insn } from "./decode.js";
-import { type BlockFn, compileBlock } from "./jit.js";
+import { type BlockFn, compileBlock, LOOP } from "./jit.js";
 import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP, STOP_SYSCALL } from "./exec.js";
 import { FAULT_NONE, type CodeCacheHooks, type Mmu, PF_INSTR, PF_USER } from "./mmu.js";
 import { CpuState, FLAGS_ARITH, RSP } from "./state.js";
@@ -155,8 +155,15 @@ export class Cpu implements CodeCacheHooks {
       let s = 0, i = 0;
       if (b.fn === null && !partial && b.hits++ >= this.jitThreshold) this.translate(b);
       if (b.fn !== null && !partial) {
-        const r = b.fn();
-        if (r !== 0) { s = r & 255; i = r >>> 8; }
+        const r = b.fn(left);
+        if (r !== 0) {
+          const low = r % LOOP, back = (r - low) / LOOP;
+          // a loop's whole iterations before the last one
+          done += back * n;
+          st.retired += back * n;
+          s = low & 255;
+          i = low >>> 8;
+        }
       } else {
         for (; i < n; i++) {
           s = ops[i]();
@@ -268,16 +275,33 @@ export class Cpu implements CodeCacheHooks {
       if (nextFrame >= 0 || ip % 4096 === 0) break;
     }
     addrs.push(ip);
-    // flag liveness, backwards from the block's end (where every flag may be read)
-    const ops: Op[] = new Array<Op>(insns.length);
-    const lives: number[] = new Array<number>(insns.length);
-    let live = FLAGS_ARITH;
-    for (let i = insns.length - 1; i >= 0; i--) {
-      ops[i] = this.exec.compile(insns[i], addrs[i], live);
-      lives[i] = live;
-      const e = flagEffects(insns[i]);
-      live = (live & ~(e >>> 16)) | (e & 0xffff);
+    // flag liveness, backwards from the block's end: there, the flags its successors may read
+    const lastInsn = insns[insns.length - 1];
+    // (a block stays in its first page but for its last instruction's tail: that page's bytes are known)
+    const endPage = pages[0], endFrame = frame;
+    const t = lastInsn.ops[0];
+    const direct = endsBlock(lastInsn) && t !== undefined && t.k === "j" && lastInsn.op !== "call";
+    const loop = direct && t.target === start;
+    let after = FLAGS_ARITH;
+    if (!endsBlock(lastInsn)) after = this.peekLive(ip, endPage, endFrame);
+    else if (direct) {
+      after = loop ? 0 : this.peekLive(t.target, endPage, endFrame);
+      if (lastInsn.op !== "jmp") after |= this.peekLive(ip, endPage, endFrame);
     }
+    const lives: number[] = new Array<number>(insns.length);
+    // a block jumping to its own start: its end also reads what its start reads (a fixed point)
+    for (let entry = 0; ;) {
+      let live = after | entry;
+      for (let i = insns.length - 1; i >= 0; i--) {
+        lives[i] = live;
+        const e = flagEffects(insns[i]);
+        live = (live & ~(e >>> 16)) | (e & 0xffff);
+      }
+      if (!loop || (live | entry) === entry) break;
+      entry |= live;
+    }
+    const ops: Op[] = new Array<Op>(insns.length);
+    for (let i = 0; i < insns.length; i++) ops[i] = this.exec.compile(insns[i], addrs[i], lives[i]);
     const b = new Block(start, ops, Float64Array.from(addrs), ip, insns, lives);
     this.blocks.set(start, b);
     for (const vpn of pages) {
@@ -286,6 +310,29 @@ export class Cpu implements CodeCacheHooks {
       else l.push(b);
     }
     return b;
+  }
+
+  /**
+   * The flags the code at va may read before writing them, from its bytes
+   * when va is in `page` (held in `frame`, a page of the block being built:
+   * a write there drops the block too), else all of them.
+   */
+  private peekLive(va: number, page: number, frame: number): number {
+    const ram = this.mmu.ram, win = this.window;
+    let use = 0, def = 0;
+    for (let k = 0; k < 16 && Math.floor(va / 4096) === page; k++) {
+      const off = va % 4096, avail = Math.min(15, 4096 - off);
+      win.set(ram.subarray(frame + off, frame + off + avail));
+      const insn = decode(win, avail, va);
+      if (insn === null) break;
+      const e = flagEffects(insn);
+      use |= e & 0xffff & ~def;
+      def |= e >>> 16;
+      if ((def & FLAGS_ARITH) === FLAGS_ARITH) return use;
+      if (endsBlock(insn)) break;
+      va += insn.len;
+    }
+    return use | (FLAGS_ARITH & ~def);
   }
 
   // ---- CodeCacheHooks: the Mmu tells us what to drop ----

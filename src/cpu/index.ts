@@ -30,8 +30,10 @@
 //
 // Speed: a block that has run cpu.jitThreshold times (default 40) is translated into one
 // JavaScript function (jit.ts); Infinity keeps every block on its per-instruction closures.
-// Flags that a block overwrites before reading are not computed; at a fault they are exact,
-// but after a BUDGET stop in mid-block RFLAGS may still hold such a dead flag's older value.
+// A block ending in a jump to its own start loops inside its function. Flags that the code
+// overwrites before reading (within a block, and after it when its successors lie in its
+// page) are not computed; at a fault they are exact, but after a BUDGET stop RFLAGS may
+// still hold such a dead flag's older value.
 //
 // Registers: getReg(r) (signed number), getRegU(r), setReg(r, v) for r = RAX..R15 (state.ts);
 // rip, rsp, fsBase, gsBase, rflags as properties; cpu.state.L / cpu.state.H are the raw halves.

@@ -11,17 +11,20 @@
 // A block function returns 0 when the whole block ran (rip set by its branch,
 // or left at the block's end), else the stop code | (index of the stopping
 // instruction << 8), with the registers written back and the instruction
-// that stopped having changed nothing (unless it is a syscall or int3).
+// that stopped having changed nothing (unless it is a syscall or int3); a
+// loop adds LOOP times the back-edges it took. The lazy flags (F) are held in
+// locals too and written back at every exit, so a fault leaves them exact.
 
 import type { Insn, MemOp } from "./insn.js";
 import { type Exec, flagEffects, type Op } from "./exec.js";
 import { TLB_MASK } from "./mmu.js";
 import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
-export type BlockFn = () => number;
+/** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
+export type BlockFn = (left: number) => number;
 
 /** The names of Exec's members that generated code may use (the block's prelude binds them). */
-const PRELUDE = "const {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X;" +
+const PRELUDE = "const {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
   "const TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
@@ -47,6 +50,10 @@ export interface Jit {
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
   exit(code: string): string;
+  /** Runs the current instruction's Op (a translation's slow path), the registers synced around it. */
+  op(): string;
+  /** Sets rip to a branch target (a jump back to the block's start from its end loops inside the function). */
+  jump(target: number): string;
   /** A condition as an expression: from the flags this block set, when it knows their kind, else test(cc). */
   cond(cc: number): string;
   /** Whether a later instruction may read a flag the current one writes. */
@@ -98,16 +105,49 @@ function condition(fkind: number, cc: number): string | null {
 
 let jitAllowed = true;
 
+/** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
+const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
+/** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
+export const LOOP = 65536;
+
+/**
+ * For an instruction with an XMM operand and no implicit general register
+ * (every SSE instruction here but maskmovdqu): the general registers it reads
+ * (address registers, register operands) and those it may write (a register
+ * first operand); null for any other instruction.
+ */
+function xmmOnly(insn: Insn): [number[], number[]] | null {
+  if (!insn.ops.some((o) => o.k === "r" && o.sz === 16) || insn.op === "maskmovdqu") return null;
+  const reads: number[] = [], writes: number[] = [];
+  const gpr = (r: number): number => (r >= 16 ? r - 16 : r);
+  insn.ops.forEach((o, n) => {
+    if (o.k === "m") {
+      if (o.base >= 0) reads.push(o.base);
+      if (o.index >= 0) reads.push(o.index);
+    } else if (o.k === "r" && o.sz < 10) {
+      reads.push(gpr(o.r));
+      if (n === 0) writes.push(gpr(o.r));
+    }
+  });
+  return [reads, writes];
+}
+
 /**
  * Translates a block, or returns null when nothing in it is worth translating
- * or code generation is not allowed here.
+ * or code generation is not allowed here. A block whose last instruction
+ * jumps back to its start becomes a loop inside the function: the registers
+ * and the lazy flags stay in locals across iterations, and the function takes
+ * the instructions it may retire (`left`) and runs whole iterations within them.
  */
 export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives: number[], ops: Op[]): BlockFn | null {
   if (!jitAllowed) return null;
   const regs = new Set<number>();
+  const flagSlots = new Set<number>();
   const body: string[] = [];
   let translated = 0;
+  let looped = false;
   let i = 0;
+  const start = addrs[0], last = insns.length - 1;
   /** Leaves the block at instruction i with a stop code: one shared write-back at the end. */
   const exit = (code: string): string => `{rc = ${code} | ${i << 8}; break out;}`;
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
@@ -128,7 +168,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       if (m.base >= 0) c += `ea_s += ${l(m.base)} >>> 0; ea_h += ${h(m.base)};`;
       if (m.index >= 0) c += `ea_s += (${l(m.index)} >>> 0) * ${m.scale}; ea_h += Math.imul(${h(m.index)}, ${m.scale});`;
       if (m.a32) return c + "const ea_lo = ea_s | 0, ea_hi = 0;";
-      return c + "const ea_lo = ea_s | 0, ea_hi = (ea_h + (ea_s - (ea_s >>> 0)) / 4294967296) | 0;";
+      // the carry out of the low half, times 2^-32 (exact: no division)
+      return c + "const ea_lo = ea_s | 0, ea_hi = (ea_h + (ea_s - (ea_s >>> 0)) * 2.3283064365386963e-10) | 0;";
     },
     load: (sz, v, vh, w) => {
       const [tl, th] = w ? ["WLO", "WHI"] : ["TLO", "THI"];
@@ -149,6 +190,12 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")} }`;
     },
     exit,
+    op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
+    jump: (t) => {
+      if (i !== last || t !== start) return `RIP[0] = ${t};`;
+      looped = true;
+      return `{ if (it + 1 < max) { it++; continue out; } RIP[0] = ${t}; }`;
+    },
     cond: (cc) => condition(j.known, cc) ?? `test(${cc})`,
     flags: false,
     live: 0,
@@ -163,27 +210,45 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     j.next = addrs[i + 1];
     const code = insn.def.translate ? insn.def.translate(j, insn, i) : null;
     if (code !== null) {
-      body.push(code);
+      // the lazy flags live in locals f0..f7; a helper works on F itself, synced around it
+      if (USES_F.test(code)) body.push(`/*FWB*/${code}/*FRL*/`);
+      else body.push(code.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
       translated++;
     } else {
-      // the write-back and reload are filled in once every register is known
-      body.push(`/*WB*/{const s = ops[${i}](); if (s !== 0) return s | ${i << 8};}/*RL*/`);
+      // the write-back and reload are filled in once every register is known; the flags
+      // only around an instruction that declares it reads or writes them (or stops for the kernel)
+      const d = insn.def;
+      const [fwb, frl] = d.use !== undefined || d.def !== undefined || d.flags !== undefined || d.faults ? ["/*FWB*/", "/*FRL*/"] : ["", ""];
+      const gprs = xmmOnly(insn);
+      if (gprs !== null) {
+        // an XMM instruction reads only the registers of its operands and writes at most its first:
+        // the rest stay in locals (all are written back if it stops)
+        const [reads, writes] = gprs;
+        for (const r of [...reads, ...writes]) l(r);
+        const wbr = reads.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
+        const rlr = writes.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
+        body.push(`${wbr}${fwb}{const s = ops[${i}](); if (s !== 0) {/*WB*//*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}${rlr}${frl}`);
+      } else body.push(`/*WB*/${fwb}{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/${frl}`);
       j.known = -1;
     }
   }
   if (translated < 2) return null;
 
-  const rs = [...regs].sort((a, b) => a - b);
+  const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort();
+  const fwb = fs.map((n) => `F[${n}] = f${n};`).join(" ");
+  const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
-  const decl = rs.length ? "let " + rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`).join(", ") + ";" : "";
-  const text = `${PRELUDE}\nreturn function block() {\n${decl}\nlet rc = 0;\nout: {\n${body.join("\n")}\n}\n/*WB*/ return rc;\n};`
-    .replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl);
+  const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
+  const head = looped ? `const max = Math.floor(left / ${insns.length});\nout: for (;;) {` : "out: {";
+  const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
+    `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
+  const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
   let factory: (x: Exec, ops: Op[]) => BlockFn;
   try {
-    factory = new Function("X", "ops", text) as typeof factory;
+    factory = new Function("X", "ops", src) as typeof factory;
   } catch (e) {
-    if (e instanceof SyntaxError) throw new Error(`compileBlock: generated bad code: ${e.message}\n${text}`);
+    if (e instanceof SyntaxError) throw new Error(`compileBlock: generated bad code: ${e.message}\n${src}`);
     jitAllowed = false; // code generation refused (CSP): stay with the Ops
     return null;
   }

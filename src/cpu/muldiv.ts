@@ -2,6 +2,7 @@
 // with 64-bit and 128-bit arithmetic on 32-bit halves.
 
 import { ALL_FLAGS, type Exec, MASK, type Op, ripOf, sizeIndex, STOP_DE, TWO32 } from "./exec.js";
+import type { Jit } from "./jit.js";
 import { define, type Insn, type Operand, type RegOp } from "./insn.js";
 import { RAX, RDX } from "./state.js";
 
@@ -212,6 +213,29 @@ function compileImul(x: Exec, insn: Insn): Op {
   };
 }
 
+/**
+ * imul r, r/m (, imm) at 32 and 64 bits with its flags unread: the low half
+ * of the product, the high half from the 32x32 partial products (each split
+ * so that a double holds it exactly).
+ */
+function translateImul(j: Jit, insn: Insn): string | null {
+  const sz = insn.osz, d = insn.ops[0], s = insn.ops[1], im = insn.ops[2];
+  if (j.flags || (sz !== 4 && sz !== 8) || d.k !== "r") return null;
+  let pre = "", b: string, bh: string;
+  if (s.k === "r") [b, bh] = [j.l(s.r), j.h(s.r)];
+  else if (s.k === "m") {
+    const ea = j.ea(s);
+    if (ea === null) return null;
+    pre = `${ea} ${j.load(sz, "mb", "mbh", false)}`;
+    [b, bh] = ["mb", "mbh"];
+  } else return null;
+  const [a, ah] = im !== undefined && im.k === "i" ? [`(${im.lo})`, `(${im.hi})`] : [j.l(d.r), j.h(d.r)];
+  if (sz === 4) return `{${pre} const r = Math.imul(${a}, ${b}); ${j.rw(d.r, 4, "r", "0")}}`;
+  return `{${pre} const x = ${a}, y = ${b}, p = (x >>> 0) * (y & 65535), q = (x >>> 0) * (y >>> 16);` +
+    `const r = Math.imul(x, y), rh = (Math.floor((q + Math.floor(p / 65536)) / 65536) + Math.imul(x, ${bh}) + Math.imul(${ah}, y)) | 0; ` +
+    `${j.rw(d.r, 8, "r", "rh")}}`;
+}
+
 define({
   name: "mul",
   enc: ["F6 /4: Eb", "F7 /4: Ev"],
@@ -223,6 +247,7 @@ define({
   enc: ["F6 /5: Eb", "F7 /5: Ev", "0F AF /r: Gv,Ev", "69 /r: Gv,Ev,Iz", "6B /r: Gv,Ev,Ibs"],
   def: ALL_FLAGS,
   compile: (x, insn) => (insn.ops.length === 1 ? compileMul(x, true, insn.ops[0], insn.osz) : compileImul(x, insn)),
+  translate: (j, insn) => (insn.ops.length === 1 ? null : translateImul(j, insn)),
 });
 for (const signed of [false, true]) {
   define({

@@ -9,6 +9,8 @@
 
 import type { Exec, Op } from "./exec.js";
 import { STOP_GP } from "./exec.js";
+import type { Jit } from "./jit.js";
+import { TLB_MASK } from "./mmu.js";
 import { define, FEAT_FXSR, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { movmskpd, movmskps, PACKED, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
 import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
@@ -114,15 +116,37 @@ function compileMove(x: Exec, sh: MoveShape, d: Operand, s: Operand): Op {
   };
 }
 
+/**
+ * A whole-register move for the block translator: between registers, or a
+ * load or store with the TLB hit done inline (the page holds all 16 bytes,
+ * aligned if need be); anything else (a miss, a fault, #GP) runs the Op.
+ */
+function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
+  const d = insn.ops[0], s = insn.ops[1];
+  const dwords = (f: (k: number) => string): string => [0, 1, 2, 3].map(f).join(" ");
+  if (isXmm(d) && isXmm(s)) return dwords((k) => `XMM[${xo(d) + k}] = XMM[${xo(s) + k}];`);
+  const load = isXmm(d);
+  const ea = j.ea((load ? s : d) as MemOp);
+  if (ea === null) return null;
+  const [tl, th] = load ? ["TLO", "THI"] : ["WLO", "WHI"];
+  const copy = load ? dwords((k) => `XMM[${xo(d) + k}] = DV.getUint32(p + ${4 * k}, true);`)
+    : dwords((k) => `DV.setUint32(p + ${4 * k}, XMM[${xo(s) + k}], true);`);
+  return `{${ea} const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
+    `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi && (ea_lo & 4095) <= 4080${align ? " && (ea_lo & 15) === 0" : ""}) {` +
+    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${copy} } else ${j.op()}}`;
+}
+
 /** Defines a move: `shape` loads (and moves between registers), `storeShape` amends it for a memory destination. */
 function defineMove(name: string | ((insn: Insn) => string), enc: string[], feature: Feature, shape: Partial<MoveShape> & { n: number }, storeShape?: Partial<MoveShape>): void {
   const ld: MoveShape = { from: 0, to: 0, zeroMem: true, zeroReg: true, align: false, ...shape };
   const st: MoveShape = { ...ld, ...storeShape };
+  const whole = [ld, st].every((sh) => sh.n === 4 && sh.from === 0 && sh.to === 0);
   define({
     name,
     enc,
     feature,
     compile: (x, insn) => compileMove(x, insn.ops[0].k === "m" ? st : ld, insn.ops[0], insn.ops[1]),
+    translate: whole ? (j, insn) => translateMove16(j, insn, ld.align) : undefined,
   });
 }
 

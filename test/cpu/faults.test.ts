@@ -226,6 +226,43 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     expect(m.cpu.getReg(0)).toBe(501);
     expect(m.cpu.rip).toBe(CODE + 4);
   });
+
+  it("a loop faulting in a later iteration stops there with every register and flag of that instruction", () => {
+    // each iteration reads a word, adds it, decrements, compares; the walk runs off the page's end
+    const loop = "1: mov (%rbx), %rdx\nadd %rdx, %rax\nadd $8, %rbx\ndec %rcx\ncmp $1000, %rcx\njne 1b\nmov $60, %eax\nsyscall";
+    const m = setup(loop);
+    m.cpu.setReg(3, DATA + 4096 - 8 * 37);
+    m.cpu.setReg(1, 5000);
+    expect(m.cpu.run(1e6)).toBe(STOP_PAGE_FAULT);
+    expect(m.cpu.cr2).toBe(DATA + 4096);
+    expect(m.cpu.rip).toBe(CODE);
+    expect(m.cpu.lastRetired).toBe(37 * 6);
+    expect(m.cpu.getReg(1)).toBe(5000 - 37);
+    // rflags from the last cmp (5000 - 37 > 1000: none of CF, ZF, SF, OF; PF from the low byte 0xe3)
+    expect(m.cpu.rflags & 0x8d5).toBe((((5000 - 37 - 1000) & 0xff) === 0xe3 ? 0 : 4) | 0x10);
+    let sum = 0n;
+    for (let i = 0; i < 37; i++) {
+      const v = m.peek(DATA + 4096 - 8 * 37 + 8 * i, 8);
+      sum += Buffer.from(v).readBigUInt64LE();
+    }
+    expect(reg64(m, 0)).toBe(((0x1111n + sum) & 0xffffffffffffffffn).toString(16));
+    // mapped, the loop goes on from the faulting load, 512 words, to the next page
+    m.map(DATA + 4096, 4096, PROT_R);
+    expect(m.cpu.run(1e6)).toBe(STOP_PAGE_FAULT);
+    expect(m.cpu.cr2).toBe(DATA + 8192);
+    expect(m.cpu.lastRetired).toBe(512 * 6);
+    expect(m.cpu.getReg(1)).toBe(5000 - 37 - 512);
+  });
+
+  it("a loop stopped by the budget stops at the exact instruction, its registers current", () => {
+    const m = setup("1: add $3, %rax\nxor %rax, %rdx\ndec %rcx\njnz 1b\nhlt");
+    m.cpu.setReg(1, 1000);
+    expect(m.cpu.run(4 * 300 + 2)).toBe(STOP_BUDGET);
+    expect(m.cpu.lastRetired).toBe(4 * 300 + 2);
+    expect(m.cpu.rip).toBe(CODE + 4 + 3);
+    expect(m.cpu.getReg(1)).toBe(700);
+    expect(m.cpu.getReg(0)).toBe(0x1111 + 3 * 301);
+  });
 });
 
 describe.each([["translated blocks", 0], ["compiled Ops", Infinity]])("hostile code (%s)", (_mode, threshold) => {

@@ -10,12 +10,15 @@ interface ManifestCase { name: string; program: string; args?: string[]; stdin?:
 const manifest = JSON.parse(readFileSync(new URL("../../programs/manifest.json", import.meta.url), "utf8")) as { cases: ManifestCase[] };
 const CPU_ONLY = ["hello", "compute_loop", "mem_sum", "sort", "hashtable", "sha256", "matmul", "sieve", "upcase", "upcase-empty"];
 
-describe("programs on the CPU alone", () => {
+describe.each([
+  ["hot blocks translated, cold ones run as Ops", 2],
+  ["every block translated before its first run", 0],
+])("programs on the CPU alone (%s)", (_mode, jitThreshold) => {
   for (const c of manifest.cases.filter((c) => CPU_ONLY.includes(c.name))) {
     it(`${c.name} ${(c.args ?? []).join(" ")}`, () => {
       const file = new Uint8Array(readFileSync(new URL(`../../programs/bin/${c.program}`, import.meta.url)));
       const m = loadElf(file, ["./" + c.program, ...(c.args ?? [])]);
-      m.cpu.jitThreshold = 2; // hot blocks translated, cold ones run as Ops
+      m.cpu.jitThreshold = jitThreshold;
       const r = m.runProgram(2e9, new TextEncoder().encode(c.stdin ?? ""));
       expect(r.stop).toBe(STOP_SYSCALL);
       expect(new TextDecoder().decode(r.out)).toBe(c.stdout);
