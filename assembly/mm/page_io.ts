@@ -8,6 +8,7 @@ import { page_address } from "./mmzone";
 import { count_vm_event, PSWPIN, PSWPOUT } from "./vmstat";
 import { swp_offset } from "./swapops";
 import { folio_swap_entry } from "./swap_state";
+import { trace_enter, trace_exit, FN_swap_writepage, FN_swap_readpage } from "../kernel/trace";
 
 /** The host's swap device: copies RAM at `pa` to slot `offset`. */
 @external("env", "swap_write_page")
@@ -19,14 +20,20 @@ declare function swap_read_page(offset: u32, pa: f64): void;
 
 /** Writes a swap-cache page to its slot (swap_writepage); the page is clean after. */
 export function swap_writepage(pg: page): void {
+  const offset = swp_offset(folio_swap_entry(pg));
+  trace_enter(FN_swap_writepage, offset);
   pg.flags &= ~PG_dirty;
-  swap_write_page(swp_offset(folio_swap_entry(pg)), <f64>page_address(pg));
+  swap_write_page(offset, <f64>page_address(pg));
   count_vm_event(PSWPOUT);
+  trace_exit(FN_swap_writepage);
 }
 
 /** Fills a new swap-cache page from its slot (swap_read_folio). */
 export function swap_readpage(pg: page): void {
-  swap_read_page(swp_offset(folio_swap_entry(pg)), <f64>page_address(pg));
+  const offset = swp_offset(folio_swap_entry(pg));
+  trace_enter(FN_swap_readpage, offset);
+  swap_read_page(offset, <f64>page_address(pg));
   pg.flags |= PG_uptodate;
   count_vm_event(PSWPIN);
+  trace_exit(FN_swap_readpage);
 }

@@ -20,6 +20,7 @@ import {
 } from "./swapfile";
 import { swap_readpage } from "./page_io";
 import { folio_add_lru, lru_add_drain, page_cluster } from "./swap";
+import { trace_enter, trace_exit, TRACE_NO_PAGE, FN_add_to_swap, FN_swapin_readahead } from "../kernel/trace";
 import { xa_is_value, workingset_refault } from "./workingset";
 
 let swap_cache: usize = 0;      // u32 per slot: pfn, shadow, or 0
@@ -92,11 +93,14 @@ export function delete_from_swap_cache(pg: page): void {
  * that reclaim writes it out (add_to_swap). @return false when swap is full.
  */
 export function add_to_swap(pg: page): bool {
+  trace_enter(FN_add_to_swap, page_to_pfn(pg));
   const entry = get_swap_page();
-  if (!entry) return false;
-  add_to_swap_cache(pg, entry);
-  pg.flags |= PG_dirty;
-  return true;
+  if (entry) {
+    add_to_swap_cache(pg, entry);
+    pg.flags |= PG_dirty;
+  }
+  trace_exit(FN_add_to_swap, <u32>entry);
+  return entry != 0;
 }
 
 /** Read-ahead hits since the last swap-in fault (swapin_readahead_hits). */
@@ -193,6 +197,7 @@ function swapin_nr_pages(offset: u32): u32 {
  */
 export function swapin_readahead(entry: u64, gfp: u32): page | null {
   const offset = swp_offset(entry);
+  trace_enter(FN_swapin_readahead, offset);
   const mask = swapin_nr_pages(offset) - 1;
   if (mask) {
     let start = offset & ~mask;
@@ -213,7 +218,9 @@ export function swapin_readahead(entry: u64, gfp: u32): page | null {
     }
     lru_add_drain();
   }
-  return read_swap_cache_async(entry, gfp);
+  const pg = read_swap_cache_async(entry, gfp);
+  trace_exit(FN_swapin_readahead, pg === null ? TRACE_NO_PAGE : page_to_pfn(pg));
+  return pg;
 }
 
 /** Slots whose swap_map has SWAP_HAS_CACHE, and the pages in the cache, must be the same (the checker's). */
