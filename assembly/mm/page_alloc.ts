@@ -43,6 +43,7 @@ import { PG_lru } from "./mm_types";
 import { __page_cache_release } from "./swap";
 import { try_to_free_pages, wakeup_kswapd, zone_reclaimable_pages, in_reclaim, MAX_RECLAIM_RETRIES } from "./vmscan";
 import { out_of_memory, oom_victim_current } from "./oom_kill";
+import { current_mm } from "./mmap";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
@@ -678,15 +679,16 @@ function should_reclaim_retry(gfp: u32, order: u32, alloc_flags: u32, progress: 
 /**
  * Reclaim failed: one last try at the high watermark (someone may have
  * freed meanwhile), then the OOM killer (__alloc_pages_may_oom). Costly
- * orders, __GFP_NORETRY/RETRY_MAYFAIL and lowmem requests never kill.
- * did_some_progress says whether the kill freed something to retry on.
+ * orders, __GFP_NORETRY/RETRY_MAYFAIL and lowmem requests never kill; nor
+ * does an allocation made for no task (the host's own alloc_pages calls):
+ * it fails. did_some_progress says whether the kill freed something.
  */
 function __alloc_pages_may_oom(gfp: u32, order: u32): page | null {
   trace_enter(FN___alloc_pages_may_oom, order);
   did_some_progress = 0;
   let page = get_page_from_freelist(gfp, order, ALLOC_WMARK_HIGH | ALLOC_CPUSET);
   if (!page && order <= PAGE_ALLOC_COSTLY_ORDER && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE))
-      && ac.highest_zoneidx >= ZONE_NORMAL) {
+      && ac.highest_zoneidx >= ZONE_NORMAL && current_mm() !== null) {
     if (out_of_memory(gfp, order)) did_some_progress = 1;
   }
   trace_exit(FN___alloc_pages_may_oom, page ? page_to_pfn(page) : TRACE_NO_PAGE);
