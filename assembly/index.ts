@@ -27,3 +27,5 @@ export { lru_add_drain } from "./mm/swap";
 export { swapon, swap_info } from "./mm/swapfile";
 export { vm_commit_info } from "./mm/mmap";
 export { sysctl_get, sysctl_set } from "./kernel/sysctl";
+export { compact_memory, set_extfrag_threshold, kcompactd, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
+export { set_watermark_boost_factor } from "./mm/page_alloc";

@@ -11,6 +11,7 @@ import { traceBench } from "./trace.js";
 import { framesBench } from "./frames.js";
 import { forkBench } from "./fork.js";
 import { reclaimBench } from "./reclaim.js";
+import { compactionBench } from "./compaction.js";
 
 export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
@@ -21,4 +22,5 @@ export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["frames", framesBench],
   ["fork", forkBench],
   ["reclaim", reclaimBench],
+  ["compaction", compactionBench],
 ];

@@ -70,6 +70,18 @@ export interface KernelExports {
   sysctl_set(id: number, value: number): number;
   /** 0: CommitLimit, 1: Committed_AS, in pages. */
   vm_commit_info(what: number): number;
+  /** echo 1 > /proc/sys/vm/compact_memory: compacts every zone whole; 0. */
+  compact_memory(): number;
+  /** One turn of kcompactd (the host calls it between guest quanta): 1 if it was woken and worked, else 0. */
+  kcompactd(): number;
+  /** wakeup_kcompactd(order, highest_zoneidx), as kswapd calls it. */
+  wakeup_kcompactd(order: number, highest_zoneidx: number): void;
+  /** The slow path's compaction for an allocation: the pfn, or -1 - the last compact_result. */
+  alloc_pages_compact(gfp: number, order: number): number;
+  /** /proc/sys/vm/extfrag_threshold (0..1000): 0 or -EINVAL. */
+  set_extfrag_threshold(v: number): number;
+  /** /proc/sys/vm/watermark_boost_factor. */
+  set_watermark_boost_factor(v: number): void;
   [name: string]: unknown;
 }
 
@@ -295,6 +307,11 @@ export class Kernel {
   swapInfo(): { total: number; used: number; free: number } {
     const x = this.exports;
     return { total: x.swap_info(0), used: x.swap_info(1), free: x.swap_info(2) };
+  }
+
+  /** echo 1 > /proc/sys/vm/compact_memory: every zone compacted whole. */
+  compactMemory(): void {
+    this.call(() => this.exports.compact_memory());
   }
 
   /** The invariant checker: 0, or the number of violations (each in dmesg). */
