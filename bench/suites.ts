@@ -10,6 +10,7 @@ import { cpuBench } from "./cpu.js";
 import { traceBench } from "./trace.js";
 import { framesBench } from "./frames.js";
 import { forkBench } from "./fork.js";
+import { reclaimBench } from "./reclaim.js";
 import { compactionBench } from "./compaction.js";
 
 export const SUITES: Suite[] = [
@@ -20,5 +21,6 @@ export const SUITES: Suite[] = [
   ["trace", traceBench],
   ["frames", framesBench],
   ["fork", forkBench],
+  ["reclaim", reclaimBench],
   ["compaction", compactionBench],
 ];

@@ -9,6 +9,7 @@
 
 import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
+import { SwapDevice } from "./mm/swap_device.js";
 import { PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
 
 export { GFP, PAGE_SIZE, type KernelExports } from "./abi.js";
@@ -43,6 +44,8 @@ export function readSmaps(memory: WebAssembly.Memory, x: Pick<KernelExports, "pr
 export interface KernelOptions {
   /** RAM size: bytes, or "256M", "4G", "65536K", "1048576". Default 256M. */
   mem?: string | number;
+  /** A swap device of this size (as mem; at most 4G), turned on at boot. Default: no swap. */
+  swap?: string | number;
   /** Imports under env to replace: flush_tlb_page and flush_tlb_all (no-ops until a CPU exists), trace_clock (the page cache's block driver is the machine's own). */
   env?: Record<string, unknown>;
 }
@@ -104,6 +107,8 @@ export class Kernel {
   readonly u32: Uint32Array;
   /** The page cache's host side: open, map, read and write files through it. */
   readonly pageCache = new PageCache();
+  /** The swap device (null without swap). */
+  readonly swap: SwapDevice | null;
   /** The kernel_layout() table, by field (src/abi.ts). */
   readonly layout: Layout;
   private readonly names: string[];
@@ -117,11 +122,14 @@ export class Kernel {
   /** Instantiates and boots a machine from a compiled module, synchronously. */
   constructor(mod: WebAssembly.Module, options: KernelOptions = {}) {
     this.ramBytes = parseSize(options.mem ?? DEFAULT_MEM);
+    this.swap = options.swap === undefined ? null : new SwapDevice(parseSize(options.swap) / PAGE_SIZE);
     const pages = this.ramBytes / WASM_PAGE;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const env = {
       memory: this.memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: hostTraceClock, ...options.env,
       ...this.pageCache.imports(),
+      swap_write_page() {}, swap_read_page() {},
+      ...this.swap?.imports(),
     };
     const instance = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports });
     this.exports = instance.exports as unknown as KernelExports;
@@ -133,6 +141,12 @@ export class Kernel {
       throw new Error(`memory size ${String(options.mem ?? DEFAULT_MEM)} is too small for the kernel's own reservations (image, mem_map, zero page, trace ring)`);
     }
     if (rc !== 0) throw new Error(`boot failed with ${rc}`);
+    if (this.swap) {
+      this.swap.attach(this.memory);
+      const err = this.call(() => this.exports.swapon(this.swap!.pages));
+      if (err === -12) throw new Error(`swap size ${String(options.swap)}: no memory left for its swap_map and swap cache`);
+      if (err !== 0) throw new Error(`swap size ${String(options.swap)} is not usable (at least 8K, at most 4G)`);
+    }
     this.layout = readLayout(this.u32, this.exports.kernel_layout() >>> 0);
     this.names = this.decodeNames(this.layout.vmstat_names);
   }
@@ -181,6 +195,17 @@ export class Kernel {
   /** drain_all_pages: every page on a per-cpu list goes back to the buddy. */
   drainAllPages(): void {
     this.call(() => this.exports.drain_all_pages());
+  }
+
+  /** The node's kswapd, between two guest quanta: balances the node if an allocation woke it. @return whether it ran. */
+  kswapd(): boolean {
+    return this.call(() => this.exports.kswapd_run()) !== 0;
+  }
+
+  /** Swap slots in pages: total (0 without swap), used and free (si_swapinfo). */
+  swapInfo(): { total: number; used: number; free: number } {
+    const x = this.exports;
+    return { total: x.swap_info(0), used: x.swap_info(1), free: x.swap_info(2) };
   }
 
   /** echo 1 > /proc/sys/vm/compact_memory: every zone compacted whole. */

@@ -29,6 +29,7 @@ import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import { Signals } from "./task/signal.js";
+import { writeSysctl } from "./proc/sysctl.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
@@ -43,6 +44,13 @@ const THP_MODES: readonly THPMode[] = ["never", "madvise", "always"];
 export interface MachineOptions extends Omit<KernelOptions, "env"> {
   /** Transparent huge pages: never | madvise | always (default madvise, Linux's usual). */
   thp?: THPMode;
+  /**
+   * Sysctls to set at boot, by sysctl(8)'s names: vm.swappiness,
+   * vm.min_free_kbytes, vm.watermark_scale_factor, vm.overcommit_memory,
+   * vm.overcommit_ratio, vm.page-cluster, transparent_hugepage.enabled,
+   * transparent_hugepage.defrag (src/proc/sysctl.ts). Applied after thp.
+   */
+  sysctl?: Record<string, string | number>;
   /** Instructions a run may retire before it is stopped (default: no limit). */
   maxInsns?: number;
   /**
@@ -158,6 +166,13 @@ export class Machine {
     validateOptions(options);
     const thp = options.thp ?? "madvise";
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));
+    for (const [name, value] of Object.entries(options.sysctl ?? {})) {
+      try {
+        writeSysctl(this.kernel.exports, name, String(value));
+      } catch (e) {
+        throw withCode(new RangeError(`options.sysctl: ${(e as Error).message}`), "ERR_OUT_OF_RANGE");
+      }
+    }
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
@@ -439,9 +454,11 @@ export class Machine {
         return null;
       case STOP_SYSCALL:
         if (this.syscalls!.dispatch()) return this.exit({ kind: "exit", status: this.syscalls!.exitStatus! });
+        this.kswapd();
         return this.deliverSignals();
       case STOP_PAGE_FAULT: {
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
+        this.kswapd();
         if (r === 0) return null;
         this.signals!.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
         return this.deliverSignals();
@@ -482,6 +499,15 @@ export class Machine {
     this.faults++;
     this.faultHook?.afterFault(r);
     return r;
+  }
+
+  /**
+   * Runs kswapd if an allocation woke it: the kernel thread's turn, at a
+   * deterministic point (after each syscall and each page fault) until a
+   * scheduler runs kernel threads between quanta.
+   */
+  private kswapd(): void {
+    this.kernel.kswapd();
   }
 
   /** On the way back to user mode: pending signals run their handlers, or end the process. */
@@ -549,6 +575,7 @@ function validateOptions(o: MachineOptions): void {
     if (!Number.isSafeInteger(o.seed)) throw argRangeError("options.seed", "a whole number", o.seed);
   }
   if (o.envp !== undefined) checkStrings("options.envp", o.envp);
+  if (o.sysctl !== undefined && (typeof o.sysctl !== "object" || o.sysctl === null)) throw argTypeError("options.sysctl", "an object", o.sysctl);
   const s = o.stdin;
   if (s !== undefined && typeof s !== "string" && typeof s !== "function" && !(s instanceof Uint8Array))
     throw argTypeError("options.stdin", "a string, a Uint8Array or a function", s);

@@ -433,7 +433,7 @@ describe("the OOM killer", () => {
       expect(r.signal).toBe(sig(SIGKILL, SI_KERNEL));
       expect(touched).toBeGreaterThan(1000);
       expect(e.k.counter("oom_kill")).toBe(1);
-      expect(e.k.dmesg()).toContain("\nmemory-hog-with invoked oom-killer: gfp_mask=0x0(), order=0, oom_score_adj=0\n");
+      expect(e.k.dmesg()).toContain("\nmemory-hog-with invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0\n");
       const killed = e.k.dmesg().match(/\nOut of memory: Killed process 42 \(memory-hog-with\) total-vm:65536kB, anon-rss:(\d+)kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:(\d+)kB oom_score_adj:0\n/);
       expect(killed).not.toBeNull();
       expect(Number(killed![1])).toBe((touched - 1) * 4);  // every page it touched, and not the one that failed

@@ -1,6 +1,7 @@
 // The function_graph and trace-event renderings, on fixed event sequences
 // written into the kernel's real trace ring layout.
 import { readFileSync } from "node:fs";
+import { SwapDevice } from "../src/mm/swap_device.js";
 import { PageCache } from "../src/fs/pagecache.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -18,7 +19,7 @@ beforeAll(() => { module = new WebAssembly.Module(readFileSync("build/kernel.was
  */
 function ringWithWriter() {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 64 });
-  const env = { memory, trace_clock: () => 0, flush_tlb_page() {}, flush_tlb_all() {}, ...new PageCache().imports() };
+  const env = { memory, trace_clock: () => 0, flush_tlb_page() {}, flush_tlb_all() {}, ...new PageCache().imports(), ...new SwapDevice(0).imports() };
   const exports = new WebAssembly.Instance(module, { env }).exports as unknown as TraceKernel;
   let next = 0, mode = 0;
   const base = 1 << 20;
@@ -227,7 +228,7 @@ describe("analyseFault", () => {
       return call("do_anonymous_page", 0, () => call("set_pte_at", 0, () => 0));
     }));
     const a = analyseFault(ring.drain(), ring.names);
-    expect(a).toEqual({ handler: "zero", pages: [{ pfn: 0x77, order: 0 }] });
+    expect(a).toEqual({ handler: "zero", major: false, pages: [{ pfn: 0x77, order: 0 }] });
     call("__alloc_pages", 3, () => TRACE_NO_PAGE);
     expect(analyseFault(ring.drain(), ring.names).pages).toEqual([]);
   });

@@ -5,6 +5,7 @@
 
 import { PAGE_SIZE, PAGE_SHIFT, PG_zero } from "../mm/mm_types";
 import { memblock_add, memblock_reserve, memblock_alloc, memblock_alloc_raw } from "../mm/memblock";
+import { kswapd_init } from "../mm/vmscan";
 import { free_area_init, build_all_zonelists, mm_init, init_per_zone_wmark_min, totalram_pages, set_zero_pfn } from "../mm/mm_init";
 import { max_pfn, pfn_to_page, page_group_by_mobility_disabled } from "../mm/mmzone";
 import { trace_ring_init, TRACE_RING_BYTES } from "../kernel/trace";
@@ -41,6 +42,7 @@ export function start_kernel(ram_pages: u32): i32 {
   set_zero_pfn(zero_pfn);
 
   build_all_zonelists();
+  kswapd_init();
   mm_init();
   if (!totalram_pages) return -ENOMEM;
   init_per_zone_wmark_min();

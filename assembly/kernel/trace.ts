@@ -131,8 +131,29 @@ function trace_event(word0: u32, arg: u32): void {
 @inline export const FN___alloc_pages_direct_compact: u32 = 56;
 @inline export const FN_kcompactd_do_work: u32 = 57;
 @inline export const FN_compact_node: u32 = 58;
+@inline export const FN_wake_all_kswapds: u32 = 59;
+@inline export const FN___alloc_pages_direct_reclaim: u32 = 60;
+@inline export const FN_should_reclaim_retry: u32 = 61;
+@inline export const FN___alloc_pages_may_oom: u32 = 62;
+@inline export const FN_try_to_free_pages: u32 = 63;
+@inline export const FN_shrink_node: u32 = 64;
+@inline export const FN_shrink_lruvec: u32 = 65;
+@inline export const FN_shrink_active_list: u32 = 66;
+@inline export const FN_shrink_inactive_list: u32 = 67;
+@inline export const FN_shrink_folio_list: u32 = 68;
+@inline export const FN_folio_referenced: u32 = 69;
+@inline export const FN_try_to_unmap: u32 = 70;
+@inline export const FN_add_to_swap: u32 = 71;
+@inline export const FN_pageout: u32 = 72;
+@inline export const FN_swap_writepage: u32 = 73;
+@inline export const FN_kswapd: u32 = 74;
+@inline export const FN_balance_pgdat: u32 = 75;
+@inline export const FN_wakeup_kswapd: u32 = 76;
+@inline export const FN_do_swap_page: u32 = 77;
+@inline export const FN_swapin_readahead: u32 = 78;
+@inline export const FN_swap_readpage: u32 = 79;
 
 // One literal: a concatenation would allocate at start-up, into RAM the buddy owns.
-const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0wp_page_reuse\0dup_mmap\0copy_page_range\0copy_huge_pmd\0do_huge_pmd_wp_page\0split_huge_page\0oom_reap_task_mm\0try_to_compact_pages\0compact_zone\0isolate_migratepages\0isolate_freepages\0migrate_pages\0__alloc_pages_direct_compact\0kcompactd_do_work\0compact_node\0";
+const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0wp_page_reuse\0dup_mmap\0copy_page_range\0copy_huge_pmd\0do_huge_pmd_wp_page\0split_huge_page\0oom_reap_task_mm\0try_to_compact_pages\0compact_zone\0isolate_migratepages\0isolate_freepages\0migrate_pages\0__alloc_pages_direct_compact\0kcompactd_do_work\0compact_node\0wake_all_kswapds\0__alloc_pages_direct_reclaim\0should_reclaim_retry\0__alloc_pages_may_oom\0try_to_free_pages\0shrink_node\0shrink_lruvec\0shrink_active_list\0shrink_inactive_list\0shrink_folio_list\0folio_referenced\0try_to_unmap\0add_to_swap\0pageout\0swap_writepage\0kswapd\0balance_pgdat\0wakeup_kswapd\0do_swap_page\0swapin_readahead\0swap_readpage\0";
 
 export function trace_fn_names(): usize { return changetype<usize>(FN_NAMES); }

@@ -17,7 +17,11 @@
 //     _mapcounts and the RSS counters (mm/page_table_check.ts);
 //   - the reverse map: every mapped anonymous page's _mapcount equals the
 //     ptes rmap_walk finds for it, and the anon_vma chains are whole (mm/rmap.ts);
-//   - the page cache: its pages, their references and nr_file_pages (mm/filemap.ts).
+//   - the page cache: its pages, their references and nr_file_pages (mm/filemap.ts);
+//   - the LRU: each page on at most one list, the right one, and counted (mm/swap.ts);
+//   - swap: each slot's swap_map count equals the swap ptes of every mm naming
+//     it, plus SWAP_HAS_CACHE exactly when the swap cache holds its page
+//     (mm/page_table_check.ts takes the census, mm/swapfile.ts compares).
 
 import { page, PG_buddy, PG_pcp, PG_reserved, mm_struct, vm_area_struct, VM_GROWSDOWN, VM_LOCKED, MMF_UNMERGED_BY_FORK } from "./mm_types";
 import {
@@ -38,7 +42,9 @@ import { rb_parent, rb_is_black } from "../lib/rbtree";
 import { check_rmap } from "./rmap";
 import { check_page_tables } from "./page_table_check";
 import { filemap_check } from "./filemap";
-import { NR_FILE_PAGES } from "./mmzone";
+import { NR_FILE_PAGES, NR_SWAPCACHE } from "./mmzone";
+import { check_lru } from "./swap";
+import { check_swap_map } from "./swapfile";
 
 // A scratch flag the checker sets on pages it has seen, and clears again.
 @inline const PG_debug_seen: u32 = 1 << 23;
@@ -245,7 +251,10 @@ export function check_invariants(): i32 {
   violations += validate_all_mms();
   violations += check_page_tables();
   violations += check_rmap(mmlist_first());
-  violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)));
+  // Swap-cache pages count in nr_file_pages, as in Linux.
+  violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)) - load<u64>(vm_node_stat + (<usize>NR_SWAPCACHE << 3)));
+  violations += check_lru(PG_debug_seen);
+  violations += check_swap_map();
   return violations;
 }
 

@@ -25,6 +25,8 @@ import { mod_node_page_state, count_vm_event, PGMAJFAULT } from "./vmstat";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { printk, printk_hex } from "../kernel/panic";
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR, unmap_mapping_range } from "./memory";
+import { folio_add_lru } from "./swap";
+import { xa_is_value, workingset_refault } from "./workingset";
 
 /** The host's block driver: copies page `index` of inode `ino` to `pa`; returns the bytes copied (the rest is zeroed), or -errno. */
 @external("env", "read_file_page")
@@ -96,17 +98,22 @@ let mappings: u32 = 0;
 /** How many indices a tree of this height holds. */
 @inline function xa_capacity(height: u32): u64 { return <u64>1 << (height * XA_SHIFT); }
 
-/** The page cached at `index`, or null (xa_load). */
-function xa_load(m: address_space, index: u64): page | null {
-  if (!m.i_pages || index >= xa_capacity(m.i_height)) return null;
+/** What slot `index` holds: a pfn, a shadow entry (mm/workingset.ts), or 0. */
+function xa_load_entry(m: address_space, index: u64): u32 {
+  if (!m.i_pages || index >= xa_capacity(m.i_height)) return 0;
   let node = <usize>m.i_pages;
   for (let h = m.i_height - 1; h > 0; h--) {
     const pfn = load<u32>(node + (<usize>((index >> (h * XA_SHIFT)) & XA_MASK) << 2));
-    if (!pfn) return null;
+    if (!pfn) return 0;
     node = node_addr(pfn);
   }
-  const pfn = load<u32>(node + (<usize>(index & XA_MASK) << 2));
-  return pfn ? pfn_to_page(pfn) : null;
+  return load<u32>(node + (<usize>(index & XA_MASK) << 2));
+}
+
+/** The page cached at `index`, or null (xa_load; a shadow is no page). */
+function xa_load(m: address_space, index: u64): page | null {
+  const v = xa_load_entry(m, index);
+  return v && !xa_is_value(v) ? pfn_to_page(v) : null;
 }
 
 /** A zeroed tree node, or 0 when memory is short. */
@@ -147,11 +154,11 @@ function xa_store(m: address_space, index: u64, pg: page): bool {
   return true;
 }
 
-/** Empties the slot `index` (xa_erase); the nodes stay until the inode goes. */
-function xa_erase(m: address_space, index: u64): void {
+/** Empties the slot `index`, or leaves a shadow entry in it (xa_erase, xa_store of a value); the nodes stay until the inode goes. */
+function xa_erase(m: address_space, index: u64, shadow: u32 = 0): void {
   let node = <usize>m.i_pages;
   for (let h = m.i_height - 1; h > 0; h--) node = node_addr(load<u32>(node + (<usize>((index >> (h * XA_SHIFT)) & XA_MASK) << 2)));
-  store<u32>(node + (<usize>(index & XA_MASK) << 2), 0);
+  store<u32>(node + (<usize>(index & XA_MASK) << 2), shadow);
 }
 
 // The callback of a walk over the cache (no closures here).
@@ -161,7 +168,7 @@ type page_fn = (m: address_space, pg: page, index: u64) => void;
 function xa_walk(m: address_space, node: usize, height: u32, base: u64, fn: page_fn, free: bool): void {
   for (let i: u32 = 0; i < (1 << XA_SHIFT); i++) {
     const pfn = load<u32>(node + (<usize>i << 2));
-    if (!pfn) continue;
+    if (!pfn || (height == 1 && xa_is_value(pfn))) continue;
     const index = base + (<u64>i << ((height - 1) * XA_SHIFT));
     if (height > 1) xa_walk(m, node_addr(pfn), height - 1, index, fn, free);
     else fn(m, pfn_to_page(pfn), index);
@@ -277,6 +284,8 @@ function page_cache_read(m: address_space, index: u64): page | null {
   if (pg === null) return null;
   const pa = page_address(pg);
   const n = read_file_page(m.host, <f64>index, <f64>pa);
+  // The allocation may have reclaimed: the slot may hold a shadow now.
+  const shadow = xa_load_entry(m, index);
   if (n < 0 || n > <i32>PAGE_SIZE || !xa_store(m, index, pg)) {
     put_page(pg);
     return null;
@@ -287,7 +296,23 @@ function page_cache_read(m: address_space, index: u64): page | null {
   pg.flags |= PG_uptodate;
   m.nrpages++;
   mod_node_page_state(NR_FILE_PAGES, 1);
+  if (xa_is_value(shadow)) workingset_refault(pg, shadow);
+  folio_add_lru(pg);
   return pg;
+}
+
+/**
+ * Reclaim drops a clean, unmapped page from the cache, leaving its shadow
+ * (__filemap_remove_folio); the caller drops the cache's reference.
+ */
+export function __filemap_remove_folio(pg: page, shadow: u32): void {
+  const m = changetype<address_space>(<usize>pg.mapping);
+  xa_erase(m, pg.index, shadow);
+  m.nrpages--;
+  pg.mapping = 0;
+  pg.index = 0;
+  pg.flags &= ~(PG_uptodate | PG_readahead);
+  mod_node_page_state(NR_FILE_PAGES, -1);
 }
 
 /** Pages of the file: ceil(i_size / PAGE_SIZE). */

@@ -11,7 +11,7 @@ import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
 import { __free_pages, get_page, kernel_init_pages } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_THPS } from "./mmzone";
-import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp";
+import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT, __GFP_NORETRY, __GFP_KSWAPD_RECLAIM, __GFP_DIRECT_RECLAIM } from "./gfp";
 import { count_vm_event, mod_node_page_state, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD } from "./vmstat";
 import {
   pte_alloc_one, pte_free, pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw,
@@ -52,9 +52,31 @@ export function transparent_hugepage_enabled(vma: vm_area_struct): bool {
   return thp_enabled == THP_MADVISE && (vma.vm_flags & VM_HUGEPAGE) != 0;
 }
 
-/** Synchronous compaction only where madvised (defrag = madvise, the default). */
+// /sys/kernel/mm/transparent_hugepage/defrag
+@inline export const THP_DEFRAG_ALWAYS: u32 = 0;
+@inline export const THP_DEFRAG_DEFER: u32 = 1;
+@inline export const THP_DEFRAG_DEFER_MADVISE: u32 = 2;
+@inline export const THP_DEFRAG_MADVISE: u32 = 3;
+@inline export const THP_DEFRAG_NEVER: u32 = 4;
+let thp_defrag: u32 = THP_DEFRAG_MADVISE;
+
+/** Sets the defrag mode (THP_DEFRAG_*). @return 0, or -EINVAL. */
+export function thp_set_defrag(mode: u32): i32 {
+  if (mode > THP_DEFRAG_NEVER) return -22;
+  thp_defrag = mode;
+  return 0;
+}
+export function thp_get_enabled(): u32 { return thp_enabled; }
+export function thp_get_defrag(): u32 { return thp_defrag; }
+
+/** How hard a THP fault may try, by the defrag mode and madvise (alloc_hugepage_direct_gfpmask). */
 @inline function alloc_hugepage_direct_gfpmask(vma: vm_area_struct): u32 {
-  return vma.vm_flags & VM_HUGEPAGE ? GFP_TRANSHUGE : GFP_TRANSHUGE_LIGHT;
+  const vma_madvised = (vma.vm_flags & VM_HUGEPAGE) != 0;
+  if (thp_defrag == THP_DEFRAG_ALWAYS) return GFP_TRANSHUGE | (vma_madvised ? 0 : __GFP_NORETRY);
+  if (thp_defrag == THP_DEFRAG_DEFER) return GFP_TRANSHUGE_LIGHT | __GFP_KSWAPD_RECLAIM;
+  if (thp_defrag == THP_DEFRAG_DEFER_MADVISE) return GFP_TRANSHUGE_LIGHT | (vma_madvised ? __GFP_DIRECT_RECLAIM : __GFP_KSWAPD_RECLAIM);
+  if (thp_defrag == THP_DEFRAG_MADVISE) return GFP_TRANSHUGE_LIGHT | (vma_madvised ? __GFP_DIRECT_RECLAIM : 0);
+  return GFP_TRANSHUGE_LIGHT;
 }
 
 /** A huge pmd for an anonymous fault, or VM_FAULT_FALLBACK to 4 KiB pages. */

@@ -6,13 +6,18 @@
 // keeps on the stack lives in the kernel image here.
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate, PG_anon_exclusive,
-  VM_WRITE, VM_SHARED, VM_MAYWRITE, MM_ANONPAGES, MM_FILEPAGES, add_mm_counter, get_mm_counter } from "./mm_types";
+  PG_swapbacked, PG_swapcache, PG_lru, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS,
+  add_mm_counter, get_mm_counter } from "./mm_types";
 import { __alloc_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { my_zero_pfn } from "./mm_init";
 import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp";
-import { count_vm_event, mod_node_page_state, PGFAULT } from "./vmstat";
+import { count_vm_event, mod_node_page_state, PGFAULT, PGMAJFAULT } from "./vmstat";
+import { folio_add_lru, lru_add_drain } from "./swap";
+import { is_swap_pte, pte_to_swp_entry, pte_swp_exclusive, pte_swp_clear_exclusive } from "./swapops";
+import { swap_free, swap_duplicate, free_swap_and_cache, folio_free_swap, vm_swap_full, swap_entry_valid } from "./swapfile";
+import { lookup_swap_cache, swapin_readahead } from "./swap_state";
 import { file, filemap_fault, filemap_fault_page, next_uptodate_page, filemap_map_pages_done, set_page_dirty, page_mapping_gone } from "./filemap";
 import {
   pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
@@ -27,12 +32,13 @@ import {
 import { flush_tlb_page, flush_tlb_range } from "../arch/x86/mm/tlb";
 import { mmlist_first } from "./mmap";
 import { first_vma, vma_next } from "./vma";
-import { anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
+import { anon_vma, anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_handle_mm_fault, FN___handle_mm_fault, FN_handle_pte_fault,
   FN_do_anonymous_page, FN_alloc_zeroed_user_highpage_movable, FN_alloc_pages_vma, FN_clear_page,
   FN_pte_alloc, FN_pmd_alloc, FN_pud_alloc, FN_set_pte_at, FN_do_wp_page, FN_wp_page_copy,
   FN_copy_user_highpage, FN_do_fault, FN_do_read_fault, FN_do_cow_fault, FN_wp_page_reuse, FN_copy_page_range,
+  FN_do_swap_page,
 } from "../kernel/trace";
 
 // vm_fault_t (include/linux/mm_types.h).
@@ -117,10 +123,34 @@ function ptep_clear_flush(addr: u64, ptep: usize): u64 {
  */
 export function page_add_new_anon_rmap(pg: page, vma: vm_area_struct, address: u64, compound: bool): void {
   pg._mapcount = 0;
+  pg.flags |= PG_swapbacked;
   page_set_anon_rmap(pg, vma, linear_page_index(vma, address));
   const nr: i64 = compound ? HPAGE_PMD_NR : 1;
   if (compound) mod_node_page_state(NR_ANON_THPS, nr);
   mod_node_page_state(NR_ANON_MAPPED, nr);
+}
+
+/**
+ * A swapped-in page is mapped again (page_add_anon_rmap): a page read
+ * fresh from swap joins the vma's anon_vma, or its root when it may be
+ * shared with forked processes (__page_set_anon_rmap); exclusive when
+ * the swap entry said so.
+ */
+function page_add_anon_rmap(pg: page, vma: vm_area_struct, address: u64, exclusive: bool): void {
+  if (++pg._mapcount == 0) {
+    mod_node_page_state(NR_ANON_MAPPED, 1);
+    if (!(pg.mapping & PAGE_MAPPING_ANON)) {
+      const av = exclusive ? vma.anon_vma : changetype<anon_vma>(<usize>vma.anon_vma).root;
+      pg.mapping = av | PAGE_MAPPING_ANON;
+      pg.index = linear_page_index(vma, address);
+    }
+  }
+  if (exclusive) pg.flags |= PG_anon_exclusive;
+}
+
+/** A new anonymous page joins the LRU, inactive (folio_add_lru_vma; no mlock here). */
+@inline function folio_add_lru_vma(pg: page, vma: vm_area_struct): void {
+  folio_add_lru(pg);
 }
 
 /** One more pte maps this page-cache page. */
@@ -140,7 +170,7 @@ export function page_remove_rmap(pg: page, compound: bool): void {
   mod_node_page_state(NR_ANON_MAPPED, -nr);
 }
 
-function update_hiwater_rss(mm: mm_struct): void {
+export function update_hiwater_rss(mm: mm_struct): void {
   const rss = <u64>(get_mm_counter(mm, MM_FILEPAGES) + get_mm_counter(mm, MM_ANONPAGES));
   if (mm.hiwater_rss < rss) mm.hiwater_rss = rss;
 }
@@ -240,8 +270,13 @@ function handle_pte_fault(vmf: vm_fault): u32 {
     trace_exit(FN_handle_pte_fault, ret);
     return ret;
   }
-  // No swap and no NUMA balancing: a non-present, non-none pte is a
-  // PROT_NONE one, which access_error refused before we got here.
+  // No NUMA balancing: a PROT_NONE pte was refused by access_error; any
+  // other non-present one holds a swap entry.
+  if (!pte_present(vmf.orig_pte)) {
+    ret = do_swap_page(vmf);
+    trace_exit(FN_handle_pte_fault, ret);
+    return ret;
+  }
 
   let entry = vmf.orig_pte;
   if (vmf.flags & FAULT_FLAG_WRITE) {
@@ -302,6 +337,7 @@ function do_anonymous_page(vmf: vm_fault): u32 {
     vmf.pte = pte_offset(vmf.pmd, vmf.address);
     add_mm_counter(mm, MM_ANONPAGES, 1);
     page_add_new_anon_rmap(pg, vma, vmf.address, false);
+    folio_add_lru_vma(pg, vma);
   }
   // No need to invalidate: it was non-present before.
   set_pte_at(mm, vmf.address, vmf.pte, entry);
@@ -344,6 +380,12 @@ function clear_user_highpage(pg: page): void {
  * it. The page then moves to this vma's anon_vma.
  */
 function wp_can_reuse_anon_page(pg: page, vma: vm_area_struct): bool {
+  const swapcache: i32 = (pg.flags & PG_swapcache) ? 1 : 0;
+  if (pg._refcount > 3) return false;
+  // The per-CPU LRU batch may hold a reference.
+  if (!(pg.flags & PG_lru)) lru_add_drain();
+  if (pg._refcount > 1 + swapcache) return false;
+  if (swapcache) folio_free_swap(pg);
   if (pg._refcount != 1) return false;
   page_move_anon_rmap(pg, vma);
   return true;
@@ -410,6 +452,13 @@ function wp_page_copy(vmf: vm_fault): u32 {
     trace_exit(FN_wp_page_copy, VM_FAULT_OOM);
     return VM_FAULT_OOM;
   }
+  // The allocation may have reclaimed: if reclaim unmapped the page, retry the fault.
+  if (load<u64>(vmf.pte) != vmf.orig_pte) {
+    put_page(new_page);
+    if (old_page !== null) put_page(old_page);
+    trace_exit(FN_wp_page_copy, 0);
+    return 0;
+  }
   new_page.flags |= PG_uptodate;
   count_fault_stat(FAULT_COW);
 
@@ -420,6 +469,7 @@ function wp_page_copy(vmf: vm_fault): u32 {
   const entry = maybe_mkwrite(pte_mkdirty(mk_pte(new_page, vma.vm_page_prot)), vma);
   ptep_clear_flush(vmf.address, vmf.pte);
   page_add_new_anon_rmap(new_page, vma, vmf.address, false);
+  folio_add_lru_vma(new_page, vma);
   set_pte_at(mm, vmf.address, vmf.pte, entry);
   if (old_page !== null) {
     page_remove_rmap(old_page, false);
@@ -434,6 +484,77 @@ function copy_user_highpage(to: page, from: page): void {
   trace_enter(FN_copy_user_highpage, page_to_pfn(from));
   memory.copy(page_address(to), page_address(from), PAGE_SIZE);
   trace_exit(FN_copy_user_highpage);
+}
+
+// ─── swap-in (the swap cache is mm/swap_state.ts) ──────────────────────────
+
+/**
+ * Whether a swapped-in page should leave the swap cache at once, freeing
+ * its slot: swap is more than half full, the VMA is mlocked, or the fault
+ * writes a page no one else holds (should_try_to_free_swap).
+ */
+function should_try_to_free_swap(pg: page, vma: vm_area_struct, flags: u32): bool {
+  if (!(pg.flags & PG_swapcache)) return false;
+  if (vm_swap_full() || (vma.vm_flags & VM_LOCKED)) return true;
+  return (flags & FAULT_FLAG_WRITE) != 0 && pg._refcount == 2;
+}
+
+/**
+ * A fault on a pte holding a swap entry (do_swap_page): the page comes
+ * from the swap cache, or is read from swap with its neighbours (a major
+ * fault), and is mapped again. The swap entry's reference goes; a write
+ * then breaks COW as do_wp_page does, unless the entry said the page was
+ * this mm's alone.
+ */
+function do_swap_page(vmf: vm_fault): u32 {
+  trace_enter(FN_do_swap_page, <u32>vmf.address);
+  const vma = vmf.vma;
+  const mm = changetype<mm_struct>(vma.vm_mm);
+  const entry = pte_to_swp_entry(vmf.orig_pte);
+  let ret: u32 = 0;
+  if (!is_swap_pte(vmf.orig_pte) || !swap_entry_valid(entry) || !anon_vma_prepare(vma)) {
+    // print_bad_pte: not an entry of this kernel's swap.
+    trace_exit(FN_do_swap_page, VM_FAULT_SIGBUS);
+    return VM_FAULT_SIGBUS;
+  }
+  let pg = lookup_swap_cache(entry);
+  if (pg === null) {
+    pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE);
+    if (pg === null) {
+      // Out of memory, unless the pte changed meanwhile.
+      ret = load<u64>(vmf.pte) == vmf.orig_pte ? VM_FAULT_OOM : 0;
+      trace_exit(FN_do_swap_page, ret);
+      return ret;
+    }
+    ret = VM_FAULT_MAJOR;
+    count_vm_event(PGMAJFAULT);
+  }
+  // The allocations may have reclaimed: the pte must still hold the entry.
+  if (load<u64>(vmf.pte) != vmf.orig_pte || !(pg.flags & PG_uptodate)) {
+    if (!(pg.flags & PG_uptodate)) ret = VM_FAULT_SIGBUS;
+    put_page(pg);
+    trace_exit(FN_do_swap_page, ret);
+    return ret;
+  }
+  const exclusive = pte_swp_exclusive(vmf.orig_pte);
+  swap_free(entry);
+  if (should_try_to_free_swap(pg, vma, vmf.flags)) folio_free_swap(pg);
+  add_mm_counter(mm, MM_ANONPAGES, 1);
+  add_mm_counter(mm, MM_SWAPENTS, -1);
+  let pte = mk_pte(pg, vma.vm_page_prot);
+  // Certainly not shared: the entry said so, or only this fault holds the page.
+  const excl = exclusive || pg._refcount == 1;
+  if (excl && (vmf.flags & FAULT_FLAG_WRITE)) {
+    pte = maybe_mkwrite(pte_mkdirty(pte), vma);
+    vmf.flags &= ~FAULT_FLAG_WRITE;
+  }
+  vmf.orig_pte = pte;
+  page_add_anon_rmap(pg, vma, vmf.address, excl);
+  // The lookup's reference is the pte's now.
+  set_pte_at(mm, vmf.address, vmf.pte, pte);
+  if (vmf.flags & FAULT_FLAG_WRITE) ret |= do_wp_page(vmf);
+  trace_exit(FN_do_swap_page, ret);
+  return ret;
 }
 
 // ─── file-backed faults (the page cache is mm/filemap.ts) ──────────────────
@@ -479,6 +600,7 @@ function do_set_pte(vmf: vm_fault, pg: page, addr: u64, ptep: usize): void {
   if (write && !(vma.vm_flags & VM_SHARED)) {
     add_mm_counter(mm, MM_ANONPAGES, 1);
     page_add_new_anon_rmap(pg, vma, addr, false);
+    folio_add_lru_vma(pg, vma);
   } else {
     add_mm_counter(mm, MM_FILEPAGES, 1);
     page_add_file_rmap(pg);
@@ -656,6 +778,12 @@ function zap_pte_range(pmd: usize, addr: u64, end: u64): void {
     const ptent = load<u64>(pte);
     if (pte_none(ptent)) continue;
     store<u64>(pte, 0);
+    if (!pte_present(ptent)) {
+      // A swap entry: its slot loses this reference (zap_nonpresent_ptes).
+      add_mm_counter(mm, MM_SWAPENTS, -1);
+      free_swap_and_cache(pte_to_swp_entry(ptent));
+      continue;
+    }
     tlb_gather_range(addr, addr + PAGE_SIZE);
     const pg = vm_normal_page(ptent);
     if (pg === null) continue;
@@ -685,6 +813,8 @@ function zap_pmd(pmd: usize, addr: u64, next: u64): void {
  * Page tables stay (free_pgtables frees them).
  */
 export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64): void {
+  // The per-CPU LRU batch's references go first, so that the pages unmapped are freed now (unmap_region, exit_mmap).
+  lru_add_drain();
   update_hiwater_rss(mm);
   range_mm = mm;
   walk_pmd_range(mm, start, end, zap_pmd);
@@ -796,8 +926,27 @@ function copy_pte_range(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pmd: usi
   let src_pte = pte_offset(src_pmd, addr);
   let dst_pte = pte_offset(dst_pmd, addr);
   for (; addr != end; addr += PAGE_SIZE, src_pte += 8, dst_pte += 8) {
-    if (pte_present(load<u64>(src_pte))) copy_present_pte(dst_mm, src_vma, dst_pte, src_pte, addr);
+    const v = load<u64>(src_pte);
+    if (pte_present(v)) copy_present_pte(dst_mm, src_vma, dst_pte, src_pte, addr);
+    else if (is_swap_pte(v) && copy_nonpresent_pte(dst_mm, dst_pte, src_pte, addr)) return -12;
   }
+  return 0;
+}
+
+/**
+ * A swap entry into the child (copy_nonpresent_pte): one more reference
+ * on its slot, and neither side's entry is exclusive any more.
+ * @return 0, or -ENOMEM when the slot's count is full.
+ */
+function copy_nonpresent_pte(dst_mm: mm_struct, dst_pte: usize, src_pte: usize, addr: u64): i32 {
+  let pte = load<u64>(src_pte);
+  if (swap_duplicate(pte_to_swp_entry(pte)) < 0) return -12;
+  if (pte_swp_exclusive(pte)) {
+    pte = pte_swp_clear_exclusive(pte);
+    store<u64>(src_pte, pte);
+  }
+  add_mm_counter(dst_mm, MM_SWAPENTS, 1);
+  set_pte_at(dst_mm, addr, dst_pte, pte);
   return 0;
 }
 

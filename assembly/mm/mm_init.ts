@@ -20,7 +20,7 @@ import { memblock_alloc, memblock_alloc_raw, memblock_free_all } from "./membloc
 
 // sysctls (defaults as in Linux)
 export let min_free_kbytes: u32 = 1024;
-@inline const watermark_scale_factor: u32 = 10;
+export let watermark_scale_factor: u32 = 10;
 // sysctl_lowmem_reserve_ratio[MAX_NR_ZONES]: DMA 256, DMA32 256, Normal 32, Movable 0, Device 0
 @inline function lowmem_reserve_ratio(zid: u32): u32 {
   return zid <= ZONE_DMA32 ? 256 : zid == ZONE_NORMAL ? 32 : 0;
@@ -284,6 +284,22 @@ function setup_per_zone_wmarks(): void {
     const z = node_zone(pgdat, zid);
     if (z.present_pages) zone_set_pageset_high_and_batch(z);
   }
+}
+
+/** vm.min_free_kbytes written: the watermarks follow (min_free_kbytes_sysctl_handler). @return 0 or -EINVAL. */
+export function set_min_free_kbytes(kbytes: u32): i32 {
+  if (kbytes < 1) return -22;
+  min_free_kbytes = kbytes;
+  setup_per_zone_wmarks();
+  return 0;
+}
+
+/** vm.watermark_scale_factor written: 1..3000 (watermark_scale_factor_sysctl_handler). @return 0 or -EINVAL. */
+export function set_watermark_scale_factor(v: u32): i32 {
+  if (v < 1 || v > 3000) return -22;
+  watermark_scale_factor = v;
+  setup_per_zone_wmarks();
+  return 0;
 }
 
 /** The core_initcall that sizes the reserves once the buddy has all memory. */

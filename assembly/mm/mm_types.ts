@@ -31,8 +31,14 @@
 @inline export const PG_pcp: u32 = 1 << 9;        // on a per-cpu free list
 @inline export const PG_zero: u32 = 1 << 10;      // the shared zero page
 @inline export const PG_anon_exclusive: u32 = 1 << 11;  // PageAnonExclusive: mapped by one process only
+@inline export const PG_lru: u32 = 1 << 12;       // on an LRU list of its node's lruvec
+@inline export const PG_active: u32 = 1 << 13;    // on an active list
+@inline export const PG_referenced: u32 = 1 << 14; // seen referenced once by reclaim
+@inline export const PG_swapbacked: u32 = 1 << 15; // anonymous: its backing store is swap
 @inline export const PG_dirty: u32 = 1 << 16;     // a page-cache page newer than the file
 @inline export const PG_readahead: u32 = 1 << 17; // read-ahead reads the next window when this page is hit
+@inline export const PG_swapcache: u32 = 1 << 18; // in the swap cache; its swap entry is page_private (mm/swap_state.ts)
+@inline export const PG_workingset: u32 = 1 << 19; // was active when evicted, or refaulted soon after
 // Not Linux's: a page free since boot, never handed out, still holds the
 // zeros the host's new memory starts with, so clearing it can be skipped.
 // Meaningful on free pages only; freeing a page clears it (CHECK_AT_PREP).

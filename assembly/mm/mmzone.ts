@@ -58,8 +58,7 @@ import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
 
 // enum zone_stat_item and enum node_stat_item: the subset this kernel keeps,
 // in Linux's order (mm/vmstat.c prints them in this order; names there).
-// The LRU counters count pages as Linux's LRU lists would hold them (there is
-// no reclaim here, so no lists); the fault path counts into them.
+// The LRU counters count the pages on the lruvec's lists (mm/swap.ts).
 @inline export const NR_FREE_PAGES: u32 = 0;
 @inline export const NR_ZONE_INACTIVE_ANON: u32 = 1;
 @inline export const NR_ZONE_ACTIVE_ANON: u32 = 2;
@@ -70,17 +69,38 @@ import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
 @inline export const NR_MLOCK: u32 = 7;
 @inline export const NR_VM_ZONE_STAT_ITEMS: u32 = 8;
 
-@inline export const NR_INACTIVE_ANON: u32 = 0;
+@inline export const NR_LRU_BASE: u32 = 0;
+@inline export const NR_INACTIVE_ANON: u32 = 0;   // NR_LRU_BASE + LRU_INACTIVE_ANON ...
 @inline export const NR_ACTIVE_ANON: u32 = 1;
 @inline export const NR_INACTIVE_FILE: u32 = 2;
 @inline export const NR_ACTIVE_FILE: u32 = 3;
 @inline export const NR_UNEVICTABLE: u32 = 4;
-@inline export const NR_ANON_MAPPED: u32 = 5;     // nr_anon_pages
-@inline export const NR_FILE_MAPPED: u32 = 6;     // nr_mapped
-@inline export const NR_FILE_PAGES: u32 = 7;      // nr_file_pages
-@inline export const NR_ANON_THPS: u32 = 8;       // pages; /proc prints them in THPs
-@inline export const NR_PAGETABLE: u32 = 9;       // nr_page_table_pages
-@inline export const NR_VM_NODE_STAT_ITEMS: u32 = 10;
+@inline export const NR_ISOLATED_ANON: u32 = 5;   // taken off the LRU by reclaim
+@inline export const NR_ISOLATED_FILE: u32 = 6;
+@inline export const WORKINGSET_REFAULT_ANON: u32 = 7;
+@inline export const WORKINGSET_REFAULT_FILE: u32 = 8;
+@inline export const WORKINGSET_ACTIVATE_ANON: u32 = 9;
+@inline export const WORKINGSET_ACTIVATE_FILE: u32 = 10;
+@inline export const WORKINGSET_RESTORE_ANON: u32 = 11;
+@inline export const WORKINGSET_RESTORE_FILE: u32 = 12;
+@inline export const NR_ANON_MAPPED: u32 = 13;    // nr_anon_pages
+@inline export const NR_FILE_MAPPED: u32 = 14;    // nr_mapped
+@inline export const NR_FILE_PAGES: u32 = 15;     // nr_file_pages
+@inline export const NR_ANON_THPS: u32 = 16;      // pages; /proc prints them in THPs
+@inline export const NR_VMSCAN_WRITE: u32 = 17;   // pages reclaim wrote out
+@inline export const NR_PAGETABLE: u32 = 18;      // nr_page_table_pages
+@inline export const NR_SWAPCACHE: u32 = 19;      // nr_swapcached
+@inline export const NR_VM_NODE_STAT_ITEMS: u32 = 20;
+
+// enum lru_list: inactive before active, anon before file (LRU_FILE = 2).
+@inline export const LRU_INACTIVE_ANON: u32 = 0;
+@inline export const LRU_ACTIVE_ANON: u32 = 1;
+@inline export const LRU_INACTIVE_FILE: u32 = 2;
+@inline export const LRU_ACTIVE_FILE: u32 = 3;
+@inline export const LRU_UNEVICTABLE: u32 = 4;
+@inline export const NR_LRU_LISTS: u32 = 5;
+@inline export const LRU_ACTIVE: u32 = 1;
+@inline export const LRU_FILE: u32 = 2;
 
 // ---------------------------------------------------------------------------
 // struct list_head { next, prev }: 32-bit pointers to other list_heads.
@@ -244,22 +264,55 @@ export class pglist_data {
   node_spanned_pages: u32;
   totalreserve_pages: u32;
   node_mem_map: usize;        // FLATMEM: == mem_map
+  kswapd_wait: u32;           // kswapd was woken and has not run yet (the wait queue's one waiter)
+  kswapd_order: u32;          // the highest order a wakeup asked kswapd to reclaim for
+  kswapd_highest_zoneidx: u32;
+  kswapd_failures: u32;       // balance_pgdat runs that reclaimed nothing; MAX_RECLAIM_RETRIES stops kswapd
   kcompactd_max_order: u32;   // the order kcompactd was woken for (0: asleep)
   kcompactd_highest_zoneidx: u32;
-  _pad: u32;
+  _pad0: u32;
 }
-@inline export const PGDAT_NODE_ZONES: usize = 40;
+@inline export const PGDAT_NODE_ZONES: usize = 56;
 @inline export const PGDAT_ZONELISTS: usize = PGDAT_NODE_ZONES + <usize>MAX_NR_ZONES * SIZEOF_ZONE;
 // A zoneref is { zone: u32, zone_idx: u32 }; the list ends with zone 0.
 @inline export const SIZEOF_ZONEREF: usize = 8;
 @inline export const PGDAT_VM_STAT: usize = PGDAT_ZONELISTS + (<usize>MAX_NR_ZONES + 1) * SIZEOF_ZONEREF;
-@inline export const SIZEOF_PGLIST_DATA: usize = PGDAT_VM_STAT + (<usize>NR_VM_NODE_STAT_ITEMS << 3);
+/**
+ * struct lruvec: the node's LRU lists (no memcg: pgdat->__lruvec), then
+ * what reclaim learns about the cost of each side (anon_cost, file_cost,
+ * mm/vmscan.c) and the workingset clock (nonresident_age, mm/workingset.ts).
+ */
+@unmanaged
+export class lruvec {
+  anon_cost: u64;
+  file_cost: u64;
+  nonresident_age: u64;
+  refaults_anon: u64;         // WORKINGSET_REFAULT_* at the last reclaim run (snapshot_refaults)
+  refaults_file: u64;
+  // lists[NR_LRU_LISTS] follow (list heads)
+}
+@inline export const LRUVEC_LISTS: usize = 40;
+@inline export const SIZEOF_LRUVEC: usize = LRUVEC_LISTS + (<usize>NR_LRU_LISTS << 3);
+@inline export const PGDAT_LRUVEC: usize = PGDAT_VM_STAT + (<usize>NR_VM_NODE_STAT_ITEMS << 3);
+@inline export const SIZEOF_PGLIST_DATA: usize = PGDAT_LRUVEC + SIZEOF_LRUVEC;
 
 export const contig_page_data: usize = memory.data(<i32>SIZEOF_PGLIST_DATA, 8);
 
 /** UMA: every node id names contig_page_data. */
 @inline export function NODE_DATA(nid: u32): pglist_data {
   return changetype<pglist_data>(contig_page_data);
+}
+/** The node's lruvec (mem_cgroup_lruvec without memcg). */
+@inline export function node_lruvec(pgdat: pglist_data): lruvec {
+  return changetype<lruvec>(changetype<usize>(pgdat) + PGDAT_LRUVEC);
+}
+@inline export function lruvec_list(lv: lruvec, lru: u32): usize {
+  return changetype<usize>(lv) + LRUVEC_LISTS + (<usize>lru << 3);
+}
+/** Empty LRU lists and no reclaim history (lruvec_init). */
+export function lruvec_init(lv: lruvec): void {
+  memory.fill(changetype<usize>(lv), 0, LRUVEC_LISTS);
+  for (let lru: u32 = 0; lru < NR_LRU_LISTS; lru++) INIT_LIST_HEAD(lruvec_list(lv, lru));
 }
 @inline export function node_zone(pgdat: pglist_data, zid: u32): zone {
   return changetype<zone>(changetype<usize>(pgdat) + PGDAT_NODE_ZONES + <usize>zid * SIZEOF_ZONE);

@@ -1,10 +1,13 @@
-// mm/oom_kill.c: when a fault finds no memory, kill the task whose death
-// frees the most (oom_badness), as Linux 5.15's page-fault OOM path does,
-// choosing among every process (one task per mm: the mm list is the task
-// list). The victim is marked (the host reads it with oom_take_victim and
-// ends every task using that mm; a faulting victim gets SIGKILL from
-// handle_page_fault) and its private memory is reaped at once, as the
-// oom_reaper does, so the faulting task's retry finds memory.
+// mm/oom_kill.c: when reclaim cannot free memory for an allocation
+// (__alloc_pages_may_oom), kill the task whose death frees the most
+// (oom_badness), choosing among every process (one task per mm: the mm
+// list is the task list). The victim is marked (the host reads it with
+// oom_take_victim and ends every task using that mm; a faulting victim
+// gets SIGKILL from handle_page_fault) and its private memory is reaped,
+// as the oom_reaper does: at once for another task, so the allocation's
+// retry finds memory; when the victim is the allocating task itself, once
+// it is out of the fault it was in (oom_reap_pending), as Linux's reaper
+// thread runs after the victim's own work.
 
 import { mm_struct, vm_area_struct, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
   VM_SHARED, MMF_OOM_VICTIM, MMF_OOM_SKIP, get_mm_counter } from "./mm_types";
@@ -13,7 +16,9 @@ import { first_vma, vma_next } from "./vma";
 import { unmap_page_range, vma_is_anonymous } from "./memory";
 import { totalram_pages } from "./mm_init";
 import { count_vm_event, OOM_KILL } from "./vmstat";
-import { printk, printk_char, printk_u64, panic } from "../kernel/panic";
+import { total_swap_pages } from "./swapfile";
+import { __GFP_ZERO, __GFP_COMP, __GFP_ACCOUNT, GFP_HIGHUSER_MOVABLE, GFP_HIGHUSER, GFP_USER, GFP_KERNEL, GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp";
+import { printk, printk_char, printk_u64, printk_hex, panic } from "../kernel/panic";
 import { trace_enter, trace_exit, FN_pagefault_out_of_memory, FN_out_of_memory, FN_oom_reap_task_mm } from "../kernel/trace";
 
 @inline export const OOM_SCORE_ADJ_MIN: i32 = -1000;
@@ -21,6 +26,44 @@ import { trace_enter, trace_exit, FN_pagefault_out_of_memory, FN_out_of_memory, 
 
 /** The last victim not yet collected by the host (oom_take_victim), or 0. */
 let oom_victim: u32 = 0;
+/** The allocating task was chosen: reap it once its fault is over (oom_reap_deferred). */
+let oom_reap_pending: u32 = 0;
+
+/** The current task is the OOM killer's victim (tsk_is_oom_victim(current)). */
+export function oom_victim_current(): bool {
+  const current = current_mm();
+  return current !== null && (current.flags & MMF_OOM_VICTIM) != 0;
+}
+
+/** Reaps a victim whose reaping waited for its own fault to end. */
+export function oom_reap_deferred(): void {
+  if (!oom_reap_pending) return;
+  const mm = mm_from_handle(oom_reap_pending);
+  oom_reap_pending = 0;
+  if (mm !== null && (mm.flags & MMF_OOM_VICTIM) && !(mm.flags & MMF_OOM_SKIP)) oom_reap_task_mm(mm);
+}
+
+/** gfp flags as %pGg prints them: the composite Linux name first, then the other bits. */
+function printk_gfp(gfp: u32): void {
+  let rest = gfp;
+  let first = true;
+  let c: u32 = 0;
+  let name = "";
+  if ((rest & GFP_TRANSHUGE) == GFP_TRANSHUGE) { c = GFP_TRANSHUGE; name = "GFP_TRANSHUGE"; }
+  else if ((rest & GFP_TRANSHUGE_LIGHT) == GFP_TRANSHUGE_LIGHT) { c = GFP_TRANSHUGE_LIGHT; name = "GFP_TRANSHUGE_LIGHT"; }
+  else if ((rest & GFP_HIGHUSER_MOVABLE) == GFP_HIGHUSER_MOVABLE) { c = GFP_HIGHUSER_MOVABLE; name = "GFP_HIGHUSER_MOVABLE"; }
+  else if ((rest & GFP_HIGHUSER) == GFP_HIGHUSER) { c = GFP_HIGHUSER; name = "GFP_HIGHUSER"; }
+  else if ((rest & GFP_USER) == GFP_USER) { c = GFP_USER; name = "GFP_USER"; }
+  else if ((rest & GFP_KERNEL) == GFP_KERNEL) { c = GFP_KERNEL; name = "GFP_KERNEL"; }
+  if (c) {
+    printk(name);
+    rest &= ~c;
+    first = false;
+  }
+  if (rest & __GFP_ZERO) { printk(first ? "__GFP_ZERO" : "|__GFP_ZERO"); first = false; }
+  if (rest & __GFP_COMP) { printk(first ? "__GFP_COMP" : "|__GFP_COMP"); first = false; }
+  if (rest & __GFP_ACCOUNT) { printk(first ? "__GFP_ACCOUNT" : "|__GFP_ACCOUNT"); first = false; }
+}
 
 /** The task's comm, as Linux prints it (up to 15 characters). */
 export function printk_comm(mm: mm_struct): void {
@@ -177,14 +220,14 @@ function oom_reap_task_mm(mm: mm_struct): void {
  * already dying frees its memory soon: nothing more to do.
  * @return true (something will free memory); panics if nothing can.
  */
-export function out_of_memory(): bool {
+export function out_of_memory(gfp: u32, order: u32): bool {
   trace_enter(FN_out_of_memory);
   const current = current_mm();
   if (current !== null && fatal_signal_pending(current)) {
     trace_exit(FN_out_of_memory, 1);
     return true;
   }
-  const totalpages = <i64>totalram_pages;  // + total_swap_pages: no swap
+  const totalpages = <i64>totalram_pages + total_swap_pages;
   const victim = select_bad_process(totalpages);
   if (victim === null) {
     // A victim still dying (never here: victims are reaped at once), or none at all.
@@ -193,7 +236,13 @@ export function out_of_memory(): bool {
   const mm = changetype<mm_struct>(victim);
   // dump_header: the invoking task's line, then the task table.
   if (current !== null) printk_comm(current);
-  printk(" invoked oom-killer: gfp_mask=0x0(), order=0, oom_score_adj=");
+  printk(" invoked oom-killer: gfp_mask=");
+  printk_hex(gfp);
+  printk("(");
+  printk_gfp(gfp);
+  printk("), order=");
+  printk_u64(order);
+  printk(", oom_score_adj=");
   printk_num(current !== null ? current.oom_score_adj : 0, 0);
   printk("\n");
   dump_tasks();
@@ -205,7 +254,8 @@ export function out_of_memory(): bool {
   printk_u64(mm.uid);
   printk("\n");
   __oom_kill_process(mm);
-  oom_reap_task_mm(mm);
+  if (mm === current) oom_reap_pending = <u32>changetype<usize>(mm);
+  else oom_reap_task_mm(mm);
   trace_exit(FN_out_of_memory, 1);
   return true;
 }
@@ -213,7 +263,7 @@ export function out_of_memory(): bool {
 /** A fault ran out of memory: the OOM killer picks a victim (Linux 5.15). */
 export function pagefault_out_of_memory(): void {
   trace_enter(FN_pagefault_out_of_memory);
-  out_of_memory();
+  out_of_memory(0, 0);
   trace_exit(FN_pagefault_out_of_memory);
 }
 
@@ -244,7 +294,7 @@ export function mm_set_oom_score_adj(handle: u32, adj: i32): i32 {
 export function proc_oom_score(handle: u32): i32 {
   const mm = mm_from_handle(handle);
   if (mm === null) return -1;
-  const totalpages = <i64>totalram_pages;
+  const totalpages = <i64>totalram_pages + total_swap_pages;
   const badness = oom_badness(mm, totalpages);
   if (badness == i64.MIN_VALUE) return 0;
   return <i32>(1000 + badness * 1000 / totalpages);

@@ -8,11 +8,14 @@
 // addresses. Orders 0..PAGE_ALLOC_COSTLY_ORDER go through the per-cpu lists
 // (one CPU here), refilled `batch` pages at a time and drained above `high`.
 //
-// Not here, and why: reclaim and the OOM killer (the slow path retries at
-// the min watermark and then fails; the fault path turns that into
-// VM_FAULT_OOM); CMA, memory isolation and highatomic reserves; NUMA (one
-// node). Compaction (mm/compaction.ts) takes free blocks through
-// __isolate_free_page.
+// When the fast path finds every zone below its low watermark, the slow
+// path wakes kswapd, retries at the min watermark, reclaims directly
+// (mm/vmscan.ts) while that makes progress, and calls the OOM killer only
+// when reclaim has failed. Compaction (mm/compaction.ts) takes free blocks
+// through __isolate_free_page.
+//
+// Not here, and why: CMA, memory isolation, highatomic reserves; NUMA
+// (one node).
 
 import {
   page, PAGE_SIZE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
@@ -34,7 +37,14 @@ import {
 import {
   gfp_zone, gfp_migratetype, GFP_ZONEMASK, GFP_MOVABLE_MASK, __GFP_ZERO, __GFP_COMP, __GFP_NOWARN, __GFP_HIGH,
   __GFP_ATOMIC, __GFP_KSWAPD_RECLAIM, __GFP_NOMEMALLOC, __GFP_MEMALLOC,
+  __GFP_DIRECT_RECLAIM, __GFP_NORETRY, __GFP_RETRY_MAYFAIL, __GFP_NOFAIL, __GFP_THISNODE,
 } from "./gfp";
+import { PAGE_ALLOC_COSTLY_ORDER, min_wmark_pages } from "./mmzone";
+import { PG_lru } from "./mm_types";
+import { __page_cache_release } from "./swap";
+import { try_to_free_pages, wakeup_kswapd, zone_reclaimable_pages, in_reclaim, MAX_RECLAIM_RETRIES } from "./vmscan";
+import { out_of_memory, oom_victim_current } from "./oom_kill";
+import { current_mm } from "./mmap";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
@@ -43,7 +53,8 @@ import {
   FN___rmqueue, FN___rmqueue_smallest, FN_get_page_from_free_area, FN_expand,
   FN___rmqueue_fallback, FN_rmqueue_pcplist, FN_rmqueue_bulk, FN_prep_new_page,
   FN___alloc_pages_slowpath, FN___free_pages, FN_free_unref_page, FN_free_pcppages_bulk,
-  FN___free_one_page,
+  FN___free_one_page, FN_wake_all_kswapds, FN___alloc_pages_direct_reclaim, FN_should_reclaim_retry,
+  FN___alloc_pages_may_oom,
 } from "../kernel/trace";
 
 // The alloc_flags (mm/internal.h). ALLOC_HIGH == __GFP_HIGH and
@@ -649,18 +660,130 @@ function prep_compound_page(head: page, order: u32): void {
   return alloc_flags;
 }
 
+/** Wakes the kswapd of every zone the allocation may use (wake_all_kswapds; one node). */
+function wake_all_kswapds(order: u32, gfp: u32): void {
+  trace_enter(FN_wake_all_kswapds, order);
+  for (let z = ac.preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
+    if (zonelist_zone_idx(z) > ac.highest_zoneidx) continue;
+    wakeup_kswapd(zoneref_zone(z), gfp, order, ac.highest_zoneidx);
+    break;   // the zones of one node share its kswapd
+  }
+  trace_exit(FN_wake_all_kswapds);
+}
+
 /**
- * The slow path, minimal: retry at the min watermark (lower still for
- * __GFP_HIGH and atomic requests), then with no watermark for
- * __GFP_MEMALLOC; then fail. Reclaim, compaction and the OOM killer are not
- * part of this kernel core.
+ * The reserves an allocation may dip into with no watermark at all
+ * (__gfp_pfmemalloc_flags): __GFP_MEMALLOC, reclaim's own allocations,
+ * and the OOM killer's victim on its way out (ALLOC_OOM).
+ */
+function __gfp_pfmemalloc_flags(gfp: u32): u32 {
+  if (gfp & __GFP_NOMEMALLOC) return 0;
+  if (gfp & __GFP_MEMALLOC) return ALLOC_NO_WATERMARKS;
+  if (in_reclaim) return ALLOC_NO_WATERMARKS;
+  if (oom_victim_current()) return ALLOC_OOM;
+  return 0;
+}
+
+/** Direct reclaim, then a retry; per-cpu pages are drained once if that fails (__alloc_pages_direct_reclaim). */
+function __alloc_pages_direct_reclaim(gfp: u32, order: u32, alloc_flags: u32): page | null {
+  trace_enter(FN___alloc_pages_direct_reclaim, order);
+  did_some_progress = try_to_free_pages(order, gfp);
+  if (!did_some_progress) {
+    trace_exit(FN___alloc_pages_direct_reclaim, TRACE_NO_PAGE);
+    return null;
+  }
+  let page = get_page_from_freelist(gfp, order, alloc_flags);
+  if (!page) {
+    drain_all_pages();
+    page = get_page_from_freelist(gfp, order, alloc_flags);
+  }
+  trace_exit(FN___alloc_pages_direct_reclaim, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+/**
+ * Whether reclaim should be retried (should_reclaim_retry): not after
+ * MAX_RECLAIM_RETRIES rounds without progress, and only while some zone
+ * would meet its min watermark if all its reclaimable pages were freed.
+ */
+function should_reclaim_retry(gfp: u32, order: u32, alloc_flags: u32, progress: bool): bool {
+  trace_enter(FN_should_reclaim_retry, order);
+  // A costly order may not be helped by progress: always count it as none.
+  if (progress && order <= PAGE_ALLOC_COSTLY_ORDER) no_progress_loops = 0;
+  else no_progress_loops++;
+  let ret = false;
+  if (no_progress_loops <= MAX_RECLAIM_RETRIES) {
+    for (let z = ac.preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
+      if (zonelist_zone_idx(z) > ac.highest_zoneidx) continue;
+      const zone = zoneref_zone(z);
+      const available = <i64>zone_reclaimable_pages(zone) + <i64>zone_page_state(zone, NR_FREE_PAGES);
+      if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac.highest_zoneidx, alloc_flags, available)) {
+        ret = true;
+        break;
+      }
+    }
+  }
+  trace_exit(FN_should_reclaim_retry, ret ? 1 : 0);
+  return ret;
+}
+
+/**
+ * Reclaim failed: one last try at the high watermark (someone may have
+ * freed meanwhile), then the OOM killer (__alloc_pages_may_oom). Costly
+ * orders, __GFP_NORETRY/RETRY_MAYFAIL and lowmem requests never kill; nor
+ * does an allocation made for no task (the host's own alloc_pages calls):
+ * it fails. did_some_progress says whether the kill freed something.
+ */
+function __alloc_pages_may_oom(gfp: u32, order: u32): page | null {
+  trace_enter(FN___alloc_pages_may_oom, order);
+  did_some_progress = 0;
+  let page = get_page_from_freelist(gfp, order, ALLOC_WMARK_HIGH | ALLOC_CPUSET);
+  if (!page && order <= PAGE_ALLOC_COSTLY_ORDER && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE))
+      && ac.highest_zoneidx >= ZONE_NORMAL && current_mm() !== null) {
+    if (out_of_memory(gfp, order)) did_some_progress = 1;
+  }
+  trace_exit(FN___alloc_pages_may_oom, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+/** Pages the last reclaim or OOM kill freed (the slow path's did_some_progress). */
+let did_some_progress: u64 = 0;
+/** Reclaim rounds since the last progress (the slow path's no_progress_loops). */
+let no_progress_loops: u32 = 0;
+
+/**
+ * The slow path (__alloc_pages_slowpath), in Linux's order: wake kswapd,
+ * retry at the min watermark, dip into reserves if entitled, reclaim
+ * directly while it makes progress, and call the OOM killer only once
+ * reclaim has failed. Direct compaction is not part of this kernel core.
  */
 function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
   trace_enter(FN___alloc_pages_slowpath, order);
-  const alloc_flags = gfp_to_alloc_flags(gfp);
+  const can_direct_reclaim = (gfp & __GFP_DIRECT_RECLAIM) != 0;
+  const costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+  no_progress_loops = 0;
+  let alloc_flags = gfp_to_alloc_flags(gfp);
+  if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(order, gfp);
   let page = get_page_from_freelist(gfp, order, alloc_flags);
-  if (!page && (gfp & __GFP_MEMALLOC) && !(gfp & __GFP_NOMEMALLOC)) {
-    page = get_page_from_freelist(gfp, order, ALLOC_NO_WATERMARKS);
+  while (!page) {
+    // retry:
+    if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(order, gfp);
+    const reserve_flags = __gfp_pfmemalloc_flags(gfp);
+    if (reserve_flags) alloc_flags = gfp_to_alloc_flags(gfp) | reserve_flags | (alloc_flags & ALLOC_KSWAPD);
+    page = get_page_from_freelist(gfp, order, alloc_flags);
+    if (page) break;
+    // Reclaim's own allocations, and callers that may not sleep, fail here.
+    if (!can_direct_reclaim || in_reclaim) break;
+    page = __alloc_pages_direct_reclaim(gfp, order, alloc_flags);
+    if (page) break;
+    if ((gfp & __GFP_NORETRY) || (costly_order && !(gfp & __GFP_RETRY_MAYFAIL))) break;
+    if (should_reclaim_retry(gfp, order, alloc_flags, did_some_progress > 0)) continue;
+    page = __alloc_pages_may_oom(gfp, order);
+    if (page) break;
+    // The victim is this task: it fails and exits, rather than loop.
+    if (oom_victim_current() && (alloc_flags & ALLOC_OOM)) break;
+    if (!did_some_progress) break;
+    no_progress_loops = 0;
   }
   if (!page && !(gfp & __GFP_NOWARN)) {
     printk("page allocation failure: order:");
@@ -927,7 +1050,10 @@ export function __free_pages(page: page, order: u32): void {
 /** Drops a reference; at zero the page (or whole compound page) is freed. */
 export function put_page(page: page): void {
   page = compound_head(page);
-  if (put_page_testzero(page)) free_the_page(page, compound_order(page));
+  if (!put_page_testzero(page)) return;
+  // __folio_put: an LRU page leaves its list before it is freed.
+  if (page.flags & PG_lru) __page_cache_release(page);
+  free_the_page(page, compound_order(page));
 }
 
 /**

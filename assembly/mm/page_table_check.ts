@@ -7,13 +7,17 @@
 //    no page-table page, or (special) the zero page;
 //  - each page's _mapcount + 1 equals the number of ptes and huge pmds
 //    mapping it;
-//  - the RSS counters equal the census of the ptes.
+//  - the RSS counters equal the census of the ptes; every swap pte names
+//    a slot in use, and MM_SWAPENTS counts them (mm/swapfile.ts's census
+//    of swap_map uses the per-slot counts taken here).
 // The mapcount census needs no memory: a first walk takes one from the
 // _mapcount of every mapped page, a scan of mem_map then finds every page
 // at -1 exactly, and a second walk gives the counts back.
 
-import { mm_struct, page, PAGE_SHIFT, PG_buddy, PG_pgtable, PG_reserved, MM_ANONPAGES, MM_FILEPAGES,
+import { mm_struct, page, PAGE_SHIFT, PG_buddy, PG_pgtable, PG_reserved, MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS,
   get_mm_counter } from "./mm_types";
+import { is_swap_pte, pte_to_swp_entry, swp_offset } from "./swapops";
+import { swap_entry_valid, swap_map_check, si_max } from "./swapfile";
 import { pfn_to_page, max_pfn } from "./mmzone";
 import { zero_page_pfn } from "./mm_init";
 import { pte_present, pte_special, pte_pfn, pmd_pfn, pmd_trans_huge, entry_table,
@@ -28,6 +32,7 @@ let census_delta: i16 = 0;   // -1: take the census; +1: give it back
 let checking: bool = false;  // validate while walking (the first walk only)
 let anon: i64 = 0;
 let filepages: i64 = 0;
+let swapents: i64 = 0;
 let tables: u64 = 0;
 
 function bad(reason: string, va: u64): void {
@@ -67,10 +72,25 @@ function census_page(pg: page, nr: i64): void {
   else filepages += nr;
 }
 
+/** A swap pte: a slot in use, counted for check_swap_map. */
+function census_swap(pte: u64, va: u64): void {
+  const entry = pte_to_swp_entry(pte);
+  swapents++;
+  if (!swap_entry_valid(entry)) {
+    bad("swap pte names no slot in use", va);
+    return;
+  }
+  const slot = swap_map_check + swp_offset(entry);
+  store<u8>(slot, load<u8>(slot) + 1);
+}
+
 function walk_pte_table(table: usize, base: u64): void {
   for (let i: u32 = 0; i < PTRS_PER_TABLE; i++) {
     const pte = load<u64>(table + (<usize>i << 3));
-    if (!pte_present(pte)) continue;
+    if (!pte_present(pte)) {
+      if (checking && is_swap_pte(pte)) census_swap(pte, base + (<u64>i << PAGE_SHIFT));
+      continue;
+    }
     const va = base + (<u64>i << PAGE_SHIFT);
     const pfn = pte_pfn(pte);
     if (pte_special(pte)) {
@@ -128,11 +148,12 @@ function walk_mm(mm: mm_struct): void {
 
 /** The census of one mm: tables and RSS against its counters. */
 function census_mm(mm: mm_struct): void {
-  anon = filepages = 0;
+  anon = filepages = swapents = 0;
   tables = 0;
   walk_mm(mm);
   if (anon != get_mm_counter(mm, MM_ANONPAGES)) bad("MM_ANONPAGES differs from the ptes", <u64>anon);
   if (filepages != get_mm_counter(mm, MM_FILEPAGES)) bad("MM_FILEPAGES differs from the ptes", <u64>filepages);
+  if (swapents != get_mm_counter(mm, MM_SWAPENTS)) bad("MM_SWAPENTS differs from the swap ptes", <u64>swapents);
   if (tables << PAGE_SHIFT != mm.pgtables_bytes) bad("pgtables_bytes differs from the tables", tables);
 }
 
@@ -142,6 +163,7 @@ function census_mm(mm: mm_struct): void {
  */
 export function check_page_tables(): u32 {
   violations = 0;
+  if (swap_map_check) memory.fill(swap_map_check, 0, si_max);
   census_delta = -1;
   checking = true;
   for (let mm = mmlist_first(); mm !== null; mm = mm_next(changetype<mm_struct>(mm))) census_mm(mm);

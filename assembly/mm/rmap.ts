@@ -22,12 +22,22 @@
 //  12 next 16 prev (the anon_vma's list)
 //  ╘═════════════════════════════════════════════════════════════════╛
 
-import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_MAPPING_ANON, PG_anon_exclusive, PG_tail,
-  VM_READ, VM_WRITE, VM_EXEC } from "./mm_types";
+import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_MAPPING_ANON, PG_anon_exclusive, PG_tail, PG_dirty,
+  VM_READ, VM_WRITE, VM_EXEC, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS, add_mm_counter } from "./mm_types";
 import { kmem_cache, kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { pfn_to_page, page_to_pfn, max_pfn } from "./mmzone";
 import { pgd_offset, pud_offset, pmd_offset, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn,
-  pte_present, pte_special, pte_pfn } from "./pgtable";
+  pte_present, pte_special, pte_pfn, _PAGE_ACCESSED, _PAGE_DIRTY } from "./pgtable";
+import { current_mm, mmlist_first } from "./mmap";
+import { first_vma, vma_next } from "./vma";
+import { file } from "./filemap";
+import { page_remove_rmap, update_hiwater_rss } from "./memory";
+import { put_page } from "./page_alloc";
+import { flush_tlb_page } from "../arch/x86/mm/tlb";
+import { folio_swap_entry } from "./swap_state";
+import { swap_duplicate } from "./swapfile";
+import { swp_entry_to_pte, pte_swp_mkexclusive } from "./swapops";
+import { trace_enter, trace_exit, FN_folio_referenced, FN_try_to_unmap } from "../kernel/trace";
 import { printk, printk_hex, printk_u64 } from "../kernel/panic";
 
 @unmanaged
@@ -296,7 +306,7 @@ export type rmap_one = (pg: page, vma: vm_area_struct, address: u64, entry: usiz
  * anonymous page pg (rmap_walk_anon): over every VMA on its anon_vma's list
  * whose range holds the page's index. @return the mappings visited.
  */
-export function rmap_walk(pg: page, one: rmap_one): u32 {
+export function rmap_walk_anon(pg: page, one: rmap_one): u32 {
   if (!(pg.mapping & PAGE_MAPPING_ANON)) return 0;
   const av = ptr<anon_vma>(<usize>(pg.mapping & ~PAGE_MAPPING_ANON));
   const pgoff = pg.index;
@@ -314,11 +324,131 @@ export function rmap_walk(pg: page, one: rmap_one): u32 {
   return found;
 }
 
+/**
+ * rmap_walk_file: every pte mapping the page-cache page pg. There is no
+ * i_mmap tree of a file's VMAs here, so every mm's VMAs mapping the file
+ * at the page's index are visited (as unmap_mapping_range does).
+ */
+function rmap_walk_file(pg: page, one: rmap_one): u32 {
+  if (!pg.mapping) return 0;
+  let found: u32 = 0;
+  for (let m = changetype<usize>(mmlist_first()); m; m = <usize>ptr<mm_struct>(m).mmlist) {
+    const mm = ptr<mm_struct>(m);
+    for (let vma: vm_area_struct | null = first_vma(mm); vma !== null; vma = vma_next(changetype<vm_area_struct>(vma))) {
+      const v = changetype<vm_area_struct>(vma);
+      if (!v.vm_file || ptr<file>(<usize>v.vm_file).f_mapping != pg.mapping || pg.index < v.vm_pgoff) continue;
+      const address = v.vm_start + ((pg.index - v.vm_pgoff) << PAGE_SHIFT);
+      if (address >= v.vm_end) continue;
+      const entry = page_vma_mapped(pg, v, address);
+      if (!entry) continue;
+      found++;
+      if (!one(pg, v, address, entry)) return found;
+    }
+  }
+  return found;
+}
+
+/** Every mapping of an anonymous or page-cache page (rmap_walk). @return the mappings visited. */
+export function rmap_walk(pg: page, one: rmap_one): u32 {
+  return (pg.mapping & PAGE_MAPPING_ANON) ? rmap_walk_anon(pg, one) : rmap_walk_file(pg, one);
+}
+
 function count_one(pg: page, vma: vm_area_struct, address: u64, entry: usize): bool { return true; }
 
 /** The number of ptes and huge pmds rmap finds mapping pg (page_mapped_in_vma over all). */
 export function rmap_mapcount(pg: page): u32 {
-  return rmap_walk(pg, count_one);
+  return rmap_walk_anon(pg, count_one);
+}
+
+// ─── reclaim's walks ───────────────────────────────────────────────────────
+
+/** The referencing mappings folio_referenced found, and the union of their VMAs' flags. */
+let referenced: u32 = 0;
+export let referenced_vm_flags: u32 = 0;
+
+/** The translation changed: the host's TLB must drop it if it is the running mm's. */
+@inline function flush_if_current(vma: vm_area_struct, address: u64): void {
+  if (current_mm() === ptr<mm_struct>(vma.vm_mm)) flush_tlb_page(address);
+}
+
+function folio_referenced_one(pg: page, vma: vm_area_struct, address: u64, entry: usize): bool {
+  if (vma.vm_flags & VM_LOCKED) {
+    referenced_vm_flags |= VM_LOCKED;
+    return false;
+  }
+  const v = load<u64>(entry);
+  // ptep_clear_flush_young: the Accessed bit (of a pte or a huge pmd) is read and cleared.
+  if (v & _PAGE_ACCESSED) {
+    store<u64>(entry, v & ~_PAGE_ACCESSED);
+    flush_if_current(vma, address);
+    referenced++;
+  }
+  referenced_vm_flags |= vma.vm_flags;
+  return true;
+}
+
+/**
+ * How many mappings of the page were accessed since the last look,
+ * clearing their Accessed bits (folio_referenced); their VMAs' flags are
+ * in referenced_vm_flags.
+ */
+export function folio_referenced(pg: page): u32 {
+  trace_enter(FN_folio_referenced, page_to_pfn(pg));
+  referenced = 0;
+  referenced_vm_flags = 0;
+  if (pg._mapcount >= 0) rmap_walk(pg, folio_referenced_one);
+  trace_exit(FN_folio_referenced, referenced);
+  return referenced;
+}
+
+let unmap_ok: bool = true;
+
+/**
+ * Unmaps the page from one pte (try_to_unmap_one): an anonymous page's pte
+ * becomes its swap entry (exclusive if the page was), a file page's pte
+ * is cleared; the Dirty bit moves to the page. An mlocked VMA keeps it.
+ */
+function try_to_unmap_one(pg: page, vma: vm_area_struct, address: u64, ptep: usize): bool {
+  if ((vma.vm_flags & VM_LOCKED) || pvmw_huge) {
+    unmap_ok = false;
+    return false;
+  }
+  const mm = ptr<mm_struct>(vma.vm_mm);
+  const pteval = load<u64>(ptep);
+  store<u64>(ptep, 0);
+  flush_if_current(vma, address);
+  if (pteval & _PAGE_DIRTY) pg.flags |= PG_dirty;
+  update_hiwater_rss(mm);
+  if (pg.mapping & PAGE_MAPPING_ANON) {
+    const entry = folio_swap_entry(pg);
+    if (!entry || swap_duplicate(entry) < 0) {
+      store<u64>(ptep, pteval);
+      unmap_ok = false;
+      return false;
+    }
+    let swp_pte = swp_entry_to_pte(entry);
+    if (pg.flags & PG_anon_exclusive) {
+      pg.flags &= ~PG_anon_exclusive;
+      swp_pte = pte_swp_mkexclusive(swp_pte);
+    }
+    add_mm_counter(mm, MM_ANONPAGES, -1);
+    add_mm_counter(mm, MM_SWAPENTS, 1);
+    store<u64>(ptep, swp_pte);
+  } else {
+    add_mm_counter(mm, MM_FILEPAGES, -1);
+  }
+  page_remove_rmap(pg, false);
+  put_page(pg);
+  return true;
+}
+
+/** Unmaps the page from every pte through rmap (try_to_unmap). @return false if some mapping stays. */
+export function try_to_unmap(pg: page): bool {
+  trace_enter(FN_try_to_unmap, page_to_pfn(pg));
+  unmap_ok = true;
+  rmap_walk(pg, try_to_unmap_one);
+  trace_exit(FN_try_to_unmap, unmap_ok ? 1 : 0);
+  return unmap_ok;
 }
 
 // ─── the invariant checker's part ──────────────────────────────────────────

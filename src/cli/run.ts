@@ -17,12 +17,17 @@ import { loadKernelModule } from "./load.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
 import { Terminal } from "./terminal.js";
 
-export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
-                     [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
+export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--sysctl NAME=VALUE]... [--thp never|madvise|always]
+                     [--max-insns N] [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
   PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
                     built first with CC -O2 -static and kept in a cache
   --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
   --mem SIZE        RAM (default ${DEFAULT_MEM})
+  --swap SIZE       a swap device of SIZE (default: none)
+  --sysctl N=V      set a sysctl at boot: vm.swappiness, vm.min_free_kbytes,
+                    vm.watermark_scale_factor, vm.overcommit_memory,
+                    vm.overcommit_ratio, vm.page-cluster,
+                    transparent_hugepage.enabled, transparent_hugepage.defrag
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
@@ -44,6 +49,8 @@ ${OBSERVE_USAGE}`;
 const RUN_OPTIONS = {
   ...OBSERVE_OPTIONS,
   mem: { type: "string" },
+  swap: { type: "string" },
+  sysctl: { type: "string", multiple: true },
   thp: { type: "string" },
   "max-insns": { type: "string" },
   "jit-threshold": { type: "string" },
@@ -73,6 +80,12 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const { values: v } = parse(optionWords, RUN_OPTIONS, false);
   const machine: MachineOptions = {};
   if (v.mem !== undefined) machine.mem = v.mem;
+  if (v.swap !== undefined) machine.swap = v.swap;
+  for (const kv of v.sysctl ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--sysctl: '${kv}' is not NAME=VALUE`);
+    (machine.sysctl ??= {})[kv.slice(0, eq).trim()] = kv.slice(eq + 1).trim();
+  }
   if (v.thp !== undefined) {
     if (v.thp !== "never" && v.thp !== "madvise" && v.thp !== "always") throw new UsageError(`--thp: '${v.thp}' is not never, madvise or always`);
     machine.thp = v.thp as THPMode;

@@ -338,10 +338,15 @@ export class Namespace {
       // Each open's snapshot is a file of its own for the page cache: its own inode number.
       return new RegularInode(ino, 0o444, this.procfs, 0, () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
     };
+    const vm = new MapDir(this.ino(), 0o555, this.procfs, 0);
     for (const name of this.o.procNames) {
       if (name.startsWith("self/")) self.entries.set(name.slice(5), text(name));
+      else if (name.startsWith("sys/vm/")) vm.entries.set(name.slice(7), text(name));
       else if (!name.includes("/")) proc.entries.set(name, text(name));
     }
+    const sys = new MapDir(this.ino(), 0o555, this.procfs, 0);
+    sys.entries.set("vm", vm);
+    proc.entries.set("sys", sys);
     // A magic link, as Linux's: opening it opens the program itself, whether or not its path is visible.
     const exeIno = this.ino();
     const exe = new RegularInode(exeIno, 0o755, this.procfs, 0, () => this.o.exe()?.data ?? bytesFile(new Uint8Array(0)),

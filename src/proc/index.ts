@@ -6,11 +6,16 @@ import { extfrag_index, unusable_index } from "./extfrag.js";
 import { pagetypeinfo } from "./pagetypeinfo.js";
 import { vmstat } from "./vmstat.js";
 import { zoneinfo } from "./zoneinfo.js";
+import { meminfo, swaps } from "./meminfo.js";
+import { SYSCTLS, readSysctl } from "./sysctl.js";
 
-export { buddyinfo, pagetypeinfo, vmstat, zoneinfo };
+export { buddyinfo, meminfo, pagetypeinfo, swaps, vmstat, zoneinfo };
 
 export const PROC_FILES: Record<string, (k: Kernel) => string> = {
-  buddyinfo, pagetypeinfo, vmstat, zoneinfo,
+  buddyinfo, meminfo, pagetypeinfo, swaps, vmstat, zoneinfo,
+  // /proc/sys/vm/NAME
+  ...Object.fromEntries(Object.keys(SYSCTLS).filter((n) => n.startsWith("vm."))
+    .map((n) => [`sys/vm/${n.slice(3)}`, (k: Kernel) => readSysctl(k.exports, n)])),
   // debugfs, /sys/kernel/debug/extfrag/ (observability issue 5)
   "extfrag/extfrag_index": extfrag_index, "extfrag/unusable_index": unusable_index,
 };

@@ -18,7 +18,7 @@ export function decodeErrorCode(code: number): string {
 }
 
 /** How a fault ended: handle_page_fault's result (docs/abi.md). */
-export type FaultOutcome = "minor" | "maperr" | "accerr" | "pkuerr" | "sigbus" | "oom";
+export type FaultOutcome = "minor" | "major" | "maperr" | "accerr" | "pkuerr" | "sigbus" | "oom";
 
 const SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
 
@@ -33,6 +33,7 @@ export function faultOutcome(result: number): FaultOutcome {
 
 export const OUTCOME_TEXT: Record<FaultOutcome, string> = {
   minor: "fixed (minor fault)",
+  major: "fixed (major fault)",
   maperr: "SIGSEGV (SEGV_MAPERR)",
   accerr: "SIGSEGV (SEGV_ACCERR)",
   pkuerr: "SIGSEGV (SEGV_PKUERR)",
@@ -41,7 +42,7 @@ export const OUTCOME_TEXT: Record<FaultOutcome, string> = {
 };
 
 /** Which handler resolved the fault, read off the call tree. */
-export type FaultHandler = "anon" | "zero" | "cow" | "file" | "thp" | "none";
+export type FaultHandler = "anon" | "zero" | "cow" | "file" | "thp" | "swap" | "none";
 
 /** The VMA a fault hit, as the host sees it (one /proc/self/maps line's fields). */
 export interface VmaInfo {
@@ -103,16 +104,21 @@ export function parseTraceFilter(text: string): TraceFilter {
   return filter;
 }
 
-const HANDLERS: FaultHandler[] = ["anon", "zero", "cow", "file", "thp", "none"];
+const HANDLERS: FaultHandler[] = ["anon", "zero", "cow", "file", "thp", "swap", "none"];
+
+/** VM_FAULT_MAJOR (include/linux/mm_types.h): the page had to be read from a file or swap. */
+const VM_FAULT_MAJOR = 0x4;
 
 /** The handler that resolved the fault and the blocks it allocated, from the events. */
-export function analyseFault(events: TraceEvent[], names: string[]): { handler: FaultHandler; pages: Array<{ pfn: number; order: number }> } {
+export function analyseFault(events: TraceEvent[], names: string[]): { handler: FaultHandler; major: boolean; pages: Array<{ pfn: number; order: number }> } {
   const id = (name: string) => names.indexOf(name);
+  const handleMmFault = id("handle_mm_fault");
+  let major = false;
   const allocPages = id("__alloc_pages");
   const allocUserPage = id("alloc_zeroed_user_highpage_movable");
   const handlers = new Map<number, FaultHandler>([
     [id("do_anonymous_page"), "anon"], [id("do_wp_page"), "cow"], [id("do_cow_fault"), "cow"],
-    [id("do_read_fault"), "file"], [id("create_huge_pmd"), "thp"],
+    [id("do_read_fault"), "file"], [id("create_huge_pmd"), "thp"], [id("do_swap_page"), "swap"],
   ]);
   let handler: FaultHandler = "none";
   let userPage = false;
@@ -123,6 +129,9 @@ export function analyseFault(events: TraceEvent[], names: string[]): { handler: 
       if (handler === "none" && handlers.has(e.fn)) handler = handlers.get(e.fn)!;
       if (e.fn === allocUserPage) userPage = true;
       if (e.fn === allocPages) orders.push(e.arg);
+    } else if (e.fn === handleMmFault) {
+      // handle_mm_fault returns the vm_fault_t: VM_FAULT_MAJOR marks a major fault.
+      if (e.arg & VM_FAULT_MAJOR) major = true;
     } else if (e.fn === allocPages) {
       const order = orders.pop();
       if (order !== undefined && e.arg !== TRACE_NO_PAGE) pages.push({ pfn: e.arg, order });
@@ -130,7 +139,7 @@ export function analyseFault(events: TraceEvent[], names: string[]): { handler: 
   }
   // A read fault on anonymous memory maps the shared zero page: no user page is allocated.
   if (handler === "anon" && !userPage) handler = "zero";
-  return { handler, pages };
+  return { handler, major, pages };
 }
 
 type Listener = (record: FaultRecord) => void;
@@ -213,8 +222,8 @@ export class FaultTracer {
     const events = this.ring.drain();
     const { address, errorCode, vma, lostBefore } = this.pending;
     this.pending = null;
-    const outcome = faultOutcome(result);
-    const { handler, pages } = analyseFault(events, this.ring.names);
+    const { handler, major, pages } = analyseFault(events, this.ring.names);
+    const outcome = faultOutcome(result) === "minor" && major ? "major" : faultOutcome(result);
     const outcomes = this.filter.outcomes;
     if (outcomes && !outcomes.includes(outcome) && !outcomes.includes(handler)) return null;
     const record: FaultRecord = {

@@ -9,7 +9,8 @@ import { TRACE_NO_PAGE } from "./ring.js";
 
 const HANDLER_FN: Record<FaultHandler, string> = {
   anon: "do_anonymous_page", zero: "do_anonymous_page (the shared zero page)", cow: "do_wp_page (copy on write)",
-  file: "do_read_fault (the page cache)", thp: "do_huge_pmd_anonymous_page (a 2 MiB huge page)", none: "",
+  file: "do_read_fault (the page cache)", thp: "do_huge_pmd_anonymous_page (a 2 MiB huge page)",
+  swap: "do_swap_page (back from swap)", none: "",
 };
 
 const hex = (n: number) => "0x" + n.toString(16);
@@ -45,10 +46,11 @@ function buddyWork(r: FaultRecord, names: string[]): { bulk: number; found: numb
 export function narrateFault(r: FaultRecord, names: string[]): string {
   const access = r.errorCode & 16 ? "instruction fetch" : r.errorCode & 2 ? "write" : "read";
   const who = r.errorCode & 4 ? "" : " by the kernel (a syscall's copy)";
-  const pte = r.errorCode & 1 ? "a present PTE that forbids it" : "an empty PTE";
+  const pte = r.errorCode & 1 ? "a present PTE that forbids it" : r.handler === "swap" ? "a swap entry" : "an empty PTE";
   const head = `fault ${r.seq} at ${hex(r.address)}: ${access}${who} to ${pte} in ${mapping(r)}`;
-  if (r.outcome !== "minor") return `${head} → ${OUTCOME_TEXT[r.outcome]}`;
+  if (r.outcome !== "minor" && r.outcome !== "major") return `${head} → ${OUTCOME_TEXT[r.outcome]}`;
   const parts = [head];
+  if (r.outcome === "major") parts.push("a major fault");
   if (r.handler !== "none") parts.push(HANDLER_FN[r.handler]);
   const page = r.pages[r.pages.length - 1];  // the user's page comes last (page tables first)
   if (page) {

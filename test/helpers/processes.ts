@@ -19,9 +19,9 @@ export interface Procs {
   view: DataView;
 }
 
-export function bootProcs(mem = "64M"): Procs {
+export function bootProcs(mem = "64M", swap?: string): Procs {
   const cpu = new FaultCpu();
-  const k = machine(mem, "debug", { env: cpu.imports });
+  const k = machine(mem, "debug", { env: cpu.imports, swap });
   const x = k.exports;
   cpu.kernel = x as any;
   return { k, x, cpu, view: new DataView(k.memory.buffer) };

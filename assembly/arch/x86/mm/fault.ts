@@ -15,7 +15,7 @@ import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_TRIED, VM_FAULT_RETRY, VM_FAULT_ERROR, VM_FAULT_OOM,
   VM_FAULT_SIGBUS, VM_FAULT_HWPOISON, VM_FAULT_HWPOISON_LARGE, VM_FAULT_SIGSEGV,
 } from "../../../mm/memory";
-import { pagefault_out_of_memory, fatal_signal_pending, printk_comm } from "../../../mm/oom_kill";
+import { pagefault_out_of_memory, fatal_signal_pending, printk_comm, oom_reap_deferred } from "../../../mm/oom_kill";
 import { mmu_walk_inspect, walk_mailbox_ptr } from "../mmu";
 import { X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_RSVD, X86_PF_INSTR, X86_PF_PK } from "../../../mm/pgtable";
 import { printk, printk_u64, printk_hex_width, panic } from "../../../kernel/panic";
@@ -230,5 +230,6 @@ export function handle_page_fault(cr2: f64, error_code: u32): u32 {
   do_user_addr_fault(error_code, <u64>cr2);
   const mm = current_mm();
   if (!fault_signal && mm !== null && fatal_signal_pending(mm)) force_sig_fault(SIGKILL, SI_KERNEL);
+  oom_reap_deferred();
   return fault_signal;
 }

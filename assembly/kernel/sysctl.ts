@@ -1,0 +1,52 @@
+// kernel/sysctl.c: the vm sysctls (/proc/sys/vm) and the THP knobs
+// (/sys/kernel/mm/transparent_hugepage), by number. The host's table
+// (src/proc/sysctl.ts) names them and formats them; each write goes to
+// the handler Linux runs for it, which checks the value and recomputes
+// what depends on it.
+
+import { vm_swappiness, set_vm_swappiness } from "../mm/vmscan";
+import { min_free_kbytes, set_min_free_kbytes, watermark_scale_factor, set_watermark_scale_factor } from "../mm/mm_init";
+import { sysctl_overcommit_memory, sysctl_overcommit_ratio, set_overcommit_memory, set_overcommit_ratio } from "../mm/util";
+import { page_cluster, set_page_cluster } from "../mm/swap";
+import { thp_get_enabled, thp_set_enabled, thp_get_defrag, thp_set_defrag } from "../mm/huge_memory";
+
+@inline const VM_SWAPPINESS: u32 = 0;
+@inline const VM_MIN_FREE_KBYTES: u32 = 1;
+@inline const VM_WATERMARK_SCALE_FACTOR: u32 = 2;
+@inline const VM_OVERCOMMIT_MEMORY: u32 = 3;
+@inline const VM_OVERCOMMIT_RATIO: u32 = 4;
+@inline const VM_PAGE_CLUSTER: u32 = 5;
+@inline const THP_ENABLED: u32 = 6;
+@inline const THP_DEFRAG: u32 = 7;
+
+/** The value of sysctl `id`, or -1 for an unknown one. */
+export function sysctl_get(id: u32): f64 {
+  switch (id) {
+    case VM_SWAPPINESS: return vm_swappiness;
+    case VM_MIN_FREE_KBYTES: return min_free_kbytes;
+    case VM_WATERMARK_SCALE_FACTOR: return watermark_scale_factor;
+    case VM_OVERCOMMIT_MEMORY: return sysctl_overcommit_memory;
+    case VM_OVERCOMMIT_RATIO: return sysctl_overcommit_ratio;
+    case VM_PAGE_CLUSTER: return page_cluster;
+    case THP_ENABLED: return thp_get_enabled();
+    case THP_DEFRAG: return thp_get_defrag();
+  }
+  return -1;
+}
+
+/** Writes sysctl `id`. @return 0, or -EINVAL for an unknown id or a value its handler refuses. */
+export function sysctl_set(id: u32, value: f64): i32 {
+  if (!(value >= 0) || value > 4294967295 || value != Math.floor(value)) return -22;
+  const v = <u32>value;
+  switch (id) {
+    case VM_SWAPPINESS: return set_vm_swappiness(v);
+    case VM_MIN_FREE_KBYTES: return set_min_free_kbytes(v);
+    case VM_WATERMARK_SCALE_FACTOR: return set_watermark_scale_factor(v);
+    case VM_OVERCOMMIT_MEMORY: return set_overcommit_memory(v);
+    case VM_OVERCOMMIT_RATIO: return set_overcommit_ratio(v);
+    case VM_PAGE_CLUSTER: return set_page_cluster(v);
+    case THP_ENABLED: return thp_set_enabled(v);
+    case THP_DEFRAG: return thp_set_defrag(v);
+  }
+  return -22;
+}

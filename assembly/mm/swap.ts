@@ -1,0 +1,203 @@
+// mm/swap.c and include/linux/mm_inline.h: the LRU lists. Every user page
+// (anonymous, or in the page cache) is on one of its node's lruvec lists
+// (inactive/active × anon/file) while it is in use; reclaim (mm/vmscan.ts)
+// takes pages off the inactive tails. A new page first goes to a per-CPU
+// batch that holds a reference (folio_add_lru) and reaches the list when
+// the batch fills or is drained (lru_add_drain), as Linux amortises the
+// lru_lock. A page whose last reference goes is taken off its list first
+// (__page_cache_release, from put_page).
+
+import { page, PG_lru, PG_active, PG_swapbacked } from "./mm_types";
+import { printk, printk_hex } from "../kernel/panic";
+import {
+  lruvec, NODE_DATA, node_lruvec, lruvec_list, page_zone, page_lru, list_add, list_del, PGDAT_VM_STAT,
+  NR_LRU_LISTS, MAX_NR_ZONES, node_zone, lru_to_page, page_to_pfn, pfn_to_page, max_pfn,
+  NR_LRU_BASE, LRU_ACTIVE, LRU_FILE, LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
+  NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE,
+} from "./mmzone";
+import { mod_node_page_state, mod_zone_page_state, zone_page_state } from "./vmstat";
+import { get_page, put_page } from "./page_alloc";
+
+/** The zone_stat_item of an LRU list: NR_ZONE_LRU_BASE (1) + lru. */
+@inline const NR_ZONE_LRU_BASE: u32 = 1;
+
+/** vm.page-cluster (sysctl): swap read-ahead reads up to 2^page_cluster pages. */
+export let page_cluster: u32 = 3;
+/** @return 0 or -EINVAL (Linux caps it at 31). */
+export function set_page_cluster(v: u32): i32 {
+  if (v > 31) return -22;
+  page_cluster = v;
+  return 0;
+}
+
+/** FOLIO_BATCH_SIZE: pages a per-CPU batch holds before it is moved to the lists. */
+@inline const FOLIO_BATCH_SIZE: u32 = 31;
+
+/** cpu_fbatches.lru_add (one CPU): the pfns waiting, each holding a reference. */
+const lru_add_batch: usize = memory.data(<i32>FOLIO_BATCH_SIZE << 2, 4);
+let lru_add_nr: u32 = 0;
+
+/** The node's lruvec a page belongs on (folio_lruvec; no memcg). */
+@inline export function folio_lruvec(pg: page): lruvec {
+  return node_lruvec(NODE_DATA(0));
+}
+
+/** File pages (page cache) are on the file lists, swap-backed ones on the anon lists. */
+@inline export function folio_is_file_lru(pg: page): bool { return !(pg.flags & PG_swapbacked); }
+
+/** Which list the page belongs on (folio_lru_list). */
+@inline export function folio_lru_list(pg: page): u32 {
+  let lru = folio_is_file_lru(pg) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+  if (pg.flags & PG_active) lru += LRU_ACTIVE;
+  return lru;
+}
+
+@inline export function is_file_lru(lru: u32): bool { return lru == LRU_INACTIVE_FILE || lru == LRU_ACTIVE_FILE; }
+@inline export function is_active_lru(lru: u32): bool { return lru == LRU_ACTIVE_ANON || lru == LRU_ACTIVE_FILE; }
+
+/** The pages on one of the node's lists (lruvec_lru_size). */
+@inline export function lruvec_lru_size(lru: u32): u64 {
+  return node_page_state(NR_LRU_BASE + lru);
+}
+
+/** A node counter (pgdat->vm_stat), clamped at 0. */
+export function node_page_state(item: u32): u64 {
+  const v = load<i64>(changetype<usize>(NODE_DATA(0)) + PGDAT_VM_STAT + (<usize>item << 3));
+  return v < 0 ? 0 : <u64>v;
+}
+
+/** The list size counters of node and zone (update_lru_size). */
+@inline function update_lru_size(pg: page, lru: u32, nr: i64): void {
+  mod_node_page_state(NR_LRU_BASE + lru, nr);
+  mod_zone_page_state(page_zone(pg), NR_ZONE_LRU_BASE + lru, nr);
+}
+
+/** Puts the page at the head of its list (lruvec_add_folio). */
+export function lruvec_add_folio(lv: lruvec, pg: page): void {
+  const lru = folio_lru_list(pg);
+  update_lru_size(pg, lru, 1);
+  list_add(page_lru(pg), lruvec_list(lv, lru));
+}
+
+/** Takes the page off its list (lruvec_del_folio). */
+export function lruvec_del_folio(lv: lruvec, pg: page): void {
+  list_del(page_lru(pg));
+  update_lru_size(pg, folio_lru_list(pg), -1);
+  pg.lru_next = pg.lru_prev = 0;
+}
+
+/** The batch's page joins its list (lru_add_fn). */
+function lru_add_fn(lv: lruvec, pg: page): void {
+  pg.flags |= PG_lru;
+  lruvec_add_folio(lv, pg);
+}
+
+/** Moves the batch to the lists and drops the batch's references (folio_batch_move_lru). */
+function folio_batch_move_lru(): void {
+  const n = lru_add_nr;
+  lru_add_nr = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const pg = changetype<page>(<usize>load<u32>(lru_add_batch + (<usize>i << 2)));
+    lru_add_fn(folio_lruvec(pg), pg);
+    put_page(pg);
+  }
+}
+
+/**
+ * A new page for the LRU (folio_add_lru): held by the per-CPU batch
+ * until it fills. Anonymous and file pages both start inactive, unless
+ * the caller set PG_active (a workingset refault).
+ */
+export function folio_add_lru(pg: page): void {
+  get_page(pg);
+  store<u32>(lru_add_batch + (<usize>lru_add_nr << 2), <u32>changetype<usize>(pg));
+  if (++lru_add_nr == FOLIO_BATCH_SIZE) folio_batch_move_lru();
+}
+
+/** Empties the per-CPU batch onto the lists (lru_add_drain). */
+export function lru_add_drain(): void {
+  if (lru_add_nr) folio_batch_move_lru();
+}
+
+/** Whether the page is waiting in the per-CPU batch (for the invariant checker). */
+export function folio_in_lru_batch(pg: page): bool {
+  for (let i: u32 = 0; i < lru_add_nr; i++) {
+    if (load<u32>(lru_add_batch + (<usize>i << 2)) == <u32>changetype<usize>(pg)) return true;
+  }
+  return false;
+}
+
+/** The last reference to an LRU page went: off its list before it is freed (__page_cache_release). */
+export function __page_cache_release(pg: page): void {
+  lruvec_del_folio(folio_lruvec(pg), pg);
+  pg.flags &= ~(PG_lru | PG_active);
+}
+
+/**
+ * Reclaim's cost of one side (lru_note_cost): pages written out weigh
+ * SWAP_CLUSTER_MAX each, rotated ones one; old costs decay as the lists
+ * turn over, so get_scan_count follows recent behaviour.
+ */
+export function lru_note_cost(lv: lruvec, file: bool, nr_io: u64, nr_rotated: u64): void {
+  const cost = nr_io * 32 + nr_rotated;
+  if (file) lv.file_cost += cost;
+  else lv.anon_cost += cost;
+  const lrusize = node_page_state(NR_INACTIVE_ANON) + node_page_state(NR_ACTIVE_ANON)
+    + node_page_state(NR_INACTIVE_FILE) + node_page_state(NR_ACTIVE_FILE);
+  if (lv.file_cost + lv.anon_cost > lrusize / 4) {
+    lv.file_cost /= 2;
+    lv.anon_cost /= 2;
+  }
+}
+
+/**
+ * The LRU's invariants (the checker's): each page on a list has PG_lru,
+ * is on the list its flags name, appears once, and holds a reference;
+ * each list's length is its node counter and the sum of its zone
+ * counters; no page has PG_lru off the lists; a page in the per-CPU batch
+ * is on no list. Uses `seen` (a scratch page flag the caller clears).
+ * @return the violations, each printk'd.
+ */
+export function check_lru(seen: u32): i32 {
+  const lv = node_lruvec(NODE_DATA(0));
+  let bad: i32 = 0;
+  for (let lru: u32 = 0; lru < NR_LRU_LISTS; lru++) {
+    const head = lruvec_list(lv, lru);
+    let n: u64 = 0;
+    for (let e = <usize>load<u32>(head); e != head; e = <usize>load<u32>(e)) {
+      const pg = lru_to_page(e);
+      n++;
+      let what = "";
+      if (pg.flags & seen) what = "page on two LRU lists";
+      else if (!(pg.flags & PG_lru)) what = "page on an LRU list without PG_lru";
+      else if (folio_lru_list(pg) != lru) what = "page on the wrong LRU list";
+      else if (pg._refcount <= 0) what = "free page on an LRU list";
+      pg.flags |= seen;
+      if (!what.length) continue;
+      printk("check_lru: ");
+      printk(what);
+      printk(" pfn:");
+      printk_hex(page_to_pfn(pg));
+      printk("\n");
+      bad++;
+    }
+    let zones: u64 = 0;
+    for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) zones += zone_page_state(node_zone(NODE_DATA(0), zid), NR_ZONE_LRU_BASE + lru);
+    if (n != node_page_state(NR_LRU_BASE + lru) || n != zones) {
+      printk("check_lru: an LRU list's length differs from its counters\n");
+      bad++;
+    }
+  }
+  for (let pfn: u32 = 0; pfn < max_pfn; pfn++) {
+    const pg = pfn_to_page(pfn);
+    const on_list = (pg.flags & seen) != 0;
+    pg.flags &= ~seen;
+    if (on_list != ((pg.flags & PG_lru) != 0) || (on_list && folio_in_lru_batch(pg))) {
+      printk("check_lru: PG_lru and the lists disagree pfn:");
+      printk_hex(pfn);
+      printk("\n");
+      bad++;
+    }
+  }
+  return bad;
+}

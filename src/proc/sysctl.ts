@@ -1,0 +1,70 @@
+// The sysctls faultline's kernel has (kernel/sysctl.c's vm table and the
+// THP knobs of /sys/kernel/mm/transparent_hugepage), by the names sysctl(8)
+// uses: read as /proc/sys/vm/NAME reads, written by --sysctl NAME=VALUE or
+// the API's sysctl option. The kernel checks each value (sysctl_set).
+
+/** The kernel exports behind the table (docs/abi.md). */
+export interface SysctlKernel {
+  sysctl_get(id: number): number;
+  sysctl_set(id: number, value: number): number;
+}
+
+interface Sysctl {
+  id: number;
+  /** The file's text for a value. */
+  show(v: number): string;
+  /** The value for a written text, or null when it is not one. */
+  parse(text: string): number | null;
+}
+
+const integer: Pick<Sysctl, "show" | "parse"> = {
+  show: (v) => `${v}\n`,
+  parse: (t) => (/^\s*\d+\s*$/.test(t) ? Number(t) : null),
+};
+
+/** A sysfs choice file: every mode, the current one in brackets. */
+function choice(modes: string[]): Pick<Sysctl, "show" | "parse"> {
+  return {
+    show: (v) => modes.map((m, i) => (i === v ? `[${m}]` : m)).join(" ") + "\n",
+    parse: (t) => {
+      const i = modes.indexOf(t.trim());
+      return i < 0 ? null : i;
+    },
+  };
+}
+
+// The enabled file lists always madvise never; the kernel numbers them never = 0, madvise = 1, always = 2.
+const THP_ENABLED = ["always", "madvise", "never"];
+
+export const SYSCTLS: Record<string, Sysctl> = {
+  "vm.swappiness": { id: 0, ...integer },
+  "vm.min_free_kbytes": { id: 1, ...integer },
+  "vm.watermark_scale_factor": { id: 2, ...integer },
+  "vm.overcommit_memory": { id: 3, ...integer },
+  "vm.overcommit_ratio": { id: 4, ...integer },
+  "vm.page-cluster": { id: 5, ...integer },
+  "transparent_hugepage.enabled": {
+    id: 6,
+    show: (v) => choice(THP_ENABLED).show(2 - v),
+    parse: (t) => {
+      const i = choice(THP_ENABLED).parse(t);
+      return i === null ? null : 2 - i;
+    },
+  },
+  "transparent_hugepage.defrag": { id: 7, ...choice(["always", "defer", "defer+madvise", "madvise", "never"]) },
+};
+
+/** The text of a sysctl's file. */
+export function readSysctl(k: SysctlKernel, name: string): string {
+  const s = SYSCTLS[name];
+  return s.show(k.sysctl_get(s.id));
+}
+
+/** Writes a sysctl by name (vm.swappiness or vm/swappiness). Throws with the reason the write fails. */
+export function writeSysctl(k: SysctlKernel, name: string, text: string): void {
+  const key = name.replace(/\//g, ".");
+  const s = SYSCTLS[key];
+  if (!s) throw new Error(`sysctl: cannot stat /proc/sys/${name.replace(/\./g, "/")}: No such file or directory; this kernel has ${Object.keys(SYSCTLS).join(", ")}`);
+  const v = s.parse(text);
+  if (v === null || k.sysctl_set(s.id, v) !== 0) throw new Error(`sysctl: setting key "${key}": Invalid argument`);
+}
