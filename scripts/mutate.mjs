@@ -8,8 +8,10 @@
 //     a target whose file moved is found again by its marker line;
 //   - the tests run for a kernel target are the test files that read a kernel
 //     build at baseline (seen from the builds' access times), for a host
-//     target the test files that import it; each test file runs alone, the
-//     ones that killed most mutants first, until one fails;
+//     target the test files that import it; the files run in order (those
+//     that killed most mutants so far, then the target's own "tests" from
+//     scripts/mutate.json), the first few alone, the rest in one vitest,
+//     until one fails;
 //   - a mutant rebuilds only the kernel builds the next test file reads, and
 //     skips a file whose builds came out byte-identical to the unmutated ones;
 //   - each test file runs with the watchdog set from its baseline time, and is
@@ -25,6 +27,9 @@
 //   --sample N          at most N mutants per target (or page_alloc=60,memory=40)
 //   --seed S            sample seed (default 1)
 //   --results FILE      results file (default .mutate/results.json)
+//   --focus             run only the target's own test files ("tests" in
+//                       scripts/mutate.json): a quick screen, whose survivors
+//                       a run without --focus --recheck confirms
 //   --recheck           run the survivors in the results file again
 //   --list              print the sampled mutants and stop
 //   --report            print the score from the results file and stop
@@ -53,13 +58,14 @@ const sampleOf = (name) => {
 const LIST = process.argv.includes("--list");
 const REPORT = process.argv.includes("--report");
 const RECHECK = process.argv.includes("--recheck");
+const FOCUS = process.argv.includes("--focus");
 
 // ---- targets ----
 
-function walk(dir, out = []) {
-  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+function walk(dir, out = [], base = root) {
+  for (const e of readdirSync(join(base, dir), { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
+    if (e.isDirectory()) walk(p, out, base);
     else out.push(p);
   }
   return out;
@@ -175,7 +181,7 @@ function report() {
       (rs.length < all.length ? `, 95% CI ${pct(lo)}–${pct(hi)}` : "") +
       ` — ${what} of ${all.length} mutants; ${count("timeout")} by timeout, ${count("invalid")} did not compile, ` +
       `${count("identical")} compiled identical, ${eq.length} equivalent`);
-    for (const { m } of survivors) console.log(`  survived ${t.file}:${m.line}: ${m.from}  →  ${m.to}`);
+    for (const { m, r } of survivors) console.log(`  survived${r.focus ? " its own tests" : ""} ${t.file}:${m.line}: ${m.from}  →  ${m.to}`);
     for (const { m } of eq) console.log(`  equivalent ${t.file}:${m.line}: ${m.from}  →  ${m.to}  (${equivalent(t, m).why})`);
   }
 }
@@ -201,7 +207,12 @@ const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
 const BUILDS = { release: "build/kernel.wasm", debug: "build/kernel.debug.wasm" };
 // Release as npm run build makes it: at -O0 the image, and so the boot
 // layout and the pfns golden traces expect, would differ.
-const build = (b) => spawnSync(process.execPath, [asc, "assembly/index.ts", "--target", b], { cwd: scratch, encoding: "utf8" }).status === 0;
+let buildError = "";
+const build = (b) => {
+  const r = spawnSync(process.execPath, [asc, "assembly/index.ts", "--target", b], { cwd: scratch, encoding: "utf8", maxBuffer: 1 << 26 });
+  buildError = r.status === 0 ? "" : `${r.error ?? ""}${r.stdout}${r.stderr}`.slice(-2000);
+  return r.status === 0;
+};
 const wasm = (b) => readFileSync(join(scratch, BUILDS[b]));
 for (const b of Object.keys(BUILDS)) if (!build(b)) throw new Error(`the unmutated ${b} kernel does not build`);
 const original = Object.fromEntries(Object.keys(BUILDS).map((b) => [b, wasm(b)]));
@@ -211,12 +222,13 @@ function runFiles(files, watchdogMs, limitMs) {
   return new Promise((resolve) => {
     const start = Date.now();
     const child = spawn(process.execPath, [vitest, "run", "--bail", "1", ...files], {
-      cwd: scratch, detached: true, stdio: ["ignore", "pipe", "ignore"],
+      cwd: scratch, detached: true, stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, CI: "", FAULTLINE_WATCHDOG_MS: String(watchdogMs) },
     });
     running = child;
     let out = "", timedOut = false;
     child.stdout.on("data", (d) => { out += d; });
+    child.stderr.on("data", (d) => { out += d; });
     const timer = setTimeout(() => { timedOut = true; process.kill(-child.pid, "SIGKILL"); }, limitMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
@@ -231,7 +243,7 @@ function runFiles(files, watchdogMs, limitMs) {
 
 // ---- the tests of each target ----
 
-const testFiles = walk("test").filter((f) => f.endsWith(".test.ts") && !(f in config.excludeTests)).sort();
+const testFiles = walk("test", [], scratch).filter((f) => f.endsWith(".test.ts") && !(f in config.excludeTests)).sort();
 
 /** Host targets: the test files whose imports reach the file. */
 function importers(file) {
@@ -302,7 +314,9 @@ for (const { t, m, i, of } of queue) {
   writeFileSync(join(scratch, t.file), lines.join("\n"));
   // The files that killed most mutants so far one by one, then the rest
   // in one vitest (fewer start-ups for a mutant that survives).
-  const order = [...tests].sort((a, b) => (kills[b] ?? 0) - (kills[a] ?? 0) || results.baseline.files[a].ms - results.baseline.files[b].ms);
+  const prior = (f) => { const i = (t.tests ?? []).indexOf(f); return i < 0 ? Infinity : i; };
+  const order = tests.filter((f) => !FOCUS || prior(f) < Infinity)
+    .sort((a, b) => (kills[b] ?? 0) - (kills[a] ?? 0) || prior(a) - prior(b) || results.baseline.files[a].ms - results.baseline.files[b].ms);
   const built = {}, same = {};
   let verdict = "identical", by = null;
   for (const group of [...order.slice(0, FIRST).map((f) => [f]), order.slice(FIRST)]) {
@@ -321,7 +335,7 @@ for (const { t, m, i, of } of queue) {
     verdict = "survived";
   }
   if (by) kills[by] = (kills[by] ?? 0) + 1;
-  results.mutants[m.id] = { target: t.name, line: m.line, from: m.from, to: m.to, verdict, by };
+  results.mutants[m.id] = { target: t.name, line: m.line, from: m.from, to: m.to, verdict, by, focus: FOCUS && verdict === "survived", ...(verdict === "invalid" ? { buildError } : {}) };
   save();
   process.stderr.write(`${t.name} ${i + 1}/${of} ${verdict}${by ? ` by ${by}` : ""}: ${t.file}:${m.line}: ${m.to}\n`);
   writeFileSync(join(scratch, t.file), text);
