@@ -22,3 +22,5 @@ export { set_task, mm_exec } from "./fs/exec";
 export { mm_fork } from "./kernel/fork";
 export { oom_take_victim, mm_set_oom_score_adj, proc_oom_score } from "./mm/oom_kill";
 export { rmap_page_mapcount } from "./mm/rmap";
+export { compact_memory, set_extfrag_threshold, kcompactd, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
+export { set_watermark_boost_factor } from "./mm/page_alloc";

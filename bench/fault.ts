@@ -20,7 +20,7 @@ const REGION = 256 * MiB;
 const PROT_RW = 3, MAP_PRIVATE_ANON = 0x22, MADV_HUGEPAGE = 14;
 const PF_W = 2, PF_U = 4;
 
-interface Exports {
+export interface Exports {
   mm_create(): number; mm_switch(mm: number): void; mm_exit(mm: number): void;
   sys_mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): number;
   sys_madvise(addr: number, len: number, advice: number): number;
@@ -32,7 +32,7 @@ interface Exports {
 }
 
 /** One access as the CPU makes it: walk, and on a fault the handler and a walk again. */
-function touch(x: Exports, va: number, access: number): void {
+export function touch(x: Exports, va: number, access: number): void {
   for (;;) {
     const r = x.mmu_walk(va, access);
     if (r >= 4096) return;  // below 4096: the #PF error code

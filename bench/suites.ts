@@ -10,6 +10,7 @@ import { cpuBench } from "./cpu.js";
 import { traceBench } from "./trace.js";
 import { framesBench } from "./frames.js";
 import { forkBench } from "./fork.js";
+import { compactionBench } from "./compaction.js";
 
 export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["allocator", allocBench],
@@ -19,4 +20,5 @@ export const SUITES: Array<[string, (r: Reporter) => Promise<void>]> = [
   ["trace", traceBench],
   ["frames", framesBench],
   ["fork", forkBench],
+  ["compaction", compactionBench],
 ];

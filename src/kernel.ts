@@ -57,6 +57,18 @@ export interface KernelExports {
   trace_ring_ptr(): number;
   trace_ring_next(): number;
   trace_fn_names(): number;
+  /** echo 1 > /proc/sys/vm/compact_memory: compacts every zone whole; 0. */
+  compact_memory(): number;
+  /** One turn of kcompactd (the host calls it between guest quanta): 1 if it was woken and worked, else 0. */
+  kcompactd(): number;
+  /** wakeup_kcompactd(order, highest_zoneidx), as kswapd calls it. */
+  wakeup_kcompactd(order: number, highest_zoneidx: number): void;
+  /** The slow path's compaction for an allocation: the pfn, or -1 - the last compact_result. */
+  alloc_pages_compact(gfp: number, order: number): number;
+  /** /proc/sys/vm/extfrag_threshold (0..1000): 0 or -EINVAL. */
+  set_extfrag_threshold(v: number): number;
+  /** /proc/sys/vm/watermark_boost_factor. */
+  set_watermark_boost_factor(v: number): void;
   [name: string]: unknown;
 }
 
@@ -258,6 +270,11 @@ export class Kernel {
   /** drain_all_pages: every page on a per-cpu list goes back to the buddy. */
   drainAllPages(): void {
     this.call(() => this.exports.drain_all_pages());
+  }
+
+  /** echo 1 > /proc/sys/vm/compact_memory: every zone compacted whole. */
+  compactMemory(): void {
+    this.call(() => this.exports.compact_memory());
   }
 
   /** The invariant checker: 0, or the number of violations (each in dmesg). */

@@ -99,7 +99,15 @@ interface ProcessExports extends ExecKernel, SyscallKernel, MmKernel {
   handle_page_fault(cr2: number, errorCode: number): number;
   set_task(mm: number, pid: number, uid: number, comm0: number, comm1: number, comm2: number, comm3: number): void;
   thp_set_enabled(mode: number): number;
+  kcompactd(): number;
 }
+
+/**
+ * Guest instructions between two turns of the kernel threads (kcompactd):
+ * they run when a process's retired count reaches a multiple of it, so the
+ * same program meets them at the same points however run() is sliced.
+ */
+export const KTHREAD_QUANTUM = 1 << 20;
 
 const encoder = new TextEncoder();
 
@@ -125,6 +133,9 @@ export class Machine {
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
+  private observer: Observer | null = null;
+  /** The retired count at the kernel threads' last turn. */
+  private kthreadsAt = 0;
   private syscalls: Syscalls | null = null;
   /** The current process's signal state. */
   signals: Signals | null = null;
@@ -196,6 +207,7 @@ export class Machine {
     this.execPath = argv[0] ?? "";
     this.comm = this.setTask(mm, this.execPath);
     this.faults = 0;
+    this.kthreadsAt = 0;
     const user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     try {
       this.image = exec(
@@ -310,6 +322,7 @@ export class Machine {
         return { anon: rss.anon, file: rss.file };
       },
     }, options);
+    this.observer = observer;
     this.faultHook = {
       beforeFault: (address, errorCode) => observer.beforeFault(address, errorCode, options.trace ? this.vmaAt(address) : null),
       afterFault: (result) => observer.afterFault(result),
@@ -345,10 +358,24 @@ export class Machine {
     for (;;) {
       const left = budget - (cpu.retired - start);
       if (left <= 0) return { kind: "budget", retired: cpu.retired - start };
-      const stop = cpu.run(Math.min(left, CHUNK));
+      const stop = cpu.run(Math.min(left, CHUNK, KTHREAD_QUANTUM - (cpu.retired % KTHREAD_QUANTUM)));
       const end = this.handleStop(stop);
       if (end) return end;
+      if (cpu.retired % KTHREAD_QUANTUM === 0 && cpu.retired !== this.kthreadsAt) this.kernelThreads();
     }
+  }
+
+  /** The kernel threads' turn between guest quanta: kcompactd runs if it was woken (traced on its own track). */
+  private kernelThreads(): void {
+    this.kthreadsAt = this.cpu.retired;
+    const turn = () => this.kernel.call(() => this.k.kcompactd());
+    if (this.observer) this.observer.kthread("kcompactd0", turn);
+    else turn();
+  }
+
+  /** A write of 1 to /proc/sys/vm/compact_memory: compacts every zone whole. */
+  compactMemory(): void {
+    this.kernel.compactMemory();
   }
 
   /**

@@ -195,6 +195,8 @@ describe("watermarks and lowmem_reserve", () => {
 
   it("fail where Linux's would, fall back to DMA only as far as lowmem_reserve allows, and recover", () => {
     const k = machine("64M");
+    // The configured watermarks, unboosted: no kswapd runs here to undo a boost.
+    k.exports.set_watermark_boost_factor(0);
     withLeakCheck(k, () => {
       const zones = k.zones();
       const [minDma, lowDma] = zones[DMA].watermark;

@@ -8,6 +8,7 @@ import { memblock_add, memblock_reserve, memblock_alloc, memblock_alloc_raw } fr
 import { free_area_init, build_all_zonelists, mm_init, init_per_zone_wmark_min, totalram_pages, set_zero_pfn } from "../mm/mm_init";
 import { max_pfn, pfn_to_page, page_group_by_mobility_disabled } from "../mm/mmzone";
 import { trace_ring_init, TRACE_RING_BYTES } from "../kernel/trace";
+import { kcompactd_run } from "../mm/compaction";
 import { printk, printk_u64 } from "../kernel/panic";
 
 @inline const ENOMEM: i32 = 12;
@@ -43,6 +44,7 @@ export function start_kernel(ram_pages: u32): i32 {
   mm_init();
   if (!totalram_pages) return -ENOMEM;
   init_per_zone_wmark_min();
+  kcompactd_run(0);
 
   printk("Built 1 zonelists, mobility grouping ");
   printk(page_group_by_mobility_disabled ? "off" : "on");

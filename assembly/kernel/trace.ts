@@ -123,8 +123,16 @@ function trace_event(word0: u32, arg: u32): void {
 @inline export const FN_do_huge_pmd_wp_page: u32 = 48;
 @inline export const FN_split_huge_page: u32 = 49;
 @inline export const FN_oom_reap_task_mm: u32 = 50;
+@inline export const FN_try_to_compact_pages: u32 = 51;
+@inline export const FN_compact_zone: u32 = 52;
+@inline export const FN_isolate_migratepages: u32 = 53;
+@inline export const FN_isolate_freepages: u32 = 54;
+@inline export const FN_migrate_pages: u32 = 55;
+@inline export const FN___alloc_pages_direct_compact: u32 = 56;
+@inline export const FN_kcompactd_do_work: u32 = 57;
+@inline export const FN_compact_node: u32 = 58;
 
 // One literal: a concatenation would allocate at start-up, into RAM the buddy owns.
-const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0wp_page_reuse\0dup_mmap\0copy_page_range\0copy_huge_pmd\0do_huge_pmd_wp_page\0split_huge_page\0oom_reap_task_mm\0";
+const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0wp_page_reuse\0dup_mmap\0copy_page_range\0copy_huge_pmd\0do_huge_pmd_wp_page\0split_huge_page\0oom_reap_task_mm\0try_to_compact_pages\0compact_zone\0isolate_migratepages\0isolate_freepages\0migrate_pages\0__alloc_pages_direct_compact\0kcompactd_do_work\0compact_node\0";
 
 export function trace_fn_names(): usize { return changetype<usize>(FN_NAMES); }

@@ -177,7 +177,7 @@ export class per_cpu_pages {
 export class zone {
   zone_pgdat: usize;          // -> pglist_data
   zone_idx: u32;              // Linux derives it from the address; kept for speed
-  watermark_boost: u32;       // no kswapd to clear a boost: stays 0
+  watermark_boost: u32;       // raised by boost_watermark on a fallback steal; kswapd clears it
   pageblock_flags: usize;     // one byte (migratetype) per pageblock
   zone_start_pfn: u32;
   spanned_pages: u32;
@@ -186,9 +186,17 @@ export class zone {
   pageset_high_min: i32;
   pageset_high_max: i32;
   pageset_batch: i32;
+  flags: u32;                 // ZONE_BOOSTED_WATERMARK
+  // Compaction's deferral (mm/compaction.ts defer_compaction)
+  compact_considered: u32;
+  compact_defer_shift: u32;
+  compact_order_failed: i32;
   _pad: u32;
 }
-@inline export const ZONE_WATERMARK: usize = 48;
+// enum zone_flags
+@inline export const ZONE_BOOSTED_WATERMARK: u32 = 1 << 0;
+
+@inline export const ZONE_WATERMARK: usize = 64;
 @inline export const ZONE_LOWMEM_RESERVE: usize = ZONE_WATERMARK + (NR_WMARK << 2);
 @inline export const ZONE_FREE_AREA: usize = (ZONE_LOWMEM_RESERVE + (MAX_NR_ZONES << 2) + 7) & ~7;
 @inline export const ZONE_PCP: usize = ZONE_FREE_AREA + <usize>MAX_ORDER * SIZEOF_FREE_AREA;
@@ -236,9 +244,11 @@ export class pglist_data {
   node_spanned_pages: u32;
   totalreserve_pages: u32;
   node_mem_map: usize;        // FLATMEM: == mem_map
+  kcompactd_max_order: u32;   // the order kcompactd was woken for (0: asleep)
+  kcompactd_highest_zoneidx: u32;
   _pad: u32;
 }
-@inline export const PGDAT_NODE_ZONES: usize = 32;
+@inline export const PGDAT_NODE_ZONES: usize = 40;
 @inline export const PGDAT_ZONELISTS: usize = PGDAT_NODE_ZONES + <usize>MAX_NR_ZONES * SIZEOF_ZONE;
 // A zoneref is { zone: u32, zone_idx: u32 }; the list ends with zone 0.
 @inline export const SIZEOF_ZONEREF: usize = 8;

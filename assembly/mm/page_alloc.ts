@@ -8,10 +8,11 @@
 // addresses. Orders 0..PAGE_ALLOC_COSTLY_ORDER go through the per-cpu lists
 // (one CPU here), refilled `batch` pages at a time and drained above `high`.
 //
-// Not here, and why: reclaim, compaction and the OOM killer (the slow path
-// retries at the min watermark and then fails; the fault path turns that
-// into VM_FAULT_OOM); CMA, memory isolation, highatomic reserves and
-// watermark boosting (no kswapd to undo a boost); NUMA (one node).
+// Not here, and why: reclaim and the OOM killer (the slow path retries at
+// the min watermark and then fails; the fault path turns that into
+// VM_FAULT_OOM); CMA, memory isolation and highatomic reserves; NUMA (one
+// node). Compaction (mm/compaction.ts) takes free blocks through
+// __isolate_free_page.
 
 import {
   page, PAGE_SIZE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
@@ -20,7 +21,7 @@ import {
 import {
   MAX_ORDER, pageblock_order, pageblock_nr_pages,
   MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_PCPTYPES, MIGRATE_TYPES,
-  NR_PCP_LISTS, NR_FREE_PAGES, WMARK_MIN, ZONE_NORMAL,
+  NR_PCP_LISTS, NR_FREE_PAGES, WMARK_MIN, WMARK_HIGH, ZONE_NORMAL, ZONE_WATERMARK, ZONE_BOOSTED_WATERMARK,
   zone, free_area, per_cpu_pages, zone_free_area, free_list, free_area_empty, zone_pcp, pcp_list,
   order_to_pindex, pindex_to_order, pcp_allowed_order, wmark_pages, lowmem_reserve,
   list_add, list_add_tail, list_del, list_empty, lru_to_page, page_lru,
@@ -69,13 +70,13 @@ import {
  * allocation. Static, as the allocator never re-enters itself.
  */
 @unmanaged
-class alloc_context {
+export class alloc_context {
   zonelist: usize;
   preferred_zoneref: usize;   // first zoneref with zone_idx <= highest_zoneidx
   migratetype: u32;
   highest_zoneidx: u32;
 }
-const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
+export const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
 
 // ---------------------------------------------------------------------------
 // Free-list helpers
@@ -181,7 +182,7 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
 }
 
 /** gfp -> highest zone index, zonelist, migratetype; false for forbidden zone bits. */
-@inline function prepare_alloc_pages(gfp: u32, order: u32): bool {
+@inline export function prepare_alloc_pages(gfp: u32, order: u32): bool {
   const highest = gfp_zone(gfp);
   if (highest < 0) return false;
   ac.highest_zoneidx = <u32>highest;
@@ -206,7 +207,7 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
 }
 
 /** Walks the zonelist for a zone above its watermark, and takes pages from it (seed 9). */
-function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): page | null {
+export function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): page | null {
   trace_enter(FN_get_page_from_freelist, order);
   while (true) {
     const no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
@@ -423,7 +424,7 @@ function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | nu
 let fallback_can_steal: bool = false;
 
 /** The first fallback migratetype with a free block at this order, or -1. */
-function find_suitable_fallback(area: free_area, order: u32, migratetype: u32): i32 {
+export function find_suitable_fallback(area: free_area, order: u32, migratetype: u32): i32 {
   if (area.nr_free == 0) return -1;
   fallback_can_steal = false;
   for (let i: u32 = 0; ; i++) {
@@ -474,11 +475,32 @@ function change_pageblock_range(page: page, start_order: u32, migratetype: u32):
   }
 }
 
+/** vm.watermark_boost_factor: the most a boost adds, in 1/10000 of the high watermark. */
+export let watermark_boost_factor: u32 = 15000;
+export function set_watermark_boost_factor(v: u32): void { watermark_boost_factor = v; }
+
+/**
+ * A fallback stole from another pageblock: raise the zone's watermarks by a
+ * pageblock, up to watermark_boost_factor of the high one. Not on zones too
+ * small to gain from it. @return whether the boost was applied
+ */
+function boost_watermark(zone: zone): bool {
+  if (!watermark_boost_factor) return false;
+  if (pageblock_nr_pages * 4 > zone.managed_pages) return false;
+  let max_boost = <u32>(<u64>load<u32>(changetype<usize>(zone) + ZONE_WATERMARK + (<usize>WMARK_HIGH << 2))
+    * watermark_boost_factor / 10000);
+  // The high watermark is not set yet early in boot.
+  if (!max_boost) return false;
+  max_boost = max(pageblock_nr_pages, max_boost);
+  zone.watermark_boost = min(zone.watermark_boost + pageblock_nr_pages, max_boost);
+  return true;
+}
+
 /**
  * Takes a fallback block for start_type: the whole pageblock when the block
  * is big enough or half of it is free or compatible, else the block alone.
  */
-function steal_suitable_fallback(zone: zone, page: page, start_type: u32, whole_block: bool): void {
+function steal_suitable_fallback(zone: zone, page: page, alloc_flags: u32, start_type: u32, whole_block: bool): void {
   const current_order = buddy_order(page);
   const old_block_type = get_pageblock_migratetype(page);
   // Take ownership for orders >= pageblock_order
@@ -487,6 +509,9 @@ function steal_suitable_fallback(zone: zone, page: page, start_type: u32, whole_
     move_to_free_list(page, zone, current_order, start_type);
     return;
   }
+  // Raise the watermarks so that reclaim and compaction make fallbacks rarer
+  // (kswapd, woken through ZONE_BOOSTED_WATERMARK, clears the boost).
+  if (boost_watermark(zone) && (alloc_flags & ALLOC_KSWAPD)) zone.flags |= ZONE_BOOSTED_WATERMARK;
   if (whole_block) {
     const free_pages = move_freepages_block(zone, page, start_type);
     let alike_pages: u32;
@@ -538,7 +563,7 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
     }
   }
   const page = changetype<page>(get_page_from_free_area(zone_free_area(zone, current_order), fallback_mt));
-  steal_suitable_fallback(zone, page, start_migratetype, fallback_can_steal);
+  steal_suitable_fallback(zone, page, alloc_flags, start_migratetype, fallback_can_steal);
   trace_exit(FN___rmqueue_fallback, 1);
   return true;
 }
@@ -566,7 +591,7 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
 }
 
 /** Makes the block a live allocation: refcount 1, zeroed if asked, compound if asked. */
-function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32): void {
+export function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32): void {
   trace_enter(FN_prep_new_page, order);
   page.private_ = 0;
   page._refcount = 1;
@@ -588,7 +613,7 @@ function prep_compound_page(head: page, order: u32): void {
 }
 
 /** gfp -> alloc_flags for the slow path: the min watermark, dipped by __GFP_HIGH/ATOMIC. */
-@inline function gfp_to_alloc_flags(gfp: u32): u32 {
+@inline export function gfp_to_alloc_flags(gfp: u32): u32 {
   let alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
   alloc_flags |= gfp & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);   // ALLOC_HIGH, ALLOC_KSWAPD
   if (gfp & __GFP_ATOMIC) {
@@ -791,6 +816,32 @@ export function drain_all_pages(): void {
     const pcp = zone_pcp(zone);
     if (pcp.count) free_pcppages_bulk(zone, pcp.count, pcp);
   }
+}
+
+/**
+ * Takes a free block off the buddy lists for compaction's free scanner, if
+ * the zone stays above its min watermark without it; a block of half a
+ * pageblock or more makes its pageblocks movable. @return pages taken, or 0
+ */
+export function __isolate_free_page(page: page, order: u32): u32 {
+  const zone = page_zone(page);
+  // An order-0 check with the block added emulates the high-order one: the block exists.
+  const watermark = load<u32>(changetype<usize>(zone) + ZONE_WATERMARK + (<usize>WMARK_MIN << 2)) + (1 << order);
+  if (!zone_watermark_fast(zone, 0, watermark, 0, 0, 0)) return 0;
+  del_page_from_free_list(page, zone, order);
+  __mod_zone_freepage_state(zone, -(1 << order));
+  if (order >= pageblock_order - 1) {
+    const endpage = nth_page(page, (1 << order) - 1);
+    for (let p = page; changetype<usize>(p) < changetype<usize>(endpage); p = nth_page(p, pageblock_nr_pages)) {
+      const mt = get_pageblock_migratetype(p);
+      // Only the types that merge with others change (not highatomic).
+      if (mt == MIGRATE_UNMOVABLE || mt == MIGRATE_RECLAIMABLE) {
+        move_freepages_block(zone, p, MIGRATE_MOVABLE);
+        set_pageblock_migratetype(p, MIGRATE_MOVABLE);
+      }
+    }
+  }
+  return 1 << order;
 }
 
 @inline function free_the_page(page: page, order: u32): void {

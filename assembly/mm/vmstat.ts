@@ -11,7 +11,7 @@
 
 import {
   zone, NODE_DATA, ZONE_VM_STAT, PGDAT_VM_STAT,
-  NR_VM_ZONE_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS,
+  NR_VM_ZONE_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS, MAX_ORDER, zone_free_area,
 } from "./mmzone";
 
 // enum vm_event_item, the subset this kernel counts, in Linux's order.
@@ -26,14 +26,25 @@ import {
 @inline export const PGMAJFAULT: u32 = 7;
 @inline export const PGREUSE: u32 = 8;
 @inline export const OOM_KILL: u32 = 9;
-@inline export const THP_FAULT_ALLOC: u32 = 10;
-@inline export const THP_FAULT_FALLBACK: u32 = 11;
-@inline export const THP_SPLIT_PMD: u32 = 12;
-@inline export const NR_VM_EVENT_ITEMS: u32 = 13;
+@inline export const PGMIGRATE_SUCCESS: u32 = 10;
+@inline export const PGMIGRATE_FAIL: u32 = 11;
+@inline export const COMPACTMIGRATE_SCANNED: u32 = 12;
+@inline export const COMPACTFREE_SCANNED: u32 = 13;
+@inline export const COMPACTISOLATED: u32 = 14;
+@inline export const COMPACTSTALL: u32 = 15;
+@inline export const COMPACTFAIL: u32 = 16;
+@inline export const COMPACTSUCCESS: u32 = 17;
+@inline export const KCOMPACTD_WAKE: u32 = 18;
+@inline export const KCOMPACTD_MIGRATE_SCANNED: u32 = 19;
+@inline export const KCOMPACTD_FREE_SCANNED: u32 = 20;
+@inline export const THP_FAULT_ALLOC: u32 = 21;
+@inline export const THP_FAULT_FALLBACK: u32 = 22;
+@inline export const THP_SPLIT_PMD: u32 = 23;
+@inline export const NR_VM_EVENT_ITEMS: u32 = 24;
 // Linux's PGALLOC is per zone: __count_zid_vm_events(PGALLOC, zid, n).
 @inline export const PGALLOC: u32 = PGALLOC_DMA;
 
-const vmstat_text = "nr_free_pages\0nr_zone_inactive_anon\0nr_zone_active_anon\0nr_zone_inactive_file\0nr_zone_active_file\0nr_zone_unevictable\0nr_zone_write_pending\0nr_mlock\0nr_inactive_anon\0nr_active_anon\0nr_inactive_file\0nr_active_file\0nr_unevictable\0nr_anon_pages\0nr_mapped\0nr_file_pages\0nr_anon_transparent_hugepages\0nr_page_table_pages\0pgalloc_dma\0pgalloc_dma32\0pgalloc_normal\0pgalloc_movable\0pgalloc_device\0pgfree\0pgfault\0pgmajfault\0pgreuse\0oom_kill\0thp_fault_alloc\0thp_fault_fallback\0thp_split_pmd\0";
+const vmstat_text = "nr_free_pages\0nr_zone_inactive_anon\0nr_zone_active_anon\0nr_zone_inactive_file\0nr_zone_active_file\0nr_zone_unevictable\0nr_zone_write_pending\0nr_mlock\0nr_inactive_anon\0nr_active_anon\0nr_inactive_file\0nr_active_file\0nr_unevictable\0nr_anon_pages\0nr_mapped\0nr_file_pages\0nr_anon_transparent_hugepages\0nr_page_table_pages\0pgalloc_dma\0pgalloc_dma32\0pgalloc_normal\0pgalloc_movable\0pgalloc_device\0pgfree\0pgfault\0pgmajfault\0pgreuse\0oom_kill\0pgmigrate_success\0pgmigrate_fail\0compact_migrate_scanned\0compact_free_scanned\0compact_isolated\0compact_stall\0compact_fail\0compact_success\0compact_daemon_wake\0compact_daemon_migrate_scanned\0compact_daemon_free_scanned\0thp_fault_alloc\0thp_fault_fallback\0thp_split_pmd\0";
 
 /** The names (UTF-16LE, byte length in the u32 at ptr - 4), NUL-separated. */
 export function vmstat_names(): usize { return changetype<usize>(vmstat_text); }
@@ -75,4 +86,28 @@ export const vm_events: usize = memory.data(<i32>NR_VM_EVENT_ITEMS << 3, 8);
 }
 @inline export function vm_event(item: u32): u64 {
   return load<u64>(vm_events + (<usize>item << 3));
+}
+
+/**
+ * How much a failure to allocate 2^order pages in the zone would be due to
+ * external fragmentation rather than too few free pages
+ * (fragmentation_index): in thousandths, 0 = lack of memory, towards 1000
+ * = fragmentation, -1000 when a block of that order is free.
+ */
+export function fragmentation_index(z: zone, order: u32): i32 {
+  // fill_contig_page_info
+  let free_pages: u64 = 0;
+  let free_blocks_total: u64 = 0;
+  let free_blocks_suitable: u64 = 0;
+  for (let o: u32 = 0; o < MAX_ORDER; o++) {
+    const blocks = <u64>zone_free_area(z, o).nr_free;
+    free_blocks_total += blocks;
+    free_pages += blocks << o;
+    if (o >= order) free_blocks_suitable += blocks << (o - order);
+  }
+  // __fragmentation_index
+  if (!free_blocks_total) return 0;
+  if (free_blocks_suitable) return -1000;
+  const requested: u64 = <u64>1 << order;
+  return 1000 - <i32>((1000 + free_pages * 1000 / requested) / free_blocks_total);
 }

@@ -18,7 +18,7 @@ import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } f
 import { Terminal } from "./terminal.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise|always] [--max-insns N]
-                     [--trace syscalls] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
+                     [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
   PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
                     built first with CC -O2 -static and kept in a cache
   --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
@@ -27,6 +27,8 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--thp never|madvise
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
   --trace syscalls  print each syscall as strace does, on stderr
+  --compact         compact memory when the program ends, before the views
+                    (echo 1 > /proc/sys/vm/compact_memory)
   --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)
   -h, --help        this text
 The guest gets faultline's environment and stdin, and sees this machine's
@@ -43,6 +45,7 @@ const RUN_OPTIONS = {
   thp: { type: "string" },
   "max-insns": { type: "string" },
   debug: { type: "boolean" },
+  compact: { type: "boolean" },
   cc: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -51,6 +54,8 @@ export interface RunArgs {
   machine: MachineOptions;
   traceSyscalls: boolean;
   debug: boolean;
+  /** Compact memory when the program ends (before the --proc views). */
+  compact: boolean;
   /** The C compiler for a .c program. */
   cc: string;
   help: boolean;
@@ -78,7 +83,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const observe = observeOptions({ ...v, trace: traces.filter((t) => t !== "syscalls") });
   const help = v.help ?? false;
   if (!help && command.length === 0) throw new UsageError("no program to run");
-  return { machine, traceSyscalls: traces.includes("syscalls"), debug: v.debug ?? false, cc: v.cc ?? "gcc", help, observe, program: command[0] ?? "", args: command.slice(1) };
+  return { machine, traceSyscalls: traces.includes("syscalls"), debug: v.debug ?? false, compact: v.compact ?? false, cc: v.cc ?? "gcc", help, observe, program: command[0] ?? "", args: command.slice(1) };
 }
 
 /** Runs the program; resolves to the exit status a shell would see. */
@@ -119,6 +124,7 @@ export async function run(argv: string[]): Promise<number> {
     fs: nodeHostFs(),
     cwd: process.cwd(),
     beforeExit: (machine) => {
+      if (a.compact) machine.compactMemory();
       for (const name of o.proc) report(machine.proc(name));
       if (o.pagemap.length) report(machine.pagemap(o.pagemap));
       if (o.stats) stats = machine.stats((performance.now() - started) / 1000);

@@ -4,7 +4,7 @@
 // for free pages per zone and RSS. Browser-safe.
 
 import { OUTCOME_TEXT, decodeErrorCode, type FaultRecord } from "./fault.js";
-import type { TraceClock } from "./ring.js";
+import type { TraceClock, TraceEvent } from "./ring.js";
 import { zoneFreePages, type Sample } from "./samples.js";
 
 export interface ChromeEvent {
@@ -26,6 +26,12 @@ export interface ChromeTrace {
 
 const PID = 1, TID = 1;
 
+/** A kernel thread's turn between guest quanta, traced: its calls. */
+export interface KthreadRecord {
+  name: string;
+  events: TraceEvent[];
+}
+
 /**
  * ts and dur are microseconds in the format. With the host clock (ns) we
  * divide by 1000; with the counter clock one count is shown as one µs —
@@ -35,30 +41,46 @@ function toMicros(clock: TraceClock): (t: number) => number {
   return clock === "host" ? (t) => t / 1000 : (t) => t;
 }
 
-export function chromeTrace(records: FaultRecord[], names: string[], samples: Sample[], clock: TraceClock, program = "guest"): ChromeTrace {
+/** One complete slice per call in `events`, nested as the calls were, on thread `tid`. */
+function callSlices(events: TraceEvent[], names: string[], us: (t: number) => number, tid: number): ChromeEvent[] {
+  const stack: Array<{ fn: number; ts: number; arg: number; index: number }> = [];
+  const last = events.length ? events[events.length - 1].ts : 0;
+  const slices: ChromeEvent[] = [];
+  for (const e of events) {
+    if (!e.exit) {
+      stack.push({ fn: e.fn, ts: e.ts, arg: e.arg, index: slices.length });
+      slices.push({ name: names[e.fn] ?? `fn${e.fn}`, cat: "mm", ph: "X", ts: us(e.ts), dur: 0, pid: PID, tid, args: { arg: e.arg } });
+    } else if (stack.length && stack[stack.length - 1].fn === e.fn) {
+      const open = stack.pop()!;
+      const slice = slices[open.index];
+      slice.dur = us(e.ts) - us(open.ts);
+      slice.args = { arg: open.arg, ret: e.arg };
+    }
+    // An unmatched return has no opening to pair with: it makes no slice.
+  }
+  // Calls still open when the events end last until then.
+  for (const open of stack) slices[open.index].dur = us(last) - us(open.ts);
+  return slices;
+}
+
+export function chromeTrace(records: FaultRecord[], names: string[], samples: Sample[], clock: TraceClock, program = "guest",
+                            kthreads: KthreadRecord[] = []): ChromeTrace {
   const us = toMicros(clock);
   const events: ChromeEvent[] = [
     { name: "process_name", ph: "M", pid: PID, args: { name: `faultline: ${program}` } },
     { name: "thread_name", ph: "M", pid: PID, tid: TID, args: { name: "cpu0" } },
   ];
-  for (const r of records) {
-    const stack: Array<{ fn: number; ts: number; arg: number; index: number }> = [];
-    const last = r.events.length ? r.events[r.events.length - 1].ts : 0;
-    const slices: ChromeEvent[] = [];
-    for (const e of r.events) {
-      if (!e.exit) {
-        stack.push({ fn: e.fn, ts: e.ts, arg: e.arg, index: slices.length });
-        slices.push({ name: names[e.fn] ?? `fn${e.fn}`, cat: "mm", ph: "X", ts: us(e.ts), dur: 0, pid: PID, tid: TID, args: { arg: e.arg } });
-      } else if (stack.length && stack[stack.length - 1].fn === e.fn) {
-        const open = stack.pop()!;
-        const slice = slices[open.index];
-        slice.dur = us(e.ts) - us(open.ts);
-        slice.args = { arg: open.arg, ret: e.arg };
-      }
-      // An unmatched return has no opening to pair with: it makes no slice.
+  // Each kernel thread (kcompactd0, …) is a track of its own, after cpu0.
+  const tids = new Map<string, number>();
+  for (const k of kthreads) {
+    if (!tids.has(k.name)) {
+      tids.set(k.name, TID + 1 + tids.size);
+      events.push({ name: "thread_name", ph: "M", pid: PID, tid: tids.get(k.name)!, args: { name: k.name } });
     }
-    // Calls still open when the fault's events end last until then.
-    for (const open of stack) slices[open.index].dur = us(last) - us(open.ts);
+  }
+  for (const k of kthreads) events.push(...callSlices(k.events, names, us, tids.get(k.name)!));
+  for (const r of records) {
+    const slices = callSlices(r.events, names, us, TID);
     const root = slices[0];
     if (root) {
       root.args = {

@@ -5,7 +5,7 @@
 // Browser-safe.
 
 import type { ZoneFreeArea } from "../proc/extfrag.js";
-import { chromeTrace, type ChromeTrace } from "./chrome.js";
+import { chromeTrace, type ChromeTrace, type KthreadRecord } from "./chrome.js";
 import { FaultTracer, type FaultRecord, type FaultTracerOptions, type VmaInfo } from "./fault.js";
 import { FUNCTION_GRAPH_HEADER, renderFault } from "./function_graph.js";
 import { plotSvg } from "./plot.js";
@@ -30,6 +30,8 @@ export class Observer<Traced extends boolean = boolean> {
   readonly tracer: Traced extends true ? FaultTracer : FaultTracer | null;
   readonly records: FaultRecord[] = [];
   readonly samples: Sample[] = [];
+  /** Traced turns of kernel threads that did work (kept with keepRecords). */
+  readonly kthreads: KthreadRecord[] = [];
   private faults = 0;
   private readonly graphState = { depth: 0 };
 
@@ -56,6 +58,21 @@ export class Observer<Traced extends boolean = boolean> {
     if (this.options.sample) this.takeSample();
   }
 
+  /**
+   * Runs a kernel thread's turn (`run` returns 1 if it worked, else 0),
+   * traced when faults are: its calls become a record on its own track.
+   */
+  kthread(name: string, run: () => number): number {
+    if (!this.tracer || this.tracer.full || !this.options.keepRecords) return run();
+    this.ring.drain();
+    this.ring.start(this.tracer.clock);
+    const worked = run();
+    this.ring.stop();
+    const events = this.ring.drain();
+    if (worked) this.kthreads.push({ name, events });
+    return worked;
+  }
+
   /** The clock the samples share with the events: trace events so far, or host ns. */
   private now(): number {
     if (this.tracer?.clock === "host") return hostTraceClock();
@@ -67,7 +84,7 @@ export class Observer<Traced extends boolean = boolean> {
   }
 
   chromeTrace(program: string): ChromeTrace {
-    return chromeTrace(this.records, this.ring.names, this.samples, this.tracer?.clock ?? "counter", program);
+    return chromeTrace(this.records, this.ring.names, this.samples, this.tracer?.clock ?? "counter", program, this.kthreads);
   }
 
   plot(title: string): string {
