@@ -27,10 +27,10 @@
 // endings.ts turns a fatal signal into the exit status and messages.
 
 import { TASK_SIZE } from "../loader/elf.js";
-import { type SignalCpu, Signals } from "../task/signal.js";
+import { SI_USER, type SignalCpu, Signals } from "../task/signal.js";
 import { SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
-import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, ESRCH } from "./errno.js";
+import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
@@ -103,6 +103,16 @@ export interface SyscallOptions {
   meminfo?(): { totalram: number; freeram: number };
   /** task->comm, read and set by prctl's PR_GET_NAME and PR_SET_NAME (default: a name of its own). */
   comm?: { get(): string; set(name: Uint8Array): void };
+  /** The process calls (fork, execve, wait4, kill…: src/task/sched.ts); without it, one process of pid 1. */
+  tasks?: TaskCalls;
+}
+
+/** The syscalls that reach other processes, for one task. */
+export interface TaskCalls {
+  readonly pid: number;
+  /** Its result or -errno (-ERESTARTSYS with `waitFor` set: the task sleeps), or undefined when `nr` is not one of them. */
+  call(nr: number, a: number[], sys: Syscalls): number | undefined;
+  waitFor: (() => boolean) | null;
 }
 
 /** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
@@ -160,10 +170,12 @@ export class Syscalls {
   robustList = 0;
   readonly files: FileSyscalls;
   private readonly args = [0, 0, 0, 0, 0, 0];
-  /** Nanoseconds the guest has slept: the virtual clock is retired instructions plus these. */
-  private slept = 0;
+  /** Nanoseconds the guest has slept (every process of the machine: fork shares it): the virtual clock is retired instructions plus these. */
+  private readonly slept: { ns: number };
+  /** Set when the last call must wait (-ERESTARTSYS): true once it can go on. */
+  waitFor: (() => boolean) | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
-  private readonly rlimits = RLIMITS.map(([cur, max]) => [cur, max]);
+  private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
   /** task->comm when the machine keeps none. */
   private comm = "";
@@ -171,19 +183,35 @@ export class Syscalls {
   readonly signals: Signals;
   private readonly realtimeEpoch: number;
 
-  constructor(private readonly o: SyscallOptions) {
+  /** `parent`: fork's copy of its files, limits, name and clock (the options give the child's own signals and tasks). */
+  constructor(private readonly o: SyscallOptions, parent?: Syscalls) {
     this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
+    this.slept = parent?.slept ?? { ns: 0 };
     this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
     this.signals.trace ??= o.io.trace?.bind(o.io);
     const fs = o.fs ?? new Namespace({
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
-    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache);
+    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files);
+    if (parent) {
+      this.rlimits = parent.rlimits.map(([cur, max]) => [cur, max]);
+      this.comm = parent.comm;
+    }
+  }
+
+  /** Sets a resource's soft limit (the hard one stays). */
+  setRlimit(resource: number, cur: number): void {
+    this.rlimits[resource][0] = Math.min(cur, this.rlimits[resource][1]);
+  }
+
+  /** A resource's soft limit (RLIM_INFINITY as Infinity). */
+  rlimit(resource: number): number {
+    return this.rlimits[resource][0];
   }
 
   /** The virtual clock: nanoseconds since the program started. */
   nowNs(): number {
-    return this.o.regs.retired + this.slept;
+    return this.o.regs.retired + this.slept.ns;
   }
 
   /** CLOCK_REALTIME in whole seconds. */
@@ -204,16 +232,33 @@ export class Syscalls {
       return true;
     }
     const sp = regs.getReg(RSP);
+    this.waitFor = null;
     const ret = this.call(nr, a);
+    if (ret === -ERESTARTSYS) {
+      // The caller puts rip back on the syscall; it is traced when it completes.
+      this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? null;
+      this.files.waitFor = null;
+      if (this.o.tasks) this.o.tasks.waitFor = null;
+      return false;
+    }
+    // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
+    if (ret === -EPIPE && WRITES.includes(nr)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     this.o.io.trace?.(formatSyscall(nr, a, ret, this.peek, sp));
     return false;
+  }
+
+  /** The caller's pid. */
+  get pid(): number {
+    return this.o.tasks?.pid ?? 1;
   }
 
   private call(nr: number, a: number[]): number {
     const { kernel } = this.o;
     const file = this.files.call(nr, a);
     if (file !== undefined) return file;
+    const task = this.o.tasks?.call(nr, a, this);
+    if (task !== undefined) return task;
     switch (nr) {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
@@ -443,7 +488,7 @@ export class Syscalls {
     if (sec < 0 || nsec < 0 || nsec >= 1e9) return -EINVAL;
     const TIMER_ABSTIME = 1;
     const delta = flags & TIMER_ABSTIME ? (sec - now[0]) * 1e9 + (nsec - now[1]) : sec * 1e9 + nsec;
-    if (delta > 0) this.slept += delta;
+    if (delta > 0) this.slept.ns += delta;
     return 0;
   }
 
@@ -463,9 +508,9 @@ export class Syscalls {
     return this.o.mem.copyToUser(info, out) === 0 ? 0 : -EFAULT;
   }
 
-  /** prlimit64 (getrlimit and setrlimit are it for the caller): pid 0 or 1 only. */
+  /** prlimit64 (getrlimit and setrlimit are it for the caller): the caller's own limits only. */
   private prlimit(pid: number, resource: number, newAddr: number, oldAddr: number): number {
-    if (pid !== 0 && pid !== 1) return -ESRCH;
+    if (pid !== 0 && pid !== this.pid) return -ESRCH;
     if (resource >= RLIMITS.length) return -EINVAL;
     const lim = this.rlimits[resource];
     let next: [number, number] | null = null;
@@ -493,7 +538,7 @@ export class Syscalls {
   private schedGetaffinity(pid: number, len: number, mask: number): number {
     if (len % 8 !== 0) return -EINVAL;
     if (pid < 0) return -EINVAL;
-    if (pid !== 0 && pid !== 1) return -ESRCH;
+    if (pid !== 0 && pid !== this.pid) return -ESRCH;
     // One CPU, in a mask of cpumask_size() bytes: 32 (NR_CPUS 256), as the reference kernel has it.
     const out = new Uint8Array(Math.min(len, CPUMASK_SIZE));
     out[0] = 1;
@@ -508,6 +553,9 @@ export class Syscalls {
 }
 
 const CPUMASK_SIZE = 32;
+const SIGPIPE = 13;
+/** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
+const WRITES = [1, 18, 20, 296, 40];
 const RLIMIT_NOFILE = 7;
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a

@@ -19,7 +19,8 @@ import { PF_PROT, PF_USER } from "../cpu/mmu.js";
 import { MXCSR_MASK, fxrstorImage, fxsaveImage, type X87Image } from "../cpu/sse_state.js";
 
 export const SIGSTOP = 19;
-const SIGCHLD = 17, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
+export const SIGCHLD = 17;
+const SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
 /** si_code of kill() and of tkill()/tgkill(). */
 export const SI_USER = 0;
 export const SI_TKILL = -6;
@@ -59,6 +60,8 @@ export interface SigInfo {
   addr?: number;
   pid?: number;
   uid?: number;
+  /** SIGCHLD's si_status: the exit code, or the signal that ended the child. */
+  status?: number;
 }
 
 /** The CPU as signal delivery needs it: a Cpu satisfies it. */
@@ -147,6 +150,52 @@ export class Signals {
   }
   private isBlocked(sig: number): boolean {
     return (this.blocked[word(sig)] & bit(sig)) !== 0;
+  }
+
+  /** fork's copy: the same actions, mask and alternate stack; nothing pending. */
+  fork(cpu: SignalCpu, pid: number): Signals {
+    const c = new Signals(cpu, this.mem, pid);
+    c.actions.set(this.actions);
+    c.blocked.set(this.blocked);
+    c.altSp = this.altSp;
+    c.altSize = this.altSize;
+    c.altFlags = this.altFlags;
+    return c;
+  }
+
+  /** execve (flush_signal_handlers): handled signals go back to SIG_DFL, ignored ones stay; no alternate stack. */
+  exec(): void {
+    for (let sig = 1; sig <= 64; sig++) {
+      if (this.handler(sig) === SIG_IGN) continue;
+      this.actions.fill(0, 32 * sig, 32 * sig + 32);
+    }
+    this.altSp = this.altSize = 0;
+    this.altFlags = SS_DISABLE;
+  }
+
+  /** A signal is pending and not blocked: a sleeping task wakes for it. */
+  hasDeliverable(): boolean {
+    return this.pending.some((p) => !this.isBlocked(p.signo));
+  }
+
+  /**
+   * What an interrupted wait becomes (Linux's restart rules for
+   * -ERESTARTSYS): "eintr" when the signal that comes first runs a handler
+   * without SA_RESTART (or `noRestart`: poll and select always answer
+   * EINTR to a handler), else "restart".
+   */
+  interruption(noRestart: boolean): "eintr" | "restart" {
+    const first = this.pending.filter((p) => !this.isBlocked(p.signo)).map((p) => p.signo).sort((a, b) => a - b)[0];
+    if (first === undefined) return "restart";
+    const h = this.handler(first);
+    if (h === SIG_DFL || h === SIG_IGN || first === SIGKILL) return "restart";
+    return noRestart || !(this.flags(first) & SA_RESTART) ? "eintr" : "restart";
+  }
+
+  /** A child's exit is reaped at once, with no zombie: SIGCHLD ignored, or SA_NOCLDWAIT (do_notify_parent). */
+  reapsChildren(): boolean {
+    const SA_NOCLDWAIT = 2;
+    return this.handler(SIGCHLD) === SIG_IGN || (this.flags(SIGCHLD) & SA_NOCLDWAIT) !== 0;
   }
 
   // ---- syscalls ----
@@ -455,12 +504,16 @@ export class Signals {
 }
 
 /** copy_siginfo_to_user: the 128 bytes, the fields of this si_code's layout filled. */
-function siginfoBytes(info: SigInfo): Uint8Array {
+export function siginfoBytes(info: SigInfo): Uint8Array {
   const b = new Uint8Array(SIGINFO_SIZE);
   const v = new DataView(b.buffer);
   v.setInt32(0, info.signo, true);
   v.setInt32(8, info.code, true);
-  if (info.code > 0 && info.code !== SI_KERNEL) setU64(v, 16, info.addr ?? 0); // _sigfault: si_addr
+  if (info.signo === SIGCHLD && info.code > 0) { // _sigchld: si_pid, si_uid, si_status
+    v.setInt32(16, info.pid ?? 0, true);
+    v.setUint32(20, info.uid ?? 0, true);
+    v.setInt32(24, info.status ?? 0, true);
+  } else if (info.code > 0 && info.code !== SI_KERNEL) setU64(v, 16, info.addr ?? 0); // _sigfault: si_addr
   else if (info.code <= 0) { // _kill: si_pid, si_uid
     v.setInt32(16, info.pid ?? 0, true);
     v.setUint32(20, info.uid ?? 0, true);
