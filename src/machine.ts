@@ -132,8 +132,8 @@ const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
 const RLIMIT_NPROC = 6;
 /** The syscall instruction's length: a sleeping task's rip goes back over it. */
 const SYSCALL_INSN = 2;
-/** poll, select, ppoll, pselect6: interrupted, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND). */
-const NO_RESTART = [7, 23, 270, 271];
+/** pause, rt_sigsuspend, poll, select, ppoll, pselect6, nanosleep, clock_nanosleep: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND, -ERESTART_RESTARTBLOCK). */
+const NO_RESTART = [34, 130, 7, 23, 270, 271, 35, 230];
 
 export class Machine {
   readonly kernel: Kernel;
@@ -571,7 +571,11 @@ export class Machine {
       const left = budget - (cpu.retired - start);
       if (left <= 0) return { kind: "budget", retired: cpu.retired - start };
       const t = this.schedule();
-      if (!t) return this.stalled();
+      if (!t) {
+        const end = this.stalled();
+        if (end) return end;
+        continue;
+      }
       if (t.state !== "runnable") continue; // it died of a signal on its way back to user mode
       const stop = this.runTask(t, Math.min(left, CHUNK));
       const end = this.handleStop(t, stop);
@@ -606,7 +610,11 @@ export class Machine {
     this.checkRunnable(1);
     for (;;) {
       const t = this.schedule();
-      if (!t) return this.stalled();
+      if (!t) {
+        const end = this.stalled();
+        if (end) return end;
+        continue;
+      }
       if (t.state !== "runnable") continue;
       const stop = this.runTask(t, 1);
       if (stop === STOP_BUDGET) return null;
@@ -663,6 +671,7 @@ export class Machine {
       if (!ready && t.restartable && t.signals.interruption(t.waitNoRestart) === "eintr") {
         this.cpu.rip += SYSCALL_INSN;
         this.cpu.setReg(0, -EINTR);
+        t.sys.interrupted();
       }
     }
     if (t.signals.hasDeliverable()) this.deliverSignals(t);
@@ -677,10 +686,19 @@ export class Machine {
     return stop;
   }
 
-  /** Every process sleeps and none can wake: Linux would wait for ever; the run ends, and they with it. */
-  private stalled(): RunEnd {
-    const end: RunEnd = { kind: "stalled", sleeping: this.sched.tasks.filter((t) => t.state === "sleeping").map((t) => t.pid) };
-    return end;
+  /**
+   * Every process sleeps. When one waits with a timeout, the clock moves to
+   * the first deadline (an idle CPU) and the run goes on (null); when none
+   * does, Linux would wait for ever: the run ends.
+   */
+  private stalled(): RunEnd | null {
+    const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
+    const times = sleeping.map((t) => t.sys.wakeTime).filter((x): x is number => x !== null);
+    if (times.length) {
+      sleeping[0].sys.idleUntil(Math.min(...times));
+      return null;
+    }
+    return { kind: "stalled", sleeping: sleeping.map((t) => t.pid) };
   }
 
   /** Turns a CPU stop into kernel work; returns how pid 1 ended, if it did. */

@@ -35,6 +35,7 @@ import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";
+import { PollState, readTimeout } from "./poll.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -174,6 +175,11 @@ export class Syscalls {
   private readonly slept: { ns: number };
   /** Set when the last call must wait (-ERESTARTSYS): true once it can go on. */
   waitFor: (() => boolean) | null = null;
+  /** pause's, rt_sigsuspend's and poll's waits. */
+  private sleeping: (() => boolean) | null = null;
+  private readonly polls: PollState;
+  /** When the sleeping nanosleep ends (ns), across its restarts. */
+  private sleepDeadline: number | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
   private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
@@ -193,6 +199,15 @@ export class Syscalls {
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files);
+    this.polls = new PollState({
+      mem: o.mem,
+      file: (fd) => this.files.fds.get(fd),
+      now: () => this.nowNs(),
+      sleep: (ready) => {
+        this.sleeping = ready;
+        return -ERESTARTSYS;
+      },
+    });
     if (parent) {
       this.rlimits = parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
@@ -202,6 +217,21 @@ export class Syscalls {
   /** Sets a resource's soft limit (the hard one stays). */
   setRlimit(resource: number, cur: number): void {
     this.rlimits[resource][0] = Math.min(cur, this.rlimits[resource][1]);
+  }
+
+  /** When a sleeping nanosleep ends or a poll or select gives up, on the virtual clock (ns), or null. */
+  get wakeTime(): number | null {
+    return this.sleepDeadline ?? this.polls.deadline;
+  }
+
+  /** A signal handler interrupted the sleeping call (EINTR): its deadline goes with it. */
+  interrupted(): void {
+    this.sleepDeadline = this.polls.deadline = null;
+  }
+
+  /** Every process sleeps until `ns`: the clock jumps there, as an idle CPU's would pass. */
+  idleUntil(ns: number): void {
+    if (ns > this.nowNs()) this.slept.ns += ns - this.nowNs();
   }
 
   /** A resource's soft limit (RLIM_INFINITY as Infinity). */
@@ -236,8 +266,8 @@ export class Syscalls {
     const ret = this.call(nr, a);
     if (ret === -ERESTARTSYS) {
       // The caller puts rip back on the syscall; it is traced when it completes.
-      this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? null;
-      this.files.waitFor = null;
+      this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
+      this.files.waitFor = this.sleeping = null;
       if (this.o.tasks) this.o.tasks.waitFor = null;
       return false;
     }
@@ -291,6 +321,23 @@ export class Syscalls {
       }
       case 127:
         return this.signals.rtSigpending(a[0], unsigned(a[1]));
+      case 34: // pause
+        return this.untilSignal();
+      case 7: // poll: a timeout in ms, negative for none
+        return this.polls.poll(a[0], a[1] >>> 0, (a[2] | 0) < 0 ? null : (a[2] | 0) * 1e6);
+      case 271: { // ppoll
+        const t = readTimeout(this.o.mem, a[2], 1);
+        return t !== null && t < 0 ? t : this.polls.poll(a[0], a[1] >>> 0, t);
+      }
+      case 23: // select: a struct timeval
+      case 270: { // pselect6: a struct timespec
+        const t = readTimeout(this.o.mem, a[4], nr === 23 ? 1000 : 1);
+        return t !== null && t < 0 ? t : this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t);
+      }
+      case 130: {
+        const r = this.signals.rtSigsuspend(a[0], unsigned(a[1]));
+        return r === 0 ? this.untilSignal() : r;
+      }
       case 131:
         return this.signals.sigaltstack(a[0], a[1], this.o.regs.getReg(RSP));
       case 62:
@@ -353,6 +400,12 @@ export class Syscalls {
       default:
         return this.notImplemented(nr);
     }
+  }
+
+  /** Sleeps until a signal: the caller answers EINTR once a handler has run. */
+  private untilSignal(): number {
+    this.sleeping = () => false;
+    return -ERESTARTSYS;
   }
 
   private notImplemented(nr: number): number {
@@ -488,8 +541,19 @@ export class Syscalls {
     if (sec < 0 || nsec < 0 || nsec >= 1e9) return -EINVAL;
     const TIMER_ABSTIME = 1;
     const delta = flags & TIMER_ABSTIME ? (sec - now[0]) * 1e9 + (nsec - now[1]) : sec * 1e9 + nsec;
-    if (delta > 0) this.slept.ns += delta;
-    return 0;
+    if (!this.o.tasks) {
+      // No scheduler: the clock moves on at once.
+      if (delta > 0) this.slept.ns += delta;
+      return 0;
+    }
+    // The task sleeps until the clock gets there (other processes' instructions, or an idle jump).
+    const until = (this.sleepDeadline ??= this.nowNs() + Math.max(0, delta));
+    if (this.nowNs() >= until) {
+      this.sleepDeadline = null;
+      return 0;
+    }
+    this.sleeping = () => this.nowNs() >= until;
+    return -ERESTARTSYS;
   }
 
   private sysinfo(info: number): number {

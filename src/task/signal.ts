@@ -136,6 +136,8 @@ export class Signals {
   cr2 = 0;
   /** Receives strace's line for each signal delivered. */
   trace?: (line: string) => void;
+  /** The mask rt_sigsuspend replaced: the first handler's frame saves it, else delivery puts it back (restore_saved_sigmask). */
+  private savedMask: Uint32Array | null = null;
   private readonly av: DataView;
 
   constructor(private readonly cpu: SignalCpu, private readonly mem: UserMemory, readonly pid = 1) {
@@ -239,6 +241,19 @@ export class Signals {
       else return -EINVAL;
     }
     if (oset !== 0 && this.mem.copyToUser(oset, old) !== 0) return -EFAULT;
+    return 0;
+  }
+
+  /** rt_sigsuspend's mask change (the caller then sleeps until a signal comes): 0 or -errno. */
+  rtSigsuspend(set: number, sigsetsize: number): number {
+    if (sigsetsize !== 8) return -EINVAL;
+    const b = new Uint8Array(8);
+    if (this.mem.copyFromUser(b, set, 8) !== 0) return -EFAULT;
+    const v = new DataView(b.buffer);
+    // Run again after a signal that did nothing (a stop signal), it keeps the mask it first saved.
+    this.savedMask ??= this.blocked.slice();
+    this.blocked[0] = v.getUint32(0, true) & ~(bit(SIGKILL) | bit(SIGSTOP));
+    this.blocked[1] = v.getUint32(4, true);
     return 0;
   }
 
@@ -365,7 +380,11 @@ export class Signals {
   deliver(): FatalSignal | null {
     for (;;) {
       const info = this.dequeue();
-      if (!info) return null;
+      if (!info) {
+        if (this.savedMask) this.blocked.set(this.savedMask);
+        this.savedMask = null;
+        return null;
+      }
       const sig = info.signo;
       const handler = this.handler(sig);
       if (handler === SIG_IGN) continue;
@@ -442,11 +461,14 @@ export class Signals {
     v.setUint16(sc + 150, USER_DS, true); // ss
     setU64(v, sc + 152, this.errorCode);
     setU64(v, sc + 160, this.trapNr);
-    v.setUint32(sc + 168, this.blocked[0], true); // oldmask
+    // The mask to return to: sigsuspend's saved one, if it is waiting.
+    const saved = this.savedMask ?? this.blocked;
+    this.savedMask = null;
+    v.setUint32(sc + 168, saved[0], true); // oldmask
     setU64(v, sc + 176, this.cr2);
     setU64(v, sc + 184, fpAddr);
     if (this.mem.copyToUser(frame, head) !== 0) return false;
-    const sigmask = new Uint8Array(this.blocked.slice().buffer);
+    const sigmask = new Uint8Array(saved.slice().buffer);
     if (this.mem.copyToUser(frame + FRAME_UC + UC_SIGMASK, sigmask) !== 0) return false;
     if (flags & SA_SIGINFO && this.mem.copyToUser(frame + FRAME_INFO, siginfoBytes(info)) !== 0) return false;
 
