@@ -148,6 +148,8 @@ export class Machine {
   sched = new Scheduler();
   /** Whose registers the CPU holds. */
   private running: Task | null = null;
+  /** Processes when the syscall being traced began: strace decides on "[pid N] " at entry (a fork's own line has none). */
+  private liveAtEntry: number | null = null;
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
   private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
@@ -272,7 +274,7 @@ export class Machine {
         stdout: o.stdout ?? (() => {}),
         stderr: o.stderr ?? (() => {}),
         // strace -f: "[pid N] " once more than one process is traced.
-        trace: trace && ((line) => trace((this.sched.live > 1 ? `[pid ${String(pid).padStart(5)}] ` : "") + line)),
+        trace: trace && ((line) => trace(((this.liveAtEntry ?? this.sched.live) > 1 ? `[pid ${String(pid).padStart(5)}] ` : "") + line)),
       },
       random: this.random,
       fs: this.fs,
@@ -664,8 +666,9 @@ export class Machine {
         t.setChildTid = 0;
       }
     }
+    let ready = false;
     if (t.waitFor) {
-      const ready = t.waitFor();
+      ready = t.waitFor();
       t.waitFor = null;
       // Woken by a signal: the restarted call answers EINTR when a handler without SA_RESTART runs first.
       if (!ready && t.restartable && t.signals.interruption(t.waitNoRestart) === "eintr") {
@@ -674,7 +677,8 @@ export class Machine {
         t.sys.interrupted();
       }
     }
-    if (t.signals.hasDeliverable()) this.deliverSignals(t);
+    // A call whose wait is over completes first (as a woken sleeper returns from it); its signals come after it.
+    if (!(ready && t.restartable) && t.signals.hasDeliverable()) this.deliverSignals(t);
     return t;
   }
 
@@ -709,7 +713,10 @@ export class Machine {
         return null;
       case STOP_SYSCALL: {
         const nr = cpu.getReg(0) >>> 0;
-        if (t.sys.dispatch()) return this.taskExit(t, { kind: "exit", status: t.sys.exitStatus! });
+        this.liveAtEntry = this.sched.live;
+        const exited = t.sys.dispatch();
+        this.liveAtEntry = null;
+        if (exited) return this.taskExit(t, { kind: "exit", status: t.sys.exitStatus! });
         if (t.sys.waitFor) {
           // The task sleeps on the syscall instruction, rax still its number: it runs again once woken.
           t.state = "sleeping";

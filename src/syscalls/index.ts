@@ -263,6 +263,8 @@ export class Syscalls {
     }
     const sp = regs.getReg(RSP);
     this.waitFor = null;
+    // execve's arguments are in the memory it replaces: strace's line is made before.
+    const execLine = nr === 59 && this.o.io.trace ? formatSyscall(nr, a, 0, this.peek, sp) : null;
     const ret = this.call(nr, a);
     if (ret === -ERESTARTSYS) {
       // The caller puts rip back on the syscall; it is traced when it completes.
@@ -274,7 +276,7 @@ export class Syscalls {
     // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
     if (ret === -EPIPE && WRITES.includes(nr)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
-    this.o.io.trace?.(formatSyscall(nr, a, ret, this.peek, sp));
+    this.o.io.trace?.(execLine !== null && ret === 0 ? execLine : formatSyscall(nr, a, ret, this.peek, sp));
     return false;
   }
 

@@ -13,13 +13,14 @@
 
 import type { UserMemory } from "../syscalls/index.js";
 import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../syscalls/errno.js";
-import { SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
+import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
+
+export { SIGCHLD };
 import { TASK_SIZE } from "../loader/elf.js";
 import { PF_PROT, PF_USER } from "../cpu/mmu.js";
 import { MXCSR_MASK, fxrstorImage, fxsaveImage, type X87Image } from "../cpu/sse_state.js";
 
 export const SIGSTOP = 19;
-export const SIGCHLD = 17;
 const SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
 /** si_code of kill() and of tkill()/tgkill(). */
 export const SI_USER = 0;
