@@ -183,9 +183,12 @@ export class Machine {
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
-      proc: (name) => (name in PROC_FILES || this.mm ? this.proc(name) : null),
+      proc: (name) => (name in PROC_FILES || this.procTask(name) ? this.proc(name) : null),
       procNames,
-      exe: () => this.current?.exe ?? null,
+      exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
+      // Zombies hold no mm: only live processes have /proc views here.
+      pids: () => this.sched.tasks.filter((t) => t.mm).map((t) => t.pid),
+      selfPid: () => this.current?.pid ?? 1,
     });
   }
 
@@ -380,7 +383,8 @@ export class Machine {
     if (mm === 0) return -ENOMEM;
     const child = this.newTask(t, mm, t);
     child.exitSignal = exitSignal;
-    this.setComm(child, encoder.encode(t.comm));
+    // The kernel names an mm by its task: a CLONE_VM child leaves the shared one its parent's name.
+    if (!(flags & CLONE_VM)) this.setComm(child, encoder.encode(t.comm));
     copyRegisters(this.cpu.state, child.regs);
     child.regs.L[0] = child.regs.H[0] = 0; // the child's clone returns 0
     if (newsp !== 0) setReg(child.regs, 4, newsp);
@@ -424,7 +428,9 @@ export class Machine {
     let committed = false;
     const old = t.mm;
     try {
-      this.load(t, data, argv, envp, absolute(Namespace.path(files.cwd), path), path, () => {
+      // Through /proc/self/exe (a magic link), the program is the caller's own: its path is the caller's.
+      const exePath = data === t.exe?.data ? t.exe.path : absolute(Namespace.path(files.cwd), path);
+      this.load(t, data, argv, envp, exePath, path, () => {
         const fresh = this.kernel.call(() => this.k.mm_exec(old));
         if (fresh === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
         committed = true;
@@ -479,7 +485,26 @@ export class Machine {
   task(): TaskView | null {
     const t = this.current;
     if (!t || !t.mm) return null;
-    return { mm: this.mmReader(), handle: t.mm, comm: t.comm };
+    return this.view(t);
+  }
+
+  private view(t: Task): TaskView {
+    const s = this.sched;
+    const state = t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R";
+    return {
+      mm: this.mmReader(), handle: t.mm, comm: t.comm,
+      task: {
+        pid: t.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: t.childMinflt, cmajflt: t.childMajflt,
+        retired: t.retired, childRetired: t.childRetired, signals: t.signals.masks(), exitSignal: t.exitSignal,
+      },
+    };
+  }
+
+  /** The process a /proc/<pid|self>/… name is about, if it has an mm. */
+  private procTask(name: string): Task | null {
+    const m = /^(self|\d+)\//.exec(name);
+    const t = !m ? null : m[1] === "self" ? this.current : this.sched.byPid(Number(m[1])) ?? null;
+    return t && t.mm ? t : null;
   }
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. */
@@ -491,17 +516,27 @@ export class Machine {
 
   /**
    * A /proc view by name: the kernel-wide files (buddyinfo, zoneinfo,
-   * pagetypeinfo, vmstat, extfrag/…) and, while a process runs or in
-   * beforeExit, self/maps, self/status and self/smaps_rollup.
+   * pagetypeinfo, vmstat, extfrag/…) and, for the current process ("self/")
+   * or any live one ("<pid>/"), maps, status, stat and smaps_rollup.
    */
   proc(name: string): string {
     const kernelWide = PROC_FILES[name];
     if (kernelWide) return kernelWide(this.kernel);
-    const self = SELF_FILES[name];
-    if (!self) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
-    const t = this.task();
+    const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
+    if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
+    const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
-    return self(t);
+    if (t === this.current) return file(this.view(t));
+    // The page-table walks read the current mm: another process's is current while its view is made.
+    const back = this.current?.mm ?? 0;
+    this.kernel.call(() => this.k.mm_switch(t.mm));
+    this.mmu.flushAll();
+    try {
+      return file(this.view(t));
+    } finally {
+      this.kernel.call(() => this.k.mm_switch(back));
+      this.mmu.flushAll();
+    }
   }
 
   /** /proc/self/pagemap entries for these addresses, one line each (the side-effect-free walk). */

@@ -24,6 +24,12 @@ export interface MmCounters extends MmInfo {
   min_flt: number;
   maj_flt: number;
   map_count: number;
+  start_data: number;
+  end_data: number;
+  arg_start: number;
+  arg_end: number;
+  env_start: number;
+  env_end: number;
 }
 
 const SIZEOF_PAGE = 32;
@@ -75,7 +81,8 @@ export class MmReader {
       rss: { file: w(0), anon: w(1), swapents: w(2), shmem: w(3) },
       hiwater_rss: w(4), hiwater_vm: w(5), total_vm: w(6), locked_vm: w(7), data_vm: w(8), exec_vm: w(9),
       stack_vm: w(10), pgtables_bytes: w(11), min_flt: w(12), maj_flt: w(13), map_count: w(14),
-      start_code: w(15), end_code: w(16), start_brk: w(19), brk: w(20), start_stack: w(21),
+      start_code: w(15), end_code: w(16), start_data: w(17), end_data: w(18), start_brk: w(19), brk: w(20), start_stack: w(21),
+      arg_start: w(22), arg_end: w(23), env_start: w(24), env_end: w(25),
     };
   }
 

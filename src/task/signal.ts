@@ -176,6 +176,19 @@ export class Signals {
     this.altFlags = SS_DISABLE;
   }
 
+  /** /proc/<pid>/stat's signal masks: pending, blocked, ignored, caught (bit sig-1 each). */
+  masks(): [bigint, bigint, bigint, bigint] {
+    const b = (sig: number) => 1n << BigInt(sig - 1);
+    let pending = 0n, ignored = 0n, caught = 0n;
+    for (const p of this.pending) pending |= b(p.signo);
+    for (let sig = 1; sig <= 64; sig++) {
+      const h = this.handler(sig);
+      if (h === SIG_IGN) ignored |= b(sig);
+      else if (h !== SIG_DFL) caught |= b(sig);
+    }
+    return [pending, BigInt(this.blocked[0]) | (BigInt(this.blocked[1]) << 32n), ignored, caught];
+  }
+
   /** A signal is pending and not blocked: a sleeping task wakes for it. */
   hasDeliverable(): boolean {
     return this.pending.some((p) => !this.isBlocked(p.signo));
