@@ -13,7 +13,7 @@
 //
 // Implemented: the file syscalls (files.ts: an fd table over the machine's
 // namespace, fds 0-2 on io.stdin/stdout/stderr), exit, exit_group, brk,
-// mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1),
+// mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
 // getppid (0), the uid and gid calls (root), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
 // sched_getaffinity (one CPU), sched_yield, arch_prctl (FS/GS base),
@@ -21,7 +21,12 @@
 // clock_nanosleep (a virtual clock: one retired instruction is one
 // nanosecond, and a sleep moves it on), getrandom (seeded), the signal
 // calls (rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending,
-// sigaltstack, kill, tkill, tgkill: src/task/signal.ts). rseq is ENOSYS
+// sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
+// rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
+// `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
+// getpid, getppid, kill to other pids, process groups: src/task/sched.ts
+// and src/machine.ts). A call that must wait returns -ERESTARTSYS with
+// `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
 // endings.ts turns a fatal signal into the exit status and messages.
