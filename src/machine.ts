@@ -6,11 +6,15 @@
 //   m.exec(elfBytes, ["./touch_write", "256"]);
 //   const end = m.run();          // { kind: "exit", status } or { kind: "signal", … }
 //
-// One process at a time. Guest faults never become host exceptions: a #PF
-// goes to the kernel's handle_page_fault and the instruction restarts, or
-// the process gets the signal Linux would send (src/task/signal.ts: a
-// handler runs on a signal frame, or the process ends). When the process
-// ends, its mm is torn down (every page and page table back to the buddy).
+// exec starts pid 1; it may fork, exec and wait as Linux's processes do
+// (src/task/: a Task per process, the Scheduler's round robin in retired
+// instructions). A run ends when pid 1 ends; the processes left then are
+// killed, as a PID namespace's are when its init dies. Guest faults never
+// become host exceptions: a #PF goes to the kernel's handle_page_fault and
+// the instruction restarts, or the process gets the signal Linux would
+// send (src/task/signal.ts: a handler runs on a signal frame, or the
+// process ends). When a process ends, its mm is torn down (every page and
+// page table back to the buddy once no other process shares them).
 
 import {
   Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
@@ -28,13 +32,18 @@ import { MmReader, type MmKernel } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
-import { Signals } from "./task/signal.js";
+import { SIGCHLD, Signals } from "./task/signal.js";
 import { writeSysctl } from "./proc/sysctl.js";
+import { KILLED_WITH_INIT, Scheduler, rusage } from "./task/sched.js";
+import { Task, copyRegisters, type TaskEnd } from "./task/task.js";
+import { CpuState } from "./cpu/state.js";
+import { RegularInode } from "./fs/inode.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
-  ILL_ILLOPN, SIGILL,
+  ILL_ILLOPN, SIGILL, SIGKILL, SIGSEGV, SI_KERNEL, type TaskCalls, type UserMemory, oomKill,
+  EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, E2BIG, ENOEXEC,
 } from "./syscalls/index.js";
 
 export type THPMode = "never" | "madvise" | "always";
@@ -98,11 +107,12 @@ export interface FaultHook {
   afterFault(result: number): void;
 }
 
-/** How a run ended. */
+/** How a run ended: pid 1's exit or fatal signal, the budget used up, or every process asleep for ever. */
 export type RunEnd =
   | { kind: "exit"; status: number }
   | { kind: "signal"; status: number; signal: FatalSignal }
-  | { kind: "budget"; retired: number };
+  | { kind: "budget"; retired: number }
+  | { kind: "stalled"; sleeping: number[] };
 
 /**
  * Guest instructions between two turns of the kernel threads (kcompactd):
@@ -112,6 +122,7 @@ export type RunEnd =
 export const KTHREAD_QUANTUM = 1 << 20;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Whether `f` has FileData's shape (the page cache reads the program through it). */
 function isFileData(f: unknown): f is FileData {
@@ -119,38 +130,43 @@ function isFileData(f: unknown): f is FileData {
   return typeof d === "object" && d !== null && Number.isInteger(d.ino) && d.ino > 0
     && typeof d.size === "function" && typeof d.read === "function";
 }
-/** The one process's pid, as getpid() answers too. */
-const PID = 1;
+
+/** clone's flags (include/uapi/linux/sched.h). */
+const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
+const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
+const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+const RLIMIT_NPROC = 6;
+/** The syscall instruction's length: a sleeping task's rip goes back over it. */
+const SYSCALL_INSN = 2;
+/** pause, rt_sigsuspend, poll, select, ppoll, pselect6, nanosleep, clock_nanosleep: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND, -ERESTART_RESTARTBLOCK). */
+const NO_RESTART = [34, 130, 7, 23, 270, 271, 35, 230];
 
 export class Machine {
   readonly kernel: Kernel;
   readonly mmu: Mmu;
-  /** The current process's CPU (a fresh one per exec: registers, clock and decode cache start clean). */
-  cpu: Cpu;
-  /** The current process's mm_struct (0 when none). */
-  mm = 0;
-  /** The loaded image of the current process. */
-  image: ExecImage | null = null;
-  /** Page faults the kernel handled for the current process since its exec (its syscalls' copies included). */
+  /** The CPU: the running task's registers are in it (each task's are saved in its Task while another runs). */
+  readonly cpu: Cpu;
+  /** Page faults the kernel handled since the last exec() (every process's, its syscalls' copies included). */
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
   private observer: Observer | null = null;
   /** The retired count at the kernel threads' last turn. */
   private kthreadsAt = 0;
-  private syscalls: Syscalls | null = null;
-  /** The current process's signal state. */
-  signals: Signals | null = null;
-  private comm = "";
-  private execPath = "";
+  /** The processes. */
+  sched = new Scheduler();
+  /** Whose registers the CPU holds. */
+  private running: Task | null = null;
+  /** Processes when the syscall being traced began: strace decides on "[pid N] " at entry (a fork's own line has none). */
+  private liveAtEntry: number | null = null;
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
   private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
   private readonly k: KernelExports;
   private readonly random: SeededRandom;
+  private readonly user: UserMemory;
   /** The file-system namespace: the same for every process of this machine (its tmpfs outlives them). */
   readonly fs: Namespace;
-  private exe: { path: string; data: FileData } | null = null;
 
   constructor(kernelModule: WebAssembly.Module, private readonly options: MachineOptions = {}) {
     // The kernel's TLB shootdowns reach the MMU, which exists only after the kernel does.
@@ -176,15 +192,20 @@ export class Machine {
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
+    if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
+    this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
     const procNames = [...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)];
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
-      now: () => this.syscalls?.realtimeSeconds() ?? DEFAULT_EPOCH,
-      proc: (name) => (name in PROC_FILES || this.mm ? this.proc(name) : null),
+      now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
+      proc: (name) => (name in PROC_FILES || this.procTask(name) ? this.proc(name) : null),
       procNames,
-      exe: () => (this.mm ? this.exe : null),
+      exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
+      // Zombies hold no mm: only live processes have /proc views here.
+      pids: () => this.sched.tasks.filter((t) => t.mm).map((t) => t.pid),
+      selfPid: () => this.current?.pid ?? 1,
     });
   }
 
@@ -194,118 +215,346 @@ export class Machine {
     return new Machine(mod, options);
   }
 
+  /** The task on the CPU (null when none runs). */
+  get current(): Task | null {
+    return this.sched.current;
+  }
+  /** The current process's mm_struct (0 when none). */
+  get mm(): number {
+    return this.current?.mm ?? 0;
+  }
+  /** The loaded image of the current process. */
+  get image(): ExecImage | null {
+    return this.current?.image ?? null;
+  }
+  /** The current process's signal state. */
+  get signals(): Signals | null {
+    return this.current?.signals ?? null;
+  }
+
   /**
-   * execve: a new mm holding the program (bytes, or a FileData read through
-   * the page cache as the program faults), its stack and its brk. Throws an
-   * Error ("exec format error: …") for a file Linux would refuse; the
-   * machine is left as it was. `path` is the program's absolute path, the
-   * target of /proc/self/exe (default: argv[0] from the starting directory).
+   * execve for pid 1: a new mm holding the program (bytes, or a FileData
+   * read through the page cache as the program faults), its stack and its
+   * brk; every process of an earlier run is ended first. Throws an Error
+   * ("exec format error: …") for a file Linux would refuse. `path` is the
+   * program's absolute path, the target of /proc/self/exe (default: argv[0]
+   * from the starting directory).
    */
   exec(file: Uint8Array | FileData, argv: string[], envp: string[] = this.options.envp ?? [], path?: string): void {
     if (!(file instanceof Uint8Array) && !isFileData(file)) throw argTypeError("file", "a Uint8Array or a FileData", file);
     checkStrings("argv", argv);
     checkStrings("envp", envp);
-    if (this.mm) this.exit();
+    if (this.sched.tasks.length) this.exit();
     const data = file instanceof Uint8Array ? bytesFile(file) : file;
     this.statsSince = { vmstat: Object.fromEntries(this.kernel.vmstat()), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
     const mm = this.kernel.call(() => this.k.mm_create());
     if (mm === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
     this.kernel.call(() => this.k.mm_switch(mm));
     this.mmu.flushAll();
-    this.mm = mm;
-    this.execPath = argv[0] ?? "";
-    this.comm = this.setTask(mm, this.execPath);
     this.faults = 0;
     this.kthreadsAt = 0;
-    const user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
+    this.sched = new Scheduler();
+    const init = this.newTask(null, mm, null);
+    this.sched.current = this.running = init;
+    // RLIMIT_NPROC starts at half of max_threads, which Linux sizes from RAM (set_max_threads).
+    init.sys.setRlimit(RLIMIT_NPROC, Math.floor(this.maxThreads() / 2));
     try {
-      this.image = exec(
-        {
-          kernel: this.k,
-          files: this.kernel.pageCache,
-          copyToUser: (addr, bytes) => user.copyToUser(addr, bytes) === 0,
-        },
-        data,
-        { argv, envp, execfn: argv[0] ?? "", random: this.random.bytes(16) },
-      );
+      this.load(init, data, argv, envp, path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), argv[0] ?? "");
     } catch (e) {
       this.exit();
       throw e;
     }
-    this.exe = { path: path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), data };
-    const cpu = (this.cpu = new Cpu(this.mmu));
-    if (this.options.jitThreshold !== undefined) cpu.jitThreshold = this.options.jitThreshold;
-    cpu.rip = this.image.entry;
-    cpu.rsp = this.image.rsp;
+  }
+
+  /** max_threads: RAM pages over 8 kernel stacks' pages (THREAD_SIZE 16 KiB), at least 20. */
+  private maxThreads(): number {
+    return Math.max(20, Math.floor(this.kernel.totalramPages / 32));
+  }
+
+  /** A task: pid 1 (no parent), or fork's child of `from`, sharing its open files and copying its signal actions. */
+  private newTask(parent: Task | null, mm: number, from: Task | null): Task {
     const o = this.options;
+    const pid = this.sched.allocPid();
+    const signals = from ? from.signals.fork(this.cpu, pid) : new Signals(this.cpu, this.user, pid);
+    // The wait a process call asks for is the task's own (wait4 sets it).
+    const calls: TaskCalls = {
+      pid,
+      get waitFor() { return task.waitFor; },
+      set waitFor(ready) { task.waitFor = ready; },
+      call: (nr, a) => this.taskCall(task, nr, a),
+    };
+    const trace = o.traceSyscalls;
     const stdin = typeof o.stdin === "function" ? o.stdin : bytesReader(typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin);
-    this.signals = new Signals(cpu, user, PID);
-    this.syscalls = new Syscalls({
-      regs: cpu,
-      mem: user,
-      signals: this.signals,
+    const sys = new Syscalls({
+      regs: this.cpu,
+      mem: this.user,
+      signals,
       kernel: this.k,
       io: {
         stdin,
         stdout: o.stdout ?? (() => {}),
         stderr: o.stderr ?? (() => {}),
-        trace: o.traceSyscalls,
+        // strace -f: "[pid N] " once more than one process is traced.
+        trace: trace && ((line) => trace(((this.liveAtEntry ?? this.sched.live) > 1 ? `[pid ${String(pid).padStart(5)}] ` : "") + line)),
       },
       random: this.random,
       fs: this.fs,
       cwd: o.cwd,
       cache: this.kernel.pageCache,
       comm: {
-        get: () => this.comm,
-        set: (name) => void (this.comm = this.setComm(this.mm, name)),
+        get: () => task.comm,
+        set: (name) => void (task.comm = this.setComm(task, name)),
       },
       meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
-      rusage: () => {
-        const t = this.task(), mm = t ? t.mm.mm(t.handle) : null;
-        if (!mm) return { minflt: 0, majflt: 0, maxrssKb: 0 };
-        // ru_maxrss is the peak RSS (setmax_mm_hiwater_rss, then the hiwater mark) in kB
-        return { minflt: mm.min_flt, majflt: mm.maj_flt, maxrssKb: Math.max(mm.hiwater_rss, mm.rss.anon + mm.rss.file + mm.rss.shmem) * 4 };
+      tasks: calls,
+    }, from?.sys);
+    const task: Task = new Task(pid, parent, mm, sys, signals);
+    if (from) {
+      task.comm = from.comm;
+      task.execPath = from.execPath;
+      task.exe = from.exe;
+      task.image = from.image;
+    }
+    this.sched.add(task);
+    return task;
+  }
+
+  /**
+   * The loader's part of execve, into the task's (current) mm: its image,
+   * registers, name and /proc/self/exe. @raise Error as exec() describes
+   */
+  private load(task: Task, data: FileData, argv: string[], envp: string[], path: string, execfn: string, beginNewExec?: () => void): void {
+    const image = exec(
+      {
+        kernel: this.k,
+        files: this.kernel.pageCache,
+        copyToUser: (addr, bytes) => this.user.copyToUser(addr, bytes) === 0,
+        beginNewExec,
       },
-    });
+      data,
+      { argv, envp, execfn, random: this.random.bytes(16) },
+    );
+    task.image = image;
+    task.exe = { path, data };
+    task.execPath = argv[0] ?? "";
+    task.comm = this.setComm(task, encoder.encode(execfn.slice(execfn.lastIndexOf("/") + 1)));
+    task.faults = 0;
+    // start_thread: every register zero but rip and rsp, a fresh FPU.
+    copyRegisters(new CpuState(), this.cpu.state);
+    this.cpu.rip = image.entry;
+    this.cpu.rsp = image.rsp;
   }
 
-  /** The task's pid (always 1: one process) and comm (the program's basename, 15 bytes at most), for the kernel's messages. */
-  private setTask(mm: number, path: string): string {
-    return this.setComm(mm, encoder.encode(path.slice(path.lastIndexOf("/") + 1)));
-  }
-
-  /** task->comm: the first 15 bytes of `name` (exec's basename, or prctl's PR_SET_NAME). */
-  private setComm(mm: number, name: Uint8Array): string {
+  /** task->comm: the first 15 bytes of `name` (exec's basename, or prctl's PR_SET_NAME), told to the kernel with the pid. */
+  private setComm(task: Task, name: Uint8Array): string {
     const comm = new Uint8Array(16);
     const end = name.indexOf(0);
     comm.set(name.subarray(0, Math.min(15, end < 0 ? name.length : end)));
     const w = new Uint32Array(comm.buffer);
-    this.k.set_task(mm, PID, 0, w[0], w[1], w[2], w[3]);
-    return new TextDecoder().decode(comm.subarray(0, comm.indexOf(0)));
+    if (task.mm) this.k.set_task(task.mm, task.pid, 0, w[0], w[1], w[2], w[3]);
+    return decoder.decode(comm.subarray(0, comm.indexOf(0)));
   }
+
+  // ─── the process syscalls ──────────────────────────────────────────────────
+
+  /** The syscalls that reach beyond the task (TaskCalls): undefined for the others. */
+  private taskCall(t: Task, nr: number, a: number[]): number | undefined {
+    const s = this.sched;
+    switch (nr) {
+      case 39: // getpid
+      case 186: // gettid: one thread per process
+        return t.pid;
+      case 110: return s.getppid(t);
+      case 56: return this.clone(t, a[0] >>> 0, a[1], a[2], a[3], a[4]);
+      case 57: return this.clone(t, SIGCHLD, 0, 0, 0, 0); // fork
+      case 58: return this.clone(t, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0); // vfork
+      case 435: return -ENOSYS; // clone3: glibc falls back to clone
+      case 59: return this.execve(t, a[0], a[1], a[2]);
+      case 61: return s.wait4(t, this.user, a[0] | 0, a[1], a[2] | 0, a[3]);
+      case 247: return s.waitid(t, this.user, a[0] | 0, a[1] | 0, a[2], a[3] | 0, a[4]);
+      case 62: return s.kill(t, a[0] | 0, a[1] | 0);
+      case 200: return s.tgkill(t, -1, a[0] | 0, a[1] | 0);
+      case 234: return s.tgkill(t, a[0] | 0, a[1] | 0, a[2] | 0);
+      case 109: return s.setpgid(t, a[0] | 0, a[1] | 0);
+      case 121: return s.getpgid(t, a[0] | 0);
+      case 111: return t.pgid; // getpgrp
+      case 112: return s.setsid(t);
+      case 124: return s.getsid(t, a[0] | 0);
+      case 98: return this.getrusage(t, a[0] | 0, a[1]);
+      default: return undefined;
+    }
+  }
+
+  /**
+   * clone (fork, vfork, posix_spawn's CLONE_VM|CLONE_VFORK): a child with a
+   * copy of the registers (rax 0), its own mm (COW, mm_fork) or the same one
+   * (CLONE_VM), the same open files, a copy of the signal actions.
+   * Threads (CLONE_THREAD, shared files or handlers) are not offered: ENOSYS.
+   */
+  private clone(t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number): number {
+    if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS)) return -ENOSYS;
+    const exitSignal = flags & CSIGNAL;
+    if (exitSignal > 64) return -EINVAL;
+    // copy_process: max_threads binds everyone; RLIMIT_NPROC the caller's user (root included here: the guest is always root).
+    if (this.sched.live >= this.maxThreads() || this.sched.live >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
+    const mm = flags & CLONE_VM ? (this.k.mm_get(t.mm) === 0 ? t.mm : 0) : this.kernel.call(() => this.k.mm_fork(t.mm));
+    if (mm === 0) return -ENOMEM;
+    const child = this.newTask(t, mm, t);
+    child.exitSignal = exitSignal;
+    // The kernel names an mm by its task: a CLONE_VM child leaves the shared one its parent's name.
+    if (!(flags & CLONE_VM)) this.setComm(child, encoder.encode(t.comm));
+    copyRegisters(this.cpu.state, child.regs);
+    child.regs.L[0] = child.regs.H[0] = 0; // the child's clone returns 0
+    if (newsp !== 0) setReg(child.regs, 4, newsp);
+    if (flags & CLONE_SETTLS) {
+      child.regs.seg[0] = tls % 0x1_0000_0000 | 0;
+      child.regs.seg[1] = Math.floor(tls / 0x1_0000_0000) | 0;
+    }
+    if (flags & CLONE_PARENT_SETTID) this.user.copyToUser(parentTid, int32Bytes(child.pid));
+    if (flags & CLONE_CHILD_SETTID) child.setChildTid = childTid;
+    if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
+    if (flags & CLONE_VFORK) {
+      // The parent sleeps, its clone done, until the child execs or exits (wait_for_vfork_done).
+      child.vforkDone = false;
+      t.state = "sleeping";
+      t.waitFor = () => child.vforkDone;
+      t.restartable = false;
+    }
+    return child.pid;
+  }
+
+  /**
+   * execve: the file from the task's namespace, argv and envp from its
+   * memory; past the checks (begin_new_exec) a fresh mm replaces the old,
+   * close-on-exec files close and handled signals go back to SIG_DFL. A
+   * failure after that point kills the task with SIGSEGV, as Linux does.
+   */
+  private execve(t: Task, pathAddr: number, argvAddr: number, envpAddr: number): number {
+    const files = t.sys.files;
+    const path = files.getname(pathAddr);
+    if (typeof path === "number") return path;
+    const argv = this.strings(argvAddr);
+    if (typeof argv === "number") return argv;
+    const envp = this.strings(envpAddr);
+    if (typeof envp === "number") return envp;
+    const found = this.fs.walk(files.cwd, path, true);
+    if (typeof found === "number") return found;
+    const node = found.node;
+    if (!node) return -2; // ENOENT
+    if (!(node instanceof RegularInode) || (node.mode & 0o111) === 0) return -EACCES;
+    const data = node.open();
+    let committed = false;
+    const old = t.mm;
+    try {
+      // Through /proc/self/exe (a magic link), the program is the caller's own: its path is the caller's.
+      const exePath = data === t.exe?.data ? t.exe.path : absolute(Namespace.path(files.cwd), path);
+      this.load(t, data, argv, envp, exePath, path, () => {
+        const fresh = this.kernel.call(() => this.k.mm_exec(old));
+        if (fresh === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
+        committed = true;
+        t.mm = fresh;
+        this.mmu.flushAll();
+        t.vforkDone = true;
+        files.fds.closeOnExec();
+        t.signals.exec();
+      });
+    } catch (e) {
+      if (!committed) {
+        const code = (e as { code?: string }).code;
+        return code === "E2BIG" ? -E2BIG : code === "ENOMEM" ? -ENOMEM : -ENOEXEC;
+      }
+      t.signals.force({ signo: SIGSEGV, code: SI_KERNEL });
+    }
+    return 0;
+  }
+
+  /** A NULL-terminated array of string pointers (argv, envp) from the current mm, or -EFAULT/-E2BIG. */
+  private strings(addr: number): string[] | number {
+    const out: string[] = [];
+    if (addr === 0) return out;
+    const ptr = new Uint8Array(8);
+    const files = this.current!.sys.files;
+    for (;;) {
+      if (out.length >= 0x7fffffff) return -E2BIG;
+      if (this.user.copyFromUser(ptr, addr + 8 * out.length, 8) !== 0) return -EFAULT;
+      const v = new DataView(ptr.buffer);
+      const p = v.getUint32(4, true) * 0x1_0000_0000 + v.getUint32(0, true);
+      if (p === 0) return out;
+      const s = files.getname(p, true);
+      if (typeof s === "number") return s === -EFAULT ? s : -E2BIG;
+      out.push(s);
+    }
+  }
+
+  /** getrusage: RUSAGE_SELF (0) and RUSAGE_THREAD (1, one thread) from the mm's counters, RUSAGE_CHILDREN (-1) from the reaped children's. */
+  private getrusage(t: Task, who: number, addr: number): number {
+    let bytes: Uint8Array;
+    if (who === 0 || who === 1) {
+      const mm = this.mmReader().mm(t.mm);
+      bytes = rusage(t.retired + (this.cpu.retired - this.sched.sliceStart), mm.min_flt, mm.maj_flt);
+    } else if (who === -1) bytes = rusage(t.childRetired, t.childMinflt, t.childMajflt);
+    else return -EINVAL;
+    return this.user.copyToUser(addr, bytes) === 0 ? 0 : -EFAULT;
+  }
+
+  // ─── views ─────────────────────────────────────────────────────────────────
 
   /** The current process's address space as the /proc/self views read it (null when none). */
   task(): TaskView | null {
-    if (!this.mm) return null;
+    const t = this.current;
+    if (!t || !t.mm) return null;
+    return this.view(t);
+  }
+
+  private view(t: Task): TaskView {
+    const s = this.sched;
+    const state = t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R";
+    return {
+      mm: this.mmReader(), handle: t.mm, comm: t.comm,
+      task: {
+        pid: t.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: t.childMinflt, cmajflt: t.childMajflt,
+        retired: t.retired, childRetired: t.childRetired, signals: t.signals.masks(), exitSignal: t.exitSignal,
+      },
+    };
+  }
+
+  /** The process a /proc/<pid|self>/… name is about, if it has an mm. */
+  private procTask(name: string): Task | null {
+    const m = /^(self|\d+)\//.exec(name);
+    const t = !m ? null : m[1] === "self" ? this.current : this.sched.byPid(Number(m[1])) ?? null;
+    return t && t.mm ? t : null;
+  }
+
+  /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. */
+  private mmReader(): MmReader {
     // The only file a process maps here is its program: /proc shows the path it was exec'd by.
-    this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout,
-      () => this.execPath);
-    return { mm: this.reader, handle: this.mm, comm: this.comm };
+    return this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout,
+      () => this.current?.execPath ?? "");
   }
 
   /**
    * A /proc view by name: the kernel-wide files (buddyinfo, zoneinfo,
-   * pagetypeinfo, vmstat, extfrag/…) and, while a process runs or in
-   * beforeExit, self/maps, self/status and self/smaps_rollup.
+   * pagetypeinfo, vmstat, extfrag/…) and, for the current process ("self/")
+   * or any live one ("<pid>/"), maps, status, stat and smaps_rollup.
    */
   proc(name: string): string {
     const kernelWide = PROC_FILES[name];
     if (kernelWide) return kernelWide(this.kernel);
-    const self = SELF_FILES[name];
-    if (!self) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
-    const t = this.task();
+    const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
+    if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
+    const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
-    return self(t);
+    if (t === this.current) return file(this.view(t));
+    // The page-table walks read the current mm: another process's is current while its view is made.
+    const back = this.current?.mm ?? 0;
+    this.kernel.call(() => this.k.mm_switch(t.mm));
+    this.mmu.flushAll();
+    try {
+      return file(this.view(t));
+    } finally {
+      this.kernel.call(() => this.k.mm_switch(back));
+      this.mmu.flushAll();
+    }
   }
 
   /** /proc/self/pagemap entries for these addresses, one line each (the side-effect-free walk). */
@@ -361,9 +610,12 @@ export class Machine {
     });
   }
 
+  // ─── running ───────────────────────────────────────────────────────────────
+
   /**
-   * Runs the current process until it exits, is killed, or has retired
-   * `budget` more instructions (default: the machine's maxInsns, else no limit).
+   * Runs the processes until pid 1 ends (the others are then killed), every
+   * process sleeps with nothing to wake one, or they have retired `budget`
+   * more instructions between them (default: the machine's maxInsns, else no limit).
    */
   run(budget = this.options.maxInsns ?? Infinity): RunEnd {
     this.checkRunnable(budget);
@@ -373,8 +625,15 @@ export class Machine {
     for (;;) {
       const left = budget - (cpu.retired - start);
       if (left <= 0) return { kind: "budget", retired: cpu.retired - start };
-      const stop = cpu.run(Math.min(left, CHUNK, KTHREAD_QUANTUM - (cpu.retired % KTHREAD_QUANTUM)));
-      const end = this.handleStop(stop);
+      const t = this.schedule();
+      if (!t) {
+        const end = this.stalled();
+        if (end) return end;
+        continue;
+      }
+      if (t.state !== "runnable") continue; // it died of a signal on its way back to user mode
+      const stop = this.runTask(t, Math.min(left, CHUNK, KTHREAD_QUANTUM - (cpu.retired % KTHREAD_QUANTUM)));
+      const end = this.handleStop(t, stop);
       if (end) return end;
       if (cpu.retired % KTHREAD_QUANTUM === 0 && cpu.retired !== this.kthreadsAt) this.kernelThreads();
     }
@@ -397,8 +656,8 @@ export class Machine {
    * run(), giving the event loop a turn every `yieldEvery` instructions
    * (default 4M) so that a page stays responsive and `signal` can stop it.
    * Resolves as run() does; rejects with `signal.reason` when aborted,
-   * leaving the process where it stopped (exit() tears it down, running
-   * beforeExit). Same program, same options: the same run as run().
+   * leaving the processes where they stopped (exit() tears them down,
+   * running beforeExit). Same program, same options: the same run as run().
    */
   async runAsync(options: RunAsyncOptions = {}): Promise<RunEnd> {
     const { signal, budget = this.options.maxInsns ?? Infinity, yieldEvery = 1 << 22 } = options;
@@ -415,19 +674,26 @@ export class Machine {
     }
   }
 
-  /** Executes one instruction (and the kernel work it causes). */
+  /** Executes one instruction of the task the scheduler chooses (and the kernel work it causes). */
   step(): RunEnd | null {
     this.checkRunnable(1);
     for (;;) {
-      const stop = this.cpu.run(1);
+      const t = this.schedule();
+      if (!t) {
+        const end = this.stalled();
+        if (end) return end;
+        continue;
+      }
+      if (t.state !== "runnable") continue;
+      const stop = this.runTask(t, 1);
       if (stop === STOP_BUDGET) return null;
-      const end = this.handleStop(stop);
+      const end = this.handleStop(t, stop);
       if (end) return end;
       if (stop !== STOP_PAGE_FAULT) return null; // a fixed fault restarts the same instruction
     }
   }
 
-  /** Runs until the kernel has handled one more page fault (or the process ends). */
+  /** Runs until the kernel has handled one more page fault (or pid 1 ends). */
   runToNextFault(budget = this.options.maxInsns ?? Infinity): RunEnd | null {
     this.checkRunnable(budget);
     const before = this.faults;
@@ -443,45 +709,120 @@ export class Machine {
   /** A run needs a process and a budget of at least one whole instruction. */
   private checkRunnable(budget: unknown): void {
     checkBudget("budget", budget);
-    if (!this.mm || !this.syscalls) throw withCode(new Error("no process: exec a program first"), "ERR_NO_PROCESS");
+    if (!this.sched.tasks.some((t) => t.pid === 1 && t.state !== "zombie")) throw withCode(new Error("no process: exec a program first"), "ERR_NO_PROCESS");
   }
 
-  /** Turns a CPU stop into kernel work; returns how the process ended, if it did. */
-  private handleStop(stop: number): RunEnd | null {
+  /**
+   * The point between two quanta: the scheduler picks the task to run, and
+   * it gets the CPU (its registers, its mm: mm_switch flushes the TLB as a
+   * CR3 load does). A task woken by a signal has its wait interrupted;
+   * pending signals are delivered on its way back to user mode.
+   */
+  private schedule(): Task | null {
+    const t = this.sched.next(this.cpu.retired);
+    if (!t) return null;
+    if (t !== this.running) {
+      if (this.running && this.running.state !== "zombie" && this.sched.tasks.includes(this.running)) copyRegisters(this.cpu.state, this.running.regs);
+      copyRegisters(t.regs, this.cpu.state);
+      this.kernel.call(() => this.k.mm_switch(t.mm));
+      this.mmu.flushAll();
+      this.running = t;
+      // schedule_tail: CLONE_CHILD_SETTID's write, in the child's memory.
+      if (t.setChildTid) {
+        this.user.copyToUser(t.setChildTid, int32Bytes(t.pid));
+        t.setChildTid = 0;
+      }
+    }
+    let ready = false;
+    if (t.waitFor) {
+      ready = t.waitFor();
+      t.waitFor = null;
+      // Woken by a signal: the restarted call answers EINTR when a handler without SA_RESTART runs first.
+      if (!ready && t.restartable && t.signals.interruption(t.waitNoRestart) === "eintr") {
+        this.cpu.rip += SYSCALL_INSN;
+        this.cpu.setReg(0, -EINTR);
+        t.sys.interrupted();
+      }
+    }
+    // A call whose wait is over completes first (as a woken sleeper returns from it); its signals come after it.
+    if (!(ready && t.restartable) && t.signals.hasDeliverable()) this.deliverSignals(t);
+    return t;
+  }
+
+  /** The CPU runs `t` for at most `budget` instructions. */
+  private runTask(t: Task, budget: number): number {
+    const before = this.cpu.retired;
+    const stop = this.cpu.run(budget);
+    t.retired += this.cpu.retired - before;
+    return stop;
+  }
+
+  /**
+   * Every process sleeps. When one waits with a timeout, the clock moves to
+   * the first deadline (an idle CPU) and the run goes on (null); when none
+   * does, Linux would wait for ever: the run ends.
+   */
+  private stalled(): RunEnd | null {
+    const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
+    const times = sleeping.map((t) => t.sys.wakeTime).filter((x): x is number => x !== null);
+    if (times.length) {
+      sleeping[0].sys.idleUntil(Math.min(...times));
+      return null;
+    }
+    return { kind: "stalled", sleeping: sleeping.map((t) => t.pid) };
+  }
+
+  /** Turns a CPU stop into kernel work; returns how pid 1 ended, if it did. */
+  private handleStop(t: Task, stop: number): RunEnd | null {
     const cpu = this.cpu;
     switch (stop) {
       case STOP_BUDGET:
         return null;
-      case STOP_SYSCALL:
-        if (this.syscalls!.dispatch()) return this.exit({ kind: "exit", status: this.syscalls!.exitStatus! });
+      case STOP_SYSCALL: {
+        const nr = cpu.getReg(0) >>> 0;
+        this.liveAtEntry = this.sched.live;
+        const exited = t.sys.dispatch();
+        this.liveAtEntry = null;
+        if (exited) return this.taskExit(t, { kind: "exit", status: t.sys.exitStatus! });
         this.kswapd();
-        return this.deliverSignals();
+        if (t.sys.waitFor) {
+          // The task sleeps on the syscall instruction, rax still its number: it runs again once woken.
+          t.state = "sleeping";
+          t.waitFor = t.sys.waitFor;
+          t.restartable = true;
+          t.waitNoRestart = NO_RESTART.includes(nr);
+          cpu.rip -= SYSCALL_INSN;
+          return null;
+        }
+        if (t.state !== "runnable") return null; // vfork's parent
+        return this.deliverSignals(t);
+      }
       case STOP_PAGE_FAULT: {
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
         this.kswapd();
         if (r === 0) return null;
-        this.signals!.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
-        return this.deliverSignals();
+        t.signals.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
+        return this.deliverSignals(t);
       }
       case STOP_UD: {
         // An unhandled #UD names the bytes the CPU refused.
         const insn = cpu.insnBytes(cpu.rip);
-        this.signals!.trap(trapSignal("UD", cpu.rip), "UD");
-        return this.deliverSignals(insn);
+        t.signals.trap(trapSignal("UD", cpu.rip), "UD");
+        return this.deliverSignals(t, insn);
       }
       case STOP_GP:
       case STOP_DE:
       case STOP_BP: {
         const trap = STOP_NAMES[stop] as "GP" | "DE" | "BP";
-        this.signals!.trap(trapSignal(trap, cpu.rip), trap);
-        return this.deliverSignals();
+        t.signals.trap(trapSignal(trap, cpu.rip), trap);
+        return this.deliverSignals(t);
       }
       case STOP_MF:
       case STOP_XM: {
         // math_error: the CPU stops only for an unmasked exception, so the code is never 0 (spurious)
         const trap = STOP_NAMES[stop] as "MF" | "XM", st = cpu.state;
-        this.signals!.trap(trapSignal(trap, cpu.rip, fpu__exception_code(trap, st.fpu.cw, st.fpu.sw, st.mxcsr)), trap);
-        return this.deliverSignals();
+        t.signals.trap(trapSignal(trap, cpu.rip, fpu__exception_code(trap, st.fpu.cw, st.fpu.sw, st.mxcsr)), trap);
+        return this.deliverSignals(t);
       }
       default:
         throw new Error(`cpu: unknown stop reason ${stop}`);
@@ -490,52 +831,100 @@ export class Machine {
 
   /**
    * A #PF for the kernel: the CPU's (U set), or a syscall's copy to or from
-   * user memory (U clear). Every one is counted and watched alike.
+   * user memory (U clear). Every one is counted and watched alike. When the
+   * OOM killer chose a victim, every other task using its mm gets SIGKILL.
    * @return handle_page_fault's answer: 0, or signo << 16 | si_code
    */
   private pageFault(cr2: number, errorCode: number): number {
     this.faultHook?.beforeFault(cr2, errorCode);
     const r = this.kernel.call(() => this.k.handle_page_fault(cr2, errorCode));
     this.faults++;
+    if (this.current) this.current.faults++;
     this.faultHook?.afterFault(r);
+    const victim = this.k.oom_take_victim();
+    if (victim) for (const t of this.sched.tasks) if (t.mm === victim && t !== this.current) t.signals.send({ signo: SIGKILL, code: SI_KERNEL });
     return r;
   }
 
   /**
    * Runs kswapd if an allocation woke it: the kernel thread's turn, at a
-   * deterministic point (after each syscall and each page fault) until a
-   * scheduler runs kernel threads between quanta.
+   * deterministic point (after each syscall and each page fault).
    */
   private kswapd(): void {
     this.kernel.kswapd();
   }
 
-  /** On the way back to user mode: pending signals run their handlers, or end the process. */
-  private deliverSignals(insn?: Uint8Array): RunEnd | null {
-    const fatal = this.signals!.deliver();
+  /** On the way back to user mode: pending signals run their handlers, or end the task. */
+  private deliverSignals(t: Task, insn?: Uint8Array): RunEnd | null {
+    const fatal = t.signals.deliver();
     if (!fatal) return null;
-    return this.kill(insn && fatal.code === ILL_ILLOPN && fatal.signo === SIGILL ? { ...fatal, insn } : fatal);
+    const signal = insn && fatal.code === ILL_ILLOPN && fatal.signo === SIGILL ? { ...fatal, insn } : fatal;
+    return this.taskExit(t, { kind: "signal", signal });
   }
 
-  /** A fatal signal: the process ends with it. */
-  private kill(signal: FatalSignal): RunEnd {
-    return this.exit({ kind: "signal", status: 128 + signal.signo, signal });
+  /**
+   * do_exit: the task's files close, it leaves its mm (exit_mmap when it was
+   * the last user), its children go to pid 1, and it stays a zombie until
+   * reaped. When pid 1 ends, the run ends (after beforeExit) and every
+   * other process is killed. @return the run's end when it was pid 1
+   */
+  private taskExit(t: Task, end: TaskEnd): RunEnd | null {
+    const init = t.pid === 1;
+    if (init) this.options.beforeExit?.(this);
+    this.release(t, end);
+    if (!init) return null;
+    for (const other of [...this.sched.tasks]) if (other.state !== "zombie") this.release(other, KILLED_WITH_INIT);
+    this.sched.tasks.length = 0;
+    this.sched.current = null;
+    return end.kind === "exit" ? end : { kind: "signal", status: 128 + end.signal.signo, signal: end.signal };
   }
 
-  /** Tears the current process down: exit_mmap gives back every page it held. */
-  exit<T extends RunEnd | undefined>(end?: T): T {
-    if (this.mm && end) this.options.beforeExit?.(this);
-    if (this.mm) {
-      const mm = this.mm;
-      this.mm = 0;
+  /** A task's resources go back; it becomes a zombie. */
+  private release(t: Task, end: TaskEnd): void {
+    if (t.mm) {
+      const info = this.mmReader().mm(t.mm);
+      t.minflt = info.min_flt;
+      t.majflt = info.maj_flt;
+      const mm = t.mm;
+      t.mm = 0;
       this.kernel.call(() => this.k.mm_exit(mm));
       this.mmu.flushAll();
     }
-    this.syscalls?.files.fds.closeAll();
-    this.syscalls = null;
-    this.signals = null;
+    t.sys.files.fds.closeAll();
+    t.vforkDone = true;
+    if (this.running === t) this.running = null;
+    const init = this.sched.byPid(1);
+    this.sched.exit(t, end, init && init !== t && init.state !== "zombie" ? init : null);
+  }
+
+  /** Ends every process (pid 1's beforeExit first, when `end` is given): exit_mmap gives back every page they held. */
+  exit<T extends RunEnd | undefined>(end?: T): T {
+    const init = this.sched.byPid(1);
+    if (init && init.state !== "zombie" && end) {
+      this.sched.current = init;
+      if (this.running !== init) {
+        this.kernel.call(() => this.k.mm_switch(init.mm));
+        this.mmu.flushAll();
+      }
+      this.options.beforeExit?.(this);
+    }
+    for (const t of [...this.sched.tasks]) if (t.state !== "zombie") this.release(t, KILLED_WITH_INIT);
+    this.sched = new Scheduler();
+    this.running = null;
     return end as T;
   }
+}
+
+function int32Bytes(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, v, true);
+  return b;
+}
+
+/** Register r of a saved state (0..15), from a signed number. */
+function setReg(s: CpuState, r: number, v: number): void {
+  s.L[r] = v % 0x1_0000_0000 | 0;
+  s.H[r] = Math.floor(v / 0x1_0000_0000) | 0;
 }
 
 /** `path` from `cwd`, with "." and ".." taken away, as the kernel's d_path would print it. */

@@ -332,16 +332,16 @@ describe("the dispatcher", () => {
 
   it("anything else: -ENOSYS, named once on stderr", () => {
     const m = machine();
-    expect(m.call(56, 0x11, 0, 0)).toBe(-38);
-    expect(m.call(56, 0x11, 0, 0)).toBe(-38);
+    expect(m.call(101, 0x11, 0, 0)).toBe(-38);
+    expect(m.call(101, 0x11, 0, 0)).toBe(-38);
     expect(m.call(335)).toBe(-38);
     expect(m.call(-1)).toBe(-38);
     expect(m.stderr()).toBe(
-      "faultline: syscall 56 (clone) not implemented\n" +
+      "faultline: syscall 101 (ptrace) not implemented\n" +
         "faultline: syscall 335 (unassigned) not implemented\n" +
         "faultline: syscall 4294967295 (unassigned) not implemented\n",
     );
-    expect(m.trace[0]).toBe("clone(0x11, 0, 0, 0, 0, 0)              = -1 ENOSYS (Function not implemented)");
+    expect(m.trace[0]).toBe("ptrace(0x11, 0, 0, 0, 0, 0)             = -1 ENOSYS (Function not implemented)");
     expect(m.trace[2]).toBe("syscall_0x14f(0, 0, 0, 0, 0, 0)         = -1 ENOSYS (Function not implemented)");
   });
 });

@@ -23,7 +23,7 @@
 import { page, PG_buddy, PG_head } from "./mm_types";
 import {
   MAX_ORDER, PAGE_ALLOC_COSTLY_ORDER, pageblock_order, pageblock_nr_pages, MIGRATE_MOVABLE,
-  MAX_NR_ZONES, NR_FREE_PAGES, NR_ZONE_INACTIVE_FILE, NR_ZONE_ACTIVE_FILE,
+  MAX_NR_ZONES, NR_FREE_PAGES,
   zone, pglist_data, NODE_DATA, node_zone, zone_free_area, free_area_empty, zone_end_pfn,
   wmark_pages, low_wmark_pages, min_wmark_pages, pfn_to_page, page_to_pfn, nth_page,
   INIT_LIST_HEAD, list_empty, list_del, list_add_tail, lru_to_page, page_lru,
@@ -39,6 +39,8 @@ import {
   COMPACTMIGRATE_SCANNED, COMPACTFREE_SCANNED, COMPACTISOLATED, COMPACTSTALL, COMPACTFAIL, COMPACTSUCCESS,
   KCOMPACTD_WAKE, KCOMPACTD_MIGRATE_SCANNED, KCOMPACTD_FREE_SCANNED,
 } from "./vmstat";
+import { zone_reclaimable_pages } from "./vmscan";
+import { lru_add_drain } from "./swap";
 import { migrate_pages, page_movable, isolate_movable_page, putback_movable_pages } from "./migrate";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_try_to_compact_pages, FN_compact_zone, FN_isolate_migratepages,
@@ -445,6 +447,8 @@ function compact_finished(): u32 {
 function compact_zone(): u32 {
   const z = cc_zone();
   trace_enter(FN_compact_zone, <u32>cc.order);
+  // Pages still in the per-CPU LRU batch could not be isolated.
+  lru_add_drain();
   INIT_LIST_HEAD(cc_freepages());
   INIT_LIST_HEAD(cc_migratepages());
   cc.nr_freepages = 0;
@@ -578,11 +582,6 @@ export function __alloc_pages_direct_compact(gfp: u32, order: u32, alloc_flags: 
   }
   trace_exit(FN___alloc_pages_direct_compact, pg ? page_to_pfn(pg) : TRACE_NO_PAGE);
   return pg;
-}
-
-/** The reclaimable pages of a zone: its file LRU pages (no swap here, so no anon). */
-@inline function zone_reclaimable_pages(z: zone): u64 {
-  return zone_page_state(z, NR_ZONE_INACTIVE_FILE) + zone_page_state(z, NR_ZONE_ACTIVE_FILE);
 }
 
 /** Whether reclaim could make compaction suitable in some zone (compaction_zonelist_suitable). */

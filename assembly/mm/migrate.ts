@@ -15,7 +15,8 @@
 // keeping every other bit (write, dirty, accessed, NX), and flushes it.
 
 import { page, PAGE_SIZE, PAGE_SHIFT, PAGE_MAPPING_ANON, PG_head, PG_tail, PG_anon_exclusive, PG_uptodate, PG_dirty,
-  vm_area_struct } from "./mm_types";
+  PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_workingset, vm_area_struct } from "./mm_types";
+import { folio_add_lru, folio_lruvec, lruvec_del_folio } from "./swap";
 import { page_to_pfn, page_address, list_empty, list_del, list_add, lru_to_page, page_lru } from "./mmzone";
 import { put_page } from "./page_alloc";
 import { rmap_walk } from "./rmap";
@@ -43,14 +44,18 @@ export type new_page_t = (src: page) => page | null;
  * isolate_migratepages_block, made exact: one CPU).
  */
 export function page_movable(pg: page): bool {
+  // On an LRU list: a page still in the per-CPU batch is not yet (compaction drains it first).
+  if (!(pg.flags & PG_lru)) return false;
   if (!(pg.mapping & PAGE_MAPPING_ANON) || (pg.flags & (PG_head | PG_tail))) return false;
   if (pg._mapcount < 0) return false;
   // A reference beyond one per mapping pins the page.
   return pg._refcount == <i32>pg._mapcount + 1;
 }
 
-/** Isolates pg for migration (isolate_lru_page): it holds one more reference until putback. */
+/** Isolates pg for migration (folio_isolate_lru): off its LRU list, with one more reference until putback. */
 export function isolate_movable_page(pg: page, list: usize): void {
+  lruvec_del_folio(folio_lruvec(pg), pg);
+  pg.flags &= ~PG_lru;
   pg._refcount++;
   list_add(page_lru(pg), list);
 }
@@ -61,6 +66,8 @@ export function putback_movable_pages(list: usize): void {
     const pg = lru_to_page(<usize>load<u32>(list));
     list_del(page_lru(pg));
     pg.lru_next = pg.lru_prev = 0;
+    // Back on its LRU list (folio_putback_lru), then isolation's reference goes.
+    folio_add_lru(pg);
     put_page(pg);
   }
 }
@@ -80,8 +87,8 @@ function remove_migration_pte(src: page, vma: vm_area_struct, address: u64, ptep
 /** Copies the data and the state flags (folio_migrate_copy, folio_migrate_flags). */
 function folio_migrate_copy(dst: page, src: page): void {
   memory.copy(page_address(dst), page_address(src), PAGE_SIZE);
-  dst.flags |= src.flags & (PG_uptodate | PG_dirty | PG_anon_exclusive);
-  src.flags &= ~(PG_anon_exclusive | PG_dirty);
+  dst.flags |= src.flags & (PG_uptodate | PG_dirty | PG_anon_exclusive | PG_active | PG_referenced | PG_swapbacked | PG_workingset);
+  src.flags &= ~(PG_anon_exclusive | PG_dirty | PG_active | PG_referenced | PG_swapbacked | PG_workingset);
 }
 
 /**
@@ -114,6 +121,8 @@ function unmap_and_move(get_new_page: new_page_t, src: page): i32 {
   const mapped = rmap_walk(src, remove_migration_pte);
   VM_BUG_ON_PAGE(mapped != <u32>(<i32>src._mapcount + 1), src, "migrate_pages: rmap missed a mapping");
   folio_migrate_mapping(dst, src);
+  // The new page takes the old one's place on the LRU (migrate_folio_move).
+  folio_add_lru(dst);
   return MIGRATEPAGE_SUCCESS;
 }
 

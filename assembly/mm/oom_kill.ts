@@ -109,21 +109,22 @@ export function oom_badness(mm: mm_struct, totalpages: i64): i64 {
 
 /**
  * The task with the highest oom_badness, the later one on a tie, as
- * select_bad_process walks the task list; null when none may be killed,
- * or (aborted) when a victim is still dying: its memory comes back first.
+ * select_bad_process walks the task list; init (pid 1) only when no other
+ * can be (Linux never kills it and panics instead: here it dies, ending
+ * the run); null when none may be killed, or when a victim is still dying.
  */
 function select_bad_process(totalpages: i64): mm_struct | null {
-  let chosen: mm_struct | null = null;
+  let chosen: mm_struct | null = null, init: mm_struct | null = null;
   let chosen_points = i64.MIN_VALUE;
   for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
     const mm = changetype<mm_struct>(m);
     if ((mm.flags & MMF_OOM_VICTIM) && !(mm.flags & MMF_OOM_SKIP)) return null;
     const points = oom_badness(mm, totalpages);
-    if (points == i64.MIN_VALUE || points < chosen_points) continue;
-    chosen = mm;
-    chosen_points = points;
+    if (points == i64.MIN_VALUE) continue;
+    if (mm.pid == 1) init = mm; // is_global_init
+    else if (points >= chosen_points) { chosen = mm; chosen_points = points; }
   }
-  return chosen;
+  return chosen !== null ? chosen : init;
 }
 
 function K(pages: i64): void { printk_u64(<u64>pages << 2); }

@@ -44,6 +44,9 @@ import { PG_lru } from "./mm_types";
 import { __page_cache_release } from "./swap";
 import { try_to_free_pages, wakeup_kswapd, zone_reclaimable_pages, in_reclaim, MAX_RECLAIM_RETRIES } from "./vmscan";
 import { out_of_memory, oom_victim_current } from "./oom_kill";
+import {
+  __alloc_pages_direct_compact, should_compact_retry, COMPACT_SKIPPED, COMPACT_DEFERRED, INIT_COMPACT_PRIORITY,
+} from "./compaction";
 import { current_mm } from "./mmap";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
@@ -318,6 +321,11 @@ function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
     }
   }
   if (CONFIG_DEBUG_VM && page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
+  // A fallback steal boosted the watermark: kswapd reclaims the boost, then wakes kcompactd.
+  if ((alloc_flags & ALLOC_KSWAPD) && (zone.flags & ZONE_BOOSTED_WATERMARK)) {
+    zone.flags &= ~ZONE_BOOSTED_WATERMARK;
+    wakeup_kswapd(zone, 0, 0, zone.zone_idx);
+  }
   trace_exit(FN_rmqueue, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
@@ -751,12 +759,17 @@ let did_some_progress: u64 = 0;
 /** Reclaim rounds since the last progress (the slow path's no_progress_loops). */
 let no_progress_loops: u32 = 0;
 
+// compact_result, compact_priority and compaction_retries (u32s), as the slow path's locals.
+const slowpath_compact = memory.data(12, 4);
+
 /**
  * The slow path (__alloc_pages_slowpath), in Linux's order: wake kswapd,
- * retry at the min watermark, dip into reserves if entitled, reclaim
- * directly while it makes progress, and call the OOM killer only once
- * reclaim has failed. Direct compaction is not part of this kernel core.
+ * compact first for costly or unmovable high-order requests, retry at the
+ * min watermark, dip into reserves if entitled, reclaim and compact
+ * directly while either makes progress, and call the OOM killer only once
+ * both have failed.
  */
+
 function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
   trace_enter(FN___alloc_pages_slowpath, order);
   const can_direct_reclaim = (gfp & __GFP_DIRECT_RECLAIM) != 0;
@@ -765,6 +778,23 @@ function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
   let alloc_flags = gfp_to_alloc_flags(gfp);
   if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(order, gfp);
   let page = get_page_from_freelist(gfp, order, alloc_flags);
+  const compact = slowpath_compact;
+  store<u32>(compact, COMPACT_SKIPPED);
+  store<u32>(compact, INIT_COMPACT_PRIORITY, 4);
+  store<u32>(compact, 0, 8);
+  // Costly orders, and high orders that would fragment (not movable), compact before reclaiming.
+  if (!page && can_direct_reclaim && !in_reclaim && (costly_order || (order > 0 && gfp_migratetype(gfp) != MIGRATE_MOVABLE)) &&
+      !__gfp_pfmemalloc_flags(gfp)) {
+    page = __alloc_pages_direct_compact(gfp, order, alloc_flags, INIT_COMPACT_PRIORITY, compact);
+    // A costly __GFP_NORETRY request (THP) gives up when compaction could not even start.
+    if (!page && costly_order && (gfp & __GFP_NORETRY)) {
+      const r = load<u32>(compact);
+      if (r == COMPACT_SKIPPED || r == COMPACT_DEFERRED) {
+        trace_exit(FN___alloc_pages_slowpath, TRACE_NO_PAGE);
+        return null;
+      }
+    }
+  }
   while (!page) {
     // retry:
     if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(order, gfp);
@@ -776,8 +806,11 @@ function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
     if (!can_direct_reclaim || in_reclaim) break;
     page = __alloc_pages_direct_reclaim(gfp, order, alloc_flags);
     if (page) break;
+    page = __alloc_pages_direct_compact(gfp, order, alloc_flags, load<u32>(compact, 4), compact);
+    if (page) break;
     if ((gfp & __GFP_NORETRY) || (costly_order && !(gfp & __GFP_RETRY_MAYFAIL))) break;
     if (should_reclaim_retry(gfp, order, alloc_flags, did_some_progress > 0)) continue;
+    if (did_some_progress > 0 && should_compact_retry(order, alloc_flags, load<u32>(compact), compact + 4, compact + 8)) continue;
     page = __alloc_pages_may_oom(gfp, order);
     if (page) break;
     // The victim is this task: it fails and exits, rather than loop.

@@ -20,7 +20,7 @@ import {
 } from "./mm_types";
 import {
   zone, pglist_data, lruvec, NODE_DATA, node_zone, node_lruvec, lruvec_list, list_add, list_del, list_empty, lru_to_page, page_lru,
-  INIT_LIST_HEAD, lruvec_init, MAX_NR_ZONES, NR_FREE_PAGES, high_wmark_pages, min_wmark_pages,
+  INIT_LIST_HEAD, lruvec_init, MAX_NR_ZONES, NR_FREE_PAGES, high_wmark_pages, min_wmark_pages, pageblock_order,
   LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE, LRU_ACTIVE, LRU_FILE,
   NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_ISOLATED_ANON, NR_VMSCAN_WRITE,
   WORKINGSET_ACTIVATE_ANON, WORKINGSET_ACTIVATE_FILE, node_zonelist, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF,
@@ -44,6 +44,7 @@ import { swap_writepage } from "./page_io";
 import { workingset_eviction, workingset_age_nonresident } from "./workingset";
 import { folio_referenced, referenced_vm_flags, try_to_unmap } from "./rmap";
 import { __filemap_remove_folio } from "./filemap";
+import { wakeup_kcompactd } from "./compaction";
 import {
   trace_enter, trace_exit, FN_try_to_free_pages, FN_shrink_node, FN_shrink_lruvec, FN_shrink_active_list,
   FN_shrink_inactive_list, FN_shrink_folio_list, FN_pageout, FN_kswapd, FN_balance_pgdat, FN_wakeup_kswapd,
@@ -574,6 +575,14 @@ function pgdat_balanced(pgdat: pglist_data, order: u32, highest_zoneidx: u32): b
   return !managed;
 }
 
+/** Some zone up to highest_zoneidx has a boosted watermark (pgdat_watermark_boosted). */
+function pgdat_watermark_boosted(pgdat: pglist_data, highest_zoneidx: u32): bool {
+  for (let zid: u32 = 0; zid <= highest_zoneidx && zid < MAX_NR_ZONES; zid++) {
+    if (node_zone(pgdat, zid).watermark_boost) return true;
+  }
+  return false;
+}
+
 /** Background aging of the anon lists, so anon pages are ready to go (kswapd_age_node). */
 function kswapd_age_node(pgdat: pglist_data): void {
   if (!can_reclaim_anon_pages()) return;
@@ -615,6 +624,11 @@ function balance_pgdat(pgdat: pglist_data, order: u32, highest_zoneidx: u32): vo
   if (!sc.nr_reclaimed && !pgdat_balanced(pgdat, sc.order, highest_zoneidx)) pgdat.kswapd_failures++;
   else if (sc.nr_reclaimed) pgdat.kswapd_failures = 0;
   snapshot_refaults(node_lruvec(pgdat));
+  // The boosts are met (or abandoned): drop them, and let kcompactd undo the fragmentation that raised them.
+  if (pgdat_watermark_boosted(pgdat, highest_zoneidx)) {
+    for (let zid: u32 = 0; zid <= highest_zoneidx && zid < MAX_NR_ZONES; zid++) node_zone(pgdat, zid).watermark_boost = 0;
+    wakeup_kcompactd(pgdat, pageblock_order, highest_zoneidx);
+  }
   in_reclaim = false;
   kswapd_running = false;
   trace_exit(FN_balance_pgdat, <u32>sc.nr_reclaimed);
@@ -633,7 +647,8 @@ export function wakeup_kswapd(z: zone, gfp: u32, order: u32, highest_zoneidx: u3
     pgdat.kswapd_highest_zoneidx = highest_zoneidx;
   }
   if (pgdat.kswapd_order < order) pgdat.kswapd_order = order;
-  if (pgdat.kswapd_failures < MAX_RECLAIM_RETRIES && !pgdat_balanced(pgdat, order, highest_zoneidx)) pgdat.kswapd_wait = 1;
+  if (pgdat.kswapd_failures < MAX_RECLAIM_RETRIES &&
+      (!pgdat_balanced(pgdat, order, highest_zoneidx) || pgdat_watermark_boosted(pgdat, highest_zoneidx))) pgdat.kswapd_wait = 1;
   trace_exit(FN_wakeup_kswapd, pgdat.kswapd_wait);
 }
 
@@ -660,6 +675,8 @@ export function kswapd_run(): u32 {
   pgdat.kswapd_order = 0;
   pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
   balance_pgdat(pgdat, order, highest_zoneidx);
+  // Going back to sleep on a balanced node (kswapd_try_to_sleep): compact for the order it was woken for.
+  if (pgdat_balanced(pgdat, order, highest_zoneidx)) wakeup_kcompactd(pgdat, order, highest_zoneidx);
   trace_exit(FN_kswapd, 1);
   return 1;
 }

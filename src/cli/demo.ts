@@ -40,7 +40,7 @@ export function demo(): string {
   out.push(`faultline: a 256 MiB x86-64 machine whose kernel runs in WebAssembly.`);
   out.push(`$ ./touch_write ${PAGES}      # mmap ${PAGES * 4} KiB anonymous, write one byte per page`);
   out.push(stdout.trimEnd());
-  out.push(`(exit status ${end.kind === "budget" ? "?" : end.status})`, "");
+  out.push(`(exit status ${end.kind === "exit" || end.kind === "signal" ? end.status : "?"})`, "");
   out.push("/proc/buddyinfo after boot:", boot);
   out.push("/proc/buddyinfo at the program's exit (its pages are still held):", atExit);
   if (stats) out.push("What the run cost:", formatStats(stats));

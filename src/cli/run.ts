@@ -192,6 +192,11 @@ export async function run(argv: string[]): Promise<number> {
   } else if (end.kind === "budget") {
     report(`faultline: the guest used its budget of ${end.retired} instructions (--max-insns)\n`);
     m.exit(end);
+  } else if (end.kind === "stalled") {
+    // Linux would leave them asleep for ever; the run ends instead, as a timeout's SIGKILL would end it.
+    report(`faultline: every process is asleep and none can wake (pids ${end.sleeping.join(", ")}): killed\n`);
+    m.exit(end);
+    return 128 + 9;
   }
   observer?.close();
   if (observer && o.traceOut) writeFileSync(o.traceOut, JSON.stringify(observer.chromeTrace(a.program)));

@@ -42,8 +42,11 @@ export interface NamespaceOptions {
   proc(name: string): string | null;
   /** The /proc names (kernel-wide ones and "self/…" ones). */
   procNames: string[];
-  /** The running program: /proc/self/exe's target and bytes. */
-  exe(): { path: string; data: FileData } | null;
+  /** The running program: /proc/self/exe's target and bytes; with a pid, that process's. */
+  exe(pid?: number): { path: string; data: FileData } | null;
+  /** The live pids (/proc/<pid>) and the caller's (/proc/self); default: pid 1 alone. */
+  pids?(): number[];
+  selfPid?(): number;
 }
 
 const encoder = new TextEncoder();
@@ -330,8 +333,7 @@ export class Namespace {
   }
 
   private buildProc(): DirInode {
-    const proc = new MapDir(this.ino(), 0o555, this.procfs, 0);
-    const self = new MapDir(this.ino(), 0o555, this.procfs, 0);
+    const proc = new ProcDir(this.ino(), 0o555, this.procfs, 0);
     // Each open reads the text anew (as seq_file does); stat says 0 bytes, as Linux's /proc does.
     const text = (name: string) => {
       const ino = this.ino();
@@ -340,20 +342,44 @@ export class Namespace {
     };
     const vm = new MapDir(this.ino(), 0o555, this.procfs, 0);
     for (const name of this.o.procNames) {
-      if (name.startsWith("self/")) self.entries.set(name.slice(5), text(name));
-      else if (name.startsWith("sys/vm/")) vm.entries.set(name.slice(7), text(name));
+      if (name.startsWith("sys/vm/")) vm.entries.set(name.slice(7), text(name));
       else if (!name.includes("/")) proc.entries.set(name, text(name));
     }
     const sys = new MapDir(this.ino(), 0o555, this.procfs, 0);
     sys.entries.set("vm", vm);
     proc.entries.set("sys", sys);
-    // A magic link, as Linux's: opening it opens the program itself, whether or not its path is visible.
-    const exeIno = this.ino();
-    const exe = new RegularInode(exeIno, 0o755, this.procfs, 0, () => this.o.exe()?.data ?? bytesFile(new Uint8Array(0)),
-      () => this.o.exe()?.data.size() ?? 0);
-    self.entries.set("exe", new SymlinkInode(this.ino(), this.procfs, 0, () => this.o.exe()?.path ?? "", () => (this.o.exe() ? exe : null)));
-    proc.entries.set("1", self);
-    proc.entries.set("self", new SymlinkInode(this.ino(), this.procfs, 0, () => "1"));
+    // /proc/<pid>: the same files for every live process, made when first looked up.
+    const dirs = new Map<number, MapDir>();
+    proc.pidDir = (pid) => {
+      let dir = dirs.get(pid);
+      if (!dir) {
+        dir = new MapDir(this.ino(), 0o555, this.procfs, 0);
+        for (const name of this.o.procNames) if (name.startsWith("self/")) dir.entries.set(name.slice(5), text(`${pid}/${name.slice(5)}`));
+        // A magic link, as Linux's: opening it opens the program itself, whether or not its path is visible.
+        const exe = new RegularInode(this.ino(), 0o755, this.procfs, 0, () => this.o.exe(pid)?.data ?? bytesFile(new Uint8Array(0)),
+          () => this.o.exe(pid)?.data.size() ?? 0);
+        dir.entries.set("exe", new SymlinkInode(this.ino(), this.procfs, 0, () => this.o.exe(pid)?.path ?? "", () => (this.o.exe(pid) ? exe : null)));
+        dirs.set(pid, dir);
+      }
+      return dir;
+    };
+    proc.pids = () => this.o.pids?.() ?? [1];
+    proc.entries.set("self", new SymlinkInode(this.ino(), this.procfs, 0, () => String(this.o.selfPid?.() ?? 1)));
     return proc;
+  }
+
+}
+
+/** /proc: its own files, and a directory per live pid. */
+class ProcDir extends MapDir {
+  pids: () => number[] = () => [];
+  pidDir: (pid: number) => MapDir = () => { throw new Error("no pids"); };
+  override lookup(name: string): Inode | null {
+    const pid = /^[1-9]\d*$/.test(name) ? Number(name) : 0;
+    if (pid && this.pids().includes(pid)) return this.pidDir(pid);
+    return super.lookup(name);
+  }
+  override names(): string[] {
+    return [...super.names(), ...this.pids().map(String)];
   }
 }

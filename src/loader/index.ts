@@ -37,6 +37,12 @@ export interface ExecEnv {
   files: { open(data: FileData): OpenFile | null; close(file: OpenFile): void };
   /** copy_to_user into the current mm; false on a fault it cannot resolve (EFAULT). */
   copyToUser(addr: number, bytes: Uint8Array): boolean;
+  /**
+   * begin_new_exec: called once the program and its arguments have passed
+   * every check, before anything is mapped (execve's point of no return:
+   * the task's mm is replaced here).
+   */
+  beginNewExec?(): void;
 }
 
 export interface ExecOptions {
@@ -94,6 +100,7 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
     platform: "x86_64",
   });
   const { kernel } = env;
+  env.beginNewExec?.();
 
   const opened = env.files.open(file);
   if (opened === null) throw failed("no memory for the file", -12);

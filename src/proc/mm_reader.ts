@@ -18,6 +18,12 @@ export interface MmCounters extends MmInfo {
   min_flt: number;
   maj_flt: number;
   map_count: number;
+  start_data: number;
+  end_data: number;
+  arg_start: number;
+  arg_end: number;
+  env_start: number;
+  env_end: number;
 }
 
 // Bytes one entry maps at each level: pgd, pud, pmd, pte.
@@ -78,7 +84,8 @@ export class MmReader {
       hiwater_rss: w("hiwater_rss"), hiwater_vm: w("hiwater_vm"), total_vm: w("total_vm"), locked_vm: w("locked_vm"),
       data_vm: w("data_vm"), exec_vm: w("exec_vm"), stack_vm: w("stack_vm"), pgtables_bytes: w("pgtables_bytes"),
       min_flt: w("min_flt"), maj_flt: w("maj_flt"), map_count: w("map_count"), start_code: w("start_code"),
-      end_code: w("end_code"), start_brk: w("start_brk"), brk: w("brk"), start_stack: w("start_stack"),
+      end_code: w("end_code"), start_data: w("start_data"), end_data: w("end_data"), start_brk: w("start_brk"), brk: w("brk"), start_stack: w("start_stack"),
+      arg_start: w("arg_start"), arg_end: w("arg_end"), env_start: w("env_start"), env_end: w("env_end"),
     };
   }
 

@@ -22,6 +22,7 @@ export const SIGBUS = 7;
 export const SIGFPE = 8;
 export const SIGKILL = 9;
 export const SIGSEGV = 11;
+export const SIGCHLD = 17;
 export const SIGXCPU = 24;
 
 /** si_code values (include/uapi/asm-generic/siginfo.h). */
@@ -85,6 +86,7 @@ const CODE_NAMES: Record<number, Record<number, string>> = {
     [FPE_FLTUND]: "FPE_FLTUND", [FPE_FLTRES]: "FPE_FLTRES", [FPE_FLTINV]: "FPE_FLTINV", 8: "FPE_FLTSUB",
   },
   [SIGTRAP]: { 1: "TRAP_BRKPT", 2: "TRAP_TRACE" },
+  [SIGCHLD]: { 1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED", 5: "CLD_STOPPED", 6: "CLD_CONTINUED" },
 };
 
 export function siCodeName(signo: number, code: number): string {
@@ -156,9 +158,12 @@ export function budgetExceeded(rip: number): FatalSignal {
 }
 
 /** strace's line for a signal arriving: --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} --- */
-export function arrivalLine(s: { signo: number; code: number; addr?: number; pid?: number }): string {
+export function arrivalLine(s: { signo: number; code: number; addr?: number; pid?: number; status?: number }): string {
   const name = signalName(s.signo);
-  const rest = s.code <= 0 ? `si_pid=${s.pid ?? 0}, si_uid=0` : `si_addr=${!s.addr ? "NULL" : hex(s.addr)}`;
+  const rest = s.signo === SIGCHLD && s.code > 0
+    // The child's CPU times: faultline counts none for a process (getrusage and wait4 give instructions as user time).
+    ? `si_pid=${s.pid ?? 0}, si_uid=0, si_status=${s.code === 1 ? s.status ?? 0 : signalName(s.status ?? 0)}, si_utime=0, si_stime=0`
+    : s.code <= 0 ? `si_pid=${s.pid ?? 0}, si_uid=0` : `si_addr=${!s.addr ? "NULL" : hex(s.addr)}`;
   return `--- ${name} {si_signo=${name}, si_code=${siCodeName(s.signo, s.code)}, ${rest}} ---`;
 }
 

@@ -4,7 +4,12 @@
 export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
+export const EINTR = 4;
+export const E2BIG = 7;
+export const ENOEXEC = 8;
 export const EBADF = 9;
+export const ECHILD = 10;
+export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EACCES = 13;
 export const EFAULT = 14;
@@ -20,12 +25,20 @@ export const ENOTTY = 25;
 export const ENOSPC = 28;
 export const ESPIPE = 29;
 export const EROFS = 30;
+export const EPIPE = 32;
 export const ERANGE = 34;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ELOOP = 40;
 export const EOPNOTSUPP = 95;
+/**
+ * Kernel-internal, never seen by the guest: the syscall must wait. The task
+ * sleeps with its rip back on the syscall instruction and runs it again
+ * once woken (or a signal handler runs first: SA_RESTART's behaviour, or
+ * EINTR without it), as Linux's -ERESTARTSYS path does.
+ */
+export const ERESTARTSYS = 512;
 
 export const ERRNO: readonly (readonly [name: string, message: string] | undefined)[] = [
   undefined,

@@ -9,10 +9,11 @@ import {
 import { DirInode, Inode, RegularInode, S_IFIFO, S_IFMT, StreamInode, SymlinkInode } from "../fs/inode.js";
 import { Namespace, type Found, type Loc } from "../fs/namespace.js";
 import { TASK_SIZE, FMODE_READ, FMODE_WRITE } from "../abi.js";
+import { PIPE_BUF, PipeInode } from "../fs/pipe.js";
 import type { FileData } from "../fs/file_data.js";
 import {
   EACCES, EBADF, EFAULT, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENOTTY, ERANGE, EROFS, ESPIPE,
-  EEXIST,
+  EEXIST, EAGAIN, EPIPE, ERESTARTSYS,
 } from "./errno.js";
 
 /** copy_from_user / copy_to_user: 0, or nonzero when the range faults. */
@@ -73,14 +74,29 @@ export interface FileIo {
 }
 
 export class FileSyscalls {
-  readonly fds = new FdTable();
+  readonly fds: FdTable;
   cwd: Loc;
   umask = 0o022;
+  /** Set when a call returned -ERESTARTSYS: true once it can go on (a pipe has bytes, or room). */
+  waitFor: (() => boolean) | null = null;
+  /** Bytes a blocking pipe write has written so far, across its restarts. */
+  private pipeWritten = 0;
 
-  /** Kernel files of the open regular files, by open file (when a page cache is given). */
-  private readonly cached = new WeakMap<OpenFile, unknown>();
+  /** Kernel files of the open regular files, by open file (when a page cache is given); fork's copy shares it. */
+  private readonly cached: WeakMap<OpenFile, unknown>;
 
-  constructor(private readonly mem: FileUserMemory, readonly ns: Namespace, io: FileIo, cwd = "/", private readonly cache: FileCache | null = null) {
+  /** `from`: fork's copy of a process's files (the same open files, cwd and umask); else fds 0-2 on `io`. */
+  constructor(private readonly mem: FileUserMemory, readonly ns: Namespace, io: FileIo, cwd = "/", private readonly cache: FileCache | null = null,
+    from?: FileSyscalls) {
+    if (from) {
+      this.fds = from.fds.clone();
+      this.cwd = from.cwd;
+      this.umask = from.umask;
+      this.cached = from.cached;
+      return;
+    }
+    this.fds = new FdTable();
+    this.cached = new WeakMap();
     this.cwd = ns.startDir(cwd);
     // fds 0-2: the machine's stdin, stdout and stderr, as pipes (never terminals).
     // Bytes the reader gave that the guest has not taken yet; what a fault left unread stays for the next read.
@@ -152,6 +168,8 @@ export class FileSyscalls {
       case 77: return this.ftruncate(fd, a[1]);
       case 76: return this.truncate(a[0], a[1]);
       case 40: return this.sendfile(fd, a[1] | 0, a[2], unsigned(a[3]));
+      case 22: return this.pipe2(a[0], 0);
+      case 293: return this.pipe2(a[0], a[1] | 0);
       default: return undefined;
     }
   }
@@ -355,6 +373,7 @@ export class FileSyscalls {
     const bad = rwCheck(f, buf, count, at);
     if (bad !== 0) return bad;
     const len = Math.min(count, MAX_RW_COUNT);
+    if (f.inode instanceof PipeInode) return this.pipeRead(f, f.inode, buf, len);
     if (!f.data) return this.readStream(f.inode as StreamInode, buf, len);
     const kfile = this.cached.get(f);
     let pos = at ?? f.pos;
@@ -414,6 +433,7 @@ export class FileSyscalls {
     const bad = rwCheck(f, buf, count, at);
     if (bad !== 0) return bad;
     const len = Math.min(count, MAX_RW_COUNT);
+    if (f.inode instanceof PipeInode) return this.pipeWrite(f, f.inode, buf, len);
     const data = f.data;
     if (data && !data.write) return -EINVAL;
     let pos = at ?? (data && f.flags & O_APPEND ? data.size() : f.pos);
@@ -436,6 +456,97 @@ export class FileSyscalls {
     }
     if (at === null && data) f.pos = pos;
     return done === 0 && len > 0 ? -EFAULT : done;
+  }
+
+  // ─── pipes ─────────────────────────────────────────────────────────────────
+
+  /** pipe2: a read end and a write end, each an open file counted by the pipe. */
+  private pipe2(fdsAddr: number, flags: number): number {
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
+    const pipe = new PipeInode(this.ns.ino());
+    const end = (acc: number, count: "readers" | "writers") => {
+      const f = new OpenFile(pipe, acc | (flags & (O_NONBLOCK | O_DIRECT)), null, null);
+      pipe[count]++;
+      f.release = () => void pipe[count]--;
+      return f;
+    };
+    const r = end(O_RDONLY, "readers"), w = end(O_WRONLY, "writers");
+    const rfd = this.fds.install(r, (flags & O_CLOEXEC) !== 0);
+    if (rfd < 0) {
+      r.release!(), w.release!();
+      return rfd;
+    }
+    const wfd = this.fds.install(w, (flags & O_CLOEXEC) !== 0);
+    if (wfd < 0) {
+      this.fds.close(rfd), w.release!();
+      return wfd;
+    }
+    const out = new Uint8Array(8);
+    const v = new DataView(out.buffer);
+    v.setInt32(0, rfd, true);
+    v.setInt32(4, wfd, true);
+    if (this.mem.copyToUser(fdsAddr, out) !== 0) {
+      this.fds.close(rfd), this.fds.close(wfd);
+      return -EFAULT;
+    }
+    return 0;
+  }
+
+  /** pipe_read: what the pipe holds, up to `len`; 0 once no writer is left; else -EAGAIN or a wait. */
+  private pipeRead(f: OpenFile, pipe: PipeInode, buf: number, len: number): number {
+    if (len === 0) return 0;
+    if (pipe.used === 0) {
+      if (pipe.writers === 0) return 0;
+      if (f.flags & O_NONBLOCK) return -EAGAIN;
+      return this.wait(() => pipe.used > 0 || pipe.writers === 0);
+    }
+    const bytes = new Uint8Array(Math.min(len, pipe.used));
+    pipe.peek(bytes);
+    let done = 0;
+    while (done < bytes.length) {
+      const n = Math.min(bytes.length - done, 4096 - ((buf + done) % 4096));
+      if (this.mem.copyToUser(buf + done, bytes.subarray(done, done + n)) !== 0) break;
+      done += n;
+    }
+    pipe.consume(done);
+    return done || -EFAULT;
+  }
+
+  /**
+   * pipe_write: a write of at most PIPE_BUF bytes goes in whole or waits;
+   * a longer one fills what room there is and waits for more. No reader
+   * left: -EPIPE (the caller sends SIGPIPE), or the count written before.
+   */
+  private pipeWrite(f: OpenFile, pipe: PipeInode, buf: number, len: number): number {
+    let done = this.pipeWritten;
+    this.pipeWritten = 0;
+    for (;;) {
+      if (pipe.readers === 0) return done || -EPIPE;
+      const left = len - done;
+      if (left === 0) return done;
+      const room = pipe.space;
+      if (room === 0 || (left <= PIPE_BUF && room < left)) {
+        if (f.flags & O_NONBLOCK) return done || -EAGAIN;
+        this.pipeWritten = done;
+        return this.wait(() => pipe.space >= Math.min(left, PIPE_BUF) || pipe.readers === 0);
+      }
+      const bytes = new Uint8Array(Math.min(left, room));
+      let got = 0;
+      while (got < bytes.length) {
+        const n = Math.min(bytes.length - got, 4096 - ((buf + done + got) % 4096));
+        if (this.mem.copyFromUser(bytes.subarray(got, got + n), buf + done + got, n) !== 0) break;
+        got += n;
+      }
+      pipe.write(bytes.subarray(0, got));
+      done += got;
+      if (got < bytes.length) return done || -EFAULT;
+    }
+  }
+
+  /** The task sleeps until `ready` (the syscall then runs again). */
+  private wait(ready: () => boolean): number {
+    this.waitFor = ready;
+    return -ERESTARTSYS;
   }
 
   /** Bytes from the kernel side to `f` at `pos` (a stream ignores it): through the page cache when the file is in it. */

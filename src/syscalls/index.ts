@@ -13,29 +13,35 @@
 //
 // Implemented: the file syscalls (files.ts: an fd table over the machine's
 // namespace, fds 0-2 on io.stdin/stdout/stderr), exit, exit_group, brk,
-// mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1),
+// mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
 // getppid (0), the uid and gid calls (root), set_tid_address,
-// set_robust_list, uname, sysinfo, getrusage, getrlimit/setrlimit/prlimit64,
+// set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
 // sched_getaffinity (one CPU), sched_yield, arch_prctl (FS/GS base),
 // clock_gettime, clock_getres, gettimeofday, time, nanosleep and
 // clock_nanosleep (a virtual clock: one retired instruction is one
 // nanosecond, and a sleep moves it on), getrandom (seeded), the signal
 // calls (rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending,
-// sigaltstack, kill, tkill, tgkill: src/task/signal.ts). rseq is ENOSYS
+// sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
+// rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
+// `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
+// getpid, getppid, kill to other pids, process groups: src/task/sched.ts
+// and src/machine.ts). A call that must wait returns -ERESTARTSYS with
+// `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
 // endings.ts turns a fatal signal into the exit status and messages.
 
 import { TASK_SIZE } from "../loader/elf.js";
-import { type SignalCpu, Signals } from "../task/signal.js";
+import { SI_USER, type SignalCpu, Signals } from "../task/signal.js";
 import { SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
-import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, ESRCH } from "./errno.js";
+import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
+import { PollState, readTimeout } from "./poll.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -95,10 +101,18 @@ export interface SyscallOptions {
   cache?: FileCache;
   /** sysinfo's memory figures, in bytes (default: none). */
   meminfo?(): { totalram: number; freeram: number };
-  /** getrusage's figures of the process: its min_flt and maj_flt, and its peak RSS in kB (default: none). */
-  rusage?(): { minflt: number; majflt: number; maxrssKb: number };
   /** task->comm, read and set by prctl's PR_GET_NAME and PR_SET_NAME (default: a name of its own). */
   comm?: { get(): string; set(name: Uint8Array): void };
+  /** The process calls (fork, execve, wait4, kill…: src/task/sched.ts); without it, one process of pid 1. */
+  tasks?: TaskCalls;
+}
+
+/** The syscalls that reach other processes, for one task. */
+export interface TaskCalls {
+  readonly pid: number;
+  /** Its result or -errno (-ERESTARTSYS with `waitFor` set: the task sleeps), or undefined when `nr` is not one of them. */
+  call(nr: number, a: number[], sys: Syscalls): number | undefined;
+  waitFor: (() => boolean) | null;
 }
 
 /** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
@@ -156,10 +170,17 @@ export class Syscalls {
   robustList = 0;
   readonly files: FileSyscalls;
   private readonly args = [0, 0, 0, 0, 0, 0];
-  /** Nanoseconds the guest has slept: the virtual clock is retired instructions plus these. */
-  private slept = 0;
+  /** Nanoseconds the guest has slept (every process of the machine: fork shares it): the virtual clock is retired instructions plus these. */
+  private readonly slept: { ns: number };
+  /** Set when the last call must wait (-ERESTARTSYS): true once it can go on. */
+  waitFor: (() => boolean) | null = null;
+  /** pause's, rt_sigsuspend's and poll's waits. */
+  private sleeping: (() => boolean) | null = null;
+  private readonly polls: PollState;
+  /** When the sleeping nanosleep ends (ns), across its restarts. */
+  private sleepDeadline: number | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
-  private readonly rlimits = RLIMITS.map(([cur, max]) => [cur, max]);
+  private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
   /** task->comm when the machine keeps none. */
   private comm = "";
@@ -167,19 +188,59 @@ export class Syscalls {
   readonly signals: Signals;
   private readonly realtimeEpoch: number;
 
-  constructor(private readonly o: SyscallOptions) {
+  /** `parent`: fork's copy of its files, limits, name and clock (the options give the child's own signals and tasks). */
+  constructor(private readonly o: SyscallOptions, parent?: Syscalls) {
     this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
+    this.slept = parent?.slept ?? { ns: 0 };
     this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
     this.signals.trace ??= o.io.trace?.bind(o.io);
     const fs = o.fs ?? new Namespace({
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
-    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache);
+    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files);
+    this.polls = new PollState({
+      mem: o.mem,
+      file: (fd) => this.files.fds.get(fd),
+      now: () => this.nowNs(),
+      sleep: (ready) => {
+        this.sleeping = ready;
+        return -ERESTARTSYS;
+      },
+    });
+    if (parent) {
+      this.rlimits = parent.rlimits.map(([cur, max]) => [cur, max]);
+      this.comm = parent.comm;
+    }
+  }
+
+  /** Sets a resource's soft limit (the hard one stays). */
+  setRlimit(resource: number, cur: number): void {
+    this.rlimits[resource][0] = Math.min(cur, this.rlimits[resource][1]);
+  }
+
+  /** When a sleeping nanosleep ends or a poll or select gives up, on the virtual clock (ns), or null. */
+  get wakeTime(): number | null {
+    return this.sleepDeadline ?? this.polls.deadline;
+  }
+
+  /** A signal handler interrupted the sleeping call (EINTR): its deadline goes with it. */
+  interrupted(): void {
+    this.sleepDeadline = this.polls.deadline = null;
+  }
+
+  /** Every process sleeps until `ns`: the clock jumps there, as an idle CPU's would pass. */
+  idleUntil(ns: number): void {
+    if (ns > this.nowNs()) this.slept.ns += ns - this.nowNs();
+  }
+
+  /** A resource's soft limit (RLIM_INFINITY as Infinity). */
+  rlimit(resource: number): number {
+    return this.rlimits[resource][0];
   }
 
   /** The virtual clock: nanoseconds since the program started. */
   nowNs(): number {
-    return this.o.regs.retired + this.slept;
+    return this.o.regs.retired + this.slept.ns;
   }
 
   /** CLOCK_REALTIME in whole seconds. */
@@ -200,16 +261,35 @@ export class Syscalls {
       return true;
     }
     const sp = regs.getReg(RSP);
+    this.waitFor = null;
+    // execve's arguments are in the memory it replaces: strace's line is made before.
+    const execLine = nr === 59 && this.o.io.trace ? formatSyscall(nr, a, 0, this.peek, sp) : null;
     const ret = this.call(nr, a);
+    if (ret === -ERESTARTSYS) {
+      // The caller puts rip back on the syscall; it is traced when it completes.
+      this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
+      this.files.waitFor = this.sleeping = null;
+      if (this.o.tasks) this.o.tasks.waitFor = null;
+      return false;
+    }
+    // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
+    if (ret === -EPIPE && WRITES.includes(nr)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
-    this.o.io.trace?.(formatSyscall(nr, a, ret, this.peek, sp));
+    this.o.io.trace?.(execLine !== null && ret === 0 ? execLine : formatSyscall(nr, a, ret, this.peek, sp));
     return false;
+  }
+
+  /** The caller's pid. */
+  get pid(): number {
+    return this.o.tasks?.pid ?? 1;
   }
 
   private call(nr: number, a: number[]): number {
     const { kernel } = this.o;
     const file = this.files.call(nr, a);
     if (file !== undefined) return file;
+    const task = this.o.tasks?.call(nr, a, this);
+    if (task !== undefined) return task;
     switch (nr) {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
@@ -242,6 +322,23 @@ export class Syscalls {
       }
       case 127:
         return this.signals.rtSigpending(a[0], unsigned(a[1]));
+      case 34: // pause
+        return this.untilSignal();
+      case 7: // poll: a timeout in ms, negative for none
+        return this.polls.poll(a[0], a[1] >>> 0, (a[2] | 0) < 0 ? null : (a[2] | 0) * 1e6);
+      case 271: { // ppoll
+        const t = readTimeout(this.o.mem, a[2], 1);
+        return t !== null && t < 0 ? t : this.polls.poll(a[0], a[1] >>> 0, t);
+      }
+      case 23: // select: a struct timeval
+      case 270: { // pselect6: a struct timespec
+        const t = readTimeout(this.o.mem, a[4], nr === 23 ? 1000 : 1);
+        return t !== null && t < 0 ? t : this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t);
+      }
+      case 130: {
+        const r = this.signals.rtSigsuspend(a[0], unsigned(a[1]));
+        return r === 0 ? this.untilSignal() : r;
+      }
       case 131:
         return this.signals.sigaltstack(a[0], a[1], this.o.regs.getReg(RSP));
       case 62:
@@ -270,8 +367,6 @@ export class Syscalls {
         return -ENOSYS;
       case 99:
         return this.sysinfo(a[0]);
-      case 98:
-        return this.getrusage(a[0] | 0, a[1]);
       case 97: // getrlimit
         return this.prlimit(0, a[0] >>> 0, 0, a[1]);
       case 160: // setrlimit
@@ -306,6 +401,12 @@ export class Syscalls {
       default:
         return this.notImplemented(nr);
     }
+  }
+
+  /** Sleeps until a signal: the caller answers EINTR once a handler has run. */
+  private untilSignal(): number {
+    this.sleeping = () => false;
+    return -ERESTARTSYS;
   }
 
   private notImplemented(nr: number): number {
@@ -441,8 +542,19 @@ export class Syscalls {
     if (sec < 0 || nsec < 0 || nsec >= 1e9) return -EINVAL;
     const TIMER_ABSTIME = 1;
     const delta = flags & TIMER_ABSTIME ? (sec - now[0]) * 1e9 + (nsec - now[1]) : sec * 1e9 + nsec;
-    if (delta > 0) this.slept += delta;
-    return 0;
+    if (!this.o.tasks) {
+      // No scheduler: the clock moves on at once.
+      if (delta > 0) this.slept.ns += delta;
+      return 0;
+    }
+    // The task sleeps until the clock gets there (other processes' instructions, or an idle jump).
+    const until = (this.sleepDeadline ??= this.nowNs() + Math.max(0, delta));
+    if (this.nowNs() >= until) {
+      this.sleepDeadline = null;
+      return 0;
+    }
+    this.sleeping = () => this.nowNs() >= until;
+    return -ERESTARTSYS;
   }
 
   private sysinfo(info: number): number {
@@ -461,33 +573,9 @@ export class Syscalls {
     return this.o.mem.copyToUser(info, out) === 0 ? 0 : -EFAULT;
   }
 
-  /**
-   * getrusage (kernel/sys.c getrusage): RUSAGE_SELF and RUSAGE_THREAD (one
-   * thread) report the process's fault counts (mm_account_fault's min_flt,
-   * maj_flt), its peak RSS and its CPU time (the CPU-time clocks' reading);
-   * RUSAGE_CHILDREN sums reaped children, of which a lone process has none.
-   */
-  private getrusage(who: number, ru: number): number {
-    const RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
-    if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -EINVAL;
-    const out = new Uint8Array(144);
-    const v = new DataView(out.buffer);
-    if (who !== RUSAGE_CHILDREN) {
-      const put = (at: number, x: number) => v.setBigInt64(at, BigInt(x), true);
-      const ns = this.o.regs.retired;
-      put(0, Math.floor(ns / 1e9)); // ru_utime
-      put(8, Math.floor((ns % 1e9) / 1000));
-      const r = this.o.rusage?.() ?? { minflt: 0, majflt: 0, maxrssKb: 0 };
-      put(32, r.maxrssKb);
-      put(64, r.minflt);
-      put(72, r.majflt);
-    }
-    return this.o.mem.copyToUser(ru, out) === 0 ? 0 : -EFAULT;
-  }
-
-  /** prlimit64 (getrlimit and setrlimit are it for the caller): pid 0 or 1 only. */
+  /** prlimit64 (getrlimit and setrlimit are it for the caller): the caller's own limits only. */
   private prlimit(pid: number, resource: number, newAddr: number, oldAddr: number): number {
-    if (pid !== 0 && pid !== 1) return -ESRCH;
+    if (pid !== 0 && pid !== this.pid) return -ESRCH;
     if (resource >= RLIMITS.length) return -EINVAL;
     const lim = this.rlimits[resource];
     let next: [number, number] | null = null;
@@ -515,7 +603,7 @@ export class Syscalls {
   private schedGetaffinity(pid: number, len: number, mask: number): number {
     if (len % 8 !== 0) return -EINVAL;
     if (pid < 0) return -EINVAL;
-    if (pid !== 0 && pid !== 1) return -ESRCH;
+    if (pid !== 0 && pid !== this.pid) return -ESRCH;
     // One CPU, in a mask of cpumask_size() bytes: 32 (NR_CPUS 256), as the reference kernel has it.
     const out = new Uint8Array(Math.min(len, CPUMASK_SIZE));
     out[0] = 1;
@@ -530,6 +618,9 @@ export class Syscalls {
 }
 
 const CPUMASK_SIZE = 32;
+const SIGPIPE = 13;
+/** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
+const WRITES = [1, 18, 20, 296, 40];
 const RLIMIT_NOFILE = 7;
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a

@@ -324,6 +324,52 @@ function cString(b: Uint8Array, at: number, max: number): string {
 }
 
 /** The decoded argument list of one call (without the name and parentheses). */
+const CLONE_FLAGS: [number, string][] = [
+  [0x100, "CLONE_VM"], [0x200, "CLONE_FS"], [0x400, "CLONE_FILES"], [0x800, "CLONE_SIGHAND"], [0x1000, "CLONE_PIDFD"],
+  [0x2000, "CLONE_PTRACE"], [0x4000, "CLONE_VFORK"], [0x8000, "CLONE_PARENT"], [0x10000, "CLONE_THREAD"],
+  [0x20000, "CLONE_NEWNS"], [0x40000, "CLONE_SYSVSEM"], [0x80000, "CLONE_SETTLS"], [0x100000, "CLONE_PARENT_SETTID"],
+  [0x200000, "CLONE_CHILD_CLEARTID"], [0x400000, "CLONE_DETACHED"], [0x800000, "CLONE_UNTRACED"], [0x1000000, "CLONE_CHILD_SETTID"],
+];
+
+/** A pointer read from user memory (8 bytes), or null. */
+function pointerAt(peek: Peek, addr: number): number | null {
+  const b = peek(addr, 8);
+  return b ? u64At(b, 0) : null;
+}
+
+/** execve's argv: every string, each as strace prints a string (-s 32). */
+function stringArray(peek: Peek, addr: number): string {
+  if (addr === 0) return "NULL";
+  const out: string[] = [];
+  for (let i = 0; ; i++) {
+    const p = pointerAt(peek, addr + 8 * i);
+    if (p === null) return hex(addr);
+    if (p === 0) return `[${out.join(", ")}]`;
+    const b = peek(p, STRING_LIMIT + 1) ?? peek(p, 1);
+    if (!b) return hex(addr);
+    const nul = b.indexOf(0);
+    out.push(quote(b.subarray(0, nul >= 0 ? nul : Math.min(b.length, STRING_LIMIT)), nul < 0));
+  }
+}
+
+/** execve's envp as strace abbreviates it: the address and how many strings. */
+function envCount(peek: Peek, addr: number): string {
+  if (addr === 0) return "NULL";
+  let n = 0;
+  for (;;) {
+    const p = pointerAt(peek, addr + 8 * n);
+    if (p === null) return hex(addr);
+    if (p === 0) return `${hex(addr)} /* ${n} var${n === 1 ? "" : "s"} */`;
+    n++;
+  }
+}
+
+/** A wait status as strace decodes it: {WIFEXITED(s) && WEXITSTATUS(s) == N} or {WIFSIGNALED(s) && WTERMSIG(s) == SIG…}. */
+function waitStatusText(st: number): string {
+  if ((st & 0x7f) === 0) return `{WIFEXITED(s) && WEXITSTATUS(s) == ${(st >> 8) & 0xff}}`;
+  return `{WIFSIGNALED(s) && WTERMSIG(s) == ${signalOrNumber(st & 0x7f)}${st & 0x80 ? " && WCOREDUMP(s)" : ""}}`;
+}
+
 function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, sp: number): string {
   const ok = ret >= 0;
   switch (nr) {
@@ -537,6 +583,33 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${a[0] | 0}, ${a[1] | 0}, ${signalOrNumber(a[2] | 0)}`;
     case 16: // ioctl
       return `${a[0] | 0}, ${IOCTL[a[1] >>> 0] ?? hex(a[1] >>> 0)}, ${hex(a[2])}`;
+    case 22: // pipe
+    case 293: { // pipe2
+      const fds = ok ? peek(a[0], 8) : null;
+      const v = fds && new DataView(fds.buffer, fds.byteOffset);
+      const shown = v ? `[${v.getInt32(0, true)}, ${v.getInt32(4, true)}]` : pointer(a[0]);
+      return nr === 22 ? shown : `${shown}, ${flags(a[1] >>> 0, [[0o2000000, "O_CLOEXEC"], [0o4000, "O_NONBLOCK"], [0o40000, "O_DIRECT"]])}`;
+    }
+    case 57: // fork
+    case 58: // vfork
+      return "";
+    case 56: { // clone(flags, newsp, parent_tid, child_tid, tls)
+      const f = a[0] >>> 0;
+      const exit = f & 0xff;
+      let text = `child_stack=${pointer(a[1])}, flags=${flags(f & ~0xff, CLONE_FLAGS, "")}`;
+      if (exit) text += `${f & ~0xff ? "|" : ""}${signalOrNumber(exit)}`;
+      if (f & 0x100000) text += `, parent_tid=${ok ? `[${ret}]` : pointer(a[2])}`;
+      if (f & 0x1200000) text += `, child_tidptr=${pointer(a[3])}`;
+      if (f & 0x80000) text += `, tls=${pointer(a[4])}`;
+      return text;
+    }
+    case 59: // execve: read before the call (the caller formats it then)
+      return `${path(peek, a[0])}, ${stringArray(peek, a[1])}, ${envCount(peek, a[2])}`;
+    case 61: { // wait4(pid, status, options, rusage)
+      const st = ok && ret > 0 && a[1] !== 0 ? peek(a[1], 4) : null;
+      const status = st ? `[${waitStatusText(new DataView(st.buffer, st.byteOffset).getInt32(0, true))}]` : pointer(a[1]);
+      return `${a[0] | 0}, ${status}, ${flags(a[2] >>> 0, [[1, "WNOHANG"], [2, "WSTOPPED"], [8, "WCONTINUED"], [0x40000000, "__WALL"], [0x80000000, "__WCLONE"]])}, ${pointer(a[3])}`;
+    }
     default:
       return a.map(hex).join(", ");
   }

@@ -13,13 +13,15 @@
 
 import type { UserMemory } from "../syscalls/index.js";
 import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../syscalls/errno.js";
-import { SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
+import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
+
+export { SIGCHLD };
 import { TASK_SIZE } from "../loader/elf.js";
 import { PF_PROT, PF_USER } from "../cpu/mmu.js";
 import { MXCSR_MASK, fxrstorImage, fxsaveImage, type X87Image } from "../cpu/sse_state.js";
 
 export const SIGSTOP = 19;
-const SIGCHLD = 17, SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
+const SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
 /** si_code of kill() and of tkill()/tgkill(). */
 export const SI_USER = 0;
 export const SI_TKILL = -6;
@@ -78,6 +80,8 @@ export interface SigInfo {
   addr?: number;
   pid?: number;
   uid?: number;
+  /** SIGCHLD's si_status: the exit code, or the signal that ended the child. */
+  status?: number;
 }
 
 /** The CPU as signal delivery needs it: a Cpu satisfies it. */
@@ -152,6 +156,8 @@ export class Signals {
   cr2 = 0;
   /** Receives strace's line for each signal delivered. */
   trace?: (line: string) => void;
+  /** The mask rt_sigsuspend replaced: the first handler's frame saves it, else delivery puts it back (restore_saved_sigmask). */
+  private savedMask: Uint32Array | null = null;
   private readonly av: DataView;
 
   constructor(private readonly cpu: SignalCpu, private readonly mem: UserMemory, readonly pid = 1) {
@@ -166,6 +172,65 @@ export class Signals {
   }
   private isBlocked(sig: number): boolean {
     return (this.blocked[word(sig)] & bit(sig)) !== 0;
+  }
+
+  /** fork's copy: the same actions, mask and alternate stack; nothing pending. */
+  fork(cpu: SignalCpu, pid: number): Signals {
+    const c = new Signals(cpu, this.mem, pid);
+    c.actions.set(this.actions);
+    c.blocked.set(this.blocked);
+    c.altSp = this.altSp;
+    c.altSize = this.altSize;
+    c.altFlags = this.altFlags;
+    return c;
+  }
+
+  /** execve (flush_signal_handlers): handled signals go back to SIG_DFL, ignored ones stay; no alternate stack. */
+  exec(): void {
+    for (let sig = 1; sig <= 64; sig++) {
+      if (this.handler(sig) === SIG_IGN) continue;
+      this.actions.fill(0, 32 * sig, 32 * sig + 32);
+    }
+    this.altSp = this.altSize = 0;
+    this.altFlags = SS_DISABLE;
+  }
+
+  /** /proc/<pid>/stat's signal masks: pending, blocked, ignored, caught (bit sig-1 each). */
+  masks(): [bigint, bigint, bigint, bigint] {
+    const b = (sig: number) => 1n << BigInt(sig - 1);
+    let pending = 0n, ignored = 0n, caught = 0n;
+    for (const p of this.pending) pending |= b(p.signo);
+    for (let sig = 1; sig <= 64; sig++) {
+      const h = this.handler(sig);
+      if (h === SIG_IGN) ignored |= b(sig);
+      else if (h !== SIG_DFL) caught |= b(sig);
+    }
+    return [pending, BigInt(this.blocked[0]) | (BigInt(this.blocked[1]) << 32n), ignored, caught];
+  }
+
+  /** A signal is pending and not blocked: a sleeping task wakes for it. */
+  hasDeliverable(): boolean {
+    return this.pending.some((p) => !this.isBlocked(p.signo));
+  }
+
+  /**
+   * What an interrupted wait becomes (Linux's restart rules for
+   * -ERESTARTSYS): "eintr" when the signal that comes first runs a handler
+   * without SA_RESTART (or `noRestart`: poll and select always answer
+   * EINTR to a handler), else "restart".
+   */
+  interruption(noRestart: boolean): "eintr" | "restart" {
+    const first = this.pending.filter((p) => !this.isBlocked(p.signo)).map((p) => p.signo).sort((a, b) => a - b)[0];
+    if (first === undefined) return "restart";
+    const h = this.handler(first);
+    if (h === SIG_DFL || h === SIG_IGN || first === SIGKILL) return "restart";
+    return noRestart || !(this.flags(first) & SA_RESTART) ? "eintr" : "restart";
+  }
+
+  /** A child's exit is reaped at once, with no zombie: SIGCHLD ignored, or SA_NOCLDWAIT (do_notify_parent). */
+  reapsChildren(): boolean {
+    const SA_NOCLDWAIT = 2;
+    return this.handler(SIGCHLD) === SIG_IGN || (this.flags(SIGCHLD) & SA_NOCLDWAIT) !== 0;
   }
 
   // ---- syscalls ----
@@ -209,6 +274,19 @@ export class Signals {
       else return -EINVAL;
     }
     if (oset !== 0 && this.mem.copyToUser(oset, old) !== 0) return -EFAULT;
+    return 0;
+  }
+
+  /** rt_sigsuspend's mask change (the caller then sleeps until a signal comes): 0 or -errno. */
+  rtSigsuspend(set: number, sigsetsize: number): number {
+    if (sigsetsize !== 8) return -EINVAL;
+    const b = new Uint8Array(8);
+    if (this.mem.copyFromUser(b, set, 8) !== 0) return -EFAULT;
+    const v = new DataView(b.buffer);
+    // Run again after a signal that did nothing (a stop signal), it keeps the mask it first saved.
+    this.savedMask ??= this.blocked.slice();
+    this.blocked[0] = v.getUint32(0, true) & ~(bit(SIGKILL) | bit(SIGSTOP));
+    this.blocked[1] = v.getUint32(4, true);
     return 0;
   }
 
@@ -335,7 +413,11 @@ export class Signals {
   deliver(): FatalSignal | null {
     for (;;) {
       const info = this.dequeue();
-      if (!info) return null;
+      if (!info) {
+        if (this.savedMask) this.blocked.set(this.savedMask);
+        this.savedMask = null;
+        return null;
+      }
       const sig = info.signo;
       const handler = this.handler(sig);
       if (handler === SIG_IGN) continue;
@@ -412,11 +494,14 @@ export class Signals {
     v.setUint16(sc + 150, USER_DS, true); // ss
     setU64(v, sc + 152, this.errorCode);
     setU64(v, sc + 160, this.trapNr);
-    v.setUint32(sc + 168, this.blocked[0], true); // oldmask
+    // The mask to return to: sigsuspend's saved one, if it is waiting.
+    const saved = this.savedMask ?? this.blocked;
+    this.savedMask = null;
+    v.setUint32(sc + 168, saved[0], true); // oldmask
     setU64(v, sc + 176, this.cr2);
     setU64(v, sc + 184, fpAddr);
     if (this.mem.copyToUser(frame, head) !== 0) return false;
-    const sigmask = new Uint8Array(this.blocked.slice().buffer);
+    const sigmask = new Uint8Array(saved.slice().buffer);
     if (this.mem.copyToUser(frame + FRAME_UC + UC_SIGMASK, sigmask) !== 0) return false;
     if (flags & SA_SIGINFO && this.mem.copyToUser(frame + FRAME_INFO, siginfoBytes(info)) !== 0) return false;
 
@@ -474,12 +559,16 @@ export class Signals {
 }
 
 /** copy_siginfo_to_user: the 128 bytes, the fields of this si_code's layout filled. */
-function siginfoBytes(info: SigInfo): Uint8Array {
+export function siginfoBytes(info: SigInfo): Uint8Array {
   const b = new Uint8Array(SIGINFO_SIZE);
   const v = new DataView(b.buffer);
   v.setInt32(0, info.signo, true);
   v.setInt32(8, info.code, true);
-  if (info.code > 0 && info.code !== SI_KERNEL) setU64(v, 16, info.addr ?? 0); // _sigfault: si_addr
+  if (info.signo === SIGCHLD && info.code > 0) { // _sigchld: si_pid, si_uid, si_status
+    v.setInt32(16, info.pid ?? 0, true);
+    v.setUint32(20, info.uid ?? 0, true);
+    v.setInt32(24, info.status ?? 0, true);
+  } else if (info.code > 0 && info.code !== SI_KERNEL) setU64(v, 16, info.addr ?? 0); // _sigfault: si_addr
   else if (info.code <= 0) { // _kill: si_pid, si_uid
     v.setInt32(16, info.pid ?? 0, true);
     v.setUint32(20, info.uid ?? 0, true);

@@ -1,0 +1,271 @@
+// The process table and the scheduler: pids, parents and children, the
+// deterministic round-robin choice of the next task, and the syscalls that
+// only look at the table (getpid, getppid, wait4, waitid, kill, tgkill,
+// setpgid, setsid, getrusage). fork and execve, which build address
+// spaces, are the machine's (src/machine.ts). Browser-safe.
+//
+// Scheduling: the running task keeps the CPU until it has retired QUANTUM
+// instructions, sleeps in a syscall, or ends; then the next runnable task
+// in pid order after it runs. A sleeping task is woken (checked) only at
+// that point — between two quanta — when its wait can go on or a signal
+// it does not block is pending. No clock, no host time: the same program
+// gives the same interleaving every run.
+
+import { ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/errno.js";
+import type { UserMemory } from "../syscalls/index.js";
+import { SIGKILL } from "../syscalls/endings.js";
+import { SIGCHLD, SI_TKILL, SI_USER, siginfoBytes, type SigInfo } from "./signal.js";
+import { Task, childInfo, waitStatus, type TaskEnd } from "./task.js";
+
+/** Instructions a task runs before the next runnable one gets the CPU. */
+export const QUANTUM = 1 << 20;
+/** pid_max's default: pids wrap below it, skipping those in use. */
+const PID_MAX = 32768;
+
+const WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x0100_0000;
+const P_ALL = 0, P_PID = 1, P_PGID = 2;
+
+export class Scheduler {
+  /** Every task not yet reaped, in the order they were made (pid order until pids wrap). */
+  readonly tasks: Task[] = [];
+  current: Task | null = null;
+  /** cpu.retired when `current` got the CPU. */
+  sliceStart = 0;
+  private lastPid = 0;
+
+  byPid(pid: number): Task | undefined {
+    return this.tasks.find((t) => t.pid === pid);
+  }
+
+  /** alloc_pid: the next free pid after the last one given. */
+  allocPid(): number {
+    for (let pid = this.lastPid + 1; ; pid++) {
+      if (pid >= PID_MAX) pid = 2;
+      if (!this.byPid(pid)) return (this.lastPid = pid);
+    }
+  }
+
+  /** Tasks that are not zombies (RLIMIT_NPROC counts them). */
+  get live(): number {
+    let n = 0;
+    for (const t of this.tasks) if (t.state !== "zombie") n++;
+    return n;
+  }
+
+  add(t: Task): void {
+    this.tasks.push(t);
+    t.parent?.children.push(t);
+  }
+
+  /** release_task: a reaped zombie leaves the table and its parent's children. */
+  release(t: Task): void {
+    this.tasks.splice(this.tasks.indexOf(t), 1);
+    const siblings = t.parent?.children;
+    if (siblings) siblings.splice(siblings.indexOf(t), 1);
+    if (this.current === t) this.current = null;
+  }
+
+  /** A sleeping task can go on: its wait is over, or a signal it does not block is pending. */
+  private wakes(t: Task): boolean {
+    return t.state === "sleeping" && (t.signals.hasDeliverable() || t.waitFor!());
+  }
+
+  /**
+   * The task to run now: the current one while its quantum lasts, else the
+   * next runnable one after it (the point between quanta, where sleepers
+   * are woken). null when every task sleeps and none can wake.
+   */
+  next(retired: number): Task | null {
+    const cur = this.current;
+    if (cur && cur.state === "runnable" && retired - this.sliceStart < QUANTUM) return cur;
+    const n = this.tasks.length;
+    const at = cur ? this.tasks.indexOf(cur) : -1;
+    for (let i = 1; i <= n; i++) {
+      const t = this.tasks[(at + i + n) % n];
+      if (t.state === "sleeping" && this.wakes(t)) t.state = "runnable";
+      if (t.state === "runnable") {
+        this.sliceStart = retired;
+        return (this.current = t);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A task has ended (its mm and files are already gone): its children go
+   * to `reaper` (pid 1), and it becomes a zombie its parent is told of with
+   * SIGCHLD, or is released at once when the parent reaps nothing.
+   */
+  exit(t: Task, end: TaskEnd, reaper: Task | null): void {
+    t.end = end;
+    t.state = "zombie";
+    t.waitFor = null;
+    for (const c of t.children.splice(0)) {
+      c.parent = reaper;
+      if (reaper && reaper !== t) {
+        reaper.children.push(c);
+        if (c.state === "zombie") this.notifyParent(c);
+      }
+    }
+    this.notifyParent(t);
+  }
+
+  /** do_notify_parent: SIGCHLD with the child's status; an auto-reaping parent releases it now. */
+  private notifyParent(t: Task): void {
+    const p = t.parent;
+    if (!p || p.state === "zombie") {
+      if (!p) this.release(t);
+      return;
+    }
+    const { code, status } = childInfo(t.end!);
+    if (t.exitSignal) p.signals.send({ signo: t.exitSignal, code, pid: t.pid, uid: 0, status });
+    if (t.exitSignal === SIGCHLD && p.signals.reapsChildren()) this.reap(p, t);
+  }
+
+  /** The parent takes a zombie's figures and the zombie is gone. */
+  private reap(parent: Task, z: Task): void {
+    parent.childRetired += z.retired + z.childRetired;
+    parent.childMinflt += z.minflt + z.childMinflt;
+    parent.childMajflt += z.majflt + z.childMajflt;
+    this.release(z);
+  }
+
+  // ─── syscalls ──────────────────────────────────────────────────────────────
+
+  getppid(t: Task): number {
+    return t.parent?.pid ?? 0;
+  }
+
+  /** Children `pid` selects as wait4 reads it: > 0 that one, -1 any, 0 the caller's group, < -1 group -pid. */
+  private selected(t: Task, pid: number): Task[] {
+    if (pid > 0) return t.children.filter((c) => c.pid === pid);
+    if (pid === -1) return t.children;
+    const group = pid === 0 ? t.pgid : -pid;
+    return t.children.filter((c) => c.pgid === group);
+  }
+
+  /**
+   * wait4: a zombie child's pid, its status at `statusAddr` and its usage at
+   * `rusageAddr`; 0 with WNOHANG when none has ended; ECHILD when there is
+   * no such child. Otherwise the task sleeps until one ends.
+   */
+  wait4(t: Task, mem: UserMemory, pid: number, statusAddr: number, options: number, rusageAddr: number): number {
+    if (options & ~(WNOHANG | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000)) return -EINVAL;
+    const chosen = this.selected(t, pid);
+    if (chosen.length === 0) return -ECHILD;
+    const z = chosen.find((c) => c.state === "zombie");
+    if (!z) {
+      if (options & WNOHANG) return 0;
+      t.waitFor = () => this.selected(t, pid).some((c) => c.state === "zombie") || this.selected(t, pid).length === 0;
+      return -ERESTARTSYS;
+    }
+    if (statusAddr !== 0 && mem.copyToUser(statusAddr, int32Bytes(waitStatus(z.end!))) !== 0) return -EFAULT;
+    if (rusageAddr !== 0 && mem.copyToUser(rusageAddr, rusage(z.retired + z.childRetired, z.minflt + z.childMinflt, z.majflt + z.childMajflt)) !== 0) return -EFAULT;
+    this.reap(t, z);
+    return z.pid;
+  }
+
+  /** waitid(idtype, id, infop, options, rusage): WEXITED only (no stopped or continued children: no job control). */
+  waitid(t: Task, mem: UserMemory, idtype: number, id: number, infop: number, options: number, rusageAddr: number): number {
+    if (options & ~(WNOHANG | 2 | WEXITED | 8 | WNOWAIT | 0x2000_0000 | 0x4000_0000 | 0x8000_0000)) return -EINVAL;
+    if (!(options & (WEXITED | 2 | 8))) return -EINVAL;
+    let pid: number;
+    if (idtype === P_ALL) pid = -1;
+    else if (idtype === P_PID) { if (id <= 0) return -EINVAL; pid = id; }
+    else if (idtype === P_PGID) { if (id < 0) return -EINVAL; pid = id === 0 ? 0 : -id; }
+    else return -EINVAL;
+    const chosen = this.selected(t, pid);
+    if (chosen.length === 0) return -ECHILD;
+    const z = options & WEXITED ? chosen.find((c) => c.state === "zombie") : undefined;
+    if (!z) {
+      if (options & WNOHANG) {
+        // No child ready: the siginfo reads as zeroes.
+        if (infop !== 0 && mem.copyToUser(infop, new Uint8Array(128)) !== 0) return -EFAULT;
+        return 0;
+      }
+      t.waitFor = () => this.selected(t, pid).some((c) => c.state === "zombie") || this.selected(t, pid).length === 0;
+      return -ERESTARTSYS;
+    }
+    const { code, status } = childInfo(z.end!);
+    if (infop !== 0 && mem.copyToUser(infop, siginfoBytes({ signo: SIGCHLD, code, pid: z.pid, uid: 0, status })) !== 0) return -EFAULT;
+    if (rusageAddr !== 0 && mem.copyToUser(rusageAddr, rusage(z.retired + z.childRetired, z.minflt + z.childMinflt, z.majflt + z.childMajflt)) !== 0) return -EFAULT;
+    if (!(options & WNOWAIT)) this.reap(t, z);
+    return 0;
+  }
+
+  /** kill: pid > 0 one process, 0 the caller's group, -1 every process but init and the caller, < -1 group -pid. */
+  kill(t: Task, pid: number, sig: number): number {
+    if (sig < 0 || sig > 64) return -EINVAL;
+    const info: SigInfo = { signo: sig, code: SI_USER, pid: t.pid, uid: 0 };
+    let targets: Task[];
+    if (pid > 0) targets = this.tasks.filter((x) => x.pid === pid);
+    else if (pid === -1) targets = this.tasks.filter((x) => x.pid !== 1 && x !== t);
+    else {
+      const group = pid === 0 ? t.pgid : -pid;
+      targets = this.tasks.filter((x) => x.pgid === group);
+    }
+    if (targets.length === 0) return -ESRCH;
+    if (sig !== 0) for (const x of targets) if (x.state !== "zombie") x.signals.send({ ...info });
+    return 0;
+  }
+
+  /** tgkill(tgid, tid, sig) and tkill (tgid -1): one thread per process, so tid is a pid. */
+  tgkill(t: Task, tgid: number, tid: number, sig: number): number {
+    if (tid <= 0 || (tgid !== -1 && tgid <= 0)) return -EINVAL;
+    if (sig < 0 || sig > 64) return -EINVAL;
+    const x = this.byPid(tid);
+    if (!x || (tgid !== -1 && tgid !== tid)) return -ESRCH;
+    if (sig !== 0 && x.state !== "zombie") x.signals.send({ signo: sig, code: SI_TKILL, pid: t.pid, uid: 0 });
+    return 0;
+  }
+
+  /** setpgid: the caller or one of its children, into a group of its session (or a new one named by its pid). */
+  setpgid(t: Task, pid: number, pgid: number): number {
+    if (pgid < 0) return -EINVAL;
+    const x = pid === 0 ? t : this.byPid(pid);
+    if (!x || (x !== t && x.parent !== t)) return -ESRCH;
+    if (x.sid === x.pid) return -EPERM;
+    const group = pgid === 0 ? x.pid : pgid;
+    if (group !== x.pid && !this.tasks.some((y) => y.pgid === group && y.sid === t.sid)) return -EPERM;
+    x.pgid = group;
+    return 0;
+  }
+
+  getpgid(t: Task, pid: number): number {
+    const x = pid === 0 ? t : this.byPid(pid);
+    return x ? x.pgid : -ESRCH;
+  }
+
+  getsid(t: Task, pid: number): number {
+    const x = pid === 0 ? t : this.byPid(pid);
+    return x ? x.sid : -ESRCH;
+  }
+
+  /** setsid: a new session and group, unless the caller already leads a group. */
+  setsid(t: Task): number {
+    if (this.tasks.some((y) => y.pgid === t.pid)) return -EPERM;
+    t.sid = t.pgid = t.pid;
+    return t.pid;
+  }
+}
+
+/** SIGKILL, for what the machine ends: init's end takes every other process with it (zap_pid_ns_processes). */
+export const KILLED_WITH_INIT: TaskEnd = { kind: "signal", signal: { signo: SIGKILL, code: SI_USER, addr: 0, rip: 0 } };
+
+function int32Bytes(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, v, true);
+  return b;
+}
+
+/** struct rusage (144 bytes): user time (one instruction is a nanosecond, as the virtual clock has it), minor and major faults. */
+export function rusage(retired: number, minflt: number, majflt: number): Uint8Array {
+  const b = new Uint8Array(144);
+  const v = new DataView(b.buffer);
+  const us = Math.floor(retired / 1000);
+  v.setUint32(0, Math.floor(us / 1e6), true);
+  v.setUint32(8, us % 1e6, true);
+  v.setUint32(64, minflt, true); // ru_minflt
+  v.setUint32(72, majflt, true); // ru_majflt
+  return b;
+}

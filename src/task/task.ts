@@ -1,0 +1,97 @@
+// A process (Linux's task_struct, one thread per process): its pid and
+// family, its saved registers while another task has the CPU, its mm, its
+// syscall state (fd table, cwd, limits: a Syscalls), its signals, and how
+// it ended once it is a zombie. Browser-safe.
+
+import { CpuState } from "../cpu/state.js";
+import type { ExecImage } from "../loader/index.js";
+import type { FileData } from "../fs/file_data.js";
+import type { Syscalls, FatalSignal } from "../syscalls/index.js";
+import type { Signals } from "./signal.js";
+
+/** How a process ended: exit(status), or a fatal signal. */
+export type TaskEnd = { kind: "exit"; status: number } | { kind: "signal"; signal: FatalSignal };
+
+export class Task {
+  /** The registers (x87 and SSE included) while the task is off the CPU. */
+  readonly regs = new CpuState();
+  readonly children: Task[] = [];
+  /** Runnable, sleeping in a syscall (until `waitFor` says it can go on), or a zombie waiting for its parent. */
+  state: "runnable" | "sleeping" | "zombie" = "runnable";
+  waitFor: (() => boolean) | null = null;
+  /** The sleeping call answers EINTR to any handler (poll, select), whatever SA_RESTART says. */
+  waitNoRestart = false;
+  /** The wait status its parent reaps (zombies). */
+  end: TaskEnd | null = null;
+  /** Process group and session (setpgid, setsid); a child starts in its parent's. */
+  pgid: number;
+  sid: number;
+  /** A vfork child's parent sleeps until this is set (the child execs or exits). */
+  vforkDone = true;
+  /** The sleep is a syscall to run again (rip back on it); false for vfork's parent, whose clone is done. */
+  restartable = true;
+  /** The signal its parent gets when it ends (clone's CSIGNAL bits; fork's SIGCHLD), 0 for none. */
+  exitSignal = 17;
+  /** CLONE_CHILD_SETTID: its pid is written there when it first runs; CLONE_CHILD_CLEARTID's address. */
+  setChildTid = 0;
+  clearChildTid = 0;
+  /** task->comm (15 bytes at most). */
+  comm = "";
+  /** argv[0] of its exec, which /proc shows for the program's mapping. */
+  execPath = "";
+  /** /proc/<pid>/exe's target and bytes. */
+  exe: { path: string; data: FileData } | null = null;
+  image: ExecImage | null = null;
+  /** Page faults the kernel handled for it since its exec. */
+  faults = 0;
+  /** Instructions it retired, and its mm's fault counts when it ended (getrusage, wait4's rusage). */
+  retired = 0;
+  minflt = 0;
+  majflt = 0;
+  /** Figures of its reaped children (RUSAGE_CHILDREN). */
+  childRetired = 0;
+  childMinflt = 0;
+  childMajflt = 0;
+
+  constructor(
+    readonly pid: number,
+    public parent: Task | null,
+    /** Its mm_struct handle (0 for a zombie: it holds none). */
+    public mm: number,
+    public sys: Syscalls,
+    public signals: Signals,
+  ) {
+    this.pgid = parent?.pgid ?? pid;
+    this.sid = parent?.sid ?? pid;
+  }
+}
+
+/** Copies every architectural register (general, rip, flags, segment bases, SSE, x87) from one state to another. */
+export function copyRegisters(from: CpuState, to: CpuState): void {
+  to.L.set(from.L);
+  to.H.set(from.H);
+  to.F.set(from.F);
+  to.rip.set(from.rip);
+  to.seg.set(from.seg);
+  to.misc.set(from.misc);
+  to.xmm.set(from.xmm);
+  to.mxcsr = from.mxcsr;
+  const a = from.fpu, b = to.fpu;
+  for (let i = 0; i < 8; i++) b.regs[i] = a.regs[i];
+  b.cw = a.cw;
+  b.sw = a.sw;
+  b.tags = a.tags;
+  b.fop = a.fop;
+  b.fip = a.fip;
+  b.fdp = a.fdp;
+}
+
+/** wait4's status word (include/uapi/linux/wait.h's layout): exit code << 8, or the signal (0x80: core dumped). */
+export function waitStatus(end: TaskEnd): number {
+  return end.kind === "exit" ? (end.status & 0xff) << 8 : end.signal.signo;
+}
+
+/** SIGCHLD's si_code and si_status: CLD_EXITED (1) with the code, or CLD_KILLED (2) with the signal. */
+export function childInfo(end: TaskEnd): { code: number; status: number } {
+  return end.kind === "exit" ? { code: 1, status: end.status & 0xff } : { code: 2, status: end.signal.signo };
+}
