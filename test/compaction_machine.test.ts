@@ -44,7 +44,8 @@ describe("compaction with a running guest", () => {
     m.compactMemory();
     expect(m.kernel.checkInvariants()).toBe(0);
     expect(m.kernel.counter("pgmigrate_success")).toBeGreaterThan(pages / 4);
-    expect(m.kernel.counter("pgmigrate_fail")).toBe(0);
+    // At most the batch in flight when the free scanner met the migrate scanner (migrate_pages' -ENOMEM, counted as Linux counts it).
+    expect(m.kernel.counter("pgmigrate_fail")).toBeLessThanOrEqual(1);
     expect(m.run()).toEqual({ kind: "exit", status: 0 });
     expect(stdout).toBe(`touched ${pages} pages, checksum ${checksum(pages)}\n`);
   }, 60_000);

@@ -32,6 +32,6 @@ describe("narrateFault", () => {
   it("tells a fetch from the program's file and a kernel copy apart", () => {
     const said = o.records.map((r) => narrateFault(r, names));
     expect(said.some((s) => / by the kernel \(a syscall's copy\) to an empty PTE/.test(s))).toBe(true);
-    expect(said.some((s) => /instruction fetch to an empty PTE in \.\/touch_write's r-xp mapping → do_read_fault/.test(s))).toBe(true);
+    expect(said.some((s) => /instruction fetch to an empty PTE in \.\/touch_write's r-xp mapping → a major fault → do_read_fault/.test(s))).toBe(true);
   });
 });

@@ -18,7 +18,7 @@ export interface Reporter {
 export type Suite = [string, (r: Reporter) => Promise<void>];
 
 /** The suites of bench/suites.ts, in its order (test/bench_cli.test.ts checks they agree). */
-export const BENCH_SUITES = ["allocator", "cpu", "fault", "e2e", "trace", "frames", "fork"];
+export const BENCH_SUITES = ["allocator", "cpu", "fault", "e2e", "trace", "frames", "fork", "reclaim", "compaction"];
 
 export const BENCH_USAGE = `usage: faultline bench [--json] [SUITE...]
 Runs every benchmark suite (or the ones named): ${BENCH_SUITES.join(", ")}.
