@@ -4,10 +4,10 @@
 // measure; no time is asserted here.)
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { bench, benchTable, BENCH_SUITES, BENCH_USAGE, type BenchReport, type Suite } from "../src/cli/bench.js";
-import { SUITES } from "../bench/suites.js";
-import { buildSseString, runSseString } from "../bench/sse.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { bench, benchTable, BENCH_SUITES, BENCH_USAGE, type BenchReport, type Suite } from "../../src/cli/bench.js";
+import { SUITES } from "../../bench/suites.js";
+import { buildSseString, runSseString } from "../../bench/sse.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const suites: Suite[] = [
   ["alpha", async (r) => { r.section("pairs"); r.row("order 0", "12 ns/op", 1.5, "native C"); r.row("order 3", "20 ns/op"); }],

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 
-const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
 
 describe("faultline boot", () => {
@@ -48,7 +48,7 @@ describe("faultline boot", () => {
   });
 });
 
-const program = (name: string) => fileURLToPath(new URL(`../programs/bin/${name}`, import.meta.url));
+const program = (name: string) => fileURLToPath(new URL(`../../programs/bin/${name}`, import.meta.url));
 
 describe("faultline demo (npm start)", () => {
   it("runs touch_write and shows its output, buddyinfo, the figures and a fault down to expand", () => {
@@ -85,7 +85,7 @@ describe("faultline run", () => {
   });
 
   it("refuses what execve would refuse, as a shell does (126, 127)", () => {
-    const notElf = run("run", fileURLToPath(new URL("../package.json", import.meta.url)));
+    const notElf = run("run", fileURLToPath(new URL("../../package.json", import.meta.url)));
     expect(notElf.status).toBe(126);
     expect(notElf.stderr).toMatch(/exec format error: /);
     const missing = run("run", "/nonexistent/prog");
@@ -105,7 +105,7 @@ describe("faultline run", () => {
 
 describe("faultline's options, as Linux tools take them", () => {
   it("--version, -h and --help", () => {
-    const version = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+    const version = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
     expect(run("--version")).toMatchObject({ status: 0, stdout: `faultline ${version}\n` });
     expect(run("-h")).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usage: faultline boot/) });
     expect(run("run", "-h")).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usage: faultline run/) });

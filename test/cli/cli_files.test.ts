@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { buildC } from "../src/cli/build_c.js";
+import { buildC } from "../../src/cli/build_c.js";
 
-const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
-const binDir = fileURLToPath(new URL("../programs/bin", import.meta.url));
+const cli = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const binDir = fileURLToPath(new URL("../../programs/bin", import.meta.url));
 
 describe("faultline run: environment and files", () => {
   it("gives the guest exactly the environment it was given, and the host's files from the current directory", () => {

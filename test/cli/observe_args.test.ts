@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseObserveArgs } from "../src/cli/observe_args.js";
+import { parseObserveArgs } from "../../src/cli/observe_args.js";
 
 describe("faultline run's observability options", () => {
   it("takes its flags out and leaves the rest in order", () => {

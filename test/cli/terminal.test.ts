@@ -1,7 +1,7 @@
 // faultline run's stderr on a terminal: colour only there and without
 // NO_COLOR, a progress line that anything written erases first.
 import { describe, expect, it, vi } from "vitest";
-import { Terminal } from "../src/cli/terminal.js";
+import { Terminal } from "../../src/cli/terminal.js";
 
 const stream = (isTTY: boolean) => {
   const chunks: string[] = [];

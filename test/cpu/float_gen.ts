@@ -6,7 +6,7 @@
 //   24 MXCSR (SSE) or the x87 status word       28 RFLAGS (low 32 bits)
 //   32 what an x87 store wrote, or xmm1's low 8 bytes (SSE)   40 zero
 // The same program runs natively and under the emulator.
-import { randomFloat, randomInt, Rng, specials } from "./fpu-ref.js";
+import { randomFloat, randomInt, Rng, specials } from "./fpu_ref.js";
 
 export const RECORD = 48;
 

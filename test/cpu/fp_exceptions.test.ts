@@ -8,10 +8,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
-const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
-const SRC = new URL("./native/fp_exceptions.c", import.meta.url).pathname;
+const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const SRC = new URL("../native/fp_exceptions.c", import.meta.url).pathname;
 const CASES = 14;
 
 describe.each([

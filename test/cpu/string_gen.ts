@@ -5,7 +5,7 @@
 // one of four templates, sets the registers and RFLAGS, runs one
 // instruction and records rsi, rdi, rcx, rax, RFLAGS and the area.
 import { WRITE_RECORDS_AND_EXIT } from "./flat.js";
-import { Rng } from "./fpu-ref.js";
+import { Rng } from "./fpu_ref.js";
 
 export const RECORD = 5 * 8 + 256;
 /** The RFLAGS bits compared: the arithmetic flags and DF. */

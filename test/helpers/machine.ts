@@ -2,9 +2,9 @@
 // leak check (free pages back to the boot snapshot).
 
 import { expect } from "vitest";
-import { Kernel, type KernelOptions } from "../src/kernel.js";
-import { buddyinfo } from "../src/proc/buddyinfo.js";
-import { loadKernelModule } from "../src/cli/load.js";
+import { Kernel, type KernelOptions } from "../../src/kernel.js";
+import { buddyinfo } from "../../src/proc/buddyinfo.js";
+import { loadKernelModule } from "../../src/cli/load.js";
 
 export function machine(mem: string | number = "256M", build: "release" | "debug" = "release", options: KernelOptions = {}): Kernel {
   return new Kernel(loadKernelModule(build), { ...options, mem });

@@ -7,10 +7,10 @@
 // tell the difference). It is not the kernel and counts nothing.
 
 import {
-  type ExecKernel, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MMAP_BASE, PAGE_SIZE as PAGE, PROT_EXEC, PROT_WRITE, TASK_SIZE } from "../src/loader/index.js";
-import type { FileData } from "../src/fs/file_data.js";
-import type { OpenFile } from "../src/fs/pagecache.js";
-import { EBADF, EINVAL, ENOMEM, SEGV_ACCERR as ACCERR, SEGV_MAPERR as MAPERR, SIGSEGV, type SyscallKernel } from "../src/syscalls/index.js";
+  type ExecKernel, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MMAP_BASE, PAGE_SIZE as PAGE, PROT_EXEC, PROT_WRITE, TASK_SIZE } from "../../src/loader/index.js";
+import type { FileData } from "../../src/fs/file_data.js";
+import type { OpenFile } from "../../src/fs/pagecache.js";
+import { EBADF, EINVAL, ENOMEM, SEGV_ACCERR as ACCERR, SEGV_MAPERR as MAPERR, SIGSEGV, type SyscallKernel } from "../../src/syscalls/index.js";
 
 const STACK_LIMIT = 8 * 1024 * 1024;
 const EEXIST = 17;

@@ -22,7 +22,7 @@ export interface ProgramCase {
   si_addr?: string;
 }
 
-export const programsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "programs");
+export const programsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "programs");
 
 export const programCases: ProgramCase[] = JSON.parse(
   readFileSync(join(programsDir, "manifest.json"), "utf8"),

@@ -1,9 +1,9 @@
 // strace's view of a program case run natively, for comparing with
 // faultline's --trace syscalls output.
 import { spawnSync } from "node:child_process";
-import { binDir } from "../programs/native.mjs";
-import type { ProgramCase } from "./program-cases.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { binDir } from "../../programs/native.mjs";
+import type { ProgramCase } from "./program_cases.js";
+import { needs, TOOLS } from "./tools.js";
 
 const tool = (name: string) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim();
 

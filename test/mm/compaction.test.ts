@@ -6,10 +6,10 @@
 // counters say what happened.
 
 import { describe, expect, it } from "vitest";
-import { bootProcs, expectInvariants, Proc, mapcount, refcount, PAGE, type Procs } from "./helpers/processes.js";
-import { GFP } from "../src/kernel.js";
-import { fragmentationIndex, unusableIndex } from "../src/proc/extfrag.js";
-import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
+import { bootProcs, expectInvariants, Proc, mapcount, refcount, PAGE, type Procs } from "../helpers/processes.js";
+import { GFP } from "../../src/kernel.js";
+import { fragmentationIndex, unusableIndex } from "../../src/proc/extfrag.js";
+import { TraceRing, type TraceKernel } from "../../src/trace/ring.js";
 
 const MADV_DONTNEED = 4;
 const COMPACT_SKIPPED = 1, COMPACT_PARTIAL_SKIPPED = 6;

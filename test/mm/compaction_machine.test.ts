@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Machine, KTHREAD_QUANTUM } from "../src/machine.js";
-import { loadKernelModule } from "../src/cli/load.js";
-import { GFP } from "../src/kernel.js";
-import { programPath } from "./program-cases.js";
+import { Machine, KTHREAD_QUANTUM } from "../../src/machine.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { GFP } from "../../src/kernel.js";
+import { programPath } from "../helpers/program_cases.js";
 
 const decoder = new TextDecoder();
 const touchWrite = () => new Uint8Array(readFileSync(programPath({ program: "touch_write" })));
@@ -76,7 +76,7 @@ describe("compaction with a running guest", () => {
 });
 
 describe("faultline run --compact", () => {
-  const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+  const cli = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
   const vmstat = (...flags: string[]) => {
     const r = spawnSync(process.execPath, [cli, "run", "--mem", "64M", ...flags, "--proc", "vmstat", programPath({ program: "touch_write" }), "2048"], { encoding: "utf8" });
     expect(r.status).toBe(0);

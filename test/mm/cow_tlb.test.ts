@@ -9,7 +9,7 @@
 // write after COW reuse would fault forever.
 
 import { describe, expect, it } from "vitest";
-import { Mmu, PF_USER, PF_WRITE, TLB_W } from "../src/cpu/mmu.js";
+import { Mmu, PF_USER, PF_WRITE, TLB_W } from "../../src/cpu/mmu.js";
 
 describe("a read-only TLB entry and a write (wp_page_reuse needs no flush)", () => {
   it("a write after a read through a read-only entry walks again and sees the new pte", () => {

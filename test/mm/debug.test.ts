@@ -2,8 +2,8 @@
 // by hand through the RAM view, and the checker must report its reason.
 
 import { describe, it, expect } from "vitest";
-import { GFP, type Kernel } from "../src/kernel.js";
-import { machine } from "./helpers.js";
+import { GFP, type Kernel } from "../../src/kernel.js";
+import { machine } from "../helpers/machine.js";
 
 const DMA = 0, MOVABLE = 1;
 

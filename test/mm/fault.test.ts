@@ -4,16 +4,16 @@
 // and a leak check: after mm_exit, buddyinfo is what it was before.
 
 import { describe, expect, it } from "vitest";
-import { withLeakCheck } from "./helpers.js";
+import { withLeakCheck } from "../helpers/machine.js";
 import { PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR,
-  SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "./helpers/fault_cpu.js";
-import { PROT, MAP, MADV, MiB } from "./helpers/mm_kernel.js";
-import { hostThpMode } from "../src/cli/run.js";
+  SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "../helpers/fault_cpu.js";
+import { PROT, MAP, MADV, MiB } from "../helpers/mm_kernel.js";
+import { hostThpMode } from "../../src/cli/run.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
-import { bytesFile } from "../src/fs/pagecache.js";
+import { TraceRing, type TraceKernel } from "../../src/trace/ring.js";
+import { bytesFile } from "../../src/fs/pagecache.js";
 
 const PAGE = 4096;
 const RW = PROT.READ | PROT.WRITE;

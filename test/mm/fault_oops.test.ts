@@ -4,8 +4,8 @@
 // error-code bits by Linux's rules.
 
 import { describe, expect, it } from "vitest";
-import { PF, sig, SIGKILL, SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "./helpers/fault_cpu.js";
-import { PROT, MAP } from "./helpers/mm_kernel.js";
+import { PF, sig, SIGKILL, SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "../helpers/fault_cpu.js";
+import { PROT, MAP } from "../helpers/mm_kernel.js";
 
 const PAGE = 4096;
 const hex4 = (n: number) => n.toString(16).padStart(4, "0");

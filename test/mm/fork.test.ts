@@ -6,11 +6,11 @@
 // anon_vma or anon_vma_chain left once every mm has exited.
 
 import { describe, expect, it } from "vitest";
-import { withLeakCheck } from "./helpers.js";
-import { PF, sig, SIGKILL, SI_KERNEL } from "./helpers/fault_cpu.js";
-import { bootProcs, expectInvariants, Proc, mapcount, refcount, slabActive, PAGE, type Procs } from "./helpers/processes.js";
-import { TraceRing, type TraceKernel } from "../src/trace/ring.js";
-import { bytesFile } from "../src/fs/pagecache.js";
+import { withLeakCheck } from "../helpers/machine.js";
+import { PF, sig, SIGKILL, SI_KERNEL } from "../helpers/fault_cpu.js";
+import { bootProcs, expectInvariants, Proc, mapcount, refcount, slabActive, PAGE, type Procs } from "../helpers/processes.js";
+import { TraceRing, type TraceKernel } from "../../src/trace/ring.js";
+import { bytesFile } from "../../src/fs/pagecache.js";
 
 const MiB = 1 << 20;
 const MADV_DONTFORK = 10, MADV_WIPEONFORK = 18, MADV_HUGEPAGE = 14;

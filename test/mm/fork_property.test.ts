@@ -10,9 +10,9 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { withLeakCheck } from "./helpers.js";
-import { sig, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR } from "./helpers/fault_cpu.js";
-import { bootProcs, expectInvariants, Proc, slabActive, PAGE } from "./helpers/processes.js";
+import { withLeakCheck } from "../helpers/machine.js";
+import { sig, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR } from "../helpers/fault_cpu.js";
+import { bootProcs, expectInvariants, Proc, slabActive, PAGE } from "../helpers/processes.js";
 
 const NPAGES = 6;
 const MAX_PROCS = 5;

@@ -3,7 +3,7 @@
 // unmap_page_range's callers), so after an munmap it is the peak RSS.
 
 import { describe, expect, it } from "vitest";
-import { bootKernel, counters, MAP, PROT, PAGE } from "./helpers/mm_kernel.js";
+import { bootKernel, counters, MAP, PROT, PAGE } from "../helpers/mm_kernel.js";
 
 describe("hiwater_rss (update_hiwater_rss)", () => {
   it("is the peak RSS after an munmap lowers the RSS, and keeps it", () => {

@@ -1,9 +1,9 @@
 // Boot, sizes, the host wrapper, and the allocator's basic contract.
 
 import { describe, it, expect } from "vitest";
-import { Kernel, GFP, parseSize, KernelPanic } from "../src/kernel.js";
-import { loadKernelModule } from "../src/cli/load.js";
-import { machine, withLeakCheck } from "./helpers.js";
+import { Kernel, GFP, parseSize, KernelPanic } from "../../src/kernel.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { machine, withLeakCheck } from "../helpers/machine.js";
 
 const MiB = 1 << 20;
 

@@ -9,10 +9,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
-const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
-const SRC = new URL("./native/minflt.c", import.meta.url).pathname;
+const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const SRC = new URL("../native/minflt.c", import.meta.url).pathname;
 /** "Within a few of Linux's": text pages that a warm cache maps by fault-around are faulted here one by one. */
 const FEW = 3;
 

@@ -5,8 +5,8 @@
 // 32 TiB, free in both address spaces.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { bootKernel, expectInvariants, nativeMmOps, openFile, runNative, E, MAP, PROT, type Kernel } from "./helpers/mm_kernel.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { bootKernel, expectInvariants, nativeMmOps, openFile, runNative, E, MAP, PROT, type Kernel } from "../helpers/mm_kernel.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const ADDR = "addr";  // any address (placement differs: the native process has a vDSO and a binary)
 type Expect = number | typeof ADDR;

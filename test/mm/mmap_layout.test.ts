@@ -7,9 +7,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { openFile,
   bootKernel, counters, expectInvariants, nativeMmOps, runNative, slabs, vmas,
   E, MAP, MiB, PAGE, PROT, TASK_SIZE, VM, type Kernel,
-} from "./helpers/mm_kernel.js";
-import { withLeakCheck } from "./helpers.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+} from "../helpers/mm_kernel.js";
+import { withLeakCheck } from "../helpers/machine.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const ANON = MAP.PRIVATE | MAP.ANONYMOUS;
 const RW = PROT.READ | PROT.WRITE;

@@ -7,8 +7,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bootKernel, counters, expectInvariants, vmas, E, MAP, MADV, PAGE, PROT, VM, type Kernel } from "./helpers/mm_kernel.js";
-import { sig, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from "./helpers/fault_cpu.js";
+import { bootKernel, counters, expectInvariants, vmas, E, MAP, MADV, PAGE, PROT, VM, type Kernel } from "../helpers/mm_kernel.js";
+import { sig, BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGSEGV } from "../helpers/fault_cpu.js";
 
 /** A VMA; `anon`: an anonymous page was faulted in (its anon_vma is set). */
 interface MVma { start: number; end: number; flags: number; pgoff: number; anon: boolean }

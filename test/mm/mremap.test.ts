@@ -5,12 +5,12 @@
 // invariant checker, every test with a leak check.
 
 import { describe, expect, it } from "vitest";
-import { withLeakCheck } from "./helpers.js";
-import { bootKernel, expectInvariants as kernelInvariants, nativeMmOps, runNative, E } from "./helpers/mm_kernel.js";
-import { bootProcs, expectInvariants, Proc, mapcount, slabActive, PAGE, type Procs } from "./helpers/processes.js";
-import { SIGSEGV } from "./helpers/fault_cpu.js";
-import { needs, TOOLS } from "./helpers/tools.js";
-import { ERRNO, formatSyscall } from "../src/syscalls/index.js";
+import { withLeakCheck } from "../helpers/machine.js";
+import { bootKernel, expectInvariants as kernelInvariants, nativeMmOps, runNative, E } from "../helpers/mm_kernel.js";
+import { bootProcs, expectInvariants, Proc, mapcount, slabActive, PAGE, type Procs } from "../helpers/processes.js";
+import { SIGSEGV } from "../helpers/fault_cpu.js";
+import { needs, TOOLS } from "../helpers/tools.js";
+import { ERRNO, formatSyscall } from "../../src/syscalls/index.js";
 import { spawnSync } from "node:child_process";
 
 const MiB = 1 << 20;

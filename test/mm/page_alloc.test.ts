@@ -3,8 +3,8 @@
 // watermarks with lowmem_reserve, exhaustion and recovery.
 
 import { describe, it, expect } from "vitest";
-import { GFP, type Kernel } from "../src/kernel.js";
-import { machine, withLeakCheck } from "./helpers.js";
+import { GFP, type Kernel } from "../../src/kernel.js";
+import { machine, withLeakCheck } from "../helpers/machine.js";
 
 const DMA = 0, DMA32 = 1;
 const UNMOVABLE = 0, MOVABLE = 1, RECLAIMABLE = 2;

@@ -4,9 +4,9 @@
 
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { GFP, type Kernel } from "../src/kernel.js";
-import { buddyinfo } from "../src/proc/buddyinfo.js";
-import { machine } from "./helpers.js";
+import { GFP, type Kernel } from "../../src/kernel.js";
+import { buddyinfo } from "../../src/proc/buddyinfo.js";
+import { machine } from "../helpers/machine.js";
 
 const GFPS = [
   GFP.GFP_KERNEL,                          // MIGRATE_UNMOVABLE, up to ZONE_NORMAL

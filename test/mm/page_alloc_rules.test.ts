@@ -6,8 +6,8 @@
 // steal_suitable_fallback) around their thresholds, for each migratetype.
 
 import { describe, expect, it } from "vitest";
-import { GFP, type Kernel } from "../src/kernel.js";
-import { machine, withLeakCheck } from "./helpers.js";
+import { GFP, type Kernel } from "../../src/kernel.js";
+import { machine, withLeakCheck } from "../helpers/machine.js";
 
 const DMA = 0, DMA32 = 1;
 const UNMOVABLE = 0, MOVABLE = 1, RECLAIMABLE = 2;

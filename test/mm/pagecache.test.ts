@@ -10,15 +10,15 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withLeakCheck } from "./helpers.js";
-import { PF, sig, SIGBUS, BUS_ADRERR, commWords, bootFaultEnv, type FaultEnv } from "./helpers/fault_cpu.js";
-import { PROT, MAP, E } from "./helpers/mm_kernel.js";
-import { programPath } from "./program-cases.js";
-import { allocIno, bytesFile, FMODE_READ, FMODE_WRITE } from "../src/fs/pagecache.js";
-import type { FileData } from "../src/fs/file_data.js";
-import { Machine } from "../src/machine.js";
-import { WALK_FAULT_BELOW } from "../src/cpu/mmu.js";
-import { loadKernelModule } from "../src/cli/load.js";
+import { withLeakCheck } from "../helpers/machine.js";
+import { PF, sig, SIGBUS, BUS_ADRERR, commWords, bootFaultEnv, type FaultEnv } from "../helpers/fault_cpu.js";
+import { PROT, MAP, E } from "../helpers/mm_kernel.js";
+import { programPath } from "../helpers/program_cases.js";
+import { allocIno, bytesFile, FMODE_READ, FMODE_WRITE } from "../../src/fs/pagecache.js";
+import type { FileData } from "../../src/fs/file_data.js";
+import { Machine } from "../../src/machine.js";
+import { WALK_FAULT_BELOW } from "../../src/cpu/mmu.js";
+import { loadKernelModule } from "../../src/cli/load.js";
 
 const PAGE = 4096;
 const RW = PROT.READ | PROT.WRITE;

@@ -9,15 +9,15 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Machine } from "../src/machine.js";
-import { loadKernelModule } from "../src/cli/load.js";
-import { needs, TOOLS } from "./helpers/tools.js";
-import { bootProcs, expectInvariants, Proc, PAGE } from "./helpers/processes.js";
-import { machine } from "./helpers.js";
+import { Machine } from "../../src/machine.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { needs, TOOLS } from "../helpers/tools.js";
+import { bootProcs, expectInvariants, Proc, PAGE } from "../helpers/processes.js";
+import { machine } from "../helpers/machine.js";
 
-const CLI = new URL("../dist/src/cli/main.js", import.meta.url).pathname;
-const SOURCE = new URL("./native/swap/swap_sum.c", import.meta.url).pathname;
-const BUILD = new URL("../node_modules/.cache/faultline-test/", import.meta.url).pathname;
+const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const SOURCE = new URL("../native/swap/swap_sum.c", import.meta.url).pathname;
+const BUILD = new URL("../../node_modules/.cache/faultline-test/", import.meta.url).pathname;
 const MiB = 1 << 20;
 
 function build(cc: string): string {
@@ -134,7 +134,7 @@ describe("swap and fork", () => {
 
 describe("/proc/meminfo and /proc/swaps", () => {
   it("have Linux 6.18's fields, order and widths", () => {
-    const real = readFileSync(new URL("./fixtures/linux-6.18-meminfo.txt", import.meta.url), "utf8");
+    const real = readFileSync(new URL("../fixtures/linux-6.18-meminfo.txt", import.meta.url), "utf8");
     const k = machine("64M", "release", { swap: "256M" });
     const m = new Machine(loadKernelModule("release"), { mem: "64M", swap: "256M" });
     const ours = m.proc("meminfo");

@@ -2,7 +2,7 @@
 // hand-built free lists whose values are worked out by hand below.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { extfragIndex, fragmentationIndex, unusableIndex, unusableIndexText } from "../src/proc/extfrag.js";
+import { extfragIndex, fragmentationIndex, unusableIndex, unusableIndexText } from "../../src/proc/extfrag.js";
 
 // 10 free order-0 blocks and 5 order-1 blocks: 20 free pages in 15 blocks.
 const fragmented = { name: "Normal", nr_free: [10, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0] };
@@ -51,9 +51,9 @@ describe("against the formulas in 64-bit integer arithmetic", () => {
 describe("on a running kernel", () => {
   it("prints, per populated zone, Linux's formulas over the free lists /proc/buddyinfo shows", async () => {
     const { readFileSync } = await import("node:fs");
-    const { Kernel, GFP } = await import("../src/kernel.js");
-    const { buddyinfo } = await import("../src/proc/buddyinfo.js");
-    const { extfrag_index, unusable_index } = await import("../src/proc/extfrag.js");
+    const { Kernel, GFP } = await import("../../src/kernel.js");
+    const { buddyinfo } = await import("../../src/proc/buddyinfo.js");
+    const { extfrag_index, unusable_index } = await import("../../src/proc/extfrag.js");
     const k = new Kernel(new WebAssembly.Module(readFileSync("build/kernel.wasm")), { mem: "16M" });
     const pfns: number[] = [];
     for (let pfn; (pfn = k.allocPages(GFP.GFP_KERNEL | GFP.__GFP_NOWARN, 0)) >= 0;) pfns.push(pfn);

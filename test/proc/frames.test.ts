@@ -5,13 +5,13 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { readFileSync } from "node:fs";
-import { GFP } from "../src/kernel.js";
-import { Machine } from "../src/machine.js";
-import { loadKernelModule } from "../src/cli/load.js";
-import { classifyFrames, newFrameMap, FrameState } from "../src/proc/frames.js";
-import { inspectWalk, type WalkKernel } from "../src/proc/page_walk.js";
-import { machine } from "./helpers.js";
-import type { Kernel } from "../src/kernel.js";
+import { GFP } from "../../src/kernel.js";
+import { Machine } from "../../src/machine.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { classifyFrames, newFrameMap, FrameState } from "../../src/proc/frames.js";
+import { inspectWalk, type WalkKernel } from "../../src/proc/page_walk.js";
+import { machine } from "../helpers/machine.js";
+import type { Kernel } from "../../src/kernel.js";
 
 /** Free pages per order as buddyinfo counts them (blocks << order), all zones. */
 function buddyPagesByOrder(k: Kernel): number[] {
@@ -105,7 +105,7 @@ describe("classifyFrames", () => {
   it("sees a running program's anonymous pages, page tables and page cache as the kernel counts them", () => {
     const m = new Machine(loadKernelModule(), { mem: "64M" });
     const k = m.kernel;
-    m.exec(readFileSync(new URL("../programs/bin/touch_write", import.meta.url)), ["./touch_write", "64"]);
+    m.exec(readFileSync(new URL("../../programs/bin/touch_write", import.meta.url)), ["./touch_write", "64"]);
     for (let i = 0; i < 40; i++) expect(m.runToNextFault()).toBeNull();
     const map = classifyFrames(k);
     const node = k.nodeStat();

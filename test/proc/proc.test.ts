@@ -5,11 +5,11 @@
 
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { GFP, MIGRATETYPE_NAMES, type Kernel } from "../src/kernel.js";
-import { buddyinfo, zoneinfo, pagetypeinfo, vmstat } from "../src/proc/index.js";
-import { machine } from "./helpers.js";
+import { GFP, MIGRATETYPE_NAMES, type Kernel } from "../../src/kernel.js";
+import { buddyinfo, zoneinfo, pagetypeinfo, vmstat } from "../../src/proc/index.js";
+import { machine } from "../helpers/machine.js";
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/linux-6.18-${name}.txt`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/linux-6.18-${name}.txt`, import.meta.url), "utf8");
 
 /** C printf for the conversions /proc uses: %d %i %u %lu %ld %s, width, '-'. */
 function printf(format: string, ...args: Array<string | number>): string {

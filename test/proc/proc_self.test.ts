@@ -3,13 +3,13 @@
 // against the pfns the allocator handed out (read from the fault trace).
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Kernel } from "../src/kernel.js";
-import { bytesFile } from "../src/fs/pagecache.js";
-import { MmReader, type MmKernel } from "../src/proc/mm_reader.js";
-import { SELF_FILES, pagemap, type TaskView } from "../src/proc/self.js";
-import { readFaultStats, runStats } from "../src/proc/stats.js";
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "../src/loader/index.js";
-import { FaultTracer, TraceRing, type TraceKernel } from "../src/trace/index.js";
+import { Kernel } from "../../src/kernel.js";
+import { bytesFile } from "../../src/fs/pagecache.js";
+import { MmReader, type MmKernel } from "../../src/proc/mm_reader.js";
+import { SELF_FILES, pagemap, type TaskView } from "../../src/proc/self.js";
+import { readFaultStats, runStats } from "../../src/proc/stats.js";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/loader/index.js";
+import { FaultTracer, TraceRing, type TraceKernel } from "../../src/trace/index.js";
 
 let mod: WebAssembly.Module;
 beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });

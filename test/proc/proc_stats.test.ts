@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatStats, runStats } from "../src/proc/stats.js";
+import { formatStats, runStats } from "../../src/proc/stats.js";
 
 describe("--stats", () => {
   const stats = runStats({

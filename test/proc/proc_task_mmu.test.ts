@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, VM_EXEC, VM_READ, VM_WRITE, pagemapEntry, pagemapLine,
   procMaps, procSmapsRollup, procStatus, smapsAccount, type MmInfo, type PteInfo, type VmArea,
-} from "../src/proc/task_mmu.js";
+} from "../../src/proc/task_mmu.js";
 
 const mm0: MmInfo = {
   start_code: 0x401000, end_code: 0x4023a5, start_brk: 0x405000, brk: 0x407000, start_stack: 0x7ffffffde8f0,

@@ -7,8 +7,8 @@
 // (zone_batchsize, zone_highsize with one CPU).
 
 import { describe, expect, it } from "vitest";
-import { zoneinfo } from "../src/proc/index.js";
-import { machine } from "./helpers.js";
+import { zoneinfo } from "../../src/proc/index.js";
+import { machine } from "../helpers/machine.js";
 
 interface Zone { name: string; fields: Map<string, number>; protection: number[] }
 

@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { binDir } from "../programs/native.mjs";
-import { ELF_ET_DYN_BASE, parseElf, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, TASK_SIZE } from "../src/loader/elf.js";
-import { FPSTATE_SIZE } from "../src/task/signal.js";
-import { AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM, auxvValues, buildInitialStack } from "../src/loader/stack.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { binDir } from "../../programs/native.mjs";
+import { ELF_ET_DYN_BASE, parseElf, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, TASK_SIZE } from "../../src/loader/elf.js";
+import { FPSTATE_SIZE } from "../../src/task/signal.js";
+import { AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM, auxvValues, buildInitialStack } from "../../src/loader/stack.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const nativeHost = () => needs(TOOLS.x86_64_linux, TOOLS.setarch);
 const program = (name: string) => new Uint8Array(readFileSync(join(binDir, name)));

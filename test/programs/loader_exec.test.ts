@@ -3,11 +3,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { binDir } from "../programs/native.mjs";
-import { Mmu } from "../src/cpu/index.js";
-import { exec, type ExecEnv, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP } from "../src/loader/index.js";
-import { uaccess } from "../src/syscalls/index.js";
-import { ModelKernel } from "./model-kernel.js";
+import { binDir } from "../../programs/native.mjs";
+import { Mmu } from "../../src/cpu/index.js";
+import { exec, type ExecEnv, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP } from "../../src/loader/index.js";
+import { uaccess } from "../../src/syscalls/index.js";
+import { ModelKernel } from "../helpers/model_kernel.js";
 
 function machine() {
   const kernel = new ModelKernel(new ArrayBuffer(16 * 1024 * 1024));

@@ -6,11 +6,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runNative } from "../programs/native.mjs";
-import { programCases, programPath, programsDir } from "./program-cases.js";
-import { needs, TOOLS, which } from "./helpers/tools.js";
+import { runNative } from "../../programs/native.mjs";
+import { programCases, programPath, programsDir } from "../helpers/program_cases.js";
+import { needs, TOOLS, which } from "../helpers/tools.js";
 
-// Probes of the initial stack (test/loader.test.ts), not reference programs.
+// Probes of the initial stack (test/programs/loader.test.ts), not reference programs.
 const probes = ["stack_dump", "stack_dump_pie"];
 
 describe("programs/manifest.json", () => {

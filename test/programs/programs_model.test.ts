@@ -1,18 +1,18 @@
 // Every program case, run by the real CPU with the loader and the syscall
-// layer over the model kernel (test/model-kernel.ts), must give the stdout,
+// layer over the model kernel (test/helpers/model_kernel.ts), must give the stdout,
 // exit status and fatal signal recorded from the native run, and its
 // `--trace syscalls` lines must be strace's for the native run, but for
-// what differs by design (test/strace.ts). This checks the host side end
+// what differs by design (test/helpers/strace.ts). This checks the host side end
 // to end before and apart from the Wasm kernel.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Cpu, Mmu, STOP_BUDGET, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL } from "../src/cpu/index.js";
-import { exec } from "../src/loader/index.js";
-import { bytesReader } from "../src/machine.js";
-import { faultSignal, type FatalSignal, SeededRandom, siCodeName, signalEnding, signalName, Syscalls, trapSignal, uaccess } from "../src/syscalls/index.js";
-import { ModelKernel } from "./model-kernel.js";
-import { programArgv, programCases, programEnv, programPath } from "./program-cases.js";
-import { nativeTrace, normalizeTrace, straceHere } from "./strace.js";
+import { Cpu, Mmu, STOP_BUDGET, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
+import { exec } from "../../src/loader/index.js";
+import { bytesReader } from "../../src/machine.js";
+import { faultSignal, type FatalSignal, SeededRandom, siCodeName, signalEnding, signalName, Syscalls, trapSignal, uaccess } from "../../src/syscalls/index.js";
+import { ModelKernel } from "../helpers/model_kernel.js";
+import { programArgv, programCases, programEnv, programPath } from "../helpers/program_cases.js";
+import { nativeTrace, normalizeTrace, straceHere } from "../helpers/strace.js";
 
 const strace = straceHere();
 
@@ -87,7 +87,7 @@ describe("programs under the CPU, loader and syscalls (model kernel)", () => {
       if (c.signal) {
         expect(signalName(r.signal!.signo)).toBe(c.signal);
         expect(siCodeName(r.signal!.signo, r.signal!.code)).toBe(c.si_code);
-        // an mmap-area address differs by design (test/strace.ts)
+        // an mmap-area address differs by design (test/helpers/strace.ts)
         if (Number(c.si_addr) < 0x7f0000000000) expect("0x" + r.signal!.addr.toString(16)).toBe(c.si_addr);
       }
       if (strace) expect(trace.map(normalizeTrace)).toEqual(nativeTrace(c).map(normalizeTrace));

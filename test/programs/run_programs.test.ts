@@ -1,16 +1,16 @@
 // Every guest program under faultline: the same stdout and exit status as
-// the native run recorded in programs/manifest.json (test/programs.test.ts
+// the native run recorded in programs/manifest.json (test/programs/programs.test.ts
 // re-runs them natively to keep those records honest), the same signal and
 // si_code, and afterwards a kernel whose invariants hold and whose free
 // memory is back to where it was before the program started.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { nodeHostFs } from "../src/cli/host_fs.js";
-import { loadKernelModule } from "../src/cli/load.js";
-import { Machine } from "../src/machine.js";
-import { siCodeName, signalName } from "../src/syscalls/index.js";
-import { programArgv, programCases, programEnv, programPath, programsDir } from "./program-cases.js";
+import { nodeHostFs } from "../../src/cli/host_fs.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { Machine } from "../../src/machine.js";
+import { siCodeName, signalName } from "../../src/syscalls/index.js";
+import { programArgv, programCases, programEnv, programPath, programsDir } from "../helpers/program_cases.js";
 
 const decoder = new TextDecoder();
 

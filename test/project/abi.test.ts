@@ -7,11 +7,11 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import * as abi from "../src/abi.js";
-import { Kernel } from "../src/kernel.js";
-import { loadKernelModule } from "../src/cli/load.js";
+import * as abi from "../../src/abi.js";
+import { Kernel } from "../../src/kernel.js";
+import { loadKernelModule } from "../../src/cli/load.js";
 
-const root = new URL("../", import.meta.url).pathname;
+const root = new URL("../../", import.meta.url).pathname;
 
 function sourcesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

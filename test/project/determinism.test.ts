@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "../..");
 const cli = join(root, "dist", "src", "cli", "main.js");
 
 describe.runIf(needs(TOOLS.dist))("two processes, one run", () => {

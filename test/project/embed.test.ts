@@ -6,10 +6,10 @@ import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createMachine, compileKernel, buddyinfo, classifyFrames, FrameState } from "../src/index.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { createMachine, compileKernel, buddyinfo, classifyFrames, FrameState } from "../../src/index.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "../..");
 const wasm = readFileSync(join(root, "build", "kernel.wasm"));
 const touchWrite = readFileSync(join(root, "programs", "bin", "touch_write"));
 

@@ -3,7 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 
-const root = new URL("../", import.meta.url);
+const root = new URL("../../", import.meta.url);
 
 describe("README seed map", () => {
   it("every row's file:line holds the first name in its Linux column", () => {
@@ -21,7 +21,7 @@ describe("README seed map", () => {
 
 describe("README sample output", () => {
   it("is what npm start prints, line for line where it is not shortened (…)", async () => {
-    const { demo } = await import("../src/cli/demo.js");
+    const { demo } = await import("../../src/cli/demo.js");
     const out = demo().split("\n");
     const readme = readFileSync(new URL("README.md", root), "utf8");
     const block = /## What `npm start` shows[^]*?```\n([^]*?)```/.exec(readme)![1].split("\n").slice(0, -1);

@@ -5,8 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
-const config = new URL("./fixtures/watchdog/vitest.config.ts", import.meta.url).pathname;
-const vitest = new URL("../node_modules/vitest/vitest.mjs", import.meta.url).pathname;
+const config = new URL("../fixtures/watchdog/vitest.config.ts", import.meta.url).pathname;
+const vitest = new URL("../../node_modules/vitest/vitest.mjs", import.meta.url).pathname;
 
 describe("the watchdog", () => {
   it("fails a test stuck in synchronous Wasm, by name, instead of hanging", () => {

@@ -6,11 +6,11 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadKernelModule } from "../src/cli/load.js";
-import { Machine } from "../src/machine.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { Machine } from "../../src/machine.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
-const probe = new URL("./native/fd_errno.c", import.meta.url).pathname;
+const probe = new URL("../native/fd_errno.c", import.meta.url).pathname;
 const FLAGS = ["-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-pic", "-no-pie", "-fno-stack-protector",
   "-mgeneral-regs-only", "-fno-asynchronous-unwind-tables", "-fcf-protection=none", "-Wall", "-Werror"];
 

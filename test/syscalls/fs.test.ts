@@ -4,11 +4,11 @@
 // the magic /proc/self/exe link and the seeded /dev/urandom. The same calls
 // against this machine's Linux are in programs/src/files_probe.c.
 import { describe, expect, it } from "vitest";
-import { MemoryHostFs } from "../src/fs/host.js";
-import { type Found, Namespace } from "../src/fs/namespace.js";
-import { SeededRandom } from "../src/syscalls/random.js";
-import { FileSyscalls } from "../src/syscalls/files.js";
-import { bytesFile } from "../src/fs/pagecache.js";
+import { MemoryHostFs } from "../../src/fs/host.js";
+import { type Found, Namespace } from "../../src/fs/namespace.js";
+import { SeededRandom } from "../../src/syscalls/random.js";
+import { FileSyscalls } from "../../src/syscalls/files.js";
+import { bytesFile } from "../../src/fs/pagecache.js";
 
 const BASE = 0x10000;
 const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0o100, O_TRUNC = 0o1000, O_DIRECTORY = 0o200000;

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
-import { bytesReader } from "../src/machine.js";
+import { bytesReader } from "../../src/machine.js";
 import {
   ERRNO,
   formatSyscall,
@@ -13,8 +13,8 @@ import {
   Syscalls,
   uaccess,
   type UserMemory,
-} from "../src/syscalls/index.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+} from "../../src/syscalls/index.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const RAX = 0, RDX = 2, RSI = 6, RDI = 7, R8 = 8, R9 = 9, R10 = 10;
 const PAGE = 4096;

@@ -2,13 +2,13 @@
 // twice under strace, once with raw arguments (strace -e raw=all) and once
 // decoded; the formatter, given the raw numbers, must print the decoded
 // line. Lines that show user memory ("...", {...}, [...]) need the guest's
-// memory and are checked in test/syscalls.test.ts instead; lines whose
+// memory and are checked in test/syscalls/syscalls.test.ts instead; lines whose
 // result is the pid differ between runs.
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { binDir } from "../programs/native.mjs";
-import { ERRNO, formatSyscall, SYSCALL_NAMES } from "../src/syscalls/index.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { binDir } from "../../programs/native.mjs";
+import { ERRNO, formatSyscall, SYSCALL_NAMES } from "../../src/syscalls/index.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const runs = [["mmap_churn", "3"], ["brk_grow", "4"], ["syscall_probe"], ["hello"], ["touch_write", "3"]];
 

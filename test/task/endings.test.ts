@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
-import { binDir, runNative } from "../programs/native.mjs";
+import { binDir, runNative } from "../../programs/native.mjs";
 import {
   faultSignal,
   oomKill,
@@ -13,9 +13,9 @@ import {
   SIGSEGV,
   signalEnding,
   trapSignal,
-} from "../src/syscalls/endings.js";
-import { programCases } from "./program-cases.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+} from "../../src/syscalls/endings.js";
+import { programCases } from "../helpers/program_cases.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const killed = programCases.filter((c) => c.signal);
 

@@ -9,11 +9,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Machine } from "../src/machine.js";
-import { loadKernelModule } from "../src/cli/load.js";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { Machine } from "../../src/machine.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "../..");
 const cli = join(root, "dist", "src", "cli", "main.js");
 const bin = (name: string) => join(root, "programs", "bin", name);
 const faultline = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 60_000 });

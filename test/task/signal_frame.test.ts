@@ -5,8 +5,8 @@
 // rt_sigreturn restores. This drives src/task/signal.ts with a flat user
 // memory and a CPU state.
 import { describe, expect, it } from "vitest";
-import { CpuState } from "../src/cpu/state.js";
-import { SA_RESTORER, SA_SIGINFO, Signals } from "../src/task/signal.js";
+import { CpuState } from "../../src/cpu/state.js";
+import { SA_RESTORER, SA_SIGINFO, Signals } from "../../src/task/signal.js";
 
 const BASE = 0x7fff0000;
 const SIZE = 1 << 20;

@@ -6,11 +6,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { binDir } from "../programs/native.mjs";
-import { loadKernelModule } from "../src/cli/load.js";
-import { Machine, type RunEnd } from "../src/machine.js";
-import { signalEnding } from "../src/syscalls/index.js";
-import { programPath } from "./program-cases.js";
+import { binDir } from "../../programs/native.mjs";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { Machine, type RunEnd } from "../../src/machine.js";
+import { signalEnding } from "../../src/syscalls/index.js";
+import { programPath } from "../helpers/program_cases.js";
 
 const decoder = new TextDecoder();
 const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;

@@ -3,11 +3,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadKernelModule } from "../src/cli/load.js";
-import { Machine } from "../src/machine.js";
-import { narrateFault, renderFault } from "../src/trace/index.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { Machine } from "../../src/machine.js";
+import { narrateFault, renderFault } from "../../src/trace/index.js";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "../..");
 
 describe("narrateFault", () => {
   const m = new Machine(loadKernelModule(), { mem: "256M" });

@@ -2,17 +2,17 @@
 // run by the Machine (the Wasm kernel, the CPU, the loader and the syscall
 // layer), traces the syscalls strace shows for its native run, with the
 // same arguments and results (brk values, errno, ...), but for what
-// differs by design (test/strace.ts). The compute cases, whose traces are
-// only their writes, are left to test/programs-model.test.ts.
+// differs by design (test/helpers/strace.ts). The compute cases, whose traces are
+// only their writes, are left to test/programs/programs_model.test.ts.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { nodeHostFs } from "../src/cli/host_fs.js";
+import { nodeHostFs } from "../../src/cli/host_fs.js";
 import { describe, expect, it } from "vitest";
-import { loadKernelModule } from "../src/cli/load.js";
-import { Machine } from "../src/machine.js";
-import { signalEnding } from "../src/syscalls/index.js";
-import { programArgv, programCases, programEnv, programPath, programsDir } from "./program-cases.js";
-import { nativeTrace, normalizeFileTrace, normalizeTrace, straceHere } from "./strace.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { Machine } from "../../src/machine.js";
+import { signalEnding } from "../../src/syscalls/index.js";
+import { programArgv, programCases, programEnv, programPath, programsDir } from "../helpers/program_cases.js";
+import { nativeTrace, normalizeFileTrace, normalizeTrace, straceHere } from "../helpers/strace.js";
 
 const COMPUTE = ["compute_loop", "mem_sum", "sort", "hashtable", "sha256", "matmul", "sieve"];
 

@@ -1,14 +1,14 @@
 // The function_graph and trace-event renderings, on fixed event sequences
 // written into the kernel's real trace ring layout.
 import { readFileSync } from "node:fs";
-import { SwapDevice } from "../src/mm/swap_device.js";
-import { PageCache } from "../src/fs/pagecache.js";
+import { SwapDevice } from "../../src/mm/swap_device.js";
+import { PageCache } from "../../src/fs/pagecache.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, analyseFault, chromeTrace, decodeErrorCode,
   Observer, functionGraph, graphDuration, parseTraceFilter, renderComment, renderEvents,
   TRACE_EXIT, TRACE_NO_PAGE, type TraceKernel, type TraceEvent,
-} from "../src/trace/index.js";
+} from "../../src/trace/index.js";
 
 let module: WebAssembly.Module;
 beforeAll(() => { module = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });

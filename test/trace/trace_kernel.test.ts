@@ -2,8 +2,8 @@
 // of allocator calls (counter clock), in the seed's order of calls.
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GFP, Kernel } from "../src/kernel.js";
-import { FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, functionGraph, renderEvents, type TraceKernel } from "../src/trace/index.js";
+import { GFP, Kernel } from "../../src/kernel.js";
+import { FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, functionGraph, renderEvents, type TraceKernel } from "../../src/trace/index.js";
 
 let mod: WebAssembly.Module;
 beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });

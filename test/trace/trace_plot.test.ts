@@ -1,6 +1,6 @@
 // --plot's SVG: one labelled, dashed line per order and one for RSS, from the samples.
 import { describe, expect, it } from "vitest";
-import { plotSvg, type Sample } from "../src/trace/index.js";
+import { plotSvg, type Sample } from "../../src/trace/index.js";
 
 const samples: Sample[] = [0, 1, 2].map((f) => ({
   ts: f, fault: f, zones: [{ name: "DMA", nr_free: [1, 0, 0] }, { name: "Normal", nr_free: [2 - f, f, 4] }], rss: { anon: f, file: 1 },

@@ -1,4 +1,4 @@
-// The golden function_graph of a first-write fault (test/trace_kernel.test.ts)
+// The golden function_graph of a first-write fault (test/trace/trace_kernel.test.ts)
 // justified line by line against the seed (../shared/seed/alloc_page.md,
 // outside the repository, so its calls are written out below with the
 // seed's line numbers): every call the trace shows is a call its caller
@@ -6,9 +6,9 @@
 // and sibling calls come in the seed's order.
 
 import { describe, expect, it } from "vitest";
-import { loadKernelModule } from "../src/cli/load.js";
-import { Kernel } from "../src/kernel.js";
-import { FaultTracer, TraceRing, functionGraph, type TraceKernel } from "../src/trace/index.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { Kernel } from "../../src/kernel.js";
+import { FaultTracer, TraceRing, functionGraph, type TraceKernel } from "../../src/trace/index.js";
 
 /** Each caller's calls, in the order its seed text makes them (seed line). */
 const SEED_CALLS: Record<string, Array<[string, number]>> = {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { builtinModules } from "node:module";
 
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "../..");
 const BUILTINS = new Set(builtinModules);
 
 function sources(dir: string): string[] {

@@ -2,8 +2,8 @@
 // decoder: Intel syntax as objdump -M intel spells operands, hex immediates.
 
 import { describe, it, expect } from "vitest";
-import { decode } from "../src/cpu/decode.js";
-import { formatInsn } from "../web/insn_text.js";
+import { decode } from "../../src/cpu/decode.js";
+import { formatInsn } from "../../web/insn_text.js";
 
 function fmt(hex: string, ip = 0x401000): string {
   const b = new Uint8Array(hex.split(" ").map((h) => parseInt(h, 16)));

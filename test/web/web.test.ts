@@ -12,10 +12,10 @@ import { extname, join, normalize } from "node:path";
 import type { AddressInfo } from "node:net";
 import { build } from "vite";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { needs, TOOLS } from "./helpers/tools.js";
+import { needs, TOOLS } from "../helpers/tools.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const root = join(import.meta.dirname, "..");
+const root = join(import.meta.dirname, "../..");
 const shots = join(root, "test-results", "web");
 
 const TYPES: Record<string, string> = {
