@@ -1,6 +1,6 @@
 // A model of the kernel's mm for tests of the host side (CPU, loader,
 // syscalls) that do not need the Wasm kernel: VMAs with Linux's mmap,
-// munmap, mprotect and brk rules, page tables as a map from virtual page to
+// munmap, mprotect, mremap and brk rules, page tables as a map from virtual page to
 // frame, demand paging with stack growth, and the walk/fault contract of
 // docs/abi.md. Private file pages are copied at their first fault (the
 // real kernel maps the page cache and copies on write; a program cannot
@@ -10,10 +10,11 @@ import {
   type ExecKernel, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MMAP_BASE, PAGE_SIZE as PAGE, PROT_EXEC, PROT_WRITE, TASK_SIZE } from "../../src/loader/index.js";
 import type { FileData } from "../../src/fs/file_data.js";
 import type { OpenFile } from "../../src/fs/pagecache.js";
-import { EBADF, EINVAL, ENOMEM, SEGV_ACCERR as ACCERR, SEGV_MAPERR as MAPERR, SIGSEGV, type SyscallKernel } from "../../src/syscalls/index.js";
+import { EBADF, EFAULT, EINVAL, ENOMEM, SEGV_ACCERR as ACCERR, SEGV_MAPERR as MAPERR, SIGSEGV, type SyscallKernel } from "../../src/syscalls/index.js";
 
 const STACK_LIMIT = 8 * 1024 * 1024;
 const EEXIST = 17;
+const MREMAP_MAYMOVE = 1;
 /** handle_page_fault's results: signo << 16 | si_code. */
 const SEGV_MAPERR = (SIGSEGV << 16) | MAPERR;
 const SEGV_ACCERR = (SIGSEGV << 16) | ACCERR;
@@ -133,6 +134,37 @@ export class ModelKernel implements ExecKernel, SyscallKernel {
     }
     this.brk = addr;
     return addr;
+  }
+  sys_mremap(addr: number, oldLen: number, newLen: number, flags: number, _newAddr: number): number {
+    // MREMAP_FIXED, MREMAP_DONTUNMAP and old_len 0 (duplicating a shared
+    // mapping) are not modelled: no program run on the model asks for them.
+    if (addr % PAGE || flags & ~MREMAP_MAYMOVE || newLen === 0 || oldLen === 0) return -EINVAL;
+    const oldEnd = addr + pageAlign(oldLen);
+    const size = pageAlign(newLen);
+    const v = this.find(addr);
+    if (!v || oldEnd > v.end) return -EFAULT;
+    if (addr + size <= oldEnd) {
+      this.unmap(addr + size, oldEnd);
+      return addr;
+    }
+    // grow in place when the range ends its VMA and nothing follows it
+    const grown = addr + size;
+    if (oldEnd === v.end && grown <= TASK_SIZE && !this.vmas.some((o) => o.start < grown && oldEnd < o.end)) {
+      v.end = grown;
+      return addr;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+    const to = this.doMmap(0, size, v.prot, MAP_PRIVATE | MAP_ANONYMOUS, v.file, v.pgoff + (addr - v.start) / PAGE);
+    if (to < 0) return to;
+    for (let p = addr; p < oldEnd; p += PAGE) {
+      const frame = this.pte.get(p / PAGE);
+      if (frame === undefined) continue;
+      this.pte.delete(p / PAGE);
+      this.pte.set((to + p - addr) / PAGE, frame);
+      this.flushPage(p);
+    }
+    this.unmap(addr, oldEnd);
+    return to;
   }
   sys_madvise(addr: number, len: number, advice: number): number {
     // madvise_behavior_valid: 0-4, 8-25 (FREE..COLLAPSE), 100-103 (HWPOISON..GUARD_REMOVE)

@@ -78,6 +78,7 @@ function machine(stdin = "") {
     sys_mmap: (...a) => (calls.push(`mmap ${a.join(" ")}`), 0x7ffff7ff9000),
     sys_munmap: (...a) => (calls.push(`munmap ${a.join(" ")}`), 0),
     sys_mprotect: (...a) => (calls.push(`mprotect ${a.join(" ")}`), -12),
+    sys_mremap: (...a) => (calls.push(`mremap ${a.join(" ")}`), -12),
     sys_madvise: (...a) => (calls.push(`madvise ${a.join(" ")}`), 0),
   };
   const out: number[] = [];
