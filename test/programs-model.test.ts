@@ -74,8 +74,11 @@ function run(c: (typeof programCases)[number], trace?: string[]) {
   return { stdout, status, signal, framesLeft: kernel.framesInUse };
 }
 
-/** files_probe reads the Wasm kernel's /proc text, which the model has none of: run_programs and run_trace run it. */
-const NEEDS_PROC = ["files_probe"];
+/**
+ * files_probe reads the Wasm kernel's /proc text, which the model has none of: run_programs and run_trace run it.
+ * fork_cow forks, and the model is one process: run_programs and frames.test.ts run it.
+ */
+const NEEDS_PROC = ["files_probe", "fork_cow"];
 
 describe("programs under the CPU, loader and syscalls (model kernel)", () => {
   for (const c of programCases.filter((c) => !NEEDS_PROC.includes(c.name))) {
