@@ -158,6 +158,61 @@ describe.runIf(needs(TOOLS.chromium))("the playground in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  it("runs fork_cow: a process list, each process's own page tables, shared frames turning into copies", async () => {
+    const expected = (JSON.parse(readFileSync(join(root, "programs", "manifest.json"), "utf8")).cases as Array<{ name: string; stdout: string }>)
+      .find((c) => c.name === "fork_cow")!;
+    const shared = async () => Number(await page.getAttribute("#frame-summary", "data-anon-shared"));
+    const rows = () => page.$$eval("#procs tr[data-pid]", (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent)));
+    await page.selectOption("#program", "fork_cow");
+    expect(await page.inputValue("#args")).toBe("64");
+    await page.click("#load");
+    await page.waitForSelector("body[data-state=ready]");
+    expect(await rows()).toEqual([["1", "0", "R (running)", "fork_cow", expect.stringMatching(/^\d+$/), "on the CPU"]]);
+    expect(await shared()).toBe(0);
+    // Fault by fault up to the fork: the parent's 64 pages are written first.
+    for (let i = 0; i < 500 && (await rows()).length < 2; i++) {
+      const before = await counter("page faults");
+      await page.keyboard.press("f");
+      await page.waitForFunction((n) => Number(document.querySelector('#counters [data-name="page faults"]')?.getAttribute("data-value")) > n, before);
+    }
+    const procs = await rows();
+    expect(procs.map((r) => r.slice(0, 4))).toEqual([["1", "0", expect.stringMatching(/^[RS] /), "fork_cow"], ["2", "1", expect.stringMatching(/^[RS] /), "fork_cow"]]);
+    // Every anonymous page the parent had is now mapped by both.
+    const atFork = await shared();
+    expect(atFork).toBeGreaterThanOrEqual(64);
+    expect(await counter("shared anon frames")).toBe(atFork);
+    // Each process's walk of the same address starts from its own PML4.
+    const address = (await page.inputValue("#walk-addr"))!;
+    const cr3 = async (pid: number) => {
+      await page.click(`#procs tr[data-pid="${pid}"] button`);
+      await page.waitForFunction((p) => document.querySelector("#walk-pid")?.textContent === `pid ${p}'s page tables`, pid);
+      expect(await page.getAttribute(`#procs tr[data-pid="${pid}"]`, "aria-selected")).toBe("true");
+      expect(await page.inputValue("#walk-addr")).toBe(address);
+      return /CR3\s*(0x[0-9a-f]+)/.exec((await page.textContent("#walk"))!)![1];
+    };
+    const [cr3Parent, cr3Child] = [await cr3(1), await cr3(2)];
+    expect(cr3Parent).not.toBe(cr3Child);
+    await page.screenshot({ path: join(shots, "fork_cow-forked.png"), fullPage: true });
+    // Fault by fault (a fetch from the program's text may come first in the child): the first write
+    // to a shared page copies it, and the shared count falls.
+    for (let i = 0; i < 10 && (await shared()) === atFork; i++) {
+      const before = await counter("page faults");
+      await page.keyboard.press("f");
+      await page.waitForFunction((n) => Number(document.querySelector('#counters [data-name="page faults"]')?.getAttribute("data-value")) > n, before);
+    }
+    expect(await shared()).toBe(atFork - 1);
+    expect(await page.textContent("#narration")).toMatch(/: write to a present PTE that forbids it in .* → do_wp_page \(copy on write\) → pfn 0x/);
+    await page.click("#run");
+    await page.waitForSelector("body[data-state=exited]", { timeout: 30_000 });
+    expect(await page.textContent("#stdout")).toBe(expected.stdout);
+    expect(await shared()).toBe(0);
+    expect(await anon()).toBe(0);
+    expect(await rows()).toEqual([]);
+    expect(await page.textContent("#walk")).toContain("No process");
+    await page.screenshot({ path: join(shots, "fork_cow-exited.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
   it("shades free blocks by order with rising lightness, labelled, apart from every other state", async () => {
     const rows = await page.$$eval("#frame-summary tr[data-state]", (trs) => trs.map((tr) => ({
       key: (tr as HTMLElement).dataset.state!, name: tr.children[1].textContent!, colour: getComputedStyle(tr.querySelector(".swatch")!).backgroundColor,

@@ -11,7 +11,7 @@ import kernelUrl from "../build/kernel.wasm?url";
 import manifest from "../programs/manifest.json";
 import { FrameMapView } from "./frame_map.js";
 import { formatInsn } from "./insn_text.js";
-import { $, hex, renderCounters, RegisterView, BuddyBars, renderFrameSummary, renderWalk, addFaults, setText, setData } from "./views.js";
+import { $, hex, renderCounters, RegisterView, BuddyBars, renderFrameSummary, renderWalk, renderProcesses, anonFrames, addFaults, setText, setData } from "./views.js";
 
 interface Case { name: string; program: string; args?: string[]; stdin?: string }
 
@@ -24,7 +24,8 @@ const ui = {
   load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
   status: $("status"), narration: $("narration"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
-  walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"),
+  walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"), walkPid: $("walk-pid"),
+  procs: $("procs"),
   frames: $<HTMLCanvasElement>("frames"),
 };
 
@@ -44,6 +45,8 @@ let running = false;
 let argv0 = "";
 let lastFault: number | null = null;
 let peakAnon = 0;
+/** The process whose page tables the walk reads; null: whichever is on the CPU. */
+let selectedPid: number | null = null;
 /** Faults traced since the last render: the log shows them at the next frame. */
 let newFaults: FaultRecord[] = [];
 let logShown = 0;
@@ -131,7 +134,7 @@ function render(): void {
   const k = m.kernel;
   classifyFrames(k, map);
   frames.draw(map);
-  peakAnon = Math.max(peakAnon, map.counts[FrameState.Anon]);
+  peakAnon = Math.max(peakAnon, anonFrames(map));
   renderFrameSummary($("frame-summary"), map, k.maxOrder);
   setData($("frame-summary"), "anonPeak", String(peakAnon));
   const zones = k.zones();
@@ -148,7 +151,12 @@ function render(): void {
     ["nr_page_table_pages", vm.get("nr_page_table_pages") ?? 0],
     ["pcp pages", zones.reduce((s, z) => s + z.pcp.count, 0)],
     ["anon frames, peak", peakAnon],
+    ["shared anon frames", map.counts[FrameState.AnonShared]],
   ]);
+  const procs = m.processes();
+  // A reaped process leaves the list, and the walk follows the CPU again.
+  if (selectedPid !== null && !procs.some((p) => p.pid === selectedPid)) selectedPid = null;
+  renderProcesses(ui.procs, procs, selectedPid ?? m.current?.pid ?? null, selectProcess);
 
   if (m.mm) {
     const cpu = m.cpu;
@@ -166,12 +174,22 @@ function renderWalkView(): void {
   const m = session?.machine;
   if (ui.walkFollow.checked && lastFault !== null) ui.walkAddr.value = hex(lastFault);
   const text = ui.walkAddr.value.trim();
-  if (!m || !m.mm) return renderWalk(ui.walk, null, "No process: load a program.");
+  const pid = selectedPid ?? m?.current?.pid ?? null;
+  setText(ui.walkPid, pid === null ? "" : `pid ${pid}'s page tables`);
+  if (!m || pid === null) return renderWalk(ui.walk, null, "No process: load a program.");
   if (!text) return renderWalk(ui.walk, null, "Enter an address, or let it follow the faults.");
   const va = Number(text);
   if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** 47) return renderWalk(ui.walk, null, `"${text}" is not a user address (0 … 0x7fffffffffff).`);
-  const walk: PageWalk = inspectWalk(m.kernel.exports, m.kernel.memory, va);
-  renderWalk(ui.walk, walk, "");
+  const walk: PageWalk | null = m.inProcess(pid, () => inspectWalk(m.kernel.exports, m.kernel.memory, va));
+  renderWalk(ui.walk, walk, `pid ${pid} has no address space: it has exited.`);
+}
+
+/** The walk reads `pid`'s page tables from now on (choosing the running process again follows the CPU). */
+function selectProcess(pid: number): void {
+  const m = session?.machine;
+  selectedPid = pid === m?.current?.pid ? null : pid;
+  render();
+  ui.procs.querySelector<HTMLButtonElement>(`tr[data-pid="${pid}"] button`)?.focus();
 }
 
 function selectedProgram(): Promise<{ name: string; bytes: Uint8Array; stdin?: string }> {
@@ -196,6 +214,7 @@ async function load(): Promise<boolean> {
     regs.clear();
     lastFault = null;
     peakAnon = 0;
+    selectedPid = null;
     // A fresh trace before exec: exec's own faults are the new program's 1, 2, 3…
     session.tracer = watchFaults(session.machine);
     setText(ui.narration, "");
@@ -266,6 +285,7 @@ async function toggleRun(): Promise<void> {
 async function reboot(): Promise<void> {
   pause();
   session = null;
+  selectedPid = null;
   ui.stdout.textContent = "";
   ui.faults.replaceChildren();
   newFaults = [];
