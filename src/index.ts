@@ -13,6 +13,7 @@ export * from "./abi.js";
 // Files: the page cache's host side (open, mmap, read, write through the cache) and FileData.
 export { PageCache, bytesFile, allocIno, FMODE_READ, FMODE_WRITE, type OpenFile, type PageCacheKernel } from "./fs/pagecache.js";
 export type { FileData } from "./fs/file_data.js";
+export { MemoryHostFs, type HostFs } from "./fs/host.js";
 
 // /proc views, the frame census and the inspection walk.
 export { buddyinfo, pagetypeinfo, vmstat, zoneinfo, PROC_FILES } from "./proc/index.js";

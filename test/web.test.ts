@@ -5,7 +5,8 @@
 // (.ci/run installs Chromium) a missing browser is a failure.
 
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
@@ -210,6 +211,52 @@ describe.runIf(needs(TOOLS.chromium))("the playground in Chromium", () => {
     expect(await rows()).toEqual([]);
     expect(await page.textContent("#walk")).toContain("No process");
     await page.screenshot({ path: join(shots, "fork_cow-exited.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("gives the guest the files chosen or dropped on the page, and its own program, as the native run reads them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-web-files-"));
+    const chosen = "first line\nsecond line\n".repeat(300);  // more than a page
+    writeFileSync(join(dir, "notes.txt"), chosen);
+    writeFileSync(join(dir, "dropped.txt"), "dropped on the page\n");
+    /** file_sum's native stdout and status for these arguments, next to the same files. */
+    const native = (args: string[]) => {
+      const r = spawnSync(join(root, "programs", "bin", "file_sum"), args, { cwd: dir, encoding: "utf8", env: {} });
+      return { stdout: r.stdout, status: r.status };
+    };
+    const guest = async (args: string) => {
+      await page.selectOption("#program", "file_sum");
+      await page.fill("#args", args);
+      await page.click("#load");
+      await page.waitForSelector("body[data-state=ready]");
+      await page.keyboard.press("r");
+      await page.waitForSelector("body[data-state=exited]", { timeout: 30_000 });
+      const status = Number(/exited with status (\d+)/.exec((await page.textContent("#status"))!)![1]);
+      return { stdout: await page.textContent("#stdout"), status };
+    };
+    try {
+      await page.setInputFiles("#guest-files", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from(chosen) });
+      const dropped = await page.evaluateHandle(() => {
+        const d = new DataTransfer();
+        d.items.add(new File(["dropped on the page\n"], "dropped.txt"));
+        return d;
+      });
+      await page.dispatchEvent("main", "drop", { dataTransfer: dropped });
+      await page.waitForSelector('#file-list li[data-name="dropped.txt"]');
+      expect(await page.$$eval("#file-list li", (lis) => lis.map((li) => li.textContent))).toEqual([
+        "/dropped.txt  20 bytes", `/notes.txt  ${chosen.length.toLocaleString("en-US")} bytes`,
+      ]);
+      expect(await guest("notes.txt")).toEqual(native(["notes.txt"]));
+      expect(await guest("/dropped.txt")).toEqual({ ...native(["dropped.txt"]), stdout: native(["dropped.txt"]).stdout.replace(/^/, "/") });
+      expect(await guest("missing.txt")).toEqual(native(["missing.txt"]));
+      expect((await guest("missing.txt")).status).toBe(1);
+      // With no argument it reads itself: the program is in the guest's file system as well.
+      const own = (JSON.parse(readFileSync(join(root, "programs", "manifest.json"), "utf8")).cases as Array<{ name: string; stdout: string }>)
+        .find((c) => c.name === "file_sum")!;
+      expect(await guest("")).toEqual({ stdout: own.stdout, status: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(errors).toEqual([]);
   });
 

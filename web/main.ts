@@ -3,7 +3,7 @@
 // the kernel's own state (mem_map, free lists, counters, page tables).
 
 import {
-  compileKernel, createMachine, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
+  compileKernel, createMachine, MemoryHostFs, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
   renderFault, narrateFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
   type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type FaultTracer,
 } from "../src/index.js";
@@ -25,7 +25,7 @@ const ui = {
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
   status: $("status"), narration: $("narration"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
   walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"), walkPid: $("walk-pid"),
-  procs: $("procs"),
+  procs: $("procs"), guestFiles: $<HTMLInputElement>("guest-files"), fileList: $("file-list"),
   frames: $<HTMLCanvasElement>("frames"),
 };
 
@@ -37,6 +37,8 @@ interface Session {
   frames: FrameMapView;
   buddy: BuddyBars;
   options: MachineOptions;
+  /** The guest's file system: the program and the guest files, in /, the guest's working directory. */
+  files: MemoryHostFs;
 }
 
 let kernelModule: Promise<WebAssembly.Module> | null = null;
@@ -54,6 +56,8 @@ const FAULT_LOG_LENGTH = 200;
 const regs = new RegisterView($("regs"));
 const decoder = new TextDecoder();
 let elfFile: { name: string; bytes: Uint8Array } | null = null;
+/** Files dropped on the page (or chosen) for the guest, by name: each machine's file system gets them, in /. */
+const guestFiles = new Map<string, Uint8Array>();
 
 function setStatus(text: string, state: string): void {
   ui.status.textContent = text;
@@ -63,8 +67,12 @@ function setStatus(text: string, state: string): void {
 
 async function boot(): Promise<Session> {
   kernelModule ??= compileKernel(kernelUrl);
+  const files = new MemoryHostFs();
+  for (const [name, bytes] of guestFiles) files.add(`/${name}`, bytes);
   const options: MachineOptions = {
     mem: ui.mem.value,
+    fs: files,
+    cwd: "/",
     stdout: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
     stderr: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
   };
@@ -72,7 +80,7 @@ async function boot(): Promise<Session> {
   const k = machine.kernel;
   const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
   frames.markZones($("zone-marks"), k.zones().filter((z) => z.present));
-  const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options };
+  const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options, files };
   $("frame-summary").replaceChildren();
   return s;
 }
@@ -218,6 +226,7 @@ async function load(): Promise<boolean> {
     // A fresh trace before exec: exec's own faults are the new program's 1, 2, 3…
     session.tracer = watchFaults(session.machine);
     setText(ui.narration, "");
+    session.files.add(`/${prog.name}`, prog.bytes);
     session.machine.exec(prog.bytes, argv);
     argv0 = argv.join(" ");
     session.buddy.resetBase(session.machine.kernel.zones());
@@ -297,6 +306,28 @@ async function reboot(): Promise<void> {
   render();
 }
 
+/** The guest files, as the file list shows them. */
+function renderFiles(): void {
+  const rows = [...guestFiles].sort(([a], [b]) => a.localeCompare(b)).map(([name, bytes]) => {
+    const li = document.createElement("li");
+    li.dataset.name = name;
+    li.textContent = `/${name}  ${bytes.length.toLocaleString("en-US")} bytes`;
+    return li;
+  });
+  if (!rows.length) rows.push(Object.assign(document.createElement("li"), { textContent: "Drop files on the page, or choose them above; the program is /its name." }));
+  ui.fileList.replaceChildren(...rows);
+}
+
+/** Files the guest can open from now on (in /, its working directory): in this machine's file system and in every later one. */
+async function addGuestFiles(list: FileList | null | undefined): Promise<void> {
+  for (const f of Array.from(list ?? [])) {
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    guestFiles.set(f.name, bytes);
+    session?.files.add(`/${f.name}`, bytes);
+  }
+  renderFiles();
+}
+
 // ---- wiring ----
 
 for (const c of cases) ui.program.add(new Option(`${c.name}${c.args?.length ? ` (${c.args.join(" ")})` : ""}`, c.name));
@@ -308,6 +339,12 @@ ui.elf.addEventListener("change", async () => {
   const f = ui.elf.files?.[0];
   elfFile = f ? { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) } : null;
   if (f) ui.args.value = "";
+});
+ui.guestFiles.addEventListener("change", () => void addGuestFiles(ui.guestFiles.files));
+document.addEventListener("dragover", (e) => e.preventDefault());
+document.addEventListener("drop", (e) => {
+  e.preventDefault();
+  void addGuestFiles(e.dataTransfer?.files);
 });
 ui.mem.addEventListener("change", () => void reboot());
 ui.load.addEventListener("click", () => void load());
@@ -344,4 +381,5 @@ document.addEventListener("keydown", (e) => {
   if (act) { e.preventDefault(); act(); }
 });
 
+renderFiles();
 void reboot().catch((e) => setStatus(`Boot failed: ${e instanceof Error ? e.message : String(e)}`, "error"));
