@@ -136,7 +136,7 @@ describe("classifyFrames", () => {
   it("after fork, the anonymous pages both processes map are shared frames; a write copies one, an exit unshares the rest", () => {
     const m = new Machine(loadKernelModule(), { mem: "64M" });
     const k = m.kernel;
-    m.exec(readFileSync(new URL("../programs/bin/fork_cow", import.meta.url)), ["./fork_cow", "64"]);
+    m.exec(readFileSync(new URL("../../programs/bin/fork_cow", import.meta.url)), ["./fork_cow", "64"]);
     expect(classifyFrames(k).counts[FrameState.AnonShared]).toBe(0);
     while (m.processes().length < 2) expect(m.step()).toBeNull();
     const [parent, child] = m.processes();

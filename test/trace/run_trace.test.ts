@@ -19,7 +19,7 @@ const COMPUTE = ["compute_loop", "mem_sum", "sort", "hashtable", "sha256", "matm
  * Not compared here: native strace without -f shows the parent only, with
  * the SIGCHLD that ptrace makes visible although its default action ignores
  * it; faultline traces every process. Their stdout and status are checked by
- * test/run_programs.test.ts.
+ * test/programs/run_programs.test.ts.
  */
 const FORKS = ["fork_cow"];
 
