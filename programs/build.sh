@@ -2,7 +2,7 @@
 # Build faultline's guest programs: programs/src/* -> OUT (default programs/bin).
 # Usage: programs/build.sh [OUT]
 # The binaries are committed; this script is run by hand after changing a
-# source, and by test/programs.test.ts, which rebuilds into a temporary
+# source, and by test/programs/programs.test.ts, which rebuilds into a temporary
 # folder and checks the result is byte-identical when the toolchain is the
 # one named in programs/TOOLCHAIN (otherwise it only checks that it builds).
 set -eu

@@ -1,7 +1,7 @@
 // Run one programs/manifest.json case natively, the way the manifest says:
 // cwd programs/bin, argv ["./<program>", ...args], empty environment,
 // no randomization (setarch -R), stdin from the case. Shared by record.mjs
-// and test/programs.test.ts. With { siCode: true } it runs under strace to
+// and test/programs/programs.test.ts. With { siCode: true } it runs under strace to
 // learn the si_code and si_addr of a fatal signal.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";

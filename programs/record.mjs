@@ -1,7 +1,7 @@
 // Record each case's native stdout and exit status into programs/manifest.json.
 // Run by hand on x86-64 Linux after changing a program or a case:
 //   node programs/record.mjs
-// test/programs.test.ts checks the recorded values against a fresh native run.
+// test/programs/programs.test.ts checks the recorded values against a fresh native run.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

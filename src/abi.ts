@@ -7,7 +7,7 @@
 //     struct page's offsets among them (the compiler's offsetof).
 //   - the records the kernel fills for /proc (MM_VIEW, VMA_RECORD, SMAPS) and
 //     the constants both sides use, under the kernel's names:
-//     test/abi.test.ts evaluates each against its definition in assembly/,
+//     test/project/abi.test.ts evaluates each against its definition in assembly/,
 //     so a change on one side that the other misses fails.
 // Raw exports return u32 and usize results as signed i32: `>>> 0` them.
 

@@ -3,7 +3,7 @@
  * every auxv entry (type value, strings for AT_EXECFN/AT_PLATFORM, the
  * AT_RANDOM address), and the initial program break. Built twice, as
  * ET_EXEC (stack_dump) and as a static PIE (stack_dump_pie).
- * test/loader.test.ts runs both natively under `setarch -R env -i` and
+ * test/programs/loader.test.ts runs both natively under `setarch -R env -i` and
  * compares with what src/loader computes. */
 #include "../lib/sys.h"
 

@@ -17,7 +17,7 @@ export interface Reporter {
 /** A suite by name (bench/suites.ts lists them; BENCH_SUITES names them for the usage text). */
 export type Suite = [string, (r: Reporter) => Promise<void>];
 
-/** The suites of bench/suites.ts, in its order (test/bench_cli.test.ts checks they agree). */
+/** The suites of bench/suites.ts, in its order (test/cli/bench_cli.test.ts checks they agree). */
 export const BENCH_SUITES = ["allocator", "cpu", "fault", "e2e", "trace", "frames", "fork", "reclaim", "compaction"];
 
 export const BENCH_USAGE = `usage: faultline bench [--json] [SUITE...]

@@ -1,5 +1,5 @@
 // errno names and messages (glibc strerror, as strace prints them:
-// "-1 ENOMEM (Cannot allocate memory)"). test/syscalls.test.ts checks the
+// "-1 ENOMEM (Cannot allocate memory)"). test/syscalls/syscalls.test.ts checks the
 // names against node's os.constants.errno.
 export const EPERM = 1;
 export const ENOENT = 2;

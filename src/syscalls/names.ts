@@ -1,5 +1,5 @@
 // Linux x86-64 syscall names by number (arch/x86/entry/syscalls/syscall_64.tbl),
-// as listed in <asm/unistd_64.h>; test/syscalls.test.ts checks this table
+// as listed in <asm/unistd_64.h>; test/syscalls/syscalls.test.ts checks this table
 // against the host's header when it has one. Gaps are unassigned numbers.
 export const SYSCALL_NAMES: readonly (string | undefined)[] = [
   "read", // 0

@@ -1,12 +1,12 @@
 // SSE and x87 floating-point instructions through the decoder and executor
-// against the real CPU: a generated program (float-gen.ts) runs natively and
+// against the real CPU: a generated program (float_gen.ts) runs natively and
 // under the emulator; every 48-byte record must be identical.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { decode } from "../../src/cpu/decode.js";
 import { STOP_SYSCALL } from "../../src/cpu/index.js";
 import { buildProgram, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
-import { generate, RECORD } from "./float-gen.js";
+import { generate, RECORD } from "./float_gen.js";
 
 const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 

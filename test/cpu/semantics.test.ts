@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { STOP_SYSCALL } from "../../src/cpu/index.js";
 import { buildProgram, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
-import { type Case, generate } from "./semantics-gen.js";
+import { type Case, generate } from "./semantics_gen.js";
 
 const EXPECTED = new URL("./semantics.expected.sha256", import.meta.url);
 const native = process.platform === "linux" && process.arch === "x64";

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { STOP_SYSCALL } from "../../src/cpu/index.js";
 import { buildProgram, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
-import { generate, RECORD } from "./sse-gen.js";
+import { generate, RECORD } from "./sse_gen.js";
 
 const hex = (a: ArrayLike<number>): string => Array.from(a, (x) => (x >>> 0).toString(16).padStart(8, "0")).join(" ");
 

@@ -6,7 +6,7 @@ import {
   ADD, arith32, arith64, cmp32, cmp64, comis32, comis64, DIV, f32ToF64, f32ToInt, f64ToF32, f64ToInt, fe, int64ToF32, int64ToF64, MAX, MIN, MUL,
   res64, SQRT, SUB,
 } from "../../src/cpu/sse_float.js";
-import { canRunNative, hex, randomFloat, randomInt, type Rec, Rng, runNative, specials } from "./fpu-ref.js";
+import { canRunNative, hex, randomFloat, randomInt, type Rec, Rng, runNative, specials } from "./fpu_ref.js";
 
 type Emu = (a: bigint, b: bigint, mx: number) => { r: bigint; fl?: number };
 interface Op { name: string; emu: Emu; a: "f32" | "f64"; b: "f32" | "f64" | "i32" | "i64"; mask: bigint }

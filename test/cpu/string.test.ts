@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { STOP_SYSCALL } from "../../src/cpu/index.js";
 import { buildProgram, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
-import { FLAGS, generate, RECORD } from "./string-gen.js";
+import { FLAGS, generate, RECORD } from "./string_gen.js";
 
 const NAMES = ["rsi", "rdi", "rcx", "rax"];
 

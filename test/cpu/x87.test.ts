@@ -9,7 +9,7 @@ import {
   ftst, funary, fxam, fxch, I16, I32, I64, M32, M64, M80, pop, X87State,
 } from "../../src/cpu/x87.js";
 import { storeEnv, x87Image } from "../../src/cpu/x87_state.js";
-import { canRunNative, hex, randomFloat, randomInt, type Rec, Rng, runNative, specials } from "./fpu-ref.js";
+import { canRunNative, hex, randomFloat, randomInt, type Rec, Rng, runNative, specials } from "./fpu_ref.js";
 
 /** An op: what it does to the state given the memory operand; returns RFLAGS bits or the stored bits. */
 interface Op { n: number; name: string; mem: "none" | "f32" | "f64" | "i16" | "i32" | "i64"; run: (x: X87State, m: bigint) => { fl?: number; st?: bigint } | void }

@@ -3,7 +3,7 @@
 // -> retry, as src/cpu will, and the TLB obeys the kernel's flush calls.
 
 import { WALK_FAULT_BELOW } from "../../src/cpu/mmu.js";
-import { machine } from "../helpers.js";
+import { machine } from "./machine.js";
 import type { Kernel } from "../../src/kernel.js";
 
 /** The #PF error-code bits (arch/x86/include/asm/trap_pf.h). */

@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Kernel as Machine } from "../../src/kernel.js";
-import { machine } from "../helpers.js";
+import { machine } from "./machine.js";
 import { FaultCpu } from "./fault_cpu.js";
 import { bytesFile } from "../../src/fs/pagecache.js";
 

@@ -7,7 +7,7 @@ import { expect } from "vitest";
 import type { Kernel } from "../../src/kernel.js";
 import type { KernelExports } from "../../src/abi.js";
 import { readSmaps, type SmapsCounts } from "../../src/kernel.js";
-import { machine } from "../helpers.js";
+import { machine } from "./machine.js";
 import { FaultCpu, commWords } from "./fault_cpu.js";
 
 export const PAGE = 4096;

@@ -3,7 +3,7 @@
 // thread watches instead: each test start and end bumps a shared counter,
 // and when it stands still for FAULTLINE_WATCHDOG_MS while a file is running
 // the thread names the test on stderr and SIGKILLs this fork, which vitest
-// reports as a failed file. test/watchdog.test.ts proves it on a looping
+// reports as a failed file. test/project/watchdog.test.ts proves it on a looping
 // Wasm function.
 
 import { Worker } from "node:worker_threads";

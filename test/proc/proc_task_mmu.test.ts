@@ -1,0 +1,142 @@
+// The address-space views against the real files of the Linux this runs
+// on: same structure and padding (values differ), and hand-checked values.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, VM_EXEC, VM_READ, VM_WRITE, pagemapEntry, pagemapLine,
+  procMaps, procSmapsRollup, procStatus, smapsAccount, type MmInfo, type PteInfo, type VmArea,
+} from "../../src/proc/task_mmu.js";
+
+const mm0: MmInfo = {
+  start_code: 0x401000, end_code: 0x4023a5, start_brk: 0x405000, brk: 0x407000, start_stack: 0x7ffffffde8f0,
+  total_vm: 0, locked_vm: 0, data_vm: 0, exec_vm: 0, stack_vm: 0, hiwater_vm: 0, hiwater_rss: 0,
+  rss: { file: 0, anon: 0, swapents: 0, shmem: 0 }, pgtables_bytes: 0,
+};
+
+describe("/proc/self/maps", () => {
+  it("rebuilds this machine's own maps lines byte for byte", () => {
+    const real = readFileSync("/proc/self/maps", "utf8").split("\n").filter(Boolean);
+    const re = /^([0-9a-f]+)-([0-9a-f]+) ([r-][w-][x-][ps]) ([0-9a-f]+) ([0-9a-f]+):([0-9a-f]+) (\d+) ?\s*(.*)$/;
+    let checked = 0;
+    for (const line of real) {
+      const m = re.exec(line)!;
+      expect(m, line).not.toBeNull();
+      const name = m[8];
+      if (name.startsWith("[") && name !== "[heap]" && name !== "[stack]") continue; // vvar, vdso: none here
+      const start = parseInt(m[1], 16), end = parseInt(m[2], 16), perms = m[3];
+      const flags = (perms[0] === "r" ? VM_READ : 0) | (perms[1] === "w" ? VM_WRITE : 0) | (perms[2] === "x" ? VM_EXEC : 0) | (perms[3] === "s" ? 0x80 : 0);
+      const isFile = name !== "" && !name.startsWith("[");
+      const vma: VmArea = {
+        start, end, flags, pgoff: parseInt(m[4], 16) / 4096,
+        file: isFile ? { path: name, dev: [parseInt(m[5], 16), parseInt(m[6], 16)], ino: Number(m[7]) } : null,
+      };
+      const mm = { ...mm0, start_brk: 1, brk: 0, start_stack: 0 };
+      if (name === "[heap]") { mm.start_brk = start; mm.brk = end; }
+      if (name === "[stack]") mm.start_stack = end - 8;
+      expect(procMaps([vma], mm)).toBe(line + "\n");
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
+
+  it("names heap and stack, keeps the trailing space of an unnamed mapping, shows file offsets", () => {
+    const vmas: VmArea[] = [
+      { start: 0x400000, end: 0x401000, flags: VM_READ, pgoff: 0, file: { path: "/prog/hello" } },
+      { start: 0x401000, end: 0x403000, flags: VM_READ | VM_EXEC, pgoff: 1, file: { path: "/prog/hello" } },
+      { start: 0x405000, end: 0x407000, flags: VM_READ | VM_WRITE, pgoff: 0x405, file: null },
+      { start: 0x7f0000000000, end: 0x7f0000004000, flags: VM_READ | VM_WRITE, pgoff: 0x7f0000000, file: null },
+      { start: 0x7ffffffdd000, end: 0x7ffffffff000, flags: VM_READ | VM_WRITE, pgoff: 0, file: null },
+    ];
+    expect(procMaps(vmas, mm0)).toBe(
+      "00400000-00401000 r--p 00000000 00:00 0                                  /prog/hello\n" +
+      "00401000-00403000 r-xp 00001000 00:00 0                                  /prog/hello\n" +
+      "00405000-00407000 rw-p 00000000 00:00 0                                  [heap]\n" +
+      "7f0000000000-7f0000004000 rw-p 00000000 00:00 0 \n" +
+      "7ffffffdd000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n");
+  });
+});
+
+describe("/proc/self/status", () => {
+  const mm: MmInfo = {
+    ...mm0, total_vm: 40, locked_vm: 0, data_vm: 3, exec_vm: 2, stack_vm: 34, hiwater_vm: 41, hiwater_rss: 9,
+    rss: { file: 2, anon: 5, swapents: 0, shmem: 0 }, pgtables_bytes: 4 * 4096,
+  };
+  const ours = procStatus("hello", mm);
+
+  it("prints the Vm*/Rss* lines in Linux's order and padding", () => {
+    const real = readFileSync("/proc/self/status", "utf8").split("\n");
+    const realNames = real.map((l) => l.split(":")[0]);
+    const lines = ours.split("\n").filter(Boolean);
+    const names = lines.map((l) => l.split(":")[0]);
+    // Our lines are the real file's, in the same order, with some left out.
+    let at = 0;
+    for (const n of names) { at = realNames.indexOf(n, at); expect(at, n).toBeGreaterThanOrEqual(0); }
+    const realVm = real.filter((l) => /^(Vm|Rss)/.test(l));
+    for (const l of [...lines.slice(1), ...realVm]) expect(l).toMatch(/^\w+:\t[ \d]{8} kB$/);
+  });
+
+  it("computes the values from the mm (kB = pages * 4)", () => {
+    expect(ours).toBe(
+      "Name:\thello\n" +
+      "VmPeak:\t     164 kB\nVmSize:\t     160 kB\nVmLck:\t       0 kB\n" +
+      "VmHWM:\t      36 kB\nVmRSS:\t      28 kB\nRssAnon:\t      20 kB\nRssFile:\t       8 kB\nRssShmem:\t       0 kB\n" +
+      // text: PAGE_ALIGN(0x4023a5) - 0x401000 = 8 kB, all of exec_vm: VmLib 0
+      "VmData:\t      12 kB\nVmStk:\t     136 kB\nVmExe:\t       8 kB\nVmLib:\t       0 kB\nVmPTE:\t      16 kB\nVmSwap:\t       0 kB\n");
+  });
+});
+
+describe("/proc/self/smaps_rollup", () => {
+  const vmas: VmArea[] = [
+    { start: 0x400000, end: 0x402000, flags: VM_READ | VM_EXEC, pgoff: 0, file: { path: "/prog/hello" } },
+    { start: 0x7ffffffdd000, end: 0x7ffffffff000, flags: VM_READ | VM_WRITE, pgoff: 0, file: null },
+  ];
+  const pages = new Map<number, PteInfo[]>([
+    [0x400000, [{ pfn: 10, size: 4096, dirty: false, young: true, page: { anon: false, mapcount: 1 } },
+                { pfn: 11, size: 4096, dirty: false, young: true, page: { anon: false, mapcount: 2 } }]],
+    [0x7ffffffdd000, [{ pfn: 12, size: 4096, dirty: true, young: true, page: { anon: true, mapcount: 1 } },
+                      { pfn: 0, size: 4096, dirty: false, young: true, page: null }]],
+  ]);
+  const mss = smapsAccount(vmas, (v) => pages.get(v.start)!);
+  const text = procSmapsRollup(vmas, mss);
+
+  it("sums Rss, Pss (shared pages split by mapcount) and the clean/dirty split; skips the zero page", () => {
+    expect(text).toBe(
+      "00400000-7ffffffff000 ---p 00000000 00:00 0                              [rollup]\n" +
+      "Rss:                  12 kB\nPss:                  10 kB\nPss_Dirty:             4 kB\nPss_Anon:              4 kB\n" +
+      "Pss_File:              6 kB\nShared_Clean:          4 kB\nShared_Dirty:          0 kB\nPrivate_Clean:         4 kB\n" +
+      "Private_Dirty:         4 kB\nReferenced:           12 kB\nAnonymous:             4 kB\nAnonHugePages:         0 kB\nLocked:                0 kB\n");
+  });
+
+  it("has the real file's line shapes, in its order", () => {
+    const real = readFileSync("/proc/self/smaps_rollup", "utf8").split("\n").filter(Boolean);
+    const ours = text.split("\n").filter(Boolean);
+    // The header is a maps line: name at column 73, the same fields after the range.
+    expect(ours[0].indexOf("[rollup]")).toBe(73);
+    expect(real[0].indexOf("[rollup]")).toBe(73);
+    expect(ours[0].split(/ +/).slice(1)).toEqual(real[0].split(/ +/).slice(1));
+    const realNames = real.slice(1).map((l) => l.split(":")[0]);
+    let at = 0;
+    for (const l of ours.slice(1)) {
+      expect(l).toMatch(/^[A-Za-z_]+: +\d+ kB$/);
+      expect(l.indexOf(" kB")).toBe(24);
+      at = realNames.indexOf(l.split(":")[0], at);
+      expect(at).toBeGreaterThanOrEqual(0);
+    }
+    for (const l of real.slice(1)) expect(l.indexOf(" kB")).toBe(24);
+  });
+});
+
+describe("pagemap", () => {
+  it("sets present, pfn, exclusive and file bits as pagemap.rst defines them", () => {
+    const anon: PteInfo = { pfn: 0x1234, size: 4096, dirty: true, young: true, page: { anon: true, mapcount: 1 } };
+    expect(pagemapEntry(anon, 0x7000)).toBe(PM_PRESENT | PM_MMAP_EXCLUSIVE | 0x1234n);
+    const file: PteInfo = { pfn: 0x20, size: 4096, dirty: false, young: false, page: { anon: false, mapcount: 2 } };
+    expect(pagemapEntry(file, 0x400000)).toBe(PM_PRESENT | PM_FILE | 0x20n);
+    const thp: PteInfo = { pfn: 0x800, size: 2 << 20, dirty: true, young: true, page: { anon: true, mapcount: 1 } };
+    expect(pagemapEntry(thp, 0x200000 + 5 * 4096 + 17)).toBe(PM_PRESENT | PM_MMAP_EXCLUSIVE | 0x805n);
+    expect(pagemapEntry(null, 0x9000)).toBe(0n);
+    expect(pagemapLine(0x7123, PM_PRESENT | PM_MMAP_EXCLUSIVE | 0x1234n)).toBe(
+      "000000007000 8100000000001234 present=1 pfn=0x1234 soft-dirty=0 exclusive=1 file/shared-anon=0 swapped=0\n");
+    expect(pagemapLine(0x9000, 0n)).toBe("000000009000 0000000000000000 present=0\n");
+  });
+});

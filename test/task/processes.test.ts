@@ -1,0 +1,190 @@
+// Processes on the machine (src/task/): busybox sh's pipelines, subshells
+// and command substitutions against native busybox; fork-then-write fault
+// counts against this machine's getrusage; the kernel's invariants while a
+// forking program runs and no page left once every process has exited;
+// the same forking run twice, byte for byte; a fork bomb and a process
+// that never ends, each stopped as Linux (or its limits) would stop them.
+// The C programs' own comparisons (fork, pipe, wait, exec, posix_spawn,
+// signals) are in test/native/libc/processes.c, run by libc_programs.test.ts.
+
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Machine } from "../../src/machine.js";
+import { loadKernelModule } from "../../src/cli/load.js";
+import { bytesFile } from "../../src/fs/pagecache.js";
+import { withLeakCheck } from "../helpers/machine.js";
+import { needs, TOOLS } from "../helpers/tools.js";
+
+const root = join(import.meta.dirname, "../..");
+const CLI = join(root, "dist", "src", "cli", "main.js");
+const NATIVE = join(root, "test", "native");
+const BUILD = join(root, "node_modules", ".cache", "faultline-test");
+const ENV = { FOO: "1", PATH: "/usr/bin:/bin" };
+
+interface Ran { stdout: string; stderr: string; status: number | null }
+
+function run(cmd: string, args: string[], cwd = BUILD): Ran {
+  const r = spawnSync(cmd, args, { cwd, env: ENV, encoding: "utf8", timeout: 300_000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+const faultline = (...args: string[]) => run(process.execPath, [CLI, "run", ...args]);
+
+/** A C file built static with `cc` into the test cache. */
+function build(cc: string, source: string, name: string): string {
+  mkdirSync(BUILD, { recursive: true });
+  const dir = mkdtempSync(join(BUILD, "proc-"));
+  const exe = join(dir, name);
+  const r = spawnSync(cc, ["-O2", "-static", "-o", exe, source], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return exe;
+}
+
+function cFile(text: string, name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-proc-src-"));
+  const path = join(dir, `${name}.c`);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe.runIf(needs(TOOLS.busybox, TOOLS.dist))("busybox sh under faultline, against busybox natively", () => {
+  const scripts = [
+    "seq 100 | wc -l",
+    "seq 1000 | sort -rn | head -3",
+    "seq 5000 | tail -1",
+    "echo $(echo hi) there; x=$(seq 5 | wc -l); echo \"n=$x\"",
+    "false && echo a || echo b; true && echo c || echo d",
+    "(exit 3); echo $?; (echo sub; exit 4) | cat; echo ${?}",
+    "echo a; (echo b; echo c) | tr a-z A-Z",
+    "yes | head -2; echo status $?",
+    "cat /nonexistent; echo $?",
+    "sh -c 'kill -TERM $$'; echo $?",
+    "sleep 0 & wait $!; echo waited $?",
+    "(exit 5) & wait $!; echo bg $?",
+    "for i in 1 2 3; do echo $i | sed s/^/x/; done | sort -r",
+    "seq 300 | sort -rn | (read x; echo $x; cat) | wc -l",
+    "(sleep 2; echo late) | (read -t 1 x; echo \"got:$x rc=$?\")",
+    "(sleep 1; echo a) & (echo b); wait",
+    "exit 7",
+  ];
+  it.each(scripts)("sh -c %j", (script) => {
+    expect(faultline("/bin/busybox", "sh", "-c", script)).toEqual(run("/bin/busybox", ["sh", "-c", script]));
+  }, 300_000);
+});
+
+describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]] as const)("%s: fork-then-write faults", (_libc, cc, tool) => {
+  it.runIf(needs(tool, TOOLS.dist))("getrusage's ru_minflt deltas are this machine's, exactly", () => {
+    // Each window holds only the loop over the pages: the count is the pages' own faults, with no tolerance needed.
+    const exe = build(cc, join(NATIVE, "processes", "fork_faults.c"), "fork_faults");
+    const native = run(exe, []);
+    expect(native.stdout).toContain("child writes after fork: 512, again: 0");
+    expect(faultline(exe)).toEqual(native);
+  }, 300_000);
+});
+
+describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("a forking program on the debug kernel", () => {
+  it("keeps every invariant (rmap, mapcounts, page tables) between slices, and leaves no page behind", () => {
+    const exe = build("gcc", join(NATIVE, "libc", "processes.c"), "processes");
+    const program = bytesFile(new Uint8Array(readFileSync(exe)));
+    let out = "";
+    const m = new Machine(loadKernelModule("debug"), { mem: "64M", envp: ["FOO=1"], stdout: (b) => (out += new TextDecoder().decode(b)) });
+    const once = () => {
+      out = "";
+      m.exec(program, ["processes"]);
+      let end;
+      let slices = 0;
+      do {
+        end = m.run(200_000);
+        expect(m.kernel.checkInvariants(), m.kernel.dmesg()).toBe(0);
+        slices++;
+      } while (end.kind === "budget");
+      expect(end).toEqual({ kind: "exit", status: 0 });
+      expect(slices).toBeGreaterThan(5);
+      return out;
+    };
+    const first = once(); // fills the page cache with the program's pages
+    expect(first).toContain("posix_spawn: exited 42");
+    withLeakCheck(m.kernel, () => expect(once()).toBe(first));
+  }, 600_000);
+});
+
+describe.runIf(needs(TOOLS.busybox, TOOLS.dist))("determinism with several processes", () => {
+  it("the same pipeline twice: identical output, syscall trace (with [pid N]), fault trace and vmstat", () => {
+    const once = () => faultline("--trace", "syscalls", "--trace", "faults", "--proc", "vmstat", "/bin/busybox", "sh", "-c", "seq 300 | sort -rn | (read x; echo $x; cat) | wc -l");
+    const a = once(), b = once();
+    expect(a.stdout).toBe("300\n");
+    expect(a.stderr).toMatch(/^\[pid {5}[2-9]\] /m);
+    expect(b).toEqual(a);
+  }, 600_000);
+});
+
+describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("hostile processes", () => {
+  it("a fork bomb stops at RLIMIT_NPROC: fork fails with EAGAIN, every process is reaped, the same way each run", () => {
+    const exe = build("gcc", cFile(`
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  struct rlimit r = {40, 40};
+  if (setrlimit(RLIMIT_NPROC, &r) != 0) return 1;
+  pid_t top = getpid();
+  int made = 0, err = 0;
+  for (;;) {
+    pid_t p = fork();
+    if (p < 0) { err = errno; break; }
+    if (p == 0) { made = 0; continue; }  /* the child bombs on */
+    made++;
+  }
+  int reaped = 0;
+  while (wait(NULL) > 0) reaped++;
+  if (getpid() == top) printf("top: forked %d, reaped %d, then %s\\n", made, reaped, strerror(err));
+  return 0;
+}`, "bomb"), "bomb");
+    const a = faultline("--proc", "vmstat", exe), b = faultline("--proc", "vmstat", exe);
+    expect(a.status).toBe(0);
+    expect(a.stdout).toMatch(/^top: forked \d+, reaped \d+, then Resource temporarily unavailable\n$/);
+    expect(a.stderr).toContain("nr_free_pages");
+    expect(b).toEqual(a);
+  }, 600_000);
+
+  it("a fork bomb that never stops ends at the instruction limit, as any run does", () => {
+    const exe = build("gcc", cFile("#include <unistd.h>\nint main(void) { for (;;) fork(); }\n", "forever"), "forever");
+    const r = faultline("--max-insns", "3000000", "--mem", "64M", exe);
+    expect(r.status).toBe(128 + 24); // SIGXCPU, as for a single process
+    expect(r.stderr).toContain("budget of 3000000 instructions");
+  }, 300_000);
+
+  it("orphans go to pid 1, which reaps them; a zombie is gone once waited for", () => {
+    const exe = build("gcc", cFile(`
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  int p[2];
+  pipe(p);
+  pid_t child = fork();
+  if (child == 0) {
+    if (fork() == 0) {            /* the grandchild outlives its parent */
+      char c;
+      read(p[0], &c, 1);          /* until the child is gone */
+      printf("orphan's parent: %d\\n", (int)getppid());
+      return 0;
+    }
+    return 0;
+  }
+  waitpid(child, NULL, 0);
+  write(p[1], "x", 1);
+  int st;
+  pid_t got = wait(&st);          /* the orphan is pid 1's child now */
+  printf("pid 1 reaped %s, status %d; then wait: %d\\n", got > child ? "the orphan" : "?", st, (int)wait(NULL));
+  return 0;
+}`, "orphan"), "orphan");
+    const r = faultline(exe);
+    expect(r).toEqual({ stdout: "orphan's parent: 1\npid 1 reaped the orphan, status 0; then wait: -1\n", stderr: "", status: 0 });
+  }, 300_000);
+});
