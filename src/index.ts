@@ -4,7 +4,7 @@
 
 import { Machine, type MachineOptions } from "./machine.js";
 
-export { Machine, type MachineOptions, type RunEnd, type FaultHook, type THPMode } from "./machine.js";
+export { Machine, type MachineOptions, type ProcessInfo, type RunEnd, type FaultHook, type THPMode } from "./machine.js";
 export { signalEnding, siCodeName, type FatalSignal, type Ending } from "./syscalls/endings.js";
 export { Kernel, KernelPanic, parseSize, ZONE_NAMES, MIGRATETYPE_NAMES, DEFAULT_MEM, type KernelOptions, type ZoneInfo } from "./kernel.js";
 // The seam with the kernel: its exports' types, kernel_layout()'s fields, the constants both sides share.
@@ -13,6 +13,7 @@ export * from "./abi.js";
 // Files: the page cache's host side (open, mmap, read, write through the cache) and FileData.
 export { PageCache, bytesFile, allocIno, FMODE_READ, FMODE_WRITE, type OpenFile, type PageCacheKernel } from "./fs/pagecache.js";
 export type { FileData } from "./fs/file_data.js";
+export { MemoryHostFs, type HostFs } from "./fs/host.js";
 
 // /proc views, the frame census and the inspection walk.
 export { buddyinfo, pagetypeinfo, vmstat, zoneinfo, PROC_FILES } from "./proc/index.js";

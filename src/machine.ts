@@ -131,6 +131,18 @@ function isFileData(f: unknown): f is FileData {
     && typeof d.size === "function" && typeof d.read === "function";
 }
 
+/** One line of the process list (ps's columns: RSS in pages). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** R running or runnable, S sleeping in a syscall, Z zombie. */
+  state: "R" | "S" | "Z";
+  comm: string;
+  rss: number;
+  /** The task on the CPU. */
+  current: boolean;
+}
+
 /** clone's flags (include/uapi/linux/sched.h). */
 const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
 const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
@@ -547,13 +559,39 @@ export class Machine {
     if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
     const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
-    if (t === this.current) return file(this.view(t));
-    // The page-table walks read the current mm: another process's is current while its view is made.
+    return this.withMm(t, () => file(this.view(t)));
+  }
+
+  /** Every process, in pid order: its family, state, comm and RSS in pages (a zombie's is 0). */
+  processes(): ProcessInfo[] {
+    const s = this.sched;
+    return s.tasks.map((t) => {
+      const rss = t.mm ? this.mmReader().mm(t.mm).rss : null;
+      return {
+        pid: t.pid, ppid: s.getppid(t), comm: t.comm, current: t === this.current,
+        state: t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R",
+        rss: rss ? rss.anon + rss.file + rss.shmem : 0,
+      } satisfies ProcessInfo;
+    }).sort((a, b) => a.pid - b.pid);
+  }
+
+  /**
+   * `fn` with process `pid`'s mm as the current one, for the side-effect-free
+   * walks (mmu_walk_inspect), which read the current mm. Null when `pid` has no mm.
+   */
+  inProcess<T>(pid: number, fn: () => T): T | null {
+    const t = this.sched.byPid(pid);
+    return t && t.mm ? this.withMm(t, fn) : null;
+  }
+
+  /** `fn` with `t`'s mm switched in, and the current one back after. */
+  private withMm<T>(t: Task, fn: () => T): T {
+    if (t === this.current) return fn();
     const back = this.current?.mm ?? 0;
     this.kernel.call(() => this.k.mm_switch(t.mm));
     this.mmu.flushAll();
     try {
-      return file(this.view(t));
+      return fn();
     } finally {
       this.kernel.call(() => this.k.mm_switch(back));
       this.mmu.flushAll();

@@ -132,4 +132,44 @@ describe("classifyFrames", () => {
     expect(after.counts[FrameState.PageTable]).toBe(0);
     expect(after.counts[FrameState.Free] + after.counts[FrameState.Pcp]).toBeGreaterThan(map.counts[FrameState.Free]);
   });
+
+  it("after fork, the anonymous pages both processes map are shared frames; a write copies one, an exit unshares the rest", () => {
+    const m = new Machine(loadKernelModule(), { mem: "64M" });
+    const k = m.kernel;
+    m.exec(readFileSync(new URL("../programs/bin/fork_cow", import.meta.url)), ["./fork_cow", "64"]);
+    expect(classifyFrames(k).counts[FrameState.AnonShared]).toBe(0);
+    while (m.processes().length < 2) expect(m.step()).toBeNull();
+    const [parent, child] = m.processes();
+    expect([parent.pid, parent.ppid, child.pid, child.ppid]).toEqual([1, 0, 2, 1]);
+    expect(child.comm).toBe(parent.comm);
+    // dup_mmap gave the child every anonymous page the parent had (the 64 pages, the stack); the
+    // program's text it faults in again (vma_needs_copy skips a file mapping with no anon_vma).
+    expect(child.rss).toBeGreaterThan(64);
+    expect(child.rss).toBeLessThan(parent.rss);
+    const forked = classifyFrames(k);
+    expect(forked.counts[FrameState.AnonShared]).toBeGreaterThanOrEqual(64);
+    expect(forked.counts[FrameState.Anon] + forked.counts[FrameState.AnonShared]).toBe(k.nodeStat().get("nr_anon_pages"));
+    // The kernel's mapcount and the PTEs rmap_walk finds ((found << 16) | mapcount): 2 for a shared frame, 1 otherwise.
+    forked.state.forEach((s, pfn) => {
+      if (s === FrameState.AnonShared) expect(k.exports.rmap_page_mapcount(pfn)).toBe((2 << 16) | 2);
+      if (s === FrameState.Anon) expect(k.exports.rmap_page_mapcount(pfn)).toBe((1 << 16) | 1);
+    });
+    // Each process's own page tables lead to the same frame for the shared stack page.
+    const walk = (pid: number) => m.inProcess(pid, () => inspectWalk(k.exports, k.memory, m.cpu.rsp));
+    const before = [walk(1)!, walk(2)!];
+    expect(before[0].cr3).not.toBe(before[1].cr3);
+    expect(before[0].phys).toBe(before[1].phys);
+    expect(forked.state[Math.floor(before[0].phys! / 4096)]).toBe(FrameState.AnonShared);
+    // The first write to a shared page (whichever process runs first) copies it: wp_page_copy.
+    let now = forked;
+    while ((now = classifyFrames(k)).counts[FrameState.AnonShared] === forked.counts[FrameState.AnonShared]) expect(m.step()).toBeNull();
+    expect(now.counts[FrameState.AnonShared]).toBe(forked.counts[FrameState.AnonShared] - 1);
+    expect(now.counts[FrameState.Anon]).toBe(forked.counts[FrameState.Anon] + 2);  // the copy, and the original now mapped once
+    // The child wrote its half and exited: its copies are gone, nothing is shared any more.
+    while (m.processes().find((p) => p.pid === 2)?.state !== "Z") expect(m.step()).toBeNull();
+    expect(m.inProcess(2, () => 0)).toBeNull();
+    expect(m.processes()[1]).toMatchObject({ pid: 2, state: "Z", rss: 0 });
+    expect(classifyFrames(k).counts[FrameState.AnonShared]).toBe(0);
+    expect(m.run()).toEqual({ kind: "exit", status: 0 });
+  });
 });

@@ -5,7 +5,8 @@
 // (.ci/run installs Chromium) a missing browser is a failure.
 
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
@@ -155,6 +156,107 @@ describe.runIf(needs(TOOLS.chromium))("the playground in Chromium", () => {
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => numbers.length - i));
     expect(await page.textContent("#narration")).toMatch(/^fault \d+ at 0x0: (read|write) to an empty PTE in no mapping → SIGSEGV \(SEGV_MAPERR\)$/);
     await page.screenshot({ path: join(shots, "segv_null.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("runs fork_cow: a process list, each process's own page tables, shared frames turning into copies", async () => {
+    const expected = (JSON.parse(readFileSync(join(root, "programs", "manifest.json"), "utf8")).cases as Array<{ name: string; stdout: string }>)
+      .find((c) => c.name === "fork_cow")!;
+    const shared = async () => Number(await page.getAttribute("#frame-summary", "data-anon-shared"));
+    const rows = () => page.$$eval("#procs tr[data-pid]", (trs) => trs.map((tr) => Array.from(tr.children).map((td) => td.textContent)));
+    await page.selectOption("#program", "fork_cow");
+    expect(await page.inputValue("#args")).toBe("64");
+    await page.click("#load");
+    await page.waitForSelector("body[data-state=ready]");
+    expect(await rows()).toEqual([["1", "0", "R (running)", "fork_cow", expect.stringMatching(/^\d+$/), "on the CPU"]]);
+    expect(await shared()).toBe(0);
+    // Fault by fault up to the fork: the parent's 64 pages are written first.
+    for (let i = 0; i < 500 && (await rows()).length < 2; i++) {
+      const before = await counter("page faults");
+      await page.keyboard.press("f");
+      await page.waitForFunction((n) => Number(document.querySelector('#counters [data-name="page faults"]')?.getAttribute("data-value")) > n, before);
+    }
+    const procs = await rows();
+    expect(procs.map((r) => r.slice(0, 4))).toEqual([["1", "0", expect.stringMatching(/^[RS] /), "fork_cow"], ["2", "1", expect.stringMatching(/^[RS] /), "fork_cow"]]);
+    // Every anonymous page the parent had is now mapped by both.
+    const atFork = await shared();
+    expect(atFork).toBeGreaterThanOrEqual(64);
+    expect(await counter("shared anon frames")).toBe(atFork);
+    // Each process's walk of the same address starts from its own PML4.
+    const address = (await page.inputValue("#walk-addr"))!;
+    const cr3 = async (pid: number) => {
+      await page.click(`#procs tr[data-pid="${pid}"] button`);
+      await page.waitForFunction((p) => document.querySelector("#walk-pid")?.textContent === `pid ${p}'s page tables`, pid);
+      expect(await page.getAttribute(`#procs tr[data-pid="${pid}"]`, "aria-selected")).toBe("true");
+      expect(await page.inputValue("#walk-addr")).toBe(address);
+      return /CR3\s*(0x[0-9a-f]+)/.exec((await page.textContent("#walk"))!)![1];
+    };
+    const [cr3Parent, cr3Child] = [await cr3(1), await cr3(2)];
+    expect(cr3Parent).not.toBe(cr3Child);
+    await page.screenshot({ path: join(shots, "fork_cow-forked.png"), fullPage: true });
+    // Fault by fault (a fetch from the program's text may come first in the child): the first write
+    // to a shared page copies it, and the shared count falls.
+    for (let i = 0; i < 10 && (await shared()) === atFork; i++) {
+      const before = await counter("page faults");
+      await page.keyboard.press("f");
+      await page.waitForFunction((n) => Number(document.querySelector('#counters [data-name="page faults"]')?.getAttribute("data-value")) > n, before);
+    }
+    expect(await shared()).toBe(atFork - 1);
+    expect(await page.textContent("#narration")).toMatch(/: write to a present PTE that forbids it in .* → do_wp_page \(copy on write\) → pfn 0x/);
+    await page.click("#run");
+    await page.waitForSelector("body[data-state=exited]", { timeout: 30_000 });
+    expect(await page.textContent("#stdout")).toBe(expected.stdout);
+    expect(await shared()).toBe(0);
+    expect(await anon()).toBe(0);
+    expect(await rows()).toEqual([]);
+    expect(await page.textContent("#walk")).toContain("No process");
+    await page.screenshot({ path: join(shots, "fork_cow-exited.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("gives the guest the files chosen or dropped on the page, and its own program, as the native run reads them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-web-files-"));
+    const chosen = "first line\nsecond line\n".repeat(300);  // more than a page
+    writeFileSync(join(dir, "notes.txt"), chosen);
+    writeFileSync(join(dir, "dropped.txt"), "dropped on the page\n");
+    /** file_sum's native stdout and status for these arguments, next to the same files. */
+    const native = (args: string[]) => {
+      const r = spawnSync(join(root, "programs", "bin", "file_sum"), args, { cwd: dir, encoding: "utf8", env: {} });
+      return { stdout: r.stdout, status: r.status };
+    };
+    const guest = async (args: string) => {
+      await page.selectOption("#program", "file_sum");
+      await page.fill("#args", args);
+      await page.click("#load");
+      await page.waitForSelector("body[data-state=ready]");
+      await page.keyboard.press("r");
+      await page.waitForSelector("body[data-state=exited]", { timeout: 30_000 });
+      const status = Number(/exited with status (\d+)/.exec((await page.textContent("#status"))!)![1]);
+      return { stdout: await page.textContent("#stdout"), status };
+    };
+    try {
+      await page.setInputFiles("#guest-files", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from(chosen) });
+      const dropped = await page.evaluateHandle(() => {
+        const d = new DataTransfer();
+        d.items.add(new File(["dropped on the page\n"], "dropped.txt"));
+        return d;
+      });
+      await page.dispatchEvent("main", "drop", { dataTransfer: dropped });
+      await page.waitForSelector('#file-list li[data-name="dropped.txt"]');
+      expect(await page.$$eval("#file-list li", (lis) => lis.map((li) => li.textContent))).toEqual([
+        "/dropped.txt  20 bytes", `/notes.txt  ${chosen.length.toLocaleString("en-US")} bytes`,
+      ]);
+      expect(await guest("notes.txt")).toEqual(native(["notes.txt"]));
+      expect(await guest("/dropped.txt")).toEqual({ ...native(["dropped.txt"]), stdout: native(["dropped.txt"]).stdout.replace(/^/, "/") });
+      expect(await guest("missing.txt")).toEqual(native(["missing.txt"]));
+      expect((await guest("missing.txt")).status).toBe(1);
+      // With no argument it reads itself: the program is in the guest's file system as well.
+      const own = (JSON.parse(readFileSync(join(root, "programs", "manifest.json"), "utf8")).cases as Array<{ name: string; stdout: string }>)
+        .find((c) => c.name === "file_sum")!;
+      expect(await guest("")).toEqual({ stdout: own.stdout, status: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(errors).toEqual([]);
   });
 

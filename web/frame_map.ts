@@ -23,6 +23,7 @@ STATE_COLOURS[FrameState.Anon] = "#d55e00";
 STATE_COLOURS[FrameState.File] = "#1f5fb4";
 STATE_COLOURS[FrameState.Zero] = "#cc79a7";
 STATE_COLOURS[FrameState.Allocated] = "#8c564b";
+STATE_COLOURS[FrameState.AnonShared] = "#00d0ff";
 
 /** viridis at 0, 0.1, … 1: perceptually uniform, lightness rising, safe for colour-blind viewers. */
 const VIRIDIS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725"];

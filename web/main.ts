@@ -3,7 +3,7 @@
 // the kernel's own state (mem_map, free lists, counters, page tables).
 
 import {
-  compileKernel, createMachine, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
+  compileKernel, createMachine, MemoryHostFs, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
   renderFault, narrateFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
   type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type FaultTracer,
 } from "../src/index.js";
@@ -11,7 +11,7 @@ import kernelUrl from "../build/kernel.wasm?url";
 import manifest from "../programs/manifest.json";
 import { FrameMapView } from "./frame_map.js";
 import { formatInsn } from "./insn_text.js";
-import { $, hex, renderCounters, RegisterView, BuddyBars, renderFrameSummary, renderWalk, addFaults, setText, setData } from "./views.js";
+import { $, hex, renderCounters, RegisterView, BuddyBars, renderFrameSummary, renderWalk, renderProcesses, anonFrames, addFaults, setText, setData } from "./views.js";
 
 interface Case { name: string; program: string; args?: string[]; stdin?: string }
 
@@ -24,7 +24,8 @@ const ui = {
   load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
   status: $("status"), narration: $("narration"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
-  walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"),
+  walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"), walkPid: $("walk-pid"),
+  procs: $("procs"), guestFiles: $<HTMLInputElement>("guest-files"), fileList: $("file-list"),
   frames: $<HTMLCanvasElement>("frames"),
 };
 
@@ -36,6 +37,8 @@ interface Session {
   frames: FrameMapView;
   buddy: BuddyBars;
   options: MachineOptions;
+  /** The guest's file system: the program and the guest files, in /, the guest's working directory. */
+  files: MemoryHostFs;
 }
 
 let kernelModule: Promise<WebAssembly.Module> | null = null;
@@ -44,6 +47,8 @@ let running = false;
 let argv0 = "";
 let lastFault: number | null = null;
 let peakAnon = 0;
+/** The process whose page tables the walk reads; null: whichever is on the CPU. */
+let selectedPid: number | null = null;
 /** Faults traced since the last render: the log shows them at the next frame. */
 let newFaults: FaultRecord[] = [];
 let logShown = 0;
@@ -51,6 +56,8 @@ const FAULT_LOG_LENGTH = 200;
 const regs = new RegisterView($("regs"));
 const decoder = new TextDecoder();
 let elfFile: { name: string; bytes: Uint8Array } | null = null;
+/** Files dropped on the page (or chosen) for the guest, by name: each machine's file system gets them, in /. */
+const guestFiles = new Map<string, Uint8Array>();
 
 function setStatus(text: string, state: string): void {
   ui.status.textContent = text;
@@ -60,8 +67,12 @@ function setStatus(text: string, state: string): void {
 
 async function boot(): Promise<Session> {
   kernelModule ??= compileKernel(kernelUrl);
+  const files = new MemoryHostFs();
+  for (const [name, bytes] of guestFiles) files.add(`/${name}`, bytes);
   const options: MachineOptions = {
     mem: ui.mem.value,
+    fs: files,
+    cwd: "/",
     stdout: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
     stderr: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
   };
@@ -69,7 +80,7 @@ async function boot(): Promise<Session> {
   const k = machine.kernel;
   const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
   frames.markZones($("zone-marks"), k.zones().filter((z) => z.present));
-  const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options };
+  const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options, files };
   $("frame-summary").replaceChildren();
   return s;
 }
@@ -131,7 +142,7 @@ function render(): void {
   const k = m.kernel;
   classifyFrames(k, map);
   frames.draw(map);
-  peakAnon = Math.max(peakAnon, map.counts[FrameState.Anon]);
+  peakAnon = Math.max(peakAnon, anonFrames(map));
   renderFrameSummary($("frame-summary"), map, k.maxOrder);
   setData($("frame-summary"), "anonPeak", String(peakAnon));
   const zones = k.zones();
@@ -148,7 +159,12 @@ function render(): void {
     ["nr_page_table_pages", vm.get("nr_page_table_pages") ?? 0],
     ["pcp pages", zones.reduce((s, z) => s + z.pcp.count, 0)],
     ["anon frames, peak", peakAnon],
+    ["shared anon frames", map.counts[FrameState.AnonShared]],
   ]);
+  const procs = m.processes();
+  // A reaped process leaves the list, and the walk follows the CPU again.
+  if (selectedPid !== null && !procs.some((p) => p.pid === selectedPid)) selectedPid = null;
+  renderProcesses(ui.procs, procs, selectedPid ?? m.current?.pid ?? null, selectProcess);
 
   if (m.mm) {
     const cpu = m.cpu;
@@ -166,12 +182,22 @@ function renderWalkView(): void {
   const m = session?.machine;
   if (ui.walkFollow.checked && lastFault !== null) ui.walkAddr.value = hex(lastFault);
   const text = ui.walkAddr.value.trim();
-  if (!m || !m.mm) return renderWalk(ui.walk, null, "No process: load a program.");
+  const pid = selectedPid ?? m?.current?.pid ?? null;
+  setText(ui.walkPid, pid === null ? "" : `pid ${pid}'s page tables`);
+  if (!m || pid === null) return renderWalk(ui.walk, null, "No process: load a program.");
   if (!text) return renderWalk(ui.walk, null, "Enter an address, or let it follow the faults.");
   const va = Number(text);
   if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** 47) return renderWalk(ui.walk, null, `"${text}" is not a user address (0 … 0x7fffffffffff).`);
-  const walk: PageWalk = inspectWalk(m.kernel.exports, m.kernel.memory, va);
-  renderWalk(ui.walk, walk, "");
+  const walk: PageWalk | null = m.inProcess(pid, () => inspectWalk(m.kernel.exports, m.kernel.memory, va));
+  renderWalk(ui.walk, walk, `pid ${pid} has no address space: it has exited.`);
+}
+
+/** The walk reads `pid`'s page tables from now on (choosing the running process again follows the CPU). */
+function selectProcess(pid: number): void {
+  const m = session?.machine;
+  selectedPid = pid === m?.current?.pid ? null : pid;
+  render();
+  ui.procs.querySelector<HTMLButtonElement>(`tr[data-pid="${pid}"] button`)?.focus();
 }
 
 function selectedProgram(): Promise<{ name: string; bytes: Uint8Array; stdin?: string }> {
@@ -196,9 +222,11 @@ async function load(): Promise<boolean> {
     regs.clear();
     lastFault = null;
     peakAnon = 0;
+    selectedPid = null;
     // A fresh trace before exec: exec's own faults are the new program's 1, 2, 3…
     session.tracer = watchFaults(session.machine);
     setText(ui.narration, "");
+    session.files.add(`/${prog.name}`, prog.bytes);
     session.machine.exec(prog.bytes, argv);
     argv0 = argv.join(" ");
     session.buddy.resetBase(session.machine.kernel.zones());
@@ -266,6 +294,7 @@ async function toggleRun(): Promise<void> {
 async function reboot(): Promise<void> {
   pause();
   session = null;
+  selectedPid = null;
   ui.stdout.textContent = "";
   ui.faults.replaceChildren();
   newFaults = [];
@@ -275,6 +304,28 @@ async function reboot(): Promise<void> {
   session.buddy.resetBase(session.machine.kernel.zones());
   setStatus(`Booted ${ui.mem.value} of RAM. Choose a program and load it.`, "booted");
   render();
+}
+
+/** The guest files, as the file list shows them. */
+function renderFiles(): void {
+  const rows = [...guestFiles].sort(([a], [b]) => a.localeCompare(b)).map(([name, bytes]) => {
+    const li = document.createElement("li");
+    li.dataset.name = name;
+    li.textContent = `/${name}  ${bytes.length.toLocaleString("en-US")} bytes`;
+    return li;
+  });
+  if (!rows.length) rows.push(Object.assign(document.createElement("li"), { textContent: "Drop files on the page, or choose them above; the program is /its name." }));
+  ui.fileList.replaceChildren(...rows);
+}
+
+/** Files the guest can open from now on (in /, its working directory): in this machine's file system and in every later one. */
+async function addGuestFiles(list: FileList | null | undefined): Promise<void> {
+  for (const f of Array.from(list ?? [])) {
+    const bytes = new Uint8Array(await f.arrayBuffer());
+    guestFiles.set(f.name, bytes);
+    session?.files.add(`/${f.name}`, bytes);
+  }
+  renderFiles();
 }
 
 // ---- wiring ----
@@ -288,6 +339,12 @@ ui.elf.addEventListener("change", async () => {
   const f = ui.elf.files?.[0];
   elfFile = f ? { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) } : null;
   if (f) ui.args.value = "";
+});
+ui.guestFiles.addEventListener("change", () => void addGuestFiles(ui.guestFiles.files));
+document.addEventListener("dragover", (e) => e.preventDefault());
+document.addEventListener("drop", (e) => {
+  e.preventDefault();
+  void addGuestFiles(e.dataTransfer?.files);
 });
 ui.mem.addEventListener("change", () => void reboot());
 ui.load.addEventListener("click", () => void load());
@@ -324,4 +381,5 @@ document.addEventListener("keydown", (e) => {
   if (act) { e.preventDefault(); act(); }
 });
 
+renderFiles();
 void reboot().catch((e) => setStatus(`Boot failed: ${e instanceof Error ? e.message : String(e)}`, "error"));

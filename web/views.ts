@@ -4,13 +4,16 @@
 
 import {
   FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, REG_NAMES, decodeErrorCode,
-  type FrameMap, type PageWalk, type FaultRecord, type ZoneInfo,
+  type FrameMap, type PageWalk, type FaultRecord, type ZoneInfo, type ProcessInfo,
 } from "../src/index.js";
 import { STATE_COLOURS, freeColour } from "./frame_map.js";
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 export const hex = (n: number, width = 0): string => "0x" + n.toString(16).padStart(width, "0");
+
+/** Anonymous frames, shared ones (after fork) included. */
+export const anonFrames = (map: FrameMap): number => map.counts[FrameState.Anon] + map.counts[FrameState.AnonShared];
 
 /** Writes text only when it changed: an unchanged write still costs a layout. */
 export function setText(e: Element, text: string): void {
@@ -158,7 +161,8 @@ export function renderFrameSummary(box: HTMLElement, map: FrameMap, maxOrder: nu
   };
   for (let s = 0; s < NR_FRAME_STATES; s++) if (s !== FrameState.Free) set(FRAME_STATE_NAMES[s], map.counts[s]);
   for (let o = 0; o < maxOrder; o++) set(`free-${o}`, map.freeByOrder[o]);
-  setData(box, "anon", String(map.counts[FrameState.Anon]));
+  setData(box, "anon", String(anonFrames(map)));
+  setData(box, "anonShared", String(map.counts[FrameState.AnonShared]));
   setData(box, "free", String(map.counts[FrameState.Free]));
 }
 
@@ -231,3 +235,35 @@ export function addFaults(
   list.prepend(...items);
   while (list.children.length > keep) list.lastElementChild!.remove();
 }
+
+/**
+ * The process list (ps's columns, RSS in pages); each pid is a button that
+ * selects the process. The selected row and the running one are marked.
+ */
+export function renderProcesses(table: HTMLElement, procs: ProcessInfo[], selected: number | null, select: (pid: number) => void): void {
+  const key = JSON.stringify([procs, selected]);
+  if (table.dataset.key === key) return;
+  table.dataset.key = key;
+  const head = el("tr");
+  head.append(...["pid", "ppid", "state", "comm", "RSS (pages)", ""].map((t) => el("th", {}, t)));
+  const rows = [head];
+  if (!procs.length) {
+    const tr = el("tr");
+    tr.append(el("td", { colspan: "6" }, "No process: load a program."));
+    rows.push(tr);
+  }
+  for (const p of procs) {
+    const tr = el("tr", { "data-pid": String(p.pid), "aria-selected": String(p.pid === selected) });
+    const pick = el("button", { type: "button", title: `Walk pid ${p.pid}'s page tables` }, String(p.pid));
+    pick.addEventListener("click", () => select(p.pid));
+    const pidCell = el("td");
+    pidCell.append(pick);
+    tr.append(pidCell, el("td", { class: "n" }, String(p.ppid)), el("td", { "data-name": "state" }, STATE_WORDS[p.state]),
+      el("td", {}, p.comm), el("td", { class: "n", "data-name": "rss" }, String(p.rss)), el("td", {}, p.current ? "on the CPU" : ""));
+    rows.push(tr);
+  }
+  table.replaceChildren(...rows);
+}
+
+const STATE_WORDS: Record<ProcessInfo["state"], string> = { R: "R (running)", S: "S (sleeping)", Z: "Z (zombie)" };
+

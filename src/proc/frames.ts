@@ -19,12 +19,13 @@ export const FrameState = {
   File: 8,        // page cache
   Zero: 9,        // the shared zero page
   Allocated: 10,  // allocated, none of the above (a kernel allocation)
+  AnonShared: 11, // an anonymous page mapped by more than one PTE (shared after fork until a write copies it)
 } as const;
 export type FrameState = (typeof FrameState)[keyof typeof FrameState];
 
 export const FRAME_STATE_NAMES = [
   "free", "per-cpu list", "kernel image", "mem_map", "reserved", "page table",
-  "slab", "anonymous", "page cache", "zero page", "allocated",
+  "slab", "anonymous", "page cache", "zero page", "allocated", "anonymous, shared",
 ] as const;
 
 export const NR_FRAME_STATES = FRAME_STATE_NAMES.length;
@@ -57,7 +58,7 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
   const memMap = k.memMap;
   const maxPfn = k.maxPfn;
   // struct page's fields, as u32 word indices (kernel_layout: the compiler's offsets).
-  const { sizeof_page, page_flags, page_lru, page_private, page_mapping } = k.layout;
+  const { sizeof_page, page_flags, page_lru, page_private, page_mapping, page_mapcount } = k.layout;
   const imagePfns = k.imageEnd / PAGE_SIZE;
   const memMapFirst = Math.floor(memMap / PAGE_SIZE);
   const memMapEnd = Math.ceil((memMap + maxPfn * sizeof_page) / PAGE_SIZE);
@@ -104,7 +105,12 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
       s = state[((u32[(p + page_lru) >>> 2] & ~1) - memMap) / sizeof_page] as FrameState;
     } else if (flags & PG_pgtable) s = FrameState.PageTable;
     else if (flags & PG_slab) s = FrameState.Slab;
-    else if (u32[(p + page_mapping) >>> 2] & PAGE_MAPPING_ANON) s = FrameState.Anon;
+    else if (u32[(p + page_mapping) >>> 2] & PAGE_MAPPING_ANON) {
+      // _mapcount starts at -1: 1 or more means two or more PTEs map the page.
+      const at = p + page_mapcount;
+      const mapcount = ((u32[at >>> 2] >>> ((at & 2) * 8)) << 16) >> 16;
+      s = mapcount >= 1 ? FrameState.AnonShared : FrameState.Anon;
+    }
     else if (u32[(p + page_mapping) >>> 2]) s = FrameState.File;
     else s = FrameState.Allocated;
     state[pfn++] = s;
