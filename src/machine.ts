@@ -42,7 +42,7 @@ import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
-  ILL_ILLOPN, SIGILL, SIGKILL, SIGSEGV, SI_KERNEL, type TaskCalls, type UserMemory, oomKill,
+  ILL_ILLOPN, SIGILL, SIGKILL, killedLine, withPidPrefix, SIGSEGV, SI_KERNEL, type TaskCalls, type UserMemory, oomKill,
   EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, E2BIG, ENOEXEC,
 } from "./syscalls/index.js";
 
@@ -307,7 +307,7 @@ export class Machine {
         stdout: o.stdout ?? (() => {}),
         stderr: o.stderr ?? (() => {}),
         // strace -f: "[pid N] " once more than one process is traced.
-        trace: trace && ((line) => trace(((this.liveAtEntry ?? this.sched.live) > 1 ? `[pid ${String(pid).padStart(5)}] ` : "") + line)),
+        trace: trace && ((line) => trace((this.liveAtEntry ?? this.sched.live) > 1 ? withPidPrefix(pid, line) : line)),
       },
       random: this.random,
       fs: this.fs,
@@ -341,7 +341,11 @@ export class Machine {
         kernel: this.k,
         files: this.kernel.pageCache,
         copyToUser: (addr, bytes) => this.user.copyToUser(addr, bytes) === 0,
-        beginNewExec,
+        // begin_new_exec names the task before the new image is mapped: the loader's faults are already its.
+        beginNewExec: () => {
+          beginNewExec?.();
+          task.comm = this.setComm(task, encoder.encode(execfn.slice(execfn.lastIndexOf("/") + 1)));
+        },
       },
       data,
       { argv, envp, execfn, random: this.random.bytes(16) },
@@ -349,7 +353,6 @@ export class Machine {
     task.image = image;
     task.exe = { path, data };
     task.execPath = argv[0] ?? "";
-    task.comm = this.setComm(task, encoder.encode(execfn.slice(execfn.lastIndexOf("/") + 1)));
     task.faults = 0;
     // start_thread: every register zero but rip and rsp, a fresh FPU.
     copyRegisters(new CpuState(), this.cpu.state);
@@ -626,7 +629,10 @@ export class Machine {
     }, options);
     this.observer = observer;
     this.faultHook = {
-      beforeFault: (address, errorCode) => observer.beforeFault(address, errorCode, options.trace ? this.vmaAt(address) : null),
+      beforeFault: (address, errorCode) => {
+        const t = this.current;
+        observer.beforeFault(address, errorCode, options.trace ? this.vmaAt(address) : null, t ? { pid: t.pid, comm: t.comm } : undefined);
+      },
       afterFault: (result) => observer.afterFault(result),
     };
     return observer;
@@ -909,9 +915,13 @@ export class Machine {
   private taskExit(t: Task, end: TaskEnd): RunEnd | null {
     const init = t.pid === 1;
     if (init) this.options.beforeExit?.(this);
+    // strace -f's last line for each process (exit_group's "+++ exited with" is the dispatcher's), while every one still counts for "[pid N] ".
+    const others = init ? this.sched.tasks.filter((x) => x !== t && x.state !== "zombie") : [];
+    if (end.kind === "signal") t.signals.trace?.(killedLine(end.signal.signo));
+    for (const other of others) other.signals.trace?.(killedLine(SIGKILL));
     this.release(t, end);
     if (!init) return null;
-    for (const other of [...this.sched.tasks]) if (other.state !== "zombie") this.release(other, KILLED_WITH_INIT);
+    for (const other of others) this.release(other, KILLED_WITH_INIT);
     this.sched.tasks.length = 0;
     this.sched.current = null;
     return end.kind === "exit" ? end : { kind: "signal", status: 128 + end.signal.signo, signal: end.signal };

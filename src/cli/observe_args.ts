@@ -20,6 +20,7 @@ export interface ObserveOptions {
   traceFilter: TraceFilter;    // --trace-filter addr=A-B,outcome=X|Y
   traceMax: number;            // --trace-max N: faults traced at most
   traceOut: string | null;     // --trace-out FILE.json
+  traceProc: boolean;          // --trace-proc: ftrace's funcgraph-proc
   stats: boolean;              // --stats
   proc: ProcView[];            // --proc NAME (repeatable)
   pagemap: number[];           // --pagemap ADDR,...
@@ -33,6 +34,7 @@ export const OBSERVE_OPTIONS = {
   "trace-filter": { type: "string" },
   "trace-max": { type: "string" },
   "trace-out": { type: "string" },
+  "trace-proc": { type: "boolean" },
   stats: { type: "boolean" },
   proc: { type: "string", multiple: true },
   pagemap: { type: "string", multiple: true },
@@ -45,6 +47,7 @@ export const OBSERVE_USAGE = `observability options:
   --trace-filter SPEC       addr=START-END and/or outcome=NAME|NAME (minor, maperr, accerr,
                             pkuerr, sigbus, oom, anon, zero, cow, file, thp, none), comma-separated
   --trace-max N             trace at most N faults
+  --trace-proc              name each line's process (comm-pid), as ftrace's funcgraph-proc
   --trace-out FILE.json     write the trace as Chrome/Perfetto trace-event JSON
                             (--trace-clock, --trace-filter and --trace-max need
                             --trace faults or --trace-out)
@@ -67,7 +70,7 @@ type ObserveValues = { [K in keyof typeof OBSERVE_OPTIONS]?: (typeof OBSERVE_OPT
 export function observeOptions(v: ObserveValues): ObserveOptions {
   const options: ObserveOptions = {
     trace: false, traceClock: "counter", traceFilter: {}, traceMax: Infinity, traceOut: v["trace-out"] ?? null,
-    stats: v.stats ?? false, proc: [], pagemap: [], plot: v.plot ?? null,
+    traceProc: v["trace-proc"] ?? false, stats: v.stats ?? false, proc: [], pagemap: [], plot: v.plot ?? null,
   };
   for (const what of v.trace ?? []) {
     if (what !== "faults") throw new UsageError(`--trace: unknown tracer '${what}' (syscalls or faults)`);
@@ -90,6 +93,7 @@ export function observeOptions(v: ObserveValues): ObserveOptions {
     if (!/^\d+$/.test(max) || Number(max) < 1) throw new UsageError(`--trace-max: '${max}' is not a positive count`);
     options.traceMax = Number(max);
   }
+  if (options.traceProc && !options.trace) throw new UsageError("--trace-proc needs --trace faults");
   for (const flag of ["trace-clock", "trace-filter", "trace-max"] as const) {
     if (v[flag] !== undefined && !options.trace && options.traceOut === null) throw new UsageError(`--${flag} needs --trace faults or --trace-out`);
   }

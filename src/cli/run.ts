@@ -160,6 +160,7 @@ export async function run(argv: string[]): Promise<number> {
         keepRecords: o.traceOut !== null,
         sample: o.plot !== null || o.traceOut !== null,
         onText: o.trace ? report : undefined,
+        proc: o.traceProc,
       })
     : null;
   try {
@@ -205,7 +206,8 @@ export async function run(argv: string[]): Promise<number> {
   if (end === null) return 130;
   if (end.kind === "exit") return end.status;
   const ending = signalEnding(end.kind === "signal" ? end.signal : budgetExceeded(m.cpu.rip));
-  if (a.traceSyscalls) for (const line of ending.trace) report(line + "\n");
+  // A signal's arrival and "+++ killed by" are the machine's lines; the budget's SIGXCPU is not delivered through it.
+  if (a.traceSyscalls && end.kind !== "signal") for (const line of ending.trace) report(line + "\n");
   report(term.red(ending.stderr));
   return ending.status;
 }

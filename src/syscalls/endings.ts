@@ -167,6 +167,11 @@ export function arrivalLine(s: { signo: number; code: number; addr?: number; pid
   return `--- ${name} {si_signo=${name}, si_code=${siCodeName(s.signo, s.code)}, ${rest}} ---`;
 }
 
+/** strace's line for a process a signal killed (faultline writes no core: RLIMIT_CORE starts at 0, so Linux writes none either). */
+export function killedLine(signo: number): string {
+  return `+++ killed by ${signalName(signo)} +++`;
+}
+
 export function signalEnding(s: FatalSignal): Ending {
   const name = signalName(s.signo);
   const code = siCodeName(s.signo, s.code);
@@ -178,7 +183,7 @@ export function signalEnding(s: FatalSignal): Ending {
         ? `faultline: ${name} (${code}) sent by pid ${s.pid ?? 0}, rip ${hex(s.rip)}`
         : `faultline: ${name} (${code}) at address ${hex(s.addr)}, rip ${hex(s.rip)}` +
           (s.insn ? `: instruction bytes ${Array.from(s.insn, (b) => b.toString(16).padStart(2, "0")).join(" ")}` : "");
-  const trace = [`+++ killed by ${name} +++`];
+  const trace = [killedLine(s.signo)];
   // strace sees every signal but SIGKILL arrive.
   if (s.signo !== SIGKILL) trace.unshift(arrivalLine(s));
   return {

@@ -652,6 +652,17 @@ function formatResult(nr: number, args: readonly number[], ret: number | undefin
  * call that does not return (exit, exit_group). `sp` is rsp at the call
  * (rt_sigreturn's frame is there).
  */
+/**
+ * strace -f's "[pid N] " before a line: a syscall's result is still aligned
+ * to column 40 of the whole row, so the prefix takes its width from the
+ * padding (a result holds no ") =": the last one ends the call).
+ */
+export function withPidPrefix(pid: number, line: string): string {
+  const prefix = `[pid ${String(pid).padStart(5)}] `;
+  const m = /^(.*\)) +(= .*)$/.exec(line);
+  return prefix + (m ? `${(m[1] + " ").padEnd(RESULT_COLUMN - prefix.length)}${m[2]}` : line);
+}
+
 export function formatSyscall(nr: number, args: readonly number[], ret: number | undefined, peek: Peek, sp = 0): string {
   const name = syscallName(nr);
   const call = name && name !== "syscall" ? `${name}(${formatArgs(nr, args, ret ?? 0, peek, sp)})` : `syscall_${hex(nr)}(${args.map(hex).join(", ")})`;

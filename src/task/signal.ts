@@ -156,6 +156,12 @@ export class Signals {
   cr2 = 0;
   /** Receives strace's line for each signal delivered. */
   trace?: (line: string) => void;
+  /**
+   * Signals sent while ignored, kept only when traced: strace shows them
+   * arrive on the task's next way back to user mode, though nothing else
+   * sees them (they wake no sleeper, so a traced run is the same run).
+   */
+  private readonly ignoredArrivals: SigInfo[] = [];
   /** The mask rt_sigsuspend replaced: the first handler's frame saves it, else delivery puts it back (restore_saved_sigmask). */
   private savedMask: Uint32Array | null = null;
   private readonly av: DataView;
@@ -359,7 +365,11 @@ export class Signals {
   /** send_signal: dropped when ignored and not blocked; a standard signal already pending is not queued twice. */
   send(info: SigInfo): void {
     const sig = info.signo;
-    if (!this.isBlocked(sig) && this.ignored(sig) && sig !== SIGKILL) return;
+    if (!this.isBlocked(sig) && this.ignored(sig) && sig !== SIGKILL) {
+      // A traced task is shown even the signals it ignores (sig_ignored lets them through to the tracer).
+      if (this.trace && !(sig < 32 && this.ignoredArrivals.some((p) => p.signo === sig))) this.ignoredArrivals.push(info);
+      return;
+    }
     if (sig < 32 && this.pending.some((p) => p.signo === sig)) return;
     this.pending.push(info);
   }
@@ -411,6 +421,7 @@ export class Signals {
    * one set up runs first). @return the signal that kills the task, if one does
    */
   deliver(): FatalSignal | null {
+    for (const info of this.ignoredArrivals.splice(0)) this.trace?.(arrivalLine(info));
     for (;;) {
       const info = this.dequeue();
       if (!info) {
@@ -419,6 +430,8 @@ export class Signals {
         return null;
       }
       const sig = info.signo;
+      // strace sees every signal but SIGKILL arrive, the fatal ones too.
+      if (sig !== SIGKILL) this.trace?.(arrivalLine(info));
       const handler = this.handler(sig);
       if (handler === SIG_IGN) continue;
       if (handler === SIG_DFL || sig === SIGKILL) {
@@ -427,7 +440,6 @@ export class Signals {
         if (action === "ignore" || action === "stop") continue;
         return { signo: sig, code: info.code, addr: info.addr ?? 0, pid: info.pid, rip: this.cpu.rip };
       }
-      this.trace?.(arrivalLine(info));
       const flags = this.flags(sig);
       const mask = new Uint32Array(this.actions.buffer.slice(32 * sig + 24, 32 * sig + 32));
       if (flags & SA_RESETHAND) {

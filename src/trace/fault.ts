@@ -64,7 +64,11 @@ export interface FaultRecord {
   pages: Array<{ pfn: number; order: number }>;  // blocks __alloc_pages returned
   events: TraceEvent[];
   lost: number;           // events the ring dropped during this fault
+  task?: TaskName;        // the process that faulted
 }
+
+/** A process as ftrace names it: its pid and comm. */
+export interface TaskName { pid: number; comm: string }
 
 export interface TraceFilter {
   /** Trace only faults whose address lies in one of these [start, end) ranges. */
@@ -156,7 +160,7 @@ export class FaultTracer {
   private readonly listeners = new Set<Listener>();
   private seq = 0;
   private kept = 0;
-  private pending: { address: number; errorCode: number; vma: VmaInfo | null; lostBefore: number } | null = null;
+  private pending: { address: number; errorCode: number; vma: VmaInfo | null; task?: TaskName; lostBefore: number } | null = null;
   private readonly closers = new Set<() => void>();
 
   constructor(readonly ring: TraceRing, options: FaultTracerOptions = {}) {
@@ -205,13 +209,13 @@ export class FaultTracer {
   }
 
   /** Before handle_page_fault(address, errorCode). */
-  beginFault(address: number, errorCode: number, vma: VmaInfo | null): void {
+  beginFault(address: number, errorCode: number, vma: VmaInfo | null, task?: TaskName): void {
     this.seq++;
     const ranges = this.filter.ranges;
     const wanted = !this.full && (!ranges || ranges.some(([lo, hi]) => address >= lo && address < hi));
     if (!wanted) return;
     this.ring.drain(); // what came before this fault is not part of it
-    this.pending = { address, errorCode, vma, lostBefore: this.ring.lost };
+    this.pending = { address, errorCode, vma, task, lostBefore: this.ring.lost };
     this.ring.start(this.clock);
   }
 
@@ -220,7 +224,7 @@ export class FaultTracer {
     if (!this.pending) return null;
     this.ring.stop();
     const events = this.ring.drain();
-    const { address, errorCode, vma, lostBefore } = this.pending;
+    const { address, errorCode, vma, task, lostBefore } = this.pending;
     this.pending = null;
     const { handler, major, pages } = analyseFault(events, this.ring.names);
     const outcome = faultOutcome(result) === "minor" && major ? "major" : faultOutcome(result);
@@ -229,6 +233,7 @@ export class FaultTracer {
     const record: FaultRecord = {
       seq: this.seq, address, errorCode, vma, result, outcome, handler, pages, events,
       lost: this.ring.lost - lostBefore,
+      ...(task ? { task } : {}),
     };
     this.kept++;
     for (const listener of this.listeners) listener(record);

@@ -6,8 +6,8 @@
 
 import type { ZoneFreeArea } from "../proc/extfrag.js";
 import { chromeTrace, type ChromeTrace, type KthreadRecord } from "./chrome.js";
-import { FaultTracer, type FaultRecord, type FaultTracerOptions, type VmaInfo } from "./fault.js";
-import { FUNCTION_GRAPH_HEADER, renderFault } from "./function_graph.js";
+import { FaultTracer, type FaultRecord, type FaultTracerOptions, type TaskName, type VmaInfo } from "./fault.js";
+import { functionGraphHeader, renderFault, type GraphState } from "./function_graph.js";
 import { plotSvg } from "./plot.js";
 import { hostTraceClock, type TraceRing } from "./ring.js";
 import type { Sample } from "./samples.js";
@@ -23,6 +23,7 @@ export interface ObserverOptions extends FaultTracerOptions {
   keepRecords?: boolean;             // keep FaultRecords for chromeTrace()
   sample?: boolean;                  // sample after each fault (plot, JSON counters)
   onText?: (chunk: string) => void;  // function_graph text, streamed fault by fault
+  proc?: boolean;                     // ftrace's funcgraph-proc: each line names its process
 }
 
 /** An Observer whose `tracer` is known to exist when `Traced` is true (options.trace was true). */
@@ -33,13 +34,14 @@ export class Observer<Traced extends boolean = boolean> {
   /** Traced turns of kernel threads that did work (kept with keepRecords). */
   readonly kthreads: KthreadRecord[] = [];
   private faults = 0;
-  private readonly graphState = { depth: 0 };
+  private readonly graphState: GraphState;
 
   constructor(private readonly ring: TraceRing, private readonly sources: SampleSources, private readonly options: ObserverOptions = {}) {
     this.tracer = (options.trace ? new FaultTracer(ring, options) : null) as this["tracer"];
+    this.graphState = { depth: 0, proc: options.proc ?? false };
     if (this.tracer && options.onText) {
       const write = options.onText;
-      write(FUNCTION_GRAPH_HEADER);
+      write(functionGraphHeader(this.graphState.proc!));
       this.tracer.subscribe((r) => write(renderFault(r, ring.names, this.graphState)));
     }
     if (this.tracer && options.keepRecords) this.tracer.subscribe((r) => this.records.push(r));
@@ -47,8 +49,8 @@ export class Observer<Traced extends boolean = boolean> {
   }
 
   /** Before handle_page_fault. */
-  beforeFault(address: number, errorCode: number, vma: VmaInfo | null): void {
-    this.tracer?.beginFault(address, errorCode, vma);
+  beforeFault(address: number, errorCode: number, vma: VmaInfo | null, task?: TaskName): void {
+    this.tracer?.beginFault(address, errorCode, vma, task);
   }
 
   /** After handle_page_fault returned `result`. */

@@ -6,18 +6,19 @@ describe("faultline run's observability options", () => {
     const { options, rest } = parseObserveArgs([
       "--trace", "faults", "--trace-clock=host", "--trace-filter", "addr=0x1000-0x3000,outcome=zero",
       "--trace-max", "5", "prog", "--stats", "--proc", "/proc/self/maps", "--proc", "extfrag/unusable_index",
-      "--pagemap", "0x401000,4096", "--plot", "out.svg", "--trace-out", "t.json", "arg1",
+      "--pagemap", "0x401000,4096", "--plot", "out.svg", "--trace-out", "t.json", "--trace-proc", "arg1",
     ]);
     expect(rest).toEqual(["prog", "arg1"]);
     expect(options).toEqual({
       trace: true, traceClock: "host", traceFilter: { ranges: [[0x1000, 0x3000]], outcomes: ["zero"] }, traceMax: 5,
-      traceOut: "t.json", stats: true, proc: ["self/maps", "extfrag/unusable_index"], pagemap: [0x401000, 4096], plot: "out.svg",
+      traceOut: "t.json", traceProc: true, stats: true, proc: ["self/maps", "extfrag/unusable_index"], pagemap: [0x401000, 4096], plot: "out.svg",
     });
   });
   it("says what is wrong with a bad value", () => {
     expect(() => parseObserveArgs(["--trace", "pages"])).toThrow(/unknown tracer 'pages' \(syscalls or faults\)/);
     expect(() => parseObserveArgs(["--trace-clock", "tsc"])).toThrow(/neither 'counter' nor 'host'/);
     expect(() => parseObserveArgs(["--trace-max", "0"])).toThrow(/not a positive count/);
+    expect(() => parseObserveArgs(["--trace-proc"])).toThrow(/--trace-proc needs --trace faults/);
     expect(() => parseObserveArgs(["--proc", "slabinfo"])).toThrow(/no view 'slabinfo'/);
     expect(() => parseObserveArgs(["--pagemap", "0x1000,xyz"])).toThrow(/'xyz' is not an address/);
     expect(() => parseObserveArgs(["--pagemap", "0xffff800000000000"])).toThrow(/not a user address/);

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { Cpu, Mmu, STOP_BUDGET, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
 import { exec } from "../../src/loader/index.js";
 import { bytesReader } from "../../src/machine.js";
-import { faultSignal, type FatalSignal, SeededRandom, siCodeName, signalEnding, signalName, Syscalls, trapSignal, uaccess } from "../../src/syscalls/index.js";
+import { faultSignal, type FatalSignal, SeededRandom, siCodeName, killedLine, signalEnding, signalName, Syscalls, trapSignal, uaccess } from "../../src/syscalls/index.js";
 import { ModelKernel } from "../helpers/model_kernel.js";
 import { programArgv, programCases, programEnv, programPath } from "../helpers/program_cases.js";
 import { nativeTrace, normalizeTrace, straceHere } from "../helpers/strace.js";
@@ -68,7 +68,8 @@ function run(c: (typeof programCases)[number], trace?: string[]) {
       if (deliver()) break;
     }
   }
-  if (signal) trace?.push(...signalEnding(signal).trace);
+  // deliver() traced the signal's arrival; the process's end is the caller's line.
+  if (signal) trace?.push(killedLine(signal.signo));
   kernel.exit();
   const status = signal ? signalEnding(signal).status : sys.exitStatus;
   return { stdout, status, signal, framesLeft: kernel.framesInUse };

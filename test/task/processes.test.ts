@@ -8,7 +8,7 @@
 // signals) are in test/native/libc/processes.c, run by libc_programs.test.ts.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -118,6 +118,70 @@ describe.runIf(needs(TOOLS.busybox, TOOLS.dist))("determinism with several proce
     expect(a.stderr).toMatch(/^\[pid {5}[2-9]\] /m);
     expect(b).toEqual(a);
   }, 600_000);
+});
+
+/**
+ * Each process's arrivals and end ("--- SIG… ---", "+++ … +++") from a
+ * strace -f style trace, keyed by its role: "parent", or "child N" in the
+ * order the parent forked them (pids, which differ, read as roles too).
+ */
+function endings(perPid: Map<number, string[]>, parent: number): Map<string, string[]> {
+  const children = perPid.get(parent)!.flatMap((l) => /^(?:clone|fork|vfork)\(.*\) += (\d+)$/.exec(l)?.[1] ?? []).map(Number);
+  const role = (pid: number) => (pid === parent ? "parent" : `child ${children.indexOf(pid) + 1}`);
+  const out = new Map<string, string[]>();
+  for (const [pid, lines] of perPid) {
+    out.set(role(pid), lines.filter((l) => /^(---|\+\+\+) /.test(l)).map((l) => l.replace(/si_pid=(\d+)/, (_, p) => `si_pid=<${role(Number(p))}>`)));
+  }
+  return out;
+}
+
+describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]] as const)("%s: how every process ended, against strace -f", (_libc, cc, tool) => {
+  it.runIf(needs(tool, TOOLS.strace, TOOLS.setarch, TOOLS.dist))("exits, fatal signals and the parent's SIGCHLDs, per process", () => {
+    const exe = build(cc, join(NATIVE, "processes", "endings.c"), "endings");
+    // strace -ff: one file per process, free of interleaving; RLIMIT_CORE 0 as faultline's processes start (no "(core dumped)").
+    const out = mkdtempSync(join(BUILD, "strace-"));
+    const native = run("sh", ["-c", `ulimit -c 0; exec setarch -R strace -ff -o ${out}/t ${exe}`]);
+    expect(native.status).toBe(0);
+    const nativePerPid = new Map(readdirSync(out).map((f) => [Number(f.slice(2)), readFileSync(join(out, f), "utf8").split("\n").filter(Boolean)]));
+    const nativeParent = [...nativePerPid].find(([, lines]) => lines[0].startsWith("execve("))![0];
+
+    const r = faultline("--trace", "syscalls", exe);
+    expect(r.status).toBe(0);
+    const perPid = new Map<number, string[]>();
+    for (const line of r.stderr.split("\n").filter(Boolean)) {
+      const m = /^(?:\[pid +(\d+)\] )?(.*)$/.exec(line)!;
+      const pid = Number(m[1] ?? 1); // no prefix: pid 1 is the only process
+      perPid.set(pid, [...(perPid.get(pid) ?? []), m[2]]);
+    }
+    const ours = endings(perPid, 1);
+    expect(ours).toEqual(endings(nativePerPid, nativeParent));
+    expect([...ours.keys()].sort()).toEqual(["child 1", "child 2", "child 3", "child 4", "parent"]);
+    expect(ours.get("child 2")).toEqual(["--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} ---", "+++ killed by SIGSEGV +++"]);
+    expect(ours.get("child 4")).toEqual(["+++ killed by SIGKILL +++"]);
+    // "[pid N] " aligns the result to column 40 of the whole row, as strace -f does.
+    expect(r.stderr).toMatch(/^\[pid {5}2\] exit_group\(3\) {15}= \?$/m);
+  }, 300_000);
+});
+
+describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("function_graph with several processes", () => {
+  it("marks each change of process as verif_pid does; --trace-proc names every line's process (funcgraph-proc)", () => {
+    const exe = build("gcc", join(NATIVE, "processes", "endings.c"), "endings");
+    const plain = faultline("--trace", "faults", exe).stderr.split("\n");
+    const proc = faultline("--trace", "faults", "--trace-proc", exe).stderr.split("\n");
+    expect(proc.slice(2, 4)).toEqual([
+      "# CPU  TASK/PID         DURATION                  FUNCTION CALLS",
+      "# |     |    |           |   |                     |   |   |   |",
+    ]);
+    const switches = plain.filter((l) => l.includes("=>"));
+    expect(switches[0]).toBe(" 0)   endings-1    =>   endings-2   ");
+    expect(switches.length).toBe(8); // to each child and back
+    // The same lines, the process column aside; every traced line names one of the processes.
+    const body = proc.slice(4).filter((l) => l.startsWith(" 0) ") && !l.includes("=>"));
+    expect(body.length).toBeGreaterThan(100);
+    const pids = new Set(body.map((l) => /^ 0\) {3}endings-(\d) {3} \| /.exec(l)![1]));
+    expect([...pids].sort()).toEqual(["1", "2", "3", "4", "5"]); // each child takes at least fork's COW fault
+    expect(proc.slice(4).map((l) => l.replace(/^ 0\) {3}endings-\d {3} \| /, " 0) "))).toEqual(plain.slice(4));
+  }, 300_000);
 });
 
 describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("hostile processes", () => {

@@ -6,7 +6,7 @@ import { PageCache } from "../../src/fs/pagecache.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, analyseFault, chromeTrace, decodeErrorCode,
-  Observer, functionGraph, graphDuration, parseTraceFilter, renderComment, renderEvents,
+  Observer, functionGraph, functionGraphHeader, graphDuration, parseTraceFilter, renderComment, renderEvents, renderFault,
   TRACE_EXIT, TRACE_NO_PAGE, type TraceKernel, type TraceEvent,
 } from "../../src/trace/index.js";
 
@@ -208,6 +208,37 @@ describe("function_graph edge cases", () => {
     expect(state.depth).toBe(1);
     expect(renderComment("x", state)).toBe(" 0)               |      /* x */\n");
     expect(renderComment("y", { depth: 0 })).toBe(" 0)               |  /* y */\n");
+  });
+
+  it("names the process with funcgraph-proc as Documentation/trace/ftrace.rst shows it", () => {
+    // ftrace.rst: "0)    sh-4802     |   0.616 us    |  rcu_process_gp_end();" (comm-pid centred in 14 columns)
+    const state = { depth: 0, proc: true, last: { pid: 4802, comm: "sh" } };
+    expect(renderEvents([ev(0, false, 0), ev(0, true, 616)], names, state)).toBe(" 0)    sh-4802     |   0.616 us    |  a();\n");
+    // comm is cut to 7 characters
+    expect(renderComment("x", { depth: 0, proc: true, last: { pid: 12, comm: "touch_write" } })).toBe(" 0)   touch_w-12   |               |  /* x */\n");
+    // print_graph_headers_flags with funcgraph-proc
+    expect(functionGraphHeader(true).split("\n").slice(2, 4)).toEqual([
+      "# CPU  TASK/PID         DURATION                  FUNCTION CALLS",
+      "# |     |    |           |   |                     |   |   |   |",
+    ]);
+    expect(functionGraphHeader(false)).toBe(FUNCTION_GRAPH_HEADER);
+  });
+
+  it("marks a change of process with verif_pid's context-switch lines, with or without funcgraph-proc", () => {
+    const fault = (seq: number, pid: number) => ({
+      seq, address: 0x1000, errorCode: 6, vma: null, result: 0, outcome: "minor" as const, handler: "anon" as const,
+      pages: [], events: [], lost: 0, task: { pid, comm: "sh" },
+    });
+    const state = { depth: 0 };
+    const first = renderFault(fault(1, 1), names, state);
+    expect(first).not.toContain("----");
+    expect(renderFault(fault(2, 1), names, state)).not.toContain("----");
+    expect(renderFault(fault(3, 2), names, state).split("\n").slice(0, 4)).toEqual([
+      " ------------------------------------------",
+      " 0)      sh-1      =>      sh-2     ", // print_graph_proc: 5 spaces each side of "sh-1"
+      " ------------------------------------------",
+      "",
+    ]);
   });
 
   it("reports events lost to a lapped ring", () => {
