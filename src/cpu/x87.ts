@@ -2,16 +2,18 @@
 // extended precision rounded per the control word's precision (PC) and
 // rounding (RC) fields, the comparisons, and the conversions to and from
 // memory formats, with the status word's exception flags, C0..C3 and TOP as
-// the hardware leaves them. Only masked exceptions are modelled: a masked
-// invalid operation delivers the "real indefinite" NaN (or the integer
-// indefinite), a stack fault sets SF with C1 telling overflow from underflow.
+// the hardware leaves them. A masked invalid operation delivers the "real
+// indefinite" NaN (or the integer indefinite), a stack fault sets SF with C1
+// telling overflow from underflow; an unmasked overflow or underflow delivers
+// the result brought back into range (unmaskedRange), the others leave the
+// registers as they were (x87Unmasked).
 //
 // Memory is the caller's: loads pass the operand's bits in, stores get the
 // bits to write back. Operand kinds for memory forms: M32, M64, M80 (reals)
 // and I16, I32, I64 (integers).
 
 import {
-  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, FE_UNDERFLOW, type Format, FINITE,
+  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, FE_OVERFLOW, FE_UNDERFLOW, type Format, FINITE,
   fromInt, INF, isNaN, mulCore, packInf, packZero, QNAN, quiet, RC_NEAREST, RC_ZERO, roundPack, roundToIntCore, SNAN, sqrtCore, toIntCore,
   type Unpacked, unpack, UNSUPPORTED, ZERO,
 } from "./fpu/softfloat.js";
@@ -184,6 +186,8 @@ export function fst(x: X87State, k: number, truncate = false): bigint {
       if (u.cls === SNAN) fe.flags |= FE_INVALID;
       fe.up = false;
       r = convertCore(u, F80, f, rcOf(x));
+      // an unmasked overflow or underflow stores nothing: nothing was rounded either
+      if (fe.flags & ~x.cw & (FE_OVERFLOW | FE_UNDERFLOW)) { fe.flags &= ~FE_INEXACT; fe.up = false; }
     }
   }
   setCC(x, SW_C1, 0);
@@ -236,12 +240,41 @@ function arith2(x: X87State, op: number, a: bigint, b: bigint, aDen = false, bDe
     : ua.cls === INF && ub.cls === INF && (ua.sign !== ub.sign) !== (op === FSUB);
   if (!invalidOrZero && (ua.den || ub.den)) fe.flags |= FE_DENORMAL;
   const rc = rcOf(x), p = pcOf(x);
-  switch (op) {
-    case FADD: return addCore(ua, ub, false, F80, rc, p);
-    case FSUB: return addCore(ua, ub, true, F80, rc, p);
-    case FMUL: return mulCore(ua, ub, F80, rc, p);
-    default: return divCore(ua, ub, F80, rc, p);
+  return unmaskedRange(x, (bias) => {
+    const sa = { ...ua, exp: ua.exp + bias }, sb = op === FADD || op === FSUB ? { ...ub, exp: ub.exp + bias } : ub;
+    switch (op) {
+      case FADD: return addCore(sa, sb, false, F80, rc, p);
+      case FSUB: return addCore(sa, sb, true, F80, rc, p);
+      case FMUL: return mulCore(sa, sb, F80, rc, p);
+      default: return divCore(sa, sb, F80, rc, p);
+    }
+  });
+}
+
+/** The bias an unmasked overflow or underflow takes off or adds to the exponent (SDM vol. 1, 8.5.3 and 8.5.4). */
+const WRAP = 24576;
+/**
+ * A register result computed by `core` (given a power of two to scale the
+ * exact value by): with overflow unmasked, an overflowing result comes back
+ * divided by 2^24576; with underflow unmasked, a tiny one (exact or not)
+ * multiplied by 2^24576. C1 and PE then tell how that was rounded.
+ */
+function unmaskedRange(x: X87State, core: (bias: number) => bigint): bigint {
+  const r = core(0);
+  const e = Number(r >> 64n) & 0x7fff;
+  if (fe.flags & FE_OVERFLOW && !(x.cw & FE_OVERFLOW)) {
+    fe.flags &= ~(FE_OVERFLOW | FE_INEXACT);
+    const s = core(-WRAP);
+    fe.flags |= FE_OVERFLOW;
+    return s;
   }
+  if (!(x.cw & FE_UNDERFLOW) && ((e === 0 && (r & MASK64) !== 0n) || fe.flags & FE_UNDERFLOW)) {
+    fe.flags &= ~(FE_UNDERFLOW | FE_INEXACT);
+    const s = core(WRAP);
+    fe.flags |= FE_UNDERFLOW;
+    return s;
+  }
+  return r;
 }
 
 /** st(dst) = st(dst) op st(src) (FSUBR, FDIVR: st(src) op st(dst)); the pop forms pop after. */
@@ -317,7 +350,7 @@ export function fscale(x: X87State): void {
         const mag = b.exp >= 0 ? 1 << 17 : Number(b.sig >> BigInt(Math.min(-b.exp, 200)));
         n = Math.min(mag, 1 << 17) * (b.sign ? -1 : 1);
       }
-      r = roundPack(a.sign, a.sig, a.exp + n, false, F80, rcOf(x));
+      r = unmaskedRange(x, (bias) => roundPack(a.sign, a.sig, a.exp + n + bias, false, F80, rcOf(x)));
     }
   }
   setSt(x, 0, r);
