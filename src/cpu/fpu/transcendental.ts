@@ -1,8 +1,8 @@
 // The real functions behind the x87 transcendental instructions (fsin, fcos,
 // fptan, fpatan, f2xm1, fyl2x, fyl2xp1), computed on BigInt floating point
-// with P = 320 bits, far beyond the 64 the result keeps: the caller rounds
+// with P = 160 bits, far beyond the 64 the result keeps: the caller rounds
 // once (roundPack), so a result is the correctly rounded value unless the
-// true value lies within 2^-300 (relative) of a rounding boundary. The
+// true value lies within about 2^-150 (relative) of a rounding boundary. The
 // arguments are exact (finite x87 operands); special values are the caller's.
 //
 // Each function returns a Big, an approximation that is never exact (the
@@ -13,7 +13,7 @@ import { bitLen } from "./softfloat.js";
 /** m * 2^e; m signed. */
 export interface Big { m: bigint; e: number }
 
-const P = 320;
+const P = 160;
 
 /** Truncates m to P bits (toward zero). */
 function norm(m: bigint, e: number): Big {
@@ -69,10 +69,12 @@ export function nudge(b: Big, dir: bigint): Big {
  * below 2^-P relative. When only the first term counts, it is nudged toward
  * the second's sign.
  */
-function series(first: Big, t: Big, coef: (k: number) => Big): Big {
+function series(first: Big, t: Big, coef: (k: number) => [number, number]): Big {
   let sum = first, term = first;
   for (let k = 0; ; k++) {
-    term = mul(mul(term, t), coef(k));
+    const [num, den] = coef(k);
+    term = mul(term, t);
+    term = norm((term.m << 32n) * BigInt(num) / BigInt(den), term.e - 32);
     if (term.m === 0n || mag(sum) - mag(term) > P + 4) return k === 0 && term.m !== 0n ? nudge(sum, term.m) : sum;
     sum = add(sum, term);
   }
@@ -81,13 +83,13 @@ function series(first: Big, t: Big, coef: (k: number) => Big): Big {
 /** atan(t) for 0 <= t <= 1: halved four times (atan t = 2 atan(t / (1 + sqrt(1 + t^2)))), then its series. */
 function atanSmall(t: Big): Big {
   for (let i = 0; i < 4; i++) t = div(t, add(ONE, sqrt(add(ONE, mul(t, t)))));
-  const r = series(t, neg(mul(t, t)), (k) => div(int(2 * k + 1), int(2 * k + 3)));
+  const r = series(t, neg(mul(t, t)), (k) => [2 * k + 1, 2 * k + 3]);
   return { m: r.m, e: r.e + 4 };
 }
 
 /** ln((1 + u) / (1 - u)) = 2 atanh(u), |u| small. */
 const atanh2 = (u: Big): Big => {
-  const r = series(u, mul(u, u), (k) => div(int(2 * k + 1), int(2 * k + 3)));
+  const r = series(u, mul(u, u), (k) => [2 * k + 1, 2 * k + 3]);
   return { m: r.m, e: r.e + 1 };
 };
 
@@ -119,8 +121,8 @@ function reduce(sig: bigint, exp: number, sign: number): [Big, number] {
 /** sin r and cos r for |r| <= pi/4. */
 function sinCosSmall(r: Big): [Big, Big] {
   const t = neg(mul(r, r));
-  const s = series(r, t, (k) => div(ONE, int((2 * k + 2) * (2 * k + 3))));
-  const c = series(ONE, t, (k) => div(ONE, int((2 * k + 1) * (2 * k + 2))));
+  const s = series(r, t, (k) => [1, (2 * k + 2) * (2 * k + 3)]);
+  const c = series(ONE, t, (k) => [1, (2 * k + 1) * (2 * k + 2)]);
   return [s, c];
 }
 
@@ -157,7 +159,7 @@ export function atan2(y: Big, x: Big): Big {
 /** 2^x - 1 for |x| <= 1 (x nonzero): expm1(x ln 2) by its series. */
 export function exp2m1(x: Big): Big {
   const z = mul(x, LN2);
-  return series(z, z, (k) => div(ONE, int(k + 2)));
+  return series(z, z, (k) => [1, k + 2]);
 }
 
 /** log2(x) for x = sig * 2^exp > 0 not a power of two: k + ln(f) / ln 2 with f = x / 2^k in [sqrt(1/2), sqrt(2)). */
