@@ -164,12 +164,24 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     },
     ea: (m) => {
       if (m.seg !== 0) return null;
-      let c = `let ea_s = ${m.dispLo >>> 0}, ea_h = ${m.dispHi};`;
-      if (m.base >= 0) c += `ea_s += ${l(m.base)} >>> 0; ea_h += ${h(m.base)};`;
-      if (m.index >= 0) c += `ea_s += (${l(m.index)} >>> 0) * ${m.scale}; ea_h += Math.imul(${h(m.index)}, ${m.scale});`;
-      if (m.a32) return c + "const ea_lo = ea_s | 0, ea_hi = 0;";
-      // the carry out of the low half, times 2^-32 (exact: no division)
-      return c + "const ea_lo = ea_s | 0, ea_hi = (ea_h + (ea_s - (ea_s >>> 0)) * 2.3283064365386963e-10) | 0;";
+      // int32 arithmetic only (no doubles): each 32-bit add's carry is its unsigned result
+      // being below an addend
+      const sh = [0, 0, 1, 0, 2, 0, 0, 0, 3][m.scale];
+      const terms: [string, string][] = [];
+      if (m.base >= 0) terms.push([l(m.base), h(m.base)]);
+      if (m.index >= 0) {
+        const il = l(m.index), ih = h(m.index);
+        terms.push(sh === 0 ? [il, ih] : [`(${il} << ${sh})`, `((${ih} << ${sh}) | (${il} >>> ${32 - sh}))`]);
+      }
+      if (m.dispLo !== 0 || m.dispHi !== 0 || terms.length === 0) terms.push([`${m.dispLo | 0}`, `${m.dispHi | 0}`]);
+      if (terms.length === 1) return `const ea_lo = ${terms[0][0]}, ea_hi = ${m.a32 ? 0 : terms[0][1]};`;
+      if (m.a32) return `const ea_lo = (${terms.map((t) => t[0]).join(" + ")}) | 0, ea_hi = 0;`;
+      let c = `const ea_0 = ${terms[0][0]};`, hi = terms[0][1];
+      for (let k = 1; k < terms.length; k++) {
+        c += `const ea_${k} = (ea_${k - 1} + ${terms[k][0]}) | 0;`;
+        hi += ` + ${terms[k][1]} + ((ea_${k} >>> 0) < (ea_${k - 1} >>> 0) ? 1 : 0)`;
+      }
+      return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = (${hi}) | 0;`;
     },
     load: (sz, v, vh, w) => {
       const [tl, th] = w ? ["WLO", "WHI"] : ["TLO", "THI"];

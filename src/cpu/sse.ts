@@ -12,7 +12,7 @@ import { STOP_GP } from "./exec.js";
 import type { Jit } from "./jit.js";
 import { TLB_MASK } from "./mmu.js";
 import { define, FEAT_FXSR, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
-import { movmskpd, movmskps, PACKED, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
+import { movmskpd, movmskps, PACKED, PACKED_JS, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
 import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
 
 /** A memory operand's bytes, zero-extended to 128 bits; a move's dwords in flight; the fxsave image. */
@@ -197,7 +197,8 @@ define({
 });
 
 // ---- to general registers ----
-function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32Array, so: number, imm: number) => number): void {
+function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32Array, so: number, imm: number) => number,
+  translate?: (j: Jit, insn: Insn) => string): void {
   define({
     name,
     enc: [enc],
@@ -208,11 +209,17 @@ function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32
       const X = st.xmm, r = d.r, sz = d.sz;
       return () => { rset(r, sz, fn(X, s, imm), 0); return 0; };
     },
+    translate,
   });
 }
 defineToGpr("movmskps", "NP 0F 50 /r: Gy,U", FEAT_SSE, movmskps);
 defineToGpr("movmskpd", "66 0F 50 /r: Gy,U", FEAT_SSE2, movmskpd);
-defineToGpr("pmovmskb", "66 0F D7 /r: Gy,U", FEAT_SSE2, pmovmskb);
+defineToGpr("pmovmskb", "66 0F D7 /r: Gy,U", FEAT_SSE2, pmovmskb, (j, insn) => {
+  const d = insn.ops[0] as RegOp, s = xo(insn.ops[1]);
+  // each dword's four byte sign bits, then the dwords side by side
+  const bits = [0, 1, 2, 3].map((k) => `(((v = XMM[${s + k}]) >>> 7 & 1) | (v >>> 14 & 2) | (v >>> 21 & 4) | (v >>> 28 & 8)) << ${4 * k}`);
+  return `{let v; const m = ${bits.join(" | ")}; ${j.rw(d.r, d.sz, "m", "0")}}`;
+});
 defineToGpr("pextrw", "66 0F C5 /r: Gy,U,Ib", FEAT_SSE2, pextrw);
 
 define({
@@ -229,8 +236,29 @@ define({
 });
 
 // ---- packed integer: 66 0F xx /r ----
+
+/**
+ * A packed instruction of PACKED_JS for the block translator: the source a
+ * register, or 16 aligned bytes on a page the TLB holds, loaded inline;
+ * anything else (a miss, a fault, #GP) runs the Op.
+ */
+function translatePacked(j: Jit, insn: Insn, form: (r: string, a: string, b: string) => string): string | null {
+  const d = xo(insn.ops[0]), s = insn.ops[1];
+  const four = (f: (k: number) => string): string => [0, 1, 2, 3].map(f).join(" ");
+  // every operand dword read before the first is written: the source may be the destination
+  const body = (b: (k: number) => string): string =>
+    four((k) => `const a${k} = XMM[${d + k}] | 0, b${k} = ${b(k)};`) + four((k) => form(`r${k}`, `a${k}`, `b${k}`)) +
+    four((k) => `XMM[${d + k}] = r${k};`);
+  if (isXmm(s)) return `{${body((k) => `XMM[${xo(s) + k}] | 0`)}}`;
+  const ea = j.ea(s as MemOp);
+  if (ea === null) return null;
+  return `{${ea} const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
+    "if (TLO[ti] === (ea_lo & -4096) && THI[ti] === ea_hi && (ea_lo & 15) === 0) {" +
+    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${body((k) => `DV.getInt32(p + ${4 * k}, true)`)} } else ${j.op()}}`;
+}
+
 function definePacked(name: string, enc: string): void {
-  const fn = PACKED[name];
+  const fn = PACKED[name], form = PACKED_JS[name];
   define({
     name,
     enc: [enc],
@@ -247,6 +275,7 @@ function definePacked(name: string, enc: string): void {
         return 0;
       };
     },
+    translate: form === undefined ? undefined : (j, insn) => translatePacked(j, insn, form),
   });
 }
 const PACKED_OPCODES: [number, string][] = [
@@ -373,5 +402,5 @@ define({ name: "lfence", enc: anyRm(0xe8), feature: FEAT_SSE2, compile: nothing 
 define({ name: "mfence", enc: anyRm(0xf0), feature: FEAT_SSE2, compile: nothing });
 define({ name: "sfence", enc: anyRm(0xf8), feature: FEAT_SSE, compile: nothing });
 for (const [reg, name] of ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"].entries()) {
-  define({ name, enc: [`0F 18 /${reg}: Mb`], feature: FEAT_SSE, noAccess: true, compile: nothing });
+  define({ name, enc: [`0F 18 /${reg}: Mb`], feature: FEAT_SSE, noAccess: true, compile: nothing, translate: () => "" });
 }

@@ -208,6 +208,30 @@ export const PACKED: Record<string, PackedOp> = {
   psrlq: () => shiftQ(countOf(), false), psllq: () => shiftQ(countOf(), true),
 };
 
+/**
+ * The block translator's forms of the bitwise, compare and unsigned-byte
+ * min/max instructions (those of libc's string functions): statements that
+ * declare r as the result dword from a, the destination's dword, and b, the
+ * source's, the byte lanes done a dword at a time. sel(m) widens the 0x80
+ * bits of m (one per byte lane) to whole bytes; ge(a, b) has 0x80 set in each
+ * byte lane where a's byte >= b's (unsigned): the top bits decide where they
+ * differ, else the low seven bits' difference, which cannot borrow across lanes.
+ */
+const sel = (m: string): string => `((${m}) - ((${m}) >>> 7) | (${m}))`;
+const ge = (a: string, b: string): string =>
+  `(((${a} & ~${b}) | (~(${a} ^ ${b}) & ((${a} | 0x80808080) - (${b} & 0x7f7f7f7f)))) & 0x80808080)`;
+const zeroBytes = (x: string): string => `(~(((${x} & 0x7f7f7f7f) + 0x7f7f7f7f) | ${x}) & 0x80808080)`;
+export const PACKED_JS: Record<string, (r: string, a: string, b: string) => string> = {
+  pand: (r, a, b) => `const ${r} = ${a} & ${b};`,
+  pandn: (r, a, b) => `const ${r} = ~${a} & ${b};`,
+  por: (r, a, b) => `const ${r} = ${a} | ${b};`,
+  pxor: (r, a, b) => `const ${r} = ${a} ^ ${b};`,
+  pcmpeqd: (r, a, b) => `const ${r} = ${a} === ${b} ? -1 : 0;`,
+  pcmpeqb: (r, a, b) => `const ${r}x = ${a} ^ ${b}, ${r}m = ${zeroBytes(`${r}x`)}, ${r} = ${sel(`${r}m`)};`,
+  pminub: (r, a, b) => `const ${r}m = ${sel(ge(a, b))}, ${r} = (${b} & ${r}m) | (${a} & ~${r}m);`,
+  pmaxub: (r, a, b) => `const ${r}m = ${sel(ge(a, b))}, ${r} = (${a} & ${r}m) | (${b} & ~${r}m);`,
+};
+
 // ---- to and from general registers ----
 
 /** pmovmskb: the sign bit of each byte of s[so..so+4). */
