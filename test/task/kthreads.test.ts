@@ -5,11 +5,15 @@
 // slice on a kswapd0 track of the Perfetto trace, and the same run twice
 // gives the same counters and trace.
 
-import { readFileSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/machine.js";
 import { loadKernelModule } from "../../src/cli/load.js";
 import { programCases, programPath } from "../helpers/program_cases.js";
+import { needs, TOOLS } from "../helpers/tools.js";
+import { KSWAPD_NAP_NS } from "../../src/task/kthread.js";
 
 const decoder = new TextDecoder();
 const program = (name: string) => new Uint8Array(readFileSync(programPath({ program: name })));
@@ -59,11 +63,11 @@ describe("kernel threads as tasks", () => {
 });
 
 describe("kswapd and kcompactd under memory pressure", () => {
-  /** thrash over 24 MiB in 16 MiB of RAM with swap: every pass brings its pages back from swap and sends them out again. */
-  const thrash = (trace: boolean) => {
+  /** thrash over `mib` MiB in 16 MiB of RAM with swap: every pass brings its pages back from swap and sends them out again. */
+  const thrash = (trace: boolean, mib = "24", passes = "2") => {
     let stdout = "";
     const m = new Machine(loadKernelModule("release"), { mem: "16M", swap: "64M", stdout: (b) => (stdout += decoder.decode(b)) });
-    m.exec(program("thrash"), ["thrash", "24", "2"]);
+    m.exec(program("thrash"), ["thrash", mib, passes]);
     const observer = trace ? m.observe({ trace: true, keepRecords: true }) : null;
     const end = m.run();
     observer?.close();
@@ -91,7 +95,7 @@ describe("kswapd and kcompactd under memory pressure", () => {
   }, 120_000);
 
   it("each kernel thread turn is a slice on its own track with its counters; direct reclaim stays on the task's; twice the same", () => {
-    const a = thrash(true);
+    const a = thrash(true, "20", "1");
     const trace = JSON.parse(a.trace) as { traceEvents: Array<{ name: string; ph: string; ts?: number; dur?: number; tid?: number; args?: Record<string, unknown> }> };
     const tid = (name: string) => trace.traceEvents.find((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === name)?.tid;
     const kswapd = tid("kswapd0");
@@ -111,6 +115,27 @@ describe("kswapd and kcompactd under memory pressure", () => {
     const direct = trace.traceEvents.filter((e) => e.ph === "X" && e.name === "try_to_free_pages");
     expect(direct.length).toBeGreaterThan(0);
     expect(direct.every((e) => e.tid === 1)).toBe(true);
-    expect(thrash(true).trace).toBe(a.trace);
+    expect(thrash(true, "20", "1").trace).toBe(a.trace);
   }, 240_000);
+
+  it.runIf(needs(TOOLS.gcc, TOOLS.libc_a))("a run where every process sleeps ends only after kswapd's work and its nap, on the idle clock", () => {
+    const build = join(import.meta.dirname, "../../node_modules/.cache/faultline-test");
+    mkdirSync(build, { recursive: true });
+    const exe = join(mkdtempSync(join(build, "kthread-")), "touch_pause");
+    const cc = spawnSync("gcc", ["-O2", "-static", "-o", exe, join(import.meta.dirname, "../native/swap/touch_pause.c")], { encoding: "utf8" });
+    expect(cc.stderr).toBe("");
+    let stdout = "";
+    const m = new Machine(loadKernelModule("release"), { mem: "16M", swap: "64M", stdout: (b) => (stdout += decoder.decode(b)) });
+    m.exec(new Uint8Array(readFileSync(exe)), ["touch_pause", "20"]);
+    expect(m.run()).toEqual({ kind: "stalled", sleeping: [1] });
+    expect(stdout).toBe("touched 20 MiB\n");
+    const kswapd = m.kthreads.threads.find((t) => t.comm === "kswapd0")!;
+    expect(kswapd.runs).toBeGreaterThan(0);
+    // Nothing left to run or wait for: the nap ran out on the idle clock (at least HZ/10 after the last instruction) and kswapd sleeps.
+    expect(m.kthreads.runnable).toBe(false);
+    expect(m.kthreads.deadline).toBeNull();
+    expect(kswapd.state).toBe("S");
+    expect(m.sched.tasks[0].sys.nowNs() - m.cpu.retired).toBeGreaterThan(0);
+    expect(m.sched.tasks[0].sys.nowNs()).toBeLessThanOrEqual(m.cpu.retired + KSWAPD_NAP_NS);
+  }, 120_000);
 });
