@@ -8,8 +8,8 @@
 // (inactive_is_low); swappiness weighs anon against file (get_scan_count).
 //
 // Two callers, as in Linux: kswapd, woken by an allocation that finds a
-// zone below its low watermark and run by the host between guest quanta
-// (kswapd_run: balance_pgdat until every zone is above high), and direct
+// zone below its low watermark and run by the host's scheduler between
+// guest quanta (kswapd: balance_pgdat until the node is balanced), and direct
 // reclaim in the allocating task (try_to_free_pages, from the allocator's
 // slow path). Reclaim never nests: its own allocations do not reclaim
 // (PF_MEMALLOC, here in_reclaim).
