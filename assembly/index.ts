@@ -22,7 +22,7 @@ export { set_task, mm_exec } from "./fs/exec";
 export { mm_fork } from "./kernel/fork";
 export { oom_take_victim, mm_set_oom_score_adj, proc_oom_score } from "./mm/oom_kill";
 export { rmap_page_mapcount } from "./mm/rmap";
-export { kswapd_run } from "./mm/vmscan";
+export { kswapd } from "./mm/vmscan";
 export { lru_add_drain } from "./mm/swap";
 export { swapon, swap_info } from "./mm/swapfile";
 export { vm_commit_info } from "./mm/util";

@@ -5,6 +5,7 @@
 import { Machine, type MachineOptions } from "./machine.js";
 
 export { Machine, type MachineOptions, type ProcessInfo, type RunEnd, type FaultHook, type THPMode } from "./machine.js";
+export { KernelThreads, type KthreadInfo } from "./task/kthread.js";
 export { signalEnding, siCodeName, type FatalSignal, type Ending } from "./syscalls/endings.js";
 export { Kernel, KernelPanic, parseSize, ZONE_NAMES, MIGRATETYPE_NAMES, DEFAULT_MEM, type KernelOptions, type ZoneInfo } from "./kernel.js";
 // The seam with the kernel: its exports' types, kernel_layout()'s fields, the constants both sides share.

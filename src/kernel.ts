@@ -197,9 +197,18 @@ export class Kernel {
     this.call(() => this.exports.drain_all_pages());
   }
 
-  /** The node's kswapd, between two guest quanta: balances the node if an allocation woke it. @return whether it ran. */
-  kswapd(): boolean {
-    return this.call(() => this.exports.kswapd_run()) !== 0;
+  /**
+   * One turn of node `nid`'s kswapd thread, if it can run (runnable, woken,
+   * or `timedOut` ends its nap). @return 0 if it could not, else 1 + where
+   * it blocked again (KSWAPD_RUNNABLE 0, NAPPING 1, SLEEPING 2)
+   */
+  kswapd(nid: number, timedOut = false): number {
+    return this.call(() => this.exports.kswapd(nid, timedOut ? 1 : 0));
+  }
+
+  /** One turn of node `nid`'s kcompactd thread. @return whether it was woken and worked. */
+  kcompactd(nid: number): boolean {
+    return this.call(() => this.exports.kcompactd(nid)) !== 0;
   }
 
   /** Swap slots in pages: total (0 without swap), used and free (si_swapinfo). */

@@ -38,6 +38,7 @@ import { absolute, execve, load } from "./task/exec.js";
 import { taskExit, release } from "./task/exit.js";
 import { RLIMIT_NPROC, clone, fork, maxThreads, newTask, vfork } from "./task/fork.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
+import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
 import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
@@ -61,12 +62,6 @@ export type RunEnd =
   | { kind: "budget"; retired: number }
   | { kind: "stalled"; sleeping: number[] };
 
-/**
- * Guest instructions between two turns of the kernel threads (kcompactd):
- * they run when a process's retired count reaches a multiple of it, so the
- * same program meets them at the same points however run() is sliced.
- */
-export const KTHREAD_QUANTUM = 1 << 20;
 
 /** Whether `f` has FileData's shape (the page cache reads the program through it). */
 function isFileData(f: unknown): f is FileData {
@@ -101,9 +96,8 @@ export class Machine {
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
-  private observer: Observer | null = null;
-  /** The retired count at the kernel threads' last turn. */
-  private kthreadsAt = 0;
+  /** kthreadd, kcompactd0 and kswapd0: the scheduler runs them between quanta. */
+  readonly kthreads: KernelThreads;
   /** The processes. */
   sched = new Scheduler();
   /** Whose registers the CPU holds. @internal (src/task/) */
@@ -131,6 +125,7 @@ export class Machine {
       },
     });
     this.k = this.kernel.exports;
+    this.kthreads = new KernelThreads(this.kernel, () => this.sched.tasks[0]?.sys.nowNs() ?? this.cpu.retired);
     validateOptions(options);
     const thp = options.thp ?? "madvise";
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));
@@ -152,11 +147,11 @@ export class Machine {
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
-      proc: (name) => (name in PROC_FILES || this.procTask(name) ? this.proc(name) : null),
+      proc: (name) => (name in PROC_FILES || this.procTask(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
       procNames,
       exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
       // Zombies hold no mm: only live processes have /proc views here.
-      pids: () => this.sched.tasks.filter((t) => t.mm).map((t) => t.pid),
+      pids: () => [...this.sched.tasks.filter((t) => t.mm).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
       selfPid: () => this.current?.pid ?? 1,
     });
   }
@@ -204,8 +199,7 @@ export class Machine {
     this.kernel.call(() => this.k.mm_switch(mm));
     this.mmu.flushAll();
     this.faults = 0;
-    this.kthreadsAt = 0;
-    this.sched = new Scheduler();
+    this.sched = new Scheduler(this.kthreads);
     const init = newTask(this, null, mm, null);
     this.sched.current = this.running = init;
     // RLIMIT_NPROC starts at half of max_threads, which Linux sizes from RAM (set_max_threads).
@@ -291,6 +285,8 @@ export class Machine {
   proc(name: string): string {
     const kernelWide = PROC_FILES[name];
     if (kernelWide) return kernelWide(this.kernel);
+    const kthread = this.kthreads.proc(name);
+    if (kthread !== null) return kthread;
     const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
     if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
     const t = this.procTask(name);
@@ -308,7 +304,8 @@ export class Machine {
         state: t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R",
         rss: rss ? rss.anon + rss.file + rss.shmem : 0,
       } satisfies ProcessInfo;
-    }).sort((a, b) => a.pid - b.pid);
+    }).concat(this.kthreads.threads.map((t) => ({ pid: t.pid, ppid: t.ppid, comm: t.comm, current: false, state: t.state, rss: 0 })))
+      .sort((a, b) => a.pid - b.pid);
   }
 
   /**
@@ -363,7 +360,7 @@ export class Machine {
         return { anon: rss.anon, file: rss.file };
       },
     }, options);
-    this.observer = observer;
+    this.kthreads.tracer = (name, run, args) => observer.kthread(name, run, args);
     this.faultHook = {
       beforeFault: (address, errorCode) => {
         const t = this.current;
@@ -412,19 +409,10 @@ export class Machine {
         continue;
       }
       if (t.state !== "runnable") continue; // it died of a signal on its way back to user mode
-      const stop = this.runTask(t, Math.min(left, CHUNK, KTHREAD_QUANTUM - (cpu.retired % KTHREAD_QUANTUM)));
+      const stop = this.runTask(t, Math.min(left, CHUNK, this.sched.sliceLeft(cpu.retired)));
       const end = this.handleStop(t, stop);
       if (end) return end;
-      if (cpu.retired % KTHREAD_QUANTUM === 0 && cpu.retired !== this.kthreadsAt) this.kernelThreads();
     }
-  }
-
-  /** The kernel threads' turn between guest quanta: kcompactd runs if it was woken (traced on its own track). */
-  private kernelThreads(): void {
-    this.kthreadsAt = this.cpu.retired;
-    const turn = () => this.kernel.call(() => this.k.kcompactd());
-    if (this.observer) this.observer.kthread("kcompactd0", turn);
-    else turn();
   }
 
   /** A write of 1 to /proc/sys/vm/compact_memory: compacts every zone whole. */
@@ -543,8 +531,9 @@ export class Machine {
    * does, Linux would wait for ever: the run ends.
    */
   private stalled(): RunEnd | null {
+    if (this.kthreads.runnable) return null;
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
-    const times = sleeping.map((t) => t.sys.wakeTime).filter((x): x is number => x !== null);
+    const times = [...sleeping.map((t) => t.sys.wakeTime), this.kthreads.deadline].filter((x): x is number => x !== null);
     if (times.length) {
       sleeping[0].sys.idleUntil(Math.min(...times));
       return null;
@@ -564,7 +553,6 @@ export class Machine {
         const exited = t.sys.dispatch();
         this.liveAtEntry = null;
         if (exited) return taskExit(this, t, { kind: "exit", status: t.sys.exitStatus! });
-        this.kswapd();
         if (t.sys.waitFor) {
           // The task sleeps on the syscall instruction, rax still its number: it runs again once woken.
           t.state = "sleeping";
@@ -579,7 +567,6 @@ export class Machine {
       }
       case STOP_PAGE_FAULT: {
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
-        this.kswapd();
         if (r === 0) return null;
         t.signals.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
         return this.deliverSignals(t);
@@ -626,14 +613,6 @@ export class Machine {
     return r;
   }
 
-  /**
-   * Runs kswapd if an allocation woke it: the kernel thread's turn, at a
-   * deterministic point (after each syscall and each page fault).
-   */
-  private kswapd(): void {
-    this.kernel.kswapd();
-  }
-
   /** On the way back to user mode: pending signals run their handlers, or end the task. */
   private deliverSignals(t: Task, insn?: Uint8Array): RunEnd | null {
     const fatal = t.signals.deliver();
@@ -654,7 +633,7 @@ export class Machine {
       this.options.beforeExit?.(this);
     }
     for (const t of [...this.sched.tasks]) if (t.state !== "zombie") release(this, t, KILLED_WITH_INIT);
-    this.sched = new Scheduler();
+    this.sched = new Scheduler(this.kthreads);
     this.running = null;
     return end as T;
   }

@@ -11,7 +11,7 @@ import kernelUrl from "../build/kernel.wasm?url";
 import manifest from "../programs/manifest.json";
 import { FrameMapView } from "./frame_map.js";
 import { formatInsn } from "./insn_text.js";
-import { $, hex, renderCounters, RegisterView, BuddyBars, renderFrameSummary, renderWalk, renderProcesses, anonFrames, addFaults, setText, setData } from "./views.js";
+import { $, hex, renderCounters, reclaimValues, RegisterView, BuddyBars, renderFrameSummary, renderWalk, renderProcesses, anonFrames, addFaults, setText, setData } from "./views.js";
 
 interface Case { name: string; program: string; args?: string[]; stdin?: string }
 
@@ -20,10 +20,10 @@ const cases = (manifest.cases as Case[]).filter((c) => programUrls[`../programs/
 
 const ui = {
   program: $<HTMLSelectElement>("program"), args: $<HTMLInputElement>("args"), elf: $<HTMLInputElement>("elf"),
-  mem: $<HTMLSelectElement>("mem"), speed: $<HTMLSelectElement>("speed"),
+  mem: $<HTMLSelectElement>("mem"), swap: $<HTMLSelectElement>("swap"), speed: $<HTMLSelectElement>("speed"),
   load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
-  status: $("status"), narration: $("narration"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
+  status: $("status"), narration: $("narration"), counters: $("counters"), reclaim: $("reclaim"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
   walkAddr: $<HTMLInputElement>("walk-addr"), walkFollow: $<HTMLInputElement>("walk-follow"), walk: $("walk"), walkPid: $("walk-pid"),
   procs: $("procs"), guestFiles: $<HTMLInputElement>("guest-files"), fileList: $("file-list"),
   frames: $<HTMLCanvasElement>("frames"),
@@ -71,6 +71,7 @@ async function boot(): Promise<Session> {
   for (const [name, bytes] of guestFiles) files.add(`/${name}`, bytes);
   const options: MachineOptions = {
     mem: ui.mem.value,
+    swap: ui.swap.value || undefined,
     fs: files,
     cwd: "/",
     stdout: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
@@ -161,6 +162,7 @@ function render(): void {
     ["anon frames, peak", peakAnon],
     ["shared anon frames", map.counts[FrameState.AnonShared]],
   ]);
+  renderCounters(ui.reclaim, reclaimValues(vm, k.swapInfo(), m.kthreads.threads));
   const procs = m.processes();
   // A reaped process leaves the list, and the walk follows the CPU again.
   if (selectedPid !== null && !procs.some((p) => p.pid === selectedPid)) selectedPid = null;
@@ -189,7 +191,7 @@ function renderWalkView(): void {
   const va = Number(text);
   if (!Number.isSafeInteger(va) || va < 0 || va >= 2 ** 47) return renderWalk(ui.walk, null, `"${text}" is not a user address (0 … 0x7fffffffffff).`);
   const walk: PageWalk | null = m.inProcess(pid, () => inspectWalk(m.kernel.exports, m.kernel.memory, va));
-  renderWalk(ui.walk, walk, `pid ${pid} has no address space: it has exited.`);
+  renderWalk(ui.walk, walk, `pid ${pid} has no address space: ${m.kthreads.byPid(pid) ? "a kernel thread uses the kernel's" : "it has exited"}.`);
 }
 
 /** The walk reads `pid`'s page tables from now on (choosing the running process again follows the CPU). */
@@ -302,7 +304,7 @@ async function reboot(): Promise<void> {
   setStatus("Booting…", "booting");
   session = await boot();
   session.buddy.resetBase(session.machine.kernel.zones());
-  setStatus(`Booted ${ui.mem.value} of RAM. Choose a program and load it.`, "booted");
+  setStatus(`Booted ${ui.mem.value} of RAM${ui.swap.value ? ` and ${ui.swap.value} of swap` : ", no swap"}. Choose a program and load it.`, "booted");
   render();
 }
 
@@ -332,7 +334,19 @@ async function addGuestFiles(list: FileList | null | undefined): Promise<void> {
 
 for (const c of cases) ui.program.add(new Option(`${c.name}${c.args?.length ? ` (${c.args.join(" ")})` : ""}`, c.name));
 const pick = () => { ui.args.value = (cases[ui.program.selectedIndex].args ?? []).join(" "); };
-ui.program.addEventListener("change", () => { elfFile = null; ui.elf.value = ""; pick(); });
+/** Demos that need a machine of their own: thrash's working set (24 MiB) is larger than its RAM, with swap to go to. */
+const DEMO_MACHINES: Record<string, { mem: string; swap: string }> = { thrash: { mem: "16M", swap: "64M" } };
+ui.program.addEventListener("change", () => {
+  elfFile = null;
+  ui.elf.value = "";
+  pick();
+  const demo = DEMO_MACHINES[cases[ui.program.selectedIndex].name];
+  if (demo && (ui.mem.value !== demo.mem || ui.swap.value !== demo.swap)) {
+    ui.mem.value = demo.mem;
+    ui.swap.value = demo.swap;
+    void reboot();
+  }
+});
 ui.program.selectedIndex = Math.max(0, cases.findIndex((c) => c.name === "touch_write"));
 pick();
 ui.elf.addEventListener("change", async () => {
@@ -347,6 +361,7 @@ document.addEventListener("drop", (e) => {
   void addGuestFiles(e.dataTransfer?.files);
 });
 ui.mem.addEventListener("change", () => void reboot());
+ui.swap.addEventListener("change", () => void reboot());
 ui.load.addEventListener("click", () => void load());
 ui.run.addEventListener("click", () => void toggleRun());
 ui.step.addEventListener("click", () => {

@@ -4,7 +4,7 @@
 
 import {
   FRAME_STATE_NAMES, FrameState, NR_FRAME_STATES, REG_NAMES, decodeErrorCode,
-  type FrameMap, type PageWalk, type FaultRecord, type ZoneInfo, type ProcessInfo,
+  type FrameMap, type PageWalk, type FaultRecord, type ZoneInfo, type ProcessInfo, type KthreadInfo,
 } from "../src/index.js";
 import { STATE_COLOURS, freeColour } from "./frame_map.js";
 
@@ -30,6 +30,17 @@ function el(tag: string, props: Record<string, string> = {}, text = ""): HTMLEle
   for (const [k, v] of Object.entries(props)) e.setAttribute(k, v);
   if (text) e.textContent = text;
   return e;
+}
+
+/** The memory-pressure panel's pairs: the LRU lists and swap in pages, then each kernel thread's wakeups and runs. */
+export function reclaimValues(vmstat: Map<string, number>, swap: { used: number; total: number }, threads: KthreadInfo[]): Array<[string, number]> {
+  const v = (name: string): [string, number] => [name, vmstat.get(name) ?? 0];
+  return [
+    v("nr_inactive_anon"), v("nr_active_anon"), v("nr_inactive_file"), v("nr_active_file"), v("nr_unevictable"),
+    ["swap used", swap.used], ["swap total", swap.total], v("pswpout"), v("pswpin"), v("pgmajfault"),
+    v("pgsteal_kswapd"), v("pgsteal_direct"),
+    ...threads.filter((t) => t.comm !== "kthreadd").flatMap((t): Array<[string, number]> => [[`${t.comm} wakeups`, t.wakeups], [`${t.comm} runs`, t.runs]]),
+  ];
 }
 
 /** Name/value pairs as a definition list; each value also in data-value for tests. */

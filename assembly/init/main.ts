@@ -42,7 +42,7 @@ export function start_kernel(ram_pages: u32): i32 {
   set_zero_pfn(zero_pfn);
 
   build_all_zonelists();
-  kswapd_init();
+  kswapd_init(0);
   mm_init();
   if (!totalram_pages) return -ENOMEM;
   init_per_zone_wmark_min();

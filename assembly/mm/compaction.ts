@@ -41,6 +41,7 @@ import {
 } from "./vmstat";
 import { zone_reclaimable_pages } from "./vmscan";
 import { lru_add_drain } from "./swap";
+import { MAX_NUMNODES } from "../include/numa";
 import { migrate_pages, page_movable, isolate_movable_page, putback_movable_pages } from "./migrate";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_try_to_compact_pages, FN_compact_zone, FN_isolate_migratepages,
@@ -647,8 +648,8 @@ function kcompactd_node_suitable(pgdat: pglist_data): bool {
   return false;
 }
 
-/** Set when wakeup_kcompactd found work for it: the next kcompactd() call runs. */
-let kcompactd_woken: bool = false;
+/** Per node: set when wakeup_kcompactd found work for it (pgdat->kcompactd_wait woken), so its next turn runs. */
+const kcompactd_woken: usize = memory.data(<i32>MAX_NUMNODES);
 
 /**
  * Asks the node's kcompactd for blocks of `order` from zones up to
@@ -659,7 +660,7 @@ export function wakeup_kcompactd(pgdat: pglist_data, order: u32, highest_zoneidx
   if (pgdat.kcompactd_max_order < order) pgdat.kcompactd_max_order = order;
   if (pgdat.kcompactd_highest_zoneidx > highest_zoneidx) pgdat.kcompactd_highest_zoneidx = highest_zoneidx;
   if (!kcompactd_node_suitable(pgdat)) return;
-  kcompactd_woken = true;
+  store<u8>(kcompactd_woken + pgdat.node_id, 1);
 }
 
 /** The host's (and its tests') wakeup_kcompactd of node 0, as kswapd would call it. */
@@ -706,13 +707,15 @@ function kcompactd_do_work(pgdat: pglist_data): void {
 }
 
 /**
- * One turn of node 0's kcompactd thread, which the host runs between guest
- * quanta: if it was woken with work, it does it. @return 1 if it ran, else 0
+ * One turn of node `nid`'s kcompactd thread, which the host's scheduler
+ * runs between guest quanta: if it was woken with work, it does it.
+ * @return 1 if it ran, else 0
  */
-export function kcompactd(): u32 {
-  const pgdat = NODE_DATA(0);
-  if (!kcompactd_woken || !pgdat.kcompactd_max_order) return 0;
-  kcompactd_woken = false;
+export function kcompactd(nid: u32): u32 {
+  const pgdat = NODE_DATA(nid);
+  if (!load<u8>(kcompactd_woken + nid)) return 0;
+  store<u8>(kcompactd_woken + nid, 0);
+  if (!pgdat.kcompactd_max_order) return 0;
   kcompactd_do_work(pgdat);
   return 1;
 }

@@ -8,8 +8,8 @@
 // (inactive_is_low); swappiness weighs anon against file (get_scan_count).
 //
 // Two callers, as in Linux: kswapd, woken by an allocation that finds a
-// zone below its low watermark and run by the host between guest quanta
-// (kswapd_run: balance_pgdat until every zone is above high), and direct
+// zone below its low watermark and run by the host's scheduler between
+// guest quanta (kswapd: balance_pgdat until the node is balanced), and direct
 // reclaim in the allocating task (try_to_free_pages, from the allocator's
 // slow path). Reclaim never nests: its own allocations do not reclaim
 // (PF_MEMALLOC, here in_reclaim).
@@ -29,7 +29,7 @@ import {
 import {
   __count_vm_events, count_vm_event, __count_zid_vm_events, mod_node_page_state, zone_page_state,
   PGSCAN_KSWAPD, PGSCAN_DIRECT, PGSTEAL_KSWAPD, PGSTEAL_DIRECT, PGSCAN_ANON, PGSTEAL_ANON, PGREFILL,
-  PGACTIVATE, PGDEACTIVATE, PAGEOUTRUN, ALLOCSTALL,
+  PGACTIVATE, PGDEACTIVATE, PAGEOUTRUN, ALLOCSTALL, KSWAPD_LOW_WMARK_HIT_QUICKLY, KSWAPD_HIGH_WMARK_HIT_QUICKLY,
 } from "./vmstat";
 import { put_page, __zone_watermark_ok } from "./page_alloc";
 import { gfp_zone, GFP_KERNEL, __GFP_IO, __GFP_FS, __GFP_DIRECT_RECLAIM } from "./gfp";
@@ -45,6 +45,7 @@ import { workingset_eviction, workingset_age_nonresident } from "./workingset";
 import { folio_referenced, referenced_vm_flags, try_to_unmap } from "./rmap";
 import { __filemap_remove_folio } from "./filemap";
 import { wakeup_kcompactd } from "./compaction";
+import { MAX_NUMNODES } from "../include/numa";
 import {
   trace_enter, trace_exit, FN_try_to_free_pages, FN_shrink_node, FN_shrink_lruvec, FN_shrink_active_list,
   FN_shrink_inactive_list, FN_shrink_folio_list, FN_pageout, FN_kswapd, FN_balance_pgdat, FN_wakeup_kswapd,
@@ -606,8 +607,9 @@ function kswapd_shrink_node(pgdat: pglist_data): void {
  * kswapd's work: reclaim at rising priority until the node is balanced
  * (balance_pgdat). A run that frees nothing counts as a failure; after
  * MAX_RECLAIM_RETRIES of them kswapd leaves the node to direct reclaim.
+ * @return the order it reclaimed for (0 once enough was freed for compaction to do the rest)
  */
-function balance_pgdat(pgdat: pglist_data, order: u32, highest_zoneidx: u32): void {
+function balance_pgdat(pgdat: pglist_data, order: u32, highest_zoneidx: u32): u32 {
   trace_enter(FN_balance_pgdat, order);
   count_vm_event(PAGEOUTRUN);
   init_scan_control(GFP_KERNEL, order, highest_zoneidx);
@@ -632,12 +634,61 @@ function balance_pgdat(pgdat: pglist_data, order: u32, highest_zoneidx: u32): vo
   in_reclaim = false;
   kswapd_running = false;
   trace_exit(FN_balance_pgdat, <u32>sc.nr_reclaimed);
+  return sc.order;
+}
+
+// ─── the kswapd thread ─────────────────────────────────────────────────────
+//
+// Linux's kswapd is a loop that blocks in two places, both in
+// kswapd_try_to_sleep: a short nap (schedule_timeout(HZ/10)) once the node
+// is balanced, then, if nobody woke it meanwhile and the node is still
+// balanced, a sleep until wakeup_kswapd. Here the host's scheduler runs
+// the thread (kswapd(nid, timed_out)) between guest quanta; what Linux
+// keeps on the thread's stack is kept per node below: where it blocked and
+// the loop's locals.
+//
+//  ╒═══ kswapd_task[nid] (16 bytes) ═══╕
+//    0  state            KSWAPD_*
+//    4  alloc_order      the order it was woken for
+//    8  reclaim_order    the order balance_pgdat finished at
+//   12  highest_zoneidx
+
+/** Runnable: it gave up the CPU between two turns of its loop (a node it could not balance). */
+@inline export const KSWAPD_RUNNABLE: u32 = 0;
+/** In the short nap: wakes when woken (low watermark hit quickly) or when HZ/10 has passed. */
+@inline export const KSWAPD_NAPPING: u32 = 1;
+/** Asleep until wakeup_kswapd. */
+@inline export const KSWAPD_SLEEPING: u32 = 2;
+
+@unmanaged
+class kswapd_task {
+  state: u32;
+  alloc_order: u32;
+  reclaim_order: u32;
+  highest_zoneidx: u32;
+}
+const kswapd_tasks: usize = memory.data(<i32>MAX_NUMNODES * offsetof<kswapd_task>(), 4);
+@inline function kswapd_task_of(nid: u32): kswapd_task {
+  return changetype<kswapd_task>(kswapd_tasks + <usize>nid * offsetof<kswapd_task>());
+}
+
+/** The zone index a wakeup asked for, else the previous one (kswapd_highest_zoneidx). */
+function kswapd_highest_zoneidx(pgdat: pglist_data, prev_highest_zoneidx: u32): u32 {
+  const curr = pgdat.kswapd_highest_zoneidx;
+  return curr == MAX_NR_ZONES ? prev_highest_zoneidx : curr;
+}
+
+/** kswapd may go to sleep: the node is balanced, or hopeless (prepare_kswapd_sleep). */
+function prepare_kswapd_sleep(pgdat: pglist_data, order: u32, highest_zoneidx: u32): bool {
+  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES) return true;
+  return pgdat_balanced(pgdat, order, highest_zoneidx);
 }
 
 /**
  * An allocation found the zone below its low watermark: wake the node's
- * kswapd for this order (wakeup_kswapd), unless it has given up or the
- * node is balanced already.
+ * kswapd for this order (wakeup_kswapd), unless it is not waiting (it
+ * runs already and reads the raised order when it next looks), has given
+ * up, or the node is balanced already.
  */
 export function wakeup_kswapd(z: zone, gfp: u32, order: u32, highest_zoneidx: u32): void {
   if (!z.managed_pages) return;
@@ -647,38 +698,95 @@ export function wakeup_kswapd(z: zone, gfp: u32, order: u32, highest_zoneidx: u3
     pgdat.kswapd_highest_zoneidx = highest_zoneidx;
   }
   if (pgdat.kswapd_order < order) pgdat.kswapd_order = order;
-  if (pgdat.kswapd_failures < MAX_RECLAIM_RETRIES &&
+  // waitqueue_active: only a napping or sleeping kswapd is on pgdat->kswapd_wait.
+  if (kswapd_task_of(pgdat.node_id).state != KSWAPD_RUNNABLE && pgdat.kswapd_failures < MAX_RECLAIM_RETRIES &&
       (!pgdat_balanced(pgdat, order, highest_zoneidx) || pgdat_watermark_boosted(pgdat, highest_zoneidx))) pgdat.kswapd_wait = 1;
   trace_exit(FN_wakeup_kswapd, pgdat.kswapd_wait);
 }
 
 /** Boot: the node's LRU lists, and its kswapd asleep with no order asked for (kswapd_init, kswapd_run). */
-export function kswapd_init(): void {
-  const pgdat = NODE_DATA(0);
+export function kswapd_init(nid: u32): void {
+  const pgdat = NODE_DATA(nid);
   lruvec_init(node_lruvec(pgdat));
+  pgdat.kswapd_order = 0;
   pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
+  const t = kswapd_task_of(nid);
+  t.state = KSWAPD_SLEEPING;
+  t.alloc_order = t.reclaim_order = 0;
+  t.highest_zoneidx = MAX_NR_ZONES - 1;
 }
 
 /**
- * The kswapd thread's loop body, which the host's scheduler runs between
- * guest quanta: if woken, balance the node for the order and zones asked.
- * @return 1 if it ran, 0 if it slept.
+ * kswapd_try_to_sleep up to its first block: on a node balanced for
+ * reclaim_order, wake kcompactd for alloc_order and nap; otherwise the
+ * node needs more work at once (the high watermark was hit quickly).
  */
-export function kswapd_run(): u32 {
-  const pgdat = NODE_DATA(0);
-  if (!pgdat.kswapd_wait) return 0;
-  trace_enter(FN_kswapd, pgdat.kswapd_order);
+function kswapd_try_to_sleep(pgdat: pglist_data, t: kswapd_task): void {
+  if (prepare_kswapd_sleep(pgdat, t.reclaim_order, t.highest_zoneidx)) {
+    wakeup_kcompactd(pgdat, t.alloc_order, t.highest_zoneidx);
+    t.state = KSWAPD_NAPPING;
+    return;
+  }
+  count_vm_event(KSWAPD_HIGH_WMARK_HIT_QUICKLY);
+  t.state = KSWAPD_RUNNABLE;
+}
+
+/**
+ * The end of kswapd_try_to_sleep's nap: woken early, kswapd keeps what the
+ * wakeup asked for and goes back to work (the low watermark was hit
+ * quickly); after a whole nap on a node still balanced it sleeps until
+ * woken; otherwise back to work (the high watermark was hit quickly).
+ * @return whether it sleeps
+ */
+function kswapd_nap_over(pgdat: pglist_data, t: kswapd_task, woken: bool): bool {
+  if (woken) {
+    pgdat.kswapd_highest_zoneidx = kswapd_highest_zoneidx(pgdat, t.highest_zoneidx);
+    if (pgdat.kswapd_order < t.reclaim_order) pgdat.kswapd_order = t.reclaim_order;
+    count_vm_event(KSWAPD_LOW_WMARK_HIT_QUICKLY);
+    return false;
+  }
+  if (prepare_kswapd_sleep(pgdat, t.reclaim_order, t.highest_zoneidx)) {
+    t.state = KSWAPD_SLEEPING;
+    return true;
+  }
+  count_vm_event(KSWAPD_HIGH_WMARK_HIT_QUICKLY);
+  return false;
+}
+
+/**
+ * One turn of node `nid`'s kswapd thread (its loop in kswapd()), which the
+ * host's scheduler runs between guest quanta: it goes on from where it
+ * blocked if it can (runnable; woken; or its nap over, `timed_out`),
+ * balances the node for the order it was woken for, and runs until it
+ * blocks again. @return 0 if it could not run; else 1 + where it blocked
+ * (KSWAPD_*: the host times a nap of HZ/10)
+ */
+export function kswapd(nid: u32, timed_out: u32): u32 {
+  const pgdat = NODE_DATA(nid);
+  const t = kswapd_task_of(nid);
+  const woken = pgdat.kswapd_wait != 0;
+  if (t.state == KSWAPD_SLEEPING && !woken) return 0;
+  if (t.state == KSWAPD_NAPPING && !woken && !timed_out) return 0;
   pgdat.kswapd_wait = 0;
-  const order = pgdat.kswapd_order;
-  let highest_zoneidx = pgdat.kswapd_highest_zoneidx;
-  if (highest_zoneidx == MAX_NR_ZONES) highest_zoneidx = MAX_NR_ZONES - 1;
+  trace_enter(FN_kswapd, pgdat.kswapd_order);
+  if (t.state == KSWAPD_NAPPING && kswapd_nap_over(pgdat, t, woken)) {
+    trace_exit(FN_kswapd, 1 + t.state);
+    return 1 + t.state;
+  }
+  // Back from kswapd_try_to_sleep: read the order and zones the wakeups asked for.
+  t.alloc_order = pgdat.kswapd_order;
+  t.highest_zoneidx = kswapd_highest_zoneidx(pgdat, t.highest_zoneidx);
   pgdat.kswapd_order = 0;
   pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
-  balance_pgdat(pgdat, order, highest_zoneidx);
-  // Going back to sleep on a balanced node (kswapd_try_to_sleep): compact for the order it was woken for.
-  if (pgdat_balanced(pgdat, order, highest_zoneidx)) wakeup_kcompactd(pgdat, order, highest_zoneidx);
-  trace_exit(FN_kswapd, 1);
-  return 1;
+  // A high-order reclaim that fell back to order 0 sleeps for that order, but kcompactd is woken for the original one.
+  t.reclaim_order = balance_pgdat(pgdat, t.alloc_order, t.highest_zoneidx);
+  if (t.reclaim_order >= t.alloc_order) {
+    t.alloc_order = t.reclaim_order = pgdat.kswapd_order;
+    t.highest_zoneidx = kswapd_highest_zoneidx(pgdat, t.highest_zoneidx);
+  }
+  kswapd_try_to_sleep(pgdat, t);
+  trace_exit(FN_kswapd, 1 + t.state);
+  return 1 + t.state;
 }
 
 /** vm.swappiness (sysctl). @return 0 or -EINVAL. */

@@ -8,19 +8,23 @@
 // instructions, sleeps in a syscall, or ends; then the next runnable task
 // in pid order after it runs. A sleeping task is woken (checked) only at
 // that point — between two quanta — when its wait can go on or a signal
-// it does not block is pending. No clock, no host time: the same program
-// gives the same interleaving every run.
+// it does not block is pending. The kernel threads (src/task/kthread.ts)
+// get their turn at that point too, before the next task is chosen. No
+// clock, no host time: the same program gives the same interleaving every run.
 
 import { ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/errno.js";
 import type { UserMemory } from "../syscalls/index.js";
 import { SIGKILL } from "../syscalls/endings.js";
 import { SIGCHLD, SI_TKILL, SI_USER, siginfoBytes, type SigInfo } from "./signal.js";
 import { Task, childInfo, int32Bytes, waitStatus, type TaskEnd } from "./task.js";
+import type { KernelThreads } from "./kthread.js";
 
 /** Instructions a task runs before the next runnable one gets the CPU. */
 export const QUANTUM = 1 << 20;
 /** pid_max's default: pids wrap below it, skipping those in use. */
 const PID_MAX = 32768;
+/** Pids a wrap starts again from (RESERVED_PIDS: the low ones are the kernel threads'). */
+const RESERVED_PIDS = 300;
 
 const WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x0100_0000;
 const P_ALL = 0, P_PID = 1, P_PGID = 2;
@@ -33,6 +37,9 @@ export class Scheduler {
   sliceStart = 0;
   private lastPid = 0;
 
+  /** `kthreads`: the kernel threads, which run between quanta and hold the pids after init's. */
+  constructor(readonly kthreads: KernelThreads | null = null) {}
+
   byPid(pid: number): Task | undefined {
     return this.tasks.find((t) => t.pid === pid);
   }
@@ -40,8 +47,8 @@ export class Scheduler {
   /** alloc_pid: the next free pid after the last one given. */
   allocPid(): number {
     for (let pid = this.lastPid + 1; ; pid++) {
-      if (pid >= PID_MAX) pid = 2;
-      if (!this.byPid(pid)) return (this.lastPid = pid);
+      if (pid >= PID_MAX) pid = RESERVED_PIDS;
+      if (!this.byPid(pid) && !this.kthreads?.byPid(pid)) return (this.lastPid = pid);
     }
   }
 
@@ -78,6 +85,7 @@ export class Scheduler {
   next(retired: number): Task | null {
     const cur = this.current;
     if (cur && cur.state === "runnable" && retired - this.sliceStart < QUANTUM) return cur;
+    this.kthreads?.turn();
     const n = this.tasks.length;
     const at = cur ? this.tasks.indexOf(cur) : -1;
     for (let i = 1; i <= n; i++) {
@@ -89,6 +97,11 @@ export class Scheduler {
       }
     }
     return null;
+  }
+
+  /** Instructions left in the current task's quantum. */
+  sliceLeft(retired: number): number {
+    return Math.max(1, QUANTUM - (retired - this.sliceStart));
   }
 
   /**

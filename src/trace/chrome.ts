@@ -26,10 +26,11 @@ export interface ChromeTrace {
 
 const PID = 1, TID = 1;
 
-/** A kernel thread's turn between guest quanta, traced: its calls. */
+/** A kernel thread's turn between guest quanta, traced: its calls, and the counters it moved. */
 export interface KthreadRecord {
   name: string;
   events: TraceEvent[];
+  args?: Record<string, number>;
 }
 
 /**
@@ -70,7 +71,7 @@ export function chromeTrace(records: FaultRecord[], names: string[], samples: Sa
     { name: "process_name", ph: "M", pid: PID, args: { name: `faultline: ${program}` } },
     { name: "thread_name", ph: "M", pid: PID, tid: TID, args: { name: "cpu0" } },
   ];
-  // Each kernel thread (kcompactd0, …) is a track of its own, after cpu0.
+  // Each kernel thread (kswapd0, kcompactd0) is a track of its own, after cpu0, named as Linux names it.
   const tids = new Map<string, number>();
   for (const k of kthreads) {
     if (!tids.has(k.name)) {
@@ -78,7 +79,11 @@ export function chromeTrace(records: FaultRecord[], names: string[], samples: Sa
       events.push({ name: "thread_name", ph: "M", pid: PID, tid: tids.get(k.name)!, args: { name: k.name } });
     }
   }
-  for (const k of kthreads) events.push(...callSlices(k.events, names, us, tids.get(k.name)!));
+  for (const k of kthreads) {
+    const slices = callSlices(k.events, names, us, tids.get(k.name)!);
+    if (slices[0]) slices[0].args = { ...slices[0].args, ...k.args };
+    events.push(...slices);
+  }
   for (const r of records) {
     const slices = callSlices(r.events, names, us, TID);
     const root = slices[0];

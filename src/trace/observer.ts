@@ -61,17 +61,18 @@ export class Observer<Traced extends boolean = boolean> {
   }
 
   /**
-   * Runs a kernel thread's turn (`run` returns 1 if it worked, else 0),
-   * traced when faults are: its calls become a record on its own track.
+   * Runs a kernel thread's turn (`run` returns non-zero if it worked),
+   * traced when faults are: its calls become a record on its own track,
+   * with `args()` (read after the turn: the counters it moved) on its slice.
    */
-  kthread(name: string, run: () => number): number {
+  kthread(name: string, run: () => number, args: () => Record<string, number> = () => ({})): number {
     if (!this.tracer || this.tracer.full || !this.options.keepRecords) return run();
     this.ring.drain();
     this.ring.start(this.tracer.clock);
     const worked = run();
     this.ring.stop();
     const events = this.ring.drain();
-    if (worked) this.kthreads.push({ name, events });
+    if (worked) this.kthreads.push({ name, events, args: args() });
     return worked;
   }
 
