@@ -44,6 +44,7 @@ import { swap_writepage } from "./page_io";
 import { workingset_eviction, workingset_age_nonresident } from "./workingset";
 import { folio_referenced, referenced_vm_flags, try_to_unmap } from "./rmap";
 import { __filemap_remove_folio } from "./filemap";
+import { shmem_writeout } from "./shmem";
 import { wakeup_kcompactd } from "./compaction";
 import {
   trace_enter, trace_exit, FN_try_to_free_pages, FN_shrink_node, FN_shrink_lruvec, FN_shrink_active_list,
@@ -186,21 +187,30 @@ function folio_check_references(pg: page): u32 {
   return FOLIOREF_RECLAIM;
 }
 
+// pageout_t
+@inline const PAGE_KEEP: u32 = 0;
+@inline const PAGE_ACTIVATE: u32 = 1;
+@inline const PAGE_SUCCESS: u32 = 2;
+
 /**
- * Writes a dirty swap-cache page to its slot (pageout; the device is
- * synchronous, so the page is clean when this returns). File pages are
- * not written by reclaim here (Linux leaves them to the flusher threads).
+ * Writes a dirty page out (pageout; the device is synchronous, so the
+ * page is clean when this returns): a swap-cache page to its slot, a
+ * tmpfs page to a new slot (shmem_writeout; with swap full it is
+ * activated, as AOP_WRITEPAGE_ACTIVATE asks). Other file pages are not
+ * written by reclaim here (Linux leaves them to the flusher threads).
  */
-function pageout(pg: page): bool {
+function pageout(pg: page): u32 {
   trace_enter(FN_pageout, 0);
-  if (!(pg.flags & PG_swapcache)) {
-    trace_exit(FN_pageout, 0);
-    return false;
+  let res = PAGE_KEEP;
+  if (pg.flags & PG_swapcache) {
+    swap_writepage(pg);
+    res = PAGE_SUCCESS;
+  } else if (pg.mapping && (pg.flags & PG_swapbacked)) {
+    res = shmem_writeout(pg) ? PAGE_SUCCESS : PAGE_ACTIVATE;
   }
-  swap_writepage(pg);
-  mod_node_page_state(NR_VMSCAN_WRITE, 1);
-  trace_exit(FN_pageout, 1);
-  return true;
+  if (res == PAGE_SUCCESS) mod_node_page_state(NR_VMSCAN_WRITE, 1);
+  trace_exit(FN_pageout, res);
+  return res;
 }
 
 /**
@@ -211,13 +221,13 @@ function pageout(pg: page): bool {
 function __remove_mapping(pg: page): bool {
   // Reclaim's reference and the cache's.
   if (pg._refcount != 2 || (pg.flags & PG_dirty)) return false;
-  const shadow = workingset_eviction(pg);
   if (pg.flags & PG_swapcache) {
     const entry = folio_swap_entry(pg);
-    __delete_from_swap_cache(pg, entry, shadow);
+    __delete_from_swap_cache(pg, entry, workingset_eviction(pg));
     put_swap_folio(entry);
   } else {
-    __filemap_remove_folio(pg, shadow);
+    // A clean tmpfs page held zeros only: it goes without a shadow, and its slot reads as a hole.
+    __filemap_remove_folio(pg, folio_is_file_lru(pg) ? workingset_eviction(pg) : 0);
   }
   pg._refcount--;   // the cache's reference
   return true;
@@ -248,8 +258,8 @@ function shrink_folio_list(): u64 {
       if (references == FOLIOREF_ACTIVATE) activate = true;
       else if (references == FOLIOREF_KEEP) keep = true;
       else {
-        // Anonymous memory needs a swap slot before it can go.
-        if ((pg.flags & PG_swapbacked) && !(pg.flags & PG_swapcache)) {
+        // Anonymous memory needs a swap slot before it can go (tmpfs pages get theirs in pageout).
+        if ((pg.mapping & PAGE_MAPPING_ANON) && (pg.flags & PG_swapbacked) && !(pg.flags & PG_swapcache)) {
           if (!(sc.gfp_mask & __GFP_IO)) keep = true;
           else if (!add_to_swap(pg)) activate = true;
         }
@@ -260,8 +270,12 @@ function shrink_folio_list(): u64 {
           if (folio_is_file_lru(pg)) activate = true;   // dirty file pages wait for writeback
           else if (references == FOLIOREF_RECLAIM_CLEAN || !(sc.gfp_mask & __GFP_FS) && !(pg.flags & PG_swapcache)) keep = true;
           else if (!sc.may_writepage) keep = true;
-          else if (pageout(pg)) pageout_count++;
-          else keep = true;
+          else {
+            const res = pageout(pg);
+            if (res == PAGE_SUCCESS) pageout_count++;
+            else if (res == PAGE_ACTIVATE) activate = true;
+            else keep = true;
+          }
         }
         if (!keep && !activate && !__remove_mapping(pg)) keep = true;
         if (!keep && !activate) {
