@@ -15,7 +15,7 @@
 // (PF_MEMALLOC, here in_reclaim).
 
 import {
-  page, PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_swapcache, PG_dirty, PG_workingset, PG_anon_exclusive, PAGE_MAPPING_ANON,
+  page, PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_swapcache, PG_dirty, PG_workingset, PG_anon_exclusive, PG_head, PAGE_MAPPING_ANON,
   VM_EXEC, VM_LOCKED,
 } from "./mm_types";
 import {
@@ -29,13 +29,13 @@ import {
 import {
   __count_vm_events, count_vm_event, __count_zid_vm_events, mod_node_page_state, zone_page_state,
   PGSCAN_KSWAPD, PGSCAN_DIRECT, PGSTEAL_KSWAPD, PGSTEAL_DIRECT, PGSCAN_ANON, PGSTEAL_ANON, PGREFILL,
-  PGACTIVATE, PGDEACTIVATE, PAGEOUTRUN, ALLOCSTALL,
+  PGACTIVATE, PGDEACTIVATE, PAGEOUTRUN, ALLOCSTALL, THP_SWPOUT_FALLBACK,
 } from "./vmstat";
 import { put_page, __zone_watermark_ok } from "./page_alloc";
 import { gfp_zone, GFP_KERNEL, __GFP_IO, __GFP_FS, __GFP_DIRECT_RECLAIM } from "./gfp";
 import {
   folio_lruvec, folio_is_file_lru, lruvec_add_folio, lruvec_del_folio, lru_add_drain, lru_note_cost, node_page_state,
-  lruvec_lru_size, is_file_lru, is_active_lru,
+  lruvec_lru_size, is_file_lru, is_active_lru, folio_nr_pages,
 } from "./swap";
 import { nr_swap_pages } from "./swapfile";
 import { add_to_swap, __delete_from_swap_cache, folio_swap_entry } from "./swap_state";
@@ -44,6 +44,7 @@ import { swap_writepage } from "./page_io";
 import { workingset_eviction, workingset_age_nonresident } from "./workingset";
 import { folio_referenced, referenced_vm_flags, try_to_unmap } from "./rmap";
 import { __filemap_remove_folio } from "./filemap";
+import { split_folio_to_list } from "./huge_memory";
 import { shmem_writeout } from "./shmem";
 import { wakeup_kcompactd } from "./compaction";
 import {
@@ -132,12 +133,13 @@ function isolate_lru_folios(nr_to_scan: u64, lv: lruvec, dst: usize, lru: u32): 
   let scanned: u64 = 0;
   while (scanned < nr_to_scan && !list_empty(src)) {
     const pg = lru_to_page(<usize>load<u32>(src, 4));
-    scanned++;
+    const nr_pages = <u64>folio_nr_pages(pg);
+    scanned += nr_pages;
     lruvec_del_folio(lv, pg);
     pg.flags &= ~PG_lru;
     pg._refcount++;   // folio_try_get: the page stays while reclaim holds it
     list_add(page_lru(pg), dst);
-    nr_taken++;
+    nr_taken += nr_pages;
   }
   isolate_scanned = scanned;
   sc.nr_scanned += scanned;
@@ -153,6 +155,7 @@ function move_folios_to_lru(lv: lruvec, list: usize): u64 {
   let nr_moved: u64 = 0;
   while (!list_empty(list)) {
     const pg = lru_to_page(<usize>load<u32>(list));
+    const nr_pages = <u64>folio_nr_pages(pg);
     list_del(page_lru(pg));
     if (pg._refcount == 1) {
       pg.flags &= ~PG_active;
@@ -162,8 +165,8 @@ function move_folios_to_lru(lv: lruvec, list: usize): u64 {
     pg._refcount--;
     pg.flags |= PG_lru;
     lruvec_add_folio(lv, pg);
-    if (pg.flags & PG_active) workingset_age_nonresident(lv, 1);
-    nr_moved++;
+    if (pg.flags & PG_active) workingset_age_nonresident(lv, nr_pages);
+    nr_moved += nr_pages;
   }
   return nr_moved;
 }
@@ -260,8 +263,17 @@ function shrink_folio_list(): u64 {
       else {
         // Anonymous memory needs a swap slot before it can go (tmpfs pages get theirs in pageout).
         if ((pg.mapping & PAGE_MAPPING_ANON) && (pg.flags & PG_swapbacked) && !(pg.flags & PG_swapcache)) {
-          if (!(sc.gfp_mask & __GFP_IO)) keep = true;
-          else if (!add_to_swap(pg)) activate = true;
+          if (!(sc.gfp_mask & __GFP_IO)) {
+            keep = true;
+          } else {
+            if (pg.flags & PG_head) {
+              // Swap here takes no THP (no cluster of 512 slots): split it, its tails join the
+              // list, and its pages go out one by one (THP_SWPOUT_FALLBACK).
+              split_folio_to_list(pg, folio_list);
+              count_vm_event(THP_SWPOUT_FALLBACK);
+            }
+            if (!add_to_swap(pg)) activate = true;
+          }
         }
         if (!keep && !activate && pg._mapcount >= 0) {
           if (!try_to_unmap(pg) || pg._mapcount >= 0) activate = true;
@@ -280,7 +292,7 @@ function shrink_folio_list(): u64 {
         if (!keep && !activate && !__remove_mapping(pg)) keep = true;
         if (!keep && !activate) {
           // free_it: the isolation reference was the last.
-          nr_reclaimed++;
+          nr_reclaimed += <u64>folio_nr_pages(pg);
           pg.flags &= ~(PG_active | PG_referenced | PG_workingset);
           put_page(pg);
           continue;
@@ -289,7 +301,7 @@ function shrink_folio_list(): u64 {
     }
     if (activate) {
       pg.flags |= PG_active;
-      pgactivate++;
+      pgactivate += <u64>folio_nr_pages(pg);
     }
     list_add(page_lru(pg), ret_folios);
   }
