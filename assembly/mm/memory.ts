@@ -12,11 +12,11 @@ import { __alloc_pages, get_page, put_page, kernel_init_pages } from "./page_all
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { my_zero_pfn } from "./mm_init";
 import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
-import { GFP_HIGHUSER_MOVABLE } from "./gfp";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp";
 import { count_vm_event, mod_node_page_state, PGFAULT, PGMAJFAULT } from "./vmstat";
 import { folio_add_lru, lru_add_drain } from "./swap";
 import { is_swap_pte, pte_to_swp_entry, pte_swp_exclusive, pte_swp_clear_exclusive } from "./swapops";
-import { swap_free, swap_duplicate, free_swap_and_cache, folio_free_swap, vm_swap_full, swap_entry_valid } from "./swapfile";
+import { swap_free, swap_duplicate, add_swap_count_continuation, free_swap_and_cache, folio_free_swap, vm_swap_full, swap_entry_valid } from "./swapfile";
 import { lookup_swap_cache, swapin_readahead } from "./swap_state";
 import { file, filemap_fault, filemap_fault_page, next_uptodate_page, filemap_map_pages_done, set_page_dirty, page_mapping_gone, file_mapping,
   shmem_mapping } from "./filemap";
@@ -948,12 +948,17 @@ function copy_pte_range(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pmd: usi
 
 /**
  * A swap entry into the child (copy_nonpresent_pte): one more reference
- * on its slot, and neither side's entry is exclusive any more.
- * @return 0, or -ENOMEM when the slot's count is full.
+ * on its slot, and neither side's entry is exclusive any more. A slot
+ * whose count is full gets a count continuation (copy_pte_range's
+ * add_swap_count_continuation) and the copy is tried again.
+ * @return 0, or -ENOMEM when no continuation page could be had.
  */
 function copy_nonpresent_pte(dst_mm: mm_struct, dst_pte: usize, src_pte: usize, addr: u64): i32 {
   let pte = load<u64>(src_pte);
-  if (swap_duplicate(pte_to_swp_entry(pte)) < 0) return -12;
+  const entry = pte_to_swp_entry(pte);
+  while (swap_duplicate(entry) < 0) {
+    if (add_swap_count_continuation(entry, GFP_KERNEL) < 0) return -12;
+  }
   if (pte_swp_exclusive(pte)) {
     pte = pte_swp_clear_exclusive(pte);
     store<u64>(src_pte, pte);

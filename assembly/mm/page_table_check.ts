@@ -17,7 +17,7 @@
 import { mm_struct, page, PAGE_SHIFT, PG_buddy, PG_pgtable, PG_reserved, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS,
   get_mm_counter } from "./mm_types";
 import { is_swap_pte, pte_to_swp_entry, swp_offset } from "./swapops";
-import { swap_entry_valid, swap_map_check, si_max } from "./swapfile";
+import { swap_entry_valid, swap_map_census, swap_map_census_reset } from "./swapfile";
 import { pfn_to_page, max_pfn } from "./mmzone";
 import { zero_page_pfn } from "./mm_init";
 import { pte_present, pte_special, pte_pfn, pmd_pfn, pmd_trans_huge, entry_table,
@@ -82,8 +82,7 @@ function census_swap(pte: u64, va: u64): void {
     bad("swap pte names no slot in use", va);
     return;
   }
-  const slot = swap_map_check + swp_offset(entry);
-  store<u8>(slot, load<u8>(slot) + 1);
+  swap_map_census(entry);
 }
 
 function walk_pte_table(table: usize, base: u64): void {
@@ -166,7 +165,7 @@ function census_mm(mm: mm_struct): void {
  */
 export function check_page_tables(): u32 {
   violations = 0;
-  if (swap_map_check) memory.fill(swap_map_check, 0, si_max);
+  swap_map_census_reset();
   census_delta = -1;
   checking = true;
   for (let mm = mmlist_first(); mm !== null; mm = mm_next(changetype<mm_struct>(mm))) census_mm(mm);

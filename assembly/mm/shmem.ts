@@ -24,7 +24,7 @@ import { count_vm_event, PGMAJFAULT } from "./vmstat";
 import { folio_add_lru, lru_add_drain } from "./swap";
 import { SHADOW_VALUE, xa_is_value } from "./workingset";
 import { swp_entry, swp_offset } from "./swapops";
-import { get_swap_page, swap_duplicate, swap_free, free_swap_and_cache, swap_entry_valid, swap_map_check } from "./swapfile";
+import { get_swap_page, swap_duplicate, swap_free, free_swap_and_cache, swap_entry_valid, swap_map_census } from "./swapfile";
 import { add_to_swap_cache, delete_from_swap_cache, lookup_swap_cache, swapin_readahead } from "./swap_state";
 import { swap_writepage } from "./page_io";
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR, unmap_mapping_range } from "./memory";
@@ -244,8 +244,7 @@ function shmem_check_entry(m: address_space, v: u32, index: u64): void {
     check_bad++;
     return;
   }
-  const slot = swap_map_check + swp_offset(entry);
-  store<u8>(slot, load<u8>(slot) + 1);
+  swap_map_census(entry);
 }
 
 // ─── the host's calls (docs/abi.md) ────────────────────────────────────────
