@@ -16,7 +16,7 @@
 // (xa_mk_value: SHADOW_VALUE | offset); reclaim leaves no shadow entry in
 // a tmpfs mapping, so every value there is a swap entry.
 
-import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_dirty, PG_swapbacked, PG_swapcache, vm_area_struct } from "./mm_types";
+import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_dirty, PG_swapbacked, vm_area_struct } from "./mm_types";
 import { __alloc_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { page_address, pfn_to_page, page_to_pfn } from "./mmzone";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp";
@@ -53,7 +53,7 @@ export let shmem_folio: page | null = null;
 /** shmem_fault's page for the caller's vmf->page, with a reference. */
 export let shmem_fault_page: page | null = null;
 
-/** A new page in the mapping's slot `index`, which held nothing or `swap_value` (shmem_add_to_page_cache). */
+/** Puts `pg` in the mapping's slot `index`, which held nothing or its swap entry (shmem_add_to_page_cache). @return false when a node could not be allocated. */
 function shmem_add_to_page_cache(m: address_space, pg: page, index: u64): bool {
   if (!xa_store_entry(m, index, page_to_pfn(pg))) return false;
   pg.mapping = <u32>changetype<usize>(m);
@@ -86,7 +86,7 @@ function shmem_swapin_folio(m: address_space, index: u64, v: u32, fault: bool): 
     return -ENOMEM;
   }
   // The swap-in's reference becomes the page cache's.
-  shmem_add_to_page_cache(m, pg, index);
+  shmem_add_to_page_cache(m, pg, index);   // the slot's node exists: no allocation, no failure
   delete_from_swap_cache(pg);
   swap_free(entry);
   pg.flags |= PG_dirty;
