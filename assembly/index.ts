@@ -13,6 +13,7 @@ export { sys_mprotect } from "./mm/mprotect";
 export { sys_mremap } from "./mm/mremap";
 export { sys_madvise } from "./mm/madvise";
 export { file_open, file_set_size, file_page, filemap_get_pages, file_fsync, file_put } from "./mm/filemap";
+export { shmem_get_inode, shmem_i_size, shmem_read_folio, shmem_write_begin, shmem_write_end, shmem_setattr } from "./mm/shmem";
 export { proc_vma_next, proc_mm_counters, proc_smaps_range } from "./fs/proc/task_mmu";
 export { kmem_caches_ptr, kmem_caches_count } from "./mm/slab";
 export { mmu_walk, mmu_walk_inspect, walk_mailbox_ptr } from "./arch/x86/mmu";

@@ -149,6 +149,7 @@ export class Machine {
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
       proc: (name) => (name in PROC_FILES || this.procTask(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
       procNames,
+      shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
       exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
       // Zombies hold no mm: only live processes have /proc views here.
       pids: () => [...this.sched.tasks.filter((t) => t.mm).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),

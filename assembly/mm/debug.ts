@@ -42,7 +42,7 @@ import { rb_parent, rb_is_black } from "../lib/rbtree";
 import { check_rmap } from "./rmap";
 import { check_page_tables } from "./page_table_check";
 import { filemap_check } from "./filemap";
-import { NR_FILE_PAGES, NR_SWAPCACHE } from "./mmzone";
+import { NR_FILE_PAGES, NR_SWAPCACHE, NR_SHMEM } from "./mmzone";
 import { check_lru } from "./swap";
 import { check_swap_map } from "./swapfile";
 
@@ -252,7 +252,8 @@ export function check_invariants(): i32 {
   violations += check_page_tables();
   violations += check_rmap(mmlist_first());
   // Swap-cache pages count in nr_file_pages, as in Linux.
-  violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)) - load<u64>(vm_node_stat + (<usize>NR_SWAPCACHE << 3)));
+  violations += filemap_check(load<u64>(vm_node_stat + (<usize>NR_FILE_PAGES << 3)) - load<u64>(vm_node_stat + (<usize>NR_SWAPCACHE << 3)),
+    load<u64>(vm_node_stat + (<usize>NR_SHMEM << 3)));
   violations += check_lru(PG_debug_seen);
   violations += check_swap_map();
   return violations;

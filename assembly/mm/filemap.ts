@@ -17,15 +17,16 @@
 // follows the pages cached, not the size of the file.
 
 import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_slab, PG_dirty, PG_readahead, PG_tail, PG_reserved, PG_buddy, PG_pcp,
-  PG_pgtable, PAGE_MAPPING_ANON, vm_area_struct } from "./mm_types";
+  PG_pgtable, PG_swapbacked, PAGE_MAPPING_ANON, vm_area_struct } from "./mm_types";
 import { __alloc_pages, __free_pages, get_page, put_page } from "./page_alloc";
-import { pfn_to_page, page_to_pfn, page_address, max_pfn, NR_FILE_PAGES } from "./mmzone";
+import { pfn_to_page, page_to_pfn, page_address, max_pfn, NR_FILE_PAGES, NR_SHMEM } from "./mmzone";
 import { GFP_KERNEL, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { mod_node_page_state, count_vm_event, PGMAJFAULT } from "./vmstat";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { printk, printk_hex } from "../kernel/panic";
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR, unmap_mapping_range } from "./memory";
 import { folio_add_lru } from "./swap";
+import { shmem_evict_inode, shmem_check_mapping } from "./shmem";
 import { xa_is_value, workingset_refault } from "./workingset";
 
 /** The host's block driver: copies page `index` of inode `ino` to `pa`; returns the bytes copied (the rest is zeroed), or -errno. */
@@ -44,8 +45,8 @@ declare function evict_inode(ino: u32): void;
 @inline const MAPPING_MAGIC: u32 = 0x41535043;  // "ASPC": a live address_space
 
 // f_mode bits (include/linux/fs.h).
-@inline const FMODE_READ: u32 = 0x1;
-@inline const FMODE_WRITE: u32 = 0x2;
+@inline export const FMODE_READ: u32 = 0x1;
+@inline export const FMODE_WRITE: u32 = 0x2;
 
 /** The radix tree: 1024 pfns a node, at most three levels (2^30 pages). */
 @inline const XA_SHIFT: u32 = 10;
@@ -66,9 +67,13 @@ export class address_space {
   i_pages: u32;       // physical address of the radix root (0: empty)
   i_height: u32;      // levels of the tree
   next: u32;          // the next live address_space (the inode hash: one chain)
-  pad: u32;
+  flags: u32;         // AS_SHMEM
   i_size: u64;
 }
+
+/** A tmpfs inode's mapping (Linux tells it by its a_ops, shmem_mapping): its pages are swap-backed, its data has no other home. */
+@inline export const AS_SHMEM: u32 = 1;
+@inline export function shmem_mapping(m: address_space): bool { return (m.flags & AS_SHMEM) != 0; }
 
 /** struct file: one open of an inode, with its read-ahead state (file_ra_state). */
 @unmanaged
@@ -90,7 +95,7 @@ const mapping_cachep = kmem_cache_create("inode_cache", offsetof<address_space>(
 /** The live address_spaces, newest first. */
 let mappings: u32 = 0;
 
-@inline function file_mapping(f: file): address_space { return changetype<address_space>(<usize>f.f_mapping); }
+@inline export function file_mapping(f: file): address_space { return changetype<address_space>(<usize>f.f_mapping); }
 
 // ─── the index ─────────────────────────────────────────────────────────────
 
@@ -99,8 +104,8 @@ let mappings: u32 = 0;
 /** How many indices a tree of this height holds. */
 @inline function xa_capacity(height: u32): u64 { return <u64>1 << (height * XA_SHIFT); }
 
-/** What slot `index` holds: a pfn, a shadow entry (mm/workingset.ts), or 0. */
-function xa_load_entry(m: address_space, index: u64): u32 {
+/** What slot `index` holds: a pfn, a value (a shadow entry, mm/workingset.ts, or a tmpfs page's swap entry), or 0. */
+export function xa_load_entry(m: address_space, index: u64): u32 {
   if (!m.i_pages || index >= xa_capacity(m.i_height)) return 0;
   let node = <usize>m.i_pages;
   for (let h = m.i_height - 1; h > 0; h--) {
@@ -128,6 +133,11 @@ function xa_alloc_node(): usize {
 
 /** Puts `pg` at the empty slot `index` (xa_store). @return false when a node could not be allocated. */
 function xa_store(m: address_space, index: u64, pg: page): bool {
+  return xa_store_entry(m, index, page_to_pfn(pg));
+}
+
+/** Puts the entry `v` (a pfn or a value) at slot `index`. @return false when a node could not be allocated. */
+export function xa_store_entry(m: address_space, index: u64, v: u32): bool {
   if (!m.i_pages) {
     const root = xa_alloc_node();
     if (!root) return false;
@@ -151,19 +161,35 @@ function xa_store(m: address_space, index: u64, pg: page): bool {
     }
     node = node_addr(load<u32>(slot));
   }
-  store<u32>(node + (<usize>(index & XA_MASK) << 2), page_to_pfn(pg));
+  store<u32>(node + (<usize>(index & XA_MASK) << 2), v);
   return true;
 }
 
-/** Empties the slot `index`, or leaves a shadow entry in it (xa_erase, xa_store of a value); the nodes stay until the inode goes. */
-function xa_erase(m: address_space, index: u64, shadow: u32 = 0): void {
+/** Empties the slot `index`, or leaves a value in it (xa_erase, xa_store of a value); the nodes stay until the inode goes. */
+export function xa_erase(m: address_space, index: u64, shadow: u32 = 0): void {
   let node = <usize>m.i_pages;
   for (let h = m.i_height - 1; h > 0; h--) node = node_addr(load<u32>(node + (<usize>((index >> (h * XA_SHIFT)) & XA_MASK) << 2)));
   store<u32>(node + (<usize>(index & XA_MASK) << 2), shadow);
 }
 
-// The callback of a walk over the cache (no closures here).
+// The callbacks of a walk over the cache (no closures here).
 type page_fn = (m: address_space, pg: page, index: u64) => void;
+type entry_fn = (m: address_space, v: u32, index: u64) => void;
+
+/** Calls fn on every entry, page or value, of the tree, in index order (xa_for_each). */
+export function xa_for_each(m: address_space, fn: entry_fn): void {
+  if (m.i_pages) xa_for_each_node(m, m.i_pages, m.i_height, 0, fn);
+}
+
+function xa_for_each_node(m: address_space, node: usize, height: u32, base: u64, fn: entry_fn): void {
+  for (let i: u32 = 0; i < (1 << XA_SHIFT); i++) {
+    const v = load<u32>(node + (<usize>i << 2));
+    if (!v) continue;
+    const index = base + (<u64>i << ((height - 1) * XA_SHIFT));
+    if (height > 1) xa_for_each_node(m, node_addr(v), height - 1, index, fn);
+    else fn(m, v, index);
+  }
+}
 
 /** Calls fn on every cached page, in index order; with `free`, frees the nodes as it goes. */
 function xa_walk(m: address_space, node: usize, height: u32, base: u64, fn: page_fn, free: bool): void {
@@ -188,8 +214,9 @@ function ilookup(ino: u32): address_space | null {
   return null;
 }
 
-/** Writes a dirty page back to the host's file (writepage); the bytes past i_size stay out. */
+/** Writes a dirty page back to the host's file (writepage); the bytes past i_size stay out. A tmpfs page stays dirty: it is its data's only copy. */
 function writepage(m: address_space, pg: page): void {
+  if (shmem_mapping(m)) return;
   pg.flags &= ~PG_dirty;
   const start = pg.index << PAGE_SHIFT;
   if (start >= m.i_size) return;
@@ -201,13 +228,20 @@ function release_page(m: address_space, pg: page, index: u64): void {
   if (pg.flags & PG_dirty) writepage(m, pg);
   pg.mapping = 0;
   pg.index = 0;
-  pg.flags &= ~(PG_uptodate | PG_readahead);
-  mod_node_page_state(NR_FILE_PAGES, -1);
+  pg.flags &= ~(PG_uptodate | PG_readahead | PG_dirty);
+  filemap_unaccount_folio(pg, -1);
   put_page(pg);
 }
 
-/** The inode's last file is gone: write back, drop the cache, unhash it (iput_final). */
+/** A page enters (+1) or leaves (-1) a cache: nr_file_pages, and nr_shmem for a tmpfs page (filemap_unaccount_folio). */
+export function filemap_unaccount_folio(pg: page, delta: i64): void {
+  mod_node_page_state(NR_FILE_PAGES, delta);
+  if (pg.flags & PG_swapbacked) mod_node_page_state(NR_SHMEM, delta);
+}
+
+/** The inode's last file is gone: write back, drop the cache (a tmpfs inode's swap too), unhash it (iput_final). */
 function evict(m: address_space): void {
+  if (shmem_mapping(m)) shmem_evict_inode(m);
   if (m.i_pages) xa_walk(m, m.i_pages, m.i_height, 0, release_page, true);
   if (mappings == <u32>changetype<usize>(m)) {
     mappings = m.next;
@@ -228,10 +262,11 @@ function evict(m: address_space): void {
 
 /**
  * Opens inode `ino` of `size` bytes: a new file on its address_space
- * (made now if the inode has none). The caller holds the file's one
- * reference. @return the file, or null when memory is short.
+ * (made now if the inode has none; a tmpfs inode keeps its own size).
+ * The caller holds the file's one reference. @return the file, or null
+ * when memory is short.
  */
-function file_open_ino(ino: u32, size: u64, mode: u32): file | null {
+export function file_open_ino(ino: u32, size: u64, mode: u32): file | null {
   let m = ilookup(ino);
   const obj = kmem_cache_zalloc(filp_cachep);
   if (!obj) return null;
@@ -247,7 +282,7 @@ function file_open_ino(ino: u32, size: u64, mode: u32): file | null {
     m.next = mappings;
     mappings = <u32>a;
   }
-  m.i_size = size;
+  if (!shmem_mapping(m)) m.i_size = size;
   m.i_count++;
   const f = changetype<file>(obj);
   f.f_magic = FILE_MAGIC;
@@ -297,7 +332,7 @@ function page_cache_read(m: address_space, index: u64): page | null {
   pg.index = index;
   pg.flags |= PG_uptodate;
   m.nrpages++;
-  mod_node_page_state(NR_FILE_PAGES, 1);
+  filemap_unaccount_folio(pg, 1);
   if (xa_is_value(shadow)) workingset_refault(pg, shadow);
   folio_add_lru(pg);
   return pg;
@@ -314,7 +349,7 @@ export function __filemap_remove_folio(pg: page, shadow: u32): void {
   pg.mapping = 0;
   pg.index = 0;
   pg.flags &= ~(PG_uptodate | PG_readahead);
-  mod_node_page_state(NR_FILE_PAGES, -1);
+  filemap_unaccount_folio(pg, -1);
 }
 
 /** Pages of the file: ceil(i_size / PAGE_SIZE). */
@@ -505,6 +540,7 @@ export function filemap_get_pages(handle: u32, pos: f64, count: f64): void {
   const f = file_from_handle(handle);
   if (f === null || !(pos >= 0) || !(count > 0)) return;
   const m = file_mapping(f);
+  if (shmem_mapping(m)) return;   // tmpfs has nothing to read ahead: its data are its pages
   const last = <u64>Math.ceil((pos + count) / <f64>PAGE_SIZE);
   for (let index = <u64>(pos / <f64>PAGE_SIZE); index < last && index < size_pages(m); index++) {
     let pg = xa_load(m, index);
@@ -554,11 +590,14 @@ export function file_from_handle(handle: u32): file | null {
 
 let check_errors: i32 = 0;
 let check_pages: u64 = 0;
+let check_shmem: u64 = 0;
 
 function check_page(m: address_space, pg: page, index: u64): void {
   check_pages++;
+  if (pg.flags & PG_swapbacked) check_shmem++;
   let what = "";
   if (pg.mapping != <u32>changetype<usize>(m)) what = "page-cache page with a foreign mapping";
+  else if (((pg.flags & PG_swapbacked) != 0) != shmem_mapping(m)) what = "page-cache page swap-backed outside tmpfs, or not in it";
   else if (pg.index != index) what = "page-cache page at the wrong index";
   else if (!(pg.flags & PG_uptodate)) what = "page-cache page not uptodate";
   else if (pg._refcount < 1 + (<i32>pg._mapcount + 1)) what = "page-cache page with fewer references than holders";
@@ -575,11 +614,14 @@ function check_page(m: address_space, pg: page, index: u64): void {
  * The page cache's invariants (check_invariants): every cached page
  * belongs to its mapping at its index, is uptodate and holds a reference
  * for the cache and for each PTE; each mapping's nrpages and the node's
- * nr_file_pages agree with the pages found. @return the violations.
+ * nr_file_pages and nr_shmem agree with the pages found; a tmpfs
+ * inode's swap entries are counted for check_swap_map. @return the
+ * violations.
  */
-export function filemap_check(nr_file_pages: u64): i32 {
+export function filemap_check(nr_file_pages: u64, nr_shmem: u64): i32 {
   check_errors = 0;
   check_pages = 0;
+  check_shmem = 0;
   for (let a = mappings; a; a = changetype<address_space>(<usize>a).next) {
     const m = changetype<address_space>(<usize>a);
     const before = check_pages;
@@ -589,6 +631,7 @@ export function filemap_check(nr_file_pages: u64): i32 {
       continue;
     }
     if (m.i_pages) xa_walk(m, m.i_pages, m.i_height, 0, check_page, false);
+    if (shmem_mapping(m)) check_errors += shmem_check_mapping(m);
     if (check_pages - before != <u64>m.nrpages) {
       printk("BUG: filemap: nrpages disagrees with the pages cached\n");
       check_errors++;
@@ -596,6 +639,10 @@ export function filemap_check(nr_file_pages: u64): i32 {
   }
   if (check_pages != nr_file_pages) {
     printk("BUG: filemap: nr_file_pages disagrees with the pages cached\n");
+    check_errors++;
+  }
+  if (check_shmem != nr_shmem) {
+    printk("BUG: filemap: nr_shmem disagrees with the tmpfs pages cached\n");
     check_errors++;
   }
   // No orphan: a referenced page naming a file mapping is in that mapping's cache.
@@ -634,6 +681,7 @@ export function file_set_size(handle: u32, size: f64): void {
   const f = file_from_handle(handle);
   if (f === null || !(size >= 0) || size > <f64>(xa_capacity(XA_MAX_HEIGHT) << PAGE_SHIFT)) return;
   const m = file_mapping(f);
+  if (shmem_mapping(m)) return;   // tmpfs sizes change through shmem_setattr
   const old = m.i_size;
   m.i_size = <u64>size;
   if (<u64>size < old) truncate_pagecache(m, <u64>size);
@@ -663,6 +711,11 @@ let truncate_from: u64 = 0;
 /** Drops a page past the end from the cache: its data is gone with the file's, so no writeback (delete_from_page_cache). */
 function truncate_page(m: address_space, pg: page, index: u64): void {
   if (index < truncate_from) return;
+  delete_from_page_cache(m, pg, index);
+}
+
+/** Takes a page out of the cache without writing it back, dropping the cache's reference (delete_from_page_cache). */
+export function delete_from_page_cache(m: address_space, pg: page, index: u64): void {
   xa_erase(m, index);
   m.nrpages--;
   pg.flags &= ~PG_dirty;

@@ -7,12 +7,14 @@
 // (Linux with transparent_hugepage/use_zero_page = 0). Every huge pmd
 // keeps a pte table deposited, so splitting it never allocates.
 
-import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon_exclusive,
+import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon_exclusive, PG_swapbacked, PG_dirty, PG_active,
+  PG_referenced, PG_workingset, PG_lru,
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
-import { __free_pages, get_page, kernel_init_pages } from "./page_alloc";
-import { pfn_to_page, page_to_pfn, page_address, NR_ANON_THPS } from "./mmzone";
+import { __free_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
+import { pfn_to_page, page_to_pfn, page_address, page_lru, list_add, NR_ANON_THPS } from "./mmzone";
+import { folio_add_lru, lru_add_drain } from "./swap";
 import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT, __GFP_NORETRY, __GFP_KSWAPD_RECLAIM, __GFP_DIRECT_RECLAIM } from "./gfp";
-import { count_vm_event, mod_node_page_state, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD } from "./vmstat";
+import { count_vm_event, mod_node_page_state, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD, THP_SPLIT_PAGE } from "./vmstat";
 import {
   pte_alloc_one, pte_free, pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw,
   pfn_pte, pmd_pfn, pmd_modify, pmd_write, pte_mkyoung, pte_mkdirty, pte_mkwrite,
@@ -115,6 +117,7 @@ function __do_huge_pmd_anonymous_page(vmf: vm_fault, pg: page, haddr: u64): u32 
   pg.flags |= PG_uptodate;
   const entry = maybe_mkwrite(pte_mkdirty(pfn_pte(page_to_pfn(pg), vma.vm_page_prot | _PAGE_PSE)), vma);
   page_add_new_anon_rmap(pg, vma, haddr, true);
+  folio_add_lru(pg);   // folio_add_lru_vma: the whole folio, 512 pages on the list
   pgtable_trans_huge_deposit(vmf.pmd, pgtable);
   store<u64>(vmf.pmd, entry);
   add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
@@ -146,6 +149,8 @@ function do_huge_pmd_wp_page(vmf: vm_fault): u32 {
   trace_enter(FN_do_huge_pmd_wp_page, <u32>vmf.address);
   const head = pfn_to_page(pmd_pfn(vmf.orig_pmd));
   const haddr = vmf.address & PMD_MASK;
+  // The per-CPU LRU batch may hold a reference.
+  if (!PageAnonExclusive(head) && !(head.flags & PG_lru)) lru_add_drain();
   if (PageAnonExclusive(head) || head._refcount == 1) {
     if (!PageAnonExclusive(head)) {
       page_move_anon_rmap(head, vmf.vma);
@@ -198,7 +203,7 @@ export function zap_huge_pmd(mm: mm_struct, pmd: usize, haddr: u64): void {
   pte_free(mm, pgtable_trans_huge_withdraw(pmd));
   add_mm_counter(mm, MM_ANONPAGES, -(<i64>HPAGE_PMD_NR));
   page_remove_rmap(head, true);
-  __free_pages(head, HPAGE_PMD_ORDER);
+  put_page(head);   // off the LRU with its last reference
 }
 
 /** Replaces the huge pmd mapping head at haddr by its deposited pte table, same frames and bits (__split_huge_pmd_locked). */
@@ -218,16 +223,25 @@ function split_one(pg: page, vma: vm_area_struct, address: u64, entry: usize): b
   return true;
 }
 
+/** What a tail takes of its head's flags when split (__split_huge_page_tail). */
+@inline const SPLIT_FLAGS: u32 = PG_uptodate | PG_anon_exclusive | PG_swapbacked | PG_dirty | PG_active | PG_referenced
+  | PG_workingset | PG_lru;
+
 /**
  * Splits a huge page mapped by huge pmds into 512 order-0 pages
  * (split_huge_page): every pmd rmap finds becomes a pte table, then each
  * page takes the head's references, mappings and exclusivity, one per
- * process mapping it.
+ * process mapping it. On the LRU, the tails join the head's list; when
+ * reclaim holds the head isolated, they go on its `list` with a reference
+ * each (lru_add_split_folio), so reclaim goes on with them.
  */
-export function split_huge_page(head: page): void {
+export function split_huge_page(head: page, list: usize = 0): void {
   trace_enter(FN_split_huge_page, page_to_pfn(head));
+  lru_add_drain();   // a head still in the per-CPU batch joins its list first
   rmap_walk(head, split_one);
-  const keep = head.flags & (PG_uptodate | PG_anon_exclusive);
+  const keep = head.flags & SPLIT_FLAGS;
+  const on_lru = (head.flags & PG_lru) != 0;
+  let after = page_lru(head);
   for (let i: u32 = 1; i < HPAGE_PMD_NR; i++) {
     const sub = changetype<page>(changetype<usize>(head) + i * SIZEOF_PAGE);
     sub.flags = (sub.flags & ~(PG_head | PG_tail)) | keep;
@@ -237,10 +251,21 @@ export function split_huge_page(head: page): void {
     sub._mapcount = head._mapcount;
     sub.mapping = head.mapping;
     sub.index = head.index + i;
+    // The list's page count stays: 512 for the head before, one each after.
+    if (on_lru || list) {
+      list_add(page_lru(sub), on_lru ? after : list);
+      if (on_lru) after = page_lru(sub);
+    }
   }
   head.flags &= ~PG_head;
   mod_node_page_state(NR_ANON_THPS, -(<i64>HPAGE_PMD_NR));
   trace_exit(FN_split_huge_page);
+}
+
+/** Reclaim splits an isolated THP, its tails onto `list` (split_folio_to_list): a page split. */
+export function split_folio_to_list(head: page, list: usize): void {
+  split_huge_page(head, list);
+  count_vm_event(THP_SPLIT_PAGE);
 }
 
 /** A partial unmap, mprotect or a COW of the huge pmd at haddr: split its page (see split_huge_page). */

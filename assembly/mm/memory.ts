@@ -6,19 +6,21 @@
 // keeps on the stack lives in the kernel image here.
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate, PG_anon_exclusive,
-  PG_swapbacked, PG_swapcache, PG_lru, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS,
+  PG_swapbacked, PG_swapcache, PG_lru, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS,
   add_mm_counter, get_mm_counter } from "./mm_types";
 import { __alloc_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { my_zero_pfn } from "./mm_init";
 import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
-import { GFP_HIGHUSER_MOVABLE } from "./gfp";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp";
 import { count_vm_event, mod_node_page_state, PGFAULT, PGMAJFAULT } from "./vmstat";
 import { folio_add_lru, lru_add_drain } from "./swap";
 import { is_swap_pte, pte_to_swp_entry, pte_swp_exclusive, pte_swp_clear_exclusive } from "./swapops";
-import { swap_free, swap_duplicate, free_swap_and_cache, folio_free_swap, vm_swap_full, swap_entry_valid } from "./swapfile";
+import { swap_free, swap_duplicate, add_swap_count_continuation, free_swap_and_cache, folio_free_swap, vm_swap_full, swap_entry_valid } from "./swapfile";
 import { lookup_swap_cache, swapin_readahead } from "./swap_state";
-import { file, filemap_fault, filemap_fault_page, next_uptodate_page, filemap_map_pages_done, set_page_dirty, page_mapping_gone } from "./filemap";
+import { file, filemap_fault, filemap_fault_page, next_uptodate_page, filemap_map_pages_done, set_page_dirty, page_mapping_gone, file_mapping,
+  shmem_mapping } from "./filemap";
+import { shmem_fault, shmem_fault_page } from "./shmem";
 import {
   pgd_offset, pud_alloc, pmd_alloc, pte_alloc, pte_offset, pud_offset, pmd_offset,
   pfn_pte, pte_pfn, pte_none, pte_present, pte_write, pte_special, pte_modify,
@@ -170,8 +172,13 @@ export function page_remove_rmap(pg: page, compound: bool): void {
   mod_node_page_state(NR_ANON_MAPPED, -nr);
 }
 
+/** The RSS counter of a page-cache page: tmpfs pages (swap-backed) are RssShmem (mm_counter_file). */
+@inline export function mm_counter_file(pg: page): u32 {
+  return (pg.flags & PG_swapbacked) ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+
 export function update_hiwater_rss(mm: mm_struct): void {
-  const rss = <u64>(get_mm_counter(mm, MM_FILEPAGES) + get_mm_counter(mm, MM_ANONPAGES));
+  const rss = <u64>(get_mm_counter(mm, MM_FILEPAGES) + get_mm_counter(mm, MM_ANONPAGES) + get_mm_counter(mm, MM_SHMEMPAGES));
   if (mm.hiwater_rss < rss) mm.hiwater_rss = rss;
 }
 
@@ -463,7 +470,7 @@ function wp_page_copy(vmf: vm_fault): u32 {
   count_fault_stat(FAULT_COW);
 
   if (old_page === null || !PageAnon(old_page)) {
-    if (old_page !== null) add_mm_counter(mm, MM_FILEPAGES, -1);
+    if (old_page !== null) add_mm_counter(mm, mm_counter_file(old_page), -1);
     add_mm_counter(mm, MM_ANONPAGES, 1);
   }
   const entry = maybe_mkwrite(pte_mkdirty(mk_pte(new_page, vma.vm_page_prot)), vma);
@@ -579,8 +586,14 @@ function do_fault(vmf: vm_fault): u32 {
   return ret;
 }
 
-/** The page-cache page for the fault, referenced (vm_ops->fault: filemap_fault). */
+/** The page-cache page for the fault, referenced (vm_ops->fault: shmem_fault for tmpfs, else filemap_fault). */
 function __do_fault(vmf: vm_fault): u32 {
+  const f = changetype<file>(<usize>vmf.vma.vm_file);
+  if (shmem_mapping(file_mapping(f))) {
+    const ret = shmem_fault(vmf.vma, vmf.pgoff);
+    vmf.page = shmem_fault_page;
+    return ret;
+  }
   const ret = filemap_fault(vmf.vma, vmf.pgoff);
   vmf.page = filemap_fault_page;
   return ret;
@@ -602,7 +615,7 @@ function do_set_pte(vmf: vm_fault, pg: page, addr: u64, ptep: usize): void {
     page_add_new_anon_rmap(pg, vma, addr, false);
     folio_add_lru_vma(pg, vma);
   } else {
-    add_mm_counter(mm, MM_FILEPAGES, 1);
+    add_mm_counter(mm, mm_counter_file(pg), 1);
     page_add_file_rmap(pg);
   }
   set_pte_at(mm, addr, ptep, entry);
@@ -788,7 +801,7 @@ function zap_pte_range(pmd: usize, addr: u64, end: u64): void {
     const pg = vm_normal_page(ptent);
     if (pg === null) continue;
     const anon = PageAnon(pg);
-    add_mm_counter(mm, anon ? MM_ANONPAGES : MM_FILEPAGES, -1);
+    add_mm_counter(mm, anon ? MM_ANONPAGES : mm_counter_file(pg), -1);
     if (!anon && pte_dirty(ptent)) set_page_dirty(pg);
     page_remove_rmap(pg, false);
     if (!anon && pg._mapcount < 0) page_mapping_gone(pg);
@@ -909,7 +922,7 @@ function copy_present_pte(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pte: u
       add_mm_counter(dst_mm, MM_ANONPAGES, 1);
     } else {
       page_add_file_rmap(pg);
-      add_mm_counter(dst_mm, MM_FILEPAGES, 1);
+      add_mm_counter(dst_mm, mm_counter_file(pg), 1);
     }
   }
   if (is_cow_mapping(src_vma.vm_flags) && pte_write(pte)) {
@@ -935,12 +948,17 @@ function copy_pte_range(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pmd: usi
 
 /**
  * A swap entry into the child (copy_nonpresent_pte): one more reference
- * on its slot, and neither side's entry is exclusive any more.
- * @return 0, or -ENOMEM when the slot's count is full.
+ * on its slot, and neither side's entry is exclusive any more. A slot
+ * whose count is full gets a count continuation (copy_pte_range's
+ * add_swap_count_continuation) and the copy is tried again.
+ * @return 0, or -ENOMEM when no continuation page could be had.
  */
 function copy_nonpresent_pte(dst_mm: mm_struct, dst_pte: usize, src_pte: usize, addr: u64): i32 {
   let pte = load<u64>(src_pte);
-  if (swap_duplicate(pte_to_swp_entry(pte)) < 0) return -12;
+  const entry = pte_to_swp_entry(pte);
+  while (swap_duplicate(entry) < 0) {
+    if (add_swap_count_continuation(entry, GFP_KERNEL) < 0) return -12;
+  }
   if (pte_swp_exclusive(pte)) {
     pte = pte_swp_clear_exclusive(pte);
     store<u64>(src_pte, pte);

@@ -34,7 +34,7 @@
 @inline export const PG_lru: u32 = 1 << 12;       // on an LRU list of its node's lruvec
 @inline export const PG_active: u32 = 1 << 13;    // on an active list
 @inline export const PG_referenced: u32 = 1 << 14; // seen referenced once by reclaim
-@inline export const PG_swapbacked: u32 = 1 << 15; // anonymous: its backing store is swap
+@inline export const PG_swapbacked: u32 = 1 << 15; // anonymous or tmpfs: its backing store is swap
 @inline export const PG_dirty: u32 = 1 << 16;     // a page-cache page newer than the file
 @inline export const PG_readahead: u32 = 1 << 17; // read-ahead reads the next window when this page is hit
 @inline export const PG_swapcache: u32 = 1 << 18; // in the swap cache; its swap entry is page_private (mm/swap_state.ts)

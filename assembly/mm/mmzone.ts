@@ -86,11 +86,12 @@ import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
 @inline export const NR_ANON_MAPPED: u32 = 13;    // nr_anon_pages
 @inline export const NR_FILE_MAPPED: u32 = 14;    // nr_mapped
 @inline export const NR_FILE_PAGES: u32 = 15;     // nr_file_pages
-@inline export const NR_ANON_THPS: u32 = 16;      // pages; /proc prints them in THPs
-@inline export const NR_VMSCAN_WRITE: u32 = 17;   // pages reclaim wrote out
-@inline export const NR_PAGETABLE: u32 = 18;      // nr_page_table_pages
-@inline export const NR_SWAPCACHE: u32 = 19;      // nr_swapcached
-@inline export const NR_VM_NODE_STAT_ITEMS: u32 = 20;
+@inline export const NR_SHMEM: u32 = 16;          // nr_shmem: tmpfs pages in the page cache
+@inline export const NR_ANON_THPS: u32 = 17;      // pages; /proc prints them in THPs
+@inline export const NR_VMSCAN_WRITE: u32 = 18;   // pages reclaim wrote out
+@inline export const NR_PAGETABLE: u32 = 19;      // nr_page_table_pages
+@inline export const NR_SWAPCACHE: u32 = 20;      // nr_swapcached
+@inline export const NR_VM_NODE_STAT_ITEMS: u32 = 21;
 
 // enum lru_list: inactive before active, anon before file (LRU_FILE = 2).
 @inline export const LRU_INACTIVE_ANON: u32 = 0;

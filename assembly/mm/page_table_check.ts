@@ -14,10 +14,10 @@
 // _mapcount of every mapped page, a scan of mem_map then finds every page
 // at -1 exactly, and a second walk gives the counts back.
 
-import { mm_struct, page, PAGE_SHIFT, PG_buddy, PG_pgtable, PG_reserved, MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS,
+import { mm_struct, page, PAGE_SHIFT, PG_buddy, PG_pgtable, PG_reserved, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS,
   get_mm_counter } from "./mm_types";
 import { is_swap_pte, pte_to_swp_entry, swp_offset } from "./swapops";
-import { swap_entry_valid, swap_map_check, si_max } from "./swapfile";
+import { swap_entry_valid, swap_map_census, swap_map_census_reset } from "./swapfile";
 import { pfn_to_page, max_pfn } from "./mmzone";
 import { zero_page_pfn } from "./mm_init";
 import { pte_present, pte_special, pte_pfn, pmd_pfn, pmd_trans_huge, entry_table,
@@ -32,6 +32,7 @@ let census_delta: i16 = 0;   // -1: take the census; +1: give it back
 let checking: bool = false;  // validate while walking (the first walk only)
 let anon: i64 = 0;
 let filepages: i64 = 0;
+let shmempages: i64 = 0;
 let swapents: i64 = 0;
 let tables: u64 = 0;
 
@@ -69,6 +70,7 @@ function census_page(pg: page, nr: i64): void {
   pg._mapcount += census_delta;
   if (!checking) return;
   if (PageAnon(pg)) anon += nr;
+  else if (pg.flags & PG_swapbacked) shmempages += nr;
   else filepages += nr;
 }
 
@@ -80,8 +82,7 @@ function census_swap(pte: u64, va: u64): void {
     bad("swap pte names no slot in use", va);
     return;
   }
-  const slot = swap_map_check + swp_offset(entry);
-  store<u8>(slot, load<u8>(slot) + 1);
+  swap_map_census(entry);
 }
 
 function walk_pte_table(table: usize, base: u64): void {
@@ -148,11 +149,12 @@ function walk_mm(mm: mm_struct): void {
 
 /** The census of one mm: tables and RSS against its counters. */
 function census_mm(mm: mm_struct): void {
-  anon = filepages = swapents = 0;
+  anon = filepages = shmempages = swapents = 0;
   tables = 0;
   walk_mm(mm);
   if (anon != get_mm_counter(mm, MM_ANONPAGES)) bad("MM_ANONPAGES differs from the ptes", <u64>anon);
   if (filepages != get_mm_counter(mm, MM_FILEPAGES)) bad("MM_FILEPAGES differs from the ptes", <u64>filepages);
+  if (shmempages != get_mm_counter(mm, MM_SHMEMPAGES)) bad("MM_SHMEMPAGES differs from the ptes", <u64>shmempages);
   if (swapents != get_mm_counter(mm, MM_SWAPENTS)) bad("MM_SWAPENTS differs from the swap ptes", <u64>swapents);
   if (tables << PAGE_SHIFT != mm.pgtables_bytes) bad("pgtables_bytes differs from the tables", tables);
 }
@@ -163,7 +165,7 @@ function census_mm(mm: mm_struct): void {
  */
 export function check_page_tables(): u32 {
   violations = 0;
-  if (swap_map_check) memory.fill(swap_map_check, 0, si_max);
+  swap_map_census_reset();
   census_delta = -1;
   checking = true;
   for (let mm = mmlist_first(); mm !== null; mm = mm_next(changetype<mm_struct>(mm))) census_mm(mm);

@@ -31,7 +31,7 @@ import { pgd_offset, pud_offset, pmd_offset, pte_offset, pmd_none, pmd_trans_hug
 import { current_mm, mmlist_first } from "./mmap";
 import { first_vma, vma_next } from "./vma";
 import { file } from "./filemap";
-import { page_remove_rmap, update_hiwater_rss } from "./memory";
+import { page_remove_rmap, update_hiwater_rss, mm_counter_file } from "./memory";
 import { put_page } from "./page_alloc";
 import { flush_tlb_page } from "../arch/x86/mm/tlb";
 import { folio_swap_entry } from "./swap_state";
@@ -435,7 +435,7 @@ function try_to_unmap_one(pg: page, vma: vm_area_struct, address: u64, ptep: usi
     add_mm_counter(mm, MM_SWAPENTS, 1);
     store<u64>(ptep, swp_pte);
   } else {
-    add_mm_counter(mm, MM_FILEPAGES, -1);
+    add_mm_counter(mm, mm_counter_file(pg), -1);
   }
   page_remove_rmap(pg, false);
   put_page(pg);

@@ -16,7 +16,7 @@ import {
   NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE,
 } from "./mmzone";
 import { mod_node_page_state, mod_zone_page_state, zone_page_state } from "./vmstat";
-import { get_page, put_page } from "./page_alloc";
+import { get_page, put_page, compound_order } from "./page_alloc";
 
 /** The zone_stat_item of an LRU list: NR_ZONE_LRU_BASE (1) + lru. */
 @inline const NR_ZONE_LRU_BASE: u32 = 1;
@@ -66,6 +66,11 @@ export function node_page_state(item: u32): u64 {
   return v < 0 ? 0 : <u64>v;
 }
 
+/** The pages of a folio: 512 for a THP's head, else 1 (folio_nr_pages). */
+@inline export function folio_nr_pages(pg: page): i64 {
+  return <i64>1 << compound_order(pg);
+}
+
 /** The list size counters of node and zone (update_lru_size). */
 @inline function update_lru_size(pg: page, lru: u32, nr: i64): void {
   mod_node_page_state(NR_LRU_BASE + lru, nr);
@@ -75,14 +80,14 @@ export function node_page_state(item: u32): u64 {
 /** Puts the page at the head of its list (lruvec_add_folio). */
 export function lruvec_add_folio(lv: lruvec, pg: page): void {
   const lru = folio_lru_list(pg);
-  update_lru_size(pg, lru, 1);
+  update_lru_size(pg, lru, folio_nr_pages(pg));
   list_add(page_lru(pg), lruvec_list(lv, lru));
 }
 
 /** Takes the page off its list (lruvec_del_folio). */
 export function lruvec_del_folio(lv: lruvec, pg: page): void {
   list_del(page_lru(pg));
-  update_lru_size(pg, folio_lru_list(pg), -1);
+  update_lru_size(pg, folio_lru_list(pg), -folio_nr_pages(pg));
   pg.lru_next = pg.lru_prev = 0;
 }
 
@@ -153,7 +158,7 @@ export function lru_note_cost(lv: lruvec, file: bool, nr_io: u64, nr_rotated: u6
 /**
  * The LRU's invariants (the checker's): each page on a list has PG_lru,
  * is on the list its flags name, appears once, and holds a reference;
- * each list's length is its node counter and the sum of its zone
+ * each list's pages (a THP's 512) are its node counter and the sum of its zone
  * counters; no page has PG_lru off the lists; a page in the per-CPU batch
  * is on no list. Uses `seen` (a scratch page flag the caller clears).
  * @return the violations, each printk'd.
@@ -166,7 +171,7 @@ export function check_lru(seen: u32): i32 {
     let n: u64 = 0;
     for (let e = <usize>load<u32>(head); e != head; e = <usize>load<u32>(e)) {
       const pg = lru_to_page(e);
-      n++;
+      n += <u64>folio_nr_pages(pg);
       let what = "";
       if (pg.flags & seen) what = "page on two LRU lists";
       else if (!(pg.flags & PG_lru)) what = "page on an LRU list without PG_lru";

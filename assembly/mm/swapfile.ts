@@ -5,13 +5,19 @@
 // the swap cache (mm/swap_state.ts) holds a page for it. A slot whose
 // count falls to 0 is free. Slots are taken next-fit from cluster_next.
 //
-// Not here: swapoff, priorities between devices, cluster allocation and
-// count continuations (a slot shared by more than SWAP_MAP_MAX PTEs makes
-// fork fail with ENOMEM instead).
+// A slot shared by more than SWAP_MAP_MAX references (a page swapped out
+// before a process forked 62 times) counts on in continuation pages
+// (add_swap_count_continuation): each page of swap_map has a chain of
+// them, whose byte at the slot's place is the next digit of its count,
+// base SWAP_MAP_MAX + 1 and then SWAP_CONT_MAX + 1; COUNT_CONTINUED in a
+// digit says the next page has more. As in Linux, they stay until swapoff.
+//
+// Not here: swapoff, priorities between devices, cluster allocation.
 
 import { page, PG_swapcache, PG_dirty } from "./mm_types";
-import { __alloc_pages } from "./page_alloc";
+import { __alloc_pages, __free_pages } from "./page_alloc";
 import { page_address } from "./mmzone";
+import { PAGE_SHIFT, PAGE_SIZE } from "./mm_types";
 import { GFP_KERNEL, __GFP_ZERO } from "./gfp";
 import { swp_entry, swp_offset } from "./swapops";
 import { swap_state_init, lookup_swap_cache_raw, delete_from_swap_cache, folio_swap_entry, clear_shadow_from_swap_cache, swap_cache_check } from "./swap_state";
@@ -20,6 +26,8 @@ import { printk, printk_u64 } from "../kernel/panic";
 @inline export const SWAP_HAS_CACHE: u8 = 0x40;
 @inline const SWAP_MAP_MAX: u8 = 0x3e;
 @inline const SWAP_MAP_BAD: u8 = 0x3f;
+@inline const COUNT_CONTINUED: u8 = 0x80;   // the count goes on in a continuation page
+@inline const SWAP_CONT_MAX: u8 = 0x7f;     // a continuation digit's largest value
 /** The most slots a device may have here: 4 GiB of swap. */
 @inline const MAX_SWAP_PAGES: u32 = 1 << 20;
 
@@ -28,8 +36,10 @@ export let swap_map: usize = 0;        // u8 per slot
 export let si_max: u32 = 0;            // slots including the header; 0 while swap is off
 export let si_inuse_pages: u32 = 0;
 let cluster_next: u32 = 1;
-/** The checker's scratch, one count per slot (debug builds). */
-export let swap_map_check: usize = 0;
+/** The checker's scratch, one u16 count per slot (debug builds). */
+let swap_map_check: usize = 0;
+/** Per page of swap_map: its first continuation page (a struct page; each links the next by lru_next), or 0. */
+let swap_cont_heads: usize = 0;
 
 export let total_swap_pages: i64 = 0;
 /** Free slots (get_nr_swap_pages). */
@@ -51,9 +61,10 @@ export function swapon(pages: u32): i32 {
   if (si_max) return -16;
   if (pages < 2 || pages > MAX_SWAP_PAGES) return -22;
   const map = alloc_kernel_table(pages);
-  if (!map || !swap_state_init(pages)) return -12;
+  swap_cont_heads = alloc_kernel_table(<usize>((pages + PAGE_SIZE - 1) >> PAGE_SHIFT) << 2);
+  if (!map || !swap_cont_heads || !swap_state_init(pages)) return -12;
   if (CONFIG_DEBUG_VM) {
-    swap_map_check = alloc_kernel_table(pages);
+    swap_map_check = alloc_kernel_table(<usize>pages << 1);
     if (!swap_map_check) return -12;
   }
   swap_map = map;
@@ -106,6 +117,7 @@ function __swap_entry_free(entry: u64, usage: u8): u8 {
   let count = swap_count(v);
   let has_cache = v & SWAP_HAS_CACHE;
   if (usage == SWAP_HAS_CACHE) has_cache = 0;
+  else if (count == COUNT_CONTINUED) count = swap_count_continued(offset, count) ? SWAP_MAP_MAX | COUNT_CONTINUED : SWAP_MAP_MAX;
   else count--;
   const left = count | has_cache;
   if (!left) swap_range_free(offset);
@@ -129,13 +141,117 @@ export function swap_entry_valid(entry: u64): bool {
   return (entry >> 58) == 0 && offset > 0 && offset < si_max && swap_map_at(offset) != 0;
 }
 
-/** One more PTE holds the entry (swap_duplicate). @return 0, or -ENOMEM past SWAP_MAP_MAX. */
+/**
+ * One more PTE holds the entry (swap_duplicate, __swap_duplicate).
+ * @return 0, or -ENOMEM past SWAP_MAP_MAX when the slot's continuation
+ * has no room: the caller adds one (add_swap_count_continuation) and
+ * tries again.
+ */
 export function swap_duplicate(entry: u64): i32 {
   const offset = swp_offset(entry);
   const v = swap_map_at(offset);
-  if (swap_count(v) >= SWAP_MAP_MAX) return -12;
-  set_swap_map(offset, v + 1);
+  const count = swap_count(v);
+  let next: u8;
+  if ((count & ~COUNT_CONTINUED) < SWAP_MAP_MAX) next = count + 1;
+  else if (swap_count_continued(offset, count)) next = COUNT_CONTINUED;
+  else return -12;
+  set_swap_map(offset, next | (v & SWAP_HAS_CACHE));
   return 0;
+}
+
+// ─── count continuations ───────────────────────────────────────────────────
+
+/** The byte of `offset` in the continuation page at `level` of its swap_map page's chain, or 0 without one. */
+function cont_byte(offset: u32, level: u32): usize {
+  let p = <usize>load<u32>(swap_cont_heads + (<usize>(offset >> PAGE_SHIFT) << 2));
+  for (let l: u32 = 0; p && l < level; l++) p = <usize>changetype<page>(p).lru_next;
+  return p ? page_address(changetype<page>(p)) + <usize>(offset & (PAGE_SIZE - 1)) : 0;
+}
+
+/**
+ * Carries a count past SWAP_MAP_MAX into the continuation digits, or
+ * borrows from them, as adding 1 to 999 or taking 1 from 1000
+ * (swap_count_continued). `count` is the slot's count: SWAP_MAP_MAX (with
+ * or without COUNT_CONTINUED) to add, COUNT_CONTINUED to take.
+ * @return adding: whether there was room (else a continuation page is
+ * needed); taking: whether the count still goes on past the slot's byte.
+ */
+function swap_count_continued(offset: u32, count: u8): bool {
+  if (!cont_byte(offset, 0)) return false;   // no continuation yet: add one
+  if (count == SWAP_MAP_MAX) {
+    store<u8>(cont_byte(offset, 0), 1);      // the first carry (the page was not zeroed for this slot)
+    return true;
+  }
+  let level: u32 = 0;
+  if (count == (SWAP_MAP_MAX | COUNT_CONTINUED)) {
+    while (load<u8>(cont_byte(offset, level)) == (SWAP_CONT_MAX | COUNT_CONTINUED)) level++;
+    if (load<u8>(cont_byte(offset, level)) == SWAP_CONT_MAX) {
+      level++;
+      if (!cont_byte(offset, level)) return false;
+      store<u8>(cont_byte(offset, level), 0);
+    }
+    store<u8>(cont_byte(offset, level), load<u8>(cont_byte(offset, level)) + 1);
+    while (level--) store<u8>(cont_byte(offset, level), COUNT_CONTINUED);
+    return true;
+  }
+  // Taking one: count is COUNT_CONTINUED.
+  while (load<u8>(cont_byte(offset, level)) == COUNT_CONTINUED) level++;
+  const digit = load<u8>(cont_byte(offset, level)) - 1;
+  store<u8>(cont_byte(offset, level), digit);
+  let c: u8 = digit == 0 ? 0 : COUNT_CONTINUED;
+  while (level--) {
+    store<u8>(cont_byte(offset, level), SWAP_CONT_MAX | c);
+    c = COUNT_CONTINUED;
+  }
+  return c == COUNT_CONTINUED;
+}
+
+/**
+ * The slot's count is full and its continuation (if any) too: adds a
+ * continuation page to the chain of its swap_map page
+ * (add_swap_count_continuation). Not needed any more (the count went
+ * down, or a page of the chain has room for it): nothing is added.
+ * @return 0, or -ENOMEM.
+ */
+export function add_swap_count_continuation(entry: u64, gfp: u32): i32 {
+  const pg = __alloc_pages(gfp | __GFP_ZERO, 0);
+  const offset = swp_offset(entry);
+  let count = swap_count(swap_map_at(offset));
+  if ((count & ~COUNT_CONTINUED) != SWAP_MAP_MAX) {
+    if (pg !== null) __free_pages(pg, 0);
+    return 0;
+  }
+  if (pg === null) return -12;
+  let link = swap_cont_heads + (<usize>(offset >> PAGE_SHIFT) << 2);
+  for (let p = <usize>load<u32>(link); p; p = <usize>load<u32>(link)) {
+    const digit = load<u8>(page_address(changetype<page>(p)) + <usize>(offset & (PAGE_SIZE - 1)));
+    // A page of the chain the count has not reached, or with room: it will do.
+    if (!(count & COUNT_CONTINUED) || (digit & ~COUNT_CONTINUED) != SWAP_CONT_MAX) {
+      __free_pages(pg, 0);
+      return 0;
+    }
+    count = digit;
+    link = p + offsetof<page>("lru_next");
+  }
+  pg.lru_next = 0;
+  store<u32>(link, <u32>changetype<usize>(pg));
+  return 0;
+}
+
+/** The slot's full count, its continuation digits included (swp_swapcount). */
+function swp_swapcount(offset: u32): u32 {
+  let count = <u32>swap_count(swap_map_at(offset));
+  if (!(count & COUNT_CONTINUED)) return count;
+  count &= ~<u32>COUNT_CONTINUED;
+  let n: u32 = <u32>SWAP_MAP_MAX + 1;
+  let digit: u8;
+  let level: u32 = 0;
+  do {
+    digit = load<u8>(cont_byte(offset, level++));
+    count += <u32>(digit & ~COUNT_CONTINUED) * n;
+    n *= <u32>SWAP_CONT_MAX + 1;
+  } while (digit & COUNT_CONTINUED);
+  return count;
 }
 
 /**
@@ -194,6 +310,15 @@ export function swap_info(what: u32): f64 {
   return <f64>nr_swap_pages;
 }
 
+/** The checker's census: the tables start it (check_page_tables), each holder of `entry` counts itself. */
+export function swap_map_census_reset(): void {
+  if (swap_map_check) memory.fill(swap_map_check, 0, <usize>si_max << 1);
+}
+export function swap_map_census(entry: u64): void {
+  const slot = swap_map_check + (<usize>swp_offset(entry) << 1);
+  store<u16>(slot, load<u16>(slot) + 1);
+}
+
 /**
  * The checker's census of swap (after check_page_tables filled
  * swap_map_check with the swap ptes of every mm): each slot's count is
@@ -208,13 +333,14 @@ export function check_swap_map(): i32 {
   for (let o: u32 = 1; o < si_max; o++) {
     const v = swap_map_at(o);
     if (v) inuse++;
-    if (<u32>swap_count(v) != <u32>load<u8>(swap_map_check + o)) {
+    const count = swp_swapcount(o);
+    if (count != <u32>load<u16>(swap_map_check + (<usize>o << 1))) {
       printk("check_swap_map: slot ");
       printk_u64(o);
       printk(" count ");
-      printk_u64(swap_count(v));
+      printk_u64(count);
       printk(", swap ptes ");
-      printk_u64(load<u8>(swap_map_check + o));
+      printk_u64(load<u16>(swap_map_check + (<usize>o << 1)));
       printk("\n");
       bad++;
     }

@@ -15,7 +15,7 @@
 // (PF_MEMALLOC, here in_reclaim).
 
 import {
-  page, PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_swapcache, PG_dirty, PG_workingset, PG_anon_exclusive, PAGE_MAPPING_ANON,
+  page, PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_swapcache, PG_dirty, PG_workingset, PG_anon_exclusive, PG_head, PAGE_MAPPING_ANON,
   VM_EXEC, VM_LOCKED,
 } from "./mm_types";
 import {
@@ -30,12 +30,13 @@ import {
   __count_vm_events, count_vm_event, __count_zid_vm_events, mod_node_page_state, zone_page_state,
   PGSCAN_KSWAPD, PGSCAN_DIRECT, PGSTEAL_KSWAPD, PGSTEAL_DIRECT, PGSCAN_ANON, PGSTEAL_ANON, PGREFILL,
   PGACTIVATE, PGDEACTIVATE, PAGEOUTRUN, ALLOCSTALL, KSWAPD_LOW_WMARK_HIT_QUICKLY, KSWAPD_HIGH_WMARK_HIT_QUICKLY,
+  THP_SWPOUT_FALLBACK,
 } from "./vmstat";
 import { put_page, __zone_watermark_ok } from "./page_alloc";
 import { gfp_zone, GFP_KERNEL, __GFP_IO, __GFP_FS, __GFP_DIRECT_RECLAIM } from "./gfp";
 import {
   folio_lruvec, folio_is_file_lru, lruvec_add_folio, lruvec_del_folio, lru_add_drain, lru_note_cost, node_page_state,
-  lruvec_lru_size, is_file_lru, is_active_lru,
+  lruvec_lru_size, is_file_lru, is_active_lru, folio_nr_pages,
 } from "./swap";
 import { nr_swap_pages } from "./swapfile";
 import { add_to_swap, __delete_from_swap_cache, folio_swap_entry } from "./swap_state";
@@ -44,6 +45,8 @@ import { swap_writepage } from "./page_io";
 import { workingset_eviction, workingset_age_nonresident } from "./workingset";
 import { folio_referenced, referenced_vm_flags, try_to_unmap } from "./rmap";
 import { __filemap_remove_folio } from "./filemap";
+import { split_folio_to_list } from "./huge_memory";
+import { shmem_writeout } from "./shmem";
 import { wakeup_kcompactd } from "./compaction";
 import { MAX_NUMNODES } from "../include/numa";
 import {
@@ -132,12 +135,13 @@ function isolate_lru_folios(nr_to_scan: u64, lv: lruvec, dst: usize, lru: u32): 
   let scanned: u64 = 0;
   while (scanned < nr_to_scan && !list_empty(src)) {
     const pg = lru_to_page(<usize>load<u32>(src, 4));
-    scanned++;
+    const nr_pages = <u64>folio_nr_pages(pg);
+    scanned += nr_pages;
     lruvec_del_folio(lv, pg);
     pg.flags &= ~PG_lru;
     pg._refcount++;   // folio_try_get: the page stays while reclaim holds it
     list_add(page_lru(pg), dst);
-    nr_taken++;
+    nr_taken += nr_pages;
   }
   isolate_scanned = scanned;
   sc.nr_scanned += scanned;
@@ -153,6 +157,7 @@ function move_folios_to_lru(lv: lruvec, list: usize): u64 {
   let nr_moved: u64 = 0;
   while (!list_empty(list)) {
     const pg = lru_to_page(<usize>load<u32>(list));
+    const nr_pages = <u64>folio_nr_pages(pg);
     list_del(page_lru(pg));
     if (pg._refcount == 1) {
       pg.flags &= ~PG_active;
@@ -162,8 +167,8 @@ function move_folios_to_lru(lv: lruvec, list: usize): u64 {
     pg._refcount--;
     pg.flags |= PG_lru;
     lruvec_add_folio(lv, pg);
-    if (pg.flags & PG_active) workingset_age_nonresident(lv, 1);
-    nr_moved++;
+    if (pg.flags & PG_active) workingset_age_nonresident(lv, nr_pages);
+    nr_moved += nr_pages;
   }
   return nr_moved;
 }
@@ -187,21 +192,30 @@ function folio_check_references(pg: page): u32 {
   return FOLIOREF_RECLAIM;
 }
 
+// pageout_t
+@inline const PAGE_KEEP: u32 = 0;
+@inline const PAGE_ACTIVATE: u32 = 1;
+@inline const PAGE_SUCCESS: u32 = 2;
+
 /**
- * Writes a dirty swap-cache page to its slot (pageout; the device is
- * synchronous, so the page is clean when this returns). File pages are
- * not written by reclaim here (Linux leaves them to the flusher threads).
+ * Writes a dirty page out (pageout; the device is synchronous, so the
+ * page is clean when this returns): a swap-cache page to its slot, a
+ * tmpfs page to a new slot (shmem_writeout; with swap full it is
+ * activated, as AOP_WRITEPAGE_ACTIVATE asks). Other file pages are not
+ * written by reclaim here (Linux leaves them to the flusher threads).
  */
-function pageout(pg: page): bool {
+function pageout(pg: page): u32 {
   trace_enter(FN_pageout, 0);
-  if (!(pg.flags & PG_swapcache)) {
-    trace_exit(FN_pageout, 0);
-    return false;
+  let res = PAGE_KEEP;
+  if (pg.flags & PG_swapcache) {
+    swap_writepage(pg);
+    res = PAGE_SUCCESS;
+  } else if (pg.mapping && (pg.flags & PG_swapbacked)) {
+    res = shmem_writeout(pg) ? PAGE_SUCCESS : PAGE_ACTIVATE;
   }
-  swap_writepage(pg);
-  mod_node_page_state(NR_VMSCAN_WRITE, 1);
-  trace_exit(FN_pageout, 1);
-  return true;
+  if (res == PAGE_SUCCESS) mod_node_page_state(NR_VMSCAN_WRITE, 1);
+  trace_exit(FN_pageout, res);
+  return res;
 }
 
 /**
@@ -212,13 +226,13 @@ function pageout(pg: page): bool {
 function __remove_mapping(pg: page): bool {
   // Reclaim's reference and the cache's.
   if (pg._refcount != 2 || (pg.flags & PG_dirty)) return false;
-  const shadow = workingset_eviction(pg);
   if (pg.flags & PG_swapcache) {
     const entry = folio_swap_entry(pg);
-    __delete_from_swap_cache(pg, entry, shadow);
+    __delete_from_swap_cache(pg, entry, workingset_eviction(pg));
     put_swap_folio(entry);
   } else {
-    __filemap_remove_folio(pg, shadow);
+    // A clean tmpfs page held zeros only: it goes without a shadow, and its slot reads as a hole.
+    __filemap_remove_folio(pg, folio_is_file_lru(pg) ? workingset_eviction(pg) : 0);
   }
   pg._refcount--;   // the cache's reference
   return true;
@@ -249,10 +263,19 @@ function shrink_folio_list(): u64 {
       if (references == FOLIOREF_ACTIVATE) activate = true;
       else if (references == FOLIOREF_KEEP) keep = true;
       else {
-        // Anonymous memory needs a swap slot before it can go.
-        if ((pg.flags & PG_swapbacked) && !(pg.flags & PG_swapcache)) {
-          if (!(sc.gfp_mask & __GFP_IO)) keep = true;
-          else if (!add_to_swap(pg)) activate = true;
+        // Anonymous memory needs a swap slot before it can go (tmpfs pages get theirs in pageout).
+        if ((pg.mapping & PAGE_MAPPING_ANON) && (pg.flags & PG_swapbacked) && !(pg.flags & PG_swapcache)) {
+          if (!(sc.gfp_mask & __GFP_IO)) {
+            keep = true;
+          } else {
+            if (pg.flags & PG_head) {
+              // Swap here takes no THP (no cluster of 512 slots): split it, its tails join the
+              // list, and its pages go out one by one (THP_SWPOUT_FALLBACK).
+              split_folio_to_list(pg, folio_list);
+              count_vm_event(THP_SWPOUT_FALLBACK);
+            }
+            if (!add_to_swap(pg)) activate = true;
+          }
         }
         if (!keep && !activate && pg._mapcount >= 0) {
           if (!try_to_unmap(pg) || pg._mapcount >= 0) activate = true;
@@ -261,13 +284,17 @@ function shrink_folio_list(): u64 {
           if (folio_is_file_lru(pg)) activate = true;   // dirty file pages wait for writeback
           else if (references == FOLIOREF_RECLAIM_CLEAN || !(sc.gfp_mask & __GFP_FS) && !(pg.flags & PG_swapcache)) keep = true;
           else if (!sc.may_writepage) keep = true;
-          else if (pageout(pg)) pageout_count++;
-          else keep = true;
+          else {
+            const res = pageout(pg);
+            if (res == PAGE_SUCCESS) pageout_count++;
+            else if (res == PAGE_ACTIVATE) activate = true;
+            else keep = true;
+          }
         }
         if (!keep && !activate && !__remove_mapping(pg)) keep = true;
         if (!keep && !activate) {
           // free_it: the isolation reference was the last.
-          nr_reclaimed++;
+          nr_reclaimed += <u64>folio_nr_pages(pg);
           pg.flags &= ~(PG_active | PG_referenced | PG_workingset);
           put_page(pg);
           continue;
@@ -276,7 +303,7 @@ function shrink_folio_list(): u64 {
     }
     if (activate) {
       pg.flags |= PG_active;
-      pgactivate++;
+      pgactivate += <u64>folio_nr_pages(pg);
     }
     list_add(page_lru(pg), ret_folios);
   }

@@ -11,8 +11,8 @@ export interface FileData {
   size(): number;
   /** Copies the bytes at `pos` into `dst`; returns how many (0 at or past the end). */
   read(pos: number, dst: Uint8Array): number;
-  /** Writable files only: copies `src` to `pos`, growing the file; returns how many. */
+  /** Writable files only: copies `src` to `pos`, growing the file; returns how many, or -errno when none could go. */
   write?(pos: number, src: Uint8Array): number;
-  /** Writable files only: sets the size, zero-filling when it grows. */
-  truncate?(size: number): void;
+  /** Writable files only: sets the size, zero-filling when it grows; returns 0 or -errno. */
+  truncate?(size: number): number;
 }

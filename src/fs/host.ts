@@ -97,10 +97,11 @@ export class BytesData implements FileData {
     return src.length;
   }
 
-  truncate(size: number): void {
+  truncate(size: number): number {
     this.reserve(size);
     if (size > this.len) this.buf.fill(0, this.len, size);
     this.len = size;
+    return 0;
   }
 
   private reserve(n: number): void {

@@ -38,6 +38,8 @@ export abstract class Inode {
 
 /** A regular file. `open` gives the bytes an open file reads: the same FileData each time, or (/proc) a fresh snapshot. */
 export class RegularInode extends Inode {
+  /** A tmpfs file: its last name went (unlink, rename over it); its data go once no open file or mapping holds it. */
+  unlinked?: () => void;
   constructor(ino: number, perm: number, mount: Mount, mtime: number, readonly open: () => FileData, private readonly statSize: () => number) {
     super(ino, S_IFREG | perm, mount, mtime);
   }

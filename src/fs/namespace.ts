@@ -10,7 +10,7 @@ import type { FileData } from "./file_data.js";
 import {
   DirInode, MapDir, Inode, RegularInode, S_IFCHR, StreamInode, SymlinkInode, TmpfsDir, type Mount,
 } from "./inode.js";
-import { EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
+import { EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
 
 /** NAME_MAX. */
 export const NAME_MAX = 255;
@@ -44,6 +44,8 @@ export interface NamespaceOptions {
   procNames: string[];
   /** The running program: /proc/self/exe's target and bytes; with a pid, that process's. */
   exe(pid?: number): { path: string; data: FileData } | null;
+  /** A new tmpfs file's data, kept by the kernel (null: out of memory); default: bytes on the host. */
+  shmem?(ino: number): (FileData & { unlink(): void }) | null;
   /** The live pids (/proc/<pid>) and the caller's (/proc/self); default: pid 1 alone. */
   pids?(): number[];
   selfPid?(): number;
@@ -163,8 +165,12 @@ export class Namespace {
     const dir = this.writableParent(f);
     if (typeof dir === "number") return dir;
     if (f.trailingSlash) return -EISDIR;
-    const data = new BytesData(this.ino());
-    const node = new RegularInode(data.ino, perm & 0o7777, this.tmpfs, this.o.now(), () => data, () => data.size());
+    const ino = this.ino();
+    const shmem = this.o.shmem?.(ino);
+    if (shmem === null) return -ENOMEM;
+    const data = shmem ?? new BytesData(ino);
+    const node = new RegularInode(ino, perm & 0o7777, this.tmpfs, this.o.now(), () => data, () => data.size());
+    if (shmem) node.unlinked = () => shmem.unlink();
     dir.entries.set(f.name, node);
     dir.mtime = this.o.now();
     return node;
@@ -198,6 +204,7 @@ export class Namespace {
     }
     parent.entries.delete(f.name);
     parent.mtime = this.o.now();
+    if (node instanceof RegularInode) node.unlinked?.();
     return 0;
   }
 
@@ -225,8 +232,10 @@ export class Namespace {
       if (to.node instanceof DirInode) return -EISDIR;
     }
     if (to.node === node) return 0;
+    const replaced = to.node;
     oldDir.entries.delete(from.name);
     newDir.entries.set(to.name, node);
+    if (replaced instanceof RegularInode) replaced.unlinked?.();
     oldDir.mtime = newDir.mtime = this.o.now();
     return 0;
   }

@@ -12,13 +12,15 @@
 // alive in the kernel until they go too).
 
 import type { FileData } from "./file_data.js";
+import { ShmemData, type ShmemKernel } from "./shmem.js";
 import { FMODE_READ, FMODE_WRITE, PAGE_SIZE, type KernelExports } from "../abi.js";
 
 export { FMODE_READ, FMODE_WRITE };
 const EIO = 5;
 
 /** The kernel exports the page cache drives (docs/abi.md). */
-export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "filemap_get_pages" | "file_fsync" | "file_put" | "sys_mmap">;
+export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "filemap_get_pages" | "file_fsync" | "file_put"
+  | "sys_mmap"> & ShmemKernel;
 
 /** One open of a file in the kernel (its struct file). */
 export interface OpenFile {
@@ -112,9 +114,11 @@ export class PageCache {
 
   /**
    * read at `pos`: through the cache, which reads ahead (filemap_read); from
-   * the file where a page could not come in (memory short). @return bytes read.
+   * the file where a page could not come in (memory short). tmpfs: the
+   * kernel's shmem pages. @return bytes read.
    */
   read(file: OpenFile, pos: number, dst: Uint8Array): number {
+    if (file.data instanceof ShmemData) return file.data.read(pos, dst);
     const n = Math.max(0, Math.min(dst.length, file.data.size() - pos));
     if (n > 0) this.kernelOrThrow().filemap_get_pages(file.handle, pos, n);
     this.eachPage(file, pos, n, (pa, from, at, len) => {
@@ -124,10 +128,11 @@ export class PageCache {
     return n;
   }
 
-  /** write at `pos`: to the file and to its cached pages, which stay current. @return bytes written. */
+  /** write at `pos`: to the file and to its cached pages, which stay current (tmpfs: to the kernel's pages). @return bytes written or -errno. */
   write(file: OpenFile, pos: number, src: Uint8Array): number {
     if (!(file.mode & FMODE_WRITE) || !file.data.write) throw new Error(`inode ${file.data.ino} is not open for writing`);
     const n = file.data.write(pos, src);
+    if (file.data instanceof ShmemData || n < 0) return n;
     this.kernelOrThrow().file_set_size(file.handle, file.data.size());
     this.eachPage(file, pos, n, (pa, from, at, len) => {
       if (pa) this.ram!.set(src.subarray(at, at + len), pa + from);
@@ -135,11 +140,18 @@ export class PageCache {
     return n;
   }
 
-  /** ftruncate: the file's size, and i_size with it. */
-  truncate(file: OpenFile, size: number): void {
+  /** ftruncate: the file's size, and i_size with it (tmpfs: the kernel's shmem_setattr). @return 0 or -errno. */
+  truncate(file: OpenFile, size: number): number {
     if (!(file.mode & FMODE_WRITE) || !file.data.truncate) throw new Error(`inode ${file.data.ino} is not open for writing`);
-    file.data.truncate(size);
+    const err = file.data.truncate(size);
+    if (err < 0 || file.data instanceof ShmemData) return err;
     this.kernelOrThrow().file_set_size(file.handle, size);
+    return 0;
+  }
+
+  /** A new tmpfs file's data, in the kernel (null: out of memory). */
+  shmemFile(ino: number): ShmemData | null {
+    return ShmemData.create(ino, this.kernelOrThrow(), this.ram!);
   }
 
   /** fsync: the file's dirty cached pages go back to the FileData. */

@@ -55,7 +55,7 @@ export function meminfo(k: Kernel): string {
     + kb("Writeback", 0)
     + kb("AnonPages", s("nr_anon_pages"))
     + kb("Mapped", s("nr_mapped"))
-    + kb("Shmem", 0)
+    + kb("Shmem", s("nr_shmem"))
     + kb("KReclaimable", 0)
     + kb("Slab", 0)
     + kb("SReclaimable", 0)

@@ -62,8 +62,8 @@ export interface FileCache<F = unknown> {
   read(file: F, pos: number, dst: Uint8Array): number;
   write(file: F, pos: number, src: Uint8Array): number;
   mmap(file: F, addr: number, len: number, prot: number, flags: number, offset: number): number;
-  /** ftruncate: the file's size and the kernel's i_size. */
-  truncate(file: F, size: number): void;
+  /** ftruncate: the file's size and the kernel's i_size; 0 or -errno. */
+  truncate(file: F, size: number): number;
 }
 
 export interface FileIo {
@@ -268,10 +268,10 @@ export class FileSyscalls {
   }
 
   /** Sets a writable regular file's size, through the page cache when there is one (i_size follows). */
-  private truncateFile(f: OpenFile, size: number): void {
+  private truncateFile(f: OpenFile, size: number): number {
     const kfile = this.cached.get(f);
-    if (kfile !== undefined) this.cache!.truncate(kfile, size);
-    else f.data!.truncate!(size);
+    if (kfile !== undefined) return this.cache!.truncate(kfile, size);
+    return f.data!.truncate!(size);
   }
 
   private installNew(node: Inode, flags: number, loc: Loc | null): number {
@@ -795,8 +795,7 @@ export class FileSyscalls {
     if (length < 0) return -EINVAL;
     if (!(f.inode instanceof RegularInode) || !f.writable) return -EINVAL;
     if (!f.data?.truncate) return -EROFS;
-    this.truncateFile(f, length);
-    return 0;
+    return this.truncateFile(f, length);
   }
 
   private truncate(pathAddr: number, length: number): number {
@@ -813,9 +812,9 @@ export class FileSyscalls {
     const kfile = this.cache?.open(file.data!, FMODE_WRITE);
     if (kfile === null) return -ENOMEM;
     if (kfile !== undefined) this.cached.set(file, kfile);
-    this.truncateFile(file, length);
+    const err = this.truncateFile(file, length);
     if (kfile !== undefined) this.cache!.close(kfile);
-    return 0;
+    return err;
   }
 }
 

@@ -68,6 +68,7 @@ function memFile(bytes: Uint8Array): FileData & { bytes: Uint8Array } {
       const resized = new Uint8Array(size);
       resized.set(f.bytes.subarray(0, size));
       f.bytes = resized;
+      return 0;
     },
   };
   return f;

@@ -6,31 +6,20 @@
 // swap-in; kswapd keeps free memory above min; the same run twice gives
 // the same counters; /proc/meminfo and /proc/swaps have Linux's format.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/machine.js";
 import { loadKernelModule } from "../../src/cli/load.js";
 import { needs, TOOLS } from "../helpers/tools.js";
+import { buildStatic, vmstatOf } from "../helpers/native_build.js";
 import { bootProcs, expectInvariants, Proc, PAGE } from "../helpers/processes.js";
 import { machine } from "../helpers/machine.js";
 
 const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
 const SOURCE = new URL("../native/swap/swap_sum.c", import.meta.url).pathname;
-const BUILD = new URL("../../node_modules/.cache/faultline-test/", import.meta.url).pathname;
 const MiB = 1 << 20;
 
-function build(cc: string): string {
-  mkdirSync(BUILD, { recursive: true });
-  const exe = join(mkdtempSync(join(BUILD, "swap-")), "swap_sum");
-  const built = spawnSync(cc, ["-O2", "-static", "-o", exe, SOURCE], { encoding: "utf8" });
-  expect(built.stderr).toBe("");
-  return exe;
-}
-
-function vmstatOf(stderr: string): Map<string, number> {
-  return new Map([...stderr.matchAll(/^([a-z_0-9]+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
-}
+const build = (cc: string) => buildStatic(cc, SOURCE);
 
 describe.each([
   ["glibc", "gcc", TOOLS.gcc],

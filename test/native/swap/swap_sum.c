@@ -7,15 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
+#include "../xorshift.h"
 
 int main(int argc, char **argv)
 {

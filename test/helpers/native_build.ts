@@ -1,0 +1,23 @@
+// Static test programs built from test/native sources, and the vmstat
+// lines `faultline run --proc vmstat` prints on stderr.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { basename, join } from "node:path";
+import { expect } from "vitest";
+
+const BUILD = new URL("../../node_modules/.cache/faultline-test/", import.meta.url).pathname;
+
+/** Builds `source` (a path) with `cc -O2 -static` into a fresh directory. @return the executable's path. */
+export function buildStatic(cc: string, source: string): string {
+  mkdirSync(BUILD, { recursive: true });
+  const name = basename(source, ".c");
+  const exe = join(mkdtempSync(join(BUILD, `${name}-`)), name);
+  const built = spawnSync(cc, ["-O2", "-static", "-o", exe, source], { encoding: "utf8" });
+  expect(built.stderr).toBe("");
+  return exe;
+}
+
+/** The "name value" lines of /proc/vmstat in a run's stderr. */
+export function vmstatOf(stderr: string): Map<string, number> {
+  return new Map([...stderr.matchAll(/^([a-z_0-9]+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+}
