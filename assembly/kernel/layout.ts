@@ -87,6 +87,7 @@ export function kernel_layout(): usize {
   put(offsetof<pglist_data>("node_start_pfn"));     // pgdat_node_start_pfn: pglist_data, u32
   put(offsetof<pglist_data>("node_spanned_pages")); // pgdat_node_spanned: pglist_data, u32
   put(offsetof<pglist_data>("node_present_pages")); // pgdat_node_present: pglist_data, u32
+  put(offsetof<pglist_data>("zonelist_fallback"));  // pgdat_zonelist: pglist_data, u32 -> its ZONELIST_FALLBACK: zonerefs {zone address, zone_idx} (u32 each) up to a zero zone
   put(offsetof<zone>("numa_events"));      // zone_numa_event: zone, u32 -> its vm_numa_event[6] (u64): numa_hit, numa_miss, numa_foreign, interleave_hit, local_node, other_node; 0 on one node
   put(vm_numa_event);                       // vm_numa_event: &vm_numa_event[6] (global, u64), /proc/vmstat's numa_hit .. numa_other; 0 on one node (no NUMA counters)
   put(NODES_SHIFT);                         // nodes_shift: a page's node is (flags >>> nodes_shift) & (max_numnodes - 1)

@@ -164,7 +164,10 @@ export function mpol_equal(a: usize, b: usize): bool {
   return x.mode == MPOL_LOCAL || x.nodes == y.nodes;
 }
 
-/** Splits the mode flags off the mode and checks both (sanitize_mpol_flags). @return (flags << 16 | mode) or -EINVAL */
+/**
+ * Checks the mode and its flags (sanitize_mpol_flags). @return the mode
+ * (bits 0-2) with its flags, internal ones added (bits 3 and up), or -EINVAL
+ */
 export function sanitize_mpol_flags(mode: i32): i32 {
   let flags = <u32>mode & MPOL_MODE_FLAGS;
   const m = <u32>mode & ~MPOL_MODE_FLAGS;
@@ -174,8 +177,9 @@ export function sanitize_mpol_flags(mode: i32): i32 {
     if (m != MPOL_BIND && m != MPOL_PREFERRED_MANY) return -EINVAL;
     flags |= MPOL_F_MOF | MPOL_F_MORON;
   }
-  return <i32>((flags << 16) | m);
+  return <i32>(flags | m);
 }
+@inline const MPOL_MODE_MASK: u32 = 7;
 
 // mpol_new's result: the policy (0 for MPOL_DEFAULT) or -errno.
 /**
@@ -430,7 +434,7 @@ export function kernel_set_mempolicy(mode: i32, mask_lo: u32, mask_hi: u32): i32
   if (s < 0) return s;
   const nodes = (<u64>mask_hi << 32) | mask_lo;
   if (nodes >> MAX_NUMNODES) return -EINVAL;
-  return do_set_mempolicy(mm, <u32>s & 0xffff, <u32>s >>> 16, nodes);
+  return do_set_mempolicy(mm, <u32>s & MPOL_MODE_MASK, <u32>s & ~MPOL_MODE_MASK, nodes);
 }
 
 // ─── get_mempolicy ─────────────────────────────────────────────────────────
@@ -717,7 +721,7 @@ export function kernel_mbind(start: f64, len: f64, mode: i32, mask_lo: u32, mask
   if (s < 0) return s;
   const nodes = (<u64>mask_hi << 32) | mask_lo;
   if (nodes >> MAX_NUMNODES) return -EINVAL;
-  return do_mbind(mm, arg64(start), arg64(len), <u32>s & 0xffff, <u32>s >>> 16, nodes, flags);
+  return do_mbind(mm, arg64(start), arg64(len), <u32>s & MPOL_MODE_MASK, <u32>s & ~MPOL_MODE_MASK, nodes, flags);
 }
 
 // ─── migrate_pages(2), move_pages(2) ───────────────────────────────────────
