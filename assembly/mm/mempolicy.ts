@@ -833,6 +833,16 @@ function mapped_page_pfn(mm: mm_struct, addr: u64): i64 {
   return pfn < 0 ? -ENOENT : pfn;
 }
 
+/**
+ * May the OOM killer take this task for an allocation bound to nodemask
+ * (mempolicy_in_oom_domain)? Not when it is itself bound to other nodes.
+ */
+export function mempolicy_in_oom_domain(mm: mm_struct, nodemask: u64): bool {
+  if (!nodemask || !mm.mempolicy) return true;
+  const pol = changetype<mempolicy>(<usize>mm.mempolicy);
+  return pol.mode != MPOL_BIND || (pol.nodes & nodemask) != 0;
+}
+
 // ─── fork and exit ─────────────────────────────────────────────────────────
 
 /** fork: the child's own copy of the task's policy (copy_process's mpol_dup). @return 0 or -ENOMEM */

@@ -822,7 +822,7 @@ function __alloc_pages_may_oom(gfp: u32, order: u32): page | null {
   let page = get_page_from_freelist(gfp, order, ALLOC_WMARK_HIGH | ALLOC_CPUSET);
   if (!page && order <= PAGE_ALLOC_COSTLY_ORDER && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE))
       && ac.highest_zoneidx >= ZONE_NORMAL && current_mm() !== null) {
-    if (out_of_memory(gfp, order)) did_some_progress = 1;
+    if (out_of_memory(gfp, order, ac.nodemask)) did_some_progress = 1;
   }
   trace_exit(FN___alloc_pages_may_oom, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;

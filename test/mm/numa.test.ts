@@ -153,7 +153,7 @@ describe("memory policies place pages as Linux does", () => {
     expect(m.x.check_invariants(), m.dmesg()).toBe(0);
   });
 
-  it("bind never returns a remote page, and fails within the bound node while others have memory", () => {
+  it("bind never returns a remote page, and OOMs within the bound node while others have memory", () => {
     const m = bootNuma({ nodesMiB: [64, 32] });
     const mm = newTask(m);
     expect(m.x.kernel_set_mempolicy(MPOL.BIND, mask(1), 0)).toBe(0);
@@ -167,6 +167,8 @@ describe("memory policies place pages as Linux does", () => {
     expect(touched).toBeGreaterThan(4000);
     expect(touched).toBeLessThan(len / PAGE);   // node 1 ran out
     expect(m.nodeFree(0)).toBeGreaterThan(8000); // node 0 was never used for it
+    // The OOM killer says the policy constrained it (constrained_alloc), in Linux's words.
+    expect(m.dmesg()).toContain("oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=1,cpuset=/,mems_allowed=0-1,global_oom,task_memcg=/,task=test,pid=100,uid=1000");
   });
 
   it("preferred falls back in distance order; __GFP_THISNODE never leaves the node", () => {
