@@ -17,7 +17,8 @@
 // a tmpfs mapping, so every value there is a swap entry.
 
 import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_dirty, PG_swapbacked, vm_area_struct } from "./mm_types";
-import { __alloc_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
+import { get_page, put_page, kernel_init_pages } from "./page_alloc";
+import { alloc_pages } from "./mempolicy";
 import { page_address, pfn_to_page, page_to_pfn } from "./mmzone";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { count_vm_event, PGMAJFAULT } from "./vmstat";
@@ -115,7 +116,7 @@ export function shmem_get_folio_gfp(m: address_space, index: u64, sgp: u32, gfp:
     return 0;
   }
   if (sgp == SGP_READ) return 0;
-  const pg = __alloc_pages(gfp, 0);
+  const pg = alloc_pages(gfp, 0);
   if (pg === null) return -ENOMEM;
   kernel_init_pages(pg, 1);
   pg.flags |= PG_swapbacked | PG_uptodate;

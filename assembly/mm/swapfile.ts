@@ -14,8 +14,9 @@
 //
 // Not here: swapoff, priorities between devices, cluster allocation.
 
+import { alloc_pages } from "./mempolicy";
 import { page, PG_swapcache, PG_dirty } from "./mm_types";
-import { __alloc_pages, __free_pages } from "./page_alloc";
+import { __free_pages } from "./page_alloc";
 import { page_address } from "./mmzone";
 import { PAGE_SHIFT, PAGE_SIZE } from "./mm_types";
 import { GFP_KERNEL, __GFP_ZERO } from "./gfp";
@@ -49,7 +50,7 @@ export let nr_swap_pages: i64 = 0;
 export function alloc_kernel_table(bytes: usize): usize {
   let order: u32 = 0;
   while ((<usize>4096 << order) < bytes) order++;
-  const pg = __alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+  const pg = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
   return pg === null ? 0 : page_address(pg);
 }
 
@@ -214,7 +215,7 @@ function swap_count_continued(offset: u32, count: u8): bool {
  * @return 0, or -ENOMEM.
  */
 export function add_swap_count_continuation(entry: u64, gfp: u32): i32 {
-  const pg = __alloc_pages(gfp | __GFP_ZERO, 0);
+  const pg = alloc_pages(gfp | __GFP_ZERO, 0);
   const offset = swp_offset(entry);
   let count = swap_count(swap_map_at(offset));
   if ((count & ~COUNT_CONTINUED) != SWAP_MAP_MAX) {

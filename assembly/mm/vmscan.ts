@@ -19,7 +19,7 @@ import {
   VM_EXEC, VM_LOCKED,
 } from "./mm_types";
 import {
-  zone, pglist_data, lruvec, NODE_DATA, node_zone, node_lruvec, lruvec_list, list_add, list_del, list_empty, lru_to_page, page_lru,
+  zone, pglist_data, lruvec, NODE_DATA, node_zone, nr_online_nodes, node_lruvec, lruvec_list, list_add, list_del, list_empty, lru_to_page, page_lru,
   INIT_LIST_HEAD, lruvec_init, MAX_NR_ZONES, NR_FREE_PAGES, high_wmark_pages, min_wmark_pages, pageblock_order,
   LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE, LRU_ACTIVE, LRU_FILE,
   NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_ISOLATED_ANON, NR_VMSCAN_WRITE,
