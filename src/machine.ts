@@ -28,6 +28,7 @@ import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
 import type { FileData } from "./fs/file_data.js";
 import { bytesFile } from "./fs/pagecache.js";
 import { PROC_FILES } from "./proc/index.js";
+import { sysNodeFiles } from "./proc/node.js";
 import { MmReader, type MmKernel } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
@@ -41,7 +42,7 @@ import { RegularInode } from "./fs/inode.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
-  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
+  DEFAULT_EPOCH, Mempolicy, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
   ILL_ILLOPN, SIGILL, SIGKILL, killedLine, withPidPrefix, SIGSEGV, SI_KERNEL, type TaskCalls, type UserMemory, oomKill,
   EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, E2BIG, ENOEXEC,
 } from "./syscalls/index.js";
@@ -208,6 +209,7 @@ export class Machine {
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
     const procNames = [...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)];
+    const sysNode = sysNodeFiles(this.kernel);
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
@@ -218,6 +220,7 @@ export class Machine {
       // Zombies hold no mm: only live processes have /proc views here.
       pids: () => this.sched.tasks.filter((t) => t.mm).map((t) => t.pid),
       selfPid: () => this.current?.pid ?? 1,
+      sys: { dir: "devices/system/node", files: Object.keys(sysNode), read: (name) => sysNode[name]() },
     });
   }
 
@@ -319,6 +322,11 @@ export class Machine {
       },
       meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
       tasks: calls,
+      mempolicy: new Mempolicy(this.user, this.k, this.kernel.memory, {
+        mmOf: (p) => (p === 0 ? task : this.sched.byPid(p))?.mm,
+        nrNodeIds: () => this.kernel.nrNodeIds,
+        memoryNodes: () => this.kernel.memoryNodes(),
+      }),
     }, from?.sys);
     const task: Task = new Task(pid, parent, mm, sys, signals);
     if (from) {
@@ -525,7 +533,7 @@ export class Machine {
     const s = this.sched;
     const state = t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R";
     return {
-      mm: this.mmReader(), handle: t.mm, comm: t.comm,
+      mm: this.mmReader(), handle: t.mm, comm: t.comm, memoryNodes: this.kernel.nodesWithMemory(),
       task: {
         pid: t.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: t.childMinflt, cmajflt: t.childMajflt,
         retired: t.retired, childRetired: t.childRetired, signals: t.signals.masks(), exitSignal: t.exitSignal,
@@ -550,7 +558,7 @@ export class Machine {
   /**
    * A /proc view by name: the kernel-wide files (buddyinfo, zoneinfo,
    * pagetypeinfo, vmstat, extfrag/…) and, for the current process ("self/")
-   * or any live one ("<pid>/"), maps, status, stat and smaps_rollup.
+   * or any live one ("<pid>/"), maps, status, stat, smaps_rollup and numa_maps.
    */
   proc(name: string): string {
     const kernelWide = PROC_FILES[name];

@@ -20,7 +20,7 @@ const cases = (manifest.cases as Case[]).filter((c) => programUrls[`../programs/
 
 const ui = {
   program: $<HTMLSelectElement>("program"), args: $<HTMLInputElement>("args"), elf: $<HTMLInputElement>("elf"),
-  mem: $<HTMLSelectElement>("mem"), speed: $<HTMLSelectElement>("speed"),
+  mem: $<HTMLSelectElement>("mem"), numa: $<HTMLSelectElement>("numa"), speed: $<HTMLSelectElement>("speed"),
   load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
   status: $("status"), narration: $("narration"), counters: $("counters"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
@@ -34,7 +34,8 @@ interface Session {
   machine: Machine;
   tracer: FaultTracer;
   map: FrameMap;
-  frames: FrameMapView;
+  /** One frame map per node (the whole machine's frames on a one-node machine). */
+  frames: FrameMapView[];
   buddy: BuddyBars;
   options: MachineOptions;
   /** The guest's file system: the program and the guest files, in /, the guest's working directory. */
@@ -71,6 +72,7 @@ async function boot(): Promise<Session> {
   for (const [name, bytes] of guestFiles) files.add(`/${name}`, bytes);
   const options: MachineOptions = {
     mem: ui.mem.value,
+    ...(ui.numa.value !== "1" ? { numa: Number(ui.numa.value) } : {}),
     fs: files,
     cwd: "/",
     stdout: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
@@ -78,8 +80,7 @@ async function boot(): Promise<Session> {
   };
   const machine = await createMachine(await kernelModule, options);
   const k = machine.kernel;
-  const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
-  frames.markZones($("zone-marks"), k.zones().filter((z) => z.present));
+  const frames = nodeMaps(k);
   const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options, files };
   $("frame-summary").replaceChildren();
   return s;
@@ -100,16 +101,54 @@ function showFault(r: FaultRecord): void {
   if (!session) return;
   setText(ui.narration, narrateFault(r, session.tracer.ring.names));
   const page = r.pages[r.pages.length - 1];
-  if (page) session.frames.moveTo(page.pfn);
+  if (page) for (const f of session.frames) f.moveTo(page.pfn);
+}
+
+/**
+ * The frame maps: the page's one map on a one-node machine; on several
+ * nodes, one per node side by side (the first map's box, copied), each
+ * with its node's zones marked.
+ */
+function nodeMaps(k: Machine["kernel"]): FrameMapView[] {
+  const first = ui.frames.parentElement!;
+  for (const extra of document.querySelectorAll("#frames-panel .extra")) extra.remove();
+  const nodes = k.nodes();
+  const numa = nodes.length > 1;
+  let after = first;
+  return nodes.map((nid, i) => {
+    const wrap = i === 0 ? first : first.cloneNode(true) as HTMLElement;
+    if (i > 0) {
+      wrap.classList.add("extra");
+      wrap.dataset.node = String(nid);
+      for (const e of wrap.querySelectorAll("[id]")) e.removeAttribute("id");
+      after.after(wrap);
+      after = wrap;
+    }
+    const span = numa ? k.nodeSpan(nid) : { startPfn: 0, spanned: k.maxPfn };
+    if (numa) {
+      const caption = document.createElement("p");
+      caption.className = "node-caption mono extra";
+      caption.textContent = `Node ${nid}: pfn ${hex(span.startPfn)}-${hex(span.startPfn + span.spanned - 1)}, ${(span.spanned * 4) >> 10} MiB`;
+      wrap.before(caption);
+    }
+    const canvas = wrap.querySelector<HTMLCanvasElement>("canvas")!;
+    canvas.dataset.node = String(nid);
+    const view = new FrameMapView(canvas, wrap.querySelector<HTMLElement>(".frame-cursor")!, $("frame-label"),
+      span.spanned, k.maxOrder, describeFrame, span.startPfn);
+    view.markZones(wrap.querySelector<HTMLElement>(".zone-marks")!, k.zones(nid).filter((z) => z.present));
+    return view;
+  });
 }
 
 function describeFrame(pfn: number): string {
   if (!session) return "";
   const { map, machine } = session;
   const s = map.state[pfn];
-  const zone = machine.kernel.zones().find((z) => z.present && pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
+  const k = machine.kernel;
+  const nid = k.nodes().find((n) => { const sp = k.nodeSpan(n); return pfn >= sp.startPfn && pfn < sp.startPfn + sp.spanned; }) ?? 0;
+  const zone = k.zones(nid).find((z) => z.present && pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
   const what = s === FrameState.Free ? `free (in an order-${map.order[pfn]} block)` : FRAME_STATE_NAMES[s];
-  return `pfn ${hex(pfn)}  phys ${hex(pfn * 4096, 8)}  zone ${zone?.name ?? ZONE_NAMES[0]}: ${what}`;
+  return `pfn ${hex(pfn)}  phys ${hex(pfn * 4096, 8)}  ${k.nodes().length > 1 ? `node ${nid} ` : ""}zone ${zone?.name ?? ZONE_NAMES[0]}: ${what}`;
 }
 
 /** The bytes at a user address, through the side-effect-free walk; fewer if a page is absent. */
@@ -141,7 +180,7 @@ function render(): void {
   } else if (newFaults.length > FAULT_LOG_LENGTH) newFaults = newFaults.slice(-FAULT_LOG_LENGTH);
   const k = m.kernel;
   classifyFrames(k, map);
-  frames.draw(map);
+  for (const f of frames) f.draw(map);
   peakAnon = Math.max(peakAnon, anonFrames(map));
   renderFrameSummary($("frame-summary"), map, k.maxOrder);
   setData($("frame-summary"), "anonPeak", String(peakAnon));

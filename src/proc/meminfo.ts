@@ -12,7 +12,7 @@ const count = (name: string, n: number) => `${(name + ":").padEnd(16)}${String(n
 /** Pages the allocator keeps from userspace: each zone's high watermark plus its largest lowmem reserve (calculate_totalreserve_pages). */
 function totalreservePages(k: Kernel): number {
   let reserve = 0;
-  for (const z of k.zones()) {
+  for (const z of k.nodes().flatMap((nid) => k.zones(nid))) {
     if (!z.managed) continue;
     const max = Math.max(0, ...z.protection) + z.watermark[2];
     reserve += Math.min(max, z.managed);
@@ -23,7 +23,7 @@ function totalreservePages(k: Kernel): number {
 export function meminfo(k: Kernel): string {
   const v = new Map(k.vmstat());
   const s = (name: string) => v.get(name) ?? 0;
-  const zones = k.zones();
+  const zones = k.nodes().flatMap((nid) => k.zones(nid));
   const free = s("nr_free_pages");
   const wmarkLow = zones.reduce((sum, z) => sum + z.watermark[1], 0);
   // si_mem_available: free beyond the reserves, plus the half of the page cache that can go.

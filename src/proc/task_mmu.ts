@@ -33,7 +33,7 @@ export interface PteInfo {
   size: number;                   // bytes this entry maps: 4 KiB, or 2 MiB for a PMD
   dirty: boolean;                 // D bit
   young: boolean;                 // A bit
-  page: { anon: boolean; mapcount: number } | null;  // null: no struct page (the zero page)
+  page: { anon: boolean; mapcount: number; flags: number; nid: number } | null;  // null: no struct page (the zero page)
 }
 
 const hex = (n: number, width = 8) => n.toString(16).padStart(width, "0");
