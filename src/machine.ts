@@ -628,7 +628,7 @@ export class Machine {
    */
   observe<const O extends ObserverOptions>(options: O): Observer<O["trace"] extends true ? true : boolean> {
     const observer = new Observer<O["trace"] extends true ? true : boolean>(new TraceRing(this.k, this.kernel.memory), {
-      zones: () => this.kernel.freeAreas(),
+      zones: () => this.kernel.nodes().flatMap((nid) => this.kernel.freeAreas(nid)),
       rss: () => {
         const t = this.task();
         const rss = t ? t.mm.mm(t.handle).rss : { anon: 0, file: 0 };

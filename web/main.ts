@@ -140,6 +140,12 @@ function nodeMaps(k: Machine["kernel"]): FrameMapView[] {
   });
 }
 
+/** Every node's zones, named "Node 1 DMA32" when there are several nodes. */
+function allZones(k: Machine["kernel"]): ReturnType<Machine["kernel"]["zones"]> {
+  const nodes = k.nodes();
+  return nodes.flatMap((nid) => k.zones(nid).map((z) => (nodes.length > 1 ? { ...z, name: `Node ${nid} ${z.name}` } : z)));
+}
+
 function describeFrame(pfn: number): string {
   if (!session) return "";
   const { map, machine } = session;
@@ -184,8 +190,7 @@ function render(): void {
   peakAnon = Math.max(peakAnon, anonFrames(map));
   renderFrameSummary($("frame-summary"), map, k.maxOrder);
   setData($("frame-summary"), "anonPeak", String(peakAnon));
-  const zones = k.zones();
-  buddy.render(zones);
+  buddy.render(allZones(k));
   setText($("buddyinfo"), buddyinfo(k));
 
   const vm = new Map(k.vmstat());
@@ -268,7 +273,7 @@ async function load(): Promise<boolean> {
     session.files.add(`/${prog.name}`, prog.bytes);
     session.machine.exec(prog.bytes, argv);
     argv0 = argv.join(" ");
-    session.buddy.resetBase(session.machine.kernel.zones());
+    session.buddy.resetBase(allZones(session.machine.kernel));
     setStatus(`Loaded ${argv0}: run, step, or run to the next fault.`, "ready");
     return true;
   } catch (e) {
@@ -340,7 +345,7 @@ async function reboot(): Promise<void> {
   regs.clear();
   setStatus("Booting…", "booting");
   session = await boot();
-  session.buddy.resetBase(session.machine.kernel.zones());
+  session.buddy.resetBase(allZones(session.machine.kernel));
   setStatus(`Booted ${ui.mem.value} of RAM. Choose a program and load it.`, "booted");
   render();
 }

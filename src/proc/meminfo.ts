@@ -20,6 +20,20 @@ function totalreservePages(k: Kernel): number {
   return reserve;
 }
 
+/** The LRU lines meminfo and a node's meminfo both print, in pages, from the counters by name. */
+export function lruLines(s: (name: string) => number): Array<[string, number]> {
+  return [
+    ["Active", s("nr_active_anon") + s("nr_active_file")],
+    ["Inactive", s("nr_inactive_anon") + s("nr_inactive_file")],
+    ["Active(anon)", s("nr_active_anon")],
+    ["Inactive(anon)", s("nr_inactive_anon")],
+    ["Active(file)", s("nr_active_file")],
+    ["Inactive(file)", s("nr_inactive_file")],
+    ["Unevictable", s("nr_unevictable")],
+    ["Mlocked", s("nr_mlock")],
+  ];
+}
+
 export function meminfo(k: Kernel): string {
   const v = new Map(k.vmstat());
   const s = (name: string) => v.get(name) ?? 0;
@@ -39,14 +53,7 @@ export function meminfo(k: Kernel): string {
     + kb("Buffers", 0)
     + kb("Cached", s("nr_file_pages") - s("nr_swapcached"))
     + kb("SwapCached", s("nr_swapcached"))
-    + kb("Active", s("nr_active_anon") + s("nr_active_file"))
-    + kb("Inactive", s("nr_inactive_anon") + s("nr_inactive_file"))
-    + kb("Active(anon)", s("nr_active_anon"))
-    + kb("Inactive(anon)", s("nr_inactive_anon"))
-    + kb("Active(file)", s("nr_active_file"))
-    + kb("Inactive(file)", s("nr_inactive_file"))
-    + kb("Unevictable", s("nr_unevictable"))
-    + kb("Mlocked", s("nr_mlock"))
+    + lruLines(s).map(([name, pages]) => kb(name, pages)).join("")
     + kb("SwapTotal", swap.total)
     + kb("SwapFree", swap.free)
     + kb("Zswap", 0)

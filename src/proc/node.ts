@@ -4,6 +4,7 @@
 // Browser-safe.
 
 import { NUMA_EVENT_NAMES, type Kernel } from "../kernel.js";
+import { lruLines } from "./meminfo.js";
 import { HPAGE_PMD_NR, PRINT_IN_THP } from "./vmstat.js";
 
 /** A node set as "%*pbl" prints it: ranges joined by commas ("0-1", "0,2-3"). */
@@ -31,14 +32,8 @@ export function nodeMeminfo(k: Kernel, nid: number): string {
     + line("MemFree", free)
     + line("MemUsed", total - free)
     + line("SwapCached", s("nr_swapcached"))
-    + line("Active", s("nr_active_anon") + s("nr_active_file"))
-    + line("Inactive", s("nr_inactive_anon") + s("nr_inactive_file"))
-    + line("Active(anon)", s("nr_active_anon"))
-    + line("Inactive(anon)", s("nr_inactive_anon"))
-    + line("Active(file)", s("nr_active_file"))
-    + line("Inactive(file)", s("nr_inactive_file"))
-    + line("Unevictable", s("nr_unevictable"))
-    + line("Mlocked", zones.reduce((sum, z) => sum + (z.stat.get("nr_mlock") ?? 0), 0))
+    + lruLines((name) => (name === "nr_mlock" ? zones.reduce((sum, z) => sum + (z.stat.get(name) ?? 0), 0) : s(name)))
+      .map(([name, pages]) => line(name, pages)).join("")
     + line("Dirty", s("nr_dirty"))
     + line("Writeback", s("nr_writeback"))
     + line("FilePages", s("nr_file_pages"))
