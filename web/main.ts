@@ -190,7 +190,8 @@ function render(): void {
   peakAnon = Math.max(peakAnon, anonFrames(map));
   renderFrameSummary($("frame-summary"), map, k.maxOrder);
   setData($("frame-summary"), "anonPeak", String(peakAnon));
-  buddy.render(allZones(k));
+  const zones = allZones(k);
+  buddy.render(zones);
   setText($("buddyinfo"), buddyinfo(k));
 
   const vm = new Map(k.vmstat());

@@ -40,14 +40,15 @@ export function procNumaMaps(t: TaskView): string {
     for (const pte of t.mm.pagesOf(vma)) {
       const page = pte.page;
       if (!page) continue;
+      const flags = page.flags ?? 0, nid = page.nid ?? 0;
       const n = pte.size / PAGE_SIZE;
       md.pages += n;
-      if (pte.dirty || page.flags & PG_dirty) md.dirty += n;
-      if (page.flags & PG_swapcache) md.swapcache += n;
-      if (page.flags & PG_active) md.active += n;
+      if (pte.dirty || flags & PG_dirty) md.dirty += n;
+      if (flags & PG_swapcache) md.swapcache += n;
+      if (flags & PG_active) md.active += n;
       if (page.anon) md.anon += n;
       md.mapmax = Math.max(md.mapmax, page.mapcount);
-      md.node.set(page.nid, (md.node.get(page.nid) ?? 0) + n);
+      md.node.set(nid, (md.node.get(nid) ?? 0) + n);
     }
     if (md.pages) {
       if (md.anon) out += ` anon=${md.anon}`;

@@ -85,7 +85,8 @@ function nodemask(peek: Peek, at: number, maxnodeArg: number, unreadable = false
 
 function status(b: DataView, o: number): string {
   const v = b.getInt32(o, true);
-  return v < 0 && ERRNO[-v] ? `-${ERRNO[-v][0]}` : String(v);
+  const e = v < 0 ? ERRNO[-v] : undefined;
+  return e ? `-${e[0]}` : String(v);
 }
 
 /** The arguments of syscall `nr` if it is one of these, else undefined. */
