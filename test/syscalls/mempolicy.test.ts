@@ -105,3 +105,17 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a))("placement on two nodes", () => {
     });
   }
 });
+
+describe("numa_demo", () => {
+  it("tells first touch, bind and interleave apart on two nodes", () => {
+    const r = ours(new URL("../../programs/bin/numa_demo", import.meta.url).pathname, { numa: 2 });
+    expect(r.end).toEqual({ kind: "exit", status: 0 });
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("Where 64 freshly written pages land under three memory policies, on nodes {0,1}:");
+    expect(lines[2]).toMatch(/^policy +node 0  node 1   why$/);
+    expect(lines[3]).toMatch(/^first touch \(no policy\) +64 +0   the node of the CPU/);
+    expect(lines[4]).toMatch(/^mbind MPOL_BIND \{1\} +0 +64   only the bound nodes/);
+    expect(lines[5]).toMatch(/^mbind MPOL_INTERLEAVE \{0,1\} +32 +32   page i on node/);
+    expect(lines[7]).toMatch(/: (01){16}$|: (10){16}$/);
+  });
+});
