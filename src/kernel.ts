@@ -11,7 +11,7 @@ import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
-import { PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
+import { MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
 
 export { GFP, PAGE_SIZE, type KernelExports } from "./abi.js";
 
@@ -245,12 +245,14 @@ export class Kernel {
 
   /** The SLIT entry from node `from` to node `to`. */
   distance(from: number, to: number): number {
-    return new Uint8Array(this.memory.buffer)[this.layout.numa_distance + from * 64 + to];
+    return new Uint8Array(this.memory.buffer)[this.layout.numa_distance + from * MAX_NUMNODES + to];
   }
 
   /** A zone's vm_numa_event[] or, without a zone, the global sums: numa_hit, numa_miss, numa_foreign, numa_interleave, numa_local, numa_other. */
   numaEvents(zone?: { nid: number; idx: number }): number[] {
-    return this.counters(zone ? this.zoneAddr(zone.idx, zone.nid) + this.layout.zone_numa_event : this.layout.vm_numa_event, NUMA_EVENT_NAMES.length);
+    // A zone points at its counters (0: none kept, one node).
+    const at = zone ? this.u32[(this.zoneAddr(zone.idx, zone.nid) + this.layout.zone_numa_event) >>> 2] : this.layout.vm_numa_event;
+    return at ? this.counters(at, NUMA_EVENT_NAMES.length) : NUMA_EVENT_NAMES.map(() => 0);
   }
 
   /** node_states[N_MEMORY]: the nodes with present pages. */

@@ -4,24 +4,9 @@
 // Checked here, then described to the kernel before boot as firmware
 // would (arch/x86/mm/numa.c: numa_add_memblk, numa_set_distance). Browser-safe.
 
+import { MAX_NUMNODES } from "../abi.js";
 import { parseSize } from "../kernel.js";
 
-/** Linux x86-64 with NODES_SHIFT 6 (the kernel's MAX_NUMNODES). */
-export const MAX_NUMNODES = 64;
-
-// Memory policies (uapi/linux/mempolicy.h).
-export const MPOL_DEFAULT = 0;
-export const MPOL_PREFERRED = 1;
-export const MPOL_BIND = 2;
-export const MPOL_INTERLEAVE = 3;
-export const MPOL_LOCAL = 4;
-export const MPOL_PREFERRED_MANY = 5;
-export const MPOL_WEIGHTED_INTERLEAVE = 6;
-export const MPOL_MAX = 7;
-export const MPOL_F_STATIC_NODES = 1 << 15;
-export const MPOL_F_RELATIVE_NODES = 1 << 14;
-export const MPOL_F_NUMA_BALANCING = 1 << 13;
-export const MPOL_MODE_FLAGS = MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING;
 /** The ACPI SLIT's local distance, and its largest reachable one (255 is "unreachable"). */
 export const LOCAL_DISTANCE = 10;
 export const REMOTE_DISTANCE = 20;

@@ -4,16 +4,16 @@
 // page. Browser-safe; slow paths only (exit-time /proc), never the fault path.
 
 import type { MmInfo, PteInfo, VmArea } from "./task_mmu.js";
-import { MAX_NUMNODES, MPOL_MODE_FLAGS } from "../mm/numa.js";
 import { MM_VIEW, VMA_RECORD, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
-  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, type KernelExports, type Layout } from "../abi.js";
+  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_SHIFT,
+  type KernelExports, type Layout } from "../abi.js";
 
 /** The kernel exports this reader uses. */
 export type MmKernel = Pick<KernelExports, "proc_vma_next" | "proc_mm_counters" | "mmu_walk_inspect" | "walk_mailbox_ptr"
   | "kernel_get_mempolicy" | "mempolicy_result_ptr">;
 
 /** Where struct page lives, its fields this reader uses, and which pfn is the zero page (kernel_layout). */
-export type PageLayout = Pick<Layout, "mem_map" | "zero_pfn" | "sizeof_page" | "page_mapping" | "page_mapcount" | "page_flags" | "nodes_shift">;
+export type PageLayout = Pick<Layout, "mem_map" | "zero_pfn" | "sizeof_page" | "page_mapping" | "page_mapcount" | "page_flags">;
 
 /** A memory policy as get_mempolicy reports it: the mode, its MPOL_F_* flags, the nodes. */
 export interface PolicyInfo {
@@ -124,14 +124,14 @@ export class MmReader {
   /** struct page facts smaps and pagemap use; null for the zero page (vm_normal_page). */
   private page(pfn: number): PteInfo["page"] {
     if (pfn === this.layout.zero_pfn) return null;
-    const { mem_map, sizeof_page, page_mapping, page_mapcount, page_flags, nodes_shift } = this.layout;
+    const { mem_map, sizeof_page, page_mapping, page_mapcount, page_flags } = this.layout;
     const p = mem_map + pfn * sizeof_page;
     const flags = this.view.getUint32(p + page_flags, true);
     return {
       anon: (this.view.getUint32(p + page_mapping, true) & PAGE_MAPPING_ANON) !== 0,
       mapcount: this.view.getInt16(p + page_mapcount, true) + 1,
       flags,
-      nid: (flags >>> nodes_shift) & (MAX_NUMNODES - 1),
+      nid: (flags >>> NODES_SHIFT) & (MAX_NUMNODES - 1),
     };
   }
 
@@ -141,7 +141,6 @@ export class MmReader {
    * faults nothing in.
    */
   policy(addr: number | null): PolicyInfo {
-    const MPOL_F_ADDR = 2;
     if (this.kernel.kernel_get_mempolicy(addr ?? 0, addr === null ? 0 : MPOL_F_ADDR) !== 0) return { mode: 0, flags: 0, nodes: [] };
     const at = this.kernel.mempolicy_result_ptr() >>> 0;
     const mode = this.view.getInt32(at, true);

@@ -4,8 +4,8 @@
 // anon=, dirty=, mapped=, mapmax=, swapcache=, active=, N<node>=, and
 // kernelpagesize_kB. The zero page is not counted (it is reserved).
 
-import { MPOL_DEFAULT, MPOL_F_NUMA_BALANCING, MPOL_F_RELATIVE_NODES, MPOL_F_STATIC_NODES, MPOL_LOCAL } from "../mm/numa.js";
-import { PG_active, PG_dirty, PG_swapcache, PAGE_SIZE } from "../abi.js";
+import { MPOL_DEFAULT, MPOL_F_NUMA_BALANCING, MPOL_F_RELATIVE_NODES, MPOL_F_STATIC_NODES, MPOL_LOCAL, PG_active, PG_dirty, PG_swapcache,
+  PAGE_SIZE } from "../abi.js";
 import type { PolicyInfo } from "./mm_reader.js";
 import type { TaskView } from "./self.js";
 import { nodeList } from "./node.js";

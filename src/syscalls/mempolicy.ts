@@ -6,8 +6,7 @@
 // arrays); the kernel's exports do the rest. Browser-safe.
 
 import type { KernelExports } from "../abi.js";
-import { MAX_NUMNODES, MPOL_BIND, MPOL_F_NUMA_BALANCING, MPOL_F_RELATIVE_NODES, MPOL_F_STATIC_NODES, MPOL_MAX, MPOL_MODE_FLAGS,
-  MPOL_PREFERRED_MANY } from "../mm/numa.js";
+import { MAX_NUMNODES } from "../abi.js";
 import { EFAULT, EINVAL, ENODEV, ESRCH } from "./errno.js";
 import { unsigned } from "./files.js";
 import type { UserMemory } from "./index.js";
@@ -19,7 +18,7 @@ const PAGE_SIZE = 4096;
 /** do_pages_stat's chunk: the pages array is read 16 entries at a time. */
 const DO_PAGES_STAT_CHUNK_NR = 16;
 
-export type MempolicyKernel = Pick<KernelExports, "kernel_set_mempolicy" | "kernel_mbind" | "kernel_get_mempolicy"
+export type MempolicyKernel = Pick<KernelExports, "sanitize_mpol_flags" | "kernel_set_mempolicy" | "kernel_mbind" | "kernel_get_mempolicy"
   | "mempolicy_result_ptr" | "kernel_migrate_pages" | "kernel_move_page" | "kernel_page_node" | "kernel_set_mempolicy_home_node">;
 
 /** What the calls need of the machine beyond memory and the kernel. */
@@ -35,15 +34,8 @@ export interface NumaState {
 const isEmpty = (m: Nodemask) => m[0] === 0 && m[1] === 0;
 const nodeIsSet = (m: Nodemask, nid: number) => ((m[nid >>> 5] >>> (nid & 31)) & 1) === 1;
 
-/** sanitize_mpol_flags: -EINVAL for a mode Linux refuses before it reads the mask. */
-export function sanitizeMpolFlags(mode: number): number {
-  const flags = mode & MPOL_MODE_FLAGS;
-  const m = (mode & ~MPOL_MODE_FLAGS) >>> 0;
-  if (m >= MPOL_MAX) return -EINVAL;
-  if ((flags & MPOL_F_STATIC_NODES) && (flags & MPOL_F_RELATIVE_NODES)) return -EINVAL;
-  if ((flags & MPOL_F_NUMA_BALANCING) && m !== MPOL_BIND && m !== MPOL_PREFERRED_MANY) return -EINVAL;
-  return 0;
-}
+/** The low `bits` bits of a long. */
+const low = (bits: number) => (bits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(bits)) - 1n);
 
 export class Mempolicy {
   private readonly word = new Uint8Array(8);
@@ -69,34 +61,40 @@ export class Mempolicy {
     }
   }
 
-  /** One unsigned long of user memory as two u32 halves, or null (-EFAULT). */
-  private readWord(addr: number): Nodemask | null {
+  /** One unsigned long of user memory, or null (-EFAULT). */
+  private readLong(addr: number): bigint | null {
     if (this.mem.copyFromUser(this.word, addr, 8) < 0) return null;
-    const v = new DataView(this.word.buffer);
-    return [v.getUint32(0, true), v.getUint32(4, true)];
+    return new DataView(this.word.buffer).getBigUint64(0, true);
   }
 
   /**
    * get_nodes: `maxnode - 1` bits of a user nodemask. Bits past
-   * MAX_NUMNODES must be clear, checked a whole word at a time from the
-   * end (as Linux reads them); -EINVAL past a page of bits, -EFAULT for
-   * memory that cannot be read.
+   * MAX_NUMNODES must be clear, checked a long at a time from the end
+   * (get_bitmap keeping each long's low `bits` bits, and the last one
+   * checked only above MAX_NUMNODES % BITS_PER_LONG, as Linux does);
+   * -EINVAL past a page of bits, -EFAULT for memory that cannot be read.
    */
   getNodes(nmask: number, maxnodeArg: number): Nodemask | number {
     let maxnode = unsigned(maxnodeArg) - 1;   // 0 - 1 wraps to ULONG_MAX
     if (maxnode === 0 || nmask === 0) return [0, 0];
     if (maxnode < 0 || maxnode > PAGE_SIZE * 8) return -EINVAL;
     while (maxnode > MAX_NUMNODES) {
-      const t = this.readWord(nmask + Math.floor((maxnode - 1) / 64) * 8);
-      if (!t) return -EFAULT;
-      maxnode = maxnode - 64 >= MAX_NUMNODES ? maxnode - 64 : MAX_NUMNODES;
-      if (!isEmpty(t)) return -EINVAL;
+      const bits = Math.min(maxnode, 64);
+      let t = this.readLong(nmask + Math.floor((maxnode - 1) / 64) * 8);
+      if (t === null) return -EFAULT;
+      t &= low(bits);
+      if (maxnode - bits >= MAX_NUMNODES) {
+        maxnode -= bits;
+      } else {
+        maxnode = MAX_NUMNODES;
+        t &= ~low(MAX_NUMNODES % 64);
+      }
+      if (t) return -EINVAL;
     }
-    const w = this.readWord(nmask);
-    if (!w) return -EFAULT;
-    // The last long keeps its low maxnode % 64 bits.
-    const low = (v: number, bits: number) => (bits >= 32 ? v : bits <= 0 ? 0 : (v & ((1 << bits) - 1)) >>> 0);
-    return [low(w[0], maxnode), low(w[1], maxnode - 32)];
+    const w = this.readLong(nmask);
+    if (w === null) return -EFAULT;
+    const nodes = w & low(maxnode);
+    return [Number(nodes & 0xffffffffn), Number(nodes >> 32n)];
   }
 
   /** copy_nodes_to_user: ALIGN(maxnode - 1, 64) / 8 bytes, the ones past nr_node_ids' longs cleared. */
@@ -115,8 +113,9 @@ export class Mempolicy {
   }
 
   private setMempolicy(mode: number, nmask: number, maxnode: number): number {
-    const bad = sanitizeMpolFlags(mode);
-    if (bad) return bad;
+    // Linux refuses a bad mode before it reads the mask.
+    const bad = this.kernel.sanitize_mpol_flags(mode);
+    if (bad < 0) return bad;
     const nodes = this.getNodes(nmask, maxnode);
     if (typeof nodes === "number") return nodes;
     return this.kernel.kernel_set_mempolicy(mode, nodes[0], nodes[1]);
@@ -124,8 +123,8 @@ export class Mempolicy {
 
   private mbind(a: number[]): number {
     const mode = a[2] | 0;
-    const bad = sanitizeMpolFlags(mode);
-    if (bad) return bad;
+    const bad = this.kernel.sanitize_mpol_flags(mode);
+    if (bad < 0) return bad;
     const nodes = this.getNodes(a[3], a[4]);
     if (typeof nodes === "number") return nodes;
     return this.kernel.kernel_mbind(unsigned(a[0]), unsigned(a[1]), mode, nodes[0], nodes[1], a[5] >>> 0);
@@ -197,11 +196,11 @@ export class Mempolicy {
     // do_pages_move: each entry's address and node, checked before its move.
     const mems = this.numa.memoryNodes();
     for (let i = 0; i < nrPages; i++) {
-      const p = this.readWord(pages + i * 8);
-      if (!p || this.mem.copyFromUser(int, nodes + i * 4) < 0) return -EFAULT;
+      const p = this.readLong(pages + i * 8);
+      if (p === null || this.mem.copyFromUser(int, nodes + i * 4) < 0) return -EFAULT;
       const node = new DataView(int.buffer).getInt32(0, true);
       if (node < 0 || node >= MAX_NUMNODES || !nodeIsSet(mems, node)) return -ENODEV;
-      const r = this.kernel.kernel_move_page(mm, p[1] * 2 ** 32 + p[0], node, flags >>> 0);
+      const r = this.kernel.kernel_move_page(mm, Number(p), node, flags >>> 0);
       if (!putStatus(i, r)) return -EFAULT;
     }
     return 0;
