@@ -133,17 +133,20 @@ function nodeMaps(k: Machine["kernel"]): FrameMapView[] {
     }
     const canvas = wrap.querySelector<HTMLCanvasElement>("canvas")!;
     canvas.dataset.node = String(nid);
-    const view = new FrameMapView(canvas, wrap.querySelector<HTMLElement>(".frame-cursor")!, $("frame-label"),
+    // The last machine's cursor does not belong on this one's map.
+    const cursor = wrap.querySelector<HTMLElement>(".frame-cursor")!;
+    cursor.style.display = "none";
+    const view = new FrameMapView(canvas, cursor, $("frame-label"),
       span.spanned, k.maxOrder, describeFrame, span.startPfn);
     view.markZones(wrap.querySelector<HTMLElement>(".zone-marks")!, k.zones(nid).filter((z) => z.present));
     return view;
   });
 }
 
-/** Every node's zones, named "Node 1 DMA32" when there are several nodes. */
+/** Every node's zones, named "DMA32, node 1" when there are several nodes. */
 function allZones(k: Machine["kernel"]): ReturnType<Machine["kernel"]["zones"]> {
   const nodes = k.nodes();
-  return nodes.flatMap((nid) => k.zones(nid).map((z) => (nodes.length > 1 ? { ...z, name: `Node ${nid} ${z.name}` } : z)));
+  return nodes.flatMap((nid) => k.zones(nid).map((z) => (nodes.length > 1 ? { ...z, name: `${z.name}, node ${nid}` } : z)));
 }
 
 function describeFrame(pfn: number): string {
