@@ -43,6 +43,10 @@ export function mm_exec(old: u32): u32 {
   mm.oom_score_adj = oldmm.oom_score_adj;
   mm.thp_disabled = oldmm.thp_disabled;
   mm.def_flags = oldmm.def_flags & VM_NOHUGEPAGE;
+  // The task's memory policy survives execve: it moves to the new mm.
+  mm.mempolicy = oldmm.mempolicy;
+  mm.il_prev = oldmm.il_prev;
+  oldmm.mempolicy = 0;
   switch_mm(mm);
   mmput(oldmm);
   return <u32>changetype<usize>(mm);

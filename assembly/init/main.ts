@@ -11,6 +11,7 @@ import { max_pfn, pfn_to_page, page_group_by_mobility_disabled } from "../mm/mmz
 import { trace_ring_init, TRACE_RING_BYTES } from "../kernel/trace";
 import { kcompactd_run } from "../mm/compaction";
 import { printk, printk_u64 } from "../kernel/panic";
+import { numa_init } from "../arch/x86/mm/numa";
 
 @inline const ENOMEM: i32 = 12;
 @inline const EINVAL: i32 = 22;
@@ -19,7 +20,8 @@ import { printk, printk_u64 } from "../kernel/panic";
 /**
  * Boots the kernel core on ram_pages 4 KiB pages of RAM (the linear memory).
  * @return 0; -ENOMEM when RAM cannot hold the kernel's own reservations;
- * -EINVAL for 0 pages or more than 4 GiB; -EBUSY when already booted
+ * -EINVAL for 0 pages or more than 4 GiB, or node ranges (numa_add_memblk)
+ * that do not tile RAM; -EBUSY when already booted
  */
 export function start_kernel(ram_pages: u32): i32 {
   if (max_pfn) return -EBUSY;
@@ -35,8 +37,11 @@ export function start_kernel(ram_pages: u32): i32 {
   if (!zero_page || !ring) return -ENOMEM;
   trace_ring_init(ring);
 
+  // x86_numa_init: the node ranges the host gave, or one node.
+  const nodes = numa_init(ram_pages);
+  if (nodes < 0) return nodes;
   // paging_init -> zone_sizes_init -> free_area_init
-  if (!free_area_init(0, ram_pages)) return -ENOMEM;
+  if (!free_area_init(ram_pages)) return -ENOMEM;
   const zero_pfn = <u32>(zero_page >> PAGE_SHIFT);
   pfn_to_page(zero_pfn).flags |= PG_zero;
   set_zero_pfn(zero_pfn);
@@ -46,9 +51,11 @@ export function start_kernel(ram_pages: u32): i32 {
   mm_init();
   if (!totalram_pages) return -ENOMEM;
   init_per_zone_wmark_min();
-  kcompactd_run(0);
+  for (let nid: u32 = 0; nid < <u32>nodes; nid++) kcompactd_run(nid);
 
-  printk("Built 1 zonelists, mobility grouping ");
+  printk("Built ");
+  printk_u64(nodes);
+  printk(" zonelists, mobility grouping ");
   printk(page_group_by_mobility_disabled ? "off" : "on");
   printk(".  Total pages: ");
   printk_u64(ram_pages);

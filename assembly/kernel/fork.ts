@@ -3,6 +3,7 @@
 // shared read-only by both until one writes (do_wp_page copies or reuses).
 // The host owns the task itself (registers, pid, scheduling).
 
+import { mpol_fork } from "../mm/mempolicy";
 import { mm_struct, vm_area_struct, VM_DONTCOPY, VM_WIPEONFORK, VM_ACCOUNT, VM_LOCKED, VM_NOHUGEPAGE,
   MMF_OOM_VICTIM, MMF_OOM_SKIP, MMF_UNMERGED_BY_FORK } from "../mm/mm_types";
 import { mm_alloc, mm_from_handle, mmput, vm_stat_account, flush_tlb_mm } from "../mm/mmap";
@@ -102,7 +103,7 @@ export function mm_fork(parent: u32): u32 {
   const mm = mm_alloc();
   if (mm === null) return 0;
   dup_mm_struct(mm, oldmm);
-  if (dup_mmap(mm, oldmm)) {
+  if (mpol_fork(mm) || dup_mmap(mm, oldmm)) {
     mmput(mm);
     return 0;
   }

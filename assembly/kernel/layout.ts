@@ -10,7 +10,11 @@ import {
   ZONE_FREE_AREA, SIZEOF_FREE_AREA, FREE_AREA_FREE_LIST, ZONE_PCP, PCP_LISTS, ZONE_VM_STAT,
   NR_VM_ZONE_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS, MAX_NR_ZONES, MAX_ORDER, MIGRATE_TYPES,
   pageblock_order, NR_PCP_LISTS, mem_map, max_pfn, zone, per_cpu_pages, free_area,
+  node_data, pglist_data, MAX_NUMNODES,
 } from "../mm/mmzone";
+import { NODES_SHIFT } from "../mm/mm_types";
+import { vm_numa_event } from "../mm/page_alloc";
+import { nr_node_ids, numa_node_id, numa_distance } from "../arch/x86/mm/numa";
 import { vm_zone_stat, vm_node_stat, vm_events, NR_VM_EVENT_ITEMS, vmstat_names } from "../mm/vmstat";
 import { min_free_kbytes, zero_page_pfn, totalram_pages } from "../mm/mm_init";
 import { PAGE_SIZE, page } from "../mm/mm_types";
@@ -75,5 +79,17 @@ export function kernel_layout(): usize {
   put(offsetof<page>("_mapcount"));         // page_mapcount: i16, -1 = mapped by no pte
   put(offsetof<page>("mapping"));           // page_mapping: u32, anon_vma | PAGE_MAPPING_ANON for an anonymous page
   put(offsetof<page>("index"));             // page_index: u64
+  put(node_data);                           // node_data: u32[max_numnodes], each node's pglist_data (0: no such node); node_data[0] == pgdat
+  put(nr_node_ids);                         // nr_node_ids: nodes 0 .. nr_node_ids - 1 exist, each with memory
+  put(numa_node_id());                      // numa_node: the CPU's node
+  put(numa_distance);                       // numa_distance: u8[max_numnodes * max_numnodes], distance(a, b) at a * max_numnodes + b
+  put(MAX_NUMNODES);                        // max_numnodes: MAX_NUMNODES, the nodemask's bits
+  put(offsetof<pglist_data>("node_start_pfn"));     // pgdat_node_start_pfn: pglist_data, u32
+  put(offsetof<pglist_data>("node_spanned_pages")); // pgdat_node_spanned: pglist_data, u32
+  put(offsetof<pglist_data>("node_present_pages")); // pgdat_node_present: pglist_data, u32
+  put(offsetof<pglist_data>("zonelist_fallback"));  // pgdat_zonelist: pglist_data, u32 -> its ZONELIST_FALLBACK: zonerefs {zone address, zone_idx} (u32 each) up to a zero zone
+  put(offsetof<zone>("numa_events"));      // zone_numa_event: zone, u32 -> its vm_numa_event[6] (u64): numa_hit, numa_miss, numa_foreign, interleave_hit, local_node, other_node; 0 on one node
+  put(vm_numa_event);                       // vm_numa_event: &vm_numa_event[6] (global, u64), /proc/vmstat's numa_hit .. numa_other; 0 on one node (no NUMA counters)
+  put(NODES_SHIFT);                         // nodes_shift: a page's node is (flags >>> nodes_shift) & (max_numnodes - 1)
   return table;
 }

@@ -20,14 +20,15 @@
 // proactive compaction, and the LRU (no lru lists to isolate from: a
 // movable page is an anonymous one, see page_movable).
 
+import { numa_node_id } from "../arch/x86/mm/numa";
 import { page, PG_buddy, PG_head } from "./mm_types";
 import {
   MAX_ORDER, PAGE_ALLOC_COSTLY_ORDER, pageblock_order, pageblock_nr_pages, MIGRATE_MOVABLE,
   MAX_NR_ZONES, NR_FREE_PAGES,
-  zone, pglist_data, NODE_DATA, node_zone, zone_free_area, free_area_empty, zone_end_pfn,
+  zone, pglist_data, NODE_DATA, node_zone, nr_online_nodes, zone_free_area, free_area_empty, zone_end_pfn,
   wmark_pages, low_wmark_pages, min_wmark_pages, pfn_to_page, page_to_pfn, nth_page,
   INIT_LIST_HEAD, list_empty, list_del, list_add_tail, lru_to_page, page_lru,
-  get_pageblock_migratetype, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF, page_zone,
+  get_pageblock_migratetype, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF, page_zone, zref_in_nodemask,
 } from "./mmzone";
 import { gfp_migratetype, __GFP_IO, GFP_KERNEL } from "./gfp";
 import {
@@ -530,7 +531,7 @@ export function try_to_compact_pages(gfp: u32, order: u32, alloc_flags: u32, pri
     return rc;
   }
   for (let zr = ac.zonelist; load<u32>(zr) != 0; zr += SIZEOF_ZONEREF) {
-    if (zonelist_zone_idx(zr) > ac.highest_zoneidx) continue;
+    if (zonelist_zone_idx(zr) > ac.highest_zoneidx || !zref_in_nodemask(zr, ac.nodemask)) continue;
     const z = zoneref_zone(zr);
     if (prio > MIN_COMPACT_PRIORITY && compaction_deferred(z, <i32>order)) {
       rc = max(COMPACT_DEFERRED, rc);
@@ -587,7 +588,7 @@ export function __alloc_pages_direct_compact(gfp: u32, order: u32, alloc_flags: 
 /** Whether reclaim could make compaction suitable in some zone (compaction_zonelist_suitable). */
 export function compaction_zonelist_suitable(order: u32, alloc_flags: u32): bool {
   for (let zr = ac.zonelist; load<u32>(zr) != 0; zr += SIZEOF_ZONEREF) {
-    if (zonelist_zone_idx(zr) > ac.highest_zoneidx) continue;
+    if (zonelist_zone_idx(zr) > ac.highest_zoneidx || !zref_in_nodemask(zr, ac.nodemask)) continue;
     const z = zoneref_zone(zr);
     // Not all the reclaimable memory: no thrashing for one high-order allocation.
     const available = zone_reclaimable_pages(z) / order + zone_page_state(z, NR_FREE_PAGES);
@@ -741,7 +742,7 @@ function compact_node(pgdat: pglist_data): void {
 
 /** A write to /proc/sys/vm/compact_memory: compacts every node (sysctl_compaction_handler). @return 0 */
 export function compact_memory(): i32 {
-  compact_node(NODE_DATA(0));
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) compact_node(NODE_DATA(nid));
   return 0;
 }
 
@@ -759,7 +760,7 @@ export function set_extfrag_threshold(v: i32): i32 {
  * @return the pfn, or -1 - the last compact_result
  */
 export function alloc_pages_compact(gfp: u32, order: u32): i32 {
-  if (order >= MAX_ORDER || !prepare_alloc_pages(gfp, order)) return -1 - <i32>COMPACT_SKIPPED;
+  if (order >= MAX_ORDER || !prepare_alloc_pages(gfp, order, numa_node_id(), 0)) return -1 - <i32>COMPACT_SKIPPED;
   const alloc_flags = gfp_to_alloc_flags(gfp);
   const state = memory.data(12, 4);   // compact_result, compact_priority, compaction_retries
   store<u32>(state, COMPACT_SKIPPED);

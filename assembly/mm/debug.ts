@@ -28,8 +28,10 @@ import {
   MAX_ORDER, MIGRATE_TYPES, MAX_NR_ZONES, NR_PCP_LISTS, NR_FREE_PAGES,
   zone, NODE_DATA, node_zone, zone_free_area, free_list, zone_pcp, pcp_list,
   pindex_to_order, lru_to_page, pfn_to_page, page_to_pfn, page_zonenum, nth_page,
-  zone_spans_pfn, zone_end_pfn, max_pfn, ZONE_VM_STAT,
+  zone_spans_pfn, zone_end_pfn, max_pfn, ZONE_VM_STAT, nr_online_nodes, page_to_nid, zone_numa_event,
+  NR_VM_NUMA_EVENT_ITEMS, NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_LOCAL, NUMA_OTHER,
 } from "./mmzone";
+import { vm_numa_event } from "./page_alloc";
 import { vm_event, vm_zone_stat, vm_node_stat, PGALLOC_DMA, PGFREE } from "./vmstat";
 import { printk, printk_u64, printk_hex, panic } from "../kernel/panic";
 import { mmlist_first, is_exec_mapping, is_stack_mapping, is_data_mapping } from "./mmap";
@@ -207,31 +209,70 @@ function check_pcp(z: zone): u64 {
   return pages;
 }
 
+/**
+ * The NUMA counters agree: each zone's hits and misses are its local and
+ * other allocations, all misses are some zone's foreign, and the global
+ * sums are the zones' (zone_statistics counts each allocation once).
+ */
+function check_numa_events(): void {
+  if (!vm_numa_event) return;
+  let miss: u64 = 0;
+  let foreign: u64 = 0;
+  for (let item: u32 = 0; item < NR_VM_NUMA_EVENT_ITEMS; item++) {
+    let sum: u64 = 0;
+    for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+      for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+        const z = node_zone(NODE_DATA(nid), zid);
+        sum += load<u64>(zone_numa_event(z, item));
+      }
+    }
+    if (sum != load<u64>(vm_numa_event + (<usize>item << 3))) violation("check_numa_events", "vm_numa_event is not the sum of the zones'", item, 0);
+    if (item == NUMA_MISS) miss = sum;
+    if (item == NUMA_FOREIGN) foreign = sum;
+  }
+  if (miss != foreign) violation("check_numa_events", "numa_miss != numa_foreign", 0, 0);
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+      const z = node_zone(NODE_DATA(nid), zid);
+      const hm = load<u64>(zone_numa_event(z, NUMA_HIT)) + load<u64>(zone_numa_event(z, NUMA_MISS));
+      const lo = load<u64>(zone_numa_event(z, NUMA_LOCAL)) + load<u64>(zone_numa_event(z, NUMA_OTHER));
+      if (hm != lo) violation("check_numa_events", "numa_hit + numa_miss != numa_local + numa_other", nid, zid);
+    }
+  }
+}
+
 /** Checks the allocator's invariants. @return the number of violations (each printk'd). */
 export function check_invariants(): i32 {
   violations = 0;
-  const pgdat = NODE_DATA(0);
   let free_total: u64 = 0;
   let pcp_total: u64 = 0;
   let managed: u64 = 0;
-  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
-    const z = node_zone(pgdat, zid);
-    if (!z.present_pages) continue;
-    const free = check_free_area(z);
-    const nr_free_pages = load<i64>(changetype<usize>(z) + ZONE_VM_STAT + (<usize>NR_FREE_PAGES << 3));
-    if (<i64>free != nr_free_pages) violation("check_free_area", "NR_FREE_PAGES does not match the free lists", 0, 0);
-    free_total += free;
-    pcp_total += check_pcp(z);
-    managed += z.managed_pages;
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    const pgdat = NODE_DATA(nid);
+    for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+      const z = node_zone(pgdat, zid);
+      if (!z.present_pages) continue;
+      const free = check_free_area(z);
+      const nr_free_pages = load<i64>(changetype<usize>(z) + ZONE_VM_STAT + (<usize>NR_FREE_PAGES << 3));
+      if (<i64>free != nr_free_pages) violation("check_free_area", "NR_FREE_PAGES does not match the free lists", 0, 0);
+      free_total += free;
+      pcp_total += check_pcp(z);
+      managed += z.managed_pages;
+    }
   }
+  check_numa_events();
   if (<i64>free_total != load<i64>(vm_zone_stat + (<usize>NR_FREE_PAGES << 3))) {
     violation("check_invariants", "global NR_FREE_PAGES does not match the zones", 0, 0);
   }
   // Every PG_buddy / PG_pcp page was reached from a list; clear the marks.
   let reserved: u64 = 0;
+  let nid: u32 = 0;
   for (let pfn: u32 = 0; pfn < max_pfn; pfn++) {
     const p = pfn_to_page(pfn);
     const f = p.flags;
+    // Each page carries the node whose range holds it.
+    while (pfn >= NODE_DATA(nid).node_start_pfn + NODE_DATA(nid).node_spanned_pages) nid++;
+    if (page_to_nid(p) != nid) violation("check_invariants", "page's node is not the node spanning it", pfn, 0);
     if (f & PG_reserved) reserved++;
     if (f & PG_debug_seen) {
       p.flags = f & ~PG_debug_seen;
@@ -320,7 +361,7 @@ export function validate_mm(mm: mm_struct): u32 {
       if (prev.vm_end > vma.vm_start) errors += bad("vmas overlap or are out of order", vma);
       const brk_edge = !vma.vm_file && vma.vm_start >= mm.start_brk && prev.vm_start < mm.start_brk;
       if (prev.vm_end == vma.vm_start && !brk_edge && !(vma.vm_flags & VM_GROWSDOWN) && !(mm.flags & MMF_UNMERGED_BY_FORK)
-          && can_vma_merge_after(prev, vma.vm_flags, vma.vm_file, vma.vm_pgoff))
+          && can_vma_merge_after(prev, vma.vm_flags, vma.vm_file, vma.vm_pgoff, vma.vm_policy))
         errors += bad("adjacent mergeable vmas left unmerged", vma);
     }
     const pages = vma_pages(vma);

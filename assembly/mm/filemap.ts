@@ -16,9 +16,10 @@
 // 1024 pfns each, grown in height as the highest index needs: its size
 // follows the pages cached, not the size of the file.
 
+import { alloc_pages } from "./mempolicy";
 import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_slab, PG_dirty, PG_readahead, PG_tail, PG_reserved, PG_buddy, PG_pcp,
   PG_pgtable, PAGE_MAPPING_ANON, vm_area_struct } from "./mm_types";
-import { __alloc_pages, __free_pages, get_page, put_page } from "./page_alloc";
+import { __free_pages, get_page, put_page } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, max_pfn, NR_FILE_PAGES } from "./mmzone";
 import { GFP_KERNEL, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { mod_node_page_state, count_vm_event, PGMAJFAULT } from "./vmstat";
@@ -118,7 +119,7 @@ function xa_load(m: address_space, index: u64): page | null {
 
 /** A zeroed tree node, or 0 when memory is short. */
 function xa_alloc_node(): usize {
-  const pg = __alloc_pages(GFP_KERNEL, 0);
+  const pg = alloc_pages(GFP_KERNEL, 0);
   if (pg === null) return 0;
   const addr = page_address(pg);
   memory.fill(addr, 0, PAGE_SIZE);
@@ -280,7 +281,7 @@ export function fput(f: file): void {
  * @return null when memory is short or the device failed.
  */
 function page_cache_read(m: address_space, index: u64): page | null {
-  const pg = __alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
+  const pg = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
   if (pg === null) return null;
   const pa = page_address(pg);
   const n = read_file_page(m.host, <f64>index, <f64>pa);

@@ -7,6 +7,7 @@
 // (Linux with transparent_hugepage/use_zero_page = 0). Every huge pmd
 // keeps a pte table deposited, so splitting it never allocates.
 
+import { alloc_pages_vma } from "./mempolicy";
 import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon_exclusive,
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
 import { __free_pages, get_page, kernel_init_pages } from "./page_alloc";
@@ -20,7 +21,7 @@ import {
 } from "./pgtable";
 import { anon_vma_prepare, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive, rmap_walk, pvmw_huge } from "./rmap";
 import {
-  vm_fault, vma_is_anonymous, alloc_pages_vma, page_add_new_anon_rmap, page_remove_rmap, maybe_mkwrite,
+  vm_fault, vma_is_anonymous, page_add_new_anon_rmap, page_remove_rmap, maybe_mkwrite,
   tlb_gather_range, VM_FAULT_OOM, VM_FAULT_FALLBACK, VM_FAULT_WRITE, FAULT_FLAG_WRITE,
 } from "./memory";
 import { flush_tlb_range } from "../arch/x86/mm/tlb";

@@ -11,6 +11,7 @@
 import { PAGE_SIZE, PAGE_SHIFT } from "./mm_types";
 import { MAX_ORDER, pfn_to_page } from "./mmzone";
 import { __free_pages_core } from "./page_alloc";
+import { node_memblk_start, node_memblk_end } from "../arch/x86/mm/numa";
 
 @inline const INIT_MEMBLOCK_REGIONS: u32 = 128;
 
@@ -106,20 +107,35 @@ function nr_free_ranges(): u32 {
 }
 
 /**
- * Boot memory, highest free range first, not cleared (memblock_alloc_raw).
- * @return its physical address, or 0 when nothing fits
+ * Boot memory inside [min_addr, max_addr), highest free range first, not
+ * cleared (memblock_alloc_range_nid). @return its physical address, or 0
  */
-export function memblock_alloc_raw(size: u64, align: u64): usize {
+function memblock_alloc_range(size: u64, align: u64, min_addr: u64, max_addr: u64): usize {
   size = (size + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1);
   for (let idx = nr_free_ranges(); idx-- > 0;) {
     free_range(idx);
-    if (free_end - free_start < size) continue;
-    const base = (free_end - size) & ~(align - 1);
-    if (base < free_start) continue;
+    const end = min(free_end, max_addr);
+    const start = max(free_start, min_addr);
+    if (end <= start || end - start < size) continue;
+    const base = (end - size) & ~(align - 1);
+    if (base < start) continue;
     if (base == 0 || !memblock_reserve(base, size)) return 0;
     return <usize>base;
   }
   return 0;
+}
+
+/** Boot memory anywhere, not cleared. @return its physical address, or 0 */
+export function memblock_alloc_raw(size: u64, align: u64): usize {
+  return memblock_alloc_range(size, align, 0, <u64>-1);
+}
+
+/** Boot memory on node nid, cleared (memblock_alloc_try_nid). @return its physical address, or 0 */
+export function memblock_alloc_try_nid(size: u64, align: u64, nid: u32): usize {
+  const p = memblock_alloc_range(size, align, <u64>node_memblk_start(nid) << PAGE_SHIFT,
+                                 <u64>node_memblk_end(nid) << PAGE_SHIFT);
+  if (p) memory.fill(p, 0, <usize>size);
+  return p;
 }
 
 /** Boot memory, cleared. @return its physical address, or 0 */

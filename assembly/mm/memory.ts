@@ -8,7 +8,8 @@
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate, PG_anon_exclusive,
   PG_swapbacked, PG_swapcache, PG_lru, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS,
   add_mm_counter, get_mm_counter } from "./mm_types";
-import { __alloc_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
+import { get_page, put_page, kernel_init_pages } from "./page_alloc";
+import { alloc_pages_vma } from "./mempolicy";
 import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED, NR_ANON_THPS } from "./mmzone";
 import { my_zero_pfn } from "./mm_init";
 import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
@@ -35,7 +36,7 @@ import { first_vma, vma_next } from "./vma";
 import { anon_vma, anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_handle_mm_fault, FN___handle_mm_fault, FN_handle_pte_fault,
-  FN_do_anonymous_page, FN_alloc_zeroed_user_highpage_movable, FN_alloc_pages_vma, FN_clear_page,
+  FN_do_anonymous_page, FN_alloc_zeroed_user_highpage_movable, FN_clear_page,
   FN_pte_alloc, FN_pmd_alloc, FN_pud_alloc, FN_set_pte_at, FN_do_wp_page, FN_wp_page_copy,
   FN_copy_user_highpage, FN_do_fault, FN_do_read_fault, FN_do_cow_fault, FN_wp_page_reuse, FN_copy_page_range,
   FN_do_swap_page,
@@ -351,17 +352,6 @@ function alloc_zeroed_user_highpage_movable(vma: vm_area_struct, vaddr: u64): pa
   const pg = alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vaddr);
   if (pg !== null) clear_user_highpage(pg);
   trace_exit(FN_alloc_zeroed_user_highpage_movable, pg === null ? TRACE_NO_PAGE : page_to_pfn(pg));
-  return pg;
-}
-
-/**
- * A page for `addr` in `vma`. One node and the default policy: this is
- * __alloc_pages on the local node, which the THP case shares too.
- */
-export function alloc_pages_vma(gfp: u32, order: u32, vma: vm_area_struct, addr: u64): page | null {
-  trace_enter(FN_alloc_pages_vma, order);
-  const pg = __alloc_pages(gfp, order);
-  trace_exit(FN_alloc_pages_vma, pg === null ? TRACE_NO_PAGE : page_to_pfn(pg));
   return pg;
 }
 

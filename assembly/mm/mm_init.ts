@@ -12,11 +12,16 @@ import {
   MAX_ORDER, MIGRATE_TYPES, MIGRATE_MOVABLE, MAX_NR_ZONES, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL,
   ZONE_MOVABLE, MAX_DMA_PFN, MAX_DMA32_PFN, NR_PCP_LISTS, WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO,
   pageblock_order, pageblock_nr_pages,
-  zone, NODE_DATA, node_zone, node_zonelist, zone_free_area, free_list, zone_pcp, pcp_list,
+  zone, pglist_data, NODE_DATA, node_zone, node_zonelist, zone_free_area, free_list, zone_pcp, pcp_list,
+  MAX_NUMNODES, node_data, contig_page_data, SIZEOF_PGLIST_DATA, nr_online_nodes, set_nr_online_nodes,
+  PGDAT_ZONELISTS, NR_VM_NUMA_EVENT_ITEMS, zonelist_bytes,
   INIT_LIST_HEAD, set_wmark, low_wmark_pages, min_wmark_pages, high_wmark_pages, set_lowmem_reserve,
   set_mem_map, set_page_group_by_mobility_disabled, SIZEOF_ZONEREF, pfn_to_page, set_pageblock_migratetype,
 } from "./mmzone";
-import { memblock_alloc, memblock_alloc_raw, memblock_free_all } from "./memblock";
+import { memblock_alloc, memblock_alloc_raw, memblock_alloc_try_nid, memblock_free_all } from "./memblock";
+import { __GFP_THISNODE } from "./gfp";
+import { vm_numa_event, set_vm_numa_event } from "./page_alloc";
+import { nr_node_ids, node_memblk_start, node_memblk_end, numa_node_id, __node_distance } from "../arch/x86/mm/numa";
 
 // sysctls (defaults as in Linux)
 export let min_free_kbytes: u32 = 1024;
@@ -94,23 +99,23 @@ function memmap_init_zone(z: zone, nid: u32): void {
 }
 
 /**
- * Sizes the node's zones, allocates mem_map and the pageblock bitmaps from
- * memblock, and initialises them. @return false when memblock has no room
+ * Sizes one node's zones, clipped to its pfns [start, end): DMA and DMA32
+ * hold what of the node lies below 16 MiB and 4 GiB, so node 0 of a small
+ * two-node machine gets DMA and DMA32 and node 1 the DMA32 above it.
+ * Allocates the pageblock bitmaps and initialises the struct pages.
+ * @return false when memblock has no room
  */
-export function free_area_init(nid: u32, node_pages: u32): bool {
+function free_area_init_node(nid: u32, node_start: u32, node_end: u32): bool {
   const pgdat = NODE_DATA(nid);
   pgdat.node_id = nid;
-  pgdat.node_start_pfn = 0;
-  pgdat.node_spanned_pages = node_pages;
-  pgdat.node_present_pages = node_pages;
-  const map = memblock_alloc_raw(<u64>node_pages << 5, PAGE_SIZE);
-  if (!map) return false;
-  pgdat.node_mem_map = map;
-  set_mem_map(map, node_pages);
-  let start: u32 = 0;
+  pgdat.node_start_pfn = node_start;
+  pgdat.node_spanned_pages = node_end - node_start;
+  pgdat.node_present_pages = node_end - node_start;
+  pgdat.node_mem_map = changetype<usize>(pfn_to_page(node_start));
+  let start = node_start;
   for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
     const z = node_zone(pgdat, zid);
-    const end = zid <= ZONE_NORMAL ? max(start, zone_range_end(zid, node_pages)) : start;
+    const end = zid <= ZONE_NORMAL ? max(start, zone_range_end(zid, node_end)) : start;
     z.zone_pgdat = changetype<usize>(pgdat);
     z.zone_idx = zid;
     // Linux leaves an empty zone's start_pfn at 0 (zoneinfo's start_pfn).
@@ -118,6 +123,7 @@ export function free_area_init(nid: u32, node_pages: u32): bool {
     z.spanned_pages = end - start;
     z.present_pages = end - start;
     z.managed_pages = 0;
+    z.numa_events = vm_numa_event ? <u32>(vm_numa_event + (1 + <usize>nid * MAX_NR_ZONES + zid) * (<usize>NR_VM_NUMA_EVENT_ITEMS << 3)) : 0;
     zone_init_free_lists(z);
     per_cpu_pages_init(z);
     if (end > start) {
@@ -133,23 +139,132 @@ export function free_area_init(nid: u32, node_pages: u32): bool {
 }
 
 /**
- * The fallback zonelist: this node's populated zones, highest first. An
- * allocation starts at the highest zone its gfp allows and falls back down.
+ * Allocates mem_map for all RAM (FLATMEM), then each node's pglist_data
+ * (node 0's is in the image; the others come from their own node's
+ * memory, alloc_node_data) and zones. @return false when memblock has no room
  */
-export function build_all_zonelists(): void {
-  const pgdat = NODE_DATA(0);
-  let z = node_zonelist(0);
-  let total: u32 = 0;
+export function free_area_init(ram_pages: u32): bool {
+  const map = memblock_alloc_raw(<u64>ram_pages << 5, PAGE_SIZE);
+  if (!map) return false;
+  set_mem_map(map, ram_pages);
+  store<u32>(node_data, <u32>contig_page_data);
+  const pgdat0 = changetype<pglist_data>(contig_page_data);
+  pgdat0.zonelist_fallback = <u32>(contig_page_data + PGDAT_ZONELISTS);
+  set_nr_online_nodes(nr_node_ids);
+  if (nr_node_ids > 1) {
+    // Each node's two zonelists after its pglist_data (node 0's, and the
+    // NUMA counters, on node 0): every zone's vm_numa_event after the
+    // global sums.
+    const zonelists: usize = 2 * zonelist_bytes();
+    const events = <usize>(1 + nr_node_ids * MAX_NR_ZONES) * (<usize>NR_VM_NUMA_EVENT_ITEMS << 3);
+    const extra = memblock_alloc_try_nid(zonelists + events, PAGE_SIZE, 0);
+    if (!extra) return false;
+    pgdat0.zonelist_fallback = <u32>extra;
+    set_vm_numa_event(extra + zonelists);
+    for (let nid: u32 = 1; nid < nr_node_ids; nid++) {
+      const pgdat = memblock_alloc_try_nid(SIZEOF_PGLIST_DATA + zonelists, PAGE_SIZE, nid);
+      if (!pgdat) return false;
+      store<u32>(node_data + (<usize>nid << 2), <u32>pgdat);
+      changetype<pglist_data>(pgdat).zonelist_fallback = <u32>(pgdat + SIZEOF_PGLIST_DATA);
+    }
+  }
+  for (let nid: u32 = 0; nid < nr_node_ids; nid++) {
+    if (!free_area_init_node(nid, node_memblk_start(nid), node_memblk_end(nid))) return false;
+  }
+  return true;
+}
+
+/** Adds the node's populated zones, highest first, at z. @return the zonerefs added */
+function build_zonerefs_node(pgdat: pglist_data, z: usize): u32 {
+  let nr: u32 = 0;
   for (let zid = <i32>MAX_NR_ZONES - 1; zid >= 0; zid--) {
     const zn = node_zone(pgdat, zid);
     if (!zn.present_pages) continue;
     store<u32>(z, <u32>changetype<usize>(zn));
     store<u32>(z, <u32>zid, 4);
     z += SIZEOF_ZONEREF;
-    total += zn.present_pages;
+    nr++;
+  }
+  return nr;
+}
+
+// node_load[MAX_NUMNODES]: how often each node was first of its distance
+// group in a zonelist built so far, so equal-distance nodes take turns;
+// a byte per node (at most MAX_NUMNODES) in one u64.
+let node_load: u64 = 0;
+@inline function node_load_of(n: u32): u32 { return <u32>(node_load >> (n << 3)) & 0xff; }
+// PENALTY_FOR_NODE_WITH_CPUS: nodes without CPUs are slightly preferred.
+@inline const PENALTY_FOR_NODE_WITH_CPUS: u32 = 1;
+
+/**
+ * The next node for node's fallback list (find_next_best_node): itself
+ * first, then the nearest unused node, ties going to higher node ids,
+ * nodes without CPUs and less loaded nodes. @return -1 when all are used
+ */
+function find_next_best_node(node: u32): i32 {
+  if (!((used_mask >> node) & 1)) {
+    used_mask |= <u64>1 << node;
+    return <i32>node;
+  }
+  let min_val: u32 = u32.MAX_VALUE;
+  let best: i32 = -1;
+  for (let n: u32 = 0; n < nr_online_nodes; n++) {
+    if ((used_mask >> n) & 1) continue;
+    let val = __node_distance(node, n);
+    if (n < node) val++;                                         // penalise nodes under us
+    if (n == numa_node_id()) val += PENALTY_FOR_NODE_WITH_CPUS;
+    val = val * MAX_NUMNODES + node_load_of(n);
+    if (val < min_val) {
+      min_val = val;
+      best = <i32>n;
+    }
+  }
+  if (best >= 0) used_mask |= <u64>1 << best;
+  return best;
+}
+
+// The nodes already in the zonelist being built (build_zonelists's used_mask).
+let used_mask: u64 = 0;
+
+/**
+ * The node's ZONELIST_FALLBACK: every node's zones, nodes in the order
+ * find_next_best_node gives (build_zonelists_in_node_order); and its
+ * ZONELIST_NOFALLBACK: its own zones only (build_thisnode_zonelists).
+ */
+function build_zonelists(pgdat: pglist_data): void {
+  const local_node = pgdat.node_id;
+  let prev_node = local_node;
+  used_mask = 0;
+  let z = node_zonelist(local_node, 0);
+  let node: i32;
+  while ((node = find_next_best_node(local_node)) >= 0) {
+    // The first node of each distance group gets a load, so the next
+    // node's list starts that group with another node (round robin).
+    if (__node_distance(local_node, node) != __node_distance(local_node, prev_node)) {
+      node_load += <u64>1 << (<u64>node << 3);
+    }
+    z += <usize>build_zonerefs_node(NODE_DATA(node), z) * SIZEOF_ZONEREF;
+    prev_node = node;
   }
   store<u32>(z, 0);
   store<u32>(z, 0, 4);
+  // One node: its NOFALLBACK list is the same list.
+  if (nr_online_nodes == 1) return;
+  z = node_zonelist(local_node, __GFP_THISNODE);
+  z += <usize>build_zonerefs_node(pgdat, z) * SIZEOF_ZONEREF;
+  store<u32>(z, 0);
+  store<u32>(z, 0, 4);
+}
+
+/** Every node's zonelists (__build_all_zonelists), and whether to group by mobility. */
+export function build_all_zonelists(): void {
+  node_load = 0;
+  let total: u32 = 0;
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    const pgdat = NODE_DATA(nid);
+    build_zonelists(pgdat);
+    for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) total += node_zone(pgdat, zid).present_pages;
+  }
   // Grouping by mobility is pointless when RAM holds too few pageblocks.
   set_page_group_by_mobility_disabled(total < pageblock_nr_pages * MIGRATE_TYPES);
 }
@@ -174,12 +289,13 @@ function int_sqrt(x: u64): u64 {
 
 /** Pages above the high watermark in the zones GFP_USER may use (nr_free_buffer_pages). */
 function nr_free_buffer_pages(): u64 {
-  const pgdat = NODE_DATA(0);
   let sum: u64 = 0;
-  for (let zid: u32 = 0; zid <= ZONE_NORMAL; zid++) {
-    const z = node_zone(pgdat, zid);
-    const high = high_wmark_pages(z);
-    if (z.managed_pages > high) sum += z.managed_pages - high;
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    for (let zid: u32 = 0; zid <= ZONE_NORMAL; zid++) {
+      const z = node_zone(NODE_DATA(nid), zid);
+      const high = high_wmark_pages(z);
+      if (z.managed_pages > high) sum += z.managed_pages - high;
+    }
   }
   return sum;
 }
@@ -196,14 +312,14 @@ function calculate_min_free_kbytes(): void {
  * low, high and promo each add max(min / 4, managed * scale / 10000).
  */
 function __setup_per_zone_wmarks(): void {
-  const pgdat = NODE_DATA(0);
   const pages_min = <u64>(min_free_kbytes >> (PAGE_SHIFT - 10));
   let lowmem_pages: u64 = 0;
-  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
-    if (zid != ZONE_MOVABLE) lowmem_pages += node_zone(pgdat, zid).managed_pages;
+  for (let i: u32 = 0; i < nr_online_nodes * MAX_NR_ZONES; i++) {
+    if (i % MAX_NR_ZONES != ZONE_MOVABLE) lowmem_pages += node_zone(NODE_DATA(i / MAX_NR_ZONES), i % MAX_NR_ZONES).managed_pages;
   }
-  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
-    const z = node_zone(pgdat, zid);
+  for (let i: u32 = 0; i < nr_online_nodes * MAX_NR_ZONES; i++) {
+    const zid = i % MAX_NR_ZONES;
+    const z = node_zone(NODE_DATA(i / MAX_NR_ZONES), zid);
     const managed = <u64>z.managed_pages;
     let tmp = lowmem_pages ? pages_min * managed / lowmem_pages : 0;
     if (zid == ZONE_MOVABLE) {
@@ -227,7 +343,10 @@ function __setup_per_zone_wmarks(): void {
  * ratio(i), so low zones are not exhausted by requests that fit higher.
  */
 function setup_per_zone_lowmem_reserve(): void {
-  const pgdat = NODE_DATA(0);
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) setup_node_lowmem_reserve(NODE_DATA(nid));
+}
+
+function setup_node_lowmem_reserve(pgdat: pglist_data): void {
   for (let i: u32 = 0; i < MAX_NR_ZONES - 1; i++) {
     const z = node_zone(pgdat, i);
     const ratio = lowmem_reserve_ratio(i);
@@ -279,9 +398,8 @@ function zone_set_pageset_high_and_batch(z: zone): void {
 /** Watermarks changed: recompute the pagesets' high and batch. */
 function setup_per_zone_wmarks(): void {
   __setup_per_zone_wmarks();
-  const pgdat = NODE_DATA(0);
-  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
-    const z = node_zone(pgdat, zid);
+  for (let i: u32 = 0; i < nr_online_nodes * MAX_NR_ZONES; i++) {
+    const z = node_zone(NODE_DATA(i / MAX_NR_ZONES), i % MAX_NR_ZONES);
     if (z.present_pages) zone_set_pageset_high_and_batch(z);
   }
 }

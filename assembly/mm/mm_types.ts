@@ -5,7 +5,7 @@
 // small per-state fields as 16-bit halves of one word.
 //
 //  ╒═════════ struct page (32 bytes) ═══════════════════════════════════╕
-//   0  flags      u32  PG_* bits [0..23], zone [24..25], node [26..27]
+//   0  flags      u32  PG_* bits [0..23], zone [24..25], node [26..31]
 //   4  _refcount  i32  0 = free or unused
 //   8  lru.next   u32  -> next page's lru (or a list head), buddy/pcp lists
 //  12  lru.prev   u32
@@ -105,6 +105,7 @@ export class vm_area_struct {
   vm_file: u32;         // -> file (mm/filemap.ts) or 0 when anonymous
   anon_vma: u32;        // -> anon_vma (mm/rmap.ts) new anonymous pages go to, once one was faulted in
   anon_vma_chain: u32;  // first anon_vma_chain linking this VMA to every anon_vma it may hold pages of
+  vm_policy: u32;       // -> mempolicy (mm/mempolicy.ts) set by mbind, or 0: the task's
   // The VMA set's links (mm/mmap.ts).
   rb_left: u32;
   rb_right: u32;
@@ -163,6 +164,9 @@ export class mm_struct {
   mmlist: u32;          // the next live mm, in creation order (mm/mmap.ts keeps the list)
   mm_users: u32;        // tasks using this mm (CLONE_VM shares it); the last mmput frees it
   oom_score_adj: i32;   // the owning task's (signal->oom_score_adj), -1000..1000
+  mempolicy: u32;       // the task's memory policy (mm/mempolicy.ts), 0 = none
+  il_prev: u32;         // the node the task's last interleaved allocation went to
+  il_weight: u32;       // weighted interleave: allocations left on il_prev
 }
 
 // mm->flags.

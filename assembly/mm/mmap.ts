@@ -6,6 +6,7 @@
 // Addresses and lengths are u64 here; results that may be an error are i64
 // (an address, or -errno), as Linux's IS_ERR_VALUE longs.
 
+import { mpol_put } from "./mempolicy";
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE,
   VM_GROWSDOWN, VM_LOCKED, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK,
@@ -538,6 +539,7 @@ export function mmput(mm: mm_struct): void {
   if (current === mm) switch_mm(null);
   exit_mmap(mm);
   pgd_free(mm);
+  mpol_put(<usize>mm.mempolicy);   // the task's policy goes with it (mpol_put_task_policy)
   if (mmlist == <u32>changetype<usize>(mm)) {
     mmlist = mm.mmlist;
   } else {

@@ -1,14 +1,16 @@
 // include/linux/mmzone.h: nodes, zones, free areas, per-cpu page lists.
 //
-// One node (UMA): contig_page_data, reached only through NODE_DATA(nid), so
-// N nodes later means a node_data[] table and a node id in the zonelists.
+// Nodes: node_data[nid] points to each node's pglist_data; node 0's is
+// contig_page_data in the kernel image, the others are allocated at boot
+// from their own node's memory (alloc_node_data).
 // Structures are @unmanaged classes over fixed memory; their arrays sit at
 // fixed offsets after the scalar fields and are reached by @inline helpers.
 //
 //  ╒═══ struct pglist_data (contig_page_data, in the kernel image) ════════╕
 //    scalars (class pglist_data)
 //    node_zones[MAX_NR_ZONES]          SIZEOF_ZONE each
-//    node_zonelists[ZONELIST_FALLBACK] (MAX_NR_ZONES + 1) zonerefs, 0-terminated
+//    node_zonelists[ZONELIST_FALLBACK] (MAX_NR_ZONES + 1) zonerefs, 0-terminated: one
+//                                      node's (several nodes: at ->zonelist_fallback)
 //    vm_stat[NR_VM_NODE_STAT_ITEMS]    i64 each
 //  ╘═══════════════════════════════════════════════════════════════════════╛
 //  ╒═══ struct zone ═══════════════════════════════════════════════════════╕
@@ -22,6 +24,10 @@
 
 import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
 
+// NODES_SHIFT 3: Linux's x86-64 default is 6 (64 nodes), but each node
+// costs the kernel image zonelist room and a distance-table row, and a
+// wasm32 machine of at most 4 GiB has little use for more than 8.
+@inline export const MAX_NUMNODES: u32 = 8;
 @inline export const MAX_ORDER: u32 = 11;              // orders 0 .. MAX_ORDER - 1
 @inline export const PAGE_ALLOC_COSTLY_ORDER: u32 = 3;
 @inline export const pageblock_order: u32 = 9;         // HPAGE_PMD_ORDER on x86-64
@@ -91,6 +97,15 @@ import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
 @inline export const NR_PAGETABLE: u32 = 18;      // nr_page_table_pages
 @inline export const NR_SWAPCACHE: u32 = 19;      // nr_swapcached
 @inline export const NR_VM_NODE_STAT_ITEMS: u32 = 20;
+
+// enum numa_stat_item: per-zone allocation events (zone_statistics).
+@inline export const NUMA_HIT: u32 = 0;
+@inline export const NUMA_MISS: u32 = 1;
+@inline export const NUMA_FOREIGN: u32 = 2;
+@inline export const NUMA_INTERLEAVE_HIT: u32 = 3;
+@inline export const NUMA_LOCAL: u32 = 4;
+@inline export const NUMA_OTHER: u32 = 5;
+@inline export const NR_VM_NUMA_EVENT_ITEMS: u32 = 6;
 
 // enum lru_list: inactive before active, anon before file (LRU_FILE = 2).
 @inline export const LRU_INACTIVE_ANON: u32 = 0;
@@ -211,7 +226,7 @@ export class zone {
   compact_considered: u32;
   compact_defer_shift: u32;
   compact_order_failed: i32;
-  _pad: u32;
+  numa_events: u32;           // -> vm_numa_event[NR_VM_NUMA_EVENT_ITEMS] (u64), 0 on one node
 }
 // enum zone_flags
 @inline export const ZONE_BOOSTED_WATERMARK: u32 = 1 << 0;
@@ -270,11 +285,16 @@ export class pglist_data {
   kswapd_failures: u32;       // balance_pgdat runs that reclaimed nothing; MAX_RECLAIM_RETRIES stops kswapd
   kcompactd_max_order: u32;   // the order kcompactd was woken for (0: asleep)
   kcompactd_highest_zoneidx: u32;
-  _pad0: u32;
+  zonelist_fallback: u32;     // -> node_zonelists[ZONELIST_FALLBACK]
 }
 @inline export const PGDAT_NODE_ZONES: usize = 56;
 @inline export const PGDAT_ZONELISTS: usize = PGDAT_NODE_ZONES + <usize>MAX_NR_ZONES * SIZEOF_ZONE;
-// A zoneref is { zone: u32, zone_idx: u32 }; the list ends with zone 0.
+// A zoneref is { zone: u32, zone_idx: u32 }; a list ends with zone 0.
+// ZONELIST_FALLBACK holds every node's zones in distance order,
+// ZONELIST_NOFALLBACK only the node's own (__GFP_THISNODE). One node's
+// lists are the same list, in pglist_data; with several nodes each node's
+// two lists are allocated at boot (zonelist_bytes() each, NOFALLBACK after
+// FALLBACK), so the kernel image does not carry MAX_NUMNODES nodes' room.
 @inline export const SIZEOF_ZONEREF: usize = 8;
 @inline export const PGDAT_VM_STAT: usize = PGDAT_ZONELISTS + (<usize>MAX_NR_ZONES + 1) * SIZEOF_ZONEREF;
 /**
@@ -297,11 +317,15 @@ export class lruvec {
 @inline export const SIZEOF_PGLIST_DATA: usize = PGDAT_LRUVEC + SIZEOF_LRUVEC;
 
 export const contig_page_data: usize = memory.data(<i32>SIZEOF_PGLIST_DATA, 8);
+/** node_data[MAX_NUMNODES]: u32 pglist_data addresses, 0 for a node that does not exist. */
+export const node_data: usize = memory.data(<i32>MAX_NUMNODES << 2, 4);
 
-/** UMA: every node id names contig_page_data. */
 @inline export function NODE_DATA(nid: u32): pglist_data {
-  return changetype<pglist_data>(contig_page_data);
+  return changetype<pglist_data>(<usize>load<u32>(node_data + (<usize>nid << 2)));
 }
+/** Node ids with memory run 0 .. nr_online_nodes - 1 (arch/x86/mm/numa.ts). */
+export let nr_online_nodes: u32 = 1;
+export function set_nr_online_nodes(n: u32): void { nr_online_nodes = n; }
 /** The node's lruvec (mem_cgroup_lruvec without memcg). */
 @inline export function node_lruvec(pgdat: pglist_data): lruvec {
   return changetype<lruvec>(changetype<usize>(pgdat) + PGDAT_LRUVEC);
@@ -317,9 +341,25 @@ export function lruvec_init(lv: lruvec): void {
 @inline export function node_zone(pgdat: pglist_data, zid: u32): zone {
   return changetype<zone>(changetype<usize>(pgdat) + PGDAT_NODE_ZONES + <usize>zid * SIZEOF_ZONE);
 }
-/** node_zonelist(nid, gfp): UMA has one zonelist, ZONELIST_FALLBACK. */
-@inline export function node_zonelist(nid: u32): usize {
-  return changetype<usize>(NODE_DATA(nid)) + PGDAT_ZONELISTS;
+/** A FALLBACK zonelist's room: every node's zones and the end. */
+@inline export function zonelist_bytes(): usize {
+  return (<usize>nr_online_nodes * MAX_NR_ZONES + 1) * SIZEOF_ZONEREF;
+}
+/** node_zonelist(nid, gfp): ZONELIST_NOFALLBACK for __GFP_THISNODE (gfp bit 0x200000). */
+@inline export function node_zonelist(nid: u32, gfp: u32): usize {
+  const fallback = <usize>NODE_DATA(nid).zonelist_fallback;
+  return (gfp & 0x200000) && nr_online_nodes > 1 ? fallback + zonelist_bytes() : fallback;
+}
+/** Is the zoneref's node in nodemask (a u64, 0 = no mask: every node)? */
+@inline export function zref_in_nodemask(z: usize, nodemask: u64): bool {
+  return !nodemask || ((nodemask >> zone_to_nid(zoneref_zone(z))) & 1) != 0;
+}
+@inline export function zone_to_nid(z: zone): u32 {
+  return changetype<pglist_data>(z.zone_pgdat).node_id;
+}
+/** A zone's vm_numa_event[item] (several nodes only). */
+@inline export function zone_numa_event(z: zone, item: u32): usize {
+  return <usize>z.numa_events + (<usize>item << 3);
 }
 @inline export function zoneref_zone(z: usize): zone { return changetype<zone>(<usize>load<u32>(z)); }
 @inline export function zonelist_zone_idx(z: usize): u32 { return load<u32>(z, 4); }
@@ -357,7 +397,7 @@ export function set_mem_map(map: usize, pfns: u32): void {
   return (p.flags >> ZONES_SHIFT) & 3;
 }
 @inline export function page_to_nid(p: page): u32 {
-  return (p.flags >> NODES_SHIFT) & 3;
+  return (p.flags >> NODES_SHIFT) & (MAX_NUMNODES - 1);
 }
 @inline export function page_zone(p: page): zone {
   return node_zone(NODE_DATA(page_to_nid(p)), page_zonenum(p));

@@ -118,7 +118,7 @@ function copy_vma(vma: vm_area_struct, addr: u64, len: u64, pgoff: u64): vm_area
   // An anonymous VMA without pages yet may move to the offset of its new place.
   if (vma_is_anonymous(vma) && !vma.anon_vma) pgoff = addr >> PAGE_SHIFT;
   const prev = find_vma_before(mm, addr);
-  const merged = vma_merge(mm, prev, addr, addr + len, vma.vm_flags, vma.vm_file, pgoff);
+  const merged = vma_merge(mm, prev, addr, addr + len, vma.vm_flags, vma.vm_file, pgoff, vma.vm_policy);
   if (merged !== null) return dup_anon_vma(merged, vma) ? null : merged;
   const n = vm_area_dup(vma);
   if (n === null) return null;
@@ -276,7 +276,7 @@ export function do_mremap(mm: mm_struct, addr: u64, old_len: u64, new_len: u64, 
       if ((vma.vm_flags & VM_ACCOUNT) && __vm_enough_memory(pages)) return err(ENOMEM);
       // vma_merge: it may meet the next VMA as well; a shared anonymous VMA never merges.
       const pgoff = vma.vm_pgoff + ((vma.vm_end - vma.vm_start) >> PAGE_SHIFT);
-      const merged = vma_merge(mm, vma, vma.vm_end, addr + new_len, vma.vm_flags, vma.vm_file, pgoff);
+      const merged = vma_merge(mm, vma, vma.vm_end, addr + new_len, vma.vm_flags, vma.vm_file, pgoff, vma.vm_policy);
       if (merged === null) vma.vm_end = addr + new_len;
       else vma = merged;
       vm_stat_account(mm, vma.vm_flags, <i64>pages);

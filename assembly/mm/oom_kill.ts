@@ -19,6 +19,9 @@ import { count_vm_event, OOM_KILL } from "./vmstat";
 import { total_swap_pages } from "./swapfile";
 import { __GFP_ZERO, __GFP_COMP, __GFP_ACCOUNT, GFP_HIGHUSER_MOVABLE, GFP_HIGHUSER, GFP_USER, GFP_KERNEL, GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp";
 import { printk, printk_char, printk_u64, printk_hex, panic } from "../kernel/panic";
+import { node_states_memory } from "../arch/x86/mm/numa";
+import { NODE_DATA, nr_online_nodes } from "./mmzone";
+import { mempolicy_in_oom_domain } from "./mempolicy";
 import { trace_enter, trace_exit, FN_pagefault_out_of_memory, FN_out_of_memory, FN_oom_reap_task_mm } from "../kernel/trace";
 
 @inline export const OOM_SCORE_ADJ_MIN: i32 = -1000;
@@ -113,12 +116,13 @@ export function oom_badness(mm: mm_struct, totalpages: i64): i64 {
  * can be (Linux never kills it and panics instead: here it dies, ending
  * the run); null when none may be killed, or when a victim is still dying.
  */
-function select_bad_process(totalpages: i64): mm_struct | null {
+function select_bad_process(totalpages: i64, nodemask: u64): mm_struct | null {
   let chosen: mm_struct | null = null, init: mm_struct | null = null;
   let chosen_points = i64.MIN_VALUE;
   for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
     const mm = changetype<mm_struct>(m);
     if ((mm.flags & MMF_OOM_VICTIM) && !(mm.flags & MMF_OOM_SKIP)) return null;
+    if (!mempolicy_in_oom_domain(mm, nodemask)) continue;
     const points = oom_badness(mm, totalpages);
     if (points == i64.MIN_VALUE) continue;
     if (mm.pid == 1) init = mm; // is_global_init
@@ -128,6 +132,29 @@ function select_bad_process(totalpages: i64): mm_struct | null {
 }
 
 function K(pages: i64): void { printk_u64(<u64>pages << 2); }
+
+/** Characters [from, to) of s. */
+function printk_part(s: string, from: i32, to: i32): void {
+  for (let i = from; i < to; i++) printk_char(<u32>s.charCodeAt(i));
+}
+
+/** A nodemask as Linux's %*pbl prints it: ranges, "0-1,3". */
+function printk_nodelist(mask: u64): void {
+  let first = true;
+  for (let n: u32 = 0; n < 64; n++) {
+    if (!((mask >> n) & 1)) continue;
+    let e = n;
+    while (e + 1 < 64 && ((mask >> (e + 1)) & 1)) e++;
+    if (!first) printk_char(0x2c);
+    printk_u64(n);
+    if (e > n) {
+      printk_char(0x2d);
+      printk_u64(e);
+    }
+    first = false;
+    n = e;
+  }
+}
 
 /** The task table Linux prints before a kill (dump_tasks, vm.oom_dump_tasks = 1). */
 function dump_tasks(): void {
@@ -221,15 +248,25 @@ function oom_reap_task_mm(mm: mm_struct): void {
  * already dying frees its memory soon: nothing more to do.
  * @return true (something will free memory); panics if nothing can.
  */
-export function out_of_memory(gfp: u32, order: u32): bool {
+export function out_of_memory(gfp: u32, order: u32, nodemask: u64 = 0): bool {
   trace_enter(FN_out_of_memory);
   const current = current_mm();
   if (current !== null && fatal_signal_pending(current)) {
     trace_exit(FN_out_of_memory, 1);
     return true;
   }
-  const totalpages = <i64>totalram_pages + total_swap_pages;
-  const victim = select_bad_process(totalpages);
+  // constrained_alloc: a policy's nodemask that leaves out a node with
+  // memory limits the OOM to those nodes (their pages, and tasks that may
+  // use them); __GFP_THISNODE allocations never come here.
+  let totalpages = <i64>totalram_pages + total_swap_pages;
+  const constrained = nodemask != 0 && (node_states_memory & ~nodemask) != 0;
+  if (constrained) {
+    totalpages = total_swap_pages;
+    for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+      if ((nodemask >> nid) & 1) totalpages += NODE_DATA(nid).node_present_pages;
+    }
+  }
+  const victim = select_bad_process(totalpages, constrained ? nodemask : 0);
   if (victim === null) {
     // A victim still dying (never here: victims are reaped at once), or none at all.
     panic("Out of memory and no killable processes...");
@@ -247,7 +284,17 @@ export function out_of_memory(gfp: u32, order: u32): bool {
   printk_num(current !== null ? current.oom_score_adj : 0, 0);
   printk("\n");
   dump_tasks();
-  printk("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=");
+  // Linux's line; the parts that vary are the constraint, the nodemask and mems_allowed.
+  const line = "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=";
+  printk_part(line, 0, 31);                          // oom-kill:constraint=CONSTRAINT_
+  if (constrained) printk("MEMORY_POLICY");
+  else printk_part(line, 31, 35);                    // NONE
+  printk_part(line, 35, 45);                         // ,nodemask=
+  if (nodemask) printk_nodelist(nodemask);
+  else printk_part(line, 45, 51);                    // (null)
+  printk_part(line, 51, 74);                         // ,cpuset=/,mems_allowed=
+  printk_nodelist(node_states_memory);
+  printk_part(line, 75, line.length);                // ,global_oom,task_memcg=/,task=
   printk_comm(mm);
   printk(",pid=");
   printk_u64(mm.pid);

@@ -14,8 +14,11 @@
 // when reclaim has failed. Compaction (mm/compaction.ts) takes free blocks
 // through __isolate_free_page.
 //
-// Not here, and why: CMA, memory isolation, highatomic reserves; NUMA
-// (one node).
+// With several nodes an allocation walks its preferred node's zonelist
+// (zones in distance order), skipping nodes outside its nodemask, and
+// zone_statistics counts where it landed against where it wanted to be.
+//
+// Not here, and why: CMA, memory isolation, highatomic reserves.
 
 import {
   page, PAGE_SIZE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
@@ -30,7 +33,8 @@ import {
   list_add, list_add_tail, list_del, list_empty, lru_to_page, page_lru,
   pfn_to_page, page_to_pfn, page_address, pfn_valid, nth_page, page_zone, page_zonenum,
   zone_spans_pfn, zone_end_pfn,
-  node_zonelist, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF,
+  node_zonelist, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF, zref_in_nodemask, zone_to_nid, zone_numa_event,
+  nr_online_nodes, NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_LOCAL, NUMA_OTHER,
   get_pfnblock_migratetype, get_pageblock_migratetype, set_pageblock_migratetype,
   page_group_by_mobility_disabled, NODE_DATA, node_zone, MAX_NR_ZONES,
 } from "./mmzone";
@@ -48,6 +52,8 @@ import {
   __alloc_pages_direct_compact, should_compact_retry, COMPACT_SKIPPED, COMPACT_DEFERRED, INIT_COMPACT_PRIORITY,
 } from "./compaction";
 import { current_mm } from "./mmap";
+import { numa_node_id } from "../arch/x86/mm/numa";
+import { alloc_pages } from "./mempolicy";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
@@ -89,6 +95,7 @@ export class alloc_context {
   preferred_zoneref: usize;   // first zoneref with zone_idx <= highest_zoneidx
   migratetype: u32;
   highest_zoneidx: u32;
+  nodemask: u64;              // the nodes allowed, 0 = no mask (NULL): every node
 }
 export const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
 
@@ -165,7 +172,7 @@ export const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(
  * The 'heart' of the zoned buddy allocator (seed 8).
  * @return the head page of 2^order free pages, or null.
  */
-export function __alloc_pages(gfp: u32, order: u32): page | null {
+export function __alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask: u64): page | null {
   trace_enter(FN___alloc_pages, order);
   if (order >= MAX_ORDER) {
     if (!(gfp & __GFP_NOWARN)) {
@@ -177,7 +184,7 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
     return null;
   }
   let alloc_flags = ALLOC_WMARK_LOW;
-  if (!prepare_alloc_pages(gfp, order)) {
+  if (!prepare_alloc_pages(gfp, order, preferred_nid, nodemask)) {
     trace_exit(FN___alloc_pages, TRACE_NO_PAGE);
     return null;
   }
@@ -190,21 +197,45 @@ export function __alloc_pages(gfp: u32, order: u32): page | null {
   return page;
 }
 
-/** alloc_pages(gfp, order): the local node's __alloc_pages. */
-@inline export function alloc_pages(gfp: u32, order: u32): page | null {
-  return __alloc_pages(gfp, order);
+/** __alloc_pages_node: node nid's zonelist, no nodemask. */
+@inline export function __alloc_pages_node(nid: u32, gfp: u32, order: u32): page | null {
+  return __alloc_pages(gfp, order, nid, 0);
 }
 
 /** gfp -> highest zone index, zonelist, migratetype; false for forbidden zone bits. */
-@inline export function prepare_alloc_pages(gfp: u32, order: u32): bool {
-  // Worked out once per value of the gfp bits it reads: the zonelist and
-  // mobility grouping are fixed at boot.
+@inline export function prepare_alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask: u64): bool {
+  if (nr_online_nodes > 1) return prepare_alloc_pages_numa(gfp, preferred_nid, nodemask);
+  // One node: worked out once per value of the gfp bits it reads, as the
+  // zonelist and mobility grouping are fixed at boot.
   const cached = changetype<alloc_context>(ac_cache + <usize>(gfp & AC_CACHE_MASK) * offsetof<alloc_context>());
   if (!cached.zonelist && !fill_alloc_context(cached, gfp)) return false;
   ac.zonelist = cached.zonelist;
   ac.preferred_zoneref = cached.preferred_zoneref;
   ac.migratetype = cached.migratetype;
   ac.highest_zoneidx = cached.highest_zoneidx;
+  ac.nodemask = 0;
+  return load<u32>(ac.preferred_zoneref) != 0;
+}
+
+/**
+ * first_zones_zonelist: the first zone at or below highest_zoneidx whose
+ * node is in the nodemask (the list's end when none is).
+ */
+export function first_zones_zonelist(zonelist: usize, highest_zoneidx: u32, nodemask: u64): usize {
+  let z = zonelist;
+  while (load<u32>(z) != 0 && (zonelist_zone_idx(z) > highest_zoneidx || !zref_in_nodemask(z, nodemask))) z += SIZEOF_ZONEREF;
+  return z;
+}
+
+/** prepare_alloc_pages on several nodes: the preferred node's zonelist (its own zones only for __GFP_THISNODE). */
+function prepare_alloc_pages_numa(gfp: u32, preferred_nid: u32, nodemask: u64): bool {
+  const highest = gfp_zone(gfp);
+  if (highest < 0) return false;
+  ac.highest_zoneidx = <u32>highest;
+  ac.zonelist = node_zonelist(preferred_nid, gfp);
+  ac.nodemask = nodemask;
+  ac.migratetype = gfp_migratetype(gfp);
+  ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx, nodemask);
   return load<u32>(ac.preferred_zoneref) != 0;
 }
 
@@ -219,10 +250,8 @@ function fill_alloc_context(c: alloc_context, gfp: u32): bool {
   c.highest_zoneidx = <u32>highest;
   c.migratetype = gfp_migratetype(gfp);
   // first_zones_zonelist: the preferred zone starts the walk.
-  let z = node_zonelist(0);
-  while (load<u32>(z) != 0 && zonelist_zone_idx(z) > c.highest_zoneidx) z += SIZEOF_ZONEREF;
-  c.preferred_zoneref = z;
-  c.zonelist = node_zonelist(0);
+  c.zonelist = node_zonelist(0, 0);
+  c.preferred_zoneref = first_zones_zonelist(c.zonelist, c.highest_zoneidx, 0);
   return true;
 }
 
@@ -243,12 +272,17 @@ export function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): 
   while (true) {
     const no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
     for (let z = ac.preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
-      if (zonelist_zone_idx(z) > ac.highest_zoneidx) continue;
+      if (zonelist_zone_idx(z) > ac.highest_zoneidx || !zref_in_nodemask(z, ac.nodemask)) continue;
       const zone = zoneref_zone(z);
-      // UMA: the nr_online_nodes > 1 locality retry never applies.
+      // Moving to a remote node: locality matters more than avoiding
+      // fragmentation, so start again allowing fragmenting fallbacks.
+      if (no_fallback && nr_online_nodes > 1 && zone != zoneref_zone(ac.preferred_zoneref)
+          && zone_to_nid(zone) != zone_to_nid(zoneref_zone(ac.preferred_zoneref))) {
+        break;
+      }
       if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
         const mark = wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK);
-        // No node_reclaim here: a zone below its watermark is skipped.
+        // node_reclaim is off (zone_reclaim_mode 0): a zone below its watermark is skipped.
         if (!zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags, gfp)) continue;
       }
       const page = rmqueue(zoneref_zone(ac.preferred_zoneref), zone, order, gfp, alloc_flags, ac.migratetype);
@@ -304,6 +338,38 @@ export function __zone_watermark_ok(z: zone, order: u32, mark: u32, highest_zone
   return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
 
+/**
+ * Global sums of the zones' vm_numa_event[] (/proc/vmstat's numa_*): u64
+ * each, allocated at boot with several nodes. One node keeps no NUMA
+ * counters, as a kernel built without CONFIG_NUMA.
+ */
+export let vm_numa_event: usize = 0;
+export function set_vm_numa_event(p: usize): void { vm_numa_event = p; }
+
+/** Counts one event on the zone and in the global sum (__count_numa_event). */
+@inline export function __count_numa_event(z: zone, item: u32): void {
+  const p = zone_numa_event(z, item);
+  store<u64>(p, load<u64>(p) + 1);
+  const g = vm_numa_event + (<usize>item << 3);
+  store<u64>(g, load<u64>(g) + 1);
+}
+
+/**
+ * Where an allocation landed (zone_statistics): a hit on the preferred
+ * zone's node, else a miss there and a foreign on the preferred zone;
+ * local or other by the CPU's node. One count per allocation, any order.
+ */
+@inline function zone_statistics(preferred_zone: zone, z: zone): void {
+  const nid = zone_to_nid(z);
+  if (nid == zone_to_nid(preferred_zone)) {
+    __count_numa_event(z, NUMA_HIT);
+  } else {
+    __count_numa_event(z, NUMA_MISS);
+    __count_numa_event(preferred_zone, NUMA_FOREIGN);
+  }
+  __count_numa_event(z, nid == numa_node_id() ? NUMA_LOCAL : NUMA_OTHER);
+}
+
 /** Allocates from one zone: per-cpu lists for small orders, else the buddy (seed 10). */
 function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
                  alloc_flags: u32, migratetype: u32): page | null {
@@ -318,6 +384,7 @@ function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
     if (page) {
       __mod_zone_freepage_state(zone, -(1 << order));
       __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
+      if (zone.numa_events) zone_statistics(preferred_zone, zone);
     }
   }
   if (CONFIG_DEBUG_VM && page) VM_BUG_ON_PAGE(bad_range(zone, page), page, "rmqueue: page outside its zone");
@@ -339,7 +406,10 @@ function rmqueue_pcplist(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
   pcp.free_factor >>= 1;
   const list = pcp_list(pcp, order_to_pindex(migratetype, order));
   const page = __rmqueue_pcplist(zone, order, migratetype, alloc_flags, pcp, list);
-  if (page) __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
+  if (page) {
+    __count_zid_vm_events(PGALLOC, zone.zone_idx, <u64>1 << order);
+    if (zone.numa_events) zone_statistics(preferred_zone, zone);
+  }
   trace_exit(FN_rmqueue_pcplist, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
 }
@@ -668,13 +738,17 @@ function prep_compound_page(head: page, order: u32): void {
   return alloc_flags;
 }
 
-/** Wakes the kswapd of every zone the allocation may use (wake_all_kswapds; one node). */
+/** Wakes the kswapd of every node the allocation may use (wake_all_kswapds). */
 function wake_all_kswapds(order: u32, gfp: u32): void {
   trace_enter(FN_wake_all_kswapds, order);
-  for (let z = ac.preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
-    if (zonelist_zone_idx(z) > ac.highest_zoneidx) continue;
-    wakeup_kswapd(zoneref_zone(z), gfp, order, ac.highest_zoneidx);
-    break;   // the zones of one node share its kswapd
+  let last_pgdat: usize = 0;
+  for (let z = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx, ac.nodemask); load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
+    if (zonelist_zone_idx(z) > ac.highest_zoneidx || !zref_in_nodemask(z, ac.nodemask)) continue;
+    const zone = zoneref_zone(z);
+    // The zones of a node share its kswapd.
+    if (last_pgdat == zone.zone_pgdat) continue;
+    wakeup_kswapd(zone, gfp, order, ac.highest_zoneidx);
+    last_pgdat = zone.zone_pgdat;
   }
   trace_exit(FN_wake_all_kswapds);
 }
@@ -722,7 +796,7 @@ function should_reclaim_retry(gfp: u32, order: u32, alloc_flags: u32, progress: 
   let ret = false;
   if (no_progress_loops <= MAX_RECLAIM_RETRIES) {
     for (let z = ac.preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
-      if (zonelist_zone_idx(z) > ac.highest_zoneidx) continue;
+      if (zonelist_zone_idx(z) > ac.highest_zoneidx || !zref_in_nodemask(z, ac.nodemask)) continue;
       const zone = zoneref_zone(z);
       const available = <i64>zone_reclaimable_pages(zone) + <i64>zone_page_state(zone, NR_FREE_PAGES);
       if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac.highest_zoneidx, alloc_flags, available)) {
@@ -748,7 +822,7 @@ function __alloc_pages_may_oom(gfp: u32, order: u32): page | null {
   let page = get_page_from_freelist(gfp, order, ALLOC_WMARK_HIGH | ALLOC_CPUSET);
   if (!page && order <= PAGE_ALLOC_COSTLY_ORDER && !(gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE))
       && ac.highest_zoneidx >= ZONE_NORMAL && current_mm() !== null) {
-    if (out_of_memory(gfp, order)) did_some_progress = 1;
+    if (out_of_memory(gfp, order, ac.nodemask)) did_some_progress = 1;
   }
   trace_exit(FN___alloc_pages_may_oom, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
@@ -800,6 +874,11 @@ function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
     if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(order, gfp);
     const reserve_flags = __gfp_pfmemalloc_flags(gfp);
     if (reserve_flags) alloc_flags = gfp_to_alloc_flags(gfp) | reserve_flags | (alloc_flags & ALLOC_KSWAPD);
+    // High-priority allocations may ignore memory policies: every node.
+    if (ac.nodemask && (!(alloc_flags & ALLOC_CPUSET) || reserve_flags)) {
+      ac.nodemask = 0;
+      ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx, 0);
+    }
     page = get_page_from_freelist(gfp, order, alloc_flags);
     if (page) break;
     // Reclaim's own allocations, and callers that may not sleep, fail here.
@@ -1014,11 +1093,13 @@ function free_pcppages_bulk(zone: zone, count: i32, pcp: per_cpu_pages): void {
 
 /** Returns every page on the per-cpu lists of every zone to the buddy. */
 export function drain_all_pages(): void {
-  const pgdat = NODE_DATA(0);
-  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
-    const zone = node_zone(pgdat, zid);
-    const pcp = zone_pcp(zone);
-    if (pcp.count) free_pcppages_bulk(zone, pcp.count, pcp);
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    const pgdat = NODE_DATA(nid);
+    for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+      const zone = node_zone(pgdat, zid);
+      const pcp = zone_pcp(zone);
+      if (pcp.count) free_pcppages_bulk(zone, pcp.count, pcp);
+    }
   }
 }
 
@@ -1114,7 +1195,7 @@ export function __free_pages_core(page: page, order: u32): void {
 
 /** @return the pfn of a new block, or -1. */
 export function abi_alloc_pages(gfp: u32, order: u32): i32 {
-  const page = __alloc_pages(gfp, order);
+  const page = alloc_pages(gfp, order);
   return page ? <i32>page_to_pfn(page) : -1;
 }
 

@@ -26,9 +26,10 @@
 // Table pages come from the buddy allocator, zeroed, and are counted in
 // nr_page_table_pages and, below the pgd, in mm->pgtables_bytes.
 
+import { alloc_pages } from "./mempolicy";
 import { mm_struct, page, PAGE_SHIFT, PAGE_SIZE, PG_pgtable,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED } from "./mm_types";
-import { __alloc_pages, __free_pages } from "./page_alloc";
+import { __free_pages } from "./page_alloc";
 import { pfn_to_page, page_address, NR_PAGETABLE } from "./mmzone";
 import { GFP_KERNEL, __GFP_ZERO, __GFP_ACCOUNT } from "./gfp";
 import { mod_node_page_state } from "./vmstat";
@@ -150,7 +151,7 @@ export function vm_get_page_prot(vm_flags: u32): u64 {
  * memory is short. @return its physical address.
  */
 function pagetable_alloc(): usize {
-  const pg = __alloc_pages(GFP_PGTABLE_USER, 0);
+  const pg = alloc_pages(GFP_PGTABLE_USER, 0);
   if (pg === null) return 0;
   pg.flags |= PG_pgtable;
   pg.lru_next = pg.lru_prev = 0;  // no deposited tables (pmd_huge_pte = NULL)

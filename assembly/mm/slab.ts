@@ -23,8 +23,9 @@
 //  20  name         u32  the cache's name (a static string)
 //  ╘════════════════════════════════════════════════════════════════╛
 
+import { alloc_pages } from "./mempolicy";
 import { page, PAGE_SHIFT, PAGE_SIZE, PG_slab } from "./mm_types";
-import { __alloc_pages, __free_pages } from "./page_alloc";
+import { __free_pages } from "./page_alloc";
 import { pfn_to_page, page_address } from "./mmzone";
 import { GFP_KERNEL } from "./gfp";
 
@@ -80,7 +81,7 @@ function partial_del(s: kmem_cache, slab: page): void {
 
 /** A fresh slab page for `s`, all objects free, on the partial list; null on OOM. */
 function allocate_slab(s: kmem_cache): page | null {
-  const slab = __alloc_pages(GFP_KERNEL, 0);
+  const slab = alloc_pages(GFP_KERNEL, 0);
   if (slab === null) return null;
   const base = page_address(slab);
   for (let i: u32 = 0; i < s.objects; i++) {

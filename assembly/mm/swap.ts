@@ -10,7 +10,7 @@
 import { page, PG_lru, PG_active, PG_swapbacked } from "./mm_types";
 import { printk, printk_hex } from "../kernel/panic";
 import {
-  lruvec, NODE_DATA, node_lruvec, lruvec_list, page_zone, page_lru, list_add, list_del, PGDAT_VM_STAT,
+  lruvec, NODE_DATA, node_lruvec, nr_online_nodes, lruvec_list, page_zone, page_lru, list_add, list_del, PGDAT_VM_STAT,
   NR_LRU_LISTS, MAX_NR_ZONES, node_zone, lru_to_page, page_to_pfn, pfn_to_page, max_pfn,
   NR_LRU_BASE, LRU_ACTIVE, LRU_FILE, LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
   NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE,
@@ -37,7 +37,10 @@ export function set_page_cluster(v: u32): i32 {
 const lru_add_batch: usize = memory.data(<i32>FOLIO_BATCH_SIZE << 2, 4);
 let lru_add_nr: u32 = 0;
 
-/** The node's lruvec a page belongs on (folio_lruvec; no memcg). */
+/**
+ * The lruvec a page belongs on (folio_lruvec; no memcg): node 0's for
+ * every page, so reclaim sees one set of LRU lists on a NUMA machine too.
+ */
 @inline export function folio_lruvec(pg: page): lruvec {
   return node_lruvec(NODE_DATA(0));
 }
@@ -182,7 +185,10 @@ export function check_lru(seen: u32): i32 {
       bad++;
     }
     let zones: u64 = 0;
-    for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) zones += zone_page_state(node_zone(NODE_DATA(0), zid), NR_ZONE_LRU_BASE + lru);
+    // Every node's pages are on node 0's lruvec (folio_lruvec): its lists count all zones.
+    for (let i: u32 = 0; i < nr_online_nodes * MAX_NR_ZONES; i++) {
+      zones += zone_page_state(node_zone(NODE_DATA(i / MAX_NR_ZONES), i % MAX_NR_ZONES), NR_ZONE_LRU_BASE + lru);
+    }
     if (n != node_page_state(NR_LRU_BASE + lru) || n != zones) {
       printk("check_lru: an LRU list's length differs from its counters\n");
       bad++;

@@ -10,8 +10,9 @@
 // page_private: struct page here has no room for Linux's page->private,
 // so it lives beside mem_map, one u32 per pfn, from swapon on.
 
+import { alloc_pages } from "./mempolicy";
 import { page, PG_swapcache, PG_swapbacked, PG_readahead, PG_dirty } from "./mm_types";
-import { __alloc_pages, get_page, put_page } from "./page_alloc";
+import { get_page, put_page } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, max_pfn, NR_SWAPCACHE, NR_FILE_PAGES } from "./mmzone";
 import { mod_node_page_state, count_vm_event, SWAP_RA, SWAP_RA_HIT } from "./vmstat";
 import { swp_entry, swp_offset } from "./swapops";
@@ -138,7 +139,7 @@ function __read_swap_cache_async(entry: u64, gfp: u32): page | null {
     return pg;
   }
   if (!__swap_count(entry)) return null;
-  pg = __alloc_pages(gfp, 0);
+  pg = alloc_pages(gfp, 0);
   if (pg === null) return null;
   // The allocation may have reclaimed: the slot may be cached or gone now.
   if (swapcache_prepare(entry)) {

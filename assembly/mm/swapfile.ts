@@ -9,8 +9,8 @@
 // count continuations (a slot shared by more than SWAP_MAP_MAX PTEs makes
 // fork fail with ENOMEM instead).
 
+import { alloc_pages } from "./mempolicy";
 import { page, PG_swapcache, PG_dirty } from "./mm_types";
-import { __alloc_pages } from "./page_alloc";
 import { page_address } from "./mmzone";
 import { GFP_KERNEL, __GFP_ZERO } from "./gfp";
 import { swp_entry, swp_offset } from "./swapops";
@@ -39,7 +39,7 @@ export let nr_swap_pages: i64 = 0;
 export function alloc_kernel_table(bytes: usize): usize {
   let order: u32 = 0;
   while ((<usize>4096 << order) < bytes) order++;
-  const pg = __alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+  const pg = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
   return pg === null ? 0 : page_address(pg);
 }
 

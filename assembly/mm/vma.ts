@@ -19,6 +19,7 @@ import { vm_get_page_prot } from "./pgtable";
 import { unlink_anon_vmas, anon_vma_clone, dup_anon_vma } from "./rmap";
 import { sysctl_max_map_count } from "./mmap";
 import { ENOMEM } from "../include/errno";
+import { mpol_dup, mpol_put, mpol_equal } from "./mempolicy";
 
 const vm_area_cachep = kmem_cache_create("vm_area_struct", offsetof<vm_area_struct>());
 
@@ -31,15 +32,22 @@ export function vm_area_alloc(mm: mm_struct): vm_area_struct | null {
 }
 
 /**
- * A copy of `orig`, outside the VMA set, holding its own file reference;
- * linked to no anon_vma yet (the caller clones or forks orig's).
+ * A copy of `orig`, outside the VMA set, holding its own file reference
+ * and its own copy of orig's policy (vma_dup_policy); linked to no
+ * anon_vma yet (the caller clones or forks orig's).
  */
 export function vm_area_dup(orig: vm_area_struct): vm_area_struct | null {
+  const pol = mpol_dup(<usize>orig.vm_policy);
+  if (pol < 0) return null;
   const obj = kmem_cache_zalloc(vm_area_cachep);
-  if (!obj) return null;
+  if (!obj) {
+    mpol_put(<usize>pol);
+    return null;
+  }
   memory.copy(obj, changetype<usize>(orig), offsetof<vm_area_struct>("rb_left"));
   const vma = changetype<vm_area_struct>(obj);
   vma.anon_vma_chain = 0;
+  vma.vm_policy = <u32>pol;
   if (vma.vm_file) get_file(changetype<file>(vma.vm_file));
   return vma;
 }
@@ -48,6 +56,7 @@ export function vm_area_dup(orig: vm_area_struct): vm_area_struct | null {
 export function remove_vma(vma: vm_area_struct): void {
   unlink_anon_vmas(vma);
   if (vma.vm_file) fput(changetype<file>(vma.vm_file));
+  mpol_put(<usize>vma.vm_policy);
   kmem_cache_free(vm_area_cachep, changetype<usize>(vma));
 }
 
@@ -142,22 +151,24 @@ export function vma_unlink(mm: mm_struct, vma: vm_area_struct): void {
 // ─── merging and splitting ─────────────────────────────────────────────────
 
 /**
- * Whether `vma` may absorb a neighbour with these flags and file
- * (is_mergeable_vma). Shared anonymous mappings never merge: Linux gives
- * each its own shmem object, which we do not model (their faults SIGBUS).
+ * Whether `vma` may absorb a neighbour with these flags, file and memory
+ * policy (is_mergeable_vma, and vma_merge's mpol_equal). Shared anonymous
+ * mappings never merge: Linux gives each its own shmem object, which we
+ * do not model (their faults SIGBUS).
  */
-function is_mergeable_vma(vma: vm_area_struct, flags: u32, f: u32): bool {
-  return vma.vm_flags == flags && vma.vm_file == f && !((flags & VM_SHARED) && !f);
+function is_mergeable_vma(vma: vm_area_struct, flags: u32, f: u32, policy: u32): bool {
+  return vma.vm_flags == flags && vma.vm_file == f && !((flags & VM_SHARED) && !f)
+    && mpol_equal(<usize>vma.vm_policy, <usize>policy);
 }
 
 /** `vma` can grow at its end over pages starting at file page `pgoff`. */
-export function can_vma_merge_after(vma: vm_area_struct, flags: u32, f: u32, pgoff: u64): bool {
-  return is_mergeable_vma(vma, flags, f) && vma.vm_pgoff + vma_pages(vma) == pgoff;
+export function can_vma_merge_after(vma: vm_area_struct, flags: u32, f: u32, pgoff: u64, policy: u32 = 0): bool {
+  return is_mergeable_vma(vma, flags, f, policy) && vma.vm_pgoff + vma_pages(vma) == pgoff;
 }
 
 /** `vma` can grow at its start over pages ending where it begins in the file. */
-function can_vma_merge_before(vma: vm_area_struct, flags: u32, f: u32, end_pgoff: u64): bool {
-  return is_mergeable_vma(vma, flags, f) && vma.vm_pgoff == end_pgoff;
+function can_vma_merge_before(vma: vm_area_struct, flags: u32, f: u32, end_pgoff: u64, policy: u32): bool {
+  return is_mergeable_vma(vma, flags, f, policy) && vma.vm_pgoff == end_pgoff;
 }
 
 /**
@@ -169,16 +180,16 @@ function can_vma_merge_before(vma: vm_area_struct, flags: u32, f: u32, end_pgoff
  * @return the VMA now covering the range, or null when nothing merged (or ENOMEM).
  */
 export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64, end: u64,
-                          flags: u32, f: u32, pgoff: u64): vm_area_struct | null {
+                          flags: u32, f: u32, pgoff: u64, policy: u32 = 0): vm_area_struct | null {
   let next = prev !== null ? vma_next(prev) : first_vma(mm);
   let area: vm_area_struct | null = null;
   if (next !== null && next.vm_start == addr) {
     area = next;
     next = vma_next(next);
   }
-  const merge_prev = prev !== null && prev.vm_end == addr && can_vma_merge_after(prev, flags, f, pgoff);
+  const merge_prev = prev !== null && prev.vm_end == addr && can_vma_merge_after(prev, flags, f, pgoff, policy);
   const merge_next = next !== null && next.vm_start == end
-    && can_vma_merge_before(next, flags, f, pgoff + ((end - addr) >> PAGE_SHIFT));
+    && can_vma_merge_before(next, flags, f, pgoff + ((end - addr) >> PAGE_SHIFT), policy);
   if (!merge_prev && !merge_next) return null;
   // The VMA that stays takes over the anon_vmas of those that go (dup_anon_vma).
   const keep = changetype<vm_area_struct>(merge_prev ? prev : next);
@@ -248,9 +259,23 @@ export function vma_modify_flags(mm: mm_struct, vma: vm_area_struct, start: u64,
   const pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT);
   if (start > vma.vm_start && split_vma(mm, vma, start, true) != 0) return null;
   if (end < vma.vm_end && split_vma(mm, vma, end, false) != 0) return null;
-  const merged = vma_merge(mm, vma_prev(vma), start, end, newflags, vma.vm_file, pgoff);
+  const merged = vma_merge(mm, vma_prev(vma), start, end, newflags, vma.vm_file, pgoff, vma.vm_policy);
   const result = merged !== null ? merged : vma;
   result.vm_flags = newflags;
   result.vm_page_prot = vm_get_page_prot(newflags);
   return result;
+}
+
+/**
+ * Splits [start, end) out of `vma`, or merges it into a neighbour with
+ * policy `policy` (vma_modify_policy, for mbind_range); the caller then
+ * gives the result the policy. @return the VMA covering [start, end), or null on ENOMEM.
+ */
+export function vma_modify_policy(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64,
+                                  policy: usize): vm_area_struct | null {
+  const pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT);
+  if (start > vma.vm_start && split_vma(mm, vma, start, true) != 0) return null;
+  if (end < vma.vm_end && split_vma(mm, vma, end, false) != 0) return null;
+  const merged = vma_merge(mm, vma_prev(vma), start, end, vma.vm_flags, vma.vm_file, pgoff, <u32>policy);
+  return merged !== null ? merged : vma;
 }

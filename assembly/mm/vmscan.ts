@@ -19,7 +19,7 @@ import {
   VM_EXEC, VM_LOCKED,
 } from "./mm_types";
 import {
-  zone, pglist_data, lruvec, NODE_DATA, node_zone, node_lruvec, lruvec_list, list_add, list_del, list_empty, lru_to_page, page_lru,
+  zone, pglist_data, lruvec, NODE_DATA, node_zone, nr_online_nodes, node_lruvec, lruvec_list, list_add, list_del, list_empty, lru_to_page, page_lru,
   INIT_LIST_HEAD, lruvec_init, MAX_NR_ZONES, NR_FREE_PAGES, high_wmark_pages, min_wmark_pages, pageblock_order,
   LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE, LRU_ACTIVE, LRU_FILE,
   NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_ISOLATED_ANON, NR_VMSCAN_WRITE,
@@ -654,9 +654,11 @@ export function wakeup_kswapd(z: zone, gfp: u32, order: u32, highest_zoneidx: u3
 
 /** Boot: the node's LRU lists, and its kswapd asleep with no order asked for (kswapd_init, kswapd_run). */
 export function kswapd_init(): void {
-  const pgdat = NODE_DATA(0);
-  lruvec_init(node_lruvec(pgdat));
-  pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    const pgdat = NODE_DATA(nid);
+    lruvec_init(node_lruvec(pgdat));
+    pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
+  }
 }
 
 /**

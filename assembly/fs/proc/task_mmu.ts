@@ -20,6 +20,12 @@
 //   4 Shared_Clean  5 Shared_Dirty  6 Private_Clean  7 Private_Dirty
 //   8 Referenced    9 Anonymous    10 AnonHugePages
 //  ╘═══════════════════════════════════════════════════════════════╛
+//  ╒═══ numa_maps record (proc_numa_maps; u32 words) ═══════════════╕
+//   0 policy mode (MPOL_DEFAULT when the VMA has none)  1 mode flags
+//   2 policy nodes 0..31  3 nodes 32..63  4 home_node (-1)
+//   5 pages  6 anon  7 dirty  8 swapcache  9 active  10 writeback
+//  11 mapcount_max  12 + nid: pages on node nid (MAX_NUMNODES words)
+//  ╘═══════════════════════════════════════════════════════════════╛
 // Page counts are in pages, as Linux keeps them; hiwater_rss is updated
 // lazily (VmHWM = max(hiwater_rss, RSS), as task_mem computes it).
 
@@ -29,7 +35,9 @@ import { mm_from_handle, arg64 } from "../../mm/mmap";
 import { find_vma, vma_next } from "../../mm/vma";
 import { vm_committed_pages } from "../../mm/util";
 import { PageAnon, vm_normal_page, walk_pmd_range } from "../../mm/memory";
-import { pfn_to_page } from "../../mm/mmzone";
+import { pfn_to_page, page_to_nid, MAX_NUMNODES } from "../../mm/mmzone";
+import { vma_policy, MPOL_DEFAULT, MPOL_MODE_FLAGS } from "../../mm/mempolicy";
+import { PG_reserved, PG_dirty, PG_swapcache, PG_active } from "../../mm/mm_types";
 import { HPAGE_PMD_NR } from "../../mm/huge_memory";
 import { pte_offset, pmd_trans_huge, pmd_pfn, pte_present, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
 
@@ -184,4 +192,65 @@ export function proc_smaps_range(handle: u32, start: f64, end: f64): usize {
     if (from < to) smaps_walk(mm, from, to);
   }
   return smaps_record;
+}
+
+// ─── /proc/<pid>/numa_maps (show_numa_map, gather_stats) ───────────────────
+
+@inline const NUMA_MAPS_NODE: u32 = 12;
+const numa_maps_record: usize = memory.data(<i32>(NUMA_MAPS_NODE + MAX_NUMNODES) * 4, 4);
+
+@inline function nm_add(i: u32, v: u32): void {
+  const p = numa_maps_record + (<usize>i << 2);
+  store<u32>(p, load<u32>(p) + v);
+}
+@inline function nm_put(i: u32, v: u32): void { store<u32>(numa_maps_record + (<usize>i << 2), v); }
+
+/** One mapping of pg (nr pages) into the numa_maps counts (gather_stats). */
+function gather_stats(pg: page, dirty: bool, nr: u32): void {
+  if (pg.flags & PG_reserved) return;   // can_gather_numa_stats
+  const count = <i32>pg._mapcount + 1;
+  nm_add(5, nr);
+  if (dirty || (pg.flags & PG_dirty)) nm_add(7, nr);
+  if (pg.flags & PG_swapcache) nm_add(8, nr);
+  if (pg.flags & PG_active) nm_add(9, nr);
+  if (PageAnon(pg)) nm_add(6, nr);
+  if (count > load<i32>(numa_maps_record + 11 * 4)) nm_put(11, <u32>count);
+  nm_add(NUMA_MAPS_NODE + page_to_nid(pg), nr);
+}
+
+function numa_maps_pmd_range(pmd: usize, addr: u64, next: u64): void {
+  const v = load<u64>(pmd);
+  if (pmd_trans_huge(v)) {
+    gather_stats(pfn_to_page(pmd_pfn(v)), (v & _PAGE_DIRTY) != 0, HPAGE_PMD_NR);
+    return;
+  }
+  let pte = pte_offset(pmd, addr);
+  for (; addr != next; addr += PAGE_SIZE, pte += 8) {
+    const e = load<u64>(pte);
+    if (!pte_present(e)) continue;
+    const pg = vm_normal_page(e);
+    if (pg !== null) gather_stats(pg, (e & _PAGE_DIRTY) != 0, 1);
+  }
+}
+
+/**
+ * What /proc/<pid>/numa_maps prints for the VMA of mm `handle` containing
+ * addr: its own policy (numa_maps shows "default" without one, not the
+ * task's) and where its pages are. @return the record, or 0 (no such VMA, bad handle)
+ */
+export function proc_numa_maps(handle: u32, addr: f64): usize {
+  const mm = mm_from_handle(handle);
+  if (mm === null) return 0;
+  const a = arg64(addr);
+  const vma = find_vma(mm, a);
+  if (vma === null || vma.vm_start > a) return 0;
+  memory.fill(numa_maps_record, 0, (NUMA_MAPS_NODE + MAX_NUMNODES) * 4);
+  const pol = vma_policy(vma);
+  nm_put(0, pol !== null ? <u32>pol.mode : MPOL_DEFAULT);
+  nm_put(1, pol !== null ? <u32>pol.flags & MPOL_MODE_FLAGS : 0);
+  nm_put(2, pol !== null ? <u32>pol.nodes : 0);
+  nm_put(3, pol !== null ? <u32>(pol.nodes >> 32) : 0);
+  nm_put(4, pol !== null ? <u32>pol.home_node : -1);
+  walk_pmd_range(mm, vma.vm_start, vma.vm_end, numa_maps_pmd_range);
+  return numa_maps_record;
 }

@@ -1,0 +1,304 @@
+// NUMA: zonelists built by Linux's rules, placement under each memory
+// policy, __GFP_THISNODE, mbind's splits and migrations, fork, and the
+// errnos. Expectations come from Linux's algorithms written out here
+// (build_zonelists, interleave_nid), not from the kernel's output.
+
+import { describe, it, expect } from "vitest";
+import { bootNuma, newTask, MPOL, MPOL_F, MPOL_MF, type NumaMachine } from "../helpers/numa_kernel.js";
+import { GFP } from "../../src/abi.js";
+
+const EINVAL = 22, EFAULT = 14, EIO = 5, EPERM = 1, ENOENT = 2, ENODEV = 19;
+const PAGE = 4096;
+const ZONE_DMA = 0, ZONE_DMA32 = 1;
+const __GFP_THISNODE = 0x200000, GFP_NOWAIT = 0x800;
+
+/** Linux's build_zonelists node order for every node (find_next_best_node, node_load). */
+function linuxNodeOrders(n: number, dist: (a: number, b: number) => number, cpuNode: number, maxNumnodes: number): number[][] {
+  const load = new Array<number>(n).fill(0);
+  const orders: number[][] = [];
+  for (let local = 0; local < n; local++) {
+    const used = new Set<number>();
+    const order: number[] = [];
+    let prev = local;
+    for (;;) {
+      let node = -1;
+      if (!used.has(local)) {
+        node = local;
+      } else {
+        let min = Infinity;
+        for (let c = 0; c < n; c++) {
+          if (used.has(c)) continue;
+          // Nearer first; nodes below us, and nodes with CPUs, lose ties; then the less loaded.
+          const val = (dist(local, c) + (c < local ? 1 : 0) + (c === cpuNode ? 1 : 0)) * maxNumnodes + load[c];
+          if (val < min) { min = val; node = c; }
+        }
+      }
+      if (node < 0) break;
+      used.add(node);
+      if (dist(local, node) !== dist(local, prev)) load[node]++;
+      order.push(node);
+      prev = node;
+    }
+    orders.push(order);
+  }
+  return orders;
+}
+
+/** A node's populated zones, highest first: DMA32 for what lies above 16 MiB, DMA below. */
+function zonesOf(sizes: number[], nid: number): [number, number][] {
+  const start = sizes.slice(0, nid).reduce((a, b) => a + b, 0);
+  const zones: [number, number][] = [];
+  if (start + sizes[nid] > 16) zones.push([nid, ZONE_DMA32]);
+  if (start < 16) zones.push([nid, ZONE_DMA]);
+  return zones;
+}
+
+function checkZonelists(sizes: number[], distance: number[][] | undefined, cpuNode: number): NumaMachine {
+  const m = bootNuma({ nodesMiB: sizes, distance, cpuNode });
+  const dist = (a: number, b: number) => distance ? distance[a][b] : a === b ? 10 : 20;
+  const orders = linuxNodeOrders(sizes.length, dist, cpuNode, m.layout.max_numnodes);
+  for (let nid = 0; nid < sizes.length; nid++) {
+    expect(m.zonelist(nid), `node ${nid}'s zonelist`).toEqual(orders[nid].flatMap((n) => zonesOf(sizes, n)));
+  }
+  return m;
+}
+
+function mmap(m: NumaMachine, len: number, addr = 0): number {
+  const r = m.x.sys_mmap(addr, len, 3, addr ? 0x32 : 0x22, 0, 0);
+  expect(r).toBeGreaterThan(0);
+  return r;
+}
+
+function touch(m: NumaMachine, start: number, pages: number): void {
+  for (let i = 0; i < pages; i++) expect(m.cpu.access(start + i * PAGE, "w").signal).toBe(0);
+}
+
+const nodeAt = (m: NumaMachine, mm: number, addr: number) => m.x.kernel_page_node(mm, addr);
+const mask = (...nodes: number[]) => nodes.reduce((a, n) => a | (1 << n), 0);
+
+function getPolicy(m: NumaMachine, addr: number, flags: number): { rc: number; policy: number; nodes: number } {
+  const rc = m.x.kernel_get_mempolicy(addr, flags);
+  const p = m.x.mempolicy_result_ptr() >>> 2;
+  return { rc, policy: m.u32[p] | 0, nodes: m.u32[p + 1] };
+}
+
+describe("NUMA boot and zonelists", () => {
+  it("two nodes: node 0 has DMA and DMA32, node 1 the DMA32 above it; each zonelist starts at home", () => {
+    const m = checkZonelists([64, 64], undefined, 0);
+    expect(m.layout.nr_node_ids).toBe(2);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("four nodes on a ring of distances follow find_next_best_node", () => {
+    const ring = [[10, 20, 30, 20], [20, 10, 20, 30], [30, 20, 10, 20], [20, 30, 20, 10]];
+    checkZonelists([32, 32, 32, 32], ring, 0);
+    checkZonelists([32, 32, 32, 32], ring, 2);
+  });
+
+  it("four equidistant nodes take turns by node_load, and an asymmetric SLIT is honoured", () => {
+    checkZonelists([16, 16, 16, 16], undefined, 1);
+    const asym = [[10, 15, 40, 25], [15, 10, 25, 40], [40, 25, 10, 15], [25, 40, 15, 10]];
+    checkZonelists([24, 16, 16, 24], asym, 3);
+  });
+
+  it("refuses node ranges that do not tile RAM and bad distances", () => {
+    expect(() => bootNuma({ nodesMiB: [6, 58] })).toThrow(/boot: -22/);       // node 1 not 4 MiB-aligned
+    expect(() => bootNuma({ nodesMiB: [64], cpuNode: 1 })).toThrow(/boot: -22/); // the CPU's node has no memory
+    expect(() => bootNuma({ nodesMiB: [32, 32], distance: [[10, 10], [20, 10]] })).toThrow(/numa_set_distance 0 1 10/);
+    expect(() => bootNuma({ nodesMiB: [32, 32], distance: [[12, 20], [20, 10]] })).toThrow(/numa_set_distance 0 0 12/);
+  });
+
+  it("one node keeps no NUMA counters and builds one zonelist", () => {
+    const m = bootNuma({ nodesMiB: [64] });
+    expect(m.layout.nr_node_ids).toBe(1);
+    expect(m.layout.vm_numa_event).toBe(0);
+    expect(m.zonelist(0)).toEqual([[0, ZONE_DMA32], [0, ZONE_DMA]]);
+  });
+});
+
+describe("memory policies place pages as Linux does", () => {
+  it("interleave: each page on the node interleave_nid names, by its offset", () => {
+    const m = bootNuma({ nodesMiB: [32, 32, 32] });
+    const mm = newTask(m);
+    expect(m.x.kernel_set_mempolicy(MPOL.INTERLEAVE, mask(0, 2), 0)).toBe(0);
+    const a = mmap(m, 64 * PAGE);
+    touch(m, a, 64);
+    const nodes = [0, 2];
+    for (let i = 0; i < 64; i++) {
+      const addr = a + i * PAGE;
+      // interleave_nid: (vm_pgoff + (addr - vm_start) >> PAGE_SHIFT) % weight, the nth node of the mask; anon vm_pgoff = vm_start >> 12.
+      expect(nodeAt(m, mm, addr), `page ${i}`).toBe(nodes[Math.floor(addr / PAGE) % 2]);
+    }
+    // Every interleaved page landed where asked: interleave_hit counts them all (page tables are not interleaved by VMA).
+    const hits = [0, 1, 2].reduce((s, n) => s + m.numaEvent(n, ZONE_DMA32, 3) + m.numaEvent(n, ZONE_DMA, 3), 0);
+    expect(hits).toBeGreaterThanOrEqual(64);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("mbind interleave over a file-less VMA uses the VMA's own offset; weighted interleave follows the weights", () => {
+    const m = bootNuma({ nodesMiB: [32, 32, 32, 32] });
+    const mm = newTask(m);
+    const a = mmap(m, 30 * PAGE);
+    expect(m.x.kernel_mbind(a, 30 * PAGE, MPOL.INTERLEAVE, mask(1, 2, 3), 0, 0)).toBe(0);
+    touch(m, a, 30);
+    for (let i = 0; i < 30; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe([1, 2, 3][Math.floor((a + i * PAGE) / PAGE) % 3]);
+    expect(m.x.set_iw_weight(0, 3)).toBe(0);
+    const b = mmap(m, 40 * PAGE);
+    expect(m.x.kernel_mbind(b, 40 * PAGE, MPOL.WEIGHTED_INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
+    touch(m, b, 40);
+    for (let i = 0; i < 40; i++) {
+      // weighted_interleave_nid: ilx % (3 + 1): 0, 1, 2 -> node 0 (weight 3), 3 -> node 1.
+      expect(nodeAt(m, mm, b + i * PAGE)).toBe(Math.floor((b + i * PAGE) / PAGE) % 4 < 3 ? 0 : 1);
+    }
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("bind never returns a remote page, and OOMs within the bound node while others have memory", () => {
+    const m = bootNuma({ nodesMiB: [64, 32] });
+    const mm = newTask(m);
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND, mask(1), 0)).toBe(0);
+    const len = 40 << 20;
+    const a = mmap(m, len);
+    let touched = 0;
+    for (; touched < len / PAGE; touched++) {
+      if (m.cpu.access(a + touched * PAGE, "w").signal) break;
+      expect(nodeAt(m, mm, a + touched * PAGE)).toBe(1);
+    }
+    expect(touched).toBeGreaterThan(4000);
+    expect(touched).toBeLessThan(len / PAGE);   // node 1 ran out
+    expect(m.nodeFree(0)).toBeGreaterThan(8000); // node 0 was never used for it
+    // The OOM killer says the policy constrained it (constrained_alloc), in Linux's words.
+    expect(m.dmesg()).toContain("oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=1,cpuset=/,mems_allowed=0-1,global_oom,task_memcg=/,task=test,pid=100,uid=1000");
+  });
+
+  it("preferred falls back in distance order; __GFP_THISNODE never leaves the node", () => {
+    const ring = [[10, 20, 30, 20], [20, 10, 20, 30], [30, 20, 10, 20], [20, 30, 20, 10]];
+    const m = bootNuma({ nodesMiB: [32, 32, 32, 32], distance: ring });
+    newTask(m);
+    expect(m.x.kernel_set_mempolicy(MPOL.PREFERRED, mask(3), 0)).toBe(0);
+    const seen: number[] = [];
+    for (;;) {
+      const pfn = m.x.alloc_pages(GFP_NOWAIT, 0);
+      if (pfn < 0) break;
+      const nid = m.nodeOfPfn(pfn);
+      if (!seen.includes(nid)) seen.push(nid);
+    }
+    const order = linuxNodeOrders(4, (a, b) => ring[a][b], 0, m.layout.max_numnodes)[3];
+    expect(seen).toEqual(order);
+
+    const t = bootNuma({ nodesMiB: [32, 32], cpuNode: 1 });
+    newTask(t);
+    let n = 0;
+    for (;; n++) {
+      const pfn = t.x.alloc_pages(GFP.GFP_KERNEL | __GFP_THISNODE, 0);
+      if (pfn < 0) break;
+      expect(t.nodeOfPfn(pfn)).toBe(1);
+    }
+    expect(n).toBeGreaterThan(7000);
+    expect(t.nodeFree(0)).toBeGreaterThan(7000);
+    expect(t.x.check_invariants(), t.dmesg()).toBe(0);
+  });
+
+  it("a local allocation counts numa_hit and local_node; a miss counts foreign on the preferred zone", () => {
+    const m = bootNuma({ nodesMiB: [32, 32] });
+    newTask(m);
+    const hit0 = m.numaEvent(0, ZONE_DMA32, 0), local0 = m.numaEvent(0, ZONE_DMA32, 4);
+    expect(m.x.alloc_pages(GFP.GFP_KERNEL, 0)).toBeGreaterThan(0);
+    expect(m.numaEvent(0, ZONE_DMA32, 0)).toBe(hit0 + 1);
+    expect(m.numaEvent(0, ZONE_DMA32, 4)).toBe(local0 + 1);
+    // Bound to node 1 from a CPU on node 0: node 1's zonelist is walked, so a hit there, counted other_node.
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND, mask(1), 0)).toBe(0);
+    expect(m.nodeOfPfn(m.x.alloc_pages(GFP.GFP_KERNEL, 0))).toBe(1);
+    expect(m.numaEvent(1, ZONE_DMA32, 5)).toBe(1);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+});
+
+describe("mbind, get_mempolicy, fork, migration", () => {
+  it("mbind splits the VMA, get_mempolicy reports each part, and the parts merge back", () => {
+    const m = bootNuma({ nodesMiB: [32, 32] });
+    const mm = newTask(m);
+    const a = mmap(m, 16 * PAGE);
+    const vmas = () => { let n = 0; for (let at = 0, p; (p = m.x.proc_vma_next(mm, at) >>> 0); n++) at = new Float64Array(m.memory.buffer, p, 2)[1]; return n; };
+    const before = vmas();
+    expect(m.x.kernel_mbind(a + 4 * PAGE, 4 * PAGE, MPOL.BIND | MPOL_F.STATIC_NODES, mask(1), 0, 0)).toBe(0);
+    expect(vmas()).toBe(before + 2);
+    expect(getPolicy(m, a + 5 * PAGE, MPOL_F.ADDR)).toEqual({ rc: 0, policy: MPOL.BIND | MPOL_F.STATIC_NODES, nodes: mask(1) });
+    expect(getPolicy(m, a, MPOL_F.ADDR)).toEqual({ rc: 0, policy: MPOL.DEFAULT, nodes: 0 });
+    touch(m, a + 4 * PAGE, 1);
+    expect(getPolicy(m, a + 4 * PAGE, MPOL_F.ADDR | MPOL_F.NODE).policy).toBe(1);
+    expect(m.x.kernel_mbind(a + 4 * PAGE, 4 * PAGE, MPOL.DEFAULT, 0, 0, 0)).toBe(0);
+    expect(vmas()).toBe(before);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("MPOL_MF_STRICT finds a misplaced page (-EIO); MPOL_MF_MOVE migrates it", () => {
+    const m = bootNuma({ nodesMiB: [32, 32] });
+    const mm = newTask(m);
+    const a = mmap(m, 8 * PAGE);
+    touch(m, a, 8);
+    for (let i = 0; i < 8; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe(0);
+    expect(m.x.kernel_mbind(a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.STRICT)).toBe(-EIO);
+    expect(m.x.kernel_mbind(a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.STRICT | MPOL_MF.MOVE)).toBe(0);
+    for (let i = 0; i < 8; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe(1);
+    expect(m.x.kernel_mbind(a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.MOVE_ALL)).toBe(-EPERM);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("move_pages and migrate_pages move anonymous pages and report where they are", () => {
+    const m = bootNuma({ nodesMiB: [32, 32, 32] });
+    const mm = newTask(m);
+    const a = mmap(m, 6 * PAGE);
+    touch(m, a, 4);
+    expect(m.x.kernel_move_page(mm, a, 2, MPOL_MF.MOVE)).toBe(2);
+    expect(nodeAt(m, mm, a)).toBe(2);
+    expect(m.x.kernel_move_page(mm, a + 5 * PAGE, 1, MPOL_MF.MOVE)).toBe(-ENOENT);
+    expect(m.x.kernel_move_page(mm, a, 7, MPOL_MF.MOVE)).toBe(-ENODEV);
+    expect(m.x.kernel_page_node(mm, 0x1000)).toBe(-EFAULT);
+    // Pages on node 0 go to node 1 (migrate_pages(pid, {0}, {1})): the one on node 2 stays.
+    expect(m.x.kernel_migrate_pages(mm, mask(0), 0, mask(1), 0)).toBe(0);
+    expect([0, 1, 2, 3].map((i) => nodeAt(m, mm, a + i * PAGE))).toEqual([2, 1, 1, 1]);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("fork copies the task's and the VMAs' policies; exit frees them", () => {
+    const m = bootNuma({ nodesMiB: [32, 32] });
+    const free0 = m.nodeFree(0) + m.nodeFree(1);
+    const mm = newTask(m);
+    expect(m.x.kernel_set_mempolicy(MPOL.PREFERRED_MANY, mask(0, 1), 0)).toBe(0);
+    const a = mmap(m, 4 * PAGE);
+    expect(m.x.kernel_mbind(a, 4 * PAGE, MPOL.INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
+    const child = m.x.mm_fork(mm);
+    m.x.mm_switch(child);
+    expect(getPolicy(m, 0, 0)).toEqual({ rc: 0, policy: MPOL.PREFERRED_MANY, nodes: mask(0, 1) });
+    expect(getPolicy(m, a, MPOL_F.ADDR)).toEqual({ rc: 0, policy: MPOL.INTERLEAVE, nodes: mask(0, 1) });
+    m.x.mm_exit(child);
+    m.x.mm_exit(mm);
+    m.x.drain_all_pages();
+    expect(m.nodeFree(0) + m.nodeFree(1)).toBe(free0);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("answers Linux's errnos for bad modes, flags and masks", () => {
+    const m = bootNuma({ nodesMiB: [32, 32] });
+    newTask(m);
+    expect(m.x.kernel_set_mempolicy(7, mask(0), 0)).toBe(-EINVAL);                                 // no such mode
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND, 0, 0)).toBe(-EINVAL);                               // empty mask
+    expect(m.x.kernel_set_mempolicy(MPOL.DEFAULT, mask(0), 0)).toBe(-EINVAL);                      // DEFAULT takes none
+    expect(m.x.kernel_set_mempolicy(MPOL.LOCAL, mask(0), 0)).toBe(-EINVAL);
+    expect(m.x.kernel_set_mempolicy(MPOL.INTERLEAVE | MPOL_F.STATIC_NODES | MPOL_F.RELATIVE_NODES, mask(0), 0)).toBe(-EINVAL);
+    expect(m.x.kernel_set_mempolicy(MPOL.INTERLEAVE | MPOL_F.NUMA_BALANCING, mask(0), 0)).toBe(-EINVAL);
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND, mask(5), 0)).toBe(-EINVAL);                         // no memory there
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND, 0, 1)).toBe(-EINVAL);                               // past MAX_NUMNODES
+    expect(m.x.kernel_set_mempolicy(MPOL.PREFERRED, 0, 0)).toBe(0);                                // = local
+    expect(getPolicy(m, 0, 0).policy).toBe(MPOL.LOCAL);
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND | MPOL_F.RELATIVE_NODES, mask(3), 0)).toBe(0);       // folded: 3 % 2 -> node 1
+    expect(getPolicy(m, 0, 0)).toEqual({ rc: 0, policy: MPOL.BIND | MPOL_F.RELATIVE_NODES, nodes: mask(3) });
+    expect(m.x.kernel_get_mempolicy(0x1000, 0)).toBe(-EINVAL);                                      // addr without MPOL_F_ADDR
+    expect(m.x.kernel_get_mempolicy(0x1000, MPOL_F.ADDR)).toBe(-EFAULT);
+    expect(m.x.kernel_get_mempolicy(0, MPOL_F.NODE)).toBe(-EINVAL);                                 // not interleave
+    expect(m.x.kernel_mbind(0x10001, PAGE, MPOL.BIND, mask(0), 0, 0)).toBe(-EINVAL);
+    expect(m.x.kernel_mbind(0x10000, PAGE, MPOL.BIND, mask(0), 0, 8)).toBe(-EINVAL);
+    expect(m.x.kernel_mbind(0x10000, PAGE, MPOL.BIND, mask(0), 0, 0)).toBe(-EFAULT);              // no VMA there
+  });
+});
