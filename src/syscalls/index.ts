@@ -26,8 +26,7 @@
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, getppid, kill to other pids, process groups: src/task/sched.ts
 // and src/machine.ts), and, given `mempolicy`, the NUMA policy calls (mbind,
-// set_mempolicy, get_mempolicy, migrate_pages, move_pages,
-// set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
+// set_mempolicy, get_mempolicy, migrate_pages, move_pages: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".

@@ -1,6 +1,6 @@
 // The NUMA memory-policy syscalls (mm/mempolicy.c, mm/migrate.c): mbind
-// (237), set_mempolicy (238), get_mempolicy (239), migrate_pages (256),
-// move_pages (279), set_mempolicy_home_node (450). The host does what
+// (237), set_mempolicy (238), get_mempolicy (239), migrate_pages (256) and
+// move_pages (279). The host does what
 // Linux does with user memory and argument words, in Linux's order
 // (sanitize_mpol_flags, get_nodes, copy_nodes_to_user, the move_pages
 // arrays); the kernel's exports do the rest. Browser-safe.
@@ -19,7 +19,7 @@ const PAGE_SIZE = 4096;
 const DO_PAGES_STAT_CHUNK_NR = 16;
 
 export type MempolicyKernel = Pick<KernelExports, "sanitize_mpol_flags" | "kernel_set_mempolicy" | "kernel_mbind" | "kernel_get_mempolicy"
-  | "mempolicy_result_ptr" | "kernel_migrate_pages" | "kernel_move_page" | "kernel_page_node" | "kernel_set_mempolicy_home_node">;
+  | "mempolicy_result_ptr" | "kernel_migrate_pages" | "kernel_move_page" | "kernel_page_node">;
 
 /** What the calls need of the machine beyond memory and the kernel. */
 export interface NumaState {
@@ -56,7 +56,6 @@ export class Mempolicy {
       case 239: return this.getMempolicy(a);
       case 256: return this.migratePages(a[0] | 0, a[1], a[2], a[3]);
       case 279: return this.movePages(a);
-      case 450: return this.setMempolicyHomeNode(a);
       default: return undefined;
     }
   }
@@ -206,9 +205,4 @@ export class Mempolicy {
     return 0;
   }
 
-  private setMempolicyHomeNode(a: number[]): number {
-    const home = unsigned(a[2]);
-    return this.kernel.kernel_set_mempolicy_home_node(unsigned(a[0]), unsigned(a[1]),
-      home >= MAX_NUMNODES ? MAX_NUMNODES : home, unsigned(a[3]) > 0xffffffff ? 1 : a[3] >>> 0);
-  }
 }

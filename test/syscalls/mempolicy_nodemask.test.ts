@@ -43,7 +43,6 @@ function setup(nrNodeIds = 2) {
     kernel_migrate_pages: record("migrate_pages"),
     kernel_move_page: (mm: number, addr: number, node: number) => (calls.push(["move_page", mm, addr, node]), node),
     kernel_page_node: (mm: number, addr: number) => (calls.push(["page_node", mm, addr]), addr === 0 ? -EFAULT : 1),
-    kernel_set_mempolicy_home_node: record("home_node"),
   } as unknown as MempolicyKernel;
   const mp = new Mempolicy(mem, kernel, ram, { mmOf: (pid) => (pid === 0 ? 7 : pid === 2 ? 0 : undefined), nrNodeIds: () => nrNodeIds, memoryNodes: () => [0b11, 0] });
   const view = new DataView(user.buffer);

@@ -131,19 +131,9 @@ int main(void) {
   show("get_mempolicy(MPOL_F_ADDR) after", syscall(SYS_get_mempolicy, &pol, NULL, 0, p + 4096, MPOL_F_ADDR));
   printf("  mode %d\n", pol);
 
-  // set_mempolicy_home_node: BIND and PREFERRED_MANY ranges only.
-  show("set_mempolicy_home_node(no policy)", syscall(450, p, 4096, 0, 0));
-  show("set_mempolicy_home_node(flags 1)", syscall(450, p, 4096, 0, 1));
-  show("set_mempolicy_home_node(unaligned)", syscall(450, p + 1, 4096, 0, 0));
-  show("set_mempolicy_home_node(node 4096)", syscall(450, p, 4096, 4096, 0));
-  syscall(SYS_mbind, p, 4096, MPOL_INTERLEAVE, big, 65, 0);
-  show("set_mempolicy_home_node(interleave)", syscall(450, p, 4096, 0, 0));
-  syscall(SYS_mbind, p, 4096, MPOL_BIND, big, 65, 0);
-  show("set_mempolicy_home_node(bind)", syscall(450, p, 4096, 0, 0));
-
   // move_pages and migrate_pages on the caller.
   p[0] = 1;
-  (void)*(volatile char *)(p + 2 * 4096);   // a read: the zero page
+  p[2 * 4096] = 1;
   void *pages[4] = {p, p + 4096, p + 2 * 4096, (void *)4096};
   int status[4] = {9, 9, 9, 9}, nodes[4] = {0, 0, 0, 0};
   show("move_pages(stat)", syscall(SYS_move_pages, 0, 4, pages, NULL, status, 0));
