@@ -32,7 +32,7 @@ $CC $CFLAGS -c -o "$tmp/crt0.o" "$here/lib/crt0.S"
 $CC $CFLAGS -c -o "$tmp/sys.o" "$here/lib/sys.c"
 for name in touch_write touch_read_then_write stack_grow brk_grow mmap_churn \
 	segv_null segv_readonly trap mem_sum sort hashtable sha256 matmul sieve \
-	upcase syscall_probe files_probe stack_dump signals fork_cow file_sum thrash; do
+	upcase syscall_probe files_probe stack_dump signals fork_cow file_sum thrash numa_demo; do
 	$CC $CFLAGS $LDFLAGS -o "$out/$name" "$tmp/crt0.o" "$here/src/$name.c" "$tmp/sys.o"
 done
 

@@ -35,6 +35,25 @@ export const TASK_SIZE = 0x7ffffffff000;
 /** No user mapping below it (vm.mmap_min_addr with the LSM's floor). */
 export const MMAP_MIN_ADDR = 65536;
 
+/** Nodes the kernel can have (assembly/mm/mmzone.ts: NODES_SHIFT 3); a nodemask crosses the seam as two u32 halves. */
+export const MAX_NUMNODES = 8;
+/** A page's node is (flags >>> NODES_SHIFT) & (MAX_NUMNODES - 1). */
+export const NODES_SHIFT = 26;
+
+// Memory policies (assembly/mm/mempolicy.ts, uapi/linux/mempolicy.h).
+export const MPOL_DEFAULT = 0;
+export const MPOL_PREFERRED = 1;
+export const MPOL_BIND = 2;
+export const MPOL_INTERLEAVE = 3;
+export const MPOL_LOCAL = 4;
+export const MPOL_PREFERRED_MANY = 5;
+export const MPOL_WEIGHTED_INTERLEAVE = 6;
+export const MPOL_F_STATIC_NODES = 1 << 15;
+export const MPOL_F_RELATIVE_NODES = 1 << 14;
+export const MPOL_F_NUMA_BALANCING = 1 << 13;
+export const MPOL_MODE_FLAGS = MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING;
+export const MPOL_F_ADDR = 1 << 1;
+
 // struct page flags (assembly/mm/mm_types.ts).
 export const PG_reserved = 1 << 1;
 export const PG_buddy = 1 << 2;
@@ -42,6 +61,9 @@ export const PG_tail = 1 << 4;
 export const PG_pgtable = 1 << 6;
 export const PG_slab = 1 << 7;
 export const PG_zero = 1 << 10;
+export const PG_active = 1 << 13;
+export const PG_dirty = 1 << 16;
+export const PG_swapcache = 1 << 18;
 export const PAGE_MAPPING_ANON = 1;
 /** Migratetypes with per-cpu lists (pindex = order * MIGRATE_PCPTYPES + migratetype). */
 export const MIGRATE_PCPTYPES = 3;

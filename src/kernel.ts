@@ -10,7 +10,8 @@
 import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
 import { SwapDevice } from "./mm/swap_device.js";
-import { PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
+import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
+import { MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
 
 export { GFP, PAGE_SIZE, type KernelExports } from "./abi.js";
 
@@ -21,6 +22,8 @@ export const DEFAULT_MEM = "256M";
 /** Linux's zone_names[] and migratetype_names[] (mm/page_alloc.c). */
 export const ZONE_NAMES = ["DMA", "DMA32", "Normal", "Movable", "Device"];
 export const MIGRATETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic"];
+/** Linux's enum numa_stat_item, as /proc/vmstat and zoneinfo name them. */
+export const NUMA_EVENT_NAMES = ["numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other"];
 
 export type SmapsCounts = Record<Exclude<keyof typeof SMAPS, "count">, number>;
 
@@ -41,8 +44,8 @@ export function readSmaps(memory: WebAssembly.Memory, x: Pick<KernelExports, "pr
   return out;
 }
 
-export interface KernelOptions {
-  /** RAM size: bytes, or "256M", "4G", "65536K", "1048576". Default 256M. */
+export interface KernelOptions extends NumaOptions {
+  /** RAM size: bytes, or "256M", "4G", "65536K", "1048576". Default 256M (with numa's node sizes, their sum). */
   mem?: string | number;
   /** A swap device of this size (as mem; at most 4G), turned on at boot. Default: no swap. */
   swap?: string | number;
@@ -111,6 +114,8 @@ export class Kernel {
   readonly swap: SwapDevice | null;
   /** The kernel_layout() table, by field (src/abi.ts). */
   readonly layout: Layout;
+  /** The nodes as the options made them (null: one node, the default). */
+  readonly numa: NumaLayout | null;
   private readonly names: string[];
 
   /** Compiles (if given bytes), instantiates and boots a machine. */
@@ -121,7 +126,9 @@ export class Kernel {
 
   /** Instantiates and boots a machine from a compiled module, synchronously. */
   constructor(mod: WebAssembly.Module, options: KernelOptions = {}) {
-    this.ramBytes = parseSize(options.mem ?? DEFAULT_MEM);
+    const { ram, layout } = numaLayout(options.mem, options, DEFAULT_MEM);
+    this.ramBytes = ram;
+    this.numa = layout;
     this.swap = options.swap === undefined ? null : new SwapDevice(parseSize(options.swap) / PAGE_SIZE);
     const pages = this.ramBytes / WASM_PAGE;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -136,6 +143,7 @@ export class Kernel {
     this.u32 = new Uint32Array(this.memory.buffer);
     this.pageCache.attach(this.exports, this.memory);
     const ramPages = this.ramBytes / PAGE_SIZE;
+    if (layout && layout.sizes.length > 1) describeNuma(this.exports, layout);
     const rc = this.call(() => this.exports.boot(ramPages));
     if (rc === -12) {
       throw new Error(`memory size ${String(options.mem ?? DEFAULT_MEM)} is too small for the kernel's own reservations (image, mem_map, zero page, trace ring)`);
@@ -227,6 +235,47 @@ export class Kernel {
     return this.call(() => this.exports.check_invariants());
   }
 
+  /** numa_node_id(): the CPU's node. */
+  get numaNodeId(): number { return this.layout.numa_node; }
+
+  /** nr_node_ids: the highest node id + 1. */
+  get nrNodeIds(): number { return this.layout.nr_node_ids; }
+
+  /** The online nodes' ids, in order (node 0 alone on a one-node machine). */
+  nodes(): number[] {
+    return Array.from({ length: this.nrNodeIds }, (_, nid) => nid).filter((nid) => this.pgdat(nid) !== 0);
+  }
+
+  /** A node's start pfn, spanned and present pages (pglist_data's node_start_pfn, node_spanned_pages, node_present_pages). */
+  nodeSpan(nid: number): { startPfn: number; spanned: number; present: number } {
+    const at = this.pgdat(nid), lay = this.layout;
+    return { startPfn: this.u32[(at + lay.pgdat_node_start_pfn) >>> 2], spanned: this.u32[(at + lay.pgdat_node_spanned) >>> 2], present: this.u32[(at + lay.pgdat_node_present) >>> 2] };
+  }
+
+  /** The SLIT entry from node `from` to node `to`. */
+  distance(from: number, to: number): number {
+    return new Uint8Array(this.memory.buffer)[this.layout.numa_distance + from * MAX_NUMNODES + to];
+  }
+
+  /** A zone's vm_numa_event[] or, without a zone, the global sums: numa_hit, numa_miss, numa_foreign, numa_interleave, numa_local, numa_other. */
+  numaEvents(zone?: { nid: number; idx: number }): number[] {
+    // A zone points at its counters (0: none kept, one node).
+    const at = zone ? this.u32[(this.zoneAddr(zone.idx, zone.nid) + this.layout.zone_numa_event) >>> 2] : this.layout.vm_numa_event;
+    return at ? this.counters(at, NUMA_EVENT_NAMES.length) : NUMA_EVENT_NAMES.map(() => 0);
+  }
+
+  /** node_states[N_MEMORY]: the nodes with present pages. */
+  nodesWithMemory(): number[] {
+    return this.nodes().filter((nid) => this.nodeSpan(nid).present > 0);
+  }
+
+  /** node_states[N_MEMORY] as a nodemask's two u32 halves. */
+  memoryNodes(): [number, number] {
+    const mask: [number, number] = [0, 0];
+    for (const nid of this.nodesWithMemory()) mask[nid >>> 5] = (mask[nid >>> 5] | (1 << (nid & 31))) >>> 0;
+    return mask;
+  }
+
   get maxPfn(): number { return this.layout.max_pfn; }
   get minFreeKbytes(): number { return this.layout.min_free_kbytes; }
   get zeroPfn(): number { return this.layout.zero_pfn; }
@@ -266,8 +315,13 @@ export class Kernel {
     return out;
   }
 
-  private zoneAddr(idx: number): number {
-    return this.layout.pgdat + this.layout.node_zones + idx * this.layout.sizeof_zone;
+  /** Node `nid`'s pglist_data (node 0's is the static contig_page_data). */
+  private pgdat(nid: number): number {
+    return nid === 0 ? this.layout.pgdat : this.u32[(this.layout.node_data >>> 2) + nid];
+  }
+
+  private zoneAddr(idx: number, nid = 0): number {
+    return this.pgdat(nid) + this.layout.node_zones + idx * this.layout.sizeof_zone;
   }
 
   /** /proc/vmstat's pairs: zone items, node items, events (global sums). */
@@ -287,19 +341,19 @@ export class Kernel {
     return this.vmstat()[i][1];
   }
 
-  /** The node's counters (pgdat->vm_stat), by name. */
-  nodeStat(): Map<string, number> {
-    const base = this.layout.pgdat + this.layout.pgdat_vm_stat;
+  /** A node's counters (pgdat->vm_stat), by name. */
+  nodeStat(nid = 0): Map<string, number> {
+    const base = this.pgdat(nid) + this.layout.pgdat_vm_stat;
     const values = this.counters(base, this.layout.nr_node_items);
     return new Map(this.nodeStatNames.map((n, i) => [n, values[i]]));
   }
 
-  /** Every zone of node 0, populated or not, in zone order. */
-  zones(): ZoneInfo[] {
+  /** Every zone of a node, populated or not, in zone order. */
+  zones(nid = 0): ZoneInfo[] {
     const out: ZoneInfo[] = [];
     const lay = this.layout;
     for (let idx = 0; idx < lay.max_nr_zones; idx++) {
-      const z = this.zoneAddr(idx);
+      const z = this.zoneAddr(idx, nid);
       const w = (off: number) => this.u32[(z + off) >>> 2];
       const i32 = (off: number) => w(off) | 0;
       const nrFree: number[] = [];
@@ -332,23 +386,23 @@ export class Kernel {
   }
 
   /** The address of a zone's free_area[order].free_list[migratetype] list head. */
-  freeListHead(zoneIdx: number, order: number, migratetype: number): number {
+  freeListHead(zoneIdx: number, order: number, migratetype: number, nid = 0): number {
     const lay = this.layout;
-    return this.zoneAddr(zoneIdx) + lay.free_area + order * lay.sizeof_free_area
+    return this.zoneAddr(zoneIdx, nid) + lay.free_area + order * lay.sizeof_free_area
       + lay.free_list + migratetype * 8;
   }
 
   /** The address of a zone's field at a kernel_layout() offset (see docs/abi.md). */
-  zoneField(zoneIdx: number, field: LayoutField): number {
-    return this.zoneAddr(zoneIdx) + this.layout[field];
+  zoneField(zoneIdx: number, field: LayoutField, nid = 0): number {
+    return this.zoneAddr(zoneIdx, nid) + this.layout[field];
   }
 
   /** Each populated zone's nr_free per order: all a per-fault sampler reads (zones() reads everything). */
-  freeAreas(): Array<{ name: string; nr_free: number[] }> {
+  freeAreas(nid = 0): Array<{ name: string; nr_free: number[] }> {
     const lay = this.layout;
     const out: Array<{ name: string; nr_free: number[] }> = [];
     for (let idx = 0; idx < lay.max_nr_zones; idx++) {
-      const z = this.zoneAddr(idx);
+      const z = this.zoneAddr(idx, nid);
       if (!this.u32[(z + lay.present) >>> 2]) continue;
       const nr_free = new Array<number>(lay.max_order);
       for (let o = 0; o < nr_free.length; o++) nr_free[o] = this.u32[(z + lay.free_area + o * lay.sizeof_free_area + lay.nr_free) >>> 2];
@@ -358,14 +412,14 @@ export class Kernel {
   }
 
   /** The pfns of the free blocks on one free list, head first (walks the list). */
-  freeBlocks(zoneIdx: number, order: number, migratetype: number): number[] {
-    return this.listPfns(this.freeListHead(zoneIdx, order, migratetype));
+  freeBlocks(zoneIdx: number, order: number, migratetype: number, nid = 0): number[] {
+    return this.listPfns(this.freeListHead(zoneIdx, order, migratetype, nid));
   }
 
   /** The pfns of the blocks on each per-cpu list of a zone, by pindex (order = pindex / 3). */
-  pcpLists(zoneIdx: number): number[][] {
+  pcpLists(zoneIdx: number, nid = 0): number[][] {
     const lay = this.layout;
-    const lists = this.zoneAddr(zoneIdx) + lay.pcp + lay.pcp_lists;
+    const lists = this.zoneAddr(zoneIdx, nid) + lay.pcp + lay.pcp_lists;
     return Array.from({ length: lay.nr_pcp_lists }, (_, pindex) => this.listPfns(lists + pindex * 8));
   }
 
@@ -378,16 +432,16 @@ export class Kernel {
   }
 
   /** Blocks on each free list of a zone: counts[order][migratetype]. */
-  freeListCounts(zoneIdx: number): number[][] {
+  freeListCounts(zoneIdx: number, nid = 0): number[][] {
     const lay = this.layout;
     return Array.from({ length: lay.max_order }, (_, o) =>
-      Array.from({ length: lay.migrate_types }, (_, mt) => this.freeBlocks(zoneIdx, o, mt).length));
+      Array.from({ length: lay.migrate_types }, (_, mt) => this.freeBlocks(zoneIdx, o, mt, nid).length));
   }
 
   /** Pageblocks of each migratetype in a zone. */
-  pageblockCounts(zoneIdx: number): number[] {
+  pageblockCounts(zoneIdx: number, nid = 0): number[] {
     const lay = this.layout;
-    const z = this.zoneAddr(zoneIdx);
+    const z = this.zoneAddr(zoneIdx, nid);
     const flags = this.u32[(z + lay.pageblock_flags) >>> 2];
     const start = this.u32[(z + lay.start_pfn) >>> 2];
     const spanned = this.u32[(z + lay.spanned) >>> 2];

@@ -28,6 +28,7 @@ import type { FileData } from "./fs/file_data.js";
 import { bytesFile } from "./fs/pagecache.js";
 import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
 import { PROC_FILES } from "./proc/index.js";
+import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
@@ -143,6 +144,7 @@ export class Machine {
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
     const procNames = [...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)];
+    const sysNode = sysNodeFiles(this.kernel);
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
@@ -154,6 +156,7 @@ export class Machine {
       // Zombies hold no mm: only live processes have /proc views here.
       pids: () => [...this.sched.tasks.filter((t) => t.mm).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
       selfPid: () => this.current?.pid ?? 1,
+      sys: { dir: "devices/system/node", files: Object.keys(sysNode), read: (name) => sysNode[name]() },
     });
   }
 
@@ -256,7 +259,7 @@ export class Machine {
     const s = this.sched;
     const state = t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R";
     return {
-      mm: this.mmReader(), handle: t.mm, comm: t.comm,
+      mm: this.mmReader(), handle: t.mm, comm: t.comm, memoryNodes: this.kernel.nodesWithMemory(),
       task: {
         pid: t.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: t.childMinflt, cmajflt: t.childMajflt,
         retired: t.retired, childRetired: t.childRetired, signals: t.signals.masks(), exitSignal: t.exitSignal,
@@ -281,7 +284,7 @@ export class Machine {
   /**
    * A /proc view by name: the kernel-wide files (buddyinfo, zoneinfo,
    * pagetypeinfo, vmstat, extfrag/…) and, for the current process ("self/")
-   * or any live one ("<pid>/"), maps, status, stat and smaps_rollup.
+   * or any live one ("<pid>/"), maps, status, stat, smaps_rollup and numa_maps.
    */
   proc(name: string): string {
     const kernelWide = PROC_FILES[name];
@@ -354,7 +357,7 @@ export class Machine {
    */
   observe<const O extends ObserverOptions>(options: O): Observer<O["trace"] extends true ? true : boolean> {
     const observer = new Observer<O["trace"] extends true ? true : boolean>(new TraceRing(this.k, this.kernel.memory), {
-      zones: () => this.kernel.freeAreas(),
+      zones: () => this.kernel.nodes().flatMap((nid) => this.kernel.freeAreas(nid)),
       rss: () => {
         const t = this.task();
         const rss = t ? t.mm.mm(t.handle).rss : { anon: 0, file: 0 };

@@ -6,7 +6,8 @@
 // shaded by order along viridis (lightness rises with the order, so a
 // projector or a colour-blind viewer still tells them apart), and the
 // first frame of every free block of order 2 or more is drawn darker, so
-// blocks show as a pattern too. Lines mark where each zone starts.
+// blocks show as a pattern too. Lines mark where each zone starts. On a
+// machine of several nodes, each node's frames are a map of their own.
 
 import { FrameState, type FrameMap } from "../src/index.js";
 
@@ -67,6 +68,8 @@ export class FrameMapView {
     private readonly maxPfn: number,
     maxOrder: number,
     private readonly describe: (pfn: number) => string,
+    /** The first frame this map shows (a node's start pfn; maxPfn is then the node's frame count). */
+    private readonly firstPfn = 0,
   ) {
     this.cols = Math.max(256, 2 ** Math.ceil(Math.log2(Math.sqrt(maxPfn))));
     this.rows = Math.ceil(maxPfn / this.cols);
@@ -86,7 +89,7 @@ export class FrameMapView {
     canvas.addEventListener("mousemove", (e) => this.moveTo(this.pfnAt(e)));
     canvas.addEventListener("click", (e) => this.moveTo(this.pfnAt(e)));
     canvas.addEventListener("keydown", (e) => this.onKey(e));
-    canvas.addEventListener("focus", () => { if (this.cursor < 0) this.moveTo(0); });
+    canvas.addEventListener("focus", () => { if (this.cursor < 0) this.moveTo(this.firstPfn); });
   }
 
   /** Repaints the frames whose state or order changed since the last draw. */
@@ -94,13 +97,14 @@ export class FrameMapView {
     this.map = map;
     const { state, order } = map;
     let changed = 0;
-    for (let pfn = 0; pfn < this.maxPfn; pfn++) {
+    for (let i = 0; i < this.maxPfn; i++) {
+      const pfn = this.firstPfn + i;
       const s = state[pfn];
-      if (s === this.prevState[pfn] && (s !== FrameState.Free || order[pfn] === this.prevOrder[pfn])) continue;
-      this.prevState[pfn] = s;
-      this.prevOrder[pfn] = order[pfn];
+      if (s === this.prevState[i] && (s !== FrameState.Free || order[pfn] === this.prevOrder[i])) continue;
+      this.prevState[i] = s;
+      this.prevOrder[i] = order[pfn];
       const o = order[pfn];
-      this.pixels[pfn] = s !== FrameState.Free ? this.stateRgba[s] : pfn % (1 << o) === 0 ? this.freeHeadRgba[o] : this.freeRgba[o];
+      this.pixels[i] = s !== FrameState.Free ? this.stateRgba[s] : pfn % (1 << o) === 0 ? this.freeHeadRgba[o] : this.freeRgba[o];
       changed++;
     }
     if (changed) this.ctx.putImageData(this.image, 0, 0);
@@ -115,7 +119,12 @@ export class FrameMapView {
     const r = this.canvas.getBoundingClientRect();
     const x = Math.floor(((e.clientX - r.left) / r.width) * this.cols);
     const y = Math.floor(((e.clientY - r.top) / r.height) * this.rows);
-    return Math.min(this.maxPfn - 1, Math.max(0, y * this.cols + x));
+    return this.firstPfn + Math.min(this.maxPfn - 1, Math.max(0, y * this.cols + x));
+  }
+
+  /** Whether this map shows frame `pfn`. */
+  holds(pfn: number): boolean {
+    return pfn >= this.firstPfn && pfn < this.firstPfn + this.maxPfn;
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -123,9 +132,10 @@ export class FrameMapView {
       ArrowLeft: -1, ArrowRight: 1, ArrowUp: -this.cols, ArrowDown: this.cols,
       PageUp: -this.cols * 16, PageDown: this.cols * 16,
     };
-    if (e.key === "Home") this.moveTo(0);
-    else if (e.key === "End") this.moveTo(this.maxPfn - 1);
-    else if (e.key in step) this.moveTo(Math.min(this.maxPfn - 1, Math.max(0, this.cursor + step[e.key] * (e.shiftKey ? 8 : 1))));
+    const last = this.firstPfn + this.maxPfn - 1;
+    if (e.key === "Home") this.moveTo(this.firstPfn);
+    else if (e.key === "End") this.moveTo(last);
+    else if (e.key in step) this.moveTo(Math.min(last, Math.max(this.firstPfn, this.cursor + step[e.key] * (e.shiftKey ? 8 : 1))));
     else return;
     e.preventDefault();
   }
@@ -138,7 +148,7 @@ export class FrameMapView {
       mark.dataset.zone = z.name;
       mark.dataset.pfn = String(z.startPfn);
       // As a fraction of the map, so it follows the canvas however it is scaled.
-      mark.style.top = `${(Math.floor(z.startPfn / this.cols) / this.rows) * 100}%`;
+      mark.style.top = `${(Math.floor((z.startPfn - this.firstPfn) / this.cols) / this.rows) * 100}%`;
       const label = document.createElement("span");
       label.textContent = `${z.name} from pfn 0x${z.startPfn.toString(16)}`;
       mark.append(label);
@@ -147,13 +157,19 @@ export class FrameMapView {
   }
 
   moveTo(pfn: number): void {
-    this.cursor = pfn;
-    const r = this.canvas.clientWidth / this.cols;
     const b = this.cursorBox.style;
+    if (!this.holds(pfn)) {
+      this.cursor = -1;
+      b.display = "none";
+      return;
+    }
+    this.cursor = pfn;
+    const i = pfn - this.firstPfn;
+    const r = this.canvas.clientWidth / this.cols;
     b.display = "block";
     // +1: the canvas's border.
-    b.left = `${(pfn % this.cols) * r + 1}px`;
-    b.top = `${Math.floor(pfn / this.cols) * r + 1}px`;
+    b.left = `${(i % this.cols) * r + 1}px`;
+    b.top = `${Math.floor(i / this.cols) * r + 1}px`;
     b.width = b.height = `${r}px`;
     if (this.map) this.label.textContent = this.describe(pfn);
   }

@@ -20,7 +20,7 @@ const cases = (manifest.cases as Case[]).filter((c) => programUrls[`../programs/
 
 const ui = {
   program: $<HTMLSelectElement>("program"), args: $<HTMLInputElement>("args"), elf: $<HTMLInputElement>("elf"),
-  mem: $<HTMLSelectElement>("mem"), swap: $<HTMLSelectElement>("swap"), speed: $<HTMLSelectElement>("speed"),
+  mem: $<HTMLSelectElement>("mem"), swap: $<HTMLSelectElement>("swap"), numa: $<HTMLSelectElement>("numa"), speed: $<HTMLSelectElement>("speed"),
   load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
   status: $("status"), narration: $("narration"), counters: $("counters"), reclaim: $("reclaim"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
@@ -34,7 +34,8 @@ interface Session {
   machine: Machine;
   tracer: FaultTracer;
   map: FrameMap;
-  frames: FrameMapView;
+  /** One frame map per node (the whole machine's frames on a one-node machine). */
+  frames: FrameMapView[];
   buddy: BuddyBars;
   options: MachineOptions;
   /** The guest's file system: the program and the guest files, in /, the guest's working directory. */
@@ -72,6 +73,7 @@ async function boot(): Promise<Session> {
   const options: MachineOptions = {
     mem: ui.mem.value,
     swap: ui.swap.value || undefined,
+    ...(ui.numa.value !== "1" ? { numa: Number(ui.numa.value) } : {}),
     fs: files,
     cwd: "/",
     stdout: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },
@@ -79,8 +81,7 @@ async function boot(): Promise<Session> {
   };
   const machine = await createMachine(await kernelModule, options);
   const k = machine.kernel;
-  const frames = new FrameMapView(ui.frames, $("frame-cursor"), $("frame-label"), k.maxPfn, k.maxOrder, describeFrame);
-  frames.markZones($("zone-marks"), k.zones().filter((z) => z.present));
+  const frames = nodeMaps(k);
   const s: Session = { machine, tracer: watchFaults(machine), map: newFrameMap(k), frames, buddy: new BuddyBars($("buddy-bars"), k.maxPfn), options, files };
   $("frame-summary").replaceChildren();
   return s;
@@ -101,16 +102,63 @@ function showFault(r: FaultRecord): void {
   if (!session) return;
   setText(ui.narration, narrateFault(r, session.tracer.ring.names));
   const page = r.pages[r.pages.length - 1];
-  if (page) session.frames.moveTo(page.pfn);
+  if (page) for (const f of session.frames) f.moveTo(page.pfn);
+}
+
+/**
+ * The frame maps: the page's one map on a one-node machine; on several
+ * nodes, one per node side by side (the first map's box, copied), each
+ * with its node's zones marked.
+ */
+function nodeMaps(k: Machine["kernel"]): FrameMapView[] {
+  const first = ui.frames.parentElement!;
+  for (const extra of document.querySelectorAll("#frames-panel .extra")) extra.remove();
+  const nodes = k.nodes();
+  const numa = nodes.length > 1;
+  let after = first;
+  return nodes.map((nid, i) => {
+    const wrap = i === 0 ? first : first.cloneNode(true) as HTMLElement;
+    if (i > 0) {
+      wrap.classList.add("extra");
+      wrap.dataset.node = String(nid);
+      for (const e of wrap.querySelectorAll("[id]")) e.removeAttribute("id");
+      after.after(wrap);
+      after = wrap;
+    }
+    const span = numa ? k.nodeSpan(nid) : { startPfn: 0, spanned: k.maxPfn };
+    if (numa) {
+      const caption = document.createElement("p");
+      caption.className = "node-caption mono extra";
+      caption.textContent = `Node ${nid}: pfn ${hex(span.startPfn)}-${hex(span.startPfn + span.spanned - 1)}, ${(span.spanned * 4) >> 10} MiB`;
+      wrap.before(caption);
+    }
+    const canvas = wrap.querySelector<HTMLCanvasElement>("canvas")!;
+    canvas.dataset.node = String(nid);
+    // The last machine's cursor does not belong on this one's map.
+    const cursor = wrap.querySelector<HTMLElement>(".frame-cursor")!;
+    cursor.style.display = "none";
+    const view = new FrameMapView(canvas, cursor, $("frame-label"),
+      span.spanned, k.maxOrder, describeFrame, span.startPfn);
+    view.markZones(wrap.querySelector<HTMLElement>(".zone-marks")!, k.zones(nid).filter((z) => z.present));
+    return view;
+  });
+}
+
+/** Every node's zones, named "DMA32, node 1" when there are several nodes. */
+function allZones(k: Machine["kernel"]): ReturnType<Machine["kernel"]["zones"]> {
+  const nodes = k.nodes();
+  return nodes.flatMap((nid) => k.zones(nid).map((z) => (nodes.length > 1 ? { ...z, name: `${z.name}, node ${nid}` } : z)));
 }
 
 function describeFrame(pfn: number): string {
   if (!session) return "";
   const { map, machine } = session;
   const s = map.state[pfn];
-  const zone = machine.kernel.zones().find((z) => z.present && pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
+  const k = machine.kernel;
+  const nid = k.nodes().find((n) => { const sp = k.nodeSpan(n); return pfn >= sp.startPfn && pfn < sp.startPfn + sp.spanned; }) ?? 0;
+  const zone = k.zones(nid).find((z) => z.present && pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
   const what = s === FrameState.Free ? `free (in an order-${map.order[pfn]} block)` : FRAME_STATE_NAMES[s];
-  return `pfn ${hex(pfn)}  phys ${hex(pfn * 4096, 8)}  zone ${zone?.name ?? ZONE_NAMES[0]}: ${what}`;
+  return `pfn ${hex(pfn)}  phys ${hex(pfn * 4096, 8)}  ${k.nodes().length > 1 ? `node ${nid} ` : ""}zone ${zone?.name ?? ZONE_NAMES[0]}: ${what}`;
 }
 
 /** The bytes at a user address, through the side-effect-free walk; fewer if a page is absent. */
@@ -142,11 +190,11 @@ function render(): void {
   } else if (newFaults.length > FAULT_LOG_LENGTH) newFaults = newFaults.slice(-FAULT_LOG_LENGTH);
   const k = m.kernel;
   classifyFrames(k, map);
-  frames.draw(map);
+  for (const f of frames) f.draw(map);
   peakAnon = Math.max(peakAnon, anonFrames(map));
   renderFrameSummary($("frame-summary"), map, k.maxOrder);
   setData($("frame-summary"), "anonPeak", String(peakAnon));
-  const zones = k.zones();
+  const zones = allZones(k);
   buddy.render(zones);
   setText($("buddyinfo"), buddyinfo(k));
 
@@ -231,7 +279,7 @@ async function load(): Promise<boolean> {
     session.files.add(`/${prog.name}`, prog.bytes);
     session.machine.exec(prog.bytes, argv);
     argv0 = argv.join(" ");
-    session.buddy.resetBase(session.machine.kernel.zones());
+    session.buddy.resetBase(allZones(session.machine.kernel));
     setStatus(`Loaded ${argv0}: run, step, or run to the next fault.`, "ready");
     return true;
   } catch (e) {
@@ -303,7 +351,7 @@ async function reboot(): Promise<void> {
   regs.clear();
   setStatus("Booting…", "booting");
   session = await boot();
-  session.buddy.resetBase(session.machine.kernel.zones());
+  session.buddy.resetBase(allZones(session.machine.kernel));
   setStatus(`Booted ${ui.mem.value} of RAM${ui.swap.value ? ` and ${ui.swap.value} of swap` : ", no swap"}. Choose a program and load it.`, "booted");
   render();
 }

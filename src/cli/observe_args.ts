@@ -9,7 +9,7 @@ import { parse, UsageError } from "./args.js";
 /** The views --proc can show, as their paths under /proc (or debugfs). */
 export const PROC_VIEWS = [
   "buddyinfo", "zoneinfo", "pagetypeinfo", "vmstat", "meminfo", "swaps",
-  "self/maps", "self/status", "self/smaps_rollup",
+  "self/maps", "self/status", "self/smaps_rollup", "self/numa_maps",
   "extfrag/extfrag_index", "extfrag/unusable_index",
 ] as const;
 export type ProcView = (typeof PROC_VIEWS)[number];

@@ -7,6 +7,7 @@
 import { readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_MEM } from "../kernel.js";
+import { numaLayout } from "../mm/numa.js";
 import { Machine, type MachineOptions, type RunEnd, type THPMode } from "../machine.js";
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
@@ -17,13 +18,21 @@ import { loadKernelModule } from "./load.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
 import { Terminal } from "./terminal.js";
 
-export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--sysctl NAME=VALUE]... [--thp never|madvise|always]
+export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--numa N|SIZE,SIZE...] [--numa-distance SLIT] [--cpu-node N]
+                     [--sysctl NAME=VALUE]... [--thp never|madvise|always]
                      [--max-insns N] [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
   PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
                     built first with CC -O2 -static and kept in a cache
   --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
   --mem SIZE        RAM (default ${DEFAULT_MEM})
   --swap SIZE       a swap device of SIZE (default: none)
+  --numa N          N NUMA nodes sharing the RAM equally (default: one node)
+  --numa SIZE,...   a node of each SIZE (e.g. 96M,160M): their sum is the RAM
+                    (--mem, if given, must agree)
+  --numa-distance D the SLIT: one row per node, rows split by ';', e.g.
+                    10,20;20,10 (10 on the diagonal, 11..254 elsewhere;
+                    numactl --hardware's table reads too). Default 10/20
+  --cpu-node N      the node the CPU is on (default 0)
   --sysctl N=V      set a sysctl at boot: vm.swappiness, vm.min_free_kbytes,
                     vm.watermark_scale_factor, vm.overcommit_memory,
                     vm.overcommit_ratio, vm.page-cluster,
@@ -50,6 +59,9 @@ const RUN_OPTIONS = {
   ...OBSERVE_OPTIONS,
   mem: { type: "string" },
   swap: { type: "string" },
+  numa: { type: "string" },
+  "numa-distance": { type: "string" },
+  "cpu-node": { type: "string" },
   sysctl: { type: "string", multiple: true },
   thp: { type: "string" },
   "max-insns": { type: "string" },
@@ -81,6 +93,23 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const machine: MachineOptions = {};
   if (v.mem !== undefined) machine.mem = v.mem;
   if (v.swap !== undefined) machine.swap = v.swap;
+  if (v.numa !== undefined) machine.numa = v.numa;
+  if (v["numa-distance"] !== undefined) machine.numaDistance = v["numa-distance"];
+  const cpuNode = v["cpu-node"];
+  if (cpuNode !== undefined) {
+    if (!/^\d+$/.test(cpuNode)) throw new UsageError(`--cpu-node: '${cpuNode}' is not a node number`);
+    machine.cpuNode = Number(cpuNode);
+  }
+  if (machine.numa !== undefined || machine.numaDistance !== undefined || machine.cpuNode !== undefined) {
+    try {
+      numaLayout(machine.mem, machine, DEFAULT_MEM);
+    } catch (e) {
+      const said = (e as Error).message;
+      const flag = /^(numa distance|cpu node|numa)/.exec(said)?.[1];
+      if (!flag) throw e;
+      throw new UsageError(`--${flag.replace(" ", "-")}${said.slice(flag.length).replace(" but mem is ", " but --mem is ")}`);
+    }
+  }
   for (const kv of v.sysctl ?? []) {
     const eq = kv.indexOf("=");
     if (eq <= 0) throw new UsageError(`--sysctl: '${kv}' is not NAME=VALUE`);

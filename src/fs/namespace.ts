@@ -49,6 +49,12 @@ export interface NamespaceOptions {
   /** The live pids (/proc/<pid>) and the caller's (/proc/self); default: pid 1 alone. */
   pids?(): number[];
   selfPid?(): number;
+  /**
+   * The sysfs directory faultline owns (e.g. "devices/system/node"): its
+   * files by path below it, each read anew at open. The host's other /sys
+   * entries stay as they are. Default: none.
+   */
+  sys?: { dir: string; files: string[]; read(name: string): string };
 }
 
 const encoder = new TextEncoder();
@@ -59,6 +65,7 @@ export class Namespace {
   private readonly tmpfs: Mount = { dev: 0x1a, readonly: false };
   private readonly devfs: Mount = { dev: 0x5, readonly: true };
   private readonly procfs: Mount = { dev: 0x16, readonly: true };
+  private readonly sysfs: Mount = { dev: 0x15, readonly: true };
   private readonly hostInodes = new Map<string, Inode>();
   private readonly overlay = new Map<string, DirInode>();
 
@@ -68,6 +75,7 @@ export class Namespace {
     this.overlay.set("tmp", tmp);
     this.overlay.set("dev", this.buildDev());
     this.overlay.set("proc", this.buildProc());
+    if (o.sys) this.overlay.set("sys", this.buildSys(o.sys));
     const top = o.host?.lstat("/");
     this.root = o.host ? this.hostDir("/", top?.perm ?? 0o755, top?.mtime ?? 0, top?.size ?? 0) : this.fixedRoot();
   }
@@ -339,6 +347,41 @@ export class Namespace {
     dev.entries.set("full", chr(7, (dst) => (dst.fill(0), dst.length), () => -ENOSPC));
     dev.entries.set("urandom", chr(9, (dst) => (dst.set(this.o.random(dst.length)), dst.length), (src) => src.length));
     return dev;
+  }
+
+  /**
+   * /sys: the files faultline owns under `dir`, every directory above it
+   * the host's (when there is one) with that one entry put over it.
+   */
+  private buildSys(sys: NonNullable<NamespaceOptions["sys"]>): DirInode {
+    const own = new MapDir(this.ino(), 0o755, this.sysfs, 0);
+    for (const name of sys.files) {
+      const parts = name.split("/");
+      let dir = own;
+      for (const part of parts.slice(0, -1)) {
+        let next = dir.entries.get(part);
+        if (!next) dir.entries.set(part, (next = new MapDir(this.ino(), 0o755, this.sysfs, 0)));
+        dir = next as MapDir;
+      }
+      dir.entries.set(parts[parts.length - 1], new RegularInode(this.ino(), 0o444, this.sysfs, 0, () => bytesFile(encoder.encode(sys.read(name))), () => 4096));
+    }
+    const ns = this;
+    const over = (path: string, name: string, child: DirInode): DirInode => {
+      class OverDir extends DirInode {
+        lookup(n: string): Inode | null {
+          return n === name ? child : ns.o.host ? ns.hostInode(`${path}/${n}`) : null;
+        }
+        names(): string[] {
+          const names = ns.o.host?.readdir(path) ?? [];
+          return names.includes(name) ? names : [...names, name];
+        }
+      }
+      return new OverDir(this.ino(), 0o755, this.sysfs, 0);
+    };
+    const parts = sys.dir.split("/");
+    let dir: DirInode = own;
+    for (let i = parts.length - 1; i >= 0; i--) dir = over(`/sys${parts.slice(0, i).map((p) => "/" + p).join("")}`, parts[i], dir);
+    return dir;
   }
 
   private buildProc(): DirInode {

@@ -8,6 +8,8 @@ import type { Kernel } from "../kernel.js";
 export interface ZoneFreeArea {
   name: string;
   nr_free: number[];
+  /** Its node (default 0). */
+  nid?: number;
 }
 
 /** struct contig_page_info for a request of `suitableOrder`. */
@@ -50,7 +52,7 @@ function thousandths(index: number, width: number): string {
 
 function perZone(zones: ZoneFreeArea[], index: (nr_free: number[], order: number) => number, width: number): string {
   return zones.map((z) =>
-    `Node 0, zone ${z.name.padStart(8)} ` + z.nr_free.map((_, order) => thousandths(index(z.nr_free, order), width)).join("") + "\n",
+    `Node ${z.nid ?? 0}, zone ${z.name.padStart(8)} ` + z.nr_free.map((_, order) => thousandths(index(z.nr_free, order), width)).join("") + "\n",
   ).join("");
 }
 
@@ -64,12 +66,17 @@ export function unusableIndexText(zones: ZoneFreeArea[]): string {
   return perZone(zones, unusableIndex, 1);
 }
 
+/** Every node's populated zones, with their node. */
+function nodesFreeAreas(k: Kernel): ZoneFreeArea[] {
+  return k.nodes().flatMap((nid) => k.freeAreas(nid).map((z) => ({ ...z, nid })));
+}
+
 /** /sys/kernel/debug/extfrag/extfrag_index of a running kernel. */
 export function extfrag_index(k: Kernel): string {
-  return extfragIndex(k.freeAreas());
+  return extfragIndex(nodesFreeAreas(k));
 }
 
 /** /sys/kernel/debug/extfrag/unusable_index of a running kernel. */
 export function unusable_index(k: Kernel): string {
-  return unusableIndexText(k.freeAreas());
+  return unusableIndexText(nodesFreeAreas(k));
 }

@@ -68,13 +68,15 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
   // Per-cpu blocks first: only the lists know a block's order.
   const UNSET = 0xff;
   state.fill(UNSET);
-  for (const z of k.zones()) {
-    if (!z.managed) continue;
-    k.pcpLists(z.idx).forEach((pfns, pindex) => {
-      const n = 1 << Math.floor(pindex / MIGRATE_PCPTYPES);
-      for (const pfn of pfns) state.fill(FrameState.Pcp, pfn, pfn + n);
-      counts[FrameState.Pcp] += pfns.length * n;
-    });
+  for (const nid of k.nodes()) {
+    for (const z of k.zones(nid)) {
+      if (!z.managed) continue;
+      k.pcpLists(z.idx, nid).forEach((pfns, pindex) => {
+        const n = 1 << Math.floor(pindex / MIGRATE_PCPTYPES);
+        for (const pfn of pfns) state.fill(FrameState.Pcp, pfn, pfn + n);
+        counts[FrameState.Pcp] += pfns.length * n;
+      });
+    }
   }
 
   for (let pfn = 0; pfn < maxPfn;) {

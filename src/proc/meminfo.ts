@@ -12,7 +12,7 @@ const count = (name: string, n: number) => `${(name + ":").padEnd(16)}${String(n
 /** Pages the allocator keeps from userspace: each zone's high watermark plus its largest lowmem reserve (calculate_totalreserve_pages). */
 function totalreservePages(k: Kernel): number {
   let reserve = 0;
-  for (const z of k.zones()) {
+  for (const z of k.nodes().flatMap((nid) => k.zones(nid))) {
     if (!z.managed) continue;
     const max = Math.max(0, ...z.protection) + z.watermark[2];
     reserve += Math.min(max, z.managed);
@@ -20,10 +20,24 @@ function totalreservePages(k: Kernel): number {
   return reserve;
 }
 
+/** The LRU lines meminfo and a node's meminfo both print, in pages, from the counters by name. */
+export function lruLines(s: (name: string) => number): Array<[string, number]> {
+  return [
+    ["Active", s("nr_active_anon") + s("nr_active_file")],
+    ["Inactive", s("nr_inactive_anon") + s("nr_inactive_file")],
+    ["Active(anon)", s("nr_active_anon")],
+    ["Inactive(anon)", s("nr_inactive_anon")],
+    ["Active(file)", s("nr_active_file")],
+    ["Inactive(file)", s("nr_inactive_file")],
+    ["Unevictable", s("nr_unevictable")],
+    ["Mlocked", s("nr_mlock")],
+  ];
+}
+
 export function meminfo(k: Kernel): string {
   const v = new Map(k.vmstat());
   const s = (name: string) => v.get(name) ?? 0;
-  const zones = k.zones();
+  const zones = k.nodes().flatMap((nid) => k.zones(nid));
   const free = s("nr_free_pages");
   const wmarkLow = zones.reduce((sum, z) => sum + z.watermark[1], 0);
   // si_mem_available: free beyond the reserves, plus the half of the page cache that can go.
@@ -39,14 +53,7 @@ export function meminfo(k: Kernel): string {
     + kb("Buffers", 0)
     + kb("Cached", s("nr_file_pages") - s("nr_swapcached"))
     + kb("SwapCached", s("nr_swapcached"))
-    + kb("Active", s("nr_active_anon") + s("nr_active_file"))
-    + kb("Inactive", s("nr_inactive_anon") + s("nr_inactive_file"))
-    + kb("Active(anon)", s("nr_active_anon"))
-    + kb("Inactive(anon)", s("nr_inactive_anon"))
-    + kb("Active(file)", s("nr_active_file"))
-    + kb("Inactive(file)", s("nr_inactive_file"))
-    + kb("Unevictable", s("nr_unevictable"))
-    + kb("Mlocked", s("nr_mlock"))
+    + lruLines(s).map(([name, pages]) => kb(name, pages)).join("")
     + kb("SwapTotal", swap.total)
     + kb("SwapFree", swap.free)
     + kb("Zswap", 0)

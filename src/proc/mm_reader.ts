@@ -5,13 +5,22 @@
 
 import type { MmInfo, PteInfo, VmArea } from "./task_mmu.js";
 import { MM_VIEW, VMA_RECORD, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
-  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, type KernelExports, type Layout } from "../abi.js";
+  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_SHIFT,
+  type KernelExports, type Layout } from "../abi.js";
 
 /** The kernel exports this reader uses. */
-export type MmKernel = Pick<KernelExports, "proc_vma_next" | "proc_mm_counters" | "mmu_walk_inspect" | "walk_mailbox_ptr">;
+export type MmKernel = Pick<KernelExports, "proc_vma_next" | "proc_mm_counters" | "mmu_walk_inspect" | "walk_mailbox_ptr"
+  | "kernel_get_mempolicy" | "mempolicy_result_ptr">;
 
 /** Where struct page lives, its fields this reader uses, and which pfn is the zero page (kernel_layout). */
-export type PageLayout = Pick<Layout, "mem_map" | "zero_pfn" | "sizeof_page" | "page_mapping" | "page_mapcount">;
+export type PageLayout = Pick<Layout, "mem_map" | "zero_pfn" | "sizeof_page" | "page_mapping" | "page_mapcount" | "page_flags">;
+
+/** A memory policy as get_mempolicy reports it: the mode, its MPOL_F_* flags, the nodes. */
+export interface PolicyInfo {
+  mode: number;
+  flags: number;
+  nodes: number[];
+}
 
 /** The mm counters proc_mm_counters fills, beyond MmInfo. */
 export interface MmCounters extends MmInfo {
@@ -115,12 +124,29 @@ export class MmReader {
   /** struct page facts smaps and pagemap use; null for the zero page (vm_normal_page). */
   private page(pfn: number): PteInfo["page"] {
     if (pfn === this.layout.zero_pfn) return null;
-    const { mem_map, sizeof_page, page_mapping, page_mapcount } = this.layout;
+    const { mem_map, sizeof_page, page_mapping, page_mapcount, page_flags } = this.layout;
     const p = mem_map + pfn * sizeof_page;
+    const flags = this.view.getUint32(p + page_flags, true);
     return {
       anon: (this.view.getUint32(p + page_mapping, true) & PAGE_MAPPING_ANON) !== 0,
       mapcount: this.view.getInt16(p + page_mapcount, true) + 1,
+      flags,
+      nid: (flags >>> NODES_SHIFT) & (MAX_NUMNODES - 1),
     };
+  }
+
+  /**
+   * The policy of the current mm's VMA at `addr` (MPOL_DEFAULT when it has
+   * none), or with null the task's: get_mempolicy(MPOL_F_ADDR), which
+   * faults nothing in.
+   */
+  policy(addr: number | null): PolicyInfo {
+    if (this.kernel.kernel_get_mempolicy(addr ?? 0, addr === null ? 0 : MPOL_F_ADDR) !== 0) return { mode: 0, flags: 0, nodes: [] };
+    const at = this.kernel.mempolicy_result_ptr() >>> 0;
+    const mode = this.view.getInt32(at, true);
+    const nodes: number[] = [];
+    for (let nid = 0; nid < MAX_NUMNODES; nid++) if ((this.view.getUint32(at + 4 + (nid >>> 5) * 4, true) >>> (nid & 31)) & 1) nodes.push(nid);
+    return { mode: mode & ~MPOL_MODE_FLAGS, flags: mode & MPOL_MODE_FLAGS, nodes };
   }
 
   /** The mapping of one address in the current mm (for pagemap). */

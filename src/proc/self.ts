@@ -3,6 +3,7 @@
 
 import { pagemapEntry, pagemapLine, procMaps, procSmapsRollup, procStatus, smapsAccount } from "./task_mmu.js";
 import type { MmReader } from "./mm_reader.js";
+import { procNumaMaps } from "./numa_maps.js";
 
 /** The task whose address space the views show (its mm must be current for the walks). */
 export interface TaskView {
@@ -10,6 +11,7 @@ export interface TaskView {
   handle: number;   // the mm_struct handle (mm_create)
   comm: string;     // the program's name, as /proc/self/status's Name:
   task?: TaskStat;  // the process's own fields, for stat
+  memoryNodes?: number[];  // the nodes with memory, numa_maps' N<node>= columns (default: node 0)
 }
 
 /** What /proc/<pid>/stat shows beyond the mm (do_task_stat's fields). */
@@ -36,6 +38,7 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
   "self/comm": (t) => `${t.comm.slice(0, 15)}\n`,
   "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle)),
   "self/stat": (t) => procStat(t),
+  "self/numa_maps": (t) => procNumaMaps(t),
   "self/smaps_rollup": (t) => {
     const vmas = t.mm.vmas(t.handle);
     return procSmapsRollup(vmas, smapsAccount(vmas, (v) => t.mm.pagesOf(v)));

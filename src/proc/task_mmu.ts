@@ -33,7 +33,8 @@ export interface PteInfo {
   size: number;                   // bytes this entry maps: 4 KiB, or 2 MiB for a PMD
   dirty: boolean;                 // D bit
   young: boolean;                 // A bit
-  page: { anon: boolean; mapcount: number } | null;  // null: no struct page (the zero page)
+  // null: no struct page (the zero page); flags (PG_*) and nid as MmReader reads them
+  page: { anon: boolean; mapcount: number; flags?: number; nid?: number } | null;
 }
 
 const hex = (n: number, width = 8) => n.toString(16).padStart(width, "0");

@@ -1,20 +1,29 @@
-// /proc/zoneinfo (mm/vmstat.c zoneinfo_show_print), for a UMA kernel with one
-// CPU and no CONFIG_SMP or CONFIG_NUMA: so no "vm stats threshold" and no
-// numa_* lines. Node counters this kernel does not keep are left out.
+// /proc/zoneinfo (mm/vmstat.c zoneinfo_show_print), for a kernel with one
+// CPU and no CONFIG_SMP: so no "vm stats threshold". Every zone of every
+// node; the numa_* lines (CONFIG_NUMA) only on a machine of several nodes,
+// so a one-node machine's file is a UMA kernel's. Node counters this kernel
+// does not keep are left out.
 
-import type { Kernel } from "../kernel.js";
+import { NUMA_EVENT_NAMES, type Kernel } from "../kernel.js";
 import { padEnd } from "./format.js";
 import { PRINT_IN_THP, HPAGE_PMD_NR } from "./vmstat.js";
 
 export function zoneinfo(k: Kernel): string {
   let out = "";
+  const numa = k.nodes().length > 1;
+  for (const nid of k.nodes()) out += nodeZoneinfo(k, nid, numa);
+  return out;
+}
+
+function nodeZoneinfo(k: Kernel, nid: number, numa: boolean): string {
+  let out = "";
   let firstPopulated = true;
-  for (const z of k.zones()) {
-    out += `Node 0, zone ${z.name.padStart(8)}`;
+  for (const z of k.zones(nid)) {
+    out += `Node ${nid}, zone ${z.name.padStart(8)}`;
     if (z.present && firstPopulated) {
       firstPopulated = false;
       out += "\n  per-node stats";
-      for (const [name, v] of k.nodeStat()) {
+      for (const [name, v] of k.nodeStat(nid)) {
         out += `\n      ${padEnd(name, 12)} ${PRINT_IN_THP.has(name) ? Math.floor(v / HPAGE_PMD_NR) : v}`;
       }
     }
@@ -35,6 +44,7 @@ export function zoneinfo(k: Kernel): string {
       continue;
     }
     for (const [name, v] of z.stat) out += `\n      ${padEnd(name, 12)} ${v}`;
+    if (numa) k.numaEvents({ nid, idx: z.idx }).forEach((v, i) => (out += `\n      ${padEnd(NUMA_EVENT_NAMES[i], 12)} ${v}`));
     out += "\n  pagesets"
       + "\n    cpu: 0"
       + `\n              count:    ${z.pcp.count}`

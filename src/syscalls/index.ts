@@ -25,7 +25,8 @@
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, getppid, kill to other pids, process groups: src/task/sched.ts
-// and src/machine.ts). A call that must wait returns -ERESTARTSYS with
+// and src/machine.ts), and, given `mempolicy`, the NUMA policy calls (mbind,
+// set_mempolicy, get_mempolicy, migrate_pages, move_pages: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
@@ -42,9 +43,11 @@ import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
+import type { Mempolicy } from "./mempolicy.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
+export { Mempolicy, type NumaState } from "./mempolicy.js";
 export { FileSyscalls } from "./files.js";
 export * from "./names.js";
 export * from "./random.js";
@@ -105,6 +108,8 @@ export interface SyscallOptions {
   comm?: { get(): string; set(name: Uint8Array): void };
   /** The process calls (fork, execve, wait4, kill…: src/task/sched.ts); without it, one process of pid 1. */
   tasks?: TaskCalls;
+  /** The memory-policy calls (mempolicy.ts); without them, ENOSYS. */
+  mempolicy?: Mempolicy;
 }
 
 /** The syscalls that reach other processes, for one task. */
@@ -290,6 +295,8 @@ export class Syscalls {
     if (file !== undefined) return file;
     const task = this.o.tasks?.call(nr, a, this);
     if (task !== undefined) return task;
+    const policy = this.o.mempolicy?.call(nr, a);
+    if (policy !== undefined) return policy;
     switch (nr) {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.

@@ -8,6 +8,7 @@
 // kernel filled (read, uname, clock_gettime...) show what it wrote.
 
 import { ERRNO } from "./errno.js";
+import { formatMempolicyArgs } from "./mempolicy_trace.js";
 import { syscallName } from "./names.js";
 
 /** Reads user memory for display; null when it is not readable. */
@@ -83,7 +84,7 @@ function buffer(peek: Peek, addr: number, len: number, forceHex = false): string
 }
 
 /** Flag names joined with "|", unknown bits as hex, like strace's printflags. */
-function flags(v: number, names: [number, string][], zero = "0"): string {
+export function flags(v: number, names: [number, string][], zero = "0"): string {
   if (v === 0) return zero;
   const out: string[] = [];
   let rest = v >>> 0;
@@ -611,7 +612,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${a[0] | 0}, ${status}, ${flags(a[2] >>> 0, [[1, "WNOHANG"], [2, "WSTOPPED"], [8, "WCONTINUED"], [0x40000000, "__WALL"], [0x80000000, "__WCLONE"]])}, ${pointer(a[3])}`;
     }
     default:
-      return a.map(hex).join(", ");
+      return formatMempolicyArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
 

@@ -4,7 +4,7 @@
 import type { Machine } from "../machine.js";
 import { bytesReader } from "../machine_options.js";
 import type { CpuState } from "../cpu/state.js";
-import { Syscalls, withPidPrefix, type TaskCalls, EAGAIN, EINVAL, ENOMEM, ENOSYS } from "../syscalls/index.js";
+import { Mempolicy, Syscalls, withPidPrefix, type TaskCalls, EAGAIN, EINVAL, ENOMEM, ENOSYS } from "../syscalls/index.js";
 import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
 import { Task, copyRegisters, int32Bytes } from "./task.js";
@@ -58,6 +58,11 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
     },
     meminfo: () => ({ totalram: m.kernel.totalramPages * 4096, freeram: m.kernel.counter("nr_free_pages") * 4096 }),
     tasks: calls,
+    mempolicy: new Mempolicy(m.user, m.k, m.kernel.memory, {
+      mmOf: (p) => (p === 0 ? task : m.sched.byPid(p))?.mm,
+      nrNodeIds: () => m.kernel.nrNodeIds,
+      memoryNodes: () => m.kernel.memoryNodes(),
+    }),
   }, from?.sys);
   const task: Task = new Task(pid, parent, mm, sys, signals);
   if (from) {

@@ -77,9 +77,10 @@ function run(c: (typeof programCases)[number], trace?: string[]) {
 
 /**
  * What this harness lacks, run_programs (and run_trace) run: files_probe reads the Wasm kernel's /proc text;
- * file_sum opens a host file, and no file system is given here; fork_cow forks, and here is one process.
+ * file_sum opens a host file, and no file system is given here; fork_cow forks, and here is one process;
+ * numa_demo asks the kernel's memory policies where its pages are.
  */
-const MACHINE_ONLY = ["files_probe", "file_sum", "fork_cow"];
+const MACHINE_ONLY = ["files_probe", "file_sum", "fork_cow", "numa_demo"];
 
 describe("programs under the CPU, loader and syscalls (model kernel)", () => {
   for (const c of programCases.filter((c) => !MACHINE_ONLY.includes(c.name))) {

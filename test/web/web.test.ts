@@ -340,4 +340,31 @@ describe.runIf(needs(TOOLS.chromium))("the playground in Chromium", () => {
     expect(errors).toEqual([]);
     await page.selectOption("#speed", "2000");
   }, 600_000);
+
+  it("shows one frame map per node on a machine of two nodes (--numa 2), each with its own zones", async () => {
+    await page.selectOption("#numa", "2");
+    await page.click("#reboot");
+    await page.waitForSelector("body[data-state=booted]", { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll("canvas.frame-map").length === 2);
+    const maps = await page.$$eval("canvas.frame-map", (cs) => cs.map((c) => {
+      const wrap = c.parentElement!;
+      return { node: (c as HTMLElement).dataset.node, pixels: (c as HTMLCanvasElement).width * (c as HTMLCanvasElement).height,
+        zones: Array.from(wrap.querySelectorAll(".zone-mark")).map((m) => (m as HTMLElement).dataset.zone) };
+    }));
+    // 256 MiB in two nodes of 128 MiB: 32768 frames each; node 0 has DMA and DMA32, node 1 DMA32 alone (as Linux's x86-64).
+    expect(maps.map((m) => m.node)).toEqual(["0", "1"]);
+    for (const m of maps) expect(m.pixels).toBeGreaterThanOrEqual(32768);
+    expect(maps[0].zones).toEqual(["DMA", "DMA32"]);
+    expect(maps[1].zones).toEqual(["DMA32"]);
+    expect(await page.$$eval(".node-caption", (ps) => ps.map((p) => p.textContent))).toEqual([
+      "Node 0: pfn 0x0-0x7fff, 128 MiB", "Node 1: pfn 0x8000-0xffff, 128 MiB",
+    ]);
+    expect(await page.textContent("#buddyinfo")).toMatch(/^Node 1, zone    DMA32 /m);
+    await page.screenshot({ path: join(shots, "numa-2.png"), fullPage: true });
+    // Back to one node: one map again.
+    await page.selectOption("#numa", "1");
+    await page.click("#reboot");
+    await page.waitForFunction(() => document.querySelectorAll("canvas.frame-map").length === 1);
+    expect(errors).toEqual([]);
+  });
 });
