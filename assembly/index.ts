@@ -29,3 +29,4 @@ export { vm_commit_info } from "./mm/util";
 export { sysctl_get, sysctl_set } from "./kernel/sysctl";
 export { compact_memory, set_extfrag_threshold, kcompactd, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
 export { set_watermark_boost_factor } from "./mm/page_alloc";
+export { do_timer } from "./kernel/time";

@@ -34,6 +34,8 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const TASK_SIZE = 0x7ffffffff000;
 /** No user mapping below it (vm.mmap_min_addr with the LSM's floor). */
 export const MMAP_MIN_ADDR = 65536;
+/** The timer's ticks a second (assembly/kernel/time.ts): jiffies on the virtual clock. */
+export const HZ = 250;
 
 // struct page flags (assembly/mm/mm_types.ts).
 export const PG_reserved = 1 << 1;

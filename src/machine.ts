@@ -683,9 +683,10 @@ export class Machine {
     }
   }
 
-  /** The kernel threads' turn between guest quanta: kcompactd runs if it was woken (traced on its own track). */
+  /** The kernel threads' turn between guest quanta: the timer ticks (jiffies follow the virtual clock), kcompactd runs if it was woken (traced on its own track). */
   private kernelThreads(): void {
     this.kthreadsAt = this.cpu.retired;
+    this.kernel.tick(this.running?.sys.nowNs() ?? this.cpu.retired);
     const turn = () => this.kernel.call(() => this.k.kcompactd());
     if (this.observer) this.observer.kthread("kcompactd0", turn);
     else turn();

@@ -51,6 +51,7 @@ import { current_mm } from "./mmap";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
+import { ratelimit_state, ___ratelimit, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST } from "../lib/ratelimit";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN___alloc_pages, FN_get_page_from_freelist, FN_rmqueue,
   FN___rmqueue, FN___rmqueue_smallest, FN_get_page_from_free_area, FN_expand,
@@ -818,15 +819,23 @@ function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
     if (!did_some_progress) break;
     no_progress_loops = 0;
   }
-  if (!page && !(gfp & __GFP_NOWARN)) {
-    printk("page allocation failure: order:");
-    printk_u64(order);
-    printk(", mode:");
-    printk_hex(gfp);
-    printk("\n");
-  }
+  if (!page) warn_alloc(gfp, order);
   trace_exit(FN___alloc_pages_slowpath, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
+}
+
+// warn_alloc's limit: 10 reports every 5 s of the virtual clock (DEFAULT_RATELIMIT_*).
+const nopage_rs = changetype<ratelimit_state>(
+  memory.data<i32>([DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST, 0, 0, 0, 0], 8));
+
+/** Reports a failed allocation, unless __GFP_NOWARN or the rate limit says not to (warn_alloc). */
+function warn_alloc(gfp: u32, order: u32): void {
+  if ((gfp & __GFP_NOWARN) || !___ratelimit(nopage_rs, "warn_alloc")) return;
+  printk("page allocation failure: order:");
+  printk_u64(order);
+  printk(", mode:");
+  printk_hex(gfp);
+  printk("\n");
 }
 
 // ---------------------------------------------------------------------------
