@@ -18,7 +18,7 @@
 // (one node).
 
 import {
-  page, PAGE_SIZE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
+  page, PAGE_SIZE, SIZEOF_PAGE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
   PG_slab, PG_pgtable, PG_zeroed, PAGE_MAPPING_ANON,
 } from "./mm_types";
 import {
@@ -306,7 +306,7 @@ export function __zone_watermark_ok(z: zone, order: u32, mark: u32, highest_zone
 }
 
 /** Allocates from one zone: per-cpu lists for small orders, else the buddy (seed 10). */
-function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
+@inline function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
                  alloc_flags: u32, migratetype: u32): page | null {
   trace_enter(FN_rmqueue, order);
   let page: page | null;
@@ -628,7 +628,7 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
 }
 
 /** Makes the block a live allocation: refcount 1, zeroed if asked, compound if asked. */
-export function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32): void {
+@inline export function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32): void {
   trace_enter(FN_prep_new_page, order);
   page.private_ = 0;
   page._refcount = 1;
@@ -904,14 +904,17 @@ function free_tail_pages_prepare(page: page, order: u32): bool {
     page.flags &= ~PG_head;
   }
   let bad = false;
-  for (let i: u32 = 1; i < nr; i++) {
-    const p = nth_page(page, i);
+  const end = changetype<usize>(nth_page(page, nr));
+  for (let at = changetype<usize>(nth_page(page, 1)); at < end; at += SIZEOF_PAGE) {
+    const p = changetype<page>(at);
     if (CONFIG_DEBUG_VM) {
       if (free_page_is_bad(p)) bad = true;
       continue;
     }
-    // Only a head is ever mapped (split_huge_page makes each page a head).
-    free_page_clean(p);
+    // Only a head is ever mapped (split_huge_page makes each page a head),
+    // and only a head (or page[1], undone above) has private_ set: as
+    // Linux, the release build clears just the tails' flags.
+    p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
   }
   return bad;
 }
@@ -945,20 +948,18 @@ function __free_pages_ok(page: page, order: u32, to_tail: bool): void {
   __count_vm_events(PGFREE, <u64>1 << order);
 }
 
-/** Frees a small block to the per-cpu list of its pageblock's migratetype. */
-function free_unref_page(page: page, order: u32): void {
+/** Frees a small block to the per-cpu list of its pageblock's migratetype (inlined: the free fast path). */
+@inline function free_unref_page(page: page, order: u32): void {
   trace_enter(FN_free_unref_page, order);
   const pfn = page_to_pfn(page);
-  if (!free_pages_prepare(page, order)) {
-    trace_exit(FN_free_unref_page, 0);
-    return;
+  if (free_pages_prepare(page, order)) {
+    const zone = page_zone(page);
+    let migratetype = get_pfnblock_migratetype(page, pfn);
+    // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
+    if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
+    set_pcppage_migratetype(page, migratetype);
+    free_unref_page_commit(zone, zone_pcp(zone), page, migratetype, order);
   }
-  const zone = page_zone(page);
-  let migratetype = get_pfnblock_migratetype(page, pfn);
-  // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
-  if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
-  set_pcppage_migratetype(page, migratetype);
-  free_unref_page_commit(zone, zone_pcp(zone), page, migratetype, order);
   trace_exit(FN_free_unref_page, 0);
 }
 

@@ -6,7 +6,7 @@
  * in `batch` and drained above `high`, watermark checks with lowmem_reserve,
  * a zonelist walk, expand() and __free_one_page() merging by pfn arithmetic.
  * Like the kernel's release build it checks the head of each block it frees
- * and cleans every page (free_pages_prepare), looks
+ * and clears every page's flags (free_pages_prepare), looks
  * up the pageblock's migratetype for the free lists, and decodes the gfp
  * mask's zone and migratetype. Movable allocations only (the benchmark's
  * workloads), so no fallback.
@@ -263,17 +263,16 @@ static void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *
 }
 
 /* free_pages_prepare: the head must be unused (the other pages are checked
- * only by the kernel's debug build); clean every page. */
+ * only by the kernel's debug build); clear every page's flags, the head's private. */
 static int free_pages_prepare(struct page *page, unsigned order)
 {
 	if (page->mapcount != -1 || page->refcount || (page->flags & (PG_reserved | PG_buddy | PG_pcp))) {
 		fprintf(stderr, "bad page %lu\n", page_to_pfn(page));
 		return 0;
 	}
-	for (unsigned long i = 0; i < (1UL << order); i++) {
+	page->private_ = 0;
+	for (unsigned long i = 0; i < (1UL << order); i++)
 		page[i].flags &= ~0x00ffffffu;
-		page[i].private_ = 0;
-	}
 	return 1;
 }
 
