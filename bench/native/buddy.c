@@ -9,7 +9,9 @@
  * and clears every page's flags (free_pages_prepare), looks
  * up the pageblock's migratetype for the free lists, and decodes the gfp
  * mask's zone and migratetype. Movable allocations only (the benchmark's
- * workloads), so no fallback.
+ * workloads), so no fallback. alloc_pages and free_pages stay out of line
+ * (noinline), as Linux's __alloc_pages and __free_pages and the kernel's
+ * are: gcc would otherwise fold the whole allocator into the replay loop.
  *
  * Usage: buddy RAM_PAGES RESERVED_BOTTOM RESERVED_TOP WORKLOAD N SEED
  * Boots RAM_PAGES pages (the bottom and top pages kept reserved, as the
@@ -215,7 +217,7 @@ static int zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 }
 
 /* The zonelist walk: DMA32 then DMA, at the low watermark, then at min. */
-static struct page *alloc_pages(unsigned gfp, unsigned order)
+static __attribute__((noinline)) struct page *alloc_pages(unsigned gfp, unsigned order)
 {
 	int highest = gfp_zone(gfp), mt = gfp_migratetype(gfp);
 	if (highest >= NR_ZONES) highest = NR_ZONES - 1;   /* the lowmem_reserve index */
@@ -276,7 +278,7 @@ static int free_pages_prepare(struct page *page, unsigned order)
 	return 1;
 }
 
-static void free_pages(struct page *p, unsigned order)
+static __attribute__((noinline)) void free_pages(struct page *p, unsigned order)
 {
 	if (--p->refcount) return;
 	if (!free_pages_prepare(p, order)) return;
