@@ -19,88 +19,35 @@
 import {
   Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
 } from "./cpu/index.js";
-import type { HostFs } from "./fs/host.js";
 import { Namespace } from "./fs/namespace.js";
-import { Kernel, type KernelOptions } from "./kernel.js";
+import { Kernel } from "./kernel.js";
 import type { KernelExports } from "./abi.js";
-import { argRangeError, argTypeError, withCode } from "./errors.js";
-import { exec, type ExecImage, type ExecKernel } from "./loader/index.js";
+import { argTypeError, withCode } from "./errors.js";
+import type { ExecImage } from "./loader/index.js";
 import type { FileData } from "./fs/file_data.js";
 import { bytesFile } from "./fs/pagecache.js";
+import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
 import { PROC_FILES } from "./proc/index.js";
-import { MmReader, type MmKernel } from "./proc/mm_reader.js";
+import { MmReader } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
-import { SIGCHLD, Signals } from "./task/signal.js";
+import { Signals } from "./task/signal.js";
 import { writeSysctl } from "./proc/sysctl.js";
-import { KILLED_WITH_INIT, Scheduler, rusage } from "./task/sched.js";
-import { Task, copyRegisters, type TaskEnd } from "./task/task.js";
-import { CpuState } from "./cpu/state.js";
-import { RegularInode } from "./fs/inode.js";
+import { absolute, execve, load } from "./task/exec.js";
+import { taskExit, release } from "./task/exit.js";
+import { RLIMIT_NPROC, clone, fork, maxThreads, newTask, vfork } from "./task/fork.js";
+import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
+import { getrusage } from "./task/sys.js";
+import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
-  DEFAULT_EPOCH, SeededRandom, Syscalls, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal, type SyscallKernel,
-  ILL_ILLOPN, SIGILL, SIGKILL, killedLine, withPidPrefix, SIGSEGV, SI_KERNEL, type TaskCalls, type UserMemory, oomKill,
-  EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, E2BIG, ENOEXEC,
+  DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
+  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, EINTR, ENOSYS,
 } from "./syscalls/index.js";
 
-export type THPMode = "never" | "madvise" | "always";
-const THP_MODES: readonly THPMode[] = ["never", "madvise", "always"];
-
-/** The kernel's options, but for its Wasm imports, which the machine supplies itself. */
-export interface MachineOptions extends Omit<KernelOptions, "env"> {
-  /** Transparent huge pages: never | madvise | always (default madvise, Linux's usual). */
-  thp?: THPMode;
-  /**
-   * Sysctls to set at boot, by sysctl(8)'s names: vm.swappiness,
-   * vm.min_free_kbytes, vm.watermark_scale_factor, vm.overcommit_memory,
-   * vm.overcommit_ratio, vm.page-cluster, transparent_hugepage.enabled,
-   * transparent_hugepage.defrag (src/proc/sysctl.ts). Applied after thp.
-   */
-  sysctl?: Record<string, string | number>;
-  /** Instructions a run may retire before it is stopped (default: no limit). */
-  maxInsns?: number;
-  /**
-   * Runs of a block before it is translated to JavaScript (default 40; 0
-   * translates every block before its first run, which tests use to check
-   * the translation against the interpreter). Same results either way.
-   */
-  jitThreshold?: number;
-  /**
-   * What the guest reads from fd 0: all of it at once, or a reader asked for
-   * at most `max` bytes each time the guest reads, called only then
-   * (null or an empty array: end of file).
-   */
-  stdin?: Uint8Array | string | StdinReader;
-  /** The environment exec gives the program when it is not given one (default: empty). */
-  envp?: string[];
-  stdout?: (bytes: Uint8Array) => void;
-  stderr?: (bytes: Uint8Array) => void;
-  /** Receives one strace-format line per syscall. */
-  traceSyscalls?: (line: string) => void;
-  /** Seeds getrandom, /dev/urandom and AT_RANDOM (default 1): same seed, same run. */
-  seed?: number;
-  /** The host's files, seen read-only at / (Node: src/cli's nodeHostFs; a page: a MemoryHostFs). Default: none. */
-  fs?: HostFs;
-  /** The guest's starting directory, absolute (default "/"). */
-  cwd?: string;
-  /** Called when the process has ended, before its mm is torn down (exit-time /proc views). */
-  beforeExit?: (m: Machine) => void;
-}
-
-export interface RunAsyncOptions {
-  /** Stops the run: runAsync rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** Instructions the run may retire (default: the machine's maxInsns, else no limit). */
-  budget?: number;
-  /** Instructions between two turns of the event loop (default 4M). */
-  yieldEvery?: number;
-}
-
-/** Reads at most `max` bytes of the guest's stdin; null or empty at end of file. */
-export type StdinReader = (max: number) => Uint8Array | null;
+export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
 
 export interface FaultHook {
   beforeFault(address: number, errorCode: number): void;
@@ -121,9 +68,6 @@ export type RunEnd =
  */
 export const KTHREAD_QUANTUM = 1 << 20;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /** Whether `f` has FileData's shape (the page cache reads the program through it). */
 function isFileData(f: unknown): f is FileData {
   const d = f as FileData | null;
@@ -143,11 +87,6 @@ export interface ProcessInfo {
   current: boolean;
 }
 
-/** clone's flags (include/uapi/linux/sched.h). */
-const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
-const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
-const RLIMIT_NPROC = 6;
 /** The syscall instruction's length: a sleeping task's rip goes back over it. */
 const SYSCALL_INSN = 2;
 /** pause, rt_sigsuspend, poll, select, ppoll, pselect6, nanosleep, clock_nanosleep: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND, -ERESTART_RESTARTBLOCK). */
@@ -167,20 +106,21 @@ export class Machine {
   private kthreadsAt = 0;
   /** The processes. */
   sched = new Scheduler();
-  /** Whose registers the CPU holds. */
-  private running: Task | null = null;
-  /** Processes when the syscall being traced began: strace decides on "[pid N] " at entry (a fork's own line has none). */
-  private liveAtEntry: number | null = null;
+  /** Whose registers the CPU holds. @internal (src/task/) */
+  running: Task | null = null;
+  /** Processes when the syscall being traced began: strace decides on "[pid N] " at entry (a fork's own line has none). @internal (src/task/) */
+  liveAtEntry: number | null = null;
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
   private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
-  private readonly k: KernelExports;
-  private readonly random: SeededRandom;
-  private readonly user: UserMemory;
+  /** The kernel's exports, the syscalls' seeded randomness and user memory through the MMU. @internal (src/task/) */
+  readonly k: KernelExports;
+  readonly random: SeededRandom;
+  readonly user: UserMemory;
   /** The file-system namespace: the same for every process of this machine (its tmpfs outlives them). */
   readonly fs: Namespace;
 
-  constructor(kernelModule: WebAssembly.Module, private readonly options: MachineOptions = {}) {
+  constructor(kernelModule: WebAssembly.Module, /** @internal (src/task/) */ readonly options: MachineOptions = {}) {
     // The kernel's TLB shootdowns reach the MMU, which exists only after the kernel does.
     let mmu: Mmu | null = null;
     this.kernel = new Kernel(kernelModule, {
@@ -266,125 +206,33 @@ export class Machine {
     this.faults = 0;
     this.kthreadsAt = 0;
     this.sched = new Scheduler();
-    const init = this.newTask(null, mm, null);
+    const init = newTask(this, null, mm, null);
     this.sched.current = this.running = init;
     // RLIMIT_NPROC starts at half of max_threads, which Linux sizes from RAM (set_max_threads).
-    init.sys.setRlimit(RLIMIT_NPROC, Math.floor(this.maxThreads() / 2));
+    init.sys.setRlimit(RLIMIT_NPROC, Math.floor(maxThreads(this) / 2));
     try {
-      this.load(init, data, argv, envp, path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), argv[0] ?? "");
+      load(this, init, data, argv, envp, path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), argv[0] ?? "");
     } catch (e) {
       this.exit();
       throw e;
     }
   }
 
-  /** max_threads: RAM pages over 8 kernel stacks' pages (THREAD_SIZE 16 KiB), at least 20. */
-  private maxThreads(): number {
-    return Math.max(20, Math.floor(this.kernel.totalramPages / 32));
-  }
-
-  /** A task: pid 1 (no parent), or fork's child of `from`, sharing its open files and copying its signal actions. */
-  private newTask(parent: Task | null, mm: number, from: Task | null): Task {
-    const o = this.options;
-    const pid = this.sched.allocPid();
-    const signals = from ? from.signals.fork(this.cpu, pid) : new Signals(this.cpu, this.user, pid);
-    // The wait a process call asks for is the task's own (wait4 sets it).
-    const calls: TaskCalls = {
-      pid,
-      get waitFor() { return task.waitFor; },
-      set waitFor(ready) { task.waitFor = ready; },
-      call: (nr, a) => this.taskCall(task, nr, a),
-    };
-    const trace = o.traceSyscalls;
-    const stdin = typeof o.stdin === "function" ? o.stdin : bytesReader(typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin);
-    const sys = new Syscalls({
-      regs: this.cpu,
-      mem: this.user,
-      signals,
-      kernel: this.k,
-      io: {
-        stdin,
-        stdout: o.stdout ?? (() => {}),
-        stderr: o.stderr ?? (() => {}),
-        // strace -f: "[pid N] " once more than one process is traced.
-        trace: trace && ((line) => trace((this.liveAtEntry ?? this.sched.live) > 1 ? withPidPrefix(pid, line) : line)),
-      },
-      random: this.random,
-      fs: this.fs,
-      cwd: o.cwd,
-      cache: this.kernel.pageCache,
-      comm: {
-        get: () => task.comm,
-        set: (name) => void (task.comm = this.setComm(task, name)),
-      },
-      meminfo: () => ({ totalram: this.kernel.totalramPages * 4096, freeram: this.kernel.counter("nr_free_pages") * 4096 }),
-      tasks: calls,
-    }, from?.sys);
-    const task: Task = new Task(pid, parent, mm, sys, signals);
-    if (from) {
-      task.comm = from.comm;
-      task.execPath = from.execPath;
-      task.exe = from.exe;
-      task.image = from.image;
-    }
-    this.sched.add(task);
-    return task;
-  }
-
-  /**
-   * The loader's part of execve, into the task's (current) mm: its image,
-   * registers, name and /proc/self/exe. @raise Error as exec() describes
-   */
-  private load(task: Task, data: FileData, argv: string[], envp: string[], path: string, execfn: string, beginNewExec?: () => void): void {
-    const image = exec(
-      {
-        kernel: this.k,
-        files: this.kernel.pageCache,
-        copyToUser: (addr, bytes) => this.user.copyToUser(addr, bytes) === 0,
-        // begin_new_exec names the task before the new image is mapped: the loader's faults are already its.
-        beginNewExec: () => {
-          beginNewExec?.();
-          task.comm = this.setComm(task, encoder.encode(execfn.slice(execfn.lastIndexOf("/") + 1)));
-        },
-      },
-      data,
-      { argv, envp, execfn, random: this.random.bytes(16) },
-    );
-    task.image = image;
-    task.exe = { path, data };
-    task.execPath = argv[0] ?? "";
-    task.faults = 0;
-    // start_thread: every register zero but rip and rsp, a fresh FPU.
-    copyRegisters(new CpuState(), this.cpu.state);
-    this.cpu.rip = image.entry;
-    this.cpu.rsp = image.rsp;
-  }
-
-  /** task->comm: the first 15 bytes of `name` (exec's basename, or prctl's PR_SET_NAME), told to the kernel with the pid. */
-  private setComm(task: Task, name: Uint8Array): string {
-    const comm = new Uint8Array(16);
-    const end = name.indexOf(0);
-    comm.set(name.subarray(0, Math.min(15, end < 0 ? name.length : end)));
-    const w = new Uint32Array(comm.buffer);
-    if (task.mm) this.k.set_task(task.mm, task.pid, 0, w[0], w[1], w[2], w[3]);
-    return decoder.decode(comm.subarray(0, comm.indexOf(0)));
-  }
-
   // ─── the process syscalls ──────────────────────────────────────────────────
 
-  /** The syscalls that reach beyond the task (TaskCalls): undefined for the others. */
-  private taskCall(t: Task, nr: number, a: number[]): number | undefined {
+  /** The syscalls that reach beyond the task (TaskCalls): undefined for the others. @internal (src/task/) */
+  taskCall(t: Task, nr: number, a: number[]): number | undefined {
     const s = this.sched;
     switch (nr) {
       case 39: // getpid
       case 186: // gettid: one thread per process
         return t.pid;
       case 110: return s.getppid(t);
-      case 56: return this.clone(t, a[0] >>> 0, a[1], a[2], a[3], a[4]);
-      case 57: return this.clone(t, SIGCHLD, 0, 0, 0, 0); // fork
-      case 58: return this.clone(t, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0); // vfork
+      case 56: return clone(this, t, a[0] >>> 0, a[1], a[2], a[3], a[4]);
+      case 57: return fork(this, t);
+      case 58: return vfork(this, t);
       case 435: return -ENOSYS; // clone3: glibc falls back to clone
-      case 59: return this.execve(t, a[0], a[1], a[2]);
+      case 59: return execve(this, t, a[0], a[1], a[2]);
       case 61: return s.wait4(t, this.user, a[0] | 0, a[1], a[2] | 0, a[3]);
       case 247: return s.waitid(t, this.user, a[0] | 0, a[1] | 0, a[2], a[3] | 0, a[4]);
       case 62: return s.kill(t, a[0] | 0, a[1] | 0);
@@ -395,121 +243,9 @@ export class Machine {
       case 111: return t.pgid; // getpgrp
       case 112: return s.setsid(t);
       case 124: return s.getsid(t, a[0] | 0);
-      case 98: return this.getrusage(t, a[0] | 0, a[1]);
+      case 98: return getrusage(this, t, a[0] | 0, a[1]);
       default: return undefined;
     }
-  }
-
-  /**
-   * clone (fork, vfork, posix_spawn's CLONE_VM|CLONE_VFORK): a child with a
-   * copy of the registers (rax 0), its own mm (COW, mm_fork) or the same one
-   * (CLONE_VM), the same open files, a copy of the signal actions.
-   * Threads (CLONE_THREAD, shared files or handlers) are not offered: ENOSYS.
-   */
-  private clone(t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number): number {
-    if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS)) return -ENOSYS;
-    const exitSignal = flags & CSIGNAL;
-    if (exitSignal > 64) return -EINVAL;
-    // copy_process: max_threads binds everyone; RLIMIT_NPROC the caller's user (root included here: the guest is always root).
-    if (this.sched.live >= this.maxThreads() || this.sched.live >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
-    const mm = flags & CLONE_VM ? (this.k.mm_get(t.mm) === 0 ? t.mm : 0) : this.kernel.call(() => this.k.mm_fork(t.mm));
-    if (mm === 0) return -ENOMEM;
-    const child = this.newTask(t, mm, t);
-    child.exitSignal = exitSignal;
-    // The kernel names an mm by its task: a CLONE_VM child leaves the shared one its parent's name.
-    if (!(flags & CLONE_VM)) this.setComm(child, encoder.encode(t.comm));
-    copyRegisters(this.cpu.state, child.regs);
-    child.regs.L[0] = child.regs.H[0] = 0; // the child's clone returns 0
-    if (newsp !== 0) setReg(child.regs, 4, newsp);
-    if (flags & CLONE_SETTLS) {
-      child.regs.seg[0] = tls % 0x1_0000_0000 | 0;
-      child.regs.seg[1] = Math.floor(tls / 0x1_0000_0000) | 0;
-    }
-    if (flags & CLONE_PARENT_SETTID) this.user.copyToUser(parentTid, int32Bytes(child.pid));
-    if (flags & CLONE_CHILD_SETTID) child.setChildTid = childTid;
-    if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
-    if (flags & CLONE_VFORK) {
-      // The parent sleeps, its clone done, until the child execs or exits (wait_for_vfork_done).
-      child.vforkDone = false;
-      t.state = "sleeping";
-      t.waitFor = () => child.vforkDone;
-      t.restartable = false;
-    }
-    return child.pid;
-  }
-
-  /**
-   * execve: the file from the task's namespace, argv and envp from its
-   * memory; past the checks (begin_new_exec) a fresh mm replaces the old,
-   * close-on-exec files close and handled signals go back to SIG_DFL. A
-   * failure after that point kills the task with SIGSEGV, as Linux does.
-   */
-  private execve(t: Task, pathAddr: number, argvAddr: number, envpAddr: number): number {
-    const files = t.sys.files;
-    const path = files.getname(pathAddr);
-    if (typeof path === "number") return path;
-    const argv = this.strings(argvAddr);
-    if (typeof argv === "number") return argv;
-    const envp = this.strings(envpAddr);
-    if (typeof envp === "number") return envp;
-    const found = this.fs.walk(files.cwd, path, true);
-    if (typeof found === "number") return found;
-    const node = found.node;
-    if (!node) return -2; // ENOENT
-    if (!(node instanceof RegularInode) || (node.mode & 0o111) === 0) return -EACCES;
-    const data = node.open();
-    let committed = false;
-    const old = t.mm;
-    try {
-      // Through /proc/self/exe (a magic link), the program is the caller's own: its path is the caller's.
-      const exePath = data === t.exe?.data ? t.exe.path : absolute(Namespace.path(files.cwd), path);
-      this.load(t, data, argv, envp, exePath, path, () => {
-        const fresh = this.kernel.call(() => this.k.mm_exec(old));
-        if (fresh === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
-        committed = true;
-        t.mm = fresh;
-        this.mmu.flushAll();
-        t.vforkDone = true;
-        files.fds.closeOnExec();
-        t.signals.exec();
-      });
-    } catch (e) {
-      if (!committed) {
-        const code = (e as { code?: string }).code;
-        return code === "E2BIG" ? -E2BIG : code === "ENOMEM" ? -ENOMEM : -ENOEXEC;
-      }
-      t.signals.force({ signo: SIGSEGV, code: SI_KERNEL });
-    }
-    return 0;
-  }
-
-  /** A NULL-terminated array of string pointers (argv, envp) from the current mm, or -EFAULT/-E2BIG. */
-  private strings(addr: number): string[] | number {
-    const out: string[] = [];
-    if (addr === 0) return out;
-    const ptr = new Uint8Array(8);
-    const files = this.current!.sys.files;
-    for (;;) {
-      if (out.length >= 0x7fffffff) return -E2BIG;
-      if (this.user.copyFromUser(ptr, addr + 8 * out.length, 8) !== 0) return -EFAULT;
-      const v = new DataView(ptr.buffer);
-      const p = v.getUint32(4, true) * 0x1_0000_0000 + v.getUint32(0, true);
-      if (p === 0) return out;
-      const s = files.getname(p, true);
-      if (typeof s === "number") return s === -EFAULT ? s : -E2BIG;
-      out.push(s);
-    }
-  }
-
-  /** getrusage: RUSAGE_SELF (0) and RUSAGE_THREAD (1, one thread) from the mm's counters, RUSAGE_CHILDREN (-1) from the reaped children's. */
-  private getrusage(t: Task, who: number, addr: number): number {
-    let bytes: Uint8Array;
-    if (who === 0 || who === 1) {
-      const mm = this.mmReader().mm(t.mm);
-      bytes = rusage(t.retired + (this.cpu.retired - this.sched.sliceStart), mm.min_flt, mm.maj_flt);
-    } else if (who === -1) bytes = rusage(t.childRetired, t.childMinflt, t.childMajflt);
-    else return -EINVAL;
-    return this.user.copyToUser(addr, bytes) === 0 ? 0 : -EFAULT;
   }
 
   // ─── views ─────────────────────────────────────────────────────────────────
@@ -540,8 +276,8 @@ export class Machine {
     return t && t.mm ? t : null;
   }
 
-  /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. */
-  private mmReader(): MmReader {
+  /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
+  mmReader(): MmReader {
     // The only file a process maps here is its program: /proc shows the path it was exec'd by.
     return this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout,
       () => this.current?.execPath ?? "");
@@ -828,7 +564,7 @@ export class Machine {
         this.liveAtEntry = this.sched.live;
         const exited = t.sys.dispatch();
         this.liveAtEntry = null;
-        if (exited) return this.taskExit(t, { kind: "exit", status: t.sys.exitStatus! });
+        if (exited) return taskExit(this, t, { kind: "exit", status: t.sys.exitStatus! });
         this.kswapd();
         if (t.sys.waitFor) {
           // The task sleeps on the syscall instruction, rax still its number: it runs again once woken.
@@ -904,46 +640,7 @@ export class Machine {
     const fatal = t.signals.deliver();
     if (!fatal) return null;
     const signal = insn && fatal.code === ILL_ILLOPN && fatal.signo === SIGILL ? { ...fatal, insn } : fatal;
-    return this.taskExit(t, { kind: "signal", signal });
-  }
-
-  /**
-   * do_exit: the task's files close, it leaves its mm (exit_mmap when it was
-   * the last user), its children go to pid 1, and it stays a zombie until
-   * reaped. When pid 1 ends, the run ends (after beforeExit) and every
-   * other process is killed. @return the run's end when it was pid 1
-   */
-  private taskExit(t: Task, end: TaskEnd): RunEnd | null {
-    const init = t.pid === 1;
-    if (init) this.options.beforeExit?.(this);
-    // strace -f's last line for each process (exit_group's "+++ exited with" is the dispatcher's), while every one still counts for "[pid N] ".
-    const others = init ? this.sched.tasks.filter((x) => x !== t && x.state !== "zombie") : [];
-    if (end.kind === "signal") t.signals.trace?.(killedLine(end.signal.signo));
-    for (const other of others) other.signals.trace?.(killedLine(SIGKILL));
-    this.release(t, end);
-    if (!init) return null;
-    for (const other of others) this.release(other, KILLED_WITH_INIT);
-    this.sched.tasks.length = 0;
-    this.sched.current = null;
-    return end.kind === "exit" ? end : { kind: "signal", status: 128 + end.signal.signo, signal: end.signal };
-  }
-
-  /** A task's resources go back; it becomes a zombie. */
-  private release(t: Task, end: TaskEnd): void {
-    if (t.mm) {
-      const info = this.mmReader().mm(t.mm);
-      t.minflt = info.min_flt;
-      t.majflt = info.maj_flt;
-      const mm = t.mm;
-      t.mm = 0;
-      this.kernel.call(() => this.k.mm_exit(mm));
-      this.mmu.flushAll();
-    }
-    t.sys.files.fds.closeAll();
-    t.vforkDone = true;
-    if (this.running === t) this.running = null;
-    const init = this.sched.byPid(1);
-    this.sched.exit(t, end, init && init !== t && init.state !== "zombie" ? init : null);
+    return taskExit(this, t, { kind: "signal", signal });
   }
 
   /** Ends every process (pid 1's beforeExit first, when `end` is given): exit_mmap gives back every page they held. */
@@ -957,77 +654,9 @@ export class Machine {
       }
       this.options.beforeExit?.(this);
     }
-    for (const t of [...this.sched.tasks]) if (t.state !== "zombie") this.release(t, KILLED_WITH_INIT);
+    for (const t of [...this.sched.tasks]) if (t.state !== "zombie") release(this, t, KILLED_WITH_INIT);
     this.sched = new Scheduler();
     this.running = null;
     return end as T;
   }
-}
-
-function int32Bytes(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, v, true);
-  return b;
-}
-
-/** Register r of a saved state (0..15), from a signed number. */
-function setReg(s: CpuState, r: number, v: number): void {
-  s.L[r] = v % 0x1_0000_0000 | 0;
-  s.H[r] = Math.floor(v / 0x1_0000_0000) | 0;
-}
-
-/** `path` from `cwd`, with "." and ".." taken away, as the kernel's d_path would print it. */
-function absolute(cwd: string, path: string): string {
-  const out: string[] = [];
-  for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
-    if (part === "..") out.pop();
-    else if (part && part !== ".") out.push(part);
-  }
-  return "/" + out.join("/");
-}
-
-/** An instruction budget: a whole number of at least 1, or Infinity. */
-function checkBudget(name: string, n: unknown): void {
-  if (typeof n !== "number") throw argTypeError(name, "a number", n);
-  if (!(n >= 1 && (Number.isInteger(n) || n === Infinity))) throw argRangeError(name, "a whole number of at least 1, or Infinity", n);
-}
-
-function checkStrings(name: string, list: unknown): void {
-  if (!Array.isArray(list)) throw argTypeError(name, "an array of strings", list);
-  list.forEach((s, i) => {
-    if (typeof s !== "string") throw argTypeError(`${name}[${i}]`, "a string", s);
-  });
-}
-
-/** The options' types and ranges (mem is the Kernel's to check). */
-function validateOptions(o: MachineOptions): void {
-  if (typeof o !== "object" || o === null) throw argTypeError("options", "an object", o);
-  if (o.thp !== undefined && !THP_MODES.includes(o.thp)) throw withCode(new TypeError(`options.thp must be never, madvise or always; got ${JSON.stringify(o.thp)}`), "ERR_INVALID_ARG_VALUE");
-  if (o.maxInsns !== undefined) checkBudget("options.maxInsns", o.maxInsns);
-  if (o.jitThreshold !== undefined) {
-    if (typeof o.jitThreshold !== "number") throw argTypeError("options.jitThreshold", "a number", o.jitThreshold);
-    if (!(o.jitThreshold >= 0)) throw argRangeError("options.jitThreshold", "0 or more", o.jitThreshold);
-  }
-  if (o.seed !== undefined) {
-    if (typeof o.seed !== "number") throw argTypeError("options.seed", "a number", o.seed);
-    if (!Number.isSafeInteger(o.seed)) throw argRangeError("options.seed", "a whole number", o.seed);
-  }
-  if (o.envp !== undefined) checkStrings("options.envp", o.envp);
-  if (o.sysctl !== undefined && (typeof o.sysctl !== "object" || o.sysctl === null)) throw argTypeError("options.sysctl", "an object", o.sysctl);
-  const s = o.stdin;
-  if (s !== undefined && typeof s !== "string" && typeof s !== "function" && !(s instanceof Uint8Array))
-    throw argTypeError("options.stdin", "a string, a Uint8Array or a function", s);
-  for (const name of ["stdout", "stderr", "traceSyscalls", "beforeExit"] as const) {
-    if (o[name] !== undefined && typeof o[name] !== "function") throw argTypeError(`options.${name}`, "a function", o[name]);
-  }
-}
-
-/** A stdin reader over bytes given up front. */
-export function bytesReader(bytes: Uint8Array = new Uint8Array(0)): StdinReader {
-  let at = 0;
-  return (max) => {
-    const chunk = bytes.subarray(at, at + max);
-    at += chunk.length;
-    return chunk;
-  };
 }

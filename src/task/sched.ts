@@ -15,7 +15,7 @@ import { ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/e
 import type { UserMemory } from "../syscalls/index.js";
 import { SIGKILL } from "../syscalls/endings.js";
 import { SIGCHLD, SI_TKILL, SI_USER, siginfoBytes, type SigInfo } from "./signal.js";
-import { Task, childInfo, waitStatus, type TaskEnd } from "./task.js";
+import { Task, childInfo, int32Bytes, waitStatus, type TaskEnd } from "./task.js";
 
 /** Instructions a task runs before the next runnable one gets the CPU. */
 export const QUANTUM = 1 << 20;
@@ -251,12 +251,6 @@ export class Scheduler {
 
 /** SIGKILL, for what the machine ends: init's end takes every other process with it (zap_pid_ns_processes). */
 export const KILLED_WITH_INIT: TaskEnd = { kind: "signal", signal: { signo: SIGKILL, code: SI_USER, addr: 0, rip: 0 } };
-
-function int32Bytes(v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, v, true);
-  return b;
-}
 
 /** struct rusage (144 bytes): user time (one instruction is a nanosecond, as the virtual clock has it), minor and major faults. */
 export function rusage(retired: number, minflt: number, majflt: number): Uint8Array {

@@ -95,3 +95,10 @@ export function waitStatus(end: TaskEnd): number {
 export function childInfo(end: TaskEnd): { code: number; status: number } {
   return end.kind === "exit" ? { code: 1, status: end.status & 0xff } : { code: 2, status: end.signal.signo };
 }
+
+/** A 32-bit value as the guest stores it (a pid, a status word). */
+export function int32Bytes(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, v, true);
+  return b;
+}

@@ -1,0 +1,128 @@
+// fs/exec.c's part of the machine: execve (the program from the task's
+// namespace, argv and envp from its memory), the loader's part of it, and
+// the task's name. Browser-safe.
+
+import type { Machine } from "../machine.js";
+import { CpuState } from "../cpu/state.js";
+import { withCode } from "../errors.js";
+import type { FileData } from "../fs/file_data.js";
+import { RegularInode } from "../fs/inode.js";
+import { Namespace } from "../fs/namespace.js";
+import { exec } from "../loader/index.js";
+import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOEXEC, ENOMEM } from "../syscalls/index.js";
+import { type Task, copyRegisters } from "./task.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The loader's part of execve, into the task's (current) mm: its image,
+ * registers, name and /proc/self/exe. @raise Error as exec() describes
+ */
+export function load(m: Machine, task: Task, data: FileData, argv: string[], envp: string[], path: string, execfn: string, beginNewExec?: () => void): void {
+  const image = exec(
+    {
+      kernel: m.k,
+      files: m.kernel.pageCache,
+      copyToUser: (addr, bytes) => m.user.copyToUser(addr, bytes) === 0,
+      // begin_new_exec names the task before the new image is mapped: the loader's faults are already its.
+      beginNewExec: () => {
+        beginNewExec?.();
+        task.comm = setComm(m, task, encoder.encode(execfn.slice(execfn.lastIndexOf("/") + 1)));
+      },
+    },
+    data,
+    { argv, envp, execfn, random: m.random.bytes(16) },
+  );
+  task.image = image;
+  task.exe = { path, data };
+  task.execPath = argv[0] ?? "";
+  task.faults = 0;
+  // start_thread: every register zero but rip and rsp, a fresh FPU.
+  copyRegisters(new CpuState(), m.cpu.state);
+  m.cpu.rip = image.entry;
+  m.cpu.rsp = image.rsp;
+}
+
+/** task->comm: the first 15 bytes of `name` (exec's basename, or prctl's PR_SET_NAME), told to the kernel with the pid. */
+export function setComm(m: Machine, task: Task, name: Uint8Array): string {
+  const comm = new Uint8Array(16);
+  const end = name.indexOf(0);
+  comm.set(name.subarray(0, Math.min(15, end < 0 ? name.length : end)));
+  const w = new Uint32Array(comm.buffer);
+  if (task.mm) m.k.set_task(task.mm, task.pid, 0, w[0], w[1], w[2], w[3]);
+  return decoder.decode(comm.subarray(0, comm.indexOf(0)));
+}
+
+/**
+ * execve: the file from the task's namespace, argv and envp from its
+ * memory; past the checks (begin_new_exec) a fresh mm replaces the old,
+ * close-on-exec files close and handled signals go back to SIG_DFL. A
+ * failure after that point kills the task with SIGSEGV, as Linux does.
+ */
+export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, envpAddr: number): number {
+  const files = t.sys.files;
+  const path = files.getname(pathAddr);
+  if (typeof path === "number") return path;
+  const argv = strings(m, argvAddr);
+  if (typeof argv === "number") return argv;
+  const envp = strings(m, envpAddr);
+  if (typeof envp === "number") return envp;
+  const found = m.fs.walk(files.cwd, path, true);
+  if (typeof found === "number") return found;
+  const node = found.node;
+  if (!node) return -2; // ENOENT
+  if (!(node instanceof RegularInode) || (node.mode & 0o111) === 0) return -EACCES;
+  const data = node.open();
+  let committed = false;
+  const old = t.mm;
+  try {
+    // Through /proc/self/exe (a magic link), the program is the caller's own: its path is the caller's.
+    const exePath = data === t.exe?.data ? t.exe.path : absolute(Namespace.path(files.cwd), path);
+    load(m, t, data, argv, envp, exePath, path, () => {
+      const fresh = m.kernel.call(() => m.k.mm_exec(old));
+      if (fresh === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
+      committed = true;
+      t.mm = fresh;
+      m.mmu.flushAll();
+      t.vforkDone = true;
+      files.fds.closeOnExec();
+      t.signals.exec();
+    });
+  } catch (e) {
+    if (!committed) {
+      const code = (e as { code?: string }).code;
+      return code === "E2BIG" ? -E2BIG : code === "ENOMEM" ? -ENOMEM : -ENOEXEC;
+    }
+    t.signals.force({ signo: SIGSEGV, code: SI_KERNEL });
+  }
+  return 0;
+}
+
+/** A NULL-terminated array of string pointers (argv, envp) from the current mm, or -EFAULT/-E2BIG. */
+function strings(m: Machine, addr: number): string[] | number {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  const ptr = new Uint8Array(8);
+  const files = m.current!.sys.files;
+  for (;;) {
+    if (out.length >= 0x7fffffff) return -E2BIG;
+    if (m.user.copyFromUser(ptr, addr + 8 * out.length, 8) !== 0) return -EFAULT;
+    const v = new DataView(ptr.buffer);
+    const p = v.getUint32(4, true) * 0x1_0000_0000 + v.getUint32(0, true);
+    if (p === 0) return out;
+    const s = files.getname(p, true);
+    if (typeof s === "number") return s === -EFAULT ? s : -E2BIG;
+    out.push(s);
+  }
+}
+
+/** `path` from `cwd`, with "." and ".." taken away, as the kernel's d_path would print it. */
+export function absolute(cwd: string, path: string): string {
+  const out: string[] = [];
+  for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
+    if (part === "..") out.pop();
+    else if (part && part !== ".") out.push(part);
+  }
+  return "/" + out.join("/");
+}

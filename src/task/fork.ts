@@ -1,0 +1,125 @@
+// kernel/fork.c's part of the machine: a new task (copy_process) and the
+// clone, fork and vfork calls that make one. Browser-safe.
+
+import type { Machine } from "../machine.js";
+import { bytesReader } from "../machine_options.js";
+import type { CpuState } from "../cpu/state.js";
+import { Syscalls, withPidPrefix, type TaskCalls, EAGAIN, EINVAL, ENOMEM, ENOSYS } from "../syscalls/index.js";
+import { setComm } from "./exec.js";
+import { SIGCHLD, Signals } from "./signal.js";
+import { Task, copyRegisters, int32Bytes } from "./task.js";
+
+const encoder = new TextEncoder();
+
+/** clone's flags (include/uapi/linux/sched.h). */
+const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
+const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
+const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+export const RLIMIT_NPROC = 6;
+
+/** max_threads: RAM pages over 8 kernel stacks' pages (THREAD_SIZE 16 KiB), at least 20. */
+export function maxThreads(m: Machine): number {
+  return Math.max(20, Math.floor(m.kernel.totalramPages / 32));
+}
+
+/** A task: pid 1 (no parent), or fork's child of `from`, sharing its open files and copying its signal actions. */
+export function newTask(m: Machine, parent: Task | null, mm: number, from: Task | null): Task {
+  const o = m.options;
+  const pid = m.sched.allocPid();
+  const signals = from ? from.signals.fork(m.cpu, pid) : new Signals(m.cpu, m.user, pid);
+  // The wait a process call asks for is the task's own (wait4 sets it).
+  const calls: TaskCalls = {
+    pid,
+    get waitFor() { return task.waitFor; },
+    set waitFor(ready) { task.waitFor = ready; },
+    call: (nr, a) => m.taskCall(task, nr, a),
+  };
+  const trace = o.traceSyscalls;
+  const stdin = typeof o.stdin === "function" ? o.stdin : bytesReader(typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin);
+  const sys = new Syscalls({
+    regs: m.cpu,
+    mem: m.user,
+    signals,
+    kernel: m.k,
+    io: {
+      stdin,
+      stdout: o.stdout ?? (() => {}),
+      stderr: o.stderr ?? (() => {}),
+      // strace -f: "[pid N] " once more than one process is traced.
+      trace: trace && ((line) => trace((m.liveAtEntry ?? m.sched.live) > 1 ? withPidPrefix(pid, line) : line)),
+    },
+    random: m.random,
+    fs: m.fs,
+    cwd: o.cwd,
+    cache: m.kernel.pageCache,
+    comm: {
+      get: () => task.comm,
+      set: (name) => void (task.comm = setComm(m, task, name)),
+    },
+    meminfo: () => ({ totalram: m.kernel.totalramPages * 4096, freeram: m.kernel.counter("nr_free_pages") * 4096 }),
+    tasks: calls,
+  }, from?.sys);
+  const task: Task = new Task(pid, parent, mm, sys, signals);
+  if (from) {
+    task.comm = from.comm;
+    task.execPath = from.execPath;
+    task.exe = from.exe;
+    task.image = from.image;
+  }
+  m.sched.add(task);
+  return task;
+}
+
+/**
+ * clone (fork, vfork, posix_spawn's CLONE_VM|CLONE_VFORK): a child with a
+ * copy of the registers (rax 0), its own mm (COW, mm_fork) or the same one
+ * (CLONE_VM), the same open files, a copy of the signal actions.
+ * Threads (CLONE_THREAD, shared files or handlers) are not offered: ENOSYS.
+ */
+export function clone(m: Machine, t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number): number {
+  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS)) return -ENOSYS;
+  const exitSignal = flags & CSIGNAL;
+  if (exitSignal > 64) return -EINVAL;
+  // copy_process: max_threads binds everyone; RLIMIT_NPROC the caller's user (root included here: the guest is always root).
+  if (m.sched.live >= maxThreads(m) || m.sched.live >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
+  const mm = flags & CLONE_VM ? (m.k.mm_get(t.mm) === 0 ? t.mm : 0) : m.kernel.call(() => m.k.mm_fork(t.mm));
+  if (mm === 0) return -ENOMEM;
+  const child = newTask(m, t, mm, t);
+  child.exitSignal = exitSignal;
+  // The kernel names an mm by its task: a CLONE_VM child leaves the shared one its parent's name.
+  if (!(flags & CLONE_VM)) setComm(m, child, encoder.encode(t.comm));
+  copyRegisters(m.cpu.state, child.regs);
+  child.regs.L[0] = child.regs.H[0] = 0; // the child's clone returns 0
+  if (newsp !== 0) setReg(child.regs, 4, newsp);
+  if (flags & CLONE_SETTLS) {
+    child.regs.seg[0] = tls % 0x1_0000_0000 | 0;
+    child.regs.seg[1] = Math.floor(tls / 0x1_0000_0000) | 0;
+  }
+  if (flags & CLONE_PARENT_SETTID) m.user.copyToUser(parentTid, int32Bytes(child.pid));
+  if (flags & CLONE_CHILD_SETTID) child.setChildTid = childTid;
+  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
+  if (flags & CLONE_VFORK) {
+    // The parent sleeps, its clone done, until the child execs or exits (wait_for_vfork_done).
+    child.vforkDone = false;
+    t.state = "sleeping";
+    t.waitFor = () => child.vforkDone;
+    t.restartable = false;
+  }
+  return child.pid;
+}
+
+/** fork: clone with SIGCHLD as the exit signal, nothing shared. */
+export function fork(m: Machine, t: Task): number {
+  return clone(m, t, SIGCHLD, 0, 0, 0, 0);
+}
+
+/** vfork: the child shares the mm and the parent sleeps until it execs or exits. */
+export function vfork(m: Machine, t: Task): number {
+  return clone(m, t, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+/** Register r of a saved state (0..15), from a signed number. */
+function setReg(s: CpuState, r: number, v: number): void {
+  s.L[r] = v % 0x1_0000_0000 | 0;
+  s.H[r] = Math.floor(v / 0x1_0000_0000) | 0;
+}
