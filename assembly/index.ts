@@ -34,3 +34,4 @@ export { numa_add_memblk, numa_set_distance, numa_set_node } from "./arch/x86/mm
 export { sanitize_mpol_flags, kernel_set_mempolicy, kernel_mbind, kernel_get_mempolicy, mempolicy_result_ptr,
   kernel_migrate_pages, kernel_move_page, kernel_page_node, set_iw_weight } from "./mm/mempolicy";
 export { proc_numa_maps } from "./fs/proc/task_mmu";
+export { do_timer } from "./kernel/time";

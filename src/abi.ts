@@ -34,8 +34,10 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const TASK_SIZE = 0x7ffffffff000;
 /** No user mapping below it (vm.mmap_min_addr with the LSM's floor). */
 export const MMAP_MIN_ADDR = 65536;
+/** The timer's ticks a second (assembly/kernel/time.ts): jiffies on the virtual clock. */
+export const HZ = 250;
 
-/** Nodes the kernel can have (assembly/mm/mmzone.ts: NODES_SHIFT 3); a nodemask crosses the seam as two u32 halves. */
+/** Nodes the kernel can have (assembly/include/numa.ts: NODES_SHIFT 3); a nodemask crosses the seam as two u32 halves. */
 export const MAX_NUMNODES = 8;
 /** A page's node is (flags >>> NODES_SHIFT) & (MAX_NUMNODES - 1). */
 export const NODES_SHIFT = 26;

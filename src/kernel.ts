@@ -11,7 +11,7 @@ import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
-import { MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
+import { HZ, MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
 
 export { GFP, PAGE_SIZE, type KernelExports } from "./abi.js";
 
@@ -203,6 +203,17 @@ export class Kernel {
   /** drain_all_pages: every page on a per-cpu list goes back to the buddy. */
   drainAllPages(): void {
     this.call(() => this.exports.drain_all_pages());
+  }
+
+  /** Timer ticks delivered (do_timer): the virtual clock's whole 1/HZ periods. */
+  private ticks = 0;
+
+  /** The timer interrupt: jiffies catch up with the virtual clock (`clockNs`, nanoseconds since boot). */
+  tick(clockNs: number): void {
+    const ticks = Math.floor(clockNs / (1e9 / HZ)) - this.ticks;
+    if (ticks <= 0) return;
+    this.ticks += ticks;
+    this.exports.do_timer(ticks);
   }
 
   /**

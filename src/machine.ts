@@ -126,7 +126,7 @@ export class Machine {
       },
     });
     this.k = this.kernel.exports;
-    this.kthreads = new KernelThreads(this.kernel, () => this.sched.tasks[0]?.sys.nowNs() ?? this.cpu.retired);
+    this.kthreads = new KernelThreads(this.kernel, () => this.sched.tasks[0]?.sys.nowNs() ?? this.cpu.retired, this.kernel.nrNodeIds);
     validateOptions(options);
     const thp = options.thp ?? "madvise";
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));

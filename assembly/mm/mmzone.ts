@@ -24,10 +24,8 @@
 
 import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
 
-// NODES_SHIFT 3: Linux's x86-64 default is 6 (64 nodes), but each node
-// costs the kernel image zonelist room and a distance-table row, and a
-// wasm32 machine of at most 4 GiB has little use for more than 8.
-@inline export const MAX_NUMNODES: u32 = 8;
+import { MAX_NUMNODES } from "../include/numa";
+export { MAX_NUMNODES };
 @inline export const MAX_ORDER: u32 = 11;              // orders 0 .. MAX_ORDER - 1
 @inline export const PAGE_ALLOC_COSTLY_ORDER: u32 = 3;
 @inline export const pageblock_order: u32 = 9;         // HPAGE_PMD_ORDER on x86-64

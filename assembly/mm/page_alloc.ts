@@ -21,7 +21,7 @@
 // Not here, and why: CMA, memory isolation, highatomic reserves.
 
 import {
-  page, PAGE_SIZE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
+  page, PAGE_SIZE, SIZEOF_PAGE, PG_buddy, PG_pcp, PG_head, PG_tail, PG_reserved, PG_locked,
   PG_slab, PG_pgtable, PG_zeroed, PAGE_MAPPING_ANON,
 } from "./mm_types";
 import {
@@ -57,6 +57,7 @@ import { alloc_pages } from "./mempolicy";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
+import { ratelimit_state, ___ratelimit, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST } from "../lib/ratelimit";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN___alloc_pages, FN_get_page_from_freelist, FN_rmqueue,
   FN___rmqueue, FN___rmqueue_smallest, FN_get_page_from_free_area, FN_expand,
@@ -371,7 +372,7 @@ export function set_vm_numa_event(p: usize): void { vm_numa_event = p; }
 }
 
 /** Allocates from one zone: per-cpu lists for small orders, else the buddy (seed 10). */
-function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
+@inline function rmqueue(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
                  alloc_flags: u32, migratetype: u32): page | null {
   trace_enter(FN_rmqueue, order);
   let page: page | null;
@@ -697,7 +698,7 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
 }
 
 /** Makes the block a live allocation: refcount 1, zeroed if asked, compound if asked. */
-export function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32): void {
+@inline export function prep_new_page(page: page, order: u32, gfp: u32, alloc_flags: u32): void {
   trace_enter(FN_prep_new_page, order);
   page.private_ = 0;
   page._refcount = 1;
@@ -897,15 +898,23 @@ function __alloc_pages_slowpath(gfp: u32, order: u32): page | null {
     if (!did_some_progress) break;
     no_progress_loops = 0;
   }
-  if (!page && !(gfp & __GFP_NOWARN)) {
-    printk("page allocation failure: order:");
-    printk_u64(order);
-    printk(", mode:");
-    printk_hex(gfp);
-    printk("\n");
-  }
+  if (!page) warn_alloc(gfp, order);
   trace_exit(FN___alloc_pages_slowpath, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
+}
+
+// warn_alloc's limit: 10 reports every 5 s of the virtual clock (DEFAULT_RATELIMIT_*).
+const nopage_rs = changetype<ratelimit_state>(
+  memory.data<i32>([DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST, 0, 0, 0, 0], 8));
+
+/** Reports a failed allocation, unless __GFP_NOWARN or the rate limit says not to (warn_alloc). */
+function warn_alloc(gfp: u32, order: u32): void {
+  if ((gfp & __GFP_NOWARN) || !___ratelimit(nopage_rs, "warn_alloc")) return;
+  printk("page allocation failure: order:");
+  printk_u64(order);
+  printk(", mode:");
+  printk_hex(gfp);
+  printk("\n");
 }
 
 // ---------------------------------------------------------------------------
@@ -974,14 +983,17 @@ function free_tail_pages_prepare(page: page, order: u32): bool {
     page.flags &= ~PG_head;
   }
   let bad = false;
-  for (let i: u32 = 1; i < nr; i++) {
-    const p = nth_page(page, i);
+  const end = changetype<usize>(nth_page(page, nr));
+  for (let at = changetype<usize>(nth_page(page, 1)); at < end; at += SIZEOF_PAGE) {
+    const p = changetype<page>(at);
     if (CONFIG_DEBUG_VM) {
       if (free_page_is_bad(p)) bad = true;
       continue;
     }
-    // Only a head is ever mapped (split_huge_page makes each page a head).
-    free_page_clean(p);
+    // Only a head is ever mapped (split_huge_page makes each page a head),
+    // and only a head (or page[1], undone above) has private_ set: as
+    // Linux, the release build clears just the tails' flags.
+    p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
   }
   return bad;
 }
@@ -1015,20 +1027,18 @@ function __free_pages_ok(page: page, order: u32, to_tail: bool): void {
   __count_vm_events(PGFREE, <u64>1 << order);
 }
 
-/** Frees a small block to the per-cpu list of its pageblock's migratetype. */
-function free_unref_page(page: page, order: u32): void {
+/** Frees a small block to the per-cpu list of its pageblock's migratetype (inlined: the free fast path). */
+@inline function free_unref_page(page: page, order: u32): void {
   trace_enter(FN_free_unref_page, order);
   const pfn = page_to_pfn(page);
-  if (!free_pages_prepare(page, order)) {
-    trace_exit(FN_free_unref_page, 0);
-    return;
+  if (free_pages_prepare(page, order)) {
+    const zone = page_zone(page);
+    let migratetype = get_pfnblock_migratetype(page, pfn);
+    // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
+    if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
+    set_pcppage_migratetype(page, migratetype);
+    free_unref_page_commit(zone, zone_pcp(zone), page, migratetype, order);
   }
-  const zone = page_zone(page);
-  let migratetype = get_pfnblock_migratetype(page, pfn);
-  // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
-  if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
-  set_pcppage_migratetype(page, migratetype);
-  free_unref_page_commit(zone, zone_pcp(zone), page, migratetype, order);
   trace_exit(FN_free_unref_page, 0);
 }
 

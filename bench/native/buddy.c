@@ -6,10 +6,12 @@
  * in `batch` and drained above `high`, watermark checks with lowmem_reserve,
  * a zonelist walk, expand() and __free_one_page() merging by pfn arithmetic.
  * Like the kernel's release build it checks the head of each block it frees
- * and cleans every page (free_pages_prepare), looks
+ * and clears every page's flags (free_pages_prepare), looks
  * up the pageblock's migratetype for the free lists, and decodes the gfp
  * mask's zone and migratetype. Movable allocations only (the benchmark's
- * workloads), so no fallback.
+ * workloads), so no fallback. alloc_pages and free_pages stay out of line
+ * (noinline), as Linux's __alloc_pages and __free_pages and the kernel's
+ * are: gcc would otherwise fold the whole allocator into the replay loop.
  *
  * Usage: buddy RAM_PAGES RESERVED_BOTTOM RESERVED_TOP WORKLOAD N SEED
  * Boots RAM_PAGES pages (the bottom and top pages kept reserved, as the
@@ -215,7 +217,7 @@ static int zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 }
 
 /* The zonelist walk: DMA32 then DMA, at the low watermark, then at min. */
-static struct page *alloc_pages(unsigned gfp, unsigned order)
+static __attribute__((noinline)) struct page *alloc_pages(unsigned gfp, unsigned order)
 {
 	int highest = gfp_zone(gfp), mt = gfp_migratetype(gfp);
 	if (highest >= NR_ZONES) highest = NR_ZONES - 1;   /* the lowmem_reserve index */
@@ -263,21 +265,20 @@ static void free_pcppages_bulk(struct zone *z, int count, struct per_cpu_pages *
 }
 
 /* free_pages_prepare: the head must be unused (the other pages are checked
- * only by the kernel's debug build); clean every page. */
+ * only by the kernel's debug build); clear every page's flags, the head's private. */
 static int free_pages_prepare(struct page *page, unsigned order)
 {
 	if (page->mapcount != -1 || page->refcount || (page->flags & (PG_reserved | PG_buddy | PG_pcp))) {
 		fprintf(stderr, "bad page %lu\n", page_to_pfn(page));
 		return 0;
 	}
-	for (unsigned long i = 0; i < (1UL << order); i++) {
+	page->private_ = 0;
+	for (unsigned long i = 0; i < (1UL << order); i++)
 		page[i].flags &= ~0x00ffffffu;
-		page[i].private_ = 0;
-	}
 	return 1;
 }
 
-static void free_pages(struct page *p, unsigned order)
+static __attribute__((noinline)) void free_pages(struct page *p, unsigned order)
 {
 	if (--p->refcount) return;
 	if (!free_pages_prepare(p, order)) return;
@@ -475,6 +476,9 @@ int main(int argc, char **argv)
 	int32_t max_slot = 0;
 	for (uint32_t i = 0; i < nops; i++) if (ops[2 * i + 1] > max_slot) max_slot = ops[2 * i + 1];
 	struct page **slots = calloc(max_slot + 1, sizeof(*slots));
+	/* Touched before the clock starts, as the wasm driver's slots are: the
+	 * host's first touch of fresh pages is no part of the allocator. */
+	memset(slots, 0, (max_slot + 1) * sizeof(*slots));
 
 	long long t0 = now_ns();
 	boot(pages, reserved_bottom, reserved_top);

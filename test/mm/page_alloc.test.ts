@@ -265,3 +265,50 @@ describe("watermarks and lowmem_reserve", () => {
     });
   });
 });
+
+describe("warn_alloc's rate limit (lib/ratelimit.c on the virtual clock)", () => {
+  /** A machine with every page held (quietly), and its dmesg from then on. */
+  function exhausted(): { k: Kernel; fail: (n: number) => void; log: () => string } {
+    const k = machine("16M", "release");
+    for (let order = 10; order >= 0; order--) while (k.allocPages(GFP_ATOMIC | NOWARN, order) >= 0);
+    const start = k.dmesg().length;
+    const fail = (n: number) => {
+      for (let i = 0; i < n; i++) expect(k.allocPages(GFP_ATOMIC, 0)).toBe(-1);
+    };
+    return { k, fail, log: () => k.dmesg().slice(start) };
+  }
+  const FAILURE = `page allocation failure: order:0, mode:0x${GFP_ATOMIC.toString(16)}\n`;
+
+  it("prints 10 failures in 5 s, then how many it suppressed once a later failure starts a new interval", () => {
+    const { k, fail, log } = exhausted();
+    fail(25);
+    expect(log()).toBe(FAILURE.repeat(10));
+    // DEFAULT_RATELIMIT_INTERVAL is 5*HZ jiffies: at exactly 5 s the interval has not yet passed.
+    k.tick(5e9);
+    fail(1);
+    expect(log()).toBe(FAILURE.repeat(10));
+    // One tick later it has: the 16 suppressed calls are reported before the next line.
+    k.tick(5e9 + 4e6);
+    fail(12);
+    expect(log()).toBe(FAILURE.repeat(10) + "warn_alloc: 16 callbacks suppressed\n" + FAILURE.repeat(10));
+    // Nothing missed in an interval: no report.
+    k.tick(20e9);
+    fail(1);
+    expect(log()).toBe(FAILURE.repeat(10) + "warn_alloc: 16 callbacks suppressed\n" + FAILURE.repeat(10)
+      + "warn_alloc: 2 callbacks suppressed\n" + FAILURE);
+  });
+
+  it("the same failures at the same virtual times give the same log", () => {
+    const run = () => {
+      const { k, fail, log } = exhausted();
+      for (let t = 0; t < 40; t++) {
+        k.tick(t * 7e8);
+        fail(3);
+      }
+      return log();
+    };
+    const a = run();
+    expect(a).toMatch(/warn_alloc: \d+ callbacks suppressed/);
+    expect(run()).toBe(a);
+  });
+});
