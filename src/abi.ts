@@ -37,10 +37,10 @@ export const MMAP_MIN_ADDR = 65536;
 /** The timer's ticks a second (assembly/kernel/time.ts): jiffies on the virtual clock. */
 export const HZ = 250;
 
-/** Nodes the kernel can have (assembly/include/numa.ts: NODES_SHIFT 3); a nodemask crosses the seam as two u32 halves. */
+/** Nodes the kernel can have (assembly/include/numa.ts: NODES_PGSHIFT 3); a nodemask crosses the seam as two u32 halves. */
 export const MAX_NUMNODES = 8;
-/** A page's node is (flags >>> NODES_SHIFT) & (MAX_NUMNODES - 1). */
-export const NODES_SHIFT = 26;
+/** A page's node is (flags >>> NODES_PGSHIFT) & (MAX_NUMNODES - 1). */
+export const NODES_PGSHIFT = 26;
 
 // Memory policies (assembly/mm/mempolicy.ts, uapi/linux/mempolicy.h).
 export const MPOL_DEFAULT = 0;

@@ -12,7 +12,7 @@ import {
   pageblock_order, NR_PCP_LISTS, mem_map, max_pfn, zone, per_cpu_pages, free_area,
   node_data, pglist_data, MAX_NUMNODES,
 } from "../mm/mmzone";
-import { NODES_SHIFT } from "../mm/mm_types";
+import { NODES_PGSHIFT } from "../mm/mm_types";
 import { vm_numa_event } from "../mm/page_alloc";
 import { nr_node_ids, numa_node_id, numa_distance } from "../arch/x86/mm/numa";
 import { vm_zone_stat, vm_node_stat, vm_events, NR_VM_EVENT_ITEMS, vmstat_names } from "../mm/vmstat";
@@ -90,6 +90,6 @@ export function kernel_layout(): usize {
   put(offsetof<pglist_data>("zonelist_fallback"));  // pgdat_zonelist: pglist_data, u32 -> its ZONELIST_FALLBACK: zonerefs {zone address, zone_idx} (u32 each) up to a zero zone
   put(offsetof<zone>("numa_events"));      // zone_numa_event: zone, u32 -> its vm_numa_event[6] (u64): numa_hit, numa_miss, numa_foreign, interleave_hit, local_node, other_node; 0 on one node
   put(vm_numa_event);                       // vm_numa_event: &vm_numa_event[6] (global, u64), /proc/vmstat's numa_hit .. numa_other; 0 on one node (no NUMA counters)
-  put(NODES_SHIFT);                         // nodes_shift: a page's node is (flags >>> nodes_shift) & (max_numnodes - 1)
+  put(NODES_PGSHIFT);                       // nodes_pgshift: a page's node is (flags >>> nodes_pgshift) & (max_numnodes - 1)
   return table;
 }

@@ -7,7 +7,7 @@
 // is empty here, exactly as on an x86-64 Linux machine with <= 4 GiB of RAM,
 // which puts its RAM in DMA and DMA32 and shows Normal with 0 pages.
 
-import { PAGE_SHIFT, PG_reserved, PAGE_SIZE, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
+import { PAGE_SHIFT, PG_reserved, PAGE_SIZE, ZONES_SHIFT, NODES_PGSHIFT } from "./mm_types";
 import {
   MAX_ORDER, MIGRATE_TYPES, MIGRATE_MOVABLE, MAX_NR_ZONES, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL,
   ZONE_MOVABLE, MAX_DMA_PFN, MAX_DMA32_PFN, NR_PCP_LISTS, WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO,
@@ -83,7 +83,7 @@ function per_cpu_pages_init(z: zone): void {
 function memmap_init_zone(z: zone, nid: u32): void {
   const start = z.zone_start_pfn;
   const end = start + z.spanned_pages;
-  const flags = PG_reserved | (z.zone_idx << ZONES_SHIFT) | (nid << NODES_SHIFT);
+  const flags = PG_reserved | (z.zone_idx << ZONES_SHIFT) | (nid << NODES_PGSHIFT);
   let p = changetype<usize>(pfn_to_page(start));
   for (let pfn = start; pfn < end; pfn++, p += 32) {
     store<u32>(p, flags);            // flags

@@ -45,7 +45,7 @@
 @inline export const PG_zeroed: u32 = 1 << 22;
 
 @inline export const ZONES_SHIFT: u32 = 24;
-@inline export const NODES_SHIFT: u32 = 26;
+@inline export const NODES_PGSHIFT: u32 = 26;
 @inline export const PAGE_MAPPING_ANON: u32 = 1;
 
 @unmanaged

@@ -22,7 +22,7 @@
 //    vm_stat[NR_VM_ZONE_STAT_ITEMS]    i64 each
 //  ╘═══════════════════════════════════════════════════════════════════════╛
 
-import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_SHIFT } from "./mm_types";
+import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_PGSHIFT } from "./mm_types";
 
 import { MAX_NUMNODES } from "../include/numa";
 export { MAX_NUMNODES };
@@ -396,7 +396,7 @@ export function set_mem_map(map: usize, pfns: u32): void {
   return (p.flags >> ZONES_SHIFT) & 3;
 }
 @inline export function page_to_nid(p: page): u32 {
-  return (p.flags >> NODES_SHIFT) & (MAX_NUMNODES - 1);
+  return (p.flags >> NODES_PGSHIFT) & (MAX_NUMNODES - 1);
 }
 @inline export function page_zone(p: page): zone {
   return node_zone(NODE_DATA(page_to_nid(p)), page_zonenum(p));

@@ -5,7 +5,7 @@
 
 import type { MmInfo, PteInfo, VmArea } from "./task_mmu.js";
 import { MM_VIEW, VMA_RECORD, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
-  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_SHIFT,
+  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_PGSHIFT,
   type KernelExports, type Layout } from "../abi.js";
 
 /** The kernel exports this reader uses. */
@@ -131,7 +131,7 @@ export class MmReader {
       anon: (this.view.getUint32(p + page_mapping, true) & PAGE_MAPPING_ANON) !== 0,
       mapcount: this.view.getInt16(p + page_mapcount, true) + 1,
       flags,
-      nid: (flags >>> NODES_SHIFT) & (MAX_NUMNODES - 1),
+      nid: (flags >>> NODES_PGSHIFT) & (MAX_NUMNODES - 1),
     };
   }
 
