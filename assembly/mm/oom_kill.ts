@@ -224,17 +224,21 @@ function oom_reap_task_mm(mm: mm_struct): void {
 export function out_of_memory(gfp: u32, order: u32): bool {
   trace_enter(FN_out_of_memory);
   const current = current_mm();
-  if (current !== null && fatal_signal_pending(current)) {
-    trace_exit(FN_out_of_memory, 1);
-    return true;
+  if (current === null || !fatal_signal_pending(current)) {
+    const totalpages = <i64>totalram_pages + total_swap_pages;
+    const victim = select_bad_process(totalpages);
+    if (victim === null) {
+      // A victim still dying (never here: victims are reaped at once), or none at all.
+      panic("Out of memory and no killable processes...");
+    }
+    oom_kill_process(changetype<mm_struct>(victim), current, gfp, order);
   }
-  const totalpages = <i64>totalram_pages + total_swap_pages;
-  const victim = select_bad_process(totalpages);
-  if (victim === null) {
-    // A victim still dying (never here: victims are reaped at once), or none at all.
-    panic("Out of memory and no killable processes...");
-  }
-  const mm = changetype<mm_struct>(victim);
+  trace_exit(FN_out_of_memory, 1);
+  return true;
+}
+
+/** Tells why (dump_header), kills the victim, and reaps its memory (at once, or after the fault when it is the faulting task). */
+function oom_kill_process(mm: mm_struct, current: mm_struct | null, gfp: u32, order: u32): void {
   // dump_header: the invoking task's line, then the task table.
   if (current !== null) printk_comm(current);
   printk(" invoked oom-killer: gfp_mask=");
@@ -257,8 +261,6 @@ export function out_of_memory(gfp: u32, order: u32): bool {
   __oom_kill_process(mm);
   if (mm === current) oom_reap_pending = <u32>changetype<usize>(mm);
   else oom_reap_task_mm(mm);
-  trace_exit(FN_out_of_memory, 1);
-  return true;
 }
 
 /** A fault ran out of memory: the OOM killer picks a victim (Linux 5.15). */
