@@ -294,11 +294,11 @@ export class Syscalls {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
         if (unsigned(a[5]) % 4096 !== 0) return -EINVAL;
-        const map = (flags: number, fd: number) => kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, flags >>> 0, fd, unsigned(a[5]));
+        // The kernel sees a file handle (a struct file), never the guest's fd: 0 is no file.
+        const map = (flags: number) => kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, flags >>> 0, 0, unsigned(a[5]));
         const MAP_ANONYMOUS = 0x20;
-        if (a[3] & MAP_ANONYMOUS) return map(a[3], a[4] | 0);
-        return this.files.mmap(a[4] | 0, unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, unsigned(a[5]),
-          (flags) => map(flags, -1), () => map(a[3], a[4] | 0));
+        if (a[3] & MAP_ANONYMOUS) return map(a[3]);
+        return this.files.mmap(a[4] | 0, unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, unsigned(a[5]), map);
       }
       case 10:
         return kernel.sys_mprotect(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0);
