@@ -11,7 +11,7 @@
 // and I16, I32, I64 (integers).
 
 import {
-  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, type Format, FINITE,
+  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, FINITE,
   fromInt, INF, isNaN, mulCore, packInf, packZero, QNAN, quiet, RC_NEAREST, RC_ZERO, roundPack, roundToIntCore, SNAN, sqrtCore, toIntCore,
   type Unpacked, unpack, UNSUPPORTED, ZERO,
 } from "./fpu/softfloat.js";
