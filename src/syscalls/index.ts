@@ -1,7 +1,8 @@
 // Linux x86-64 syscalls for one guest process: numbers, argument checks and
 // errno values as Linux has them. Browser-safe.
 //
-// Wiring (the lead's machine.ts), when the Cpu stops with STOP_SYSCALL:
+// Wiring (src/task/fork.ts makes one per task; src/machine.ts dispatches
+// when the Cpu stops with STOP_SYSCALL):
 //   const sys = new Syscalls({
 //     regs: cpu,                                   // getReg/setReg/fsBase/gsBase/retired
 //     mem: uaccess(cpu.mmu, (cr2, err) => k.handle_page_fault(cr2, err)),
