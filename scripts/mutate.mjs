@@ -22,7 +22,8 @@
 //   - mutants that do not compile are not counted, nor those listed in
 //     scripts/mutate.json as equivalent (each with its reason).
 //
-// Usage: node scripts/mutate.mjs [options]
+// Usage: node scripts/mutate.mjs [options], or npm run mutate -- [options]
+// (npm passes options on only after --: npm run mutate -- --report)
 //   --only a,b          run these targets (page_alloc, memory, fault, cpu_flags)
 //   --sample N          at most N mutants per target (or page_alloc=60,memory=40)
 //   --seed S            sample seed (default 1)
