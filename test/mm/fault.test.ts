@@ -232,9 +232,17 @@ describe("bad accesses (bad_area, access_error)", () => {
       const leaf = pte(e, a);
       e.view.setBigUint64(leaf.at, leaf.value | (1n << 51n), true);
       e.cpu.tlb.clear();
+      const ring = new TraceRing(e.x as TraceKernel, e.k.memory);
+      ring.drain();
+      e.x.trace_set(1);
       const r = e.cpu.access(a, "r");
+      e.x.trace_set(0);
       expect(r.faults).toEqual([PF.P | PF.U | PF.RSVD]);
       expect(r.signal).toBe(sig(SIGKILL, SI_KERNEL));
+      // function_graph: do_user_addr_fault calls pgtable_bad (the X86_PF_RSVD check), and no VMA lookup.
+      const graph = ring.drain().map((ev) => `${ev.exit ? "<" : ">"}${ring.names[ev.fn]}`)
+        .filter((x) => /^.(do_user_addr_fault|pgtable_bad|find_vma)$/.test(x));
+      expect(graph).toEqual([">do_user_addr_fault", ">pgtable_bad", "<pgtable_bad", "<do_user_addr_fault"]);
       const log = e.k.dmesg();
       expect(log).toContain(`faulty: Corrupted page table at address ${a.toString(16)}\n`);
       expect(log).toContain("#PF: error_code(0x000d) - reserved bit violation");
