@@ -12,7 +12,7 @@ export { mm_create, mm_switch, mm_exit, mm_get, mm_set_rlimit_stack, mm_set_code
 export { sys_mprotect } from "./mm/mprotect";
 export { sys_mremap } from "./mm/mremap";
 export { sys_madvise } from "./mm/madvise";
-export { file_open, file_set_size, file_page, file_fsync, file_put } from "./mm/filemap";
+export { file_open, file_set_size, file_page, filemap_get_pages, file_fsync, file_put } from "./mm/filemap";
 export { proc_vma_next, proc_mm_counters, proc_smaps_range } from "./fs/proc/task_mmu";
 export { kmem_caches_ptr, kmem_caches_count } from "./mm/slab";
 export { mmu_walk, mmu_walk_inspect, walk_mailbox_ptr } from "./arch/x86/mmu";

@@ -82,6 +82,7 @@ export class file {
   ra_size: u32;
   ra_async_size: u32; // its tail whose first page is marked PG_readahead
   mmap_miss: u32;
+  ra_prev_pos: i64;   // where the last read() ended (-1: none yet)
 }
 
 const filp_cachep = kmem_cache_create("filp", offsetof<file>());
@@ -254,6 +255,7 @@ function file_open_ino(ino: u32, size: u64, mode: u32): file | null {
   f.f_mode = mode;
   f.f_mapping = <u32>changetype<usize>(m);
   f.host_held = 1;
+  f.ra_prev_pos = -1;
   return f;
 }
 
@@ -424,6 +426,99 @@ export function next_uptodate_page(f: file, index: u64): page | null {
 /** filemap_map_pages found `mapped` pages: fewer misses count against read-around. */
 export function filemap_map_pages_done(f: file, mapped: u32): void {
   f.mmap_miss = f.mmap_miss > mapped ? f.mmap_miss - mapped : 0;
+}
+
+/** get_init_ra_size: the first window of a read of `size` pages. */
+function get_init_ra_size(size: u32, max: u32): u32 {
+  let newsize: u32 = size <= 1 ? 1 : <u32>1 << (32 - clz(size - 1)); // roundup_pow_of_two
+  if (newsize <= max / 32) newsize *= 4;
+  else if (newsize <= max / 4) newsize *= 2;
+  else newsize = max;
+  return newsize;
+}
+
+/**
+ * The read-ahead decision for read() (ondemand_readahead): a read at
+ * `index` of `req_size` pages missed the cache (`marker` null) or hit a
+ * PG_readahead page (`marker`, cleared by the caller).
+ */
+function ondemand_readahead(f: file, marker: page | null, index: u64, req_size: u32): void {
+  const max_pages = RA_PAGES;
+  const m = file_mapping(f);
+  let initial = index == 0;
+  if (!initial) {
+    // the expected hit of a sequential stream: ramp the window up
+    if (index == <u64>f.ra_start + f.ra_size - f.ra_async_size || index == <u64>f.ra_start + f.ra_size) {
+      f.ra_start += f.ra_size;
+      f.ra_size = get_next_ra_size(f.ra_size, max_pages);
+      f.ra_async_size = f.ra_size;
+      readit(f, marker, index);
+      return;
+    }
+    if (marker !== null) {
+      // a marker with no state that matches: read on from the first page missing
+      let start = index + 1;
+      while (start <= index + max_pages && xa_load(m, start) !== null) start++;
+      if (start - index > max_pages) return;
+      f.ra_start = <u32>start;
+      f.ra_size = get_next_ra_size(<u32>(start - index) + req_size, max_pages);
+      f.ra_async_size = f.ra_size;
+      readit(f, marker, index);
+      return;
+    }
+    // a sequential miss starts over; a lone random one reads just what it asked
+    const prev_index = f.ra_prev_pos < 0 ? -1 : f.ra_prev_pos >> PAGE_SHIFT;
+    initial = req_size > max_pages || <i64>index - prev_index <= 1;
+    if (!initial) {
+      do_page_cache_ra(m, index, req_size, 0);
+      return;
+    }
+  }
+  f.ra_start = <u32>index;
+  f.ra_size = get_init_ra_size(req_size, max_pages);
+  f.ra_async_size = f.ra_size > req_size ? f.ra_size - req_size : f.ra_size;
+  readit(f, marker, index);
+}
+
+/** ondemand_readahead's readit: a first window all async grows by the next; then the read. */
+function readit(f: file, marker: page | null, index: u64): void {
+  if (marker === null && index == <u64>f.ra_start && f.ra_size == f.ra_async_size) {
+    const add_pages = get_next_ra_size(f.ra_size, RA_PAGES);
+    if (f.ra_size + add_pages <= RA_PAGES) {
+      f.ra_async_size = add_pages;
+      f.ra_size += add_pages;
+    } else {
+      f.ra_size = RA_PAGES;
+      f.ra_async_size = RA_PAGES >> 1;
+    }
+  }
+  do_page_cache_ra(file_mapping(f), f.ra_start, f.ra_size, f.ra_async_size);
+}
+
+/**
+ * read() of [pos, pos + count) brings the pages in as filemap_read does
+ * (filemap_get_pages): a miss reads ahead synchronously, a PG_readahead
+ * page asynchronously (page_cache_sync_ra, page_cache_async_ra). The
+ * host then copies from the cache (file_page).
+ */
+export function filemap_get_pages(handle: u32, pos: f64, count: f64): void {
+  const f = file_from_handle(handle);
+  if (f === null || !(pos >= 0) || !(count > 0)) return;
+  const m = file_mapping(f);
+  const last = <u64>Math.ceil((pos + count) / <f64>PAGE_SIZE);
+  for (let index = <u64>(pos / <f64>PAGE_SIZE); index < last && index < size_pages(m); index++) {
+    let pg = xa_load(m, index);
+    if (pg === null) {
+      ondemand_readahead(f, null, index, <u32>min<u64>(last - index, 0xffffffff));
+      pg = xa_load(m, index);
+      if (pg === null) break;
+    }
+    if (pg.flags & PG_readahead) {
+      pg.flags &= ~PG_readahead;
+      ondemand_readahead(f, pg, index, <u32>min<u64>(last - index, 0xffffffff));
+    }
+  }
+  f.ra_prev_pos = <i64>(pos + count);
 }
 
 /** A file page written through a mapping (set_page_dirty). */

@@ -2,19 +2,22 @@
 // extended precision rounded per the control word's precision (PC) and
 // rounding (RC) fields, the comparisons, and the conversions to and from
 // memory formats, with the status word's exception flags, C0..C3 and TOP as
-// the hardware leaves them. Only masked exceptions are modelled: a masked
-// invalid operation delivers the "real indefinite" NaN (or the integer
-// indefinite), a stack fault sets SF with C1 telling overflow from underflow.
+// the hardware leaves them. A masked invalid operation delivers the "real
+// indefinite" NaN (or the integer indefinite), a stack fault sets SF with C1
+// telling overflow from underflow; an unmasked overflow or underflow delivers
+// the result brought back into range (unmaskedRange), the others leave the
+// registers as they were (x87Unmasked).
 //
 // Memory is the caller's: loads pass the operand's bits in, stores get the
 // bits to write back. Operand kinds for memory forms: M32, M64, M80 (reals)
 // and I16, I32, I64 (integers).
 
 import {
-  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, FINITE,
+  addCore, bitLen, compareCore, convertCore, defaultNaN, divCore, F32, F64, F80, fe, FE_DENORMAL, FE_DIVZERO, FE_INEXACT, FE_INVALID, FE_OVERFLOW, FE_UNDERFLOW, type Format, FINITE,
   fromInt, INF, isNaN, mulCore, packInf, packZero, QNAN, quiet, RC_NEAREST, RC_ZERO, roundPack, roundToIntCore, SNAN, sqrtCore, toIntCore,
   type Unpacked, unpack, UNSUPPORTED, ZERO,
 } from "./fpu/softfloat.js";
+import { atan2, big, type Big, bigMul, exp2m1, log2, log2p1, nudge, PI, sinCos, tan } from "./fpu/transcendental.js";
 import { X87State } from "./x87_state.js";
 
 export { X87State };
@@ -183,6 +186,8 @@ export function fst(x: X87State, k: number, truncate = false): bigint {
       if (u.cls === SNAN) fe.flags |= FE_INVALID;
       fe.up = false;
       r = convertCore(u, F80, f, rcOf(x));
+      // an unmasked overflow or underflow stores nothing: nothing was rounded either
+      if (fe.flags & ~x.cw & (FE_OVERFLOW | FE_UNDERFLOW)) { fe.flags &= ~FE_INEXACT; fe.up = false; }
     }
   }
   setCC(x, SW_C1, 0);
@@ -235,12 +240,41 @@ function arith2(x: X87State, op: number, a: bigint, b: bigint, aDen = false, bDe
     : ua.cls === INF && ub.cls === INF && (ua.sign !== ub.sign) !== (op === FSUB);
   if (!invalidOrZero && (ua.den || ub.den)) fe.flags |= FE_DENORMAL;
   const rc = rcOf(x), p = pcOf(x);
-  switch (op) {
-    case FADD: return addCore(ua, ub, false, F80, rc, p);
-    case FSUB: return addCore(ua, ub, true, F80, rc, p);
-    case FMUL: return mulCore(ua, ub, F80, rc, p);
-    default: return divCore(ua, ub, F80, rc, p);
+  return unmaskedRange(x, (bias) => {
+    const sa = { ...ua, exp: ua.exp + bias }, sb = op === FADD || op === FSUB ? { ...ub, exp: ub.exp + bias } : ub;
+    switch (op) {
+      case FADD: return addCore(sa, sb, false, F80, rc, p);
+      case FSUB: return addCore(sa, sb, true, F80, rc, p);
+      case FMUL: return mulCore(sa, sb, F80, rc, p);
+      default: return divCore(sa, sb, F80, rc, p);
+    }
+  });
+}
+
+/** The bias an unmasked overflow or underflow takes off or adds to the exponent (SDM vol. 1, 8.5.3 and 8.5.4). */
+const WRAP = 24576;
+/**
+ * A register result computed by `core` (given a power of two to scale the
+ * exact value by): with overflow unmasked, an overflowing result comes back
+ * divided by 2^24576; with underflow unmasked, a tiny one (exact or not)
+ * multiplied by 2^24576. C1 and PE then tell how that was rounded.
+ */
+function unmaskedRange(x: X87State, core: (bias: number) => bigint): bigint {
+  const r = core(0);
+  const e = Number(r >> 64n) & 0x7fff;
+  if (fe.flags & FE_OVERFLOW && !(x.cw & FE_OVERFLOW)) {
+    fe.flags &= ~(FE_OVERFLOW | FE_INEXACT);
+    const s = core(-WRAP);
+    fe.flags |= FE_OVERFLOW;
+    return s;
   }
+  if (!(x.cw & FE_UNDERFLOW) && ((e === 0 && (r & MASK64) !== 0n) || fe.flags & FE_UNDERFLOW)) {
+    fe.flags &= ~(FE_UNDERFLOW | FE_INEXACT);
+    const s = core(WRAP);
+    fe.flags |= FE_UNDERFLOW;
+    return s;
+  }
+  return r;
 }
 
 /** st(dst) = st(dst) op st(src) (FSUBR, FDIVR: st(src) op st(dst)); the pop forms pop after. */
@@ -316,7 +350,7 @@ export function fscale(x: X87State): void {
         const mag = b.exp >= 0 ? 1 << 17 : Number(b.sig >> BigInt(Math.min(-b.exp, 200)));
         n = Math.min(mag, 1 << 17) * (b.sign ? -1 : 1);
       }
-      r = roundPack(a.sign, a.sig, a.exp + n, false, F80, rcOf(x));
+      r = unmaskedRange(x, (bias) => roundPack(a.sign, a.sig, a.exp + n + bias, false, F80, rcOf(x)));
     }
   }
   setSt(x, 0, r);
@@ -530,4 +564,176 @@ export function x87Pending(x: X87State): void {
 
 export function fnclex(x: X87State): void {
   x.sw &= ~0x80ff;
+}
+
+// ---- transcendentals ----
+// Results are the exact values rounded once to 64 bits per RC (PC does not
+// apply, as the SDM says of these instructions): see fpu/transcendental.ts.
+
+/**
+ * A transcendental result rounded to st(i)'s format. An `exact` one (fyl2x
+ * of a power of two) is still reported inexact, as the processor does, and
+ * so tiny when denormal.
+ */
+function roundBig(b: Big, rc: number, exact = false): bigint {
+  const r = b.m < 0n ? roundPack(1, -b.m, b.e, !exact, F80, rc) : roundPack(0, b.m, b.e, !exact, F80, rc);
+  if (exact) fe.flags |= FE_INEXACT | (r & (0x7fffn << 64n) ? 0 : FE_UNDERFLOW);
+  return r;
+}
+const bigOf = (u: Unpacked): Big => big(u.sign ? -u.sig : u.sig, u.exp);
+const PI_4: Big = { m: PI.m, e: PI.e - 2 };
+const ONE80 = 0x3fff8000000000000000n;
+
+/** fsin, fcos, fsincos, fptan: st(0) in radians; |st(0)| >= 2^63 sets C2 and leaves it as it was. */
+export const FSIN = 0, FCOS = 1, FSINCOS = 2, FPTAN = 3;
+export function ftrig(x: X87State, op: number): void {
+  fe.flags = 0;
+  fe.up = false;
+  setCC(x, SW_C1 | SW_C2, 0);
+  const pushes = op === FSINCOS || op === FPTAN;
+  if (isEmpty(x, 0)) {
+    underflow(x);
+    setSt(x, 0, INDEFINITE);
+    if (pushes) push(x, INDEFINITE);
+    return;
+  }
+  if (pushes && !isEmpty(x, 7)) {
+    // stack overflow: both results are the indefinite
+    setSt(x, 0, INDEFINITE);
+    push(x, INDEFINITE);
+    return;
+  }
+  const v = st(x, 0), u = unpack(v, F80), rc = rcOf(x);
+  let r: bigint, r2 = 0n;
+  if (u.cls === UNSUPPORTED || u.cls === INF) { fe.flags |= FE_INVALID; r = r2 = INDEFINITE; }
+  else if (isNaN(u)) { if (u.cls === SNAN) fe.flags |= FE_INVALID; r = r2 = quiet(v, F80); }
+  else if (u.cls === ZERO) { r = op === FCOS ? ONE80 : v; r2 = op === FSINCOS ? ONE80 : ONE80; }
+  else {
+    if (u.exp + bitLen(u.sig) > 63) { setCC(x, SW_C2, SW_C2); return; }
+    if (u.den) fe.flags |= FE_DENORMAL;
+    const [s, c] = sinCos(u.sig, u.exp, u.sign);
+    switch (op) {
+      case FSIN: r = roundBig(s, rc); break;
+      case FCOS: r = roundBig(c, rc); break;
+      case FSINCOS: {
+        // C1 tells how the sine was rounded
+        r = roundBig(s, rc);
+        const up = fe.up;
+        r2 = roundBig(c, rc);
+        fe.up = up;
+        break;
+      }
+      default:
+        // where x^2 is below the format's range this processor gives x itself
+        // for a power of two, and rounds x + 0 (just beyond x) otherwise
+        if (u.exp + bitLen(u.sig) >= -8191) r = roundBig(tan(u.sig, u.exp, u.sign), rc);
+        else if (u.sig & (u.sig - 1n)) r = roundBig(nudge(bigOf(u), u.sign ? -1n : 1n), rc);
+        else r = roundBig(bigOf(u), rc, true);
+        r2 = ONE80;
+    }
+  }
+  setSt(x, 0, r);
+  if (pushes) push(x, r2);
+  raise(x, true);
+}
+
+/** fpatan: st(1) = the angle of (st(0), st(1)) as atan2(st(1), st(0)), popped. */
+export function fpatan(x: X87State): void {
+  fe.flags = 0;
+  fe.up = false;
+  setCC(x, SW_C1, 0);
+  if (isEmpty(x, 0) || isEmpty(x, 1)) { underflow(x); setSt(x, 1, INDEFINITE); pop(x); return; }
+  const a = unpack(st(x, 0), F80), b = unpack(st(x, 1), F80), rc = rcOf(x);
+  let r: bigint;
+  if (a.cls === UNSUPPORTED || b.cls === UNSUPPORTED) { fe.flags |= FE_INVALID; r = INDEFINITE; }
+  else if (isNaN(a) || isNaN(b)) r = propagateNaN(a, b);
+  else {
+    if (a.den || b.den) fe.flags |= FE_DENORMAL;
+    const angle = (t: Big): bigint => roundBig(b.sign ? { m: -t.m, e: t.e } : t, rc);
+    if (b.cls === ZERO) r = a.sign ? angle(PI) : b.bits;
+    else if (b.cls === INF) r = angle(a.cls !== INF ? { m: PI.m, e: PI.e - 1 } : a.sign ? { m: 3n * PI_4.m, e: PI_4.e } : PI_4);
+    else if (a.cls === ZERO) r = angle({ m: PI.m, e: PI.e - 1 });
+    else if (a.cls === INF) r = a.sign ? angle(PI) : packZero(b.sign, F80);
+    else r = roundBig(atan2(bigOf(b), bigOf(a)), rc);
+  }
+  setSt(x, 1, r);
+  raise(x, true);
+  pop(x);
+}
+
+/** f2xm1: st(0) = 2^st(0) - 1, for -1 <= st(0) <= 1. */
+export function f2xm1(x: X87State): void {
+  fe.flags = 0;
+  fe.up = false;
+  setCC(x, SW_C1, 0);
+  if (isEmpty(x, 0)) { underflow(x); setSt(x, 0, INDEFINITE); return; }
+  const v = st(x, 0), u = unpack(v, F80);
+  let r: bigint;
+  if (u.cls === UNSUPPORTED) { fe.flags |= FE_INVALID; r = INDEFINITE; }
+  else if (isNaN(u)) { if (u.cls === SNAN) fe.flags |= FE_INVALID; r = quiet(v, F80); }
+  else if (u.cls === ZERO) r = v;
+  else if (u.cls === INF) r = u.sign ? ONE80 | (1n << 79n) : v;
+  else {
+    if (u.den) fe.flags |= FE_DENORMAL;
+    // beyond the domain (undefined in the SDM) this processor leaves st(0), inexact
+    if (u.exp + bitLen(u.sig) > 1 || (u.exp + bitLen(u.sig) === 1 && u.sig !== 1n << BigInt(bitLen(u.sig) - 1))) { fe.flags |= FE_INEXACT; r = v; }
+    // 2^1 - 1 comes out just below 1, 2^-1 - 1 as -1/2 (inexact both)
+    else if (u.exp + bitLen(u.sig) === 1) r = u.sign ? roundBig({ m: -1n, e: -1 }, rcOf(x), true) : roundBig(nudge({ m: 1n, e: 0 }, -1n), rcOf(x));
+    else r = roundBig(exp2m1(bigOf(u)), rcOf(x));
+  }
+  setSt(x, 0, r);
+  raise(x, true);
+}
+
+/**
+ * fyl2x (`p1` false): st(1) = st(1) * log2(st(0)); fyl2xp1: st(1) = st(1) *
+ * log2(st(0) + 1). Popped.
+ */
+export function fyl2x(x: X87State, p1: boolean): void {
+  fe.flags = 0;
+  fe.up = false;
+  setCC(x, SW_C1, 0);
+  if (isEmpty(x, 0) || isEmpty(x, 1)) { underflow(x); setSt(x, 1, INDEFINITE); pop(x); return; }
+  const a = unpack(st(x, 0), F80), b = unpack(st(x, 1), F80), rc = rcOf(x);
+  let r: bigint;
+  if (a.cls === UNSUPPORTED || b.cls === UNSUPPORTED) { fe.flags |= FE_INVALID; r = INDEFINITE; }
+  else if (isNaN(a) || isNaN(b)) r = propagateNaN(a, b);
+  else {
+    // the logarithm's argument, exactly: its class (ZERO, FINITE, INF), sign, and sig * 2^exp
+    let cls = a.cls, sign = a.sign, sig = a.sig, exp = a.exp;
+    if (p1 && a.cls === FINITE) {
+      // 1 + st(0): exact as sig * 2^exp, or below 1's last bit
+      const e = Math.min(exp, 0);
+      const s = (1n << BigInt(-e)) + (a.sign ? -sig : sig) * (1n << BigInt(exp - e));
+      cls = s === 0n ? ZERO : FINITE;
+      sign = s < 0n ? 1 : 0;
+      sig = s < 0n ? -s : s;
+      exp = e;
+    } else if (p1 && a.cls === ZERO) { cls = FINITE; sign = 0; sig = 1n; exp = 0; }
+    // log2 of the argument is exact (lg) for a power of two, 0 for 1
+    const pow2 = cls === FINITE && sig === 1n << BigInt(bitLen(sig) - 1);
+    const lg = cls === FINITE ? exp + bitLen(sig) - 1 : 0;
+    const lgZero = pow2 && lg === 0;
+    // log2 is -inf (argument 0) or +inf: times a zero is invalid; a finite st(1) divides by zero
+    const invalid = (sign && cls !== ZERO) || (b.cls === ZERO && cls !== FINITE) || (b.cls === INF && lgZero);
+    const divZero = cls === ZERO && b.cls === FINITE;
+    // an invalid operation or a division by zero is seen before a denormal operand
+    if ((a.den || b.den) && !invalid && !divZero) fe.flags |= FE_DENORMAL;
+    if (invalid) { fe.flags |= FE_INVALID; r = INDEFINITE; }
+    else if (cls !== FINITE) {
+      if (divZero) fe.flags |= FE_DIVZERO;
+      r = packInf(b.sign ^ (cls === ZERO ? 1 : 0), F80);
+    } else if (lgZero) r = packZero(b.sign ^ (p1 ? a.sign : 0), F80);
+    else {
+      const small = p1 && a.exp + bitLen(a.sig) < 0; // |st(0)| < 1/2: log2(1 + x) from x itself, precisely
+      const l: Big = pow2 ? { m: BigInt(lg), e: 0 } : small ? log2p1(bigOf(a)) : log2(sig, exp);
+      const neg = l.m < 0n ? 1 : 0;
+      if (b.cls === ZERO) r = packZero(b.sign ^ neg, F80);
+      else if (b.cls === INF) r = packInf(b.sign ^ neg, F80);
+      else r = roundBig(bigMul(bigOf(b), l), rc, pow2);
+    }
+  }
+  setSt(x, 1, r);
+  raise(x, true);
+  pop(x);
 }

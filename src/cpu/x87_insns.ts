@@ -3,12 +3,11 @@
 // over the semantics of x87.ts; from that one table come the descriptors
 // (insn.ts), one per mnemonic and escape byte. Mnemonics are iced-x86's. The undocumented aliases that every processor
 // runs (DC D0 fcom, DD C8 fxch, DF D0 fstp...) decode as what they alias.
-// Transcendental instructions (fsin, fptan, f2xm1, fyl2x...) and
 // fsave/frstor decode as #UD: faultline does not implement them.
 
 import {
-  BCD, FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fprem, FRNDINT, fscale, FSQRT, fst, fstSt,
-  ftst, funary, fxam, fxch, fxtract, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
+  BCD, f2xm1, FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fpatan, fprem, FPTAN, FRNDINT, fscale, FCOS, FSIN, FSINCOS, FSQRT, fst, fstSt,
+  ftrig, ftst, funary, fxam, fxch, fxtract, fyl2x, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
 import { ALL_FLAGS, CC_USE, type Exec, type Op, STOP_MF } from "./exec.js";
@@ -172,6 +171,10 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
         case 5: return rm < 7 ? { op: CONST_NAMES[rm], msz: 0, shape: "", run: reg((x) => fldConst(x, rm)) } : undefined;
         case 6:
           switch (rm) {
+            case 0: return { op: "f2xm1", msz: 0, shape: "", run: reg((x) => f2xm1(x)) };
+            case 1: return { op: "fyl2x", msz: 0, shape: "", run: reg((x) => fyl2x(x, false)) };
+            case 2: return { op: "fptan", msz: 0, shape: "", run: reg((x) => ftrig(x, FPTAN)) };
+            case 3: return { op: "fpatan", msz: 0, shape: "", run: reg((x) => fpatan(x)) };
             case 4: return { op: "fxtract", msz: 0, shape: "", run: reg((x) => fxtract(x)) };
             case 5: return { op: "fprem1", msz: 0, shape: "", run: reg((x) => fprem(x, true)) };
             case 6: return { op: "fdecstp", msz: 0, shape: "", run: reg((x) => fincstp(x, -1)) };
@@ -181,11 +184,14 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
         case 7:
           switch (rm) {
             case 0: return { op: "fprem", msz: 0, shape: "", run: reg((x) => fprem(x, false)) };
+            case 1: return { op: "fyl2xp1", msz: 0, shape: "", run: reg((x) => fyl2x(x, true)) };
             case 2: return { op: "fsqrt", msz: 0, shape: "", run: reg((x) => funary(x, FSQRT)) };
+            case 3: return { op: "fsincos", msz: 0, shape: "", run: reg((x) => ftrig(x, FSINCOS)) };
             case 4: return { op: "frndint", msz: 0, shape: "", run: reg((x) => funary(x, FRNDINT)) };
             case 5: return { op: "fscale", msz: 0, shape: "", run: reg((x) => fscale(x)) };
+            case 6: return { op: "fsin", msz: 0, shape: "", run: reg((x) => ftrig(x, FSIN)) };
+            default: return { op: "fcos", msz: 0, shape: "", run: reg((x) => ftrig(x, FCOS)) };
           }
-          return undefined;
       }
       return undefined;
     case 0xda:

@@ -18,7 +18,7 @@ export { FMODE_READ, FMODE_WRITE };
 const EIO = 5;
 
 /** The kernel exports the page cache drives (docs/abi.md). */
-export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "file_fsync" | "file_put" | "sys_mmap">;
+export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "filemap_get_pages" | "file_fsync" | "file_put" | "sys_mmap">;
 
 /** One open of a file in the kernel (its struct file). */
 export interface OpenFile {
@@ -110,9 +110,13 @@ export class PageCache {
     return this.kernelOrThrow().sys_mmap(addr, len, prot, flags, file.handle, offset);
   }
 
-  /** read at `pos`: from the cached pages where there are some, else from the file. @return bytes read. */
+  /**
+   * read at `pos`: through the cache, which reads ahead (filemap_read); from
+   * the file where a page could not come in (memory short). @return bytes read.
+   */
   read(file: OpenFile, pos: number, dst: Uint8Array): number {
     const n = Math.max(0, Math.min(dst.length, file.data.size() - pos));
+    if (n > 0) this.kernelOrThrow().filemap_get_pages(file.handle, pos, n);
     this.eachPage(file, pos, n, (pa, from, at, len) => {
       if (pa) dst.set(this.ram!.subarray(pa + from, pa + from + len), at);
       else file.data.read(pos + at, dst.subarray(at, at + len));

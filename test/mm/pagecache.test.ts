@@ -329,6 +329,38 @@ describe("fault-around (do_fault_around, filemap_map_pages)", () => {
   });
 });
 
+describe("read() through the cache (filemap_get_pages, ondemand_readahead)", () => {
+  it("reads ahead in Linux's windows: initial, ramped on the mark, a lone random page, a new sequential start", () => {
+    const e = boot();
+    inProcess(e, () => {
+      const pc = e.k.pageCache;
+      const bytes = pattern(400);
+      const f = pc.open(bytesFile(bytes))!;
+      const cached = () => e.k.nodeStat().get("nr_file_pages");
+      const read = (page: number, pages: number) => {
+        const dst = new Uint8Array(pages * PAGE);
+        expect(pc.read(f, page * PAGE, dst)).toBe(pages * PAGE);
+        expect(dst).toEqual(bytes.subarray(page * PAGE, (page + pages) * PAGE));
+      };
+      // 16 pages at 0: get_init_ra_size(16, 32) is the whole ra_pages, its last 16 async (marked at 16)
+      read(0, 16);
+      expect(cached()).toBe(RA);
+      // the next 16 hit the mark: the window moves on to [32, 64)
+      read(16, 16);
+      expect(cached()).toBe(2 * RA);
+      // one page far away: read alone
+      read(300, 1);
+      expect(cached()).toBe(2 * RA + 1);
+      // the page after it: a sequential miss starts a window of get_init_ra_size(1, 32) = 4 pages
+      read(301, 1);
+      expect(cached()).toBe(2 * RA + 1 + 4);
+      pc.close(f);
+      // pages read but never mapped may still wait in the per-CPU LRU batch, holding a reference
+      e.x.lru_add_drain();
+    });
+  });
+});
+
 // ─── programs through the page cache ───────────────────────────────────────
 
 const hasTool = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;

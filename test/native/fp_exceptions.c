@@ -17,14 +17,15 @@
 
 extern char __executable_start[];
 static const char *name;
-static unsigned swd_mask = 0xffff;
 
 static void on_fpe(int sig, siginfo_t *si, void *p)
 {
 	ucontext_t *uc = p;
-	printf("%s: signal %d si_code %d si_addr +%#lx trapno %lld mxcsr %#x cwd %#x swd %#x\n", name, sig, si->si_code,
-	       (unsigned long)((char *)si->si_addr - __executable_start), (long long)uc->uc_mcontext.gregs[REG_TRAPNO],
-	       uc->uc_mcontext.fpregs->mxcsr, uc->uc_mcontext.fpregs->cwd, uc->uc_mcontext.fpregs->swd & swd_mask);
+	unsigned short *st0 = uc->uc_mcontext.fpregs->_st[0].significand;
+	printf("%s: signal %d si_code %d si_addr +%#lx trapno %lld mxcsr %#x cwd %#x swd %#x st0 %04x%04x%04x%04x%04x\n", name, sig,
+	       si->si_code, (unsigned long)((char *)si->si_addr - __executable_start), (long long)uc->uc_mcontext.gregs[REG_TRAPNO],
+	       uc->uc_mcontext.fpregs->mxcsr, uc->uc_mcontext.fpregs->cwd, uc->uc_mcontext.fpregs->swd, st0[4], st0[3], st0[2], st0[1],
+	       st0[0]);
 	fflush(stdout);
 	_exit(0);
 }
@@ -48,7 +49,7 @@ static void unmask(int e)
 
 static volatile double d0 = 0.0, d1 = 1.0, d3 = 3.0, dbig = 1e308, dtiny = 1e-308;
 static volatile float f0 = 0.0f, f1 = 1.0f;
-static volatile long double l0 = 0.0L, l1 = 1.0L, lbig = 1e4930L;
+static volatile long double l0 = 0.0L, l1 = 1.0L, lbig = 1e4930L, ltiny = 0x1.8p-16382L, lhalf = 0x1p-40L;
 static volatile double r;
 static volatile float fr;
 static volatile long double lr;
@@ -68,15 +69,16 @@ static void run(int c)
 	case 8: name = "sse masked"; unmask(FE_OVERFLOW); r = d1 / d0; printf("%s: %g\n", name, r); break;
 	case 9: name = "x87 divide by zero"; unmask(FE_DIVBYZERO); lr = l1 / l0; break;
 	case 10: name = "x87 invalid"; unmask(FE_INVALID); lr = l0 / l0; break;
-	/*
-	 * An unmasked overflow leaves the result scaled by 2^-24576 in st(0),
-	 * C1 from rounding that; faultline gives the masked result (an infinity):
-	 * C1 is left out of the comparison.
-	 */
-	case 11: name = "x87 overflow"; swd_mask = ~0x200u; unmask(FE_OVERFLOW); lr = lbig * lbig; break;
+	/* an unmasked overflow leaves the result divided by 2^24576 in st(0), C1 from its rounding */
+	case 11: name = "x87 overflow"; unmask(FE_OVERFLOW); lr = lbig * lbig; break;
 	case 12: name = "x87 inexact"; unmask(FE_INEXACT); lr = l1 / 3.0L; break;
 	/* a flag already set, then unmasked: the next waiting instruction raises it */
 	case 13: name = "x87 pending"; lr = l1 / l0; unmask(FE_DIVBYZERO); lr = l1 + l1; break;
+	/* an unmasked underflow leaves the result multiplied by 2^24576, even when exact */
+	case 14: name = "x87 underflow"; unmask(FE_UNDERFLOW); lr = ltiny * ltiny; break;
+	case 15: name = "x87 exact underflow"; unmask(FE_UNDERFLOW); lr = ltiny * lhalf; break;
+	/* an overflowing store to a double stores nothing and leaves st(0) */
+	case 16: name = "x87 overflow on store"; unmask(FE_OVERFLOW); r = lbig; lr = l1 + l1; break;
 	}
 }
 

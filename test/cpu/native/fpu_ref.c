@@ -32,6 +32,13 @@ struct out { uint64_t r, rh; uint32_t st, fl; uint64_t pad; };
 		: [r] "=m"(o.r), [sw] "=m"(sw), [fl] "=&r"(fl), [mo] "=m"(o.pad) : [cw] "m"(cw), [a] "m"(i.a), [b] "m"(i.b), [mb] "m"(i.pad) : "cc", "memory"); \
 	o.st = sw; } break;
 
+/* x87 with two results: st0 in r, st1 in pad (its low 64 bits) and fl (its top 16) */
+#define X87_2(N, INSN) case N: { uint16_t cw = i.ctl, sw; uint8_t t[10]; \
+	__asm__ volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n" INSN "\n fnstsw %[sw]\n fstpt %[r]\n fstpt %[t]\n fninit" \
+		: [r] "=m"(o.r), [sw] "=m"(sw), [t] "=m"(t) : [cw] "m"(cw), [a] "m"(i.a), [b] "m"(i.b) : "memory"); \
+	o.st = sw; memcpy(&o.pad, t, 8); fl = t[8] | t[9] << 8; } break;
+#define FILL6 "fld %%st(0)\n fld %%st(0)\n fld %%st(0)\n fld %%st(0)\n fld %%st(0)\n fld %%st(0)\n"
+
 /* fxsave (ops 300..304: bytes 32k..32k+31 of the image) and fnstenv (op 305)
  * after st1 = b, st0 = a, fdiv %st(1), %st, fld1 */
 static void image(struct in *i, struct out *o) {
@@ -139,6 +146,14 @@ int main(void) {
 		X87(167, "fldz")
 		X87(168, ".byte 0xd9,0xc9")
 		X87(169, ".byte 0xdd,0xd1")
+		X87_2(170, "fsin") X87_2(171, "fcos") X87_2(172, "fsincos") X87_2(173, "fptan")
+		X87_2(174, "fpatan") X87_2(175, "f2xm1") X87_2(176, "fyl2x") X87_2(177, "fyl2xp1")
+		/* stack faults: st(0) or st(1) empty, or st(7) in use before a push */
+		X87_2(180, "ffree %%st(0)\n fsin") X87_2(181, "ffree %%st(0)\n fcos")
+		X87_2(182, "ffree %%st(0)\n fsincos") X87_2(183, "ffree %%st(0)\n fptan")
+		X87_2(184, "ffree %%st(1)\n fpatan") X87_2(185, "ffree %%st(0)\n f2xm1")
+		X87_2(186, "ffree %%st(1)\n fyl2x") X87_2(187, "ffree %%st(0)\n fyl2xp1")
+		X87_2(188, FILL6 "fsincos") X87_2(189, FILL6 "fptan")
 		default: return 2;
 		}
 		o.fl = (uint32_t)fl;
