@@ -152,6 +152,7 @@ function do_huge_pmd_wp_page(vmf: vm_fault): u32 {
   const haddr = vmf.address & PMD_MASK;
   // The per-CPU LRU batch may hold a reference.
   if (!PageAnonExclusive(head) && !(head.flags & PG_lru)) lru_add_drain();
+  let ret: u32;
   if (PageAnonExclusive(head) || head._refcount == 1) {
     if (!PageAnonExclusive(head)) {
       page_move_anon_rmap(head, vmf.vma);
@@ -159,12 +160,13 @@ function do_huge_pmd_wp_page(vmf: vm_fault): u32 {
     }
     const entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(vmf.orig_pmd)), vmf.vma);
     set_pmd_flush(vmf.pmd, haddr, entry);
-    trace_exit(FN_do_huge_pmd_wp_page, VM_FAULT_WRITE);
-    return VM_FAULT_WRITE;
+    ret = VM_FAULT_WRITE;
+  } else {
+    split_huge_pmd(changetype<mm_struct>(vmf.vma.vm_mm), vmf.pmd, haddr);
+    ret = VM_FAULT_FALLBACK;
   }
-  split_huge_pmd(changetype<mm_struct>(vmf.vma.vm_mm), vmf.pmd, haddr);
-  trace_exit(FN_do_huge_pmd_wp_page, VM_FAULT_FALLBACK);
-  return VM_FAULT_FALLBACK;
+  trace_exit(FN_do_huge_pmd_wp_page, ret);
+  return ret;
 }
 
 /** A write to a write-protected huge pmd: THP is anonymous only here. */
@@ -179,21 +181,22 @@ export function wp_huge_pmd(vmf: vm_fault): u32 {
 export function copy_huge_pmd(dst_mm: mm_struct, src_mm: mm_struct, dst_pmd: usize, src_pmd: usize, addr: u64): i32 {
   trace_enter(FN_copy_huge_pmd, <u32>addr);
   const pgtable = pte_alloc_one(dst_mm);
-  if (!pgtable) {
-    trace_exit(FN_copy_huge_pmd, 1);
-    return -12;
+  let ret: i32 = -12;  // -ENOMEM
+  if (pgtable) {
+    let pmd = load<u64>(src_pmd);
+    const head = pfn_to_page(pmd_pfn(pmd));
+    get_page(head);
+    page_dup_anon_rmap(head);
+    add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
+    pgtable_trans_huge_deposit(dst_pmd, pgtable);
+    pmd &= ~_PAGE_RW;
+    store<u64>(src_pmd, pmd);  // pmdp_set_wrprotect; dup_mmap flushes the parent's TLB
+    store<u64>(dst_pmd, pmd & ~_PAGE_ACCESSED);
+    ret = 0;
   }
-  let pmd = load<u64>(src_pmd);
-  const head = pfn_to_page(pmd_pfn(pmd));
-  get_page(head);
-  page_dup_anon_rmap(head);
-  add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
-  pgtable_trans_huge_deposit(dst_pmd, pgtable);
-  pmd &= ~_PAGE_RW;
-  store<u64>(src_pmd, pmd);  // pmdp_set_wrprotect; dup_mmap flushes the parent's TLB
-  store<u64>(dst_pmd, pmd & ~_PAGE_ACCESSED);
-  trace_exit(FN_copy_huge_pmd, 0);
-  return 0;
+  // The trace shows 1 for a failure, as for the other allocations it records.
+  trace_exit(FN_copy_huge_pmd, ret ? 1 : 0);
+  return ret;
 }
 
 /** Unmaps a whole huge pmd: its page and deposited table go back. */

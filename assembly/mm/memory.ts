@@ -214,50 +214,39 @@ function __handle_mm_fault(vma: vm_area_struct, address: u64, flags: u32): u32 {
   vmf.pgoff = linear_page_index(vma, address);
   vmf.pte = 0;
   vmf.page = null;
-  let ret: u32;
+  let ret: u32 = VM_FAULT_OOM;
+  let pmd: usize = 0;
 
   // p4d_alloc: the p4d is folded into the pgd.
   const pgd = pgd_offset(mm, address);
   trace_enter(FN_pud_alloc, <u32>address);
   const pud = pud_alloc(mm, pgd, address);
   trace_exit(FN_pud_alloc, pud ? 0 : 1);
-  if (!pud) {
-    trace_exit(FN___handle_mm_fault, VM_FAULT_OOM);
-    return VM_FAULT_OOM;
-  }
-  trace_enter(FN_pmd_alloc, <u32>address);
-  vmf.pmd = pmd_alloc(mm, pud, address);
-  trace_exit(FN_pmd_alloc, vmf.pmd ? 0 : 1);
-  if (!vmf.pmd) {
-    trace_exit(FN___handle_mm_fault, VM_FAULT_OOM);
-    return VM_FAULT_OOM;
+  if (pud) {
+    trace_enter(FN_pmd_alloc, <u32>address);
+    vmf.pmd = pmd = pmd_alloc(mm, pud, address);
+    trace_exit(FN_pmd_alloc, pmd ? 0 : 1);
   }
 
-  const pmdval = load<u64>(vmf.pmd);
-  if (pmd_none(pmdval) && transparent_hugepage_enabled(vma)) {
-    ret = create_huge_pmd(vmf);
-    if (!(ret & VM_FAULT_FALLBACK)) {
-      trace_exit(FN___handle_mm_fault, ret);
-      return ret;
-    }
-  } else {
-    vmf.orig_pmd = pmdval;
-    if (pmd_trans_huge(pmdval)) {
-      if ((flags & FAULT_FLAG_WRITE) && !pmd_write(pmdval)) {
-        ret = wp_huge_pmd(vmf);
-        if (!(ret & VM_FAULT_FALLBACK)) {
-          trace_exit(FN___handle_mm_fault, ret);
-          return ret;
+  if (pmd) {
+    // A huge pmd's answer stands unless it says VM_FAULT_FALLBACK: then the pte level handles the fault.
+    ret = VM_FAULT_FALLBACK;
+    const pmdval = load<u64>(pmd);
+    if (pmd_none(pmdval) && transparent_hugepage_enabled(vma)) {
+      ret = create_huge_pmd(vmf);
+    } else {
+      vmf.orig_pmd = pmdval;
+      if (pmd_trans_huge(pmdval)) {
+        if ((flags & FAULT_FLAG_WRITE) && !pmd_write(pmdval)) {
+          ret = wp_huge_pmd(vmf);
+        } else {
+          huge_pmd_set_accessed(vmf);
+          ret = 0;
         }
-      } else {
-        huge_pmd_set_accessed(vmf);
-        trace_exit(FN___handle_mm_fault, 0);
-        return 0;
       }
     }
+    if (ret & VM_FAULT_FALLBACK) ret = handle_pte_fault(vmf);
   }
-
-  ret = handle_pte_fault(vmf);
   trace_exit(FN___handle_mm_fault, ret);
   return ret;
 }
@@ -275,34 +264,24 @@ function handle_pte_fault(vmf: vm_fault): u32 {
 
   if (!vmf.pte) {
     ret = vma_is_anonymous(vmf.vma) ? do_anonymous_page(vmf) : do_fault(vmf);
-    trace_exit(FN_handle_pte_fault, ret);
-    return ret;
-  }
-  // No NUMA balancing: a PROT_NONE pte was refused by access_error; any
-  // other non-present one holds a swap entry.
-  if (!pte_present(vmf.orig_pte)) {
+  } else if (!pte_present(vmf.orig_pte)) {
+    // No NUMA balancing: a PROT_NONE pte was refused by access_error; any
+    // other non-present one holds a swap entry.
     ret = do_swap_page(vmf);
-    trace_exit(FN_handle_pte_fault, ret);
-    return ret;
-  }
-
-  let entry = vmf.orig_pte;
-  if (vmf.flags & FAULT_FLAG_WRITE) {
-    if (!pte_write(entry)) {
-      ret = do_wp_page(vmf);
-      trace_exit(FN_handle_pte_fault, ret);
-      return ret;
+  } else if ((vmf.flags & FAULT_FLAG_WRITE) && !pte_write(vmf.orig_pte)) {
+    ret = do_wp_page(vmf);
+  } else {
+    let entry = vmf.orig_pte;
+    if (vmf.flags & FAULT_FLAG_WRITE) entry = pte_mkdirty(entry);
+    entry = pte_mkyoung(entry);
+    // ptep_set_access_flags: a spurious fault (the translation was stale).
+    if (entry != vmf.orig_pte) {
+      store<u64>(vmf.pte, entry);
+      flush_tlb_page(vmf.address);
     }
-    entry = pte_mkdirty(entry);
   }
-  entry = pte_mkyoung(entry);
-  // ptep_set_access_flags: a spurious fault (the translation was stale).
-  if (entry != vmf.orig_pte) {
-    store<u64>(vmf.pte, entry);
-    flush_tlb_page(vmf.address);
-  }
-  trace_exit(FN_handle_pte_fault, 0);
-  return 0;
+  trace_exit(FN_handle_pte_fault, ret);
+  return ret;
 }
 
 /**
@@ -314,43 +293,41 @@ function do_anonymous_page(vmf: vm_fault): u32 {
   trace_enter(FN_do_anonymous_page, <u32>vmf.address);
   const vma = vmf.vma;
   const mm = changetype<mm_struct>(vma.vm_mm);
-  let entry: u64;
+  let entry: u64 = 0;
+  let ret: u32 = 0;
 
   if (vma.vm_flags & VM_SHARED) {
-    trace_exit(FN_do_anonymous_page, VM_FAULT_SIGBUS);
-    return VM_FAULT_SIGBUS;
-  }
-  trace_enter(FN_pte_alloc, <u32>vmf.address);
-  const failed = pte_alloc(mm, vmf.pmd);
-  trace_exit(FN_pte_alloc, <u32>failed);
-  if (failed) {
-    trace_exit(FN_do_anonymous_page, VM_FAULT_OOM);
-    return VM_FAULT_OOM;
-  }
-
-  if (!(vmf.flags & FAULT_FLAG_WRITE)) {
-    // Use the zero page for reads.
-    entry = pte_mkspecial(pfn_pte(my_zero_pfn(vmf.address), vma.vm_page_prot));
-    vmf.pte = pte_offset(vmf.pmd, vmf.address);
-    count_fault_stat(FAULT_ZERO_PAGE);
+    ret = VM_FAULT_SIGBUS;
   } else {
-    const pg = anon_vma_prepare(vma) ? alloc_zeroed_user_highpage_movable(vma, vmf.address) : null;
-    if (pg === null) {
-      trace_exit(FN_do_anonymous_page, VM_FAULT_OOM);
-      return VM_FAULT_OOM;
+    trace_enter(FN_pte_alloc, <u32>vmf.address);
+    const failed = pte_alloc(mm, vmf.pmd);
+    trace_exit(FN_pte_alloc, <u32>failed);
+    if (failed) {
+      ret = VM_FAULT_OOM;
+    } else if (!(vmf.flags & FAULT_FLAG_WRITE)) {
+      // Use the zero page for reads.
+      entry = pte_mkspecial(pfn_pte(my_zero_pfn(vmf.address), vma.vm_page_prot));
+      vmf.pte = pte_offset(vmf.pmd, vmf.address);
+      count_fault_stat(FAULT_ZERO_PAGE);
+    } else {
+      const pg = anon_vma_prepare(vma) ? alloc_zeroed_user_highpage_movable(vma, vmf.address) : null;
+      if (pg === null) {
+        ret = VM_FAULT_OOM;
+      } else {
+        pg.flags |= PG_uptodate;
+        entry = mk_pte(pg, vma.vm_page_prot);
+        if (vma.vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
+        vmf.pte = pte_offset(vmf.pmd, vmf.address);
+        add_mm_counter(mm, MM_ANONPAGES, 1);
+        page_add_new_anon_rmap(pg, vma, vmf.address, false);
+        folio_add_lru_vma(pg, vma);
+      }
     }
-    pg.flags |= PG_uptodate;
-    entry = mk_pte(pg, vma.vm_page_prot);
-    if (vma.vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
-    vmf.pte = pte_offset(vmf.pmd, vmf.address);
-    add_mm_counter(mm, MM_ANONPAGES, 1);
-    page_add_new_anon_rmap(pg, vma, vmf.address, false);
-    folio_add_lru_vma(pg, vma);
   }
-  // No need to invalidate: it was non-present before.
-  set_pte_at(mm, vmf.address, vmf.pte, entry);
-  trace_exit(FN_do_anonymous_page, 0);
-  return 0;
+  // setpte: no need to invalidate, it was non-present before.
+  if (ret == 0) set_pte_at(mm, vmf.address, vmf.pte, entry);
+  trace_exit(FN_do_anonymous_page, ret);
+  return ret;
 }
 
 /** A zeroed page for a user mapping the kernel may migrate, or null. */
@@ -397,22 +374,24 @@ function wp_can_reuse_anon_page(pg: page, vma: vm_area_struct): bool {
  */
 function do_wp_page(vmf: vm_fault): u32 {
   trace_enter(FN_do_wp_page, <u32>vmf.address);
-  let ret: u32;
+  let reuse = false;
   const pg = vm_normal_page(vmf.orig_pte);
   vmf.page = pg;
   if (pg !== null) {
     // A shared writable file mapping writes the page-cache page itself (wp_page_shared).
     const shared = (vmf.vma.vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE);
     if (shared) set_page_dirty(pg);
-    if (shared || (PageAnon(pg) && (PageAnonExclusive(pg) || wp_can_reuse_anon_page(pg, vmf.vma)))) {
-      if (!shared) pg.flags |= PG_anon_exclusive;
-      wp_page_reuse(vmf);
-      trace_exit(FN_do_wp_page, VM_FAULT_WRITE);
-      return VM_FAULT_WRITE;
-    }
-    get_page(pg);
+    reuse = shared || (PageAnon(pg) && (PageAnonExclusive(pg) || wp_can_reuse_anon_page(pg, vmf.vma)));
+    if (reuse && !shared) pg.flags |= PG_anon_exclusive;
+    if (!reuse) get_page(pg);
   }
-  ret = wp_page_copy(vmf);
+  let ret: u32;
+  if (reuse) {
+    wp_page_reuse(vmf);
+    ret = VM_FAULT_WRITE;
+  } else {
+    ret = wp_page_copy(vmf);
+  }
   trace_exit(FN_do_wp_page, ret);
   return ret;
 }
@@ -444,37 +423,36 @@ function wp_page_copy(vmf: vm_fault): u32 {
     new_page = alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vmf.address);
     if (new_page !== null) copy_user_highpage(new_page, old_page);
   }
+  let ret: u32 = 0;
   if (new_page === null) {
     if (old_page !== null) put_page(old_page);
-    trace_exit(FN_wp_page_copy, VM_FAULT_OOM);
-    return VM_FAULT_OOM;
-  }
-  // The allocation may have reclaimed: if reclaim unmapped the page, retry the fault.
-  if (load<u64>(vmf.pte) != vmf.orig_pte) {
+    ret = VM_FAULT_OOM;
+  } else if (load<u64>(vmf.pte) != vmf.orig_pte) {
+    // The allocation may have reclaimed: if reclaim unmapped the page, retry the fault.
     put_page(new_page);
     if (old_page !== null) put_page(old_page);
-    trace_exit(FN_wp_page_copy, 0);
-    return 0;
-  }
-  new_page.flags |= PG_uptodate;
-  count_fault_stat(FAULT_COW);
+  } else {
+    new_page.flags |= PG_uptodate;
+    count_fault_stat(FAULT_COW);
 
-  if (old_page === null || !PageAnon(old_page)) {
-    if (old_page !== null) add_mm_counter(mm, mm_counter_file(old_page), -1);
-    add_mm_counter(mm, MM_ANONPAGES, 1);
+    if (old_page === null || !PageAnon(old_page)) {
+      if (old_page !== null) add_mm_counter(mm, mm_counter_file(old_page), -1);
+      add_mm_counter(mm, MM_ANONPAGES, 1);
+    }
+    const entry = maybe_mkwrite(pte_mkdirty(mk_pte(new_page, vma.vm_page_prot)), vma);
+    ptep_clear_flush(vmf.address, vmf.pte);
+    page_add_new_anon_rmap(new_page, vma, vmf.address, false);
+    folio_add_lru_vma(new_page, vma);
+    set_pte_at(mm, vmf.address, vmf.pte, entry);
+    if (old_page !== null) {
+      page_remove_rmap(old_page, false);
+      put_page(old_page);  // the reference the old pte held
+      put_page(old_page);  // the one do_wp_page took
+    }
+    ret = VM_FAULT_WRITE;
   }
-  const entry = maybe_mkwrite(pte_mkdirty(mk_pte(new_page, vma.vm_page_prot)), vma);
-  ptep_clear_flush(vmf.address, vmf.pte);
-  page_add_new_anon_rmap(new_page, vma, vmf.address, false);
-  folio_add_lru_vma(new_page, vma);
-  set_pte_at(mm, vmf.address, vmf.pte, entry);
-  if (old_page !== null) {
-    page_remove_rmap(old_page, false);
-    put_page(old_page);  // the reference the old pte held
-    put_page(old_page);  // the one do_wp_page took
-  }
-  trace_exit(FN_wp_page_copy, VM_FAULT_WRITE);
-  return VM_FAULT_WRITE;
+  trace_exit(FN_wp_page_copy, ret);
+  return ret;
 }
 
 function copy_user_highpage(to: page, from: page): void {
@@ -509,47 +487,48 @@ function do_swap_page(vmf: vm_fault): u32 {
   const mm = changetype<mm_struct>(vma.vm_mm);
   const entry = pte_to_swp_entry(vmf.orig_pte);
   let ret: u32 = 0;
+  let pg: page | null = null;
   if (!is_swap_pte(vmf.orig_pte) || !swap_entry_valid(entry) || !anon_vma_prepare(vma)) {
     // print_bad_pte: not an entry of this kernel's swap.
-    trace_exit(FN_do_swap_page, VM_FAULT_SIGBUS);
-    return VM_FAULT_SIGBUS;
-  }
-  let pg = lookup_swap_cache(entry);
-  if (pg === null) {
-    pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE);
+    ret = VM_FAULT_SIGBUS;
+  } else {
+    pg = lookup_swap_cache(entry);
     if (pg === null) {
-      // Out of memory, unless the pte changed meanwhile.
-      ret = load<u64>(vmf.pte) == vmf.orig_pte ? VM_FAULT_OOM : 0;
-      trace_exit(FN_do_swap_page, ret);
-      return ret;
+      pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE);
+      if (pg === null) {
+        // Out of memory, unless the pte changed meanwhile.
+        ret = load<u64>(vmf.pte) == vmf.orig_pte ? VM_FAULT_OOM : 0;
+      } else {
+        ret = VM_FAULT_MAJOR;
+        count_vm_event(PGMAJFAULT);
+      }
     }
-    ret = VM_FAULT_MAJOR;
-    count_vm_event(PGMAJFAULT);
+    // The allocations may have reclaimed: the pte must still hold the entry.
+    if (pg !== null && (load<u64>(vmf.pte) != vmf.orig_pte || !(pg.flags & PG_uptodate))) {
+      if (!(pg.flags & PG_uptodate)) ret = VM_FAULT_SIGBUS;
+      put_page(pg);
+      pg = null;
+    }
   }
-  // The allocations may have reclaimed: the pte must still hold the entry.
-  if (load<u64>(vmf.pte) != vmf.orig_pte || !(pg.flags & PG_uptodate)) {
-    if (!(pg.flags & PG_uptodate)) ret = VM_FAULT_SIGBUS;
-    put_page(pg);
-    trace_exit(FN_do_swap_page, ret);
-    return ret;
+  if (pg !== null) {
+    const exclusive = pte_swp_exclusive(vmf.orig_pte);
+    swap_free(entry);
+    if (should_try_to_free_swap(pg, vma, vmf.flags)) folio_free_swap(pg);
+    add_mm_counter(mm, MM_ANONPAGES, 1);
+    add_mm_counter(mm, MM_SWAPENTS, -1);
+    let pte = mk_pte(pg, vma.vm_page_prot);
+    // Certainly not shared: the entry said so, or only this fault holds the page.
+    const excl = exclusive || pg._refcount == 1;
+    if (excl && (vmf.flags & FAULT_FLAG_WRITE)) {
+      pte = maybe_mkwrite(pte_mkdirty(pte), vma);
+      vmf.flags &= ~FAULT_FLAG_WRITE;
+    }
+    vmf.orig_pte = pte;
+    page_add_anon_rmap(pg, vma, vmf.address, excl);
+    // The lookup's reference is the pte's now.
+    set_pte_at(mm, vmf.address, vmf.pte, pte);
+    if (vmf.flags & FAULT_FLAG_WRITE) ret |= do_wp_page(vmf);
   }
-  const exclusive = pte_swp_exclusive(vmf.orig_pte);
-  swap_free(entry);
-  if (should_try_to_free_swap(pg, vma, vmf.flags)) folio_free_swap(pg);
-  add_mm_counter(mm, MM_ANONPAGES, 1);
-  add_mm_counter(mm, MM_SWAPENTS, -1);
-  let pte = mk_pte(pg, vma.vm_page_prot);
-  // Certainly not shared: the entry said so, or only this fault holds the page.
-  const excl = exclusive || pg._refcount == 1;
-  if (excl && (vmf.flags & FAULT_FLAG_WRITE)) {
-    pte = maybe_mkwrite(pte_mkdirty(pte), vma);
-    vmf.flags &= ~FAULT_FLAG_WRITE;
-  }
-  vmf.orig_pte = pte;
-  page_add_anon_rmap(pg, vma, vmf.address, excl);
-  // The lookup's reference is the pte's now.
-  set_pte_at(mm, vmf.address, vmf.pte, pte);
-  if (vmf.flags & FAULT_FLAG_WRITE) ret |= do_wp_page(vmf);
   trace_exit(FN_do_swap_page, ret);
   return ret;
 }
@@ -689,22 +668,20 @@ function do_cow_fault(vmf: vm_fault): u32 {
   trace_enter(FN_do_cow_fault, <u32>vmf.pgoff);
   const vma = vmf.vma;
   const cow_page = anon_vma_prepare(vma) ? alloc_pages_vma(GFP_HIGHUSER_MOVABLE, 0, vma, vmf.address) : null;
-  if (cow_page === null) {
-    trace_exit(FN_do_cow_fault, VM_FAULT_OOM);
-    return VM_FAULT_OOM;
+  let ret: u32 = VM_FAULT_OOM;
+  if (cow_page !== null) {
+    ret = __do_fault(vmf);
+    if (ret & VM_FAULT_ERROR) {
+      put_page(cow_page);
+    } else {
+      const file_page = changetype<page>(vmf.page);
+      copy_user_highpage(cow_page, file_page);
+      cow_page.flags |= PG_uptodate;
+      count_fault_stat(FAULT_COW);
+      put_page(file_page);
+      ret |= finish_fault(vmf, cow_page);
+    }
   }
-  let ret = __do_fault(vmf);
-  if (ret & VM_FAULT_ERROR) {
-    put_page(cow_page);
-    trace_exit(FN_do_cow_fault, ret);
-    return ret;
-  }
-  const file_page = changetype<page>(vmf.page);
-  copy_user_highpage(cow_page, file_page);
-  cow_page.flags |= PG_uptodate;
-  count_fault_stat(FAULT_COW);
-  put_page(file_page);
-  ret |= finish_fault(vmf, cow_page);
   trace_exit(FN_do_cow_fault, ret);
   return ret;
 }

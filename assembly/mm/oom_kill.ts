@@ -133,11 +133,6 @@ function select_bad_process(totalpages: i64, nodemask: u64): mm_struct | null {
 
 function K(pages: i64): void { printk_u64(<u64>pages << 2); }
 
-/** Characters [from, to) of s. */
-function printk_part(s: string, from: i32, to: i32): void {
-  for (let i = from; i < to; i++) printk_char(<u32>s.charCodeAt(i));
-}
-
 /** A nodemask as Linux's %*pbl prints it: ranges, "0-1,3". */
 function printk_nodelist(mask: u64): void {
   let first = true;
@@ -251,27 +246,37 @@ function oom_reap_task_mm(mm: mm_struct): void {
 export function out_of_memory(gfp: u32, order: u32, nodemask: u64 = 0): bool {
   trace_enter(FN_out_of_memory);
   const current = current_mm();
-  if (current !== null && fatal_signal_pending(current)) {
-    trace_exit(FN_out_of_memory, 1);
-    return true;
-  }
-  // constrained_alloc: a policy's nodemask that leaves out a node with
-  // memory limits the OOM to those nodes (their pages, and tasks that may
-  // use them); __GFP_THISNODE allocations never come here.
-  let totalpages = <i64>totalram_pages + total_swap_pages;
-  const constrained = nodemask != 0 && (node_states_memory & ~nodemask) != 0;
-  if (constrained) {
-    totalpages = total_swap_pages;
-    for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
-      if ((nodemask >> nid) & 1) totalpages += NODE_DATA(nid).node_present_pages;
+  if (current === null || !fatal_signal_pending(current)) {
+    // constrained_alloc: a policy's nodemask that leaves out a node with
+    // memory limits the OOM to those nodes (their pages, and tasks that may
+    // use them); __GFP_THISNODE allocations never come here. Unconstrained,
+    // the nodemask is dropped (oc->nodemask = NULL).
+    let totalpages = <i64>totalram_pages + total_swap_pages;
+    if (nodemask != 0 && (node_states_memory & ~nodemask) != 0) {
+      totalpages = total_swap_pages;
+      for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+        if ((nodemask >> nid) & 1) totalpages += NODE_DATA(nid).node_present_pages;
+      }
+    } else {
+      nodemask = 0;
     }
+    const victim = select_bad_process(totalpages, nodemask);
+    if (victim === null) {
+      // A victim still dying (never here: victims are reaped at once), or none at all.
+      panic("Out of memory and no killable processes...");
+    }
+    oom_kill_process(changetype<mm_struct>(victim), current, gfp, order, nodemask);
   }
-  const victim = select_bad_process(totalpages, constrained ? nodemask : 0);
-  if (victim === null) {
-    // A victim still dying (never here: victims are reaped at once), or none at all.
-    panic("Out of memory and no killable processes...");
-  }
-  const mm = changetype<mm_struct>(victim);
+  trace_exit(FN_out_of_memory, 1);
+  return true;
+}
+
+/**
+ * Tells why (dump_header), kills the victim, and reaps its memory (at once,
+ * or after the fault when it is the faulting task). `nodemask`: the policy's
+ * nodes when the OOM is constrained to them (CONSTRAINT_MEMORY_POLICY), else 0.
+ */
+function oom_kill_process(mm: mm_struct, current: mm_struct | null, gfp: u32, order: u32, nodemask: u64): void {
   // dump_header: the invoking task's line, then the task table.
   if (current !== null) printk_comm(current);
   printk(" invoked oom-killer: gfp_mask=");
@@ -284,17 +289,14 @@ export function out_of_memory(gfp: u32, order: u32, nodemask: u64 = 0): bool {
   printk_num(current !== null ? current.oom_score_adj : 0, 0);
   printk("\n");
   dump_tasks();
-  // Linux's line; the parts that vary are the constraint, the nodemask and mems_allowed.
-  const line = "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=";
-  printk_part(line, 0, 31);                          // oom-kill:constraint=CONSTRAINT_
-  if (constrained) printk("MEMORY_POLICY");
-  else printk_part(line, 31, 35);                    // NONE
-  printk_part(line, 35, 45);                         // ,nodemask=
+  printk("oom-kill:constraint=CONSTRAINT_");
+  printk(nodemask ? "MEMORY_POLICY" : "NONE");
+  printk(",nodemask=");
   if (nodemask) printk_nodelist(nodemask);
-  else printk_part(line, 45, 51);                    // (null)
-  printk_part(line, 51, 74);                         // ,cpuset=/,mems_allowed=
+  else printk("(null)");
+  printk(",cpuset=/,mems_allowed=");
   printk_nodelist(node_states_memory);
-  printk_part(line, 75, line.length);                // ,global_oom,task_memcg=/,task=
+  printk(",global_oom,task_memcg=/,task=");
   printk_comm(mm);
   printk(",pid=");
   printk_u64(mm.pid);
@@ -304,8 +306,6 @@ export function out_of_memory(gfp: u32, order: u32, nodemask: u64 = 0): bool {
   __oom_kill_process(mm);
   if (mm === current) oom_reap_pending = <u32>changetype<usize>(mm);
   else oom_reap_task_mm(mm);
-  trace_exit(FN_out_of_memory, 1);
-  return true;
 }
 
 /** A fault ran out of memory: the OOM killer picks a victim (Linux 5.15). */

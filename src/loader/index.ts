@@ -1,6 +1,6 @@
 // The ELF loader: execve for one static x86-64 program into a fresh mm.
 //
-// Wiring (the lead's machine.ts):
+// Wiring (src/machine.ts, src/task/exec.ts):
 //   const mm = k.mm_create(); k.mm_switch(mm);
 //   const image = exec(
 //     { kernel: k /* the Wasm exports below */, files: kernel.pageCache, copyToUser },

@@ -293,15 +293,16 @@ export class FileSyscalls {
   /**
    * mmap(2) of a descriptor: a regular file through the page cache,
    * /dev/zero as anonymous memory (as its mmap op makes it), anything else
-   * ENODEV. `anon` maps without a file. @return the address or -errno.
+   * ENODEV. `noFile` asks the kernel with no file (without a page cache,
+   * a file's mapping too: EBADF). @return the address or -errno.
    */
   mmap(fd: number, addr: number, len: number, prot: number, flags: number, offset: number,
-    anon: (flags: number) => number, unmapped: () => number): number {
+    noFile: (flags: number) => number): number {
     const f = this.fds.get(fd);
     if (!f || f.flags & O_PATH) return -EBADF;
-    if (f.inode instanceof StreamInode && f.inode.rdev === 0x105) return anon(flags | 0x20);
+    if (f.inode instanceof StreamInode && f.inode.rdev === 0x105) return noFile(flags | 0x20);
     const kfile = this.cached.get(f);
-    if (!this.cache) return unmapped();
+    if (!this.cache) return noFile(flags);
     if (!f.data || kfile === undefined) return -ENODEV;
     // do_mmap: every file mapping needs the file open for reading.
     if (!f.readable) return -EACCES;

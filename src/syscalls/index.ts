@@ -1,7 +1,8 @@
 // Linux x86-64 syscalls for one guest process: numbers, argument checks and
 // errno values as Linux has them. Browser-safe.
 //
-// Wiring (the lead's machine.ts), when the Cpu stops with STOP_SYSCALL:
+// Wiring (src/task/fork.ts makes one per task; src/machine.ts dispatches
+// when the Cpu stops with STOP_SYSCALL):
 //   const sys = new Syscalls({
 //     regs: cpu,                                   // getReg/setReg/fsBase/gsBase/retired
 //     mem: uaccess(cpu.mmu, (cr2, err) => k.handle_page_fault(cr2, err)),
@@ -301,11 +302,11 @@ export class Syscalls {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
         if (unsigned(a[5]) % 4096 !== 0) return -EINVAL;
-        const map = (flags: number, fd: number) => kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, flags >>> 0, fd, unsigned(a[5]));
+        // The kernel sees a file handle (a struct file), never the guest's fd: 0 is no file.
+        const map = (flags: number) => kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, flags >>> 0, 0, unsigned(a[5]));
         const MAP_ANONYMOUS = 0x20;
-        if (a[3] & MAP_ANONYMOUS) return map(a[3], a[4] | 0);
-        return this.files.mmap(a[4] | 0, unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, unsigned(a[5]),
-          (flags) => map(flags, -1), () => map(a[3], a[4] | 0));
+        if (a[3] & MAP_ANONYMOUS) return map(a[3]);
+        return this.files.mmap(a[4] | 0, unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, unsigned(a[5]), map);
       }
       case 10:
         return kernel.sys_mprotect(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0);

@@ -6,7 +6,7 @@
 
 import { OpenFile } from "../fs/fdtable.js";
 import { PIPE_BUF, PipeInode } from "../fs/pipe.js";
-import { EBADF, EFAULT, EINVAL, ERESTARTSYS } from "./errno.js";
+import { EBADF, EFAULT, EINVAL } from "./errno.js";
 import type { UserMemory } from "./index.js";
 
 export const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;

@@ -166,8 +166,10 @@ describe("file-backed pages (do_fault)", () => {
       e.view.setUint8(w.pa, 0x61);
       expect(e.view.getUint8(e.x.file_page(file, 0))).toBe(0x41);
       expect(e.k.nodeStat().get("nr_mapped")).toBe(2);
-      // Past the end of the file: SIGBUS.
+      // Past the end of the file: SIGBUS, for a write too (do_cow_fault gives back
+      // the copy it allocated first, or the leak check finds it).
       expect(e.cpu.access(priv + 3 * PAGE, "r").signal).toBe(sig(SIGBUS, BUS_ADRERR));
+      expect(e.cpu.access(priv + 3 * PAGE, "w").signal).toBe(sig(SIGBUS, BUS_ADRERR));
       // do_cow_fault: a first write where no pte maps the page copies at once.
       const priv2 = e.x.vm_mmap(0, PAGE, RW, MAP.PRIVATE, file, 1);
       const c = e.cpu.access(priv2, "w");
@@ -230,9 +232,17 @@ describe("bad accesses (bad_area, access_error)", () => {
       const leaf = pte(e, a);
       e.view.setBigUint64(leaf.at, leaf.value | (1n << 51n), true);
       e.cpu.tlb.clear();
+      const ring = new TraceRing(e.x as TraceKernel, e.k.memory);
+      ring.drain();
+      e.x.trace_set(1);
       const r = e.cpu.access(a, "r");
+      e.x.trace_set(0);
       expect(r.faults).toEqual([PF.P | PF.U | PF.RSVD]);
       expect(r.signal).toBe(sig(SIGKILL, SI_KERNEL));
+      // function_graph: do_user_addr_fault calls pgtable_bad (the X86_PF_RSVD check), and no VMA lookup.
+      const graph = ring.drain().map((ev) => `${ev.exit ? "<" : ">"}${ring.names[ev.fn]}`)
+        .filter((x) => /^.(do_user_addr_fault|pgtable_bad|find_vma)$/.test(x));
+      expect(graph).toEqual([">do_user_addr_fault", ">pgtable_bad", "<pgtable_bad", "<do_user_addr_fault"]);
       const log = e.k.dmesg();
       expect(log).toContain(`faulty: Corrupted page table at address ${a.toString(16)}\n`);
       expect(log).toContain("#PF: error_code(0x000d) - reserved bit violation");

@@ -4,16 +4,12 @@
 // (test/native/mm_ops.c). Addresses used lie in [4 GiB, 8 GiB) and at
 // 32 TiB, free in both address spaces.
 
-import { beforeAll, describe, expect, it } from "vitest";
-import { bootKernel, expectInvariants, nativeMmOps, openFile, runNative, E, MAP, PROT, type Kernel } from "../helpers/mm_kernel.js";
-import { needs, TOOLS } from "../helpers/tools.js";
+import { describe, expect, it } from "vitest";
+import { bootKernel, expectInvariants, openFile, E, MAP, PROT } from "../helpers/mm_kernel.js";
+import { ADDR, describeOps, type OpCase } from "../helpers/mm_ops.js";
 
-const ADDR = "addr";  // any address (placement differs: the native process has a vDSO and a binary)
-type Expect = number | typeof ADDR;
-
-// [op, expected result, why]; fd 0 = a read-only file, -1 = none.
-// A fourth field true: an unprivileged task's answer, which root (CAP_SYS_RAWIO) does not get natively.
-const CASES: [string, Expect, string, boolean?][] = [
+// fd 0 = a read-only file, -1 = none.
+const CASES: OpCase[] = [
   ["mmap 0 0 3 0x22 -1 0", -E.EINVAL, "len 0"],
   ["mmap 0x100000800 4096 3 0x32 -1 0", -E.EINVAL, "MAP_FIXED at an unaligned address"],
   ["mmap 0 4096 3 0x20 -1 0", -E.EINVAL, "no mapping type"],
@@ -84,47 +80,7 @@ const CASES: [string, Expect, string, boolean?][] = [
   ["madvise 0x100100000 8192 3", 0, "MADV_WILLNEED"],
 ];
 
-/** Runs one op line on the kernel's current mm; `file` stands for fd 0. */
-export function runOp(k: Kernel, file: number, line: string): number {
-  const [op, ...a] = line.split(" ");
-  const n = a.map((s) => Number(BigInt(s)));
-  const x = k.exports;
-  switch (op) {
-    case "mmap": return x.sys_mmap(n[0], n[1], n[2], n[3], a[4] === "0" ? file : 0, n[5]);
-    case "munmap": return x.sys_munmap(n[0], n[1]);
-    case "mprotect": return x.sys_mprotect(n[0], n[1], n[2]);
-    case "madvise": return x.sys_madvise(n[0], n[1], n[2]);
-  }
-  throw new Error(`bad op ${line}`);
-}
-
-const matches = (got: number, want: Expect) => (want === ADDR ? got > 0 && got % 4096 === 0 : got === want);
-
-describe("mmap argument checks and errno values", () => {
-  let k: Kernel;
-  let results: number[];
-  beforeAll(() => {
-    k = bootKernel(64);
-    const mm = k.exports.mm_create();
-    k.exports.mm_switch(mm);
-    const file = openFile(k, 1 << 20);
-    results = CASES.map(([op]) => runOp(k, file, op));
-  });
-
-  it.each(CASES.map((c, i) => [i, ...c] as const))("%i: %s → %s (%s)", (i, _op, want) => {
-    expect(matches(results[i], want), `got ${results[i]}`).toBe(true);
-  });
-
-  it("keeps its invariants through all of them", () => expectInvariants(k));
-
-  it.runIf(needs(TOOLS.x86_64_linux, TOOLS.gcc, TOOLS.libc_a, TOOLS.setarch))("Linux on this machine gives the same results", () => {
-    const bin = nativeMmOps();
-    const cases = CASES.filter((c) => !c[3] || process.getuid?.() !== 0);
-    const native = runNative(bin, cases.map(([op]) => op)).map(Number);
-    const diffs = cases.flatMap(([op, want], i) => (matches(native[i], want) ? [] : [`${op}: Linux ${native[i]}, expected ${want}`]));
-    expect(diffs).toEqual([]);
-  });
-});
+describeOps("mmap argument checks and errno values", CASES, (k) => openFile(k, 1 << 20));
 
 describe("MAP_POPULATE of more than RAM", () => {
   // get_user_pages stops at the first fault that finds no memory and

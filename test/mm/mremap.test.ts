@@ -6,7 +6,8 @@
 
 import { describe, expect, it } from "vitest";
 import { withLeakCheck } from "../helpers/machine.js";
-import { bootKernel, expectInvariants as kernelInvariants, nativeMmOps, runNative, E } from "../helpers/mm_kernel.js";
+import { nativeMmOps, E } from "../helpers/mm_kernel.js";
+import { ADDR, describeOps, type OpCase } from "../helpers/mm_ops.js";
 import { bootProcs, expectInvariants, Proc, mapcount, slabActive, PAGE, type Procs } from "../helpers/processes.js";
 import { SIGSEGV } from "../helpers/fault_cpu.js";
 import { needs, TOOLS } from "../helpers/tools.js";
@@ -17,11 +18,9 @@ const MiB = 1 << 20;
 const MAYMOVE = 1, FIXED = 2;
 const MADV_HUGEPAGE = 14;
 const ANON_PAGES = 1, TOTAL_VM = 6, LOCKED_VM = 7, COMMITTED_AS = 28;
-const ADDR = "addr";  // any page-aligned address: placement differs natively
-type Expect = number | typeof ADDR;
 
 // [op, expected result, why]; addresses in [4 GiB, 8 GiB), free in both address spaces.
-const CASES: [string, Expect, string][] = [
+const CASES: OpCase[] = [
   ["mmap 0x100000000 0x4000 3 0x32 -1 0", 0x100000000, "a 4-page mapping"],
   ["mremap 0x100000000 0x1000 0x2000 8 0", -E.EINVAL, "an unknown flag"],
   ["mremap 0x100000000 0x1000 0x2000 2 0x100100000", -E.EINVAL, "MREMAP_FIXED without MREMAP_MAYMOVE"],
@@ -54,37 +53,7 @@ const CASES: [string, Expect, string][] = [
   ["mremap 0x100500000 0x1000 0x2000 0 0", 0x100500000, "a locked mapping grows (and is populated)"],
 ];
 
-/** Runs one op line on the current mm. */
-function runOp(x: any, line: string): number {
-  const [op, ...a] = line.split(" ");
-  const n = a.map((s) => Number(BigInt(s)));
-  switch (op) {
-    case "mmap": return x.sys_mmap(n[0], n[1], n[2], n[3], 0, n[5]);
-    case "munmap": return x.sys_munmap(n[0], n[1]);
-    case "mremap": return x.sys_mremap(n[0], n[1], n[2], n[3], n[4]);
-  }
-  throw new Error(`bad op ${line}`);
-}
-
-const matches = (got: number, want: Expect) => (want === ADDR ? got > 0 && got % PAGE === 0 : got === want);
-
-describe("mremap argument checks and errno values", () => {
-  const k = bootKernel(64);
-  k.exports.mm_switch(k.exports.mm_create());
-  const results = CASES.map(([op]) => runOp(k.exports, op));
-
-  it.each(CASES.map((c, i) => [i, ...c] as const))("%i: %s → %s (%s)", (i, _op, want) => {
-    expect(matches(results[i], want), `got ${results[i]}`).toBe(true);
-  });
-
-  it("keeps its invariants through all of them", () => kernelInvariants(k));
-
-  it.runIf(needs(TOOLS.x86_64_linux, TOOLS.gcc, TOOLS.libc_a, TOOLS.setarch))("Linux on this machine gives the same results", () => {
-    const native = runNative(nativeMmOps(), CASES.map(([op]) => op)).map(Number);
-    const diffs = CASES.flatMap(([op, want], i) => (matches(native[i], want) ? [] : [`${op}: Linux ${native[i]}, expected ${want}`]));
-    expect(diffs).toEqual([]);
-  });
-});
+describeOps("mremap argument checks and errno values", CASES);
 
 describe.runIf(needs(TOOLS.x86_64_linux, TOOLS.gcc, TOOLS.libc_a, TOOLS.setarch, TOOLS.strace))("mremap in --trace syscalls", () => {
   /** The mremap lines strace prints for the native run of CASES, raw (numbers only) or decoded. */

@@ -191,7 +191,7 @@ describe("the dispatcher", () => {
     expect(m.call(28, 0x7ffff7ff9000, 4096, 4)).toBe(0);
     expect(m.calls).toEqual([
       "brk 0",
-      "mmap 0 4096 3 34 -1 0",
+      "mmap 0 4096 3 34 0 0", // no file handle: the guest's fd -1 is not the kernel's
       "munmap 140737354108928 4096",
       "mprotect 140737354108928 4096 1",
       "madvise 140737354108928 4096 4",
