@@ -2,7 +2,7 @@
 // two ends. Its readers and writers are counted per open file, as Linux's
 // pipe->readers and pipe->writers are: EOF once the last writer is
 // released, EPIPE once the last reader is. Blocking is the syscall layer's
-// (src/syscalls/files.ts). Browser-safe.
+// (src/syscalls/pipe.ts). Browser-safe.
 
 import { S_IFIFO, StreamInode, type Mount } from "./inode.js";
 

@@ -13,7 +13,9 @@
 //   if (sys.dispatch()) exit with sys.exitStatus  // else run the Cpu on
 //
 // Implemented: the file syscalls (files.ts: an fd table over the machine's
-// namespace, fds 0-2 on io.stdin/stdout/stderr), exit, exit_group, brk,
+// namespace, fds 0-2 on io.stdin/stdout/stderr; each call in the file named
+// after its Linux source: namei.ts, open.ts, read_write.ts, pipe.ts,
+// stat.ts, readdir.ts, fcntl.ts, ioctl.ts), exit, exit_group, brk,
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
 // getppid (0), the uid and gid calls (root), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
@@ -38,7 +40,8 @@ import { SI_USER, type SignalCpu, Signals } from "../task/signal.js";
 import { SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
 import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
-import { FileSyscalls, MAX_RW_COUNT, unsigned, type FileCache } from "./files.js";
+import { FileSyscalls, unsigned, type FileCache } from "./files.js";
+import { MAX_RW_COUNT } from "./read_write.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatSyscall } from "./trace.js";

@@ -10,6 +10,7 @@ import { RegularInode } from "../fs/inode.js";
 import { Namespace } from "../fs/namespace.js";
 import { exec } from "../loader/index.js";
 import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOEXEC, ENOMEM } from "../syscalls/index.js";
+import { getname } from "../syscalls/namei.js";
 import { type Task, copyRegisters } from "./task.js";
 
 const encoder = new TextEncoder();
@@ -62,7 +63,7 @@ export function setComm(m: Machine, task: Task, name: Uint8Array): string {
  */
 export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, envpAddr: number): number {
   const files = t.sys.files;
-  const path = files.getname(pathAddr);
+  const path = getname(files, pathAddr);
   if (typeof path === "number") return path;
   const argv = strings(m, argvAddr);
   if (typeof argv === "number") return argv;
@@ -111,7 +112,7 @@ function strings(m: Machine, addr: number): string[] | number {
     const v = new DataView(ptr.buffer);
     const p = v.getUint32(4, true) * 0x1_0000_0000 + v.getUint32(0, true);
     if (p === 0) return out;
-    const s = files.getname(p, true);
+    const s = getname(files, p, true);
     if (typeof s === "number") return s === -EFAULT ? s : -E2BIG;
     out.push(s);
   }

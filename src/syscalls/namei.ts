@@ -1,0 +1,96 @@
+// fs/namei.c: getname and the path walk from the cwd or a dirfd (the *at
+// calls' AT_ flags), and the calls that change the namespace: mkdirat,
+// unlinkat (rmdir) and renameat2. Browser-safe.
+
+import type { Inode } from "../fs/inode.js";
+import type { Found, Loc } from "../fs/namespace.js";
+import { EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR } from "./errno.js";
+import type { FileSyscalls } from "./files.js";
+
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_REMOVEDIR = 0x200;
+export const AT_EACCESS = 0x200;
+export const AT_SYMLINK_FOLLOW = 0x400;
+export const AT_NO_AUTOMOUNT = 0x800;
+export const AT_EMPTY_PATH = 0x1000;
+/** PATH_MAX, the terminating NUL included. */
+const PATH_MAX = 4096;
+
+const decoder = new TextDecoder();
+
+/** getname: the NUL-terminated path at `addr`, or -EFAULT / -ENAMETOOLONG / -ENOENT (empty, unless allowed). */
+export function getname(files: FileSyscalls, addr: number, allowEmpty = false): string | number {
+  const bytes = new Uint8Array(PATH_MAX);
+  let len = 0;
+  while (len < PATH_MAX) {
+    const n = Math.min(PATH_MAX - len, 4096 - ((addr + len) % 4096));
+    const chunk = bytes.subarray(len, len + n);
+    if (files.mem.copyFromUser(chunk, addr + len, n) !== 0) return -EFAULT;
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) {
+      len += nul;
+      if (len === 0 && !allowEmpty) return -ENOENT;
+      return decoder.decode(bytes.subarray(0, len));
+    }
+    len += n;
+  }
+  return -ENAMETOOLONG;
+}
+
+/** path_init: where a relative path starts: the cwd or dirfd's directory (EBADF, ENOTDIR). */
+export function pathInit(files: FileSyscalls, dirfd: number, path: string): Loc | number {
+  if (path.startsWith("/") || dirfd === AT_FDCWD) return files.cwd;
+  const f = files.fds.get(dirfd);
+  if (!f) return -EBADF;
+  if (!f.loc) return -ENOTDIR;
+  return f.loc;
+}
+
+/** getname + the walk, for the *at calls. */
+export function lookup(files: FileSyscalls, dirfd: number, addr: number, follow: boolean): Found | number {
+  const path = getname(files, addr);
+  if (typeof path === "number") return path;
+  const base = pathInit(files, dirfd, path);
+  if (typeof base === "number") return base;
+  return files.ns.walk(base, path, follow);
+}
+
+/** An existing inode by path, or by dirfd alone with AT_EMPTY_PATH and "". */
+export function lookupAt(files: FileSyscalls, dirfd: number, addr: number, flags: number): Inode | number {
+  if (flags & AT_EMPTY_PATH) {
+    const path = getname(files, addr, true);
+    if (path === "") {
+      if (dirfd === AT_FDCWD) return files.cwd[files.cwd.length - 1].dir;
+      return files.fds.get(dirfd)?.inode ?? -EBADF;
+    }
+  }
+  const f = lookup(files, dirfd, addr, !(flags & AT_SYMLINK_NOFOLLOW));
+  if (typeof f === "number") return f;
+  return f.node ?? -ENOENT;
+}
+
+export function mkdirat(files: FileSyscalls, dirfd: number, pathAddr: number, mode: number): number {
+  const f = lookup(files, dirfd, pathAddr, false);
+  if (typeof f === "number") return f;
+  return files.ns.mkdir(f, (mode & 0o7777) & ~files.umask);
+}
+
+export function unlinkat(files: FileSyscalls, dirfd: number, pathAddr: number, flags: number): number {
+  if (flags & ~AT_REMOVEDIR) return -EINVAL;
+  const f = lookup(files, dirfd, pathAddr, false);
+  if (typeof f === "number") return f;
+  return files.ns.remove(f, (flags & AT_REMOVEDIR) !== 0);
+}
+
+export function renameat2(files: FileSyscalls, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
+  const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL;
+  if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) return -EINVAL;
+  if (flags & (RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL; // not offered by this tmpfs
+  const from = lookup(files, olddirfd, oldAddr, false);
+  if (typeof from === "number") return from;
+  const to = lookup(files, newdirfd, newAddr, false);
+  if (typeof to === "number") return to;
+  return files.ns.rename(from, to, (flags & RENAME_NOREPLACE) !== 0);
+}

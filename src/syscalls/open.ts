@@ -1,0 +1,139 @@
+// fs/open.c: openat (open, creat), faccessat, truncate and ftruncate,
+// chdir and fchdir; and getcwd (fs/d_path.c). Browser-safe.
+
+import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, O_WRONLY, OpenFile } from "../fs/fdtable.js";
+import { DirInode, type Inode, RegularInode, StreamInode, SymlinkInode } from "../fs/inode.js";
+import { type Loc, Namespace } from "../fs/namespace.js";
+import { FMODE_READ, FMODE_WRITE } from "../abi.js";
+import { EACCES, EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOMEM, ENOTDIR, ERANGE, EROFS } from "./errno.js";
+import type { FileSyscalls } from "./files.js";
+import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, getname, lookup, lookupAt, pathInit } from "./namei.js";
+
+/** Every flag open() knows (VALID_OPEN_FLAGS). */
+const VALID_OPEN_FLAGS = 0o37777703;
+
+const encoder = new TextEncoder();
+
+export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, flags: number, mode: number): number {
+  const path = getname(files, pathAddr);
+  if (typeof path === "number") return path;
+  // build_open_flags: unknown bits are ignored by open(); these combinations are not.
+  flags &= VALID_OPEN_FLAGS;
+  if ((flags & O_TMPFILE) === O_TMPFILE && (flags & O_CREAT)) return -EINVAL;
+  if (flags & O_PATH) flags &= O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+  if ((flags & O_CREAT) && (flags & O_DIRECTORY)) return -EINVAL;
+  const base = pathInit(files, dirfd, path);
+  if (typeof base === "number") return base;
+  const found = files.ns.walk(base, path, !(flags & O_NOFOLLOW) && !(flags & O_EXCL && flags & O_CREAT));
+  if (typeof found === "number") return found;
+  if (flags & O_TMPFILE & ~O_DIRECTORY) return found.node?.mount.readonly ? -EROFS : -EISDIR;
+  let node = found.node;
+  const acc = flags & O_ACCMODE;
+  const wantsWrite = acc !== O_RDONLY || (flags & O_TRUNC) !== 0;
+  if (!node) {
+    if (!(flags & O_CREAT)) return -ENOENT;
+    const made = files.ns.create(found, (mode & 0o7777) & ~files.umask);
+    if (typeof made === "number") return made;
+    node = made;
+  } else {
+    if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
+    if (node instanceof SymlinkInode) return flags & O_PATH ? installNew(files, node, flags, null) : -ELOOP;
+    if (node instanceof DirInode && ((flags & O_CREAT) || (!(flags & O_PATH) && acc !== O_RDONLY))) return -EISDIR;
+    if ((flags & O_DIRECTORY) && !(node instanceof DirInode)) return -ENOTDIR;
+    if (!(flags & O_PATH)) {
+      // may_open: a read-only mount refuses writing its files (devices excepted); root passes permission bits.
+      if (wantsWrite && node.mount.readonly && !(node instanceof StreamInode)) return node.mount.dev === 0x16 ? -EACCES : -EROFS;
+      if (acc === 3) return -EINVAL;
+    }
+  }
+  const fd = installNew(files, node, flags, found.loc);
+  const file = files.fds.get(fd);
+  if (file?.data?.truncate && flags & O_TRUNC && !(flags & O_PATH)) truncateFile(files, file, 0);
+  return fd;
+}
+
+/** Sets a writable regular file's size, through the page cache when there is one (i_size follows). */
+function truncateFile(files: FileSyscalls, f: OpenFile, size: number): number {
+  const kfile = files.cached.get(f);
+  if (kfile !== undefined) return files.cache!.truncate(kfile, size);
+  return f.data!.truncate!(size);
+}
+
+function installNew(files: FileSyscalls, node: Inode, flags: number, loc: Loc | null): number {
+  const data = node instanceof RegularInode && !(flags & O_PATH) ? node.open() : null;
+  const file = new OpenFile(node, (flags & ~O_CLOEXEC & ~O_CREAT & ~O_EXCL & ~O_TRUNC & ~0o400) | O_LARGEFILE, data,
+    node instanceof DirInode ? loc : null);
+  if (data && files.cache) {
+    const mode = (file.readable ? FMODE_READ : 0) | (file.writable && data.write ? FMODE_WRITE : 0);
+    const kfile = files.cache.open(data, mode);
+    if (kfile === null) return -ENOMEM;
+    files.cached.set(file, kfile);
+    file.release = () => files.cache!.close(kfile);
+  }
+  const fd = files.fds.install(file, (flags & O_CLOEXEC) !== 0);
+  if (fd < 0) file.release?.();
+  return fd;
+}
+
+export function faccessat(files: FileSyscalls, dirfd: number, pathAddr: number, mode: number, flags: number): number {
+  if (mode & ~7) return -EINVAL;
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) return -EINVAL;
+  const node = lookupAt(files, dirfd, pathAddr, flags);
+  if (typeof node === "number") return node;
+  const W_OK = 2, X_OK = 1;
+  // Root: any bit but execute passes; execute needs one x bit on a non-directory.
+  if (mode & X_OK && !(node instanceof DirInode) && !(node.mode & 0o111)) return -EACCES;
+  if (mode & W_OK && node.mount.readonly && !(node instanceof StreamInode)) return -EROFS;
+  return 0;
+}
+
+export function getcwd(files: FileSyscalls, buf: number, size: number): number {
+  const path = encoder.encode(Namespace.path(files.cwd) + "\0");
+  if (size < path.length) return -ERANGE;
+  return files.mem.copyToUser(buf, path) === 0 ? path.length : -EFAULT;
+}
+
+export function chdir(files: FileSyscalls, pathAddr: number): number {
+  const f = lookup(files, AT_FDCWD, pathAddr, true);
+  if (typeof f === "number") return f;
+  if (!f.node) return -ENOENT;
+  if (!f.loc) return -ENOTDIR;
+  files.cwd = f.loc;
+  return 0;
+}
+
+export function fchdir(files: FileSyscalls, fd: number): number {
+  const f = files.fds.get(fd);
+  if (!f) return -EBADF;
+  if (!f.loc) return -ENOTDIR;
+  files.cwd = f.loc;
+  return 0;
+}
+
+export function ftruncate(files: FileSyscalls, fd: number, length: number): number {
+  const f = files.fds.get(fd);
+  if (!f || f.flags & O_PATH) return -EBADF;
+  if (length < 0) return -EINVAL;
+  if (!(f.inode instanceof RegularInode) || !f.writable) return -EINVAL;
+  if (!f.data?.truncate) return -EROFS;
+  return truncateFile(files, f, length);
+}
+
+export function truncate(files: FileSyscalls, pathAddr: number, length: number): number {
+  const f = lookup(files, AT_FDCWD, pathAddr, true);
+  if (typeof f === "number") return f;
+  if (length < 0) return -EINVAL;
+  const node = f.node;
+  if (!node) return -ENOENT;
+  if (node instanceof DirInode) return -EISDIR;
+  if (!(node instanceof RegularInode)) return -EINVAL;
+  if (node.mount.readonly) return -EROFS;
+  // As an open for writing, ftruncate and close.
+  const file = new OpenFile(node, O_WRONLY, node.open(), null);
+  const kfile = files.cache?.open(file.data!, FMODE_WRITE);
+  if (kfile === null) return -ENOMEM;
+  if (kfile !== undefined) files.cached.set(file, kfile);
+  const err = truncateFile(files, file, length);
+  if (kfile !== undefined) files.cache!.close(kfile);
+  return err;
+}

@@ -1,0 +1,242 @@
+// fs/read_write.c: read, write, pread64, pwrite64, readv, writev, preadv,
+// pwritev, lseek and sendfile; regular files through the page cache,
+// devices and FIFOs as streams, pipes through pipe.ts. Browser-safe.
+
+import { O_APPEND, O_PATH, type OpenFile } from "../fs/fdtable.js";
+import { DirInode, S_IFIFO, StreamInode } from "../fs/inode.js";
+import { TASK_SIZE } from "../abi.js";
+import { PipeInode } from "../fs/pipe.js";
+import { EBADF, EFAULT, EINVAL, EISDIR, ESPIPE } from "./errno.js";
+import type { FileSyscalls } from "./files.js";
+import { pipeRead, pipeWrite } from "./pipe.js";
+
+/** MAX_RW_COUNT: the most one read/write moves (INT_MAX rounded down to a page). */
+export const MAX_RW_COUNT = 0x7ffff000;
+const UIO_MAXIOV = 1024;
+/** A write hands the file at most this many bytes at a time. */
+const WRITE_BATCH = 65536;
+/** The highest offset a file may have (MAX_LFS_FILESIZE). */
+const MAX_LFS_FILESIZE = 2 ** 63 - 1;
+
+/** A readable open file, or -EBADF/-EISDIR/-EINVAL. */
+function readable(files: FileSyscalls, fd: number): OpenFile | number {
+  const f = files.fds.get(fd);
+  if (!f || !f.readable) return -EBADF;
+  if (f.inode instanceof DirInode) return -EISDIR;
+  return f;
+}
+
+/** read (at null: the file offset) and pread64. */
+export function read(files: FileSyscalls, fd: number, buf: number, count: number, at: number | null): number {
+  const f = readable(files, fd);
+  if (typeof f === "number") return f;
+  return readFile(files, f, buf, count, at);
+}
+
+/** Copies up to `count` bytes of `f` to user memory page by page: the count before the first fault, or -EFAULT. */
+function readFile(files: FileSyscalls, f: OpenFile, buf: number, count: number, at: number | null): number {
+  const bad = rwCheck(f, buf, count, at);
+  if (bad !== 0) return bad;
+  const len = Math.min(count, MAX_RW_COUNT);
+  if (f.inode instanceof PipeInode) return pipeRead(files, f, f.inode, buf, len);
+  if (!f.data) return readStream(files, f.inode as StreamInode, buf, len);
+  const kfile = files.cached.get(f);
+  let pos = at ?? f.pos;
+  let done = 0;
+  let faulted = false;
+  while (done < len) {
+    const chunk = new Uint8Array(Math.min(len - done, 4096 - ((buf + done) % 4096)));
+    const got = kfile !== undefined ? files.cache!.read(kfile, pos, chunk) : f.data.read(pos, chunk);
+    if (got === 0) break;
+    if (files.mem.copyToUser(buf + done, chunk.subarray(0, got)) !== 0) {
+      faulted = true;
+      break;
+    }
+    done += got;
+    pos += got;
+    if (got < chunk.length) break;
+  }
+  if (at === null) f.pos = pos;
+  return done === 0 && faulted ? -EFAULT : done;
+}
+
+/**
+ * A device or FIFO read: a FIFO (stdin) is asked once, for what it has
+ * (it may be a terminal: asking again would wait); a memory device fills
+ * the whole count. What a fault leaves uncopied goes back to the stream.
+ */
+function readStream(files: FileSyscalls, inode: StreamInode, buf: number, len: number): number {
+  let done = 0;
+  while (done < len) {
+    const chunk = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+    const got = inode.read(chunk);
+    if (got <= 0) return done || got;
+    let copied = 0;
+    while (copied < got) {
+      const n = Math.min(got - copied, 4096 - ((buf + done + copied) % 4096));
+      if (files.mem.copyToUser(buf + done + copied, chunk.subarray(copied, copied + n)) !== 0) break;
+      copied += n;
+    }
+    done += copied;
+    if (copied < got) {
+      inode.unread?.(got - copied);
+      return done || -EFAULT;
+    }
+    if (inode.type === S_IFIFO) break;
+  }
+  return done;
+}
+
+export function write(files: FileSyscalls, fd: number, buf: number, count: number, at: number | null): number {
+  const f = files.fds.get(fd);
+  if (!f || !f.writable) return -EBADF;
+  return writeFile(files, f, buf, count, at);
+}
+
+/** Hands the file fresh buffers of at most WRITE_BATCH bytes (a stream's sink may keep them). */
+function writeFile(files: FileSyscalls, f: OpenFile, buf: number, count: number, at: number | null): number {
+  const bad = rwCheck(f, buf, count, at);
+  if (bad !== 0) return bad;
+  const len = Math.min(count, MAX_RW_COUNT);
+  if (f.inode instanceof PipeInode) return pipeWrite(files, f, f.inode, buf, len);
+  const data = f.data;
+  if (data && !data.write) return -EINVAL;
+  let pos = at ?? (data && f.flags & O_APPEND ? data.size() : f.pos);
+  let done = 0;
+  while (done < len) {
+    const batch = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+    let got = 0;
+    while (got < batch.length) {
+      const n = Math.min(batch.length - got, 4096 - ((buf + done + got) % 4096));
+      if (files.mem.copyFromUser(batch.subarray(got, got + n), buf + done + got, n) !== 0) break;
+      got += n;
+    }
+    if (got > 0) {
+      const r = writeBytes(files, f, pos, batch.subarray(0, got));
+      if (r < 0) return done || r;
+      pos += r;
+    }
+    done += got;
+    if (got < batch.length) break;
+  }
+  if (at === null && data) f.pos = pos;
+  return done === 0 && len > 0 ? -EFAULT : done;
+}
+
+/** Bytes from the kernel side to `f` at `pos` (a stream ignores it): through the page cache when the file is in it. */
+function writeBytes(files: FileSyscalls, f: OpenFile, pos: number, bytes: Uint8Array): number {
+  const kfile = files.cached.get(f);
+  if (kfile !== undefined) return files.cache!.write(kfile, pos, bytes);
+  return f.data ? f.data.write!(pos, bytes) : (f.inode as StreamInode).write(bytes);
+}
+
+/**
+ * sendfile: do_sendfile's checks in Linux's order, then the bytes go from
+ * `in`'s page cache to `out` without passing through user memory.
+ */
+export function sendfile(files: FileSyscalls, outFd: number, inFd: number, offsetAddr: number, count: number): number {
+  const src = files.fds.get(inFd);
+  if (!src || !src.readable) return -EBADF;
+  let pos = src.pos;
+  const offset = new Uint8Array(8);
+  if (offsetAddr !== 0) {
+    if (files.mem.copyFromUser(offset, offsetAddr, 8) !== 0) return -EFAULT;
+    pos = Number(new DataView(offset.buffer).getBigInt64(0, true));
+    if (!src.data) return -ESPIPE;
+    if (pos < 0) return -EINVAL;
+  }
+  const dst = files.fds.get(outFd);
+  if (!dst || !dst.writable) return -EBADF;
+  if (dst.flags & O_APPEND) return -EINVAL;
+  if (dst.data && !dst.data.write) return -EINVAL;
+  if (!src.data || src.inode instanceof DirInode) return -EINVAL;   // only a file's pages can be spliced here
+  const len = Math.min(count, MAX_RW_COUNT);
+  const kfile = files.cached.get(src);
+  let done = 0;
+  while (done < len) {
+    const chunk = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+    const got = kfile !== undefined ? files.cache!.read(kfile, pos, chunk) : src.data.read(pos, chunk);
+    if (got === 0) break;
+    const r = writeBytes(files, dst, dst.pos, chunk.subarray(0, got));
+    if (r < 0) {
+      if (done === 0) return r;
+      break;
+    }
+    if (dst.data) dst.pos += r;
+    done += r;
+    pos += r;
+    if (r < got) break;
+  }
+  if (offsetAddr !== 0) {
+    new DataView(offset.buffer).setBigInt64(0, BigInt(pos), true);
+    if (files.mem.copyToUser(offsetAddr, offset) !== 0) return -EFAULT;
+  } else src.pos = pos;
+  return done;
+}
+
+/** readv/writev/preadv/pwritev: rw_copy_check_uvector, then each piece in turn. */
+export function vector(files: FileSyscalls, fd: number, iov: number, iovcnt: number, pos: number | null, writing: boolean): number {
+  const f = writing ? files.fds.get(fd) : readable(files, fd);
+  if (typeof f === "number") return f;
+  if (!f || (writing && !f.writable)) return -EBADF;
+  if (iovcnt < 0 || iovcnt > UIO_MAXIOV) return -EINVAL;
+  const vec = new Uint8Array(16 * iovcnt);
+  if (files.mem.copyFromUser(vec, iov, vec.length) !== 0) return -EFAULT;
+  const v = new DataView(vec.buffer);
+  const parts: [number, number][] = [];
+  let total = 0;
+  for (let i = 0; i < iovcnt; i++) {
+    const base = v.getUint32(16 * i + 4, true) * 0x1_0000_0000 + v.getUint32(16 * i, true);
+    const len = v.getUint32(16 * i + 12, true) * 0x1_0000_0000 + v.getUint32(16 * i + 8, true);
+    // A negative ssize_t length or a total past it is EINVAL.
+    if (len >= 2 ** 63 || (total += len) >= 2 ** 63) return -EINVAL;
+    parts.push([base, len]);
+  }
+  if (pos !== null && pos < 0) return -EINVAL;
+  let done = 0;
+  for (const [base, len] of parts) {
+    if (len === 0) continue;
+    const n = Math.min(len, MAX_RW_COUNT - done);
+    const at = pos === null ? null : pos + done;
+    const r = writing ? writeFile(files, f, base, n, at) : readFile(files, f, base, n, at);
+    if (r < 0) return done > 0 ? done : r;
+    done += r;
+    if (r < len || done >= MAX_RW_COUNT) break;
+  }
+  return done;
+}
+
+export function lseek(files: FileSyscalls, fd: number, offset: number, whence: number): number {
+  const f = files.fds.get(fd);
+  if (!f || f.flags & O_PATH) return -EBADF;
+  if (f.inode.type === S_IFIFO) return -ESPIPE;
+  if (f.inode instanceof StreamInode) return 0; // the memory devices: noop_llseek at 0
+  let next: number;
+  const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
+  const size = f.data ? f.data.size() : 0;
+  switch (whence) {
+    case SEEK_SET: next = offset; break;
+    case SEEK_CUR: next = f.pos + offset; break;
+    case SEEK_END: next = size + offset; break;
+    case SEEK_DATA:
+    case SEEK_HOLE:
+      if (!f.data) return -EINVAL;
+      if (offset < 0 || offset >= size) return -6; // ENXIO
+      next = whence === SEEK_DATA ? offset : size;
+      break;
+    default: return -EINVAL;
+  }
+  if (next < 0 || next > MAX_LFS_FILESIZE) return -EINVAL;
+  f.pos = next;
+  return next;
+}
+
+/** The checks read and write share: a position only on a file that has one; access_ok on the buffer. */
+function rwCheck(f: OpenFile, buf: number, count: number, at: number | null): number {
+  if (at !== null) {
+    if (at < 0) return -EINVAL;
+    if (!f.data) return -ESPIPE;
+  }
+  if (count > 0 && (buf < 0 || buf + count > TASK_SIZE)) return -EFAULT;
+  return 0;
+}
