@@ -156,7 +156,9 @@ const save = () => {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, JSON.stringify(results, null, 1));
 };
-const equivalent = (t, m) => config.equivalent.find((e) => e.target === t.name && e.from === m.from && e.to === m.to);
+// An entry names its mutant by text, and by id too when the same line is in
+// the file more than once and only one of them is equivalent.
+const equivalent = (t, m) => config.equivalent.find((e) => e.target === t.name && e.from === m.from && e.to === m.to && (!e.id || e.id === m.id));
 
 /** Wilson score interval, 95%. */
 function wilson(k, n) {
