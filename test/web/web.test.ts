@@ -342,6 +342,9 @@ describe.runIf(needs(TOOLS.chromium))("the playground in Chromium", () => {
   }, 600_000);
 
   it("shows one frame map per node on a machine of two nodes (--numa 2), each with its own zones", async () => {
+    // 256 MiB and no swap (the thrash demo before this chose 16M and swap).
+    await page.selectOption("#mem", "256M");
+    await page.selectOption("#swap", "");
     await page.selectOption("#numa", "2");
     await page.click("#reboot");
     await page.waitForSelector("body[data-state=booted]", { timeout: 20_000 });
