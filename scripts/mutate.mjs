@@ -156,7 +156,9 @@ const save = () => {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, JSON.stringify(results, null, 1));
 };
-const equivalent = (t, m) => config.equivalent.find((e) => e.target === t.name && e.from === m.from && e.to === m.to);
+// An entry names its mutant by text, and by id too when the same line is in
+// the file more than once and only one of them is equivalent.
+const equivalent = (t, m) => config.equivalent.find((e) => e.target === t.name && e.from === m.from && e.to === m.to && (!e.id || e.id === m.id));
 
 /** Wilson score interval, 95%. */
 function wilson(k, n) {
@@ -271,7 +273,9 @@ const hashOf = (files) => {
 };
 const code = hashOf(["assembly", "src", "programs", "test/helpers"].flatMap((d) => walk(d).sort()));
 if (results.baseline.code !== code) results.baseline = { code, files: {} };
-for (const f of testFiles) {
+mkdirSync(dirname(RESULTS), { recursive: true });
+// --focus runs only the targets' own test files, so only they need a baseline.
+for (const f of testFiles.filter((f) => !FOCUS || targets.some((t) => t.tests?.includes(f)))) {
   const hash = hashOf([f]);
   if (results.baseline.files[f]?.hash === hash && results.baseline.files[f].ms !== null) continue;
   for (const b of Object.values(BUILDS)) utimesSync(join(scratch, b), new Date(0), statSync(join(scratch, b)).mtime);

@@ -87,7 +87,10 @@ describe("the oops a bad user page table or a kernel fetch from user memory prin
     const dump = (va: number) => {
       const before = e.k.dmesg().length;
       e.cpu.access(va, "x", false);
-      return /\n(PGD .*)\n/.exec(e.k.dmesg().slice(before))![1].trimEnd();
+      const [, line, next] = /\n(PGD .*)\n(.*)\n/.exec(e.k.dmesg().slice(before))!;
+      // dump_pagetable is one line, and __die's follows it.
+      expect(next).toMatch(/^Oops: /);
+      return line.trimEnd();
     };
     const x = "[1-9a-f][0-9a-f]*";
     // The same pte table, another pte: all four levels, the last one empty.

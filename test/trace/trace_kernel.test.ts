@@ -115,6 +115,10 @@ describe("a real first-write fault", () => {
     // __rmqueue_smallest looks at each order up from the one asked for until a list has a block.
     expect(entered.filter((n, i) => seed.includes(n) && !(n === "get_page_from_free_area" && entered[i + 1] === n))).toEqual(seed);
     expect(a).toBe(0x7ffff7fef000);
+    // Each table level was there or allocated: Linux's pte_alloc returns 0 then
+    // (nonzero when out of memory), and pud_alloc and pmd_alloc exit the same way.
+    const exits = (n: string) => record.events.filter((e) => e.exit && ring.names[e.fn] === n).map((e) => e.arg);
+    for (const n of ["pud_alloc", "pmd_alloc", "pte_alloc"]) expect(exits(n), n).toEqual([0]);
     expect(functionGraph([record], ring.names)).toBe([
       "# tracer: function_graph",
       "#",
@@ -163,5 +167,19 @@ describe("a real first-write fault", () => {
       " 0)               |  /* fault 1: fixed (minor fault) handler=anon pages: pfn 0xe order 0 */",
       "",
     ].join("\n"));
+  });
+
+  it("past the last mapping goes find_vma, then bad_area, each call returning before the next", () => {
+    const { k, ring } = traced();
+    const x = k.exports as unknown as Record<string, (...a: number[]) => number>;
+    x.mm_switch(x.mm_create());
+    const a = x.vm_mmap(0, 4096, 3, 0x22, 0, 0);
+    ring.start("counter");
+    // find_vma finds no VMA ending above the address: bad_area, SIGSEGV with SEGV_MAPERR.
+    expect(x.handle_page_fault(a + 4096, 6)).toBe(11 << 16 | 1);
+    ring.stop();
+    expect(ring.drain().map((e) => (e.exit ? "} " : "") + ring.names[e.fn])).toEqual([
+      "do_user_addr_fault", "find_vma", "} find_vma", "bad_area", "} bad_area", "} do_user_addr_fault",
+    ]);
   });
 });
