@@ -42,6 +42,23 @@ import { setPriority, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 
 const root = join(import.meta.dirname, "..");
+// --help prints the usage above; an option it does not list is an error, not a full run.
+const OPTIONS = { "--only": 1, "--sample": 1, "--seed": 1, "--results": 1, "--focus": 0, "--recheck": 0, "--list": 0, "--report": 0 };
+{
+  const usage = readFileSync(import.meta.filename, "utf8").split("\n").filter((l) => l.startsWith("//"));
+  const text = usage.slice(usage.findIndex((l) => l.startsWith("// Usage"))).map((l) => l.slice(3)).join("\n");
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(text);
+    process.exit(0);
+  }
+  for (let i = 0; i < argv.length; i += 1 + (OPTIONS[argv[i]] ?? 0)) {
+    if (!(argv[i] in OPTIONS)) {
+      console.error(`mutate: unknown option ${argv[i]}\n${text}`);
+      process.exit(2);
+    }
+  }
+}
 const config = JSON.parse(readFileSync(join(import.meta.dirname, "mutate.json"), "utf8"));
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
