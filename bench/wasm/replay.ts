@@ -6,7 +6,7 @@
 // the kernel's ABI (assembly/index.ts) does not change.
 
 export { start_kernel as boot } from "../../assembly/init/main";
-import { __alloc_pages, __free_pages } from "../../assembly/mm/page_alloc";
+import { __alloc_pages_node, __free_pages } from "../../assembly/mm/page_alloc";
 import { page_to_pfn, pfn_to_page } from "../../assembly/mm/mmzone";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "../../assembly/mm/gfp";
 import { page } from "../../assembly/mm/mm_types";
@@ -37,7 +37,7 @@ let nops: u32 = 0;
 
 function workspace(): void {
   if (ops) return;
-  const p = __alloc_pages(GFP_KERNEL, 10);
+  const p = __alloc_pages_node(0, GFP_KERNEL, 10);
   if (!p) unreachable();
   ops = <usize>page_to_pfn(changetype<page>(p)) << 12;
   slots = ops + (5 << 19);
@@ -146,7 +146,7 @@ export function replay(): void {
       const pfn = load<i32>(at);
       if (pfn >= 0) __free_pages(pfn_to_page(pfn), op & 0xffff);
     } else {
-      const p: page | null = __alloc_pages(GFP_HIGHUSER_MOVABLE, op);
+      const p: page | null = __alloc_pages_node(0, GFP_HIGHUSER_MOVABLE, op);
       store<i32>(at, p ? <i32>page_to_pfn(p) : -1);
     }
   }

@@ -26,6 +26,13 @@ describe("faultline bench", () => {
     expect(BENCH_USAGE).toContain(SUITES.map(([name]) => name).join(", "));
   });
 
+  it("compiles the allocator suite's in-wasm replay against the kernel as it is", () => {
+    // bench/wasm/replay.ts links the kernel's own allocator entry points; a
+    // changed signature must fail here, not first in `npm run bench`.
+    execFileSync(process.execPath, ["node_modules/assemblyscript/bin/asc.js", "bench/wasm/replay.ts",
+      "--target", "release", "--noEmit"], { stdio: "pipe" });
+  });
+
   it("runs every suite, shows progress, and prints a table per suite under the machine", async () => {
     const { code, out, progress } = await runBench([]);
     expect(code).toBe(0);
