@@ -985,20 +985,33 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
     nth_page(page, 1).private_ = 0;
     page.flags &= ~PG_head;
   }
-  let bad = false;
   const end = changetype<usize>(nth_page(page, nr));
-  for (let at = changetype<usize>(nth_page(page, 1)); at < end; at += SIZEOF_PAGE) {
-    const p = changetype<page>(at);
-    if (CONFIG_DEBUG_VM) {
-      if (free_page_is_bad(p)) bad = true;
-      continue;
+  let at = changetype<usize>(nth_page(page, 1));
+  if (CONFIG_DEBUG_VM) {
+    let bad = false;
+    for (; at < end; at += SIZEOF_PAGE) {
+      if (free_page_is_bad(changetype<page>(at))) bad = true;
     }
-    // Only a head is ever mapped (split_huge_page makes each page a head),
-    // and only a head (or page[1], undone above) has private_ set: as
-    // Linux, the release build clears just the tails' flags.
-    p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+    return bad;
   }
-  return bad;
+  // Only a head is ever mapped (split_huge_page makes each page a head),
+  // and only a head (or page[1], undone above) has private_ set: as
+  // Linux, the release build clears just the tails' flags. Of the
+  // 2^order - 1 tails, 1 or 3 go first and the rest four at a time: the
+  // loop is most of the cost of freeing a large block.
+  const first = changetype<usize>(nth_page(page, min(nr, 4)));
+  for (; at < first; at += SIZEOF_PAGE) tail_page_clean(at);
+  for (; at < end; at += 4 * SIZEOF_PAGE) {
+    tail_page_clean(at);
+    tail_page_clean(at + SIZEOF_PAGE);
+    tail_page_clean(at + 2 * SIZEOF_PAGE);
+    tail_page_clean(at + 3 * SIZEOF_PAGE);
+  }
+  return false;
+}
+
+@inline function tail_page_clean(at: usize): void {
+  changetype<page>(at).flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 }
 
 /** page_expected_state, or bad_page: the common case costs one test. */
