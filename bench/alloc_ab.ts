@@ -2,7 +2,11 @@
 // bench/alloc.ts, in wasm and native, for two source trees, alternated
 // (A, B, A, B, ...) so that the machine's load falls on both alike.
 //
-//   node dist/bench/alloc_ab.js BEFORE_DIR [AFTER_DIR] [--rounds N]
+//   node --no-liftoff dist/bench/alloc_ab.js BEFORE_DIR [AFTER_DIR] [--rounds N]
+//
+// (--no-liftoff: V8 compiles the optimized code up front. Without it, on a
+// loaded machine the background tier-up can lag the untimed first round, and
+// rounds then time the baseline compiler's code.)
 //
 // BEFORE_DIR is a checkout of the tree to compare with (e.g. `git worktree
 // add /tmp/before main`, or `git archive main | tar -x -C /tmp/before`);
