@@ -13,7 +13,7 @@
 // numa_policy cache; mpol_dup copies one.
 
 import {
-  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail,
+  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail, VM_READ,
 } from "./mm_types";
 import {
   MAX_NUMNODES, ZONE_DMA32, page_to_nid, page_zone, NUMA_INTERLEAVE_HIT, nr_online_nodes,
@@ -507,10 +507,13 @@ function follow_page_pfn(mm: mm_struct, addr: u64): i64 {
   return <i64>pte_pfn(pte);
 }
 
-/** The node of the page at addr, faulting it in as get_user_pages does (lookup_node). */
+/**
+ * The node of the page at addr, faulting it in as get_user_pages does
+ * (lookup_node): a VMA it may not read is -EFAULT (check_vma_flags).
+ */
 function lookup_node(mm: mm_struct, addr: u64): i32 {
   const vma = find_vma(mm, addr);
-  if (vma === null || vma.vm_start > addr) return -EFAULT;
+  if (vma === null || vma.vm_start > addr || !(vma.vm_flags & VM_READ)) return -EFAULT;
   let pfn = follow_page_pfn(mm, addr);
   if (pfn == -1) {
     if (handle_mm_fault(vma, addr & ~(<u64>PAGE_SIZE - 1), 0) & VM_FAULT_ERROR) return -EFAULT;
@@ -649,7 +652,8 @@ function queue_pages_range(mm: mm_struct, start: u64, end: u64, nmask: u64, flag
   qp_start = start;
   qp_end = end;
   let vma = find_vma(mm, start);
-  if (vma === null || vma.vm_start >= end) return (flags & MPOL_MF_DISCONTIG_OK) ? 0 : -EFAULT;
+  // The whole range in a hole is -EFAULT even where holes are allowed.
+  if (vma === null || vma.vm_start >= end) return -EFAULT;
   if (!(flags & MPOL_MF_DISCONTIG_OK) && start < vma.vm_start) return -EFAULT;
   for (let v: vm_area_struct | null = vma; v !== null && v.vm_start < end; v = vma_next(v)) {
     const next = vma_next(v);

@@ -38,8 +38,9 @@ export function hex(v: number): string {
 }
 
 /** A register as unsigned decimal, as strace's %lu. */
-function udec(v: number): string {
-  return v < 0 ? (BigInt(2) ** BigInt(64) + BigInt(v)).toString() : String(v);
+export function udec(v: number): string {
+  // BigInt: String() would round a word past 2^53 to its shortest form.
+  return (v < 0 ? BigInt(2) ** BigInt(64) + BigInt(v) : BigInt(v)).toString();
 }
 
 function pointer(v: number): string {

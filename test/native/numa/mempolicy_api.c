@@ -84,6 +84,74 @@ static void status_mems(void) {
     if (!strncmp(line, "Mems_allowed", 12)) printf("  %s\n", line);
 }
 
+/** More error paths: PROT_NONE, file and shared mappings, holes, words past 32 bits. */
+static void other_paths(void) {
+  static unsigned long m1[16] = {1};
+  char *q = mmap(0, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *ro = mmap(0, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  static char page[PAGE];
+  char name[64];
+  snprintf(name, sizeof name, "/tmp/mempolicy_api.%d", getpid());
+  int fd = open(name, O_CREAT | O_RDWR | O_TRUNC, 0600);
+  if (fd < 0 || write(fd, page, PAGE) != PAGE || ftruncate(fd, 2 * PAGE)) exit(1);
+  unlink(name);
+  char *f = mmap(0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+  char *sh = mmap(0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  int pol = -1;
+  show("get_mempolicy(NODE|ADDR, PROT_NONE)", syscall(SYS_get_mempolicy, &pol, NULL, 0, ro, MPOL_F_NODE | MPOL_F_ADDR));
+  show("get_mempolicy(NODE|ADDR, file)", syscall(SYS_get_mempolicy, &pol, NULL, 0, f, MPOL_F_NODE | MPOL_F_ADDR)); printf(" %d\n", pol);
+  show("get_mempolicy(NODE|ADDR, shared)", syscall(SYS_get_mempolicy, &pol, NULL, 0, sh, MPOL_F_NODE | MPOL_F_ADDR)); printf(" %d\n", pol);
+  show("get_mempolicy(ADDR, unaligned)", syscall(SYS_get_mempolicy, &pol, NULL, 0, q + 5, MPOL_F_ADDR)); printf(" %d\n", pol);
+  show("get_mempolicy(ADDR|MEMS)", syscall(SYS_get_mempolicy, &pol, NULL, 0, q, MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED));
+  show("get_mempolicy(NODE, task bind)", (syscall(SYS_set_mempolicy, MPOL_BIND, m1, 65), syscall(SYS_get_mempolicy, &pol, NULL, 0, 0, MPOL_F_NODE)));
+  show("get_mempolicy(NODE, task interleave)", (syscall(SYS_set_mempolicy, MPOL_INTERLEAVE, m1, 65), syscall(SYS_get_mempolicy, &pol, NULL, 0, 0, MPOL_F_NODE))); printf(" %d\n", pol);
+  show("get_mempolicy(NODE, task weighted)", (syscall(SYS_set_mempolicy, MPOL_WEIGHTED_INTERLEAVE, m1, 65), syscall(SYS_get_mempolicy, &pol, NULL, 0, 0, MPOL_F_NODE))); printf(" %d\n", pol);
+  syscall(SYS_set_mempolicy, MPOL_DEFAULT, NULL, 0);
+  show("mbind(PROT_NONE, BIND)", syscall(SYS_mbind, ro, PAGE, MPOL_BIND, m1, 65, 0));
+  show("mbind(file, BIND, MOVE|STRICT)", syscall(SYS_mbind, f, PAGE, MPOL_BIND, m1, 65, MPOL_MF_MOVE | MPOL_MF_STRICT));
+  show("mbind(shared, INTERLEAVE)", syscall(SYS_mbind, sh, 2 * PAGE, MPOL_INTERLEAVE, m1, 65, 0));
+  show("get_mempolicy(ADDR, shared)", syscall(SYS_get_mempolicy, &pol, NULL, 0, sh, MPOL_F_ADDR)); printf(" %d\n", pol);
+  show("mbind(len wraps)", syscall(SYS_mbind, q, -2L * PAGE, MPOL_BIND, m1, 65, 0));
+  show("mbind(len huge, DEFAULT)", syscall(SYS_mbind, q, 1UL << 46, MPOL_DEFAULT, NULL, 0, 0));
+  show("mbind(start high)", syscall(SYS_mbind, (void *)(1UL << 47), PAGE, MPOL_BIND, m1, 65, 0));
+  show("mbind(start noncanonical)", syscall(SYS_mbind, (void *)(1UL << 63), PAGE, MPOL_BIND, m1, 65, 0));
+  show("mbind(DEFAULT, hole)", syscall(SYS_mbind, (void *)0x10000, PAGE, MPOL_DEFAULT, NULL, 0, 0));
+  show("mbind(DEFAULT, hole, STRICT)", syscall(SYS_mbind, (void *)0x10000, PAGE, MPOL_DEFAULT, NULL, 0, MPOL_MF_STRICT));
+  show("mbind(LOCAL, hole)", syscall(SYS_mbind, (void *)0x10000, PAGE, MPOL_LOCAL, NULL, 0, 0));
+  show("mbind(PREFERRED NULL)", syscall(SYS_mbind, q, PAGE, MPOL_PREFERRED, NULL, 0, 0));
+  show("get_mempolicy(ADDR) pref-null", syscall(SYS_get_mempolicy, &pol, m1, 64, q, MPOL_F_ADDR)); printf(" %d %lx\n", pol, m1[0]);
+  m1[0] = 1;
+  show("mbind(PREFERRED_MANY|NUMA_BALANCING)", syscall(SYS_mbind, q, PAGE, MPOL_PREFERRED_MANY | MPOL_F_NUMA_BALANCING, m1, 65, 0));
+  show("get_mempolicy(ADDR)", syscall(SYS_get_mempolicy, &pol, NULL, 0, q, MPOL_F_ADDR)); printf(" %#x\n", pol);
+  show("set_mempolicy(BIND|NUMA_BALANCING)", syscall(SYS_set_mempolicy, MPOL_BIND | MPOL_F_NUMA_BALANCING, m1, 65));
+  show("get_mempolicy()", syscall(SYS_get_mempolicy, &pol, NULL, 0, 0, 0)); printf(" %#x\n", pol);
+  show("set_mempolicy(mode 1<<20)", syscall(SYS_set_mempolicy, 1 << 20, m1, 65));
+  show("set_mempolicy(mode 0x10000|BIND)", syscall(SYS_set_mempolicy, 0x10000 | MPOL_BIND, m1, 65));
+  show("set_mempolicy(mode 1L<<32|BIND)", syscall(SYS_set_mempolicy, (1L << 32) | MPOL_BIND, m1, 65));
+  show("mbind(mode 1L<<32|BIND)", syscall(SYS_mbind, q, PAGE, (1L << 32) | MPOL_BIND, m1, 65, 0));
+  show("mbind(flags 1L<<32)", syscall(SYS_mbind, q, PAGE, MPOL_BIND, m1, 65, 1L << 32));
+  show("move_pages(flags 1L<<32)", syscall(SYS_move_pages, 0, 1, &q, NULL, &pol, 1L << 32));
+  show("get_mempolicy(flags 1L<<32)", syscall(SYS_get_mempolicy, &pol, NULL, 0, 0, 1L << 32));
+  show("migrate_pages(pid -1)", syscall(SYS_migrate_pages, -1, 65, m1, m1));
+  show("migrate_pages(maxnode 0)", syscall(SYS_migrate_pages, 0, 0, m1, m1));
+  show("migrate_pages(NULL, NULL)", syscall(SYS_migrate_pages, 0, 65, NULL, NULL));
+  show("move_pages(pid -1)", syscall(SYS_move_pages, -1, 1, &q, NULL, &pol, 0));
+  show("move_pages(nr huge, bad pages)", syscall(SYS_move_pages, 0, 1UL << 62, BAD, NULL, &pol, 0));
+  q[0] = 1;
+  int nodes[2] = {0, 0}, st[2] = {9, 9};
+  void *pg[2] = {q, q};
+  show("move_pages(same page twice)", syscall(SYS_move_pages, 0, 2, pg, nodes, st, MPOL_MF_MOVE)); printf(" %d %d\n", st[0], st[1]);
+  void *pg2[2] = {f, sh};
+  show("move_pages(file, shared)", syscall(SYS_move_pages, 0, 2, pg2, nodes, st, MPOL_MF_MOVE)); printf(" %d %d\n", st[0], st[1]);
+  show("move_pages(stat file, shared)", syscall(SYS_move_pages, 0, 2, pg2, NULL, st, 0)); printf(" %d %d\n", st[0], st[1]);
+  volatile char c = f[0] + sh[0]; (void)c;
+  show("move_pages(stat file, shared touched)", syscall(SYS_move_pages, 0, 2, pg2, NULL, st, 0)); printf(" %d %d\n", st[0], st[1]);
+  show("move_pages(file, shared touched)", syscall(SYS_move_pages, 0, 2, pg2, nodes, st, MPOL_MF_MOVE)); printf(" %d %d\n", st[0], st[1]);
+  void *pg3[1] = {ro};
+  show("move_pages(stat PROT_NONE)", syscall(SYS_move_pages, 0, 1, pg3, NULL, st, 0)); printf(" %d\n", st[0]);
+  show("move_pages(PROT_NONE)", syscall(SYS_move_pages, 0, 1, pg3, nodes, st, 0)); printf(" %d\n", st[0]);
+}
+
 int main(void) {
   p = mmap(0, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED || munmap(p + 12 * PAGE, 4 * PAGE)) return 1;
@@ -202,6 +270,8 @@ int main(void) {
   show("get_mempolicy(MEMS_ALLOWED|ADDR)", syscall(SYS_get_mempolicy, &pol, big, 64, p, MPOL_F_MEMS_ALLOWED | MPOL_F_ADDR));
   show("get_mempolicy(MEMS_ALLOWED, addr)", syscall(SYS_get_mempolicy, &pol, big, 64, p, MPOL_F_MEMS_ALLOWED));
   status_mems();
+
+  other_paths();
 
   // getcpu: the CPU (any of this machine's) and its node; both pointers are written.
   unsigned cpu = 777, node = 777;
