@@ -707,13 +707,29 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
   trace_exit(FN_prep_new_page, page_to_pfn(page));
 }
 
-/** Zeroes the pages, skipping those known to hold zeros still (PG_zeroed). */
+/**
+ * Zeroes the pages, skipping those known to hold zeros still (PG_zeroed).
+ * The debug build checks that they do, as page poisoning checks its pattern
+ * when a page is handed out (the check reads the page: on cold RAM, a host
+ * fault more per page).
+ */
 export function kernel_init_pages(page: page, numpages: u32): void {
   for (let i: u32 = 0; i < numpages; i++) {
     const p = nth_page(page, i);
-    if (p.flags & PG_zeroed) p.flags &= ~PG_zeroed;
-    else memory.fill(page_address(p), 0, PAGE_SIZE);
+    if (p.flags & PG_zeroed) {
+      p.flags &= ~PG_zeroed;
+      if (CONFIG_DEBUG_VM) VM_BUG_ON_PAGE(!page_is_zero(p), p, "PG_zeroed page not zero");
+    } else {
+      memory.fill(page_address(p), 0, PAGE_SIZE);
+    }
   }
+}
+
+/** Whether the page holds only zeros (memchr_inv(addr, 0, PAGE_SIZE) == NULL). */
+function page_is_zero(p: page): bool {
+  const a = page_address(p);
+  for (let off: usize = 0; off < PAGE_SIZE; off += 8) if (load<u64>(a + off)) return false;
+  return true;
 }
 
 function prep_compound_page(head: page, order: u32): void {
