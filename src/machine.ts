@@ -27,7 +27,7 @@ import type { ExecImage } from "./loader/index.js";
 import type { FileData } from "./fs/file_data.js";
 import { bytesFile } from "./fs/pagecache.js";
 import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
-import { PROC_FILES } from "./proc/index.js";
+import { PROC_FILES, NUMA_PROC_FILES } from "./proc/index.js";
 import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
@@ -108,6 +108,8 @@ export class Machine {
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
   private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
+  /** The kernel-wide /proc files this machine has (the NUMA sysctls on several nodes). */
+  private readonly procFiles: typeof PROC_FILES;
   /** The kernel's exports, the syscalls' seeded randomness and user memory through the MMU. @internal (src/task/) */
   readonly k: KernelExports;
   readonly random: SeededRandom;
@@ -143,13 +145,14 @@ export class Machine {
     if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
-    const procNames = [...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)];
+    this.procFiles = this.kernel.nodes().length > 1 ? NUMA_PROC_FILES : PROC_FILES;
+    const procNames = [...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)];
     const sysNode = sysNodeFiles(this.kernel);
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
-      proc: (name) => (name in PROC_FILES || this.procTask(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
+      proc: (name) => (name in this.procFiles || this.procTask(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
       procNames,
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
       exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
@@ -287,12 +290,12 @@ export class Machine {
    * or any live one ("<pid>/"), maps, status, stat, smaps_rollup and numa_maps.
    */
   proc(name: string): string {
-    const kernelWide = PROC_FILES[name];
+    const kernelWide = this.procFiles[name];
     if (kernelWide) return kernelWide(this.kernel);
     const kthread = this.kthreads.proc(name);
     if (kthread !== null) return kthread;
     const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
-    if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
+    if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)].join(", ")}`);
     const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
     return this.withMm(t, () => file(this.view(t)));
