@@ -23,9 +23,12 @@ import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
 export type BlockFn = (left: number) => number;
 
-/** The names of Exec's members that generated code may use (the block's prelude binds them). */
-const PRELUDE = "const {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
-  "const TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv;";
+/**
+ * The names of Exec's members that generated code may use (the block's prelude binds them):
+ * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
+ */
+const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
+  "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
 
@@ -175,13 +178,15 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       }
       if (m.dispLo !== 0 || m.dispHi !== 0 || terms.length === 0) terms.push([`${m.dispLo | 0}`, `${m.dispHi | 0}`]);
       if (terms.length === 1) return `const ea_lo = ${terms[0][0]}, ea_hi = ${m.a32 ? 0 : terms[0][1]};`;
-      if (m.a32) return `const ea_lo = (${terms.map((t) => t[0]).join(" + ")}) | 0, ea_hi = 0;`;
-      let c = `const ea_0 = ${terms[0][0]};`, hi = terms[0][1];
+      if (m.a32) return `const ea_lo = ${terms.reduce((sum, t) => `((${sum} + (${t[0]} | 0)) | 0)`, "0")}, ea_hi = 0;`;
+      // each sum truncated on its own, so that V8 keeps them all int32
+      let c = `const ea_0 = ${terms[0][0]} | 0;`, hi = `(${terms[0][1]} | 0)`;
       for (let k = 1; k < terms.length; k++) {
-        c += `const ea_${k} = (ea_${k - 1} + ${terms[k][0]}) | 0;`;
-        hi += ` + ${terms[k][1]} + ((ea_${k} >>> 0) < (ea_${k - 1} >>> 0) ? 1 : 0)`;
+        c += `const ea_${k} = (ea_${k - 1} + (${terms[k][0]} | 0)) | 0;`;
+        if (terms[k][1] !== "0") hi = `((${hi} + (${terms[k][1]} | 0)) | 0)`;
+        hi = `((${hi} + ((ea_${k} >>> 0) < (ea_${k - 1} >>> 0) ? 1 : 0)) | 0)`;
       }
-      return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = (${hi}) | 0;`;
+      return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
     load: (sz, v, vh, w) => {
       const [tl, th] = w ? ["WLO", "WHI"] : ["TLO", "THI"];
@@ -252,7 +257,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
-  const head = looped ? `const max = Math.floor(left / ${insns.length});\nout: for (;;) {` : "out: {";
+  // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it
+  const head = looped ? `const max = Math.min(Math.floor(left / ${insns.length}), 1073741823) | 0;\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
   const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
