@@ -17,7 +17,6 @@
 
 import type { Insn, MemOp } from "./insn.js";
 import { type Exec, flagEffects, type Op } from "./exec.js";
-import { TLB_MASK } from "./mmu.js";
 import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
@@ -45,11 +44,12 @@ export interface Jit {
   ea(m: MemOp): string | null;
   /**
    * Loads sz (1, 2, 4 or 8) bytes at (ea_lo, ea_hi) into new `let` variables v
-   * and vh (the high half, 0 below 64 bits), the TLB hit done inline; `w` loads
-   * with write intent (the read of a read-modify-write).
+   * and vh (the high half, 0 below 64 bits); `w` loads
+   * with write intent (the read of a read-modify-write). Both are int32 on every
+   * path (a value of unknown type would make V8 box the registers it flows into).
    */
   load(sz: number, v: string, vh: string, w: boolean): string;
-  /** Stores v (and vh at 64 bits) at (ea_lo, ea_hi), the TLB hit done inline. */
+  /** Stores v (and vh at 64 bits) at (ea_lo, ea_hi). */
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
   exit(code: string): string;
@@ -92,9 +92,11 @@ function condition(fkind: number, cc: number): string | null {
     const c = t[cc >> 1];
     return c === null ? null : cc & 1 ? `!(${c})` : c;
   }
+  // equality as one compare: the right side of an && that runs only when a loop ends has no type
+  // feedback when V8 optimizes the loop, and V8 leaves the optimized code the first time it runs
   switch (fkind) {
     case SUB32: t = [null, ltu, "F[1] === F[3]", leu, "F[5] < 0", null, "F[1] < F[3]", "F[1] <= F[3]"]; break;
-    case SUB64: t = [null, ltu64, "(F[1] === F[3] && F[2] === F[4])", leu64, "F[6] < 0", null, lts64, les64]; break;
+    case SUB64: t = [null, ltu64, "((F[1] ^ F[3]) | (F[2] ^ F[4])) === 0", leu64, "F[6] < 0", null, lts64, les64]; break;
     case LOG32: t = [null, "false", z32, z32, "F[5] < 0", null, "F[5] < 0", "F[5] <= 0"]; break;
     case LOG64: t = [null, "false", z64, z64, "F[6] < 0", null, "F[6] < 0", `(F[6] < 0 || ${z64})`]; break;
     case ADD32: t = [null, null, z32, null, "F[5] < 0", null, null, null]; break;
@@ -188,24 +190,12 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       }
       return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
-    load: (sz, v, vh, w) => {
-      const [tl, th] = w ? ["WLO", "WHI"] : ["TLO", "THI"];
-      const slow = `ld${sz * 8}${w ? "w" : ""}`;
-      const get = sz === 1 ? "DV.getUint8(p)" : sz === 2 ? "DV.getUint16(p, true)" : "DV.getInt32(p, true)";
-      const hit = sz === 1 ? "" : ` && (ea_lo & 4095) <= ${4096 - sz}`;
-      return `let ${v}, ${vh}; { const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
-        `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi${hit}) {` +
-        `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${v} = ${get}; ${vh} = ${sz === 8 ? "DV.getInt32(p + 4, true)" : "0"}; }` +
-        `else { ${v} = mmu.${slow}(ea_lo, ea_hi); if (FLT.kind) ${exit("FLT.kind")} ${vh} = ${sz === 8 ? "mmu.hi" : "0"}; } }`;
-    },
-    store: (sz, v, vh) => {
-      const set = sz === 1 ? `DV.setUint8(p, ${v})` : sz === 2 ? `DV.setUint16(p, ${v}, true)` : `DV.setInt32(p, ${v}, true)`;
-      const hit = sz === 1 ? "" : ` && (ea_lo & 4095) <= ${4096 - sz}`;
-      return `{ const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
-        `if (WLO[ti] === (ea_lo & -4096) && WHI[ti] === ea_hi${hit}) {` +
-        `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${set};${sz === 8 ? ` DV.setInt32(p + 4, ${vh}, true);` : ""} }` +
-        `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")} }`;
-    },
+    load: (sz, v, vh, w) =>
+      // the Mmu's own load, whose TLB hit V8 inlines: its slow path has run before (a miss
+      // written out here would have no type feedback, and V8 would leave the function at the first)
+      `let ${v} = mmu.ld${sz * 8}${w ? "w" : ""}(ea_lo, ea_hi) | 0; if (FLT.kind) ${exit("FLT.kind")} let ${vh} = ${sz === 8 ? "mmu.hi | 0" : "0"};`,
+    store: (sz, v, vh) =>
+      `if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")}`,
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
