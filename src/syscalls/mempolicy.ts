@@ -8,7 +8,7 @@
 import type { KernelExports } from "../abi.js";
 import { MAX_NUMNODES } from "../abi.js";
 import { EFAULT, EINVAL, ENODEV, ESRCH } from "./errno.js";
-import { unsigned } from "./files.js";
+import { unsigned } from "./args.js";
 import type { UserMemory } from "./index.js";
 
 /** A nodemask crosses the seam as two u32 halves (nodes 0-31, 32-63). */
