@@ -46,7 +46,7 @@ import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
-  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, EINTR, ENOSYS,
+  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -509,11 +509,13 @@ export class Machine {
     if (t.waitFor) {
       ready = t.waitFor();
       t.waitFor = null;
-      // Woken by a signal: the restarted call answers EINTR when a handler without SA_RESTART runs first.
-      if (!ready && t.restartable && t.signals.interruption(t.waitNoRestart) === "eintr") {
-        this.cpu.rip += SYSCALL_INSN;
-        this.cpu.setReg(0, -EINTR);
-        t.sys.interrupted();
+      // Woken by a signal: the call ends (EINTR when a handler without SA_RESTART runs first), or runs again after it.
+      if (!ready && t.restartable) {
+        const ret = t.sys.interrupted(t.signals.interruption(t.waitNoRestart) === "eintr");
+        if (ret !== null) {
+          this.cpu.rip += SYSCALL_INSN;
+          this.cpu.setReg(0, ret);
+        }
       }
     }
     // A call whose wait is over completes first (as a woken sleeper returns from it); its signals come after it.

@@ -216,6 +216,7 @@ export class Syscalls {
         this.sleeping = ready;
         return -ERESTARTSYS;
       },
+      signalPending: () => this.signals.hasDeliverable(),
     });
     if (parent) {
       this.rlimits = parent.rlimits.map(([cur, max]) => [cur, max]);
@@ -233,9 +234,21 @@ export class Syscalls {
     return this.sleepDeadline ?? this.polls.deadline;
   }
 
-  /** A signal handler interrupted the sleeping call (EINTR): its deadline goes with it. */
-  interrupted(): void {
+  /**
+   * A signal woke the sleeping call: what it returns now, or null when it
+   * runs again once the signal is dealt with. A pipe write that moved bytes
+   * before it slept returns their count (pipe_write), whatever the signal
+   * does; else the call answers -EINTR when `eintr` (a handler runs that
+   * does not restart it). A call that ends here takes its deadline with it.
+   */
+  interrupted(eintr: boolean): number | null {
+    const written = this.files.pipeWritten;
+    this.files.pipeWritten = 0;
+    if (written === 0 && !eintr) return null;
     this.sleepDeadline = this.polls.deadline = null;
+    if (written === 0) return -EINTR;
+    this.o.io.trace?.(formatSyscall(this.o.regs.getReg(RAX) >>> 0, this.readArgs(), written, this.peek, this.o.regs.getReg(RSP)));
+    return written;
   }
 
   /** Every process sleeps until `ns`: the clock jumps there, as an idle CPU's would pass. */
@@ -262,8 +275,7 @@ export class Syscalls {
   dispatch(): boolean {
     const { regs } = this.o;
     const nr = regs.getReg(RAX) >>> 0;
-    const a = this.args;
-    for (let i = 0; i < 6; i++) a[i] = regs.getReg(ARG_REGS[i]);
+    const a = this.readArgs();
     if (nr === 60 || nr === 231) {
       this.exitStatus = a[0] & 0xff;
       this.o.io.trace?.(formatSyscall(nr, a, undefined, this.peek));
@@ -287,6 +299,12 @@ export class Syscalls {
     regs.setReg(RAX, ret);
     this.o.io.trace?.(execLine !== null && ret === 0 ? execLine : formatSyscall(nr, a, ret, this.peek, sp));
     return false;
+  }
+
+  /** The syscall's six arguments, from their registers. */
+  private readArgs(): number[] {
+    for (let i = 0; i < 6; i++) this.args[i] = this.o.regs.getReg(ARG_REGS[i]);
+    return this.args;
   }
 
   /** The caller's pid. */
@@ -340,15 +358,22 @@ export class Syscalls {
         return this.polls.poll(a[0], a[1] >>> 0, (a[2] | 0) < 0 ? null : (a[2] | 0) * 1e6);
       case 271: { // ppoll
         const t = readTimeout(this.o.mem, a[2], 1);
-        return t !== null && t < 0 ? t : this.polls.poll(a[0], a[1] >>> 0, t);
+        return t !== null && t < 0 ? t : this.withSigmask(a[3], unsigned(a[4]), () => this.polls.poll(a[0], a[1] >>> 0, t));
       }
-      case 23: // select: a struct timeval
-      case 270: { // pselect6: a struct timespec
-        const t = readTimeout(this.o.mem, a[4], nr === 23 ? 1000 : 1);
+      case 23: { // select: a struct timeval
+        const t = readTimeout(this.o.mem, a[4], 1000);
         return t !== null && t < 0 ? t : this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t);
       }
+      case 270: { // pselect6: a struct timespec, and the mask's address and size in a struct sigset_argpack
+        const pack = new Uint8Array(16);
+        if (a[5] !== 0 && this.o.mem.copyFromUser(pack, a[5], 16) !== 0) return -EFAULT;
+        const t = readTimeout(this.o.mem, a[4], 1);
+        if (t !== null && t < 0) return t;
+        const v = new DataView(pack.buffer);
+        return this.withSigmask(Number(v.getBigInt64(0, true)), Number(v.getBigUint64(8, true)), () => this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t));
+      }
       case 130: {
-        const r = this.signals.rtSigsuspend(a[0], unsigned(a[1]));
+        const r = this.signals.setUserSigmask(a[0], unsigned(a[1]));
         return r === 0 ? this.untilSignal() : r;
       }
       case 131:
@@ -413,6 +438,20 @@ export class Syscalls {
       default:
         return this.notImplemented(nr);
     }
+  }
+
+  /**
+   * ppoll's and pselect6's wait under `set` (NULL: the mask in force), which
+   * ends with the call (poll_select_finish); a call a signal interrupts
+   * leaves it to the handler's frame, as rt_sigsuspend does.
+   */
+  private withSigmask(set: number, sigsetsize: number, wait: () => number): number {
+    if (set === 0) return wait();
+    const r = this.signals.setUserSigmask(set, sigsetsize);
+    if (r !== 0) return r;
+    const ret = wait();
+    if (ret !== -ERESTARTSYS) this.signals.restoreSavedSigmask();
+    return ret;
   }
 
   /** Sleeps until a signal: the caller answers EINTR once a handler has run. */
