@@ -46,7 +46,7 @@ import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
-  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS,
+  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, VirtualClock,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -97,6 +97,8 @@ export class Machine {
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
+  /** The virtual clock every process and kernel thread reads (ns since boot). */
+  readonly clock: VirtualClock;
   /** kthreadd, kcompactd0 and kswapd0: the scheduler runs them between quanta. */
   readonly kthreads: KernelThreads;
   /** The processes. */
@@ -126,7 +128,7 @@ export class Machine {
       },
     });
     this.k = this.kernel.exports;
-    this.kthreads = new KernelThreads(this.kernel, () => this.sched.tasks[0]?.sys.nowNs() ?? this.cpu.retired, this.kernel.nrNodeIds);
+    this.kthreads = new KernelThreads(this.kernel, () => this.clock.now(), this.kernel.nrNodeIds);
     validateOptions(options);
     const thp = options.thp ?? "madvise";
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));
@@ -140,6 +142,7 @@ export class Machine {
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
+    this.clock = new VirtualClock(this.cpu);
     if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
@@ -541,7 +544,7 @@ export class Machine {
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
     const times = [...sleeping.map((t) => t.sys.wakeTime), this.kthreads.deadline].filter((x): x is number => x !== null);
     if (times.length) {
-      sleeping[0].sys.idleUntil(Math.min(...times));
+      this.clock.idleUntil(Math.min(...times));
       return null;
     }
     return { kind: "stalled", sleeping: sleeping.map((t) => t.pid) };

@@ -73,6 +73,26 @@ export interface SyscallRegs {
   readonly retired: number;
 }
 
+/**
+ * A machine's virtual clock, in nanoseconds since boot: one retired
+ * instruction is one nanosecond, plus the time the CPU idled (every process
+ * asleep: the clock jumps to the first deadline).
+ */
+export class VirtualClock {
+  private idle = 0;
+
+  constructor(private readonly regs: { readonly retired: number }) {}
+
+  now(): number {
+    return this.regs.retired + this.idle;
+  }
+
+  /** The CPU idles until `ns`, if that is later. */
+  idleUntil(ns: number): void {
+    if (ns > this.now()) this.idle = ns - this.regs.retired;
+  }
+}
+
 /** copy_from_user / copy_to_user into the current mm: 0, or negative (the dispatcher returns -EFAULT). */
 export interface UserMemory {
   copyFromUser(dst: Uint8Array, addr: number, len?: number): number;
@@ -101,6 +121,8 @@ export interface SyscallOptions {
   signals?: Signals;
   /** CLOCK_REALTIME at instruction 0, in seconds since the epoch (default 2026-01-01T00:00:00Z). */
   realtimeEpoch?: number;
+  /** The machine's clock (default: fork's parent's, else one of its own over `regs`). */
+  clock?: VirtualClock;
   /** The files the process sees (default: a namespace with no host files). */
   fs?: Namespace;
   /** The starting directory, absolute (default "/"). */
@@ -180,8 +202,7 @@ export class Syscalls {
   robustList = 0;
   readonly files: FileSyscalls;
   private readonly args = [0, 0, 0, 0, 0, 0];
-  /** Nanoseconds the guest has slept (every process of the machine: fork shares it): the virtual clock is retired instructions plus these. */
-  private readonly slept: { ns: number };
+  private readonly clock: VirtualClock;
   /** Set when the last call must wait (-ERESTARTSYS): true once it can go on. */
   waitFor: (() => boolean) | null = null;
   /** pause's, rt_sigsuspend's and poll's waits. */
@@ -201,7 +222,7 @@ export class Syscalls {
   /** `parent`: fork's copy of its files, limits, name and clock (the options give the child's own signals and tasks). */
   constructor(private readonly o: SyscallOptions, parent?: Syscalls) {
     this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
-    this.slept = parent?.slept ?? { ns: 0 };
+    this.clock = o.clock ?? parent?.clock ?? new VirtualClock(o.regs);
     this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
     this.signals.trace ??= o.io.trace?.bind(o.io);
     const fs = o.fs ?? new Namespace({
@@ -251,19 +272,14 @@ export class Syscalls {
     return written;
   }
 
-  /** Every process sleeps until `ns`: the clock jumps there, as an idle CPU's would pass. */
-  idleUntil(ns: number): void {
-    if (ns > this.nowNs()) this.slept.ns += ns - this.nowNs();
-  }
-
   /** A resource's soft limit (RLIM_INFINITY as Infinity). */
   rlimit(resource: number): number {
     return this.rlimits[resource][0];
   }
 
-  /** The virtual clock: nanoseconds since the program started. */
+  /** The virtual clock (ns). */
   nowNs(): number {
-    return this.o.regs.retired + this.slept.ns;
+    return this.clock.now();
   }
 
   /** CLOCK_REALTIME in whole seconds. */
@@ -595,7 +611,7 @@ export class Syscalls {
     const delta = flags & TIMER_ABSTIME ? (sec - now[0]) * 1e9 + (nsec - now[1]) : sec * 1e9 + nsec;
     if (!this.o.tasks) {
       // No scheduler: the clock moves on at once.
-      if (delta > 0) this.slept.ns += delta;
+      this.clock.idleUntil(this.nowNs() + delta);
       return 0;
     }
     // The task sleeps until the clock gets there (other processes' instructions, or an idle jump).

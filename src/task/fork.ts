@@ -49,6 +49,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
       trace: trace && ((line) => trace((m.liveAtEntry ?? m.sched.live) > 1 ? withPidPrefix(pid, line) : line)),
     },
     random: m.random,
+    clock: m.clock,
     fs: m.fs,
     cwd: o.cwd,
     cache: m.kernel.pageCache,
