@@ -46,7 +46,7 @@ import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
-  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, VirtualClock,
+  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -99,6 +99,8 @@ export class Machine {
   faultHook: FaultHook | null = null;
   /** The virtual clock every process and kernel thread reads (ns since boot). */
   readonly clock: VirtualClock;
+  /** Every process's strace lines, interleaved as strace -f shows them (with traceSyscalls). @internal (src/task/) */
+  readonly strace: StraceLines | null;
   /** kthreadd, kcompactd0 and kswapd0: the scheduler runs them between quanta. */
   readonly kthreads: KernelThreads;
   /** The processes. */
@@ -143,6 +145,7 @@ export class Machine {
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
     this.clock = new VirtualClock(this.cpu);
+    this.strace = options.traceSyscalls ? new StraceLines(options.traceSyscalls) : null;
     if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);

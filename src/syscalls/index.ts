@@ -45,7 +45,7 @@ import { FileSyscalls, type FileCache } from "./files.js";
 import { MAX_RW_COUNT } from "./read_write.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
-import { formatSyscall } from "./trace.js";
+import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
 import type { Mempolicy } from "./mempolicy.js";
@@ -109,6 +109,10 @@ export interface SyscallIo {
   stderr(bytes: Uint8Array): void;
   /** Receives one strace-format line per syscall when set. */
   trace?(line: string): void;
+  /** With trace: the call sleeps, and strace has printed `entry` (formatEntry); its line comes with traceWake. */
+  traceSleep?(entry: string): void;
+  /** The sleeping call returned: its whole `line`, or `resumed` ("<... name resumed>" and the rest) once another process's line cut it off. */
+  traceWake?(line: string, resumed: string): void;
 }
 
 export interface SyscallOptions {
@@ -208,6 +212,8 @@ export class Syscalls {
   /** pause's, rt_sigsuspend's and poll's waits. */
   private sleeping: (() => boolean) | null = null;
   private readonly polls: PollState;
+  /** The length of the entry strace printed for the sleeping call (formatEntry), across its restarts; null when none sleeps. */
+  private sleptEntry: number | null = null;
   /** When the sleeping nanosleep ends (ns), across its restarts. */
   private sleepDeadline: number | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
@@ -267,8 +273,11 @@ export class Syscalls {
     this.files.pipeWritten = 0;
     if (written === 0 && !eintr) return null;
     this.sleepDeadline = this.polls.deadline = null;
-    if (written === 0) return -EINTR;
-    this.o.io.trace?.(formatSyscall(this.o.regs.getReg(RAX) >>> 0, this.readArgs(), written, this.peek, this.o.regs.getReg(RSP)));
+    if (written === 0) {
+      this.sleptEntry = null;
+      return -EINTR;
+    }
+    this.traceReturn(this.o.regs.getReg(RAX) >>> 0, this.readArgs(), written, this.o.regs.getReg(RSP));
     return written;
   }
 
@@ -304,17 +313,34 @@ export class Syscalls {
     const execLine = nr === 59 && this.o.io.trace ? formatSyscall(nr, a, 0, this.peek, sp) : null;
     const ret = this.call(nr, a);
     if (ret === -ERESTARTSYS) {
-      // The caller puts rip back on the syscall; it is traced when it completes.
+      // The caller puts rip back on the syscall; strace shows its entry now, and the rest when it completes.
       this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
       this.files.waitFor = this.sleeping = null;
       if (this.o.tasks) this.o.tasks.waitFor = null;
+      if (this.o.io.trace) {
+        const entry = formatEntry(nr, a, this.peek, sp);
+        this.sleptEntry ??= entry.length;
+        this.o.io.traceSleep?.(entry);
+      }
       return false;
     }
     // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
     if (ret === -EPIPE && WRITES.includes(nr)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
-    this.o.io.trace?.(execLine !== null && ret === 0 ? execLine : formatSyscall(nr, a, ret, this.peek, sp));
+    if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
+    else this.traceReturn(nr, a, ret, sp);
     return false;
+  }
+
+  /** strace's line for a call that returned `ret`: after a sleep, traceWake's pair of lines. */
+  private traceReturn(nr: number, a: number[], ret: number, sp: number): void {
+    const { io } = this.o;
+    if (!io.trace) return;
+    const line = formatSyscall(nr, a, ret, this.peek, sp);
+    const after = this.sleptEntry;
+    this.sleptEntry = null;
+    if (after === null || !io.traceWake) io.trace(line);
+    else io.traceWake(line, formatSyscall(nr, a, ret, this.peek, sp, after));
   }
 
   /** The syscall's six arguments, from their registers. */
