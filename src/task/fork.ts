@@ -67,6 +67,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
       nrNodeIds: () => m.kernel.nrNodeIds,
       memoryNodes: () => m.kernel.memoryNodes(),
     }),
+    cpuNode: m.kernel.numaNodeId,
   }, from?.sys);
   const task: Task = new Task(pid, parent, mm, sys, signals);
   if (from) {
