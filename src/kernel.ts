@@ -207,14 +207,18 @@ export class Kernel {
     this.call(() => this.exports.drain_all_pages());
   }
 
-  /** Timer ticks delivered (do_timer): the virtual clock's whole 1/HZ periods. */
-  private ticks = 0;
+  private delivered = 0;
+
+  /** Timer ticks delivered (do_timer): the virtual clock's whole 1/HZ periods, jiffies less INITIAL_JIFFIES. */
+  get ticks(): number {
+    return this.delivered;
+  }
 
   /** The timer interrupt: jiffies catch up with the virtual clock (`clockNs`, nanoseconds since boot). */
   tick(clockNs: number): void {
-    const ticks = Math.floor(clockNs / (1e9 / HZ)) - this.ticks;
+    const ticks = Math.floor(clockNs / (1e9 / HZ)) - this.delivered;
     if (ticks <= 0) return;
-    this.ticks += ticks;
+    this.delivered += ticks;
     this.exports.do_timer(ticks);
   }
 

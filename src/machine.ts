@@ -46,7 +46,7 @@ import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
-  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, EINTR, ENOSYS,
+  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -97,6 +97,10 @@ export class Machine {
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
+  /** The virtual clock every process and kernel thread reads (ns since boot). */
+  readonly clock: VirtualClock;
+  /** Every process's strace lines, interleaved as strace -f shows them (with traceSyscalls). @internal (src/task/) */
+  readonly strace: StraceLines | null;
   /** kthreadd, kcompactd0 and kswapd0: the scheduler runs them between quanta. */
   readonly kthreads: KernelThreads;
   /** The processes. */
@@ -128,7 +132,7 @@ export class Machine {
       },
     });
     this.k = this.kernel.exports;
-    this.kthreads = new KernelThreads(this.kernel, () => this.sched.tasks[0]?.sys.nowNs() ?? this.cpu.retired, this.kernel.nrNodeIds);
+    this.kthreads = new KernelThreads(this.kernel, () => this.clock.now(), this.kernel.nrNodeIds);
     validateOptions(options);
     const thp = options.thp ?? "madvise";
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));
@@ -142,6 +146,8 @@ export class Machine {
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
+    this.clock = new VirtualClock(this.cpu);
+    this.strace = options.traceSyscalls ? new StraceLines(options.traceSyscalls) : null;
     if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
@@ -512,11 +518,13 @@ export class Machine {
     if (t.waitFor) {
       ready = t.waitFor();
       t.waitFor = null;
-      // Woken by a signal: the restarted call answers EINTR when a handler without SA_RESTART runs first.
-      if (!ready && t.restartable && t.signals.interruption(t.waitNoRestart) === "eintr") {
-        this.cpu.rip += SYSCALL_INSN;
-        this.cpu.setReg(0, -EINTR);
-        t.sys.interrupted();
+      // Woken by a signal: the call ends (EINTR when a handler without SA_RESTART runs first), or runs again after it.
+      if (!ready && t.restartable) {
+        const ret = t.sys.interrupted(t.signals.interruption(t.waitNoRestart) === "eintr");
+        if (ret !== null) {
+          this.cpu.rip += SYSCALL_INSN;
+          this.cpu.setReg(0, ret);
+        }
       }
     }
     // A call whose wait is over completes first (as a woken sleeper returns from it); its signals come after it.
@@ -542,7 +550,7 @@ export class Machine {
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
     const times = [...sleeping.map((t) => t.sys.wakeTime), this.kthreads.deadline].filter((x): x is number => x !== null);
     if (times.length) {
-      sleeping[0].sys.idleUntil(Math.min(...times));
+      this.clock.idleUntil(Math.min(...times));
       return null;
     }
     return { kind: "stalled", sleeping: sleeping.map((t) => t.pid) };

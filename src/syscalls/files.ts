@@ -12,6 +12,7 @@ import { S_IFIFO, StreamInode } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
 import { EACCES, EBADF, ENODEV } from "./errno.js";
+import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, mkdirat, renameat2, unlinkat } from "./namei.js";
 import { chdir, faccessat, fchdir, ftruncate, getcwd, openat, truncate } from "./open.js";
 import { lseek, read, sendfile, vector, write } from "./read_write.js";
@@ -169,9 +170,4 @@ export class FileSyscalls {
     if (!f.readable) return -EACCES;
     return this.cache.mmap(kfile, addr, len, prot, flags, offset);
   }
-}
-
-/** A register's signed value read as unsigned (exact below 2^53). */
-export function unsigned(v: number): number {
-  return v < 0 ? v + 2 ** 64 : v;
 }

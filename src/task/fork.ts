@@ -34,7 +34,9 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
     set waitFor(ready) { task.waitFor = ready; },
     call: (nr, a) => m.taskCall(task, nr, a),
   };
-  const trace = o.traceSyscalls;
+  const strace = m.strace;
+  // strace -f: "[pid N] " once more than one process is traced.
+  const prefixed = (line: string) => ((m.liveAtEntry ?? m.sched.live) > 1 ? withPidPrefix(pid, line) : line);
   const stdin = typeof o.stdin === "function" ? o.stdin : bytesReader(typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin);
   const sys = new Syscalls({
     regs: m.cpu,
@@ -45,10 +47,12 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
       stdin,
       stdout: o.stdout ?? (() => {}),
       stderr: o.stderr ?? (() => {}),
-      // strace -f: "[pid N] " once more than one process is traced.
-      trace: trace && ((line) => trace((m.liveAtEntry ?? m.sched.live) > 1 ? withPidPrefix(pid, line) : line)),
+      trace: strace ? (line) => strace.line(pid, prefixed(line)) : undefined,
+      traceSleep: strace ? (entry) => strace.sleep(pid, prefixed(entry)) : undefined,
+      traceWake: strace ? (line, resumed) => strace.wake(pid, prefixed(line), prefixed(resumed)) : undefined,
     },
     random: m.random,
+    clock: m.clock,
     fs: m.fs,
     cwd: o.cwd,
     cache: m.kernel.pageCache,

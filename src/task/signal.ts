@@ -283,17 +283,29 @@ export class Signals {
     return 0;
   }
 
-  /** rt_sigsuspend's mask change (the caller then sleeps until a signal comes): 0 or -errno. */
-  rtSigsuspend(set: number, sigsetsize: number): number {
+  /**
+   * set_user_sigmask: rt_sigsuspend's, ppoll's and pselect6's mask, in
+   * force until the call ends. The first handler's frame saves the old one,
+   * so it is back once that handler returns; else delivery, or
+   * restoreSavedSigmask when the call ends with no signal, puts it back.
+   * 0 or -errno.
+   */
+  setUserSigmask(set: number, sigsetsize: number): number {
     if (sigsetsize !== 8) return -EINVAL;
     const b = new Uint8Array(8);
     if (this.mem.copyFromUser(b, set, 8) !== 0) return -EFAULT;
     const v = new DataView(b.buffer);
-    // Run again after a signal that did nothing (a stop signal), it keeps the mask it first saved.
+    // Run again after a signal that did nothing (a stop signal), or after a wait, it keeps the mask it first saved.
     this.savedMask ??= this.blocked.slice();
     this.blocked[0] = v.getUint32(0, true) & ~(bit(SIGKILL) | bit(SIGSTOP));
     this.blocked[1] = v.getUint32(4, true);
     return 0;
+  }
+
+  /** restore_saved_sigmask: a call that set a mask for its wait ended without a signal to handle. */
+  restoreSavedSigmask(): void {
+    if (this.savedMask) this.blocked.set(this.savedMask);
+    this.savedMask = null;
   }
 
   rtSigpending(set: number, sigsetsize: number): number {
@@ -425,8 +437,7 @@ export class Signals {
     for (;;) {
       const info = this.dequeue();
       if (!info) {
-        if (this.savedMask) this.blocked.set(this.savedMask);
-        this.savedMask = null;
+        this.restoreSavedSigmask();
         return null;
       }
       const sig = info.signo;
