@@ -27,8 +27,8 @@
 // sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
-// getpid, getppid, kill to other pids, process groups: src/task/sched.ts
-// and src/machine.ts), and, given `mempolicy`, the NUMA policy calls (mbind,
+// getpid, gettid, getppid, kill to other pids, process groups, futex,
+// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given `mempolicy`, the NUMA policy calls (mbind,
 // set_mempolicy, get_mempolicy, migrate_pages, move_pages: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
@@ -173,9 +173,9 @@ export const UTSNAME = {
 export class Syscalls {
   /** exit_group's status (0-255) once the guest has exited. */
   exitStatus: number | undefined;
-  /** clear_child_tid from set_tid_address (nothing clears it: one thread, no exit futex). */
+  /** clear_child_tid from set_tid_address without `tasks` (with them, the task keeps it: src/task/exit.ts clears it). */
   clearChildTid = 0;
-  /** The robust futex list head set_robust_list recorded (nothing walks it: one thread). */
+  /** The robust futex list head set_robust_list recorded, per thread (nothing walks it when the thread dies). */
   robustList = 0;
   readonly files: FileSyscalls;
   private readonly args = [0, 0, 0, 0, 0, 0];
@@ -188,17 +188,22 @@ export class Syscalls {
   private readonly polls: PollState;
   /** When the sleeping nanosleep ends (ns), across its restarts. */
   private sleepDeadline: number | null = null;
-  /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
+  /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
   private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
   /** task->comm when the machine keeps none. */
   private comm = "";
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
   readonly signals: Signals;
-  private readonly realtimeEpoch: number;
+  /** CLOCK_REALTIME at instruction 0, in seconds since the epoch. */
+  readonly realtimeEpoch: number;
 
-  /** `parent`: fork's copy of its files, limits, name and clock (the options give the child's own signals and tasks). */
-  constructor(private readonly o: SyscallOptions, parent?: Syscalls) {
+  /**
+   * `parent`: clone's copy of its files, limits, name and clock (the options
+   * give the child's own signals and tasks); `share` says what a thread
+   * shares instead of copying: the fd table, the fs_struct, and (CLONE_THREAD) the limits.
+   */
+  constructor(private readonly o: SyscallOptions, parent?: Syscalls, share: { files: boolean; fs: boolean; thread: boolean } = { files: false, fs: false, thread: false }) {
     this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
     this.slept = parent?.slept ?? { ns: 0 };
     this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
@@ -206,7 +211,7 @@ export class Syscalls {
     const fs = o.fs ?? new Namespace({
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
-    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files);
+    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
@@ -217,7 +222,7 @@ export class Syscalls {
       },
     });
     if (parent) {
-      this.rlimits = parent.rlimits.map(([cur, max]) => [cur, max]);
+      this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
     }
   }
@@ -286,6 +291,14 @@ export class Syscalls {
     regs.setReg(RAX, ret);
     this.o.io.trace?.(execLine !== null && ret === 0 ? execLine : formatSyscall(nr, a, ret, this.peek, sp));
     return false;
+  }
+
+  /**
+   * strace's line for a call the task sleeps in when its process ends
+   * under it ("= ?"), from its saved registers (`reg`: rax and the argument registers).
+   */
+  traceUnfinished(reg: (r: number) => number): void {
+    this.o.io.trace?.(formatSyscall(reg(RAX) >>> 0, ARG_REGS.map(reg), undefined, this.peek));
   }
 
   /** The caller's pid. */
