@@ -33,16 +33,18 @@ export function do_group_exit(m: Machine, t: Task, end: TaskEnd): RunEnd | null 
  */
 export function do_exit(m: Machine, t: Task, end: TaskEnd): RunEnd | null {
   if (end.kind === "signal") t.signals.trace?.(killedLine(end.signal.signo));
-  release(m, t, end);
   const g = t.group;
+  // pid 1's last thread: the exit-time views (beforeExit) see its mm before it goes.
+  if (g.leader.pid === 1 && g.threads.length === 1) m.options.beforeExit?.(m);
+  release(m, t, end);
   if (g.threads.length > 0) return null;
   return exit_notify(m, g.leader, g.groupExit ?? g.leader.end ?? end);
 }
 
 /**
  * The process of `leader` has no thread left: its children go to pid 1,
- * and it stays a zombie until reaped. When pid 1 ends, the run ends (after
- * beforeExit) and every other process is killed.
+ * and it stays a zombie until reaped. When pid 1 ends, the run ends and
+ * every other process is killed.
  */
 function exit_notify(m: Machine, leader: Task, end: TaskEnd): RunEnd | null {
   leader.retired += leader.group.exitedRetired;
@@ -52,7 +54,6 @@ function exit_notify(m: Machine, leader: Task, end: TaskEnd): RunEnd | null {
     m.sched.exit(leader, end, reaper && reaper.group.threads.length > 0 ? reaper : null);
     return null;
   }
-  m.options.beforeExit?.(m);
   // strace -f's last line for each process, while every one still counts for "[pid N] ".
   const others = m.sched.tasks.filter((x) => x.group !== leader.group && x.state !== "zombie");
   for (const other of others) other.signals.trace?.(killedLine(SIGKILL));
