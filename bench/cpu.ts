@@ -55,7 +55,7 @@ function measure(name: string, program: string, small: number, large: number): C
   return { name, guestMips, nativeMips, insnsAt };
 }
 
-const CLI = new URL("../src/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../cli/faultline.js", import.meta.url).pathname;
 
 /** Best-of-3 milliseconds of `cmd ... program arg` as a whole process, net of the same for hello. */
 function netOfHello(cmd: string[], program: string, arg: number): number {

@@ -37,8 +37,10 @@ export const MMAP_MIN_ADDR = 65536;
 /** The timer's ticks a second (assembly/kernel/time.ts): jiffies on the virtual clock. */
 export const HZ = 250;
 
-/** Nodes the kernel can have (assembly/include/numa.ts: NODES_PGSHIFT 3); a nodemask crosses the seam as two u32 halves. */
+/** Nodes the kernel can have (assembly/include/numa.ts: NODES_SHIFT 3). */
 export const MAX_NUMNODES = 8;
+/** A syscall's nodemask is this wide (Linux's MAX_NUMNODES with CONFIG_NODES_SHIFT 10); it crosses at user_nodemask_ptr(). */
+export const NODEMASK_BITS = 1024;
 /** A page's node is (flags >>> NODES_PGSHIFT) & (MAX_NUMNODES - 1). */
 export const NODES_PGSHIFT = 26;
 
@@ -66,6 +68,8 @@ export const PG_zero = 1 << 10;
 export const PG_active = 1 << 13;
 export const PG_dirty = 1 << 16;
 export const PG_swapcache = 1 << 18;
+/** Not Linux's: a free frame never handed out since boot, still holding the host's zeros. */
+export const PG_zeroed = 1 << 22;
 export const PAGE_MAPPING_ANON = 1;
 /** Migratetypes with per-cpu lists (pindex = order * MIGRATE_PCPTYPES + migratetype). */
 export const MIGRATE_PCPTYPES = 3;

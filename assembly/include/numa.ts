@@ -5,3 +5,10 @@
 
 @inline export const NODES_SHIFT: u32 = 3;
 @inline export const MAX_NUMNODES: u32 = 1 << NODES_SHIFT;
+
+// A nodemask as the syscalls see it: Linux's MAX_NUMNODES of a kernel built
+// with CONFIG_NODES_SHIFT 10 (1024 bits), so a user mask may name any node
+// below 1024 as Linux allows; nodes past MAX_NUMNODES have no memory here
+// and drop out where Linux drops offline nodes.
+@inline export const NODEMASK_BITS: u32 = 1024;
+@inline export const NODEMASK_LONGS: u32 = NODEMASK_BITS / 64;

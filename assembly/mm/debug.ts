@@ -23,11 +23,11 @@
 //     it, plus SWAP_HAS_CACHE exactly when the swap cache holds its page
 //     (mm/page_table_check.ts takes the census, mm/swapfile.ts compares).
 
-import { page, PG_buddy, PG_pcp, PG_reserved, mm_struct, vm_area_struct, VM_GROWSDOWN, VM_LOCKED, MMF_UNMERGED_BY_FORK } from "./mm_types";
+import { page, PAGE_SIZE, PG_buddy, PG_pcp, PG_reserved, mm_struct, vm_area_struct, VM_GROWSDOWN, VM_LOCKED, MMF_UNMERGED_BY_FORK } from "./mm_types";
 import {
   MAX_ORDER, MIGRATE_TYPES, MAX_NR_ZONES, NR_PCP_LISTS, NR_FREE_PAGES,
   zone, NODE_DATA, node_zone, zone_free_area, free_list, zone_pcp, pcp_list,
-  pindex_to_order, lru_to_page, pfn_to_page, page_to_pfn, page_zonenum, nth_page,
+  pindex_to_order, lru_to_page, pfn_to_page, page_to_pfn, page_zonenum, nth_page, page_address,
   zone_spans_pfn, zone_end_pfn, max_pfn, ZONE_VM_STAT, nr_online_nodes, page_to_nid, zone_numa_event,
   NR_VM_NUMA_EVENT_ITEMS, NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_LOCAL, NUMA_OTHER,
 } from "./mmzone";
@@ -95,6 +95,20 @@ export function bad_page(p: page, reason: string): void {
       dump_page(p, reason);
       panic(reason);
     }
+  }
+}
+
+/**
+ * Debug builds only: a page handed out as PG_zeroed, uncleared, must hold
+ * zeros still, as page poisoning checks its pattern (check_poison_mem). The
+ * check reads the page: on cold RAM, one more host fault for each.
+ */
+@inline export function check_zeroed_page(p: page): void {
+  if (CONFIG_DEBUG_VM) {
+    const a = page_address(p);
+    let bits: u64 = 0;
+    for (let off: usize = 0; off < PAGE_SIZE; off += 8) bits |= load<u64>(a + off);
+    VM_BUG_ON_PAGE(bits != 0, p, "PG_zeroed page not zero");
   }
 }
 

@@ -6,11 +6,14 @@
 // from user memory (get_nodes); migrate_pages and move_pages move
 // anonymous pages between nodes through rmap (mm/migrate.ts).
 //
-// A nodemask is a u64 (bits past MAX_NUMNODES are refused), 0 = empty. Policies are
-// refcounted objects from the numa_policy cache; mpol_dup copies one.
+// A policy's nodes are a u64 (nodes with memory sit below MAX_NUMNODES), 0 =
+// empty; the mask a syscall was given is NODEMASK_BITS wide (user_nodes, filled
+// by the host's get_nodes), and a policy keeps it whole for MPOL_F_STATIC_NODES
+// and MPOL_F_RELATIVE_NODES. Policies are refcounted objects from the
+// numa_policy cache; mpol_dup copies one.
 
 import {
-  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail,
+  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail, VM_READ,
 } from "./mm_types";
 import {
   MAX_NUMNODES, ZONE_DMA32, page_to_nid, page_zone, NUMA_INTERLEAVE_HIT, nr_online_nodes,
@@ -29,8 +32,9 @@ import {
 import { migrate_pages, page_movable, isolate_movable_page, putback_movable_pages } from "./migrate";
 import { lru_add_drain } from "./swap";
 import { numa_node_id, node_states_memory } from "../arch/x86/mm/numa";
+import { NODEMASK_BITS, NODEMASK_LONGS } from "../include/numa";
 import { trace_enter, trace_exit, TRACE_NO_PAGE, FN_alloc_pages_vma } from "../kernel/trace";
-import { EINVAL, EFAULT, EPERM, ENOMEM, EACCES, ENODEV, EIO, ENOENT, EBUSY } from "../include/errno";
+import { EINVAL, EFAULT, EPERM, ENOMEM, EACCES, ENODEV, EIO, ENOENT, EBUSY, EOPNOTSUPP } from "../include/errno";
 
 // uapi/linux/mempolicy.h
 @inline export const MPOL_DEFAULT: u32 = 0;
@@ -70,8 +74,18 @@ export class mempolicy {
   home_node: i32;
   _pad: u32;
   nodes: u64;
-  user_nodemask: u64;   // w.user_nodemask: the mask as given, for STATIC/RELATIVE
+  // Then w.user_nodemask, NODEMASK_BITS wide: the mask as given for
+  // STATIC/RELATIVE, else the nodes allowed when it was made (mpol_user_nodemask).
 }
+
+@inline const NODEMASK_BYTES: usize = NODEMASK_LONGS * 8;
+@inline const SIZEOF_MEMPOLICY: usize = offsetof<mempolicy>() + NODEMASK_BYTES;
+@inline function mpol_user_nodemask(pol: mempolicy): usize { return changetype<usize>(pol) + offsetof<mempolicy>(); }
+
+// The nodemask a syscall passes in (get_nodes' result): the host writes it here.
+const user_nodes = memory.data(<i32>NODEMASK_BYTES, 8);
+/** Where the host puts a syscall's nodemask (NODEMASK_BITS, as longs) before set_mempolicy or mbind. */
+export function user_nodemask_ptr(): usize { return user_nodes; }
 
 // The numa_policy cache, made on first use so a machine nobody gives a
 // policy has the caches it always had.
@@ -98,12 +112,6 @@ function nth_node(mask: u64, n: u32): u32 {
   while (n--) nid = next_node(nid, mask);
   return nid;
 }
-/** bitmap_fold: bit n of orig sets bit n % sz. */
-function nodes_fold(orig: u64, sz: u32): u64 {
-  let r: u64 = 0;
-  for (let n: u32 = 0; n < MAX_NUMNODES; n++) if (node_isset(n, orig)) r |= <u64>1 << (n % sz);
-  return r;
-}
 /** bitmap_onto: the m-th set bit of relmap is set when bit m of orig is. */
 function nodes_onto(orig: u64, relmap: u64): u64 {
   let r: u64 = 0;
@@ -112,6 +120,23 @@ function nodes_onto(orig: u64, relmap: u64): u64 {
     if (!node_isset(n, relmap)) continue;
     if (node_isset(m, orig)) r |= <u64>1 << n;
     m++;
+  }
+  return r;
+}
+/** Is the user mask at ptr empty (nodes_empty)? */
+function user_nodes_empty(ptr: usize): bool {
+  for (let i: usize = 0; i < NODEMASK_LONGS; i++) if (load<u64>(ptr + i * 8)) return false;
+  return true;
+}
+/** bitmap_fold of a user mask: bit n sets bit n % sz (sz <= MAX_NUMNODES). */
+function user_nodes_fold(ptr: usize, sz: u32): u64 {
+  let r: u64 = 0;
+  for (let i: u32 = 0; i < NODEMASK_LONGS; i++) {
+    let w = load<u64>(ptr + <usize>i * 8);
+    while (w) {
+      r |= <u64>1 << ((i * 64 + <u32>ctz(w)) % sz);
+      w &= w - 1;
+    }
   }
   return r;
 }
@@ -136,7 +161,7 @@ export function mpol_put(pol: usize): void {
 }
 
 function mpol_alloc(): mempolicy | null {
-  if (policy_cache === null) policy_cache = kmem_cache_create("numa_policy", <u32>offsetof<mempolicy>());
+  if (policy_cache === null) policy_cache = kmem_cache_create("numa_policy", <u32>SIZEOF_MEMPOLICY);
   const obj = kmem_cache_zalloc(changetype<kmem_cache>(policy_cache));
   return obj ? changetype<mempolicy>(obj) : null;
 }
@@ -149,7 +174,7 @@ export function mpol_dup(pol: usize): isize {
   if (!pol) return 0;
   const n = mpol_alloc();
   if (n === null) return -1;
-  memory.copy(changetype<usize>(n), pol, offsetof<mempolicy>());
+  memory.copy(changetype<usize>(n), pol, SIZEOF_MEMPOLICY);
   n.refcnt = 1;
   return <isize>changetype<usize>(n);
 }
@@ -160,7 +185,7 @@ export function mpol_equal(a: usize, b: usize): bool {
   if (!a || !b) return false;
   const x = changetype<mempolicy>(a), y = changetype<mempolicy>(b);
   if (x.mode != y.mode || x.flags != y.flags || x.home_node != y.home_node) return false;
-  if ((x.flags & MPOL_USER_NODEMASK_FLAGS) && x.user_nodemask != y.user_nodemask) return false;
+  if ((x.flags & MPOL_USER_NODEMASK_FLAGS) && memory.compare(mpol_user_nodemask(x), mpol_user_nodemask(y), NODEMASK_BYTES) != 0) return false;
   return x.mode == MPOL_LOCAL || x.nodes == y.nodes;
 }
 
@@ -187,16 +212,17 @@ export function sanitize_mpol_flags(mode: i32): i32 {
  * MPOL_PREFERRED with no nodes means local; MPOL_LOCAL takes none;
  * the others need some.
  */
-function mpol_new(mode: u32, flags: u32, nodes: u64): isize {
-  if (mode == MPOL_DEFAULT) return nodes ? <isize>-EINVAL : 0;
+function mpol_new(mode: u32, flags: u32, nodes: usize): isize {
+  const empty = user_nodes_empty(nodes);
+  if (mode == MPOL_DEFAULT) return empty ? 0 : <isize>-EINVAL;
   if (mode == MPOL_PREFERRED) {
-    if (!nodes) {
+    if (empty) {
       if (flags & MPOL_USER_NODEMASK_FLAGS) return -EINVAL;
       mode = MPOL_LOCAL;
     }
   } else if (mode == MPOL_LOCAL) {
-    if (nodes || (flags & MPOL_USER_NODEMASK_FLAGS)) return -EINVAL;
-  } else if (!nodes) {
+    if (!empty || (flags & MPOL_USER_NODEMASK_FLAGS)) return -EINVAL;
+  } else if (empty) {
     return -EINVAL;
   }
   const pol = mpol_alloc();
@@ -213,21 +239,26 @@ function mpol_new(mode: u32, flags: u32, nodes: u64): isize {
  * with memory, folded onto them for MPOL_F_RELATIVE_NODES; MPOL_PREFERRED
  * keeps the first. @return 0 or -EINVAL when none remains
  */
-function mpol_set_nodemask(pol: mempolicy, nodes: u64): i32 {
+function mpol_set_nodemask(pol: mempolicy, nodes: usize): i32 {
   if (pol.mode == MPOL_LOCAL) return 0;
   const allowed = node_states_memory;
   const m = (pol.flags & MPOL_F_RELATIVE_NODES)
-    ? nodes_onto(nodes_fold(nodes, nodes_weight(allowed)), allowed)
-    : nodes & allowed;
-  if (pol.flags & MPOL_USER_NODEMASK_FLAGS) pol.user_nodemask = nodes;
-  else pol.user_nodemask = allowed;   // w.cpuset_mems_allowed
+    ? nodes_onto(user_nodes_fold(nodes, nodes_weight(allowed)), allowed)
+    : load<u64>(nodes) & allowed;
+  const user = mpol_user_nodemask(pol);
+  if (pol.flags & MPOL_USER_NODEMASK_FLAGS) {
+    memory.copy(user, nodes, NODEMASK_BYTES);
+  } else {
+    memory.fill(user, 0, NODEMASK_BYTES);
+    store<u64>(user, allowed);   // w.cpuset_mems_allowed
+  }
   if (!m) return -EINVAL;
   pol.nodes = pol.mode == MPOL_PREFERRED ? <u64>1 << first_node(m) : m;
   return 0;
 }
 
 /** mpol_new + mpol_set_nodemask. @return the policy, 0 (default) or -errno */
-function mpol_create(mode: u32, flags: u32, nodes: u64): isize {
+function mpol_create(mode: u32, flags: u32, nodes: usize): isize {
   const r = mpol_new(mode, flags, nodes);
   if (r <= 0) return r;
   const err = mpol_set_nodemask(changetype<mempolicy>(<usize>r), nodes);
@@ -290,6 +321,22 @@ export function set_iw_weight(nid: u32, weight: u32): i32 {
   if (nid >= MAX_NUMNODES || weight > 255) return -EINVAL;
   store<u8>(iw_table + nid, <u8>weight);
   return 0;
+}
+
+/**
+ * Weighted interleave for allocations with no VMA: the task stays on
+ * il_prev for that node's weight, then moves to the next node of the
+ * policy (weighted_interleave_nodes).
+ */
+function weighted_interleave_nodes(mm: mm_struct, pol: mempolicy): u32 {
+  let node = mm.il_prev;
+  if (!mm.il_weight || !node_isset(node, pol.nodes)) {
+    node = next_node_in(node, pol.nodes);
+    mm.il_prev = node;
+    mm.il_weight = iw_weight(node);
+  }
+  mm.il_weight--;
+  return node;
 }
 
 /** Weighted interleave: ilx walks each node's weight in turn (weighted_interleave_nid). */
@@ -363,22 +410,20 @@ function __alloc_pages_vma(gfp: u32, order: u32, vma: vm_area_struct, addr: u64,
     const ilx = (vma.vm_pgoff >> order) + ((addr - vma.vm_start) >> (PAGE_SHIFT + order));
     return alloc_page_interleave(gfp, order, weighted_interleave_nid(pol, ilx));
   }
-  if (pol.mode == MPOL_PREFERRED_MANY) return alloc_pages_preferred_many(gfp, order, node, pol);
+  // The preferred node, or the home node of BIND and PREFERRED_MANY.
+  const nid = policy_node(gfp, pol, node);
+  if (pol.mode == MPOL_PREFERRED_MANY) return alloc_pages_preferred_many(gfp, order, nid, pol);
+  const nmask = policy_nodemask(gfp, pol);
   // With one node the local-only first try would walk the same zones as
   // the plain allocation below; it is skipped so one node allocates as a
   // kernel without NUMA does.
-  if (hugepage && nr_online_nodes > 1) {
-    const hpage_node = pol.mode == MPOL_PREFERRED ? first_node(pol.nodes) : node;
-    const nmask = policy_nodemask(gfp, pol);
-    if (!nmask || node_isset(hpage_node, nmask)) {
-      // First only the local node, compacting but not reclaiming; remote
-      // memory only when the caller allows direct reclaim.
-      let pg = __alloc_pages_node(hpage_node, gfp | __GFP_THISNODE | __GFP_NORETRY, order);
-      if (pg === null && (gfp & __GFP_DIRECT_RECLAIM)) pg = __alloc_pages_node(hpage_node, gfp, order);
-      return pg;
-    }
+  if (hugepage && nr_online_nodes > 1 && (!nmask || node_isset(nid, nmask))) {
+    // First only that node, compacting but not reclaiming; anywhere the
+    // policy allows only when the caller allows direct reclaim.
+    const pg = __alloc_pages_node(nid, gfp | __GFP_THISNODE | __GFP_NORETRY, order);
+    if (pg !== null || !(gfp & __GFP_DIRECT_RECLAIM)) return pg;
   }
-  return __alloc_pages(gfp, order, policy_node(gfp, pol, node), policy_nodemask(gfp, pol));
+  return __alloc_pages(gfp, order, nid, nmask);
 }
 
 /** No policy (the local node): a THP tries the node alone first, as above. */
@@ -399,8 +444,9 @@ export function alloc_pages(gfp: u32, order: u32): page | null {
   const p = get_task_policy(mm);
   if (p === null || (gfp & __GFP_THISNODE)) return __alloc_pages_node(numa_node_id(), gfp, order);
   const pol = changetype<mempolicy>(p);
-  if (pol.mode == MPOL_INTERLEAVE || pol.mode == MPOL_WEIGHTED_INTERLEAVE) {
-    return alloc_page_interleave(gfp, order, interleave_nodes(mm, pol));
+  if (pol.mode == MPOL_INTERLEAVE) return alloc_page_interleave(gfp, order, interleave_nodes(mm, pol));
+  if (pol.mode == MPOL_WEIGHTED_INTERLEAVE) {
+    return alloc_page_interleave(gfp, order, weighted_interleave_nodes(changetype<mm_struct>(mm), pol));
   }
   if (pol.mode == MPOL_PREFERRED_MANY) {
     return alloc_pages_preferred_many(gfp, order, policy_node(gfp, pol, numa_node_id()), pol);
@@ -411,7 +457,7 @@ export function alloc_pages(gfp: u32, order: u32): page | null {
 // ─── set_mempolicy ─────────────────────────────────────────────────────────
 
 /** Replaces the task's policy (do_set_mempolicy). @return 0 or -errno */
-function do_set_mempolicy(mm: mm_struct, mode: u32, flags: u32, nodes: u64): i32 {
+function do_set_mempolicy(mm: mm_struct, mode: u32, flags: u32, nodes: usize): i32 {
   const r = mpol_create(mode, flags, nodes);
   if (r < 0) return <i32>r;
   mpol_put(<usize>mm.mempolicy);
@@ -425,16 +471,15 @@ function do_set_mempolicy(mm: mm_struct, mode: u32, flags: u32, nodes: u64): i32
 
 /**
  * set_mempolicy(2) for the current task, the nodemask already read from
- * user memory (kernel_set_mempolicy after get_nodes). @return 0 or -errno
+ * user memory into user_nodemask_ptr() (kernel_set_mempolicy after
+ * get_nodes). @return 0 or -errno
  */
-export function kernel_set_mempolicy(mode: i32, mask_lo: u32, mask_hi: u32): i32 {
+export function kernel_set_mempolicy(mode: i32): i32 {
   const mm = current_mm();
   if (mm === null) return -EINVAL;
   const s = sanitize_mpol_flags(mode);
   if (s < 0) return s;
-  const nodes = (<u64>mask_hi << 32) | mask_lo;
-  if (nodes >> MAX_NUMNODES) return -EINVAL;
-  return do_set_mempolicy(mm, <u32>s & MPOL_MODE_MASK, <u32>s & ~MPOL_MODE_MASK, nodes);
+  return do_set_mempolicy(mm, <u32>s & MPOL_MODE_MASK, <u32>s & ~MPOL_MODE_MASK, user_nodes);
 }
 
 // ─── get_mempolicy ─────────────────────────────────────────────────────────
@@ -462,10 +507,13 @@ function follow_page_pfn(mm: mm_struct, addr: u64): i64 {
   return <i64>pte_pfn(pte);
 }
 
-/** The node of the page at addr, faulting it in as get_user_pages does (lookup_node). */
+/**
+ * The node of the page at addr, faulting it in as get_user_pages does
+ * (lookup_node): a VMA it may not read is -EFAULT (check_vma_flags).
+ */
 function lookup_node(mm: mm_struct, addr: u64): i32 {
   const vma = find_vma(mm, addr);
-  if (vma === null || vma.vm_start > addr) return -EFAULT;
+  if (vma === null || vma.vm_start > addr || !(vma.vm_flags & VM_READ)) return -EFAULT;
   let pfn = follow_page_pfn(mm, addr);
   if (pfn == -1) {
     if (handle_mm_fault(vma, addr & ~(<u64>PAGE_SIZE - 1), 0) & VM_FAULT_ERROR) return -EFAULT;
@@ -527,7 +575,8 @@ export function kernel_get_mempolicy(addr: f64, flags: u32): i32 {
     policy = <i32>(mode | (pflags & MPOL_MODE_FLAGS));
   }
   store<i32>(result, policy);
-  store<u64>(result, (pflags & MPOL_USER_NODEMASK_FLAGS) ? changetype<mempolicy>(pol).user_nodemask : get_policy_nodemask(pol), 4);
+  // copy_nodes_to_user copies nr_node_ids' longs: the first, here.
+  store<u64>(result, (pflags & MPOL_USER_NODEMASK_FLAGS) ? load<u64>(mpol_user_nodemask(changetype<mempolicy>(pol))) : get_policy_nodemask(pol), 4);
   return 0;
 }
 
@@ -603,7 +652,8 @@ function queue_pages_range(mm: mm_struct, start: u64, end: u64, nmask: u64, flag
   qp_start = start;
   qp_end = end;
   let vma = find_vma(mm, start);
-  if (vma === null || vma.vm_start >= end) return (flags & MPOL_MF_DISCONTIG_OK) ? 0 : -EFAULT;
+  // The whole range in a hole is -EFAULT even where holes are allowed.
+  if (vma === null || vma.vm_start >= end) return -EFAULT;
   if (!(flags & MPOL_MF_DISCONTIG_OK) && start < vma.vm_start) return -EFAULT;
   for (let v: vm_area_struct | null = vma; v !== null && v.vm_start < end; v = vma_next(v)) {
     const next = vma_next(v);
@@ -635,7 +685,7 @@ function alloc_migration_target(src: page): page | null {
   const pol = changetype<mempolicy>(<usize>mt_pol);
   if (pol.mode == MPOL_INTERLEAVE) return __alloc_pages(gfp, 0, offset_il_node(pol, src.index), 0);
   if (pol.mode == MPOL_WEIGHTED_INTERLEAVE) return __alloc_pages(gfp, 0, weighted_interleave_nid(pol, src.index), 0);
-  if (pol.mode == MPOL_PREFERRED_MANY) return alloc_pages_preferred_many(gfp, 0, numa_node_id(), pol);
+  if (pol.mode == MPOL_PREFERRED_MANY) return alloc_pages_preferred_many(gfp, 0, policy_node(gfp, pol, numa_node_id()), pol);
   return __alloc_pages(gfp, 0, policy_node(gfp, pol, numa_node_id()), policy_nodemask(gfp, pol));
 }
 
@@ -647,7 +697,7 @@ function alloc_migration_target(src: page): page | null {
  * (do_mbind), and with MOVE migrates the pages not on the policy's nodes;
  * STRICT makes a page left misplaced -EIO. @return 0 or -errno
  */
-function do_mbind(mm: mm_struct, start: u64, len: u64, mode: u32, mode_flags: u32, nmask: u64, flags: u32): i32 {
+function do_mbind(mm: mm_struct, start: u64, len: u64, mode: u32, mode_flags: u32, nmask: usize, flags: u32): i32 {
   if (flags & ~MPOL_MF_VALID) return -EINVAL;
   if ((flags & MPOL_MF_MOVE_ALL) && !capable_sys_nice(mm)) return -EPERM;
   if (start & (PAGE_SIZE - 1)) return -EINVAL;
@@ -667,7 +717,7 @@ function do_mbind(mm: mm_struct, start: u64, len: u64, mode: u32, mode_flags: u3
     return err;
   }
   init_pagelist();
-  let nr_failed = queue_pages_range(mm, start, end, nmask, flags | MPOL_MF_INVERT);
+  let nr_failed = queue_pages_range(mm, start, end, load<u64>(nmask), flags | MPOL_MF_INVERT);
   if (nr_failed < 0) {
     err = nr_failed;
     nr_failed = 0;
@@ -687,41 +737,88 @@ function do_mbind(mm: mm_struct, start: u64, len: u64, mode: u32, mode_flags: u3
   return err;
 }
 
-/** Gives each VMA piece of [start, end) the policy (mbind_range, vma_replace_policy). @return 0 or -ENOMEM */
+/** Gives each VMA piece of [start, end) the policy. @return 0 or -ENOMEM */
 function mbind_range(mm: mm_struct, start: u64, end: u64, pol: usize): i32 {
   let vma = find_vma(mm, start);
   while (vma !== null && vma.vm_start < end) {
-    const vmstart = vma.vm_start > start ? vma.vm_start : start;
-    const vmend = vma.vm_end < end ? vma.vm_end : end;
-    let v: vm_area_struct = vma;
-    if (!mpol_equal(<usize>vma.vm_policy, pol)) {
-      const n = vma_modify_policy(mm, vma, vmstart, vmend, pol);
-      if (n === null) return -ENOMEM;
-      v = n;
-      if (!mpol_equal(<usize>v.vm_policy, pol)) {
-        const d = mpol_dup(pol);
-        if (d < 0) return -ENOMEM;
-        mpol_put(<usize>v.vm_policy);
-        v.vm_policy = <u32>d;
-      }
-    }
+    const v = mbind_vma(mm, vma, start, end, pol);
+    if (v === null) return -ENOMEM;
     vma = vma_next(v);
   }
   return 0;
 }
 
 /**
- * mbind(2) on the current mm, the nodemask already read from user memory
- * (kernel_mbind after get_nodes). @return 0 or -errno
+ * The piece of vma inside [start, end) takes the policy, split off and
+ * merged as it allows (Linux's per-VMA mbind_range, vma_replace_policy).
+ * @return the VMA now holding that piece, or null (-ENOMEM)
  */
-export function kernel_mbind(start: f64, len: f64, mode: i32, mask_lo: u32, mask_hi: u32, flags: u32): i32 {
+function mbind_vma(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64, pol: usize): vm_area_struct | null {
+  if (mpol_equal(<usize>vma.vm_policy, pol)) return vma;
+  const vmstart = vma.vm_start > start ? vma.vm_start : start;
+  const vmend = vma.vm_end < end ? vma.vm_end : end;
+  const v = vma_modify_policy(mm, vma, vmstart, vmend, pol);
+  if (v === null) return null;
+  if (!mpol_equal(<usize>v.vm_policy, pol)) {
+    const d = mpol_dup(pol);
+    if (d < 0) return null;
+    mpol_put(<usize>v.vm_policy);
+    v.vm_policy = <u32>d;
+  }
+  return v;
+}
+
+/**
+ * set_mempolicy_home_node(2): the VMAs of [start, end) whose policy is
+ * MPOL_BIND or MPOL_PREFERRED_MANY allocate first from home_node (a copy
+ * of their policy with it, split to the range as mbind does); VMAs without
+ * a policy are passed over. @return 0; -EINVAL (start not page aligned,
+ * flags, a node past NODEMASK_BITS or without memory, a range that wraps);
+ * -ENOENT (no VMA in the range has a policy); -EOPNOTSUPP (one has another
+ * mode: those before it keep their new home node); -ENOMEM
+ */
+export function kernel_set_mempolicy_home_node(start_arg: f64, len_arg: f64, home_node_arg: f64, flags_arg: f64): i32 {
+  const mm = current_mm();
+  if (mm === null) return -EINVAL;
+  const start = arg64(start_arg);
+  if (start & (PAGE_SIZE - 1)) return -EINVAL;
+  if (arg64(flags_arg) != 0) return -EINVAL;
+  const home_node = arg64(home_node_arg);
+  if (home_node >= NODEMASK_BITS || !node_isset(<u32>home_node, node_states_memory)) return -EINVAL;
+  const end = start + ((arg64(len_arg) + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1));
+  if (end < start) return -EINVAL;
+  if (end == start) return 0;
+  let err: i32 = -ENOENT;
+  let vma = find_vma(mm, start);
+  while (vma !== null && vma.vm_start < end) {
+    const old = vma_policy(vma);
+    if (old === null) {
+      vma = vma_next(vma);
+      continue;
+    }
+    if (old.mode != MPOL_BIND && old.mode != MPOL_PREFERRED_MANY) return -EOPNOTSUPP;
+    const d = mpol_dup(changetype<usize>(old));
+    if (d < 0) return -ENOMEM;
+    changetype<mempolicy>(<usize>d).home_node = <i32>home_node;
+    const v = mbind_vma(mm, vma, start, end, <usize>d);
+    mpol_put(<usize>d);
+    if (v === null) return -ENOMEM;
+    err = 0;
+    vma = vma_next(v);
+  }
+  return err;
+}
+
+/**
+ * mbind(2) on the current mm, the nodemask already read from user memory
+ * into user_nodemask_ptr() (kernel_mbind after get_nodes). @return 0 or -errno
+ */
+export function kernel_mbind(start: f64, len: f64, mode: i32, flags: u32): i32 {
   const mm = current_mm();
   if (mm === null) return -EINVAL;
   const s = sanitize_mpol_flags(mode);
   if (s < 0) return s;
-  const nodes = (<u64>mask_hi << 32) | mask_lo;
-  if (nodes >> MAX_NUMNODES) return -EINVAL;
-  return do_mbind(mm, arg64(start), arg64(len), <u32>s & MPOL_MODE_MASK, <u32>s & ~MPOL_MODE_MASK, nodes, flags);
+  return do_mbind(mm, arg64(start), arg64(len), <u32>s & MPOL_MODE_MASK, <u32>s & ~MPOL_MODE_MASK, user_nodes, flags);
 }
 
 // ─── migrate_pages(2), move_pages(2) ───────────────────────────────────────

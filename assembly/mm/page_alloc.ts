@@ -55,7 +55,7 @@ import { current_mm } from "./mmap";
 import { numa_node_id } from "../arch/x86/mm/numa";
 import { alloc_pages } from "./mempolicy";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
-import { VM_BUG_ON_PAGE, bad_page } from "./debug";
+import { VM_BUG_ON_PAGE, bad_page, check_zeroed_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
 import { ratelimit_state, ___ratelimit, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST } from "../lib/ratelimit";
 import {
@@ -707,12 +707,13 @@ function __rmqueue_fallback(zone: zone, order: u32, start_migratetype: u32, allo
   trace_exit(FN_prep_new_page, page_to_pfn(page));
 }
 
-/** Zeroes the pages, skipping those known to hold zeros still (PG_zeroed). */
+/** Zeroes the pages, skipping those known to hold zeros still (PG_zeroed; debug builds check them). */
 export function kernel_init_pages(page: page, numpages: u32): void {
   for (let i: u32 = 0; i < numpages; i++) {
     const p = nth_page(page, i);
-    if (p.flags & PG_zeroed) p.flags &= ~PG_zeroed;
+    if (p.flags & PG_zeroed) check_zeroed_page(p);
     else memory.fill(page_address(p), 0, PAGE_SIZE);
+    p.flags &= ~PG_zeroed;
   }
 }
 

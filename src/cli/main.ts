@@ -13,8 +13,7 @@ import { PROC_FILES } from "../proc/index.js";
 import { parse, UsageError } from "./args.js";
 import { loadKernelModule, packageRoot } from "./load.js";
 import { run } from "./run.js";
-import { demo } from "./demo.js";
-import { bench, BENCH_USAGE, type Suite } from "./bench.js";
+import type { Suite } from "./bench.js";
 
 const USAGE = `usage: faultline boot [--mem SIZE] [--proc NAME]...
        faultline run [options] PROGRAM [ARGS...]   (faultline run --help)
@@ -45,6 +44,8 @@ function boot(args: string[]): string {
 
 /** faultline bench: the suites live in bench/, built in a source checkout only (npm run bench). */
 async function benchCommand(args: string[]): Promise<number> {
+  // Loaded here, as demo is below: a plain run need not parse them.
+  const { bench, BENCH_USAGE } = await import("./bench.js");
   if (args[0] === "--help" || args[0] === "-h") {
     process.stdout.write(BENCH_USAGE + "\n");
     return 0;
@@ -67,7 +68,7 @@ async function command(cmd: string | undefined, rest: string[]): Promise<number>
     case "run": return run(rest);
     case "bench": return benchCommand(rest);
     case "boot": process.stdout.write(boot(rest)); return 0;
-    case "demo": process.stdout.write(demo()); return 0;
+    case "demo": process.stdout.write((await import("./demo.js")).demo()); return 0;
     case "--version": case "-V": process.stdout.write(version()); return 0;
     case "--help": case "-h": process.stdout.write(USAGE); return 0;
     case undefined: process.stderr.write(USAGE); return 2;

@@ -12,7 +12,6 @@ import { Machine, type MachineOptions, type RunEnd, type THPMode } from "../mach
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
 import { parse, splitAtProgram, UsageError } from "./args.js";
-import { buildC } from "./build_c.js";
 import { nodeHostFs } from "./host_fs.js";
 import { loadKernelModule } from "./load.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
@@ -150,6 +149,8 @@ export async function run(argv: string[]): Promise<number> {
   let binary = a.program;
   let argv0 = a.program;
   if (a.program.endsWith(".c")) {
+    // Loaded only here: the compiler's child_process and crypto cost every other run their start-up.
+    const { buildC } = await import("./build_c.js");
     const built = buildC(a.program, a.cc, report);
     if (!built.ok) return built.status;
     binary = built.path;

@@ -17,7 +17,7 @@ import {
   fromInt, INF, isNaN, mulCore, packInf, packZero, QNAN, quiet, RC_NEAREST, RC_ZERO, roundPack, roundToIntCore, SNAN, sqrtCore, toIntCore,
   type Unpacked, unpack, UNSUPPORTED, ZERO,
 } from "./fpu/softfloat.js";
-import { atan2, big, type Big, bigMul, exp2m1, log2, log2p1, nudge, PI, sinCos, tan } from "./fpu/transcendental.js";
+import { atan2, big, type Big, bigMul, exp2m1, log2, log2p1, nudge, pi, sinCos, tan } from "./fpu/transcendental.js";
 import { X87State } from "./x87_state.js";
 
 export { X87State };
@@ -581,7 +581,6 @@ function roundBig(b: Big, rc: number, exact = false): bigint {
   return r;
 }
 const bigOf = (u: Unpacked): Big => big(u.sign ? -u.sig : u.sig, u.exp);
-const PI_4: Big = { m: PI.m, e: PI.e - 2 };
 const ONE80 = 0x3fff8000000000000000n;
 
 /** fsin, fcos, fsincos, fptan: st(0) in radians; |st(0)| >= 2^63 sets C2 and leaves it as it was. */
@@ -650,10 +649,10 @@ export function fpatan(x: X87State): void {
   else {
     if (a.den || b.den) fe.flags |= FE_DENORMAL;
     const angle = (t: Big): bigint => roundBig(b.sign ? { m: -t.m, e: t.e } : t, rc);
-    if (b.cls === ZERO) r = a.sign ? angle(PI) : b.bits;
-    else if (b.cls === INF) r = angle(a.cls !== INF ? { m: PI.m, e: PI.e - 1 } : a.sign ? { m: 3n * PI_4.m, e: PI_4.e } : PI_4);
-    else if (a.cls === ZERO) r = angle({ m: PI.m, e: PI.e - 1 });
-    else if (a.cls === INF) r = a.sign ? angle(PI) : packZero(b.sign, F80);
+    if (b.cls === ZERO) r = a.sign ? angle(pi()) : b.bits;
+    else if (b.cls === INF) r = angle(a.cls !== INF ? pi(1) : a.sign ? { m: 3n * pi().m, e: pi(2).e } : pi(2));
+    else if (a.cls === ZERO) r = angle(pi(1));
+    else if (a.cls === INF) r = a.sign ? angle(pi()) : packZero(b.sign, F80);
     else r = roundBig(atan2(bigOf(b), bigOf(a)), rc);
   }
   setSt(x, 1, r);

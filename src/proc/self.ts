@@ -40,7 +40,7 @@ export interface TaskStat {
 export const SELF_FILES: Record<string, (t: TaskView) => string> = {
   "self/maps": (t) => procMaps(t.mm.vmas(t.handle), t.mm.mm(t.handle)),
   "self/comm": (t) => `${t.comm.slice(0, 15)}\n`,
-  "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle)) + (t.task ? `Threads:\t${t.task.threads}\n` : ""),
+  "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle), t.memoryNodes, t.task?.threads),
   "self/stat": (t) => procStat(t),
   "self/numa_maps": (t) => procNumaMaps(t),
   "self/smaps_rollup": (t) => {

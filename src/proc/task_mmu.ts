@@ -3,7 +3,8 @@
 // /proc/self/pagemap entries, in Linux's formats. Browser-safe: the
 // inputs are plain objects (src/proc/mm_reader.ts fills them from RAM).
 
-import { PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED } from "../abi.js";
+import { PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED, NODEMASK_BITS } from "../abi.js";
+import { nodeList } from "./node.js";
 
 export { VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED };
 
@@ -81,7 +82,23 @@ const pagesKB = (pages: number) => pages * (PAGE_SIZE / 1024);
  * out because nothing here has them: VmPin (no pinning), HugetlbPages (no
  * hugetlbfs).
  */
-export function procStatus(comm: string, mm: MmInfo): string {
+/**
+ * %*pb of a nodemask: NODEMASK_BITS as comma-separated 32-bit groups in
+ * hex, the highest first (bitmap_print_to_pagebuf).
+ */
+function nodemaskBitmap(nodes: number[]): string {
+  const groups = new Array<number>(NODEMASK_BITS / 32).fill(0);
+  for (const nid of nodes) groups[nid >>> 5] |= 1 << (nid & 31);
+  return groups.reverse().map((g) => (g >>> 0).toString(16).padStart(8, "0")).join(",");
+}
+
+/**
+ * /proc/<pid>/status: Name, the Vm and Rss lines (task_mem), the threads
+ * of its process when known (Threads:), and the nodes the task may allocate
+ * from (cpuset_task_status_allowed: every node with memory, as a bitmap and
+ * as a list).
+ */
+export function procStatus(comm: string, mm: MmInfo, memoryNodes: number[] = [0], threads?: number): string {
   const total_rss = mm.rss.anon + mm.rss.file + mm.rss.shmem;
   const hiwater_rss = Math.max(mm.hiwater_rss, total_rss);
   const hiwater_vm = Math.max(mm.hiwater_vm, mm.total_vm);
@@ -102,7 +119,10 @@ export function procStatus(comm: string, mm: MmInfo): string {
     + kB("VmExe", Math.floor(text / 1024))
     + kB("VmLib", Math.floor(lib / 1024))
     + kB("VmPTE", Math.floor(mm.pgtables_bytes / 1024))
-    + kB("VmSwap", pagesKB(mm.rss.swapents));
+    + kB("VmSwap", pagesKB(mm.rss.swapents))
+    + (threads === undefined ? "" : `Threads:\t${threads}\n`)
+    + `Mems_allowed:\t${nodemaskBitmap(memoryNodes)}\n`
+    + `Mems_allowed_list:\t${nodeList(memoryNodes)}\n`;
 }
 
 /** struct mem_size_stats, the parts this kernel can have (bytes; pss in bytes, fractional). */

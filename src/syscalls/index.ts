@@ -19,7 +19,7 @@
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
 // getppid (0), the uid and gid calls (root), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
-// sched_getaffinity (one CPU), sched_yield, arch_prctl (FS/GS base),
+// sched_getaffinity (one CPU), getcpu (CPU 0 on its node), sched_yield, arch_prctl (FS/GS base),
 // clock_gettime, clock_getres, gettimeofday, time, nanosleep and
 // clock_nanosleep (a virtual clock: one retired instruction is one
 // nanosecond, and a sleep moves it on), getrandom (seeded), the signal
@@ -28,8 +28,9 @@
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, process groups, futex,
-// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given `mempolicy`, the NUMA policy calls (mbind,
-// set_mempolicy, get_mempolicy, migrate_pages, move_pages: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
+// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given
+// `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
+// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
@@ -114,6 +115,8 @@ export interface SyscallOptions {
   tasks?: TaskCalls;
   /** The memory-policy calls (mempolicy.ts); without them, ENOSYS. */
   mempolicy?: Mempolicy;
+  /** The node of the one CPU (cpu_to_node(0), --cpu-node), for getcpu (default 0). */
+  cpuNode?: number;
 }
 
 /** The syscalls that reach other processes, for one task. */
@@ -399,6 +402,8 @@ export class Syscalls {
         return this.prlimit(a[0] | 0, a[1] >>> 0, a[2], a[3]);
       case 204:
         return this.schedGetaffinity(a[0] | 0, unsigned(a[1]), a[2]);
+      case 309:
+        return this.getcpu(a[0], a[1]);
       case 96:
         return this.gettimeofday(a[0], a[1]);
       case 201:
@@ -632,6 +637,19 @@ export class Syscalls {
     const out = new Uint8Array(Math.min(len, CPUMASK_SIZE));
     out[0] = 1;
     return this.o.mem.copyToUser(mask, out) === 0 ? out.length : -EFAULT;
+  }
+
+  /** getcpu (kernel/sys.c): CPU 0 and its node; each pointer given is written, either failing is -EFAULT. */
+  private getcpu(cpup: number, nodep: number): number {
+    const put = (at: number, v: number) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, v, true);
+      return this.o.mem.copyToUser(at, b) < 0;
+    };
+    let fault = false;
+    if (cpup) fault = put(cpup, 0) || fault;
+    if (nodep) fault = put(nodep, this.o.cpuNode ?? 0) || fault;
+    return fault ? -EFAULT : 0;
   }
 
   private getrandom(buf: number, count: number, flags: number): number {

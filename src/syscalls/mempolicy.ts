@@ -1,25 +1,28 @@
 // The NUMA memory-policy syscalls (mm/mempolicy.c, mm/migrate.c): mbind
-// (237), set_mempolicy (238), get_mempolicy (239), migrate_pages (256) and
-// move_pages (279). The host does what
+// (237), set_mempolicy (238), get_mempolicy (239), migrate_pages (256),
+// move_pages (279) and set_mempolicy_home_node (450). The host does what
 // Linux does with user memory and argument words, in Linux's order
 // (sanitize_mpol_flags, get_nodes, copy_nodes_to_user, the move_pages
 // arrays); the kernel's exports do the rest. Browser-safe.
 
 import type { KernelExports } from "../abi.js";
-import { MAX_NUMNODES } from "../abi.js";
+import { NODEMASK_BITS } from "../abi.js";
 import { EFAULT, EINVAL, ENODEV, ESRCH } from "./errno.js";
 import { unsigned } from "./files.js";
 import type { UserMemory } from "./index.js";
 
-/** A nodemask crosses the seam as two u32 halves (nodes 0-31, 32-63). */
+/** Nodes 0-63 of a nodemask as two u32 halves (nodes 0-31, 32-63): migrate_pages' masks cross so. */
 export type Nodemask = [lo: number, hi: number];
+/** A syscall's whole nodemask (get_nodes' result): NODEMASK_BITS as little-endian longs. */
+export type UserNodemask = Uint8Array;
 const MPOL_MF_MOVE = 2, MPOL_MF_MOVE_ALL = 4;
 const PAGE_SIZE = 4096;
 /** do_pages_stat's chunk: the pages array is read 16 entries at a time. */
 const DO_PAGES_STAT_CHUNK_NR = 16;
 
-export type MempolicyKernel = Pick<KernelExports, "sanitize_mpol_flags" | "kernel_set_mempolicy" | "kernel_mbind" | "kernel_get_mempolicy"
-  | "mempolicy_result_ptr" | "kernel_migrate_pages" | "kernel_move_page" | "kernel_page_node">;
+export type MempolicyKernel = Pick<KernelExports, "sanitize_mpol_flags" | "user_nodemask_ptr" | "kernel_set_mempolicy" | "kernel_mbind"
+  | "kernel_get_mempolicy" | "mempolicy_result_ptr" | "kernel_set_mempolicy_home_node" | "kernel_migrate_pages" | "kernel_move_page"
+  | "kernel_page_node">;
 
 /** What the calls need of the machine beyond memory and the kernel. */
 export interface NumaState {
@@ -32,7 +35,12 @@ export interface NumaState {
 }
 
 const isEmpty = (m: Nodemask) => m[0] === 0 && m[1] === 0;
-const nodeIsSet = (m: Nodemask, nid: number) => ((m[nid >>> 5] >>> (nid & 31)) & 1) === 1;
+const nodeIsSet = (m: Nodemask, nid: number) => nid < 64 && ((m[nid >>> 5] >>> (nid & 31)) & 1) === 1;
+/** Nodes 0-63 of a whole mask. */
+const low64 = (m: UserNodemask): Nodemask => {
+  const v = new DataView(m.buffer, m.byteOffset);
+  return [v.getUint32(0, true), v.getUint32(4, true)];
+};
 
 /** The low `bits` bits of a long. */
 const low = (bits: number) => (bits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(bits)) - 1n);
@@ -56,6 +64,7 @@ export class Mempolicy {
       case 239: return this.getMempolicy(a);
       case 256: return this.migratePages(a[0] | 0, a[1], a[2], a[3]);
       case 279: return this.movePages(a);
+      case 450: return this.kernel.kernel_set_mempolicy_home_node(unsigned(a[0]), unsigned(a[1]), unsigned(a[2]), unsigned(a[3]));
       default: return undefined;
     }
   }
@@ -67,33 +76,34 @@ export class Mempolicy {
   }
 
   /**
-   * get_nodes: `maxnode - 1` bits of a user nodemask. Bits past
-   * MAX_NUMNODES must be clear, checked a long at a time from the end
-   * (get_bitmap keeping each long's low `bits` bits, and the last one
-   * checked only above MAX_NUMNODES % BITS_PER_LONG, as Linux does);
-   * -EINVAL past a page of bits, -EFAULT for memory that cannot be read.
+   * get_nodes: `maxnode - 1` bits of a user nodemask, NODEMASK_BITS at
+   * most. Bits past NODEMASK_BITS must be clear, checked a long at a time
+   * from the end (get_bitmap keeping each long's low `bits` bits, as Linux
+   * does); -EINVAL past a page of bits, -EFAULT for memory that cannot be read.
    */
-  getNodes(nmask: number, maxnodeArg: number): Nodemask | number {
+  getNodes(nmask: number, maxnodeArg: number): UserNodemask | number {
+    const nodes = new Uint8Array(NODEMASK_BITS / 8);
     let maxnode = unsigned(maxnodeArg) - 1;   // 0 - 1 wraps to ULONG_MAX
-    if (maxnode === 0 || nmask === 0) return [0, 0];
+    if (maxnode === 0 || nmask === 0) return nodes;
     if (maxnode < 0 || maxnode > PAGE_SIZE * 8) return -EINVAL;
-    while (maxnode > MAX_NUMNODES) {
+    while (maxnode > NODEMASK_BITS) {
       const bits = Math.min(maxnode, 64);
       let t = this.readLong(nmask + Math.floor((maxnode - 1) / 64) * 8);
       if (t === null) return -EFAULT;
       t &= low(bits);
-      if (maxnode - bits >= MAX_NUMNODES) {
-        maxnode -= bits;
-      } else {
-        maxnode = MAX_NUMNODES;
-        t &= ~low(MAX_NUMNODES % 64);
-      }
+      maxnode = maxnode - bits >= NODEMASK_BITS ? maxnode - bits : NODEMASK_BITS;
       if (t) return -EINVAL;
     }
-    const w = this.readLong(nmask);
-    if (w === null) return -EFAULT;
-    const nodes = w & low(maxnode);
-    return [Number(nodes & 0xffffffffn), Number(nodes >> 32n)];
+    const longs = Math.ceil(maxnode / 64);
+    if (this.mem.copyFromUser(nodes, nmask, longs * 8) < 0) return -EFAULT;
+    const v = new DataView(nodes.buffer);
+    v.setBigUint64((longs - 1) * 8, v.getBigUint64((longs - 1) * 8, true) & low(maxnode - (longs - 1) * 64), true);
+    return nodes;
+  }
+
+  /** Puts get_nodes' mask where the kernel reads it. */
+  private toKernel(nodes: UserNodemask): void {
+    new Uint8Array(this.ram.buffer, this.kernel.user_nodemask_ptr() >>> 0, nodes.length).set(nodes);
   }
 
   /** copy_nodes_to_user: ALIGN(maxnode - 1, 64) / 8 bytes, the ones past nr_node_ids' longs cleared. */
@@ -117,7 +127,8 @@ export class Mempolicy {
     if (bad < 0) return bad;
     const nodes = this.getNodes(nmask, maxnode);
     if (typeof nodes === "number") return nodes;
-    return this.kernel.kernel_set_mempolicy(mode, nodes[0], nodes[1]);
+    this.toKernel(nodes);
+    return this.kernel.kernel_set_mempolicy(mode);
   }
 
   private mbind(a: number[]): number {
@@ -126,7 +137,8 @@ export class Mempolicy {
     if (bad < 0) return bad;
     const nodes = this.getNodes(a[3], a[4]);
     if (typeof nodes === "number") return nodes;
-    return this.kernel.kernel_mbind(unsigned(a[0]), unsigned(a[1]), mode, nodes[0], nodes[1], a[5] >>> 0);
+    this.toKernel(nodes);
+    return this.kernel.kernel_mbind(unsigned(a[0]), unsigned(a[1]), mode, a[5] >>> 0);
   }
 
   private getMempolicy(a: number[]): number {
@@ -148,10 +160,12 @@ export class Mempolicy {
   }
 
   private migratePages(pid: number, maxnode: number, oldNodes: number, newNodes: number): number {
-    const from = this.getNodes(oldNodes, maxnode);
-    if (typeof from === "number") return from;
-    const to = this.getNodes(newNodes, maxnode);
-    if (typeof to === "number") return to;
+    const fromMask = this.getNodes(oldNodes, maxnode);
+    if (typeof fromMask === "number") return fromMask;
+    const toMask = this.getNodes(newNodes, maxnode);
+    if (typeof toMask === "number") return toMask;
+    // Nodes past 63 have no memory: no page moves from or to them.
+    const [from, to] = [low64(fromMask), low64(toMask)];
     const mm = this.numa.mmOf(pid);
     if (mm === undefined) return -ESRCH;
     // The guest is root (CAP_SYS_NICE): only the nodes with memory count.
@@ -198,7 +212,7 @@ export class Mempolicy {
       const p = this.readLong(pages + i * 8);
       if (p === null || this.mem.copyFromUser(int, nodes + i * 4) < 0) return -EFAULT;
       const node = new DataView(int.buffer).getInt32(0, true);
-      if (node < 0 || node >= MAX_NUMNODES || !nodeIsSet(mems, node)) return -ENODEV;
+      if (node < 0 || node >= NODEMASK_BITS || !nodeIsSet(mems, node)) return -ENODEV;
       const r = this.kernel.kernel_move_page(mm, Number(p), node, flags >>> 0);
       if (!putStatus(i, r)) return -EFAULT;
     }

@@ -6,7 +6,7 @@
 // against (6.1) knows them: MPOL_WEIGHTED_INTERLEAVE is still "0x6 /* MPOL_??? */".
 
 import { ERRNO } from "./errno.js";
-import { flags, hex, STRING_LIMIT, type Peek } from "./trace.js";
+import { flags, hex, STRING_LIMIT, udec, type Peek } from "./trace.js";
 
 const MPOL_MODES: Record<number, string> = {
   0: "MPOL_DEFAULT", 1: "MPOL_PREFERRED", 2: "MPOL_BIND", 3: "MPOL_INTERLEAVE", 4: "MPOL_LOCAL", 5: "MPOL_PREFERRED_MANY",
@@ -17,7 +17,6 @@ const GET_MEMPOLICY_FLAGS: [number, string][] = [[1, "MPOL_F_NODE"], [2, "MPOL_F
 const MOVE_PAGES_FLAGS: [number, string][] = [[2, "MPOL_MF_MOVE"], [4, "MPOL_MF_MOVE_ALL"]];
 
 const u64 = (v: number) => (v < 0 ? v + 2 ** 64 : v);
-const udec = (v: number) => (v < 0 ? (2n ** 64n + BigInt(v)).toString() : String(v));
 const addr = (v: number) => (v === 0 ? "NULL" : hex(v));
 
 /** printflags: names, unknown bits as hex; only unknown bits: "0x8 /* MPOL_??? *\/". */

@@ -38,8 +38,9 @@ export function hex(v: number): string {
 }
 
 /** A register as unsigned decimal, as strace's %lu. */
-function udec(v: number): string {
-  return v < 0 ? (BigInt(2) ** BigInt(64) + BigInt(v)).toString() : String(v);
+export function udec(v: number): string {
+  // BigInt: String() would round a word past 2^53 to its shortest form.
+  return (v < 0 ? BigInt(2) ** BigInt(64) + BigInt(v) : BigInt(v)).toString();
 }
 
 function pointer(v: number): string {
@@ -497,6 +498,13 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     case 273: // set_robust_list
       return `${hex(a[0])}, ${udec(a[1])}`;
+    case 309: { // getcpu: printnum_int each pointer, the cache as an address
+      const num = (at: number) => {
+        const b = ok && at !== 0 ? peek(at, 4) : null;
+        return b ? `[${new DataView(b.buffer, b.byteOffset).getUint32(0, true)}]` : pointer(at);
+      };
+      return `${num(a[0])}, ${num(a[1])}, ${pointer(a[2])}`;
+    }
     case 204: { // sched_getaffinity
       const b = ok ? peek(a[2], ret) : null;
       if (!b) return `${a[0] | 0}, ${udec(a[1])}, ${hex(a[2])}`;

@@ -70,6 +70,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
       nrNodeIds: () => m.kernel.nrNodeIds,
       memoryNodes: () => m.kernel.memoryNodes(),
     }),
+    cpuNode: m.kernel.numaNodeId,
   }, from?.sys, { files: (flags & CLONE_FILES) !== 0, fs: (flags & CLONE_FS) !== 0, thread: (flags & CLONE_THREAD) !== 0 });
   const task: Task = new Task(pid, parent, mm, sys, signals, from && flags & CLONE_THREAD ? from.group : undefined);
   if (from) {

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 
-const cli = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../../dist/cli/faultline.js", import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
 
 describe("faultline boot", () => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { buildC } from "../../src/cli/build_c.js";
 
-const cli = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../../dist/cli/faultline.js", import.meta.url));
 const binDir = fileURLToPath(new URL("../../programs/bin", import.meta.url));
 
 describe("faultline run: environment and files", () => {

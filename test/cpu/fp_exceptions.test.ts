@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { needs, TOOLS } from "../helpers/tools.js";
 
-const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SRC = new URL("../native/fp_exceptions.c", import.meta.url).pathname;
 const CASES = 17;
 

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { needs, TOOLS } from "../helpers/tools.js";
 
-const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SRC = new URL("./native/long_double.c", import.meta.url).pathname;
 /** Ulps a line may differ by (see above). */
 const ULPS = 1n;

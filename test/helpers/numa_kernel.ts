@@ -108,3 +108,24 @@ export function newTask(m: NumaMachine, uid = 1000): number {
   m.x.set_task(mm, 100, uid, 0x74736574, 0, 0, 0);
   return mm;
 }
+
+/** Puts a syscall's nodemask (longs, nodes 0-63 first) where the kernel reads it, the rest of its 1024 bits clear. */
+export function putNodemask(m: NumaMachine, ...longs: bigint[]): void {
+  const at = m.x.user_nodemask_ptr() >>> 0;
+  const v = new DataView(m.memory.buffer, at, 128);
+  for (let i = 0; i < 16; i++) v.setBigUint64(i * 8, longs[i] ?? 0n, true);
+}
+
+const long = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+/** set_mempolicy after get_nodes: nodes 0-31 in lo, 32-63 in hi. */
+export function setMempolicy(m: NumaMachine, mode: number, lo: number, hi: number): number {
+  putNodemask(m, long(lo, hi));
+  return m.x.kernel_set_mempolicy(mode);
+}
+
+/** mbind after get_nodes: nodes 0-31 in lo, 32-63 in hi. */
+export function mbind(m: NumaMachine, start: number, len: number, mode: number, lo: number, hi: number, flags: number): number {
+  putNodemask(m, long(lo, hi));
+  return m.x.kernel_mbind(start, len, mode, flags);
+}

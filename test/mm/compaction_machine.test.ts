@@ -80,7 +80,7 @@ describe("compaction with a running guest", () => {
 });
 
 describe("faultline run --compact", () => {
-  const cli = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+  const cli = fileURLToPath(new URL("../../dist/cli/faultline.js", import.meta.url));
   const vmstat = (...flags: string[]) => {
     const r = spawnSync(process.execPath, [cli, "run", "--mem", "64M", ...flags, "--proc", "vmstat", programPath({ program: "touch_write" }), "2048"], { encoding: "utf8" });
     expect(r.status).toBe(0);

@@ -2,7 +2,8 @@
 // by hand through the RAM view, and the checker must report its reason.
 
 import { describe, it, expect } from "vitest";
-import { GFP, type Kernel } from "../../src/kernel.js";
+import { GFP, KernelPanic, type Kernel } from "../../src/kernel.js";
+import { PG_zeroed } from "../../src/abi.js";
 import { machine } from "../helpers/machine.js";
 
 const DMA = 0, MOVABLE = 1;
@@ -111,5 +112,33 @@ describe("check_invariants", () => {
     k.drainAllPages();
     expect(k.counter("nr_free_pages")).toBeLessThanOrEqual(free);
     expect(k.checkInvariants()).toBe(0);   // leaked, still counted as allocated
+  });
+});
+
+describe("PG_zeroed: frames free since boot are handed out without clearing", () => {
+  const flagged = (k: Kernel) => {
+    const pfns: number[] = [];
+    for (let pfn = 0; pfn < k.ramBytes / 4096; pfn++) if (k.u32[(k.memMap + pfn * 32) >>> 2] & PG_zeroed) pfns.push(pfn);
+    return pfns;
+  };
+
+  it("are zero when handed out, and lose the flag (the debug build reads them to check)", () => {
+    const k = machine("16M", "debug");
+    const before = flagged(k);
+    expect(before.length).toBeGreaterThan(0);
+    const pfn = k.allocPages(GFP.GFP_HIGHUSER_MOVABLE | GFP.__GFP_ZERO, 2);
+    for (let i = 0; i < 4; i++) expect(before).toContain(pfn + i);
+    expect(flagged(k)).toEqual(before.filter((p) => p < pfn || p >= pfn + 4));
+    expect(new Uint8Array(k.memory.buffer, pfn * 4096, 4 * 4096).every((b) => b === 0)).toBe(true);
+    k.freePages(pfn, 2);
+    expect(k.checkInvariants()).toBe(0);
+  });
+
+  it("one written while free panics the debug build when it is handed out", () => {
+    const k = machine("16M", "debug");
+    const ram = new Uint8Array(k.memory.buffer);
+    for (const pfn of flagged(k)) ram[pfn * 4096 + 4095] = 0x5a;
+    expect(() => k.allocPages(GFP.GFP_HIGHUSER_MOVABLE | GFP.__GFP_ZERO, 0)).toThrow(KernelPanic);
+    expect(k.dmesg()).toMatch(/page dumped because: PG_zeroed page not zero\nKernel panic - not syncing: PG_zeroed page not zero/);
   });
 });

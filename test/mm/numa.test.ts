@@ -4,10 +4,10 @@
 // (build_zonelists, interleave_nid), not from the kernel's output.
 
 import { describe, it, expect } from "vitest";
-import { bootNuma, newTask, MPOL, MPOL_F, MPOL_MF, type NumaMachine } from "../helpers/numa_kernel.js";
+import { bootNuma, newTask, mbind, putNodemask, setMempolicy, MPOL, MPOL_F, MPOL_MF, type NumaMachine } from "../helpers/numa_kernel.js";
 import { GFP } from "../../src/abi.js";
 
-const EINVAL = 22, EFAULT = 14, EIO = 5, EPERM = 1, ENOENT = 2, ENODEV = 19;
+const EINVAL = 22, EFAULT = 14, EIO = 5, EPERM = 1, ENOENT = 2, ENODEV = 19, EOPNOTSUPP = 95;
 const PAGE = 4096;
 const ZONE_DMA = 0, ZONE_DMA32 = 1;
 const __GFP_THISNODE = 0x200000, GFP_NOWAIT = 0x800;
@@ -120,7 +120,7 @@ describe("memory policies place pages as Linux does", () => {
   it("interleave: each page on the node interleave_nid names, by its offset", () => {
     const m = bootNuma({ nodesMiB: [32, 32, 32] });
     const mm = newTask(m);
-    expect(m.x.kernel_set_mempolicy(MPOL.INTERLEAVE, mask(0, 2), 0)).toBe(0);
+    expect(setMempolicy(m, MPOL.INTERLEAVE, mask(0, 2), 0)).toBe(0);
     const a = mmap(m, 64 * PAGE);
     touch(m, a, 64);
     const nodes = [0, 2];
@@ -139,12 +139,12 @@ describe("memory policies place pages as Linux does", () => {
     const m = bootNuma({ nodesMiB: [32, 32, 32, 32] });
     const mm = newTask(m);
     const a = mmap(m, 30 * PAGE);
-    expect(m.x.kernel_mbind(a, 30 * PAGE, MPOL.INTERLEAVE, mask(1, 2, 3), 0, 0)).toBe(0);
+    expect(mbind(m, a, 30 * PAGE, MPOL.INTERLEAVE, mask(1, 2, 3), 0, 0)).toBe(0);
     touch(m, a, 30);
     for (let i = 0; i < 30; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe([1, 2, 3][Math.floor((a + i * PAGE) / PAGE) % 3]);
     expect(m.x.set_iw_weight(0, 3)).toBe(0);
     const b = mmap(m, 40 * PAGE);
-    expect(m.x.kernel_mbind(b, 40 * PAGE, MPOL.WEIGHTED_INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
+    expect(mbind(m, b, 40 * PAGE, MPOL.WEIGHTED_INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
     touch(m, b, 40);
     for (let i = 0; i < 40; i++) {
       // weighted_interleave_nid: ilx % (3 + 1): 0, 1, 2 -> node 0 (weight 3), 3 -> node 1.
@@ -156,7 +156,7 @@ describe("memory policies place pages as Linux does", () => {
   it("bind never returns a remote page, and OOMs within the bound node while others have memory", () => {
     const m = bootNuma({ nodesMiB: [64, 32] });
     const mm = newTask(m);
-    expect(m.x.kernel_set_mempolicy(MPOL.BIND, mask(1), 0)).toBe(0);
+    expect(setMempolicy(m, MPOL.BIND, mask(1), 0)).toBe(0);
     const len = 40 << 20;
     const a = mmap(m, len);
     let touched = 0;
@@ -175,7 +175,7 @@ describe("memory policies place pages as Linux does", () => {
     const ring = [[10, 20, 30, 20], [20, 10, 20, 30], [30, 20, 10, 20], [20, 30, 20, 10]];
     const m = bootNuma({ nodesMiB: [32, 32, 32, 32], distance: ring });
     newTask(m);
-    expect(m.x.kernel_set_mempolicy(MPOL.PREFERRED, mask(3), 0)).toBe(0);
+    expect(setMempolicy(m, MPOL.PREFERRED, mask(3), 0)).toBe(0);
     const seen: number[] = [];
     for (;;) {
       const pfn = m.x.alloc_pages(GFP_NOWAIT, 0);
@@ -207,7 +207,7 @@ describe("memory policies place pages as Linux does", () => {
     expect(m.numaEvent(0, ZONE_DMA32, 0)).toBe(hit0 + 1);
     expect(m.numaEvent(0, ZONE_DMA32, 4)).toBe(local0 + 1);
     // Bound to node 1 from a CPU on node 0: node 1's zonelist is walked, so a hit there, counted other_node.
-    expect(m.x.kernel_set_mempolicy(MPOL.BIND, mask(1), 0)).toBe(0);
+    expect(setMempolicy(m, MPOL.BIND, mask(1), 0)).toBe(0);
     expect(m.nodeOfPfn(m.x.alloc_pages(GFP.GFP_KERNEL, 0))).toBe(1);
     expect(m.numaEvent(1, ZONE_DMA32, 5)).toBe(1);
     expect(m.x.check_invariants(), m.dmesg()).toBe(0);
@@ -221,13 +221,13 @@ describe("mbind, get_mempolicy, fork, migration", () => {
     const a = mmap(m, 16 * PAGE);
     const vmas = () => { let n = 0; for (let at = 0, p; (p = m.x.proc_vma_next(mm, at) >>> 0); n++) at = new Float64Array(m.memory.buffer, p, 2)[1]; return n; };
     const before = vmas();
-    expect(m.x.kernel_mbind(a + 4 * PAGE, 4 * PAGE, MPOL.BIND | MPOL_F.STATIC_NODES, mask(1), 0, 0)).toBe(0);
+    expect(mbind(m, a + 4 * PAGE, 4 * PAGE, MPOL.BIND | MPOL_F.STATIC_NODES, mask(1), 0, 0)).toBe(0);
     expect(vmas()).toBe(before + 2);
     expect(getPolicy(m, a + 5 * PAGE, MPOL_F.ADDR)).toEqual({ rc: 0, policy: MPOL.BIND | MPOL_F.STATIC_NODES, nodes: mask(1) });
     expect(getPolicy(m, a, MPOL_F.ADDR)).toEqual({ rc: 0, policy: MPOL.DEFAULT, nodes: 0 });
     touch(m, a + 4 * PAGE, 1);
     expect(getPolicy(m, a + 4 * PAGE, MPOL_F.ADDR | MPOL_F.NODE).policy).toBe(1);
-    expect(m.x.kernel_mbind(a + 4 * PAGE, 4 * PAGE, MPOL.DEFAULT, 0, 0, 0)).toBe(0);
+    expect(mbind(m, a + 4 * PAGE, 4 * PAGE, MPOL.DEFAULT, 0, 0, 0)).toBe(0);
     expect(vmas()).toBe(before);
     expect(m.x.check_invariants(), m.dmesg()).toBe(0);
   });
@@ -238,10 +238,10 @@ describe("mbind, get_mempolicy, fork, migration", () => {
     const a = mmap(m, 8 * PAGE);
     touch(m, a, 8);
     for (let i = 0; i < 8; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe(0);
-    expect(m.x.kernel_mbind(a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.STRICT)).toBe(-EIO);
-    expect(m.x.kernel_mbind(a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.STRICT | MPOL_MF.MOVE)).toBe(0);
+    expect(mbind(m, a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.STRICT)).toBe(-EIO);
+    expect(mbind(m, a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.STRICT | MPOL_MF.MOVE)).toBe(0);
     for (let i = 0; i < 8; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe(1);
-    expect(m.x.kernel_mbind(a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.MOVE_ALL)).toBe(-EPERM);
+    expect(mbind(m, a, 8 * PAGE, MPOL.BIND, mask(1), 0, MPOL_MF.MOVE_ALL)).toBe(-EPERM);
     expect(m.x.check_invariants(), m.dmesg()).toBe(0);
   });
 
@@ -265,9 +265,9 @@ describe("mbind, get_mempolicy, fork, migration", () => {
     const m = bootNuma({ nodesMiB: [32, 32] });
     const free0 = m.nodeFree(0) + m.nodeFree(1);
     const mm = newTask(m);
-    expect(m.x.kernel_set_mempolicy(MPOL.PREFERRED_MANY, mask(0, 1), 0)).toBe(0);
+    expect(setMempolicy(m, MPOL.PREFERRED_MANY, mask(0, 1), 0)).toBe(0);
     const a = mmap(m, 4 * PAGE);
-    expect(m.x.kernel_mbind(a, 4 * PAGE, MPOL.INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
+    expect(mbind(m, a, 4 * PAGE, MPOL.INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
     const child = m.x.mm_fork(mm);
     m.x.mm_switch(child);
     expect(getPolicy(m, 0, 0)).toEqual({ rc: 0, policy: MPOL.PREFERRED_MANY, nodes: mask(0, 1) });
@@ -282,23 +282,145 @@ describe("mbind, get_mempolicy, fork, migration", () => {
   it("answers Linux's errnos for bad modes, flags and masks", () => {
     const m = bootNuma({ nodesMiB: [32, 32] });
     newTask(m);
-    expect(m.x.kernel_set_mempolicy(7, mask(0), 0)).toBe(-EINVAL);                                 // no such mode
-    expect(m.x.kernel_set_mempolicy(MPOL.BIND, 0, 0)).toBe(-EINVAL);                               // empty mask
-    expect(m.x.kernel_set_mempolicy(MPOL.DEFAULT, mask(0), 0)).toBe(-EINVAL);                      // DEFAULT takes none
-    expect(m.x.kernel_set_mempolicy(MPOL.LOCAL, mask(0), 0)).toBe(-EINVAL);
-    expect(m.x.kernel_set_mempolicy(MPOL.INTERLEAVE | MPOL_F.STATIC_NODES | MPOL_F.RELATIVE_NODES, mask(0), 0)).toBe(-EINVAL);
-    expect(m.x.kernel_set_mempolicy(MPOL.INTERLEAVE | MPOL_F.NUMA_BALANCING, mask(0), 0)).toBe(-EINVAL);
-    expect(m.x.kernel_set_mempolicy(MPOL.BIND, mask(5), 0)).toBe(-EINVAL);                         // no memory there
-    expect(m.x.kernel_set_mempolicy(MPOL.BIND, 0, 1)).toBe(-EINVAL);                               // past MAX_NUMNODES
-    expect(m.x.kernel_set_mempolicy(MPOL.PREFERRED, 0, 0)).toBe(0);                                // = local
+    expect(setMempolicy(m, 7, mask(0), 0)).toBe(-EINVAL);                                 // no such mode
+    expect(setMempolicy(m, MPOL.BIND, 0, 0)).toBe(-EINVAL);                               // empty mask
+    expect(setMempolicy(m, MPOL.DEFAULT, mask(0), 0)).toBe(-EINVAL);                      // DEFAULT takes none
+    expect(setMempolicy(m, MPOL.LOCAL, mask(0), 0)).toBe(-EINVAL);
+    expect(setMempolicy(m, MPOL.INTERLEAVE | MPOL_F.STATIC_NODES | MPOL_F.RELATIVE_NODES, mask(0), 0)).toBe(-EINVAL);
+    expect(setMempolicy(m, MPOL.INTERLEAVE | MPOL_F.NUMA_BALANCING, mask(0), 0)).toBe(-EINVAL);
+    expect(setMempolicy(m, MPOL.BIND, mask(5), 0)).toBe(-EINVAL);                         // no memory there
+    expect(setMempolicy(m, MPOL.BIND, 0, 1)).toBe(-EINVAL);                               // node 32: no memory there
+    expect(setMempolicy(m, MPOL.PREFERRED, 0, 0)).toBe(0);                                // = local
     expect(getPolicy(m, 0, 0).policy).toBe(MPOL.LOCAL);
-    expect(m.x.kernel_set_mempolicy(MPOL.BIND | MPOL_F.RELATIVE_NODES, mask(3), 0)).toBe(0);       // folded: 3 % 2 -> node 1
+    expect(setMempolicy(m, MPOL.BIND | MPOL_F.RELATIVE_NODES, mask(3), 0)).toBe(0);       // folded: 3 % 2 -> node 1
     expect(getPolicy(m, 0, 0)).toEqual({ rc: 0, policy: MPOL.BIND | MPOL_F.RELATIVE_NODES, nodes: mask(3) });
     expect(m.x.kernel_get_mempolicy(0x1000, 0)).toBe(-EINVAL);                                      // addr without MPOL_F_ADDR
     expect(m.x.kernel_get_mempolicy(0x1000, MPOL_F.ADDR)).toBe(-EFAULT);
     expect(m.x.kernel_get_mempolicy(0, MPOL_F.NODE)).toBe(-EINVAL);                                 // not interleave
-    expect(m.x.kernel_mbind(0x10001, PAGE, MPOL.BIND, mask(0), 0, 0)).toBe(-EINVAL);
-    expect(m.x.kernel_mbind(0x10000, PAGE, MPOL.BIND, mask(0), 0, 8)).toBe(-EINVAL);
-    expect(m.x.kernel_mbind(0x10000, PAGE, MPOL.BIND, mask(0), 0, 0)).toBe(-EFAULT);              // no VMA there
+    expect(mbind(m, 0x10001, PAGE, MPOL.BIND, mask(0), 0, 0)).toBe(-EINVAL);
+    expect(mbind(m, 0x10000, PAGE, MPOL.BIND, mask(0), 0, 8)).toBe(-EINVAL);
+    expect(mbind(m, 0x10000, PAGE, MPOL.BIND, mask(0), 0, 0)).toBe(-EFAULT);              // no VMA there
+  });
+});
+
+describe("set_mempolicy_home_node, weighted interleave and 1024-bit masks (Linux 6.18's rules)", () => {
+  const equidistant = (a: number, b: number) => (a === b ? 10 : 20);
+
+  it("home_node: BIND and PREFERRED_MANY start from the home node's zonelist; the VMA splits around the range", () => {
+    for (const cpuNode of [0, 1]) {
+      const m = bootNuma({ nodesMiB: [32, 32, 32], cpuNode });
+      const mm = newTask(m);
+      const a = mmap(m, 12 * PAGE);
+      expect(mbind(m, a, 8 * PAGE, MPOL.BIND, mask(1, 2), 0, 0)).toBe(0);
+      expect(mbind(m, a + 8 * PAGE, 4 * PAGE, MPOL.PREFERRED_MANY, mask(1, 2), 0, 0)).toBe(0);
+      expect(m.x.kernel_set_mempolicy_home_node(a + 2 * PAGE, 2 * PAGE, 2, 0)).toBe(0);
+      expect(m.x.kernel_set_mempolicy_home_node(a + 8 * PAGE, 4 * PAGE, 2, 0)).toBe(0);
+      // numa_maps' record, word 4: the home node of the VMA holding each page (-1: none).
+      const home = (addr: number) => m.u32[(m.x.proc_numa_maps(mm, addr) >>> 2) + 4] | 0;
+      expect(Array.from({ length: 12 }, (_, i) => home(a + i * PAGE))).toEqual([-1, -1, 2, 2, -1, -1, -1, -1, 2, 2, 2, 2]);
+      touch(m, a, 12);
+      // policy_nodemask: nid = home_node, else the CPU's node; the first zone of nid's zonelist within the mask.
+      const orders = linuxNodeOrders(3, equidistant, cpuNode, 8);
+      const pick = (nid: number) => orders[nid].find((n) => n === 1 || n === 2);
+      const away = pick(cpuNode), atHome = pick(2);
+      expect(Array.from({ length: 12 }, (_, i) => nodeAt(m, mm, a + i * PAGE)))
+        .toEqual([away, away, atHome, atHome, away, away, away, away, atHome, atHome, atHome, atHome]);
+      expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+    }
+  });
+
+  it("home_node: Linux's checks and errnos", () => {
+    const m = bootNuma({ nodesMiB: [32, 32, 32] });
+    const mm = newTask(m);
+    const a = mmap(m, 8 * PAGE);
+    expect(m.x.kernel_set_mempolicy_home_node(a + 1, PAGE, 0, 0)).toBe(-EINVAL);           // start not aligned
+    expect(m.x.kernel_set_mempolicy_home_node(a, PAGE, 0, 1)).toBe(-EINVAL);               // flags
+    expect(m.x.kernel_set_mempolicy_home_node(a, PAGE, 3, 0)).toBe(-EINVAL);               // node 3 is not online
+    expect(m.x.kernel_set_mempolicy_home_node(a, PAGE, 1024, 0)).toBe(-EINVAL);            // past MAX_NUMNODES
+    expect(m.x.kernel_set_mempolicy_home_node(a, 0, 0, 0)).toBe(0);                        // nothing to do
+    expect(m.x.kernel_set_mempolicy_home_node(a, 2 ** 64 - 2 * PAGE, 0, 0)).toBe(-EINVAL); // end wraps
+    expect(m.x.kernel_set_mempolicy_home_node(a, PAGE, 1, 0)).toBe(-ENOENT);               // no VMA with a policy
+    expect(mbind(m, a + PAGE, PAGE, MPOL.BIND, mask(0), 0, 0)).toBe(0);
+    expect(mbind(m, a + 2 * PAGE, PAGE, MPOL.INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
+    expect(mbind(m, a + 3 * PAGE, PAGE, MPOL.PREFERRED, mask(2), 0, 0)).toBe(0);
+    // The BIND VMA takes node 1 before the INTERLEAVE one refuses.
+    expect(m.x.kernel_set_mempolicy_home_node(a, 4 * PAGE, 1, 0)).toBe(-EOPNOTSUPP);
+    const home = (addr: number) => m.u32[(m.x.proc_numa_maps(mm, addr) >>> 2) + 4] | 0;
+    expect([0, 1, 2, 3].map((i) => home(a + i * PAGE))).toEqual([-1, 1, -1, -1]);
+    expect(m.x.kernel_set_mempolicy_home_node(a + 3 * PAGE, PAGE, 1, 0)).toBe(-EOPNOTSUPP);  // PREFERRED
+    expect(m.x.kernel_set_mempolicy_home_node(a + 4 * PAGE, 4 * PAGE, 1, 0)).toBe(-ENOENT);
+  });
+
+  it("weighted interleave as the task's policy: weighted_interleave_nodes stays il_weight allocations on a node", () => {
+    const m = bootNuma({ nodesMiB: [32, 32, 32] });
+    newTask(m);
+    expect(m.x.set_iw_weight(0, 3)).toBe(0);
+    expect(m.x.set_iw_weight(2, 2)).toBe(0);
+    const weight = [3, 1, 2];
+    expect(setMempolicy(m, MPOL.WEIGHTED_INTERLEAVE, mask(0, 2), 0)).toBe(0);
+    // Linux: il_prev = MAX_NUMNODES - 1, il_weight = 0 at set_mempolicy; each allocation without a VMA
+    // moves to next_node_in(il_prev) when il_weight is 0, taking that node's weight, then spends one.
+    const nodes = [0, 2];
+    let prev = -1, left = 0;
+    const next = () => {
+      if (left === 0) {
+        prev = nodes[(nodes.indexOf(prev) + 1) % nodes.length];
+        left = weight[prev];
+      }
+      left--;
+      return prev;
+    };
+    for (let i = 0; i < 14; i++) {
+      // get_mempolicy(MPOL_F_NODE): il_prev while il_weight is left, else the node after it.
+      const shown = left ? prev : nodes[(nodes.indexOf(prev) + 1) % nodes.length];
+      expect(getPolicy(m, 0, MPOL_F.NODE).policy, `before allocation ${i}`).toBe(shown);
+      const want = next();
+      const pfn = m.x.alloc_pages(GFP.GFP_KERNEL, 0);
+      expect(m.nodeOfPfn(pfn), `allocation ${i}`).toBe(want);
+      m.x.free_pages(pfn, 0);
+    }
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
+  it("takes nodes up to 1023: those without memory drop out; STATIC and RELATIVE keep the whole mask", () => {
+    const m = bootNuma({ nodesMiB: [32, 32, 32] });
+    const mm = newTask(m);
+    const put = (...ns: number[]) => {
+      const longs = new Array<bigint>(16).fill(0n);
+      for (const n of ns) longs[n >> 6] |= 1n << BigInt(n % 64);
+      putNodemask(m, ...longs);
+    };
+    /** The VMA holding addr: [start, end). */
+    const vmaAt = (addr: number) => {
+      const r = m.x.proc_vma_next(mm, addr) >>> 3;
+      return [new Float64Array(m.memory.buffer)[r], new Float64Array(m.memory.buffer)[r + 1]];
+    };
+    put(1, 700);
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND)).toBe(0);
+    expect(getPolicy(m, 0, 0)).toEqual({ rc: 0, policy: MPOL.BIND, nodes: mask(1) });
+    put(700);
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND)).toBe(-EINVAL);                      // no node with memory left
+    expect(m.x.kernel_set_mempolicy(MPOL.BIND | MPOL_F.STATIC_NODES)).toBe(-EINVAL);
+    // RELATIVE folds the mask onto the 3 nodes with memory (bitmap_fold: bit n -> n % 3, then bitmap_onto).
+    put(65, 1023);                                                                 // 65 % 3 = 2, 1023 % 3 = 0
+    expect(m.x.kernel_set_mempolicy(MPOL.INTERLEAVE | MPOL_F.RELATIVE_NODES)).toBe(0);
+    // get_mempolicy shows the user's mask (its first long: nr_node_ids' longs are copied out).
+    expect(getPolicy(m, 0, 0)).toEqual({ rc: 0, policy: MPOL.INTERLEAVE | MPOL_F.RELATIVE_NODES, nodes: 0 });
+    const a = mmap(m, 6 * PAGE);
+    touch(m, a, 6);
+    // interleave_nid over nodes {0, 2}.
+    for (let i = 0; i < 6; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe([0, 2][Math.floor((a + i * PAGE) / PAGE) % 2]);
+    // mbind keeps the whole mask: neighbours alike below node 64 but not above it do not merge.
+    const b = mmap(m, 4 * PAGE);
+    put(0, 64);
+    expect(m.x.kernel_mbind(b, PAGE, MPOL.BIND | MPOL_F.STATIC_NODES, 0)).toBe(0);
+    put(0, 65);
+    expect(m.x.kernel_mbind(b + PAGE, PAGE, MPOL.BIND | MPOL_F.STATIC_NODES, 0)).toBe(0);
+    expect(getPolicy(m, b + PAGE, MPOL_F.ADDR)).toEqual({ rc: 0, policy: MPOL.BIND | MPOL_F.STATIC_NODES, nodes: mask(0) });
+    expect(vmaAt(b)).toEqual([b, b + PAGE]);
+    put(0, 64);
+    expect(m.x.kernel_mbind(b + PAGE, PAGE, MPOL.BIND | MPOL_F.STATIC_NODES, 0)).toBe(0);
+    expect(vmaAt(b)).toEqual([b, b + 2 * PAGE]);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
   });
 });

@@ -15,7 +15,7 @@ import { buildStatic, vmstatOf } from "../helpers/native_build.js";
 import { bootProcs, expectInvariants, Proc, PAGE } from "../helpers/processes.js";
 import { machine } from "../helpers/machine.js";
 
-const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SOURCE = new URL("../native/swap/swap_sum.c", import.meta.url).pathname;
 const MiB = 1 << 20;
 

@@ -15,7 +15,7 @@ import { machine, withLeakCheck } from "../helpers/machine.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 import { buildStatic, vmstatOf } from "../helpers/native_build.js";
 
-const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SOURCE = new URL("../native/shmem/tmpfs_sum.c", import.meta.url).pathname;
 const MiB = 1 << 20;
 const PAGE = 4096;

@@ -11,7 +11,7 @@ import { loadKernelModule } from "../../src/cli/load.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 import { buildStatic, vmstatOf } from "../helpers/native_build.js";
 
-const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SOURCE = new URL("../native/swap/thp_sum.c", import.meta.url).pathname;
 
 describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("THPs larger than RAM", () => {

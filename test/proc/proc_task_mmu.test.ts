@@ -72,7 +72,7 @@ describe("/proc/self/status", () => {
     let at = 0;
     for (const n of names) { at = realNames.indexOf(n, at); expect(at, n).toBeGreaterThanOrEqual(0); }
     const realVm = real.filter((l) => /^(Vm|Rss)/.test(l));
-    for (const l of [...lines.slice(1), ...realVm]) expect(l).toMatch(/^\w+:\t[ \d]{8} kB$/);
+    for (const l of [...lines.filter((l) => /^(Vm|Rss)/.test(l)), ...realVm]) expect(l).toMatch(/^\w+:\t[ \d]{8} kB$/);
   });
 
   it("computes the values from the mm (kB = pages * 4)", () => {
@@ -81,7 +81,15 @@ describe("/proc/self/status", () => {
       "VmPeak:\t     164 kB\nVmSize:\t     160 kB\nVmLck:\t       0 kB\n" +
       "VmHWM:\t      36 kB\nVmRSS:\t      28 kB\nRssAnon:\t      20 kB\nRssFile:\t       8 kB\nRssShmem:\t       0 kB\n" +
       // text: PAGE_ALIGN(0x4023a5) - 0x401000 = 8 kB, all of exec_vm: VmLib 0
-      "VmData:\t      12 kB\nVmStk:\t     136 kB\nVmExe:\t       8 kB\nVmLib:\t       0 kB\nVmPTE:\t      16 kB\nVmSwap:\t       0 kB\n");
+      "VmData:\t      12 kB\nVmStk:\t     136 kB\nVmExe:\t       8 kB\nVmLib:\t       0 kB\nVmPTE:\t      16 kB\nVmSwap:\t       0 kB\n" +
+      `Mems_allowed:\t${"00000000,".repeat(31)}00000001\nMems_allowed_list:\t0\n`);
+  });
+
+  it("shows Mems_allowed as this machine's Linux does (1024 nodes wide), and every node of a NUMA machine", () => {
+    const real = readFileSync("/proc/self/status", "utf8");
+    const mems = (text: string) => text.split("\n").filter((l) => l.startsWith("Mems_allowed")).join("\n");
+    expect(mems(ours)).toBe(mems(real));
+    expect(mems(procStatus("hello", mm, [0, 1, 2]))).toBe(`Mems_allowed:\t${"00000000,".repeat(31)}00000007\nMems_allowed_list:\t0-2`);
   });
 });
 

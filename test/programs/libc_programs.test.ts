@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { needs, TOOLS } from "../helpers/tools.js";
 
-const CLI = new URL("../../dist/src/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SOURCES = new URL("../native/libc/", import.meta.url).pathname;
 const ENV = { FOO: "1", PATH: "/usr/bin:/bin" };
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { needs, TOOLS } from "../helpers/tools.js";
 
 const root = join(import.meta.dirname, "../..");
-const cli = join(root, "dist", "src", "cli", "main.js");
+const cli = join(root, "dist", "cli", "faultline.js");
 
 describe.runIf(needs(TOOLS.dist))("two processes, one run", () => {
   for (const [program, ...args] of [["mmap_churn", "3"], ["touch_write", "64"]]) {

@@ -1,9 +1,10 @@
 // The memory-policy syscalls against this machine's Linux and against
 // Linux's placement rules. test/native/numa/mempolicy_errors.c (built with
 // glibc and musl) prints every error path and nodemask rule that does not
-// depend on the node count: a one-node faultline must print exactly what the
-// native run prints, and strace must decode the calls as faultline's
-// --trace syscalls does. test/native/numa/placement.c shows where pages land
+// depend on the node count, and mempolicy_api.c set_mempolicy_home_node,
+// masks naming nodes up to 1023, Mems_allowed, getcpu and sched_getcpu: a
+// one-node faultline must print exactly what the native run prints, and
+// strace must decode the calls as faultline's --trace syscalls does. test/native/numa/placement.c shows where pages land
 // under first touch, bind, interleave (mbind's and the task's) and
 // preferred, and after move_pages: on one node as natively, on two nodes as
 // Linux's rules say (interleave_nid: the (vm_pgoff + offset)-th node of the mask).
@@ -46,13 +47,31 @@ describe.each([
   ["glibc", "gcc", TOOLS.gcc],
   ["musl", "musl-gcc", TOOLS.musl_gcc],
 ] as const)("mempolicy syscalls of a %s program", (_libc, cc, tool) => {
-  it.runIf(needs(tool, TOOLS.libc_a, TOOLS.x86_64_linux))("fail and succeed on one node exactly as on this machine's Linux", () => {
-    const exe = build(cc, "mempolicy_errors");
+  /** The probe under faultline (one node) prints what it prints natively. */
+  const asNative = (name: string) => () => {
+    const exe = build(cc, name);
     const native = spawnSync(exe, { encoding: "utf8" });
     expect(native.status).toBe(0);
     const r = ours(exe);
     expect(r.end).toEqual({ kind: "exit", status: 0 });
     expect(r.stdout).toBe(native.stdout);
+  };
+
+  it.runIf(needs(tool, TOOLS.libc_a, TOOLS.x86_64_linux))("fail and succeed on one node exactly as on this machine's Linux",
+    asNative("mempolicy_errors"));
+
+  it.runIf(needs(tool, TOOLS.libc_a, TOOLS.x86_64_linux))(
+    "set home nodes, take 1024-bit masks and tell the CPU's node as this machine's Linux does", asNative("mempolicy_api"));
+
+  it.runIf(needs(tool, TOOLS.libc_a))("getcpu tells the node --cpu-node gives the CPU", () => {
+    const exe = build(cc, "mempolicy_api");
+    for (const cpuNode of [0, 1]) {
+      const r = ours(exe, { numa: 2, cpuNode });
+      expect(r.end).toEqual({ kind: "exit", status: 0 });
+      expect(r.stdout).toContain(`getcpu(&cpu, &node, NULL)                        = 0\n  cpu known 1 node ${cpuNode}\n`);
+      expect(r.stdout).toContain(`getcpu(bad, &node, NULL)                         = -1 errno 14\n  node ${cpuNode}\n`);
+      expect(r.stdout).toContain(`Mems_allowed:\t${"00000000,".repeat(31)}00000003\n  Mems_allowed_list:\t0-1\n`);
+    }
   });
 
   it.runIf(needs(tool, TOOLS.libc_a, TOOLS.x86_64_linux))("place pages on one node as this machine's Linux does", () => {
@@ -72,6 +91,20 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.x86_64_linux, TOOLS.strace, 
     const traced = ours(exe, {}, true).lines.filter((l) => MEMPOLICY_CALLS.test(l)).map(normalizeTrace);
     expect(native.length).toBe(73);
     expect(traced).toEqual(native);
+  });
+
+  it("is --trace syscalls' for set_mempolicy_home_node, getcpu and 1024-bit masks", () => {
+    const exe = build("gcc", "mempolicy_api");
+    const calls = /^(set_mempolicy|get_mempolicy|mbind|migrate_pages|move_pages|set_mempolicy_home_node|getcpu)\(/;
+    const st = spawnSync(which("setarch"), ["-R", which("strace"), "-e",
+      "trace=set_mempolicy,get_mempolicy,mbind,migrate_pages,move_pages,set_mempolicy_home_node,getcpu", exe], { encoding: "utf8", env: {} });
+    // The CPU natively is any of this machine's; faultline's is CPU 0.
+    const cpu0 = (l: string) => l.replace(/^getcpu\(\[\d+\]/, "getcpu([0]");
+    const native = st.stderr.split("\n").filter((l) => calls.test(l)).map(normalizeTrace).map(cpu0);
+    const traced = ours(exe, {}, true).lines.filter((l) => calls.test(l)).map(normalizeTrace);
+    expect(native.filter((l) => l.startsWith("set_mempolicy_home_node(")).length).toBe(19);
+    // sched_getcpu reads rseq's cpu_id natively; without rseq (and without a vDSO) glibc makes the syscall.
+    expect(traced).toEqual([...native, "getcpu([0], NULL, NULL) = 0"]);
   });
 });
 

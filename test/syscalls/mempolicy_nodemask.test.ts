@@ -1,6 +1,7 @@
 // The host's half of the memory-policy calls, with the kernel's half
-// recorded: get_nodes (maxnode - 1 bits, the longs past MAX_NUMNODES that
-// (8) must be clear, read from the end), copy_nodes_to_user (the longs past
+// recorded: get_nodes (maxnode - 1 bits, the longs past node 1023 — Linux's
+// MAX_NUMNODES here — must be clear, read from the end; the whole mask
+// handed to the kernel at user_nodemask_ptr), copy_nodes_to_user (the longs past
 // nr_node_ids cleared, a page at most), the order of Linux's checks
 // (sanitize_mpol_flags before the mask is read), and move_pages' arrays.
 // Results as this machine's Linux gives them (test/native/numa/mempolicy_errors.c).
@@ -9,6 +10,8 @@ import { EFAULT, EINVAL, ENODEV, ESRCH } from "../../src/syscalls/errno.js";
 import { Mempolicy, type MempolicyKernel } from "../../src/syscalls/mempolicy.js";
 
 const BASE = 0x10000, SIZE = 0x10000;
+/** Where the kernel reads a syscall's nodemask, in its memory. */
+const MAILBOX = 256;
 
 /** User memory [BASE, BASE + SIZE), the rest unmapped; the kernel's calls recorded. */
 function setup(nrNodeIds = 2) {
@@ -31,8 +34,10 @@ function setup(nrNodeIds = 2) {
   const kernel = {
     // sanitize_mpol_flags as the kernel's: -EINVAL for a mode past MPOL_MAX (7).
     sanitize_mpol_flags: (mode: number) => ((mode & 0x1fff) >= 7 ? -EINVAL : mode),
+    user_nodemask_ptr: () => MAILBOX,
     kernel_set_mempolicy: record("set_mempolicy"),
     kernel_mbind: record("mbind"),
+    kernel_set_mempolicy_home_node: record("set_mempolicy_home_node"),
     kernel_get_mempolicy: (addr: number, flags: number) => {
       calls.push(["get_mempolicy", addr, flags]);
       new DataView(ram.buffer).setInt32(0, 3, true);
@@ -47,55 +52,79 @@ function setup(nrNodeIds = 2) {
   const mp = new Mempolicy(mem, kernel, ram, { mmOf: (pid) => (pid === 0 ? 7 : pid === 2 ? 0 : undefined), nrNodeIds: () => nrNodeIds, memoryNodes: () => [0b11, 0] });
   const view = new DataView(user.buffer);
   const long = (at: number, lo: number, hi = 0) => { view.setUint32(at - BASE, lo, true); view.setUint32(at - BASE + 4, hi, true); };
-  return { mp, calls, user, view, long };
+  const mailbox = () => nodesOf(new Uint8Array(ram.buffer, MAILBOX, 128).slice());
+  return { mp, calls, user, view, long, mailbox };
+}
+
+/** The nodes get_nodes read (its 1024-bit mask as node numbers), or its error. */
+function nodesOf(r: Uint8Array | number): number[] | number {
+  if (typeof r === "number") return r;
+  expect(r.length).toBe(128);
+  const out: number[] = [];
+  r.forEach((byte, i) => { for (let b = 0; b < 8; b++) if (byte & (1 << b)) out.push(i * 8 + b); });
+  return out;
 }
 
 describe("get_nodes", () => {
-  it("reads maxnode - 1 bits", () => {
+  it("reads maxnode - 1 bits, any node below 1024 (Linux's MAX_NUMNODES here)", () => {
     const { mp, long } = setup();
+    const get = (at: number, maxnode: number) => nodesOf(mp.getNodes(at, maxnode));
     long(BASE, 0b111);
-    expect(mp.getNodes(BASE, 2)).toEqual([0b1, 0]);          // one bit
-    expect(mp.getNodes(BASE, 3)).toEqual([0b11, 0]);
-    expect(mp.getNodes(BASE, 65)).toEqual([0b111, 0]);
-    expect(mp.getNodes(BASE, 1)).toEqual([0, 0]);            // no bits: not even read
-    expect(mp.getNodes(0, 65)).toEqual([0, 0]);              // NULL: the empty mask
+    expect(get(BASE, 2)).toEqual([0]);                        // one bit
+    expect(get(BASE, 3)).toEqual([0, 1]);
+    expect(get(BASE, 65)).toEqual([0, 1, 2]);
+    expect(get(BASE, 1)).toEqual([]);                         // no bits: not even read
+    expect(get(0, 65)).toEqual([]);                           // NULL: the empty mask
     long(BASE, 0, 0x80000000);
-    expect(mp.getNodes(BASE, 64)).toEqual([0, 0]);           // bit 63 is the 64th: maxnode 64 keeps 63 bits
-    expect(mp.getNodes(BASE, 65)).toBe(-EINVAL);             // node 63: past MAX_NUMNODES (8)
+    expect(get(BASE, 64)).toEqual([]);                        // bit 63 is the 64th: maxnode 64 keeps 63 bits
+    expect(get(BASE, 65)).toEqual([63]);
     long(BASE, 0x101);
-    expect(mp.getNodes(BASE, 65)).toBe(-EINVAL);             // node 8
-    expect(mp.getNodes(BASE, 9)).toEqual([1, 0]);            // node 8 not read
+    expect(get(BASE, 65)).toEqual([0, 8]);
+    expect(get(BASE, 9)).toEqual([0]);                        // node 8 not read
+    long(BASE + 8, 1);                                        // node 64
+    expect(get(BASE, 129)).toEqual([0, 8, 64]);
+    expect(get(BASE, 65)).toEqual([0, 8]);                    // not read: past maxnode
+    long(BASE + 15 * 8, 0, 0x80000000);                       // node 1023
+    expect(get(BASE, 1025)).toEqual([0, 8, 64, 1023]);
+    expect(get(BASE, 2048)).toEqual([0, 8, 64, 1023]);        // the longs past node 1023 are clear
   });
 
-  it("refuses set bits past MAX_NUMNODES, more than a page of bits, and unreadable masks", () => {
+  it("refuses set bits past node 1023, more than a page of bits, and unreadable masks", () => {
     const { mp, long } = setup();
+    const get = (at: number, maxnode: number) => nodesOf(mp.getNodes(at, maxnode));
     long(BASE, 1);
-    long(BASE + 8, 1);                                        // node 64
-    expect(mp.getNodes(BASE, 129)).toBe(-EINVAL);
-    expect(mp.getNodes(BASE, 65)).toEqual([1, 0]);           // not read: past maxnode
-    long(BASE + 8, 0);
-    expect(mp.getNodes(BASE, 32769)).toEqual([1, 0]);
-    expect(mp.getNodes(BASE, 32770)).toBe(-EINVAL);
-    expect(mp.getNodes(BASE, 0)).toBe(-EINVAL);              // 0 - 1 wraps
-    expect(mp.getNodes(8, 65)).toBe(-EFAULT);
+    long(BASE + 16 * 8, 1);                                   // node 1024
+    expect(get(BASE, 1026)).toBe(-EINVAL);
+    expect(get(BASE, 1025)).toEqual([0]);                     // not read: past maxnode
+    long(BASE + 16 * 8, 0);
+    expect(get(BASE, 32769)).toEqual([0]);
+    expect(get(BASE, 32770)).toBe(-EINVAL);
+    expect(get(BASE, 0)).toBe(-EINVAL);                       // 0 - 1 wraps
+    expect(get(8, 65)).toBe(-EFAULT);
     // The last long is read whole, even past maxnode: Linux checks each long from the end.
-    long(BASE + 8, 0x80000000);                               // node 95
-    expect(mp.getNodes(BASE, 70)).toBe(-EINVAL);
-    expect(mp.getNodes(BASE + SIZE - 8, 129)).toBe(-EFAULT);
+    long(BASE + 16 * 8, 0x80000000);                          // node 1055
+    expect(get(BASE, 1030)).toBe(-EINVAL);
+    expect(get(BASE + SIZE - 8, 1089)).toBe(-EFAULT);
   });
 });
 
 describe("the calls' order of checks", () => {
   it("refuses a bad mode before reading the mask, then hands the kernel the mask", () => {
-    const { mp, calls, long } = setup();
+    const { mp, calls, long, mailbox } = setup();
     expect(mp.call(238, [7, 8, 65, 0, 0, 0])).toBe(-EINVAL);
     expect(mp.call(237, [0x7000, 4096, 9, 8, 65, 0])).toBe(-EINVAL);
     expect(mp.call(238, [2, 8, 65, 0, 0, 0])).toBe(-EFAULT);
     expect(calls).toEqual([]);
-    long(BASE, 0b10);
-    expect(mp.call(238, [2 | (1 << 13), BASE, 65, 0, 0, 0])).toBe(0);
+    long(BASE, 0b110);
+    long(BASE + 8, 1);
+    expect(mp.call(238, [2 | (1 << 13), BASE, 129, 0, 0, 0])).toBe(0);
+    expect(mailbox()).toEqual([1, 2, 64]);
     expect(mp.call(237, [0x7000, 4096, 3, BASE, 3, 2])).toBe(0);
-    expect(calls).toEqual([["set_mempolicy", 2 | (1 << 13), 0b10, 0], ["mbind", 0x7000, 4096, 3, 0b10, 0, 2]]);
+    expect(mailbox()).toEqual([1]);
+    expect(calls).toEqual([["set_mempolicy", 2 | (1 << 13)], ["mbind", 0x7000, 4096, 3, 2]]);
+    // set_mempolicy_home_node's four words go to the kernel as they are.
+    expect(mp.call(450, [0x7000, 4096, -1, 0, 0, 0])).toBe(0);
+    expect(calls[2]).toEqual(["set_mempolicy_home_node", 0x7000, 4096, 2 ** 64, 0]);
   });
 
   it("get_mempolicy: maxnode against nr_node_ids, the mode, then the mask with the longs past nr_node_ids cleared", () => {

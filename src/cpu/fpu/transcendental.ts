@@ -93,10 +93,16 @@ const atanh2 = (u: Big): Big => {
   return { m: r.m, e: r.e + 1 };
 };
 
-export const PI: Big = (() => { const q = atanSmall(ONE); return { m: q.m, e: q.e + 2 }; })();
-const PI_2: Big = { m: PI.m, e: PI.e - 1 };
-const PI_4: Big = { m: PI.m, e: PI.e - 2 };
-const LN2: Big = atanh2(div(ONE, int(3)));
+// pi and ln 2 are computed on first use: their series take milliseconds,
+// which every start-up would pay, and most programs never ask.
+let PI: Big | null = null;
+let LN2: Big | null = null;
+/** pi / 2^shift. */
+export function pi(shift = 0): Big {
+  PI ??= (() => { const q = atanSmall(ONE); return { m: q.m, e: q.e + 2 }; })();
+  return { m: PI.m, e: PI.e - shift };
+}
+const ln2 = (): Big => (LN2 ??= atanh2(div(ONE, int(3))));
 /**
  * pi/2 as the processor reduces by it: pi with 66 significant bits (SDM vol. 1,
  * 8.3.10), 0x3243f6a8885a308d3 * 2^-65. The reduction is exact with it, and
@@ -110,7 +116,7 @@ const PI_2_66 = 0x3243f6a8885a308d3n;
  */
 function reduce(sig: bigint, exp: number, sign: number): [Big, number] {
   const x: Big = { m: sign ? -sig : sig, e: exp };
-  if (mag(x) < 0 || sub(PI_4, x.m < 0n ? neg(x) : x).m >= 0n) return [x, 0];
+  if (mag(x) < 0 || sub(pi(2), x.m < 0n ? neg(x) : x).m >= 0n) return [x, 0];
   // fixed point with 128 fraction bits, where both x (|x| >= pi/4) and pi/2 are exact
   const X = sig << BigInt(128 + exp), H = PI_2_66 << 63n;
   const k = (X + (H >> 1n)) / H;
@@ -151,14 +157,14 @@ export function atan2(y: Big, x: Big): Big {
   const yx = mag(ay) - mag(ax);
   let th: Big;
   if (yx < 0 || (yx === 0 && sub(ax, ay).m >= 0n)) th = atanSmall(div(ay, ax));
-  else th = sub(PI_2, atanSmall(div(ax, ay)));
-  if (x.m < 0n) th = sub(PI, th);
+  else th = sub(pi(1), atanSmall(div(ax, ay)));
+  if (x.m < 0n) th = sub(pi(), th);
   return y.m < 0n ? neg(th) : th;
 }
 
 /** 2^x - 1 for |x| <= 1 (x nonzero): expm1(x ln 2) by its series. */
 export function exp2m1(x: Big): Big {
-  const z = mul(x, LN2);
+  const z = mul(x, ln2());
   return series(z, z, (k) => [1, k + 2]);
 }
 
@@ -170,12 +176,12 @@ export function log2(sig: bigint, exp: number): Big {
   // 1.0110101000001... is sqrt(2)
   if (sig >> BigInt(n - 8) >= 0xb5n) { f = { m: sig, e: -n }; k++; }
   const u = div(sub(f, ONE), add(f, ONE));
-  return add(int(k), div(atanh2(u), LN2));
+  return add(int(k), div(atanh2(u), ln2()));
 }
 
 /** log2(1 + x) for small nonzero x: 2 atanh(x / (2 + x)) / ln 2. */
 export function log2p1(x: Big): Big {
-  return div(atanh2(div(x, add(int(2), x))), LN2);
+  return div(atanh2(div(x, add(int(2), x))), ln2());
 }
 
 export { add as bigAdd, mul as bigMul };

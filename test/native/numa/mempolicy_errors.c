@@ -11,21 +11,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MPOL_DEFAULT 0
-#define MPOL_PREFERRED 1
-#define MPOL_BIND 2
-#define MPOL_INTERLEAVE 3
-#define MPOL_LOCAL 4
-#define MPOL_PREFERRED_MANY 5
-#define MPOL_F_STATIC_NODES (1 << 15)
-#define MPOL_F_RELATIVE_NODES (1 << 14)
-#define MPOL_F_NUMA_BALANCING (1 << 13)
-#define MPOL_F_NODE 1
-#define MPOL_F_ADDR 2
-#define MPOL_F_MEMS_ALLOWED 4
-#define MPOL_MF_STRICT 1
-#define MPOL_MF_MOVE 2
-#define MPOL_MF_MOVE_ALL 4
+#include "mempolicy.h"
+
 #define BAD ((void *)8)
 
 static unsigned long big[1024];   // 64 Kbit: more than the 32 Kbit a mask may have
