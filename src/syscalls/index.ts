@@ -27,10 +27,10 @@
 // sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
-// getpid, getppid, kill to other pids, process groups: src/task/sched.ts
-// and src/machine.ts), and, given `mempolicy`, the NUMA policy calls (mbind,
-// set_mempolicy, get_mempolicy, migrate_pages, move_pages,
-// set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
+// getpid, gettid, getppid, kill to other pids, process groups, futex,
+// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given
+// `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
+// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
@@ -203,9 +203,9 @@ export const UTSNAME = {
 export class Syscalls {
   /** exit_group's status (0-255) once the guest has exited. */
   exitStatus: number | undefined;
-  /** clear_child_tid from set_tid_address (nothing clears it: one thread, no exit futex). */
+  /** clear_child_tid from set_tid_address without `tasks` (with them, the task keeps it: src/task/exit.ts clears it). */
   clearChildTid = 0;
-  /** The robust futex list head set_robust_list recorded (nothing walks it: one thread). */
+  /** The robust futex list head set_robust_list recorded, per thread (nothing walks it when the thread dies). */
   robustList = 0;
   readonly files: FileSyscalls;
   private readonly args = [0, 0, 0, 0, 0, 0];
@@ -219,17 +219,22 @@ export class Syscalls {
   private sleptEntry: number | null = null;
   /** When the sleeping nanosleep ends (ns), across its restarts. */
   private sleepDeadline: number | null = null;
-  /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
+  /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
   private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
   /** task->comm when the machine keeps none. */
   private comm = "";
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
   readonly signals: Signals;
-  private readonly realtimeEpoch: number;
+  /** CLOCK_REALTIME at instruction 0, in seconds since the epoch. */
+  readonly realtimeEpoch: number;
 
-  /** `parent`: fork's copy of its files, limits, name and clock (the options give the child's own signals and tasks). */
-  constructor(private readonly o: SyscallOptions, parent?: Syscalls) {
+  /**
+   * `parent`: clone's copy of its files, limits, name and clock (the options
+   * give the child's own signals and tasks); `share` says what a thread
+   * shares instead of copying: the fd table, the fs_struct, and (CLONE_THREAD) the limits.
+   */
+  constructor(private readonly o: SyscallOptions, parent?: Syscalls, share: { files: boolean; fs: boolean; thread: boolean } = { files: false, fs: false, thread: false }) {
     this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
     this.clock = o.clock ?? parent?.clock ?? new VirtualClock(o.regs);
     this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
@@ -237,7 +242,7 @@ export class Syscalls {
     const fs = o.fs ?? new Namespace({
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
-    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files);
+    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
@@ -249,7 +254,7 @@ export class Syscalls {
       signalPending: () => this.signals.hasDeliverable(),
     });
     if (parent) {
-      this.rlimits = parent.rlimits.map(([cur, max]) => [cur, max]);
+      this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
     }
   }
@@ -350,6 +355,22 @@ export class Syscalls {
   private readArgs(): number[] {
     for (let i = 0; i < 6; i++) this.args[i] = this.o.regs.getReg(ARG_REGS[i]);
     return this.args;
+  }
+
+  /**
+   * strace's line for a call the task sleeps in when its process ends
+   * under it ("= ?"), from its saved registers (`reg`: rax and the argument
+   * registers); after a sleep strace printed as unfinished, its resumed line.
+   */
+  traceUnfinished(reg: (r: number) => number): void {
+    const { io } = this.o;
+    if (!io.trace) return;
+    const nr = reg(RAX) >>> 0, a = ARG_REGS.map(reg);
+    const after = this.sleptEntry;
+    this.sleptEntry = null;
+    const line = formatSyscall(nr, a, undefined, this.peek);
+    if (after === null || !io.traceWake) io.trace(line);
+    else io.traceWake(line, formatSyscall(nr, a, undefined, this.peek, 0, after));
   }
 
   /** The caller's pid. */

@@ -333,6 +333,13 @@ const CLONE_FLAGS: [number, string][] = [
   [0x200000, "CLONE_CHILD_CLEARTID"], [0x400000, "CLONE_DETACHED"], [0x800000, "CLONE_UNTRACED"], [0x1000000, "CLONE_CHILD_SETTID"],
 ];
 
+/** futex's operations by number (include/uapi/linux/futex.h). */
+const FUTEX_CMDS: Record<number, string> = {
+  0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE", 4: "FUTEX_CMP_REQUEUE", 5: "FUTEX_WAKE_OP",
+  6: "FUTEX_LOCK_PI", 7: "FUTEX_UNLOCK_PI", 8: "FUTEX_TRYLOCK_PI", 9: "FUTEX_WAIT_BITSET", 10: "FUTEX_WAKE_BITSET",
+  11: "FUTEX_WAIT_REQUEUE_PI", 12: "FUTEX_CMP_REQUEUE_PI", 13: "FUTEX_LOCK_PI2",
+};
+
 /** A pointer read from user memory (8 bytes), or null. */
 function pointerAt(peek: Peek, addr: number): number | null {
   const b = peek(addr, 8);
@@ -611,6 +618,33 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       if (f & 0x1200000) text += `, child_tidptr=${pointer(a[3])}`;
       if (f & 0x80000) text += `, tls=${pointer(a[4])}`;
       return text;
+    }
+    case 435: { // clone3(args, size): the fields set, and parent_tid's value once written
+      const b = peek(a[0], 88);
+      if (!b || !(a[1] >= 64)) return `${pointer(a[0])}, ${udec(a[1])}`;
+      const f = u64At(b, 0);
+      const fields = [`flags=${flags(f, CLONE_FLAGS, "0")}`];
+      if (f & 0x1200000) fields.push(`child_tid=${pointer(u64At(b, 16))}`);
+      if (f & 0x100000) fields.push(`parent_tid=${pointer(u64At(b, 24))}`);
+      fields.push(`exit_signal=${signalOrNumber(u64At(b, 32))}`);
+      for (const [at, name] of [[40, "stack"], [48, "stack_size"]] as const) if (u64At(b, at)) fields.push(`${name}=${hex(u64At(b, at))}`);
+      if (f & 0x80000) fields.push(`tls=${pointer(u64At(b, 56))}`);
+      const written = ok && f & 0x100000 ? ` => {parent_tid=[${ret}]}` : "";
+      return `{${fields.join(", ")}}${written}, ${udec(a[1])}`;
+    }
+    case 202: { // futex(uaddr, op, val, timeout or val2, uaddr2, val3), the arguments its op reads
+      const op = a[1] >>> 0, cmd = op & 0x7f;
+      const name = FUTEX_CMDS[cmd];
+      if (name === undefined) return `${pointer(a[0])}, ${hex(op)}, ${a.slice(2).map(hex).join(", ")}`;
+      const opText = `${name}${op & 128 ? "_PRIVATE" : ""}${op & 256 ? "|FUTEX_CLOCK_REALTIME" : ""}`;
+      const head = `${pointer(a[0])}, ${opText}, ${a[2] >>> 0}`;
+      const bitset = (v: number) => ((v >>> 0) === 0xffffffff ? "FUTEX_BITSET_MATCH_ANY" : hex(v >>> 0));
+      if (cmd === 0) return `${head}, ${timespecAt(peek, a[3])}`;
+      if (cmd === 9) return `${head}, ${timespecAt(peek, a[3])}, ${bitset(a[5])}`;
+      if (cmd === 10) return `${head}, ${bitset(a[5])}`;
+      if (cmd === 3) return `${head}, ${a[3] >>> 0}, ${pointer(a[4])}`;
+      if (cmd === 4) return `${head}, ${a[3] >>> 0}, ${pointer(a[4])}, ${a[5] >>> 0}`;
+      return head;
     }
     case 59: // execve: read before the call (the caller formats it then)
       return `${path(peek, a[0])}, ${stringArray(peek, a[1])}, ${envCount(peek, a[2])}`;
