@@ -27,7 +27,7 @@ import type { ExecImage } from "./loader/index.js";
 import type { FileData } from "./fs/file_data.js";
 import { bytesFile } from "./fs/pagecache.js";
 import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
-import { PROC_FILES, NUMA_PROC_FILES } from "./proc/index.js";
+import { PROC_FILES, NUMA_PROC_FILES, procStores } from "./proc/index.js";
 import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
@@ -163,6 +163,7 @@ export class Machine {
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
       proc: (name) => (name in this.procFiles || (name.includes("/task/") ? this.procThread(name) : this.procTask(name)) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
       procNames,
+      procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
       exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
       // Zombies hold no mm: only live processes have /proc views here.

@@ -316,9 +316,9 @@ const iw_table = memory.data(<i32>MAX_NUMNODES, 1);
   const w = <u32>load<u8>(iw_table + nid);
   return w ? w : 1;
 }
-/** Sets node nid's interleave weight (1..255; 0 restores the default). @return 0 or -EINVAL */
+/** Sets node nid's interleave weight (node_store: 1..255, as Linux 6.18 takes it). @return 0 or -EINVAL */
 export function set_iw_weight(nid: u32, weight: u32): i32 {
-  if (nid >= MAX_NUMNODES || weight > 255) return -EINVAL;
+  if (nid >= MAX_NUMNODES || weight == 0 || weight > 255) return -EINVAL;
   store<u8>(iw_table + nid, <u8>weight);
   return 0;
 }

@@ -40,6 +40,8 @@ export abstract class Inode {
 export class RegularInode extends Inode {
   /** A tmpfs file: its last name went (unlink, rename over it); its data go once no open file or mapping holds it. */
   unlinked?: () => void;
+  /** A /proc or sysfs knob: its write handler, called at write time with the bytes and position (proc_sys_write, kernfs's store). */
+  store?: (pos: number, bytes: Uint8Array) => number;
   constructor(ino: number, perm: number, mount: Mount, mtime: number, readonly open: () => FileData, private readonly statSize: () => number) {
     super(ino, S_IFREG | perm, mount, mtime);
   }

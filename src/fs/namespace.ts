@@ -42,6 +42,8 @@ export interface NamespaceOptions {
   proc(name: string): string | null;
   /** The /proc names (kernel-wide ones and "self/…" ones). */
   procNames: string[];
+  /** The /proc files a write() reaches, by name, with their handlers; one not in procNames is write-only (0200). */
+  procStores?: Record<string, (pos: number, bytes: Uint8Array) => number>;
   /** The running program: /proc/self/exe's target and bytes; with a pid, that process's. */
   exe(pid?: number): { path: string; data: FileData } | null;
   /** A new tmpfs file's data, kept by the kernel (null: out of memory); default: bytes on the host. */
@@ -389,13 +391,18 @@ export class Namespace {
   private buildProc(): DirInode {
     const proc = new ProcDir(this.ino(), 0o555, this.procfs, 0);
     // Each open reads the text anew (as seq_file does); stat says 0 bytes, as Linux's /proc does.
+    const stores = this.o.procStores ?? {};
     const text = (name: string) => {
       const ino = this.ino();
+      const store = stores[name] as ((pos: number, bytes: Uint8Array) => number) | undefined;
+      const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : 0o444;
       // Each open's snapshot is a file of its own for the page cache: its own inode number.
-      return new RegularInode(ino, 0o444, this.procfs, 0, () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
+      const node = new RegularInode(ino, perm, this.procfs, 0, () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
+      node.store = store;
+      return node;
     };
     const vm = new MapDir(this.ino(), 0o555, this.procfs, 0);
-    for (const name of this.o.procNames) {
+    for (const name of new Set([...this.o.procNames, ...Object.keys(stores)])) {
       if (name.startsWith("sys/vm/")) vm.entries.set(name.slice(7), text(name));
       else if (!name.includes("/")) proc.entries.set(name, text(name));
     }

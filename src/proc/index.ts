@@ -7,7 +7,7 @@ import { pagetypeinfo } from "./pagetypeinfo.js";
 import { vmstat } from "./vmstat.js";
 import { zoneinfo } from "./zoneinfo.js";
 import { meminfo, swaps } from "./meminfo.js";
-import { SYSCTLS, readSysctl } from "./sysctl.js";
+import { SYSCTLS, readSysctl, storeSysctl } from "./sysctl.js";
 
 export { buddyinfo, meminfo, pagetypeinfo, swaps, vmstat, zoneinfo };
 
@@ -27,3 +27,21 @@ export const PROC_FILES: Record<string, (k: Kernel) => string> = {
 
 /** The files of a machine of several nodes (CONFIG_NUMA's sysctls too). */
 export const NUMA_PROC_FILES: Record<string, (k: Kernel) => string> = { ...PROC_FILES, ...sysVmFiles(true) };
+
+/** A /proc file's write handler: the bytes written at a position; @return the bytes taken, or -errno. */
+export type ProcStore = (k: Kernel, pos: number, bytes: Uint8Array) => number;
+
+/** sysctl_compaction_handler: any write compacts every node. */
+const compact_memory: ProcStore = (k, pos, bytes) => {
+  if (bytes.length > 0) k.compactMemory();
+  return bytes.length;
+};
+
+/** The /proc files a write() reaches (proc_sys_write): each sysctl of `files`, and the write-only compact_memory (0200). */
+export function procStores(files: Record<string, unknown>): Record<string, ProcStore> {
+  const stores: Record<string, ProcStore> = { "sys/vm/compact_memory": compact_memory };
+  for (const n of Object.keys(SYSCTLS)) {
+    if (n.startsWith("vm.") && `sys/vm/${n.slice(3)}` in files) stores[`sys/vm/${n.slice(3)}`] = (k, pos, bytes) => storeSysctl(k.exports, n, pos, bytes);
+  }
+  return stores;
+}

@@ -1,7 +1,10 @@
 // The sysctls faultline's kernel has (kernel/sysctl.c's vm table and the
 // THP knobs of /sys/kernel/mm/transparent_hugepage), by the names sysctl(8)
-// uses: read as /proc/sys/vm/NAME reads, written by --sysctl NAME=VALUE or
-// the API's sysctl option. The kernel checks each value (sysctl_set).
+// uses: read as /proc/sys/vm/NAME reads, written by a guest's write() to that
+// file (proc_sys_write), by --sysctl NAME=VALUE or by the API's sysctl
+// option. The kernel checks each value (sysctl_set).
+
+import { EINVAL } from "../syscalls/errno.js";
 
 /** The kernel exports behind the table (docs/abi.md). */
 export interface SysctlKernel {
@@ -19,9 +22,21 @@ interface Sysctl {
   parse(text: string): number | null;
 }
 
+/**
+ * proc_dointvec's reading of one written integer: spaces (isspace) before
+ * it, an optional sign, base-10 digits, then only spaces. A negative or
+ * non-integer value is null here; the kernel's range check does the rest.
+ */
+function parseInt10(t: string): number | null {
+  const m = /^[ \t\n\v\f\r]*(-?)(\d+)[ \t\n\v\f\r]*$/.exec(t);
+  if (!m) return null;
+  const v = Number(m[2]);
+  return m[1] && v !== 0 ? null : v;
+}
+
 const integer: Pick<Sysctl, "show" | "parse"> = {
   show: (v) => `${v}\n`,
-  parse: (t) => (/^\s*\d+\s*$/.test(t) ? Number(t) : null),
+  parse: parseInt10,
 };
 
 /** A sysfs choice file: every mode, the current one in brackets. */
@@ -78,4 +93,17 @@ export function writeSysctl(k: SysctlKernel, name: string, text: string): void {
   if (!s || !hasSysctl(k, key)) throw new Error(`sysctl: cannot stat /proc/sys/${name.replace(/\./g, "/")}: No such file or directory; this kernel has ${Object.keys(SYSCTLS).filter((n) => hasSysctl(k, n)).join(", ")}`);
   const v = s.parse(text);
   if (v === null || k.sysctl_set(s.id, v) !== 0) throw new Error(`sysctl: setting key "${key}": Invalid argument`);
+}
+
+/**
+ * A guest's write() of `bytes` at `pos` to /proc/sys/vm/NAME
+ * (proc_sys_call_handler, then the table's proc_dointvec_minmax): a write
+ * past the start is ignored (sysctl_writes_strict), an empty one changes
+ * nothing. @return the bytes taken, or -EINVAL
+ */
+export function storeSysctl(k: SysctlKernel, name: string, pos: number, bytes: Uint8Array): number {
+  if (pos > 0 || bytes.length === 0) return 0;
+  const s = SYSCTLS[name];
+  const v = s.parse(new TextDecoder().decode(bytes));
+  return v !== null && k.sysctl_set(s.id, v) === 0 ? bytes.length : -EINVAL;
 }

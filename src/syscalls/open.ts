@@ -42,7 +42,10 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
     if ((flags & O_DIRECTORY) && !(node instanceof DirInode)) return -ENOTDIR;
     if (!(flags & O_PATH)) {
       // may_open: a read-only mount refuses writing its files (devices excepted); root passes permission bits.
-      if (wantsWrite && node.mount.readonly && !(node instanceof StreamInode)) return node.mount.dev === 0x16 ? -EACCES : -EROFS;
+      // A knob's own mode decides (proc_sys_permission: root gets the owner's bits, so 0200 cannot be read).
+      if (node instanceof RegularInode && node.store) {
+        if ((acc !== O_WRONLY && !(node.mode & 0o400)) || (wantsWrite && !(node.mode & 0o200))) return -EACCES;
+      } else if (wantsWrite && node.mount.readonly && !(node instanceof StreamInode)) return node.mount.dev === 0x16 ? -EACCES : -EROFS;
       if (acc === 3) return -EINVAL;
     }
   }

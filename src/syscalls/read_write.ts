@@ -3,10 +3,10 @@
 // devices and FIFOs as streams, pipes through pipe.ts. Browser-safe.
 
 import { O_APPEND, O_PATH, type OpenFile } from "../fs/fdtable.js";
-import { DirInode, S_IFIFO, StreamInode } from "../fs/inode.js";
+import { DirInode, RegularInode, S_IFIFO, StreamInode } from "../fs/inode.js";
 import { TASK_SIZE } from "../abi.js";
 import { PipeInode } from "../fs/pipe.js";
-import { EBADF, EFAULT, EINVAL, EISDIR, ESPIPE } from "./errno.js";
+import { EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, ESPIPE } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 import { pipeRead, pipeWrite } from "./pipe.js";
 
@@ -15,6 +15,8 @@ export const MAX_RW_COUNT = 0x7ffff000;
 const UIO_MAXIOV = 1024;
 /** A write hands the file at most this many bytes at a time. */
 const WRITE_BATCH = 65536;
+/** The most a /proc knob's write copies in (KMALLOC_MAX_SIZE). */
+const KMALLOC_MAX_SIZE = 4 << 20;
 /** The highest offset a file may have (MAX_LFS_FILESIZE). */
 const MAX_LFS_FILESIZE = 2 ** 63 - 1;
 
@@ -99,6 +101,7 @@ function writeFile(files: FileSyscalls, f: OpenFile, buf: number, count: number,
   if (bad !== 0) return bad;
   const len = Math.min(count, MAX_RW_COUNT);
   if (f.inode instanceof PipeInode) return pipeWrite(files, f, f.inode, buf, len);
+  if (f.inode instanceof RegularInode && f.inode.store) return storeWrite(files, f, f.inode.store, buf, len, at);
   const data = f.data;
   if (data && !data.write) return -EINVAL;
   let pos = at ?? (data && f.flags & O_APPEND ? data.size() : f.pos);
@@ -121,6 +124,19 @@ function writeFile(files: FileSyscalls, f: OpenFile, buf: number, count: number,
   }
   if (at === null && data) f.pos = pos;
   return done === 0 && len > 0 ? -EFAULT : done;
+}
+
+/**
+ * A write to a /proc knob (proc_sys_call_handler): the whole buffer
+ * copied in, then handed to the file's handler at once, not to the page cache.
+ */
+function storeWrite(files: FileSyscalls, f: OpenFile, store: (pos: number, bytes: Uint8Array) => number, buf: number, len: number, at: number | null): number {
+  if (len > KMALLOC_MAX_SIZE) return -ENOMEM;
+  const bytes = new Uint8Array(len);
+  if (len > 0 && files.mem.copyFromUser(bytes, buf, len) !== 0) return -EFAULT;
+  const r = store(at ?? f.pos, bytes);
+  if (r > 0 && at === null) f.pos += r;
+  return r;
 }
 
 /** Bytes from the kernel side to `f` at `pos` (a stream ignores it): through the page cache when the file is in it. */

@@ -142,6 +142,8 @@ describe("memory policies place pages as Linux does", () => {
     expect(mbind(m, a, 30 * PAGE, MPOL.INTERLEAVE, mask(1, 2, 3), 0, 0)).toBe(0);
     touch(m, a, 30);
     for (let i = 0; i < 30; i++) expect(nodeAt(m, mm, a + i * PAGE)).toBe([1, 2, 3][Math.floor((a + i * PAGE) / PAGE) % 3]);
+    // node_store: 0 and 256 are EINVAL (Linux 6.18).
+    expect([m.x.set_iw_weight(0, 0), m.x.set_iw_weight(0, 256)]).toEqual([-22, -22]);
     expect(m.x.set_iw_weight(0, 3)).toBe(0);
     const b = mmap(m, 40 * PAGE);
     expect(mbind(m, b, 40 * PAGE, MPOL.WEIGHTED_INTERLEAVE, mask(0, 1), 0, 0)).toBe(0);
