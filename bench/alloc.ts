@@ -28,8 +28,8 @@ const MEM = "256M";
 const RAM_PAGES = (256 << 20) / PAGE_SIZE;
 const RUNS = 5;
 
-type Workload = "pairs" | "random" | "mixed";
-const WORKLOADS: Array<[Workload, string, number, number]> = [
+export type Workload = "pairs" | "random" | "mixed";
+export const WORKLOADS: Array<[Workload, string, number, number]> = [
   ["pairs", "order-0 alloc+free pairs (150k pairs)", 150_000, 0],
   ["random", "50k order-0 allocs, frees in random order", 50_000, 1],
   ["mixed", "mixed orders 0-9, about half of RAM held (200k ops)", 200_000, 2],
@@ -57,7 +57,7 @@ function rng(seed: number): (n: number) => number {
   };
 }
 
-function generate(w: Workload, n: number, seed: number): Ops {
+export function generate(w: Workload, n: number, seed: number): Ops {
   const ops = new Ops();
   const below = rng(seed);
   if (w === "pairs") {
@@ -122,10 +122,9 @@ function runViaHost(seq: Int32Array): Result {
   return { nsPerOp: ((t1 - t0) * 1e6) / (seq.length / 2), largestFreeOrder: largestFreeOrder(k), sum: 0 };
 }
 
-/** Compiles bench/wasm/replay.ts (the kernel plus the in-wasm drivers). */
-function buildReplay(dir: string): WebAssembly.Module {
+/** Compiles bench/wasm/replay.ts (the kernel plus the in-wasm drivers) of the tree at root. */
+export function buildReplay(dir: string, root = packageRoot()): WebAssembly.Module {
   const out = join(dir, "replay.wasm");
-  const root = packageRoot();
   execFileSync(process.execPath, [join(root, "node_modules", "assemblyscript", "bin", "asc.js"),
     join(root, "bench", "wasm", "replay.ts"), "--target", "release", "-o", out], { cwd: root, stdio: "pipe" });
   return new WebAssembly.Module(readFileSync(out));
@@ -147,23 +146,25 @@ function bareEnv(memory: WebAssembly.Memory): WebAssembly.ModuleImports {
   };
 }
 
-function runInWasm(mod: WebAssembly.Module, w: Workload, n: number, seed: number, opCount: number): Result {
+/** Replays a workload in wasm; `clock` (ms) times it: wall time unless the caller prefers CPU time. */
+export function runInWasm(mod: WebAssembly.Module, w: Workload, n: number, seed: number, opCount: number,
+  clock: () => number = () => performance.now()): Result {
   const pages = RAM_PAGES * PAGE_SIZE / 65536;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const e = new WebAssembly.Instance(mod, { env: bareEnv(memory) }).exports as unknown as ReplayExports;
   if (e.boot(RAM_PAGES) !== 0) throw new Error("bench: replay kernel did not boot");
   const sum = w === "pairs" ? e.gen_pairs(n) : w === "random" ? e.gen_random_frees(n, seed) : e.gen_mixed(n, seed, RAM_PAGES);
-  const t0 = performance.now();
+  const t0 = clock();
   e.replay();
-  const t1 = performance.now();
+  const t1 = clock();
   return { nsPerOp: ((t1 - t0) * 1e6) / opCount, largestFreeOrder: -1, sum: sum >>> 0 };
 }
 
-/** Compiles bench/native/buddy.c with gcc, or null when gcc is missing. */
-function buildNative(dir: string): string | null {
+/** Compiles bench/native/buddy.c of the tree at root with gcc, or null when gcc is missing. */
+export function buildNative(dir: string, root = packageRoot(), cflags: string[] = []): string | null {
   const exe = join(dir, "buddy");
   try {
-    execFileSync("gcc", ["-O2", "-o", exe, join(packageRoot(), "bench", "native", "buddy.c")], { stdio: "pipe" });
+    execFileSync("gcc", ["-O2", ...cflags, "-o", exe, join(root, "bench", "native", "buddy.c")], { stdio: "pipe" });
     return exe;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
@@ -178,7 +179,7 @@ function reservations(mem: string): { pages: number; bottom: number; top: number
   return { pages: k.maxPfn, bottom, top: k.maxPfn - k.totalramPages - bottom };
 }
 
-function runNative(exe: string, w: Workload | "none", n: number, seed: number, opCount: number, mem = MEM):
+export function runNative(exe: string, w: Workload | "none", n: number, seed: number, opCount: number, mem = MEM):
   Result & { bootNs: number } {
   const r = reservations(mem);
   const out = execFileSync(exe, [String(r.pages), String(r.bottom), String(r.top), w, String(n), String(seed)], { encoding: "utf8" });

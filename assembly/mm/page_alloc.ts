@@ -268,17 +268,20 @@ function fill_alloc_context(c: alloc_context, gfp: u32): bool {
 }
 
 /** Walks the zonelist for a zone above its watermark, and takes pages from it (seed 9). */
-export function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): page | null {
+@inline export function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): page | null {
   trace_enter(FN_get_page_from_freelist, order);
+  // The walk does not change the context: read it once, as Linux reads its const *ac.
+  const preferred_zoneref = ac.preferred_zoneref;
+  const preferred_zone = zoneref_zone(preferred_zoneref);
   while (true) {
     const no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
-    for (let z = ac.preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
+    for (let z = preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
       if (zonelist_zone_idx(z) > ac.highest_zoneidx || !zref_in_nodemask(z, ac.nodemask)) continue;
       const zone = zoneref_zone(z);
       // Moving to a remote node: locality matters more than avoiding
       // fragmentation, so start again allowing fragmenting fallbacks.
-      if (no_fallback && nr_online_nodes > 1 && zone != zoneref_zone(ac.preferred_zoneref)
-          && zone_to_nid(zone) != zone_to_nid(zoneref_zone(ac.preferred_zoneref))) {
+      if (no_fallback && nr_online_nodes > 1 && zone != preferred_zone
+          && zone_to_nid(zone) != zone_to_nid(preferred_zone)) {
         break;
       }
       if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
@@ -286,7 +289,7 @@ export function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): 
         // node_reclaim is off (zone_reclaim_mode 0): a zone below its watermark is skipped.
         if (!zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags, gfp)) continue;
       }
-      const page = rmqueue(zoneref_zone(ac.preferred_zoneref), zone, order, gfp, alloc_flags, ac.migratetype);
+      const page = rmqueue(preferred_zone, zone, order, gfp, alloc_flags, ac.migratetype);
       if (page) {
         prep_new_page(page, order, gfp, alloc_flags);
         trace_exit(FN_get_page_from_freelist, page_to_pfn(page));
@@ -398,8 +401,8 @@ export function set_vm_numa_event(p: usize): void { vm_numa_event = p; }
   return page;
 }
 
-/** Takes a page from the zone's per-cpu list, refilling it in a batch when empty. */
-function rmqueue_pcplist(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
+/** Takes a page from the zone's per-cpu list, refilling it in a batch when empty (inlined: the allocation fast path). */
+@inline function rmqueue_pcplist(preferred_zone: zone, zone: zone, order: u32, gfp: u32,
                          migratetype: u32, alloc_flags: u32): page | null {
   trace_enter(FN_rmqueue_pcplist, order);
   const pcp = zone_pcp(zone);
@@ -972,7 +975,7 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
 }
 
 /** The pages after the head: a compound page undone, each page cleaned (checked when debugging). */
-function free_tail_pages_prepare(page: page, order: u32): bool {
+@inline function free_tail_pages_prepare(page: page, order: u32): bool {
   const nr: u32 = 1 << order;
   if (page.flags & PG_head) {
     for (let i: u32 = 1; i < nr; i++) {
@@ -983,26 +986,40 @@ function free_tail_pages_prepare(page: page, order: u32): bool {
     nth_page(page, 1).private_ = 0;
     page.flags &= ~PG_head;
   }
-  let bad = false;
   const end = changetype<usize>(nth_page(page, nr));
-  for (let at = changetype<usize>(nth_page(page, 1)); at < end; at += SIZEOF_PAGE) {
-    const p = changetype<page>(at);
-    if (CONFIG_DEBUG_VM) {
-      if (free_page_is_bad(p)) bad = true;
-      continue;
+  let at = changetype<usize>(nth_page(page, 1));
+  if (CONFIG_DEBUG_VM) {
+    let bad = false;
+    for (; at < end; at += SIZEOF_PAGE) {
+      if (free_page_is_bad(changetype<page>(at))) bad = true;
     }
-    // Only a head is ever mapped (split_huge_page makes each page a head),
-    // and only a head (or page[1], undone above) has private_ set: as
-    // Linux, the release build clears just the tails' flags.
-    p.flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+    return bad;
   }
-  return bad;
+  // Only a head is ever mapped (split_huge_page makes each page a head),
+  // and only a head (or page[1], undone above) has private_ set: as
+  // Linux, the release build clears just the tails' flags. Of the
+  // 2^order - 1 tails, 1 or 3 go first and the rest four at a time: the
+  // loop is most of the cost of freeing a large block.
+  const first = changetype<usize>(nth_page(page, min(nr, 4)));
+  for (; at < first; at += SIZEOF_PAGE) tail_page_clean(at);
+  for (; at < end; at += 4 * SIZEOF_PAGE) {
+    tail_page_clean(at);
+    tail_page_clean(at + SIZEOF_PAGE);
+    tail_page_clean(at + 2 * SIZEOF_PAGE);
+    tail_page_clean(at + 3 * SIZEOF_PAGE);
+  }
+  return false;
+}
+
+@inline function tail_page_clean(at: usize): void {
+  changetype<page>(at).flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 }
 
 /** page_expected_state, or bad_page: the common case costs one test. */
 @inline function free_page_is_bad(p: page): bool {
   if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
-  if (p._mapcount == -1 && !p.mapping && !p._refcount && !(p.flags & PAGE_FLAGS_CHECK_AT_FREE)) {
+  // One test for the four conditions: each term is zero exactly when it holds.
+  if (((<u32>p._mapcount + 1) | p.mapping | <u32>p._refcount | (p.flags & PAGE_FLAGS_CHECK_AT_FREE)) == 0) {
     free_page_clean(p);
     return false;
   }
@@ -1019,8 +1036,8 @@ function free_tail_pages_prepare(page: page, order: u32): bool {
   p.private_ = 0;
 }
 
-/** Frees a block straight to the buddy lists (orders above the pcp range). */
-function __free_pages_ok(page: page, order: u32, to_tail: bool): void {
+/** Frees a block straight to the buddy lists (orders above the pcp range; inlined, as free_unref_page). */
+@inline function __free_pages_ok(page: page, order: u32, to_tail: bool): void {
   const pfn = page_to_pfn(page);
   if (!free_pages_prepare(page, order)) return;
   const migratetype = get_pfnblock_migratetype(page, pfn);

@@ -10,8 +10,10 @@
  * up the pageblock's migratetype for the free lists, and decodes the gfp
  * mask's zone and migratetype. Movable allocations only (the benchmark's
  * workloads), so no fallback. alloc_pages and free_pages stay out of line
- * (noinline), as Linux's __alloc_pages and __free_pages and the kernel's
- * are: gcc would otherwise fold the whole allocator into the replay loop.
+ * and opaque to their caller (noipa), as Linux's __alloc_pages and
+ * __free_pages and the kernel's are: gcc would otherwise fold the whole
+ * allocator into the replay loop, or (noinline alone) clone alloc_pages for
+ * the loop's constant gfp and decode the gfp mask at compile time.
  *
  * Usage: buddy RAM_PAGES RESERVED_BOTTOM RESERVED_TOP WORKLOAD N SEED
  * Boots RAM_PAGES pages (the bottom and top pages kept reserved, as the
@@ -217,7 +219,7 @@ static int zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark,
 }
 
 /* The zonelist walk: DMA32 then DMA, at the low watermark, then at min. */
-static __attribute__((noinline)) struct page *alloc_pages(unsigned gfp, unsigned order)
+static __attribute__((noipa)) struct page *alloc_pages(unsigned gfp, unsigned order)
 {
 	int highest = gfp_zone(gfp), mt = gfp_migratetype(gfp);
 	if (highest >= NR_ZONES) highest = NR_ZONES - 1;   /* the lowmem_reserve index */
@@ -278,7 +280,7 @@ static int free_pages_prepare(struct page *page, unsigned order)
 	return 1;
 }
 
-static __attribute__((noinline)) void free_pages(struct page *p, unsigned order)
+static __attribute__((noipa)) void free_pages(struct page *p, unsigned order)
 {
 	if (--p->refcount) return;
 	if (!free_pages_prepare(p, order)) return;

@@ -7,7 +7,7 @@
 
 export { start_kernel as boot } from "../../assembly/init/main";
 import { __alloc_pages_node, __free_pages } from "../../assembly/mm/page_alloc";
-import { page_to_pfn, pfn_to_page } from "../../assembly/mm/mmzone";
+import { page_to_pfn } from "../../assembly/mm/mmzone";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "../../assembly/mm/gfp";
 import { page } from "../../assembly/mm/mm_types";
 
@@ -26,7 +26,7 @@ function next(): u32 {
 
 // Work space: 4 MiB from the allocator itself:
 //   [0, 2.5M) ops, int32 pairs (order | OP_FREE, slot): MAX_OPS
-//   [2.5M, 3M) slots, the pfn each slot holds or -1: MAX_SLOTS
+//   [2.5M, 3M) slots, the struct page each slot holds or 0: MAX_SLOTS
 //   [3M, 4M) the generators' scratch
 @inline const MAX_OPS: u32 = (5 << 20) / 2 / 8;
 @inline const MAX_SLOTS: u32 = (512 << 10) / 4;
@@ -55,9 +55,9 @@ let nslots: u32 = 0;
   return sum * 31 + op * 7 + slot;
 }
 
-/** The slots the ops name, empty (-1), before the clock starts: as the C driver's calloc. */
+/** The slots the ops name, empty (0), before the clock starts: as the C driver's calloc. */
 function clear_slots(): void {
-  for (let i: u32 = 0; i < nslots; i++) store<i32>(slots + (<usize>i << 2), -1);
+  memory.fill(slots, 0, <usize>nslots << 2);
 }
 
 /** n order-0 allocations, then frees in a random order. @return the ops' checksum */
@@ -135,7 +135,11 @@ export function gen_pairs(n: u32): u32 {
   return sum;
 }
 
-/** Replays the generated ops through __alloc_pages / __free_pages (the timed part: the generators cleared the slots). */
+/**
+ * Replays the generated ops through __alloc_pages / __free_pages (the timed
+ * part: the generators emptied the slots). A slot holds the struct page
+ * address or 0 (NULL), as the C driver's holds its struct page pointer.
+ */
 export function replay(): void {
   // The loop's bounds in locals, as the C loop keeps them in registers.
   const op_end = ops + (<usize>nops << 3), slot_base = slots;
@@ -143,11 +147,10 @@ export function replay(): void {
     const op = load<u32>(at_op);
     const at = slot_base + (<usize>load<u32>(at_op, 4) << 2);
     if (op & OP_FREE) {
-      const pfn = load<i32>(at);
-      if (pfn >= 0) __free_pages(pfn_to_page(pfn), op & 0xffff);
+      const p = <usize>load<u32>(at);
+      if (p) __free_pages(changetype<page>(p), op & 0xffff);
     } else {
-      const p: page | null = __alloc_pages_node(0, GFP_HIGHUSER_MOVABLE, op);
-      store<i32>(at, p ? <i32>page_to_pfn(p) : -1);
+      store<u32>(at, <u32>changetype<usize>(__alloc_pages_node(0, GFP_HIGHUSER_MOVABLE, op)));
     }
   }
 }
