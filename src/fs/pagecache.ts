@@ -171,12 +171,11 @@ export class PageCache {
   mmapSharedAnon(addr: number, len: number, prot: number, flags: number): number {
     const data = this.shmemFile(allocIno());
     if (!data) return -ENOMEM;
-    const k = this.kernelOrThrow();
-    const ret = k.sys_mmap(addr, len, prot, flags & ~MAP_ANONYMOUS, data.handle, 0);
-    if (ret >= 0) {
-      data.truncate(Math.ceil(len / PAGE_SIZE) * PAGE_SIZE);
-      this.zeroInodes.add(data.ino);
-    }
+    // Sized first: MAP_POPULATE faults the pages in during the mmap. Past
+    // tmpfs's largest file the mapping could not be backed: ENOMEM.
+    const ret = data.truncate(Math.ceil(len / PAGE_SIZE) * PAGE_SIZE) < 0 ? -ENOMEM
+      : this.kernelOrThrow().sys_mmap(addr, len, prot, flags & ~MAP_ANONYMOUS, data.handle, 0);
+    if (ret >= 0) this.zeroInodes.add(data.ino);
     data.unlink();
     return ret;
   }
