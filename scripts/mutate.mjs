@@ -3,7 +3,8 @@
 // the kernel: it compiles every mutant into one file switched at run time
 // through a JavaScript global, which AssemblyScript cannot compile. So this
 // script does it the plain way, one mutant at a time in a scratch copy of
-// the tree:
+// the tree (which builds its own kernels and src/abi_generated.ts, so a
+// checkout needs no build first):
 //   - the targets (files, or a region of one) are listed in scripts/mutate.json;
 //     a target whose file moved is found again by its marker line;
 //   - the tests run for a kernel target are the test files that read a kernel
@@ -235,6 +236,9 @@ const build = (b) => {
 };
 const wasm = (b) => readFileSync(join(scratch, BUILDS[b]));
 for (const b of Object.keys(BUILDS)) if (!build(b)) throw new Error(`the unmutated ${b} kernel does not build`);
+// The host imports src/abi_generated.ts, which npm run build:kernel writes from the build: written here from the scratch's own.
+const abi = spawnSync(process.execPath, ["scripts/abi.mjs"], { cwd: scratch, encoding: "utf8" });
+if (abi.status !== 0) throw new Error(`scripts/abi.mjs could not write src/abi_generated.ts from the scratch build:\n${abi.stderr}`);
 const original = Object.fromEntries(Object.keys(BUILDS).map((b) => [b, wasm(b)]));
 
 /** Runs test files in one vitest; resolves to its wall time, or the verdict and the failing file. */

@@ -24,6 +24,8 @@ export const ZONE_NAMES = ["DMA", "DMA32", "Normal", "Movable", "Device"];
 export const MIGRATETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic"];
 /** Linux's enum numa_stat_item, as /proc/vmstat and zoneinfo name them. */
 export const NUMA_EVENT_NAMES = ["numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other"];
+/** vm_event_item's CONFIG_NUMA entries: a machine of one node is a UMA kernel's, without them. */
+const NUMA_ONLY_EVENTS = new Set(["zone_reclaim_success", "zone_reclaim_failed"]);
 
 export type SmapsCounts = Record<Exclude<keyof typeof SMAPS, "count">, number>;
 
@@ -205,14 +207,18 @@ export class Kernel {
     this.call(() => this.exports.drain_all_pages());
   }
 
-  /** Timer ticks delivered (do_timer): the virtual clock's whole 1/HZ periods. */
-  private ticks = 0;
+  private delivered = 0;
+
+  /** Timer ticks delivered (do_timer): the virtual clock's whole 1/HZ periods, jiffies less INITIAL_JIFFIES. */
+  get ticks(): number {
+    return this.delivered;
+  }
 
   /** The timer interrupt: jiffies catch up with the virtual clock (`clockNs`, nanoseconds since boot). */
   tick(clockNs: number): void {
-    const ticks = Math.floor(clockNs / (1e9 / HZ)) - this.ticks;
+    const ticks = Math.floor(clockNs / (1e9 / HZ)) - this.delivered;
     if (ticks <= 0) return;
-    this.ticks += ticks;
+    this.delivered += ticks;
     this.exports.do_timer(ticks);
   }
 
@@ -335,21 +341,26 @@ export class Kernel {
     return this.pgdat(nid) + this.layout.node_zones + idx * this.layout.sizeof_zone;
   }
 
-  /** /proc/vmstat's pairs: zone items, node items, events (global sums). */
+  /** /proc/vmstat's pairs: zone items, node items, events (global sums); CONFIG_NUMA's events on several nodes only. */
   vmstat(): Array<[string, number]> {
-    const values = [
+    const values = this.vmstatValues();
+    const numa = this.nodes().length > 1;
+    return this.names.map((name, i): [string, number] => [name, values[i]]).filter(([name]) => numa || !NUMA_ONLY_EVENTS.has(name));
+  }
+
+  private vmstatValues(): number[] {
+    return [
       ...this.counters(this.layout.vm_zone_stat, this.layout.nr_zone_items),
       ...this.counters(this.layout.vm_node_stat, this.layout.nr_node_items),
       ...this.counters(this.layout.vm_events, this.layout.nr_event_items),
     ];
-    return this.names.map((name, i) => [name, values[i]]);
   }
 
   /** One counter of /proc/vmstat by name (in pages or events). */
   counter(name: string): number {
     const i = this.names.indexOf(name);
     if (i < 0) throw new Error(`no vmstat counter named ${name}`);
-    return this.vmstat()[i][1];
+    return this.vmstatValues()[i];
   }
 
   /** A node's counters (pgdat->vm_stat), by name. */

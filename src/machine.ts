@@ -27,7 +27,7 @@ import type { ExecImage } from "./loader/index.js";
 import type { FileData } from "./fs/file_data.js";
 import { SHM_DEV, bytesFile } from "./fs/pagecache.js";
 import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
-import { PROC_FILES } from "./proc/index.js";
+import { PROC_FILES, NUMA_PROC_FILES } from "./proc/index.js";
 import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
@@ -36,8 +36,9 @@ import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import { Signals } from "./task/signal.js";
 import { writeSysctl } from "./proc/sysctl.js";
 import { absolute, execve, load } from "./task/exec.js";
-import { taskExit, release } from "./task/exit.js";
-import { RLIMIT_NPROC, clone, fork, maxThreads, newTask, vfork } from "./task/fork.js";
+import { do_exit, do_group_exit, release } from "./task/exit.js";
+import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, vfork } from "./task/fork.js";
+import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
 import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
@@ -46,7 +47,7 @@ import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
-  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, EINTR, ENOSYS,
+  ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock, EINTR,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -97,6 +98,10 @@ export class Machine {
   faults = 0;
   /** Called around every page fault the kernel handles (tracing, sampling); see observe(). */
   faultHook: FaultHook | null = null;
+  /** The virtual clock every process and kernel thread reads (ns since boot). */
+  readonly clock: VirtualClock;
+  /** Every process's strace lines, interleaved as strace -f shows them (with traceSyscalls). @internal (src/task/) */
+  readonly strace: StraceLines | null;
   /** kthreadd, kcompactd0 and kswapd0: the scheduler runs them between quanta. */
   readonly kthreads: KernelThreads;
   /** The processes. */
@@ -105,9 +110,13 @@ export class Machine {
   running: Task | null = null;
   /** Processes when the syscall being traced began: strace decides on "[pid N] " at entry (a fork's own line has none). @internal (src/task/) */
   liveAtEntry: number | null = null;
+  /** The running task's mm fault counts when it got the CPU: what it faults from then on is its own (task->min_flt). */
+  private faultBase = { mm: 0, min_flt: 0, maj_flt: 0 };
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
   private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
+  /** The kernel-wide /proc files this machine has (the NUMA sysctls on several nodes). */
+  private readonly procFiles: typeof PROC_FILES;
   /** The kernel's exports, the syscalls' seeded randomness and user memory through the MMU. @internal (src/task/) */
   readonly k: KernelExports;
   readonly random: SeededRandom;
@@ -126,7 +135,7 @@ export class Machine {
       },
     });
     this.k = this.kernel.exports;
-    this.kthreads = new KernelThreads(this.kernel, () => this.sched.tasks[0]?.sys.nowNs() ?? this.cpu.retired, this.kernel.nrNodeIds);
+    this.kthreads = new KernelThreads(this.kernel, () => this.clock.now(), this.kernel.nrNodeIds);
     validateOptions(options);
     const thp = options.thp ?? "madvise";
     this.k.thp_set_enabled(THP_MODES.indexOf(thp));
@@ -140,22 +149,26 @@ export class Machine {
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
+    this.clock = new VirtualClock(this.cpu);
+    this.strace = options.traceSyscalls ? new StraceLines(options.traceSyscalls) : null;
     if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
-    const procNames = [...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)];
+    this.procFiles = this.kernel.nodes().length > 1 ? NUMA_PROC_FILES : PROC_FILES;
+    const procNames = [...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)];
     const sysNode = sysNodeFiles(this.kernel);
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
-      proc: (name) => (name in PROC_FILES || this.procTask(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
+      proc: (name) => (name in this.procFiles || (name.includes("/task/") ? this.procThread(name) : this.procTask(name)) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
       procNames,
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
       exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
       // Zombies hold no mm: only live processes have /proc views here.
-      pids: () => [...this.sched.tasks.filter((t) => t.mm).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
-      selfPid: () => this.current?.pid ?? 1,
+      pids: () => [...this.sched.tasks.filter((t) => t === t.group.leader && t.group.threads.length > 0).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
+      selfPid: () => this.current?.tgid ?? 1,
+      tids: (pid) => this.procTask(`${pid}/`)?.group.threads.map((t) => t.pid) ?? [],
       sys: { dir: "devices/system/node", files: Object.keys(sysNode), read: (name) => sysNode[name]() },
     });
   }
@@ -222,14 +235,19 @@ export class Machine {
   taskCall(t: Task, nr: number, a: number[]): number | undefined {
     const s = this.sched;
     switch (nr) {
-      case 39: // getpid
-      case 186: // gettid: one thread per process
+      case 39: return t.tgid; // getpid
+      case 186: return t.pid; // gettid
+      case 218: // set_tid_address
+        t.clearChildTid = a[0];
         return t.pid;
+      case 202: return futex(this, t, a[0], a[1] | 0, a[2] | 0, a[3], a[4], a[5] | 0);
+      case 274: return get_robust_list(this, t, a[0] | 0, a[1], a[2]);
+      case 24: return s.yield(); // sched_yield
       case 110: return s.getppid(t);
       case 56: return clone(this, t, a[0] >>> 0, a[1], a[2], a[3], a[4]);
+      case 435: return clone3(this, t, a[0], a[1]);
       case 57: return fork(this, t);
       case 58: return vfork(this, t);
-      case 435: return -ENOSYS; // clone3: glibc falls back to clone
       case 59: return execve(this, t, a[0], a[1], a[2]);
       case 61: return s.wait4(t, this.user, a[0] | 0, a[1], a[2] | 0, a[3]);
       case 247: return s.waitid(t, this.user, a[0] | 0, a[1] | 0, a[2], a[3] | 0, a[4]);
@@ -255,23 +273,39 @@ export class Machine {
     return this.view(t);
   }
 
-  private view(t: Task): TaskView {
-    const s = this.sched;
-    const state = t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R";
+  /**
+   * The views of `t`'s process (its leader's identity, every thread's time),
+   * or with `thread` of `t` alone (/proc/<pid>/task/<tid>: its own time and faults). `t` has the mm.
+   */
+  private view(t: Task, thread = false): TaskView {
+    const s = this.sched, g = t.group;
+    const who = thread ? t : g.leader;
+    const state = who.state === "zombie" ? "Z" : who.state === "sleeping" ? "S" : "R";
+    if (thread) this.accountFaults(t);
     return {
-      mm: this.mmReader(), handle: t.mm, comm: t.comm, memoryNodes: this.kernel.nodesWithMemory(),
+      mm: this.mmReader(), handle: t.mm, comm: who.comm, memoryNodes: this.kernel.nodesWithMemory(),
       task: {
-        pid: t.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: t.childMinflt, cmajflt: t.childMajflt,
-        retired: t.retired, childRetired: t.childRetired, signals: t.signals.masks(), exitSignal: t.exitSignal,
+        pid: who.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: g.leader.childMinflt, cmajflt: g.leader.childMajflt,
+        retired: thread ? t.retired : g.threads.reduce((n, x) => n + x.retired, g.exitedRetired),
+        childRetired: g.leader.childRetired, signals: who.signals.masks(), exitSignal: who.exitSignal, threads: g.threads.length,
+        ownFaults: thread ? { min_flt: t.ownMinflt, maj_flt: t.ownMajflt } : undefined,
       },
     };
   }
 
-  /** The process a /proc/<pid|self>/… name is about, if it has an mm. */
+  /** The thread a /proc/<pid|self>/task/<tid>/… name is about, if it lives. */
+  private procThread(name: string): Task | null {
+    const m = /^(self|\d+)\/task\/(\d+)\//.exec(name);
+    const t = m && this.procTask(name);
+    return t?.group.threads.find((x) => x.pid === Number(m![2])) ?? null;
+  }
+
+  /** The process a /proc/<pid|self>/… name is about, if it has a thread left: its leader (or that live thread, when the leader has exited). */
   private procTask(name: string): Task | null {
     const m = /^(self|\d+)\//.exec(name);
-    const t = !m ? null : m[1] === "self" ? this.current : this.sched.byPid(Number(m[1])) ?? null;
-    return t && t.mm ? t : null;
+    const t = !m ? null : m[1] === "self" ? this.current?.group.leader : this.sched.byPid(Number(m[1]));
+    if (!t || t !== t.group.leader) return null;
+    return t.mm ? t : t.group.threads[0] ?? null;
   }
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
@@ -289,24 +323,31 @@ export class Machine {
    * or any live one ("<pid>/"), maps, status, stat, smaps_rollup and numa_maps.
    */
   proc(name: string): string {
-    const kernelWide = PROC_FILES[name];
+    const kernelWide = this.procFiles[name];
     if (kernelWide) return kernelWide(this.kernel);
     const kthread = this.kthreads.proc(name);
     if (kthread !== null) return kthread;
+    if (/^(self|\d+)\/task\//.test(name)) {
+      const file = SELF_FILES[name.replace(/^(self|\d+)\/task\/\d+\//, "self/")];
+      const t = this.procThread(name);
+      if (!file || !t) throw new Error(`/proc/${name}: no such thread`);
+      return this.withMm(t, () => file(this.view(t, true)));
+    }
     const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
-    if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(PROC_FILES), ...Object.keys(SELF_FILES)].join(", ")}`);
+    if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)].join(", ")}`);
     const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
     return this.withMm(t, () => file(this.view(t)));
   }
 
-  /** Every process, in pid order: its family, state, comm and RSS in pages (a zombie's is 0). */
+  /** Every process (its threads are one line, its leader's), in pid order: its family, state, comm and RSS in pages (a zombie's is 0). */
   processes(): ProcessInfo[] {
     const s = this.sched;
-    return s.tasks.map((t) => {
-      const rss = t.mm ? this.mmReader().mm(t.mm).rss : null;
+    return s.tasks.filter((t) => t === t.group.leader).map((t) => {
+      const mm = t.mm || (t.group.threads[0]?.mm ?? 0);
+      const rss = mm ? this.mmReader().mm(mm).rss : null;
       return {
-        pid: t.pid, ppid: s.getppid(t), comm: t.comm, current: t === this.current,
+        pid: t.pid, ppid: s.getppid(t), comm: t.comm, current: t.group === this.current?.group,
         state: t.state === "zombie" ? "Z" : t.state === "sleeping" ? "S" : "R",
         rss: rss ? rss.anon + rss.file + rss.shmem : 0,
       } satisfies ProcessInfo;
@@ -319,13 +360,13 @@ export class Machine {
    * walks (mmu_walk_inspect), which read the current mm. Null when `pid` has no mm.
    */
   inProcess<T>(pid: number, fn: () => T): T | null {
-    const t = this.sched.byPid(pid);
-    return t && t.mm ? this.withMm(t, fn) : null;
+    const t = this.procTask(`${pid}/`);
+    return t ? this.withMm(t, fn) : null;
   }
 
   /** `fn` with `t`'s mm switched in, and the current one back after. */
   private withMm<T>(t: Task, fn: () => T): T {
-    if (t === this.current) return fn();
+    if (t.mm === this.current?.mm) return fn();
     const back = this.current?.mm ?? 0;
     this.kernel.call(() => this.k.mm_switch(t.mm));
     this.mmu.flushAll();
@@ -444,7 +485,7 @@ export class Machine {
       if (left <= 0) return { kind: "budget", retired: this.cpu.retired - start };
       const end = this.run(Math.min(left, yieldEvery));
       if (end.kind !== "budget") return end;
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await yieldToEventLoop();
     }
   }
 
@@ -483,7 +524,7 @@ export class Machine {
   /** A run needs a process and a budget of at least one whole instruction. */
   private checkRunnable(budget: unknown): void {
     checkBudget("budget", budget);
-    if (!this.sched.tasks.some((t) => t.pid === 1 && t.state !== "zombie")) throw withCode(new Error("no process: exec a program first"), "ERR_NO_PROCESS");
+    if (!this.sched.byPid(1)?.group.threads.length) throw withCode(new Error("no process: exec a program first"), "ERR_NO_PROCESS");
   }
 
   /**
@@ -496,11 +537,20 @@ export class Machine {
     const t = this.sched.next(this.cpu.retired);
     if (!t) return null;
     if (t !== this.running) {
-      if (this.running && this.running.state !== "zombie" && this.sched.tasks.includes(this.running)) copyRegisters(this.cpu.state, this.running.regs);
+      const was = this.running;
+      if (was && was.state !== "zombie" && this.sched.tasks.includes(was)) {
+        this.accountFaults(was);
+        copyRegisters(this.cpu.state, was.regs);
+      }
       copyRegisters(t.regs, this.cpu.state);
-      this.kernel.call(() => this.k.mm_switch(t.mm));
-      this.mmu.flushAll();
+      // Threads of one process share the mm: no switch, no TLB flush between them.
+      if (!was || was.mm !== t.mm) {
+        this.kernel.call(() => this.k.mm_switch(t.mm));
+        this.mmu.flushAll();
+      }
       this.running = t;
+      const f = this.mmReader().faults(t.mm);
+      this.faultBase = { mm: t.mm, min_flt: f.min_flt, maj_flt: f.maj_flt };
       // schedule_tail: CLONE_CHILD_SETTID's write, in the child's memory.
       if (t.setChildTid) {
         this.user.copyToUser(t.setChildTid, int32Bytes(t.pid));
@@ -511,11 +561,16 @@ export class Machine {
     if (t.waitFor) {
       ready = t.waitFor();
       t.waitFor = null;
-      // Woken by a signal: the restarted call answers EINTR when a handler without SA_RESTART runs first.
-      if (!ready && t.restartable && t.signals.interruption(t.waitNoRestart) === "eintr") {
-        this.cpu.rip += SYSCALL_INSN;
-        this.cpu.setReg(0, -EINTR);
-        t.sys.interrupted();
+      // Woken by a signal: the call ends (EINTR when a handler without SA_RESTART runs first), or runs again after it.
+      if (!ready && t.restartable) {
+        const ret = t.sys.interrupted(t.signals.interruption(t.waitNoRestart) === "eintr");
+        if (ret !== null) {
+          this.cpu.rip += SYSCALL_INSN;
+          this.cpu.setReg(0, ret);
+          // The call is over: a futex sleeper leaves its queue (a restarted futex call finds its old place itself).
+          if (t.futex) futex_unqueue(this, t.futex);
+          t.futex = null;
+        }
       }
     }
     // A call whose wait is over completes first (as a woken sleeper returns from it); its signals come after it.
@@ -539,9 +594,9 @@ export class Machine {
   private stalled(): RunEnd | null {
     if (this.kthreads.runnable) return null;
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
-    const times = [...sleeping.map((t) => t.sys.wakeTime), this.kthreads.deadline].filter((x): x is number => x !== null);
+    const times = [...sleeping.map((t) => t.sys.wakeTime ?? t.futex?.deadline ?? null), this.kthreads.deadline].filter((x): x is number => x !== null);
     if (times.length) {
-      sleeping[0].sys.idleUntil(Math.min(...times));
+      this.clock.idleUntil(Math.min(...times));
       return null;
     }
     return { kind: "stalled", sleeping: sleeping.map((t) => t.pid) };
@@ -558,13 +613,15 @@ export class Machine {
         this.liveAtEntry = this.sched.live;
         const exited = t.sys.dispatch();
         this.liveAtEntry = null;
-        if (exited) return taskExit(this, t, { kind: "exit", status: t.sys.exitStatus! });
+        // exit ends the thread, exit_group every thread of the process.
+        if (exited) return (nr === 60 ? do_exit : do_group_exit)(this, t, { kind: "exit", status: t.sys.exitStatus! });
         if (t.sys.waitFor) {
           // The task sleeps on the syscall instruction, rax still its number: it runs again once woken.
           t.state = "sleeping";
           t.waitFor = t.sys.waitFor;
           t.restartable = true;
-          t.waitNoRestart = NO_RESTART.includes(nr);
+          // A futex wait with a timeout restarts only when no handler ran (-ERESTART_RESTARTBLOCK).
+          t.waitNoRestart = NO_RESTART.includes(nr) || (t.futex !== null && t.futex.deadline !== null);
           cpu.rip -= SYSCALL_INSN;
           return null;
         }
@@ -615,16 +672,28 @@ export class Machine {
     if (this.current) this.current.faults++;
     this.faultHook?.afterFault(r);
     const victim = this.k.oom_take_victim();
+    // SIGKILL to a thread kills its whole process, so every user of the mm goes.
     if (victim) for (const t of this.sched.tasks) if (t.mm === victim && t !== this.current) t.signals.send({ signo: SIGKILL, code: SI_KERNEL });
     return r;
   }
 
-  /** On the way back to user mode: pending signals run their handlers, or end the task. */
+  /** On the way back to user mode: pending signals run their handlers, or end the task's whole process. */
   private deliverSignals(t: Task, insn?: Uint8Array): RunEnd | null {
     const fatal = t.signals.deliver();
     if (!fatal) return null;
     const signal = insn && fatal.code === ILL_ILLOPN && fatal.signo === SIGILL ? { ...fatal, insn } : fatal;
-    return taskExit(this, t, { kind: "signal", signal });
+    return do_group_exit(this, t, { kind: "signal", signal });
+  }
+
+  /** The faults the running task `t` took since it got the CPU become its own (task->min_flt, maj_flt). @internal (src/task/) */
+  accountFaults(t: Task): void {
+    if (t !== this.running || !t.mm) return;
+    const f = this.mmReader().faults(t.mm);
+    // A new mm since (execve's) counted from zero.
+    const base = this.faultBase.mm === t.mm ? this.faultBase : { min_flt: 0, maj_flt: 0 };
+    t.ownMinflt += f.min_flt - base.min_flt;
+    t.ownMajflt += f.maj_flt - base.maj_flt;
+    this.faultBase = { mm: t.mm, min_flt: f.min_flt, maj_flt: f.maj_flt };
   }
 
   /** Ends every process (pid 1's beforeExit first, when `end` is given): exit_mmap gives back every page they held. */
@@ -643,4 +712,23 @@ export class Machine {
     this.running = null;
     return end as T;
   }
+}
+
+/**
+ * A turn of the event loop without a timer's delay: setTimeout(0) waits at
+ * least 1 ms in Node (4 ms in a browser once nested), longer than the slice of
+ * guest work between two turns. setImmediate where there is one (Node), else
+ * a message to ourselves.
+ */
+function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  if (immediate !== undefined) return new Promise((resolve) => immediate(resolve));
+  if (typeof MessageChannel === "function") {
+    return new Promise((resolve) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => { ch.port1.close(); resolve(); };
+      ch.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -210,7 +210,7 @@ function render(): void {
     ["anon frames, peak", peakAnon],
     ["shared anon frames", map.counts[FrameState.AnonShared]],
   ]);
-  renderCounters(ui.reclaim, reclaimValues(vm, k.swapInfo(), m.kthreads.threads));
+  renderCounters(ui.reclaim, reclaimValues(vm, k.swapInfo(), m.kthreads.threads, k.nodes().map((nid) => k.nodeStat(nid))));
   const procs = m.processes();
   // A reaped process leaves the list, and the walk follows the CPU again.
   if (selectedPid !== null && !procs.some((p) => p.pid === selectedPid)) selectedPid = null;

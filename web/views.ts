@@ -32,11 +32,18 @@ function el(tag: string, props: Record<string, string> = {}, text = ""): HTMLEle
   return e;
 }
 
-/** The memory-pressure panel's pairs: the LRU lists and swap in pages, then each kernel thread's wakeups and runs. */
-export function reclaimValues(vmstat: Map<string, number>, swap: { used: number; total: number }, threads: KthreadInfo[]): Array<[string, number]> {
+/**
+ * The memory-pressure panel's pairs: the LRU lists (and on several nodes
+ * each node's, from its counters in `nodes`) and swap in pages, then each
+ * kernel thread's wakeups and runs.
+ */
+export function reclaimValues(vmstat: Map<string, number>, swap: { used: number; total: number }, threads: KthreadInfo[],
+                              nodes: Array<Map<string, number>> = []): Array<[string, number]> {
   const v = (name: string): [string, number] => [name, vmstat.get(name) ?? 0];
+  const lists = ["nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file"];
   return [
     v("nr_inactive_anon"), v("nr_active_anon"), v("nr_inactive_file"), v("nr_active_file"), v("nr_unevictable"),
+    ...(nodes.length > 1 ? nodes.flatMap((s, nid) => lists.map((name): [string, number] => [`node ${nid} ${name.slice(3)}`, s.get(name) ?? 0])) : []),
     ["swap used", swap.used], ["swap total", swap.total], v("pswpout"), v("pswpin"), v("pgmajfault"),
     v("pgsteal_kswapd"), v("pgsteal_direct"),
     ...threads.filter((t) => t.comm !== "kthreadd").flatMap((t): Array<[string, number]> => [[`${t.comm} wakeups`, t.wakeups], [`${t.comm} runs`, t.runs]]),

@@ -1,4 +1,5 @@
-// include/linux/numa.h: how many nodes a per-node table has room for.
+// include/linux/numa.h: how many nodes a per-node table has room for;
+// and include/linux/topology.h's RECLAIM_DISTANCE.
 // NODES_SHIFT 3: Linux's x86-64 default is 6 (64 nodes), but each node
 // costs the kernel image zonelist room and a distance-table row, and a
 // wasm32 machine of at most 4 GiB has little use for more than 8.
@@ -12,3 +13,6 @@
 // and drop out where Linux drops offline nodes.
 @inline export const NODEMASK_BITS: u32 = 1024;
 @inline export const NODEMASK_LONGS: u32 = NODEMASK_BITS / 64;
+
+/** Nodes farther apart than this are not reclaimed for each other's allocations (include/linux/topology.h). */
+@inline export const RECLAIM_DISTANCE: u32 = 30;

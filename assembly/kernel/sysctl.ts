@@ -4,7 +4,10 @@
 // the handler Linux runs for it, which checks the value and recomputes
 // what depends on it.
 
-import { vm_swappiness, set_vm_swappiness } from "../mm/vmscan";
+import {
+  vm_swappiness, set_vm_swappiness, node_reclaim_mode, set_node_reclaim_mode, sysctl_min_unmapped_ratio, set_min_unmapped_ratio,
+} from "../mm/vmscan";
+import { nr_online_nodes } from "../mm/mmzone";
 import { min_free_kbytes, set_min_free_kbytes, watermark_scale_factor, set_watermark_scale_factor } from "../mm/mm_init";
 import { sysctl_overcommit_memory, sysctl_overcommit_ratio, set_overcommit_memory, set_overcommit_ratio } from "../mm/util";
 import { page_cluster, set_page_cluster } from "../mm/swap";
@@ -18,9 +21,16 @@ import { thp_get_enabled, thp_set_enabled, thp_get_defrag, thp_set_defrag } from
 @inline const VM_PAGE_CLUSTER: u32 = 5;
 @inline const THP_ENABLED: u32 = 6;
 @inline const THP_DEFRAG: u32 = 7;
+// CONFIG_NUMA's: a machine of one node is a UMA kernel's, without them.
+@inline const VM_ZONE_RECLAIM_MODE: u32 = 8;
+@inline const VM_MIN_UNMAPPED_RATIO: u32 = 9;
 
-/** The value of sysctl `id`, or -1 for an unknown one. */
+/** The value of sysctl `id`, or -1 for an unknown one (or a NUMA one on one node). */
 export function sysctl_get(id: u32): f64 {
+  if (nr_online_nodes > 1) {
+    if (id == VM_ZONE_RECLAIM_MODE) return node_reclaim_mode;
+    if (id == VM_MIN_UNMAPPED_RATIO) return sysctl_min_unmapped_ratio;
+  }
   switch (id) {
     case VM_SWAPPINESS: return vm_swappiness;
     case VM_MIN_FREE_KBYTES: return min_free_kbytes;
@@ -38,6 +48,10 @@ export function sysctl_get(id: u32): f64 {
 export function sysctl_set(id: u32, value: f64): i32 {
   if (!(value >= 0) || value > 4294967295 || value != Math.floor(value)) return -22;
   const v = <u32>value;
+  if (nr_online_nodes > 1) {
+    if (id == VM_ZONE_RECLAIM_MODE) return set_node_reclaim_mode(v);
+    if (id == VM_MIN_UNMAPPED_RATIO) return set_min_unmapped_ratio(v);
+  }
   switch (id) {
     case VM_SWAPPINESS: return set_vm_swappiness(v);
     case VM_MIN_FREE_KBYTES: return set_min_free_kbytes(v);

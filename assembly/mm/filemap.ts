@@ -22,11 +22,11 @@ import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_slab, PG_dirty, PG_readahe
 import { __free_pages, get_page, put_page } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, max_pfn, NR_FILE_PAGES, NR_SHMEM } from "./mmzone";
 import { GFP_KERNEL, GFP_HIGHUSER_MOVABLE } from "./gfp";
-import { mod_node_page_state, count_vm_event, PGMAJFAULT } from "./vmstat";
+import { count_vm_event, PGMAJFAULT } from "./vmstat";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { printk, printk_hex } from "../kernel/panic";
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR, unmap_mapping_range } from "./memory";
-import { folio_add_lru } from "./swap";
+import { folio_add_lru, lruvec_stat_mod_folio } from "./swap";
 import { shmem_evict_inode, shmem_check_mapping } from "./shmem";
 import { xa_is_value, workingset_refault } from "./workingset";
 
@@ -236,8 +236,8 @@ function release_page(m: address_space, pg: page, index: u64): void {
 
 /** A page enters (+1) or leaves (-1) a cache: nr_file_pages, and nr_shmem for a tmpfs page (filemap_unaccount_folio). */
 export function filemap_unaccount_folio(pg: page, delta: i64): void {
-  mod_node_page_state(NR_FILE_PAGES, delta);
-  if (pg.flags & PG_swapbacked) mod_node_page_state(NR_SHMEM, delta);
+  lruvec_stat_mod_folio(pg, NR_FILE_PAGES, delta);
+  if (pg.flags & PG_swapbacked) lruvec_stat_mod_folio(pg, NR_SHMEM, delta);
 }
 
 /** The inode's last file is gone: write back, drop the cache (a tmpfs inode's swap too), unhash it (iput_final). */

@@ -13,9 +13,9 @@ import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
 import { __free_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, page_lru, list_add, NR_ANON_THPS } from "./mmzone";
-import { folio_add_lru, lru_add_drain } from "./swap";
+import { folio_add_lru, lru_add_drain, lruvec_stat_mod_folio } from "./swap";
 import { GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT, __GFP_NORETRY, __GFP_KSWAPD_RECLAIM, __GFP_DIRECT_RECLAIM } from "./gfp";
-import { count_vm_event, mod_node_page_state, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD, THP_SPLIT_PAGE } from "./vmstat";
+import { count_vm_event, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PMD, THP_SPLIT_PAGE } from "./vmstat";
 import {
   pte_alloc_one, pte_free, pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw,
   pfn_pte, pmd_pfn, pmd_modify, pmd_write, pte_mkyoung, pte_mkdirty, pte_mkwrite,
@@ -262,7 +262,7 @@ export function split_huge_page(head: page, list: usize = 0): void {
     }
   }
   head.flags &= ~PG_head;
-  mod_node_page_state(NR_ANON_THPS, -(<i64>HPAGE_PMD_NR));
+  lruvec_stat_mod_folio(head, NR_ANON_THPS, -(<i64>HPAGE_PMD_NR));
   trace_exit(FN_split_huge_page);
 }
 

@@ -14,8 +14,8 @@ import { pfn_to_page, page_to_pfn, page_address, NR_ANON_MAPPED, NR_FILE_MAPPED,
 import { my_zero_pfn } from "./mm_init";
 import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp";
-import { count_vm_event, mod_node_page_state, PGFAULT, PGMAJFAULT } from "./vmstat";
-import { folio_add_lru, lru_add_drain } from "./swap";
+import { count_vm_event, PGFAULT, PGMAJFAULT } from "./vmstat";
+import { folio_add_lru, lru_add_drain, lruvec_stat_mod_folio } from "./swap";
 import { is_swap_pte, pte_to_swp_entry, pte_swp_exclusive, pte_swp_clear_exclusive } from "./swapops";
 import { swap_free, swap_duplicate, add_swap_count_continuation, free_swap_and_cache, folio_free_swap, vm_swap_full, swap_entry_valid } from "./swapfile";
 import { lookup_swap_cache, swapin_readahead } from "./swap_state";
@@ -129,8 +129,8 @@ export function page_add_new_anon_rmap(pg: page, vma: vm_area_struct, address: u
   pg.flags |= PG_swapbacked;
   page_set_anon_rmap(pg, vma, linear_page_index(vma, address));
   const nr: i64 = compound ? HPAGE_PMD_NR : 1;
-  if (compound) mod_node_page_state(NR_ANON_THPS, nr);
-  mod_node_page_state(NR_ANON_MAPPED, nr);
+  if (compound) lruvec_stat_mod_folio(pg, NR_ANON_THPS, nr);
+  lruvec_stat_mod_folio(pg, NR_ANON_MAPPED, nr);
 }
 
 /**
@@ -141,7 +141,7 @@ export function page_add_new_anon_rmap(pg: page, vma: vm_area_struct, address: u
  */
 function page_add_anon_rmap(pg: page, vma: vm_area_struct, address: u64, exclusive: bool): void {
   if (++pg._mapcount == 0) {
-    mod_node_page_state(NR_ANON_MAPPED, 1);
+    lruvec_stat_mod_folio(pg, NR_ANON_MAPPED, 1);
     if (!(pg.mapping & PAGE_MAPPING_ANON)) {
       const av = exclusive ? vma.anon_vma : changetype<anon_vma>(<usize>vma.anon_vma).root;
       pg.mapping = av | PAGE_MAPPING_ANON;
@@ -158,19 +158,19 @@ function page_add_anon_rmap(pg: page, vma: vm_area_struct, address: u64, exclusi
 
 /** One more pte maps this page-cache page. */
 function page_add_file_rmap(pg: page): void {
-  if (++pg._mapcount == 0) mod_node_page_state(NR_FILE_MAPPED, 1);
+  if (++pg._mapcount == 0) lruvec_stat_mod_folio(pg, NR_FILE_MAPPED, 1);
 }
 
 /** One mapping fewer (a pte, or a huge pmd when compound) maps this page. */
 export function page_remove_rmap(pg: page, compound: bool): void {
   if (--pg._mapcount >= 0) return;
   if (!PageAnon(pg)) {
-    mod_node_page_state(NR_FILE_MAPPED, -1);
+    lruvec_stat_mod_folio(pg, NR_FILE_MAPPED, -1);
     return;
   }
   const nr: i64 = compound ? HPAGE_PMD_NR : 1;
-  if (compound) mod_node_page_state(NR_ANON_THPS, -nr);
-  mod_node_page_state(NR_ANON_MAPPED, -nr);
+  if (compound) lruvec_stat_mod_folio(pg, NR_ANON_THPS, -nr);
+  lruvec_stat_mod_folio(pg, NR_ANON_MAPPED, -nr);
 }
 
 /** The RSS counter of a page-cache page: tmpfs pages (swap-backed) are RssShmem (mm_counter_file). */

@@ -16,8 +16,8 @@
 
 import { page, PAGE_SIZE, PAGE_SHIFT, PAGE_MAPPING_ANON, PG_head, PG_tail, PG_anon_exclusive, PG_uptodate, PG_dirty,
   PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_workingset, vm_area_struct } from "./mm_types";
-import { folio_add_lru, folio_lruvec, lruvec_del_folio } from "./swap";
-import { page_to_pfn, page_address, list_empty, list_del, list_add, lru_to_page, page_lru } from "./mmzone";
+import { folio_add_lru, folio_lruvec, lruvec_del_folio, lruvec_stat_mod_folio } from "./swap";
+import { page_to_pfn, page_address, list_empty, list_del, list_add, lru_to_page, page_lru, NR_ANON_MAPPED } from "./mmzone";
 import { put_page } from "./page_alloc";
 import { rmap_walk } from "./rmap";
 import { PTE_PFN_MASK } from "./pgtable";
@@ -97,6 +97,11 @@ function folio_migrate_copy(dst: page, src: page): void {
  * references they hold. src keeps only isolation's reference.
  */
 function folio_migrate_mapping(dst: page, src: page): void {
+  // The mappings move to dst's node (try_to_migrate's page_remove_rmap, remove_migration_pte's rmap).
+  if (src._mapcount >= 0) {
+    lruvec_stat_mod_folio(src, NR_ANON_MAPPED, -1);
+    lruvec_stat_mod_folio(dst, NR_ANON_MAPPED, 1);
+  }
   dst.mapping = src.mapping;
   dst.index = src.index;
   dst._mapcount = src._mapcount;

@@ -329,6 +329,10 @@ export function set_nr_online_nodes(n: u32): void { nr_online_nodes = n; }
 @inline export function node_lruvec(pgdat: pglist_data): lruvec {
   return changetype<lruvec>(changetype<usize>(pgdat) + PGDAT_LRUVEC);
 }
+/** The node an lruvec is the LRU of (lruvec_pgdat). */
+@inline export function lruvec_pgdat(lv: lruvec): pglist_data {
+  return changetype<pglist_data>(changetype<usize>(lv) - PGDAT_LRUVEC);
+}
 @inline export function lruvec_list(lv: lruvec, lru: u32): usize {
   return changetype<usize>(lv) + LRUVEC_LISTS + (<usize>lru << 3);
 }

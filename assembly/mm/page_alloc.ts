@@ -36,7 +36,7 @@ import {
   node_zonelist, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF, zref_in_nodemask, zone_to_nid, zone_numa_event,
   nr_online_nodes, NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_LOCAL, NUMA_OTHER,
   get_pfnblock_migratetype, get_pageblock_migratetype, set_pageblock_migratetype,
-  page_group_by_mobility_disabled, NODE_DATA, node_zone, MAX_NR_ZONES,
+  page_group_by_mobility_disabled, NODE_DATA, node_zone, MAX_NR_ZONES, pglist_data,
 } from "./mmzone";
 import {
   gfp_zone, gfp_migratetype, GFP_ZONEMASK, GFP_MOVABLE_MASK, __GFP_ZERO, __GFP_COMP, __GFP_NOWARN, __GFP_HIGH,
@@ -46,13 +46,17 @@ import {
 import { PAGE_ALLOC_COSTLY_ORDER, min_wmark_pages } from "./mmzone";
 import { PG_lru } from "./mm_types";
 import { __page_cache_release } from "./swap";
-import { try_to_free_pages, wakeup_kswapd, zone_reclaimable_pages, in_reclaim, MAX_RECLAIM_RETRIES } from "./vmscan";
+import {
+  try_to_free_pages, wakeup_kswapd, zone_reclaimable_pages, in_reclaim, MAX_RECLAIM_RETRIES,
+  node_reclaim, node_reclaim_enabled, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_FULL,
+} from "./vmscan";
 import { out_of_memory, oom_victim_current } from "./oom_kill";
 import {
   __alloc_pages_direct_compact, should_compact_retry, COMPACT_SKIPPED, COMPACT_DEFERRED, INIT_COMPACT_PRIORITY,
 } from "./compaction";
 import { current_mm } from "./mmap";
-import { numa_node_id } from "../arch/x86/mm/numa";
+import { numa_node_id, __node_distance } from "../arch/x86/mm/numa";
+import { RECLAIM_DISTANCE } from "../include/numa";
 import { alloc_pages } from "./mempolicy";
 import { PGALLOC, PGFREE, __count_vm_events, __count_zid_vm_events, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { VM_BUG_ON_PAGE, bad_page, check_zeroed_page } from "./debug";
@@ -286,8 +290,14 @@ function fill_alloc_context(c: alloc_context, gfp: u32): bool {
       }
       if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
         const mark = wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK);
-        // node_reclaim is off (zone_reclaim_mode 0): a zone below its watermark is skipped.
-        if (!zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags, gfp)) continue;
+        if (!zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags, gfp)) {
+          // zone_reclaim_mode: reclaim the zone's node before moving on, if it is near enough.
+          if (!node_reclaim_enabled() || !zone_allows_reclaim(preferred_zone, zone)) continue;
+          const ret = node_reclaim(changetype<pglist_data>(zone.zone_pgdat), gfp, order);
+          if (ret == NODE_RECLAIM_NOSCAN || ret == NODE_RECLAIM_FULL) continue;
+          // Did it reclaim enough?
+          if (!__zone_watermark_ok(zone, order, mark, ac.highest_zoneidx, alloc_flags, <i64>zone_page_state(zone, NR_FREE_PAGES))) continue;
+        }
       }
       const page = rmqueue(preferred_zone, zone, order, gfp, alloc_flags, ac.migratetype);
       if (page) {
@@ -302,6 +312,11 @@ function fill_alloc_context(c: alloc_context, gfp: u32): bool {
   }
   trace_exit(FN_get_page_from_freelist, TRACE_NO_PAGE);
   return null;
+}
+
+/** Node reclaim only on nodes as near as this to the allocation's (node_reclaim_distance). */
+@inline function zone_allows_reclaim(local_zone: zone, z: zone): bool {
+  return __node_distance(zone_to_nid(local_zone), zone_to_nid(z)) <= RECLAIM_DISTANCE;
 }
 
 /**
@@ -774,7 +789,7 @@ function __gfp_pfmemalloc_flags(gfp: u32): u32 {
 /** Direct reclaim, then a retry; per-cpu pages are drained once if that fails (__alloc_pages_direct_reclaim). */
 function __alloc_pages_direct_reclaim(gfp: u32, order: u32, alloc_flags: u32): page | null {
   trace_enter(FN___alloc_pages_direct_reclaim, order);
-  did_some_progress = try_to_free_pages(order, gfp);
+  did_some_progress = try_to_free_pages(ac.zonelist, order, gfp, ac.nodemask);
   if (!did_some_progress) {
     trace_exit(FN___alloc_pages_direct_reclaim, TRACE_NO_PAGE);
     return null;

@@ -32,7 +32,7 @@ import { mm_struct, page, PAGE_SHIFT, PAGE_SIZE, PG_pgtable,
 import { __free_pages } from "./page_alloc";
 import { pfn_to_page, page_address, NR_PAGETABLE } from "./mmzone";
 import { GFP_KERNEL, __GFP_ZERO, __GFP_ACCOUNT } from "./gfp";
-import { mod_node_page_state } from "./vmstat";
+import { lruvec_stat_mod_folio } from "./swap";
 
 /** Page-table pages: zeroed, charged to the task (include/asm-generic/pgalloc.h). */
 @inline const GFP_PGTABLE_USER: u32 = GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT;
@@ -155,7 +155,7 @@ function pagetable_alloc(): usize {
   if (pg === null) return 0;
   pg.flags |= PG_pgtable;
   pg.lru_next = pg.lru_prev = 0;  // no deposited tables (pmd_huge_pte = NULL)
-  mod_node_page_state(NR_PAGETABLE, 1);
+  lruvec_stat_mod_folio(pg, NR_PAGETABLE, 1);
   return page_address(pg);
 }
 
@@ -163,7 +163,7 @@ function pagetable_alloc(): usize {
 export function pagetable_free(table: usize): void {
   const pg = pfn_to_page(<u32>(table >> PAGE_SHIFT));
   pg.flags &= ~PG_pgtable;
-  mod_node_page_state(NR_PAGETABLE, -1);
+  lruvec_stat_mod_folio(pg, NR_PAGETABLE, -1);
   __free_pages(pg, 0);
 }
 

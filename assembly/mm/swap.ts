@@ -10,12 +10,11 @@
 import { page, PG_lru, PG_active, PG_swapbacked } from "./mm_types";
 import { printk, printk_hex } from "../kernel/panic";
 import {
-  lruvec, NODE_DATA, node_lruvec, nr_online_nodes, lruvec_list, page_zone, page_lru, list_add, list_del, PGDAT_VM_STAT,
-  NR_LRU_LISTS, MAX_NR_ZONES, node_zone, lru_to_page, page_to_pfn, pfn_to_page, max_pfn,
+  lruvec, pglist_data, NODE_DATA, node_lruvec, lruvec_pgdat, nr_online_nodes, lruvec_list, page_zone, page_lru, page_to_nid,
+  list_add, list_del, NR_LRU_LISTS, MAX_NR_ZONES, node_zone, lru_to_page, page_to_pfn, pfn_to_page, max_pfn,
   NR_LRU_BASE, LRU_ACTIVE, LRU_FILE, LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
-  NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE,
 } from "./mmzone";
-import { mod_node_page_state, mod_zone_page_state, zone_page_state } from "./vmstat";
+import { mod_node_page_state, node_page_state, mod_zone_page_state, zone_page_state } from "./vmstat";
 import { get_page, put_page, compound_order } from "./page_alloc";
 
 /** The zone_stat_item of an LRU list: NR_ZONE_LRU_BASE (1) + lru. */
@@ -37,12 +36,19 @@ export function set_page_cluster(v: u32): i32 {
 const lru_add_batch: usize = memory.data(<i32>FOLIO_BATCH_SIZE << 2, 4);
 let lru_add_nr: u32 = 0;
 
-/**
- * The lruvec a page belongs on (folio_lruvec; no memcg): node 0's for
- * every page, so reclaim sees one set of LRU lists on a NUMA machine too.
- */
+/** The node a page's memory is on (folio_pgdat). */
+@inline export function folio_pgdat(pg: page): pglist_data {
+  return NODE_DATA(page_to_nid(pg));
+}
+
+/** The lruvec a page belongs on (folio_lruvec; no memcg): its node's. */
 @inline export function folio_lruvec(pg: page): lruvec {
-  return node_lruvec(NODE_DATA(0));
+  return node_lruvec(folio_pgdat(pg));
+}
+
+/** A node counter of the page's node (lruvec_stat_mod_folio; no memcg). */
+@inline export function lruvec_stat_mod_folio(pg: page, item: u32, nr: i64): void {
+  mod_node_page_state(folio_pgdat(pg), item, nr);
 }
 
 /** File pages (page cache) are on the file lists, swap-backed ones on the anon lists. */
@@ -58,15 +64,9 @@ let lru_add_nr: u32 = 0;
 @inline export function is_file_lru(lru: u32): bool { return lru == LRU_INACTIVE_FILE || lru == LRU_ACTIVE_FILE; }
 @inline export function is_active_lru(lru: u32): bool { return lru == LRU_ACTIVE_ANON || lru == LRU_ACTIVE_FILE; }
 
-/** The pages on one of the node's lists (lruvec_lru_size). */
-@inline export function lruvec_lru_size(lru: u32): u64 {
-  return node_page_state(NR_LRU_BASE + lru);
-}
-
-/** A node counter (pgdat->vm_stat), clamped at 0. */
-export function node_page_state(item: u32): u64 {
-  const v = load<i64>(changetype<usize>(NODE_DATA(0)) + PGDAT_VM_STAT + (<usize>item << 3));
-  return v < 0 ? 0 : <u64>v;
+/** The pages on one of the lruvec's lists, every zone's (lruvec_lru_size). */
+@inline export function lruvec_lru_size(lv: lruvec, lru: u32): u64 {
+  return node_page_state(lruvec_pgdat(lv), NR_LRU_BASE + lru);
 }
 
 /** The pages of a folio: 512 for a THP's head, else 1 (folio_nr_pages). */
@@ -75,22 +75,22 @@ export function node_page_state(item: u32): u64 {
 }
 
 /** The list size counters of node and zone (update_lru_size). */
-@inline function update_lru_size(pg: page, lru: u32, nr: i64): void {
-  mod_node_page_state(NR_LRU_BASE + lru, nr);
+@inline function update_lru_size(lv: lruvec, pg: page, lru: u32, nr: i64): void {
+  mod_node_page_state(lruvec_pgdat(lv), NR_LRU_BASE + lru, nr);
   mod_zone_page_state(page_zone(pg), NR_ZONE_LRU_BASE + lru, nr);
 }
 
 /** Puts the page at the head of its list (lruvec_add_folio). */
 export function lruvec_add_folio(lv: lruvec, pg: page): void {
   const lru = folio_lru_list(pg);
-  update_lru_size(pg, lru, folio_nr_pages(pg));
+  update_lru_size(lv, pg, lru, folio_nr_pages(pg));
   list_add(page_lru(pg), lruvec_list(lv, lru));
 }
 
 /** Takes the page off its list (lruvec_del_folio). */
 export function lruvec_del_folio(lv: lruvec, pg: page): void {
   list_del(page_lru(pg));
-  update_lru_size(pg, folio_lru_list(pg), -folio_nr_pages(pg));
+  update_lru_size(lv, pg, folio_lru_list(pg), -folio_nr_pages(pg));
   pg.lru_next = pg.lru_prev = 0;
 }
 
@@ -150,8 +150,8 @@ export function lru_note_cost(lv: lruvec, file: bool, nr_io: u64, nr_rotated: u6
   const cost = nr_io * 32 + nr_rotated;
   if (file) lv.file_cost += cost;
   else lv.anon_cost += cost;
-  const lrusize = node_page_state(NR_INACTIVE_ANON) + node_page_state(NR_ACTIVE_ANON)
-    + node_page_state(NR_INACTIVE_FILE) + node_page_state(NR_ACTIVE_FILE);
+  const lrusize = lruvec_lru_size(lv, LRU_INACTIVE_ANON) + lruvec_lru_size(lv, LRU_ACTIVE_ANON)
+    + lruvec_lru_size(lv, LRU_INACTIVE_FILE) + lruvec_lru_size(lv, LRU_ACTIVE_FILE);
   if (lv.file_cost + lv.anon_cost > lrusize / 4) {
     lv.file_cost /= 2;
     lv.anon_cost /= 2;
@@ -160,43 +160,45 @@ export function lru_note_cost(lv: lruvec, file: bool, nr_io: u64, nr_rotated: u6
 
 /**
  * The LRU's invariants (the checker's): each page on a list has PG_lru,
- * is on the list its flags name, appears once, and holds a reference;
- * each list's pages (a THP's 512) are its node counter and the sum of its zone
- * counters; no page has PG_lru off the lists; a page in the per-CPU batch
- * is on no list. Uses `seen` (a scratch page flag the caller clears).
+ * is on its own node's list, the one its flags name, appears once, and
+ * holds a reference; each list's pages (a THP's 512) are its node's
+ * counter and the sum of that node's zone counters; no page has PG_lru
+ * off the lists; a page in the per-CPU batch is on no list. Uses `seen`
+ * (a scratch page flag the caller clears).
  * @return the violations, each printk'd.
  */
 export function check_lru(seen: u32): i32 {
-  const lv = node_lruvec(NODE_DATA(0));
   let bad: i32 = 0;
-  for (let lru: u32 = 0; lru < NR_LRU_LISTS; lru++) {
-    const head = lruvec_list(lv, lru);
-    let n: u64 = 0;
-    for (let e = <usize>load<u32>(head); e != head; e = <usize>load<u32>(e)) {
-      const pg = lru_to_page(e);
-      n += <u64>folio_nr_pages(pg);
-      let what = "";
-      if (pg.flags & seen) what = "page on two LRU lists";
-      else if (!(pg.flags & PG_lru)) what = "page on an LRU list without PG_lru";
-      else if (folio_lru_list(pg) != lru) what = "page on the wrong LRU list";
-      else if (pg._refcount <= 0) what = "free page on an LRU list";
-      pg.flags |= seen;
-      if (!what.length) continue;
-      printk("check_lru: ");
-      printk(what);
-      printk(" pfn:");
-      printk_hex(page_to_pfn(pg));
-      printk("\n");
-      bad++;
-    }
-    let zones: u64 = 0;
-    // Every node's pages are on node 0's lruvec (folio_lruvec): its lists count all zones.
-    for (let i: u32 = 0; i < nr_online_nodes * MAX_NR_ZONES; i++) {
-      zones += zone_page_state(node_zone(NODE_DATA(i / MAX_NR_ZONES), i % MAX_NR_ZONES), NR_ZONE_LRU_BASE + lru);
-    }
-    if (n != node_page_state(NR_LRU_BASE + lru) || n != zones) {
-      printk("check_lru: an LRU list's length differs from its counters\n");
-      bad++;
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    const pgdat = NODE_DATA(nid);
+    const lv = node_lruvec(pgdat);
+    for (let lru: u32 = 0; lru < NR_LRU_LISTS; lru++) {
+      const head = lruvec_list(lv, lru);
+      let n: u64 = 0;
+      for (let e = <usize>load<u32>(head); e != head; e = <usize>load<u32>(e)) {
+        const pg = lru_to_page(e);
+        n += <u64>folio_nr_pages(pg);
+        let what = "";
+        if (pg.flags & seen) what = "page on two LRU lists";
+        else if (!(pg.flags & PG_lru)) what = "page on an LRU list without PG_lru";
+        else if (page_to_nid(pg) != nid) what = "page on another node's LRU list";
+        else if (folio_lru_list(pg) != lru) what = "page on the wrong LRU list";
+        else if (pg._refcount <= 0) what = "free page on an LRU list";
+        pg.flags |= seen;
+        if (!what.length) continue;
+        printk("check_lru: ");
+        printk(what);
+        printk(" pfn:");
+        printk_hex(page_to_pfn(pg));
+        printk("\n");
+        bad++;
+      }
+      let zones: u64 = 0;
+      for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) zones += zone_page_state(node_zone(pgdat, zid), NR_ZONE_LRU_BASE + lru);
+      if (n != lruvec_lru_size(lv, lru) || n != zones) {
+        printk("check_lru: an LRU list's length differs from its counters\n");
+        bad++;
+      }
     }
   }
   for (let pfn: u32 = 0; pfn < max_pfn; pfn++) {

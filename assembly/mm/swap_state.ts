@@ -14,13 +14,13 @@ import { alloc_pages } from "./mempolicy";
 import { page, PG_swapcache, PG_swapbacked, PG_readahead, PG_dirty } from "./mm_types";
 import { get_page, put_page } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, max_pfn, NR_SWAPCACHE, NR_FILE_PAGES } from "./mmzone";
-import { mod_node_page_state, count_vm_event, SWAP_RA, SWAP_RA_HIT } from "./vmstat";
+import { count_vm_event, SWAP_RA, SWAP_RA_HIT } from "./vmstat";
 import { swp_entry, swp_offset } from "./swapops";
 import {
   alloc_kernel_table, get_swap_page, put_swap_folio, swapcache_prepare, __swap_count, si_max, swap_map, SWAP_HAS_CACHE,
 } from "./swapfile";
 import { swap_readpage } from "./page_io";
-import { folio_add_lru, lru_add_drain, page_cluster } from "./swap";
+import { folio_add_lru, lru_add_drain, page_cluster, lruvec_stat_mod_folio } from "./swap";
 import { trace_enter, trace_exit, TRACE_NO_PAGE, FN_add_to_swap, FN_swapin_readahead } from "../kernel/trace";
 import { xa_is_value, workingset_refault } from "./workingset";
 
@@ -67,8 +67,8 @@ export function add_to_swap_cache(pg: page, entry: u64): u32 {
   pg.flags |= PG_swapcache;
   set_page_private(pg, swp_offset(entry));
   store<u32>(slot, page_to_pfn(pg));
-  mod_node_page_state(NR_FILE_PAGES, 1);
-  mod_node_page_state(NR_SWAPCACHE, 1);
+  lruvec_stat_mod_folio(pg, NR_FILE_PAGES, 1);
+  lruvec_stat_mod_folio(pg, NR_SWAPCACHE, 1);
   return xa_is_value(old) ? old : 0;
 }
 
@@ -77,8 +77,8 @@ export function __delete_from_swap_cache(pg: page, entry: u64, shadow: u32): voi
   store<u32>(cache_slot(swp_offset(entry)), shadow);
   pg.flags &= ~PG_swapcache;
   set_page_private(pg, 0);
-  mod_node_page_state(NR_FILE_PAGES, -1);
-  mod_node_page_state(NR_SWAPCACHE, -1);
+  lruvec_stat_mod_folio(pg, NR_FILE_PAGES, -1);
+  lruvec_stat_mod_folio(pg, NR_SWAPCACHE, -1);
 }
 
 /** Out of the cache, the slot's cache reference and the page's cache reference dropped (delete_from_swap_cache). */

@@ -19,23 +19,23 @@ import {
   VM_EXEC, VM_LOCKED,
 } from "./mm_types";
 import {
-  zone, pglist_data, lruvec, NODE_DATA, node_zone, nr_online_nodes, node_lruvec, lruvec_list, list_add, list_del, list_empty, lru_to_page, page_lru,
+  zone, pglist_data, lruvec, NODE_DATA, node_zone, nr_online_nodes, node_lruvec, lruvec_pgdat, lruvec_list, list_add, list_del, list_empty, lru_to_page, page_lru,
   INIT_LIST_HEAD, lruvec_init, MAX_NR_ZONES, NR_FREE_PAGES, high_wmark_pages, min_wmark_pages, pageblock_order,
   LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE, LRU_ACTIVE, LRU_FILE,
-  NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_ISOLATED_ANON, NR_VMSCAN_WRITE,
-  WORKINGSET_ACTIVATE_ANON, WORKINGSET_ACTIVATE_FILE, node_zonelist, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF,
+  NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_ISOLATED_ANON, NR_VMSCAN_WRITE, NR_FILE_MAPPED, NR_FILE_PAGES,
+  WORKINGSET_ACTIVATE_ANON, WORKINGSET_ACTIVATE_FILE, zoneref_zone, zonelist_zone_idx, zref_in_nodemask, SIZEOF_ZONEREF,
   NR_ZONE_INACTIVE_ANON, NR_ZONE_ACTIVE_ANON, NR_ZONE_INACTIVE_FILE, NR_ZONE_ACTIVE_FILE,
 } from "./mmzone";
 import {
-  __count_vm_events, count_vm_event, __count_zid_vm_events, mod_node_page_state, zone_page_state,
+  __count_vm_events, count_vm_event, __count_zid_vm_events, mod_node_page_state, node_page_state, zone_page_state,
   PGSCAN_KSWAPD, PGSCAN_DIRECT, PGSTEAL_KSWAPD, PGSTEAL_DIRECT, PGSCAN_ANON, PGSTEAL_ANON, PGREFILL,
   PGACTIVATE, PGDEACTIVATE, PAGEOUTRUN, ALLOCSTALL, KSWAPD_LOW_WMARK_HIT_QUICKLY, KSWAPD_HIGH_WMARK_HIT_QUICKLY,
-  THP_SWPOUT_FALLBACK,
+  THP_SWPOUT_FALLBACK, ZONE_RECLAIM_SUCCESS, ZONE_RECLAIM_FAILED,
 } from "./vmstat";
 import { put_page, __zone_watermark_ok } from "./page_alloc";
 import { gfp_zone, GFP_KERNEL, __GFP_IO, __GFP_FS, __GFP_DIRECT_RECLAIM } from "./gfp";
 import {
-  folio_lruvec, folio_is_file_lru, lruvec_add_folio, lruvec_del_folio, lru_add_drain, lru_note_cost, node_page_state,
+  folio_lruvec, folio_is_file_lru, lruvec_add_folio, lruvec_del_folio, lru_add_drain, lru_note_cost, lruvec_stat_mod_folio,
   lruvec_lru_size, is_file_lru, is_active_lru, folio_nr_pages,
 } from "./swap";
 import { nr_swap_pages } from "./swapfile";
@@ -213,7 +213,7 @@ function pageout(pg: page): u32 {
   } else if (pg.mapping && (pg.flags & PG_swapbacked)) {
     res = shmem_writeout(pg) ? PAGE_SUCCESS : PAGE_ACTIVATE;
   }
-  if (res == PAGE_SUCCESS) mod_node_page_state(NR_VMSCAN_WRITE, 1);
+  if (res == PAGE_SUCCESS) lruvec_stat_mod_folio(pg, NR_VMSCAN_WRITE, 1);
   trace_exit(FN_pageout, res);
   return res;
 }
@@ -326,7 +326,8 @@ function shrink_inactive_list(nr_to_scan: u64, lv: lruvec, lru: u32): u64 {
   INIT_LIST_HEAD(folio_list);
   const nr_taken = isolate_lru_folios(nr_to_scan, lv, folio_list, lru);
   const nr_scanned = isolate_scanned;
-  mod_node_page_state(NR_ISOLATED_ANON + file, <i64>nr_taken);
+  const pgdat = lruvec_pgdat(lv);
+  mod_node_page_state(pgdat, NR_ISOLATED_ANON + file, <i64>nr_taken);
   __count_vm_events(current_is_kswapd() ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
   __count_vm_events(PGSCAN_ANON + file, nr_scanned);
   if (!nr_taken) {
@@ -335,7 +336,7 @@ function shrink_inactive_list(nr_to_scan: u64, lv: lruvec, lru: u32): u64 {
   }
   const nr_reclaimed = shrink_folio_list();
   move_folios_to_lru(lv, folio_list);
-  mod_node_page_state(NR_ISOLATED_ANON + file, -<i64>nr_taken);
+  mod_node_page_state(pgdat, NR_ISOLATED_ANON + file, -<i64>nr_taken);
   __count_vm_events(current_is_kswapd() ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
   __count_vm_events(PGSTEAL_ANON + file, nr_reclaimed);
   lru_note_cost(lv, file != 0, pageout_count, nr_scanned - nr_reclaimed);
@@ -356,7 +357,8 @@ function shrink_active_list(nr_to_scan: u64, lv: lruvec, lru: u32): void {
   INIT_LIST_HEAD(l_active);
   INIT_LIST_HEAD(l_inactive);
   const nr_taken = isolate_lru_folios(nr_to_scan, lv, folio_list, lru);
-  mod_node_page_state(NR_ISOLATED_ANON + file, <i64>nr_taken);
+  const pgdat = lruvec_pgdat(lv);
+  mod_node_page_state(pgdat, NR_ISOLATED_ANON + file, <i64>nr_taken);
   __count_vm_events(PGREFILL, isolate_scanned);
   let nr_rotated: u64 = 0;
   while (!list_empty(folio_list)) {
@@ -374,7 +376,7 @@ function shrink_active_list(nr_to_scan: u64, lv: lruvec, lru: u32): void {
   move_folios_to_lru(lv, l_active);
   const nr_deactivate = move_folios_to_lru(lv, l_inactive);
   __count_vm_events(PGDEACTIVATE, nr_deactivate);
-  mod_node_page_state(NR_ISOLATED_ANON + file, -<i64>nr_taken);
+  mod_node_page_state(pgdat, NR_ISOLATED_ANON + file, -<i64>nr_taken);
   if (nr_rotated) lru_note_cost(lv, file != 0, 0, nr_rotated);
   trace_exit(FN_shrink_active_list, <u32>nr_deactivate);
 }
@@ -383,9 +385,9 @@ function shrink_active_list(nr_to_scan: u64, lv: lruvec, lru: u32): void {
  * The inactive list is too small against the active one: the ratio
  * allowed grows with the square root of the lists' size in GiB (inactive_is_low).
  */
-export function inactive_is_low(inactive_lru: u32): bool {
-  const inactive = lruvec_lru_size(inactive_lru);
-  const active = lruvec_lru_size(inactive_lru + LRU_ACTIVE);
+export function inactive_is_low(lv: lruvec, inactive_lru: u32): bool {
+  const inactive = lruvec_lru_size(lv, inactive_lru);
+  const active = lruvec_lru_size(lv, inactive_lru + LRU_ACTIVE);
   const gb = (inactive + active) >> (30 - 12);
   const inactive_ratio: u64 = gb ? <u64>Math.floor(Math.sqrt(<f64>(<u64>10 * gb))) : 1;
   return inactive * inactive_ratio < active;
@@ -412,7 +414,7 @@ const targets: usize = memory.data(32, 8);
  * each, the anon and file shares weighed by swappiness against what
  * reclaiming each side has cost lately (get_scan_count).
  */
-function get_scan_count(): void {
+function get_scan_count(lv: lruvec): void {
   let scan_balance: u32;
   let ap: u64 = 0;
   let fp: u64 = 0;
@@ -432,7 +434,7 @@ function get_scan_count(): void {
   }
   for (let lru: u32 = 0; lru <= LRU_ACTIVE_FILE; lru++) {
     const file = is_file_lru(lru);
-    let scan = lruvec_lru_size(lru) >> <u64>sc.priority;
+    let scan = lruvec_lru_size(lv, lru) >> <u64>sc.priority;
     if (scan_balance == SCAN_FRACT) scan = scan * (file ? fp : ap) / (ap + fp);
     else if (scan_balance == SCAN_FILE || scan_balance == SCAN_ANON) {
       if ((scan_balance == SCAN_FILE) != file) scan = 0;
@@ -444,7 +446,7 @@ function get_scan_count(): void {
 /** Reclaims from the node's lists in proportion to get_scan_count's targets (shrink_lruvec). */
 function shrink_lruvec(lv: lruvec): void {
   trace_enter(FN_shrink_lruvec, <u32>sc.priority);
-  get_scan_count();
+  get_scan_count(lv);
   memory.copy(targets, nr, 32);
   const proportional_reclaim = !current_is_kswapd() && sc.priority == DEF_PRIORITY;
   const nr_to_reclaim = sc.nr_to_reclaim;
@@ -483,7 +485,7 @@ function shrink_lruvec(lv: lruvec): void {
   }
   sc.nr_reclaimed += nr_reclaimed;
   // Keep the anon lists' ratio even when anon was not reclaimed from.
-  if (can_reclaim_anon_pages() && inactive_is_low(LRU_INACTIVE_ANON)) shrink_active_list(SWAP_CLUSTER_MAX, lv, LRU_ACTIVE_ANON);
+  if (can_reclaim_anon_pages() && inactive_is_low(lv, LRU_INACTIVE_ANON)) shrink_active_list(SWAP_CLUSTER_MAX, lv, LRU_ACTIVE_ANON);
   trace_exit(FN_shrink_lruvec, <u32>nr_reclaimed);
 }
 
@@ -496,15 +498,15 @@ function prepare_scan_control(pgdat: pglist_data, lv: lruvec): void {
   sc.anon_cost = lv.anon_cost;
   sc.file_cost = lv.file_cost;
   if (!sc.force_deactivate) {
-    if (node_page_state(WORKINGSET_ACTIVATE_ANON) != lv.refaults_anon || inactive_is_low(LRU_INACTIVE_ANON)) sc.may_deactivate |= DEACTIVATE_ANON;
+    if (node_page_state(pgdat, WORKINGSET_ACTIVATE_ANON) != lv.refaults_anon || inactive_is_low(lv, LRU_INACTIVE_ANON)) sc.may_deactivate |= DEACTIVATE_ANON;
     else sc.may_deactivate &= ~DEACTIVATE_ANON;
-    if (node_page_state(WORKINGSET_ACTIVATE_FILE) != lv.refaults_file || inactive_is_low(LRU_INACTIVE_FILE)) sc.may_deactivate |= DEACTIVATE_FILE;
+    if (node_page_state(pgdat, WORKINGSET_ACTIVATE_FILE) != lv.refaults_file || inactive_is_low(lv, LRU_INACTIVE_FILE)) sc.may_deactivate |= DEACTIVATE_FILE;
     else sc.may_deactivate &= ~DEACTIVATE_FILE;
   } else {
     sc.may_deactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
   }
   // Plenty of inactive file pages that are not thrashing: take those first.
-  const inactive_file = node_page_state(NR_INACTIVE_FILE);
+  const inactive_file = node_page_state(pgdat, NR_INACTIVE_FILE);
   sc.cache_trim_mode = (inactive_file >> <u64>sc.priority) && !(sc.may_deactivate & DEACTIVATE_FILE) ? 1 : 0;
   // Almost no file pages left: do not trash the few there are, go for anon.
   let free: u64 = 0;
@@ -515,8 +517,8 @@ function prepare_scan_control(pgdat: pglist_data, lv: lruvec): void {
     free += zone_page_state(z, NR_FREE_PAGES);
     total_high_wmark += high_wmark_pages(z);
   }
-  const file = node_page_state(NR_ACTIVE_FILE) + inactive_file;
-  const anon = node_page_state(NR_INACTIVE_ANON);
+  const file = node_page_state(pgdat, NR_ACTIVE_FILE) + inactive_file;
+  const anon = node_page_state(pgdat, NR_INACTIVE_ANON);
   sc.file_is_tiny = file + free <= total_high_wmark && !(sc.may_deactivate & DEACTIVATE_ANON) && (anon >> <u64>sc.priority) ? 1 : 0;
 }
 
@@ -531,28 +533,54 @@ function shrink_node(pgdat: pglist_data): void {
 }
 
 /** The refault counters reclaim decisions compare against next time (snapshot_refaults). */
-function snapshot_refaults(lv: lruvec): void {
-  lv.refaults_anon = node_page_state(WORKINGSET_ACTIVATE_ANON);
-  lv.refaults_file = node_page_state(WORKINGSET_ACTIVATE_FILE);
+function snapshot_refaults(pgdat: pglist_data): void {
+  const lv = node_lruvec(pgdat);
+  lv.refaults_anon = node_page_state(pgdat, WORKINGSET_ACTIVATE_ANON);
+  lv.refaults_file = node_page_state(pgdat, WORKINGSET_ACTIVATE_FILE);
 }
 
 /**
- * Direct reclaim: shrinks the node at rising priority until
- * nr_to_reclaim pages are freed (do_try_to_free_pages). One node, so
- * shrink_zones is one shrink_node per priority.
+ * Each node the allocation may use, once (for_each_zone_zonelist_nodemask
+ * with Linux's last_pgdat skip): zones above reclaim_idx and nodes
+ * outside the nodemask (a u64, 0 = every node) are passed over.
+ * @return the zoneref of the next node's first zone at or after z, or one at the list's end
  */
-function do_try_to_free_pages(): u64 {
+function next_reclaim_node(z: usize, last_pgdat: usize, nodemask: u64): usize {
+  for (; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
+    if (zonelist_zone_idx(z) > sc.reclaim_idx || !zref_in_nodemask(z, nodemask)) continue;
+    if (zoneref_zone(z).zone_pgdat != last_pgdat) break;
+  }
+  return z;
+}
+
+/** One pass of direct reclaim over the nodes the allocation may use (shrink_zones). */
+function shrink_zones(zonelist: usize, nodemask: u64): void {
+  let last_pgdat: usize = 0;
+  for (let z = next_reclaim_node(zonelist, 0, nodemask); load<u32>(z) != 0; z = next_reclaim_node(z, last_pgdat, nodemask)) {
+    last_pgdat = zoneref_zone(z).zone_pgdat;
+    shrink_node(changetype<pglist_data>(last_pgdat));
+  }
+}
+
+/**
+ * Direct reclaim: shrinks the allowed nodes at rising priority until
+ * nr_to_reclaim pages are freed (do_try_to_free_pages).
+ */
+function do_try_to_free_pages(zonelist: usize, nodemask: u64): u64 {
   const initial_priority = sc.priority;
-  const pgdat = NODE_DATA(0);
   while (true) {
     __count_zid_vm_events(ALLOCSTALL, min(sc.reclaim_idx, MAX_NR_ZONES - 1), 1);
     do {
       sc.nr_scanned = 0;
-      shrink_node(pgdat);
+      shrink_zones(zonelist, nodemask);
       if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;
       if (sc.priority < DEF_PRIORITY - 2) sc.may_writepage = 1;
     } while (--sc.priority >= 0);
-    snapshot_refaults(node_lruvec(pgdat));
+    let last_pgdat: usize = 0;
+    for (let z = next_reclaim_node(zonelist, 0, nodemask); load<u32>(z) != 0; z = next_reclaim_node(z, last_pgdat, nodemask)) {
+      last_pgdat = zoneref_zone(z).zone_pgdat;
+      snapshot_refaults(changetype<pglist_data>(last_pgdat));
+    }
     if (sc.nr_reclaimed) return sc.nr_reclaimed;
     // Nothing, because active lists were not aged: once more, aging them.
     if (!sc.skipped_deactivate) return 0;
@@ -574,19 +602,124 @@ function init_scan_control(gfp: u32, order: u32, reclaim_idx: u32): void {
 }
 
 /**
- * Direct reclaim for an allocation of `order` that found no free page
- * (try_to_free_pages). @return pages freed.
+ * Direct reclaim for an allocation of `order` that found no free page in
+ * the zonelist's zones of the nodemask's nodes (try_to_free_pages).
+ * @return pages freed.
  */
-export function try_to_free_pages(order: u32, gfp: u32): u64 {
+export function try_to_free_pages(zonelist: usize, order: u32, gfp: u32, nodemask: u64): u64 {
   trace_enter(FN_try_to_free_pages, order);
   const zone_idx = gfp_zone(gfp);
   init_scan_control(gfp, order, zone_idx < 0 ? 0 : <u32>zone_idx);
   sc.nr_to_reclaim = SWAP_CLUSTER_MAX;
   in_reclaim = true;
-  const nr_reclaimed = do_try_to_free_pages();
+  const nr_reclaimed = do_try_to_free_pages(zonelist, nodemask);
   in_reclaim = false;
   trace_exit(FN_try_to_free_pages, <u32>nr_reclaimed);
   return nr_reclaimed;
+}
+
+// ─── node reclaim (zone_reclaim_mode) ──────────────────────────────────────
+
+/**
+ * vm.zone_reclaim_mode (node_reclaim_mode; uapi mempolicy.h's bits): 0 lets
+ * an allocation spill to the next node at once; otherwise a node below
+ * its watermark is first reclaimed from (node_reclaim).
+ */
+export let node_reclaim_mode: u32 = 0;
+@inline export const RECLAIM_ZONE: u32 = 1 << 0;    // reclaim unmapped page cache
+@inline export const RECLAIM_WRITE: u32 = 1 << 1;   // and write dirty pages out
+@inline export const RECLAIM_UNMAP: u32 = 1 << 2;   // and unmap mapped pages
+/** vm.min_unmapped_ratio: the percent of a node's pages kept as unmapped page cache. */
+export let sysctl_min_unmapped_ratio: u32 = 1;
+@inline const NODE_RECLAIM_PRIORITY: i32 = 4;
+
+// node_reclaim's results (mm/internal.h)
+@inline export const NODE_RECLAIM_NOSCAN: i32 = -2;
+@inline export const NODE_RECLAIM_FULL: i32 = -1;
+@inline export const NODE_RECLAIM_SOME: i32 = 0;
+@inline export const NODE_RECLAIM_SUCCESS: i32 = 1;
+
+@inline export function node_reclaim_enabled(): bool {
+  return (node_reclaim_mode & (RECLAIM_ZONE | RECLAIM_WRITE | RECLAIM_UNMAP)) != 0;
+}
+
+/** vm.zone_reclaim_mode (sysctl; any value >= 0). @return 0 */
+export function set_node_reclaim_mode(v: u32): i32 {
+  if (v > 0x7fffffff) return -22;
+  node_reclaim_mode = v;
+  return 0;
+}
+
+/** vm.min_unmapped_ratio (sysctl): 0..100. @return 0 or -EINVAL */
+export function set_min_unmapped_ratio(v: u32): i32 {
+  if (v > 100) return -22;
+  sysctl_min_unmapped_ratio = v;
+  return 0;
+}
+
+/**
+ * pgdat->min_unmapped_pages: min_unmapped_ratio percent of each zone's
+ * managed pages (setup_min_unmapped_ratio), worked out when read, as
+ * managed pages do not change after boot.
+ */
+function min_unmapped_pages(pgdat: pglist_data): u64 {
+  let pages: u64 = 0;
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) pages += <u64>node_zone(pgdat, zid).managed_pages * sysctl_min_unmapped_ratio / 100;
+  return pages;
+}
+
+/** File LRU pages no process maps (node_unmapped_file_pages). */
+function node_unmapped_file_pages(pgdat: pglist_data): u64 {
+  const file_mapped = node_page_state(pgdat, NR_FILE_MAPPED);
+  const file_lru = node_page_state(pgdat, NR_INACTIVE_FILE) + node_page_state(pgdat, NR_ACTIVE_FILE);
+  return file_lru > file_mapped ? file_lru - file_mapped : 0;
+}
+
+/**
+ * The page cache node reclaim could free (node_pagecache_reclaimable):
+ * all of it when it may unmap, else the unmapped part. Linux takes the
+ * dirty file pages off without RECLAIM_WRITE; here none are counted dirty
+ * (the only writable files are tmpfs, which Linux does not count).
+ */
+function node_pagecache_reclaimable(pgdat: pglist_data): u64 {
+  return node_reclaim_mode & RECLAIM_UNMAP ? node_page_state(pgdat, NR_FILE_PAGES) : node_unmapped_file_pages(pgdat);
+}
+
+/** Shrinks the node at rising priority until nr_pages are freed (__node_reclaim). */
+function __node_reclaim(pgdat: pglist_data, nr_pages: u64): u64 {
+  in_reclaim = true;   // memalloc_noreclaim_save
+  if (node_pagecache_reclaimable(pgdat) > min_unmapped_pages(pgdat)) {
+    do {
+      shrink_node(pgdat);
+    } while (sc.nr_reclaimed < nr_pages && --sc.priority >= 0);
+  }
+  in_reclaim = false;
+  return sc.nr_reclaimed;
+}
+
+/**
+ * A zone of the node failed its watermark and zone_reclaim_mode is set:
+ * reclaim from this node before the allocation goes to another
+ * (node_reclaim), as Linux: only if enough unmapped page cache is there
+ * (NODE_RECLAIM_FULL otherwise), only for allocations that may block and
+ * outside reclaim (NODE_RECLAIM_NOSCAN). Linux also skips remote nodes
+ * that have CPUs and a node being reclaimed already: with one CPU and no
+ * nesting neither happens here.
+ * @return NODE_RECLAIM_*; SUCCESS when 2^order pages were freed
+ */
+export function node_reclaim(pgdat: pglist_data, gfp: u32, order: u32): i32 {
+  const nr_pages: u64 = <u64>1 << order;
+  if (node_pagecache_reclaimable(pgdat) <= min_unmapped_pages(pgdat)) return NODE_RECLAIM_FULL;
+  if (!(gfp & __GFP_DIRECT_RECLAIM) || in_reclaim) return NODE_RECLAIM_NOSCAN;
+  const zone_idx = gfp_zone(gfp);
+  init_scan_control(gfp, order, zone_idx < 0 ? 0 : <u32>zone_idx);
+  sc.nr_to_reclaim = max(nr_pages, SWAP_CLUSTER_MAX);
+  sc.priority = NODE_RECLAIM_PRIORITY;
+  sc.may_writepage = node_reclaim_mode & RECLAIM_WRITE ? 1 : 0;
+  sc.may_unmap = node_reclaim_mode & RECLAIM_UNMAP ? 1 : 0;
+  const ret = __node_reclaim(pgdat, nr_pages) >= nr_pages;
+  count_vm_event(ret ? ZONE_RECLAIM_SUCCESS : ZONE_RECLAIM_FAILED);
+  return ret ? NODE_RECLAIM_SUCCESS : NODE_RECLAIM_SOME;
 }
 
 // ─── kswapd ────────────────────────────────────────────────────────────────
@@ -614,7 +747,8 @@ function pgdat_watermark_boosted(pgdat: pglist_data, highest_zoneidx: u32): bool
 /** Background aging of the anon lists, so anon pages are ready to go (kswapd_age_node). */
 function kswapd_age_node(pgdat: pglist_data): void {
   if (!can_reclaim_anon_pages()) return;
-  if (inactive_is_low(LRU_INACTIVE_ANON)) shrink_active_list(SWAP_CLUSTER_MAX, node_lruvec(pgdat), LRU_ACTIVE_ANON);
+  const lv = node_lruvec(pgdat);
+  if (inactive_is_low(lv, LRU_INACTIVE_ANON)) shrink_active_list(SWAP_CLUSTER_MAX, lv, LRU_ACTIVE_ANON);
 }
 
 /** One kswapd pass: reclaim up to the zones' high watermarks (kswapd_shrink_node). */
@@ -652,7 +786,7 @@ function balance_pgdat(pgdat: pglist_data, order: u32, highest_zoneidx: u32): u3
   } while (sc.priority >= 1);
   if (!sc.nr_reclaimed && !pgdat_balanced(pgdat, sc.order, highest_zoneidx)) pgdat.kswapd_failures++;
   else if (sc.nr_reclaimed) pgdat.kswapd_failures = 0;
-  snapshot_refaults(node_lruvec(pgdat));
+  snapshot_refaults(pgdat);
   // The boosts are met (or abandoned): drop them, and let kcompactd undo the fragmentation that raised them.
   if (pgdat_watermark_boosted(pgdat, highest_zoneidx)) {
     for (let zid: u32 = 0; zid <= highest_zoneidx && zid < MAX_NR_ZONES; zid++) node_zone(pgdat, zid).watermark_boost = 0;

@@ -10,17 +10,20 @@
 
 import { page, PG_active, PG_workingset } from "./mm_types";
 import {
-  lruvec, NR_ACTIVE_FILE, NR_INACTIVE_FILE, NR_ACTIVE_ANON, NR_INACTIVE_ANON,
+  lruvec, NODE_DATA, node_lruvec, page_to_nid, LRU_ACTIVE_FILE, LRU_INACTIVE_FILE, LRU_ACTIVE_ANON, LRU_INACTIVE_ANON,
   WORKINGSET_REFAULT_ANON, WORKINGSET_ACTIVATE_ANON, WORKINGSET_RESTORE_ANON,
 } from "./mmzone";
-import { mod_node_page_state } from "./vmstat";
-import { folio_lruvec, folio_is_file_lru, node_page_state } from "./swap";
+import { MAX_NUMNODES, NODES_SHIFT } from "../include/numa";
+import { folio_lruvec, folio_is_file_lru, lruvec_stat_mod_folio, lruvec_lru_size } from "./swap";
 import { nr_swap_pages } from "./swapfile";
 
-/** A shadow entry in a cache slot: bit 31 set (pfns stay below it), the workingset bit, the clock. */
+/**
+ * A shadow entry in a cache slot: bit 31 set (pfns stay below it), the
+ * workingset bit, the evicting node's clock, the node (pack_shadow).
+ */
 @inline export const SHADOW_VALUE: u32 = 0x80000000;
 @inline const SHADOW_WORKINGSET: u32 = 0x40000000;
-@inline const EVICTION_MASK: u64 = 0x3fffffff;
+@inline const EVICTION_MASK: u64 = 0x3fffffff >> NODES_SHIFT;
 
 /** Whether a cache slot's value is a shadow rather than a page (xa_is_value). */
 @inline export function xa_is_value(v: u32): bool { return (v & SHADOW_VALUE) != 0; }
@@ -35,34 +38,35 @@ export function workingset_eviction(pg: page): u32 {
   const lv = folio_lruvec(pg);
   workingset_age_nonresident(lv, 1);
   const eviction = <u32>(lv.nonresident_age & EVICTION_MASK);
-  return SHADOW_VALUE | ((pg.flags & PG_workingset) ? SHADOW_WORKINGSET : 0) | eviction;
+  return SHADOW_VALUE | ((pg.flags & PG_workingset) ? SHADOW_WORKINGSET : 0) | (eviction << NODES_SHIFT) | page_to_nid(pg);
 }
 
 /**
  * A page comes back where its shadow was (workingset_refault): counted as
- * a refault, and activated when its refault distance fits in the memory
- * it competes with.
+ * a refault, and activated when its refault distance, on the clock of the
+ * node that evicted it, fits in the memory it competes with there.
  */
 export function workingset_refault(pg: page, shadow: u32): void {
   const lv = folio_lruvec(pg);
+  const eviction_lruvec = node_lruvec(NODE_DATA(shadow & (MAX_NUMNODES - 1)));
   const file = folio_is_file_lru(pg);
   const base: u32 = file ? 1 : 0;
-  const eviction = <u64>(shadow & <u32>EVICTION_MASK);
-  const refault = lv.nonresident_age;
+  const eviction = <u64>((shadow >> NODES_SHIFT) & <u32>EVICTION_MASK);
+  const refault = eviction_lruvec.nonresident_age;
   const refault_distance = (refault - eviction) & EVICTION_MASK;
-  mod_node_page_state(WORKINGSET_REFAULT_ANON + base, 1);
-  let workingset_size = node_page_state(NR_ACTIVE_FILE);
-  if (!file) workingset_size += node_page_state(NR_INACTIVE_FILE);
+  lruvec_stat_mod_folio(pg, WORKINGSET_REFAULT_ANON + base, 1);
+  let workingset_size = lruvec_lru_size(eviction_lruvec, LRU_ACTIVE_FILE);
+  if (!file) workingset_size += lruvec_lru_size(eviction_lruvec, LRU_INACTIVE_FILE);
   if (nr_swap_pages > 0) {
-    workingset_size += node_page_state(NR_ACTIVE_ANON);
-    if (file) workingset_size += node_page_state(NR_INACTIVE_ANON);
+    workingset_size += lruvec_lru_size(eviction_lruvec, LRU_ACTIVE_ANON);
+    if (file) workingset_size += lruvec_lru_size(eviction_lruvec, LRU_INACTIVE_ANON);
   }
   if (refault_distance > workingset_size) return;
   pg.flags |= PG_active;
   workingset_age_nonresident(lv, 1);
-  mod_node_page_state(WORKINGSET_ACTIVATE_ANON + base, 1);
+  lruvec_stat_mod_folio(pg, WORKINGSET_ACTIVATE_ANON + base, 1);
   if (shadow & SHADOW_WORKINGSET) {
     pg.flags |= PG_workingset;
-    mod_node_page_state(WORKINGSET_RESTORE_ANON + base, 1);
+    lruvec_stat_mod_folio(pg, WORKINGSET_RESTORE_ANON + base, 1);
   }
 }

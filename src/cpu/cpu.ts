@@ -15,6 +15,13 @@ export const STOP_NAMES = ["", "PAGE_FAULT", "GP", "UD", "DE", "BP", "SYSCALL", 
 const TWO32 = 4294967296;
 const MAX_BLOCK = 64;
 const JCACHE = 4096;
+/**
+ * A translated loop runs at most this many instructions a call (then the
+ * runner calls it again), so that V8 optimizes it on a call rather than on a
+ * back edge while it runs in the interpreter (on-stack replacement), whose
+ * code keeps every register boxed. The same instructions run either way.
+ */
+const LOOP_SLICE = 8192;
 
 class Block {
   valid = true;
@@ -155,7 +162,7 @@ export class Cpu implements CodeCacheHooks {
       let s = 0, i = 0;
       if (b.fn === null && !partial && b.hits++ >= this.jitThreshold) this.translate(b);
       if (b.fn !== null && !partial) {
-        const r = b.fn(left);
+        const r = b.fn(Math.min(left, LOOP_SLICE));
         if (r !== 0) {
           const low = r % LOOP, back = (r - low) / LOOP;
           // a loop's whole iterations before the last one

@@ -17,15 +17,17 @@
 
 import type { Insn, MemOp } from "./insn.js";
 import { type Exec, flagEffects, type Op } from "./exec.js";
-import { TLB_MASK } from "./mmu.js";
 import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
 export type BlockFn = (left: number) => number;
 
-/** The names of Exec's members that generated code may use (the block's prelude binds them). */
-const PRELUDE = "const {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
-  "const TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv;";
+/**
+ * The names of Exec's members that generated code may use (the block's prelude binds them):
+ * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
+ */
+const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
+  "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
 
@@ -42,11 +44,12 @@ export interface Jit {
   ea(m: MemOp): string | null;
   /**
    * Loads sz (1, 2, 4 or 8) bytes at (ea_lo, ea_hi) into new `let` variables v
-   * and vh (the high half, 0 below 64 bits), the TLB hit done inline; `w` loads
-   * with write intent (the read of a read-modify-write).
+   * and vh (the high half, 0 below 64 bits); `w` loads
+   * with write intent (the read of a read-modify-write). Both are int32 on every
+   * path (a value of unknown type would make V8 box the registers it flows into).
    */
   load(sz: number, v: string, vh: string, w: boolean): string;
-  /** Stores v (and vh at 64 bits) at (ea_lo, ea_hi), the TLB hit done inline. */
+  /** Stores v (and vh at 64 bits) at (ea_lo, ea_hi). */
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
   exit(code: string): string;
@@ -89,9 +92,11 @@ function condition(fkind: number, cc: number): string | null {
     const c = t[cc >> 1];
     return c === null ? null : cc & 1 ? `!(${c})` : c;
   }
+  // equality as one compare: the right side of an && that runs only when a loop ends has no type
+  // feedback when V8 optimizes the loop, and V8 leaves the optimized code the first time it runs
   switch (fkind) {
     case SUB32: t = [null, ltu, "F[1] === F[3]", leu, "F[5] < 0", null, "F[1] < F[3]", "F[1] <= F[3]"]; break;
-    case SUB64: t = [null, ltu64, "(F[1] === F[3] && F[2] === F[4])", leu64, "F[6] < 0", null, lts64, les64]; break;
+    case SUB64: t = [null, ltu64, "((F[1] ^ F[3]) | (F[2] ^ F[4])) === 0", leu64, "F[6] < 0", null, lts64, les64]; break;
     case LOG32: t = [null, "false", z32, z32, "F[5] < 0", null, "F[5] < 0", "F[5] <= 0"]; break;
     case LOG64: t = [null, "false", z64, z64, "F[6] < 0", null, "F[6] < 0", `(F[6] < 0 || ${z64})`]; break;
     case ADD32: t = [null, null, z32, null, "F[5] < 0", null, null, null]; break;
@@ -175,32 +180,22 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       }
       if (m.dispLo !== 0 || m.dispHi !== 0 || terms.length === 0) terms.push([`${m.dispLo | 0}`, `${m.dispHi | 0}`]);
       if (terms.length === 1) return `const ea_lo = ${terms[0][0]}, ea_hi = ${m.a32 ? 0 : terms[0][1]};`;
-      if (m.a32) return `const ea_lo = (${terms.map((t) => t[0]).join(" + ")}) | 0, ea_hi = 0;`;
-      let c = `const ea_0 = ${terms[0][0]};`, hi = terms[0][1];
+      if (m.a32) return `const ea_lo = ${terms.reduce((sum, t) => `((${sum} + (${t[0]} | 0)) | 0)`, "0")}, ea_hi = 0;`;
+      // each sum truncated on its own, so that V8 keeps them all int32
+      let c = `const ea_0 = ${terms[0][0]} | 0;`, hi = `(${terms[0][1]} | 0)`;
       for (let k = 1; k < terms.length; k++) {
-        c += `const ea_${k} = (ea_${k - 1} + ${terms[k][0]}) | 0;`;
-        hi += ` + ${terms[k][1]} + ((ea_${k} >>> 0) < (ea_${k - 1} >>> 0) ? 1 : 0)`;
+        c += `const ea_${k} = (ea_${k - 1} + (${terms[k][0]} | 0)) | 0;`;
+        if (terms[k][1] !== "0") hi = `((${hi} + (${terms[k][1]} | 0)) | 0)`;
+        hi = `((${hi} + ((ea_${k} >>> 0) < (ea_${k - 1} >>> 0) ? 1 : 0)) | 0)`;
       }
-      return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = (${hi}) | 0;`;
+      return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
-    load: (sz, v, vh, w) => {
-      const [tl, th] = w ? ["WLO", "WHI"] : ["TLO", "THI"];
-      const slow = `ld${sz * 8}${w ? "w" : ""}`;
-      const get = sz === 1 ? "DV.getUint8(p)" : sz === 2 ? "DV.getUint16(p, true)" : "DV.getInt32(p, true)";
-      const hit = sz === 1 ? "" : ` && (ea_lo & 4095) <= ${4096 - sz}`;
-      return `let ${v}, ${vh}; { const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
-        `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi${hit}) {` +
-        `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${v} = ${get}; ${vh} = ${sz === 8 ? "DV.getInt32(p + 4, true)" : "0"}; }` +
-        `else { ${v} = mmu.${slow}(ea_lo, ea_hi); if (FLT.kind) ${exit("FLT.kind")} ${vh} = ${sz === 8 ? "mmu.hi" : "0"}; } }`;
-    },
-    store: (sz, v, vh) => {
-      const set = sz === 1 ? `DV.setUint8(p, ${v})` : sz === 2 ? `DV.setUint16(p, ${v}, true)` : `DV.setInt32(p, ${v}, true)`;
-      const hit = sz === 1 ? "" : ` && (ea_lo & 4095) <= ${4096 - sz}`;
-      return `{ const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
-        `if (WLO[ti] === (ea_lo & -4096) && WHI[ti] === ea_hi${hit}) {` +
-        `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${set};${sz === 8 ? ` DV.setInt32(p + 4, ${vh}, true);` : ""} }` +
-        `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")} }`;
-    },
+    load: (sz, v, vh, w) =>
+      // the Mmu's own load, whose TLB hit V8 inlines: its slow path has run before (a miss
+      // written out here would have no type feedback, and V8 would leave the function at the first)
+      `let ${v} = mmu.ld${sz * 8}${w ? "w" : ""}(ea_lo, ea_hi) | 0; if (FLT.kind) ${exit("FLT.kind")} let ${vh} = ${sz === 8 ? "mmu.hi | 0" : "0"};`,
+    store: (sz, v, vh) =>
+      `if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")}`,
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
@@ -252,7 +247,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
-  const head = looped ? `const max = Math.floor(left / ${insns.length});\nout: for (;;) {` : "out: {";
+  // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it
+  const head = looped ? `const max = Math.min(Math.floor(left / ${insns.length}), 1073741823) | 0;\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
   const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);

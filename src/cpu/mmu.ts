@@ -230,6 +230,12 @@ export class Mmu {
   }
 
   ld64w(lo: number, hi: number): number {
+    const i = (lo >>> 12) & TLB_MASK;
+    if (this.wtagLo[i] === (lo & -4096) && this.wtagHi[i] === hi && (lo & 4095) <= 4088) {
+      const p = (this.pa[i] | (lo & 4095)) >>> 0;
+      this.hi = this.dv.getInt32(p + 4, true);
+      return this.dv.getInt32(p, true);
+    }
     if (!this.probeWrite(lo, hi, 8)) return 0;
     return this.ld64(lo, hi);
   }

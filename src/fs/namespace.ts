@@ -48,6 +48,8 @@ export interface NamespaceOptions {
   shmem?(ino: number): (FileData & { unlink(): void }) | null;
   /** The live pids (/proc/<pid>) and the caller's (/proc/self); default: pid 1 alone. */
   pids?(): number[];
+  /** A process's threads' tids (/proc/<pid>/task/<tid>); default: the pid alone. */
+  tids?(pid: number): number[];
   selfPid?(): number;
   /**
    * The sysfs directory faultline owns (e.g. "devices/system/node"): its
@@ -411,6 +413,20 @@ export class Namespace {
         const exe = new RegularInode(this.ino(), 0o755, this.procfs, 0, () => this.o.exe(pid)?.data ?? bytesFile(new Uint8Array(0)),
           () => this.o.exe(pid)?.data.size() ?? 0);
         dir.entries.set("exe", new SymlinkInode(this.ino(), this.procfs, 0, () => this.o.exe(pid)?.path ?? "", () => (this.o.exe(pid) ? exe : null)));
+        // /proc/<pid>/task/<tid>: the same files, of each thread.
+        const task = new ProcDir(this.ino(), 0o555, this.procfs, 0);
+        const tidDirs = new Map<number, MapDir>();
+        task.pids = () => this.o.tids?.(pid) ?? [pid];
+        task.pidDir = (tid) => {
+          let t = tidDirs.get(tid);
+          if (!t) {
+            t = new MapDir(this.ino(), 0o555, this.procfs, 0);
+            for (const name of this.o.procNames) if (name.startsWith("self/")) t.entries.set(name.slice(5), text(`${pid}/task/${tid}/${name.slice(5)}`));
+            tidDirs.set(tid, t);
+          }
+          return t;
+        };
+        dir.entries.set("task", task);
         dirs.set(pid, dir);
       }
       return dir;
@@ -422,7 +438,7 @@ export class Namespace {
 
 }
 
-/** /proc: its own files, and a directory per live pid. */
+/** /proc: its own files, and a directory per live pid (and /proc/<pid>/task: one per thread). */
 class ProcDir extends MapDir {
   pids: () => number[] = () => [];
   pidDir: (pid: number) => MapDir = () => { throw new Error("no pids"); };

@@ -83,6 +83,13 @@ export class MmReader {
     return vma.start <= addr ? vma : null;
   }
 
+  /** mm `handle`'s minor and major fault counts alone (cheap: read at every task switch). */
+  faults(handle: number): { min_flt: number; maj_flt: number } {
+    const p = this.kernel.proc_mm_counters(handle);
+    if (!p) return { min_flt: 0, maj_flt: 0 };
+    return { min_flt: this.f64(p, MM.min_flt), maj_flt: this.f64(p, MM.maj_flt) };
+  }
+
   /** mm `handle`'s counters, or an error for a bad handle. */
   mm(handle: number): MmCounters {
     const p = this.kernel.proc_mm_counters(handle);

@@ -31,12 +31,16 @@ export interface TaskStat {
   /** Signal bitmasks: pending, blocked, ignored, caught. */
   signals: [bigint, bigint, bigint, bigint];
   exitSignal: number;
+  /** Threads in its process (num_threads, Threads:). */
+  threads: number;
+  /** A thread's own minor and major faults (task/<tid>/stat); a process's are its mm's. */
+  ownFaults?: { min_flt: number; maj_flt: number };
 }
 
 export const SELF_FILES: Record<string, (t: TaskView) => string> = {
   "self/maps": (t) => procMaps(t.mm.vmas(t.handle), t.mm.mm(t.handle)),
   "self/comm": (t) => `${t.comm.slice(0, 15)}\n`,
-  "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle), t.memoryNodes),
+  "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle), t.memoryNodes, t.task?.threads),
   "self/stat": (t) => procStat(t),
   "self/numa_maps": (t) => procNumaMaps(t),
   "self/smaps_rollup": (t) => {
@@ -58,11 +62,12 @@ export function procStat(t: TaskView): string {
   const mm = t.mm.mm(t.handle);
   const s = t.task;
   if (!s) throw new Error("stat: no task");
+  const { min_flt, maj_flt } = s.ownFaults ?? mm;
   const ticks = (ns: number) => Math.floor(ns / (1e9 / USER_HZ));
   const rss = mm.rss.anon + mm.rss.file + mm.rss.shmem;
   return [
-    s.pid, `(${t.comm})`, s.state, s.ppid, s.pgrp, s.session, 0, -1, 0, mm.min_flt, s.cminflt, mm.maj_flt, s.cmajflt,
-    ticks(s.retired), 0, ticks(s.childRetired), 0, 20, 0, 1, 0, 0, mm.total_vm * 4096, rss, "18446744073709551615",
+    s.pid, `(${t.comm})`, s.state, s.ppid, s.pgrp, s.session, 0, -1, 0, min_flt, s.cminflt, maj_flt, s.cmajflt,
+    ticks(s.retired), 0, ticks(s.childRetired), 0, 20, 0, s.threads, 0, 0, mm.total_vm * 4096, rss, "18446744073709551615",
     mm.start_code, mm.end_code, mm.start_stack, 0, 0, ...s.signals, 0, 0, 0, s.exitSignal, 0, 0, 0, 0, 0, 0,
     mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end, 0,
   ].join(" ") + "\n";

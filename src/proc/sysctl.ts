@@ -11,6 +11,8 @@ export interface SysctlKernel {
 
 interface Sysctl {
   id: number;
+  /** CONFIG_NUMA's: only a machine of several nodes has it. */
+  numa?: true;
   /** The file's text for a value. */
   show(v: number): string;
   /** The value for a written text, or null when it is not one. */
@@ -52,7 +54,16 @@ export const SYSCTLS: Record<string, Sysctl> = {
     },
   },
   "transparent_hugepage.defrag": { id: 7, ...choice(["always", "defer", "defer+madvise", "madvise", "never"]) },
+  // The kernel reads -1 for these on one node.
+  "vm.zone_reclaim_mode": { id: 8, numa: true, ...integer },
+  "vm.min_unmapped_ratio": { id: 9, numa: true, ...integer },
 };
+
+/** Whether the kernel has the sysctl (the NUMA ones only on several nodes). */
+export function hasSysctl(k: SysctlKernel, name: string): boolean {
+  const s = SYSCTLS[name];
+  return s !== undefined && k.sysctl_get(s.id) >= 0;
+}
 
 /** The text of a sysctl's file. */
 export function readSysctl(k: SysctlKernel, name: string): string {
@@ -64,7 +75,7 @@ export function readSysctl(k: SysctlKernel, name: string): string {
 export function writeSysctl(k: SysctlKernel, name: string, text: string): void {
   const key = name.replace(/\//g, ".");
   const s = SYSCTLS[key];
-  if (!s) throw new Error(`sysctl: cannot stat /proc/sys/${name.replace(/\./g, "/")}: No such file or directory; this kernel has ${Object.keys(SYSCTLS).join(", ")}`);
+  if (!s || !hasSysctl(k, key)) throw new Error(`sysctl: cannot stat /proc/sys/${name.replace(/\./g, "/")}: No such file or directory; this kernel has ${Object.keys(SYSCTLS).filter((n) => hasSysctl(k, n)).join(", ")}`);
   const v = s.parse(text);
   if (v === null || k.sysctl_set(s.id, v) !== 0) throw new Error(`sysctl: setting key "${key}": Invalid argument`);
 }

@@ -93,11 +93,12 @@ function nodemaskBitmap(nodes: number[]): string {
 }
 
 /**
- * /proc/<pid>/status: Name, the Vm and Rss lines (task_mem), and the
- * nodes the task may allocate from (cpuset_task_status_allowed: every node
- * with memory, as a bitmap and as a list).
+ * /proc/<pid>/status: Name, the Vm and Rss lines (task_mem), the threads
+ * of its process when known (Threads:), and the nodes the task may allocate
+ * from (cpuset_task_status_allowed: every node with memory, as a bitmap and
+ * as a list).
  */
-export function procStatus(comm: string, mm: MmInfo, memoryNodes: number[] = [0]): string {
+export function procStatus(comm: string, mm: MmInfo, memoryNodes: number[] = [0], threads?: number): string {
   const total_rss = mm.rss.anon + mm.rss.file + mm.rss.shmem;
   const hiwater_rss = Math.max(mm.hiwater_rss, total_rss);
   const hiwater_vm = Math.max(mm.hiwater_vm, mm.total_vm);
@@ -119,6 +120,7 @@ export function procStatus(comm: string, mm: MmInfo, memoryNodes: number[] = [0]
     + kB("VmLib", Math.floor(lib / 1024))
     + kB("VmPTE", Math.floor(mm.pgtables_bytes / 1024))
     + kB("VmSwap", pagesKB(mm.rss.swapents))
+    + (threads === undefined ? "" : `Threads:\t${threads}\n`)
     + `Mems_allowed:\t${nodemaskBitmap(memoryNodes)}\n`
     + `Mems_allowed_list:\t${nodeList(memoryNodes)}\n`;
 }

@@ -32,6 +32,7 @@ export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ELOOP = 40;
 export const EOPNOTSUPP = 95;
+export const ETIMEDOUT = 110;
 /**
  * Kernel-internal, never seen by the guest: the syscall must wait. The task
  * sleeps with its rip back on the syscall instruction and runs it again

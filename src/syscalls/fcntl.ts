@@ -2,7 +2,7 @@
 
 import { O_APPEND, O_ASYNC, O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_PATH } from "../fs/fdtable.js";
 import { EBADF, EINVAL } from "./errno.js";
-import { type FileSyscalls, unsigned } from "./files.js";
+import type { FileSyscalls } from "./files.js";
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
 const FD_CLOEXEC = 1;
@@ -25,13 +25,15 @@ export function dup3(files: FileSyscalls, oldfd: number, newfd: number, flags: n
   return newfd;
 }
 
+/** `arg` is an unsigned long that the commands here read as an int (do_fcntl's argi). */
 export function fcntl(files: FileSyscalls, fd: number, cmd: number, arg: number): number {
   const f = files.fds.get(fd);
   if (!f) return -EBADF;
   switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-      const min = unsigned(arg);
+      // f_dupfd takes it as an unsigned int: a negative int is a huge lower bound.
+      const min = arg >>> 0;
       if (min >= 1024) return -EINVAL;
       return files.fds.install(f, cmd === F_DUPFD_CLOEXEC, min);
     }

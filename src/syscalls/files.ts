@@ -13,6 +13,7 @@ import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
 import { EACCES, EBADF, ENODEV } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
+import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, mkdirat, renameat2, unlinkat } from "./namei.js";
 import { chdir, faccessat, fchdir, ftruncate, getcwd, openat, truncate } from "./open.js";
 import { lseek, read, sendfile, vector, write } from "./read_write.js";
@@ -53,10 +54,15 @@ export interface FileIo {
   stderr(bytes: Uint8Array): void;
 }
 
+/** fs_struct: the current directory and umask, which CLONE_FS shares. */
+export interface FsStruct {
+  cwd: Loc;
+  umask: number;
+}
+
 export class FileSyscalls {
   readonly fds: FdTable;
-  cwd: Loc;
-  umask = 0o022;
+  readonly fsStruct: FsStruct;
   /** Set when a call returned -ERESTARTSYS: true once it can go on (a pipe has bytes, or room). */
   waitFor: (() => boolean) | null = null;
   /** Bytes a blocking pipe write has written so far, across its restarts. */
@@ -65,19 +71,22 @@ export class FileSyscalls {
   /** Kernel files of the open regular files, by open file (when a page cache is given); fork's copy shares it. */
   readonly cached: WeakMap<OpenFile, unknown>;
 
-  /** `from`: fork's copy of a process's files (the same open files, cwd and umask); else fds 0-2 on `io`. */
+  /**
+   * `from`: clone's copy of a process's files (the same open files, cwd and
+   * umask), or with `share` the same fd table (CLONE_FILES) and the same
+   * fs_struct (CLONE_FS); else fds 0-2 on `io`.
+   */
   constructor(readonly mem: FileUserMemory, readonly ns: Namespace, io: FileIo, cwd = "/", readonly cache: FileCache | null = null,
-    from?: FileSyscalls) {
+    from?: FileSyscalls, share: { files: boolean; fs: boolean } = { files: false, fs: false }) {
     if (from) {
-      this.fds = from.fds.clone();
-      this.cwd = from.cwd;
-      this.umask = from.umask;
+      this.fds = share.files ? from.fds : from.fds.clone();
+      this.fsStruct = share.fs ? from.fsStruct : { ...from.fsStruct };
       this.cached = from.cached;
       return;
     }
     this.fds = new FdTable();
     this.cached = new WeakMap();
-    this.cwd = ns.startDir(cwd);
+    this.fsStruct = { cwd: ns.startDir(cwd), umask: 0o022 };
     // fds 0-2: the machine's stdin, stdout and stderr, as pipes (never terminals).
     // Bytes the reader gave that the guest has not taken yet; what a fault left unread stays for the next read.
     let rest: Uint8Array = new Uint8Array(0);
@@ -98,6 +107,19 @@ export class FileSyscalls {
     this.fds.install(new OpenFile(stdin, O_RDONLY, null, null), false);
     this.fds.install(new OpenFile(sink(io.stdout), O_WRONLY, null, null), false);
     this.fds.install(new OpenFile(sink(io.stderr), O_WRONLY, null, null), false);
+  }
+
+  get cwd(): Loc {
+    return this.fsStruct.cwd;
+  }
+  set cwd(loc: Loc) {
+    this.fsStruct.cwd = loc;
+  }
+  get umask(): number {
+    return this.fsStruct.umask;
+  }
+  set umask(mask: number) {
+    this.fsStruct.umask = mask;
   }
 
   /** The syscall numbers handled here; each returns its result or -errno. */
@@ -182,9 +204,4 @@ export class FileSyscalls {
     if (!f.readable) return -EACCES;
     return this.cache.mmap(kfile, addr, len, prot, flags, offset);
   }
-}
-
-/** A register's signed value read as unsigned (exact below 2^53). */
-export function unsigned(v: number): number {
-  return v < 0 ? v + 2 ** 64 : v;
 }

@@ -27,10 +27,10 @@
 // sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
-// getpid, getppid, kill to other pids, process groups: src/task/sched.ts
-// and src/machine.ts), and, given `mempolicy`, the NUMA policy calls (mbind,
-// set_mempolicy, get_mempolicy, migrate_pages, move_pages,
-// set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
+// getpid, gettid, getppid, kill to other pids, process groups, futex,
+// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given
+// `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
+// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
@@ -40,12 +40,13 @@ import { TASK_SIZE } from "../loader/elf.js";
 import { SI_USER, type SignalCpu, Signals } from "../task/signal.js";
 import { SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
-import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
-import { FileSyscalls, unsigned, type FileCache } from "./files.js";
+import { EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
+import { unsigned } from "./args.js";
+import { FileSyscalls, type FileCache } from "./files.js";
 import { MAX_RW_COUNT } from "./read_write.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
-import { formatSyscall } from "./trace.js";
+import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
 import type { Mempolicy } from "./mempolicy.js";
@@ -73,6 +74,26 @@ export interface SyscallRegs {
   readonly retired: number;
 }
 
+/**
+ * A machine's virtual clock, in nanoseconds since boot: one retired
+ * instruction is one nanosecond, plus the time the CPU idled (every process
+ * asleep: the clock jumps to the first deadline).
+ */
+export class VirtualClock {
+  private idle = 0;
+
+  constructor(private readonly regs: { readonly retired: number }) {}
+
+  now(): number {
+    return this.regs.retired + this.idle;
+  }
+
+  /** The CPU idles until `ns`, if that is later. */
+  idleUntil(ns: number): void {
+    if (ns > this.now()) this.idle = ns - this.regs.retired;
+  }
+}
+
 /** copy_from_user / copy_to_user into the current mm: 0, or negative (the dispatcher returns -EFAULT). */
 export interface UserMemory {
   copyFromUser(dst: Uint8Array, addr: number, len?: number): number;
@@ -89,6 +110,10 @@ export interface SyscallIo {
   stderr(bytes: Uint8Array): void;
   /** Receives one strace-format line per syscall when set. */
   trace?(line: string): void;
+  /** With trace: the call sleeps, and strace has printed `entry` (formatEntry); its line comes with traceWake. */
+  traceSleep?(entry: string): void;
+  /** The sleeping call returned: its whole `line`, or `resumed` ("<... name resumed>" and the rest) once another process's line cut it off. */
+  traceWake?(line: string, resumed: string): void;
 }
 
 export interface SyscallOptions {
@@ -101,6 +126,8 @@ export interface SyscallOptions {
   signals?: Signals;
   /** CLOCK_REALTIME at instruction 0, in seconds since the epoch (default 2026-01-01T00:00:00Z). */
   realtimeEpoch?: number;
+  /** The machine's clock (default: fork's parent's, else one of its own over `regs`). */
+  clock?: VirtualClock;
   /** The files the process sees (default: a namespace with no host files). */
   fs?: Namespace;
   /** The starting directory, absolute (default "/"). */
@@ -176,40 +203,46 @@ export const UTSNAME = {
 export class Syscalls {
   /** exit_group's status (0-255) once the guest has exited. */
   exitStatus: number | undefined;
-  /** clear_child_tid from set_tid_address (nothing clears it: one thread, no exit futex). */
+  /** clear_child_tid from set_tid_address without `tasks` (with them, the task keeps it: src/task/exit.ts clears it). */
   clearChildTid = 0;
-  /** The robust futex list head set_robust_list recorded (nothing walks it: one thread). */
+  /** The robust futex list head set_robust_list recorded, per thread (nothing walks it when the thread dies). */
   robustList = 0;
   readonly files: FileSyscalls;
   private readonly args = [0, 0, 0, 0, 0, 0];
-  /** Nanoseconds the guest has slept (every process of the machine: fork shares it): the virtual clock is retired instructions plus these. */
-  private readonly slept: { ns: number };
+  private readonly clock: VirtualClock;
   /** Set when the last call must wait (-ERESTARTSYS): true once it can go on. */
   waitFor: (() => boolean) | null = null;
   /** pause's, rt_sigsuspend's and poll's waits. */
   private sleeping: (() => boolean) | null = null;
   private readonly polls: PollState;
+  /** The length of the entry strace printed for the sleeping call (formatEntry), across its restarts; null when none sleeps. */
+  private sleptEntry: number | null = null;
   /** When the sleeping nanosleep ends (ns), across its restarts. */
   private sleepDeadline: number | null = null;
-  /** Soft and hard limit per resource (RLIM_INFINITY as Infinity). */
+  /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
   private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
   /** task->comm when the machine keeps none. */
   private comm = "";
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
   readonly signals: Signals;
-  private readonly realtimeEpoch: number;
+  /** CLOCK_REALTIME at instruction 0, in seconds since the epoch. */
+  readonly realtimeEpoch: number;
 
-  /** `parent`: fork's copy of its files, limits, name and clock (the options give the child's own signals and tasks). */
-  constructor(private readonly o: SyscallOptions, parent?: Syscalls) {
+  /**
+   * `parent`: clone's copy of its files, limits, name and clock (the options
+   * give the child's own signals and tasks); `share` says what a thread
+   * shares instead of copying: the fd table, the fs_struct, and (CLONE_THREAD) the limits.
+   */
+  constructor(private readonly o: SyscallOptions, parent?: Syscalls, share: { files: boolean; fs: boolean; thread: boolean } = { files: false, fs: false, thread: false }) {
     this.realtimeEpoch = o.realtimeEpoch ?? DEFAULT_EPOCH;
-    this.slept = parent?.slept ?? { ns: 0 };
+    this.clock = o.clock ?? parent?.clock ?? new VirtualClock(o.regs);
     this.signals = o.signals ?? new Signals(o.regs as unknown as SignalCpu, o.mem);
     this.signals.trace ??= o.io.trace?.bind(o.io);
     const fs = o.fs ?? new Namespace({
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
-    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files);
+    this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
@@ -218,9 +251,10 @@ export class Syscalls {
         this.sleeping = ready;
         return -ERESTARTSYS;
       },
+      signalPending: () => this.signals.hasDeliverable(),
     });
     if (parent) {
-      this.rlimits = parent.rlimits.map(([cur, max]) => [cur, max]);
+      this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
     }
   }
@@ -235,14 +269,24 @@ export class Syscalls {
     return this.sleepDeadline ?? this.polls.deadline;
   }
 
-  /** A signal handler interrupted the sleeping call (EINTR): its deadline goes with it. */
-  interrupted(): void {
+  /**
+   * A signal woke the sleeping call: what it returns now, or null when it
+   * runs again once the signal is dealt with. A pipe write that moved bytes
+   * before it slept returns their count (pipe_write), whatever the signal
+   * does; else the call answers -EINTR when `eintr` (a handler runs that
+   * does not restart it). A call that ends here takes its deadline with it.
+   */
+  interrupted(eintr: boolean): number | null {
+    const written = this.files.pipeWritten;
+    this.files.pipeWritten = 0;
+    if (written === 0 && !eintr) return null;
     this.sleepDeadline = this.polls.deadline = null;
-  }
-
-  /** Every process sleeps until `ns`: the clock jumps there, as an idle CPU's would pass. */
-  idleUntil(ns: number): void {
-    if (ns > this.nowNs()) this.slept.ns += ns - this.nowNs();
+    if (written === 0) {
+      this.sleptEntry = null;
+      return -EINTR;
+    }
+    this.traceReturn(this.o.regs.getReg(RAX) >>> 0, this.readArgs(), written, this.o.regs.getReg(RSP));
+    return written;
   }
 
   /** A resource's soft limit (RLIM_INFINITY as Infinity). */
@@ -250,9 +294,9 @@ export class Syscalls {
     return this.rlimits[resource][0];
   }
 
-  /** The virtual clock: nanoseconds since the program started. */
+  /** The virtual clock (ns). */
   nowNs(): number {
-    return this.o.regs.retired + this.slept.ns;
+    return this.clock.now();
   }
 
   /** CLOCK_REALTIME in whole seconds. */
@@ -264,8 +308,7 @@ export class Syscalls {
   dispatch(): boolean {
     const { regs } = this.o;
     const nr = regs.getReg(RAX) >>> 0;
-    const a = this.args;
-    for (let i = 0; i < 6; i++) a[i] = regs.getReg(ARG_REGS[i]);
+    const a = this.readArgs();
     if (nr === 60 || nr === 231) {
       this.exitStatus = a[0] & 0xff;
       this.o.io.trace?.(formatSyscall(nr, a, undefined, this.peek));
@@ -278,17 +321,56 @@ export class Syscalls {
     const execLine = nr === 59 && this.o.io.trace ? formatSyscall(nr, a, 0, this.peek, sp) : null;
     const ret = this.call(nr, a);
     if (ret === -ERESTARTSYS) {
-      // The caller puts rip back on the syscall; it is traced when it completes.
+      // The caller puts rip back on the syscall; strace shows its entry now, and the rest when it completes.
       this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
       this.files.waitFor = this.sleeping = null;
       if (this.o.tasks) this.o.tasks.waitFor = null;
+      if (this.o.io.trace) {
+        const entry = formatEntry(nr, a, this.peek, sp);
+        this.sleptEntry ??= entry.length;
+        this.o.io.traceSleep?.(entry);
+      }
       return false;
     }
     // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
     if (ret === -EPIPE && WRITES.includes(nr)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
-    this.o.io.trace?.(execLine !== null && ret === 0 ? execLine : formatSyscall(nr, a, ret, this.peek, sp));
+    if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
+    else this.traceReturn(nr, a, ret, sp);
     return false;
+  }
+
+  /** strace's line for a call that returned `ret`: after a sleep, traceWake's pair of lines. */
+  private traceReturn(nr: number, a: number[], ret: number, sp: number): void {
+    const { io } = this.o;
+    if (!io.trace) return;
+    const line = formatSyscall(nr, a, ret, this.peek, sp);
+    const after = this.sleptEntry;
+    this.sleptEntry = null;
+    if (after === null || !io.traceWake) io.trace(line);
+    else io.traceWake(line, formatSyscall(nr, a, ret, this.peek, sp, after));
+  }
+
+  /** The syscall's six arguments, from their registers. */
+  private readArgs(): number[] {
+    for (let i = 0; i < 6; i++) this.args[i] = this.o.regs.getReg(ARG_REGS[i]);
+    return this.args;
+  }
+
+  /**
+   * strace's line for a call the task sleeps in when its process ends
+   * under it ("= ?"), from its saved registers (`reg`: rax and the argument
+   * registers); after a sleep strace printed as unfinished, its resumed line.
+   */
+  traceUnfinished(reg: (r: number) => number): void {
+    const { io } = this.o;
+    if (!io.trace) return;
+    const nr = reg(RAX) >>> 0, a = ARG_REGS.map(reg);
+    const after = this.sleptEntry;
+    this.sleptEntry = null;
+    const line = formatSyscall(nr, a, undefined, this.peek);
+    if (after === null || !io.traceWake) io.trace(line);
+    else io.traceWake(line, formatSyscall(nr, a, undefined, this.peek, 0, after));
   }
 
   /** The caller's pid. */
@@ -342,15 +424,22 @@ export class Syscalls {
         return this.polls.poll(a[0], a[1] >>> 0, (a[2] | 0) < 0 ? null : (a[2] | 0) * 1e6);
       case 271: { // ppoll
         const t = readTimeout(this.o.mem, a[2], 1);
-        return t !== null && t < 0 ? t : this.polls.poll(a[0], a[1] >>> 0, t);
+        return t !== null && t < 0 ? t : this.withSigmask(a[3], unsigned(a[4]), () => this.polls.poll(a[0], a[1] >>> 0, t));
       }
-      case 23: // select: a struct timeval
-      case 270: { // pselect6: a struct timespec
-        const t = readTimeout(this.o.mem, a[4], nr === 23 ? 1000 : 1);
+      case 23: { // select: a struct timeval
+        const t = readTimeout(this.o.mem, a[4], 1000);
         return t !== null && t < 0 ? t : this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t);
       }
+      case 270: { // pselect6: a struct timespec, and the mask's address and size in a struct sigset_argpack
+        const pack = new Uint8Array(16);
+        if (a[5] !== 0 && this.o.mem.copyFromUser(pack, a[5], 16) !== 0) return -EFAULT;
+        const t = readTimeout(this.o.mem, a[4], 1);
+        if (t !== null && t < 0) return t;
+        const v = new DataView(pack.buffer);
+        return this.withSigmask(Number(v.getBigInt64(0, true)), Number(v.getBigUint64(8, true)), () => this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t));
+      }
       case 130: {
-        const r = this.signals.rtSigsuspend(a[0], unsigned(a[1]));
+        const r = this.signals.setUserSigmask(a[0], unsigned(a[1]));
         return r === 0 ? this.untilSignal() : r;
       }
       case 131:
@@ -417,6 +506,20 @@ export class Syscalls {
       default:
         return this.notImplemented(nr);
     }
+  }
+
+  /**
+   * ppoll's and pselect6's wait under `set` (NULL: the mask in force), which
+   * ends with the call (poll_select_finish); a call a signal interrupts
+   * leaves it to the handler's frame, as rt_sigsuspend does.
+   */
+  private withSigmask(set: number, sigsetsize: number, wait: () => number): number {
+    if (set === 0) return wait();
+    const r = this.signals.setUserSigmask(set, sigsetsize);
+    if (r !== 0) return r;
+    const ret = wait();
+    if (ret !== -ERESTARTSYS) this.signals.restoreSavedSigmask();
+    return ret;
   }
 
   /** Sleeps until a signal: the caller answers EINTR once a handler has run. */
@@ -560,7 +663,7 @@ export class Syscalls {
     const delta = flags & TIMER_ABSTIME ? (sec - now[0]) * 1e9 + (nsec - now[1]) : sec * 1e9 + nsec;
     if (!this.o.tasks) {
       // No scheduler: the clock moves on at once.
-      if (delta > 0) this.slept.ns += delta;
+      this.clock.idleUntil(this.nowNs() + delta);
       return 0;
     }
     // The task sleeps until the clock gets there (other processes' instructions, or an idle jump).

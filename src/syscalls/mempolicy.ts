@@ -8,7 +8,7 @@
 import type { KernelExports } from "../abi.js";
 import { NODEMASK_BITS } from "../abi.js";
 import { EFAULT, EINVAL, ENODEV, ESRCH } from "./errno.js";
-import { unsigned } from "./files.js";
+import { unsigned } from "./args.js";
 import type { UserMemory } from "./index.js";
 
 /** Nodes 0-63 of a nodemask as two u32 halves (nodes 0-31, 32-63): migrate_pages' masks cross so. */

@@ -5,6 +5,7 @@
 // error, as strace shows them. Names as the strace this project checks
 // against (6.1) knows them: MPOL_WEIGHTED_INTERLEAVE is still "0x6 /* MPOL_??? */".
 
+import { unsigned } from "./args.js";
 import { ERRNO } from "./errno.js";
 import { flags, hex, STRING_LIMIT, udec, type Peek } from "./trace.js";
 
@@ -16,7 +17,6 @@ const MBIND_FLAGS: [number, string][] = [[1, "MPOL_MF_STRICT"], [2, "MPOL_MF_MOV
 const GET_MEMPOLICY_FLAGS: [number, string][] = [[1, "MPOL_F_NODE"], [2, "MPOL_F_ADDR"], [4, "MPOL_F_MEMS_ALLOWED"]];
 const MOVE_PAGES_FLAGS: [number, string][] = [[2, "MPOL_MF_MOVE"], [4, "MPOL_MF_MOVE_ALL"]];
 
-const u64 = (v: number) => (v < 0 ? v + 2 ** 64 : v);
 const addr = (v: number) => (v === 0 ? "NULL" : hex(v));
 
 /** printflags: names, unknown bits as hex; only unknown bits: "0x8 /* MPOL_??? *\/". */
@@ -34,9 +34,9 @@ function modeName(mode: number): string {
 /** print_mode: the mode and its MPOL_F_* flags. */
 function printMode(arg: number): string {
   const f = arg & 0xe000;
-  const mode = u64(arg) - f;
+  const mode = unsigned(arg) - f;
   if (!f) return modeName(mode);
-  if (MPOL_MODES[mode] === undefined) return flags(u64(arg) > 0xffffffff ? arg : arg >>> 0, MPOL_MODE_FLAGS);
+  if (MPOL_MODES[mode] === undefined) return flags(unsigned(arg) > 0xffffffff ? arg : arg >>> 0, MPOL_MODE_FLAGS);
   return `${MPOL_MODES[mode]}|${flags(f, MPOL_MODE_FLAGS)}`;
 }
 
@@ -76,7 +76,7 @@ function nodeWord(b: DataView, o: number): string {
 
 /** print_nodemask: (maxnode - 1) bits as longs, or the address for a maxnode strace will not read. */
 function nodemask(peek: Peek, at: number, maxnodeArg: number, unreadable = false): string {
-  const maxnode = u64(maxnodeArg);
+  const maxnode = unsigned(maxnodeArg);
   const n = Math.floor((maxnode + 62) / 64);
   if (n < Math.floor(maxnode / 64) || (maxnode && !n)) return hex(at);
   return array(peek, at, n, 8, nodeWord, unreadable);
@@ -99,12 +99,12 @@ export function formatMempolicyArgs(nr: number, a: readonly number[], ret: numbe
     case 239: { // get_mempolicy: the mode and mask as the call left them
       const p = a[0] !== 0 && !failed ? peek(a[0], 4) : null;
       const mode = a[0] === 0 ? "NULL" : p ? `[${modeName(new DataView(p.buffer, p.byteOffset).getInt32(0, true) >>> 0)}]` : hex(a[0]);
-      return `${mode}, ${nodemask(peek, a[1], a[2], failed)}, ${udec(a[2])}, ${addr(a[3])}, ${flagNames(u64(a[4]) > 0xffffffff ? a[4] : a[4] >>> 0, GET_MEMPOLICY_FLAGS)}`;
+      return `${mode}, ${nodemask(peek, a[1], a[2], failed)}, ${udec(a[2])}, ${addr(a[3])}, ${flagNames(unsigned(a[4]) > 0xffffffff ? a[4] : a[4] >>> 0, GET_MEMPOLICY_FLAGS)}`;
     }
     case 256: // migrate_pages
       return `${a[0] | 0}, ${udec(a[1])}, ${nodemask(peek, a[2], a[1])}, ${nodemask(peek, a[3], a[1])}`;
     case 279: { // move_pages
-      const n = u64(a[1]);
+      const n = unsigned(a[1]);
       const pages = array(peek, a[2], n, 8, (b, o) => addr(long(b, o)), false);
       const nodes = array(peek, a[3], n, 4, (b, o) => String(b.getInt32(o, true)), false);
       return `${a[0] | 0}, ${udec(a[1])}, ${pages}, ${nodes}, ${array(peek, a[4], n, 4, status, failed)}, ${flagNames(a[5] >>> 0, MOVE_PAGES_FLAGS)}`;

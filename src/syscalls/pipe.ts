@@ -60,8 +60,10 @@ export function pipeRead(files: FileSyscalls, f: OpenFile, pipe: PipeInode, buf:
 
 /**
  * pipe_write: a write of at most PIPE_BUF bytes goes in whole or waits;
- * a longer one fills what room there is and waits for more. No reader
- * left: -EPIPE (the caller sends SIGPIPE), or the count written before.
+ * a longer one fills what room there is and waits for more, its count so
+ * far kept in files.pipeWritten: a signal ends the wait with that count
+ * (Syscalls.interrupted). No reader left: -EPIPE (the caller sends
+ * SIGPIPE), or the count written before.
  */
 export function pipeWrite(files: FileSyscalls, f: OpenFile, pipe: PipeInode, buf: number, len: number): number {
   let done = files.pipeWritten;

@@ -1,8 +1,8 @@
 // poll, ppoll, select and pselect6 (fs/select.c): which descriptors are
 // ready, from each open file's poll mask; when none is and the caller
 // gives time, the task sleeps until one is or the virtual clock reaches the
-// deadline. ppoll's and pselect6's signal masks are not applied (the mask
-// in force stays). Browser-safe.
+// deadline, or a signal ends the wait. ppoll's and pselect6's signal masks
+// are the caller's (index.ts). Browser-safe.
 
 import { OpenFile } from "../fs/fdtable.js";
 import { PIPE_BUF, PipeInode } from "../fs/pipe.js";
@@ -39,8 +39,10 @@ export interface PollContext {
   file(fd: number): OpenFile | undefined;
   /** The virtual clock, in ns. */
   now(): number;
-  /** The task sleeps until `ready` (the call then runs again). */
+  /** The task sleeps until `ready` (the call then runs again), or a signal it does not block comes. */
   sleep(ready: () => boolean): number;
+  /** signal_pending: a signal the task does not block is pending. */
+  signalPending(): boolean;
 }
 
 /**
@@ -64,6 +66,8 @@ export class PollState {
   private wait(timeoutNs: number | null, scan: (write: boolean) => number): number {
     const until = this.until(timeoutNs);
     const ready = scan(false);
+    // do_poll and do_select: with nothing ready, a pending signal ends the wait (-ERESTARTNOHAND), even one of no time.
+    if (ready === 0 && this.c.signalPending()) return this.c.sleep(() => false);
     if (ready !== 0 || this.c.now() >= until) {
       this.deadline = null;
       return scan(true);

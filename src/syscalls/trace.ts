@@ -333,6 +333,13 @@ const CLONE_FLAGS: [number, string][] = [
   [0x200000, "CLONE_CHILD_CLEARTID"], [0x400000, "CLONE_DETACHED"], [0x800000, "CLONE_UNTRACED"], [0x1000000, "CLONE_CHILD_SETTID"],
 ];
 
+/** futex's operations by number (include/uapi/linux/futex.h). */
+const FUTEX_CMDS: Record<number, string> = {
+  0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE", 4: "FUTEX_CMP_REQUEUE", 5: "FUTEX_WAKE_OP",
+  6: "FUTEX_LOCK_PI", 7: "FUTEX_UNLOCK_PI", 8: "FUTEX_TRYLOCK_PI", 9: "FUTEX_WAIT_BITSET", 10: "FUTEX_WAKE_BITSET",
+  11: "FUTEX_WAIT_REQUEUE_PI", 12: "FUTEX_CMP_REQUEUE_PI", 13: "FUTEX_LOCK_PI2",
+};
+
 /** A pointer read from user memory (8 bytes), or null. */
 function pointerAt(peek: Peek, addr: number): number | null {
   const b = peek(addr, 8);
@@ -612,6 +619,33 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       if (f & 0x80000) text += `, tls=${pointer(a[4])}`;
       return text;
     }
+    case 435: { // clone3(args, size): the fields set, and parent_tid's value once written
+      const b = peek(a[0], 88);
+      if (!b || !(a[1] >= 64)) return `${pointer(a[0])}, ${udec(a[1])}`;
+      const f = u64At(b, 0);
+      const fields = [`flags=${flags(f, CLONE_FLAGS, "0")}`];
+      if (f & 0x1200000) fields.push(`child_tid=${pointer(u64At(b, 16))}`);
+      if (f & 0x100000) fields.push(`parent_tid=${pointer(u64At(b, 24))}`);
+      fields.push(`exit_signal=${signalOrNumber(u64At(b, 32))}`);
+      for (const [at, name] of [[40, "stack"], [48, "stack_size"]] as const) if (u64At(b, at)) fields.push(`${name}=${hex(u64At(b, at))}`);
+      if (f & 0x80000) fields.push(`tls=${pointer(u64At(b, 56))}`);
+      const written = ok && f & 0x100000 ? ` => {parent_tid=[${ret}]}` : "";
+      return `{${fields.join(", ")}}${written}, ${udec(a[1])}`;
+    }
+    case 202: { // futex(uaddr, op, val, timeout or val2, uaddr2, val3), the arguments its op reads
+      const op = a[1] >>> 0, cmd = op & 0x7f;
+      const name = FUTEX_CMDS[cmd];
+      if (name === undefined) return `${pointer(a[0])}, ${hex(op)}, ${a.slice(2).map(hex).join(", ")}`;
+      const opText = `${name}${op & 128 ? "_PRIVATE" : ""}${op & 256 ? "|FUTEX_CLOCK_REALTIME" : ""}`;
+      const head = `${pointer(a[0])}, ${opText}, ${a[2] >>> 0}`;
+      const bitset = (v: number) => ((v >>> 0) === 0xffffffff ? "FUTEX_BITSET_MATCH_ANY" : hex(v >>> 0));
+      if (cmd === 0) return `${head}, ${timespecAt(peek, a[3])}`;
+      if (cmd === 9) return `${head}, ${timespecAt(peek, a[3])}, ${bitset(a[5])}`;
+      if (cmd === 10) return `${head}, ${bitset(a[5])}`;
+      if (cmd === 3) return `${head}, ${a[3] >>> 0}, ${pointer(a[4])}`;
+      if (cmd === 4) return `${head}, ${a[3] >>> 0}, ${pointer(a[4])}, ${a[5] >>> 0}`;
+      return head;
+    }
     case 59: // execve: read before the call (the caller formats it then)
       return `${path(peek, a[0])}, ${stringArray(peek, a[1])}, ${envCount(peek, a[2])}`;
     case 61: { // wait4(pid, status, options, rusage)
@@ -656,12 +690,6 @@ function formatResult(nr: number, args: readonly number[], ret: number | undefin
 }
 
 /**
- * One strace line (no newline). `args` are the six argument registers as
- * signed numbers; `ret` is the value returned in rax, or undefined for a
- * call that does not return (exit, exit_group). `sp` is rsp at the call
- * (rt_sigreturn's frame is there).
- */
-/**
  * strace -f's "[pid N] " before a line: a syscall's result is still aligned
  * to column 40 of the whole row, so the prefix takes its width from the
  * padding (a result holds no ") =": the last one ends the call).
@@ -672,8 +700,94 @@ export function withPidPrefix(pid: number, line: string): string {
   return prefix + (m ? `${(m[1] + " ").padEnd(RESULT_COLUMN - prefix.length)}${m[2]}` : line);
 }
 
-export function formatSyscall(nr: number, args: readonly number[], ret: number | undefined, peek: Peek, sp = 0): string {
+/**
+ * One strace line (no newline). `args` are the six argument registers as
+ * signed numbers; `ret` is the value returned in rax, or undefined for a
+ * call that does not return (exit, exit_group). `sp` is rsp at the call
+ * (rt_sigreturn's frame is there). `resumedAfter`: the length of the entry
+ * strace printed when the call went to sleep (formatEntry); the line then
+ * is the rest, after "<... name resumed>".
+ */
+export function formatSyscall(nr: number, args: readonly number[], ret: number | undefined, peek: Peek, sp = 0, resumedAfter?: number): string {
+  const call = formatCall(nr, args, ret, peek, sp);
+  const shown = resumedAfter === undefined ? call : `<... ${syscallName(nr) ?? `syscall_${hex(nr)}`} resumed>${call.slice(resumedAfter)}`;
+  return `${(shown + " ").padEnd(RESULT_COLUMN)}= ${formatResult(nr, args, ret)}`;
+}
+
+function formatCall(nr: number, args: readonly number[], ret: number | undefined, peek: Peek, sp: number): string {
   const name = syscallName(nr);
-  const call = name && name !== "syscall" ? `${name}(${formatArgs(nr, args, ret ?? 0, peek, sp)})` : `syscall_${hex(nr)}(${args.map(hex).join(", ")})`;
-  return `${(call + " ").padEnd(RESULT_COLUMN)}= ${formatResult(nr, args, ret)}`;
+  return name && name !== "syscall" ? `${name}(${formatArgs(nr, args, ret ?? 0, peek, sp)})` : `syscall_${hex(nr)}(${args.map(hex).join(", ")})`;
+}
+
+/**
+ * How many arguments strace prints when a call enters, for the calls that
+ * can sleep and print some only when they return (read's buffer, wait4's
+ * status, nanosleep's remainder); other calls print all at entry.
+ */
+const ENTRY_ARGS: Record<number, number> = {
+  0: 1, 17: 1, 19: 1, 295: 1, // read, pread64, readv, preadv
+  61: 1, 247: 2, // wait4, waitid
+  35: 1, 230: 3, // nanosleep, clock_nanosleep
+};
+
+/**
+ * What strace prints when a call enters that then sleeps: the line up to
+ * its first arguments, "read(3, " (the space kept) or "write(4, \"hi\", 2".
+ */
+export function formatEntry(nr: number, args: readonly number[], peek: Peek, sp = 0): string {
+  const call = formatCall(nr, args, 0, peek, sp);
+  const n = ENTRY_ARGS[nr];
+  let depth = 0, quoted = false, commas = 0;
+  for (let i = call.indexOf("(") + 1; n !== undefined && i < call.length - 1; i++) {
+    const c = call[i];
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === "," && depth === 0 && ++commas === n) return call.slice(0, i + 2);
+  }
+  return call.slice(0, -1);
+}
+
+/**
+ * strace -f's lines from several processes: a call that sleeps shows whole
+ * when it returns, unless another process's line comes first; then its
+ * entry is cut off with " <unfinished ...>", and the rest of it comes as
+ * "<... name resumed>…" when it returns.
+ */
+export class StraceLines {
+  /** Each sleeping call's entry (its "[pid N] " already on), by pid, in the order they slept; and whether it was cut off. */
+  private readonly asleep = new Map<number, { entry: string; cut: boolean }>();
+
+  constructor(private readonly out: (line: string) => void) {}
+
+  /** A line of `pid`'s; a call of its that slept is over unseen (a signal or its death ended it). */
+  line(pid: number, line: string): void {
+    this.cutOthers(pid);
+    this.asleep.delete(pid);
+    this.out(line);
+  }
+
+  /** `pid`'s call sleeps, `entry` printed (a call that sleeps again keeps its first entry). */
+  sleep(pid: number, entry: string): void {
+    if (!this.asleep.has(pid)) this.asleep.set(pid, { entry, cut: false });
+  }
+
+  /** `pid`'s sleeping call returned: `line`, or `resumed` if it was cut off. */
+  wake(pid: number, line: string, resumed: string): void {
+    this.cutOthers(pid);
+    const cut = this.asleep.get(pid)?.cut ?? false;
+    this.asleep.delete(pid);
+    this.out(cut ? resumed : line);
+  }
+
+  private cutOthers(pid: number): void {
+    for (const [other, call] of this.asleep) {
+      if (other === pid || call.cut) continue;
+      this.out(`${call.entry} <unfinished ...>`);
+      call.cut = true;
+    }
+  }
 }

@@ -11,6 +11,9 @@ import { Namespace } from "../fs/namespace.js";
 import { exec } from "../loader/index.js";
 import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOEXEC, ENOMEM } from "../syscalls/index.js";
 import { getname } from "../syscalls/namei.js";
+import { release } from "./exit.js";
+import { exit_robust_list } from "./futex.js";
+import { KILLED_WITH_INIT } from "./sched.js";
 import { type Task, copyRegisters } from "./task.js";
 
 const encoder = new TextEncoder();
@@ -51,7 +54,8 @@ export function setComm(m: Machine, task: Task, name: Uint8Array): string {
   const end = name.indexOf(0);
   comm.set(name.subarray(0, Math.min(15, end < 0 ? name.length : end)));
   const w = new Uint32Array(comm.buffer);
-  if (task.mm) m.k.set_task(task.mm, task.pid, 0, w[0], w[1], w[2], w[3]);
+  // The kernel names an mm by its process: its leader's.
+  if (task.mm && task === task.group.leader) m.k.set_task(task.mm, task.pid, 0, w[0], w[1], w[2], w[3]);
   return decoder.decode(comm.subarray(0, comm.indexOf(0)));
 }
 
@@ -81,6 +85,10 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
     // Through /proc/self/exe (a magic link), the program is the caller's own: its path is the caller's.
     const exePath = data === t.exe?.data ? t.exe.path : absolute(Namespace.path(files.cwd), path);
     load(m, t, data, argv, envp, exePath, path, () => {
+      de_thread(m, t);
+      // exec_mm_release: the old image's robust futexes die with it; neither list nor tid word carries over.
+      if (t.sys.robustList) exit_robust_list(m, t, t.sys.robustList);
+      t.sys.robustList = t.clearChildTid = 0;
       const fresh = m.kernel.call(() => m.k.mm_exec(old));
       if (fresh === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
       committed = true;
@@ -98,6 +106,36 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
     t.signals.force({ signo: SIGSEGV, code: SI_KERNEL });
   }
   return 0;
+}
+
+/**
+ * de_thread: an exec ends the caller's other threads; a thread that is not
+ * the leader then takes the leader's place: its pid (exchange_tids), its
+ * parent, children and process group, and the leader is gone.
+ */
+function de_thread(m: Machine, t: Task): void {
+  const g = t.group;
+  for (const other of g.threads.filter((x) => x !== t)) release(m, other, KILLED_WITH_INIT);
+  const leader = g.leader;
+  if (leader === t) return;
+  const { pgid, sid } = leader;
+  const tasks = m.sched.tasks;
+  tasks.splice(tasks.indexOf(t), 1);
+  tasks[tasks.indexOf(leader)] = t;
+  t.pid = leader.pid;
+  t.parent = leader.parent;
+  const siblings = t.parent?.children;
+  if (siblings) siblings[siblings.indexOf(leader)] = t;
+  for (const c of leader.children) c.parent = t;
+  t.children.push(...leader.children.splice(0));
+  t.exitSignal = leader.exitSignal;
+  t.childRetired = leader.childRetired;
+  t.childMinflt = leader.childMinflt;
+  t.childMajflt = leader.childMajflt;
+  g.exitedRetired += leader.retired;
+  g.leader = t;
+  t.pgid = pgid;
+  t.sid = sid;
 }
 
 /** A NULL-terminated array of string pointers (argv, envp) from the current mm, or -EFAULT/-E2BIG. */

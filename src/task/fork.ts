@@ -1,10 +1,11 @@
 // kernel/fork.c's part of the machine: a new task (copy_process) and the
-// clone, fork and vfork calls that make one. Browser-safe.
+// clone, clone3, fork and vfork calls that make one: a process, or a thread
+// of the caller's process (CLONE_THREAD). Browser-safe.
 
 import type { Machine } from "../machine.js";
 import { bytesReader } from "../machine_options.js";
 import type { CpuState } from "../cpu/state.js";
-import { Mempolicy, Syscalls, withPidPrefix, type TaskCalls, EAGAIN, EINVAL, ENOMEM, ENOSYS } from "../syscalls/index.js";
+import { Mempolicy, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
 import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
 import { Task, copyRegisters, int32Bytes } from "./task.js";
@@ -13,8 +14,8 @@ const encoder = new TextEncoder();
 
 /** clone's flags (include/uapi/linux/sched.h). */
 const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
-const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
+const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000, CLONE_NEWUSER = 0x10000000;
 export const RLIMIT_NPROC = 6;
 
 /** max_threads: RAM pages over 8 kernel stacks' pages (THREAD_SIZE 16 KiB), at least 20. */
@@ -22,19 +23,27 @@ export function maxThreads(m: Machine): number {
   return Math.max(20, Math.floor(m.kernel.totalramPages / 32));
 }
 
-/** A task: pid 1 (no parent), or fork's child of `from`, sharing its open files and copying its signal actions. */
-export function newTask(m: Machine, parent: Task | null, mm: number, from: Task | null): Task {
+/**
+ * A task: pid 1 (no parent), or clone's child of `from` with `flags`
+ * (CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_THREAD say what it shares
+ * rather than copies).
+ */
+export function newTask(m: Machine, parent: Task | null, mm: number, from: Task | null, flags = 0): Task {
   const o = m.options;
   const pid = m.sched.allocPid();
-  const signals = from ? from.signals.fork(m.cpu, pid) : new Signals(m.cpu, m.user, pid);
+  const signals = from
+    ? from.signals.fork(m.cpu, pid, (flags & CLONE_SIGHAND) !== 0, (flags & CLONE_THREAD) !== 0, (flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM)
+    : new Signals(m.cpu, m.user, pid);
   // The wait a process call asks for is the task's own (wait4 sets it).
   const calls: TaskCalls = {
-    pid,
+    get pid() { return task.tgid; },
     get waitFor() { return task.waitFor; },
     set waitFor(ready) { task.waitFor = ready; },
     call: (nr, a) => m.taskCall(task, nr, a),
   };
-  const trace = o.traceSyscalls;
+  const strace = m.strace;
+  // strace -f: "[pid N] " once more than one process is traced.
+  const prefixed = (line: string) => ((m.liveAtEntry ?? m.sched.live) > 1 ? withPidPrefix(pid, line) : line);
   const stdin = typeof o.stdin === "function" ? o.stdin : bytesReader(typeof o.stdin === "string" ? encoder.encode(o.stdin) : o.stdin);
   const sys = new Syscalls({
     regs: m.cpu,
@@ -45,10 +54,12 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
       stdin,
       stdout: o.stdout ?? (() => {}),
       stderr: o.stderr ?? (() => {}),
-      // strace -f: "[pid N] " once more than one process is traced.
-      trace: trace && ((line) => trace((m.liveAtEntry ?? m.sched.live) > 1 ? withPidPrefix(pid, line) : line)),
+      trace: strace ? (line) => strace.line(pid, prefixed(line)) : undefined,
+      traceSleep: strace ? (entry) => strace.sleep(pid, prefixed(entry)) : undefined,
+      traceWake: strace ? (line, resumed) => strace.wake(pid, prefixed(line), prefixed(resumed)) : undefined,
     },
     random: m.random,
+    clock: m.clock,
     fs: m.fs,
     cwd: o.cwd,
     cache: m.kernel.pageCache,
@@ -64,8 +75,8 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
       memoryNodes: () => m.kernel.memoryNodes(),
     }),
     cpuNode: m.kernel.numaNodeId,
-  }, from?.sys);
-  const task: Task = new Task(pid, parent, mm, sys, signals);
+  }, from?.sys, { files: (flags & CLONE_FILES) !== 0, fs: (flags & CLONE_FS) !== 0, thread: (flags & CLONE_THREAD) !== 0 });
+  const task: Task = new Task(pid, parent, mm, sys, signals, from && flags & CLONE_THREAD ? from.group : undefined);
   if (from) {
     task.comm = from.comm;
     task.execPath = from.execPath;
@@ -77,21 +88,28 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
 }
 
 /**
- * clone (fork, vfork, posix_spawn's CLONE_VM|CLONE_VFORK): a child with a
- * copy of the registers (rax 0), its own mm (COW, mm_fork) or the same one
- * (CLONE_VM), the same open files, a copy of the signal actions.
- * Threads (CLONE_THREAD, shared files or handlers) are not offered: ENOSYS.
+ * clone (fork, vfork, posix_spawn's CLONE_VM|CLONE_VFORK, pthread_create's
+ * CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|…): a child with
+ * a copy of the registers (rax 0), its own mm (COW, mm_fork) or the same
+ * one (CLONE_VM), the open files copied or shared, the signal actions
+ * copied or shared. A thread (CLONE_THREAD) joins the caller's process: the
+ * same tgid and parent, no exit signal; a process's parent is the caller's
+ * process (its leader), which getppid and wait4 see.
  */
-export function clone(m: Machine, t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number): number {
-  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES | CLONE_FS)) return -ENOSYS;
-  const exitSignal = flags & CSIGNAL;
+export function clone(m: Machine, t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number, exitSignal = flags & CSIGNAL): number {
+  // copy_process's checks of the flags.
+  if ((flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
+  if ((flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
+  if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -EINVAL;
+  if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -EINVAL;
   if (exitSignal > 64) return -EINVAL;
-  // copy_process: max_threads binds everyone; RLIMIT_NPROC the caller's user (root included here: the guest is always root).
+  // copy_process: max_threads binds everyone; RLIMIT_NPROC the caller's user (root included here: the guest is always root). Threads count.
   if (m.sched.live >= maxThreads(m) || m.sched.live >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
   const mm = flags & CLONE_VM ? (m.k.mm_get(t.mm) === 0 ? t.mm : 0) : m.kernel.call(() => m.k.mm_fork(t.mm));
   if (mm === 0) return -ENOMEM;
-  const child = newTask(m, t, mm, t);
-  child.exitSignal = exitSignal;
+  const thread = (flags & CLONE_THREAD) !== 0;
+  const child = newTask(m, thread ? null : t.group.leader, mm, t, flags);
+  child.exitSignal = thread ? 0 : exitSignal;
   // The kernel names an mm by its task: a CLONE_VM child leaves the shared one its parent's name.
   if (!(flags & CLONE_VM)) setComm(m, child, encoder.encode(t.comm));
   copyRegisters(m.cpu.state, child.regs);
@@ -112,6 +130,31 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
     t.restartable = false;
   }
   return child.pid;
+}
+
+/**
+ * clone3(args, size): struct clone_args (flags, pidfd, child_tid,
+ * parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+ * cgroup), checked as copy_clone_args_from_user does; the child's stack
+ * pointer is stack + stack_size.
+ */
+export function clone3(m: Machine, t: Task, addr: number, size: number): number {
+  const VER0 = 64, KNOWN = 88, CLONE_PIDFD = 0x1000;
+  if (size < VER0) return -EINVAL;
+  if (size > 4096) return -E2BIG;
+  const b = new Uint8Array(size);
+  if (m.user.copyFromUser(b, addr, size) !== 0) return -EFAULT;
+  // A newer struct may be passed if its extra fields are zero.
+  if (b.subarray(KNOWN).some((x) => x !== 0)) return -E2BIG;
+  const v = new DataView(b.buffer);
+  const u64 = (at: number) => at + 8 > size ? 0 : v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
+  const flagsHi = v.getUint32(4, true), flags = v.getUint32(0, true);
+  const exitSignal = u64(32), stack = u64(40), stackSize = u64(48), setTidSize = u64(72);
+  if (exitSignal > CSIGNAL || flags & CSIGNAL) return -EINVAL;
+  // What this kernel does not have (pidfds, CLONE_INTO_CGROUP, a chosen tid) is refused.
+  if (flagsHi !== 0 || flags & CLONE_PIDFD || setTidSize !== 0) return -EINVAL;
+  if (stack === 0 ? stackSize !== 0 : stackSize === 0) return -EINVAL;
+  return clone(m, t, flags, stack === 0 ? 0 : stack + stackSize, u64(24), u64(16), u64(56), exitSignal);
 }
 
 /** fork: clone with SIGCHLD as the exit signal, nothing shared. */

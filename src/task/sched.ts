@@ -1,8 +1,9 @@
-// The process table and the scheduler: pids, parents and children, the
-// deterministic round-robin choice of the next task, and the syscalls that
-// only look at the table (getpid, getppid, wait4, waitid, kill, tgkill,
-// setpgid, setsid, getrusage). fork and execve, which build address
-// spaces, are the machine's (src/machine.ts). Browser-safe.
+// The task table and the scheduler: pids (a thread's is its tid), parents
+// and children (a process's, kept by its leader), the deterministic
+// round-robin choice of the next task, the futex queue, and the syscalls
+// that only look at the table (getppid, wait4, waitid, kill, tgkill,
+// setpgid, setsid, sched_yield). fork and execve, which build address
+// spaces, are src/task/fork.ts's and exec.ts's. Browser-safe.
 //
 // Scheduling: the running task keeps the CPU until it has retired QUANTUM
 // instructions, sleeps in a syscall, or ends; then the next runnable task
@@ -18,6 +19,7 @@ import { SIGKILL } from "../syscalls/endings.js";
 import { SIGCHLD, SI_TKILL, SI_USER, siginfoBytes, type SigInfo } from "./signal.js";
 import { Task, childInfo, int32Bytes, waitStatus, type TaskEnd } from "./task.js";
 import type { KernelThreads } from "./kthread.js";
+import type { FutexWaiter } from "./futex.js";
 
 /** Instructions a task runs before the next runnable one gets the CPU. */
 export const QUANTUM = 1 << 20;
@@ -35,6 +37,8 @@ export class Scheduler {
   current: Task | null = null;
   /** cpu.retired when `current` got the CPU. */
   sliceStart = 0;
+  /** Tasks asleep in FUTEX_WAIT, oldest first (the futex hash's queues, in one). */
+  readonly futexQueue: FutexWaiter[] = [];
   private lastPid = 0;
 
   /** `kthreads`: the kernel threads, which run between quanta and hold the pids after init's. */
@@ -52,7 +56,7 @@ export class Scheduler {
     }
   }
 
-  /** Tasks that are not zombies (RLIMIT_NPROC counts them). */
+  /** Tasks that are not zombies, threads included (RLIMIT_NPROC counts them). */
   get live(): number {
     let n = 0;
     for (const t of this.tasks) if (t.state !== "zombie") n++;
@@ -107,7 +111,8 @@ export class Scheduler {
   /**
    * A task has ended (its mm and files are already gone): its children go
    * to `reaper` (pid 1), and it becomes a zombie its parent is told of with
-   * SIGCHLD, or is released at once when the parent reaps nothing.
+   * SIGCHLD, or is released at once when the parent reaps nothing (or, a
+   * thread, has no parent: it reaps itself).
    */
   exit(t: Task, end: TaskEnd, reaper: Task | null): void {
     t.end = end;
@@ -117,21 +122,21 @@ export class Scheduler {
       c.parent = reaper;
       if (reaper && reaper !== t) {
         reaper.children.push(c);
-        if (c.state === "zombie") this.notifyParent(c);
+        if (ended(c)) this.notifyParent(c);
       }
     }
     this.notifyParent(t);
   }
 
-  /** do_notify_parent: SIGCHLD with the child's status; an auto-reaping parent releases it now. */
+  /** do_notify_parent: SIGCHLD to the parent process with the child's status; an auto-reaping parent releases it now. */
   private notifyParent(t: Task): void {
     const p = t.parent;
-    if (!p || p.state === "zombie") {
+    if (!p || p.group.threads.length === 0) {
       if (!p) this.release(t);
       return;
     }
     const { code, status } = childInfo(t.end!);
-    if (t.exitSignal) p.signals.send({ signo: t.exitSignal, code, pid: t.pid, uid: 0, status });
+    if (t.exitSignal) p.signals.send({ signo: t.exitSignal, code, pid: t.pid, uid: 0, status }, true);
     if (t.exitSignal === SIGCHLD && p.signals.reapsChildren()) this.reap(p, t);
   }
 
@@ -145,16 +150,27 @@ export class Scheduler {
 
   // ─── syscalls ──────────────────────────────────────────────────────────────
 
+  /** getppid: the parent process's tgid. */
   getppid(t: Task): number {
-    return t.parent?.pid ?? 0;
+    return t.group.leader.parent?.pid ?? 0;
   }
 
-  /** Children `pid` selects as wait4 reads it: > 0 that one, -1 any, 0 the caller's group, < -1 group -pid. */
+  /** sched_yield: the caller's quantum ends now, and the next runnable task gets the CPU. */
+  yield(): number {
+    this.sliceStart = -Infinity;
+    return 0;
+  }
+
+  /**
+   * Children of the caller's process that `pid` selects as wait4 reads it:
+   * > 0 that one, -1 any, 0 the caller's group, < -1 group -pid.
+   */
   private selected(t: Task, pid: number): Task[] {
-    if (pid > 0) return t.children.filter((c) => c.pid === pid);
-    if (pid === -1) return t.children;
+    const children = t.group.leader.children;
+    if (pid > 0) return children.filter((c) => c.pid === pid);
+    if (pid === -1) return children;
     const group = pid === 0 ? t.pgid : -pid;
-    return t.children.filter((c) => c.pgid === group);
+    return children.filter((c) => c.pgid === group);
   }
 
   /**
@@ -166,15 +182,15 @@ export class Scheduler {
     if (options & ~(WNOHANG | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000)) return -EINVAL;
     const chosen = this.selected(t, pid);
     if (chosen.length === 0) return -ECHILD;
-    const z = chosen.find((c) => c.state === "zombie");
+    const z = chosen.find(ended);
     if (!z) {
       if (options & WNOHANG) return 0;
-      t.waitFor = () => this.selected(t, pid).some((c) => c.state === "zombie") || this.selected(t, pid).length === 0;
+      t.waitFor = () => this.selected(t, pid).some(ended) || this.selected(t, pid).length === 0;
       return -ERESTARTSYS;
     }
     if (statusAddr !== 0 && mem.copyToUser(statusAddr, int32Bytes(waitStatus(z.end!))) !== 0) return -EFAULT;
     if (rusageAddr !== 0 && mem.copyToUser(rusageAddr, rusage(z.retired + z.childRetired, z.minflt + z.childMinflt, z.majflt + z.childMajflt)) !== 0) return -EFAULT;
-    this.reap(t, z);
+    this.reap(t.group.leader, z);
     return z.pid;
   }
 
@@ -189,54 +205,60 @@ export class Scheduler {
     else return -EINVAL;
     const chosen = this.selected(t, pid);
     if (chosen.length === 0) return -ECHILD;
-    const z = options & WEXITED ? chosen.find((c) => c.state === "zombie") : undefined;
+    const z = options & WEXITED ? chosen.find(ended) : undefined;
     if (!z) {
       if (options & WNOHANG) {
         // No child ready: the siginfo reads as zeroes.
         if (infop !== 0 && mem.copyToUser(infop, new Uint8Array(128)) !== 0) return -EFAULT;
         return 0;
       }
-      t.waitFor = () => this.selected(t, pid).some((c) => c.state === "zombie") || this.selected(t, pid).length === 0;
+      t.waitFor = () => this.selected(t, pid).some(ended) || this.selected(t, pid).length === 0;
       return -ERESTARTSYS;
     }
     const { code, status } = childInfo(z.end!);
     if (infop !== 0 && mem.copyToUser(infop, siginfoBytes({ signo: SIGCHLD, code, pid: z.pid, uid: 0, status })) !== 0) return -EFAULT;
     if (rusageAddr !== 0 && mem.copyToUser(rusageAddr, rusage(z.retired + z.childRetired, z.minflt + z.childMinflt, z.majflt + z.childMajflt)) !== 0) return -EFAULT;
-    if (!(options & WNOWAIT)) this.reap(t, z);
+    if (!(options & WNOWAIT)) this.reap(t.group.leader, z);
     return 0;
   }
 
-  /** kill: pid > 0 one process, 0 the caller's group, -1 every process but init and the caller, < -1 group -pid. */
+  /**
+   * kill: pid > 0 one process (any of its threads' tids names it), 0 the
+   * caller's group, -1 every process but init and the caller's, < -1 group
+   * -pid. The signal goes to each process's shared queue, where a thread
+   * that does not block it takes it.
+   */
   kill(t: Task, pid: number, sig: number): number {
     if (sig < 0 || sig > 64) return -EINVAL;
-    const info: SigInfo = { signo: sig, code: SI_USER, pid: t.pid, uid: 0 };
+    const info: SigInfo = { signo: sig, code: SI_USER, pid: t.tgid, uid: 0 };
     let targets: Task[];
-    if (pid > 0) targets = this.tasks.filter((x) => x.pid === pid);
-    else if (pid === -1) targets = this.tasks.filter((x) => x.pid !== 1 && x !== t);
+    const leaders = this.tasks.filter((x) => x === x.group.leader);
+    if (pid > 0) targets = this.tasks.filter((x) => x.pid === pid).map((x) => x.group.leader);
+    else if (pid === -1) targets = leaders.filter((x) => x.pid !== 1 && x.group !== t.group);
     else {
       const group = pid === 0 ? t.pgid : -pid;
-      targets = this.tasks.filter((x) => x.pgid === group);
+      targets = leaders.filter((x) => x.pgid === group);
     }
     if (targets.length === 0) return -ESRCH;
-    if (sig !== 0) for (const x of targets) if (x.state !== "zombie") x.signals.send({ ...info });
+    if (sig !== 0) for (const x of targets) x.group.threads[0]?.signals.send({ ...info }, true);
     return 0;
   }
 
-  /** tgkill(tgid, tid, sig) and tkill (tgid -1): one thread per process, so tid is a pid. */
+  /** tgkill(tgid, tid, sig) and tkill (tgid -1): to that one thread, of that process. */
   tgkill(t: Task, tgid: number, tid: number, sig: number): number {
     if (tid <= 0 || (tgid !== -1 && tgid <= 0)) return -EINVAL;
     if (sig < 0 || sig > 64) return -EINVAL;
     const x = this.byPid(tid);
-    if (!x || (tgid !== -1 && tgid !== tid)) return -ESRCH;
-    if (sig !== 0 && x.state !== "zombie") x.signals.send({ signo: sig, code: SI_TKILL, pid: t.pid, uid: 0 });
+    if (!x || x.state === "zombie" || (tgid !== -1 && tgid !== x.tgid)) return -ESRCH;
+    if (sig !== 0) x.signals.send({ signo: sig, code: SI_TKILL, pid: t.tgid, uid: 0 });
     return 0;
   }
 
   /** setpgid: the caller or one of its children, into a group of its session (or a new one named by its pid). */
   setpgid(t: Task, pid: number, pgid: number): number {
     if (pgid < 0) return -EINVAL;
-    const x = pid === 0 ? t : this.byPid(pid);
-    if (!x || (x !== t && x.parent !== t)) return -ESRCH;
+    const x = (pid === 0 ? t : this.byPid(pid))?.group.leader;
+    if (!x || (x.group !== t.group && x.parent !== t.group.leader)) return -ESRCH;
     if (x.sid === x.pid) return -EPERM;
     const group = pgid === 0 ? x.pid : pgid;
     if (group !== x.pid && !this.tasks.some((y) => y.pgid === group && y.sid === t.sid)) return -EPERM;
@@ -254,12 +276,17 @@ export class Scheduler {
     return x ? x.sid : -ESRCH;
   }
 
-  /** setsid: a new session and group, unless the caller already leads a group. */
+  /** setsid: a new session and group named by the caller's process, unless that already leads a group. */
   setsid(t: Task): number {
-    if (this.tasks.some((y) => y.pgid === t.pid)) return -EPERM;
-    t.sid = t.pgid = t.pid;
-    return t.pid;
+    if (this.tasks.some((y) => y.pgid === t.tgid)) return -EPERM;
+    t.sid = t.pgid = t.tgid;
+    return t.tgid;
   }
+}
+
+/** A child process wait4 can reap: a zombie whose threads have all ended (a leader that exited first waits for them). */
+function ended(c: Task): boolean {
+  return c.state === "zombie" && c.group.threads.length === 0;
 }
 
 /** SIGKILL, for what the machine ends: init's end takes every other process with it (zap_pid_ns_processes). */

@@ -1,7 +1,9 @@
 // Signals of one task, as kernel/signal.c and arch/x86/kernel/signal*.c
 // keep and deliver them: the actions (struct sigaction as the guest wrote
-// it), the blocked mask, the pending queue, the alternate stack, and the
-// x86-64 rt_sigframe a handler runs on. Browser-safe.
+// it; a process's threads share them, as sighand_struct), the blocked mask
+// and the pending queue (each thread's own), the process's shared pending
+// queue (kill's), the alternate stack, and the x86-64 rt_sigframe a
+// handler runs on. Browser-safe.
 //
 // The frame Linux's x64_setup_rt_frame writes below the interrupted rsp
 // (after the 128-byte red zone, or at the top of the alternate stack):
@@ -141,12 +143,14 @@ const bit = (sig: number) => 1 << ((sig - 1) & 31);
 const word = (sig: number) => (sig - 1) >> 5;
 
 export class Signals {
-  /** struct sigaction (handler, flags, restorer, mask: 8 bytes each) per signal 1-64, as the guest set it. */
-  readonly actions = new Uint8Array(65 * 32);
+  /** struct sigaction (handler, flags, restorer, mask: 8 bytes each) per signal 1-64, as the guest set it (CLONE_SIGHAND shares it). */
+  readonly actions: Uint8Array<ArrayBuffer>;
   /** Blocked signals, bits 0-31 and 32-63. */
   readonly blocked = new Uint32Array(2);
-  /** Queued signals, oldest first; a standard signal is queued at most once. */
+  /** Queued signals for this thread (tgkill's, faults'), oldest first; a standard signal is queued at most once. */
   readonly pending: SigInfo[] = [];
+  /** The process's queue (shared_pending: kill's, SIGCHLD's), which any of its threads that does not block the signal takes. */
+  readonly shared: SigInfo[];
   altSp = 0;
   altSize = 0;
   altFlags = SS_DISABLE;
@@ -166,7 +170,11 @@ export class Signals {
   private savedMask: Uint32Array | null = null;
   private readonly av: DataView;
 
-  constructor(private readonly cpu: SignalCpu, private readonly mem: UserMemory, readonly pid = 1) {
+  /** `actions` and `shared`: another thread's, for a thread that shares them (CLONE_SIGHAND, CLONE_THREAD). */
+  constructor(private readonly cpu: SignalCpu, private readonly mem: UserMemory, readonly pid = 1,
+    actions: Uint8Array<ArrayBuffer> = new Uint8Array(65 * 32), shared: SigInfo[] = []) {
+    this.actions = actions;
+    this.shared = shared;
     this.av = new DataView(this.actions.buffer);
   }
 
@@ -180,14 +188,21 @@ export class Signals {
     return (this.blocked[word(sig)] & bit(sig)) !== 0;
   }
 
-  /** fork's copy: the same actions, mask and alternate stack; nothing pending. */
-  fork(cpu: SignalCpu, pid: number): Signals {
-    const c = new Signals(cpu, this.mem, pid);
-    c.actions.set(this.actions);
+  /**
+   * clone's copy (copy_sighand, copy_signal): the same mask; the actions
+   * copied, or shared with CLONE_SIGHAND; the shared queue a new one, or
+   * this process's with CLONE_THREAD; nothing pending of its own. A child
+   * sharing the caller's memory (but not vfork's) starts with no
+   * alternate stack, which is the caller's.
+   */
+  fork(cpu: SignalCpu, pid: number, sighand = false, thread = false, vm = false): Signals {
+    const c = new Signals(cpu, this.mem, pid, sighand ? this.actions : this.actions.slice(), thread ? this.shared : []);
     c.blocked.set(this.blocked);
-    c.altSp = this.altSp;
-    c.altSize = this.altSize;
-    c.altFlags = this.altFlags;
+    if (!vm) {
+      c.altSp = this.altSp;
+      c.altSize = this.altSize;
+      c.altFlags = this.altFlags;
+    }
     return c;
   }
 
@@ -214,9 +229,9 @@ export class Signals {
     return [pending, BigInt(this.blocked[0]) | (BigInt(this.blocked[1]) << 32n), ignored, caught];
   }
 
-  /** A signal is pending and not blocked: a sleeping task wakes for it. */
+  /** A signal is pending (its own or the process's) and not blocked: a sleeping task wakes for it. */
   hasDeliverable(): boolean {
-    return this.pending.some((p) => !this.isBlocked(p.signo));
+    return this.pending.some((p) => !this.isBlocked(p.signo)) || this.shared.some((p) => !this.isBlocked(p.signo));
   }
 
   /**
@@ -226,7 +241,7 @@ export class Signals {
    * EINTR to a handler), else "restart".
    */
   interruption(noRestart: boolean): "eintr" | "restart" {
-    const first = this.pending.filter((p) => !this.isBlocked(p.signo)).map((p) => p.signo).sort((a, b) => a - b)[0];
+    const first = [...this.pending, ...this.shared].filter((p) => !this.isBlocked(p.signo)).map((p) => p.signo).sort((a, b) => a - b)[0];
     if (first === undefined) return "restart";
     const h = this.handler(first);
     if (h === SIG_DFL || h === SIG_IGN || first === SIGKILL) return "restart";
@@ -283,23 +298,35 @@ export class Signals {
     return 0;
   }
 
-  /** rt_sigsuspend's mask change (the caller then sleeps until a signal comes): 0 or -errno. */
-  rtSigsuspend(set: number, sigsetsize: number): number {
+  /**
+   * set_user_sigmask: rt_sigsuspend's, ppoll's and pselect6's mask, in
+   * force until the call ends. The first handler's frame saves the old one,
+   * so it is back once that handler returns; else delivery, or
+   * restoreSavedSigmask when the call ends with no signal, puts it back.
+   * 0 or -errno.
+   */
+  setUserSigmask(set: number, sigsetsize: number): number {
     if (sigsetsize !== 8) return -EINVAL;
     const b = new Uint8Array(8);
     if (this.mem.copyFromUser(b, set, 8) !== 0) return -EFAULT;
     const v = new DataView(b.buffer);
-    // Run again after a signal that did nothing (a stop signal), it keeps the mask it first saved.
+    // Run again after a signal that did nothing (a stop signal), or after a wait, it keeps the mask it first saved.
     this.savedMask ??= this.blocked.slice();
     this.blocked[0] = v.getUint32(0, true) & ~(bit(SIGKILL) | bit(SIGSTOP));
     this.blocked[1] = v.getUint32(4, true);
     return 0;
   }
 
+  /** restore_saved_sigmask: a call that set a mask for its wait ended without a signal to handle. */
+  restoreSavedSigmask(): void {
+    if (this.savedMask) this.blocked.set(this.savedMask);
+    this.savedMask = null;
+  }
+
   rtSigpending(set: number, sigsetsize: number): number {
     if (sigsetsize > 8) return -EINVAL;
     const out = new Uint32Array(2);
-    for (const p of this.pending) if (this.isBlocked(p.signo)) out[word(p.signo)] |= bit(p.signo);
+    for (const p of [...this.pending, ...this.shared]) if (this.isBlocked(p.signo)) out[word(p.signo)] |= bit(p.signo);
     return this.mem.copyToUser(set, new Uint8Array(out.buffer).subarray(0, sigsetsize)) === 0 ? 0 : -EFAULT;
   }
 
@@ -359,19 +386,24 @@ export class Signals {
   }
 
   private discard(sig: number): void {
-    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i].signo === sig) this.pending.splice(i, 1);
+    for (const q of [this.pending, this.shared]) for (let i = q.length - 1; i >= 0; i--) if (q[i].signo === sig) q.splice(i, 1);
   }
 
-  /** send_signal: dropped when ignored and not blocked; a standard signal already pending is not queued twice. */
-  send(info: SigInfo): void {
+  /**
+   * send_signal to this thread, or (`group`) to its process's shared queue:
+   * dropped when ignored and not blocked; a standard signal already pending
+   * there is not queued twice.
+   */
+  send(info: SigInfo, group = false): void {
     const sig = info.signo;
     if (!this.isBlocked(sig) && this.ignored(sig) && sig !== SIGKILL) {
       // A traced task is shown even the signals it ignores (sig_ignored lets them through to the tracer).
       if (this.trace && !(sig < 32 && this.ignoredArrivals.some((p) => p.signo === sig))) this.ignoredArrivals.push(info);
       return;
     }
-    if (sig < 32 && this.pending.some((p) => p.signo === sig)) return;
-    this.pending.push(info);
+    const queue = group ? this.shared : this.pending;
+    if (sig < 32 && queue.some((p) => p.signo === sig)) return;
+    queue.push(info);
   }
 
   /**
@@ -402,17 +434,22 @@ export class Signals {
 
   // ---- delivery ----
 
+  /** dequeue_signal: from the thread's own queue first, then the process's. */
   private dequeue(): SigInfo | undefined {
+    return this.dequeueFrom(this.pending) ?? this.dequeueFrom(this.shared);
+  }
+
+  private dequeueFrom(queue: SigInfo[]): SigInfo | undefined {
     let best = -1;
-    for (let i = 0; i < this.pending.length; i++) {
-      const s = this.pending[i].signo;
+    for (let i = 0; i < queue.length; i++) {
+      const s = queue[i].signo;
       if (this.isBlocked(s)) continue;
       if (best < 0) { best = i; continue; }
-      const b = this.pending[best].signo;
+      const b = queue[best].signo;
       const rank = (x: number) => (SYNCHRONOUS.includes(x) ? 0 : 1);
       if (rank(s) < rank(b) || (rank(s) === rank(b) && s < b)) best = i;
     }
-    return best < 0 ? undefined : this.pending.splice(best, 1)[0];
+    return best < 0 ? undefined : queue.splice(best, 1)[0];
   }
 
   /**
@@ -425,8 +462,7 @@ export class Signals {
     for (;;) {
       const info = this.dequeue();
       if (!info) {
-        if (this.savedMask) this.blocked.set(this.savedMask);
-        this.savedMask = null;
+        this.restoreSavedSigmask();
         return null;
       }
       const sig = info.signo;

@@ -1,16 +1,32 @@
-// A process (Linux's task_struct, one thread per process): its pid and
-// family, its saved registers while another task has the CPU, its mm, its
-// syscall state (fd table, cwd, limits: a Syscalls), its signals, and how
-// it ended once it is a zombie. Browser-safe.
+// A thread (Linux's task_struct): its pid (the tid) and family, its thread
+// group (the process: tgid, the threads that share its mm, files and signal
+// handlers), its saved registers while another task has the CPU, its mm,
+// its syscall state (fd table, cwd, limits: a Syscalls), its signals, and
+// how it ended once it is a zombie. Browser-safe.
 
 import { CpuState } from "../cpu/state.js";
 import type { ExecImage } from "../loader/index.js";
 import type { FileData } from "../fs/file_data.js";
 import type { Syscalls, FatalSignal } from "../syscalls/index.js";
 import type { Signals } from "./signal.js";
+import type { FutexWaiter } from "./futex.js";
 
 /** How a process ended: exit(status), or a fatal signal. */
 export type TaskEnd = { kind: "exit"; status: number } | { kind: "signal"; signal: FatalSignal };
+
+/**
+ * A process as its threads share it (the kernel's signal_struct): the
+ * leader, whose pid is the tgid, and the threads that have not exited yet.
+ */
+export class ThreadGroup {
+  /** Threads not yet exited, leader first while it lives. */
+  readonly threads: Task[] = [];
+  /** SIGNAL_GROUP_EXIT: exit_group or a fatal signal ended every thread, and wait4 reports this. */
+  groupExit: TaskEnd | null = null;
+  /** Instructions of the threads that have exited (signal->utime): RUSAGE_SELF adds them. */
+  exitedRetired = 0;
+  constructor(public leader: Task) {}
+}
 
 export class Task {
   /** The registers (x87 and SSE included) while the task is off the CPU. */
@@ -23,16 +39,18 @@ export class Task {
   waitNoRestart = false;
   /** The wait status its parent reaps (zombies). */
   end: TaskEnd | null = null;
-  /** Process group and session (setpgid, setsid); a child starts in its parent's. */
-  pgid: number;
-  sid: number;
+  /** Process group and session (setpgid, setsid): the process's, its leader keeps them; a child starts in its parent's. */
+  private ownPgid: number;
+  private ownSid: number;
   /** A vfork child's parent sleeps until this is set (the child execs or exits). */
   vforkDone = true;
   /** The sleep is a syscall to run again (rip back on it); false for vfork's parent, whose clone is done. */
   restartable = true;
   /** The signal its parent gets when it ends (clone's CSIGNAL bits; fork's SIGCHLD), 0 for none. */
   exitSignal = 17;
-  /** CLONE_CHILD_SETTID: its pid is written there when it first runs; CLONE_CHILD_CLEARTID's address. */
+  /** Where it sleeps in futex(FUTEX_WAIT), while it does. */
+  futex: FutexWaiter | null = null;
+  /** CLONE_CHILD_SETTID: its pid is written there when it first runs; CLONE_CHILD_CLEARTID's (and set_tid_address's) address. */
   setChildTid = 0;
   clearChildTid = 0;
   /** task->comm (15 bytes at most). */
@@ -44,6 +62,11 @@ export class Task {
   image: ExecImage | null = null;
   /** Page faults the kernel handled for it since its exec. */
   faults = 0;
+  /** Its own minor and major faults (task->min_flt, maj_flt), for RUSAGE_THREAD: its mm counts every thread's. */
+  ownMinflt = 0;
+  ownMajflt = 0;
+  /** The process it is a thread of. */
+  readonly group: ThreadGroup;
   /** Instructions it retired, and its mm's fault counts when it ended (getrusage, wait4's rusage). */
   retired = 0;
   minflt = 0;
@@ -54,15 +77,38 @@ export class Task {
   childMajflt = 0;
 
   constructor(
-    readonly pid: number,
+    /** Its tid; a thread that execs takes its leader's (de_thread). */
+    public pid: number,
     public parent: Task | null,
     /** Its mm_struct handle (0 for a zombie: it holds none). */
     public mm: number,
     public sys: Syscalls,
     public signals: Signals,
+    /** CLONE_THREAD: the caller's process, which it joins. */
+    group?: ThreadGroup,
   ) {
-    this.pgid = parent?.pgid ?? pid;
-    this.sid = parent?.sid ?? pid;
+    this.group = group ?? new ThreadGroup(this);
+    this.group.threads.push(this);
+    this.ownPgid = parent?.pgid ?? pid;
+    this.ownSid = parent?.sid ?? pid;
+  }
+
+  get pgid(): number {
+    return this.group.leader === this ? this.ownPgid : this.group.leader.pgid;
+  }
+  set pgid(pgid: number) {
+    this.group.leader.ownPgid = pgid;
+  }
+  get sid(): number {
+    return this.group.leader === this ? this.ownSid : this.group.leader.sid;
+  }
+  set sid(sid: number) {
+    this.group.leader.ownSid = sid;
+  }
+
+  /** getpid: the thread group's id, its leader's pid. */
+  get tgid(): number {
+    return this.group.leader.pid;
   }
 }
 

@@ -135,7 +135,7 @@ export function machineWith(code: Uint8Array, base = 0x401000, ramPages?: number
  * The end of a generated test program: writes [buf, %r15) to stdout (a pipe
  * may take it in pieces) and exits 0.
  */
-export const WRITE_RECORDS_AND_EXIT = `
+const WRITE_RECORDS_AND_EXIT = `
   lea buf(%rip), %rsi
   mov %r15, %rdx
   sub %rsi, %rdx
@@ -151,6 +151,27 @@ export const WRITE_RECORDS_AND_EXIT = `
   xor %edi, %edi
   syscall
 `;
+
+/**
+ * A generated test program's source: `body` runs with %r15 at buf, each case
+ * appending its record there; then the records go to stdout and it exits.
+ * `data` follows the code; `bss` is the page-aligned .bss, buf among it.
+ */
+export function flatProgram(body: string[], data: string[], bss: string[]): string {
+  return `
+  .text
+  .globl _start
+  _start:
+  lea buf(%rip), %r15
+  ${body.join("\n")}
+  ${WRITE_RECORDS_AND_EXIT}
+  .align 16
+  ${data.join("\n")}
+  .bss
+  .align 4096
+  ${bss.join("\n")}
+  `;
+}
 
 /**
  * Builds a static no-libc program from AT&T source: text at 0x401000, bss at 0x10000000.

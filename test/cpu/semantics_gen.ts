@@ -3,7 +3,7 @@
 // RFLAGS (32 bytes) into a buffer that the program writes to stdout at the
 // end. The same program runs natively and under the emulator; each case
 // carries the mask of the flags the SDM defines for it.
-import { WRITE_RECORDS_AND_EXIT } from "./flat.js";
+import { flatProgram } from "./flat.js";
 
 export const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
 export const ALL = CF | PF | AF | ZF | SF | OF;
@@ -236,16 +236,5 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
     }
   }
 
-  const header = `
-  .globl _start
-  _start:
-  lea buf(%rip), %r15
-  `;
-  const footer = `
-  ${WRITE_RECORDS_AND_EXIT}
-  .bss
-  .align 4096
-  buf: .skip ${cases.length * 32 + 4096}
-  `;
-  return { asm: `.text\n${header}\n${out.join("\n")}\n${footer}`, cases };
+  return { asm: flatProgram(out, [], [`buf: .skip ${cases.length * 32 + 4096}`]), cases };
 }

@@ -3,7 +3,7 @@
 // records xmm0, xmm1 and rax (48 bytes) into a buffer that the program writes
 // to stdout at the end. The same program runs natively and under the emulator.
 import { PACKED } from "../../src/cpu/sse_int.js";
-import { WRITE_RECORDS_AND_EXIT } from "./flat.js";
+import { flatProgram } from "./flat.js";
 
 export const RECORD = 48;
 
@@ -145,18 +145,5 @@ export function generate(): { asm: string; cases: SseCase[] } {
     add(`ldmxcsr ${v.toString(16)}`, "sub $8, %rsp\nstmxcsr (%rsp)\nldmxcsr in" + cases.length + "(%rip)\nstmxcsr 4(%rsp)\nmov 4(%rsp), %eax\nldmxcsr (%rsp)\nadd $8, %rsp", { input });
   }
 
-  const program = `
-  .text
-  .globl _start
-  _start:
-  lea buf(%rip), %r15
-  ${body.join("\n")}
-  ${WRITE_RECORDS_AND_EXIT}
-  .align 16
-  ${data.join("\n")}
-  .bss
-  .align 4096
-  buf: .skip ${cases.length * RECORD + 4096}
-  `;
-  return { asm: program, cases };
+  return { asm: flatProgram(body, data, [`buf: .skip ${cases.length * RECORD + 4096}`]), cases };
 }

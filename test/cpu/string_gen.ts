@@ -4,7 +4,7 @@
 // loope, loopne with rcx and (67) ecx. Each case fills a 256-byte area from
 // one of four templates, sets the registers and RFLAGS, runs one
 // instruction and records rsi, rdi, rcx, rax, RFLAGS and the area.
-import { WRITE_RECORDS_AND_EXIT } from "./flat.js";
+import { flatProgram } from "./flat.js";
 import { Rng } from "./fpu_ref.js";
 
 export const RECORD = 5 * 8 + 256;
@@ -101,20 +101,6 @@ export function generate(): { asm: string; cases: StringCase[] } {
   }
 
   const data = tmpl.map((a, t) => `tmpl${t}: .byte ${Array.from(a).join(", ")}`);
-  const asm = `
-  .text
-  .globl _start
-  _start:
-  lea area(%rip), %rbx
-  lea buf(%rip), %r15
-  ${body.join("\n")}
-  ${WRITE_RECORDS_AND_EXIT}
-  .align 16
-  ${data.join("\n")}
-  .bss
-  .align 4096
-  area: .skip 4096
-  buf: .skip ${cases.length * RECORD + 4096}
-  `;
+  const asm = flatProgram(["lea area(%rip), %rbx", ...body], data, ["area: .skip 4096", `buf: .skip ${cases.length * RECORD + 4096}`]);
   return { asm, cases };
 }

@@ -163,6 +163,34 @@ describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]
   }, 300_000);
 });
 
+describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.strace, TOOLS.setarch, TOOLS.dist))("a call that waits while another process runs, against strace -f", () => {
+  it("is cut off with <unfinished ...> and ends in <... name resumed>, with what strace prints at entry and at return", () => {
+    const exe = build("gcc", join(NATIVE, "processes", "fork_pipe.c"), "fork_pipe");
+    // The waits that span the other process's calls whatever the interleaving (natively the processes run on two CPUs at once).
+    const waits = [
+      "read(3,  <unfinished ...>",
+      '<... read resumed>"hello", 16) = 5',
+      `write(4, "${"\\0".repeat(32)}"..., 131072 <unfinished ...>`,
+      "<... write resumed>) = 131072",
+    ];
+    /** Each of those lines, first seen, in order (the "[pid N] " and the padding before "=" left out). */
+    const shown = (stderr: string) => {
+      const lines = stderr.split("\n").map((l) => l.replace(/^\[pid +\d+\] /, "").replace(/ {2,}=/, " ="));
+      const at = waits.map((w) => lines.indexOf(w));
+      return waits.filter((_, i) => at[i] >= 0 && at.slice(0, i).every((before) => before < at[i]));
+    };
+    const native = run("setarch", ["-R", "strace", "-f", exe]);
+    expect(native.status).toBe(0);
+    expect(shown(native.stderr)).toEqual(waits);
+    const ours = faultline("--trace", "syscalls", exe);
+    expect(ours.stdout).toBe(native.stdout);
+    expect(shown(ours.stderr)).toEqual(waits);
+    // Each cut line is its process's own: "[pid N] " before it, no padding after.
+    expect(ours.stderr).toMatch(/^\[pid {5}1\] read\(3,  <unfinished \.\.\.>$/m);
+    expect(ours.stderr).toMatch(/^\[pid {5}5\] <\.\.\. write resumed>\) {8}= 131072$/m);
+  }, 300_000);
+});
+
 describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("function_graph with several processes", () => {
   it("marks each change of process as verif_pid does; --trace-proc names every line's process (funcgraph-proc)", () => {
     const exe = build("gcc", join(NATIVE, "processes", "endings.c"), "endings");
