@@ -109,6 +109,8 @@ export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
+export const MAP_TYPE = 0x0f;
+export const MAP_HUGETLB = 0x40000;
 export const MAP_FIXED_NOREPLACE = 0x100000;
 
 // A file's f_mode as file_open takes it (assembly/mm/filemap.ts).
@@ -129,7 +131,7 @@ export const GFP = {
 // ─── the records the kernel fills (assembly/fs/proc/task_mmu.ts) ───────────
 
 /** proc_vma_next's record: these fields of the VMA, one f64 each, in this order. */
-export const VMA_RECORD = ["vm_start", "vm_end", "vm_pgoff", "vm_flags", "vm_file", "anon_vma"] as const;
+export const VMA_RECORD = ["vm_start", "vm_end", "vm_pgoff", "vm_flags", "vm_file", "anon_vma", "i_ino"] as const;
 
 /** proc_mm_counters' record: one f64 each, in this order (mm_struct fields, rss counters, vm_committed_as). */
 export const MM_VIEW = [

@@ -25,7 +25,7 @@ import type { KernelExports } from "./abi.js";
 import { argTypeError, withCode } from "./errors.js";
 import type { ExecImage } from "./loader/index.js";
 import type { FileData } from "./fs/file_data.js";
-import { bytesFile } from "./fs/pagecache.js";
+import { SHM_DEV, bytesFile } from "./fs/pagecache.js";
 import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
 import { PROC_FILES, NUMA_PROC_FILES, procStores } from "./proc/index.js";
 import { sysNodeFiles } from "./proc/node.js";
@@ -311,9 +311,11 @@ export class Machine {
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
   mmReader(): MmReader {
-    // The only file a process maps here is its program: /proc shows the path it was exec'd by.
+    // Shared anonymous memory is an unlinked tmpfs file (shmem_zero_setup); any other file
+    // a process maps here is its program: /proc shows the path it was exec'd by.
     return this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout,
-      () => this.current?.execPath ?? "");
+      (_, ino) => this.kernel.pageCache.zeroInodes.has(ino) ? { path: "/dev/zero (deleted)", dev: SHM_DEV, ino }
+        : { path: this.current?.execPath ?? "" });
   }
 
   /**

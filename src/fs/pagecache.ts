@@ -13,10 +13,14 @@
 
 import type { FileData } from "./file_data.js";
 import { ShmemData, type ShmemKernel } from "./shmem.js";
-import { FMODE_READ, FMODE_WRITE, PAGE_SIZE, type KernelExports } from "../abi.js";
+import { FMODE_READ, FMODE_WRITE, MAP_ANONYMOUS, PAGE_SIZE, type KernelExports } from "../abi.js";
 
 export { FMODE_READ, FMODE_WRITE };
 const EIO = 5;
+const ENOMEM = 12;
+
+/** The device of the internal tmpfs mount shared anonymous memory lives on (shm_mnt; /proc shows 00:01). */
+export const SHM_DEV: [number, number] = [0, 1];
 
 /** The kernel exports the page cache drives (docs/abi.md). */
 export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "filemap_get_pages" | "file_fsync" | "file_put"
@@ -73,9 +77,13 @@ export class PageCache {
       },
       evict_inode: (ino) => {
         this.inodes.delete(ino);
+        this.zeroInodes.delete(ino);
       },
     };
   }
+
+  /** The live unlinked tmpfs inodes behind shared anonymous mappings (/proc: "/dev/zero (deleted)"). */
+  readonly zeroInodes = new Set<number>();
 
   /** Inodes the kernel still caches (0 once every file and mapping is gone). */
   get liveInodes(): number {
@@ -152,6 +160,24 @@ export class PageCache {
   /** A new tmpfs file's data, in the kernel (null: out of memory). */
   shmemFile(ino: number): ShmemData | null {
     return ShmemData.create(ino, this.kernelOrThrow(), this.ram!);
+  }
+
+  /**
+   * mmap(2) of shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS, or of
+   * /dev/zero): as shmem_zero_setup, an unlinked tmpfs file of the
+   * mapping's size that only the mapping holds, so its pages are shmem
+   * pages, shared across fork and swappable. @return the address, or -errno.
+   */
+  mmapSharedAnon(addr: number, len: number, prot: number, flags: number): number {
+    const data = this.shmemFile(allocIno());
+    if (!data) return -ENOMEM;
+    // Sized first: MAP_POPULATE faults the pages in during the mmap. Past
+    // tmpfs's largest file the mapping could not be backed: ENOMEM.
+    const ret = data.truncate(Math.ceil(len / PAGE_SIZE) * PAGE_SIZE) < 0 ? -ENOMEM
+      : this.kernelOrThrow().sys_mmap(addr, len, prot, flags & ~MAP_ANONYMOUS, data.handle, 0);
+    if (ret >= 0) this.zeroInodes.add(data.ino);
+    data.unlink();
+    return ret;
   }
 
   /** fsync: the file's dirty cached pages go back to the FileData. */

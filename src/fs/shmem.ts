@@ -12,7 +12,7 @@ export type ShmemKernel = Pick<KernelExports, "shmem_get_inode" | "shmem_i_size"
   | "shmem_write_end" | "shmem_setattr" | "file_put">;
 
 export class ShmemData implements FileData {
-  private constructor(readonly ino: number, private readonly handle: number, private readonly k: ShmemKernel,
+  private constructor(readonly ino: number, readonly handle: number, private readonly k: ShmemKernel,
     private readonly ram: Uint8Array) {}
 
   /** A new, empty tmpfs inode in the kernel, or null when it is out of memory. */

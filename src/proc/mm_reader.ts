@@ -47,8 +47,8 @@ export class MmReader {
     private readonly kernel: MmKernel,
     memory: WebAssembly.Memory,
     private readonly layout: PageLayout,
-    /** The path of a file handle the host created (the program's own ELF). */
-    private readonly fileName: (handle: number) => string,
+    /** The name column, device and inode /proc shows for a mapped file (its handle and inode number). */
+    private readonly fileName: (handle: number, ino: number) => NonNullable<VmArea["file"]>,
   ) {
     this.view = new DataView(memory.buffer);
   }
@@ -62,7 +62,7 @@ export class MmReader {
     const fileHandle = this.f64(rec, VMA.vm_file);
     return {
       start: this.f64(rec, VMA.vm_start), end: this.f64(rec, VMA.vm_end), pgoff: this.f64(rec, VMA.vm_pgoff),
-      flags: this.f64(rec, VMA.vm_flags), file: fileHandle ? { path: this.fileName(fileHandle) } : null,
+      flags: this.f64(rec, VMA.vm_flags), file: fileHandle ? this.fileName(fileHandle, this.f64(rec, VMA.i_ino)) : null,
     };
   }
 

@@ -12,6 +12,7 @@ import { S_IFIFO, StreamInode } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
 import { EACCES, EBADF, ENODEV } from "./errno.js";
+import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, mkdirat, renameat2, unlinkat } from "./namei.js";
 import { chdir, faccessat, fchdir, ftruncate, getcwd, openat, truncate } from "./open.js";
@@ -40,6 +41,8 @@ export interface FileCache<F = unknown> {
   read(file: F, pos: number, dst: Uint8Array): number;
   write(file: F, pos: number, src: Uint8Array): number;
   mmap(file: F, addr: number, len: number, prot: number, flags: number, offset: number): number;
+  /** mmap(2) of shared anonymous memory (shmem_zero_setup's unlinked tmpfs file). */
+  mmapSharedAnon(addr: number, len: number, prot: number, flags: number): number;
   /** ftruncate: the file's size and the kernel's i_size; 0 or -errno. */
   truncate(file: F, size: number): number;
 }
@@ -174,6 +177,16 @@ export class FileSyscalls {
   }
 
   /**
+   * Anonymous mmap(2): private memory by `noFile`; MAP_SHARED memory is an
+   * unlinked tmpfs file (shmem_zero_setup), when there is a page cache.
+   * @return the address or -errno.
+   */
+  mmapAnon(addr: number, len: number, prot: number, flags: number, noFile: (flags: number) => number): number {
+    if ((flags & MAP_TYPE) !== MAP_SHARED || flags & MAP_HUGETLB || !this.cache) return noFile(flags);
+    return this.cache.mmapSharedAnon(addr, len, prot, flags);
+  }
+
+  /**
    * mmap(2) of a descriptor: a regular file through the page cache,
    * /dev/zero as anonymous memory (as its mmap op makes it), anything else
    * ENODEV. `noFile` asks the kernel with no file (without a page cache,
@@ -183,7 +196,7 @@ export class FileSyscalls {
     noFile: (flags: number) => number): number {
     const f = this.fds.get(fd);
     if (!f || f.flags & O_PATH) return -EBADF;
-    if (f.inode instanceof StreamInode && f.inode.rdev === 0x105) return noFile(flags | 0x20);
+    if (f.inode instanceof StreamInode && f.inode.rdev === 0x105) return this.mmapAnon(addr, len, prot, flags | MAP_ANONYMOUS, noFile);
     const kfile = this.cached.get(f);
     if (!this.cache) return noFile(flags);
     if (!f.data || kfile === undefined) return -ENODEV;

@@ -393,7 +393,7 @@ export class Syscalls {
         // The kernel sees a file handle (a struct file), never the guest's fd: 0 is no file.
         const map = (flags: number) => kernel.sys_mmap(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, flags >>> 0, 0, unsigned(a[5]));
         const MAP_ANONYMOUS = 0x20;
-        if (a[3] & MAP_ANONYMOUS) return map(a[3]);
+        if (a[3] & MAP_ANONYMOUS) return this.files.mmapAnon(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, map);
         return this.files.mmap(a[4] | 0, unsigned(a[0]), unsigned(a[1]), a[2] >>> 0, a[3] >>> 0, unsigned(a[5]), map);
       }
       case 10:

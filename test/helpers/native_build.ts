@@ -37,3 +37,20 @@ export function faultlineRun(...args: string[]): Ran {
 export function vmstatOf(stderr: string): Map<string, number> {
   return new Map([...stderr.matchAll(/^([a-z_0-9]+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
 }
+
+/**
+ * Runs `exe args` natively, then `faultline run ...options --proc vmstat exe args`
+ * twice: each must exit 0 with the native output, the second byte for byte
+ * like the first (stderr too). @return the first run's vmstat lines.
+ */
+export function runLikeNative(exe: string, args: string[], options: string[]): Map<string, number> {
+  const native = runIn(exe, args);
+  expect(native.status).toBe(0);
+  const a = faultlineRun(...options, "--proc", "vmstat", exe, ...args);
+  expect(a.stdout).toBe(native.stdout);
+  expect(a.status).toBe(0);
+  const b = faultlineRun(...options, "--proc", "vmstat", exe, ...args);
+  expect(b.stdout).toBe(a.stdout);
+  expect(b.stderr).toBe(a.stderr);
+  return vmstatOf(a.stderr);
+}

@@ -39,7 +39,7 @@ function process_() {
     tracer.beginFault(address, errorCode, null);
     return tracer.endFault(x.handle_page_fault(address, errorCode))!;
   };
-  const reader = new MmReader(k.exports, k.memory, k.layout, () => "/prog/hello");
+  const reader = new MmReader(k.exports, k.memory, k.layout, () => ({ path: "/prog/hello" }));
   const task: TaskView = { mm: reader, handle: mm, comm: "hello" };
   return { k, x, anon, fault, task };
 }

@@ -67,7 +67,7 @@ describe("src/abi.ts against the kernel's sources", () => {
 
   it("VMA_RECORD and MM_VIEW list the fields in the order task_mmu.ts writes them", () => {
     const text = readFileSync(join(root, "assembly/fs/proc/task_mmu.ts"), "utf8");
-    const written = (record: string) => [...text.matchAll(new RegExp(`put\\(${record}, (\\d+), <f64>(?:vma\\.(\\w+)|mm\\.(\\w+)|get_mm_counter\\(mm, (\\w+)\\)|(\\w+)\\(\\))`, "g"))]
+    const written = (record: string) => [...text.matchAll(new RegExp(`put\\(${record}, (\\d+), <f64>(?:vma\\.(\\w+)|mm\\.(\\w+)|get_mm_counter\\(mm, (\\w+)\\)|(\\w+)\\((?:vma)?\\))`, "g"))]
       .map(([, i, ...names]) => [Number(i), names.find(Boolean)]);
     expect(written("vma_record")).toEqual(abi.VMA_RECORD.map((f, i) => [i, f]));
     expect(written("mm_view")).toEqual(abi.MM_VIEW.map((f, i) => [i, f]));

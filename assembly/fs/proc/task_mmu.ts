@@ -4,6 +4,7 @@
 //  ╒═══ VMA record (proc_vma_next; f64 words) ═════════════════════╕
 //   0 vm_start  1 vm_end  2 vm_pgoff  3 vm_flags  4 file handle (0: anon)
 //   5 anon_vma (non-zero once an anonymous page was faulted in)
+//   6 i_ino (the mapped file's inode number; 0: anon)
 //  ╘═══════════════════════════════════════════════════════════════╛
 //  ╒═══ mm counters (proc_mm_counters; f64 words) ═════════════════╕
 //   0 MM_FILEPAGES   1 MM_ANONPAGES  2 MM_SWAPENTS   3 MM_SHMEMPAGES
@@ -32,6 +33,7 @@
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
   get_mm_counter } from "../../mm/mm_types";
 import { mm_from_handle, arg64 } from "../../mm/mmap";
+import { file, file_mapping } from "../../mm/filemap";
 import { find_vma, vma_next } from "../../mm/vma";
 import { vm_committed_pages } from "../../mm/util";
 import { PageAnon, vm_normal_page, walk_pmd_range } from "../../mm/memory";
@@ -42,10 +44,15 @@ import { HPAGE_PMD_NR } from "../../mm/huge_memory";
 import { pte_offset, pmd_trans_huge, pmd_pfn, pte_present, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
 
 @inline const NR_MM_VIEW: u32 = 29;
-const vma_record: usize = memory.data(6 * 8, 8);
+const vma_record: usize = memory.data(7 * 8, 8);
 const mm_view: usize = memory.data(NR_MM_VIEW * 8, 8);
 
 @inline function put(base: usize, i: u32, v: f64): void { store<f64>(base + (<usize>i << 3), v); }
+
+/** The inode number of the file a VMA maps (0: none), as show_map_vma prints it. */
+function i_ino(vma: vm_area_struct): u32 {
+  return vma.vm_file ? file_mapping(changetype<file>(<usize>vma.vm_file)).host : 0;
+}
 
 /**
  * The first VMA of mm `handle` ending above `addr` (m_start/m_next walk
@@ -63,6 +70,7 @@ export function proc_vma_next(handle: u32, addr: f64): usize {
   put(vma_record, 3, <f64>vma.vm_flags);
   put(vma_record, 4, <f64>vma.vm_file);
   put(vma_record, 5, <f64>vma.anon_vma);
+  put(vma_record, 6, <f64>i_ino(vma));
   return vma_record;
 }
 
