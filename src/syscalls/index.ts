@@ -340,8 +340,8 @@ export class Syscalls {
     return false;
   }
 
-  /** strace's line for a call that returned `ret`: after a sleep, traceWake's pair of lines. */
-  private traceReturn(nr: number, a: number[], ret: number, sp: number): void {
+  /** strace's line for a call that returned `ret` (undefined: "= ?"): after a sleep, traceWake's pair of lines. */
+  private traceReturn(nr: number, a: number[], ret: number | undefined, sp: number): void {
     const { io } = this.o;
     if (!io.trace) return;
     const line = formatSyscall(nr, a, ret, this.peek, sp);
@@ -363,14 +363,7 @@ export class Syscalls {
    * registers); after a sleep strace printed as unfinished, its resumed line.
    */
   traceUnfinished(reg: (r: number) => number): void {
-    const { io } = this.o;
-    if (!io.trace) return;
-    const nr = reg(RAX) >>> 0, a = ARG_REGS.map(reg);
-    const after = this.sleptEntry;
-    this.sleptEntry = null;
-    const line = formatSyscall(nr, a, undefined, this.peek);
-    if (after === null || !io.traceWake) io.trace(line);
-    else io.traceWake(line, formatSyscall(nr, a, undefined, this.peek, 0, after));
+    this.traceReturn(reg(RAX) >>> 0, ARG_REGS.map(reg), undefined, 0);
   }
 
   /** The caller's pid. */
