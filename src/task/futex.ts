@@ -10,6 +10,7 @@
 
 import type { Machine } from "../machine.js";
 import { EAGAIN, EFAULT, EINVAL, ENOSYS, ERESTARTSYS, ESRCH, ETIMEDOUT } from "../syscalls/index.js";
+import { readTimeout } from "../syscalls/poll.js";
 import type { Task } from "./task.js";
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
@@ -43,15 +44,11 @@ export function futex(m: Machine, t: Task, uaddr: number, op: number, val: numbe
   const waits = cmd === FUTEX_WAIT || cmd === FUTEX_WAIT_BITSET;
   let deadline: number | null = was?.deadline ?? null;
   if (waits && utime !== 0 && !was) {
-    const ts = new Uint8Array(16);
-    if (m.user.copyFromUser(ts, utime, 16) !== 0) return -EFAULT;
-    const v = new DataView(ts.buffer);
-    const sec = v.getInt32(4, true) * 0x1_0000_0000 + v.getUint32(0, true);
-    const nsec = v.getInt32(12, true) * 0x1_0000_0000 + v.getUint32(8, true);
-    if (sec < 0 || nsec < 0 || nsec >= 1e9) return -EINVAL;
+    const ns = readTimeout(m.user, utime, 1)!;
+    if (ns < 0) return ns;
     // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's absolute, on CLOCK_MONOTONIC or (FUTEX_CLOCK_REALTIME) CLOCK_REALTIME.
-    if (cmd === FUTEX_WAIT) deadline = t.sys.nowNs() + sec * 1e9 + nsec;
-    else deadline = sec * 1e9 + nsec - (op & FUTEX_CLOCK_REALTIME ? t.sys.realtimeEpoch * 1e9 : 0);
+    if (cmd === FUTEX_WAIT) deadline = t.sys.nowNs() + ns;
+    else deadline = ns - (op & FUTEX_CLOCK_REALTIME ? t.sys.realtimeEpoch * 1e9 : 0);
   }
   if (op & FUTEX_CLOCK_REALTIME && cmd !== FUTEX_WAIT_BITSET) return -ENOSYS;
   switch (cmd) {
