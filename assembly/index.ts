@@ -28,7 +28,7 @@ export { lru_add_drain } from "./mm/swap";
 export { swapon, swap_info } from "./mm/swapfile";
 export { vm_commit_info } from "./mm/util";
 export { sysctl_get, sysctl_set } from "./kernel/sysctl";
-export { compact_memory, set_extfrag_threshold, kcompactd, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
+export { compact_memory, set_extfrag_threshold, kcompactd, kcompactd_timeout, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
 export { set_watermark_boost_factor } from "./mm/page_alloc";
 export { numa_add_memblk, numa_set_distance, numa_set_node } from "./arch/x86/mm/numa";
 export { sanitize_mpol_flags, user_nodemask_ptr, kernel_set_mempolicy, kernel_mbind, kernel_get_mempolicy, mempolicy_result_ptr,

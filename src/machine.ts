@@ -150,6 +150,8 @@ export class Machine {
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
     this.clock = new VirtualClock(this.cpu);
+    // The kernel threads answer the boot-time sysctls at once (a nonzero vm.compaction_proactiveness wakes kcompactd).
+    this.kthreads.turn();
     this.strace = options.traceSyscalls ? new StraceLines(options.traceSyscalls) : null;
     if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
@@ -589,15 +591,16 @@ export class Machine {
 
   /**
    * Every process sleeps. When one waits with a timeout, the clock moves to
-   * the first deadline (an idle CPU) and the run goes on (null); when none
-   * does, Linux would wait for ever: the run ends.
+   * the first deadline (an idle CPU; kcompactd's timeouts on the way count)
+   * and the run goes on (null); when none does, Linux would wait for ever:
+   * the run ends.
    */
   private stalled(): RunEnd | null {
     if (this.kthreads.runnable) return null;
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
     const times = [...sleeping.map((t) => t.sys.wakeTime ?? t.futex?.deadline ?? null), this.kthreads.deadline].filter((x): x is number => x !== null);
     if (times.length) {
-      this.clock.idleUntil(Math.min(...times));
+      this.clock.idleUntil(Math.min(...times, this.kthreads.timeout ?? Infinity));
       return null;
     }
     return { kind: "stalled", sleeping: sleeping.map((t) => t.pid) };

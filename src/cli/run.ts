@@ -35,7 +35,8 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--num
   --sysctl N=V      set a sysctl at boot: vm.swappiness, vm.min_free_kbytes,
                     vm.watermark_scale_factor, vm.overcommit_memory,
                     vm.overcommit_ratio, vm.page-cluster,
-                    transparent_hugepage.enabled, transparent_hugepage.defrag
+                    vm.compaction_proactiveness, transparent_hugepage.enabled,
+                    transparent_hugepage.defrag
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
