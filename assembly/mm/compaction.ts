@@ -55,6 +55,10 @@ import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_try_to_compact_pages, FN_compact_zone, FN_isolate_migratepages,
   FN_isolate_freepages, FN___alloc_pages_direct_compact, FN_kcompactd_do_work, FN_compact_node,
 } from "../kernel/trace";
+import {
+  trace_mm_compaction_begin, trace_mm_compaction_end, trace_mm_compaction_wakeup_kcompactd,
+  trace_mm_compaction_kcompactd_wake, trace_mm_compaction_kcompactd_sleep,
+} from "../include/trace/events/compaction";
 
 // enum compact_result, in Linux's order: a larger value means more progress.
 @inline export const COMPACT_NOT_SUITABLE_ZONE: u32 = 0;
@@ -486,6 +490,8 @@ function compact_zone(): u32 {
   }
   cc.migrate_pfn = z.zone_start_pfn;
   cc.free_pfn = pageblock_start_pfn(zone_end_pfn(z) - 1);
+  const sync = cc.mode != MIGRATE_ASYNC;
+  trace_mm_compaction_begin(z.zone_start_pfn, cc.migrate_pfn, cc.free_pfn, zone_end_pfn(z), sync);
 
   let ret: u32;
   let last_migrated_pfn: u32 = 0;
@@ -517,6 +523,7 @@ function compact_zone(): u32 {
   if (cc.nr_freepages) release_freepages();
   __count_vm_events(COMPACTMIGRATE_SCANNED, cc.total_migrate_scanned);
   __count_vm_events(COMPACTFREE_SCANNED, cc.total_free_scanned);
+  trace_mm_compaction_end(z.zone_start_pfn, cc.migrate_pfn, cc.free_pfn, zone_end_pfn(z), sync, ret);
   trace_exit(FN_compact_zone, ret);
   return ret;
 }
@@ -703,6 +710,7 @@ export function set_compaction_proactiveness(v: u32): i32 {
     const pgdat = NODE_DATA(nid);
     if (proactive_compact_trigger(pgdat)) continue;
     set_proactive_compact_trigger(pgdat, 1);
+    trace_mm_compaction_wakeup_kcompactd(nid, -1, pgdat.nr_zones - 1);
     store<u8>(kcompactd_woken + nid, 1);
   }
   return 0;
@@ -751,6 +759,7 @@ export function kcompactd_run(nid: u32): void {
  */
 function kcompactd_wait(pgdat: pglist_data, timeout: u32): void {
   if (!sysctl_compaction_proactiveness) timeout = 0;
+  trace_mm_compaction_kcompactd_sleep(pgdat.node_id);
   store<u32>(kcompactd_timeouts + (<usize>pgdat.node_id << 2), timeout);
   if (kcompactd_work_requested(pgdat)) store<u8>(kcompactd_woken + pgdat.node_id, 1);
 }
@@ -782,6 +791,7 @@ export function wakeup_kcompactd(pgdat: pglist_data, order: u32, highest_zoneidx
   if (pgdat.kcompactd_max_order < order) pgdat.kcompactd_max_order = order;
   if (pgdat.kcompactd_highest_zoneidx > highest_zoneidx) pgdat.kcompactd_highest_zoneidx = highest_zoneidx;
   if (!kcompactd_node_suitable(pgdat)) return;
+  trace_mm_compaction_wakeup_kcompactd(pgdat.node_id, order, highest_zoneidx);
   store<u8>(kcompactd_woken + pgdat.node_id, 1);
 }
 
@@ -796,6 +806,7 @@ function kcompactd_do_work(pgdat: pglist_data): void {
   const order = pgdat.kcompactd_max_order;
   const highest_zoneidx = pgdat.kcompactd_highest_zoneidx;
   trace_enter(FN_kcompactd_do_work, order);
+  trace_mm_compaction_kcompactd_wake(pgdat.node_id, order, highest_zoneidx);
   count_vm_event(KCOMPACTD_WAKE);
   for (let zid: u32 = 0; zid <= highest_zoneidx; zid++) {
     const z = node_zone(pgdat, zid);

@@ -17,6 +17,7 @@
 // them. Browser-safe.
 
 import type { Kernel } from "../kernel.js";
+import type { EventTracer } from "../trace/events.js";
 
 /** kthreadd's pid: the parent of every kernel thread. */
 export const KTHREADD_PID = 2;
@@ -64,6 +65,8 @@ export class KernelThreads {
   readonly threads: Kthread[] = [];
   /** Traces each turn when set (the machine's observer). */
   tracer: KthreadTracer | null = null;
+  /** Prints the tracepoints each turn fires, when set. */
+  events: EventTracer | null = null;
 
   /** `now`: the virtual clock (ns), for kswapd's nap. */
   constructor(private readonly kernel: Kernel, private readonly now: () => number, nodes = 1) {
@@ -120,6 +123,7 @@ export class KernelThreads {
       again = false;
       for (const t of this.threads) {
         if (ran.has(t) || !this.runOnce(t)) continue;
+        this.events?.drain(t, this.now());
         ran.add(t);
         again = true;
       }

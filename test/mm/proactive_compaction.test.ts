@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { Machine } from "../../src/machine.js";
 import { loadKernelModule } from "../../src/cli/load.js";
 import { GFP } from "../../src/kernel.js";
+import { eventLine } from "../../src/trace/events.js";
 import { buildStatic, faultlineRun, runIn, type Ran } from "../helpers/native_build.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 
@@ -141,5 +142,39 @@ describe.runIf(needs(TOOLS.busybox, TOOLS.dist))("/proc/sys/vm/compaction_proact
     const r = faultlineRun("/bin/busybox", "sh", "-c",
       "for v in 0 100 35; do echo $v > /proc/sys/vm/compaction_proactiveness && cat /proc/sys/vm/compaction_proactiveness; done");
     expect(r.stdout).toBe("0\n100\n35\n");
+  }, 300_000);
+});
+
+describe("the compaction tracepoints", () => {
+  it("print as trace_pipe does (a line of this machine's kernel, kcompactd0's timeout)", () => {
+    expect(eventLine({ comm: "kcompactd0", pid: 38 }, 40402_238106_000, "mm_compaction_kcompactd_sleep: nid=0"))
+      .toBe("      kcompactd0-38      [000] ..... 40402.238106: mm_compaction_kcompactd_sleep: nid=0");
+  });
+
+  it.runIf(needs(TOOLS.gcc, TOOLS.dist))("--trace compaction: the write's wakeup, the round's zones, then a wait per timeout", () => {
+    const exe = buildStatic("gcc", SOURCE);
+    const args = ["--mem", "64M", "--thp", "never", "--sysctl", "vm.compaction_proactiveness=0", "--trace", "compaction", exe, PAGES, "2", "write=100"];
+    const r = faultlineRun(...args);
+    expect(r.status).toBe(0);
+    const lines = r.stderr.split("\n").filter((l) => l.includes(": mm_compaction_"));
+    // The program's write wakes kcompactd (order -1: proactive; classzone_idx the node's highest zone), which
+    // compacts DMA and DMA32 whole (MIGRATE_SYNC_LIGHT) at its next turn; then it waits, its timeout
+    // passing every 500 ms with the score below the high mark.
+    const events = lines.map((l) => /^ +(\S+)-(\d+) +\[000\] \.{5} +(\d+\.\d{6}): (\w+): (.*)$/.exec(l)!.slice(1));
+    expect(events.map(([comm, , , name]) => `${comm} ${name}`)).toEqual([
+      "fragment_sleep mm_compaction_wakeup_kcompactd",
+      "kcompactd0 mm_compaction_begin", "kcompactd0 mm_compaction_end",
+      "kcompactd0 mm_compaction_begin", "kcompactd0 mm_compaction_end",
+      "kcompactd0 mm_compaction_kcompactd_sleep",
+      "kcompactd0 mm_compaction_kcompactd_sleep", "kcompactd0 mm_compaction_kcompactd_sleep",
+      "kcompactd0 mm_compaction_kcompactd_sleep", "kcompactd0 mm_compaction_kcompactd_sleep",
+    ]);
+    expect(events[0][4]).toBe("nid=0 order=-1 classzone_idx=DMA32   ");
+    expect(events[1][4]).toBe("zone_start=0x0 migrate_pfn=0x0 free_pfn=0xe00 zone_end=0x1000, mode=sync");
+    expect(events[4][4]).toMatch(/^zone_start=0x1000 migrate_pfn=0x[0-9a-f]+ free_pfn=0x[0-9a-f]+ zone_end=0x4000, mode=sync status=complete$/);
+    // Each timeout 500 ms after the last wait began.
+    const sleeps = events.filter((e) => e[3] === "mm_compaction_kcompactd_sleep").map((e) => Number(e[2]));
+    expect(sleeps.slice(1).map((t, i) => Math.round((t - sleeps[i]) * 1000))).toEqual([500, 500, 500, 500]);
+    expect(faultlineRun(...args)).toEqual(r);
   }, 300_000);
 });
