@@ -20,7 +20,17 @@ export interface Mount {
 }
 
 export abstract class Inode {
-  constructor(readonly ino: number, public mode: number, readonly mount: Mount, public mtime: number) {}
+  /** st_atime and st_ctime in seconds (st_mtime is mtime); nsec: the three times' nanoseconds [atime, mtime, ctime]. */
+  atime: number;
+  ctime: number;
+  readonly nsec = [0, 0, 0];
+  uid = 0;
+  gid = 0;
+  /** A non-directory's names (link adds one, unlink takes one away). */
+  links = 1;
+  constructor(readonly ino: number, public mode: number, readonly mount: Mount, public mtime: number) {
+    this.atime = this.ctime = mtime;
+  }
   get type(): number {
     return this.mode & S_IFMT;
   }
@@ -29,7 +39,7 @@ export abstract class Inode {
     return 0;
   }
   get nlink(): number {
-    return 1;
+    return this.links;
   }
   size(): number {
     return 0;

@@ -279,6 +279,10 @@ export class Syscalls {
   interrupted(eintr: boolean): number | null {
     const written = this.files.pipeWritten;
     this.files.pipeWritten = 0;
+    if (eintr) {
+      this.files.fifoOpening?.undo();
+      this.files.fifoOpening = null;
+    }
     if (written === 0 && !eintr) return null;
     this.sleepDeadline = this.polls.deadline = null;
     if (written === 0) {
@@ -453,6 +457,8 @@ export class Syscalls {
       case 107: // geteuid
       case 108: // getegid
         return 0;
+      case 115: // getgroups: root in no supplementary group
+        return (a[0] | 0) < 0 ? -EINVAL : 0;
       case 24: // sched_yield
         return 0;
       case 273: // set_robust_list

@@ -184,6 +184,41 @@ function path(peek: Peek, addr: number): string {
   return len >= 4096 ? quote(all.subarray(0, 4095), true) : quote(all, false);
 }
 
+/** A path that may be NULL (utimensat's on dirfd itself). */
+function pathOrNull(peek: Peek, addr: number): string {
+  return addr === 0 ? "NULL" : path(peek, addr);
+}
+
+/** A time as strace's comment shows it (TZ unset: UTC): 2020-01-02T03:04:05+0000, with the fraction when there is one. */
+function isoTime(sec: number, frac: number, digits: number): string {
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return String(sec);
+  const fraction = frac ? "." + String(frac).padStart(digits, "0") : "";
+  return `${d.toISOString().slice(0, 19)}${fraction}+0000`;
+}
+
+/** utimensat's two struct timespec (`scale` 1) or utimes' two struct timeval (1000): UTIME_NOW and UTIME_OMIT by name. */
+function timesAt(peek: Peek, addr: number, scale: number): string {
+  if (addr === 0) return "NULL";
+  const b = peek(addr, 32);
+  if (!b) return hex(addr);
+  const one = (at: number) => {
+    const sec = u64At(b, at), frac = u64At(b, at + 8);
+    if (scale === 1 && frac === 0x3fffffff) return "UTIME_NOW";
+    if (scale === 1 && frac === 0x3ffffffe) return "UTIME_OMIT";
+    const field = scale === 1 ? "tv_nsec" : "tv_usec";
+    return `{tv_sec=${sec}, ${field}=${frac}} /* ${isoTime(sec, frac, scale === 1 ? 9 : 6)} */`;
+  };
+  return `[${one(0)}, ${one(16)}]`;
+}
+
+/** mknod's mode (a type of 0 shows as the bits alone) and, for a device, its number. */
+function mknodMode(mode: number, dev: number): string {
+  const type = mode & 0o170000;
+  const text = type ? fileMode(mode) : octal(mode & 0o7777);
+  return type === 0o020000 || type === 0o060000 ? `${text}, makedev(${hex((dev >> 8) & 0xfff)}, ${hex(dev & 0xff)})` : text;
+}
+
 /** Octal as strace's %#03o: "022", "0755", "000". */
 function octal(v: number): string {
   return "0" + v.toString(8).padStart(2, "0");
@@ -467,6 +502,51 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}`;
     case 316: // renameat2 (strace's "RENAME_??" has two marks)
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}, ${flagsOrUnknown(a[4] >>> 0, RENAME, "0", "RENAME").replace("RENAME_???", "RENAME_??")}`;
+    case 90: // chmod
+      return `${path(peek, a[0])}, ${octal(a[1] >>> 0)}`;
+    case 91: // fchmod
+      return `${a[0] | 0}, ${octal(a[1] >>> 0)}`;
+    case 268: // fchmodat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${octal(a[2] >>> 0)}`;
+    case 452: // fchmodat2
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${octal(a[2] >>> 0)}, ${flagsOrUnknown(a[3] >>> 0, AT, "0", "AT")}`;
+    case 92: // chown
+    case 94: // lchown
+      return `${path(peek, a[0])}, ${a[1] | 0}, ${a[2] | 0}`;
+    case 93: // fchown
+      return `${a[0] | 0}, ${a[1] | 0}, ${a[2] | 0}`;
+    case 260: // fchownat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${a[2] | 0}, ${a[3] | 0}, ${flagsOrUnknown(a[4] >>> 0, AT, "0", "AT")}`;
+    case 280: // utimensat
+      return `${dirfd(a[0])}, ${pathOrNull(peek, a[1])}, ${timesAt(peek, a[2], 1)}, ${flagsOrUnknown(a[3] >>> 0, AT, "0", "AT")}`;
+    case 235: // utimes
+      return `${path(peek, a[0])}, ${timesAt(peek, a[1], 1000)}`;
+    case 261: // futimesat
+      return `${dirfd(a[0])}, ${pathOrNull(peek, a[1])}, ${timesAt(peek, a[2], 1000)}`;
+    case 132: { // utime
+      const b = a[1] === 0 ? null : peek(a[1], 16);
+      const buf = b ? `{actime=${u64At(b, 0)} /* ${isoTime(u64At(b, 0), 0, 0)} */, modtime=${u64At(b, 8)} /* ${isoTime(u64At(b, 8), 0, 0)} */}` : pointer(a[1]);
+      return `${path(peek, a[0])}, ${buf}`;
+    }
+    case 88: // symlink
+    case 86: // link
+      return `${path(peek, a[0])}, ${path(peek, a[1])}`;
+    case 266: // symlinkat
+      return `${path(peek, a[0])}, ${dirfd(a[1])}, ${path(peek, a[2])}`;
+    case 265: // linkat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}, ${flagsOrUnknown(a[4] >>> 0, AT, "0", "AT")}`;
+    case 133: // mknod
+      return `${path(peek, a[0])}, ${mknodMode(a[1] >>> 0, a[2])}`;
+    case 259: // mknodat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${mknodMode(a[2] >>> 0, a[3])}`;
+    case 162: // sync
+      return "";
+    case 74: // fsync
+    case 75: // fdatasync
+    case 306: // syncfs
+      return `${a[0] | 0}`;
+    case 115: // getgroups: no supplementary group is ever written
+      return `${a[0] | 0}, ${ok && (a[0] | 0) !== 0 ? "[]" : pointer(a[1])}`;
     case 77: // ftruncate
       return `${a[0] | 0}, ${udec(a[1])}`;
     case 76: // truncate
