@@ -143,7 +143,9 @@ const OPEN: [number, string][] = [
   [0o20200000, "O_TMPFILE"], [0o200000, "O_DIRECTORY"],
 ];
 const ACCMODE = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"];
-const AT: [number, string][] = [[0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_REMOVEDIR"], [0x400, "AT_SYMLINK_FOLLOW"], [0x800, "AT_NO_AUTOMOUNT"], [0x1000, "AT_EMPTY_PATH"]];
+const AT: [number, string][] = [
+  [0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_REMOVEDIR"], [0x400, "AT_SYMLINK_FOLLOW"], [0x800, "AT_NO_AUTOMOUNT"], [0x1000, "AT_EMPTY_PATH"], [0x8000, "AT_RECURSIVE"],
+];
 const ACCESS_AT: [number, string][] = [[0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_EACCESS"], [0x1000, "AT_EMPTY_PATH"]];
 const ACCESS: [number, string][] = [[4, "R_OK"], [2, "W_OK"], [1, "X_OK"]];
 const RENAME: [number, string][] = [[1, "RENAME_NOREPLACE"], [2, "RENAME_EXCHANGE"], [4, "RENAME_WHITEOUT"]];
@@ -207,7 +209,9 @@ function timesAt(peek: Peek, addr: number, scale: number): string {
     if (scale === 1 && frac === 0x3fffffff) return "UTIME_NOW";
     if (scale === 1 && frac === 0x3ffffffe) return "UTIME_OMIT";
     const field = scale === 1 ? "tv_nsec" : "tv_usec";
-    return `{tv_sec=${sec}, ${field}=${frac}} /* ${isoTime(sec, frac, scale === 1 ? 9 : 6)} */`;
+    // An out-of-range fraction gets no date.
+    const date = frac < 1e9 / scale ? ` /* ${isoTime(sec, frac, scale === 1 ? 9 : 6)} */` : "";
+    return `{tv_sec=${sec}, ${field}=${frac}}${date}`;
   };
   return `[${one(0)}, ${one(16)}]`;
 }
@@ -215,7 +219,8 @@ function timesAt(peek: Peek, addr: number, scale: number): string {
 /** mknod's mode (a type of 0 shows as the bits alone) and, for a device, its number. */
 function mknodMode(mode: number, dev: number): string {
   const type = mode & 0o170000;
-  const text = type ? fileMode(mode) : octal(mode & 0o7777);
+  // No type, or one Linux does not have: the bits in octal.
+  const text = type && FILE_TYPES[type] ? fileMode(mode) : octal(mode);
   return type === 0o020000 || type === 0o060000 ? `${text}, makedev(${hex((dev >> 8) & 0xfff)}, ${hex(dev & 0xff)})` : text;
 }
 
