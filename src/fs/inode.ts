@@ -5,6 +5,7 @@
 import type { FileData } from "./file_data.js";
 
 export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
 export const S_IFLNK = 0o120000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;

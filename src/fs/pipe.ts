@@ -24,6 +24,8 @@ export class PipeInode extends StreamInode {
   /** Opens of each end so far (r_counter, w_counter): a FIFO's blocking open waits for the other's to move. */
   rCounter = 0;
   wCounter = 0;
+  /** Moves on with each read, write and end that goes (the pipe's wakeups): epoll's edge-triggered items watch it. */
+  events = 0;
 
   /** A named FIFO (mknod) sits on its file system with its own permissions; pipe2's pipes on pipefs. */
   constructor(ino: number, perm = 0o600, mount = PIPEFS, mtime = 0) {
@@ -52,6 +54,7 @@ export class PipeInode extends StreamInode {
   consume(n: number): void {
     this.head = (this.head + n) % PIPE_SIZE;
     this.used -= n;
+    this.events++;
   }
 
   /** As much of `src` as fits. */
@@ -60,6 +63,7 @@ export class PipeInode extends StreamInode {
     const tail = this.head + this.used;
     for (let i = 0; i < n; i++) this.ring[(tail + i) % PIPE_SIZE] = src[i];
     this.used += n;
+    this.events++;
     return n;
   }
 }

@@ -3,7 +3,8 @@
 // syscall number to the files that mirror Linux's fs/: namei.ts (path
 // lookup, mkdir, unlink, rename, link, symlink, mknod), open.ts (and chmod,
 // chown), utimes.ts, sync.ts, read_write.ts, pipe.ts, stat.ts,
-// readdir.ts, fcntl.ts (and dup) and ioctl.ts. Each call checks its
+// readdir.ts, fcntl.ts (and dup), ioctl.ts, eventfd.ts, eventpoll.ts
+// (epoll_wait is index.ts's, with the other waits) and socket.ts. Each call checks its
 // arguments in Linux's order and fails with Linux's errno. A new file
 // syscall goes in the file named after its Linux source and gets a case in
 // call(). Browser-safe.
@@ -12,13 +13,16 @@ import { FdTable, OpenFile, O_CREAT, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY } from 
 import { S_IFIFO, StreamInode } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
-import { EACCES, EBADF, ENODEV } from "./errno.js";
+import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from "./namei.js";
 import { chdir, faccessat, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, truncate } from "./open.js";
 import { futimesat, utime, utimensat } from "./utimes.js";
 import { fsync } from "./sync.js";
+import { eventfd2 } from "./eventfd.js";
+import { epollCreate1, epollCtl } from "./eventpoll.js";
+import { recvfrom, sendto, shutdown, socketpair } from "./socket.js";
 import { lseek, read, sendfile, vector, write } from "./read_write.js";
 import { fstat, fstatat, readlinkat, statx } from "./stat.js";
 import { getdents64 } from "./readdir.js";
@@ -197,6 +201,15 @@ export class FileSyscalls {
       case 162: return 0;                                                // sync: nothing is dirty for a device
       case 74: case 75: return fsync(this, fd);                          // fsync, fdatasync
       case 306: return this.fds.get(fd) ? 0 : -EBADF;                    // syncfs
+      case 284: return eventfd2(this, a[0], 0);                          // eventfd
+      case 290: return eventfd2(this, a[0], a[1] | 0);
+      case 213: return (a[0] | 0) <= 0 ? -EINVAL : epollCreate1(this, 0); // epoll_create
+      case 291: return epollCreate1(this, a[0] | 0);
+      case 233: return epollCtl(this, fd, a[1] | 0, a[2] | 0, a[3]);
+      case 53: return socketpair(this, fd, a[1] | 0, a[2] | 0, a[3]);
+      case 44: return sendto(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5] | 0);
+      case 45: return recvfrom(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5]);
+      case 48: return shutdown(this, fd, a[1] | 0);
       case 22: return pipe2(this, a[0], 0);
       case 293: return pipe2(this, a[0], a[1] | 0);
       default: return undefined;

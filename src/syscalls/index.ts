@@ -49,6 +49,7 @@ import type { SeededRandom } from "./random.js";
 import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
+import { epollWait } from "./eventpoll.js";
 import type { Mempolicy } from "./mempolicy.js";
 
 export * from "./endings.js";
@@ -337,7 +338,7 @@ export class Syscalls {
       return false;
     }
     // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
-    if (ret === -EPIPE && WRITES.includes(nr)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)))) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else this.traceReturn(nr, a, ret, sp);
@@ -422,6 +423,14 @@ export class Syscalls {
       case 271: { // ppoll
         const t = readTimeout(this.o.mem, a[2], 1);
         return t !== null && t < 0 ? t : this.withSigmask(a[3], unsigned(a[4]), () => this.polls.poll(a[0], a[1] >>> 0, t));
+      }
+      case 232: // epoll_wait: a timeout in ms, negative for none
+        return epollWait(this.files, this.polls, a[0] | 0, a[1], a[2] | 0, (a[3] | 0) < 0 ? null : (a[3] | 0) * 1e6);
+      case 281: // epoll_pwait
+        return this.withSigmask(a[4], unsigned(a[5]), () => epollWait(this.files, this.polls, a[0] | 0, a[1], a[2] | 0, (a[3] | 0) < 0 ? null : (a[3] | 0) * 1e6));
+      case 441: { // epoll_pwait2: a struct timespec
+        const t = readTimeout(this.o.mem, a[3], 1);
+        return t !== null && t < 0 ? t : this.withSigmask(a[4], unsigned(a[5]), () => epollWait(this.files, this.polls, a[0] | 0, a[1], a[2] | 0, t));
       }
       case 23: { // select: a struct timeval
         const t = readTimeout(this.o.mem, a[4], 1000);
@@ -752,6 +761,8 @@ const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
 /** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
 const WRITES = [1, 18, 20, 296, 40];
+/** sendto: SIGPIPE too, unless MSG_NOSIGNAL. */
+const SENDTO = 44, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a

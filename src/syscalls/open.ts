@@ -91,6 +91,7 @@ function fifoRelease(pipe: PipeInode, flags: number): () => void {
   return () => {
     if (acc !== O_WRONLY) pipe.readers--;
     if (acc !== O_RDONLY) pipe.writers--;
+    pipe.events++;
   };
 }
 

@@ -186,6 +186,37 @@ function path(peek: Peek, addr: number): string {
   return len >= 4096 ? quote(all.subarray(0, 4095), true) : quote(all, false);
 }
 
+const EFD: [number, string][] = [[1, "EFD_SEMAPHORE"], [0o2000000, "EFD_CLOEXEC"], [0o4000, "EFD_NONBLOCK"]];
+const EPOLL_CTL: Record<number, string> = { 1: "EPOLL_CTL_ADD", 2: "EPOLL_CTL_DEL", 3: "EPOLL_CTL_MOD" };
+const EPOLL: [number, string][] = [
+  [0x1, "EPOLLIN"], [0x2, "EPOLLPRI"], [0x4, "EPOLLOUT"], [0x8, "EPOLLERR"], [0x10, "EPOLLHUP"], [0x20, "EPOLLNVAL"],
+  [0x40, "EPOLLRDNORM"], [0x80, "EPOLLRDBAND"], [0x100, "EPOLLWRNORM"], [0x200, "EPOLLWRBAND"], [0x400, "EPOLLMSG"],
+  [0x2000, "EPOLLRDHUP"], [1 << 28, "EPOLLEXCLUSIVE"], [1 << 29, "EPOLLWAKEUP"], [1 << 30, "EPOLLONESHOT"], [2 ** 31, "EPOLLET"],
+];
+const AF: Record<number, string> = { 0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET" };
+const SOCK_TYPES: Record<number, string> = { 1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET", 6: "SOCK_DCCP", 10: "SOCK_PACKET" };
+const SOCK_FLAGS: [number, string][] = [[0o2000000, "SOCK_CLOEXEC"], [0o4000, "SOCK_NONBLOCK"]];
+const MSG: [number, string][] = [
+  [0x1, "MSG_OOB"], [0x2, "MSG_PEEK"], [0x4, "MSG_DONTROUTE"], [0x8, "MSG_CTRUNC"], [0x10, "MSG_PROBE"], [0x20, "MSG_TRUNC"],
+  [0x40, "MSG_DONTWAIT"], [0x80, "MSG_EOR"], [0x100, "MSG_WAITALL"], [0x200, "MSG_FIN"], [0x400, "MSG_SYN"], [0x800, "MSG_CONFIRM"],
+  [0x1000, "MSG_RST"], [0x2000, "MSG_ERRQUEUE"], [0x4000, "MSG_NOSIGNAL"], [0x8000, "MSG_MORE"], [0x10000, "MSG_WAITFORONE"],
+];
+const SHUT: Record<number, string> = { 0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR" };
+
+/** `count` struct epoll_event (12 bytes, packed) at addr: [{events=EPOLLIN, data={u32=5, u64=5}}]; one alone without brackets (epoll_ctl's). */
+function epollEvents(peek: Peek, addr: number, count: number, single = false): string {
+  if (addr === 0) return "NULL";
+  const b = peek(addr, 12 * count);
+  if (!b) return hex(addr);
+  const v = new DataView(b.buffer, b.byteOffset);
+  const items = [];
+  for (let i = 0; i < count; i++) {
+    const lo = v.getUint32(12 * i + 4, true), hi = v.getUint32(12 * i + 8, true);
+    items.push(`{events=${flags(v.getUint32(12 * i, true), EPOLL)}, data={u32=${lo}, u64=${((BigInt(hi) << 32n) | BigInt(lo)).toString()}}}`);
+  }
+  return single ? items[0] : `[${items.join(", ")}]`;
+}
+
 /** A path that may be NULL (utimensat's on dirfd itself). */
 function pathOrNull(peek: Peek, addr: number): string {
   return addr === 0 ? "NULL" : path(peek, addr);
@@ -552,6 +583,37 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${a[0] | 0}`;
     case 115: // getgroups: no supplementary group is ever written
       return `${a[0] | 0}, ${ok && (a[0] | 0) !== 0 ? "[]" : pointer(a[1])}`;
+    case 284: // eventfd
+      return `${a[0] >>> 0}`;
+    case 290: // eventfd2
+      return `${a[0] >>> 0}, ${flagsOrUnknown(a[1] >>> 0, EFD, "0", "EFD")}`;
+    case 213: // epoll_create
+      return `${a[0] | 0}`;
+    case 291: // epoll_create1
+      return flagsOrUnknown(a[0] >>> 0, [[0o2000000, "EPOLL_CLOEXEC"]], "0", "EPOLL");
+    case 233: // epoll_ctl
+      return `${a[0] | 0}, ${named(a[1] >>> 0, EPOLL_CTL, "EPOLL_CTL")}, ${a[2] | 0}, ${epollEvents(peek, a[3], 1, true)}`;
+    case 232: // epoll_wait
+    case 281: // epoll_pwait
+    case 441: { // epoll_pwait2
+      const timeout = nr === 441 ? timespecAt(peek, a[3]) : String(a[3] | 0);
+      const mask = nr === 232 ? "" : `, ${sigsetAt(peek, a[4], a[5])}, ${udec(a[5])}`;
+      return `${a[0] | 0}, ${ok ? epollEvents(peek, a[1], ret) : hex(a[1])}, ${a[2] | 0}, ${timeout}${mask}`;
+    }
+    case 53: { // socketpair
+      const fds = ok ? peek(a[3], 8) : null;
+      const v = fds && new DataView(fds.buffer, fds.byteOffset);
+      const type = a[1] >>> 0;
+      const unknown = type & ~0xf & ~SOCK_FLAGS.reduce((m, [bit]) => m | bit, 0);
+      const typeText = [SOCK_TYPES[type & 0xf] ?? hex(type & 0xf), flags(type & ~0xf, SOCK_FLAGS, "")].filter(Boolean).join("|") + (unknown ? " /* SOCK_??? */" : "");
+      return `${named(a[0] >>> 0, AF, "AF")}, ${typeText}, ${a[2] | 0}, ${v ? `[${v.getInt32(0, true)}, ${v.getInt32(4, true)}]` : hex(a[3])}`;
+    }
+    case 44: // sendto
+      return `${a[0] | 0}, ${buffer(peek, a[1], a[2])}, ${udec(a[2])}, ${flags(a[3] >>> 0, MSG)}, ${pointer(a[4])}, ${a[5] | 0}`;
+    case 45: // recvfrom
+      return `${a[0] | 0}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${udec(a[2])}, ${flags(a[3] >>> 0, MSG)}, ${pointer(a[4])}, ${pointer(a[5])}`;
+    case 48: // shutdown
+      return `${a[0] | 0}, ${named(a[1] >>> 0, SHUT, "SHUT")}`;
     case 77: // ftruncate
       return `${a[0] | 0}, ${udec(a[1])}`;
     case 76: // truncate
