@@ -4,7 +4,7 @@
 // lookup, mkdir, unlink, rename, link, symlink, mknod), open.ts (and chmod,
 // chown), utimes.ts, sync.ts, read_write.ts, pipe.ts, stat.ts,
 // readdir.ts, fcntl.ts (and dup), ioctl.ts, eventfd.ts, eventpoll.ts
-// (epoll_wait is index.ts's, with the other waits) and socket.ts. Each call checks its
+// (epoll_wait is index.ts's, with the other waits), socket.ts and locks.ts (flock). Each call checks its
 // arguments in Linux's order and fails with Linux's errno. A new file
 // syscall goes in the file named after its Linux source and gets a case in
 // call(). Browser-safe.
@@ -20,6 +20,7 @@ import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, 
 import { chdir, faccessat, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, truncate } from "./open.js";
 import { futimesat, utime, utimensat } from "./utimes.js";
 import { fsync } from "./sync.js";
+import { flock, releasePosixLocks } from "./locks.js";
 import { eventfd2 } from "./eventfd.js";
 import { epollCreate1, epollCtl } from "./eventpoll.js";
 import { recvfrom, sendto, shutdown, socketpair } from "./socket.js";
@@ -75,6 +76,8 @@ export class FileSyscalls {
   waitFor: (() => boolean) | null = null;
   /** Bytes a blocking pipe write has written so far, across its restarts. */
   pipeWritten = 0;
+  /** The calling process's pid (l_pid of its locks): the task's, set by src/syscalls/index.ts. */
+  pid: () => number = () => 1;
   /** A FIFO open waiting for the other end, counted on the pipe across its restarts: the partner's counter it saw, and how to take the count back. */
   fifoOpening: { pipe: PipeInode; seen: number; undo: () => void } | null = null;
 
@@ -92,9 +95,11 @@ export class FileSyscalls {
       this.fds = share.files ? from.fds : from.fds.clone();
       this.fsStruct = share.fs ? from.fsStruct : { ...from.fsStruct };
       this.cached = from.cached;
+      this.fds.onClose ??= closeLocks(this.fds);
       return;
     }
     this.fds = new FdTable();
+    this.fds.onClose = closeLocks(this.fds);
     this.cached = new WeakMap();
     this.fsStruct = { cwd: ns.startDir(cwd), umask: 0o022 };
     // fds 0-2: the machine's stdin, stdout and stderr, as pipes (never terminals).
@@ -210,6 +215,7 @@ export class FileSyscalls {
       case 44: return sendto(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5] | 0);
       case 45: return recvfrom(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5]);
       case 48: return shutdown(this, fd, a[1] | 0);
+      case 73: return flock(this, fd, a[1] | 0);
       case 22: return pipe2(this, a[0], 0);
       case 293: return pipe2(this, a[0], a[1] | 0);
       default: return undefined;
@@ -244,4 +250,9 @@ export class FileSyscalls {
     if (!f.readable) return -EACCES;
     return this.cache.mmap(kfile, addr, len, prot, flags, offset);
   }
+}
+
+/** filp_close: a close by `table` drops its POSIX locks on the file. */
+function closeLocks(table: FdTable): (file: OpenFile) => void {
+  return (file) => releasePosixLocks(table, file.inode);
 }

@@ -151,6 +151,7 @@ const ACCESS: [number, string][] = [[4, "R_OK"], [2, "W_OK"], [1, "X_OK"]];
 const RENAME: [number, string][] = [[1, "RENAME_NOREPLACE"], [2, "RENAME_EXCHANGE"], [4, "RENAME_WHITEOUT"]];
 const FCNTL: Record<number, string> = { 0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 1030: "F_DUPFD_CLOEXEC" };
 const FD_FLAGS: [number, string][] = [[1, "FD_CLOEXEC"]];
+const FCNTL_LOCK: Record<number, string> = { 5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW" };
 const RLIMIT = [
   "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE",
   "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
@@ -202,6 +203,7 @@ const MSG: [number, string][] = [
   [0x1000, "MSG_RST"], [0x2000, "MSG_ERRQUEUE"], [0x4000, "MSG_NOSIGNAL"], [0x8000, "MSG_MORE"], [0x10000, "MSG_WAITFORONE"],
 ];
 const SHUT: Record<number, string> = { 0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR" };
+const PRIO: Record<number, string> = { 0: "PRIO_PROCESS", 1: "PRIO_PGRP", 2: "PRIO_USER" };
 
 /** `count` struct epoll_event (12 bytes, packed) at addr: [{events=EPOLLIN, data={u32=5, u64=5}}]; one alone without brackets (epoll_ctl's). */
 function epollEvents(peek: Peek, addr: number, count: number, single = false): string {
@@ -516,6 +518,17 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       if (cmd === 2) return `${fd}, F_SETFD, ${flags(a[2] >>> 0, FD_FLAGS)}`;
       if (cmd === 4) return `${fd}, F_SETFL, ${openFlags(a[2] >>> 0)}`;
       if (cmd === 0 || cmd === 1030) return `${fd}, ${FCNTL[cmd]}, ${a[2] | 0}`;
+      if (FCNTL_LOCK[cmd]) {
+        // The struct as it is after the call: a GETLK's answer, with l_pid; none when the call failed on it.
+        const getlk = cmd === 5 || cmd === 36;
+        const b = getlk && !ok ? null : peek(a[2], 32);
+        if (!b) return `${fd}, ${FCNTL_LOCK[cmd]}, ${hex(a[2])}`;
+        const v = new DataView(b.buffer, b.byteOffset);
+        const lType = v.getInt16(0, true), lWhence = v.getInt16(2, true);
+        const typeText = ["F_RDLCK", "F_WRLCK", "F_UNLCK"][lType] ?? `${hex(lType)} /* F_??? */`;
+        const lock = `l_type=${typeText}, l_whence=${named(lWhence, SEEK, "SEEK")}, l_start=${v.getBigInt64(8, true)}, l_len=${v.getBigInt64(16, true)}`;
+        return `${fd}, ${FCNTL_LOCK[cmd]}, {${lock}${getlk ? `, l_pid=${v.getInt32(24, true)}` : ""}}`;
+      }
       return `${fd}, ${hex(cmd >>> 0)} /* F_??? */, ${hex(a[2])}`;
     }
     case 79: // getcwd
@@ -583,6 +596,16 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${a[0] | 0}`;
     case 115: // getgroups: no supplementary group is ever written
       return `${a[0] | 0}, ${ok && (a[0] | 0) !== 0 ? "[]" : pointer(a[1])}`;
+    case 100: { // times
+      const b = ok && a[0] !== 0 ? peek(a[0], 32) : null;
+      return b ? `{tms_utime=${u64At(b, 0)}, tms_stime=${u64At(b, 8)}, tms_cutime=${u64At(b, 16)}, tms_cstime=${u64At(b, 24)}}` : pointer(a[0]);
+    }
+    case 140: // getpriority
+      return `${named(a[0] >>> 0, PRIO, "PRIO")}, ${a[1] >>> 0}`;
+    case 141: // setpriority
+      return `${named(a[0] >>> 0, PRIO, "PRIO")}, ${a[1] >>> 0}, ${a[2] | 0}`;
+    case 73: // flock
+      return `${a[0] | 0}, ${flagsOrUnknown(a[1] >>> 0, [[1, "LOCK_SH"], [2, "LOCK_EX"], [4, "LOCK_NB"], [8, "LOCK_UN"]], "0", "LOCK")}`;
     case 284: // eventfd
       return `${a[0] >>> 0}`;
     case 290: // eventfd2

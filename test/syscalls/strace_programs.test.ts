@@ -1,10 +1,8 @@
 // Calls as --trace syscalls prints them, against strace -f on the same
 // static program natively (programs whose results libc_programs.test.ts
 // compares): every line of the calls named, arguments, decoded structures
-// and results, in the same order. A call that may wait natively while the
-// other process runs (an epoll_wait with no timeout) is left out: strace
-// then cuts it in two, or not, as the CPUs happen to run. Stack addresses
-// (random natively) read as <stack>.
+// and results, in the same order. Stack addresses (random natively) read
+// as <stack>, a lock holder's pid as <pid>.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,12 +21,28 @@ const PROGRAMS: Array<[string, string[]]> = [
     "eventfd", "eventfd2", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "socketpair", "sendto",
     "recvfrom", "shutdown",
   ]],
+  ["locks", ["fcntl", "flock"]],
 ];
 
-/** The lines of `calls`, without strace -f's "[pid N] " and with one space before "=". */
+/**
+ * The lines of `calls`, each whole: a call strace -f cut off ("<unfinished
+ * ...>") joined to its "<... name resumed>" rest (whether it is cut depends
+ * on what the other processes print meanwhile); without "[pid N] ", with
+ * one space before "=".
+ */
 function lines(stderr: string, calls: string[]): string[] {
-  return stderr.split("\n").map((l) => l.replace(/^\[pid +\d+\] /, "")).filter((l) => calls.some((c) => l.startsWith(`${c}(`)))
-    .filter((l) => !/<unfinished|, -1\) +=/.test(l)).map((l) => l.replace(/\) +=/, ") =").replace(/0x7ff[0-9a-f]{9}\b/g, "<stack>"));
+  const cut = new Map<string, string>();
+  const whole: string[] = [];
+  for (const raw of stderr.split("\n")) {
+    const m = /^(?:\[pid +(\d+)\] )?(.*)$/.exec(raw)!;
+    const pid = m[1] ?? "", line = m[2];
+    const unfinished = / <unfinished \.\.\.>$/.exec(line);
+    if (unfinished) cut.set(pid, line.slice(0, unfinished.index));
+    else if (line.startsWith("<... ") && cut.has(pid)) whole.push(cut.get(pid)! + line.slice(line.indexOf("resumed>") + 8));
+    else whole.push(line);
+  }
+  return whole.filter((l) => calls.some((c) => l.startsWith(`${c}(`)))
+    .map((l) => l.replace(/\) +=/, ") =").replace(/0x7ff[0-9a-f]{9}\b/g, "<stack>").replace(/l_pid=[1-9]\d*/, "l_pid=<pid>"));
 }
 
 describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]] as const)("%s", (_libc, cc, tool) => {
