@@ -59,6 +59,8 @@ export class OpenFile {
 export class FdTable {
   private readonly files: (OpenFile | undefined)[] = [];
   private readonly cloexec: boolean[] = [];
+  /** Runs at every close of a descriptor (filp_close: the table's POSIX locks on its file go). */
+  onClose: ((file: OpenFile) => void) | null = null;
 
   get(fd: number): OpenFile | undefined {
     return fd >= 0 ? this.files[fd] : undefined;
@@ -87,6 +89,7 @@ export class FdTable {
     if (!file) return false;
     this.files[fd] = undefined;
     this.cloexec[fd] = false;
+    this.onClose?.(file);
     if (--file.refs === 0) file.release?.();
     return true;
   }

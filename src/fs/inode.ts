@@ -5,6 +5,7 @@
 import type { FileData } from "./file_data.js";
 
 export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
 export const S_IFLNK = 0o120000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
@@ -20,7 +21,17 @@ export interface Mount {
 }
 
 export abstract class Inode {
-  constructor(readonly ino: number, public mode: number, readonly mount: Mount, public mtime: number) {}
+  /** st_atime and st_ctime in seconds (st_mtime is mtime); nsec: the three times' nanoseconds [atime, mtime, ctime]. */
+  atime: number;
+  ctime: number;
+  readonly nsec = [0, 0, 0];
+  uid = 0;
+  gid = 0;
+  /** A non-directory's names (link adds one, unlink takes one away). */
+  links = 1;
+  constructor(readonly ino: number, public mode: number, readonly mount: Mount, public mtime: number) {
+    this.atime = this.ctime = mtime;
+  }
   get type(): number {
     return this.mode & S_IFMT;
   }
@@ -29,7 +40,7 @@ export abstract class Inode {
     return 0;
   }
   get nlink(): number {
-    return 1;
+    return this.links;
   }
   size(): number {
     return 0;

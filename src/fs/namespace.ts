@@ -8,9 +8,10 @@ import { BytesData, type HostFs } from "./host.js";
 import { allocIno, bytesFile } from "./pagecache.js";
 import type { FileData } from "./file_data.js";
 import {
-  DirInode, MapDir, Inode, RegularInode, S_IFCHR, StreamInode, SymlinkInode, TmpfsDir, type Mount,
+  DirInode, MapDir, Inode, RegularInode, S_IFCHR, S_IFIFO, S_IFMT, StreamInode, SymlinkInode, TmpfsDir, type Mount,
 } from "./inode.js";
-import { EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
+import { PipeInode } from "./pipe.js";
+import { EBUSY, EEXIST, EPERM, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
 
 /** NAME_MAX. */
 export const NAME_MAX = 255;
@@ -97,6 +98,11 @@ export class Namespace {
   /** A fresh inode number (FileData's ino: unique among live files, never 0). */
   ino(): number {
     return allocIno();
+  }
+
+  /** The clock files' times come from, in seconds since the epoch. */
+  now(): number {
+    return this.o.now();
   }
 
   get rootLoc(): Loc {
@@ -208,6 +214,57 @@ export class Namespace {
     return 0;
   }
 
+  /** symlink: a link to `target` at f (filename_create's checks). @return 0 or -errno. */
+  symlink(f: Found, target: string): number {
+    const dir = this.newName(f);
+    if (typeof dir === "number") return dir;
+    this.addEntry(dir, f.name, new SymlinkInode(this.ino(), this.tmpfs, this.o.now(), () => target));
+    return 0;
+  }
+
+  /** link: one more name, f, for `node` (vfs_link's checks). @return 0 or -errno. */
+  link(node: Inode, f: Found): number {
+    const dir = this.newName(f);
+    if (typeof dir === "number") return dir;
+    if (node.mount !== dir.mount) return -EXDEV;
+    if (node instanceof DirInode) return -EPERM;
+    node.links++;
+    node.ctime = this.o.now();
+    this.addEntry(dir, f.name, node);
+    return 0;
+  }
+
+  /** mknod of a FIFO (a pipe of its own, opened by name) or a regular file. @return 0 or -errno. */
+  mknod(f: Found, mode: number): number {
+    const dir = this.newName(f);
+    if (typeof dir === "number") return dir;
+    if ((mode & S_IFMT) === S_IFIFO) {
+      this.addEntry(dir, f.name, new PipeInode(this.ino(), mode & 0o7777, this.tmpfs, this.o.now()));
+      return 0;
+    }
+    const made = this.create(f, mode);
+    return typeof made === "number" ? made : 0;
+  }
+
+  /** filename_create: the parent of a name to make, in its order: EEXIST, a trailing slash's ENOENT, EROFS. */
+  private newName(f: Found): TmpfsDir | number {
+    if (f.node || f.name === "/" || f.name === "." || f.name === "..") return -EEXIST;
+    if (f.trailingSlash) return -ENOENT;
+    return this.writableParent(f);
+  }
+
+  private addEntry(dir: TmpfsDir, name: string, node: Inode): void {
+    dir.entries.set(name, node);
+    dir.mtime = dir.ctime = this.o.now();
+  }
+
+  /** A name went: the inode's data go with its last name. */
+  private dropLink(node: Inode): void {
+    node.ctime = this.o.now();
+    if (node instanceof DirInode || --node.links > 0) return;
+    if (node instanceof RegularInode) node.unlinked?.();
+  }
+
   /** unlink (dir false) or rmdir (dir true), with do_unlinkat's and do_rmdir's checks. */
   remove(f: Found, rmdir: boolean): number {
     if (f.name === "/") return rmdir ? -EBUSY : -EISDIR;
@@ -225,8 +282,8 @@ export class Namespace {
       return -EISDIR;
     }
     parent.entries.delete(f.name);
-    parent.mtime = this.o.now();
-    if (node instanceof RegularInode) node.unlinked?.();
+    parent.mtime = parent.ctime = this.o.now();
+    this.dropLink(node);
     return 0;
   }
 
@@ -257,8 +314,8 @@ export class Namespace {
     const replaced = to.node;
     oldDir.entries.delete(from.name);
     newDir.entries.set(to.name, node);
-    if (replaced instanceof RegularInode) replaced.unlinked?.();
-    oldDir.mtime = newDir.mtime = this.o.now();
+    if (replaced) this.dropLink(replaced);
+    oldDir.mtime = newDir.mtime = oldDir.ctime = newDir.ctime = node.ctime = this.o.now();
     return 0;
   }
 

@@ -21,9 +21,16 @@ export class PipeInode extends StreamInode {
   used = 0;
   readers = 0;
   writers = 0;
+  /** Opens of each end so far (r_counter, w_counter): a FIFO's blocking open waits for the other's to move. */
+  rCounter = 0;
+  wCounter = 0;
+  /** Moves on with each read, write and end that goes (the pipe's wakeups): epoll's edge-triggered items watch it. */
+  events = 0;
 
-  constructor(ino: number) {
-    super(ino, S_IFIFO | 0o600, PIPEFS, 0, (dst) => this.take(dst), (src) => this.put(src));
+  /** A named FIFO (mknod) sits on its file system with its own permissions; pipe2's pipes on pipefs. */
+  constructor(ino: number, perm = 0o600, mount = PIPEFS, mtime = 0) {
+    super(ino, S_IFIFO | perm, mount, 0, (dst) => this.take(dst), (src) => this.put(src));
+    this.mtime = this.atime = this.ctime = mtime;
   }
 
   get space(): number {
@@ -47,6 +54,7 @@ export class PipeInode extends StreamInode {
   consume(n: number): void {
     this.head = (this.head + n) % PIPE_SIZE;
     this.used -= n;
+    this.events++;
   }
 
   /** As much of `src` as fits. */
@@ -55,6 +63,7 @@ export class PipeInode extends StreamInode {
     const tail = this.head + this.used;
     for (let i = 0; i < n; i++) this.ring[(tail + i) % PIPE_SIZE] = src[i];
     this.used += n;
+    this.events++;
     return n;
   }
 }

@@ -6,6 +6,7 @@ export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
 export const EIO = 5;
+export const ENXIO = 6;
 export const E2BIG = 7;
 export const ENOEXEC = 8;
 export const EBADF = 9;
@@ -32,7 +33,15 @@ export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ELOOP = 40;
+export const ENOTSOCK = 88;
+export const EMSGSIZE = 90;
+export const EPROTONOSUPPORT = 93;
+export const ESOCKTNOSUPPORT = 94;
 export const EOPNOTSUPP = 95;
+export const EAFNOSUPPORT = 97;
+export const EISCONN = 106;
+export const ENOTCONN = 107;
+export const ECONNREFUSED = 111;
 export const ETIMEDOUT = 110;
 /**
  * Kernel-internal, never seen by the guest: the syscall must wait. The task

@@ -1,8 +1,9 @@
-// fs/fcntl.c: fcntl; with dup, dup2 and dup3 (fs/file.c). Browser-safe.
+// fs/fcntl.c: fcntl (its lock commands: locks.ts); with dup, dup2 and dup3 (fs/file.c). Browser-safe.
 
 import { O_APPEND, O_ASYNC, O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_PATH } from "../fs/fdtable.js";
 import { EBADF, EINVAL } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
+import { F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW, fcntlLock } from "./locks.js";
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
 const FD_CLOEXEC = 1;
@@ -44,6 +45,8 @@ export function fcntl(files: FileSyscalls, fd: number, cmd: number, arg: number)
       if (f.flags & O_PATH) return -EBADF;
       f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
       return 0;
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+      return fcntlLock(files, f, cmd, arg);
     default: return -EINVAL;
   }
 }

@@ -1,8 +1,10 @@
 // The file syscalls of one process: its fd table, its current directory
 // and umask over the machine's namespace (src/fs), and the dispatch by
 // syscall number to the files that mirror Linux's fs/: namei.ts (path
-// lookup, mkdir, unlink, rename), open.ts, read_write.ts, pipe.ts, stat.ts,
-// readdir.ts, fcntl.ts (and dup) and ioctl.ts. Each call checks its
+// lookup, mkdir, unlink, rename, link, symlink, mknod), open.ts (and chmod,
+// chown), utimes.ts, sync.ts, read_write.ts, pipe.ts, stat.ts,
+// readdir.ts, fcntl.ts (and dup), ioctl.ts, eventfd.ts, eventpoll.ts
+// (epoll_wait is index.ts's, with the other waits), socket.ts and locks.ts (flock). Each call checks its
 // arguments in Linux's order and fails with Linux's errno. A new file
 // syscall goes in the file named after its Linux source and gets a case in
 // call(). Browser-safe.
@@ -11,17 +13,24 @@ import { FdTable, OpenFile, O_CREAT, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY } from 
 import { S_IFIFO, StreamInode } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
-import { EACCES, EBADF, ENODEV } from "./errno.js";
+import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
-import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, mkdirat, renameat2, unlinkat } from "./namei.js";
-import { chdir, faccessat, fchdir, ftruncate, getcwd, openat, truncate } from "./open.js";
+import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from "./namei.js";
+import { chdir, faccessat, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, truncate } from "./open.js";
+import { futimesat, utime, utimensat } from "./utimes.js";
+import { fsync } from "./sync.js";
+import { flock, releasePosixLocks } from "./locks.js";
+import { eventfd2 } from "./eventfd.js";
+import { epollCreate1, epollCtl } from "./eventpoll.js";
+import { recvfrom, sendto, shutdown, socketpair } from "./socket.js";
 import { lseek, read, sendfile, vector, write } from "./read_write.js";
 import { fstat, fstatat, readlinkat, statx } from "./stat.js";
 import { getdents64 } from "./readdir.js";
 import { dup, dup3, fcntl } from "./fcntl.js";
 import { ioctl } from "./ioctl.js";
 import { pipe2 } from "./pipe.js";
+import type { PipeInode } from "../fs/pipe.js";
 
 /** copy_from_user / copy_to_user: 0, or nonzero when the range faults. */
 export interface FileUserMemory {
@@ -67,6 +76,10 @@ export class FileSyscalls {
   waitFor: (() => boolean) | null = null;
   /** Bytes a blocking pipe write has written so far, across its restarts. */
   pipeWritten = 0;
+  /** The calling process's pid (l_pid of its locks): the task's, set by src/syscalls/index.ts. */
+  pid: () => number = () => 1;
+  /** A FIFO open waiting for the other end, counted on the pipe across its restarts: the partner's counter it saw, and how to take the count back. */
+  fifoOpening: { pipe: PipeInode; seen: number; undo: () => void } | null = null;
 
   /** Kernel files of the open regular files, by open file (when a page cache is given); fork's copy shares it. */
   readonly cached: WeakMap<OpenFile, unknown>;
@@ -82,9 +95,11 @@ export class FileSyscalls {
       this.fds = share.files ? from.fds : from.fds.clone();
       this.fsStruct = share.fs ? from.fsStruct : { ...from.fsStruct };
       this.cached = from.cached;
+      this.fds.onClose ??= closeLocks(this.fds);
       return;
     }
     this.fds = new FdTable();
+    this.fds.onClose = closeLocks(this.fds);
     this.cached = new WeakMap();
     this.fsStruct = { cwd: ns.startDir(cwd), umask: 0o022 };
     // fds 0-2: the machine's stdin, stdout and stderr, as pipes (never terminals).
@@ -170,6 +185,37 @@ export class FileSyscalls {
       case 77: return ftruncate(this, fd, a[1]);
       case 76: return truncate(this, a[0], a[1]);
       case 40: return sendfile(this, fd, a[1] | 0, a[2], unsigned(a[3]));
+      case 90: return fchmodat(this, AT_FDCWD, a[0], a[1], 0);          // chmod
+      case 91: return fchmod(this, fd, a[1]);
+      case 268: return fchmodat(this, fd, a[1], a[2], 0);
+      case 452: return fchmodat(this, fd, a[1], a[2], a[3] | 0);        // fchmodat2
+      case 92: return fchownat(this, AT_FDCWD, a[0], a[1] | 0, a[2] | 0, 0);                   // chown
+      case 94: return fchownat(this, AT_FDCWD, a[0], a[1] | 0, a[2] | 0, AT_SYMLINK_NOFOLLOW); // lchown
+      case 93: return fchown(this, fd, a[1] | 0, a[2] | 0);
+      case 260: return fchownat(this, fd, a[1], a[2] | 0, a[3] | 0, a[4] | 0);
+      case 280: return utimensat(this, fd, a[1], a[2], a[3] | 0);
+      case 235: return futimesat(this, AT_FDCWD, a[0], a[1]);            // utimes
+      case 261: return futimesat(this, fd, a[1], a[2]);
+      case 132: return utime(this, a[0], a[1]);
+      case 88: return symlinkat(this, a[0], AT_FDCWD, a[1]);            // symlink
+      case 266: return symlinkat(this, a[0], a[1] | 0, a[2]);
+      case 86: return linkat(this, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);  // link
+      case 265: return linkat(this, fd, a[1], a[2] | 0, a[3], a[4] | 0);
+      case 133: return mknodat(this, AT_FDCWD, a[0], a[1]);             // mknod
+      case 259: return mknodat(this, fd, a[1], a[2]);
+      case 162: return 0;                                                // sync: nothing is dirty for a device
+      case 74: case 75: return fsync(this, fd);                          // fsync, fdatasync
+      case 306: return this.fds.get(fd) ? 0 : -EBADF;                    // syncfs
+      case 284: return eventfd2(this, a[0], 0);                          // eventfd
+      case 290: return eventfd2(this, a[0], a[1] | 0);
+      case 213: return (a[0] | 0) <= 0 ? -EINVAL : epollCreate1(this, 0); // epoll_create
+      case 291: return epollCreate1(this, a[0] | 0);
+      case 233: return epollCtl(this, fd, a[1] | 0, a[2] | 0, a[3]);
+      case 53: return socketpair(this, fd, a[1] | 0, a[2] | 0, a[3]);
+      case 44: return sendto(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5] | 0);
+      case 45: return recvfrom(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5]);
+      case 48: return shutdown(this, fd, a[1] | 0);
+      case 73: return flock(this, fd, a[1] | 0);
       case 22: return pipe2(this, a[0], 0);
       case 293: return pipe2(this, a[0], a[1] | 0);
       default: return undefined;
@@ -204,4 +250,9 @@ export class FileSyscalls {
     if (!f.readable) return -EACCES;
     return this.cache.mmap(kfile, addr, len, prot, flags, offset);
   }
+}
+
+/** filp_close: a close by `table` drops its POSIX locks on the file. */
+function closeLocks(table: FdTable): (file: OpenFile) => void {
+  return (file) => releasePosixLocks(table, file.inode);
 }

@@ -15,7 +15,8 @@
 // Implemented: the file syscalls (files.ts: an fd table over the machine's
 // namespace, fds 0-2 on io.stdin/stdout/stderr; each call in the file named
 // after its Linux source: namei.ts, open.ts, read_write.ts, pipe.ts,
-// stat.ts, readdir.ts, fcntl.ts, ioctl.ts), exit, exit_group, brk,
+// stat.ts, readdir.ts, fcntl.ts, ioctl.ts, utimes.ts, sync.ts, locks.ts,
+// eventfd.ts, eventpoll.ts, socket.ts), exit, exit_group, brk,
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
 // getppid (0), the uid and gid calls (root), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
@@ -25,7 +26,9 @@
 // nanosecond, and a sleep moves it on), getrandom (seeded), the signal
 // calls (rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending,
 // sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
-// rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), and, given
+// rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), epoll_wait,
+// epoll_pwait, epoll_pwait2 (eventpoll.ts), getgroups (none), times,
+// getpriority and setpriority (the process's nice value), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, process groups, futex,
 // set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given
@@ -49,6 +52,7 @@ import type { SeededRandom } from "./random.js";
 import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
+import { epollWait } from "./eventpoll.js";
 import type { Mempolicy } from "./mempolicy.js";
 
 export * from "./endings.js";
@@ -222,6 +226,8 @@ export class Syscalls {
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
   private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
+  /** The process's nice value (getpriority, setpriority), which fork's child keeps. */
+  private nice = 0;
   /** task->comm when the machine keeps none. */
   private comm = "";
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
@@ -243,6 +249,7 @@ export class Syscalls {
       host: null, random: (n) => o.random.bytes(n), now: () => this.realtimeSeconds(), proc: () => null, procNames: [], exe: () => null,
     });
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
+    this.files.pid = () => this.pid;
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
@@ -256,6 +263,7 @@ export class Syscalls {
     if (parent) {
       this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
+      this.nice = parent.nice;
     }
   }
 
@@ -279,6 +287,10 @@ export class Syscalls {
   interrupted(eintr: boolean): number | null {
     const written = this.files.pipeWritten;
     this.files.pipeWritten = 0;
+    if (eintr) {
+      this.files.fifoOpening?.undo();
+      this.files.fifoOpening = null;
+    }
     if (written === 0 && !eintr) return null;
     this.sleepDeadline = this.polls.deadline = null;
     if (written === 0) {
@@ -333,7 +345,7 @@ export class Syscalls {
       return false;
     }
     // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
-    if (ret === -EPIPE && WRITES.includes(nr)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)))) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else this.traceReturn(nr, a, ret, sp);
@@ -419,6 +431,14 @@ export class Syscalls {
         const t = readTimeout(this.o.mem, a[2], 1);
         return t !== null && t < 0 ? t : this.withSigmask(a[3], unsigned(a[4]), () => this.polls.poll(a[0], a[1] >>> 0, t));
       }
+      case 232: // epoll_wait: a timeout in ms, negative for none
+        return epollWait(this.files, this.polls, a[0] | 0, a[1], a[2] | 0, (a[3] | 0) < 0 ? null : (a[3] | 0) * 1e6);
+      case 281: // epoll_pwait
+        return this.withSigmask(a[4], unsigned(a[5]), () => epollWait(this.files, this.polls, a[0] | 0, a[1], a[2] | 0, (a[3] | 0) < 0 ? null : (a[3] | 0) * 1e6));
+      case 441: { // epoll_pwait2: a struct timespec
+        const t = readTimeout(this.o.mem, a[3], 1);
+        return t !== null && t < 0 ? t : this.withSigmask(a[4], unsigned(a[5]), () => epollWait(this.files, this.polls, a[0] | 0, a[1], a[2] | 0, t));
+      }
       case 23: { // select: a struct timeval
         const t = readTimeout(this.o.mem, a[4], 1000);
         return t !== null && t < 0 ? t : this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t);
@@ -453,6 +473,14 @@ export class Syscalls {
       case 107: // geteuid
       case 108: // getegid
         return 0;
+      case 100:
+        return this.times(a[0]);
+      case 140: // getpriority: 20 - nice, so that no answer is negative
+        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? 20 - this.nice;
+      case 141: // setpriority: root may set any nice value, which is clamped to [-20, 19]
+        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? ((this.nice = Math.max(-20, Math.min(19, a[2] | 0))), 0);
+      case 115: // getgroups: root in no supplementary group
+        return (a[0] | 0) < 0 ? -EINVAL : 0;
       case 24: // sched_yield
         return 0;
       case 273: // set_robust_list
@@ -548,6 +576,24 @@ export class Syscalls {
       done += n;
     }
     return done === 0 && len > 0 ? -EFAULT : done;
+  }
+
+  /** getpriority's and setpriority's `which` and `who`: null for this process, else -EINVAL or -ESRCH. */
+  private priorityTarget(which: number, who: number): number | null {
+    const PRIO_PROCESS = 0, PRIO_USER = 2;
+    if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
+    // Every process is root's (PRIO_USER 0); a process group or another process is not looked for.
+    return who === 0 || (which === PRIO_PROCESS && who === this.pid) ? null : -ESRCH;
+  }
+
+  /** times: the process's CPU time (the CPU-time clock) in clock ticks (USER_HZ 100), none for children or the kernel; ticks since boot. */
+  private times(buf: number): number {
+    if (buf !== 0) {
+      const out = new Uint8Array(32);
+      out.set(u64Bytes(Math.floor(this.o.regs.retired / 1e7)), 0);
+      if (this.o.mem.copyToUser(buf, out) !== 0) return -EFAULT;
+    }
+    return Math.floor(this.nowNs() / 1e7);
   }
 
   /** prctl: the task's name (PR_SET_NAME, PR_GET_NAME); any other option is EINVAL, as for one Linux does not know. */
@@ -746,6 +792,8 @@ const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
 /** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
 const WRITES = [1, 18, 20, 296, 40];
+/** sendto: SIGPIPE too, unless MSG_NOSIGNAL. */
+const SENDTO = 44, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a

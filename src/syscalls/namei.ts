@@ -1,10 +1,10 @@
 // fs/namei.c: getname and the path walk from the cwd or a dirfd (the *at
 // calls' AT_ flags), and the calls that change the namespace: mkdirat,
-// unlinkat (rmdir) and renameat2. Browser-safe.
+// unlinkat (rmdir), renameat2, symlinkat, linkat and mknodat. Browser-safe.
 
 import type { Inode } from "../fs/inode.js";
 import type { Found, Loc } from "../fs/namespace.js";
-import { EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR } from "./errno.js";
+import { EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 
 export const AT_FDCWD = -100;
@@ -93,4 +93,36 @@ export function renameat2(files: FileSyscalls, olddirfd: number, oldAddr: number
   const to = lookup(files, newdirfd, newAddr, false);
   if (typeof to === "number") return to;
   return files.ns.rename(from, to, (flags & RENAME_NOREPLACE) !== 0);
+}
+
+/** symlinkat: the target is any non-empty string (getname), not looked up. */
+export function symlinkat(files: FileSyscalls, targetAddr: number, dirfd: number, pathAddr: number): number {
+  const target = getname(files, targetAddr);
+  if (typeof target === "number") return target;
+  const f = lookup(files, dirfd, pathAddr, false);
+  if (typeof f === "number") return f;
+  return files.ns.symlink(f, target);
+}
+
+/** linkat: AT_SYMLINK_FOLLOW links what a final symbolic link names, else the link itself. */
+export function linkat(files: FileSyscalls, olddirfd: number, oldAddr: number, newdirfd: number, newAddr: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  const old = lookupAt(files, olddirfd, oldAddr, (flags & AT_EMPTY_PATH) | (flags & AT_SYMLINK_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW));
+  if (typeof old === "number") return old;
+  const to = lookup(files, newdirfd, newAddr, false);
+  if (typeof to === "number") return to;
+  return files.ns.link(old, to);
+}
+
+/** mknodat: FIFOs and regular files (a type of 0 is S_IFREG); devices are not made here (EPERM), other types EINVAL. */
+export function mknodat(files: FileSyscalls, dirfd: number, pathAddr: number, mode: number): number {
+  const S_IFMT = 0o170000, S_IFREG = 0o100000, S_IFCHR = 0o020000, S_IFBLK = 0o060000, S_IFIFO = 0o010000, S_IFSOCK = 0o140000, S_IFDIR = 0o040000;
+  const type = mode & S_IFMT;
+  // may_mknod: a directory is EPERM, an unknown type EINVAL, before the name is looked at.
+  if (type === S_IFDIR) return -EPERM;
+  if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) return -EINVAL;
+  const f = lookup(files, dirfd, pathAddr, false);
+  if (typeof f === "number") return f;
+  if (type !== 0 && type !== S_IFREG && type !== S_IFIFO) return -EPERM;
+  return files.ns.mknod(f, (type || S_IFREG) | ((mode & 0o7777) & ~files.umask));
 }

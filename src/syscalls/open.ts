@@ -1,11 +1,12 @@
 // fs/open.c: openat (open, creat), faccessat, truncate and ftruncate,
-// chdir and fchdir; and getcwd (fs/d_path.c). Browser-safe.
+// chdir and fchdir, the chmod and chown calls; and getcwd (fs/d_path.c). Browser-safe.
 
-import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, O_WRONLY, OpenFile } from "../fs/fdtable.js";
-import { DirInode, type Inode, RegularInode, StreamInode, SymlinkInode } from "../fs/inode.js";
+import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, OpenFile } from "../fs/fdtable.js";
+import { DirInode, type Inode, RegularInode, S_IFMT, StreamInode, SymlinkInode } from "../fs/inode.js";
 import { type Loc, Namespace } from "../fs/namespace.js";
+import { PipeInode } from "../fs/pipe.js";
 import { FMODE_READ, FMODE_WRITE } from "../abi.js";
-import { EACCES, EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOMEM, ENOTDIR, ERANGE, EROFS } from "./errno.js";
+import { EACCES, EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, ERESTARTSYS, EROFS } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, getname, lookup, lookupAt, pathInit } from "./namei.js";
 
@@ -51,10 +52,49 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
       if (acc === 3) return -EINVAL;
     }
   }
+  if (node instanceof PipeInode && !(flags & O_PATH)) {
+    const err = fifoOpen(files, node, flags);
+    if (err !== 0) return err;
+  }
   const fd = installNew(files, node, flags, found.loc);
   const file = files.fds.get(fd);
+  if (node instanceof PipeInode && file) file.release = fifoRelease(node, flags);
   if (file?.data?.truncate && flags & O_TRUNC && !(flags & O_PATH)) truncateFile(files, file, 0);
   return fd;
+}
+
+/**
+ * fifo_open: each end counts on the pipe; O_RDWR never waits, a blocking
+ * open for one end waits until the other end has been opened (its counter
+ * moves), O_WRONLY|O_NONBLOCK with no reader is ENXIO. A waiting open stays
+ * counted across its restarts (files.fifoOpening); a signal that ends it takes its count back.
+ */
+function fifoOpen(files: FileSyscalls, pipe: PipeInode, flags: number): number {
+  const acc = flags & O_ACCMODE;
+  const pending = files.fifoOpening?.pipe === pipe ? files.fifoOpening : null;
+  files.fifoOpening = null;
+  if (!pending) {
+    if (acc === O_WRONLY && flags & O_NONBLOCK && pipe.readers === 0) return -ENXIO;
+    if (acc !== O_WRONLY) pipe.readers++, pipe.rCounter++;
+    if (acc !== O_RDONLY) pipe.writers++, pipe.wCounter++;
+  }
+  if (acc === O_RDWR || flags & O_NONBLOCK) return 0;
+  const partner = () => (acc === O_RDONLY ? pipe.wCounter : pipe.rCounter);
+  const seen = pending?.seen ?? partner();
+  if ((acc === O_RDONLY ? pipe.writers : pipe.readers) > 0 || partner() !== seen) return 0;
+  files.fifoOpening = { pipe, seen, undo: fifoRelease(pipe, flags) };
+  files.waitFor = () => partner() !== seen;
+  return -ERESTARTSYS;
+}
+
+/** The FIFO end an open counted goes. */
+function fifoRelease(pipe: PipeInode, flags: number): () => void {
+  const acc = flags & O_ACCMODE;
+  return () => {
+    if (acc !== O_WRONLY) pipe.readers--;
+    if (acc !== O_RDONLY) pipe.writers--;
+    pipe.events++;
+  };
 }
 
 /** Sets a writable regular file's size, through the page cache when there is one (i_size follows). */
@@ -141,4 +181,62 @@ export function truncate(files: FileSyscalls, pathAddr: number, length: number):
   const err = truncateFile(files, file, length);
   if (kfile !== undefined) files.cache!.close(kfile);
   return err;
+}
+
+/** An inode by path or by fd for the attribute calls (chmod, chown): -errno when none, EROFS when its mount is read-only. */
+function setattrTarget(node: Inode | number): Inode | number {
+  if (typeof node === "number") return node;
+  // mnt_want_write: a read-only mount refuses; the devices' nodes sit on devtmpfs, which would take it, but faultline's /dev is fixed.
+  return node.mount.readonly ? -EROFS : node;
+}
+
+/** An open file's inode for fchmod and fchown: O_PATH descriptors do not count (fdget). */
+function fdInode(files: FileSyscalls, fd: number): Inode | number {
+  const f = files.fds.get(fd);
+  return !f || f.flags & O_PATH ? -EBADF : f.inode;
+}
+
+/** chmod_common: the permission bits (S_IALLUGO) change, the type stays; the inode's ctime moves. */
+function chmodCommon(files: FileSyscalls, node: Inode | number, mode: number): number {
+  const target = setattrTarget(node);
+  if (typeof target === "number") return target;
+  target.mode = (target.mode & S_IFMT) | (mode & 0o7777);
+  target.ctime = files.ns.now();
+  return 0;
+}
+
+/** chmod, fchmodat and fchmodat2 (AT_SYMLINK_NOFOLLOW on a link: EOPNOTSUPP, as Linux's links have no mode of their own). */
+export function fchmodat(files: FileSyscalls, dirfd: number, pathAddr: number, mode: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  const node = setattrTarget(lookupAt(files, dirfd, pathAddr, flags));
+  if (node instanceof SymlinkInode) return -EOPNOTSUPP;
+  return chmodCommon(files, node, mode);
+}
+
+export function fchmod(files: FileSyscalls, fd: number, mode: number): number {
+  return chmodCommon(files, fdInode(files, fd), mode);
+}
+
+/**
+ * chown_common: -1 leaves an id as it is; on a non-directory the set-user-ID
+ * bit goes, and the set-group-ID bit with group execute (ATTR_KILL_SUID, ATTR_KILL_SGID).
+ */
+function chownCommon(files: FileSyscalls, node: Inode | number, uid: number, gid: number): number {
+  const target = setattrTarget(node);
+  if (typeof target === "number") return target;
+  if (uid !== -1) target.uid = uid >>> 0;
+  if (gid !== -1) target.gid = gid >>> 0;
+  if (!(target instanceof DirInode)) target.mode &= target.mode & 0o010 ? ~0o6000 : ~0o4000;
+  target.ctime = files.ns.now();
+  return 0;
+}
+
+/** chown, lchown and fchownat. */
+export function fchownat(files: FileSyscalls, dirfd: number, pathAddr: number, uid: number, gid: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  return chownCommon(files, lookupAt(files, dirfd, pathAddr, flags), uid, gid);
+}
+
+export function fchown(files: FileSyscalls, fd: number, uid: number, gid: number): number {
+  return chownCommon(files, fdInode(files, fd), uid, gid);
 }

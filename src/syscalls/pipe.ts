@@ -13,7 +13,10 @@ export function pipe2(files: FileSyscalls, fdsAddr: number, flags: number): numb
   const end = (acc: number, count: "readers" | "writers") => {
     const f = new OpenFile(pipe, acc | (flags & (O_NONBLOCK | O_DIRECT)), null, null);
     pipe[count]++;
-    f.release = () => void pipe[count]--;
+    f.release = () => {
+      pipe[count]--;
+      pipe.events++;
+    };
     return f;
   };
   const r = end(O_RDONLY, "readers"), w = end(O_WRONLY, "writers");

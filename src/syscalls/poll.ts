@@ -6,6 +6,7 @@
 
 import { OpenFile } from "../fs/fdtable.js";
 import { PIPE_BUF, PipeInode } from "../fs/pipe.js";
+import { OpsInode } from "../fs/anon.js";
 import { EBADF, EFAULT, EINVAL } from "./errno.js";
 import type { UserMemory } from "./index.js";
 
@@ -18,9 +19,10 @@ const IN_SET = POLLIN | POLLRDNORM | POLLHUP | POLLERR, OUT_SET = POLLOUT | POLL
 /** RLIMIT_NOFILE's soft limit: nfds beyond it is EINVAL. */
 const NOFILE = 1024;
 
-/** pipe_poll, or DEFAULT_POLLMASK for every other file. */
+/** pipe_poll, a file's own poll (fs/anon.ts), or DEFAULT_POLLMASK for every other file. */
 export function pollMask(f: OpenFile): number {
   const pipe = f.inode;
+  if (pipe instanceof OpsInode) return pipe.poll(f);
   if (!(pipe instanceof PipeInode)) return DEFAULT_POLLMASK;
   let mask = 0;
   if (f.readable) {
@@ -63,7 +65,7 @@ export class PollState {
   }
 
   /** Ready now, or after a sleep, or -ERESTARTSYS: `scan` returns how many are ready (it writes nothing while none is). */
-  private wait(timeoutNs: number | null, scan: (write: boolean) => number): number {
+  wait(timeoutNs: number | null, scan: (write: boolean) => number): number {
     const until = this.until(timeoutNs);
     const ready = scan(false);
     // do_poll and do_select: with nothing ready, a pending signal ends the wait (-ERESTARTNOHAND), even one of no time.

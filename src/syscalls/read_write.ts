@@ -2,11 +2,13 @@
 // pwritev, lseek and sendfile; regular files through the page cache,
 // devices and FIFOs as streams, pipes through pipe.ts. Browser-safe.
 
-import { O_APPEND, O_PATH, type OpenFile } from "../fs/fdtable.js";
-import { DirInode, RegularInode, S_IFIFO, StreamInode } from "../fs/inode.js";
+import { O_APPEND, O_NONBLOCK, O_PATH, type OpenFile } from "../fs/fdtable.js";
+import { DirInode, RegularInode, S_IFIFO, S_IFSOCK, StreamInode } from "../fs/inode.js";
 import { TASK_SIZE } from "../abi.js";
 import { PipeInode } from "../fs/pipe.js";
-import { EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, ESPIPE } from "./errno.js";
+import { EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, ERESTARTSYS, ESPIPE } from "./errno.js";
+import { OpsInode } from "../fs/anon.js";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "./poll.js";
 import type { FileSyscalls } from "./files.js";
 import { pipeRead, pipeWrite } from "./pipe.js";
 
@@ -41,6 +43,7 @@ function readFile(files: FileSyscalls, f: OpenFile, buf: number, count: number, 
   if (bad !== 0) return bad;
   const len = Math.min(count, MAX_RW_COUNT);
   if (f.inode instanceof PipeInode) return pipeRead(files, f, f.inode, buf, len);
+  if (f.inode instanceof OpsInode) return opsRead(files, f, f.inode, buf, len);
   if (!f.data) return readStream(files, f.inode as StreamInode, buf, len);
   const kfile = files.cached.get(f);
   let pos = at ?? f.pos;
@@ -101,6 +104,7 @@ function writeFile(files: FileSyscalls, f: OpenFile, buf: number, count: number,
   if (bad !== 0) return bad;
   const len = Math.min(count, MAX_RW_COUNT);
   if (f.inode instanceof PipeInode) return pipeWrite(files, f, f.inode, buf, len);
+  if (f.inode instanceof OpsInode) return opsWrite(files, f, f.inode, buf, len);
   if (f.inode instanceof RegularInode && f.inode.store) return storeWrite(files, f, f.inode.store, buf, len, at);
   const data = f.data;
   if (data && !data.write) return -EINVAL;
@@ -124,6 +128,48 @@ function writeFile(files: FileSyscalls, f: OpenFile, buf: number, count: number,
   }
   if (at === null && data) f.pos = pos;
   return done === 0 && len > 0 ? -EFAULT : done;
+}
+
+/** A file of its own operations (fs/anon.ts): what it gives, copied out; a blocking file with nothing waits until it polls readable. */
+export function opsRead(files: FileSyscalls, f: OpenFile, inode: Pick<OpsInode, "read" | "poll">, buf: number, len: number,
+  nonblock = (f.flags & O_NONBLOCK) !== 0): number {
+  const r = inode.read(f, len);
+  if (r === -EAGAIN && !nonblock) {
+    files.waitFor = () => (inode.poll(f) & (POLLIN | POLLHUP | POLLERR)) !== 0;
+    return -ERESTARTSYS;
+  }
+  if (typeof r === "number") return r;
+  let done = 0;
+  while (done < r.length) {
+    const n = Math.min(r.length - done, 4096 - ((buf + done) % 4096));
+    if (files.mem.copyToUser(buf + done, r.subarray(done, done + n)) !== 0) break;
+    done += n;
+  }
+  return done || (r.length ? -EFAULT : 0);
+}
+
+/**
+ * A write to a file of its own operations: a stream takes the bytes in
+ * pieces, a blocking one waiting for room until all are taken (the count so
+ * far in files.pipeWritten across the waits, as pipe_write keeps it).
+ */
+export function opsWrite(files: FileSyscalls, f: OpenFile, inode: OpsInode, buf: number, len: number, nonblock = (f.flags & O_NONBLOCK) !== 0): number {
+  let done = files.pipeWritten;
+  files.pipeWritten = 0;
+  do {
+    const bytes = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+    if (bytes.length > 0 && files.mem.copyFromUser(bytes, buf + done, bytes.length) !== 0) return done || -EFAULT;
+    const r = inode.write(f, bytes);
+    if (r === -EAGAIN && !nonblock) {
+      files.pipeWritten = done;
+      files.waitFor = () => (inode.poll(f) & (POLLOUT | POLLHUP | POLLERR)) !== 0;
+      return -ERESTARTSYS;
+    }
+    if (r < 0) return done || r;
+    if (!inode.stream) return r;
+    done += r;
+  } while (done < len);
+  return done;
 }
 
 /**
@@ -225,8 +271,8 @@ export function vector(files: FileSyscalls, fd: number, iov: number, iovcnt: num
 export function lseek(files: FileSyscalls, fd: number, offset: number, whence: number): number {
   const f = files.fds.get(fd);
   if (!f || f.flags & O_PATH) return -EBADF;
-  if (f.inode.type === S_IFIFO) return -ESPIPE;
-  if (f.inode instanceof StreamInode) return 0; // the memory devices: noop_llseek at 0
+  if (f.inode.type === S_IFIFO || f.inode.type === S_IFSOCK) return -ESPIPE;
+  if (f.inode instanceof StreamInode || f.inode instanceof OpsInode) return 0; // eventfd and epoll too: noop_llseek // the memory devices: noop_llseek at 0
   let next: number;
   const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
   const size = f.data ? f.data.size() : 0;

@@ -56,13 +56,16 @@ export function statBytes(node: Inode): Uint8Array {
   u64(8, node.ino);
   u64(16, node.nlink);
   v.setUint32(24, node.mode, true);
+  v.setUint32(28, node.uid, true);
+  v.setUint32(32, node.gid, true);
   u64(40, node.rdev);
   u64(48, size);
   u64(56, 4096);
   u64(64, Math.ceil(size / 4096) * 8);
-  u64(72, node.mtime);
-  u64(88, node.mtime);
-  u64(104, node.mtime);
+  [node.atime, node.mtime, node.ctime].forEach((t, i) => {
+    u64(72 + 16 * i, t);
+    u64(80 + 16 * i, node.nsec[i]);
+  });
   return out;
 }
 
@@ -74,12 +77,19 @@ export function statxBytes(node: Inode): Uint8Array {
   v.setUint32(0, 0x17ff, true); // STATX_BASIC_STATS | STATX_MNT_ID
   v.setUint32(4, 4096, true);
   v.setUint32(16, st.getUint32(16, true), true);
+  v.setUint32(20, node.uid, true);
+  v.setUint32(24, node.gid, true);
   v.setUint16(28, node.mode, true);
   for (const [to, from] of [[32, 8], [40, 48], [48, 64]]) {
     v.setUint32(to, st.getUint32(from, true), true);
     v.setUint32(to + 4, st.getUint32(from + 4, true), true);
   }
-  for (const at of [64, 96, 112]) v.setUint32(at, node.mtime >>> 0, true);
+  // stx_atime, stx_ctime, stx_mtime: from struct stat's atime, mtime, ctime.
+  for (const [to, from] of [[64, 72], [96, 104], [112, 88]]) {
+    v.setUint32(to, st.getUint32(from, true), true);
+    v.setUint32(to + 4, st.getUint32(from + 4, true), true);
+    v.setUint32(to + 8, st.getUint32(from + 8, true), true);
+  }
   v.setUint32(128, node.rdev >> 8, true);
   v.setUint32(132, node.rdev & 0xff, true);
   v.setUint32(136, node.mount.dev >> 8, true);

@@ -143,12 +143,15 @@ const OPEN: [number, string][] = [
   [0o20200000, "O_TMPFILE"], [0o200000, "O_DIRECTORY"],
 ];
 const ACCMODE = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"];
-const AT: [number, string][] = [[0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_REMOVEDIR"], [0x400, "AT_SYMLINK_FOLLOW"], [0x800, "AT_NO_AUTOMOUNT"], [0x1000, "AT_EMPTY_PATH"]];
+const AT: [number, string][] = [
+  [0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_REMOVEDIR"], [0x400, "AT_SYMLINK_FOLLOW"], [0x800, "AT_NO_AUTOMOUNT"], [0x1000, "AT_EMPTY_PATH"], [0x8000, "AT_RECURSIVE"],
+];
 const ACCESS_AT: [number, string][] = [[0x100, "AT_SYMLINK_NOFOLLOW"], [0x200, "AT_EACCESS"], [0x1000, "AT_EMPTY_PATH"]];
 const ACCESS: [number, string][] = [[4, "R_OK"], [2, "W_OK"], [1, "X_OK"]];
 const RENAME: [number, string][] = [[1, "RENAME_NOREPLACE"], [2, "RENAME_EXCHANGE"], [4, "RENAME_WHITEOUT"]];
 const FCNTL: Record<number, string> = { 0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 1030: "F_DUPFD_CLOEXEC" };
 const FD_FLAGS: [number, string][] = [[1, "FD_CLOEXEC"]];
+const FCNTL_LOCK: Record<number, string> = { 5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW" };
 const RLIMIT = [
   "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE",
   "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
@@ -182,6 +185,76 @@ function path(peek: Peek, addr: number): string {
     at += p.length;
   }
   return len >= 4096 ? quote(all.subarray(0, 4095), true) : quote(all, false);
+}
+
+const EFD: [number, string][] = [[1, "EFD_SEMAPHORE"], [0o2000000, "EFD_CLOEXEC"], [0o4000, "EFD_NONBLOCK"]];
+const EPOLL_CTL: Record<number, string> = { 1: "EPOLL_CTL_ADD", 2: "EPOLL_CTL_DEL", 3: "EPOLL_CTL_MOD" };
+const EPOLL: [number, string][] = [
+  [0x1, "EPOLLIN"], [0x2, "EPOLLPRI"], [0x4, "EPOLLOUT"], [0x8, "EPOLLERR"], [0x10, "EPOLLHUP"], [0x20, "EPOLLNVAL"],
+  [0x40, "EPOLLRDNORM"], [0x80, "EPOLLRDBAND"], [0x100, "EPOLLWRNORM"], [0x200, "EPOLLWRBAND"], [0x400, "EPOLLMSG"],
+  [0x2000, "EPOLLRDHUP"], [1 << 28, "EPOLLEXCLUSIVE"], [1 << 29, "EPOLLWAKEUP"], [1 << 30, "EPOLLONESHOT"], [2 ** 31, "EPOLLET"],
+];
+const AF: Record<number, string> = { 0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET" };
+const SOCK_TYPES: Record<number, string> = { 1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET", 6: "SOCK_DCCP", 10: "SOCK_PACKET" };
+const SOCK_FLAGS: [number, string][] = [[0o2000000, "SOCK_CLOEXEC"], [0o4000, "SOCK_NONBLOCK"]];
+const MSG: [number, string][] = [
+  [0x1, "MSG_OOB"], [0x2, "MSG_PEEK"], [0x4, "MSG_DONTROUTE"], [0x8, "MSG_CTRUNC"], [0x10, "MSG_PROBE"], [0x20, "MSG_TRUNC"],
+  [0x40, "MSG_DONTWAIT"], [0x80, "MSG_EOR"], [0x100, "MSG_WAITALL"], [0x200, "MSG_FIN"], [0x400, "MSG_SYN"], [0x800, "MSG_CONFIRM"],
+  [0x1000, "MSG_RST"], [0x2000, "MSG_ERRQUEUE"], [0x4000, "MSG_NOSIGNAL"], [0x8000, "MSG_MORE"], [0x10000, "MSG_WAITFORONE"],
+];
+const SHUT: Record<number, string> = { 0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR" };
+const PRIO: Record<number, string> = { 0: "PRIO_PROCESS", 1: "PRIO_PGRP", 2: "PRIO_USER" };
+
+/** `count` struct epoll_event (12 bytes, packed) at addr: [{events=EPOLLIN, data={u32=5, u64=5}}]; one alone without brackets (epoll_ctl's). */
+function epollEvents(peek: Peek, addr: number, count: number, single = false): string {
+  if (addr === 0) return "NULL";
+  const b = peek(addr, 12 * count);
+  if (!b) return hex(addr);
+  const v = new DataView(b.buffer, b.byteOffset);
+  const items = [];
+  for (let i = 0; i < count; i++) {
+    const lo = v.getUint32(12 * i + 4, true), hi = v.getUint32(12 * i + 8, true);
+    items.push(`{events=${flags(v.getUint32(12 * i, true), EPOLL)}, data={u32=${lo}, u64=${((BigInt(hi) << 32n) | BigInt(lo)).toString()}}}`);
+  }
+  return single ? items[0] : `[${items.join(", ")}]`;
+}
+
+/** A path that may be NULL (utimensat's on dirfd itself). */
+function pathOrNull(peek: Peek, addr: number): string {
+  return addr === 0 ? "NULL" : path(peek, addr);
+}
+
+/** A time as strace's comment shows it (TZ unset: UTC): 2020-01-02T03:04:05+0000, with the fraction when there is one. */
+function isoTime(sec: number, frac: number, digits: number): string {
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return String(sec);
+  const fraction = frac ? "." + String(frac).padStart(digits, "0") : "";
+  return `${d.toISOString().slice(0, 19)}${fraction}+0000`;
+}
+
+/** utimensat's two struct timespec (`scale` 1) or utimes' two struct timeval (1000): UTIME_NOW and UTIME_OMIT by name. */
+function timesAt(peek: Peek, addr: number, scale: number): string {
+  if (addr === 0) return "NULL";
+  const b = peek(addr, 32);
+  if (!b) return hex(addr);
+  const one = (at: number) => {
+    const sec = u64At(b, at), frac = u64At(b, at + 8);
+    if (scale === 1 && frac === 0x3fffffff) return "UTIME_NOW";
+    if (scale === 1 && frac === 0x3ffffffe) return "UTIME_OMIT";
+    const field = scale === 1 ? "tv_nsec" : "tv_usec";
+    // An out-of-range fraction gets no date.
+    const date = frac < 1e9 / scale ? ` /* ${isoTime(sec, frac, scale === 1 ? 9 : 6)} */` : "";
+    return `{tv_sec=${sec}, ${field}=${frac}}${date}`;
+  };
+  return `[${one(0)}, ${one(16)}]`;
+}
+
+/** mknod's mode (a type of 0 shows as the bits alone) and, for a device, its number. */
+function mknodMode(mode: number, dev: number): string {
+  const type = mode & 0o170000;
+  // No type, or one Linux does not have: the bits in octal.
+  const text = type && FILE_TYPES[type] ? fileMode(mode) : octal(mode);
+  return type === 0o020000 || type === 0o060000 ? `${text}, makedev(${hex((dev >> 8) & 0xfff)}, ${hex(dev & 0xff)})` : text;
 }
 
 /** Octal as strace's %#03o: "022", "0755", "000". */
@@ -445,6 +518,17 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       if (cmd === 2) return `${fd}, F_SETFD, ${flags(a[2] >>> 0, FD_FLAGS)}`;
       if (cmd === 4) return `${fd}, F_SETFL, ${openFlags(a[2] >>> 0)}`;
       if (cmd === 0 || cmd === 1030) return `${fd}, ${FCNTL[cmd]}, ${a[2] | 0}`;
+      if (FCNTL_LOCK[cmd]) {
+        // The struct as it is after the call: a GETLK's answer, with l_pid; none when the call failed on it.
+        const getlk = cmd === 5 || cmd === 36;
+        const b = getlk && !ok ? null : peek(a[2], 32);
+        if (!b) return `${fd}, ${FCNTL_LOCK[cmd]}, ${hex(a[2])}`;
+        const v = new DataView(b.buffer, b.byteOffset);
+        const lType = v.getInt16(0, true), lWhence = v.getInt16(2, true);
+        const typeText = ["F_RDLCK", "F_WRLCK", "F_UNLCK"][lType] ?? `${hex(lType)} /* F_??? */`;
+        const lock = `l_type=${typeText}, l_whence=${named(lWhence, SEEK, "SEEK")}, l_start=${v.getBigInt64(8, true)}, l_len=${v.getBigInt64(16, true)}`;
+        return `${fd}, ${FCNTL_LOCK[cmd]}, {${lock}${getlk ? `, l_pid=${v.getInt32(24, true)}` : ""}}`;
+      }
       return `${fd}, ${hex(cmd >>> 0)} /* F_??? */, ${hex(a[2])}`;
     }
     case 79: // getcwd
@@ -467,6 +551,92 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}`;
     case 316: // renameat2 (strace's "RENAME_??" has two marks)
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}, ${flagsOrUnknown(a[4] >>> 0, RENAME, "0", "RENAME").replace("RENAME_???", "RENAME_??")}`;
+    case 90: // chmod
+      return `${path(peek, a[0])}, ${octal(a[1] >>> 0)}`;
+    case 91: // fchmod
+      return `${a[0] | 0}, ${octal(a[1] >>> 0)}`;
+    case 268: // fchmodat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${octal(a[2] >>> 0)}`;
+    case 452: // fchmodat2
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${octal(a[2] >>> 0)}, ${flagsOrUnknown(a[3] >>> 0, AT, "0", "AT")}`;
+    case 92: // chown
+    case 94: // lchown
+      return `${path(peek, a[0])}, ${a[1] | 0}, ${a[2] | 0}`;
+    case 93: // fchown
+      return `${a[0] | 0}, ${a[1] | 0}, ${a[2] | 0}`;
+    case 260: // fchownat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${a[2] | 0}, ${a[3] | 0}, ${flagsOrUnknown(a[4] >>> 0, AT, "0", "AT")}`;
+    case 280: // utimensat
+      return `${dirfd(a[0])}, ${pathOrNull(peek, a[1])}, ${timesAt(peek, a[2], 1)}, ${flagsOrUnknown(a[3] >>> 0, AT, "0", "AT")}`;
+    case 235: // utimes
+      return `${path(peek, a[0])}, ${timesAt(peek, a[1], 1000)}`;
+    case 261: // futimesat
+      return `${dirfd(a[0])}, ${pathOrNull(peek, a[1])}, ${timesAt(peek, a[2], 1000)}`;
+    case 132: { // utime
+      const b = a[1] === 0 ? null : peek(a[1], 16);
+      const buf = b ? `{actime=${u64At(b, 0)} /* ${isoTime(u64At(b, 0), 0, 0)} */, modtime=${u64At(b, 8)} /* ${isoTime(u64At(b, 8), 0, 0)} */}` : pointer(a[1]);
+      return `${path(peek, a[0])}, ${buf}`;
+    }
+    case 88: // symlink
+    case 86: // link
+      return `${path(peek, a[0])}, ${path(peek, a[1])}`;
+    case 266: // symlinkat
+      return `${path(peek, a[0])}, ${dirfd(a[1])}, ${path(peek, a[2])}`;
+    case 265: // linkat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${dirfd(a[2])}, ${path(peek, a[3])}, ${flagsOrUnknown(a[4] >>> 0, AT, "0", "AT")}`;
+    case 133: // mknod
+      return `${path(peek, a[0])}, ${mknodMode(a[1] >>> 0, a[2])}`;
+    case 259: // mknodat
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${mknodMode(a[2] >>> 0, a[3])}`;
+    case 162: // sync
+      return "";
+    case 74: // fsync
+    case 75: // fdatasync
+    case 306: // syncfs
+      return `${a[0] | 0}`;
+    case 115: // getgroups: no supplementary group is ever written
+      return `${a[0] | 0}, ${ok && (a[0] | 0) !== 0 ? "[]" : pointer(a[1])}`;
+    case 100: { // times
+      const b = ok && a[0] !== 0 ? peek(a[0], 32) : null;
+      return b ? `{tms_utime=${u64At(b, 0)}, tms_stime=${u64At(b, 8)}, tms_cutime=${u64At(b, 16)}, tms_cstime=${u64At(b, 24)}}` : pointer(a[0]);
+    }
+    case 140: // getpriority
+      return `${named(a[0] >>> 0, PRIO, "PRIO")}, ${a[1] >>> 0}`;
+    case 141: // setpriority
+      return `${named(a[0] >>> 0, PRIO, "PRIO")}, ${a[1] >>> 0}, ${a[2] | 0}`;
+    case 73: // flock
+      return `${a[0] | 0}, ${flagsOrUnknown(a[1] >>> 0, [[1, "LOCK_SH"], [2, "LOCK_EX"], [4, "LOCK_NB"], [8, "LOCK_UN"]], "0", "LOCK")}`;
+    case 284: // eventfd
+      return `${a[0] >>> 0}`;
+    case 290: // eventfd2
+      return `${a[0] >>> 0}, ${flagsOrUnknown(a[1] >>> 0, EFD, "0", "EFD")}`;
+    case 213: // epoll_create
+      return `${a[0] | 0}`;
+    case 291: // epoll_create1
+      return flagsOrUnknown(a[0] >>> 0, [[0o2000000, "EPOLL_CLOEXEC"]], "0", "EPOLL");
+    case 233: // epoll_ctl
+      return `${a[0] | 0}, ${named(a[1] >>> 0, EPOLL_CTL, "EPOLL_CTL")}, ${a[2] | 0}, ${epollEvents(peek, a[3], 1, true)}`;
+    case 232: // epoll_wait
+    case 281: // epoll_pwait
+    case 441: { // epoll_pwait2
+      const timeout = nr === 441 ? timespecAt(peek, a[3]) : String(a[3] | 0);
+      const mask = nr === 232 ? "" : `, ${sigsetAt(peek, a[4], a[5])}, ${udec(a[5])}`;
+      return `${a[0] | 0}, ${ok ? epollEvents(peek, a[1], ret) : hex(a[1])}, ${a[2] | 0}, ${timeout}${mask}`;
+    }
+    case 53: { // socketpair
+      const fds = ok ? peek(a[3], 8) : null;
+      const v = fds && new DataView(fds.buffer, fds.byteOffset);
+      const type = a[1] >>> 0;
+      const unknown = type & ~0xf & ~SOCK_FLAGS.reduce((m, [bit]) => m | bit, 0);
+      const typeText = [SOCK_TYPES[type & 0xf] ?? hex(type & 0xf), flags(type & ~0xf, SOCK_FLAGS, "")].filter(Boolean).join("|") + (unknown ? " /* SOCK_??? */" : "");
+      return `${named(a[0] >>> 0, AF, "AF")}, ${typeText}, ${a[2] | 0}, ${v ? `[${v.getInt32(0, true)}, ${v.getInt32(4, true)}]` : hex(a[3])}`;
+    }
+    case 44: // sendto
+      return `${a[0] | 0}, ${buffer(peek, a[1], a[2])}, ${udec(a[2])}, ${flags(a[3] >>> 0, MSG)}, ${pointer(a[4])}, ${a[5] | 0}`;
+    case 45: // recvfrom
+      return `${a[0] | 0}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${udec(a[2])}, ${flags(a[3] >>> 0, MSG)}, ${pointer(a[4])}, ${pointer(a[5])}`;
+    case 48: // shutdown
+      return `${a[0] | 0}, ${named(a[1] >>> 0, SHUT, "SHUT")}`;
     case 77: // ftruncate
       return `${a[0] | 0}, ${udec(a[1])}`;
     case 76: // truncate

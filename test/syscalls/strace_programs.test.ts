@@ -1,0 +1,59 @@
+// Calls as --trace syscalls prints them, against strace -f on the same
+// static program natively (programs whose results libc_programs.test.ts
+// compares): every line of the calls named, arguments, decoded structures
+// and results, in the same order. Stack addresses (random natively) read
+// as <stack>, a lock holder's pid as <pid>.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { needs, TOOLS } from "../helpers/tools.js";
+
+const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
+const SOURCES = new URL("../native/libc/", import.meta.url).pathname;
+const PROGRAMS: Array<[string, string[]]> = [
+  ["file_attrs", [
+    "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat", "utimensat", "utimes", "futimesat", "utime",
+    "symlink", "symlinkat", "link", "linkat", "mknod", "mknodat", "fsync", "fdatasync", "sync",
+  ]],
+  ["events", [
+    "eventfd", "eventfd2", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "socketpair", "sendto",
+    "recvfrom", "shutdown",
+  ]],
+  ["locks", ["fcntl", "flock"]],
+];
+
+/**
+ * The lines of `calls`, each whole: a call strace -f cut off ("<unfinished
+ * ...>") joined to its "<... name resumed>" rest (whether it is cut depends
+ * on what the other processes print meanwhile); without "[pid N] ", with
+ * one space before "=".
+ */
+function lines(stderr: string, calls: string[]): string[] {
+  const cut = new Map<string, string>();
+  const whole: string[] = [];
+  for (const raw of stderr.split("\n")) {
+    const m = /^(?:\[pid +(\d+)\] )?(.*)$/.exec(raw)!;
+    const pid = m[1] ?? "", line = m[2];
+    const unfinished = / <unfinished \.\.\.>$/.exec(line);
+    if (unfinished) cut.set(pid, line.slice(0, unfinished.index));
+    else if (line.startsWith("<... ") && cut.has(pid)) whole.push(cut.get(pid)! + line.slice(line.indexOf("resumed>") + 8));
+    else whole.push(line);
+  }
+  return whole.filter((l) => calls.some((c) => l.startsWith(`${c}(`)))
+    .map((l) => l.replace(/\) +=/, ") =").replace(/0x7ff[0-9a-f]{9}\b/g, "<stack>").replace(/l_pid=[1-9]\d*/, "l_pid=<pid>"));
+}
+
+describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]] as const)("%s", (_libc, cc, tool) => {
+  it.runIf(needs(tool, TOOLS.libc_a, TOOLS.strace, TOOLS.dist)).each(PROGRAMS)("%s: strace's lines", (name, calls) => {
+    const exe = join(mkdtempSync(join(tmpdir(), "faultline-strace-")), name);
+    expect(spawnSync(cc, ["-O2", "-static", "-o", exe, join(SOURCES, `${name}.c`)], { encoding: "utf8" }).stderr).toBe("");
+    const native = spawnSync("strace", ["-f", "-e", `trace=${calls.join(",")}`, exe], { encoding: "utf8", env: {} });
+    const ours = spawnSync(process.execPath, [CLI, "run", "--trace", "syscalls", exe], { encoding: "utf8", env: {}, timeout: 300_000 });
+    expect(ours.stdout).toBe(native.stdout);
+    const expected = lines(native.stderr, calls);
+    expect(expected.length).toBeGreaterThan(20);
+    expect(lines(ours.stderr, calls)).toEqual(expected);
+  }, 300_000);
+});
