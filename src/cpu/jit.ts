@@ -13,10 +13,13 @@
 // instruction << 8), with the registers written back and the instruction
 // that stopped having changed nothing (unless it is a syscall or int3); a
 // loop adds LOOP times the back-edges it took. The lazy flags (F) are held in
-// locals too and written back at every exit, so a fault leaves them exact.
+// locals too and written back at every exit, so a fault leaves them exact;
+// flags that only a fault could read (the next load's) stay pending, as the
+// registers and constants they were made from, and reach those locals only
+// on the way out.
 
 import type { Insn, MemOp } from "./insn.js";
-import { type Exec, flagEffects, type Op } from "./exec.js";
+import { type Exec, flagEffects, type Op, STOP_OP } from "./exec.js";
 import { FLAGS_ARITH as ALL_FLAGS, K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
@@ -53,7 +56,7 @@ export interface Jit {
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
   exit(code: string): string;
-  /** Runs the current instruction's Op (a translation's slow path), the registers synced around it. */
+  /** Leaves the block for the current instruction's Op (a translation's slow path): the runner runs it and the rest. */
   op(): string;
   /** Sets rip to a branch target (a jump back to the block's start from its end loops inside the function). */
   jump(target: number): string;
@@ -241,15 +244,15 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
     load: (sz, v, vh, w) => {
-      // the TLB hit written out here, as the Mmu's own loads test it (V8 does not inline four calls
-      // of those in a loop); a miss calls the Mmu: the first one leaves the optimized code once
+      // the TLB hit written out here, as the Mmu's own loads test it; anything else leaves the block
+      // for the Op, so that the loop holds no call (after one, V8 loads and checks every array again)
       const tl = w ? "WLO" : "TLO", th = w ? "WHI" : "THI";
       const p = "(TPA[ti] | (ea_lo & 4095)) >>> 0";
       const fast = sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
         : `const p = ${p}; ${v} = DV.getInt32(p, true); ${vh} = DV.getInt32(p + 4, true);`;
       return `const ti = (ea_lo >>> 12) & 255; let ${v} = 0, ${vh} = 0; ` +
         `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
-        `else { ${v} = mmu.ld${sz * 8}${w ? "w" : ""}(ea_lo, ea_hi) | 0; if (FLT.kind) ${exit("FLT.kind")} ${sz === 8 ? `${vh} = mmu.hi | 0;` : ""} }`;
+        `else ${exit(String(STOP_OP))}`;
     },
     store: (sz, v, vh) => {
       const p = "(TPA[si] | (ea_lo & 4095)) >>> 0";
@@ -257,10 +260,10 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         : `const p = ${p}; DV.setInt32(p, ${v}, true); DV.setInt32(p + 4, ${vh}, true);`;
       return `const si = (ea_lo >>> 12) & 255; ` +
         `if (WLO[si] === (ea_lo & -4096) && WHI[si] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
-        `else if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")}`;
+        `else ${exit(String(STOP_OP))}`;
     },
     exit,
-    op: () => `{/*X*//*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
+    op: () => exit(String(STOP_OP)),
     jump: (t) => {
       if (i !== last || t !== start) return `RIP[0] = ${t};`;
       looped = true;
@@ -284,13 +287,17 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     next: 0,
   };
 
-  /** Keeps in locals of their own the pending slots that name a register about to be written. */
-  const capture = (w: Set<string> | null): string => {
+  /**
+   * Keeps in locals of their own the pending slots that name a register about to be written
+   * (`writes` gives the written registers' locals, or null for any).
+   */
+  const capture = (writes: () => Set<string> | null): string => {
     if (pend === HEAD) {
-      for (const r of w ?? ["*"]) headWrites.add(r);
+      for (const r of writes() ?? ["*"]) headWrites.add(r);
       return "";
     }
-    if (pend === null) return "";
+    if (pend === null || !pend.s.some((e) => e !== undefined && REGISTER.test(e))) return "";
+    const w = writes();
     let c = "";
     const s = pend.s.slice();
     for (let n = 1; n <= 6; n++) {
@@ -319,18 +326,15 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       let pre: string;
       if (USES_F.test(code) || /\bF\[/.test(code)) pre = flush();
       else {
-        // the Op on a slow path writes what the instruction writes
-        const gprs = code.includes("ops[") ? xmmOnly(insn) : [[], []];
-        const w = writtenRegs(code);
-        if (gprs === null) pre = capture(null);
-        else { for (const r of gprs[1]) w.add(`l${r}`).add(`h${r}`); pre = capture(w); }
+        const text = code;
+        pre = capture(() => writtenRegs(text));
       }
       // exits inside the instruction leave the flags as they were before it
       code = code.replaceAll("/*X*/", materialize(pend));
       const req = request as Pending | null;
       if (req !== null) {
         // what the instruction writes cannot be named after it
-        const w = writtenRegs(code);
+        const w = req.s.some((v) => v !== undefined && REGISTER.test(v)) ? writtenRegs(code) : new Set<string>();
         let c = "";
         for (let n = 1; n <= 6; n++) {
           const v = req.s[n];
@@ -354,7 +358,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       const [fwb, frl] = touchesF ? ["/*FWB*/", "/*FRL*/"] : ["", ""];
       const gprs = xmmOnly(insn);
       // an Op that leaves the flags alone keeps them pending: written only if it stops
-      const pre = touchesF ? flush() : capture(gprs === null ? null : new Set(gprs[1].flatMap((r) => [`l${r}`, `h${r}`])));
+      const pre = touchesF ? flush() : capture(() => gprs === null ? null : new Set(gprs[1].flatMap((r) => [`l${r}`, `h${r}`])));
       const stop = materialize(pend);
       if (gprs !== null) {
         // an XMM instruction reads only the registers of its operands and writes at most its first:
