@@ -13,14 +13,11 @@
 // instruction << 8), with the registers written back and the instruction
 // that stopped having changed nothing (unless it is a syscall or int3); a
 // loop adds LOOP times the back-edges it took. The lazy flags (F) are held in
-// locals too and written back at every exit, so a fault leaves them exact;
-// flags that only a fault could read (the next load's) stay pending, as the
-// registers and constants they were made from, and reach those locals only
-// on the way out.
+// locals too and written back at every exit, so a fault leaves them exact.
 
 import type { Insn, MemOp } from "./insn.js";
 import { type Exec, flagEffects, type Op, STOP_OP } from "./exec.js";
-import { FLAGS_ARITH as ALL_FLAGS, K_ADD, K_LOGIC, K_SUB } from "./state.js";
+import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
 export type BlockFn = (left: number) => number;
@@ -56,19 +53,12 @@ export interface Jit {
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
   exit(code: string): string;
-  /** Leaves the block for the current instruction's Op (a translation's slow path): the runner runs it and the rest. */
+  /** Runs the current instruction's Op (a translation's slow path), the registers synced around it. */
   op(): string;
   /** Sets rip to a branch target (a jump back to the block's start from its end loops inside the function). */
   jump(target: number): string;
   /** A condition as an expression: from the flags this block set, when it knows their kind, else test(cc). */
   cond(cc: number): string;
-  /**
-   * Sets the lazy flags to kind fk (F[0]) with F[n] = slots[n] (n = 1..6; undefined: not set, and
-   * the result slots of add and sub are made from the operands), each expression as it stands where the
-   * returned code goes; sets known. The slots are written to F only where the block stops: between,
-   * they stay the registers and constants they are, or locals that keep them.
-   */
-  setFlags(fk: number, slots: (string | undefined)[]): string;
   /** Whether a later instruction may read a flag the current one writes. */
   flags: boolean;
   /** The flags a later instruction may read. */
@@ -118,27 +108,6 @@ function condition(fkind: number, cc: number): string | null {
   return cc & 1 ? `!(${c})` : c;
 }
 
-/** Lazy flags not yet written to the locals: F[0] and the expressions of F[1..6] (undefined: not set). */
-interface Pending { fk: number; s: (string | undefined)[] }
-
-/** F[n] of a pending state: the expression given, or the result of an add or sub made from its operands. */
-function slot(p: Pending, n: number): string | undefined {
-  const e = p.s[n], kind = p.fk >> 2, szi = p.fk & 3;
-  if (e !== undefined || (n !== 5 && n !== 6) || (kind !== K_ADD && kind !== K_SUB)) return e;
-  const [a, ah, b, bh] = [p.s[1], p.s[2], p.s[3], p.s[4]], op = kind === K_ADD ? "+" : "-";
-  if (n === 5) return `((${a}) ${op} (${b})) ${szi >= 2 ? "| 0" : szi === 1 ? "& 65535" : "& 255"}`;
-  if (szi !== 3) return undefined;
-  const carry = kind === K_ADD ? `((((${a}) + (${b})) >>> 0) < ((${a}) >>> 0) ? 1 : 0)` : `(((${a}) >>> 0) < ((${b}) >>> 0) ? 1 : 0)`;
-  return `((((${ah}) ${op} (${bh})) | 0) ${op} ${carry}) | 0`;
-}
-
-/** A constant or a register's local, as setFlags may keep them; anything else is kept in a local of its own. */
-const CONSTANT = /^\(?-?\d+\)?$/, REGISTER = /^[lh]\d+$/;
-/** The register locals that code assigns. */
-function writtenRegs(code: string): Set<string> {
-  return new Set(Array.from(code.matchAll(/\b([lh]\d+)\s*(?:[-+*\/%&|^]|<<|>>>?)?=(?!=)/g), (m) => m[1]));
-}
-
 let jitAllowed = true;
 
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
@@ -184,30 +153,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   let looped = false;
   let i = 0;
   const start = addrs[0], last = insns.length - 1;
-  /** Leaves the block at instruction i with a stop code: one shared write-back at the end (the flags' before it). */
-  const exit = (code: string): string => `{/*X*/rc = ${code} | ${i << 8}; break out;}`;
-  // The flags as setFlags left them: written to the locals f0..f6 (and so to F) only where the block
-  // stops or code reads F, so that a loop does not carry flags that only a fault would read. null: the
-  // locals hold them (or nobody reads them); HEAD: at a loop's start, the locals on the first
-  // iteration and what the end of the body left (the pending at the back edge) on the others.
-  const HEAD = "head";
-  let pend: Pending | null | typeof HEAD = insns[last].ops[0]?.k === "j" && (insns[last].ops[0] as { target: number }).target === start ? HEAD : null;
-  let request: Pending | null = null;
-  /** Registers written while pend is HEAD: the back edge's pending may name none of them. */
-  const headWrites = new Set<string>();
-  const captures: string[] = [];
-  /** The flags' locals set from a pending state (as code). */
-  const materialize = (p: typeof pend): string => {
-    if (p === null) return "";
-    if (p === HEAD) return "/*HEAD*/";
-    let c = `f0 = ${p.fk};`;
-    flagSlots.add(0);
-    for (let n = 1; n <= 6; n++) {
-      const e = slot(p, n);
-      if (e !== undefined) { c += ` f${n} = ${e};`; flagSlots.add(n); }
-    }
-    return c;
-  };
+  /** Leaves the block at instruction i with a stop code: one shared write-back at the end. */
+  const exit = (code: string): string => `{rc = ${code} | ${i << 8}; break out;}`;
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
   const h = (r: number): string => { regs.add(r); return `h${r}`; };
   const j: Jit = {
@@ -263,103 +210,36 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         `else ${exit(String(STOP_OP))}`;
     },
     exit,
-    op: () => exit(String(STOP_OP)),
+    op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
       if (i !== last || t !== start) return `RIP[0] = ${t};`;
       looped = true;
-      return `{ if (it + 1 < max) { it++; /*BACK*/continue out; } RIP[0] = ${t}; }`;
+      return `{ if (it + 1 < max) { it++; continue out; } RIP[0] = ${t}; }`;
     },
-    cond: (cc) => {
-      const c = condition(j.known, cc);
-      if (c === null) return `test(${cc})`;
-      const p = pend;
-      // from the pending slots, where there are some (an F left in the expression makes them written first)
-      return p === null || p === HEAD ? c : c.replace(/\bF\[([1-6])\]/g, (f, n: string) => { const e = slot(p, +n); return e === undefined ? f : `(${e})`; });
-    },
-    setFlags: (fk, slots) => {
-      request = { fk, s: slots.slice() };
-      j.known = fk;
-      return "/*SF*/";
-    },
+    cond: (cc) => condition(j.known, cc) ?? `test(${cc})`,
     flags: false,
     live: 0,
     known: -1,
     next: 0,
   };
 
-  /**
-   * Keeps in locals of their own the pending slots that name a register about to be written
-   * (`writes` gives the written registers' locals, or null for any).
-   */
-  const capture = (writes: () => Set<string> | null): string => {
-    if (pend === HEAD) {
-      for (const r of writes() ?? ["*"]) headWrites.add(r);
-      return "";
-    }
-    if (pend === null || !pend.s.some((e) => e !== undefined && REGISTER.test(e))) return "";
-    const w = writes();
-    let c = "";
-    const s = pend.s.slice();
-    for (let n = 1; n <= 6; n++) {
-      const e = s[n];
-      if (e !== undefined && REGISTER.test(e) && (w === null || w.has(e))) {
-        captures.push(`q${i}_${n}`);
-        c += `q${i}_${n} = ${e}; `;
-        s[n] = `q${i}_${n}`;
-      }
-    }
-    pend = { fk: pend.fk, s };
-    return c;
-  };
-  /** The pending flags written to the locals, here. */
-  const flush = (): string => { const c = materialize(pend); pend = null; return c; };
-
   for (; i < insns.length; i++) {
     const insn = insns[i];
     j.live = lives[i];
-    const e = flagEffects(insn);
-    j.flags = (lives[i] & (e >>> 16)) !== 0;
+    j.flags = (lives[i] & (flagEffects(insn) >>> 16)) !== 0;
     j.next = addrs[i + 1];
-    request = null;
-    let code = insn.def.translate ? insn.def.translate(j, insn, i) : null;
+    const code = insn.def.translate ? insn.def.translate(j, insn, i) : null;
     if (code !== null) {
-      let pre: string;
-      if (USES_F.test(code) || /\bF\[/.test(code)) pre = flush();
-      else {
-        const text = code;
-        pre = capture(() => writtenRegs(text));
-      }
-      // exits inside the instruction leave the flags as they were before it
-      code = code.replaceAll("/*X*/", materialize(pend));
-      const req = request as Pending | null;
-      if (req !== null) {
-        // what the instruction writes cannot be named after it
-        const w = req.s.some((v) => v !== undefined && REGISTER.test(v)) ? writtenRegs(code) : new Set<string>();
-        let c = "";
-        for (let n = 1; n <= 6; n++) {
-          const v = req.s[n];
-          if (v === undefined || CONSTANT.test(v) || (REGISTER.test(v) && !w.has(v))) continue;
-          captures.push(`k${i}_${n}`);
-          c += `k${i}_${n} = ${v}; `;
-          req.s[n] = `k${i}_${n}`;
-        }
-        code = code.replace("/*SF*/", c);
-        pend = req;
-      } else if (!j.flags && ((e >>> 16) & ALL_FLAGS) === ALL_FLAGS) pend = null; // flags nobody reads
       // the lazy flags live in locals f0..f7; a helper works on F itself, synced around it
-      if (USES_F.test(code)) body.push(`${pre}/*FWB*/${code}/*FRL*/`);
-      else body.push(pre + code.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
+      if (USES_F.test(code)) body.push(`/*FWB*/${code}/*FRL*/`);
+      else body.push(code.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
       translated++;
     } else {
       // the write-back and reload are filled in once every register is known; the flags
       // only around an instruction that declares it reads or writes them (or stops for the kernel)
       const d = insn.def;
-      const touchesF = d.use !== undefined || d.def !== undefined || d.flags !== undefined || d.faults;
-      const [fwb, frl] = touchesF ? ["/*FWB*/", "/*FRL*/"] : ["", ""];
+      const [fwb, frl] = d.use !== undefined || d.def !== undefined || d.flags !== undefined || d.faults ? ["/*FWB*/", "/*FRL*/"] : ["", ""];
       const gprs = xmmOnly(insn);
-      // an Op that leaves the flags alone keeps them pending: written only if it stops
-      const pre = touchesF ? flush() : capture(() => gprs === null ? null : new Set(gprs[1].flatMap((r) => [`l${r}`, `h${r}`])));
-      const stop = materialize(pend);
       if (gprs !== null) {
         // an XMM instruction reads only the registers of its operands and writes at most its first:
         // the rest stay in locals (all are written back if it stops)
@@ -367,21 +247,10 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         for (const r of [...reads, ...writes]) l(r);
         const wbr = reads.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
         const rlr = writes.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
-        body.push(`${pre}${wbr}${fwb}{const s = ops[${i}](); if (s !== 0) {${stop}/*WB*//*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}${rlr}${frl}`);
-      } else body.push(`${pre}/*WB*/${fwb}{const s = ops[${i}](); if (s !== 0) {${stop}/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/${frl}`);
-      if (touchesF) pend = null;
+        body.push(`${wbr}${fwb}{const s = ops[${i}](); if (s !== 0) {/*WB*//*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}${rlr}${frl}`);
+      } else body.push(`/*WB*/${fwb}{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/${frl}`);
       j.known = -1;
     }
-  }
-  // the end of the body (the loop's last pass, or a block without one) writes them
-  body.push(materialize(pend));
-  // a loop's later passes start with what its end left pending, unless the start writes a register it names
-  let headCode = "", backCode = "";
-  const endPend = pend as Pending | null | typeof HEAD;
-  if (looped && endPend !== null && endPend !== HEAD) {
-    const names = endPend.s.filter((v): v is string => v !== undefined && REGISTER.test(v));
-    if (headWrites.has("*") || names.some((r) => headWrites.has(r))) backCode = materialize(endPend);
-    else headCode = `if (it !== 0) { ${materialize(endPend)} }`;
   }
   if (translated < 2) return null;
 
@@ -390,13 +259,12 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
-  const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), ...captures.map((k) => `${k} = 0`), "rc = 0", "it = 0"];
+  const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it
   const head = looped ? `const max = Math.min(Math.floor(left / ${insns.length}), 1073741823) | 0;\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
-  const src = text.replaceAll("/*HEAD*/", headCode).replaceAll("/*BACK*/", backCode)
-    .replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
+  const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
   let factory: (x: Exec, ops: Op[]) => BlockFn;
   try {
     factory = new Function("X", "ops", src) as typeof factory;
