@@ -4,7 +4,7 @@
 
 import { decode, type Insn } from "./decode.js";
 import { type BlockFn, compileBlock, LOOP } from "./jit.js";
-import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP, STOP_SYSCALL } from "./exec.js";
+import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP, STOP_OP, STOP_SYSCALL } from "./exec.js";
 import { FAULT_NONE, type CodeCacheHooks, type Mmu, PF_INSTR, PF_USER } from "./mmu.js";
 import { CpuState, FLAGS_ARITH, RSP } from "./state.js";
 
@@ -170,6 +170,11 @@ export class Cpu implements CodeCacheHooks {
           st.retired += back * n;
           s = low & 255;
           i = low >>> 8;
+          // what the translation leaves to the Ops: the rest of this pass runs as Ops
+          if (s === STOP_OP) for (s = 0; i < n; i++) {
+            s = ops[i]();
+            if (s !== 0) break;
+          }
         }
       } else {
         for (; i < n; i++) {

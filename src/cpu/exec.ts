@@ -29,6 +29,11 @@ export const STOP_SYSCALL = 6;
 export const STOP_MF = 8;
 /** An unmasked SSE floating-point exception (rip at the instruction, its destination unchanged). */
 export const STOP_XM = 9;
+/**
+ * Never leaves the Cpu: a translated block met what its code leaves to the Op (a TLB miss, a fault),
+ * at an instruction that has changed nothing; the runner runs the rest of the block as Ops.
+ */
+export const STOP_OP = 10;
 
 export const TWO32 = 4294967296;
 /** By size index (0..3 = 8, 16, 32, 64 bits): the value mask, and the sign bit's position in the low half. */

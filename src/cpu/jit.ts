@@ -16,7 +16,7 @@
 // locals too and written back at every exit, so a fault leaves them exact.
 
 import type { Insn, MemOp } from "./insn.js";
-import { type Exec, flagEffects, type Op } from "./exec.js";
+import { type Exec, flagEffects, type Op, STOP_OP } from "./exec.js";
 import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
@@ -27,7 +27,7 @@ export type BlockFn = (left: number) => number;
  * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
  */
 const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
-  "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv;";
+  "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv, RAM = mmu.ram;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
 
@@ -190,12 +190,25 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       }
       return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
-    load: (sz, v, vh, w) =>
-      // the Mmu's own load, whose TLB hit V8 inlines: its slow path has run before (a miss
-      // written out here would have no type feedback, and V8 would leave the function at the first)
-      `let ${v} = mmu.ld${sz * 8}${w ? "w" : ""}(ea_lo, ea_hi) | 0; if (FLT.kind) ${exit("FLT.kind")} let ${vh} = ${sz === 8 ? "mmu.hi | 0" : "0"};`,
-    store: (sz, v, vh) =>
-      `if (!mmu.${sz === 8 ? `st64(ea_lo, ea_hi, ${v}, ${vh})` : `st${sz * 8}(ea_lo, ea_hi, ${v})`}) ${exit("FLT.kind")}`,
+    load: (sz, v, vh, w) => {
+      // the TLB hit written out here, as the Mmu's own loads test it; anything else leaves the block
+      // for the Op, so that the loop holds no call (after one, V8 loads and checks every array again)
+      const tl = w ? "WLO" : "TLO", th = w ? "WHI" : "THI";
+      const p = "(TPA[ti] | (ea_lo & 4095)) >>> 0";
+      const fast = sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
+        : `const p = ${p}; ${v} = DV.getInt32(p, true); ${vh} = DV.getInt32(p + 4, true);`;
+      return `const ti = (ea_lo >>> 12) & 255; let ${v} = 0, ${vh} = 0; ` +
+        `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
+        `else ${exit(String(STOP_OP))}`;
+    },
+    store: (sz, v, vh) => {
+      const p = "(TPA[si] | (ea_lo & 4095)) >>> 0";
+      const fast = sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
+        : `const p = ${p}; DV.setInt32(p, ${v}, true); DV.setInt32(p + 4, ${vh}, true);`;
+      return `const si = (ea_lo >>> 12) & 255; ` +
+        `if (WLO[si] === (ea_lo & -4096) && WHI[si] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
+        `else ${exit(String(STOP_OP))}`;
+    },
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {

@@ -265,6 +265,40 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
   });
 });
 
+describe.runIf(haveToolchain())("precise exceptions, translated against compiled Ops", () => {
+  it("a fault at any load of a loop leaves the registers, rflags and rip the Ops leave", () => {
+    // loads after flag-setting instructions of each size and kind, and before the loop's cmp: the
+    // fault comes in a later pass, at the load that first reaches the unmapped page
+    const loop = `1: mov 16(%rbx,%rax,8), %rdx
+      add (%rbx,%rax,8), %rcx
+      xor 8(%rbx,%rax,8), %rsi
+      sub 24(%rbx,%rax,8), %r8
+      addl 4(%rbx,%rax,8), %r9d
+      cmpb 3(%rbx,%rax,8), %r10b
+      test %r11, (%rbx,%rax,8)
+      subw 6(%rbx,%rax,8), %r12w
+      and 12(%rbx,%rax,8), %r13
+      add $4, %rax
+      shr $3, %rdx
+      add %rdx, %rdi
+      cmp $100000, %rax
+      jne 1b
+      hlt`;
+    for (const off of [0, 4, 8, 12, 16, 20, 24, 28, 29]) {
+      const states = [0, Infinity].map((threshold) => {
+        jitThreshold = threshold;
+        const m = setup(loop);
+        m.cpu.setReg(3, DATA + 4096 - 32 * 20 - off);
+        m.cpu.setReg(0, 0);
+        const stop = m.cpu.run(1e6);
+        return { stop, cr2: m.cpu.cr2, retired: m.cpu.lastRetired, ...snapshot(m) };
+      });
+      expect(states[0].stop).toBe(STOP_PAGE_FAULT);
+      expect(states[0]).toEqual(states[1]);
+    }
+  });
+});
+
 describe.each([["translated blocks", 0], ["compiled Ops", Infinity]])("hostile code (%s)", (_mode, threshold) => {
   it("random bytes end in a stop reason, never a host exception", () => {
     let seed = 12345;
