@@ -169,7 +169,9 @@ export class Machine {
       // Zombies hold no mm: only live processes have /proc views here.
       pids: () => [...this.sched.tasks.filter((t) => t === t.group.leader && t.group.threads.length > 0).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
       selfPid: () => this.current?.tgid ?? 1,
+      selfTid: () => this.current?.pid ?? 1,
       tids: (pid) => this.procTask(`${pid}/`)?.group.threads.map((t) => t.pid) ?? [],
+      isThread: (tid) => { const t = this.sched.byPid(tid); return !!t && t !== t.group.leader && t.state !== "zombie"; },
       sys: { dir: "devices/system/node", files: Object.keys(sysNode), read: (name) => sysNode[name]() },
     });
   }
@@ -275,12 +277,12 @@ export class Machine {
   }
 
   /**
-   * The views of `t`'s process (its leader's identity, every thread's time),
-   * or with `thread` of `t` alone (/proc/<pid>/task/<tid>: its own time and faults). `t` has the mm.
+   * The views of `t`'s process (the identity of `who`, its leader or the
+   * thread /proc/<tid> names; every thread's time), or with `thread` of `t`
+   * alone (/proc/<pid>/task/<tid>: its own time and faults). `t` has the mm.
    */
-  private view(t: Task, thread = false): TaskView {
+  private view(t: Task, who = t.group.leader, thread = false): TaskView {
     const s = this.sched, g = t.group;
-    const who = thread ? t : g.leader;
     const state = who.state === "zombie" ? "Z" : who.state === "sleeping" ? "S" : "R";
     if (thread) this.accountFaults(t);
     return {
@@ -301,12 +303,22 @@ export class Machine {
     return t?.group.threads.find((x) => x.pid === Number(m![2])) ?? null;
   }
 
-  /** The process a /proc/<pid|self>/… name is about, if it has a thread left: its leader (or that live thread, when the leader has exited). */
-  private procTask(name: string): Task | null {
+  /**
+   * The task a /proc/<pid|self>/… name is about, if its process has a thread
+   * left: the process's leader, or a live thread by its tid (proc_pid_lookup
+   * finds any task, though readdir of /proc lists only processes).
+   */
+  private procNamed(name: string): Task | null {
     const m = /^(self|\d+)\//.exec(name);
     const t = !m ? null : m[1] === "self" ? this.current?.group.leader : this.sched.byPid(Number(m[1]));
-    if (!t || t !== t.group.leader) return null;
-    return t.mm ? t : t.group.threads[0] ?? null;
+    if (!t || t.group.threads.length === 0) return null;
+    return t === t.group.leader || t.state !== "zombie" ? t : null;
+  }
+
+  /** The task whose mm a /proc/<pid|self>/… view reads: the named one, or a live thread when the leader has exited. */
+  private procTask(name: string): Task | null {
+    const t = this.procNamed(name);
+    return !t ? null : t.mm ? t : t.group.threads[0] ?? null;
   }
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
@@ -332,13 +344,13 @@ export class Machine {
       const file = SELF_FILES[name.replace(/^(self|\d+)\/task\/\d+\//, "self/")];
       const t = this.procThread(name);
       if (!file || !t) throw new Error(`/proc/${name}: no such thread`);
-      return this.withMm(t, () => file(this.view(t, true)));
+      return this.withMm(t, () => file(this.view(t, t, true)));
     }
     const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
     if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)].join(", ")}`);
     const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
-    return this.withMm(t, () => file(this.view(t)));
+    return this.withMm(t, () => file(this.view(t, this.procNamed(name)!)));
   }
 
   /** Every process (its threads are one line, its leader's), in pid order: its family, state, comm and RSS in pages (a zombie's is 0). */
