@@ -48,6 +48,7 @@ import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
   ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock, EINTR,
+  ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -86,8 +87,18 @@ export interface ProcessInfo {
 
 /** The syscall instruction's length: a sleeping task's rip goes back over it. */
 const SYSCALL_INSN = 2;
-/** pause, rt_sigsuspend, poll, select, ppoll, pselect6, nanosleep, clock_nanosleep: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND, -ERESTART_RESTARTBLOCK). */
-const NO_RESTART = [34, 130, 7, 23, 270, 271, 35, 230];
+/** pause, rt_sigsuspend, poll, select, ppoll, pselect6: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND). */
+const RESTARTNOHAND = [34, 130, 7, 23, 270, 271];
+/** nanosleep, clock_nanosleep: the same, and restarted through restart_syscall when no handler runs (-ERESTART_RESTARTBLOCK). */
+const RESTARTBLOCK = [35, 230];
+
+/** The -ERESTART* code a sleeping call `nr` of `t` returns to a signal. */
+function restartCode(nr: number, t: Task): number {
+  if (RESTARTNOHAND.includes(nr)) return ERESTARTNOHAND;
+  // A futex wait with a timeout restarts only when no handler ran; a PI lock always restarts (futex_lock_pi's -ERESTARTNOINTR).
+  if (RESTARTBLOCK.includes(nr) || (t.futex && !t.futex.pi && t.futex.deadline !== null)) return ERESTART_RESTARTBLOCK;
+  return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
+}
 
 export class Machine {
   readonly kernel: Kernel;
@@ -576,7 +587,8 @@ export class Machine {
       t.waitFor = null;
       // Woken by a signal: the call ends (EINTR when a handler without SA_RESTART runs first), or runs again after it.
       if (!ready && t.restartable) {
-        const ret = t.sys.interrupted(t.signals.interruption(t.waitNoRestart) === "eintr");
+        const how = t.signals.interruption(t.restart);
+        const ret = t.sys.interrupted(how === "eintr", how === "unhandled" ? null : t.restart);
         if (ret !== null) {
           this.cpu.rip += SYSCALL_INSN;
           this.cpu.setReg(0, ret);
@@ -624,8 +636,11 @@ export class Machine {
       case STOP_SYSCALL: {
         const nr = cpu.getReg(0) >>> 0;
         this.liveAtEntry = this.sched.live;
+        const vforkParent = t.vforkParent;
         const exited = t.sys.dispatch();
         this.liveAtEntry = null;
+        // A vfork child's execve let its parent's vfork return: strace shows that after the execve's line.
+        if (vforkParent && !t.vforkParent) vforkParent.sys.returned();
         // exit ends the thread, exit_group every thread of the process.
         if (exited) return (nr === 60 ? do_exit : do_group_exit)(this, t, { kind: "exit", status: t.sys.exitStatus! });
         if (t.sys.waitFor) {
@@ -633,8 +648,7 @@ export class Machine {
           t.state = "sleeping";
           t.waitFor = t.sys.waitFor;
           t.restartable = true;
-          // A futex wait with a timeout restarts only when no handler ran (-ERESTART_RESTARTBLOCK).
-          t.waitNoRestart = NO_RESTART.includes(nr) || (t.futex !== null && t.futex.deadline !== null);
+          t.restart = restartCode(nr, t);
           cpu.rip -= SYSCALL_INSN;
           return null;
         }
