@@ -28,10 +28,12 @@ export { lru_add_drain } from "./mm/swap";
 export { swapon, swap_info } from "./mm/swapfile";
 export { vm_commit_info } from "./mm/util";
 export { sysctl_get, sysctl_set } from "./kernel/sysctl";
+export { drop_caches_sysctl_handler } from "./fs/drop_caches";
 export { compact_memory, set_extfrag_threshold, kcompactd, kcompactd_timeout, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
 export { set_watermark_boost_factor } from "./mm/page_alloc";
 export { numa_add_memblk, numa_set_distance, numa_set_node } from "./arch/x86/mm/numa";
 export { sanitize_mpol_flags, user_nodemask_ptr, kernel_set_mempolicy, kernel_mbind, kernel_get_mempolicy, mempolicy_result_ptr,
-  kernel_set_mempolicy_home_node, kernel_migrate_pages, kernel_move_page, kernel_page_node, set_iw_weight } from "./mm/mempolicy";
+  kernel_set_mempolicy_home_node, kernel_migrate_pages, kernel_move_page, kernel_page_node, set_iw_weight,
+  get_il_weight, weighted_interleave_auto, weighted_interleave_auto_store } from "./mm/mempolicy";
 export { proc_numa_maps } from "./fs/proc/task_mmu";
 export { do_timer } from "./kernel/time";

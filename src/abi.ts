@@ -131,7 +131,7 @@ export const GFP = {
 // ─── the records the kernel fills (assembly/fs/proc/task_mmu.ts) ───────────
 
 /** proc_vma_next's record: these fields of the VMA, one f64 each, in this order. */
-export const VMA_RECORD = ["vm_start", "vm_end", "vm_pgoff", "vm_flags", "vm_file", "anon_vma", "i_ino"] as const;
+export const VMA_RECORD = ["vm_start", "vm_end", "vm_pgoff", "vm_flags", "vm_file", "anon_vma", "i_ino", "thp_vma_allowable_orders"] as const;
 
 /** proc_mm_counters' record: one f64 each, in this order (mm_struct fields, rss counters, vm_committed_as). */
 export const MM_VIEW = [
@@ -149,6 +149,7 @@ export function recordIndex<T extends string>(fields: readonly T[]): Record<T, n
 /** proc_smaps_range's record (f64 words): bytes; the Pss fields are bytes << PSS_SHIFT. */
 export const SMAPS = {
   Rss: 0, Pss: 1, Pss_Anon: 2, Pss_File: 3, Shared_Clean: 4, Shared_Dirty: 5,
-  Private_Clean: 6, Private_Dirty: 7, Referenced: 8, Anonymous: 9, AnonHugePages: 10, count: 11,
+  Private_Clean: 6, Private_Dirty: 7, Referenced: 8, Anonymous: 9, AnonHugePages: 10, Pss_Dirty: 11, Pss_Shmem: 12,
+  Swap: 13, SwapPss: 14, Pss_Locked: 15, LazyFree: 16, count: 17,
 } as const;
 export const PSS_SHIFT = 12;

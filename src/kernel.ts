@@ -30,7 +30,7 @@ const NUMA_ONLY_EVENTS = new Set(["zone_reclaim_success", "zone_reclaim_failed"]
 export type SmapsCounts = Record<Exclude<keyof typeof SMAPS, "count">, number>;
 
 /**
- * The smaps counts of [start, end) of `mm` in bytes (Pss fields rounded
+ * The smaps counts of [start, end) of `mm` in bytes (the Pss fields, SwapPss too, rounded
  * down to whole bytes; /proc prints each >> 10 as kB), or null for a bad handle.
  */
 export function readSmaps(memory: WebAssembly.Memory, x: Pick<KernelExports, "proc_smaps_range">, mm: number, start: number, end: number): SmapsCounts | null {
@@ -41,7 +41,7 @@ export function readSmaps(memory: WebAssembly.Memory, x: Pick<KernelExports, "pr
   for (const [name, i] of Object.entries(SMAPS)) {
     if (name === "count") continue;
     const v = view.getFloat64(rec + i * 8, true);
-    out[name as keyof SmapsCounts] = name.startsWith("Pss") ? Math.floor(v / 2 ** PSS_SHIFT) : v;
+    out[name as keyof SmapsCounts] = name.includes("Pss") ? Math.floor(v / 2 ** PSS_SHIFT) : v;
   }
   return out;
 }

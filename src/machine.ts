@@ -35,7 +35,9 @@ import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import { Signals } from "./task/signal.js";
 import { writeSysctl } from "./proc/sysctl.js";
-import { absolute, execve, load } from "./task/exec.js";
+import { EINVAL, ESRCH } from "./syscalls/errno.js";
+import { sysKernelMm } from "./proc/sysfs_mm.js";
+import { absolute, execve, load, setComm } from "./task/exec.js";
 import { do_exit, do_group_exit, release } from "./task/exit.js";
 import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, vfork } from "./task/fork.js";
 import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
@@ -181,13 +183,24 @@ export class Machine {
       procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
       exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
+      // comm_write: at most 15 bytes, newline and all; only a task of the writer's own process.
+      setComm: (tid, name) => {
+        const t = this.sched.byPid(tid);
+        if (!t || t.state === "zombie") return -ESRCH;
+        if (t.group !== this.current?.group) return -EINVAL;
+        t.comm = setComm(this, t, name.subarray(0, 15));
+        return name.length;
+      },
       // Zombies hold no mm: only live processes have /proc views here.
       pids: () => [...this.sched.tasks.filter((t) => t === t.group.leader && t.group.threads.length > 0).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
       selfPid: () => this.current?.tgid ?? 1,
       selfTid: () => this.current?.pid ?? 1,
       tids: (pid) => this.procTask(`${pid}/`)?.group.threads.map((t) => t.pid) ?? [],
       isThread: (tid) => { const t = this.sched.byPid(tid); return !!t && t !== t.group.leader && t.state !== "zombie"; },
-      sys: { dir: "devices/system/node", files: Object.keys(sysNode), read: (name) => sysNode[name]() },
+      sys: {
+        "devices/system/node": Object.fromEntries(Object.entries(sysNode).map(([n, show]) => [n, { show }])),
+        ...sysKernelMm(this.kernel),
+      },
     });
   }
 

@@ -95,6 +95,8 @@ const filp_cachep = kmem_cache_create("filp", offsetof<file>());
 const mapping_cachep = kmem_cache_create("inode_cache", offsetof<address_space>());
 /** The live address_spaces, newest first. */
 let mappings: u32 = 0;
+/** The newest live address_space (0: none); each one's `next` is the one before it (the superblock's s_inodes). */
+export function first_mapping(): u32 { return mappings; }
 
 @inline export function file_mapping(f: file): address_space { return changetype<address_space>(<usize>f.f_mapping); }
 

@@ -289,3 +289,14 @@ export function change_huge_pmd(vma: vm_area_struct, pmd: usize, haddr: u64, new
   store<u64>(pmd, entry);
   tlb_gather_range(haddr, haddr + PMD_SIZE);
 }
+
+/**
+ * Whether a huge pmd may map part of vma, as smaps' THPeligible asks
+ * (thp_vma_allowable_orders): the policy allows it and a 2 MiB-aligned
+ * range fits in the VMA below its end (thp_vma_suitable_order).
+ */
+export function thp_vma_allowable_orders(vma: vm_area_struct): bool {
+  if (!transparent_hugepage_enabled(vma) || vma.vm_end < (<u64>HPAGE_PMD_NR << 12)) return false;
+  const haddr = (vma.vm_end - (<u64>HPAGE_PMD_NR << 12)) & ~((<u64>HPAGE_PMD_NR << 12) - 1);
+  return haddr >= vma.vm_start;
+}

@@ -309,17 +309,34 @@ function interleave_nodes(mm: mm_struct | null, pol: mempolicy): u32 {
   return next;
 }
 
-// iw_table: the weighted-interleave weights (/sys/kernel/mm/mempolicy/
-// weighted_interleave/nodeN), 0 = not set, which counts as 1.
+// wi_state: the weighted-interleave weights (/sys/kernel/mm/mempolicy/
+// weighted_interleave/nodeN), 0 = not set, which counts as 1, and
+// mode_auto: whether they follow the nodes' bandwidth (weighted_interleave/
+// auto). No node here reports a bandwidth (no HMAT), so auto leaves them 1.
 const iw_table = memory.data(<i32>MAX_NUMNODES, 1);
-@inline function iw_weight(nid: u32): u32 {
-  const w = <u32>load<u8>(iw_table + nid);
+let wi_mode_auto = true;
+/** Node nid's interleave weight (get_il_weight). */
+export function get_il_weight(nid: u32): u32 {
+  const w = nid < MAX_NUMNODES ? <u32>load<u8>(iw_table + nid) : 0;
   return w ? w : 1;
 }
-/** Sets node nid's interleave weight (node_store: 1..255, as Linux 6.18 takes it). @return 0 or -EINVAL */
+/** Sets node nid's interleave weight (node_store: 1..255, as Linux 6.18 takes it); the weights stop following the bandwidth. @return 0 or -EINVAL */
 export function set_iw_weight(nid: u32, weight: u32): i32 {
   if (nid >= MAX_NUMNODES || weight == 0 || weight > 255) return -EINVAL;
   store<u8>(iw_table + nid, <u8>weight);
+  wi_mode_auto = false;
+  return 0;
+}
+/** weighted_interleave/auto: 1 while the weights follow the nodes' bandwidth. */
+export function weighted_interleave_auto(): u32 { return wi_mode_auto ? 1 : 0; }
+/**
+ * Writes weighted_interleave/auto (weighted_interleave_auto_store, after
+ * kstrtobool): false keeps the weights as they are; true needs the nodes'
+ * bandwidth table, which no node here has. @return 0 or -ENODEV
+ */
+export function weighted_interleave_auto_store(input: u32): i32 {
+  if (input) return -ENODEV;
+  wi_mode_auto = false;
   return 0;
 }
 
@@ -333,7 +350,7 @@ function weighted_interleave_nodes(mm: mm_struct, pol: mempolicy): u32 {
   if (!mm.il_weight || !node_isset(node, pol.nodes)) {
     node = next_node_in(node, pol.nodes);
     mm.il_prev = node;
-    mm.il_weight = iw_weight(node);
+    mm.il_weight = get_il_weight(node);
   }
   mm.il_weight--;
   return node;
@@ -344,11 +361,11 @@ export function weighted_interleave_nid(pol: mempolicy, ilx: u64): u32 {
   const mask = pol.nodes;
   if (!mask) return numa_node_id();
   let total: u64 = 0;
-  for (let nid = first_node(mask); nid < MAX_NUMNODES; nid = next_node(nid, mask)) total += iw_weight(nid);
+  for (let nid = first_node(mask); nid < MAX_NUMNODES; nid = next_node(nid, mask)) total += get_il_weight(nid);
   let target = ilx % total;
   let nid = first_node(mask);
   while (target) {
-    const w = <u64>iw_weight(nid);
+    const w = <u64>get_il_weight(nid);
     if (target < w) break;
     target -= w;
     nid = next_node_in(nid, mask);

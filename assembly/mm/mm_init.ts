@@ -17,6 +17,7 @@ import {
   PGDAT_ZONELISTS, NR_VM_NUMA_EVENT_ITEMS, zonelist_bytes,
   INIT_LIST_HEAD, set_wmark, low_wmark_pages, min_wmark_pages, high_wmark_pages, set_lowmem_reserve,
   set_mem_map, set_page_group_by_mobility_disabled, SIZEOF_ZONEREF, pfn_to_page, set_pageblock_migratetype,
+  pageblock_map, set_pageblock_map,
 } from "./mmzone";
 import { memblock_alloc, memblock_alloc_raw, memblock_alloc_try_nid, memblock_free_all } from "./memblock";
 import { __GFP_THISNODE } from "./gfp";
@@ -102,7 +103,7 @@ function memmap_init_zone(z: zone, nid: u32): void {
  * Sizes one node's zones, clipped to its pfns [start, end): DMA and DMA32
  * hold what of the node lies below 16 MiB and 4 GiB, so node 0 of a small
  * two-node machine gets DMA and DMA32 and node 1 the DMA32 above it.
- * Allocates the pageblock bitmaps and initialises the struct pages.
+ * Points each zone at its pageblocks' types and initialises the struct pages.
  * @return false when memblock has no room
  */
 function free_area_init_node(nid: u32, node_start: u32, node_end: u32): bool {
@@ -128,9 +129,7 @@ function free_area_init_node(nid: u32, node_start: u32, node_end: u32): bool {
     per_cpu_pages_init(z);
     if (end > start) {
       pgdat.nr_zones = zid + 1;
-      const blocks = ((end + pageblock_nr_pages - 1) >> pageblock_order) - (start >> pageblock_order);
-      z.pageblock_flags = memblock_alloc(blocks, 8);
-      if (!z.pageblock_flags) return false;
+      z.pageblock_flags = pageblock_map + (start >> pageblock_order);
       memmap_init_zone(z, nid);
     }
     start = end;
@@ -168,10 +167,29 @@ export function free_area_init(ram_pages: u32): bool {
       changetype<pglist_data>(pgdat).zonelist_fallback = <u32>(pgdat + SIZEOF_PGLIST_DATA);
     }
   }
+  // The pageblocks' migratetypes, one byte each by pfn (each zone points at
+  // its part). The map takes a page for each zone with pages, as FLATMEM's
+  // per-zone bitmaps do (a zone's fits a page up to 4G): boot reserves the same.
+  let usemap_pages: u32 = 0;
+  for (let nid: u32 = 0; nid < nr_node_ids; nid++) usemap_pages += nr_populated_zones(node_memblk_start(nid), node_memblk_end(nid));
+  const usemap = memblock_alloc(<u64>usemap_pages << PAGE_SHIFT, 8);
+  if (!usemap) return false;
+  set_pageblock_map(usemap);
   for (let nid: u32 = 0; nid < nr_node_ids; nid++) {
     if (!free_area_init_node(nid, node_memblk_start(nid), node_memblk_end(nid))) return false;
   }
   return true;
+}
+
+/** The zones with pages in a node of pfns [start, node_end), as free_area_init_node sizes them. */
+function nr_populated_zones(start: u32, node_end: u32): u32 {
+  let n: u32 = 0;
+  for (let zid: u32 = 0; zid <= ZONE_NORMAL; zid++) {
+    const end = max(start, zone_range_end(zid, node_end));
+    if (end > start) n++;
+    start = end;
+  }
+  return n;
 }
 
 /** Adds the node's populated zones, highest first, at z. @return the zonerefs added */

@@ -212,7 +212,7 @@ export class zone {
   zone_pgdat: usize;          // -> pglist_data
   zone_idx: u32;              // Linux derives it from the address; kept for speed
   watermark_boost: u32;       // raised by boost_watermark on a fallback steal; kswapd clears it
-  pageblock_flags: usize;     // one byte (migratetype) per pageblock
+  pageblock_flags: usize;     // its pageblocks' part of pageblock_map
   zone_start_pfn: u32;
   spanned_pages: u32;
   present_pages: u32;
@@ -320,6 +320,9 @@ export const contig_page_data: usize = memory.data(<i32>SIZEOF_PGLIST_DATA, 8);
 export const node_data: usize = memory.data(<i32>MAX_NUMNODES << 2, 4);
 
 @inline export function NODE_DATA(nid: u32): pglist_data {
+  // Node 0's is contig_page_data, a fixed address: on one node (as on a
+  // UMA kernel) page_zone costs no load.
+  if (nid == 0) return changetype<pglist_data>(contig_page_data);
   return changetype<pglist_data>(<usize>load<u32>(node_data + (<usize>nid << 2)));
 }
 /** Node ids with memory run 0 .. nr_online_nodes - 1 (arch/x86/mm/numa.ts). */
@@ -407,21 +410,26 @@ export function set_mem_map(map: usize, pfns: u32): void {
 }
 
 // ---------------------------------------------------------------------------
-// Pageblock migratetypes (include/linux/pageblock-flags.h): one byte each.
+// Pageblock migratetypes (include/linux/pageblock-flags.h): one byte each,
+// found by pfn as x86-64's SPARSEMEM finds them in its sections' usemaps
+// (here one map over all of RAM), not through the page's zone: the free
+// path looks the type up without waiting for the page's flags.
 
-@inline function pfn_to_bitidx(z: zone, pfn: u32): usize {
-  return <usize>((pfn - (z.zone_start_pfn & ~(pageblock_nr_pages - 1))) >> pageblock_order);
+/** One migratetype byte per pageblock of [0, max_pfn), from free_area_init. */
+export let pageblock_map: usize = 0;
+export function set_pageblock_map(map: usize): void { pageblock_map = map; }
+
+@inline function pfn_to_bitidx(pfn: u32): usize {
+  return <usize>(pfn >> pageblock_order);
 }
 @inline export function get_pfnblock_migratetype(p: page, pfn: u32): u32 {
-  const z = page_zone(p);
-  return load<u8>(z.pageblock_flags + pfn_to_bitidx(z, pfn));
+  return load<u8>(pageblock_map + pfn_to_bitidx(pfn));
 }
 @inline export function get_pageblock_migratetype(p: page): u32 {
   return get_pfnblock_migratetype(p, page_to_pfn(p));
 }
 @inline export function set_pageblock_migratetype(p: page, migratetype: u32): void {
-  const z = page_zone(p);
-  store<u8>(z.pageblock_flags + pfn_to_bitidx(z, page_to_pfn(p)), <u8>migratetype);
+  store<u8>(pageblock_map + pfn_to_bitidx(page_to_pfn(p)), <u8>migratetype);
 }
 
 /** Set when RAM is too small for grouping by mobility (build_all_zonelists). */

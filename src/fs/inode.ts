@@ -42,6 +42,8 @@ export class RegularInode extends Inode {
   unlinked?: () => void;
   /** A /proc or sysfs knob: its write handler, called at write time with the bytes and position (proc_sys_write, kernfs's store). */
   store?: (pos: number, bytes: Uint8Array) => number;
+  /** Root too is held to its mode's owner bits at open (proc_sys_permission, kernfs_fop_open): a /proc/sys or sysfs file. */
+  strictMode?: boolean;
   constructor(ino: number, perm: number, mount: Mount, mtime: number, readonly open: () => FileData, private readonly statSize: () => number) {
     super(ino, S_IFREG | perm, mount, mtime);
   }

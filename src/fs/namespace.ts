@@ -10,7 +10,7 @@ import type { FileData } from "./file_data.js";
 import {
   DirInode, MapDir, Inode, RegularInode, S_IFCHR, StreamInode, SymlinkInode, TmpfsDir, type Mount,
 } from "./inode.js";
-import { EBUSY, EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
+import { EBUSY, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
 
 /** NAME_MAX. */
 export const NAME_MAX = 255;
@@ -44,6 +44,8 @@ export interface NamespaceOptions {
   procNames: string[];
   /** The /proc files a write() reaches, by name, with their handlers; one not in procNames is write-only (0200). */
   procStores?: Record<string, (pos: number, bytes: Uint8Array) => number>;
+  /** A write to /proc/<pid>/comm or task/<tid>/comm (comm_write): that task's new name; @return the bytes taken or -errno. */
+  setComm?(tid: number, name: Uint8Array): number;
   /** The running program: /proc/self/exe's target and bytes; with a pid, that process's. */
   exe(pid?: number): { path: string; data: FileData } | null;
   /** A new tmpfs file's data, kept by the kernel (null: out of memory); default: bytes on the host. */
@@ -58,11 +60,19 @@ export interface NamespaceOptions {
   /** The calling thread's tid (/proc/thread-self); default: the pid. */
   selfTid?(): number;
   /**
-   * The sysfs directory faultline owns (e.g. "devices/system/node"): its
-   * files by path below it, each read anew at open. The host's other /sys
-   * entries stay as they are. Default: none.
+   * The sysfs directories faultline owns, by path below /sys (e.g.
+   * "devices/system/node"): each one's attributes by path below it, or
+   * null to hide the host's. The host's other /sys entries stay as they
+   * are. Default: none.
    */
-  sys?: { dir: string; files: string[]; read(name: string): string };
+  sys?: Record<string, Record<string, SysAttr> | null>;
+}
+
+/** A sysfs attribute: its text, read anew at each open, and its store when root may write it (0644, else 0444). */
+export interface SysAttr {
+  show(): string;
+  /** The written bytes (never empty); @return the bytes taken, or -errno. */
+  store?(bytes: Uint8Array): number;
 }
 
 const encoder = new TextEncoder();
@@ -358,12 +368,43 @@ export class Namespace {
   }
 
   /**
-   * /sys: the files faultline owns under `dir`, every directory above it
-   * the host's (when there is one) with that one entry put over it.
+   * /sys: the directories faultline owns, every directory above them the
+   * host's (when there is one) with those entries put over it.
    */
   private buildSys(sys: NonNullable<NamespaceOptions["sys"]>): DirInode {
+    interface Over { own?: DirInode | null; kids: Map<string, Over> }
+    const top: Over = { kids: new Map() };
+    for (const [dir, attrs] of Object.entries(sys)) {
+      let at = top;
+      for (const part of dir.split("/")) {
+        let next = at.kids.get(part);
+        if (!next) at.kids.set(part, (next = { kids: new Map() }));
+        at = next;
+      }
+      at.own = attrs && this.sysDir(attrs);
+    }
+    const ns = this;
+    const over = (path: string, o: Over): DirInode | null => {
+      if (o.own !== undefined) return o.own;
+      const kids = new Map([...o.kids].map(([n, k]) => [n, over(`${path}/${n}`, k)]));
+      class OverDir extends DirInode {
+        lookup(n: string): Inode | null {
+          return kids.has(n) ? kids.get(n)! : ns.o.host ? ns.hostInode(`${path}/${n}`) : null;
+        }
+        names(): string[] {
+          const names = (ns.o.host?.readdir(path) ?? []).filter((n) => kids.get(n) !== null);
+          return [...names, ...[...kids].filter(([n, d]) => d && !names.includes(n)).map(([n]) => n)];
+        }
+      }
+      return new OverDir(this.ino(), 0o755, this.sysfs, 0);
+    };
+    return over("/sys", top)!;
+  }
+
+  /** A directory of sysfs attributes: kernfs refuses at open what the mode lacks, even to root; sysfs_kf_write hands the store at most a page, and an empty write is 0. */
+  private sysDir(attrs: Record<string, SysAttr>): MapDir {
     const own = new MapDir(this.ino(), 0o755, this.sysfs, 0);
-    for (const name of sys.files) {
+    for (const [name, attr] of Object.entries(attrs)) {
       const parts = name.split("/");
       let dir = own;
       for (const part of parts.slice(0, -1)) {
@@ -371,25 +412,13 @@ export class Namespace {
         if (!next) dir.entries.set(part, (next = new MapDir(this.ino(), 0o755, this.sysfs, 0)));
         dir = next as MapDir;
       }
-      dir.entries.set(parts[parts.length - 1], new RegularInode(this.ino(), 0o444, this.sysfs, 0, () => bytesFile(encoder.encode(sys.read(name))), () => 4096));
+      const store = attr.store?.bind(attr);
+      const node = new RegularInode(this.ino(), store ? 0o644 : 0o444, this.sysfs, 0, () => bytesFile(encoder.encode(attr.show())), () => 4096);
+      node.strictMode = true;
+      if (store) node.store = (_pos, bytes) => (bytes.length ? store(bytes.subarray(0, 4096)) : 0);
+      dir.entries.set(parts[parts.length - 1], node);
     }
-    const ns = this;
-    const over = (path: string, name: string, child: DirInode): DirInode => {
-      class OverDir extends DirInode {
-        lookup(n: string): Inode | null {
-          return n === name ? child : ns.o.host ? ns.hostInode(`${path}/${n}`) : null;
-        }
-        names(): string[] {
-          const names = ns.o.host?.readdir(path) ?? [];
-          return names.includes(name) ? names : [...names, name];
-        }
-      }
-      return new OverDir(this.ino(), 0o755, this.sysfs, 0);
-    };
-    const parts = sys.dir.split("/");
-    let dir: DirInode = own;
-    for (let i = parts.length - 1; i >= 0; i--) dir = over(`/sys${parts.slice(0, i).map((p) => "/" + p).join("")}`, parts[i], dir);
-    return dir;
+    return own;
   }
 
   private buildProc(): DirInode {
@@ -399,10 +428,15 @@ export class Namespace {
     const text = (name: string) => {
       const ino = this.ino();
       const store = stores[name] as ((pos: number, bytes: Uint8Array) => number) | undefined;
-      const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : 0o444;
+      const comm = /^(\d+)\/(?:task\/(\d+)\/)?comm$/.exec(name);
+      const setComm = this.o.setComm;
+      const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : comm && setComm ? 0o644 : 0o444;
       // Each open's snapshot is a file of its own for the page cache: its own inode number.
       const node = new RegularInode(ino, perm, this.procfs, 0, () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
-      node.store = store;
+      node.strictMode = name.startsWith("sys/");
+      // Root opens the others for writing too; a write fails as proc_reg_write fails without a proc_write (EIO), and a /proc/<pid> file as one without write (EINVAL).
+      node.store = store ?? (comm && setComm ? (_pos, bytes) => setComm(Number(comm[2] ?? comm[1]), bytes)
+        : () => (name.includes("/") ? -EINVAL : -EIO));
       return node;
     };
     const vm = new MapDir(this.ino(), 0o555, this.procfs, 0);

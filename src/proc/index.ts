@@ -37,11 +37,14 @@ const compact_memory: ProcStore = (k, pos, bytes) => {
   return bytes.length;
 };
 
-/** The /proc files a write() reaches (proc_sys_write): each sysctl of `files`, and the write-only compact_memory (0200). */
+/** drop_caches_sysctl_handler: 1 drops the unused page cache, 2 the slab shrinkers' objects. */
+const drop_caches: ProcStore = (k, pos, bytes) => storeSysctl((v) => k.exports.drop_caches_sysctl_handler(v), pos, bytes);
+
+/** The /proc files a write() reaches (proc_sys_write): each sysctl of `files`, and the write-only compact_memory and drop_caches (0200). */
 export function procStores(files: Record<string, unknown>): Record<string, ProcStore> {
-  const stores: Record<string, ProcStore> = { "sys/vm/compact_memory": compact_memory };
+  const stores: Record<string, ProcStore> = { "sys/vm/compact_memory": compact_memory, "sys/vm/drop_caches": drop_caches };
   for (const n of Object.keys(SYSCTLS)) {
-    if (n.startsWith("vm.") && `sys/vm/${n.slice(3)}` in files) stores[`sys/vm/${n.slice(3)}`] = (k, pos, bytes) => storeSysctl(k.exports, n, pos, bytes);
+    if (n.startsWith("vm.") && `sys/vm/${n.slice(3)}` in files) stores[`sys/vm/${n.slice(3)}`] = (k, pos, bytes) => storeSysctl((v) => k.exports.sysctl_set(SYSCTLS[n].id, v), pos, bytes);
   }
   return stores;
 }

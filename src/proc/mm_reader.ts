@@ -4,12 +4,13 @@
 // page. Browser-safe; slow paths only (exit-time /proc), never the fault path.
 
 import type { MmInfo, PteInfo, VmArea } from "./task_mmu.js";
+import { readSmaps, type SmapsCounts } from "../kernel.js";
 import { MM_VIEW, VMA_RECORD, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
   _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_PGSHIFT,
   type KernelExports, type Layout } from "../abi.js";
 
 /** The kernel exports this reader uses. */
-export type MmKernel = Pick<KernelExports, "proc_vma_next" | "proc_mm_counters" | "mmu_walk_inspect" | "walk_mailbox_ptr"
+export type MmKernel = Pick<KernelExports, "proc_vma_next" | "proc_mm_counters" | "proc_smaps_range" | "mmu_walk_inspect" | "walk_mailbox_ptr"
   | "kernel_get_mempolicy" | "mempolicy_result_ptr">;
 
 /** Where struct page lives, its fields this reader uses, and which pfn is the zero page (kernel_layout). */
@@ -45,7 +46,7 @@ export class MmReader {
 
   constructor(
     private readonly kernel: MmKernel,
-    memory: WebAssembly.Memory,
+    private readonly memory: WebAssembly.Memory,
     private readonly layout: PageLayout,
     /** The name column, device and inode /proc shows for a mapped file (its handle and inode number). */
     private readonly fileName: (handle: number, ino: number) => NonNullable<VmArea["file"]>,
@@ -63,7 +64,15 @@ export class MmReader {
     return {
       start: this.f64(rec, VMA.vm_start), end: this.f64(rec, VMA.vm_end), pgoff: this.f64(rec, VMA.vm_pgoff),
       flags: this.f64(rec, VMA.vm_flags), file: fileHandle ? this.fileName(fileHandle, this.f64(rec, VMA.i_ino)) : null,
+      thpEligible: this.f64(rec, VMA.thp_vma_allowable_orders) !== 0,
     };
+  }
+
+  /** The smaps counts of the pages mm `handle` maps in [start, end) (proc_smaps_range). */
+  smaps(handle: number, start: number, end: number): SmapsCounts {
+    const counts = readSmaps(this.memory, this.kernel, handle, start, end);
+    if (!counts) throw new Error(`smaps: no mm ${handle}`);
+    return counts;
   }
 
   /** Every VMA of mm `handle`, in address order. */

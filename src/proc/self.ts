@@ -1,7 +1,7 @@
 // /proc/self/*: the views of the running program's address space, by name,
 // and the --pagemap lookups. Browser-safe.
 
-import { pagemapEntry, pagemapLine, procMaps, procSmapsRollup, procStatus, smapsAccount } from "./task_mmu.js";
+import { pagemapEntry, pagemapLine, procMaps, procSmaps, procSmapsRollup, procStatus } from "./task_mmu.js";
 import type { MmReader } from "./mm_reader.js";
 import { procNumaMaps } from "./numa_maps.js";
 
@@ -43,9 +43,10 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
   "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle), t.memoryNodes, t.task?.threads),
   "self/stat": (t) => procStat(t),
   "self/numa_maps": (t) => procNumaMaps(t),
+  "self/smaps": (t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end)),
   "self/smaps_rollup": (t) => {
     const vmas = t.mm.vmas(t.handle);
-    return procSmapsRollup(vmas, smapsAccount(vmas, (v) => t.mm.pagesOf(v)));
+    return procSmapsRollup(vmas, t.mm.smaps(t.handle, 0, vmas.length ? vmas[vmas.length - 1].end : 0));
   },
 };
 

@@ -22,29 +22,59 @@ interface Sysctl {
   parse(text: string): number | null;
 }
 
+/** proc_wspace_sep: what may follow a number. */
+const WSPACE_SEP = " \t\n";
+/** isspace: what proc_skip_spaces skips (the kernel's ctype counts Latin-1's no-break space). */
+const isspace = (c: string) => c === " " || (c >= "\t" && c <= "\r") || c === "\xa0";
+/** TMPBUFLEN: a number of 21 characters or more is refused. */
+const TMPBUFLEN = 22;
+
 /**
- * proc_dointvec's reading of one written integer: spaces (isspace) before
- * it, an optional sign, base-10 digits, then only spaces. A negative or
- * non-integer value is null here; the kernel's range check does the rest.
+ * proc_dointvec's reading of a write to a one-int sysctl
+ * (__do_proc_dointvec): spaces, one number as strtoul reads it with base
+ * 0 ("0x10" is 16, "010" is 8) and an optional minus, a space, tab or
+ * newline or the end after it, then spaces. What follows is left: "5 6"
+ * sets 5 and takes 2 bytes. A value outside int is refused, as
+ * do_proc_dointvec_conv refuses it; a negative one here too, since no
+ * sysctl of this table goes below 0 ("-0" is 0).
+ * @return the value and the bytes taken, or null (EINVAL)
  */
-function parseInt10(t: string): number | null {
-  const m = /^[ \t\n\v\f\r]*(-?)(\d+)[ \t\n\v\f\r]*$/.exec(t);
-  if (!m) return null;
-  const v = Number(m[2]);
-  return m[1] && v !== 0 ? null : v;
+export function proc_dointvec(t: string): { value: number; taken: number } | null {
+  // At most a page is looked at; the rest counts as taken.
+  const len = t.length;
+  let p = 0;
+  const end = Math.min(len, 4095);
+  while (p < end && isspace(t[p])) p++;
+  if (p === end) return null;
+  const m = /^(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(t.slice(p, Math.min(end, p + TMPBUFLEN - 1)));
+  if (!m || m[0].length >= TMPBUFLEN - 1) return null;
+  // "0x" without a hex digit is the octal 0, and the "x" ends it.
+  const digits = m[2];
+  const value = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits[0] === "0" ? parseInt(digits, 8) : Number(digits);
+  p += m[0].length;
+  if (p < end && !WSPACE_SEP.includes(t[p])) return null;
+  if (value > 0x7fffffff || (m[1] && value !== 0)) return null;
+  while (p < end && isspace(t[p])) p++;
+  return { value, taken: len - (end - p) };
 }
 
 const integer: Pick<Sysctl, "show" | "parse"> = {
   show: (v) => `${v}\n`,
-  parse: parseInt10,
+  parse: (t) => proc_dointvec(t)?.value ?? null,
 };
+
+/** sysfs_streq: the same text, but for one newline at the end of the written one (and nothing past a NUL). */
+export function sysfs_streq(written: string, word: string): boolean {
+  const t = written.split("\0")[0];
+  return t === word || t === word + "\n";
+}
 
 /** A sysfs choice file: every mode, the current one in brackets. */
 function choice(modes: string[]): Pick<Sysctl, "show" | "parse"> {
   return {
     show: (v) => modes.map((m, i) => (i === v ? `[${m}]` : m)).join(" ") + "\n",
     parse: (t) => {
-      const i = modes.indexOf(t.trim());
+      const i = modes.findIndex((m) => sysfs_streq(t, m));
       return i < 0 ? null : i;
     },
   };
@@ -97,14 +127,14 @@ export function writeSysctl(k: SysctlKernel, name: string, text: string): void {
 }
 
 /**
- * A guest's write() of `bytes` at `pos` to /proc/sys/vm/NAME
- * (proc_sys_call_handler, then the table's proc_dointvec_minmax): a write
- * past the start is ignored (sysctl_writes_strict), an empty one changes
- * nothing. @return the bytes taken, or -EINVAL
+ * A guest's write() of `bytes` at `pos` to a /proc/sys/vm file
+ * (proc_sys_call_handler, then proc_dointvec_minmax and the sysctl's
+ * handler, `set`: 0 or -errno): a write past the start is ignored but
+ * counted (sysctl_writes_strict), an empty one changes nothing.
+ * @return the bytes taken, or -EINVAL
  */
-export function storeSysctl(k: SysctlKernel, name: string, pos: number, bytes: Uint8Array): number {
-  if (pos > 0 || bytes.length === 0) return 0;
-  const s = SYSCTLS[name];
-  const v = s.parse(new TextDecoder().decode(bytes));
-  return v !== null && k.sysctl_set(s.id, v) === 0 ? bytes.length : -EINVAL;
+export function storeSysctl(set: (value: number) => number, pos: number, bytes: Uint8Array): number {
+  if (pos > 0 || bytes.length === 0) return bytes.length;
+  const r = proc_dointvec(new TextDecoder("latin1").decode(bytes));
+  return r !== null && set(r.value) === 0 ? r.taken : -EINVAL;
 }

@@ -1,10 +1,11 @@
 // fs/proc/task_mmu.c's views of one address space: /proc/self/maps,
-// the Vm*/Rss* lines of /proc/self/status, /proc/self/smaps_rollup and
+// the Vm*/Rss* lines of /proc/self/status, /proc/self/smaps, smaps_rollup and
 // /proc/self/pagemap entries, in Linux's formats. Browser-safe: the
 // inputs are plain objects (src/proc/mm_reader.ts fills them from RAM).
 
 import { PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED, NODEMASK_BITS } from "../abi.js";
 import { nodeList } from "./node.js";
+import type { SmapsCounts } from "../kernel.js";
 
 export { VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED };
 
@@ -15,6 +16,8 @@ export interface VmArea {
   flags: number;                  // vm_flags
   pgoff: number;                  // vm_pgoff, in pages
   file: { path: string; dev?: [number, number]; ino?: number } | null;
+  /** smaps' THPeligible: a huge pmd may map part of it. */
+  thpEligible?: boolean;
 }
 
 /** The mm_struct fields the views read; sizes in pages unless named bytes. */
@@ -125,68 +128,63 @@ export function procStatus(comm: string, mm: MmInfo, memoryNodes: number[] = [0]
     + `Mems_allowed_list:\t${nodeList(memoryNodes)}\n`;
 }
 
-/** struct mem_size_stats, the parts this kernel can have (bytes; pss in bytes, fractional). */
-export interface MemSizeStats {
-  resident: number; pss: number; pss_dirty: number; pss_anon: number; pss_file: number;
-  shared_clean: number; shared_dirty: number; private_clean: number; private_dirty: number;
-  referenced: number; anonymous: number; anonymous_thp: number; locked: number;
-}
-
-/** smaps_account over every mapped page of the VMAs. */
-export function smapsAccount(vmas: VmArea[], pagesOf: (vma: VmArea) => Iterable<PteInfo>): MemSizeStats {
-  const mss: MemSizeStats = {
-    resident: 0, pss: 0, pss_dirty: 0, pss_anon: 0, pss_file: 0, shared_clean: 0, shared_dirty: 0,
-    private_clean: 0, private_dirty: 0, referenced: 0, anonymous: 0, anonymous_thp: 0, locked: 0,
-  };
-  for (const vma of vmas) {
-    for (const pte of pagesOf(vma)) {
-      // vm_normal_page() is NULL for the zero page: smaps does not count it.
-      if (!pte.page) continue;
-      const size = pte.size;
-      mss.resident += size;
-      if (pte.page.anon) {
-        mss.anonymous += size;
-        if (size > PAGE_SIZE) mss.anonymous_thp += size;
-      }
-      if (pte.young) mss.referenced += size;
-      const shared = pte.page.mapcount >= 2;
-      const pss = shared ? size / pte.page.mapcount : size;
-      mss.pss += pss;
-      if (pte.dirty) mss.pss_dirty += pss;
-      if (pte.page.anon) mss.pss_anon += pss; else mss.pss_file += pss;
-      if (shared) { if (pte.dirty) mss.shared_dirty += size; else mss.shared_clean += size; }
-      else if (pte.dirty) mss.private_dirty += size; else mss.private_clean += size;
-      if (vma.flags & VM_LOCKED) mss.locked += pss;
-    }
-  }
-  return mss;
-}
-
 /** "Name:" padded to 16, then %8lu kB (SEQ_PUT_DEC in __show_smap). */
 const smapLine = (name: string, bytes: number) => `${(name + ":").padEnd(16)}${String(Math.floor(bytes / 1024)).padStart(8)} kB\n`;
 
 /**
- * /proc/self/smaps_rollup. Left out because nothing here has them: Pss_Shmem,
- * KSM, LazyFree, ShmemPmdMapped, FilePmdMapped, Shared/Private_Hugetlb,
- * Swap and SwapPss (no shmem, KSM, MADV_FREE, file THP, hugetlbfs or swap).
+ * __show_smap's lines: the Pss split by kind in the rollup only. KSM,
+ * ShmemPmdMapped, FilePmdMapped and the hugetlb lines are 0: nothing here
+ * merges pages, maps shmem or file pages with a pmd, or has hugetlbfs.
  */
-export function procSmapsRollup(vmas: VmArea[], mss: MemSizeStats): string {
+function showSmap(c: SmapsCounts, rollup: boolean): string {
+  return smapLine("Rss", c.Rss)
+    + smapLine("Pss", c.Pss)
+    + smapLine("Pss_Dirty", c.Pss_Dirty)
+    + (rollup ? smapLine("Pss_Anon", c.Pss_Anon) + smapLine("Pss_File", c.Pss_File) + smapLine("Pss_Shmem", c.Pss_Shmem) : "")
+    + smapLine("Shared_Clean", c.Shared_Clean)
+    + smapLine("Shared_Dirty", c.Shared_Dirty)
+    + smapLine("Private_Clean", c.Private_Clean)
+    + smapLine("Private_Dirty", c.Private_Dirty)
+    + smapLine("Referenced", c.Referenced)
+    + smapLine("Anonymous", c.Anonymous)
+    + smapLine("KSM", 0)
+    + smapLine("LazyFree", c.LazyFree)
+    + smapLine("AnonHugePages", c.AnonHugePages)
+    + smapLine("ShmemPmdMapped", 0)
+    + smapLine("FilePmdMapped", 0)
+    + smapLine("Shared_Hugetlb", 0)
+    + smapLine("Private_Hugetlb", 0)
+    + smapLine("Swap", c.Swap)
+    + smapLine("SwapPss", c.SwapPss)
+    + smapLine("Locked", c.Pss_Locked);
+}
+
+/** show_smap_vma_flags' two-letter names, by vm_flags bit. */
+const VM_FLAG_NAMES: Record<number, string> = {
+  0: "rd", 1: "wr", 2: "ex", 3: "sh", 4: "mr", 5: "mw", 6: "me", 7: "ms", 8: "gd", 10: "pf", 13: "lo", 14: "io",
+  15: "sr", 16: "rr", 17: "dc", 18: "de", 19: "lf", 20: "ac", 21: "nr", 22: "ht", 23: "sf", 24: "ar", 25: "wf",
+  26: "dd", 28: "mm", 29: "hg", 30: "nh", 31: "mg",
+};
+
+export function vmFlagNames(flags: number): string {
+  let out = "";
+  for (let bit = 0; bit < 32; bit++) if ((flags >>> bit) & 1 && VM_FLAG_NAMES[bit]) out += VM_FLAG_NAMES[bit] + " ";
+  return out;
+}
+
+/** /proc/<pid>/smaps (show_smap): each VMA's maps line, sizes, its pages' counts, THPeligible and VmFlags. */
+export function procSmaps(vmas: VmArea[], mm: MmInfo, countsOf: (vma: VmArea) => SmapsCounts): string {
+  return vmas.map((v) => procMaps([v], mm)
+    + smapLine("Size", v.end - v.start) + smapLine("KernelPageSize", PAGE_SIZE) + smapLine("MMUPageSize", PAGE_SIZE)
+    + showSmap(countsOf(v), false)
+    + `THPeligible:    ${String(v.thpEligible ? 1 : 0).padStart(8)}\n`
+    + `VmFlags: ${vmFlagNames(v.flags)}\n`).join("");
+}
+
+/** /proc/<pid>/smaps_rollup: the counts of every VMA, under a [rollup] line spanning them. */
+export function procSmapsRollup(vmas: VmArea[], counts: SmapsCounts): string {
   if (!vmas.length) return "";
-  const head = mapsLine(vmas[0].start, vmas[vmas.length - 1].end, "---p", 0, [0, 0], 0, "[rollup]");
-  return head
-    + smapLine("Rss", mss.resident)
-    + smapLine("Pss", mss.pss)
-    + smapLine("Pss_Dirty", mss.pss_dirty)
-    + smapLine("Pss_Anon", mss.pss_anon)
-    + smapLine("Pss_File", mss.pss_file)
-    + smapLine("Shared_Clean", mss.shared_clean)
-    + smapLine("Shared_Dirty", mss.shared_dirty)
-    + smapLine("Private_Clean", mss.private_clean)
-    + smapLine("Private_Dirty", mss.private_dirty)
-    + smapLine("Referenced", mss.referenced)
-    + smapLine("Anonymous", mss.anonymous)
-    + smapLine("AnonHugePages", mss.anonymous_thp)
-    + smapLine("Locked", mss.locked);
+  return mapsLine(vmas[0].start, vmas[vmas.length - 1].end, "---p", 0, [0, 0], 0, "[rollup]") + showSmap(counts, true);
 }
 
 // /proc/pid/pagemap bits (Documentation/admin-guide/mm/pagemap.rst)

@@ -41,11 +41,13 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
     if (node instanceof DirInode && ((flags & O_CREAT) || (!(flags & O_PATH) && acc !== O_RDONLY))) return -EISDIR;
     if ((flags & O_DIRECTORY) && !(node instanceof DirInode)) return -ENOTDIR;
     if (!(flags & O_PATH)) {
-      // may_open: a read-only mount refuses writing its files (devices excepted); root passes permission bits.
-      // A knob's own mode decides (proc_sys_permission: root gets the owner's bits, so 0200 cannot be read).
-      if (node instanceof RegularInode && node.store) {
+      // may_open: a read-only mount refuses writing its files (devices and /proc's files excepted); root passes permission bits.
+      // A /proc/sys or sysfs file's own mode decides (proc_sys_permission: root gets the owner's bits, so 0200 cannot be read).
+      if (node instanceof RegularInode && node.strictMode) {
         if ((acc !== O_WRONLY && !(node.mode & 0o400)) || (wantsWrite && !(node.mode & 0o200))) return -EACCES;
-      } else if (wantsWrite && node.mount.readonly && !(node instanceof StreamInode)) return node.mount.dev === 0x16 ? -EACCES : -EROFS;
+      } else if (wantsWrite && node.mount.readonly && !(node instanceof StreamInode) && !(node instanceof RegularInode && node.store)) {
+        return node.mount.dev === 0x16 ? -EACCES : -EROFS;
+      }
       if (acc === 3) return -EINVAL;
     }
   }

@@ -5,6 +5,7 @@
 //   0 vm_start  1 vm_end  2 vm_pgoff  3 vm_flags  4 file handle (0: anon)
 //   5 anon_vma (non-zero once an anonymous page was faulted in)
 //   6 i_ino (the mapped file's inode number; 0: anon)
+//   7 thp_vma_allowable_orders (smaps' THPeligible: 1 or 0)
 //  ╘═══════════════════════════════════════════════════════════════╛
 //  ╒═══ mm counters (proc_mm_counters; f64 words) ═════════════════╕
 //   0 MM_FILEPAGES   1 MM_ANONPAGES  2 MM_SWAPENTS   3 MM_SHMEMPAGES
@@ -20,6 +21,8 @@
 //   0 Rss   1 Pss   2 Pss_Anon   3 Pss_File  (Pss*: bytes << PSS_SHIFT)
 //   4 Shared_Clean  5 Shared_Dirty  6 Private_Clean  7 Private_Dirty
 //   8 Referenced    9 Anonymous    10 AnonHugePages
+//  11 Pss_Dirty    12 Pss_Shmem    13 Swap  14 SwapPss  15 Pss_Locked
+//  16 LazyFree
 //  ╘═══════════════════════════════════════════════════════════════╛
 //  ╒═══ numa_maps record (proc_numa_maps; u32 words) ═══════════════╕
 //   0 policy mode (MPOL_DEFAULT when the VMA has none)  1 mode flags
@@ -33,18 +36,21 @@
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES,
   get_mm_counter } from "../../mm/mm_types";
 import { mm_from_handle, arg64 } from "../../mm/mmap";
-import { file, file_mapping } from "../../mm/filemap";
+import { address_space, file, file_mapping, shmem_mapping, xa_for_each } from "../../mm/filemap";
+import { xa_is_value } from "../../mm/workingset";
+import { is_swap_pte, pte_to_swp_entry } from "../../mm/swapops";
+import { __swap_count } from "../../mm/swapfile";
 import { find_vma, vma_next } from "../../mm/vma";
 import { vm_committed_pages } from "../../mm/util";
 import { PageAnon, vm_normal_page, walk_pmd_range } from "../../mm/memory";
 import { pfn_to_page, page_to_nid, MAX_NUMNODES } from "../../mm/mmzone";
 import { vma_policy, MPOL_DEFAULT, MPOL_MODE_FLAGS } from "../../mm/mempolicy";
-import { PG_reserved, PG_dirty, PG_swapcache, PG_active } from "../../mm/mm_types";
-import { HPAGE_PMD_NR } from "../../mm/huge_memory";
+import { PG_reserved, PG_dirty, PG_swapcache, PG_active, PG_swapbacked, PG_referenced, VM_LOCKED } from "../../mm/mm_types";
+import { HPAGE_PMD_NR, thp_vma_allowable_orders } from "../../mm/huge_memory";
 import { pte_offset, pmd_trans_huge, pmd_pfn, pte_present, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
 
 @inline const NR_MM_VIEW: u32 = 29;
-const vma_record: usize = memory.data(7 * 8, 8);
+const vma_record: usize = memory.data(8 * 8, 8);
 const mm_view: usize = memory.data(NR_MM_VIEW * 8, 8);
 
 @inline function put(base: usize, i: u32, v: f64): void { store<f64>(base + (<usize>i << 3), v); }
@@ -71,6 +77,7 @@ export function proc_vma_next(handle: u32, addr: f64): usize {
   put(vma_record, 4, <f64>vma.vm_file);
   put(vma_record, 5, <f64>vma.anon_vma);
   put(vma_record, 6, <f64>i_ino(vma));
+  put(vma_record, 7, <f64>thp_vma_allowable_orders(vma));
   return vma_record;
 }
 
@@ -124,44 +131,75 @@ export function proc_mm_counters(handle: u32): usize {
 @inline const SMAPS_Referenced: u32 = 8;
 @inline const SMAPS_Anonymous: u32 = 9;
 @inline const SMAPS_AnonHugePages: u32 = 10;
-@inline const NR_SMAPS: u32 = 11;
+@inline const SMAPS_Pss_Dirty: u32 = 11;
+@inline const SMAPS_Pss_Shmem: u32 = 12;
+@inline const SMAPS_Swap: u32 = 13;
+@inline const SMAPS_SwapPss: u32 = 14;
+@inline const SMAPS_Pss_Locked: u32 = 15;
+@inline const SMAPS_LazyFree: u32 = 16;
+@inline const NR_SMAPS: u32 = 17;
 @inline const PSS_SHIFT: u32 = 12;
 const smaps_record: usize = memory.data(NR_SMAPS * 8, 8);
+/** The walked VMA is VM_LOCKED (no closures here). */
+let smaps_locked = false;
 
 @inline function acc(i: u32, v: u64): void {
   const p = smaps_record + (<usize>i << 3);
   store<f64>(p, load<f64>(p) + <f64>v);
 }
 
+/** The Pss and clean/dirty split of `size` bytes of pg (smaps_page_accumulate). */
+function smaps_page_accumulate(pg: page, size: u64, pss: u64, dirty: bool, priv: bool): void {
+  acc(SMAPS_Pss, pss);
+  if (PageAnon(pg)) acc(SMAPS_Pss_Anon, pss);
+  else if (pg.flags & PG_swapbacked) acc(SMAPS_Pss_Shmem, pss);
+  else acc(SMAPS_Pss_File, pss);
+  if (smaps_locked) acc(SMAPS_Pss_Locked, pss);
+  if (dirty || (pg.flags & PG_dirty)) {
+    acc(SMAPS_Pss_Dirty, pss);
+    acc(priv ? SMAPS_Private_Dirty : SMAPS_Shared_Dirty, size);
+  } else {
+    acc(priv ? SMAPS_Private_Clean : SMAPS_Shared_Clean, size);
+  }
+}
+
 /**
- * One mapping of `pg` (nr pages: a huge pmd maps 512) into the record.
- * A page mapped once and held once is private; else each 4 KiB counts
- * PAGE_SIZE / mapcount in Pss, and shared when mapped more than once.
+ * One mapping of `pg` (nr pages: a huge pmd maps 512) into the record
+ * (smaps_account). A page held once is mapped once: private, all its
+ * size in Pss; else each 4 KiB counts PAGE_SIZE / mapcount in Pss, and
+ * is shared when mapped more than once.
  */
 function smaps_account(pg: page, nr: u32, young: bool, dirty: bool): void {
   const size = <u64>nr << PAGE_SHIFT;
-  const anon = PageAnon(pg);
-  if (anon) acc(SMAPS_Anonymous, size);
+  if (PageAnon(pg)) {
+    acc(SMAPS_Anonymous, size);
+    if (!(pg.flags & PG_swapbacked) && !dirty && !(pg.flags & PG_dirty)) acc(SMAPS_LazyFree, size);
+  }
   acc(SMAPS_Rss, size);
-  if (young) acc(SMAPS_Referenced, size);
+  if (young || (pg.flags & PG_referenced)) acc(SMAPS_Referenced, size);
+  if (pg._refcount == 1) {
+    smaps_page_accumulate(pg, size, size << PSS_SHIFT, dirty, true);
+    return;
+  }
   const mapcount = <i32>pg._mapcount + 1;
   let pss = <u64>PAGE_SIZE << PSS_SHIFT;
-  let priv = true;
-  if (pg._refcount != 1) {
-    if (mapcount >= 2) pss /= <u64>mapcount;
-    priv = mapcount < 2;
-  }
-  pss *= nr;
-  acc(SMAPS_Pss, pss);
-  acc(anon ? SMAPS_Pss_Anon : SMAPS_Pss_File, pss);
-  acc(priv ? (dirty ? SMAPS_Private_Dirty : SMAPS_Private_Clean) : (dirty ? SMAPS_Shared_Dirty : SMAPS_Shared_Clean), size);
+  if (mapcount >= 2) pss /= <u64>mapcount;
+  smaps_page_accumulate(pg, size, pss * nr, dirty, mapcount < 2);
 }
 
 function smaps_pte_range(pmd: usize, addr: u64, end: u64): void {
   let pte = pte_offset(pmd, addr);
   for (; addr != end; addr += PAGE_SIZE, pte += 8) {
     const v = load<u64>(pte);
-    if (!pte_present(v)) continue;
+    if (!pte_present(v)) {
+      // A swapped-out page: Swap, and SwapPss shared among the PTEs holding its slot.
+      if (is_swap_pte(v)) {
+        const count = __swap_count(pte_to_swp_entry(v));
+        acc(SMAPS_Swap, PAGE_SIZE);
+        acc(SMAPS_SwapPss, count >= 2 ? (<u64>PAGE_SIZE << PSS_SHIFT) / <u64>count : <u64>PAGE_SIZE << PSS_SHIFT);
+      }
+      continue;
+    }
     const pg = vm_normal_page(v);
     if (pg !== null) smaps_account(pg, 1, (v & _PAGE_ACCESSED) != 0, (v & _PAGE_DIRTY) != 0);
   }
@@ -197,9 +235,34 @@ export function proc_smaps_range(handle: u32, start: f64, end: f64): usize {
   for (let vma = find_vma(mm, s); vma !== null && vma.vm_start < e; vma = vma_next(changetype<vm_area_struct>(vma))) {
     const from = vma.vm_start > s ? vma.vm_start : s;
     const to = vma.vm_end < e ? vma.vm_end : e & ~(<u64>PAGE_SIZE - 1);
-    if (from < to) smaps_walk(mm, from, to);
+    smaps_locked = (vma.vm_flags & VM_LOCKED) != 0;
+    if (from < to) {
+      smaps_walk(mm, from, to);
+      if (vma.vm_file) shmem_swap_usage(vma, from, to);
+    }
   }
   return smaps_record;
+}
+
+/** The first and last page index shmem_swap_usage counts (no closures here). */
+let swap_first: u64 = 0;
+let swap_end: u64 = 0;
+function count_swap_entry(m: address_space, v: u32, index: u64): void {
+  if (xa_is_value(v) && index >= swap_first && index < swap_end) acc(SMAPS_Swap, PAGE_SIZE);
+}
+
+/**
+ * A tmpfs mapping's pages swapped out from its cache (shmem_swap_usage):
+ * their PTEs went, only the file's slots hold their swap entries. Linux
+ * counts them so for a shared or read-only mapping; a private writable one
+ * it looks up hole by hole, which this counts alike.
+ */
+function shmem_swap_usage(vma: vm_area_struct, from: u64, to: u64): void {
+  const m = file_mapping(changetype<file>(<usize>vma.vm_file));
+  if (!shmem_mapping(m)) return;
+  swap_first = vma.vm_pgoff + ((from - vma.vm_start) >> PAGE_SHIFT);
+  swap_end = swap_first + ((to - from) >> PAGE_SHIFT);
+  xa_for_each(m, count_swap_entry);
 }
 
 // ─── /proc/<pid>/numa_maps (show_numa_map, gather_stats) ───────────────────

@@ -1,20 +1,7 @@
 /* write() to /proc/sys/vm knobs. "errors": writes the kernel refuses (safe
  * to run natively: nothing changes). "effects": writes that take, read back,
  * and compact_memory's work seen in /proc/vmstat (faultline only). */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-static void try_write(const char *path, const char *text, size_t len) {
-  int fd = open(path, O_WRONLY);
-  if (fd < 0) { printf("open %s: %s\n", path, strerror(errno)); return; }
-  ssize_t r = write(fd, text, len);
-  printf("write %zu bytes to %s: %zd %s\n", len, path, r, r < 0 ? strerror(errno) : "");
-  close(fd);
-}
+#include "../proc_io.h"
 
 static long read_long(const char *path) {
   char buf[64] = {0};
@@ -25,17 +12,7 @@ static long read_long(const char *path) {
   return n < 0 ? -errno : strtol(buf, NULL, 10);
 }
 
-static long vmstat(const char *name) {
-  static char buf[16384];
-  int fd = open("/proc/vmstat", O_RDONLY);
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  buf[n < 0 ? 0 : n] = 0;
-  size_t len = strlen(name);
-  for (char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-    if (!strncmp(p, name, len) && p[len] == ' ') return strtol(p + len + 1, NULL, 10);
-  return -1;
-}
+static long vmstat(const char *name) { return proc_field("/proc/vmstat", name, " "); }
 
 int main(int argc, char **argv) {
   const char *sw = "/proc/sys/vm/swappiness";
