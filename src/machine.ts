@@ -50,6 +50,7 @@ import { Observer, TraceRing, EventTracer, type ObserverOptions, type TraceSyste
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
   ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock, EINTR,
+  ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -88,8 +89,18 @@ export interface ProcessInfo {
 
 /** The syscall instruction's length: a sleeping task's rip goes back over it. */
 const SYSCALL_INSN = 2;
-/** pause, rt_sigsuspend, poll, select, ppoll, pselect6, nanosleep, clock_nanosleep: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND, -ERESTART_RESTARTBLOCK). */
-const NO_RESTART = [34, 130, 7, 23, 270, 271, 35, 230];
+/** pause, rt_sigsuspend, poll, select, ppoll, pselect6: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND). */
+const RESTARTNOHAND = [34, 130, 7, 23, 270, 271];
+/** nanosleep, clock_nanosleep: the same, and restarted through restart_syscall when no handler runs (-ERESTART_RESTARTBLOCK). */
+const RESTARTBLOCK = [35, 230];
+
+/** The -ERESTART* code a sleeping call `nr` of `t` returns to a signal. */
+function restartCode(nr: number, t: Task): number {
+  if (RESTARTNOHAND.includes(nr)) return ERESTARTNOHAND;
+  // A futex wait with a timeout restarts only when no handler ran; a PI lock always restarts (futex_lock_pi's -ERESTARTNOINTR).
+  if (RESTARTBLOCK.includes(nr) || (t.futex && !t.futex.pi && t.futex.deadline !== null)) return ERESTART_RESTARTBLOCK;
+  return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
+}
 
 export class Machine {
   readonly kernel: Kernel;
@@ -183,7 +194,9 @@ export class Machine {
       // Zombies hold no mm: only live processes have /proc views here.
       pids: () => [...this.sched.tasks.filter((t) => t === t.group.leader && t.group.threads.length > 0).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
       selfPid: () => this.current?.tgid ?? 1,
+      selfTid: () => this.current?.pid ?? 1,
       tids: (pid) => this.procTask(`${pid}/`)?.group.threads.map((t) => t.pid) ?? [],
+      isThread: (tid) => { const t = this.sched.byPid(tid); return !!t && t !== t.group.leader && t.state !== "zombie"; },
       sys: {
         "devices/system/node": Object.fromEntries(Object.entries(sysNode).map(([n, show]) => [n, { show }])),
         ...sysKernelMm(this.kernel),
@@ -292,12 +305,12 @@ export class Machine {
   }
 
   /**
-   * The views of `t`'s process (its leader's identity, every thread's time),
-   * or with `thread` of `t` alone (/proc/<pid>/task/<tid>: its own time and faults). `t` has the mm.
+   * The views of `t`'s process (the identity of `who`, its leader or the
+   * thread /proc/<tid> names; every thread's time), or with `thread` of `t`
+   * alone (/proc/<pid>/task/<tid>: its own time and faults). `t` has the mm.
    */
-  private view(t: Task, thread = false): TaskView {
+  private view(t: Task, who = t.group.leader, thread = false): TaskView {
     const s = this.sched, g = t.group;
-    const who = thread ? t : g.leader;
     const state = who.state === "zombie" ? "Z" : who.state === "sleeping" ? "S" : "R";
     if (thread) this.accountFaults(t);
     return {
@@ -318,12 +331,22 @@ export class Machine {
     return t?.group.threads.find((x) => x.pid === Number(m![2])) ?? null;
   }
 
-  /** The process a /proc/<pid|self>/… name is about, if it has a thread left: its leader (or that live thread, when the leader has exited). */
-  private procTask(name: string): Task | null {
+  /**
+   * The task a /proc/<pid|self>/… name is about, if its process has a thread
+   * left: the process's leader, or a live thread by its tid (proc_pid_lookup
+   * finds any task, though readdir of /proc lists only processes).
+   */
+  private procNamed(name: string): Task | null {
     const m = /^(self|\d+)\//.exec(name);
     const t = !m ? null : m[1] === "self" ? this.current?.group.leader : this.sched.byPid(Number(m[1]));
-    if (!t || t !== t.group.leader) return null;
-    return t.mm ? t : t.group.threads[0] ?? null;
+    if (!t || t.group.threads.length === 0) return null;
+    return t === t.group.leader || t.state !== "zombie" ? t : null;
+  }
+
+  /** The task whose mm a /proc/<pid|self>/… view reads: the named one, or a live thread when the leader has exited. */
+  private procTask(name: string): Task | null {
+    const t = this.procNamed(name);
+    return !t ? null : t.mm ? t : t.group.threads[0] ?? null;
   }
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
@@ -349,13 +372,13 @@ export class Machine {
       const file = SELF_FILES[name.replace(/^(self|\d+)\/task\/\d+\//, "self/")];
       const t = this.procThread(name);
       if (!file || !t) throw new Error(`/proc/${name}: no such thread`);
-      return this.withMm(t, () => file(this.view(t, true)));
+      return this.withMm(t, () => file(this.view(t, t, true)));
     }
     const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
     if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)].join(", ")}`);
     const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
-    return this.withMm(t, () => file(this.view(t)));
+    return this.withMm(t, () => file(this.view(t, this.procNamed(name)!)));
   }
 
   /** Every process (its threads are one line, its leader's), in pid order: its family, state, comm and RSS in pages (a zombie's is 0). */
@@ -591,7 +614,8 @@ export class Machine {
       t.waitFor = null;
       // Woken by a signal: the call ends (EINTR when a handler without SA_RESTART runs first), or runs again after it.
       if (!ready && t.restartable) {
-        const ret = t.sys.interrupted(t.signals.interruption(t.waitNoRestart) === "eintr");
+        const how = t.signals.interruption(t.restart);
+        const ret = t.sys.interrupted(how === "eintr", how === "unhandled" ? null : t.restart);
         if (ret !== null) {
           this.cpu.rip += SYSCALL_INSN;
           this.cpu.setReg(0, ret);
@@ -640,9 +664,12 @@ export class Machine {
       case STOP_SYSCALL: {
         const nr = cpu.getReg(0) >>> 0;
         this.liveAtEntry = this.sched.live;
+        const vforkParent = t.vforkParent;
         const exited = t.sys.dispatch();
         this.events?.drain(t, this.clock.now());
         this.liveAtEntry = null;
+        // A vfork child's execve let its parent's vfork return: strace shows that after the execve's line.
+        if (vforkParent && !t.vforkParent) vforkParent.sys.returned();
         // exit ends the thread, exit_group every thread of the process.
         if (exited) return (nr === 60 ? do_exit : do_group_exit)(this, t, { kind: "exit", status: t.sys.exitStatus! });
         if (t.sys.waitFor) {
@@ -650,8 +677,7 @@ export class Machine {
           t.state = "sleeping";
           t.waitFor = t.sys.waitFor;
           t.restartable = true;
-          // A futex wait with a timeout restarts only when no handler ran (-ERESTART_RESTARTBLOCK).
-          t.waitNoRestart = NO_RESTART.includes(nr) || (t.futex !== null && t.futex.deadline !== null);
+          t.restart = restartCode(nr, t);
           cpu.rip -= SYSCALL_INSN;
           return null;
         }

@@ -55,7 +55,11 @@ export interface NamespaceOptions {
   pids?(): number[];
   /** A process's threads' tids (/proc/<pid>/task/<tid>); default: the pid alone. */
   tids?(pid: number): number[];
+  /** A live thread that does not lead its process: Linux serves /proc/<tid>, though readdir of /proc lists only processes. */
+  isThread?(tid: number): boolean;
   selfPid?(): number;
+  /** The calling thread's tid (/proc/thread-self); default: the pid. */
+  selfTid?(): number;
   /**
    * The sysfs directories faultline owns, by path below /sys (e.g.
    * "devices/system/node"): each one's attributes by path below it, or
@@ -530,7 +534,10 @@ export class Namespace {
       return dir;
     };
     proc.pids = () => this.o.pids?.() ?? [1];
+    proc.hidden = (tid) => this.o.isThread?.(tid) ?? false;
     proc.entries.set("self", new SymlinkInode(this.ino(), this.procfs, 0, () => String(this.o.selfPid?.() ?? 1)));
+    proc.entries.set("thread-self", new SymlinkInode(this.ino(), this.procfs, 0,
+      () => `${this.o.selfPid?.() ?? 1}/task/${this.o.selfTid?.() ?? this.o.selfPid?.() ?? 1}`));
     return proc;
   }
 
@@ -539,10 +546,12 @@ export class Namespace {
 /** /proc: its own files, and a directory per live pid (and /proc/<pid>/task: one per thread). */
 class ProcDir extends MapDir {
   pids: () => number[] = () => [];
+  /** Pids a lookup finds though readdir does not list them (proc_pid_lookup finds any task; proc_pid_readdir lists leaders). */
+  hidden: (pid: number) => boolean = () => false;
   pidDir: (pid: number) => MapDir = () => { throw new Error("no pids"); };
   override lookup(name: string): Inode | null {
     const pid = /^[1-9]\d*$/.test(name) ? Number(name) : 0;
-    if (pid && this.pids().includes(pid)) return this.pidDir(pid);
+    if (pid && (this.pids().includes(pid) || this.hidden(pid))) return this.pidDir(pid);
     return super.lookup(name);
   }
   override names(): string[] {

@@ -29,6 +29,7 @@ export const ESPIPE = 29;
 export const EROFS = 30;
 export const EPIPE = 32;
 export const ERANGE = 34;
+export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
@@ -50,6 +51,8 @@ export const ETIMEDOUT = 110;
  * EINTR without it), as Linux's -ERESTARTSYS path does.
  */
 export const ERESTARTSYS = 512;
+/** The other restart rules (include/linux/errno.h), for what a signal does to a sleeping call: always restarted; EINTR once a handler runs; the same, restarted through restart_syscall. */
+export const ERESTARTNOINTR = 513, ERESTARTNOHAND = 514, ERESTART_RESTARTBLOCK = 516;
 
 export const ERRNO: readonly (readonly [name: string, message: string] | undefined)[] = [
   undefined,

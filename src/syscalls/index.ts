@@ -156,6 +156,8 @@ export interface TaskCalls {
   /** Its result or -errno (-ERESTARTSYS with `waitFor` set: the task sleeps), or undefined when `nr` is not one of them. */
   call(nr: number, a: number[], sys: Syscalls): number | undefined;
   waitFor: (() => boolean) | null;
+  /** The call is done but the task sleeps before it returns (vfork's parent, until the child execs or exits). */
+  readonly asleep?: boolean;
 }
 
 /** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
@@ -221,6 +223,8 @@ export class Syscalls {
   private readonly polls: PollState;
   /** The length of the entry strace printed for the sleeping call (formatEntry), across its restarts; null when none sleeps. */
   private sleptEntry: number | null = null;
+  /** The line of a call done but not yet returned (TaskCalls.asleep): strace shows it cut until the task runs again. */
+  private heldLine: (() => void) | null = null;
   /** When the sleeping nanosleep ends (ns), across its restarts. */
   private sleepDeadline: number | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
@@ -283,10 +287,14 @@ export class Syscalls {
    * before it slept returns their count (pipe_write), whatever the signal
    * does; else the call answers -EINTR when `eintr` (a handler runs that
    * does not restart it). A call that ends here takes its deadline with it.
+   * When a handler runs, strace shows the call return `restart` (the
+   * -ERESTART* code it had for the signal), and a call run again anew.
    */
-  interrupted(eintr: boolean): number | null {
+  interrupted(eintr: boolean, restart: number | null): number | null {
     const written = this.files.pipeWritten;
     this.files.pipeWritten = 0;
+    const nr = this.o.regs.getReg(RAX) >>> 0, sp = this.o.regs.getReg(RSP);
+    if (written === 0 && restart !== null) this.traceReturn(nr, this.readArgs(), -restart, sp);
     if (eintr) {
       this.files.fifoOpening?.undo();
       this.files.fifoOpening = null;
@@ -297,7 +305,7 @@ export class Syscalls {
       this.sleptEntry = null;
       return -EINTR;
     }
-    this.traceReturn(this.o.regs.getReg(RAX) >>> 0, this.readArgs(), written, this.o.regs.getReg(RSP));
+    this.traceReturn(nr, this.readArgs(), written, sp);
     return written;
   }
 
@@ -348,8 +356,19 @@ export class Syscalls {
     if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)))) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
-    else this.traceReturn(nr, a, ret, sp);
+    else if (this.o.tasks?.asleep && this.o.io.trace) {
+      const entry = formatEntry(nr, a, this.peek, sp), args = [...a];
+      this.sleptEntry = entry.length;
+      this.o.io.traceSleep?.(entry);
+      this.heldLine = () => this.traceReturn(nr, args, ret, sp);
+    } else this.traceReturn(nr, a, ret, sp);
     return false;
+  }
+
+  /** The call that slept once done (TaskCalls.asleep) returns: strace's line for it ends now. */
+  returned(): void {
+    this.heldLine?.();
+    this.heldLine = null;
   }
 
   /** strace's line for a call that returned `ret` (undefined: "= ?"): after a sleep, traceWake's pair of lines. */

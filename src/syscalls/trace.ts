@@ -406,6 +406,17 @@ const CLONE_FLAGS: [number, string][] = [
   [0x200000, "CLONE_CHILD_CLEARTID"], [0x400000, "CLONE_DETACHED"], [0x800000, "CLONE_UNTRACED"], [0x1000000, "CLONE_CHILD_SETTID"],
 ];
 
+/** FUTEX_WAKE_OP's encoded operation as strace spells it: op<<28|oparg<<12|cmp<<24|cmparg. */
+function futexWakeOp(v: number): string {
+  const ops = ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"];
+  const cmps = ["FUTEX_OP_CMP_EQ", "FUTEX_OP_CMP_NE", "FUTEX_OP_CMP_LT", "FUTEX_OP_CMP_LE", "FUTEX_OP_CMP_GT", "FUTEX_OP_CMP_GE"];
+  const op = (v >>> 28) & 7, cmp = (v >>> 24) & 15;
+  const shift = v >>> 31 ? "FUTEX_OP_OPARG_SHIFT<<28|" : "";
+  const opText = ops[op] ? `${ops[op]}<<28` : `${hex(op)}<<28 /* FUTEX_OP_??? */`;
+  const cmpText = cmps[cmp] ? `${cmps[cmp]}<<24` : `${hex(cmp)}<<24 /* FUTEX_OP_CMP_??? */`;
+  return `${shift}${opText}|${hex((v >>> 12) & 0xfff)}<<12|${cmpText}|${hex(v & 0xfff)}`;
+}
+
 /** futex's operations by number (include/uapi/linux/futex.h). */
 const FUTEX_CMDS: Record<number, string> = {
   0: "FUTEX_WAIT", 1: "FUTEX_WAKE", 2: "FUTEX_FD", 3: "FUTEX_REQUEUE", 4: "FUTEX_CMP_REQUEUE", 5: "FUTEX_WAKE_OP",
@@ -729,6 +740,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${hex(a[0])}, ${udec(a[1])}, ${named(a[2] | 0, MADV, "MADV")}`;
     case 39: // getpid
     case 186: // gettid
+    case 34: // pause
       return "";
     case 218: // set_tid_address
       return hex(a[0]);
@@ -805,16 +817,25 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     case 202: { // futex(uaddr, op, val, timeout or val2, uaddr2, val3), the arguments its op reads
       const op = a[1] >>> 0, cmd = op & 0x7f;
       const name = FUTEX_CMDS[cmd];
-      if (name === undefined) return `${pointer(a[0])}, ${hex(op)}, ${a.slice(2).map(hex).join(", ")}`;
-      const opText = `${name}${op & 128 ? "_PRIVATE" : ""}${op & 256 ? "|FUTEX_CLOCK_REALTIME" : ""}`;
-      const head = `${pointer(a[0])}, ${opText}, ${a[2] >>> 0}`;
+      // strace names FUTEX_CLOCK_REALTIME only with the operations that take it.
+      const named = name !== undefined && (!(op & 256) || cmd === 0 || cmd === 9 || cmd === 11) && !(op & ~0x1ff);
+      const opText = named ? `${name}${op & 128 ? "_PRIVATE" : ""}${op & 256 ? "|FUTEX_CLOCK_REALTIME" : ""}` : `${hex(op)} /* FUTEX_??? */`;
+      const head = `${pointer(a[0])}, ${opText}`, val = `${head}, ${a[2] >>> 0}`;
       const bitset = (v: number) => ((v >>> 0) === 0xffffffff ? "FUTEX_BITSET_MATCH_ANY" : hex(v >>> 0));
-      if (cmd === 0) return `${head}, ${timespecAt(peek, a[3])}`;
-      if (cmd === 9) return `${head}, ${timespecAt(peek, a[3])}, ${bitset(a[5])}`;
-      if (cmd === 10) return `${head}, ${bitset(a[5])}`;
-      if (cmd === 3) return `${head}, ${a[3] >>> 0}, ${pointer(a[4])}`;
-      if (cmd === 4) return `${head}, ${a[3] >>> 0}, ${pointer(a[4])}, ${a[5] >>> 0}`;
-      return head;
+      switch (cmd) {
+        case 0: return `${val}, ${timespecAt(peek, a[3])}`;
+        case 1: return val;
+        case 9: return `${val}, ${timespecAt(peek, a[3])}, ${bitset(a[5])}`;
+        case 10: return `${val}, ${bitset(a[5])}`;
+        case 3: return `${val}, ${a[3] >>> 0}, ${pointer(a[4])}`;
+        case 4: return `${val}, ${a[3] >>> 0}, ${pointer(a[4])}, ${a[5] >>> 0}`;
+        case 5: return `${val}, ${a[3] >>> 0}, ${pointer(a[4])}, ${futexWakeOp(a[5] >>> 0)}`;
+        case 6: case 13: return `${head}, ${timespecAt(peek, a[3])}`;
+        case 7: case 8: return head;
+        case 11: return `${val}, ${timespecAt(peek, a[3])}, ${pointer(a[4])}`;
+        case 12: return `${val}, ${a[3] >>> 0}, ${pointer(a[4])}, ${a[5] >>> 0}`;
+        default: return `${val}, ${pointer(a[3])}, ${pointer(a[4])}, ${hex(a[5] >>> 0)}`;
+      }
     }
     case 59: // execve: read before the call (the caller formats it then)
       return `${path(peek, a[0])}, ${stringArray(peek, a[1])}, ${envCount(peek, a[2])}`;
@@ -846,8 +867,15 @@ function flagsOrUnknown(v: number, names: [number, string][], zero: string, pref
 }
 
 /** The result as strace shows it: a number, an address, or "-1 ENAME (message)". */
+/** What strace says of a call a signal interrupted, by its -ERESTART* code. */
+const RESTARTS: Record<number, string> = {
+  512: "ERESTARTSYS (To be restarted if SA_RESTART is set)", 513: "ERESTARTNOINTR (To be restarted)",
+  514: "ERESTARTNOHAND (To be restarted if no handler)", 516: "ERESTART_RESTARTBLOCK (Interrupted by signal)",
+};
+
 function formatResult(nr: number, args: readonly number[], ret: number | undefined): string {
   if (ret === undefined) return "?";
+  if (RESTARTS[-ret]) return `? ${RESTARTS[-ret]}`;
   if (ret < 0 && ret >= -4095) {
     const e = ERRNO[-ret];
     return e ? `-1 ${e[0]} (${e[1]})` : `-1 errno ${-ret}`;

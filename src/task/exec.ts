@@ -94,7 +94,7 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
       committed = true;
       t.mm = fresh;
       m.mmu.flushAll();
-      t.vforkDone = true;
+      t.completeVforkDone();
       files.fds.closeOnExec();
       t.signals.exec();
     });

@@ -5,7 +5,7 @@
 
 import type { Machine, RunEnd } from "../machine.js";
 import { SIGKILL, killedLine } from "../syscalls/index.js";
-import { exit_robust_list, futex_unqueue, futex_wake } from "./futex.js";
+import { exit_pi_state_list, exit_robust_list, futex_unqueue, futex_wake } from "./futex.js";
 import { KILLED_WITH_INIT } from "./sched.js";
 import { type Task, type TaskEnd, int32Bytes } from "./task.js";
 
@@ -66,20 +66,23 @@ function exit_notify(m: Machine, leader: Task, end: TaskEnd): RunEnd | null {
 
 /**
  * One thread's resources go back (exit_mm, exit_files): the robust
- * futexes it holds are marked dead (futex_exit_release), its
- * CLONE_CHILD_CLEARTID word is cleared and a waiter woken (mm_release),
- * the mm and the fd table lose a user, and it leaves its process. A thread
- * other than the leader is gone at once (it reaps itself); the leader stays
- * a zombie while its process lives.
+ * futexes it holds are marked dead and the PI futexes it owns handed on
+ * (futex_exit_release), its CLONE_CHILD_CLEARTID word is cleared and a
+ * waiter woken (mm_release), the mm and the fd table lose a user, and it
+ * leaves its process. A thread other than the leader is gone at once (it
+ * reaps itself); the leader stays a zombie while its process lives.
  */
 export function release(m: Machine, t: Task, end: TaskEnd): void {
   const g = t.group;
   m.accountFaults(t);
+  if (t.futex) futex_unqueue(m, t.futex);
+  t.futex = null;
   if (t.mm) {
     const mm = t.mm;
     // Both write the thread's memory: only when its mm is the current one.
     const current = m.running?.mm === mm;
     if (t.sys.robustList && current) exit_robust_list(m, t, t.sys.robustList);
+    exit_pi_state_list(m, t);
     // mm_release: only when another task still uses the mm (pthread_join's wait).
     const sharers = m.sched.tasks.filter((x) => x.mm === mm).length;
     if (t.clearChildTid && sharers > 1 && current && m.user.copyToUser(t.clearChildTid, int32Bytes(0)) === 0) {
@@ -96,11 +99,10 @@ export function release(m: Machine, t: Task, end: TaskEnd): void {
   }
   const fds = t.sys.files.fds;
   if (!m.sched.tasks.some((x) => x !== t && x.state !== "zombie" && x.sys.files.fds === fds)) fds.closeAll();
-  t.vforkDone = true;
+  // A vfork parent's line ends as the child exits (strace shows it before the child's end).
+  t.completeVforkDone()?.sys.returned();
   if (m.running === t) m.running = null;
   g.threads.splice(g.threads.indexOf(t), 1);
-  if (t.futex) futex_unqueue(m, t.futex);
-  t.futex = null;
   if (t !== g.leader) {
     g.exitedRetired += t.retired;
     m.sched.exit(t, end, null);

@@ -5,7 +5,8 @@
 import type { Machine } from "../machine.js";
 import { bytesReader } from "../machine_options.js";
 import type { CpuState } from "../cpu/state.js";
-import { Mempolicy, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
+import { Mempolicy, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EEXIST, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
+import { PID_MAX } from "./sched.js";
 import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
 import { Task, copyRegisters, int32Bytes } from "./task.js";
@@ -17,6 +18,8 @@ const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, C
 const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
 const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000, CLONE_NEWUSER = 0x10000000;
 export const RLIMIT_NPROC = 6;
+/** MAX_PID_NS_LEVEL: clone3's set_tid has a pid for at most this many namespace levels. */
+const MAX_PID_NS_LEVEL = 32;
 
 /** max_threads: RAM pages over 8 kernel stacks' pages (THREAD_SIZE 16 KiB), at least 20. */
 export function maxThreads(m: Machine): number {
@@ -26,11 +29,11 @@ export function maxThreads(m: Machine): number {
 /**
  * A task: pid 1 (no parent), or clone's child of `from` with `flags`
  * (CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_THREAD say what it shares
- * rather than copies).
+ * rather than copies), with the next free pid or `setTid`.
  */
-export function newTask(m: Machine, parent: Task | null, mm: number, from: Task | null, flags = 0): Task {
+export function newTask(m: Machine, parent: Task | null, mm: number, from: Task | null, flags = 0, setTid = 0): Task {
   const o = m.options;
-  const pid = m.sched.allocPid();
+  const pid = setTid || m.sched.allocPid();
   const signals = from
     ? from.signals.fork(m.cpu, pid, (flags & CLONE_SIGHAND) !== 0, (flags & CLONE_THREAD) !== 0, (flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM)
     : new Signals(m.cpu, m.user, pid);
@@ -39,6 +42,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
     get pid() { return task.tgid; },
     get waitFor() { return task.waitFor; },
     set waitFor(ready) { task.waitFor = ready; },
+    get asleep() { return task.state === "sleeping"; },
     call: (nr, a) => m.taskCall(task, nr, a),
   };
   const strace = m.strace;
@@ -77,6 +81,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
     cpuNode: m.kernel.numaNodeId,
   }, from?.sys, { files: (flags & CLONE_FILES) !== 0, fs: (flags & CLONE_FS) !== 0, thread: (flags & CLONE_THREAD) !== 0 });
   const task: Task = new Task(pid, parent, mm, sys, signals, from && flags & CLONE_THREAD ? from.group : undefined);
+  signals.threadGroup = () => task.group.threads.map((x) => x.signals);
   if (from) {
     task.comm = from.comm;
     task.execPath = from.execPath;
@@ -96,7 +101,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
  * same tgid and parent, no exit signal; a process's parent is the caller's
  * process (its leader), which getppid and wait4 see.
  */
-export function clone(m: Machine, t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number, exitSignal = flags & CSIGNAL): number {
+export function clone(m: Machine, t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number, exitSignal = flags & CSIGNAL, setTid: number | null = null): number {
   // copy_process's checks of the flags.
   if ((flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
   if ((flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
@@ -105,10 +110,13 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
   if (exitSignal > 64) return -EINVAL;
   // copy_process: max_threads binds everyone; RLIMIT_NPROC the caller's user (root included here: the guest is always root). Threads count.
   if (m.sched.live >= maxThreads(m) || m.sched.live >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
+  // alloc_pid: a chosen pid within pid_max (the guest, root, may choose), EEXIST when it is taken.
+  if (setTid !== null && (setTid < 1 || setTid >= PID_MAX)) return -EINVAL;
+  if (setTid !== null && (m.sched.byPid(setTid) || m.sched.kthreads?.byPid(setTid))) return -EEXIST;
   const mm = flags & CLONE_VM ? (m.k.mm_get(t.mm) === 0 ? t.mm : 0) : m.kernel.call(() => m.k.mm_fork(t.mm));
   if (mm === 0) return -ENOMEM;
   const thread = (flags & CLONE_THREAD) !== 0;
-  const child = newTask(m, thread ? null : t.group.leader, mm, t, flags);
+  const child = newTask(m, thread ? null : t.group.leader, mm, t, flags, setTid ?? 0);
   child.exitSignal = thread ? 0 : exitSignal;
   // The kernel names an mm by its task: a CLONE_VM child leaves the shared one its parent's name.
   if (!(flags & CLONE_VM)) setComm(m, child, encoder.encode(t.comm));
@@ -124,9 +132,9 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
   if (flags & CLONE_VFORK) {
     // The parent sleeps, its clone done, until the child execs or exits (wait_for_vfork_done).
-    child.vforkDone = false;
+    child.vforkParent = t;
     t.state = "sleeping";
-    t.waitFor = () => child.vforkDone;
+    t.waitFor = () => child.vforkParent === null;
     t.restartable = false;
   }
   return child.pid;
@@ -136,7 +144,7 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
  * clone3(args, size): struct clone_args (flags, pidfd, child_tid,
  * parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
  * cgroup), checked as copy_clone_args_from_user does; the child's stack
- * pointer is stack + stack_size.
+ * pointer is stack + stack_size, its pid set_tid's when given.
  */
 export function clone3(m: Machine, t: Task, addr: number, size: number): number {
   const VER0 = 64, KNOWN = 88, CLONE_PIDFD = 0x1000;
@@ -149,12 +157,21 @@ export function clone3(m: Machine, t: Task, addr: number, size: number): number 
   const v = new DataView(b.buffer);
   const u64 = (at: number) => at + 8 > size ? 0 : v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
   const flagsHi = v.getUint32(4, true), flags = v.getUint32(0, true);
-  const exitSignal = u64(32), stack = u64(40), stackSize = u64(48), setTidSize = u64(72);
+  const exitSignal = u64(32), stack = u64(40), stackSize = u64(48), setTid = u64(64), setTidSize = u64(72);
+  if (setTidSize > MAX_PID_NS_LEVEL || (setTid === 0) !== (setTidSize === 0)) return -EINVAL;
+  let tid: number | null = null;
+  if (setTidSize) {
+    const tids = new Uint8Array(4 * setTidSize);
+    if (m.user.copyFromUser(tids, setTid, tids.length) !== 0) return -EFAULT;
+    tid = new DataView(tids.buffer).getInt32(0, true);
+  }
   if (exitSignal > CSIGNAL || flags & CSIGNAL) return -EINVAL;
-  // What this kernel does not have (pidfds, CLONE_INTO_CGROUP, a chosen tid) is refused.
-  if (flagsHi !== 0 || flags & CLONE_PIDFD || setTidSize !== 0) return -EINVAL;
+  // What this kernel does not have (pidfds, CLONE_INTO_CGROUP) is refused.
+  if (flagsHi !== 0 || flags & CLONE_PIDFD) return -EINVAL;
   if (stack === 0 ? stackSize !== 0 : stackSize === 0) return -EINVAL;
-  return clone(m, t, flags, stack === 0 ? 0 : stack + stackSize, u64(24), u64(16), u64(56), exitSignal);
+  // One pid namespace: a pid for each level below it is one too many.
+  if (setTidSize > 1) return -EINVAL;
+  return clone(m, t, flags, stack === 0 ? 0 : stack + stackSize, u64(24), u64(16), u64(56), exitSignal, tid);
 }
 
 /** fork: clone with SIGCHLD as the exit signal, nothing shared. */

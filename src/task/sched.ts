@@ -24,7 +24,7 @@ import type { FutexWaiter } from "./futex.js";
 /** Instructions a task runs before the next runnable one gets the CPU. */
 export const QUANTUM = 1 << 20;
 /** pid_max's default: pids wrap below it, skipping those in use. */
-const PID_MAX = 32768;
+export const PID_MAX = 32768;
 /** Pids a wrap starts again from (RESERVED_PIDS: the low ones are the kernel threads'). */
 const RESERVED_PIDS = 300;
 
@@ -76,9 +76,9 @@ export class Scheduler {
     if (this.current === t) this.current = null;
   }
 
-  /** A sleeping task can go on: its wait is over, or a signal it does not block is pending. */
+  /** A sleeping task can go on: its wait is over, or a signal it does not block is pending (vfork's parent waits for its child whatever comes). */
   private wakes(t: Task): boolean {
-    return t.state === "sleeping" && (t.signals.hasDeliverable() || t.waitFor!());
+    return t.state === "sleeping" && ((t.restartable && t.signals.hasDeliverable()) || t.waitFor!());
   }
 
   /**

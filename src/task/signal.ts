@@ -14,7 +14,7 @@
 // rt_sigreturn reads the ucontext back from rsp - 8.
 
 import type { UserMemory } from "../syscalls/index.js";
-import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../syscalls/errno.js";
+import { EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR, ERESTARTSYS, ESRCH } from "../syscalls/errno.js";
 import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
 
 export { SIGCHLD };
@@ -160,6 +160,8 @@ export class Signals {
   cr2 = 0;
   /** Receives strace's line for each signal delivered. */
   trace?: (line: string) => void;
+  /** The signals of every thread of its process (for_each_thread), itself included. */
+  threadGroup: () => Signals[] = () => [this];
   /**
    * Signals sent while ignored, kept only when traced: strace shows them
    * arrive on the task's next way back to user mode, though nothing else
@@ -235,17 +237,20 @@ export class Signals {
   }
 
   /**
-   * What an interrupted wait becomes (Linux's restart rules for
-   * -ERESTARTSYS): "eintr" when the signal that comes first runs a handler
-   * without SA_RESTART (or `noRestart`: poll and select always answer
-   * EINTR to a handler), else "restart".
+   * What an interrupted wait becomes (handle_signal's restart rules for the
+   * call's -ERESTART* code `restart`) when the signal that comes first runs
+   * a handler: "eintr" for ERESTARTNOHAND and ERESTART_RESTARTBLOCK, and
+   * for ERESTARTSYS without SA_RESTART; else "restart" (ERESTARTNOINTR
+   * always is). "unhandled" when no handler runs: the call runs again,
+   * unless the signal ends the task.
    */
-  interruption(noRestart: boolean): "eintr" | "restart" {
+  interruption(restart: number): "eintr" | "restart" | "unhandled" {
     const first = [...this.pending, ...this.shared].filter((p) => !this.isBlocked(p.signo)).map((p) => p.signo).sort((a, b) => a - b)[0];
-    if (first === undefined) return "restart";
+    if (first === undefined) return "unhandled";
     const h = this.handler(first);
-    if (h === SIG_DFL || h === SIG_IGN || first === SIGKILL) return "restart";
-    return noRestart || !(this.flags(first) & SA_RESTART) ? "eintr" : "restart";
+    if (h === SIG_DFL || h === SIG_IGN || first === SIGKILL) return "unhandled";
+    if (restart === ERESTARTNOINTR) return "restart";
+    return restart !== ERESTARTSYS || !(this.flags(first) & SA_RESTART) ? "eintr" : "restart";
   }
 
   /** A child's exit is reaped at once, with no zombie: SIGCHLD ignored, or SA_NOCLDWAIT (do_notify_parent). */
@@ -272,8 +277,8 @@ export class Signals {
       const m = new DataView(next.buffer);
       m.setUint32(24, m.getUint32(24, true) & ~(bit(SIGKILL) | bit(SIGSTOP)), true);
       slot.set(next);
-      // A signal now ignored is discarded even while pending.
-      if (this.ignored(sig)) this.discard(sig);
+      // A signal now ignored is discarded even while pending, by every thread (flush_sigqueue_mask).
+      if (this.ignored(sig)) for (const x of this.threadGroup()) x.discard(sig);
     }
     if (oact !== 0 && this.mem.copyToUser(oact, old) !== 0) return -EFAULT;
     return 0;

@@ -10,6 +10,7 @@ import type { FileData } from "../fs/file_data.js";
 import type { Syscalls, FatalSignal } from "../syscalls/index.js";
 import type { Signals } from "./signal.js";
 import type { FutexWaiter } from "./futex.js";
+import { ERESTARTSYS } from "../syscalls/errno.js";
 
 /** How a process ended: exit(status), or a fatal signal. */
 export type TaskEnd = { kind: "exit"; status: number } | { kind: "signal"; signal: FatalSignal };
@@ -35,15 +36,15 @@ export class Task {
   /** Runnable, sleeping in a syscall (until `waitFor` says it can go on), or a zombie waiting for its parent. */
   state: "runnable" | "sleeping" | "zombie" = "runnable";
   waitFor: (() => boolean) | null = null;
-  /** The sleeping call answers EINTR to any handler (poll, select), whatever SA_RESTART says. */
-  waitNoRestart = false;
+  /** What a signal does to the sleeping call: the -ERESTART* code Linux's call returns (ERESTARTSYS: SA_RESTART decides). */
+  restart = ERESTARTSYS;
   /** The wait status its parent reaps (zombies). */
   end: TaskEnd | null = null;
   /** Process group and session (setpgid, setsid): the process's, its leader keeps them; a child starts in its parent's. */
   private ownPgid: number;
   private ownSid: number;
-  /** A vfork child's parent sleeps until this is set (the child execs or exits). */
-  vforkDone = true;
+  /** A vfork child's parent, asleep in vfork until the child execs or exits (vfork_done). */
+  vforkParent: Task | null = null;
   /** The sleep is a syscall to run again (rip back on it); false for vfork's parent, whose clone is done. */
   restartable = true;
   /** The signal its parent gets when it ends (clone's CSIGNAL bits; fork's SIGCHLD), 0 for none. */
@@ -104,6 +105,13 @@ export class Task {
   }
   set sid(sid: number) {
     this.group.leader.ownSid = sid;
+  }
+
+  /** complete_vfork_done: this child execs or exits, and its parent's vfork returns. @return that parent, if any */
+  completeVforkDone(): Task | null {
+    const parent = this.vforkParent;
+    this.vforkParent = null;
+    return parent;
   }
 
   /** getpid: the thread group's id, its leader's pid. */

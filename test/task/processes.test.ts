@@ -3,7 +3,8 @@
 // counts against this machine's getrusage; the kernel's invariants while a
 // forking program runs and no page left once every process has exited;
 // the same forking run twice, byte for byte; a fork bomb and a process
-// that never ends, each stopped as Linux (or its limits) would stop them.
+// that never ends, each stopped as Linux (or its limits) would stop them;
+// calls a signal interrupts and vfork's parent, against strace -f.
 // The C programs' own comparisons (fork, pipe, wait, exec, posix_spawn,
 // signals) are in test/native/libc/processes.c, run by libc_programs.test.ts.
 
@@ -197,7 +198,56 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.strace, TOOLS.setarch, TOOLS
     expect(ours.stderr).toMatch(/^\[pid {5}1\] read\(3,  <unfinished \.\.\.>$/m);
     expect(ours.stderr).toMatch(/^\[pid {5}5\] <\.\.\. write resumed>\) {8}= 131072$/m);
   }, 300_000);
+
+  it("a call a signal interrupts returns its ERESTART* code, then EINTR or runs again, as strace -f shows", () => {
+    const exe = build("gcc", join(NATIVE, "processes", "interrupted.c"), "interrupted");
+    const native = run("strace", ["-f", exe]);
+    expect(native.status).toBe(0);
+    const ours = faultline("--trace", "syscalls", exe);
+    expect(ours.stdout).toBe(native.stdout);
+    expect(ours.status).toBe(0);
+    const calls = parentCalls(ours.stderr);
+    expect(calls.filter((l) => / = \? ERESTART/.test(l)).length).toBe(4);
+    expect(calls).toEqual(parentCalls(native.stderr));
+  }, 300_000);
+
+  it("vfork's parent, asleep in the call until its child execs or exits, is cut and resumed", () => {
+    const exe = build("gcc", join(NATIVE, "processes", "vfork.c"), "vfork");
+    const native = run("strace", ["-f", exe]);
+    expect(native.status).toBe(0);
+    // Natively strace's "Process N attached" cuts the entry's line in two.
+    const cuts = (stderr: string) => [...stderr.matchAll(/^vfork\((?:strace: Process \d+ attached\n)? <unfinished \.\.\.>$/gm)].length;
+    const resumed = (stderr: string) => [...stderr.matchAll(/^\[pid +\d+\] <\.\.\. vfork resumed>\) += \d+$/gm)].length;
+    expect([cuts(native.stderr), resumed(native.stderr)]).toEqual([2, 2]);
+    const ours = faultline("--trace", "syscalls", exe);
+    expect(ours.stdout).toBe(native.stdout);
+    expect([cuts(ours.stderr), resumed(ours.stderr)]).toEqual([2, 2]);
+    expect(ours.stderr).toMatch(/^\[pid {5}1\] <\.\.\. vfork resumed>\) {8}= 5$/m);
+  }, 300_000);
 });
+
+/**
+ * The parent's lines of a strace -f trace about its interrupted calls (the
+ * pipe reads, nanosleep, pause, the handler's write and rt_sigreturn, the
+ * signal's arrival), each cut line joined with its "resumed" rest, with
+ * addresses, pids and padding left out.
+ */
+function parentCalls(stderr: string): string[] {
+  // The parent's pid: its getpid() (a line with no "[pid N] ", while it runs alone, is its own too).
+  const parent = /^getpid\(\) += (\d+)$/m.exec(stderr)![1];
+  const cut = new Map<string, string>();
+  const lines: string[] = [];
+  // strace's own "Process N attached" may land inside a line it prints.
+  for (const line of stderr.replace(/strace: Process \d+ attached\n/g, "").split("\n")) {
+    const m = /^(?:\[pid +(\d+)\] )?(.*)$/.exec(line)!;
+    const pid = m[1] ?? parent, text = m[2];
+    if (pid !== parent) continue;
+    if (text.endsWith(" <unfinished ...>")) cut.set(pid, text.slice(0, -" <unfinished ...>".length));
+    else lines.push(/^<\.\.\. \w+ resumed>/.test(text) ? (cut.get(pid) ?? "") + text.replace(/^<\.\.\. \w+ resumed>/, "") : text);
+  }
+  return lines.filter((l) => /^(read\(3,|nanosleep|clock_nanosleep|pause|rt_sigreturn|write\(6,|--- SIGUSR1)/.test(l))
+    .map((l) => l.replace(/0x[0-9a-f]+/g, "ADDR").replace(/si_pid=\d+/, "si_pid=PID").replace(/ {2,}=/, " ="));
+}
 
 describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("function_graph with several processes", () => {
   it("marks each change of process as verif_pid does; --trace-proc names every line's process (funcgraph-proc)", () => {
