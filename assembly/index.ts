@@ -1,7 +1,7 @@
 // The kernel's ABI: every export the host may call, and nothing else.
 // Numbers only cross (DESIGN rule 5); see docs/abi.md.
 export { log_buf_ptr, log_buf_next } from "./kernel/panic";
-export { trace_set, trace_ring_ptr, trace_ring_next, trace_ring_events, trace_fn_names } from "./kernel/trace";
+export { trace_set, trace_ring_ptr, trace_ring_next, trace_ring_events, trace_fn_names, trace_events_set, trace_events_ptr, trace_events_next, trace_events_records } from "./kernel/trace";
 export { fault_stats_ptr } from "./mm/fault_stats";
 export { start_kernel as boot } from "./init/main";
 export { abi_alloc_pages as alloc_pages, abi_free_pages as free_pages, drain_all_pages } from "./mm/page_alloc";
@@ -28,7 +28,7 @@ export { lru_add_drain } from "./mm/swap";
 export { swapon, swap_info } from "./mm/swapfile";
 export { vm_commit_info } from "./mm/util";
 export { sysctl_get, sysctl_set } from "./kernel/sysctl";
-export { compact_memory, set_extfrag_threshold, kcompactd, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
+export { compact_memory, set_extfrag_threshold, kcompactd, kcompactd_timeout, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
 export { set_watermark_boost_factor } from "./mm/page_alloc";
 export { numa_add_memblk, numa_set_distance, numa_set_node } from "./arch/x86/mm/numa";
 export { sanitize_mpol_flags, user_nodemask_ptr, kernel_set_mempolicy, kernel_mbind, kernel_get_mempolicy, mempolicy_result_ptr,

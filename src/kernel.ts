@@ -231,9 +231,18 @@ export class Kernel {
     return this.call(() => this.exports.kswapd(nid, timedOut ? 1 : 0));
   }
 
-  /** One turn of node `nid`'s kcompactd thread. @return whether it was woken and worked. */
-  kcompactd(nid: number): boolean {
-    return this.call(() => this.exports.kcompactd(nid)) !== 0;
+  /**
+   * One turn of node `nid`'s kcompactd thread, if its wait ends (woken with
+   * work, or `timedOut`). @return 0 if it could not run, 1 if it ran and
+   * compacted nothing, 2 if it compacted
+   */
+  kcompactd(nid: number, timedOut = false): number {
+    return this.call(() => this.exports.kcompactd(nid, timedOut ? 1 : 0));
+  }
+
+  /** The timeout of node `nid`'s kcompactd wait in milliseconds, or null for none (MAX_SCHEDULE_TIMEOUT). */
+  kcompactdTimeout(nid: number): number | null {
+    return this.exports.kcompactd_timeout(nid) || null;
   }
 
   /** Swap slots in pages: total (0 without swap), used and free (si_swapinfo). */

@@ -44,7 +44,7 @@ import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
 import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
-import { Observer, TraceRing, type ObserverOptions } from "./trace/index.js";
+import { Observer, TraceRing, EventTracer, type ObserverOptions, type TraceSystem } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
   ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock, EINTR,
@@ -115,6 +115,8 @@ export class Machine {
   /** The kernel's event counters at exec: --stats reports what the run added to them. */
   private statsSince: StatsInput["since"];
   private reader: MmReader | null = null;
+  /** The tracepoints' printer, once traceEvents started it. */
+  private events: EventTracer | null = null;
   /** The kernel-wide /proc files this machine has (the NUMA sysctls on several nodes). */
   private readonly procFiles: typeof PROC_FILES;
   /** The kernel's exports, the syscalls' seeded randomness and user memory through the MMU. @internal (src/task/) */
@@ -150,6 +152,8 @@ export class Machine {
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
     this.clock = new VirtualClock(this.cpu);
+    // The kernel threads answer the boot-time sysctls at once (a nonzero vm.compaction_proactiveness wakes kcompactd).
+    this.kthreads.turn();
     this.strace = options.traceSyscalls ? new StraceLines(options.traceSyscalls) : null;
     if (options.jitThreshold !== undefined) this.cpu.jitThreshold = options.jitThreshold;
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
@@ -463,6 +467,16 @@ export class Machine {
     }
   }
 
+  /**
+   * Prints the tracepoints of `systems` (events/SYSTEM/enable), a line each
+   * as trace_pipe shows it, with the task that fired it and the virtual
+   * time, until the tracer returned is stopped.
+   */
+  traceEvents(systems: TraceSystem[], onLine: (line: string) => void): EventTracer {
+    this.events = this.kthreads.events = new EventTracer(this.k, this.kernel.memory, systems, onLine);
+    return this.events;
+  }
+
   /** A write of 1 to /proc/sys/vm/compact_memory: compacts every zone whole. */
   compactMemory(): void {
     this.kernel.compactMemory();
@@ -589,15 +603,16 @@ export class Machine {
 
   /**
    * Every process sleeps. When one waits with a timeout, the clock moves to
-   * the first deadline (an idle CPU) and the run goes on (null); when none
-   * does, Linux would wait for ever: the run ends.
+   * the first deadline (an idle CPU; kcompactd's timeouts on the way count)
+   * and the run goes on (null); when none does, Linux would wait for ever:
+   * the run ends.
    */
   private stalled(): RunEnd | null {
     if (this.kthreads.runnable) return null;
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
     const times = [...sleeping.map((t) => t.sys.wakeTime ?? t.futex?.deadline ?? null), this.kthreads.deadline].filter((x): x is number => x !== null);
     if (times.length) {
-      this.clock.idleUntil(Math.min(...times));
+      this.clock.idleUntil(Math.min(...times, this.kthreads.timeout ?? Infinity));
       return null;
     }
     return { kind: "stalled", sleeping: sleeping.map((t) => t.pid) };
@@ -613,6 +628,7 @@ export class Machine {
         const nr = cpu.getReg(0) >>> 0;
         this.liveAtEntry = this.sched.live;
         const exited = t.sys.dispatch();
+        this.events?.drain(t, this.clock.now());
         this.liveAtEntry = null;
         // exit ends the thread, exit_group every thread of the process.
         if (exited) return (nr === 60 ? do_exit : do_group_exit)(this, t, { kind: "exit", status: t.sys.exitStatus! });
@@ -631,6 +647,7 @@ export class Machine {
       }
       case STOP_PAGE_FAULT: {
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
+        this.events?.drain(t, this.clock.now());
         if (r === 0) return null;
         t.signals.trap(faultSignal(r, cpu.cr2, cpu.rip), "PF", cpu.errorCode);
         return this.deliverSignals(t);

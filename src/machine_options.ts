@@ -16,8 +16,9 @@ export interface MachineOptions extends Omit<KernelOptions, "env"> {
   /**
    * Sysctls to set at boot, by sysctl(8)'s names: vm.swappiness,
    * vm.min_free_kbytes, vm.watermark_scale_factor, vm.overcommit_memory,
-   * vm.overcommit_ratio, vm.page-cluster, transparent_hugepage.enabled,
-   * transparent_hugepage.defrag (src/proc/sysctl.ts). Applied after thp.
+   * vm.overcommit_ratio, vm.page-cluster, vm.compaction_proactiveness,
+   * transparent_hugepage.enabled, transparent_hugepage.defrag
+   * (src/proc/sysctl.ts). Applied after thp.
    */
   sysctl?: Record<string, string | number>;
   /** Instructions a run may retire before it is stopped (default: no limit). */

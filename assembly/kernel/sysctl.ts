@@ -12,6 +12,7 @@ import { min_free_kbytes, set_min_free_kbytes, watermark_scale_factor, set_water
 import { sysctl_overcommit_memory, sysctl_overcommit_ratio, set_overcommit_memory, set_overcommit_ratio } from "../mm/util";
 import { page_cluster, set_page_cluster } from "../mm/swap";
 import { thp_get_enabled, thp_set_enabled, thp_get_defrag, thp_set_defrag } from "../mm/huge_memory";
+import { sysctl_compaction_proactiveness, set_compaction_proactiveness } from "../mm/compaction";
 
 @inline const VM_SWAPPINESS: u32 = 0;
 @inline const VM_MIN_FREE_KBYTES: u32 = 1;
@@ -24,6 +25,7 @@ import { thp_get_enabled, thp_set_enabled, thp_get_defrag, thp_set_defrag } from
 // CONFIG_NUMA's: a machine of one node is a UMA kernel's, without them.
 @inline const VM_ZONE_RECLAIM_MODE: u32 = 8;
 @inline const VM_MIN_UNMAPPED_RATIO: u32 = 9;
+@inline const VM_COMPACTION_PROACTIVENESS: u32 = 10;
 
 /** The value of sysctl `id`, or -1 for an unknown one (or a NUMA one on one node). */
 export function sysctl_get(id: u32): f64 {
@@ -40,6 +42,7 @@ export function sysctl_get(id: u32): f64 {
     case VM_PAGE_CLUSTER: return page_cluster;
     case THP_ENABLED: return thp_get_enabled();
     case THP_DEFRAG: return thp_get_defrag();
+    case VM_COMPACTION_PROACTIVENESS: return sysctl_compaction_proactiveness;
   }
   return -1;
 }
@@ -61,6 +64,7 @@ export function sysctl_set(id: u32, value: f64): i32 {
     case VM_PAGE_CLUSTER: return set_page_cluster(v);
     case THP_ENABLED: return thp_set_enabled(v);
     case THP_DEFRAG: return thp_set_defrag(v);
+    case VM_COMPACTION_PROACTIVENESS: return set_compaction_proactiveness(v);
   }
   return -22;
 }

@@ -157,3 +157,49 @@ function trace_event(word0: u32, arg: u32): void {
 const FN_NAMES = "do_user_addr_fault\0handle_mm_fault\0__handle_mm_fault\0handle_pte_fault\0do_anonymous_page\0alloc_zeroed_user_highpage_movable\0alloc_pages_vma\0__alloc_pages\0get_page_from_freelist\0rmqueue\0__rmqueue\0__rmqueue_smallest\0get_page_from_free_area\0expand\0__rmqueue_fallback\0rmqueue_pcplist\0rmqueue_bulk\0prep_new_page\0__alloc_pages_slowpath\0__free_pages\0free_unref_page\0free_pcppages_bulk\0__free_one_page\0find_vma\0expand_stack\0access_error\0do_wp_page\0wp_page_copy\0create_huge_pmd\0do_fault\0pte_alloc\0pmd_alloc\0pud_alloc\0set_pte_at\0bad_area\0do_sigbus\0pagefault_out_of_memory\0out_of_memory\0clear_page\0copy_user_highpage\0flush_tlb_page\0do_read_fault\0do_cow_fault\0pgtable_bad\0wp_page_reuse\0dup_mmap\0copy_page_range\0copy_huge_pmd\0do_huge_pmd_wp_page\0split_huge_page\0oom_reap_task_mm\0try_to_compact_pages\0compact_zone\0isolate_migratepages\0isolate_freepages\0migrate_pages\0__alloc_pages_direct_compact\0kcompactd_do_work\0compact_node\0wake_all_kswapds\0__alloc_pages_direct_reclaim\0should_reclaim_retry\0__alloc_pages_may_oom\0try_to_free_pages\0shrink_node\0shrink_lruvec\0shrink_active_list\0shrink_inactive_list\0shrink_folio_list\0folio_referenced\0try_to_unmap\0add_to_swap\0pageout\0swap_writepage\0kswapd\0balance_pgdat\0wakeup_kswapd\0do_swap_page\0swapin_readahead\0swap_readpage\0";
 
 export function trace_fn_names(): usize { return changetype<usize>(FN_NAMES); }
+
+// ─── trace events ──────────────────────────────────────────────────────────
+//
+// The event tracer's kernel half (Linux's tracepoints, as
+// /sys/kernel/tracing/events/*/enable turns them on): a tracepoint of an
+// enabled subsystem writes one record, its event id and its fields, to a
+// small ring the host drains after each kernel call that can fire one,
+// stamps with the virtual clock and the running task, and prints with the
+// event's TP_printk format (src/trace/events.ts). Off: one load and a branch.
+//
+//  ╒═══════ event record (32 bytes) ═══════╕
+//   0  id         u32  TP_* (below)
+//   4  fields[7]  i32  the event's fields, in its TP_STRUCT order
+//  ╘═══════════════════════════════════════╛
+
+@inline export const TRACE_EVENT_RECORD_SIZE: u32 = 32;
+@inline export const TRACE_EVENT_RECORDS: u32 = 64;
+// Subsystems, one enable bit each.
+@inline export const TRACE_SYSTEM_COMPACTION: u32 = 1;
+
+const event_ring: usize = memory.data(<i32>(TRACE_EVENT_RECORDS * TRACE_EVENT_RECORD_SIZE), 8);
+let events_on: u32 = 0;
+let events_next: u32 = 0;  // records ever written; the ring wraps
+
+/** Enables the subsystems whose bits are set in `mask` (TRACE_SYSTEM_*), disables the others. */
+export function trace_events_set(mask: u32): void { events_on = mask; }
+export function trace_events_ptr(): usize { return event_ring; }
+export function trace_events_next(): u32 { return events_next; }
+export function trace_events_records(): u32 { return TRACE_EVENT_RECORDS; }
+
+/** Whether tracepoints of `system` record (trace_<event>_enabled). */
+@inline export function trace_system_on(system: u32): bool { return (events_on & system) != 0; }
+
+/** Writes one event record. */
+export function trace_event_record(id: u32, f0: i32 = 0, f1: i32 = 0, f2: i32 = 0, f3: i32 = 0, f4: i32 = 0, f5: i32 = 0, f6: i32 = 0): void {
+  const rec = event_ring + (events_next & (TRACE_EVENT_RECORDS - 1)) * TRACE_EVENT_RECORD_SIZE;
+  store<u32>(rec, id);
+  store<i32>(rec, f0, 4);
+  store<i32>(rec, f1, 8);
+  store<i32>(rec, f2, 12);
+  store<i32>(rec, f3, 16);
+  store<i32>(rec, f4, 20);
+  store<i32>(rec, f5, 24);
+  store<i32>(rec, f6, 28);
+  events_next++;
+}

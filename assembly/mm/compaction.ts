@@ -10,15 +10,22 @@
 // Run from three places, as in Linux: direct compaction in an allocation
 // that failed (__alloc_pages_direct_compact, with should_compact_retry for
 // the slow path's retries), kcompactd (a thread per node, woken by
-// wakeup_kcompactd; the host runs it between guest quanta), and a write to
+// wakeup_kcompactd, and every HPAGE_FRAG_CHECK_INTERVAL_MSEC for proactive
+// compaction; the host runs it between guest quanta), and a write to
 // /proc/sys/vm/compact_memory (compact_memory()). A zone where compaction
 // failed is skipped for a while (defer_compaction).
+//
+// Proactive compaction keeps a node's free memory in huge-page-sized
+// blocks before anyone asks: its fragmentation score (the share of free
+// pages outside order-9 blocks, weighted by zone size) above a high mark
+// set by vm.compaction_proactiveness starts a round of compact_node that
+// runs each zone until its score falls to the low mark.
 //
 // Not here: the pageblock skip hints and the cached scanner positions (every
 // run starts at the zone's ends, as whole_zone does), the fast free-list
 // searches (fast_find_migrateblock, fast_isolate_freepages), page capture,
-// proactive compaction, and the LRU (no lru lists to isolate from: a
-// movable page is an anonymous one, see page_movable).
+// and the LRU (no lru lists to isolate from: a movable page is an
+// anonymous one, see page_movable).
 
 import { numa_node_id } from "../arch/x86/mm/numa";
 import { page, PG_buddy, PG_head } from "./mm_types";
@@ -36,11 +43,11 @@ import {
   find_suitable_fallback, __isolate_free_page, compound_order, drain_all_pages, put_page, ALLOC_WMARK_MASK, ALLOC_WMARK_MIN,
 } from "./page_alloc";
 import {
-  count_vm_event, __count_vm_events, __count_zid_vm_events, zone_page_state, fragmentation_index, PGALLOC,
+  count_vm_event, __count_vm_events, __count_zid_vm_events, zone_page_state, fragmentation_index, extfrag_for_order, PGALLOC,
   COMPACTMIGRATE_SCANNED, COMPACTFREE_SCANNED, COMPACTISOLATED, COMPACTSTALL, COMPACTFAIL, COMPACTSUCCESS,
   KCOMPACTD_WAKE, KCOMPACTD_MIGRATE_SCANNED, KCOMPACTD_FREE_SCANNED,
 } from "./vmstat";
-import { zone_reclaimable_pages } from "./vmscan";
+import { zone_reclaimable_pages, kswapd_is_running } from "./vmscan";
 import { lru_add_drain } from "./swap";
 import { MAX_NUMNODES } from "../include/numa";
 import { migrate_pages, page_movable, isolate_movable_page, putback_movable_pages } from "./migrate";
@@ -48,6 +55,10 @@ import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_try_to_compact_pages, FN_compact_zone, FN_isolate_migratepages,
   FN_isolate_freepages, FN___alloc_pages_direct_compact, FN_kcompactd_do_work, FN_compact_node,
 } from "../kernel/trace";
+import {
+  trace_mm_compaction_begin, trace_mm_compaction_end, trace_mm_compaction_wakeup_kcompactd,
+  trace_mm_compaction_kcompactd_wake, trace_mm_compaction_kcompactd_sleep,
+} from "../include/trace/events/compaction";
 
 // enum compact_result, in Linux's order: a larger value means more progress.
 @inline export const COMPACT_NOT_SUITABLE_ZONE: u32 = 0;
@@ -80,11 +91,17 @@ import {
 
 @inline const COMPACT_CLUSTER_MAX: u32 = 32;    // SWAP_CLUSTER_MAX
 @inline const COMPACT_MAX_DEFER_SHIFT: u32 = 6;
+/** kcompactd's proactive check interval: the timeout of its wait. */
+@inline const HPAGE_FRAG_CHECK_INTERVAL_MSEC: u32 = 500;
+/** The order the fragmentation score is taken for (HPAGE_PMD_ORDER). */
+@inline const COMPACTION_HPAGE_ORDER: u32 = pageblock_order;
 @inline const MAX_COMPACT_RETRIES: u32 = 16;
 @inline const ENOMEM: i32 = 12;
 
 /** vm.extfrag_threshold: a costly order compacts only above this fragmentation index (0..1000). */
 export let sysctl_extfrag_threshold: i32 = 500;
+/** vm.compaction_proactiveness (0..100): how low kcompactd keeps the fragmentation score; 0 turns it off. */
+export let sysctl_compaction_proactiveness: u32 = 20;
 
 /** struct compact_control: one compaction run's state. Runs never nest: one static instance. */
 @unmanaged
@@ -105,6 +122,7 @@ class compact_control {
   highest_zoneidx: u32;
   mode: u32;                    // MIGRATE_ASYNC / _SYNC_LIGHT / _SYNC
   direct_compaction: bool;
+  proactive_compaction: bool;   // kcompactd's round: runs until the zone's score is low enough
   whole_zone: bool;
   ignore_block_suitable: bool;  // any pageblock may be a target
 }
@@ -418,6 +436,11 @@ function isolate_migratepages(): u32 {
 /** Whether the run is done: the scanners met, or a block of the order is free for the allocation (__compact_finished). */
 function __compact_finished(): u32 {
   if (compact_scanners_met()) return cc.whole_zone ? COMPACT_COMPLETE : COMPACT_PARTIAL_SKIPPED;
+  if (cc.proactive_compaction) {
+    // Reclaim runs on the node: leave it the free pages.
+    if (kswapd_is_running(changetype<pglist_data>(cc_zone().zone_pgdat))) return COMPACT_PARTIAL_SKIPPED;
+    return fragmentation_score_zone(cc_zone()) > fragmentation_score_wmark(true) ? COMPACT_CONTINUE : COMPACT_SUCCESS;
+  }
   if (is_via_compact_memory(cc.order)) return COMPACT_CONTINUE;
   const z = cc_zone();
   const migratetype = cc.migratetype;
@@ -467,6 +490,8 @@ function compact_zone(): u32 {
   }
   cc.migrate_pfn = z.zone_start_pfn;
   cc.free_pfn = pageblock_start_pfn(zone_end_pfn(z) - 1);
+  const sync = cc.mode != MIGRATE_ASYNC;
+  trace_mm_compaction_begin(z.zone_start_pfn, cc.migrate_pfn, cc.free_pfn, zone_end_pfn(z), sync);
 
   let ret: u32;
   let last_migrated_pfn: u32 = 0;
@@ -498,6 +523,7 @@ function compact_zone(): u32 {
   if (cc.nr_freepages) release_freepages();
   __count_vm_events(COMPACTMIGRATE_SCANNED, cc.total_migrate_scanned);
   __count_vm_events(COMPACTFREE_SCANNED, cc.total_free_scanned);
+  trace_mm_compaction_end(z.zone_start_pfn, cc.migrate_pfn, cc.free_pfn, zone_end_pfn(z), sync, ret);
   trace_exit(FN_compact_zone, ret);
   return ret;
 }
@@ -511,6 +537,7 @@ function compact_zone_order(z: zone, order: u32, gfp: u32, prio: u32, alloc_flag
   cc.alloc_flags = alloc_flags;
   cc.highest_zoneidx = highest_zoneidx;
   cc.direct_compaction = true;
+  cc.proactive_compaction = false;
   cc.whole_zone = prio == MIN_COMPACT_PRIORITY;
   cc.ignore_block_suitable = prio == MIN_COMPACT_PRIORITY;
   return compact_zone();
@@ -627,13 +654,119 @@ export function should_compact_retry(order: u32, alloc_flags: u32, compact_resul
   return false;
 }
 
-// ─── kcompactd ─────────────────────────────────────────────────────────────
+// ─── proactive compaction ──────────────────────────────────────────────────
 
-/** Starts the node's kcompactd asleep (kcompactd_run, and the thread's start). */
+/** The zone's external fragmentation for a huge page, 0..100 (fragmentation_score_zone). */
+function fragmentation_score_zone(z: zone): u32 {
+  return extfrag_for_order(z, COMPACTION_HPAGE_ORDER);
+}
+
+/**
+ * The zone's score scaled by its share of the node's pages, so that a
+ * small zone (DMA) barely counts (fragmentation_score_zone_weighted).
+ */
+function fragmentation_score_zone_weighted(z: zone): u32 {
+  const pgdat = changetype<pglist_data>(z.zone_pgdat);
+  return <u32>(<u64>z.present_pages * fragmentation_score_zone(z) / (<u64>pgdat.node_present_pages + 1));
+}
+
+/** The node's fragmentation score, 0..100: its zones' weighted scores summed (fragmentation_score_node). */
+export function fragmentation_score_node(pgdat: pglist_data): u32 {
+  let score: u32 = 0;
+  for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
+    const z = node_zone(pgdat, zid);
+    if (!z.present_pages) continue;
+    score += fragmentation_score_zone_weighted(z);
+  }
+  return score;
+}
+
+/**
+ * The score a round brings a zone down to (`low`: 100 - proactiveness, at
+ * least 5, so 100 does not compact for ever), or the node's score above
+ * which a round starts (10 more) (fragmentation_score_wmark).
+ */
+function fragmentation_score_wmark(low: bool): u32 {
+  const wmark_low = max<u32>(100 - sysctl_compaction_proactiveness, 5);
+  return low ? wmark_low : min<u32>(wmark_low + 10, 100);
+}
+
+/** A proactive round is due: it is on, kswapd is not reclaiming, and the node's score is above the high mark (should_proactive_compact_node). */
+function should_proactive_compact_node(pgdat: pglist_data): bool {
+  if (!sysctl_compaction_proactiveness || kswapd_is_running(pgdat)) return false;
+  return fragmentation_score_node(pgdat) > fragmentation_score_wmark(false);
+}
+
+/**
+ * Writes vm.compaction_proactiveness; a nonzero value asks every node's
+ * kcompactd for a round at once (compaction_proactiveness_sysctl_handler).
+ * @return 0, or -EINVAL above 100
+ */
+export function set_compaction_proactiveness(v: u32): i32 {
+  if (v > 100) return -22;
+  sysctl_compaction_proactiveness = v;
+  if (!v) return 0;
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) {
+    const pgdat = NODE_DATA(nid);
+    if (proactive_compact_trigger(pgdat)) continue;
+    set_proactive_compact_trigger(pgdat, 1);
+    trace_mm_compaction_wakeup_kcompactd(nid, -1, pgdat.nr_zones - 1);
+    store<u8>(kcompactd_woken + nid, 1);
+  }
+  return 0;
+}
+
+// ─── kcompactd ─────────────────────────────────────────────────────────────
+//
+// Linux's kcompactd is a loop that waits on pgdat->kcompactd_wait until its
+// condition holds (kcompactd_work_requested: an order asked for, or a
+// proactive round triggered) when woken, or until a timeout passes
+// (HPAGE_FRAG_CHECK_INTERVAL_MSEC; 64 times that after a round that did
+// not lower the score; none while proactiveness is 0). Here the host's
+// scheduler times the wait and runs one turn of the loop, kcompactd(nid,
+// timed_out), between guest quanta; the wait's state is kept per node.
+
+/** Per node: a wake_up of kcompactd_wait found the condition true, so its next turn runs. */
+const kcompactd_woken: usize = memory.data(<i32>MAX_NUMNODES);
+/** Per node: pgdat->proactive_compact_trigger, a write of vm.compaction_proactiveness asked for a round. */
+const proactive_compact_triggers: usize = memory.data(<i32>MAX_NUMNODES);
+@inline function proactive_compact_trigger(pgdat: pglist_data): bool {
+  return load<u8>(proactive_compact_triggers + pgdat.node_id) != 0;
+}
+@inline function set_proactive_compact_trigger(pgdat: pglist_data, v: u8): void {
+  store<u8>(proactive_compact_triggers + pgdat.node_id, v);
+}
+/** Per node: the timeout of kcompactd's wait, in milliseconds; 0 is MAX_SCHEDULE_TIMEOUT. */
+const kcompactd_timeouts: usize = memory.data(<i32>MAX_NUMNODES * 4, 4);
+
+/** Starts the node's kcompactd in its wait (kcompactd_run, and the thread's start). */
 export function kcompactd_run(nid: u32): void {
   const pgdat = NODE_DATA(nid);
   pgdat.kcompactd_max_order = 0;
   pgdat.kcompactd_highest_zoneidx = pgdat.nr_zones - 1;
+  set_proactive_compact_trigger(pgdat, 0);
+  kcompactd_wait(pgdat, HPAGE_FRAG_CHECK_INTERVAL_MSEC);
+}
+
+/** The condition of kcompactd's wait (kcompactd_work_requested). */
+@inline function kcompactd_work_requested(pgdat: pglist_data): bool {
+  return pgdat.kcompactd_max_order > 0 || proactive_compact_trigger(pgdat);
+}
+
+/**
+ * The top of kcompactd's loop: no timeout while proactive compaction is
+ * off, then the wait, which ends at once if its condition holds already.
+ */
+function kcompactd_wait(pgdat: pglist_data, timeout: u32): void {
+  if (!sysctl_compaction_proactiveness) timeout = 0;
+  trace_mm_compaction_kcompactd_sleep(pgdat.node_id);
+  store<u32>(kcompactd_timeouts + (<usize>pgdat.node_id << 2), timeout);
+  if (kcompactd_work_requested(pgdat)) store<u8>(kcompactd_woken + pgdat.node_id, 1);
+}
+
+/** The timeout of node `nid`'s kcompactd wait, in milliseconds (0: none), for the host to time. */
+export function kcompactd_timeout(nid: u32): u32 {
+  return load<u32>(kcompactd_timeouts + (<usize>nid << 2));
 }
 
 /** Whether some zone up to the wanted one can be compacted for the wanted order (kcompactd_node_suitable). */
@@ -649,9 +782,6 @@ function kcompactd_node_suitable(pgdat: pglist_data): bool {
   return false;
 }
 
-/** Per node: set when wakeup_kcompactd found work for it (pgdat->kcompactd_wait woken), so its next turn runs. */
-const kcompactd_woken: usize = memory.data(<i32>MAX_NUMNODES);
-
 /**
  * Asks the node's kcompactd for blocks of `order` from zones up to
  * highest_zoneidx (wakeup_kcompactd; kswapd calls it before it sleeps).
@@ -661,6 +791,7 @@ export function wakeup_kcompactd(pgdat: pglist_data, order: u32, highest_zoneidx
   if (pgdat.kcompactd_max_order < order) pgdat.kcompactd_max_order = order;
   if (pgdat.kcompactd_highest_zoneidx > highest_zoneidx) pgdat.kcompactd_highest_zoneidx = highest_zoneidx;
   if (!kcompactd_node_suitable(pgdat)) return;
+  trace_mm_compaction_wakeup_kcompactd(pgdat.node_id, order, highest_zoneidx);
   store<u8>(kcompactd_woken + pgdat.node_id, 1);
 }
 
@@ -675,6 +806,7 @@ function kcompactd_do_work(pgdat: pglist_data): void {
   const order = pgdat.kcompactd_max_order;
   const highest_zoneidx = pgdat.kcompactd_highest_zoneidx;
   trace_enter(FN_kcompactd_do_work, order);
+  trace_mm_compaction_kcompactd_wake(pgdat.node_id, order, highest_zoneidx);
   count_vm_event(KCOMPACTD_WAKE);
   for (let zid: u32 = 0; zid <= highest_zoneidx; zid++) {
     const z = node_zone(pgdat, zid);
@@ -688,6 +820,7 @@ function kcompactd_do_work(pgdat: pglist_data): void {
     cc.alloc_flags = ALLOC_WMARK_MIN;
     cc.highest_zoneidx = highest_zoneidx;
     cc.direct_compaction = false;
+    cc.proactive_compaction = false;
     cc.whole_zone = false;
     cc.ignore_block_suitable = false;
     const status = compact_zone();
@@ -708,23 +841,49 @@ function kcompactd_do_work(pgdat: pglist_data): void {
 }
 
 /**
- * One turn of node `nid`'s kcompactd thread, which the host's scheduler
- * runs between guest quanta: if it was woken with work, it does it.
- * @return 1 if it ran, else 0
+ * One turn of node `nid`'s kcompactd thread (its loop in kcompactd()),
+ * which the host's scheduler runs between guest quanta: when woken with
+ * its condition true, or when its wait's timeout passed (`timed_out`), it
+ * does the work asked for (kcompactd_do_work) or else a proactive round if
+ * one is due, then waits again. @return 0 if it could not run; 1 if it
+ * ran and compacted nothing; 2 if it compacted
  */
-export function kcompactd(nid: u32): u32 {
+export function kcompactd(nid: u32, timed_out: u32): u32 {
   const pgdat = NODE_DATA(nid);
-  if (!load<u8>(kcompactd_woken + nid)) return 0;
+  const woken = load<u8>(kcompactd_woken + nid) != 0;
   store<u8>(kcompactd_woken + nid, 0);
-  if (!pgdat.kcompactd_max_order) return 0;
-  kcompactd_do_work(pgdat);
-  return 1;
+  const requested = kcompactd_work_requested(pgdat);
+  if (!(woken && requested) && !timed_out) return 0;
+  if (requested && !proactive_compact_trigger(pgdat)) {
+    kcompactd_do_work(pgdat);
+    // The defer timeout from proactive compaction is lost here, as in Linux.
+    kcompactd_wait(pgdat, HPAGE_FRAG_CHECK_INTERVAL_MSEC);
+    return 2;
+  }
+  let timeout = HPAGE_FRAG_CHECK_INTERVAL_MSEC;
+  let ran: u32 = 1;
+  if (should_proactive_compact_node(pgdat)) {
+    const prev_score = fragmentation_score_node(pgdat);
+    compact_node(pgdat, true);
+    const score = fragmentation_score_node(pgdat);
+    // No progress: defer the next round.
+    if (score >= prev_score) timeout = HPAGE_FRAG_CHECK_INTERVAL_MSEC << COMPACT_MAX_DEFER_SHIFT;
+    ran = 2;
+  }
+  set_proactive_compact_trigger(pgdat, 0);
+  kcompactd_wait(pgdat, timeout);
+  return ran;
 }
 
-// ─── /proc/sys/vm/compact_memory ───────────────────────────────────────────
+// ─── compact_node ──────────────────────────────────────────────────────────
 
-/** Compacts every populated zone of the node whole (compact_node). */
-function compact_node(pgdat: pglist_data): void {
+/**
+ * Compacts every populated zone of the node whole (compact_node):
+ * synchronously to the end for compact_memory; as kcompactd's proactive
+ * round (`proactive`), each zone until its score is low enough, counted as
+ * kcompactd's scanning.
+ */
+function compact_node(pgdat: pglist_data, proactive: bool): void {
   trace_enter(FN_compact_node, pgdat.node_id);
   for (let zid: u32 = 0; zid < MAX_NR_ZONES; zid++) {
     const z = node_zone(pgdat, zid);
@@ -732,20 +891,25 @@ function compact_node(pgdat: pglist_data): void {
     cc.order = -1;
     cc.gfp_mask = GFP_KERNEL;
     cc.zone = changetype<usize>(z);
-    cc.mode = MIGRATE_SYNC;
+    cc.mode = proactive ? MIGRATE_SYNC_LIGHT : MIGRATE_SYNC;
     cc.alloc_flags = 0;
     cc.highest_zoneidx = zid;
     cc.direct_compaction = false;
+    cc.proactive_compaction = proactive;
     cc.whole_zone = true;
     cc.ignore_block_suitable = false;
     compact_zone();
+    if (proactive) {
+      __count_vm_events(KCOMPACTD_MIGRATE_SCANNED, cc.total_migrate_scanned);
+      __count_vm_events(KCOMPACTD_FREE_SCANNED, cc.total_free_scanned);
+    }
   }
   trace_exit(FN_compact_node, 0);
 }
 
 /** A write to /proc/sys/vm/compact_memory: compacts every node (sysctl_compaction_handler). @return 0 */
 export function compact_memory(): i32 {
-  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) compact_node(NODE_DATA(nid));
+  for (let nid: u32 = 0; nid < nr_online_nodes; nid++) compact_node(NODE_DATA(nid), false);
   return 0;
 }
 

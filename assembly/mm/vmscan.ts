@@ -833,6 +833,15 @@ const kswapd_tasks: usize = memory.data(<i32>MAX_NUMNODES * offsetof<kswapd_task
   return changetype<kswapd_task>(kswapd_tasks + <usize>nid * offsetof<kswapd_task>());
 }
 
+/**
+ * The node's kswapd is (or was just made) runnable: woken and not yet run,
+ * or between two turns on a node it could not balance (kswapd_is_running,
+ * mm/compaction.c's task_is_running(pgdat->kswapd)).
+ */
+export function kswapd_is_running(pgdat: pglist_data): bool {
+  return pgdat.kswapd_wait != 0 || kswapd_task_of(pgdat.node_id).state == KSWAPD_RUNNABLE;
+}
+
 /** The zone index a wakeup asked for, else the previous one (kswapd_highest_zoneidx). */
 function kswapd_highest_zoneidx(pgdat: pglist_data, prev_highest_zoneidx: u32): u32 {
   const curr = pgdat.kswapd_highest_zoneidx;

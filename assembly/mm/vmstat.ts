@@ -124,6 +124,22 @@ export const vm_events: usize = memory.data(<i32>NR_VM_EVENT_ITEMS << 3, 8);
   return load<u64>(vm_events + (<usize>item << 3));
 }
 
+// struct contig_page_info, as fill_contig_page_info leaves it.
+let free_pages: u64 = 0;
+let free_blocks_total: u64 = 0;
+let free_blocks_suitable: u64 = 0;
+
+/** Counts the zone's free pages, free blocks, and free blocks of at least `suitable_order` in 2^suitable_order units (fill_contig_page_info). */
+function fill_contig_page_info(z: zone, suitable_order: u32): void {
+  free_pages = free_blocks_total = free_blocks_suitable = 0;
+  for (let o: u32 = 0; o < MAX_ORDER; o++) {
+    const blocks = <u64>zone_free_area(z, o).nr_free;
+    free_blocks_total += blocks;
+    free_pages += blocks << o;
+    if (o >= suitable_order) free_blocks_suitable += blocks << (o - suitable_order);
+  }
+}
+
 /**
  * How much a failure to allocate 2^order pages in the zone would be due to
  * external fragmentation rather than too few free pages
@@ -131,19 +147,17 @@ export const vm_events: usize = memory.data(<i32>NR_VM_EVENT_ITEMS << 3, 8);
  * = fragmentation, -1000 when a block of that order is free.
  */
 export function fragmentation_index(z: zone, order: u32): i32 {
-  // fill_contig_page_info
-  let free_pages: u64 = 0;
-  let free_blocks_total: u64 = 0;
-  let free_blocks_suitable: u64 = 0;
-  for (let o: u32 = 0; o < MAX_ORDER; o++) {
-    const blocks = <u64>zone_free_area(z, o).nr_free;
-    free_blocks_total += blocks;
-    free_pages += blocks << o;
-    if (o >= order) free_blocks_suitable += blocks << (o - order);
-  }
+  fill_contig_page_info(z, order);
   // __fragmentation_index
   if (!free_blocks_total) return 0;
   if (free_blocks_suitable) return -1000;
   const requested: u64 = <u64>1 << order;
   return 1000 - <i32>((1000 + free_pages * 1000 / requested) / free_blocks_total);
+}
+
+/** The percentage of the zone's free pages in blocks smaller than 2^order (extfrag_for_order): 0..100. */
+export function extfrag_for_order(z: zone, order: u32): u32 {
+  fill_contig_page_info(z, order);
+  if (!free_pages) return 0;
+  return <u32>((free_pages - (free_blocks_suitable << order)) * 100 / free_pages);
 }

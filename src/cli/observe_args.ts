@@ -73,7 +73,7 @@ export function observeOptions(v: ObserveValues): ObserveOptions {
     traceProc: v["trace-proc"] ?? false, stats: v.stats ?? false, proc: [], pagemap: [], plot: v.plot ?? null,
   };
   for (const what of v.trace ?? []) {
-    if (what !== "faults") throw new UsageError(`--trace: unknown tracer '${what}' (syscalls or faults)`);
+    if (what !== "faults") throw new UsageError(`--trace: unknown tracer '${what}' (syscalls, faults or compaction)`);
     options.trace = true;
   }
   const clock = v["trace-clock"];

@@ -16,6 +16,7 @@ import { nodeHostFs } from "./host_fs.js";
 import { loadKernelModule } from "./load.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
 import { Terminal, type Stream } from "./terminal.js";
+import { TRACE_SYSTEMS, type TraceSystem } from "../trace/events.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--numa N|SIZE,SIZE...] [--numa-distance SLIT] [--cpu-node N]
                      [--sysctl NAME=VALUE]... [--thp never|madvise|always]
@@ -35,13 +36,16 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--num
   --sysctl N=V      set a sysctl at boot: vm.swappiness, vm.min_free_kbytes,
                     vm.watermark_scale_factor, vm.overcommit_memory,
                     vm.overcommit_ratio, vm.page-cluster,
-                    transparent_hugepage.enabled, transparent_hugepage.defrag
+                    vm.compaction_proactiveness, transparent_hugepage.enabled,
+                    transparent_hugepage.defrag
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --max-insns N     stop the guest after N instructions
   --jit-threshold N translate a block of guest code to JavaScript after N runs
                     (default 40; 0: before its first run)
   --trace syscalls  print each syscall as strace does, on stderr
+  --trace compaction  print the compaction tracepoints (kcompactd, compact_zone)
+                    as /sys/kernel/tracing/trace_pipe does, on stderr
   --compact         compact memory when the program ends, before the views
                     (echo 1 > /proc/sys/vm/compact_memory)
   --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)
@@ -74,6 +78,7 @@ const RUN_OPTIONS = {
 export interface RunArgs {
   machine: MachineOptions;
   traceSyscalls: boolean;
+  traceEvents: TraceSystem[];
   debug: boolean;
   /** Compact memory when the program ends (before the --proc views). */
   compact: boolean;
@@ -129,10 +134,11 @@ export function parseRunArgs(argv: string[]): RunArgs {
     machine.jitThreshold = Number(jt);
   }
   const traces = v.trace ?? [];
-  const observe = observeOptions({ ...v, trace: traces.filter((t) => t !== "syscalls") });
+  const events = traces.filter((t): t is TraceSystem => t in TRACE_SYSTEMS);
+  const observe = observeOptions({ ...v, trace: traces.filter((t) => t !== "syscalls" && !events.includes(t as TraceSystem)) });
   const help = v.help ?? false;
   if (!help && command.length === 0) throw new UsageError("no program to run");
-  return { machine, traceSyscalls: traces.includes("syscalls"), debug: v.debug ?? false, compact: v.compact ?? false, cc: v.cc ?? "gcc", help, observe, program: command[0] ?? "", args: command.slice(1) };
+  return { machine, traceSyscalls: traces.includes("syscalls"), traceEvents: events, debug: v.debug ?? false, compact: v.compact ?? false, cc: v.cc ?? "gcc", help, observe, program: command[0] ?? "", args: command.slice(1) };
 }
 
 /** Runs the program; resolves to the exit status a shell would see. */
@@ -181,6 +187,7 @@ export async function run(argv: string[]): Promise<number> {
       if (o.stats) stats = machine.stats(Number(process.hrtime.bigint() - started) / 1e9);
     },
   });
+  if (a.traceEvents.length) m.traceEvents(a.traceEvents, (line) => report(line + "\n"));
   const observer = o.trace || o.traceOut !== null || o.plot !== null
     ? m.observe({
         trace: o.trace || o.traceOut !== null,

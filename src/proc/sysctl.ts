@@ -72,6 +72,7 @@ export const SYSCTLS: Record<string, Sysctl> = {
   // The kernel reads -1 for these on one node.
   "vm.zone_reclaim_mode": { id: 8, numa: true, ...integer },
   "vm.min_unmapped_ratio": { id: 9, numa: true, ...integer },
+  "vm.compaction_proactiveness": { id: 10, ...integer },
 };
 
 /** Whether the kernel has the sysctl (the NUMA ones only on several nodes). */

@@ -6,6 +6,9 @@
 // sleep) gets its turn in the same round. A run where every process sleeps
 // ends only once no kernel thread can run; kswapd's nap (HZ/10 on the
 // virtual clock) is a deadline the idle clock moves to, as a timer's.
+// kcompactd's wait times out every HPAGE_FRAG_CHECK_INTERVAL_MSEC for
+// proactive compaction: the idle clock stops at those timeouts on its way
+// to a process's or kswapd's deadline, but they alone keep no run going.
 //
 // They are tasks as Linux shows them: kthreadd is pid 2 (ppid 0), its
 // children are created at boot in initcall order (kcompactd_init is a
@@ -14,6 +17,7 @@
 // them. Browser-safe.
 
 import type { Kernel } from "../kernel.js";
+import type { EventTracer } from "../trace/events.js";
 
 /** kthreadd's pid: the parent of every kernel thread. */
 export const KTHREADD_PID = 2;
@@ -36,7 +40,7 @@ export interface KthreadInfo {
   comm: string;
   /** R runnable, S sleeping (Linux's I for an idle kthreadd is S here: one letter per process state we have). */
   state: "R" | "S";
-  /** Times a wakeup ended its sleep, and turns it worked (kswapd: balance_pgdat runs; kcompactd: kcompactd_do_work runs). */
+  /** Times a wakeup ended its sleep, and turns it worked (kswapd: balance_pgdat runs; kcompactd: turns that compacted). */
   wakeups: number;
   runs: number;
 }
@@ -51,6 +55,8 @@ class Kthread implements KthreadInfo {
   runs = 0;
   /** kswapd's nap ends then (virtual ns), or null. */
   napUntil: number | null = null;
+  /** kcompactd's wait times out then (virtual ns), or null. */
+  timeoutAt: number | null = null;
   constructor(readonly pid: number, readonly comm: string, readonly flags: number, readonly nid: number,
               readonly kind: "kthreadd" | "kswapd" | "kcompactd") {}
 }
@@ -59,6 +65,8 @@ export class KernelThreads {
   readonly threads: Kthread[] = [];
   /** Traces each turn when set (the machine's observer). */
   tracer: KthreadTracer | null = null;
+  /** Prints the tracepoints each turn fires, when set. */
+  events: EventTracer | null = null;
 
   /** `now`: the virtual clock (ns), for kswapd's nap. */
   constructor(private readonly kernel: Kernel, private readonly now: () => number, nodes = 1) {
@@ -68,6 +76,8 @@ export class KernelThreads {
     let pid = KTHREADD_PID;
     for (let nid = 0; nid < nodes; nid++) this.threads.push(new Kthread(++pid, `kcompactd${nid}`, PF_KTHREAD | PF_KCOMPACTD | PF_FORKNOEXEC, nid, "kcompactd"));
     for (let nid = 0; nid < nodes; nid++) this.threads.push(new Kthread(++pid, `kswapd${nid}`, PF_KTHREAD | PF_KSWAPD | PF_MEMALLOC | PF_FORKNOEXEC, nid, "kswapd"));
+    // kcompactd waits from boot (virtual time 0).
+    for (const t of this.threads) if (t.kind === "kcompactd") this.waitTimeout(t, 0);
   }
 
   /** The last kernel thread's pid: processes take the pids after it. */
@@ -90,6 +100,18 @@ export class KernelThreads {
     return naps.length ? Math.min(...naps) : null;
   }
 
+  /** The earliest kcompactd timeout (virtual ns), or null. */
+  get timeout(): number | null {
+    const timeouts = this.threads.map((t) => t.timeoutAt).filter((x): x is number => x !== null);
+    return timeouts.length ? Math.min(...timeouts) : null;
+  }
+
+  /** kcompactd waits again from `now`, with the timeout the kernel set. */
+  private waitTimeout(t: Kthread, now: number): void {
+    const ms = this.kernel.kcompactdTimeout(t.nid);
+    t.timeoutAt = ms === null ? null : now + ms * 1e6;
+  }
+
   /**
    * The kernel threads' turn between guest quanta: each that can run runs
    * once, in pid order, until none that has not run can. @return whether any ran
@@ -101,6 +123,7 @@ export class KernelThreads {
       again = false;
       for (const t of this.threads) {
         if (ran.has(t) || !this.runOnce(t)) continue;
+        this.events?.drain(t, this.now());
         ran.add(t);
         again = true;
       }
@@ -111,9 +134,14 @@ export class KernelThreads {
   /** One turn of `t` if it can run. @return whether it ran */
   private runOnce(t: Kthread): boolean {
     if (t.kind === "kcompactd") {
-      if (!this.traced(t, KCOMPACTD_COUNTERS, () => (this.kernel.kcompactd(t.nid) ? 1 : 0))) return false;
+      const timedOut = t.timeoutAt !== null && this.now() >= t.timeoutAt;
+      let ran = 0;
+      // Only a turn that compacted is a traced slice.
+      this.traced(t, KCOMPACTD_COUNTERS, () => ((ran = this.kernel.kcompactd(t.nid, timedOut)) === 2 ? 1 : 0));
+      if (!ran) return false;
       t.wakeups++;
-      t.runs++;
+      if (ran === 2) t.runs++;
+      this.waitTimeout(t, this.now());
       return true;
     }
     if (t.kind !== "kswapd") return false;

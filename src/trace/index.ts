@@ -8,3 +8,4 @@ export * from "./samples.js";
 export * from "./plot.js";
 export * from "./observer.js";
 export * from "./narrate.js";
+export * from "./events.js";

@@ -15,7 +15,7 @@ describe("faultline run's observability options", () => {
     });
   });
   it("says what is wrong with a bad value", () => {
-    expect(() => parseObserveArgs(["--trace", "pages"])).toThrow(/unknown tracer 'pages' \(syscalls or faults\)/);
+    expect(() => parseObserveArgs(["--trace", "pages"])).toThrow(/unknown tracer 'pages' \(syscalls, faults or compaction\)/);
     expect(() => parseObserveArgs(["--trace-clock", "tsc"])).toThrow(/neither 'counter' nor 'host'/);
     expect(() => parseObserveArgs(["--trace-max", "0"])).toThrow(/not a positive count/);
     expect(() => parseObserveArgs(["--trace-proc"])).toThrow(/--trace-proc needs --trace faults/);
