@@ -20,6 +20,15 @@ export type Suite = [string, (r: Reporter) => Promise<void>];
 /** The suites of bench/suites.ts, in its order (test/cli/bench_cli.test.ts checks they agree). */
 export const BENCH_SUITES = ["allocator", "cpu", "fault", "e2e", "trace", "frames", "fork", "reclaim", "compaction"];
 
+/**
+ * The SUITES of dist/bench/suites.js, an ES module: imported from here, as
+ * the command's launcher (faultline.cts) loads this file as Node loads any
+ * CommonJS file, where import() works.
+ */
+export async function importSuites(path: string): Promise<Suite[]> {
+  return ((await import(path)) as { SUITES: Suite[] }).SUITES;
+}
+
 export const BENCH_USAGE = `usage: faultline bench [--json] [SUITE...]
 Runs every benchmark suite (or the ones named): ${BENCH_SUITES.join(", ")}.
 Progress goes to stderr; the summary table (or --json) to stdout.`;

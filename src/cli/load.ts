@@ -4,10 +4,19 @@ import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The package root: the nearest directory above this file holding package.json. */
+/** Whether dir holds the package's package.json: one with a name (dist/cli's only says its files are CommonJS). */
+function isPackageRoot(dir: string): boolean {
+  try {
+    return "name" in (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as object);
+  } catch {
+    return false;
+  }
+}
+
+/** The package root: the nearest directory above this file holding the package's package.json. */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
+  while (!isPackageRoot(dir)) {
     const up = dirname(dir);
     if (up === dir) throw new Error("faultline: package.json not found above " + fileURLToPath(import.meta.url));
     dir = up;

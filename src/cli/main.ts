@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The faultline command.
 //   faultline boot [--mem SIZE] [--proc NAME]...   boot and print /proc files
 //   faultline run [options] PROGRAM [ARGS...]       run a static x86-64 Linux program (see run.ts)
@@ -13,7 +12,6 @@ import { PROC_FILES } from "../proc/index.js";
 import { parse, UsageError } from "./args.js";
 import { loadKernelModule, packageRoot } from "./load.js";
 import { run } from "./run.js";
-import type { Suite } from "./bench.js";
 
 const USAGE = `usage: faultline boot [--mem SIZE] [--proc NAME]...
        faultline run [options] PROGRAM [ARGS...]   (faultline run --help)
@@ -45,7 +43,7 @@ function boot(args: string[]): string {
 /** faultline bench: the suites live in bench/, built in a source checkout only (npm run bench). */
 async function benchCommand(args: string[]): Promise<number> {
   // Loaded here, as demo is below: a plain run need not parse them.
-  const { bench, BENCH_USAGE } = await import("./bench.js");
+  const { bench, BENCH_USAGE, importSuites } = await import("./bench.js");
   if (args[0] === "--help" || args[0] === "-h") {
     process.stdout.write(BENCH_USAGE + "\n");
     return 0;
@@ -55,8 +53,7 @@ async function benchCommand(args: string[]): Promise<number> {
     process.stderr.write("faultline: bench runs from a source checkout (git clone, then npm run bench); the installed package has no benchmarks\n");
     return 1;
   }
-  const { SUITES } = (await import(suites)) as { SUITES: Suite[] };
-  return bench(args, SUITES, (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  return bench(args, await importSuites(suites), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
 }
 
 function version(): string {

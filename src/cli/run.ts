@@ -4,7 +4,7 @@
 // status as ours (128+signo when a signal ended it, as a shell says).
 // Ctrl-C stops the guest and still prints what was gathered (exit 130).
 
-import { readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { fstatSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_MEM } from "../kernel.js";
 import { numaLayout } from "../mm/numa.js";
@@ -15,7 +15,7 @@ import { parse, splitAtProgram, UsageError } from "./args.js";
 import { nodeHostFs } from "./host_fs.js";
 import { loadKernelModule } from "./load.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
-import { Terminal } from "./terminal.js";
+import { Terminal, type Stream } from "./terminal.js";
 import { TRACE_SYSTEMS, type TraceSystem } from "../trace/events.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--numa N|SIZE,SIZE...] [--numa-distance SLIT] [--cpu-node N]
@@ -149,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const o = a.observe;
-  const term = new Terminal(process.stderr);
+  const term = new Terminal(lazyStderr());
   const report = (text: string) => term.write(text);
   // A C file runs as the program the host's compiler makes of it, named without its .c.
   let binary = a.program;
@@ -169,7 +169,7 @@ export async function run(argv: string[]): Promise<number> {
   const onSigint = () => interrupt.abort();
   process.on("SIGINT", onSigint);
   let stats: RunStats | null = null;
-  let started = 0;
+  let started = 0n;
   const m = new Machine(loadKernelModule(a.debug ? "debug" : "release"), {
     ...a.machine,
     thp: a.machine.thp ?? hostThpMode(),
@@ -184,7 +184,7 @@ export async function run(argv: string[]): Promise<number> {
       if (a.compact) machine.compactMemory();
       for (const name of o.proc) report(machine.proc(name));
       if (o.pagemap.length) report(machine.pagemap(o.pagemap));
-      if (o.stats) stats = machine.stats((performance.now() - started) / 1000);
+      if (o.stats) stats = machine.stats(Number(process.hrtime.bigint() - started) / 1e9);
     },
   });
   if (a.traceEvents.length) m.traceEvents(a.traceEvents, (line) => report(line + "\n"));
@@ -214,7 +214,7 @@ export async function run(argv: string[]): Promise<number> {
     const rss = t ? t.mm.mm(t.handle).rss : { anon: 0, file: 0 };
     return `${count(m.cpu.retired)} instructions, ${count(m.faults)} faults, RSS ${(rss.anon + rss.file) * 4} kB`;
   });
-  started = performance.now();
+  started = process.hrtime.bigint();
   let end: RunEnd | null = null;
   try {
     end = await m.runAsync({ signal: interrupt.signal, yieldEvery: 1 << 20 });
@@ -267,6 +267,21 @@ function readProgram(path: string, report: (text: string) => void): Uint8Array |
     report(`faultline: ${path}: ${err.code === "ENOENT" ? "No such file or directory" : err.code === "EACCES" ? "Permission denied" : err.message}\n`);
     return err.code === "ENOENT" ? 127 : 126;
   }
+}
+
+/**
+ * process.stderr, made only when written to or when it may be a terminal
+ * (a character device): Node builds it as a stream over the pipe, file or
+ * terminal, a cost a run that writes nothing to stderr need not pay.
+ */
+function lazyStderr(): Stream {
+  let tty = false;
+  try {
+    tty = fstatSync(2).isCharacterDevice() && process.stderr.isTTY === true;
+  } catch {
+    // no fd 2: not a terminal
+  }
+  return { isTTY: tty, write: (chunk) => process.stderr.write(chunk) };
 }
 
 /** fd 0, read as the guest reads it: nothing is taken before the guest asks. */

@@ -224,8 +224,9 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
     const list = MAPS[map][opcode + s];
     // the decoder reads ModRM for the first candidate that needs it: a slot's encodings all take it, or none
     if (list.length > 0 && list[0].modrm !== e.modrm) throw new Error(`define ${String(def.name)}: "${text}" and ${String(list[0].def.name)} disagree on ModRM`);
-    list.push(e);
-    list.sort((a, b) => specificity(b) - specificity(a));
+    // after the encodings at least as specific: the order a stable sort by specificity gives
+    const at = list.findIndex((o) => specificity(o) < specificity(e));
+    list.splice(at < 0 ? list.length : at, 0, e);
   }
 }
 

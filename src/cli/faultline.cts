@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// The faultline command, package.json's bin: scripts/bundle.mjs copies it to
+// dist/cli/faultline.js, next to the bundle's CommonJS chunks (main.js and
+// what it requires). A chunk the build made a V8 code cache for
+// (<chunk>.cache) is compiled with it: a run deserializes the functions a run
+// uses instead of parsing and compiling half a megabyte of JavaScript. A
+// cache V8 rejects (another Node, other V8 flags) costs only the compile it
+// would have saved. The other chunks (bench, demo, compiling a .c program)
+// Node loads as it loads any CommonJS file: code compiled through node:vm
+// cannot import() (bench imports its suites, ES modules of dist/bench).
+// CommonJS, as Node loads an ES module graph asynchronously, through its
+// thread pool: a cost every run would pay.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Script } from "node:vm";
+import { Module, wrap } from "node:module";
+import { setFlagsFromString } from "node:v8";
+
+/** The chunks compiled here, by file. */
+const scripts = new Map<string, Script>();
+/** Compile every chunk here, cache or not (the build's run that makes the caches). */
+let training = false;
+
+/** The exports of the chunk dist/cli/`name`, run the first time it is asked for. */
+export function load(name: string): unknown {
+  const file = join(__dirname, name);
+  const known = require.cache[file];
+  if (known) return known.exports;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(file + ".cache");
+  } catch {
+    if (!training) return require(file);
+  }
+  const script = new Script(wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
+  scripts.set(file, script);
+  // In Node's module cache, so that a chunk Node loads gets this one from its require.
+  const m = new Module(file, module);
+  m.filename = file;
+  require.cache[file] = m;
+  const chunkRequire = (id: string): unknown => (id.startsWith("./") ? load(id.slice(2)) : require(id));
+  (script.runInThisContext() as (...args: unknown[]) => void).call(m.exports, m.exports, chunkRequire, m, file, __dirname);
+  m.loaded = true;
+  return m.exports;
+}
+
+/** Whether V8 took the code cache of each chunk compiled here, by file. */
+export function codeCacheTaken(): Record<string, boolean> {
+  return Object.fromEntries([...scripts].map(([file, s]) => [file, s.cachedDataRejected === false]));
+}
+
+/**
+ * Runs the command with `args`, then writes the code cache of every chunk it
+ * loaded, holding each function compiled by then: how the build makes them.
+ */
+export function train(args: string[]): void {
+  training = true;
+  process.argv = [process.argv[0], __filename, ...args];
+  process.on("exit", () => {
+    for (const [file, s] of scripts) writeFileSync(file + ".cache", s.createCachedData());
+  });
+  load("main.js");
+}
+
+// The kernel's boot runs loops over every page (memmap_init_zone,
+// __free_pages_core) that use up V8's tiering budget for Liftoff code, and
+// V8 then compiles start_kernel, run once, with TurboFan in the background:
+// tens of milliseconds of CPU time and megabytes that a short run pays for
+// nothing. Four times the budget (set before the kernel is compiled, which
+// reads it) lets boot end in Liftoff; a function called often still reaches
+// TurboFan. Set first, as V8 keeps its flags' hash in each code cache.
+setFlagsFromString("--wasm-tiering-budget=7200000");
+
+if (require.main === module) load("main.js");
