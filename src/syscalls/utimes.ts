@@ -14,15 +14,21 @@ const UTIME_OMIT = 0x3ffffffe;
 /** [seconds, nanoseconds] for atime and mtime; null: both now. */
 type Times = [[number, number], [number, number]] | null;
 
+/** Two {seconds, fraction} pairs of 64-bit words at `addr` (timespec or timeval); null: a fault. */
+function readTimePairs(files: FileSyscalls, addr: number): [[number, number], [number, number]] | null {
+  const b = new Uint8Array(32);
+  if (files.mem.copyFromUser(b, addr, 32) !== 0) return null;
+  const v = new DataView(b.buffer);
+  const at = (i: number): [number, number] => [Number(v.getBigInt64(16 * i, true)), Number(v.getBigInt64(16 * i + 8, true))];
+  return [at(0), at(1)];
+}
+
 /** utimensat: two struct timespec at `timesAddr` (NULL: now). */
 export function utimensat(files: FileSyscalls, dirfd: number, pathAddr: number, timesAddr: number, flags: number): number {
   let times: Times = null;
   if (timesAddr !== 0) {
-    const b = new Uint8Array(32);
-    if (files.mem.copyFromUser(b, timesAddr, 32) !== 0) return -EFAULT;
-    const v = new DataView(b.buffer);
-    const at = (i: number): [number, number] => [Number(v.getBigInt64(16 * i, true)), Number(v.getBigInt64(16 * i + 8, true))];
-    times = [at(0), at(1)];
+    times = readTimePairs(files, timesAddr);
+    if (times === null) return -EFAULT;
     if (times[0][1] === UTIME_OMIT && times[1][1] === UTIME_OMIT) return 0;
   }
   return doUtimes(files, dirfd, pathAddr, times, flags);
@@ -32,11 +38,8 @@ export function utimensat(files: FileSyscalls, dirfd: number, pathAddr: number, 
 export function futimesat(files: FileSyscalls, dirfd: number, pathAddr: number, tvAddr: number): number {
   let times: Times = null;
   if (tvAddr !== 0) {
-    const b = new Uint8Array(32);
-    if (files.mem.copyFromUser(b, tvAddr, 32) !== 0) return -EFAULT;
-    const v = new DataView(b.buffer);
-    const at = (i: number): [number, number] => [Number(v.getBigInt64(16 * i, true)), Number(v.getBigInt64(16 * i + 8, true))];
-    const tv = [at(0), at(1)];
+    const tv = readTimePairs(files, tvAddr);
+    if (tv === null) return -EFAULT;
     if (tv.some(([, usec]) => usec < 0 || usec >= 1_000_000)) return -EINVAL;
     times = [[tv[0][0], tv[0][1] * 1000], [tv[1][0], tv[1][1] * 1000]];
   }
