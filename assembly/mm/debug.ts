@@ -112,6 +112,15 @@ export function bad_page(p: page, reason: string): void {
   }
 }
 
+/** One line of a checker that found page `p` in the wrong state: "<prefix><what> pfn:<hex>". */
+export function report_page(prefix: string, what: string, p: page): void {
+  printk(prefix);
+  printk(what);
+  printk(" pfn:");
+  printk_hex(page_to_pfn(p));
+  printk("\n");
+}
+
 let violations: i32 = 0;
 
 function violation(fn: string, reason: string, pfn: u32, order: u32): void {

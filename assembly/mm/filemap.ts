@@ -25,6 +25,7 @@ import { GFP_KERNEL, GFP_HIGHUSER_MOVABLE } from "./gfp";
 import { count_vm_event, PGMAJFAULT } from "./vmstat";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { printk, printk_hex } from "../kernel/panic";
+import { report_page } from "./debug";
 import { VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_MAJOR, unmap_mapping_range } from "./memory";
 import { folio_add_lru, lruvec_stat_mod_folio } from "./swap";
 import { shmem_evict_inode, shmem_check_mapping } from "./shmem";
@@ -605,11 +606,7 @@ function check_page(m: address_space, pg: page, index: u64): void {
   else if (!(pg.flags & PG_uptodate)) what = "page-cache page not uptodate";
   else if (pg._refcount < 1 + (<i32>pg._mapcount + 1)) what = "page-cache page with fewer references than holders";
   if (!what.length) return;
-  printk("BUG: filemap: ");
-  printk(what);
-  printk(" pfn:");
-  printk_hex(page_to_pfn(pg));
-  printk("\n");
+  report_page("BUG: filemap: ", what, pg);
   check_errors++;
 }
 

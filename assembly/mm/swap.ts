@@ -9,6 +9,7 @@
 
 import { page, PG_lru, PG_active, PG_swapbacked } from "./mm_types";
 import { printk, printk_hex } from "../kernel/panic";
+import { report_page } from "./debug";
 import {
   lruvec, pglist_data, NODE_DATA, node_lruvec, lruvec_pgdat, nr_online_nodes, lruvec_list, page_zone, page_lru, page_to_nid,
   list_add, list_del, NR_LRU_LISTS, MAX_NR_ZONES, node_zone, lru_to_page, page_to_pfn, pfn_to_page, max_pfn,
@@ -186,11 +187,7 @@ export function check_lru(seen: u32): i32 {
         else if (pg._refcount <= 0) what = "free page on an LRU list";
         pg.flags |= seen;
         if (!what.length) continue;
-        printk("check_lru: ");
-        printk(what);
-        printk(" pfn:");
-        printk_hex(page_to_pfn(pg));
-        printk("\n");
+        report_page("check_lru: ", what, pg);
         bad++;
       }
       let zones: u64 = 0;
