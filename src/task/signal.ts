@@ -27,6 +27,8 @@ const SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWI
 /** si_code of kill() and of tkill()/tgkill(). */
 export const SI_USER = 0;
 export const SI_TKILL = -6;
+/** si_code of a POSIX timer's signal. */
+export const SI_TIMER = -2;
 
 /** sa_flags bits (include/uapi/asm-generic/signal-defs.h, x86's SA_RESTORER). */
 export const SA_SIGINFO = 0x4, SA_ONSTACK = 0x0800_0000, SA_RESTART = 0x1000_0000;
@@ -84,6 +86,12 @@ export interface SigInfo {
   uid?: number;
   /** SIGCHLD's si_status: the exit code, or the signal that ended the child. */
   status?: number;
+  /** SI_TIMER's si_timerid, si_overrun and si_value (src/task/timers.ts). */
+  timerid?: number;
+  overrun?: number;
+  value?: number;
+  /** Runs as the signal is dequeued: a timer waiting for its signal to be taken restarts (posixtimer_rearm, ITIMER_REAL's rearm). */
+  dequeued?: () => void;
 }
 
 /** The CPU as signal delivery needs it: a Cpu satisfies it. */
@@ -397,18 +405,19 @@ export class Signals {
   /**
    * send_signal to this thread, or (`group`) to its process's shared queue:
    * dropped when ignored and not blocked; a standard signal already pending
-   * there is not queued twice.
+   * there is not queued twice. @return false when it was dropped
    */
-  send(info: SigInfo, group = false): void {
+  send(info: SigInfo, group = false): boolean {
     const sig = info.signo;
     if (!this.isBlocked(sig) && this.ignored(sig) && sig !== SIGKILL) {
       // A traced task is shown even the signals it ignores (sig_ignored lets them through to the tracer).
       if (this.trace && !(sig < 32 && this.ignoredArrivals.some((p) => p.signo === sig))) this.ignoredArrivals.push(info);
-      return;
+      return false;
     }
     const queue = group ? this.shared : this.pending;
-    if (sig < 32 && queue.some((p) => p.signo === sig)) return;
+    if (sig < 32 && queue.some((p) => p.signo === sig)) return true;
     queue.push(info);
+    return true;
   }
 
   /**
@@ -439,16 +448,23 @@ export class Signals {
 
   // ---- delivery ----
 
-  /** dequeue_signal: from the thread's own queue first, then the process's. */
-  private dequeue(): SigInfo | undefined {
-    return this.dequeueFrom(this.pending) ?? this.dequeueFrom(this.shared);
+  /** dequeue_signal: from the thread's own queue first, then the process's; `wanted` (sigtimedwait's set) takes blocked signals too. */
+  dequeue(wanted?: Uint32Array): SigInfo | undefined {
+    const info = this.dequeueFrom(this.pending, wanted) ?? this.dequeueFrom(this.shared, wanted);
+    info?.dequeued?.();
+    return info;
   }
 
-  private dequeueFrom(queue: SigInfo[]): SigInfo | undefined {
+  /** A signal of `set` is pending, blocked or not (sigtimedwait's wait is over). */
+  pendingIn(set: Uint32Array): boolean {
+    return [...this.pending, ...this.shared].some((p) => (set[word(p.signo)] & bit(p.signo)) !== 0);
+  }
+
+  private dequeueFrom(queue: SigInfo[], wanted?: Uint32Array): SigInfo | undefined {
     let best = -1;
     for (let i = 0; i < queue.length; i++) {
       const s = queue[i].signo;
-      if (this.isBlocked(s)) continue;
+      if (wanted ? (wanted[word(s)] & bit(s)) === 0 : this.isBlocked(s)) continue;
       if (best < 0) { best = i; continue; }
       const b = queue[best].signo;
       const rank = (x: number) => (SYNCHRONOUS.includes(x) ? 0 : 1);
@@ -621,6 +637,10 @@ export function siginfoBytes(info: SigInfo): Uint8Array {
     v.setInt32(16, info.pid ?? 0, true);
     v.setUint32(20, info.uid ?? 0, true);
     v.setInt32(24, info.status ?? 0, true);
+  } else if (info.code === SI_TIMER) { // _timer: si_tid, si_overrun, si_value
+    v.setInt32(16, info.timerid ?? 0, true);
+    v.setInt32(20, info.overrun ?? 0, true);
+    setU64(v, 24, info.value ?? 0);
   } else if (info.code > 0 && info.code !== SI_KERNEL) setU64(v, 16, info.addr ?? 0); // _sigfault: si_addr
   else if (info.code <= 0) { // _kill: si_pid, si_uid
     v.setInt32(16, info.pid ?? 0, true);
