@@ -96,9 +96,10 @@ const RESTARTNOHAND = [34, 130, 7, 23, 270, 271, 128];
 /** nanosleep, clock_nanosleep: the same, and restarted through restart_syscall when no handler runs (-ERESTART_RESTARTBLOCK). */
 const RESTARTBLOCK = [35, 230];
 
-/** The -ERESTART* code a sleeping call `nr` of `t` returns to a signal. */
-function restartCode(nr: number, t: Task): number {
-  if (RESTARTNOHAND.includes(nr)) return ERESTARTNOHAND;
+/** The -ERESTART* code a sleeping call `nr` of `t` returns to a signal (`flags`: clock_nanosleep's). */
+function restartCode(nr: number, t: Task, flags: number): number {
+  // A sleep to an absolute time has no time left to restart with.
+  if (RESTARTNOHAND.includes(nr) || (nr === 230 && flags & 1)) return ERESTARTNOHAND;
   // A futex wait with a timeout restarts only when no handler ran; a PI lock always restarts (futex_lock_pi's -ERESTARTNOINTR).
   if (RESTARTBLOCK.includes(nr) || (t.futex && !t.futex.pi && t.futex.deadline !== null)) return ERESTART_RESTARTBLOCK;
   return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
@@ -690,7 +691,7 @@ export class Machine {
           t.state = "sleeping";
           t.waitFor = t.sys.waitFor;
           t.restartable = true;
-          t.restart = restartCode(nr, t);
+          t.restart = restartCode(nr, t, cpu.getReg(6));
           cpu.rip -= SYSCALL_INSN;
           return null;
         }

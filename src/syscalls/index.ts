@@ -25,13 +25,14 @@
 // clock_nanosleep (a virtual clock: one retired instruction is one
 // nanosecond, and a sleep moves it on), getrandom (seeded), the signal
 // calls (rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending,
-// sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
+// sigaltstack, kill, tkill, tgkill: src/task/signal.ts), rt_sigtimedwait, pause,
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), epoll_wait,
 // epoll_pwait, epoll_pwait2 (eventpoll.ts), getgroups (none), times,
 // getpriority and setpriority (the process's nice value), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, process groups, futex,
-// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given
+// set_tid_address, sched_yield; alarm, getitimer, setitimer and the POSIX
+// timers: src/task/timers.ts; timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
 // migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
@@ -297,6 +298,7 @@ export class Syscalls {
     this.files.pipeWritten = 0;
     const nr = this.o.regs.getReg(RAX) >>> 0, sp = this.o.regs.getReg(RSP);
     this.endSigwait();
+    if (written === 0) this.nanosleepRemainder(nr, this.readArgs());
     if (written === 0 && restart !== null) this.traceReturn(nr, this.readArgs(), -restart, sp);
     if (eintr) {
       this.files.fifoOpening?.undo();
@@ -304,7 +306,6 @@ export class Syscalls {
     }
     if (written === 0 && !eintr) return null;
     if (written === 0) {
-      this.nanosleepRemainder(nr, this.readArgs());
       this.sleepDeadline = this.polls.deadline = null;
       this.sleptEntry = null;
       return -EINTR;
@@ -607,7 +608,7 @@ export class Syscalls {
     this.sigwaitBlocked = null;
   }
 
-  /** A relative nanosleep a handler interrupts writes the time it had left to its rmtp (nanosleep_copyout). */
+  /** A relative nanosleep a signal interrupts writes the time it had left to its rmtp (nanosleep_copyout). */
   private nanosleepRemainder(nr: number, a: number[]): void {
     const TIMER_ABSTIME = 1;
     const rmtp = nr === 35 ? a[1] : nr === 230 && !(a[1] & TIMER_ABSTIME) ? a[3] : 0;

@@ -15,9 +15,9 @@
 
 import type { UserMemory } from "../syscalls/index.js";
 import { EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR, ERESTARTSYS, ESRCH } from "../syscalls/errno.js";
-import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
+import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, SI_TIMER, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
 
-export { SIGCHLD };
+export { SIGCHLD, SI_TIMER };
 import { TASK_SIZE } from "../loader/elf.js";
 import { PF_PROT, PF_USER } from "../cpu/mmu.js";
 import { MXCSR_MASK, fxrstorImage, fxsaveImage, type X87Image } from "../cpu/sse_state.js";
@@ -27,8 +27,6 @@ const SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWI
 /** si_code of kill() and of tkill()/tgkill(). */
 export const SI_USER = 0;
 export const SI_TKILL = -6;
-/** si_code of a POSIX timer's signal. */
-export const SI_TIMER = -2;
 
 /** sa_flags bits (include/uapi/asm-generic/signal-defs.h, x86's SA_RESTORER). */
 export const SA_SIGINFO = 0x4, SA_ONSTACK = 0x0800_0000, SA_RESTART = 0x1000_0000;

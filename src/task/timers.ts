@@ -9,6 +9,7 @@
 // hrtimer base; those on CPU time on the process's own. Browser-safe.
 
 import type { Machine } from "../machine.js";
+import { SI_KERNEL } from "../syscalls/endings.js";
 import { EFAULT, EINVAL, EOPNOTSUPP } from "../syscalls/errno.js";
 import { Hrtimer, HrtimerBase, hrtimer_forward } from "./hrtimer.js";
 import { SI_TIMER, type SigInfo } from "./signal.js";
@@ -16,8 +17,6 @@ import type { Task, ThreadGroup } from "./task.js";
 
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27;
-/** si_code of the kernel's own signals (SEND_SIG_PRIV). */
-const SI_KERNEL = 0x80;
 /** A jiffy at CONFIG_HZ 250: the CPU-time itimers are a tick late at most, and start one tick later (set_cpu_itimer). */
 const TICK_NSEC = 4_000_000;
 const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
@@ -75,7 +74,7 @@ class PosixTimer {
     return [...s.pending, ...s.shared].find((p) => p.code === SI_TIMER && p.timerid === this.id && p.signo === this.signo);
   }
 
-  /** posix_timer_fn: the signal goes (once: a second expiry while it waits counts as an overrun of it); a periodic timer waits for it to be taken. */
+  /** posix_timer_fn: the signal goes (once: an expiry while it waits counts as an overrun of it); a periodic timer waits for it to be taken. */
   private expire(): number | null {
     this.active = false;
     const waiting = this.queued();
@@ -87,15 +86,10 @@ class PosixTimer {
     const info: SigInfo = { signo: this.signo, code: SI_TIMER, timerid: this.id, overrun: 0, value: this.value };
     info.dequeued = () => this.rearm(info, seq);
     const thread = (this.notify & SIGEV_THREAD_ID) !== 0;
-    if (this.interval) this.requeuePending = true;
+    // An ignored signal is dropped and the timer stops (Linux parks it until the signal is no longer ignored).
     const sent = this.target.state !== "zombie" && this.target.signals.send(info, !thread);
-    if (sent || !this.interval) return null;
-    // Ignored: no one takes it, so the timer goes on by itself.
-    this.requeuePending = false;
-    const f = hrtimer_forward(this.timer.expires, this.now(), this.interval);
-    this.overrun += f.overruns;
-    this.active = true;
-    return f.expires;
+    this.requeuePending = sent && this.interval !== 0;
+    return null;
   }
 
   /** posixtimer_rearm: its signal was taken; a periodic timer goes on after now, counting the periods it missed (si_overrun). */
@@ -157,6 +151,11 @@ class PosixTimer {
 /** The process's CPU time (ns): every thread's retired instructions, the exited ones' too. */
 export function cpuTime(g: ThreadGroup): number {
   return g.threads.reduce((n, x) => n + x.retired, g.exitedRetired);
+}
+
+/** The process's user time as ITIMER_VIRTUAL and ITIMER_PROF read it: in whole ticks, as tick-based accounting adds it. */
+function cpuTicks(g: ThreadGroup): number {
+  return Math.floor(cpuTime(g) / TICK_NSEC) * TICK_NSEC;
 }
 
 /** The timers due now run: the machine's, then the CPU-time ones of `ran`'s process, which has just had the CPU. */
@@ -225,7 +224,7 @@ function do_getitimer(m: Machine, g: ThreadGroup, which: number): [number, numbe
   }
   const it = cpuItimer(g, which);
   if (!it.timer.queued) return [0, it.incr];
-  const left = it.timer.expires - cpuTime(g);
+  const left = it.timer.expires - cpuTicks(g);
   return [left > 0 ? left : TICK_NSEC, it.incr];
 }
 
@@ -244,7 +243,7 @@ function do_setitimer(m: Machine, g: ThreadGroup, which: number, value: number, 
   const it = cpuItimer(g, which);
   pt.cpu.cancel(it.timer);
   it.incr = interval;
-  if (value) pt.cpu.start(it.timer, cpuTime(g) + value + TICK_NSEC);
+  if (value) pt.cpu.start(it.timer, cpuTicks(g) + value + TICK_NSEC);
   return old;
 }
 
