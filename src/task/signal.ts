@@ -88,8 +88,8 @@ export interface SigInfo {
   timerid?: number;
   overrun?: number;
   value?: number;
-  /** Runs as the signal is dequeued: a timer waiting for its signal to be taken restarts (posixtimer_rearm, ITIMER_REAL's rearm). */
-  dequeued?: () => void;
+  /** Runs as the signal is dequeued: a timer waiting for its signal to be taken restarts (posixtimer_rearm, ITIMER_REAL's rearm); false: the signal is dropped (its timer was set again or deleted). */
+  dequeued?: () => boolean;
 }
 
 /** The CPU as signal delivery needs it: a Cpu satisfies it. */
@@ -448,9 +448,10 @@ export class Signals {
 
   /** dequeue_signal: from the thread's own queue first, then the process's; `wanted` (sigtimedwait's set) takes blocked signals too. */
   dequeue(wanted?: Uint32Array): SigInfo | undefined {
-    const info = this.dequeueFrom(this.pending, wanted) ?? this.dequeueFrom(this.shared, wanted);
-    info?.dequeued?.();
-    return info;
+    for (;;) {
+      const info = this.dequeueFrom(this.pending, wanted) ?? this.dequeueFrom(this.shared, wanted);
+      if (!info?.dequeued || info.dequeued()) return info;
+    }
   }
 
   /** A signal of `set` is pending, blocked or not (sigtimedwait's wait is over). */

@@ -47,14 +47,18 @@ class PosixTimer {
   active = false;
   /** Its signal is queued and the timer restarts once it is taken (it_requeue_pending). */
   requeuePending = false;
-  /** Moves on with every timer_settime: a signal queued before then restarts nothing (it_signal_seq). */
+  /** Moves on with every timer_settime and at timer_delete: a signal queued before then is dropped (it_signal_seq). */
   seq = 0;
   overrun = -1;
   overrunLast = 0;
   readonly timer: Hrtimer;
+  /** Its signal (struct sigqueue, made with the timer), and the setting it was last queued for. */
+  private readonly info: SigInfo;
+  private infoSeq = -1;
   constructor(readonly id: number, readonly clock: TimerClock, readonly notify: number,
     readonly signo: number, readonly value: number, readonly target: Task, readonly group: ThreadGroup) {
     this.timer = new Hrtimer(() => this.expire());
+    this.info = { signo, code: SI_TIMER, timerid: id, overrun: 0, value, dequeued: () => this.dequeued() };
   }
 
   get base(): HrtimerBase {
@@ -68,33 +72,39 @@ class PosixTimer {
     return this.notify === SIGEV_NONE;
   }
 
-  /** The signal this timer has queued, if one waits. */
-  private queued(): SigInfo | undefined {
+  /** Its signal is in the target's queues (the one preallocated sigqueue: it is never queued twice). */
+  private queued(): boolean {
     const s = this.target.signals;
-    return [...s.pending, ...s.shared].find((p) => p.code === SI_TIMER && p.timerid === this.id && p.signo === this.signo);
+    return s.pending.includes(this.info) || s.shared.includes(this.info);
   }
 
   /** posix_timer_fn: the signal goes (once: an expiry while it waits counts as an overrun of it); a periodic timer waits for it to be taken. */
-  private expire(): number | null {
+  private expire(): null {
     this.active = false;
-    const waiting = this.queued();
-    if (waiting) {
-      waiting.overrun = Math.min(INT_MAX, (waiting.overrun ?? 0) + 1);
+    if (this.queued()) {
+      // Queued for an earlier setting, it now stands for this one.
+      this.info.overrun = this.infoSeq === this.seq ? Math.min(INT_MAX, (this.info.overrun ?? 0) + 1) : 0;
+      this.infoSeq = this.seq;
+      this.requeuePending = this.interval !== 0;
       return null;
     }
-    const seq = this.seq;
-    const info: SigInfo = { signo: this.signo, code: SI_TIMER, timerid: this.id, overrun: 0, value: this.value };
-    info.dequeued = () => this.rearm(info, seq);
+    this.info.overrun = 0;
+    this.infoSeq = this.seq;
     const thread = (this.notify & SIGEV_THREAD_ID) !== 0;
     // An ignored signal is dropped and the timer stops (Linux parks it until the signal is no longer ignored).
-    const sent = this.target.state !== "zombie" && this.target.signals.send(info, !thread);
+    const sent = this.target.state !== "zombie" && this.target.signals.send(this.info, !thread);
     this.requeuePending = sent && this.interval !== 0;
     return null;
   }
 
-  /** posixtimer_rearm: its signal was taken; a periodic timer goes on after now, counting the periods it missed (si_overrun). */
-  private rearm(info: SigInfo, seq: number): void {
-    if (!this.interval || seq !== this.seq || !this.requeuePending || !this.group.timers.posix.has(this.id)) return;
+  /**
+   * posixtimer_deliver_signal: its signal is taken. One queued before the
+   * timer was set again or deleted is dropped; else a periodic timer goes
+   * on after now, counting the periods it missed (si_overrun).
+   */
+  private dequeued(): boolean {
+    if (this.infoSeq !== this.seq || !this.group.timers.posix.has(this.id)) return false;
+    if (!this.interval || !this.requeuePending) return true;
     const f = hrtimer_forward(this.timer.expires, this.now(), this.interval);
     this.overrun += f.overruns;
     this.base.start(this.timer, f.expires);
@@ -102,7 +112,8 @@ class PosixTimer {
     this.requeuePending = false;
     this.overrunLast = this.overrun;
     this.overrun = -1;
-    info.overrun = Math.min(INT_MAX, this.overrunLast + (info.overrun ?? 0));
+    this.info.overrun = Math.min(INT_MAX, this.overrunLast + (this.info.overrun ?? 0));
+    return true;
   }
 
   /** common_timer_get: the time to the next expiry (a periodic timer's after now) and the interval. */
@@ -135,15 +146,10 @@ class PosixTimer {
     this.base.start(this.timer, expires);
   }
 
-  /** timer_delete: disarmed, and a signal it queued is not delivered. */
+  /** timer_delete: disarmed; a signal it queued stays pending, and is dropped when taken. */
   delete(): void {
     this.base.cancel(this.timer);
     this.seq++;
-    const s = this.target.signals;
-    for (const q of [s.pending, s.shared]) {
-      const i = q.findIndex((p) => p.code === SI_TIMER && p.timerid === this.id && p.signo === this.signo);
-      if (i >= 0) q.splice(i, 1);
-    }
     this.group.timers.posix.delete(this.id);
   }
 }
@@ -194,8 +200,10 @@ function it_real_fn(m: Machine, g: ThreadGroup): null {
   const pt = g.timers;
   const info: SigInfo = { signo: SIGALRM, code: SI_KERNEL };
   info.dequeued = () => {
-    if (!pt.real || pt.real.queued || pt.realIncr === 0 || g.threads.length === 0) return;
-    m.sched.timers.start(pt.real, hrtimer_forward(pt.real.expires, m.clock.now(), pt.realIncr).expires);
+    if (pt.real && !pt.real.queued && pt.realIncr !== 0 && g.threads.length) {
+      m.sched.timers.start(pt.real, hrtimer_forward(pt.real.expires, m.clock.now(), pt.realIncr).expires);
+    }
+    return true;
   };
   g.threads[0]?.signals.send(info, true);
   return null;
