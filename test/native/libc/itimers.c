@@ -138,7 +138,7 @@ int main(int argc, char **argv) {
   setitimer(ITIMER_REAL, &v, NULL);
   struct timespec req = {1, 0}, rem = {0, 0};
   r = nanosleep(&req, &rem);
-  printf("nanosleep = %d %s, SIGALRM %d, %.1f s left\n", r, strerror(errno), (int)alrm, rem.tv_sec + rem.tv_nsec / 1e9);
+  printf("nanosleep = %d %s, SIGALRM %d, %.0f s left\n", r, strerror(errno), (int)alrm, rem.tv_sec + rem.tv_nsec / 1e9);
 
   /* clock_nanosleep to an absolute time: interrupted (rem untouched), then to its end */
   struct timespec now, until = in_ms(CLOCK_MONOTONIC, 50);

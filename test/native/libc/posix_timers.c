@@ -3,8 +3,10 @@
  * the overruns counted while the signal waits blocked (and
  * timer_getoverrun), SIGEV_NONE (nothing sent; timer_gettime still counts
  * down), SIGEV_THREAD_ID to one thread, TIMER_ABSTIME on CLOCK_REALTIME,
- * a timer on the process's CPU time, and timer_delete. Times are rounded and
- * counts shown within a margin: a native run takes real time. */
+ * a timer on the process's CPU time, and timer_delete (a signal queued
+ * before the timer was set again or deleted is pending, and dropped).
+ * Times are rounded and counts shown within a margin: a native run takes
+ * real time, more of it on a loaded machine. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -118,8 +120,8 @@ int main(void) {
   while (got < 3) sigsuspend(&none);
   v = its(0, 0);
   timer_settime(a, 0, &v, NULL);
-  printf("SIGUSR1 %d times: si_code %d (SI_TIMER %d), si_timerid %d, si_overrun under 3: %s, si_value %d\n", (int)got,
-         (int)code, SI_TIMER, (int)timerid, overrun < 3 ? "yes" : "no", (int)value);
+  printf("SIGUSR1 %d times: si_code %d (SI_TIMER %d), si_timerid %d, si_value %d\n", (int)got,
+         (int)code, SI_TIMER, (int)timerid, (int)value);
 
   /* blocked for 50 ms of a 5 ms timer: one signal, the rest overruns */
   sigset_t usr1;
@@ -134,8 +136,8 @@ int main(void) {
   int orun = timer_getoverrun(a);
   v = its(0, 0);
   timer_settime(a, 0, &v, NULL);
-  printf("after 52 ms blocked: %d signal, si_overrun 7 to 11: %s, timer_getoverrun the same: %s\n", (int)got,
-         overrun >= 7 && overrun <= 11 ? "yes" : "no", orun == overrun ? "yes" : "no");
+  printf("after 52 ms blocked: %d signal, si_overrun 7 or more: %s, timer_getoverrun the same: %s\n", (int)got,
+         overrun >= 7 ? "yes" : "no", orun == overrun ? "yes" : "no");
 
   /* SIGEV_NONE: no signal, but it counts down */
   timer_t n;
@@ -213,5 +215,28 @@ int main(void) {
   timer_t d;
   timer_create(CLOCK_MONOTONIC, &ev, &d);
   printf("next id after a delete: %d\n", (int)(intptr_t)d);
+
+  /* a signal queued before timer_settime or timer_delete stays pending, and is dropped when taken */
+  sigprocmask(SIG_BLOCK, &usr1, NULL);
+  got = 0;
+  v = its(1000000, 0);
+  timer_settime(d, 0, &v, NULL);
+  sleep_ms(10);
+  v = its(5000000000L, 0);
+  timer_settime(d, 0, &v, NULL);
+  sigset_t pend;
+  sigpending(&pend);
+  printf("set again: SIGUSR1 pending %d\n", sigismember(&pend, SIGUSR1));
+  sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+  printf("unblocked: handled %d\n", (int)got);
+  sigprocmask(SIG_BLOCK, &usr1, NULL);
+  v = its(1000000, 0);
+  timer_settime(d, 0, &v, NULL);
+  sleep_ms(10);
+  timer_delete(d);
+  sigpending(&pend);
+  printf("deleted: SIGUSR1 pending %d\n", sigismember(&pend, SIGUSR1));
+  sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+  printf("unblocked: handled %d\n", (int)got);
   return 0;
 }
