@@ -23,7 +23,7 @@
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
-static volatile sig_atomic_t got, code, timerid, overrun, value;
+static volatile sig_atomic_t got, code, timerid, overrun, first_overrun, value;
 
 static void on_usr1(int sig, siginfo_t *si, void *uc) {
   (void)sig;
@@ -32,6 +32,7 @@ static void on_usr1(int sig, siginfo_t *si, void *uc) {
   code = si->si_code;
   timerid = si->si_timerid;
   overrun = si->si_overrun;
+  if (got == 1) first_overrun = overrun;
   value = si->si_value.sival_int;
 }
 
@@ -120,7 +121,7 @@ int main(void) {
   while (got < 3) sigsuspend(&none);
   v = its(0, 0);
   timer_settime(a, 0, &v, NULL);
-  printf("SIGUSR1 %d times: si_code %d (SI_TIMER %d), si_timerid %d, si_value %d\n", (int)got,
+  printf("SIGUSR1 %s times: si_code %d (SI_TIMER %d), si_timerid %d, si_value %d\n", got >= 3 ? "3 or more" : "fewer than 3",
          (int)code, SI_TIMER, (int)timerid, (int)value);
 
   /* blocked for 50 ms of a 5 ms timer: one signal, the rest overruns */
@@ -136,8 +137,9 @@ int main(void) {
   int orun = timer_getoverrun(a);
   v = its(0, 0);
   timer_settime(a, 0, &v, NULL);
-  printf("after 52 ms blocked: %d signal, si_overrun 7 or more: %s, timer_getoverrun the same: %s\n", (int)got,
-         overrun >= 7 ? "yes" : "no", orun == overrun ? "yes" : "no");
+  /* (a slow native run may take one more signal before the timer is disarmed) */
+  printf("after 52 ms blocked: a signal: %s, its si_overrun 7 or more: %s, timer_getoverrun the last one's: %s\n",
+         got >= 1 ? "yes" : "no", first_overrun >= 7 ? "yes" : "no", orun == overrun ? "yes" : "no");
 
   /* SIGEV_NONE: no signal, but it counts down */
   timer_t n;
