@@ -127,6 +127,8 @@ describe.runIf(needs(TOOLS.musl_gcc, TOOLS.setarch, TOOLS.dist))("musl dynamic p
     expect(n.stdout).toContain(`${join(bad, "nophdrs")}: signal 11`);
     expect(f.status).toBe(0);
     expect(normal(f.stdout, hello)).toBe(normal(n.stdout, hello));
+    // Run directly, the CLI ends as bash does: 127 for a missing interpreter, 126 for a bad one.
+    for (const what of ["missing", "text"]) expect(faultline(join(bad, what), [], dir).status).toBe(run("bash", ["-c", join(bad, what)], dir).status);
   });
 
   it.runIf(needs(TOOLS.busybox))("busybox sh runs a dynamic program and sees its status", () => {
