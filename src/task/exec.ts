@@ -16,6 +16,7 @@ import { release } from "./exit.js";
 import { exit_robust_list } from "./futex.js";
 import { KILLED_WITH_INIT } from "./sched.js";
 import { type Task, copyRegisters } from "./task.js";
+import { exec_itimers } from "./timers.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -111,6 +112,7 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
       t.completeVforkDone();
       files.fds.closeOnExec();
       t.signals.exec();
+      exec_itimers(t.group);
     });
   } catch (e) {
     if (!committed) {

@@ -22,6 +22,8 @@ import { SIGCHLD, SI_TKILL, SI_USER, siginfoBytes, type SigInfo } from "./signal
 import { Task, childInfo, int32Bytes, waitStatus, type TaskEnd } from "./task.js";
 import type { KernelThreads } from "./kthread.js";
 import type { FutexWaiter } from "./futex.js";
+import { HrtimerBase } from "./hrtimer.js";
+import { run_timers, until_timer } from "./timers.js";
 
 /** Instructions a task runs before the next runnable one gets the CPU. */
 export const QUANTUM = 1 << 20;
@@ -41,6 +43,8 @@ export class Scheduler {
   sliceStart = 0;
   /** Tasks asleep in FUTEX_WAIT, oldest first (the futex hash's queues, in one). */
   readonly futexQueue: FutexWaiter[] = [];
+  /** The timers on the virtual clock (ITIMER_REAL, POSIX timers, timerfds): they expire at the point between quanta. */
+  readonly timers = new HrtimerBase();
   private lastPid = 0;
 
   /** `kthreads`: the kernel threads, which run between quanta and hold the pids after init's. */
@@ -84,13 +88,15 @@ export class Scheduler {
   }
 
   /**
-   * The task to run now, on its way (back) to user mode: the current one
-   * while its quantum lasts, after the kernel threads a wakeup preempted it
-   * for; else the next runnable one after it (the point between quanta,
-   * where sleepers are woken). null when every task sleeps and none can wake.
+   * The task to run now, on its way (back) to user mode, after the timers
+   * due at `now` (the virtual clock) have run: the current one while its
+   * quantum lasts, after the kernel threads a wakeup preempted it for; else
+   * the next runnable one after it (the point between quanta, where sleepers
+   * are woken). null when every task sleeps and none can wake.
    */
-  next(retired: number): Task | null {
+  next(retired: number, now = retired): Task | null {
     const cur = this.current;
+    run_timers(this.timers, now, cur);
     if (cur && cur.state === "runnable" && retired - this.sliceStart < QUANTUM) {
       if (this.kthreads?.needResched) this.kthreads.turn();
       return cur;
@@ -112,6 +118,11 @@ export class Scheduler {
   /** Instructions left in the current task's quantum. */
   sliceLeft(retired: number): number {
     return Math.max(1, QUANTUM - (retired - this.sliceStart));
+  }
+
+  /** Instructions `t` may run before a timer is due at `now`: it stops there, and the timer runs at the next point between instructions. */
+  untilTimer(t: Task, now: number): number {
+    return until_timer(this.timers, now, t);
   }
 
   /**
