@@ -44,6 +44,8 @@ import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
 import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
+import { alarm, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
+import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
 import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, EventTracer, type ObserverOptions, type TraceSystem } from "./trace/index.js";
@@ -89,14 +91,15 @@ export interface ProcessInfo {
 
 /** The syscall instruction's length: a sleeping task's rip goes back over it. */
 const SYSCALL_INSN = 2;
-/** pause, rt_sigsuspend, poll, select, ppoll, pselect6: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND). */
-const RESTARTNOHAND = [34, 130, 7, 23, 270, 271];
+/** pause, rt_sigsuspend, poll, select, ppoll, pselect6, rt_sigtimedwait: interrupted by a handler, they answer EINTR even under SA_RESTART (-ERESTARTNOHAND). */
+const RESTARTNOHAND = [34, 130, 7, 23, 270, 271, 128];
 /** nanosleep, clock_nanosleep: the same, and restarted through restart_syscall when no handler runs (-ERESTART_RESTARTBLOCK). */
 const RESTARTBLOCK = [35, 230];
 
-/** The -ERESTART* code a sleeping call `nr` of `t` returns to a signal. */
-function restartCode(nr: number, t: Task): number {
-  if (RESTARTNOHAND.includes(nr)) return ERESTARTNOHAND;
+/** The -ERESTART* code a sleeping call `nr` of `t` returns to a signal (`flags`: clock_nanosleep's). */
+function restartCode(nr: number, t: Task, flags: number): number {
+  // A sleep to an absolute time has no time left to restart with.
+  if (RESTARTNOHAND.includes(nr) || (nr === 230 && flags & 1)) return ERESTARTNOHAND;
   // A futex wait with a timeout restarts only when no handler ran; a PI lock always restarts (futex_lock_pi's -ERESTARTNOINTR).
   if (RESTARTBLOCK.includes(nr) || (t.futex && !t.futex.pi && t.futex.deadline !== null)) return ERESTART_RESTARTBLOCK;
   return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
@@ -291,6 +294,17 @@ export class Machine {
       case 112: return s.setsid(t);
       case 124: return s.getsid(t, a[0] | 0);
       case 98: return getrusage(this, t, a[0] | 0, a[1]);
+      case 37: return alarm(this, t, a[0] >>> 0);
+      case 36: return getitimer(this, t, a[0] | 0, a[1]);
+      case 38: return setitimer(this, t, a[0] | 0, a[1], a[2]);
+      case 222: return timer_create(this, t, a[0] | 0, a[1], a[2]);
+      case 223: return timer_settime(this, t, a[0] | 0, a[1] | 0, a[2], a[3]);
+      case 224: return timer_gettime(this, t, a[0] | 0, a[1]);
+      case 225: return timer_getoverrun(t, a[0] | 0);
+      case 226: return timer_delete(t, a[0] | 0);
+      case 283: return timerfd_create(this, t, a[0] | 0, a[1] | 0);
+      case 286: return timerfd_settime(this, t, a[0] | 0, a[1] | 0, a[2], a[3]);
+      case 287: return timerfd_gettime(this, t, a[0] | 0, a[1]);
       default: return undefined;
     }
   }
@@ -351,11 +365,15 @@ export class Machine {
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
   mmReader(): MmReader {
-    // Shared anonymous memory is an unlinked tmpfs file (shmem_zero_setup); any other file
-    // a process maps here is its program: /proc shows the path it was exec'd by.
-    return this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout,
-      (_, ino) => this.kernel.pageCache.zeroInodes.has(ino) ? { path: "/dev/zero (deleted)", dev: SHM_DEV, ino }
-        : { path: this.current?.execPath ?? "" });
+    // Shared anonymous memory is an unlinked tmpfs file (shmem_zero_setup); a file opened
+    // by name (open, the interpreter) has that name, its device and inode; any other
+    // file a process maps here is its program: /proc shows the path it was exec'd by.
+    const cache = this.kernel.pageCache;
+    return this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout, (_, ino) => {
+      if (cache.zeroInodes.has(ino)) return { path: "/dev/zero (deleted)", dev: SHM_DEV, ino };
+      const named = cache.names.get(ino);
+      return named ? { path: named.path, dev: [named.dev >> 8, named.dev & 0xff], ino } : { path: this.current?.execPath ?? "" };
+    });
   }
 
   /**
@@ -497,7 +515,7 @@ export class Machine {
         continue;
       }
       if (t.state !== "runnable") continue; // it died of a signal on its way back to user mode
-      const stop = this.runTask(t, Math.min(left, CHUNK, this.sched.sliceLeft(cpu.retired)));
+      const stop = this.runTask(t, Math.min(left, CHUNK, this.sched.sliceLeft(cpu.retired), this.sched.untilTimer(t, this.clock.now())));
       const end = this.handleStop(t, stop);
       if (end) return end;
     }
@@ -585,7 +603,7 @@ export class Machine {
    * pending signals are delivered on its way back to user mode.
    */
   private schedule(): Task | null {
-    const t = this.sched.next(this.cpu.retired);
+    const t = this.sched.next(this.cpu.retired, this.clock.now());
     if (!t) return null;
     if (t !== this.running) {
       const was = this.running;
@@ -647,7 +665,7 @@ export class Machine {
   private stalled(): RunEnd | null {
     if (this.kthreads.runnable) return null;
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
-    const times = [...sleeping.map((t) => t.sys.wakeTime ?? t.futex?.deadline ?? null), this.kthreads.deadline].filter((x): x is number => x !== null);
+    const times = [...sleeping.map((t) => t.sys.wakeTime ?? t.futex?.deadline ?? null), this.kthreads.deadline, this.sched.timers.next()].filter((x): x is number => x !== null);
     if (times.length) {
       this.clock.idleUntil(Math.min(...times, this.kthreads.timeout ?? Infinity));
       return null;
@@ -677,7 +695,7 @@ export class Machine {
           t.state = "sleeping";
           t.waitFor = t.sys.waitFor;
           t.restartable = true;
-          t.restart = restartCode(nr, t);
+          t.restart = restartCode(nr, t, cpu.getReg(6));
           cpu.rip -= SYSCALL_INSN;
           return null;
         }

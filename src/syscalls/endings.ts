@@ -27,6 +27,8 @@ export const SIGXCPU = 24;
 
 /** si_code values (include/uapi/asm-generic/siginfo.h). */
 export const SI_KERNEL = 0x80;
+/** si_code of a POSIX timer's signal. */
+export const SI_TIMER = -2;
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const SEGV_PKUERR = 4;
@@ -93,6 +95,7 @@ export function siCodeName(signo: number, code: number): string {
   if (code === SI_KERNEL) return "SI_KERNEL";
   if (code === 0) return "SI_USER";
   if (code === -6) return "SI_TKILL";
+  if (code === SI_TIMER) return "SI_TIMER";
   return CODE_NAMES[signo]?.[code] ?? String(code);
 }
 
@@ -157,14 +160,28 @@ export function budgetExceeded(rip: number): FatalSignal {
   return { signo: SIGXCPU, code: SI_KERNEL, addr: 0, rip };
 }
 
-/** strace's line for a signal arriving: --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} --- */
-export function arrivalLine(s: { signo: number; code: number; addr?: number; pid?: number; status?: number }): string {
+/** The siginfo fields strace names: what a kill sent, a child's end, a timer's, a fault's address (none for the kernel's other signals). */
+export interface SiginfoShown { signo: number; code: number; addr?: number; pid?: number; status?: number; timerid?: number; overrun?: number; value?: number }
+
+/** A siginfo as strace prints it: {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} */
+export function siginfoText(s: SiginfoShown): string {
   const name = signalName(s.signo);
+  const value = s.value ?? 0;
   const rest = s.signo === SIGCHLD && s.code > 0
     // The child's CPU times: faultline counts none for a process (getrusage and wait4 give instructions as user time).
     ? `si_pid=${s.pid ?? 0}, si_uid=0, si_status=${s.code === 1 ? s.status ?? 0 : signalName(s.status ?? 0)}, si_utime=0, si_stime=0`
-    : s.code <= 0 ? `si_pid=${s.pid ?? 0}, si_uid=0` : `si_addr=${!s.addr ? "NULL" : hex(s.addr)}`;
-  return `--- ${name} {si_signo=${name}, si_code=${siCodeName(s.signo, s.code)}, ${rest}} ---`;
+    : s.code === SI_TIMER ? `si_timerid=${s.timerid ? hex(s.timerid) : 0}, si_overrun=${s.overrun ?? 0}, si_int=${value | 0}, si_ptr=${value ? hex(value) : "NULL"}`
+    : s.code <= 0 ? `si_pid=${s.pid ?? 0}, si_uid=0`
+    : FAULTS.includes(s.signo) ? `si_addr=${!s.addr ? "NULL" : hex(s.addr)}` : null;
+  return `{si_signo=${name}, si_code=${siCodeName(s.signo, s.code)}${rest === null ? "" : `, ${rest}`}}`;
+}
+
+/** The signals whose siginfo carries an address. */
+const FAULTS = [SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV];
+
+/** strace's line for a signal arriving: --- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} --- */
+export function arrivalLine(s: SiginfoShown): string {
+  return `--- ${signalName(s.signo)} ${siginfoText(s)} ---`;
 }
 
 /** strace's line for a process a signal killed (faultline writes no core: RLIMIT_CORE starts at 0, so Linux writes none either). */

@@ -25,13 +25,14 @@
 // clock_nanosleep (a virtual clock: one retired instruction is one
 // nanosecond, and a sleep moves it on), getrandom (seeded), the signal
 // calls (rt_sigaction, rt_sigprocmask, rt_sigreturn, rt_sigpending,
-// sigaltstack, kill, tkill, tgkill: src/task/signal.ts), pause,
+// sigaltstack, kill, tkill, tgkill: src/task/signal.ts), rt_sigtimedwait, pause,
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), epoll_wait,
 // epoll_pwait, epoll_pwait2 (eventpoll.ts), getgroups (none), times,
 // getpriority and setpriority (the process's nice value), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, process groups, futex,
-// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given
+// set_tid_address, sched_yield; alarm, getitimer, setitimer and the POSIX
+// timers: src/task/timers.ts; timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
 // migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
@@ -40,10 +41,10 @@
 // endings.ts turns a fatal signal into the exit status and messages.
 
 import { TASK_SIZE } from "../loader/elf.js";
-import { SI_USER, type SignalCpu, Signals } from "../task/signal.js";
-import { SIGSEGV, SI_KERNEL } from "./endings.js";
+import { SI_USER, SIGSTOP, type SignalCpu, Signals, siginfoBytes } from "../task/signal.js";
+import { SIGKILL, SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
-import { EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
+import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
 import { MAX_RW_COUNT } from "./read_write.js";
@@ -225,8 +226,10 @@ export class Syscalls {
   private sleptEntry: number | null = null;
   /** The line of a call done but not yet returned (TaskCalls.asleep): strace shows it cut until the task runs again. */
   private heldLine: (() => void) | null = null;
-  /** When the sleeping nanosleep ends (ns), across its restarts. */
+  /** When the sleeping nanosleep or rt_sigtimedwait ends (ns), across its restarts. */
   private sleepDeadline: number | null = null;
+  /** The mask rt_sigtimedwait's wait lifted its signals from (real_blocked), back when the wait ends. */
+  private sigwaitBlocked: Uint32Array | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
   private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
@@ -294,17 +297,20 @@ export class Syscalls {
     const written = this.files.pipeWritten;
     this.files.pipeWritten = 0;
     const nr = this.o.regs.getReg(RAX) >>> 0, sp = this.o.regs.getReg(RSP);
+    this.endSigwait();
+    if (written === 0) this.nanosleepRemainder(nr, this.readArgs());
     if (written === 0 && restart !== null) this.traceReturn(nr, this.readArgs(), -restart, sp);
     if (eintr) {
       this.files.fifoOpening?.undo();
       this.files.fifoOpening = null;
     }
     if (written === 0 && !eintr) return null;
-    this.sleepDeadline = this.polls.deadline = null;
     if (written === 0) {
+      this.sleepDeadline = this.polls.deadline = null;
       this.sleptEntry = null;
       return -EINTR;
     }
+    this.sleepDeadline = this.polls.deadline = null;
     this.traceReturn(nr, this.readArgs(), written, sp);
     return written;
   }
@@ -470,6 +476,8 @@ export class Syscalls {
         const v = new DataView(pack.buffer);
         return this.withSigmask(Number(v.getBigInt64(0, true)), Number(v.getBigUint64(8, true)), () => this.polls.select(a[0] | 0, [a[1], a[2], a[3]], t));
       }
+      case 128:
+        return this.sigtimedwait(a[0], a[1], a[2], unsigned(a[3]));
       case 130: {
         const r = this.signals.setUserSigmask(a[0], unsigned(a[1]));
         return r === 0 ? this.untilSignal() : r;
@@ -560,6 +568,53 @@ export class Syscalls {
     const ret = wait();
     if (ret !== -ERESTARTSYS) this.signals.restoreSavedSigmask();
     return ret;
+  }
+
+  /**
+   * rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
+   * of `set`, blocked or not; else waits, those signals unblocked, until one
+   * comes (its number), the timeout passes (EAGAIN), or another signal's
+   * handler runs (EINTR).
+   */
+  private sigtimedwait(setAddr: number, infoAddr: number, uts: number, sigsetsize: number): number {
+    if (sigsetsize !== 8) return -EINVAL;
+    const set = new Uint32Array(2);
+    if (this.o.mem.copyFromUser(new Uint8Array(set.buffer), setAddr, 8) !== 0) return -EFAULT;
+    set[0] &= ~((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1)));
+    let timeout: number | null = null;
+    if (uts !== 0) {
+      const t = readTimeout(this.o.mem, uts, 1);
+      if (t !== null && t < 0) return t;
+      timeout = t;
+    }
+    this.endSigwait();
+    const deadline = this.sleepDeadline;
+    this.sleepDeadline = null;
+    const info = this.signals.dequeue(set);
+    if (info) return infoAddr === 0 || this.o.mem.copyToUser(infoAddr, siginfoBytes(info)) === 0 ? info.signo : -EFAULT;
+    if (timeout === 0 || (deadline !== null && this.nowNs() >= deadline)) return -EAGAIN;
+    const until = timeout === null ? null : (this.sleepDeadline = deadline ?? this.nowNs() + timeout);
+    const s = this.signals;
+    this.sigwaitBlocked = s.blocked.slice();
+    s.blocked[0] &= ~set[0];
+    s.blocked[1] &= ~set[1];
+    this.sleeping = () => s.pendingIn(set) || (until !== null && this.nowNs() >= until);
+    return -ERESTARTSYS;
+  }
+
+  /** rt_sigtimedwait's wait is over: the mask is the caller's again. */
+  private endSigwait(): void {
+    if (this.sigwaitBlocked) this.signals.blocked.set(this.sigwaitBlocked);
+    this.sigwaitBlocked = null;
+  }
+
+  /** A relative nanosleep a signal interrupts writes the time it had left to its rmtp (nanosleep_copyout). */
+  private nanosleepRemainder(nr: number, a: number[]): void {
+    const TIMER_ABSTIME = 1;
+    const rmtp = nr === 35 ? a[1] : nr === 230 && !(a[1] & TIMER_ABSTIME) ? a[3] : 0;
+    if (rmtp === 0 || this.sleepDeadline === null) return;
+    const left = Math.max(0, this.sleepDeadline - this.nowNs());
+    this.o.mem.copyToUser(rmtp, timespec(Math.floor(left / 1e9), left % 1e9));
   }
 
   /** Sleeps until a signal: the caller answers EINTR once a handler has run. */

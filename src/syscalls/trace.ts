@@ -9,6 +9,7 @@
 
 import { ERRNO } from "./errno.js";
 import { formatMempolicyArgs } from "./mempolicy_trace.js";
+import { formatTimerArgs } from "./timers_trace.js";
 import { syscallName } from "./names.js";
 
 /** Reads user memory for display; null when it is not readable. */
@@ -43,7 +44,7 @@ export function udec(v: number): string {
   return (v < 0 ? BigInt(2) ** BigInt(64) + BigInt(v) : BigInt(v)).toString();
 }
 
-function pointer(v: number): string {
+export function pointer(v: number): string {
   return v === 0 ? "NULL" : hex(v);
 }
 
@@ -99,7 +100,7 @@ export function flags(v: number, names: [number, string][], zero = "0"): string 
 }
 
 /** A value from a table, or strace's "0x64 /* CLOCK_??? *\/". */
-function named(v: number, names: Record<number, string>, prefix: string): string {
+export function named(v: number, names: Record<number, string>, prefix: string): string {
   return names[v] ?? `${hex(v)} /* ${prefix}_??? */`;
 }
 
@@ -314,7 +315,7 @@ function iovec(peek: Peek, addr: number, count: number, limit: number): string {
 }
 
 /** struct timespec at addr, or the address (NULL for 0). */
-function timespecAt(peek: Peek, addr: number): string {
+export function timespecAt(peek: Peek, addr: number): string {
   if (addr === 0) return "NULL";
   const b = peek(addr, 16);
   return b ? `{tv_sec=${u64At(b, 0)}, tv_nsec=${u64At(b, 8)}}` : hex(addr);
@@ -354,7 +355,7 @@ function sigset(lo: number, hi: number): string {
   return `[${members.map(name).join(" ")}]`;
 }
 
-function sigsetAt(peek: Peek, addr: number, size: number): string {
+export function sigsetAt(peek: Peek, addr: number, size: number): string {
   if (addr === 0) return "NULL";
   const b = size === 8 ? peek(addr, 8) : null;
   if (!b) return hex(addr);
@@ -693,10 +694,12 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       b.forEach((byte, i) => { for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) cpus.push(8 * i + bit); });
       return `${a[0] | 0}, ${udec(a[1])}, [${cpus.join(" ")}]`;
     }
-    case 35: // nanosleep
-      return `${timespecAt(peek, a[0])}, ${pointer(a[1])}`;
-    case 230: // clock_nanosleep
-      return `${named(a[0] | 0, CLOCK_NAMES, "CLOCK")}, ${flagsOrUnknown(a[1] >>> 0, [[1, "TIMER_ABSTIME"]], "0", "TIMER")}, ${timespecAt(peek, a[2])}, ${pointer(a[3])}`;
+    case 35: // nanosleep: the time left, written when a signal cut it short
+      return `${timespecAt(peek, a[0])}, ${RESTARTS[-ret] ? timespecAt(peek, a[1]) : pointer(a[1])}`;
+    case 230: { // clock_nanosleep: the same, for a relative sleep
+      const left = RESTARTS[-ret] && !(a[1] & 1) ? timespecAt(peek, a[3]) : pointer(a[3]);
+      return `${named(a[0] | 0, CLOCK_NAMES, "CLOCK")}, ${flagsOrUnknown(a[1] >>> 0, [[1, "TIMER_ABSTIME"]], "0", "TIMER")}, ${timespecAt(peek, a[2])}, ${left}`;
+    }
     case 229: // clock_getres
       return `${named(a[0] | 0, CLOCK_NAMES, "CLOCK")}, ${ok ? timespecAt(peek, a[1]) : pointer(a[1])}`;
     case 96: { // gettimeofday
@@ -845,7 +848,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${a[0] | 0}, ${status}, ${flags(a[2] >>> 0, [[1, "WNOHANG"], [2, "WSTOPPED"], [8, "WCONTINUED"], [0x40000000, "__WALL"], [0x80000000, "__WCLONE"]])}, ${pointer(a[3])}`;
     }
     default:
-      return formatMempolicyArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
+      return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
 
@@ -860,7 +863,7 @@ function accessMode(v: number): string {
 }
 
 /** Known flags by name; a value with unknown bits only, as "0x100 /* PROT_??? *\/" like strace. */
-function flagsOrUnknown(v: number, names: [number, string][], zero: string, prefix: string): string {
+export function flagsOrUnknown(v: number, names: [number, string][], zero: string, prefix: string): string {
   const known = names.reduce((m, [bit]) => m | bit, 0);
   if (v !== 0 && (v & known) === 0) return `${hex(v)} /* ${prefix}_??? */`;
   return flags(v, names, zero);
@@ -881,6 +884,7 @@ function formatResult(nr: number, args: readonly number[], ret: number | undefin
     return e ? `-1 ${e[0]} (${e[1]})` : `-1 errno ${-ret}`;
   }
   if (nr === 95) return octal(ret); // umask
+  if (nr === 128) return `${ret} (${signalName(ret)})`; // rt_sigtimedwait
   if (nr === 201) return `${ret} (${new Date(ret * 1000).toISOString().slice(0, 19)}+0000)`; // time
   if (nr === 72 && (args[1] | 0) === 3) return `${hex(ret)} (flags ${openFlags(ret)})`; // F_GETFL
   if (nr === 72 && (args[1] | 0) === 1 && ret !== 0) return `${hex(ret)} (flags ${flags(ret, FD_FLAGS)})`; // F_GETFD
@@ -926,6 +930,7 @@ const ENTRY_ARGS: Record<number, number> = {
   0: 1, 17: 1, 19: 1, 295: 1, // read, pread64, readv, preadv
   61: 1, 247: 2, // wait4, waitid
   35: 1, 230: 3, // nanosleep, clock_nanosleep
+  128: 1, // rt_sigtimedwait
 };
 
 /**

@@ -7,6 +7,7 @@ import type { Machine, RunEnd } from "../machine.js";
 import { SIGKILL, killedLine } from "../syscalls/index.js";
 import { exit_pi_state_list, exit_robust_list, futex_unqueue, futex_wake } from "./futex.js";
 import { KILLED_WITH_INIT } from "./sched.js";
+import { exit_itimers } from "./timers.js";
 import { type Task, type TaskEnd, int32Bytes } from "./task.js";
 
 /**
@@ -103,6 +104,7 @@ export function release(m: Machine, t: Task, end: TaskEnd): void {
   t.completeVforkDone()?.sys.returned();
   if (m.running === t) m.running = null;
   g.threads.splice(g.threads.indexOf(t), 1);
+  if (g.threads.length === 0) exit_itimers(m, g);
   if (t !== g.leader) {
     g.exitedRetired += t.retired;
     m.sched.exit(t, end, null);

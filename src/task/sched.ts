@@ -10,8 +10,10 @@
 // in pid order after it runs. A sleeping task is woken (checked) only at
 // that point — between two quanta — when its wait can go on or a signal
 // it does not block is pending. The kernel threads (src/task/kthread.ts)
-// get their turn at that point too, before the next task is chosen. No
-// clock, no host time: the same program gives the same interleaving every run.
+// get their turn at that point too, before the next task is chosen, and
+// when a wakeup of one preempted the running task (wakeup preemption: at
+// its next return to user mode, after which it goes on with its quantum).
+// No clock, no host time: the same program gives the same interleaving every run.
 
 import { ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/errno.js";
 import type { UserMemory } from "../syscalls/index.js";
@@ -20,6 +22,8 @@ import { SIGCHLD, SI_TKILL, SI_USER, siginfoBytes, type SigInfo } from "./signal
 import { Task, childInfo, int32Bytes, waitStatus, type TaskEnd } from "./task.js";
 import type { KernelThreads } from "./kthread.js";
 import type { FutexWaiter } from "./futex.js";
+import { HrtimerBase } from "./hrtimer.js";
+import { run_timers, until_timer } from "./timers.js";
 
 /** Instructions a task runs before the next runnable one gets the CPU. */
 export const QUANTUM = 1 << 20;
@@ -39,6 +43,8 @@ export class Scheduler {
   sliceStart = 0;
   /** Tasks asleep in FUTEX_WAIT, oldest first (the futex hash's queues, in one). */
   readonly futexQueue: FutexWaiter[] = [];
+  /** The timers on the virtual clock (ITIMER_REAL, POSIX timers, timerfds): they expire at the point between quanta. */
+  readonly timers = new HrtimerBase();
   private lastPid = 0;
 
   /** `kthreads`: the kernel threads, which run between quanta and hold the pids after init's. */
@@ -82,13 +88,19 @@ export class Scheduler {
   }
 
   /**
-   * The task to run now: the current one while its quantum lasts, else the
-   * next runnable one after it (the point between quanta, where sleepers
+   * The task to run now, on its way (back) to user mode, after the timers
+   * due at `now` (the virtual clock) have run: the current one while its
+   * quantum lasts, after the kernel threads a wakeup preempted it for; else
+   * the next runnable one after it (the point between quanta, where sleepers
    * are woken). null when every task sleeps and none can wake.
    */
-  next(retired: number): Task | null {
+  next(retired: number, now = retired): Task | null {
     const cur = this.current;
-    if (cur && cur.state === "runnable" && retired - this.sliceStart < QUANTUM) return cur;
+    run_timers(this.timers, now, cur);
+    if (cur && cur.state === "runnable" && retired - this.sliceStart < QUANTUM) {
+      if (this.kthreads?.needResched) this.kthreads.turn();
+      return cur;
+    }
     this.kthreads?.turn();
     const n = this.tasks.length;
     const at = cur ? this.tasks.indexOf(cur) : -1;
@@ -106,6 +118,11 @@ export class Scheduler {
   /** Instructions left in the current task's quantum. */
   sliceLeft(retired: number): number {
     return Math.max(1, QUANTUM - (retired - this.sliceStart));
+  }
+
+  /** Instructions `t` may run before a timer is due at `now`: it stops there, and the timer runs at the next point between instructions. */
+  untilTimer(t: Task, now: number): number {
+    return until_timer(this.timers, now, t);
   }
 
   /**

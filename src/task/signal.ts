@@ -15,9 +15,9 @@
 
 import type { UserMemory } from "../syscalls/index.js";
 import { EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR, ERESTARTSYS, ESRCH } from "../syscalls/errno.js";
-import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
+import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, SI_TIMER, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
 
-export { SIGCHLD };
+export { SIGCHLD, SI_TIMER };
 import { TASK_SIZE } from "../loader/elf.js";
 import { PF_PROT, PF_USER } from "../cpu/mmu.js";
 import { MXCSR_MASK, fxrstorImage, fxsaveImage, type X87Image } from "../cpu/sse_state.js";
@@ -84,6 +84,12 @@ export interface SigInfo {
   uid?: number;
   /** SIGCHLD's si_status: the exit code, or the signal that ended the child. */
   status?: number;
+  /** SI_TIMER's si_timerid, si_overrun and si_value (src/task/timers.ts). */
+  timerid?: number;
+  overrun?: number;
+  value?: number;
+  /** Runs as the signal is dequeued: a timer waiting for its signal to be taken restarts (posixtimer_rearm, ITIMER_REAL's rearm); false: the signal is dropped (its timer was set again or deleted). */
+  dequeued?: () => boolean;
 }
 
 /** The CPU as signal delivery needs it: a Cpu satisfies it. */
@@ -397,18 +403,19 @@ export class Signals {
   /**
    * send_signal to this thread, or (`group`) to its process's shared queue:
    * dropped when ignored and not blocked; a standard signal already pending
-   * there is not queued twice.
+   * there is not queued twice. @return false when it was dropped
    */
-  send(info: SigInfo, group = false): void {
+  send(info: SigInfo, group = false): boolean {
     const sig = info.signo;
     if (!this.isBlocked(sig) && this.ignored(sig) && sig !== SIGKILL) {
       // A traced task is shown even the signals it ignores (sig_ignored lets them through to the tracer).
       if (this.trace && !(sig < 32 && this.ignoredArrivals.some((p) => p.signo === sig))) this.ignoredArrivals.push(info);
-      return;
+      return false;
     }
     const queue = group ? this.shared : this.pending;
-    if (sig < 32 && queue.some((p) => p.signo === sig)) return;
+    if (sig < 32 && queue.some((p) => p.signo === sig)) return true;
     queue.push(info);
+    return true;
   }
 
   /**
@@ -439,16 +446,24 @@ export class Signals {
 
   // ---- delivery ----
 
-  /** dequeue_signal: from the thread's own queue first, then the process's. */
-  private dequeue(): SigInfo | undefined {
-    return this.dequeueFrom(this.pending) ?? this.dequeueFrom(this.shared);
+  /** dequeue_signal: from the thread's own queue first, then the process's; `wanted` (sigtimedwait's set) takes blocked signals too. */
+  dequeue(wanted?: Uint32Array): SigInfo | undefined {
+    for (;;) {
+      const info = this.dequeueFrom(this.pending, wanted) ?? this.dequeueFrom(this.shared, wanted);
+      if (!info?.dequeued || info.dequeued()) return info;
+    }
   }
 
-  private dequeueFrom(queue: SigInfo[]): SigInfo | undefined {
+  /** A signal of `set` is pending, blocked or not (sigtimedwait's wait is over). */
+  pendingIn(set: Uint32Array): boolean {
+    return [...this.pending, ...this.shared].some((p) => (set[word(p.signo)] & bit(p.signo)) !== 0);
+  }
+
+  private dequeueFrom(queue: SigInfo[], wanted?: Uint32Array): SigInfo | undefined {
     let best = -1;
     for (let i = 0; i < queue.length; i++) {
       const s = queue[i].signo;
-      if (this.isBlocked(s)) continue;
+      if (wanted ? (wanted[word(s)] & bit(s)) === 0 : this.isBlocked(s)) continue;
       if (best < 0) { best = i; continue; }
       const b = queue[best].signo;
       const rank = (x: number) => (SYNCHRONOUS.includes(x) ? 0 : 1);
@@ -621,6 +636,10 @@ export function siginfoBytes(info: SigInfo): Uint8Array {
     v.setInt32(16, info.pid ?? 0, true);
     v.setUint32(20, info.uid ?? 0, true);
     v.setInt32(24, info.status ?? 0, true);
+  } else if (info.code === SI_TIMER) { // _timer: si_tid, si_overrun, si_value
+    v.setInt32(16, info.timerid ?? 0, true);
+    v.setInt32(20, info.overrun ?? 0, true);
+    setU64(v, 24, info.value ?? 0);
   } else if (info.code > 0 && info.code !== SI_KERNEL) setU64(v, 16, info.addr ?? 0); // _sigfault: si_addr
   else if (info.code <= 0) { // _kill: si_pid, si_uid
     v.setInt32(16, info.pid ?? 0, true);

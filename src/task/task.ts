@@ -11,6 +11,7 @@ import type { Syscalls, FatalSignal } from "../syscalls/index.js";
 import type { Signals } from "./signal.js";
 import type { FutexWaiter } from "./futex.js";
 import { ERESTARTSYS } from "../syscalls/errno.js";
+import { ProcessTimers } from "./timers.js";
 
 /** How a process ended: exit(status), or a fatal signal. */
 export type TaskEnd = { kind: "exit"; status: number } | { kind: "signal"; signal: FatalSignal };
@@ -26,6 +27,8 @@ export class ThreadGroup {
   groupExit: TaskEnd | null = null;
   /** Instructions of the threads that have exited (signal->utime): RUSAGE_SELF adds them. */
   exitedRetired = 0;
+  /** Its interval timers and POSIX timers (src/task/timers.ts). */
+  readonly timers = new ProcessTimers();
   constructor(public leader: Task) {}
 }
 
