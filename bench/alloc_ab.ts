@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { packageRoot } from "../src/cli/load.js";
 import { WORKLOADS, generate, buildReplay, runInWasm, buildNative, runNative } from "./alloc.js";
+import { stats } from "./report.js";
 
 const args = process.argv.slice(2);
 const at = args.indexOf("--rounds");
@@ -51,12 +52,6 @@ const builds = trees.map((root, i) => {
   if (!native) throw new Error("alloc_ab: gcc is needed for the native baseline");
   return { replay: buildReplay(sub, root), native };
 });
-
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const median = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return `${median.toFixed(3)} [${s[0].toFixed(3)}-${s[s.length - 1].toFixed(3)}]`;
-};
 
 process.stdout.write(`before ${trees[0]}\nafter  ${trees[1]}\n${rounds} rounds, ratios median [min-max]\n`);
 for (const [w, name, n, seed] of WORKLOADS) {

@@ -53,7 +53,7 @@ function cpuNs(): number {
  * it (THP too, as Linux's loop does: on cold RAM each page is the host's
  * first touch, which Linux's huge fault pays in clearing 2 MiB); ns per fault.
  */
-function run(k: Kernel, mode: "write" | "readwrite" | "thp"): { faults: number; ns: number } {
+export function run(k: Kernel, mode: "write" | "readwrite" | "thp"): { faults: number; ns: number } {
   const x = k.exports;
   const ram = new Uint8Array(k.memory.buffer);
   const mm = x.mm_create();
@@ -120,16 +120,29 @@ function best(f: () => number): number {
   return min;
 }
 
-/** Linux's time per fault for the same touches, or null where it cannot run here. */
-function linux(mode: string): number | null {
+/** bench/native/fault.c built, or null where Linux cannot run it here. */
+export function buildLinuxFault(): string | null {
   if (process.platform !== "linux" || process.arch !== "x64") return null;
   try {
     const exe = join(mkdtempSync(join(tmpdir(), "faultline-bench-")), "fault");
     execFileSync("gcc", ["-O2", "-o", exe, join(packageRoot(), "bench/native/fault.c")], { stdio: "ignore" });
-    return best(() => {
-      const [faults, ns] = execFileSync(exe, [mode, String(REGION / MiB)], { encoding: "utf8" }).trim().split(" ").map(Number);
-      return ns / faults;
-    });
+    return exe;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux's time per fault for the same touches, one run. */
+export function linuxFault(exe: string, mode: string): number {
+  const [faults, ns] = execFileSync(exe, [mode, String(REGION / MiB)], { encoding: "utf8" }).trim().split(" ").map(Number);
+  return ns / faults;
+}
+
+/** Linux's time per fault for the same touches, or null where it cannot run here. */
+function linux(mode: string): number | null {
+  const exe = buildLinuxFault();
+  try {
+    return exe === null ? null : best(() => linuxFault(exe, mode));
   } catch {
     return null;
   }

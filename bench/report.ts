@@ -25,3 +25,10 @@ export function best<T extends { ms: number }>(n: number, f: () => T): T {
   }
   return b;
 }
+
+/** Ratios over alternated rounds, as the A/B tools print them: "median [min-max]". */
+export function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return `${median.toFixed(3)} [${s[0].toFixed(3)}-${s[s.length - 1].toFixed(3)}]`;
+}

@@ -76,12 +76,12 @@ export function commWords(comm: string): [number, number, number, number] {
   return [w[0], w[1], w[2], w[3]];
 }
 
-/** A debug machine whose TLB shootdowns reach a FaultCpu: the kernel, its untyped exports, the CPU and a view of RAM. */
+/** A machine (debug unless asked) whose TLB shootdowns reach a FaultCpu: the kernel, its untyped exports, the CPU and a view of RAM. */
 export interface FaultEnv { k: Kernel; x: any; cpu: FaultCpu; view: DataView }
 
-export function bootFaultEnv(mem = "64M"): FaultEnv {
+export function bootFaultEnv(mem = "64M", build: "release" | "debug" = "debug"): FaultEnv {
   const cpu = new FaultCpu();
-  const k = machine(mem, "debug", { env: cpu.imports });
+  const k = machine(mem, build, { env: cpu.imports });
   const x = k.exports as any;
   cpu.kernel = x;
   return { k, x, cpu, view: new DataView(k.memory.buffer) };

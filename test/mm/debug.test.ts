@@ -5,8 +5,10 @@ import { describe, it, expect } from "vitest";
 import { GFP, KernelPanic, type Kernel } from "../../src/kernel.js";
 import { PG_zeroed } from "../../src/abi.js";
 import { machine } from "../helpers/machine.js";
+import { bootFaultEnv } from "../helpers/fault_cpu.js";
+import { PROT, MAP, MADV, MiB } from "../helpers/mm_kernel.js";
 
-const DMA = 0, MOVABLE = 1;
+const DMA = 0, MOVABLE = 1, PAGE = 4096;
 
 /** A 16M debug machine (DMA only) and its first free block of an order >= 1. */
 function setup(): { k: Kernel; pfn: number; order: number; page: number } {
@@ -141,4 +143,43 @@ describe("PG_zeroed: frames free since boot are handed out without clearing", ()
     expect(() => k.allocPages(GFP.GFP_HIGHUSER_MOVABLE | GFP.__GFP_ZERO, 0)).toThrow(KernelPanic);
     expect(k.dmesg()).toMatch(/page dumped because: PG_zeroed page not zero\nKernel panic - not syncing: PG_zeroed page not zero/);
   });
+
+  // The guest's view: a process fills its pages and exits; the next one's
+  // first writes get those same frames back, and they must read as zeros.
+  for (const build of ["release", "debug"] as const) {
+    for (const [what, size] of [["4 KiB pages", 256 * PAGE], ["a THP", 2 * MiB]] as const) {
+      it(`a frame dirtied and freed is cleared when handed out again: ${what}, ${build} build`, () => {
+        const { k, x, cpu } = bootFaultEnv("16M", build);
+        const ram = new Uint8Array(k.memory.buffer);
+        /** A process writing one byte in each page of a `size` mapping; the frames its writes got. */
+        const firstWrites = (fill: boolean): number[] => {
+          const mm = x.mm_create();
+          x.mm_switch(mm);
+          const raw = x.sys_mmap(0, size + 2 * MiB, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, 0, 0);
+          const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
+          expect(x.sys_madvise(a, size, size === 2 * MiB ? MADV.HUGEPAGE : MADV.NOHUGEPAGE)).toBe(0);
+          const pfns: number[] = [];
+          for (let va = a; va < a + size; va += PAGE) {
+            const r = cpu.access(va, "w");
+            expect(r.signal).toBe(0);
+            const pa = r.pa - (r.pa % PAGE);
+            expect(ram.subarray(pa, pa + PAGE).every((b) => b === 0), `pfn ${pa / PAGE} not zero`).toBe(true);
+            expect(k.u32[(k.memMap + (pa / PAGE) * 32) >>> 2] & PG_zeroed).toBe(0);
+            if (fill) ram.fill(0xa5, pa, pa + PAGE);
+            pfns.push(pa / PAGE);
+          }
+          expect(k.checkInvariants(), k.dmesg()).toBe(0);
+          x.mm_exit(mm);
+          return pfns;
+        };
+        x.thp_set_enabled(1);
+        const dirtied = new Set(firstWrites(true));
+        const again = firstWrites(false);
+        // Most frames come back (the page tables may take a few of them).
+        expect(again.filter((pfn) => dirtied.has(pfn)).length).toBeGreaterThan(again.length / 2);
+        expect(k.counter("thp_fault_alloc")).toBe(size === 2 * MiB ? 2 : 0);
+        expect(k.checkInvariants(), k.dmesg()).toBe(0);
+      });
+    }
+  }
 });
