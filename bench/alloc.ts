@@ -9,8 +9,12 @@
 // checksums must agree. It runs three ways in the same run:
 //   in wasm   bench/wasm/replay.ts links the kernel and replays the ops
 //             calling __alloc_pages/__free_pages, as the fault path does;
-//   via host  one exported call per operation (alloc_pages/free_pages), as
-//             a host would call the kernel: adds the JS->wasm call cost;
+//             built with asconfig.json's release target, so its allocator
+//             is build/kernel.wasm's: the same sources and options (no
+//             tracers, no CONFIG_DEBUG_VM), only the exports differ;
+//   via host  build/kernel.wasm itself, one exported call per operation
+//             (alloc_pages/free_pages), as a host would call the kernel:
+//             adds the JS->wasm call cost and the ABI's checks;
 //   native    bench/native/buddy.c, a C buddy allocator of the same Linux
 //             design, gcc -O2 (skipped, and said so, without gcc).
 
@@ -122,12 +126,16 @@ function runViaHost(seq: Int32Array): Result {
   return { nsPerOp: ((t1 - t0) * 1e6) / (seq.length / 2), largestFreeOrder: largestFreeOrder(k), sum: 0 };
 }
 
-/** Compiles bench/wasm/replay.ts (the kernel plus the in-wasm drivers) of the tree at root. */
-export function buildReplay(dir: string, root = packageRoot()): WebAssembly.Module {
+/**
+ * Builds bench/wasm/replay.ts (the kernel plus the in-wasm drivers) of the
+ * tree at root with asconfig.json's release target, the options
+ * build/kernel.wasm is built with. @return the .wasm file
+ */
+export function buildReplayFile(dir: string, root = packageRoot()): string {
   const out = join(dir, "replay.wasm");
   execFileSync(process.execPath, [join(root, "node_modules", "assemblyscript", "bin", "asc.js"),
     join(root, "bench", "wasm", "replay.ts"), "--target", "release", "-o", out], { cwd: root, stdio: "pipe" });
-  return new WebAssembly.Module(readFileSync(out));
+  return out;
 }
 
 interface ReplayExports {
@@ -229,8 +237,9 @@ function callFloorNs(): number {
 export async function allocBench(report: Reporter): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "faultline-bench-"));
   const native = buildNative(dir);
-  const replay = buildReplay(dir);
-  report.section(`allocator, ${MEM}, GFP_HIGHUSER_MOVABLE: ns per operation, best of ${RUNS}`);
+  const replay = new WebAssembly.Module(readFileSync(buildReplayFile(dir)));
+  report.section(`allocator, ${MEM}, GFP_HIGHUSER_MOVABLE: ns per operation, best of ${RUNS}; ` +
+    "replay.wasm is bench/wasm/replay.ts built as build/kernel.wasm is (release target: no tracers)");
   if (!native) report.row("native baseline", "skipped", undefined, "gcc not found");
   for (const [w, name, n, seed] of WORKLOADS) {
     const ops = generate(w, n, seed);
@@ -243,9 +252,9 @@ export async function allocBench(report: Reporter): Promise<void> {
       throw new Error(`bench: ${w}: the generators disagree (js ${ops.sum}, wasm ${inWasm.sum}, c ${c?.sum})`);
     }
     report.row(name, "", undefined);
-    report.row("  in wasm (as the fault path calls it)", `${inWasm.nsPerOp.toFixed(1)} ns/op`,
+    report.row("  in wasm (replay.wasm, as the fault path calls it)", `${inWasm.nsPerOp.toFixed(1)} ns/op`,
       c ? inWasm.nsPerOp / c.nsPerOp : undefined, c ? `native ${c.nsPerOp.toFixed(1)} ns/op` : undefined);
-    report.row("  via host (one JS->wasm call per op)", `${viaHost.nsPerOp.toFixed(1)} ns/op`,
+    report.row("  via host (kernel.wasm, one JS->wasm call per op)", `${viaHost.nsPerOp.toFixed(1)} ns/op`,
       c ? viaHost.nsPerOp / c.nsPerOp : undefined);
     if (w === "mixed") {
       report.row("  largest free order at the end", String(viaHost.largestFreeOrder), undefined,

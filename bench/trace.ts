@@ -1,19 +1,27 @@
-// What tracing costs the allocator: alloc/free cycles with the tracer off,
+// What tracing costs the allocator: alloc/free cycles on build/kernel.wasm
+// (no tracers built in), and on build/kernel.trace.wasm with the tracer off,
 // on with the counter clock, and on with the host clock (an env.trace_clock
-// call per event), as ratios against "off" measured in the same run. The
-// ring is drained between rounds, as a run drains it after each fault.
+// call per event), as ratios against the traced build's "off" measured in
+// the same run. The ring is drained between rounds, as a run drains it
+// after each fault.
 import { loadKernelModule } from "../src/cli/load.js";
 import { GFP, Kernel } from "../src/kernel.js";
 import { TraceRing, type TraceClock } from "../src/trace/index.js";
 import type { Reporter } from "./report.js";
 
+type Mode = "release" | "off" | TraceClock;
+
 export interface TraceBenchResult {
-  mode: "off" | TraceClock;
+  mode: Mode;
   nsPerCycle: number;
   ratio: number;   // nsPerCycle / off's
 }
 
 const ORDERS = [0, 0, 1, 0, 2, 3, 0, 1];
+const LABELS: Record<Mode, string> = {
+  release: "kernel.wasm (no tracers)", off: "kernel.trace.wasm, tracing off",
+  counter: "tracing on, counter clock", host: "tracing on, host clock",
+};
 
 function cycles(k: Kernel, ring: TraceRing, rounds: number): number {
   const pfns = new Array<number>(ORDERS.length);
@@ -27,10 +35,14 @@ function cycles(k: Kernel, ring: TraceRing, rounds: number): number {
 }
 
 export function benchTrace(rounds = 20_000): TraceBenchResult[] {
-  const k = new Kernel(loadKernelModule("release"), { mem: "64M" });
-  const ring = new TraceRing(k.exports, k.memory);
-  const run = (mode: "off" | TraceClock) => {
-    if (mode === "off") ring.stop(); else ring.start(mode);
+  const kernels = {
+    release: new Kernel(loadKernelModule("release"), { mem: "64M" }),
+    trace: new Kernel(loadKernelModule("trace"), { mem: "64M" }),
+  };
+  const run = (mode: Mode) => {
+    const k = mode === "release" ? kernels.release : kernels.trace;
+    const ring = new TraceRing(k.exports, k.memory);
+    if (mode === "release" || mode === "off") ring.stop(); else ring.start(mode);
     cycles(k, ring, rounds / 4); // warm up
     let best = Infinity;
     for (let i = 0; i < 3; i++) best = Math.min(best, cycles(k, ring, rounds));
@@ -38,15 +50,15 @@ export function benchTrace(rounds = 20_000): TraceBenchResult[] {
     return best;
   };
   const off = run("off");
-  return (["off", "counter", "host"] as const).map((mode) => {
+  return (["release", "off", "counter", "host"] as const).map((mode) => {
     const ns = mode === "off" ? off : run(mode);
     return { mode, nsPerCycle: ns, ratio: ns / off };
   });
 }
 
 export async function traceBench(r: Reporter): Promise<void> {
-  r.section("tracing: alloc+free cycles with the tracer off, on (counter clock), on (host clock)");
+  r.section("tracing: alloc+free cycles without tracers, with them off, on (counter clock), on (host clock)");
   for (const t of benchTrace()) {
-    r.row(`tracing ${t.mode}`, `${t.nsPerCycle.toFixed(0)} ns/op`, undefined, t.mode === "off" ? "baseline" : `${t.ratio.toFixed(2)}x tracing off`);
+    r.row(LABELS[t.mode], `${t.nsPerCycle.toFixed(0)} ns/op`, undefined, t.mode === "off" ? "baseline" : `${t.ratio.toFixed(2)}x tracing off`);
   }
 }

@@ -225,7 +225,9 @@ cpSync(root, scratch, { recursive: true, filter: (src) => !/^(node_modules|\.git
 symlinkSync(join(root, "node_modules"), join(scratch, "node_modules"));
 const asc = join(root, "node_modules", "assemblyscript", "bin", "asc.js");
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
-const BUILDS = { release: "build/kernel.wasm", debug: "build/kernel.debug.wasm" };
+// Every kernel build asconfig.json names (release, trace, debug), by its output file.
+const BUILDS = Object.fromEntries(Object.entries(JSON.parse(readFileSync(join(scratch, "asconfig.json"), "utf8")).targets)
+  .map(([name, target]) => [name, target.outFile]));
 // Release as npm run build makes it: at -O0 the image, and so the boot
 // layout and the pfns golden traces expect, would differ.
 let buildError = "";

@@ -175,6 +175,11 @@ export class Kernel {
     this.u32[this.needReschedAt] = 0;
   }
 
+  /** Whether the tracers are built in (CONFIG_FTRACE: build/kernel.trace.wasm and kernel.debug.wasm; build/kernel.wasm has none). */
+  get ftrace(): boolean {
+    return this.layout.ftrace !== 0;
+  }
+
   /** A kernel_layout() field (src/abi.ts). */
   layoutOf(name: LayoutField): number {
     return this.layout[name];

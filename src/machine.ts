@@ -48,7 +48,7 @@ import { alarm, getitimer, setitimer, timer_create, timer_delete, timer_getoverr
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
 import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
-import { Observer, TraceRing, EventTracer, type ObserverOptions, type TraceSystem } from "./trace/index.js";
+import { Observer, TraceRing, EventTracer, ftraceMissing, type ObserverOptions, type TraceSystem } from "./trace/index.js";
 import {
   DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
   ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock, EINTR,
@@ -455,9 +455,13 @@ export class Machine {
   /**
    * Watches the faults from now on: traces them (function_graph text, records
    * for the trace-event JSON) and samples free memory and RSS after each, as
-   * `options` ask. Replaces any earlier observer.
+   * `options` ask. Replaces any earlier observer. Tracing (options.trace)
+   * needs the traced kernel build (build/kernel.trace.wasm): on the release
+   * build it throws, and nothing changes.
    */
   observe<const O extends ObserverOptions>(options: O): Observer<O["trace"] extends true ? true : boolean> {
+    // Said now, not at the first fault.
+    if (options.trace && !this.kernel.ftrace) throw ftraceMissing("observe({ trace: true })");
     const observer = new Observer<O["trace"] extends true ? true : boolean>(new TraceRing(this.k, this.kernel.memory), {
       zones: () => this.kernel.nodes().flatMap((nid) => this.kernel.freeAreas(nid)),
       rss: () => {
@@ -524,7 +528,8 @@ export class Machine {
   /**
    * Prints the tracepoints of `systems` (events/SYSTEM/enable), a line each
    * as trace_pipe shows it, with the task that fired it and the virtual
-   * time, until the tracer returned is stopped.
+   * time, until the tracer returned is stopped. Needs the traced kernel
+   * build, as observe({ trace: true }) does.
    */
   traceEvents(systems: TraceSystem[], onLine: (line: string) => void): EventTracer {
     this.events = this.kthreads.events = new EventTracer(this.k, this.kernel.memory, systems, onLine);

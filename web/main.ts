@@ -7,7 +7,8 @@ import {
   renderFault, narrateFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
   type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type FaultTracer,
 } from "../src/index.js";
-import kernelUrl from "../build/kernel.wasm?url";
+// The traced build: the playground traces every fault (its narration and fault log).
+import kernelUrl from "../build/kernel.trace.wasm?url";
 import manifest from "../programs/manifest.json";
 import { FrameMapView } from "./frame_map.js";
 import { formatInsn } from "./insn_text.js";

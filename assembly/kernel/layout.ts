@@ -91,5 +91,6 @@ export function kernel_layout(): usize {
   put(offsetof<zone>("numa_events"));      // zone_numa_event: zone, u32 -> its vm_numa_event[6] (u64): numa_hit, numa_miss, numa_foreign, interleave_hit, local_node, other_node; 0 on one node
   put(vm_numa_event);                       // vm_numa_event: &vm_numa_event[6] (global, u64), /proc/vmstat's numa_hit .. numa_other; 0 on one node (no NUMA counters)
   put(NODES_PGSHIFT);                       // nodes_pgshift: a page's node is (flags >>> nodes_pgshift) & (max_numnodes - 1)
+  put(CONFIG_FTRACE);                       // ftrace: 1 when the tracers are built in (kernel.trace.wasm, kernel.debug.wasm), 0 in kernel.wasm
   return table;
 }

@@ -5,6 +5,13 @@
 // is boot memory (memblock, TRACE_RING_BYTES), handed over by
 // trace_ring_init; tracing stays off until then.
 //
+// CONFIG_FTRACE (asconfig.json) builds the tracers in: the "trace" target
+// (build/kernel.trace.wasm) and the debug build have them. The release
+// build (build/kernel.wasm) has none: every trace_enter, trace_exit and
+// tracepoint compiles to nothing, so its hot paths carry no trace test, and
+// trace_set and trace_events_set leave tracing off. Both builds reserve the
+// ring, so the same program gives the same counters on either.
+//
 //  ╒═════════ trace event (16 bytes) ═══════════════════════════════════╕
 //   0  word0  u32  fn id | TRACE_EXIT (bit 31)
 //   4  arg    u32  enter: the argument; exit: the return value (below)
@@ -49,8 +56,15 @@ let trace_next: u32 = 0;  // events ever written; the ring wraps
 
 /** Boot hands the ring its memory (TRACE_RING_BYTES). */
 export function trace_ring_init(buf: usize): void { ring = buf; }
-/** Turns tracing off (TRACE_OFF) or on with a clock (TRACE_CLOCK_*); off until the ring exists. */
-export function trace_set(mode: u32): void { trace_on = ring ? mode : TRACE_OFF; }
+/**
+ * Turns tracing off (TRACE_OFF) or on with a clock (TRACE_CLOCK_*); off
+ * until the ring exists, and always without CONFIG_FTRACE.
+ * @return the mode now in effect
+ */
+export function trace_set(mode: u32): u32 {
+  trace_on = CONFIG_FTRACE && ring ? mode : TRACE_OFF;
+  return trace_on;
+}
 export function trace_ring_ptr(): usize { return ring; }
 export function trace_ring_next(): u32 { return trace_next; }
 export function trace_ring_events(): u32 { return TRACE_RING_EVENTS; }
@@ -64,11 +78,11 @@ function trace_event(word0: u32, arg: u32): void {
 }
 
 @inline export function trace_enter(fn: u32, arg: u32 = 0): void {
-  if (trace_on) trace_event(fn, arg);
+  if (CONFIG_FTRACE && trace_on) trace_event(fn, arg);
 }
 
 @inline export function trace_exit(fn: u32, ret: u32 = 0): void {
-  if (trace_on) trace_event(fn | TRACE_EXIT, ret);
+  if (CONFIG_FTRACE && trace_on) trace_event(fn | TRACE_EXIT, ret);
 }
 
 // Function ids. Append only; keep FN_NAMES in the same order.
@@ -181,14 +195,20 @@ const event_ring: usize = memory.data(<i32>(TRACE_EVENT_RECORDS * TRACE_EVENT_RE
 let events_on: u32 = 0;
 let events_next: u32 = 0;  // records ever written; the ring wraps
 
-/** Enables the subsystems whose bits are set in `mask` (TRACE_SYSTEM_*), disables the others. */
-export function trace_events_set(mask: u32): void { events_on = mask; }
+/**
+ * Enables the subsystems whose bits are set in `mask` (TRACE_SYSTEM_*),
+ * disables the others; none without CONFIG_FTRACE. @return the mask now in effect
+ */
+export function trace_events_set(mask: u32): u32 {
+  events_on = CONFIG_FTRACE ? mask : 0;
+  return events_on;
+}
 export function trace_events_ptr(): usize { return event_ring; }
 export function trace_events_next(): u32 { return events_next; }
 export function trace_events_records(): u32 { return TRACE_EVENT_RECORDS; }
 
 /** Whether tracepoints of `system` record (trace_<event>_enabled). */
-@inline export function trace_system_on(system: u32): bool { return (events_on & system) != 0; }
+@inline export function trace_system_on(system: u32): bool { return CONFIG_FTRACE && (events_on & system) != 0; }
 
 /** Writes one event record. */
 export function trace_event_record(id: u32, f0: i32 = 0, f1: i32 = 0, f2: i32 = 0, f3: i32 = 0, f4: i32 = 0, f5: i32 = 0, f6: i32 = 0): void {

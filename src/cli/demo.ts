@@ -19,7 +19,7 @@ export function demo(): string {
   let atExit = "";
   let stats: RunStats | null = null;
   const started = performance.now();
-  const m = new Machine(loadKernelModule(), {
+  const m = new Machine(loadKernelModule("trace"), {
     mem: "256M",
     stdout: (b) => (stdout += new TextDecoder().decode(b)),
     beforeExit: (machine) => {

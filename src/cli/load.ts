@@ -1,4 +1,4 @@
-// Node only: finds and compiles build/kernel.wasm (or the debug build).
+// Node only: finds and compiles build/kernel.wasm (or the traced or debug build).
 
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,11 +26,15 @@ export function packageRoot(): string {
 
 const modules = new Map<string, WebAssembly.Module>();
 
-/** The compiled kernel: "release" (build/kernel.wasm) or "debug" (CONFIG_DEBUG_VM). */
-export function loadKernelModule(build: "release" | "debug" = "release"): WebAssembly.Module {
+/** The kernel builds (asconfig.json's targets): release has no tracers, trace is release with them, debug adds CONFIG_DEBUG_VM. */
+export type KernelBuild = "release" | "trace" | "debug";
+const BUILD_FILES: Record<KernelBuild, string> = { release: "kernel.wasm", trace: "kernel.trace.wasm", debug: "kernel.debug.wasm" };
+
+/** The compiled kernel: "release" (build/kernel.wasm), "trace" (CONFIG_FTRACE) or "debug" (CONFIG_DEBUG_VM and CONFIG_FTRACE). */
+export function loadKernelModule(build: KernelBuild = "release"): WebAssembly.Module {
   let mod = modules.get(build);
   if (!mod) {
-    const file = join(packageRoot(), "build", build === "debug" ? "kernel.debug.wasm" : "kernel.wasm");
+    const file = join(packageRoot(), "build", BUILD_FILES[build]);
     if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build`);
     mod = new WebAssembly.Module(readFileSync(file));
     modules.set(build, mod);

@@ -49,6 +49,9 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--num
   --compact         compact memory when the program ends, before the views
                     (echo 1 > /proc/sys/vm/compact_memory)
   --debug           use the kernel built with CONFIG_DEBUG_VM (invariant checks)
+                    and its tracers; --trace faults, --trace compaction and
+                    --trace-out use the traced build (build/kernel.trace.wasm),
+                    any other run the kernel without tracers (build/kernel.wasm)
   -h, --help        this text
 The guest gets faultline's environment and stdin, and sees this machine's
 files read-only from the current directory (with its own /tmp, /dev and
@@ -170,7 +173,9 @@ export async function run(argv: string[]): Promise<number> {
   process.on("SIGINT", onSigint);
   let stats: RunStats | null = null;
   let started = 0n;
-  const m = new Machine(loadKernelModule(a.debug ? "debug" : "release"), {
+  // The kernel's tracers are in its traced build only: the plain one runs without a trace test on its hot paths.
+  const traced = a.traceEvents.length > 0 || o.trace || o.traceOut !== null;
+  const m = new Machine(loadKernelModule(a.debug ? "debug" : traced ? "trace" : "release"), {
     ...a.machine,
     thp: a.machine.thp ?? hostThpMode(),
     stdout: (b) => term.clearProgress() && writeAll(1, b),

@@ -7,6 +7,7 @@
 
 import type { KernelExports } from "../abi.js";
 import type { TaskName } from "./fault.js";
+import { ftraceMissing } from "./ring.js";
 
 /** The kernel exports the event tracer needs (docs/abi.md, "Tracing"). */
 export type EventKernel = Pick<KernelExports, "trace_events_set" | "trace_events_ptr" | "trace_events_next" | "trace_events_records">;
@@ -53,7 +54,8 @@ export class EventTracer {
               private readonly onLine: (line: string) => void) {
     this.size = kernel.trace_events_records() >>> 0;
     this.read = kernel.trace_events_next() >>> 0;
-    kernel.trace_events_set(systems.reduce((mask, s) => mask | TRACE_SYSTEMS[s], 0));
+    const mask = systems.reduce((mask, s) => mask | TRACE_SYSTEMS[s], 0);
+    if (kernel.trace_events_set(mask) !== mask) throw ftraceMissing("trace events");
   }
 
   /** Prints the events written since the last drain, as fired by `task` at `ns` (virtual). */

@@ -27,6 +27,16 @@ export interface TraceEvent {
   ts: number;       // the trace clock (counts, or ns with the host clock)
 }
 
+/**
+ * Tracing needs a kernel built with its tracers (CONFIG_FTRACE): build/kernel.wasm
+ * has none, so that its allocator and fault path carry no trace test. Asking it to
+ * trace is this error (docs/abi.md, "Builds").
+ */
+export function ftraceMissing(what: string): Error {
+  return new Error(`${what} needs the traced kernel build: this kernel is build/kernel.wasm, built without tracing; ` +
+    `load build/kernel.trace.wasm (faultline/kernel.trace.wasm) instead`);
+}
+
 /** The kernel exports the ring needs (docs/abi.md, "Tracing"). */
 export type TraceKernel = Pick<KernelExports, "trace_set" | "trace_ring_ptr" | "trace_ring_next" | "trace_ring_events" | "trace_fn_names">;
 
@@ -67,9 +77,10 @@ export class TraceRing {
     this.read = kernel.trace_ring_next() >>> 0;
   }
 
-  /** Starts recording with the given clock. */
+  /** Starts recording with the given clock; throws on a kernel built without tracing. */
   start(clock: TraceClock): void {
-    this.kernel.trace_set(clock === "host" ? TRACE_CLOCK_HOST : TRACE_CLOCK_COUNTER);
+    const mode = clock === "host" ? TRACE_CLOCK_HOST : TRACE_CLOCK_COUNTER;
+    if (this.kernel.trace_set(mode) !== mode) throw ftraceMissing("tracing");
   }
 
   stop(): void {

@@ -1,12 +1,12 @@
-// Shared test helpers: machines from the release or debug kernel, and the
+// Shared test helpers: machines from the release, traced or debug kernel, and the
 // leak check (free pages back to the boot snapshot).
 
 import { expect } from "vitest";
 import { Kernel, type KernelOptions } from "../../src/kernel.js";
 import { buddyinfo } from "../../src/proc/buddyinfo.js";
-import { loadKernelModule } from "../../src/cli/load.js";
+import { loadKernelModule, type KernelBuild } from "../../src/cli/load.js";
 
-export function machine(mem: string | number = "256M", build: "release" | "debug" = "release", options: KernelOptions = {}): Kernel {
+export function machine(mem: string | number = "256M", build: KernelBuild = "release", options: KernelOptions = {}): Kernel {
   return new Kernel(loadKernelModule(build), { ...options, mem });
 }
 

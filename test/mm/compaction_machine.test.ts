@@ -53,7 +53,7 @@ describe("compaction with a running guest", () => {
 
   it("kcompactd, once woken, runs at the next point between quanta, on its own track; twice the same", () => {
     const once = () => {
-      const m = new Machine(loadKernelModule("release"), { mem: "64M" });
+      const m = new Machine(loadKernelModule("trace"), { mem: "64M" });
       // No order-9 block is free.
       holdEveryOtherPage(m);
       m.exec(new Uint8Array(readFileSync(programPath({ program: "sieve" }))), ["./sieve"]);

@@ -22,7 +22,7 @@ const TAKE = (GFP_KERNEL & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN | __GFP_MEMALLO
  * order 1 or more), or none at all.
  */
 function starved(everyOther: boolean): { k: Kernel; held: number[] } {
-  const k = machine("64M");
+  const k = machine("64M", "trace");
   const held: number[] = [];
   for (let pfn; (pfn = k.allocPages(TAKE, 0)) >= 0;) held.push(pfn);
   held.sort((a, b) => a - b);

@@ -12,7 +12,7 @@ import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE
 import { FaultTracer, TraceRing, type TraceKernel } from "../../src/trace/index.js";
 
 let mod: WebAssembly.Module;
-beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });
+beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.trace.wasm")); });
 
 const W_U = 6, R_U = 4, I_U = 20;
 const PAGE = 4096;

@@ -53,6 +53,22 @@ describe.runIf(needs(TOOLS.dist))("the built package", () => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
     expect(out).toMatch(/^touched 256 pages, checksum 32640\n\{"kind":"exit","status":0\} \d+\nNode 0, zone      DMA/);
   });
+
+  it('traces with its kernel from "faultline/kernel.trace.wasm"; "faultline/kernel.wasm" says to load that one', () => {
+    const script = `
+      import { readFile } from "node:fs/promises";
+      import { createMachine } from "faultline";
+      const load = async (name) => createMachine(await readFile(new URL(import.meta.resolve("faultline/" + name))), { mem: "16M" });
+      try { (await load("kernel.wasm")).observe({ trace: true }); } catch (e) { console.log(e.message); }
+      const m = await load("kernel.trace.wasm");
+      let text = "";
+      m.observe({ trace: true, onText: (t) => (text += t) });
+      m.exec(await readFile("programs/bin/touch_write"), ["./touch_write", "4"]);
+      m.run();
+      console.log(text.includes("do_anonymous_page"));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    expect(out).toMatch(/needs the traced kernel build.*load build\/kernel\.trace\.wasm \(faultline\/kernel\.trace\.wasm\) instead\ntrue\n$/);
+  });
 });
 
 describe.runIf(needs(TOOLS.dist))("the README's runnable example", () => {
@@ -92,8 +108,8 @@ describe("runAsync", () => {
     expect(m.mm).toBe(0);
   });
 
-  it("types the tracer as present when tracing was asked for", async () => {
-    const m = await createMachine(wasm, { mem: "16M" });
+  it("types the tracer as present when tracing was asked for (on the traced build)", async () => {
+    const m = await createMachine(readFileSync(join(root, "build", "kernel.trace.wasm")), { mem: "16M" });
     const traced = m.observe({ trace: true });
     const names: string[] = traced.tracer.ring.names;   // no `!`: the type says it is there
     expect(names).toContain("do_anonymous_page");

@@ -68,7 +68,7 @@ describe("kswapd and kcompactd under memory pressure", () => {
   /** thrash over `mib` MiB in 16 MiB of RAM with swap: every pass brings its pages back from swap and sends them out again. */
   const thrash = (trace: boolean, mib = "24", passes = "2") => {
     let stdout = "";
-    const m = new Machine(loadKernelModule("release"), { mem: "16M", swap: "64M", stdout: (b) => (stdout += decoder.decode(b)) });
+    const m = new Machine(loadKernelModule(trace ? "trace" : "release"), { mem: "16M", swap: "64M", stdout: (b) => (stdout += decoder.decode(b)) });
     m.exec(program("thrash"), ["thrash", mib, passes]);
     const observer = trace ? m.observe({ trace: true, keepRecords: true }) : null;
     const end = m.run();

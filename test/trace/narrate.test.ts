@@ -10,7 +10,7 @@ import { narrateFault, renderFault } from "../../src/trace/index.js";
 const root = join(import.meta.dirname, "../..");
 
 describe("narrateFault", () => {
-  const m = new Machine(loadKernelModule(), { mem: "256M" });
+  const m = new Machine(loadKernelModule("trace"), { mem: "256M" });
   const o = m.observe({ trace: true, keepRecords: true });
   m.exec(readFileSync(join(root, "programs", "bin", "touch_write")), ["./touch_write", "64"]);
   m.run();

@@ -24,7 +24,7 @@ function ringWithWriter() {
   let next = 0, mode = 0;
   const base = 1 << 20;
   const kernel: TraceKernel = {
-    trace_set: (m) => { mode = m; },
+    trace_set: (m) => (mode = m),
     trace_ring_ptr: () => base,
     trace_ring_next: () => next,
     trace_ring_events: () => exports.trace_ring_events(),

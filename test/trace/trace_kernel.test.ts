@@ -6,7 +6,7 @@ import { GFP, Kernel } from "../../src/kernel.js";
 import { FUNCTION_GRAPH_HEADER, FaultTracer, TraceRing, functionGraph, renderEvents, type TraceKernel } from "../../src/trace/index.js";
 
 let mod: WebAssembly.Module;
-beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.wasm")); });
+beforeAll(() => { mod = new WebAssembly.Module(readFileSync("build/kernel.trace.wasm")); });
 
 function traced(env?: Record<string, unknown>) {
   const k = new Kernel(mod, { mem: "16M", env });

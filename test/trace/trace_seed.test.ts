@@ -37,7 +37,7 @@ const SEED_LOOPS = new Set(["__rmqueue_smallest -> get_page_from_free_area", "rm
 
 describe("the first-write fault's function_graph", () => {
   it("makes only the seed's calls, in the seed's order, each inside its seed caller", () => {
-    const k = new Kernel(loadKernelModule("release"), { mem: "16M" });
+    const k = new Kernel(loadKernelModule("trace"), { mem: "16M" });
     const ring = new TraceRing(k.exports, k.memory);
     const x = k.exports as unknown as Record<string, (...a: number[]) => number>;
     x.mm_switch(x.mm_create());
