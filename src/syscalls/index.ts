@@ -16,7 +16,8 @@
 // namespace, fds 0-2 on io.stdin/stdout/stderr; each call in the file named
 // after its Linux source: namei.ts, open.ts, read_write.ts, pipe.ts,
 // stat.ts, readdir.ts, fcntl.ts, ioctl.ts, utimes.ts, sync.ts, locks.ts,
-// eventfd.ts, eventpoll.ts, socket.ts), exit, exit_group, brk,
+// eventfd.ts, eventpoll.ts, socket.ts and af_unix.ts: AF_UNIX sockets,
+// the only family), exit, exit_group, brk,
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
 // getppid (0), the uid and gid calls (root), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
@@ -31,7 +32,7 @@
 // getpriority and setpriority (the process's nice value), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, process groups, futex,
-// set_tid_address, sched_yield: src/task/ and src/machine.ts), and, given
+// set_tid_address, sched_yield, the pidfd calls: src/task/ and src/machine.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
 // migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
@@ -353,7 +354,7 @@ export class Syscalls {
       return false;
     }
     // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)))) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)))) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {
@@ -811,8 +812,8 @@ const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
 /** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
 const WRITES = [1, 18, 20, 296, 40];
-/** sendto: SIGPIPE too, unless MSG_NOSIGNAL. */
-const SENDTO = 44, MSG_NOSIGNAL = 0x4000;
+/** sendto and sendmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
+const SENDTO = 44, SENDMSG = 46, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a
