@@ -54,6 +54,7 @@ import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
 import { epollWait } from "./eventpoll.js";
+import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
 
 export * from "./endings.js";
@@ -353,8 +354,8 @@ export class Syscalls {
       }
       return false;
     }
-    // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)))) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    // pipe_write and unix_stream_sendmsg: a write no one will read sends SIGPIPE to the writer.
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {

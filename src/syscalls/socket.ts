@@ -112,6 +112,12 @@ export function socketpair(files: FileSyscalls, family: number, type: number, pr
   return 0;
 }
 
+/** Whether a write's EPIPE on fd comes with SIGPIPE: a pipe's and a stream socket's do, a datagram or packet socket's not (unix_dgram_sendmsg sends none). */
+export function epipeSignals(files: FileSyscalls, fd: number): boolean {
+  const inode = files.fds.get(fd)?.inode;
+  return !(inode instanceof UnixSocket) || inode.stream;
+}
+
 /** sockfd_lookup: the socket behind fd, or -EBADF / -ENOTSOCK. */
 function socketOf(files: FileSyscalls, fd: number): [OpenFile, UnixSocket] | number {
   const f = files.fds.get(fd);

@@ -10,6 +10,7 @@
 import { ERRNO } from "./errno.js";
 import { formatMempolicyArgs } from "./mempolicy_trace.js";
 import { formatSocketArgs } from "./socket_trace.js";
+import { formatPidfdArgs } from "./pidfd_trace.js";
 import { syscallName } from "./names.js";
 
 /** Reads user memory for display; null when it is not readable. */
@@ -823,7 +824,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${a[0] | 0}, ${status}, ${flags(a[2] >>> 0, [[1, "WNOHANG"], [2, "WSTOPPED"], [8, "WCONTINUED"], [0x40000000, "__WALL"], [0x80000000, "__WCLONE"]])}, ${pointer(a[3])}`;
     }
     default:
-      return formatMempolicyArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
+      return formatMempolicyArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ?? formatPidfdArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
 

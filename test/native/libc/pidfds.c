@@ -118,9 +118,11 @@ int main(void)
 
 	child = fork();
 	if (child == 0) {
+		write(ready[1], "r", 1);
 		pause();
 		_exit(0);
 	}
+	read(ready[0], &r, 1);
 	pfd = pidfd_open(child, 0);
 	show("pidfd_send_signal bad flags", send_signal(pfd, SIGTERM, 8));
 	show("pidfd_send_signal bad fd", send_signal(99, SIGTERM, 0));
@@ -131,9 +133,14 @@ int main(void)
 	close(pfd);
 
 	int cfd = -1;
+	/* Each child says it runs before its parent waits (strace -f reports its attach meanwhile). */
+	char r2;
 	child = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &cfd, 0, 0);
-	if (child == 0)
+	if (child == 0) {
+		write(ready[1], "r", 1);
 		_exit(3);
+	}
+	read(ready[0], &r2, 1);
 	show("clone CLONE_PIDFD", cfd >= 0);
 	printf("cloexec %d\n", fcntl(cfd, F_GETFD));
 	waitid_show("waitid clone's pidfd", cfd, WEXITED, child);
@@ -145,8 +152,11 @@ int main(void)
 	int c3 = -1;
 	args.pidfd = (uintptr_t)&c3;
 	child = syscall(435, &args, sizeof(args));
-	if (child == 0)
+	if (child == 0) {
+		write(ready[1], "r", 1);
 		_exit(4);
+	}
+	read(ready[0], &r2, 1);
 	show("clone3 CLONE_PIDFD", c3 >= 0);
 	waitid_show("waitid clone3's pidfd", c3, WEXITED, child);
 	return 0;

@@ -251,14 +251,19 @@ int main(void)
 	show("sendto on stream", sendto(cl, "x", 1, 0, (struct sockaddr *)&a, alen));
 	show("sendto unconnected stream", sendto(other, "x", 1, 0, (struct sockaddr *)&a, alen));
 
+	/* A child writes in pieces; the parent's MSG_WAITALL waits for all.
+	 * The child says it runs first (strace -f reports its attach meanwhile). */
+	int wa[2];
+	pipe(wa);
 	pid_t child = fork();
 	if (child == 0) {
-		/* A child writes in pieces; the parent's MSG_WAITALL waits for all. */
+		write(wa[1], "w", 1);
 		write(cl, "abc", 3);
 		usleep(1000);
 		write(cl, "defgh", 5);
 		_exit(0);
 	}
+	read(wa[0], buf, 1);
 	memset(buf, 0, sizeof(buf));
 	show("recv waitall", recv(acc, buf, 8, MSG_WAITALL));
 	printf("got %s\n", buf);
@@ -417,6 +422,10 @@ int main(void)
 	int status;
 	waitpid(child, &status, 0);
 	printf("child killed %d by %d\n", WIFSIGNALED(status), WTERMSIG(status));
+	int sp[2];
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp);
+	close(sp[1]);
+	show("seqpacket write, no signal", write(sp[0], "x", 1));
 
 	/* A connection the listener never accepted, reset when it closes. */
 	int lost = socket(AF_UNIX, SOCK_STREAM, 0);
