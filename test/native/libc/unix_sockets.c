@@ -259,7 +259,6 @@ int main(void)
 	if (child == 0) {
 		write(wa[1], "w", 1);
 		write(cl, "abc", 3);
-		usleep(1000);
 		write(cl, "defgh", 5);
 		_exit(0);
 	}
