@@ -37,3 +37,4 @@ export { sanitize_mpol_flags, user_nodemask_ptr, kernel_set_mempolicy, kernel_mb
   get_il_weight, weighted_interleave_auto, weighted_interleave_auto_store } from "./mm/mempolicy";
 export { proc_numa_maps } from "./fs/proc/task_mmu";
 export { do_timer } from "./kernel/time";
+export { need_resched_ptr } from "./kernel/sched";

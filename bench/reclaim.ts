@@ -1,6 +1,6 @@
 // The reclaim benchmark: a process writes an anonymous region three
-// times RAM with swap (kswapd gets a turn after every fault, more often
-// than the machine's scheduler gives it one): pages reclaimed per second
+// times RAM with swap (kswapd gets a turn after every fault: the machine's
+// scheduler gives a woken kswapd one then too): pages reclaimed per second
 // of host time; then it reads the region back (major faults through
 // do_swap_page and swap read-ahead): the cost of one against a minor
 // fault measured in the same run; and a thrash curve, the time of the

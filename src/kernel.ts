@@ -159,6 +159,20 @@ export class Kernel {
     }
     this.layout = readLayout(this.u32, this.exports.kernel_layout() >>> 0);
     this.names = this.decodeNames(this.layout.vmstat_names);
+    this.needReschedAt = this.exports.need_resched_ptr() >>> 2;
+  }
+
+  /** Where the kernel's need_resched flag is, as a u32 index into RAM. */
+  private readonly needReschedAt: number;
+
+  /** A wakeup of a sleeping kernel thread asked to preempt the current task (resched_curr); read without a call, at every return to user mode. */
+  get needResched(): boolean {
+    return this.u32[this.needReschedAt] !== 0;
+  }
+
+  /** schedule() has switched to the woken threads: the flag is down (clear_tsk_need_resched). */
+  clearNeedResched(): void {
+    this.u32[this.needReschedAt] = 0;
   }
 
   /** A kernel_layout() field (src/abi.ts). */

@@ -358,11 +358,15 @@ export class Machine {
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
   mmReader(): MmReader {
-    // Shared anonymous memory is an unlinked tmpfs file (shmem_zero_setup); any other file
-    // a process maps here is its program: /proc shows the path it was exec'd by.
-    return this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout,
-      (_, ino) => this.kernel.pageCache.zeroInodes.has(ino) ? { path: "/dev/zero (deleted)", dev: SHM_DEV, ino }
-        : { path: this.current?.execPath ?? "" });
+    // Shared anonymous memory is an unlinked tmpfs file (shmem_zero_setup); a file opened
+    // by name (open, the interpreter) has that name, its device and inode; any other
+    // file a process maps here is its program: /proc shows the path it was exec'd by.
+    const cache = this.kernel.pageCache;
+    return this.reader ??= new MmReader(this.k, this.kernel.memory, this.kernel.layout, (_, ino) => {
+      if (cache.zeroInodes.has(ino)) return { path: "/dev/zero (deleted)", dev: SHM_DEV, ino };
+      const named = cache.names.get(ino);
+      return named ? { path: named.path, dev: [named.dev >> 8, named.dev & 0xff], ino } : { path: this.current?.execPath ?? "" };
+    });
   }
 
   /**

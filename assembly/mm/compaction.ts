@@ -51,6 +51,7 @@ import { zone_reclaimable_pages, kswapd_is_running } from "./vmscan";
 import { lru_add_drain } from "./swap";
 import { MAX_NUMNODES } from "../include/numa";
 import { migrate_pages, page_movable, isolate_movable_page, putback_movable_pages } from "./migrate";
+import { resched_curr } from "../kernel/sched";
 import {
   trace_enter, trace_exit, TRACE_NO_PAGE, FN_try_to_compact_pages, FN_compact_zone, FN_isolate_migratepages,
   FN_isolate_freepages, FN___alloc_pages_direct_compact, FN_kcompactd_do_work, FN_compact_node,
@@ -712,6 +713,7 @@ export function set_compaction_proactiveness(v: u32): i32 {
     set_proactive_compact_trigger(pgdat, 1);
     trace_mm_compaction_wakeup_kcompactd(nid, -1, pgdat.nr_zones - 1);
     store<u8>(kcompactd_woken + nid, 1);
+    resched_curr();
   }
   return 0;
 }
@@ -793,6 +795,7 @@ export function wakeup_kcompactd(pgdat: pglist_data, order: u32, highest_zoneidx
   if (!kcompactd_node_suitable(pgdat)) return;
   trace_mm_compaction_wakeup_kcompactd(pgdat.node_id, order, highest_zoneidx);
   store<u8>(kcompactd_woken + pgdat.node_id, 1);
+  resched_curr();
 }
 
 /** The host's (and its tests') wakeup_kcompactd of node 0, as kswapd would call it. */

@@ -8,8 +8,9 @@
 // (inactive_is_low); swappiness weighs anon against file (get_scan_count).
 //
 // Two callers, as in Linux: kswapd, woken by an allocation that finds a
-// zone below its low watermark and run by the host's scheduler between
-// guest quanta (kswapd: balance_pgdat until the node is balanced), and direct
+// zone below its low watermark and run by the host's scheduler when the
+// allocating task returns to user mode (kswapd: balance_pgdat until the
+// node is balanced), and direct
 // reclaim in the allocating task (try_to_free_pages, from the allocator's
 // slow path). Reclaim never nests: its own allocations do not reclaim
 // (PF_MEMALLOC, here in_reclaim).
@@ -49,6 +50,7 @@ import { split_folio_to_list } from "./huge_memory";
 import { shmem_writeout } from "./shmem";
 import { wakeup_kcompactd } from "./compaction";
 import { MAX_NUMNODES } from "../include/numa";
+import { resched_curr } from "../kernel/sched";
 import {
   trace_enter, trace_exit, FN_try_to_free_pages, FN_shrink_node, FN_shrink_lruvec, FN_shrink_active_list,
   FN_shrink_inactive_list, FN_shrink_folio_list, FN_pageout, FN_kswapd, FN_balance_pgdat, FN_wakeup_kswapd,
@@ -804,7 +806,8 @@ function balance_pgdat(pgdat: pglist_data, order: u32, highest_zoneidx: u32): u3
 // kswapd_try_to_sleep: a short nap (schedule_timeout(HZ/10)) once the node
 // is balanced, then, if nobody woke it meanwhile and the node is still
 // balanced, a sleep until wakeup_kswapd. Here the host's scheduler runs
-// the thread (kswapd(nid, timed_out)) between guest quanta; what Linux
+// the thread (kswapd(nid, timed_out)) when a wakeup preempts the current
+// task (resched_curr) and between guest quanta; what Linux
 // keeps on the thread's stack is kept per node below: where it blocked and
 // the loop's locals.
 //
@@ -868,9 +871,12 @@ export function wakeup_kswapd(z: zone, gfp: u32, order: u32, highest_zoneidx: u3
     pgdat.kswapd_highest_zoneidx = highest_zoneidx;
   }
   if (pgdat.kswapd_order < order) pgdat.kswapd_order = order;
-  // waitqueue_active: only a napping or sleeping kswapd is on pgdat->kswapd_wait.
+  // waitqueue_active: only a napping or sleeping kswapd is on pgdat->kswapd_wait. Woken, it preempts the allocating task.
   if (kswapd_task_of(pgdat.node_id).state != KSWAPD_RUNNABLE && pgdat.kswapd_failures < MAX_RECLAIM_RETRIES &&
-      (!pgdat_balanced(pgdat, order, highest_zoneidx) || pgdat_watermark_boosted(pgdat, highest_zoneidx))) pgdat.kswapd_wait = 1;
+      (!pgdat_balanced(pgdat, order, highest_zoneidx) || pgdat_watermark_boosted(pgdat, highest_zoneidx))) {
+    pgdat.kswapd_wait = 1;
+    resched_curr();
+  }
   trace_exit(FN_wakeup_kswapd, pgdat.kswapd_wait);
 }
 
@@ -925,7 +931,7 @@ function kswapd_nap_over(pgdat: pglist_data, t: kswapd_task, woken: bool): bool 
 
 /**
  * One turn of node `nid`'s kswapd thread (its loop in kswapd()), which the
- * host's scheduler runs between guest quanta: it goes on from where it
+ * host's scheduler runs when woken and between guest quanta: it goes on from where it
  * blocked if it can (runnable; woken; or its nap over, `timed_out`),
  * balances the node for the order it was woken for, and runs until it
  * blocks again. @return 0 if it could not run; else 1 + where it blocked

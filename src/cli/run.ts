@@ -206,7 +206,8 @@ export async function run(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string };
     report(`faultline: ${a.program}: ${err.code === "E2BIG" ? "Argument list too long" : err.message}\n`);
     process.off("SIGINT", onSigint);
-    return 126; // bash: "cannot execute binary file: Exec format error"
+    // bash: "cannot execute binary file: Exec format error" (126); a missing interpreter is "required file not found" (127)
+    return err.code === "ENOENT" ? 127 : 126;
   }
 
   const progress = term.startProgress(() => {

@@ -11,7 +11,7 @@
 // al..r15b (spl..dil need REX) and 16..19 for ah, ch, dh, bh (only without REX).
 
 import "./families.js";
-import { type Encoding, type ImmOp, type Insn, type InsnDef, MAPS, type MemOp, type Operand, type Prefixes, type RegOp, SEG_FS, SEG_GS, SEG_NONE } from "./insn.js";
+import { type Encoding, type ImmOp, type Insn, type InsnDef, type MemOp, type Operand, type Prefixes, type RegOp, SEG_FS, SEG_GS, SEG_NONE, slot } from "./insn.js";
 import { STOP_GP, STOP_UD } from "./exec.js";
 import { RDI, RSI } from "./state.js";
 
@@ -122,7 +122,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
   let e: Encoding | null = null;
   let mod = -1, regf = 0, rmf = 0, modrmByte = -1;
   let mem: MemOp | null = null;
-  for (const cand of MAPS[map][c]) {
+  for (const cand of slot(map, c)) {
     if (cand.prefix >= 0 && cand.prefix !== mandatory) continue;
     if (cand.rexW && !W) continue;
     if (cand.when !== null && !cand.when(pre)) continue;

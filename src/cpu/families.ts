@@ -1,5 +1,7 @@
 // The instruction families: each file defines its instructions (insn.ts) as
-// it is imported. A new family is one more line here.
+// it is imported, or registers them with defineLater (the x87, SSE) to be
+// defined on the decoder's first use of their opcodes. A new family is one
+// more line here.
 
 import "./alu.js";
 import "./bits.js";

@@ -175,6 +175,8 @@ export interface Encoding {
 export const MAPS: Encoding[][][] = [0, 1, 2, 3].map(() => Array.from({ length: 256 }, () => []));
 /** Every instruction defined, in the order defined. */
 export const DEFS: InsnDef[] = [];
+/** The slots the family being defined later (LaterFamily) has filled, while one is. */
+let building: Set<Encoding[]> | null = null;
 
 const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZOXY](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?)$/;
 const MEM_ONLY = /^M/;
@@ -222,6 +224,11 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
   }
   for (let s = 0; s < slots; s++) {
     const list = MAPS[map][opcode + s];
+    // a family defined later owns its slots: the maps come out the same whenever it is defined
+    if (building) {
+      if (list.length > 0 && !building.has(list)) throw new Error(`define ${String(def.name)}: "${text}" shares its opcode slot with a family defined earlier`);
+      building.add(list);
+    }
     // the decoder reads ModRM for the first candidate that needs it: a slot's encodings all take it, or none
     if (list.length > 0 && list[0].modrm !== e.modrm) throw new Error(`define ${String(def.name)}: "${text}" and ${String(list[0].def.name)} disagree on ModRM`);
     // after the encodings at least as specific: the order a stable sort by specificity gives
@@ -237,10 +244,54 @@ export function define(def: InsnDef): InsnDef {
   return def;
 }
 
-/** CPUID leaf values: [eax, ebx, ecx, edx] of `leaf`, from the features the defined instructions and `extra` announce. */
+/**
+ * A family whose descriptors are made when the decoder first needs them (the
+ * x87, SSE): building them at load costs a run that never executes one more
+ * than the rest of the CPU's start-up. `define` runs on the first opcode of
+ * `map` that no other family claims; the family's encodings must be alone in
+ * their slots (parse checks). `features` are the CPUID bits its instructions
+ * announce, known before they are defined.
+ */
+export interface LaterFamily {
+  map: number;
+  features: readonly Feature[];
+  define: () => void;
+  /** Its descriptors, once defined; null before. */
+  defs: InsnDef[] | null;
+}
+/** The families defined later, in the order registered. */
+export const LATER: LaterFamily[] = [];
+/** Registers a family to be defined on the first use of its opcode map. */
+export function defineLater(map: number, features: readonly Feature[], define: () => void): void {
+  LATER.push({ map, features, define, defs: null });
+}
+
+/** Defines the waiting families of `map` (every map: -1), in the order registered. */
+export function defineWaiting(map = -1): void {
+  for (const f of LATER) {
+    if (f.defs !== null || (map >= 0 && f.map !== map)) continue;
+    const first = DEFS.length;
+    building = new Set();
+    try {
+      f.define();
+    } finally {
+      building = null;
+    }
+    f.defs = DEFS.slice(first);
+  }
+}
+
+/** The encodings of an opcode slot; an empty one first defines the families waiting on its map. */
+export function slot(map: number, opcode: number): Encoding[] {
+  const list = MAPS[map][opcode];
+  if (list.length === 0) defineWaiting(map);
+  return list;
+}
+
+/** CPUID leaf values: [eax, ebx, ecx, edx] of `leaf`, from the features the defined instructions, the families defined later and `extra` announce. */
 export function featureBits(leaf: number, extra: readonly Feature[]): number[] {
   const out = [0, 0, 0, 0];
-  for (const f of [...extra, ...DEFS.map((d) => d.feature).filter((f) => f !== undefined)]) {
+  for (const f of [...extra, ...LATER.flatMap((l) => l.features), ...DEFS.map((d) => d.feature).filter((f) => f !== undefined)]) {
     if (f[0] === leaf) out[f[1]] |= 1 << f[2];
   }
   return out;

@@ -11,7 +11,7 @@ import type { Exec, Op } from "./exec.js";
 import { STOP_GP } from "./exec.js";
 import type { Jit } from "./jit.js";
 import { TLB_MASK } from "./mmu.js";
-import { define, FEAT_FXSR, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { define, defineLater, FEAT_FXSR, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { movmskpd, movmskps, PACKED, PACKED_JS, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
 import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
 
@@ -150,53 +150,6 @@ function defineMove(name: string | ((insn: Insn) => string), enc: string[], feat
   });
 }
 
-const FULL = { n: 4 };
-const ALIGNED = { n: 4, align: true };
-defineMove("movups", ["NP 0F 10 /r: V,Wdq", "NP 0F 11 /r: Wdq,V"], FEAT_SSE, FULL);
-defineMove("movupd", ["66 0F 10 /r: V,Wdq", "66 0F 11 /r: Wdq,V"], FEAT_SSE2, FULL);
-defineMove("movdqu", ["F3 0F 6F /r: V,Wdq", "F3 0F 7F /r: Wdq,V"], FEAT_SSE2, FULL);
-defineMove("movaps", ["NP 0F 28 /r: V,Wdq", "NP 0F 29 /r: Wdq,V"], FEAT_SSE, ALIGNED);
-defineMove("movapd", ["66 0F 28 /r: V,Wdq", "66 0F 29 /r: Wdq,V"], FEAT_SSE2, ALIGNED);
-defineMove("movdqa", ["66 0F 6F /r: V,Wdq", "66 0F 7F /r: Wdq,V"], FEAT_SSE2, ALIGNED);
-defineMove("movntps", ["NP 0F 2B /r: Mdq,V"], FEAT_SSE, ALIGNED);
-defineMove("movntpd", ["66 0F 2B /r: Mdq,V"], FEAT_SSE2, ALIGNED);
-defineMove("movntdq", ["66 0F E7 /r: Mdq,V"], FEAT_SSE2, ALIGNED);
-// scalar moves: from memory the rest is zeroed, between registers it is kept
-defineMove("movss", ["F3 0F 10 /r: V,Wd", "F3 0F 11 /r: Wd,V"], FEAT_SSE, { n: 1, zeroReg: false });
-defineMove("movsd", ["F2 0F 10 /r: V,Wq", "F2 0F 11 /r: Wq,V"], FEAT_SSE2, { n: 2, zeroReg: false });
-// the half moves keep the other half; movhps and movhpd load into (and store from) the high quadword
-const LOW = { n: 2, zeroMem: false, zeroReg: false };
-defineMove("movlps", ["NP 0F 12 /r: V,Mq", "NP 0F 13 /r: Mq,V"], FEAT_SSE, LOW);
-defineMove("movlpd", ["66 0F 12 /r: V,Mq", "66 0F 13 /r: Mq,V"], FEAT_SSE2, LOW);
-defineMove("movhps", ["NP 0F 16 /r: V,Mq", "NP 0F 17 /r: Mq,V"], FEAT_SSE, { ...LOW, to: 2 }, { from: 2, to: 0 });
-defineMove("movhpd", ["66 0F 16 /r: V,Mq", "66 0F 17 /r: Mq,V"], FEAT_SSE2, { ...LOW, to: 2 }, { from: 2, to: 0 });
-defineMove("movhlps", ["NP 0F 12 /r: V,U"], FEAT_SSE, { ...LOW, from: 2 });
-defineMove("movlhps", ["NP 0F 16 /r: V,U"], FEAT_SSE, { ...LOW, to: 2 });
-// 32 and 64 bits: to and from general registers or memory (REX.W: movq), and movq between xmm and m64
-const wide = (insn: Insn): boolean => insn.ops.some((o) => !isXmm(o) && (o as { sz: number }).sz === 8);
-define({
-  name: (insn) => (wide(insn) ? "movq" : "movd"),
-  enc: ["66 0F 6E /r: V,Ey", "66 0F 7E /r: Ey,V"],
-  feature: FEAT_SSE2,
-  compile: (x, insn) => compileMove(x, { n: wide(insn) ? 2 : 1, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false }, insn.ops[0], insn.ops[1]),
-});
-defineMove("movq", ["F3 0F 7E /r: V,Wq", "66 0F D6 /r: Wq,V"], FEAT_SSE2, { n: 2 });
-
-define({
-  name: "movnti",
-  enc: ["NP 0F C3 /r: My,Gy"],
-  feature: FEAT_SSE2,
-  compile: (x, insn) => {
-    const { EA, FLT, H, L, mmu, ea } = x;
-    const m = insn.ops[0] as MemOp, r = (insn.ops[1] as RegOp).r, wide = insn.ops[1].k === "r" && insn.ops[1].sz === 8;
-    return () => {
-      ea(m);
-      return (wide ? mmu.st64(EA[0], EA[1], L[r], H[r]) : mmu.st32(EA[0], EA[1], L[r])) ? 0 : FLT.kind;
-    };
-  },
-});
-
-// ---- to general registers ----
 function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32Array, so: number, imm: number) => number,
   translate?: (j: Jit, insn: Insn) => string): void {
   define({
@@ -212,30 +165,6 @@ function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32
     translate,
   });
 }
-defineToGpr("movmskps", "NP 0F 50 /r: Gy,U", FEAT_SSE, movmskps);
-defineToGpr("movmskpd", "66 0F 50 /r: Gy,U", FEAT_SSE2, movmskpd);
-defineToGpr("pmovmskb", "66 0F D7 /r: Gy,U", FEAT_SSE2, pmovmskb, (j, insn) => {
-  const d = insn.ops[0] as RegOp, s = xo(insn.ops[1]);
-  // each dword's four byte sign bits, then the dwords side by side
-  const bits = [0, 1, 2, 3].map((k) => `(((v = XMM[${s + k}]) >>> 7 & 1) | (v >>> 14 & 2) | (v >>> 21 & 4) | (v >>> 28 & 8)) << ${4 * k}`);
-  return `{let v; const m = ${bits.join(" | ")}; ${j.rw(d.r, d.sz, "m", "0")}}`;
-});
-defineToGpr("pextrw", "66 0F C5 /r: Gy,U,Ib", FEAT_SSE2, pextrw);
-
-define({
-  name: "pinsrw",
-  enc: ["66 0F C4 /r: V,Ry,Ib", "66 0F C4 /r: V,Mw,Ib"],
-  feature: FEAT_SSE2,
-  compile: (x, insn) => {
-    const { st, EA, FLT, mmu, rget, ea } = x;
-    const X = st.xmm, d = xo(insn.ops[0]), s = insn.ops[1], imm = (insn.ops[2] as { lo: number }).lo & 0xff;
-    if (s.k === "r") { const r = s.r; return () => { pinsrw(X, d, rget(r, 4), imm); return 0; }; }
-    const m = s as MemOp;
-    return () => { ea(m); const v = mmu.ld16(EA[0], EA[1]); if (FLT.kind) return FLT.kind; pinsrw(X, d, v, imm); return 0; };
-  },
-});
-
-// ---- packed integer: 66 0F xx /r ----
 
 /**
  * A packed instruction of PACKED_JS for the block translator: the source a
@@ -278,66 +207,7 @@ function definePacked(name: string, enc: string): void {
     translate: form === undefined ? undefined : (j, insn) => translatePacked(j, insn, form),
   });
 }
-const PACKED_OPCODES: [number, string][] = [
-  [0x60, "punpcklbw"], [0x61, "punpcklwd"], [0x62, "punpckldq"], [0x63, "packsswb"], [0x64, "pcmpgtb"], [0x65, "pcmpgtw"],
-  [0x66, "pcmpgtd"], [0x67, "packuswb"], [0x68, "punpckhbw"], [0x69, "punpckhwd"], [0x6a, "punpckhdq"], [0x6b, "packssdw"],
-  [0x6c, "punpcklqdq"], [0x6d, "punpckhqdq"], [0x74, "pcmpeqb"], [0x75, "pcmpeqw"], [0x76, "pcmpeqd"],
-  [0xd1, "psrlw"], [0xd2, "psrld"], [0xd3, "psrlq"], [0xd4, "paddq"], [0xd5, "pmullw"], [0xd8, "psubusb"], [0xd9, "psubusw"],
-  [0xda, "pminub"], [0xdb, "pand"], [0xdc, "paddusb"], [0xdd, "paddusw"], [0xde, "pmaxub"], [0xdf, "pandn"],
-  [0xe0, "pavgb"], [0xe1, "psraw"], [0xe2, "psrad"], [0xe3, "pavgw"], [0xe4, "pmulhuw"], [0xe5, "pmulhw"],
-  [0xe8, "psubsb"], [0xe9, "psubsw"], [0xea, "pminsw"], [0xeb, "por"], [0xec, "paddsb"], [0xed, "paddsw"], [0xee, "pmaxsw"], [0xef, "pxor"],
-  [0xf1, "psllw"], [0xf2, "pslld"], [0xf3, "psllq"], [0xf4, "pmuludq"], [0xf5, "pmaddwd"], [0xf6, "psadbw"],
-  [0xf8, "psubb"], [0xf9, "psubw"], [0xfa, "psubd"], [0xfb, "psubq"], [0xfc, "paddb"], [0xfd, "paddw"], [0xfe, "paddd"],
-];
-const hex2 = (b: number): string => b.toString(16).toUpperCase().padStart(2, "0");
-for (const [opc, name] of PACKED_OPCODES) definePacked(name, `66 0F ${hex2(opc)} /r: V,Wdq`);
-definePacked("pshufd", "66 0F 70 /r: V,Wdq,Ib");
-definePacked("pshufhw", "F3 0F 70 /r: V,Wdq,Ib");
-definePacked("pshuflw", "F2 0F 70 /r: V,Wdq,Ib");
 
-// shifts by an immediate: 66 0F 71/72/73 /n ib, register form only
-for (const [opc, reg, name] of [[0x71, 2, "psrlw"], [0x71, 4, "psraw"], [0x71, 6, "psllw"], [0x72, 2, "psrld"], [0x72, 4, "psrad"],
-  [0x72, 6, "pslld"], [0x73, 2, "psrlq"], [0x73, 3, "psrldq"], [0x73, 6, "psllq"], [0x73, 7, "pslldq"]] as const) {
-  const fn = SHIFT_IMM[name];
-  define({
-    name,
-    enc: [`66 0F ${hex2(opc)} /${reg}: U,Ib`],
-    feature: FEAT_SSE2,
-    compile: (x, insn) => {
-      const X = x.st.xmm, d = xo(insn.ops[0]), imm = (insn.ops[1] as { lo: number }).lo & 0xff;
-      return () => { xmmOp(fn, X, d, X, d, imm); return 0; };
-    },
-  });
-}
-
-// ---- MXCSR and the fxsave image ----
-define({
-  name: "ldmxcsr",
-  enc: ["NP 0F AE /2: Md"],
-  feature: FEAT_SSE,
-  compile: (x, insn) => {
-    const { st, EA, FLT, mmu, ea } = x;
-    const m = insn.ops[0] as MemOp;
-    return () => {
-      ea(m);
-      const v = mmu.ld32(EA[0], EA[1]);
-      if (FLT.kind) return FLT.kind;
-      if (v & ~MXCSR_MASK) return STOP_GP;
-      st.mxcsr = v;
-      return 0;
-    };
-  },
-});
-define({
-  name: "stmxcsr",
-  enc: ["NP 0F AE /3: Md"],
-  feature: FEAT_SSE,
-  compile: (x, insn) => {
-    const { st, EA, FLT, mmu, ea } = x;
-    const m = insn.ops[0] as MemOp;
-    return () => { ea(m); return mmu.st32(EA[0], EA[1], st.mxcsr) ? 0 : FLT.kind; };
-  },
-});
 /**
  * Copies the first `bytes` of the fxsave image between IMG and memory at EA,
  * 8 bytes at a time (the address carries into the high half). A load stops
@@ -360,47 +230,183 @@ function copyImage(x: Exec, bytes: number, store: boolean): boolean {
   return true;
 }
 
-// with REX.W the x87 instruction and operand pointers are saved as 64-bit offsets
-define({
-  name: (insn) => (insn.osz === 8 ? "fxsave64" : "fxsave"),
-  enc: ["NP 0F AE /0: M512"],
-  feature: FEAT_FXSR,
-  compile: (x, insn) => {
-    const { st, EA, FLT, mmu } = x;
-    const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
-    return () => {
-      if (!addr(x, m, true)) return STOP_GP;
-      if (!mmu.probeWrite(EA[0], EA[1], FXSAVE_WRITTEN)) return FLT.kind;
-      fxsaveImage(IMG, st.xmm, st.mxcsr, st.x87Image, wide);
-      copyImage(x, FXSAVE_WRITTEN, true);
-      return 0;
-    };
-  },
-});
-define({
-  name: (insn) => (insn.osz === 8 ? "fxrstor64" : "fxrstor"),
-  enc: ["NP 0F AE /1: M512"],
-  feature: FEAT_FXSR,
-  compile: (x, insn) => {
-    const { st, FLT } = x;
-    const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
-    return () => {
-      if (!addr(x, m, true)) return STOP_GP;
-      if (!copyImage(x, FXSAVE_SIZE, false)) return FLT.kind;
-      const mx = fxrstorImage(IMG, st.xmm, st.x87Image, wide);
-      if (mx < 0) return STOP_GP;
-      st.mxcsr = mx;
-      return 0;
-    };
-  },
-});
+/** The descriptors, made on the first 0F opcode no other family claims (insn.ts's defineLater). */
+function defineSse(): void {
+  const FULL = { n: 4 };
+  const ALIGNED = { n: 4, align: true };
+  defineMove("movups", ["NP 0F 10 /r: V,Wdq", "NP 0F 11 /r: Wdq,V"], FEAT_SSE, FULL);
+  defineMove("movupd", ["66 0F 10 /r: V,Wdq", "66 0F 11 /r: Wdq,V"], FEAT_SSE2, FULL);
+  defineMove("movdqu", ["F3 0F 6F /r: V,Wdq", "F3 0F 7F /r: Wdq,V"], FEAT_SSE2, FULL);
+  defineMove("movaps", ["NP 0F 28 /r: V,Wdq", "NP 0F 29 /r: Wdq,V"], FEAT_SSE, ALIGNED);
+  defineMove("movapd", ["66 0F 28 /r: V,Wdq", "66 0F 29 /r: Wdq,V"], FEAT_SSE2, ALIGNED);
+  defineMove("movdqa", ["66 0F 6F /r: V,Wdq", "66 0F 7F /r: Wdq,V"], FEAT_SSE2, ALIGNED);
+  defineMove("movntps", ["NP 0F 2B /r: Mdq,V"], FEAT_SSE, ALIGNED);
+  defineMove("movntpd", ["66 0F 2B /r: Mdq,V"], FEAT_SSE2, ALIGNED);
+  defineMove("movntdq", ["66 0F E7 /r: Mdq,V"], FEAT_SSE2, ALIGNED);
+  // scalar moves: from memory the rest is zeroed, between registers it is kept
+  defineMove("movss", ["F3 0F 10 /r: V,Wd", "F3 0F 11 /r: Wd,V"], FEAT_SSE, { n: 1, zeroReg: false });
+  defineMove("movsd", ["F2 0F 10 /r: V,Wq", "F2 0F 11 /r: Wq,V"], FEAT_SSE2, { n: 2, zeroReg: false });
+  // the half moves keep the other half; movhps and movhpd load into (and store from) the high quadword
+  const LOW = { n: 2, zeroMem: false, zeroReg: false };
+  defineMove("movlps", ["NP 0F 12 /r: V,Mq", "NP 0F 13 /r: Mq,V"], FEAT_SSE, LOW);
+  defineMove("movlpd", ["66 0F 12 /r: V,Mq", "66 0F 13 /r: Mq,V"], FEAT_SSE2, LOW);
+  defineMove("movhps", ["NP 0F 16 /r: V,Mq", "NP 0F 17 /r: Mq,V"], FEAT_SSE, { ...LOW, to: 2 }, { from: 2, to: 0 });
+  defineMove("movhpd", ["66 0F 16 /r: V,Mq", "66 0F 17 /r: Mq,V"], FEAT_SSE2, { ...LOW, to: 2 }, { from: 2, to: 0 });
+  defineMove("movhlps", ["NP 0F 12 /r: V,U"], FEAT_SSE, { ...LOW, from: 2 });
+  defineMove("movlhps", ["NP 0F 16 /r: V,U"], FEAT_SSE, { ...LOW, to: 2 });
+  // 32 and 64 bits: to and from general registers or memory (REX.W: movq), and movq between xmm and m64
+  const wide = (insn: Insn): boolean => insn.ops.some((o) => !isXmm(o) && (o as { sz: number }).sz === 8);
+  define({
+    name: (insn) => (wide(insn) ? "movq" : "movd"),
+    enc: ["66 0F 6E /r: V,Ey", "66 0F 7E /r: Ey,V"],
+    feature: FEAT_SSE2,
+    compile: (x, insn) => compileMove(x, { n: wide(insn) ? 2 : 1, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false }, insn.ops[0], insn.ops[1]),
+  });
+  defineMove("movq", ["F3 0F 7E /r: V,Wq", "66 0F D6 /r: Wq,V"], FEAT_SSE2, { n: 2 });
 
-// ---- ordering and hints: nothing to do for one CPU; a prefetch never faults ----
-const nothing = (): Op => () => 0;
-const anyRm = (b: number): string[] => Array.from({ length: 8 }, (_, i) => `NP 0F AE ${hex2(b + i)}`);
-define({ name: "lfence", enc: anyRm(0xe8), feature: FEAT_SSE2, compile: nothing });
-define({ name: "mfence", enc: anyRm(0xf0), feature: FEAT_SSE2, compile: nothing });
-define({ name: "sfence", enc: anyRm(0xf8), feature: FEAT_SSE, compile: nothing });
-for (const [reg, name] of ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"].entries()) {
-  define({ name, enc: [`0F 18 /${reg}: Mb`], feature: FEAT_SSE, noAccess: true, compile: nothing, translate: () => "" });
+  define({
+    name: "movnti",
+    enc: ["NP 0F C3 /r: My,Gy"],
+    feature: FEAT_SSE2,
+    compile: (x, insn) => {
+      const { EA, FLT, H, L, mmu, ea } = x;
+      const m = insn.ops[0] as MemOp, r = (insn.ops[1] as RegOp).r, wide = insn.ops[1].k === "r" && insn.ops[1].sz === 8;
+      return () => {
+        ea(m);
+        return (wide ? mmu.st64(EA[0], EA[1], L[r], H[r]) : mmu.st32(EA[0], EA[1], L[r])) ? 0 : FLT.kind;
+      };
+    },
+  });
+
+  // ---- to general registers ----
+  defineToGpr("movmskps", "NP 0F 50 /r: Gy,U", FEAT_SSE, movmskps);
+  defineToGpr("movmskpd", "66 0F 50 /r: Gy,U", FEAT_SSE2, movmskpd);
+  defineToGpr("pmovmskb", "66 0F D7 /r: Gy,U", FEAT_SSE2, pmovmskb, (j, insn) => {
+    const d = insn.ops[0] as RegOp, s = xo(insn.ops[1]);
+    // each dword's four byte sign bits, then the dwords side by side
+    const bits = [0, 1, 2, 3].map((k) => `(((v = XMM[${s + k}]) >>> 7 & 1) | (v >>> 14 & 2) | (v >>> 21 & 4) | (v >>> 28 & 8)) << ${4 * k}`);
+    return `{let v; const m = ${bits.join(" | ")}; ${j.rw(d.r, d.sz, "m", "0")}}`;
+  });
+  defineToGpr("pextrw", "66 0F C5 /r: Gy,U,Ib", FEAT_SSE2, pextrw);
+
+  define({
+    name: "pinsrw",
+    enc: ["66 0F C4 /r: V,Ry,Ib", "66 0F C4 /r: V,Mw,Ib"],
+    feature: FEAT_SSE2,
+    compile: (x, insn) => {
+      const { st, EA, FLT, mmu, rget, ea } = x;
+      const X = st.xmm, d = xo(insn.ops[0]), s = insn.ops[1], imm = (insn.ops[2] as { lo: number }).lo & 0xff;
+      if (s.k === "r") { const r = s.r; return () => { pinsrw(X, d, rget(r, 4), imm); return 0; }; }
+      const m = s as MemOp;
+      return () => { ea(m); const v = mmu.ld16(EA[0], EA[1]); if (FLT.kind) return FLT.kind; pinsrw(X, d, v, imm); return 0; };
+    },
+  });
+
+  // ---- packed integer: 66 0F xx /r ----
+  const PACKED_OPCODES: [number, string][] = [
+    [0x60, "punpcklbw"], [0x61, "punpcklwd"], [0x62, "punpckldq"], [0x63, "packsswb"], [0x64, "pcmpgtb"], [0x65, "pcmpgtw"],
+    [0x66, "pcmpgtd"], [0x67, "packuswb"], [0x68, "punpckhbw"], [0x69, "punpckhwd"], [0x6a, "punpckhdq"], [0x6b, "packssdw"],
+    [0x6c, "punpcklqdq"], [0x6d, "punpckhqdq"], [0x74, "pcmpeqb"], [0x75, "pcmpeqw"], [0x76, "pcmpeqd"],
+    [0xd1, "psrlw"], [0xd2, "psrld"], [0xd3, "psrlq"], [0xd4, "paddq"], [0xd5, "pmullw"], [0xd8, "psubusb"], [0xd9, "psubusw"],
+    [0xda, "pminub"], [0xdb, "pand"], [0xdc, "paddusb"], [0xdd, "paddusw"], [0xde, "pmaxub"], [0xdf, "pandn"],
+    [0xe0, "pavgb"], [0xe1, "psraw"], [0xe2, "psrad"], [0xe3, "pavgw"], [0xe4, "pmulhuw"], [0xe5, "pmulhw"],
+    [0xe8, "psubsb"], [0xe9, "psubsw"], [0xea, "pminsw"], [0xeb, "por"], [0xec, "paddsb"], [0xed, "paddsw"], [0xee, "pmaxsw"], [0xef, "pxor"],
+    [0xf1, "psllw"], [0xf2, "pslld"], [0xf3, "psllq"], [0xf4, "pmuludq"], [0xf5, "pmaddwd"], [0xf6, "psadbw"],
+    [0xf8, "psubb"], [0xf9, "psubw"], [0xfa, "psubd"], [0xfb, "psubq"], [0xfc, "paddb"], [0xfd, "paddw"], [0xfe, "paddd"],
+  ];
+  const hex2 = (b: number): string => b.toString(16).toUpperCase().padStart(2, "0");
+  for (const [opc, name] of PACKED_OPCODES) definePacked(name, `66 0F ${hex2(opc)} /r: V,Wdq`);
+  definePacked("pshufd", "66 0F 70 /r: V,Wdq,Ib");
+  definePacked("pshufhw", "F3 0F 70 /r: V,Wdq,Ib");
+  definePacked("pshuflw", "F2 0F 70 /r: V,Wdq,Ib");
+
+  // shifts by an immediate: 66 0F 71/72/73 /n ib, register form only
+  for (const [opc, reg, name] of [[0x71, 2, "psrlw"], [0x71, 4, "psraw"], [0x71, 6, "psllw"], [0x72, 2, "psrld"], [0x72, 4, "psrad"],
+    [0x72, 6, "pslld"], [0x73, 2, "psrlq"], [0x73, 3, "psrldq"], [0x73, 6, "psllq"], [0x73, 7, "pslldq"]] as const) {
+    const fn = SHIFT_IMM[name];
+    define({
+      name,
+      enc: [`66 0F ${hex2(opc)} /${reg}: U,Ib`],
+      feature: FEAT_SSE2,
+      compile: (x, insn) => {
+        const X = x.st.xmm, d = xo(insn.ops[0]), imm = (insn.ops[1] as { lo: number }).lo & 0xff;
+        return () => { xmmOp(fn, X, d, X, d, imm); return 0; };
+      },
+    });
+  }
+
+  // ---- MXCSR and the fxsave image ----
+  define({
+    name: "ldmxcsr",
+    enc: ["NP 0F AE /2: Md"],
+    feature: FEAT_SSE,
+    compile: (x, insn) => {
+      const { st, EA, FLT, mmu, ea } = x;
+      const m = insn.ops[0] as MemOp;
+      return () => {
+        ea(m);
+        const v = mmu.ld32(EA[0], EA[1]);
+        if (FLT.kind) return FLT.kind;
+        if (v & ~MXCSR_MASK) return STOP_GP;
+        st.mxcsr = v;
+        return 0;
+      };
+    },
+  });
+  define({
+    name: "stmxcsr",
+    enc: ["NP 0F AE /3: Md"],
+    feature: FEAT_SSE,
+    compile: (x, insn) => {
+      const { st, EA, FLT, mmu, ea } = x;
+      const m = insn.ops[0] as MemOp;
+      return () => { ea(m); return mmu.st32(EA[0], EA[1], st.mxcsr) ? 0 : FLT.kind; };
+    },
+  });
+
+  // with REX.W the x87 instruction and operand pointers are saved as 64-bit offsets
+  define({
+    name: (insn) => (insn.osz === 8 ? "fxsave64" : "fxsave"),
+    enc: ["NP 0F AE /0: M512"],
+    feature: FEAT_FXSR,
+    compile: (x, insn) => {
+      const { st, EA, FLT, mmu } = x;
+      const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
+      return () => {
+        if (!addr(x, m, true)) return STOP_GP;
+        if (!mmu.probeWrite(EA[0], EA[1], FXSAVE_WRITTEN)) return FLT.kind;
+        fxsaveImage(IMG, st.xmm, st.mxcsr, st.x87Image, wide);
+        copyImage(x, FXSAVE_WRITTEN, true);
+        return 0;
+      };
+    },
+  });
+  define({
+    name: (insn) => (insn.osz === 8 ? "fxrstor64" : "fxrstor"),
+    enc: ["NP 0F AE /1: M512"],
+    feature: FEAT_FXSR,
+    compile: (x, insn) => {
+      const { st, FLT } = x;
+      const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
+      return () => {
+        if (!addr(x, m, true)) return STOP_GP;
+        if (!copyImage(x, FXSAVE_SIZE, false)) return FLT.kind;
+        const mx = fxrstorImage(IMG, st.xmm, st.x87Image, wide);
+        if (mx < 0) return STOP_GP;
+        st.mxcsr = mx;
+        return 0;
+      };
+    },
+  });
+
+  // ---- ordering and hints: nothing to do for one CPU; a prefetch never faults ----
+  const nothing = (): Op => () => 0;
+  const anyRm = (b: number): string[] => Array.from({ length: 8 }, (_, i) => `NP 0F AE ${hex2(b + i)}`);
+  define({ name: "lfence", enc: anyRm(0xe8), feature: FEAT_SSE2, compile: nothing });
+  define({ name: "mfence", enc: anyRm(0xf0), feature: FEAT_SSE2, compile: nothing });
+  define({ name: "sfence", enc: anyRm(0xf8), feature: FEAT_SSE, compile: nothing });
+  for (const [reg, name] of ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"].entries()) {
+    define({ name, enc: [`0F 18 /${reg}: Mb`], feature: FEAT_SSE, noAccess: true, compile: nothing, translate: () => "" });
+  }
 }
+defineLater(1, [FEAT_SSE, FEAT_SSE2, FEAT_FXSR], defineSse);

@@ -4,7 +4,7 @@
 // 16-byte memory operand must be 16-byte aligned (#GP).
 
 import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
-import { define, FEAT_SSE, FEAT_SSE2, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { define, defineLater, FEAT_SSE, FEAT_SSE2, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { comisLanes, cvt2si, cvtsi2, FLOAT_LANES, raised } from "./sse_float_lanes.js";
 import { res64 } from "./sse_float.js";
 import { K_EXPL } from "./state.js";
@@ -68,95 +68,99 @@ function compileLanes(x: Exec, insn: Insn): Op {
   };
 }
 
-const PS = "NP 0F", PD = "66 0F", SS = "F3 0F", SD = "F2 0F";
-/** Defines an instruction from its encodings; SSE2 unless `sse1`. */
-const lanes = (name: string, enc: string, sse1: boolean): void => {
-  define({ name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, compile: (x, insn) => compileLanes(x, insn) });
-};
-for (const [opc, n] of [["51", "sqrt"], ["58", "add"], ["59", "mul"], ["5C", "sub"], ["5D", "min"], ["5E", "div"], ["5F", "max"]]) {
-  lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
-  lanes(n + "ss", `${SS} ${opc} /r: V,Wd`, true);
-  lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
-  lanes(n + "sd", `${SD} ${opc} /r: V,Wq`, false);
-}
-lanes("cmpps", `${PS} C2 /r: V,Wdq,Ib`, true);
-lanes("cmpss", `${SS} C2 /r: V,Wd,Ib`, true);
-lanes("cmppd", `${PD} C2 /r: V,Wdq,Ib`, false);
-lanes("cmpsd", `${SD} C2 /r: V,Wq,Ib`, false);
-lanes("shufps", `${PS} C6 /r: V,Wdq,Ib`, true);
-lanes("shufpd", `${PD} C6 /r: V,Wdq,Ib`, false);
-for (const [opc, n] of [["14", "unpckl"], ["15", "unpckh"], ["54", "and"], ["55", "andn"], ["56", "or"], ["57", "xor"]]) {
-  lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
-  lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
-}
-lanes("cvtps2pd", `${PS} 5A /r: V,Wq`, false);
-lanes("cvtpd2ps", `${PD} 5A /r: V,Wdq`, false);
-lanes("cvtss2sd", `${SS} 5A /r: V,Wd`, false);
-lanes("cvtsd2ss", `${SD} 5A /r: V,Wq`, false);
-lanes("cvtdq2ps", `${PS} 5B /r: V,Wdq`, false);
-lanes("cvtps2dq", `${PD} 5B /r: V,Wdq`, false);
-lanes("cvttps2dq", `${SS} 5B /r: V,Wdq`, false);
-lanes("cvttpd2dq", `${PD} E6 /r: V,Wdq`, false);
-lanes("cvtpd2dq", `${SD} E6 /r: V,Wdq`, false);
-lanes("cvtdq2pd", `${SS} E6 /r: V,Wq`, false);
+/** The descriptors, made with SSE's (sse.ts) on the first 0F opcode no other family claims. */
+function defineSseFloat(): void {
+  const PS = "NP 0F", PD = "66 0F", SS = "F3 0F", SD = "F2 0F";
+  /** Defines an instruction from its encodings; SSE2 unless `sse1`. */
+  const lanes = (name: string, enc: string, sse1: boolean): void => {
+    define({ name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, compile: (x, insn) => compileLanes(x, insn) });
+  };
+  for (const [opc, n] of [["51", "sqrt"], ["58", "add"], ["59", "mul"], ["5C", "sub"], ["5D", "min"], ["5E", "div"], ["5F", "max"]]) {
+    lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
+    lanes(n + "ss", `${SS} ${opc} /r: V,Wd`, true);
+    lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
+    lanes(n + "sd", `${SD} ${opc} /r: V,Wq`, false);
+  }
+  lanes("cmpps", `${PS} C2 /r: V,Wdq,Ib`, true);
+  lanes("cmpss", `${SS} C2 /r: V,Wd,Ib`, true);
+  lanes("cmppd", `${PD} C2 /r: V,Wdq,Ib`, false);
+  lanes("cmpsd", `${SD} C2 /r: V,Wq,Ib`, false);
+  lanes("shufps", `${PS} C6 /r: V,Wdq,Ib`, true);
+  lanes("shufpd", `${PD} C6 /r: V,Wdq,Ib`, false);
+  for (const [opc, n] of [["14", "unpckl"], ["15", "unpckh"], ["54", "and"], ["55", "andn"], ["56", "or"], ["57", "xor"]]) {
+    lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
+    lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
+  }
+  lanes("cvtps2pd", `${PS} 5A /r: V,Wq`, false);
+  lanes("cvtpd2ps", `${PD} 5A /r: V,Wdq`, false);
+  lanes("cvtss2sd", `${SS} 5A /r: V,Wd`, false);
+  lanes("cvtsd2ss", `${SD} 5A /r: V,Wq`, false);
+  lanes("cvtdq2ps", `${PS} 5B /r: V,Wdq`, false);
+  lanes("cvtps2dq", `${PD} 5B /r: V,Wdq`, false);
+  lanes("cvttps2dq", `${SS} 5B /r: V,Wdq`, false);
+  lanes("cvttpd2dq", `${PD} E6 /r: V,Wdq`, false);
+  lanes("cvtpd2dq", `${SD} E6 /r: V,Wdq`, false);
+  lanes("cvtdq2pd", `${SS} E6 /r: V,Wq`, false);
 
-// comiss/comisd/ucomiss/ucomisd: ZF, PF, CF from the compare; OF, SF, AF cleared
-for (const [name, enc, sse1] of [["ucomiss", `${PS} 2E /r: V,Wd`, true], ["comiss", `${PS} 2F /r: V,Wd`, true],
-  ["ucomisd", `${PD} 2E /r: V,Wq`, false], ["comisd", `${PD} 2F /r: V,Wq`, false]] as const) {
-  define({
-    name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, def: 0x8d5,
-    compile: (x, insn) => {
-      const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S);
-      const { st, F } = x, out = { mx: 0 };
-      return () => {
-        const k = get();
-        if (k) return k;
-        const mx = st.mxcsr, zpc = comisLanes(name, st.xmm, d, S, mx, out);
-        if (simdException(x, mx)) return STOP_XM;
-        st.mxcsr = out.mx;
-        F[0] = K_EXPL << 2;
-        F[7] = zpc;
-        return 0;
-      };
-    },
-  });
-}
+  // comiss/comisd/ucomiss/ucomisd: ZF, PF, CF from the compare; OF, SF, AF cleared
+  for (const [name, enc, sse1] of [["ucomiss", `${PS} 2E /r: V,Wd`, true], ["comiss", `${PS} 2F /r: V,Wd`, true],
+    ["ucomisd", `${PD} 2E /r: V,Wq`, false], ["comisd", `${PD} 2F /r: V,Wq`, false]] as const) {
+    define({
+      name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, def: 0x8d5,
+      compile: (x, insn) => {
+        const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S);
+        const { st, F } = x, out = { mx: 0 };
+        return () => {
+          const k = get();
+          if (k) return k;
+          const mx = st.mxcsr, zpc = comisLanes(name, st.xmm, d, S, mx, out);
+          if (simdException(x, mx)) return STOP_XM;
+          st.mxcsr = out.mx;
+          F[0] = K_EXPL << 2;
+          F[7] = zpc;
+          return 0;
+        };
+      },
+    });
+  }
 
-// cvtsi2ss/cvtsi2sd: a 32- or 64-bit integer (REX.W) from a register or memory
-for (const [name, enc, sse1] of [["cvtsi2ss", `${SS} 2A /r: V,Ey`, true], ["cvtsi2sd", `${SD} 2A /r: V,Ey`, false]] as const) {
-  define({
-    name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2,
-    compile: (x, insn) => {
-      const d = (insn.ops[0] as RegOp).r, s = insn.ops[1], is64 = s.k === "r" ? s.sz === 8 : (s as MemOp).sz === 8;
-      const { st, T, FLT } = x;
-      return () => {
-        const lo = x.get(s, is64 ? 8 : 4);
-        if (FLT.kind) return FLT.kind;
-        const mx = st.mxcsr, a = st.xmm[d * 4], b = st.xmm[d * 4 + 1];
-        st.mxcsr = cvtsi2(name, st.xmm, d, lo, is64 ? T[0] : 0, is64, mx);
-        if (simdException(x, mx)) { st.xmm[d * 4] = a; st.xmm[d * 4 + 1] = b; return STOP_XM; }
-        return 0;
-      };
-    },
-  });
-}
+  // cvtsi2ss/cvtsi2sd: a 32- or 64-bit integer (REX.W) from a register or memory
+  for (const [name, enc, sse1] of [["cvtsi2ss", `${SS} 2A /r: V,Ey`, true], ["cvtsi2sd", `${SD} 2A /r: V,Ey`, false]] as const) {
+    define({
+      name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2,
+      compile: (x, insn) => {
+        const d = (insn.ops[0] as RegOp).r, s = insn.ops[1], is64 = s.k === "r" ? s.sz === 8 : (s as MemOp).sz === 8;
+        const { st, T, FLT } = x;
+        return () => {
+          const lo = x.get(s, is64 ? 8 : 4);
+          if (FLT.kind) return FLT.kind;
+          const mx = st.mxcsr, a = st.xmm[d * 4], b = st.xmm[d * 4 + 1];
+          st.mxcsr = cvtsi2(name, st.xmm, d, lo, is64 ? T[0] : 0, is64, mx);
+          if (simdException(x, mx)) { st.xmm[d * 4] = a; st.xmm[d * 4 + 1] = b; return STOP_XM; }
+          return 0;
+        };
+      },
+    });
+  }
 
-// cvt(t)ss2si/cvt(t)sd2si: to a 32- or 64-bit register (REX.W)
-for (const [name, enc, sse1] of [["cvttss2si", `${SS} 2C /r: Gy,Wd`, true], ["cvtss2si", `${SS} 2D /r: Gy,Wd`, true],
-  ["cvttsd2si", `${SD} 2C /r: Gy,Wq`, false], ["cvtsd2si", `${SD} 2D /r: Gy,Wq`, false]] as const) {
-  define({
-    name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2,
-    compile: (x, insn) => {
-      const r = insn.ops[0] as RegOp, S = new Uint32Array(4), get = source(x, insn.ops[1], S), st = x.st;
-      return () => {
-        const k = get();
-        if (k) return k;
-        const mx = st.mxcsr;
-        st.mxcsr = cvt2si(name, S, r.sz * 8, mx);
-        if (simdException(x, mx)) return STOP_XM;
-        x.rset(r.r, r.sz, res64[0], res64[1]);
-        return 0;
-      };
-    },
-  });
+  // cvt(t)ss2si/cvt(t)sd2si: to a 32- or 64-bit register (REX.W)
+  for (const [name, enc, sse1] of [["cvttss2si", `${SS} 2C /r: Gy,Wd`, true], ["cvtss2si", `${SS} 2D /r: Gy,Wd`, true],
+    ["cvttsd2si", `${SD} 2C /r: Gy,Wq`, false], ["cvtsd2si", `${SD} 2D /r: Gy,Wq`, false]] as const) {
+    define({
+      name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2,
+      compile: (x, insn) => {
+        const r = insn.ops[0] as RegOp, S = new Uint32Array(4), get = source(x, insn.ops[1], S), st = x.st;
+        return () => {
+          const k = get();
+          if (k) return k;
+          const mx = st.mxcsr;
+          st.mxcsr = cvt2si(name, S, r.sz * 8, mx);
+          if (simdException(x, mx)) return STOP_XM;
+          x.rset(r.r, r.sz, res64[0], res64[1]);
+          return 0;
+        };
+      },
+    });
+  }
 }
+defineLater(1, [FEAT_SSE, FEAT_SSE2], defineSseFloat);

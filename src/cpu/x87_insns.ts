@@ -11,7 +11,7 @@ import {
 } from "./x87.js";
 import { loadEnv, storeEnv } from "./x87_state.js";
 import { ALL_FLAGS, CC_USE, type Exec, type Op, STOP_MF } from "./exec.js";
-import { define, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp, type Prefixes } from "./insn.js";
+import { define, defineLater, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp, type Prefixes } from "./insn.js";
 import { K_EXPL } from "./state.js";
 
 /**
@@ -322,57 +322,61 @@ function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
   };
 }
 
-// one definition per mnemonic and escape byte, its encodings gathered from the forms
 type Enc = string | { enc: string; when: (p: Prefixes) => boolean };
-const defs = new Map<string, { name: string; b0: number; enc: Enc[] }>();
-const add = (name: string, b0: number, enc: Enc): void => {
-  const key = `${name} ${b0}`;
-  if (!defs.has(key)) defs.set(key, { name, b0, enc: [] });
-  defs.get(key)!.enc.push(enc);
-};
-for (let b0 = 0xd8; b0 <= 0xdf; b0++) {
-  for (let reg = 0; reg < 8; reg++) {
-    const mf = x87Form(b0, reg << 3);
-    // with a 66 prefix the environment is the 14-byte 16-bit format, which faultline leaves out (#UD)
-    const env = mf?.msz === 28;
-    if (mf) add(mf.op, b0, env ? { enc: `${HEX(b0)} /${reg}: M28`, when: (p) => !p.opsz } : `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
-    const rf = [0, 1, 2, 3, 4, 5, 6, 7].map((rm) => x87Form(b0, 0xc0 | (reg << 3) | rm));
-    const first = rf[0];
-    if (first && first.shape.includes("sti") && rf.every((f) => f && f.op === first.op && f.shape === first.shape)) {
-      add(first.op, b0, `${HEX(b0)} /${reg}: ${OPERANDS[first.shape]}`);
-    } else {
-      rf.forEach((f, rm) => {
-        if (!f) return;
-        const ops = OPERANDS[f.shape];
-        add(f.op, b0, `${HEX(b0)} ${HEX(0xc0 | (reg << 3) | rm)}${ops ? ": " + ops : ""}`);
-      });
+
+/** The descriptors: one per mnemonic and escape byte, its encodings gathered from the forms; and wait. Made on the first x87 opcode (insn.ts's defineLater). */
+function defineX87(): void {
+  const defs = new Map<string, { name: string; b0: number; enc: Enc[] }>();
+  const add = (name: string, b0: number, enc: Enc): void => {
+    const key = `${name} ${b0}`;
+    if (!defs.has(key)) defs.set(key, { name, b0, enc: [] });
+    defs.get(key)!.enc.push(enc);
+  };
+  for (let b0 = 0xd8; b0 <= 0xdf; b0++) {
+    for (let reg = 0; reg < 8; reg++) {
+      const mf = x87Form(b0, reg << 3);
+      // with a 66 prefix the environment is the 14-byte 16-bit format, which faultline leaves out (#UD)
+      const env = mf?.msz === 28;
+      if (mf) add(mf.op, b0, env ? { enc: `${HEX(b0)} /${reg}: M28`, when: (p) => !p.opsz } : `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
+      const rf = [0, 1, 2, 3, 4, 5, 6, 7].map((rm) => x87Form(b0, 0xc0 | (reg << 3) | rm));
+      const first = rf[0];
+      if (first && first.shape.includes("sti") && rf.every((f) => f && f.op === first.op && f.shape === first.shape)) {
+        add(first.op, b0, `${HEX(b0)} /${reg}: ${OPERANDS[first.shape]}`);
+      } else {
+        rf.forEach((f, rm) => {
+          if (!f) return;
+          const ops = OPERANDS[f.shape];
+          add(f.op, b0, `${HEX(b0)} ${HEX(0xc0 | (reg << 3) | rm)}${ops ? ": " + ops : ""}`);
+        });
+      }
     }
   }
-}
-for (const { name, b0, enc } of defs.values()) {
-  const fcomi = name.endsWith("comi") || name.endsWith("comip");
-  const cc = FCMOV_CC[name];
+  for (const { name, b0, enc } of defs.values()) {
+    const fcomi = name.endsWith("comi") || name.endsWith("comip");
+    const cc = FCMOV_CC[name];
+    define({
+      name,
+      enc,
+      feature: cc !== undefined ? FEAT_CMOV : FEAT_FPU,
+      // fcomi sets ZF, PF, CF and clears OF, SF, AF; fcmov reads its condition
+      use: cc !== undefined ? CC_USE[cc] : 0,
+      def: fcomi ? ALL_FLAGS : 0,
+      // a pending unmasked exception stops it (#MF)
+      faults: true,
+      compile: (x, insn, ip) => compileX87(x, insn, ip, b0),
+    });
+  }
+
+  // wait raises a pending unmasked x87 exception
   define({
-    name,
-    enc,
-    feature: cc !== undefined ? FEAT_CMOV : FEAT_FPU,
-    // fcomi sets ZF, PF, CF and clears OF, SF, AF; fcmov reads its condition
-    use: cc !== undefined ? CC_USE[cc] : 0,
-    def: fcomi ? ALL_FLAGS : 0,
-    // a pending unmasked exception stops it (#MF)
+    name: "wait",
+    enc: ["9B"],
+    feature: FEAT_FPU,
     faults: true,
-    compile: (x, insn, ip) => compileX87(x, insn, ip, b0),
+    compile: (x) => {
+      const fpu = x.st.fpu;
+      return () => (fpu.sw & SW_ES ? STOP_MF : 0);
+    },
   });
 }
-
-// wait raises a pending unmasked x87 exception
-define({
-  name: "wait",
-  enc: ["9B"],
-  feature: FEAT_FPU,
-  faults: true,
-  compile: (x) => {
-    const fpu = x.st.fpu;
-    return () => (fpu.sw & SW_ES ? STOP_MF : 0);
-  },
-});
+defineLater(0, [FEAT_FPU, FEAT_CMOV], defineX87);

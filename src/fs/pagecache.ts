@@ -78,12 +78,16 @@ export class PageCache {
       evict_inode: (ino) => {
         this.inodes.delete(ino);
         this.zeroInodes.delete(ino);
+        this.names.delete(ino);
       },
     };
   }
 
   /** The live unlinked tmpfs inodes behind shared anonymous mappings (/proc: "/dev/zero (deleted)"). */
   readonly zeroInodes = new Set<number>();
+
+  /** The path and device (st_dev) /proc/<pid>/maps names a mapped file by, from its open (the dentry a struct file holds), by inode number. */
+  readonly names = new Map<number, { path: string; dev: number }>();
 
   /** Inodes the kernel still caches (0 once every file and mapping is gone). */
   get liveInodes(): number {

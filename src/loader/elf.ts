@@ -4,8 +4,8 @@
 //
 // A file faultline cannot run is refused with an Error whose message starts
 // "exec format error:" (Linux's ENOEXEC). The checks are Linux's own (ELF
-// identity, e_phentsize, the phdr table size limit, p_filesz <= p_memsz,
-// segments below TASK_SIZE) plus a few Linux leaves to the mmap calls or to
+// identity, e_phentsize, the phdr table size limit, PT_INTERP's size and
+// NUL, p_filesz <= p_memsz, segments below TASK_SIZE) plus a few Linux leaves to the mmap calls or to
 // the program's first fault, refused here up front: segment bytes past the
 // end of the file, segments not in ascending order or overlapping, p_offset
 // and p_vaddr disagreeing modulo the page size or p_align, and an entry
@@ -27,9 +27,10 @@ export const STACK_TOP = TASK_SIZE;
 export const MMAP_BASE = TASK_SIZE - 128 * 1024 * 1024;
 /**
  * ELF_ET_DYN_BASE (arch/x86/include/asm/elf.h): 2/3 of the 47-bit user
- * window. A PIE with an interpreter loads here; a static PIE does not (it
- * goes to the mmap area), but since Linux 6.9 its brk starts here, page
- * aligned, even without randomization.
+ * window. A PIE with an interpreter loads here (page aligned down: the
+ * classic 0x555555554000); a static PIE does not (it goes to the mmap
+ * area), but since Linux 6.9 its brk starts here, page aligned, even
+ * without randomization.
  */
 export const ELF_ET_DYN_BASE = Math.floor(TASK_SIZE / 3) * 2;
 
@@ -44,6 +45,8 @@ const ET_DYN = 3;
 const EM_X86_64 = 62;
 const EHDR_SIZE = 64;
 const PHDR_SIZE = 56;
+/** PATH_MAX: the longest PT_INTERP load_elf_binary accepts. */
+const PATH_MAX = 4096;
 
 /** One PT_LOAD, biased, with the page extents Linux's elf_load maps. */
 export interface LoadSegment {
@@ -67,7 +70,11 @@ export interface LoadSegment {
 
 export interface LoadPlan {
   type: "ET_EXEC" | "ET_DYN";
-  /** Added to every p_vaddr: 0 for ET_EXEC; for a static PIE, where the top-down mmap area puts the image. */
+  /**
+   * Added to every p_vaddr: 0 for ET_EXEC; ELF_ET_DYN_BASE for a PIE with an
+   * interpreter; for a static PIE or an ET_DYN interpreter, where the
+   * top-down mmap area puts the image.
+   */
   loadBias: number;
   entry: number;
   /** AT_PHDR, AT_PHENT, AT_PHNUM. */
@@ -79,7 +86,12 @@ export interface LoadPlan {
   execStack: boolean;
   /** mm->start_brk = mm->brk. */
   brk: number;
+  /** PT_INTERP's path (the dynamic loader), null for a static program. */
+  interp: string | null;
 }
+
+/** What is being loaded: the program execve names, or the interpreter its PT_INTERP names (load_elf_interp). */
+export type ElfRole = "program" | "interpreter";
 
 /** An ENOEXEC refusal. */
 function enoexec(reason: string): Error {
@@ -118,9 +130,13 @@ interface Phdr {
 
 /**
  * Validate an ELF64 x86-64 executable and compute where everything goes.
- * @raise Error "exec format error: ..." for anything faultline cannot run.
+ * An interpreter's own PT_INTERP is not read (Linux ignores it), and an
+ * ET_DYN interpreter goes where a top-down mmap of its extent lands,
+ * unaligned, as load_elf_interp's first elf_map puts it.
+ * @raise Error "exec format error: ..." for anything faultline cannot run
+ * (EIO when the PT_INTERP path cannot be read whole, as Linux's elf_read).
  */
-export function parseElf(file: Uint8Array | FileData, mmapBase = MMAP_BASE): LoadPlan {
+export function parseElf(file: Uint8Array | FileData, mmapBase = MMAP_BASE, role: ElfRole = "program"): LoadPlan {
   const size = file instanceof Uint8Array ? file.length : file.size();
   // Only the headers are read here (as load_elf_binary reads them); the
   // segments reach RAM through the page cache when the program faults.
@@ -133,15 +149,18 @@ export function parseElf(file: Uint8Array | FileData, mmapBase = MMAP_BASE): Loa
   if (ehdr.length < EHDR_SIZE) throw enoexec(`file too short for an ELF header (${size} bytes)`);
   if (ehdr[0] !== 0x7f || ehdr[1] !== 0x45 || ehdr[2] !== 0x4c || ehdr[3] !== 0x46)
     throw enoexec("bad magic (not an ELF file)");
-  if (ehdr[4] !== 2) throw enoexec(`not a 64-bit ELF file (EI_CLASS ${ehdr[4]})`);
-  if (ehdr[5] !== 1) throw enoexec(`not little-endian (EI_DATA ${ehdr[5]})`);
-  if (ehdr[6] !== 1) throw enoexec(`unknown ELF version (EI_VERSION ${ehdr[6]})`);
+  // load_elf_interp checks no more of the identity than the magic.
+  if (role === "program") {
+    if (ehdr[4] !== 2) throw enoexec(`not a 64-bit ELF file (EI_CLASS ${ehdr[4]})`);
+    if (ehdr[5] !== 1) throw enoexec(`not little-endian (EI_DATA ${ehdr[5]})`);
+    if (ehdr[6] !== 1) throw enoexec(`unknown ELF version (EI_VERSION ${ehdr[6]})`);
+  }
   const view = new DataView(ehdr.buffer, ehdr.byteOffset, ehdr.byteLength);
   const eType = view.getUint16(16, true);
   if (eType !== ET_EXEC && eType !== ET_DYN) throw enoexec(`not an executable (e_type ${eType})`);
   const machine = view.getUint16(18, true);
   if (machine !== EM_X86_64) throw enoexec(`not an x86-64 program (e_machine ${machine})`);
-  if (view.getUint32(20, true) !== 1) throw enoexec(`unknown ELF version (e_version ${view.getUint32(20, true)})`);
+  if (role === "program" && view.getUint32(20, true) !== 1) throw enoexec(`unknown ELF version (e_version ${view.getUint32(20, true)})`);
   const eEntry = u64(view, 24);
   const phoff = u64(view, 32);
   const phentsize = view.getUint16(54, true);
@@ -167,11 +186,15 @@ export function parseElf(file: Uint8Array | FileData, mmapBase = MMAP_BASE): Loa
     });
   }
 
-  const interp = phdrs.find((p) => p.type === PT_INTERP);
-  if (interp) {
-    const end = Math.min(interp.offset + Math.min(interp.filesz, PAGE_SIZE), size);
-    const path = interp.offset < end ? String.fromCharCode(...bytesAt(interp.offset, end - interp.offset)).replace(/\0.*$/s, "") : "";
-    throw enoexec(`dynamically linked (interpreter ${path || "?"}); faultline runs static executables only`);
+  // load_elf_binary: the first PT_INTERP names the interpreter.
+  let interp: string | null = null;
+  const interpHdr = role === "program" ? phdrs.find((p) => p.type === PT_INTERP) : undefined;
+  if (interpHdr) {
+    if (interpHdr.filesz > PATH_MAX || interpHdr.filesz < 2) throw enoexec(`PT_INTERP of ${interpHdr.filesz} bytes`);
+    const bytes = interpHdr.offset < size ? bytesAt(interpHdr.offset, interpHdr.filesz) : new Uint8Array(0);
+    if (bytes.length < interpHdr.filesz) throw withCode(new Error("exec failed: PT_INTERP past the end of the file"), "EIO");
+    if (bytes[bytes.length - 1] !== 0) throw enoexec("PT_INTERP path not NUL-terminated");
+    interp = new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0)));
   }
 
   const loads = phdrs.filter((p) => p.type === PT_LOAD);
@@ -191,19 +214,25 @@ export function parseElf(file: Uint8Array | FileData, mmapBase = MMAP_BASE): Loa
     previousEnd = p.vaddr + p.memsz;
   }
 
-  // The load bias. A static PIE (ET_DYN without PT_INTERP) is mapped where
-  // a top-down mmap of its whole extent lands (mmap_base down), aligned to
-  // the largest power-of-two p_align above a page.
+  // The load bias. A PIE with an interpreter goes to ELF_ET_DYN_BASE,
+  // aligned down to its largest power-of-two p_align. A static PIE (ET_DYN
+  // without PT_INTERP) is mapped where a top-down mmap of its whole extent
+  // lands (mmap_base down), aligned the same way; an interpreter there too,
+  // unaligned.
   let loadBias = 0;
   if (eType === ET_DYN) {
     const first = loads[0];
     const last = loads[loads.length - 1];
     const total = pageAlign(last.vaddr + last.memsz - pageStart(first.vaddr));
-    const alignment = Math.max(PAGE_SIZE, ...loads.map((p) => p.align));
-    let base = mmapBase - total;
-    base -= base % alignment;
-    if (base < MMAP_MIN_ADDR) throw enoexec("image too large for the address space");
-    loadBias = base - pageStart(first.vaddr);
+    const alignment = role === "interpreter" ? PAGE_SIZE : Math.max(PAGE_SIZE, ...loads.map((p) => p.align));
+    if (interp !== null) {
+      loadBias = pageStart(ELF_ET_DYN_BASE - (ELF_ET_DYN_BASE % alignment) - first.vaddr);
+    } else {
+      let base = mmapBase - total;
+      base -= base % alignment;
+      if (base < MMAP_MIN_ADDR) throw enoexec("image too large for the address space");
+      loadBias = base - pageStart(first.vaddr);
+    }
   }
 
   const segments = loads.map((p): LoadSegment => {
@@ -251,6 +280,33 @@ export function parseElf(file: Uint8Array | FileData, mmapBase = MMAP_BASE): Loa
     phnum,
     segments,
     execStack: gnuStack !== undefined && (gnuStack.flags & PF_X) !== 0,
-    brk: pageAlign(eType === ET_DYN ? ELF_ET_DYN_BASE : imageEnd),
+    brk: pageAlign(eType === ET_DYN && interp === null ? ELF_ET_DYN_BASE : imageEnd),
+    interp,
   };
+}
+
+/** A refusal of the interpreter before the point of no return (load_elf_binary's retval there). */
+function elibbad(reason: string): Error {
+  return withCode(new Error(`exec failed: bad ELF interpreter: ${reason}`), "ELIBBAD");
+}
+
+/**
+ * The checks load_elf_binary makes of the interpreter before the point of
+ * no return: a whole ELF header (EIO when the file is shorter, as elf_read
+ * reports it), the magic and e_machine, and a program header table
+ * load_elf_phdrs can read (ELIBBAD). The rest (e_type, the segments) is
+ * load_elf_interp's, past that point: see parseElf with role "interpreter".
+ * @raise Error with code EIO or ELIBBAD
+ */
+export function checkInterpreter(file: FileData): void {
+  const ehdr = new Uint8Array(EHDR_SIZE);
+  if (file.read(0, ehdr) < EHDR_SIZE) throw withCode(new Error("exec failed: interpreter shorter than an ELF header"), "EIO");
+  if (ehdr[0] !== 0x7f || ehdr[1] !== 0x45 || ehdr[2] !== 0x4c || ehdr[3] !== 0x46) throw elibbad("bad magic");
+  const view = new DataView(ehdr.buffer);
+  if (view.getUint16(18, true) !== EM_X86_64) throw elibbad(`e_machine ${view.getUint16(18, true)}`);
+  const phentsize = view.getUint16(54, true);
+  const phnum = view.getUint16(56, true);
+  if (phentsize !== PHDR_SIZE || phnum === 0 || phnum * PHDR_SIZE > PAGE_SIZE) throw elibbad(`e_phentsize ${phentsize}, e_phnum ${phnum}`);
+  const table = new Uint8Array(phnum * PHDR_SIZE);
+  if (u64(view, 32) >= file.size() || file.read(u64(view, 32), table) < table.length) throw elibbad("program headers past the end of the file");
 }

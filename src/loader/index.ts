@@ -9,7 +9,8 @@
 // On an Error the mm is half built: mm_exit it. Messages start with
 // "exec format error:" for a file faultline refuses (ENOEXEC), "argument
 // list too long:" (E2BIG), or "exec failed:" when the kernel refused a
-// mapping (e.g. ENOMEM).
+// mapping (e.g. ENOMEM) or the interpreter could not be used (its code:
+// ENOENT, EACCES, EIO, ELIBBAD, as execve returns them).
 //
 // Only the ELF headers are read here. The PT_LOAD segments are MAP_PRIVATE
 // mappings of the file opened in the page cache, so a page of the program
@@ -17,7 +18,7 @@
 // read or fetch, with read-around and fault-around; a private copy on a
 // write): a program far larger than RAM runs if it touches little of it.
 
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
+import { checkInterpreter, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, MMAP_BASE, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
 import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
 import { withCode, errnoName } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
@@ -43,6 +44,12 @@ export interface ExecEnv {
    * the task's mm is replaced here).
    */
   beginNewExec?(): void;
+  /**
+   * open_exec of the interpreter a PT_INTERP names, in the task's file
+   * system: its bytes, or -errno (ENOENT, EACCES, ...). Without it a
+   * dynamically linked program cannot run (ENOENT).
+   */
+  openInterpreter?(path: string): FileData | number;
 }
 
 export interface ExecOptions {
@@ -56,8 +63,10 @@ export interface ExecOptions {
 
 export interface ExecImage {
   plan: LoadPlan;
+  /** The dynamic loader's plan (AT_BASE is its loadBias), null for a static program. */
+  interp: LoadPlan | null;
   stack: InitialStack;
-  /** Initial rip and rsp. */
+  /** Initial rip (the interpreter's entry when there is one) and rsp. */
   entry: number;
   rsp: number;
   brk: number;
@@ -86,22 +95,17 @@ function setLayout(kernel: ExecKernel, plan: LoadPlan, stack: InitialStack): voi
   kernel.mm_set_args(stack.rsp, stack.argStart, stack.argEnd, stack.argEnd, stack.envEnd);
 }
 
-/** Load `program` (bytes, or a file read through the page cache) into the current mm and build its stack. @raise Error as described above. */
-export function exec(env: ExecEnv, program: FileData | Uint8Array, options: ExecOptions): ExecImage {
-  const file = program instanceof Uint8Array ? bytesFile(program) : program;
-  const plan = parseElf(file);
-  const stack = buildInitialStack({
-    stackTop: STACK_TOP,
-    argv: options.argv,
-    envp: options.envp,
-    execfn: options.execfn,
-    auxv: auxvValues(plan),
-    random: options.random,
-    platform: "x86_64",
-  });
-  const { kernel } = env;
-  env.beginNewExec?.();
+/** The interpreter's file: open_exec, then load_elf_binary's checks before the point of no return. */
+function openInterpreter(env: ExecEnv, path: string): FileData {
+  const data = env.openInterpreter?.(path) ?? -2;
+  if (typeof data === "number") throw withCode(new Error(`exec failed: interpreter ${path}: ${errnoName(-data)}`), errnoName(-data));
+  checkInterpreter(data);
+  return data;
+}
 
+/** elf_load for each PT_LOAD of `plan`: the file part MAP_PRIVATE from the page cache, padzero, the anonymous rest. */
+function mapSegments(env: ExecEnv, file: FileData, plan: LoadPlan): void {
+  const { kernel } = env;
   const opened = env.files.open(file);
   if (opened === null) throw failed("no memory for the file", -12);
   try {
@@ -122,12 +126,45 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
   } finally {
     env.files.close(opened);
   }
+}
 
+/** Load `program` (bytes, or a file read through the page cache) into the current mm and build its stack. @raise Error as described above. */
+export function exec(env: ExecEnv, program: FileData | Uint8Array, options: ExecOptions): ExecImage {
+  const file = program instanceof Uint8Array ? bytesFile(program) : program;
+  const plan = parseElf(file);
+  const interpFile = plan.interp === null ? null : openInterpreter(env, plan.interp);
+  // load_elf_interp runs past the point of no return: a bad interpreter
+  // found there kills the new image (SIGSEGV), so its error waits.
+  let interp: LoadPlan | null = null;
+  let interpError: unknown = null;
+  if (interpFile) {
+    try {
+      interp = parseElf(interpFile, MMAP_BASE, "interpreter");
+    } catch (e) {
+      interpError = e;
+    }
+  }
+  const stack = buildInitialStack({
+    stackTop: STACK_TOP,
+    argv: options.argv,
+    envp: options.envp,
+    execfn: options.execfn,
+    auxv: auxvValues(plan, interp?.loadBias ?? 0),
+    random: options.random,
+    platform: "x86_64",
+  });
+  const { kernel } = env;
+  env.beginNewExec?.();
+
+  mapSegments(env, file, plan);
   kernel.mm_set_brk(plan.brk);
+  if (interpError) throw interpError;
+  if (interp && interpFile) mapSegments(env, interpFile, interp);
   const stackProt = PROT_READ | PROT_WRITE | (plan.execStack ? PROT_EXEC : 0);
   const r = kernel.mm_set_stack(stack.vmStart, STACK_TOP, stackProt);
   if (r < 0) throw failed("setting up the stack", r);
   if (!env.copyToUser(stack.rsp, stack.bytes)) throw failed("writing the initial stack", -14);
   setLayout(kernel, plan, stack);
-  return { plan, stack, entry: plan.entry, rsp: stack.rsp, brk: plan.brk };
+  const entry = interp ? interp.entry : plan.entry;
+  return { plan, interp, stack, entry, rsp: stack.rsp, brk: plan.brk };
 }

@@ -71,8 +71,8 @@ export interface AuxvValues {
   secure: number;
 }
 
-/** faultline's auxv for a loaded program: root, 100 Hz ticks, 4 KiB pages. */
-export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }): AuxvValues {
+/** faultline's auxv for a loaded program (its interpreter at `base`, 0 for none): root, 100 Hz ticks, 4 KiB pages. */
+export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }, base = 0): AuxvValues {
   return {
     minsigstksz: get_sigframe_size(),
     hwcap: hwcap(),
@@ -82,7 +82,7 @@ export function auxvValues(plan: { phdr: number; phent: number; phnum: number; e
     phdr: plan.phdr,
     phent: plan.phent,
     phnum: plan.phnum,
-    base: 0,
+    base,
     flags: 0,
     entry: plan.entry,
     uid: 0,

@@ -43,10 +43,14 @@ export interface PteInfo {
 
 const hex = (n: number, width = 8) => n.toString(16).padStart(width, "0");
 
-/** The name column (get_vma_name): the file, [heap], [stack], or nothing. */
+/**
+ * The name column (get_vma_name): the file, [heap], [stack], or nothing.
+ * vma_is_initial_heap's bounds are strict: a bss ending where the brk
+ * starts, with an empty brk area, is not the heap.
+ */
 export function vmaName(vma: VmArea, mm: MmInfo): string {
   if (vma.file) return vma.file.path;
-  if (vma.start <= mm.brk && vma.end >= mm.start_brk) return "[heap]";
+  if (vma.start < mm.brk && vma.end > mm.start_brk) return "[heap]";
   if (vma.start <= mm.start_stack && vma.end >= mm.start_stack) return "[stack]";
   return "";
 }

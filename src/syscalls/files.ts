@@ -57,6 +57,8 @@ export interface FileCache<F = unknown> {
   mmapSharedAnon(addr: number, len: number, prot: number, flags: number): number;
   /** ftruncate: the file's size and the kernel's i_size; 0 or -errno. */
   truncate(file: F, size: number): number;
+  /** The path and device (st_dev) /proc/<pid>/maps names an opened inode by, by inode number. */
+  readonly names?: Map<number, { path: string; dev: number }>;
 }
 
 export interface FileIo {

@@ -2,8 +2,8 @@
 // calls' AT_ flags), and the calls that change the namespace: mkdirat,
 // unlinkat (rmdir), renameat2, symlinkat, linkat and mknodat. Browser-safe.
 
-import type { Inode } from "../fs/inode.js";
-import type { Found, Loc } from "../fs/namespace.js";
+import { type Inode, SymlinkInode } from "../fs/inode.js";
+import type { Found, Loc, Namespace } from "../fs/namespace.js";
 import { EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 
@@ -18,6 +18,22 @@ export const AT_EMPTY_PATH = 0x1000;
 const PATH_MAX = 4096;
 
 const decoder = new TextDecoder();
+
+/**
+ * d_path of what a following walk found: where its last component's
+ * symbolic links lead (the file's own name), from the root.
+ */
+export function d_path(ns: Namespace, found: Found): string {
+  let f = found;
+  for (let n = 0; n < 40; n++) {
+    const link = f.parent[f.parent.length - 1].dir.lookup(f.name);
+    if (!(link instanceof SymlinkInode) || link.jump) break;
+    const r = ns.walk(f.parent, link.target(), false);
+    if (typeof r === "number") break;
+    f = r;
+  }
+  return f.parent.slice(1).map((e) => "/" + e.name).join("") + "/" + f.name;
+}
 
 /** getname: the NUL-terminated path at `addr`, or -EFAULT / -ENAMETOOLONG / -ENOENT (empty, unless allowed). */
 export function getname(files: FileSyscalls, addr: number, allowEmpty = false): string | number {

@@ -8,7 +8,7 @@ import { PipeInode } from "../fs/pipe.js";
 import { FMODE_READ, FMODE_WRITE } from "../abi.js";
 import { EACCES, EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, ERESTARTSYS, EROFS } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
-import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, getname, lookup, lookupAt, pathInit } from "./namei.js";
+import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, d_path, getname, lookup, lookupAt, pathInit } from "./namei.js";
 
 /** Every flag open() knows (VALID_OPEN_FLAGS). */
 const VALID_OPEN_FLAGS = 0o37777703;
@@ -60,6 +60,8 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
   }
   const fd = installNew(files, node, flags, found.loc);
   const file = files.fds.get(fd);
+  // The name /proc/<pid>/maps gives the file once mapped: the path the walk ended at.
+  if (file?.data) files.cache?.names?.set(file.data.ino, { path: d_path(files.ns, found), dev: node.mount.dev });
   if (node instanceof PipeInode && file) file.release = fifoRelease(node, flags);
   if (file?.data?.truncate && flags & O_TRUNC && !(flags & O_PATH)) truncateFile(files, file, 0);
   return fd;

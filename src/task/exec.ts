@@ -9,8 +9,9 @@ import type { FileData } from "../fs/file_data.js";
 import { RegularInode } from "../fs/inode.js";
 import { Namespace } from "../fs/namespace.js";
 import { exec } from "../loader/index.js";
-import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOEXEC, ENOMEM } from "../syscalls/index.js";
-import { getname } from "../syscalls/namei.js";
+import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOENT, ENOEXEC } from "../syscalls/index.js";
+import { ERRNO } from "../syscalls/errno.js";
+import { d_path, getname } from "../syscalls/namei.js";
 import { release } from "./exit.js";
 import { exit_robust_list } from "./futex.js";
 import { KILLED_WITH_INIT } from "./sched.js";
@@ -34,6 +35,7 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
         beginNewExec?.();
         task.comm = setComm(m, task, encoder.encode(execfn.slice(execfn.lastIndexOf("/") + 1)));
       },
+      openInterpreter: (interp) => openExec(m, task, interp),
     },
     data,
     { argv, envp, execfn, random: m.random.bytes(16) },
@@ -46,6 +48,22 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
   copyRegisters(new CpuState(), m.cpu.state);
   m.cpu.rip = image.entry;
   m.cpu.rsp = image.rsp;
+}
+
+/**
+ * open_exec: a regular file with an execute bit, found from the task's
+ * working directory; its name goes to the page cache for /proc/<pid>/maps.
+ * @return its data, or -ENOENT, -EACCES (or the walk's -errno)
+ */
+function openExec(m: Machine, task: Task, path: string): FileData | number {
+  const found = m.fs.walk(task.sys.files.cwd, path, true);
+  if (typeof found === "number") return found;
+  const node = found.node;
+  if (!node) return -ENOENT;
+  if (!(node instanceof RegularInode) || (node.mode & 0o111) === 0) return -EACCES;
+  const data = node.open();
+  m.kernel.pageCache.names.set(data.ino, { path: d_path(m.fs, found), dev: node.mount.dev });
+  return data;
 }
 
 /** task->comm: the first 15 bytes of `name` (exec's basename, or prctl's PR_SET_NAME), told to the kernel with the pid. */
@@ -73,12 +91,8 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
   if (typeof argv === "number") return argv;
   const envp = strings(m, envpAddr);
   if (typeof envp === "number") return envp;
-  const found = m.fs.walk(files.cwd, path, true);
-  if (typeof found === "number") return found;
-  const node = found.node;
-  if (!node) return -2; // ENOENT
-  if (!(node instanceof RegularInode) || (node.mode & 0o111) === 0) return -EACCES;
-  const data = node.open();
+  const data = openExec(m, t, path);
+  if (typeof data === "number") return data;
   let committed = false;
   const old = t.mm;
   try {
@@ -100,8 +114,10 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
     });
   } catch (e) {
     if (!committed) {
+      // The refusal's errno: E2BIG, ENOMEM, the interpreter's ENOENT, EACCES, EIO, ELIBBAD; ENOEXEC otherwise.
       const code = (e as { code?: string }).code;
-      return code === "E2BIG" ? -E2BIG : code === "ENOMEM" ? -ENOMEM : -ENOEXEC;
+      const errno = ERRNO.findIndex((x) => x?.[0] === code);
+      return errno > 0 ? -errno : -ENOEXEC;
     }
     t.signals.force({ signo: SIGSEGV, code: SI_KERNEL });
   }

@@ -1,9 +1,12 @@
 // Kernel threads: kthreadd, and per node a kcompactd and a kswapd. Their
 // work is the kernel's (kswapd(nid, timed_out) and kcompactd(nid), one turn
-// of each thread's loop); the scheduler decides when they run: at the point
-// between guest quanta, each thread that can run gets one turn, in pid
-// order, and one woken during the round (kcompactd, by kswapd going to
-// sleep) gets its turn in the same round. A run where every process sleeps
+// of each thread's loop); the scheduler decides when they run: when a
+// wakeup preempted the current task (the kernel's resched_curr, acted on at
+// its next return to user mode) and at the point between guest quanta. Then
+// each thread that can run gets one turn, in pid order, and one woken
+// during the round (kcompactd, by kswapd going to sleep) gets its turn in
+// the same round. Their work takes no virtual time (docs/scheduling.md).
+// A run where every process sleeps
 // ends only once no kernel thread can run; kswapd's nap (HZ/10 on the
 // virtual clock) is a deadline the idle clock moves to, as a timer's.
 // kcompactd's wait times out every HPAGE_FRAG_CHECK_INTERVAL_MSEC for
@@ -112,9 +115,15 @@ export class KernelThreads {
     t.timeoutAt = ms === null ? null : now + ms * 1e6;
   }
 
+  /** A wakeup asked to preempt the current task (TIF_NEED_RESCHED): the woken thread runs at its return to user mode. */
+  get needResched(): boolean {
+    return this.kernel.needResched;
+  }
+
   /**
-   * The kernel threads' turn between guest quanta: each that can run runs
-   * once, in pid order, until none that has not run can. @return whether any ran
+   * The kernel threads' turn (a schedule() to them): each that can run runs
+   * once, in pid order, until none that has not run can; the wakeups they
+   * answered preempt nothing more. @return whether any ran
    */
   turn(): boolean {
     this.kernel.tick(this.now());
@@ -128,6 +137,7 @@ export class KernelThreads {
         again = true;
       }
     }
+    this.kernel.clearNeedResched();
     return ran.size > 0;
   }
 

@@ -10,8 +10,10 @@
 // in pid order after it runs. A sleeping task is woken (checked) only at
 // that point — between two quanta — when its wait can go on or a signal
 // it does not block is pending. The kernel threads (src/task/kthread.ts)
-// get their turn at that point too, before the next task is chosen. No
-// clock, no host time: the same program gives the same interleaving every run.
+// get their turn at that point too, before the next task is chosen, and
+// when a wakeup of one preempted the running task (wakeup preemption: at
+// its next return to user mode, after which it goes on with its quantum).
+// No clock, no host time: the same program gives the same interleaving every run.
 
 import { ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/errno.js";
 import type { UserMemory } from "../syscalls/index.js";
@@ -82,13 +84,17 @@ export class Scheduler {
   }
 
   /**
-   * The task to run now: the current one while its quantum lasts, else the
-   * next runnable one after it (the point between quanta, where sleepers
-   * are woken). null when every task sleeps and none can wake.
+   * The task to run now, on its way (back) to user mode: the current one
+   * while its quantum lasts, after the kernel threads a wakeup preempted it
+   * for; else the next runnable one after it (the point between quanta,
+   * where sleepers are woken). null when every task sleeps and none can wake.
    */
   next(retired: number): Task | null {
     const cur = this.current;
-    if (cur && cur.state === "runnable" && retired - this.sliceStart < QUANTUM) return cur;
+    if (cur && cur.state === "runnable" && retired - this.sliceStart < QUANTUM) {
+      if (this.kthreads?.needResched) this.kthreads.turn();
+      return cur;
+    }
     this.kthreads?.turn();
     const n = this.tasks.length;
     const at = cur ? this.tasks.indexOf(cur) : -1;

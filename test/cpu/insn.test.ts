@@ -3,10 +3,10 @@
 // including the forms the coming families need (mandatory-prefix 0F maps,
 // 0F 38 / 0F 3A, XMM operands, x87 escapes with register and memory forms).
 import { Instruction } from "iced-x86";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { decode } from "../../src/cpu/decode.js";
 import { STOP_SYSCALL, STOP_UD } from "../../src/cpu/exec.js";
-import { DEFS, define, FEAT_CMOV, FEAT_CX16, FEAT_CX8, FEAT_LZCNT, FEAT_POPCNT, FEAT_TSC, type Feature, MAPS } from "../../src/cpu/insn.js";
+import { DEFS, define, defineWaiting, FEAT_CMOV, FEAT_CX16, FEAT_CX8, FEAT_LZCNT, FEAT_POPCNT, FEAT_TSC, type Feature, LATER, MAPS } from "../../src/cpu/insn.js";
 import { assemble, haveToolchain, machineWith } from "./flat.js";
 import { check, hex, random } from "./iced.js";
 import { auxvValues } from "../../src/loader/stack.js";
@@ -27,7 +27,10 @@ describe("instruction descriptors", () => {
     expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
     const bit = (f: Feature): number => 2 ** f[2];
     const sum = (fs: Feature[]): number => fs.reduce((a, f) => a + bit(f), 0);
-    // leaf 1: ecx, edx; leaf 0x80000001: ecx, edx (SYSCALL, NX, LM)
+    // leaf 1: ecx, edx; leaf 0x80000001: ecx, edx (SYSCALL, NX, LM); the program ran no x87 or SSE, so
+    // cpuid answered for those families before they were defined
+    expect(LATER.map((f) => f.defs)).toEqual(LATER.map(() => null));
+    defineWaiting();
     const defined = [...new Set(DEFS.map((d) => d.feature).filter((f) => f !== undefined))];
     const leaf = (l: number, r: number): number => sum(defined.filter((f) => f[0] === l && f[1] === r));
     expect([m.cpu.getRegU(6), m.cpu.getRegU(7)]).toEqual([leaf(1, 2), leaf(1, 3)]);
@@ -40,7 +43,34 @@ describe("instruction descriptors", () => {
     expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }).hwcap).toBe(m.cpu.getRegU(7));
   });
 
+  it("a family defined later announces the features of its instructions and owns its opcode slots", () => {
+    defineWaiting();
+    for (const f of LATER) {
+      const defs = f.defs!;
+      expect(new Set(defs.map((d) => d.feature))).toEqual(new Set(f.features));
+      const own = new Set(defs);
+      for (const slot of MAPS[f.map]) if (slot.some((e) => own.has(e.def))) expect(slot.every((e) => own.has(e.def))).toBe(true);
+    }
+    // the x87 escapes and SSE's 0F opcodes
+    expect(LATER.map((f) => [f.map, f.defs!.length > 0])).toEqual([[1, true], [0, true], [1, true]]);
+  });
+
+  it("decoding an opcode of a waiting family defines it, and the slot then decodes as iced-x86 does", async () => {
+    vi.resetModules();
+    const insn = await import("../../src/cpu/insn.js");
+    const { decode: fresh } = await import("../../src/cpu/decode.js");
+    const x87 = insn.LATER.find((f) => f.map === 0)!;
+    expect(x87.defs).toBeNull();
+    // fld1, then movaps xmm1, xmm2 (0F 28 /r)
+    expect(fresh(new Uint8Array([0xd9, 0xe8]), 2, 0)!.op).toBe("fld1");
+    expect(x87.defs).not.toBeNull();
+    expect(insn.LATER.filter((f) => f.map === 1).map((f) => f.defs)).toEqual([null, null]);
+    expect(fresh(new Uint8Array([0x0f, 0x28, 0xca]), 3, 0)!.op).toBe("movaps");
+    expect(insn.LATER.every((f) => f.defs !== null)).toBe(true);
+  });
+
   it("no encoding is hidden by an earlier one with the same constraints", () => {
+    defineWaiting();
     const hidden: string[] = [];
     MAPS.forEach((map, m) => map.forEach((slot, op) => {
       slot.forEach((e, i) => {

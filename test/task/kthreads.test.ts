@@ -1,9 +1,10 @@
 // Kernel threads as the machine runs them: tasks in the process list and
 // /proc with Linux's shape (checked against this machine's own kswapd0),
-// run by the scheduler between guest quanta, so that a program thrashing
-// with swap has kswapd counted as Linux counts it, each of its turns a
-// slice on a kswapd0 track of the Perfetto trace, and the same run twice
-// gives the same counters and trace.
+// run by the scheduler when a wakeup preempts the running task (at its
+// return to user mode) and between guest quanta, so that a program
+// thrashing with swap has kswapd counted as Linux counts it, each of its
+// turns a slice on a kswapd0 track of the Perfetto trace, and the same run
+// twice gives the same counters and trace.
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import { programCases, programPath } from "../helpers/program_cases.js";
 import { buildStatic } from "../helpers/native_build.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 import { KSWAPD_NAP_NS } from "../../src/task/kthread.js";
+import { QUANTUM } from "../../src/task/sched.js";
 
 const decoder = new TextDecoder();
 const program = (name: string) => new Uint8Array(readFileSync(programPath({ program: name })));
@@ -78,7 +80,7 @@ describe("kswapd and kcompactd under memory pressure", () => {
     };
   };
 
-  it("kswapd runs between quanta and is counted as Linux's kswapd loop counts it", () => {
+  it("kswapd runs when woken and is counted as Linux's kswapd loop counts it", () => {
     const r = thrash(false);
     expect(r.end).toEqual({ kind: "exit", status: 0 });
     expect(r.stdout).toBe(caseStdout("thrash"));
@@ -92,6 +94,39 @@ describe("kswapd and kcompactd under memory pressure", () => {
     // The program allocates again long before HZ/10 passes: kswapd is woken in its nap.
     expect(v.kswapd_low_wmark_hit_quickly).toBeGreaterThan(0);
     expect(v.kswapd_inodesteal).toBe(0);
+  }, 120_000);
+
+  it("a wakeup preempts the faulting task: kswapd runs as the fault returns to user mode, then the task goes on with its quantum", () => {
+    const m = new Machine(loadKernelModule("release"), { mem: "16M", swap: "64M" });
+    m.exec(program("thrash"), ["thrash", "24", "1"]);
+    // Where (in retired instructions) each turn that kswapd worked in ran.
+    const turns = new Set<number>();
+    m.kthreads.tracer = (name, run) => {
+      const r = run();
+      if (name === "kswapd0" && r) turns.add(m.cpu.retired);
+      return r;
+    };
+    // Each fault that woke kswapd, and whether the task was still in the quantum it had then at its next fault.
+    const woken: Array<{ retired: number; slice: number }> = [];
+    let sameQuantum = 0, newQuantum = 0;
+    m.faultHook = {
+      beforeFault() {},
+      afterFault() {
+        const last = woken[woken.length - 1];
+        if (last && last.retired !== m.cpu.retired && m.cpu.retired - last.slice < QUANTUM) {
+          if (m.sched.sliceStart === last.slice) sameQuantum++;
+          else newQuantum++;
+        }
+        if (m.kthreads.needResched) woken.push({ retired: m.cpu.retired, slice: m.sched.sliceStart });
+      },
+    };
+    expect(m.run()).toEqual({ kind: "exit", status: 0 });
+    expect(woken.length).toBeGreaterThan(20);
+    // Every wakeup was answered before the faulting instruction ran again (a fault retires nothing)...
+    expect(woken.filter((w) => !turns.has(w.retired))).toEqual([]);
+    // ...and the task went on in the same quantum.
+    expect(sameQuantum).toBeGreaterThan(20);
+    expect(newQuantum).toBe(0);
   }, 120_000);
 
   it("each kernel thread turn is a slice on its own track with its counters; direct reclaim stays on the task's; twice the same", () => {
