@@ -40,6 +40,10 @@ import { sysKernelMm } from "./proc/sysfs_mm.js";
 import { absolute, execve, load, setComm } from "./task/exec.js";
 import { do_exit, do_group_exit, release } from "./task/exit.js";
 import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, vfork } from "./task/fork.js";
+import { pidfd_getfd, pidfd_open, pidfd_send_signal, waitid_pidfd } from "./task/pidfd.js";
+
+/** waitid's idtype for a pidfd. */
+const P_PIDFD = 3;
 import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
 import { KernelThreads } from "./task/kthread.js";
@@ -284,7 +288,10 @@ export class Machine {
       case 58: return vfork(this, t);
       case 59: return execve(this, t, a[0], a[1], a[2]);
       case 61: return s.wait4(t, this.user, a[0] | 0, a[1], a[2] | 0, a[3]);
-      case 247: return s.waitid(t, this.user, a[0] | 0, a[1] | 0, a[2], a[3] | 0, a[4]);
+      case 247: return (a[0] | 0) === P_PIDFD ? waitid_pidfd(this, t, a[1] | 0, a[2], a[3] | 0, a[4]) : s.waitid(t, this.user, a[0] | 0, a[1] | 0, a[2], a[3] | 0, a[4]);
+      case 434: return pidfd_open(this, t, a[0] | 0, a[1] >>> 0);
+      case 424: return pidfd_send_signal(this, t, a[0] | 0, a[1] | 0, a[2], a[3] >>> 0);
+      case 438: return pidfd_getfd(this, t, a[0] | 0, a[1] | 0, a[2] >>> 0);
       case 62: return s.kill(t, a[0] | 0, a[1] | 0);
       case 200: return s.tgkill(t, -1, a[0] | 0, a[1] | 0);
       case 234: return s.tgkill(t, a[0] | 0, a[1] | 0, a[2] | 0);

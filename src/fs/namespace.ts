@@ -250,6 +250,15 @@ export class Namespace {
     return typeof made === "number" ? made : 0;
   }
 
+  /** A bound socket's name (unix_bind_bsd's vfs_mknod of S_IFSOCK): the inode `make` gives, at f. @return it, or -errno. */
+  mksock(f: Found, make: (ino: number, mount: Mount, mtime: number) => Inode): Inode | number {
+    const dir = this.newName(f);
+    if (typeof dir === "number") return dir;
+    const node = make(this.ino(), this.tmpfs, this.o.now());
+    this.addEntry(dir, f.name, node);
+    return node;
+  }
+
   /** filename_create: the parent of a name to make, in its order: EEXIST, a trailing slash's ENOENT, EROFS. */
   private newName(f: Found): TmpfsDir | number {
     if (f.node || f.name === "/" || f.name === "." || f.name === "..") return -EEXIST;

@@ -23,7 +23,10 @@ import { fsync } from "./sync.js";
 import { flock, releasePosixLocks } from "./locks.js";
 import { eventfd2 } from "./eventfd.js";
 import { epollCreate1, epollCtl } from "./eventpoll.js";
-import { recvfrom, sendto, shutdown, socketpair } from "./socket.js";
+import {
+  accept4, bind, connect, getsockname, getsockopt, listen, recvfrom, recvmsg, sendmsg, sendto, setsockopt, shutdown, socket, socketpair,
+} from "./socket.js";
+import { current } from "./af_unix.js";
 import { lseek, read, sendfile, vector, write } from "./read_write.js";
 import { fstat, fstatat, readlinkat, statx } from "./stat.js";
 import { getdents64 } from "./readdir.js";
@@ -142,6 +145,7 @@ export class FileSyscalls {
   /** The syscall numbers handled here; each returns its result or -errno. */
   call(nr: number, a: number[]): number | undefined {
     const fd = a[0] | 0;
+    current.pid = this.pid();
     switch (nr) {
       case 0: return read(this, fd, a[1], unsigned(a[2]), null);
       case 1: return write(this, fd, a[1], unsigned(a[2]), null);
@@ -213,10 +217,22 @@ export class FileSyscalls {
       case 213: return (a[0] | 0) <= 0 ? -EINVAL : epollCreate1(this, 0); // epoll_create
       case 291: return epollCreate1(this, a[0] | 0);
       case 233: return epollCtl(this, fd, a[1] | 0, a[2] | 0, a[3]);
+      case 41: return socket(this, fd, a[1] | 0, a[2] | 0);
       case 53: return socketpair(this, fd, a[1] | 0, a[2] | 0, a[3]);
-      case 44: return sendto(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5] | 0);
-      case 45: return recvfrom(this, fd, a[1], unsigned(a[2]), a[3] | 0, a[4], a[5]);
+      case 49: return bind(this, fd, a[1], a[2] | 0);
+      case 50: return listen(this, fd, a[1] | 0);
+      case 43: return accept4(this, fd, a[1], a[2], 0);
+      case 288: return accept4(this, fd, a[1], a[2], a[3] | 0);
+      case 42: return connect(this, fd, a[1], a[2] | 0);
+      case 51: return getsockname(this, fd, a[1], a[2], false);
+      case 52: return getsockname(this, fd, a[1], a[2], true);
+      case 44: return sendto(this, fd, a[1], unsigned(a[2]), a[3] >>> 0, a[4], a[5] | 0);
+      case 45: return recvfrom(this, fd, a[1], unsigned(a[2]), a[3] >>> 0, a[4], a[5]);
+      case 46: return sendmsg(this, fd, a[1], a[2] >>> 0);
+      case 47: return recvmsg(this, fd, a[1], a[2] >>> 0);
       case 48: return shutdown(this, fd, a[1] | 0);
+      case 54: return setsockopt(this, fd, a[1] | 0, a[2] | 0, a[3], a[4] | 0);
+      case 55: return getsockopt(this, fd, a[1] | 0, a[2] | 0, a[3], a[4]);
       case 73: return flock(this, fd, a[1] | 0);
       case 22: return pipe2(this, a[0], 0);
       case 293: return pipe2(this, a[0], a[1] | 0);

@@ -16,7 +16,8 @@
 // namespace, fds 0-2 on io.stdin/stdout/stderr; each call in the file named
 // after its Linux source: namei.ts, open.ts, read_write.ts, pipe.ts,
 // stat.ts, readdir.ts, fcntl.ts, ioctl.ts, utimes.ts, sync.ts, locks.ts,
-// eventfd.ts, eventpoll.ts, socket.ts), exit, exit_group, brk,
+// eventfd.ts, eventpoll.ts, socket.ts and af_unix.ts: AF_UNIX sockets,
+// the only family), exit, exit_group, brk,
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
 // getppid (0), the uid and gid calls (root), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
@@ -31,8 +32,9 @@
 // getpriority and setpriority (the process's nice value), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, process groups, futex,
-// set_tid_address, sched_yield; alarm, getitimer, setitimer and the POSIX
-// timers: src/task/timers.ts; timerfd: timerfd.ts), and, given
+// set_tid_address, sched_yield, the pidfd calls: src/task/ and src/machine.ts;
+// alarm, getitimer, setitimer and the POSIX timers: src/task/timers.ts;
+// timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
 // migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
@@ -54,6 +56,7 @@ import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
 import { epollWait } from "./eventpoll.js";
+import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
 
 export * from "./endings.js";
@@ -358,8 +361,8 @@ export class Syscalls {
       }
       return false;
     }
-    // pipe_write: a write to a pipe no one reads sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)))) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    // pipe_write and unix_stream_sendmsg: a write no one will read sends SIGPIPE to the writer.
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {
@@ -866,8 +869,8 @@ const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
 /** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
 const WRITES = [1, 18, 20, 296, 40];
-/** sendto: SIGPIPE too, unless MSG_NOSIGNAL. */
-const SENDTO = 44, MSG_NOSIGNAL = 0x4000;
+/** sendto and sendmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
+const SENDTO = 44, SENDMSG = 46, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a

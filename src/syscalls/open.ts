@@ -2,7 +2,7 @@
 // chdir and fchdir, the chmod and chown calls; and getcwd (fs/d_path.c). Browser-safe.
 
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, OpenFile } from "../fs/fdtable.js";
-import { DirInode, type Inode, RegularInode, S_IFMT, StreamInode, SymlinkInode } from "../fs/inode.js";
+import { DirInode, type Inode, RegularInode, S_IFMT, S_IFSOCK, StreamInode, SymlinkInode } from "../fs/inode.js";
 import { type Loc, Namespace } from "../fs/namespace.js";
 import { PipeInode } from "../fs/pipe.js";
 import { FMODE_READ, FMODE_WRITE } from "../abi.js";
@@ -52,6 +52,8 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
       if (acc === 3) return -EINVAL;
     }
   }
+  // sock_no_open: a socket's name cannot be opened.
+  if (node.type === S_IFSOCK && !(flags & O_PATH)) return -ENXIO;
   if (node instanceof PipeInode && !(flags & O_PATH)) {
     const err = fifoOpen(files, node, flags);
     if (err !== 0) return err;

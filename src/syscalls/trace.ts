@@ -9,6 +9,8 @@
 
 import { ERRNO } from "./errno.js";
 import { formatMempolicyArgs } from "./mempolicy_trace.js";
+import { formatSocketArgs } from "./socket_trace.js";
+import { formatPidfdArgs } from "./pidfd_trace.js";
 import { formatTimerArgs } from "./timers_trace.js";
 import { syscallName } from "./names.js";
 
@@ -78,7 +80,7 @@ export function quote(bytes: Uint8Array, truncated: boolean, forceHex = false): 
   return s + '"' + (truncated ? "..." : "");
 }
 
-function buffer(peek: Peek, addr: number, len: number, forceHex = false): string {
+export function buffer(peek: Peek, addr: number, len: number, forceHex = false): string {
   if (addr === 0) return "NULL";
   const shown = Math.min(len, STRING_LIMIT);
   const bytes = len >= 0 ? peek(addr, shown) : null;
@@ -195,15 +197,6 @@ const EPOLL: [number, string][] = [
   [0x40, "EPOLLRDNORM"], [0x80, "EPOLLRDBAND"], [0x100, "EPOLLWRNORM"], [0x200, "EPOLLWRBAND"], [0x400, "EPOLLMSG"],
   [0x2000, "EPOLLRDHUP"], [1 << 28, "EPOLLEXCLUSIVE"], [1 << 29, "EPOLLWAKEUP"], [1 << 30, "EPOLLONESHOT"], [2 ** 31, "EPOLLET"],
 ];
-const AF: Record<number, string> = { 0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6", 16: "AF_NETLINK", 17: "AF_PACKET" };
-const SOCK_TYPES: Record<number, string> = { 1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET", 6: "SOCK_DCCP", 10: "SOCK_PACKET" };
-const SOCK_FLAGS: [number, string][] = [[0o2000000, "SOCK_CLOEXEC"], [0o4000, "SOCK_NONBLOCK"]];
-const MSG: [number, string][] = [
-  [0x1, "MSG_OOB"], [0x2, "MSG_PEEK"], [0x4, "MSG_DONTROUTE"], [0x8, "MSG_CTRUNC"], [0x10, "MSG_PROBE"], [0x20, "MSG_TRUNC"],
-  [0x40, "MSG_DONTWAIT"], [0x80, "MSG_EOR"], [0x100, "MSG_WAITALL"], [0x200, "MSG_FIN"], [0x400, "MSG_SYN"], [0x800, "MSG_CONFIRM"],
-  [0x1000, "MSG_RST"], [0x2000, "MSG_ERRQUEUE"], [0x4000, "MSG_NOSIGNAL"], [0x8000, "MSG_MORE"], [0x10000, "MSG_WAITFORONE"],
-];
-const SHUT: Record<number, string> = { 0: "SHUT_RD", 1: "SHUT_WR", 2: "SHUT_RDWR" };
 const PRIO: Record<number, string> = { 0: "PRIO_PROCESS", 1: "PRIO_PGRP", 2: "PRIO_USER" };
 
 /** `count` struct epoll_event (12 bytes, packed) at addr: [{events=EPOLLIN, data={u32=5, u64=5}}]; one alone without brackets (epoll_ctl's). */
@@ -302,7 +295,7 @@ function statxFlags(v: number): string {
 }
 
 /** struct iovec[] with the bytes each holds, `limit` bytes in all (a read's result), or the address. */
-function iovec(peek: Peek, addr: number, count: number, limit: number): string {
+export function iovec(peek: Peek, addr: number, count: number, limit: number): string {
   const vec = count >= 0 && count <= 1024 ? peek(addr, 16 * count) : null;
   if (!vec) return hex(addr);
   const items = [];
@@ -334,7 +327,7 @@ function rlimit(peek: Peek, addr: number): string {
   return `{rlim_cur=${rlimValue(word(0))}, rlim_max=${rlimValue(word(8))}}`;
 }
 
-function u64At(b: Uint8Array, at: number): number {
+export function u64At(b: Uint8Array, at: number): number {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
 }
@@ -635,20 +628,6 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       const mask = nr === 232 ? "" : `, ${sigsetAt(peek, a[4], a[5])}, ${udec(a[5])}`;
       return `${a[0] | 0}, ${ok ? epollEvents(peek, a[1], ret) : hex(a[1])}, ${a[2] | 0}, ${timeout}${mask}`;
     }
-    case 53: { // socketpair
-      const fds = ok ? peek(a[3], 8) : null;
-      const v = fds && new DataView(fds.buffer, fds.byteOffset);
-      const type = a[1] >>> 0;
-      const unknown = type & ~0xf & ~SOCK_FLAGS.reduce((m, [bit]) => m | bit, 0);
-      const typeText = [SOCK_TYPES[type & 0xf] ?? hex(type & 0xf), flags(type & ~0xf, SOCK_FLAGS, "")].filter(Boolean).join("|") + (unknown ? " /* SOCK_??? */" : "");
-      return `${named(a[0] >>> 0, AF, "AF")}, ${typeText}, ${a[2] | 0}, ${v ? `[${v.getInt32(0, true)}, ${v.getInt32(4, true)}]` : hex(a[3])}`;
-    }
-    case 44: // sendto
-      return `${a[0] | 0}, ${buffer(peek, a[1], a[2])}, ${udec(a[2])}, ${flags(a[3] >>> 0, MSG)}, ${pointer(a[4])}, ${a[5] | 0}`;
-    case 45: // recvfrom
-      return `${a[0] | 0}, ${ok ? buffer(peek, a[1], ret) : hex(a[1])}, ${udec(a[2])}, ${flags(a[3] >>> 0, MSG)}, ${pointer(a[4])}, ${pointer(a[5])}`;
-    case 48: // shutdown
-      return `${a[0] | 0}, ${named(a[1] >>> 0, SHUT, "SHUT")}`;
     case 77: // ftruncate
       return `${a[0] | 0}, ${udec(a[1])}`;
     case 76: // truncate
@@ -848,7 +827,8 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${a[0] | 0}, ${status}, ${flags(a[2] >>> 0, [[1, "WNOHANG"], [2, "WSTOPPED"], [8, "WCONTINUED"], [0x40000000, "__WALL"], [0x80000000, "__WCLONE"]])}, ${pointer(a[3])}`;
     }
     default:
-      return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
+      return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ??
+        formatPidfdArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
 
@@ -929,6 +909,7 @@ function formatCall(nr: number, args: readonly number[], ret: number | undefined
 const ENTRY_ARGS: Record<number, number> = {
   0: 1, 17: 1, 19: 1, 295: 1, // read, pread64, readv, preadv
   61: 1, 247: 2, // wait4, waitid
+  43: 1, 288: 1, 45: 1, 47: 1, // accept, accept4, recvfrom, recvmsg
   35: 1, 230: 3, // nanosleep, clock_nanosleep
   128: 1, // rt_sigtimedwait
 };

@@ -10,13 +10,15 @@ import { PID_MAX } from "./sched.js";
 import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
 import { Task, copyRegisters, int32Bytes } from "./task.js";
+import { clonePidfd } from "./pidfd.js";
 
 const encoder = new TextEncoder();
 
 /** clone's flags (include/uapi/linux/sched.h). */
 const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
 const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000, CLONE_NEWUSER = 0x10000000;
+const CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000, CLONE_CHILD_SETTID = 0x1000000, CLONE_NEWUSER = 0x10000000;
+const CLONE_PIDFD = 0x1000;
 export const RLIMIT_NPROC = 6;
 /** MAX_PID_NS_LEVEL: clone3's set_tid has a pid for at most this many namespace levels. */
 const MAX_PID_NS_LEVEL = 32;
@@ -101,8 +103,12 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
  * same tgid and parent, no exit signal; a process's parent is the caller's
  * process (its leader), which getppid and wait4 see.
  */
-export function clone(m: Machine, t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number, exitSignal = flags & CSIGNAL, setTid: number | null = null): number {
+export function clone(m: Machine, t: Task, flags: number, newsp: number, parentTid: number, childTid: number, tls: number, exitSignal = flags & CSIGNAL, setTid: number | null = null,
+  pidfdAddr = parentTid): number {
+  // clone(2) writes CLONE_PIDFD's pidfd where CLONE_PARENT_SETTID's tid goes: not both.
+  if (flags & CLONE_PIDFD && flags & CLONE_PARENT_SETTID && pidfdAddr === parentTid) return -EINVAL;
   // copy_process's checks of the flags.
+  if (flags & CLONE_PIDFD && flags & CLONE_DETACHED) return -EINVAL;
   if ((flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
   if ((flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
   if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -EINVAL;
@@ -127,6 +133,7 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
     child.regs.seg[0] = tls % 0x1_0000_0000 | 0;
     child.regs.seg[1] = Math.floor(tls / 0x1_0000_0000) | 0;
   }
+  if (flags & CLONE_PIDFD) m.user.copyToUser(pidfdAddr, int32Bytes(clonePidfd(m, t, child, thread)));
   if (flags & CLONE_PARENT_SETTID) m.user.copyToUser(parentTid, int32Bytes(child.pid));
   if (flags & CLONE_CHILD_SETTID) child.setChildTid = childTid;
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = childTid;
@@ -147,7 +154,7 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
  * pointer is stack + stack_size, its pid set_tid's when given.
  */
 export function clone3(m: Machine, t: Task, addr: number, size: number): number {
-  const VER0 = 64, KNOWN = 88, CLONE_PIDFD = 0x1000;
+  const VER0 = 64, KNOWN = 88;
   if (size < VER0) return -EINVAL;
   if (size > 4096) return -E2BIG;
   const b = new Uint8Array(size);
@@ -166,12 +173,12 @@ export function clone3(m: Machine, t: Task, addr: number, size: number): number 
     tid = new DataView(tids.buffer).getInt32(0, true);
   }
   if (exitSignal > CSIGNAL || flags & CSIGNAL) return -EINVAL;
-  // What this kernel does not have (pidfds, CLONE_INTO_CGROUP) is refused.
-  if (flagsHi !== 0 || flags & CLONE_PIDFD) return -EINVAL;
+  // What this kernel does not have (CLONE_INTO_CGROUP, the flags above 32 bits) is refused.
+  if (flagsHi !== 0) return -EINVAL;
   if (stack === 0 ? stackSize !== 0 : stackSize === 0) return -EINVAL;
   // One pid namespace: a pid for each level below it is one too many.
   if (setTidSize > 1) return -EINVAL;
-  return clone(m, t, flags, stack === 0 ? 0 : stack + stackSize, u64(24), u64(16), u64(56), exitSignal, tid);
+  return clone(m, t, flags, stack === 0 ? 0 : stack + stackSize, u64(24), u64(16), u64(56), exitSignal, tid, u64(8));
 }
 
 /** fork: clone with SIGCHLD as the exit signal, nothing shared. */

@@ -33,6 +33,11 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
   ["itimers", ["alarm", "setitimer", "getitimer", "rt_sigtimedwait"], CLOCK_DECIDES],
   ["posix_timers", ["timer_create", "timer_settime", "timer_gettime", "timer_delete"], CLOCK_DECIDES],
   ["timerfd", ["timerfd_create", "timerfd_settime", "timerfd_gettime"], CLOCK_DECIDES],
+  ["unix_sockets", [
+    "socket", "socketpair", "bind", "listen", "accept", "accept4", "connect", "getsockname", "getpeername", "sendto", "recvfrom",
+    "sendmsg", "recvmsg", "shutdown", "getsockopt", "setsockopt",
+  ]],
+  ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
 ];
 
 /**
@@ -49,11 +54,23 @@ function lines(stderr: string, calls: string[], masks: Array<[RegExp, string]> =
     const pid = m[1] ?? "", line = m[2];
     const unfinished = / <unfinished \.\.\.>$/.exec(line);
     if (unfinished) cut.set(pid, line.slice(0, unfinished.index));
-    else if (line.startsWith("<... ") && cut.has(pid)) whole.push(cut.get(pid)! + line.slice(line.indexOf("resumed>") + 8));
+    else if (line.startsWith("<... ")) {
+      // Once one process is left, a resumed line may come without its "[pid N] ": the call cut off under that name.
+      const name = line.slice(5, line.indexOf(" resumed>"));
+      const key = cut.has(pid) ? pid : [...cut.keys()].find((k) => cut.get(k)!.startsWith(`${name}(`));
+      if (key === undefined) whole.push(line);
+      else {
+        whole.push(cut.get(key)! + line.slice(line.indexOf("resumed>") + 8));
+        cut.delete(key);
+      }
+    }
     else whole.push(line);
   }
   return whole.filter((l) => calls.some((c) => l.startsWith(`${c}(`)))
-    .map((l) => l.replace(/\) +=/, ") =").replace(/0x7ff[0-9a-f]{9}\b/g, "<stack>").replace(/l_pid=[1-9]\d*/, "l_pid=<pid>"))
+    .map((l) => l.replace(/\) +=/, ") =").replace(/0x7ff[0-9a-f]{9}\b/g, "<stack>").replace(/l_pid=[1-9]\d*/, "l_pid=<pid>")
+      // unix_sockets' random directory and abstract names, autobind's names, credentials' pids; pidfds' pids.
+      .replace(/flsock[A-Za-z0-9]{6}/g, "flsock<tmp>").replace(/@"[0-9a-f]{5}"/g, '@"<auto>"').replace(/\b(si_)?pid=[1-9]\d*/g, "$1pid=<pid>")
+      .replace(/^pidfd_open\((?!30000,)[1-9]\d*/, "pidfd_open(<pid>"))
     .map((l) => masks.reduce((x, [re, by]) => x.replace(re, by), l));
 }
 
