@@ -26,11 +26,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { packageRoot } from "../src/cli/load.js";
 import { WORKLOADS, generate, buildReplayFile, runInWasm, buildNative, runNative, type Workload } from "./alloc.js";
-import { stats } from "./report.js";
+import { abArgs, stats } from "./report.js";
 
 // Each measurement takes the best of BEST runs on each side: the run least
 // disturbed by the rest of a shared machine.
@@ -71,13 +70,7 @@ function measure(build: { replay: string; native: string }, w: Workload): Measur
 }
 
 function main(args: string[]): void {
-  const at = args.indexOf("--rounds");
-  const rounds = at >= 0 ? Number(args.splice(at, 2)[1]) : 12;
-  if (args.length < 1 || !(rounds > 0)) {
-    process.stderr.write("usage: alloc_ab BEFORE_DIR [AFTER_DIR] [--rounds N]\n");
-    process.exit(2);
-  }
-  const trees = [resolve(args[0]), resolve(args[1] ?? packageRoot())];
+  const { trees, rounds } = abArgs("alloc_ab", args);
   const dir = mkdtempSync(join(tmpdir(), "faultline-ab-"));
   const cpuClock = join(dir, "cpu_clock.h");
   writeFileSync(cpuClock, "#include <time.h>\n#define clock_gettime(clock, ts) clock_gettime(CLOCK_PROCESS_CPUTIME_ID, ts)\n");

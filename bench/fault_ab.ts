@@ -15,20 +15,13 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Kernel } from "../src/kernel.js";
-import { packageRoot } from "../src/cli/load.js";
 import { run, buildLinuxFault, linuxFault } from "./fault.js";
-import { stats } from "./report.js";
+import { abArgs, stats } from "./report.js";
 
 const args = process.argv.slice(2);
-const at = args.indexOf("--rounds");
-const rounds = at >= 0 ? Number(args.splice(at, 2)[1]) : 12;
-if (args.length < 1 || !(rounds > 0)) {
-  process.stderr.write("usage: fault_ab BEFORE_DIR [AFTER_DIR] [--rounds N]\n");
-  process.exit(2);
-}
-const trees = [resolve(args[0]), resolve(args[1] ?? packageRoot())];
+const { trees, rounds } = abArgs("fault_ab", args);
 const dir = mkdtempSync(join(tmpdir(), "faultline-fault-ab-"));
 const kernels = trees.map((root, i) => {
   const out = join(dir, `kernel${i}.wasm`);
