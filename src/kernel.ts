@@ -9,6 +9,7 @@
 
 import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
+import { vdsoImage } from "./loader/vdso.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
 import { HZ, MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
@@ -160,7 +161,13 @@ export class Kernel {
     this.layout = readLayout(this.u32, this.exports.kernel_layout() >>> 0);
     this.names = this.decodeNames(this.layout.vmstat_names);
     this.needReschedAt = this.exports.need_resched_ptr() >>> 2;
+    // init_vdso_image: the image into the pages the kernel reserved for it.
+    new Uint8Array(this.memory.buffer).set(vdsoImage().bytes, this.exports.vdso_image_pa());
+    this.vdsoTimeData = new DataView(this.memory.buffer, this.exports.vdso_time_data_pa(), PAGE_SIZE);
   }
+
+  /** The time data page the vDSO reads through [vvar] (the timekeeper writes it: updateVsyscall). */
+  readonly vdsoTimeData: DataView;
 
   /** Where the kernel's need_resched flag is, as a u32 index into RAM. */
   private readonly needReschedAt: number;

@@ -10,7 +10,7 @@
 // the list instead: it runs once per mmap, not per fault, and keeps the tree
 // free of a second invariant to maintain through every rotation.
 
-import { mm_struct, vm_area_struct, PAGE_SHIFT, VM_SHARED } from "./mm_types";
+import { mm_struct, vm_area_struct, PAGE_SHIFT, VM_SHARED, VM_SPECIAL } from "./mm_types";
 import { rb_node, rb_link_node, rb_insert_color, rb_erase } from "../lib/rbtree";
 import { vma_pages } from "../include/mm";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
@@ -18,7 +18,7 @@ import { file, get_file, fput } from "./filemap";
 import { vm_get_page_prot } from "./pgtable";
 import { unlink_anon_vmas, anon_vma_clone, dup_anon_vma } from "./rmap";
 import { sysctl_max_map_count } from "./mmap";
-import { ENOMEM } from "../include/errno";
+import { EINVAL, ENOMEM } from "../include/errno";
 import { mpol_dup, mpol_put, mpol_equal } from "./mempolicy";
 
 const vm_area_cachep = kmem_cache_create("vm_area_struct", offsetof<vm_area_struct>());
@@ -181,6 +181,7 @@ function can_vma_merge_before(vma: vm_area_struct, flags: u32, f: u32, end_pgoff
  */
 export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64, end: u64,
                           flags: u32, f: u32, pgoff: u64, policy: u32 = 0): vm_area_struct | null {
+  if (flags & VM_SPECIAL) return null;
   let next = prev !== null ? vma_next(prev) : first_vma(mm);
   let area: vm_area_struct | null = null;
   if (next !== null && next.vm_start == addr) {
@@ -219,9 +220,11 @@ export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64,
 
 /**
  * Splits `vma` at `addr` into two VMAs (__split_vma): with new_below the
- * new one takes [vm_start, addr), else [addr, vm_end). @return 0 or -ENOMEM.
+ * new one takes [vm_start, addr), else [addr, vm_end). A special mapping
+ * keeps its size (special_mapping_split). @return 0, -EINVAL or -ENOMEM.
  */
 export function __split_vma(mm: mm_struct, vma: vm_area_struct, addr: u64, new_below: bool): i32 {
+  if (vma.vm_private_data) return -EINVAL;
   const n = vm_area_dup(vma);
   if (n === null) return -ENOMEM;
   if (anon_vma_clone(n, vma)) {
