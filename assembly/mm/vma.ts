@@ -251,17 +251,28 @@ export function split_vma(mm: mm_struct, vma: vm_area_struct, addr: u64, new_bel
   return __split_vma(mm, vma, addr, new_below);
 }
 
+/** Why the last vma_modify_flags or vma_modify_policy gave null: -ENOMEM, or -EINVAL for a special mapping. */
+let modify_errno: i32 = 0;
+export function vma_modify_errno(): i32 { return modify_errno; }
+
+/** Splits `vma` so that [start, end) is a VMA of its own. @return 0 or the split's -errno (also in modify_errno). */
+function split_range(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64): i32 {
+  let e = start > vma.vm_start ? split_vma(mm, vma, start, true) : 0;
+  if (!e && end < vma.vm_end) e = split_vma(mm, vma, end, false);
+  modify_errno = e;
+  return e;
+}
+
 /**
  * Gives [start, end) of `vma` the flags `newflags`: merged into a
  * neighbour when compatible, else split out of vma (vma_modify_flags, for
  * mprotect_fixup and madvise_update_vma). vm_page_prot follows the flags.
- * @return the VMA now covering exactly [start, end), or null on ENOMEM.
+ * @return the VMA now covering exactly [start, end), or null (vma_modify_errno).
  */
 export function vma_modify_flags(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64,
                                  newflags: u32): vm_area_struct | null {
   const pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT);
-  if (start > vma.vm_start && split_vma(mm, vma, start, true) != 0) return null;
-  if (end < vma.vm_end && split_vma(mm, vma, end, false) != 0) return null;
+  if (split_range(mm, vma, start, end)) return null;
   const merged = vma_merge(mm, vma_prev(vma), start, end, newflags, vma.vm_file, pgoff, vma.vm_policy);
   const result = merged !== null ? merged : vma;
   result.vm_flags = newflags;
@@ -272,13 +283,12 @@ export function vma_modify_flags(mm: mm_struct, vma: vm_area_struct, start: u64,
 /**
  * Splits [start, end) out of `vma`, or merges it into a neighbour with
  * policy `policy` (vma_modify_policy, for mbind_range); the caller then
- * gives the result the policy. @return the VMA covering [start, end), or null on ENOMEM.
+ * gives the result the policy. @return the VMA covering [start, end), or null (vma_modify_errno).
  */
 export function vma_modify_policy(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64,
                                   policy: usize): vm_area_struct | null {
   const pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT);
-  if (start > vma.vm_start && split_vma(mm, vma, start, true) != 0) return null;
-  if (end < vma.vm_end && split_vma(mm, vma, end, false) != 0) return null;
+  if (split_range(mm, vma, start, end)) return null;
   const merged = vma_merge(mm, vma_prev(vma), start, end, vma.vm_flags, vma.vm_file, pgoff, <u32>policy);
   return merged !== null ? merged : vma;
 }
