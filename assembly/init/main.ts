@@ -4,7 +4,6 @@
 // mm_init -> mem_init -> memblock_free_all, and the watermarks.
 
 import { PAGE_SIZE, PAGE_SHIFT, PG_zero } from "../mm/mm_types";
-import { vdso_setup_pages } from "../arch/x86/entry/vdso";
 import { memblock_add, memblock_reserve, memblock_alloc, memblock_alloc_raw } from "../mm/memblock";
 import { kswapd_init } from "../mm/vmscan";
 import { free_area_init, build_all_zonelists, mm_init, init_per_zone_wmark_min, totalram_pages, set_zero_pfn } from "../mm/mm_init";
@@ -35,7 +34,7 @@ export function start_kernel(ram_pages: u32): i32 {
   memblock_reserve(0, image_end);
   const zero_page = memblock_alloc(PAGE_SIZE, PAGE_SIZE);
   const ring = memblock_alloc_raw(TRACE_RING_BYTES, PAGE_SIZE);
-  if (!zero_page || !ring || !vdso_setup_pages()) return -ENOMEM;
+  if (!zero_page || !ring) return -ENOMEM;
   trace_ring_init(ring);
 
   // x86_numa_init: the node ranges the host gave, or one node.

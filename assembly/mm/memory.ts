@@ -583,7 +583,7 @@ function special_mapping_fault(vmf: vm_fault): u32 {
   return 0;
 }
 
-/** The page-cache page for the fault, referenced (vm_ops->fault: shmem_fault for tmpfs, else filemap_fault). */
+/** The fault's page, referenced (vm_ops->fault: special_mapping_fault, shmem_fault for tmpfs, else filemap_fault). */
 function __do_fault(vmf: vm_fault): u32 {
   if (vmf.vma.vm_private_data) return special_mapping_fault(vmf);
   const f = changetype<file>(<usize>vmf.vma.vm_file);

@@ -5,6 +5,10 @@
 // syscall in faultline's trace as none in strace's.
 import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Machine } from "../../src/machine.js";
+import { nodeHostFs } from "../../src/cli/host_fs.js";
+import { loadKernelModule } from "../../src/cli/load.js";
 import { buildStatic, faultlineRun, runIn } from "../helpers/native_build.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 
@@ -43,4 +47,27 @@ describe("the vDSO, as Linux gives it", () => {
       expect(traced.filter((l) => CLOCK_CALLS.test(l))).toEqual([]);
     });
   }
+});
+
+describe("the vDSO's pages under the invariant checker", () => {
+  it.runIf(needs(TOOLS.x86_64_linux, TOOLS.gcc, TOOLS.libc_a))("hold between every slice of a run that forks and execs, and none is left after", () => {
+    const exe = buildStatic("gcc", SRC);
+    let stdout = "";
+    const m = new Machine(loadKernelModule("debug"), { stdout: (b) => (stdout += new TextDecoder().decode(b)), fs: nodeHostFs() });
+    m.kernel.drainAllPages();
+    const free = m.kernel.counter("nr_free_pages");
+    m.exec(new Uint8Array(readFileSync(exe)), [exe], [], exe);
+    let end = m.run(200_000);
+    let slices = 1;
+    for (; end.kind === "budget"; slices++) {
+      expect(m.kernel.checkInvariants(), m.kernel.dmesg()).toBe(0);
+      end = m.run(200_000);
+    }
+    expect(end).toEqual({ kind: "exit", status: 0 });
+    expect(slices).toBeGreaterThan(5);
+    expect(stdout).toMatch(/^exec: AT_SYSINFO_EHDR starts \[vdso\], an ELF header$/m);
+    expect(m.kernel.checkInvariants(), m.kernel.dmesg()).toBe(0);
+    m.kernel.drainAllPages();
+    expect(m.kernel.counter("nr_free_pages")).toBe(free);
+  });
 });

@@ -1,13 +1,12 @@
 // arch/x86/entry/vdso/vma.c: the vDSO and its data pages, mapped into every
-// new program at exec (map_vdso). Both sit in memblock-reserved pages, as
-// Linux's sit in the kernel image: the host writes the ELF image into
+// new program at exec (map_vdso). Both sit in the kernel image, as Linux's
+// vdso_image_64 and vdso_time_data_store do: the host writes the ELF image into
 // vdso_image's pages once at boot (src/loader/vdso.ts builds it) and, as the
 // timekeeper, updates the time data page (update_vsyscall) that the vDSO's
 // code reads through [vvar].
 
 import { mm_struct, PAGE_SHIFT, PAGE_SIZE, VM_READ, VM_EXEC, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC,
   VM_IO, VM_PFNMAP, VM_DONTDUMP } from "../../../mm/mm_types";
-import { memblock_alloc } from "../../../mm/memblock";
 import { current_mm, get_unmapped_area, _install_special_mapping, do_munmap } from "../../../mm/mmap";
 import { IS_ERR_VALUE } from "../../../include/err";
 import { EINVAL } from "../../../include/errno";
@@ -24,16 +23,9 @@ import { EINVAL } from "../../../include/errno";
 @inline export const SPECIAL_VVAR_VCLOCK: u32 = 2;
 @inline export const SPECIAL_VDSO: u32 = 3;
 
-/** Physical addresses of the image's pages and of the time data page (vdso_k_time_data). */
-let vdso_image: usize = 0;
-let vdso_time_data: usize = 0;
-
-/** Boot (init_vdso_image, vdso_setup_data_pages): the pages. @return false when memblock has none. */
-export function vdso_setup_pages(): bool {
-  vdso_image = memblock_alloc(<u64>VDSO_PAGES << PAGE_SHIFT, PAGE_SIZE);
-  vdso_time_data = memblock_alloc(PAGE_SIZE, PAGE_SIZE);
-  return vdso_image != 0 && vdso_time_data != 0;
-}
+/** Physical addresses of the image's pages and of the time data page (vdso_k_time_data): page-aligned kernel data. */
+const vdso_image: usize = memory.data(<i32>VDSO_PAGES << <i32>PAGE_SHIFT, <i32>PAGE_SIZE);
+const vdso_time_data: usize = memory.data(<i32>PAGE_SIZE, <i32>PAGE_SIZE);
 
 /** Where the host writes the vDSO image (VDSO_PAGES pages). */
 export function vdso_image_pa(): f64 { return <f64>vdso_image; }
@@ -42,12 +34,12 @@ export function vdso_time_data_pa(): f64 { return <f64>vdso_time_data; }
 
 /** Whether pfn is one of the vDSO's pages (user mappings may hold these kernel pages). */
 export function is_vdso_pfn(pfn: u32): bool {
-  return vdso_image != 0 && pfn >= <u32>(vdso_image >> PAGE_SHIFT) && pfn < <u32>(vdso_image >> PAGE_SHIFT) + VDSO_PAGES;
+  return pfn >= <u32>(vdso_image >> PAGE_SHIFT) && pfn < <u32>(vdso_image >> PAGE_SHIFT) + VDSO_PAGES;
 }
 
 /** Whether pfn is the time data page ([vvar]'s pfn map). */
 export function is_vvar_pfn(pfn: u32): bool {
-  return vdso_time_data != 0 && pfn == <u32>(vdso_time_data >> PAGE_SHIFT);
+  return pfn == <u32>(vdso_time_data >> PAGE_SHIFT);
 }
 
 /**
