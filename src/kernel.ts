@@ -141,7 +141,15 @@ export class Kernel {
       swap_write_page() {}, swap_read_page() {},
       ...this.swap?.imports(),
     };
-    const instance = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports });
+    const tooSmall = () => new Error(`memory size ${String(options.mem ?? DEFAULT_MEM)} is too small for the kernel's own reservations (image, mem_map, zero page, trace ring)`);
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports });
+    } catch (e) {
+      // RAM smaller than the kernel image itself: the memory cannot hold its data segment.
+      if (e instanceof WebAssembly.LinkError) throw tooSmall();
+      throw e;
+    }
     this.exports = instance.exports as unknown as KernelExports;
     this.u32 = new Uint32Array(this.memory.buffer);
     this.pageCache.attach(this.exports, this.memory);
@@ -149,7 +157,7 @@ export class Kernel {
     if (layout && layout.sizes.length > 1) describeNuma(this.exports, layout);
     const rc = this.call(() => this.exports.boot(ramPages));
     if (rc === -12) {
-      throw new Error(`memory size ${String(options.mem ?? DEFAULT_MEM)} is too small for the kernel's own reservations (image, mem_map, zero page, trace ring)`);
+      throw tooSmall();
     }
     if (rc !== 0) throw new Error(`boot failed with ${rc}`);
     if (this.swap) {
