@@ -74,6 +74,7 @@ export class page {
 @inline export const VM_SEQ_READ: u32 = 0x00008000;    // MADV_SEQUENTIAL
 @inline export const VM_RAND_READ: u32 = 0x00010000;   // MADV_RANDOM
 @inline export const VM_DONTCOPY: u32 = 0x00020000;    // MADV_DONTFORK
+@inline export const VM_LOCKONFAULT: u32 = 0x00080000;  // mlock2(MLOCK_ONFAULT): locked as faulted in
 @inline export const VM_ACCOUNT: u32 = 0x00100000;
 @inline export const VM_NORESERVE: u32 = 0x00200000;
 @inline export const VM_WIPEONFORK: u32 = 0x02000000;
@@ -81,6 +82,7 @@ export class page {
 @inline export const VM_HUGEPAGE: u32 = 0x20000000;
 @inline export const VM_NOHUGEPAGE: u32 = 0x40000000;
 @inline export const VM_STACK: u32 = VM_GROWSDOWN;
+@inline export const VM_LOCKED_MASK: u32 = VM_LOCKED | VM_LOCKONFAULT;
 
 // mm_struct RSS counters (enum mm_counter_type).
 @inline export const MM_FILEPAGES: u32 = 0;

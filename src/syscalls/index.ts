@@ -36,7 +36,8 @@
 // alarm, getitimer, setitimer and the POSIX timers: src/task/timers.ts;
 // timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
-// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
+// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts), and, given `mlock`, msync, mincore and the
+// mlock calls (mlock.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
@@ -58,10 +59,12 @@ import { PollState, readTimeout } from "./poll.js";
 import { epollWait } from "./eventpoll.js";
 import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
+import type { MlockCalls } from "./mlock.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
 export { Mempolicy, type NumaState } from "./mempolicy.js";
+export { MlockCalls } from "./mlock.js";
 export { FileSyscalls } from "./files.js";
 export * from "./names.js";
 export * from "./random.js";
@@ -150,6 +153,8 @@ export interface SyscallOptions {
   tasks?: TaskCalls;
   /** The memory-policy calls (mempolicy.ts); without them, ENOSYS. */
   mempolicy?: Mempolicy;
+  /** msync, mincore and the mlock calls (mlock.ts); without them, ENOSYS. */
+  mlock?: MlockCalls;
   /** The node of the one CPU (cpu_to_node(0), --cpu-node), for getcpu (default 0). */
   cpuNode?: number;
 }
@@ -419,6 +424,8 @@ export class Syscalls {
     if (task !== undefined) return task;
     const policy = this.o.mempolicy?.call(nr, a);
     if (policy !== undefined) return policy;
+    const locking = this.o.mlock?.call(nr, a);
+    if (locking !== undefined) return locking;
     switch (nr) {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
