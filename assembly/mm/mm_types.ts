@@ -163,6 +163,8 @@ export class mm_struct {
   comm: u64;            // comm[TASK_COMM_LEN = 16], NUL-padded ASCII
   comm_hi: u64;
   rlim_stack: u64;      // RLIMIT_STACK (the task's, in bytes); sets mmap_base
+  rlim_as: u64;         // RLIMIT_AS and RLIMIT_DATA (the task's soft limits, in bytes): may_expand_vm
+  rlim_data: u64;
   mmlist: u32;          // the next live mm, in creation order (mm/mmap.ts keeps the list)
   mm_users: u32;        // tasks using this mm (CLONE_VM shares it); the last mmput frees it
   oom_score_adj: i32;   // the owning task's (signal->oom_score_adj), -1000..1000

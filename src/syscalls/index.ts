@@ -47,6 +47,7 @@ import { TASK_SIZE } from "../loader/elf.js";
 import { SI_USER, SIGSTOP, type SignalCpu, Signals, siginfoBytes } from "../task/signal.js";
 import { SIGKILL, SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
+import { NR_OPEN_DEFAULT } from "../fs/fdtable.js";
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
@@ -112,7 +113,8 @@ export interface UserMemory {
 }
 
 /** The kernel's mm syscalls (docs/abi.md): Linux's results, address or -errno. */
-export type SyscallKernel = Pick<KernelExports, "sys_brk" | "sys_mmap" | "sys_munmap" | "sys_mprotect" | "sys_mremap" | "sys_madvise">;
+export type SyscallKernel = Pick<KernelExports, "sys_brk" | "sys_mmap" | "sys_munmap" | "sys_mprotect" | "sys_mremap" | "sys_madvise">
+  & Partial<Pick<KernelExports, "mm_set_rlimit">>;
 
 export interface SyscallIo {
   /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */
@@ -274,12 +276,14 @@ export class Syscalls {
         return -ERESTARTSYS;
       },
       signalPending: () => this.signals.hasDeliverable(),
+      nofile: () => this.rlimit(RLIMIT_NOFILE),
     });
     if (parent) {
       this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
       this.nice = parent.nice;
     }
+    this.files.fds.nofile = () => this.rlimit(RLIMIT_NOFILE);
   }
 
   /** Sets a resource's soft limit (the hard one stays). */
@@ -838,7 +842,11 @@ export class Syscalls {
       out.set(limitBytes(lim[1]), 8);
       if (this.o.mem.copyToUser(oldAddr, out) !== 0) return -EFAULT;
     }
-    if (next) [lim[0], lim[1]] = next;
+    if (next) {
+      [lim[0], lim[1]] = next;
+      // the limits mm reads (RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS) go to the caller's mm
+      if (MM_RLIMITS.includes(resource)) this.o.kernel.mm_set_rlimit?.(resource, next[0]);
+    }
     return 0;
   }
 
@@ -879,6 +887,8 @@ const WRITES = [1, 18, 20, 296, 40];
 /** sendto and sendmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
+/** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
+const MM_RLIMITS = [2, 3, 9];
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a
  * systemd-less boot set them (8 MiB stack, 1024 descriptors, 8 MiB locked memory).
@@ -891,7 +901,7 @@ const RLIMITS: readonly (readonly [cur: number, max: number])[] = [
   [0, Infinity], // CORE
   [Infinity, Infinity], // RSS
   [Infinity, Infinity], // NPROC
-  [1024, 4096], // NOFILE
+  [NR_OPEN_DEFAULT, 4096], // NOFILE
   [8 << 20, 8 << 20], // MEMLOCK
   [Infinity, Infinity], // AS
   [Infinity, Infinity], // LOCKS
