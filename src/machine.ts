@@ -336,6 +336,10 @@ export class Machine {
     if (thread) this.accountFaults(t);
     return {
       mm: this.mmReader(), handle: t.mm, comm: who.comm, memoryNodes: this.kernel.nodesWithMemory(),
+      read: (addr, len) => {
+        const bytes = new Uint8Array(len);
+        return this.user.copyFromUser(bytes, addr, len) === 0 ? bytes : null;
+      },
       task: {
         pid: who.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: g.leader.childMinflt, cmajflt: g.leader.childMajflt,
         retired: thread ? t.retired : g.threads.reduce((n, x) => n + x.retired, g.exitedRetired),
@@ -386,7 +390,7 @@ export class Machine {
   /**
    * A /proc view by name: the kernel-wide files (buddyinfo, zoneinfo,
    * pagetypeinfo, vmstat, extfrag/…) and, for the current process ("self/")
-   * or any live one ("<pid>/"), maps, status, stat, smaps_rollup and numa_maps.
+   * or any live one ("<pid>/"), maps, status, stat, smaps_rollup, numa_maps, cmdline and environ.
    */
   proc(name: string): string {
     const kernelWide = this.procFiles[name];

@@ -36,7 +36,8 @@
 // alarm, getitimer, setitimer and the POSIX timers: src/task/timers.ts;
 // timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
-// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
+// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts), and, given `mlock`, msync, mincore and the
+// mlock calls (mlock.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
@@ -46,6 +47,7 @@ import { TASK_SIZE } from "../loader/elf.js";
 import { SI_USER, SIGSTOP, type SignalCpu, Signals, siginfoBytes } from "../task/signal.js";
 import { SIGKILL, SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
+import { NR_OPEN_DEFAULT } from "../fs/fdtable.js";
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
@@ -58,10 +60,12 @@ import { PollState, readTimeout } from "./poll.js";
 import { epollWait } from "./eventpoll.js";
 import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
+import type { MlockCalls } from "./mlock.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
 export { Mempolicy, type NumaState } from "./mempolicy.js";
+export { MlockCalls } from "./mlock.js";
 export { FileSyscalls } from "./files.js";
 export * from "./names.js";
 export * from "./random.js";
@@ -109,7 +113,8 @@ export interface UserMemory {
 }
 
 /** The kernel's mm syscalls (docs/abi.md): Linux's results, address or -errno. */
-export type SyscallKernel = Pick<KernelExports, "sys_brk" | "sys_mmap" | "sys_munmap" | "sys_mprotect" | "sys_mremap" | "sys_madvise">;
+export type SyscallKernel = Pick<KernelExports, "sys_brk" | "sys_mmap" | "sys_munmap" | "sys_mprotect" | "sys_mremap" | "sys_madvise">
+  & Partial<Pick<KernelExports, "mm_set_rlimit">>;
 
 export interface SyscallIo {
   /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */
@@ -150,6 +155,8 @@ export interface SyscallOptions {
   tasks?: TaskCalls;
   /** The memory-policy calls (mempolicy.ts); without them, ENOSYS. */
   mempolicy?: Mempolicy;
+  /** msync, mincore and the mlock calls (mlock.ts); without them, ENOSYS. */
+  mlock?: MlockCalls;
   /** The node of the one CPU (cpu_to_node(0), --cpu-node), for getcpu (default 0). */
   cpuNode?: number;
 }
@@ -269,12 +276,14 @@ export class Syscalls {
         return -ERESTARTSYS;
       },
       signalPending: () => this.signals.hasDeliverable(),
+      nofile: () => this.rlimit(RLIMIT_NOFILE),
     });
     if (parent) {
       this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
       this.nice = parent.nice;
     }
+    this.files.fds.nofile = () => this.rlimit(RLIMIT_NOFILE);
   }
 
   /** Sets a resource's soft limit (the hard one stays). */
@@ -419,6 +428,8 @@ export class Syscalls {
     if (task !== undefined) return task;
     const policy = this.o.mempolicy?.call(nr, a);
     if (policy !== undefined) return policy;
+    const locking = this.o.mlock?.call(nr, a);
+    if (locking !== undefined) return locking;
     switch (nr) {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
@@ -831,7 +842,11 @@ export class Syscalls {
       out.set(limitBytes(lim[1]), 8);
       if (this.o.mem.copyToUser(oldAddr, out) !== 0) return -EFAULT;
     }
-    if (next) [lim[0], lim[1]] = next;
+    if (next) {
+      [lim[0], lim[1]] = next;
+      // the limits mm reads (RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS) go to the caller's mm
+      if (MM_RLIMITS.includes(resource)) this.o.kernel.mm_set_rlimit?.(resource, next[0]);
+    }
     return 0;
   }
 
@@ -872,6 +887,8 @@ const WRITES = [1, 18, 20, 296, 40];
 /** sendto and sendmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
+/** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
+const MM_RLIMITS = [2, 3, 9];
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a
  * systemd-less boot set them (8 MiB stack, 1024 descriptors, 8 MiB locked memory).
@@ -884,7 +901,7 @@ const RLIMITS: readonly (readonly [cur: number, max: number])[] = [
   [0, Infinity], // CORE
   [Infinity, Infinity], // RSS
   [Infinity, Infinity], // NPROC
-  [1024, 4096], // NOFILE
+  [NR_OPEN_DEFAULT, 4096], // NOFILE
   [8 << 20, 8 << 20], // MEMLOCK
   [Infinity, Infinity], // AS
   [Infinity, Infinity], // LOCKS

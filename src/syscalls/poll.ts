@@ -4,7 +4,7 @@
 // deadline, or a signal ends the wait. ppoll's and pselect6's signal masks
 // are the caller's (index.ts). Browser-safe.
 
-import { OpenFile } from "../fs/fdtable.js";
+import { NR_OPEN_DEFAULT, OpenFile } from "../fs/fdtable.js";
 import { PIPE_BUF, PipeInode } from "../fs/pipe.js";
 import { OpsInode } from "../fs/anon.js";
 import { EBADF, EFAULT, EINVAL } from "./errno.js";
@@ -16,8 +16,8 @@ const POLLRDNORM = 0x40, POLLWRNORM = 0x100;
 const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 /** select's sets, as poll bits (POLLIN_SET, POLLOUT_SET, POLLEX_SET). */
 const IN_SET = POLLIN | POLLRDNORM | POLLHUP | POLLERR, OUT_SET = POLLOUT | POLLWRNORM | POLLERR, EX_SET = POLLPRI;
-/** RLIMIT_NOFILE's soft limit: nfds beyond it is EINVAL. */
-const NOFILE = 1024;
+/** The table's size select looks at (max_fds): what RLIMIT_NOFILE starts at. */
+const NOFILE = NR_OPEN_DEFAULT;
 
 /** pipe_poll, a file's own poll (fs/anon.ts), or DEFAULT_POLLMASK for every other file. */
 export function pollMask(f: OpenFile): number {
@@ -45,6 +45,8 @@ export interface PollContext {
   sleep(ready: () => boolean): number;
   /** signal_pending: a signal the task does not block is pending. */
   signalPending(): boolean;
+  /** RLIMIT_NOFILE's soft limit: poll's nfds beyond it is EINVAL (default: NR_OPEN_DEFAULT). */
+  nofile?(): number;
 }
 
 /**
@@ -79,7 +81,7 @@ export class PollState {
 
   /** poll and ppoll: struct pollfd { int fd; short events, revents; }. */
   poll(fdsAddr: number, nfds: number, timeoutNs: number | null): number {
-    if (nfds > NOFILE) return -EINVAL;
+    if (nfds > (this.c.nofile?.() ?? NR_OPEN_DEFAULT)) return -EINVAL;
     const buf = new Uint8Array(8 * nfds);
     if (nfds > 0 && this.c.mem.copyFromUser(buf, fdsAddr, buf.length) !== 0) return -EFAULT;
     const v = new DataView(buf.buffer);

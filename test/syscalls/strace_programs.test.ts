@@ -38,6 +38,8 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
     "sendmsg", "recvmsg", "shutdown", "getsockopt", "setsockopt",
   ]],
   ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
+  // mmap's addresses are random natively
+  ["mlock_mincore", ["msync", "mincore", "mlock", "mlock2", "munlock", "mlockall", "munlockall"], [[/0x7f[0-9a-f]{10}\b|<stack>/g, "<addr>"]]],
 ];
 
 /**
