@@ -15,7 +15,7 @@ import { type Encoding, type ImmOp, type Insn, type InsnDef, type MemOp, MM, typ
 import { STOP_GP, STOP_UD } from "./exec.js";
 import { RDI, RSI } from "./state.js";
 
-export { CC, SEG_FS, SEG_GS, SEG_NONE, type ImmOp, type Insn, type MemOp, type Operand, type RegOp, type RelOp } from "./insn.js";
+export { CC, MM, SEG_FS, SEG_GS, SEG_NONE, type ImmOp, type Insn, type MemOp, type Operand, type RegOp, type RelOp } from "./insn.js";
 
 /** Returned when the bytes end before the instruction does (fetch the next page). */
 export const NEED_MORE = null;
