@@ -141,6 +141,7 @@ export function copyRegisters(from: CpuState, to: CpuState): void {
   b.fop = a.fop;
   b.fip = a.fip;
   b.fdp = a.fdp;
+  b.fcs = a.fcs;
 }
 
 /** wait4's status word (include/uapi/linux/wait.h's layout): exit code << 8, or the signal (0x80: core dumped). */
