@@ -229,8 +229,7 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.setarch, TOOLS.dist))("glibc dynamic progr
     expect(caches).toEqual(["0x8000", "0x8", "0x40", "0x8000", "0x80000", "0x8", "0x40", "0x0", "0x80000", "0x60000"]);
   });
 
-  // all but pidfds, whose "no such pid" (30000) may name a host process natively; its static builds run in libc_programs.test.ts
-  const programs = readdirSync(LIBC_SOURCES).filter((f) => f.endsWith(".c") && f !== "pidfds.c").map((f) => f.slice(0, -2)).sort();
+  const programs = readdirSync(LIBC_SOURCES).filter((f) => f.endsWith(".c")).map((f) => f.slice(0, -2)).sort();
   it.each(programs)("test/native/libc/%s.c, dynamically linked", (name) => {
     const exe = gcc(name, [join(LIBC_SOURCES, `${name}.c`), "-lm"]);
     const n = run(exe, ["one", "two"], dir);
