@@ -49,7 +49,7 @@ import { Namespace } from "../fs/namespace.js";
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
-import { MAX_RW_COUNT } from "./read_write.js";
+import { MAX_RW_COUNT } from "./iov_iter.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatEntry, formatSyscall } from "./trace.js";
@@ -260,6 +260,7 @@ export class Syscalls {
     });
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.files.pid = () => this.pid;
+    this.files.now = () => this.nowNs();
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
@@ -297,8 +298,10 @@ export class Syscalls {
    * -ERESTART* code it had for the signal), and a call run again anew.
    */
   interrupted(eintr: boolean, restart: number | null): number | null {
-    const written = this.files.pipeWritten;
+    // A sendmmsg or recvmmsg returns the datagrams it moved before the signal.
+    const written = this.files.mmsg ? this.files.mmsg.done : this.files.pipeWritten;
     this.files.pipeWritten = 0;
+    this.files.mmsg = null;
     const nr = this.o.regs.getReg(RAX) >>> 0, sp = this.o.regs.getReg(RSP);
     this.endSigwait();
     if (written === 0) this.nanosleepRemainder(nr, this.readArgs());
@@ -362,7 +365,7 @@ export class Syscalls {
       return false;
     }
     // pipe_write and unix_stream_sendmsg: a write no one will read sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)) || (nr === SENDMMSG && !(a[3] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {
@@ -867,10 +870,10 @@ export class Syscalls {
 
 const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
-/** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
-const WRITES = [1, 18, 20, 296, 40];
-/** sendto and sendmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
-const SENDTO = 44, SENDMSG = 46, MSG_NOSIGNAL = 0x4000;
+/** write, pwrite64, writev, pwritev, pwritev2, sendfile: the calls that can meet a pipe with no reader. */
+const WRITES = [1, 18, 20, 296, 328, 40];
+/** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
+const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a
