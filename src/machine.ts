@@ -106,6 +106,8 @@ function restartCode(nr: number, t: Task, flags: number): number {
   if (RESTARTNOHAND.includes(nr) || (nr === 230 && flags & 1)) return ERESTARTNOHAND;
   // A futex wait with a timeout restarts only when no handler ran; a PI lock always restarts (futex_lock_pi's -ERESTARTNOINTR).
   if (RESTARTBLOCK.includes(nr) || (t.futex && !t.futex.pi && t.futex.deadline !== null)) return ERESTART_RESTARTBLOCK;
+  // A socket call waiting out SO_RCVTIMEO or SO_SNDTIMEO ends with EINTR whatever the handler asks (sock_intr_errno).
+  if (t.sys.files.deadline !== null) return EINTR;
   return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
 }
 

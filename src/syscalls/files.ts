@@ -13,7 +13,7 @@ import { FdTable, OpenFile, O_CREAT, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY } from 
 import { S_IFIFO, StreamInode } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
-import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
+import { EACCES, EBADF, EINVAL, ENODEV, ERESTARTSYS } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from "./namei.js";
@@ -86,6 +86,8 @@ export class FileSyscalls {
   pid: () => number = () => 1;
   /** The virtual clock (ns), set by src/syscalls/index.ts. */
   now: () => number = () => 0;
+  /** When a socket call waiting out SO_RCVTIMEO or SO_SNDTIMEO gives up (ns), across its waits; the call's end clears it. */
+  deadline: number | null = null;
   /** A sleeping sendmmsg's or recvmmsg's datagrams so far and recvmmsg's end time, across its waits. */
   mmsg: { done: number; end: number | null } | null = null;
   /** A FIFO open waiting for the other end, counted on the pipe across its restarts: the partner's counter it saw, and how to take the count back. */
@@ -147,8 +149,14 @@ export class FileSyscalls {
     this.fsStruct.umask = mask;
   }
 
-  /** The syscall numbers handled here; each returns its result or -errno. */
+  /** The syscall numbers handled here; each returns its result or -errno (-ERESTARTSYS: it waits). */
   call(nr: number, a: number[]): number | undefined {
+    const r = this.dispatch(nr, a);
+    if (r !== -ERESTARTSYS) this.deadline = null;
+    return r;
+  }
+
+  private dispatch(nr: number, a: number[]): number | undefined {
     const fd = a[0] | 0;
     current.pid = this.pid();
     switch (nr) {

@@ -283,9 +283,9 @@ export class Syscalls {
     this.rlimits[resource][0] = Math.min(cur, this.rlimits[resource][1]);
   }
 
-  /** When a sleeping nanosleep ends or a poll or select gives up, on the virtual clock (ns), or null. */
+  /** When a sleeping nanosleep ends or a poll, select or timed socket call gives up, on the virtual clock (ns), or null. */
   get wakeTime(): number | null {
-    return this.sleepDeadline ?? this.polls.deadline;
+    return this.sleepDeadline ?? this.polls.deadline ?? this.files.deadline;
   }
 
   /**
@@ -312,11 +312,11 @@ export class Syscalls {
     }
     if (written === 0 && !eintr) return null;
     if (written === 0) {
-      this.sleepDeadline = this.polls.deadline = null;
+      this.sleepDeadline = this.polls.deadline = this.files.deadline = null;
       this.sleptEntry = null;
       return -EINTR;
     }
-    this.sleepDeadline = this.polls.deadline = null;
+    this.sleepDeadline = this.polls.deadline = this.files.deadline = null;
     this.traceReturn(nr, this.readArgs(), written, sp);
     return written;
   }

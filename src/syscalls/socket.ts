@@ -14,10 +14,11 @@
 
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR, OpenFile } from "../fs/fdtable.js";
 import {
-  EAFNOSUPPORT, EAGAIN, EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP,
+  EAFNOSUPPORT, EAGAIN, EBADF, EDOM, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP,
   EPROTONOSUPPORT, ERESTARTSYS, ESOCKTNOSUPPORT,
 } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
+import { TICK_NSEC } from "../task/timers.js";
 import { MAX_RW_COUNT, UIO_MAXIOV, access_ok, copy_from_iter, copy_to_iter, import_iovec, iov_iter_count, type Iovec } from "./iov_iter.js";
 import {
   AF_UNIX, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, RCV_SHUTDOWN, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SUN_PATH,
@@ -43,6 +44,12 @@ const OVERFLOWUID = 65534;
 const WMEM_MAX = 212992, RMEM_MAX = 212992, SOCK_MIN_SNDBUF = 4608, SOCK_MIN_RCVBUF = 2304;
 const SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PASSCRED = 16, SO_PEERCRED = 17, SO_ACCEPTCONN = 30;
 const SO_PROTOCOL = 38, SO_DOMAIN = 39;
+/** SO_RCVTIMEO and SO_SNDTIMEO: the old names and the new (the same struct timeval of two longs on x86-64). */
+const SO_RCVTIMEO_OLD = 20, SO_SNDTIMEO_OLD = 21, SO_RCVTIMEO_NEW = 66, SO_SNDTIMEO_NEW = 67;
+/** HZ (CONFIG_HZ 250): socket timeouts are kept in jiffies. */
+const HZ = 1e9 / TICK_NSEC;
+/** MAX_SCHEDULE_TIMEOUT (LONG_MAX jiffies) in whole seconds: a longer timeout is none. */
+const MAX_TIMEOUT_SEC = Math.floor(2 ** 63 / HZ) - 1;
 
 /** The caller's credentials (root). */
 function credOf(files: FileSyscalls): Ucred {
@@ -160,9 +167,19 @@ function walker(files: FileSyscalls, follow: boolean): (path: string) => ReturnT
   return (path) => files.ns.walk(files.cwd, path, follow);
 }
 
-/** The task sleeps until `ready` (the call then runs again). */
-function wait(files: FileSyscalls, ready: () => boolean): number {
-  files.waitFor = ready;
+/**
+ * The task sleeps until `ready` (the call then runs again), for at most
+ * `timeo` jiffies (SO_RCVTIMEO, SO_SNDTIMEO; Infinity: no limit) counted
+ * from the call's first wait: -EAGAIN once they have passed.
+ */
+function wait(files: FileSyscalls, ready: () => boolean, timeo = Infinity): number {
+  if (timeo === Infinity) {
+    files.waitFor = ready;
+    return -ERESTARTSYS;
+  }
+  const end = (files.deadline ??= files.now() + timeo * TICK_NSEC);
+  if (files.now() >= end) return -EAGAIN;
+  files.waitFor = () => ready() || files.now() >= end;
   return -ERESTARTSYS;
 }
 
@@ -207,7 +224,7 @@ export function connect(files: FileSyscalls, fd: number, addr: number, len: numb
   const other = resolve(files, sock, a);
   if (typeof other === "number") return other;
   const r = sock.connect(other, files.ns.ino(), credOf(files));
-  if (r === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => other.dead || other.state !== "listen" || other.pending.length <= other.backlog);
+  if (r === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => other.dead || other.state !== "listen" || other.pending.length <= other.backlog, sock.sndtimeo);
   return r;
 }
 
@@ -218,7 +235,7 @@ export function accept4(files: FileSyscalls, fd: number, addr: number, lenAddr: 
   if (typeof s === "number") return s;
   const [f, sock] = s;
   const got = sock.accept();
-  if (got === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => sock.pending.length > 0 || sock.state !== "listen");
+  if (got === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => sock.pending.length > 0 || sock.state !== "listen", sock.rcvtimeo);
   if (typeof got === "number") return got;
   const nfd = installSocket(files, got, flags);
   if (nfd < 0) return nfd;
@@ -307,8 +324,9 @@ function sendmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: SendM
   for (;;) {
     const r = sock.send(total - done, (n) => copy_from_iter(files.mem, m.parts, done, n), to, named, scm);
     if (r === -EAGAIN && !nonblock) {
-      files.pipeWritten = done;
-      return wait(files, () => sock.sendReady(to));
+      const w = wait(files, () => sock.sendReady(to), sock.sndtimeo);
+      if (w === -ERESTARTSYS) files.pipeWritten = done;
+      return w === -ERESTARTSYS ? w : done || w;
     }
     if (r < 0) return done || r;
     done += r;
@@ -436,7 +454,7 @@ function recvmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: RecvM
   files.pipeWritten = 0;
   const r = sock.recv(total - done, flags, !nonblock);
   if (r === -EAGAIN && !nonblock && done === 0) {
-    return wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0 || sock.dead);
+    return wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0 || sock.dead, sock.rcvtimeo);
   }
   if (typeof r === "number") return done || r;
   const copied = copy_to_iter(files.mem, m.parts, done, r.data);
@@ -447,8 +465,12 @@ function recvmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: RecvM
   const n = done + copied;
   const waitall = sock.stream && flags & MSG_WAITALL && !(flags & MSG_PEEK);
   if (waitall && n < total && r.data.length > 0 && !r.fds && !nonblock) {
-    files.pipeWritten = n;
-    return wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0);
+    // Once SO_RCVTIMEO has passed, what came so far is the answer.
+    const w = wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0, sock.rcvtimeo);
+    if (w === -ERESTARTSYS) {
+      files.pipeWritten = n;
+      return w;
+    }
   }
   let msgFlags = flags & MSG_CMSG_CLOEXEC;
   if (!sock.stream && r.len > r.data.length) msgFlags |= MSG_TRUNC;
@@ -630,7 +652,7 @@ export function getsockopt(files: FileSyscalls, fd: number, level: number, name:
   if (files.mem.copyFromUser(lb, optlenAddr, 4) !== 0) return -EFAULT;
   let len = new DataView(lb.buffer).getInt32(0, true);
   if (len < 0) return -EINVAL;
-  const val = new Uint8Array(12);
+  const val = new Uint8Array(16);
   const v = new DataView(val.buffer);
   let size = 4;
   switch (name) {
@@ -642,6 +664,15 @@ export function getsockopt(files: FileSyscalls, fd: number, level: number, name:
     case SO_RCVBUF: v.setInt32(0, sock.rcvbuf, true); break;
     case SO_PASSCRED: v.setInt32(0, sock.passcred ? 1 : 0, true); break;
     case SO_ACCEPTCONN: v.setInt32(0, sock.state === "listen" ? 1 : 0, true); break;
+    case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW: case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW: {
+      // sock_get_timeout: whole seconds and the rest of a second, from jiffies; no limit reads as 0.
+      const timeo = name === SO_RCVTIMEO_OLD || name === SO_RCVTIMEO_NEW ? sock.rcvtimeo : sock.sndtimeo;
+      const jiffies = timeo === Infinity ? 0 : timeo;
+      v.setUint32(0, Math.floor(jiffies / HZ), true);
+      v.setUint32(8, Math.floor(((jiffies % HZ) * 1e6) / HZ), true);
+      size = 16;
+      break;
+    }
     case SO_PEERCRED: {
       const c = sock.peerCred;
       v.setInt32(0, c?.pid ?? 0, true);
@@ -679,7 +710,32 @@ export function setsockopt(files: FileSyscalls, fd: number, level: number, name:
     case SO_PASSCRED:
       sock.passcred = val !== 0;
       return 0;
+    case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW: case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW: {
+      const timeo = sock_set_timeout(files, optval, optlen);
+      if (timeo < 0) return timeo;
+      if (name === SO_RCVTIMEO_OLD || name === SO_RCVTIMEO_NEW) sock.rcvtimeo = timeo;
+      else sock.sndtimeo = timeo;
+      return 0;
+    }
     default:
       return -ENOPROTOOPT;
   }
+}
+
+/**
+ * sock_set_timeout: a struct timeval as jiffies, rounded up (0 s and 0 us,
+ * or more than MAX_SCHEDULE_TIMEOUT: no limit; a negative time: no wait);
+ * -EINVAL when shorter than a timeval, -EDOM for microseconds out of range.
+ */
+function sock_set_timeout(files: FileSyscalls, optval: number, optlen: number): number {
+  if (optlen < 16) return -EINVAL;
+  const b = new Uint8Array(16);
+  if (files.mem.copyFromUser(b, optval, 16) !== 0) return -EFAULT;
+  const v = new DataView(b.buffer);
+  const sec = v.getInt32(4, true) * 0x1_0000_0000 + v.getUint32(0, true);
+  const usec = v.getInt32(12, true) * 0x1_0000_0000 + v.getUint32(8, true);
+  if (usec < 0 || usec >= 1e6) return -EDOM;
+  if (sec < 0) return 0;
+  if ((sec === 0 && usec === 0) || sec >= MAX_TIMEOUT_SEC) return Infinity;
+  return sec * HZ + Math.ceil(usec / (1e6 / HZ));
 }

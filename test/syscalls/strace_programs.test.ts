@@ -38,6 +38,8 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
     "sendmsg", "recvmsg", "shutdown", "getsockopt", "setsockopt",
   ]],
   ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
+  // Not sendto: how many bytes fill a stream socket differs.
+  ["socket_timeouts", ["setsockopt", "getsockopt", "recvfrom", "accept", "connect"], [[/sotimeo\d{8}/g, "sotimeo<pid>"]]],
 ];
 
 /**
