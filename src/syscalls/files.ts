@@ -13,7 +13,7 @@ import { FdTable, OpenFile, O_CREAT, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY } from 
 import { S_IFIFO, StreamInode } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
-import { EACCES, EBADF, EINVAL, ENODEV, ERESTARTSYS } from "./errno.js";
+import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from "./namei.js";
@@ -35,6 +35,7 @@ import { dup, dup3, fcntl } from "./fcntl.js";
 import { ioctl } from "./ioctl.js";
 import { pipe2 } from "./pipe.js";
 import type { PipeInode } from "../fs/pipe.js";
+import type { HrtimerSleeper } from "../task/hrtimer.js";
 
 /** copy_from_user / copy_to_user: 0, or nonzero when the range faults. */
 export interface FileUserMemory {
@@ -86,8 +87,10 @@ export class FileSyscalls {
   pid: () => number = () => 1;
   /** The virtual clock (ns), set by src/syscalls/index.ts. */
   now: () => number = () => 0;
-  /** When a socket call waiting out SO_RCVTIMEO or SO_SNDTIMEO gives up (ns), across its waits; the call's end clears it. */
-  deadline: number | null = null;
+  /** The task's sleeper, timing out `ns` after the call first slept (a socket's SO_RCVTIMEO, SO_SNDTIMEO), set by src/syscalls/index.ts. */
+  timeout: (ns: number) => HrtimerSleeper = () => {
+    throw new Error("no sleeper");
+  };
   /** A sleeping sendmmsg's or recvmmsg's datagrams so far and recvmmsg's end time, across its waits. */
   mmsg: { done: number; end: number | null } | null = null;
   /** A FIFO open waiting for the other end, counted on the pipe across its restarts: the partner's counter it saw, and how to take the count back. */
@@ -149,14 +152,8 @@ export class FileSyscalls {
     this.fsStruct.umask = mask;
   }
 
-  /** The syscall numbers handled here; each returns its result or -errno (-ERESTARTSYS: it waits). */
+  /** The syscall numbers handled here; each returns its result or -errno. */
   call(nr: number, a: number[]): number | undefined {
-    const r = this.dispatch(nr, a);
-    if (r !== -ERESTARTSYS) this.deadline = null;
-    return r;
-  }
-
-  private dispatch(nr: number, a: number[]): number | undefined {
     const fd = a[0] | 0;
     current.pid = this.pid();
     switch (nr) {

@@ -177,9 +177,9 @@ function wait(files: FileSyscalls, ready: () => boolean, timeo = Infinity): numb
     files.waitFor = ready;
     return -ERESTARTSYS;
   }
-  const end = (files.deadline ??= files.now() + timeo * TICK_NSEC);
-  if (files.now() >= end) return -EAGAIN;
-  files.waitFor = () => ready() || files.now() >= end;
+  const sleeper = files.timeout(timeo * TICK_NSEC);
+  if (sleeper.expired()) return -EAGAIN;
+  files.waitFor = () => ready() || sleeper.expired();
   return -ERESTARTSYS;
 }
 
