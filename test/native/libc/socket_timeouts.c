@@ -46,11 +46,16 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-static int fired;
+static volatile int fired;
+static timer_t t;
+
+/* One expiry at a time: each call arms the next, until the third. */
 static void tick(union sigval v)
 {
+	printf("SIGEV_THREAD call %d value %d\n", fired + 1, v.sival_int);
+	struct itimerspec next = { { 0, 0 }, { 0, 20000000 } };
+	if (fired < 2) timer_settime(t, 0, &next, NULL);
 	fired++;
-	printf("SIGEV_THREAD call %d value %d\n", fired, v.sival_int);
 }
 
 int main(void)
@@ -70,7 +75,7 @@ int main(void)
 	timeo(s[0], SO_RCVTIMEO, 0, 20000, "SO_RCVTIMEO 20 ms");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	show("recv, nothing comes", recv(s[0], buf, sizeof(buf), 0));
-	printf("  waited >= 20 ms: %d, < 1 s: %d\n", ms_since(&t0) >= 20, ms_since(&t0) < 1000);
+	printf("  waited >= 20 ms: %d\n", ms_since(&t0) >= 20);
 	send(s[1], "abc", 3, 0);
 	show("recv, bytes there", recv(s[0], buf, sizeof(buf), 0));
 	send(s[1], "abc", 3, 0);
@@ -78,9 +83,7 @@ int main(void)
 	show("recv MSG_WAITALL, 3 of 10", recv(s[0], buf, 10, MSG_WAITALL));
 	printf("  waited >= 20 ms: %d\n", ms_since(&t0) >= 20);
 	timeo(s[0], SO_RCVTIMEO, -1, 0, "SO_RCVTIMEO -1 s");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	show("recv, no wait", recv(s[0], buf, sizeof(buf), 0));
-	printf("  waited < 10 ms: %d\n", ms_since(&t0) < 10);
 	timeo(s[0], SO_RCVTIMEO, 0, 0, "SO_RCVTIMEO 0 (for ever)");
 
 	/* A handler with SA_RESTART: a timed wait still ends with EINTR. */
@@ -138,9 +141,8 @@ int main(void)
 	ev.sigev_notify = SIGEV_THREAD;
 	ev.sigev_notify_function = tick;
 	ev.sigev_value.sival_int = 42;
-	timer_t t;
 	show("timer_create SIGEV_THREAD", timer_create(CLOCK_MONOTONIC, &ev, &t));
-	struct itimerspec its = { { 0, 20000000 }, { 0, 20000000 } };
+	struct itimerspec its = { { 0, 0 }, { 0, 20000000 } };
 	show("timer_settime 20 ms", timer_settime(t, 0, &its, NULL));
 	struct timespec nap = { 0, 5000000 };
 	while (fired < 3) nanosleep(&nap, NULL);
