@@ -21,8 +21,13 @@ await build({
   input: "dist/src/cli/main.js",
   platform: "node",
   logLevel: "warn",
-  // ASCII only, without comments: a smaller source, which Node reads into a one-byte string (the source maps lead back to dist/src).
-  output: { dir: out, format: "cjs", entryFileNames: "main.js", chunkFileNames: "[name].js", sourcemap: true, charset: "ascii", comments: false },
+  // ASCII only, without comments or indentation: a smaller source, which
+  // Node reads into a one-byte string (the source maps lead back to
+  // dist/src). Names stay as written: they are in stack traces and messages.
+  output: {
+    dir: out, format: "cjs", entryFileNames: "main.js", chunkFileNames: "[name].js", sourcemap: true, charset: "ascii", comments: false,
+    minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
+  },
 });
 // package.json says "type": "module"; these files are CommonJS.
 writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");

@@ -33,7 +33,9 @@ export function load(name: string): unknown {
   } catch {
     if (!training) return require(file);
   }
-  const script = new Script(wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
+  // The bundle is ASCII (charset "ascii"): read as latin1, it is one copy
+  // of the file's bytes; "utf8" reads it through a growing buffer first.
+  const script = new Script(wrap(readFileSync(file, "latin1")), { filename: file, cachedData });
   scripts.set(file, script);
   // In Node's module cache, so that a chunk Node loads gets this one from its require.
   const m = new Module(file, module);
