@@ -51,12 +51,13 @@ import { NR_OPEN_DEFAULT } from "../fs/fdtable.js";
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
-import { MAX_RW_COUNT } from "./read_write.js";
+import { MAX_RW_COUNT } from "./iov_iter.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
+import { HrtimerBase, HrtimerSleeper } from "../task/hrtimer.js";
 import { epollWait } from "./eventpoll.js";
 import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
@@ -153,6 +154,8 @@ export interface SyscallOptions {
   comm?: { get(): string; set(name: Uint8Array): void };
   /** The process calls (fork, execve, wait4, kill…: src/task/sched.ts); without it, one process of pid 1. */
   tasks?: TaskCalls;
+  /** The machine's hrtimer base on the virtual clock, which the scheduler runs (default: one of its own). */
+  timers?: HrtimerBase;
   /** The memory-policy calls (mempolicy.ts); without them, ENOSYS. */
   mempolicy?: Mempolicy;
   /** msync, mincore and the mlock calls (mlock.ts); without them, ENOSYS. */
@@ -236,8 +239,10 @@ export class Syscalls {
   private sleptEntry: number | null = null;
   /** The line of a call done but not yet returned (TaskCalls.asleep): strace shows it cut until the task runs again. */
   private heldLine: (() => void) | null = null;
-  /** When the sleeping nanosleep or rt_sigtimedwait ends (ns), across its restarts. */
-  private sleepDeadline: number | null = null;
+  /** The timer of the task's timed sleep (nanosleep, poll, select, epoll_wait, rt_sigtimedwait, futex, a socket's timeout). */
+  readonly sleeper = new HrtimerSleeper();
+  /** The hrtimer base of the virtual clock. */
+  readonly timers: HrtimerBase;
   /** The mask rt_sigtimedwait's wait lifted its signals from (real_blocked), back when the wait ends. */
   private sigwaitBlocked: Uint32Array | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
@@ -267,10 +272,14 @@ export class Syscalls {
     });
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.files.pid = () => this.pid;
+    this.files.now = () => this.nowNs();
+    this.timers = o.timers ?? new HrtimerBase();
+    this.files.timeout = (ns) => this.timeout(ns);
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
       now: () => this.nowNs(),
+      timeout: (ns) => this.timeout(ns),
       sleep: (ready) => {
         this.sleeping = ready;
         return -ERESTARTSYS;
@@ -291,9 +300,15 @@ export class Syscalls {
     this.rlimits[resource][0] = Math.min(cur, this.rlimits[resource][1]);
   }
 
-  /** When a sleeping nanosleep ends or a poll or select gives up, on the virtual clock (ns), or null. */
-  get wakeTime(): number | null {
-    return this.sleepDeadline ?? this.polls.deadline;
+  /** The task's sleep times out `ns` after the call first slept (schedule_hrtimeout): the sleeper, started once for the call. */
+  timeout(ns: number): HrtimerSleeper {
+    return this.timeoutAt(this.nowNs() + ns);
+  }
+
+  /** The task's sleep times out at `expires` on the virtual clock: the sleeper, started once for the call. */
+  timeoutAt(expires: number): HrtimerSleeper {
+    this.sleeper.start(this.timers, expires, () => this.nowNs());
+    return this.sleeper;
   }
 
   /**
@@ -306,23 +321,27 @@ export class Syscalls {
    * -ERESTART* code it had for the signal), and a call run again anew.
    */
   interrupted(eintr: boolean, restart: number | null): number | null {
-    const written = this.files.pipeWritten;
+    // A sendmmsg or recvmmsg returns the datagrams it moved before the signal.
+    const written = this.files.mmsg ? this.files.mmsg.done : this.files.pipeWritten;
     this.files.pipeWritten = 0;
+    this.files.mmsg = null;
     const nr = this.o.regs.getReg(RAX) >>> 0, sp = this.o.regs.getReg(RSP);
     this.endSigwait();
     if (written === 0) this.nanosleepRemainder(nr, this.readArgs());
     if (written === 0 && restart !== null) this.traceReturn(nr, this.readArgs(), -restart, sp);
+    // A handler runs: the call ends, or starts anew after it (a PI futex's absolute timeout reads the same).
+    if (restart !== null) this.sleeper.cancel();
     if (eintr) {
       this.files.fifoOpening?.undo();
       this.files.fifoOpening = null;
     }
     if (written === 0 && !eintr) return null;
     if (written === 0) {
-      this.sleepDeadline = this.polls.deadline = null;
+      this.sleeper.cancel();
       this.sleptEntry = null;
       return -EINTR;
     }
-    this.sleepDeadline = this.polls.deadline = null;
+    this.sleeper.cancel();
     this.traceReturn(nr, this.readArgs(), written, sp);
     return written;
   }
@@ -370,8 +389,9 @@ export class Syscalls {
       }
       return false;
     }
+    this.sleeper.cancel();
     // pipe_write and unix_stream_sendmsg: a write no one will read sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)) || (nr === SENDMMSG && !(a[3] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {
@@ -602,17 +622,15 @@ export class Syscalls {
       timeout = t;
     }
     this.endSigwait();
-    const deadline = this.sleepDeadline;
-    this.sleepDeadline = null;
     const info = this.signals.dequeue(set);
     if (info) return infoAddr === 0 || this.o.mem.copyToUser(infoAddr, siginfoBytes(info)) === 0 ? info.signo : -EFAULT;
-    if (timeout === 0 || (deadline !== null && this.nowNs() >= deadline)) return -EAGAIN;
-    const until = timeout === null ? null : (this.sleepDeadline = deadline ?? this.nowNs() + timeout);
+    const sleeper = timeout === null ? null : this.timeout(timeout);
+    if (sleeper?.expired()) return -EAGAIN;
     const s = this.signals;
     this.sigwaitBlocked = s.blocked.slice();
     s.blocked[0] &= ~set[0];
     s.blocked[1] &= ~set[1];
-    this.sleeping = () => s.pendingIn(set) || (until !== null && this.nowNs() >= until);
+    this.sleeping = () => s.pendingIn(set) || sleeper?.expired() === true;
     return -ERESTARTSYS;
   }
 
@@ -626,8 +644,8 @@ export class Syscalls {
   private nanosleepRemainder(nr: number, a: number[]): void {
     const TIMER_ABSTIME = 1;
     const rmtp = nr === 35 ? a[1] : nr === 230 && !(a[1] & TIMER_ABSTIME) ? a[3] : 0;
-    if (rmtp === 0 || this.sleepDeadline === null) return;
-    const left = Math.max(0, this.sleepDeadline - this.nowNs());
+    const left = this.sleeper.remaining();
+    if (rmtp === 0 || left === null) return;
     this.o.mem.copyToUser(rmtp, timespec(Math.floor(left / 1e9), left % 1e9));
   }
 
@@ -793,13 +811,10 @@ export class Syscalls {
       this.clock.idleUntil(this.nowNs() + delta);
       return 0;
     }
-    // The task sleeps until the clock gets there (other processes' instructions, or an idle jump).
-    const until = (this.sleepDeadline ??= this.nowNs() + Math.max(0, delta));
-    if (this.nowNs() >= until) {
-      this.sleepDeadline = null;
-      return 0;
-    }
-    this.sleeping = () => this.nowNs() >= until;
+    // do_nanosleep: the task sleeps until its timer fires (other processes' instructions, or an idle jump).
+    const sleeper = this.timeout(Math.max(0, delta));
+    if (sleeper.expired()) return 0;
+    this.sleeping = () => sleeper.expired();
     return -ERESTARTSYS;
   }
 
@@ -882,10 +897,10 @@ export class Syscalls {
 
 const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
-/** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
-const WRITES = [1, 18, 20, 296, 40];
-/** sendto and sendmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
-const SENDTO = 44, SENDMSG = 46, MSG_NOSIGNAL = 0x4000;
+/** write, pwrite64, writev, pwritev, pwritev2, sendfile: the calls that can meet a pipe with no reader. */
+const WRITES = [1, 18, 20, 296, 328, 40];
+/** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
+const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 /** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
 const MM_RLIMITS = [2, 3, 9];

@@ -66,6 +66,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
     },
     random: m.random,
     clock: m.clock,
+    timers: m.sched.timers,
     fs: m.fs,
     cwd: o.cwd,
     cache: m.kernel.pageCache,
