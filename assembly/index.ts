@@ -7,11 +7,14 @@ export { start_kernel as boot } from "./init/main";
 export { abi_alloc_pages as alloc_pages, abi_free_pages as free_pages, drain_all_pages } from "./mm/page_alloc";
 export { check_invariants } from "./mm/debug";
 export { kernel_layout } from "./kernel/layout";
-export { mm_create, mm_switch, mm_exit, mm_get, mm_set_rlimit_stack, mm_set_code, mm_set_args, mm_set_brk, mm_set_stack,
+export { mm_create, mm_switch, mm_exit, mm_get, mm_set_rlimit, mm_set_code, mm_set_args, mm_set_brk, mm_set_stack,
   vm_mmap, sys_mmap, sys_munmap, sys_brk } from "./mm/mmap";
 export { sys_mprotect } from "./mm/mprotect";
 export { sys_mremap } from "./mm/mremap";
 export { sys_madvise } from "./mm/madvise";
+export { sys_msync } from "./mm/msync";
+export { do_mincore } from "./mm/mincore";
+export { sys_mlock2, sys_munlock, sys_mlockall, sys_munlockall } from "./mm/mlock";
 export { file_open, file_set_size, file_page, filemap_get_pages, file_fsync, file_put } from "./mm/filemap";
 export { shmem_get_inode, shmem_i_size, shmem_read_folio, shmem_write_begin, shmem_write_end, shmem_setattr } from "./mm/shmem";
 export { proc_vma_next, proc_mm_counters, proc_smaps_range } from "./fs/proc/task_mmu";

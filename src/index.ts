@@ -30,7 +30,7 @@ export * from "./trace/index.js";
 
 // The CPU's decoder and register names (for showing the instruction at rip).
 export { REG_NAMES, STOP_NAMES, type Insn, type Operand } from "./cpu/index.js";
-export { decode, SEG_FS, SEG_GS } from "./cpu/decode.js";
+export { decode, MM, SEG_FS, SEG_GS } from "./cpu/decode.js";
 
 /** Where the kernel comes from: its bytes, a compiled Module, or a URL (string or URL) to fetch. */
 export type KernelSource = BufferSource | WebAssembly.Module | URL | string;

@@ -49,7 +49,7 @@ import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
 import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
-import { alarm, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
+import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
 import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
@@ -101,12 +101,18 @@ const RESTARTNOHAND = [34, 130, 7, 23, 270, 271, 128];
 /** nanosleep, clock_nanosleep: the same, and restarted through restart_syscall when no handler runs (-ERESTART_RESTARTBLOCK). */
 const RESTARTBLOCK = [35, 230];
 
+/** connect, accept, sendto, recvfrom, sendmsg, recvmsg, accept4, recvmmsg, sendmmsg: the socket calls that wait SO_SNDTIMEO or SO_RCVTIMEO. */
+const SOCKET_WAITS = [42, 43, 44, 45, 46, 47, 288, 299, 307];
+
 /** The -ERESTART* code a sleeping call `nr` of `t` returns to a signal (`flags`: clock_nanosleep's). */
 function restartCode(nr: number, t: Task, flags: number): number {
   // A sleep to an absolute time has no time left to restart with.
   if (RESTARTNOHAND.includes(nr) || (nr === 230 && flags & 1)) return ERESTARTNOHAND;
   // A futex wait with a timeout restarts only when no handler ran; a PI lock always restarts (futex_lock_pi's -ERESTARTNOINTR).
-  if (RESTARTBLOCK.includes(nr) || (t.futex && !t.futex.pi && t.futex.deadline !== null)) return ERESTART_RESTARTBLOCK;
+  const timed = t.sys.sleeper.expires !== null;
+  if (RESTARTBLOCK.includes(nr) || (t.futex && !t.futex.pi && timed)) return ERESTART_RESTARTBLOCK;
+  // A socket call waiting out SO_RCVTIMEO or SO_SNDTIMEO ends with EINTR whatever the handler asks (sock_intr_errno).
+  if (SOCKET_WAITS.includes(nr) && timed) return EINTR;
   return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
 }
 
@@ -305,6 +311,7 @@ export class Machine {
       case 37: return alarm(this, t, a[0] >>> 0);
       case 36: return getitimer(this, t, a[0] | 0, a[1]);
       case 38: return setitimer(this, t, a[0] | 0, a[1], a[2]);
+      case 230: return cpu_nanosleep(this, t, a[0] | 0, a[1] | 0, a[2]); // clock_nanosleep on a CPU-time clock
       case 222: return timer_create(this, t, a[0] | 0, a[1], a[2]);
       case 223: return timer_settime(this, t, a[0] | 0, a[1] | 0, a[2], a[3]);
       case 224: return timer_gettime(this, t, a[0] | 0, a[1]);
@@ -337,6 +344,10 @@ export class Machine {
     if (thread) this.accountFaults(t);
     return {
       mm: this.mmReader(), handle: t.mm, comm: who.comm, memoryNodes: this.kernel.nodesWithMemory(),
+      read: (addr, len) => {
+        const bytes = new Uint8Array(len);
+        return this.user.copyFromUser(bytes, addr, len) === 0 ? bytes : null;
+      },
       task: {
         pid: who.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: g.leader.childMinflt, cmajflt: g.leader.childMajflt,
         retired: thread ? t.retired : g.threads.reduce((n, x) => n + x.retired, g.exitedRetired),
@@ -387,7 +398,7 @@ export class Machine {
   /**
    * A /proc view by name: the kernel-wide files (buddyinfo, zoneinfo,
    * pagetypeinfo, vmstat, extfrag/…) and, for the current process ("self/")
-   * or any live one ("<pid>/"), maps, status, stat, smaps_rollup and numa_maps.
+   * or any live one ("<pid>/"), maps, status, stat, smaps_rollup, numa_maps, cmdline and environ.
    */
   proc(name: string): string {
     const kernelWide = this.procFiles[name];
@@ -678,7 +689,7 @@ export class Machine {
   private stalled(): RunEnd | null {
     if (this.kthreads.runnable) return null;
     const sleeping = this.sched.tasks.filter((t) => t.state === "sleeping");
-    const times = [...sleeping.map((t) => t.sys.wakeTime ?? t.futex?.deadline ?? null), this.kthreads.deadline, this.sched.timers.next()].filter((x): x is number => x !== null);
+    const times = [this.kthreads.deadline, this.sched.timers.next()].filter((x): x is number => x !== null);
     if (times.length) {
       this.clock.idleUntil(Math.min(...times, this.kthreads.timeout ?? Infinity));
       return null;

@@ -1,7 +1,7 @@
 // A small Intel-syntax formatter for the decoder's Insn (the browser has no
 // iced-x86): enough to show the instruction at rip.
 
-import { REG_NAMES, SEG_FS, SEG_GS, type Insn, type Operand } from "../src/index.js";
+import { MM, REG_NAMES, SEG_FS, SEG_GS, type Insn, type Operand } from "../src/index.js";
 
 const R32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "r8d", "r9d", "r10d", "r11d", "r12d", "r13d", "r14d", "r15d"];
 const R16 = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di", "r8w", "r9w", "r10w", "r11w", "r12w", "r13w", "r14w", "r15w"];
@@ -11,6 +11,7 @@ const PTR: Record<number, string> = { 1: "byte", 2: "word", 4: "dword", 8: "qwor
 function regName(r: number, sz: number): string {
   if (sz === 16) return `xmm${r}`;
   if (sz === 10) return `st(${r})`;
+  if (sz === MM) return `mm${r}`;
   return sz === 8 ? REG_NAMES[r] : sz === 4 ? R32[r] : sz === 2 ? R16[r] : R8[r];
 }
 

@@ -23,8 +23,8 @@ export function set_task(mm: u32, pid: u32, uid: u32, comm0: u32, comm1: u32, co
 
 /**
  * execve's new address space (exec_mmap): a fresh, empty mm for the task
- * that ran in `old`, carrying the task's identity, oom_score_adj, stack
- * rlimit and THP settings; it becomes current, and the task's use of the
+ * that ran in `old`, carrying the task's identity, oom_score_adj, the
+ * rlimits mm reads and THP settings; it becomes current, and the task's use of the
  * old mm ends (freed unless a CLONE_VM sharer still runs in it).
  * The host loads the new program into it; a failure after this point
  * kills the task, as in Linux. @return the new handle, or 0 on ENOMEM
@@ -36,6 +36,8 @@ export function mm_exec(old: u32): u32 {
   const mm = mm_alloc();
   if (mm === null) return 0;
   arch_pick_mmap_layout(mm, oldmm.rlim_stack);
+  mm.rlim_as = oldmm.rlim_as;
+  mm.rlim_data = oldmm.rlim_data;
   mm.pid = oldmm.pid;
   mm.uid = oldmm.uid;
   mm.comm = oldmm.comm;

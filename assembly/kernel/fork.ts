@@ -4,7 +4,7 @@
 // The host owns the task itself (registers, pid, scheduling).
 
 import { mpol_fork } from "../mm/mempolicy";
-import { mm_struct, vm_area_struct, VM_DONTCOPY, VM_WIPEONFORK, VM_ACCOUNT, VM_LOCKED, VM_NOHUGEPAGE,
+import { mm_struct, vm_area_struct, VM_DONTCOPY, VM_WIPEONFORK, VM_ACCOUNT, VM_LOCKED_MASK, VM_NOHUGEPAGE,
   MMF_OOM_VICTIM, MMF_OOM_SKIP, MMF_UNMERGED_BY_FORK } from "../mm/mm_types";
 import { mm_alloc, mm_from_handle, mmput, vm_stat_account, flush_tlb_mm } from "../mm/mmap";
 import { vm_area_dup, remove_vma, vma_link, first_vma, vma_next } from "../mm/vma";
@@ -66,8 +66,8 @@ export function dup_mmap(mm: mm_struct, oldmm: mm_struct): i32 {
       break;
     }
     tmp.vm_mm = <u32>changetype<usize>(mm);
-    if (tmp.vm_flags & VM_LOCKED) {
-      tmp.vm_flags &= ~VM_LOCKED;
+    if (tmp.vm_flags & VM_LOCKED_MASK) {
+      tmp.vm_flags &= ~VM_LOCKED_MASK;
       mm.flags |= MMF_UNMERGED_BY_FORK;
     }
     if (tmp.vm_flags & VM_WIPEONFORK) {

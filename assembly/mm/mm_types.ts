@@ -77,6 +77,7 @@ export class page {
 @inline export const VM_RAND_READ: u32 = 0x00010000;   // MADV_RANDOM
 @inline export const VM_DONTCOPY: u32 = 0x00020000;    // MADV_DONTFORK
 @inline export const VM_DONTEXPAND: u32 = 0x00040000; // mremap cannot grow it
+@inline export const VM_LOCKONFAULT: u32 = 0x00080000;  // mlock2(MLOCK_ONFAULT): locked as faulted in
 @inline export const VM_ACCOUNT: u32 = 0x00100000;
 @inline export const VM_NORESERVE: u32 = 0x00200000;
 @inline export const VM_WIPEONFORK: u32 = 0x02000000;
@@ -86,6 +87,7 @@ export class page {
 @inline export const VM_STACK: u32 = VM_GROWSDOWN;
 /** Mappings that never merge and whose pages are not ordinary (include/linux/mm.h; no VM_MIXEDMAP here). */
 @inline export const VM_SPECIAL: u32 = VM_IO | VM_DONTEXPAND | VM_PFNMAP;
+@inline export const VM_LOCKED_MASK: u32 = VM_LOCKED | VM_LOCKONFAULT;
 
 // mm_struct RSS counters (enum mm_counter_type).
 @inline export const MM_FILEPAGES: u32 = 0;
@@ -167,6 +169,8 @@ export class mm_struct {
   comm: u64;            // comm[TASK_COMM_LEN = 16], NUL-padded ASCII
   comm_hi: u64;
   rlim_stack: u64;      // RLIMIT_STACK (the task's, in bytes); sets mmap_base
+  rlim_as: u64;         // RLIMIT_AS and RLIMIT_DATA (the task's soft limits, in bytes): may_expand_vm
+  rlim_data: u64;
   mmlist: u32;          // the next live mm, in creation order (mm/mmap.ts keeps the list)
   mm_users: u32;        // tasks using this mm (CLONE_VM shares it); the last mmput frees it
   oom_score_adj: i32;   // the owning task's (signal->oom_score_adj), -1000..1000

@@ -9,7 +9,7 @@
 import { mpol_put } from "./mempolicy";
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE,
-  VM_GROWSDOWN, VM_LOCKED, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK, VM_DONTEXPAND,
+  VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK, VM_DONTEXPAND, VM_LOCKED_MASK,
   MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, get_mm_counter } from "./mm_types";
 import { PROT_EXEC, PROT_WRITE, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS,
   MAP_32BIT, MAP_ABOVE4G, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE,
@@ -40,7 +40,7 @@ import { EPERM, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EEXIST, EINVAL, EOVERFLOW
 @inline export const DEFAULT_RLIM_STACK: u64 = 8 << 20;
 @inline export const RLIM_INFINITY: u64 = 0xffffffffffffffff;
 /** RLIMIT_MEMLOCK's default (8 MiB). */
-@inline const RLIM_MEMLOCK: u64 = 8 << 20;
+@inline export const RLIM_MEMLOCK: u64 = 8 << 20;
 /** vm.max_map_count. */
 @inline export const sysctl_max_map_count: u32 = 65530;
 
@@ -80,6 +80,28 @@ export function vm_stat_account(mm: mm_struct, flags: u32, npages: i64): void {
 /** A private writable mapping that may need swap space (accountable_mapping). */
 @inline function accountable_mapping(vm_flags: u32): bool {
   return (vm_flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) == VM_WRITE;
+}
+
+/**
+ * Whether the mm may grow by npages of this kind (may_expand_vm): within
+ * RLIMIT_AS, and a data mapping within RLIMIT_DATA (ignore_rlimit_data off;
+ * Valgrind's exception for a zero RLIMIT_DATA is not kept here).
+ */
+export function may_expand_vm(mm: mm_struct, flags: u32, npages: u64): bool {
+  if (mm.total_vm + npages > mm.rlim_as >> PAGE_SHIFT) return false;
+  if (is_data_mapping(flags) && mm.data_vm + npages > mm.rlim_data >> PAGE_SHIFT) return false;
+  return true;
+}
+
+/** Pages of [addr, end) some VMA maps now (count_vma_pages_range): what a MAP_FIXED mapping replaces. */
+function count_vma_pages_range(mm: mm_struct, addr: u64, end: u64): u64 {
+  let n: u64 = 0;
+  for (let vma = find_vma(mm, addr); vma !== null && vma.vm_start < end; vma = vma_next(changetype<vm_area_struct>(vma))) {
+    const from = vma.vm_start > addr ? vma.vm_start : addr;
+    const to = vma.vm_end < end ? vma.vm_end : end;
+    n += (to - from) >> PAGE_SHIFT;
+  }
+  return n;
 }
 
 /** RLIMIT_MEMLOCK (mlock_future_ok); we run unprivileged. */
@@ -201,6 +223,9 @@ function calc_vm_flag_bits(flags: u32): u32 {
  */
 export function mmap_region(mm: mm_struct, f: u32, addr: u64, len: u64, vm_flags: u32, pgoff: u64): i64 {
   const pages = len >> PAGE_SHIFT;
+  // Against the address space limit, less what MAP_FIXED unmaps.
+  if (!may_expand_vm(mm, vm_flags, pages) && !may_expand_vm(mm, vm_flags, pages - count_vma_pages_range(mm, addr, addr + len)))
+    return err(ENOMEM);
   const e = do_munmap(mm, addr, len);
   if (e) return err(ENOMEM);
   if (accountable_mapping(vm_flags)) {
@@ -241,7 +266,7 @@ export function _install_special_mapping(mm: mm_struct, addr: u64, len: u64, vm_
   if (vma === null) return -ENOMEM;
   vma.vm_start = addr;
   vma.vm_end = addr + len;
-  vma.vm_flags = (vm_flags | mm.def_flags | VM_DONTEXPAND) & ~VM_LOCKED;
+  vma.vm_flags = (vm_flags | mm.def_flags | VM_DONTEXPAND) & ~VM_LOCKED_MASK;
   vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
   vma.vm_private_data = id;
   vma_link(mm, vma, find_vma_before(mm, addr));
@@ -332,7 +357,8 @@ export function mm_populate(mm: mm_struct, start: u64, len: u64): void {
     if (addr < vma.vm_start) addr = vma.vm_start;
     const stop = vma.vm_end < end ? vma.vm_end : end;
     const fault_flags: u32 = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
-    if (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) {
+    // populate_vma_page_range: a VM_LOCKONFAULT range is locked as it faults, not now
+    if ((vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) && !(vma.vm_flags & VM_LOCKONFAULT)) {
       for (; addr < stop; addr += PAGE_SIZE) {
         if (handle_mm_fault(vma, addr, fault_flags) & VM_FAULT_ERROR) break;
       }
@@ -400,6 +426,7 @@ export function do_munmap(mm: mm_struct, start: u64, len: u64): i32 {
 function do_brk_flags(mm: mm_struct, vma: vm_area_struct | null, addr: u64, len: u64): i32 {
   const flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT | mm.def_flags;
   const pages = len >> PAGE_SHIFT;
+  if (!may_expand_vm(mm, flags, pages)) return -ENOMEM;
   if (mm.map_count > sysctl_max_map_count) return -ENOMEM;
   if (__vm_enough_memory(pages)) return -ENOMEM;
   if (vma !== null && vma.vm_end == addr && can_vma_merge_after(vma, flags, 0, addr >> PAGE_SHIFT)) {
@@ -430,6 +457,8 @@ export function do_brk(mm: mm_struct, brk: u64): u64 {
   const origbrk = mm.brk;
   if (brk < mm.start_brk || brk > TASK_SIZE) return origbrk;
   if (mm.start_brk < DAC_MMAP_MIN_ADDR) return origbrk;  // no heap set up (check_brk_limits)
+  // check_data_rlimit: the heap and the data segment within RLIMIT_DATA, checked on the unaligned break
+  if (mm.rlim_data != RLIM_INFINITY && (brk - mm.start_brk) + (mm.end_data - mm.start_data) > mm.rlim_data) return origbrk;
   const newbrk = PAGE_ALIGN(brk);
   const oldbrk = PAGE_ALIGN(mm.brk);
   if (oldbrk == newbrk) {
@@ -476,6 +505,7 @@ export function expand_stack(vma: vm_area_struct, address: u64): i32 {
   const grow = (vma.vm_start - address) >> PAGE_SHIFT;
   if (grow > vma.vm_pgoff) return -ENOMEM;
   // acct_stack_growth
+  if (!may_expand_vm(mm, vma.vm_flags, grow)) return -ENOMEM;
   if (size > mm.rlim_stack) return -ENOMEM;
   if (!mlock_future_ok(mm, vma.vm_flags, grow << PAGE_SHIFT)) return -ENOMEM;
   if ((vma.vm_flags & VM_ACCOUNT) && __vm_enough_memory(grow)) return -ENOMEM;
@@ -497,6 +527,7 @@ export function mm_alloc(): mm_struct | null {
     return null;
   }
   arch_pick_mmap_layout(mm, DEFAULT_RLIM_STACK);
+  mm.rlim_as = mm.rlim_data = RLIM_INFINITY;
   mm.mm_users = 1;
   // Appended: the list runs in creation order, as the task list does.
   if (!mmlist) {
@@ -656,16 +687,25 @@ export function mm_exit(handle: u32): void {
   if (mm !== null) mmput(mm);
 }
 
+@inline const RLIMIT_DATA: u32 = 2;
+@inline const RLIMIT_STACK: u32 = 3;
+@inline const RLIMIT_AS: u32 = 9;
+
 /**
- * RLIMIT_STACK of the current task: limits stack growth and, while the
- * mm has no mapping yet (during exec), places mmap_base. Infinity is
- * treated as the largest finite limit (no legacy bottom-up layout here).
+ * A soft limit of the current task that mm reads (rlimit()): RLIMIT_STACK
+ * limits stack growth and, while the mm has no mapping yet (during exec),
+ * places mmap_base (Infinity is then the largest finite limit: no legacy
+ * bottom-up layout here); RLIMIT_AS and RLIMIT_DATA limit what the mm may
+ * map (may_expand_vm) and the heap (brk). Other resources are ignored.
  */
-export function mm_set_rlimit_stack(bytes: f64): void {
+export function mm_set_rlimit(resource: u32, bytes: f64): void {
   const mm = current;
   if (mm === null) return;
   const rlim = arg64(bytes);
-  if (mm.mmap) mm.rlim_stack = rlim;
+  if (resource == RLIMIT_AS) mm.rlim_as = rlim;
+  else if (resource == RLIMIT_DATA) mm.rlim_data = rlim;
+  else if (resource != RLIMIT_STACK) return;
+  else if (mm.mmap) mm.rlim_stack = rlim;
   else arch_pick_mmap_layout(mm, rlim);
 }
 

@@ -6,7 +6,7 @@
 // MREMAP_DONTUNMAP is refused with EINVAL (not implemented).
 
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, VM_ACCOUNT, VM_LOCKED, VM_MAYSHARE, VM_DONTEXPAND, VM_PFNMAP } from "./mm_types";
-import { current_mm, arg64, get_unmapped_area, do_munmap, mm_populate, mlock_future_ok, vm_stat_account,
+import { current_mm, arg64, get_unmapped_area, do_munmap, mm_populate, mlock_future_ok, may_expand_vm, vm_stat_account,
   sysctl_max_map_count } from "./mmap";
 import { find_vma, find_vma_before, vma_next, vma_merge, vm_area_dup, vma_link, remove_vma } from "./vma";
 import { __vm_enough_memory, vm_unacct_memory } from "./util";
@@ -134,8 +134,6 @@ function copy_vma(vma: vm_area_struct, addr: u64, len: u64, pgoff: u64): vm_area
   return n;
 }
 
-/** Whether the mm may grow by npages of this kind (may_expand_vm): no RLIMIT_AS or RLIMIT_DATA here. */
-@inline function may_expand_vm(mm: mm_struct, flags: u32, npages: u64): bool { return true; }
 
 /** Set when the new range is VM_LOCKED and must be populated (do_mremap's `locked`). */
 let locked = false;

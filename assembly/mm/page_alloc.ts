@@ -92,7 +92,10 @@ import {
 
 /**
  * struct alloc_context: what prepare_alloc_pages works out once per
- * allocation. Static, as the allocator never re-enters itself.
+ * allocation. `ac` points at the current one (Linux passes it down as
+ * const *ac): on one node a cached context, never written after it is
+ * filled; on several nodes ac_numa, filled per allocation. Static, as
+ * the allocator never re-enters itself.
  */
 @unmanaged
 export class alloc_context {
@@ -102,7 +105,8 @@ export class alloc_context {
   highest_zoneidx: u32;
   nodemask: u64;              // the nodes allowed, 0 = no mask (NULL): every node
 }
-export const ac = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
+const ac_numa = changetype<alloc_context>(memory.data(offsetof<alloc_context>(), 8));
+export let ac: alloc_context = ac_numa;
 
 // ---------------------------------------------------------------------------
 // Free-list helpers
@@ -196,7 +200,9 @@ export function __alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask
   // Forbid the first pass from falling back to types that fragment memory.
   alloc_flags |= alloc_flags_nofragment(zoneref_zone(ac.preferred_zoneref), gfp);
 
-  let page = get_page_from_freelist(gfp, order, alloc_flags);
+  // Order 0 (every fault's page) walks its own inlined copy with the order
+  // a constant, which folds the high-order checks away.
+  let page = order == 0 ? get_page_from_freelist(gfp, 0, alloc_flags) : get_page_from_freelist(gfp, order, alloc_flags);
   if (!page) page = __alloc_pages_slowpath(gfp, order);
   trace_exit(FN___alloc_pages, page ? page_to_pfn(page) : TRACE_NO_PAGE);
   return page;
@@ -207,19 +213,15 @@ export function __alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask
   return __alloc_pages(gfp, order, nid, 0);
 }
 
-/** gfp -> highest zone index, zonelist, migratetype; false for forbidden zone bits. */
+/** gfp -> highest zone index, zonelist, migratetype, in `ac`; false for forbidden zone bits or no usable zone. */
 @inline export function prepare_alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask: u64): bool {
   if (nr_online_nodes > 1) return prepare_alloc_pages_numa(gfp, preferred_nid, nodemask);
   // One node: worked out once per value of the gfp bits it reads, as the
   // zonelist and mobility grouping are fixed at boot.
   const cached = changetype<alloc_context>(ac_cache + <usize>(gfp & AC_CACHE_MASK) * offsetof<alloc_context>());
   if (!cached.zonelist && !fill_alloc_context(cached, gfp)) return false;
-  ac.zonelist = cached.zonelist;
-  ac.preferred_zoneref = cached.preferred_zoneref;
-  ac.migratetype = cached.migratetype;
-  ac.highest_zoneidx = cached.highest_zoneidx;
-  ac.nodemask = 0;
-  return load<u32>(ac.preferred_zoneref) != 0;
+  ac = cached;
+  return load<u32>(cached.preferred_zoneref) != 0;
 }
 
 /**
@@ -232,16 +234,24 @@ export function first_zones_zonelist(zonelist: usize, highest_zoneidx: u32, node
   return z;
 }
 
+/** The zoneref from z on that the walk may use: z itself, without a nodemask, when its zone is low enough. */
+@inline function next_zones_zonelist(z: usize, highest_zoneidx: u32, nodemask: u64): usize {
+  if (!nodemask && zonelist_zone_idx(z) <= highest_zoneidx) return z;
+  return first_zones_zonelist(z, highest_zoneidx, nodemask);
+}
+
 /** prepare_alloc_pages on several nodes: the preferred node's zonelist (its own zones only for __GFP_THISNODE). */
 function prepare_alloc_pages_numa(gfp: u32, preferred_nid: u32, nodemask: u64): bool {
   const highest = gfp_zone(gfp);
   if (highest < 0) return false;
-  ac.highest_zoneidx = <u32>highest;
-  ac.zonelist = node_zonelist(preferred_nid, gfp);
-  ac.nodemask = nodemask;
-  ac.migratetype = gfp_migratetype(gfp);
-  ac.preferred_zoneref = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx, nodemask);
-  return load<u32>(ac.preferred_zoneref) != 0;
+  const c = ac_numa;
+  c.highest_zoneidx = <u32>highest;
+  c.zonelist = node_zonelist(preferred_nid, gfp);
+  c.nodemask = nodemask;
+  c.migratetype = gfp_migratetype(gfp);
+  c.preferred_zoneref = first_zones_zonelist(c.zonelist, c.highest_zoneidx, nodemask);
+  ac = c;
+  return load<u32>(c.preferred_zoneref) != 0;
 }
 
 // prepare_alloc_pages's results, by the gfp bits gfp_zone and gfp_migratetype read.
@@ -274,32 +284,31 @@ function fill_alloc_context(c: alloc_context, gfp: u32): bool {
 /** Walks the zonelist for a zone above its watermark, and takes pages from it (seed 9). */
 @inline export function get_page_from_freelist(gfp: u32, order: u32, alloc_flags: u32): page | null {
   trace_enter(FN_get_page_from_freelist, order);
-  // The walk does not change the context: read it once, as Linux reads its const *ac.
-  const preferred_zoneref = ac.preferred_zoneref;
-  const preferred_zone = zoneref_zone(preferred_zoneref);
+  // The walk does not change the context (Linux's const *ac): its fields
+  // are read where used, which keeps them out of V8's spill slots.
+  const c = ac;
+  const preferred_zone = zoneref_zone(c.preferred_zoneref);
   while (true) {
-    const no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
-    for (let z = preferred_zoneref; load<u32>(z) != 0; z += SIZEOF_ZONEREF) {
-      if (zonelist_zone_idx(z) > ac.highest_zoneidx || !zref_in_nodemask(z, ac.nodemask)) continue;
+    // for_next_zone_zonelist_nodemask: the preferred zoneref was found usable by first_zones_zonelist.
+    for (let z = c.preferred_zoneref; load<u32>(z) != 0; z = next_zones_zonelist(z + SIZEOF_ZONEREF, c.highest_zoneidx, c.nodemask)) {
       const zone = zoneref_zone(z);
       // Moving to a remote node: locality matters more than avoiding
       // fragmentation, so start again allowing fragmenting fallbacks.
-      if (no_fallback && nr_online_nodes > 1 && zone != preferred_zone
-          && zone_to_nid(zone) != zone_to_nid(preferred_zone)) {
-        break;
+      if (alloc_flags & ALLOC_NOFRAGMENT) {
+        if (zone != preferred_zone && nr_online_nodes > 1 && zone_to_nid(zone) != zone_to_nid(preferred_zone)) break;
       }
       if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
         const mark = wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK);
-        if (!zone_watermark_fast(zone, order, mark, ac.highest_zoneidx, alloc_flags, gfp)) {
+        if (!zone_watermark_fast(zone, order, mark, c.highest_zoneidx, alloc_flags, gfp)) {
           // zone_reclaim_mode: reclaim the zone's node before moving on, if it is near enough.
           if (!node_reclaim_enabled() || !zone_allows_reclaim(preferred_zone, zone)) continue;
           const ret = node_reclaim(changetype<pglist_data>(zone.zone_pgdat), gfp, order);
           if (ret == NODE_RECLAIM_NOSCAN || ret == NODE_RECLAIM_FULL) continue;
           // Did it reclaim enough?
-          if (!__zone_watermark_ok(zone, order, mark, ac.highest_zoneidx, alloc_flags, <i64>zone_page_state(zone, NR_FREE_PAGES))) continue;
+          if (!__zone_watermark_ok(zone, order, mark, c.highest_zoneidx, alloc_flags, <i64>zone_page_state(zone, NR_FREE_PAGES))) continue;
         }
       }
-      const page = rmqueue(preferred_zone, zone, order, gfp, alloc_flags, ac.migratetype);
+      const page = rmqueue(preferred_zone, zone, order, gfp, alloc_flags, c.migratetype);
       if (page) {
         prep_new_page(page, order, gfp, alloc_flags);
         trace_exit(FN_get_page_from_freelist, page_to_pfn(page));
@@ -307,7 +316,7 @@ function fill_alloc_context(c: alloc_context, gfp: u32): bool {
       }
     }
     // All zones fragmented: allow fragmenting fallbacks and try again.
-    if (!no_fallback) break;
+    if (!(alloc_flags & ALLOC_NOFRAGMENT)) break;
     alloc_flags &= ~ALLOC_NOFRAGMENT;
   }
   trace_exit(FN_get_page_from_freelist, TRACE_NO_PAGE);
@@ -1190,7 +1199,9 @@ export function __isolate_free_page(page: page, order: u32): u32 {
 export function __free_pages(page: page, order: u32): void {
   trace_enter(FN___free_pages, order);
   if (put_page_testzero(page)) {
-    free_the_page(page, order);
+    // Order 0 gets its own inlined copy, the order a constant (as in __alloc_pages).
+    if (order == 0) free_the_page(page, 0);
+    else free_the_page(page, order);
   } else if (!(page.flags & PG_head)) {
     while (order-- > 0) free_the_page(nth_page(page, 1 << order), order);
   }

@@ -11,11 +11,11 @@
 // al..r15b (spl..dil need REX) and 16..19 for ah, ch, dh, bh (only without REX).
 
 import "./families.js";
-import { type Encoding, type ImmOp, type Insn, type InsnDef, type MemOp, type Operand, type Prefixes, type RegOp, SEG_FS, SEG_GS, SEG_NONE, slot } from "./insn.js";
+import { type Encoding, type ImmOp, type Insn, type InsnDef, type MemOp, MM, type Operand, type Prefixes, type RegOp, SEG_FS, SEG_GS, SEG_NONE, slot } from "./insn.js";
 import { STOP_GP, STOP_UD } from "./exec.js";
 import { RDI, RSI } from "./state.js";
 
-export { CC, SEG_FS, SEG_GS, SEG_NONE, type ImmOp, type Insn, type MemOp, type Operand, type RegOp, type RelOp } from "./insn.js";
+export { CC, MM, SEG_FS, SEG_GS, SEG_NONE, type ImmOp, type Insn, type MemOp, type Operand, type RegOp, type RelOp } from "./insn.js";
 
 /** Returned when the bytes end before the instruction does (fetch the next page). */
 export const NEED_MORE = null;
@@ -179,12 +179,13 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       default: return +s;
     }
   };
-  const rm = (sz: number, xmm: boolean): Operand => {
+  const rm = (sz: number, kind: "gpr" | "xmm" | "mm"): Operand => {
     if (mem !== null) {
       mem.sz = sz;
       return mem;
     }
-    return xmm ? { k: "r", r: rmReg, sz: 16 } : reg(rmReg, sz);
+    // an MMX register's number takes no REX bit
+    return kind === "xmm" ? { k: "r", r: rmReg, sz: 16 } : kind === "mm" ? { k: "r", r: rmf, sz: MM } : reg(rmReg, sz);
   };
   const operand = (o: string): Operand => {
     switch (o) {
@@ -207,19 +208,21 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
     }
     const sz = size(o.slice(1));
     switch (o[0]) {
-      case "E": case "R": case "M": return rm(sz, false);
+      case "E": case "R": case "M": return rm(sz, "gpr");
       case "G": return reg(regf, sz);
       case "Z": return reg((c & 7) | B, sz);
       case "V": return { k: "r", r: regf, sz: 16 };
-      case "W": case "U": return rm(sz, true);
+      case "W": case "U": return rm(sz, "xmm");
+      case "P": return { k: "r", r: regf & 7, sz: MM };
+      case "Q": case "N": return rm(sz, "mm");
       case "O": {
         // a 64-bit absolute address, 32-bit with the address-size prefix
         const lo = rd.s32(), hi = addr32 ? 0 : rd.s32();
         return { k: "m", base: -1, index: -1, scale: 1, dispLo: lo, dispHi: hi, rip: false, seg, a32: addr32, sz };
       }
-      // string operands: rsi or rdi (esi, edi with 67); es, whose base is 0, cannot be overridden
-      case "X": case "Y":
-        return { k: "m", base: o[0] === "X" ? RSI : RDI, index: -1, scale: 1, dispLo: 0, dispHi: 0, rip: false, seg: o[0] === "X" ? seg : SEG_NONE, a32: addr32, sz };
+      // string operands: rsi or rdi (esi, edi with 67); es, whose base is 0, cannot be overridden; maskmovq's ds:rdi can
+      case "X": case "Y": case "D":
+        return { k: "m", base: o[0] === "X" ? RSI : RDI, index: -1, scale: 1, dispLo: 0, dispHi: 0, rip: false, seg: o[0] === "Y" ? SEG_NONE : seg, a32: addr32, sz };
     }
     throw new Error(`decode: operand ${o}`); // define() admits none such
   };

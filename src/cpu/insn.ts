@@ -23,7 +23,9 @@
 //   M  r/m, memory only             Z  opcode low bits (+r)      O  64-bit absolute address (moffs)
 //   I  immediate (Ibs: imm8 sign-extended to the operand size)  J  branch target (Jb, Jz)
 //   V  XMM from the reg field       W  XMM or memory from r/m    U  XMM from r/m, register only
+//   P  MMX from the reg field       Q  MMX or memory from r/m    N  MMX from r/m, register only (REX ignored)
 //   X  memory at ds:rsi (string source; fs/gs may override ds)   Y  memory at es:rdi (string destination)
+//   D  memory at ds:rdi (maskmovq; fs/gs may override ds)
 //   AL, CL, AX, rAX (the accumulator at the operand size), 1, ST0, STi (x87 st(rm))
 // Sizes: b w d q (1 2 4 8), v (the operand size), z (2 at 16 bits, else 4), y (8 with REX.W, else 4),
 // t (10), dq (16), or a number of bytes (M512); none for M means no access (lea).
@@ -38,9 +40,13 @@ export const SEG_NONE = 0;
 export const SEG_FS = 4;
 export const SEG_GS = 5;
 
+/** RegOp.sz of an MMX register (8 bytes, but not a general register). */
+export const MM = 9;
+
 /**
  * A register. sz 1, 2, 4, 8: a general register (0..15; at sz 1, 16..19 are
- * ah, ch, dh, bh); sz 16: XMM r; sz 10: the x87 register st(r).
+ * ah, ch, dh, bh); sz 16: XMM r; sz 10: the x87 register st(r); sz MM:
+ * the MMX register mm r.
  */
 export interface RegOp {
   k: "r";
@@ -110,6 +116,7 @@ export type Feature = readonly [number, number, number];
 export const FEAT_FPU: Feature = [1, 3, 0];
 export const FEAT_TSC: Feature = [1, 3, 4];
 export const FEAT_CX8: Feature = [1, 3, 8];
+export const FEAT_MMX: Feature = [1, 3, 23];
 export const FEAT_CMOV: Feature = [1, 3, 15];
 export const FEAT_FXSR: Feature = [1, 3, 24];
 export const FEAT_SSE: Feature = [1, 3, 25];
@@ -178,9 +185,9 @@ export const DEFS: InsnDef[] = [];
 /** The slots the family being defined later (LaterFamily) has filled, while one is. */
 let building: Set<Encoding[]> | null = null;
 
-const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZOXY](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?)$/;
+const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZOXYD](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?|[PQN](d|q)?)$/;
 const MEM_ONLY = /^M/;
-const REG_ONLY = /^(R|U|STi)/;
+const REG_ONLY = /^(R|U|N|STi)/;
 
 function specificity(e: Encoding): number {
   return (e.prefix >= 0 ? 8 : 0) + (e.when ? 4 : 0) + (e.rexW ? 2 : 0) + (e.exact >= 0 || e.reg >= 0 ? 1 : 0);
@@ -220,7 +227,7 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
     if (!OPERAND.test(o)) throw new Error(`define ${String(def.name)}: bad operand ${o} in "${text}"`);
     if (MEM_ONLY.test(o)) e.mod = 0;
     else if (REG_ONLY.test(o)) e.mod = 3;
-    if (/^[EGRMVWU]/.test(o) || o === "STi") e.modrm = true;
+    if (/^[EGRMVWUPQN]/.test(o) || o === "STi") e.modrm = true;
   }
   for (let s = 0; s < slots; s++) {
     const list = MAPS[map][opcode + s];

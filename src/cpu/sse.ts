@@ -1,7 +1,8 @@
 // SSE and SSE2, the part libc and compilers use for integers and moves: the
 // 128-bit, 64-bit and 32-bit register moves, the packed-integer instructions
 // (their lanes in sse_int.ts), MXCSR, fxsave/fxrstor (the image in
-// sse_state.ts), fences and prefetches.
+// sse_state.ts), fences and prefetches; and the MMX forms of the same
+// opcodes (mmx.ts).
 //
 // A legacy-SSE memory operand of 16 bytes must be 16-byte aligned (#GP),
 // except in the unaligned moves (movups, movupd, movdqu); the packed-integer
@@ -11,8 +12,9 @@ import type { Exec, Op } from "./exec.js";
 import { STOP_GP } from "./exec.js";
 import type { Jit } from "./jit.js";
 import { TLB_MASK } from "./mmu.js";
-import { define, defineLater, FEAT_FXSR, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
-import { movmskpd, movmskps, PACKED, PACKED_JS, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
+import { defineMmx } from "./mmx.js";
+import { define, defineLater, FEAT_FXSR, FEAT_MMX, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { movmskpd, movmskps, PACKED, PACKED_JS, PACKED_OPCODES, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
 import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
 
 /** A memory operand's bytes, zero-extended to 128 bits; a move's dwords in flight; the fxsave image. */
@@ -303,17 +305,6 @@ function defineSse(): void {
   });
 
   // ---- packed integer: 66 0F xx /r ----
-  const PACKED_OPCODES: [number, string][] = [
-    [0x60, "punpcklbw"], [0x61, "punpcklwd"], [0x62, "punpckldq"], [0x63, "packsswb"], [0x64, "pcmpgtb"], [0x65, "pcmpgtw"],
-    [0x66, "pcmpgtd"], [0x67, "packuswb"], [0x68, "punpckhbw"], [0x69, "punpckhwd"], [0x6a, "punpckhdq"], [0x6b, "packssdw"],
-    [0x6c, "punpcklqdq"], [0x6d, "punpckhqdq"], [0x74, "pcmpeqb"], [0x75, "pcmpeqw"], [0x76, "pcmpeqd"],
-    [0xd1, "psrlw"], [0xd2, "psrld"], [0xd3, "psrlq"], [0xd4, "paddq"], [0xd5, "pmullw"], [0xd8, "psubusb"], [0xd9, "psubusw"],
-    [0xda, "pminub"], [0xdb, "pand"], [0xdc, "paddusb"], [0xdd, "paddusw"], [0xde, "pmaxub"], [0xdf, "pandn"],
-    [0xe0, "pavgb"], [0xe1, "psraw"], [0xe2, "psrad"], [0xe3, "pavgw"], [0xe4, "pmulhuw"], [0xe5, "pmulhw"],
-    [0xe8, "psubsb"], [0xe9, "psubsw"], [0xea, "pminsw"], [0xeb, "por"], [0xec, "paddsb"], [0xed, "paddsw"], [0xee, "pmaxsw"], [0xef, "pxor"],
-    [0xf1, "psllw"], [0xf2, "pslld"], [0xf3, "psllq"], [0xf4, "pmuludq"], [0xf5, "pmaddwd"], [0xf6, "psadbw"],
-    [0xf8, "psubb"], [0xf9, "psubw"], [0xfa, "psubd"], [0xfb, "psubq"], [0xfc, "paddb"], [0xfd, "paddw"], [0xfe, "paddd"],
-  ];
   const hex2 = (b: number): string => b.toString(16).toUpperCase().padStart(2, "0");
   for (const [opc, name] of PACKED_OPCODES) definePacked(name, `66 0F ${hex2(opc)} /r: V,Wdq`);
   definePacked("pshufd", "66 0F 70 /r: V,Wdq,Ib");
@@ -408,5 +399,6 @@ function defineSse(): void {
   for (const [reg, name] of ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"].entries()) {
     define({ name, enc: [`0F 18 /${reg}: Mb`], feature: FEAT_SSE, noAccess: true, compile: nothing, translate: () => "" });
   }
+  defineMmx();
 }
-defineLater(1, [FEAT_SSE, FEAT_SSE2, FEAT_FXSR], defineSse);
+defineLater(1, [FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_FXSR], defineSse);

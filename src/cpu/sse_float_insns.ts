@@ -7,6 +7,7 @@ import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
 import { define, defineLater, FEAT_SSE, FEAT_SSE2, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { comisLanes, cvt2si, cvtsi2, FLOAT_LANES, raised } from "./sse_float_lanes.js";
 import { res64 } from "./sse_float.js";
+import { isMm, mmSource, mmxOp, setMm } from "./mmx.js";
 import { K_EXPL } from "./state.js";
 
 /** The source operand's dwords into S (an XMM register copied, or memory); 0 or a stop code. */
@@ -159,6 +160,54 @@ function defineSseFloat(): void {
           x.rset(r.r, r.sz, res64[0], res64[1]);
           return 0;
         };
+      },
+    });
+  }
+
+  // the MMX conversions: two int32 lanes of an mm register or m64 to floats (cvtpi2ps keeps the high quadword) ...
+  for (const [name, enc, sse1] of [["cvtpi2ps", `${PS} 2A /r: V,Qq`, true], ["cvtpi2pd", `${PD} 2A /r: V,Qq`, false]] as const) {
+    const lanes = FLOAT_LANES[name === "cvtpi2ps" ? "cvtdq2ps" : "cvtdq2pd"];
+    define({
+      name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, faults: true,
+      compile: (x, insn) => {
+        const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = mmSource(x, insn.ops[1], S, 0);
+        const st = x.st, X = st.xmm, old = new Uint32Array(4);
+        const run = (): number => {
+          const k = get();
+          if (k) return k;
+          S[2] = S[3] = 0;
+          const mx = st.mxcsr;
+          old.set(X.subarray(d * 4, d * 4 + 4));
+          raised.flags = 0;
+          st.mxcsr = lanes(X, d, S, 0, mx);
+          if (name === "cvtpi2ps") { X[d * 4 + 2] = old[2]; X[d * 4 + 3] = old[3]; }
+          if (simdException(x, mx)) { X.set(old, d * 4); return STOP_XM; }
+          return 0;
+        };
+        // a memory source makes no transition to MMX state
+        return isMm(insn.ops[1]) ? mmxOp(x, run) : run;
+      },
+    });
+  }
+  // ... and two floats of an xmm register or memory (m64, or an aligned m128 of doubles) to int32 lanes of an mm register
+  for (const [name, enc, of, sse1] of [["cvtps2pi", `${PS} 2D /r: P,Wq`, "cvtps2dq", true], ["cvttps2pi", `${PS} 2C /r: P,Wq`, "cvttps2dq", true],
+    ["cvtpd2pi", `${PD} 2D /r: P,Wdq`, "cvtpd2dq", false], ["cvttpd2pi", `${PD} 2C /r: P,Wdq`, "cvttpd2dq", false]] as const) {
+    const lanes = FLOAT_LANES[of];
+    define({
+      name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, faults: true,
+      compile: (x, insn) => {
+        const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S), Y = new Uint32Array(4), st = x.st;
+        return mmxOp(x, () => {
+          const k = get();
+          if (k) return k;
+          if (sse1) S[2] = S[3] = 0;
+          const mx = st.mxcsr;
+          raised.flags = 0;
+          st.mxcsr = lanes(Y, 0, S, 0, mx);
+          if (simdException(x, mx)) return STOP_XM;
+          setMm(st.fpu, d, Y[0], Y[1]);
+          return 0;
+        });
       },
     });
   }

@@ -208,6 +208,19 @@ export const PACKED: Record<string, PackedOp> = {
   psrlq: () => shiftQ(countOf(), false), psllq: () => shiftQ(countOf(), true),
 };
 
+/** The opcodes (0F xx /r) of the two-operand instructions of PACKED that take no immediate. */
+export const PACKED_OPCODES: [number, string][] = [
+  [0x60, "punpcklbw"], [0x61, "punpcklwd"], [0x62, "punpckldq"], [0x63, "packsswb"], [0x64, "pcmpgtb"], [0x65, "pcmpgtw"],
+  [0x66, "pcmpgtd"], [0x67, "packuswb"], [0x68, "punpckhbw"], [0x69, "punpckhwd"], [0x6a, "punpckhdq"], [0x6b, "packssdw"],
+  [0x6c, "punpcklqdq"], [0x6d, "punpckhqdq"], [0x74, "pcmpeqb"], [0x75, "pcmpeqw"], [0x76, "pcmpeqd"],
+  [0xd1, "psrlw"], [0xd2, "psrld"], [0xd3, "psrlq"], [0xd4, "paddq"], [0xd5, "pmullw"], [0xd8, "psubusb"], [0xd9, "psubusw"],
+  [0xda, "pminub"], [0xdb, "pand"], [0xdc, "paddusb"], [0xdd, "paddusw"], [0xde, "pmaxub"], [0xdf, "pandn"],
+  [0xe0, "pavgb"], [0xe1, "psraw"], [0xe2, "psrad"], [0xe3, "pavgw"], [0xe4, "pmulhuw"], [0xe5, "pmulhw"],
+  [0xe8, "psubsb"], [0xe9, "psubsw"], [0xea, "pminsw"], [0xeb, "por"], [0xec, "paddsb"], [0xed, "paddsw"], [0xee, "pmaxsw"], [0xef, "pxor"],
+  [0xf1, "psllw"], [0xf2, "pslld"], [0xf3, "psllq"], [0xf4, "pmuludq"], [0xf5, "pmaddwd"], [0xf6, "psadbw"],
+  [0xf8, "psubb"], [0xf9, "psubw"], [0xfa, "psubd"], [0xfb, "psubq"], [0xfc, "paddb"], [0xfd, "paddw"], [0xfe, "paddd"],
+];
+
 /**
  * The block translator's forms of the bitwise, compare and unsigned-byte
  * min/max instructions (those of libc's string functions): statements that

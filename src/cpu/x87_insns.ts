@@ -3,13 +3,12 @@
 // over the semantics of x87.ts; from that one table come the descriptors
 // (insn.ts), one per mnemonic and escape byte. Mnemonics are iced-x86's. The undocumented aliases that every processor
 // runs (DC D0 fcom, DD C8 fxch, DF D0 fstp...) decode as what they alias.
-// fsave/frstor decode as #UD: faultline does not implement them.
 
 import {
   BCD, f2xm1, FABS, farith, farithMem, FCHS, fcmov, fcom, fcomi, ffree, fincstp, fld, fldConst, fldSt, fnclex, fpatan, fprem, FPTAN, FRNDINT, fscale, FCOS, FSIN, FSINCOS, FSQRT, fst, fstSt,
   ftrig, ftst, funary, fxam, fxch, fxtract, fyl2x, I16, I32, I64, M32, M64, M80, pop, SW_ES, x87Pending, type X87Saved, x87Save, X87State, x87Unmasked,
 } from "./x87.js";
-import { loadEnv, storeEnv } from "./x87_state.js";
+import { loadEnv, restoreState, saveState, storeEnv } from "./x87_state.js";
 import { ALL_FLAGS, CC_USE, type Exec, type Op, STOP_MF } from "./exec.js";
 import { define, defineLater, FEAT_CMOV, FEAT_FPU, type Insn, type MemOp, type Prefixes } from "./insn.js";
 import { K_EXPL } from "./state.js";
@@ -120,6 +119,15 @@ export function x87Form(b0: number, modrm: number): X87Form | undefined {
           case 1: return { op: "fisttp", msz: 8, shape: "m", run: storeOf(I64, true, true) };
           case 2: return { op: "fst", msz: 8, shape: "m", run: storeOf(M64, false) };
           case 3: return { op: "fstp", msz: 8, shape: "m", run: storeOf(M64, true) };
+          case 4: return { op: "frstor", msz: 108, shape: "m", control: true, run: withLoad((x, v) => restoreState(x, bytesOf(v, 108))) };
+          case 6: return {
+            op: "fnsave", msz: 108, shape: "m", control: true,
+            run: (x, _i, p) => {
+              if (!p.store(bigOf(saveState(x)))) return false;
+              x.reset(); // fnsave leaves the unit as fninit does
+              return true;
+            },
+          };
           case 7: return { op: "fnstsw", msz: 2, shape: "m", control: true, run: (x, _i, p) => p.store(BigInt(x.sw)) };
         }
         return undefined;
@@ -256,7 +264,10 @@ function bigOf(b: Uint8Array): bigint {
 
 const HEX = (b: number): string => b.toString(16).toUpperCase().padStart(2, "0");
 const OPERANDS: Record<string, string> = { "": "", "st0,sti": "ST0,STi", "sti,st0": "STi,ST0", sti: "STi", ax: "AX" };
-const MSIZE: Record<number, string> = { 2: "w", 4: "d", 8: "q", 10: "t", 28: "28" };
+const MSIZE: Record<number, string> = { 2: "w", 4: "d", 8: "q", 10: "t", 28: "28", 108: "108" };
+
+/** The code segment selector of a 64-bit user process, which fnstenv and fnsave store with FIP. */
+const USER_CS = 0x33;
 
 /** The Op of an x87 instruction with escape byte b0. */
 function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
@@ -296,8 +307,8 @@ function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
   const run = form.run, i = modrm & 7;
   const fop = ((b0 & 7) << 8) | modrm;
   if (form.control) {
-    // fldcw and fldenv wait (a pending exception is raised first); the fn- forms do not
-    const waits = form.op === "fldcw" || form.op === "fldenv";
+    // fldcw, fldenv and frstor wait (a pending exception is raised first); the fn- forms do not
+    const waits = form.op === "fldcw" || form.op === "fldenv" || form.op === "frstor";
     return () => {
       if (waits && fpu.sw & SW_ES) return STOP_MF;
       if (m) x.ea(m);
@@ -317,6 +328,7 @@ function compileX87(x: Exec, insn: Insn, ip: number, b0: number): Op {
     // the last non-control instruction, for fnstenv
     fpu.fop = fop;
     fpu.fip = ip;
+    fpu.fcs = USER_CS;
     if (m) fpu.fdp = EA[0];
     return 0;
   };
@@ -335,9 +347,9 @@ function defineX87(): void {
   for (let b0 = 0xd8; b0 <= 0xdf; b0++) {
     for (let reg = 0; reg < 8; reg++) {
       const mf = x87Form(b0, reg << 3);
-      // with a 66 prefix the environment is the 14-byte 16-bit format, which faultline leaves out (#UD)
-      const env = mf?.msz === 28;
-      if (mf) add(mf.op, b0, env ? { enc: `${HEX(b0)} /${reg}: M28`, when: (p) => !p.opsz } : `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
+      // with a 66 prefix the environment and state are the 16-bit formats (14 and 94 bytes), which faultline leaves out (#UD)
+      const env = mf?.msz === 28 || mf?.msz === 108;
+      if (mf) add(mf.op, b0, env ? { enc: `${HEX(b0)} /${reg}: M${mf.msz}`, when: (p) => !p.opsz } : `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
       const rf = [0, 1, 2, 3, 4, 5, 6, 7].map((rm) => x87Form(b0, 0xc0 | (reg << 3) | rm));
       const first = rf[0];
       if (first && first.shape.includes("sti") && rf.every((f) => f && f.op === first.op && f.shape === first.shape)) {

@@ -19,6 +19,8 @@ export class X87State {
   fop = 0;
   fip = 0;
   fdp = 0;
+  /** The code selector saved with FIP: a 64-bit process's (0x33) once an instruction set it, 0 after fninit. */
+  fcs = 0;
 
   reset(): void {
     this.cw = FPU_CW_RESET;
@@ -27,6 +29,7 @@ export class X87State {
     this.fop = 0;
     this.fip = 0;
     this.fdp = 0;
+    this.fcs = 0;
   }
 }
 
@@ -77,6 +80,7 @@ export function x87Image(x: X87State): { save(img: DataView, wide: boolean): voi
       x.fop = img.getUint16(6, true) & 0x7ff;
       x.fip = wide ? Number(img.getBigUint64(8, true) & 0xffffffffffffn) : img.getUint32(8, true);
       x.fdp = wide ? Number(img.getBigUint64(16, true) & 0xffffffffffffn) : img.getUint32(16, true);
+      x.fcs = wide ? 0 : img.getUint16(12, true);
       const top = (x.sw >> 11) & 7;
       for (let i = 0; i < 8; i++) {
         x.regs[(top + i) & 7] = img.getBigUint64(32 + i * 16, true) | (BigInt(img.getUint16(40 + i * 16, true)) << 64n);
@@ -93,7 +97,7 @@ export function storeEnv(x: X87State): Uint8Array {
   dv.setUint32(4, 0xffff0000 | x.sw, true);
   dv.setUint32(8, 0xffff0000 | fullTagWord(x), true);
   dv.setUint32(12, x.fip >>> 0, true);
-  dv.setUint32(16, ((x.fop & 0x7ff) << 16) | 0x33, true);
+  dv.setUint32(16, ((x.fop & 0x7ff) << 16) | x.fcs, true);
   dv.setUint32(20, x.fdp >>> 0, true);
   dv.setUint32(24, 0xffff0000, true);
   return b;
@@ -109,5 +113,29 @@ export function loadEnv(x: X87State, b: Uint8Array): void {
   for (let i = 0; i < 8; i++) if (((tw >> (2 * i)) & 3) !== 3) x.tags |= 1 << i;
   x.fip = dv.getUint32(12, true);
   x.fop = (dv.getUint32(16, true) >>> 16) & 0x7ff;
+  x.fcs = dv.getUint16(16, true);
   x.fdp = dv.getUint32(20, true);
+}
+
+/** The 108-byte image fnsave stores: the 28-byte environment, then ST(0)..ST(7), 10 bytes each. */
+export function saveState(x: X87State): Uint8Array {
+  const b = new Uint8Array(108);
+  b.set(storeEnv(x));
+  const top = (x.sw >> 11) & 7;
+  for (let i = 0; i < 8; i++) {
+    const v = x.regs[(top + i) & 7];
+    for (let k = 0; k < 10; k++) b[28 + 10 * i + k] = Number((v >> BigInt(8 * k)) & 0xffn);
+  }
+  return b;
+}
+
+/** frstor: the environment and the registers from a 108-byte image. */
+export function restoreState(x: X87State, b: Uint8Array): void {
+  loadEnv(x, b);
+  const top = (x.sw >> 11) & 7;
+  for (let i = 0; i < 8; i++) {
+    let v = 0n;
+    for (let k = 9; k >= 0; k--) v = (v << 8n) | BigInt(b[28 + 10 * i + k]);
+    x.regs[(top + i) & 7] = v;
+  }
 }

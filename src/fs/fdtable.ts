@@ -27,7 +27,7 @@ export const O_CLOEXEC = 0o2000000;
 export const O_PATH = 0o10000000;
 export const O_TMPFILE = 0o20000000;
 
-/** RLIMIT_NOFILE's soft limit: descriptors are below it. */
+/** RLIMIT_NOFILE's soft limit a process starts with. */
 export const NR_OPEN_DEFAULT = 1024;
 
 /** One open file (Linux's struct file). */
@@ -61,6 +61,8 @@ export class FdTable {
   private readonly cloexec: boolean[] = [];
   /** Runs at every close of a descriptor (filp_close: the table's POSIX locks on its file go). */
   onClose: ((file: OpenFile) => void) | null = null;
+  /** The caller's RLIMIT_NOFILE soft limit: descriptors are below it. */
+  nofile: () => number = () => NR_OPEN_DEFAULT;
 
   get(fd: number): OpenFile | undefined {
     return fd >= 0 ? this.files[fd] : undefined;
@@ -70,7 +72,7 @@ export class FdTable {
   install(file: OpenFile, cloexec: boolean, min = 0): number {
     let fd = min;
     while (this.files[fd]) fd++;
-    if (fd >= NR_OPEN_DEFAULT) return -24; // EMFILE
+    if (fd >= this.nofile()) return -24; // EMFILE
     this.installAt(fd, file, cloexec);
     return fd;
   }

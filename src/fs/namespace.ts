@@ -50,7 +50,7 @@ export interface NamespaceOptions {
   /** The running program: /proc/self/exe's target and bytes; with a pid, that process's. */
   exe(pid?: number): { path: string; data: FileData } | null;
   /** A new tmpfs file's data, kept by the kernel (null: out of memory); default: bytes on the host. */
-  shmem?(ino: number): (FileData & { unlink(): void }) | null;
+  shmem?(ino: number): (FileData & { release(): void }) | null;
   /** The live pids (/proc/<pid>) and the caller's (/proc/self); default: pid 1 alone. */
   pids?(): number[];
   /** A process's threads' tids (/proc/<pid>/task/<tid>); default: the pid alone. */
@@ -202,7 +202,7 @@ export class Namespace {
     if (shmem === null) return -ENOMEM;
     const data = shmem ?? new BytesData(ino);
     const node = new RegularInode(ino, perm & 0o7777, this.tmpfs, this.o.now(), () => data, () => data.size());
-    if (shmem) node.unlinked = () => shmem.unlink();
+    if (shmem) node.unlinked = () => shmem.release();
     dir.entries.set(f.name, node);
     dir.mtime = this.o.now();
     return node;

@@ -111,12 +111,14 @@ export class PageCache {
       if (!known) this.inodes.delete(data.ino);
       return null;
     }
+    if (data instanceof ShmemData) data.hold();
     return { data, handle, mode };
   }
 
   /** Drops the open (fput): the cache goes when the last file and mapping of the inode do. */
   close(file: OpenFile): void {
     this.kernelOrThrow().file_put(file.handle);
+    if (file.data instanceof ShmemData) file.data.release();
   }
 
   /** mmap(2) of an open file into the current mm. @return the address, or -errno. */
@@ -180,7 +182,7 @@ export class PageCache {
     const ret = data.truncate(Math.ceil(len / PAGE_SIZE) * PAGE_SIZE) < 0 ? -ENOMEM
       : this.kernelOrThrow().sys_mmap(addr, len, prot, flags & ~MAP_ANONYMOUS, data.handle, 0);
     if (ret >= 0) this.zeroInodes.add(data.ino);
-    data.unlink();
+    data.release();
     return ret;
   }
 

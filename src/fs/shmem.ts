@@ -12,6 +12,9 @@ export type ShmemKernel = Pick<KernelExports, "shmem_get_inode" | "shmem_i_size"
   | "shmem_write_end" | "shmem_setattr" | "file_put">;
 
 export class ShmemData implements FileData {
+  /** The host's holds on `handle`: the name, and each open file, which reads and writes through it after an unlink. */
+  private holds = 1;
+
   private constructor(readonly ino: number, readonly handle: number, private readonly k: ShmemKernel,
     private readonly ram: Uint8Array) {}
 
@@ -56,8 +59,17 @@ export class ShmemData implements FileData {
     return this.k.shmem_setattr(this.handle, size);
   }
 
-  /** The name went (unlink, rename over it): the kernel frees the data once no open file or mapping holds the inode. */
-  unlink(): void {
-    this.k.file_put(this.handle);
+  /** An open file holds the data (PageCache.open). */
+  hold(): void {
+    this.holds++;
+  }
+
+  /**
+   * The name went (unlink, rename over it) or an open file closed: with the
+   * last of them the handle goes, and the kernel frees the data once no
+   * mapping holds the inode either.
+   */
+  release(): void {
+    if (--this.holds === 0) this.k.file_put(this.handle);
   }
 }

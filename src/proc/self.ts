@@ -12,6 +12,8 @@ export interface TaskView {
   comm: string;     // the program's name, as /proc/self/status's Name:
   task?: TaskStat;  // the process's own fields, for stat
   memoryNodes?: number[];  // the nodes with memory, numa_maps' N<node>= columns (default: node 0)
+  /** Reads the process's memory (access_remote_vm): the bytes, or null where nothing is mapped. */
+  read?: (addr: number, len: number) => Uint8Array | null;
 }
 
 /** What /proc/<pid>/stat shows beyond the mm (do_task_stat's fields). */
@@ -42,6 +44,11 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
   "self/comm": (t) => `${t.comm.slice(0, 15)}\n`,
   "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle), t.memoryNodes, t.task?.threads),
   "self/stat": (t) => procStat(t),
+  "self/cmdline": (t) => procCmdline(t),
+  "self/environ": (t) => {
+    const mm = t.mm.mm(t.handle);
+    return mm.env_end > mm.env_start ? text(t.read?.(mm.env_start, mm.env_end - mm.env_start)) : "";
+  },
   "self/numa_maps": (t) => procNumaMaps(t),
   "self/smaps": (t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end)),
   "self/smaps_rollup": (t) => {
@@ -53,6 +60,26 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
 /** `--pagemap ADDR,...`: one line per address (pagemap entry and its fields). */
 export function pagemap(t: TaskView, addresses: number[]): string {
   return addresses.map((va) => pagemapLine(va, pagemapEntry(t.mm.pte(va), va))).join("");
+}
+
+const decoder = new TextDecoder();
+const text = (bytes: Uint8Array | null | undefined) => (bytes ? decoder.decode(bytes) : "");
+
+/**
+ * /proc/<pid>/cmdline (get_mm_cmdline): the argument strings as exec left
+ * them; when the last one no longer ends in NUL (setproctitle wrote over
+ * it), the area, on into the environment, is one string: up to its first NUL.
+ */
+function procCmdline(t: TaskView): string {
+  const mm = t.mm.mm(t.handle);
+  if (mm.arg_start >= mm.arg_end || !t.read) return "";
+  const last = t.read(mm.arg_end - 1, 1);
+  if (!last || last[0] === 0) return text(t.read(mm.arg_start, mm.arg_end - mm.arg_start));
+  const end = mm.env_start === mm.arg_end && mm.env_end >= mm.env_start ? mm.env_end : mm.arg_end;
+  const all = t.read(mm.arg_start, end - mm.arg_start);
+  if (!all) return "";
+  const nul = all.indexOf(0);
+  return text(nul < 0 ? all : all.subarray(0, nul + 1));
 }
 
 /** USER_HZ: /proc's clock ticks per second. */

@@ -106,6 +106,9 @@ export class UnixSocket extends OpsInode {
   addr: Uint8Array | null = null;
   private name: SockName | null = null;
   passcred = false;
+  /** sk_rcvtimeo and sk_sndtimeo, in jiffies (Infinity: MAX_SCHEDULE_TIMEOUT, no limit). */
+  rcvtimeo = Infinity;
+  sndtimeo = Infinity;
   sndbuf = SK_WMEM_DEFAULT;
   rcvbuf = SK_WMEM_DEFAULT;
   /** SO_PEERCRED: the peer's credentials when it connected (a listener's own, from listen). */

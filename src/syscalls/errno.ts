@@ -28,6 +28,7 @@ export const ENOSPC = 28;
 export const ESPIPE = 29;
 export const EROFS = 30;
 export const EPIPE = 32;
+export const EDOM = 33;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENAMETOOLONG = 36;

@@ -19,7 +19,7 @@ export function dup3(files: FileSyscalls, oldfd: number, newfd: number, flags: n
   if (!isDup2 && (flags & ~O_CLOEXEC)) return -EINVAL;
   if (!isDup2 && oldfd === newfd) return -EINVAL;
   const f = files.fds.get(oldfd);
-  if (newfd < 0 || newfd >= 1024) return -EBADF;
+  if (newfd < 0 || newfd >= files.fds.nofile()) return -EBADF;
   if (!f) return -EBADF;
   if (oldfd === newfd) return newfd;
   files.fds.installAt(newfd, f, (flags & O_CLOEXEC) !== 0);
@@ -35,7 +35,7 @@ export function fcntl(files: FileSyscalls, fd: number, cmd: number, arg: number)
     case F_DUPFD_CLOEXEC: {
       // f_dupfd takes it as an unsigned int: a negative int is a huge lower bound.
       const min = arg >>> 0;
-      if (min >= 1024) return -EINVAL;
+      if (min >= files.fds.nofile()) return -EINVAL;
       return files.fds.install(f, cmd === F_DUPFD_CLOEXEC, min);
     }
     case F_GETFD: return files.fds.isCloexec(fd) ? FD_CLOEXEC : 0;

@@ -24,7 +24,8 @@ import { flock, releasePosixLocks } from "./locks.js";
 import { eventfd2 } from "./eventfd.js";
 import { epollCreate1, epollCtl } from "./eventpoll.js";
 import {
-  accept4, bind, connect, getsockname, getsockopt, listen, recvfrom, recvmsg, sendmsg, sendto, setsockopt, shutdown, socket, socketpair,
+  accept4, bind, connect, getsockname, getsockopt, listen, recvfrom, recvmmsg, recvmsg, sendmmsg, sendmsg, sendto, setsockopt, shutdown, socket,
+  socketpair,
 } from "./socket.js";
 import { current } from "./af_unix.js";
 import { lseek, read, sendfile, vector, write } from "./read_write.js";
@@ -34,6 +35,7 @@ import { dup, dup3, fcntl } from "./fcntl.js";
 import { ioctl } from "./ioctl.js";
 import { pipe2 } from "./pipe.js";
 import type { PipeInode } from "../fs/pipe.js";
+import type { HrtimerSleeper } from "../task/hrtimer.js";
 
 /** copy_from_user / copy_to_user: 0, or nonzero when the range faults. */
 export interface FileUserMemory {
@@ -83,6 +85,14 @@ export class FileSyscalls {
   pipeWritten = 0;
   /** The calling process's pid (l_pid of its locks): the task's, set by src/syscalls/index.ts. */
   pid: () => number = () => 1;
+  /** The virtual clock (ns), set by src/syscalls/index.ts. */
+  now: () => number = () => 0;
+  /** The task's sleeper, timing out `ns` after the call first slept (a socket's SO_RCVTIMEO, SO_SNDTIMEO), set by src/syscalls/index.ts. */
+  timeout: (ns: number) => HrtimerSleeper = () => {
+    throw new Error("no sleeper");
+  };
+  /** A sleeping sendmmsg's or recvmmsg's datagrams so far and recvmmsg's end time, across its waits. */
+  mmsg: { done: number; end: number | null } | null = null;
   /** A FIFO open waiting for the other end, counted on the pipe across its restarts: the partner's counter it saw, and how to take the count back. */
   fifoOpening: { pipe: PipeInode; seen: number; undo: () => void } | null = null;
 
@@ -151,10 +161,12 @@ export class FileSyscalls {
       case 1: return write(this, fd, a[1], unsigned(a[2]), null);
       case 17: return read(this, fd, a[1], unsigned(a[2]), a[3]);   // pread64
       case 18: return write(this, fd, a[1], unsigned(a[2]), a[3]);  // pwrite64
-      case 19: return vector(this, fd, a[1], a[2] | 0, null, false);  // readv
-      case 20: return vector(this, fd, a[1], a[2] | 0, null, true);   // writev
-      case 295: return vector(this, fd, a[1], a[2] | 0, a[3], false); // preadv
-      case 296: return vector(this, fd, a[1], a[2] | 0, a[3], true);  // pwritev
+      case 19: return vector(this, fd, a[1], a[2] >>> 0, null, false);  // readv
+      case 20: return vector(this, fd, a[1], a[2] >>> 0, null, true);   // writev
+      case 295: return vector(this, fd, a[1], a[2] >>> 0, a[3], false); // preadv
+      case 296: return vector(this, fd, a[1], a[2] >>> 0, a[3], true);  // pwritev
+      case 327: return vector(this, fd, a[1], a[2] >>> 0, a[3] === -1 ? null : a[3], false, a[5] >>> 0); // preadv2
+      case 328: return vector(this, fd, a[1], a[2] >>> 0, a[3] === -1 ? null : a[3], true, a[5] >>> 0);  // pwritev2
       case 2: return openat(this, AT_FDCWD, a[0], a[1] | 0, a[2]);   // open
       case 85: return openat(this, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]); // creat
       case 257: return openat(this, fd, a[1], a[2] | 0, a[3]);
@@ -230,6 +242,8 @@ export class FileSyscalls {
       case 45: return recvfrom(this, fd, a[1], unsigned(a[2]), a[3] >>> 0, a[4], a[5]);
       case 46: return sendmsg(this, fd, a[1], a[2] >>> 0);
       case 47: return recvmsg(this, fd, a[1], a[2] >>> 0);
+      case 307: return sendmmsg(this, fd, a[1], a[2] >>> 0, a[3] >>> 0);
+      case 299: return recvmmsg(this, fd, a[1], a[2] >>> 0, a[3] >>> 0, a[4]);
       case 48: return shutdown(this, fd, a[1] | 0);
       case 54: return setsockopt(this, fd, a[1] | 0, a[2] | 0, a[3], a[4] | 0);
       case 55: return getsockopt(this, fd, a[1] | 0, a[2] | 0, a[3], a[4]);

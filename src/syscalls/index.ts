@@ -36,7 +36,8 @@
 // alarm, getitimer, setitimer and the POSIX timers: src/task/timers.ts;
 // timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
-// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts). A call that must wait returns -ERESTARTSYS with
+// migrate_pages, move_pages, set_mempolicy_home_node: mempolicy.ts), and, given `mlock`, msync, mincore and the
+// mlock calls (mlock.ts). A call that must wait returns -ERESTARTSYS with
 // `waitFor` set; the machine puts the task to sleep. rseq is ENOSYS
 // without a word, as glibc expects. Anything else returns -ENOSYS and is
 // named once on stderr: "faultline: syscall N (name) not implemented".
@@ -46,22 +47,26 @@ import { TASK_SIZE } from "../loader/elf.js";
 import { SI_USER, SIGSTOP, type SignalCpu, Signals, siginfoBytes } from "../task/signal.js";
 import { SIGKILL, SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
+import { NR_OPEN_DEFAULT } from "../fs/fdtable.js";
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
-import { MAX_RW_COUNT } from "./read_write.js";
+import { MAX_RW_COUNT } from "./iov_iter.js";
 import { syscallName } from "./names.js";
 import type { SeededRandom } from "./random.js";
 import { formatEntry, formatSyscall } from "./trace.js";
 import type { KernelExports } from "../abi.js";
 import { PollState, readTimeout } from "./poll.js";
+import { HrtimerBase, HrtimerSleeper } from "../task/hrtimer.js";
 import { epollWait } from "./eventpoll.js";
 import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
+import type { MlockCalls } from "./mlock.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
 export { Mempolicy, type NumaState } from "./mempolicy.js";
+export { MlockCalls } from "./mlock.js";
 export { FileSyscalls } from "./files.js";
 export * from "./names.js";
 export * from "./random.js";
@@ -114,7 +119,8 @@ export interface UserMemory {
 }
 
 /** The kernel's mm syscalls (docs/abi.md): Linux's results, address or -errno. */
-export type SyscallKernel = Pick<KernelExports, "sys_brk" | "sys_mmap" | "sys_munmap" | "sys_mprotect" | "sys_mremap" | "sys_madvise">;
+export type SyscallKernel = Pick<KernelExports, "sys_brk" | "sys_mmap" | "sys_munmap" | "sys_mprotect" | "sys_mremap" | "sys_madvise">
+  & Partial<Pick<KernelExports, "mm_set_rlimit">>;
 
 export interface SyscallIo {
   /** fd 0: at most `max` more bytes, read when the guest reads (null or empty: end of file). */
@@ -153,8 +159,12 @@ export interface SyscallOptions {
   comm?: { get(): string; set(name: Uint8Array): void };
   /** The process calls (fork, execve, wait4, kill…: src/task/sched.ts); without it, one process of pid 1. */
   tasks?: TaskCalls;
+  /** The machine's hrtimer base on the virtual clock, which the scheduler runs (default: one of its own). */
+  timers?: HrtimerBase;
   /** The memory-policy calls (mempolicy.ts); without them, ENOSYS. */
   mempolicy?: Mempolicy;
+  /** msync, mincore and the mlock calls (mlock.ts); without them, ENOSYS. */
+  mlock?: MlockCalls;
   /** The node of the one CPU (cpu_to_node(0), --cpu-node), for getcpu (default 0). */
   cpuNode?: number;
 }
@@ -234,8 +244,10 @@ export class Syscalls {
   private sleptEntry: number | null = null;
   /** The line of a call done but not yet returned (TaskCalls.asleep): strace shows it cut until the task runs again. */
   private heldLine: (() => void) | null = null;
-  /** When the sleeping nanosleep or rt_sigtimedwait ends (ns), across its restarts. */
-  private sleepDeadline: number | null = null;
+  /** The timer of the task's timed sleep (nanosleep, poll, select, epoll_wait, rt_sigtimedwait, futex, a socket's timeout). */
+  readonly sleeper = new HrtimerSleeper();
+  /** The hrtimer base of the virtual clock. */
+  readonly timers: HrtimerBase;
   /** The mask rt_sigtimedwait's wait lifted its signals from (real_blocked), back when the wait ends. */
   private sigwaitBlocked: Uint32Array | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
@@ -265,21 +277,27 @@ export class Syscalls {
     });
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.files.pid = () => this.pid;
+    this.files.now = () => this.nowNs();
+    this.timers = o.timers ?? new HrtimerBase();
+    this.files.timeout = (ns) => this.timeout(ns);
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
       now: () => this.nowNs(),
+      timeout: (ns) => this.timeout(ns),
       sleep: (ready) => {
         this.sleeping = ready;
         return -ERESTARTSYS;
       },
       signalPending: () => this.signals.hasDeliverable(),
+      nofile: () => this.rlimit(RLIMIT_NOFILE),
     });
     if (parent) {
       this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
       this.nice = parent.nice;
     }
+    this.files.fds.nofile = () => this.rlimit(RLIMIT_NOFILE);
   }
 
   /** Sets a resource's soft limit (the hard one stays). */
@@ -287,9 +305,15 @@ export class Syscalls {
     this.rlimits[resource][0] = Math.min(cur, this.rlimits[resource][1]);
   }
 
-  /** When a sleeping nanosleep ends or a poll or select gives up, on the virtual clock (ns), or null. */
-  get wakeTime(): number | null {
-    return this.sleepDeadline ?? this.polls.deadline;
+  /** The task's sleep times out `ns` after the call first slept (schedule_hrtimeout): the sleeper, started once for the call. */
+  timeout(ns: number): HrtimerSleeper {
+    return this.timeoutAt(this.nowNs() + ns);
+  }
+
+  /** The task's sleep times out at `expires` on the virtual clock: the sleeper, started once for the call. */
+  timeoutAt(expires: number): HrtimerSleeper {
+    this.sleeper.start(this.timers, expires, () => this.nowNs());
+    return this.sleeper;
   }
 
   /**
@@ -302,23 +326,27 @@ export class Syscalls {
    * -ERESTART* code it had for the signal), and a call run again anew.
    */
   interrupted(eintr: boolean, restart: number | null): number | null {
-    const written = this.files.pipeWritten;
+    // A sendmmsg or recvmmsg returns the datagrams it moved before the signal.
+    const written = this.files.mmsg ? this.files.mmsg.done : this.files.pipeWritten;
     this.files.pipeWritten = 0;
+    this.files.mmsg = null;
     const nr = this.o.regs.getReg(RAX) >>> 0, sp = this.o.regs.getReg(RSP);
     this.endSigwait();
     if (written === 0) this.nanosleepRemainder(nr, this.readArgs());
     if (written === 0 && restart !== null) this.traceReturn(nr, this.readArgs(), -restart, sp);
+    // A handler runs: the call ends, or starts anew after it (a PI futex's absolute timeout reads the same).
+    if (restart !== null) this.sleeper.cancel();
     if (eintr) {
       this.files.fifoOpening?.undo();
       this.files.fifoOpening = null;
     }
     if (written === 0 && !eintr) return null;
     if (written === 0) {
-      this.sleepDeadline = this.polls.deadline = null;
+      this.sleeper.cancel();
       this.sleptEntry = null;
       return -EINTR;
     }
-    this.sleepDeadline = this.polls.deadline = null;
+    this.sleeper.cancel();
     this.traceReturn(nr, this.readArgs(), written, sp);
     return written;
   }
@@ -366,8 +394,9 @@ export class Syscalls {
       }
       return false;
     }
+    this.sleeper.cancel();
     // pipe_write and unix_stream_sendmsg: a write no one will read sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)) || (nr === SENDMMSG && !(a[3] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {
@@ -424,6 +453,8 @@ export class Syscalls {
     if (task !== undefined) return task;
     const policy = this.o.mempolicy?.call(nr, a);
     if (policy !== undefined) return policy;
+    const locking = this.o.mlock?.call(nr, a);
+    if (locking !== undefined) return locking;
     switch (nr) {
       case 9: {
         // arch/x86/kernel/sys_x86_64.c: the byte offset must be page aligned.
@@ -596,17 +627,15 @@ export class Syscalls {
       timeout = t;
     }
     this.endSigwait();
-    const deadline = this.sleepDeadline;
-    this.sleepDeadline = null;
     const info = this.signals.dequeue(set);
     if (info) return infoAddr === 0 || this.o.mem.copyToUser(infoAddr, siginfoBytes(info)) === 0 ? info.signo : -EFAULT;
-    if (timeout === 0 || (deadline !== null && this.nowNs() >= deadline)) return -EAGAIN;
-    const until = timeout === null ? null : (this.sleepDeadline = deadline ?? this.nowNs() + timeout);
+    const sleeper = timeout === null ? null : this.timeout(timeout);
+    if (sleeper?.expired()) return -EAGAIN;
     const s = this.signals;
     this.sigwaitBlocked = s.blocked.slice();
     s.blocked[0] &= ~set[0];
     s.blocked[1] &= ~set[1];
-    this.sleeping = () => s.pendingIn(set) || (until !== null && this.nowNs() >= until);
+    this.sleeping = () => s.pendingIn(set) || sleeper?.expired() === true;
     return -ERESTARTSYS;
   }
 
@@ -620,8 +649,8 @@ export class Syscalls {
   private nanosleepRemainder(nr: number, a: number[]): void {
     const TIMER_ABSTIME = 1;
     const rmtp = nr === 35 ? a[1] : nr === 230 && !(a[1] & TIMER_ABSTIME) ? a[3] : 0;
-    if (rmtp === 0 || this.sleepDeadline === null) return;
-    const left = Math.max(0, this.sleepDeadline - this.nowNs());
+    const left = this.sleeper.remaining();
+    if (rmtp === 0 || left === null) return;
     this.o.mem.copyToUser(rmtp, timespec(Math.floor(left / 1e9), left % 1e9));
   }
 
@@ -787,13 +816,10 @@ export class Syscalls {
       this.clock.idleUntil(this.nowNs() + delta);
       return 0;
     }
-    // The task sleeps until the clock gets there (other processes' instructions, or an idle jump).
-    const until = (this.sleepDeadline ??= this.nowNs() + Math.max(0, delta));
-    if (this.nowNs() >= until) {
-      this.sleepDeadline = null;
-      return 0;
-    }
-    this.sleeping = () => this.nowNs() >= until;
+    // do_nanosleep: the task sleeps until its timer fires (other processes' instructions, or an idle jump).
+    const sleeper = this.timeout(Math.max(0, delta));
+    if (sleeper.expired()) return 0;
+    this.sleeping = () => sleeper.expired();
     return -ERESTARTSYS;
   }
 
@@ -836,7 +862,11 @@ export class Syscalls {
       out.set(limitBytes(lim[1]), 8);
       if (this.o.mem.copyToUser(oldAddr, out) !== 0) return -EFAULT;
     }
-    if (next) [lim[0], lim[1]] = next;
+    if (next) {
+      [lim[0], lim[1]] = next;
+      // the limits mm reads (RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS) go to the caller's mm
+      if (MM_RLIMITS.includes(resource)) this.o.kernel.mm_set_rlimit?.(resource, next[0]);
+    }
     return 0;
   }
 
@@ -872,11 +902,13 @@ export class Syscalls {
 
 const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
-/** write, pwrite64, writev, pwritev, sendfile: the calls that can meet a pipe with no reader. */
-const WRITES = [1, 18, 20, 296, 40];
-/** sendto and sendmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
-const SENDTO = 44, SENDMSG = 46, MSG_NOSIGNAL = 0x4000;
+/** write, pwrite64, writev, pwritev, pwritev2, sendfile: the calls that can meet a pipe with no reader. */
+const WRITES = [1, 18, 20, 296, 328, 40];
+/** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
+const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
+/** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
+const MM_RLIMITS = [2, 3, 9];
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a
  * systemd-less boot set them (8 MiB stack, 1024 descriptors, 8 MiB locked memory).
@@ -889,7 +921,7 @@ const RLIMITS: readonly (readonly [cur: number, max: number])[] = [
   [0, Infinity], // CORE
   [Infinity, Infinity], // RSS
   [Infinity, Infinity], // NPROC
-  [1024, 4096], // NOFILE
+  [NR_OPEN_DEFAULT, 4096], // NOFILE
   [8 << 20, 8 << 20], // MEMLOCK
   [Infinity, Infinity], // AS
   [Infinity, Infinity], // LOCKS

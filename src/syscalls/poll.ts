@@ -1,14 +1,15 @@
 // poll, ppoll, select and pselect6 (fs/select.c): which descriptors are
 // ready, from each open file's poll mask; when none is and the caller
-// gives time, the task sleeps until one is or the virtual clock reaches the
-// deadline, or a signal ends the wait. ppoll's and pselect6's signal masks
+// gives time, the task sleeps until one is or its timer (an hrtimer
+// sleeper) fires, or a signal ends the wait. ppoll's and pselect6's signal masks
 // are the caller's (index.ts). Browser-safe.
 
-import { OpenFile } from "../fs/fdtable.js";
+import { NR_OPEN_DEFAULT, OpenFile } from "../fs/fdtable.js";
 import { PIPE_BUF, PipeInode } from "../fs/pipe.js";
 import { OpsInode } from "../fs/anon.js";
 import { EBADF, EFAULT, EINVAL } from "./errno.js";
 import type { UserMemory } from "./index.js";
+import type { HrtimerSleeper } from "../task/hrtimer.js";
 
 export const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
 const POLLRDNORM = 0x40, POLLWRNORM = 0x100;
@@ -16,8 +17,8 @@ const POLLRDNORM = 0x40, POLLWRNORM = 0x100;
 const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 /** select's sets, as poll bits (POLLIN_SET, POLLOUT_SET, POLLEX_SET). */
 const IN_SET = POLLIN | POLLRDNORM | POLLHUP | POLLERR, OUT_SET = POLLOUT | POLLWRNORM | POLLERR, EX_SET = POLLPRI;
-/** RLIMIT_NOFILE's soft limit: nfds beyond it is EINVAL. */
-const NOFILE = 1024;
+/** The table's size select looks at (max_fds): what RLIMIT_NOFILE starts at. */
+const NOFILE = NR_OPEN_DEFAULT;
 
 /** pipe_poll, a file's own poll (fs/anon.ts), or DEFAULT_POLLMASK for every other file. */
 export function pollMask(f: OpenFile): number {
@@ -41,45 +42,34 @@ export interface PollContext {
   file(fd: number): OpenFile | undefined;
   /** The virtual clock, in ns. */
   now(): number;
+  /** The task's sleeper, timing out `ns` after the call first slept (it survives the call's restarts; the call's end cancels it). */
+  timeout(ns: number): HrtimerSleeper;
   /** The task sleeps until `ready` (the call then runs again), or a signal it does not block comes. */
   sleep(ready: () => boolean): number;
   /** signal_pending: a signal the task does not block is pending. */
   signalPending(): boolean;
+  /** RLIMIT_NOFILE's soft limit: poll's nfds beyond it is EINVAL (default: NR_OPEN_DEFAULT). */
+  nofile?(): number;
 }
 
-/**
- * A call's deadline survives its restarts (the same call run again after a
- * sleep): the first attempt sets it, the call's completion clears it.
- */
+/** poll, select and epoll_wait (do_poll, do_select, ep_poll): the scans and the timed wait. */
 export class PollState {
-  /** When the sleeping call gives up (ns of the virtual clock), or null. */
-  deadline: number | null = null;
-
   constructor(private readonly c: PollContext) {}
-
-  /** When the call gives up, from a timeout in ns (null: never; 0: at once). */
-  private until(timeoutNs: number | null): number {
-    if (timeoutNs === null) return Infinity;
-    this.deadline ??= this.c.now() + timeoutNs;
-    return this.deadline;
-  }
 
   /** Ready now, or after a sleep, or -ERESTARTSYS: `scan` returns how many are ready (it writes nothing while none is). */
   wait(timeoutNs: number | null, scan: (write: boolean) => number): number {
-    const until = this.until(timeoutNs);
+    // schedule_hrtimeout_range: the sleeper, started once for the call (null: no timeout).
+    const sleeper = timeoutNs === null ? null : this.c.timeout(timeoutNs);
     const ready = scan(false);
     // do_poll and do_select: with nothing ready, a pending signal ends the wait (-ERESTARTNOHAND), even one of no time.
     if (ready === 0 && this.c.signalPending()) return this.c.sleep(() => false);
-    if (ready !== 0 || this.c.now() >= until) {
-      this.deadline = null;
-      return scan(true);
-    }
-    return this.c.sleep(() => scan(false) !== 0 || this.c.now() >= until);
+    if (ready !== 0 || sleeper?.expired()) return scan(true);
+    return this.c.sleep(() => scan(false) !== 0 || sleeper?.expired() === true);
   }
 
   /** poll and ppoll: struct pollfd { int fd; short events, revents; }. */
   poll(fdsAddr: number, nfds: number, timeoutNs: number | null): number {
-    if (nfds > NOFILE) return -EINVAL;
+    if (nfds > (this.c.nofile?.() ?? NR_OPEN_DEFAULT)) return -EINVAL;
     const buf = new Uint8Array(8 * nfds);
     if (nfds > 0 && this.c.mem.copyFromUser(buf, fdsAddr, buf.length) !== 0) return -EFAULT;
     const v = new DataView(buf.buffer);

@@ -1,20 +1,18 @@
 // fs/read_write.c: read, write, pread64, pwrite64, readv, writev, preadv,
-// pwritev, lseek and sendfile; regular files through the page cache,
+// pwritev, preadv2, pwritev2, lseek and sendfile; regular files through the page cache,
 // devices and FIFOs as streams, pipes through pipe.ts. Browser-safe.
 
 import { O_APPEND, O_NONBLOCK, O_PATH, type OpenFile } from "../fs/fdtable.js";
 import { DirInode, RegularInode, S_IFIFO, S_IFSOCK, StreamInode } from "../fs/inode.js";
 import { TASK_SIZE } from "../abi.js";
 import { PipeInode } from "../fs/pipe.js";
-import { EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, ERESTARTSYS, ESPIPE } from "./errno.js";
+import { EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, EOPNOTSUPP, ERESTARTSYS, ESPIPE } from "./errno.js";
+import { MAX_RW_COUNT, import_iovec, iov_iter_count } from "./iov_iter.js";
 import { OpsInode } from "../fs/anon.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "./poll.js";
 import type { FileSyscalls } from "./files.js";
 import { pipeRead, pipeWrite } from "./pipe.js";
 
-/** MAX_RW_COUNT: the most one read/write moves (INT_MAX rounded down to a page). */
-export const MAX_RW_COUNT = 0x7ffff000;
-const UIO_MAXIOV = 1024;
 /** A write hands the file at most this many bytes at a time. */
 const WRITE_BATCH = 65536;
 /** The most a /proc knob's write copies in (KMALLOC_MAX_SIZE). */
@@ -236,34 +234,58 @@ export function sendfile(files: FileSyscalls, outFd: number, inFd: number, offse
   return done;
 }
 
-/** readv/writev/preadv/pwritev: rw_copy_check_uvector, then each piece in turn. */
-export function vector(files: FileSyscalls, fd: number, iov: number, iovcnt: number, pos: number | null, writing: boolean): number {
-  const f = writing ? files.fds.get(fd) : readable(files, fd);
-  if (typeof f === "number") return f;
-  if (!f || (writing && !f.writable)) return -EBADF;
-  if (iovcnt < 0 || iovcnt > UIO_MAXIOV) return -EINVAL;
-  const vec = new Uint8Array(16 * iovcnt);
-  if (files.mem.copyFromUser(vec, iov, vec.length) !== 0) return -EFAULT;
-  const v = new DataView(vec.buffer);
-  const parts: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < iovcnt; i++) {
-    const base = v.getUint32(16 * i + 4, true) * 0x1_0000_0000 + v.getUint32(16 * i, true);
-    const len = v.getUint32(16 * i + 12, true) * 0x1_0000_0000 + v.getUint32(16 * i + 8, true);
-    // A negative ssize_t length or a total past it is EINVAL.
-    if (len >= 2 ** 63 || (total += len) >= 2 ** 63) return -EINVAL;
-    parts.push([base, len]);
-  }
+/** preadv2/pwritev2's flags: every RWF_* Linux knows; those a file here takes (RWF_NOWAIT, RWF_ATOMIC and RWF_DONTCACHE it offers none). */
+const RWF_SUPPORTED = 0xff, RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_APPEND = 0x10, RWF_NOAPPEND = 0x20;
+const RWF_TAKEN = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_APPEND | RWF_NOAPPEND;
+
+/**
+ * readv, writev, preadv, pwritev, preadv2 and pwritev2 (do_preadv and
+ * vfs_readv's order): a position (null: the file's) below 0, the fd, a
+ * position on a file without one, the file's mode, import_iovec, then
+ * each piece in turn. A blocking write keeps its count so far across its
+ * waits in files.pipeWritten, as pipe_write does.
+ */
+export function vector(files: FileSyscalls, fd: number, uvec: number, vlen: number, pos: number | null, writing: boolean, flags = 0): number {
   if (pos !== null && pos < 0) return -EINVAL;
-  let done = 0;
-  for (const [base, len] of parts) {
-    if (len === 0) continue;
-    const n = Math.min(len, MAX_RW_COUNT - done);
-    const at = pos === null ? null : pos + done;
-    const r = writing ? writeFile(files, f, base, n, at) : readFile(files, f, base, n, at);
-    if (r < 0) return done > 0 ? done : r;
-    done += r;
-    if (r < len || done >= MAX_RW_COUNT) break;
+  const f = files.fds.get(fd);
+  if (!f) return -EBADF;
+  if (pos !== null && !f.data) return -ESPIPE;
+  if (!(writing ? f.writable : f.readable)) return -EBADF;
+  const iov = import_iovec(files.mem, uvec, vlen);
+  if (typeof iov === "number") return iov;
+  if (iov_iter_count(iov) === 0) return 0;
+  if (!writing && f.inode instanceof DirInode) return -EISDIR;
+  // kiocb_set_rw_flags
+  if (flags & ~RWF_SUPPORTED) return -EOPNOTSUPP;
+  if ((flags & (RWF_APPEND | RWF_NOAPPEND)) === (RWF_APPEND | RWF_NOAPPEND)) return -EINVAL;
+  if (flags & ~RWF_TAKEN) return -EOPNOTSUPP;
+  const append = writing && f.data !== null && (flags & RWF_APPEND || (pos === null && f.flags & O_APPEND && !(flags & RWF_NOAPPEND)));
+  let done = files.pipeWritten;
+  files.pipeWritten = 0;
+  let skip = done;
+  for (const [base, len] of iov) {
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    // A piece a wait cut short goes on where it stopped.
+    files.pipeWritten = skip;
+    const at = append ? f.data!.size() : pos === null ? (writing && f.data ? f.pos : null) : pos + done - skip;
+    const r = writing ? writeFile(files, f, base, len, at) : readFile(files, f, base, len, at);
+    if (r === -ERESTARTSYS && writing) {
+      files.pipeWritten += done - skip;
+      return r;
+    }
+    files.pipeWritten = 0;
+    if (r < 0) {
+      if (done === 0) return r;
+      files.waitFor = null;
+      break;
+    }
+    if (writing && pos === null && f.data) f.pos = at! + r - skip;
+    done += r - skip;
+    skip = 0;
+    if (r < len) break;
   }
   return done;
 }

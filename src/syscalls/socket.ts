@@ -14,25 +14,25 @@
 
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR, OpenFile } from "../fs/fdtable.js";
 import {
-  EAFNOSUPPORT, EAGAIN, EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP,
+  EAFNOSUPPORT, EAGAIN, EBADF, EDOM, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP,
   EPROTONOSUPPORT, ERESTARTSYS, ESOCKTNOSUPPORT,
 } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
-import { MAX_RW_COUNT } from "./read_write.js";
+import { TICK_NSEC } from "../task/timers.js";
+import { MAX_RW_COUNT, UIO_MAXIOV, access_ok, copy_from_iter, copy_to_iter, import_iovec, iov_iter_count, type Iovec } from "./iov_iter.js";
 import {
   AF_UNIX, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, RCV_SHUTDOWN, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SUN_PATH,
   UnixSocket, dropFiles, mknameBsd, validateAddr, type Received, type Scm, type Ucred,
 } from "./af_unix.js";
 
 const AF_MAX = 46, SOCK_RAW = 3, SOCK_MAX = 11, SOCK_TYPE_MASK = 0xf;
-const MSG_OOB = 1, MSG_CTRUNC = 8, MSG_DONTWAIT = 0x40, MSG_CMSG_CLOEXEC = 0x40000000, MSG_CMSG_COMPAT = 0x80000000;
+const MSG_OOB = 1, MSG_CTRUNC = 8, MSG_DONTWAIT = 0x40, MSG_WAITFORONE = 0x10000, MSG_CMSG_CLOEXEC = 0x40000000, MSG_CMSG_COMPAT = 0x80000000;
 /** sizeof(struct sockaddr_storage): the most an address copies in or out. */
 const SOCKADDR_STORAGE = 128;
 /** net.core.somaxconn: listen's backlog is at most this. */
 const SOMAXCONN = 4096;
 /** net.core.optmem_max: the most control data a sendmsg copies in. */
 const OPTMEM_MAX = 131072;
-const UIO_MAXIOV = 1024;
 /** struct msghdr and struct cmsghdr sizes. */
 const MSGHDR = 56, CMSGHDR = 16;
 const SOL_SOCKET = 1, SCM_RIGHTS = 1, SCM_CREDENTIALS = 2;
@@ -44,6 +44,12 @@ const OVERFLOWUID = 65534;
 const WMEM_MAX = 212992, RMEM_MAX = 212992, SOCK_MIN_SNDBUF = 4608, SOCK_MIN_RCVBUF = 2304;
 const SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PASSCRED = 16, SO_PEERCRED = 17, SO_ACCEPTCONN = 30;
 const SO_PROTOCOL = 38, SO_DOMAIN = 39;
+/** SO_RCVTIMEO and SO_SNDTIMEO: the old names and the new (the same struct timeval of two longs on x86-64). */
+const SO_RCVTIMEO_OLD = 20, SO_SNDTIMEO_OLD = 21, SO_RCVTIMEO_NEW = 66, SO_SNDTIMEO_NEW = 67;
+/** HZ (CONFIG_HZ 250): socket timeouts are kept in jiffies. */
+const HZ = 1e9 / TICK_NSEC;
+/** MAX_SCHEDULE_TIMEOUT (LONG_MAX jiffies) in whole seconds: a longer timeout is none. */
+const MAX_TIMEOUT_SEC = Math.floor(2 ** 63 / HZ) - 1;
 
 /** The caller's credentials (root). */
 function credOf(files: FileSyscalls): Ucred {
@@ -161,9 +167,19 @@ function walker(files: FileSyscalls, follow: boolean): (path: string) => ReturnT
   return (path) => files.ns.walk(files.cwd, path, follow);
 }
 
-/** The task sleeps until `ready` (the call then runs again). */
-function wait(files: FileSyscalls, ready: () => boolean): number {
-  files.waitFor = ready;
+/**
+ * The task sleeps until `ready` (the call then runs again), for at most
+ * `timeo` jiffies (SO_RCVTIMEO, SO_SNDTIMEO; Infinity: no limit) counted
+ * from the call's first wait: -EAGAIN once they have passed.
+ */
+function wait(files: FileSyscalls, ready: () => boolean, timeo = Infinity): number {
+  if (timeo === Infinity) {
+    files.waitFor = ready;
+    return -ERESTARTSYS;
+  }
+  const sleeper = files.timeout(timeo * TICK_NSEC);
+  if (sleeper.expired()) return -EAGAIN;
+  files.waitFor = () => ready() || sleeper.expired();
   return -ERESTARTSYS;
 }
 
@@ -208,7 +224,7 @@ export function connect(files: FileSyscalls, fd: number, addr: number, len: numb
   const other = resolve(files, sock, a);
   if (typeof other === "number") return other;
   const r = sock.connect(other, files.ns.ino(), credOf(files));
-  if (r === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => other.dead || other.state !== "listen" || other.pending.length <= other.backlog);
+  if (r === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => other.dead || other.state !== "listen" || other.pending.length <= other.backlog, sock.sndtimeo);
   return r;
 }
 
@@ -219,7 +235,7 @@ export function accept4(files: FileSyscalls, fd: number, addr: number, lenAddr: 
   if (typeof s === "number") return s;
   const [f, sock] = s;
   const got = sock.accept();
-  if (got === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => sock.pending.length > 0 || sock.state !== "listen");
+  if (got === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => sock.pending.length > 0 || sock.state !== "listen", sock.rcvtimeo);
   if (typeof got === "number") return got;
   const nfd = installSocket(files, got, flags);
   if (nfd < 0) return nfd;
@@ -240,66 +256,13 @@ export function getsockname(files: FileSyscalls, fd: number, addr: number, lenAd
   return typeof name === "number" ? name : addrOut(files, name, addr, lenAddr);
 }
 
-/** An iovec array as [base, len] pieces, their total cut at MAX_RW_COUNT (import_iovec), or -errno. */
-function iovecs(files: FileSyscalls, iov: number, count: number): [number, number][] | number {
-  if (count > UIO_MAXIOV) return -EMSGSIZE;
-  const b = new Uint8Array(16 * count);
-  if (count > 0 && files.mem.copyFromUser(b, iov, b.length) !== 0) return -EFAULT;
-  const v = new DataView(b.buffer);
-  const parts: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const base = v.getUint32(16 * i + 4, true) * 0x1_0000_0000 + v.getUint32(16 * i, true);
-    let len = v.getUint32(16 * i + 12, true) * 0x1_0000_0000 + v.getUint32(16 * i + 8, true);
-    if (len >= 2 ** 63) return -EINVAL;
-    len = Math.min(len, MAX_RW_COUNT - total);
-    total += len;
-    parts.push([base, len]);
-  }
-  return parts;
-}
-
-/** Bytes of the pieces from `offset`: `n` of them, or -EFAULT when none could be read. */
-function gather(files: FileSyscalls, parts: [number, number][], offset: number, n: number): Uint8Array | number {
-  const out = new Uint8Array(n);
-  let at = 0, skip = offset;
-  for (const [base, len] of parts) {
-    if (at === n) break;
-    if (skip >= len) {
-      skip -= len;
-      continue;
-    }
-    const k = Math.min(len - skip, n - at);
-    if (files.mem.copyFromUser(out.subarray(at, at + k), base + skip, k) !== 0) return -EFAULT;
-    at += k;
-    skip = 0;
-  }
-  return out;
-}
-
-/** Copies `data` into the pieces from `offset`: how many made it before a fault. */
-function scatter(files: FileSyscalls, parts: [number, number][], offset: number, data: Uint8Array): number {
-  let at = 0, skip = offset;
-  for (const [base, len] of parts) {
-    if (at === data.length) break;
-    if (skip >= len) {
-      skip -= len;
-      continue;
-    }
-    const k = Math.min(len - skip, data.length - at);
-    for (let done = 0; done < k;) {
-      const n = Math.min(k - done, 4096 - ((base + skip + done) % 4096));
-      if (files.mem.copyToUser(base + skip + done, data.subarray(at + done, at + done + n)) !== 0) return at + done;
-      done += n;
-    }
-    at += k;
-    skip = 0;
-  }
-  return at;
+/** A msghdr's iovecs: more than UIO_MAXIOV is EMSGSIZE (copy_msghdr_from_user), then import_iovec's checks. */
+function msgIovec(files: FileSyscalls, uvec: number, count: number): Iovec[] | number {
+  return count > UIO_MAXIOV ? -EMSGSIZE : import_iovec(files.mem, uvec, count);
 }
 
 /** One message to send: its bytes' pieces, address (empty: none), control data, flags. */
-interface SendMsg { parts: [number, number][]; name: Uint8Array; control: Uint8Array; flags: number }
+interface SendMsg { parts: Iovec[]; name: Uint8Array; control: Uint8Array; flags: number }
 
 /**
  * __scm_send: each SOL_SOCKET control message, SCM_RIGHTS's files held
@@ -357,12 +320,13 @@ function sendmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: SendM
     if (typeof other === "number") return other;
     to = other;
   } else if (sock.connectionless && sock.passcred && !sock.addr) sock.autobind();
-  const total = m.parts.reduce((n, [, len]) => n + len, 0);
+  const total = iov_iter_count(m.parts);
   for (;;) {
-    const r = sock.send(total - done, (n) => gather(files, m.parts, done, n), to, named, scm);
+    const r = sock.send(total - done, (n) => copy_from_iter(files.mem, m.parts, done, n), to, named, scm);
     if (r === -EAGAIN && !nonblock) {
-      files.pipeWritten = done;
-      return wait(files, () => sock.sendReady(to));
+      const w = wait(files, () => sock.sendReady(to), sock.sndtimeo);
+      if (w === -ERESTARTSYS) files.pipeWritten = done;
+      return w === -ERESTARTSYS ? w : done || w;
     }
     if (r < 0) return done || r;
     done += r;
@@ -373,7 +337,7 @@ function sendmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: SendM
 /** sendto (send is it with no address): the buffer, the socket, then the address, as __sys_sendto takes them. */
 export function sendto(files: FileSyscalls, fd: number, buf: number, len: number, flags: number, addr: number, addrlen: number): number {
   len = Math.min(len, MAX_RW_COUNT);
-  if (len > 0 && (buf < 0 || buf + len > 2 ** 47)) return -EFAULT;
+  if (!access_ok(buf, len)) return -EFAULT;
   const s = socketOf(files, fd);
   if (typeof s === "number") return s;
   let name: Uint8Array = new Uint8Array(0);
@@ -401,7 +365,7 @@ function sendMsghdr(files: FileSyscalls, msg: number, flags: number): SendMsg | 
     if (typeof a === "number") return a;
     name = a;
   }
-  const parts = iovecs(files, u64(16), u64(24));
+  const parts = msgIovec(files, u64(16), u64(24));
   if (typeof parts === "number") return parts;
   const ctlLen = u64(40);
   if (ctlLen > 0x7fffffff || ctlLen > OPTMEM_MAX) return -ENOBUFS;
@@ -414,13 +378,63 @@ export function sendmsg(files: FileSyscalls, fd: number, msg: number, flags: num
   if (flags & MSG_CMSG_COMPAT) return -EINVAL;
   const s = socketOf(files, fd);
   if (typeof s === "number") return s;
+  return ___sys_sendmsg(files, s[0], s[1], msg, flags).n;
+}
+
+/** ___sys_sendmsg: one msghdr's message sent; the count, and whether the message went whole (msg_data_left). */
+function ___sys_sendmsg(files: FileSyscalls, f: OpenFile, sock: UnixSocket, msg: number, flags: number): { n: number; whole: boolean } {
   const m = sendMsghdr(files, msg, flags);
-  if (typeof m === "number") return m;
-  return sendmsgOne(files, s[0], s[1], m);
+  if (typeof m === "number") return { n: m, whole: false };
+  const n = sendmsgOne(files, f, sock, m);
+  return { n, whole: n >= iov_iter_count(m.parts) };
+}
+
+/** struct mmsghdr: a msghdr and the count its message moved (msg_len). */
+const MMSGHDR = 64;
+
+/**
+ * A sendmmsg or recvmmsg that sleeps keeps what it did across its waits in
+ * files.mmsg (the datagrams done, recvmmsg's end time), which a signal's
+ * interruption reads; the call's end drops it.
+ */
+function mmsgEnd(files: FileSyscalls, ret: number): number {
+  if (ret !== -ERESTARTSYS) files.mmsg = null;
+  return ret;
+}
+
+/** Writes an entry's msg_len: -EFAULT when it cannot. */
+function putMsgLen(files: FileSyscalls, entry: number, n: number): number {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return files.mem.copyToUser(entry + MSGHDR, b) !== 0 ? -EFAULT : 0;
+}
+
+/**
+ * sendmmsg (__sys_sendmmsg): up to UIO_MAXIOV messages in turn, each one's
+ * count in its msg_len, until one fails or goes in part; the datagrams
+ * sent, or the first one's error.
+ */
+export function sendmmsg(files: FileSyscalls, fd: number, mmsg: number, vlen: number, flags: number): number {
+  if (flags & MSG_CMSG_COMPAT) return -EINVAL;
+  const s = socketOf(files, fd);
+  if (typeof s === "number") return s;
+  vlen = Math.min(vlen, UIO_MAXIOV);
+  const state = (files.mmsg ??= { done: 0, end: null });
+  let err = 0;
+  while (state.done < vlen) {
+    const entry = mmsg + MMSGHDR * state.done;
+    const r = ___sys_sendmsg(files, s[0], s[1], entry, flags);
+    if (r.n === -ERESTARTSYS) return r.n;
+    err = r.n < 0 ? r.n : putMsgLen(files, entry, r.n);
+    if (err < 0) break;
+    state.done++;
+    if (!r.whole) break;
+  }
+  return mmsgEnd(files, state.done || err);
 }
 
 /** Where a receive puts what it got: the pieces, whether it wants the address, the control buffer. */
-interface RecvMsg { parts: [number, number][]; wantName: boolean; control: number; controlLen: number }
+interface RecvMsg { parts: Iovec[]; wantName: boolean; control: number; controlLen: number }
 
 /** What a receive leaves for the msghdr: the bytes' count, the sender's address, the flags, the control bytes used. */
 interface RecvDone { n: number; name: Uint8Array; flags: number; controlUsed: number }
@@ -435,15 +449,15 @@ interface RecvDone { n: number; name: Uint8Array; flags: number; controlUsed: nu
 function recvmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: RecvMsg, flags: number): RecvDone | number {
   if (flags & MSG_OOB) return -EOPNOTSUPP;
   const nonblock = (flags & MSG_DONTWAIT) !== 0 || (f.flags & O_NONBLOCK) !== 0;
-  const total = m.parts.reduce((n, [, len]) => n + len, 0);
+  const total = iov_iter_count(m.parts);
   const done = files.pipeWritten;
   files.pipeWritten = 0;
   const r = sock.recv(total - done, flags, !nonblock);
   if (r === -EAGAIN && !nonblock && done === 0) {
-    return wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0 || sock.dead);
+    return wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0 || sock.dead, sock.rcvtimeo);
   }
   if (typeof r === "number") return done || r;
-  const copied = scatter(files, m.parts, done, r.data);
+  const copied = copy_to_iter(files.mem, m.parts, done, r.data);
   if (copied < r.data.length && done + copied === 0) {
     if (r.fds && !(flags & MSG_PEEK)) dropFiles(r.fds);
     return -EFAULT;
@@ -451,8 +465,12 @@ function recvmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: RecvM
   const n = done + copied;
   const waitall = sock.stream && flags & MSG_WAITALL && !(flags & MSG_PEEK);
   if (waitall && n < total && r.data.length > 0 && !r.fds && !nonblock) {
-    files.pipeWritten = n;
-    return wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0);
+    // Once SO_RCVTIMEO has passed, what came so far is the answer.
+    const w = wait(files, () => sock.queue.length > 0 || (sock.shutdown & RCV_SHUTDOWN) !== 0 || sock.err !== 0, sock.rcvtimeo);
+    if (w === -ERESTARTSYS) {
+      files.pipeWritten = n;
+      return w;
+    }
   }
   let msgFlags = flags & MSG_CMSG_CLOEXEC;
   if (!sock.stream && r.len > r.data.length) msgFlags |= MSG_TRUNC;
@@ -524,7 +542,7 @@ function scmRecv(files: FileSyscalls, sock: UnixSocket, r: Received, ctl: { addr
 /** recvfrom (recv is it with no address): the buffer, the socket, then the message and its sender's address. */
 export function recvfrom(files: FileSyscalls, fd: number, buf: number, len: number, flags: number, addr: number, addrlenAddr: number): number {
   len = Math.min(len, MAX_RW_COUNT);
-  if (len > 0 && (buf < 0 || buf + len > 2 ** 47)) return -EFAULT;
+  if (!access_ok(buf, len)) return -EFAULT;
   const s = socketOf(files, fd);
   if (typeof s === "number") return s;
   const r = recvmsgOne(files, s[0], s[1], { parts: [[buf, len]], wantName: addr !== 0, control: 0, controlLen: 0 }, flags);
@@ -541,26 +559,78 @@ export function recvmsg(files: FileSyscalls, fd: number, msg: number, flags: num
   if (flags & MSG_CMSG_COMPAT) return -EINVAL;
   const s = socketOf(files, fd);
   if (typeof s === "number") return s;
+  return ___sys_recvmsg(files, s[0], s[1], msg, flags).n;
+}
+
+/** ___sys_recvmsg: one msghdr's message taken; the count and the message's flags. */
+function ___sys_recvmsg(files: FileSyscalls, f: OpenFile, sock: UnixSocket, msg: number, flags: number): { n: number; flags: number } {
   const h = new Uint8Array(MSGHDR);
-  if (files.mem.copyFromUser(h, msg, MSGHDR) !== 0) return -EFAULT;
+  if (files.mem.copyFromUser(h, msg, MSGHDR) !== 0) return { n: -EFAULT, flags: 0 };
   const v = new DataView(h.buffer);
   const u64 = (at: number) => v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true);
   const nameAddr = u64(0);
-  if (nameAddr !== 0 && v.getInt32(8, true) < 0) return -EINVAL;
-  const parts = iovecs(files, u64(16), u64(24));
-  if (typeof parts === "number") return parts;
-  const r = recvmsgOne(files, s[0], s[1], { parts, wantName: nameAddr !== 0, control: u64(32), controlLen: u64(40) }, flags);
-  if (typeof r === "number") return r;
+  if (nameAddr !== 0 && v.getInt32(8, true) < 0) return { n: -EINVAL, flags: 0 };
+  const parts = msgIovec(files, u64(16), u64(24));
+  if (typeof parts === "number") return { n: parts, flags: 0 };
+  const r = recvmsgOne(files, f, sock, { parts, wantName: nameAddr !== 0, control: u64(32), controlLen: u64(40) }, flags);
+  if (typeof r === "number") return { n: r, flags: 0 };
   if (nameAddr !== 0) {
     const err = addrOut(files, r.name, nameAddr, msg + 8);
-    if (err < 0) return err;
+    if (err < 0) return { n: err, flags: 0 };
   }
   const out = new Uint8Array(8);
   new DataView(out.buffer).setUint32(0, r.flags >>> 0, true);
-  if (files.mem.copyToUser(msg + 48, out.subarray(0, 4)) !== 0) return -EFAULT;
+  if (files.mem.copyToUser(msg + 48, out.subarray(0, 4)) !== 0) return { n: -EFAULT, flags: 0 };
   new DataView(out.buffer).setUint32(0, r.controlUsed, true);
-  if (files.mem.copyToUser(msg + 40, out) !== 0) return -EFAULT;
-  return r.n;
+  if (files.mem.copyToUser(msg + 40, out) !== 0) return { n: -EFAULT, flags: 0 };
+  return { n: r.n, flags: r.flags };
+}
+
+/**
+ * recvmmsg (__sys_recvmmsg, do_recvmmsg): the timeout read and checked,
+ * the socket's pending error taken first, then up to `vlen` messages, each
+ * one's count in its msg_len (MSG_WAITFORONE: no waiting after the first).
+ * The timeout is looked at only between messages, and what is left of it
+ * written back. An error after some datagrams stays on the socket for the
+ * next call (sk_err) unless it is EAGAIN.
+ */
+export function recvmmsg(files: FileSyscalls, fd: number, mmsg: number, vlen: number, flags: number, timeoutAddr: number): number {
+  if (flags & MSG_CMSG_COMPAT) return -EINVAL;
+  let timeout: number | null = null;
+  if (timeoutAddr !== 0) {
+    const b = new Uint8Array(16);
+    if (files.mem.copyFromUser(b, timeoutAddr, 16) !== 0) return -EFAULT;
+    const v = new DataView(b.buffer);
+    const sec = v.getInt32(4, true) * 0x1_0000_0000 + v.getUint32(0, true), nsec = v.getInt32(12, true) * 0x1_0000_0000 + v.getUint32(8, true);
+    if (sec < 0 || nsec < 0 || nsec >= 1e9) return -EINVAL;
+    timeout = sec * 1e9 + nsec;
+  }
+  const s = socketOf(files, fd);
+  if (typeof s === "number") return s;
+  const state = (files.mmsg ??= { done: 0, end: timeout === null ? null : files.now() + timeout });
+  if (state.done === 0 && s[1].err) return mmsgEnd(files, -s[1].takeErr());
+  let err = 0;
+  while (state.done < vlen) {
+    const entry = mmsg + MMSGHDR * state.done;
+    const waitOne = flags & MSG_WAITFORONE && state.done > 0 ? MSG_DONTWAIT : 0;
+    const r = ___sys_recvmsg(files, s[0], s[1], entry, (flags & ~MSG_WAITFORONE) | waitOne);
+    if (r.n === -ERESTARTSYS) return r.n;
+    err = r.n < 0 ? r.n : putMsgLen(files, entry, r.n);
+    if (err < 0) break;
+    state.done++;
+    if (state.end !== null && files.now() >= state.end) break;
+    if (r.flags & MSG_OOB) break;
+  }
+  const datagrams = state.done;
+  if (datagrams > 0 && err < 0 && err !== -EAGAIN) s[1].err = -err;
+  if (datagrams > 0 && timeoutAddr !== 0 && state.end !== null) {
+    const left = Math.max(0, state.end - files.now());
+    const b = new Uint8Array(16), v = new DataView(b.buffer);
+    v.setUint32(0, Math.floor(left / 1e9), true);
+    v.setUint32(8, left % 1e9, true);
+    if (files.mem.copyToUser(timeoutAddr, b) !== 0) return mmsgEnd(files, -EFAULT);
+  }
+  return mmsgEnd(files, datagrams || err);
 }
 
 /** shutdown: SHUT_RD, SHUT_WR, SHUT_RDWR (how + 1 as the shutdown bits). */
@@ -582,7 +652,7 @@ export function getsockopt(files: FileSyscalls, fd: number, level: number, name:
   if (files.mem.copyFromUser(lb, optlenAddr, 4) !== 0) return -EFAULT;
   let len = new DataView(lb.buffer).getInt32(0, true);
   if (len < 0) return -EINVAL;
-  const val = new Uint8Array(12);
+  const val = new Uint8Array(16);
   const v = new DataView(val.buffer);
   let size = 4;
   switch (name) {
@@ -594,6 +664,15 @@ export function getsockopt(files: FileSyscalls, fd: number, level: number, name:
     case SO_RCVBUF: v.setInt32(0, sock.rcvbuf, true); break;
     case SO_PASSCRED: v.setInt32(0, sock.passcred ? 1 : 0, true); break;
     case SO_ACCEPTCONN: v.setInt32(0, sock.state === "listen" ? 1 : 0, true); break;
+    case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW: case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW: {
+      // sock_get_timeout: whole seconds and the rest of a second, from jiffies; no limit reads as 0.
+      const timeo = name === SO_RCVTIMEO_OLD || name === SO_RCVTIMEO_NEW ? sock.rcvtimeo : sock.sndtimeo;
+      const jiffies = timeo === Infinity ? 0 : timeo;
+      v.setUint32(0, Math.floor(jiffies / HZ), true);
+      v.setUint32(8, Math.floor(((jiffies % HZ) * 1e6) / HZ), true);
+      size = 16;
+      break;
+    }
     case SO_PEERCRED: {
       const c = sock.peerCred;
       v.setInt32(0, c?.pid ?? 0, true);
@@ -631,7 +710,32 @@ export function setsockopt(files: FileSyscalls, fd: number, level: number, name:
     case SO_PASSCRED:
       sock.passcred = val !== 0;
       return 0;
+    case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW: case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW: {
+      const timeo = sock_set_timeout(files, optval, optlen);
+      if (timeo < 0) return timeo;
+      if (name === SO_RCVTIMEO_OLD || name === SO_RCVTIMEO_NEW) sock.rcvtimeo = timeo;
+      else sock.sndtimeo = timeo;
+      return 0;
+    }
     default:
       return -ENOPROTOOPT;
   }
+}
+
+/**
+ * sock_set_timeout: a struct timeval as jiffies, rounded up (0 s and 0 us,
+ * or more than MAX_SCHEDULE_TIMEOUT: no limit; a negative time: no wait);
+ * -EINVAL when shorter than a timeval, -EDOM for microseconds out of range.
+ */
+function sock_set_timeout(files: FileSyscalls, optval: number, optlen: number): number {
+  if (optlen < 16) return -EINVAL;
+  const b = new Uint8Array(16);
+  if (files.mem.copyFromUser(b, optval, 16) !== 0) return -EFAULT;
+  const v = new DataView(b.buffer);
+  const sec = v.getInt32(4, true) * 0x1_0000_0000 + v.getUint32(0, true);
+  const usec = v.getInt32(12, true) * 0x1_0000_0000 + v.getUint32(8, true);
+  if (usec < 0 || usec >= 1e6) return -EDOM;
+  if (sec < 0) return 0;
+  if ((sec === 0 && usec === 0) || sec >= MAX_TIMEOUT_SEC) return Infinity;
+  return sec * HZ + Math.ceil(usec / (1e6 / HZ));
 }

@@ -22,7 +22,7 @@ const SOL: Record<number, string> = { 1: "SOL_SOCKET", 6: "SOL_TCP", 0: "SOL_IP"
 const SO: Record<number, string> = {
   1: "SO_DEBUG", 2: "SO_REUSEADDR", 3: "SO_TYPE", 4: "SO_ERROR", 5: "SO_DONTROUTE", 6: "SO_BROADCAST", 7: "SO_SNDBUF", 8: "SO_RCVBUF",
   9: "SO_KEEPALIVE", 10: "SO_OOBINLINE", 15: "SO_REUSEPORT", 16: "SO_PASSCRED", 17: "SO_PEERCRED", 18: "SO_RCVLOWAT", 19: "SO_SNDLOWAT",
-  30: "SO_ACCEPTCONN", 32: "SO_SNDBUFFORCE", 33: "SO_RCVBUFFORCE", 38: "SO_PROTOCOL", 39: "SO_DOMAIN",
+  20: "SO_RCVTIMEO_OLD", 21: "SO_SNDTIMEO_OLD", 66: "SO_RCVTIMEO_NEW", 67: "SO_SNDTIMEO_NEW", 30: "SO_ACCEPTCONN", 32: "SO_SNDBUFFORCE", 33: "SO_RCVBUFFORCE", 38: "SO_PROTOCOL", 39: "SO_DOMAIN",
 };
 const TCP: Record<number, string> = { 1: "TCP_NODELAY", 2: "TCP_MAXSEG", 3: "TCP_CORK" };
 const SCM: Record<number, string> = { 1: "SCM_RIGHTS", 2: "SCM_CREDENTIALS" };
@@ -153,16 +153,19 @@ export function formatSocketArgs(nr: number, a: readonly number[], ret: number, 
     case 55: { // getsockopt
       const level = a[1] | 0, opt = a[2] | 0;
       const name = level === 1 ? named(opt, SO, "SO") : level === 6 ? named(opt, TCP, "TCP") : String(opt);
+      // The timeouts' struct timeval strace shows as its bytes.
+      const raw = level === 1 && [20, 21, 66, 67].includes(opt);
       let val: string;
       if (nr === 54) {
         const b = (a[4] | 0) >= 4 ? peek(a[3], 4) : null;
-        val = b ? `[${int32At(b, 0)}]` : hex(a[3]);
+        val = raw ? buffer(peek, a[3], a[4] | 0) : b ? `[${int32At(b, 0)}]` : hex(a[3]);
         return `${a[0] | 0}, ${named(level, SOL, "SOL")}, ${name}, ${val}, ${a[4] | 0}`;
       }
       const lb = a[4] !== 0 ? peek(a[4], 4) : null;
       const len = lb ? int32At(lb, 0) : 0;
       const b = ok && len > 0 ? peek(a[3], len) : null;
       if (!b) val = pointer(a[3]);
+      else if (raw) val = quote(b, false);
       else if (level === 1 && opt === 17 && len >= 12) val = `{pid=${int32At(b, 0)}, uid=${int32At(b, 4)}, gid=${int32At(b, 8)}}`;
       else if (len >= 4) val = `[${int32At(b, 0)}]`;
       else val = quote(b, false);

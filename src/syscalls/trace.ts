@@ -13,6 +13,7 @@ import { formatSocketArgs } from "./socket_trace.js";
 import { formatPidfdArgs } from "./pidfd_trace.js";
 import { formatTimerArgs } from "./timers_trace.js";
 import { syscallName } from "./names.js";
+import { unsigned } from "./args.js";
 
 /** Reads user memory for display; null when it is not readable. */
 export type Peek = (addr: number, len: number) => Uint8Array | null;
@@ -115,6 +116,18 @@ const MAP: [number, string][] = [
   [0x100000, "MAP_FIXED_NOREPLACE"], [0x4000000, "MAP_UNINITIALIZED"],
 ];
 const MREMAP: [number, string][] = [[1, "MREMAP_MAYMOVE"], [2, "MREMAP_FIXED"], [4, "MREMAP_DONTUNMAP"]];
+const MS: [number, string][] = [[4, "MS_SYNC"], [1, "MS_ASYNC"], [2, "MS_INVALIDATE"]];
+const MCL: [number, string][] = [[1, "MCL_CURRENT"], [2, "MCL_FUTURE"], [4, "MCL_ONFAULT"]];
+
+/** mincore's vector as strace prints it: each page 1 or 0, the first STRING_LIMIT, then "...". */
+function mincoreVec(peek: Peek, addr: number, len: number): string {
+  const pages = Math.ceil(len / 4096);
+  const bytes = peek(addr, Math.min(pages, STRING_LIMIT));
+  if (!bytes) return hex(addr);
+  const items = [...bytes].map((b) => String(b & 1));
+  return `[${items.join(", ")}${pages > STRING_LIMIT ? ", ..." : ""}]`;
+}
+
 const MADV: Record<number, string> = {
   0: "MADV_NORMAL", 1: "MADV_RANDOM", 2: "MADV_SEQUENTIAL", 3: "MADV_WILLNEED", 4: "MADV_DONTNEED", 8: "MADV_FREE",
   9: "MADV_REMOVE", 10: "MADV_DONTFORK", 11: "MADV_DOFORK", 12: "MADV_MERGEABLE", 13: "MADV_UNMERGEABLE",
@@ -720,6 +733,19 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     case 28: // madvise
       return `${hex(a[0])}, ${udec(a[1])}, ${named(a[2] | 0, MADV, "MADV")}`;
+    case 26: // msync
+      return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, MS, "0", "MS")}`;
+    case 27: // mincore: the vector on success, a page a byte, the first 32
+      return `${hex(a[0])}, ${udec(a[1])}, ${ok && a[2] !== 0 ? mincoreVec(peek, a[2], unsigned(a[1])) : pointer(a[2])}`;
+    case 149: // mlock
+    case 150: // munlock
+      return `${hex(a[0])}, ${udec(a[1])}`;
+    case 325: // mlock2
+      return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, [[1, "MLOCK_ONFAULT"]], "0", "MLOCK")}`;
+    case 151: // mlockall
+      return flagsOrUnknown(a[0] >>> 0, MCL, "0", "MCL");
+    case 152: // munlockall
+      return "";
     case 39: // getpid
     case 186: // gettid
     case 34: // pause

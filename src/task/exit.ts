@@ -78,6 +78,8 @@ export function release(m: Machine, t: Task, end: TaskEnd): void {
   m.accountFaults(t);
   if (t.futex) futex_unqueue(m, t.futex);
   t.futex = null;
+  // A timed sleep ends with the task: its timer no longer wakes anything.
+  t.sys.sleeper.cancel();
   if (t.mm) {
     const mm = t.mm;
     // Both write the thread's memory: only when its mm is the current one.

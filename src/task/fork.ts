@@ -5,7 +5,7 @@
 import type { Machine } from "../machine.js";
 import { bytesReader } from "../machine_options.js";
 import type { CpuState } from "../cpu/state.js";
-import { Mempolicy, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EEXIST, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
+import { Mempolicy, MlockCalls, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EEXIST, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
 import { PID_MAX } from "./sched.js";
 import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
@@ -66,6 +66,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
     },
     random: m.random,
     clock: m.clock,
+    timers: m.sched.timers,
     fs: m.fs,
     cwd: o.cwd,
     cache: m.kernel.pageCache,
@@ -80,6 +81,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
       nrNodeIds: () => m.kernel.nrNodeIds,
       memoryNodes: () => m.kernel.memoryNodes(),
     }),
+    mlock: new MlockCalls(m.user, m.k, m.kernel.memory),
     cpuNode: m.kernel.numaNodeId,
   }, from?.sys, { files: (flags & CLONE_FILES) !== 0, fs: (flags & CLONE_FS) !== 0, thread: (flags & CLONE_THREAD) !== 0 });
   const task: Task = new Task(pid, parent, mm, sys, signals, from && flags & CLONE_THREAD ? from.group : undefined);

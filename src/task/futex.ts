@@ -5,7 +5,7 @@
 // queue, oldest first; a wake takes the oldest waiters whose bitset
 // matches. The sleep is the scheduler's: the task sleeps on the syscall
 // and runs it again once woken, and the call then answers 0 (woken),
-// ETIMEDOUT (its deadline passed on the virtual clock) or waits anew (a
+// ETIMEDOUT (its hrtimer sleeper fired on the virtual clock) or waits anew (a
 // signal came and its handler, if any, asked for a restart).
 //
 // PI futexes (kernel/futex/pi.c): the word holds its owner's tid, with
@@ -20,6 +20,7 @@ import type { Machine } from "../machine.js";
 import { EAGAIN, EDEADLK, EFAULT, EINVAL, ENOSYS, EPERM, ERESTARTSYS, ESRCH, ETIMEDOUT } from "../syscalls/index.js";
 import { readTimeout } from "../syscalls/poll.js";
 import type { Task } from "./task.js";
+import type { HrtimerSleeper } from "./hrtimer.js";
 
 const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5;
 const FUTEX_LOCK_PI = 6, FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_LOCK_PI2 = 13;
@@ -35,8 +36,6 @@ export interface FutexWaiter {
   key: string;
   bitset: number;
   woken: boolean;
-  /** When it gives up (virtual ns, CLOCK_MONOTONIC), or null. */
-  deadline: number | null;
   /** A FUTEX_LOCK_PI waiter's pi_state; `ownerDied`: its owner died and handed it on (fixup_pi_state_owner marks the word). */
   pi?: PiState;
   ownerDied?: boolean;
@@ -52,29 +51,30 @@ export interface PiState {
 export function futex(m: Machine, t: Task, uaddr: number, op: number, val: number, utime: number, uaddr2: number, val3: number): number {
   const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
   const shared = (op & FUTEX_PRIVATE_FLAG) === 0;
-  // A task back on its call after sleeping: woken, timed out, or interrupted (then it waits anew, keeping its deadline).
+  // A task back on its call after sleeping: woken, timed out, or interrupted (then it waits anew, its timer going on).
   const was = t.futex;
+  const sleeper = t.sys.sleeper;
   if (was) {
     t.futex = null;
     if (was.woken) return was.pi ? futex_lock_pi_woken(m, t, uaddr, was) : 0;
     futex_unqueue(m, was);
-    if (was.deadline !== null && t.sys.nowNs() >= was.deadline) return -ETIMEDOUT;
+    if (sleeper.expired()) return -ETIMEDOUT;
   }
   const timed = cmd === FUTEX_WAIT || cmd === FUTEX_WAIT_BITSET || cmd === FUTEX_LOCK_PI || cmd === FUTEX_LOCK_PI2;
-  let deadline: number | null = was?.deadline ?? null;
-  if (timed && utime !== 0 && !was) {
+  let timeout: HrtimerSleeper | null = sleeper.expires !== null ? sleeper : null;
+  if (timed && utime !== 0 && !timeout) {
     const ns = readTimeout(m.user, utime, 1)!;
     if (ns < 0) return ns;
-    // FUTEX_WAIT's timeout is relative; the others' absolute, on CLOCK_MONOTONIC or (FUTEX_LOCK_PI, FUTEX_CLOCK_REALTIME) CLOCK_REALTIME.
-    if (cmd === FUTEX_WAIT) deadline = t.sys.nowNs() + ns;
-    else deadline = ns - (op & FUTEX_CLOCK_REALTIME || cmd === FUTEX_LOCK_PI ? t.sys.realtimeEpoch * 1e9 : 0);
+    // futex_setup_timer: FUTEX_WAIT's timeout is relative; the others' absolute, on CLOCK_MONOTONIC or (FUTEX_LOCK_PI, FUTEX_CLOCK_REALTIME) CLOCK_REALTIME.
+    const expires = cmd === FUTEX_WAIT ? t.sys.nowNs() + ns : ns - (op & FUTEX_CLOCK_REALTIME || cmd === FUTEX_LOCK_PI ? t.sys.realtimeEpoch * 1e9 : 0);
+    timeout = t.sys.timeoutAt(expires);
   }
   if (op & FUTEX_CLOCK_REALTIME && cmd !== FUTEX_WAIT_BITSET && cmd !== FUTEX_LOCK_PI2) return -ENOSYS;
   switch (cmd) {
     case FUTEX_WAIT:
-      return futex_wait(m, t, uaddr, shared, val, deadline, FUTEX_BITSET_MATCH_ANY);
+      return futex_wait(m, t, uaddr, shared, val, timeout, FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAIT_BITSET:
-      return futex_wait(m, t, uaddr, shared, val, deadline, val3 >>> 0);
+      return futex_wait(m, t, uaddr, shared, val, timeout, val3 >>> 0);
     case FUTEX_WAKE:
       return futex_wake(m, t, uaddr, val | 0, shared ? -1 : 0);
     case FUTEX_WAKE_BITSET:
@@ -87,7 +87,7 @@ export function futex(m: Machine, t: Task, uaddr: number, op: number, val: numbe
       return futex_wake_op(m, t, uaddr, shared, uaddr2, val | 0, utime | 0, val3 >>> 0);
     case FUTEX_LOCK_PI:
     case FUTEX_LOCK_PI2:
-      return futex_lock_pi(m, t, uaddr, shared, deadline, false);
+      return futex_lock_pi(m, t, uaddr, shared, timeout, false);
     case FUTEX_TRYLOCK_PI:
       return futex_lock_pi(m, t, uaddr, shared, null, true);
     case FUTEX_UNLOCK_PI:
@@ -112,19 +112,19 @@ function put_user(m: Machine, uaddr: number, v: number): boolean {
   return m.user.copyToUser(uaddr, word) === 0;
 }
 
-/** futex_wait: sleeps while *uaddr is `val` (EAGAIN when it is not), until woken or its deadline. */
-function futex_wait(m: Machine, t: Task, uaddr: number, shared: boolean, val: number, deadline: number | null, bitset: number): number {
+/** futex_wait: sleeps while *uaddr is `val` (EAGAIN when it is not), until woken or its timer fires. */
+function futex_wait(m: Machine, t: Task, uaddr: number, shared: boolean, val: number, timeout: HrtimerSleeper | null, bitset: number): number {
   if (bitset === 0) return -EINVAL;
   const key = get_futex_key(m, t, uaddr, shared);
   if (typeof key === "number") return key;
   const uval = get_user(m, uaddr);
   if (uval === null) return -EFAULT;
   if (uval !== val >>> 0) return -EAGAIN;
-  if (deadline !== null && t.sys.nowNs() >= deadline) return -ETIMEDOUT;
-  const w: FutexWaiter = { task: t, key, bitset, woken: false, deadline };
+  if (timeout?.expired()) return -ETIMEDOUT;
+  const w: FutexWaiter = { task: t, key, bitset, woken: false };
   m.sched.futexQueue.push(w);
   t.futex = w;
-  t.waitFor = () => w.woken || (w.deadline !== null && t.sys.nowNs() >= w.deadline);
+  t.waitFor = () => w.woken || timeout?.expired() === true;
   return -ERESTARTSYS;
 }
 
@@ -253,9 +253,9 @@ function futex_top_waiter(m: Machine, key: string): FutexWaiter | undefined {
  * EDEADLK; else FUTEX_WAITERS is set and the caller waits on the futex's
  * pi_state (attach_to_pi_state checks the word against it; a first waiter
  * makes it, for the owner the tid names: ESRCH when that task is gone, EPERM
- * for a kernel thread), until the lock is handed to it or its deadline.
+ * for a kernel thread), until the lock is handed to it or its timer fires.
  */
-function futex_lock_pi(m: Machine, t: Task, uaddr: number, shared: boolean, deadline: number | null, trylock: boolean): number {
+function futex_lock_pi(m: Machine, t: Task, uaddr: number, shared: boolean, timeout: HrtimerSleeper | null, trylock: boolean): number {
   const key = get_futex_key(m, t, uaddr, shared);
   if (typeof key === "number") return key;
   const uval = get_user(m, uaddr);
@@ -280,12 +280,12 @@ function futex_lock_pi(m: Machine, t: Task, uaddr: number, shared: boolean, dead
   }
   // rt_mutex_futex_trylock: the lock has an owner.
   if (trylock) return -EAGAIN;
-  if (deadline !== null && t.sys.nowNs() >= deadline) return -ETIMEDOUT;
-  const w: FutexWaiter = { task: t, key, bitset: FUTEX_BITSET_MATCH_ANY, woken: false, deadline, pi };
+  if (timeout?.expired()) return -ETIMEDOUT;
+  const w: FutexWaiter = { task: t, key, bitset: FUTEX_BITSET_MATCH_ANY, woken: false, pi };
   m.sched.futexQueue.push(w);
   pi.waiters.push(w);
   t.futex = w;
-  t.waitFor = () => w.woken || (w.deadline !== null && t.sys.nowNs() >= w.deadline);
+  t.waitFor = () => w.woken || timeout?.expired() === true;
   return -ERESTARTSYS;
 }
 

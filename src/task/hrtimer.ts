@@ -2,8 +2,10 @@
 // time of one clock, run in order of expiry (ties in the order they were
 // started). The scheduler runs the machine's base, on the virtual clock
 // (CLOCK_MONOTONIC's nanoseconds; CLOCK_REALTIME and CLOCK_BOOTTIME are it
-// moved by a constant), at the point between quanta, and each process's
-// CPU-time base (src/task/timers.ts) when it has run. Browser-safe.
+// moved by a constant), at the point between quanta, and the CPU-time bases
+// of a process and of a thread (src/task/timers.ts) when it has run. The
+// timed sleeps are timers too (HrtimerSleeper): the first expiry of the
+// machine's base is what wakes next. Browser-safe.
 
 /** A timer: its callback gets the time it expired at and gives the next expiry (HRTIMER_RESTART), or null (HRTIMER_NORESTART). */
 export class Hrtimer {
@@ -53,6 +55,58 @@ export class HrtimerBase {
       const again = due.fn(due.expires);
       if (again !== null && !due.queued) this.start(due, again);
     }
+  }
+}
+
+/**
+ * hrtimer_sleeper: the timer of a task's timed sleep (do_nanosleep,
+ * schedule_hrtimeout_range's poll, select, epoll_wait and
+ * rt_sigtimedwait, futex_wait's timeout, a socket's SO_RCVTIMEO).
+ * Started once for a call, it keeps its expiry across the call's restarts;
+ * its expiry (hrtimer_wakeup) wakes the task, which the scheduler's scan
+ * between quanta then finds; the call's end cancels it.
+ */
+export class HrtimerSleeper {
+  /** The base it was started on; null while no call sleeps with it. */
+  private base: HrtimerBase | null = null;
+  /** Its clock's reading. */
+  private now: () => number = () => 0;
+  /** hrtimer_wakeup ran (the sleeper's task pointer cleared). */
+  private woken = false;
+  private readonly timer = new Hrtimer(() => {
+    this.woken = true;
+    return null;
+  });
+
+  /** hrtimer_sleeper_start_expires on `base` (whose clock `now` reads), unless the call already started it: a restart keeps its expiry. */
+  start(base: HrtimerBase, expires: number, now: () => number): void {
+    if (this.base) return;
+    this.base = base;
+    this.now = now;
+    this.woken = false;
+    base.start(this.timer, expires);
+  }
+
+  /** When it expires (ns of its clock), or null when not started. */
+  get expires(): number | null {
+    return this.base ? this.timer.expires : null;
+  }
+
+  /** The sleep's time is up: it fired, or is due and fires at the next point between instructions. */
+  expired(): boolean {
+    return this.base !== null && (this.woken || this.now() >= this.timer.expires);
+  }
+
+  /** The time it has left (hrtimer_get_remaining), at least 0; null when not started. */
+  remaining(): number | null {
+    return this.base ? Math.max(0, this.timer.expires - this.now()) : null;
+  }
+
+  /** hrtimer_cancel, at the call's end. */
+  cancel(): void {
+    this.base?.cancel(this.timer);
+    this.base = null;
+    this.woken = false;
   }
 }
 

@@ -12,6 +12,7 @@ import type { Signals } from "./signal.js";
 import type { FutexWaiter } from "./futex.js";
 import { ERESTARTSYS } from "../syscalls/errno.js";
 import { ProcessTimers } from "./timers.js";
+import { HrtimerBase } from "./hrtimer.js";
 
 /** How a process ended: exit(status), or a fatal signal. */
 export type TaskEnd = { kind: "exit"; status: number } | { kind: "signal"; signal: FatalSignal };
@@ -73,6 +74,8 @@ export class Task {
   readonly group: ThreadGroup;
   /** Instructions it retired, and its mm's fault counts when it ended (getrusage, wait4's rusage). */
   retired = 0;
+  /** The timers of its own CPU-time clock (CLOCK_THREAD_CPUTIME_ID's), run when it has run. */
+  readonly cpuTimers = new HrtimerBase();
   minflt = 0;
   majflt = 0;
   /** Figures of its reaped children (RUSAGE_CHILDREN). */
@@ -141,6 +144,7 @@ export function copyRegisters(from: CpuState, to: CpuState): void {
   b.fop = a.fop;
   b.fip = a.fip;
   b.fdp = a.fdp;
+  b.fcs = a.fcs;
 }
 
 /** wait4's status word (include/uapi/linux/wait.h's layout): exit code << 8, or the signal (0x80: core dumped). */

@@ -6,11 +6,12 @@
 // signal_struct (ThreadGroup.timers): fork's child starts with none, exec
 // keeps the interval timers and deletes the POSIX ones, and they go when the
 // process ends. Timers on the virtual clock sit on the scheduler's
-// hrtimer base; those on CPU time on the process's own. Browser-safe.
+// hrtimer base; those on CPU time on the process's own or (a thread's clock)
+// the thread's. clock_nanosleep on a CPU-time clock sleeps on those too. Browser-safe.
 
 import type { Machine } from "../machine.js";
 import { SI_KERNEL } from "../syscalls/endings.js";
-import { EFAULT, EINVAL, EOPNOTSUPP } from "../syscalls/errno.js";
+import { EFAULT, EINVAL, EOPNOTSUPP, ERESTARTSYS } from "../syscalls/errno.js";
 import { Hrtimer, HrtimerBase, hrtimer_forward } from "./hrtimer.js";
 import { SI_TIMER, type SigInfo } from "./signal.js";
 import type { Task, ThreadGroup } from "./task.js";
@@ -18,12 +19,12 @@ import type { Task, ThreadGroup } from "./task.js";
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27;
 /** A jiffy at CONFIG_HZ 250: the CPU-time itimers are a tick late at most, and start one tick later (set_cpu_itimer). */
-const TICK_NSEC = 4_000_000;
+export const TICK_NSEC = 4_000_000;
 const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 const TIMER_ABSTIME = 1;
 const INT_MAX = 0x7fff_ffff;
 /** The clocks a POSIX timer can be on: the CLOCK_REALTIME family sits a constant away from CLOCK_MONOTONIC. */
-const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_BOOTTIME = 7;
+const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3, CLOCK_BOOTTIME = 7;
 const CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 
 /** A process's timers (signal_struct's real_timer, it[], posix_timers). */
@@ -164,19 +165,21 @@ function cpuTicks(g: ThreadGroup): number {
   return Math.floor(cpuTime(g) / TICK_NSEC) * TICK_NSEC;
 }
 
-/** The timers due now run: the machine's, then the CPU-time ones of `ran`'s process, which has just had the CPU. */
+/** The timers due now run: the machine's, then the CPU-time ones of `ran`'s process and of `ran` itself, which has just had the CPU. */
 export function run_timers(base: HrtimerBase, now: number, ran: Task | null): void {
   base.run(now);
   const g = ran?.group;
   if (g && g.threads.length) g.timers.cpu.run(cpuTime(g));
+  if (ran && ran.state !== "zombie") ran.cpuTimers.run(ran.retired);
 }
 
-/** Instructions `t` may run before a timer is due (the machine's, or one on its process's CPU time): at least 1. */
+/** Instructions `t` may run before a timer is due (the machine's, or one on its process's or its own CPU time): at least 1. */
 export function until_timer(base: HrtimerBase, now: number, t: Task): number {
-  const real = base.next(), cpu = t.group.timers.cpu.next();
+  const real = base.next(), cpu = t.group.timers.cpu.next(), own = t.cpuTimers.next();
   let left = Infinity;
   if (real !== null) left = real - now;
   if (cpu !== null) left = Math.min(left, cpu - cpuTime(t.group));
+  if (own !== null) left = Math.min(left, own - t.retired);
   return Math.max(1, left);
 }
 
@@ -297,6 +300,13 @@ function timerClock(m: Machine, t: Task, clock: number): TimerClock | number {
     const g = t.group;
     return { base: g.timers.cpu, now: () => cpuTime(g), abs: (ns) => ns };
   }
+  // A thread's CPU-time clock, CLOCK_THREAD_CPUTIME_ID or (~tid << 3) | 6 (tid 0: the caller): a thread of the caller's process.
+  if (clock === CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 7) === 6)) {
+    const tid = clock === CLOCK_THREAD_CPUTIME_ID ? 0 : ~clock >> 3;
+    const x = tid === 0 ? t : m.sched.byPid(tid);
+    if (!x || x.state === "zombie" || x.group !== t.group) return -EINVAL;
+    return { base: x.cpuTimers, now: () => x.retired, abs: (ns) => ns };
+  }
   if (clock === CLOCK_MONOTONIC || clock === CLOCK_BOOTTIME || clock === CLOCK_BOOTTIME_ALARM) {
     return { base: m.sched.timers, now: () => m.clock.now(), abs: (ns) => ns };
   }
@@ -304,8 +314,8 @@ function timerClock(m: Machine, t: Task, clock: number): TimerClock | number {
     const epoch = t.sys.realtimeEpoch * 1e9 + (clock === CLOCK_TAI ? 37e9 : 0);
     return { base: m.sched.timers, now: () => m.clock.now(), abs: (ns) => ns - epoch };
   }
-  // The raw and coarse clocks have no timers; the thread's CPU clock's are not offered.
-  return clock === 4 || clock === 5 || clock === 6 || clock === 3 ? -EOPNOTSUPP : -EINVAL;
+  // The raw and coarse clocks have no timers.
+  return clock === 4 || clock === 5 || clock === 6 ? -EOPNOTSUPP : -EINVAL;
 }
 
 /** timer_create(clockid, sevp, timerid): the sigevent is read, the clock checked, an id taken, then the event checked. */
@@ -380,6 +390,36 @@ export function timer_delete(t: Task, id: number): number {
   if (!timer) return -EINVAL;
   timer.delete();
   return 0;
+}
+
+// ─── clock_nanosleep on a CPU-time clock ─────────────────────────────────────
+
+/**
+ * clock_nanosleep on a CPU-time clock (posix_cpu_nsleep): the caller sleeps
+ * until that clock gets to the time asked (relative: from its reading now),
+ * on a timer of the clock's base, which only that process's (or thread's)
+ * running moves on. CLOCK_THREAD_CPUTIME_ID has no nsleep (EOPNOTSUPP); the
+ * caller's own thread clock by id is EINVAL (it would never wake).
+ * @return undefined for the other clocks (src/syscalls/index.ts's)
+ */
+export function cpu_nanosleep(m: Machine, t: Task, clock: number, flags: number, req: number): number | undefined {
+  if (clock !== CLOCK_PROCESS_CPUTIME_ID && clock !== CLOCK_THREAD_CPUTIME_ID && clock >= 0) return undefined;
+  if (clock === CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 3) === 3)) return clock === CLOCK_THREAD_CPUTIME_ID ? -EOPNOTSUPP : -EINVAL;
+  const sleeper = t.sys.sleeper;
+  if (sleeper.expires === null) {
+    const b = new Uint8Array(16);
+    if (m.user.copyFromUser(b, req, 16) !== 0) return -EFAULT;
+    const ns = timespecNs(new DataView(b.buffer), 0);
+    if (ns === null) return -EINVAL;
+    const tid = ~clock >> 3;
+    if (clock < 0 && clock & 4 && (tid === 0 || tid === t.pid)) return -EINVAL;
+    const c = timerClock(m, t, clock);
+    if (typeof c === "number") return -EINVAL;
+    sleeper.start(c.base, flags & TIMER_ABSTIME ? ns : c.now() + ns, c.now);
+  }
+  if (sleeper.expired()) return 0;
+  t.waitFor = () => sleeper.expired();
+  return -ERESTARTSYS;
 }
 
 // ─── struct timeval, timespec, itimerval, itimerspec ─────────────────────────

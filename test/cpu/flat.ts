@@ -2,6 +2,7 @@
 // The walk honours docs/abi.md: an entry is frame | TLB_W | TLB_X, or
 // -error_code (P set when the page is present but the access is refused).
 import { execFileSync } from "node:child_process";
+import { expect } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -218,4 +219,19 @@ export function loadElf(file: Uint8Array, args: string[], ramPages?: number): Fl
   m.cpu.rip = plan.entry;
   m.cpu.rsp = sp;
   return m;
+}
+
+/**
+ * Runs a generated program's text (flatProgram, buildProgram) with `bssBytes`
+ * of .bss mapped at 0x10000000 and blocks translated after `jitThreshold`
+ * runs: its stdout, once it has exited 0.
+ */
+export function runGenerated(text: Uint8Array, bssBytes: number, jitThreshold: number): Uint8Array {
+  const m = machineWith(text);
+  m.cpu.jitThreshold = jitThreshold;
+  m.map(0x10000000, bssBytes, PROT_R | PROT_W);
+  const r = m.runProgram(1e8);
+  expect(r.stop).toBe(STOP_SYSCALL);
+  expect(r.exit).toBe(0);
+  return r.out;
 }

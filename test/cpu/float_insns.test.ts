@@ -4,8 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { decode } from "../../src/cpu/decode.js";
-import { STOP_SYSCALL } from "../../src/cpu/index.js";
-import { buildProgram, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
+import { buildProgram, haveToolchain, runGenerated } from "./flat.js";
 import { generate, RECORD } from "./float_gen.js";
 
 const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -21,17 +20,12 @@ describe.skipIf(!haveToolchain())("floating-point instructions against the real 
   ] as const)("runs the generated %s cases as the hardware does (%s)", (part, _mode, jitThreshold, stride) => {
     const { asm, cases } = generate(part, 24, stride);
     const { elf, text } = buildProgram(asm);
-    const m = machineWith(text);
-    m.cpu.jitThreshold = jitThreshold;
-    m.map(0x10000000, cases.length * RECORD + 8192, PROT_R | PROT_W);
-    const r = m.runProgram(1e8);
-    expect(r.stop).toBe(STOP_SYSCALL);
-    expect(r.exit).toBe(0);
+    const out = runGenerated(text, cases.length * RECORD + 8192, jitThreshold);
     const ref = new Uint8Array(execFileSync(elf, { maxBuffer: 1 << 28 }));
-    expect(r.out.length).toBe(ref.length);
+    expect(out.length).toBe(ref.length);
     const bad: string[] = [];
     cases.forEach((c, i) => {
-      const g = r.out.subarray(i * RECORD, (i + 1) * RECORD), h = ref.subarray(i * RECORD, (i + 1) * RECORD);
+      const g = out.subarray(i * RECORD, (i + 1) * RECORD), h = ref.subarray(i * RECORD, (i + 1) * RECORD);
       if (hexBytes(g) !== hexBytes(h)) bad.push(`${c.desc}:\n    ours     ${hexBytes(g)}\n    hardware ${hexBytes(h)}`);
     });
     expect(bad.length + " of " + cases.length + "\n" + bad.slice(0, 20).join("\n")).toBe("0 of " + cases.length + "\n");

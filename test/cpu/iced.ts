@@ -3,6 +3,7 @@
 // instruction outside the subset (or a form on the named allow-list below).
 import { Code, Decoder, DecoderOptions, type Instruction, Mnemonic, OpKind, Register } from "iced-x86";
 import { decode, type Insn, type Operand } from "../../src/cpu/decode.js";
+import { MM } from "../../src/cpu/insn.js";
 
 export const IP = 0x401000;
 
@@ -15,7 +16,7 @@ const ALLOWED_UD = [
   "Bswap_r16", // undefined result on hardware
   "Jmp_m16", "Call_m16", // far jmp and call
   "Pushq_FS", "Pushq_GS", "Popq_FS", "Popq_GS", "Pushw_FS", "Pushw_GS", "Popw_FS", "Popw_GS", // segment registers
-  "Fnstenv_m14byte", "Fldenv_m14byte", // the x87 environment's 16-bit format (66 prefix)
+  "Fnstenv_m14byte", "Fldenv_m14byte", "Fnsave_m94byte", "Frstor_m94byte", // the x87 environment's and state's 16-bit formats (66 prefix)
 ];
 const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (ALLOWED_UD.some((p) => code.startsWith(p))) return true;
@@ -26,8 +27,6 @@ const allowedUd = (code: string, ours: Insn, bytes: Uint8Array): boolean => {
   if (/^Mov_(r\d+_)?(cr|dr|tr)|Sreg/.test(code)) return true;
   // endbr64 spellings we do not take (0F 1E without F3 FA)
   if (code.startsWith("Endbr") || code.startsWith("Rdsspd") || code.startsWith("Rdsspq")) return true;
-  // MMX forms of the SSE2 integer instructions (no 66 prefix, mm registers)
-  if (/(^|_)mmm?\d*(_|$)/.test(code)) return true;
   return ours.tooLong === true;
 };
 
@@ -45,6 +44,7 @@ export const SUBSET = new Set<string>();
 const NAMES64 = ["RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
 function regName(r: number, sz: number): string {
   if (sz === 16) return `XMM${r}`;
+  if (sz === MM) return `MM${r}`;
   if (sz === 10) return `ST${r}`;
   if (sz === 8) return NAMES64[r];
   if (sz === 4) return r < 8 ? "E" + NAMES64[r].slice(1) : NAMES64[r] + "D";
@@ -63,10 +63,11 @@ function compareOperand(o: Operand, ins: Instruction, i: number): string {
       return Register[ins.opRegister(i)] === regName(o.r, o.sz) ? "" : `op${i} ${Register[ins.opRegister(i)]}, ours ${regName(o.r, o.sz)}`;
     case "m": {
       // the string operands ds:rsi and es:rdi (esi, edi with 67)
-      const str = [OpKind.MemorySegRSI, OpKind.MemorySegESI, OpKind.MemoryESRDI, OpKind.MemoryESEDI].indexOf(kind);
+      // and maskmovq's ds:rdi
+      const str = [OpKind.MemorySegRSI, OpKind.MemorySegESI, OpKind.MemoryESRDI, OpKind.MemoryESEDI, OpKind.MemorySegRDI, OpKind.MemorySegEDI].indexOf(kind);
       if (str >= 0) {
-        const want = [6, 6, 7, 7][str] === o.base && (str & 1) === (o.a32 ? 1 : 0) && o.index < 0 && o.dispLo === 0;
-        const seg = str < 2 ? (ins.memorySegment === Register.FS ? 4 : ins.memorySegment === Register.GS ? 5 : 0) : 0;
+        const want = [6, 6, 7, 7, 7, 7][str] === o.base && (str & 1) === (o.a32 ? 1 : 0) && o.index < 0 && o.dispLo === 0;
+        const seg = str < 2 || str >= 4 ? (ins.memorySegment === Register.FS ? 4 : ins.memorySegment === Register.GS ? 5 : 0) : 0;
         return want && seg === o.seg ? "" : `op${i} ${OpKind[kind]} ${Register[ins.memorySegment]}, ours base ${o.base} seg ${o.seg}`;
       }
       if (kind !== OpKind.Memory) return `op${i} kind ${OpKind[kind]}, ours memory`;

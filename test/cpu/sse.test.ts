@@ -2,8 +2,7 @@
 // runs natively and under the emulator, and every record must agree.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { STOP_SYSCALL } from "../../src/cpu/index.js";
-import { buildProgram, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
+import { buildProgram, haveToolchain, runGenerated } from "./flat.js";
 import { generate, RECORD } from "./sse_gen.js";
 
 const hex = (a: ArrayLike<number>): string => Array.from(a, (x) => (x >>> 0).toString(16).padStart(8, "0")).join(" ");
@@ -16,15 +15,10 @@ describe.skipIf(!haveToolchain())("SSE2 integer SIMD against the real CPU", () =
     const { asm, cases } = generate();
     const { elf, text } = buildProgram(asm);
     const ref = new Uint8Array(execFileSync(elf, { maxBuffer: 1 << 28 }));
-    const m = machineWith(text);
-    m.cpu.jitThreshold = jitThreshold;
-    m.map(0x10000000, cases.length * RECORD + 8192, PROT_R | PROT_W);
-    const r = m.runProgram(1e8);
-    expect(r.stop).toBe(STOP_SYSCALL);
-    expect(r.exit).toBe(0);
-    expect(r.out.length).toBe(ref.length);
+    const out = runGenerated(text, cases.length * RECORD + 8192, jitThreshold);
+    expect(out.length).toBe(ref.length);
     const hw = new Uint32Array(ref.buffer, ref.byteOffset, ref.length / 4);
-    const emu = new Uint32Array(r.out.buffer, r.out.byteOffset, r.out.length / 4);
+    const emu = new Uint32Array(out.buffer, out.byteOffset, out.length / 4);
     const bad: string[] = [];
     cases.forEach((c, i) => {
       const want = hw.subarray(i * 12, i * 12 + 12), got = emu.subarray(i * 12, i * 12 + 12);

@@ -14,7 +14,7 @@ export interface SseCase {
 }
 
 /** A deterministic xorshift generator. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed | 0;
   return () => {
     s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
@@ -23,7 +23,7 @@ function rng(seed: number): () => number {
 }
 
 /** Lanes of one width filled with edge values (0, 1, all ones, sign bits, saturation bounds) and random bits. */
-function edgeVector(r: () => number): Uint32Array {
+export function edgeVector(r: () => number): Uint32Array {
   const v = new Uint32Array(4);
   const b = new Uint8Array(v.buffer);
   const width = [1, 2, 4, 8][r() % 4];

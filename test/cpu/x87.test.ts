@@ -158,9 +158,9 @@ describe.skipIf(!canRunNative())("x87 against the real CPU", () => {
       const ctx = `a=${hex(a)} b=${hex(b)} cw=${ctl.toString(16)}`;
       // fxsave: FCW..FDP and the registers (MXCSR at 24..31 is the SSE unit's)
       expect([...img.subarray(0, 24), ...img.subarray(32, 160)], ctx).toEqual([...want.subarray(0, 24), ...want.subarray(32, 160)]);
-      // fnstenv: control, status and full tag words, FCS (the pointers and the opcode are the instruction layer's)
+      // fnstenv: control, status and full tag words (the pointers, FCS and the opcode are the instruction layer's: mmx.test.ts)
       const henv = want.subarray(160, 188);
-      expect([...env.subarray(0, 12), ...env.subarray(16, 18)], ctx).toEqual([...henv.subarray(0, 12), ...henv.subarray(16, 18)]);
+      expect([...env.subarray(0, 12)], ctx).toEqual([...henv.subarray(0, 12)]);
     }
   });
 });

@@ -285,7 +285,7 @@ describe("the stack (expand_stack)", () => {
   it("grows down to a fault below the stack VMA, and not past RLIMIT_STACK", () => {
     const e = boot();
     inProcess(e, () => {
-      e.x.mm_set_rlimit_stack(64 * PAGE);
+      e.x.mm_set_rlimit(3, 64 * PAGE);
       const top = 0x7ffff0000000;
       expect(e.x.mm_set_stack(top - 4 * PAGE, top, PROT.READ | PROT.WRITE)).toBe(0);
       expect(e.cpu.access(top - 8, "w").signal).toBe(0);

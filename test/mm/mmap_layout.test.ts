@@ -38,7 +38,7 @@ describe("mmap_base and the top-down layout, as Linux under setarch -R", () => {
     expect(addrs).toHaveLength(SEQUENCE.length);
     const k = bootKernel(64);
     const mm = newMm(k);
-    k.exports.mm_set_rlimit_stack(stackKiB * 1024);
+    k.exports.mm_set_rlimit(3, stackKiB * 1024);
     expect(counters(k, mm).mmap_base).toBe(vdso[1]);
     // Stand in for the vDSO this kernel does not map, then replay.
     expect(k.exports.sys_mmap(vdso[0], vdso[1] - vdso[0], PROT.READ, ANON | MAP.FIXED, 0, 0)).toBe(vdso[0]);

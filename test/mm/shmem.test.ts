@@ -69,7 +69,7 @@ describe("tmpfs data in the kernel", () => {
       expectSame(tail.subarray(0, 5000), data.subarray(0, 5000));
       expectSame(tail.subarray(5000), new Uint8Array(2 * PAGE - 5000));
       expect(k.checkInvariants()).toBe(0);
-      f.unlink();
+      f.release();
       expect(k.counter("nr_shmem")).toBe(0);
       expect(k.pageCache.liveInodes).toBe(0);
     });
@@ -99,7 +99,7 @@ describe("tmpfs data in the kernel", () => {
     const first = new Uint8Array(MiB);
     f.read(0, first);
     expectSame(first, data.subarray(0, MiB));
-    f.unlink();
+    f.release();
     expect(k.counter("nr_shmem")).toBe(0);
     expect(k.swapInfo().used).toBe(0);
     expect(k.pageCache.liveInodes).toBe(0);
@@ -116,7 +116,7 @@ describe("tmpfs data in the kernel", () => {
     expect(field("Shmem")).toBe(3 * 1024);
     expect(field("Cached")).toBe(cached + 3 * 1024);
     expect(field("ShmemHugePages")).toBe(0);
-    f.unlink();
+    f.release();
     expect(field("Shmem")).toBe(0);
   });
 });

@@ -1,14 +1,17 @@
-// Dynamically linked programs (musl-gcc without -static: PIEs whose
-// PT_INTERP is /lib/ld-musl-x86_64.so.1) under faultline against their
-// native runs with address randomization off (setarch -R): stdout and exit
-// status, /proc/self/maps as the program prints it (test/native/dynlink/
-// maps_check.h: each file's device and inode checked against stat(2)),
-// dlopen/dlsym, fork and exec of dynamic programs, execve's errno for a
-// missing or malformed interpreter, busybox sh starting one, and the
-// dynamic loader's calls against strace -f. faultline maps no vDSO, so the
-// mappings below the interpreter sit higher by the vDSO's size natively.
+// Dynamically linked programs (PIEs whose PT_INTERP is musl's
+// /lib/ld-musl-x86_64.so.1 or glibc's /lib64/ld-linux-x86-64.so.2) under
+// faultline against their native runs with address randomization off
+// (setarch -R): stdout and exit status, /proc/self/maps as the program prints
+// it (test/native/dynlink/maps_check.h: each file's device and inode checked
+// against stat(2)), dlopen/dlsym, fork and exec of dynamic programs, threads,
+// execve's errno for a missing or malformed interpreter, busybox sh starting
+// one, the dynamic loader's calls against strace -f, and what glibc's loader
+// makes of the CPU (its ISA level and cache sizes from cpuid). faultline maps
+// no vDSO, so the mappings below the interpreter sit higher by the vDSO's
+// size natively, and glibc's loader, which keeps a link map for the vDSO,
+// allocates differently there.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -17,6 +20,7 @@ import { needs, TOOLS } from "../helpers/tools.js";
 const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SOURCES = new URL("../native/dynlink/", import.meta.url).pathname;
 const LIBC_SOURCES = new URL("../native/libc/", import.meta.url).pathname;
+const THREAD_SOURCES = new URL("../native/threads/", import.meta.url).pathname;
 const ENV = { FOO: "1", PATH: "/usr/bin:/bin" };
 
 interface Ran { stdout: string; stderr: string; status: number | null }
@@ -28,23 +32,43 @@ function run(cmd: string, args: string[], cwd: string): Ran {
 const native = (exe: string, args: string[], cwd: string) => run("setarch", ["-R", exe, ...args], cwd);
 const faultline = (exe: string, args: string[], cwd: string, options: string[] = []) => run(process.execPath, [CLI, "run", ...options, exe, ...args], cwd);
 
+/** The program's own lines: faultline names its first program by the path it was started by, with no device or inode. */
+function ownLines(stdout: string, exe: string): string {
+  return stdout.replace(new RegExp(`^(\\S+ \\S+ \\S+) (=stat|00:00 0) (${exe}|\\./\\S+)$`, "gm"), "$1 <program>");
+}
+
 /**
  * A run's output with what faultline shows differently by design: the
  * addresses of mappings below the interpreter (natively the vDSO sits
- * between), and the program's own lines (faultline names its first
- * program by the path it was started by, with no device or inode).
+ * between), and the program's own lines.
  */
 function normal(stdout: string, exe: string): string {
-  return stdout
-    .replace(/^7ffff7f[0-9a-f]{5}-7ffff7f[0-9a-f]{5} /gm, "<below ld.so> ")
-    .replace(new RegExp(`^(\\S+ \\S+ \\S+) (=stat|00:00 0) (${exe}|\\./\\S+)$`, "gm"), "$1 <program>");
+  return ownLines(stdout.replace(/^7ffff7f[0-9a-f]{5}-7ffff7f[0-9a-f]{5} /gm, "<below ld.so> "), exe);
 }
 
-function build(dir: string, name: string, args: string[]): string {
+function build(dir: string, name: string, args: string[], cc = "musl-gcc"): string {
   const out = join(dir, name);
-  const r = spawnSync("musl-gcc", ["-O2", "-o", out, ...args], { encoding: "utf8" });
+  const r = spawnSync(cc, ["-O2", "-o", out, ...args], { encoding: "utf8" });
   expect(r.stderr).toBe("");
   return out;
+}
+
+/**
+ * A glibc program's output with its own lines as ownLines() makes them and
+ * the maps below the interpreter reduced to the files there (their order, sizes, offsets,
+ * permissions, devices and inodes): the anonymous ones are glibc's loader's
+ * allocations, which natively hold the vDSO's link map too.
+ */
+function normalGlibc(stdout: string, exe: string): string {
+  const ld = /^([0-9a-f]+)-[0-9a-f]+ .*\/ld-linux-x86-64\.so\.2$/m.exec(stdout);
+  expect(ld).not.toBeNull();
+  const interp = parseInt(ld![1], 16);
+  return ownLines(stdout.split("\n").flatMap((line) => {
+    const m = /^(7[0-9a-f]+)-([0-9a-f]+) (.*)$/.exec(line);
+    if (!m || parseInt(m[1], 16) >= interp) return [line];
+    if (/ 00:00 0 $/.test(line)) return [];
+    return [`<below ld.so> ${(parseInt(m[2], 16) - parseInt(m[1], 16)).toString(16)} ${m[3]}`];
+  }).join("\n"), exe);
 }
 
 describe.runIf(needs(TOOLS.musl_gcc, TOOLS.setarch, TOOLS.dist))("musl dynamic programs match their native runs", () => {
@@ -143,6 +167,71 @@ describe.runIf(needs(TOOLS.musl_gcc, TOOLS.setarch, TOOLS.dist))("musl dynamic p
   const programs = ["files", "malloc", "printf", "processes", "sort", "truncate_mmap", "float_jmp"];
   it.each(programs)("test/native/libc/%s.c, dynamically linked", (name) => {
     const exe = build(dir, name, [join(LIBC_SOURCES, `${name}.c`), "-lm"]);
+    const n = run(exe, ["one", "two"], dir);
+    expect(faultline(exe, ["one", "two"], dir)).toEqual(n);
+  });
+});
+
+describe.runIf(needs(TOOLS.gcc, TOOLS.setarch, TOOLS.dist))("glibc dynamic programs match their native runs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-dynlink-glibc-"));
+  const gcc = (name: string, args: string[]) => build(dir, name, args, "gcc");
+
+  it("hello: stdout, exit status, and the files ld.so maps", () => {
+    const exe = gcc("hello", [join(SOURCES, "hello.c")]);
+    const n = native(exe, ["one"], dir);
+    const f = faultline(exe, ["one"], dir);
+    expect(n.status).toBe(3);
+    expect(f.status).toBe(3);
+    expect(normalGlibc(f.stdout, exe)).toBe(normalGlibc(n.stdout, exe));
+    expect(f.stdout).toMatch(/ r-xp 00026000 =stat \/usr\/lib\/x86_64-linux-gnu\/libc\.so\.6$/m);
+    expect(faultline(exe, ["one"], dir)).toEqual(f);
+  });
+
+  it("libm and dlopen/dlsym of a shared object", () => {
+    const plugin = join(dir, "libplugin.so");
+    const r = spawnSync("gcc", ["-O2", "-shared", "-fPIC", "-o", plugin, join(SOURCES, "plugin.c"), "-lm"], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    const exe = gcc("dlopen", [join(SOURCES, "dlopen.c"), "-lm"]);
+    const n = native(exe, [plugin], dir);
+    const f = faultline(exe, [plugin], dir);
+    expect(n.status).toBe(0);
+    expect(f.status).toBe(0);
+    expect(normalGlibc(f.stdout, exe)).toBe(normalGlibc(n.stdout, exe));
+    expect(f.stdout).toContain("twice 42 hypot 5 calls 0");
+    expect(f.stdout).toMatch(/ rw-p 00003000 =stat \S+\/libplugin\.so$/m);
+  });
+
+  it("fork and exec of dynamic programs, and threads", () => {
+    const hello = gcc("hello", [join(SOURCES, "hello.c")]);
+    const sum = gcc("sum", ["-pthread", join(THREAD_SOURCES, "sum.c")]);
+    const execs = gcc("execs", [join(SOURCES, "execs.c")]);
+    const programs = [hello, sum, join(dir, "missing")];
+    const n = native(execs, programs, dir);
+    const f = faultline(execs, programs, dir);
+    expect(n.status).toBe(0);
+    expect(n.stdout).toContain(`${join(dir, "missing")}: execve errno 2 `);
+    expect(f.status).toBe(0);
+    expect(normalGlibc(f.stdout, hello)).toBe(normalGlibc(n.stdout, hello));
+    expect(faultline(sum, [], dir)).toEqual(native(sum, [], dir));
+  });
+
+  it("glibc's loader finds the x86-64 baseline ISA level, AMD's vendor and the declared caches", () => {
+    const f = faultline("/lib64/ld-linux-x86-64.so.2", ["--list-diagnostics"], dir);
+    expect(f.status).toBe(0);
+    const value = (key: string) => new RegExp(`^x86\\.cpu_features\\.${key.replace(/[.[\]]/g, "\\$&")}=(\\S+)$`, "m").exec(f.stdout)?.[1];
+    // kind 2 is arch_kind_amd; isa_1 bit 0 the baseline (CMOV, CX8, FPU, FXSR, MMX, SSE, SSE2)
+    expect(value("basic.kind")).toBe("0x2");
+    expect(value("isa_1")).toBe("0x1");
+    // system.ts's geometry: L1d and L1i 32 KiB 8-way, L2 512 KiB 8-way, 64-byte lines, no L3;
+    // the non-temporal threshold 3/4 of the L2, which stands in for the shared cache
+    const caches = ["level1_dcache_size", "level1_dcache_assoc", "level1_dcache_linesize", "level1_icache_size", "level2_cache_size",
+      "level2_cache_assoc", "level2_cache_linesize", "level3_cache_size", "shared_cache_size", "non_temporal_threshold"].map(value);
+    expect(caches).toEqual(["0x8000", "0x8", "0x40", "0x8000", "0x80000", "0x8", "0x40", "0x0", "0x80000", "0x60000"]);
+  });
+
+  const programs = readdirSync(LIBC_SOURCES).filter((f) => f.endsWith(".c")).map((f) => f.slice(0, -2)).sort();
+  it.each(programs)("test/native/libc/%s.c, dynamically linked", (name) => {
+    const exe = gcc(name, [join(LIBC_SOURCES, `${name}.c`), "-lm"]);
     const n = run(exe, ["one", "two"], dir);
     expect(faultline(exe, ["one", "two"], dir)).toEqual(n);
   });

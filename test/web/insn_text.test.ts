@@ -21,6 +21,8 @@ describe("formatInsn", () => {
     expect(fmt("48 8b 04 c5 10 00 00 00")).toBe("mov rax, qword ptr [rax*8+0x10]");
     expect(fmt("48 c7 c0 ff ff ff ff")).toBe("mov rax, -0x1");
     expect(fmt("66 41 0f ef 0c 24")).toBe("pxor xmm1, xmmword ptr [r12]");
+    expect(fmt("41 0f fc c9")).toBe("paddb mm1, mm1");
+    expect(fmt("0f 6f 07")).toBe("movq mm0, qword ptr [rdi]");
   });
 
   it("resolves branch targets and RIP-relative addresses, and shows prefixes", () => {
@@ -37,6 +39,6 @@ describe("formatInsn", () => {
 
   it("marks what raises #UD", () => {
     expect(fmt("0f 0b")).toBe("(bad: raises #UD)");
-    expect(fmt("0f 77")).toBe("(bad: raises #UD)"); // emms: MMX is outside the subset
+    expect(fmt("0f 38 00 c1")).toBe("(bad: raises #UD)"); // pshufb: SSSE3 is outside the subset
   });
 });

@@ -1,6 +1,7 @@
 /* stdio on files: write a file in /tmp with fprintf, read it back with
  * fgets and fread, read this program's own ELF header, list a directory. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +78,14 @@ int main(int argc, char **argv)
 		unlink(path);
 	}
 	snprintf(path, sizeof(path), "%s/data.txt", dir);
+	// An unlinked file lives on while open (tmpfile's way): written, grown, read back.
+	int fd = open(path, O_RDWR);
 	r = unlink(path);
 	printf("unlink %d, rmdir %d\n", r, rmdir(dir));
+	char buf[16] = {0};
+	printf("unlinked: pwrite %zd, ftruncate %d", pwrite(fd, "LINE", 4, 0), ftruncate(fd, 8192));
+	printf(", size %lld, pread %zd %s\n", fstat(fd, &st) ? -1LL : (long long)st.st_size, pread(fd, buf, 6, 0), buf);
+	close(fd);
 	char cwd[256];
 	printf("cwd ends in programs/bin: %d\n", getcwd(cwd, sizeof(cwd)) && strstr(cwd, "programs/bin") != NULL);
 	return 0;

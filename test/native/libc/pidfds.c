@@ -33,6 +33,18 @@ static long pidfd_open(pid_t pid, unsigned flags)
 	return syscall(434, pid, flags);
 }
 
+/* A pid no task has: the first from 30000 with no /proc entry. */
+static pid_t free_pid(void)
+{
+	char path[32];
+	pid_t pid = 30000;
+	for (;; pid++) {
+		snprintf(path, sizeof path, "/proc/%d", pid);
+		if (access(path, F_OK) != 0)
+			return pid;
+	}
+}
+
 static long send_signal(int fd, int sig, unsigned flags)
 {
 	return syscall(424, fd, sig, NULL, flags);
@@ -61,7 +73,7 @@ int main(void)
 	pipe(ready);
 	show("pidfd_open bad flags", pidfd_open(getpid(), 1));
 	show("pidfd_open pid 0", pidfd_open(0, 0));
-	show("pidfd_open no such pid", pidfd_open(30000, 0));
+	show("pidfd_open no such pid", pidfd_open(free_pid(), 0));
 	int self = pidfd_open(getpid(), 0);
 	show("pidfd_open self", self >= 0);
 	printf("cloexec %d\n", fcntl(self, F_GETFD));

@@ -73,7 +73,8 @@ int main(void) {
   sleep_ms(55);
   long long n = expirations(fd);
   printf("after 55 ms of a 10 ms timer: 4 or more expirations: %s\n", n >= 4 ? "yes" : "no");
-  printf("read again at once: %lld\n", expirations(fd));
+  /* the read took the count: at once, nothing (EAGAIN), or one period if the machine stalled */
+  printf("read again at once: fewer than 4: %s\n", expirations(fd) < 4 ? "yes" : "no");
   v = its(5000000, 5000000);
   timerfd_settime(bfd, 0, &v, NULL);
   printf("blocking read of a periodic timer: %s\n", expirations(bfd) >= 1 ? "1 or more" : "none");
