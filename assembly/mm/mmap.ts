@@ -9,7 +9,7 @@
 import { mpol_put } from "./mempolicy";
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE,
-  VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK, VM_DONTEXPAND, VM_LOCKED_MASK,
+  VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK, VM_DONTEXPAND, VM_LOCKED_MASK, VM_IO, VM_PFNMAP,
   MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, get_mm_counter } from "./mm_types";
 import { PROT_EXEC, PROT_WRITE, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS,
   MAP_32BIT, MAP_ABOVE4G, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE,
@@ -357,8 +357,9 @@ export function mm_populate(mm: mm_struct, start: u64, len: u64): void {
     if (addr < vma.vm_start) addr = vma.vm_start;
     const stop = vma.vm_end < end ? vma.vm_end : end;
     const fault_flags: u32 = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
-    // populate_vma_page_range: a VM_LOCKONFAULT range is locked as it faults, not now
-    if ((vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) && !(vma.vm_flags & VM_LOCKONFAULT)) {
+    // populate_vma_page_range: a VM_LOCKONFAULT range is locked as it faults, not now;
+    // check_vma_flags refuses VM_IO and VM_PFNMAP (the vvar pages), which __mm_populate passes over
+    if ((vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) && !(vma.vm_flags & (VM_LOCKONFAULT | VM_IO | VM_PFNMAP))) {
       for (; addr < stop; addr += PAGE_SIZE) {
         if (handle_mm_fault(vma, addr, fault_flags) & VM_FAULT_ERROR) break;
       }

@@ -1,7 +1,8 @@
 // The vDSO a program is given: AT_SYSINFO_EHDR names an ELF image mapped as
 // [vdso] after [vvar] and [vvar_vclock]; their /proc/self/maps and smaps
 // lines; the clocks read through it (no syscall: strace shows none); what
-// fork and exec keep; and the special mappings' refusals (split, grow).
+// fork and exec keep; the special mappings' refusals (split, grow); and
+// mlockall passing over them.
 // Prints only what Linux and faultline must agree on.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,6 +61,10 @@ static void report(const char *what, long r) {
 int main(int argc, char **argv) {
   if (argc > 1) {  // the image exec gave
     show_maps("exec");
+    clocks(10);
+    // mlockall passes over the special mappings: no "lo" in their VmFlags
+    report("mlockall current", mlockall(MCL_CURRENT));
+    show_maps("locked");
     clocks(10);
     return 0;
   }
