@@ -24,6 +24,7 @@ import { Kernel } from "./kernel.js";
 import type { KernelExports } from "./abi.js";
 import { argTypeError, withCode } from "./errors.js";
 import type { ExecImage } from "./loader/index.js";
+import { updateVsyscall } from "./loader/vdso.js";
 import type { FileData } from "./fs/file_data.js";
 import { SHM_DEV, bytesFile } from "./fs/pagecache.js";
 import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
@@ -182,7 +183,7 @@ export class Machine {
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
-    this.clock = new VirtualClock(this.cpu);
+    this.clock = new VirtualClock(this.cpu, (idle) => updateVsyscall(this.kernel.vdsoTimeData, idle, DEFAULT_EPOCH, this.kernel.numaNodeId));
     // The kernel threads answer the boot-time sysctls at once (a nonzero vm.compaction_proactiveness wakes kcompactd).
     this.kthreads.turn();
     this.strace = options.traceSyscalls ? new StraceLines(options.traceSyscalls) : null;

@@ -78,6 +78,8 @@ define({
 define({
   name: "rdtsc",
   enc: ["0F 31"],
+  alone: true,
+  ends: true,
   feature: FEAT_TSC,
   compile: (x) => {
     const { L, H, st } = x;

@@ -95,7 +95,10 @@ export interface SyscallRegs {
 export class VirtualClock {
   private idle = 0;
 
-  constructor(private readonly regs: { readonly retired: number }) {}
+  /** `update` (update_vsyscall) hears each new idle time, so that the vDSO's time data follows the clock. */
+  constructor(private readonly regs: { readonly retired: number }, private readonly update?: (idleNs: number) => void) {
+    update?.(0);
+  }
 
   now(): number {
     return this.regs.retired + this.idle;
@@ -103,7 +106,9 @@ export class VirtualClock {
 
   /** The CPU idles until `ns`, if that is later. */
   idleUntil(ns: number): void {
-    if (ns > this.now()) this.idle = ns - this.regs.retired;
+    if (ns <= this.now()) return;
+    this.idle = ns - this.regs.retired;
+    this.update?.(this.idle);
   }
 }
 
