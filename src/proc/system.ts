@@ -3,6 +3,7 @@
 // machine's virtual clock, its tasks and its CPU. Browser-safe.
 
 import type { MountPoint } from "../fs/namespace.js";
+import { TICK_NSEC } from "../task/timers.js";
 
 /** What the system-wide files read of the machine, now. */
 export interface SystemView {
@@ -47,8 +48,8 @@ export function procUptime(s: SystemView): string {
 /** FSHIFT, FIXED_1: avenrun's fixed point; EXP_1, EXP_5, EXP_15: 1/exp(5s/1min), 5 min, 15 min in it. */
 const FSHIFT = 11, FIXED_1 = 1 << FSHIFT;
 const EXP = [1884, 2014, 2037];
-/** LOAD_FREQ: 5 s and a jiffy (HZ 1000), in ns; calc_global_load runs 10 jiffies after each. */
-const LOAD_FREQ = 5_001_000_000, LOAD_LATE = 10_000_000;
+/** LOAD_FREQ: 5 s and a jiffy (CONFIG_HZ 250), in ns; calc_global_load runs 10 jiffies after each. */
+const LOAD_FREQ = 5_000_000_000 + TICK_NSEC, LOAD_LATE = 10 * TICK_NSEC;
 
 /** fixed_power_int: x^n in fixed point of `frac` bits. */
 function fixed_power_int(x: number, frac: number, n: number): number {
