@@ -14,6 +14,7 @@
 // the same instruction.
 
 import { PAGE_SIZE, VDSO_PAGES, VVAR_PAGES, VVAR_VCLOCK_PAGES } from "../abi.js";
+import { TICK_NSEC } from "../task/jiffies.js";
 
 // ─── the time data page (our vdso_time_data) ───────────────────────────────
 
@@ -32,8 +33,8 @@ export const VDSO_CLOCKMODE_TSC = 1;
 /** The clocks the vDSO serves (VDSO_HRES | VDSO_COARSE | VDSO_RAW): the CPU-time and alarm clocks take the syscall. */
 export const VDSO_CLOCKS = [0, 1, 4, 5, 6, 7, 11];
 const REALTIME_CLOCKS = [0, 5, 11];
-/** The coarse clocks' resolution (LOW_RES_NSEC: one tick at CONFIG_HZ=250), as clock_getres gives it. */
-const LOW_RES_NSEC = 4_000_000;
+/** The coarse clocks' resolution (LOW_RES_NSEC: one tick), as clock_getres gives it. */
+const LOW_RES_NSEC = TICK_NSEC;
 
 const TWO32 = 2 ** 32;
 function setU64(v: DataView, at: number, n: number): void {

@@ -3,7 +3,7 @@
 // machine's virtual clock, its tasks and its CPU. Browser-safe.
 
 import type { MountPoint } from "../fs/namespace.js";
-import { TICK_NSEC } from "../task/timers.js";
+import { TICK_NSEC } from "../task/jiffies.js";
 
 /** What the system-wide files read of the machine, now. */
 export interface SystemView {

@@ -62,6 +62,7 @@ import { epollWait } from "./eventpoll.js";
 import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
 import type { MlockCalls } from "./mlock.js";
+import { TICK_NSEC } from "../task/jiffies.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -778,8 +779,8 @@ export class Syscalls {
 
   private clockGetres(clock: number, tp: number): number {
     if (this.clockRead(clock) === null) return -EINVAL;
-    // The coarse clocks tick at CONFIG_HZ (250 on Debian's kernels: 4 ms); the rest in ns.
-    const res = clock === 5 || clock === 6 ? 4_000_000 : 1;
+    // The coarse clocks move once a tick; the rest in ns.
+    const res = clock === 5 || clock === 6 ? TICK_NSEC : 1;
     return tp === 0 || this.o.mem.copyToUser(tp, timespec(0, res)) === 0 ? 0 : -EFAULT;
   }
 

@@ -18,7 +18,7 @@ import {
   EPROTONOSUPPORT, ERESTARTSYS, ESOCKTNOSUPPORT,
 } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
-import { TICK_NSEC } from "../task/timers.js";
+import { HZ, TICK_NSEC } from "../task/jiffies.js";
 import { MAX_RW_COUNT, UIO_MAXIOV, access_ok, copy_from_iter, copy_to_iter, import_iovec, iov_iter_count, type Iovec } from "./iov_iter.js";
 import {
   AF_UNIX, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, RCV_SHUTDOWN, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SUN_PATH,
@@ -46,8 +46,6 @@ const SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_PASSCRED = 16,
 const SO_PROTOCOL = 38, SO_DOMAIN = 39;
 /** SO_RCVTIMEO and SO_SNDTIMEO: the old names and the new (the same struct timeval of two longs on x86-64). */
 const SO_RCVTIMEO_OLD = 20, SO_SNDTIMEO_OLD = 21, SO_RCVTIMEO_NEW = 66, SO_SNDTIMEO_NEW = 67;
-/** HZ (CONFIG_HZ 250): socket timeouts are kept in jiffies. */
-const HZ = 1e9 / TICK_NSEC;
 /** MAX_SCHEDULE_TIMEOUT (LONG_MAX jiffies) in whole seconds: a longer timeout is none. */
 const MAX_TIMEOUT_SEC = Math.floor(2 ** 63 / HZ) - 1;
 

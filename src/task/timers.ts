@@ -13,13 +13,13 @@ import type { Machine } from "../machine.js";
 import { SI_KERNEL } from "../syscalls/endings.js";
 import { EFAULT, EINVAL, EOPNOTSUPP, ERESTARTSYS } from "../syscalls/errno.js";
 import { Hrtimer, HrtimerBase, hrtimer_forward } from "./hrtimer.js";
+// the CPU-time itimers are a tick late at most, and start one tick later (set_cpu_itimer)
+import { TICK_NSEC } from "./jiffies.js";
 import { SI_TIMER, type SigInfo } from "./signal.js";
 import type { Task, ThreadGroup } from "./task.js";
 
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 const SIGALRM = 14, SIGVTALRM = 26, SIGPROF = 27;
-/** A jiffy at CONFIG_HZ 250: the CPU-time itimers are a tick late at most, and start one tick later (set_cpu_itimer). */
-export const TICK_NSEC = 4_000_000;
 const SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 const TIMER_ABSTIME = 1;
 const INT_MAX = 0x7fff_ffff;
