@@ -24,6 +24,7 @@ export { handle_page_fault } from "./arch/x86/mm/fault";
 export { thp_set_enabled } from "./mm/huge_memory";
 export { set_task, mm_exec } from "./fs/exec";
 export { mm_fork } from "./kernel/fork";
+export { arch_setup_additional_pages, vdso_image_pa, vdso_time_data_pa } from "./arch/x86/entry/vdso";
 export { oom_take_victim, mm_set_oom_score_adj, proc_oom_score } from "./mm/oom_kill";
 export { rmap_page_mapcount } from "./mm/rmap";
 export { kswapd } from "./mm/vmscan";

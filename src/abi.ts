@@ -101,6 +101,19 @@ export const VM_EXEC = 0x4;
 export const VM_MAYSHARE = 0x80;
 export const VM_LOCKED = 0x2000;
 
+// The vDSO's special mappings (assembly/arch/x86/entry/vdso.ts): their sizes in
+// pages, and the ids in vm_private_data that name them in /proc/<pid>/maps.
+export const VVAR_PAGES = 4;
+export const VVAR_VCLOCK_PAGES = 2;
+export const VDSO_PAGES = 2;
+export const SPECIAL_VVAR = 1;
+export const SPECIAL_VVAR_VCLOCK = 2;
+export const SPECIAL_VDSO = 3;
+/** Each special mapping's name (vm_special_mapping.name), by id. */
+export const SPECIAL_MAPPING_NAMES: Record<number, string> = {
+  [SPECIAL_VVAR]: "[vvar]", [SPECIAL_VVAR_VCLOCK]: "[vvar_vclock]", [SPECIAL_VDSO]: "[vdso]",
+};
+
 // mmap's prot and flags (assembly/include/uapi/mman.ts).
 export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
@@ -131,7 +144,7 @@ export const GFP = {
 // ─── the records the kernel fills (assembly/fs/proc/task_mmu.ts) ───────────
 
 /** proc_vma_next's record: these fields of the VMA, one f64 each, in this order. */
-export const VMA_RECORD = ["vm_start", "vm_end", "vm_pgoff", "vm_flags", "vm_file", "anon_vma", "i_ino", "thp_vma_allowable_orders"] as const;
+export const VMA_RECORD = ["vm_start", "vm_end", "vm_pgoff", "vm_flags", "vm_file", "anon_vma", "i_ino", "thp_vma_allowable_orders", "vm_private_data"] as const;
 
 /** proc_mm_counters' record: one f64 each, in this order (mm_struct fields, rss counters, vm_committed_as). */
 export const MM_VIEW = [

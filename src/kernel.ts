@@ -9,6 +9,7 @@
 
 import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
+import { vdsoImage } from "./loader/vdso.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
 import { HZ, MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
@@ -140,7 +141,15 @@ export class Kernel {
       swap_write_page() {}, swap_read_page() {},
       ...this.swap?.imports(),
     };
-    const instance = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports });
+    const tooSmall = () => new Error(`memory size ${String(options.mem ?? DEFAULT_MEM)} is too small for the kernel's own reservations (image, mem_map, zero page, trace ring)`);
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports });
+    } catch (e) {
+      // RAM smaller than the kernel image itself: the memory cannot hold its data segment.
+      if (e instanceof WebAssembly.LinkError) throw tooSmall();
+      throw e;
+    }
     this.exports = instance.exports as unknown as KernelExports;
     this.u32 = new Uint32Array(this.memory.buffer);
     this.pageCache.attach(this.exports, this.memory);
@@ -148,7 +157,7 @@ export class Kernel {
     if (layout && layout.sizes.length > 1) describeNuma(this.exports, layout);
     const rc = this.call(() => this.exports.boot(ramPages));
     if (rc === -12) {
-      throw new Error(`memory size ${String(options.mem ?? DEFAULT_MEM)} is too small for the kernel's own reservations (image, mem_map, zero page, trace ring)`);
+      throw tooSmall();
     }
     if (rc !== 0) throw new Error(`boot failed with ${rc}`);
     if (this.swap) {
@@ -160,7 +169,13 @@ export class Kernel {
     this.layout = readLayout(this.u32, this.exports.kernel_layout() >>> 0);
     this.names = this.decodeNames(this.layout.vmstat_names);
     this.needReschedAt = this.exports.need_resched_ptr() >>> 2;
+    // init_vdso_image: the image into the pages the kernel reserved for it.
+    new Uint8Array(this.memory.buffer).set(vdsoImage().bytes, this.exports.vdso_image_pa());
+    this.vdsoTimeData = new DataView(this.memory.buffer, this.exports.vdso_time_data_pa(), PAGE_SIZE);
   }
+
+  /** The time data page the vDSO reads through [vvar] (the timekeeper writes it: updateVsyscall). */
+  readonly vdsoTimeData: DataView;
 
   /** Where the kernel's need_resched flag is, as a u32 index into RAM. */
   private readonly needReschedAt: number;

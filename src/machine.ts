@@ -24,6 +24,7 @@ import { Kernel } from "./kernel.js";
 import type { KernelExports } from "./abi.js";
 import { argTypeError, withCode } from "./errors.js";
 import type { ExecImage } from "./loader/index.js";
+import { updateVsyscall } from "./loader/vdso.js";
 import type { FileData } from "./fs/file_data.js";
 import { SHM_DEV, bytesFile } from "./fs/pagecache.js";
 import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOptions, type RunAsyncOptions } from "./machine_options.js";
@@ -37,6 +38,8 @@ import { Signals } from "./task/signal.js";
 import { writeSysctl } from "./proc/sysctl.js";
 import { EINVAL, ESRCH } from "./syscalls/errno.js";
 import { sysKernelMm } from "./proc/sysfs_mm.js";
+import { LoadAvg, procCpuinfo, procLoadavg, procMountinfo, procMounts, procStat, procUptime, procVersion, type SystemView } from "./proc/system.js";
+import { cpuidLeaf } from "./cpu/system.js";
 import { absolute, execve, load, setComm } from "./task/exec.js";
 import { do_exit, do_group_exit, release } from "./task/exit.js";
 import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, vfork } from "./task/fork.js";
@@ -54,7 +57,7 @@ import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, EventTracer, ftraceMissing, type ObserverOptions, type TraceSystem } from "./trace/index.js";
 import {
-  DEFAULT_EPOCH, SeededRandom, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
+  DEFAULT_EPOCH, SeededRandom, UTSNAME, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
   ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock, EINTR,
   ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, RLIMIT_SIGPENDING,
 } from "./syscalls/index.js";
@@ -114,6 +117,9 @@ function restartCode(nr: number, t: Task, flags: number): number {
   if (SOCKET_WAITS.includes(nr) && timed) return EINTR;
   return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
 }
+
+/** Each process's view of the mount table (the same for all: one namespace). */
+const MOUNT_FILES = ["self/mounts", "self/mountinfo"];
 
 export class Machine {
   readonly kernel: Kernel;
@@ -177,7 +183,7 @@ export class Machine {
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
     this.cpu = new Cpu(this.mmu);
-    this.clock = new VirtualClock(this.cpu);
+    this.clock = new VirtualClock(this.cpu, (idle) => updateVsyscall(this.kernel.vdsoTimeData, idle, DEFAULT_EPOCH, this.kernel.numaNodeId));
     // The kernel threads answer the boot-time sysctls at once (a nonzero vm.compaction_proactiveness wakes kcompactd).
     this.kthreads.turn();
     this.strace = options.traceSyscalls ? new StraceLines(options.traceSyscalls) : null;
@@ -185,16 +191,17 @@ export class Machine {
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
     this.procFiles = this.kernel.nodes().length > 1 ? NUMA_PROC_FILES : PROC_FILES;
-    const procNames = [...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)];
+    const procNames = [...Object.keys(this.procFiles), ...Object.keys(this.systemFiles), ...Object.keys(SELF_FILES), ...MOUNT_FILES];
     const sysNode = sysNodeFiles(this.kernel);
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
-      proc: (name) => (name in this.procFiles || (name.includes("/task/") ? this.procThread(name) : this.procTask(name)) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
+      proc: (name) => (name in this.procFiles || name in this.systemFiles || (name.includes("/task/") ? this.procThread(name) : this.procTask(name)) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
       procNames,
       procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
+      totalramPages: () => this.kernel.totalramPages,
       exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
       // comm_write: at most 15 bytes, newline and all; only a task of the writer's own process.
       setComm: (tid, name) => {
@@ -362,6 +369,35 @@ export class Machine {
     };
   }
 
+  /** The load averages, moved on between quanta. */
+  private readonly loadavg = new LoadAvg();
+
+  /** The system-wide /proc files: what the clock, the tasks, the CPU and the mount table say now. */
+  private readonly systemFiles: Record<string, () => string> = {
+    stat: () => procStat(this.systemView()),
+    uptime: () => procUptime(this.systemView()),
+    loadavg: () => procLoadavg(this.systemView()),
+    version: () => procVersion(UTSNAME),
+    cpuinfo: () => procCpuinfo(cpuidLeaf),
+    mounts: () => procMounts(this.fs.mounts()),
+    mountinfo: () => procMountinfo(this.fs.mounts()),
+  };
+
+  /** Runnable tasks (nr_running), kernel threads at work included. */
+  private nrRunning(): number {
+    return this.sched.tasks.filter((t) => t.state === "runnable").length + this.kthreads.threads.filter((t) => t.state === "R").length;
+  }
+
+  private systemView(): SystemView {
+    const now = this.clock.now();
+    return {
+      nowNs: now, idleNs: now - this.cpu.retired, bootEpoch: this.current?.sys.realtimeEpoch ?? DEFAULT_EPOCH,
+      forks: this.kthreads.threads.length + this.sched.forks, ctxt: this.sched.nr_switches, running: this.nrRunning(),
+      threads: this.sched.tasks.length + this.kthreads.threads.length, lastPid: Math.max(this.sched.lastPid, this.kthreads.lastPid),
+      avenrun: this.loadavg.avenrun,
+    };
+  }
+
   /** The thread a /proc/<pid|self>/task/<tid>/… name is about, if it lives. */
   private procThread(name: string): Task | null {
     const m = /^(self|\d+)\/task\/(\d+)\//.exec(name);
@@ -408,6 +444,8 @@ export class Machine {
   proc(name: string): string {
     const kernelWide = this.procFiles[name];
     if (kernelWide) return kernelWide(this.kernel);
+    const system = this.systemFiles[name];
+    if (system) return system();
     const kthread = this.kthreads.proc(name);
     if (kthread !== null) return kthread;
     if (/^(self|\d+)\/task\//.test(name)) {
@@ -416,6 +454,8 @@ export class Machine {
       if (!file || !t) throw new Error(`/proc/${name}: no such thread`);
       return this.withMm(t, () => file(this.view(t, t, true)));
     }
+    const mounts = /^(self|\d+)\/(mounts|mountinfo)$/.exec(name);
+    if (mounts && this.procTask(name)) return this.systemFiles[mounts[2]]();
     const file = SELF_FILES[name.replace(/^\d+\//, "self/")];
     if (!file) throw new Error(`no /proc/${name} here; try ${[...Object.keys(this.procFiles), ...Object.keys(SELF_FILES)].join(", ")}`);
     const t = this.procTask(name);
@@ -632,9 +672,11 @@ export class Machine {
    * pending signals are delivered on its way back to user mode.
    */
   private schedule(): Task | null {
+    this.loadavg.calc_global_load(this.clock.now(), () => this.nrRunning());
     const t = this.sched.next(this.cpu.retired, this.clock.now());
     if (!t) return null;
     if (t !== this.running) {
+      this.sched.nr_switches++;
       const was = this.running;
       if (was && was.state !== "zombie" && this.sched.tasks.includes(was)) {
         this.accountFaults(was);

@@ -5,10 +5,10 @@
 // accepts REMOVE, (UN)MERGEABLE, COLD, PAGEOUT, POPULATE_*, COLLAPSE and
 // the GUARD_* advice; those are not implemented and give EINVAL.
 
-import { mm_struct, vm_area_struct, PAGE_SIZE, VM_SHARED, VM_LOCKED, VM_SEQ_READ, VM_RAND_READ,
+import { mm_struct, vm_area_struct, PAGE_SIZE, VM_SHARED, VM_LOCKED, VM_PFNMAP, VM_SEQ_READ, VM_RAND_READ,
   VM_DONTCOPY, VM_WIPEONFORK, VM_DONTDUMP, VM_HUGEPAGE, VM_NOHUGEPAGE } from "./mm_types";
 import { current_mm, arg64 } from "./mmap";
-import { find_vma, vma_modify_flags } from "./vma";
+import { find_vma, vma_modify_flags, vma_modify_errno } from "./vma";
 import { unmap_page_range } from "./memory";
 import { ENOMEM, EINVAL } from "../include/errno";
 
@@ -69,7 +69,7 @@ function madvise_vma_behavior(mm: mm_struct, vma: vm_area_struct, start: u64, en
     case MADV_DONTNEED_LOCKED:
     case MADV_FREE: {
       // madvise_dontneed_free_valid_vma; MADV_FREE frees at once here (no reclaim to defer to)
-      if (behavior != MADV_DONTNEED_LOCKED && (vma.vm_flags & VM_LOCKED)) return -EINVAL;
+      if ((vma.vm_flags & VM_PFNMAP) || (behavior != MADV_DONTNEED_LOCKED && (vma.vm_flags & VM_LOCKED))) return -EINVAL;
       if (behavior == MADV_FREE && (vma.vm_file || (vma.vm_flags & VM_SHARED))) return -EINVAL;
       unmap_page_range(mm, vma, start, end);
       return 0;
@@ -78,7 +78,7 @@ function madvise_vma_behavior(mm: mm_struct, vma: vm_area_struct, start: u64, en
   const newflags = madvise_new_flags(vma, behavior);
   if (newflags < 0) return -EINVAL;
   if (<u32>newflags == vma.vm_flags) return 0;  // madvise_update_vma
-  return vma_modify_flags(mm, vma, start, end, <u32>newflags) !== null ? 0 : -ENOMEM;
+  return vma_modify_flags(mm, vma, start, end, <u32>newflags) !== null ? 0 : vma_modify_errno();
 }
 
 /** madvise(2) (do_madvise). @return 0 or -errno. */

@@ -6,7 +6,7 @@
 // keeps on the stack lives in the kernel image here.
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate, PG_anon_exclusive,
-  PG_swapbacked, PG_swapcache, PG_lru, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS,
+  PG_swapbacked, PG_swapcache, PG_lru, VM_PFNMAP, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS,
   add_mm_counter, get_mm_counter } from "./mm_types";
 import { get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { alloc_pages_vma } from "./mempolicy";
@@ -33,6 +33,7 @@ import {
   zap_huge_pmd, split_huge_pmd, change_huge_pmd, copy_huge_pmd, HPAGE_PMD_NR,
 } from "./huge_memory";
 import { flush_tlb_page, flush_tlb_range } from "../arch/x86/mm/tlb";
+import { special_mapping_pfn, SPECIAL_VDSO } from "../arch/x86/entry/vdso";
 import { mmlist_first } from "./mmap";
 import { first_vma, vma_next } from "./vma";
 import { anon_vma, anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
@@ -90,7 +91,8 @@ const vmf = changetype<vm_fault>(memory.data(offsetof<vm_fault>(), 8));
   return ((address - vma.vm_start) >> PAGE_SHIFT) + vma.vm_pgoff;
 }
 
-@inline export function vma_is_anonymous(vma: vm_area_struct): bool { return vma.vm_file == 0; }
+/** Neither a file nor a special mapping (Linux: no vm_ops). */
+@inline export function vma_is_anonymous(vma: vm_area_struct): bool { return vma.vm_file == 0 && vma.vm_private_data == 0; }
 
 @inline export function PageAnon(pg: page): bool { return (pg.mapping & PAGE_MAPPING_ANON) != 0; }
 
@@ -555,8 +557,35 @@ function do_fault(vmf: vm_fault): u32 {
   return ret;
 }
 
-/** The page-cache page for the fault, referenced (vm_ops->fault: shmem_fault for tmpfs, else filemap_fault). */
+/** Maps frame `pfn`, which no struct page use follows, at the fault's address (vmf_insert_pfn: a special pte). */
+function vmf_insert_pfn(vmf: vm_fault, pfn: u32): u32 {
+  const vma = vmf.vma;
+  const mm = changetype<mm_struct>(vma.vm_mm);
+  if (pmd_none(load<u64>(vmf.pmd)) && pte_alloc(mm, vmf.pmd)) return VM_FAULT_OOM;
+  const ptep = pte_offset(vmf.pmd, vmf.address);
+  if (pte_none(load<u64>(ptep))) set_pte_at(mm, vmf.address, ptep, pte_mkspecial(pfn_pte(pfn, vma.vm_page_prot)));
+  return VM_FAULT_NOPAGE;
+}
+
+/**
+ * A fault in a special mapping (special_mapping_fault): a page of the vDSO's
+ * image, referenced, to map as finish_fault maps any page; or the vvar's
+ * frame, mapped here (vvar_fault). SIGBUS past what the mapping provides.
+ */
+function special_mapping_fault(vmf: vm_fault): u32 {
+  const id = vmf.vma.vm_private_data;
+  const pfn = special_mapping_pfn(id, vmf.pgoff - vmf.vma.vm_pgoff);
+  if (!pfn) return VM_FAULT_SIGBUS;
+  if (id != SPECIAL_VDSO) return vmf_insert_pfn(vmf, pfn);
+  const pg = pfn_to_page(pfn);
+  get_page(pg);
+  vmf.page = pg;
+  return 0;
+}
+
+/** The fault's page, referenced (vm_ops->fault: special_mapping_fault, shmem_fault for tmpfs, else filemap_fault). */
 function __do_fault(vmf: vm_fault): u32 {
+  if (vmf.vma.vm_private_data) return special_mapping_fault(vmf);
   const f = changetype<file>(<usize>vmf.vma.vm_file);
   if (shmem_mapping(file_mapping(f))) {
     const ret = shmem_fault(vmf.vma, vmf.pgoff);
@@ -654,10 +683,11 @@ function do_fault_around(vmf: vm_fault): u32 {
 function do_read_fault(vmf: vm_fault): u32 {
   trace_enter(FN_do_read_fault, <u32>vmf.pgoff);
   let ret: u32 = 0;
-  if (fault_around_pages > 1) ret = do_fault_around(vmf);
+  // Fault-around maps page-cache pages (vm_ops->map_pages): a special mapping has none.
+  if (fault_around_pages > 1 && !vmf.vma.vm_private_data) ret = do_fault_around(vmf);
   if (!ret) {
     ret = __do_fault(vmf);
-    if (!(ret & VM_FAULT_ERROR)) ret |= finish_fault(vmf, changetype<page>(vmf.page));
+    if (!(ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))) ret |= finish_fault(vmf, changetype<page>(vmf.page));
   }
   trace_exit(FN_do_read_fault, ret);
   return ret;
@@ -671,7 +701,7 @@ function do_cow_fault(vmf: vm_fault): u32 {
   let ret: u32 = VM_FAULT_OOM;
   if (cow_page !== null) {
     ret = __do_fault(vmf);
-    if (ret & VM_FAULT_ERROR) {
+    if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
       put_page(cow_page);
     } else {
       const file_page = changetype<page>(vmf.page);
@@ -974,11 +1004,12 @@ function copy_pud_range(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pgd: usi
 
 /**
  * Copies src_vma's page tables into dst_vma's mm, level by level (the p4d
- * is folded into the pgd). A VMA without anonymous pages is skipped: its
- * file pages fault back in from the page cache. @return 0 or -ENOMEM.
+ * is folded into the pgd). A VMA without anonymous pages or pfns is
+ * skipped: its file pages fault back in from the page cache. @return 0 or -ENOMEM.
  */
 export function copy_page_range(dst_vma: vm_area_struct, src_vma: vm_area_struct): i32 {
-  if (!src_vma.anon_vma) return 0;
+  // vma_needs_copy: anonymous pages, or pfns no fault could find again.
+  if (!src_vma.anon_vma && !(src_vma.vm_flags & VM_PFNMAP)) return 0;
   trace_enter(FN_copy_page_range, <u32>src_vma.vm_start);
   const dst_mm = changetype<mm_struct>(dst_vma.vm_mm);
   const src_mm = changetype<mm_struct>(src_vma.vm_mm);

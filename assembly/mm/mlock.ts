@@ -5,7 +5,7 @@
 // unevictable LRU (mlock_vma_pages_range): reclaim already passes over a
 // VM_LOCKED VMA's pages (rmap.ts), as MAP_LOCKED's.
 
-import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, VM_LOCKED, VM_LOCKONFAULT, VM_LOCKED_MASK } from "./mm_types";
+import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, VM_LOCKED, VM_LOCKONFAULT, VM_LOCKED_MASK, VM_SPECIAL } from "./mm_types";
 import { current_mm, arg64, mm_populate, RLIM_MEMLOCK } from "./mmap";
 import { find_vma, vma_next, vma_modify_flags } from "./vma";
 import { TASK_SIZE } from "../arch/x86/mm/mmap";
@@ -19,7 +19,8 @@ import { ENOMEM, EINVAL } from "../include/errno";
 /** Gives [start, end) of `vma` the lock flags `newflags` and counts locked_vm (mlock_fixup). @return the VMA covering it now, or null on ENOMEM. */
 function mlock_fixup(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64, newflags: u32): vm_area_struct | null {
   const oldflags = vma.vm_flags;
-  if (newflags == oldflags) return vma;
+  // a special mapping (the vDSO's) is passed over: never locked, never counted
+  if (newflags == oldflags || (oldflags & VM_SPECIAL)) return vma;
   const result = vma_modify_flags(mm, vma, start, end, newflags);
   if (result === null) return null;
   const nr_pages = (end - start) >> PAGE_SHIFT;

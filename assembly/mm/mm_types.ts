@@ -70,10 +70,13 @@ export class page {
 @inline export const VM_MAYEXEC: u32 = 0x00000040;
 @inline export const VM_MAYSHARE: u32 = 0x00000080;
 @inline export const VM_GROWSDOWN: u32 = 0x00000100;
+@inline export const VM_PFNMAP: u32 = 0x00000400;     // page-frame numbers without struct page use (the vvar)
 @inline export const VM_LOCKED: u32 = 0x00002000;
+@inline export const VM_IO: u32 = 0x00004000;
 @inline export const VM_SEQ_READ: u32 = 0x00008000;    // MADV_SEQUENTIAL
 @inline export const VM_RAND_READ: u32 = 0x00010000;   // MADV_RANDOM
 @inline export const VM_DONTCOPY: u32 = 0x00020000;    // MADV_DONTFORK
+@inline export const VM_DONTEXPAND: u32 = 0x00040000; // mremap cannot grow it
 @inline export const VM_LOCKONFAULT: u32 = 0x00080000;  // mlock2(MLOCK_ONFAULT): locked as faulted in
 @inline export const VM_ACCOUNT: u32 = 0x00100000;
 @inline export const VM_NORESERVE: u32 = 0x00200000;
@@ -82,6 +85,8 @@ export class page {
 @inline export const VM_HUGEPAGE: u32 = 0x20000000;
 @inline export const VM_NOHUGEPAGE: u32 = 0x40000000;
 @inline export const VM_STACK: u32 = VM_GROWSDOWN;
+/** Mappings that never merge and whose pages are not ordinary (include/linux/mm.h; no VM_MIXEDMAP here). */
+@inline export const VM_SPECIAL: u32 = VM_IO | VM_DONTEXPAND | VM_PFNMAP;
 @inline export const VM_LOCKED_MASK: u32 = VM_LOCKED | VM_LOCKONFAULT;
 
 // mm_struct RSS counters (enum mm_counter_type).
@@ -108,6 +113,7 @@ export class vm_area_struct {
   anon_vma: u32;        // -> anon_vma (mm/rmap.ts) new anonymous pages go to, once one was faulted in
   anon_vma_chain: u32;  // first anon_vma_chain linking this VMA to every anon_vma it may hold pages of
   vm_policy: u32;       // -> mempolicy (mm/mempolicy.ts) set by mbind, or 0: the task's
+  vm_private_data: u32; // a special mapping's id (arch/x86/entry/vdso.ts: VVAR, VVAR_VCLOCK, VDSO), or 0
   // The VMA set's links (mm/mmap.ts).
   rb_left: u32;
   rb_right: u32;

@@ -9,7 +9,7 @@
 import { mpol_put } from "./mempolicy";
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_MAYREAD, VM_MAYWRITE, VM_MAYEXEC, VM_MAYSHARE,
-  VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK,
+  VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_ACCOUNT, VM_NORESERVE, VM_NOHUGEPAGE, VM_STACK, VM_DONTEXPAND, VM_LOCKED_MASK, VM_IO, VM_PFNMAP,
   MM_FILEPAGES, MM_ANONPAGES, MM_SHMEMPAGES, get_mm_counter } from "./mm_types";
 import { PROT_EXEC, PROT_WRITE, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS,
   MAP_32BIT, MAP_ABOVE4G, MAP_GROWSDOWN, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_LOCKED, MAP_NORESERVE, MAP_POPULATE,
@@ -257,6 +257,24 @@ export function mmap_region(mm: mm_struct, f: u32, addr: u64, len: u64, vm_flags
 }
 
 /**
+ * Maps [addr, addr + len) as the special mapping `id` (_install_special_mapping):
+ * its faults ask special_mapping_fault, never a file or the anonymous path;
+ * it neither merges, splits nor grows (VM_DONTEXPAND). @return 0 or -ENOMEM.
+ */
+export function _install_special_mapping(mm: mm_struct, addr: u64, len: u64, vm_flags: u32, id: u32): i32 {
+  const vma = vm_area_alloc(mm);
+  if (vma === null) return -ENOMEM;
+  vma.vm_start = addr;
+  vma.vm_end = addr + len;
+  vma.vm_flags = (vm_flags | mm.def_flags | VM_DONTEXPAND) & ~VM_LOCKED_MASK;
+  vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
+  vma.vm_private_data = id;
+  vma_link(mm, vma, find_vma_before(mm, addr));
+  vm_stat_account(mm, vma.vm_flags, <i64>(len >> PAGE_SHIFT));
+  return 0;
+}
+
+/**
  * do_mmap: the checks and flag translation of mmap(2), for a file (f != 0,
  * pgoff in pages) or anonymous memory. Sets mmap_populate to the bytes to prefault.
  * @return the address, or -errno.
@@ -339,8 +357,9 @@ export function mm_populate(mm: mm_struct, start: u64, len: u64): void {
     if (addr < vma.vm_start) addr = vma.vm_start;
     const stop = vma.vm_end < end ? vma.vm_end : end;
     const fault_flags: u32 = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
-    // populate_vma_page_range: a VM_LOCKONFAULT range is locked as it faults, not now
-    if ((vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) && !(vma.vm_flags & VM_LOCKONFAULT)) {
+    // populate_vma_page_range: a VM_LOCKONFAULT range is locked as it faults, not now;
+    // check_vma_flags refuses VM_IO and VM_PFNMAP (the vvar pages), which __mm_populate passes over
+    if ((vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) && !(vma.vm_flags & (VM_LOCKONFAULT | VM_IO | VM_PFNMAP))) {
       for (; addr < stop; addr += PAGE_SIZE) {
         if (handle_mm_fault(vma, addr, fault_flags) & VM_FAULT_ERROR) break;
       }

@@ -5,7 +5,7 @@
 import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE,
   VM_READ, VM_WRITE, VM_EXEC, VM_SHARED, VM_GROWSDOWN, VM_ACCOUNT, VM_NORESERVE } from "./mm_types";
 import { current_mm, arg64, vm_stat_account } from "./mmap";
-import { find_vma, vma_next, vma_modify_flags } from "./vma";
+import { find_vma, vma_next, vma_modify_flags, vma_modify_errno } from "./vma";
 import { vm_unacct_memory, __vm_enough_memory } from "./util";
 import { PROT_READ, PROT_WRITE, PROT_EXEC, PROT_SEM, PROT_GROWSDOWN, PROT_GROWSUP } from "../include/uapi/mman";
 import { change_protection } from "./memory";
@@ -15,8 +15,9 @@ import { ENOMEM, EACCES, EINVAL } from "../include/errno";
  * Gives [start, end) of `vma` the flags `newflags` (mprotect_fixup):
  * charging a private mapping that becomes writable, uncharging an
  * anonymous one without pages that stops being writable.
- * @return the VMA now covering [start, end), or null on ENOMEM.
+ * @return the VMA now covering [start, end), or null with the errno in fixup_errno.
  */
+let fixup_errno: i32 = 0;
 function mprotect_fixup(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64, newflags: u32): vm_area_struct | null {
   const oldflags = vma.vm_flags;
   if (newflags == oldflags) return vma;
@@ -24,7 +25,10 @@ function mprotect_fixup(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64
   let charged: u64 = 0;
   if (newflags & VM_WRITE) {
     if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) {
-      if (__vm_enough_memory(nrpages)) return null;
+      if (__vm_enough_memory(nrpages)) {
+        fixup_errno = -ENOMEM;
+        return null;
+      }
       charged = nrpages;
       newflags |= VM_ACCOUNT;
     }
@@ -34,6 +38,7 @@ function mprotect_fixup(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64
   const mm_vma = vma_modify_flags(mm, vma, start, end, newflags);
   if (mm_vma === null) {
     if (charged) vm_unacct_memory(<i64>charged);
+    fixup_errno = vma_modify_errno();
     return null;
   }
   change_protection(mm_vma, start, end, mm_vma.vm_page_prot);
@@ -76,7 +81,7 @@ export function do_mprotect(mm: mm_struct, start: u64, len: u64, prot: u32): i32
     if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) return -EACCES;
     tmp = v.vm_end < end ? v.vm_end : end;
     const fixed = mprotect_fixup(mm, v, nstart, tmp, newflags);
-    if (fixed === null) return -ENOMEM;
+    if (fixed === null) return fixup_errno;
     tmp = fixed.vm_end < end ? fixed.vm_end : end;
     nstart = tmp;
     v = vma_next(fixed);

@@ -5,7 +5,7 @@
 // anon_vma and its index. Linux 6.x's checks and errno values.
 // MREMAP_DONTUNMAP is refused with EINVAL (not implemented).
 
-import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, VM_ACCOUNT, VM_LOCKED, VM_MAYSHARE } from "./mm_types";
+import { mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, VM_ACCOUNT, VM_LOCKED, VM_MAYSHARE, VM_DONTEXPAND, VM_PFNMAP } from "./mm_types";
 import { current_mm, arg64, get_unmapped_area, do_munmap, mm_populate, mlock_future_ok, may_expand_vm, vm_stat_account,
   sysctl_max_map_count } from "./mmap";
 import { find_vma, find_vma_before, vma_next, vma_merge, vm_area_dup, vma_link, remove_vma } from "./vma";
@@ -147,6 +147,8 @@ function move_vma(vma: vm_area_struct, old_addr: u64, old_len: u64, new_len: u64
   const mm = changetype<mm_struct>(vma.vm_mm);
   const vm_flags = vma.vm_flags;
   if (mm.map_count >= sysctl_max_map_count - 3) return err(ENOMEM);
+  // A special mapping moves whole or not at all (vm_ops->may_split).
+  if (vma.vm_private_data && (vma.vm_start != old_addr || vma.vm_end != old_addr + old_len)) return err(EINVAL);
   const to_account = new_len > old_len ? (new_len - old_len) >> PAGE_SHIFT : 0;
   if (!may_expand_vm(mm, vm_flags, new_len >> PAGE_SHIFT)) return err(ENOMEM);
   if ((vm_flags & VM_ACCOUNT) && to_account && __vm_enough_memory(to_account)) return err(ENOMEM);
@@ -201,6 +203,7 @@ function vma_to_resize(mm: mm_struct, addr: u64, old_len: u64, new_len: u64): vm
   // old_len 0 duplicates a shared mapping in Linux; we have none to duplicate.
   if (!old_len) { resize_errno = EINVAL; return null; }
   if (new_len == old_len) return vma;
+  if (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP)) { resize_errno = EFAULT; return null; }
   const pgoff = vma.vm_pgoff + ((addr - vma.vm_start) >> PAGE_SHIFT);
   if (pgoff + (new_len >> PAGE_SHIFT) < pgoff) { resize_errno = EINVAL; return null; }
   if (!mlock_future_ok(mm, vma.vm_flags, new_len - old_len)) { resize_errno = EAGAIN; return null; }

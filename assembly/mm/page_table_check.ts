@@ -20,6 +20,7 @@ import { is_swap_pte, pte_to_swp_entry, swp_offset } from "./swapops";
 import { swap_entry_valid, swap_map_census, swap_map_census_reset } from "./swapfile";
 import { pfn_to_page, max_pfn } from "./mmzone";
 import { zero_page_pfn } from "./mm_init";
+import { is_vdso_pfn, is_vvar_pfn } from "../arch/x86/entry/vdso";
 import { pte_present, pte_special, pte_pfn, pmd_pfn, pmd_trans_huge, entry_table,
   PTRS_PER_TABLE, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT } from "./pgtable";
 import { PageAnon } from "./memory";
@@ -60,7 +61,7 @@ function check_mapped(pfn: u32, va: u64): bool {
   }
   const pg = pfn_to_page(pfn);
   if (pg.flags & PG_pgtable) bad("page-table page mapped to user space", va);
-  else if (pg.flags & PG_reserved) bad("kernel-reserved page mapped to user space", va);
+  else if ((pg.flags & PG_reserved) && !is_vdso_pfn(pfn)) bad("kernel-reserved page mapped to user space", va);
   else if (pg._refcount <= 0 || (pg.flags & PG_buddy)) bad("pte maps a free page", va);
   else return true;
   return false;
@@ -95,7 +96,7 @@ function walk_pte_table(table: usize, base: u64): void {
     const va = base + (<u64>i << PAGE_SHIFT);
     const pfn = pte_pfn(pte);
     if (pte_special(pte)) {
-      if (checking && pfn != zero_page_pfn()) bad("special pte maps no zero page", va);
+      if (checking && pfn != zero_page_pfn() && !is_vvar_pfn(pfn)) bad("special pte maps neither the zero page nor the vvar", va);
       continue;
     }
     if (checking && !check_mapped(pfn, va)) continue;

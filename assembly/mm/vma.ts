@@ -10,7 +10,7 @@
 // the list instead: it runs once per mmap, not per fault, and keeps the tree
 // free of a second invariant to maintain through every rotation.
 
-import { mm_struct, vm_area_struct, PAGE_SHIFT, VM_SHARED } from "./mm_types";
+import { mm_struct, vm_area_struct, PAGE_SHIFT, VM_SHARED, VM_SPECIAL } from "./mm_types";
 import { rb_node, rb_link_node, rb_insert_color, rb_erase } from "../lib/rbtree";
 import { vma_pages } from "../include/mm";
 import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
@@ -18,7 +18,7 @@ import { file, get_file, fput } from "./filemap";
 import { vm_get_page_prot } from "./pgtable";
 import { unlink_anon_vmas, anon_vma_clone, dup_anon_vma } from "./rmap";
 import { sysctl_max_map_count } from "./mmap";
-import { ENOMEM } from "../include/errno";
+import { EINVAL, ENOMEM } from "../include/errno";
 import { mpol_dup, mpol_put, mpol_equal } from "./mempolicy";
 
 const vm_area_cachep = kmem_cache_create("vm_area_struct", offsetof<vm_area_struct>());
@@ -181,6 +181,7 @@ function can_vma_merge_before(vma: vm_area_struct, flags: u32, f: u32, end_pgoff
  */
 export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64, end: u64,
                           flags: u32, f: u32, pgoff: u64, policy: u32 = 0): vm_area_struct | null {
+  if (flags & VM_SPECIAL) return null;
   let next = prev !== null ? vma_next(prev) : first_vma(mm);
   let area: vm_area_struct | null = null;
   if (next !== null && next.vm_start == addr) {
@@ -219,9 +220,11 @@ export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64,
 
 /**
  * Splits `vma` at `addr` into two VMAs (__split_vma): with new_below the
- * new one takes [vm_start, addr), else [addr, vm_end). @return 0 or -ENOMEM.
+ * new one takes [vm_start, addr), else [addr, vm_end). A special mapping
+ * keeps its size (special_mapping_split). @return 0, -EINVAL or -ENOMEM.
  */
 export function __split_vma(mm: mm_struct, vma: vm_area_struct, addr: u64, new_below: bool): i32 {
+  if (vma.vm_private_data) return -EINVAL;
   const n = vm_area_dup(vma);
   if (n === null) return -ENOMEM;
   if (anon_vma_clone(n, vma)) {
@@ -248,17 +251,28 @@ export function split_vma(mm: mm_struct, vma: vm_area_struct, addr: u64, new_bel
   return __split_vma(mm, vma, addr, new_below);
 }
 
+/** Why the last vma_modify_flags or vma_modify_policy gave null: -ENOMEM, or -EINVAL for a special mapping. */
+let modify_errno: i32 = 0;
+export function vma_modify_errno(): i32 { return modify_errno; }
+
+/** Splits `vma` so that [start, end) is a VMA of its own. @return 0 or the split's -errno (also in modify_errno). */
+function split_range(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64): i32 {
+  let e = start > vma.vm_start ? split_vma(mm, vma, start, true) : 0;
+  if (!e && end < vma.vm_end) e = split_vma(mm, vma, end, false);
+  modify_errno = e;
+  return e;
+}
+
 /**
  * Gives [start, end) of `vma` the flags `newflags`: merged into a
  * neighbour when compatible, else split out of vma (vma_modify_flags, for
  * mprotect_fixup and madvise_update_vma). vm_page_prot follows the flags.
- * @return the VMA now covering exactly [start, end), or null on ENOMEM.
+ * @return the VMA now covering exactly [start, end), or null (vma_modify_errno).
  */
 export function vma_modify_flags(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64,
                                  newflags: u32): vm_area_struct | null {
   const pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT);
-  if (start > vma.vm_start && split_vma(mm, vma, start, true) != 0) return null;
-  if (end < vma.vm_end && split_vma(mm, vma, end, false) != 0) return null;
+  if (split_range(mm, vma, start, end)) return null;
   const merged = vma_merge(mm, vma_prev(vma), start, end, newflags, vma.vm_file, pgoff, vma.vm_policy);
   const result = merged !== null ? merged : vma;
   result.vm_flags = newflags;
@@ -269,13 +283,12 @@ export function vma_modify_flags(mm: mm_struct, vma: vm_area_struct, start: u64,
 /**
  * Splits [start, end) out of `vma`, or merges it into a neighbour with
  * policy `policy` (vma_modify_policy, for mbind_range); the caller then
- * gives the result the policy. @return the VMA covering [start, end), or null on ENOMEM.
+ * gives the result the policy. @return the VMA covering [start, end), or null (vma_modify_errno).
  */
 export function vma_modify_policy(mm: mm_struct, vma: vm_area_struct, start: u64, end: u64,
                                   policy: usize): vm_area_struct | null {
   const pgoff = vma.vm_pgoff + ((start - vma.vm_start) >> PAGE_SHIFT);
-  if (start > vma.vm_start && split_vma(mm, vma, start, true) != 0) return null;
-  if (end < vma.vm_end && split_vma(mm, vma, end, false) != 0) return null;
+  if (split_range(mm, vma, start, end)) return null;
   const merged = vma_merge(mm, vma_prev(vma), start, end, vma.vm_flags, vma.vm_file, pgoff, <u32>policy);
   return merged !== null ? merged : vma;
 }

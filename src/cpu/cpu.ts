@@ -291,6 +291,10 @@ export class Cpu implements CodeCacheHooks {
         insn = decode(win, 15, ip) as Insn;
         pages.push(Math.floor(ip / 4096) + 1);
       }
+      if (insn.def.alone === true && insns.length > 0) {
+        if (nextFrame >= 0) pages.pop();
+        break;
+      }
       insns.push(insn);
       addrs.push(ip);
       ip += insn.len;

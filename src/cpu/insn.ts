@@ -150,6 +150,8 @@ export interface InsnDef {
   noAccess?: boolean;
   /** Sets rip or stops: the block ends after it. */
   ends?: boolean;
+  /** Reads the count of instructions retired (rdtsc), which a block adds up only at its end: it runs as a block of its own. */
+  alone?: boolean;
   /** Takes the lock prefix when its destination is memory (else lock is #UD). */
   lock?: boolean;
   /** Takes a rep/repne prefix (string instructions): Insn.rep. */

@@ -49,7 +49,7 @@ export function hwcap(): number {
 }
 
 /** The leaves cpuid answers; any other reads as zeros. */
-function cpuidLeaf(leaf: number): number[] {
+export function cpuidLeaf(leaf: number): number[] {
   const str = (i: number): number => VENDOR.charCodeAt(i) | (VENDOR.charCodeAt(i + 1) << 8) | (VENDOR.charCodeAt(i + 2) << 16) | (VENDOR.charCodeAt(i + 3) << 24);
   switch (leaf) {
     case 0: return [1, str(0), str(8), str(4)];
@@ -78,6 +78,8 @@ define({
 define({
   name: "rdtsc",
   enc: ["0F 31"],
+  alone: true,
+  ends: true,
   feature: FEAT_TSC,
   compile: (x) => {
     const { L, H, st } = x;

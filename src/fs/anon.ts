@@ -8,9 +8,9 @@ import type { OpenFile } from "./fdtable.js";
 import { Inode, type Mount } from "./inode.js";
 
 /** anon_inodefs: st_dev of eventfd and epoll files. */
-export const ANON_INODE_FS: Mount = { dev: 0x10, readonly: false };
+export const ANON_INODE_FS: Mount = { dev: 0x10, readonly: false, type: "anon_inodefs", magic: 0x09041934 };
 /** sockfs: st_dev of a socket. */
-export const SOCKFS: Mount = { dev: 0x8, readonly: false };
+export const SOCKFS: Mount = { dev: 0x8, readonly: false, type: "sockfs", magic: 0x534f434b };
 
 export abstract class OpsInode extends Inode {
   /** Moves on with every change of state (Linux's wakeups): epoll's edge-triggered items watch it. */

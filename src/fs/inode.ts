@@ -12,10 +12,12 @@ export const S_IFDIR = 0o040000;
 export const S_IFCHR = 0o020000;
 export const S_IFIFO = 0o010000;
 
-/** A file system instance: st_dev, and whether it is mounted read-only. */
+/** A file system instance: st_dev, its type (/proc/mounts) and magic (statfs's f_type), and whether it is mounted read-only. */
 export interface Mount {
   readonly dev: number;
   readonly readonly: boolean;
+  readonly type: string;
+  readonly magic: number;
   /** Its root directory: rmdir and rename refuse it (EBUSY). */
   root?: DirInode;
 }

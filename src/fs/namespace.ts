@@ -15,6 +15,8 @@ import { EBUSY, EEXIST, EPERM, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT,
 
 /** NAME_MAX. */
 export const NAME_MAX = 255;
+/** TMPFS_MAGIC: statfs's f_type of tmpfs (and devtmpfs, a tmpfs). */
+export const TMPFS_MAGIC = 0x01021994;
 /** MAXSYMLINKS. */
 const MAXSYMLINKS = 40;
 
@@ -51,6 +53,8 @@ export interface NamespaceOptions {
   exe(pid?: number): { path: string; data: FileData } | null;
   /** A new tmpfs file's data, kept by the kernel (null: out of memory); default: bytes on the host. */
   shmem?(ino: number): (FileData & { release(): void }) | null;
+  /** totalram_pages: tmpfs's default size and inode limit are half of it; default: none (no limits). */
+  totalramPages?(): number;
   /** The live pids (/proc/<pid>) and the caller's (/proc/self); default: pid 1 alone. */
   pids?(): number[];
   /** A process's threads' tids (/proc/<pid>/task/<tid>); default: the pid alone. */
@@ -69,6 +73,33 @@ export interface NamespaceOptions {
   sys?: Record<string, Record<string, SysAttr> | null>;
 }
 
+/** A mount (struct mount): its id and its parent's, what is mounted (source, the file system and the directory of it shown), and where. */
+export interface MountPoint {
+  id: number;
+  parent: number;
+  source: string;
+  point: string;
+  root: string;
+  mount: Mount;
+}
+
+/** struct kstatfs, in pages of PAGE_SIZE (f_bavail is f_bfree, f_frsize f_bsize). */
+export interface StatFs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  files: number;
+  ffree: number;
+  fsid: number;
+  namelen: number;
+  flags: number;
+}
+
+/** statfs's f_flags: ST_RDONLY, ST_VALID (the field is filled), ST_RELATIME. */
+export const ST_RDONLY = 0x1, ST_VALID = 0x20, ST_RELATIME = 0x1000;
+const PAGE_SIZE = 4096;
+
 /** A sysfs attribute: its text, read anew at each open, and its store when root may write it (0644, else 0444). */
 export interface SysAttr {
   show(): string;
@@ -80,15 +111,17 @@ const encoder = new TextEncoder();
 
 export class Namespace {
   readonly root: DirInode;
-  private readonly rootfs: Mount = { dev: 0x801, readonly: true };
-  private readonly tmpfs: Mount = { dev: 0x1a, readonly: false };
-  private readonly devfs: Mount = { dev: 0x5, readonly: true };
-  private readonly procfs: Mount = { dev: 0x16, readonly: true };
-  private readonly sysfs: Mount = { dev: 0x15, readonly: true };
+  /** The host's tree (an ext4 disk's, as its st_dev says), or without one the initial rootfs. */
+  private readonly rootfs: Mount;
+  private readonly tmpfs: Mount = { dev: 0x1a, readonly: false, type: "tmpfs", magic: TMPFS_MAGIC };
+  private readonly devfs: Mount = { dev: 0x5, readonly: true, type: "devtmpfs", magic: TMPFS_MAGIC };
+  private readonly procfs: Mount = { dev: 0x16, readonly: true, type: "proc", magic: 0x9fa0 };
+  private readonly sysfs: Mount = { dev: 0x15, readonly: true, type: "sysfs", magic: 0x62656572 };
   private readonly hostInodes = new Map<string, Inode>();
   private readonly overlay = new Map<string, DirInode>();
 
   constructor(private readonly o: NamespaceOptions) {
+    this.rootfs = o.host ? { dev: 0x801, readonly: true, type: "ext4", magic: 0xef53 } : { dev: 0x1, readonly: true, type: "rootfs", magic: 0x858458f6 };
     const tmp = this.buildTmp();
     this.tmpfs.root = tmp;
     this.overlay.set("tmp", tmp);
@@ -97,6 +130,48 @@ export class Namespace {
     if (o.sys) this.overlay.set("sys", this.buildSys(o.sys));
     const top = o.host?.lstat("/");
     this.root = o.host ? this.hostDir("/", top?.perm ?? 0o755, top?.mtime ?? 0, top?.size ?? 0) : this.fixedRoot();
+  }
+
+  /** The mount table (/proc/mounts, statfs): the root, /tmp and the host's /tmp entries bound on it, /dev, /proc, /sys. */
+  mounts(): MountPoint[] {
+    const host = !!this.o.host;
+    const list: Omit<MountPoint, "id">[] = [
+      { parent: 1, source: host ? "/dev/root" : "rootfs", point: "/", root: "/", mount: this.rootfs },
+      { parent: 1, source: "tmpfs", point: "/tmp", root: "/", mount: this.tmpfs },
+      ...(this.o.host?.readdir("/tmp") ?? []).filter((n) => this.isBindMount(n)).map((n) => ({ parent: 2, source: "/dev/root", point: `/tmp/${n}`, root: `/tmp/${n}`, mount: this.rootfs })),
+      { parent: 1, source: "devtmpfs", point: "/dev", root: "/", mount: this.devfs },
+      { parent: 1, source: "proc", point: "/proc", root: "/", mount: this.procfs },
+      ...(this.o.sys ? [{ parent: 1, source: "sysfs", point: "/sys", root: "/", mount: this.sysfs }] : []),
+    ];
+    return list.map((m, i) => ({ id: i + 1, ...m }));
+  }
+
+  /**
+   * statfs of the file system `mount` is (vfs_statfs): tmpfs's size and
+   * inode limits (half of RAM each, shmem_default_max_blocks and
+   * _max_inodes) and what its files take; the others say no sizes, as
+   * simple_statfs does (faultline does not know the host disk's).
+   */
+  statfs(mount: Mount): StatFs {
+    const st: StatFs = { type: mount.magic, bsize: PAGE_SIZE, blocks: 0, bfree: 0, files: 0, ffree: 0, fsid: mount.magic === TMPFS_MAGIC ? 0 : mount.dev,
+      namelen: NAME_MAX, flags: ST_VALID | (mount.readonly ? ST_RDONLY : 0) | ([this.rootfs, this.tmpfs, this.devfs, this.procfs, this.sysfs].includes(mount) ? ST_RELATIME : 0) };
+    const ram = this.o.totalramPages?.() ?? 0;
+    if (mount === this.tmpfs && ram) {
+      let pages = 0, inodes = 1;
+      const walk = (dir: MapDir) => {
+        for (const e of dir.entries.values()) {
+          inodes++;
+          if (e instanceof MapDir) walk(e);
+          else if (e instanceof RegularInode) pages += Math.ceil(e.size() / PAGE_SIZE);
+        }
+      };
+      walk(this.tmpfs.root as MapDir);
+      st.blocks = Math.floor(ram / 2);
+      st.bfree = Math.max(0, st.blocks - pages);
+      st.files = Math.floor(ram / 2);
+      st.ffree = Math.max(0, st.files - inodes);
+    }
+    return st;
   }
 
   /** A fresh inode number (FileData's ino: unique among live files, never 0). */
@@ -330,6 +405,12 @@ export class Namespace {
     if (replaced) this.dropLink(replaced);
     oldDir.mtime = newDir.mtime = oldDir.ctime = newDir.ctime = node.ctime = this.o.now();
     return 0;
+  }
+
+  /** The host's /tmp entry `name` is a mount in the table: not hidden by the guest's own, and there (a symbolic link's target stays outside it). */
+  private isBindMount(name: string): boolean {
+    const node = (this.tmpfs.root as TmpfsDir).entries.has(name) ? null : this.hostInode(`/tmp/${name}`);
+    return node !== null && !(node instanceof SymlinkInode);
   }
 
   /** A name the host's /tmp entry is bind-mounted on (is_local_mountpoint): not to be removed or renamed. */

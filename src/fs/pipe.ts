@@ -12,7 +12,9 @@ export const PIPE_SIZE = 16 * 4096;
 export const PIPE_BUF = 4096;
 
 /** pipefs: st_dev as this machine's Linux reports it for a pipe. */
-const PIPEFS: Mount = { dev: 0xf, readonly: false };
+/** pipefs's magic (statfs's f_type). */
+export const PIPEFS_MAGIC = 0x50495045;
+const PIPEFS: Mount = { dev: 0xf, readonly: false, type: "pipefs", magic: PIPEFS_MAGIC };
 
 export class PipeInode extends StreamInode {
   private readonly ring = new Uint8Array(PIPE_SIZE);

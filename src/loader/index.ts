@@ -30,7 +30,7 @@ export * from "./stack.js";
 
 
 /** The kernel exports exec needs (docs/abi.md); numbers only. */
-export type ExecKernel = Pick<KernelExports, "vm_mmap" | "mm_set_brk" | "mm_set_code" | "mm_set_args" | "mm_set_stack">;
+export type ExecKernel = Pick<KernelExports, "vm_mmap" | "mm_set_brk" | "mm_set_code" | "mm_set_args" | "mm_set_stack" | "arch_setup_additional_pages">;
 
 export interface ExecEnv {
   kernel: ExecKernel;
@@ -144,15 +144,18 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
       interpError = e;
     }
   }
-  const stack = buildInitialStack({
+  // The stack is laid out before the point of no return (E2BIG), and
+  // again once the vDSO's address is known: the same size, other values.
+  const stackInput = (vdso: number) => ({
     stackTop: STACK_TOP,
     argv: options.argv,
     envp: options.envp,
     execfn: options.execfn,
-    auxv: auxvValues(plan, interp?.loadBias ?? 0),
+    auxv: auxvValues(plan, interp?.loadBias ?? 0, vdso),
     random: options.random,
     platform: "x86_64",
   });
+  buildInitialStack(stackInput(STACK_TOP));
   const { kernel } = env;
   env.beginNewExec?.();
 
@@ -160,6 +163,10 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
   kernel.mm_set_brk(plan.brk);
   if (interpError) throw interpError;
   if (interp && interpFile) mapSegments(env, interpFile, interp);
+  // arch_setup_additional_pages: [vvar], [vvar_vclock] and [vdso] (0: a kernel without one).
+  const vdso = kernel.arch_setup_additional_pages();
+  if (vdso < 0) throw failed("mapping the vDSO", vdso);
+  const stack = buildInitialStack(stackInput(vdso));
   const stackProt = PROT_READ | PROT_WRITE | (plan.execStack ? PROT_EXEC : 0);
   const r = kernel.mm_set_stack(stack.vmStart, STACK_TOP, stackProt);
   if (r < 0) throw failed("setting up the stack", r);

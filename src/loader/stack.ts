@@ -38,6 +38,7 @@ export const AT_SECURE = 23;
 export const AT_RANDOM = 25;
 export const AT_HWCAP2 = 26;
 export const AT_EXECFN = 31;
+export const AT_SYSINFO_EHDR = 33;
 export const AT_MINSIGSTKSZ = 51;
 
 /** Linux's setup_arg_pages grows the new stack VMA by this much below the strings. */
@@ -49,6 +50,8 @@ export const MAX_ARG_BYTES = (8 * 1024 * 1024) / 4;
 
 /** The auxv values that do not point into the stack. */
 export interface AuxvValues {
+  /** AT_SYSINFO_EHDR: the vDSO's address (0: none mapped, no entry). */
+  sysinfoEhdr: number;
   /** AT_MINSIGSTKSZ: the worst-case signal frame with the fxsave image (task/signal.ts get_sigframe_size). */
   minsigstksz: number;
   /** AT_HWCAP: CPUID.1:EDX of the emulated CPU, as its cpuid reports it. */
@@ -72,8 +75,9 @@ export interface AuxvValues {
 }
 
 /** faultline's auxv for a loaded program (its interpreter at `base`, 0 for none): root, 100 Hz ticks, 4 KiB pages. */
-export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }, base = 0): AuxvValues {
+export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }, base = 0, sysinfoEhdr = 0): AuxvValues {
   return {
+    sysinfoEhdr,
     minsigstksz: get_sigframe_size(),
     hwcap: hwcap(),
     hwcap2: 0,
@@ -125,8 +129,8 @@ export interface InitialStack {
 }
 
 const encoder = new TextEncoder();
-/** How many auxv entries buildInitialStack writes, AT_NULL included. */
-const AUXV_ENTRIES = 20;
+/** How many auxv entries buildInitialStack writes at most, AT_NULL included. */
+const AUXV_ENTRIES = 21;
 
 /** E2BIG, as execve reports a too-long argument list. */
 function e2big(reason: string): Error {
@@ -196,9 +200,10 @@ export function buildInitialStack(input: StackInput): InitialStack {
   const randomAddr = p;
 
   const a = input.auxv;
-  // Linux's order. No AT_SYSINFO_EHDR (first, from ARCH_DLINFO): faultline
-  // maps no vDSO. No AT_RSEQ_FEATURE_SIZE/AT_RSEQ_ALIGN: no rseq syscall.
+  // Linux's order, ARCH_DLINFO's AT_SYSINFO_EHDR first when a vDSO is
+  // mapped. No AT_RSEQ_FEATURE_SIZE/AT_RSEQ_ALIGN: no rseq syscall.
   const auxv: [number, number][] = [
+    ...(a.sysinfoEhdr ? [[AT_SYSINFO_EHDR, a.sysinfoEhdr] as [number, number]] : []),
     [AT_MINSIGSTKSZ, a.minsigstksz],
     [AT_HWCAP, a.hwcap],
     [AT_PAGESZ, a.pagesz],

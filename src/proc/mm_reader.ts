@@ -5,7 +5,7 @@
 
 import type { MmInfo, PteInfo, VmArea } from "./task_mmu.js";
 import { readSmaps, type SmapsCounts } from "../kernel.js";
-import { MM_VIEW, VMA_RECORD, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
+import { MM_VIEW, VMA_RECORD, SPECIAL_MAPPING_NAMES, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
   _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_PGSHIFT,
   type KernelExports, type Layout } from "../abi.js";
 
@@ -65,6 +65,7 @@ export class MmReader {
       start: this.f64(rec, VMA.vm_start), end: this.f64(rec, VMA.vm_end), pgoff: this.f64(rec, VMA.vm_pgoff),
       flags: this.f64(rec, VMA.vm_flags), file: fileHandle ? this.fileName(fileHandle, this.f64(rec, VMA.i_ino)) : null,
       thpEligible: this.f64(rec, VMA.thp_vma_allowable_orders) !== 0,
+      special: SPECIAL_MAPPING_NAMES[this.f64(rec, VMA.vm_private_data)],
     };
   }
 

@@ -17,6 +17,8 @@ export interface VmArea {
   file: { path: string; dev?: [number, number]; ino?: number } | null;
   /** smaps' THPeligible: a huge pmd may map part of it. */
   thpEligible?: boolean;
+  /** A special mapping's name ([vvar], [vvar_vclock], [vdso]). */
+  special?: string;
 }
 
 /** The mm_struct fields the views read; sizes in pages unless named bytes. */
@@ -43,12 +45,13 @@ export interface PteInfo {
 const hex = (n: number, width = 8) => n.toString(16).padStart(width, "0");
 
 /**
- * The name column (get_vma_name): the file, [heap], [stack], or nothing.
+ * The name column (get_vma_name): the file, a special mapping's name, [heap], [stack], or nothing.
  * vma_is_initial_heap's bounds are strict: a bss ending where the brk
  * starts, with an empty brk area, is not the heap.
  */
 export function vmaName(vma: VmArea, mm: MmInfo): string {
   if (vma.file) return vma.file.path;
+  if (vma.special) return vma.special;
   if (vma.start < mm.brk && vma.end > mm.start_brk) return "[heap]";
   if (vma.start <= mm.start_stack && vma.end >= mm.start_stack) return "[stack]";
   return "";
@@ -67,9 +70,8 @@ export function vmaPerms(flags: number): string {
 }
 
 /**
- * /proc/self/maps. There is no [vvar] or [vdso] here: this kernel maps no
- * vDSO, so those lines are absent, not hidden. A file has no device, so
- * file mappings show 00:00 and the inode number the host gave.
+ * /proc/self/maps. A file has no device, so file mappings show 00:00 and
+ * the inode number the host gave.
  */
 export function procMaps(vmas: VmArea[], mm: MmInfo): string {
   return vmas.map((v) => mapsLine(

@@ -10,7 +10,7 @@
 // call(). Browser-safe.
 
 import { FdTable, OpenFile, O_CREAT, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY } from "../fs/fdtable.js";
-import { S_IFIFO, StreamInode } from "../fs/inode.js";
+import { S_IFIFO, StreamInode, type Mount } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
 import type { FileData } from "../fs/file_data.js";
 import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
@@ -29,13 +29,16 @@ import {
 } from "./socket.js";
 import { current } from "./af_unix.js";
 import { lseek, read, sendfile, vector, write } from "./read_write.js";
-import { fstat, fstatat, readlinkat, statx } from "./stat.js";
+import { fstat, fstatat, fstatfs, readlinkat, statfs, statx } from "./stat.js";
 import { getdents64 } from "./readdir.js";
 import { dup, dup3, fcntl } from "./fcntl.js";
 import { ioctl } from "./ioctl.js";
 import { pipe2 } from "./pipe.js";
-import type { PipeInode } from "../fs/pipe.js";
+import { PIPEFS_MAGIC, type PipeInode } from "../fs/pipe.js";
 import type { HrtimerSleeper } from "../task/hrtimer.js";
+
+/** The pipes the machine's stdin, stdout and stderr are: st_dev as a shell's pipe shows it. */
+const STDIO_PIPEFS: Mount = { dev: 0xe, readonly: false, type: "pipefs", magic: PIPEFS_MAGIC };
 
 /** copy_from_user / copy_to_user: 0, or nonzero when the range faults. */
 export interface FileUserMemory {
@@ -121,7 +124,7 @@ export class FileSyscalls {
     // Bytes the reader gave that the guest has not taken yet; what a fault left unread stays for the next read.
     let rest: Uint8Array = new Uint8Array(0);
     let taken = 0;
-    const stdin = new StreamInode(ns.ino(), S_IFIFO | 0o600, { dev: 0xe, readonly: false }, 0, (dst) => {
+    const stdin = new StreamInode(ns.ino(), S_IFIFO | 0o600, STDIO_PIPEFS, 0, (dst) => {
       if (taken === rest.length) {
         rest = io.stdin(dst.length) ?? new Uint8Array(0);
         taken = 0;
@@ -133,7 +136,7 @@ export class FileSyscalls {
     }, () => -EBADF);
     stdin.unread = (n) => { taken -= n; };
     const sink = (out: (b: Uint8Array) => void) =>
-      new StreamInode(ns.ino(), S_IFIFO | 0o600, { dev: 0xe, readonly: false }, 0, () => 0, (src) => (out(src), src.length));
+      new StreamInode(ns.ino(), S_IFIFO | 0o600, STDIO_PIPEFS, 0, () => 0, (src) => (out(src), src.length));
     this.fds.install(new OpenFile(stdin, O_RDONLY, null, null), false);
     this.fds.install(new OpenFile(sink(io.stdout), O_WRONLY, null, null), false);
     this.fds.install(new OpenFile(sink(io.stderr), O_WRONLY, null, null), false);
@@ -176,6 +179,8 @@ export class FileSyscalls {
       case 6: return fstatat(this, AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW);   // lstat
       case 5: return fstat(this, fd, a[1]);
       case 262: return fstatat(this, fd, a[1], a[2], a[3] | 0);                    // newfstatat
+      case 137: return statfs(this, a[0], a[1]);
+      case 138: return fstatfs(this, fd, a[1]);
       case 332: return statx(this, fd, a[1], a[2] | 0, a[3] >>> 0, a[4]);
       case 217: return getdents64(this, fd, a[1], a[2] >>> 0);
       case 89: return readlinkat(this, AT_FDCWD, a[0], a[1], a[2] | 0);

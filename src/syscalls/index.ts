@@ -95,7 +95,10 @@ export interface SyscallRegs {
 export class VirtualClock {
   private idle = 0;
 
-  constructor(private readonly regs: { readonly retired: number }) {}
+  /** `update` (update_vsyscall) hears each new idle time, so that the vDSO's time data follows the clock. */
+  constructor(private readonly regs: { readonly retired: number }, private readonly update?: (idleNs: number) => void) {
+    update?.(0);
+  }
 
   now(): number {
     return this.regs.retired + this.idle;
@@ -103,7 +106,9 @@ export class VirtualClock {
 
   /** The CPU idles until `ns`, if that is later. */
   idleUntil(ns: number): void {
-    if (ns > this.now()) this.idle = ns - this.regs.retired;
+    if (ns <= this.now()) return;
+    this.idle = ns - this.regs.retired;
+    this.update?.(this.idle);
   }
 }
 
@@ -172,6 +177,8 @@ export interface TaskCalls {
   waitFor: (() => boolean) | null;
   /** The call is done but the task sleeps before it returns (vfork's parent, until the child execs or exits). */
   readonly asleep?: boolean;
+  /** A CPU-time clock's reading in ns, or null for an id naming no thread or process. */
+  cpuClock(clock: number): number | null;
 }
 
 /** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
@@ -751,11 +758,14 @@ export class Syscalls {
 
   /** A clock's reading as [seconds, nanoseconds], or null for a clock id Linux does not have. */
   private clockRead(clock: number): [number, number] | null {
+    // The CPU-time clocks, the caller's or by id (negative): the instructions the process or thread ran.
+    if (clock === 2 || clock === 3 || clock < 0) {
+      const cpu = this.o.tasks ? this.o.tasks.cpuClock(clock) : clock < 0 ? null : this.o.regs.retired;
+      return cpu === null ? null : [Math.floor(cpu / 1e9), cpu % 1e9];
+    }
     // CLOCK_REALTIME..CLOCK_BOOTTIME_ALARM and CLOCK_TAI; 10 (SGI_CYCLE) is gone.
-    // Negative ids (per-process CPU clocks by pid) are not offered.
-    if (clock < 0 || clock > 11 || clock === 10) return null;
-    // The CPU-time clocks do not count sleeping.
-    const ns = clock === 2 || clock === 3 ? this.o.regs.retired : this.nowNs();
+    if (clock > 11 || clock === 10) return null;
+    const ns = this.nowNs();
     const realtime = clock === 0 || clock === 5 || clock === 8 || clock === 11;
     return [Math.floor(ns / 1e9) + (realtime ? this.realtimeEpoch : 0), ns % 1e9];
   }
@@ -793,7 +803,7 @@ export class Syscalls {
 
   /** nanosleep and clock_nanosleep: the virtual clock moves on by the time asked (to it, with TIMER_ABSTIME). */
   private nanosleep(clock: number, flags: number, req: number): number {
-    const now = this.clockRead(clock);
+    const now = clock < 0 ? null : this.clockRead(clock);
     if (now === null) return -EINVAL;
     // The thread's CPU clock, the raw and the coarse clocks have no nsleep.
     if (clock === 3 || clock === 4 || clock === 5 || clock === 6) return -EOPNOTSUPP;

@@ -2,6 +2,7 @@
 // stat and struct statx as x86-64 lays them out. Browser-safe.
 
 import { type Inode, SymlinkInode } from "../fs/inode.js";
+import type { StatFs } from "../fs/namespace.js";
 import { EBADF, EFAULT, EINVAL, ENOENT } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 import { AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW, getname, lookupAt } from "./namei.js";
@@ -96,4 +97,28 @@ export function statxBytes(node: Inode): Uint8Array {
   v.setUint32(140, node.mount.dev & 0xff, true);
   v.setUint32(144, node.mount.dev, true); // stx_mnt_id: one mount per file system here
   return out;
+}
+
+/** struct statfs as x86-64 lays it out: eleven 64-bit fields (f_fsid two ints), four spare. */
+function statfsBytes(st: StatFs): Uint8Array {
+  const b = new Uint8Array(120);
+  const v = new DataView(b.buffer);
+  [st.type, st.bsize, st.blocks, st.bfree, st.bfree, st.files, st.ffree].forEach((x, i) => v.setBigUint64(8 * i, BigInt(x), true));
+  v.setUint32(56, st.fsid, true);
+  [st.namelen, st.bsize, st.flags].forEach((x, i) => v.setBigUint64(64 + 8 * i, BigInt(x), true));
+  return b;
+}
+
+/** statfs (user_statfs): the file system the path (followed) is on. */
+export function statfs(files: FileSyscalls, pathAddr: number, buf: number): number {
+  const node = lookupAt(files, AT_FDCWD, pathAddr, 0);
+  if (typeof node === "number") return node;
+  return files.mem.copyToUser(buf, statfsBytes(files.ns.statfs(node.mount))) === 0 ? 0 : -EFAULT;
+}
+
+/** fstatfs: the file system an open file is on. */
+export function fstatfs(files: FileSyscalls, fd: number, buf: number): number {
+  const f = files.fds.get(fd);
+  if (!f) return -EBADF;
+  return files.mem.copyToUser(buf, statfsBytes(files.ns.statfs(f.inode.mount))) === 0 ? 0 : -EFAULT;
 }

@@ -291,6 +291,24 @@ function statStruct(peek: Peek, addr: number): string {
   return `{st_mode=${fileMode(mode)}, ${middle}, ...}`;
 }
 
+/** statfs's f_type names as strace prints them. */
+const FS_MAGIC: Record<number, string> = {
+  0xef53: "EXT2_SUPER_MAGIC", 0x01021994: "TMPFS_MAGIC", 0x9fa0: "PROC_SUPER_MAGIC", 0x62656572: "SYSFS_MAGIC",
+  0x858458f6: "RAMFS_MAGIC", 0x50495045: "PIPEFS_MAGIC", 0x534f434b: "SOCKFS_MAGIC", 0x09041934: "ANON_INODE_FS_MAGIC",
+};
+const ST_FLAGS: [number, string][] = [[0x1, "ST_RDONLY"], [0x2, "ST_NOSUID"], [0x4, "ST_NODEV"], [0x8, "ST_NOEXEC"], [0x10, "ST_SYNCHRONOUS"], [0x20, "ST_VALID"], [0x40, "ST_MANDLOCK"], [0x400, "ST_NOATIME"], [0x800, "ST_NODIRATIME"], [0x1000, "ST_RELATIME"]];
+
+/** struct statfs as strace prints it, every field. */
+function statfsStruct(peek: Peek, addr: number): string {
+  const b = peek(addr, 120);
+  if (!b) return hex(addr);
+  const v = new DataView(b.buffer, b.byteOffset);
+  const type = u64At(b, 0);
+  const f = ["f_bsize", "f_blocks", "f_bfree", "f_bavail", "f_files", "f_ffree"].map((n, i) => `${n}=${u64At(b, 8 + 8 * i)}`).join(", ");
+  const fsid = [v.getUint32(56, true), v.getUint32(60, true)].map((x) => hex(x)).join(", ");
+  return `{f_type=${FS_MAGIC[type] ?? hex(type)}, ${f}, f_fsid={val=[${fsid}]}, f_namelen=${u64At(b, 64)}, f_frsize=${u64At(b, 72)}, f_flags=${flags(u64At(b, 80), ST_FLAGS, "0")}}`;
+}
+
 function statxStruct(peek: Peek, addr: number): string {
   const b = peek(addr, 256);
   if (!b) return hex(addr);
@@ -505,6 +523,10 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${path(peek, a[0])}, ${ok ? statStruct(peek, a[1]) : hex(a[1])}`;
     case 5: // fstat
       return `${a[0] | 0}, ${ok ? statStruct(peek, a[1]) : hex(a[1])}`;
+    case 137: // statfs
+      return `${pathOrNull(peek, a[0])}, ${ok ? statfsStruct(peek, a[1]) : pointer(a[1])}`;
+    case 138: // fstatfs
+      return `${a[0] | 0}, ${ok ? statfsStruct(peek, a[1]) : pointer(a[1])}`;
     case 262: // newfstatat
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${ok ? statStruct(peek, a[2]) : hex(a[2])}, ${flagsOrUnknown(a[3] >>> 0, AT, "0", "AT")}`;
     case 332: { // statx

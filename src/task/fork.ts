@@ -11,6 +11,7 @@ import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
 import { Task, copyRegisters, int32Bytes } from "./task.js";
 import { clonePidfd } from "./pidfd.js";
+import { cpu_clock_get } from "./timers.js";
 
 const encoder = new TextEncoder();
 
@@ -46,6 +47,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
     set waitFor(ready) { task.waitFor = ready; },
     get asleep() { return task.state === "sleeping"; },
     call: (nr, a) => m.taskCall(task, nr, a),
+    cpuClock: (clock) => cpu_clock_get(m, task, clock),
   };
   const strace = m.strace;
   // strace -f: "[pid N] " once more than one process is traced.

@@ -45,7 +45,10 @@ export class Scheduler {
   readonly futexQueue: FutexWaiter[] = [];
   /** The timers on the virtual clock (ITIMER_REAL, POSIX timers, timerfds): they expire at the point between quanta. */
   readonly timers = new HrtimerBase();
-  private lastPid = 0;
+  /** The last pid given (/proc/loadavg), tasks made (total_forks: /proc/stat's processes) and context switches (nr_switches). */
+  lastPid = 0;
+  forks = 0;
+  nr_switches = 0;
 
   /** `kthreads`: the kernel threads, which run between quanta and hold the pids after init's. */
   constructor(readonly kthreads: KernelThreads | null = null) {}
@@ -58,7 +61,10 @@ export class Scheduler {
   allocPid(): number {
     for (let pid = this.lastPid + 1; ; pid++) {
       if (pid >= PID_MAX) pid = RESERVED_PIDS;
-      if (!this.byPid(pid) && !this.kthreads?.byPid(pid)) return (this.lastPid = pid);
+      if (!this.byPid(pid) && !this.kthreads?.byPid(pid)) {
+        this.forks++;
+        return (this.lastPid = pid);
+      }
     }
   }
 

@@ -160,6 +160,32 @@ export function cpuTime(g: ThreadGroup): number {
   return g.threads.reduce((n, x) => n + x.retired, g.exitedRetired);
 }
 
+/**
+ * A CPU-time clock's reading in ns (posix_cpu_clock_get): the caller's
+ * process or thread, or one named by id, (~pid << 3) | type, as
+ * clock_getcpuclockid and pthread_getcpuclockid make them; a thread's only
+ * within the caller's process. null for an id naming none.
+ */
+export function cpu_clock_get(m: Machine, t: Task, clock: number): number | null {
+  if (clock === CLOCK_PROCESS_CPUTIME_ID) return cpuTime(t.group);
+  if (clock === CLOCK_THREAD_CPUTIME_ID) return t.retired;
+  // CPUCLOCK_PROF and CPUCLOCK_VIRT sample in ticks, CPUCLOCK_SCHED to the ns; 3 is no type
+  const type = clock & 3;
+  if (clock >= 0 || type === 3) return null;
+  const id = ~clock >> 3;
+  const x = id === 0 ? t : m.sched.byPid(id);
+  if (!x || x.state === "zombie") return null;
+  let ns: number;
+  if (clock & 4) {
+    if (x.group !== t.group) return null;
+    ns = x.retired;
+  } else {
+    if (id !== 0 && x.pid !== x.tgid) return null;
+    ns = cpuTime(x.group);
+  }
+  return type === 2 ? ns : Math.floor(ns / TICK_NSEC) * TICK_NSEC;
+}
+
 /** The process's user time as ITIMER_VIRTUAL and ITIMER_PROF read it: in whole ticks, as tick-based accounting adds it. */
 function cpuTicks(g: ThreadGroup): number {
   return Math.floor(cpuTime(g) / TICK_NSEC) * TICK_NSEC;

@@ -49,3 +49,22 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     }
   });
 });
+
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("rdtsc (%s)", (_mode, threshold) => {
+  it("reads the instructions retired before it, wherever it sits in a block and on every pass of a loop", () => {
+    // a loop of 8 instructions with rdtsc second: its k-th pass reads 2 + 8k past the start
+    const code = assemble([
+      "mov $6, %ecx", "1: nop", "rdtsc", "shl $32, %rdx", "or %rdx, %rax", "mov %rax, (%rsi)", "add $8, %rsi", "dec %ecx", "jnz 1b",
+      "mov $60, %eax", "syscall",
+    ].join("\n"));
+    const m = machineWith(code, 0x401000, 1024);
+    m.cpu.jitThreshold = threshold;
+    m.map(0x600000, 4096, 3);
+    m.cpu.state.L[6] = 0x600000; m.cpu.state.H[6] = 0;
+    const base = m.cpu.retired;
+    expect(m.cpu.run(1000)).toBe(STOP_SYSCALL);
+    const read = new DataView(m.peek(0x600000, 48).buffer);
+    const got = Array.from({ length: 6 }, (_, k) => Number(read.getBigUint64(8 * k, true)) - base);
+    expect(got).toEqual([2, 10, 18, 26, 34, 42]);
+  });
+});

@@ -92,6 +92,10 @@ export class ModelKernel implements ExecKernel, SyscallKernel {
   mm_set_args(start_stack: number, arg_start: number, arg_end: number, env_start: number, env_end: number): void {
     Object.assign(this.layout, { start_stack, arg_start, arg_end, env_start, env_end });
   }
+  /** The model maps no vDSO: 0, so exec gives no AT_SYSINFO_EHDR and the libcs take the syscalls. */
+  arch_setup_additional_pages(): number {
+    return 0;
+  }
   mm_set_stack(start: number, end: number, prot: number): number {
     this.unmap(start, end);
     this.insert({ start, end, prot, file: null, pgoff: 0, growsDown: true });

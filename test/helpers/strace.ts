@@ -24,9 +24,8 @@ export function nativeTrace(c: ProgramCase): string[] {
 /**
  * What differs by design: the pid (faultline's process is 1), the host
  * name, clock readings and random bytes, addresses in the mmap area (Linux
- * puts the vDSO and vvar pages below mmap_base first, and aligns large
- * anonymous mappings for THP) and stack addresses (no AT_SYSINFO_EHDR and
- * AT_RSEQ_* entries: rsp sits 48 bytes higher).
+ * aligns large anonymous mappings for THP) and stack addresses (no
+ * AT_RSEQ_* entries: rsp sits 32 bytes higher).
  */
 export function normalizeTrace(line: string): string {
   return line

@@ -82,7 +82,7 @@ describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]
   it.runIf(needs(tool, TOOLS.libc_a, TOOLS.strace, TOOLS.dist)).each(PROGRAMS)("%s: strace's lines", (name, calls, masks) => {
     const exe = join(mkdtempSync(join(tmpdir(), "faultline-strace-")), name);
     expect(spawnSync(cc, ["-O2", "-static", "-o", exe, join(SOURCES, `${name}.c`)], { encoding: "utf8" }).stderr).toBe("");
-    const native = spawnSync("strace", ["-f", "-e", `trace=${calls.join(",")}`, exe], { encoding: "utf8", env: {} });
+    const native = spawnSync("strace", ["-f", "-q", "-e", `trace=${calls.join(",")}`, exe], { encoding: "utf8", env: {} });
     const ours = spawnSync(process.execPath, [CLI, "run", "--trace", "syscalls", exe], { encoding: "utf8", env: {}, timeout: 300_000 });
     expect(ours.stdout).toBe(native.stdout);
     const expected = lines(native.stderr, calls, masks);

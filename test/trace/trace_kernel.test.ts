@@ -164,7 +164,7 @@ describe("a real first-write fault", () => {
       " 0)   0.041 us    |      }",
       " 0)   0.043 us    |    }",
       " 0)   0.049 us    |  }",
-      " 0)               |  /* fault 1: fixed (minor fault) handler=anon pages: pfn 0xe order 0 */",
+      " 0)               |  /* fault 1: fixed (minor fault) handler=anon pages: pfn 0x12 order 0 */",
       "",
     ].join("\n"));
   });

@@ -6,6 +6,7 @@
 //   5 anon_vma (non-zero once an anonymous page was faulted in)
 //   6 i_ino (the mapped file's inode number; 0: anon)
 //   7 thp_vma_allowable_orders (smaps' THPeligible: 1 or 0)
+//   8 vm_private_data (a special mapping's id: [vvar], [vvar_vclock], [vdso]; 0: none)
 //  ╘═══════════════════════════════════════════════════════════════╛
 //  ╒═══ mm counters (proc_mm_counters; f64 words) ═════════════════╕
 //   0 MM_FILEPAGES   1 MM_ANONPAGES  2 MM_SWAPENTS   3 MM_SHMEMPAGES
@@ -50,7 +51,7 @@ import { HPAGE_PMD_NR, thp_vma_allowable_orders } from "../../mm/huge_memory";
 import { pte_offset, pmd_trans_huge, pmd_pfn, pte_present, _PAGE_ACCESSED, _PAGE_DIRTY } from "../../mm/pgtable";
 
 @inline const NR_MM_VIEW: u32 = 29;
-const vma_record: usize = memory.data(8 * 8, 8);
+const vma_record: usize = memory.data(9 * 8, 8);
 const mm_view: usize = memory.data(NR_MM_VIEW * 8, 8);
 
 @inline function put(base: usize, i: u32, v: f64): void { store<f64>(base + (<usize>i << 3), v); }
@@ -78,6 +79,7 @@ export function proc_vma_next(handle: u32, addr: f64): usize {
   put(vma_record, 5, <f64>vma.anon_vma);
   put(vma_record, 6, <f64>i_ino(vma));
   put(vma_record, 7, <f64>thp_vma_allowable_orders(vma));
+  put(vma_record, 8, <f64>vma.vm_private_data);
   return vma_record;
 }
 

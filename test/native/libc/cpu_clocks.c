@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,13 @@ static void *burn(void *arg)
 	burner_tid = syscall(SYS_gettid);
 	while (!stop) spins++;
 	return arg;
+}
+
+static long long ns(clockid_t clock)
+{
+	struct timespec t;
+	if (clock_gettime(clock, &t) != 0) return -1;
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 static void show(const char *what, long r, int err)
@@ -81,7 +89,31 @@ int main(void)
 	printf("process ran >= 20 ms meanwhile: %d\n", ms >= 20);
 	while (!got) sched_yield();
 	printf("other thread's timer fired %d\n", (int)got);
+
+	/* Reading the clocks: each thread's is its own, the process's sums them, by id too. */
+	clockid_t burner_clock, own_clock;
+	pthread_getcpuclockid(th, &burner_clock);
+	clock_getcpuclockid(getpid(), &own_clock);
+	long long burner = ns(burner_clock), main_thread = ns(CLOCK_THREAD_CPUTIME_ID), process = ns(CLOCK_PROCESS_CPUTIME_ID);
+	printf("the other thread's clock by id: 20 ms or more: %d\n", burner >= 20000000);
+	printf("this thread's clock below the process's: %d\n", main_thread >= 0 && main_thread < process);
+	printf("the process's clock by pid: at least its own reading: %d\n", ns(own_clock) >= process);
 	stop = 1;
 	pthread_join(th, NULL);
+
+	/* A child's CPU time is its own: it starts near 0, and its 50 ms are not the parent's. */
+	long long before_child = ns(CLOCK_PROCESS_CPUTIME_ID);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		long long start = ns(CLOCK_PROCESS_CPUTIME_ID);
+		printf("child's clock starts below 10 ms: %d\n", start >= 0 && start < 10000000);
+		while (ns(CLOCK_PROCESS_CPUTIME_ID) - start < 50000000)
+			for (int i = 0; i < 100000; i++) spins++;
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	printf("the parent ran under 25 ms meanwhile: %d\n", ns(CLOCK_PROCESS_CPUTIME_ID) - before_child < 25000000);
 	return 0;
 }
