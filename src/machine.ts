@@ -59,7 +59,7 @@ import { Observer, TraceRing, EventTracer, ftraceMissing, type ObserverOptions, 
 import {
   DEFAULT_EPOCH, SeededRandom, UTSNAME, faultSignal, fpu__exception_code, trapSignal, uaccess, type FatalSignal,
   ILL_ILLOPN, SIGILL, SIGKILL, SI_KERNEL, type UserMemory, ENOSYS, StraceLines, VirtualClock, EINTR,
-  ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
+  ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, RLIMIT_SIGPENDING,
 } from "./syscalls/index.js";
 
 export { bytesReader, type MachineOptions, type RunAsyncOptions, type StdinReader, type THPMode } from "./machine_options.js";
@@ -355,10 +355,16 @@ export class Machine {
         return this.user.copyFromUser(bytes, addr, len) === 0 ? bytes : null;
       },
       task: {
-        pid: who.pid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: g.leader.childMinflt, cmajflt: g.leader.childMajflt,
+        pid: who.pid, tgid: t.tgid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: g.leader.childMinflt, cmajflt: g.leader.childMajflt,
         retired: thread ? t.retired : g.threads.reduce((n, x) => n + x.retired, g.exitedRetired),
         childRetired: g.leader.childRetired, signals: who.signals.masks(), exitSignal: who.exitSignal, threads: g.threads.length,
         ownFaults: thread ? { min_flt: t.ownMinflt, maj_flt: t.ownMajflt } : undefined,
+        sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
+        // Every task is root's: the user's queued signals are every thread's and every process's.
+        sigQueued: s.tasks.reduce((n, x) => n + x.signals.pending.length + (x === x.group.leader ? x.signals.shared.length : 0), 0),
+        sigLimit: who.sys.rlimit(RLIMIT_SIGPENDING), nvcsw: who.nvcsw, nivcsw: who.nivcsw,
+        // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
+        umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
       },
     };
   }
@@ -758,6 +764,7 @@ export class Machine {
         if (t.sys.waitFor) {
           // The task sleeps on the syscall instruction, rax still its number: it runs again once woken.
           t.state = "sleeping";
+          t.nvcsw++;
           t.waitFor = t.sys.waitFor;
           t.restartable = true;
           t.restart = restartCode(nr, t, cpu.getReg(6));

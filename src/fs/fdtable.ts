@@ -63,6 +63,12 @@ export class FdTable {
   onClose: ((file: OpenFile) => void) | null = null;
   /** The caller's RLIMIT_NOFILE soft limit: descriptors are below it. */
   nofile: () => number = () => NR_OPEN_DEFAULT;
+  /**
+   * fdt->max_fds, /proc/<pid>/status's FDSize: the table starts with
+   * BITS_PER_LONG slots and grows to the power of two holding a descriptor
+   * put past its end (expand_fdtable); it never shrinks.
+   */
+  maxFds = 64;
 
   get(fd: number): OpenFile | undefined {
     return fd >= 0 ? this.files[fd] : undefined;
@@ -79,6 +85,7 @@ export class FdTable {
 
   /** Puts `file` at `fd`, closing what was there (dup2). */
   installAt(fd: number, file: OpenFile, cloexec: boolean): void {
+    if (fd >= this.maxFds) this.maxFds = 2 ** Math.ceil(Math.log2(fd + 1));
     file.refs++;
     this.close(fd);
     this.files[fd] = file;
@@ -109,7 +116,7 @@ export class FdTable {
     this.cloexec[fd] = on;
   }
 
-  /** fork's copy: the same open files (shared offsets and flags), the same close-on-exec bits. */
+  /** fork's copy (dup_fd): the same open files (shared offsets and flags), the same close-on-exec bits, a table just big enough for them. */
   clone(): FdTable {
     const t = new FdTable();
     this.files.forEach((f, fd) => f && t.installAt(fd, f, this.cloexec[fd]));

@@ -1,7 +1,8 @@
 // /proc/self/*: the views of the running program's address space, by name,
 // and the --pagemap lookups. Browser-safe.
 
-import { pagemapEntry, pagemapLine, procMaps, procSmaps, procSmapsRollup, procStatus } from "./task_mmu.js";
+import { nodemaskBitmap, pagemapEntry, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
+import { nodeList } from "./node.js";
 import type { MmReader } from "./mm_reader.js";
 import { procNumaMaps } from "./numa_maps.js";
 
@@ -16,9 +17,10 @@ export interface TaskView {
   read?: (addr: number, len: number) => Uint8Array | null;
 }
 
-/** What /proc/<pid>/stat shows beyond the mm (do_task_stat's fields). */
+/** What /proc/<pid>/stat and status show beyond the mm (do_task_stat's and proc_pid_status's fields). */
 export interface TaskStat {
   pid: number;
+  tgid: number;
   ppid: number;
   pgrp: number;
   session: number;
@@ -32,6 +34,18 @@ export interface TaskStat {
   childRetired: number;
   /** Signal bitmasks: pending, blocked, ignored, caught. */
   signals: [bigint, bigint, bigint, bigint];
+  /** The process's shared pending signals (ShdPnd:). */
+  sharedPending: bigint;
+  /** SigQ: signals queued by its user (every task here is root's), and its RLIMIT_SIGPENDING. */
+  sigQueued: number;
+  sigLimit: number;
+  /** The fs_struct's umask; null once the task has exited. */
+  umask: number | null;
+  /** Its fd table's size (FDSize:). */
+  fdSize: number;
+  /** Voluntary and involuntary context switches. */
+  nvcsw: number;
+  nivcsw: number;
   exitSignal: number;
   /** Threads in its process (num_threads, Threads:). */
   threads: number;
@@ -42,7 +56,7 @@ export interface TaskStat {
 export const SELF_FILES: Record<string, (t: TaskView) => string> = {
   "self/maps": (t) => procMaps(t.mm.vmas(t.handle), t.mm.mm(t.handle)),
   "self/comm": (t) => `${t.comm.slice(0, 15)}\n`,
-  "self/status": (t) => procStatus(t.comm, t.mm.mm(t.handle), t.memoryNodes, t.task?.threads),
+  "self/status": (t) => procStatus(t),
   "self/stat": (t) => procStat(t),
   "self/cmdline": (t) => procCmdline(t),
   "self/environ": (t) => {
@@ -99,4 +113,51 @@ export function procStat(t: TaskView): string {
     mm.start_code, mm.end_code, mm.start_stack, 0, 0, ...s.signals, 0, 0, 0, s.exitSignal, 0, 0, 0, 0, 0, 0,
     mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end, 0,
   ].join(" ") + "\n";
+}
+
+/** fs/proc/array.c's task_state_array: the letter and word of each state. */
+const STATE_NAMES: Record<string, string> = { R: "R (running)", S: "S (sleeping)", Z: "Z (zombie)" };
+
+/** A full capability set: CAP_LAST_CAP is 40 (CAP_CHECKPOINT_RESTORE). */
+const CAP_FULL_SET = "000001ffffffffff";
+
+/** render_sigset_t: 64 signals as 16 hex digits. */
+const sigset = (name: string, set: bigint) => `${name}:\t${set.toString(16).padStart(16, "0")}\n`;
+
+/** An rlimit as an unsigned long: RLIM_INFINITY is ~0UL. */
+const rlim = (v: number) => (v === Infinity ? "18446744073709551615" : String(v));
+
+/**
+ * /proc/<pid>/status (proc_pid_status): task_name, task_state, task_mem,
+ * task_sig, task_cap, task_seccomp, task_cpus_allowed, cpuset's Mems_allowed
+ * and the context switches, in Linux's order and formats. What faultline
+ * has no source for is what Linux shows for the same state: every task is
+ * root's, with a full capability set; nothing traces, numa-balances or
+ * filters it (TracerPid, Ngid, Seccomp 0); THP is not disabled (no
+ * PR_SET_THP_DISABLE); the CPU, which does not speculate, is "not
+ * affected"; there is one CPU and one pid namespace.
+ */
+export function procStatus(t: TaskView): string {
+  const s = t.task;
+  if (!s) throw new Error("status: no task");
+  const [pending, blocked, ignored, caught] = s.signals;
+  const nodes = t.memoryNodes ?? [0];
+  return `Name:\t${t.comm.slice(0, 15)}\n`
+    + (s.umask === null ? "" : `Umask:\t${s.umask.toString(8).padStart(4, "0")}\n`)
+    + `State:\t${STATE_NAMES[s.state]}\n`
+    + `Tgid:\t${s.tgid}\nNgid:\t0\nPid:\t${s.pid}\nPPid:\t${s.ppid}\nTracerPid:\t0\n`
+    + "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+    + `FDSize:\t${s.fdSize}\nGroups:\t \n`
+    + `NStgid:\t${s.tgid}\nNSpid:\t${s.pid}\nNSpgid:\t${s.pgrp}\nNSsid:\t${s.session}\nKthread:\t0\n`
+    // A task without an mm (exit_mm) has no memory lines.
+    + (t.handle === 0 ? "" : taskMem(t.mm.mm(t.handle)) + "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\n")
+    + `Threads:\t${s.threads}\nSigQ:\t${s.sigQueued}/${rlim(s.sigLimit)}\n`
+    + sigset("SigPnd", pending) + sigset("ShdPnd", s.sharedPending) + sigset("SigBlk", blocked)
+    + sigset("SigIgn", ignored) + sigset("SigCgt", caught)
+    + `CapInh:\t${"0".repeat(16)}\nCapPrm:\t${CAP_FULL_SET}\nCapEff:\t${CAP_FULL_SET}\nCapBnd:\t${CAP_FULL_SET}\nCapAmb:\t${"0".repeat(16)}\n`
+    + "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+    + "Speculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\tnot affected\n"
+    + "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"
+    + `Mems_allowed:\t${nodemaskBitmap(nodes)}\nMems_allowed_list:\t${nodeList(nodes)}\n`
+    + `voluntary_ctxt_switches:\t${s.nvcsw}\nnonvoluntary_ctxt_switches:\t${s.nivcsw}\n`;
 }

@@ -4,7 +4,6 @@
 // inputs are plain objects (src/proc/mm_reader.ts fills them from RAM).
 
 import { PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED, NODEMASK_BITS } from "../abi.js";
-import { nodeList } from "./node.js";
 import type { SmapsCounts } from "../kernel.js";
 
 export { VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED };
@@ -87,37 +86,31 @@ const kB = (name: string, kb: number) => `${name}:\t${String(kb).padStart(8)} kB
 const pagesKB = (pages: number) => pages * (PAGE_SIZE / 1024);
 
 /**
- * The memory lines of /proc/self/status (task_mem), in Linux's order. Left
- * out because nothing here has them: VmPin (no pinning), HugetlbPages (no
- * hugetlbfs).
- */
-/**
  * %*pb of a nodemask: NODEMASK_BITS as comma-separated 32-bit groups in
  * hex, the highest first (bitmap_print_to_pagebuf).
  */
-function nodemaskBitmap(nodes: number[]): string {
+export function nodemaskBitmap(nodes: number[]): string {
   const groups = new Array<number>(NODEMASK_BITS / 32).fill(0);
   for (const nid of nodes) groups[nid >>> 5] |= 1 << (nid & 31);
   return groups.reverse().map((g) => (g >>> 0).toString(16).padStart(8, "0")).join(",");
 }
 
 /**
- * /proc/<pid>/status: Name, the Vm and Rss lines (task_mem), the threads
- * of its process when known (Threads:), and the nodes the task may allocate
- * from (cpuset_task_status_allowed: every node with memory, as a bitmap and
- * as a list).
+ * The memory lines of /proc/<pid>/status (task_mem, then
+ * hugetlb_report_usage), in Linux's order. VmPin and HugetlbPages are 0:
+ * nothing here pins pages or has hugetlbfs.
  */
-export function procStatus(comm: string, mm: MmInfo, memoryNodes: number[] = [0], threads?: number): string {
+export function taskMem(mm: MmInfo): string {
   const total_rss = mm.rss.anon + mm.rss.file + mm.rss.shmem;
   const hiwater_rss = Math.max(mm.hiwater_rss, total_rss);
   const hiwater_vm = Math.max(mm.hiwater_vm, mm.total_vm);
   const pageAlign = (a: number) => Math.ceil(a / PAGE_SIZE) * PAGE_SIZE;
   const text = Math.min(pageAlign(mm.end_code) - (mm.start_code - (mm.start_code % PAGE_SIZE)), mm.exec_vm * PAGE_SIZE);
   const lib = mm.exec_vm * PAGE_SIZE - text;
-  return `Name:\t${comm.slice(0, 15)}\n`
-    + kB("VmPeak", pagesKB(hiwater_vm))
+  return kB("VmPeak", pagesKB(hiwater_vm))
     + kB("VmSize", pagesKB(mm.total_vm))
     + kB("VmLck", pagesKB(mm.locked_vm))
+    + kB("VmPin", 0)
     + kB("VmHWM", pagesKB(hiwater_rss))
     + kB("VmRSS", pagesKB(total_rss))
     + kB("RssAnon", pagesKB(mm.rss.anon))
@@ -129,9 +122,7 @@ export function procStatus(comm: string, mm: MmInfo, memoryNodes: number[] = [0]
     + kB("VmLib", Math.floor(lib / 1024))
     + kB("VmPTE", Math.floor(mm.pgtables_bytes / 1024))
     + kB("VmSwap", pagesKB(mm.rss.swapents))
-    + (threads === undefined ? "" : `Threads:\t${threads}\n`)
-    + `Mems_allowed:\t${nodemaskBitmap(memoryNodes)}\n`
-    + `Mems_allowed_list:\t${nodeList(memoryNodes)}\n`;
+    + kB("HugetlbPages", 0);
 }
 
 /** "Name:" padded to 16, then %8lu kB (SEQ_PUT_DEC in __show_smap). */

@@ -913,6 +913,7 @@ const WRITES = [1, 18, 20, 296, 328, 40];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
+export const RLIMIT_SIGPENDING = 11;
 /** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
 const MM_RLIMITS = [2, 3, 9];
 /**

@@ -145,6 +145,7 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
     // The parent sleeps, its clone done, until the child execs or exits (wait_for_vfork_done).
     child.vforkParent = t;
     t.state = "sleeping";
+    t.nvcsw++;
     t.waitFor = () => child.vforkParent === null;
     t.restartable = false;
   }

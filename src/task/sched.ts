@@ -114,6 +114,7 @@ export class Scheduler {
       const t = this.tasks[(at + i + n) % n];
       if (t.state === "sleeping" && this.wakes(t)) t.state = "runnable";
       if (t.state === "runnable") {
+        if (cur && cur !== t && cur.state === "runnable") cur.nivcsw++;
         this.sliceStart = retired;
         return (this.current = t);
       }

@@ -78,6 +78,9 @@ export class Task {
   readonly cpuTimers = new HrtimerBase();
   minflt = 0;
   majflt = 0;
+  /** Context switches (nvcsw, nivcsw): it slept in a call, or its quantum ended with another task to run. */
+  nvcsw = 0;
+  nivcsw = 0;
   /** Figures of its reaped children (RUSAGE_CHILDREN). */
   childRetired = 0;
   childMinflt = 0;

@@ -7,6 +7,7 @@ import { Kernel } from "../../src/kernel.js";
 import { bytesFile } from "../../src/fs/pagecache.js";
 import { MmReader, type MmKernel } from "../../src/proc/mm_reader.js";
 import { SELF_FILES, pagemap, type TaskView } from "../../src/proc/self.js";
+import { taskMem } from "../../src/proc/task_mmu.js";
 import { readFaultStats, runStats } from "../../src/proc/stats.js";
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/loader/index.js";
 import { FaultTracer, TraceRing, type TraceKernel } from "../../src/trace/index.js";
@@ -81,7 +82,7 @@ describe("what the program touched", () => {
     for (const a of read) expect(fault(a, R_U).handler).toBe("zero");
     expect(fault(0x400100, I_U).handler).toBe("file");
 
-    const status = SELF_FILES["self/status"](task);
+    const status = taskMem(task.mm.mm(task.handle));
     const kb = (name: string, text: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, "m").exec(text)![1]);
     // Five written pages and one file page; zero-page reads are not resident.
     expect(kb("VmRSS", status)).toBe(6 * 4);
