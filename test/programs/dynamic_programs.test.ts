@@ -104,7 +104,7 @@ describe.runIf(needs(TOOLS.musl_gcc, TOOLS.setarch, TOOLS.dist))("musl dynamic p
     const plugin = join(dir, "libplugin.so");
     const exe = join(dir, "dlopen");
     const calls = ["arch_prctl", "set_tid_address", "brk", "open", "openat", "fcntl", "fstat", "read", "pread64", "mmap", "mprotect", "munmap", "close"];
-    const n = spawnSync("setarch", ["-R", "strace", "-f", "-e", `trace=${calls.join(",")}`, exe, plugin], { encoding: "utf8", env: ENV });
+    const n = spawnSync("setarch", ["-R", "strace", "-f", "-q", "-e", `trace=${calls.join(",")}`, exe, plugin], { encoding: "utf8", env: ENV });
     const f = spawnSync(process.execPath, [CLI, "run", "--trace", "syscalls", exe, plugin], { encoding: "utf8", env: ENV, timeout: 300_000 });
     // Up to the program's own reading of /proc/self/maps; set_tid_address returns the pid.
     const lines = (stderr: string) => {

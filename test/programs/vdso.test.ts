@@ -32,7 +32,7 @@ describe("the vDSO, as Linux gives it", () => {
 
     it.runIf(here() && needs(TOOLS.strace))(`${cc}: clock_gettime, gettimeofday and time in a loop make no syscall`, () => {
       const exe = buildStatic(cc, SRC);
-      const strace = spawnSync("setarch", ["-R", "strace", "-f", exe], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+      const strace = spawnSync("setarch", ["-R", "strace", "-f", "-q", exe], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
       expect(strace.status).toBe(0);
       const native = strace.stderr.split("\n");
       const ours = faultlineRun("--trace", "syscalls", exe);

@@ -180,7 +180,7 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.strace, TOOLS.setarch, TOOLS
       const at = waits.map((w) => lines.indexOf(w));
       return waits.filter((_, i) => at[i] >= 0 && at.slice(0, i).every((before) => before < at[i]));
     };
-    const native = run("setarch", ["-R", "strace", "-f", exe]);
+    const native = run("setarch", ["-R", "strace", "-f", "-q", exe]);
     expect(native.status).toBe(0);
     // Natively the two processes run on two CPUs, and under load a call may
     // finish before the other process prints: strace then prints it whole.

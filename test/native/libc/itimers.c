@@ -107,7 +107,8 @@ int main(int argc, char **argv) {
   while (alrm < 5) eintr += pause() == -1 && errno == EINTR;
   v = itv(0, 0);
   setitimer(ITIMER_REAL, &v, NULL);
-  printf("SIGALRM %d times, pause EINTR %d times\n", (int)alrm, eintr);
+  /* one more may come natively if the process stalls a period before the disarm */
+  printf("SIGALRM 5 times or more: %s, pause EINTR %d times\n", alrm >= 5 ? "yes" : "no", eintr);
 
   /* sigsuspend, with SIGALRM blocked outside it */
   sigset_t block, empty;
