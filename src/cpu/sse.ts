@@ -1,11 +1,11 @@
 // SSE and SSE2, the part libc and compilers use for integers and moves: the
-// 128-bit, 64-bit and 32-bit register moves, the packed-integer instructions
-// (their lanes in sse_int.ts), MXCSR, fxsave/fxrstor (the image in
-// sse_state.ts), fences and prefetches; and the MMX forms of the same
-// opcodes (mmx.ts).
+// 128-bit, 64-bit and 32-bit register moves (and SSE3's lddqu and
+// duplicating loads), the packed-integer instructions (their lanes in
+// sse_int.ts), MXCSR, fxsave/fxrstor (the image in sse_state.ts), fences and
+// prefetches; and the MMX forms of the same opcodes (mmx.ts).
 //
 // A legacy-SSE memory operand of 16 bytes must be 16-byte aligned (#GP),
-// except in the unaligned moves (movups, movupd, movdqu); the packed-integer
+// except in the unaligned moves (movups, movupd, movdqu, lddqu); the packed-integer
 // instructions' memory operands are all of the aligned kind.
 
 import type { Exec, Op } from "./exec.js";

@@ -1,5 +1,6 @@
 // The SSE/SSE2 floating-point family: arithmetic, compares, logic, shuffles
-// and conversions of the ss/sd/ps/pd instructions (lanes in
+// and conversions of the ss/sd/ps/pd instructions, SSE3's horizontal and
+// alternating add and subtract (lanes in
 // sse_float_lanes.ts, element semantics in sse_float.ts). A legacy-SSE
 // 16-byte memory operand must be 16-byte aligned (#GP).
 

@@ -1,7 +1,7 @@
 // Programs built for x86-64-v2 (SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT, CX16,
 // LAHF/SAHF in 64-bit mode), as distributions such as RHEL 9 build
-// everything: C code the compiler vectorises with those instructions, their
-// intrinsics, and libc's string functions (glibc picks its SSE4.2 versions
+// everything: C code the compiler vectorises with those instructions (at -O3
+// too), their intrinsics, and libc's string functions (glibc picks its SSE4.2 versions
 // once cpuid announces SSE4.2), built with glibc and musl at -O2 and -O3.
 // faultline gives the native run's stdout, stderr and exit status, with hot
 // blocks translated and with every block translated before its first run.
@@ -28,6 +28,7 @@ describe.each([
   it.runIf(needs(tool, TOOLS.libc_a, TOOLS.dist)).each([
     ["simd", "-O2"],
     ["simd", "-O3"],
+    ["vectorised", "-O3"],
     ["strings", "-O2"],
   ])("%s %s", (name, opt) => {
     const exe = join(dir, `${name}${opt}`);
