@@ -4,7 +4,8 @@
  * late) and this process's VmLck and smaps_rollup Locked: mlock
  * of present pages, again, munlock of half, mlock faulting pages in,
  * MLOCK_ONFAULT, copy-on-write of locked pages shared with a forked
- * child, munmap, mremap, mprotect, munlockall, mlockall, MAP_LOCKED.
+ * child, munmap, mremap, mprotect, MADV_DONTNEED_LOCKED and refaults,
+ * munlockall, MAP_LOCKED, mlockall.
  * Linux batches mlock work per CPU: run it on one CPU (taskset) and
  * every step ends with a drain, an mlock and munlock of a page never
  * touched (mlock_vma_pages_range drains the batch before and after). */
@@ -17,6 +18,9 @@
 #include <unistd.h>
 
 #define PAGE 4096L
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
 #define N_VMSTAT 7
 
 static const char *vmstat_names[N_VMSTAT] = {
@@ -123,6 +127,10 @@ int main(void) {
   step("mprotect splitting the locked VMA");
   printf("munmap: %d\n", munmap(m + 40 * PAGE, 4 * PAGE));
   step("munmap of 4 pages inside it");
+  printf("madvise DONTNEED_LOCKED: %d\n", madvise(m, 4 * PAGE, MADV_DONTNEED_LOCKED));
+  step("MADV_DONTNEED_LOCKED of 4 locked pages");
+  touch(m, 4);
+  step("the 4 touched again");
   printf("munlockall: %d\n", munlockall());
   step("munlockall");
   char *l = map(8, MAP_LOCKED);
