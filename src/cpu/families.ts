@@ -13,3 +13,4 @@ import "./system.js";
 import "./sse.js";
 import "./x87_insns.js";
 import "./sse_float_insns.js";
+import "./sse4.js";

@@ -121,11 +121,16 @@ export const FEAT_CMOV: Feature = [1, 3, 15];
 export const FEAT_FXSR: Feature = [1, 3, 24];
 export const FEAT_SSE: Feature = [1, 3, 25];
 export const FEAT_SSE2: Feature = [1, 3, 26];
+export const FEAT_SSE3: Feature = [1, 2, 0];
+export const FEAT_SSSE3: Feature = [1, 2, 9];
 export const FEAT_CX16: Feature = [1, 2, 13];
+export const FEAT_SSE41: Feature = [1, 2, 19];
+export const FEAT_SSE42: Feature = [1, 2, 20];
 export const FEAT_POPCNT: Feature = [1, 2, 23];
 export const FEAT_SYSCALL: Feature = [0x80000001, 3, 11];
 export const FEAT_NX: Feature = [0x80000001, 3, 20];
 export const FEAT_LM: Feature = [0x80000001, 3, 29];
+export const FEAT_LAHF: Feature = [0x80000001, 2, 0];
 export const FEAT_LZCNT: Feature = [0x80000001, 2, 5];
 
 export interface InsnDef {
@@ -158,6 +163,8 @@ export interface InsnDef {
   rep?: boolean;
   /** The CPUID bit that announces it. */
   feature?: Feature;
+  /** Reads or writes general registers that are not among its operands (pcmpestri's rax, rdx and rcx). */
+  implicitRegs?: boolean;
 }
 
 /** One parsed encoding, in the table of its opcode slot. */

@@ -117,12 +117,12 @@ export const LOOP = 65536;
 
 /**
  * For an instruction with an XMM operand and no implicit general register
- * (every SSE instruction here but maskmovdqu): the general registers it reads
+ * (every SSE instruction here but pcmpestri and kin, InsnDef.implicitRegs): the general registers it reads
  * (address registers, register operands) and those it may write (a register
  * first operand); null for any other instruction.
  */
 function xmmOnly(insn: Insn): [number[], number[]] | null {
-  if (!insn.ops.some((o) => o.k === "r" && o.sz === 16) || insn.op === "maskmovdqu") return null;
+  if (!insn.ops.some((o) => o.k === "r" && o.sz === 16) || insn.def.implicitRegs) return null;
   const reads: number[] = [], writes: number[] = [];
   const gpr = (r: number): number => (r >= 16 ? r - 16 : r);
   insn.ops.forEach((o, n) => {

@@ -13,7 +13,7 @@
 
 import { type Exec, type Op, STOP_MF } from "./exec.js";
 import { define, FEAT_MMX, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, MM, type Operand, type RegOp } from "./insn.js";
-import { PACKED, PACKED_OPCODES, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
+import { PACKED, PACKED_OPCODES, type PackedOp, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
 import { SW_ES } from "./x87.js";
 import type { X87State } from "./x87_state.js";
 
@@ -103,13 +103,17 @@ const S = new Uint32Array(2);
 /**
  * How an MMX form feeds its 128-bit SSE2 operation: LOW puts each operand in
  * its lane set's low half; PACK puts both in the destination's (the packs
- * narrow the destination's lanes, then the source's); HIGH puts the operands'
- * high dwords where the low unpacks read (punpckh* is punpckl* of the high halves).
+ * narrow the destination's lanes, then the source's, as the horizontal adds
+ * pair them); HIGH puts the operands' high dwords where the low unpacks read
+ * (punpckh* is punpckl* of the high halves); DUP puts the destination in both
+ * halves (pshufb's indices, 0..15, then pick its bytes modulo 8); ALIGN puts
+ * the destination above the source in the source's lanes, the destination's
+ * zero (palignr shifts the pair).
  */
-const LOW = 0, PACK = 1, HIGH = 2;
+export const LOW = 0, PACK = 1, HIGH = 2, DUP = 3, ALIGN = 4;
 
-function definePacked(name: string, enc: string, feature: Feature, shape = LOW, op = name): void {
-  const fn = PACKED[op];
+/** Defines the MMX form of a 128-bit packed operation (fn, by shape). */
+export function defineMmxPacked(name: string, enc: string, feature: Feature, fn: PackedOp, shape = LOW): void {
   define({
     name,
     enc: [enc],
@@ -125,6 +129,8 @@ function definePacked(name: string, enc: string, feature: Feature, shape = LOW, 
         getMm(f, d, T, 0);
         if (shape === PACK) { T[2] = S[0]; T[3] = S[1]; }
         else if (shape === HIGH) { T[0] = T[1]; T[1] = 0; T[4] = S[1]; }
+        else if (shape === DUP) { T[2] = T[0]; T[3] = T[1]; T[4] = S[0]; T[5] = S[1]; }
+        else if (shape === ALIGN) { T[6] = T[0]; T[7] = T[1]; T[0] = T[1] = 0; T[4] = S[0]; T[5] = S[1]; }
         else { T[4] = S[0]; T[5] = S[1]; }
         xmmOp(fn, T, 0, T, 4, imm);
         setMm(f, d, T[0], T[1]);
@@ -144,12 +150,12 @@ export function defineMmx(): void {
     const enc = `NP 0F ${hex2(opc)} /r: P,Q`;
     // no MMX form of the quadword unpacks; the low unpacks read 32 bits of memory, the high ones 64
     if (name.endsWith("qdq")) continue;
-    if (name.startsWith("punpckl")) definePacked(name, enc + "d", FEAT_MMX);
-    else if (name.startsWith("punpckh")) definePacked(name, enc + "q", FEAT_MMX, HIGH, name.replace("punpckh", "punpckl"));
-    else definePacked(name, enc + "q", featureOf(name), name.startsWith("pack") ? PACK : LOW);
+    if (name.startsWith("punpckl")) defineMmxPacked(name, enc + "d", FEAT_MMX, PACKED[name]);
+    else if (name.startsWith("punpckh")) defineMmxPacked(name, enc + "q", FEAT_MMX, PACKED[name.replace("punpckh", "punpckl")], HIGH);
+    else defineMmxPacked(name, enc + "q", featureOf(name), PACKED[name], name.startsWith("pack") ? PACK : LOW);
   }
   // pshufw: pshuflw's low half
-  definePacked("pshufw", "NP 0F 70 /r: P,Qq,Ib", FEAT_SSE, LOW, "pshuflw");
+  defineMmxPacked("pshufw", "NP 0F 70 /r: P,Qq,Ib", FEAT_SSE, PACKED.pshuflw);
 
   // shifts by an immediate: NP 0F 71/72/73 /n ib
   for (const [opc, reg, name] of [[0x71, 2, "psrlw"], [0x71, 4, "psraw"], [0x71, 6, "psllw"], [0x72, 2, "psrld"], [0x72, 4, "psrad"],

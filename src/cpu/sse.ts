@@ -1,11 +1,11 @@
 // SSE and SSE2, the part libc and compilers use for integers and moves: the
-// 128-bit, 64-bit and 32-bit register moves, the packed-integer instructions
-// (their lanes in sse_int.ts), MXCSR, fxsave/fxrstor (the image in
-// sse_state.ts), fences and prefetches; and the MMX forms of the same
-// opcodes (mmx.ts).
+// 128-bit, 64-bit and 32-bit register moves (and SSE3's lddqu and
+// duplicating loads), the packed-integer instructions (their lanes in
+// sse_int.ts), MXCSR, fxsave/fxrstor (the image in sse_state.ts), fences and
+// prefetches; and the MMX forms of the same opcodes (mmx.ts).
 //
 // A legacy-SSE memory operand of 16 bytes must be 16-byte aligned (#GP),
-// except in the unaligned moves (movups, movupd, movdqu); the packed-integer
+// except in the unaligned moves (movups, movupd, movdqu, lddqu); the packed-integer
 // instructions' memory operands are all of the aligned kind.
 
 import type { Exec, Op } from "./exec.js";
@@ -13,8 +13,9 @@ import { STOP_GP } from "./exec.js";
 import type { Jit } from "./jit.js";
 import { TLB_MASK } from "./mmu.js";
 import { defineMmx } from "./mmx.js";
-import { define, defineLater, FEAT_FXSR, FEAT_MMX, FEAT_SSE, FEAT_SSE2, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
-import { movmskpd, movmskps, PACKED, PACKED_JS, PACKED_OPCODES, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
+import { define, defineLater, FEAT_FXSR, FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { C, movmskpd, movmskps, PACKED, PACKED_JS, PACKED_OPCODES, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
+import { SSE3_DUP } from "./sse4_int.js";
 import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
 
 /** A memory operand's bytes, zero-extended to 128 bits; a move's dwords in flight; the fxsave image. */
@@ -42,6 +43,37 @@ function load(x: Exec, n: number): boolean {
   S[2] = mmu.ld64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1]);
   S[3] = mmu.hi;
   return FLT.kind === 0;
+}
+
+/**
+ * The source operand's dwords into S (an XMM register copied, or memory of
+ * 2, 4, 8 or 16 bytes, zero-extended; 16 must be aligned unless `align` is
+ * false); 0 or a stop code.
+ */
+export function source(x: Exec, o: Operand, S: Uint32Array, align = true): () => number {
+  const X = x.st.xmm, { mmu, EA, FLT } = x;
+  if (o.k === "r") {
+    const s = o.r * 4;
+    return () => { S[0] = X[s]; S[1] = X[s + 1]; S[2] = X[s + 2]; S[3] = X[s + 3]; return 0; };
+  }
+  const m = o as MemOp, sz = m.sz;
+  return () => {
+    x.ea(m);
+    if (sz === 16 && align && EA[0] & 15) return STOP_GP;
+    S[0] = S[1] = S[2] = S[3] = 0;
+    if (sz === 2) S[0] = mmu.ld16(EA[0], EA[1]);
+    else if (sz === 4) S[0] = mmu.ld32(EA[0], EA[1]);
+    else {
+      S[0] = mmu.ld64(EA[0], EA[1]);
+      S[1] = mmu.hi;
+      if (sz === 16 && !FLT.kind) {
+        const s = (EA[0] >>> 0) + 8;
+        S[2] = mmu.ld64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1]);
+        S[3] = mmu.hi;
+      }
+    }
+    return FLT.kind;
+  };
 }
 
 /** Stores n dwords of src from `from` at EA; nothing is written if any byte faults. */
@@ -139,7 +171,7 @@ function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
 }
 
 /** Defines a move: `shape` loads (and moves between registers), `storeShape` amends it for a memory destination. */
-function defineMove(name: string | ((insn: Insn) => string), enc: string[], feature: Feature, shape: Partial<MoveShape> & { n: number }, storeShape?: Partial<MoveShape>): void {
+export function defineMove(name: string | ((insn: Insn) => string), enc: string[], feature: Feature, shape: Partial<MoveShape> & { n: number }, storeShape?: Partial<MoveShape>): void {
   const ld: MoveShape = { from: 0, to: 0, zeroMem: true, zeroReg: true, align: false, ...shape };
   const st: MoveShape = { ...ld, ...storeShape };
   const whole = [ld, st].every((sh) => sh.n === 4 && sh.from === 0 && sh.to === 0);
@@ -188,20 +220,29 @@ function translatePacked(j: Jit, insn: Insn, form: (r: string, a: string, b: str
     `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${body((k) => `DV.getInt32(p + ${4 * k}, true)`)} } else ${j.op()}}`;
 }
 
-function definePacked(name: string, enc: string): void {
-  const fn = PACKED[name], form = PACKED_JS[name];
+/**
+ * Defines a packed instruction: fn (sse_int.ts's lanes) of the destination and
+ * the source, an XMM register or memory of the operand's size (16 bytes
+ * aligned); with `mask`, C is xmm0 (the variable blends).
+ */
+export function definePacked(name: string, enc: string, feature = FEAT_SSE2, fn = PACKED[name], mask = false): void {
+  const form = PACKED_JS[name];
   define({
     name,
     enc: [enc],
-    feature: FEAT_SSE2,
+    feature,
     compile: (x, insn) => {
-      const { st, FLT } = x;
-      const X = st.xmm, d = xo(insn.ops[0]), s = insn.ops[1], imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
-      if (isXmm(s)) { const sx = xo(s); return () => { xmmOp(fn, X, d, X, sx, imm); return 0; }; }
-      const m = s as MemOp;
+      const X = x.st.xmm, d = xo(insn.ops[0]), s = insn.ops[1], imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
+      if (isXmm(s)) {
+        const sx = xo(s);
+        if (mask) return () => { C.d.set(X.subarray(0, 4)); xmmOp(fn, X, d, X, sx, imm); return 0; };
+        return () => { xmmOp(fn, X, d, X, sx, imm); return 0; };
+      }
+      const get = source(x, s, S);
       return () => {
-        if (!addr(x, m, true)) return STOP_GP;
-        if (!load(x, 4)) return FLT.kind;
+        const k = get();
+        if (k) return k;
+        if (mask) C.d.set(X.subarray(0, 4));
         xmmOp(fn, X, d, S, 0, imm);
         return 0;
       };
@@ -265,6 +306,11 @@ function defineSse(): void {
     compile: (x, insn) => compileMove(x, { n: wide(insn) ? 2 : 1, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false }, insn.ops[0], insn.ops[1]),
   });
   defineMove("movq", ["F3 0F 7E /r: V,Wq", "66 0F D6 /r: Wq,V"], FEAT_SSE2, { n: 2 });
+  // SSE3: an unaligned load, and the loads that duplicate lanes
+  defineMove("lddqu", ["F2 0F F0 /r: V,Mdq"], FEAT_SSE3, FULL);
+  definePacked("movddup", "F2 0F 12 /r: V,Wq", FEAT_SSE3, SSE3_DUP.movddup);
+  definePacked("movsldup", "F3 0F 12 /r: V,Wdq", FEAT_SSE3, SSE3_DUP.movsldup);
+  definePacked("movshdup", "F3 0F 16 /r: V,Wdq", FEAT_SSE3, SSE3_DUP.movshdup);
 
   define({
     name: "movnti",
@@ -401,4 +447,4 @@ function defineSse(): void {
   }
   defineMmx();
 }
-defineLater(1, [FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_FXSR], defineSse);
+defineLater(1, [FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, FEAT_FXSR], defineSse);

@@ -12,7 +12,7 @@
 
 import {
   addCore, compareCore, convertCore, defaultNaN, divCore, fe, FE_DENORMAL, FE_INEXACT, FE_INVALID, type Format, fromInt, isNaN, mulCore,
-  packZero, quiet, SNAN, sqrtCore, toIntCore, unpack, ZERO, INF, type Unpacked, F32, F64,
+  packZero, quiet, roundToIntCore, SNAN, sqrtCore, toIntCore, unpack, ZERO, INF, type Unpacked, F32, F64,
 } from "./fpu/softfloat.js";
 
 export { F32, F64, fe };
@@ -136,6 +136,25 @@ export function toInteger(src: bigint, f: Format, bits: number, truncate: boolea
   const v = toIntCore(a, bits, truncate ? 3 : rcOf(mx));
   if (v === null) { fe.flags |= FE_INVALID; return indefinite; }
   return BigInt.asUintN(bits, v);
+}
+
+/**
+ * roundss/roundsd/roundps/roundpd: to an integer in the same format, rounding
+ * by imm[1:0], or by MXCSR's RC when imm[2] is set; imm[3] suppresses the
+ * inexact flag. A signaling NaN is invalid and comes back quieted; there is
+ * no denormal-operand exception (SDM vol. 2B, ROUNDPS), but DAZ applies.
+ */
+export function roundToInteger(src: bigint, f: Format, imm: number, mx: number): bigint {
+  const a = unpack(src, f, dazOf(mx));
+  if (isNaN(a)) {
+    if (a.cls === SNAN) fe.flags |= FE_INVALID;
+    return quiet(src, f);
+  }
+  if (a.cls === ZERO) return packZero(a.sign, f);
+  const before = fe.flags;
+  const r = roundToIntCore(a, f, imm & 4 ? rcOf(mx) : imm & 3);
+  if (imm & 8) fe.flags = before;
+  return r;
 }
 
 // ---- The word-level interface the instructions use, with fast paths ----
@@ -300,6 +319,28 @@ function roundInt(x: number, rc: number): number {
     case 2: return Math.ceil(x);
     default: return Math.trunc(x);
   }
+}
+
+/** roundsd/roundpd (see roundToInteger): f64 words to f64 words in res64. */
+export function round64(lo: number, hi: number, imm: number, mx: number): void {
+  if (plain64(lo, hi)) {
+    // |x| >= 2^52 is an integer already; a zero keeps its sign
+    const x = d64(lo, hi), r = x !== 0 && Math.abs(x) < 2 ** 52 ? roundInt(x, imm & 4 ? (mx >> 13) & 3 : imm & 3) : x;
+    if (r !== x && !(imm & 8)) fe.flags |= FE_INEXACT;
+    putD64(r);
+    return;
+  }
+  setRes(roundToInteger(toBig(lo, hi), F64, imm, mx));
+}
+
+/** roundss/roundps: f32 bits to f32 bits. */
+export function round32(w: number, imm: number, mx: number): number {
+  if (plain32(w)) {
+    const x = d32(w), r = x !== 0 && Math.abs(x) < 2 ** 52 ? roundInt(x, imm & 4 ? (mx >> 13) & 3 : imm & 3) : x;
+    if (r !== x && !(imm & 8)) fe.flags |= FE_INEXACT;
+    return bitsF32(r);
+  }
+  return Number(roundToInteger(BigInt(w >>> 0), F32, imm, mx));
 }
 
 /** cvt(t)sd2si, cvt(t)pd2dq, cvt(t)ss2si, cvt(t)ps2dq: a double value (f32 widened) to an integer of `bits`; result in res64 (lo, hi). */

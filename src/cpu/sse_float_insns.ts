@@ -1,40 +1,16 @@
 // The SSE/SSE2 floating-point family: arithmetic, compares, logic, shuffles
-// and conversions of the ss/sd/ps/pd instructions (lanes in
+// and conversions of the ss/sd/ps/pd instructions, SSE3's horizontal and
+// alternating add and subtract (lanes in
 // sse_float_lanes.ts, element semantics in sse_float.ts). A legacy-SSE
 // 16-byte memory operand must be 16-byte aligned (#GP).
 
 import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
-import { define, defineLater, FEAT_SSE, FEAT_SSE2, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { define, defineLater, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { comisLanes, cvt2si, cvtsi2, FLOAT_LANES, raised } from "./sse_float_lanes.js";
 import { res64 } from "./sse_float.js";
 import { isMm, mmSource, mmxOp, setMm } from "./mmx.js";
+import { source } from "./sse.js";
 import { K_EXPL } from "./state.js";
-
-/** The source operand's dwords into S (an XMM register copied, or memory); 0 or a stop code. */
-function source(x: Exec, o: Operand, S: Uint32Array): () => number {
-  const X = x.st.xmm, { mmu, EA, FLT } = x;
-  if (o.k === "r") {
-    const s = o.r * 4;
-    return () => { S[0] = X[s]; S[1] = X[s + 1]; S[2] = X[s + 2]; S[3] = X[s + 3]; return 0; };
-  }
-  const m = o as MemOp, sz = m.sz;
-  return () => {
-    x.ea(m);
-    if (sz === 16 && EA[0] & 15) return STOP_GP;
-    S[0] = S[1] = S[2] = S[3] = 0;
-    if (sz === 4) S[0] = mmu.ld32(EA[0], EA[1]);
-    else {
-      S[0] = mmu.ld64(EA[0], EA[1]);
-      S[1] = mmu.hi;
-      if (sz === 16 && !FLT.kind) {
-        const s = (EA[0] >>> 0) + 8;
-        S[2] = mmu.ld64(s | 0, s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1]);
-        S[3] = mmu.hi;
-      }
-    }
-    return FLT.kind;
-  };
-}
 
 /** The invalid, denormal-operand and divide-by-zero exceptions, found before computing. */
 const PRE_COMPUTATION = 0x07;
@@ -52,7 +28,8 @@ function simdException(x: Exec, mx: number): boolean {
   return true;
 }
 
-function compileLanes(x: Exec, insn: Insn): Op {
+/** An instruction of FLOAT_LANES, by its mnemonic: the source, then the lanes under MXCSR; #XM leaves the destination as it was. */
+export function compileLanes(x: Exec, insn: Insn): Op {
   const lanes = FLOAT_LANES[insn.op];
   const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S);
   const imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
@@ -72,9 +49,10 @@ function compileLanes(x: Exec, insn: Insn): Op {
 /** The descriptors, made with SSE's (sse.ts) on the first 0F opcode no other family claims. */
 function defineSseFloat(): void {
   const PS = "NP 0F", PD = "66 0F", SS = "F3 0F", SD = "F2 0F";
-  /** Defines an instruction from its encodings; SSE2 unless `sse1`. */
-  const lanes = (name: string, enc: string, sse1: boolean): void => {
-    define({ name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, compile: (x, insn) => compileLanes(x, insn) });
+  /** Defines an instruction from its encodings; SSE2 unless `sse1` (or the feature given). */
+  const lanes = (name: string, enc: string, sse1: boolean | Feature): void => {
+    const feature = sse1 === true ? FEAT_SSE : sse1 === false ? FEAT_SSE2 : sse1;
+    define({ name, enc: [enc], feature, compile: (x, insn) => compileLanes(x, insn) });
   };
   for (const [opc, n] of [["51", "sqrt"], ["58", "add"], ["59", "mul"], ["5C", "sub"], ["5D", "min"], ["5E", "div"], ["5F", "max"]]) {
     lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
@@ -91,6 +69,11 @@ function defineSseFloat(): void {
   for (const [opc, n] of [["14", "unpckl"], ["15", "unpckh"], ["54", "and"], ["55", "andn"], ["56", "or"], ["57", "xor"]]) {
     lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
     lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
+  }
+  // SSE3: horizontal and alternating add and subtract
+  for (const [opc, n] of [["7C", "hadd"], ["7D", "hsub"], ["D0", "addsub"]]) {
+    lanes(n + "ps", `${SD} ${opc} /r: V,Wdq`, FEAT_SSE3);
+    lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, FEAT_SSE3);
   }
   lanes("cvtps2pd", `${PS} 5A /r: V,Wq`, false);
   lanes("cvtpd2ps", `${PD} 5A /r: V,Wdq`, false);
@@ -212,4 +195,4 @@ function defineSseFloat(): void {
     });
   }
 }
-defineLater(1, [FEAT_SSE, FEAT_SSE2], defineSseFloat);
+defineLater(1, [FEAT_SSE, FEAT_SSE2, FEAT_SSE3], defineSseFloat);

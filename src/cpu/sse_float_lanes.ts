@@ -7,7 +7,7 @@
 
 import {
   ADD, arith32, arith64, cmp32, cmp64, comis32, comis64, DIV, f32ToF64, f32ToInt, f64ToF32, f64ToInt, fe, int64ToF32, int64ToF64, MAX, MIN,
-  MUL, res64, SQRT, SUB,
+  MUL, res64, round32, round64, SQRT, SUB,
 } from "./sse_float.js";
 
 export type Lanes = (X: Uint32Array, d: number, S: Uint32Array, imm: number, mx: number) => number;
@@ -67,6 +67,73 @@ function arrange(X: Uint32Array, d: number, S: Uint32Array, sel: number[]): void
   for (let i = 0; i < 4; i++) X[o + i] = sel[i] < 4 ? D[sel[i]] : S[sel[i] & 3];
 }
 
+/**
+ * The SSE3 horizontal and alternating ops: result lane i = op[i] of the lanes
+ * pick[i] (0..3 the destination's, 4..7 the source's), all read before any is written.
+ */
+function pairs32(ops: number[], pick: number[][]): Lanes {
+  return (X, d, S, _imm, mx) => {
+    const o = d * 4;
+    const lane = (k: number): number => (k < 4 ? X[o + k] : S[k - 4]);
+    const r = ops.map((op, i) => arith32(op, lane(pick[i][0]), lane(pick[i][1]), mx));
+    for (let i = 0; i < 4; i++) X[o + i] = r[i];
+    return done(mx);
+  };
+}
+/** The same for doubles: lanes 0, 1 the destination's, 2, 3 the source's. */
+function pairs64(ops: number[], pick: number[][]): Lanes {
+  return (X, d, S, _imm, mx) => {
+    const o = d * 4;
+    const lo = (k: number): number => (k < 2 ? X[o + 2 * k] : S[2 * (k - 2)]);
+    const hi = (k: number): number => (k < 2 ? X[o + 2 * k + 1] : S[2 * (k - 2) + 1]);
+    const r = ops.map((op, i) => {
+      arith64(op, lo(pick[i][0]), hi(pick[i][0]), lo(pick[i][1]), hi(pick[i][1]), mx);
+      return [res64[0], res64[1]];
+    });
+    for (let i = 0; i < 2; i++) { X[o + 2 * i] = r[i][0]; X[o + 2 * i + 1] = r[i][1]; }
+    return done(mx);
+  };
+}
+const roundps = (n: number): Lanes => (X, d, S, imm, mx) => {
+  for (let i = 0; i < n; i++) X[d * 4 + i] = round32(S[i], imm, mx);
+  return done(mx);
+};
+const roundpd = (n: number): Lanes => (X, d, S, imm, mx) => {
+  for (let i = 0; i < 2 * n; i += 2) {
+    round64(S[i], S[i + 1], imm, mx);
+    X[d * 4 + i] = res64[0];
+    X[d * 4 + i + 1] = res64[1];
+  }
+  return done(mx);
+};
+/**
+ * dpps: the products of the lanes imm[7:4] selects (the others +0.0), summed
+ * as (p0 + p1) + (p2 + p3), each step rounded; the sum into the lanes of imm[3:0], the others +0.0.
+ */
+const dpps: Lanes = (X, d, S, imm, mx) => {
+  const o = d * 4, p = [0, 1, 2, 3].map((i) => (imm & (16 << i) ? arith32(MUL, X[o + i], S[i], mx) : 0));
+  const sum = arith32(ADD, arith32(ADD, p[0], p[1], mx), arith32(ADD, p[2], p[3], mx), mx);
+  for (let i = 0; i < 4; i++) X[o + i] = imm & (1 << i) ? sum : 0;
+  return done(mx);
+};
+/** dppd: the same over two doubles (imm[5:4] and imm[1:0]). */
+const dppd: Lanes = (X, d, S, imm, mx) => {
+  const o = d * 4, p = [0, 0, 0, 0];
+  for (let i = 0; i < 2; i++) {
+    if (!(imm & (16 << i))) continue;
+    arith64(MUL, X[o + 2 * i], X[o + 2 * i + 1], S[2 * i], S[2 * i + 1], mx);
+    p[2 * i] = res64[0];
+    p[2 * i + 1] = res64[1];
+  }
+  arith64(ADD, p[0], p[1], p[2], p[3], mx);
+  for (let i = 0; i < 2; i++) {
+    const on = (imm & (1 << i)) !== 0;
+    X[o + 2 * i] = on ? res64[0] : 0;
+    X[o + 2 * i + 1] = on ? res64[1] : 0;
+  }
+  return done(mx);
+};
+
 export const FLOAT_LANES: Record<string, Lanes> = {
   addps: ps(ADD, 4), subps: ps(SUB, 4), mulps: ps(MUL, 4), divps: ps(DIV, 4), minps: ps(MIN, 4), maxps: ps(MAX, 4), sqrtps: ps(SQRT, 4),
   addss: ps(ADD, 1), subss: ps(SUB, 1), mulss: ps(MUL, 1), divss: ps(DIV, 1), minss: ps(MIN, 1), maxss: ps(MAX, 1), sqrtss: ps(SQRT, 1),
@@ -119,6 +186,14 @@ export const FLOAT_LANES: Record<string, Lanes> = {
     X[d * 4 + 3] = 0;
     return done(mx);
   },
+  haddps: pairs32([ADD, ADD, ADD, ADD], [[0, 1], [2, 3], [4, 5], [6, 7]]),
+  hsubps: pairs32([SUB, SUB, SUB, SUB], [[0, 1], [2, 3], [4, 5], [6, 7]]),
+  addsubps: pairs32([SUB, ADD, SUB, ADD], [[0, 4], [1, 5], [2, 6], [3, 7]]),
+  haddpd: pairs64([ADD, ADD], [[0, 1], [2, 3]]),
+  hsubpd: pairs64([SUB, SUB], [[0, 1], [2, 3]]),
+  addsubpd: pairs64([SUB, ADD], [[0, 2], [1, 3]]),
+  roundps: roundps(4), roundss: roundps(1), roundpd: roundpd(2), roundsd: roundpd(1),
+  dpps, dppd,
   cvtsd2ss: (X, d, S, _imm, mx) => { X[d * 4] = f64ToF32(S[0], S[1], mx); return done(mx); },
   cvtss2sd: (X, d, S, _imm, mx) => {
     f32ToF64(S[0], mx);

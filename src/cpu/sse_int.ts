@@ -9,7 +9,7 @@
 // also the source (pxor %xmm0, %xmm0) needs no care in the operations.
 
 /** One 128-bit value seen as lanes of every width. */
-class Lanes {
+export class Lanes {
   readonly buf = new ArrayBuffer(16);
   readonly d = new Uint32Array(this.buf);
   readonly sd = new Int32Array(this.buf);
@@ -19,7 +19,9 @@ class Lanes {
   readonly sb = new Int8Array(this.buf);
 }
 
-const A = new Lanes(), B = new Lanes(), R = new Lanes();
+export const A = new Lanes(), B = new Lanes(), R = new Lanes();
+/** A third operand: the implicit mask of pblendvb, blendvps and blendvpd (xmm0), set by the caller. */
+export const C = new Lanes();
 
 /** A packed operation: reads A and B (and imm), writes all of R. */
 export type PackedOp = (imm: number) => void;
@@ -36,10 +38,10 @@ export function xmmOp(op: PackedOp, x: Uint32Array, d: number, s: Uint32Array, s
   x[d] = rd[0]; x[d + 1] = rd[1]; x[d + 2] = rd[2]; x[d + 3] = rd[3];
 }
 
-const satS8 = (v: number): number => (v > 127 ? 127 : v < -128 ? -128 : v);
-const satU8 = (v: number): number => (v > 255 ? 255 : v < 0 ? 0 : v);
-const satS16 = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
-const satU16 = (v: number): number => (v > 65535 ? 65535 : v < 0 ? 0 : v);
+export const satS8 = (v: number): number => (v > 127 ? 127 : v < -128 ? -128 : v);
+export const satU8 = (v: number): number => (v > 255 ? 255 : v < 0 ? 0 : v);
+export const satS16 = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+export const satU16 = (v: number): number => (v > 65535 ? 65535 : v < 0 ? 0 : v);
 
 // ---- bitwise ----
 const pand: PackedOp = () => { for (let i = 0; i < 4; i++) R.d[i] = A.d[i] & B.d[i]; };
@@ -109,7 +111,7 @@ const pmuludq: PackedOp = () => {
   }
 };
 /** High 32 bits of the unsigned product of two uint32. */
-function umulhi(a: number, b: number): number {
+export function umulhi(a: number, b: number): number {
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
   const p01 = a0 * b1, p10 = a1 * b0;
   const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);

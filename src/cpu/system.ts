@@ -1,9 +1,9 @@
 // System and flags: syscall, cpuid, rdtsc, int3, hlt, the nops (nop, pause,
-// endbr64); clc, stc, cmc, cld, std, pushfq, popfq.
+// endbr64); clc, stc, cmc, cld, std, pushfq, popfq, lahf, sahf.
 
 import { ALL_FLAGS, STOP_BP, STOP_GP, STOP_SYSCALL, TWO32 } from "./exec.js";
-import { define, FEAT_LM, FEAT_NX, FEAT_SYSCALL, FEAT_TSC, featureBits } from "./insn.js";
-import { CF, R11, RAX, RBX, RCX, RDX, RSP } from "./state.js";
+import { define, FEAT_LAHF, FEAT_LM, FEAT_NX, FEAT_SYSCALL, FEAT_TSC, featureBits } from "./insn.js";
+import { AF, CF, OF, PF, R11, RAX, RBX, RCX, RDX, RSP, SF, ZF } from "./state.js";
 
 define({
   name: "syscall",
@@ -106,6 +106,24 @@ define({ name: "stc", enc: ["F9"], def: CF, compile: (x) => () => { x.setArith(x
 define({ name: "cmc", enc: ["F5"], use: CF, def: CF, compile: (x) => () => { x.setArith(x.arith() ^ CF); return 0; } });
 define({ name: "cld", enc: ["FC"], compile: (x) => () => { x.MISC[0] = 0; return 0; } });
 define({ name: "std", enc: ["FD"], compile: (x) => () => { x.MISC[0] = 1; return 0; } });
+
+// ah to and from SF ZF AF PF CF (bit 1 reads as one); OF is kept
+const AH_FLAGS = SF | ZF | AF | PF | CF;
+define({
+  name: "lahf",
+  enc: ["9F"],
+  use: AH_FLAGS,
+  feature: FEAT_LAHF,
+  compile: (x) => () => { x.L[RAX] = (x.L[RAX] & ~0xff00) | (((x.arith() & AH_FLAGS) | 2) << 8); return 0; },
+});
+define({
+  name: "sahf",
+  enc: ["9E"],
+  use: OF,
+  def: AH_FLAGS,
+  feature: FEAT_LAHF,
+  compile: (x) => () => { x.setArith((x.arith() & OF) | ((x.L[RAX] >> 8) & AH_FLAGS)); return 0; },
+});
 
 define({
   name: "pushfq",

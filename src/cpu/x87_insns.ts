@@ -347,9 +347,10 @@ function defineX87(): void {
   for (let b0 = 0xd8; b0 <= 0xdf; b0++) {
     for (let reg = 0; reg < 8; reg++) {
       const mf = x87Form(b0, reg << 3);
-      // with a 66 prefix the environment and state are the 16-bit formats (14 and 94 bytes), which faultline leaves out (#UD)
+      // with a 66 prefix (and no REX.W, which overrides it) the environment and state are the 16-bit formats
+      // (14 and 94 bytes), which faultline leaves out (#UD)
       const env = mf?.msz === 28 || mf?.msz === 108;
-      if (mf) add(mf.op, b0, env ? { enc: `${HEX(b0)} /${reg}: M${mf.msz}`, when: (p) => !p.opsz } : `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
+      if (mf) add(mf.op, b0, env ? { enc: `${HEX(b0)} /${reg}: M${mf.msz}`, when: (p) => !p.opsz || (p.rex & 8) !== 0 } : `${HEX(b0)} /${reg}: M${MSIZE[mf.msz]}`);
       const rf = [0, 1, 2, 3, 4, 5, 6, 7].map((rm) => x87Form(b0, 0xc0 | (reg << 3) | rm));
       const first = rf[0];
       if (first && first.shape.includes("sti") && rf.every((f) => f && f.op === first.op && f.shape === first.shape)) {

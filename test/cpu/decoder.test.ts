@@ -1,5 +1,5 @@
 // The decoder against iced-x86: a generated sample of encodings over every
-// one-byte and 0F opcode with random prefixes, REX, ModRM/SIB, displacements
+// one-byte, 0F, 0F 38 and 0F 3A opcode with random prefixes, REX, ModRM/SIB, displacements
 // and immediates (the comparison is in iced.ts).
 import { Instruction } from "iced-x86";
 import { describe, expect, it } from "vitest";
@@ -18,7 +18,7 @@ describe("decoder against iced-x86", () => {
     const legacy = [0x66, 0xf2, 0xf3, 0x64, 0x65, 0x2e, 0x3e, 0x67, 0xf0];
     // two passes: the first learns which mnemonics are in the subset
     for (let pass = 0; pass < 2; pass++) {
-      for (let opc = 0; opc < 512; opc++) {
+      for (let opc = 0; opc < 1024; opc++) {
         for (let t = 0; t < 120; t++) {
           let n = 0;
           const np = rnd(4) === 0 ? rnd(3) + 1 : 0;
@@ -27,6 +27,7 @@ describe("decoder against iced-x86", () => {
           if (opc >= 256 && rnd(2)) bytes[n++] = [0x66, 0xf3, 0xf2][rnd(3)];
           if (rnd(2)) bytes[n++] = 0x40 | rnd(16);
           if (opc >= 256) bytes[n++] = 0x0f;
+          if (opc >= 512) bytes[n++] = opc >= 768 ? 0x3a : 0x38;
           bytes[n++] = opc & 0xff;
           // ModRM: favour memory forms with SIB and both displacement sizes
           const mod = rnd(4), rm = rnd(3) === 0 ? 4 : rnd(8);

@@ -235,3 +235,21 @@ export function runGenerated(text: Uint8Array, bssBytes: number, jitThreshold: n
   expect(r.exit).toBe(0);
   return r.out;
 }
+
+const hexWords = (a: ArrayLike<number>): string => Array.from(a, (x) => (x >>> 0).toString(16).padStart(8, "0")).join(" ");
+
+/**
+ * The cases whose records (`record` bytes each) differ between the hardware's
+ * output and ours, described with their inputs.
+ */
+export function differentRecords(cases: { desc: string; input: Uint32Array }[], hwOut: Uint8Array, ourOut: Uint8Array, record: number): string[] {
+  const words = record / 4;
+  const hw = new Uint32Array(hwOut.buffer, hwOut.byteOffset, hwOut.length / 4);
+  const emu = new Uint32Array(ourOut.buffer, ourOut.byteOffset, ourOut.length / 4);
+  const bad: string[] = [];
+  cases.forEach((c, i) => {
+    const want = hw.subarray(i * words, (i + 1) * words), got = emu.subarray(i * words, (i + 1) * words);
+    if (hexWords(got) !== hexWords(want)) bad.push(`${c.desc}\n  in   ${hexWords(c.input)}\n  ours ${hexWords(got)}\n  hw   ${hexWords(want)}`);
+  });
+  return bad;
+}

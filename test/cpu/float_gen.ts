@@ -40,6 +40,11 @@ for (const op of ["unpcklpd", "unpckhpd"]) SSE.push([op, "pd", false, 16]);
 SSE.push(["cvtdq2ps", "dq", false, 16], ["cvtdq2pd", "dq", false, 8], ["cvtps2dq", "ps", false, 16], ["cvttps2dq", "ps", false, 16],
   ["cvtpd2dq", "pd", false, 16], ["cvttpd2dq", "pd", false, 16], ["cvtps2pd", "ps", false, 8], ["cvtpd2ps", "pd", false, 16],
   ["cvtsd2ss", "sd", false, 8], ["cvtss2sd", "ss", false, 4]);
+// SSE3's horizontal and alternating ops; SSE4.1's rounding (every imm mode against every MXCSR) and dot products
+for (const op of ["haddps", "hsubps", "addsubps"]) SSE.push([op, "ps", false, 16]);
+for (const op of ["haddpd", "hsubpd", "addsubpd"]) SSE.push([op, "pd", false, 16]);
+SSE.push(["roundps", "ps", true, 16], ["roundpd", "pd", true, 16], ["roundss", "ss", true, 4], ["roundsd", "sd", true, 8],
+  ["dpps", "ps", true, 16], ["dppd", "pd", true, 16]);
 
 /** Packed BCD with 0..18 valid digits and either sign (digits above 9 are undefined, so never made). */
 function randomBcd(rng: Rng): bigint {
@@ -94,13 +99,13 @@ export function generate(part: "sse" | "x87", perOp: number, stride = 1): { asm:
   const rflagsIn = (): number => (rng.int(2) ? 0x202 : 0x202 | 0x8d5);
 
   for (const [name, kind, hasImm, msz] of part === "sse" ? SSE : []) {
-    for (let k = 0; k < perOp; k++) {
+    for (let k = 0; k < (/^(round|dp)/.test(name) ? 4 * perOp : perOp); k++) {
       const lanes = (): bigint => (kind === "ps" || kind === "ss" ? vec(f32s(rng, 4), 32)
         : kind === "dq" ? vec(Array.from({ length: 4 }, () => randomInt(rng, 32)), 32) : vec(f64s(rng, 2), 64));
       let a = lanes(), b = lanes();
       if (rng.int(4) === 0) b = a ^ BigInt(rng.int(16)); // near-equal operands
       const mx = 0x1f80 | (rng.int(4) << 13) | (rng.int(4) === 0 ? 0x40 : 0) | (rng.int(4) === 0 ? 0x8000 : 0);
-      const imm = hasImm ? (name.startsWith("cmp") ? rng.int(8) : rng.int(256)) : -1;
+      const imm = hasImm ? (name.startsWith("cmp") ? rng.int(8) : name.startsWith("round") ? k % 16 : rng.int(256)) : -1;
       const mem = rng.int(3) === 0;
       if (!take()) continue;
       const la = entry(a), lb = entry(b), lm = entry(BigInt(mx));

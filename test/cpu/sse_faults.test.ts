@@ -34,8 +34,15 @@ const ALIGNED = [
   "movaps (%rbx), %xmm0", "movaps %xmm0, (%rbx)", "movapd (%rbx), %xmm1", "movdqa (%rbx), %xmm2", "movdqa %xmm2, (%rbx)",
   "movntdq %xmm3, (%rbx)", "movntps %xmm3, (%rbx)", "pxor (%rbx), %xmm4", "pcmpeqb (%rbx), %xmm5", "pshufd $1, (%rbx), %xmm6",
   "punpcklbw (%rbx), %xmm7", "psubb (%rbx), %xmm8", "fxsave (%rbx)", "fxrstor (%rbx)",
+  // SSE3, SSSE3, SSE4.1, SSE4.2
+  "haddps (%rbx), %xmm7", "movshdup (%rbx), %xmm8", "pshufb (%rbx), %xmm9", "palignr $3, (%rbx), %xmm10", "pblendvb %xmm0, (%rbx), %xmm1",
+  "ptest (%rbx), %xmm2", "pmulld (%rbx), %xmm3", "roundps $1, (%rbx), %xmm4", "dpps $0xff, (%rbx), %xmm5", "movntdqa (%rbx), %xmm6",
+  "mpsadbw $1, (%rbx), %xmm12", "pcmpgtq (%rbx), %xmm11",
 ];
-const UNALIGNED = ["movups (%rbx), %xmm0", "movdqu %xmm0, (%rbx)", "movq (%rbx), %xmm1", "movhps (%rbx), %xmm2", "movsd %xmm3, (%rbx)", "movss (%rbx), %xmm4"];
+const UNALIGNED = ["movups (%rbx), %xmm0", "movdqu %xmm0, (%rbx)", "movq (%rbx), %xmm1", "movhps (%rbx), %xmm2", "movsd %xmm3, (%rbx)", "movss (%rbx), %xmm4",
+  // the string compares take any address; the rest read or write less than 16 bytes
+  "pcmpistri $0x0c, (%rbx), %xmm0", "pcmpestrm $0x40, (%rbx), %xmm1", "lddqu (%rbx), %xmm2", "movddup (%rbx), %xmm3", "pmovzxbw (%rbx), %xmm4",
+  "pinsrq $1, (%rbx), %xmm5", "pextrd $2, %xmm6, (%rbx)", "roundsd $4, (%rbx), %xmm7", "crc32q (%rbx), %rax", "insertps $0x10, (%rbx), %xmm8"];
 
 describe.skipIf(!haveToolchain())("SSE exceptions on the real CPU", () => {
   it("the aligned forms die of SIGSEGV on a misaligned operand, the unaligned ones do not; ldmxcsr of a reserved bit dies too", () => {

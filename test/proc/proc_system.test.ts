@@ -104,7 +104,8 @@ describe("the system-wide /proc files", () => {
     expect(f.processor).toBe("0");
     expect(f.siblings).toBe("1");
     expect(f["cache size"]).toBe("512 KB");
-    expect(f.flags.split(" ")).toEqual(expect.arrayContaining(["fpu", "tsc", "cmov", "mmx", "fxsr", "sse", "sse2", "syscall", "nx", "lm"]));
+    expect(f.flags.split(" ")).toEqual(expect.arrayContaining(["fpu", "tsc", "cmov", "mmx", "fxsr", "sse", "sse2", "syscall", "nx", "lm",
+      "pni", "ssse3", "cx16", "sse4_1", "sse4_2", "popcnt", "lahf_lm"]));
     expect(run.stdout.endsWith("\n\n1\n")).toBe(true);
   });
 

@@ -215,13 +215,14 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.setarch, TOOLS.dist))("glibc dynamic progr
     expect(faultline(sum, [], dir)).toEqual(native(sum, [], dir));
   });
 
-  it("glibc's loader finds the x86-64 baseline ISA level, AMD's vendor and the declared caches", () => {
+  it("glibc's loader finds the x86-64-v2 ISA level, AMD's vendor and the declared caches", () => {
     const f = faultline("/lib64/ld-linux-x86-64.so.2", ["--list-diagnostics"], dir);
     expect(f.status).toBe(0);
     const value = (key: string) => new RegExp(`^x86\\.cpu_features\\.${key.replace(/[.[\]]/g, "\\$&")}=(\\S+)$`, "m").exec(f.stdout)?.[1];
-    // kind 2 is arch_kind_amd; isa_1 bit 0 the baseline (CMOV, CX8, FPU, FXSR, MMX, SSE, SSE2)
+    // kind 2 is arch_kind_amd; isa_1 bit 0 the baseline (CMOV, CX8, FPU, FXSR, MMX, SSE, SSE2),
+    // bit 1 x86-64-v2 (CMPXCHG16B, LAHF/SAHF, POPCNT, SSE3, SSSE3, SSE4.1, SSE4.2)
     expect(value("basic.kind")).toBe("0x2");
-    expect(value("isa_1")).toBe("0x1");
+    expect(value("isa_1")).toBe("0x3");
     // system.ts's geometry: L1d and L1i 32 KiB 8-way, L2 512 KiB 8-way, 64-byte lines, no L3;
     // the non-temporal threshold 3/4 of the L2, which stands in for the shared cache
     const caches = ["level1_dcache_size", "level1_dcache_assoc", "level1_dcache_linesize", "level1_icache_size", "level2_cache_size",
