@@ -11,7 +11,7 @@
 // CommonJS, as Node loads an ES module graph asynchronously, through its
 // thread pool: a cost every run would pay.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Script } from "node:vm";
 import { Module, wrap } from "node:module";
@@ -21,6 +21,33 @@ import { setFlagsFromString } from "node:v8";
 const scripts = new Map<string, Script>();
 /** Compile every chunk here, cache or not (the build's run that makes the caches). */
 let training = false;
+
+/**
+ * Node's CommonJS wrapper around the chunk's source, read in one string.
+ * The bundle is ASCII (charset "ascii"): decoded as latin1 it is one copy of
+ * the bytes ("utf8" decodes through a growing buffer first). Read into a
+ * buffer that already holds the wrapper, not concatenated: V8 would flatten
+ * a concatenation, copying the half megabyte again.
+ */
+function wrapped(file: string): string {
+  const [head, tail] = wrap("\0").split("\0");
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafeSlow(head.length + size + tail.length);
+    buf.write(head, 0, "latin1");
+    let at = head.length;
+    while (at < head.length + size) {
+      const n = readSync(fd, buf, at, head.length + size - at, null);
+      if (n === 0) break;
+      at += n;
+    }
+    buf.write(tail, at, "latin1");
+    return buf.toString("latin1", 0, at + tail.length);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The exports of the chunk dist/cli/`name`, run the first time it is asked for. */
 export function load(name: string): unknown {
@@ -33,9 +60,7 @@ export function load(name: string): unknown {
   } catch {
     if (!training) return require(file);
   }
-  // The bundle is ASCII (charset "ascii"): read as latin1, it is one copy
-  // of the file's bytes; "utf8" reads it through a growing buffer first.
-  const script = new Script(wrap(readFileSync(file, "latin1")), { filename: file, cachedData });
+  const script = new Script(wrapped(file), { filename: file, cachedData });
   scripts.set(file, script);
   // In Node's module cache, so that a chunk Node loads gets this one from its require.
   const m = new Module(file, module);
