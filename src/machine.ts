@@ -55,6 +55,7 @@ import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
 import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
+import { emulate_vsyscall, is_vsyscall_vaddr } from "./syscalls/vsyscall.js";
 import { Task, copyRegisters, int32Bytes, waitStatus } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, EventTracer, ftraceMissing, type ObserverOptions, type TraceSystem } from "./trace/index.js";
@@ -792,6 +793,7 @@ export class Machine {
         return this.deliverSignals(t);
       }
       case STOP_PAGE_FAULT: {
+        if (is_vsyscall_vaddr(cpu.cr2) && emulate_vsyscall(t, cpu, this.user, cpu.errorCode, cpu.cr2)) return this.deliverSignals(t);
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
         this.events?.drain(t, this.clock.now());
         if (r === 0) return null;

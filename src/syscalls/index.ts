@@ -411,6 +411,11 @@ export class Syscalls {
     return false;
   }
 
+  /** A call the vsyscall page's emulation makes (emulate_vsyscall): no syscall entry ran, so strace shows none. */
+  emulated(nr: number, a: number[]): number {
+    return this.call(nr, a);
+  }
+
   /** The call that slept once done (TaskCalls.asleep) returns: strace's line for it ends now. */
   returned(): void {
     this.heldLine?.();
