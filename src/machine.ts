@@ -322,6 +322,8 @@ export class Machine {
       case 62: return s.kill(t, a[0] | 0, a[1] | 0);
       case 200: return s.tgkill(t, -1, a[0] | 0, a[1] | 0);
       case 234: return s.tgkill(t, a[0] | 0, a[1] | 0, a[2] | 0);
+      case 129: return s.sigqueueinfo(t, this.user, a[0] | 0, a[1] | 0, a[2]); // rt_sigqueueinfo
+      case 297: return s.tgsigqueueinfo(t, this.user, a[0] | 0, a[1] | 0, a[2] | 0, a[3]); // rt_tgsigqueueinfo
       case 109: return s.setpgid(t, a[0] | 0, a[1] | 0);
       case 121: return s.getpgid(t, a[0] | 0);
       case 111: return t.pgid; // getpgrp
