@@ -55,6 +55,7 @@ import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
 import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
+import { process_vm_rw } from "./task/process_vm_access.js";
 import { emulate_vsyscall, is_vsyscall_vaddr } from "./syscalls/vsyscall.js";
 import { Task, copyRegisters, int32Bytes, waitStatus } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
@@ -323,6 +324,8 @@ export class Machine {
       case 200: return s.tgkill(t, -1, a[0] | 0, a[1] | 0);
       case 234: return s.tgkill(t, a[0] | 0, a[1] | 0, a[2] | 0);
       case 129: return s.sigqueueinfo(t, this.user, a[0] | 0, a[1] | 0, a[2]); // rt_sigqueueinfo
+      case 310: return process_vm_rw(this, a[0] | 0, a[1], a[2], a[3], a[4], a[5], false); // process_vm_readv
+      case 311: return process_vm_rw(this, a[0] | 0, a[1], a[2], a[3], a[4], a[5], true);  // process_vm_writev
       case 297: return s.tgsigqueueinfo(t, this.user, a[0] | 0, a[1] | 0, a[2] | 0, a[3]); // rt_tgsigqueueinfo
       case 109: return s.setpgid(t, a[0] | 0, a[1] | 0);
       case 121: return s.getpgid(t, a[0] | 0);
@@ -505,6 +508,26 @@ export class Machine {
   inProcess<T>(pid: number, fn: () => T): T | null {
     const t = this.procTask(`${pid}/`);
     return t?.mm ? this.withMm(t, fn) : null;
+  }
+
+  /**
+   * access_remote_vm as process_vm_readv and process_vm_writev use it
+   * (pin_user_pages_remote, no FOLL_FORCE): `buf` from (`write`: to) `t`'s
+   * memory at `addr`, page by page through its page tables, each page
+   * faulted in as needed; it stops at the first page the task itself could
+   * not read (write). @return the bytes moved @internal (src/task/)
+   */
+  accessRemoteVm(t: Task, addr: number, buf: Uint8Array, write: boolean): number {
+    return this.withMm(t, () => {
+      let done = 0;
+      while (done < buf.length) {
+        const n = Math.min(buf.length - done, 4096 - ((addr + done) % 4096));
+        const piece = buf.subarray(done, done + n);
+        if ((write ? this.user.copyToUser(addr + done, piece) : this.user.copyFromUser(piece, addr + done, n)) !== 0) break;
+        done += n;
+      }
+      return done;
+    });
   }
 
   /** `fn` with `t`'s mm switched in, and the current one back after. */
