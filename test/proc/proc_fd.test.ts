@@ -46,7 +46,8 @@ ls -l /dev/fd /dev/stdin /dev/stdout /dev/stderr
 echo to stderr > /dev/stderr; echo to stdout > /dev/stdout; echo through a pipe | cat /dev/stdin; echo again | cat /dev/fd/0
 cd $(mktemp -d); seq 3 > nums; exec 5<nums 6>>log; ls -l /proc/$$/fd > out; sed "s|$PWD|D|" out; cat /proc/$$/fdinfo/6; cat /proc/self/fd/5
 rm nums; readlink /proc/$$/fd/5 | sed "s|$PWD|D|"; exec 5<&- 6>&-; cd /; rm -r "$OLDPWD"
-readlink /proc/self/exe; ls -ld /proc/self/fd /proc/self/fdinfo`;
+readlink /proc/self/exe; ls -ld /proc/self/fd /proc/self/fdinfo
+set -- $(sed -n 1p /proc/$$/maps); echo "maps names the program $6"; [ "$5" = "$(stat -L -c %i /proc/$$/exe)" ] && echo "with its inode"`;
 
 /** Inode numbers, mount ids and dates: what differs between any two native runs. */
 const shape = (s: string) => s.replace(/\[\d+\]/g, "[N]").replace(/^(mnt_id|ino):\t\d+$/gm, "$1:\tN")
@@ -59,6 +60,7 @@ describe.runIf(needs(TOOLS.busybox, TOOLS.dist))("busybox on /proc/self/fd, /dev
     const native = spawnSync("/bin/sh", ["-c", wrapper, SCRIPT], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
     expect(native.status).toBe(0);
     expect(native.stdout).toMatch(/^l-wx------ .* 1 -> pipe:\[\d+\]$/m);
+    expect(native.stdout).toMatch(/^maps names the program \/\S*busybox\nwith its inode$/m);
     const ours = spawnSync(process.execPath, [CLI, "run", BUSYBOX, "sh", "-c", SCRIPT], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
     expect(shape(ours.stdout)).toBe(shape(native.stdout));
     expect(shape(ours.stderr)).toBe(shape(native.stderr));
