@@ -285,8 +285,8 @@ export class Machine {
     this.sched = new Scheduler(this.kthreads);
     const init = newTask(this, null, mm, null);
     this.sched.current = this.running = init;
-    // RLIMIT_NPROC starts at half of max_threads, which Linux sizes from RAM (set_max_threads).
-    init.sys.setRlimit(RLIMIT_NPROC, Math.floor(maxThreads(this) / 2));
+    // fork_init: RLIMIT_NPROC and RLIMIT_SIGPENDING start at half of max_threads, which Linux sizes from RAM (set_max_threads).
+    for (const resource of [RLIMIT_NPROC, RLIMIT_SIGPENDING]) init.sys.setRlimit(resource, Math.floor(maxThreads(this) / 2), Math.floor(maxThreads(this) / 2));
     try {
       load(this, init, data, argv, envp, exePath, argv[0] ?? "");
     } catch (e) {
@@ -385,7 +385,7 @@ export class Machine {
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
         // Every task is root's: the user's queued signals are every thread's and every process's.
         sigQueued: s.tasks.reduce((n, x) => n + x.signals.pending.length + (x === x.group.leader ? x.signals.shared.length : 0), 0),
-        sigLimit: who.sys.rlimit(RLIMIT_SIGPENDING), nvcsw: who.nvcsw, nivcsw: who.nivcsw,
+        rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
       },
