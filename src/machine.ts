@@ -19,7 +19,9 @@
 import {
   Cpu, Mmu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,
 } from "./cpu/index.js";
-import { Namespace } from "./fs/namespace.js";
+import { type Found, Namespace } from "./fs/namespace.js";
+import { RegularInode } from "./fs/inode.js";
+import { d_path } from "./syscalls/namei.js";
 import { Kernel } from "./kernel.js";
 import type { KernelExports } from "./abi.js";
 import { argTypeError, withCode } from "./errors.js";
@@ -53,8 +55,9 @@ import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
 import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
+import { process_vm_rw } from "./task/process_vm_access.js";
 import { emulate_vsyscall, is_vsyscall_vaddr } from "./syscalls/vsyscall.js";
-import { Task, copyRegisters, int32Bytes } from "./task/task.js";
+import { Task, copyRegisters, int32Bytes, waitStatus } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, EventTracer, ftraceMissing, type ObserverOptions, type TraceSystem } from "./trace/index.js";
 import {
@@ -203,7 +206,8 @@ export class Machine {
       procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
       totalramPages: () => this.kernel.totalramPages,
-      exe: (pid) => (pid === undefined ? this.current : this.sched.byPid(pid))?.exe ?? null,
+      // get_task_exe_file: none once the task has given up its mm.
+      exe: (pid) => { const t = pid === undefined ? this.current : this.sched.byPid(pid); return t && t.state !== "zombie" ? t.exe : null; },
       // comm_write: at most 15 bytes, newline and all; only a task of the writer's own process.
       setComm: (tid, name) => {
         const t = this.sched.byPid(tid);
@@ -212,12 +216,15 @@ export class Machine {
         t.comm = setComm(this, t, name.subarray(0, 15));
         return name.length;
       },
-      // Zombies hold no mm: only live processes have /proc views here.
-      pids: () => [...this.sched.tasks.filter((t) => t === t.group.leader && t.group.threads.length > 0).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
+      // Every process not yet reaped, zombies too.
+      pids: () => [...this.sched.tasks.filter((t) => t === t.group.leader).map((t) => t.pid), ...this.kthreads.threads.map((t) => t.pid)].sort((a, b) => a - b),
       selfPid: () => this.current?.tgid ?? 1,
       selfTid: () => this.current?.pid ?? 1,
-      tids: (pid) => this.procTask(`${pid}/`)?.group.threads.map((t) => t.pid) ?? [],
+      // A zombie process's task directory holds its leader until it is reaped.
+      tids: (pid) => { const t = this.procTask(`${pid}/`); return !t ? [] : t.group.threads.length ? t.group.threads.map((x) => x.pid) : [t.pid]; },
       isThread: (tid) => { const t = this.sched.byPid(tid); return !!t && t !== t.group.leader && t.state !== "zombie"; },
+      // exit_files: a task that has exited has no descriptors.
+      files: (tid) => { const t = this.sched.byPid(tid); return t && t.state !== "zombie" ? t.sys.files.fds : null; },
       sys: {
         "devices/system/node": Object.fromEntries(Object.entries(sysNode).map(([n, show]) => [n, { show }])),
         ...sysKernelMm(this.kernel),
@@ -262,6 +269,13 @@ export class Machine {
     checkStrings("envp", envp);
     if (this.sched.tasks.length) this.exit();
     const data = file instanceof Uint8Array ? bytesFile(file) : file;
+    // The program's path as d_path gives it where the namespace has it (where its links lead); when `file` is
+    // that file's own data, /proc/<pid>/maps names it so, with its device.
+    const where = path ?? absolute(this.options.cwd ?? "/", argv[0] ?? "");
+    const found = this.fs.walk(this.fs.rootLoc, where, true);
+    const node = typeof found === "number" ? null : found.node;
+    const exePath = node instanceof RegularInode ? d_path(this.fs, found as Found) : where;
+    if (node instanceof RegularInode && node.ino === data.ino) this.kernel.pageCache.names.set(data.ino, { path: exePath, dev: node.mount.dev });
     this.statsSince = { vmstat: Object.fromEntries(this.kernel.vmstat()), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
     const mm = this.kernel.call(() => this.k.mm_create());
     if (mm === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
@@ -274,7 +288,7 @@ export class Machine {
     // fork_init: RLIMIT_NPROC and RLIMIT_SIGPENDING start at half of max_threads, which Linux sizes from RAM (set_max_threads).
     for (const resource of [RLIMIT_NPROC, RLIMIT_SIGPENDING]) init.sys.setRlimit(resource, Math.floor(maxThreads(this) / 2), Math.floor(maxThreads(this) / 2));
     try {
-      load(this, init, data, argv, envp, path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), argv[0] ?? "");
+      load(this, init, data, argv, envp, exePath, argv[0] ?? "");
     } catch (e) {
       this.exit();
       throw e;
@@ -309,6 +323,10 @@ export class Machine {
       case 62: return s.kill(t, a[0] | 0, a[1] | 0);
       case 200: return s.tgkill(t, -1, a[0] | 0, a[1] | 0);
       case 234: return s.tgkill(t, a[0] | 0, a[1] | 0, a[2] | 0);
+      case 129: return s.sigqueueinfo(t, this.user, a[0] | 0, a[1] | 0, a[2]); // rt_sigqueueinfo
+      case 310: return process_vm_rw(this, a[0] | 0, a[1], a[2], a[3], a[4], a[5], false); // process_vm_readv
+      case 311: return process_vm_rw(this, a[0] | 0, a[1], a[2], a[3], a[4], a[5], true);  // process_vm_writev
+      case 297: return s.tgsigqueueinfo(t, this.user, a[0] | 0, a[1] | 0, a[2] | 0, a[3]); // rt_tgsigqueueinfo
       case 109: return s.setpgid(t, a[0] | 0, a[1] | 0);
       case 121: return s.getpgid(t, a[0] | 0);
       case 111: return t.pgid; // getpgrp
@@ -358,7 +376,11 @@ export class Machine {
       task: {
         pid: who.pid, tgid: t.tgid, ppid: s.getppid(t), pgrp: t.pgid, session: t.sid, state, cminflt: g.leader.childMinflt, cmajflt: g.leader.childMajflt,
         retired: thread ? t.retired : g.threads.reduce((n, x) => n + x.retired, g.exitedRetired),
-        childRetired: g.leader.childRetired, signals: who.signals.masks(), exitSignal: who.exitSignal, threads: g.threads.length,
+        childRetired: g.leader.childRetired, signals: who.signals.masks(), exitSignal: who.exitSignal,
+        // signal->nr_threads: a zombie leader counts until it is reaped.
+        threads: g.threads.length + (g.leader.state === "zombie" ? 1 : 0),
+        exitCode: who.state === "zombie" && who.end ? waitStatus(who.end) : 0,
+        endFaults: t.mm ? undefined : { min_flt: t.minflt, maj_flt: t.majflt },
         ownFaults: thread ? { min_flt: t.ownMinflt, maj_flt: t.ownMajflt } : undefined,
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
         // Every task is root's: the user's queued signals are every thread's and every process's.
@@ -414,14 +436,14 @@ export class Machine {
   private procNamed(name: string): Task | null {
     const m = /^(self|\d+)\//.exec(name);
     const t = !m ? null : m[1] === "self" ? this.current?.group.leader : this.sched.byPid(Number(m[1]));
-    if (!t || t.group.threads.length === 0) return null;
+    if (!t) return null;
     return t === t.group.leader || t.state !== "zombie" ? t : null;
   }
 
-  /** The task whose mm a /proc/<pid|self>/… view reads: the named one, or a live thread when the leader has exited. */
+  /** The task whose mm a /proc/<pid|self>/… view reads: the named one, or a live thread when the leader has exited; a zombie process's leader, which has none. */
   private procTask(name: string): Task | null {
     const t = this.procNamed(name);
-    return !t ? null : t.mm ? t : t.group.threads[0] ?? null;
+    return !t ? null : t.mm ? t : t.group.threads[0] ?? t;
   }
 
   /** Reads any mm's fields, VMAs and page tables out of the kernel's memory. @internal (src/task/) */
@@ -485,12 +507,32 @@ export class Machine {
    */
   inProcess<T>(pid: number, fn: () => T): T | null {
     const t = this.procTask(`${pid}/`);
-    return t ? this.withMm(t, fn) : null;
+    return t?.mm ? this.withMm(t, fn) : null;
+  }
+
+  /**
+   * access_remote_vm as process_vm_readv and process_vm_writev use it
+   * (pin_user_pages_remote, no FOLL_FORCE): `buf` from (`write`: to) `t`'s
+   * memory at `addr`, page by page through its page tables, each page
+   * faulted in as needed; it stops at the first page the task itself could
+   * not read (write). @return the bytes moved @internal (src/task/)
+   */
+  accessRemoteVm(t: Task, addr: number, buf: Uint8Array, write: boolean): number {
+    return this.withMm(t, () => {
+      let done = 0;
+      while (done < buf.length) {
+        const n = Math.min(buf.length - done, 4096 - ((addr + done) % 4096));
+        const piece = buf.subarray(done, done + n);
+        if ((write ? this.user.copyToUser(addr + done, piece) : this.user.copyFromUser(piece, addr + done, n)) !== 0) break;
+        done += n;
+      }
+      return done;
+    });
   }
 
   /** `fn` with `t`'s mm switched in, and the current one back after. */
   private withMm<T>(t: Task, fn: () => T): T {
-    if (t.mm === this.current?.mm) return fn();
+    if (t.mm === this.current?.mm || !t.mm) return fn();
     const back = this.current?.mm ?? 0;
     this.kernel.call(() => this.k.mm_switch(t.mm));
     this.mmu.flushAll();

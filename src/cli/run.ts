@@ -8,6 +8,7 @@ import { fstatSync, readFileSync, readSync, statSync, writeFileSync, writeSync }
 import { resolve } from "node:path";
 import { DEFAULT_MEM } from "../kernel.js";
 import { numaLayout } from "../mm/numa.js";
+import { RegularInode } from "../fs/inode.js";
 import { Machine, type MachineOptions, type RunEnd, type THPMode } from "../machine.js";
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
@@ -206,7 +207,9 @@ export async function run(argv: string[]): Promise<number> {
       })
     : null;
   try {
-    m.exec(file, [argv0, ...a.args], undefined, resolve(binary));
+    // The program as the guest's namespace has it (the host's files are its /), so that /proc shows its device and inode.
+    const found = m.fs.walk(m.fs.rootLoc, resolve(binary), true);
+    m.exec(typeof found !== "number" && found.node instanceof RegularInode ? found.node.open() : file, [argv0, ...a.args], undefined, resolve(binary));
   } catch (e) {
     const err = e as Error & { code?: string };
     report(`faultline: ${a.program}: ${err.code === "E2BIG" ? "Argument list too long" : err.message}\n`);

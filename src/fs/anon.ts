@@ -23,4 +23,15 @@ export abstract class OpsInode extends Inode {
   abstract write(f: OpenFile, src: Uint8Array): number;
   /** The poll mask (POLLIN…) as f sees it. */
   abstract poll(f: OpenFile): number;
+  /** An anon_inodefs file's name, as anon_inode_getfile gave it ("[eventfd]"…). */
+  readonly anonName: string = "";
+  /** Opening it again by /proc/<pid>/fd/N gives a new file of it (a pidfd); else ENXIO, as anon_inodefs and sockfs refuse. */
+  readonly reopens: boolean = false;
+  /** The lines its file_operations' show_fdinfo adds to /proc/<pid>/fdinfo/N. */
+  showFdinfo(_f: OpenFile): string {
+    return "";
+  }
+  override dname(): string | null {
+    return this.mount === ANON_INODE_FS ? `anon_inode:${this.anonName}` : super.dname();
+  }
 }

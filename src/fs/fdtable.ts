@@ -38,6 +38,8 @@ export class OpenFile {
   refs = 0;
   /** Runs when the last descriptor goes (the kernel's file is put). */
   release: (() => void) | null = null;
+  /** The path it was opened by (f_path, as d_path prints it); null for a file with no name (a pipe, a socket…). */
+  path: string | null = null;
   constructor(
     readonly inode: Inode,
     /** The open flags, O_CLOEXEC excluded (f_flags). */
@@ -106,6 +108,13 @@ export class FdTable {
   /** The process ends: every descriptor closes. */
   closeAll(): void {
     this.files.forEach((_, fd) => this.close(fd));
+  }
+
+  /** The open descriptors, lowest first (/proc/<pid>/fd lists them so). */
+  open(): number[] {
+    const fds: number[] = [];
+    this.files.forEach((f, fd) => f && fds.push(fd));
+    return fds;
   }
 
   isCloexec(fd: number): boolean {

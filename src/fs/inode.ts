@@ -47,6 +47,20 @@ export abstract class Inode {
   size(): number {
     return 0;
   }
+  /** st_blocks, in 512-byte units: the pages its size takes. */
+  blocks(): number {
+    return Math.ceil(this.size() / 4096) * 8;
+  }
+  /**
+   * The name d_path gives a file with no path of its own (its file
+   * system's d_dname): a pipe's "pipe:[ino]", a socket's "socket:[ino]";
+   * null for a file found by path.
+   */
+  dname(): string | null {
+    if (this.mount.type === "pipefs") return `pipe:[${this.ino}]`;
+    if (this.mount.type === "sockfs") return `socket:[${this.ino}]`;
+    return null;
+  }
 }
 
 /** A regular file. `open` gives the bytes an open file reads: the same FileData each time, or (/proc) a fresh snapshot. */
@@ -101,9 +115,15 @@ export class TmpfsDir extends MapDir {
   }
 }
 
+/** Where a magic link leads: the inode, and for a directory its location (a Loc: src/fs/namespace.ts). */
+export interface Jump {
+  node: Inode;
+  loc?: readonly { name: string; dir: DirInode }[] | null;
+}
+
 export class SymlinkInode extends Inode {
-  /** `jump`: a magic link (/proc/self/exe), which reaches its inode directly rather than by its target's path. */
-  constructor(ino: number, mount: Mount, mtime: number, readonly target: () => string, readonly jump?: () => Inode | null) {
+  /** `jump`: a magic link (/proc/self/exe, /proc/self/fd/N), which reaches its inode directly rather than by its target's path. */
+  constructor(ino: number, mount: Mount, mtime: number, readonly target: () => string, readonly jump?: () => Jump | null) {
     super(ino, S_IFLNK | 0o777, mount, mtime);
   }
   override size(): number {

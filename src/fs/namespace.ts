@@ -11,6 +11,8 @@ import {
   DirInode, MapDir, Inode, RegularInode, S_IFCHR, S_IFIFO, S_IFMT, StreamInode, SymlinkInode, TmpfsDir, type Mount,
 } from "./inode.js";
 import { PipeInode } from "./pipe.js";
+import type { FdTable } from "./fdtable.js";
+import { procFdDirs } from "../proc/fd.js";
 import { EBUSY, EEXIST, EPERM, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
 
 /** NAME_MAX. */
@@ -64,6 +66,8 @@ export interface NamespaceOptions {
   selfPid?(): number;
   /** The calling thread's tid (/proc/thread-self); default: the pid. */
   selfTid?(): number;
+  /** A task's fd table (/proc/<pid>/fd, fdinfo), by its tid; null once it has none (a zombie). Default: none. */
+  files?(tid: number): FdTable | null;
   /**
    * The sysfs directories faultline owns, by path below /sys (e.g.
    * "devices/system/node"): each one's attributes by path below it, or
@@ -109,7 +113,23 @@ export interface SysAttr {
 
 const encoder = new TextEncoder();
 
+/** An ID allocator (lib/idr.c's ida_alloc, ida_free): the lowest free id. */
+export class Ida {
+  private readonly used = new Set<number>();
+  alloc(): number {
+    let id = 0;
+    while (this.used.has(id)) id++;
+    this.used.add(id);
+    return id;
+  }
+  free(id: number): void {
+    this.used.delete(id);
+  }
+}
+
 export class Namespace {
+  /** eventfd_ida: eventfd's ids (/proc/<pid>/fdinfo's eventfd-id). */
+  readonly eventfdIda = new Ida();
   readonly root: DirInode;
   /** The host's tree (an ext4 disk's, as its st_dev says), or without one the initial rootfs. */
   private readonly rootfs: Mount;
@@ -174,6 +194,17 @@ export class Namespace {
     return st;
   }
 
+  /**
+   * A mount's id (mnt_id): its line's in the mount table; the kernel's
+   * internal mounts, which the table does not show (pipefs, sockfs,
+   * anon_inodefs), the ids after it, in that order.
+   */
+  mountId(mount: Mount): number {
+    const table = this.mounts();
+    const m = table.find((x) => x.mount === mount);
+    return m ? m.id : table.length + 1 + Math.max(0, ["pipefs", "sockfs", "anon_inodefs"].indexOf(mount.type));
+  }
+
   /** A fresh inode number (FileData's ino: unique among live files, never 0). */
   ino(): number {
     return allocIno();
@@ -219,8 +250,10 @@ export class Namespace {
       if (child instanceof SymlinkInode && (!last || follow || trailingSlash)) {
         if (++links.n > MAXSYMLINKS) return -ELOOP;
         if (child.jump) {
-          child = child.jump();
-          if (!child) return -ENOENT;
+          const j = child.jump();
+          if (!j) return -ENOENT;
+          child = j.node;
+          childLoc = j.loc ? [...j.loc] : null;
         } else {
           const r = this.walk(loc, child.target(), true, links);
           if (typeof r === "number") return r;
@@ -511,6 +544,10 @@ export class Namespace {
     dev.entries.set("zero", chr(5, (dst) => (dst.fill(0), dst.length), (src) => src.length));
     dev.entries.set("full", chr(7, (dst) => (dst.fill(0), dst.length), () => -ENOSPC));
     dev.entries.set("urandom", chr(9, (dst) => (dst.set(this.o.random(dst.length)), dst.length), (src) => src.length));
+    // The links udev's static nodes make: the caller's own descriptors.
+    const link = (target: string) => new SymlinkInode(this.ino(), this.devfs, 0, () => target);
+    dev.entries.set("fd", link("/proc/self/fd"));
+    ["stdin", "stdout", "stderr"].forEach((name, fd) => dev.entries.set(name, link(`/proc/self/fd/${fd}`)));
     return dev;
   }
 
@@ -601,10 +638,16 @@ export class Namespace {
       if (!dir) {
         dir = new MapDir(this.ino(), 0o555, this.procfs, 0);
         for (const name of this.o.procNames) if (name.startsWith("self/")) dir.entries.set(name.slice(5), text(`${pid}/${name.slice(5)}`));
-        // A magic link, as Linux's: opening it opens the program itself, whether or not its path is visible.
+        // A magic link, as Linux's: opening it opens the program itself (its own inode where its path shows it), whether or not its path is visible.
         const exe = new RegularInode(this.ino(), 0o755, this.procfs, 0, () => this.o.exe(pid)?.data ?? bytesFile(new Uint8Array(0)),
           () => this.o.exe(pid)?.data.size() ?? 0);
-        dir.entries.set("exe", new SymlinkInode(this.ino(), this.procfs, 0, () => this.o.exe(pid)?.path ?? "", () => (this.o.exe(pid) ? exe : null)));
+        dir.entries.set("exe", new ProcLink(this.ino(), this.procfs, 0, () => this.o.exe(pid)?.path ?? "", () => {
+          const prog = this.o.exe(pid);
+          if (!prog) return null;
+          const there = this.walk(this.rootLoc, prog.path, true);
+          return { node: typeof there !== "number" && there.node instanceof RegularInode && there.node.ino === prog.data.ino ? there.node : exe };
+        }));
+        this.addFdDirs(dir, pid);
         // /proc/<pid>/task/<tid>: the same files, of each thread.
         const task = new ProcDir(this.ino(), 0o555, this.procfs, 0);
         const tidDirs = new Map<number, MapDir>();
@@ -614,6 +657,7 @@ export class Namespace {
           if (!t) {
             t = new MapDir(this.ino(), 0o555, this.procfs, 0);
             for (const name of this.o.procNames) if (name.startsWith("self/")) t.entries.set(name.slice(5), text(`${pid}/task/${tid}/${name.slice(5)}`));
+            this.addFdDirs(t, tid);
             tidDirs.set(tid, t);
           }
           return t;
@@ -631,6 +675,23 @@ export class Namespace {
     return proc;
   }
 
+  /** A task's fd and fdinfo directories, in its /proc directory. */
+  private addFdDirs(dir: MapDir, tid: number): void {
+    const files = this.o.files;
+    if (!files) return;
+    const { fd, fdinfo } = procFdDirs({
+      procfs: this.procfs, ino: () => this.ino(), now: () => this.o.now(), files: () => files(tid), mountId: (m) => this.mountId(m),
+    });
+    dir.entries.set("fd", fd);
+    dir.entries.set("fdinfo", fdinfo);
+  }
+}
+
+/** A /proc/<pid> link (exe): its size and blocks are 0, as Linux's. */
+class ProcLink extends SymlinkInode {
+  override size(): number {
+    return 0;
+  }
 }
 
 /** /proc: its own files, and a directory per live pid (and /proc/<pid>/task: one per thread). */

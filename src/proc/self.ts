@@ -3,7 +3,7 @@
 
 import { nodemaskBitmap, pagemapEntry, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
 import { nodeList } from "./node.js";
-import type { MmReader } from "./mm_reader.js";
+import type { MmCounters, MmReader } from "./mm_reader.js";
 import { procNumaMaps } from "./numa_maps.js";
 
 /** The task whose address space the views show (its mm must be current for the walks). */
@@ -50,27 +50,34 @@ export interface TaskStat {
   exitSignal: number;
   /** Threads in its process (num_threads, Threads:). */
   threads: number;
+  /** task->exit_code: its wait status once it has exited (stat's last field), else 0. */
+  exitCode: number;
+  /** A zombie's own minor and major faults (the mm that counted them is gone). */
+  endFaults?: { min_flt: number; maj_flt: number };
   /** A thread's own minor and major faults (task/<tid>/stat); a process's are its mm's. */
   ownFaults?: { min_flt: number; maj_flt: number };
 }
 
+/** A view of the address space: nothing for a task that has none (a zombie: exit_mm), as Linux's files show it. */
+const withMm = (view: (t: TaskView) => string) => (t: TaskView) => (t.handle === 0 ? "" : view(t));
+
 export const SELF_FILES: Record<string, (t: TaskView) => string> = {
-  "self/maps": (t) => procMaps(t.mm.vmas(t.handle), t.mm.mm(t.handle)),
+  "self/maps": withMm((t) => procMaps(t.mm.vmas(t.handle), t.mm.mm(t.handle))),
   "self/comm": (t) => `${t.comm.slice(0, 15)}\n`,
   "self/status": (t) => procStatus(t),
   "self/stat": (t) => procStat(t),
-  "self/cmdline": (t) => procCmdline(t),
-  "self/environ": (t) => {
+  "self/cmdline": withMm((t) => procCmdline(t)),
+  "self/environ": withMm((t) => {
     const mm = t.mm.mm(t.handle);
     return mm.env_end > mm.env_start ? text(t.read?.(mm.env_start, mm.env_end - mm.env_start)) : "";
-  },
+  }),
   "self/limits": (t) => procLimits(t),
-  "self/numa_maps": (t) => procNumaMaps(t),
-  "self/smaps": (t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end)),
-  "self/smaps_rollup": (t) => {
+  "self/numa_maps": withMm((t) => procNumaMaps(t)),
+  "self/smaps": withMm((t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end))),
+  "self/smaps_rollup": withMm((t) => {
     const vmas = t.mm.vmas(t.handle);
     return procSmapsRollup(vmas, t.mm.smaps(t.handle, 0, vmas.length ? vmas[vmas.length - 1].end : 0));
-  },
+  }),
 };
 
 /** `--pagemap ADDR,...`: one line per address (pagemap entry and its fields). */
@@ -103,19 +110,26 @@ const USER_HZ = 100;
 
 /** /proc/<pid>/stat (fs/proc/array.c, do_task_stat): 52 fields; those faultline has no source for are 0, as for a kernel thread. */
 export function procStat(t: TaskView): string {
-  const mm = t.mm.mm(t.handle);
+  const mm = t.handle ? t.mm.mm(t.handle) : NO_MM;
   const s = t.task;
   if (!s) throw new Error("stat: no task");
-  const { min_flt, maj_flt } = s.ownFaults ?? mm;
+  const { min_flt, maj_flt } = s.ownFaults ?? s.endFaults ?? mm;
   const ticks = (ns: number) => Math.floor(ns / (1e9 / USER_HZ));
   const rss = mm.rss.anon + mm.rss.file + mm.rss.shmem;
   return [
     s.pid, `(${t.comm})`, s.state, s.ppid, s.pgrp, s.session, 0, -1, 0, min_flt, s.cminflt, maj_flt, s.cmajflt,
     ticks(s.retired), 0, ticks(s.childRetired), 0, 20, 0, s.threads, 0, 0, mm.total_vm * 4096, rss, "18446744073709551615",
     mm.start_code, mm.end_code, mm.start_stack, 0, 0, ...s.signals, 0, 0, 0, s.exitSignal, 0, 0, 0, 0, 0, 0,
-    mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end, 0,
+    mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end, s.exitCode,
   ].join(" ") + "\n";
 }
+
+/** What stat shows of a task with no mm: every field 0. */
+const NO_MM: MmCounters = {
+  rss: { file: 0, anon: 0, swapents: 0, shmem: 0 }, hiwater_rss: 0, hiwater_vm: 0, total_vm: 0, locked_vm: 0, data_vm: 0, exec_vm: 0,
+  stack_vm: 0, pgtables_bytes: 0, min_flt: 0, maj_flt: 0, map_count: 0, start_code: 0, end_code: 0, start_data: 0, end_data: 0,
+  start_brk: 0, brk: 0, start_stack: 0, arg_start: 0, arg_end: 0, env_start: 0, env_end: 0,
+};
 
 /** fs/proc/array.c's task_state_array: the letter and word of each state. */
 const STATE_NAMES: Record<string, string> = { R: "R (running)", S: "S (sleeping)", Z: "Z (zombie)" };

@@ -123,6 +123,13 @@ export class UnixSocket extends OpsInode {
     return this.kind === SOCK_DGRAM;
   }
 
+  /** unix_show_fdinfo: the descriptors in flight in its receive queue (a listener's: in its embryos' queues). */
+  override showFdinfo(): string {
+    const fds = (q: Skb[]) => q.reduce((n, skb) => n + (skb.fds?.length ?? 0), 0);
+    const n = this.state === "listen" ? this.pending.reduce((k, s) => k + fds(s.queue), 0) : this.connectionless || this.state === "established" ? fds(this.queue) : 0;
+    return `scm_fds: ${n}\n`;
+  }
+
   // ─── bind ──────────────────────────────────────────────────────────────────
 
   /** unix_bind: `addr` as the caller gave it (at most 110 bytes); a bare family autobinds. */

@@ -11,8 +11,14 @@ const EFD_SEMAPHORE = 1;
 const ULLONG_MAX = 2n ** 64n - 1n;
 
 class EventfdInode extends OpsInode {
-  constructor(ino: number, private count: bigint, private readonly semaphore: boolean) {
+  override readonly anonName = "[eventfd]";
+  constructor(ino: number, private count: bigint, private readonly semaphore: boolean, readonly id: number) {
     super(ino, 0o600, ANON_INODE_FS, 0);
+  }
+
+  /** eventfd_show_fdinfo. */
+  override showFdinfo(): string {
+    return `eventfd-count: ${this.count.toString(16).padStart(16)}\neventfd-id: ${this.id}\neventfd-semaphore: ${this.semaphore ? 1 : 0}\n`;
   }
 
   read(_f: OpenFile, len: number): Uint8Array | number {
@@ -48,6 +54,12 @@ class EventfdInode extends OpsInode {
 /** eventfd2 (eventfd is it with no flags). */
 export function eventfd2(files: FileSyscalls, initval: number, flags: number): number {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE)) return -EINVAL;
-  const inode = new EventfdInode(files.ns.ino(), BigInt(initval >>> 0), (flags & EFD_SEMAPHORE) !== 0);
-  return files.fds.install(new OpenFile(inode, O_RDWR | (flags & O_NONBLOCK), null, null), (flags & O_CLOEXEC) !== 0);
+  const id = files.ns.eventfdIda.alloc();
+  const inode = new EventfdInode(files.ns.ino(), BigInt(initval >>> 0), (flags & EFD_SEMAPHORE) !== 0, id);
+  const f = new OpenFile(inode, O_RDWR | (flags & O_NONBLOCK), null, null);
+  // eventfd_free_ctx: the id goes back when the file does.
+  f.release = () => files.ns.eventfdIda.free(id);
+  const fd = files.fds.install(f, (flags & O_CLOEXEC) !== 0);
+  if (fd < 0) f.release();
+  return fd;
 }

@@ -6,7 +6,7 @@
 // file's next change (the file's `events` count moving on), a one-shot
 // one is disarmed until EPOLL_CTL_MOD. Browser-safe.
 
-import { O_CLOEXEC, O_RDONLY, OpenFile } from "../fs/fdtable.js";
+import { O_CLOEXEC, O_RDWR, OpenFile } from "../fs/fdtable.js";
 import { ANON_INODE_FS, OpsInode } from "../fs/anon.js";
 import { S_IFIFO } from "../fs/inode.js";
 import { PipeInode } from "../fs/pipe.js";
@@ -43,8 +43,17 @@ class EpollInode extends OpsInode {
   /** The ready list (rdllist), in the order its items joined. */
   private ready: Item[] = [];
 
+  override readonly anonName = "[eventpoll]";
+
   constructor(ino: number) {
     super(ino, 0o600, ANON_INODE_FS, 0);
+  }
+
+  /** ep_show_fdinfo: a line per watched file (in the order they were added); epoll_ctl added EPOLLERR and EPOLLHUP to its events. */
+  override showFdinfo(): string {
+    const hex = (d: [number, number]) => ((BigInt(d[1] >>> 0) << 32n) | BigInt(d[0] >>> 0)).toString(16);
+    return this.items.filter((i) => i.file.refs > 0).map((i) => `tfd: ${String(i.fd).padStart(8)} events: ${((i.events | POLLERR | POLLHUP) >>> 0).toString(16).padStart(8)} `
+      + `data: ${hex(i.data).padStart(16)}  pos:${i.file.pos} ino:${i.file.inode.ino.toString(16)} sdev:${i.file.inode.mount.dev.toString(16)}\n`).join("");
   }
 
   read(): number {
@@ -101,7 +110,7 @@ class EpollInode extends OpsInode {
 
 export function epollCreate1(files: FileSyscalls, flags: number): number {
   if (flags & ~O_CLOEXEC) return -EINVAL;
-  return files.fds.install(new OpenFile(new EpollInode(files.ns.ino()), O_RDONLY, null, null), (flags & O_CLOEXEC) !== 0);
+  return files.fds.install(new OpenFile(new EpollInode(files.ns.ino()), O_RDWR, null, null), (flags & O_CLOEXEC) !== 0);
 }
 
 /** file_can_poll: pipes, FIFOs, streams of their own poll; regular files, directories and the memory devices have none. */

@@ -3,7 +3,7 @@
 // syscall number to the files that mirror Linux's fs/: namei.ts (path
 // lookup, mkdir, unlink, rename, link, symlink, mknod), open.ts (and chmod,
 // chown), utimes.ts, sync.ts, read_write.ts, pipe.ts, stat.ts,
-// readdir.ts, fcntl.ts (and dup), ioctl.ts, eventfd.ts, eventpoll.ts
+// readdir.ts, fcntl.ts (and dup), ioctl.ts, splice.ts (vmsplice), eventfd.ts, eventpoll.ts
 // (epoll_wait is index.ts's, with the other waits), socket.ts and locks.ts (flock). Each call checks its
 // arguments in Linux's order and fails with Linux's errno. A new file
 // syscall goes in the file named after its Linux source and gets a case in
@@ -34,6 +34,7 @@ import { getdents64 } from "./readdir.js";
 import { dup, dup3, fcntl } from "./fcntl.js";
 import { ioctl } from "./ioctl.js";
 import { pipe2 } from "./pipe.js";
+import { vmsplice } from "./splice.js";
 import { PIPEFS_MAGIC, type PipeInode } from "../fs/pipe.js";
 import type { HrtimerSleeper } from "../task/hrtimer.js";
 
@@ -253,6 +254,7 @@ export class FileSyscalls {
       case 54: return setsockopt(this, fd, a[1] | 0, a[2] | 0, a[3], a[4] | 0);
       case 55: return getsockopt(this, fd, a[1] | 0, a[2] | 0, a[3], a[4]);
       case 73: return flock(this, fd, a[1] | 0);
+      case 278: return vmsplice(this, fd, a[1], a[2], a[3] >>> 0);
       case 22: return pipe2(this, a[0], 0);
       case 293: return pipe2(this, a[0], a[1] | 0);
       default: return undefined;

@@ -31,7 +31,9 @@
 // epoll_pwait, epoll_pwait2 (eventpoll.ts), getgroups (none), times,
 // getpriority and setpriority (the process's nice value), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
-// getpid, gettid, getppid, kill to other pids, process groups, futex,
+// getpid, gettid, getppid, kill to other pids, rt_sigqueueinfo and
+// rt_tgsigqueueinfo, process_vm_readv and process_vm_writev
+// (src/task/process_vm_access.ts), process groups, futex,
 // set_tid_address, sched_yield, the pidfd calls: src/task/ and src/machine.ts;
 // alarm, getitimer, setitimer and the POSIX timers: src/task/timers.ts;
 // timerfd: timerfd.ts), and, given
@@ -915,8 +917,8 @@ export class Syscalls {
 
 const CPUMASK_SIZE = 32;
 const SIGPIPE = 13;
-/** write, pwrite64, writev, pwritev, pwritev2, sendfile: the calls that can meet a pipe with no reader. */
-const WRITES = [1, 18, 20, 296, 328, 40];
+/** write, pwrite64, writev, pwritev, pwritev2, sendfile, vmsplice: the calls that can meet a pipe with no reader. */
+const WRITES = [1, 18, 20, 296, 328, 40, 278];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;

@@ -21,13 +21,11 @@ export function access_ok(addr: number, len: number): boolean {
 }
 
 /**
- * __import_iovec: `nr_segs` iovecs from `uvec` (none read when 0): more than
- * UIO_MAXIOV is EINVAL, an unreadable array EFAULT, a negative (ssize_t)
- * length EINVAL; then each piece must lie in user space (EFAULT) — a lone
- * piece once cut to MAX_RW_COUNT (import_ubuf), several as given — and the
- * pieces are cut so that they add up to MAX_RW_COUNT at most.
+ * iovec_from_user: `nr_segs` iovecs from `uvec` (none read when 0): more
+ * than UIO_MAXIOV is EINVAL, an unreadable array EFAULT, a negative
+ * (ssize_t) length EINVAL.
  */
-export function import_iovec(mem: FileUserMemory, uvec: number, nr_segs: number): Iovec[] | number {
+export function iovec_from_user(mem: FileUserMemory, uvec: number, nr_segs: number): Iovec[] | number {
   if (nr_segs === 0) return [];
   if (nr_segs > UIO_MAXIOV) return -EINVAL;
   const b = new Uint8Array(16 * nr_segs);
@@ -39,6 +37,17 @@ export function import_iovec(mem: FileUserMemory, uvec: number, nr_segs: number)
     iov.push([v.getUint32(16 * i + 4, true) * 0x1_0000_0000 + v.getUint32(16 * i, true),
       v.getUint32(16 * i + 12, true) * 0x1_0000_0000 + v.getUint32(16 * i + 8, true)]);
   }
+  return iov;
+}
+
+/**
+ * __import_iovec: iovec_from_user; then each piece must lie in user space
+ * (EFAULT) — a lone piece once cut to MAX_RW_COUNT (import_ubuf), several
+ * as given — and the pieces are cut so that they add up to MAX_RW_COUNT at most.
+ */
+export function import_iovec(mem: FileUserMemory, uvec: number, nr_segs: number): Iovec[] | number {
+  const iov = iovec_from_user(mem, uvec, nr_segs);
+  if (typeof iov === "number") return iov;
   let total = 0;
   for (const seg of iov) {
     if (nr_segs === 1) seg[1] = Math.min(seg[1], MAX_RW_COUNT);

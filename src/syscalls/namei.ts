@@ -3,7 +3,7 @@
 // unlinkat (rmdir), renameat2, symlinkat, linkat and mknodat. Browser-safe.
 
 import { type Inode, SymlinkInode } from "../fs/inode.js";
-import type { Found, Loc, Namespace } from "../fs/namespace.js";
+import { type Found, type Loc, Namespace } from "../fs/namespace.js";
 import { EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 
@@ -20,18 +20,21 @@ const PATH_MAX = 4096;
 const decoder = new TextDecoder();
 
 /**
- * d_path of what a following walk found: where its last component's
- * symbolic links lead (the file's own name), from the root.
+ * d_path of what a walk found: with `follow`, where its last component's
+ * symbolic links lead (the file's own name; a magic link's file's own
+ * path), from the root; a directory's own location.
  */
-export function d_path(ns: Namespace, found: Found): string {
+export function d_path(ns: Namespace, found: Found, follow = true): string {
   let f = found;
-  for (let n = 0; n < 40; n++) {
+  for (let n = 0; follow && n < 40; n++) {
     const link = f.parent[f.parent.length - 1].dir.lookup(f.name);
-    if (!(link instanceof SymlinkInode) || link.jump) break;
+    if (!(link instanceof SymlinkInode)) break;
+    if (link.jump) return link.target();
     const r = ns.walk(f.parent, link.target(), false);
     if (typeof r === "number") break;
     f = r;
   }
+  if (f.loc) return Namespace.path(f.loc);
   return f.parent.slice(1).map((e) => "/" + e.name).join("") + "/" + f.name;
 }
 

@@ -4,7 +4,8 @@
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, OpenFile } from "../fs/fdtable.js";
 import { DirInode, type Inode, RegularInode, S_IFMT, S_IFSOCK, StreamInode, SymlinkInode } from "../fs/inode.js";
 import { type Loc, Namespace } from "../fs/namespace.js";
-import { PipeInode } from "../fs/pipe.js";
+import { PIPEFS_MAGIC, PipeInode } from "../fs/pipe.js";
+import { OpsInode } from "../fs/anon.js";
 import { FMODE_READ, FMODE_WRITE } from "../abi.js";
 import { EACCES, EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, ERESTARTSYS, EROFS } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
@@ -38,7 +39,7 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
     node = made;
   } else {
     if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
-    if (node instanceof SymlinkInode) return flags & O_PATH ? installNew(files, node, flags, null) : -ELOOP;
+    if (node instanceof SymlinkInode) return flags & O_PATH ? installNew(files, node, flags, null, d_path(files.ns, found, false)) : -ELOOP;
     if (node instanceof DirInode && ((flags & O_CREAT) || (!(flags & O_PATH) && acc !== O_RDONLY))) return -EISDIR;
     if ((flags & O_DIRECTORY) && !(node instanceof DirInode)) return -ENOTDIR;
     if (!(flags & O_PATH)) {
@@ -52,16 +53,18 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
       if (acc === 3) return -EINVAL;
     }
   }
-  // sock_no_open: a socket's name cannot be opened.
+  // sock_no_open: a socket's name cannot be opened; nor (through /proc/<pid>/fd) an anon_inodefs file but a pidfd.
   if (node.type === S_IFSOCK && !(flags & O_PATH)) return -ENXIO;
+  if (node instanceof OpsInode && !node.reopens && !(flags & O_PATH)) return -ENXIO;
   if (node instanceof PipeInode && !(flags & O_PATH)) {
     const err = fifoOpen(files, node, flags);
     if (err !== 0) return err;
   }
-  const fd = installNew(files, node, flags, found.loc);
+  const name = d_path(files.ns, found);
+  const fd = installNew(files, node, flags, found.loc, name);
   const file = files.fds.get(fd);
   // The name /proc/<pid>/maps gives the file once mapped: the path the walk ended at.
-  if (file?.data) files.cache?.names?.set(file.data.ino, { path: d_path(files.ns, found), dev: node.mount.dev });
+  if (file?.data) files.cache?.names?.set(file.data.ino, { path: name, dev: node.mount.dev });
   if (node instanceof PipeInode && file) file.release = fifoRelease(node, flags);
   if (file?.data?.truncate && flags & O_TRUNC && !(flags & O_PATH)) truncateFile(files, file, 0);
   return fd;
@@ -76,13 +79,15 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
 function fifoOpen(files: FileSyscalls, pipe: PipeInode, flags: number): number {
   const acc = flags & O_ACCMODE;
   const pending = files.fifoOpening?.pipe === pipe ? files.fifoOpening : null;
+  // is_pipe: a pipe2 pipe opened again (by /proc/<pid>/fd/N) waits for no partner.
+  const isPipe = pipe.mount.magic === PIPEFS_MAGIC;
   files.fifoOpening = null;
   if (!pending) {
-    if (acc === O_WRONLY && flags & O_NONBLOCK && pipe.readers === 0) return -ENXIO;
+    if (acc === O_WRONLY && flags & O_NONBLOCK && pipe.readers === 0 && !isPipe) return -ENXIO;
     if (acc !== O_WRONLY) pipe.readers++, pipe.rCounter++;
     if (acc !== O_RDONLY) pipe.writers++, pipe.wCounter++;
   }
-  if (acc === O_RDWR || flags & O_NONBLOCK) return 0;
+  if (acc === O_RDWR || flags & O_NONBLOCK || isPipe) return 0;
   const partner = () => (acc === O_RDONLY ? pipe.wCounter : pipe.rCounter);
   const seen = pending?.seen ?? partner();
   if ((acc === O_RDONLY ? pipe.writers : pipe.readers) > 0 || partner() !== seen) return 0;
@@ -108,10 +113,12 @@ function truncateFile(files: FileSyscalls, f: OpenFile, size: number): number {
   return f.data!.truncate!(size);
 }
 
-function installNew(files: FileSyscalls, node: Inode, flags: number, loc: Loc | null): number {
+function installNew(files: FileSyscalls, node: Inode, flags: number, loc: Loc | null, path: string): number {
   const data = node instanceof RegularInode && !(flags & O_PATH) ? node.open() : null;
-  const file = new OpenFile(node, (flags & ~O_CLOEXEC & ~O_CREAT & ~O_EXCL & ~O_TRUNC & ~0o400) | O_LARGEFILE, data,
+  // force_o_largefile, which O_PATH's flags leave out.
+  const file = new OpenFile(node, (flags & ~O_CLOEXEC & ~O_CREAT & ~O_EXCL & ~O_TRUNC & ~0o400) | (flags & O_PATH ? 0 : O_LARGEFILE), data,
     node instanceof DirInode ? loc : null);
+  file.path = path;
   if (data && files.cache) {
     const mode = (file.readable ? FMODE_READ : 0) | (file.writable && data.write ? FMODE_WRITE : 0);
     const kfile = files.cache.open(data, mode);

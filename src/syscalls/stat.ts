@@ -40,6 +40,8 @@ export function readlinkat(files: FileSyscalls, dirfd: number, pathAddr: number,
   const node = path === "" ? (dirfd === AT_FDCWD ? -ENOENT : files.fds.get(dirfd)?.inode ?? -EBADF) : lookupAt(files, dirfd, pathAddr, AT_SYMLINK_NOFOLLOW);
   if (typeof node === "number") return node;
   if (!(node instanceof SymlinkInode)) return path === "" ? -ENOENT : -EINVAL;
+  // proc_pid_readlink: a magic link to nothing (a zombie's exe) is ENOENT.
+  if (node.jump && !node.jump()) return -ENOENT;
   const target = encoder.encode(node.target()).subarray(0, size);
   return files.mem.copyToUser(buf, target) === 0 ? target.length : -EFAULT;
 }
@@ -62,7 +64,7 @@ export function statBytes(node: Inode): Uint8Array {
   u64(40, node.rdev);
   u64(48, size);
   u64(56, 4096);
-  u64(64, Math.ceil(size / 4096) * 8);
+  u64(64, node.blocks());
   [node.atime, node.mtime, node.ctime].forEach((t, i) => {
     u64(72 + 16 * i, t);
     u64(80 + 16 * i, node.nsec[i]);

@@ -23,8 +23,11 @@ class TimerfdInode extends OpsInode {
   private expired = false;
   private interval = 0;
   readonly timer = new Hrtimer(() => this.tmrproc());
+  override readonly anonName = "[timerfd]";
+  /** The last timerfd_settime's flags (settime_flags). */
+  settimeFlags = 0;
 
-  constructor(ino: number, readonly base: HrtimerBase, readonly now: () => number,
+  constructor(ino: number, readonly clockid: number, readonly base: HrtimerBase, readonly now: () => number,
     /** Where an absolute time of its clock is on the virtual clock (CLOCK_REALTIME's epoch away). */
     readonly abs: (ns: number) => number) {
     super(ino, 0o600, ANON_INODE_FS, 0);
@@ -67,6 +70,14 @@ class TimerfdInode extends OpsInode {
     return this.ticks > 0 ? POLLIN : 0;
   }
 
+  /** timerfd_show: the clock, unread expirations, settime flags and the time left (timerfd_get_remaining: not forwarded) and period. */
+  override showFdinfo(): string {
+    const ts = (ns: number) => `(${Math.floor(ns / 1e9)}, ${ns % 1e9})`;
+    const left = this.timer.expires ? Math.max(0, this.timer.expires - this.now()) : 0;
+    return `clockid: ${this.clockid}\nticks: ${this.ticks}\nsettime flags: 0${this.settimeFlags.toString(8)}\n`
+      + `it_value: ${ts(left)}\nit_interval: ${ts(this.interval)}\n`;
+  }
+
   /** timerfd_gettime's [value, interval]: the time to the next expiry (0 when disarmed or past). */
   get(): [number, number] {
     this.forward();
@@ -92,7 +103,7 @@ export function timerfd_create(m: Machine, t: Task, clock: number, flags: number
   if (![CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM].includes(clock)) return -EINVAL;
   const files = t.sys.files;
   const epoch = clock === CLOCK_REALTIME || clock === CLOCK_REALTIME_ALARM ? t.sys.realtimeEpoch * 1e9 : 0;
-  const inode = new TimerfdInode(files.ns.ino(), m.sched.timers, () => m.clock.now(), (ns) => ns - epoch);
+  const inode = new TimerfdInode(files.ns.ino(), clock, m.sched.timers, () => m.clock.now(), (ns) => ns - epoch);
   const f = new OpenFile(inode, O_RDWR | (flags & O_NONBLOCK), null, null);
   f.release = () => inode.base.cancel(inode.timer);
   return files.fds.install(f, (flags & O_CLOEXEC) !== 0);
@@ -113,6 +124,7 @@ export function timerfd_settime(m: Machine, t: Task, fd: number, flags: number, 
   const inode = timerfdGet(t, fd);
   if (typeof inode === "number") return inode;
   const old = inode.set(spec[0], spec[1], (flags & TFD_TIMER_ABSTIME) !== 0);
+  inode.settimeFlags = flags;
   return oldAddr === 0 || m.user.copyToUser(oldAddr, itimerspec(...old)) === 0 ? 0 : -EFAULT;
 }
 

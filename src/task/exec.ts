@@ -7,7 +7,6 @@ import { CpuState } from "../cpu/state.js";
 import { withCode } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { RegularInode } from "../fs/inode.js";
-import { Namespace } from "../fs/namespace.js";
 import { exec } from "../loader/index.js";
 import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOENT, ENOEXEC } from "../syscalls/index.js";
 import { ERRNO } from "../syscalls/errno.js";
@@ -36,7 +35,10 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
         beginNewExec?.();
         task.comm = setComm(m, task, encoder.encode(execfn.slice(execfn.lastIndexOf("/") + 1)));
       },
-      openInterpreter: (interp) => openExec(m, task, interp),
+      openInterpreter: (interp) => {
+        const r = openExec(m, task, interp);
+        return typeof r === "number" ? r : r.data;
+      },
     },
     data,
     { argv, envp, execfn, random: m.random.bytes(16) },
@@ -53,18 +55,20 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
 
 /**
  * open_exec: a regular file with an execute bit, found from the task's
- * working directory; its name goes to the page cache for /proc/<pid>/maps.
- * @return its data, or -ENOENT, -EACCES (or the walk's -errno)
+ * working directory; its name (d_path: where its links lead) goes to the
+ * page cache for /proc/<pid>/maps.
+ * @return its data and name, or -ENOENT, -EACCES (or the walk's -errno)
  */
-function openExec(m: Machine, task: Task, path: string): FileData | number {
+function openExec(m: Machine, task: Task, path: string): { data: FileData; path: string } | number {
   const found = m.fs.walk(task.sys.files.cwd, path, true);
   if (typeof found === "number") return found;
   const node = found.node;
   if (!node) return -ENOENT;
   if (!(node instanceof RegularInode) || (node.mode & 0o111) === 0) return -EACCES;
   const data = node.open();
-  m.kernel.pageCache.names.set(data.ino, { path: d_path(m.fs, found), dev: node.mount.dev });
-  return data;
+  const name = d_path(m.fs, found);
+  m.kernel.pageCache.names.set(data.ino, { path: name, dev: node.mount.dev });
+  return { data, path: name };
 }
 
 /** task->comm: the first 15 bytes of `name` (exec's basename, or prctl's PR_SET_NAME), told to the kernel with the pid. */
@@ -92,14 +96,13 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
   if (typeof argv === "number") return argv;
   const envp = strings(m, envpAddr);
   if (typeof envp === "number") return envp;
-  const data = openExec(m, t, path);
-  if (typeof data === "number") return data;
+  const opened = openExec(m, t, path);
+  if (typeof opened === "number") return opened;
+  const data = opened.data;
   let committed = false;
   const old = t.mm;
   try {
-    // Through /proc/self/exe (a magic link), the program is the caller's own: its path is the caller's.
-    const exePath = data === t.exe?.data ? t.exe.path : absolute(Namespace.path(files.cwd), path);
-    load(m, t, data, argv, envp, exePath, path, () => {
+    load(m, t, data, argv, envp, opened.path, path, () => {
       de_thread(m, t);
       // exec_mm_release: the old image's robust futexes die with it; neither list nor tid word carries over.
       if (t.sys.robustList) exit_robust_list(m, t, t.sys.robustList);

@@ -18,6 +18,8 @@ const P_PID = 1, WNOHANG = 1;
 class PidfdInode extends OpsInode {
   /** The poll mask last seen: each change moves `events` on, for edge-triggered epoll. */
   private last = 0;
+  override readonly anonName = "[pidfd]";
+  override readonly reopens = true;
 
   constructor(ino: number, readonly m: Machine, readonly task: Task, readonly thread: boolean) {
     super(ino, 0o600, ANON_INODE_FS, 0);
@@ -33,6 +35,12 @@ class PidfdInode extends OpsInode {
   }
   write(): number {
     return -EINVAL;
+  }
+
+  /** pidfd_show_fdinfo: its pid while the task is not reaped (pid_has_task), else -1; one pid namespace. */
+  override showFdinfo(): string {
+    const nr = this.alive ? this.task.pid : -1;
+    return `Pid:\t${nr}\nNSpid:\t${nr}\n`;
   }
 
   poll(): number {

@@ -18,7 +18,7 @@
 import { ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/errno.js";
 import type { UserMemory } from "../syscalls/index.js";
 import { SIGKILL } from "../syscalls/endings.js";
-import { SIGCHLD, SI_TKILL, SI_USER, siginfoBytes, type SigInfo } from "./signal.js";
+import { SIGCHLD, SI_TKILL, SI_USER, copy_siginfo_from_user, siginfoBytes, type SigInfo } from "./signal.js";
 import { Task, childInfo, int32Bytes, waitStatus, type TaskEnd } from "./task.js";
 import type { KernelThreads } from "./kthread.js";
 import type { FutexWaiter } from "./futex.js";
@@ -275,6 +275,35 @@ export class Scheduler {
     const x = this.byPid(tid);
     if (!x || x.state === "zombie" || (tgid !== -1 && tgid !== x.tgid)) return -ESRCH;
     if (sig !== 0) x.signals.send({ signo: sig, code: SI_TKILL, pid: t.tgid, uid: 0 });
+    return 0;
+  }
+
+  /**
+   * rt_sigqueueinfo: a signal with the caller's own siginfo to process
+   * `pid` (kill_proc_info). Only to itself may a caller claim a kernel's or
+   * kill's or tkill's si_code (a code >= 0, or SI_TKILL): to another, EPERM.
+   */
+  sigqueueinfo(t: Task, mem: UserMemory, pid: number, sig: number, uinfo: number): number {
+    const info = copy_siginfo_from_user(mem, uinfo, sig);
+    if (typeof info === "number") return info;
+    if ((info.code >= 0 || info.code === SI_TKILL) && t.pid !== pid) return -EPERM;
+    const x = pid > 0 ? this.tasks.find((y) => y.pid === pid)?.group.leader : undefined;
+    if (!x) return -ESRCH;
+    if (sig < 0 || sig > 64) return -EINVAL;
+    if (sig !== 0) x.group.threads[0]?.signals.send(info, true);
+    return 0;
+  }
+
+  /** rt_tgsigqueueinfo: rt_sigqueueinfo to one thread `tid` of process `tgid` (do_send_specific). */
+  tgsigqueueinfo(t: Task, mem: UserMemory, tgid: number, tid: number, sig: number, uinfo: number): number {
+    const info = copy_siginfo_from_user(mem, uinfo, sig);
+    if (typeof info === "number") return info;
+    if (tid <= 0 || tgid <= 0) return -EINVAL;
+    if ((info.code >= 0 || info.code === SI_TKILL) && t.pid !== tid) return -EPERM;
+    const x = this.byPid(tid);
+    if (!x || x.state === "zombie" || tgid !== x.tgid) return -ESRCH;
+    if (sig < 0 || sig > 64) return -EINVAL;
+    if (sig !== 0) x.signals.send(info);
     return 0;
   }
 

@@ -14,7 +14,7 @@
 // rt_sigreturn reads the ucontext back from rsp - 8.
 
 import type { UserMemory } from "../syscalls/index.js";
-import { EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR, ERESTARTSYS, ESRCH } from "../syscalls/errno.js";
+import { E2BIG, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR, ERESTARTSYS, ESRCH } from "../syscalls/errno.js";
 import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, SI_TIMER, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
 
 export { SIGCHLD, SI_TIMER };
@@ -88,6 +88,8 @@ export interface SigInfo {
   timerid?: number;
   overrun?: number;
   value?: number;
+  /** The kernel_siginfo a sender gave (rt_sigqueueinfo, rt_tgsigqueueinfo): its 48 bytes go out as they came, si_signo set. */
+  fields?: Uint8Array;
   /** Runs as the signal is dequeued: a timer waiting for its signal to be taken restarts (posixtimer_rearm, ITIMER_REAL's rearm); false: the signal is dropped (its timer was set again or deleted). */
   dequeued?: () => boolean;
 }
@@ -631,6 +633,11 @@ export class Signals {
 export function siginfoBytes(info: SigInfo): Uint8Array {
   const b = new Uint8Array(SIGINFO_SIZE);
   const v = new DataView(b.buffer);
+  if (info.fields) {
+    b.set(info.fields);
+    v.setInt32(0, info.signo, true);
+    return b;
+  }
   v.setInt32(0, info.signo, true);
   v.setInt32(8, info.code, true);
   if (info.signo === SIGCHLD && info.code > 0) { // _sigchld: si_pid, si_uid, si_status
@@ -647,6 +654,37 @@ export function siginfoBytes(info: SigInfo): Uint8Array {
     v.setUint32(20, info.uid ?? 0, true);
   }
   return b;
+}
+
+/** sizeof(struct kernel_siginfo): the preamble and the union's known fields; the rest of siginfo_t (SI_EXPANSION_SIZE) is for codes no layout knows. */
+const KERNEL_SIGINFO_SIZE = 48;
+const SI_DETHREAD = -7, SI_ASYNCNL = -60, NSIGPOLL = 6;
+/** The signals whose positive si_codes are their own (sig_specific_sicodes), with the last one known: SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGCHLD, SIGPOLL, SIGSYS. */
+const SIG_SICODES_LIMIT: Record<number, number> = { 4: 11, 5: 6, 7: 5, 8: 15, 11: 10, 17: 6, 29: 6, 31: 2 };
+
+/** known_siginfo_layout: copy_siginfo_to_user gives back all a sender's siginfo of such a code holds. */
+function known_siginfo_layout(sig: number, code: number): boolean {
+  if (code === SI_KERNEL) return true;
+  if (code > SI_USER) return code <= (sig < 32 && sig in SIG_SICODES_LIMIT ? SIG_SICODES_LIMIT[sig] : NSIGPOLL);
+  return code >= SI_DETHREAD || code === SI_ASYNCNL;
+}
+
+/**
+ * __copy_siginfo_from_user: a sender's siginfo_t for signal `sig`; for a
+ * code of no known layout its bytes past kernel_siginfo must be zero
+ * (post_copy_siginfo_from_user). @return it, or -EFAULT, -E2BIG
+ */
+export function copy_siginfo_from_user(mem: UserMemory, addr: number, sig: number): SigInfo | number {
+  const fields = new Uint8Array(KERNEL_SIGINFO_SIZE);
+  if (mem.copyFromUser(fields, addr, fields.length) !== 0) return -EFAULT;
+  const v = new DataView(fields.buffer);
+  const code = v.getInt32(8, true);
+  if (!known_siginfo_layout(sig, code)) {
+    const rest = new Uint8Array(SIGINFO_SIZE - KERNEL_SIGINFO_SIZE);
+    if (mem.copyFromUser(rest, addr + KERNEL_SIGINFO_SIZE, rest.length) !== 0) return -EFAULT;
+    if (rest.some((x) => x !== 0)) return -E2BIG;
+  }
+  return { signo: sig, code, pid: v.getInt32(16, true), uid: v.getUint32(20, true), fields };
 }
 
 function u64(v: DataView, off: number): number {
