@@ -77,6 +77,9 @@ function trace_event(word0: u32, arg: u32): void {
   trace_next++;
 }
 
+/** Are the function-graph events being recorded? Never without CONFIG_FTRACE. */
+@inline export function tracing(): bool { return CONFIG_FTRACE && trace_on != TRACE_OFF; }
+
 @inline export function trace_enter(fn: u32, arg: u32 = 0): void {
   if (CONFIG_FTRACE && trace_on) trace_event(fn, arg);
 }

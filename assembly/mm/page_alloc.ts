@@ -27,7 +27,7 @@ import {
 import {
   MAX_ORDER, pageblock_order, pageblock_nr_pages,
   MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_PCPTYPES, MIGRATE_TYPES,
-  NR_PCP_LISTS, NR_FREE_PAGES, WMARK_MIN, WMARK_HIGH, ZONE_NORMAL, ZONE_WATERMARK, ZONE_BOOSTED_WATERMARK,
+  NR_PCP_LISTS, NR_FREE_PAGES, WMARK_MIN, WMARK_LOW, WMARK_HIGH, ZONE_NORMAL, ZONE_WATERMARK, ZONE_BOOSTED_WATERMARK,
   zone, free_area, per_cpu_pages, zone_free_area, free_list, free_area_empty, zone_pcp, pcp_list,
   order_to_pindex, pindex_to_order, pcp_allowed_order, wmark_pages, lowmem_reserve,
   list_add, list_add_tail, list_del, list_empty, lru_to_page, page_lru,
@@ -63,7 +63,7 @@ import { VM_BUG_ON_PAGE, bad_page, check_zeroed_page } from "./debug";
 import { printk, printk_u64, printk_hex } from "../kernel/panic";
 import { ratelimit_state, ___ratelimit, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST } from "../lib/ratelimit";
 import {
-  trace_enter, trace_exit, TRACE_NO_PAGE, FN___alloc_pages, FN_get_page_from_freelist, FN_rmqueue,
+  tracing, trace_enter, trace_exit, TRACE_NO_PAGE, FN___alloc_pages, FN_get_page_from_freelist, FN_rmqueue,
   FN___rmqueue, FN___rmqueue_smallest, FN_get_page_from_free_area, FN_expand,
   FN___rmqueue_fallback, FN_rmqueue_pcplist, FN_rmqueue_bulk, FN_prep_new_page,
   FN___alloc_pages_slowpath, FN___free_pages, FN_free_unref_page, FN_free_pcppages_bulk,
@@ -178,10 +178,24 @@ export let ac: alloc_context = ac_numa;
 // The allocation path (seed items 8-15)
 
 /**
- * The 'heart' of the zoned buddy allocator (seed 8).
+ * The 'heart' of the zoned buddy allocator (seed 8): an order-0 request
+ * the preferred zone's per-cpu list can serve takes its page there and
+ * then (rmqueue_pcplist_fastpath); any other goes the whole way.
  * @return the head page of 2^order free pages, or null.
  */
 export function __alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask: u64): page | null {
+  if (order == 0) {
+    const page = rmqueue_pcplist_fastpath(gfp);
+    if (page) {
+      prep_new_page(page, 0, gfp, ALLOC_WMARK_LOW);
+      return page;
+    }
+  }
+  return ___alloc_pages(gfp, order, preferred_nid, nodemask);
+}
+
+/** __alloc_pages the whole way: the zonelist walk, then the slow path. */
+function ___alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask: u64): page | null {
   trace_enter(FN___alloc_pages, order);
   if (order >= MAX_ORDER) {
     if (!(gfp & __GFP_NOWARN)) {
@@ -205,6 +219,39 @@ export function __alloc_pages(gfp: u32, order: u32, preferred_nid: u32, nodemask
   let page = order == 0 ? get_page_from_freelist(gfp, 0, alloc_flags) : get_page_from_freelist(gfp, order, alloc_flags);
   if (!page) page = __alloc_pages_slowpath(gfp, order);
   trace_exit(FN___alloc_pages, page ? page_to_pfn(page) : TRACE_NO_PAGE);
+  return page;
+}
+
+/**
+ * The order-0 fast path, as Linux's __alloc_pages_bulk takes its pages: on
+ * one node, with the gfp mask's context cached, the preferred zone above
+ * its low watermark and a page on its per-cpu list, that page is taken as
+ * get_page_from_freelist would take it. Everything is checked before
+ * anything changes, so any other case, and tracing (whose events are the
+ * whole way's), goes the whole way with nothing to undo. No calls: V8 has
+ * no callee-saved registers, and a call on the way would put every value
+ * it outlives on the stack, even where it is not made.
+ */
+@inline function rmqueue_pcplist_fastpath(gfp: u32): page | null {
+  if (nr_online_nodes > 1 || tracing()) return null;
+  const c = changetype<alloc_context>(ac_cache + <usize>(gfp & AC_CACHE_MASK) * offsetof<alloc_context>());
+  if (!c.zonelist) return null;
+  const zone = zoneref_zone(c.preferred_zoneref);
+  // No zone, or a boosted watermark that rmqueue would have kswapd reclaim.
+  if (!zone || (zone.flags & ZONE_BOOSTED_WATERMARK)) return null;
+  // zone_watermark_fast's order-0 test, at the low watermark.
+  const free_pages = <i64>zone_page_state(zone, NR_FREE_PAGES);
+  if (free_pages <= <i64>wmark_pages(zone, WMARK_LOW) + <i64>lowmem_reserve(zone, c.highest_zoneidx)) return null;
+  const pcp = zone_pcp(zone);
+  const list = pcp_list(pcp, order_to_pindex(c.migratetype, 0));
+  if (list_empty(list)) return null;
+  // From here as __rmqueue_pcplist, rmqueue_pcplist and prep_new_page.
+  const page = pcp_list_take(pcp, list, 0);
+  // A bad page stays off the lists (debug builds), and the full path takes the next.
+  if (check_new_pages(page, 0)) return null;
+  ac = c;
+  pcp.free_factor >>= 1;
+  __count_zid_vm_events(PGALLOC, zone.zone_idx, 1);
   return page;
 }
 
@@ -454,11 +501,17 @@ export function set_vm_numa_event(p: usize): void { vm_numa_event = p; }
       pcp.count += <i32>(alloced << order);
       if (list_empty(list)) return null;
     }
-    page = lru_to_page(<usize>load<u32>(list));
-    list_del(page_lru(page));
-    page.flags &= ~PG_pcp;
-    pcp.count -= 1 << order;
+    page = pcp_list_take(pcp, list, order);
   } while (check_new_pages(page, order));
+  return page;
+}
+
+/** The first page of a per-cpu list that is not empty, taken off it. */
+@inline function pcp_list_take(pcp: per_cpu_pages, list: usize, order: u32): page {
+  const page = lru_to_page(<usize>load<u32>(list));
+  list_del(page_lru(page));
+  page.flags &= ~PG_pcp;
+  pcp.count -= 1 << order;
   return page;
 }
 
@@ -1039,11 +1092,21 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
   changetype<page>(at).flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 }
 
+/**
+ * Is the page as a free page must be, with `refs` references left:
+ * unmapped (an anonymous mapping is let go), no flag a free page may not
+ * have? One test: each term is zero exactly when its condition holds.
+ */
+@inline function page_expected_state(p: page, refs: u32): bool {
+  const mapping = p.mapping;
+  const unmapped = (mapping & PAGE_MAPPING_ANON) ? 0 : mapping;
+  return ((<u32>p._mapcount + 1) | unmapped | (<u32>p._refcount - refs) | (p.flags & PAGE_FLAGS_CHECK_AT_FREE)) == 0;
+}
+
 /** page_expected_state, or bad_page: the common case costs one test. */
 @inline function free_page_is_bad(p: page): bool {
   if (p.mapping & PAGE_MAPPING_ANON) p.mapping = 0;
-  // One test for the four conditions: each term is zero exactly when it holds.
-  if (((<u32>p._mapcount + 1) | p.mapping | <u32>p._refcount | (p.flags & PAGE_FLAGS_CHECK_AT_FREE)) == 0) {
+  if (page_expected_state(p, 0)) {
     free_page_clean(p);
     return false;
   }
@@ -1073,19 +1136,18 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
 @inline function free_unref_page(page: page, order: u32): void {
   trace_enter(FN_free_unref_page, order);
   const pfn = page_to_pfn(page);
-  if (free_pages_prepare(page, order)) {
-    const zone = page_zone(page);
-    let migratetype = get_pfnblock_migratetype(page, pfn);
-    // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
-    if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
-    set_pcppage_migratetype(page, migratetype);
-    free_unref_page_commit(zone, zone_pcp(zone), page, migratetype, order);
-  }
+  if (free_pages_prepare(page, order)) free_unref_page_commit(page, pfn, order);
   trace_exit(FN_free_unref_page, 0);
 }
 
-@inline function free_unref_page_commit(zone: zone, pcp: per_cpu_pages, page: page,
-                                        migratetype: u32, order: u32): void {
+/** Puts a prepared block on its zone's per-cpu list for its pageblock's migratetype; drains the lists at high. */
+@inline function free_unref_page_commit(page: page, pfn: u32, order: u32): void {
+  const zone = page_zone(page);
+  const pcp = zone_pcp(zone);
+  let migratetype = get_pfnblock_migratetype(page, pfn);
+  // Only UNMOVABLE, MOVABLE and RECLAIMABLE have pcp lists.
+  if (migratetype >= MIGRATE_PCPTYPES) migratetype = MIGRATE_MOVABLE;
+  set_pcppage_migratetype(page, migratetype);
   __count_vm_events(PGFREE, <u64>1 << order);
   list_add(page_lru(page), pcp_list(pcp, order_to_pindex(migratetype, order)));
   page.flags |= PG_pcp;
@@ -1193,15 +1255,33 @@ export function __isolate_free_page(page: page, order: u32): u32 {
 
 /**
  * Drops a reference to a block of 2^order pages; the last one frees it.
- * When others still hold the head of a non-compound block, the pages
- * after the head go back now (as Linux does).
+ * The last reference to a page of order 0 in the state a free page must
+ * be in puts it on its per-cpu list there and then, as free_unref_page
+ * would: the test changes nothing, and any other case (a bad page to
+ * report, tracing) goes the whole way. As in __alloc_pages's fast path,
+ * the only call comes last.
  */
 export function __free_pages(page: page, order: u32): void {
+  if (order == 0 && !tracing()) {
+    if (page_expected_state(page, 1)) {
+      page._refcount = 0;
+      page.mapping = 0;
+      free_page_clean(page);
+      free_unref_page_commit(page, page_to_pfn(page), 0);
+      return;
+    }
+  }
+  ___free_pages(page, order);
+}
+
+/**
+ * __free_pages the whole way. When others still hold the head of a
+ * non-compound block, the pages after the head go back now (as Linux does).
+ */
+function ___free_pages(page: page, order: u32): void {
   trace_enter(FN___free_pages, order);
   if (put_page_testzero(page)) {
-    // Order 0 gets its own inlined copy, the order a constant (as in __alloc_pages).
-    if (order == 0) free_the_page(page, 0);
-    else free_the_page(page, order);
+    free_the_page(page, order);
   } else if (!(page.flags & PG_head)) {
     while (order-- > 0) free_the_page(nth_page(page, 1 << order), order);
   }
