@@ -5,6 +5,7 @@
 
 import "./alu.js";
 import "./bits.js";
+import "./bmi.js";
 import "./muldiv.js";
 import "./move.js";
 import "./branch.js";
@@ -13,3 +14,4 @@ import "./system.js";
 import "./sse.js";
 import "./x87_insns.js";
 import "./sse_float_insns.js";
+import "./avx.js";

@@ -44,6 +44,7 @@ export const SUBSET = new Set<string>();
 const NAMES64 = ["RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
 function regName(r: number, sz: number): string {
   if (sz === 16) return `XMM${r}`;
+  if (sz === 32) return `YMM${r}`;
   if (sz === MM) return `MM${r}`;
   if (sz === 10) return `ST${r}`;
   if (sz === 8) return NAMES64[r];
