@@ -18,7 +18,7 @@
 // instructions not all here yet. A program built for x86-64-v3 does not ask.
 
 import { type Exec, type Op, STOP_GP, STOP_UD } from "./exec.js";
-import { DEFS, define, defineLater, type Insn, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
+import { DEFS, define, defineLater, type Insn, type InsnDef, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { XMM_SCRATCH } from "./state.js";
 
 /** Scratch registers' first dwords in st.xmm: the lane operation's destination (first operand) and source. */
@@ -174,18 +174,25 @@ const DERIVED = new Set([
   "shufps", "shufpd", "unpcklps", "unpcklpd", "unpckhps", "unpckhpd", "andps", "andpd", "andnps", "andnpd", "orps", "orpd", "xorps", "xorpd",
   "cvtps2pd", "cvtpd2ps", "cvtss2sd", "cvtsd2ss", "cvtdq2ps", "cvtps2dq", "cvttps2dq", "cvttpd2dq", "cvtpd2dq", "cvtdq2pd",
   "ucomiss", "comiss", "ucomisd", "comisd", "cvtsi2ss", "cvtsi2sd", "cvttss2si", "cvtss2si", "cvttsd2si", "cvtsd2si",
+  // SSSE3, SSE4.1, SSE4.2, where defined (pblendvb, blendvps/pd, the widening moves and ptest have VEX forms of their own)
+  "pshufb", "phaddw", "phaddd", "phaddsw", "pmaddubsw", "phsubw", "phsubd", "phsubsw", "psignb", "psignw", "psignd", "pmulhrsw",
+  "pabsb", "pabsw", "pabsd", "palignr", "pmuldq", "pcmpeqq", "packusdw", "pcmpgtq", "pminsb", "pminsd", "pminuw", "pminud",
+  "pmaxsb", "pmaxsd", "pmaxuw", "pmaxud", "pmulld", "phminposuw", "blendps", "blendpd", "pblendw", "insertps", "mpsadbw",
+  "roundps", "roundpd", "roundss", "roundsd", "dpps", "dppd", "pextrb", "pextrd", "pextrq", "extractps", "pinsrb", "pinsrd", "pinsrq",
+  "pcmpestri", "pcmpistri",
 ]);
 /** Those whose VEX form has no vvvv source (vvvv must be 1111). */
 const UNARY = new Set(["pshufd", "pshuflw", "pshufhw", "sqrtps", "sqrtpd", "cvtps2pd", "cvtpd2ps", "cvtdq2ps", "cvtps2dq", "cvttps2dq",
-  "cvttpd2dq", "cvtpd2dq", "cvtdq2pd"]);
+  "cvttpd2dq", "cvtpd2dq", "cvtdq2pd", "pabsb", "pabsw", "pabsd", "phminposuw", "roundps", "roundpd"]);
 /** Packed ones whose VEX.256 form is not two 128-bit lanes (the conversions between widths): VEX.128 only here. */
-const NARROW = new Set(["cvtps2pd", "cvtpd2ps", "cvttpd2dq", "cvtpd2dq", "cvtdq2pd", "pextrw", "pinsrw", "pmovmskb", "movmskps", "movmskpd"]);
+const NARROW = new Set(["cvtps2pd", "cvtpd2ps", "cvttpd2dq", "cvtpd2dq", "cvtdq2pd", "pextrw", "pinsrw", "pmovmskb", "movmskps", "movmskpd",
+  "phminposuw", "dppd"]);
 /** The shifts by an XMM count: at VEX.256 both lanes shift by the same count, from an XMM register or m128. */
 const COUNT = new Set(["psrlw", "psraw", "psllw", "psrld", "psrad", "pslld", "psrlq", "psllq"]);
 /** Those that write RFLAGS, not their first operand. */
-const COMPARE = new Set(["ucomiss", "comiss", "ucomisd", "comisd"]);
+const COMPARE = new Set(["ucomiss", "comiss", "ucomisd", "comisd", "pcmpestri", "pcmpistri"]);
 /** Lane 1's immediate bits at VEX.256 start at this bit (shufpd: two bits a lane). */
-const IMM_SHIFT: Record<string, number> = { shufpd: 2 };
+const IMM_SHIFT: Record<string, number> = { shufpd: 2, blendps: 4, blendpd: 2, mpsadbw: 3 };
 
 /** The VEX encoding (text for define) and shape of a legacy SSE encoding, or null for one with no VEX form here (MMX). */
 function vexForm(name: string, text: string): { enc: string; shape: Shape | null } | null {
@@ -209,16 +216,23 @@ function vexForm(name: string, text: string): { enc: string; shape: Shape | null
   return { enc: `VEX ${head}${L}: V${x},H${x},${[src, ...more].join(",")}`, shape: { kind: "nds", vec, count, immShift } };
 }
 
+/** A descriptor's mnemonics: its name, or what its name function gives at each operand size (pinsrd, pinsrq). */
+function mnemonics(def: InsnDef): string[] {
+  const n = def.name;
+  return typeof n === "string" ? [n] : [4, 8].map((osz) => n({ def, op: "", len: 0, osz, ops: [], cc: 0, rep: 0 }));
+}
+
 /** Defines "v" + name for every legacy descriptor of DERIVED (those defined when the VEX maps are first used). */
 function deriveVex(): void {
   for (const legacy of DEFS.slice()) {
-    const name = legacy.name;
-    if (typeof name !== "string" || !DERIVED.has(name)) continue;
+    const names = mnemonics(legacy);
+    if (!names.every((n) => DERIVED.has(n))) continue;
+    const name = names[0], named = legacy.name;
     const forms = legacy.enc.flatMap((e) => (typeof e === "string" ? [vexForm(name, e)] : [])).filter((f) => f !== null);
     if (forms.length === 0) continue;
     const shape = forms[0].shape;
     define({
-      name: "v" + name,
+      name: typeof named === "string" ? "v" + named : (insn) => "v" + named(insn),
       enc: forms.map((f) => f.enc),
       use: legacy.use, def: legacy.def, flags: legacy.flags, faults: legacy.faults,
       compile: (x, insn, ip, live) => {
@@ -226,7 +240,7 @@ function deriveVex(): void {
           // the VEX compares' predicates 8..31 are not here: #UD rather than a wrong answer
           const imm = ops.find((o) => o.k === "i");
           if (name.startsWith("cmp") && imm !== undefined && (imm.lo & 0xff) >= 8) return () => STOP_UD;
-          return legacy.compile(x, { ...insn, op: name, ops }, ip, live);
+          return legacy.compile(x, { ...insn, op: insn.op.slice(1), ops }, ip, live);
         };
         return shape === null ? inner(insn.ops) : compileLanes(x, insn, shape, inner);
       },

@@ -15,3 +15,4 @@ import "./sse.js";
 import "./x87_insns.js";
 import "./sse_float_insns.js";
 import "./avx.js";
+import "./fma.js";
