@@ -17,8 +17,10 @@
 // feature bit): glibc would then pick its AVX2 string functions, which need
 // instructions not all here yet. A program built for x86-64-v3 does not ask.
 
-import { type Exec, type Op, STOP_GP, STOP_UD } from "./exec.js";
-import { DEFS, define, defineLater, type Insn, type InsnDef, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
+import { type Exec, type Op, STOP_GP, STOP_UD, STOP_XM } from "./exec.js";
+import { FLOAT_LANES, raised } from "./sse_float_lanes.js";
+import { simdException } from "./sse_float_insns.js";
+import { DEFS, define, defineLater, type Insn, type InsnDef, MAPS, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { XMM_SCRATCH } from "./state.js";
 
 /** Scratch registers' first dwords in st.xmm: the lane operation's destination (first operand) and source. */
@@ -284,28 +286,30 @@ function defineMoves(): void {
       },
     });
   }
-  // vmovd, vmovq: to and from general registers and m32/m64, the rest zeroed (VEX.128 only)
+  // vmovd, vmovq: to and from general registers and m32/m64 (VEX.W: 64 bits), and vmovq between XMM and m64; the rest zeroed
   const V = new Uint32Array(8);
+  const movq = (x: Exec, insn: Insn): Op => {
+    const [d, s] = insn.ops as (RegOp | MemOp)[];
+    // the bytes moved: the general register's or memory's size; 8 between XMM registers
+    const other = d.k === "r" && d.sz === 16 ? s : d, n = other.sz === 16 ? 8 : other.sz;
+    if (d.k === "r" && d.sz === 16) {
+      const r = d.r;
+      if (s.k === "r" && s.sz === 16) { const sr = s.r; return () => { getYmm(x, sr, V); V.fill(0, 2); setYmm(x, r, V, false); return 0; }; }
+      if (s.k === "r") { const sr = s.r; return () => { V.fill(0); V[0] = x.L[sr]; V[1] = n === 8 ? x.H[sr] : 0; setYmm(x, r, V, false); return 0; }; }
+      const m = s as MemOp;
+      return () => { const k = load(x, m, n, V, 0); if (k) return k; setYmm(x, r, V, false); return 0; };
+    }
+    const sr = (s as RegOp).r;
+    if (d.k === "r") { const r = d.r; return () => { getYmm(x, sr, V); x.rset(r, n, V[0], V[1]); return 0; }; }
+    const m = d as MemOp;
+    return () => { getYmm(x, sr, V); return store(x, m, V, n, 0); };
+  };
   define({
-    name: (insn) => (insn.ops.some((o) => (o as RegOp | MemOp).sz === 8) ? "vmovq" : "vmovd"),
-    enc: ["VEX 66 0F 6E L0 /r: V,Ey", "VEX 66 0F 7E L0 /r: Ey,V", "VEX F3 0F 7E L0 /r: V,Wq", "VEX 66 0F D6 L0 /r: Wq,V"],
-    compile: (x, insn) => {
-      const [d, s] = insn.ops as (RegOp | MemOp)[];
-      // the bytes moved: the general register's or memory's size; 8 between XMM registers
-      const other = d.k === "r" && d.sz === 16 ? s : d, n = other.sz === 16 ? 8 : other.sz;
-      if (d.k === "r" && d.sz === 16) {
-        const r = d.r;
-        if (s.k === "r" && s.sz === 16) { const sr = s.r; return () => { getYmm(x, sr, V); V.fill(0, 2); setYmm(x, r, V, false); return 0; }; }
-        if (s.k === "r") { const sr = s.r; return () => { V.fill(0); V[0] = x.L[sr]; V[1] = n === 8 ? x.H[sr] : 0; setYmm(x, r, V, false); return 0; }; }
-        const m = s as MemOp;
-        return () => { const k = load(x, m, n, V, 0); if (k) return k; setYmm(x, r, V, false); return 0; };
-      }
-      const sr = (s as RegOp).r;
-      if (d.k === "r") { const r = d.r; return () => { getYmm(x, sr, V); x.rset(r, n, V[0], V[1]); return 0; }; }
-      const m = d as MemOp;
-      return () => { getYmm(x, sr, V); return store(x, m, V, n, 0); };
-    },
+    name: (insn) => (insn.osz === 8 ? "vmovq" : "vmovd"),
+    enc: ["VEX 66 0F 6E L0 /r: V,Ey", "VEX 66 0F 7E L0 /r: Ey,V"],
+    compile: movq,
   });
+  define({ name: "vmovq", enc: ["VEX F3 0F 7E L0 /r: V,Wq", "VEX 66 0F D6 L0 /r: Wq,V"], compile: movq });
   // vmovss, vmovsd: a load zeroes the rest; between registers the rest comes from vvvv
   for (const [name, pre, n] of [["vmovss", "F3", 1], ["vmovsd", "F2", 2]] as const) {
     const sz = n === 1 ? "d" : "q";
@@ -565,12 +569,132 @@ function defineAvxWhole(): void {
   });
 }
 
+// ---- SSE4.1 forms while their legacy descriptors are missing ----
+
+/**
+ * The VEX forms of a few SSE4.1 instructions that compilers emit in common
+ * code, defined here only where no legacy descriptor exists to derive them
+ * from (deriveVex): once it does, the derived form is the one.
+ */
+function defineSse41Fallbacks(): void {
+  /** Whether the legacy 66 0F 38/3A opcode has no descriptor to derive from. */
+  const missing = (map: number, opc: string): boolean => MAPS[map][parseInt(opc, 16)].length === 0;
+  const lanes = (name: string, opc: string, fn: (A: Uint32Array, B: Uint32Array, R: Uint32Array) => void): void => {
+    if (missing(2, opc)) defineLaneOp("v" + name, [`VEX 66 0F 38 ${opc} /r: Vx,Hx,Wx`], NDS, fn);
+  };
+  const sd = (v: number): number => v | 0;
+  lanes("pmaxsd", "3D", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.max(sd(A[i]), sd(B[i])); });
+  lanes("pminsd", "39", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.min(sd(A[i]), sd(B[i])); });
+  lanes("pmaxud", "3F", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.max(A[i], B[i]); });
+  lanes("pminud", "3B", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.min(A[i], B[i]); });
+  lanes("pmulld", "40", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.imul(A[i], B[i]); });
+  lanes("packusdw", "2B", (A, B, R) => {
+    const sat = (v: number): number => (v < 0 ? 0 : v > 0xffff ? 0xffff : v);
+    for (let i = 0; i < 2; i++) {
+      R[i] = sat(sd(A[2 * i])) | (sat(sd(A[2 * i + 1])) << 16);
+      R[i + 2] = sat(sd(B[2 * i])) | (sat(sd(B[2 * i + 1])) << 16);
+    }
+  });
+  lanes("pshufb", "00", (A, B, R) => {
+    const a = new Uint8Array(A.buffer, A.byteOffset, 16), b = new Uint8Array(B.buffer, B.byteOffset, 16), r = new Uint8Array(R.buffer, R.byteOffset, 16);
+    for (let i = 0; i < 16; i++) r[i] = b[i] & 0x80 ? 0 : a[b[i] & 15];
+  });
+  // inserts and extracts of a byte, dword or qword (VEX.W: qword), VEX.128 only
+  for (const [opc, bytes] of [["20", 1], ["22", 4]] as const) {
+    if (!missing(3, opc)) continue;
+    const ops = bytes === 1 ? ["V,H,Ry,Ib", "V,H,Mb,Ib"] : ["V,H,Ey,Ib"];
+    define({
+      name: bytes === 1 ? "vpinsrb" : (insn) => (insn.osz === 8 ? "vpinsrq" : "vpinsrd"),
+      enc: ops.map((o) => `VEX 66 0F 3A ${opc} L0 /r: ${o}`),
+      compile: (x, insn) => {
+        const [d, h, s, i] = insn.ops as [RegOp, RegOp, Operand, { lo: number }];
+        const n = bytes === 1 ? 1 : insn.osz, V = new Uint32Array(8), b = new Uint8Array(V.buffer), k = i.lo & (16 / n - 1);
+        return () => {
+          const lo = x.get(s, n), hi = x.T[0];
+          if (x.FLT.kind) return x.FLT.kind;
+          getYmm(x, h.r, V);
+          if (n === 1) b[k] = lo;
+          else if (n === 4) V[k] = lo;
+          else { V[2 * k] = lo; V[2 * k + 1] = hi; }
+          setYmm(x, d.r, V, false);
+          return 0;
+        };
+      },
+    });
+  }
+  for (const [opc, bytes] of [["14", 1], ["15", 2], ["16", 4]] as const) {
+    if (!missing(3, opc)) continue;
+    const ops = bytes === 1 ? ["Ry,V,Ib", "Mb,V,Ib"] : bytes === 2 ? ["Ry,V,Ib", "Mw,V,Ib"] : ["Ey,V,Ib"];
+    define({
+      name: bytes === 1 ? "vpextrb" : bytes === 2 ? "vpextrw" : (insn) => (insn.osz === 8 ? "vpextrq" : "vpextrd"),
+      enc: ops.map((o) => `VEX 66 0F 3A ${opc} L0 /r: ${o}`),
+      compile: (x, insn) => {
+        const [d, s, i] = insn.ops as [Operand, RegOp, { lo: number }];
+        const n = bytes < 4 ? bytes : insn.osz, V = new Uint32Array(8), b = new Uint8Array(V.buffer), k = i.lo & (16 / n - 1);
+        return () => {
+          getYmm(x, s.r, V);
+          const lo = n === 1 ? b[k] : n === 2 ? b[2 * k] | (b[2 * k + 1] << 8) : n === 4 ? V[k] : V[2 * k], hi = n === 8 ? V[2 * k + 1] : 0;
+          if (d.k === "r") { x.rset(d.r, d.sz === 8 || n === 8 ? 8 : 4, lo, hi); return 0; }
+          x.ea(d as MemOp);
+          return x.stm(n, lo, hi) ? 0 : x.FLT.kind;
+        };
+      },
+    });
+  }
+}
+
+// ---- conversions between widths at VEX.256 ----
+
+/**
+ * The 256-bit forms of the conversions between 32- and 64-bit elements, from
+ * the legacy lane operations run on each half: widening takes a 128-bit source
+ * to a YMM register, narrowing a 256-bit source to an XMM register.
+ */
+function defineConversions(): void {
+  for (const [name, enc, widen] of [
+    ["cvtdq2pd", "VEX F3 0F E6 L1 /r: Vqq,Wdq", true], ["cvtps2pd", "VEX NP 0F 5A L1 /r: Vqq,Wdq", true],
+    ["cvtpd2ps", "VEX 66 0F 5A L1 /r: V,Wqq", false], ["cvtpd2dq", "VEX F2 0F E6 L1 /r: V,Wqq", false], ["cvttpd2dq", "VEX 66 0F E6 L1 /r: V,Wqq", false],
+  ] as const) {
+    const lanes = FLOAT_LANES[name];
+    define({
+      name: "v" + name,
+      enc: [enc],
+      compile: (x, insn) => {
+        const d = insn.ops[0] as RegOp, S = new Uint32Array(8), H = new Uint32Array(4), out = new Uint32Array(4), R = new Uint32Array(8), st = x.st;
+        const get = source(x, insn.ops[1], widen ? 16 : 32, S);
+        return () => {
+          const k = get();
+          if (k) return k;
+          const mx = st.mxcsr;
+          let flags = 0;
+          for (let half = 0; half < 2; half++) {
+            // widening reads two elements of the half's 64 bits, narrowing writes two of 64
+            for (let i = 0; i < 4; i++) H[i] = widen ? (i < 2 ? S[half * 2 + i] : 0) : S[half * 4 + i];
+            raised.flags = 0;
+            lanes(out, 0, H, 0, mx);
+            flags |= raised.flags;
+            if (widen) R.set(out, half * 4);
+            else { R[half * 2] = out[0]; R[half * 2 + 1] = out[1]; }
+          }
+          raised.flags = flags;
+          if (simdException(x, mx)) return STOP_XM;
+          st.mxcsr = mx | flags;
+          setYmm(x, d.r, R, widen);
+          return 0;
+        };
+      },
+    });
+  }
+}
+
 /** The descriptors, made on the first VEX instruction (insn.ts's defineLater): the derived forms first. */
 function defineAvx(): void {
   deriveVex();
+  defineSse41Fallbacks();
   defineMoves();
   defineAvxLanes();
   defineAvxWhole();
+  defineConversions();
   define({
     name: "vzeroupper",
     enc: ["VEX NP 0F 77 L0"],

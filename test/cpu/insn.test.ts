@@ -69,6 +69,8 @@ describe("instruction descriptors", () => {
     expect(fresh(new Uint8Array([0x0f, 0x28, 0xca]), 3, 0)!.op).toBe("movaps");
     // vmovaps ymm1, ymm2 (VEX.256 0F 28 /r): the VEX forms derive from the families defined before them
     expect(fresh(new Uint8Array([0xc5, 0xfc, 0x28, 0xca]), 4, 0)!.op).toBe("vmovaps");
+    // vfmadd231ps ymm0, ymm1, ymm2 (VEX.256.66.0F38.W0 B8 /r): FMA's family
+    expect(fresh(new Uint8Array([0xc4, 0xe2, 0x75, 0xb8, 0xc2]), 5, 0)!.op).toBe("vfmadd231ps");
     expect(insn.LATER.every((f) => f.defs !== null)).toBe(true);
   });
 
