@@ -587,6 +587,13 @@ function defineSse41Fallbacks(): void {
   lanes("pminsd", "39", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.min(sd(A[i]), sd(B[i])); });
   lanes("pmaxud", "3F", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.max(A[i], B[i]); });
   lanes("pminud", "3B", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.min(A[i], B[i]); });
+  lanes("pmuldq", "28", (A, B, R) => {
+    for (let i = 0; i < 4; i += 2) {
+      const p = BigInt.asUintN(64, BigInt(sd(A[i])) * BigInt(sd(B[i])));
+      R[i] = Number(p & 0xffffffffn);
+      R[i + 1] = Number(p >> 32n);
+    }
+  });
   lanes("pmulld", "40", (A, B, R) => { for (let i = 0; i < 4; i++) R[i] = Math.imul(A[i], B[i]); });
   lanes("packusdw", "2B", (A, B, R) => {
     const sat = (v: number): number => (v < 0 ? 0 : v > 0xffff ? 0xffff : v);
@@ -622,19 +629,20 @@ function defineSse41Fallbacks(): void {
       },
     });
   }
-  for (const [opc, bytes] of [["14", 1], ["15", 2], ["16", 4]] as const) {
+  for (const [opc, bytes, name, ops] of [["14", 1, "vpextrb", ["Ry,V,Ib", "Mb,V,Ib"]], ["15", 2, "vpextrw", ["Ry,V,Ib", "Mw,V,Ib"]],
+    ["16", 0, "", ["Ey,V,Ib"]], ["17", 4, "vextractps", ["Ry,V,Ib", "Md,V,Ib"]]] as const) {
     if (!missing(3, opc)) continue;
-    const ops = bytes === 1 ? ["Ry,V,Ib", "Mb,V,Ib"] : bytes === 2 ? ["Ry,V,Ib", "Mw,V,Ib"] : ["Ey,V,Ib"];
     define({
-      name: bytes === 1 ? "vpextrb" : bytes === 2 ? "vpextrw" : (insn) => (insn.osz === 8 ? "vpextrq" : "vpextrd"),
+      // 0 bytes: a dword or, with VEX.W, a qword (vpextrd, vpextrq)
+      name: bytes ? name : (insn) => (insn.osz === 8 ? "vpextrq" : "vpextrd"),
       enc: ops.map((o) => `VEX 66 0F 3A ${opc} L0 /r: ${o}`),
       compile: (x, insn) => {
         const [d, s, i] = insn.ops as [Operand, RegOp, { lo: number }];
-        const n = bytes < 4 ? bytes : insn.osz, V = new Uint32Array(8), b = new Uint8Array(V.buffer), k = i.lo & (16 / n - 1);
+        const n = bytes || insn.osz, V = new Uint32Array(8), b = new Uint8Array(V.buffer), k = i.lo & (16 / n - 1);
         return () => {
           getYmm(x, s.r, V);
           const lo = n === 1 ? b[k] : n === 2 ? b[2 * k] | (b[2 * k + 1] << 8) : n === 4 ? V[k] : V[2 * k], hi = n === 8 ? V[2 * k + 1] : 0;
-          if (d.k === "r") { x.rset(d.r, d.sz === 8 || n === 8 ? 8 : 4, lo, hi); return 0; }
+          if (d.k === "r") { x.rset(d.r, n === 8 ? 8 : 4, lo, hi); return 0; }
           x.ea(d as MemOp);
           return x.stm(n, lo, hi) ? 0 : x.FLT.kind;
         };
