@@ -17,8 +17,9 @@
 // feature bit): glibc would then pick its AVX2 string functions, which need
 // instructions not all here yet. A program built for x86-64-v3 does not ask.
 
-import { type Exec, type Op, STOP_GP, STOP_UD, STOP_XM } from "./exec.js";
+import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
 import { FLOAT_LANES, raised } from "./sse_float_lanes.js";
+import { cmpPredicate, F32, F64, fe } from "./sse_float.js";
 import { simdException } from "./sse_float_insns.js";
 import { DEFS, define, defineLater, type Insn, type InsnDef, MAPS, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { XMM_SCRATCH } from "./state.js";
@@ -218,6 +219,41 @@ function vexForm(name: string, text: string): { enc: string; shape: Shape | null
   return { enc: `VEX ${head}${L}: V${x},H${x},${[src, ...more].join(",")}`, shape: { kind: "nds", vec, count, immShift } };
 }
 
+/**
+ * The predicates of vcmpps/pd/ss/sd: for each of imm8 & 15, the outcomes (bit 0 less, 1 equal, 2 greater,
+ * 3 unordered) where it holds; those of SIGNALING signal invalid on a QNaN too (16..31: the other way round).
+ */
+const PREDICATE = [0x2, 0x1, 0x3, 0x8, 0xd, 0xe, 0xc, 0x7, 0xa, 0x9, 0xb, 0x0, 0x5, 0x6, 0x4, 0xf];
+const SIGNALING = 0x6666;
+
+/** A VEX compare with a predicate of 8..31, on the scratch registers (the lane operation compileLanes runs). */
+function compileCompare(x: Exec, name: string, p: number): Op {
+  const st = x.st, X = st.xmm, double = name.endsWith("d"), f = double ? F64 : F32;
+  const n = name.endsWith("s") && name[name.length - 2] === "s" ? 1 : name.endsWith("ps") ? 4 : name.endsWith("pd") ? 2 : 1;
+  const signaling = ((SIGNALING >> (p & 15)) & 1) !== (p >> 4);
+  const el = (o: number, i: number): bigint => (double ? (BigInt(X[o + 2 * i + 1]) << 32n) | BigInt(X[o + 2 * i]) : BigInt(X[o + i]));
+  return () => {
+    const mx = st.mxcsr;
+    fe.flags = 0;
+    const R: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = el(SA, i), b = el(SB, i);
+      // the outcome from the legacy predicates, then the flags of one with this one's signalling
+      const saved = fe.flags;
+      const outcome = cmpPredicate(3, a, b, f, mx) ? 3 : cmpPredicate(1, a, b, f, mx) ? 0 : cmpPredicate(0, a, b, f, mx) ? 1 : 2;
+      fe.flags = saved;
+      cmpPredicate(signaling ? 1 : 0, a, b, f, mx);
+      R.push((PREDICATE[p & 15] >> outcome) & 1 ? -1 : 0);
+    }
+    raised.flags = fe.flags;
+    fe.flags = 0;
+    if (simdException(x, mx)) return STOP_XM;
+    st.mxcsr = mx | raised.flags;
+    R.forEach((m, i) => { if (double) X[SA + 2 * i] = X[SA + 2 * i + 1] = m; else X[SA + i] = m; });
+    return 0;
+  };
+}
+
 /** A descriptor's mnemonics: its name, or what its name function gives at each operand size (pinsrd, pinsrq). */
 function mnemonics(def: InsnDef): string[] {
   const n = def.name;
@@ -239,9 +275,9 @@ function deriveVex(): void {
       use: legacy.use, def: legacy.def, flags: legacy.flags, faults: legacy.faults,
       compile: (x, insn, ip, live) => {
         const inner = (ops: Operand[]): Op => {
-          // the VEX compares' predicates 8..31 are not here: #UD rather than a wrong answer
+          // VEX's compares take 32 predicates, the legacy ones 8
           const imm = ops.find((o) => o.k === "i");
-          if (name.startsWith("cmp") && imm !== undefined && (imm.lo & 0xff) >= 8) return () => STOP_UD;
+          if (name.startsWith("cmp") && imm !== undefined && (imm.lo & 0xff) >= 8) return compileCompare(x, name, imm.lo & 31);
           return legacy.compile(x, { ...insn, op: insn.op.slice(1), ops }, ip, live);
         };
         return shape === null ? inner(insn.ops) : compileLanes(x, insn, shape, inner);
