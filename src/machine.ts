@@ -53,6 +53,7 @@ import { KernelThreads } from "./task/kthread.js";
 import { getrusage } from "./task/sys.js";
 import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
+import { emulate_vsyscall, is_vsyscall_vaddr } from "./syscalls/vsyscall.js";
 import { Task, copyRegisters, int32Bytes } from "./task/task.js";
 import type { VmaInfo } from "./trace/fault.js";
 import { Observer, TraceRing, EventTracer, ftraceMissing, type ObserverOptions, type TraceSystem } from "./trace/index.js";
@@ -270,8 +271,8 @@ export class Machine {
     this.sched = new Scheduler(this.kthreads);
     const init = newTask(this, null, mm, null);
     this.sched.current = this.running = init;
-    // RLIMIT_NPROC starts at half of max_threads, which Linux sizes from RAM (set_max_threads).
-    init.sys.setRlimit(RLIMIT_NPROC, Math.floor(maxThreads(this) / 2));
+    // fork_init: RLIMIT_NPROC and RLIMIT_SIGPENDING start at half of max_threads, which Linux sizes from RAM (set_max_threads).
+    for (const resource of [RLIMIT_NPROC, RLIMIT_SIGPENDING]) init.sys.setRlimit(resource, Math.floor(maxThreads(this) / 2), Math.floor(maxThreads(this) / 2));
     try {
       load(this, init, data, argv, envp, path ?? absolute(this.options.cwd ?? "/", argv[0] ?? ""), argv[0] ?? "");
     } catch (e) {
@@ -362,7 +363,7 @@ export class Machine {
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
         // Every task is root's: the user's queued signals are every thread's and every process's.
         sigQueued: s.tasks.reduce((n, x) => n + x.signals.pending.length + (x === x.group.leader ? x.signals.shared.length : 0), 0),
-        sigLimit: who.sys.rlimit(RLIMIT_SIGPENDING), nvcsw: who.nvcsw, nivcsw: who.nivcsw,
+        rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
       },
@@ -775,6 +776,7 @@ export class Machine {
         return this.deliverSignals(t);
       }
       case STOP_PAGE_FAULT: {
+        if (is_vsyscall_vaddr(cpu.cr2) && emulate_vsyscall(t, cpu, this.user, cpu.errorCode, cpu.cr2)) return this.deliverSignals(t);
         const r = this.pageFault(cpu.cr2, cpu.errorCode);
         this.events?.drain(t, this.clock.now());
         if (r === 0) return null;

@@ -36,9 +36,10 @@ export interface TaskStat {
   signals: [bigint, bigint, bigint, bigint];
   /** The process's shared pending signals (ShdPnd:). */
   sharedPending: bigint;
-  /** SigQ: signals queued by its user (every task here is root's), and its RLIMIT_SIGPENDING. */
+  /** SigQ: signals queued by its user (every task here is root's). */
   sigQueued: number;
-  sigLimit: number;
+  /** Its resource limits, [soft, hard] by RLIMIT_* number (Infinity: RLIM_INFINITY). */
+  rlimits: readonly (readonly number[])[];
   /** The fs_struct's umask; null once the task has exited. */
   umask: number | null;
   /** Its fd table's size (FDSize:). */
@@ -63,6 +64,7 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
     const mm = t.mm.mm(t.handle);
     return mm.env_end > mm.env_start ? text(t.read?.(mm.env_start, mm.env_end - mm.env_start)) : "";
   },
+  "self/limits": (t) => procLimits(t),
   "self/numa_maps": (t) => procNumaMaps(t),
   "self/smaps": (t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end)),
   "self/smaps_rollup": (t) => {
@@ -127,6 +129,26 @@ const sigset = (name: string, set: bigint) => `${name}:\t${set.toString(16).padS
 /** An rlimit as an unsigned long: RLIM_INFINITY is ~0UL. */
 const rlim = (v: number) => (v === Infinity ? "18446744073709551615" : String(v));
 
+const RLIMIT_SIGPENDING = 11;
+
+/** proc_pid_limits' names and units, by RLIMIT_* number. */
+const LIMIT_NAMES: readonly (readonly [string, string?])[] = [
+  ["Max cpu time", "seconds"], ["Max file size", "bytes"], ["Max data size", "bytes"], ["Max stack size", "bytes"],
+  ["Max core file size", "bytes"], ["Max resident set", "bytes"], ["Max processes", "processes"], ["Max open files", "files"],
+  ["Max locked memory", "bytes"], ["Max address space", "bytes"], ["Max file locks", "locks"], ["Max pending signals", "signals"],
+  ["Max msgqueue size", "bytes"], ["Max nice priority"], ["Max realtime priority"], ["Max realtime timeout", "us"],
+];
+
+/** /proc/<pid>/limits (proc_pid_limits): each limit's soft and hard value, "unlimited" for RLIM_INFINITY, and its unit. */
+export function procLimits(t: TaskView): string {
+  const s = t.task;
+  if (!s) throw new Error("limits: no task");
+  const value = (v: number) => (v === Infinity ? "unlimited" : String(v)).padEnd(20) + " ";
+  return "Limit                     Soft Limit           Hard Limit           Units     \n"
+    + LIMIT_NAMES.map(([name, unit], i) => name.padEnd(25) + " " + value(s.rlimits[i][0]) + value(s.rlimits[i][1])
+      + (unit ? unit.padEnd(10) : "") + "\n").join("");
+}
+
 /**
  * /proc/<pid>/status (proc_pid_status): task_name, task_state, task_mem,
  * task_sig, task_cap, task_seccomp, task_cpus_allowed, cpuset's Mems_allowed
@@ -151,7 +173,7 @@ export function procStatus(t: TaskView): string {
     + `NStgid:\t${s.tgid}\nNSpid:\t${s.pid}\nNSpgid:\t${s.pgrp}\nNSsid:\t${s.session}\nKthread:\t0\n`
     // A task without an mm (exit_mm) has no memory lines.
     + (t.handle === 0 ? "" : taskMem(t.mm.mm(t.handle)) + "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\n")
-    + `Threads:\t${s.threads}\nSigQ:\t${s.sigQueued}/${rlim(s.sigLimit)}\n`
+    + `Threads:\t${s.threads}\nSigQ:\t${s.sigQueued}/${rlim(s.rlimits[RLIMIT_SIGPENDING][0])}\n`
     + sigset("SigPnd", pending) + sigset("ShdPnd", s.sharedPending) + sigset("SigBlk", blocked)
     + sigset("SigIgn", ignored) + sigset("SigCgt", caught)
     + `CapInh:\t${"0".repeat(16)}\nCapPrm:\t${CAP_FULL_SET}\nCapEff:\t${CAP_FULL_SET}\nCapBnd:\t${CAP_FULL_SET}\nCapAmb:\t${"0".repeat(16)}\n`

@@ -3,7 +3,7 @@
 // /proc/self/pagemap entries, in Linux's formats. Browser-safe: the
 // inputs are plain objects (src/proc/mm_reader.ts fills them from RAM).
 
-import { PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED, NODEMASK_BITS } from "../abi.js";
+import { PAGE_SIZE, VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED, NODEMASK_BITS, SMAPS } from "../abi.js";
 import type { SmapsCounts } from "../kernel.js";
 
 export { VM_READ, VM_WRITE, VM_EXEC, VM_MAYSHARE, VM_LOCKED };
@@ -70,15 +70,22 @@ export function vmaPerms(flags: number): string {
 }
 
 /**
- * /proc/self/maps. A file has no device, so file mappings show 00:00 and
- * the inode number the host gave.
+ * The gate VMA (get_gate_vma): the vsyscall page (src/syscalls/vsyscall.ts),
+ * in no mm's VMA tree, which maps and smaps show after the last VMA.
  */
+export const GATE_VMA: VmArea = { start: 0xffff_ffff_ff60_0000, end: 0xffff_ffff_ff60_1000, flags: VM_EXEC, pgoff: 0, file: null, special: "[vsyscall]" };
+
+/** The gate VMA's smaps counts: it has none of the mm's pages. */
+const GATE_COUNTS = Object.fromEntries(Object.keys(SMAPS).map((k) => [k, 0])) as SmapsCounts;
+
+/** A VMA's maps line (show_map_vma). A file has no device, so file mappings show 00:00 and the inode number the host gave. */
+export function showMapVma(v: VmArea, mm: MmInfo): string {
+  return mapsLine(v.start, v.end, vmaPerms(v.flags), v.file ? v.pgoff * PAGE_SIZE : 0, v.file?.dev ?? [0, 0], v.file?.ino ?? 0, vmaName(v, mm));
+}
+
+/** /proc/self/maps: every VMA, then the gate VMA. */
 export function procMaps(vmas: VmArea[], mm: MmInfo): string {
-  return vmas.map((v) => mapsLine(
-    v.start, v.end, vmaPerms(v.flags),
-    v.file ? v.pgoff * PAGE_SIZE : 0,
-    v.file?.dev ?? [0, 0], v.file?.ino ?? 0, vmaName(v, mm),
-  )).join("");
+  return [...vmas, GATE_VMA].map((v) => showMapVma(v, mm)).join("");
 }
 
 /** "Name:\tvalue kB\n" with the value %8lu, as SEQ_PUT_DEC prints it. */
@@ -169,11 +176,11 @@ export function vmFlagNames(flags: number): string {
   return out;
 }
 
-/** /proc/<pid>/smaps (show_smap): each VMA's maps line, sizes, its pages' counts, THPeligible and VmFlags. */
+/** /proc/<pid>/smaps (show_smap): each VMA's maps line (the gate VMA's last), sizes, its pages' counts, THPeligible and VmFlags. */
 export function procSmaps(vmas: VmArea[], mm: MmInfo, countsOf: (vma: VmArea) => SmapsCounts): string {
-  return vmas.map((v) => procMaps([v], mm)
+  return [...vmas, GATE_VMA].map((v) => showMapVma(v, mm)
     + smapLine("Size", v.end - v.start) + smapLine("KernelPageSize", PAGE_SIZE) + smapLine("MMUPageSize", PAGE_SIZE)
-    + showSmap(countsOf(v), false)
+    + showSmap(v === GATE_VMA ? GATE_COUNTS : countsOf(v), false)
     + `THPeligible:    ${String(v.thpEligible ? 1 : 0).padStart(8)}\n`
     + `VmFlags: ${vmFlagNames(v.flags)}\n`).join("");
 }

@@ -254,7 +254,8 @@ export class Syscalls {
   /** The mask rt_sigtimedwait's wait lifted its signals from (real_blocked), back when the wait ends. */
   private sigwaitBlocked: Uint32Array | null = null;
   /** Soft and hard limit per resource (RLIM_INFINITY as Infinity): the process's, its threads share them. */
-  private readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
+  /** [soft, hard] by RLIMIT_* number (Infinity: RLIM_INFINITY); a thread shares its process's. */
+  readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
   /** The process's nice value (getpriority, setpriority), which fork's child keeps. */
   private nice = 0;
@@ -303,9 +304,10 @@ export class Syscalls {
     this.files.fds.nofile = () => this.rlimit(RLIMIT_NOFILE);
   }
 
-  /** Sets a resource's soft limit (the hard one stays). */
-  setRlimit(resource: number, cur: number): void {
-    this.rlimits[resource][0] = Math.min(cur, this.rlimits[resource][1]);
+  /** Sets a resource's soft limit, and its hard one when given. */
+  setRlimit(resource: number, cur: number, max = this.rlimits[resource][1]): void {
+    this.rlimits[resource][1] = max;
+    this.rlimits[resource][0] = Math.min(cur, max);
   }
 
   /** The task's sleep times out `ns` after the call first slept (schedule_hrtimeout): the sleeper, started once for the call. */
@@ -409,6 +411,11 @@ export class Syscalls {
       this.heldLine = () => this.traceReturn(nr, args, ret, sp);
     } else this.traceReturn(nr, a, ret, sp);
     return false;
+  }
+
+  /** A call the vsyscall page's emulation makes (emulate_vsyscall): no syscall entry ran, so strace shows none. */
+  emulated(nr: number, a: number[]): number {
+    return this.call(nr, a);
   }
 
   /** The call that slept once done (TaskCalls.asleep) returns: strace's line for it ends now. */

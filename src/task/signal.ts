@@ -439,7 +439,8 @@ export class Signals {
    */
   trap(s: FatalSignal, trap: "PF" | "GP" | "UD" | "DE" | "BP" | "MF" | "XM", pfErrorCode = 0): void {
     this.trapNr = TRAP_NR[trap];
-    this.errorCode = trap === "PF" ? pfErrorCode | PF_USER | (s.addr >= TASK_SIZE ? PF_PROT : 0) : 0;
+    // __bad_area_nosemaphore: a user access to a kernel address is always a protection fault (the kernel half comes as negative numbers).
+    this.errorCode = trap === "PF" ? pfErrorCode | PF_USER | (s.addr >= TASK_SIZE || s.addr < 0 ? PF_PROT : 0) : 0;
     if (trap === "PF") this.cr2 = s.addr;
     this.force({ signo: s.signo, code: s.code, addr: s.addr });
   }

@@ -161,29 +161,31 @@ export function cpuTime(g: ThreadGroup): number {
 }
 
 /**
- * A CPU-time clock's reading in ns (posix_cpu_clock_get): the caller's
- * process or thread, or one named by id, (~pid << 3) | type, as
+ * The task whose CPU time a CPU-time clock reads (pid_for_clock), and
+ * whether the clock is that thread's alone or its whole process's: the
+ * caller's, or one named by id, (~pid << 3) | type, as
  * clock_getcpuclockid and pthread_getcpuclockid make them; a thread's only
  * within the caller's process. null for an id naming none.
  */
-export function cpu_clock_get(m: Machine, t: Task, clock: number): number | null {
-  if (clock === CLOCK_PROCESS_CPUTIME_ID) return cpuTime(t.group);
-  if (clock === CLOCK_THREAD_CPUTIME_ID) return t.retired;
-  // CPUCLOCK_PROF and CPUCLOCK_VIRT sample in ticks, CPUCLOCK_SCHED to the ns; 3 is no type
-  const type = clock & 3;
-  if (clock >= 0 || type === 3) return null;
+function cpu_clock_task(m: Machine, t: Task, clock: number): { x: Task; thread: boolean } | null {
+  if (clock === CLOCK_PROCESS_CPUTIME_ID) return { x: t, thread: false };
+  if (clock === CLOCK_THREAD_CPUTIME_ID) return { x: t, thread: true };
+  // CPUCLOCK_PROF, CPUCLOCK_VIRT and CPUCLOCK_SCHED; 3 is no type
+  if (clock >= 0 || (clock & 3) === 3) return null;
   const id = ~clock >> 3;
   const x = id === 0 ? t : m.sched.byPid(id);
   if (!x || x.state === "zombie") return null;
-  let ns: number;
-  if (clock & 4) {
-    if (x.group !== t.group) return null;
-    ns = x.retired;
-  } else {
-    if (id !== 0 && x.pid !== x.tgid) return null;
-    ns = cpuTime(x.group);
-  }
-  return type === 2 ? ns : Math.floor(ns / TICK_NSEC) * TICK_NSEC;
+  const thread = (clock & 4) !== 0;
+  if (thread ? x.group !== t.group : id !== 0 && x.pid !== x.tgid) return null;
+  return { x, thread };
+}
+
+/** A CPU-time clock's reading in ns (posix_cpu_clock_get): CPUCLOCK_PROF and CPUCLOCK_VIRT sample in ticks, CPUCLOCK_SCHED to the ns. null for an id naming none. */
+export function cpu_clock_get(m: Machine, t: Task, clock: number): number | null {
+  const c = cpu_clock_task(m, t, clock);
+  if (!c) return null;
+  const ns = c.thread ? c.x.retired : cpuTime(c.x.group);
+  return clock >= 0 || (clock & 3) === 2 ? ns : Math.floor(ns / TICK_NSEC) * TICK_NSEC;
 }
 
 /** The process's user time as ITIMER_VIRTUAL and ITIMER_PROF read it: in whole ticks, as tick-based accounting adds it. */
@@ -320,18 +322,13 @@ interface TimerClock { base: HrtimerBase; now: () => number; abs: (ns: number) =
 
 /** A clock's timers, or -errno for a clock with none. */
 function timerClock(m: Machine, t: Task, clock: number): TimerClock | number {
-  // A CPU-time clock by pid, (~pid << 3) | type (glibc names its own process's so: pid 0, CPUCLOCK_SCHED).
-  if (clock < 0 && (clock & 7) === 2 && (~clock >> 3 === 0 || ~clock >> 3 === t.tgid)) clock = CLOCK_PROCESS_CPUTIME_ID;
-  if (clock === CLOCK_PROCESS_CPUTIME_ID) {
-    const g = t.group;
-    return { base: g.timers.cpu, now: () => cpuTime(g), abs: (ns) => ns };
-  }
-  // A thread's CPU-time clock, CLOCK_THREAD_CPUTIME_ID or (~tid << 3) | 6 (tid 0: the caller): a thread of the caller's process.
-  if (clock === CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 7) === 6)) {
-    const tid = clock === CLOCK_THREAD_CPUTIME_ID ? 0 : ~clock >> 3;
-    const x = tid === 0 ? t : m.sched.byPid(tid);
-    if (!x || x.state === "zombie" || x.group !== t.group) return -EINVAL;
-    return { base: x.cpuTimers, now: () => x.retired, abs: (ns) => ns };
+  if (clock < 0 || clock === CLOCK_PROCESS_CPUTIME_ID || clock === CLOCK_THREAD_CPUTIME_ID) {
+    // Timers run on CPUCLOCK_SCHED, of the caller's own process or one of its threads.
+    const c = cpu_clock_task(m, t, clock);
+    if (!c || (clock < 0 && (clock & 3) !== 2) || c.x.group !== t.group) return -EINVAL;
+    const { x, thread } = c;
+    if (thread) return { base: x.cpuTimers, now: () => x.retired, abs: (ns) => ns };
+    return { base: x.group.timers.cpu, now: () => cpuTime(x.group), abs: (ns) => ns };
   }
   if (clock === CLOCK_MONOTONIC || clock === CLOCK_BOOTTIME || clock === CLOCK_BOOTTIME_ALARM) {
     return { base: m.sched.timers, now: () => m.clock.now(), abs: (ns) => ns };

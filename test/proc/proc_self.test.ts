@@ -52,7 +52,8 @@ describe("/proc/self/maps", () => {
       "00400000-00402000 r-xp 00000000 00:00 0                                  /prog/hello\n" +
       "00402000-00403000 rw-p 00000000 00:00 0 \n" +
       "00405000-00408000 rw-p 00000000 00:00 0                                  [heap]\n" +
-      `${anon.toString(16)}-${(anon + 16 * PAGE).toString(16)} rw-p 00000000 00:00 0 \n`);
+      `${anon.toString(16)}-${(anon + 16 * PAGE).toString(16)} rw-p 00000000 00:00 0 \n` +
+      "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n");
   });
 });
 

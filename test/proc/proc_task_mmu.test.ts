@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  GATE_VMA, showMapVma,
   PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, VM_EXEC, VM_READ, VM_WRITE, pagemapEntry, pagemapLine,
   procMaps, procSmapsRollup, taskMem, nodemaskBitmap, type MmInfo, type PteInfo, type VmArea,
 } from "../../src/proc/task_mmu.js";
@@ -23,7 +24,12 @@ describe("/proc/self/maps", () => {
       const m = re.exec(line)!;
       expect(m, line).not.toBeNull();
       const name = m[8];
-      if (name.startsWith("[") && name !== "[heap]" && name !== "[stack]") continue; // vvar, vdso: none here
+      if (name === "[vsyscall]") {
+        expect(showMapVma(GATE_VMA, mm0)).toBe(line + "\n");
+        checked++;
+        continue;
+      }
+      if (name.startsWith("[") && name !== "[heap]" && name !== "[stack]") continue; // vvar, vdso: their own tests
       const start = parseInt(m[1], 16), end = parseInt(m[2], 16), perms = m[3];
       const flags = (perms[0] === "r" ? VM_READ : 0) | (perms[1] === "w" ? VM_WRITE : 0) | (perms[2] === "x" ? VM_EXEC : 0) | (perms[3] === "s" ? 0x80 : 0);
       const isFile = name !== "" && !name.startsWith("[");
@@ -34,7 +40,7 @@ describe("/proc/self/maps", () => {
       const mm = { ...mm0, start_brk: 1, brk: 0, start_stack: 0 };
       if (name === "[heap]") { mm.start_brk = start; mm.brk = end; }
       if (name === "[stack]") mm.start_stack = end - 8;
-      expect(procMaps([vma], mm)).toBe(line + "\n");
+      expect(showMapVma(vma, mm)).toBe(line + "\n");
       checked++;
     }
     expect(checked).toBeGreaterThan(3);
@@ -53,7 +59,8 @@ describe("/proc/self/maps", () => {
       "00401000-00403000 r-xp 00001000 00:00 0                                  /prog/hello\n" +
       "00405000-00407000 rw-p 00000000 00:00 0                                  [heap]\n" +
       "7f0000000000-7f0000004000 rw-p 00000000 00:00 0 \n" +
-      "7ffffffdd000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n");
+      "7ffffffdd000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n" +
+      "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n");
   });
 });
 

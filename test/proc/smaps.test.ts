@@ -2,8 +2,8 @@
 // machine's kernel: the same static program prints both; each anonymous
 // mapping it made must read the same, field for field, and every other
 // mapping must have Linux's fields in Linux's order (its values, and the
-// layout, depend on the loader and read-ahead). Linux's [vvar], [vdso] and [vsyscall] have
-// no counterpart here.
+// layout, depend on the loader and read-ahead). The special mappings have
+// tests of their own (test/programs/vdso.test.ts, vsyscall.test.ts).
 import { describe, expect, it } from "vitest";
 import { buildStatic, faultlineRun, runIn } from "../helpers/native_build.js";
 import { needs, TOOLS } from "../helpers/tools.js";

@@ -161,8 +161,8 @@ function lock_mm_and_find_vma(mm: mm_struct, address: u64): vm_area_struct | nul
 
 /**
  * Handles a fault in the user portion of the address space, in the
- * order Linux does (seed item 1). Locks, kprobes, SMAP, vsyscall and
- * perf events have no counterpart here.
+ * order Linux does (seed item 1). Locks, kprobes, SMAP and perf events
+ * have no counterpart here; the host emulates vsyscalls before it calls.
  */
 function do_user_addr_fault(error_code: u32, address: u64): void {
   trace_enter(FN_do_user_addr_fault, <u32>address);
