@@ -19,7 +19,8 @@
 
 import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
 import { FLOAT_LANES, raised } from "./sse_float_lanes.js";
-import { cmpPredicate, F32, F64, fe } from "./sse_float.js";
+import { cmpPredicate, convert, F32, F64, fe } from "./sse_float.js";
+import { FE_DENORMAL, type Format } from "./fpu/softfloat.js";
 import { simdException } from "./sse_float_insns.js";
 import { DEFS, define, defineLater, type Insn, type InsnDef, MAPS, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { XMM_SCRATCH } from "./state.js";
@@ -731,6 +732,64 @@ function defineConversions(): void {
   }
 }
 
+// ---- F16C: half precision ----
+
+const F16: Format = { ebits: 5, p: 11, explicit: false, bias: 15 };
+
+/**
+ * vcvtph2ps widens 4 or 8 halves (exactly; DAZ does not apply to them, nor does DE);
+ * vcvtps2ph narrows 4 or 8 singles, rounding as imm8 bits 1..0 say unless bit
+ * 2 defers to MXCSR.RC (FTZ does not apply), into an XMM register or memory.
+ */
+function defineF16c(): void {
+  define({
+    name: "vcvtph2ps",
+    enc: ["VEX 66 0F 38 13 W0 L0 /r: V,Wq", "VEX 66 0F 38 13 W0 L1 /r: Vqq,Wdq"],
+    compile: (x, insn) => {
+      const d = insn.ops[0] as RegOp, wide = d.sz === 32, S = new Uint32Array(8), R = new Uint32Array(8), st = x.st;
+      const get = source(x, insn.ops[1], wide ? 16 : 8, S);
+      return () => {
+        const k = get();
+        if (k) return k;
+        const mx = st.mxcsr;
+        fe.flags = 0;
+        for (let i = 0; i < (wide ? 8 : 4); i++) R[i] = Number(convert(BigInt((S[i >> 1] >>> ((i & 1) * 16)) & 0xffff), F16, F32, mx & ~0x40));
+        // a denormal half is no denormal operand here: only invalid (a signalling NaN) is raised
+        raised.flags = fe.flags & ~FE_DENORMAL;
+        fe.flags = 0;
+        if (simdException(x, mx)) return STOP_XM;
+        st.mxcsr = mx | raised.flags;
+        setYmm(x, d.r, R, wide);
+        return 0;
+      };
+    },
+  });
+  define({
+    name: "vcvtps2ph",
+    enc: ["VEX 66 0F 3A 1D W0 L0 /r: Wq,V,Ib", "VEX 66 0F 3A 1D W0 L1 /r: Wdq,Vqq,Ib"],
+    compile: (x, insn) => {
+      const [d, s, i] = insn.ops as [Operand, RegOp, { lo: number }], wide = s.sz === 32, n = wide ? 8 : 4, st = x.st;
+      const imm = i.lo & 7, S = new Uint32Array(8), R = new Uint32Array(8);
+      return () => {
+        getYmm(x, s.r, S);
+        const mx = st.mxcsr, rc = imm & 4 ? mx : (mx & ~0x6000) | ((imm & 3) << 13);
+        fe.flags = 0;
+        R.fill(0);
+        for (let e = 0; e < n; e++) R[e >> 1] |= Number(convert(BigInt(S[e]), F32, F16, rc & ~0x8000)) << ((e & 1) * 16);
+        raised.flags = fe.flags;
+        fe.flags = 0;
+        if (simdException(x, mx)) return STOP_XM;
+        if (d.k === "m") {
+          const k = store(x, d as MemOp, R, n * 2, 0);
+          if (k) return k;
+        } else setYmm(x, (d as RegOp).r, R, false);
+        st.mxcsr = mx | raised.flags;
+        return 0;
+      };
+    },
+  });
+}
+
 /** The descriptors, made on the first VEX instruction (insn.ts's defineLater): the derived forms first. */
 function defineAvx(): void {
   deriveVex();
@@ -739,6 +798,7 @@ function defineAvx(): void {
   defineAvxLanes();
   defineAvxWhole();
   defineConversions();
+  defineF16c();
   define({
     name: "vzeroupper",
     enc: ["VEX NP 0F 77 L0"],

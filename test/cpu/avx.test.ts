@@ -38,5 +38,5 @@ describe.skipIf(!haveToolchain())("AVX/AVX2 and BMI against the real CPU", () =>
     });
     expect(bad.slice(0, 12)).toEqual([]);
     expect(bad.length).toBe(0);
-  });
+  }, 300_000);
 });

@@ -72,10 +72,10 @@ export function generate(): { asm: string; cases: VexCase[] } {
         const name = typeof e.def.name === "string" ? e.def.name : "";
         for (const L of e.vexL >= 0 ? [e.vexL] : [0, 1]) {
           for (const mem of [false, true]) {
-            for (let t = 0; t < (name.startsWith("vcmp") ? 24 : 6); t++) {
+            for (let t = 0; t < (name.startsWith("vcmp") ? 16 : 4); t++) {
               const W = e.vexW >= 0 ? e.vexW : r() & 1;
               // the compares: every predicate, 0..31, in turn
-              const imm = name.startsWith("vcmp") ? (cases.length * 7) & 31 : [0, 1, 0xff, 0x1b, 0x80, r() & 0xff][t];
+              const imm = name.startsWith("vcmp") ? (cases.length * 7) & 31 : [0, 0x1b, r() & 0xff, r() & 0xff][t];
               const bytes = encode(e, opc, map, L, W, mem, imm);
               if (bytes === null) continue;
               const insn = decode(Uint8Array.from([...bytes, 0, 0, 0, 0]), bytes.length + 4, 0x401000);
