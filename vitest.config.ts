@@ -12,6 +12,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Forks, so the watchdog can kill a worker stuck in a Wasm loop.
     pool: "forks",
+    // Two files at once: most of a test's time is a child process (a native
+    // run, a faultline run) on one core, and vitest's default on two cores is one.
+    maxWorkers: 2,
     setupFiles: ["test/helpers/watchdog.ts"],
     env: { FAULTLINE_SKIP_LOG: process.env.FAULTLINE_SKIP_LOG },
     // The skip line first, vitest's summary last.

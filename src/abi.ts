@@ -68,6 +68,8 @@ export const PG_zero = 1 << 10;
 export const PG_active = 1 << 13;
 export const PG_dirty = 1 << 16;
 export const PG_swapcache = 1 << 18;
+export const PG_mlocked = 1 << 20;
+export const PG_unevictable = 1 << 21;
 /** Not Linux's: a free frame never handed out since boot, still holding the host's zeros. */
 export const PG_zeroed = 1 << 22;
 export const PAGE_MAPPING_ANON = 1;

@@ -38,6 +38,7 @@ export function mm_exec(old: u32): u32 {
   arch_pick_mmap_layout(mm, oldmm.rlim_stack);
   mm.rlim_as = oldmm.rlim_as;
   mm.rlim_data = oldmm.rlim_data;
+  mm.rlim_memlock = oldmm.rlim_memlock;
   mm.pid = oldmm.pid;
   mm.uid = oldmm.uid;
   mm.comm = oldmm.comm;

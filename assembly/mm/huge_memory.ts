@@ -9,7 +9,7 @@
 
 import { alloc_pages_vma } from "./mempolicy";
 import { mm_struct, vm_area_struct, page, PG_uptodate, PG_head, PG_tail, PG_anon_exclusive, PG_swapbacked, PG_dirty, PG_active,
-  PG_referenced, PG_workingset, PG_lru,
+  PG_referenced, PG_workingset, PG_lru, PG_mlocked, PG_unevictable,
   VM_WRITE, VM_SHARED, VM_HUGEPAGE, VM_NOHUGEPAGE, MM_ANONPAGES, add_mm_counter, SIZEOF_PAGE } from "./mm_types";
 import { __free_pages, get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, page_address, page_lru, list_add, NR_ANON_THPS } from "./mmzone";
@@ -23,7 +23,7 @@ import {
 } from "./pgtable";
 import { anon_vma_prepare, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive, rmap_walk, pvmw_huge } from "./rmap";
 import {
-  vm_fault, vma_is_anonymous, page_add_new_anon_rmap, page_remove_rmap, maybe_mkwrite,
+  vm_fault, vma_is_anonymous, page_add_new_anon_rmap, page_remove_rmap, folio_add_lru_vma, maybe_mkwrite,
   tlb_gather_range, VM_FAULT_OOM, VM_FAULT_FALLBACK, VM_FAULT_WRITE, FAULT_FLAG_WRITE,
 } from "./memory";
 import { flush_tlb_range } from "../arch/x86/mm/tlb";
@@ -118,7 +118,7 @@ function __do_huge_pmd_anonymous_page(vmf: vm_fault, pg: page, haddr: u64): u32 
   pg.flags |= PG_uptodate;
   const entry = maybe_mkwrite(pte_mkdirty(pfn_pte(page_to_pfn(pg), vma.vm_page_prot | _PAGE_PSE)), vma);
   page_add_new_anon_rmap(pg, vma, haddr, true);
-  folio_add_lru(pg);   // folio_add_lru_vma: the whole folio, 512 pages on the list
+  folio_add_lru_vma(pg, vma);   // the whole folio, 512 pages on the list
   pgtable_trans_huge_deposit(vmf.pmd, pgtable);
   store<u64>(vmf.pmd, entry);
   add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
@@ -200,13 +200,13 @@ export function copy_huge_pmd(dst_mm: mm_struct, src_mm: mm_struct, dst_pmd: usi
 }
 
 /** Unmaps a whole huge pmd: its page and deposited table go back. */
-export function zap_huge_pmd(mm: mm_struct, pmd: usize, haddr: u64): void {
+export function zap_huge_pmd(mm: mm_struct, vma: vm_area_struct, pmd: usize, haddr: u64): void {
   const head = pfn_to_page(pmd_pfn(load<u64>(pmd)));
   store<u64>(pmd, 0);
   tlb_gather_range(haddr, haddr + PMD_SIZE);
   pte_free(mm, pgtable_trans_huge_withdraw(pmd));
   add_mm_counter(mm, MM_ANONPAGES, -(<i64>HPAGE_PMD_NR));
-  page_remove_rmap(head, true);
+  page_remove_rmap(head, true, vma);
   put_page(head);   // off the LRU with its last reference
 }
 
@@ -229,15 +229,16 @@ function split_one(pg: page, vma: vm_area_struct, address: u64, entry: usize): b
 
 /** What a tail takes of its head's flags when split (__split_huge_page_tail). */
 @inline const SPLIT_FLAGS: u32 = PG_uptodate | PG_anon_exclusive | PG_swapbacked | PG_dirty | PG_active | PG_referenced
-  | PG_workingset | PG_lru;
+  | PG_workingset | PG_lru | PG_mlocked | PG_unevictable;
 
 /**
  * Splits a huge page mapped by huge pmds into 512 order-0 pages
  * (split_huge_page): every pmd rmap finds becomes a pte table, then each
  * page takes the head's references, mappings and exclusivity, one per
- * process mapping it. On the LRU, the tails join the head's list; when
- * reclaim holds the head isolated, they go on its `list` with a reference
- * each (lru_add_split_folio), so reclaim goes on with them.
+ * process mapping it. On the LRU, the tails join the head's list (an
+ * unevictable head's: no list, an mlock_count of 0); when reclaim holds
+ * the head isolated, they go on its `list` with a reference each
+ * (lru_add_split_folio), so reclaim goes on with them.
  */
 export function split_huge_page(head: page, list: usize = 0): void {
   trace_enter(FN_split_huge_page, page_to_pfn(head));
@@ -256,7 +257,9 @@ export function split_huge_page(head: page, list: usize = 0): void {
     sub.mapping = head.mapping;
     sub.index = head.index + i;
     // The list's page count stays: 512 for the head before, one each after.
-    if (on_lru || list) {
+    if (on_lru && (keep & PG_unevictable)) {
+      sub.lru_prev = 0;   // folio_set_mlock_count(sub, 0)
+    } else if (on_lru || list) {
       list_add(page_lru(sub), on_lru ? after : list);
       if (on_lru) after = page_lru(sub);
     }

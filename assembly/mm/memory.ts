@@ -6,7 +6,7 @@
 // keeps on the stack lives in the kernel image here.
 
 import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PG_uptodate, PG_anon_exclusive,
-  PG_swapbacked, PG_swapcache, PG_lru, VM_PFNMAP, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS,
+  PG_swapbacked, PG_swapcache, PG_lru, VM_PFNMAP, VM_WRITE, VM_SHARED, VM_MAYWRITE, VM_LOCKED, VM_SPECIAL, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS,
   add_mm_counter, get_mm_counter } from "./mm_types";
 import { get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { alloc_pages_vma } from "./mempolicy";
@@ -16,6 +16,7 @@ import { count_fault_stat, FAULT_ZERO_PAGE, FAULT_COW } from "./fault_stats";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp";
 import { count_vm_event, PGFAULT, PGMAJFAULT } from "./vmstat";
 import { folio_add_lru, lru_add_drain, lruvec_stat_mod_folio } from "./swap";
+import { mlock_new_folio, mlock_vma_folio, munlock_vma_folio } from "./mlock";
 import { is_swap_pte, pte_to_swp_entry, pte_swp_exclusive, pte_swp_clear_exclusive } from "./swapops";
 import { swap_free, swap_duplicate, add_swap_count_continuation, free_swap_and_cache, folio_free_swap, vm_swap_full, swap_entry_valid } from "./swapfile";
 import { lookup_swap_cache, swapin_readahead } from "./swap_state";
@@ -151,28 +152,38 @@ function page_add_anon_rmap(pg: page, vma: vm_area_struct, address: u64, exclusi
     }
   }
   if (exclusive) pg.flags |= PG_anon_exclusive;
+  mlock_vma_folio(pg, vma);
 }
 
-/** A new anonymous page joins the LRU, inactive (folio_add_lru_vma; no mlock here). */
-@inline function folio_add_lru_vma(pg: page, vma: vm_area_struct): void {
-  folio_add_lru(pg);
+/** A new anonymous page joins the LRU, inactive, or the unevictable list in a locked VMA (folio_add_lru_vma). */
+@inline export function folio_add_lru_vma(pg: page, vma: vm_area_struct): void {
+  if ((vma.vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED) mlock_new_folio(pg);
+  else folio_add_lru(pg);
 }
 
-/** One more pte maps this page-cache page. */
-function page_add_file_rmap(pg: page): void {
+/** fork: one more pte maps this page-cache page, in a VMA that is not locked (folio_dup_file_rmap_pte). */
+function page_dup_file_rmap(pg: page): void {
   if (++pg._mapcount == 0) lruvec_stat_mod_folio(pg, NR_FILE_MAPPED, 1);
 }
 
-/** One mapping fewer (a pte, or a huge pmd when compound) maps this page. */
-export function page_remove_rmap(pg: page, compound: bool): void {
-  if (--pg._mapcount >= 0) return;
-  if (!PageAnon(pg)) {
-    lruvec_stat_mod_folio(pg, NR_FILE_MAPPED, -1);
-    return;
+/** One more pte of vma maps this page-cache page (folio_add_file_rmap_pte); a locked VMA mlocks it. */
+function page_add_file_rmap(pg: page, vma: vm_area_struct): void {
+  page_dup_file_rmap(pg);
+  mlock_vma_folio(pg, vma);
+}
+
+/** One mapping of vma fewer (a pte, or a huge pmd when compound) maps this page; a locked VMA's munlocks it. */
+export function page_remove_rmap(pg: page, compound: bool, vma: vm_area_struct): void {
+  if (--pg._mapcount < 0) {
+    if (!PageAnon(pg)) {
+      lruvec_stat_mod_folio(pg, NR_FILE_MAPPED, -1);
+    } else {
+      const nr: i64 = compound ? HPAGE_PMD_NR : 1;
+      if (compound) lruvec_stat_mod_folio(pg, NR_ANON_THPS, -nr);
+      lruvec_stat_mod_folio(pg, NR_ANON_MAPPED, -nr);
+    }
   }
-  const nr: i64 = compound ? HPAGE_PMD_NR : 1;
-  if (compound) lruvec_stat_mod_folio(pg, NR_ANON_THPS, -nr);
-  lruvec_stat_mod_folio(pg, NR_ANON_MAPPED, -nr);
+  munlock_vma_folio(pg, vma);
 }
 
 /** The RSS counter of a page-cache page: tmpfs pages (swap-backed) are RssShmem (mm_counter_file). */
@@ -447,7 +458,7 @@ function wp_page_copy(vmf: vm_fault): u32 {
     folio_add_lru_vma(new_page, vma);
     set_pte_at(mm, vmf.address, vmf.pte, entry);
     if (old_page !== null) {
-      page_remove_rmap(old_page, false);
+      page_remove_rmap(old_page, false, vma);
       put_page(old_page);  // the reference the old pte held
       put_page(old_page);  // the one do_wp_page took
     }
@@ -614,7 +625,7 @@ function do_set_pte(vmf: vm_fault, pg: page, addr: u64, ptep: usize): void {
     folio_add_lru_vma(pg, vma);
   } else {
     add_mm_counter(mm, mm_counter_file(pg), 1);
-    page_add_file_rmap(pg);
+    page_add_file_rmap(pg, vma);
   }
   set_pte_at(mm, addr, ptep, entry);
 }
@@ -745,6 +756,8 @@ export function tlb_gather_range(start: u64, end: u64): void {
 let range_mm: mm_struct = changetype<mm_struct>(0);
 let range_vma: vm_area_struct = changetype<vm_area_struct>(0);
 let range_newprot: u64 = 0;
+/** The zap freed a page (tlb_batch_pages_flush has pages to free). */
+let zapped_pages: bool = false;
 
 /**
  * Calls fn(pmd, addr, next) for every pmd entry that maps or points at a
@@ -800,16 +813,18 @@ function zap_pte_range(pmd: usize, addr: u64, end: u64): void {
     const anon = PageAnon(pg);
     add_mm_counter(mm, anon ? MM_ANONPAGES : mm_counter_file(pg), -1);
     if (!anon && pte_dirty(ptent)) set_page_dirty(pg);
-    page_remove_rmap(pg, false);
+    page_remove_rmap(pg, false, range_vma);
     if (!anon && pg._mapcount < 0) page_mapping_gone(pg);
     put_page(pg);
+    zapped_pages = true;
   }
 }
 
 function zap_pmd(pmd: usize, addr: u64, next: u64): void {
   if (pmd_trans_huge(load<u64>(pmd))) {
     if (next - addr == PMD_SIZE) {
-      zap_huge_pmd(range_mm, pmd, addr);
+      zap_huge_pmd(range_mm, range_vma, pmd, addr);
+      zapped_pages = true;
       return;
     }
     split_huge_pmd(range_mm, pmd, addr & PMD_MASK);
@@ -827,7 +842,11 @@ export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64,
   lru_add_drain();
   update_hiwater_rss(mm);
   range_mm = mm;
+  range_vma = vma;
+  zapped_pages = false;
   walk_pmd_range(mm, start, end, zap_pmd);
+  // Freeing the gathered pages drains again (free_pages_and_swap_cache): a locked VMA's munlocks are done.
+  if (zapped_pages) lru_add_drain();
 }
 
 /**
@@ -918,7 +937,7 @@ function copy_present_pte(dst_mm: mm_struct, src_vma: vm_area_struct, dst_pte: u
       page_dup_anon_rmap(pg);
       add_mm_counter(dst_mm, MM_ANONPAGES, 1);
     } else {
-      page_add_file_rmap(pg);
+      page_dup_file_rmap(pg);
       add_mm_counter(dst_mm, mm_counter_file(pg), 1);
     }
   }

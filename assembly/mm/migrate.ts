@@ -15,8 +15,9 @@
 // keeping every other bit (write, dirty, accessed, NX), and flushes it.
 
 import { page, PAGE_SIZE, PAGE_SHIFT, PAGE_MAPPING_ANON, PG_head, PG_tail, PG_anon_exclusive, PG_uptodate, PG_dirty,
-  PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_workingset, vm_area_struct } from "./mm_types";
-import { folio_add_lru, folio_lruvec, lruvec_del_folio, lruvec_stat_mod_folio } from "./swap";
+  PG_lru, PG_active, PG_unevictable, PG_mlocked, PG_referenced, PG_swapbacked, PG_workingset, VM_LOCKED, vm_area_struct } from "./mm_types";
+import { folio_add_lru, folio_lruvec, lruvec_del_folio, lruvec_stat_mod_folio, lru_add_drain } from "./swap";
+import { mlock_folio, munlock_folio, mlock_drain_local } from "./mlock";
 import { page_to_pfn, page_address, list_empty, list_del, list_add, lru_to_page, page_lru, NR_ANON_MAPPED } from "./mmzone";
 import { put_page } from "./page_alloc";
 import { rmap_walk } from "./rmap";
@@ -72,11 +73,13 @@ export function putback_movable_pages(list: usize): void {
   }
 }
 
-// The page the current rmap walk moves to.
+// The page the current rmap walk moves to, and how many locked VMAs map it.
 let migrate_dst: page = changetype<page>(0);
+let migrate_locked: u32 = 0;
 
 /** rmap_one: points this pte at the new page, flags kept, and flushes it (remove_migration_pte). */
 function remove_migration_pte(src: page, vma: vm_area_struct, address: u64, ptep: usize): bool {
+  if (vma.vm_flags & VM_LOCKED) migrate_locked++;
   const pte = load<u64>(ptep);
   store<u64>(ptep, (pte & ~PTE_PFN_MASK) | (<u64>page_to_pfn(migrate_dst) << PAGE_SHIFT));
   // The host caches the running mm's translations only; a switch flushes them all.
@@ -84,11 +87,12 @@ function remove_migration_pte(src: page, vma: vm_area_struct, address: u64, ptep
   return true;
 }
 
-/** Copies the data and the state flags (folio_migrate_copy, folio_migrate_flags). */
+/** Copies the data and the state flags (folio_migrate_copy, folio_migrate_flags); PG_mlocked is not one: the mappings mlock dst again. */
 function folio_migrate_copy(dst: page, src: page): void {
   memory.copy(page_address(dst), page_address(src), PAGE_SIZE);
-  dst.flags |= src.flags & (PG_uptodate | PG_dirty | PG_anon_exclusive | PG_active | PG_referenced | PG_swapbacked | PG_workingset);
-  src.flags &= ~(PG_anon_exclusive | PG_dirty | PG_active | PG_referenced | PG_swapbacked | PG_workingset);
+  dst.flags |= src.flags & (PG_uptodate | PG_dirty | PG_anon_exclusive | PG_active | PG_unevictable | PG_referenced | PG_swapbacked
+    | PG_workingset);
+  src.flags &= ~(PG_anon_exclusive | PG_dirty | PG_active | PG_unevictable | PG_referenced | PG_swapbacked | PG_workingset);
 }
 
 /**
@@ -121,13 +125,21 @@ function unmap_and_move(get_new_page: new_page_t, src: page): i32 {
   if (!(src.mapping & PAGE_MAPPING_ANON) || src._refcount != <i32>src._mapcount + 2) return -EAGAIN;
   const dst = get_new_page(src);
   if (dst === null) return -ENOMEM;
-  folio_migrate_copy(dst, src);
+  const was_mlocked = (src.flags & PG_mlocked) != 0;
   migrate_dst = dst;
+  migrate_locked = 0;
   const mapped = rmap_walk(src, remove_migration_pte);
   VM_BUG_ON_PAGE(mapped != <u32>(<i32>src._mapcount + 1), src, "migrate_pages: rmap missed a mapping");
+  // try_to_migrate's rmap removal: each locked VMA munlocks src (isolated, so stranded until it is freed).
+  for (let i: u32 = 0; i < migrate_locked; i++) munlock_folio(src);
+  mlock_drain_local();
+  folio_migrate_copy(dst, src);
   folio_migrate_mapping(dst, src);
-  // The new page takes the old one's place on the LRU (migrate_folio_move).
+  // The new page takes the old one's place on the LRU (migrate_folio_move), at once if it
+  // was mlocked, so that the locked VMAs' mlocks (remove_migration_pte's rmap) count on it.
   folio_add_lru(dst);
+  if (was_mlocked) lru_add_drain();
+  for (let i: u32 = 0; i < migrate_locked; i++) mlock_folio(dst);
   return MIGRATEPAGE_SUCCESS;
 }
 

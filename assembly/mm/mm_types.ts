@@ -8,7 +8,7 @@
 //   0  flags      u32  PG_* bits [0..23], zone [24..25], node [26..31]
 //   4  _refcount  i32  0 = free or unused
 //   8  lru.next   u32  -> next page's lru (or a list head), buddy/pcp lists
-//  12  lru.prev   u32
+//  12  lru.prev   u32     (an unevictable LRU page is on no list: mlock_count)
 //  16  private_   u16  buddy order (PG_buddy) / migratetype (on a pcp list)
 //  18  _mapcount  i16  -1 = mapped by no PTE
 //  20  mapping    u32  anon: anon_vma pointer | PAGE_MAPPING_ANON (mm/rmap.ts)
@@ -39,6 +39,8 @@
 @inline export const PG_readahead: u32 = 1 << 17; // read-ahead reads the next window when this page is hit
 @inline export const PG_swapcache: u32 = 1 << 18; // in the swap cache; its swap entry is page_private (mm/swap_state.ts)
 @inline export const PG_workingset: u32 = 1 << 19; // was active when evicted, or refaulted soon after
+@inline export const PG_mlocked: u32 = 1 << 20;   // a VM_LOCKED VMA maps it (mm/mlock.ts): counted in NR_MLOCK
+@inline export const PG_unevictable: u32 = 1 << 21; // on the unevictable "list": reclaim never sees it
 // Not Linux's: a page free since boot, never handed out, still holds the
 // zeros the host's new memory starts with, so clearing it can be skipped.
 // Meaningful on free pages only; freeing a page clears it (CHECK_AT_PREP).
@@ -177,6 +179,7 @@ export class mm_struct {
   mempolicy: u32;       // the task's memory policy (mm/mempolicy.ts), 0 = none
   il_prev: u32;         // the node the task's last interleaved allocation went to
   il_weight: u32;       // weighted interleave: allocations left on il_prev
+  rlim_memlock: u64;    // RLIMIT_MEMLOCK (the task's soft limit, in bytes): what an unprivileged task may lock
 }
 
 // mm->flags.

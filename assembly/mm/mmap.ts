@@ -26,6 +26,7 @@ import { vm_area_alloc, remove_vma, find_vma, find_vma_before, find_vma_intersec
 import { __vm_enough_memory, vm_unacct_memory, vm_mmap_pgoff } from "./util";
 import { TASK_SIZE, arch_get_unmapped_area_topdown, arch_pick_mmap_layout } from "../arch/x86/mm/mmap";
 import { flush_tlb_all } from "../arch/x86/mm/tlb";
+import { can_do_mlock, capable_ipc_lock } from "./mlock";
 import { EPERM, EBADF, EAGAIN, ENOMEM, EACCES, EFAULT, EEXIST, EINVAL, EOVERFLOW, EOPNOTSUPP } from "../include/errno";
 
 // ─── the layout (mm/mmap.c; TASK_SIZE is arch/x86/mm/mmap.ts's) ──────────
@@ -104,10 +105,10 @@ function count_vma_pages_range(mm: mm_struct, addr: u64, end: u64): u64 {
   return n;
 }
 
-/** RLIMIT_MEMLOCK (mlock_future_ok); we run unprivileged. */
+/** Whether locking `bytes` more stays within RLIMIT_MEMLOCK, which root (CAP_IPC_LOCK) ignores (mlock_future_ok). */
 export function mlock_future_ok(mm: mm_struct, flags: u32, bytes: u64): bool {
-  if (!(flags & VM_LOCKED)) return true;
-  return (mm.locked_vm << PAGE_SHIFT) + bytes <= RLIM_MEMLOCK;
+  if (!(flags & VM_LOCKED) || capable_ipc_lock(mm)) return true;
+  return (mm.locked_vm << PAGE_SHIFT) + bytes <= mm.rlim_memlock;
 }
 
 /** Removes a detached VMA's share of the counters and frees it. */
@@ -297,6 +298,7 @@ export function do_mmap(mm: mm_struct, f: u32, addr: u64, len: u64, prot: u32, f
   }
   let vm_flags = calc_vm_prot_bits(prot) | calc_vm_flag_bits(flags) | mm.def_flags
     | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  if ((flags & MAP_LOCKED) && !can_do_mlock(mm)) return err(EPERM);
   if (!mlock_future_ok(mm, vm_flags, len)) return err(EAGAIN);
 
   if (f) {
@@ -529,6 +531,7 @@ export function mm_alloc(): mm_struct | null {
   }
   arch_pick_mmap_layout(mm, DEFAULT_RLIM_STACK);
   mm.rlim_as = mm.rlim_data = RLIM_INFINITY;
+  mm.rlim_memlock = RLIM_MEMLOCK;
   mm.mm_users = 1;
   // Appended: the list runs in creation order, as the task list does.
   if (!mmlist) {
@@ -690,6 +693,7 @@ export function mm_exit(handle: u32): void {
 
 @inline const RLIMIT_DATA: u32 = 2;
 @inline const RLIMIT_STACK: u32 = 3;
+@inline const RLIMIT_MEMLOCK: u32 = 8;
 @inline const RLIMIT_AS: u32 = 9;
 
 /**
@@ -697,7 +701,8 @@ export function mm_exit(handle: u32): void {
  * limits stack growth and, while the mm has no mapping yet (during exec),
  * places mmap_base (Infinity is then the largest finite limit: no legacy
  * bottom-up layout here); RLIMIT_AS and RLIMIT_DATA limit what the mm may
- * map (may_expand_vm) and the heap (brk). Other resources are ignored.
+ * map (may_expand_vm) and the heap (brk), RLIMIT_MEMLOCK what an
+ * unprivileged task may lock. Other resources are ignored.
  */
 export function mm_set_rlimit(resource: u32, bytes: f64): void {
   const mm = current;
@@ -705,6 +710,7 @@ export function mm_set_rlimit(resource: u32, bytes: f64): void {
   const rlim = arg64(bytes);
   if (resource == RLIMIT_AS) mm.rlim_as = rlim;
   else if (resource == RLIMIT_DATA) mm.rlim_data = rlim;
+  else if (resource == RLIMIT_MEMLOCK) mm.rlim_memlock = rlim;
   else if (resource != RLIMIT_STACK) return;
   else if (mm.mmap) mm.rlim_stack = rlim;
   else arch_pick_mmap_layout(mm, rlim);

@@ -33,6 +33,7 @@ import { first_vma, vma_next } from "./vma";
 import { file } from "./filemap";
 import { page_remove_rmap, update_hiwater_rss, mm_counter_file } from "./memory";
 import { put_page } from "./page_alloc";
+import { mlock_vma_folio } from "./mlock";
 import { flush_tlb_page } from "../arch/x86/mm/tlb";
 import { folio_swap_entry } from "./swap_state";
 import { swap_duplicate } from "./swapfile";
@@ -373,6 +374,8 @@ export let referenced_vm_flags: u32 = 0;
 
 function folio_referenced_one(pg: page, vma: vm_area_struct, address: u64, entry: usize): bool {
   if (vma.vm_flags & VM_LOCKED) {
+    // Restore the mlock which got missed; reclaim then culls the page.
+    mlock_vma_folio(pg, vma);
     referenced_vm_flags |= VM_LOCKED;
     return false;
   }
@@ -406,10 +409,12 @@ let unmap_ok: bool = true;
 /**
  * Unmaps the page from one pte (try_to_unmap_one): an anonymous page's pte
  * becomes its swap entry (exclusive if the page was), a file page's pte
- * is cleared; the Dirty bit moves to the page. An mlocked VMA keeps it.
+ * is cleared; the Dirty bit moves to the page. An mlocked VMA keeps it,
+ * and the page is mlocked if that was missed.
  */
 function try_to_unmap_one(pg: page, vma: vm_area_struct, address: u64, ptep: usize): bool {
   if ((vma.vm_flags & VM_LOCKED) || pvmw_huge) {
+    if ((vma.vm_flags & VM_LOCKED) && !pvmw_huge) mlock_vma_folio(pg, vma);
     unmap_ok = false;
     return false;
   }
@@ -437,7 +442,7 @@ function try_to_unmap_one(pg: page, vma: vm_area_struct, address: u64, ptep: usi
   } else {
     add_mm_counter(mm, mm_counter_file(pg), -1);
   }
-  page_remove_rmap(pg, false);
+  page_remove_rmap(pg, false, vma);
   put_page(pg);
   return true;
 }

@@ -16,7 +16,8 @@
 // (PF_MEMALLOC, here in_reclaim).
 
 import {
-  page, PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_swapcache, PG_dirty, PG_workingset, PG_anon_exclusive, PG_head, PAGE_MAPPING_ANON,
+  page, PG_lru, PG_active, PG_referenced, PG_swapbacked, PG_swapcache, PG_dirty, PG_workingset, PG_anon_exclusive, PG_head, PG_mlocked,
+  PAGE_MAPPING_ANON,
   VM_EXEC, VM_LOCKED,
 } from "./mm_types";
 import {
@@ -37,9 +38,9 @@ import { put_page, __zone_watermark_ok } from "./page_alloc";
 import { gfp_zone, GFP_KERNEL, __GFP_IO, __GFP_FS, __GFP_DIRECT_RECLAIM } from "./gfp";
 import {
   folio_lruvec, folio_is_file_lru, lruvec_add_folio, lruvec_del_folio, lru_add_drain, lru_note_cost, lruvec_stat_mod_folio,
-  lruvec_lru_size, is_file_lru, is_active_lru, folio_nr_pages,
+  lruvec_lru_size, is_file_lru, is_active_lru, folio_nr_pages, folio_evictable, folio_putback_lru,
 } from "./swap";
-import { nr_swap_pages } from "./swapfile";
+import { nr_swap_pages, folio_free_swap } from "./swapfile";
 import { add_to_swap, __delete_from_swap_cache, folio_swap_entry } from "./swap_state";
 import { put_swap_folio } from "./swapfile";
 import { swap_writepage } from "./page_io";
@@ -152,8 +153,9 @@ function isolate_lru_folios(nr_to_scan: u64, lv: lruvec, dst: usize, lru: u32): 
 
 /**
  * Puts isolated pages back on their lists, dropping the isolation
- * reference; a page whose last reference that was is freed instead
- * (move_folios_to_lru). @return the pages put back.
+ * reference; a page whose last reference that was is freed instead, and
+ * one found mlocked goes back through the LRU batch, to the unevictable
+ * list (move_folios_to_lru). @return the pages put back.
  */
 function move_folios_to_lru(lv: lruvec, list: usize): u64 {
   let nr_moved: u64 = 0;
@@ -161,6 +163,10 @@ function move_folios_to_lru(lv: lruvec, list: usize): u64 {
     const pg = lru_to_page(<usize>load<u32>(list));
     const nr_pages = <u64>folio_nr_pages(pg);
     list_del(page_lru(pg));
+    if (!folio_evictable(pg)) {
+      folio_putback_lru(pg);
+      continue;
+    }
     if (pg._refcount == 1) {
       pg.flags &= ~PG_active;
       put_page(pg);
@@ -258,7 +264,9 @@ function shrink_folio_list(): u64 {
     let activate = false;
     let keep = false;
     const mapped = pg._mapcount >= 0;
-    if (!sc.may_unmap && mapped) {
+    if (!folio_evictable(pg)) {
+      activate = true;
+    } else if (!sc.may_unmap && mapped) {
       keep = true;
     } else {
       const references = folio_check_references(pg);
@@ -304,8 +312,12 @@ function shrink_folio_list(): u64 {
       }
     }
     if (activate) {
-      pg.flags |= PG_active;
-      pgactivate += <u64>folio_nr_pages(pg);
+      // activate_locked: an mlocked page is not a candidate for swap, and is not activated (it goes unevictable).
+      if ((pg.flags & (PG_swapcache | PG_mlocked)) == (PG_swapcache | PG_mlocked)) folio_free_swap(pg);
+      if (!(pg.flags & PG_mlocked)) {
+        pg.flags |= PG_active;
+        pgactivate += <u64>folio_nr_pages(pg);
+      }
     }
     list_add(page_lru(pg), ret_folios);
   }
@@ -366,6 +378,10 @@ function shrink_active_list(nr_to_scan: u64, lv: lruvec, lru: u32): void {
   while (!list_empty(folio_list)) {
     const pg = lru_to_page(<usize>load<u32>(folio_list));
     list_del(page_lru(pg));
+    if (!folio_evictable(pg)) {
+      folio_putback_lru(pg);
+      continue;
+    }
     if (folio_referenced(pg) && (referenced_vm_flags & VM_EXEC) && folio_is_file_lru(pg)) {
       nr_rotated++;
       list_add(page_lru(pg), l_active);

@@ -64,19 +64,26 @@ import {
 @inline export const KCOMPACTD_WAKE: u32 = 44;
 @inline export const KCOMPACTD_MIGRATE_SCANNED: u32 = 45;
 @inline export const KCOMPACTD_FREE_SCANNED: u32 = 46;
-@inline export const THP_FAULT_ALLOC: u32 = 47;
-@inline export const THP_FAULT_FALLBACK: u32 = 48;
-@inline export const THP_SPLIT_PAGE: u32 = 49;
-@inline export const THP_SPLIT_PMD: u32 = 50;
-@inline export const THP_SWPOUT_FALLBACK: u32 = 51;
-@inline export const SWAP_RA: u32 = 52;
-@inline export const SWAP_RA_HIT: u32 = 53;
-@inline export const NR_VM_EVENT_ITEMS: u32 = 54;
+@inline export const UNEVICTABLE_PGCULLED: u32 = 47;
+@inline export const UNEVICTABLE_PGSCANNED: u32 = 48;
+@inline export const UNEVICTABLE_PGRESCUED: u32 = 49;
+@inline export const UNEVICTABLE_PGMLOCKED: u32 = 50;
+@inline export const UNEVICTABLE_PGMUNLOCKED: u32 = 51;
+@inline export const UNEVICTABLE_PGCLEARED: u32 = 52;
+@inline export const UNEVICTABLE_PGSTRANDED: u32 = 53;
+@inline export const THP_FAULT_ALLOC: u32 = 54;
+@inline export const THP_FAULT_FALLBACK: u32 = 55;
+@inline export const THP_SPLIT_PAGE: u32 = 56;
+@inline export const THP_SPLIT_PMD: u32 = 57;
+@inline export const THP_SWPOUT_FALLBACK: u32 = 58;
+@inline export const SWAP_RA: u32 = 59;
+@inline export const SWAP_RA_HIT: u32 = 60;
+@inline export const NR_VM_EVENT_ITEMS: u32 = 61;
 // Linux's PGALLOC and ALLOCSTALL are per zone: __count_zid_vm_events(PGALLOC, zid, n).
 @inline export const PGALLOC: u32 = PGALLOC_DMA;
 @inline export const ALLOCSTALL: u32 = ALLOCSTALL_DMA;
 
-const vmstat_text = "nr_free_pages\0nr_zone_inactive_anon\0nr_zone_active_anon\0nr_zone_inactive_file\0nr_zone_active_file\0nr_zone_unevictable\0nr_zone_write_pending\0nr_mlock\0nr_inactive_anon\0nr_active_anon\0nr_inactive_file\0nr_active_file\0nr_unevictable\0nr_isolated_anon\0nr_isolated_file\0workingset_refault_anon\0workingset_refault_file\0workingset_activate_anon\0workingset_activate_file\0workingset_restore_anon\0workingset_restore_file\0nr_anon_pages\0nr_mapped\0nr_file_pages\0nr_shmem\0nr_anon_transparent_hugepages\0nr_vmscan_write\0nr_page_table_pages\0nr_swapcached\0pswpin\0pswpout\0pgalloc_dma\0pgalloc_dma32\0pgalloc_normal\0pgalloc_movable\0pgalloc_device\0allocstall_dma\0allocstall_dma32\0allocstall_normal\0allocstall_movable\0allocstall_device\0pgfree\0pgactivate\0pgdeactivate\0pgfault\0pgmajfault\0pgrefill\0pgreuse\0pgsteal_kswapd\0pgsteal_direct\0pgscan_kswapd\0pgscan_direct\0pgscan_anon\0pgscan_file\0pgsteal_anon\0pgsteal_file\0zone_reclaim_success\0zone_reclaim_failed\0kswapd_inodesteal\0kswapd_low_wmark_hit_quickly\0kswapd_high_wmark_hit_quickly\0pageoutrun\0drop_pagecache\0drop_slab\0oom_kill\0pgmigrate_success\0pgmigrate_fail\0compact_migrate_scanned\0compact_free_scanned\0compact_isolated\0compact_stall\0compact_fail\0compact_success\0compact_daemon_wake\0compact_daemon_migrate_scanned\0compact_daemon_free_scanned\0thp_fault_alloc\0thp_fault_fallback\0thp_split_page\0thp_split_pmd\0thp_swpout_fallback\0swap_ra\0swap_ra_hit\0";
+const vmstat_text = "nr_free_pages\0nr_zone_inactive_anon\0nr_zone_active_anon\0nr_zone_inactive_file\0nr_zone_active_file\0nr_zone_unevictable\0nr_zone_write_pending\0nr_mlock\0nr_inactive_anon\0nr_active_anon\0nr_inactive_file\0nr_active_file\0nr_unevictable\0nr_isolated_anon\0nr_isolated_file\0workingset_refault_anon\0workingset_refault_file\0workingset_activate_anon\0workingset_activate_file\0workingset_restore_anon\0workingset_restore_file\0nr_anon_pages\0nr_mapped\0nr_file_pages\0nr_shmem\0nr_anon_transparent_hugepages\0nr_vmscan_write\0nr_page_table_pages\0nr_swapcached\0pswpin\0pswpout\0pgalloc_dma\0pgalloc_dma32\0pgalloc_normal\0pgalloc_movable\0pgalloc_device\0allocstall_dma\0allocstall_dma32\0allocstall_normal\0allocstall_movable\0allocstall_device\0pgfree\0pgactivate\0pgdeactivate\0pgfault\0pgmajfault\0pgrefill\0pgreuse\0pgsteal_kswapd\0pgsteal_direct\0pgscan_kswapd\0pgscan_direct\0pgscan_anon\0pgscan_file\0pgsteal_anon\0pgsteal_file\0zone_reclaim_success\0zone_reclaim_failed\0kswapd_inodesteal\0kswapd_low_wmark_hit_quickly\0kswapd_high_wmark_hit_quickly\0pageoutrun\0drop_pagecache\0drop_slab\0oom_kill\0pgmigrate_success\0pgmigrate_fail\0compact_migrate_scanned\0compact_free_scanned\0compact_isolated\0compact_stall\0compact_fail\0compact_success\0compact_daemon_wake\0compact_daemon_migrate_scanned\0compact_daemon_free_scanned\0unevictable_pgs_culled\0unevictable_pgs_scanned\0unevictable_pgs_rescued\0unevictable_pgs_mlocked\0unevictable_pgs_munlocked\0unevictable_pgs_cleared\0unevictable_pgs_stranded\0thp_fault_alloc\0thp_fault_fallback\0thp_split_page\0thp_split_pmd\0thp_swpout_fallback\0swap_ra\0swap_ra_hit\0";
 
 /** The names (UTF-16LE, byte length in the u32 at ptr - 4), NUL-separated. */
 export function vmstat_names(): usize { return changetype<usize>(vmstat_text); }

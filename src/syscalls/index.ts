@@ -921,8 +921,8 @@ const WRITES = [1, 18, 20, 296, 328, 40];
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7;
 export const RLIMIT_SIGPENDING = 11;
-/** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
-const MM_RLIMITS = [2, 3, 9];
+/** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
+const MM_RLIMITS = [2, 3, 8, 9];
 /**
  * The resource limits a process starts with, as Linux's INIT_RLIMITS and a
  * systemd-less boot set them (8 MiB stack, 1024 descriptors, 8 MiB locked memory).

@@ -17,6 +17,7 @@ export const TOOLS = {
   x86_64_linux: { name: "x86-64 Linux", present: () => process.platform === "linux" && process.arch === "x64", install: "run on x86-64 Linux" },
   strace: { name: "strace", present: onPath("strace"), install: "apt-get install strace" },
   setarch: { name: "setarch", present: onPath("setarch"), install: "apt-get install util-linux" },
+  taskset: { name: "taskset", present: onPath("taskset"), install: "apt-get install util-linux" },
   gcc: { name: "gcc", present: onPath("gcc"), install: "apt-get install gcc" },
   libc_a: { name: "libc.a", present: file("/usr/lib/x86_64-linux-gnu/libc.a"), install: "apt-get install libc6-dev" },
   unistd_64: { name: "<asm/unistd_64.h>", present: file("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"), install: "apt-get install linux-libc-dev" },

@@ -152,9 +152,10 @@ describe("VMA merging and splitting", () => {
 });
 
 describe("MAP_LOCKED and MAP_POPULATE", () => {
-  it("prefault the pages; locked memory counts in locked_vm up to RLIMIT_MEMLOCK (8 MiB), then EAGAIN", () => {
+  it("prefault the pages; an unprivileged task's locked memory counts in locked_vm up to RLIMIT_MEMLOCK (8 MiB), then EAGAIN", () => {
     const k = bootKernel(64);
     const mm = newMm(k);
+    k.exports.set_task(mm, 100, 1000, 0, 0, 0, 0);  // uid 1000: no CAP_IPC_LOCK
     const a = k.exports.sys_mmap(0, 16 * PAGE, RW, ANON | MAP.POPULATE, 0, 0);
     expect(counters(k, mm).anon).toBe(16);
     const b = k.exports.sys_mmap(0, 4 * MiB, RW, ANON | MAP.LOCKED, 0, 0);
