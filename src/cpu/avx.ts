@@ -135,7 +135,7 @@ function deriveVex(): void {
     define({
       name: typeof named === "string" ? "v" + named : (insn) => "v" + named(insn),
       enc: forms.map((f) => f.enc),
-      use: legacy.use, def: legacy.def, flags: legacy.flags, faults: legacy.faults,
+      use: legacy.use, def: legacy.def, flags: legacy.flags, faults: legacy.faults, implicitRegs: legacy.implicitRegs,
       compile: (x, insn, ip, live) => {
         const inner = (ops: Operand[]): Op => {
           // VEX's compares take 32 predicates, the legacy ones 8
