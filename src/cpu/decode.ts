@@ -11,7 +11,7 @@
 // al..r15b (spl..dil need REX) and 16..19 for ah, ch, dh, bh (only without REX).
 
 import "./families.js";
-import { type Encoding, type ImmOp, type Insn, type InsnDef, type MemOp, MM, type Operand, type Prefixes, type RegOp, SEG_FS, SEG_GS, SEG_NONE, slot } from "./insn.js";
+import { type Encoding, type ImmOp, type Insn, type InsnDef, type MemOp, MM, type Operand, type Prefixes, type RegOp, SEG_FS, SEG_GS, SEG_NONE, slot, VEX_MAP } from "./insn.js";
 import { STOP_GP, STOP_UD } from "./exec.js";
 import { RDI, RSI } from "./state.js";
 
@@ -95,13 +95,37 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
     if (!legacy) break;
     rex = 0; // a REX followed by a legacy prefix is ignored
   }
-  const W = (rex & 8) !== 0;
+  let map = 0;
+  // VEX (c4: three bytes, c5: two): R, X, B, W, the map, vvvv, L and pp, the inverted bits flipped back
+  let vex = false, vvvv = 0, vexL = 0, vexW = false;
+  const rexBefore = rex !== 0;
+  if (c === 0xc4 || c === 0xc5) {
+    const b1 = rd.u8();
+    let b2 = b1;
+    if (c === 0xc4) {
+      map = VEX_MAP + (b1 & 0x1f);
+      rex = 0x40 | ((~b1 >> 5) & 7);
+      b2 = rd.u8();
+      vexW = (b2 & 0x80) !== 0;
+    } else {
+      map = VEX_MAP + 1;
+      rex = 0x40 | ((~b1 >> 5) & 4);
+    }
+    vvvv = (~b2 >> 3) & 15;
+    vexL = (b2 >> 2) & 1;
+    c = rd.u8();
+    if (rd.short) return NEED_MORE;
+    // a VEX prefix after 66, F2, F3, REX or lock, or naming a map other than 0F, 0F 38, 0F 3A, is #UD
+    if (opsz || rep || lock || rexBefore || map < VEX_MAP + 1 || map > VEX_MAP + 3) return rd.i > 15 ? { ...ud(15), tooLong: true } : ud(rd.i);
+    vex = true;
+    rep = [0, 0x66, 0xf3, 0xf2][b2 & 3];
+  }
+  const W = vex ? vexW : (rex & 8) !== 0;
   const R = (rex & 4) << 1;
   const X = (rex & 2) << 2;
   const B = (rex & 1) << 3;
 
-  let map = 0;
-  if (c === 0x0f) {
+  if (!vex && c === 0x0f) {
     map = 1;
     c = rd.u8();
     if (c === 0x38 || c === 0x3a) {
@@ -125,6 +149,8 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
   for (const cand of slot(map, c)) {
     if (cand.prefix >= 0 && cand.prefix !== mandatory) continue;
     if (cand.rexW && !W) continue;
+    if (cand.vexW >= 0 && cand.vexW !== +W) continue;
+    if (cand.vexL >= 0 && cand.vexL !== vexL) continue;
     if (cand.when !== null && !cand.when(pre)) continue;
     if (cand.modrm && mod < 0) {
       // ModRM (with SIB and displacement), read once for every candidate that needs it
@@ -141,7 +167,8 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
     e = cand;
     break;
   }
-  if (e === null) return finish(ud(rd.i));
+  // VEX.vvvv names no register where no operand takes it: it must be 1111 (0 here)
+  if (e === null || (vex && !e.vvvv && vvvv !== 0)) return finish(ud(rd.i));
   // a mandatory 66 is not an operand-size prefix
   const osz16 = opsz && e.prefix !== 0x66;
   const vosz = W ? 8 : osz16 ? 2 : 4;
@@ -175,17 +202,19 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       case "y": return W ? 8 : 4;
       case "t": return 10;
       case "dq": return 16;
+      case "qq": return 32;
+      case "x": return vexL ? 32 : 16;
       case "": return 0;
       default: return +s;
     }
   };
-  const rm = (sz: number, kind: "gpr" | "xmm" | "mm"): Operand => {
+  const rm = (sz: number, kind: "gpr" | "xmm" | "ymm" | "mm"): Operand => {
     if (mem !== null) {
       mem.sz = sz;
       return mem;
     }
     // an MMX register's number takes no REX bit
-    return kind === "xmm" ? { k: "r", r: rmReg, sz: 16 } : kind === "mm" ? { k: "r", r: rmf, sz: MM } : reg(rmReg, sz);
+    return kind === "xmm" || kind === "ymm" ? { k: "r", r: rmReg, sz: kind === "xmm" ? 16 : 32 } : kind === "mm" ? { k: "r", r: rmf, sz: MM } : reg(rmReg, sz);
   };
   const operand = (o: string): Operand => {
     switch (o) {
@@ -207,12 +236,16 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       }
     }
     const sz = size(o.slice(1));
+    /** An XMM or YMM register's size: 32 for the YMM sizes. */
+    const vsz = sz === 32 ? 32 : 16;
     switch (o[0]) {
       case "E": case "R": case "M": return rm(sz, "gpr");
       case "G": return reg(regf, sz);
       case "Z": return reg((c & 7) | B, sz);
-      case "V": return { k: "r", r: regf, sz: 16 };
-      case "W": case "U": return rm(sz, "xmm");
+      case "V": return { k: "r", r: regf, sz: vsz };
+      case "H": return { k: "r", r: vvvv, sz: vsz };
+      case "B": return reg(vvvv, sz);
+      case "W": case "U": return rm(sz, vsz === 32 ? "ymm" : "xmm");
       case "P": return { k: "r", r: regf & 7, sz: MM };
       case "Q": case "N": return rm(sz, "mm");
       case "O": {

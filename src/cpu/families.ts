@@ -5,6 +5,7 @@
 
 import "./alu.js";
 import "./bits.js";
+import "./bmi.js";
 import "./muldiv.js";
 import "./move.js";
 import "./branch.js";
@@ -14,3 +15,5 @@ import "./sse.js";
 import "./x87_insns.js";
 import "./sse_float_insns.js";
 import "./sse4.js";
+import "./avx.js";
+import "./fma.js";

@@ -12,6 +12,8 @@
 //   "W 0F C7 /1: Mdq"     REX.W required
 //   "D9 E8"               an exact ModRM byte (x87 register forms, endbr64)
 //   "50+r d64: Zq"        the register in the opcode's low three bits (plus REX.B)
+//   "VEX 66 0F 38 58 W0 L1 /r: Vx,Wd"   a VEX encoding (c4/c5): the prefix is VEX.pp, the map VEX.mmmmm;
+//                         W0/W1 and L0/L1 constrain VEX.W and VEX.L (else any)
 //
 // Opcode tokens: hex bytes (0F, 0F 38 and 0F 3A open the two- and three-byte
 // maps), +r, +cc, /r, /0../7, an exact ModRM byte, and the flags d64 (64-bit
@@ -23,12 +25,14 @@
 //   M  r/m, memory only             Z  opcode low bits (+r)      O  64-bit absolute address (moffs)
 //   I  immediate (Ibs: imm8 sign-extended to the operand size)  J  branch target (Jb, Jz)
 //   V  XMM from the reg field       W  XMM or memory from r/m    U  XMM from r/m, register only
+//   H  XMM/YMM from VEX.vvvv        B  general register from VEX.vvvv (By)
 //   P  MMX from the reg field       Q  MMX or memory from r/m    N  MMX from r/m, register only (REX ignored)
 //   X  memory at ds:rsi (string source; fs/gs may override ds)   Y  memory at es:rdi (string destination)
 //   D  memory at ds:rdi (maskmovq; fs/gs may override ds)
 //   AL, CL, AX, rAX (the accumulator at the operand size), 1, ST0, STi (x87 st(rm))
 // Sizes: b w d q (1 2 4 8), v (the operand size), z (2 at 16 bits, else 4), y (8 with REX.W, else 4),
-// t (10), dq (16), or a number of bytes (M512); none for M means no access (lea).
+// t (10), dq (16), qq (32), x (16, or 32 with VEX.L), or a number of bytes (M512); none for M means no access (lea).
+// A VEX register operand of size 32 is a YMM register (RegOp.sz 32).
 
 import type { Exec, Op } from "./exec.js";
 import type { Jit } from "./jit.js";
@@ -45,7 +49,7 @@ export const MM = 9;
 
 /**
  * A register. sz 1, 2, 4, 8: a general register (0..15; at sz 1, 16..19 are
- * ah, ch, dh, bh); sz 16: XMM r; sz 10: the x87 register st(r); sz MM:
+ * ah, ch, dh, bh); sz 16: XMM r; sz 32: YMM r; sz 10: the x87 register st(r); sz MM:
  * the MMX register mm r.
  */
 export interface RegOp {
@@ -183,23 +187,32 @@ export interface Encoding {
   d64: boolean;
   no16: boolean;
   byte: boolean;
+  /** A VEX encoding: VEX.W and VEX.L required (-1 either); `vvvv`: an operand names VEX.vvvv (else it must be 1111). */
+  vex: boolean;
+  vexW: number;
+  vexL: number;
+  vvvv: boolean;
   ops: string[];
   when: ((p: Prefixes) => boolean) | null;
 }
 
-/** Opcode maps: one-byte, 0F, 0F 38, 0F 3A; each slot lists its encodings, most specific first. */
-export const MAPS: Encoding[][][] = [0, 1, 2, 3].map(() => Array.from({ length: 256 }, () => []));
+/**
+ * Opcode maps: one-byte, 0F, 0F 38, 0F 3A, then the VEX maps at VEX_MAP + VEX.mmmmm (0F, 0F 38, 0F 3A);
+ * each slot lists its encodings, most specific first.
+ */
+export const VEX_MAP = 4;
+export const MAPS: Encoding[][][] = [0, 1, 2, 3, 4, 5, 6, 7].map(() => Array.from({ length: 256 }, () => []));
 /** Every instruction defined, in the order defined. */
 export const DEFS: InsnDef[] = [];
 /** The slots the family being defined later (LaterFamily) has filled, while one is. */
 let building: Set<Encoding[]> | null = null;
 
-const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZOXYD](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|\d+)?|[VWU](b|w|d|q|dq)?|[PQN](d|q)?)$/;
+const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZOXYDB](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|qq|x|\d+)?|[VWUH](b|w|d|q|dq|qq|x)?|[PQN](d|q)?)$/;
 const MEM_ONLY = /^M/;
 const REG_ONLY = /^(R|U|N|STi)/;
 
 function specificity(e: Encoding): number {
-  return (e.prefix >= 0 ? 8 : 0) + (e.when ? 4 : 0) + (e.rexW ? 2 : 0) + (e.exact >= 0 || e.reg >= 0 ? 1 : 0);
+  return (e.prefix >= 0 ? 8 : 0) + (e.when ? 4 : 0) + (e.rexW || e.vexW >= 0 || e.vexL >= 0 ? 2 : 0) + (e.exact >= 0 || e.reg >= 0 ? 1 : 0);
 }
 
 function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | null): void {
@@ -207,11 +220,14 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
   const toks = head.trim().split(/\s+/);
   const e: Encoding = {
     def, prefix: -1, rexW: false, modrm: false, reg: -1, mod: -1, exact: -1, cc: false, d64: false, no16: false, byte: false,
+    vex: false, vexW: -1, vexL: -1, vvvv: false,
     ops: tail.trim() === "" ? [] : tail.split(",").map((s) => s.trim()), when,
   };
   let map = 0, opcode = -1, slots = 1;
   for (const t of toks) {
     if (t === "NP") e.prefix = 0;
+    else if (t === "VEX" && opcode < 0 && map === 0) { e.vex = true; e.prefix = 0; }
+    else if (/^[WL][01]$/.test(t) && e.vex) { if (t[0] === "W") e.vexW = +t[1]; else e.vexL = +t[1]; }
     else if ((t === "66" || t === "F2" || t === "F3") && opcode < 0 && map === 0) e.prefix = parseInt(t, 16);
     else if (t === "W") e.rexW = true;
     else if (t === "d64") e.d64 = true;
@@ -232,11 +248,16 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
     } else throw new Error(`define ${String(def.name)}: bad encoding token ${t} in "${text}"`);
   }
   if (opcode < 0) throw new Error(`define ${String(def.name)}: no opcode in "${text}"`);
+  if (e.vex) {
+    if (map === 0) throw new Error(`define ${String(def.name)}: VEX without a map in "${text}"`);
+    map += VEX_MAP;
+  }
   for (const o of e.ops) {
     if (!OPERAND.test(o)) throw new Error(`define ${String(def.name)}: bad operand ${o} in "${text}"`);
     if (MEM_ONLY.test(o)) e.mod = 0;
     else if (REG_ONLY.test(o)) e.mod = 3;
     if (/^[EGRMVWUPQN]/.test(o) || o === "STi") e.modrm = true;
+    if (/^[HB]/.test(o)) e.vvvv = true;
   }
   for (let s = 0; s < slots; s++) {
     const list = MAPS[map][opcode + s];
@@ -264,12 +285,12 @@ export function define(def: InsnDef): InsnDef {
  * A family whose descriptors are made when the decoder first needs them (the
  * x87, SSE): building them at load costs a run that never executes one more
  * than the rest of the CPU's start-up. `define` runs on the first opcode of
- * `map` that no other family claims; the family's encodings must be alone in
+ * its maps that no other family claims; the family's encodings must be alone in
  * their slots (parse checks). `features` are the CPUID bits its instructions
  * announce, known before they are defined.
  */
 export interface LaterFamily {
-  map: number;
+  maps: readonly number[];
   features: readonly Feature[];
   define: () => void;
   /** Its descriptors, once defined; null before. */
@@ -277,15 +298,15 @@ export interface LaterFamily {
 }
 /** The families defined later, in the order registered. */
 export const LATER: LaterFamily[] = [];
-/** Registers a family to be defined on the first use of its opcode map. */
-export function defineLater(map: number, features: readonly Feature[], define: () => void): void {
-  LATER.push({ map, features, define, defs: null });
+/** Registers a family to be defined on the first use of its opcode map (or maps). */
+export function defineLater(map: number | readonly number[], features: readonly Feature[], define: () => void): void {
+  LATER.push({ maps: typeof map === "number" ? [map] : map, features, define, defs: null });
 }
 
 /** Defines the waiting families of `map` (every map: -1), in the order registered. */
 export function defineWaiting(map = -1): void {
   for (const f of LATER) {
-    if (f.defs !== null || (map >= 0 && f.map !== map)) continue;
+    if (f.defs !== null || (map >= 0 && !f.maps.includes(map))) continue;
     const first = DEFS.length;
     building = new Set();
     try {
@@ -300,7 +321,11 @@ export function defineWaiting(map = -1): void {
 /** The encodings of an opcode slot; an empty one first defines the families waiting on its map. */
 export function slot(map: number, opcode: number): Encoding[] {
   const list = MAPS[map][opcode];
-  if (list.length === 0) defineWaiting(map);
+  if (list.length === 0) {
+    // the VEX forms derive from the legacy descriptors: those come first
+    if (map >= VEX_MAP) for (let m = 0; m < VEX_MAP; m++) defineWaiting(m);
+    defineWaiting(map);
+  }
   return list;
 }
 

@@ -21,7 +21,7 @@ const PRE_COMPUTATION = 0x07;
  * gets the pre-computation flags alone when one of those is unmasked (the
  * computation is abandoned), else every flag raised (SDM vol. 1, 11.5.1).
  */
-function simdException(x: Exec, mx: number): boolean {
+export function simdException(x: Exec, mx: number): boolean {
   const f = raised.flags, unmasked = f & ~(mx >> 7) & 0x3f;
   if (unmasked === 0) return false;
   x.st.mxcsr = mx | (unmasked & PRE_COMPUTATION ? f & PRE_COMPUTATION : f);

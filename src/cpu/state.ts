@@ -5,6 +5,9 @@
 import type { X87Image } from "./sse_state.js";
 import { x87Image, X87State } from "./x87_state.js";
 
+/** The first of the two scratch XMM registers (not architectural). */
+export const XMM_SCRATCH = 16;
+
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
 export const REG_NAMES = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
@@ -42,8 +45,14 @@ export class CpuState {
   readonly seg = new Int32Array(4);
   /** [0] = DF (0 or 1). */
   readonly misc = new Int32Array(2);
-  /** XMM0..15: register i's dword j at index i * 4 + j (little-endian). */
-  readonly xmm = new Uint32Array(64);
+  /**
+   * XMM0..15: register i's dword j at index i * 4 + j (little-endian); then
+   * two scratch registers (XMM_SCRATCH, XMM_SCRATCH + 1) through which the
+   * VEX forms run the legacy SSE lane operations (avx.ts).
+   */
+  readonly xmm = new Uint32Array(72);
+  /** The upper halves of YMM0..15 (bits 128..255): register i's dword 4 + j at index i * 4 + j. */
+  readonly ymmh = new Uint32Array(64);
   /** MXCSR: all exceptions masked, round to nearest. */
   mxcsr = 0x1f80;
   /** The x87 FPU. */

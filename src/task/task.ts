@@ -129,7 +129,7 @@ export class Task {
   }
 }
 
-/** Copies every architectural register (general, rip, flags, segment bases, SSE, x87) from one state to another. */
+/** Copies every architectural register (general, rip, flags, segment bases, SSE and AVX, x87) from one state to another. */
 export function copyRegisters(from: CpuState, to: CpuState): void {
   to.L.set(from.L);
   to.H.set(from.H);
@@ -138,6 +138,7 @@ export function copyRegisters(from: CpuState, to: CpuState): void {
   to.seg.set(from.seg);
   to.misc.set(from.misc);
   to.xmm.set(from.xmm);
+  to.ymmh.set(from.ymmh);
   to.mxcsr = from.mxcsr;
   const a = from.fpu, b = to.fpu;
   for (let i = 0; i < 8; i++) b.regs[i] = a.regs[i];

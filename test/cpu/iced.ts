@@ -1,7 +1,7 @@
 // The decoder against iced-x86: where we decode, iced must agree on length,
 // mnemonic and operands; where we say #UD, iced must say invalid or name an
 // instruction outside the subset (or a form on the named allow-list below).
-import { Code, Decoder, DecoderOptions, type Instruction, Mnemonic, OpKind, Register } from "iced-x86";
+import { Code, Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register } from "iced-x86";
 import { decode, type Insn, type Operand } from "../../src/cpu/decode.js";
 import { MM } from "../../src/cpu/insn.js";
 
@@ -44,6 +44,7 @@ export const SUBSET = new Set<string>();
 const NAMES64 = ["RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
 function regName(r: number, sz: number): string {
   if (sz === 16) return `XMM${r}`;
+  if (sz === 32) return `YMM${r}`;
   if (sz === MM) return `MM${r}`;
   if (sz === 10) return `ST${r}`;
   if (sz === 8) return NAMES64[r];
@@ -121,6 +122,34 @@ export function check(bytes: Uint8Array, ins: Instruction): string {
     if (d) return d + ` (${code})`;
   }
   return "";
+}
+
+/**
+ * Checks a generated sample against iced: `generate` fills `bytes` and calls
+ * `emit` for each encoding, twice (the first pass learns which mnemonics are
+ * in the subset). @return the encodings checked in the second pass, those
+ * both decoders decoded alike, and one example of each kind of disagreement.
+ */
+export function sampleAgainstIced(bytes: Uint8Array, generate: (emit: () => void) => void): { decoded: number; agreed: number; bad: string[] } {
+  const ins = new Instruction();
+  const bad: string[] = [];
+  const kinds = new Set<string>();
+  let decoded = 0, agreed = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    generate(() => {
+      const d = check(bytes, ins);
+      if (pass === 0) return;
+      decoded++;
+      if (!d && !ins.isInvalid && decode(bytes, bytes.length, IP)?.op !== "ud") agreed++;
+      const kind = d.replace(/-?[0-9a-f]{2,}/g, "");
+      if (d && !kinds.has(kind) && bad.length < 40) {
+        kinds.add(kind);
+        bad.push(`${hex(bytes)}: ${d}`);
+      }
+    });
+  }
+  ins.free();
+  return { decoded, agreed, bad };
 }
 
 /** Bytes as hex, for messages. */

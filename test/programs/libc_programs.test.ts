@@ -51,6 +51,24 @@ describe.each([
   });
 });
 
+// Built for x86-64-v3 (AVX2, FMA, BMI1/BMI2, as RHEL 10 builds everything): the vectorised programs
+// of test/native/x86_64_v3, and ordinary ones from test/native/libc that gcc vectorises there too.
+const V3_SOURCES = new URL("../native/x86_64_v3/", import.meta.url).pathname;
+const v3 = [
+  ...readdirSync(V3_SOURCES).filter((f) => f.endsWith(".c")).map((f) => [f.slice(0, -2), join(V3_SOURCES, f)]),
+  ...["file_attrs", "malloc", "printf", "processes", "sort"].map((n) => [n, join(SOURCES, `${n}.c`)]),
+].sort();
+describe("glibc programs built with -O3 -march=x86-64-v3 under faultline match their native runs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "faultline-v3-"));
+  it.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist)).each(v3)("%s", (name, source) => {
+    const exe = join(dir, name);
+    const built = spawnSync("gcc", ["-O3", "-march=x86-64-v3", "-static", "-o", exe, source, "-lm"], { encoding: "utf8" });
+    expect(built.stderr).toBe("");
+    const r = compare(exe, ["one", "two"], dir);
+    expect(r.stdout.length).toBeGreaterThan(0);
+  });
+});
+
 describe.runIf(needs(TOOLS.busybox, TOOLS.dist))("busybox applets under faultline match their native runs", () => {
   const dir = mkdtempSync(join(tmpdir(), "faultline-busybox-"));
   writeFileSync(join(dir, "data.txt"), Array.from({ length: 1000 }, (_, i) => `${(i * 7919) % 1000} line ${i}`).join("\n") + "\n");

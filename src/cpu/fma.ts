@@ -1,0 +1,104 @@
+// FMA3: the fused multiply-adds (vfmadd, vfmsub, vfnmadd, vfnmsub, vfmaddsub,
+// vfmsubadd in their 132, 213 and 231 orders; ps/pd/ss/sd), VEX.66.0F38 with
+// VEX.W choosing double precision. a * b + c is computed exactly and rounded
+// once, under MXCSR's rounding, DAZ and FTZ, with its exception flags.
+//
+// The orders name which operands multiply: with d the destination, v VEX.vvvv
+// and m the r/m operand, 132 is d * m + v, 213 is v * d + m, 231 is v * m + d.
+// A scalar form keeps the destination's other elements of its low 128 bits.
+
+import { type Exec, type Op, STOP_XM } from "./exec.js";
+import { addCore, defaultNaN, F32, F64, fe, FE_DENORMAL, FE_INVALID, FINITE, type Format, INF, isNaN, quiet, SNAN, unpack, type Unpacked, ZERO } from "./fpu/softfloat.js";
+import { define, defineLater, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
+import { raised } from "./sse_float_lanes.js";
+import { simdException } from "./sse_float_insns.js";
+
+/**
+ * (-1)^negProduct * a * b + (-1)^negAddend * c in format f, rounded once. A NaN operand gives the first
+ * NaN of a, b, c, quieted (negation does not apply to it), invalid only for a signalling one (so 0 * inf + QNaN
+ * is not invalid, as the reference CPU answers); 0 * inf + a number is invalid.
+ */
+export function fusedMulAdd(a: bigint, b: bigint, c: bigint, negProduct: boolean, negAddend: boolean, f: Format, mx: number): bigint {
+  const daz = (mx & 0x40) !== 0, ftz = (mx & 0x8000) !== 0, rc = (mx >> 13) & 3;
+  const A = unpack(a, f, daz), B = unpack(b, f, daz), C = unpack(c, f, daz);
+  const zeroTimesInf = (A.cls === INF && B.cls === ZERO) || (A.cls === ZERO && B.cls === INF);
+  if (isNaN(A) || isNaN(B) || isNaN(C)) {
+    if (A.cls === SNAN || B.cls === SNAN || C.cls === SNAN) fe.flags |= FE_INVALID;
+    return quiet(isNaN(A) ? a : isNaN(B) ? b : c, f);
+  }
+  if (zeroTimesInf) { fe.flags |= FE_INVALID; return defaultNaN(f); }
+  const sign = A.sign ^ B.sign ^ (negProduct ? 1 : 0);
+  const P: Unpacked = A.cls === INF || B.cls === INF ? { cls: INF, sign, sig: 0n, exp: 0, den: false, bits: 0n }
+    : A.cls === ZERO || B.cls === ZERO ? { cls: ZERO, sign, sig: 0n, exp: 0, den: false, bits: 0n }
+    : { cls: FINITE, sign, sig: A.sig * B.sig, exp: A.exp + B.exp, den: false, bits: 0n };
+  const invalid = P.cls === INF && C.cls === INF && (P.sign !== (C.sign ^ (negAddend ? 1 : 0)));
+  if (!invalid && !daz && (A.den || B.den || C.den)) fe.flags |= FE_DENORMAL;
+  return addCore(P, C, negAddend, f, rc, f.p, ftz);
+}
+
+/** The kinds: product negated, addend negated (for even elements; `alternate` flips the addend's sign on odd ones). */
+const KINDS = [
+  ["fmadd", 0x98, false, false, false], ["fmsub", 0x9a, false, true, false], ["fnmadd", 0x9c, true, false, false], ["fnmsub", 0x9e, true, true, false],
+  ["fmaddsub", 0x96, false, true, true], ["fmsubadd", 0x97, false, false, true],
+] as const;
+
+function compileFma(x: Exec, ops: Operand[], order: number, negP: boolean, negC: boolean, alternate: boolean, double: boolean, scalar: boolean): Op {
+  const [d, v, s] = ops as [RegOp, RegOp, Operand];
+  const wide = d.sz === 32 && !scalar, f = double ? F64 : F32, st = x.st, X = st.xmm, Y = st.ymmh;
+  const es = double ? 2 : 1, n = scalar ? 1 : ((wide ? 8 : 4) / es);
+  const D = new Uint32Array(8), V = new Uint32Array(8), M = new Uint32Array(8), R = new Uint32Array(8);
+  const m = s.k === "m" ? s as MemOp : null, sr = s.k === "r" ? s.r : 0, bytes = n * es * 4;
+  const read = (r: number, out: Uint32Array): void => { for (let i = 0; i < 4; i++) { out[i] = X[r * 4 + i]; out[i + 4] = Y[r * 4 + i]; } };
+  const el = (w: Uint32Array, i: number): bigint => (double ? (BigInt(w[2 * i + 1] >>> 0) << 32n) | BigInt(w[2 * i] >>> 0) : BigInt(w[i] >>> 0));
+  return () => {
+    if (m !== null) {
+      x.ea(m);
+      M.fill(0);
+      for (let i = 0; i < bytes; i += 4) {
+        const a = (x.EA[0] >>> 0) + i;
+        M[i >> 2] = x.mmu.ld32(a | 0, a > 0xffffffff ? (x.EA[1] + 1) | 0 : x.EA[1]);
+        if (x.FLT.kind) return x.FLT.kind;
+      }
+    } else read(sr, M);
+    read(d.r, D);
+    read(v.r, V);
+    const mx = st.mxcsr;
+    R.set(D);
+    fe.flags = 0;
+    for (let i = 0; i < n; i++) {
+      const [a, b, c] = order === 132 ? [D, M, V] : order === 213 ? [V, D, M] : [V, M, D];
+      const r = fusedMulAdd(el(a, i), el(b, i), el(c, i), negP, alternate && i & 1 ? !negC : negC, f, mx);
+      if (double) { R[2 * i] = Number(r & 0xffffffffn); R[2 * i + 1] = Number(r >> 32n); }
+      else R[i] = Number(r);
+    }
+    raised.flags = fe.flags;
+    fe.flags = 0;
+    if (simdException(x, mx)) return STOP_XM;
+    st.mxcsr = mx | raised.flags;
+    for (let i = 0; i < 4; i++) { X[d.r * 4 + i] = R[i]; Y[d.r * 4 + i] = wide ? R[i + 4] : 0; }
+    return 0;
+  };
+}
+
+function defineFma(): void {
+  for (const [kind, base, negP, negC, alternate] of KINDS) {
+    for (const [order, off] of [[132, 0], [213, 0x10], [231, 0x20]] as const) {
+      for (const [suffix, double] of [["ps", false], ["pd", true]] as const) {
+        const opc = (base + off).toString(16).toUpperCase();
+        define({
+          name: `v${kind}${order}${suffix}`,
+          enc: [`VEX 66 0F 38 ${opc} W${+double} /r: Vx,Hx,Wx`],
+          compile: (x, insn) => compileFma(x, insn.ops, order, negP, negC, alternate, double, false),
+        });
+        if (alternate) continue;
+        // the scalar forms: the next opcode; VEX.L ignored
+        define({
+          name: `v${kind}${order}${double ? "sd" : "ss"}`,
+          enc: [`VEX 66 0F 38 ${(base + off + 1).toString(16).toUpperCase()} W${+double} /r: V,H,W${double ? "q" : "d"}`],
+          compile: (x, insn) => compileFma(x, insn.ops, order, negP, negC, false, double, true),
+        });
+      }
+    }
+  }
+}
+defineLater([VEX_MAP + 2], [], defineFma);
