@@ -384,7 +384,7 @@ export class Machine {
         ownFaults: thread ? { min_flt: t.ownMinflt, maj_flt: t.ownMajflt } : undefined,
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
         // Every task is root's: the user's queued signals are every thread's and every process's.
-        sigQueued: s.tasks.reduce((n, x) => n + x.signals.pending.length + (x === x.group.leader ? x.signals.shared.length : 0), 0),
+        sigQueued: s.queuedSignals(),
         rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,

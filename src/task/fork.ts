@@ -5,7 +5,7 @@
 import type { Machine } from "../machine.js";
 import { bytesReader } from "../machine_options.js";
 import type { CpuState } from "../cpu/state.js";
-import { Mempolicy, MlockCalls, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EEXIST, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
+import { Mempolicy, MlockCalls, RLIMIT_SIGPENDING, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EEXIST, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
 import { PID_MAX } from "./sched.js";
 import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
@@ -40,6 +40,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
   const signals = from
     ? from.signals.fork(m.cpu, pid, (flags & CLONE_SIGHAND) !== 0, (flags & CLONE_THREAD) !== 0, (flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM)
     : new Signals(m.cpu, m.user, pid);
+  signals.queueFull = () => m.sched.queuedSignals() >= task.sys.rlimit(RLIMIT_SIGPENDING);
   // The wait a process call asks for is the task's own (wait4 sets it).
   const calls: TaskCalls = {
     get pid() { return task.tgid; },

@@ -15,7 +15,7 @@
 // its next return to user mode, after which it goes on with its quantum).
 // No clock, no host time: the same program gives the same interleaving every run.
 
-import { ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/errno.js";
+import { EAGAIN, ECHILD, EINVAL, EPERM, ESRCH, EFAULT, ERESTARTSYS } from "../syscalls/errno.js";
 import type { UserMemory } from "../syscalls/index.js";
 import { SIGKILL } from "../syscalls/endings.js";
 import { SIGCHLD, SI_TKILL, SI_USER, copy_siginfo_from_user, siginfoBytes, type SigInfo } from "./signal.js";
@@ -252,6 +252,12 @@ export class Scheduler {
    * -pid. The signal goes to each process's shared queue, where a thread
    * that does not block it takes it.
    */
+  /** The signals queued by root, every task's user (its ucounts' sigpending): every thread's queue, every process's shared one. */
+  queuedSignals(): number {
+    const queued = (q: SigInfo[]) => q.reduce((n, p) => n + (p.unqueued ? 0 : 1), 0);
+    return this.tasks.reduce((n, x) => n + queued(x.signals.pending) + (x === x.group.leader ? queued(x.signals.shared) : 0), 0);
+  }
+
   kill(t: Task, pid: number, sig: number): number {
     if (sig < 0 || sig > 64) return -EINVAL;
     const info: SigInfo = { signo: sig, code: SI_USER, pid: t.tgid, uid: 0 };
@@ -274,8 +280,7 @@ export class Scheduler {
     if (sig < 0 || sig > 64) return -EINVAL;
     const x = this.byPid(tid);
     if (!x || x.state === "zombie" || (tgid !== -1 && tgid !== x.tgid)) return -ESRCH;
-    if (sig !== 0) x.signals.send({ signo: sig, code: SI_TKILL, pid: t.tgid, uid: 0 });
-    return 0;
+    return sig !== 0 && x.signals.send({ signo: sig, code: SI_TKILL, pid: t.tgid, uid: 0 }) === -EAGAIN ? -EAGAIN : 0;
   }
 
   /**
@@ -290,8 +295,7 @@ export class Scheduler {
     const x = pid > 0 ? this.tasks.find((y) => y.pid === pid)?.group.leader : undefined;
     if (!x) return -ESRCH;
     if (sig < 0 || sig > 64) return -EINVAL;
-    if (sig !== 0) x.group.threads[0]?.signals.send(info, true);
-    return 0;
+    return sig !== 0 && x.group.threads[0]?.signals.send(info, true) === -EAGAIN ? -EAGAIN : 0;
   }
 
   /** rt_tgsigqueueinfo: rt_sigqueueinfo to one thread `tid` of process `tgid` (do_send_specific). */
@@ -303,8 +307,7 @@ export class Scheduler {
     const x = this.byPid(tid);
     if (!x || x.state === "zombie" || tgid !== x.tgid) return -ESRCH;
     if (sig < 0 || sig > 64) return -EINVAL;
-    if (sig !== 0) x.signals.send(info);
-    return 0;
+    return sig !== 0 && x.signals.send(info) === -EAGAIN ? -EAGAIN : 0;
   }
 
   /** setpgid: the caller or one of its children, into a group of its session (or a new one named by its pid). */

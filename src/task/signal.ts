@@ -14,7 +14,7 @@
 // rt_sigreturn reads the ucontext back from rsp - 8.
 
 import type { UserMemory } from "../syscalls/index.js";
-import { E2BIG, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR, ERESTARTSYS, ESRCH } from "../syscalls/errno.js";
+import { E2BIG, EAGAIN, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTNOINTR, ERESTARTSYS, ESRCH } from "../syscalls/errno.js";
 import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, SI_TIMER, arrivalLine, type FatalSignal } from "../syscalls/endings.js";
 
 export { SIGCHLD, SI_TIMER };
@@ -26,6 +26,8 @@ export const SIGSTOP = 19;
 const SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
 /** si_code of kill() and of tkill()/tgkill(). */
 export const SI_USER = 0;
+/** The first real-time signal, as the kernel numbers them. */
+const SIGRTMIN = 32;
 export const SI_TKILL = -6;
 
 /** sa_flags bits (include/uapi/asm-generic/signal-defs.h, x86's SA_RESTORER). */
@@ -90,6 +92,8 @@ export interface SigInfo {
   value?: number;
   /** The kernel_siginfo a sender gave (rt_sigqueueinfo, rt_tgsigqueueinfo): its 48 bytes go out as they came, si_signo set. */
   fields?: Uint8Array;
+  /** Pending with no sigqueue of its own (the user's queue was full): not counted against RLIMIT_SIGPENDING. */
+  unqueued?: boolean;
   /** Runs as the signal is dequeued: a timer waiting for its signal to be taken restarts (posixtimer_rearm, ITIMER_REAL's rearm); false: the signal is dropped (its timer was set again or deleted). */
   dequeued?: () => boolean;
 }
@@ -168,6 +172,8 @@ export class Signals {
   cr2 = 0;
   /** Receives strace's line for each signal delivered. */
   trace?: (line: string) => void;
+  /** The signals queued by this task's user have reached its RLIMIT_SIGPENDING (__sigqueue_alloc's test; the machine sets it). */
+  queueFull?: () => boolean;
   /** The signals of every thread of its process (for_each_thread), itself included. */
   threadGroup: () => Signals[] = () => [this];
   /**
@@ -387,8 +393,7 @@ export class Signals {
 
   private sendFromSelf(sig: number, code: number): number {
     if (sig < 0 || sig > 64) return -EINVAL;
-    if (sig !== 0) this.send({ signo: sig, code, pid: this.pid, uid: 0 });
-    return 0;
+    return sig !== 0 && this.send({ signo: sig, code, pid: this.pid, uid: 0 }) === -EAGAIN ? -EAGAIN : 0;
   }
 
   // ---- sending ----
@@ -405,9 +410,10 @@ export class Signals {
   /**
    * send_signal to this thread, or (`group`) to its process's shared queue:
    * dropped when ignored and not blocked; a standard signal already pending
-   * there is not queued twice. @return false when it was dropped
+   * there is not queued twice. @return false when it was dropped, -EAGAIN when
+   * the user's queue is full
    */
-  send(info: SigInfo, group = false): boolean {
+  send(info: SigInfo, group = false): boolean | number {
     const sig = info.signo;
     if (!this.isBlocked(sig) && this.ignored(sig) && sig !== SIGKILL) {
       // A traced task is shown even the signals it ignores (sig_ignored lets them through to the tracer).
@@ -416,6 +422,15 @@ export class Signals {
     }
     const queue = group ? this.shared : this.pending;
     if (sig < 32 && queue.some((p) => p.signo === sig)) return true;
+    // __sigqueue_alloc: a standard signal from kill or the kernel (si_code >= 0), and a timer's preallocated one, are queued past RLIMIT_SIGPENDING.
+    if (!(info.code === SI_TIMER || (sig < SIGRTMIN && info.code >= 0)) && this.queueFull?.()) {
+      // A real-time signal not from kill cannot be sent: the queue overflows.
+      if (sig >= SIGRTMIN && info.code !== SI_USER) return -EAGAIN;
+      // Otherwise it is pending with no siginfo of its own (collect_signal then gives SI_USER, no sender); one already queued absorbs it.
+      if (queue.some((p) => p.signo === sig)) return true;
+      queue.push({ signo: sig, code: SI_USER, pid: 0, uid: 0, unqueued: true });
+      return true;
+    }
     queue.push(info);
     return true;
   }

@@ -93,7 +93,7 @@ class PosixTimer {
     this.infoSeq = this.seq;
     const thread = (this.notify & SIGEV_THREAD_ID) !== 0;
     // An ignored signal is dropped and the timer stops (Linux parks it until the signal is no longer ignored).
-    const sent = this.target.state !== "zombie" && this.target.signals.send(this.info, !thread);
+    const sent = this.target.state !== "zombie" && this.target.signals.send(this.info, !thread) === true;
     this.requeuePending = sent && this.interval !== 0;
     return null;
   }

@@ -5,7 +5,7 @@
 // rt_sigreturn restores. This drives src/task/signal.ts with a flat user
 // memory and a CPU state.
 import { describe, expect, it } from "vitest";
-import { CpuState } from "../../src/cpu/state.js";
+import { CpuState, XMM_SCRATCH } from "../../src/cpu/state.js";
 import { SA_RESTORER, SA_SIGINFO, Signals } from "../../src/task/signal.js";
 
 const BASE = 0x7fff0000;
@@ -60,7 +60,7 @@ describe("the fxsave image in the signal frame", () => {
     expect(signals.kill(1, 10)).toBe(0);
     expect(signals.deliver()).toBeNull();
     // fpu__clear_user_states: the handler starts with the FPU as a process does.
-    expect([fcw(), cpu.state.mxcsr, cpu.state.xmm.every((x) => x === 0)]).toEqual([0x37f, 0x1f80, true]);
+    expect([fcw(), cpu.state.mxcsr, cpu.state.xmm.subarray(0, 4 * XMM_SCRATCH).every((x) => x === 0)]).toEqual([0x37f, 0x1f80, true]);
 
     expect(cpu.rip).toBe(0x402000);
     const uc = regs[2];

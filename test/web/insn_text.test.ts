@@ -39,6 +39,6 @@ describe("formatInsn", () => {
 
   it("marks what raises #UD", () => {
     expect(fmt("0f 0b")).toBe("(bad: raises #UD)");
-    expect(fmt("0f 38 00 c1")).toBe("(bad: raises #UD)"); // pshufb: SSSE3 is outside the subset
+    expect(fmt("0f 0f c1 b4")).toBe("(bad: raises #UD)"); // pfmul: 3DNow! is outside the subset
   });
 });
