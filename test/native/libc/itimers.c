@@ -103,12 +103,12 @@ int main(int argc, char **argv) {
   /* every period, pause ends with EINTR */
   v = itv(10000, 10000);
   setitimer(ITIMER_REAL, &v, NULL);
-  int eintr = 0;
-  while (alrm < 5) eintr += pause() == -1 && errno == EINTR;
+  int other = 0;
+  while (alrm < 5) other += !(pause() == -1 && errno == EINTR);
   v = itv(0, 0);
   setitimer(ITIMER_REAL, &v, NULL);
-  /* one more may come natively if the process stalls a period before the disarm */
-  printf("SIGALRM 5 times or more: %s, pause EINTR %d times\n", alrm >= 5 ? "yes" : "no", eintr);
+  /* one more may come natively if the process stalls a period before the disarm, and one outside pause */
+  printf("SIGALRM 5 times or more: %s, pause ended other than with EINTR %d times\n", alrm >= 5 ? "yes" : "no", other);
 
   /* sigsuspend, with SIGALRM blocked outside it */
   sigset_t block, empty;
