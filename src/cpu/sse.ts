@@ -205,12 +205,12 @@ function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32
  * register, or 16 aligned bytes on a page the TLB holds, loaded inline;
  * anything else (a miss, a fault, #GP) runs the Op.
  */
-function translatePacked(j: Jit, insn: Insn, form: (r: string, a: string, b: string) => string): string | null {
-  const d = xo(insn.ops[0]), s = insn.ops[1];
+function translatePacked(j: Jit, insn: Insn, form: (typeof PACKED_JS)[string]): string | null {
+  const d = xo(insn.ops[0]), s = insn.ops[1], imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
   const four = (f: (k: number) => string): string => [0, 1, 2, 3].map(f).join(" ");
   // every operand dword read before the first is written: the source may be the destination
   const body = (b: (k: number) => string): string =>
-    four((k) => `const a${k} = XMM[${d + k}] | 0, b${k} = ${b(k)};`) + four((k) => form(`r${k}`, `a${k}`, `b${k}`)) +
+    four((k) => `const a${k} = XMM[${d + k}] | 0, b${k} = ${b(k)};`) + four((k) => form(`r${k}`, `a${k}`, `b${k}`, k, imm)) +
     four((k) => `XMM[${d + k}] = r${k};`);
   if (isXmm(s)) return `{${body((k) => `XMM[${xo(s) + k}] | 0`)}}`;
   const ea = j.ea(s as MemOp);

@@ -225,9 +225,11 @@ export const PACKED_OPCODES: [number, string][] = [
 
 /**
  * The block translator's forms of the bitwise, compare and unsigned-byte
- * min/max instructions (those of libc's string functions): statements that
- * declare r as the result dword from a, the destination's dword, and b, the
- * source's, the byte lanes done a dword at a time. sel(m) widens the 0x80
+ * min/max instructions and palignr (those of libc's string and copy
+ * functions): statements that declare r as result dword k from a, the
+ * destination's dword, and b, the source's, the byte lanes done a dword at a
+ * time. A form that crosses dwords (palignr) names the others: a0..a3 and
+ * b0..b3 hold every dword of the two operands. sel(m) widens the 0x80
  * bits of m (one per byte lane) to whole bytes; ge(a, b) has 0x80 set in each
  * byte lane where a's byte >= b's (unsigned): the top bits decide where they
  * differ, else the low seven bits' difference, which cannot borrow across lanes.
@@ -236,7 +238,7 @@ const sel = (m: string): string => `((${m}) - ((${m}) >>> 7) | (${m}))`;
 const ge = (a: string, b: string): string =>
   `(((${a} & ~${b}) | (~(${a} ^ ${b}) & ((${a} | 0x80808080) - (${b} & 0x7f7f7f7f)))) & 0x80808080)`;
 const zeroBytes = (x: string): string => `(~(((${x} & 0x7f7f7f7f) + 0x7f7f7f7f) | ${x}) & 0x80808080)`;
-export const PACKED_JS: Record<string, (r: string, a: string, b: string) => string> = {
+export const PACKED_JS: Record<string, (r: string, a: string, b: string, k: number, imm: number) => string> = {
   pand: (r, a, b) => `const ${r} = ${a} & ${b};`,
   pandn: (r, a, b) => `const ${r} = ~${a} & ${b};`,
   por: (r, a, b) => `const ${r} = ${a} | ${b};`,
@@ -245,6 +247,12 @@ export const PACKED_JS: Record<string, (r: string, a: string, b: string) => stri
   pcmpeqb: (r, a, b) => `const ${r}x = ${a} ^ ${b}, ${r}m = ${zeroBytes(`${r}x`)}, ${r} = ${sel(`${r}m`)};`,
   pminub: (r, a, b) => `const ${r}m = ${sel(ge(a, b))}, ${r} = (${b} & ${r}m) | (${a} & ~${r}m);`,
   pmaxub: (r, a, b) => `const ${r}m = ${sel(ge(a, b))}, ${r} = (${a} & ${r}m) | (${b} & ~${r}m);`,
+  // bytes imm.. of the pair a:b (b the low half), from the two dwords that hold them
+  palignr: (r, _a, _b, k, imm) => {
+    const at = 4 * k + imm, q = at >> 2, shift = 8 * (at & 3);
+    const dword = (n: number): string => (n < 4 ? `b${n}` : n < 8 ? `a${n - 4}` : "0");
+    return shift === 0 ? `const ${r} = ${dword(q)};` : `const ${r} = (${dword(q)} >>> ${shift}) | (${dword(q + 1)} << ${32 - shift});`;
+  },
 };
 
 // ---- to and from general registers ----
