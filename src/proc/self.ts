@@ -1,6 +1,7 @@
 // /proc/self/*: the views of the running program's address space, by name,
 // and the --pagemap lookups. Browser-safe.
 
+import { PAGE_SIZE } from "../abi.js";
 import { nodemaskBitmap, pagemapEntry, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
 import { nodeList } from "./node.js";
 import type { MmCounters, MmReader } from "./mm_reader.js";
@@ -72,6 +73,7 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
     return mm.env_end > mm.env_start ? text(t.read?.(mm.env_start, mm.env_end - mm.env_start)) : "";
   }),
   "self/limits": (t) => procLimits(t),
+  "self/statm": (t) => procStatm(t.handle ? t.mm.mm(t.handle) : NO_MM),
   "self/numa_maps": withMm((t) => procNumaMaps(t)),
   "self/smaps": withMm((t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end))),
   "self/smaps_rollup": withMm((t) => {
@@ -124,7 +126,18 @@ export function procStat(t: TaskView): string {
   ].join(" ") + "\n";
 }
 
-/** What stat shows of a task with no mm: every field 0. */
+/**
+ * /proc/<pid>/statm (proc_pid_statm, task_statm), in pages: the size, the
+ * resident set, its shared part (file and shmem pages), the text, 0 (lib),
+ * the data and stack, 0 (dirty pages, unused since 2.6).
+ */
+export function procStatm(mm: MmCounters): string {
+  const shared = mm.rss.file + mm.rss.shmem;
+  const text = Math.ceil(mm.end_code / PAGE_SIZE) - Math.floor(mm.start_code / PAGE_SIZE);
+  return `${mm.total_vm} ${shared + mm.rss.anon} ${shared} ${text} 0 ${mm.data_vm + mm.stack_vm} 0\n`;
+}
+
+/** What stat and statm show of a task with no mm: every field 0. */
 const NO_MM: MmCounters = {
   rss: { file: 0, anon: 0, swapents: 0, shmem: 0 }, hiwater_rss: 0, hiwater_vm: 0, total_vm: 0, locked_vm: 0, data_vm: 0, exec_vm: 0,
   stack_vm: 0, pgtables_bytes: 0, min_flt: 0, maj_flt: 0, map_count: 0, start_code: 0, end_code: 0, start_data: 0, end_data: 0,
