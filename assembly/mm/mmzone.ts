@@ -22,7 +22,7 @@
 //    vm_stat[NR_VM_ZONE_STAT_ITEMS]    i64 each
 //  ╘═══════════════════════════════════════════════════════════════════════╛
 
-import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_PGSHIFT } from "./mm_types";
+import { page, PAGE_SHIFT, SIZEOF_PAGE, ZONES_SHIFT, NODES_PGSHIFT } from "./mm_types";
 
 import { MAX_NUMNODES } from "../include/numa";
 export { MAX_NUMNODES };
@@ -408,7 +408,7 @@ export function set_mem_map(map: usize, pfns: u32): void {
 export function memmap_copy(p: page, nr: u32): void {
   const first = changetype<usize>(p);
   const bytes = <usize>nr << 5;
-  for (let done: usize = 32; done < bytes; done <<= 1) {
+  for (let done: usize = SIZEOF_PAGE; done < bytes; done <<= 1) {
     memory.copy(first + done, first, min(done, bytes - done));
   }
 }
