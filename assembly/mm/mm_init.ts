@@ -7,7 +7,7 @@
 // is empty here, exactly as on an x86-64 Linux machine with <= 4 GiB of RAM,
 // which puts its RAM in DMA and DMA32 and shows Normal with 0 pages.
 
-import { PAGE_SHIFT, PG_reserved, PAGE_SIZE, ZONES_SHIFT, NODES_PGSHIFT } from "./mm_types";
+import { PAGE_SHIFT, PG_reserved, PAGE_SIZE, ZONES_SHIFT, NODES_PGSHIFT, page } from "./mm_types";
 import {
   MAX_ORDER, MIGRATE_TYPES, MIGRATE_MOVABLE, MAX_NR_ZONES, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL,
   ZONE_MOVABLE, MAX_DMA_PFN, MAX_DMA32_PFN, NR_PCP_LISTS, WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO,
@@ -17,7 +17,7 @@ import {
   PGDAT_ZONELISTS, NR_VM_NUMA_EVENT_ITEMS, zonelist_bytes,
   INIT_LIST_HEAD, set_wmark, low_wmark_pages, min_wmark_pages, high_wmark_pages, set_lowmem_reserve,
   set_mem_map, set_page_group_by_mobility_disabled, SIZEOF_ZONEREF, pfn_to_page, set_pageblock_migratetype,
-  pageblock_map, set_pageblock_map,
+  pageblock_map, set_pageblock_map, memmap_copy,
 } from "./mmzone";
 import { memblock_alloc, memblock_alloc_raw, memblock_alloc_try_nid, memblock_free_all } from "./memblock";
 import { __GFP_THISNODE } from "./gfp";
@@ -77,23 +77,30 @@ function per_cpu_pages_init(z: zone): void {
 }
 
 /**
- * Initialises every struct page of a zone: reserved (memblock_free_all
- * clears that for what it frees), refcount 1, unmapped, zone and node ids in
- * flags; and marks every pageblock MIGRATE_MOVABLE, as Linux does at boot.
+ * A struct page as boot leaves it (__init_single_page): reserved
+ * (memblock_free_all clears that for what it frees), refcount 1, unmapped,
+ * its zone and node ids in flags.
+ */
+@inline function __init_single_page(page: page, zid: u32, nid: u32): void {
+  const p = changetype<usize>(page);
+  store<u32>(p, PG_reserved | (zid << ZONES_SHIFT) | (nid << NODES_PGSHIFT));   // flags
+  store<i32>(p, 1, 4);             // _refcount
+  store<u64>(p, 0, 8);             // lru
+  store<u32>(p, 0xffff0000, 16);   // private_ = 0, _mapcount = -1
+  store<u32>(p, 0, 20);            // mapping
+  store<u64>(p, 0, 24);            // index
+}
+
+/**
+ * Initialises every struct page of a zone (memmap_init_range: the first,
+ * copied over the others, all alike) and marks every pageblock
+ * MIGRATE_MOVABLE, as Linux does at boot.
  */
 function memmap_init_zone(z: zone, nid: u32): void {
   const start = z.zone_start_pfn;
   const end = start + z.spanned_pages;
-  const flags = PG_reserved | (z.zone_idx << ZONES_SHIFT) | (nid << NODES_PGSHIFT);
-  let p = changetype<usize>(pfn_to_page(start));
-  for (let pfn = start; pfn < end; pfn++, p += 32) {
-    store<u32>(p, flags);            // flags
-    store<i32>(p, 1, 4);             // _refcount
-    store<u64>(p, 0, 8);             // lru
-    store<u32>(p, 0xffff0000, 16);   // private_ = 0, _mapcount = -1
-    store<u32>(p, 0, 20);            // mapping
-    store<u64>(p, 0, 24);            // index
-  }
+  __init_single_page(pfn_to_page(start), z.zone_idx, nid);
+  memmap_copy(pfn_to_page(start), end - start);
   for (let pfn = start & ~(pageblock_nr_pages - 1); pfn < end; pfn += pageblock_nr_pages) {
     set_pageblock_migratetype(pfn_to_page(pfn < start ? start : pfn), MIGRATE_MOVABLE);
   }

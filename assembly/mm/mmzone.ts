@@ -22,7 +22,7 @@
 //    vm_stat[NR_VM_ZONE_STAT_ITEMS]    i64 each
 //  ╘═══════════════════════════════════════════════════════════════════════╛
 
-import { page, PAGE_SHIFT, ZONES_SHIFT, NODES_PGSHIFT } from "./mm_types";
+import { page, PAGE_SHIFT, SIZEOF_PAGE, ZONES_SHIFT, NODES_PGSHIFT } from "./mm_types";
 
 import { MAX_NUMNODES } from "../include/numa";
 export { MAX_NUMNODES };
@@ -398,6 +398,19 @@ export function set_mem_map(map: usize, pfns: u32): void {
 /** &page[n]: the struct page n frames after p. */
 @inline export function nth_page(p: page, n: u32): page {
   return changetype<page>(changetype<usize>(p) + (<usize>n << 5));
+}
+/**
+ * Copies struct page p over the nr - 1 after it, in doubling bulk copies:
+ * boot's pages start alike, and a loop over each struct page would use up
+ * V8's tiering budget for the boot code, which V8 would then compile again,
+ * for nothing, as it runs once.
+ */
+export function memmap_copy(p: page, nr: u32): void {
+  const first = changetype<usize>(p);
+  const bytes = <usize>nr << 5;
+  for (let done: usize = SIZEOF_PAGE; done < bytes; done <<= 1) {
+    memory.copy(first + done, first, min(done, bytes - done));
+  }
 }
 @inline export function page_zonenum(p: page): u32 {
   return (p.flags >> ZONES_SHIFT) & 3;

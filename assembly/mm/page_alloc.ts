@@ -31,7 +31,7 @@ import {
   zone, free_area, per_cpu_pages, zone_free_area, free_list, free_area_empty, zone_pcp, pcp_list,
   order_to_pindex, pindex_to_order, pcp_allowed_order, wmark_pages, lowmem_reserve,
   list_add, list_add_tail, list_del, list_empty, lru_to_page, page_lru,
-  pfn_to_page, page_to_pfn, page_address, pfn_valid, nth_page, page_zone, page_zonenum,
+  pfn_to_page, page_to_pfn, page_address, pfn_valid, nth_page, memmap_copy, page_zone, page_zonenum,
   zone_spans_pfn, zone_end_pfn,
   node_zonelist, zoneref_zone, zonelist_zone_idx, SIZEOF_ZONEREF, zref_in_nodemask, zone_to_nid, zone_numa_event,
   nr_online_nodes, NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_LOCAL, NUMA_OTHER,
@@ -1311,11 +1311,18 @@ export function put_page(page: page): void {
  */
 export function __free_pages_core(page: page, order: u32): void {
   const nr: u32 = 1 << order;
-  for (let i: u32 = 0; i < nr; i++) {
-    const p = nth_page(page, i);
-    p.flags = (p.flags & ~PG_reserved) | PG_zeroed;
-    p._refcount = 0;
+  // __ClearPageReserved and set_page_count(p, 0) on each page: the block's
+  // pages start alike (memmap_init_zone; no block spans two zones or nodes),
+  // so the head is cleaned and copied over the others.
+  if (CONFIG_DEBUG_VM) {
+    for (let i: u32 = 1; i < nr; i++) {
+      const p = nth_page(page, i);
+      VM_BUG_ON_PAGE(p.flags != page.flags || p._refcount != 1, p, "__free_pages_core: pages not alike");
+    }
   }
+  page.flags = (page.flags & ~PG_reserved) | PG_zeroed;
+  page._refcount = 0;
+  memmap_copy(page, nr);
   const zone = page_zone(page);
   zone.managed_pages += nr;
   const pfn = page_to_pfn(page);

@@ -15,7 +15,6 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync }
 import { join } from "node:path";
 import { Script } from "node:vm";
 import { Module, wrap } from "node:module";
-import { setFlagsFromString } from "node:v8";
 
 /** The chunks compiled here, by file. */
 const scripts = new Map<string, Script>();
@@ -89,14 +88,5 @@ export function train(args: string[]): void {
   });
   load("main.js");
 }
-
-// The kernel's boot runs loops over every page (memmap_init_zone,
-// __free_pages_core) that use up V8's tiering budget for Liftoff code, and
-// V8 then compiles start_kernel, run once, with TurboFan in the background:
-// tens of milliseconds of CPU time and megabytes that a short run pays for
-// nothing. Four times the budget (set before the kernel is compiled, which
-// reads it) lets boot end in Liftoff; a function called often still reaches
-// TurboFan. Set first, as V8 keeps its flags' hash in each code cache.
-setFlagsFromString("--wasm-tiering-budget=7200000");
 
 if (require.main === module) load("main.js");
