@@ -194,18 +194,25 @@ export function explicitLength(lo: number, hi: number, wide: boolean, n: number)
 }
 
 /** crc32: the CRC-32C (Castagnoli, reflected) of `bytes` bytes of v (little-endian; hi for the upper four) on crc, without inversion. */
-const CRC32C = new Int32Array(256);
-for (let i = 0; i < 256; i++) {
-  let c = i;
-  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  CRC32C[i] = c;
-}
+let CRC32C: Int32Array | null = null;
 export function crc32c(crc: number, lo: number, hi: number, bytes: number): number {
+  CRC32C ??= crcTable();
   for (let i = 0; i < bytes; i++) {
     const b = i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4));
     crc = CRC32C[(crc ^ b) & 0xff] ^ (crc >>> 8);
   }
   return crc;
+}
+
+/** The CRC-32C of each byte value (made on the first crc32: nothing at load). */
+function crcTable(): Int32Array {
+  const t = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c;
+  }
+  return t;
 }
 
 /** The SSSE3 instructions with an MMX form too (0F 38 xx and palignr, 0F 3A 0F), by mnemonic. */
