@@ -264,18 +264,22 @@ function specificity(e: Encoding): number {
   return (e.prefix >= 0 ? 8 : 0) + (e.when ? 4 : 0) + (e.rexW || e.vexW >= 0 || e.vexL >= 0 ? 2 : 0) + (e.exact >= 0 || e.reg >= 0 ? 1 : 0);
 }
 
-// Written for the start-up: the eager families' encodings are parsed at every load,
-// before V8 optimizes anything, so no regular expressions (each compiles on first use).
+// Written for the start-up: the eager families' encodings are parsed at every load, in
+// V8's interpreter. So no regular expressions (each compiles on first use), no for-of (an
+// iterator call per step), and no array literal inside the Encoding literal (copied by
+// the runtime, not cloned).
 function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | null): void {
   const colon = text.indexOf(":");
-  const head = colon < 0 ? text : text.slice(0, colon), tail = colon < 0 ? "" : text.slice(colon + 1).trim();
+  const toks = (colon < 0 ? text : text.slice(0, colon)).split(" ");
+  const tail = colon < 0 ? "" : text.slice(colon + 1).trim();
+  const ops = tail === "" ? [] : tail.split(",");
   const e: Encoding = {
     def, prefix: -1, rexW: false, modrm: false, reg: -1, mod: -1, exact: -1, cc: false, d64: false, no16: false, byte: false,
-    vex: false, vexW: -1, vexL: -1, vvvv: false,
-    ops: [], when,
+    vex: false, vexW: -1, vexL: -1, vvvv: false, ops, when,
   };
   let map = 0, opcode = -1, slots = 1;
-  for (const t of head.split(" ")) {
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
     if (t === "") continue;
     if (t === "NP") e.prefix = 0;
     else if (t === "VEX" && opcode < 0 && map === 0) { e.vex = true; e.prefix = 0; }
@@ -309,16 +313,13 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
     if (map === 0) throw new Error(`define ${String(def.name)}: VEX without a map in "${text}"`);
     map += VEX_MAP;
   }
-  if (tail !== "") {
-    for (const s of tail.split(",")) {
-      const o = s.trim(), bits = operandBits(o);
-      if (bits < 0) throw new Error(`define ${String(def.name)}: bad operand ${o} in "${text}"`);
-      if (bits & MEM_ONLY) e.mod = 0;
-      else if (bits & REG_ONLY) e.mod = 3;
-      if (bits & USES_MODRM) e.modrm = true;
-      if (bits & USES_VVVV) e.vvvv = true;
-      e.ops.push(o);
-    }
+  for (let i = 0; i < ops.length; i++) {
+    const o = (ops[i] = ops[i].trim()), bits = operandBits(o);
+    if (bits < 0) throw new Error(`define ${String(def.name)}: bad operand ${o} in "${text}"`);
+    if (bits & MEM_ONLY) e.mod = 0;
+    else if (bits & REG_ONLY) e.mod = 3;
+    if (bits & USES_MODRM) e.modrm = true;
+    if (bits & USES_VVVV) e.vvvv = true;
   }
   const rank = specificity(e);
   for (let s = 0; s < slots; s++) {
@@ -340,7 +341,11 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
 
 /** Registers an instruction: its encodings go into the opcode maps. */
 export function define(def: InsnDef): InsnDef {
-  for (const x of def.enc) typeof x === "string" ? parse(def, x, null) : parse(def, x.enc, x.when);
+  for (let i = 0; i < def.enc.length; i++) {
+    const x = def.enc[i];
+    if (typeof x === "string") parse(def, x, null);
+    else parse(def, x.enc, x.when);
+  }
   DEFS.push(def);
   return def;
 }
