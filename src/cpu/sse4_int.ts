@@ -196,10 +196,10 @@ export function explicitLength(lo: number, hi: number, wide: boolean, n: number)
 /** crc32: the CRC-32C (Castagnoli, reflected) of `bytes` bytes of v (little-endian; hi for the upper four) on crc, without inversion. */
 let CRC32C: Int32Array | null = null;
 export function crc32c(crc: number, lo: number, hi: number, bytes: number): number {
-  CRC32C ??= crcTable();
+  const table = (CRC32C ??= crcTable());
   for (let i = 0; i < bytes; i++) {
     const b = i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4));
-    crc = CRC32C[(crc ^ b) & 0xff] ^ (crc >>> 8);
+    crc = table[(crc ^ b) & 0xff] ^ (crc >>> 8);
   }
   return crc;
 }
