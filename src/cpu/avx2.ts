@@ -9,7 +9,7 @@ import { FE_DENORMAL, type Format } from "./fpu/softfloat.js";
 import { define, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { convert, F32, fe } from "./sse_float.js";
 import { simdException } from "./sse_float_insns.js";
-import { FLOAT_LANES, raised } from "./sse_float_lanes.js";
+import { floatLanes, raised } from "./sse_float_lanes.js";
 import { defineLaneOp, getYmm, NDS, setYmm, source, store, UNARY_SHAPE } from "./ymm.js";
 
 /** A qword's shift by a 64-bit count (lo, hi): 0 past 63 (the arithmetic one fills with the sign). */
@@ -197,7 +197,7 @@ export function defineConversions(): void {
     ["cvtdq2pd", "VEX F3 0F E6 L1 /r: Vqq,Wdq", true], ["cvtps2pd", "VEX NP 0F 5A L1 /r: Vqq,Wdq", true],
     ["cvtpd2ps", "VEX 66 0F 5A L1 /r: V,Wqq", false], ["cvtpd2dq", "VEX F2 0F E6 L1 /r: V,Wqq", false], ["cvttpd2dq", "VEX 66 0F E6 L1 /r: V,Wqq", false],
   ] as const) {
-    const lanes = FLOAT_LANES[name];
+    const lanes = floatLanes()[name];
     define({
       name: "v" + name,
       enc: [enc],

@@ -6,7 +6,7 @@
 // CPUID does not announce BMI1 or BMI2 (leaf 7 is not answered): see avx.ts.
 
 import { type Exec, type Op } from "./exec.js";
-import { define, type Insn, type Operand, type RegOp } from "./insn.js";
+import { define, defineLater, type Insn, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { CF } from "./state.js";
 
 const MASK64 = (1n << 64n) - 1n;
@@ -50,103 +50,108 @@ function flagsOf(x: Exec, r: bigint, bits: number, cf: boolean): void {
   x.res(bits === 64 ? 3 : 2, Number(m & 0xffffffffn) | 0, Number(m >> 32n) | 0, cf ? CF : 0);
 }
 
-// ---- BMI1 ----
-defineBmi("andn", "VEX NP 0F 38 F2 L0 /r: Gy,By,Ey", true, (a, b, bits, x) => {
-  const r = ~a & b;
-  flagsOf(x, r, bits, false);
-  return r;
-});
-defineBmi("bextr", "VEX NP 0F 38 F7 L0 /r: Gy,Ey,By", true, (a, b, bits, x) => {
-  const start = Number(b & 0xffn), len = Number((b >> 8n) & 0xffn);
-  const r = start >= bits ? 0n : (a >> BigInt(start)) & ((1n << BigInt(Math.min(len, bits))) - 1n);
-  flagsOf(x, r, bits, false);
-  return r;
-});
-for (const [name, reg] of [["blsr", 1], ["blsmsk", 2], ["blsi", 3]] as const) {
+/** The descriptors, made on the decoder's first use of the VEX 0F 38 or 0F 3A map (insn.ts's defineLater). */
+function defineBmiFamily(): void {
+  // ---- BMI1 ----
+  defineBmi("andn", "VEX NP 0F 38 F2 L0 /r: Gy,By,Ey", true, (a, b, bits, x) => {
+    const r = ~a & b;
+    flagsOf(x, r, bits, false);
+    return r;
+  });
+  defineBmi("bextr", "VEX NP 0F 38 F7 L0 /r: Gy,Ey,By", true, (a, b, bits, x) => {
+    const start = Number(b & 0xffn), len = Number((b >> 8n) & 0xffn);
+    const r = start >= bits ? 0n : (a >> BigInt(start)) & ((1n << BigInt(Math.min(len, bits))) - 1n);
+    flagsOf(x, r, bits, false);
+    return r;
+  });
+  for (const [name, reg] of [["blsr", 1], ["blsmsk", 2], ["blsi", 3]] as const) {
+    define({
+      name,
+      enc: [`VEX NP 0F 38 F3 /${reg} L0: By,Ey`],
+      def: 0x8d5,
+      compile: (x, insn) => {
+        const sz = insn.osz, bits = sz * 8, d = (insn.ops[0] as RegOp).r, s = insn.ops[1], m = bits === 64 ? MASK64 : 0xffffffffn;
+        return () => {
+          const v = value(x, s, sz);
+          if (x.FLT.kind) return x.FLT.kind;
+          const r = (name === "blsr" ? v & (v - 1n) : name === "blsmsk" ? v ^ (v - 1n) : v & -v) & m;
+          // CF: blsi sets it for a nonzero source, blsr and blsmsk for a zero one
+          flagsOf(x, r, bits, name === "blsi" ? v !== 0n : v === 0n);
+          put(x, d, sz, r);
+          return 0;
+        };
+      },
+    });
+  }
+
+  // ---- BMI2 ----
+  defineBmi("bzhi", "VEX NP 0F 38 F5 L0 /r: Gy,Ey,By", true, (a, b, bits, x) => {
+    const n = Number(b & 0xffn);
+    const r = n >= bits ? a : a & ((1n << BigInt(n)) - 1n);
+    flagsOf(x, r, bits, n > bits - 1);
+    return r;
+  });
+  defineBmi("pdep", "VEX F2 0F 38 F5 L0 /r: Gy,By,Ey", false, (a, mask, bits) => {
+    let r = 0n, k = 0n;
+    for (let i = 0n; i < BigInt(bits); i++) if ((mask >> i) & 1n) { r |= ((a >> k) & 1n) << i; k++; }
+    return r;
+  });
+  defineBmi("pext", "VEX F3 0F 38 F5 L0 /r: Gy,By,Ey", false, (a, mask, bits) => {
+    let r = 0n, k = 0n;
+    for (let i = 0n; i < BigInt(bits); i++) if ((mask >> i) & 1n) { r |= ((a >> i) & 1n) << k; k++; }
+    return r;
+  });
+  defineBmi("rorx", "VEX F2 0F 3A F0 L0 /r: Gy,Ey,Ib", false, (a, imm, bits) => {
+    const n = BigInt(Number(imm) & (bits - 1)), m = bits === 64 ? MASK64 : 0xffffffffn;
+    return ((a >> n) | (a << (BigInt(bits) - n))) & m;
+  });
+  // mulx: rdx times the source, unsigned; the high half to the reg field's register, the low to vvvv's (written first)
   define({
-    name,
-    enc: [`VEX NP 0F 38 F3 /${reg} L0: By,Ey`],
-    def: 0x8d5,
+    name: "mulx",
+    enc: ["VEX F2 0F 38 F6 L0 /r: Gy,By,Ey"],
     compile: (x, insn) => {
-      const sz = insn.osz, bits = sz * 8, d = (insn.ops[0] as RegOp).r, s = insn.ops[1], m = bits === 64 ? MASK64 : 0xffffffffn;
+      const sz = insn.osz, bits = BigInt(sz * 8), hi = (insn.ops[0] as RegOp).r, lo = (insn.ops[1] as RegOp).r, s = insn.ops[2];
+      const m = sz === 8 ? MASK64 : 0xffffffffn;
       return () => {
         const v = value(x, s, sz);
         if (x.FLT.kind) return x.FLT.kind;
-        const r = (name === "blsr" ? v & (v - 1n) : name === "blsmsk" ? v ^ (v - 1n) : v & -v) & m;
-        // CF: blsi sets it for a nonzero source, blsr and blsmsk for a zero one
-        flagsOf(x, r, bits, name === "blsi" ? v !== 0n : v === 0n);
-        put(x, d, sz, r);
+        const p = v * ((sz === 8 ? big(x.L[2], x.H[2]) : BigInt(x.L[2] >>> 0)) & m);
+        put(x, lo, sz, p & m);
+        put(x, hi, sz, (p >> bits) & m);
         return 0;
       };
     },
   });
-}
 
-// ---- BMI2 ----
-defineBmi("bzhi", "VEX NP 0F 38 F5 L0 /r: Gy,Ey,By", true, (a, b, bits, x) => {
-  const n = Number(b & 0xffn);
-  const r = n >= bits ? a : a & ((1n << BigInt(n)) - 1n);
-  flagsOf(x, r, bits, n > bits - 1);
-  return r;
-});
-defineBmi("pdep", "VEX F2 0F 38 F5 L0 /r: Gy,By,Ey", false, (a, mask, bits) => {
-  let r = 0n, k = 0n;
-  for (let i = 0n; i < BigInt(bits); i++) if ((mask >> i) & 1n) { r |= ((a >> k) & 1n) << i; k++; }
-  return r;
-});
-defineBmi("pext", "VEX F3 0F 38 F5 L0 /r: Gy,By,Ey", false, (a, mask, bits) => {
-  let r = 0n, k = 0n;
-  for (let i = 0n; i < BigInt(bits); i++) if ((mask >> i) & 1n) { r |= ((a >> i) & 1n) << k; k++; }
-  return r;
-});
-defineBmi("rorx", "VEX F2 0F 3A F0 L0 /r: Gy,Ey,Ib", false, (a, imm, bits) => {
-  const n = BigInt(Number(imm) & (bits - 1)), m = bits === 64 ? MASK64 : 0xffffffffn;
-  return ((a >> n) | (a << (BigInt(bits) - n))) & m;
-});
-// mulx: rdx times the source, unsigned; the high half to the reg field's register, the low to vvvv's (written first)
-define({
-  name: "mulx",
-  enc: ["VEX F2 0F 38 F6 L0 /r: Gy,By,Ey"],
-  compile: (x, insn) => {
-    const sz = insn.osz, bits = BigInt(sz * 8), hi = (insn.ops[0] as RegOp).r, lo = (insn.ops[1] as RegOp).r, s = insn.ops[2];
-    const m = sz === 8 ? MASK64 : 0xffffffffn;
-    return () => {
-      const v = value(x, s, sz);
-      if (x.FLT.kind) return x.FLT.kind;
-      const p = v * ((sz === 8 ? big(x.L[2], x.H[2]) : BigInt(x.L[2] >>> 0)) & m);
-      put(x, lo, sz, p & m);
-      put(x, hi, sz, (p >> bits) & m);
-      return 0;
-    };
-  },
-});
-
-// sarx, shlx, shrx: the count from vvvv, masked to 5 or 6 bits; no flags
-for (const [name, pre] of [["sarx", "F3"], ["shlx", "66"], ["shrx", "F2"]] as const) {
-  define({
-    name,
-    enc: [`VEX ${pre} 0F 38 F7 L0 /r: Gy,Ey,By`],
-    compile: (x, insn) => {
-      const sz = insn.osz, d = (insn.ops[0] as RegOp).r, s = insn.ops[1], c = (insn.ops[2] as RegOp).r;
-      const { L, T, FLT } = x;
-      if (sz === 4) {
+  // sarx, shlx, shrx: the count from vvvv, masked to 5 or 6 bits; no flags
+  for (const [name, pre] of [["sarx", "F3"], ["shlx", "66"], ["shrx", "F2"]] as const) {
+    define({
+      name,
+      enc: [`VEX ${pre} 0F 38 F7 L0 /r: Gy,Ey,By`],
+      compile: (x, insn) => {
+        const sz = insn.osz, d = (insn.ops[0] as RegOp).r, s = insn.ops[1], c = (insn.ops[2] as RegOp).r;
+        const { L, T, FLT } = x;
+        if (sz === 4) {
+          return () => {
+            const v = x.get(s, 4);
+            if (FLT.kind) return FLT.kind;
+            const n = L[c] & 31;
+            x.rset(d, 4, name === "sarx" ? v >> n : name === "shlx" ? v << n : v >>> n, 0);
+            return 0;
+          };
+        }
         return () => {
-          const v = x.get(s, 4);
+          const v = x.get(s, 8), vh = T[0];
           if (FLT.kind) return FLT.kind;
-          const n = L[c] & 31;
-          x.rset(d, 4, name === "sarx" ? v >> n : name === "shlx" ? v << n : v >>> n, 0);
+          const n = L[c] & 63;
+          if (n === 0) { x.rset(d, 8, v, vh); return 0; }
+          const r = name === "sarx" ? x.sar64(v, vh, n) : name === "shlx" ? x.shl64(v, vh, n) : x.shr64(v, vh, n);
+          x.rset(d, 8, r, T[0]);
           return 0;
         };
-      }
-      return () => {
-        const v = x.get(s, 8), vh = T[0];
-        if (FLT.kind) return FLT.kind;
-        const n = L[c] & 63;
-        if (n === 0) { x.rset(d, 8, v, vh); return 0; }
-        const r = name === "sarx" ? x.sar64(v, vh, n) : name === "shlx" ? x.shl64(v, vh, n) : x.shr64(v, vh, n);
-        x.rset(d, 8, r, T[0]);
-        return 0;
-      };
-    },
-  });
+      },
+    });
+  }
 }
+
+defineLater([VEX_MAP + 2, VEX_MAP + 3], [], defineBmiFamily);

@@ -172,7 +172,9 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
   // a mandatory 66 is not an operand-size prefix
   const osz16 = opsz && e.prefix !== 0x66;
   const vosz = W ? 8 : osz16 ? 2 : 4;
-  const byteOp = e.byte || (e.ops.length > 0 && /^(.b|AL)$/.test(e.ops[0]));
+  // a byte operand first (Eb, Gb, AL…): no regular expression, which V8 would compile in every run
+  const first = e.ops.length > 0 ? e.ops[0] : "";
+  const byteOp = e.byte || first === "AL" || (first.length === 2 && first[1] === "b");
   const osz = e.d64 ? 8 : byteOp ? 1 : vosz;
   const rmReg = rmf | B;
 

@@ -47,14 +47,6 @@ export const ALL_FLAGS = FLAGS_ARITH;
 /** Flags read by condition code cc. */
 export const CC_USE = [OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF, SF | OF, SF | OF, ZF | SF | OF, ZF | SF | OF];
 
-/** PARITY[b] = PF for a result whose low byte is b (even number of set bits). */
-const PARITY = new Uint8Array(256);
-for (let b = 0; b < 256; b++) {
-  let n = 0;
-  for (let x = b; x; x >>= 1) n += x & 1;
-  PARITY[b] = n & 1 ? 0 : 1;
-}
-
 /** rip as a number from two halves. */
 export function ripOf(lo: number, hi: number): number {
   return hi * TWO32 + (lo >>> 0);
@@ -194,7 +186,9 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
   }
   function pf(): number {
     if (F[0] >> 2 === K_EXPL) return (F[7] >> 2) & 1;
-    return PARITY[F[5] & 0xff];
+    // 1 for an even number of set bits in the low byte: fold to a nibble, then look it up in the 16-bit constant
+    const b = F[5] ^ (F[5] >> 4);
+    return (0x9669 >> (b & 15)) & 1;
   }
   function of(): number {
     const op = F[0];

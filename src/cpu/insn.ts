@@ -201,64 +201,128 @@ export interface Encoding {
  * each slot lists its encodings, most specific first.
  */
 export const VEX_MAP = 4;
-export const MAPS: Encoding[][][] = [0, 1, 2, 3, 4, 5, 6, 7].map(() => Array.from({ length: 256 }, () => []));
+export const MAPS: Encoding[][][] = [0, 1, 2, 3, 4, 5, 6, 7].map(emptyMap);
 /** Every instruction defined, in the order defined. */
 export const DEFS: InsnDef[] = [];
 /** The slots the family being defined later (LaterFamily) has filled, while one is. */
 let building: Set<Encoding[]> | null = null;
 
-const OPERAND = /^(AL|CL|AX|rAX|1|ST0|STi|I(b|w|z|v|bs)|J(b|z)|[EGRZOXYDB](b|w|d|q|v|z|y)|M(b|w|d|q|v|z|y|t|dq|qq|x|\d+)?|[VWUH](b|w|d|q|dq|qq|x)?|[PQN](d|q)?)$/;
-const MEM_ONLY = /^M/;
-const REG_ONLY = /^(R|U|N|STi)/;
+/**
+ * An opcode map of 256 empty slots. A loop, here rather than at the top level: the bundle's
+ * top level is one function, and loops there spend its tiering budget (past it, V8 compiles
+ * all of it with Sparkplug: 2.5 ms).
+ */
+function emptyMap(): Encoding[][] {
+  const map: Encoding[][] = [];
+  for (let op = 0; op < 256; op++) map.push([]);
+  return map;
+}
+
+// What an operand asks of the encoding (operandBits).
+const USES_MODRM = 1, MEM_ONLY = 2, REG_ONLY = 4, USES_VVVV = 8;
+const GPR_SIZES = ["b", "w", "d", "q", "v", "z", "y"];
+const MEM_SIZES = ["", "b", "w", "d", "q", "v", "z", "y", "t", "dq", "qq", "x"];
+const XMM_SIZES = ["", "b", "w", "d", "q", "dq", "qq", "x"];
+const MMX_SIZES = ["", "d", "q"];
+
+/** The USES_MODRM..USES_VVVV bits of an operand as the header spells it, or -1 for a misspelt one. */
+function operandBits(o: string): number {
+  switch (o) {
+    case "AL": case "CL": case "AX": case "rAX": case "1": case "ST0": case "Ibs": return 0;
+    case "STi": return USES_MODRM | REG_ONLY;
+  }
+  const size = o.slice(1);
+  switch (o[0]) {
+    case "I": return size === "b" || size === "w" || size === "z" || size === "v" ? 0 : -1;
+    case "J": return size === "b" || size === "z" ? 0 : -1;
+    case "E": case "G": return GPR_SIZES.includes(size) ? USES_MODRM : -1;
+    case "R": return GPR_SIZES.includes(size) ? USES_MODRM | REG_ONLY : -1;
+    case "Z": case "O": case "X": case "Y": case "D": return GPR_SIZES.includes(size) ? 0 : -1;
+    case "B": return GPR_SIZES.includes(size) ? USES_VVVV : -1;
+    case "M": return MEM_SIZES.includes(size) || isCount(size) ? USES_MODRM | MEM_ONLY : -1;
+    case "V": case "W": return XMM_SIZES.includes(size) ? USES_MODRM : -1;
+    case "U": return XMM_SIZES.includes(size) ? USES_MODRM | REG_ONLY : -1;
+    case "H": return XMM_SIZES.includes(size) ? USES_VVVV : -1;
+    case "P": case "Q": return MMX_SIZES.includes(size) ? USES_MODRM : -1;
+    case "N": return MMX_SIZES.includes(size) ? USES_MODRM | REG_ONLY : -1;
+  }
+  return -1;
+}
+
+/** A byte count (M512): decimal digits only. */
+function isCount(s: string): boolean {
+  if (s === "") return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 48 || s.charCodeAt(i) > 57) return false;
+  return true;
+}
+
+/** The value of an upper-case hex digit, or -1. */
+function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : -1;
+}
 
 function specificity(e: Encoding): number {
   return (e.prefix >= 0 ? 8 : 0) + (e.when ? 4 : 0) + (e.rexW || e.vexW >= 0 || e.vexL >= 0 ? 2 : 0) + (e.exact >= 0 || e.reg >= 0 ? 1 : 0);
 }
 
+// Written for the start-up: the eager families' encodings are parsed at every load, in
+// V8's interpreter. So no regular expressions (each compiles on first use), no for-of (an
+// iterator call per step), and no array literal inside the Encoding literal (copied by
+// the runtime, not cloned).
 function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | null): void {
-  const [head, tail = ""] = text.split(":");
-  const toks = head.trim().split(/\s+/);
+  const colon = text.indexOf(":");
+  const toks = (colon < 0 ? text : text.slice(0, colon)).split(" ");
+  const tail = colon < 0 ? "" : text.slice(colon + 1).trim();
+  const ops = tail === "" ? [] : tail.split(",");
   const e: Encoding = {
     def, prefix: -1, rexW: false, modrm: false, reg: -1, mod: -1, exact: -1, cc: false, d64: false, no16: false, byte: false,
-    vex: false, vexW: -1, vexL: -1, vvvv: false,
-    ops: tail.trim() === "" ? [] : tail.split(",").map((s) => s.trim()), when,
+    vex: false, vexW: -1, vexL: -1, vvvv: false, ops, when,
   };
   let map = 0, opcode = -1, slots = 1;
-  for (const t of toks) {
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (t === "") continue;
     if (t === "NP") e.prefix = 0;
     else if (t === "VEX" && opcode < 0 && map === 0) { e.vex = true; e.prefix = 0; }
-    else if (/^[WL][01]$/.test(t) && e.vex) { if (t[0] === "W") e.vexW = +t[1]; else e.vexL = +t[1]; }
-    else if ((t === "66" || t === "F2" || t === "F3") && opcode < 0 && map === 0) e.prefix = parseInt(t, 16);
+    else if (e.vex && t.length === 2 && (t[0] === "W" || t[0] === "L") && (t[1] === "0" || t[1] === "1")) {
+      if (t[0] === "W") e.vexW = +t[1]; else e.vexL = +t[1];
+    } else if ((t === "66" || t === "F2" || t === "F3") && opcode < 0 && map === 0) e.prefix = parseInt(t, 16);
     else if (t === "W") e.rexW = true;
     else if (t === "d64") e.d64 = true;
     else if (t === "no16") e.no16 = true;
     else if (t === "byte") e.byte = true;
     else if (t === "/r") e.modrm = true;
-    else if (/^\/[0-7]$/.test(t)) { e.modrm = true; e.reg = +t[1]; }
-    else if (/^[0-9A-F]{2}(\+r|\+cc)?$/.test(t)) {
-      const b = parseInt(t.slice(0, 2), 16);
+    else if (t.length === 2 && t[0] === "/" && t[1] >= "0" && t[1] <= "7") { e.modrm = true; e.reg = +t[1]; }
+    else {
+      const hi = hexDigit(t.charCodeAt(0)), lo = hexDigit(t.charCodeAt(1)), rest = t.slice(2);
+      if (hi < 0 || lo < 0 || (rest !== "" && rest !== "+r" && rest !== "+cc")) {
+        throw new Error(`define ${String(def.name)}: bad encoding token ${t} in "${text}"`);
+      }
+      const b = (hi << 4) | lo;
       if (opcode >= 0) { e.modrm = true; e.exact = b; e.mod = 3; }
       else if (map === 0 && b === 0x0f) map = 1;
-      else if (map === 1 && (b === 0x38 || b === 0x3a) && t.length === 2) map = b === 0x38 ? 2 : 3;
+      else if (map === 1 && (b === 0x38 || b === 0x3a) && rest === "") map = b === 0x38 ? 2 : 3;
       else {
         opcode = b;
-        if (t.endsWith("+r")) slots = 8;
-        else if (t.endsWith("+cc")) { slots = 16; e.cc = true; }
+        if (rest === "+r") slots = 8;
+        else if (rest === "+cc") { slots = 16; e.cc = true; }
       }
-    } else throw new Error(`define ${String(def.name)}: bad encoding token ${t} in "${text}"`);
+    }
   }
   if (opcode < 0) throw new Error(`define ${String(def.name)}: no opcode in "${text}"`);
   if (e.vex) {
     if (map === 0) throw new Error(`define ${String(def.name)}: VEX without a map in "${text}"`);
     map += VEX_MAP;
   }
-  for (const o of e.ops) {
-    if (!OPERAND.test(o)) throw new Error(`define ${String(def.name)}: bad operand ${o} in "${text}"`);
-    if (MEM_ONLY.test(o)) e.mod = 0;
-    else if (REG_ONLY.test(o)) e.mod = 3;
-    if (/^[EGRMVWUPQN]/.test(o) || o === "STi") e.modrm = true;
-    if (/^[HB]/.test(o)) e.vvvv = true;
+  for (let i = 0; i < ops.length; i++) {
+    const o = (ops[i] = ops[i].trim()), bits = operandBits(o);
+    if (bits < 0) throw new Error(`define ${String(def.name)}: bad operand ${o} in "${text}"`);
+    if (bits & MEM_ONLY) e.mod = 0;
+    else if (bits & REG_ONLY) e.mod = 3;
+    if (bits & USES_MODRM) e.modrm = true;
+    if (bits & USES_VVVV) e.vvvv = true;
   }
+  const rank = specificity(e);
   for (let s = 0; s < slots; s++) {
     const list = MAPS[map][opcode + s];
     // a family defined later owns its slots: the maps come out the same whenever it is defined
@@ -268,15 +332,21 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
     }
     // the decoder reads ModRM for the first candidate that needs it: a slot's encodings all take it, or none
     if (list.length > 0 && list[0].modrm !== e.modrm) throw new Error(`define ${String(def.name)}: "${text}" and ${String(list[0].def.name)} disagree on ModRM`);
-    // after the encodings at least as specific: the order a stable sort by specificity gives
-    const at = list.findIndex((o) => specificity(o) < specificity(e));
-    list.splice(at < 0 ? list.length : at, 0, e);
+    // after the encodings at least as specific (the list is in decreasing specificity): the order a stable sort gives
+    let at = list.length;
+    while (at > 0 && specificity(list[at - 1]) < rank) at--;
+    if (at === list.length) list.push(e);
+    else list.splice(at, 0, e);
   }
 }
 
 /** Registers an instruction: its encodings go into the opcode maps. */
 export function define(def: InsnDef): InsnDef {
-  for (const x of def.enc) typeof x === "string" ? parse(def, x, null) : parse(def, x.enc, x.when);
+  for (let i = 0; i < def.enc.length; i++) {
+    const x = def.enc[i];
+    if (typeof x === "string") parse(def, x, null);
+    else parse(def, x.enc, x.when);
+  }
   DEFS.push(def);
   return def;
 }

@@ -12,7 +12,7 @@ import { defineMove, definePacked, source } from "./sse.js";
 import { compileLanes } from "./sse_float_insns.js";
 import { A, B } from "./sse_int.js";
 import {
-  blendvpd, blendvps, crc32c, explicitLength, pcmpstr, pcmpstrIndex, pcmpstrMask, ptest, SSE4_0F38, SSE4_0F3A, SSSE3, SSSE3_OPCODES,
+  blendvpd, blendvps, crc32c, explicitLength, pcmpstr, pcmpstrIndex, pcmpstrMask, ptest, sse4Ops0F38, sse4Ops0F3A, SSSE3, SSSE3_OPCODES,
 } from "./sse4_int.js";
 import { RAX, RCX, RDX } from "./state.js";
 
@@ -115,7 +115,7 @@ function define0F38(): void {
     definePacked(name, `66 0F 38 ${hex2(opc)} /r: V,Wdq`, FEAT_SSSE3, SSSE3[name]);
     defineMmxPacked(name, `NP 0F 38 ${hex2(opc)} /r: P,Qq`, FEAT_SSSE3, SSSE3[name], name === "pshufb" ? DUP : /^ph/.test(name) ? PACK : LOW);
   }
-  for (const [opc, name, fn, bytes] of SSE4_0F38) {
+  for (const [opc, name, fn, bytes] of sse4Ops0F38()) {
     const w = bytes === 16 ? "Wdq" : bytes === 8 ? "Wq" : bytes === 4 ? "Wd" : "Ww";
     definePacked(name, `66 0F 38 ${hex2(opc)} /r: V,${w}`, name === "pcmpgtq" ? FEAT_SSE42 : FEAT_SSE41, fn, name === "pblendvb");
   }
@@ -159,7 +159,7 @@ function define0F38(): void {
 function define0F3A(): void {
   definePacked("palignr", "66 0F 3A 0F /r: V,Wdq,Ib", FEAT_SSSE3, SSSE3.palignr);
   defineMmxPacked("palignr", "NP 0F 3A 0F /r: P,Qq,Ib", FEAT_SSSE3, SSSE3.palignr, ALIGN);
-  for (const [opc, name, fn] of SSE4_0F3A) {
+  for (const [opc, name, fn] of sse4Ops0F3A()) {
     // insertps from memory takes the m32 itself: the source is its dword 0 whatever imm[7:6] says
     if (name === "insertps") {
       definePacked(name, `66 0F 3A ${hex2(opc)} /r: V,Ud,Ib`, FEAT_SSE41, fn);

@@ -194,18 +194,25 @@ export function explicitLength(lo: number, hi: number, wide: boolean, n: number)
 }
 
 /** crc32: the CRC-32C (Castagnoli, reflected) of `bytes` bytes of v (little-endian; hi for the upper four) on crc, without inversion. */
-const CRC32C = new Int32Array(256);
-for (let i = 0; i < 256; i++) {
-  let c = i;
-  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  CRC32C[i] = c;
-}
+let CRC32C: Int32Array | null = null;
 export function crc32c(crc: number, lo: number, hi: number, bytes: number): number {
+  const table = (CRC32C ??= crcTable());
   for (let i = 0; i < bytes; i++) {
     const b = i < 4 ? lo >>> (8 * i) : hi >>> (8 * (i - 4));
-    crc = CRC32C[(crc ^ b) & 0xff] ^ (crc >>> 8);
+    crc = table[(crc ^ b) & 0xff] ^ (crc >>> 8);
   }
   return crc;
+}
+
+/** The CRC-32C of each byte value (made on the first crc32: nothing at load). */
+function crcTable(): Int32Array {
+  const t = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c;
+  }
+  return t;
 }
 
 /** The SSSE3 instructions with an MMX form too (0F 38 xx and palignr, 0F 3A 0F), by mnemonic. */
@@ -229,8 +236,9 @@ export const SSSE3_OPCODES: [number, string][] = [
   [0x07, "phsubsw"], [0x08, "psignb"], [0x09, "psignw"], [0x0a, "psignd"], [0x0b, "pmulhrsw"], [0x1c, "pabsb"], [0x1d, "pabsw"], [0x1e, "pabsd"],
 ];
 
-/** The SSE4.1 and SSE4.2 packed-integer instructions of the 0F 38 map (66 0F 38 xx /r), by mnemonic, with their opcodes and memory operand sizes. */
-export const SSE4_0F38: [number, string, PackedOp, number][] = [
+/** The SSE4.1 and SSE4.2 packed-integer instructions of the 0F 38 map (66 0F 38 xx /r), by mnemonic, with their opcodes and memory operand sizes
+ * (made when the family is defined, not at load). */
+export const sse4Ops0F38 = (): [number, string, PackedOp, number][] => [
   [0x10, "pblendvb", pblendvb, 16],
   [0x20, "pmovsxbw", widen("sb", "w", 8), 8], [0x21, "pmovsxbd", widen("sb", "d", 4), 4], [0x22, "pmovsxbq", widenQ("sb"), 2],
   [0x23, "pmovsxwd", widen("sw", "d", 4), 8], [0x24, "pmovsxwq", widenQ("sw"), 4], [0x25, "pmovsxdq", widenQ("sd"), 8],
@@ -255,8 +263,9 @@ export const blendvpd: PackedOp = () => {
   }
 };
 
-/** The SSE4.1 instructions of the 0F 3A map with an immediate that move integer or float lanes bit for bit (66 0F 3A xx /r ib). */
-export const SSE4_0F3A: [number, string, PackedOp][] = [
+/** The SSE4.1 instructions of the 0F 3A map with an immediate that move integer or float lanes bit for bit (66 0F 3A xx /r ib)
+ * (made when the family is defined, not at load). */
+export const sse4Ops0F3A = (): [number, string, PackedOp][] => [
   [0x0c, "blendps", blend("d", 4, (imm, i) => ((imm >> i) & 1) !== 0)],
   [0x0d, "blendpd", blend("d", 4, (imm, i) => ((imm >> (i >> 1)) & 1) !== 0)],
   [0x0e, "pblendw", blend("w", 8, (imm, i) => ((imm >> i) & 1) !== 0)],

@@ -6,7 +6,7 @@
 
 import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
 import { define, defineLater, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
-import { comisLanes, cvt2si, cvtsi2, FLOAT_LANES, raised } from "./sse_float_lanes.js";
+import { comisLanes, cvt2si, cvtsi2, floatLanes, raised } from "./sse_float_lanes.js";
 import { res64 } from "./sse_float.js";
 import { isMm, mmSource, mmxOp, setMm } from "./mmx.js";
 import { source } from "./sse.js";
@@ -28,9 +28,9 @@ export function simdException(x: Exec, mx: number): boolean {
   return true;
 }
 
-/** An instruction of FLOAT_LANES, by its mnemonic: the source, then the lanes under MXCSR; #XM leaves the destination as it was. */
+/** An instruction of floatLanes, by its mnemonic: the source, then the lanes under MXCSR; #XM leaves the destination as it was. */
 export function compileLanes(x: Exec, insn: Insn): Op {
-  const lanes = FLOAT_LANES[insn.op];
+  const lanes = floatLanes()[insn.op];
   const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S);
   const imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
   const st = x.st, X = st.xmm, old = new Uint32Array(4);
@@ -149,7 +149,7 @@ function defineSseFloat(): void {
 
   // the MMX conversions: two int32 lanes of an mm register or m64 to floats (cvtpi2ps keeps the high quadword) ...
   for (const [name, enc, sse1] of [["cvtpi2ps", `${PS} 2A /r: V,Qq`, true], ["cvtpi2pd", `${PD} 2A /r: V,Qq`, false]] as const) {
-    const lanes = FLOAT_LANES[name === "cvtpi2ps" ? "cvtdq2ps" : "cvtdq2pd"];
+    const lanes = floatLanes()[name === "cvtpi2ps" ? "cvtdq2ps" : "cvtdq2pd"];
     define({
       name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, faults: true,
       compile: (x, insn) => {
@@ -175,7 +175,7 @@ function defineSseFloat(): void {
   // ... and two floats of an xmm register or memory (m64, or an aligned m128 of doubles) to int32 lanes of an mm register
   for (const [name, enc, of, sse1] of [["cvtps2pi", `${PS} 2D /r: P,Wq`, "cvtps2dq", true], ["cvttps2pi", `${PS} 2C /r: P,Wq`, "cvttps2dq", true],
     ["cvtpd2pi", `${PD} 2D /r: P,Wdq`, "cvtpd2dq", false], ["cvttpd2pi", `${PD} 2C /r: P,Wdq`, "cvttpd2dq", false]] as const) {
-    const lanes = FLOAT_LANES[of];
+    const lanes = floatLanes()[of];
     define({
       name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, faults: true,
       compile: (x, insn) => {

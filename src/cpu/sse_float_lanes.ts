@@ -134,7 +134,12 @@ const dppd: Lanes = (X, d, S, imm, mx) => {
   return done(mx);
 };
 
-export const FLOAT_LANES: Record<string, Lanes> = {
+let lanes: Record<string, Lanes> | null = null;
+/** The lane functions by mnemonic, made on the first use: the families using them are defined later, not at load. */
+export function floatLanes(): Record<string, Lanes> {
+  return (lanes ??= makeFloatLanes());
+}
+const makeFloatLanes = (): Record<string, Lanes> => ({
   addps: ps(ADD, 4), subps: ps(SUB, 4), mulps: ps(MUL, 4), divps: ps(DIV, 4), minps: ps(MIN, 4), maxps: ps(MAX, 4), sqrtps: ps(SQRT, 4),
   addss: ps(ADD, 1), subss: ps(SUB, 1), mulss: ps(MUL, 1), divss: ps(DIV, 1), minss: ps(MIN, 1), maxss: ps(MAX, 1), sqrtss: ps(SQRT, 1),
   addpd: pd(ADD, 2), subpd: pd(SUB, 2), mulpd: pd(MUL, 2), divpd: pd(DIV, 2), minpd: pd(MIN, 2), maxpd: pd(MAX, 2), sqrtpd: pd(SQRT, 2),
@@ -200,7 +205,7 @@ export const FLOAT_LANES: Record<string, Lanes> = {
     X[d * 4] = res64[0]; X[d * 4 + 1] = res64[1];
     return done(mx);
   },
-};
+});
 
 function pd2dq(X: Uint32Array, d: number, S: Uint32Array, truncate: boolean, mx: number): number {
   f64ToInt(S[0], S[1], 32, truncate, mx);
