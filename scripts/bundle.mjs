@@ -27,6 +27,15 @@ await build({
   output: {
     dir: out, format: "cjs", entryFileNames: "main.js", chunkFileNames: "[name].js", sourcemap: true, charset: "ascii", comments: false,
     minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
+    // Two chunks a run loads: start.js, what every command needs first (the
+    // options; run starts the kernel's compile with them), and machine.js,
+    // the rest of a run's code, loaded as the kernel compiles.
+    codeSplitting: {
+      groups: [
+        { name: "start", tags: ["$initial"] },
+        { name: "machine", test: (id) => !/[\\/]src[\\/]cli[\\/](boot|demo|bench|build_c)\.js$/.test(id) },
+      ],
+    },
   },
 });
 // package.json says "type": "module"; these files are CommonJS.

@@ -12,13 +12,12 @@ import { PageCache } from "./fs/pagecache.js";
 import { vdsoImage } from "./loader/vdso.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
+import { DEFAULT_MEM, newRam, parseSize } from "./ram.js";
 import { HZ, MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
 
 export { GFP, PAGE_SIZE, type KernelExports } from "./abi.js";
+export { DEFAULT_MEM, parseSize } from "./ram.js";
 
-const WASM_PAGE = 65536;
-const MAX_RAM = 4 * 1024 * 1024 * 1024;
-export const DEFAULT_MEM = "256M";
 
 /** Linux's zone_names[] and migratetype_names[] (mm/page_alloc.c). */
 export const ZONE_NAMES = ["DMA", "DMA32", "Normal", "Movable", "Device"];
@@ -52,6 +51,11 @@ export interface KernelOptions extends NumaOptions {
   mem?: string | number;
   /** A swap device of this size (as mem; at most 4G), turned on at boot. Default: no swap. */
   swap?: string | number;
+  /**
+   * The RAM, made ahead by newRam (src/ram.ts) with the size mem (or numa)
+   * gives, for this kernel alone. Default: made here.
+   */
+  memory?: WebAssembly.Memory;
   /** Imports under env to replace: flush_tlb_page and flush_tlb_all (no-ops until a CPU exists), trace_clock (the page cache's block driver is the machine's own). */
   env?: Record<string, unknown>;
 }
@@ -62,27 +66,6 @@ export class KernelPanic extends Error {
     super(message);
     this.name = "KernelPanic";
   }
-}
-
-/**
- * Parses a RAM size as the CLI and the API take it: a byte count or a
- * number with K, M or G (powers of 1024). It must be a multiple of the
- * 64 KiB WebAssembly page, and at most 4 GiB (wasm32).
- */
-export function parseSize(size: string | number): number {
-  let bytes: number;
-  if (typeof size === "number") {
-    bytes = size;
-  } else {
-    const m = /^\s*(\d+)\s*([KMG]?)i?B?\s*$/i.exec(size);
-    if (!m) throw new Error(`bad memory size "${size}": expected bytes or a number with K, M or G (e.g. 256M)`);
-    const shift = { "": 0, K: 10, M: 20, G: 30 }[m[2].toUpperCase() as "" | "K" | "M" | "G"];
-    bytes = Number(m[1]) * 2 ** shift;
-  }
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new Error(`bad memory size ${String(size)}: must be a positive whole number of bytes`);
-  if (bytes > MAX_RAM) throw new Error(`memory size ${String(size)} is above 4G, the most a wasm32 machine can address`);
-  if (bytes % WASM_PAGE !== 0) throw new Error(`memory size ${String(size)} is not a multiple of 64K (the WebAssembly page)`);
-  return bytes;
 }
 
 /** A zone as /proc/zoneinfo and /proc/buddyinfo see it. */
@@ -133,8 +116,9 @@ export class Kernel {
     this.ramBytes = ram;
     this.numa = layout;
     this.swap = options.swap === undefined ? null : new SwapDevice(parseSize(options.swap) / PAGE_SIZE);
-    const pages = this.ramBytes / WASM_PAGE;
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const given = options.memory;
+    if (given !== undefined && !(given instanceof WebAssembly.Memory && given.buffer.byteLength === ram)) throw new Error(`options.memory must be a WebAssembly.Memory of the RAM's ${ram} bytes`);
+    this.memory = given ?? newRam(ram);
     const env = {
       memory: this.memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: hostTraceClock, ...options.env,
       ...this.pageCache.imports(),
