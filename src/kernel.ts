@@ -339,9 +339,12 @@ export class Kernel {
     return this.names.slice(this.layout.nr_zone_items + this.layout.nr_node_items);
   }
 
+  /** The kernel's names: an AssemblyScript string (UTF-16, its byte length before it) of names ending in NULs. */
   private decodeNames(ptr: number): string[] {
-    const bytes = this.u32[(ptr - 4) >>> 2];
-    const text = new TextDecoder("utf-16le").decode(new Uint8Array(this.memory.buffer, ptr, bytes));
+    const units = new Uint16Array(this.memory.buffer, ptr, this.u32[(ptr - 4) >>> 2] >>> 1);
+    // Not a TextDecoder: Node makes an ICU converter for UTF-16, a cost to every start.
+    let text = "";
+    for (let i = 0; i < units.length; i += 4096) text += String.fromCharCode.apply(null, units.subarray(i, i + 4096) as unknown as number[]);
     return text.split("\0").slice(0, -1);
   }
 
