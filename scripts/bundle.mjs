@@ -13,14 +13,18 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "rolldown";
 
 const out = "dist/cli";
 rmSync(out, { recursive: true, force: true });
+// The vDSO image, built here rather than at every start (src/loader/vdso.ts's vdsoBytes).
+const { buildVdsoImage } = await import(pathToFileURL("dist/src/loader/vdso.js").href);
 await build({
   input: "dist/src/cli/main.js",
   platform: "node",
   logLevel: "warn",
+  transform: { define: { FAULTLINE_VDSO_IMAGE: JSON.stringify([...buildVdsoImage().bytes]) } },
   // ASCII only, without comments or indentation: a smaller source, which
   // Node reads into a one-byte string (the source maps lead back to
   // dist/src). Names stay as written: they are in stack traces and messages.

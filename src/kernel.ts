@@ -9,7 +9,7 @@
 
 import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
-import { vdsoImage } from "./loader/vdso.js";
+import { vdsoBytes } from "./loader/vdso.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
 import { DEFAULT_MEM, newRam, parseSize } from "./ram.js";
@@ -154,7 +154,7 @@ export class Kernel {
     this.names = this.decodeNames(this.layout.vmstat_names);
     this.needReschedAt = this.exports.need_resched_ptr() >>> 2;
     // init_vdso_image: the image into the pages the kernel reserved for it.
-    new Uint8Array(this.memory.buffer).set(vdsoImage().bytes, this.exports.vdso_image_pa());
+    new Uint8Array(this.memory.buffer).set(vdsoBytes(), this.exports.vdso_image_pa());
     this.vdsoTimeData = new DataView(this.memory.buffer, this.exports.vdso_time_data_pa(), PAGE_SIZE);
   }
 

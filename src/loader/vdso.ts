@@ -431,8 +431,15 @@ export function buildVdsoImage(): VdsoImage {
   return { bytes: out, symbols, text: { offset: textOff, size: text.bytes.length, code: CODE, addrs: text.addrs, labels: text.labels } };
 }
 
-let image: VdsoImage | null = null;
-/** The image, built once. */
-export function vdsoImage(): VdsoImage {
-  return (image ??= buildVdsoImage());
+/**
+ * The image's bytes as the CLI's bundle carries them: scripts/bundle.mjs
+ * builds the image as it bundles, sparing every start the build (~2M
+ * instructions). Not defined elsewhere, where vdsoBytes builds it.
+ */
+declare const FAULTLINE_VDSO_IMAGE: number[] | undefined;
+
+let bytes: Uint8Array | null = null;
+/** The image's bytes, built once. */
+export function vdsoBytes(): Uint8Array {
+  return (bytes ??= typeof FAULTLINE_VDSO_IMAGE !== "undefined" ? new Uint8Array(FAULTLINE_VDSO_IMAGE) : buildVdsoImage().bytes);
 }
