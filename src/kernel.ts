@@ -371,14 +371,18 @@ export class Kernel {
     return this.pgdat(nid) + this.layout.node_zones + idx * this.layout.sizeof_zone;
   }
 
-  /** /proc/vmstat's pairs: zone items, node items, events (global sums); CONFIG_NUMA's events on several nodes only. */
-  vmstat(): Array<[string, number]> {
-    const values = this.vmstatValues();
+  /**
+   * /proc/vmstat's pairs: zone items, node items, events (global sums);
+   * CONFIG_NUMA's events on several nodes only. Of `values`, an earlier
+   * vmstatValues(), when given.
+   */
+  vmstat(values = this.vmstatValues()): Array<[string, number]> {
     const numa = this.nodes().length > 1;
     return this.names.map((name, i): [string, number] => [name, values[i]]).filter(([name]) => numa || !NUMA_ONLY_EVENTS.has(name));
   }
 
-  private vmstatValues(): number[] {
+  /** Every vmstat counter's value, in the kernel's order: a snapshot for vmstat() to name later. */
+  vmstatValues(): number[] {
     return [
       ...this.counters(this.layout.vm_zone_stat, this.layout.nr_zone_items),
       ...this.counters(this.layout.vm_node_stat, this.layout.nr_node_items),
