@@ -13,20 +13,33 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "rolldown";
 
 const out = "dist/cli";
 rmSync(out, { recursive: true, force: true });
+// The vDSO image, built here rather than at every start (src/loader/vdso.ts's vdsoBytes).
+const { buildVdsoImage } = await import(pathToFileURL("dist/src/loader/vdso.js").href);
 await build({
   input: "dist/src/cli/main.js",
   platform: "node",
   logLevel: "warn",
+  transform: { define: { FAULTLINE_VDSO_IMAGE: JSON.stringify([...buildVdsoImage().bytes]) } },
   // ASCII only, without comments or indentation: a smaller source, which
   // Node reads into a one-byte string (the source maps lead back to
   // dist/src). Names stay as written: they are in stack traces and messages.
   output: {
     dir: out, format: "cjs", entryFileNames: "main.js", chunkFileNames: "[name].js", sourcemap: true, charset: "ascii", comments: false,
     minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
+    // Two chunks a run loads: start.js, what every command needs first (the
+    // options; run starts the kernel's compile with them), and machine.js,
+    // the rest of a run's code, loaded as the kernel compiles.
+    codeSplitting: {
+      groups: [
+        { name: "start", tags: ["$initial"] },
+        { name: "machine", test: (id) => !/[\\/]src[\\/]cli[\\/](boot|demo|bench|build_c)\.js$/.test(id) },
+      ],
+    },
   },
 });
 // package.json says "type": "module"; these files are CommonJS.

@@ -9,16 +9,15 @@
 
 import { hostTraceClock } from "./trace/ring.js";
 import { PageCache } from "./fs/pagecache.js";
-import { vdsoImage } from "./loader/vdso.js";
+import { vdsoBytes } from "./loader/vdso.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
+import { DEFAULT_MEM, newRam, parseSize } from "./ram.js";
 import { HZ, MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
 
 export { GFP, PAGE_SIZE, type KernelExports } from "./abi.js";
+export { DEFAULT_MEM, parseSize } from "./ram.js";
 
-const WASM_PAGE = 65536;
-const MAX_RAM = 4 * 1024 * 1024 * 1024;
-export const DEFAULT_MEM = "256M";
 
 /** Linux's zone_names[] and migratetype_names[] (mm/page_alloc.c). */
 export const ZONE_NAMES = ["DMA", "DMA32", "Normal", "Movable", "Device"];
@@ -52,6 +51,11 @@ export interface KernelOptions extends NumaOptions {
   mem?: string | number;
   /** A swap device of this size (as mem; at most 4G), turned on at boot. Default: no swap. */
   swap?: string | number;
+  /**
+   * The RAM, made ahead by newRam (src/ram.ts) with the size mem (or numa)
+   * gives, for this kernel alone. Default: made here.
+   */
+  memory?: WebAssembly.Memory;
   /** Imports under env to replace: flush_tlb_page and flush_tlb_all (no-ops until a CPU exists), trace_clock (the page cache's block driver is the machine's own). */
   env?: Record<string, unknown>;
 }
@@ -62,27 +66,6 @@ export class KernelPanic extends Error {
     super(message);
     this.name = "KernelPanic";
   }
-}
-
-/**
- * Parses a RAM size as the CLI and the API take it: a byte count or a
- * number with K, M or G (powers of 1024). It must be a multiple of the
- * 64 KiB WebAssembly page, and at most 4 GiB (wasm32).
- */
-export function parseSize(size: string | number): number {
-  let bytes: number;
-  if (typeof size === "number") {
-    bytes = size;
-  } else {
-    const m = /^\s*(\d+)\s*([KMG]?)i?B?\s*$/i.exec(size);
-    if (!m) throw new Error(`bad memory size "${size}": expected bytes or a number with K, M or G (e.g. 256M)`);
-    const shift = { "": 0, K: 10, M: 20, G: 30 }[m[2].toUpperCase() as "" | "K" | "M" | "G"];
-    bytes = Number(m[1]) * 2 ** shift;
-  }
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new Error(`bad memory size ${String(size)}: must be a positive whole number of bytes`);
-  if (bytes > MAX_RAM) throw new Error(`memory size ${String(size)} is above 4G, the most a wasm32 machine can address`);
-  if (bytes % WASM_PAGE !== 0) throw new Error(`memory size ${String(size)} is not a multiple of 64K (the WebAssembly page)`);
-  return bytes;
 }
 
 /** A zone as /proc/zoneinfo and /proc/buddyinfo see it. */
@@ -133,8 +116,9 @@ export class Kernel {
     this.ramBytes = ram;
     this.numa = layout;
     this.swap = options.swap === undefined ? null : new SwapDevice(parseSize(options.swap) / PAGE_SIZE);
-    const pages = this.ramBytes / WASM_PAGE;
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const given = options.memory;
+    if (given !== undefined && !(given instanceof WebAssembly.Memory && given.buffer.byteLength === ram)) throw new Error(`options.memory must be a WebAssembly.Memory of the RAM's ${ram} bytes`);
+    this.memory = given ?? newRam(ram);
     const env = {
       memory: this.memory, flush_tlb_page() {}, flush_tlb_all() {}, trace_clock: hostTraceClock, ...options.env,
       ...this.pageCache.imports(),
@@ -170,7 +154,7 @@ export class Kernel {
     this.names = this.decodeNames(this.layout.vmstat_names);
     this.needReschedAt = this.exports.need_resched_ptr() >>> 2;
     // init_vdso_image: the image into the pages the kernel reserved for it.
-    new Uint8Array(this.memory.buffer).set(vdsoImage().bytes, this.exports.vdso_image_pa());
+    new Uint8Array(this.memory.buffer).set(vdsoBytes(), this.exports.vdso_image_pa());
     this.vdsoTimeData = new DataView(this.memory.buffer, this.exports.vdso_time_data_pa(), PAGE_SIZE);
   }
 
@@ -355,9 +339,12 @@ export class Kernel {
     return this.names.slice(this.layout.nr_zone_items + this.layout.nr_node_items);
   }
 
+  /** The kernel's names: an AssemblyScript string (UTF-16, its byte length before it) of names ending in NULs. */
   private decodeNames(ptr: number): string[] {
-    const bytes = this.u32[(ptr - 4) >>> 2];
-    const text = new TextDecoder("utf-16le").decode(new Uint8Array(this.memory.buffer, ptr, bytes));
+    const units = new Uint16Array(this.memory.buffer, ptr, this.u32[(ptr - 4) >>> 2] >>> 1);
+    // Not a TextDecoder: Node makes an ICU converter for UTF-16, a cost to every start.
+    let text = "";
+    for (let i = 0; i < units.length; i += 4096) text += String.fromCharCode.apply(null, units.subarray(i, i + 4096) as unknown as number[]);
     return text.split("\0").slice(0, -1);
   }
 
@@ -384,14 +371,18 @@ export class Kernel {
     return this.pgdat(nid) + this.layout.node_zones + idx * this.layout.sizeof_zone;
   }
 
-  /** /proc/vmstat's pairs: zone items, node items, events (global sums); CONFIG_NUMA's events on several nodes only. */
-  vmstat(): Array<[string, number]> {
-    const values = this.vmstatValues();
+  /**
+   * /proc/vmstat's pairs: zone items, node items, events (global sums);
+   * CONFIG_NUMA's events on several nodes only. Of `values`, an earlier
+   * vmstatValues(), when given.
+   */
+  vmstat(values = this.vmstatValues()): Array<[string, number]> {
     const numa = this.nodes().length > 1;
     return this.names.map((name, i): [string, number] => [name, values[i]]).filter(([name]) => numa || !NUMA_ONLY_EVENTS.has(name));
   }
 
-  private vmstatValues(): number[] {
+  /** Every vmstat counter's value, in the kernel's order: a snapshot for vmstat() to name later. */
+  vmstatValues(): number[] {
     return [
       ...this.counters(this.layout.vm_zone_stat, this.layout.nr_zone_items),
       ...this.counters(this.layout.vm_node_stat, this.layout.nr_node_items),

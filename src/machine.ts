@@ -148,8 +148,8 @@ export class Machine {
   liveAtEntry: number | null = null;
   /** The running task's mm fault counts when it got the CPU: what it faults from then on is its own (task->min_flt). */
   private faultBase = { mm: 0, min_flt: 0, maj_flt: 0 };
-  /** The kernel's event counters at exec: --stats reports what the run added to them. */
-  private statsSince: StatsInput["since"];
+  /** The kernel's event counters at exec (Kernel.vmstatValues): --stats reports what the run added to them. */
+  private statsSince: { vmstat: number[]; faultStats: StatsInput["faultStats"] } | undefined;
   private reader: MmReader | null = null;
   /** The tracepoints' printer, once traceEvents started it. */
   private events: EventTracer | null = null;
@@ -276,7 +276,7 @@ export class Machine {
     const node = typeof found === "number" ? null : found.node;
     const exePath = node instanceof RegularInode ? d_path(this.fs, found as Found) : where;
     if (node instanceof RegularInode && node.ino === data.ino) this.kernel.pageCache.names.set(data.ino, { path: exePath, dev: node.mount.dev });
-    this.statsSince = { vmstat: Object.fromEntries(this.kernel.vmstat()), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
+    this.statsSince = { vmstat: this.kernel.vmstatValues(), faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()) };
     const mm = this.kernel.call(() => this.k.mm_create());
     if (mm === 0) throw withCode(new Error("exec failed: out of memory for a new address space"), "ENOMEM");
     this.kernel.call(() => this.k.mm_switch(mm));
@@ -600,7 +600,7 @@ export class Machine {
       faultStats: readFaultStats(this.kernel.memory, this.k.fault_stats_ptr()),
       instructions: this.cpu.retired,
       seconds,
-      since: this.statsSince,
+      since: this.statsSince && { vmstat: Object.fromEntries(this.kernel.vmstat(this.statsSince.vmstat)), faultStats: this.statsSince.faultStats },
     });
   }
 

@@ -1,34 +1,72 @@
-// Command-line parsing for every faultline command: Node's util.parseArgs,
-// with its errors said the way the rest of the CLI says them ("unknown
-// option --bogus", "--plot needs a value"), and the split of `run`'s argv
-// at the program: what follows PROGRAM (or `--`) is the guest's, even when
-// it looks like an option.
+// Command-line parsing for every faultline command: the strict form of
+// Node's util.parseArgs that the commands use (--name VALUE, --name=VALUE,
+// -x; repeatable options; `--` ends the options), written here because
+// loading parseArgs costs every run about a millisecond; its errors said the
+// way the rest of the CLI says them ("unknown option --bogus", "--plot needs
+// a value"); and the split of `run`'s argv at the program: what follows
+// PROGRAM (or `--`) is the guest's, even when it looks like an option.
 
-import { parseArgs, type ParseArgsConfig } from "node:util";
+/** An option: its value's type, whether it may be given again, its one-letter alias. */
+export interface Option {
+  type: "string" | "boolean";
+  multiple?: boolean;
+  short?: string;
+}
 
-export type Options = NonNullable<ParseArgsConfig["options"]>;
+export type Options = Record<string, Option>;
 
-export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>>;
+type Value<O extends Option> = O extends { type: "boolean" } ? (O extends { multiple: true } ? boolean[] : boolean) : O extends { multiple: true } ? string[] : string;
+
+export interface Parsed<O extends Options> {
+  values: { [K in keyof O]?: Value<O[K]> };
+  positionals: string[];
+}
 
 /** A usage error: main prints it with the usage text and exits 2, as Linux tools do. */
 export class UsageError extends Error {
   readonly code = "ERR_USAGE";
 }
 
-/** parseArgs, strict, rephrasing its errors as UsageErrors. */
+/**
+ * argv's options and, when `positionals` allows them, its other words.
+ * @raise UsageError for an unknown option, a missing or unwanted value, or an unwanted word
+ */
 export function parse<O extends Options>(argv: string[], options: O, positionals = true): Parsed<O> {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    const name = /'(-[^' ]+)/.exec(err.message)?.[1] ?? "";
-    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown option ${name}`);
-    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      throw new UsageError(/argument missing/.test(err.message) ? `${name} needs a value` : `${name} takes no value`);
+  const values: Record<string, string | boolean | Array<string | boolean>> = {};
+  const rest: string[] = [];
+  const set = (name: string, value: string | boolean) => {
+    if (options[name].multiple) ((values[name] ??= []) as Array<string | boolean>).push(value);
+    else values[name] = value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      rest.push(...argv.slice(i + 1));
+      break;
     }
-    if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new UsageError(`unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ""}`);
-    throw e;
+    if (!a.startsWith("-") || a === "-") {
+      rest.push(a);
+      continue;
+    }
+    const eq = a.startsWith("--") ? a.indexOf("=") : -1;
+    const flag = eq < 0 ? a : a.slice(0, eq);
+    const name = flag.startsWith("--") ? flag.slice(2) : Object.keys(options).find((n) => options[n].short === flag.slice(1));
+    if (name === undefined || !Object.hasOwn(options, name)) throw new UsageError(`unknown option ${flag}`);
+    if (options[name].type === "boolean") {
+      if (eq >= 0) throw new UsageError(`${flag} takes no value`);
+      set(name, true);
+    } else if (eq >= 0) {
+      set(name, a.slice(eq + 1));
+    } else {
+      // A value that looks like an option is refused, as parseArgs refuses it: --name=-VALUE gives one.
+      const v = argv[i + 1];
+      if (v === undefined || (v.startsWith("-") && v !== "-")) throw new UsageError(`${flag} needs a value`);
+      set(name, v);
+      i++;
+    }
   }
+  if (!positionals && rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
+  return { values: values as Parsed<O>["values"], positionals: rest };
 }
 
 /**

@@ -3,21 +3,17 @@
 // environment as its environment, our stdin read as it reads, and its exit
 // status as ours (128+signo when a signal ended it, as a shell says).
 // Ctrl-C stops the guest and still prints what was gathered (exit 130).
+// Here: the options, and the kernel started (its compile, its RAM) before
+// run_machine.ts, the machine's code and most of a run's, is loaded.
 
-import { fstatSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { resolve } from "node:path";
-import { DEFAULT_MEM } from "../kernel.js";
+import { readFileSync } from "node:fs";
+import type { MachineOptions, THPMode } from "../machine.js";
 import { numaLayout } from "../mm/numa.js";
-import { RegularInode } from "../fs/inode.js";
-import { Machine, type MachineOptions, type RunEnd, type THPMode } from "../machine.js";
-import { formatStats, type RunStats } from "../proc/stats.js";
-import { budgetExceeded, signalEnding } from "../syscalls/index.js";
-import { parse, splitAtProgram, UsageError } from "./args.js";
-import { nodeHostFs } from "./host_fs.js";
-import { loadKernelModule } from "./load.js";
-import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
-import { Terminal, type Stream } from "./terminal.js";
+import { DEFAULT_MEM, newRam } from "../ram.js";
 import { TRACE_SYSTEMS, type TraceSystem } from "../trace/events.js";
+import { parse, splitAtProgram, UsageError } from "./args.js";
+import { compileKernelModule, type KernelBuild } from "./load.js";
+import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--numa N|SIZE,SIZE...] [--numa-distance SLIT] [--cpu-node N]
                      [--sysctl NAME=VALUE]... [--thp never|madvise|always]
@@ -145,6 +141,17 @@ export function parseRunArgs(argv: string[]): RunArgs {
   return { machine, traceSyscalls: traces.includes("syscalls"), traceEvents: events, debug: v.debug ?? false, compact: v.compact ?? false, cc: v.cc ?? "gcc", help, observe, program: command[0] ?? "", args: command.slice(1) };
 }
 
+/** The kernel build a run uses: its tracers are in the traced build only, so that the plain one runs without a trace test on its hot paths. */
+function kernelBuild(a: RunArgs): KernelBuild {
+  return a.debug ? "debug" : a.traceEvents.length > 0 || a.observe.trace || a.observe.traceOut !== null ? "trace" : "release";
+}
+
+/** The kernel a run boots, started early: its module compiling on V8's background threads, and its RAM (none for a size the machine will refuse). */
+export interface KernelStart {
+  module: Promise<WebAssembly.Module>;
+  memory: WebAssembly.Memory | undefined;
+}
+
 /** Runs the program; resolves to the exit status a shell would see. */
 export async function run(argv: string[]): Promise<number> {
   const a = parseRunArgs(argv);
@@ -152,183 +159,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(RUN_USAGE);
     return 0;
   }
-  const o = a.observe;
-  const term = new Terminal(lazyStderr());
-  const report = (text: string) => term.write(text);
-  // A C file runs as the program the host's compiler makes of it, named without its .c.
-  let binary = a.program;
-  let argv0 = a.program;
-  if (a.program.endsWith(".c")) {
-    // Loaded only here: the compiler's child_process and crypto cost every other run their start-up.
-    const { buildC } = await import("./build_c.js");
-    const built = buildC(a.program, a.cc, report);
-    if (!built.ok) return built.status;
-    binary = built.path;
-    argv0 = a.program.slice(0, -2);
-  }
-  const file = readProgram(binary, report);
-  if (typeof file === "number") return file;
-  // Ctrl-C, from here on, aborts the run between two slices of instructions.
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
-  process.on("SIGINT", onSigint);
-  let stats: RunStats | null = null;
-  let started = 0n;
-  // The kernel's tracers are in its traced build only: the plain one runs without a trace test on its hot paths.
-  const traced = a.traceEvents.length > 0 || o.trace || o.traceOut !== null;
-  const m = new Machine(loadKernelModule(a.debug ? "debug" : traced ? "trace" : "release"), {
-    ...a.machine,
-    thp: a.machine.thp ?? hostThpMode(),
-    stdout: (b) => term.clearProgress() && writeAll(1, b),
-    stderr: (b) => term.write(b),
-    traceSyscalls: a.traceSyscalls ? (line) => report(line + "\n") : undefined,
-    stdin: stdinReader(),
-    envp: Object.entries(process.env).map(([k, v]) => `${k}=${v}`),
-    fs: nodeHostFs(),
-    cwd: process.cwd(),
-    beforeExit: (machine) => {
-      if (a.compact) machine.compactMemory();
-      for (const name of o.proc) report(machine.proc(name));
-      if (o.pagemap.length) report(machine.pagemap(o.pagemap));
-      if (o.stats) stats = machine.stats(Number(process.hrtime.bigint() - started) / 1e9);
-    },
-  });
-  if (a.traceEvents.length) m.traceEvents(a.traceEvents, (line) => report(line + "\n"));
-  const observer = o.trace || o.traceOut !== null || o.plot !== null
-    ? m.observe({
-        trace: o.trace || o.traceOut !== null,
-        clock: o.traceClock,
-        filter: o.traceFilter,
-        maxFaults: o.traceMax,
-        keepRecords: o.traceOut !== null,
-        sample: o.plot !== null || o.traceOut !== null,
-        onText: o.trace ? report : undefined,
-        proc: o.traceProc,
-      })
-    : null;
+  const module = compileKernelModule(kernelBuild(a));
+  // Its error (no kernel built) is the machine's to report, after the program's own.
+  module.catch(() => {});
+  let memory: WebAssembly.Memory | undefined;
   try {
-    // The program as the guest's namespace has it (the host's files are its /), so that /proc shows its device and inode.
-    const found = m.fs.walk(m.fs.rootLoc, resolve(binary), true);
-    m.exec(typeof found !== "number" && found.node instanceof RegularInode ? found.node.open() : file, [argv0, ...a.args], undefined, resolve(binary));
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    report(`faultline: ${a.program}: ${err.code === "E2BIG" ? "Argument list too long" : err.message}\n`);
-    process.off("SIGINT", onSigint);
-    // bash: "cannot execute binary file: Exec format error" (126); a missing interpreter is "required file not found" (127)
-    return err.code === "ENOENT" ? 127 : 126;
-  }
-
-  const progress = term.startProgress(() => {
-    const t = m.task();
-    const rss = t ? t.mm.mm(t.handle).rss : { anon: 0, file: 0 };
-    return `${count(m.cpu.retired)} instructions, ${count(m.faults)} faults, RSS ${(rss.anon + rss.file) * 4} kB`;
-  });
-  started = process.hrtime.bigint();
-  let end: RunEnd | null = null;
-  try {
-    end = await m.runAsync({ signal: interrupt.signal, yieldEvery: 1 << 20 });
-  } catch (e) {
-    if (!interrupt.signal.aborted) throw e;
-  } finally {
-    progress.stop();
-    process.off("SIGINT", onSigint);
-  }
-  if (end === null) {
-    report(`\nfaultline: interrupted after ${m.cpu.retired} instructions (SIGINT)\n`);
-    m.exit({ kind: "budget", retired: m.cpu.retired });
-  } else if (end.kind === "budget") {
-    report(`faultline: the guest used its budget of ${end.retired} instructions (--max-insns)\n`);
-    m.exit(end);
-  } else if (end.kind === "stalled") {
-    // Linux would leave them asleep for ever; the run ends instead, as a timeout's SIGKILL would end it.
-    report(`faultline: every process is asleep and none can wake (pids ${end.sleeping.join(", ")}): killed\n`);
-    m.exit(end);
-    return 128 + 9;
-  }
-  observer?.close();
-  if (observer && o.traceOut) writeFileSync(o.traceOut, JSON.stringify(observer.chromeTrace(a.program)));
-  if (observer && o.plot) writeFileSync(o.plot, observer.plot(a.program));
-  if (stats) report(formatStats(stats));
-  if (end === null) return 130;
-  if (end.kind === "exit") return end.status;
-  const ending = signalEnding(end.kind === "signal" ? end.signal : budgetExceeded(m.cpu.rip));
-  // A signal's arrival and "+++ killed by" are the machine's lines; the budget's SIGXCPU is not delivered through it.
-  if (a.traceSyscalls && end.kind !== "signal") for (const line of ending.trace) report(line + "\n");
-  report(term.red(ending.stderr));
-  return ending.status;
-}
-
-/**
- * The program's bytes, read only when it is a regular file (execve says
- * EACCES for a device, a FIFO or a directory, without reading it); else
- * the status a shell gives: 127 when it is not there, 126 otherwise.
- */
-function readProgram(path: string, report: (text: string) => void): Uint8Array | number {
-  try {
-    if (!statSync(path).isFile()) {
-      report(`faultline: ${path}: Permission denied\n`);
-      return 126;
-    }
-    const file = readFileSync(path);
-    return new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    report(`faultline: ${path}: ${err.code === "ENOENT" ? "No such file or directory" : err.code === "EACCES" ? "Permission denied" : err.message}\n`);
-    return err.code === "ENOENT" ? 127 : 126;
-  }
-}
-
-/**
- * process.stderr, made only when written to or when it may be a terminal
- * (a character device): Node builds it as a stream over the pipe, file or
- * terminal, a cost a run that writes nothing to stderr need not pay.
- */
-function lazyStderr(): Stream {
-  let tty = false;
-  try {
-    tty = fstatSync(2).isCharacterDevice() && process.stderr.isTTY === true;
+    // Made while the heap is small, the RAM's garbage collection (see newRam) costs less.
+    memory = newRam(numaLayout(a.machine.mem, a.machine, DEFAULT_MEM).ram);
   } catch {
-    // no fd 2: not a terminal
+    // a bad size: the machine says so, after the program's own errors
   }
-  return { isTTY: tty, write: (chunk) => process.stderr.write(chunk) };
+  const { runMachine } = await import("./run_machine.js");
+  return runMachine(a, { module, memory });
 }
-
-/** fd 0, read as the guest reads it: nothing is taken before the guest asks. */
-function stdinReader(): (max: number) => Uint8Array | null {
-  return (max) => {
-    const buf = new Uint8Array(Math.min(max, 1 << 16));
-    for (;;) {
-      try {
-        const n = readSync(0, buf, 0, buf.length, null);
-        return n > 0 ? buf.subarray(0, n) : null;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EAGAIN") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);  // non-blocking fd: wait for data
-        else return null;  // closed or unreadable stdin reads as end of file
-      }
-    }
-  };
-}
-
-/**
- * The guest's stdout, written synchronously as a process's write(2) is. A
- * closed pipe (`| head`) ends the guest as Linux's SIGPIPE would: quietly,
- * exit status 128 + 13.
- */
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) {
-    try {
-      done += writeSync(fd, bytes, done);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "EPIPE") process.exit(128 + 13);
-      if (code !== "EAGAIN") throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);  // a non-blocking pipe is full
-    }
-  }
-}
-
-const count = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : String(n));
 
 /** The THP mode this machine's Linux runs ("always [madvise] never": the bracketed one), or madvise. */
 export function hostThpMode(path = "/sys/kernel/mm/transparent_hugepage/enabled"): THPMode {

@@ -264,11 +264,11 @@ export function assemble(code: Insn[], base: number, labels: Record<string, numb
 
 // ─── the ELF image ─────────────────────────────────────────────────────────
 
-/** The System V ELF hash (DT_HASH buckets; vd_hash). */
+/** The System V ELF hash (DT_HASH buckets; vd_hash) of an ASCII name. */
 export function elfHash(name: string): number {
   let h = 0;
-  for (const c of new TextEncoder().encode(name)) {
-    h = ((h << 4) + c) >>> 0;
+  for (let k = 0; k < name.length; k++) {
+    h = ((h << 4) + name.charCodeAt(k)) >>> 0;
     const g = h & 0xf0000000;
     if (g) h ^= g >>> 24;
     h &= ~g;
@@ -286,7 +286,7 @@ const DT_NULL = 0, DT_HASH = 4, DT_STRTAB = 5, DT_SYMTAB = 6, DT_STRSZ = 10, DT_
 const DT_VERSYM = 0x6ffffff0, DT_VERDEF = 0x6ffffffc, DT_VERDEFNUM = 0x6ffffffd;
 const TEXT_SECTION = 7;
 
-/** A string table under construction. */
+/** A string table of ASCII names under construction. */
 class StrTab {
   private bytes: number[] = [0];
   private at = new Map<string, number>();
@@ -294,7 +294,8 @@ class StrTab {
     let o = this.at.get(s);
     if (o === undefined) {
       o = this.bytes.length;
-      this.bytes.push(...new TextEncoder().encode(s), 0);
+      for (let k = 0; k < s.length; k++) this.bytes.push(s.charCodeAt(k));
+      this.bytes.push(0);
       this.at.set(s, o);
     }
     return o;
@@ -430,8 +431,15 @@ export function buildVdsoImage(): VdsoImage {
   return { bytes: out, symbols, text: { offset: textOff, size: text.bytes.length, code: CODE, addrs: text.addrs, labels: text.labels } };
 }
 
-let image: VdsoImage | null = null;
-/** The image, built once. */
-export function vdsoImage(): VdsoImage {
-  return (image ??= buildVdsoImage());
+/**
+ * The image's bytes as the CLI's bundle carries them: scripts/bundle.mjs
+ * builds the image as it bundles, sparing every start the build (~2M
+ * instructions). Not defined elsewhere, where vdsoBytes builds it.
+ */
+declare const FAULTLINE_VDSO_IMAGE: number[] | undefined;
+
+let bytes: Uint8Array | null = null;
+/** The image's bytes, built once. */
+export function vdsoBytes(): Uint8Array {
+  return (bytes ??= typeof FAULTLINE_VDSO_IMAGE !== "undefined" ? new Uint8Array(FAULTLINE_VDSO_IMAGE) : buildVdsoImage().bytes);
 }

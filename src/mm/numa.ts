@@ -5,7 +5,7 @@
 // would (arch/x86/mm/numa.c: numa_add_memblk, numa_set_distance). Browser-safe.
 
 import { MAX_NUMNODES } from "../abi.js";
-import { parseSize } from "../kernel.js";
+import { parseSize } from "../ram.js";
 
 /** The ACPI SLIT's local distance, and its largest reachable one (255 is "unreachable"). */
 export const LOCAL_DISTANCE = 10;

@@ -126,6 +126,12 @@ export function writeSysctl(k: SysctlKernel, name: string, text: string): void {
   if (v === null || k.sysctl_set(s.id, v) !== 0) throw new Error(`sysctl: setting key "${key}": Invalid argument`);
 }
 
+let latin1: TextDecoder | null = null;
+/** The text a guest wrote to a sysctl or sysfs file, a byte a character (made when first asked for: Node makes an ICU converter for it). */
+export function writtenText(bytes: Uint8Array): string {
+  return (latin1 ??= new TextDecoder("latin1")).decode(bytes);
+}
+
 /**
  * A guest's write() of `bytes` at `pos` to a /proc/sys/vm file
  * (proc_sys_call_handler, then proc_dointvec_minmax and the sysctl's
@@ -135,6 +141,6 @@ export function writeSysctl(k: SysctlKernel, name: string, text: string): void {
  */
 export function storeSysctl(set: (value: number) => number, pos: number, bytes: Uint8Array): number {
   if (pos > 0 || bytes.length === 0) return bytes.length;
-  const r = proc_dointvec(new TextDecoder("latin1").decode(bytes));
+  const r = proc_dointvec(writtenText(bytes));
   return r !== null && set(r.value) === 0 ? r.taken : -EINVAL;
 }

@@ -6,9 +6,7 @@
 import type { Kernel } from "../kernel.js";
 import type { SysAttr } from "../fs/namespace.js";
 import { EINVAL } from "../syscalls/errno.js";
-import { SYSCTLS, readSysctl } from "./sysctl.js";
-
-const latin1 = new TextDecoder("latin1");
+import { SYSCTLS, readSysctl, writtenText } from "./sysctl.js";
 
 /** A THP choice file: the sysctl table's text, its parse (sysfs_streq) on write. */
 function thpChoice(k: Kernel, name: string): SysAttr {
@@ -16,7 +14,7 @@ function thpChoice(k: Kernel, name: string): SysAttr {
   return {
     show: () => readSysctl(k.exports, name),
     store: (bytes) => {
-      const v = s.parse(latin1.decode(bytes));
+      const v = s.parse(writtenText(bytes));
       return v !== null && k.exports.sysctl_set(s.id, v) === 0 ? bytes.length : -EINVAL;
     },
   };
@@ -56,7 +54,7 @@ export function sysKernelMm(k: Kernel): Record<string, Record<string, SysAttr> |
       show: () => `${x.get_il_weight(nid)}\n`,
       // node_store: 1..255 (kstrtou8, 0 refused).
       store: (bytes) => {
-        const v = kstrtoull(latin1.decode(bytes));
+        const v = kstrtoull(writtenText(bytes));
         return v !== null && v <= 255 && x.set_iw_weight(nid, v) === 0 ? bytes.length : -EINVAL;
       },
     };
@@ -65,7 +63,7 @@ export function sysKernelMm(k: Kernel): Record<string, Record<string, SysAttr> |
     wi["weighted_interleave/auto"] = {
       show: () => (x.weighted_interleave_auto() ? "true\n" : "false\n"),
       store: (bytes) => {
-        const v = kstrtobool(latin1.decode(bytes));
+        const v = kstrtobool(writtenText(bytes));
         if (v === null) return -EINVAL;
         const err = x.weighted_interleave_auto_store(v ? 1 : 0);
         return err < 0 ? err : bytes.length;

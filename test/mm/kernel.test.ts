@@ -3,6 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { Kernel, GFP, parseSize, KernelPanic } from "../../src/kernel.js";
 import { loadKernelModule } from "../../src/cli/load.js";
+import { newRam } from "../../src/ram.js";
 import { machine, withLeakCheck } from "../helpers/machine.js";
 
 const MiB = 1 << 20;
@@ -25,6 +26,14 @@ describe("parseSize", () => {
 });
 
 describe("boot", () => {
+  it("boots in RAM made ahead (options.memory) of the size mem gives, and refuses another size", () => {
+    const memory = newRam(16 * MiB);
+    const k = new Kernel(loadKernelModule(), { mem: "16M", memory });
+    expect(k.memory).toBe(memory);
+    expect(k.counter("nr_free_pages")).toBe(k.totalramPages);
+    expect(() => new Kernel(loadKernelModule(), { mem: "32M", memory: newRam(16 * MiB) })).toThrow("options.memory must be a WebAssembly.Memory of the RAM's 33554432 bytes");
+  });
+
   it("boots 256M with DMA and DMA32 as x86-64 Linux lays them out", () => {
     const k = machine("256M");
     const zones = k.zones();

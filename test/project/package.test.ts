@@ -53,12 +53,12 @@ describe("the installed package", () => {
     // What faultline.js does for a run, then whether V8 took each chunk's cache.
     const launcher = join(installed, bin);
     const script = `const cli = require(${JSON.stringify(launcher)});
-      process.argv = [process.execPath, ${JSON.stringify(launcher)}, "--version"];
+      process.argv = [process.execPath, ${JSON.stringify(launcher)}, "run", ${JSON.stringify(join(root, "programs", "bin", "hello"))}];
       cli.load("main.js");
       process.on("exit", () => process.stderr.write(JSON.stringify(cli.codeCacheTaken())));`;
     const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
     const taken = JSON.parse(r.stderr) as Record<string, boolean>;
-    expect(Object.keys(taken).map((f) => f.slice(join(installed, "dist", "cli").length + 1)).sort()).toEqual(["load.js", "machine.js", "main.js"]);
+    expect(Object.keys(taken).map((f) => f.slice(join(installed, "dist", "cli").length + 1)).sort()).toEqual(["machine.js", "main.js", "start.js"]);
     expect(Object.values(taken)).toEqual([true, true, true]);
   });
 
