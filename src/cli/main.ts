@@ -63,10 +63,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-void main(process.argv.slice(2)).then((code) => {
-  // Linux writes stdout and stderr synchronously, so nothing waits: exit at
-  // once rather than let Node free its heap piece by piece, 3.7M
-  // instructions a run. Elsewhere a pipe may still hold output.
-  if (process.platform === "linux") process.exit(code);
-  process.exitCode = code;
-});
+void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
