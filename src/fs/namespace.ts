@@ -152,13 +152,20 @@ export class Namespace {
     this.root = o.host ? this.hostDir("/", top?.perm ?? 0o755, top?.mtime ?? 0, top?.size ?? 0) : this.fixedRoot();
   }
 
+  /**
+   * The host's /tmp entries bound on the guest's /tmp, read once: the host's
+   * /tmp may change while the guest runs, its mount table (and so every
+   * mnt_id after the binds) does not.
+   */
+  private tmpBinds: string[] | null = null;
+
   /** The mount table (/proc/mounts, statfs): the root, /tmp and the host's /tmp entries bound on it, /dev, /proc, /sys. */
   mounts(): MountPoint[] {
     const host = !!this.o.host;
     const list: Omit<MountPoint, "id">[] = [
       { parent: 1, source: host ? "/dev/root" : "rootfs", point: "/", root: "/", mount: this.rootfs },
       { parent: 1, source: "tmpfs", point: "/tmp", root: "/", mount: this.tmpfs },
-      ...(this.o.host?.readdir("/tmp") ?? []).filter((n) => this.isBindMount(n)).map((n) => ({ parent: 2, source: "/dev/root", point: `/tmp/${n}`, root: `/tmp/${n}`, mount: this.rootfs })),
+      ...(this.tmpBinds ??= (this.o.host?.readdir("/tmp") ?? []).filter((n) => this.isBindMount(n))).map((n) => ({ parent: 2, source: "/dev/root", point: `/tmp/${n}`, root: `/tmp/${n}`, mount: this.rootfs })),
       { parent: 1, source: "devtmpfs", point: "/dev", root: "/", mount: this.devfs },
       { parent: 1, source: "proc", point: "/proc", root: "/", mount: this.procfs },
       ...(this.o.sys ? [{ parent: 1, source: "sysfs", point: "/sys", root: "/", mount: this.sysfs }] : []),
