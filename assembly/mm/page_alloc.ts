@@ -1005,9 +1005,10 @@ function warn_alloc(gfp: u32, order: u32): void {
  * Frees a block whose pages are no longer used: merges it with its free
  * buddy as long as there is one, then puts the result on the free list
  * (at the tail when its own buddy one order up is free, so it is less
- * likely to be split before that buddy comes back).
+ * likely to be split before that buddy comes back). Inlined, as Linux's:
+ * a call would put its callers' values on the stack.
  */
-function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratetype: u32, to_tail: bool): void {
+@inline function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratetype: u32, to_tail: bool): void {
   trace_enter(FN___free_one_page, order);
   __mod_zone_freepage_state(zone, 1 << order);
   while (order < MAX_ORDER - 1) {
