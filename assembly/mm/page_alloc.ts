@@ -381,7 +381,7 @@ function fill_alloc_context(c: alloc_context, gfp: u32): bool {
  * least one free block of a usable order? ALLOC_HIGH and ALLOC_HARDER dip
  * below the mark, as in Linux.
  */
-export function __zone_watermark_ok(z: zone, order: u32, mark: u32, highest_zoneidx: u32,
+@inline export function __zone_watermark_ok(z: zone, order: u32, mark: u32, highest_zoneidx: u32,
                                     alloc_flags: u32, free_pages: i64): bool {
   let min = <i64>mark;
   const alloc_harder = (alloc_flags & (ALLOC_HARDER | ALLOC_OOM)) != 0;
@@ -534,7 +534,7 @@ function rmqueue_bulk(zone: zone, order: u32, count: u32, list: usize,
 }
 
 /** Removes a block from the buddy lists, falling back to other migratetypes (seed 11). */
-function __rmqueue(zone: zone, order: u32, migratetype: u32, alloc_flags: u32): page | null {
+@inline function __rmqueue(zone: zone, order: u32, migratetype: u32, alloc_flags: u32): page | null {
   trace_enter(FN___rmqueue, order);
   let page: page | null;
   while (true) {
@@ -546,7 +546,7 @@ function __rmqueue(zone: zone, order: u32, migratetype: u32, alloc_flags: u32): 
 }
 
 /** The smallest free block of this migratetype that fits, split down to order (seed 12). */
-function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | null {
+@inline function __rmqueue_smallest(zone: zone, order: u32, migratetype: u32): page | null {
   trace_enter(FN___rmqueue_smallest, order);
   for (let current_order = order; current_order < MAX_ORDER; ++current_order) {
     const area = zone_free_area(zone, current_order);
@@ -1005,9 +1005,10 @@ function warn_alloc(gfp: u32, order: u32): void {
  * Frees a block whose pages are no longer used: merges it with its free
  * buddy as long as there is one, then puts the result on the free list
  * (at the tail when its own buddy one order up is free, so it is less
- * likely to be split before that buddy comes back).
+ * likely to be split before that buddy comes back). Inlined, as Linux's:
+ * a call would put its callers' values on the stack.
  */
-function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratetype: u32, to_tail: bool): void {
+@inline function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratetype: u32, to_tail: bool): void {
   trace_enter(FN___free_one_page, order);
   __mod_zone_freepage_state(zone, 1 << order);
   while (order < MAX_ORDER - 1) {
@@ -1063,33 +1064,35 @@ function __free_one_page(page: page, pfn: u32, zone: zone, order: u32, migratety
     nth_page(page, 1).private_ = 0;
     page.flags &= ~PG_head;
   }
-  const end = changetype<usize>(nth_page(page, nr));
-  let at = changetype<usize>(nth_page(page, 1));
   if (CONFIG_DEBUG_VM) {
     let bad = false;
-    for (; at < end; at += SIZEOF_PAGE) {
-      if (free_page_is_bad(changetype<page>(at))) bad = true;
+    for (let i: u32 = 1; i < nr; i++) {
+      if (free_page_is_bad(nth_page(page, i))) bad = true;
     }
     return bad;
   }
   // Only a head is ever mapped (split_huge_page makes each page a head),
   // and only a head (or page[1], undone above) has private_ set: as
-  // Linux, the release build clears just the tails' flags. Of the
-  // 2^order - 1 tails, 1 or 3 go first and the rest four at a time: the
-  // loop is most of the cost of freeing a large block.
-  const first = changetype<usize>(nth_page(page, min(nr, 4)));
-  for (; at < first; at += SIZEOF_PAGE) tail_page_clean(at);
-  for (; at < end; at += 4 * SIZEOF_PAGE) {
-    tail_page_clean(at);
-    tail_page_clean(at + SIZEOF_PAGE);
-    tail_page_clean(at + 2 * SIZEOF_PAGE);
-    tail_page_clean(at + 3 * SIZEOF_PAGE);
+  // Linux, the release build clears just the tails' flags: page 1, or
+  // pages 1-3 and then the rest four at a time (the loop is most of the
+  // cost of freeing a large block). Each flags word (a struct page's
+  // first) is at a constant offset from one address, which its load and
+  // store carry as their immediate (an added address would be computed
+  // apart for the store).
+  const M = ~PAGE_FLAGS_CHECK_AT_PREP;
+  let at = changetype<usize>(page);
+  store<u32>(at, load<u32>(at, SIZEOF_PAGE) & M, SIZEOF_PAGE);
+  if (nr < 4) return false;
+  store<u32>(at, load<u32>(at, 2 * SIZEOF_PAGE) & M, 2 * SIZEOF_PAGE);
+  store<u32>(at, load<u32>(at, 3 * SIZEOF_PAGE) & M, 3 * SIZEOF_PAGE);
+  const end = changetype<usize>(nth_page(page, nr));
+  for (at += 4 * SIZEOF_PAGE; at < end; at += 4 * SIZEOF_PAGE) {
+    store<u32>(at, load<u32>(at) & M);
+    store<u32>(at, load<u32>(at, SIZEOF_PAGE) & M, SIZEOF_PAGE);
+    store<u32>(at, load<u32>(at, 2 * SIZEOF_PAGE) & M, 2 * SIZEOF_PAGE);
+    store<u32>(at, load<u32>(at, 3 * SIZEOF_PAGE) & M, 3 * SIZEOF_PAGE);
   }
   return false;
-}
-
-@inline function tail_page_clean(at: usize): void {
-  changetype<page>(at).flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 }
 
 /**
