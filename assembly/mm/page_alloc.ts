@@ -1052,7 +1052,7 @@ function warn_alloc(gfp: u32, order: u32): void {
   return !bad;
 }
 
-/** The pages after the head: a compound page undone, each page cleaned (checked when debugging). */
+/** The pages after the head of a block of order >= 1 (its caller's test): a compound page undone, each page cleaned (checked when debugging). */
 @inline function free_tail_pages_prepare(page: page, order: u32): bool {
   const nr: u32 = 1 << order;
   if (page.flags & PG_head) {
