@@ -141,13 +141,15 @@ function readProgram(path: string, report: (text: string) => void): Uint8Array |
 
 /**
  * process.stderr, made only when written to or when it may be a terminal
- * (a character device): Node builds it as a stream over the pipe, file or
- * terminal, a cost a run that writes nothing to stderr need not pay.
+ * (a character device other than /dev/null): Node builds it as a stream
+ * over the pipe, file or terminal, a cost a run that writes nothing to
+ * stderr need not pay.
  */
 function lazyStderr(): Stream {
   let tty = false;
   try {
-    tty = fstatSync(2).isCharacterDevice() && process.stderr.isTTY === true;
+    const st = fstatSync(2);
+    tty = st.isCharacterDevice() && st.rdev !== statSync("/dev/null").rdev && process.stderr.isTTY === true;
   } catch {
     // no fd 2: not a terminal
   }
