@@ -30,9 +30,11 @@ export async function runMachine(a: RunArgs, kernel: KernelStart): Promise<numbe
   }
   const file = readProgram(binary, report);
   if (typeof file === "number") return file;
-  // Ctrl-C, from here on, aborts the run between two slices of instructions.
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
+  // Ctrl-C, from here on, stops the run between two slices of instructions
+  // (a flag, not an AbortController: Node loads that class's module on first use).
+  let interrupted = false;
+  const onSigint = () => { interrupted = true; };
+  const interrupt = { throwIfAborted: () => { if (interrupted) throw new Error("interrupted (SIGINT)"); } };
   process.on("SIGINT", onSigint);
   let stats: RunStats | null = null;
   let started = 0n;
@@ -87,9 +89,9 @@ export async function runMachine(a: RunArgs, kernel: KernelStart): Promise<numbe
   started = process.hrtime.bigint();
   let end: RunEnd | null = null;
   try {
-    end = await m.runAsync({ signal: interrupt.signal, yieldEvery: 1 << 20 });
+    end = await m.runAsync({ signal: interrupt, yieldEvery: 1 << 20 });
   } catch (e) {
-    if (!interrupt.signal.aborted) throw e;
+    if (!interrupted) throw e;
   } finally {
     progress.stop();
     process.off("SIGINT", onSigint);
