@@ -475,7 +475,7 @@ function defineFamilies(map: number): void {
   }
 }
 
-/** The encodings of an opcode slot; an empty one first defines the families waiting on its map. */
+/** The encodings of an opcode slot; an empty one first parses its waiting encodings, else defines the families waiting on its map. */
 export function slot(map: number, opcode: number): Encoding[] {
   const list = MAPS[map][opcode];
   if (list.length === 0) {
