@@ -196,7 +196,6 @@ export class Machine {
     this.random = new SeededRandom(options.seed ?? 1);
     this.procFiles = this.kernel.nodes().length > 1 ? NUMA_PROC_FILES : PROC_FILES;
     const procNames = [...Object.keys(this.procFiles), ...Object.keys(this.systemFiles), ...Object.keys(SELF_FILES), ...MOUNT_FILES];
-    const sysNode = sysNodeFiles(this.kernel);
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
@@ -225,10 +224,10 @@ export class Machine {
       isThread: (tid) => { const t = this.sched.byPid(tid); return !!t && t !== t.group.leader && t.state !== "zombie"; },
       // exit_files: a task that has exited has no descriptors.
       files: (tid) => { const t = this.sched.byPid(tid); return t && t.state !== "zombie" ? t.sys.files.fds : null; },
-      sys: {
-        "devices/system/node": Object.fromEntries(Object.entries(sysNode).map(([n, show]) => [n, { show }])),
+      sys: () => ({
+        "devices/system/node": Object.fromEntries(Object.entries(sysNodeFiles(this.kernel)).map(([n, show]) => [n, { show }])),
         ...sysKernelMm(this.kernel),
-      },
+      }),
     });
   }
 

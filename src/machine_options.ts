@@ -52,8 +52,8 @@ export interface MachineOptions extends Omit<KernelOptions, "env"> {
 }
 
 export interface RunAsyncOptions {
-  /** Stops the run: runAsync rejects with the signal's reason. */
-  signal?: AbortSignal;
+  /** Stops the run: runAsync rejects with the signal's reason. An AbortSignal, or any object whose throwIfAborted throws once the run is to stop. */
+  signal?: Pick<AbortSignal, "throwIfAborted">;
   /** Instructions the run may retire (default: the machine's maxInsns, else no limit). */
   budget?: number;
   /** Instructions between two turns of the event loop (default 4M). */

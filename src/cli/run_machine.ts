@@ -30,9 +30,11 @@ export async function runMachine(a: RunArgs, kernel: KernelStart): Promise<numbe
   }
   const file = readProgram(binary, report);
   if (typeof file === "number") return file;
-  // Ctrl-C, from here on, aborts the run between two slices of instructions.
-  const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
+  // Ctrl-C, from here on, stops the run between two slices of instructions
+  // (a flag, not an AbortController: Node loads that class's module on first use).
+  let interrupted = false;
+  const onSigint = () => { interrupted = true; };
+  const interrupt = { throwIfAborted: () => { if (interrupted) throw new Error("interrupted (SIGINT)"); } };
   process.on("SIGINT", onSigint);
   let stats: RunStats | null = null;
   let started = 0n;
@@ -87,9 +89,9 @@ export async function runMachine(a: RunArgs, kernel: KernelStart): Promise<numbe
   started = process.hrtime.bigint();
   let end: RunEnd | null = null;
   try {
-    end = await m.runAsync({ signal: interrupt.signal, yieldEvery: 1 << 20 });
+    end = await m.runAsync({ signal: interrupt, yieldEvery: 1 << 20 });
   } catch (e) {
-    if (!interrupt.signal.aborted) throw e;
+    if (!interrupted) throw e;
   } finally {
     progress.stop();
     process.off("SIGINT", onSigint);
@@ -141,13 +143,15 @@ function readProgram(path: string, report: (text: string) => void): Uint8Array |
 
 /**
  * process.stderr, made only when written to or when it may be a terminal
- * (a character device): Node builds it as a stream over the pipe, file or
- * terminal, a cost a run that writes nothing to stderr need not pay.
+ * (a character device other than /dev/null): Node builds it as a stream
+ * over the pipe, file or terminal, a cost a run that writes nothing to
+ * stderr need not pay.
  */
 function lazyStderr(): Stream {
   let tty = false;
   try {
-    tty = fstatSync(2).isCharacterDevice() && process.stderr.isTTY === true;
+    const st = fstatSync(2);
+    tty = st.isCharacterDevice() && st.rdev !== statSync("/dev/null").rdev && process.stderr.isTTY === true;
   } catch {
     // no fd 2: not a terminal
   }

@@ -265,11 +265,53 @@ function specificity(e: Encoding): number {
   return (e.prefix >= 0 ? 8 : 0) + (e.when ? 4 : 0) + (e.rexW || e.vexW >= 0 || e.vexL >= 0 ? 2 : 0) + (e.exact >= 0 || e.reg >= 0 ? 1 : 0);
 }
 
-// Written for the start-up: the eager families' encodings are parsed at every load, in
-// V8's interpreter. So no regular expressions (each compiles on first use), no for-of (an
-// iterator call per step), and no array literal inside the Encoding literal (copied by
-// the runtime, not cloned).
-function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | null): void {
+/** An encoding of a family defined at load, parsed when the decoder first looks at its slot (or slots: +r, +cc). */
+interface Waiting {
+  def: InsnDef;
+  text: string;
+  when: ((p: Prefixes) => boolean) | null;
+  parsed: Encoding | null;
+}
+/** The encodings not yet parsed, by slot (map << 8 | opcode), in the order defined. */
+const WAITING = new Map<number, Waiting[]>();
+
+/**
+ * The first slot of an encoding (map << 8 | opcode) and how many it fills
+ * (1, 8 for +r, 16 for +cc) as n << 16 | slot, or -1 when it names no
+ * opcode: what define reads of it at load, without parsing the rest.
+ */
+function slotsOf(text: string): number {
+  let end = text.indexOf(":");
+  if (end < 0) end = text.length;
+  let map = 0, vex = false;
+  for (let i = 0; i < end; ) {
+    let j = text.indexOf(" ", i);
+    if (j < 0 || j > end) j = end;
+    const len = j - i;
+    if (len === 3 && text.startsWith("VEX", i)) vex = true;
+    else if (len >= 2) {
+      const hi = hexDigit(text.charCodeAt(i)), lo = hexDigit(text.charCodeAt(i + 1));
+      if (hi >= 0 && lo >= 0 && (len === 2 || text.charCodeAt(i + 2) === 43)) {
+        const b = (hi << 4) | lo;
+        if (map === 0 && b === 0x0f) map = 1;
+        else if (map === 1 && (b === 0x38 || b === 0x3a) && len === 2) map = b === 0x38 ? 2 : 3;
+        else if (!(map === 0 && (b === 0x66 || b === 0xf2 || b === 0xf3))) {
+          const n = len === 2 ? 1 : text.charCodeAt(i + 3) === 114 ? 8 : 16;
+          return (n << 16) | ((vex ? map + VEX_MAP : map) << 8) | b;
+        }
+      }
+    }
+    i = j + 1;
+  }
+  return -1;
+}
+
+// Written for the start-up: an encoding is parsed on the run's path, in V8's
+// interpreter. So no regular expressions (each compiles on first use), no
+// for-of (an iterator call per step), and no array literal inside the
+// Encoding literal (copied by the runtime, not cloned).
+/** The encoding `text` says, and its slots: map << 8 | first opcode, and how many (+r: 8, +cc: 16). */
+function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | null): { e: Encoding; first: number; slots: number } {
   const colon = text.indexOf(":");
   const toks = (colon < 0 ? text : text.slice(0, colon)).split(" ");
   const tail = colon < 0 ? "" : text.slice(colon + 1).trim();
@@ -322,30 +364,69 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
     if (bits & USES_MODRM) e.modrm = true;
     if (bits & USES_VVVV) e.vvvv = true;
   }
+  return { e, first: (map << 8) | opcode, slots };
+}
+
+/** Puts `e` into its slot's list, after the encodings at least as specific (the list is in decreasing specificity): the order a stable sort gives. */
+function insert(list: Encoding[], e: Encoding, text: string): void {
+  // the decoder reads ModRM for the first candidate that needs it: a slot's encodings all take it, or none
+  if (list.length > 0 && list[0].modrm !== e.modrm) throw new Error(`define ${String(e.def.name)}: "${text}" and ${String(list[0].def.name)} disagree on ModRM`);
   const rank = specificity(e);
-  for (let s = 0; s < slots; s++) {
-    const list = MAPS[map][opcode + s];
-    // a family defined later owns its slots: the maps come out the same whenever it is defined
-    if (building) {
-      if (list.length > 0 && !building.has(list)) throw new Error(`define ${String(def.name)}: "${text}" shares its opcode slot with a family defined earlier`);
-      building.add(list);
-    }
-    // the decoder reads ModRM for the first candidate that needs it: a slot's encodings all take it, or none
-    if (list.length > 0 && list[0].modrm !== e.modrm) throw new Error(`define ${String(def.name)}: "${text}" and ${String(list[0].def.name)} disagree on ModRM`);
-    // after the encodings at least as specific (the list is in decreasing specificity): the order a stable sort gives
-    let at = list.length;
-    while (at > 0 && specificity(list[at - 1]) < rank) at--;
-    if (at === list.length) list.push(e);
-    else list.splice(at, 0, e);
+  let at = list.length;
+  while (at > 0 && specificity(list[at - 1]) < rank) at--;
+  if (at === list.length) list.push(e);
+  else list.splice(at, 0, e);
+}
+
+/** Parses the waiting encodings of slot `key` (map << 8 | opcode) into it, in the order defined. */
+function parseWaiting(key: number): void {
+  const waiting = WAITING.get(key);
+  if (!waiting) return;
+  WAITING.delete(key);
+  const list = MAPS[key >> 8][key & 255];
+  for (let i = 0; i < waiting.length; i++) {
+    const w = waiting[i];
+    // one Encoding for every slot of a +r or +cc encoding, as when parsed at once
+    w.parsed ??= parse(w.def, w.text, w.when).e;
+    insert(list, w.parsed, w.text);
   }
 }
 
-/** Registers an instruction: its encodings go into the opcode maps. */
+/** Parses `text` into its slots now: a family defined later, which owns its slots (the maps come out the same whenever it is defined). */
+function parseNow(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | null): void {
+  const { e, first, slots } = parse(def, text, when);
+  for (let s = 0; s < slots; s++) {
+    const list = MAPS[first >> 8][(first & 255) + s];
+    if (building && ((list.length > 0 && !building.has(list)) || WAITING.has(first + s))) {
+      throw new Error(`define ${String(def.name)}: "${text}" shares its opcode slot with a family defined earlier`);
+    }
+    building?.add(list);
+    insert(list, e, text);
+  }
+}
+
+/**
+ * Registers an instruction. A family defined later puts its encodings into
+ * the opcode maps now; one defined at load only notes their slots, and each
+ * is parsed when the decoder first looks at its slot (defineWaiting parses
+ * the rest): a run parses the few hundred it decodes, not every one.
+ */
 export function define(def: InsnDef): InsnDef {
   for (let i = 0; i < def.enc.length; i++) {
     const x = def.enc[i];
-    if (typeof x === "string") parse(def, x, null);
-    else parse(def, x.enc, x.when);
+    const text = typeof x === "string" ? x : x.enc, when = typeof x === "string" ? null : x.when;
+    const slots = building ? -1 : slotsOf(text);
+    if (slots < 0) {
+      parseNow(def, text, when);
+      continue;
+    }
+    const w: Waiting = { def, text, when, parsed: null };
+    for (let s = 0; s < slots >> 16; s++) {
+      const key = (slots & 0xffff) + s;
+      const list = WAITING.get(key);
+      if (list) list.push(w);
+      else WAITING.set(key, [w]);
+    }
   }
   DEFS.push(def);
   return def;
@@ -373,8 +454,14 @@ export function defineLater(map: number | readonly number[], features: readonly 
   LATER.push({ maps: typeof map === "number" ? [map] : map, features, define, defs: null });
 }
 
-/** Defines the waiting families of `map` (every map: -1), in the order registered. */
+/** Defines the waiting families of `map` (every map: -1) and parses the map's waiting encodings: the whole map, as the tests read it. */
 export function defineWaiting(map = -1): void {
+  for (const key of [...WAITING.keys()]) if (map < 0 || key >> 8 === map) parseWaiting(key);
+  defineFamilies(map);
+}
+
+/** Defines the waiting families of `map` (every map: -1), in the order registered. */
+function defineFamilies(map: number): void {
   for (const f of LATER) {
     if (f.defs !== null || (map >= 0 && !f.maps.includes(map))) continue;
     const first = DEFS.length;
@@ -388,13 +475,15 @@ export function defineWaiting(map = -1): void {
   }
 }
 
-/** The encodings of an opcode slot; an empty one first defines the families waiting on its map. */
+/** The encodings of an opcode slot; an empty one first parses its waiting encodings, else defines the families waiting on its map. */
 export function slot(map: number, opcode: number): Encoding[] {
   const list = MAPS[map][opcode];
   if (list.length === 0) {
+    parseWaiting((map << 8) | opcode);
+    if (list.length > 0) return list;
     // the VEX forms derive from the legacy descriptors: those come first
-    if (map >= VEX_MAP) for (let m = 0; m < VEX_MAP; m++) defineWaiting(m);
-    defineWaiting(map);
+    if (map >= VEX_MAP) for (let m = 0; m < VEX_MAP; m++) defineFamilies(m);
+    defineFamilies(map);
   }
   return list;
 }

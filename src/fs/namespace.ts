@@ -72,9 +72,9 @@ export interface NamespaceOptions {
    * The sysfs directories faultline owns, by path below /sys (e.g.
    * "devices/system/node"): each one's attributes by path below it, or
    * null to hide the host's. The host's other /sys entries stay as they
-   * are. Default: none.
+   * are; asked for at the first lookup of /sys. Default: none.
    */
-  sys?: Record<string, Record<string, SysAttr> | null>;
+  sys?(): Record<string, Record<string, SysAttr> | null>;
 }
 
 /** A mount (struct mount): its id and its parent's, what is mounted (source, the file system and the directory of it shown), and where. */
@@ -138,16 +138,18 @@ export class Namespace {
   private readonly procfs: Mount = { dev: 0x16, readonly: true, type: "proc", magic: 0x9fa0 };
   private readonly sysfs: Mount = { dev: 0x15, readonly: true, type: "sysfs", magic: 0x62656572 };
   private readonly hostInodes = new Map<string, Inode>();
-  private readonly overlay = new Map<string, DirInode>();
+  /** The directories put over the host's at /, each built at its first lookup: a run that never looks in /proc or /sys does not pay for them. */
+  private readonly overlay = new Map<string, DirInode | (() => DirInode)>();
 
   constructor(private readonly o: NamespaceOptions) {
     this.rootfs = o.host ? { dev: 0x801, readonly: true, type: "ext4", magic: 0xef53 } : { dev: 0x1, readonly: true, type: "rootfs", magic: 0x858458f6 };
     const tmp = this.buildTmp();
     this.tmpfs.root = tmp;
     this.overlay.set("tmp", tmp);
-    this.overlay.set("dev", this.buildDev());
-    this.overlay.set("proc", this.buildProc());
-    if (o.sys) this.overlay.set("sys", this.buildSys(o.sys));
+    this.overlay.set("dev", () => this.buildDev());
+    this.overlay.set("proc", () => this.buildProc());
+    const sys = o.sys;
+    if (sys) this.overlay.set("sys", () => this.buildSys(sys()));
     const top = o.host?.lstat("/");
     this.root = o.host ? this.hostDir("/", top?.perm ?? 0o755, top?.mtime ?? 0, top?.size ?? 0) : this.fixedRoot();
   }
@@ -468,9 +470,16 @@ export class Namespace {
 
   // ─── the trees ────────────────────────────────────────────────────────────
 
+  /** The directory overlaid at /`name`, built now if not yet; undefined when none is. */
+  private overlaid(name: string): DirInode | undefined {
+    let dir = this.overlay.get(name);
+    if (typeof dir === "function") this.overlay.set(name, (dir = dir()));
+    return dir;
+  }
+
   private fixedRoot(): DirInode {
     const root = new MapDir(this.ino(), 0o755, this.rootfs, 0);
-    for (const [name, dir] of this.overlay) root.entries.set(name, dir);
+    for (const name of this.overlay.keys()) root.entries.set(name, this.overlaid(name)!);
     return root;
   }
 
@@ -482,7 +491,7 @@ export class Namespace {
     const join = (name: string) => (atRoot ? `/${name}` : `${path}/${name}`);
     class HostDir extends DirInode {
       lookup(name: string): Inode | null {
-        if (atRoot && ns.overlay.has(name)) return ns.overlay.get(name)!;
+        if (atRoot && ns.overlay.has(name)) return ns.overlaid(name)!;
         return ns.hostInode(join(name));
       }
       names(): string[] {
@@ -562,7 +571,7 @@ export class Namespace {
    * /sys: the directories faultline owns, every directory above them the
    * host's (when there is one) with those entries put over it.
    */
-  private buildSys(sys: NonNullable<NamespaceOptions["sys"]>): DirInode {
+  private buildSys(sys: ReturnType<NonNullable<NamespaceOptions["sys"]>>): DirInode {
     interface Over { own?: DirInode | null; kids: Map<string, Over> }
     const top: Over = { kids: new Map() };
     for (const [dir, attrs] of Object.entries(sys)) {

@@ -19,7 +19,7 @@
 // write): a program far larger than RAM runs if it touches little of it.
 
 import { checkInterpreter, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, MMAP_BASE, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
-import { auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
+import { argStrings, auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
 import { withCode, errnoName } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { bytesFile, type OpenFile } from "../fs/pagecache.js";
@@ -144,18 +144,9 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
       interpError = e;
     }
   }
-  // The stack is laid out before the point of no return (E2BIG), and
-  // again once the vDSO's address is known: the same size, other values.
-  const stackInput = (vdso: number) => ({
-    stackTop: STACK_TOP,
-    argv: options.argv,
-    envp: options.envp,
-    execfn: options.execfn,
-    auxv: auxvValues(plan, interp?.loadBias ?? 0, vdso),
-    random: options.random,
-    platform: "x86_64",
-  });
-  buildInitialStack(stackInput(STACK_TOP));
+  // The strings are checked before the point of no return (E2BIG); the
+  // stack is laid out once the vDSO's address is known.
+  const strings = argStrings(options);
   const { kernel } = env;
   env.beginNewExec?.();
 
@@ -166,7 +157,15 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
   // arch_setup_additional_pages: [vvar], [vvar_vclock] and [vdso] (0: a kernel without one).
   const vdso = kernel.arch_setup_additional_pages();
   if (vdso < 0) throw failed("mapping the vDSO", vdso);
-  const stack = buildInitialStack(stackInput(vdso));
+  const stack = buildInitialStack({
+    stackTop: STACK_TOP,
+    argv: options.argv,
+    envp: options.envp,
+    execfn: options.execfn,
+    auxv: auxvValues(plan, interp?.loadBias ?? 0, vdso),
+    random: options.random,
+    platform: "x86_64",
+  }, strings);
   const stackProt = PROT_READ | PROT_WRITE | (plan.execStack ? PROT_EXEC : 0);
   const r = kernel.mm_set_stack(stack.vmStart, STACK_TOP, stackProt);
   if (r < 0) throw failed("setting up the stack", r);

@@ -144,19 +144,34 @@ function cString(s: string, what: string): Uint8Array {
   return bytes;
 }
 
-/** Lay out the initial stack as Linux does. @raise Error for strings execve would refuse (E2BIG, embedded NUL). */
-export function buildInitialStack(input: StackInput): InitialStack {
-  const { stackTop } = input;
-  if (input.random.length !== 16) throw new Error("AT_RANDOM needs 16 bytes");
+/** The strings execve copies to the new stack, NUL-terminated, checked as it checks them (copy_strings, bprm_stack_limits). */
+export interface ArgStrings {
+  execfn: Uint8Array;
+  argv: Uint8Array[];
+  envp: Uint8Array[];
+  /** Their bytes, NULs included. */
+  stringBytes: number;
+}
+
+/** The program path, arguments and environment as execve copies them. @raise Error for strings execve would refuse (E2BIG, embedded NUL). */
+export function argStrings(input: Pick<StackInput, "argv" | "envp" | "execfn">): ArgStrings {
   const execfn = cString(input.execfn, "the program path");
   // fs/exec.c: a program started with no arguments gets argv[0] = "".
   const argv = (input.argv.length ? input.argv : [""]).map((s, i) => cString(s, `argv[${i}]`));
   const envp = input.envp.map((s, i) => cString(s, `envp[${i}]`));
-  const platform = encoder.encode(input.platform + "\0");
   const stringBytes = [execfn, ...argv, ...envp].reduce((n, b) => n + b.length, 0);
   // bprm_stack_limits: the argv and envp pointers count against the limit too.
   const pointerBytes = (argv.length + envp.length) * 8;
   if (stringBytes + pointerBytes > MAX_ARG_BYTES) throw e2big(`${stringBytes} bytes of strings and ${pointerBytes} of pointers`);
+  return { execfn, argv, envp, stringBytes };
+}
+
+/** Lay out the initial stack as Linux does, with `strings` (else input's, checked now). @raise Error for strings execve would refuse (E2BIG, embedded NUL). */
+export function buildInitialStack(input: StackInput, strings = argStrings(input)): InitialStack {
+  const { stackTop } = input;
+  if (input.random.length !== 16) throw new Error("AT_RANDOM needs 16 bytes");
+  const { execfn, argv, envp, stringBytes } = strings;
+  const platform = encoder.encode(input.platform + "\0");
 
   // An upper bound of what is written: strings, the gap at the top, the
   // platform and random bytes, the words below, and two 16-byte roundings.
