@@ -534,11 +534,11 @@ export class Machine {
     });
   }
 
-  /** `fn` with `t`'s mm switched in, and the current one back after. */
+  /** `fn` with `t`'s mm switched in, and the current one back after: the faults `fn` takes are the current task's. */
   private withMm<T>(t: Task, fn: () => T): T {
     if (t.mm === this.current?.mm || !t.mm) return fn();
     const back = this.current?.mm ?? 0;
-    this.kernel.call(() => this.k.mm_switch(t.mm));
+    this.kernel.call(() => this.k.mm_switch_remote(t.mm));
     this.mmu.flushAll();
     try {
       return fn();
