@@ -7,7 +7,7 @@ export { start_kernel as boot } from "./init/main";
 export { abi_alloc_pages as alloc_pages, abi_free_pages as free_pages, drain_all_pages } from "./mm/page_alloc";
 export { check_invariants } from "./mm/debug";
 export { kernel_layout } from "./kernel/layout";
-export { mm_create, mm_switch, mm_exit, mm_get, mm_set_rlimit, mm_set_code, mm_set_args, mm_set_brk, mm_set_stack,
+export { mm_create, mm_switch, mm_switch_remote, mm_exit, mm_get, mm_set_rlimit, mm_set_code, mm_set_args, mm_set_brk, mm_set_stack,
   vm_mmap, sys_mmap, sys_munmap, sys_brk } from "./mm/mmap";
 export { sys_mprotect } from "./mm/mprotect";
 export { sys_mremap } from "./mm/mremap";

@@ -33,7 +33,7 @@ import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOpti
 import { PROC_FILES, NUMA_PROC_FILES, procStores } from "./proc/index.js";
 import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
-import { SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
+import { MM_AT_OPEN, SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import { Signals } from "./task/signal.js";
@@ -201,6 +201,10 @@ export class Machine {
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
       proc: (name) => (name in this.procFiles || name in this.systemFiles || (name.includes("/task/") ? this.procThread(name) : this.procTask(name)) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
+      procOpen: (name) => {
+        if (!MM_AT_OPEN.has(name.replace(/^\d+\/(task\/\d+\/)?/, "self/"))) return 0;
+        return (name.includes("/task/") ? this.procThread(name) : this.procTask(name))?.mm ? 0 : -ESRCH;
+      },
       procNames,
       procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
@@ -529,11 +533,11 @@ export class Machine {
     });
   }
 
-  /** `fn` with `t`'s mm switched in, and the current one back after. */
+  /** `fn` with `t`'s mm switched in, and the current one back after: the faults `fn` takes are the current task's. */
   private withMm<T>(t: Task, fn: () => T): T {
     if (t.mm === this.current?.mm || !t.mm) return fn();
     const back = this.current?.mm ?? 0;
-    this.kernel.call(() => this.k.mm_switch(t.mm));
+    this.kernel.call(() => this.k.mm_switch_remote(t.mm));
     this.mmu.flushAll();
     try {
       return fn();

@@ -35,7 +35,7 @@ import {
 } from "./huge_memory";
 import { flush_tlb_page, flush_tlb_range } from "../arch/x86/mm/tlb";
 import { special_mapping_pfn, SPECIAL_VDSO } from "../arch/x86/entry/vdso";
-import { mmlist_first } from "./mmap";
+import { charged_mm, mmlist_first } from "./mmap";
 import { first_vma, vma_next } from "./vma";
 import { anon_vma, anon_vma_prepare, page_set_anon_rmap, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive } from "./rmap";
 import {
@@ -198,9 +198,11 @@ export function update_hiwater_rss(mm: mm_struct): void {
 
 // ─── the fault path, in the seed's order ───────────────────────────────────
 
-/** The task's fault counters: failed and retried faults are not counted. */
-function mm_account_fault(mm: mm_struct, flags: u32, ret: u32): void {
+/** The faulting task's counters (its mm's; with no task running, the faulted mm's): failed and retried faults are not counted. */
+function mm_account_fault(vm_mm: mm_struct, flags: u32, ret: u32): void {
   if (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) return;
+  const task = charged_mm();
+  const mm = task !== null ? task : vm_mm;
   if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED)) mm.maj_flt++;
   else mm.min_flt++;
 }

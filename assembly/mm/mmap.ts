@@ -59,8 +59,11 @@ const mm_cachep = kmem_cache_create("mm_struct", offsetof<mm_struct>());
 let mmlist: u32 = 0;
 /** The mm of the running task (current->mm), or null. */
 let current: mm_struct | null = null;
+/** The mm of the task faults are charged to (current's min_flt): current, but while the host reaches another mm for it (access_remote_vm). */
+let charged: mm_struct | null = null;
 
 export function current_mm(): mm_struct | null { return current; }
+export function charged_mm(): mm_struct | null { return charged; }
 export function mmlist_first(): mm_struct | null { return mmlist ? changetype<mm_struct>(mmlist) : null; }
 
 // ─── accounting ────────────────────────────────────────────────────────────
@@ -559,7 +562,7 @@ export function flush_tlb_mm(mm: mm_struct): void {
 
 /** Makes `mm` the running task's (switch_mm): CR3 and a flushed TLB. */
 export function switch_mm(mm: mm_struct | null): void {
-  current = mm;
+  current = charged = mm;
   load_cr3(mm !== null ? <usize>mm.pgd : 0);
   flush_tlb_all();
 }
@@ -672,6 +675,17 @@ export function mm_create(): u32 {
 /** Runs `handle`'s address space (0: none). */
 export function mm_switch(handle: u32): void {
   switch_mm(mm_from_handle(handle));
+}
+
+/**
+ * Runs `handle`'s address space for an access on behalf of the running task
+ * (access_remote_vm: process_vm_readv, /proc/<pid>/cmdline): the faults it
+ * takes there are the running task's (GUP charges current). mm_switch ends it.
+ */
+export function mm_switch_remote(handle: u32): void {
+  const task = charged;
+  switch_mm(mm_from_handle(handle));
+  charged = task;
 }
 
 /** Another task uses `handle`'s address space (CLONE_VM: vfork, posix_spawn): mmget. @return 0, or -EINVAL for a bad handle. */

@@ -20,6 +20,7 @@ import { unlink_anon_vmas, anon_vma_clone, dup_anon_vma } from "./rmap";
 import { sysctl_max_map_count } from "./mmap";
 import { EINVAL, ENOMEM } from "../include/errno";
 import { mpol_dup, mpol_put, mpol_equal } from "./mempolicy";
+import { vma_adjust_trans_huge } from "./huge_memory";
 
 const vm_area_cachep = kmem_cache_create("vm_area_struct", offsetof<vm_area_struct>());
 
@@ -225,6 +226,7 @@ export function vma_merge(mm: mm_struct, prev: vm_area_struct | null, addr: u64,
  */
 export function __split_vma(mm: mm_struct, vma: vm_area_struct, addr: u64, new_below: bool): i32 {
   if (vma.vm_private_data) return -EINVAL;
+  vma_adjust_trans_huge(vma, addr);
   const n = vm_area_dup(vma);
   if (n === null) return -ENOMEM;
   if (anon_vma_clone(n, vma)) {

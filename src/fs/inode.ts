@@ -71,6 +71,8 @@ export class RegularInode extends Inode {
   store?: (pos: number, bytes: Uint8Array) => number;
   /** Root too is held to its mode's owner bits at open (proc_sys_permission, kernfs_fop_open): a /proc/sys or sysfs file. */
   strictMode?: boolean;
+  /** A /proc file whose open can fail (proc_mem_open): 0, or the -errno the open returns. */
+  openError?: () => number;
   constructor(ino: number, perm: number, mount: Mount, mtime: number, readonly open: () => FileData, private readonly statSize: () => number) {
     super(ino, S_IFREG | perm, mount, mtime);
   }

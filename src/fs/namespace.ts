@@ -45,6 +45,8 @@ export interface NamespaceOptions {
   now(): number;
   /** /proc/NAME's text now, or null when it has none (no process). */
   proc(name: string): string | null;
+  /** What opening /proc/NAME returns first: 0, or -errno (a zombie's environ: ESRCH); default: 0. */
+  procOpen?(name: string): number;
   /** The /proc names (kernel-wide ones and "self/…" ones). */
   procNames: string[];
   /** The /proc files a write() reaches, by name, with their handlers; one not in procNames is write-only (0200). */
@@ -634,6 +636,8 @@ export class Namespace {
       // Each open's snapshot is a file of its own for the page cache: its own inode number.
       const node = new RegularInode(ino, perm, this.procfs, 0, () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
       node.strictMode = name.startsWith("sys/");
+      const procOpen = this.o.procOpen;
+      if (procOpen) node.openError = () => procOpen(name);
       // Root opens the others for writing too; a write fails as proc_reg_write fails without a proc_write (EIO), and a /proc/<pid> file as one without write (EINVAL).
       node.store = store ?? (comm && setComm ? (_pos, bytes) => setComm(Number(comm[2] ?? comm[1]), bytes)
         : () => (name.includes("/") ? -EINVAL : -EIO));

@@ -82,6 +82,9 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
   }),
 };
 
+/** The files whose open takes the task's mm (proc_mem_open) and fails without one (a zombie's): ESRCH. */
+export const MM_AT_OPEN = new Set(["self/environ", "self/smaps_rollup"]);
+
 /** `--pagemap ADDR,...`: one line per address (pagemap entry and its fields). */
 export function pagemap(t: TaskView, addresses: number[]): string {
   return addresses.map((va) => pagemapLine(va, pagemapEntry(t.mm.pte(va), va))).join("");

@@ -289,6 +289,7 @@ export class Syscalls {
     this.polls = new PollState({
       mem: o.mem,
       file: (fd) => this.files.fds.get(fd),
+      maxFds: () => this.files.fds.maxFds,
       now: () => this.nowNs(),
       timeout: (ns) => this.timeout(ns),
       sleep: (ready) => {

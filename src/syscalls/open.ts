@@ -51,6 +51,8 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
         return node.mount.dev === 0x16 ? -EACCES : -EROFS;
       }
       if (acc === 3) return -EINVAL;
+      const err = node instanceof RegularInode ? node.openError?.() ?? 0 : 0;
+      if (err) return err;
     }
   }
   // sock_no_open: a socket's name cannot be opened; nor (through /proc/<pid>/fd) an anon_inodefs file but a pidfd.

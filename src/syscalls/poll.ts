@@ -17,8 +17,6 @@ const POLLRDNORM = 0x40, POLLWRNORM = 0x100;
 const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 /** select's sets, as poll bits (POLLIN_SET, POLLOUT_SET, POLLEX_SET). */
 const IN_SET = POLLIN | POLLRDNORM | POLLHUP | POLLERR, OUT_SET = POLLOUT | POLLWRNORM | POLLERR, EX_SET = POLLPRI;
-/** The table's size select looks at (max_fds): what RLIMIT_NOFILE starts at. */
-const NOFILE = NR_OPEN_DEFAULT;
 
 /** pipe_poll, a file's own poll (fs/anon.ts), or DEFAULT_POLLMASK for every other file. */
 export function pollMask(f: OpenFile): number {
@@ -40,6 +38,8 @@ export function pollMask(f: OpenFile): number {
 export interface PollContext {
   mem: UserMemory;
   file(fd: number): OpenFile | undefined;
+  /** The fd table's size (fdt->max_fds): select looks no further. */
+  maxFds(): number;
   /** The virtual clock, in ns. */
   now(): number;
   /** The task's sleeper, timing out `ns` after the call first slept (it survives the call's restarts; the call's end cancels it). */
@@ -91,10 +91,14 @@ export class PollState {
     });
   }
 
-  /** select and pselect6: three fd_set bitmaps of nfds bits; a bad descriptor in any is EBADF. */
+  /**
+   * select and pselect6: three fd_set bitmaps of nfds bits, cut to the fd
+   * table's size (core_sys_select: bits past it are never read, so a large
+   * nfds is no error); a closed descriptor set below it is EBADF.
+   */
   select(nfds: number, sets: [number, number, number], timeoutNs: number | null): number {
     if (nfds < 0) return -EINVAL;
-    nfds = Math.min(nfds, NOFILE);
+    nfds = Math.min(nfds, this.c.maxFds());
     const bytes = Math.ceil(nfds / 64) * 8;
     const ins = sets.map((addr) => {
       const b = new Uint8Array(bytes);

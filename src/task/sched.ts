@@ -254,8 +254,10 @@ export class Scheduler {
    */
   /** The signals queued by root, every task's user (its ucounts' sigpending): every thread's queue, every process's shared one. */
   queuedSignals(): number {
-    const queued = (q: SigInfo[]) => q.reduce((n, p) => n + (p.unqueued ? 0 : 1), 0);
-    return this.tasks.reduce((n, x) => n + queued(x.signals.pending) + (x === x.group.leader ? queued(x.signals.shared) : 0), 0);
+    const queued = (q: SigInfo[]) => q.reduce((n, p) => n + (p.unqueued || p.preallocated ? 0 : 1), 0);
+    // Each POSIX timer holds its sigqueue from timer_create to timer_delete.
+    return this.tasks.reduce((n, x) => n + queued(x.signals.pending)
+      + (x === x.group.leader ? queued(x.signals.shared) + x.group.timers.posix.size : 0), 0);
   }
 
   kill(t: Task, pid: number, sig: number): number {

@@ -94,6 +94,8 @@ export interface SigInfo {
   fields?: Uint8Array;
   /** Pending with no sigqueue of its own (the user's queue was full): not counted against RLIMIT_SIGPENDING. */
   unqueued?: boolean;
+  /** A live POSIX timer's own sigqueue (SIGQUEUE_PREALLOC): counted once, as the timer, queued or not. */
+  preallocated?: boolean;
   /** Runs as the signal is dequeued: a timer waiting for its signal to be taken restarts (posixtimer_rearm, ITIMER_REAL's rearm); false: the signal is dropped (its timer was set again or deleted). */
   dequeued?: () => boolean;
 }

@@ -11,7 +11,7 @@
 
 import type { Machine } from "../machine.js";
 import { SI_KERNEL } from "../syscalls/endings.js";
-import { EFAULT, EINVAL, EOPNOTSUPP, ERESTARTSYS } from "../syscalls/errno.js";
+import { EAGAIN, EFAULT, EINVAL, EOPNOTSUPP, ERESTARTSYS } from "../syscalls/errno.js";
 import { Hrtimer, HrtimerBase, hrtimer_forward } from "./hrtimer.js";
 // the CPU-time itimers are a tick late at most, and start one tick later (set_cpu_itimer)
 import { TICK_NSEC } from "./jiffies.js";
@@ -59,7 +59,7 @@ class PosixTimer {
   constructor(readonly id: number, readonly clock: TimerClock, readonly notify: number,
     readonly signo: number, readonly value: number, readonly target: Task, readonly group: ThreadGroup) {
     this.timer = new Hrtimer(() => this.expire());
-    this.info = { signo, code: SI_TIMER, timerid: id, overrun: 0, value, dequeued: () => this.dequeued() };
+    this.info = { signo, code: SI_TIMER, timerid: id, overrun: 0, value, dequeued: () => this.dequeued(), preallocated: true };
   }
 
   get base(): HrtimerBase {
@@ -147,10 +147,11 @@ class PosixTimer {
     this.base.start(this.timer, expires);
   }
 
-  /** timer_delete: disarmed; a signal it queued stays pending, and is dropped when taken. */
+  /** timer_delete: disarmed; a signal it queued stays pending (its sigqueue counted until then), and is dropped when taken. */
   delete(): void {
     this.base.cancel(this.timer);
     this.seq++;
+    this.info.preallocated = false;
     this.group.timers.posix.delete(this.id);
   }
 }
@@ -351,6 +352,8 @@ export function timer_create(m: Machine, t: Task, clock: number, sevp: number, i
   }
   const c = timerClock(m, t, clock);
   if (typeof c === "number") return c;
+  // alloc_posix_timer: every timer's sigqueue is taken now, against RLIMIT_SIGPENDING (its signal then goes past the limit).
+  if (t.signals.queueFull?.()) return -EAGAIN;
   // posix_timer_add: the id is taken before the event is checked, and stays taken when it is refused.
   const pt = t.group.timers;
   const id = pt.nextId;

@@ -222,6 +222,28 @@ export function loadElf(file: Uint8Array, args: string[], ramPages?: number): Fl
 }
 
 /**
+ * The two ways the emulator runs guest code, as it.each rows [name, jitThreshold]:
+ * each instruction through its compiled Op, and every block translated from its first run.
+ */
+export const EXECUTION_MODES = [
+  ["compiled Ops", Infinity],
+  ["translated blocks", 0],
+] as const;
+
+/** EXECUTION_MODES with a case stride: every case through the compiled Ops, every `stride`th through translated blocks (slower to build). */
+export const sampledModes = (stride: number) =>
+  EXECUTION_MODES.map(([mode, jitThreshold]) => [mode, jitThreshold, jitThreshold === 0 ? stride : 1] as const);
+
+/**
+ * Builds a generated program (flatProgram's source) and runs it natively:
+ * its flat text, to run here, and the hardware's records (its stdout).
+ */
+export function nativeRecords(asm: string): { text: Uint8Array; ref: Uint8Array } {
+  const { elf, text } = buildProgram(asm);
+  return { text, ref: new Uint8Array(execFileSync(elf, { maxBuffer: 1 << 28 })) };
+}
+
+/**
  * Runs a generated program's text (flatProgram, buildProgram) with `bssBytes`
  * of .bss mapped at 0x10000000 and blocks translated after `jitThreshold`
  * runs: its stdout, once it has exited 0.

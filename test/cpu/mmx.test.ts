@@ -5,10 +5,10 @@
 // compiled Ops and on translated blocks, and every record must agree. Then
 // the exceptions: a faulting operand changes nothing, and a pending x87
 // exception stops an MMX instruction (#MF) where the real CPU sends SIGFPE.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { PF_WRITE, STOP_BUDGET, STOP_MF, STOP_PAGE_FAULT } from "../../src/cpu/index.js";
-import { assemble, buildProgram, type FlatMachine, haveToolchain, machineWith, PROT_R, PROT_W, runGenerated } from "./flat.js";
+import { assemble, buildProgram, EXECUTION_MODES, type FlatMachine, haveToolchain, machineWith, nativeRecords, PROT_R, PROT_W, runGenerated } from "./flat.js";
 import { generate, RECORD } from "./mmx_gen.js";
 
 const hex = (a: ArrayLike<number>): string => Array.from(a, (x) => (x >>> 0).toString(16).padStart(8, "0")).join(" ");
@@ -16,13 +16,9 @@ const WORDS = RECORD / 4;
 
 describe.skipIf(!haveToolchain())("MMX against the real CPU", () => {
   const { asm, cases } = generate();
-  const { elf, text } = buildProgram(asm);
-  const ref = new Uint8Array(execFileSync(elf, { maxBuffer: 1 << 28 }));
+  const { text, ref } = nativeRecords(asm);
 
-  it.each([
-    ["compiled Ops", Infinity],
-    ["translated blocks", 0],
-  ])("the emulator gives the hardware's results and x87 state (%s)", (_mode, jitThreshold) => {
+  it.each(EXECUTION_MODES)("the emulator gives the hardware's results and x87 state (%s)", (_mode, jitThreshold) => {
     const out = runGenerated(text, cases.length * RECORD + 8192, jitThreshold);
     expect(out.length).toBe(ref.length);
     const hw = new Uint32Array(ref.buffer, ref.byteOffset, ref.length / 4);
@@ -47,7 +43,7 @@ const x87Of = (m: FlatMachine) => {
   return { regs: [...f.regs], sw: f.sw, tags: f.tags, cw: f.cw };
 };
 
-describe.skipIf(!haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("MMX exceptions (%s)", (_mode, threshold) => {
+describe.skipIf(!haveToolchain()).each(EXECUTION_MODES)("MMX exceptions (%s)", (_mode, threshold) => {
   const setup = (body: string): FlatMachine => {
     const m = machineWith(assemble(`fninit\nfld1\nfldpi\n${body}\nmov $60, %eax\nsyscall`), 0x401000, 1024);
     m.cpu.jitThreshold = threshold;

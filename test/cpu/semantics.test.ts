@@ -1,15 +1,12 @@
 // Instruction semantics against the real CPU: the generated program runs
 // natively and under the emulator; results and the defined flags must agree.
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { STOP_SYSCALL } from "../../src/cpu/index.js";
-import { buildProgram, haveToolchain, machineWith, PROT_R, PROT_W } from "./flat.js";
+import { haveToolchain, nativeRecords, runGenerated, sampledModes } from "./flat.js";
 import { type Case, generate } from "./semantics_gen.js";
 
 const EXPECTED = new URL("./semantics.expected.sha256", import.meta.url);
-const native = process.platform === "linux" && process.arch === "x64";
 
 /** The records with undefined flags and uncompared registers zeroed, hashed. */
 function maskedHash(out: Uint8Array, cases: Case[]): string {
@@ -26,28 +23,13 @@ function maskedHash(out: Uint8Array, cases: Case[]): string {
 }
 
 describe.runIf(haveToolchain())("instruction semantics against the real CPU", () => {
-  it.each([
-    // every case through the compiled Ops; a sample through translated blocks (slower to build)
-    ["compiled Ops", Infinity, 1],
-    ["translated blocks", 0, 13],
-  ])("emulates the generated cases as the hardware does (%s)", (_mode, jitThreshold, stride) => {
+  it.each(sampledModes(13))("emulates the generated cases as the hardware does (%s)", (_mode, jitThreshold, stride) => {
     const { asm, cases } = generate(stride);
-    const { elf, text } = buildProgram(asm);
-    const m = machineWith(text);
-    m.cpu.jitThreshold = jitThreshold;
-    m.map(0x10000000, cases.length * 32 + 8192, PROT_R | PROT_W);
-    const r = m.runProgram(1e8);
-    expect(r.stop).toBe(STOP_SYSCALL);
-    expect(r.exit).toBe(0);
-    expect(r.out.length).toBe(cases.length * 32);
-    const emu = new DataView(r.out.buffer);
-    if (!native) {
-      if (stride === 1) expect(maskedHash(r.out, cases)).toBe(readFileSync(EXPECTED, "utf8").trim());
-      return;
-    }
-    const ref = new Uint8Array(execFileSync(elf, { maxBuffer: 1 << 28 }));
+    const { text, ref } = nativeRecords(asm);
+    const out = runGenerated(text, cases.length * 32 + 8192, jitThreshold);
+    expect(out.length).toBe(cases.length * 32);
     expect(ref.length).toBe(cases.length * 32);
-    const hw = new DataView(ref.buffer);
+    const hw = new DataView(ref.buffer), emu = new DataView(out.buffer, out.byteOffset);
     const bad: string[] = [];
     const names = ["rax", "rbx", "rdx"];
     cases.forEach((c, i) => {

@@ -1,6 +1,7 @@
 // A zombie's /proc/<pid>: after its exit and before its parent's wait
 // (waitid with WNOWAIT waits for the exit without reaping), its status and
 // stat say Z, it has no memory lines, no descriptors, no maps and no exe,
+// the files whose open takes its mm (environ, smaps_rollup) fail to open,
 // and its exit code is stat's last field; once reaped it is gone.
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -59,6 +60,13 @@ int main(void) {
   for (int i = 0; i < 4; i++) {
     snprintf(p, sizeof p, "/proc/%d/%s", pid, empty[i]);
     printf("%s: %zd bytes\n", empty[i], slurp(p));
+  }
+  // proc_mem_open finds no mm: ESRCH at open, where maps and smaps open and read nothing.
+  const char *no_mm[] = { "environ", "smaps_rollup" };
+  for (int i = 0; i < 2; i++) {
+    snprintf(p, sizeof p, "/proc/%d/%s", pid, no_mm[i]);
+    ssize_t n = slurp(p);
+    printf("%s: %s\n", no_mm[i], n < 0 ? strerror(-n) : "opens");
   }
   snprintf(p, sizeof p, "/proc/%d/comm", pid);
   slurp(p);
