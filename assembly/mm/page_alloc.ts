@@ -1073,24 +1073,33 @@ function warn_alloc(gfp: u32, order: u32): void {
   }
   // Only a head is ever mapped (split_huge_page makes each page a head),
   // and only a head (or page[1], undone above) has private_ set: as
-  // Linux, the release build clears just the tails' flags: page 1, or
-  // pages 1-3 and then the rest four at a time (the loop is most of the
-  // cost of freeing a large block). Each flags word (a struct page's
-  // first) is at a constant offset from one address, which its load and
-  // store carry as their immediate (an added address would be computed
-  // apart for the store).
+  // Linux, the release build clears just the tails' flags: page 1, pages
+  // 1-3 or pages 1-7, and then the rest eight at a time (the loop is most
+  // of the cost of freeing a large block). Each flags word (a struct
+  // page's first) is at a constant offset from one address, which its
+  // load and store carry as their immediate (an added address would be
+  // computed apart for the store).
   const M = ~PAGE_FLAGS_CHECK_AT_PREP;
   let at = changetype<usize>(page);
   store<u32>(at, load<u32>(at, SIZEOF_PAGE) & M, SIZEOF_PAGE);
   if (nr < 4) return false;
   store<u32>(at, load<u32>(at, 2 * SIZEOF_PAGE) & M, 2 * SIZEOF_PAGE);
   store<u32>(at, load<u32>(at, 3 * SIZEOF_PAGE) & M, 3 * SIZEOF_PAGE);
+  if (nr < 8) return false;
+  store<u32>(at, load<u32>(at, 4 * SIZEOF_PAGE) & M, 4 * SIZEOF_PAGE);
+  store<u32>(at, load<u32>(at, 5 * SIZEOF_PAGE) & M, 5 * SIZEOF_PAGE);
+  store<u32>(at, load<u32>(at, 6 * SIZEOF_PAGE) & M, 6 * SIZEOF_PAGE);
+  store<u32>(at, load<u32>(at, 7 * SIZEOF_PAGE) & M, 7 * SIZEOF_PAGE);
   const end = changetype<usize>(nth_page(page, nr));
-  for (at += 4 * SIZEOF_PAGE; at < end; at += 4 * SIZEOF_PAGE) {
+  for (at += 8 * SIZEOF_PAGE; at < end; at += 8 * SIZEOF_PAGE) {
     store<u32>(at, load<u32>(at) & M);
     store<u32>(at, load<u32>(at, SIZEOF_PAGE) & M, SIZEOF_PAGE);
     store<u32>(at, load<u32>(at, 2 * SIZEOF_PAGE) & M, 2 * SIZEOF_PAGE);
     store<u32>(at, load<u32>(at, 3 * SIZEOF_PAGE) & M, 3 * SIZEOF_PAGE);
+    store<u32>(at, load<u32>(at, 4 * SIZEOF_PAGE) & M, 4 * SIZEOF_PAGE);
+    store<u32>(at, load<u32>(at, 5 * SIZEOF_PAGE) & M, 5 * SIZEOF_PAGE);
+    store<u32>(at, load<u32>(at, 6 * SIZEOF_PAGE) & M, 6 * SIZEOF_PAGE);
+    store<u32>(at, load<u32>(at, 7 * SIZEOF_PAGE) & M, 7 * SIZEOF_PAGE);
   }
   return false;
 }
