@@ -11,12 +11,13 @@
 // A block function returns 0 when the whole block ran (rip set by its branch,
 // or left at the block's end), else the stop code | (index of the stopping
 // instruction << 8), with the registers written back and the instruction
-// that stopped having changed nothing (unless it is a syscall or int3); a
-// loop adds LOOP times the back-edges it took. The lazy flags (F) are held in
+// that stopped having changed nothing (unless it is a syscall or int3, or a
+// conditional jump taken before the block's end: STOP_TAKEN); a loop adds
+// LOOP times the back-edges it took. The lazy flags (F) are held in
 // locals too and written back at every exit, so a fault leaves them exact.
 
 import type { Insn, MemOp } from "./insn.js";
-import { type Exec, flagEffects, type Op, STOP_OP } from "./exec.js";
+import { type Exec, flagEffects, type Op, STOP_OP, STOP_TAKEN } from "./exec.js";
 import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
@@ -55,7 +56,10 @@ export interface Jit {
   exit(code: string): string;
   /** Runs the current instruction's Op (a translation's slow path), the registers synced around it. */
   op(): string;
-  /** Sets rip to a branch target (a jump back to the block's start from its end loops inside the function). */
+  /**
+   * Sets rip to a branch target: a jump back to the block's start from its end loops inside the
+   * function; a conditional jump before the end leaves the block.
+   */
   jump(target: number): string;
   /** A condition as an expression: from the flags this block set, when it knows their kind, else test(cc). */
   cond(cc: number): string;
@@ -212,7 +216,9 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
-      if (i !== last || t !== start) return `RIP[0] = ${t};`;
+      // a conditional jump before the end leaves the block (see InsnDef.conditional)
+      if (i !== last) return `{RIP[0] = ${t}; ${exit(String(STOP_TAKEN))}}`;
+      if (t !== start) return `RIP[0] = ${t};`;
       looped = true;
       return `{ if (it + 1 < max) { it++; continue out; } RIP[0] = ${t}; }`;
     },
