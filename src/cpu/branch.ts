@@ -1,6 +1,6 @@
 // Control transfer: jmp, jcc, jrcxz, call, ret.
 
-import { canonical, CC_USE, type Exec, type Op, ripOf, STOP_GP, TWO32 } from "./exec.js";
+import { canonical, CC_USE, type Exec, type Op, ripOf, STOP_GP, STOP_TAKEN, TWO32 } from "./exec.js";
 import { CC, define, type Insn, type Operand } from "./insn.js";
 import { RCX, RSP, ZF } from "./state.js";
 
@@ -21,23 +21,24 @@ function compileIndirect(x: Exec, o: Operand, isCall: boolean, next: number): Op
 /** Conditional jumps: one literal per condition, so test(cc) folds. */
 function compileJcc(x: Exec, cc: number, t: number): Op {
   const { RIP, test } = x;
+  const jump = (): number => { RIP[0] = t; return STOP_TAKEN; };
   switch (cc) {
-    case 0: return () => { if (test(0)) RIP[0] = t; return 0; };
-    case 1: return () => { if (test(1)) RIP[0] = t; return 0; };
-    case 2: return () => { if (test(2)) RIP[0] = t; return 0; };
-    case 3: return () => { if (test(3)) RIP[0] = t; return 0; };
-    case 4: return () => { if (test(4)) RIP[0] = t; return 0; };
-    case 5: return () => { if (test(5)) RIP[0] = t; return 0; };
-    case 6: return () => { if (test(6)) RIP[0] = t; return 0; };
-    case 7: return () => { if (test(7)) RIP[0] = t; return 0; };
-    case 8: return () => { if (test(8)) RIP[0] = t; return 0; };
-    case 9: return () => { if (test(9)) RIP[0] = t; return 0; };
-    case 10: return () => { if (test(10)) RIP[0] = t; return 0; };
-    case 11: return () => { if (test(11)) RIP[0] = t; return 0; };
-    case 12: return () => { if (test(12)) RIP[0] = t; return 0; };
-    case 13: return () => { if (test(13)) RIP[0] = t; return 0; };
-    case 14: return () => { if (test(14)) RIP[0] = t; return 0; };
-    default: return () => { if (test(15)) RIP[0] = t; return 0; };
+    case 0: return () => (test(0) ? jump() : 0);
+    case 1: return () => (test(1) ? jump() : 0);
+    case 2: return () => (test(2) ? jump() : 0);
+    case 3: return () => (test(3) ? jump() : 0);
+    case 4: return () => (test(4) ? jump() : 0);
+    case 5: return () => (test(5) ? jump() : 0);
+    case 6: return () => (test(6) ? jump() : 0);
+    case 7: return () => (test(7) ? jump() : 0);
+    case 8: return () => (test(8) ? jump() : 0);
+    case 9: return () => (test(9) ? jump() : 0);
+    case 10: return () => (test(10) ? jump() : 0);
+    case 11: return () => (test(11) ? jump() : 0);
+    case 12: return () => (test(12) ? jump() : 0);
+    case 13: return () => (test(13) ? jump() : 0);
+    case 14: return () => (test(14) ? jump() : 0);
+    default: return () => (test(15) ? jump() : 0);
   }
 }
 
@@ -59,6 +60,7 @@ define({
   name: (insn) => "j" + CC[insn.cc],
   enc: ["70+cc d64: Jb", "0F 80+cc d64: Jz"],
   ends: true,
+  conditional: true,
   flags: (insn) => CC_USE[insn.cc],
   compile: (x, insn) => compileJcc(x, insn.cc, target(insn)),
   translate: (j, insn) => `if (${j.cond(insn.cc)}) ${j.jump(target(insn))}`,

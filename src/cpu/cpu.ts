@@ -4,7 +4,7 @@
 
 import { decode, type Insn } from "./decode.js";
 import { type BlockFn, compileBlock, LOOP } from "./jit.js";
-import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP, STOP_OP, STOP_SYSCALL } from "./exec.js";
+import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP, STOP_OP, STOP_SYSCALL, STOP_TAKEN } from "./exec.js";
 import { FAULT_NONE, type CodeCacheHooks, type Mmu, PF_INSTR, PF_USER } from "./mmu.js";
 import { CpuState, FLAGS_ARITH, RSP } from "./state.js";
 
@@ -14,6 +14,12 @@ export const STOP_NAMES = ["", "PAGE_FAULT", "GP", "UD", "DE", "BP", "SYSCALL", 
 
 const TWO32 = 4294967296;
 const MAX_BLOCK = 64;
+/**
+ * The conditional jumps a loop's block may go on past (see InsnDef.conditional),
+ * so that a loop whose exit tests are not its last instruction (strlen's and
+ * memchr's in glibc) runs inside one translated function.
+ */
+const MAX_SIDE_EXITS = 2;
 const JCACHE = 4096;
 /**
  * A translated loop runs at most this many instructions a call (then the
@@ -193,7 +199,11 @@ export class Cpu implements CodeCacheHooks {
           if (s !== 0) break;
         }
       }
-      if (s !== 0) {
+      if (s === STOP_TAKEN) {
+        // a conditional jump left the block: what ran is whole, and the budget may go on
+        n = i + 1;
+        s = 0;
+      } else if (s !== 0) {
         if (s === STOP_SYSCALL || s === STOP_BP) {
           st.retired += i + 1;
           return this.stop(done + i + 1, s);
@@ -204,7 +214,7 @@ export class Cpu implements CodeCacheHooks {
       }
       done += n;
       st.retired += n;
-      if (partial) return this.stop(done, STOP_BUDGET);
+      if (partial && done === budget) return this.stop(done, STOP_BUDGET);
       const rip = RIP[0];
       let nb = b.succA;
       if (nb === null || nb.start !== rip || !nb.valid) {
@@ -270,6 +280,8 @@ export class Cpu implements CodeCacheHooks {
     const insns: Insn[] = [];
     const addrs: number[] = [];
     const pages = [Math.floor(start / 4096)];
+    /** The conditional jumps the block goes on past, by index. */
+    const sideExits: number[] = [];
     let frame = this.fetchPage(start);
     if (frame < 0) return null;
     let ip = start;
@@ -298,8 +310,24 @@ export class Cpu implements CodeCacheHooks {
       insns.push(insn);
       addrs.push(ip);
       ip += insn.len;
-      if (endsBlock(insn) || insns.length >= MAX_BLOCK) break;
+      if (endsBlock(insn)) {
+        // (a jump back to the start ends the block: the block is a loop)
+        if (insn.def.conditional !== true || sideExits.length === MAX_SIDE_EXITS || this.loopsToStart(insn, start)) break;
+        sideExits.push(insns.length - 1);
+      }
+      if (insns.length >= MAX_BLOCK) break;
       if (nextFrame >= 0 || ip % 4096 === 0) break;
+    }
+    // a conditional jump that ended up last is the block's end, not a side exit
+    if (sideExits[sideExits.length - 1] === insns.length - 1) sideExits.pop();
+    if (sideExits.length > 0 && !this.loopsToStart(insns[insns.length - 1], start)) {
+      // not a loop: the block ends at its first conditional jump after all (the rest, decoded
+      // for nothing, would be translated twice: here and as the jump's fall-through block)
+      const cut = sideExits[0] + 1;
+      ip = addrs[cut];
+      insns.length = addrs.length = cut;
+      pages.length = 1;
+      sideExits.length = 0;
     }
     addrs.push(ip);
     // flag liveness, backwards from the block's end: there, the flags its successors may read
@@ -308,18 +336,21 @@ export class Cpu implements CodeCacheHooks {
     const endPage = pages[0], endFrame = frame;
     const t = lastInsn.ops[0];
     const direct = endsBlock(lastInsn) && t !== undefined && t.k === "j" && lastInsn.op !== "call";
-    const loop = direct && t.target === start;
+    const loop = this.loopsToStart(lastInsn, start);
     let after = FLAGS_ARITH;
     if (!endsBlock(lastInsn)) after = this.peekLive(ip, endPage, endFrame);
     else if (direct) {
       after = loop ? 0 : this.peekLive(t.target, endPage, endFrame);
       if (lastInsn.op !== "jmp") after |= this.peekLive(ip, endPage, endFrame);
     }
+    // what a side exit's target may read, there
+    const exitLive = sideExits.map((k) => this.peekLive((insns[k].ops[0] as { target: number }).target, endPage, endFrame));
     const lives: number[] = new Array<number>(insns.length);
     // a block jumping to its own start: its end also reads what its start reads (a fixed point)
     for (let entry = 0; ;) {
       let live = after | entry;
-      for (let i = insns.length - 1; i >= 0; i--) {
+      for (let i = insns.length - 1, x = sideExits.length - 1; i >= 0; i--) {
+        if (x >= 0 && sideExits[x] === i) live |= exitLive[x--];
         lives[i] = live;
         const e = flagEffects(insns[i]);
         live = (live & ~(e >>> 16)) | (e & 0xffff);
@@ -337,6 +368,12 @@ export class Cpu implements CodeCacheHooks {
       else l.push(b);
     }
     return b;
+  }
+
+  /** Whether a block ending with `last` jumps back to its start (a direct jmp or jcc there). */
+  private loopsToStart(last: Insn, start: number): boolean {
+    const t = last.ops[0];
+    return endsBlock(last) && t !== undefined && t.k === "j" && last.op !== "call" && t.target === start;
   }
 
   /**

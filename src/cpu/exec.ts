@@ -34,6 +34,11 @@ export const STOP_XM = 9;
  * at an instruction that has changed nothing; the runner runs the rest of the block as Ops.
  */
 export const STOP_OP = 10;
+/**
+ * Never leaves the Cpu: a conditional jump was taken (rip at its target); when it is not a
+ * block's last instruction, the block ends there (see InsnDef.conditional).
+ */
+export const STOP_TAKEN = 11;
 
 export const TWO32 = 4294967296;
 /** By size index (0..3 = 8, 16, 32, 64 bits): the value mask, and the sign bit's position in the low half. */

@@ -159,6 +159,12 @@ export interface InsnDef {
   noAccess?: boolean;
   /** Sets rip or stops: the block ends after it. */
   ends?: boolean;
+  /**
+   * A conditional direct jump: a block goes on past it to its fall-through when
+   * that way the block loops back to its start (a loop whose exit test is not
+   * its last instruction stays in one block); its Op returns STOP_TAKEN when it jumps.
+   */
+  conditional?: boolean;
   /** Reads the count of instructions retired (rdtsc), which a block adds up only at its end: it runs as a block of its own. */
   alone?: boolean;
   /** Takes the lock prefix when its destination is memory (else lock is #UD). */

@@ -11,12 +11,13 @@
 // A block function returns 0 when the whole block ran (rip set by its branch,
 // or left at the block's end), else the stop code | (index of the stopping
 // instruction << 8), with the registers written back and the instruction
-// that stopped having changed nothing (unless it is a syscall or int3); a
-// loop adds LOOP times the back-edges it took. The lazy flags (F) are held in
+// that stopped having changed nothing (unless it is a syscall or int3, or a
+// conditional jump taken before the block's end: STOP_TAKEN); a loop adds
+// LOOP times the back-edges it took. The lazy flags (F) are held in
 // locals too and written back at every exit, so a fault leaves them exact.
 
 import type { Insn, MemOp } from "./insn.js";
-import { type Exec, flagEffects, type Op, STOP_OP } from "./exec.js";
+import { type Exec, flagEffects, type Op, STOP_OP, STOP_TAKEN } from "./exec.js";
 import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
@@ -55,7 +56,10 @@ export interface Jit {
   exit(code: string): string;
   /** Runs the current instruction's Op (a translation's slow path), the registers synced around it. */
   op(): string;
-  /** Sets rip to a branch target (a jump back to the block's start from its end loops inside the function). */
+  /**
+   * Sets rip to a branch target: a jump back to the block's start from its end loops inside the
+   * function; a conditional jump before the end leaves the block.
+   */
   jump(target: number): string;
   /** A condition as an expression: from the flags this block set, when it knows their kind, else test(cc). */
   cond(cc: number): string;
@@ -111,6 +115,15 @@ function condition(fkind: number, cc: number): string | null {
 let jitAllowed = true;
 
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
+/**
+ * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, as int32 (the dwords' bits:
+ * every translation reads them as int32 or through bit operations), written back and reloaded
+ * with the general registers; a translation that reaches XMM otherwise has them synced around it.
+ */
+function xmmLocals(code: string, slots: Set<number>): string {
+  const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { slots.add(+n); return `x${n}`; });
+  return /\bXMM\b/.test(local) ? `/*XWB*/${code}/*XRL*/` : local;
+}
 const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
 /** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
 export const LOOP = 65536;
@@ -148,6 +161,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   if (!jitAllowed) return null;
   const regs = new Set<number>();
   const flagSlots = new Set<number>();
+  const xmmSlots = new Set<number>();
   const body: string[] = [];
   let translated = 0;
   let looped = false;
@@ -212,7 +226,9 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
-      if (i !== last || t !== start) return `RIP[0] = ${t};`;
+      // a conditional jump before the end leaves the block (see InsnDef.conditional)
+      if (i !== last) return `{RIP[0] = ${t}; ${exit(String(STOP_TAKEN))}}`;
+      if (t !== start) return `RIP[0] = ${t};`;
       looped = true;
       return `{ if (it + 1 < max) { it++; continue out; } RIP[0] = ${t}; }`;
     },
@@ -231,8 +247,9 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     const code = insn.def.translate ? insn.def.translate(j, insn, i) : null;
     if (code !== null) {
       // the lazy flags live in locals f0..f7; a helper works on F itself, synced around it
-      if (USES_F.test(code)) body.push(`/*FWB*/${code}/*FRL*/`);
-      else body.push(code.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
+      const lanes = xmmLocals(code, xmmSlots);
+      if (USES_F.test(lanes)) body.push(`/*FWB*/${lanes}/*FRL*/`);
+      else body.push(lanes.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
       translated++;
     } else {
       // the write-back and reload are filled in once every register is known; the flags
@@ -247,24 +264,28 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         for (const r of [...reads, ...writes]) l(r);
         const wbr = reads.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
         const rlr = writes.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
-        body.push(`${wbr}${fwb}{const s = ops[${i}](); if (s !== 0) {/*WB*//*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}${rlr}${frl}`);
+        body.push(`${wbr}${fwb}/*XWB*/{const s = ops[${i}](); if (s !== 0) {/*WB*//*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}${rlr}${frl}/*XRL*/`);
       } else body.push(`/*WB*/${fwb}{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/${frl}`);
       j.known = -1;
     }
   }
   if (translated < 2) return null;
 
-  const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort();
+  const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort(), xs = [...xmmSlots].sort((a, b) => a - b);
   const fwb = fs.map((n) => `F[${n}] = f${n};`).join(" ");
   const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
-  const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
-  const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
-  const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
+  const xwb = xs.map((n) => `XMM[${n}] = x${n};`).join(" ");
+  const xrl = xs.map((n) => `x${n} = XMM[${n}] | 0;`).join(" ");
+  const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + xwb;
+  const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ") + xrl;
+  const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`),
+    ...xs.map((n) => `x${n} = XMM[${n}] | 0`), "rc = 0", "it = 0"];
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it
   const head = looped ? `const max = Math.min(Math.floor(left / ${insns.length}), 1073741823) | 0;\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
-  const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
+  const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
+    .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl);
   let factory: (x: Exec, ops: Op[]) => BlockFn;
   try {
     factory = new Function("X", "ops", src) as typeof factory;

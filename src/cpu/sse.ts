@@ -163,8 +163,8 @@ function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
   const ea = j.ea((load ? s : d) as MemOp);
   if (ea === null) return null;
   const [tl, th] = load ? ["TLO", "THI"] : ["WLO", "WHI"];
-  const copy = load ? dwords((k) => `XMM[${xo(d) + k}] = DV.getUint32(p + ${4 * k}, true);`)
-    : dwords((k) => `DV.setUint32(p + ${4 * k}, XMM[${xo(s) + k}], true);`);
+  const copy = load ? dwords((k) => `XMM[${xo(d) + k}] = DV.getInt32(p + ${4 * k}, true);`)
+    : dwords((k) => `DV.setInt32(p + ${4 * k}, XMM[${xo(s) + k}], true);`);
   return `{${ea} const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
     `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi && (ea_lo & 4095) <= 4080${align ? " && (ea_lo & 15) === 0" : ""}) {` +
     `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${copy} } else ${j.op()}}`;

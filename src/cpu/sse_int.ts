@@ -245,8 +245,8 @@ export const PACKED_JS: Record<string, (r: string, a: string, b: string, k: numb
   pxor: (r, a, b) => `const ${r} = ${a} ^ ${b};`,
   pcmpeqd: (r, a, b) => `const ${r} = ${a} === ${b} ? -1 : 0;`,
   pcmpeqb: (r, a, b) => `const ${r}x = ${a} ^ ${b}, ${r}m = ${zeroBytes(`${r}x`)}, ${r} = ${sel(`${r}m`)};`,
-  pminub: (r, a, b) => `const ${r}m = ${sel(ge(a, b))}, ${r} = (${b} & ${r}m) | (${a} & ~${r}m);`,
-  pmaxub: (r, a, b) => `const ${r}m = ${sel(ge(a, b))}, ${r} = (${a} & ${r}m) | (${b} & ~${r}m);`,
+  pminub: (r, a, b) => `const ${r}g = ${ge(a, b)}, ${r}m = ${sel(`${r}g`)}, ${r} = (${b} & ${r}m) | (${a} & ~${r}m);`,
+  pmaxub: (r, a, b) => `const ${r}g = ${ge(a, b)}, ${r}m = ${sel(`${r}g`)}, ${r} = (${a} & ${r}m) | (${b} & ~${r}m);`,
   // bytes imm.. of the pair a:b (b the low half), from the two dwords that hold them
   palignr: (r, _a, _b, k, imm) => {
     const at = 4 * k + imm, q = at >> 2, shift = 8 * (at & 3);

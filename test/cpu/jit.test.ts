@@ -3,7 +3,7 @@
 // instructions whose flags no later instruction reads, checked against the
 // two's-complement arithmetic x86 defines, translated and interpreted.
 import { describe, expect, it } from "vitest";
-import { STOP_SYSCALL } from "../../src/cpu/index.js";
+import { STOP_BUDGET, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
 import { assemble, haveToolchain, machineWith } from "./flat.js";
 
 const M64 = (1n << 64n) - 1n;
@@ -66,5 +66,72 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     const read = new DataView(m.peek(0x600000, 48).buffer);
     const got = Array.from({ length: 6 }, (_, k) => Number(read.getBigUint64(8 * k, true)) - base);
     expect(got).toEqual([2, 10, 18, 26, 34, 42]);
+  });
+});
+
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("a loop that leaves from its middle (%s)", (_mode, threshold) => {
+  // the block at 1: goes on past `jz 2f` (a side exit) to the jmp back to its start: one block, one translation
+  const code = assemble([
+    "xor %edx, %edx", "xor %ebx, %ebx", "1: movzbl (%rsi,%rdx), %eax", "test %eax, %eax", "jz 2f", "add %eax, %ebx", "inc %edx", "jmp 1b",
+    "2: mov $60, %eax", "syscall",
+  ].join("\n"));
+  /** A machine whose string at rsi holds bytes 1, 2, 3, ... then a 0 at index `len` (none when len is -1). */
+  const machine = (len: number, at = 0x600000) => {
+    const m = machineWith(code, 0x401000, 1024);
+    m.cpu.jitThreshold = threshold;
+    m.map(0x600000, 4096, 3);
+    const s = new Uint8Array(0x601000 - at).map((_, k) => (k % 255) + 1);
+    if (len >= 0) s[len] = 0;
+    m.poke(at, s);
+    m.cpu.state.L[6] = at; m.cpu.state.H[6] = 0;
+    return m;
+  };
+  const sum = (len: number): number => Array.from({ length: len }, (_, k) => (k % 255) + 1).reduce((a, b) => a + b, 0);
+
+  it("ends at its exit test on every pass, with the instructions retired counted whole", () => {
+    for (const len of [0, 1, 2, 7, 300, 2000]) {
+      const m = machine(len), base = m.cpu.retired;
+      expect(m.cpu.run(1e6)).toBe(STOP_SYSCALL);
+      expect(m.cpu.state.L[2]).toBe(len);
+      expect(m.cpu.state.L[3]).toBe(sum(len));
+      // 2 before the loop, 6 a pass that goes on, 3 in the pass that leaves, then mov and syscall
+      expect(m.cpu.retired - base).toBe(2 + 6 * len + 3 + 2);
+    }
+  });
+
+  it("stops after exactly its budget, wherever that falls, and goes on from there", () => {
+    const len = 5, total = 2 + 6 * len + 3 + 2;
+    for (let budget = 1; budget < total; budget++) {
+      const m = machine(len), base = m.cpu.retired;
+      expect(m.cpu.run(budget)).toBe(STOP_BUDGET);
+      expect(m.cpu.retired - base).toBe(budget);
+      expect(m.cpu.run(1e6)).toBe(STOP_SYSCALL);
+      expect(m.cpu.retired - base).toBe(total);
+      expect(m.cpu.state.L[3]).toBe(sum(len));
+    }
+  });
+
+  it("leaves the flags its exit's target reads, though the rest of the loop overwrites them", () => {
+    // add's CF is read only at 2: (inc keeps CF; the next pass's add overwrites it)
+    const flags = assemble([
+      "mov $-3, %edx", "xor %ebx, %ebx", "1: add %esi, %ebx", "inc %edx", "jz 2f", "jmp 1b",
+      "2: setc %al", "movzbl %al, %r12d", "mov $60, %eax", "syscall",
+    ].join("\n"));
+    for (const [esi, carry] of [[0x60000000, 1], [0x40000000, 0]]) {
+      const m = machineWith(flags, 0x401000, 1024);
+      m.cpu.jitThreshold = threshold;
+      m.cpu.state.L[6] = esi;
+      expect(m.cpu.run(1000)).toBe(STOP_SYSCALL);
+      expect(m.cpu.state.L[12]).toBe(carry);
+    }
+  });
+
+  it("faults at the load that leaves the mapped page, its registers those of that pass", () => {
+    const m = machine(-1, 0x601000 - 40), base = m.cpu.retired;
+    expect(m.cpu.run(1e6)).toBe(STOP_PAGE_FAULT);
+    expect(m.cpu.cr2).toBe(0x601000);
+    expect(m.cpu.state.L[2]).toBe(40);
+    expect(m.cpu.state.L[3]).toBe(sum(40));
+    expect(m.cpu.retired - base).toBe(2 + 6 * 40);
   });
 });
