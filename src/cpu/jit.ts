@@ -108,6 +108,14 @@ function condition(fkind: number, cc: number): string | null {
   return cc & 1 ? `!(${c})` : c;
 }
 
+/**
+ * The page of an access's last byte, for the TLB tag compare: an access that crosses into the next page
+ * misses, as that page's number differs from the slot's in its low 8 bits (one compare for both tests).
+ */
+function lastPage(sz: number): string {
+  return sz === 1 ? "(ea_lo & -4096)" : `((ea_lo + ${sz - 1}) & -4096)`;
+}
+
 let jitAllowed = true;
 
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
@@ -186,7 +194,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       for (let k = 1; k < terms.length; k++) {
         c += `const ea_${k} = (ea_${k - 1} + (${terms[k][0]} | 0)) | 0;`;
         if (terms[k][1] !== "0") hi = `((${hi} + (${terms[k][1]} | 0)) | 0)`;
-        hi = `((${hi} + ((ea_${k} >>> 0) < (ea_${k - 1} >>> 0) ? 1 : 0)) | 0)`;
+        hi = `((${hi} + (((ea_${k} >>> 0) < (ea_${k - 1} >>> 0)) | 0)) | 0)`;
       }
       return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
@@ -198,16 +206,14 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       const fast = sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
         : `const p = ${p}; ${v} = DV.getInt32(p, true); ${vh} = DV.getInt32(p + 4, true);`;
       return `const ti = (ea_lo >>> 12) & 255; let ${v} = 0, ${vh} = 0; ` +
-        `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
-        `else ${exit(String(STOP_OP))}`;
+        `if (${tl}[ti] === ${lastPage(sz)} && ${th}[ti] === ea_hi) { ${fast} } else ${exit(String(STOP_OP))}`;
     },
     store: (sz, v, vh) => {
       const p = "(TPA[si] | (ea_lo & 4095)) >>> 0";
       const fast = sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
         : `const p = ${p}; DV.setInt32(p, ${v}, true); DV.setInt32(p + 4, ${vh}, true);`;
       return `const si = (ea_lo >>> 12) & 255; ` +
-        `if (WLO[si] === (ea_lo & -4096) && WHI[si] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
-        `else ${exit(String(STOP_OP))}`;
+        `if (WLO[si] === ${lastPage(sz)} && WHI[si] === ea_hi) { ${fast} } else ${exit(String(STOP_OP))}`;
     },
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
