@@ -116,6 +116,11 @@ function lastPage(sz: number): string {
   return sz === 1 ? "(ea_lo & -4096)" : `((ea_lo + ${sz - 1}) & -4096)`;
 }
 
+/** Whether generated code assigns register r's local (l<r> or h<r>). */
+function writes(code: string, r: number): boolean {
+  return new RegExp(`\\b[lh]${r}\\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=)|(?:\\+\\+|--)\\s*[lh]${r}\\b|\\b[lh]${r}\\s*(?:\\+\\+|--)`).test(code);
+}
+
 let jitAllowed = true;
 
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
@@ -163,6 +168,32 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const start = addrs[0], last = insns.length - 1;
   /** Leaves the block at instruction i with a stop code: one shared write-back at the end. */
   const exit = (code: string): string => `{rc = ${code} | ${i << 8}; break out;}`;
+  // the memory operand of instruction i (from ea), and the earlier loads whose TLB hit a later load near
+  // them reuses: one per instruction, its physical address and page offset in vars gp<i>, go<i>
+  let mem: { m: MemOp; i: number } | null = null;
+  const anchors: { m: MemOp; i: number }[] = [];
+  let scanned = 0;
+  /**
+   * An anchor whose address registers no instruction since has written, at a distance d (|d| < 4096) from m:
+   * m is then on the anchor's page when the anchor's page offset plus d is, at the anchor's physical address plus d.
+   * An Op ends every anchor (it may refill the TLB and change any register).
+   */
+  const near = (m: MemOp): [number, number] | null => {
+    for (; scanned < body.length; scanned++) {
+      const code = body[scanned];
+      for (let k = anchors.length - 1; k >= 0; k--) {
+        const a = anchors[k].m;
+        if (code.includes("ops[") || [a.base, a.index].some((r) => r >= 0 && writes(code, r))) anchors.splice(k, 1);
+      }
+    }
+    for (const a of anchors) {
+      const b = a.m;
+      if (b.base !== m.base || b.index !== m.index || b.scale !== m.scale || b.a32 !== m.a32) continue;
+      const d = m.a32 ? (m.dispLo - b.dispLo) | 0 : (m.dispHi - b.dispHi) * 4294967296 + ((m.dispLo >>> 0) - (b.dispLo >>> 0));
+      if (d > -4096 && d < 4096) return [a.i, d];
+    }
+    return null;
+  };
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
   const h = (r: number): string => { regs.add(r); return `h${r}`; };
   const j: Jit = {
@@ -177,6 +208,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     },
     ea: (m) => {
       if (m.seg !== 0) return null;
+      mem = { m, i };
       // int32 arithmetic only (no doubles): each 32-bit add's carry is its unsigned result
       // being below an addend
       const sh = [0, 0, 1, 0, 2, 0, 0, 0, 3][m.scale];
@@ -202,11 +234,23 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       // the TLB hit written out here, as the Mmu's own loads test it; anything else leaves the block
       // for the Op, so that the loop holds no call (after one, V8 loads and checks every array again)
       const tl = w ? "WLO" : "TLO", th = w ? "WHI" : "THI";
-      const p = "(TPA[ti] | (ea_lo & 4095)) >>> 0";
-      const fast = sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
-        : `const p = ${p}; ${v} = DV.getInt32(p, true); ${vh} = DV.getInt32(p + 4, true);`;
-      return `const ti = (ea_lo >>> 12) & 255; let ${v} = 0, ${vh} = 0; ` +
-        `if (${tl}[ti] === ${lastPage(sz)} && ${th}[ti] === ea_hi) { ${fast} } else ${exit(String(STOP_OP))}`;
+      const fast = (p: string): string => sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);`
+        : sz === 4 ? `${v} = DV.getInt32(${p}, true);` : `${v} = DV.getInt32(${p}, true); ${vh} = DV.getInt32(${p} + 4, true);`;
+      const m = mem !== null && mem.i === i && !w ? mem.m : null;
+      mem = null;
+      const a = m === null ? null : near(m);
+      const hit = (keep: string): string => `const ti = (ea_lo >>> 12) & 255; ` +
+        `if (${tl}[ti] === ${lastPage(sz)} && ${th}[ti] === ea_hi) { const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${keep}${fast("p")} } ` +
+        `else ${exit(String(STOP_OP))}`;
+      if (a === null) {
+        if (m === null) return `let ${v} = 0, ${vh} = 0; ${hit("")}`;
+        anchors.push({ m, i });
+        return `let ${v} = 0, ${vh} = 0; ${hit(`var gp${i} = p, go${i} = ea_lo & 4095; `)}`;
+      }
+      // on the anchor's page: no TLB lookup (V8 computes the address only on the other path)
+      const [n, d] = a;
+      return `let ${v} = 0, ${vh} = 0; if (((go${n} + ${d}) >>> 0) <= ${4096 - sz}) { const p = (gp${n} + ${d}) >>> 0; ${fast("p")} } ` +
+        `else {${hit("")}}`;
     },
     store: (sz, v, vh) => {
       const p = "(TPA[si] | (ea_lo & 4095)) >>> 0";
@@ -267,7 +311,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`), "rc = 0", "it = 0"];
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it
-  const head = looped ? `const max = Math.min(Math.floor(left / ${insns.length}), 1073741823) | 0;\nout: for (;;) {` : "out: {";
+  const head = looped ? `const max = (Math.min(left, 1073741823) / ${insns.length}) | 0;\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
   const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl);
