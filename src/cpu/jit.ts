@@ -168,17 +168,17 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const start = addrs[0], last = insns.length - 1;
   /** Leaves the block at instruction i with a stop code: one shared write-back at the end. */
   const exit = (code: string): string => `{rc = ${code} | ${i << 8}; break out;}`;
-  // the memory operand of instruction i (from ea), and the earlier loads whose TLB hit a later load near
-  // them reuses: one per instruction, its physical address and page offset in vars gp<i>, go<i>
+  // the memory operand of instruction i (from ea), and the earlier accesses whose TLB hit a later access
+  // near them reuses (w: a write hit, which serves loads and stores): physical address and page offset in gp<n>, go<n>
   let mem: { m: MemOp; i: number } | null = null;
-  const anchors: { m: MemOp; i: number }[] = [];
-  let scanned = 0;
+  const anchors: { m: MemOp; w: boolean; n: number }[] = [];
+  let scanned = 0, named = 0;
   /**
    * An anchor whose address registers no instruction since has written, at a distance d (|d| < 4096) from m:
    * m is then on the anchor's page when the anchor's page offset plus d is, at the anchor's physical address plus d.
    * An Op ends every anchor (it may refill the TLB and change any register).
    */
-  const near = (m: MemOp): [number, number] | null => {
+  const near = (m: MemOp, w: boolean): [number, number] | null => {
     for (; scanned < body.length; scanned++) {
       const code = body[scanned];
       for (let k = anchors.length - 1; k >= 0; k--) {
@@ -188,11 +188,32 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     }
     for (const a of anchors) {
       const b = a.m;
-      if (b.base !== m.base || b.index !== m.index || b.scale !== m.scale || b.a32 !== m.a32) continue;
+      if ((w && !a.w) || b.base !== m.base || b.index !== m.index || b.scale !== m.scale || b.a32 !== m.a32) continue;
       const d = m.a32 ? (m.dispLo - b.dispLo) | 0 : (m.dispHi - b.dispHi) * 4294967296 + ((m.dispLo >>> 0) - (b.dispLo >>> 0));
-      if (d > -4096 && d < 4096) return [a.i, d];
+      if (d > -4096 && d < 4096) return [a.n, d];
     }
     return null;
+  };
+  /**
+   * An access of sz bytes at (ea_lo, ea_hi), `fast` given its physical address: the TLB hit written out here,
+   * as the Mmu's own accesses test it (tags tl, th; slot in local ti), or an anchor's; anything else leaves
+   * the block for the Op, so that the loop holds no call (after one, V8 loads and checks every array again).
+   */
+  const access = (sz: number, w: boolean, tl: string, th: string, ti: string, fast: (p: string) => string): string => {
+    const m = mem !== null && mem.i === i ? mem.m : null;
+    const a = m === null ? null : near(m, w);
+    const hit = (keep: string): string => `const ${ti} = (ea_lo >>> 12) & 255; ` +
+      `if (${tl}[${ti}] === ${lastPage(sz)} && ${th}[${ti}] === ea_hi) { const p = (TPA[${ti}] | (ea_lo & 4095)) >>> 0; ${keep}${fast("p")} } ` +
+      `else ${exit(String(STOP_OP))}`;
+    if (a === null) {
+      if (m === null) return hit("");
+      const n = named++;
+      anchors.push({ m, w, n });
+      return hit(`var gp${n} = p, go${n} = ea_lo & 4095; `);
+    }
+    // on the anchor's page: no TLB lookup (V8 computes the address only on the other path)
+    const [n, d] = a;
+    return `if (((go${n} + ${d}) >>> 0) <= ${4096 - sz}) { const p = (gp${n} + ${d}) >>> 0; ${fast("p")} } else {${hit("")}}`;
   };
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
   const h = (r: number): string => { regs.add(r); return `h${r}`; };
@@ -230,35 +251,12 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       }
       return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
-    load: (sz, v, vh, w) => {
-      // the TLB hit written out here, as the Mmu's own loads test it; anything else leaves the block
-      // for the Op, so that the loop holds no call (after one, V8 loads and checks every array again)
-      const tl = w ? "WLO" : "TLO", th = w ? "WHI" : "THI";
-      const fast = (p: string): string => sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);`
-        : sz === 4 ? `${v} = DV.getInt32(${p}, true);` : `${v} = DV.getInt32(${p}, true); ${vh} = DV.getInt32(${p} + 4, true);`;
-      const m = mem !== null && mem.i === i && !w ? mem.m : null;
-      mem = null;
-      const a = m === null ? null : near(m);
-      const hit = (keep: string): string => `const ti = (ea_lo >>> 12) & 255; ` +
-        `if (${tl}[ti] === ${lastPage(sz)} && ${th}[ti] === ea_hi) { const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${keep}${fast("p")} } ` +
-        `else ${exit(String(STOP_OP))}`;
-      if (a === null) {
-        if (m === null) return `let ${v} = 0, ${vh} = 0; ${hit("")}`;
-        anchors.push({ m, i });
-        return `let ${v} = 0, ${vh} = 0; ${hit(`var gp${i} = p, go${i} = ea_lo & 4095; `)}`;
-      }
-      // on the anchor's page: no TLB lookup (V8 computes the address only on the other path)
-      const [n, d] = a;
-      return `let ${v} = 0, ${vh} = 0; if (((go${n} + ${d}) >>> 0) <= ${4096 - sz}) { const p = (gp${n} + ${d}) >>> 0; ${fast("p")} } ` +
-        `else {${hit("")}}`;
-    },
-    store: (sz, v, vh) => {
-      const p = "(TPA[si] | (ea_lo & 4095)) >>> 0";
-      const fast = sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
-        : `const p = ${p}; DV.setInt32(p, ${v}, true); DV.setInt32(p + 4, ${vh}, true);`;
-      return `const si = (ea_lo >>> 12) & 255; ` +
-        `if (WLO[si] === ${lastPage(sz)} && WHI[si] === ea_hi) { ${fast} } else ${exit(String(STOP_OP))}`;
-    },
+    load: (sz, v, vh, w) => `let ${v} = 0, ${vh} = 0; ` + access(sz, w, w ? "WLO" : "TLO", w ? "WHI" : "THI", "ti", (p) =>
+      sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
+        : `${v} = DV.getInt32(${p}, true); ${vh} = DV.getInt32(${p} + 4, true);`),
+    store: (sz, v, vh) => access(sz, true, "WLO", "WHI", "si", (p) =>
+      sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
+        : `DV.setInt32(${p}, ${v}, true); DV.setInt32(${p} + 4, ${vh}, true);`),
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
