@@ -204,10 +204,11 @@ function translateAlu(j: Jit, k: number, insn: Insn): string | null {
     calc = `const r = (${a} ${e} ${b}) ${sz === 4 ? "| 0" : sz === 2 ? "& 65535" : "& 255"}, rh = 0;`;
     if (flags) calc += arith ? `F[0] = ${fk}; F[1] = ${a}; F[3] = ${b}; F[5] = r;` : `F[0] = ${fk}; F[5] = r;`;
   } else {
-    // int32 arithmetic only (the carry is an unsigned compare), every operand marked int32 with | 0:
-    // V8 then keeps the halves in machine registers rather than as doubles
-    if (k === 0) calc = `const r = ((${a} | 0) + (${b} | 0)) | 0, rh = (((${ah} | 0) + (${bh} | 0) | 0) + ((r >>> 0) < (${a} >>> 0) ? 1 : 0)) | 0;`;
-    else if (arith) calc = `const r = ((${a} | 0) - (${b} | 0)) | 0, rh = (((${ah} | 0) - (${bh} | 0) | 0) - ((${a} >>> 0) < (${b} >>> 0) ? 1 : 0)) | 0;`;
+    // int32 arithmetic only (the carry is an unsigned compare, as `(a < b) | 0`, which V8 turns into a setc
+    // where `? 1 : 0` costs two branches), every operand marked int32 with | 0: V8 then keeps the halves in
+    // machine registers rather than as doubles
+    if (k === 0) calc = `const r = ((${a} | 0) + (${b} | 0)) | 0, rh = (((${ah} | 0) + (${bh} | 0) | 0) + (((r >>> 0) < (${a} >>> 0)) | 0)) | 0;`;
+    else if (arith) calc = `const r = ((${a} | 0) - (${b} | 0)) | 0, rh = (((${ah} | 0) - (${bh} | 0) | 0) - (((${a} >>> 0) < (${b} >>> 0)) | 0)) | 0;`;
     else calc = `const r = ${a} ${e} ${b}, rh = ${ah} ${e} ${bh};`;
     if (flags) calc += arith ? `F[0] = ${fk}; F[1] = ${a}; F[2] = ${ah}; F[3] = ${b}; F[4] = ${bh}; F[5] = r; F[6] = rh;` : `F[0] = ${fk}; F[5] = r; F[6] = rh;`;
   }

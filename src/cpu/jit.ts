@@ -112,6 +112,19 @@ function condition(fkind: number, cc: number): string | null {
   return cc & 1 ? `!(${c})` : c;
 }
 
+/**
+ * The page of an access's last byte, for the TLB tag compare: an access that crosses into the next page
+ * misses, as that page's number differs from the slot's in its low 8 bits (one compare for both tests).
+ */
+function lastPage(sz: number): string {
+  return sz === 1 ? "(ea_lo & -4096)" : `((ea_lo + ${sz - 1}) & -4096)`;
+}
+
+/** Whether generated code assigns register r's local (l<r> or h<r>). */
+function writes(code: string, r: number): boolean {
+  return new RegExp(`\\b[lh]${r}\\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=)|(?:\\+\\+|--)\\s*[lh]${r}\\b|\\b[lh]${r}\\s*(?:\\+\\+|--)`).test(code);
+}
+
 let jitAllowed = true;
 
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
@@ -169,6 +182,53 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const start = addrs[0], last = insns.length - 1;
   /** Leaves the block at instruction i with a stop code: one shared write-back at the end. */
   const exit = (code: string): string => `{rc = ${code} | ${i << 8}; break out;}`;
+  // the memory operand of instruction i (from ea), and the earlier accesses whose TLB hit a later access
+  // near them reuses (w: a write hit, which serves loads and stores): physical address and page offset in gp<n>, go<n>
+  let mem: { m: MemOp; i: number } | null = null;
+  const anchors: { m: MemOp; w: boolean; n: number }[] = [];
+  let scanned = 0, named = 0;
+  /**
+   * An anchor whose address registers no instruction since has written, at a distance d (|d| < 4096) from m:
+   * m is then on the anchor's page when the anchor's page offset plus d is, at the anchor's physical address plus d.
+   * An Op ends every anchor (it may refill the TLB and change any register).
+   */
+  const near = (m: MemOp, w: boolean): [number, number] | null => {
+    for (; scanned < body.length; scanned++) {
+      const code = body[scanned];
+      for (let k = anchors.length - 1; k >= 0; k--) {
+        const a = anchors[k].m;
+        if (code.includes("ops[") || [a.base, a.index].some((r) => r >= 0 && writes(code, r))) anchors.splice(k, 1);
+      }
+    }
+    for (const a of anchors) {
+      const b = a.m;
+      if ((w && !a.w) || b.base !== m.base || b.index !== m.index || b.scale !== m.scale || b.a32 !== m.a32) continue;
+      const d = m.a32 ? (m.dispLo - b.dispLo) | 0 : (m.dispHi - b.dispHi) * 4294967296 + ((m.dispLo >>> 0) - (b.dispLo >>> 0));
+      if (d > -4096 && d < 4096) return [a.n, d];
+    }
+    return null;
+  };
+  /**
+   * An access of sz bytes at (ea_lo, ea_hi), `fast` given its physical address: the TLB hit written out here,
+   * as the Mmu's own accesses test it (tags tl, th; slot in local ti), or an anchor's; anything else leaves
+   * the block for the Op, so that the loop holds no call (after one, V8 loads and checks every array again).
+   */
+  const access = (sz: number, w: boolean, tl: string, th: string, ti: string, fast: (p: string) => string): string => {
+    const m = mem !== null && mem.i === i ? mem.m : null;
+    const a = m === null ? null : near(m, w);
+    const hit = (keep: string): string => `const ${ti} = (ea_lo >>> 12) & 255; ` +
+      `if (${tl}[${ti}] === ${lastPage(sz)} && ${th}[${ti}] === ea_hi) { const p = (TPA[${ti}] | (ea_lo & 4095)) >>> 0; ${keep}${fast("p")} } ` +
+      `else ${exit(String(STOP_OP))}`;
+    if (a === null) {
+      if (m === null) return hit("");
+      const n = named++;
+      anchors.push({ m, w, n });
+      return hit(`var gp${n} = p, go${n} = ea_lo & 4095; `);
+    }
+    // on the anchor's page: no TLB lookup (V8 computes the address only on the other path)
+    const [n, d] = a;
+    return `if (((go${n} + ${d}) >>> 0) <= ${4096 - sz}) { const p = (gp${n} + ${d}) >>> 0; ${fast("p")} } else {${hit("")}}`;
+  };
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
   const h = (r: number): string => { regs.add(r); return `h${r}`; };
   const j: Jit = {
@@ -183,6 +243,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     },
     ea: (m) => {
       if (m.seg !== 0) return null;
+      mem = { m, i };
       // int32 arithmetic only (no doubles): each 32-bit add's carry is its unsigned result
       // being below an addend
       const sh = [0, 0, 1, 0, 2, 0, 0, 0, 3][m.scale];
@@ -200,29 +261,16 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       for (let k = 1; k < terms.length; k++) {
         c += `const ea_${k} = (ea_${k - 1} + (${terms[k][0]} | 0)) | 0;`;
         if (terms[k][1] !== "0") hi = `((${hi} + (${terms[k][1]} | 0)) | 0)`;
-        hi = `((${hi} + ((ea_${k} >>> 0) < (ea_${k - 1} >>> 0) ? 1 : 0)) | 0)`;
+        hi = `((${hi} + (((ea_${k} >>> 0) < (ea_${k - 1} >>> 0)) | 0)) | 0)`;
       }
       return `${c}const ea_lo = ea_${terms.length - 1}, ea_hi = ${hi};`;
     },
-    load: (sz, v, vh, w) => {
-      // the TLB hit written out here, as the Mmu's own loads test it; anything else leaves the block
-      // for the Op, so that the loop holds no call (after one, V8 loads and checks every array again)
-      const tl = w ? "WLO" : "TLO", th = w ? "WHI" : "THI";
-      const p = "(TPA[ti] | (ea_lo & 4095)) >>> 0";
-      const fast = sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
-        : `const p = ${p}; ${v} = DV.getInt32(p, true); ${vh} = DV.getInt32(p + 4, true);`;
-      return `const ti = (ea_lo >>> 12) & 255; let ${v} = 0, ${vh} = 0; ` +
-        `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
-        `else ${exit(String(STOP_OP))}`;
-    },
-    store: (sz, v, vh) => {
-      const p = "(TPA[si] | (ea_lo & 4095)) >>> 0";
-      const fast = sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
-        : `const p = ${p}; DV.setInt32(p, ${v}, true); DV.setInt32(p + 4, ${vh}, true);`;
-      return `const si = (ea_lo >>> 12) & 255; ` +
-        `if (WLO[si] === (ea_lo & -4096) && WHI[si] === ea_hi${sz > 1 ? ` && (ea_lo & 4095) <= ${4096 - sz}` : ""}) { ${fast} } ` +
-        `else ${exit(String(STOP_OP))}`;
-    },
+    load: (sz, v, vh, w) => `let ${v} = 0, ${vh} = 0; ` + access(sz, w, w ? "WLO" : "TLO", w ? "WHI" : "THI", "ti", (p) =>
+      sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
+        : `${v} = DV.getInt32(${p}, true); ${vh} = DV.getInt32(${p} + 4, true);`),
+    store: (sz, v, vh) => access(sz, true, "WLO", "WHI", "si", (p) =>
+      sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
+        : `DV.setInt32(${p}, ${v}, true); DV.setInt32(${p} + 4, ${vh}, true);`),
     exit,
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
@@ -281,7 +329,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`),
     ...xs.map((n) => `x${n} = XMM[${n}] | 0`), "rc = 0", "it = 0"];
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it
-  const head = looped ? `const max = Math.min(Math.floor(left / ${insns.length}), 1073741823) | 0;\nout: for (;;) {` : "out: {";
+  const head = looped ? `const max = (Math.min(left, 1073741823) / ${insns.length}) | 0;\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
   const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)

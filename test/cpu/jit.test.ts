@@ -135,3 +135,36 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     expect(m.cpu.retired - base).toBe(2 + 6 * 40);
   });
 });
+
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("loads near an earlier one (%s)", (_mode, threshold) => {
+  it("read and write the right page: across its edge, after the address register changes, and at a fault", () => {
+    // the first load's TLB hit serves the next two, 8 bytes either side, until one crosses the page edge
+    // (both pages mapped) or runs into the unmapped page; the fourth load's register has changed in between;
+    // the first store's hit serves the second, which crosses a page edge on one pass
+    const code = assemble([
+      "1: mov 8(%rsi), %rax", "add (%rsi), %rax", "add 16(%rsi), %rax",
+      "sub $4096, %rsi", "add 8(%rsi), %rax", "add $4096, %rsi",
+      "mov %rsi, (%rdi)", "mov %rax, 8(%rdi)", "add $16, %rdi", "add $4, %rsi", "jmp 1b",
+    ].join("\n"));
+    const m = machineWith(code, 0x401000, 1024);
+    m.cpu.jitThreshold = threshold;
+    // pages mapped last first: a frame's neighbour in RAM is not its page's neighbour
+    for (let k = 2; k >= 0; k--) m.map(0x5ff000 + 4096 * k, 4096, 3);
+    for (let k = 4; k >= 0; k--) m.map(0x700000 + 4096 * k, 4096, 3);
+    const mem = new Uint8Array(3 * 4096).map((_, k) => (k * 0x9e3779b1) >>> 24);
+    m.poke(0x5ff000, mem);
+    const q = (va: number): bigint => new DataView(mem.buffer).getBigUint64(va - 0x5ff000, true);
+    const start = 0x600fc0;
+    m.cpu.state.L[6] = start; m.cpu.state.L[7] = 0x700004;
+    expect(m.cpu.run(100_000)).toBe(STOP_PAGE_FAULT);
+    // at rsi = 0x601fec the third load (at 0x401007) runs 4 bytes into the page at 0x602000
+    const last = 0x601fec, passes = (last - start) / 4;
+    expect([m.cpu.state.rip[0], m.cpu.cr2, m.cpu.state.L[6], m.cpu.state.L[7]]).toEqual([0x401007, 0x602000, last, 0x700004 + 16 * passes]);
+    expect((BigInt(m.cpu.state.H[0] >>> 0) << 32n) | BigInt(m.cpu.state.L[0] >>> 0)).toBe((q(last + 8) + q(last)) & M64);
+    const out = new DataView(m.peek(0x700004, 16 * passes).buffer);
+    for (let k = 0, a = start; k < passes; k++, a += 4) {
+      expect(out.getBigUint64(16 * k, true)).toBe(BigInt(a));
+      expect(out.getBigUint64(16 * k + 8, true)).toBe((q(a + 8) + q(a) + q(a + 16) + q(a + 8 - 4096)) & M64);
+    }
+  });
+});
