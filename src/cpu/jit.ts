@@ -127,7 +127,6 @@ function writes(code: string, r: number): boolean {
 
 let jitAllowed = true;
 
-/** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
 /**
  * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, as int32 (the dwords' bits:
  * every translation reads them as int32 or through bit operations), written back and reloaded
@@ -137,6 +136,7 @@ function xmmLocals(code: string, slots: Set<number>): string {
   const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { slots.add(+n); return `x${n}`; });
   return /\bXMM\b/.test(local) ? `/*XWB*/${code}/*XRL*/` : local;
 }
+/** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
 const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
 /** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
 export const LOOP = 65536;
