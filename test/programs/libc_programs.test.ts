@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { needs, TOOLS } from "../helpers/tools.js";
 
@@ -26,15 +27,22 @@ function run(cmd: string, args: string[], cwd: string, input = ""): Ran {
  * default) and with every block translated before its first run: each must
  * agree exactly with the native run.
  */
-function compare(program: string, args: string[], cwd: string, input = ""): Ran {
-  const native = run(program, args, cwd, input);
+function compare(program: string, args: string[], cwd: string, input = "", retries = 0): Ran {
+  let native = run(program, args, cwd, input);
   const ours = run(process.execPath, [CLI, "run", program, ...args], cwd, input);
+  for (let k = 0; k < retries && !isDeepStrictEqual(ours, native); k++) native = run(program, args, cwd, input);
   expect(ours).toEqual(native);
   expect(run(process.execPath, [CLI, "run", "--jit-threshold", "0", program, ...args], cwd, input)).toEqual(native);
   return ours;
 }
 
 const programs = readdirSync(SOURCES).filter((f) => f.endsWith(".c")).map((f) => f.slice(0, -2)).sort();
+/**
+ * Programs whose native run reads a count that every process of the user shares (RLIMIT_SIGPENDING's
+ * queued signals): the tests running beside it can move that count in the middle of a run, so the
+ * native run is made again, a few times, while it disagrees with faultline's.
+ */
+const SHARED_COUNTS = new Set(["timer_sigpending"]);
 
 describe.each([
   ["glibc", "gcc", ["-O2", "-static"], TOOLS.gcc],
@@ -46,7 +54,7 @@ describe.each([
     const exe = join(dir, name);
     const built = spawnSync(cc, [...flags, "-o", exe, join(SOURCES, `${name}.c`), "-lm"], { encoding: "utf8" });
     expect(built.stderr).toBe("");
-    const r = compare(exe, ["one", "two"], dir);
+    const r = compare(exe, ["one", "two"], dir, "", SHARED_COUNTS.has(name) ? 4 : 0);
     expect(r.stdout.length).toBeGreaterThan(0);
   });
 });

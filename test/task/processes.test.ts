@@ -86,7 +86,10 @@ const FAULT_COUNTS = [
 describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]] as const)("%s: whose faults getrusage counts", (_libc, cc, tool) => {
   it.runIf(needs(tool, TOOLS.dist)).each(FAULT_COUNTS)("%s.c: the minor-fault deltas are this machine's, exactly", (name, line) => {
     const exe = build(cc, join(NATIVE, "processes", `${name}.c`), name);
-    const native = run(exe, []);
+    // natively a window now and then counts one fault more, not the measured call's (seen once in CI):
+    // the native run is made again then; faultline's must give the exact line
+    let native = run(exe, []);
+    for (let k = 0; k < 4 && !native.stdout.includes(line); k++) native = run(exe, []);
     expect(native.stdout).toContain(line);
     expect(faultline(exe)).toEqual(native);
   }, 300_000);
