@@ -37,6 +37,12 @@ const LOOP_SLICE = 8192;
 const WARM_SLICE = 256;
 const WARM_CALLS = 64;
 
+/** Where a block-ending direct jmp or jcc goes; -1 for any other instruction (a call, an indirect jump, a stop). */
+function directTarget(insn: Insn): number {
+  const t = insn.ops[0];
+  return endsBlock(insn) && t !== undefined && t.k === "j" && insn.op !== "call" ? t.target : -1;
+}
+
 class Block {
   valid = true;
   /** Runs so far, and the translated function once the block is hot. */
@@ -312,7 +318,7 @@ export class Cpu implements CodeCacheHooks {
       ip += insn.len;
       if (endsBlock(insn)) {
         // (a jump back to the start ends the block: the block is a loop)
-        if (insn.def.conditional !== true || sideExits.length === MAX_SIDE_EXITS || this.loopsToStart(insn, start)) break;
+        if (insn.def.conditional !== true || sideExits.length === MAX_SIDE_EXITS || directTarget(insn) === start) break;
         sideExits.push(insns.length - 1);
       }
       if (insns.length >= MAX_BLOCK) break;
@@ -320,7 +326,7 @@ export class Cpu implements CodeCacheHooks {
     }
     // a conditional jump that ended up last is the block's end, not a side exit
     if (sideExits[sideExits.length - 1] === insns.length - 1) sideExits.pop();
-    if (sideExits.length > 0 && !this.loopsToStart(insns[insns.length - 1], start)) {
+    if (sideExits.length > 0 && directTarget(insns[insns.length - 1]) !== start) {
       // not a loop: the block ends at its first conditional jump after all (the rest, decoded
       // for nothing, would be translated twice: here and as the jump's fall-through block)
       const cut = sideExits[0] + 1;
@@ -334,17 +340,16 @@ export class Cpu implements CodeCacheHooks {
     const lastInsn = insns[insns.length - 1];
     // (a block stays in its first page but for its last instruction's tail: that page's bytes are known)
     const endPage = pages[0], endFrame = frame;
-    const t = lastInsn.ops[0];
-    const direct = endsBlock(lastInsn) && t !== undefined && t.k === "j" && lastInsn.op !== "call";
-    const loop = this.loopsToStart(lastInsn, start);
+    const target = directTarget(lastInsn);
+    const loop = target === start;
     let after = FLAGS_ARITH;
     if (!endsBlock(lastInsn)) after = this.peekLive(ip, endPage, endFrame);
-    else if (direct) {
-      after = loop ? 0 : this.peekLive(t.target, endPage, endFrame);
+    else if (target >= 0) {
+      after = loop ? 0 : this.peekLive(target, endPage, endFrame);
       if (lastInsn.op !== "jmp") after |= this.peekLive(ip, endPage, endFrame);
     }
     // what a side exit's target may read, there
-    const exitLive = sideExits.map((k) => this.peekLive((insns[k].ops[0] as { target: number }).target, endPage, endFrame));
+    const exitLive = sideExits.map((k) => this.peekLive(directTarget(insns[k]), endPage, endFrame));
     const lives: number[] = new Array<number>(insns.length);
     // a block jumping to its own start: its end also reads what its start reads (a fixed point)
     for (let entry = 0; ;) {
@@ -368,12 +373,6 @@ export class Cpu implements CodeCacheHooks {
       else l.push(b);
     }
     return b;
-  }
-
-  /** Whether a block ending with `last` jumps back to its start (a direct jmp or jcc there). */
-  private loopsToStart(last: Insn, start: number): boolean {
-    const t = last.ops[0];
-    return endsBlock(last) && t !== undefined && t.k === "j" && last.op !== "call" && t.target === start;
   }
 
   /**

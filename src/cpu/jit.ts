@@ -133,8 +133,11 @@ let jitAllowed = true;
  * with the general registers; a translation that reaches XMM otherwise has them synced around it.
  */
 function xmmLocals(code: string, slots: Set<number>): string {
-  const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { slots.add(+n); return `x${n}`; });
-  return /\bXMM\b/.test(local) ? `/*XWB*/${code}/*XRL*/` : local;
+  const named: number[] = [];
+  const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { named.push(+n); return `x${n}`; });
+  if (/\bXMM\b/.test(local)) return `/*XWB*/${code}/*XRL*/`;
+  for (const n of named) slots.add(n);
+  return local;
 }
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
 const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
