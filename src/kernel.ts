@@ -18,7 +18,6 @@ import { HZ, MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelE
 export { GFP, PAGE_SIZE, type KernelExports } from "./abi.js";
 export { DEFAULT_MEM, parseSize } from "./ram.js";
 
-
 /** Linux's zone_names[] and migratetype_names[] (mm/page_alloc.c). */
 export const ZONE_NAMES = ["DMA", "DMA32", "Normal", "Movable", "Device"];
 export const MIGRATETYPE_NAMES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic"];

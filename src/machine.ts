@@ -200,11 +200,8 @@ export class Machine {
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
-      proc: (name) => (name in this.procFiles || name in this.systemFiles || (name.includes("/task/") ? this.procThread(name) : this.procTask(name)) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
-      procOpen: (name) => {
-        if (!MM_AT_OPEN.has(name.replace(/^\d+\/(task\/\d+\/)?/, "self/"))) return 0;
-        return (name.includes("/task/") ? this.procThread(name) : this.procTask(name))?.mm ? 0 : -ESRCH;
-      },
+      proc: (name) => (name in this.procFiles || name in this.systemFiles || this.procSubject(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
+      procOpen: (name) => (!MM_AT_OPEN.has(name.replace(/^\d+\/(task\/\d+\/)?/, "self/")) || this.procSubject(name)?.mm ? 0 : -ESRCH),
       procNames,
       procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
@@ -422,6 +419,11 @@ export class Machine {
       threads: this.sched.tasks.length + this.kthreads.threads.length, lastPid: Math.max(this.sched.lastPid, this.kthreads.lastPid),
       avenrun: this.loadavg.avenrun,
     };
+  }
+
+  /** The task a /proc/<pid|self>/… name is about: its thread under task/<tid>/, else its process's (procTask). */
+  private procSubject(name: string): Task | null {
+    return name.includes("/task/") ? this.procThread(name) : this.procTask(name);
   }
 
   /** The thread a /proc/<pid|self>/task/<tid>/… name is about, if it lives. */
