@@ -20,7 +20,7 @@ import {
   pte_alloc_one, pte_free, pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw,
   pfn_pte, pmd_pfn, pmd_modify, pmd_write, pte_mkyoung, pte_mkdirty, pte_mkwrite,
   PMD_SIZE, PMD_MASK, PTE_PFN_MASK, _PAGE_PSE, _PAGE_TABLE, _PAGE_PROTNONE, _PAGE_RW, _PAGE_ACCESSED,
-  pgd_offset, pud_offset, pmd_offset, pmd_none, pmd_trans_huge,
+  mm_find_pmd, pmd_trans_huge,
 } from "./pgtable";
 import { anon_vma_prepare, page_dup_anon_rmap, page_move_anon_rmap, PageAnonExclusive, rmap_walk, pvmw_huge } from "./rmap";
 import {
@@ -290,12 +290,8 @@ export function vma_adjust_trans_huge(vma: vm_area_struct, address: u64): void {
   const haddr = address & PMD_MASK;
   if (haddr == address || haddr < vma.vm_start || haddr + PMD_SIZE > vma.vm_end) return;
   const mm = changetype<mm_struct>(vma.vm_mm);
-  const pgd = pgd_offset(mm, haddr);
-  if (pmd_none(load<u64>(pgd))) return;
-  const pud = pud_offset(pgd, haddr);
-  if (pmd_none(load<u64>(pud))) return;
-  const pmd = pmd_offset(pud, haddr);
-  if (pmd_trans_huge(load<u64>(pmd))) split_huge_pmd(mm, pmd, haddr);
+  const pmd = mm_find_pmd(mm, haddr);
+  if (pmd != 0 && pmd_trans_huge(load<u64>(pmd))) split_huge_pmd(mm, pmd, haddr);
 }
 
 /** mprotect of a whole huge pmd (change_huge_pmd). */

@@ -27,7 +27,7 @@ import { zero_page_pfn } from "./mm_init";
 import { find_vma, vma_next, vma_modify_policy } from "./vma";
 import { walk_pmd_range, handle_mm_fault, vm_normal_page, VM_FAULT_ERROR } from "./memory";
 import {
-  pgd_offset, pud_offset, pmd_offset, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn, pte_present, pte_pfn, pte_special,
+  mm_find_pmd, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn, pte_present, pte_pfn, pte_special,
 } from "./pgtable";
 import { migrate_pages, page_movable, isolate_movable_page, putback_movable_pages } from "./migrate";
 import { lru_add_drain } from "./swap";
@@ -510,11 +510,8 @@ export function mempolicy_result_ptr(): usize { return result; }
  * zero page (follow_page).
  */
 function follow_page_pfn(mm: mm_struct, addr: u64): i64 {
-  const pgd = pgd_offset(mm, addr);
-  if (pmd_none(load<u64>(pgd))) return -1;
-  const pud = pud_offset(pgd, addr);
-  if (pmd_none(load<u64>(pud))) return -1;
-  const pmd = pmd_offset(pud, addr);
+  const pmd = mm_find_pmd(mm, addr);
+  if (pmd == 0) return -1;
   const pmdval = load<u64>(pmd);
   if (pmd_none(pmdval)) return -1;
   if (pmd_trans_huge(pmdval)) return <i64>(pmd_pfn(pmdval) + <u32>((addr >> PAGE_SHIFT) & 511));

@@ -16,7 +16,7 @@ import { TASK_SIZE } from "../arch/x86/mm/mmap";
 import { MAP_FIXED, MAP_SHARED } from "../include/uapi/mman";
 import { vma_is_anonymous } from "./memory";
 import { anon_vma_clone, dup_anon_vma } from "./rmap";
-import { pgd_offset, pud_offset, pmd_offset, pte_offset, pud_alloc, pmd_alloc, pte_alloc, pmd_none,
+import { mm_find_pmd, pgd_offset, pte_offset, pud_alloc, pmd_alloc, pte_alloc, pmd_none,
   pmd_trans_huge, pte_none, pgtable_trans_huge_withdraw, pgtable_trans_huge_deposit, PMD_SIZE, PMD_MASK } from "./pgtable";
 import { split_huge_pmd } from "./huge_memory";
 import { flush_tlb_range } from "../arch/x86/mm/tlb";
@@ -30,11 +30,7 @@ import { ENOMEM, EFAULT, EINVAL, EAGAIN } from "../include/errno";
 
 /** The pmd entry of addr in mm, or 0 when no pmd table covers it (get_old_pmd). */
 function get_old_pmd(mm: mm_struct, addr: u64): usize {
-  const pgd = pgd_offset(mm, addr);
-  if (pmd_none(load<u64>(pgd))) return 0;
-  const pud = pud_offset(pgd, addr);
-  if (pmd_none(load<u64>(pud))) return 0;
-  return pmd_offset(pud, addr);
+  return mm_find_pmd(mm, addr);
 }
 
 /** The pmd entry of addr in mm, allocating the tables above it (alloc_new_pmd). 0 on ENOMEM. */

@@ -196,6 +196,15 @@ function table_alloc(mm: mm_struct, entry: usize): bool {
   return true;
 }
 
+/** The pmd entry of addr in mm, or 0 when no pmd table covers it (mm_find_pmd): reads the tables, never allocates. */
+export function mm_find_pmd(mm: mm_struct, addr: u64): usize {
+  const pgd = pgd_offset(mm, addr);
+  if (pmd_none(load<u64>(pgd))) return 0;
+  const pud = pud_offset(pgd, addr);
+  if (pmd_none(load<u64>(pud))) return 0;
+  return pmd_offset(pud, addr);
+}
+
 /** The pud entry for va, allocating its table. @return its address, or 0 (OOM). */
 export function pud_alloc(mm: mm_struct, pgd: usize, va: u64): usize {
   if (pmd_none(load<u64>(pgd)) && !table_alloc(mm, pgd)) return 0;

@@ -26,7 +26,7 @@ import { mm_struct, vm_area_struct, page, PAGE_SHIFT, PAGE_MAPPING_ANON, PG_anon
   VM_READ, VM_WRITE, VM_EXEC, VM_LOCKED, MM_ANONPAGES, MM_FILEPAGES, MM_SWAPENTS, add_mm_counter } from "./mm_types";
 import { kmem_cache, kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { pfn_to_page, page_to_pfn, max_pfn } from "./mmzone";
-import { pgd_offset, pud_offset, pmd_offset, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn,
+import { mm_find_pmd, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn,
   pte_present, pte_special, pte_pfn, _PAGE_ACCESSED, _PAGE_DIRTY } from "./pgtable";
 import { current_mm, mmlist_first } from "./mmap";
 import { first_vma, vma_next } from "./vma";
@@ -280,12 +280,8 @@ export let pvmw_huge: bool = false;
  * address, or 0. Reads the tables, never allocates.
  */
 export function page_vma_mapped(pg: page, vma: vm_area_struct, address: u64): usize {
-  const mm = ptr<mm_struct>(vma.vm_mm);
-  const pgd = pgd_offset(mm, address);
-  if (pmd_none(load<u64>(pgd))) return 0;
-  const pud = pud_offset(pgd, address);
-  if (pmd_none(load<u64>(pud))) return 0;
-  const pmd = pmd_offset(pud, address);
+  const pmd = mm_find_pmd(ptr<mm_struct>(vma.vm_mm), address);
+  if (pmd == 0) return 0;
   const pmdval = load<u64>(pmd);
   if (pmd_none(pmdval)) return 0;
   const pfn = page_to_pfn(pg);
