@@ -281,6 +281,13 @@ interface Waiting {
 /** The encodings not yet parsed, by slot (map << 8 | opcode), in the order defined. */
 const WAITING = new Map<number, Waiting[]>();
 
+/** The map an escape byte `b` leads to from `map` (0F; then 38 or 3A, `plain`: without +r or +cc), or -1 when b is no escape there. */
+function escapedMap(map: number, b: number, plain: boolean): number {
+  if (map === 0 && b === 0x0f) return 1;
+  if (map === 1 && (b === 0x38 || b === 0x3a) && plain) return b === 0x38 ? 2 : 3;
+  return -1;
+}
+
 /**
  * The first slot of an encoding (map << 8 | opcode) and how many it fills
  * (1, 8 for +r, 16 for +cc) as n << 16 | slot, or -1 when it names no
@@ -298,9 +305,8 @@ function slotsOf(text: string): number {
     else if (len >= 2) {
       const hi = hexDigit(text.charCodeAt(i)), lo = hexDigit(text.charCodeAt(i + 1));
       if (hi >= 0 && lo >= 0 && (len === 2 || text.charCodeAt(i + 2) === 43)) {
-        const b = (hi << 4) | lo;
-        if (map === 0 && b === 0x0f) map = 1;
-        else if (map === 1 && (b === 0x38 || b === 0x3a) && len === 2) map = b === 0x38 ? 2 : 3;
+        const b = (hi << 4) | lo, next = escapedMap(map, b, len === 2);
+        if (next >= 0) map = next;
         else if (!(map === 0 && (b === 0x66 || b === 0xf2 || b === 0xf3))) {
           const n = len === 2 ? 1 : text.charCodeAt(i + 3) === 114 ? 8 : 16;
           return (n << 16) | ((vex ? map + VEX_MAP : map) << 8) | b;
@@ -346,10 +352,9 @@ function parse(def: InsnDef, text: string, when: ((p: Prefixes) => boolean) | nu
       if (hi < 0 || lo < 0 || (rest !== "" && rest !== "+r" && rest !== "+cc")) {
         throw new Error(`define ${String(def.name)}: bad encoding token ${t} in "${text}"`);
       }
-      const b = (hi << 4) | lo;
+      const b = (hi << 4) | lo, next = escapedMap(map, b, rest === "");
       if (opcode >= 0) { e.modrm = true; e.exact = b; e.mod = 3; }
-      else if (map === 0 && b === 0x0f) map = 1;
-      else if (map === 1 && (b === 0x38 || b === 0x3a) && rest === "") map = b === 0x38 ? 2 : 3;
+      else if (next >= 0) map = next;
       else {
         opcode = b;
         if (rest === "+r") slots = 8;
