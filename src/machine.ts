@@ -33,7 +33,8 @@ import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOpti
 import { PROC_FILES, NUMA_PROC_FILES, procStores } from "./proc/index.js";
 import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
-import { MM_AT_OPEN, SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
+import { MM_AT_OPEN, SELF_FILES, SELF_READS, pagemap, type TaskView } from "./proc/self.js";
+import { PAGE_READS } from "./proc/page.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import { Signals } from "./task/signal.js";
@@ -122,6 +123,9 @@ function restartCode(nr: number, t: Task, flags: number): number {
   return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
 }
 
+/** A /proc/<pid>/NAME or /proc/<pid>/task/<tid>/NAME as its "self/NAME" entry in the tables of src/proc/self.ts. */
+const selfName = (name: string) => name.replace(/^\d+\/(task\/\d+\/)?/, "self/");
+
 /** Each process's view of the mount table (the same for all: one namespace). */
 const MOUNT_FILES = ["self/mounts", "self/mountinfo"];
 
@@ -195,13 +199,15 @@ export class Machine {
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
     this.procFiles = this.kernel.nodes().length > 1 ? NUMA_PROC_FILES : PROC_FILES;
-    const procNames = [...Object.keys(this.procFiles), ...Object.keys(this.systemFiles), ...Object.keys(SELF_FILES), ...MOUNT_FILES];
+    const procNames = [...Object.keys(this.procFiles), ...Object.keys(this.systemFiles), ...Object.keys(SELF_FILES), ...MOUNT_FILES,
+      ...Object.keys(PAGE_READS), ...Object.keys(SELF_READS)];
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
       proc: (name) => (name in this.procFiles || name in this.systemFiles || this.procSubject(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
-      procOpen: (name) => (!MM_AT_OPEN.has(name.replace(/^\d+\/(task\/\d+\/)?/, "self/")) || this.procSubject(name)?.mm ? 0 : -ESRCH),
+      procRead: (name) => this.procRead(name),
+      procOpen: (name) => (!MM_AT_OPEN.has(selfName(name)) || this.procSubject(name)?.mm ? 0 : -ESRCH),
       procNames,
       procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
@@ -368,7 +374,7 @@ export class Machine {
     const state = who.state === "zombie" ? "Z" : who.state === "sleeping" ? "S" : "R";
     if (thread) this.accountFaults(t);
     return {
-      mm: this.mmReader(), handle: t.mm, comm: who.comm, memoryNodes: this.kernel.nodesWithMemory(),
+      mm: this.mmReader(), handle: t.mm, comm: who.comm, memoryNodes: this.kernel.nodesWithMemory(), auxv: t.image?.stack.auxv,
       read: (addr, len) => {
         const bytes = new Uint8Array(len);
         return this.user.copyFromUser(bytes, addr, len) === 0 ? bytes : null;
@@ -489,6 +495,22 @@ export class Machine {
     const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
     return this.withMm(t, () => file(this.view(t, this.procNamed(name)!)));
+  }
+
+  /**
+   * The read op of a /proc file that has one: kpageflags and kpagecount,
+   * and a task's pagemap and auxv, whose mm each read finds anew (once it
+   * has none, there is nothing to read).
+   */
+  private procRead(name: string): ((pos: number, count: number) => Uint8Array | number) | null {
+    const kernelWide = PAGE_READS[name];
+    if (kernelWide) return (pos, count) => kernelWide(this.kernel, pos, count);
+    const read = SELF_READS[selfName(name)];
+    if (!read) return null;
+    return (pos, count) => {
+      const t = this.procSubject(name);
+      return t?.mm ? this.withMm(t, () => read(this.view(t), pos, count)) : new Uint8Array(0);
+    };
   }
 
   /** Every process (its threads are one line, its leader's), in pid order: its family, state, comm and RSS in pages (a zombie's is 0). */

@@ -1,8 +1,9 @@
 // /proc/self/*: the views of the running program's address space, by name,
 // and the --pagemap lookups. Browser-safe.
 
-import { PAGE_SIZE } from "../abi.js";
-import { nodemaskBitmap, pagemapEntry, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
+import { PAGE_SIZE, PMD_SHIFT, TASK_SIZE } from "../abi.js";
+import { EINVAL } from "../syscalls/errno.js";
+import { nodemaskBitmap, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
 import { nodeList } from "./node.js";
 import type { MmCounters, MmReader } from "./mm_reader.js";
 import { procNumaMaps } from "./numa_maps.js";
@@ -14,6 +15,8 @@ export interface TaskView {
   comm: string;     // the program's name, as /proc/self/status's Name:
   task?: TaskStat;  // the process's own fields, for stat
   memoryNodes?: number[];  // the nodes with memory, numa_maps' N<node>= columns (default: node 0)
+  /** The auxiliary vector exec laid out (mm->saved_auxv), AT_NULL last. */
+  auxv?: readonly (readonly [number, number])[];
   /** Reads the process's memory (access_remote_vm): the bytes, or null where nothing is mapped. */
   read?: (addr: number, len: number) => Uint8Array | null;
 }
@@ -83,12 +86,46 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
 };
 
 /** The files whose open takes the task's mm (proc_mem_open) and fails without one (a zombie's): ESRCH. */
-export const MM_AT_OPEN = new Set(["self/environ", "self/smaps_rollup"]);
+export const MM_AT_OPEN = new Set(["self/environ", "self/smaps_rollup", "self/pagemap", "self/auxv"]);
 
 /** `--pagemap ADDR,...`: one line per address (pagemap entry and its fields). */
 export function pagemap(t: TaskView, addresses: number[]): string {
-  return addresses.map((va) => pagemapLine(va, pagemapEntry(t.mm.pte(va), va))).join("");
+  return addresses.map((va) => pagemapLine(va, t.mm.pagemap(va, 1)[0])).join("");
 }
+
+/** A /proc file's read op (FileData.readOp): the first bytes of [pos, pos + count), none at the end, or -errno. */
+export type ProcRead<T> = (of: T, pos: number, count: number) => Uint8Array | number;
+
+/** PM_ENTRY_BYTES: one pagemap entry, one page. */
+const PM_ENTRY_BYTES = 8;
+/** PAGEMAP_WALK_SIZE: a read walks a pmd's worth of pages at a time. */
+const PAGEMAP_WALK_SIZE = 2 ** PMD_SHIFT;
+
+/**
+ * pagemap_read: the entries of the pages from pos / 8 on, up to the end of
+ * the pmd's worth the first one is in; none at or past TASK_SIZE; EINVAL
+ * unless pos and count are whole entries.
+ */
+const pagemapRead: ProcRead<TaskView> = (t, pos, count) => {
+  if (pos % PM_ENTRY_BYTES || count % PM_ENTRY_BYTES) return -EINVAL;
+  const va = (pos / PM_ENTRY_BYTES) * PAGE_SIZE;
+  if (va >= TASK_SIZE) return new Uint8Array(0);
+  const end = Math.min(TASK_SIZE, (Math.floor(va / PAGEMAP_WALK_SIZE) + 1) * PAGEMAP_WALK_SIZE, va + (count / PM_ENTRY_BYTES) * PAGE_SIZE);
+  return new Uint8Array(t.mm.pagemap(va, (end - va) / PAGE_SIZE).buffer);
+};
+
+/** auxv_read: the saved auxiliary vector, AT_NULL's pair included, as 64-bit words. */
+const auxvRead: ProcRead<TaskView> = (t, pos, count) => {
+  const words = new BigUint64Array((t.auxv ?? []).flatMap(([type, value]) => [BigInt(type), BigInt(value)]));
+  const bytes = new Uint8Array(words.buffer);
+  return bytes.subarray(Math.min(pos, bytes.length), Math.min(pos + count, bytes.length));
+};
+
+/** The /proc/<pid> files with a read op of their own, by "self/" name: each reads the task's mm anew (it must be current, for the walks). */
+export const SELF_READS: Record<string, ProcRead<TaskView>> = {
+  "self/pagemap": pagemapRead,
+  "self/auxv": auxvRead,
+};
 
 const decoder = new TextDecoder();
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? decoder.decode(bytes) : "");
