@@ -35,6 +35,7 @@ import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
 import { MM_AT_OPEN, SELF_FILES, SELF_READS, pagemap, type TaskView } from "./proc/self.js";
 import { PAGE_READS } from "./proc/page.js";
+import { syscallIn } from "./proc/base.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import { Signals } from "./task/signal.js";
@@ -394,6 +395,9 @@ export class Machine {
         rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
+        // The reader's own registers are the CPU's; a sleeping task's rip is back on its syscall instruction.
+        syscall: state === "Z" ? null : who === this.current ? syscallIn(this.cpu.state, false) : state === "S" ? syscallIn(who.regs, who.restartable) : "running",
+        files: state === "Z" ? null : who.sys.files.fds,
       },
     };
   }
@@ -499,17 +503,18 @@ export class Machine {
 
   /**
    * The read op of a /proc file that has one: kpageflags and kpagecount,
-   * and a task's pagemap and auxv, whose mm each read finds anew (once it
-   * has none, there is nothing to read).
+   * and a task's pagemap, auxv and syscall, each read finding the task
+   * anew (once it has no mm, there is no pagemap or auxv to read).
    */
   private procRead(name: string): ((pos: number, count: number) => Uint8Array | number) | null {
     const kernelWide = PAGE_READS[name];
     if (kernelWide) return (pos, count) => kernelWide(this.kernel, pos, count);
     const read = SELF_READS[selfName(name)];
     if (!read) return null;
+    const thread = name.includes("/task/");
     return (pos, count) => {
       const t = this.procSubject(name);
-      return t?.mm ? this.withMm(t, () => read(this.view(t), pos, count)) : new Uint8Array(0);
+      return t ? this.withMm(t, () => read(this.view(t, thread ? t : this.procNamed(name)!, thread), pos, count)) : new Uint8Array(0);
     };
   }
 

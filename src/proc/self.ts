@@ -6,6 +6,8 @@ import { EINVAL } from "../syscalls/errno.js";
 import { nodemaskBitmap, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
 import { nodeList } from "./node.js";
 import type { MmCounters, MmReader } from "./mm_reader.js";
+import type { FdTable } from "../fs/fdtable.js";
+import { procSyscall, procWchan, type SyscallInfo } from "./base.js";
 import { procNumaMaps } from "./numa_maps.js";
 
 /** The task whose address space the views show (its mm must be current for the walks). */
@@ -60,6 +62,10 @@ export interface TaskStat {
   endFaults?: { min_flt: number; maj_flt: number };
   /** A thread's own minor and major faults (task/<tid>/stat); a process's are its mm's. */
   ownFaults?: { min_flt: number; maj_flt: number };
+  /** The syscall it is in, for syscall and wchan. */
+  syscall?: SyscallInfo;
+  /** Its fd table (null once it has exited): what kind of file a sleeping read waits on. */
+  files?: FdTable | null;
 }
 
 /** A view of the address space: nothing for a task that has none (a zombie: exit_mm), as Linux's files show it. */
@@ -76,6 +82,7 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
     return mm.env_end > mm.env_start ? text(t.read?.(mm.env_start, mm.env_end - mm.env_start)) : "";
   }),
   "self/limits": (t) => procLimits(t),
+  "self/wchan": (t) => procWchan(t.task?.syscall ?? null, t.task?.state === "S", t.task?.files ?? null),
   "self/statm": (t) => procStatm(t.handle ? t.mm.mm(t.handle) : NO_MM),
   "self/numa_maps": withMm((t) => procNumaMaps(t)),
   "self/smaps": withMm((t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end))),
@@ -107,24 +114,37 @@ const PAGEMAP_WALK_SIZE = 2 ** PMD_SHIFT;
  * unless pos and count are whole entries.
  */
 const pagemapRead: ProcRead<TaskView> = (t, pos, count) => {
+  if (!t.handle) return NOTHING;
   if (pos % PM_ENTRY_BYTES || count % PM_ENTRY_BYTES) return -EINVAL;
   const va = (pos / PM_ENTRY_BYTES) * PAGE_SIZE;
-  if (va >= TASK_SIZE) return new Uint8Array(0);
+  if (va >= TASK_SIZE) return NOTHING;
   const end = Math.min(TASK_SIZE, (Math.floor(va / PAGEMAP_WALK_SIZE) + 1) * PAGEMAP_WALK_SIZE, va + (count / PM_ENTRY_BYTES) * PAGE_SIZE);
   return new Uint8Array(t.mm.pagemap(va, (end - va) / PAGE_SIZE).buffer);
 };
 
+/** What a read past the end, or of a task with no mm left, gets. */
+const NOTHING = new Uint8Array(0);
+
+/** [pos, pos + count) of `bytes` (simple_read_from_buffer). */
+const slice = (bytes: Uint8Array, pos: number, count: number) => bytes.subarray(Math.min(pos, bytes.length), Math.min(pos + count, bytes.length));
+
 /** auxv_read: the saved auxiliary vector, AT_NULL's pair included, as 64-bit words. */
 const auxvRead: ProcRead<TaskView> = (t, pos, count) => {
+  if (!t.handle) return NOTHING;
   const words = new BigUint64Array((t.auxv ?? []).flatMap(([type, value]) => [BigInt(type), BigInt(value)]));
-  const bytes = new Uint8Array(words.buffer);
-  return bytes.subarray(Math.min(pos, bytes.length), Math.min(pos + count, bytes.length));
+  return slice(new Uint8Array(words.buffer), pos, count);
 };
 
-/** The /proc/<pid> files with a read op of their own, by "self/" name: each reads the task's mm anew (it must be current, for the walks). */
+/**
+ * The /proc/<pid> files with a read op of their own, by "self/" name: each
+ * reads the task anew (its mm current, for the walks). syscall is one: its
+ * text is made at the read, as seq_file's show runs then, so the reader's
+ * own is the read it is in.
+ */
 export const SELF_READS: Record<string, ProcRead<TaskView>> = {
   "self/pagemap": pagemapRead,
   "self/auxv": auxvRead,
+  "self/syscall": (t, pos, count) => slice(new TextEncoder().encode(procSyscall(t.task?.syscall ?? null)), pos, count),
 };
 
 const decoder = new TextDecoder();
