@@ -74,13 +74,21 @@ int main(int argc, char **argv) {
   mlock(anon + 4 * PAGE, PAGE);
   anon[5 * PAGE] = 1;
   mprotect(anon + 5 * PAGE, PAGE, PROT_NONE);
+  // Read first, the file is in the page cache as natively it is (just written): the fault maps every page around.
+  static char contents[4 * PAGE];
+  read(file, contents, sizeof contents);
   char *mapped = mmap(0, 4 * PAGE, PROT_READ, MAP_PRIVATE, file, 0);
   (void)*(volatile char *)(mapped + PAGE);
   char *shared = mmap(0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   shared[0] = 1;
   show("anon", anon, 8);
-  show("file", mapped + PAGE, 1);
+  show("file", mapped, 4);
   show("shared", shared, 2);
+  // One read across the three mappings (mmap placed them top-down, side by side) and the page past them.
+  uint64_t run[15];
+  printf("one read from the shared mapping's start: %zd bytes:", pread(pm, run, sizeof run, (uintptr_t)shared / PAGE * 8));
+  for (int i = 0; i < 15; i++) printf(" %03llx", (unsigned long long)(run[i] >> 55));
+  printf("\n");
 
   int ready[2];
   pipe(ready);
