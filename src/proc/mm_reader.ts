@@ -1,7 +1,8 @@
 // Reads an address space out of the kernel for the task_mmu views: the
 // VMA list and the mm's counters (fs/proc/task_mmu's records, docs/abi.md)
 // and, per page, the side-effect-free walk (mmu_walk_inspect) and struct
-// page. Browser-safe; slow paths only (exit-time /proc), never the fault path.
+// page. Browser-safe; slow paths only (/proc, the guest's reads of its
+// files among them), never the fault path.
 
 import { pagemapEntry, type MmInfo, type PteInfo, type SwapPte, type VmArea } from "./task_mmu.js";
 import { readSmaps, type SmapsCounts } from "../kernel.js";

@@ -91,7 +91,7 @@ class Frames {
  * mapped page, an anonymous one, the zero page, a THP's head and tails,
  * every frame of a free buddy block, and page tables.
  */
-export function stablePageFlags(k: Kernel, pfn: number, frames = new Frames(k)): bigint {
+function stablePageFlags(k: Kernel, pfn: number, frames: Frames): bigint {
   const own = frames.flags(pfn);
   const head = frames.head(pfn);
   const flags = frames.flags(head);
