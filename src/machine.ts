@@ -375,7 +375,7 @@ export class Machine {
     const state = who.state === "zombie" ? "Z" : who.state === "sleeping" ? "S" : "R";
     if (thread) this.accountFaults(t);
     return {
-      mm: this.mmReader(), handle: t.mm, comm: who.comm, memoryNodes: this.kernel.nodesWithMemory(), auxv: t.image?.stack.auxv,
+      mm: this.mmReader(), handle: t.mm, comm: who.comm, memoryNodes: this.kernel.nodesWithMemory(),
       read: (addr, len) => {
         const bytes = new Uint8Array(len);
         return this.user.copyFromUser(bytes, addr, len) === 0 ? bytes : null;
@@ -502,19 +502,25 @@ export class Machine {
   }
 
   /**
-   * The read op of a /proc file that has one: kpageflags and kpagecount,
-   * and a task's pagemap, auxv and syscall, each read finding the task
-   * anew (once it has no mm, there is no pagemap or auxv to read).
+   * What each open of a /proc file with a read op of its own reads with:
+   * kpageflags and kpagecount, and a task's pagemap, auxv and syscall,
+   * each read finding the task anew.
    */
-  private procRead(name: string): ((pos: number, count: number) => Uint8Array | number) | null {
+  private procRead(name: string): (() => (pos: number, count: number) => Uint8Array | number) | null {
     const kernelWide = PAGE_READS[name];
-    if (kernelWide) return (pos, count) => kernelWide(this.kernel, pos, count);
+    if (kernelWide) return () => (pos, count) => kernelWide(this.kernel, pos, count);
     const read = SELF_READS[selfName(name)];
     if (!read) return null;
     const thread = name.includes("/task/");
-    return (pos, count) => {
-      const t = this.procSubject(name);
-      return t ? this.withMm(t, () => read(this.view(t, thread ? t : this.procNamed(name)!, thread), pos, count)) : new Uint8Array(0);
+    return () => {
+      // proc_mem_open: an open holds the mm it found, its saved auxv with it; once the task has another (exec) or none, there is no pagemap to read.
+      const opened = this.procSubject(name);
+      const mm = opened?.mm ?? 0, auxv = opened?.image?.stack.auxv;
+      return (pos, count) => {
+        const t = this.procSubject(name);
+        if (!t) return read({ mm: this.mmReader(), handle: 0, comm: "", auxv }, pos, count);
+        return this.withMm(t, () => read({ ...this.view(t, thread ? t : this.procNamed(name)!, thread), handle: t.mm === mm ? mm : 0, auxv }, pos, count));
+      };
     };
   }
 

@@ -45,8 +45,12 @@ export interface NamespaceOptions {
   now(): number;
   /** /proc/NAME's text now, or null when it has none (no process). */
   proc(name: string): string | null;
-  /** /proc/NAME's read op when it has one of its own (pagemap, kpageflags: FileData.readOp), else null: its text, read at open. */
-  procRead?(name: string): ((pos: number, count: number) => Uint8Array | number) | null;
+  /**
+   * When /proc/NAME has a read op of its own (pagemap, kpageflags:
+   * FileData.readOp), what gives each open its read op (which may hold what
+   * the open found: pagemap's mm); else null: its text, read at open.
+   */
+  procRead?(name: string): (() => (pos: number, count: number) => Uint8Array | number) | null;
   /** What opening /proc/NAME returns first: 0, or -errno (a zombie's environ: ESRCH); default: 0. */
   procOpen?(name: string): number;
   /** The /proc names (kernel-wide ones and "self/…" ones). */
@@ -634,11 +638,11 @@ export class Namespace {
       const store = stores[name] as ((pos: number, bytes: Uint8Array) => number) | undefined;
       const comm = /^(\d+)\/(?:task\/(\d+)\/)?comm$/.exec(name);
       const setComm = this.o.setComm;
-      const readOp = this.o.procRead?.(name);
+      const opener = this.o.procRead?.(name);
       // A file with a read op of its own is its owner's alone (pagemap, kpageflags: S_IRUSR).
-      const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : comm && setComm ? 0o644 : readOp ? 0o400 : 0o444;
+      const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : comm && setComm ? 0o644 : opener ? 0o400 : 0o444;
       // Each open's snapshot is a file of its own for the page cache: its own inode number.
-      const node = new RegularInode(ino, perm, this.procfs, 0, readOp ? () => opFile(readOp) : () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
+      const node = new RegularInode(ino, perm, this.procfs, 0, opener ? () => opFile(opener()) : () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
       node.strictMode = name.startsWith("sys/");
       const procOpen = this.o.procOpen;
       if (procOpen) node.openError = () => procOpen(name);

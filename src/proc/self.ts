@@ -17,7 +17,7 @@ export interface TaskView {
   comm: string;     // the program's name, as /proc/self/status's Name:
   task?: TaskStat;  // the process's own fields, for stat
   memoryNodes?: number[];  // the nodes with memory, numa_maps' N<node>= columns (default: node 0)
-  /** The auxiliary vector exec laid out (mm->saved_auxv), AT_NULL last. */
+  /** The auxiliary vector exec laid out (mm->saved_auxv), AT_NULL last: what /proc/<pid>/auxv's open found. */
   auxv?: readonly (readonly [number, number])[];
   /** Reads the process's memory (access_remote_vm): the bytes, or null where nothing is mapped. */
   read?: (addr: number, len: number) => Uint8Array | null;
@@ -128,9 +128,8 @@ const NOTHING = new Uint8Array(0);
 /** [pos, pos + count) of `bytes` (simple_read_from_buffer). */
 const slice = (bytes: Uint8Array, pos: number, count: number) => bytes.subarray(Math.min(pos, bytes.length), Math.min(pos + count, bytes.length));
 
-/** auxv_read: the saved auxiliary vector, AT_NULL's pair included, as 64-bit words. */
+/** auxv_read: the saved auxiliary vector of the mm the open found (an exec or an exit since leave it), AT_NULL's pair included, as 64-bit words. */
 const auxvRead: ProcRead<TaskView> = (t, pos, count) => {
-  if (!t.handle) return NOTHING;
   const words = new BigUint64Array((t.auxv ?? []).flatMap(([type, value]) => [BigInt(type), BigInt(value)]));
   return slice(new Uint8Array(words.buffer), pos, count);
 };

@@ -6,13 +6,15 @@
 // page, the kpageflags bits that do not hang on when the kernel drains a
 // per-cpu batch or scans a list (not LRU, ACTIVE, REFERENCED), and its
 // kpagecount. Then what pread of these files refuses, and /proc/self/auxv
-// against the vector on the stack. argv[1]: a file of at least 4 pages.
+// against the vector on the stack; last, what an exec leaves the descriptors
+// of both. argv[1]: a file of at least 4 pages.
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -62,6 +64,13 @@ static void refused(const char *what, int fd, size_t count, off_t at) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 4) {
+    // Exec'd with a pagemap and an auxv descriptor opened before: they hold the old mm, whose pages are gone, whose vector is not.
+    uint64_t e[4];
+    result("after exec, the pagemap opened before", pread(atoi(argv[2]), e, 8, (uintptr_t)e / PAGE * 8));
+    result("after exec, the auxv opened before", pread(atoi(argv[3]), e, 32, 0));
+    return 0;
+  }
   pm = open("/proc/self/pagemap", O_RDONLY);
   kflags = open("/proc/kpageflags", O_RDONLY);
   kcount = open("/proc/kpagecount", O_RDONLY);
@@ -75,11 +84,9 @@ int main(int argc, char **argv) {
   mlock(anon + 4 * PAGE, PAGE);
   anon[5 * PAGE] = 1;
   mprotect(anon + 5 * PAGE, PAGE, PROT_NONE);
-  // Read first, the file is in the page cache as natively it is (just written): the fault maps every page around.
-  static char contents[4 * PAGE];
-  read(file, contents, sizeof contents);
+  // Every page read: which of them fault-around maps hangs on the page cache's state.
   char *mapped = mmap(0, 4 * PAGE, PROT_READ, MAP_PRIVATE, file, 0);
-  (void)*(volatile char *)(mapped + PAGE);
+  for (int i = 0; i < 4; i++) (void)*(volatile char *)(mapped + i * PAGE);
   char *shared = mmap(0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   shared[0] = 1;
   show("anon", anon, 8);
@@ -170,5 +177,11 @@ int main(int argc, char **argv) {
         || t == AT_EGID || t == AT_SECURE || t == AT_NULL)
       printf("auxv %lu = %lu\n", t, (unsigned long)file_auxv[i].a_un.a_val);
   }
-  return 0;
+
+  char fds[2][16];
+  snprintf(fds[0], sizeof fds[0], "%d", pm);
+  snprintf(fds[1], sizeof fds[1], "%d", a);
+  fflush(stdout);
+  execl("/proc/self/exe", argv[0], argv[1], fds[0], fds[1], (char *)0);
+  return 1;
 }
