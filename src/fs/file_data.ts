@@ -22,4 +22,6 @@ export interface FileData {
    * out of the page cache, and lseek takes SEEK_SET and SEEK_CUR alone (mem_lseek).
    */
   readOp?(pos: number, count: number): Uint8Array | number;
+  /** It has no splice_read: sendfile from it is EINVAL (a /proc/<pid> file: its seq_file or read op gives it none). */
+  noSplice?: boolean;
 }

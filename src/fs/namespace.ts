@@ -642,7 +642,10 @@ export class Namespace {
       // A file with a read op of its own is its owner's alone (pagemap, kpageflags: S_IRUSR).
       const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : comm && setComm ? 0o644 : opener ? 0o400 : 0o444;
       // Each open's snapshot is a file of its own for the page cache: its own inode number.
-      const node = new RegularInode(ino, perm, this.procfs, 0, opener ? () => opFile(opener()) : () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
+      // A /proc/<pid> file cannot be spliced from, but mounts and mountinfo (proc_mounts_operations has a splice_read).
+      const noSplice = /^\d+\//.test(name) && !/\/mount(s|info)$/.test(name);
+      const node = new RegularInode(ino, perm, this.procfs, 0,
+        opener ? () => opFile(opener()) : () => ({ ...bytesFile(encoder.encode(this.o.proc(name) ?? "")), noSplice }), () => 0);
       node.strictMode = name.startsWith("sys/");
       const procOpen = this.o.procOpen;
       if (procOpen) node.openError = () => procOpen(name);
@@ -727,6 +730,7 @@ function opFile(readOp: (pos: number, count: number) => Uint8Array | number): Fi
       return got.length;
     },
     readOp,
+    noSplice: true,
   };
 }
 

@@ -231,7 +231,7 @@ export function sendfile(files: FileSyscalls, outFd: number, inFd: number, offse
   if (dst.flags & O_APPEND) return -EINVAL;
   if (dst.data && !dst.data.write) return -EINVAL;
   if (!src.data || src.inode instanceof DirInode) return -EINVAL;   // only a file's pages can be spliced here
-  if (src.data.readOp) return -EINVAL;   // a /proc file with its own read has no splice_read
+  if (src.data.noSplice) return -EINVAL;
   const len = Math.min(count, MAX_RW_COUNT);
   const kfile = files.cached.get(src);
   let done = 0;
