@@ -1,8 +1,9 @@
 // pagemap, kpageflags and kpagecount of a transparent huge page: a write
 // into a 2 MiB-aligned MADV_HUGEPAGE range faults in one THP, whose head
 // and tails report the head's flags (COMPOUND_HEAD or _TAIL, THP), then a
-// fork shares it. Bits that hang on a per-cpu batch or a list scan (LRU,
-// ACTIVE, REFERENCED) are left out.
+// fork shares it. Bits that hang on a per-cpu batch, a list scan or
+// another program's idle-page tracking (LRU, ACTIVE, REFERENCED, IDLE)
+// are left out.
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@ static void show(const char *who, char *a, int page) {
   uint64_t e = word(pm, (uintptr_t)a / 4096 + page), pfn = e & (BIT(55) - 1);
   printf("%s page %d: pagemap %03llx, frame %llu of its huge page, kpageflags %09llx kpagecount %llu\n", who, page,
          (unsigned long long)(e >> 55), (unsigned long long)(pfn % 512),
-         (unsigned long long)(word(kflags, pfn) & ~(BIT(2) | BIT(5) | BIT(6))), (unsigned long long)word(kcount, pfn));
+         (unsigned long long)(word(kflags, pfn) & ~(BIT(2) | BIT(5) | BIT(6) | BIT(25))), (unsigned long long)word(kcount, pfn));
 }
 
 int main(void) {

@@ -33,6 +33,9 @@ static const char *const sleeps[] = {
   "open a FIFO", "run",
 };
 
+/** The child that runs rather than sleeps. */
+#define RUNS 17
+
 static void sleeper(int kind) {
   char c;
   sigset_t set;
@@ -61,7 +64,7 @@ static void sleeper(int kind) {
     case 14: read(sv[0], &c, 1); break;
     case 15: read(ev, &v, 8); break;
     case 16: open(fifo, O_RDONLY); break;
-    case 17: for (;;) __asm__ volatile("");
+    case RUNS: for (;;) __asm__ volatile("");
   }
   _exit(0);
 }
@@ -119,11 +122,17 @@ int main(void) {
       setpgid(0, 0);
       sleeper(k);
     }
-    struct timespec settle = { 0, 100 * 1000 * 1000 };
-    nanosleep(&settle, 0);
+    setpgid(c, c);   // as the child does: whichever runs first, kill(-c) reaches the child and what it forked
+    // Until the child sleeps in its wait (off the run queue: its wchan is not 0), for 5 s at most; the one that runs, a
+    // moment (it keeps faultline's CPU busy).
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/wchan", c);
-    printf("%s: wchan %s, ", sleeps[k], slurp(path));
+    struct timespec moment = { 0, 1000 * 1000 };
+    for (int waited = 0; waited < 5000; waited++) {
+      nanosleep(&moment, 0);
+      if (k == RUNS || strcmp(slurp(path), "0")) break;
+    }
+    printf("%s: wchan %s, ", sleeps[k], buf);
     snprintf(path, sizeof path, "/proc/%d/syscall", c);
     // The first argument of a call on a descriptor, or of futex (an address: not shown).
     show_syscall(slurp(path), k <= 1 || k == 11 || k == 14 || k == 15);
@@ -133,8 +142,10 @@ int main(void) {
     waitid(P_PID, c, &si, WEXITED | WNOWAIT);
     snprintf(path, sizeof path, "/proc/%d/wchan", c);
     printf("  killed, a zombie: wchan %s, ", slurp(path));
+    // A zombie still has its stack until its last switch away, a moment after the exit its parent saw: up to 1 s for that.
     snprintf(path, sizeof path, "/proc/%d/syscall", c);
-    printf("syscall %s", slurp(path));
+    for (int waited = 0; waited < 1000 && strncmp(slurp(path), "-1 ", 3); waited++) nanosleep(&moment, 0);
+    printf("syscall %s", buf);
     waitpid(c, 0, 0);
   }
   unlink(fifo);
