@@ -37,7 +37,7 @@ export function procSyscall(s: SyscallInfo): string {
 }
 
 // Where a sleeping call waits, by syscall number, as this machine's Linux
-// 6.18 names it (the suffixes are its compiler's): see wchanOf.
+// 6.18 names it (the suffixes are its compiler's): see procWchan.
 const POLL_WAIT = "poll_schedule_timeout.constprop.0";
 const WAITS: Record<number, string> = {
   7: POLL_WAIT, 23: POLL_WAIT, 270: POLL_WAIT, 271: POLL_WAIT,  // poll, select, pselect6, ppoll
