@@ -392,7 +392,7 @@ export class Machine {
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
         // Every task is root's: the user's queued signals are every thread's and every process's.
         sigQueued: s.queuedSignals(),
-        rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
+        rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw, ...who.sys.scheduling,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
         // The reader's own registers are the CPU's; a sleeping task's rip is back on its syscall instruction.

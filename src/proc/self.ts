@@ -32,6 +32,10 @@ export interface TaskStat {
   session: number;
   /** R (running or runnable), S (asleep in a syscall), Z (zombie). */
   state: string;
+  /** Its nice value, scheduling policy (SCHED_*) and real-time priority (sched_setscheduler's). */
+  nice: number;
+  policy: number;
+  rtPriority: number;
   /** Its reaped children's minor and major faults. */
   cminflt: number;
   cmajflt: number;
@@ -179,10 +183,15 @@ export function procStat(t: TaskView): string {
   const rss = mm.rss.anon + mm.rss.file + mm.rss.shmem;
   return [
     s.pid, `(${t.comm})`, s.state, s.ppid, s.pgrp, s.session, 0, -1, 0, min_flt, s.cminflt, maj_flt, s.cmajflt,
-    ticks(s.retired), 0, ticks(s.childRetired), 0, 20, 0, s.threads, 0, 0, mm.total_vm * 4096, rss, "18446744073709551615",
-    mm.start_code, mm.end_code, mm.start_stack, 0, 0, ...s.signals, 0, 0, 0, s.exitSignal, 0, 0, 0, 0, 0, 0,
+    ticks(s.retired), 0, ticks(s.childRetired), 0, priority(s), s.nice, s.threads, 0, 0, mm.total_vm * 4096, rss, "18446744073709551615",
+    mm.start_code, mm.end_code, mm.start_stack, 0, 0, ...s.signals, 0, 0, 0, s.exitSignal, 0, s.rtPriority, s.policy, 0, 0, 0,
     mm.start_data, mm.end_data, mm.start_brk, mm.arg_start, mm.arg_end, mm.env_start, mm.env_end, s.exitCode,
   ].join(" ") + "\n";
+}
+
+/** task_prio: 20 + nice for a fair task, -1 - its real-time priority under SCHED_FIFO or SCHED_RR. */
+function priority(s: TaskStat): number {
+  return s.rtPriority !== 0 ? -1 - s.rtPriority : 20 + s.nice;
 }
 
 /**

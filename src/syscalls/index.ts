@@ -264,6 +264,11 @@ export class Syscalls {
   private nice = 0;
   /** The task's scheduling policy and real-time priority (sched_setscheduler). */
   private sched = new SchedPolicy();
+
+  /** What /proc/<pid>/stat shows of the task's scheduling: its nice value, policy and real-time priority. */
+  get scheduling(): { nice: number; policy: number; rtPriority: number } {
+    return { nice: this.nice, policy: this.sched.policy, rtPriority: this.sched.priority };
+  }
   /** personality(2)'s persona: PER_LINUX and its flags, kept for the asking (ADDR_NO_RANDOMIZE changes nothing: nothing here is random). */
   private persona = 0;
   /** ioprio_set's I/O priority (IOPRIO_PRIO_VALUE), 0 for "none": the block layer is the host's. */

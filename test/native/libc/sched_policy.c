@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -18,6 +19,20 @@
 #define SHOW(call) do { errno = 0; long r_ = (long)(call); printf("%s = %ld", #call, r_); if (r_ < 0) printf(" errno %d", errno); printf("\n"); } while (0)
 
 static long sc(long nr, long a, long b, long c) { return syscall(nr, a, b, c); }
+
+/* /proc/self/stat's priority, nice, rt_priority and policy (fields 18, 19, 40 and 41) */
+static void stat_fields(const char *when) {
+  char buf[1024];
+  FILE *f = fopen("/proc/self/stat", "r");
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *p = strrchr(buf, ')') + 2; /* field 3 */
+  long v[64];
+  int k = 3;
+  for (char *t = strtok(p + 2, " "); t && k < 64; t = strtok(NULL, " ")) v[++k] = strtol(t, NULL, 10);
+  printf("%s: priority %ld nice %ld rt_priority %ld policy %ld\n", when, v[18], v[19], v[40], v[41]);
+}
 
 static void param(int policy, int prio) {
   struct sched_param p = { .sched_priority = prio };
@@ -31,6 +46,8 @@ static void param(int policy, int prio) {
 int main(void) {
   struct sched_param p = { 0 };
   struct timespec ts = { 7, 7 };
+  SHOW(sc(SYS_setpriority, 0, 0, 7)); /* a nice value of its own: the native run's starts as its parent's */
+  stat_fields("nice 7");
   SHOW(sc(SYS_sched_getscheduler, 0, 0, 0));
   SHOW(sc(SYS_sched_getscheduler, -1, 0, 0));
   SHOW(sc(SYS_sched_getscheduler, 99999, 0, 0));
@@ -43,6 +60,7 @@ int main(void) {
   for (unsigned k = 0; k < sizeof tries / sizeof tries[0]; k++) param(tries[k][0], tries[k][1]);
   SHOW(sc(SYS_sched_rr_get_interval, 0, (long)&ts, 0));
   printf("rr %ld %ld\n", (long)ts.tv_sec, ts.tv_nsec);
+  stat_fields("rr 3");
   p.sched_priority = 20;
   SHOW(sc(SYS_sched_setparam, 0, (long)&p, 0));
   SHOW(sc(SYS_sched_getparam, 0, (long)&p, 0));
@@ -66,6 +84,7 @@ int main(void) {
   waitpid(child, NULL, 0);
   p.sched_priority = 0;
   SHOW(sc(SYS_sched_setscheduler, 0, SCHED_BATCH, (long)&p));
+  stat_fields("batch");
   SHOW(sc(SYS_sched_rr_get_interval, 0, (long)&ts, 0));
   printf("batch %ld %ld\n", (long)ts.tv_sec, ts.tv_nsec);
 
