@@ -31,6 +31,8 @@ export abstract class Inode {
   gid = 0;
   /** A non-directory's names (link adds one, unlink takes one away). */
   links = 1;
+  /** Its extended attributes, by name: a tmpfs inode's (simple_xattrs); the other file systems here keep none. */
+  xattrs?: Map<string, Uint8Array>;
   constructor(readonly ino: number, public mode: number, readonly mount: Mount, public mtime: number) {
     this.atime = this.ctime = mtime;
   }

@@ -35,6 +35,7 @@ export const ENAMETOOLONG = 36;
 export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ELOOP = 40;
+export const ENODATA = 61;
 export const ENOTSOCK = 88;
 export const EMSGSIZE = 90;
 export const EPROTOTYPE = 91;

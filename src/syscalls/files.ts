@@ -21,6 +21,7 @@ import { chdir, faccessat, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate
 import { futimesat, utime, utimensat } from "./utimes.js";
 import { fsync } from "./sync.js";
 import { flock, releasePosixLocks } from "./locks.js";
+import { getxattr, listxattr, removexattr, setxattr, type XattrTarget } from "./xattr.js";
 import { eventfd2 } from "./eventfd.js";
 import { epollCreate1, epollCtl } from "./eventpoll.js";
 import {
@@ -218,6 +219,14 @@ export class FileSyscalls {
       case 33: return dup3(this, fd, a[1] | 0, 0, true);
       case 292: return dup3(this, fd, a[1] | 0, a[2] | 0, false);
       case 436: return this.closeRange(a[0] >>> 0, a[1] >>> 0, a[2] >>> 0);
+      case 188: case 189: case 190: // setxattr, lsetxattr, fsetxattr
+        return setxattr(this, xattrTarget(nr - 188, a[0]), a[1], a[2], unsigned(a[3]), a[4] | 0);
+      case 191: case 192: case 193: // getxattr, lgetxattr, fgetxattr
+        return getxattr(this, xattrTarget(nr - 191, a[0]), a[1], a[2], unsigned(a[3]));
+      case 194: case 195: case 196: // listxattr, llistxattr, flistxattr
+        return listxattr(this, xattrTarget(nr - 194, a[0]), a[1], unsigned(a[2]));
+      case 197: case 198: case 199: // removexattr, lremovexattr, fremovexattr
+        return removexattr(this, xattrTarget(nr - 197, a[0]), a[1]);
       case 16: return ioctl(this, fd);
       case 79: return getcwd(this, a[0], unsigned(a[1]));
       case 80: return chdir(this, a[0]);
@@ -317,6 +326,11 @@ export class FileSyscalls {
 }
 
 /** filp_close: a close by `table` drops its POSIX locks on the file. */
+/** The file of an xattr call: form 0 by path, 1 by path without following a last symlink (l-), 2 by fd (f-). */
+function xattrTarget(form: number, arg: number): XattrTarget {
+  return form === 2 ? { fd: arg | 0 } : { path: arg, follow: form === 0 };
+}
+
 function closeLocks(table: FdTable): (file: OpenFile) => void {
   return (file) => releasePosixLocks(table, file.inode);
 }

@@ -12,6 +12,7 @@ import { formatMempolicyArgs } from "./mempolicy_trace.js";
 import { formatSocketArgs } from "./socket_trace.js";
 import { formatPidfdArgs } from "./pidfd_trace.js";
 import { formatSchedArgs, formatSchedResult } from "./sched_trace.js";
+import { formatXattrArgs } from "./xattr_trace.js";
 import { formatTimerArgs } from "./timers_trace.js";
 import { syscallName } from "./names.js";
 import { unsigned } from "./args.js";
@@ -183,7 +184,7 @@ function dirfd(v: number): string {
 }
 
 /** A path argument: the whole string (strace shows up to PATH_MAX - 1 bytes), or the address when unreadable. */
-function path(peek: Peek, addr: number): string {
+export function path(peek: Peek, addr: number): string {
   const parts: Uint8Array[] = [];
   let len = 0;
   while (len < 4096) {
@@ -877,7 +878,8 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     default:
       return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ??
-        formatPidfdArgs(nr, a, ret, peek) ?? formatSchedArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
+        formatPidfdArgs(nr, a, ret, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
+        formatXattrArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
 

@@ -45,6 +45,11 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
     "sched_rr_get_interval", "sched_setaffinity", "personality", "ioprio_get", "ioprio_set", "membarrier", "pkey_alloc", "pkey_free",
     "pkey_mprotect", "close_range",
   ], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"], [/^(ioprio_get\(IOPRIO_WHO_PROCESS, )[1-9]\d*/, "$1<pid>"]]],
+  // A list's order is its file system's (tmpfs's by name under faultline, ext4's natively): the program prints it sorted.
+  ["xattrs", [
+    "setxattr", "lsetxattr", "fsetxattr", "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr", "removexattr",
+    "lremovexattr", "fremovexattr",
+  ], [[/xattrs[A-Za-z0-9]{6}/g, "xattrs<tmp>"], [/^(f?listxattr\([^,]*, )"[^"]*"/, "$1<names>"]]],
   // Not sendto: how many bytes fill a stream socket differs.
   ["socket_timeouts", ["setsockopt", "getsockopt", "recvfrom", "accept", "connect"], [[/sotimeo\d{8}/g, "sotimeo<pid>"]]],
 ];
