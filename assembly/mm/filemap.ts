@@ -535,6 +535,26 @@ function readit(f: file, marker: page | null, index: u64): void {
 }
 
 /**
+ * fadvise(POSIX_FADV_WILLNEED) and readahead(2): pages [index, index + nr)
+ * of an open file come into the cache, at most a read-ahead window of
+ * them, in chunks of 2 MiB, no PG_readahead mark (force_page_cache_ra).
+ * tmpfs has nothing to read.
+ */
+export function force_page_cache_readahead(handle: u32, index: f64, nr: f64): void {
+  const f = file_from_handle(handle);
+  if (f === null || !(index >= 0) || !(nr > 0)) return;
+  const m = file_mapping(f);
+  if (shmem_mapping(m)) return;
+  let left = min<u64>(<u64>nr, RA_PAGES);
+  for (let at = <u64>index; left;) {
+    const chunk = min<u64>(left, (2 << 20) >> PAGE_SHIFT);
+    do_page_cache_ra(m, at, chunk, 0);
+    at += chunk;
+    left -= chunk;
+  }
+}
+
+/**
  * read() of [pos, pos + count) brings the pages in as filemap_read does
  * (filemap_get_pages): a miss reads ahead synchronously, a PG_readahead
  * page asynchronously (page_cache_sync_ra, page_cache_async_ra). The

@@ -852,21 +852,22 @@ export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64,
 }
 
 /**
- * Unmaps the pages at file index `first` and beyond from every VMA that
- * maps address_space `mapping`, private COWed copies too (Linux's
- * unmap_mapping_range with even_cows, as truncate asks: an access past
- * EOF must fault and get SIGBUS). There is no i_mmap tree here, so every
- * mm's VMAs are walked.
+ * Unmaps the pages at file index `first` and beyond (`nr` of them; 0: to
+ * the end) from every VMA that maps address_space `mapping`, private
+ * COWed copies too (Linux's unmap_mapping_range with even_cows, as
+ * truncate asks: an access past EOF must fault and get SIGBUS). There is
+ * no i_mmap tree here, so every mm's VMAs are walked.
  */
-export function unmap_mapping_range(mapping: u32, first: u64): void {
+export function unmap_mapping_range(mapping: u32, first: u64, nr: u64 = 0): void {
   for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
     const mm = changetype<mm_struct>(m);
     for (let vma: vm_area_struct | null = first_vma(mm); vma !== null; vma = vma_next(changetype<vm_area_struct>(vma))) {
       if (!vma.vm_file || changetype<file>(<usize>vma.vm_file).f_mapping != mapping) continue;
       const pages = (vma.vm_end - vma.vm_start) >> PAGE_SHIFT;
-      if (first >= vma.vm_pgoff + pages) continue;
+      if (first >= vma.vm_pgoff + pages || (nr && first + nr <= vma.vm_pgoff)) continue;
       const start = first > vma.vm_pgoff ? vma.vm_start + ((first - vma.vm_pgoff) << PAGE_SHIFT) : vma.vm_start;
-      unmap_page_range(mm, vma, start, vma.vm_end);
+      const end = nr && first + nr < vma.vm_pgoff + pages ? vma.vm_start + ((first + nr - vma.vm_pgoff) << PAGE_SHIFT) : vma.vm_end;
+      unmap_page_range(mm, vma, start, end);
     }
   }
 }
