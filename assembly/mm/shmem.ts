@@ -234,7 +234,7 @@ export function shmem_truncate_range(m: address_space, lstart: u64, lend: u64 = 
   const first = (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT;
   // The pages wholly inside: [first, last).
   const last = lend == U64_MAX ? U64_MAX : (lend + 1) >> PAGE_SHIFT;
-  if (last > first) unmap_mapping_range(<u32>changetype<usize>(m), first, last == U64_MAX ? 0 : last - first);
+  if (last > first) unmap_mapping_range(<u32>changetype<usize>(m), first, last == U64_MAX ? 0 : last - first, last == U64_MAX);
   const head = lstart >> PAGE_SHIFT;
   const partial = <u32>(lstart & (PAGE_SIZE - 1));
   if (lend != U64_MAX && head == lend >> PAGE_SHIFT) {

@@ -151,13 +151,15 @@ int main(void) {
   char *m = mmap(0, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fa, 0);
   char *c = mmap(0, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fa, 0);
   memset(m, 'm', 5 * PAGE);
-  c[3 * PAGE] = 'c';   // a private copy of page 3
+  c[3 * PAGE] = 'c';   // private copies of pages 3 and 1
+  c[PAGE + 1] = 'd';
   show("punch a hole", fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100, 3 * PAGE));
   fstat(fa, &st);
   printf("size %ld blocks %ld\n", (long)st.st_size, (long)st.st_blocks);
   long nonzero[6] = {0};
   for (int i = 0; i < 5 * PAGE; i++) nonzero[i / PAGE] += m[i] != 0;
-  printf("nonzero bytes by page: %ld %ld %ld %ld %ld, private copy: %c\n", nonzero[0], nonzero[1], nonzero[2], nonzero[3], nonzero[4], c[3 * PAGE]);
+  printf("nonzero bytes by page: %ld %ld %ld %ld %ld, private copies: %c %c %d\n", nonzero[0], nonzero[1], nonzero[2], nonzero[3], nonzero[4],
+    c[3 * PAGE], c[PAGE + 1], c[PAGE]);
   show("punch within a page", fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4 * PAGE + 10, 20));
   printf("bytes 9..31: %d %d %d %d\n", m[4 * PAGE + 9], m[4 * PAGE + 10], m[4 * PAGE + 29], m[4 * PAGE + 30]);
   show("punch past the end", fallocate(fa, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4 * PAGE, 100 * PAGE));
