@@ -6,9 +6,10 @@ import { DirInode, type Inode, RegularInode, S_IFIFO, S_IFMT, S_IFSOCK, StreamIn
 import { type Loc, Namespace } from "../fs/namespace.js";
 import { PIPEFS_MAGIC, PipeInode } from "../fs/pipe.js";
 import { OpsInode } from "../fs/anon.js";
+import { F_SEAL_EXEC, ShmemData } from "../fs/shmem.js";
 import { FMODE_READ, FMODE_WRITE } from "../abi.js";
 import {
-  EACCES, EBADF, EEXIST, EFAULT, EFBIG, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, ERESTARTSYS, EROFS, ESPIPE,
+  EACCES, EBADF, EEXIST, EFAULT, EFBIG, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, EPERM, ERANGE, ERESTARTSYS, EROFS, ESPIPE,
 } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, d_path, getname, lookup, lookupAt, pathInit } from "./namei.js";
@@ -246,6 +247,9 @@ function fdInode(files: FileSyscalls, fd: number): Inode | number {
 function chmodCommon(files: FileSyscalls, node: Inode | number, mode: number): number {
   const target = setattrTarget(node);
   if (typeof target === "number") return target;
+  // shmem_setattr: a tmpfs file sealed with F_SEAL_EXEC keeps its execute bits.
+  const data = target instanceof RegularInode && target.mount.type === "tmpfs" ? target.open() : null;
+  if (data instanceof ShmemData && data.seals & F_SEAL_EXEC && (target.mode ^ mode) & 0o111) return -EPERM;
   target.mode = (target.mode & S_IFMT) | (mode & 0o7777);
   target.ctime = files.ns.now();
   return 0;

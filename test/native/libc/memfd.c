@@ -128,6 +128,11 @@ int main(void) {
   fstat(noexec, &st);
   printf("noexec mode %o\n", st.st_mode);
   show("F_GET_SEALS noexec", fcntl(noexec, F_GET_SEALS));
+  show("fchmod noexec 0755", fchmod(noexec, 0755));
+  show("fchmod noexec 0600", fchmod(noexec, 0600));
+  show("fchmod plain 0644", fchmod(plain, 0644));
+  fstat(plain, &st);
+  printf("plain mode %o\n", st.st_mode);
   int exec = memfd("exec", MFD_EXEC | MFD_ALLOW_SEALING);
   show("F_GET_SEALS exec", fcntl(exec, F_GET_SEALS));
   int pfd[2];
