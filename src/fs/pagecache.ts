@@ -20,6 +20,7 @@ const EPERM = 1;
 const EIO = 5;
 const ENOMEM = 12;
 const EOPNOTSUPP = 95;
+const MAP_SHARED_VALIDATE = 0x03;
 
 /** The device of the internal tmpfs mount shared anonymous memory lives on (shm_mnt; /proc shows 00:01). */
 export const SHM_DEV: [number, number] = [0, 1];
@@ -126,7 +127,7 @@ export class PageCache {
   /** mmap(2) of an open file into the current mm. @return the address, or -errno. */
   mmap(file: OpenFile, addr: number, len: number, prot: number, flags: number, offset: number): number {
     const k = this.kernelOrThrow();
-    const shared = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === 3;   // MAP_SHARED_VALIDATE too
+    const shared = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE;
     if (!(file.data instanceof ShmemData && file.data.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) && shared && file.mode & FMODE_WRITE)) {
       return k.sys_mmap(addr, len, prot, flags, file.handle, offset);
     }

@@ -14,6 +14,7 @@ export type ShmemKernel = Pick<KernelExports, "shmem_get_inode" | "shmem_i_size"
 /** The seals (fcntl F_ADD_SEALS): what no one may do to the file any more. */
 export const F_SEAL_SEAL = 0x1, F_SEAL_SHRINK = 0x2, F_SEAL_GROW = 0x4, F_SEAL_WRITE = 0x8, F_SEAL_FUTURE_WRITE = 0x10, F_SEAL_EXEC = 0x20;
 const EPERM = 1;
+const FALLOC_FL_PUNCH_HOLE = 0x2;
 
 export class ShmemData implements FileData {
   /** shmem_inode_info.seals: a tmpfs file is sealed against sealing; memfd_create's may start open to seals. */
@@ -76,7 +77,6 @@ export class ShmemData implements FileData {
 
   /** fallocate once the VFS checked the call (shmem_fallocate): the seals first. @return 0 or -errno. */
   fallocate(mode: number, offset: number, len: number): number {
-    const FALLOC_FL_PUNCH_HOLE = 0x2;
     if (mode & FALLOC_FL_PUNCH_HOLE ? this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) : this.seals & F_SEAL_GROW && offset + len > this.size()) {
       return -EPERM;
     }
