@@ -15,7 +15,7 @@ export { sys_madvise } from "./mm/madvise";
 export { sys_msync } from "./mm/msync";
 export { do_mincore } from "./mm/mincore";
 export { sys_mlock2, sys_munlock, sys_mlockall, sys_munlockall } from "./mm/mlock";
-export { file_open, file_set_size, file_page, filemap_get_pages, force_page_cache_readahead, file_fsync, file_put } from "./mm/filemap";
+export { file_open, file_set_size, file_page, filemap_get_pages, force_page_cache_readahead, file_fadvise_random, file_fsync, file_put } from "./mm/filemap";
 export { mapping_try_invalidate } from "./mm/truncate";
 export {
   shmem_get_inode, shmem_i_size, shmem_i_blocks, shmem_read_folio, shmem_write_begin, shmem_write_end, shmem_setattr, shmem_fallocate, mapping_writably_mapped,

@@ -27,7 +27,7 @@ export const SHM_DEV: [number, number] = [0, 1];
 
 /** The kernel exports the page cache drives (docs/abi.md). */
 export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "filemap_get_pages" | "file_fsync" | "file_put"
-  | "sys_mmap" | "mapping_try_invalidate" | "force_page_cache_readahead" | "mapping_writably_mapped"> & ShmemKernel;
+  | "sys_mmap" | "mapping_try_invalidate" | "force_page_cache_readahead" | "file_fadvise_random" | "mapping_writably_mapped"> & ShmemKernel;
 
 /** One open of a file in the kernel (its struct file). */
 export interface OpenFile {
@@ -186,6 +186,11 @@ export class PageCache {
   /** fadvise WILLNEED, readahead(2): pages [index, index + nr) come into the cache (force_page_cache_readahead; tmpfs: nothing). */
   readahead(file: OpenFile, index: number, nr: number): void {
     this.kernelOrThrow().force_page_cache_readahead(file.handle, index, nr);
+  }
+
+  /** fadvise RANDOM (true), NORMAL or SEQUENTIAL (false): whether read() reads ahead (FMODE_RANDOM). */
+  fadviseRandom(file: OpenFile, random: boolean): void {
+    this.kernelOrThrow().file_fadvise_random(file.handle, random);
   }
 
   /** fallocate once the VFS checked the call: tmpfs's (shmem_fallocate); no other file here has one. @return 0 or -errno. */

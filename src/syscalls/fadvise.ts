@@ -37,8 +37,9 @@ function vfsFadvise(files: FileSyscalls, f: OpenFile, offset: number, len: numbe
   if (len < 0) return -EINVAL;
   if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) return -EINVAL;
   const kfile = files.cached.get(f);
-  // The host's disk alone backs its files with a device; the read-ahead state NORMAL, RANDOM, SEQUENTIAL and NOREUSE set is not kept here.
+  // The host's disk alone backs its files with a device. SEQUENTIAL's doubled window and NOREUSE's LRU hint are not kept here.
   if (f.inode.mount.type !== "ext4" || kfile === undefined || !files.cache) return 0;
+  if (advice <= POSIX_FADV_SEQUENTIAL) files.cache.fadviseRandom?.(kfile, advice === POSIX_FADV_RANDOM);
   const o = BigInt(offset), l = BigInt(len);
   const sum = U64(o + l);
   const endbyte = l === 0n || sum < l ? LLONG_MAX : sum - 1n;

@@ -71,6 +71,8 @@ export interface FileCache<F = unknown> {
   invalidate?(file: F, start: number, end: number): number;
   /** fadvise WILLNEED, readahead(2): reads pages [index, index + nr) into the cache (at most a read-ahead window). */
   readahead?(file: F, index: number, nr: number): void;
+  /** fadvise RANDOM (true), NORMAL or SEQUENTIAL (false): whether read() reads ahead. */
+  fadviseRandom?(file: F, random: boolean): void;
   /** fallocate of a tmpfs file once the VFS checked the call: 0 or -errno. */
   fallocate?(file: F, mode: number, offset: number, len: number): number;
   /** Whether a shared mapping may write the file (mapping_writably_mapped). */

@@ -3,8 +3,9 @@
 // by mincore of a mapping of it, after each advice. DONTNEED drops the
 // clean unmapped pages wholly in its range (the last partial page only
 // at the end of the file), WILLNEED and readahead read theirs in; a page
-// a process maps stays. Ranges stay below the read-ahead window (its
-// size differs: faultline's is 128 KiB, a disk's here may be larger).
+// a process maps stays; after RANDOM a read brings in just its pages.
+// Ranges stay below the read-ahead window (its size differs: faultline's
+// is 128 KiB, a disk's here may be larger).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,14 @@ int main(int argc, char **argv) {
   map = mmap(0, pages * PAGE, PROT_READ, MAP_SHARED, fd, 0);
   show("DONTNEED all", posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
   resident("unmapped, DONTNEED all");
+  // RANDOM: a read brings in the pages it asks for and no more (natively the window would be a disk's).
+  static char buf[3 * PAGE];
+  show("RANDOM", posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM));
+  show("read page 10", pread(fd, buf, 1, 10 * PAGE + 5));
+  show("read pages 12-14", pread(fd, buf, 3 * PAGE, 12 * PAGE));
+  resident("RANDOM: read page 10, pages 12-14");
+  show("NORMAL", posix_fadvise(fd, 0, 0, POSIX_FADV_NORMAL));
+  show("DONTNEED all", posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED));
 
   for (int advice = 0; advice <= 6; advice++) {
     char what[32];
