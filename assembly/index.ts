@@ -15,8 +15,11 @@ export { sys_madvise } from "./mm/madvise";
 export { sys_msync } from "./mm/msync";
 export { do_mincore } from "./mm/mincore";
 export { sys_mlock2, sys_munlock, sys_mlockall, sys_munlockall } from "./mm/mlock";
-export { file_open, file_set_size, file_page, filemap_get_pages, file_fsync, file_put } from "./mm/filemap";
-export { shmem_get_inode, shmem_i_size, shmem_read_folio, shmem_write_begin, shmem_write_end, shmem_setattr } from "./mm/shmem";
+export { file_open, file_set_size, file_page, filemap_get_pages, force_page_cache_readahead, file_fadvise_random, file_fsync, file_put } from "./mm/filemap";
+export { mapping_try_invalidate } from "./mm/truncate";
+export {
+  shmem_get_inode, shmem_i_size, shmem_i_blocks, shmem_read_folio, shmem_write_begin, shmem_write_end, shmem_setattr, shmem_fallocate, mapping_writably_mapped,
+} from "./mm/shmem";
 export { proc_vma_next, proc_mm_counters, proc_smaps_range } from "./fs/proc/task_mmu";
 export { kmem_caches_ptr, kmem_caches_count } from "./mm/slab";
 export { mmu_walk, mmu_walk_inspect, walk_mailbox_ptr } from "./arch/x86/mmu";

@@ -13,7 +13,7 @@ import { EINVAL } from "../include/errno";
 function drop_pagecache_sb(): void {
   for (let a = first_mapping(); a; a = changetype<address_space>(<usize>a).next) {
     const m = changetype<address_space>(<usize>a);
-    if (m.nrpages) invalidate_mapping_pages(m);
+    if (m.nrpages) invalidate_mapping_pages(m, 0, <u64>-1);
   }
 }
 

@@ -49,6 +49,8 @@ declare function evict_inode(ino: u32): void;
 // f_mode bits (include/linux/fs.h).
 @inline export const FMODE_READ: u32 = 0x1;
 @inline export const FMODE_WRITE: u32 = 0x2;
+/** fadvise(POSIX_FADV_RANDOM): a read() reads what it asks and no more. */
+@inline const FMODE_RANDOM: u32 = 0x1000;
 
 /** The radix tree: 1024 pfns a node, at most three levels (2^30 pages). */
 @inline const XA_SHIFT: u32 = 10;
@@ -535,6 +537,41 @@ function readit(f: file, marker: page | null, index: u64): void {
 }
 
 /**
+ * fadvise(POSIX_FADV_WILLNEED) and readahead(2): pages [index, index + nr)
+ * of an open file come into the cache, at most a read-ahead window of
+ * them, in chunks of 2 MiB, no PG_readahead mark (force_page_cache_ra).
+ * tmpfs has nothing to read.
+ */
+export function force_page_cache_readahead(handle: u32, index: f64, nr: f64): void {
+  const f = file_from_handle(handle);
+  if (f === null || !(index >= 0) || !(nr > 0)) return;
+  const m = file_mapping(f);
+  if (!shmem_mapping(m)) force_page_cache_ra(m, <u64>index, <u64>nr);
+}
+
+function force_page_cache_ra(m: address_space, index: u64, nr: u64): void {
+  let left = min<u64>(nr, RA_PAGES);
+  for (let at = index; left;) {
+    const chunk = min<u64>(left, (2 << 20) >> PAGE_SHIFT);
+    do_page_cache_ra(m, at, chunk, 0);
+    at += chunk;
+    left -= chunk;
+  }
+}
+
+/**
+ * fadvise's read-ahead advice (generic_fadvise): POSIX_FADV_RANDOM makes
+ * read() read just what it asks (FMODE_RANDOM), POSIX_FADV_NORMAL and
+ * POSIX_FADV_SEQUENTIAL read ahead again (the window stays the default).
+ */
+export function file_fadvise_random(handle: u32, random: bool): void {
+  const f = file_from_handle(handle);
+  if (f === null) return;
+  if (random) f.f_mode |= FMODE_RANDOM;
+  else f.f_mode &= ~FMODE_RANDOM;
+}
+
+/**
  * read() of [pos, pos + count) brings the pages in as filemap_read does
  * (filemap_get_pages): a miss reads ahead synchronously, a PG_readahead
  * page asynchronously (page_cache_sync_ra, page_cache_async_ra). The
@@ -549,7 +586,9 @@ export function filemap_get_pages(handle: u32, pos: f64, count: f64): void {
   for (let index = <u64>(pos / <f64>PAGE_SIZE); index < last && index < size_pages(m); index++) {
     let pg = xa_load(m, index);
     if (pg === null) {
-      ondemand_readahead(f, null, index, <u32>min<u64>(last - index, 0xffffffff));
+      // page_cache_sync_ra: after fadvise RANDOM, just the pages asked for.
+      if (f.f_mode & FMODE_RANDOM) force_page_cache_ra(m, index, last - index);
+      else ondemand_readahead(f, null, index, <u32>min<u64>(last - index, 0xffffffff));
       pg = xa_load(m, index);
       if (pg === null) break;
     }

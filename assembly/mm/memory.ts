@@ -758,6 +758,8 @@ export function tlb_gather_range(start: u64, end: u64): void {
 let range_mm: mm_struct = changetype<mm_struct>(0);
 let range_vma: vm_area_struct = changetype<vm_area_struct>(0);
 let range_newprot: u64 = 0;
+/** zap_details' even_cows: false when a hole is punched, which leaves private COWed copies (and their swap entries) mapped. */
+let zap_cows = true;
 /** The zap freed a page (tlb_batch_pages_flush has pages to free). */
 let zapped_pages: bool = false;
 
@@ -802,6 +804,12 @@ function zap_pte_range(pmd: usize, addr: u64, end: u64): void {
   for (; addr != end; addr += PAGE_SIZE, pte += 8) {
     const ptent = load<u64>(pte);
     if (pte_none(ptent)) continue;
+    if (!zap_cows) {
+      // Only the file's own pages go: a swap entry or an anonymous page is a private COWed copy.
+      if (!pte_present(ptent)) continue;
+      const cow = vm_normal_page(ptent);
+      if (cow !== null && PageAnon(cow)) continue;
+    }
     store<u64>(pte, 0);
     if (!pte_present(ptent)) {
       // A swap entry: its slot loses this reference (zap_nonpresent_ptes).
@@ -852,23 +860,26 @@ export function unmap_page_range(mm: mm_struct, vma: vm_area_struct, start: u64,
 }
 
 /**
- * Unmaps the pages at file index `first` and beyond from every VMA that
- * maps address_space `mapping`, private COWed copies too (Linux's
- * unmap_mapping_range with even_cows, as truncate asks: an access past
- * EOF must fault and get SIGBUS). There is no i_mmap tree here, so every
- * mm's VMAs are walked.
+ * Unmaps the pages at file index `first` and beyond (`nr` of them; 0: to
+ * the end) from every VMA that maps address_space `mapping`, with
+ * `even_cows` private COWed copies too (as truncate asks: an access past
+ * EOF must fault and get SIGBUS; a hole punched leaves them). There is
+ * no i_mmap tree here, so every mm's VMAs are walked.
  */
-export function unmap_mapping_range(mapping: u32, first: u64): void {
+export function unmap_mapping_range(mapping: u32, first: u64, nr: u64 = 0, even_cows: bool = true): void {
+  zap_cows = even_cows;
   for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
     const mm = changetype<mm_struct>(m);
     for (let vma: vm_area_struct | null = first_vma(mm); vma !== null; vma = vma_next(changetype<vm_area_struct>(vma))) {
       if (!vma.vm_file || changetype<file>(<usize>vma.vm_file).f_mapping != mapping) continue;
       const pages = (vma.vm_end - vma.vm_start) >> PAGE_SHIFT;
-      if (first >= vma.vm_pgoff + pages) continue;
+      if (first >= vma.vm_pgoff + pages || (nr && first + nr <= vma.vm_pgoff)) continue;
       const start = first > vma.vm_pgoff ? vma.vm_start + ((first - vma.vm_pgoff) << PAGE_SHIFT) : vma.vm_start;
-      unmap_page_range(mm, vma, start, vma.vm_end);
+      const end = nr && first + nr < vma.vm_pgoff + pages ? vma.vm_start + ((first + nr - vma.vm_pgoff) << PAGE_SHIFT) : vma.vm_end;
+      unmap_page_range(mm, vma, start, end);
     }
   }
+  zap_cows = true;
 }
 
 /**

@@ -16,7 +16,9 @@
 // (xa_mk_value: SHADOW_VALUE | offset); reclaim leaves no shadow entry in
 // a tmpfs mapping, so every value there is a swap entry.
 
-import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_dirty, PG_swapbacked, vm_area_struct } from "./mm_types";
+import { page, PAGE_SHIFT, PAGE_SIZE, PG_uptodate, PG_dirty, PG_swapbacked, vm_area_struct, mm_struct, VM_SHARED, VM_MAYWRITE } from "./mm_types";
+import { mmlist_first } from "./mmap";
+import { first_vma, vma_next } from "./vma";
 import { get_page, put_page, kernel_init_pages } from "./page_alloc";
 import { alloc_pages } from "./mempolicy";
 import { page_address, pfn_to_page, page_to_pfn } from "./mmzone";
@@ -39,10 +41,16 @@ import { printk, printk_hex } from "../kernel/panic";
 @inline export const SGP_READ: u32 = 0;   // nothing: a hole stays a hole (read)
 @inline export const SGP_CACHE: u32 = 2;  // allocate a zeroed page (a fault)
 @inline export const SGP_WRITE: u32 = 3;  // allocate it for a write
+@inline export const SGP_FALLOC: u32 = 4; // allocate it for fallocate: not uptodate until fallocate succeeds
 
 @inline const ENOMEM: i32 = 12;
 @inline const EINVAL: i32 = 22;
 @inline const EFBIG: i32 = 27;
+@inline const EOPNOTSUPP: i32 = 95;
+
+// fallocate's mode bits shmem_fallocate takes.
+@inline const FALLOC_FL_KEEP_SIZE: u32 = 0x1;
+@inline const FALLOC_FL_PUNCH_HOLE: u32 = 0x2;
 /** The largest tmpfs file here: what the mapping's index reaches (3 levels of 1024). */
 @inline const SHMEM_MAX_BYTES: u64 = <u64>1 << (30 + PAGE_SHIFT);
 
@@ -119,7 +127,8 @@ export function shmem_get_folio_gfp(m: address_space, index: u64, sgp: u32, gfp:
   const pg = alloc_pages(gfp, 0);
   if (pg === null) return -ENOMEM;
   kernel_init_pages(pg, 1);
-  pg.flags |= PG_swapbacked | PG_uptodate;
+  // fallocate's pages stay !uptodate until it succeeds: they are those a failure takes back.
+  pg.flags |= PG_swapbacked | (sgp == SGP_FALLOC ? 0 : PG_uptodate);
   if (!shmem_add_to_page_cache(m, pg, index)) {
     put_page(pg);
     return -ENOMEM;
@@ -177,23 +186,26 @@ export function shmem_writeout(pg: page): bool {
 
 // ─── truncation and eviction ───────────────────────────────────────────────
 
-/** shmem_undo_range's first index to drop (no closures here). */
+/** shmem_undo_range's indices to drop, [undo_from, undo_to) (no closures here). */
 let undo_from: u64 = 0;
+let undo_to: u64 = 0;
 
 /**
- * Drops every entry from index `from` on (shmem_undo_range). The per-CPU
+ * Drops every entry of indices [from, to) (shmem_undo_range). The per-CPU
  * LRU batch is drained first, as folio_batch_release does, so that the
  * pages it holds are freed with the cache's reference.
  */
-function shmem_undo_range(m: address_space, from: u64): void {
+function shmem_undo_range(m: address_space, from: u64, to: u64 = U64_MAX): void {
+  if (from >= to) return;
   lru_add_drain();
   undo_from = from;
+  undo_to = to;
   xa_for_each(m, shmem_undo_entry);
 }
 
-/** Drops one entry at or past undo_from: a page leaves the cache, a swap entry frees its slot (shmem_free_swap). */
+/** Drops one entry in [undo_from, undo_to): a page leaves the cache, a swap entry frees its slot (shmem_free_swap). */
 function shmem_undo_entry(m: address_space, v: u32, index: u64): void {
-  if (index < undo_from) return;
+  if (index < undo_from || index >= undo_to) return;
   if (xa_is_value(v)) {
     xa_erase(m, index);
     free_swap_and_cache(radix_to_swp_entry(v));
@@ -202,19 +214,41 @@ function shmem_undo_entry(m: address_space, v: u32, index: u64): void {
   }
 }
 
-/**
- * Frees the file's data from byte `lstart` on: no PTE maps a page past
- * it, the cached pages and swap entries there go, and the partial page at
- * lstart reads zeros after it (shmem_truncate_range, shmem_undo_range).
- */
-export function shmem_truncate_range(m: address_space, lstart: u64): void {
-  const first = (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT;
-  unmap_mapping_range(<u32>changetype<usize>(m), first);
-  const partial = <u32>(lstart & (PAGE_SIZE - 1));
-  if (partial && !shmem_get_folio(m, lstart >> PAGE_SHIFT, SGP_READ) && shmem_folio !== null) {
-    memory.fill(page_address(changetype<page>(shmem_folio)) + <usize>partial, 0, <usize>(PAGE_SIZE - partial));
+@inline const U64_MAX: u64 = <u64>-1;
+
+/** Zeroes bytes [from, to) of page `index` where it is in memory (a hole or a swapped-out page stays as it is). */
+function shmem_zero_partial(m: address_space, index: u64, from: u32, to: u32): void {
+  if (from < to && !shmem_get_folio(m, index, SGP_READ) && shmem_folio !== null) {
+    memory.fill(page_address(changetype<page>(shmem_folio)) + <usize>from, 0, <usize>(to - from));
   }
-  shmem_undo_range(m, first);
+}
+
+/**
+ * Frees the file's data in bytes [lstart, lend] (lend U64_MAX: to the
+ * end): no PTE maps a whole page of it, the cached pages and swap entries
+ * there go, and the partial pages at either end read zeros in it
+ * (shmem_truncate_range, shmem_undo_range; fallocate's hole punch
+ * unmaps just the whole pages, as truncate_pagecache_range).
+ */
+export function shmem_truncate_range(m: address_space, lstart: u64, lend: u64 = U64_MAX): void {
+  const first = (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT;
+  // The pages wholly inside: [first, last).
+  const last = lend == U64_MAX ? U64_MAX : (lend + 1) >> PAGE_SHIFT;
+  if (last > first) unmap_mapping_range(<u32>changetype<usize>(m), first, last == U64_MAX ? 0 : last - first, last == U64_MAX);
+  const head = lstart >> PAGE_SHIFT;
+  const partial = <u32>(lstart & (PAGE_SIZE - 1));
+  if (lend != U64_MAX && head == lend >> PAGE_SHIFT) {
+    // Both ends in one page.
+    if (partial || ((lend + 1) & (PAGE_SIZE - 1))) {
+      shmem_zero_partial(m, head, partial, <u32>(lend & (PAGE_SIZE - 1)) + 1);
+      return;
+    }
+  } else {
+    if (partial) shmem_zero_partial(m, head, partial, PAGE_SIZE);
+    const tail = lend == U64_MAX ? 0 : <u32>((lend + 1) & (PAGE_SIZE - 1));
+    if (tail) shmem_zero_partial(m, lend >> PAGE_SHIFT, 0, tail);
+  }
+  shmem_undo_range(m, first, last);
 }
 
 /** The inode's last file went: its pages' swap entries are freed (shmem_evict_inode); filemap's evict drops the pages. */
@@ -283,6 +317,24 @@ export function shmem_i_size(handle: u32): f64 {
   return m !== null ? <f64>m.i_size : -1;
 }
 
+/** Entries counted by shmem_count_entry (no closures here). */
+let counted: u64 = 0;
+function shmem_count_entry(m: address_space, v: u32, index: u64): void {
+  counted++;
+}
+
+/**
+ * The pages a tmpfs file holds, in memory or swapped out: st_blocks / 8
+ * (i_blocks: shmem_inode_info's alloced), or -1 for a bad handle.
+ */
+export function shmem_i_blocks(handle: u32): f64 {
+  const m = shmem_handle_mapping(handle);
+  if (m === null) return -1;
+  counted = 0;
+  xa_for_each(m, shmem_count_entry);
+  return <f64>counted;
+}
+
 /**
  * For read(): the physical address of page `index`, swapped in if it was
  * out (shmem_file_read_iter's shmem_get_folio with SGP_READ).
@@ -318,6 +370,72 @@ export function shmem_write_end(handle: u32, pos: f64, copied: u32): void {
   if (!v || xa_is_value(v)) return;
   pfn_to_page(v).flags |= PG_dirty;
   if (<u64>pos + copied > m.i_size) m.i_size = <u64>pos + copied;
+}
+
+/**
+ * fallocate of a tmpfs file once the VFS checked the call (shmem_fallocate):
+ * FALLOC_FL_PUNCH_HOLE (with FALLOC_FL_KEEP_SIZE) frees the range's pages
+ * and unmaps them; else each page of the range is allocated (zeroed, dirty)
+ * and, without FALLOC_FL_KEEP_SIZE, i_size grows to cover it. Out of memory,
+ * the pages this call allocated go again. @return 0 or -errno.
+ */
+export function shmem_fallocate(handle: u32, mode: u32, offset: f64, len: f64): i32 {
+  const m = shmem_handle_mapping(handle);
+  if (m === null || !(offset >= 0) || !(len > 0)) return -EINVAL;
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -EOPNOTSUPP;
+  const start = <u64>offset;
+  const end = <u64>(offset + len);
+  if (mode & FALLOC_FL_PUNCH_HOLE) {
+    shmem_truncate_range(m, start, end - 1);
+    return 0;
+  }
+  if (end > SHMEM_MAX_BYTES) return -EFBIG;
+  const first = start >> PAGE_SHIFT;
+  const last = (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
+  let err: i32 = 0;
+  for (let index = first; index < last && !err; index++) err = shmem_get_folio_gfp(m, index, SGP_FALLOC, GFP_HIGHUSER_MOVABLE, false);
+  falloc_failed = err != 0;
+  falloc_from = first;
+  falloc_to = last;
+  xa_for_each(m, shmem_falloc_done);
+  if (err) return err;
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && end > m.i_size) m.i_size = end;
+  return 0;
+}
+
+/** shmem_fallocate's range and outcome, for shmem_falloc_done (no closures here). */
+let falloc_from: u64 = 0;
+let falloc_to: u64 = 0;
+let falloc_failed = false;
+
+/** A page fallocate allocated in its range: kept, uptodate and dirty (it must go to swap, never be dropped), or on failure freed. */
+function shmem_falloc_done(m: address_space, v: u32, index: u64): void {
+  if (index < falloc_from || index >= falloc_to || xa_is_value(v)) return;
+  const pg = pfn_to_page(v);
+  if (pg.flags & PG_uptodate) return;
+  if (falloc_failed) {
+    lru_add_drain();
+    delete_from_page_cache(m, pg, index);
+  } else {
+    pg.flags |= PG_uptodate | PG_dirty;
+  }
+}
+
+/**
+ * Whether a shared mapping may write the file (mapping_writably_mapped:
+ * a VM_SHARED|VM_MAYWRITE VMA maps it), which F_SEAL_WRITE refuses.
+ * There is no i_mmap tree here, so every mm's VMAs are walked.
+ */
+export function mapping_writably_mapped(handle: u32): bool {
+  const f = file_from_handle(handle);
+  if (f === null) return false;
+  for (let m = changetype<usize>(mmlist_first()); m; m = <usize>changetype<mm_struct>(m).mmlist) {
+    for (let vma = first_vma(changetype<mm_struct>(m)); vma !== null; vma = vma_next(changetype<vm_area_struct>(vma))) {
+      if (vma.vm_file && changetype<file>(<usize>vma.vm_file).f_mapping == f.f_mapping
+        && (vma.vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE)) return true;
+    }
+  }
+  return false;
 }
 
 /** ftruncate of a tmpfs file (shmem_setattr with ATTR_SIZE): a shrink frees what is past the end. @return 0 or -errno. */

@@ -3,16 +3,18 @@
 // A dirty or mapped page stays (an unmapped dirty one is deactivated, so
 // reclaim reaches it sooner); a regular file's shadow entries go with it.
 
-import { address_space, xa_for_each, xa_erase, __filemap_remove_folio, shmem_mapping } from "./filemap";
+import { address_space, xa_for_each, xa_erase, __filemap_remove_folio, shmem_mapping, file_from_handle, file_mapping } from "./filemap";
 import { page, PG_dirty, PG_active, PG_referenced, PG_lru } from "./mm_types";
 import { pfn_to_page } from "./mmzone";
 import { put_page } from "./page_alloc";
 import { xa_is_value } from "./workingset";
-import { folio_lruvec, folio_nr_pages, lruvec_add_folio, lruvec_del_folio } from "./swap";
+import { folio_lruvec, folio_nr_pages, lruvec_add_folio, lruvec_del_folio, lru_add_drain } from "./swap";
 import { __count_vm_events, PGDEACTIVATE } from "./vmstat";
 
-/** Pages invalidate_mapping_pages has dropped (no closures here). */
+/** Pages invalidate_mapping_pages has dropped, and the indices it looks at, [inv_start, inv_end] (no closures here). */
 let invalidated: u64 = 0;
+let inv_start: u64 = 0;
+let inv_end: u64 = 0;
 
 /**
  * Drops an unused page from its cache (mapping_evict_folio, then
@@ -45,6 +47,7 @@ function deactivate_file_folio(pg: page): void {
 
 /** One slot of the walk (mapping_try_invalidate): a page to drop, or a shadow to clear (clear_shadow_entries). */
 function invalidate_entry(m: address_space, v: u32, index: u64): void {
+  if (index < inv_start || index > inv_end) return;
   if (xa_is_value(v)) {
     // A tmpfs slot's value is its page's swap entry: shmem keeps it.
     if (!shmem_mapping(m)) xa_erase(m, index);
@@ -56,9 +59,23 @@ function invalidate_entry(m: address_space, v: u32, index: u64): void {
   else deactivate_file_folio(pg);
 }
 
-/** Drops the unused clean pages of the whole file (invalidate_mapping_pages(mapping, 0, -1)). @return the pages dropped */
-export function invalidate_mapping_pages(m: address_space): u64 {
+/** Drops the unused clean pages of indices [start, end] (invalidate_mapping_pages; drop_caches: 0, -1). @return the pages dropped */
+export function invalidate_mapping_pages(m: address_space, start: u64, end: u64): u64 {
   invalidated = 0;
+  inv_start = start;
+  inv_end = end;
   xa_for_each(m, invalidate_entry);
   return invalidated;
+}
+
+/**
+ * fadvise(POSIX_FADV_DONTNEED) of pages [start, end] of an open file, once
+ * the host worked the range out (generic_fadvise: the per-CPU LRU batch
+ * drained, then mapping_try_invalidate). @return the pages dropped
+ */
+export function mapping_try_invalidate(handle: u32, start: f64, end: f64): f64 {
+  const f = file_from_handle(handle);
+  if (f === null || !(start >= 0) || !(end >= start)) return 0;
+  lru_add_drain();
+  return <f64>invalidate_mapping_pages(file_mapping(f), <u64>start, <u64>end);
 }

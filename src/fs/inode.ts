@@ -73,6 +73,8 @@ export class RegularInode extends Inode {
   store?: (pos: number, bytes: Uint8Array) => number;
   /** Root too is held to its mode's owner bits at open (proc_sys_permission, kernfs_fop_open): a /proc/sys or sysfs file. */
   strictMode?: boolean;
+  /** st_blocks when it is not the pages its size takes (tmpfs: the pages it holds). */
+  statBlocks?: () => number;
   /** A /proc file whose open can fail (proc_mem_open): 0, or the -errno the open returns. */
   openError?: () => number;
   constructor(ino: number, perm: number, mount: Mount, mtime: number, readonly open: () => FileData, private readonly statSize: () => number) {
@@ -80,6 +82,9 @@ export class RegularInode extends Inode {
   }
   override size(): number {
     return this.statSize();
+  }
+  override blocks(): number {
+    return this.statBlocks?.() ?? super.blocks();
   }
 }
 

@@ -62,7 +62,7 @@ export interface NamespaceOptions {
   /** The running program: /proc/self/exe's target and bytes; with a pid, that process's. */
   exe(pid?: number): { path: string; data: FileData } | null;
   /** A new tmpfs file's data, kept by the kernel (null: out of memory); default: bytes on the host. */
-  shmem?(ino: number): (FileData & { release(): void }) | null;
+  shmem?(ino: number): (FileData & { release(): void; blocks(): number }) | null;
   /** totalram_pages: tmpfs's default size and inode limit are half of it; default: none (no limits). */
   totalramPages?(): number;
   /** The live pids (/proc/<pid>) and the caller's (/proc/self); default: pid 1 alone. */
@@ -144,6 +144,8 @@ export class Namespace {
   private readonly tmpfs: Mount = { dev: 0x1a, readonly: false, type: "tmpfs", magic: TMPFS_MAGIC };
   private readonly devfs: Mount = { dev: 0x5, readonly: true, type: "devtmpfs", magic: TMPFS_MAGIC };
   private readonly procfs: Mount = { dev: 0x16, readonly: true, type: "proc", magic: 0x9fa0 };
+  /** The internal tmpfs mount (shm_mnt, st_dev 00:01) unnamed tmpfs files live on: memfd_create's. */
+  private readonly shm: Mount = { dev: 0x1, readonly: false, type: "tmpfs", magic: TMPFS_MAGIC };
   private readonly sysfs: Mount = { dev: 0x15, readonly: true, type: "sysfs", magic: 0x62656572 };
   private readonly hostInodes = new Map<string, Inode>();
   /** The directories put over the host's at /, each built at its first lookup: a run that never looks in /proc or /sys does not pay for them. */
@@ -327,10 +329,29 @@ export class Namespace {
     if (shmem === null) return -ENOMEM;
     const data = shmem ?? new BytesData(ino);
     const node = new RegularInode(ino, perm & 0o7777, this.tmpfs, this.o.now(), () => data, () => data.size());
-    if (shmem) node.unlinked = () => shmem.release();
+    if (shmem) {
+      node.unlinked = () => shmem.release();
+      node.statBlocks = () => shmem.blocks();
+    }
     dir.entries.set(f.name, node);
     dir.mtime = this.o.now();
     return node;
+  }
+
+  /**
+   * A tmpfs file no name holds (shmem_file_setup): its data go with the
+   * last open file or mapping of it. The caller opens it, then calls
+   * `release` to drop the hold a name would have. @return it, or -ENOMEM.
+   */
+  unnamedFile(perm: number): { node: RegularInode; release(): void } | number {
+    const ino = this.ino();
+    const shmem = this.o.shmem?.(ino);
+    if (shmem === null) return -ENOMEM;
+    const data = shmem ?? new BytesData(ino);
+    const node = new RegularInode(ino, perm, this.shm, this.o.now(), () => data, () => data.size());
+    node.links = 0;
+    if (shmem) node.statBlocks = () => shmem.blocks();
+    return { node, release: () => shmem?.release() };
   }
 
   /** mkdir: @return 0 or -errno, in Linux's order (an existing name is EEXIST even on a read-only mount). */

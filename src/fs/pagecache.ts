@@ -12,19 +12,22 @@
 // alive in the kernel until they go too).
 
 import type { FileData } from "./file_data.js";
-import { ShmemData, type ShmemKernel } from "./shmem.js";
-import { FMODE_READ, FMODE_WRITE, MAP_ANONYMOUS, PAGE_SIZE, type KernelExports } from "../abi.js";
+import { F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, ShmemData, type ShmemKernel } from "./shmem.js";
+import { FMODE_READ, FMODE_WRITE, MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE, PAGE_SIZE, PROT_WRITE, type KernelExports } from "../abi.js";
 
 export { FMODE_READ, FMODE_WRITE };
+const EPERM = 1;
 const EIO = 5;
 const ENOMEM = 12;
+const EOPNOTSUPP = 95;
+const MAP_SHARED_VALIDATE = 0x03;
 
 /** The device of the internal tmpfs mount shared anonymous memory lives on (shm_mnt; /proc shows 00:01). */
 export const SHM_DEV: [number, number] = [0, 1];
 
 /** The kernel exports the page cache drives (docs/abi.md). */
 export type PageCacheKernel = Pick<KernelExports, "file_open" | "file_set_size" | "file_page" | "filemap_get_pages" | "file_fsync" | "file_put"
-  | "sys_mmap"> & ShmemKernel;
+  | "sys_mmap" | "mapping_try_invalidate" | "force_page_cache_readahead" | "file_fadvise_random" | "mapping_writably_mapped"> & ShmemKernel;
 
 /** One open of a file in the kernel (its struct file). */
 export interface OpenFile {
@@ -123,7 +126,19 @@ export class PageCache {
 
   /** mmap(2) of an open file into the current mm. @return the address, or -errno. */
   mmap(file: OpenFile, addr: number, len: number, prot: number, flags: number, offset: number): number {
-    return this.kernelOrThrow().sys_mmap(addr, len, prot, flags, file.handle, offset);
+    const k = this.kernelOrThrow();
+    const shared = (flags & MAP_TYPE) === MAP_SHARED || (flags & MAP_TYPE) === MAP_SHARED_VALIDATE;
+    if (!(file.data instanceof ShmemData && file.data.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) && shared && file.mode & FMODE_WRITE)) {
+      return k.sys_mmap(addr, len, prot, flags, file.handle, offset);
+    }
+    // check_write_seal: no new writable shared mapping; a read-only one may never become writable (no VM_MAYWRITE,
+    // as a mapping through a read-only open has none).
+    if (prot & PROT_WRITE) return -EPERM;
+    const ro = this.open(file.data, FMODE_READ);
+    if (!ro) return -ENOMEM;
+    const ret = k.sys_mmap(addr, len, prot, flags, ro.handle, offset);
+    this.close(ro);
+    return ret;
   }
 
   /**
@@ -161,6 +176,31 @@ export class PageCache {
     if (err < 0 || file.data instanceof ShmemData) return err;
     this.kernelOrThrow().file_set_size(file.handle, size);
     return 0;
+  }
+
+  /** fadvise DONTNEED: the unused clean cached pages of indices [start, end] go (mapping_try_invalidate). @return how many. */
+  invalidate(file: OpenFile, start: number, end: number): number {
+    return this.kernelOrThrow().mapping_try_invalidate(file.handle, start, end);
+  }
+
+  /** fadvise WILLNEED, readahead(2): pages [index, index + nr) come into the cache (force_page_cache_readahead; tmpfs: nothing). */
+  readahead(file: OpenFile, index: number, nr: number): void {
+    this.kernelOrThrow().force_page_cache_readahead(file.handle, index, nr);
+  }
+
+  /** fadvise RANDOM (true), NORMAL or SEQUENTIAL (false): whether read() reads ahead (FMODE_RANDOM). */
+  fadviseRandom(file: OpenFile, random: boolean): void {
+    this.kernelOrThrow().file_fadvise_random(file.handle, random);
+  }
+
+  /** fallocate once the VFS checked the call: tmpfs's (shmem_fallocate); no other file here has one. @return 0 or -errno. */
+  fallocate(file: OpenFile, mode: number, offset: number, len: number): number {
+    return file.data instanceof ShmemData ? file.data.fallocate(mode, offset, len) : -EOPNOTSUPP;
+  }
+
+  /** Whether a shared mapping may write the file (mapping_writably_mapped), which F_SEAL_WRITE refuses. */
+  writablyMapped(file: OpenFile): boolean {
+    return this.kernelOrThrow().mapping_writably_mapped(file.handle);
   }
 
   /** A new tmpfs file's data, in the kernel (null: out of memory). */

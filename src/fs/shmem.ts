@@ -8,10 +8,17 @@ import type { FileData } from "./file_data.js";
 import { PAGE_SIZE, type KernelExports } from "../abi.js";
 
 /** The kernel exports tmpfs data need (docs/abi.md). */
-export type ShmemKernel = Pick<KernelExports, "shmem_get_inode" | "shmem_i_size" | "shmem_read_folio" | "shmem_write_begin"
-  | "shmem_write_end" | "shmem_setattr" | "file_put">;
+export type ShmemKernel = Pick<KernelExports, "shmem_get_inode" | "shmem_i_size" | "shmem_i_blocks" | "shmem_read_folio" | "shmem_write_begin"
+  | "shmem_write_end" | "shmem_setattr" | "shmem_fallocate" | "file_put">;
+
+/** The seals (fcntl F_ADD_SEALS): what no one may do to the file any more. */
+export const F_SEAL_SEAL = 0x1, F_SEAL_SHRINK = 0x2, F_SEAL_GROW = 0x4, F_SEAL_WRITE = 0x8, F_SEAL_FUTURE_WRITE = 0x10, F_SEAL_EXEC = 0x20;
+const EPERM = 1;
+const FALLOC_FL_PUNCH_HOLE = 0x2;
 
 export class ShmemData implements FileData {
+  /** shmem_inode_info.seals: a tmpfs file is sealed against sealing; memfd_create's may start open to seals. */
+  seals = F_SEAL_SEAL;
   /** The host's holds on `handle`: the name, and each open file, which reads and writes through it after an unlink. */
   private holds = 1;
 
@@ -26,6 +33,11 @@ export class ShmemData implements FileData {
 
   size(): number {
     return this.k.shmem_i_size(this.handle);
+  }
+
+  /** st_blocks: 512-byte blocks of the pages it holds, swapped out or not (a hole takes none). */
+  blocks(): number {
+    return this.k.shmem_i_blocks(this.handle) * 8;
   }
 
   read(pos: number, dst: Uint8Array): number {
@@ -46,6 +58,8 @@ export class ShmemData implements FileData {
     for (let at = 0; at < src.length;) {
       const from = (pos + at) % PAGE_SIZE;
       const len = Math.min(PAGE_SIZE - from, src.length - at);
+      // shmem_write_begin's seal checks, page by page: growing may stop a write part way.
+      if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) || (this.seals & F_SEAL_GROW && pos + at + len > this.size())) return at || -EPERM;
       const pa = this.k.shmem_write_begin(this.handle, pos + at, len);
       if (pa < 0) return at || pa;
       this.ram.set(src.subarray(at, at + len), pa + from);
@@ -56,7 +70,17 @@ export class ShmemData implements FileData {
   }
 
   truncate(size: number): number {
+    const old = this.size();
+    if ((size < old && this.seals & F_SEAL_SHRINK) || (size > old && this.seals & F_SEAL_GROW)) return -EPERM;
     return this.k.shmem_setattr(this.handle, size);
+  }
+
+  /** fallocate once the VFS checked the call (shmem_fallocate): the seals first. @return 0 or -errno. */
+  fallocate(mode: number, offset: number, len: number): number {
+    if (mode & FALLOC_FL_PUNCH_HOLE ? this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) : this.seals & F_SEAL_GROW && offset + len > this.size()) {
+      return -EPERM;
+    }
+    return this.k.shmem_fallocate(this.handle, mode, offset, len);
   }
 
   /** An open file holds the data (PageCache.open). */

@@ -1,9 +1,10 @@
-// fs/fcntl.c: fcntl (its lock commands: locks.ts); with dup, dup2 and dup3 (fs/file.c). Browser-safe.
+// fs/fcntl.c: fcntl (its lock commands: locks.ts; its seal commands: memfd.ts); with dup, dup2 and dup3 (fs/file.c). Browser-safe.
 
 import { O_APPEND, O_ASYNC, O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_PATH } from "../fs/fdtable.js";
 import { EBADF, EINVAL } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 import { F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW, fcntlLock } from "./locks.js";
+import { F_ADD_SEALS, F_GET_SEALS, memfdFcntl } from "./memfd.js";
 
 const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
 const FD_CLOEXEC = 1;
@@ -47,6 +48,7 @@ export function fcntl(files: FileSyscalls, fd: number, cmd: number, arg: number)
       return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
       return fcntlLock(files, f, cmd, arg);
+    case F_ADD_SEALS: case F_GET_SEALS: return memfdFcntl(files, f, cmd, arg);
     default: return -EINVAL;
   }
 }

@@ -3,7 +3,7 @@
 // syscall number to the files that mirror Linux's fs/: namei.ts (path
 // lookup, mkdir, unlink, rename, link, symlink, mknod), open.ts (and chmod,
 // chown), utimes.ts, sync.ts, read_write.ts, pipe.ts, stat.ts,
-// readdir.ts, fcntl.ts (and dup), ioctl.ts, splice.ts (vmsplice), eventfd.ts, eventpoll.ts
+// readdir.ts, fcntl.ts (and dup), ioctl.ts, memfd.ts, fadvise.ts (and readahead), splice.ts (vmsplice), eventfd.ts, eventpoll.ts
 // (epoll_wait is index.ts's, with the other waits), socket.ts and locks.ts (flock). Each call checks its
 // arguments in Linux's order and fails with Linux's errno. A new file
 // syscall goes in the file named after its Linux source and gets a case in
@@ -17,7 +17,9 @@ import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from "./namei.js";
-import { chdir, faccessat, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, truncate } from "./open.js";
+import { chdir, faccessat, fallocate, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, truncate } from "./open.js";
+import { memfdCreate } from "./memfd.js";
+import { fadvise64, readahead } from "./fadvise.js";
 import { futimesat, utime, utimensat } from "./utimes.js";
 import { fsync } from "./sync.js";
 import { flock, releasePosixLocks } from "./locks.js";
@@ -66,6 +68,16 @@ export interface FileCache<F = unknown> {
   truncate(file: F, size: number): number;
   /** The path and device (st_dev) /proc/<pid>/maps names an opened inode by, by inode number. */
   readonly names?: Map<number, { path: string; dev: number }>;
+  /** fadvise DONTNEED: drops the unused clean cached pages of indices [start, end]; @return how many. */
+  invalidate?(file: F, start: number, end: number): number;
+  /** fadvise WILLNEED, readahead(2): reads pages [index, index + nr) into the cache (at most a read-ahead window). */
+  readahead?(file: F, index: number, nr: number): void;
+  /** fadvise RANDOM (true), NORMAL or SEQUENTIAL (false): whether read() reads ahead. */
+  fadviseRandom?(file: F, random: boolean): void;
+  /** fallocate of a tmpfs file once the VFS checked the call: 0 or -errno. */
+  fallocate?(file: F, mode: number, offset: number, len: number): number;
+  /** Whether a shared mapping may write the file (mapping_writably_mapped). */
+  writablyMapped?(file: F): boolean;
 }
 
 export interface FileIo {
@@ -242,6 +254,10 @@ export class FileSyscalls {
       case 316: return renameat2(this, fd, a[1], a[2] | 0, a[3], a[4] >>> 0);
       case 77: return ftruncate(this, fd, a[1]);
       case 76: return truncate(this, a[0], a[1]);
+      case 285: return fallocate(this, fd, a[1] | 0, a[2], a[3]);
+      case 221: return fadvise64(this, fd, a[1], a[2], a[3] | 0);
+      case 187: return readahead(this, fd, a[1], unsigned(a[2]));
+      case 319: return memfdCreate(this, a[0], a[1]);
       case 40: return sendfile(this, fd, a[1] | 0, a[2], unsigned(a[3]));
       case 90: return fchmodat(this, AT_FDCWD, a[0], a[1], 0);          // chmod
       case 91: return fchmod(this, fd, a[1]);

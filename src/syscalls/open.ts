@@ -1,13 +1,16 @@
-// fs/open.c: openat (open, creat), faccessat, truncate and ftruncate,
+// fs/open.c: openat (open, creat), faccessat, truncate, ftruncate and fallocate,
 // chdir and fchdir, the chmod and chown calls; and getcwd (fs/d_path.c). Browser-safe.
 
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, OpenFile } from "../fs/fdtable.js";
-import { DirInode, type Inode, RegularInode, S_IFMT, S_IFSOCK, StreamInode, SymlinkInode } from "../fs/inode.js";
+import { DirInode, type Inode, RegularInode, S_IFIFO, S_IFMT, S_IFSOCK, StreamInode, SymlinkInode } from "../fs/inode.js";
 import { type Loc, Namespace } from "../fs/namespace.js";
 import { PIPEFS_MAGIC, PipeInode } from "../fs/pipe.js";
 import { OpsInode } from "../fs/anon.js";
+import { F_SEAL_EXEC, ShmemData } from "../fs/shmem.js";
 import { FMODE_READ, FMODE_WRITE } from "../abi.js";
-import { EACCES, EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, ERANGE, ERESTARTSYS, EROFS } from "./errno.js";
+import {
+  EACCES, EBADF, EEXIST, EFAULT, EFBIG, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, EPERM, ERANGE, ERESTARTSYS, EROFS, ESPIPE,
+} from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, d_path, getname, lookup, lookupAt, pathInit } from "./namei.js";
 
@@ -115,7 +118,7 @@ function truncateFile(files: FileSyscalls, f: OpenFile, size: number): number {
   return f.data!.truncate!(size);
 }
 
-function installNew(files: FileSyscalls, node: Inode, flags: number, loc: Loc | null, path: string): number {
+export function installNew(files: FileSyscalls, node: Inode, flags: number, loc: Loc | null, path: string): number {
   const data = node instanceof RegularInode && !(flags & O_PATH) ? node.open() : null;
   // force_o_largefile, which O_PATH's flags leave out.
   const file = new OpenFile(node, (flags & ~O_CLOEXEC & ~O_CREAT & ~O_EXCL & ~O_TRUNC & ~0o400) | (flags & O_PATH ? 0 : O_LARGEFILE), data,
@@ -177,6 +180,37 @@ export function ftruncate(files: FileSyscalls, fd: number, length: number): numb
   return truncateFile(files, f, length);
 }
 
+const FALLOC_FL_KEEP_SIZE = 0x1, FALLOC_FL_PUNCH_HOLE = 0x2, FALLOC_FL_COLLAPSE_RANGE = 0x8, FALLOC_FL_ZERO_RANGE = 0x10,
+  FALLOC_FL_INSERT_RANGE = 0x20, FALLOC_FL_UNSHARE_RANGE = 0x40, FALLOC_FL_WRITE_ZEROES = 0x80;
+/** The modes, one at a time (FALLOC_FL_MODE_MASK; FALLOC_FL_ALLOCATE_RANGE is 0). */
+const FALLOC_FL_MODE_MASK = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE
+  | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_WRITE_ZEROES;
+
+/** fallocate(fd, mode, offset, len) (vfs_fallocate's checks in their order; then tmpfs's shmem_fallocate). */
+export function fallocate(files: FileSyscalls, fd: number, mode: number, offset: number, len: number): number {
+  const f = files.fds.get(fd);
+  if (!f || f.flags & O_PATH) return -EBADF;
+  if (offset < 0 || len <= 0) return -EINVAL;
+  if (mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
+  switch (mode & FALLOC_FL_MODE_MASK) {
+    case 0: case FALLOC_FL_UNSHARE_RANGE: case FALLOC_FL_ZERO_RANGE: break;
+    case FALLOC_FL_PUNCH_HOLE: if (!(mode & FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP; break;
+    case FALLOC_FL_COLLAPSE_RANGE: case FALLOC_FL_INSERT_RANGE: case FALLOC_FL_WRITE_ZEROES:
+      if (mode & FALLOC_FL_KEEP_SIZE) return -EOPNOTSUPP;
+      break;
+    default: return -EOPNOTSUPP;
+  }
+  if (!f.writable) return -EBADF;
+  const type = f.inode.type;
+  if (type === S_IFIFO) return -ESPIPE;
+  if (f.inode instanceof DirInode) return -EISDIR;
+  if (!(f.inode instanceof RegularInode)) return -ENODEV;
+  if (offset + len > 2 ** 63 - 1) return -EFBIG;
+  const kfile = files.cached.get(f);
+  // Only tmpfs has a fallocate here (a /proc file has none; the host's files are never open for writing).
+  return kfile !== undefined && files.cache?.fallocate ? files.cache.fallocate(kfile, mode, offset, len) : -EOPNOTSUPP;
+}
+
 export function truncate(files: FileSyscalls, pathAddr: number, length: number): number {
   const f = lookup(files, AT_FDCWD, pathAddr, true);
   if (typeof f === "number") return f;
@@ -213,6 +247,9 @@ function fdInode(files: FileSyscalls, fd: number): Inode | number {
 function chmodCommon(files: FileSyscalls, node: Inode | number, mode: number): number {
   const target = setattrTarget(node);
   if (typeof target === "number") return target;
+  // shmem_setattr: a tmpfs file sealed with F_SEAL_EXEC keeps its execute bits.
+  const data = target instanceof RegularInode && target.mount.type === "tmpfs" ? target.open() : null;
+  if (data instanceof ShmemData && data.seals & F_SEAL_EXEC && (target.mode ^ mode) & 0o111) return -EPERM;
   target.mode = (target.mode & S_IFMT) | (mode & 0o7777);
   target.ctime = files.ns.now();
   return 0;

@@ -141,8 +141,10 @@ function writeFile(files: FileSyscalls, f: OpenFile, buf: number, count: number,
       const r = writeBytes(files, f, pos, batch.subarray(0, got));
       if (r < 0) return done || r;
       pos += r;
+      done += r;
+      // A short write (a seal against growing, memory short) ends the call.
+      if (r < got) break;
     }
-    done += got;
     if (got < batch.length) break;
   }
   if (at === null && data) f.pos = pos;

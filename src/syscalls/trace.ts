@@ -14,6 +14,7 @@ import { formatPidfdArgs } from "./pidfd_trace.js";
 import { formatSchedArgs, formatSchedResult } from "./sched_trace.js";
 import { formatXattrArgs } from "./xattr_trace.js";
 import { formatTimerArgs } from "./timers_trace.js";
+import { formatFileSpaceArgs, SEALS } from "./memfd_trace.js";
 import { syscallName } from "./names.js";
 import { unsigned } from "./args.js";
 
@@ -465,11 +466,18 @@ function stringArray(peek: Peek, addr: number): string {
     const p = pointerAt(peek, addr + 8 * i);
     if (p === null) return hex(addr);
     if (p === 0) return `[${out.join(", ")}]`;
-    const b = peek(p, STRING_LIMIT + 1) ?? peek(p, 1);
-    if (!b) return hex(addr);
-    const nul = b.indexOf(0);
-    out.push(quote(b.subarray(0, nul >= 0 ? nul : Math.min(b.length, STRING_LIMIT)), nul < 0));
+    const s = userString(peek, p);
+    if (s === null) return hex(addr);
+    out.push(s);
   }
+}
+
+/** A NUL-terminated string as strace prints one (-s 32), or null when it is not readable. */
+export function userString(peek: Peek, addr: number): string | null {
+  const b = peek(addr, STRING_LIMIT + 1) ?? peek(addr, 1);
+  if (!b) return null;
+  const nul = b.indexOf(0);
+  return quote(b.subarray(0, nul >= 0 ? nul : Math.min(b.length, STRING_LIMIT)), nul < 0);
 }
 
 /** execve's envp as strace abbreviates it: the address and how many strings. */
@@ -560,6 +568,8 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       if (cmd === 2) return `${fd}, F_SETFD, ${flags(a[2] >>> 0, FD_FLAGS)}`;
       if (cmd === 4) return `${fd}, F_SETFL, ${openFlags(a[2] >>> 0)}`;
       if (cmd === 0 || cmd === 1030) return `${fd}, ${FCNTL[cmd]}, ${a[2] | 0}`;
+      if (cmd === 1033) return `${fd}, F_ADD_SEALS, ${flagsOrUnknown(a[2] >>> 0, SEALS, "0", "F_SEAL")}`;
+      if (cmd === 1034) return `${fd}, F_GET_SEALS`;
       if (FCNTL_LOCK[cmd]) {
         // The struct as it is after the call: a GETLK's answer, with l_pid; none when the call failed on it.
         const getlk = cmd === 5 || cmd === 36;
@@ -878,7 +888,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     default:
       return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ??
-        formatPidfdArgs(nr, a, ret, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
+        formatPidfdArgs(nr, a, ret, peek) ?? formatFileSpaceArgs(nr, a, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
         formatXattrArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
@@ -918,6 +928,7 @@ function formatResult(nr: number, args: readonly number[], ret: number | undefin
   if (nr === 128) return `${ret} (${signalName(ret)})`; // rt_sigtimedwait
   if (nr === 201) return `${ret} (${new Date(ret * 1000).toISOString().slice(0, 19)}+0000)`; // time
   if (nr === 72 && (args[1] | 0) === 3) return `${hex(ret)} (flags ${openFlags(ret)})`; // F_GETFL
+  if (nr === 72 && (args[1] | 0) === 1034 && ret !== 0) return `${hex(ret)} (seals ${flags(ret, SEALS)})`; // F_GET_SEALS
   if (nr === 72 && (args[1] | 0) === 1 && ret !== 0) return `${hex(ret)} (flags ${flags(ret, FD_FLAGS)})`; // F_GETFD
   return formatSchedResult(nr, args, ret) ?? (nr === 9 || nr === 12 || nr === 25 ? hex(ret) : String(ret));
 }

@@ -38,6 +38,7 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
     "sendmsg", "recvmsg", "shutdown", "getsockopt", "setsockopt",
   ]],
   ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
+  ["memfd", ["memfd_create", "fcntl", "fallocate", "fadvise64", "readahead"]],
   // mmap's addresses are random natively: the mmap base lies up to 1 TiB plus the stack's gap below the top, 0x7eff… to 0x7fff….
   ["mlock_mincore", ["msync", "mincore", "mlock", "mlock2", "munlock", "mlockall", "munlockall"], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"]]],
   ["sched_policy", [
