@@ -11,7 +11,7 @@
 // LRU_UNEVICTABLE list, but as in Linux no such list exists (reclaim
 // never walks it), and its lru.prev holds the mlock_count instead.
 
-import { page, PG_lru, PG_active, PG_swapbacked, PG_mlocked, PG_unevictable } from "./mm_types";
+import { page, PG_lru, PG_active, PG_swapbacked, PG_mlocked, PG_unevictable, PG_referenced } from "./mm_types";
 import { printk, printk_hex } from "../kernel/panic";
 import { report_page } from "./debug";
 import {
@@ -20,7 +20,7 @@ import {
   NR_LRU_BASE, NR_MLOCK, MAX_NUMNODES, LRU_ACTIVE, LRU_FILE, LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE,
 } from "./mmzone";
 import { mod_node_page_state, node_page_state, mod_zone_page_state, zone_page_state, __count_vm_events, vm_zone_stat,
-  UNEVICTABLE_PGCULLED, UNEVICTABLE_PGRESCUED } from "./vmstat";
+  UNEVICTABLE_PGCULLED, UNEVICTABLE_PGRESCUED, PGDEACTIVATE } from "./vmstat";
 import { get_page, put_page, compound_order } from "./page_alloc";
 import { mlock_drain_local } from "./mlock";
 import { FOLIO_BATCH_SIZE } from "../include/pagevec";
@@ -157,6 +157,19 @@ export function folio_add_lru(pg: page): void {
 export function lru_add_drain(): void {
   if (lru_add_nr) folio_batch_move_lru();
   mlock_drain_local();
+}
+
+/**
+ * MADV_COLD: an active page on its list moves to the head of the inactive one, unreferenced (folio_deactivate,
+ * lru_deactivate; at once rather than through a per-CPU batch).
+ */
+export function folio_deactivate(pg: page): void {
+  if ((pg.flags & (PG_lru | PG_active | PG_unevictable)) != (PG_lru | PG_active)) return;
+  const lv = folio_lruvec(pg);
+  lruvec_del_folio(lv, pg);
+  pg.flags &= ~(PG_active | PG_referenced);
+  lruvec_add_folio(lv, pg);
+  __count_vm_events(PGDEACTIVATE, <u64>folio_nr_pages(pg));
 }
 
 /** An isolated page goes back to the LRU, through the batch, and isolation's reference goes (folio_putback_lru). */

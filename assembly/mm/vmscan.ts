@@ -246,6 +246,9 @@ function __remove_mapping(pg: page): bool {
   return true;
 }
 
+/** reclaim_pages' pages go whether or not they were referenced (shrink_folio_list's ignore_references). */
+let ignore_references: bool = false;
+
 /**
  * Tries to free each page of folio_list; what stays goes back on the list
  * (activated or not) for the caller to put back (shrink_folio_list).
@@ -269,7 +272,7 @@ function shrink_folio_list(): u64 {
     } else if (!sc.may_unmap && mapped) {
       keep = true;
     } else {
-      const references = folio_check_references(pg);
+      const references = ignore_references ? FOLIOREF_RECLAIM : folio_check_references(pg);
       if (references == FOLIOREF_ACTIVATE) activate = true;
       else if (references == FOLIOREF_KEEP) keep = true;
       else {
@@ -329,6 +332,49 @@ function shrink_folio_list(): u64 {
   }
   __count_vm_events(PGACTIVATE, pgactivate);
   trace_exit(FN_shrink_folio_list, <u32>nr_reclaimed);
+  return nr_reclaimed;
+}
+
+/**
+ * Takes a page off its LRU list for the caller, with a reference (folio_isolate_lru).
+ * @return false when it is on no list (isolated already, or waiting in the LRU batch).
+ */
+export function folio_isolate_lru(pg: page): bool {
+  if (!(pg.flags & PG_lru)) return false;
+  pg.flags &= ~PG_lru;
+  pg._refcount++;
+  lruvec_del_folio(folio_lruvec(pg), pg);
+  return true;
+}
+
+/** The pages madvise(MADV_PAGEOUT) isolated for reclaim_pages: a list head. */
+export const pageout_list: usize = memory.data(8, 4);
+
+/**
+ * Reclaims the isolated pages of pageout_list as reclaim (reclaim_pages, reclaim_folio_list): writing,
+ * unmapping and swapping allowed, their references ignored; what stays goes back to the LRU.
+ * @return pages freed.
+ */
+export function reclaim_pages(): u64 {
+  lru_add_drain();
+  init_scan_control(GFP_KERNEL, 0, MAX_NR_ZONES - 1);
+  INIT_LIST_HEAD(folio_list);
+  while (!list_empty(pageout_list)) {
+    const pg = lru_to_page(<usize>load<u32>(pageout_list));
+    list_del(page_lru(pg));
+    list_add(page_lru(pg), folio_list);
+  }
+  const was_reclaiming = in_reclaim;
+  in_reclaim = true;   // memalloc_noreclaim_save
+  ignore_references = true;
+  const nr_reclaimed = shrink_folio_list();
+  ignore_references = false;
+  in_reclaim = was_reclaiming;
+  while (!list_empty(folio_list)) {
+    const pg = lru_to_page(<usize>load<u32>(folio_list));
+    list_del(page_lru(pg));
+    folio_putback_lru(pg);
+  }
   return nr_reclaimed;
 }
 
