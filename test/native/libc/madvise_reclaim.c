@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../resident.h"
+
 #ifndef MADV_COLD
 #define MADV_COLD 20
 #define MADV_PAGEOUT 21
@@ -36,14 +38,6 @@ static void advise(const char *what, void *p, size_t len, int advice) {
   int e = errno;
   faults(&min1, &maj1);
   printf("%s: %d errno %d, %ld minor %ld major faults\n", what, r, r ? e : 0, min1 - min0, maj1 - maj0);
-}
-
-static void resident(const char *what, void *p, size_t pages) {
-  unsigned char v[64];
-  mincore(p, pages * 4096, v);
-  printf("%s: ", what);
-  for (size_t i = 0; i < pages; i++) putchar('0' + (v[i] & 1));
-  putchar('\n');
 }
 
 int main(void) {

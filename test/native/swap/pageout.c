@@ -12,6 +12,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../resident.h"
+
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
@@ -20,14 +22,6 @@ static long majflt(void) {
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
   return u.ru_majflt;
-}
-
-static void resident(const char *what, void *p, size_t pages) {
-  unsigned char v[64];
-  mincore(p, pages * 4096, v);
-  printf("%s: ", what);
-  for (size_t i = 0; i < pages; i++) putchar('0' + (v[i] & 1));
-  putchar('\n');
 }
 
 static long vmswap(void) {
