@@ -44,6 +44,7 @@ import { LoadAvg, procCpuinfo, procLoadavg, procMountinfo, procMounts, procStat,
 import { cpuidLeaf } from "./cpu/system.js";
 import { absolute, execve, load, setComm } from "./task/exec.js";
 import { do_exit, do_group_exit, release } from "./task/exit.js";
+import { credCall } from "./task/cred.js";
 import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, vfork } from "./task/fork.js";
 import { pidfd_getfd, pidfd_open, pidfd_send_signal, waitid_pidfd } from "./task/pidfd.js";
 
@@ -345,7 +346,7 @@ export class Machine {
       case 283: return timerfd_create(this, t, a[0] | 0, a[1] | 0);
       case 286: return timerfd_settime(this, t, a[0] | 0, a[1] | 0, a[2], a[3]);
       case 287: return timerfd_gettime(this, t, a[0] | 0, a[1]);
-      default: return undefined;
+      default: return credCall(this, t, nr, a);
     }
   }
 
@@ -383,9 +384,9 @@ export class Machine {
         endFaults: t.mm ? undefined : { min_flt: t.minflt, maj_flt: t.majflt },
         ownFaults: thread ? { min_flt: t.ownMinflt, maj_flt: t.ownMajflt } : undefined,
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
-        // Every task is root's: the user's queued signals are every thread's and every process's.
+        // The user's queued signals: every thread's and every process's, whoever's.
         sigQueued: s.queuedSignals(),
-        rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
+        cred: who.cred, rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
       },

@@ -50,7 +50,7 @@ import { SI_USER, SIGSTOP, type SignalCpu, Signals, siginfoBytes } from "../task
 import { SIGKILL, SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
 import { NR_OPEN_DEFAULT } from "../fs/fdtable.js";
-import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
+import { EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
 import { MAX_RW_COUNT } from "./iov_iter.js";
@@ -65,6 +65,7 @@ import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
 import type { MlockCalls } from "./mlock.js";
 import { TICK_NSEC } from "../task/jiffies.js";
+import { CAP_SYS_NICE, CAP_SYS_RESOURCE, Cred } from "../task/cred.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -182,6 +183,8 @@ export interface TaskCalls {
   readonly asleep?: boolean;
   /** A CPU-time clock's reading in ns, or null for an id naming no thread or process. */
   cpuClock(clock: number): number | null;
+  /** The task's credentials (root's without). */
+  readonly cred?: Cred;
 }
 
 /** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
@@ -404,7 +407,7 @@ export class Syscalls {
     }
     this.sleeper.cancel();
     // pipe_write and unix_stream_sendmsg: a write no one will read sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)) || (nr === SENDMMSG && !(a[3] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)) || (nr === SENDMMSG && !(a[3] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: this.cred.uid });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {
@@ -456,6 +459,11 @@ export class Syscalls {
   /** The caller's pid. */
   get pid(): number {
     return this.o.tasks?.pid ?? 1;
+  }
+
+  /** The caller's credentials. */
+  private get cred(): Cred {
+    return this.o.tasks?.cred ?? ROOT;
   }
 
   private call(nr: number, a: number[]): number {
@@ -556,8 +564,8 @@ export class Syscalls {
         return this.times(a[0]);
       case 140: // getpriority: 20 - nice, so that no answer is negative
         return this.priorityTarget(a[0] | 0, a[1] | 0) ?? 20 - this.nice;
-      case 141: // setpriority: root may set any nice value, which is clamped to [-20, 19]
-        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? ((this.nice = Math.max(-20, Math.min(19, a[2] | 0))), 0);
+      case 141: // setpriority
+        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? this.setNice(a[2] | 0);
       case 115: // getgroups: root in no supplementary group
         return (a[0] | 0) < 0 ? -EINVAL : 0;
       case 24: // sched_yield
@@ -706,8 +714,19 @@ export class Syscalls {
   private priorityTarget(which: number, who: number): number | null {
     const PRIO_PROCESS = 0, PRIO_USER = 2;
     if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
-    // Every process is root's (PRIO_USER 0); a process group or another process is not looked for.
-    return who === 0 || (which === PRIO_PROCESS && who === this.pid) ? null : -ESRCH;
+    // A process group, another process or another user's processes are not looked for.
+    return who === 0 || (which === PRIO_PROCESS && who === this.pid) || (which === PRIO_USER && who === this.cred.uid) ? null : -ESRCH;
+  }
+
+  /**
+   * set_one_prio: the nice value, clamped to [-20, 19]; below the current
+   * one only within RLIMIT_NICE (20 - nice) or with CAP_SYS_NICE, else -EACCES.
+   */
+  private setNice(nice: number): number {
+    nice = Math.max(-20, Math.min(19, nice));
+    if (nice < this.nice && 20 - nice > this.rlimit(RLIMIT_NICE) && !this.cred.capable(CAP_SYS_NICE)) return -EACCES;
+    this.nice = nice;
+    return 0;
   }
 
   /** times: the process's CPU time (the CPU-time clock) in clock ticks (USER_HZ 100), none for children or the kernel; ticks since boot. */
@@ -869,8 +888,9 @@ export class Syscalls {
         ? Infinity : v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true));
       next = [read(0), read(8)];
       if (next[0] > next[1]) return -EINVAL;
-      // RLIMIT_NOFILE cannot go past fs.nr_open (1048576).
+      // RLIMIT_NOFILE cannot go past fs.nr_open (1048576); a hard limit goes up only with CAP_SYS_RESOURCE.
       if (resource === RLIMIT_NOFILE && next[1] > 1048576) return -EPERM;
+      if (next[1] > lim[1] && !this.cred.capable(CAP_SYS_RESOURCE)) return -EPERM;
     }
     if (oldAddr !== 0) {
       const out = new Uint8Array(16);
@@ -922,7 +942,9 @@ const SIGPIPE = 13;
 const WRITES = [1, 18, 20, 296, 328, 40, 278];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
-const RLIMIT_NOFILE = 7;
+const RLIMIT_NOFILE = 7, RLIMIT_NICE = 13;
+/** The credentials of a process without `tasks`: root's. */
+const ROOT = new Cred();
 export const RLIMIT_SIGPENDING = 11;
 /** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
 const MM_RLIMITS = [2, 3, 8, 9];

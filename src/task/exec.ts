@@ -78,7 +78,7 @@ export function setComm(m: Machine, task: Task, name: Uint8Array): string {
   comm.set(name.subarray(0, Math.min(15, end < 0 ? name.length : end)));
   const w = new Uint32Array(comm.buffer);
   // The kernel names an mm by its process: its leader's.
-  if (task.mm && task === task.group.leader) m.k.set_task(task.mm, task.pid, 0, w[0], w[1], w[2], w[3]);
+  if (task.mm && task === task.group.leader) m.k.set_task(task.mm, task.pid, task.cred.euid, w[0], w[1], w[2], w[3]);
   return decoder.decode(comm.subarray(0, comm.indexOf(0)));
 }
 
@@ -115,6 +115,7 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
       t.completeVforkDone();
       files.fds.closeOnExec();
       t.signals.exec();
+      t.cred = t.cred.execed();
       exec_itimers(t.group);
     });
   } catch (e) {

@@ -38,6 +38,10 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
     "sendmsg", "recvmsg", "shutdown", "getsockopt", "setsockopt",
   ]],
   ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
+  ["creds", [
+    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "getresuid", "getresgid", "setfsuid", "setfsgid",
+    "getgroups", "setgroups", "getuid", "geteuid", "getgid", "getegid", "kill", "tgkill", "setpriority",
+  ], [[/^(kill|tgkill)\([1-9]\d*(, [1-9]\d*)?/, "$1(<pid>"], [/(setpriority\(PRIO_\w+, \d+, )-?\d+/, "$1<nice>"]]],
   // mmap's addresses are random natively: the mmap base lies up to 1 TiB plus the stack's gap below the top, 0x7eff… to 0x7fff….
   ["mlock_mincore", ["msync", "mincore", "mlock", "mlock2", "munlock", "mlockall", "munlockall"], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"]]],
   // Not sendto: how many bytes fill a stream socket differs.

@@ -1,0 +1,304 @@
+/* Credentials: the set*id, getres*id, setfs*id and *groups calls with
+ * Linux's rules (root may do anything; others may only move among their
+ * own ids), what exec does to them, /proc/self/status's Uid, Gid, Groups
+ * and capability lines, and what the ids gate: kill, setpriority,
+ * prlimit, mlock, RLIMIT_NPROC. Each part runs in a child, which drops
+ * root there; the parent stays root. Run as root. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *errname(int e) {
+  switch (e) {
+  case EPERM: return "EPERM";
+  case ESRCH: return "ESRCH";
+  case EAGAIN: return "EAGAIN";
+  case ENOMEM: return "ENOMEM";
+  case EACCES: return "EACCES";
+  case EFAULT: return "EFAULT";
+  case EINVAL: return "EINVAL";
+  default: return "another errno";
+  }
+}
+
+static void show(const char *what, long r) {
+  if (r < 0) printf("%s: -1 %s\n", what, errname(errno));
+  else printf("%s: %ld\n", what, r);
+}
+
+/* The call itself, for arguments a libc wrapper might not pass on as they are. */
+static long raw(long nr, long a, long b, long c) {
+  return syscall(nr, a, b, c);
+}
+
+/* fork, with nothing buffered to print twice. */
+static pid_t fork_flushed(void) {
+  fflush(stdout);
+  return fork();
+}
+
+static void exit_flushed(void) {
+  fflush(stdout);
+  _exit(0);
+}
+
+static void ids(const char *when) {
+  uid_t r, e, s;
+  gid_t rg, eg, sg;
+  getresuid(&r, &e, &s);
+  getresgid(&rg, &eg, &sg);
+  int fsuid = setfsuid(-1), fsgid = setfsgid(-1);
+  printf("%s: uid %u %u %u fs %d, gid %u %u %u fs %d, getuid %u geteuid %u getgid %u getegid %u\n", when, r, e, s, fsuid, rg, eg, sg,
+    fsgid, getuid(), geteuid(), getgid(), getegid());
+}
+
+static unsigned long long hexfield(const char *line) {
+  return strtoull(strchr(line, ':') + 1, NULL, 16);
+}
+
+/* /proc/self/status's id lines as they are; the capability sets relative to the bounding set (the machine's may lack some). */
+static void status(const char *when) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[512];
+  unsigned long long bnd = 0, prm = 0, eff = 0;
+  printf("%s status:", when);
+  while (fgets(line, sizeof line, f)) {
+    if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4) || !strncmp(line, "Groups:", 7)) {
+      line[strlen(line) - 1] = 0;
+      printf(" [%s]", line);
+    }
+    if (!strncmp(line, "CapPrm:", 7)) prm = hexfield(line);
+    if (!strncmp(line, "CapEff:", 7)) eff = hexfield(line);
+    if (!strncmp(line, "CapBnd:", 7)) bnd = hexfield(line);
+  }
+  fclose(f);
+  printf(" CapPrm %s CapEff ", prm == bnd ? "all" : prm ? "some" : "none");
+  if (eff == bnd || eff == 0) printf("%s\n", eff ? "all" : "none");
+  else printf("all but %#llx\n", bnd & ~eff);
+}
+
+static void groups(void) {
+  gid_t list[8] = {30, 10, 20, 10};
+  show("setgroups 4", setgroups(4, list));
+  int n = getgroups(8, list);
+  printf("getgroups: %d:", n);
+  for (int i = 0; i < n; i++) printf(" %u", list[i]);
+  printf("\n");
+  show("getgroups(0, NULL)", getgroups(0, NULL));
+  show("getgroups(2)", getgroups(2, list));
+  show("getgroups(-1)", raw(SYS_getgroups, -1, 0, 0));
+  gid_t bad[2] = {5, (gid_t)-1};
+  show("setgroups [5, -1]", setgroups(2, bad));
+  show("setgroups 70000", raw(SYS_setgroups, 70000, (long)list, 0));
+  show("setgroups bad address", raw(SYS_setgroups, 1, 8, 0));
+  show("getresuid bad address", raw(SYS_getresuid, 8, 0, 0));
+  status("groups");
+}
+
+/* Root: every id may be set to anything; then, as uid 1000, only among its own. */
+static void rules(void) {
+  show("setuid(-1)", raw(SYS_setuid, -1, 0, 0));
+  show("setgid(-1)", raw(SYS_setgid, -1, 0, 0));
+  show("setresgid(100, 200, 300)", raw(SYS_setresgid, 100, 200, 300));
+  show("setregid(-1, 400)", raw(SYS_setregid, -1, 400, 0));
+  ids("after setregid(-1, 400)");
+  show("setregid(500, -1)", raw(SYS_setregid, 500, -1, 0));
+  ids("after setregid(500, -1)");
+  show("setfsuid(7)", setfsuid(7));
+  status("fsuid 7");
+  show("setfsuid(0)", setfsuid(0));
+  show("setresuid(1000, 1001, 1002)", raw(SYS_setresuid, 1000, 1001, 1002));
+  ids("after setresuid");
+  status("after setresuid");
+  show("setuid(0)", raw(SYS_setuid, 0, 0, 0));
+  show("setgroups as 1001", raw(SYS_setgroups, 0, 0, 0));
+  show("setgid(0)", raw(SYS_setgid, 0, 0, 0));
+  show("setgid(200)", raw(SYS_setgid, 200, 0, 0));
+  show("setgid(500)", raw(SYS_setgid, 500, 0, 0));
+  show("setresuid(1002, -1, -1)", raw(SYS_setresuid, 1002, -1, -1));
+  show("setresuid(-1, 1003, -1)", raw(SYS_setresuid, -1, 1003, -1));
+  show("setreuid(1001, -1)", raw(SYS_setreuid, 1001, -1, 0));
+  ids("after setreuid(1001, -1)");
+  show("setreuid(-1, 1002)", raw(SYS_setreuid, -1, 1002, 0));
+  ids("after setreuid(-1, 1002)");
+  show("setfsuid(5)", setfsuid(5));
+  show("setfsuid(1001)", setfsuid(1001));
+  show("setfsgid(9)", setfsgid(9));
+  ids("after setfs*id");
+  show("setuid(1001)", raw(SYS_setuid, 1001, 0, 0));
+  ids("after setuid(1001)");
+  show("setresgid(-1, -1, 200)", raw(SYS_setresgid, -1, -1, 200));
+  show("setresgid(-1, 300, -1)", raw(SYS_setresgid, -1, 300, -1));
+  status("uid 1001");
+}
+
+/* Root keeps its power in the saved uid: seteuid away and back. */
+static void saved(void) {
+  show("seteuid(1000)", seteuid(1000));
+  ids("after seteuid(1000)");
+  status("euid 1000");
+  show("kill(parent, 0) with euid 1000, uid 0", kill(getppid(), 0));
+  show("seteuid(0)", seteuid(0));
+  status("euid 0 again");
+  show("setuid(1000)", setuid(1000));
+  ids("after setuid(1000)");
+  show("setuid(0)", setuid(0));
+  status("uid 1000");
+}
+
+/* exec keeps the ids, the saved ones becoming the effective ones. */
+static void exec_ids(void) {
+  show("setresgid(4000, 5000, 6000)", raw(SYS_setresgid, 4000, 5000, 6000));
+  show("setresuid(0, 2000, 3000)", raw(SYS_setresuid, 0, 2000, 3000));
+  char *argv[] = {"creds", "after-exec", NULL};
+  fflush(stdout);
+  execv("/proc/self/exe", argv);
+  show("execv", -1);
+}
+
+/* A child that sets its ids, says it is ready, and waits to be let go. */
+static pid_t target(uid_t r, uid_t e, uid_t s, int ready[2], int hold[2]) {
+  pid_t p = fork();
+  if (p == 0) {
+    close(ready[0]);
+    close(hold[1]);
+    raw(SYS_setresuid, r, e, s);
+    write(ready[1], "x", 1);
+    char c;
+    read(hold[0], &c, 1);
+    _exit(0);
+  }
+  return p;
+}
+
+static void kills(void) {
+  int ready[2], hold[2];
+  pipe(ready);
+  pipe(hold);
+  pid_t other = target(3000, 3000, 3000, ready, hold);
+  pid_t saved = target(3000, 3000, 1000, ready, hold);
+  char c;
+  read(ready[0], &c, 1);
+  read(ready[0], &c, 1);
+  pid_t p = fork_flushed();
+  if (p == 0) {
+    setsid();
+    raw(SYS_setresuid, 1000, 1000, 1000);
+    show("kill(root parent, 0)", kill(getppid(), 0));
+    show("kill(uid 3000, 0)", kill(other, 0));
+    show("kill(uid 3000, SIGUSR1)", kill(other, SIGUSR1));
+    show("kill(uid 3000, SIGCONT), another session", kill(other, SIGCONT));
+    show("tgkill(uid 3000, SIGUSR1)", raw(SYS_tgkill, other, other, SIGUSR1));
+    siginfo_t si = {.si_code = SI_QUEUE};
+    show("rt_sigqueueinfo(uid 3000)", raw(SYS_rt_sigqueueinfo, other, SIGUSR1, (long)&si));
+    show("kill(saved uid 1000, 0)", kill(saved, 0));
+    show("kill(own group, 0)", kill(0, 0));
+    show("kill(self, 0)", kill(getpid(), 0));
+    exit_flushed();
+  }
+  waitpid(p, NULL, 0);
+  /* The same, in the targets' session: SIGCONT goes. */
+  p = fork_flushed();
+  if (p == 0) {
+    raw(SYS_setresuid, 1000, 1000, 1000);
+    show("kill(uid 3000, SIGCONT), same session", kill(other, SIGCONT));
+    exit_flushed();
+  }
+  waitpid(p, NULL, 0);
+  close(hold[1]);
+  int st;
+  waitpid(other, &st, 0);
+  printf("uid 3000 target: %s\n", WIFEXITED(st) ? "exited" : "killed");
+  waitpid(saved, &st, 0);
+}
+
+static void limits(void) {
+  int n0 = getpriority(PRIO_PROCESS, 0);
+  struct rlimit memlock = {8192, 8192};
+  show("setrlimit MEMLOCK 8192", setrlimit(RLIMIT_MEMLOCK, &memlock));
+  char *area = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  show("root: mlock 16 KiB past RLIMIT_MEMLOCK", mlock(area, 4 * 4096));
+  munlock(area, 4 * 4096);
+  show("setuid(1000)", setuid(1000));
+  show("mlock 16 KiB", mlock(area, 4 * 4096));
+  show("mlock 8 KiB", mlock(area, 2 * 4096));
+  show("mlock 4 KiB more", mlock(area + 2 * 4096, 4096));
+  struct rlimit none = {0, 0};
+  setrlimit(RLIMIT_MEMLOCK, &none);
+  show("mlock with RLIMIT_MEMLOCK 0", mlock(area + 3 * 4096, 4096));
+  show("setpriority(+3)", setpriority(PRIO_PROCESS, 0, n0 + 3));
+  show("setpriority(+1)", setpriority(PRIO_PROCESS, 0, n0 + 1));
+  printf("nice now +%d\n", getpriority(PRIO_PROCESS, 0) - n0);
+  show("setpriority(PRIO_USER, own uid, +3)", setpriority(PRIO_USER, 1000, n0 + 3));
+  struct rlimit r;
+  getrlimit(RLIMIT_NOFILE, &r);
+  struct rlimit up = {r.rlim_cur, r.rlim_max + 1}, down = {r.rlim_cur - 1, r.rlim_max - 1}, back = {r.rlim_cur, r.rlim_max};
+  show("setrlimit NOFILE hard +1", setrlimit(RLIMIT_NOFILE, &up));
+  show("prlimit NOFILE hard +1, old", prlimit(0, RLIMIT_NOFILE, &up, &r));
+  show("setrlimit NOFILE hard -1", setrlimit(RLIMIT_NOFILE, &down));
+  show("setrlimit NOFILE back up", setrlimit(RLIMIT_NOFILE, &back));
+}
+
+/* RLIMIT_NPROC counts the tasks of the real uid until they are reaped; root's are not limited. */
+static void nproc(void) {
+  struct rlimit two = {2, 2};
+  setrlimit(RLIMIT_NPROC, &two);
+  pid_t a = fork();
+  if (a == 0) _exit(0);
+  pid_t b = fork();
+  if (b == 0) _exit(0);
+  printf("root forks past RLIMIT_NPROC: %s\n", a > 0 && b > 0 ? "yes" : "no");
+  waitpid(a, NULL, 0);
+  waitpid(b, NULL, 0);
+  setuid(54321);
+  a = fork();
+  if (a == 0) _exit(0);
+  show("uid 54321: second task", a > 0);
+  b = fork();
+  show("third task, the second a zombie", b);
+  if (b == 0) _exit(0);
+  waitpid(a, NULL, 0);
+  b = fork();
+  if (b == 0) _exit(0);
+  show("third task, the second reaped", b > 0);
+  waitpid(b, NULL, 0);
+}
+
+static void in_child(const char *name, void (*part)(void)) {
+  pid_t p = fork_flushed();
+  if (p == 0) {
+    printf("-- %s\n", name);
+    part();
+    exit_flushed();
+  }
+  int st;
+  waitpid(p, &st, 0);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "after-exec")) {
+    ids("after exec");
+    status("after exec");
+    return 0;
+  }
+  ids("start");
+  status("start");
+  in_child("groups", groups);
+  in_child("rules", rules);
+  in_child("saved", saved);
+  in_child("exec", exec_ids);
+  in_child("kill", kills);
+  in_child("limits", limits);
+  in_child("nproc", nproc);
+  return 0;
+}
