@@ -15,6 +15,7 @@ import { release } from "./exit.js";
 import { exit_robust_list } from "./futex.js";
 import { KILLED_WITH_INIT } from "./sched.js";
 import { type Task, copyRegisters } from "./task.js";
+import type { Cred } from "./cred.js";
 import { exec_itimers } from "./timers.js";
 
 const encoder = new TextEncoder();
@@ -41,7 +42,7 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
       },
     },
     data,
-    { argv, envp, execfn, random: m.random.bytes(16) },
+    { argv, envp, execfn, random: m.random.bytes(16), ids: auxvIds(task.cred) },
   );
   task.image = image;
   task.exe = { path, data };
@@ -51,6 +52,15 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
   copyRegisters(new CpuState(), m.cpu.state);
   m.cpu.rip = image.entry;
   m.cpu.rsp = image.rsp;
+}
+
+/**
+ * The ids exec tells the program (create_elf_tables): AT_SECURE when its
+ * effective ids are not its real ones (cap_bprm_creds_from_file's
+ * is_setid), and glibc then ignores LD_* and other variables.
+ */
+function auxvIds(c: Cred) {
+  return { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid, secure: c.euid !== c.uid || c.egid !== c.gid ? 1 : 0 };
 }
 
 /**

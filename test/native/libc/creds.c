@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -289,6 +290,8 @@ int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "after-exec")) {
     ids("after exec");
     status("after exec");
+    printf("auxv: AT_UID %lu AT_EUID %lu AT_GID %lu AT_EGID %lu AT_SECURE %lu\n", getauxval(AT_UID), getauxval(AT_EUID), getauxval(AT_GID),
+      getauxval(AT_EGID), getauxval(AT_SECURE));
     return 0;
   }
   ids("start");
