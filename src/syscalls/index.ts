@@ -262,8 +262,8 @@ export class Syscalls {
   /** [soft, hard] by RLIMIT_* number (Infinity: RLIM_INFINITY); a thread shares its process's. */
   readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
-  /** The process's nice value (getpriority, setpriority), which fork's child keeps. */
-  private nice = 0;
+  /** The task's nice value (getpriority, setpriority), which clone's child keeps. */
+  nice = 0;
   /** task->comm when the machine keeps none. */
   private comm = "";
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
@@ -565,7 +565,7 @@ export class Syscalls {
       case 140: // getpriority: 20 - nice, so that no answer is negative
         return this.priorityTarget(a[0] | 0, a[1] | 0) ?? 20 - this.nice;
       case 141: // setpriority
-        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? this.setNice(a[2] | 0);
+        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? this.set_one_prio(a[2] | 0, this.cred, -ESRCH);
       case 115: // getgroups: root in no supplementary group
         return (a[0] | 0) < 0 ? -EINVAL : 0;
       case 24: // sched_yield
@@ -710,23 +710,28 @@ export class Syscalls {
     return done === 0 && len > 0 ? -EFAULT : done;
   }
 
-  /** getpriority's and setpriority's `which` and `who`: null for this process, else -EINVAL or -ESRCH. */
+  /** getpriority's and setpriority's `which` and `who` without `tasks` (one root process): null for it, else -EINVAL or -ESRCH. */
   private priorityTarget(which: number, who: number): number | null {
     const PRIO_PROCESS = 0, PRIO_USER = 2;
     if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
-    // A process group, another process or another user's processes are not looked for.
-    return who === 0 || (which === PRIO_PROCESS && who === this.pid) || (which === PRIO_USER && who === this.cred.uid) ? null : -ESRCH;
+    return who === 0 || (which === PRIO_PROCESS && who === this.pid) ? null : -ESRCH;
   }
 
   /**
-   * set_one_prio: the nice value, clamped to [-20, 19]; below the current
-   * one only within RLIMIT_NICE (20 - nice) or with CAP_SYS_NICE, else -EACCES.
+   * set_one_prio: `caller` sets this task's nice value, clamped to
+   * [-20, 19]: a task whose real uid is the caller's real or effective
+   * one, or any with CAP_SYS_NICE, else -EPERM; below the current value
+   * only within the task's RLIMIT_NICE (20 - nice) or with CAP_SYS_NICE,
+   * else -EACCES. @return that refusal, or `error` (the call's so far:
+   * -ESRCH until a task has taken the value, 0 after)
    */
-  private setNice(nice: number): number {
+  set_one_prio(nice: number, caller: Cred, error: number): number {
     nice = Math.max(-20, Math.min(19, nice));
-    if (nice < this.nice && 20 - nice > this.rlimit(RLIMIT_NICE) && !this.cred.capable(CAP_SYS_NICE)) return -EACCES;
+    const uid = this.cred.uid, cap = caller.capable(CAP_SYS_NICE);
+    if (uid !== caller.uid && uid !== caller.euid && !cap) return -EPERM;
+    if (nice < this.nice && 20 - nice > this.rlimit(RLIMIT_NICE) && !cap) return -EACCES;
     this.nice = nice;
-    return 0;
+    return error === -ESRCH ? 0 : error;
   }
 
   /** times: the process's CPU time (the CPU-time clock) in clock ticks (USER_HZ 100), none for children or the kernel; ticks since boot. */

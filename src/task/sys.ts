@@ -1,7 +1,8 @@
-// kernel/sys.c's getrusage, over the machine's counters. Browser-safe.
+// kernel/sys.c's getrusage, over the machine's counters, and getpriority
+// and setpriority over the task table. Browser-safe.
 
 import type { Machine } from "../machine.js";
-import { EFAULT, EINVAL } from "../syscalls/index.js";
+import { EFAULT, EINVAL, ESRCH } from "../syscalls/index.js";
 import { rusage } from "./sched.js";
 import type { Task } from "./task.js";
 
@@ -26,4 +27,29 @@ export function getrusage(m: Machine, t: Task, who: number, addr: number): numbe
   }
   else return -EINVAL;
   return m.user.copyToUser(addr, bytes) === 0 ? 0 : -EFAULT;
+}
+
+const PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+
+/** The tasks `which` and `who` name: a task by pid (0: the caller), a process group's (0: the caller's), a real uid's (0: the caller's). */
+function prioTasks(m: Machine, t: Task, which: number, who: number): Task[] {
+  if (which === PRIO_PROCESS) {
+    const x = who === 0 ? t : m.sched.byPid(who);
+    return x ? [x] : [];
+  }
+  if (which === PRIO_PGRP) return m.sched.tasks.filter((x) => x.pgid === (who === 0 ? t.pgid : who));
+  const uid = who === 0 ? t.cred.uid : who >>> 0;
+  return m.sched.tasks.filter((x) => x.cred.uid === uid);
+}
+
+/** getpriority: the highest priority (20 - nice, so that none is negative) of the tasks named, or -ESRCH. */
+export function getpriority(m: Machine, t: Task, which: number, who: number): number {
+  if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
+  return prioTasks(m, t, which, who).reduce((ret, x) => Math.max(ret, 20 - x.sys.nice), -ESRCH);
+}
+
+/** setpriority: each task named takes the nice value it may (set_one_prio); -ESRCH for none, else the last refusal or 0. */
+export function setpriority(m: Machine, t: Task, which: number, who: number, nice: number): number {
+  if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
+  return prioTasks(m, t, which, who).reduce((error, x) => x.sys.set_one_prio(nice, t.cred, error), -ESRCH);
 }

@@ -223,14 +223,21 @@ static void kills(void) {
   waitpid(saved, &st, 0);
 }
 
+/* A uid no other process has: natively, other runs of this program may go on beside this one. */
+static uid_t own_uid(uid_t base) {
+  return base + getpid() % 10000;
+}
+
 static void limits(void) {
+  uid_t user = own_uid(40000);
+  setpgid(0, 0);
   int n0 = getpriority(PRIO_PROCESS, 0);
   struct rlimit memlock = {8192, 8192};
   show("setrlimit MEMLOCK 8192", setrlimit(RLIMIT_MEMLOCK, &memlock));
   char *area = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   show("root: mlock 16 KiB past RLIMIT_MEMLOCK", mlock(area, 4 * 4096));
   munlock(area, 4 * 4096);
-  show("setuid(1000)", setuid(1000));
+  show("setuid(user)", setuid(user));
   show("mlock 16 KiB", mlock(area, 4 * 4096));
   show("mlock 8 KiB", mlock(area, 2 * 4096));
   show("mlock 4 KiB more", mlock(area + 2 * 4096, 4096));
@@ -240,7 +247,26 @@ static void limits(void) {
   show("setpriority(+3)", setpriority(PRIO_PROCESS, 0, n0 + 3));
   show("setpriority(+1)", setpriority(PRIO_PROCESS, 0, n0 + 1));
   printf("nice now +%d\n", getpriority(PRIO_PROCESS, 0) - n0);
-  show("setpriority(PRIO_USER, own uid, +3)", setpriority(PRIO_USER, 1000, n0 + 3));
+  show("setpriority(PRIO_USER, own uid, +3)", setpriority(PRIO_USER, user, n0 + 3));
+  int hold[2];
+  pipe(hold);
+  pid_t kid = fork_flushed();
+  if (kid == 0) {
+    char c;
+    close(hold[1]);
+    read(hold[0], &c, 1);
+    _exit(0);
+  }
+  show("setpriority(root parent, +5)", setpriority(PRIO_PROCESS, getppid(), n0 + 5));
+  printf("getpriority(root parent): +%d\n", getpriority(PRIO_PROCESS, getppid()) - n0);
+  show("setpriority(own child, +5)", setpriority(PRIO_PROCESS, kid, n0 + 5));
+  show("setpriority(own child, +4)", setpriority(PRIO_PROCESS, kid, n0 + 4));
+  printf("getpriority(own child): +%d\n", getpriority(PRIO_PROCESS, kid) - n0);
+  show("setpriority(PRIO_PGRP, 0, +6)", setpriority(PRIO_PGRP, 0, n0 + 6));
+  printf("getpriority(PRIO_PGRP, 0): +%d\n", getpriority(PRIO_PGRP, 0) - n0);
+  show("setpriority(PRIO_PROCESS, no such pid)", setpriority(PRIO_PROCESS, 999999, n0));
+  close(hold[1]);
+  waitpid(kid, NULL, 0);
   struct rlimit r;
   getrlimit(RLIMIT_NOFILE, &r);
   struct rlimit up = {r.rlim_cur, r.rlim_max + 1}, down = {r.rlim_cur - 1, r.rlim_max - 1}, back = {r.rlim_cur, r.rlim_max};
@@ -261,10 +287,10 @@ static void nproc(void) {
   printf("root forks past RLIMIT_NPROC: %s\n", a > 0 && b > 0 ? "yes" : "no");
   waitpid(a, NULL, 0);
   waitpid(b, NULL, 0);
-  setuid(54321);
+  setuid(own_uid(50000));
   a = fork();
   if (a == 0) _exit(0);
-  show("uid 54321: second task", a > 0);
+  show("a user's second task", a > 0);
   b = fork();
   show("third task, the second a zombie", b);
   if (b == 0) _exit(0);
