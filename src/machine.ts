@@ -53,7 +53,7 @@ const P_PIDFD = 3;
 import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
 import { KernelThreads } from "./task/kthread.js";
-import { getpriority, getrusage, setpriority } from "./task/sys.js";
+import { getpriority, getrusage, prlimit64, setpriority } from "./task/sys.js";
 import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
 import { process_vm_rw } from "./task/process_vm_access.js";
@@ -336,6 +336,7 @@ export class Machine {
       case 98: return getrusage(this, t, a[0] | 0, a[1]);
       case 140: return getpriority(this, t, a[0] | 0, a[1] | 0);
       case 141: return setpriority(this, t, a[0] | 0, a[1] | 0, a[2] | 0);
+      case 302: return prlimit64(this, t, a[0] | 0, a[1] >>> 0, a[2], a[3]);
       case 37: return alarm(this, t, a[0] >>> 0);
       case 36: return getitimer(this, t, a[0] | 0, a[1]);
       case 38: return setitimer(this, t, a[0] | 0, a[1], a[2]);
@@ -538,8 +539,8 @@ export class Machine {
     });
   }
 
-  /** `fn` with `t`'s mm switched in, and the current one back after: the faults `fn` takes are the current task's. */
-  private withMm<T>(t: Task, fn: () => T): T {
+  /** `fn` with `t`'s mm switched in, and the current one back after: the faults `fn` takes are the current task's. @internal (src/task/) */
+  withMm<T>(t: Task, fn: () => T): T {
     if (t.mm === this.current?.mm || !t.mm) return fn();
     const back = this.current?.mm ?? 0;
     this.kernel.call(() => this.k.mm_switch_remote(t.mm));

@@ -579,11 +579,11 @@ export class Syscalls {
       case 99:
         return this.sysinfo(a[0]);
       case 97: // getrlimit
-        return this.prlimit(0, a[0] >>> 0, 0, a[1]);
+        return this.prlimit(a[0] >>> 0, 0, a[1]);
       case 160: // setrlimit
-        return this.prlimit(0, a[0] >>> 0, a[1], 0);
-      case 302:
-        return this.prlimit(a[0] | 0, a[1] >>> 0, a[2], a[3]);
+        return this.prlimit(a[0] >>> 0, a[1], 0);
+      case 302: // prlimit64 without `tasks`: the one process's own
+        return (a[0] | 0) !== 0 && (a[0] | 0) !== this.pid ? -ESRCH : this.prlimit(a[1] >>> 0, a[2], a[3]);
       case 204:
         return this.schedGetaffinity(a[0] | 0, unsigned(a[1]), a[2]);
       case 309:
@@ -879,34 +879,37 @@ export class Syscalls {
     return this.o.mem.copyToUser(info, out) === 0 ? 0 : -EFAULT;
   }
 
-  /** prlimit64 (getrlimit and setrlimit are it for the caller): the caller's own limits only. */
-  private prlimit(pid: number, resource: number, newAddr: number, oldAddr: number): number {
-    if (pid !== 0 && pid !== this.pid) return -ESRCH;
+  /**
+   * do_prlimit: `target`'s limits (the caller's by default; a thread
+   * shares its process's) read and set through the caller's memory, the
+   * caller's capabilities deciding; `inTargetMm` runs the kernel's part
+   * with the target's mm current. The new limit holds even when the old
+   * one cannot be written (-EFAULT).
+   */
+  prlimit(resource: number, newAddr: number, oldAddr: number, target: Syscalls = this, inTargetMm = (fn: () => void) => fn()): number {
     if (resource >= RLIMITS.length) return -EINVAL;
-    const lim = this.rlimits[resource];
-    let next: [number, number] | null = null;
+    const lim = target.rlimits[resource];
+    const old = [...lim];
     if (newAddr !== 0) {
       const b = new Uint8Array(16);
       if (this.o.mem.copyFromUser(b, newAddr, 16) !== 0) return -EFAULT;
       const v = new DataView(b.buffer);
       const read = (at: number) => (v.getUint32(at + 4, true) === 0xffffffff && v.getUint32(at, true) === 0xffffffff
         ? Infinity : v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true));
-      next = [read(0), read(8)];
+      const next = [read(0), read(8)];
       if (next[0] > next[1]) return -EINVAL;
       // RLIMIT_NOFILE cannot go past fs.nr_open (1048576); a hard limit goes up only with CAP_SYS_RESOURCE.
       if (resource === RLIMIT_NOFILE && next[1] > 1048576) return -EPERM;
       if (next[1] > lim[1] && !this.cred.capable(CAP_SYS_RESOURCE)) return -EPERM;
+      [lim[0], lim[1]] = next;
+      // the limits mm reads (RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS, RLIMIT_MEMLOCK) go to the target's mm
+      if (MM_RLIMITS.includes(resource)) inTargetMm(() => this.o.kernel.mm_set_rlimit?.(resource, next[0]));
     }
     if (oldAddr !== 0) {
       const out = new Uint8Array(16);
-      out.set(limitBytes(lim[0]), 0);
-      out.set(limitBytes(lim[1]), 8);
+      out.set(limitBytes(old[0]), 0);
+      out.set(limitBytes(old[1]), 8);
       if (this.o.mem.copyToUser(oldAddr, out) !== 0) return -EFAULT;
-    }
-    if (next) {
-      [lim[0], lim[1]] = next;
-      // the limits mm reads (RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS) go to the caller's mm
-      if (MM_RLIMITS.includes(resource)) this.o.kernel.mm_set_rlimit?.(resource, next[0]);
     }
     return 0;
   }

@@ -1,8 +1,9 @@
-// kernel/sys.c's getrusage, over the machine's counters, and getpriority
-// and setpriority over the task table. Browser-safe.
+// kernel/sys.c's getrusage, over the machine's counters, and getpriority,
+// setpriority and prlimit64 over the task table. Browser-safe.
 
 import type { Machine } from "../machine.js";
-import { EFAULT, EINVAL, ESRCH } from "../syscalls/index.js";
+import { EFAULT, EINVAL, EPERM, ESRCH } from "../syscalls/index.js";
+import { CAP_SYS_RESOURCE } from "./cred.js";
 import { rusage } from "./sched.js";
 import type { Task } from "./task.js";
 
@@ -52,4 +53,19 @@ export function getpriority(m: Machine, t: Task, which: number, who: number): nu
 export function setpriority(m: Machine, t: Task, which: number, who: number, nice: number): number {
   if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
   return prioTasks(m, t, which, who).reduce((error, x) => x.sys.set_one_prio(nice, t.cred, error), -ESRCH);
+}
+
+/**
+ * prlimit64: the limits of task `pid` (0: the caller's). Another's only
+ * when its real, effective and saved ids are all the caller's real ones
+ * (check_prlimit_permission), or with CAP_SYS_RESOURCE; else -EPERM.
+ */
+export function prlimit64(m: Machine, t: Task, pid: number, resource: number, newAddr: number, oldAddr: number): number {
+  const x = pid === 0 ? t : m.sched.byPid(pid);
+  if (!x) return -ESRCH;
+  const c = t.cred, xc = x.cred;
+  const same = [xc.uid, xc.euid, xc.suid].every((id) => id === c.uid) && [xc.gid, xc.egid, xc.sgid].every((id) => id === c.gid);
+  if (x !== t && !same && !c.capable(CAP_SYS_RESOURCE)) return -EPERM;
+  // A zombie has no mm left to tell.
+  return t.sys.prlimit(resource, newAddr, oldAddr, x.sys, (fn) => void (x.mm && m.withMm(x, fn)));
 }

@@ -186,10 +186,11 @@ static void kills(void) {
   int ready[2], hold[2];
   pipe(ready);
   pipe(hold);
-  pid_t other = target(3000, 3000, 3000, ready, hold);
-  pid_t saved = target(3000, 3000, 1000, ready, hold);
+  /* One after the other, so that their calls come in the same order each run. */
   char c;
+  pid_t other = target(3000, 3000, 3000, ready, hold);
   read(ready[0], &c, 1);
+  pid_t saved = target(3000, 3000, 1000, ready, hold);
   read(ready[0], &c, 1);
   pid_t p = fork_flushed();
   if (p == 0) {
@@ -255,7 +256,8 @@ static void limits(void) {
     char c;
     close(hold[1]);
     read(hold[0], &c, 1);
-    _exit(0);
+    /* Its parent has set its RLIMIT_AS to 32 MiB. */
+    _exit(mmap(NULL, 64 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? 1 : 0);
   }
   show("setpriority(root parent, +5)", setpriority(PRIO_PROCESS, getppid(), n0 + 5));
   printf("getpriority(root parent): +%d\n", getpriority(PRIO_PROCESS, getppid()) - n0);
@@ -265,8 +267,17 @@ static void limits(void) {
   show("setpriority(PRIO_PGRP, 0, +6)", setpriority(PRIO_PGRP, 0, n0 + 6));
   printf("getpriority(PRIO_PGRP, 0): +%d\n", getpriority(PRIO_PGRP, 0) - n0);
   show("setpriority(PRIO_PROCESS, no such pid)", setpriority(PRIO_PROCESS, 999999, n0));
+  struct rlimit lim = {4 << 20, 4 << 20}, got;
+  show("prlimit(root parent, STACK, get)", prlimit(getppid(), RLIMIT_STACK, NULL, &got));
+  show("prlimit(own child, STACK, set 4 MiB)", prlimit(kid, RLIMIT_STACK, &lim, NULL));
+  show("prlimit(own child, STACK, get)", prlimit(kid, RLIMIT_STACK, NULL, &got));
+  printf("own child's stack limit: %lu %lu\n", (unsigned long)got.rlim_cur, (unsigned long)got.rlim_max);
+  struct rlimit as = {32 << 20, 32 << 20};
+  show("prlimit(own child, AS, 32 MiB)", prlimit(kid, RLIMIT_AS, &as, NULL));
   close(hold[1]);
-  waitpid(kid, NULL, 0);
+  int st;
+  waitpid(kid, &st, 0);
+  printf("own child's mmap of 64 MiB: %s\n", WEXITSTATUS(st) ? "refused" : "made");
   struct rlimit r;
   getrlimit(RLIMIT_NOFILE, &r);
   struct rlimit up = {r.rlim_cur, r.rlim_max + 1}, down = {r.rlim_cur - 1, r.rlim_max - 1}, back = {r.rlim_cur, r.rlim_max};
