@@ -44,7 +44,6 @@ import { LoadAvg, procCpuinfo, procLoadavg, procMountinfo, procMounts, procStat,
 import { cpuidLeaf } from "./cpu/system.js";
 import { absolute, execve, load, setComm } from "./task/exec.js";
 import { do_exit, do_group_exit, release } from "./task/exit.js";
-import { credCall } from "./task/cred.js";
 import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, vfork } from "./task/fork.js";
 import { pidfd_getfd, pidfd_open, pidfd_send_signal, waitid_pidfd } from "./task/pidfd.js";
 
@@ -53,7 +52,7 @@ const P_PIDFD = 3;
 import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
 import { KernelThreads } from "./task/kthread.js";
-import { getpriority, getrusage, prlimit64, setpriority } from "./task/sys.js";
+import { credCall, getpriority, getrusage, prlimit64, setpriority } from "./task/sys.js";
 import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
 import { process_vm_rw } from "./task/process_vm_access.js";

@@ -65,7 +65,7 @@ import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
 import type { MlockCalls } from "./mlock.js";
 import { TICK_NSEC } from "../task/jiffies.js";
-import { CAP_SYS_NICE, CAP_SYS_RESOURCE, Cred } from "../task/cred.js";
+import { CAP_SYS_NICE, CAP_SYS_RESOURCE, INIT_CRED, type Cred } from "../task/cred.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -286,6 +286,7 @@ export class Syscalls {
     });
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.files.pid = () => this.pid;
+    this.files.cred = () => this.cred;
     this.files.now = () => this.nowNs();
     this.timers = o.timers ?? new HrtimerBase();
     this.files.timeout = (ns) => this.timeout(ns);
@@ -462,8 +463,8 @@ export class Syscalls {
   }
 
   /** The caller's credentials. */
-  private get cred(): Cred {
-    return this.o.tasks?.cred ?? ROOT;
+  get cred(): Cred {
+    return this.o.tasks?.cred ?? INIT_CRED;
   }
 
   private call(nr: number, a: number[]): number {
@@ -951,8 +952,6 @@ const WRITES = [1, 18, 20, 296, 328, 40, 278];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7, RLIMIT_NICE = 13;
-/** The credentials of a process without `tasks`: root's. */
-const ROOT = new Cred();
 export const RLIMIT_SIGPENDING = 11;
 /** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
 const MM_RLIMITS = [2, 3, 8, 9];

@@ -8,7 +8,8 @@ import { withCode } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { RegularInode } from "../fs/inode.js";
 import { exec } from "../loader/index.js";
-import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOENT, ENOEXEC } from "../syscalls/index.js";
+import { SIGSEGV, SI_KERNEL, EACCES, EAGAIN, EFAULT, E2BIG, ENOENT, ENOEXEC } from "../syscalls/index.js";
+import { RLIMIT_NPROC } from "./fork.js";
 import { ERRNO } from "../syscalls/errno.js";
 import { d_path, getname } from "../syscalls/namei.js";
 import { release } from "./exit.js";
@@ -102,6 +103,9 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
   const files = t.sys.files;
   const path = getname(files, pathAddr);
   if (typeof path === "number") return path;
+  // A set*uid made the task a user's past RLIMIT_NPROC: refused while that user still is.
+  if (t.nprocExceeded && m.sched.userTasks(t.cred.uid) > t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
+  t.nprocExceeded = false;
   const argv = strings(m, argvAddr);
   if (typeof argv === "number") return argv;
   const envp = strings(m, envpAddr);

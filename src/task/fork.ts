@@ -127,7 +127,7 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
   if (m.sched.live >= maxThreads(m)) return -EAGAIN;
   const c = t.cred;
   if (c.uid !== 0 && !c.capable(CAP_SYS_RESOURCE) && !c.capable(CAP_SYS_ADMIN)
-    && m.sched.tasks.filter((x) => x.cred.uid === c.uid).length >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
+    && m.sched.userTasks(c.uid) >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
   // alloc_pid: a chosen pid within pid_max (the guest, root, may choose), EEXIST when it is taken.
   if (setTid !== null && (setTid < 1 || setTid >= PID_MAX)) return -EINVAL;
   if (setTid !== null && (m.sched.byPid(setTid) || m.sched.kthreads?.byPid(setTid))) return -EEXIST;

@@ -69,10 +69,17 @@ export class Scheduler {
     }
   }
 
-  /** Tasks that are not zombies, threads included (RLIMIT_NPROC counts them). */
+  /** Tasks that are not zombies, threads included (nr_threads, which max_threads bounds). */
   get live(): number {
     let n = 0;
     for (const t of this.tasks) if (t.state !== "zombie") n++;
+    return n;
+  }
+
+  /** The tasks of real uid `uid` not yet reaped, threads included: its user's count against RLIMIT_NPROC (ucounts). */
+  userTasks(uid: number): number {
+    let n = 0;
+    for (const t of this.tasks) if (t.cred.uid === uid) n++;
     return n;
   }
 

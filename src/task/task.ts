@@ -63,6 +63,8 @@ export class Task {
   comm = "";
   /** Its credentials (task->cred): each thread's own; a task starts as root, a clone with its parent's. */
   cred = new Cred();
+  /** PF_NPROC_EXCEEDED: its real uid changed to a user past RLIMIT_NPROC; its next execve fails while that user still is. */
+  nprocExceeded = false;
   /** argv[0] of its exec, which /proc shows for the program's mapping. */
   execPath = "";
   /** /proc/<pid>/exe's target and bytes. */

@@ -15,6 +15,7 @@
 #include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -312,6 +313,81 @@ static void nproc(void) {
   waitpid(b, NULL, 0);
 }
 
+/* SCM_CREDENTIALS: with `uid` given, that pid, uid and gid; else what the kernel adds. @return sendmsg's result */
+static long send_creds(int fd, int explicit, pid_t pid, uid_t uid, gid_t gid) {
+  char ctl[CMSG_SPACE(sizeof(struct ucred))] = {0};
+  struct iovec iov = {"x", 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+  if (explicit) {
+    m.msg_control = ctl;
+    m.msg_controllen = sizeof ctl;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+    struct ucred u = {pid, uid, gid};
+    memcpy(CMSG_DATA(c), &u, sizeof u);
+  }
+  return sendmsg(fd, &m, 0);
+}
+
+static void recv_creds(int fd, const char *what) {
+  char ctl[CMSG_SPACE(sizeof(struct ucred))], b;
+  struct iovec iov = {&b, 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+  recvmsg(fd, &m, 0);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  struct ucred u;
+  memcpy(&u, CMSG_DATA(c), sizeof u);
+  printf("%s: pid %s, uid %u, gid %u\n", what, u.pid == getpid() ? "own" : "another", u.uid, u.gid);
+}
+
+/* A socket's peer credentials are the effective ids; the ones a message carries the real ids, or ids of its own. */
+static void sockets(void) {
+  raw(SYS_setresgid, 7, 8, 9);
+  raw(SYS_setresuid, 1000, 1001, 1002);
+  int sv[2], on = 1;
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  struct ucred peer;
+  socklen_t len = sizeof peer;
+  getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &peer, &len);
+  printf("SO_PEERCRED: pid %s, uid %u, gid %u\n", peer.pid == getpid() ? "own" : "another", peer.uid, peer.gid);
+  setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+  show("send", send_creds(sv[0], 0, 0, 0, 0));
+  recv_creds(sv[1], "SO_PASSCRED");
+  show("send SCM_CREDENTIALS, the saved ids", send_creds(sv[0], 1, getpid(), 1002, 9));
+  recv_creds(sv[1], "SCM_CREDENTIALS");
+  show("send SCM_CREDENTIALS, another uid", send_creds(sv[0], 1, getpid(), 5, 9));
+  show("send SCM_CREDENTIALS, another gid", send_creds(sv[0], 1, getpid(), 1000, 5));
+  show("send SCM_CREDENTIALS, another pid", send_creds(sv[0], 1, getppid(), 1000, 7));
+}
+
+/* set*uid to a user past RLIMIT_NPROC goes; the execve after it does not. */
+static void nproc_exec(void) {
+  uid_t user = own_uid(40000);
+  struct rlimit zero = {0, 0};
+  setrlimit(RLIMIT_NPROC, &zero);
+  int ready[2], hold[2];
+  pipe(ready);
+  pipe(hold);
+  pid_t h = fork_flushed();
+  if (h == 0) {
+    char c;
+    setuid(user);
+    write(ready[1], "x", 1);
+    close(hold[1]);
+    read(hold[0], &c, 1);
+    _exit(0);
+  }
+  char c;
+  read(ready[0], &c, 1);
+  show("setuid(user), another task of the user running", setuid(user));
+  char *argv[] = {"creds", "after-exec", NULL};
+  show("execv", execv("/proc/self/exe", argv));
+  close(hold[1]);
+  waitpid(h, NULL, 0);
+}
+
 static void in_child(const char *name, void (*part)(void)) {
   pid_t p = fork_flushed();
   if (p == 0) {
@@ -338,7 +414,9 @@ int main(int argc, char **argv) {
   in_child("saved", saved);
   in_child("exec", exec_ids);
   in_child("kill", kills);
+  in_child("sockets", sockets);
   in_child("limits", limits);
   in_child("nproc", nproc);
+  in_child("nproc exec", nproc_exec);
   return 0;
 }
