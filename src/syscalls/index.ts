@@ -19,7 +19,8 @@
 // eventfd.ts, eventpoll.ts, socket.ts and af_unix.ts: AF_UNIX sockets,
 // the only family), exit, exit_group, brk,
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
-// getppid (0), the uid and gid calls (root), set_tid_address,
+// getppid (0), the uid and gid calls (root's; with `tasks` each task's
+// credentials: src/task/cred.ts, sys.ts), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
 // sched_getaffinity (one CPU), getcpu (CPU 0 on its node), sched_yield, arch_prctl (FS/GS base),
 // clock_gettime, clock_getres, gettimeofday, time, nanosleep and
@@ -29,7 +30,8 @@
 // sigaltstack, kill, tkill, tgkill: src/task/signal.ts), rt_sigtimedwait, pause,
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), epoll_wait,
 // epoll_pwait, epoll_pwait2 (eventpoll.ts), getgroups (none), times,
-// getpriority and setpriority (the process's nice value), and, given
+// getpriority and setpriority (the task's nice value; with `tasks` any
+// task's), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, rt_sigqueueinfo and
 // rt_tgsigqueueinfo, process_vm_readv and process_vm_writev
