@@ -386,8 +386,7 @@ export class Machine {
         endFaults: t.mm ? undefined : { min_flt: t.minflt, maj_flt: t.majflt },
         ownFaults: thread ? { min_flt: t.ownMinflt, maj_flt: t.ownMajflt } : undefined,
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
-        // The user's queued signals: every thread's and every process's, whoever's.
-        sigQueued: s.queuedSignals(),
+        sigQueued: s.queuedSignals(who.cred.uid),
         cred: who.cred, rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,

@@ -37,7 +37,7 @@ export interface TaskStat {
   signals: [bigint, bigint, bigint, bigint];
   /** The process's shared pending signals (ShdPnd:). */
   sharedPending: bigint;
-  /** SigQ: signals queued (counted for every task, whatever its user). */
+  /** SigQ: signals queued to its user's tasks. */
   sigQueued: number;
   /** Its credentials (task->cred): the ids, real, effective, saved, fs; the groups; the capability sets. */
   cred: {

@@ -41,7 +41,8 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
   const signals = from
     ? from.signals.fork(m.cpu, pid, (flags & CLONE_SIGHAND) !== 0, (flags & CLONE_THREAD) !== 0, (flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM)
     : new Signals(m.cpu, m.user, pid);
-  signals.queueFull = () => m.sched.queuedSignals() >= task.sys.rlimit(RLIMIT_SIGPENDING);
+  // __sigqueue_alloc: the receiving task's user's count, against its limit.
+  signals.queueFull = () => m.sched.queuedSignals(task.cred.uid) >= task.sys.rlimit(RLIMIT_SIGPENDING);
   // The wait a process call asks for is the task's own (wait4 sets it).
   const calls: TaskCalls = {
     get pid() { return task.tgid; },

@@ -255,19 +255,23 @@ export class Scheduler {
   }
 
   /**
+   * The signals queued to the tasks of real uid `uid` (its ucounts'
+   * sigpending, which RLIMIT_SIGPENDING bounds): every thread's queue,
+   * every process's shared one, and its POSIX timers'.
+   */
+  queuedSignals(uid: number): number {
+    const queued = (q: SigInfo[]) => q.reduce((n, p) => n + (p.unqueued || p.preallocated ? 0 : 1), 0);
+    // Each POSIX timer holds its sigqueue from timer_create to timer_delete.
+    return this.tasks.reduce((n, x) => n + (x.cred.uid !== uid ? 0 : queued(x.signals.pending)
+      + (x === x.group.leader ? queued(x.signals.shared) + x.group.timers.posix.size : 0)), 0);
+  }
+
+  /**
    * kill: pid > 0 one process (any of its threads' tids names it), 0 the
    * caller's group, -1 every process but init and the caller's, < -1 group
    * -pid. The signal goes to each process's shared queue, where a thread
    * that does not block it takes it.
    */
-  /** The signals queued by root, every task's user (its ucounts' sigpending): every thread's queue, every process's shared one. */
-  queuedSignals(): number {
-    const queued = (q: SigInfo[]) => q.reduce((n, p) => n + (p.unqueued || p.preallocated ? 0 : 1), 0);
-    // Each POSIX timer holds its sigqueue from timer_create to timer_delete.
-    return this.tasks.reduce((n, x) => n + queued(x.signals.pending)
-      + (x === x.group.leader ? queued(x.signals.shared) + x.group.timers.posix.size : 0), 0);
-  }
-
   kill(t: Task, pid: number, sig: number): number {
     if (sig < 0 || sig > 64) return -EINVAL;
     const info: SigInfo = { signo: sig, code: SI_USER, pid: t.tgid, uid: t.cred.uid };

@@ -362,6 +362,31 @@ static void sockets(void) {
   show("send SCM_CREDENTIALS, another pid", send_creds(sv[0], 1, getppid(), 1000, 7));
 }
 
+/* RLIMIT_SIGPENDING counts the signals queued to a user's tasks: root's do not count against another user. */
+static void sigpending_user(void) {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  union sigval v = {0};
+  for (int i = 0; i < 3; i++) sigqueue(getpid(), SIGRTMIN, v);
+  pid_t p = fork_flushed();
+  if (p == 0) {
+    setuid(own_uid(40000));
+    struct rlimit r = {4, 4};
+    setrlimit(RLIMIT_SIGPENDING, &r);
+    int n = 0;
+    while (sigqueue(getpid(), SIGRTMIN, v) == 0) n++;
+    printf("queued %d as another user, then %s\n", n, errname(errno));
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (fgets(line, sizeof line, f))
+      if (!strncmp(line, "SigQ:", 5)) printf("%s", line);
+    fclose(f);
+    exit_flushed();
+  }
+  waitpid(p, NULL, 0);
+}
+
 /* set*uid to a user past RLIMIT_NPROC goes; the execve after it does not. */
 static void nproc_exec(void) {
   uid_t user = own_uid(40000);
@@ -415,6 +440,7 @@ int main(int argc, char **argv) {
   in_child("exec", exec_ids);
   in_child("kill", kills);
   in_child("sockets", sockets);
+  in_child("sigpending", sigpending_user);
   in_child("limits", limits);
   in_child("nproc", nproc);
   in_child("nproc exec", nproc_exec);
