@@ -42,7 +42,7 @@ export interface TaskStat {
   /** Its credentials (task->cred): the ids, real, effective, saved, fs; the groups; the capability sets. */
   cred: {
     uid: number; euid: number; suid: number; fsuid: number; gid: number; egid: number; sgid: number; fsgid: number;
-    groups: readonly number[]; capPermitted: bigint; capEffective: bigint;
+    groups: readonly number[]; capInheritable: bigint; capPermitted: bigint; capEffective: bigint;
   };
   /** Its resource limits, [soft, hard] by RLIMIT_* number (Infinity: RLIM_INFINITY). */
   rlimits: readonly (readonly number[])[];
@@ -214,7 +214,7 @@ export function procStatus(t: TaskView): string {
     + `Threads:\t${s.threads}\nSigQ:\t${s.sigQueued}/${rlim(s.rlimits[RLIMIT_SIGPENDING][0])}\n`
     + sigset("SigPnd", pending) + sigset("ShdPnd", s.sharedPending) + sigset("SigBlk", blocked)
     + sigset("SigIgn", ignored) + sigset("SigCgt", caught)
-    + `CapInh:\t${"0".repeat(16)}\nCapPrm:\t${capSet(c.capPermitted)}\nCapEff:\t${capSet(c.capEffective)}\nCapBnd:\t${CAP_FULL_SET}\nCapAmb:\t${"0".repeat(16)}\n`
+    + `CapInh:\t${capSet(c.capInheritable)}\nCapPrm:\t${capSet(c.capPermitted)}\nCapEff:\t${capSet(c.capEffective)}\nCapBnd:\t${CAP_FULL_SET}\nCapAmb:\t${"0".repeat(16)}\n`
     + "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
     + "Speculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\tnot affected\n"
     + "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"

@@ -14,7 +14,7 @@ import { EPERM } from "../syscalls/errno.js";
 import type { Task } from "./task.js";
 
 /** The capabilities this kernel gates on (include/uapi/linux/capability.h). */
-export const CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_IPC_LOCK = 14, CAP_SYS_ADMIN = 21, CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24;
+export const CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_IPC_LOCK = 14, CAP_SYS_ADMIN = 21, CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24;
 /** CAP_LAST_CAP 40: every capability. */
 export const CAP_FULL_SET = (1n << 41n) - 1n;
 /** CAP_FS_SET: what an fsuid of 0 adds (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID, LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE). */
@@ -31,6 +31,7 @@ export class Cred {
   fsgid = 0;
   /** The supplementary groups, sorted (groups_sort), duplicates kept. */
   groups: readonly number[] = [];
+  capInheritable = 0n;
   capPermitted = CAP_FULL_SET;
   capEffective = CAP_FULL_SET;
 

@@ -1,11 +1,12 @@
 // kernel/sys.c's calls beyond the task: getrusage, over the machine's
 // counters; getpriority, setpriority and prlimit64 over the task table;
-// the credential calls (set*id, getres*id, setfs*id, and kernel/groups.c's
-// getgroups and setgroups) on the caller's struct cred (cred.ts). Browser-safe.
+// the credential calls (set*id, getres*id, setfs*id, kernel/groups.c's
+// getgroups and setgroups, kernel/capability.c's capget and capset) on
+// the caller's struct cred (cred.ts). Browser-safe.
 
 import type { Machine } from "../machine.js";
 import { EFAULT, EINVAL, EPERM, ESRCH } from "../syscalls/index.js";
-import { CAP_SETGID, CAP_SETUID, CAP_SYS_RESOURCE, type Cred, cap_emulate_setxuid, cap_fix_setfsuid } from "./cred.js";
+import { CAP_FULL_SET, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_RESOURCE, type Cred, cap_emulate_setxuid, cap_fix_setfsuid } from "./cred.js";
 import { setComm } from "./exec.js";
 import { RLIMIT_NPROC } from "./fork.js";
 import { rusage } from "./sched.js";
@@ -132,6 +133,8 @@ export function credCall(m: Machine, t: Task, nr: number, a: number[]): number |
     case 123: return setfsid(m, t, GIDS, a[0] >>> 0); // setfsgid
     case 115: return getgroups(m, t, a[0] | 0, a[1]);
     case 116: return setgroups(m, t, a[0] | 0, a[1]);
+    case 125: return capget(m, t, a[0], a[1]);
+    case 126: return capset(m, t, a[0], a[1]);
     default: return undefined;
   }
 }
@@ -233,3 +236,70 @@ function setgroups(m: Machine, t: Task, size: number, list: number): number {
   return commit_creds(m, t, c);
 }
 
+
+/** The capability ABI versions (linux/capability.h): 1 with one 32-bit word per set, 2 and 3 with two. */
+const CAP_VERSION_1 = 0x19980330, CAP_VERSION_2 = 0x20071026, CAP_VERSION_3 = 0x20080522;
+
+/**
+ * cap_validate_magic: how many 32-bit words of each set the header's
+ * version takes; an unknown version is -EINVAL, the version the kernel
+ * prefers written back.
+ */
+function cap_validate_magic(m: Machine, header: number): number {
+  const b = new Uint8Array(4);
+  if (m.user.copyFromUser(b, header, 4) !== 0) return -EFAULT;
+  const version = new DataView(b.buffer).getUint32(0, true);
+  if (version === CAP_VERSION_1) return 1;
+  if (version === CAP_VERSION_2 || version === CAP_VERSION_3) return 2;
+  new DataView(b.buffer).setUint32(0, CAP_VERSION_3, true);
+  return m.user.copyToUser(header, b) !== 0 ? -EFAULT : -EINVAL;
+}
+
+/** The header's pid, or -EFAULT. */
+function capPid(m: Machine, header: number): number {
+  const b = new Uint8Array(4);
+  return m.user.copyFromUser(b, header + 4, 4) !== 0 ? -EFAULT : new DataView(b.buffer).getInt32(0, true);
+}
+
+/** capget: the effective, permitted and inheritable sets of task `pid` (0: the caller's); a NULL data pointer only asks the version. */
+function capget(m: Machine, t: Task, header: number, data: number): number {
+  const words = cap_validate_magic(m, header);
+  if (data === 0 || words < 0) return data === 0 && words === -EINVAL ? 0 : Math.min(words, 0);
+  const pid = capPid(m, header);
+  if (pid === -EFAULT) return pid;
+  if (pid < 0) return -EINVAL;
+  const x = pid === 0 ? t : m.sched.byPid(pid);
+  if (!x) return -ESRCH;
+  const c = x.cred, b = new Uint8Array(12 * words), v = new DataView(b.buffer);
+  for (let w = 0; w < words; w++) {
+    [c.capEffective, c.capPermitted, c.capInheritable].forEach((set, i) => v.setUint32(12 * w + 4 * i, Number((set >> BigInt(32 * w)) & 0xffffffffn), true));
+  }
+  return m.user.copyToUser(data, b) === 0 ? 0 : -EFAULT;
+}
+
+/**
+ * capset: the caller's own sets (cap_capset): the permitted only shrink,
+ * the effective within the new permitted, the inheritable within the old
+ * inheritable and permitted (within the bounding set, with CAP_SETPCAP).
+ */
+function capset(m: Machine, t: Task, header: number, data: number): number {
+  const words = cap_validate_magic(m, header);
+  if (words < 0) return words;
+  const pid = capPid(m, header);
+  if (pid === -EFAULT) return pid;
+  if (pid !== 0 && pid !== t.pid) return -EPERM;
+  const b = new Uint8Array(12 * words), v = new DataView(b.buffer);
+  if (m.user.copyFromUser(b, data, b.length) !== 0) return -EFAULT;
+  const set = (i: number) => Array.from({ length: words }, (_, w) => BigInt(v.getUint32(12 * w + 4 * i, true)) << BigInt(32 * w)).reduce((x, y) => x | y);
+  const [effective, permitted, inheritable] = [set(0), set(1), set(2)];
+  const old = t.cred;
+  const within = (x: bigint, y: bigint) => (x & ~y) === 0n;
+  if (!old.capable(CAP_SETPCAP) && !within(inheritable, old.capInheritable | old.capPermitted)) return -EPERM;
+  if (!within(inheritable, old.capInheritable | CAP_FULL_SET)) return -EPERM; // the bounding set: every capability
+  if (!within(permitted, old.capPermitted) || !within(effective, permitted)) return -EPERM;
+  const c = old.copy();
+  c.capEffective = effective;
+  c.capPermitted = permitted;
+  c.capInheritable = inheritable;
+  return commit_creds(m, t, c);
+}

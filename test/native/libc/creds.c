@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,6 +388,65 @@ static void sigpending_user(void) {
   waitpid(p, NULL, 0);
 }
 
+struct cap_header { uint32_t version; int pid; };
+struct cap_data { uint32_t effective, permitted, inheritable; };
+
+/* capget and capset: root drops capabilities from its sets, and what they gate follows. */
+static void caps(void) {
+  struct cap_header h = {0x20080522, 0};
+  struct cap_data d[2];
+  show("capget", raw(SYS_capget, (long)&h, (long)d, 0));
+  printf("CAP_KILL %u, CAP_SETUID %u, CAP_SYS_NICE %u in effect; inheritable %#x\n", d[0].effective >> 5 & 1, d[0].effective >> 7 & 1,
+    d[0].effective >> 23 & 1, d[0].inheritable);
+  int ready[2], hold[2];
+  pipe(ready);
+  pipe(hold);
+  pid_t other = target(3000, 3000, 3000, ready, hold);
+  char c;
+  read(ready[0], &c, 1);
+  d[0].effective &= ~(1u << 5);
+  show("capset: CAP_KILL out of effect", raw(SYS_capset, (long)&h, (long)d, 0));
+  status("no CAP_KILL");
+  show("kill(uid 3000, 0) without CAP_KILL", kill(other, 0));
+  d[0].effective |= 1u << 5;
+  show("capset: CAP_KILL back", raw(SYS_capset, (long)&h, (long)d, 0));
+  show("kill(uid 3000, 0)", kill(other, 0));
+  d[0].effective &= ~(1u << 23);
+  d[0].permitted &= ~(1u << 23);
+  show("capset: CAP_SYS_NICE dropped", raw(SYS_capset, (long)&h, (long)d, 0));
+  show("setpriority below the current nice", setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) - 1));
+  d[0].permitted |= 1u << 23;
+  show("capset: CAP_SYS_NICE permitted again", raw(SYS_capset, (long)&h, (long)d, 0));
+  d[0].permitted &= ~(1u << 23);
+  d[0].inheritable = 1u << 23;
+  show("capset: CAP_SYS_NICE inheritable, with CAP_SETPCAP", raw(SYS_capset, (long)&h, (long)d, 0));
+  d[0].effective &= ~(1u << 8);
+  d[0].inheritable = 1u << 23 | 1u << 5;
+  show("capset: CAP_SETPCAP out of effect, CAP_KILL inheritable too", raw(SYS_capset, (long)&h, (long)d, 0));
+  d[0].inheritable = 1u << 5;
+  show("capset: CAP_SYS_NICE no longer inheritable", raw(SYS_capset, (long)&h, (long)d, 0));
+  d[0].inheritable = 1u << 5 | 1u << 23;
+  show("capset: CAP_SYS_NICE inheritable again, without CAP_SETPCAP", raw(SYS_capset, (long)&h, (long)d, 0));
+  h.pid = getppid();
+  show("capset of another process", raw(SYS_capset, (long)&h, (long)d, 0));
+  h.pid = other;
+  show("capget of uid 3000", raw(SYS_capget, (long)&h, (long)d, 0));
+  printf("its sets: %#x %#x %#x\n", d[0].effective, d[0].permitted, d[0].inheritable);
+  h.pid = 0;
+  h.version = 0x12345;
+  show("capget of a version unknown", raw(SYS_capget, (long)&h, (long)d, 0));
+  printf("version written back: %#x\n", h.version);
+  h.version = 0x12345;
+  show("capget of a version unknown, no data", raw(SYS_capget, (long)&h, 0, 0));
+  h.version = 0x20080522;
+  show("capget, data at a bad address", raw(SYS_capget, (long)&h, 8, 0));
+  raw(SYS_capget, (long)&h, (long)d, 0);
+  printf("inheritable %#x; CAP_SYS_NICE %u, CAP_SETPCAP %u permitted\n", d[0].inheritable, d[0].permitted >> 23 & 1, d[0].permitted >> 8 & 1);
+  status("caps");
+  close(hold[1]);
+  waitpid(other, NULL, 0);
+}
+
 /* set*uid to a user past RLIMIT_NPROC goes; the execve after it does not. */
 static void nproc_exec(void) {
   uid_t user = own_uid(40000);
@@ -441,6 +501,7 @@ int main(int argc, char **argv) {
   in_child("kill", kills);
   in_child("sockets", sockets);
   in_child("sigpending", sigpending_user);
+  in_child("capabilities", caps);
   in_child("limits", limits);
   in_child("nproc", nproc);
   in_child("nproc exec", nproc_exec);
