@@ -59,13 +59,20 @@ export const MPOL_MODE_FLAGS = MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPO
 export const MPOL_F_ADDR = 1 << 1;
 
 // struct page flags (assembly/mm/mm_types.ts).
+export const PG_locked = 1 << 0;
 export const PG_reserved = 1 << 1;
 export const PG_buddy = 1 << 2;
+export const PG_head = 1 << 3;
 export const PG_tail = 1 << 4;
 export const PG_pgtable = 1 << 6;
 export const PG_slab = 1 << 7;
+export const PG_uptodate = 1 << 8;
 export const PG_zero = 1 << 10;
+export const PG_anon_exclusive = 1 << 11;
+export const PG_lru = 1 << 12;
 export const PG_active = 1 << 13;
+export const PG_referenced = 1 << 14;
+export const PG_swapbacked = 1 << 15;
 export const PG_dirty = 1 << 16;
 export const PG_swapcache = 1 << 18;
 export const PG_mlocked = 1 << 20;
@@ -83,6 +90,8 @@ export const _PAGE_USER = 1 << 2;
 export const _PAGE_ACCESSED = 1 << 5;
 export const _PAGE_DIRTY = 1 << 6;
 export const _PAGE_PSE = 1 << 7;
+/** G on a non-present entry: a PROT_NONE page, present to pte_present. */
+export const _PAGE_PROTNONE = 1 << 8;
 export const PGDIR_SHIFT = 39;
 export const PUD_SHIFT = 30;
 export const PMD_SHIFT = 21;

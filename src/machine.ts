@@ -33,7 +33,9 @@ import { THP_MODES, checkBudget, checkStrings, validateOptions, type MachineOpti
 import { PROC_FILES, NUMA_PROC_FILES, procStores } from "./proc/index.js";
 import { sysNodeFiles } from "./proc/node.js";
 import { MmReader } from "./proc/mm_reader.js";
-import { MM_AT_OPEN, SELF_FILES, pagemap, type TaskView } from "./proc/self.js";
+import { MM_AT_OPEN, SELF_FILES, SELF_READS, pagemap, type TaskView } from "./proc/self.js";
+import { PAGE_READS } from "./proc/page.js";
+import { syscallIn } from "./proc/base.js";
 import { readFaultStats, runStats, type RunStats, type StatsInput } from "./proc/stats.js";
 import { vmaPerms, vmaName } from "./proc/task_mmu.js";
 import { Signals } from "./task/signal.js";
@@ -122,6 +124,9 @@ function restartCode(nr: number, t: Task, flags: number): number {
   return t.futex?.pi ? ERESTARTNOINTR : ERESTARTSYS;
 }
 
+/** A /proc/<pid>/NAME or /proc/<pid>/task/<tid>/NAME as its "self/NAME" entry in the tables of src/proc/self.ts. */
+const selfName = (name: string) => name.replace(/^\d+\/(task\/\d+\/)?/, "self/");
+
 /** Each process's view of the mount table (the same for all: one namespace). */
 const MOUNT_FILES = ["self/mounts", "self/mountinfo"];
 
@@ -195,13 +200,15 @@ export class Machine {
     this.user = uaccess(this.mmu, (cr2, err) => this.pageFault(cr2, err));
     this.random = new SeededRandom(options.seed ?? 1);
     this.procFiles = this.kernel.nodes().length > 1 ? NUMA_PROC_FILES : PROC_FILES;
-    const procNames = [...Object.keys(this.procFiles), ...Object.keys(this.systemFiles), ...Object.keys(SELF_FILES), ...MOUNT_FILES];
+    const procNames = [...Object.keys(this.procFiles), ...Object.keys(this.systemFiles), ...Object.keys(SELF_FILES), ...MOUNT_FILES,
+      ...Object.keys(PAGE_READS), ...Object.keys(SELF_READS)];
     this.fs = new Namespace({
       host: options.fs ?? null,
       random: (n) => this.random.bytes(n),
       now: () => this.current?.sys.realtimeSeconds() ?? DEFAULT_EPOCH,
       proc: (name) => (name in this.procFiles || name in this.systemFiles || this.procSubject(name) || this.kthreads.proc(name) !== null ? this.proc(name) : null),
-      procOpen: (name) => (!MM_AT_OPEN.has(name.replace(/^\d+\/(task\/\d+\/)?/, "self/")) || this.procSubject(name)?.mm ? 0 : -ESRCH),
+      procRead: (name) => this.procRead(name),
+      procOpen: (name) => (!MM_AT_OPEN.has(selfName(name)) || this.procSubject(name)?.mm ? 0 : -ESRCH),
       procNames,
       procStores: Object.fromEntries(Object.entries(procStores(this.procFiles)).map(([n, store]) => [n, (pos: number, bytes: Uint8Array) => store(this.kernel, pos, bytes)])),
       shmem: (ino) => this.kernel.pageCache.shmemFile(ino),
@@ -390,6 +397,9 @@ export class Machine {
         cred: who.cred, rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
+        // The reader's own registers are the CPU's; a sleeping task's rip is back on its syscall instruction.
+        syscall: state === "Z" ? null : who === this.current ? syscallIn(this.cpu.state, false) : state === "S" ? syscallIn(who.regs, who.restartable) : "running",
+        files: state === "Z" ? null : who.sys.files.fds,
       },
     };
   }
@@ -491,6 +501,29 @@ export class Machine {
     const t = this.procTask(name);
     if (!t) throw new Error(`/proc/${name}: no process`);
     return this.withMm(t, () => file(this.view(t, this.procNamed(name)!)));
+  }
+
+  /**
+   * What each open of a /proc file with a read op of its own reads with:
+   * kpageflags and kpagecount, and a task's pagemap, auxv and syscall,
+   * each read finding the task anew.
+   */
+  private procRead(name: string): (() => (pos: number, count: number) => Uint8Array | number) | null {
+    const kernelWide = PAGE_READS[name];
+    if (kernelWide) return () => (pos, count) => kernelWide(this.kernel, pos, count);
+    const read = SELF_READS[selfName(name)];
+    if (!read) return null;
+    const thread = name.includes("/task/");
+    return () => {
+      // proc_mem_open: an open holds the mm it found, its saved auxv with it; once the task has another (exec) or none, there is no pagemap to read.
+      const opened = this.procSubject(name);
+      const mm = opened?.mm ?? 0, auxv = opened?.image?.stack.auxv;
+      return (pos, count) => {
+        const t = this.procSubject(name);
+        if (!t) return read({ mm: this.mmReader(), handle: 0, comm: "", auxv }, pos, count);
+        return this.withMm(t, () => read({ ...this.view(t, thread ? t : this.procNamed(name)!, thread), handle: t.mm === mm ? mm : 0, auxv }, pos, count));
+      };
+    };
   }
 
   /** Every process (its threads are one line, its leader's), in pid order: its family, state, comm and RSS in pages (a zombie's is 0). */

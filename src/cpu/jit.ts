@@ -275,13 +275,13 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
         : `DV.setInt32(${p}, ${v}, true); DV.setInt32(${p} + 4, ${vh}, true);`),
     exit,
-    op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + it * ${LOOP}; /*RL*//*FRL*/}`,
+    op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + /*IT*/ * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
       // a conditional jump before the end leaves the block (see InsnDef.conditional)
       if (i !== last) return `{RIP[0] = ${t}; ${exit(String(STOP_TAKEN))}}`;
       if (t !== start) return `RIP[0] = ${t};`;
       looped = true;
-      return `{ if (it + 1 < max) { it++; continue out; } RIP[0] = ${t}; }`;
+      return `{ if (rest > 0) { rest--; continue out; } RIP[0] = ${t}; }`;
     },
     cond: (cc) => condition(j.known, cc) ?? `test(${cc})`,
     flags: false,
@@ -315,8 +315,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         for (const r of [...reads, ...writes]) l(r);
         const wbr = reads.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
         const rlr = writes.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ");
-        body.push(`${wbr}${fwb}/*XWB*/{const s = ops[${i}](); if (s !== 0) {/*WB*//*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}${rlr}${frl}/*XRL*/`);
-      } else body.push(`/*WB*/${fwb}{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + it * ${LOOP};}}/*RL*/${frl}`);
+        body.push(`${wbr}${fwb}/*XWB*/{const s = ops[${i}](); if (s !== 0) {/*WB*//*FWB*/ return (s | ${i << 8}) + /*IT*/ * ${LOOP};}}${rlr}${frl}/*XRL*/`);
+      } else body.push(`/*WB*/${fwb}{const s = ops[${i}](); if (s !== 0) {/*FWB*/ return (s | ${i << 8}) + /*IT*/ * ${LOOP};}}/*RL*/${frl}`);
       j.known = -1;
     }
   }
@@ -330,12 +330,14 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + xwb;
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ") + xrl;
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`),
-    ...xs.map((n) => `x${n} = XMM[${n}] | 0`), "rc = 0", "it = 0"];
-  // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it
-  const head = looped ? `const max = (Math.min(left, 1073741823) / ${insns.length}) | 0;\nout: for (;;) {` : "out: {";
+    ...xs.map((n) => `x${n} = XMM[${n}] | 0`), "rc = 0"];
+  // A loop counts down the passes it may still begin (`rest`): the passes done, which only its exits need, come
+  // from max there, and the loop holds no division (V8 would compute max at its one use, inside the loop).
+  // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it.
+  const head = looped ? `const max = (Math.min(left, 1073741823) / ${insns.length}) | 0;\nlet rest = max - 1;\nout: for (;;) {` : "out: {";
   const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
-    `/*WB*//*FWB*/ return rc + it * ${LOOP};\n};`;
-  const src = text.replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
+    `/*WB*//*FWB*/ return rc + /*IT*/ * ${LOOP};\n};`;
+  const src = text.replaceAll("/*IT*/", looped ? "(max - 1 - rest)" : "0").replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
     .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl);
   let factory: (x: Exec, ops: Op[]) => BlockFn;
   try {

@@ -71,6 +71,8 @@ export class FdTable {
    * put past its end (expand_fdtable); it never shrinks.
    */
   maxFds = 64;
+  /** The tasks using this table (CLONE_FILES shares it; exit and close_range's unshare leave it). */
+  users = 1;
 
   get(fd: number): OpenFile | undefined {
     return fd >= 0 ? this.files[fd] : undefined;

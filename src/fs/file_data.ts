@@ -15,4 +15,13 @@ export interface FileData {
   write?(pos: number, src: Uint8Array): number;
   /** Writable files only: sets the size, zero-filling when it grows; returns 0 or -errno. */
   truncate?(size: number): number;
+  /**
+   * A /proc file with a read of its own (pagemap, kpageflags: built at each
+   * read, from the position): the first bytes of [pos, pos + count), a
+   * chunk of them at a time, none at the end; or -errno. Such a file stays
+   * out of the page cache, and lseek takes SEEK_SET and SEEK_CUR alone (mem_lseek).
+   */
+  readOp?(pos: number, count: number): Uint8Array | number;
+  /** It has no splice_read: sendfile from it is EINVAL (a /proc/<pid> file: its seq_file or read op gives it none). */
+  noSplice?: boolean;
 }

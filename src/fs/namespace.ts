@@ -45,6 +45,12 @@ export interface NamespaceOptions {
   now(): number;
   /** /proc/NAME's text now, or null when it has none (no process). */
   proc(name: string): string | null;
+  /**
+   * When /proc/NAME has a read op of its own (pagemap, kpageflags:
+   * FileData.readOp), what gives each open its read op (which may hold what
+   * the open found: pagemap's mm); else null: its text, read at open.
+   */
+  procRead?(name: string): (() => (pos: number, count: number) => Uint8Array | number) | null;
   /** What opening /proc/NAME returns first: 0, or -errno (a zombie's environ: ESRCH); default: 0. */
   procOpen?(name: string): number;
   /** The /proc names (kernel-wide ones and "self/…" ones). */
@@ -632,9 +638,14 @@ export class Namespace {
       const store = stores[name] as ((pos: number, bytes: Uint8Array) => number) | undefined;
       const comm = /^(\d+)\/(?:task\/(\d+)\/)?comm$/.exec(name);
       const setComm = this.o.setComm;
-      const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : comm && setComm ? 0o644 : 0o444;
+      const opener = this.o.procRead?.(name);
+      // A file with a read op of its own is its owner's alone (pagemap, kpageflags: S_IRUSR).
+      const perm = store ? (this.o.procNames.includes(name) ? 0o644 : 0o200) : comm && setComm ? 0o644 : opener ? 0o400 : 0o444;
       // Each open's snapshot is a file of its own for the page cache: its own inode number.
-      const node = new RegularInode(ino, perm, this.procfs, 0, () => bytesFile(encoder.encode(this.o.proc(name) ?? "")), () => 0);
+      // A /proc/<pid> file cannot be spliced from, but mounts and mountinfo (proc_mounts_operations has a splice_read).
+      const noSplice = /^\d+\//.test(name) && !/\/mount(s|info)$/.test(name);
+      const node = new RegularInode(ino, perm, this.procfs, 0,
+        opener ? () => opFile(opener()) : () => ({ ...bytesFile(encoder.encode(this.o.proc(name) ?? "")), noSplice }), () => 0);
       node.strictMode = name.startsWith("sys/");
       const procOpen = this.o.procOpen;
       if (procOpen) node.openError = () => procOpen(name);
@@ -705,6 +716,22 @@ export class Namespace {
     dir.entries.set("fd", fd);
     dir.entries.set("fdinfo", fdinfo);
   }
+}
+
+/** A file read through its own read op (FileData.readOp); its size is 0, as a /proc file's. */
+function opFile(readOp: (pos: number, count: number) => Uint8Array | number): FileData {
+  return {
+    ino: allocIno(),
+    size: () => 0,
+    read(pos, dst) {
+      const got = readOp(pos, dst.length);
+      if (typeof got === "number") return 0;
+      dst.set(got);
+      return got.length;
+    },
+    readOp,
+    noSplice: true,
+  };
 }
 
 /** A /proc/<pid> link (exe): its size and blocks are 0, as Linux's. */

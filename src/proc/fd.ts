@@ -107,7 +107,7 @@ class ProcFdinfoDir extends FdDir {
       const t = this.o.files(), f = t?.get(fd);
       return f ? seq_show(f, t!.isCloexec(fd), this.o.mountId(f.inode.mount)) : "";
     };
-    return new RegularInode(this.o.ino(), 0o444, this.o.procfs, this.o.now(), () => bytesFile(new TextEncoder().encode(text())), () => 0);
+    return new RegularInode(this.o.ino(), 0o444, this.o.procfs, this.o.now(), () => ({ ...bytesFile(new TextEncoder().encode(text())), noSplice: true }), () => 0);
   }
   override size(): number {
     return 0;

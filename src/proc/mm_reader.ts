@@ -1,12 +1,13 @@
 // Reads an address space out of the kernel for the task_mmu views: the
 // VMA list and the mm's counters (fs/proc/task_mmu's records, docs/abi.md)
 // and, per page, the side-effect-free walk (mmu_walk_inspect) and struct
-// page. Browser-safe; slow paths only (exit-time /proc), never the fault path.
+// page. Browser-safe; slow paths only (/proc, the guest's reads of its
+// files among them), never the fault path.
 
-import type { MmInfo, PteInfo, VmArea } from "./task_mmu.js";
+import { pagemapEntry, type MmInfo, type PteInfo, type SwapPte, type VmArea } from "./task_mmu.js";
 import { readSmaps, type SmapsCounts } from "../kernel.js";
 import { MM_VIEW, VMA_RECORD, SPECIAL_MAPPING_NAMES, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
-  _PAGE_PRESENT, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_PGSHIFT,
+  _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_PGSHIFT,
   type KernelExports, type Layout } from "../abi.js";
 
 /** The kernel exports this reader uses. */
@@ -116,10 +117,11 @@ export class MmReader {
   }
 
   /**
-   * The leaf mapping `va` in the current mm, or null when none is present,
-   * with the first address past the empty entry the walk stopped at.
+   * The leaf mapping `va` in the current mm, or null when none is present
+   * (pte_present: a PROT_NONE page is), with the first address past the
+   * empty entry the walk stopped at; or the swap entry a PTE holds.
    */
-  private walk(va: number): { pte: PteInfo | null; unmappedEnd: number } {
+  private walk(va: number): { pte: PteInfo | null; swap?: SwapPte; unmappedEnd: number } {
     this.kernel.mmu_walk_inspect(va, X86_PF_USER);
     const box = this.kernel.walk_mailbox_ptr();
     const levels = this.view.getUint32(box, true);
@@ -128,7 +130,11 @@ export class MmReader {
     const lo = this.view.getUint32(box + 8 + level * 16, true);
     const hi = this.view.getUint32(box + 12 + level * 16, true);
     const size = LEVEL_SIZE[level];
-    if (!(lo & _PAGE_PRESENT)) return { pte: null, unmappedEnd: (Math.floor(va / size) + 1) * size };
+    if (!(lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) {
+      // A swap PTE (assembly/mm/swapops.ts): the type in bits 59..63, the offset inverted in bits 9..58.
+      const swap = level === 3 && (lo | hi) ? { type: hi >>> 27, offset: (~hi & 0x7ffffff) * 2 ** 23 + (~lo >>> 9) } : undefined;
+      return { pte: null, swap, unmappedEnd: (Math.floor(va / size) + 1) * size };
+    }
     if (level < 3 && !(lo & _PAGE_PSE)) return { pte: null, unmappedEnd: va + PAGE_SIZE }; // cannot happen: a walk ends at a leaf
     const pfn = (hi & 0xfffff) * 2 ** 20 + (lo >>> PAGE_SHIFT);
     const head = level < 3 ? pfn - (pfn % (size / PAGE_SIZE)) : pfn;
@@ -166,9 +172,20 @@ export class MmReader {
     return { mode: mode & ~MPOL_MODE_FLAGS, flags: mode & MPOL_MODE_FLAGS, nodes };
   }
 
-  /** The mapping of one address in the current mm (for pagemap). */
-  pte(va: number): PteInfo | null {
-    return this.walk(va).pte;
+  /**
+   * The pagemap entries of `n` pages from `va` in the current mm
+   * (pagemap_pte_range, pagemap_pte_hole): a whole empty table is one step.
+   */
+  pagemap(va: number, n: number): BigUint64Array {
+    va -= va % PAGE_SIZE;
+    const out = new BigUint64Array(n);
+    for (let i = 0; i < n;) {
+      const at = va + i * PAGE_SIZE;
+      const { pte, swap, unmappedEnd } = this.walk(at);
+      if (pte || swap) out[i++] = pagemapEntry(pte ?? swap!, at);
+      else i += Math.max(1, (unmappedEnd - at) / PAGE_SIZE);
+    }
+    return out;
   }
 
   /** Every present mapping inside a VMA of the current mm, skipping empty tables. */

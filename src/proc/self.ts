@@ -1,10 +1,13 @@
 // /proc/self/*: the views of the running program's address space, by name,
 // and the --pagemap lookups. Browser-safe.
 
-import { PAGE_SIZE } from "../abi.js";
-import { nodemaskBitmap, pagemapEntry, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
+import { PAGE_SIZE, PMD_SHIFT, TASK_SIZE } from "../abi.js";
+import { EINVAL } from "../syscalls/errno.js";
+import { nodemaskBitmap, pagemapLine, procMaps, procSmaps, procSmapsRollup, taskMem } from "./task_mmu.js";
 import { nodeList } from "./node.js";
 import type { MmCounters, MmReader } from "./mm_reader.js";
+import type { FdTable } from "../fs/fdtable.js";
+import { procSyscall, procWchan, type SyscallInfo } from "./base.js";
 import { procNumaMaps } from "./numa_maps.js";
 
 /** The task whose address space the views show (its mm must be current for the walks). */
@@ -14,6 +17,8 @@ export interface TaskView {
   comm: string;     // the program's name, as /proc/self/status's Name:
   task?: TaskStat;  // the process's own fields, for stat
   memoryNodes?: number[];  // the nodes with memory, numa_maps' N<node>= columns (default: node 0)
+  /** The auxiliary vector exec laid out (mm->saved_auxv), AT_NULL last: what /proc/<pid>/auxv's open found. */
+  auxv?: readonly (readonly [number, number])[];
   /** Reads the process's memory (access_remote_vm): the bytes, or null where nothing is mapped. */
   read?: (addr: number, len: number) => Uint8Array | null;
 }
@@ -62,6 +67,10 @@ export interface TaskStat {
   endFaults?: { min_flt: number; maj_flt: number };
   /** A thread's own minor and major faults (task/<tid>/stat); a process's are its mm's. */
   ownFaults?: { min_flt: number; maj_flt: number };
+  /** The syscall it is in, for syscall and wchan. */
+  syscall?: SyscallInfo;
+  /** Its fd table (null once it has exited): what kind of file a sleeping read waits on. */
+  files?: FdTable | null;
 }
 
 /** A view of the address space: nothing for a task that has none (a zombie: exit_mm), as Linux's files show it. */
@@ -78,6 +87,7 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
     return mm.env_end > mm.env_start ? text(t.read?.(mm.env_start, mm.env_end - mm.env_start)) : "";
   }),
   "self/limits": (t) => procLimits(t),
+  "self/wchan": (t) => procWchan(t.task?.syscall ?? null, t.task?.state === "S", t.task?.files ?? null),
   "self/statm": (t) => procStatm(t.handle ? t.mm.mm(t.handle) : NO_MM),
   "self/numa_maps": withMm((t) => procNumaMaps(t)),
   "self/smaps": withMm((t) => procSmaps(t.mm.vmas(t.handle), t.mm.mm(t.handle), (v) => t.mm.smaps(t.handle, v.start, v.end))),
@@ -88,12 +98,58 @@ export const SELF_FILES: Record<string, (t: TaskView) => string> = {
 };
 
 /** The files whose open takes the task's mm (proc_mem_open) and fails without one (a zombie's): ESRCH. */
-export const MM_AT_OPEN = new Set(["self/environ", "self/smaps_rollup"]);
+export const MM_AT_OPEN = new Set(["self/environ", "self/smaps_rollup", "self/pagemap", "self/auxv"]);
 
 /** `--pagemap ADDR,...`: one line per address (pagemap entry and its fields). */
 export function pagemap(t: TaskView, addresses: number[]): string {
-  return addresses.map((va) => pagemapLine(va, pagemapEntry(t.mm.pte(va), va))).join("");
+  return addresses.map((va) => pagemapLine(va, t.mm.pagemap(va, 1)[0])).join("");
 }
+
+/** A /proc file's read op (FileData.readOp): the first bytes of [pos, pos + count), none at the end, or -errno. */
+export type ProcRead<T> = (of: T, pos: number, count: number) => Uint8Array | number;
+
+/** PM_ENTRY_BYTES: one pagemap entry, one page. */
+const PM_ENTRY_BYTES = 8;
+/** PAGEMAP_WALK_SIZE: a read walks a pmd's worth of pages at a time. */
+const PAGEMAP_WALK_SIZE = 2 ** PMD_SHIFT;
+
+/**
+ * pagemap_read: the entries of the pages from pos / 8 on, up to the end of
+ * the pmd's worth the first one is in; none at or past TASK_SIZE; EINVAL
+ * unless pos and count are whole entries.
+ */
+const pagemapRead: ProcRead<TaskView> = (t, pos, count) => {
+  if (!t.handle) return NOTHING;
+  if (pos % PM_ENTRY_BYTES || count % PM_ENTRY_BYTES) return -EINVAL;
+  const va = (pos / PM_ENTRY_BYTES) * PAGE_SIZE;
+  if (va >= TASK_SIZE) return NOTHING;
+  const end = Math.min(TASK_SIZE, (Math.floor(va / PAGEMAP_WALK_SIZE) + 1) * PAGEMAP_WALK_SIZE, va + (count / PM_ENTRY_BYTES) * PAGE_SIZE);
+  return new Uint8Array(t.mm.pagemap(va, (end - va) / PAGE_SIZE).buffer);
+};
+
+/** What a read past the end, or of a task with no mm left, gets. */
+const NOTHING = new Uint8Array(0);
+
+/** [pos, pos + count) of `bytes` (simple_read_from_buffer). */
+const slice = (bytes: Uint8Array, pos: number, count: number) => bytes.subarray(Math.min(pos, bytes.length), Math.min(pos + count, bytes.length));
+
+/** auxv_read: the saved auxiliary vector of the mm the open found (an exec or an exit since leave it), AT_NULL's pair included, as 64-bit words. */
+const auxvRead: ProcRead<TaskView> = (t, pos, count) => {
+  const words = new BigUint64Array((t.auxv ?? []).flatMap(([type, value]) => [BigInt(type), BigInt(value)]));
+  return slice(new Uint8Array(words.buffer), pos, count);
+};
+
+/**
+ * The /proc/<pid> files with a read op of their own, by "self/" name: each
+ * reads the task anew (its mm current, for the walks). syscall is one: its
+ * text is made at the read, as seq_file's show runs then, so the reader's
+ * own is the read it is in.
+ */
+export const SELF_READS: Record<string, ProcRead<TaskView>> = {
+  "self/pagemap": pagemapRead,
+  "self/auxv": auxvRead,
+  "self/syscall": (t, pos, count) => slice(new TextEncoder().encode(procSyscall(t.task?.syscall ?? null)), pos, count),
+};
 
 const decoder = new TextDecoder();
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? decoder.decode(bytes) : "");

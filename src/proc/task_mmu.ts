@@ -42,6 +42,12 @@ export interface PteInfo {
   page: { anon: boolean; mapcount: number; flags?: number; nid?: number } | null;
 }
 
+/** A swap PTE's entry (pte_to_swp_entry): the swap device's type and the page's slot in it. */
+export interface SwapPte {
+  type: number;
+  offset: number;
+}
+
 const hex = (n: number, width = 8) => n.toString(16).padStart(width, "0");
 
 /**
@@ -199,15 +205,20 @@ export const PM_FILE = 1n << 61n;
 export const PM_SWAP = 1n << 62n;
 export const PM_PRESENT = 1n << 63n;
 
+/** MAX_SWAPFILES_SHIFT: a swapped page's entry is its type, then its offset above these bits. */
+const MAX_SWAPFILES_SHIFT = 5n;
+
 /**
  * The 64-bit pagemap entry for a virtual page (pte_to_pagemap_entry): the
- * pfn and present bit, exclusive when mapped once, file when not anonymous.
- * Soft-dirty is never set: this kernel's PTEs carry no soft-dirty bit
- * (hardware bits only), so the clear_refs/soft-dirty protocol is absent.
- * Nothing is swapped, so a non-present page reads 0.
+ * pfn and present bit, exclusive when mapped once, file when not anonymous
+ * (shared anonymous memory too: shmem's); a swapped page's type and
+ * offset with the swap bit. Soft-dirty is never set, as in a kernel without
+ * CONFIG_MEM_SOFT_DIRTY (this one's PTEs carry hardware bits only); nor
+ * uffd-wp: no userfaultfd. A page neither mapped nor swapped reads 0.
  */
-export function pagemapEntry(pte: PteInfo | null, va: number): bigint {
+export function pagemapEntry(pte: PteInfo | SwapPte | null, va: number): bigint {
   if (!pte) return 0n;
+  if ("offset" in pte) return PM_SWAP | ((BigInt(pte.type) | (BigInt(pte.offset) << MAX_SWAPFILES_SHIFT)) & PM_PFRAME_MASK);
   const frame = BigInt(pte.pfn + Math.floor((va % pte.size) / PAGE_SIZE));
   let entry = PM_PRESENT | (frame & PM_PFRAME_MASK);
   if (pte.page && !pte.page.anon) entry |= PM_FILE;
@@ -218,8 +229,9 @@ export function pagemapEntry(pte: PteInfo | null, va: number): bigint {
 /** One `--pagemap` line: the address, the raw entry and its fields. */
 export function pagemapLine(va: number, entry: bigint): string {
   const bit = (b: bigint) => ((entry & b) ? 1 : 0);
+  const frame = entry & PM_PFRAME_MASK;
   const fields = (entry & PM_PRESENT)
-    ? `present=1 pfn=0x${(entry & PM_PFRAME_MASK).toString(16)} soft-dirty=${bit(PM_SOFT_DIRTY)} exclusive=${bit(PM_MMAP_EXCLUSIVE)} file/shared-anon=${bit(PM_FILE)} swapped=${bit(PM_SWAP)}`
-    : "present=0";
+    ? `present=1 pfn=0x${frame.toString(16)} soft-dirty=${bit(PM_SOFT_DIRTY)} exclusive=${bit(PM_MMAP_EXCLUSIVE)} file/shared-anon=${bit(PM_FILE)} swapped=${bit(PM_SWAP)}`
+    : (entry & PM_SWAP) ? `present=0 swapped=1 type=${frame & ((1n << MAX_SWAPFILES_SHIFT) - 1n)} offset=0x${(frame >> MAX_SWAPFILES_SHIFT).toString(16)}` : "present=0";
   return `${hex(va - (va % PAGE_SIZE), 12)} ${entry.toString(16).padStart(16, "0")} ${fields}\n`;
 }

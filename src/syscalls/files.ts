@@ -82,7 +82,8 @@ export interface FsStruct {
 }
 
 export class FileSyscalls {
-  readonly fds: FdTable;
+  /** The fd table: shared with the threads of CLONE_FILES until close_range(CLOSE_RANGE_UNSHARE) copies it. */
+  fds: FdTable;
   readonly fsStruct: FsStruct;
   /** Set when a call returned -ERESTARTSYS: true once it can go on (a pipe has bytes, or room). */
   waitFor: (() => boolean) | null = null;
@@ -115,6 +116,7 @@ export class FileSyscalls {
     from?: FileSyscalls, share: { files: boolean; fs: boolean } = { files: false, fs: false }) {
     if (from) {
       this.fds = share.files ? from.fds : from.fds.clone();
+      if (share.files) this.fds.users++;
       this.fsStruct = share.fs ? from.fsStruct : { ...from.fsStruct };
       this.cached = from.cached;
       this.fds.onClose ??= closeLocks(this.fds);
@@ -160,6 +162,28 @@ export class FileSyscalls {
   }
 
   /** The syscall numbers handled here; each returns its result or -errno. */
+  /**
+   * close_range: closes (or with CLOSE_RANGE_CLOEXEC marks close-on-exec) the open descriptors in
+   * [first, last]; CLOSE_RANGE_UNSHARE first gives the caller a table of its own, as unshare(CLONE_FILES).
+   */
+  private closeRange(first: number, last: number, flags: number): number {
+    const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+    if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0 || first > last) return -EINVAL;
+    if (flags & CLOSE_RANGE_UNSHARE && this.fds.users > 1) {
+      this.fds.users--;
+      const own = this.fds.clone();
+      own.nofile = this.fds.nofile;
+      own.onClose = closeLocks(own);
+      this.fds = own;
+    }
+    for (const fd of this.fds.open()) {
+      if (fd < first || fd > last) continue;
+      if (flags & CLOSE_RANGE_CLOEXEC) this.fds.setCloexec(fd, true);
+      else this.fds.close(fd);
+    }
+    return 0;
+  }
+
   call(nr: number, a: number[]): number | undefined {
     const fd = a[0] | 0;
     current.pid = this.pid();
@@ -197,6 +221,7 @@ export class FileSyscalls {
       case 32: return dup(this, fd);
       case 33: return dup3(this, fd, a[1] | 0, 0, true);
       case 292: return dup3(this, fd, a[1] | 0, a[2] | 0, false);
+      case 436: return this.closeRange(a[0] >>> 0, a[1] >>> 0, a[2] >>> 0);
       case 16: return ioctl(this, fd);
       case 79: return getcwd(this, a[0], unsigned(a[1]));
       case 80: return chdir(this, a[0]);

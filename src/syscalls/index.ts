@@ -53,6 +53,7 @@ import { SIGKILL, SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
 import { NR_OPEN_DEFAULT } from "../fs/fdtable.js";
 import { EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
+import { priorityBound, SchedPolicy } from "./sched.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
 import { MAX_RW_COUNT } from "./iov_iter.js";
@@ -266,6 +267,14 @@ export class Syscalls {
   private readonly warned = new Set<number>();
   /** The task's nice value (getpriority, setpriority), which clone's child keeps. */
   nice = 0;
+  /** The task's scheduling policy and real-time priority (sched_setscheduler). */
+  private sched = new SchedPolicy();
+  /** personality(2)'s persona: PER_LINUX and its flags, kept for the asking (ADDR_NO_RANDOMIZE changes nothing: nothing here is random). */
+  private persona = 0;
+  /** ioprio_set's I/O priority (IOPRIO_PRIO_VALUE), 0 for "none": the block layer is the host's. */
+  private ioprio = 0;
+  /** membarrier's registrations (MEMBARRIER_CMD_REGISTER_*), as the commands' bits. */
+  private membarriers = 0;
   /** task->comm when the machine keeps none. */
   private comm = "";
   /** The task's signal state: actions, mask, pending signals, alternate stack. */
@@ -308,7 +317,12 @@ export class Syscalls {
     if (parent) {
       this.rlimits = share.thread ? parent.rlimits : parent.rlimits.map(([cur, max]) => [cur, max]);
       this.comm = parent.comm;
-      this.nice = parent.nice;
+      // SCHED_RESET_ON_FORK: a real-time parent's child is SCHED_OTHER at nice 0; a negative nice goes back to 0
+      this.nice = parent.sched.resetOnFork && (parent.sched.priority !== 0 || parent.nice < 0) ? 0 : parent.nice;
+      this.sched = parent.sched.fork();
+      this.persona = parent.persona;
+      this.ioprio = parent.ioprio;
+      this.membarriers = parent.membarriers;
     }
     this.files.fds.nofile = () => this.rlimit(RLIMIT_NOFILE);
   }
@@ -589,6 +603,43 @@ export class Syscalls {
         return (a[0] | 0) !== 0 && (a[0] | 0) !== this.pid ? -ESRCH : this.prlimit(a[1] >>> 0, a[2], a[3]);
       case 204:
         return this.schedGetaffinity(a[0] | 0, unsigned(a[1]), a[2]);
+      case 203:
+        return this.schedSetaffinity(a[0] | 0, unsigned(a[1]), a[2]);
+      case 144: // sched_setscheduler
+      case 142: // sched_setparam
+        return this.schedSet(a[0] | 0, nr === 144 ? a[1] | 0 : -1, a[nr === 144 ? 2 : 1]);
+      case 145: // sched_getscheduler
+        return (a[0] | 0) < 0 ? -EINVAL : this.schedTarget(a[0] | 0) ?? this.sched.get();
+      case 143: // sched_getparam
+        if ((a[0] | 0) < 0 || a[1] === 0) return -EINVAL;
+        return this.schedTarget(a[0] | 0) ?? (this.o.mem.copyToUser(a[1], new Uint8Array(new Int32Array([this.sched.priority]).buffer)) === 0 ? 0 : -EFAULT);
+      case 146: // sched_get_priority_max
+      case 147: // sched_get_priority_min
+        return priorityBound(a[0] | 0, nr === 146);
+      case 148: { // sched_rr_get_interval
+        if ((a[0] | 0) < 0) return -EINVAL;
+        const ns = this.sched.interval();
+        return this.schedTarget(a[0] | 0) ?? (this.o.mem.copyToUser(a[1], timespec(Math.floor(ns / 1e9), ns % 1e9)) === 0 ? 0 : -EFAULT);
+      }
+      case 135: { // personality: 0xffffffff asks without setting
+        const old = this.persona;
+        if ((a[0] >>> 0) !== 0xffffffff) this.persona = a[0] >>> 0;
+        return old;
+      }
+      case 251:
+        return this.ioprioSet(a[0] | 0, a[1] | 0, a[2] | 0);
+      case 252: { // ioprio_get
+        const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3;
+        if ((a[0] | 0) < IOPRIO_WHO_PROCESS || (a[0] | 0) > IOPRIO_WHO_USER) return -EINVAL;
+        return (a[1] | 0) === 0 || ((a[0] | 0) !== IOPRIO_WHO_USER && (a[1] | 0) === this.pid) ? this.ioprio : -ESRCH;
+      }
+      case 324:
+        return this.membarrier(a[0] | 0, a[1] >>> 0);
+      case 330: // pkey_alloc: the CPU has no protection keys (no PKU in CPUID)
+      case 331: // pkey_free
+        return -EINVAL;
+      case 329: // pkey_mprotect: the default key (-1) is mprotect; no other key can have been allocated
+        return (a[3] | 0) === -1 ? kernel.sys_mprotect(unsigned(a[0]), unsigned(a[1]), a[2] >>> 0) : -EINVAL;
       case 309:
         return this.getcpu(a[0], a[1]);
       case 96:
@@ -735,6 +786,56 @@ export class Syscalls {
     if (nice < this.nice && 20 - nice > this.rlimit(RLIMIT_NICE) && !cap) return -EACCES;
     this.nice = nice;
     return error === -ESRCH ? 0 : error;
+  }
+
+  /** The task sched_* names: null for the caller (pid 0 or its own), else ESRCH (no other task is looked for, as by prlimit). */
+  private schedTarget(pid: number): number | null {
+    return pid === 0 || pid === this.pid ? null : -ESRCH;
+  }
+
+  /** sched_setscheduler (policy) and sched_setparam (policy -1): the caller is root, allowed every policy and priority. */
+  private schedSet(pid: number, policy: number, param: number): number {
+    if (pid < 0 || param === 0) return -EINVAL;
+    const b = new Uint8Array(4);
+    if (this.o.mem.copyFromUser(b, param, 4) !== 0) return -EFAULT;
+    return this.schedTarget(pid) ?? this.sched.set(policy, new DataView(b.buffer).getInt32(0, true));
+  }
+
+  /** sched_setaffinity: the mask must hold CPU 0, the only one (EINVAL otherwise, as for a mask of no online CPU). */
+  private schedSetaffinity(pid: number, len: number, mask: number): number {
+    if (pid < 0) return -EINVAL;
+    const b = new Uint8Array(Math.min(len, CPUMASK_SIZE));
+    if (this.o.mem.copyFromUser(b, mask, b.length) !== 0) return -EFAULT;
+    return this.schedTarget(pid) ?? (b.length > 0 && (b[0] & 1) !== 0 ? 0 : -EINVAL);
+  }
+
+  /**
+   * ioprio_set: the 16-bit value's class (its top 3 bits) NONE, RT, BE or IDLE, its level the low 3 bits (none for
+   * NONE), the hint bits between free; RT is root's, which the caller is.
+   */
+  private ioprioSet(which: number, who: number, prio: number): number {
+    const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3, cls = (prio >> 13) & 7;
+    if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return -EINVAL;
+    if (cls > 3 || (cls === 0 && (prio & 7) !== 0)) return -EINVAL;
+    if (who !== 0 && (which === IOPRIO_WHO_USER || who !== this.pid)) return -ESRCH;
+    this.ioprio = prio & 0xffff;
+    return 0;
+  }
+
+  /**
+   * membarrier on one CPU: every barrier is already had; the private expedited ones need their registration first.
+   * QUERY lists the commands (GET_REGISTRATIONS included).
+   */
+  private membarrier(cmd: number, flags: number): number {
+    const QUERY = 0, GLOBAL = 1, GLOBAL_EXPEDITED = 2, GET_REGISTRATIONS = 512, ALL = 1023;
+    if (cmd === QUERY) return flags === 0 ? ALL : -EINVAL;
+    if (cmd === GET_REGISTRATIONS) return flags === 0 ? this.membarriers : -EINVAL;
+    if ((cmd & (cmd - 1)) !== 0 || (cmd & ALL) === 0 || flags !== 0) return -EINVAL;
+    // the registrations are the even bits from 4 (REGISTER_GLOBAL_EXPEDITED), each after its command
+    const register = cmd >= 4 && (Math.log2(cmd) % 2) === 0;
+    if (register) this.membarriers |= cmd;
+    else if (cmd !== GLOBAL && cmd !== GLOBAL_EXPEDITED && (this.membarriers & (cmd << 1)) === 0) return -EPERM;
+    return 0;
   }
 
   /** times: the process's CPU time (the CPU-time clock) in clock ticks (USER_HZ 100), none for children or the kernel; ticks since boot. */

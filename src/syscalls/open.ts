@@ -121,7 +121,7 @@ function installNew(files: FileSyscalls, node: Inode, flags: number, loc: Loc | 
   const file = new OpenFile(node, (flags & ~O_CLOEXEC & ~O_CREAT & ~O_EXCL & ~O_TRUNC & ~0o400) | (flags & O_PATH ? 0 : O_LARGEFILE), data,
     node instanceof DirInode ? loc : null);
   file.path = path;
-  if (data && files.cache) {
+  if (data && files.cache && !data.readOp) {
     const mode = (file.readable ? FMODE_READ : 0) | (file.writable && data.write ? FMODE_WRITE : 0);
     const kfile = files.cache.open(data, mode);
     if (kfile === null) return -ENOMEM;

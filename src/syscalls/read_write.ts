@@ -43,6 +43,7 @@ function readFile(files: FileSyscalls, f: OpenFile, buf: number, count: number, 
   if (f.inode instanceof PipeInode) return pipeRead(files, f, f.inode, buf, len);
   if (f.inode instanceof OpsInode) return opsRead(files, f, f.inode, buf, len);
   if (!f.data) return readStream(files, f.inode as StreamInode, buf, len);
+  if (f.data.readOp) return readOpFile(files, f, f.data.readOp.bind(f.data), buf, len, at);
   const kfile = files.cached.get(f);
   let pos = at ?? f.pos;
   let done = 0;
@@ -61,6 +62,26 @@ function readFile(files: FileSyscalls, f: OpenFile, buf: number, count: number, 
   }
   if (at === null) f.pos = pos;
   return done === 0 && faulted ? -EFAULT : done;
+}
+
+/**
+ * A file with a read op of its own (a /proc file such as pagemap): chunk by
+ * chunk as it hands them, each copied out, until it ends or a copy faults.
+ * It is asked even for 0 bytes: it checks the position and count.
+ */
+function readOpFile(files: FileSyscalls, f: OpenFile, op: (pos: number, count: number) => Uint8Array | number, buf: number, len: number, at: number | null): number {
+  let pos = at ?? f.pos;
+  let done = 0;
+  do {
+    const got = op(pos, len - done);
+    if (typeof got === "number") return done || got;
+    if (got.length === 0) break;
+    if (files.mem.copyToUser(buf + done, got) !== 0) return done || -EFAULT;
+    done += got.length;
+    pos += got.length;
+    if (at === null) f.pos = pos;
+  } while (done < len);
+  return done;
 }
 
 /**
@@ -210,6 +231,7 @@ export function sendfile(files: FileSyscalls, outFd: number, inFd: number, offse
   if (dst.flags & O_APPEND) return -EINVAL;
   if (dst.data && !dst.data.write) return -EINVAL;
   if (!src.data || src.inode instanceof DirInode) return -EINVAL;   // only a file's pages can be spliced here
+  if (src.data.noSplice) return -EINVAL;
   const len = Math.min(count, MAX_RW_COUNT);
   const kfile = files.cached.get(src);
   let done = 0;
@@ -298,6 +320,7 @@ export function lseek(files: FileSyscalls, fd: number, offset: number, whence: n
   let next: number;
   const SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
   const size = f.data ? f.data.size() : 0;
+  if (f.data?.readOp && whence !== SEEK_SET && whence !== SEEK_CUR) return -EINVAL;  // mem_lseek
   switch (whence) {
     case SEEK_SET: next = offset; break;
     case SEEK_CUR: next = f.pos + offset; break;

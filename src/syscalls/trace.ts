@@ -11,6 +11,7 @@ import { ERRNO } from "./errno.js";
 import { formatMempolicyArgs } from "./mempolicy_trace.js";
 import { formatSocketArgs } from "./socket_trace.js";
 import { formatPidfdArgs } from "./pidfd_trace.js";
+import { formatSchedArgs, formatSchedResult } from "./sched_trace.js";
 import { formatTimerArgs } from "./timers_trace.js";
 import { formatCredArgs } from "./cred_trace.js";
 import { syscallName } from "./names.js";
@@ -875,7 +876,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     default:
       return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ??
-        formatPidfdArgs(nr, a, ret, peek) ?? formatCredArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
+        formatPidfdArgs(nr, a, ret, peek) ?? formatSchedArgs(nr, a, ret, peek) ?? formatCredArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
 
@@ -915,7 +916,7 @@ function formatResult(nr: number, args: readonly number[], ret: number | undefin
   if (nr === 201) return `${ret} (${new Date(ret * 1000).toISOString().slice(0, 19)}+0000)`; // time
   if (nr === 72 && (args[1] | 0) === 3) return `${hex(ret)} (flags ${openFlags(ret)})`; // F_GETFL
   if (nr === 72 && (args[1] | 0) === 1 && ret !== 0) return `${hex(ret)} (flags ${flags(ret, FD_FLAGS)})`; // F_GETFD
-  return nr === 9 || nr === 12 || nr === 25 ? hex(ret) : String(ret);
+  return formatSchedResult(nr, args, ret) ?? (nr === 9 || nr === 12 || nr === 25 ? hex(ret) : String(ret));
 }
 
 /**

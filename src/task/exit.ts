@@ -101,6 +101,7 @@ export function release(m: Machine, t: Task, end: TaskEnd): void {
     m.mmu.flushAll();
   }
   const fds = t.sys.files.fds;
+  fds.users--;
   if (!m.sched.tasks.some((x) => x !== t && x.state !== "zombie" && x.sys.files.fds === fds)) fds.closeAll();
   // A vfork parent's line ends as the child exits (strace shows it before the child's end).
   t.completeVforkDone()?.sys.returned();

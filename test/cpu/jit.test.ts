@@ -168,3 +168,39 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     }
   });
 });
+
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("the flags at a fault in a loop (%s)", (_mode, threshold) => {
+  // A fault at the load, the first instruction of a pass, leaves the flags of the pass before's closing
+  // compare (whose register the first loop writes after the load, the second before it), or on the first
+  // pass those from before the loop.
+  const ARITH = 0x8d5; // CF PF AF ZF SF OF
+  const loops = [
+    ["1: mov (%rsi,%rax,8), %rdx", "add %rdx, %rbx", "add $1, %rax", "cmp %rcx, %rax", "jne 1b"],
+    ["1: lea 1(%rax), %rax", "mov -8(%rsi,%rax,8), %rdx", "add %rdx, %rbx", "cmp %rcx, %rax", "jne 1b"],
+  ];
+  /** rflags at the fault, with the loads reaching the unmapped page after `passes` passes. */
+  const flagsAtFault = (loop: string[], passes: number, rcx: bigint, rax: number): number => {
+    const m = machineWith(assemble(["mov $1, %r8", "sub $2, %r8", ...loop, "mov $60, %eax", "syscall"].join("\n")), 0x401000, 1024);
+    m.cpu.jitThreshold = threshold;
+    m.map(0x600000, 4096, 3);
+    m.cpu.state.L[6] = 0x601000 - 8 * passes;
+    m.cpu.state.L[1] = Number(rcx & M32); m.cpu.state.H[1] = Number(rcx >> 32n);
+    expect(m.cpu.run(1e6)).toBe(STOP_PAGE_FAULT);
+    expect(m.cpu.state.L[0]).toBe(rax);
+    return m.cpu.rflags & ARITH;
+  };
+  /** The arithmetic flags of a - b at 64 bits, as x86 defines them. */
+  const subFlags = (a: bigint, b: bigint): number => {
+    const r = (a - b) & M64, sa = a >> 63n, sb = b >> 63n, sr = r >> 63n;
+    let parity = 1;
+    for (let k = 0n; k < 8n; k++) parity ^= Number((r >> k) & 1n);
+    return (a < b ? 1 : 0) | (parity << 2) | ((((a ^ b ^ r) >> 4n) & 1n) === 1n ? 0x10 : 0) | (r === 0n ? 0x40 : 0) |
+      (sr === 1n ? 0x80 : 0) | (sa !== sb && sr !== sa ? 0x800 : 0);
+  };
+  it.each(loops.map((l, k) => [k, l]))("loop %i: those of the compare before, or from before the loop", (k, loop) => {
+    for (const rcx of [1000n, 41n, 1n << 63n, M64]) {
+      expect(flagsAtFault(loop as string[], 0, rcx, k)).toBe(subFlags(1n, 2n));
+      for (const passes of [1, 2, 40]) expect(flagsAtFault(loop as string[], passes, rcx, passes + k)).toBe(subFlags(BigInt(passes), rcx));
+    }
+  });
+});

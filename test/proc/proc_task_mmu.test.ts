@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   GATE_VMA, showMapVma,
-  PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, VM_EXEC, VM_READ, VM_WRITE, pagemapEntry, pagemapLine,
+  PM_FILE, PM_MMAP_EXCLUSIVE, PM_PRESENT, PM_SWAP, VM_EXEC, VM_READ, VM_WRITE, pagemapEntry, pagemapLine,
   procMaps, procSmapsRollup, taskMem, nodemaskBitmap, type MmInfo, type PteInfo, type VmArea,
 } from "../../src/proc/task_mmu.js";
 import type { SmapsCounts } from "../../src/kernel.js";
@@ -138,6 +138,10 @@ describe("pagemap", () => {
     const thp: PteInfo = { pfn: 0x800, size: 2 << 20, dirty: true, young: true, page: { anon: true, mapcount: 1 } };
     expect(pagemapEntry(thp, 0x200000 + 5 * 4096 + 17)).toBe(PM_PRESENT | PM_MMAP_EXCLUSIVE | 0x805n);
     expect(pagemapEntry(null, 0x9000)).toBe(0n);
+    // A swapped page: its type in bits 0-4, its offset above them.
+    const swapped = pagemapEntry({ type: 0, offset: 0x1234 }, 0x9000);
+    expect(swapped).toBe(PM_SWAP | (0x1234n << 5n));
+    expect(pagemapLine(0x9000, swapped)).toBe("000000009000 4000000000024680 present=0 swapped=1 type=0 offset=0x1234\n");
     expect(pagemapLine(0x7123, PM_PRESENT | PM_MMAP_EXCLUSIVE | 0x1234n)).toBe(
       "000000007000 8100000000001234 present=1 pfn=0x1234 soft-dirty=0 exclusive=1 file/shared-anon=0 swapped=0\n");
     expect(pagemapLine(0x9000, 0n)).toBe("000000009000 0000000000000000 present=0\n");

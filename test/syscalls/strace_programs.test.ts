@@ -48,6 +48,11 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
   ]],
   // mmap's addresses are random natively: the mmap base lies up to 1 TiB plus the stack's gap below the top, 0x7eff… to 0x7fff….
   ["mlock_mincore", ["msync", "mincore", "mlock", "mlock2", "munlock", "mlockall", "munlockall"], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"]]],
+  ["sched_policy", [
+    "sched_setscheduler", "sched_getscheduler", "sched_setparam", "sched_getparam", "sched_get_priority_max", "sched_get_priority_min",
+    "sched_rr_get_interval", "sched_setaffinity", "personality", "ioprio_get", "ioprio_set", "membarrier", "pkey_alloc", "pkey_free",
+    "pkey_mprotect", "close_range",
+  ], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"], [/^(ioprio_get\(IOPRIO_WHO_PROCESS, )[1-9]\d*/, "$1<pid>"]]],
   // Not sendto: how many bytes fill a stream socket differs.
   ["socket_timeouts", ["setsockopt", "getsockopt", "recvfrom", "accept", "connect"], [[/sotimeo\d{8}/g, "sotimeo<pid>"]]],
 ];
