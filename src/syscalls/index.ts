@@ -68,7 +68,7 @@ import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
 import type { MlockCalls } from "./mlock.js";
 import { TICK_NSEC } from "../task/jiffies.js";
-import { CAP_SYS_NICE, CAP_SYS_RESOURCE, INIT_CRED, type Cred } from "../task/cred.js";
+import { CAP_SYS_ADMIN, CAP_SYS_NICE, CAP_SYS_RESOURCE, INIT_CRED, type Cred } from "../task/cred.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -793,12 +793,13 @@ export class Syscalls {
     return pid === 0 || pid === this.pid ? null : -ESRCH;
   }
 
-  /** sched_setscheduler (policy) and sched_setparam (policy -1): the caller is root, allowed every policy and priority. */
+  /** sched_setscheduler (policy) and sched_setparam (policy -1): every policy and priority with CAP_SYS_NICE, else within the limits. */
   private schedSet(pid: number, policy: number, param: number): number {
     if (pid < 0 || param === 0) return -EINVAL;
     const b = new Uint8Array(4);
     if (this.o.mem.copyFromUser(b, param, 4) !== 0) return -EFAULT;
-    return this.schedTarget(pid) ?? this.sched.set(policy, new DataView(b.buffer).getInt32(0, true));
+    const user = this.cred.capable(CAP_SYS_NICE) ? null : { rtprio: this.rlimit(RLIMIT_RTPRIO), canNice: 20 - this.nice <= this.rlimit(RLIMIT_NICE) };
+    return this.schedTarget(pid) ?? this.sched.set(policy, new DataView(b.buffer).getInt32(0, true), user);
   }
 
   /** sched_setaffinity: the mask must hold CPU 0, the only one (EINVAL otherwise, as for a mask of no online CPU). */
@@ -811,12 +812,14 @@ export class Syscalls {
 
   /**
    * ioprio_set: the 16-bit value's class (its top 3 bits) NONE, RT, BE or IDLE, its level the low 3 bits (none for
-   * NONE), the hint bits between free; RT is root's, which the caller is.
+   * NONE), the hint bits between free; RT needs CAP_SYS_NICE or CAP_SYS_ADMIN.
    */
   private ioprioSet(which: number, who: number, prio: number): number {
     const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3, cls = (prio >> 13) & 7;
     if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return -EINVAL;
     if (cls > 3 || (cls === 0 && (prio & 7) !== 0)) return -EINVAL;
+    const IOPRIO_CLASS_RT = 1;
+    if (cls === IOPRIO_CLASS_RT && !this.cred.capable(CAP_SYS_NICE) && !this.cred.capable(CAP_SYS_ADMIN)) return -EPERM;
     if (who !== 0 && (which === IOPRIO_WHO_USER || who !== this.pid)) return -ESRCH;
     this.ioprio = prio & 0xffff;
     return 0;
@@ -1054,7 +1057,7 @@ const SIGPIPE = 13;
 const WRITES = [1, 18, 20, 296, 328, 40, 278];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
-const RLIMIT_NOFILE = 7, RLIMIT_NICE = 13;
+const RLIMIT_NOFILE = 7, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14;
 export const RLIMIT_SIGPENDING = 11;
 /** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
 const MM_RLIMITS = [2, 3, 8, 9];

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -236,6 +237,9 @@ static void limits(void) {
   setpgid(0, 0);
   int n0 = getpriority(PRIO_PROCESS, 0);
   struct rlimit memlock = {8192, 8192};
+  /* The call itself: musl has sched_setscheduler return ENOSYS. */
+  struct sched_param sp = {0};
+  show("root: SCHED_OTHER with SCHED_RESET_ON_FORK", raw(SYS_sched_setscheduler, 0, SCHED_OTHER | SCHED_RESET_ON_FORK, (long)&sp));
   show("setrlimit MEMLOCK 8192", setrlimit(RLIMIT_MEMLOCK, &memlock));
   char *area = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   show("root: mlock 16 KiB past RLIMIT_MEMLOCK", mlock(area, 4 * 4096));
@@ -251,6 +255,14 @@ static void limits(void) {
   show("setpriority(+1)", setpriority(PRIO_PROCESS, 0, n0 + 1));
   printf("nice now +%d\n", getpriority(PRIO_PROCESS, 0) - n0);
   show("setpriority(PRIO_USER, own uid, +3)", setpriority(PRIO_USER, user, n0 + 3));
+  show("SCHED_OTHER, SCHED_RESET_ON_FORK dropped", raw(SYS_sched_setscheduler, 0, SCHED_OTHER, (long)&sp));
+  show("SCHED_IDLE", raw(SYS_sched_setscheduler, 0, SCHED_IDLE | SCHED_RESET_ON_FORK, (long)&sp));
+  show("SCHED_IDLE back to SCHED_OTHER past RLIMIT_NICE", raw(SYS_sched_setscheduler, 0, SCHED_OTHER | SCHED_RESET_ON_FORK, (long)&sp));
+  sp.sched_priority = 1;
+  show("SCHED_FIFO without RLIMIT_RTPRIO", raw(SYS_sched_setscheduler, 0, SCHED_FIFO | SCHED_RESET_ON_FORK, (long)&sp));
+  sp.sched_priority = 0;
+  show("ioprio_set: best-effort", raw(SYS_ioprio_set, 1, 0, 2 << 13 | 4));
+  show("ioprio_set: real-time", raw(SYS_ioprio_set, 1, 0, 1 << 13 | 4));
   int hold[2];
   pipe(hold);
   pid_t kid = fork_flushed();
