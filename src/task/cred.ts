@@ -6,15 +6,17 @@
 // thread's by signalling each one to make the call itself); fork copies
 // them, exec keeps the ids (there are no set-user-ID programs) and
 // recomputes the capabilities. A task holds every capability while its
-// euid is 0, none once no id of it is 0. The calls that read and change
-// them are kernel/sys.c's and kernel/groups.c's, in sys.ts. Nothing checks
+// euid is 0 (unless capset dropped some), none once no id of it is 0. The
+// calls that read and change them (kernel/sys.c's, groups.c's,
+// capability.c's) are in sys.ts. The kernel's own checks (mlock's
+// CAP_IPC_LOCK, mbind's CAP_SYS_NICE) read the leader's euid. Nothing checks
 // file permissions: every file stays accessible. Browser-safe.
 
 import { EPERM } from "../syscalls/errno.js";
 import type { Task } from "./task.js";
 
 /** The capabilities this kernel gates on (include/uapi/linux/capability.h). */
-export const CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_IPC_LOCK = 14, CAP_SYS_ADMIN = 21, CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24;
+export const CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_SYS_ADMIN = 21, CAP_SYS_NICE = 23, CAP_SYS_RESOURCE = 24;
 /** CAP_LAST_CAP 40: every capability. */
 export const CAP_FULL_SET = (1n << 41n) - 1n;
 /** CAP_FS_SET: what an fsuid of 0 adds (CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID, LINUX_IMMUTABLE, MKNOD, MAC_OVERRIDE). */
