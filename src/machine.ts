@@ -54,7 +54,7 @@ const P_PIDFD = 3;
 import { futex, futex_unqueue, get_robust_list } from "./task/futex.js";
 import { KILLED_WITH_INIT, Scheduler } from "./task/sched.js";
 import { KernelThreads } from "./task/kthread.js";
-import { getrusage } from "./task/sys.js";
+import { credCall, getpriority, getrusage, prlimit64, setpriority } from "./task/sys.js";
 import { alarm, cpu_nanosleep, getitimer, setitimer, timer_create, timer_delete, timer_getoverrun, timer_gettime, timer_settime } from "./task/timers.js";
 import { timerfd_create, timerfd_gettime, timerfd_settime } from "./syscalls/timerfd.js";
 import { process_vm_rw } from "./task/process_vm_access.js";
@@ -340,6 +340,9 @@ export class Machine {
       case 112: return s.setsid(t);
       case 124: return s.getsid(t, a[0] | 0);
       case 98: return getrusage(this, t, a[0] | 0, a[1]);
+      case 140: return getpriority(this, t, a[0] | 0, a[1] | 0);
+      case 141: return setpriority(this, t, a[0] | 0, a[1] | 0, a[2] | 0);
+      case 302: return prlimit64(this, t, a[0] | 0, a[1] >>> 0, a[2], a[3]);
       case 37: return alarm(this, t, a[0] >>> 0);
       case 36: return getitimer(this, t, a[0] | 0, a[1]);
       case 38: return setitimer(this, t, a[0] | 0, a[1], a[2]);
@@ -352,7 +355,7 @@ export class Machine {
       case 283: return timerfd_create(this, t, a[0] | 0, a[1] | 0);
       case 286: return timerfd_settime(this, t, a[0] | 0, a[1] | 0, a[2], a[3]);
       case 287: return timerfd_gettime(this, t, a[0] | 0, a[1]);
-      default: return undefined;
+      default: return credCall(this, t, nr, a);
     }
   }
 
@@ -390,9 +393,8 @@ export class Machine {
         endFaults: t.mm ? undefined : { min_flt: t.minflt, maj_flt: t.majflt },
         ownFaults: thread ? { min_flt: t.ownMinflt, maj_flt: t.ownMajflt } : undefined,
         sharedPending: who.signals.shared.reduce((m, p) => m | (1n << BigInt(p.signo - 1)), 0n),
-        // Every task is root's: the user's queued signals are every thread's and every process's.
-        sigQueued: s.queuedSignals(),
-        rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw, ...who.sys.scheduling,
+        sigQueued: s.queuedSignals(who.cred.uid),
+        cred: who.cred, rlimits: who.sys.rlimits, nvcsw: who.nvcsw, nivcsw: who.nivcsw, ...who.sys.scheduling,
         // An exited leader has given up its fs_struct and fd table (exit_fs, exit_files).
         umask: state === "Z" ? null : who.sys.files.umask, fdSize: state === "Z" ? 0 : who.sys.files.fds.maxFds,
         // The reader's own registers are the CPU's; a sleeping task's rip is back on its syscall instruction.
@@ -568,8 +570,8 @@ export class Machine {
     });
   }
 
-  /** `fn` with `t`'s mm switched in, and the current one back after: the faults `fn` takes are the current task's. */
-  private withMm<T>(t: Task, fn: () => T): T {
+  /** `fn` with `t`'s mm switched in, and the current one back after: the faults `fn` takes are the current task's. @internal (src/task/) */
+  withMm<T>(t: Task, fn: () => T): T {
     if (t.mm === this.current?.mm || !t.mm) return fn();
     const back = this.current?.mm ?? 0;
     this.kernel.call(() => this.k.mm_switch_remote(t.mm));

@@ -19,7 +19,7 @@
 // write): a program far larger than RAM runs if it touches little of it.
 
 import { checkInterpreter, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, parseElf, MMAP_BASE, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, type LoadPlan } from "./elf.js";
-import { argStrings, auxvValues, buildInitialStack, type InitialStack } from "./stack.js";
+import { argStrings, auxvValues, buildInitialStack, type AuxvValues, type InitialStack } from "./stack.js";
 import { withCode, errnoName } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { bytesFile, type OpenFile } from "../fs/pagecache.js";
@@ -59,6 +59,8 @@ export interface ExecOptions {
   execfn: string;
   /** AT_RANDOM's 16 bytes, from the machine's seeded generator. */
   random: Uint8Array;
+  /** AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE: the task's ids, and whether they differ (default root's). */
+  ids?: Pick<AuxvValues, "uid" | "euid" | "gid" | "egid" | "secure">;
 }
 
 export interface ExecImage {
@@ -162,7 +164,7 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
     argv: options.argv,
     envp: options.envp,
     execfn: options.execfn,
-    auxv: auxvValues(plan, interp?.loadBias ?? 0, vdso),
+    auxv: { ...auxvValues(plan, interp?.loadBias ?? 0, vdso), ...options.ids },
     random: options.random,
     platform: "x86_64",
   }, strings);

@@ -46,8 +46,13 @@ export interface TaskStat {
   signals: [bigint, bigint, bigint, bigint];
   /** The process's shared pending signals (ShdPnd:). */
   sharedPending: bigint;
-  /** SigQ: signals queued by its user (every task here is root's). */
+  /** SigQ: signals queued to its user's tasks. */
   sigQueued: number;
+  /** Its credentials (task->cred): the ids, real, effective, saved, fs; the groups; the capability sets. */
+  cred: {
+    uid: number; euid: number; suid: number; fsuid: number; gid: number; egid: number; sgid: number; fsgid: number;
+    groups: readonly number[]; capInheritable: bigint; capPermitted: bigint; capEffective: bigint;
+  };
   /** Its resource limits, [soft, hard] by RLIMIT_* number (Infinity: RLIM_INFINITY). */
   rlimits: readonly (readonly number[])[];
   /** The fs_struct's umask; null once the task has exited. */
@@ -217,6 +222,8 @@ const STATE_NAMES: Record<string, string> = { R: "R (running)", S: "S (sleeping)
 
 /** A full capability set: CAP_LAST_CAP is 40 (CAP_CHECKPOINT_RESTORE). */
 const CAP_FULL_SET = "000001ffffffffff";
+/** A capability set as render_cap_t prints it. */
+const capSet = (set: bigint) => set.toString(16).padStart(16, "0");
 
 /** render_sigset_t: 64 signals as 16 hex digits. */
 const sigset = (name: string, set: bigint) => `${name}:\t${set.toString(16).padStart(16, "0")}\n`;
@@ -248,8 +255,8 @@ export function procLimits(t: TaskView): string {
  * /proc/<pid>/status (proc_pid_status): task_name, task_state, task_mem,
  * task_sig, task_cap, task_seccomp, task_cpus_allowed, cpuset's Mems_allowed
  * and the context switches, in Linux's order and formats. What faultline
- * has no source for is what Linux shows for the same state: every task is
- * root's, with a full capability set; nothing traces, numa-balances or
+ * has no source for is what Linux shows for the same state: the bounding
+ * set is full and no capability inheritable or ambient; nothing traces, numa-balances or
  * filters it (TracerPid, Ngid, Seccomp 0); THP is not disabled (no
  * PR_SET_THP_DISABLE); the CPU, which does not speculate, is "not
  * affected"; there is one CPU and one pid namespace.
@@ -258,20 +265,21 @@ export function procStatus(t: TaskView): string {
   const s = t.task;
   if (!s) throw new Error("status: no task");
   const [pending, blocked, ignored, caught] = s.signals;
+  const c = s.cred;
   const nodes = t.memoryNodes ?? [0];
   return `Name:\t${t.comm.slice(0, 15)}\n`
     + (s.umask === null ? "" : `Umask:\t${s.umask.toString(8).padStart(4, "0")}\n`)
     + `State:\t${STATE_NAMES[s.state]}\n`
     + `Tgid:\t${s.tgid}\nNgid:\t0\nPid:\t${s.pid}\nPPid:\t${s.ppid}\nTracerPid:\t0\n`
-    + "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-    + `FDSize:\t${s.fdSize}\nGroups:\t \n`
+    + `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}\nGid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}\n`
+    + `FDSize:\t${s.fdSize}\nGroups:\t${c.groups.join(" ")} \n`
     + `NStgid:\t${s.tgid}\nNSpid:\t${s.pid}\nNSpgid:\t${s.pgrp}\nNSsid:\t${s.session}\nKthread:\t0\n`
     // A task without an mm (exit_mm) has no memory lines.
     + (t.handle === 0 ? "" : taskMem(t.mm.mm(t.handle)) + "CoreDumping:\t0\nTHP_enabled:\t1\nuntag_mask:\t0xffffffffffffffff\n")
     + `Threads:\t${s.threads}\nSigQ:\t${s.sigQueued}/${rlim(s.rlimits[RLIMIT_SIGPENDING][0])}\n`
     + sigset("SigPnd", pending) + sigset("ShdPnd", s.sharedPending) + sigset("SigBlk", blocked)
     + sigset("SigIgn", ignored) + sigset("SigCgt", caught)
-    + `CapInh:\t${"0".repeat(16)}\nCapPrm:\t${CAP_FULL_SET}\nCapEff:\t${CAP_FULL_SET}\nCapBnd:\t${CAP_FULL_SET}\nCapAmb:\t${"0".repeat(16)}\n`
+    + `CapInh:\t${capSet(c.capInheritable)}\nCapPrm:\t${capSet(c.capPermitted)}\nCapEff:\t${capSet(c.capEffective)}\nCapBnd:\t${CAP_FULL_SET}\nCapAmb:\t${"0".repeat(16)}\n`
     + "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
     + "Speculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\tnot affected\n"
     + "Cpus_allowed:\t1\nCpus_allowed_list:\t0\n"

@@ -7,6 +7,7 @@
 // flight), shutdown, release and the poll masks. The syscalls around it
 // are socket.ts's. Browser-safe.
 
+import { INIT_CRED } from "../task/cred.js";
 import type { OpenFile } from "../fs/fdtable.js";
 import { OpsInode, SOCKFS } from "../fs/anon.js";
 import { Inode, S_IFSOCK, type Mount } from "../fs/inode.js";
@@ -48,10 +49,11 @@ export class SockName extends Inode {
 }
 
 /** The calling process (Linux's `current`), set as each file syscall enters (files.ts): whose credentials a write(2) carries. */
-export const current = { pid: 1 };
+export const current = { pid: 1, cred: INIT_CRED };
 
+/** What a message carries of its sender (scm_set_cred): its process's pid, its real uid and gid. */
 export function currentCred(): Ucred {
-  return { pid: current.pid, uid: 0, gid: 0 };
+  return { pid: current.pid, uid: current.cred.uid, gid: current.cred.gid };
 }
 
 /** Each namespace's abstract names, by type and name (unix_abstract_hash mixes the type in). */

@@ -9,6 +9,7 @@
 // syscall goes in the file named after its Linux source and gets a case in
 // call(). Browser-safe.
 
+import { INIT_CRED, type Cred } from "../task/cred.js";
 import { FdTable, OpenFile, O_CREAT, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY } from "../fs/fdtable.js";
 import { S_IFIFO, StreamInode, type Mount } from "../fs/inode.js";
 import type { Namespace, Loc } from "../fs/namespace.js";
@@ -103,6 +104,8 @@ export class FileSyscalls {
   pipeWritten = 0;
   /** The calling process's pid (l_pid of its locks): the task's, set by src/syscalls/index.ts. */
   pid: () => number = () => 1;
+  /** The caller's credentials (root's unless told). */
+  cred: () => Cred = () => INIT_CRED;
   /** The virtual clock (ns), set by src/syscalls/index.ts. */
   now: () => number = () => 0;
   /** The task's sleeper, timing out `ns` after the call first slept (a socket's SO_RCVTIMEO, SO_SNDTIMEO), set by src/syscalls/index.ts. */
@@ -197,6 +200,7 @@ export class FileSyscalls {
   call(nr: number, a: number[]): number | undefined {
     const fd = a[0] | 0;
     current.pid = this.pid();
+    current.cred = this.cred();
     switch (nr) {
       case 0: return read(this, fd, a[1], unsigned(a[2]), null);
       case 1: return write(this, fd, a[1], unsigned(a[2]), null);

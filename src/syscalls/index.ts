@@ -19,7 +19,8 @@
 // eventfd.ts, eventpoll.ts, socket.ts and af_unix.ts: AF_UNIX sockets,
 // the only family), exit, exit_group, brk,
 // mmap, munmap, mprotect, madvise (the kernel's), getpid and gettid (1 without `tasks`),
-// getppid (0), the uid and gid calls (root), set_tid_address,
+// getppid (0), the uid and gid calls (root's; with `tasks` each task's
+// credentials: src/task/cred.ts, sys.ts), set_tid_address,
 // set_robust_list, uname, sysinfo, getrlimit/setrlimit/prlimit64,
 // sched_getaffinity (one CPU), getcpu (CPU 0 on its node), sched_yield, arch_prctl (FS/GS base),
 // clock_gettime, clock_getres, gettimeofday, time, nanosleep and
@@ -29,7 +30,8 @@
 // sigaltstack, kill, tkill, tgkill: src/task/signal.ts), rt_sigtimedwait, pause,
 // rt_sigsuspend, poll, ppoll, select, pselect6 (poll.ts), epoll_wait,
 // epoll_pwait, epoll_pwait2 (eventpoll.ts), getgroups (none), times,
-// getpriority and setpriority (the process's nice value), and, given
+// getpriority and setpriority (the task's nice value; with `tasks` any
+// task's), and, given
 // `tasks`, the process calls (fork, vfork, clone, execve, wait4, waitid,
 // getpid, gettid, getppid, kill to other pids, rt_sigqueueinfo and
 // rt_tgsigqueueinfo, process_vm_readv and process_vm_writev
@@ -50,7 +52,7 @@ import { SI_USER, SIGSTOP, type SignalCpu, Signals, siginfoBytes } from "../task
 import { SIGKILL, SIGSEGV, SI_KERNEL } from "./endings.js";
 import { Namespace } from "../fs/namespace.js";
 import { NR_OPEN_DEFAULT } from "../fs/fdtable.js";
-import { EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
+import { EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOSYS, EOPNOTSUPP, EPERM, EPIPE, ERESTARTSYS, ESRCH } from "./errno.js";
 import { priorityBound, SchedPolicy } from "./sched.js";
 import { unsigned } from "./args.js";
 import { FileSyscalls, type FileCache } from "./files.js";
@@ -66,6 +68,7 @@ import { epipeSignals } from "./socket.js";
 import type { Mempolicy } from "./mempolicy.js";
 import type { MlockCalls } from "./mlock.js";
 import { TICK_NSEC } from "../task/jiffies.js";
+import { CAP_SYS_ADMIN, CAP_SYS_NICE, CAP_SYS_RESOURCE, INIT_CRED, type Cred } from "../task/cred.js";
 
 export * from "./endings.js";
 export * from "./errno.js";
@@ -183,6 +186,8 @@ export interface TaskCalls {
   readonly asleep?: boolean;
   /** A CPU-time clock's reading in ns, or null for an id naming no thread or process. */
   cpuClock(clock: number): number | null;
+  /** The task's credentials (root's without). */
+  readonly cred?: Cred;
 }
 
 /** CLOCK_REALTIME at instruction 0 unless told: 2026-01-01T00:00:00Z. */
@@ -260,8 +265,8 @@ export class Syscalls {
   /** [soft, hard] by RLIMIT_* number (Infinity: RLIM_INFINITY); a thread shares its process's. */
   readonly rlimits: number[][] = RLIMITS.map(([cur, max]) => [cur, max]);
   private readonly warned = new Set<number>();
-  /** The process's nice value (getpriority, setpriority), which fork's child keeps. */
-  private nice = 0;
+  /** The task's nice value (getpriority, setpriority), which clone's child keeps. */
+  nice = 0;
   /** The task's scheduling policy and real-time priority (sched_setscheduler). */
   private sched = new SchedPolicy();
 
@@ -297,6 +302,7 @@ export class Syscalls {
     });
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.files.pid = () => this.pid;
+    this.files.cred = () => this.cred;
     this.files.now = () => this.nowNs();
     this.timers = o.timers ?? new HrtimerBase();
     this.files.timeout = (ns) => this.timeout(ns);
@@ -423,7 +429,7 @@ export class Syscalls {
     }
     this.sleeper.cancel();
     // pipe_write and unix_stream_sendmsg: a write no one will read sends SIGPIPE to the writer.
-    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)) || (nr === SENDMMSG && !(a[3] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: 0 });
+    if (ret === -EPIPE && (WRITES.includes(nr) || (nr === SENDTO && !(a[3] & MSG_NOSIGNAL)) || (nr === SENDMSG && !(a[2] & MSG_NOSIGNAL)) || (nr === SENDMMSG && !(a[3] & MSG_NOSIGNAL))) && epipeSignals(this.files, a[0] | 0)) this.signals.send({ signo: SIGPIPE, code: SI_USER, pid: this.pid, uid: this.cred.uid });
     regs.setReg(RAX, ret);
     if (execLine !== null && ret === 0) this.o.io.trace?.(execLine);
     else if (this.o.tasks?.asleep && this.o.io.trace) {
@@ -475,6 +481,11 @@ export class Syscalls {
   /** The caller's pid. */
   get pid(): number {
     return this.o.tasks?.pid ?? 1;
+  }
+
+  /** The caller's credentials. */
+  get cred(): Cred {
+    return this.o.tasks?.cred ?? INIT_CRED;
   }
 
   private call(nr: number, a: number[]): number {
@@ -575,8 +586,8 @@ export class Syscalls {
         return this.times(a[0]);
       case 140: // getpriority: 20 - nice, so that no answer is negative
         return this.priorityTarget(a[0] | 0, a[1] | 0) ?? 20 - this.nice;
-      case 141: // setpriority: root may set any nice value, which is clamped to [-20, 19]
-        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? ((this.nice = Math.max(-20, Math.min(19, a[2] | 0))), 0);
+      case 141: // setpriority
+        return this.priorityTarget(a[0] | 0, a[1] | 0) ?? this.set_one_prio(a[2] | 0, this.cred, -ESRCH);
       case 115: // getgroups: root in no supplementary group
         return (a[0] | 0) < 0 ? -EINVAL : 0;
       case 24: // sched_yield
@@ -590,11 +601,11 @@ export class Syscalls {
       case 99:
         return this.sysinfo(a[0]);
       case 97: // getrlimit
-        return this.prlimit(0, a[0] >>> 0, 0, a[1]);
+        return this.prlimit(a[0] >>> 0, 0, a[1]);
       case 160: // setrlimit
-        return this.prlimit(0, a[0] >>> 0, a[1], 0);
-      case 302:
-        return this.prlimit(a[0] | 0, a[1] >>> 0, a[2], a[3]);
+        return this.prlimit(a[0] >>> 0, a[1], 0);
+      case 302: // prlimit64 without `tasks`: the one process's own
+        return (a[0] | 0) !== 0 && (a[0] | 0) !== this.pid ? -ESRCH : this.prlimit(a[1] >>> 0, a[2], a[3]);
       case 204:
         return this.schedGetaffinity(a[0] | 0, unsigned(a[1]), a[2]);
       case 203:
@@ -758,12 +769,28 @@ export class Syscalls {
     return done === 0 && len > 0 ? -EFAULT : done;
   }
 
-  /** getpriority's and setpriority's `which` and `who`: null for this process, else -EINVAL or -ESRCH. */
+  /** getpriority's and setpriority's `which` and `who` without `tasks` (one root process): null for it, else -EINVAL or -ESRCH. */
   private priorityTarget(which: number, who: number): number | null {
     const PRIO_PROCESS = 0, PRIO_USER = 2;
     if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
-    // Every process is root's (PRIO_USER 0); a process group or another process is not looked for.
     return who === 0 || (which === PRIO_PROCESS && who === this.pid) ? null : -ESRCH;
+  }
+
+  /**
+   * set_one_prio: `caller` sets this task's nice value, clamped to
+   * [-20, 19]: a task whose real uid is the caller's real or effective
+   * one, or any with CAP_SYS_NICE, else -EPERM; below the current value
+   * only within the task's RLIMIT_NICE (20 - nice) or with CAP_SYS_NICE,
+   * else -EACCES. @return that refusal, or `error` (the call's so far:
+   * -ESRCH until a task has taken the value, 0 after)
+   */
+  set_one_prio(nice: number, caller: Cred, error: number): number {
+    nice = Math.max(-20, Math.min(19, nice));
+    const uid = this.cred.uid, cap = caller.capable(CAP_SYS_NICE);
+    if (uid !== caller.uid && uid !== caller.euid && !cap) return -EPERM;
+    if (nice < this.nice && 20 - nice > this.rlimit(RLIMIT_NICE) && !cap) return -EACCES;
+    this.nice = nice;
+    return error === -ESRCH ? 0 : error;
   }
 
   /** The task sched_* names: null for the caller (pid 0 or its own), else ESRCH (no other task is looked for, as by prlimit). */
@@ -771,12 +798,13 @@ export class Syscalls {
     return pid === 0 || pid === this.pid ? null : -ESRCH;
   }
 
-  /** sched_setscheduler (policy) and sched_setparam (policy -1): the caller is root, allowed every policy and priority. */
+  /** sched_setscheduler (policy) and sched_setparam (policy -1): every policy and priority with CAP_SYS_NICE, else within the limits. */
   private schedSet(pid: number, policy: number, param: number): number {
     if (pid < 0 || param === 0) return -EINVAL;
     const b = new Uint8Array(4);
     if (this.o.mem.copyFromUser(b, param, 4) !== 0) return -EFAULT;
-    return this.schedTarget(pid) ?? this.sched.set(policy, new DataView(b.buffer).getInt32(0, true));
+    const user = this.cred.capable(CAP_SYS_NICE) ? null : { rtprio: this.rlimit(RLIMIT_RTPRIO), canNice: 20 - this.nice <= this.rlimit(RLIMIT_NICE) };
+    return this.schedTarget(pid) ?? this.sched.set(policy, new DataView(b.buffer).getInt32(0, true), user);
   }
 
   /** sched_setaffinity: the mask must hold CPU 0, the only one (EINVAL otherwise, as for a mask of no online CPU). */
@@ -789,12 +817,14 @@ export class Syscalls {
 
   /**
    * ioprio_set: the 16-bit value's class (its top 3 bits) NONE, RT, BE or IDLE, its level the low 3 bits (none for
-   * NONE), the hint bits between free; RT is root's, which the caller is.
+   * NONE), the hint bits between free; RT needs CAP_SYS_NICE or CAP_SYS_ADMIN.
    */
   private ioprioSet(which: number, who: number, prio: number): number {
     const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3, cls = (prio >> 13) & 7;
     if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return -EINVAL;
     if (cls > 3 || (cls === 0 && (prio & 7) !== 0)) return -EINVAL;
+    const IOPRIO_CLASS_RT = 1;
+    if (cls === IOPRIO_CLASS_RT && !this.cred.capable(CAP_SYS_NICE) && !this.cred.capable(CAP_SYS_ADMIN)) return -EPERM;
     if (who !== 0 && (which === IOPRIO_WHO_USER || who !== this.pid)) return -ESRCH;
     this.ioprio = prio & 0xffff;
     return 0;
@@ -961,33 +991,37 @@ export class Syscalls {
     return this.o.mem.copyToUser(info, out) === 0 ? 0 : -EFAULT;
   }
 
-  /** prlimit64 (getrlimit and setrlimit are it for the caller): the caller's own limits only. */
-  private prlimit(pid: number, resource: number, newAddr: number, oldAddr: number): number {
-    if (pid !== 0 && pid !== this.pid) return -ESRCH;
+  /**
+   * do_prlimit: `target`'s limits (the caller's by default; a thread
+   * shares its process's) read and set through the caller's memory, the
+   * caller's capabilities deciding; `inTargetMm` runs the kernel's part
+   * with the target's mm current. The new limit holds even when the old
+   * one cannot be written (-EFAULT).
+   */
+  prlimit(resource: number, newAddr: number, oldAddr: number, target: Syscalls = this, inTargetMm = (fn: () => void) => fn()): number {
     if (resource >= RLIMITS.length) return -EINVAL;
-    const lim = this.rlimits[resource];
-    let next: [number, number] | null = null;
+    const lim = target.rlimits[resource];
+    const old = [...lim];
     if (newAddr !== 0) {
       const b = new Uint8Array(16);
       if (this.o.mem.copyFromUser(b, newAddr, 16) !== 0) return -EFAULT;
       const v = new DataView(b.buffer);
       const read = (at: number) => (v.getUint32(at + 4, true) === 0xffffffff && v.getUint32(at, true) === 0xffffffff
         ? Infinity : v.getUint32(at + 4, true) * 0x1_0000_0000 + v.getUint32(at, true));
-      next = [read(0), read(8)];
+      const next = [read(0), read(8)];
       if (next[0] > next[1]) return -EINVAL;
-      // RLIMIT_NOFILE cannot go past fs.nr_open (1048576).
+      // RLIMIT_NOFILE cannot go past fs.nr_open (1048576); a hard limit goes up only with CAP_SYS_RESOURCE.
       if (resource === RLIMIT_NOFILE && next[1] > 1048576) return -EPERM;
+      if (next[1] > lim[1] && !this.cred.capable(CAP_SYS_RESOURCE)) return -EPERM;
+      [lim[0], lim[1]] = next;
+      // the limits mm reads (RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS, RLIMIT_MEMLOCK) go to the target's mm
+      if (MM_RLIMITS.includes(resource)) inTargetMm(() => this.o.kernel.mm_set_rlimit?.(resource, next[0]));
     }
     if (oldAddr !== 0) {
       const out = new Uint8Array(16);
-      out.set(limitBytes(lim[0]), 0);
-      out.set(limitBytes(lim[1]), 8);
+      out.set(limitBytes(old[0]), 0);
+      out.set(limitBytes(old[1]), 8);
       if (this.o.mem.copyToUser(oldAddr, out) !== 0) return -EFAULT;
-    }
-    if (next) {
-      [lim[0], lim[1]] = next;
-      // the limits mm reads (RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS) go to the caller's mm
-      if (MM_RLIMITS.includes(resource)) this.o.kernel.mm_set_rlimit?.(resource, next[0]);
     }
     return 0;
   }
@@ -1028,7 +1062,7 @@ const SIGPIPE = 13;
 const WRITES = [1, 18, 20, 296, 328, 40, 278];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
-const RLIMIT_NOFILE = 7;
+const RLIMIT_NOFILE = 7, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14;
 export const RLIMIT_SIGPENDING = 11;
 /** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
 const MM_RLIMITS = [2, 3, 8, 9];

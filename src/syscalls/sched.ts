@@ -4,7 +4,7 @@
 // whatever its policy, so the policy changes nothing but what these report
 // (and fork's SCHED_RESET_ON_FORK).
 
-import { EINVAL } from "./errno.js";
+import { EINVAL, EPERM } from "./errno.js";
 
 export const SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6, SCHED_EXT = 7;
 export const SCHED_RESET_ON_FORK = 0x40000000;
@@ -38,10 +38,13 @@ export class SchedPolicy {
   }
 
   /**
-   * __sched_setscheduler for a caller allowed everything (root): `policy` -1 keeps the policy (sched_setparam).
+   * __sched_setscheduler: `policy` -1 keeps the policy (sched_setparam).
    * FIFO and RR take priorities 1..99, the others 0; DEADLINE needs sched_setattr's parameters, so it is EINVAL here.
+   * A caller without CAP_SYS_NICE (`user`: its task's RLIMIT_RTPRIO, and whether RLIMIT_NICE lets it keep its nice)
+   * may not take a real-time policy or priority past RLIMIT_RTPRIO, leave SCHED_IDLE past RLIMIT_NICE, or drop
+   * SCHED_RESET_ON_FORK: EPERM.
    */
-  set(policy: number, priority: number): number {
+  set(policy: number, priority: number, user: { rtprio: number; canNice: boolean } | null = null): number {
     let reset = this.resetOnFork;
     if (policy !== -1) {
       reset = (policy & SCHED_RESET_ON_FORK) !== 0;
@@ -49,6 +52,8 @@ export class SchedPolicy {
       if (!validPolicy(policy)) return -EINVAL;
     } else policy = this.policy;
     if (priority < 0 || priority > MAX_RT_PRIO - 1 || policy === SCHED_DEADLINE || rtPolicy(policy) !== (priority !== 0)) return -EINVAL;
+    if (user && rtPolicy(policy) && ((policy !== this.policy && user.rtprio === 0) || (priority > this.priority && priority > user.rtprio))) return -EPERM;
+    if (user && ((this.policy === SCHED_IDLE && policy !== SCHED_IDLE && !user.canNice) || (this.resetOnFork && !reset))) return -EPERM;
     this.policy = policy;
     this.priority = priority;
     this.resetOnFork = reset;

@@ -14,15 +14,16 @@
 
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR, OpenFile } from "../fs/fdtable.js";
 import {
-  EAFNOSUPPORT, EAGAIN, EBADF, EDOM, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP,
+  EAFNOSUPPORT, EAGAIN, EBADF, EDOM, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EPERM,
   EPROTONOSUPPORT, ERESTARTSYS, ESOCKTNOSUPPORT,
 } from "./errno.js";
+import { CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN } from "../task/cred.js";
 import type { FileSyscalls } from "./files.js";
 import { HZ, TICK_NSEC } from "../task/jiffies.js";
 import { MAX_RW_COUNT, UIO_MAXIOV, access_ok, copy_from_iter, copy_to_iter, import_iovec, iov_iter_count, type Iovec } from "./iov_iter.js";
 import {
   AF_UNIX, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, RCV_SHUTDOWN, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SUN_PATH,
-  UnixSocket, dropFiles, mknameBsd, validateAddr, type Received, type Scm, type Ucred,
+  UnixSocket, currentCred, dropFiles, mknameBsd, validateAddr, type Received, type Scm, type Ucred,
 } from "./af_unix.js";
 
 const AF_MAX = 46, SOCK_RAW = 3, SOCK_MAX = 11, SOCK_TYPE_MASK = 0xf;
@@ -49,9 +50,10 @@ const SO_RCVTIMEO_OLD = 20, SO_SNDTIMEO_OLD = 21, SO_RCVTIMEO_NEW = 66, SO_SNDTI
 /** MAX_SCHEDULE_TIMEOUT (LONG_MAX jiffies) in whole seconds: a longer timeout is none. */
 const MAX_TIMEOUT_SEC = Math.floor(2 ** 63 / HZ) - 1;
 
-/** The caller's credentials (root). */
-function credOf(files: FileSyscalls): Ucred {
-  return { pid: files.pid(), uid: 0, gid: 0 };
+/** A socket's peer credentials, taken at socketpair, listen and connect (sk_peer_cred): the process's pid, its effective uid and gid. */
+function peerCredOf(files: FileSyscalls): Ucred {
+  const c = files.cred();
+  return { pid: files.pid(), uid: c.euid, gid: c.egid };
 }
 
 /** A new socket's open file, installed: -EMFILE when the table is full. */
@@ -107,7 +109,7 @@ export function socketpair(files: FileSyscalls, family: number, type: number, pr
     fds.forEach((d) => files.fds.close(d));
     return err;
   }
-  const cred = credOf(files);
+  const cred = peerCredOf(files);
   for (const [a, b] of [[0, 1], [1, 0]]) {
     ends[a].peer = ends[b];
     ends[a].state = "established";
@@ -193,7 +195,7 @@ export function bind(files: FileSyscalls, fd: number, addr: number, len: number)
 export function listen(files: FileSyscalls, fd: number, backlog: number): number {
   const s = socketOf(files, fd);
   if (typeof s === "number") return s;
-  return s[1].listen((backlog >>> 0) > SOMAXCONN ? SOMAXCONN : backlog, credOf(files));
+  return s[1].listen((backlog >>> 0) > SOMAXCONN ? SOMAXCONN : backlog, peerCredOf(files));
 }
 
 /** The socket an address names (unix_validate_addr, unix_mkname_bsd, then unix_find_other), after autobind for SO_PASSCRED. */
@@ -221,7 +223,7 @@ export function connect(files: FileSyscalls, fd: number, addr: number, len: numb
   }
   const other = resolve(files, sock, a);
   if (typeof other === "number") return other;
-  const r = sock.connect(other, files.ns.ino(), credOf(files));
+  const r = sock.connect(other, files.ns.ino(), peerCredOf(files));
   if (r === -EAGAIN && !(f.flags & O_NONBLOCK)) return wait(files, () => other.dead || other.state !== "listen" || other.pending.length <= other.backlog, sock.sndtimeo);
   return r;
 }
@@ -268,7 +270,7 @@ interface SendMsg { parts: Iovec[]; name: Uint8Array; control: Uint8Array; flags
  * over, another type or a bad length is EINVAL.
  */
 function scmSend(files: FileSyscalls, control: Uint8Array): Scm | number {
-  const scm: Scm = { cred: credOf(files), explicit: null, fds: null };
+  const scm: Scm = { cred: currentCred(), explicit: null, fds: null };
   const v = new DataView(control.buffer, control.byteOffset, control.length);
   for (let off = 0; off + CMSGHDR <= control.length;) {
     const len = v.getUint32(off + 4, true) * 0x1_0000_0000 + v.getUint32(off, true);
@@ -288,9 +290,12 @@ function scmSend(files: FileSyscalls, control: Uint8Array): Scm | number {
         }
       } else if (type === SCM_CREDENTIALS) {
         if (len !== CMSGHDR + 12) return -EINVAL;
-        // Root may give any pid, uid and gid but -1 (scm_check_creds); the pid must name a process.
+        // scm_check_creds: no -1; its own pid (any, with CAP_SYS_ADMIN), one of its uids and gids (any, with CAP_SETUID, CAP_SETGID).
         const pid = v.getInt32(off + 16, true), uid = v.getUint32(off + 20, true), gid = v.getUint32(off + 24, true);
         if (uid === 0xffffffff || gid === 0xffffffff) return -EINVAL;
+        const c = files.cred();
+        if ((pid !== files.pid() && !c.capable(CAP_SYS_ADMIN)) || (![c.uid, c.euid, c.suid].includes(uid) && !c.capable(CAP_SETUID))
+          || (![c.gid, c.egid, c.sgid].includes(gid) && !c.capable(CAP_SETGID))) return -EPERM;
         scm.explicit = { pid, uid, gid };
       } else return -EINVAL;
     }
@@ -308,7 +313,7 @@ function sendmsgOne(files: FileSyscalls, f: OpenFile, sock: UnixSocket, m: SendM
   const nonblock = (m.flags & MSG_DONTWAIT) !== 0 || (f.flags & O_NONBLOCK) !== 0;
   let done = files.pipeWritten;
   files.pipeWritten = 0;
-  const scm = done === 0 ? scmSend(files, m.control) : { cred: credOf(files), explicit: null, fds: null };
+  const scm = done === 0 ? scmSend(files, m.control) : { cred: currentCred(), explicit: null, fds: null };
   if (typeof scm === "number") return scm;
   if (m.flags & MSG_OOB) return -EOPNOTSUPP;
   const named = m.name.length > 0 && sock.kind !== SOCK_SEQPACKET;

@@ -15,6 +15,7 @@ import { formatSchedArgs, formatSchedResult } from "./sched_trace.js";
 import { formatXattrArgs } from "./xattr_trace.js";
 import { formatTimerArgs } from "./timers_trace.js";
 import { formatFileSpaceArgs, SEALS } from "./memfd_trace.js";
+import { formatCredArgs } from "./cred_trace.js";
 import { syscallName } from "./names.js";
 import { unsigned } from "./args.js";
 
@@ -646,8 +647,6 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     case 75: // fdatasync
     case 306: // syncfs
       return `${a[0] | 0}`;
-    case 115: // getgroups: no supplementary group is ever written
-      return `${a[0] | 0}, ${ok && (a[0] | 0) !== 0 ? "[]" : pointer(a[1])}`;
     case 100: { // times
       const b = ok && a[0] !== 0 ? peek(a[0], 32) : null;
       return b ? `{tms_utime=${u64At(b, 0)}, tms_stime=${u64At(b, 8)}, tms_cutime=${u64At(b, 16)}, tms_cstime=${u64At(b, 24)}}` : pointer(a[0]);
@@ -889,7 +888,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     default:
       return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ??
         formatPidfdArgs(nr, a, ret, peek) ?? formatFileSpaceArgs(nr, a, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
-        formatXattrArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
+        formatCredArgs(nr, a, ret, peek) ?? formatXattrArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
 

@@ -8,13 +8,15 @@ import { withCode } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { RegularInode } from "../fs/inode.js";
 import { exec } from "../loader/index.js";
-import { SIGSEGV, SI_KERNEL, EACCES, EFAULT, E2BIG, ENOENT, ENOEXEC } from "../syscalls/index.js";
+import { SIGSEGV, SI_KERNEL, EACCES, EAGAIN, EFAULT, E2BIG, ENOENT, ENOEXEC } from "../syscalls/index.js";
+import { RLIMIT_NPROC } from "./fork.js";
 import { ERRNO } from "../syscalls/errno.js";
 import { d_path, getname } from "../syscalls/namei.js";
 import { release } from "./exit.js";
 import { exit_robust_list } from "./futex.js";
 import { KILLED_WITH_INIT } from "./sched.js";
 import { type Task, copyRegisters } from "./task.js";
+import type { Cred } from "./cred.js";
 import { exec_itimers } from "./timers.js";
 
 const encoder = new TextEncoder();
@@ -41,7 +43,7 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
       },
     },
     data,
-    { argv, envp, execfn, random: m.random.bytes(16) },
+    { argv, envp, execfn, random: m.random.bytes(16), ids: auxvIds(task.cred) },
   );
   task.image = image;
   task.exe = { path, data };
@@ -51,6 +53,15 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
   copyRegisters(new CpuState(), m.cpu.state);
   m.cpu.rip = image.entry;
   m.cpu.rsp = image.rsp;
+}
+
+/**
+ * The ids exec tells the program (create_elf_tables): AT_SECURE when its
+ * effective ids are not its real ones (cap_bprm_creds_from_file's
+ * is_setid), and glibc then ignores LD_* and other variables.
+ */
+function auxvIds(c: Cred) {
+  return { uid: c.uid, euid: c.euid, gid: c.gid, egid: c.egid, secure: c.euid !== c.uid || c.egid !== c.gid ? 1 : 0 };
 }
 
 /**
@@ -78,7 +89,7 @@ export function setComm(m: Machine, task: Task, name: Uint8Array): string {
   comm.set(name.subarray(0, Math.min(15, end < 0 ? name.length : end)));
   const w = new Uint32Array(comm.buffer);
   // The kernel names an mm by its process: its leader's.
-  if (task.mm && task === task.group.leader) m.k.set_task(task.mm, task.pid, 0, w[0], w[1], w[2], w[3]);
+  if (task.mm && task === task.group.leader) m.k.set_task(task.mm, task.pid, task.cred.euid, w[0], w[1], w[2], w[3]);
   return decoder.decode(comm.subarray(0, comm.indexOf(0)));
 }
 
@@ -92,6 +103,9 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
   const files = t.sys.files;
   const path = getname(files, pathAddr);
   if (typeof path === "number") return path;
+  // A set*uid made the task a user's past RLIMIT_NPROC: refused while that user still is.
+  if (t.nprocExceeded && m.sched.userTasks(t.cred.uid) > t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
+  t.nprocExceeded = false;
   const argv = strings(m, argvAddr);
   if (typeof argv === "number") return argv;
   const envp = strings(m, envpAddr);
@@ -115,6 +129,7 @@ export function execve(m: Machine, t: Task, pathAddr: number, argvAddr: number, 
       t.completeVforkDone();
       files.fds.closeOnExec();
       t.signals.exec();
+      t.cred = t.cred.execed();
       exec_itimers(t.group);
     });
   } catch (e) {

@@ -12,6 +12,7 @@ import { SIGCHLD, Signals } from "./signal.js";
 import { Task, copyRegisters, int32Bytes } from "./task.js";
 import { clonePidfd } from "./pidfd.js";
 import { cpu_clock_get } from "./timers.js";
+import { CAP_SYS_ADMIN, CAP_SYS_RESOURCE } from "./cred.js";
 
 const encoder = new TextEncoder();
 
@@ -40,13 +41,15 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
   const signals = from
     ? from.signals.fork(m.cpu, pid, (flags & CLONE_SIGHAND) !== 0, (flags & CLONE_THREAD) !== 0, (flags & (CLONE_VM | CLONE_VFORK)) === CLONE_VM)
     : new Signals(m.cpu, m.user, pid);
-  signals.queueFull = () => m.sched.queuedSignals() >= task.sys.rlimit(RLIMIT_SIGPENDING);
+  // __sigqueue_alloc: the receiving task's user's count, against its limit.
+  signals.queueFull = () => m.sched.queuedSignals(task.cred.uid) >= task.sys.rlimit(RLIMIT_SIGPENDING);
   // The wait a process call asks for is the task's own (wait4 sets it).
   const calls: TaskCalls = {
     get pid() { return task.tgid; },
     get waitFor() { return task.waitFor; },
     set waitFor(ready) { task.waitFor = ready; },
     get asleep() { return task.state === "sleeping"; },
+    get cred() { return task.cred; },
     call: (nr, a) => m.taskCall(task, nr, a),
     cpuClock: (clock) => cpu_clock_get(m, task, clock),
   };
@@ -91,6 +94,7 @@ export function newTask(m: Machine, parent: Task | null, mm: number, from: Task 
   signals.threadGroup = () => task.group.threads.map((x) => x.signals);
   if (from) {
     task.comm = from.comm;
+    task.cred = from.cred.copy();
     task.execPath = from.execPath;
     task.exe = from.exe;
     task.image = from.image;
@@ -119,8 +123,12 @@ export function clone(m: Machine, t: Task, flags: number, newsp: number, parentT
   if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -EINVAL;
   if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -EINVAL;
   if (exitSignal > 64) return -EINVAL;
-  // copy_process: max_threads binds everyone; RLIMIT_NPROC the caller's user (root included here: the guest is always root). Threads count.
-  if (m.sched.live >= maxThreads(m) || m.sched.live >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
+  // copy_process: max_threads binds everyone; RLIMIT_NPROC the tasks of the caller's real uid not yet reaped, threads
+  // included, unless that uid is root's or the caller has CAP_SYS_RESOURCE or CAP_SYS_ADMIN.
+  if (m.sched.live >= maxThreads(m)) return -EAGAIN;
+  const c = t.cred;
+  if (c.uid !== 0 && !c.capable(CAP_SYS_RESOURCE) && !c.capable(CAP_SYS_ADMIN)
+    && m.sched.userTasks(c.uid) >= t.sys.rlimit(RLIMIT_NPROC)) return -EAGAIN;
   // alloc_pid: a chosen pid within pid_max (the guest, root, may choose), EEXIST when it is taken.
   if (setTid !== null && (setTid < 1 || setTid >= PID_MAX)) return -EINVAL;
   if (setTid !== null && (m.sched.byPid(setTid) || m.sched.kthreads?.byPid(setTid))) return -EEXIST;

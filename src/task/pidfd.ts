@@ -4,6 +4,7 @@
 // PIDFD_THREAD the thread): it polls readable once that has exited, and
 // hung up too once it is reaped (pidfd_poll). Browser-safe.
 
+import { check_kill_permission } from "./cred.js";
 import type { Machine } from "../machine.js";
 import { O_EXCL, O_NONBLOCK, O_RDWR, OpenFile } from "../fs/fdtable.js";
 import { ANON_INODE_FS, OpsInode } from "../fs/anon.js";
@@ -91,9 +92,11 @@ export function pidfd_send_signal(m: Machine, t: Task, fd: number, sig: number, 
   if (info !== 0) return -EINVAL;
   if (!p.alive) return -ESRCH;
   if (sig < 0 || sig > 64) return -EINVAL;
+  const err = check_kill_permission(t, p.task, sig);
+  if (err !== 0) return err;
   if (sig === 0 || p.task.group.threads.length === 0) return 0;
   const target = p.thread ? p.task : p.task.group.threads[0];
-  target.signals.send({ signo: sig, code: SI_USER, pid: t.tgid, uid: 0 }, !p.thread);
+  target.signals.send({ signo: sig, code: SI_USER, pid: t.tgid, uid: t.cred.uid }, !p.thread);
   return 0;
 }
 

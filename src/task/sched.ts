@@ -24,6 +24,7 @@ import type { KernelThreads } from "./kthread.js";
 import type { FutexWaiter } from "./futex.js";
 import { HrtimerBase } from "./hrtimer.js";
 import { run_timers, until_timer } from "./timers.js";
+import { check_kill_permission } from "./cred.js";
 
 /** Instructions a task runs before the next runnable one gets the CPU. */
 export const QUANTUM = 1 << 20;
@@ -68,10 +69,17 @@ export class Scheduler {
     }
   }
 
-  /** Tasks that are not zombies, threads included (RLIMIT_NPROC counts them). */
+  /** Tasks that are not zombies, threads included (nr_threads, which max_threads bounds). */
   get live(): number {
     let n = 0;
     for (const t of this.tasks) if (t.state !== "zombie") n++;
+    return n;
+  }
+
+  /** The tasks of real uid `uid` not yet reaped, threads included: its user's count against RLIMIT_NPROC (ucounts). */
+  userTasks(uid: number): number {
+    let n = 0;
+    for (const t of this.tasks) if (t.cred.uid === uid) n++;
     return n;
   }
 
@@ -160,7 +168,7 @@ export class Scheduler {
       return;
     }
     const { code, status } = childInfo(t.end!);
-    if (t.exitSignal) p.signals.send({ signo: t.exitSignal, code, pid: t.pid, uid: 0, status }, true);
+    if (t.exitSignal) p.signals.send({ signo: t.exitSignal, code, pid: t.pid, uid: t.cred.uid, status }, true);
     if (t.exitSignal === SIGCHLD && p.signals.reapsChildren()) this.reap(p, t);
   }
 
@@ -240,10 +248,22 @@ export class Scheduler {
       return -ERESTARTSYS;
     }
     const { code, status } = childInfo(z.end!);
-    if (infop !== 0 && mem.copyToUser(infop, siginfoBytes({ signo: SIGCHLD, code, pid: z.pid, uid: 0, status })) !== 0) return -EFAULT;
+    if (infop !== 0 && mem.copyToUser(infop, siginfoBytes({ signo: SIGCHLD, code, pid: z.pid, uid: z.cred.uid, status })) !== 0) return -EFAULT;
     if (rusageAddr !== 0 && mem.copyToUser(rusageAddr, rusage(z.retired + z.childRetired, z.minflt + z.childMinflt, z.majflt + z.childMajflt)) !== 0) return -EFAULT;
     if (!(options & WNOWAIT)) this.reap(t.group.leader, z);
     return 0;
+  }
+
+  /**
+   * The signals queued to the tasks of real uid `uid` (its ucounts'
+   * sigpending, which RLIMIT_SIGPENDING bounds): every thread's queue,
+   * every process's shared one, and its POSIX timers'.
+   */
+  queuedSignals(uid: number): number {
+    const queued = (q: SigInfo[]) => q.reduce((n, p) => n + (p.unqueued || p.preallocated ? 0 : 1), 0);
+    // Each POSIX timer holds its sigqueue from timer_create to timer_delete.
+    return this.tasks.reduce((n, x) => n + (x.cred.uid !== uid ? 0 : queued(x.signals.pending)
+      + (x === x.group.leader ? queued(x.signals.shared) + x.group.timers.posix.size : 0)), 0);
   }
 
   /**
@@ -252,28 +272,29 @@ export class Scheduler {
    * -pid. The signal goes to each process's shared queue, where a thread
    * that does not block it takes it.
    */
-  /** The signals queued by root, every task's user (its ucounts' sigpending): every thread's queue, every process's shared one. */
-  queuedSignals(): number {
-    const queued = (q: SigInfo[]) => q.reduce((n, p) => n + (p.unqueued || p.preallocated ? 0 : 1), 0);
-    // Each POSIX timer holds its sigqueue from timer_create to timer_delete.
-    return this.tasks.reduce((n, x) => n + queued(x.signals.pending)
-      + (x === x.group.leader ? queued(x.signals.shared) + x.group.timers.posix.size : 0), 0);
-  }
-
   kill(t: Task, pid: number, sig: number): number {
     if (sig < 0 || sig > 64) return -EINVAL;
-    const info: SigInfo = { signo: sig, code: SI_USER, pid: t.tgid, uid: 0 };
-    let targets: Task[];
+    const info: SigInfo = { signo: sig, code: SI_USER, pid: t.tgid, uid: t.cred.uid };
+    // group_send_sig_info: the permission to signal the task named, then the signal to its process.
+    const send = (x: Task) => {
+      const err = check_kill_permission(t, x, sig);
+      if (err === 0 && sig !== 0) x.group.threads[0]?.signals.send({ ...info }, true);
+      return err;
+    };
     const leaders = this.tasks.filter((x) => x === x.group.leader);
-    if (pid > 0) targets = this.tasks.filter((x) => x.pid === pid).map((x) => x.group.leader);
-    else if (pid === -1) targets = leaders.filter((x) => x.pid !== 1 && x.group !== t.group);
-    else {
-      const group = pid === 0 ? t.pgid : -pid;
-      targets = leaders.filter((x) => x.pgid === group);
+    if (pid > 0) {
+      const x = this.byPid(pid);
+      return x ? send(x) : -ESRCH;
     }
-    if (targets.length === 0) return -ESRCH;
-    if (sig !== 0) for (const x of targets) x.group.threads[0]?.signals.send({ ...info }, true);
-    return 0;
+    if (pid === -1) {
+      // Every process it may signal; those it may not do not count against it.
+      const targets = leaders.filter((x) => x.pid !== 1 && x.group !== t.group);
+      return targets.length === 0 ? -ESRCH : targets.map(send).reduce((ret, err) => (err === -EPERM ? ret : err), 0);
+    }
+    // __kill_pgrp_info: success if any of the group's processes got it, else the last refusal.
+    const group = pid === 0 ? t.pgid : -pid;
+    const errs = leaders.filter((x) => x.pgid === group).map(send);
+    return errs.length === 0 ? -ESRCH : errs.includes(0) ? 0 : errs[errs.length - 1];
   }
 
   /** tgkill(tgid, tid, sig) and tkill (tgid -1): to that one thread, of that process. */
@@ -282,7 +303,9 @@ export class Scheduler {
     if (sig < 0 || sig > 64) return -EINVAL;
     const x = this.byPid(tid);
     if (!x || x.state === "zombie" || (tgid !== -1 && tgid !== x.tgid)) return -ESRCH;
-    return sig !== 0 && x.signals.send({ signo: sig, code: SI_TKILL, pid: t.tgid, uid: 0 }) === -EAGAIN ? -EAGAIN : 0;
+    const err = check_kill_permission(t, x, sig);
+    if (err !== 0) return err;
+    return sig !== 0 && x.signals.send({ signo: sig, code: SI_TKILL, pid: t.tgid, uid: t.cred.uid }) === -EAGAIN ? -EAGAIN : 0;
   }
 
   /**
@@ -297,6 +320,7 @@ export class Scheduler {
     const x = pid > 0 ? this.tasks.find((y) => y.pid === pid)?.group.leader : undefined;
     if (!x) return -ESRCH;
     if (sig < 0 || sig > 64) return -EINVAL;
+    if (info.code < 0 && check_kill_permission(t, x, sig) !== 0) return -EPERM;
     return sig !== 0 && x.group.threads[0]?.signals.send(info, true) === -EAGAIN ? -EAGAIN : 0;
   }
 
@@ -309,6 +333,7 @@ export class Scheduler {
     const x = this.byPid(tid);
     if (!x || x.state === "zombie" || tgid !== x.tgid) return -ESRCH;
     if (sig < 0 || sig > 64) return -EINVAL;
+    if (info.code < 0 && check_kill_permission(t, x, sig) !== 0) return -EPERM;
     return sig !== 0 && x.signals.send(info) === -EAGAIN ? -EAGAIN : 0;
   }
 

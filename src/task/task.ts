@@ -13,6 +13,7 @@ import type { FutexWaiter } from "./futex.js";
 import { ERESTARTSYS } from "../syscalls/errno.js";
 import { ProcessTimers } from "./timers.js";
 import { HrtimerBase } from "./hrtimer.js";
+import { Cred } from "./cred.js";
 
 /** How a process ended: exit(status), or a fatal signal. */
 export type TaskEnd = { kind: "exit"; status: number } | { kind: "signal"; signal: FatalSignal };
@@ -60,6 +61,10 @@ export class Task {
   clearChildTid = 0;
   /** task->comm (15 bytes at most). */
   comm = "";
+  /** Its credentials (task->cred): each thread's own; a task starts as root, a clone with its parent's. */
+  cred = new Cred();
+  /** PF_NPROC_EXCEEDED: its real uid changed to a user past RLIMIT_NPROC; its next execve fails while that user still is. */
+  nprocExceeded = false;
   /** argv[0] of its exec, which /proc shows for the program's mapping. */
   execPath = "";
   /** /proc/<pid>/exe's target and bytes. */

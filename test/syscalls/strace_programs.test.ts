@@ -39,6 +39,14 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
   ]],
   ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
   ["memfd", ["memfd_create", "fcntl", "fallocate", "fadvise64", "readahead"]],
+  ["creds", [
+    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "getresuid", "getresgid", "setfsuid", "setfsgid",
+    "getgroups", "setgroups", "getuid", "geteuid", "getgid", "getegid", "kill", "tgkill", "setpriority",
+  ], [
+    // pids; nice values (a native run starts at its parent's); the uids of its own it takes from its pid, 40000 and 50000 up.
+    [/^(kill|tgkill)\([1-9]\d*(, [1-9]\d*)?/, "$1(<pid>"], [/^(setpriority\(PRIO_PROCESS, )[1-9]\d*/, "$1<pid>"],
+    [/^(setpriority\(PRIO_\w+, [^,]+, )-?\d+/, "$1<nice>"], [/\b[45]\d{4}\b/g, "<uid>"],
+  ]],
   // mmap's addresses are random natively: the mmap base lies up to 1 TiB plus the stack's gap below the top, 0x7eff… to 0x7fff….
   ["mlock_mincore", ["msync", "mincore", "mlock", "mlock2", "munlock", "mlockall", "munlockall"], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"]]],
   ["sched_policy", [
