@@ -793,7 +793,7 @@ export class Syscalls {
     return error === -ESRCH ? 0 : error;
   }
 
-  /** The task sched_* names: null for the caller (pid 0 or its own), else ESRCH (no other task is looked for, as by prlimit). */
+  /** The task sched_* names: null for the caller (pid 0 or its own), else ESRCH (unlike getpriority and prlimit, no other task is looked for). */
   private schedTarget(pid: number): number | null {
     return pid === 0 || pid === this.pid ? null : -ESRCH;
   }
