@@ -633,11 +633,8 @@ export class Syscalls {
       }
       case 251:
         return this.ioprioSet(a[0] | 0, a[1] | 0, a[2] | 0);
-      case 252: { // ioprio_get
-        const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3;
-        if ((a[0] | 0) < IOPRIO_WHO_PROCESS || (a[0] | 0) > IOPRIO_WHO_USER) return -EINVAL;
-        return (a[1] | 0) === 0 || ((a[0] | 0) !== IOPRIO_WHO_USER && (a[1] | 0) === this.pid) ? this.ioprio : -ESRCH;
-      }
+      case 252: // ioprio_get
+        return this.ioprioTarget(a[0] | 0, a[1] | 0) ?? this.ioprio;
       case 324:
         return this.membarrier(a[0] | 0, a[1] >>> 0);
       case 330: // pkey_alloc: the CPU has no protection keys (no PKU in CPUID)
@@ -820,14 +817,21 @@ export class Syscalls {
    * NONE), the hint bits between free; RT needs CAP_SYS_NICE or CAP_SYS_ADMIN.
    */
   private ioprioSet(which: number, who: number, prio: number): number {
-    const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3, cls = (prio >> 13) & 7;
-    if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return -EINVAL;
+    const cls = (prio >> 13) & 7, IOPRIO_CLASS_RT = 1;
+    // a bad `which` before the value, the value before the task
+    const refused = this.ioprioTarget(which, who);
+    if (refused === -EINVAL) return refused;
     if (cls > 3 || (cls === 0 && (prio & 7) !== 0)) return -EINVAL;
-    const IOPRIO_CLASS_RT = 1;
     if (cls === IOPRIO_CLASS_RT && !this.cred.capable(CAP_SYS_NICE) && !this.cred.capable(CAP_SYS_ADMIN)) return -EPERM;
-    if (who !== 0 && (which === IOPRIO_WHO_USER || who !== this.pid)) return -ESRCH;
+    if (refused !== null) return refused;
     this.ioprio = prio & 0xffff;
     return 0;
+  }
+
+  /** ioprio_get's and ioprio_set's `which` and `who`: null for this task, else -EINVAL or -ESRCH (no other task is looked for). */
+  private ioprioTarget(which: number, who: number): number | null {
+    if (which < IOPRIO_WHO_PROCESS || which > IOPRIO_WHO_USER) return -EINVAL;
+    return who === 0 || (which !== IOPRIO_WHO_USER && who === this.pid) ? null : -ESRCH;
   }
 
   /**
@@ -1063,6 +1067,8 @@ const WRITES = [1, 18, 20, 296, 328, 40, 278];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
 const RLIMIT_NOFILE = 7, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14;
+/** ioprio's `which`: a process (its pid) and, past IOPRIO_WHO_PGRP, a user. */
+const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3;
 export const RLIMIT_SIGPENDING = 11;
 /** RLIMIT_DATA, RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_AS: the kernel's mm reads them (mm_set_rlimit). */
 const MM_RLIMITS = [2, 3, 8, 9];

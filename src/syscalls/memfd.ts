@@ -6,8 +6,9 @@ import { O_CLOEXEC, O_RDWR, type OpenFile } from "../fs/fdtable.js";
 import {
   F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, ShmemData,
 } from "../fs/shmem.js";
-import { EBUSY, EFAULT, EINVAL, ENOSYS, EPERM } from "./errno.js";
+import { EBUSY, EINVAL, ENOSYS, EPERM } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
+import { strncpyFromUser } from "./namei.js";
 import { installNew } from "./open.js";
 
 export const MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_HUGETLB = 0x4, MFD_NOEXEC_SEAL = 0x8, MFD_EXEC = 0x10;
@@ -44,16 +45,8 @@ export function memfdCreate(files: FileSyscalls, nameAddr: number, flags: number
 
 /** The name, at most MFD_NAME_MAX_LEN bytes before its NUL (strnlen_user, then copied): EFAULT, EINVAL. */
 function memfdName(files: FileSyscalls, addr: number): string | number {
-  const bytes = new Uint8Array(MFD_NAME_MAX_LEN + 1);
-  for (let len = 0; len < bytes.length;) {
-    const n = Math.min(bytes.length - len, 4096 - ((addr + len) % 4096));
-    const chunk = bytes.subarray(len, len + n);
-    if (files.mem.copyFromUser(chunk, addr + len, n) !== 0) return -EFAULT;
-    const nul = chunk.indexOf(0);
-    if (nul >= 0) return decoder.decode(bytes.subarray(0, len + nul));
-    len += n;
-  }
-  return -EINVAL;
+  const bytes = strncpyFromUser(files, addr, MFD_NAME_MAX_LEN + 1);
+  return bytes === null ? -EINVAL : typeof bytes === "number" ? bytes : decoder.decode(bytes);
 }
 
 /** fcntl's F_ADD_SEALS and F_GET_SEALS (memfd_fcntl): `arg` as an int. @return the seals, 0 or -errno. */

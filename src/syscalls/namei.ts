@@ -38,23 +38,29 @@ export function d_path(ns: Namespace, found: Found, follow = true): string {
   return f.parent.slice(1).map((e) => "/" + e.name).join("") + "/" + f.name;
 }
 
-/** getname: the NUL-terminated path at `addr`, or -EFAULT / -ENAMETOOLONG / -ENOENT (empty, unless allowed). */
-export function getname(files: FileSyscalls, addr: number, allowEmpty = false): string | number {
-  const bytes = new Uint8Array(PATH_MAX);
-  let len = 0;
-  while (len < PATH_MAX) {
-    const n = Math.min(PATH_MAX - len, 4096 - ((addr + len) % 4096));
+/**
+ * strncpy_from_user: the bytes before the NUL of the string at `addr`, read a page at a time (a read never
+ * reaches a page past the NUL's); null when no NUL comes within `max` bytes; -EFAULT.
+ */
+export function strncpyFromUser(files: FileSyscalls, addr: number, max: number): Uint8Array | null | number {
+  const bytes = new Uint8Array(max);
+  for (let len = 0; len < max;) {
+    const n = Math.min(max - len, 4096 - ((addr + len) % 4096));
     const chunk = bytes.subarray(len, len + n);
     if (files.mem.copyFromUser(chunk, addr + len, n) !== 0) return -EFAULT;
     const nul = chunk.indexOf(0);
-    if (nul >= 0) {
-      len += nul;
-      if (len === 0 && !allowEmpty) return -ENOENT;
-      return decoder.decode(bytes.subarray(0, len));
-    }
+    if (nul >= 0) return bytes.subarray(0, len + nul);
     len += n;
   }
-  return -ENAMETOOLONG;
+  return null;
+}
+
+/** getname: the NUL-terminated path at `addr`, or -EFAULT / -ENAMETOOLONG / -ENOENT (empty, unless allowed). */
+export function getname(files: FileSyscalls, addr: number, allowEmpty = false): string | number {
+  const bytes = strncpyFromUser(files, addr, PATH_MAX);
+  if (bytes === null) return -ENAMETOOLONG;
+  if (typeof bytes === "number") return bytes;
+  return bytes.length === 0 && !allowEmpty ? -ENOENT : decoder.decode(bytes);
 }
 
 /** path_init: where a relative path starts: the cwd or dirfd's directory (EBADF, ENOTDIR). */

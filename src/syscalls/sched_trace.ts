@@ -1,10 +1,11 @@
-// strace's decoding of the scheduling calls (its sched.c, affinity.c,
-// ioprio.c, membarrier.c, personality.c) and of pkey_* and close_range:
-// policies, priorities as "[n]", CPU masks as the CPUs' numbers, I/O
-// priorities as IOPRIO_PRIO_VALUE(class, data), and the results a few of
-// them name.
+// strace's decoding of the scheduling calls (its sched.c, ioprio.c,
+// membarrier.c, personality.c) and of pkey_alloc, pkey_free and
+// close_range: policies, priorities as "[n]", I/O priorities as
+// IOPRIO_PRIO_VALUE(class, data), and the results a few of them name.
+// (sched_setaffinity's mask and pkey_mprotect are trace.ts's, beside
+// sched_getaffinity and mprotect.)
 
-import { flags, flagsOrUnknown, hex, named, timespecAt, udec, type Peek } from "./trace.js";
+import { flags, flagsOrUnknown, hex, named, timespecAt, type Peek } from "./trace.js";
 
 const POLICIES: Record<number, string> = {
   0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH", 4: "SCHED_ISO", 5: "SCHED_IDLE", 6: "SCHED_DEADLINE",
@@ -23,7 +24,6 @@ const MEMBARRIER: [number, string][] = [
   [128, "MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ"], [256, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ"],
 ];
 const MEMBARRIER_CMD_FLAG_CPU = 1;
-const PROT: [number, string][] = [[1, "PROT_READ"], [2, "PROT_WRITE"], [4, "PROT_EXEC"]];
 const CLOSE_RANGE: [number, string][] = [[2, "CLOSE_RANGE_UNSHARE"], [4, "CLOSE_RANGE_CLOEXEC"]];
 
 /** A sched_param: "[priority]", NULL, or the address when it cannot be read. */
@@ -44,15 +44,6 @@ function ioprio(v: number): string {
   return `IOPRIO_PRIO_VALUE(${named(v >>> 13, IOPRIO_CLASS, "IOPRIO_CLASS")}, ${v & 0x1fff})`;
 }
 
-/** The CPUs of a mask of len bytes: "[0]", "[]" for none. */
-function cpus(peek: Peek, addr: number, len: number): string {
-  const b = peek(addr, len);
-  if (!b) return hex(addr);
-  const set: number[] = [];
-  b.forEach((byte, i) => { for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) set.push(8 * i + bit); });
-  return `[${set.join(" ")}]`;
-}
-
 /** The arguments of the scheduling calls, pkey_* and close_range, or undefined for another syscall. */
 export function formatSchedArgs(nr: number, a: readonly number[], ret: number, peek: Peek): string | undefined {
   const ok = ret >= 0;
@@ -63,16 +54,15 @@ export function formatSchedArgs(nr: number, a: readonly number[], ret: number, p
     case 145: return `${a[0] | 0}`; // sched_getscheduler
     case 146: case 147: return named(a[0] >>> 0, POLICIES, "SCHED"); // sched_get_priority_max, _min
     case 148: return `${a[0] | 0}, ${ok ? timespecAt(peek, a[1]) : hex(a[1])}`; // sched_rr_get_interval
-    case 203: return `${a[0] | 0}, ${udec(a[1])}, ${cpus(peek, a[2], Math.min(a[1] >>> 0, 4096))}`; // sched_setaffinity
     case 135: return (a[0] >>> 0) === 0xffffffff ? hex(a[0] >>> 0) : persona(a[0] >>> 0); // personality
     case 251: return `${named(a[0] >>> 0, IOPRIO_WHO, "IOPRIO_WHO")}, ${a[1] | 0}, ${ioprio(a[2] >>> 0)}`; // ioprio_set
     case 252: return `${named(a[0] >>> 0, IOPRIO_WHO, "IOPRIO_WHO")}, ${a[1] | 0}`; // ioprio_get
     case 324: { // membarrier(cmd, flags, cpu_id): cpu_id only with MEMBARRIER_CMD_FLAG_CPU
-      const cmd = (a[0] >>> 0) === 0 ? "MEMBARRIER_CMD_QUERY" : named(a[0] >>> 0, Object.fromEntries(MEMBARRIER.map(([k, v]) => [k, v])), "MEMBARRIER_CMD");
+      const c = a[0] >>> 0;
+      const cmd = c === 0 ? "MEMBARRIER_CMD_QUERY" : MEMBARRIER.find(([bit]) => bit === c)?.[1] ?? `${hex(c)} /* MEMBARRIER_CMD_??? */`;
       const f = a[1] >>> 0;
       return f & MEMBARRIER_CMD_FLAG_CPU ? `${cmd}, ${flags(f, [[1, "MEMBARRIER_CMD_FLAG_CPU"]])}, ${a[2] | 0}` : `${cmd}, ${hex(f)}`;
     }
-    case 329: return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, PROT, "PROT_NONE", "PROT")}, ${a[3] | 0}`; // pkey_mprotect
     case 330: return `${hex(a[0] >>> 0)}, ${hex(a[1] >>> 0)}`; // pkey_alloc
     case 331: return `${a[0] | 0}`; // pkey_free
     case 436: return `${a[0] >>> 0}, ${a[1] >>> 0}, ${flagsOrUnknown(a[2] >>> 0, CLOSE_RANGE, "0", "CLOSE_RANGE")}`; // close_range

@@ -427,6 +427,15 @@ function cString(b: Uint8Array, at: number, max: number): string {
   return quote(b.subarray(at, end), false);
 }
 
+/** A CPU mask of `len` bytes as the CPUs' numbers, "[0]" ("[]" for none); the address when it cannot be read. */
+function cpuMask(peek: Peek, addr: number, len: number): string {
+  const b = peek(addr, len);
+  if (!b) return hex(addr);
+  const cpus: number[] = [];
+  b.forEach((byte, i) => { for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) cpus.push(8 * i + bit); });
+  return `[${cpus.join(" ")}]`;
+}
+
 /** The decoded argument list of one call (without the name and parentheses). */
 const CLONE_FLAGS: [number, string][] = [
   [0x100, "CLONE_VM"], [0x200, "CLONE_FS"], [0x400, "CLONE_FILES"], [0x800, "CLONE_SIGHAND"], [0x1000, "CLONE_PIDFD"],
@@ -712,13 +721,9 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       };
       return `${num(a[0])}, ${num(a[1])}, ${pointer(a[2])}`;
     }
-    case 204: { // sched_getaffinity
-      const b = ok ? peek(a[2], ret) : null;
-      if (!b) return `${a[0] | 0}, ${udec(a[1])}, ${hex(a[2])}`;
-      const cpus: number[] = [];
-      b.forEach((byte, i) => { for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) cpus.push(8 * i + bit); });
-      return `${a[0] | 0}, ${udec(a[1])}, [${cpus.join(" ")}]`;
-    }
+    case 203: // sched_setaffinity: the mask given
+    case 204: // sched_getaffinity: the mask written
+      return `${a[0] | 0}, ${udec(a[1])}, ${nr === 203 || ok ? cpuMask(peek, a[2], nr === 203 ? Math.min(a[1] >>> 0, 4096) : ret) : hex(a[2])}`;
     case 35: // nanosleep: the time left, written when a signal cut it short
       return `${timespecAt(peek, a[0])}, ${RESTARTS[-ret] ? timespecAt(peek, a[1]) : pointer(a[1])}`;
     case 230: { // clock_nanosleep: the same, for a relative sleep
@@ -758,7 +763,8 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     case 11: // munmap
       return `${hex(a[0])}, ${udec(a[1])}`;
     case 10: // mprotect
-      return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, PROT, "PROT_NONE", "PROT")}`;
+    case 329: // pkey_mprotect: and the key
+      return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, PROT, "PROT_NONE", "PROT")}${nr === 329 ? `, ${a[3] | 0}` : ""}`;
     case 25: { // mremap: new_address only with MREMAP_MAYMOVE|MREMAP_FIXED, as strace's
       const f = a[3] >>> 0;
       const head = `${pointer(a[0])}, ${udec(a[1])}, ${udec(a[2])}, ${flagsOrUnknown(f, MREMAP, "0", "MREMAP")}`;

@@ -10,7 +10,7 @@ import { O_PATH } from "../fs/fdtable.js";
 import { type Inode, S_IFDIR, S_IFREG } from "../fs/inode.js";
 import { E2BIG, EBADF, EEXIST, EFAULT, EINVAL, ENODATA, EOPNOTSUPP, EPERM, ERANGE, EROFS } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, lookupAt } from "./namei.js";
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, lookupAt, strncpyFromUser } from "./namei.js";
 
 const XATTR_NAME_MAX = 255, XATTR_SIZE_MAX = 65536, XATTR_LIST_MAX = 65536;
 const XATTR_CREATE = 1, XATTR_REPLACE = 2;
@@ -27,12 +27,9 @@ export type XattrTarget = { path: number; follow: boolean } | { fd: number };
 
 /** The attribute name (strncpy_from_user of XATTR_NAME_MAX + 1 bytes): ERANGE when empty or too long. */
 function importName(files: FileSyscalls, addr: number): string | number {
-  const b = new Uint8Array(XATTR_NAME_MAX + 1);
-  for (let n = 0; n < b.length; n++) {
-    if (files.mem.copyFromUser(b.subarray(n, n + 1), addr + n, 1) !== 0) return -EFAULT;
-    if (b[n] === 0) return n === 0 ? -ERANGE : decoder.decode(b.subarray(0, n));
-  }
-  return -ERANGE;
+  const bytes = strncpyFromUser(files, addr, XATTR_NAME_MAX + 1);
+  if (typeof bytes === "number") return bytes;
+  return bytes === null || bytes.length === 0 ? -ERANGE : decoder.decode(bytes);
 }
 
 function target(files: FileSyscalls, t: XattrTarget): Inode | number {
@@ -44,16 +41,20 @@ function target(files: FileSyscalls, t: XattrTarget): Inode | number {
 }
 
 /**
- * xattr_permission, then xattr_resolve_name: user. attributes are for regular files and directories
- * (others: ENODATA to read, EPERM to write); a name no handler takes is EOPNOTSUPP, a bare prefix EINVAL.
+ * The file whose attribute `name` a call reads or (`write`) changes: for a change, EROFS on a read-only mount
+ * (mnt_want_write) before the name is looked at; then xattr_permission (user. attributes are for regular files
+ * and directories: ENODATA to read, EPERM to write) and xattr_resolve_name (a name no handler takes is
+ * EOPNOTSUPP, a bare prefix EINVAL).
  */
-function resolve(node: Inode, name: string, write: boolean): number {
-  const type = node.mode & 0o170000;
-  if (name.startsWith("user.") && type !== S_IFREG && type !== S_IFDIR) return write ? -EPERM : -ENODATA;
+function fileFor(files: FileSyscalls, t: XattrTarget, name: string, write: boolean): Inode | number {
+  const node = target(files, t);
+  if (typeof node === "number") return node;
+  if (write && node.mount.readonly && !NATIVELY_WRITABLE.has(node.mount.type)) return -EROFS;
+  if (name.startsWith("user.") && node.type !== S_IFREG && node.type !== S_IFDIR) return write ? -EPERM : -ENODATA;
   if (!WITH_XATTRS.has(node.mount.type)) return -EOPNOTSUPP;
   const prefix = PREFIXES.find((p) => (p.endsWith(".") ? name.startsWith(p) : name === p));
   if (prefix === undefined) return -EOPNOTSUPP;
-  return prefix.endsWith(".") && name.length === prefix.length ? -EINVAL : 0;
+  return prefix.endsWith(".") && name.length === prefix.length ? -EINVAL : node;
 }
 
 /** A value or a list copied out: its length, or ERANGE when `size` (not 0) is too small for it. */
@@ -66,10 +67,8 @@ function copyOut(files: FileSyscalls, bytes: Uint8Array, addr: number, size: num
 export function getxattr(files: FileSyscalls, t: XattrTarget, nameAddr: number, value: number, size: number): number {
   const name = importName(files, nameAddr);
   if (typeof name === "number") return name;
-  const node = target(files, t);
+  const node = fileFor(files, t, name, false);
   if (typeof node === "number") return node;
-  const r = resolve(node, name, false);
-  if (r !== 0) return r;
   const v = node.xattrs?.get(name);
   return v ? copyOut(files, v, value, Math.min(size, XATTR_SIZE_MAX)) : -ENODATA;
 }
@@ -89,10 +88,8 @@ export function setxattr(files: FileSyscalls, t: XattrTarget, nameAddr: number, 
   if (size > XATTR_SIZE_MAX) return -E2BIG;
   const value = new Uint8Array(size);
   if (size > 0 && files.mem.copyFromUser(value, valueAddr, size) !== 0) return -EFAULT;
-  const node = writable(files, t);
+  const node = fileFor(files, t, name, true);
   if (typeof node === "number") return node;
-  const r = resolve(node, name, true);
-  if (r !== 0) return r;
   if (name.startsWith("system.")) return -EOPNOTSUPP;
   const had = node.xattrs?.has(name) ?? false;
   if (flags & XATTR_CREATE && had) return -EEXIST;
@@ -104,16 +101,7 @@ export function setxattr(files: FileSyscalls, t: XattrTarget, nameAddr: number, 
 export function removexattr(files: FileSyscalls, t: XattrTarget, nameAddr: number): number {
   const name = importName(files, nameAddr);
   if (typeof name === "number") return name;
-  const node = writable(files, t);
+  const node = fileFor(files, t, name, true);
   if (typeof node === "number") return node;
-  const r = resolve(node, name, true);
-  if (r !== 0) return r;
   return node.xattrs?.delete(name) ? 0 : -ENODATA;
-}
-
-/** The file a set or remove changes: EROFS on a read-only mount (mnt_want_write), before any name is resolved. */
-function writable(files: FileSyscalls, t: XattrTarget): Inode | number {
-  const node = target(files, t);
-  if (typeof node === "number") return node;
-  return node.mount.readonly && !NATIVELY_WRITABLE.has(node.mount.type) ? -EROFS : node;
 }
