@@ -17,6 +17,7 @@
 // first. Browser-safe.
 
 import type { Machine } from "../machine.js";
+import { get_user, put_user } from "./uaccess.js";
 import { EAGAIN, EDEADLK, EFAULT, EINVAL, ENOSYS, EPERM, ERESTARTSYS, ESRCH, ETIMEDOUT } from "../syscalls/index.js";
 import { readTimeout } from "../syscalls/poll.js";
 import type { Task } from "./task.js";
@@ -96,20 +97,6 @@ export function futex(m: Machine, t: Task, uaddr: number, op: number, val: numbe
       // FUTEX_WAIT_REQUEUE_PI and FUTEX_CMP_REQUEUE_PI (glibc no longer uses them) are not offered.
       return -ENOSYS;
   }
-}
-
-/** The futex word at uaddr, or null when it cannot be read. */
-function get_user(m: Machine, uaddr: number): number | null {
-  const word = new Uint8Array(4);
-  if (m.user.copyFromUser(word, uaddr, 4) !== 0) return null;
-  return new DataView(word.buffer).getUint32(0, true);
-}
-
-/** Stores the futex word (the kernel's cmpxchg: nothing runs between its read and this). @return false when it cannot be written */
-function put_user(m: Machine, uaddr: number, v: number): boolean {
-  const word = new Uint8Array(4);
-  new DataView(word.buffer).setUint32(0, v >>> 0, true);
-  return m.user.copyToUser(uaddr, word) === 0;
 }
 
 /** futex_wait: sleeps while *uaddr is `val` (EAGAIN when it is not), until woken or its timer fires. */

@@ -11,6 +11,7 @@ import { setComm } from "./exec.js";
 import { RLIMIT_NPROC } from "./fork.js";
 import { rusage } from "./sched.js";
 import type { Task } from "./task.js";
+import { get_user, put_user } from "./uaccess.js";
 
 /**
  * getrusage: RUSAGE_SELF (0) the process's, its faults from the mm's
@@ -142,12 +143,7 @@ export function credCall(m: Machine, t: Task, nr: number, a: number[]): number |
 /** getresuid, getresgid: put_user of the real, effective and saved id in turn; -EFAULT at the first that fails. */
 function getresid(m: Machine, c: Cred, k: IdKind, addrs: number[]): number {
   const ids = [c[k.r], c[k.e], c[k.s]];
-  for (let i = 0; i < ids.length; i++) {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, ids[i], true);
-    if (m.user.copyToUser(addrs[i], b) !== 0) return -EFAULT;
-  }
-  return 0;
+  return ids.every((id, i) => put_user(m, addrs[i], id)) ? 0 : -EFAULT;
 }
 
 /** setuid, setgid: with the capability every id, else the effective ones to the real or saved id. */
@@ -225,11 +221,12 @@ function getgroups(m: Machine, t: Task, size: number, list: number): number {
 function setgroups(m: Machine, t: Task, size: number, list: number): number {
   if (!t.cred.capable(CAP_SETGID)) return -EPERM;
   if (size < 0 || size > NGROUPS_MAX) return -EINVAL;
-  const groups: number[] = [], b = new Uint8Array(4), v = new DataView(b.buffer);
+  const groups: number[] = [];
   for (let i = 0; i < size; i++) {
-    if (m.user.copyFromUser(b, list + 4 * i, 4) !== 0) return -EFAULT;
-    if (v.getUint32(0, true) === NO_ID) return -EINVAL;
-    groups.push(v.getUint32(0, true));
+    const g = get_user(m, list + 4 * i);
+    if (g === null) return -EFAULT;
+    if (g === NO_ID) return -EINVAL;
+    groups.push(g);
   }
   const c = t.cred.copy();
   c.groups = groups.sort((x, y) => x - y);
@@ -246,19 +243,17 @@ const CAP_VERSION_1 = 0x19980330, CAP_VERSION_2 = 0x20071026, CAP_VERSION_3 = 0x
  * prefers written back.
  */
 function cap_validate_magic(m: Machine, header: number): number {
-  const b = new Uint8Array(4);
-  if (m.user.copyFromUser(b, header, 4) !== 0) return -EFAULT;
-  const version = new DataView(b.buffer).getUint32(0, true);
+  const version = get_user(m, header);
+  if (version === null) return -EFAULT;
   if (version === CAP_VERSION_1) return 1;
   if (version === CAP_VERSION_2 || version === CAP_VERSION_3) return 2;
-  new DataView(b.buffer).setUint32(0, CAP_VERSION_3, true);
-  return m.user.copyToUser(header, b) !== 0 ? -EFAULT : -EINVAL;
+  return put_user(m, header, CAP_VERSION_3) ? -EINVAL : -EFAULT;
 }
 
 /** The header's pid, or -EFAULT. */
 function capPid(m: Machine, header: number): number {
-  const b = new Uint8Array(4);
-  return m.user.copyFromUser(b, header + 4, 4) !== 0 ? -EFAULT : new DataView(b.buffer).getInt32(0, true);
+  const pid = get_user(m, header + 4);
+  return pid === null ? -EFAULT : pid | 0;
 }
 
 /** capget: the effective, permitted and inheritable sets of task `pid` (0: the caller's); a NULL data pointer only asks the version. */
