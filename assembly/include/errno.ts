@@ -13,5 +13,6 @@
 @inline export const EEXIST: i32 = 17;
 @inline export const ENODEV: i32 = 19;
 @inline export const EINVAL: i32 = 22;
+@inline export const EFBIG: i32 = 27;
 @inline export const EOVERFLOW: i32 = 75;
 @inline export const EOPNOTSUPP: i32 = 95;

@@ -36,17 +36,13 @@ import {
   xa_for_each, delete_from_page_cache, filemap_unaccount_folio, fput, FMODE_READ, FMODE_WRITE,
 } from "./filemap";
 import { printk, printk_hex } from "../kernel/panic";
+import { ENOMEM, EINVAL, EFBIG, EOPNOTSUPP } from "../include/errno";
 
 // enum sgp_type: what shmem_get_folio may do at a hole.
 @inline export const SGP_READ: u32 = 0;   // nothing: a hole stays a hole (read)
 @inline export const SGP_CACHE: u32 = 2;  // allocate a zeroed page (a fault)
 @inline export const SGP_WRITE: u32 = 3;  // allocate it for a write
 @inline export const SGP_FALLOC: u32 = 4; // allocate it for fallocate: not uptodate until fallocate succeeds
-
-@inline const ENOMEM: i32 = 12;
-@inline const EINVAL: i32 = 22;
-@inline const EFBIG: i32 = 27;
-@inline const EOPNOTSUPP: i32 = 95;
 
 // fallocate's mode bits shmem_fallocate takes.
 @inline const FALLOC_FL_KEEP_SIZE: u32 = 0x1;
