@@ -11,9 +11,8 @@ import { mm_struct, vm_area_struct, PAGE_SIZE, VM_SHARED, VM_LOCKED, VM_PFNMAP, 
   VM_DONTCOPY, VM_WIPEONFORK, VM_DONTDUMP, VM_HUGEPAGE, VM_NOHUGEPAGE } from "./mm_types";
 import { current_mm, arg64 } from "./mmap";
 import { find_vma, vma_modify_flags, vma_modify_errno } from "./vma";
-import { unmap_page_range, handle_mm_fault, FAULT_FLAG_WRITE, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "./memory";
-import { mm_find_pmd, pmd_none, pmd_pfn, pmd_trans_huge, pte_offset, pte_present, pte_write, PMD_MASK, PMD_SIZE, _PAGE_ACCESSED,
-  _PAGE_PRESENT } from "./pgtable";
+import { unmap_page_range, faultin_page, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "./memory";
+import { mm_find_pmd, pmd_none, pmd_pfn, pmd_trans_huge, pte_offset, pte_present, PMD_MASK, PMD_SIZE, _PAGE_ACCESSED } from "./pgtable";
 import { vm_normal_page } from "./memory";
 import { page, PG_active, PG_referenced, PG_unevictable, PG_workingset } from "./mm_types";
 import { list_add, page_lru, pfn_to_page, INIT_LIST_HEAD } from "./mmzone";
@@ -161,19 +160,8 @@ function madvise_vma_behavior(mm: mm_struct, vma: vm_area_struct, start: u64, en
 }
 
 /**
- * Whether get_user_pages would find va mapped as the access needs (follow_page_mask): a present PTE, writable
- * for a write, or a huge pmd; else it faults the page in.
- */
-function gup_present(mm: mm_struct, va: u64, write: bool): bool {
-  const pmd = mm_find_pmd(mm, va);
-  if (pmd == 0 || pmd_none(load<u64>(pmd))) return false;
-  const entry = pmd_trans_huge(load<u64>(pmd)) ? load<u64>(pmd) : load<u64>(pte_offset(pmd, va));
-  return (entry & _PAGE_PRESENT) != 0 && (!write || pte_write(entry));
-}
-
-/**
  * MADV_POPULATE_READ and MADV_POPULATE_WRITE (madvise_populate): faults in each page of [start, end) that is
- * not yet mapped as the access needs, VMA by VMA, as get_user_pages does (each fault counts in min_flt). A hole is
+ * not yet mapped as the access needs, VMA by VMA, as get_user_pages does (faultin_page). A hole is
  * ENOMEM; a VMA the access does not suit (not readable, not writable, VM_IO or VM_PFNMAP: check_vma_flags) EINVAL;
  * a fault that raises SIGBUS or SIGSEGV (past a file's end) EFAULT, one out of memory ENOMEM. The pages before stay.
  */
@@ -184,8 +172,7 @@ function madvise_populate(mm: mm_struct, start: u64, end: u64, write: bool): i32
     const stop = vma.vm_end < end ? vma.vm_end : end;
     if ((vma.vm_flags & (VM_IO | VM_PFNMAP)) || !(vma.vm_flags & (write ? VM_WRITE : VM_READ))) return -EINVAL;
     for (; start < stop; start += PAGE_SIZE) {
-      if (gup_present(mm, start, write)) continue;
-      const ret = handle_mm_fault(vma, start, write ? FAULT_FLAG_WRITE : 0);
+      const ret = faultin_page(vma, start, write);
       if (ret & VM_FAULT_OOM) return -ENOMEM;
       if (ret & (VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)) return -EFAULT;
     }

@@ -20,7 +20,7 @@ import { kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } from "./slab";
 import { file, get_file, file_from_handle, file_writable } from "./filemap";
 import { pgd_alloc, pgd_free, free_pgtables, vm_get_page_prot, PMD_SIZE } from "./pgtable";
 import { load_cr3 } from "../arch/x86/mmu";
-import { unmap_page_range, handle_mm_fault, FAULT_FLAG_WRITE, VM_FAULT_ERROR } from "./memory";
+import { unmap_page_range, faultin_page, VM_FAULT_ERROR } from "./memory";
 import { vm_area_alloc, remove_vma, find_vma, find_vma_before, find_vma_intersection, first_vma, vma_next, vma_prev,
   vma_link, vma_unlink, vma_merge, can_vma_merge_after, __split_vma } from "./vma";
 import { __vm_enough_memory, vm_unacct_memory, vm_mmap_pgoff } from "./util";
@@ -348,7 +348,8 @@ export function do_mmap(mm: mm_struct, f: u32, addr: u64, len: u64, prot: u32, f
 export let mmap_populate: u64 = 0;
 
 /**
- * Faults in [start, start + len) as get_user_pages would (mm_populate):
+ * Faults in [start, start + len) as get_user_pages would (mm_populate: a page
+ * already mapped as needed takes no fault, faultin_page):
  * writable private VMAs for write, so they get their own pages. A fault
  * that fails (no memory) ends get_user_pages for that VMA with an error,
  * which mm_populate ignores, going on at the next VMA, as Linux's does.
@@ -361,12 +362,12 @@ export function mm_populate(mm: mm_struct, start: u64, len: u64): void {
     if (vma === null || vma.vm_start >= end) return;
     if (addr < vma.vm_start) addr = vma.vm_start;
     const stop = vma.vm_end < end ? vma.vm_end : end;
-    const fault_flags: u32 = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE ? FAULT_FLAG_WRITE : 0;
+    const write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
     // populate_vma_page_range: a VM_LOCKONFAULT range is locked as it faults, not now;
     // check_vma_flags refuses VM_IO and VM_PFNMAP (the vvar pages), which __mm_populate passes over
     if ((vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) && !(vma.vm_flags & (VM_LOCKONFAULT | VM_IO | VM_PFNMAP))) {
       for (; addr < stop; addr += PAGE_SIZE) {
-        if (handle_mm_fault(vma, addr, fault_flags) & VM_FAULT_ERROR) break;
+        if (faultin_page(vma, addr, write) & VM_FAULT_ERROR) break;
       }
     }
     addr = stop;

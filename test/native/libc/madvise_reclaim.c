@@ -2,9 +2,10 @@
  * range in (counted in ru_minflt, as get_user_pages counts them), stopping
  * at a hole or at a PROT_NONE or read-only mapping; MADV_PAGEOUT leaves
  * anonymous pages where they are without swap, MADV_COLD keeps every page;
- * a locked range refuses both. (Pageout of file pages and into swap:
- * test/native/swap/pageout.c, under faultline alone: this machine has no
- * swap, and its file system's large folios are not paged out in part.) */
+ * a locked range refuses both. mlock faults in only what is not yet
+ * mapped. (Pageout of file pages and into swap: test/native/swap/pageout.c,
+ * under faultline alone: this machine has no swap, and its file system's
+ * large folios are not paged out in part.) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -62,7 +63,16 @@ int main(void) {
   resident("anon", a, 8);
   advise("cold anon", a, 8 * 4096, MADV_COLD);
   resident("anon", a, 8);
+  /* mlock populates as get_user_pages does too: a page already mapped as needed takes no fault */
+  long min0, maj0, min1, maj1;
+  faults(&min0, &maj0);
   mlock(a, 4096);
+  char *fresh = mmap(0, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  faults(&min1, &maj1);
+  printf("mlock of a written page: %ld minor faults\n", min1 - min0);
+  mlock(fresh, 4 * 4096);
+  faults(&min0, &maj0);
+  printf("mlock of 4 new pages: %ld minor faults\n", min0 - min1);
   advise("pageout locked", a, 8 * 4096, MADV_PAGEOUT);
   advise("cold locked", a, 4096, MADV_COLD);
   advise("pageout hole", a + 8 * 4096, 8 * 4096, MADV_PAGEOUT);
