@@ -101,8 +101,12 @@ describe.each([["glibc", "gcc", TOOLS.gcc], ["musl", "musl-gcc", TOOLS.musl_gcc]
   it.runIf(needs(tool, TOOLS.libc_a, TOOLS.strace, TOOLS.dist)).each(PROGRAMS)("%s: strace's lines", (name, calls, masks) => {
     const exe = join(mkdtempSync(join(tmpdir(), "faultline-strace-")), name);
     expect(spawnSync(cc, ["-O2", "-static", "-o", exe, join(SOURCES, `${name}.c`)], { encoding: "utf8" }).stderr).toBe("");
-    const native = spawnSync("strace", ["-f", "-q", "-e", `trace=${calls.join(",")}`, exe], { encoding: "utf8", env: {} });
+    const strace = () => spawnSync("strace", ["-f", "-q", "-e", `trace=${calls.join(",")}`, exe], { encoding: "utf8", env: {} });
+    let native = strace();
     const ours = spawnSync(process.execPath, [CLI, "run", "--trace", "syscalls", exe], { encoding: "utf8", env: {}, timeout: 300_000 });
+    // A timer program's native run reads the host's clock, which a loaded machine can make late (a
+    // timer's overruns counted once more): it is made again, a few times, while it disagrees.
+    for (let k = 0; masks === CLOCK_DECIDES && k < 4 && ours.stdout !== native.stdout; k++) native = strace();
     expect(ours.stdout).toBe(native.stdout);
     const expected = lines(native.stderr, calls, masks);
     expect(expected.length).toBeGreaterThan(20);
