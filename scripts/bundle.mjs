@@ -24,6 +24,10 @@ await build({
   input: "dist/src/cli/main.js",
   platform: "node",
   logLevel: "warn",
+  // An imported constant (PAGE_SIZE and the other ABI numbers) written where
+  // it is used: the machine's chunk read start.js's through a getter each
+  // time, and the rest through the top-level scope's TDZ-checked slots.
+  optimization: { inlineConst: { mode: "all", pass: 1 } },
   transform: { define: { FAULTLINE_VDSO_IMAGE: JSON.stringify([...buildVdsoImage().bytes]) } },
   // ASCII only, without comments or indentation: a smaller source, which
   // Node reads into a one-byte string (the source maps lead back to
