@@ -14,7 +14,12 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Script } from "node:vm";
-import { Module, wrap } from "node:module";
+import type { Module as NodeModule } from "node:module";
+
+// Node's Module class, as this file's module was made by it: importing
+// node:module would load that public module and the source-map modules it
+// requires, a cost every run would pay.
+const Module = module.constructor as typeof NodeModule;
 
 /** The chunks compiled here, by file. */
 const scripts = new Map<string, Script>();
@@ -29,7 +34,7 @@ let training = false;
  * a concatenation, copying the half megabyte again.
  */
 function wrapped(file: string): string {
-  const [head, tail] = wrap("\0").split("\0");
+  const [head, tail] = Module.wrap("\0").split("\0");
   const fd = openSync(file, "r");
   try {
     const size = fstatSync(fd).size;
