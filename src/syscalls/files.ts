@@ -22,7 +22,7 @@ import { chdir, faccessat, fallocate, fchdir, fchmod, fchmodat, fchown, fchownat
 import { memfdCreate } from "./memfd.js";
 import { fadvise64, readahead } from "./fadvise.js";
 import { futimesat, utime, utimensat } from "./utimes.js";
-import { fsync } from "./sync.js";
+import { fsync, syncFileRange } from "./sync.js";
 import { flock, releasePosixLocks } from "./locks.js";
 import { getxattr, listxattr, removexattr, setxattr, type XattrTarget } from "./xattr.js";
 import { eventfd2 } from "./eventfd.js";
@@ -32,7 +32,7 @@ import {
   socketpair,
 } from "./socket.js";
 import { current } from "./af_unix.js";
-import { lseek, read, sendfile, vector, write } from "./read_write.js";
+import { copyFileRange, lseek, read, sendfile, vector, write } from "./read_write.js";
 import { fstat, fstatat, fstatfs, readlinkat, statfs, statx } from "./stat.js";
 import { getdents64 } from "./readdir.js";
 import { dup, dup3, fcntl } from "./fcntl.js";
@@ -263,6 +263,7 @@ export class FileSyscalls {
       case 187: return readahead(this, fd, a[1], unsigned(a[2]));
       case 319: return memfdCreate(this, a[0], a[1]);
       case 40: return sendfile(this, fd, a[1] | 0, a[2], unsigned(a[3]));
+      case 326: return copyFileRange(this, fd, a[1], a[2] | 0, a[3], a[4], a[5] >>> 0);
       case 90: return fchmodat(this, AT_FDCWD, a[0], a[1], 0);          // chmod
       case 91: return fchmod(this, fd, a[1]);
       case 268: return fchmodat(this, fd, a[1], a[2], 0);
@@ -284,6 +285,7 @@ export class FileSyscalls {
       case 162: return 0;                                                // sync: nothing is dirty for a device
       case 74: case 75: return fsync(this, fd);                          // fsync, fdatasync
       case 306: return this.fds.get(fd) ? 0 : -EBADF;                    // syncfs
+      case 277: return syncFileRange(this, fd, a[1], a[2], a[3] >>> 0);
       case 284: return eventfd2(this, a[0], 0);                          // eventfd
       case 290: return eventfd2(this, a[0], a[1] | 0);
       case 213: return (a[0] | 0) <= 0 ? -EINVAL : epollCreate1(this, 0); // epoll_create

@@ -893,7 +893,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     default:
       return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ??
-        formatPidfdArgs(nr, a, ret, peek) ?? formatFileSpaceArgs(nr, a, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
+        formatPidfdArgs(nr, a, ret, peek) ?? formatFileSpaceArgs(nr, a, ret, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
         formatCredArgs(nr, a, ret, peek) ?? formatXattrArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }
