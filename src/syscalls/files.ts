@@ -18,7 +18,7 @@ import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from "./namei.js";
-import { chdir, faccessat, fallocate, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, truncate } from "./open.js";
+import { chdir, faccessat, fallocate, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, openat2, truncate } from "./open.js";
 import { memfdCreate } from "./memfd.js";
 import { fadvise64, readahead } from "./fadvise.js";
 import { futimesat, utime, utimensat } from "./utimes.js";
@@ -215,6 +215,7 @@ export class FileSyscalls {
       case 2: return openat(this, AT_FDCWD, a[0], a[1] | 0, a[2]);   // open
       case 85: return openat(this, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]); // creat
       case 257: return openat(this, fd, a[1], a[2] | 0, a[3]);
+      case 437: return openat2(this, fd, a[1], a[2], unsigned(a[3]));
       case 3: return this.fds.close(fd) ? 0 : -EBADF;
       case 8: return lseek(this, fd, a[1], a[2] | 0);
       case 4: return fstatat(this, AT_FDCWD, a[0], a[1], 0);                     // stat

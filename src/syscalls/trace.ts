@@ -278,6 +278,41 @@ function openFlags(v: number): string {
   return rest ? `${ACCMODE[v & 3]}|${rest}` : ACCMODE[v & 3];
 }
 
+const RESOLVE: [number, string][] = [
+  [1, "RESOLVE_NO_XDEV"], [2, "RESOLVE_NO_MAGICLINKS"], [4, "RESOLVE_NO_SYMLINKS"], [8, "RESOLVE_BENEATH"], [0x10, "RESOLVE_IN_ROOT"],
+  [0x20, "RESOLVE_CACHED"],
+];
+
+/**
+ * struct open_how as strace prints it: the u64 fields (bits past 32 as
+ * unknown ones), the mode when creating or set, then the nonzero bytes of a
+ * larger struct's tail, or "???" when they cannot be read.
+ */
+function openHow(peek: Peek, addr: number, size: number): string {
+  const b = size >= 24 ? peek(addr, 24) : null;
+  if (!b) return hex(addr);
+  const v = new DataView(b.buffer, b.byteOffset);
+  const lo = (at: number) => v.getUint32(at, true), high = (at: number) => BigInt(v.getUint32(at + 4, true)) << 32n;
+  // the bits strace has no name for, low and high, in one hex number
+  const withRest = (known: string, rest: bigint, prefix: string) => {
+    if (rest === 0n) return known || "0";
+    return known ? `${known}|0x${rest.toString(16)}` : `0x${rest.toString(16)} /* ${prefix}_??? */`;
+  };
+  const openKnown = OPEN.reduce((m, [bit]) => m | bit, 3), mode = high(8) | BigInt(lo(8));
+  const fields = [`flags=${withRest(openFlags(lo(0) & openKnown), BigInt((lo(0) & ~openKnown) >>> 0) | high(0), "O")}`];
+  if (lo(0) & 0o20000100 || mode) fields.push(`mode=0${mode.toString(8).padStart(2, "0")}`);
+  fields.push(`resolve=${withRest(flags(lo(16) & 0x3f, RESOLVE, ""), BigInt((lo(16) & ~0x3f) >>> 0) | high(16), "RESOLVE")}`);
+  if (size > 24) {
+    const tail = peek(addr + 24, size - 24);
+    if (!tail) fields.push("???");
+    else if (tail.some((x) => x !== 0)) {
+      const shown = tail.subarray(0, STRING_LIMIT);
+      fields.push(`/* bytes 24..${size - 1} */ ${quote(shown, tail.length > shown.length, true)}`);
+    }
+  }
+  return `{${fields.join(", ")}}`;
+}
+
 /** A file mode as strace prints st_mode: S_IFREG|0644, S_IFDIR|S_ISVTX|0777. */
 function fileMode(m: number): string {
   const type = FILE_TYPES[m & 0o170000];
@@ -526,6 +561,8 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${path(peek, a[0])}, ${openFlags(a[1] >>> 0)}${openMode(a[1], a[2])}`;
     case 257: // openat
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${openFlags(a[2] >>> 0)}${openMode(a[2], a[3])}`;
+    case 437: // openat2
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${openHow(peek, a[2], unsigned(a[3]))}, ${udec(a[3])}`;
     case 85: // creat
       return `${path(peek, a[0])}, ${octal(a[1] >>> 0)}`;
     case 3: // close

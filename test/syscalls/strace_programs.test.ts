@@ -40,6 +40,7 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
   ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
   ["memfd", ["memfd_create", "fcntl", "fallocate", "fadvise64", "readahead"]],
   ["copy_range", ["copy_file_range", "sync_file_range"]],
+  ["openat2", ["openat2"]],
   ["creds", [
     "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "getresuid", "getresgid", "setfsuid", "setfsgid",
     "getgroups", "setgroups", "getuid", "geteuid", "getgid", "getegid", "kill", "tgkill", "setpriority",
