@@ -97,7 +97,7 @@ export interface FsStruct {
 export class FileSyscalls {
   /** The fd table: shared with the threads of CLONE_FILES until close_range(CLOSE_RANGE_UNSHARE) copies it. */
   fds: FdTable;
-  readonly fsStruct: FsStruct;
+  fsStruct: FsStruct;
   /** Set when a call returned -ERESTARTSYS: true once it can go on (a pipe has bytes, or room). */
   waitFor: (() => boolean) | null = null;
   /** Bytes a blocking pipe write has written so far, across its restarts. */
@@ -174,7 +174,21 @@ export class FileSyscalls {
     this.fsStruct.umask = mask;
   }
 
-  /** The syscall numbers handled here; each returns its result or -errno. */
+  /** unshare_fd: a table of the caller's own, a copy of the one it shares (CLONE_FILES), if it does. */
+  unshareFiles(): void {
+    if (this.fds.users <= 1) return;
+    this.fds.users--;
+    const own = this.fds.clone();
+    own.nofile = this.fds.nofile;
+    own.onClose = closeLocks(own);
+    this.fds = own;
+  }
+
+  /** unshare_fs: a cwd and umask of the caller's own, a copy of those it may share (CLONE_FS). */
+  unshareFs(): void {
+    this.fsStruct = { ...this.fsStruct };
+  }
+
   /**
    * close_range: closes (or with CLOSE_RANGE_CLOEXEC marks close-on-exec) the open descriptors in
    * [first, last]; CLOSE_RANGE_UNSHARE first gives the caller a table of its own, as unshare(CLONE_FILES).
@@ -182,13 +196,7 @@ export class FileSyscalls {
   private closeRange(first: number, last: number, flags: number): number {
     const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
     if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0 || first > last) return -EINVAL;
-    if (flags & CLOSE_RANGE_UNSHARE && this.fds.users > 1) {
-      this.fds.users--;
-      const own = this.fds.clone();
-      own.nofile = this.fds.nofile;
-      own.onClose = closeLocks(own);
-      this.fds = own;
-    }
+    if (flags & CLOSE_RANGE_UNSHARE) this.unshareFiles();
     for (const fd of this.fds.open()) {
       if (fd < first || fd > last) continue;
       if (flags & CLOSE_RANGE_CLOEXEC) this.fds.setCloexec(fd, true);
@@ -197,6 +205,7 @@ export class FileSyscalls {
     return 0;
   }
 
+  /** The syscall numbers handled here; each returns its result or -errno. */
   call(nr: number, a: number[]): number | undefined {
     const fd = a[0] | 0;
     current.pid = this.pid();

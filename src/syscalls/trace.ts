@@ -283,6 +283,12 @@ const RESOLVE: [number, string][] = [
   [0x20, "RESOLVE_CACHED"],
 ];
 
+/** A 64-bit flags word as strace prints it: the `known` names, then the bits it has no name for, low and high, in one hex number. */
+function withRest(known: string, rest: bigint, prefix: string): string {
+  if (rest === 0n) return known || "0";
+  return known ? `${known}|0x${rest.toString(16)}` : `0x${rest.toString(16)} /* ${prefix}_??? */`;
+}
+
 /**
  * struct open_how as strace prints it: the u64 fields (bits past 32 as
  * unknown ones), the mode when creating or set, then the nonzero bytes of a
@@ -293,11 +299,6 @@ function openHow(peek: Peek, addr: number, size: number): string {
   if (!b) return hex(addr);
   const v = new DataView(b.buffer, b.byteOffset);
   const lo = (at: number) => v.getUint32(at, true), high = (at: number) => BigInt(v.getUint32(at + 4, true)) << 32n;
-  // the bits strace has no name for, low and high, in one hex number
-  const withRest = (known: string, rest: bigint, prefix: string) => {
-    if (rest === 0n) return known || "0";
-    return known ? `${known}|0x${rest.toString(16)}` : `0x${rest.toString(16)} /* ${prefix}_??? */`;
-  };
   const openKnown = OPEN.reduce((m, [bit]) => m | bit, 3), mode = high(8) | BigInt(lo(8));
   const fields = [`flags=${withRest(openFlags(lo(0) & openKnown), BigInt((lo(0) & ~openKnown) >>> 0) | high(0), "O")}`];
   if (lo(0) & 0o20000100 || mode) fields.push(`mode=0${mode.toString(8).padStart(2, "0")}`);
@@ -479,6 +480,14 @@ const CLONE_FLAGS: [number, string][] = [
   [0x200000, "CLONE_CHILD_CLEARTID"], [0x400000, "CLONE_DETACHED"], [0x800000, "CLONE_UNTRACED"], [0x1000000, "CLONE_CHILD_SETTID"],
 ];
 
+/** The flags unshare takes, as strace names them. */
+const UNSHARE_FLAGS: [number, string][] = [
+  [0x80, "CLONE_NEWTIME"], [0x100, "CLONE_VM"], [0x200, "CLONE_FS"], [0x400, "CLONE_FILES"], [0x800, "CLONE_SIGHAND"],
+  [0x10000, "CLONE_THREAD"], [0x20000, "CLONE_NEWNS"], [0x40000, "CLONE_SYSVSEM"], [0x2000000, "CLONE_NEWCGROUP"],
+  [0x4000000, "CLONE_NEWUTS"], [0x8000000, "CLONE_NEWIPC"], [0x10000000, "CLONE_NEWUSER"], [0x20000000, "CLONE_NEWPID"],
+  [0x40000000, "CLONE_NEWNET"],
+];
+
 /** FUTEX_WAKE_OP's encoded operation as strace spells it: op<<28|oparg<<12|cmp<<24|cmparg. */
 function futexWakeOp(v: number): string {
   const ops = ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"];
@@ -561,6 +570,10 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${path(peek, a[0])}, ${openFlags(a[1] >>> 0)}${openMode(a[1], a[2])}`;
     case 257: // openat
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${openFlags(a[2] >>> 0)}${openMode(a[2], a[3])}`;
+    case 272: { // unshare
+      const lo = a[0] >>> 0, known = lo & UNSHARE_FLAGS.reduce((m, [bit]) => m | bit, 0);
+      return withRest(flags(known, UNSHARE_FLAGS, ""), (BigInt(Math.floor(unsigned(a[0]) / 2 ** 32)) << 32n) | BigInt((lo & ~known) >>> 0), "CLONE");
+    }
     case 437: // openat2
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${openHow(peek, a[2], unsigned(a[3]))}, ${udec(a[3])}`;
     case 85: // creat

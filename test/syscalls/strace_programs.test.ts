@@ -41,6 +41,7 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
   ["memfd", ["memfd_create", "fcntl", "fallocate", "fadvise64", "readahead"]],
   ["copy_range", ["copy_file_range", "sync_file_range"]],
   ["openat2", ["openat2"]],
+  ["unshare", ["unshare"]],
   ["creds", [
     "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "getresuid", "getresgid", "setfsuid", "setfsgid",
     "getgroups", "setgroups", "getuid", "geteuid", "getgid", "getegid", "kill", "tgkill", "setpriority",
