@@ -36,7 +36,7 @@
 // getpid, gettid, getppid, kill to other pids, rt_sigqueueinfo and
 // rt_tgsigqueueinfo, process_vm_readv and process_vm_writev
 // (src/task/process_vm_access.ts), process groups, futex,
-// set_tid_address, sched_yield, the pidfd calls: src/task/ and src/machine.ts;
+// set_tid_address, sched_yield, unshare, the pidfd calls and process_madvise: src/task/ and src/machine.ts;
 // alarm, getitimer, setitimer and the POSIX timers: src/task/timers.ts;
 // timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,

@@ -365,6 +365,16 @@ function statxFlags(v: number): string {
   return rest ? `${syncText}|${rest}` : syncText;
 }
 
+/** struct iovec[] as addresses and lengths, the first 32 (strace -s), or the vector's address. */
+function iovecAddrs(peek: Peek, addr: number, count: number): string {
+  const shown = Math.min(count, STRING_LIMIT);
+  const vec = peek(addr, 16 * shown);
+  if (!vec) return hex(addr);
+  const items = [];
+  for (let i = 0; i < shown; i++) items.push(`{iov_base=${pointer(u64At(vec, 16 * i))}, iov_len=${udec(u64At(vec, 16 * i + 8))}}`);
+  return `[${items.join(", ")}${count > shown ? ", ..." : ""}]`;
+}
+
 /** struct iovec[] with the bytes each holds, `limit` bytes in all (a read's result), or the address. */
 export function iovec(peek: Peek, addr: number, count: number, limit: number): string {
   const vec = count >= 0 && count <= 1024 ? peek(addr, 16 * count) : null;
@@ -822,6 +832,8 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     case 28: // madvise
       return `${hex(a[0])}, ${udec(a[1])}, ${named(a[2] | 0, MADV, "MADV")}`;
+    case 440: // process_madvise: the pieces' addresses, not their bytes
+      return `${a[0] | 0}, ${iovecAddrs(peek, a[1], unsigned(a[2]))}, ${udec(a[2])}, ${named(a[3] | 0, MADV, "MADV")}, ${hex(a[4] >>> 0)}`;
     case 26: // msync
       return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, MS, "0", "MS")}`;
     case 27: // mincore: the vector on success, a page a byte, the first 32

@@ -42,6 +42,7 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
   ["copy_range", ["copy_file_range", "sync_file_range"]],
   ["openat2", ["openat2"]],
   ["unshare", ["unshare"]],
+  ["process_madvise", ["process_madvise"], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"]]],
   ["creds", [
     "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "getresuid", "getresgid", "setfsuid", "setfsgid",
     "getgroups", "setgroups", "getuid", "geteuid", "getgid", "getegid", "kill", "tgkill", "setpriority",
