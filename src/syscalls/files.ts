@@ -3,7 +3,7 @@
 // syscall number to the files that mirror Linux's fs/: namei.ts (path
 // lookup, mkdir, unlink, rename, link, symlink, mknod), open.ts (and chmod,
 // chown), utimes.ts, sync.ts, read_write.ts, pipe.ts, stat.ts,
-// readdir.ts, fcntl.ts (and dup), ioctl.ts, memfd.ts, fadvise.ts (and readahead), splice.ts (vmsplice), eventfd.ts, eventpoll.ts
+// readdir.ts, fcntl.ts (and dup), ioctl.ts, memfd.ts, fadvise.ts (and readahead), splice.ts (vmsplice), eventfd.ts, signalfd.ts, eventpoll.ts
 // (epoll_wait is index.ts's, with the other waits), socket.ts and locks.ts (flock). Each call checks its
 // arguments in Linux's order and fails with Linux's errno. A new file
 // syscall goes in the file named after its Linux source and gets a case in
@@ -26,12 +26,13 @@ import { fsync, syncFileRange } from "./sync.js";
 import { flock, releasePosixLocks } from "./locks.js";
 import { getxattr, listxattr, removexattr, setxattr, type XattrTarget } from "./xattr.js";
 import { eventfd2 } from "./eventfd.js";
+import { signalfd4 } from "./signalfd.js";
 import { epollCreate1, epollCtl } from "./eventpoll.js";
 import {
   accept4, bind, connect, getsockname, getsockopt, listen, recvfrom, recvmmsg, recvmsg, sendmmsg, sendmsg, sendto, setsockopt, shutdown, socket,
   socketpair,
 } from "./socket.js";
-import { current } from "./af_unix.js";
+import { current, type PendingSignals } from "./current.js";
 import { copyFileRange, lseek, read, sendfile, vector, write } from "./read_write.js";
 import { fstat, fstatat, fstatfs, readlinkat, statfs, statx } from "./stat.js";
 import { getdents64 } from "./readdir.js";
@@ -106,6 +107,8 @@ export class FileSyscalls {
   pid: () => number = () => 1;
   /** The caller's credentials (root's unless told). */
   cred: () => Cred = () => INIT_CRED;
+  /** The task's pending signals (a signalfd's), set by src/syscalls/index.ts. */
+  signals: () => PendingSignals | null = () => null;
   /** The virtual clock (ns), set by src/syscalls/index.ts. */
   now: () => number = () => 0;
   /** The task's sleeper, timing out `ns` after the call first slept (a socket's SO_RCVTIMEO, SO_SNDTIMEO), set by src/syscalls/index.ts. */
@@ -205,11 +208,17 @@ export class FileSyscalls {
     return 0;
   }
 
+  /** This task becomes `current`: its syscall enters, or its wake condition is asked. */
+  enter(): void {
+    current.pid = this.pid();
+    current.cred = this.cred();
+    current.signals = this.signals();
+  }
+
   /** The syscall numbers handled here; each returns its result or -errno. */
   call(nr: number, a: number[]): number | undefined {
     const fd = a[0] | 0;
-    current.pid = this.pid();
-    current.cred = this.cred();
+    this.enter();
     switch (nr) {
       case 0: return read(this, fd, a[1], unsigned(a[2]), null);
       case 1: return write(this, fd, a[1], unsigned(a[2]), null);
@@ -296,6 +305,8 @@ export class FileSyscalls {
       case 74: case 75: return fsync(this, fd);                          // fsync, fdatasync
       case 306: return this.fds.get(fd) ? 0 : -EBADF;                    // syncfs
       case 277: return syncFileRange(this, fd, a[1], a[2], a[3] >>> 0);
+      case 282: return signalfd4(this, fd, a[1], unsigned(a[2]), 0);    // signalfd
+      case 289: return signalfd4(this, fd, a[1], unsigned(a[2]), a[3] | 0);
       case 284: return eventfd2(this, a[0], 0);                          // eventfd
       case 290: return eventfd2(this, a[0], a[1] | 0);
       case 213: return (a[0] | 0) <= 0 ? -EINVAL : epollCreate1(this, 0); // epoll_create

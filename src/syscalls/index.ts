@@ -303,6 +303,7 @@ export class Syscalls {
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.files.pid = () => this.pid;
     this.files.cred = () => this.cred;
+    this.files.signals = () => this.signals;
     this.files.now = () => this.nowNs();
     this.timers = o.timers ?? new HrtimerBase();
     this.files.timeout = (ns) => this.timeout(ns);
@@ -417,7 +418,9 @@ export class Syscalls {
     const ret = this.call(nr, a);
     if (ret === -ERESTARTSYS) {
       // The caller puts rip back on the syscall; strace shows its entry now, and the rest when it completes.
-      this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
+      // the wake condition is asked as this task (a signalfd's poll reads current's signals)
+      const wait = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
+      this.waitFor = wait && (() => (this.files.enter(), wait()));
       this.files.waitFor = this.sleeping = null;
       if (this.o.tasks) this.o.tasks.waitFor = null;
       if (this.o.io.trace) {

@@ -35,7 +35,9 @@ export const SIGNAL_NAMES = [
 
 export function signalName(sig: number): string {
   if (sig >= 1 && sig < 32) return SIGNAL_NAMES[sig];
-  if (sig >= 32 && sig <= 64) return `SIGRT_${sig - 32}`;
+  // strace's signal table ends with SIGRTMIN (32); its names go on from SIGRT_1
+  if (sig === 32) return "SIGRTMIN";
+  if (sig > 32 && sig <= 64) return `SIGRT_${sig - 32}`;
   return String(sig);
 }
 
@@ -874,6 +876,11 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${ok ? buffer(peek, a[0], ret, true) : hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, GRND, "0", "GRND")}`;
     case 13: // rt_sigaction
       return `${signalName(a[0] | 0)}, ${sigaction(peek, a[1])}, ${ok ? sigaction(peek, a[2]) : pointer(a[2])}, ${udec(a[3])}`;
+    case 289: // signalfd4
+    case 282: { // signalfd: no flags
+      const head = `${a[0] | 0}, ${sigsetAt(peek, a[1], unsigned(a[2]))}, ${udec(a[2])}`;
+      return nr === 282 ? head : `${head}, ${flagsOrUnknown(a[3] >>> 0, [[0o2000000, "SFD_CLOEXEC"], [0o4000, "SFD_NONBLOCK"]], "0", "SFD")}`;
+    }
     case 14: // rt_sigprocmask
       return `${named(a[0] | 0, SIG_HOW, "SIG")}, ${sigsetAt(peek, a[1], a[3])}, ${ok ? sigsetAt(peek, a[2], a[3]) : pointer(a[2])}, ${udec(a[3])}`;
     case 15: // rt_sigreturn: the mask of the ucontext at the entry rsp (uc_sigmask is at 296)
