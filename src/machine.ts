@@ -46,7 +46,9 @@ import { LoadAvg, procCpuinfo, procLoadavg, procMountinfo, procMounts, procStat,
 import { cpuidLeaf } from "./cpu/system.js";
 import { absolute, execve, load, setComm } from "./task/exec.js";
 import { do_exit, do_group_exit, release } from "./task/exit.js";
-import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, vfork } from "./task/fork.js";
+import { process_madvise } from "./task/madvise.js";
+import { unsigned } from "./syscalls/args.js";
+import { RLIMIT_NPROC, clone, clone3, fork, maxThreads, newTask, unshare, vfork } from "./task/fork.js";
 import { pidfd_getfd, pidfd_open, pidfd_send_signal, waitid_pidfd } from "./task/pidfd.js";
 
 /** waitid's idtype for a pidfd. */
@@ -321,10 +323,12 @@ export class Machine {
       case 435: return clone3(this, t, a[0], a[1]);
       case 57: return fork(this, t);
       case 58: return vfork(this, t);
+      case 272: return unshare(this, t, a[0]);
       case 59: return execve(this, t, a[0], a[1], a[2]);
       case 61: return s.wait4(t, this.user, a[0] | 0, a[1], a[2] | 0, a[3]);
       case 247: return (a[0] | 0) === P_PIDFD ? waitid_pidfd(this, t, a[1] | 0, a[2], a[3] | 0, a[4]) : s.waitid(t, this.user, a[0] | 0, a[1] | 0, a[2], a[3] | 0, a[4]);
       case 434: return pidfd_open(this, t, a[0] | 0, a[1] >>> 0);
+      case 440: return process_madvise(this, t, a[0] | 0, a[1], unsigned(a[2]), a[3] | 0, a[4] >>> 0);
       case 424: return pidfd_send_signal(this, t, a[0] | 0, a[1] | 0, a[2], a[3] >>> 0);
       case 438: return pidfd_getfd(this, t, a[0] | 0, a[1] | 0, a[2] >>> 0);
       case 62: return s.kill(t, a[0] | 0, a[1] | 0);

@@ -93,6 +93,13 @@ export abstract class DirInode extends Inode {
     super(ino, S_IFDIR | perm, mount, mtime);
   }
   abstract lookup(name: string): Inode | null;
+  /**
+   * Whether a lookup of `name` finds its dentry in the dentry cache, as RESOLVE_CACHED asks (a miss
+   * would go to the file system): yes for the trees held in memory, tmpfs aside.
+   */
+  cached(_name: string): boolean {
+    return true;
+  }
   /** The entries in the order getdents64 lists them ("." and ".." come first, from the caller). */
   abstract names(): string[];
   override get nlink(): number {
@@ -117,6 +124,10 @@ export class TmpfsDir extends MapDir {
     let n = 2;
     for (const e of this.entries.values()) if (e instanceof DirInode) n++;
     return n;
+  }
+  /** tmpfs keeps no negative dentries (simple_lookup's always_delete_dentry): a name it has not is a miss. */
+  override cached(name: string): boolean {
+    return this.entries.has(name);
   }
   /** shmem's BOGO_DIRENT_SIZE (20) per entry, "." and ".." included. */
   override size(): number {

@@ -13,7 +13,17 @@ import {
 import { PipeInode } from "./pipe.js";
 import type { FdTable } from "./fdtable.js";
 import { procFdDirs } from "../proc/fd.js";
-import { EBUSY, EEXIST, EPERM, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
+import { EAGAIN, EBUSY, EEXIST, EPERM, EINVAL, EIO, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, EROFS, EXDEV } from "../syscalls/errno.js";
+
+/** openat2's struct open_how resolve flags (RESOLVE_*). */
+export const RESOLVE_NO_XDEV = 0x01, RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10,
+  RESOLVE_CACHED = 0x20;
+
+/** How a walk may go (openat2's RESOLVE_* flags), and the directory a scoped one (BENEATH, IN_ROOT) stays in. */
+export interface Resolve {
+  flags: number;
+  root: Loc;
+}
 
 /** NAME_MAX. */
 export const NAME_MAX = 255;
@@ -246,11 +256,16 @@ export class Namespace {
   /**
    * Walks `path` from `base` (absolute paths from the root). The last
    * component's symbolic link is followed when `follow` is set (always when
-   * the path ends in "/"). @return where it ended, or -errno.
+   * the path ends in "/"). `how` restricts the walk as openat2's RESOLVE_*
+   * flags do (a scoped walk's root is how.root). @return where it ended, or -errno.
    */
-  walk(base: Loc, path: string, follow: boolean, links = { n: 0 }): Found | number {
+  walk(base: Loc, path: string, follow: boolean, links = { n: 0 }, how?: Resolve): Found | number {
     if (path === "") return -ENOENT;
-    let loc: { name: string; dir: DirInode }[] = path.startsWith("/") ? [...this.rootLoc] : [...base];
+    const scoped = how ? how.flags & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) : 0;
+    // nd_jump_root: BENEATH refuses an absolute path, IN_ROOT starts it at its own root
+    if (path.startsWith("/") && scoped & RESOLVE_BENEATH) return -EXDEV;
+    let loc: { name: string; dir: DirInode }[] = !path.startsWith("/") ? [...base] : scoped ? [...how!.root] : [...this.rootLoc];
+    const top = scoped ? how!.root[how!.root.length - 1].dir : this.root;
     const parts = path.split("/").filter((p) => p !== "");
     const trailingSlash = path.endsWith("/");
     if (parts.length === 0) return { parent: loc, name: "/", node: loc[loc.length - 1].dir, loc, trailingSlash };
@@ -260,27 +275,41 @@ export class Namespace {
       if (encoder.encode(part).length > NAME_MAX) return -ENAMETOOLONG;
       const dir = loc[loc.length - 1].dir;
       if (part === "." || part === "..") {
-        if (part === ".." && loc.length > 1) loc.pop();
+        // follow_dotdot: ".." at the walk's root stays there (BENEATH: EXDEV); NO_XDEV refuses leaving a mount
+        if (part === ".." && dir === top && scoped & RESOLVE_BENEATH) return -EXDEV;
+        if (part === ".." && dir !== top && loc.length > 1) {
+          if (how && how.flags & RESOLVE_NO_XDEV && loc[loc.length - 2].dir.mount !== dir.mount) return -EXDEV;
+          loc.pop();
+        }
         if (last) return { parent: loc, name: part, node: loc[loc.length - 1].dir, loc, trailingSlash };
         continue;
       }
+      if (how && how.flags & RESOLVE_CACHED && !dir.cached(part)) return -EAGAIN;
       let child = dir.lookup(part);
       let childLoc: { name: string; dir: DirInode }[] | null = null;
       if (child instanceof SymlinkInode && (!last || follow || trailingSlash)) {
+        if (how && how.flags & RESOLVE_NO_SYMLINKS) return -ELOOP;
         if (++links.n > MAXSYMLINKS) return -ELOOP;
         if (child.jump) {
+          // a magic link's get_link cannot run in RCU mode, then nd_jump_link's checks
+          if (how && how.flags & RESOLVE_CACHED) return -EAGAIN;
+          if (how && how.flags & RESOLVE_NO_MAGICLINKS) return -ELOOP;
           const j = child.jump();
           if (!j) return -ENOENT;
+          if (how && ((how.flags & RESOLVE_NO_XDEV && j.node.mount !== dir.mount) || scoped)) return -EXDEV;
           child = j.node;
           childLoc = j.loc ? [...j.loc] : null;
         } else {
-          const r = this.walk(loc, child.target(), true, links);
+          const target = child.target();
+          // nd_jump_root of an absolute target: NO_XDEV refuses it from another mount than the root's
+          if (how && how.flags & RESOLVE_NO_XDEV && target.startsWith("/") && dir.mount !== top.mount) return -EXDEV;
+          const r = this.walk(loc, target, true, links, how);
           if (typeof r === "number") return r;
           if (!r.node) return -ENOENT;
           child = r.node;
           childLoc = r.loc ? [...r.loc] : null;
         }
-      }
+      } else if (how && how.flags & RESOLVE_NO_XDEV && child instanceof DirInode && child.mount !== dir.mount) return -EXDEV;
       if (last) {
         if (child && trailingSlash && !(child instanceof DirInode)) return -ENOTDIR;
         const found = child instanceof DirInode ? childLoc ?? [...loc, { name: part, dir: child }] : null;
@@ -523,6 +552,10 @@ export class Namespace {
         if (atRoot && ns.overlay.has(name)) return ns.overlaid(name)!;
         return ns.hostInode(join(name));
       }
+      /** The dentry cache: a name once looked up (its inode kept), or one put over the host's. */
+      override cached(name: string): boolean {
+        return (atRoot && ns.overlay.has(name)) || ns.hostInodes.has(join(name));
+      }
       names(): string[] {
         const names = host.readdir(path) ?? [];
         if (!atRoot) return names;
@@ -566,6 +599,9 @@ export class Namespace {
     class TmpRoot extends TmpfsDir {
       override lookup(name: string): Inode | null {
         return this.entries.get(name) ?? (host ? ns.hostInode(`/tmp/${name}`) : null);
+      }
+      override cached(name: string): boolean {
+        return this.entries.has(name) || ns.hostInodes.has(`/tmp/${name}`);
       }
       /** The mount points (there when the guest started), then the guest's own entries. */
       override names(): string[] {

@@ -7,7 +7,7 @@
 // flight), shutdown, release and the poll masks. The syscalls around it
 // are socket.ts's. Browser-safe.
 
-import { INIT_CRED } from "../task/cred.js";
+import { current } from "./current.js";
 import type { OpenFile } from "../fs/fdtable.js";
 import { OpsInode, SOCKFS } from "../fs/anon.js";
 import { Inode, S_IFSOCK, type Mount } from "../fs/inode.js";
@@ -47,9 +47,6 @@ export class SockName extends Inode {
     super(ino, mode, mount, mtime);
   }
 }
-
-/** The calling process (Linux's `current`), set as each file syscall enters (files.ts): whose credentials a write(2) carries. */
-export const current = { pid: 1, cred: INIT_CRED };
 
 /** What a message carries of its sender (scm_set_cred): its process's pid, its real uid and gid. */
 export function currentCred(): Ucred {

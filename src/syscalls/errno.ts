@@ -37,6 +37,7 @@ export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ELOOP = 40;
 export const ENODATA = 61;
+export const EOVERFLOW = 75;
 export const ENOTSOCK = 88;
 export const EMSGSIZE = 90;
 export const EPROTOTYPE = 91;

@@ -3,7 +3,7 @@
 // syscall number to the files that mirror Linux's fs/: namei.ts (path
 // lookup, mkdir, unlink, rename, link, symlink, mknod), open.ts (and chmod,
 // chown), utimes.ts, sync.ts, read_write.ts, pipe.ts, stat.ts,
-// readdir.ts, fcntl.ts (and dup), ioctl.ts, memfd.ts, fadvise.ts (and readahead), splice.ts (vmsplice), eventfd.ts, eventpoll.ts
+// readdir.ts, fcntl.ts (and dup), ioctl.ts, memfd.ts, fadvise.ts (and readahead), splice.ts (vmsplice), eventfd.ts, signalfd.ts, eventpoll.ts
 // (epoll_wait is index.ts's, with the other waits), socket.ts and locks.ts (flock). Each call checks its
 // arguments in Linux's order and fails with Linux's errno. A new file
 // syscall goes in the file named after its Linux source and gets a case in
@@ -18,21 +18,22 @@ import { EACCES, EBADF, EINVAL, ENODEV } from "./errno.js";
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_SHARED, MAP_TYPE } from "../abi.js";
 import { unsigned } from "./args.js";
 import { AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, linkat, mkdirat, mknodat, renameat2, symlinkat, unlinkat } from "./namei.js";
-import { chdir, faccessat, fallocate, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, truncate } from "./open.js";
+import { chdir, faccessat, fallocate, fchdir, fchmod, fchmodat, fchown, fchownat, ftruncate, getcwd, openat, openat2, truncate } from "./open.js";
 import { memfdCreate } from "./memfd.js";
 import { fadvise64, readahead } from "./fadvise.js";
 import { futimesat, utime, utimensat } from "./utimes.js";
-import { fsync } from "./sync.js";
+import { fsync, syncFileRange } from "./sync.js";
 import { flock, releasePosixLocks } from "./locks.js";
 import { getxattr, listxattr, removexattr, setxattr, type XattrTarget } from "./xattr.js";
 import { eventfd2 } from "./eventfd.js";
+import { signalfd4 } from "./signalfd.js";
 import { epollCreate1, epollCtl } from "./eventpoll.js";
 import {
   accept4, bind, connect, getsockname, getsockopt, listen, recvfrom, recvmmsg, recvmsg, sendmmsg, sendmsg, sendto, setsockopt, shutdown, socket,
   socketpair,
 } from "./socket.js";
-import { current } from "./af_unix.js";
-import { lseek, read, sendfile, vector, write } from "./read_write.js";
+import { current, type PendingSignals } from "./current.js";
+import { copyFileRange, lseek, read, sendfile, vector, write } from "./read_write.js";
 import { fstat, fstatat, fstatfs, readlinkat, statfs, statx } from "./stat.js";
 import { getdents64 } from "./readdir.js";
 import { dup, dup3, fcntl } from "./fcntl.js";
@@ -97,7 +98,7 @@ export interface FsStruct {
 export class FileSyscalls {
   /** The fd table: shared with the threads of CLONE_FILES until close_range(CLOSE_RANGE_UNSHARE) copies it. */
   fds: FdTable;
-  readonly fsStruct: FsStruct;
+  fsStruct: FsStruct;
   /** Set when a call returned -ERESTARTSYS: true once it can go on (a pipe has bytes, or room). */
   waitFor: (() => boolean) | null = null;
   /** Bytes a blocking pipe write has written so far, across its restarts. */
@@ -106,6 +107,8 @@ export class FileSyscalls {
   pid: () => number = () => 1;
   /** The caller's credentials (root's unless told). */
   cred: () => Cred = () => INIT_CRED;
+  /** The task's pending signals (a signalfd's), set by src/syscalls/index.ts. */
+  signals: () => PendingSignals | null = () => null;
   /** The virtual clock (ns), set by src/syscalls/index.ts. */
   now: () => number = () => 0;
   /** The task's sleeper, timing out `ns` after the call first slept (a socket's SO_RCVTIMEO, SO_SNDTIMEO), set by src/syscalls/index.ts. */
@@ -174,7 +177,21 @@ export class FileSyscalls {
     this.fsStruct.umask = mask;
   }
 
-  /** The syscall numbers handled here; each returns its result or -errno. */
+  /** unshare_fd: a table of the caller's own, a copy of the one it shares (CLONE_FILES), if it does. */
+  unshareFiles(): void {
+    if (this.fds.users <= 1) return;
+    this.fds.users--;
+    const own = this.fds.clone();
+    own.nofile = this.fds.nofile;
+    own.onClose = closeLocks(own);
+    this.fds = own;
+  }
+
+  /** unshare_fs: a cwd and umask of the caller's own, a copy of those it may share (CLONE_FS). */
+  unshareFs(): void {
+    this.fsStruct = { ...this.fsStruct };
+  }
+
   /**
    * close_range: closes (or with CLOSE_RANGE_CLOEXEC marks close-on-exec) the open descriptors in
    * [first, last]; CLOSE_RANGE_UNSHARE first gives the caller a table of its own, as unshare(CLONE_FILES).
@@ -182,13 +199,7 @@ export class FileSyscalls {
   private closeRange(first: number, last: number, flags: number): number {
     const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
     if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) !== 0 || first > last) return -EINVAL;
-    if (flags & CLOSE_RANGE_UNSHARE && this.fds.users > 1) {
-      this.fds.users--;
-      const own = this.fds.clone();
-      own.nofile = this.fds.nofile;
-      own.onClose = closeLocks(own);
-      this.fds = own;
-    }
+    if (flags & CLOSE_RANGE_UNSHARE) this.unshareFiles();
     for (const fd of this.fds.open()) {
       if (fd < first || fd > last) continue;
       if (flags & CLOSE_RANGE_CLOEXEC) this.fds.setCloexec(fd, true);
@@ -197,10 +208,17 @@ export class FileSyscalls {
     return 0;
   }
 
-  call(nr: number, a: number[]): number | undefined {
-    const fd = a[0] | 0;
+  /** This task becomes `current`: its syscall enters, or its wake condition is asked. */
+  enter(): void {
     current.pid = this.pid();
     current.cred = this.cred();
+    current.signals = this.signals();
+  }
+
+  /** The syscall numbers handled here; each returns its result or -errno. */
+  call(nr: number, a: number[]): number | undefined {
+    const fd = a[0] | 0;
+    this.enter();
     switch (nr) {
       case 0: return read(this, fd, a[1], unsigned(a[2]), null);
       case 1: return write(this, fd, a[1], unsigned(a[2]), null);
@@ -215,6 +233,7 @@ export class FileSyscalls {
       case 2: return openat(this, AT_FDCWD, a[0], a[1] | 0, a[2]);   // open
       case 85: return openat(this, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]); // creat
       case 257: return openat(this, fd, a[1], a[2] | 0, a[3]);
+      case 437: return openat2(this, fd, a[1], a[2], unsigned(a[3]));
       case 3: return this.fds.close(fd) ? 0 : -EBADF;
       case 8: return lseek(this, fd, a[1], a[2] | 0);
       case 4: return fstatat(this, AT_FDCWD, a[0], a[1], 0);                     // stat
@@ -263,6 +282,7 @@ export class FileSyscalls {
       case 187: return readahead(this, fd, a[1], unsigned(a[2]));
       case 319: return memfdCreate(this, a[0], a[1]);
       case 40: return sendfile(this, fd, a[1] | 0, a[2], unsigned(a[3]));
+      case 326: return copyFileRange(this, fd, a[1], a[2] | 0, a[3], a[4], a[5] >>> 0);
       case 90: return fchmodat(this, AT_FDCWD, a[0], a[1], 0);          // chmod
       case 91: return fchmod(this, fd, a[1]);
       case 268: return fchmodat(this, fd, a[1], a[2], 0);
@@ -284,6 +304,9 @@ export class FileSyscalls {
       case 162: return 0;                                                // sync: nothing is dirty for a device
       case 74: case 75: return fsync(this, fd);                          // fsync, fdatasync
       case 306: return this.fds.get(fd) ? 0 : -EBADF;                    // syncfs
+      case 277: return syncFileRange(this, fd, a[1], a[2], a[3] >>> 0);
+      case 282: return signalfd4(this, fd, a[1], unsigned(a[2]), 0);    // signalfd
+      case 289: return signalfd4(this, fd, a[1], unsigned(a[2]), a[3] | 0);
       case 284: return eventfd2(this, a[0], 0);                          // eventfd
       case 290: return eventfd2(this, a[0], a[1] | 0);
       case 213: return (a[0] | 0) <= 0 ? -EINVAL : epollCreate1(this, 0); // epoll_create

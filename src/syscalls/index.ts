@@ -36,7 +36,7 @@
 // getpid, gettid, getppid, kill to other pids, rt_sigqueueinfo and
 // rt_tgsigqueueinfo, process_vm_readv and process_vm_writev
 // (src/task/process_vm_access.ts), process groups, futex,
-// set_tid_address, sched_yield, the pidfd calls: src/task/ and src/machine.ts;
+// set_tid_address, sched_yield, unshare, the pidfd calls and process_madvise: src/task/ and src/machine.ts;
 // alarm, getitimer, setitimer and the POSIX timers: src/task/timers.ts;
 // timerfd: timerfd.ts), and, given
 // `mempolicy`, the NUMA policy calls (mbind, set_mempolicy, get_mempolicy,
@@ -303,6 +303,7 @@ export class Syscalls {
     this.files = new FileSyscalls(o.mem, fs, o.io, o.cwd, o.cache, parent?.files, share);
     this.files.pid = () => this.pid;
     this.files.cred = () => this.cred;
+    this.files.signals = () => this.signals;
     this.files.now = () => this.nowNs();
     this.timers = o.timers ?? new HrtimerBase();
     this.files.timeout = (ns) => this.timeout(ns);
@@ -417,7 +418,9 @@ export class Syscalls {
     const ret = this.call(nr, a);
     if (ret === -ERESTARTSYS) {
       // The caller puts rip back on the syscall; strace shows its entry now, and the rest when it completes.
-      this.waitFor = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
+      // the wake condition is asked as this task (a signalfd's poll reads current's signals)
+      const wait = this.files.waitFor ?? this.o.tasks?.waitFor ?? this.sleeping;
+      this.waitFor = wait && (() => (this.files.enter(), wait()));
       this.files.waitFor = this.sleeping = null;
       if (this.o.tasks) this.o.tasks.waitFor = null;
       if (this.o.io.trace) {

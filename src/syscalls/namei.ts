@@ -3,7 +3,7 @@
 // unlinkat (rmdir), renameat2, symlinkat, linkat and mknodat. Browser-safe.
 
 import { type Inode, SymlinkInode } from "../fs/inode.js";
-import { type Found, type Loc, Namespace } from "../fs/namespace.js";
+import { type Found, type Loc, Namespace, type Resolve } from "../fs/namespace.js";
 import { EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 
@@ -22,15 +22,16 @@ const decoder = new TextDecoder();
 /**
  * d_path of what a walk found: with `follow`, where its last component's
  * symbolic links lead (the file's own name; a magic link's file's own
- * path), from the root; a directory's own location.
+ * path), from the root; a directory's own location. `how`: the walk's
+ * RESOLVE_* flags (IN_ROOT's links lead within its root).
  */
-export function d_path(ns: Namespace, found: Found, follow = true): string {
+export function d_path(ns: Namespace, found: Found, follow = true, how?: Resolve): string {
   let f = found;
   for (let n = 0; follow && n < 40; n++) {
     const link = f.parent[f.parent.length - 1].dir.lookup(f.name);
     if (!(link instanceof SymlinkInode)) break;
     if (link.jump) return link.target();
-    const r = ns.walk(f.parent, link.target(), false);
+    const r = ns.walk(f.parent, link.target(), false, undefined, how);
     if (typeof r === "number") break;
     f = r;
   }

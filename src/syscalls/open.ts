@@ -3,33 +3,87 @@
 
 import { O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_WRONLY, OpenFile } from "../fs/fdtable.js";
 import { DirInode, type Inode, RegularInode, S_IFIFO, S_IFMT, S_IFSOCK, StreamInode, SymlinkInode } from "../fs/inode.js";
-import { type Loc, Namespace } from "../fs/namespace.js";
+import { type Loc, Namespace, RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT } from "../fs/namespace.js";
 import { PIPEFS_MAGIC, PipeInode } from "../fs/pipe.js";
 import { OpsInode } from "../fs/anon.js";
 import { F_SEAL_EXEC, ShmemData } from "../fs/shmem.js";
 import { FMODE_READ, FMODE_WRITE } from "../abi.js";
 import {
-  EACCES, EBADF, EEXIST, EFAULT, EFBIG, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, EPERM, ERANGE, ERESTARTSYS, EROFS, ESPIPE,
+  E2BIG, EACCES, EAGAIN, EBADF, EEXIST, EFAULT, EFBIG, EINVAL, EISDIR, ELOOP, ENODEV, ENOENT, ENOMEM, ENOTDIR, ENXIO, EOPNOTSUPP, EPERM, ERANGE, ERESTARTSYS, EROFS, ESPIPE,
 } from "./errno.js";
 import type { FileSyscalls } from "./files.js";
 import { AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, d_path, getname, lookup, lookupAt, pathInit } from "./namei.js";
 
-/** Every flag open() knows (VALID_OPEN_FLAGS). */
-const VALID_OPEN_FLAGS = 0o37777703;
+/** Every flag open() knows (VALID_OPEN_FLAGS); those O_PATH goes with (O_PATH_FLAGS); every RESOLVE_* flag. */
+const VALID_OPEN_FLAGS = 0o37777703, O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC, VALID_RESOLVE_FLAGS = 0x3f;
+/** The permission bits a created file's mode may have (S_IALLUGO). */
+const S_IALLUGO = 0o7777;
 
 const encoder = new TextEncoder();
 
+/** openat (open, creat): build_open_how, which drops what openat2 would refuse: unknown flags, O_PATH's others, a mode not creating. */
 export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, flags: number, mode: number): number {
+  flags &= VALID_OPEN_FLAGS;
+  if (flags & O_PATH) flags &= O_PATH_FLAGS;
+  return do_sys_openat2(files, dirfd, pathAddr, { flags, mode: flags & (O_CREAT | O_TMPFILE) ? mode & S_IALLUGO : 0, resolve: 0 });
+}
+
+/** struct open_how: the first version's size, and the most copy_struct_from_user takes (a page). */
+const OPEN_HOW_SIZE_VER0 = 24, OPEN_HOW_SIZE_MAX = 4096;
+
+/**
+ * openat2(dirfd, path, how, size): struct open_how as copy_struct_from_user
+ * reads it (a larger struct's tail must be zero, E2BIG), every bit checked.
+ */
+export function openat2(files: FileSyscalls, dirfd: number, pathAddr: number, howAddr: number, size: number): number {
+  if (size < OPEN_HOW_SIZE_VER0) return -EINVAL;
+  if (size > OPEN_HOW_SIZE_MAX) return -E2BIG;
+  if (size > OPEN_HOW_SIZE_VER0) {
+    const tail = new Uint8Array(size - OPEN_HOW_SIZE_VER0);
+    if (files.mem.copyFromUser(tail, howAddr + OPEN_HOW_SIZE_VER0, tail.length) !== 0) return -EFAULT;
+    if (tail.some((b) => b !== 0)) return -E2BIG;
+  }
+  const b = new Uint8Array(OPEN_HOW_SIZE_VER0);
+  if (files.mem.copyFromUser(b, howAddr, b.length) !== 0) return -EFAULT;
+  const v = new DataView(b.buffer);
+  // each field is a u64: a high bit is unknown to every one of them
+  if (v.getUint32(4, true) !== 0 || v.getUint32(12, true) !== 0 || v.getUint32(20, true) !== 0) return -EINVAL;
+  return do_sys_openat2(files, dirfd, pathAddr, { flags: v.getUint32(0, true), mode: v.getUint32(8, true), resolve: v.getUint32(16, true) });
+}
+
+/** struct open_how: open's flags, the mode of a file it creates, and the RESOLVE_* flags of its walk. */
+interface OpenHow {
+  flags: number;
+  mode: number;
+  resolve: number;
+}
+
+/**
+ * build_open_flags' checks in Linux's order, then the name, the walk (as
+ * `how.resolve` allows) and the open. @return the new fd, or -errno.
+ */
+function do_sys_openat2(files: FileSyscalls, dirfd: number, pathAddr: number, how: OpenHow): number {
+  const flags = how.flags & ~O_CLOEXEC, resolve = how.resolve;
+  if (flags & ~VALID_OPEN_FLAGS || resolve & ~VALID_RESOLVE_FLAGS) return -EINVAL;
+  if (resolve & RESOLVE_BENEATH && resolve & RESOLVE_IN_ROOT) return -EINVAL;
+  if (flags & (O_CREAT | O_TMPFILE) ? how.mode & ~S_IALLUGO : how.mode !== 0) return -EINVAL;
+  if (flags & O_CREAT && flags & O_DIRECTORY) return -EINVAL;
+  // O_TMPFILE: with O_DIRECTORY, and for writing
+  if (flags & O_TMPFILE && (!(flags & O_DIRECTORY) || (flags & O_ACCMODE) === O_RDONLY)) return -EINVAL;
+  if (flags & O_PATH && flags & ~O_PATH_FLAGS) return -EINVAL;
+  if (resolve & RESOLVE_CACHED && flags & (O_TRUNC | O_CREAT | O_TMPFILE)) return -EAGAIN;
+  return openPath(files, dirfd, pathAddr, how.flags, how.mode, resolve);
+}
+
+/** do_filp_open: the walk from dirfd (a scoped walk's root), then the open of what it found or made. */
+function openPath(files: FileSyscalls, dirfd: number, pathAddr: number, flags: number, mode: number, resolve: number): number {
   const path = getname(files, pathAddr);
   if (typeof path === "number") return path;
-  // build_open_flags: unknown bits are ignored by open(); these combinations are not.
-  flags &= VALID_OPEN_FLAGS;
-  if ((flags & O_TMPFILE) === O_TMPFILE && (flags & O_CREAT)) return -EINVAL;
-  if (flags & O_PATH) flags &= O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
-  if ((flags & O_CREAT) && (flags & O_DIRECTORY)) return -EINVAL;
-  const base = pathInit(files, dirfd, path);
+  // path_init: IN_ROOT starts even an absolute path at dirfd
+  const base = pathInit(files, dirfd, resolve & RESOLVE_IN_ROOT ? "" : path);
   if (typeof base === "number") return base;
-  const found = files.ns.walk(base, path, !(flags & O_NOFOLLOW) && !(flags & O_EXCL && flags & O_CREAT));
+  const how = resolve ? { flags: resolve, root: base } : undefined;
+  const found = files.ns.walk(base, path, !(flags & O_NOFOLLOW) && !(flags & O_EXCL && flags & O_CREAT), undefined, how);
   if (typeof found === "number") return found;
   if (flags & O_TMPFILE & ~O_DIRECTORY) return found.node?.mount.readonly ? -EROFS : -EISDIR;
   let node = found.node;
@@ -65,7 +119,7 @@ export function openat(files: FileSyscalls, dirfd: number, pathAddr: number, fla
     const err = fifoOpen(files, node, flags);
     if (err !== 0) return err;
   }
-  const name = d_path(files.ns, found);
+  const name = d_path(files.ns, found, true, how);
   const fd = installNew(files, node, flags, found.loc, name);
   const file = files.fds.get(fd);
   // The name /proc/<pid>/maps gives the file once mapped: the path the walk ended at.

@@ -1,12 +1,12 @@
 // fs/read_write.c: read, write, pread64, pwrite64, readv, writev, preadv,
-// pwritev, preadv2, pwritev2, lseek and sendfile; regular files through the page cache,
+// pwritev, preadv2, pwritev2, lseek, sendfile and copy_file_range; regular files through the page cache,
 // devices and FIFOs as streams, pipes through pipe.ts. Browser-safe.
 
 import { O_APPEND, O_NONBLOCK, O_PATH, type OpenFile } from "../fs/fdtable.js";
 import { DirInode, RegularInode, S_IFIFO, S_IFSOCK, StreamInode } from "../fs/inode.js";
 import { TASK_SIZE } from "../abi.js";
 import { PipeInode } from "../fs/pipe.js";
-import { EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOMEM, EOPNOTSUPP, ERESTARTSYS, ESPIPE } from "./errno.js";
+import { EAGAIN, EBADF, EFAULT, EFBIG, EINVAL, EISDIR, ENOMEM, EOPNOTSUPP, EOVERFLOW, ERESTARTSYS, ESPIPE, EXDEV } from "./errno.js";
 import { MAX_RW_COUNT, import_iovec, iov_iter_count } from "./iov_iter.js";
 import { OpsInode } from "../fs/anon.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "./poll.js";
@@ -17,8 +17,8 @@ import { pipeRead, pipeWrite } from "./pipe.js";
 const WRITE_BATCH = 65536;
 /** The most a /proc knob's write copies in (KMALLOC_MAX_SIZE). */
 const KMALLOC_MAX_SIZE = 4 << 20;
-/** The highest offset a file may have (MAX_LFS_FILESIZE). */
-const MAX_LFS_FILESIZE = 2 ** 63 - 1;
+/** The highest offset a file may have (MAX_LFS_FILESIZE), and as a bigint for copy_file_range's loff_t arithmetic. */
+const MAX_LFS_FILESIZE = 2 ** 63 - 1, MAX_LFS_FILESIZE_N = 2n ** 63n - 1n;
 
 /** A readable open file, or -EBADF/-EISDIR/-EINVAL. */
 function readable(files: FileSyscalls, fd: number): OpenFile | number {
@@ -234,28 +234,94 @@ export function sendfile(files: FileSyscalls, outFd: number, inFd: number, offse
   if (dst.data && !dst.data.write) return -EINVAL;
   if (!src.data || src.inode instanceof DirInode) return -EINVAL;   // only a file's pages can be spliced here
   if (src.data.noSplice) return -EINVAL;
-  const len = Math.min(count, MAX_RW_COUNT);
-  const kfile = files.cached.get(src);
-  let done = 0;
-  while (done < len) {
-    const chunk = new Uint8Array(Math.min(len - done, WRITE_BATCH));
-    const got = kfile !== undefined ? files.cache!.read(kfile, pos, chunk) : src.data.read(pos, chunk);
-    if (got === 0) break;
-    const r = writeBytes(files, dst, dst.pos, chunk.subarray(0, got));
-    if (r < 0) {
-      if (done === 0) return r;
-      break;
-    }
-    if (dst.data) dst.pos += r;
-    done += r;
-    pos += r;
-    if (r < got) break;
-  }
+  const done = spliceDirect(files, src, pos, dst, null, Math.min(count, MAX_RW_COUNT));
+  if (done < 0) return done;
+  pos += done;
   if (offsetAddr !== 0) {
     new DataView(offset.buffer).setBigInt64(0, BigInt(pos), true);
     if (files.mem.copyToUser(offsetAddr, offset) !== 0) return -EFAULT;
   } else src.pos = pos;
   return done;
+}
+
+/**
+ * do_splice_direct: up to `len` bytes of `src` from `pos` to `dst` at `out`
+ * (null: at its offset, which moves on; a stream's none), through the page
+ * cache and never through user memory. @return the count, or -errno when
+ * nothing moved.
+ */
+function spliceDirect(files: FileSyscalls, src: OpenFile, pos: number, dst: OpenFile, out: number | null, len: number): number {
+  const kfile = files.cached.get(src);
+  let done = 0;
+  while (done < len) {
+    const chunk = new Uint8Array(Math.min(len - done, WRITE_BATCH));
+    const got = kfile !== undefined ? files.cache!.read(kfile, pos + done, chunk) : src.data!.read(pos + done, chunk);
+    if (got === 0) break;
+    const r = writeBytes(files, dst, out === null ? dst.pos : out + done, chunk.subarray(0, got));
+    if (r < 0) return done || r;
+    if (out === null && dst.data) dst.pos += r;
+    done += r;
+    if (r < got) break;
+  }
+  return done;
+}
+
+/**
+ * copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): the checks of
+ * the syscall, generic_copy_file_checks and rw_verify_area in Linux's order
+ * (loff_t offsets and a size_t count, their sums wrapping as C's do), then,
+ * no file system here having a copy_file_range or a reflink of its own, the
+ * splice fallback Linux takes within one file system; across two, EXDEV.
+ * Each offset given moves on by the count, else the file's. `len` is the
+ * register, signed.
+ */
+export function copyFileRange(files: FileSyscalls, fdIn: number, offIn: number, fdOut: number, offOut: number, len: number, flags: number): number {
+  const src = files.fds.get(fdIn), dst = files.fds.get(fdOut);
+  if (!src || src.flags & O_PATH || !dst || dst.flags & O_PATH) return -EBADF;
+  const pos = [BigInt(src.pos), BigInt(dst.pos)];
+  const loff = [new Uint8Array(8), new Uint8Array(8)];
+  for (const [i, addr] of [offIn, offOut].entries()) {
+    if (addr === 0) continue;
+    if (files.mem.copyFromUser(loff[i], addr, 8) !== 0) return -EFAULT;
+    pos[i] = new DataView(loff[i].buffer).getBigInt64(0, true);
+  }
+  if (flags !== 0) return -EINVAL;
+  // generic_file_rw_checks
+  const inIn = src.inode, inOut = dst.inode;
+  if (inIn instanceof DirInode || inOut instanceof DirInode) return -EISDIR;
+  if (!(inIn instanceof RegularInode) || !(inOut instanceof RegularInode)) return -EINVAL;
+  if (!src.readable || !dst.writable || dst.flags & O_APPEND) return -EBADF;
+  if (inIn.mount !== inOut.mount) return -EXDEV;
+  const u64 = (v: bigint) => BigInt.asUintN(64, v), s64 = (v: bigint) => BigInt.asIntN(64, v);
+  const [posIn, posOut] = pos;
+  let count = u64(BigInt(len));
+  if (u64(posIn + count) < u64(posIn) || u64(posOut + count) < u64(posOut)) return -EOVERFLOW;
+  const sizeIn = BigInt(inIn.size());
+  count = s64(posIn) >= sizeIn ? 0n : min(count, u64(sizeIn - u64(posIn)));
+  // generic_write_check_limits: tmpfs's s_maxbytes (a host file is never open for writing)
+  if (posOut >= MAX_LFS_FILESIZE_N) return -EFBIG;
+  count = u64(min(s64(count), MAX_LFS_FILESIZE_N - posOut));
+  if (inIn === inOut && u64(posOut + count) > u64(posIn) && u64(posOut) < u64(posIn + count)) return -EINVAL;
+  // rw_verify_area, for reading then writing
+  for (const p of pos) if (s64(count) < 0n || p < 0n || s64(p + count) < 0n) return -EINVAL;
+  if (count === 0n) return 0;
+  const done = spliceDirect(files, src, Number(posIn), dst, Number(posOut), Math.min(Number(count), MAX_RW_COUNT));
+  if (done <= 0) return done;
+  let ret = done;
+  for (const [i, addr] of [offIn, offOut].entries()) {
+    const next = pos[i] + BigInt(done);
+    if (addr === 0) (i === 0 ? src : dst).pos = Number(next);
+    else {
+      new DataView(loff[i].buffer).setBigInt64(0, next, true);
+      if (files.mem.copyToUser(addr, loff[i]) !== 0) ret = -EFAULT;
+    }
+  }
+  return ret;
+}
+
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
 
 /** preadv2/pwritev2's flags: every RWF_* Linux knows; those a file here takes (RWF_NOWAIT, RWF_ATOMIC and RWF_DONTCACHE it offers none). */

@@ -35,7 +35,9 @@ export const SIGNAL_NAMES = [
 
 export function signalName(sig: number): string {
   if (sig >= 1 && sig < 32) return SIGNAL_NAMES[sig];
-  if (sig >= 32 && sig <= 64) return `SIGRT_${sig - 32}`;
+  // strace's signal table ends with SIGRTMIN (32); its names go on from SIGRT_1
+  if (sig === 32) return "SIGRTMIN";
+  if (sig > 32 && sig <= 64) return `SIGRT_${sig - 32}`;
   return String(sig);
 }
 
@@ -278,6 +280,42 @@ function openFlags(v: number): string {
   return rest ? `${ACCMODE[v & 3]}|${rest}` : ACCMODE[v & 3];
 }
 
+const RESOLVE: [number, string][] = [
+  [1, "RESOLVE_NO_XDEV"], [2, "RESOLVE_NO_MAGICLINKS"], [4, "RESOLVE_NO_SYMLINKS"], [8, "RESOLVE_BENEATH"], [0x10, "RESOLVE_IN_ROOT"],
+  [0x20, "RESOLVE_CACHED"],
+];
+
+/** A 64-bit flags word as strace prints it: the `known` names, then the bits it has no name for, low and high, in one hex number. */
+function withRest(known: string, rest: bigint, prefix: string): string {
+  if (rest === 0n) return known || "0";
+  return known ? `${known}|0x${rest.toString(16)}` : `0x${rest.toString(16)} /* ${prefix}_??? */`;
+}
+
+/**
+ * struct open_how as strace prints it: the u64 fields (bits past 32 as
+ * unknown ones), the mode when creating or set, then the nonzero bytes of a
+ * larger struct's tail, or "???" when they cannot be read.
+ */
+function openHow(peek: Peek, addr: number, size: number): string {
+  const b = size >= 24 ? peek(addr, 24) : null;
+  if (!b) return hex(addr);
+  const v = new DataView(b.buffer, b.byteOffset);
+  const lo = (at: number) => v.getUint32(at, true), high = (at: number) => BigInt(v.getUint32(at + 4, true)) << 32n;
+  const openKnown = OPEN.reduce((m, [bit]) => m | bit, 3), mode = high(8) | BigInt(lo(8));
+  const fields = [`flags=${withRest(openFlags(lo(0) & openKnown), BigInt((lo(0) & ~openKnown) >>> 0) | high(0), "O")}`];
+  if (lo(0) & 0o20000100 || mode) fields.push(`mode=0${mode.toString(8).padStart(2, "0")}`);
+  fields.push(`resolve=${withRest(flags(lo(16) & 0x3f, RESOLVE, ""), BigInt((lo(16) & ~0x3f) >>> 0) | high(16), "RESOLVE")}`);
+  if (size > 24) {
+    const tail = peek(addr + 24, size - 24);
+    if (!tail) fields.push("???");
+    else if (tail.some((x) => x !== 0)) {
+      const shown = tail.subarray(0, STRING_LIMIT);
+      fields.push(`/* bytes 24..${size - 1} */ ${quote(shown, tail.length > shown.length, true)}`);
+    }
+  }
+  return `{${fields.join(", ")}}`;
+}
+
 /** A file mode as strace prints st_mode: S_IFREG|0644, S_IFDIR|S_ISVTX|0777. */
 function fileMode(m: number): string {
   const type = FILE_TYPES[m & 0o170000];
@@ -327,6 +365,16 @@ function statxFlags(v: number): string {
   const syncText = sync === 0 ? "AT_STATX_SYNC_AS_STAT" : [[0x2000, "AT_STATX_FORCE_SYNC"], [0x4000, "AT_STATX_DONT_SYNC"]].filter(([bit]) => sync & (bit as number)).map(([, n]) => n).join("|");
   const rest = flags(v & ~0x6000, AT, "");
   return rest ? `${syncText}|${rest}` : syncText;
+}
+
+/** struct iovec[] as addresses and lengths, the first 32 (strace -s), or the vector's address. */
+function iovecAddrs(peek: Peek, addr: number, count: number): string {
+  const shown = Math.min(count, STRING_LIMIT);
+  const vec = peek(addr, 16 * shown);
+  if (!vec) return hex(addr);
+  const items = [];
+  for (let i = 0; i < shown; i++) items.push(`{iov_base=${pointer(u64At(vec, 16 * i))}, iov_len=${udec(u64At(vec, 16 * i + 8))}}`);
+  return `[${items.join(", ")}${count > shown ? ", ..." : ""}]`;
 }
 
 /** struct iovec[] with the bytes each holds, `limit` bytes in all (a read's result), or the address. */
@@ -444,6 +492,14 @@ const CLONE_FLAGS: [number, string][] = [
   [0x200000, "CLONE_CHILD_CLEARTID"], [0x400000, "CLONE_DETACHED"], [0x800000, "CLONE_UNTRACED"], [0x1000000, "CLONE_CHILD_SETTID"],
 ];
 
+/** The flags unshare takes, as strace names them. */
+const UNSHARE_FLAGS: [number, string][] = [
+  [0x80, "CLONE_NEWTIME"], [0x100, "CLONE_VM"], [0x200, "CLONE_FS"], [0x400, "CLONE_FILES"], [0x800, "CLONE_SIGHAND"],
+  [0x10000, "CLONE_THREAD"], [0x20000, "CLONE_NEWNS"], [0x40000, "CLONE_SYSVSEM"], [0x2000000, "CLONE_NEWCGROUP"],
+  [0x4000000, "CLONE_NEWUTS"], [0x8000000, "CLONE_NEWIPC"], [0x10000000, "CLONE_NEWUSER"], [0x20000000, "CLONE_NEWPID"],
+  [0x40000000, "CLONE_NEWNET"],
+];
+
 /** FUTEX_WAKE_OP's encoded operation as strace spells it: op<<28|oparg<<12|cmp<<24|cmparg. */
 function futexWakeOp(v: number): string {
   const ops = ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"];
@@ -526,6 +582,12 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${path(peek, a[0])}, ${openFlags(a[1] >>> 0)}${openMode(a[1], a[2])}`;
     case 257: // openat
       return `${dirfd(a[0])}, ${path(peek, a[1])}, ${openFlags(a[2] >>> 0)}${openMode(a[2], a[3])}`;
+    case 272: { // unshare
+      const lo = a[0] >>> 0, known = lo & UNSHARE_FLAGS.reduce((m, [bit]) => m | bit, 0);
+      return withRest(flags(known, UNSHARE_FLAGS, ""), (BigInt(Math.floor(unsigned(a[0]) / 2 ** 32)) << 32n) | BigInt((lo & ~known) >>> 0), "CLONE");
+    }
+    case 437: // openat2
+      return `${dirfd(a[0])}, ${path(peek, a[1])}, ${openHow(peek, a[2], unsigned(a[3]))}, ${udec(a[3])}`;
     case 85: // creat
       return `${path(peek, a[0])}, ${octal(a[1] >>> 0)}`;
     case 3: // close
@@ -772,6 +834,8 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     case 28: // madvise
       return `${hex(a[0])}, ${udec(a[1])}, ${named(a[2] | 0, MADV, "MADV")}`;
+    case 440: // process_madvise: the pieces' addresses, not their bytes
+      return `${a[0] | 0}, ${iovecAddrs(peek, a[1], unsigned(a[2]))}, ${udec(a[2])}, ${named(a[3] | 0, MADV, "MADV")}, ${hex(a[4] >>> 0)}`;
     case 26: // msync
       return `${hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, MS, "0", "MS")}`;
     case 27: // mincore: the vector on success, a page a byte, the first 32
@@ -812,6 +876,11 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
       return `${ok ? buffer(peek, a[0], ret, true) : hex(a[0])}, ${udec(a[1])}, ${flagsOrUnknown(a[2] >>> 0, GRND, "0", "GRND")}`;
     case 13: // rt_sigaction
       return `${signalName(a[0] | 0)}, ${sigaction(peek, a[1])}, ${ok ? sigaction(peek, a[2]) : pointer(a[2])}, ${udec(a[3])}`;
+    case 289: // signalfd4
+    case 282: { // signalfd: no flags
+      const head = `${a[0] | 0}, ${sigsetAt(peek, a[1], unsigned(a[2]))}, ${udec(a[2])}`;
+      return nr === 282 ? head : `${head}, ${flagsOrUnknown(a[3] >>> 0, [[0o2000000, "SFD_CLOEXEC"], [0o4000, "SFD_NONBLOCK"]], "0", "SFD")}`;
+    }
     case 14: // rt_sigprocmask
       return `${named(a[0] | 0, SIG_HOW, "SIG")}, ${sigsetAt(peek, a[1], a[3])}, ${ok ? sigsetAt(peek, a[2], a[3]) : pointer(a[2])}, ${udec(a[3])}`;
     case 15: // rt_sigreturn: the mask of the ucontext at the entry rsp (uc_sigmask is at 296)
@@ -893,7 +962,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     }
     default:
       return formatMempolicyArgs(nr, a, ret, peek) ?? formatTimerArgs(nr, a, ret, peek) ?? formatSocketArgs(nr, a, ret, peek) ??
-        formatPidfdArgs(nr, a, ret, peek) ?? formatFileSpaceArgs(nr, a, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
+        formatPidfdArgs(nr, a, ret, peek) ?? formatFileSpaceArgs(nr, a, ret, peek) ?? formatSchedArgs(nr, a, ret, peek) ??
         formatCredArgs(nr, a, ret, peek) ?? formatXattrArgs(nr, a, ret, peek) ?? a.map(hex).join(", ");
   }
 }

@@ -5,7 +5,7 @@
 import type { Machine } from "../machine.js";
 import { bytesReader } from "../machine_options.js";
 import type { CpuState } from "../cpu/state.js";
-import { Mempolicy, MlockCalls, RLIMIT_SIGPENDING, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EEXIST, EFAULT, EINVAL, ENOMEM } from "../syscalls/index.js";
+import { Mempolicy, MlockCalls, RLIMIT_SIGPENDING, Syscalls, withPidPrefix, type TaskCalls, E2BIG, EAGAIN, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM } from "../syscalls/index.js";
 import { PID_MAX } from "./sched.js";
 import { setComm } from "./exec.js";
 import { SIGCHLD, Signals } from "./signal.js";
@@ -20,7 +20,9 @@ const encoder = new TextEncoder();
 const CSIGNAL = 0xff, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800;
 const CLONE_VFORK = 0x4000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000;
 const CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000, CLONE_CHILD_SETTID = 0x1000000, CLONE_NEWUSER = 0x10000000;
-const CLONE_PIDFD = 0x1000;
+const CLONE_PIDFD = 0x1000, CLONE_SYSVSEM = 0x40000;
+/** The namespaces a task may have of its own: mount, cgroup, UTS, IPC, PID, network, time; and the user namespace. */
+const CLONE_NEWNSES = CLONE_NEWNS | 0x2000000 | 0x4000000 | 0x8000000 | 0x20000000 | 0x40000000 | 0x80;
 export const RLIMIT_NPROC = 6;
 /** MAX_PID_NS_LEVEL: clone3's set_tid has a pid for at most this many namespace levels. */
 const MAX_PID_NS_LEVEL = 32;
@@ -193,6 +195,32 @@ export function clone3(m: Machine, t: Task, addr: number, size: number): number 
   // One pid namespace: a pid for each level below it is one too many.
   if (setTidSize > 1) return -EINVAL;
   return clone(m, t, flags, stack === 0 ? 0 : stack + stackSize, u64(24), u64(16), u64(56), exitSignal, tid, u64(8));
+}
+
+/**
+ * unshare (ksys_unshare): the flags each implies, then check_unshare_flags
+ * (CLONE_THREAD, CLONE_SIGHAND and CLONE_VM only for what no other task
+ * shares, else EINVAL); then a fd table (CLONE_FILES) and a cwd and umask
+ * (CLONE_FS) of the caller's own. CLONE_SYSVSEM has no semaphore undo list
+ * to leave. A namespace but a user one needs CAP_SYS_ADMIN (EPERM); this
+ * kernel has none to make: undefined, the call unimplemented, for a
+ * caller that may. `flags`: the register (an unsigned long), signed.
+ */
+export function unshare(m: Machine, t: Task, flags: number): number | undefined {
+  if (flags < 0 || flags > 0xffffffff) return -EINVAL;
+  if (flags & CLONE_NEWUSER) flags |= CLONE_THREAD | CLONE_FS;
+  if (flags & CLONE_VM) flags |= CLONE_SIGHAND;
+  if (flags & CLONE_SIGHAND) flags |= CLONE_THREAD;
+  if (flags & CLONE_NEWNS) flags |= CLONE_FS;
+  if (flags & ~(CLONE_THREAD | CLONE_FS | CLONE_SIGHAND | CLONE_VM | CLONE_FILES | CLONE_SYSVSEM | CLONE_NEWUSER | CLONE_NEWNSES)) return -EINVAL;
+  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) && t.group.threads.length > 1) return -EINVAL;
+  if (flags & (CLONE_SIGHAND | CLONE_VM) && m.sched.tasks.some((x) => x !== t && x.signals.actions === t.signals.actions)) return -EINVAL;
+  if (flags & CLONE_VM && m.sched.tasks.some((x) => x !== t && x.state !== "zombie" && x.mm === t.mm)) return -EINVAL;
+  if (flags & CLONE_NEWNSES && !(flags & CLONE_NEWUSER) && !t.cred.capable(CAP_SYS_ADMIN)) return -EPERM;
+  if (flags & (CLONE_NEWUSER | CLONE_NEWNSES)) return undefined;
+  if (flags & CLONE_FILES) t.sys.files.unshareFiles();
+  if (flags & CLONE_FS) t.sys.files.unshareFs();
+  return 0;
 }
 
 /** fork: clone with SIGCHLD as the exit signal, nothing shared. */

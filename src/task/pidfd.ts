@@ -16,7 +16,7 @@ const PIDFD_NONBLOCK = O_NONBLOCK, PIDFD_THREAD = O_EXCL;
 const POLLIN = 0x1, POLLHUP = 0x10, POLLRDNORM = 0x40;
 const P_PID = 1, WNOHANG = 1;
 
-class PidfdInode extends OpsInode {
+export class PidfdInode extends OpsInode {
   /** The poll mask last seen: each change moves `events` on, for edge-triggered epoll. */
   private last = 0;
   override readonly anonName = "[pidfd]";
@@ -63,7 +63,7 @@ function install(m: Machine, t: Task, task: Task, flags: number): number {
 }
 
 /** The task a pidfd names, or -EBADF (no such fd, or not a pidfd). */
-function pidfdTask(t: Task, fd: number): PidfdInode | number {
+export function pidfdTask(t: Task, fd: number): PidfdInode | number {
   const f = t.sys.files.fds.get(fd);
   return f && f.inode instanceof PidfdInode ? f.inode : -EBADF;
 }

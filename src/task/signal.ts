@@ -679,6 +679,21 @@ const SI_DETHREAD = -7, SI_ASYNCNL = -60, NSIGPOLL = 6;
 /** The signals whose positive si_codes are their own (sig_specific_sicodes), with the last one known: SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGCHLD, SIGPOLL, SIGSYS. */
 const SIG_SICODES_LIMIT: Record<number, number> = { 4: 11, 5: 6, 7: 5, 8: 15, 11: 10, 17: 6, 29: 6, 31: 2 };
 
+/** siginfo_layout's answers: which of the union's members a signal of this code fills. */
+export type SiginfoLayout = "kill" | "timer" | "poll" | "fault" | "chld" | "rt" | "sys";
+
+/** siginfo_layout: a kernel code of the signal's own is its layout (x86 has no trap numbers), SI_TIMER and SI_SIGIO theirs, another sender's negative code SIL_RT. */
+export function siginfo_layout(sig: number, code: number): SiginfoLayout {
+  const SI_SIGIO = -5;
+  if (code > SI_USER && code < SI_KERNEL) {
+    if (sig < 32 && sig in SIG_SICODES_LIMIT && code <= SIG_SICODES_LIMIT[sig]) return sig === 17 ? "chld" : sig === 29 ? "poll" : sig === 31 ? "sys" : "fault";
+    return code <= NSIGPOLL ? "poll" : "kill";
+  }
+  if (code === SI_TIMER) return "timer";
+  if (code === SI_SIGIO) return "poll";
+  return code < 0 ? "rt" : "kill";
+}
+
 /** known_siginfo_layout: copy_siginfo_to_user gives back all a sender's siginfo of such a code holds. */
 function known_siginfo_layout(sig: number, code: number): boolean {
   if (code === SI_KERNEL) return true;

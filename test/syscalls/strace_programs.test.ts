@@ -39,6 +39,12 @@ const PROGRAMS: Array<[string, string[], Array<[RegExp, string]>?]> = [
   ]],
   ["pidfds", ["pidfd_open", "pidfd_send_signal", "pidfd_getfd", "waitid"]],
   ["memfd", ["memfd_create", "fcntl", "fallocate", "fadvise64", "readahead"]],
+  ["copy_range", ["copy_file_range", "sync_file_range"]],
+  ["openat2", ["openat2"]],
+  ["unshare", ["unshare"]],
+  // Not rt_sigprocmask: a native run's parent and child after fork take their turns as they come.
+  ["signalfd", ["signalfd", "signalfd4", "epoll_ctl", "epoll_wait", "kill", "tgkill", "fcntl", "write", "writev"], [[/^(kill|tgkill)\([1-9]\d*(, [1-9]\d*)?/, "$1(<pid>"]]],
+  ["process_madvise", ["process_madvise"], [[/0x7[ef][0-9a-f]{10}\b|<stack>/g, "<addr>"]]],
   ["creds", [
     "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "getresuid", "getresgid", "setfsuid", "setfsgid",
     "getgroups", "setgroups", "getuid", "geteuid", "getgid", "getegid", "kill", "tgkill", "setpriority",
