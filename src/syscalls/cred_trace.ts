@@ -2,18 +2,13 @@
 // unsigned decimal, (uid_t)-1 as -1; getresuid's ids in brackets once
 // written; a group list as an array of at most 32 ids, then "...".
 
-import { hex, pointer, STRING_LIMIT, type Peek } from "./trace.js";
+import { hex, intAt, pointer, STRING_LIMIT, type Peek } from "./trace.js";
 
 const NGROUPS_MAX = 65536;
 
 /** printuid: -1 for (uid_t)-1, else the id unsigned. */
 const id = (v: number) => ((v >>> 0) === 0xffffffff ? "-1" : String(v >>> 0));
 
-/** One written id ("[1000]"), or the address. */
-function idAt(peek: Peek, addr: number): string {
-  const b = peek(addr, 4);
-  return b ? `[${id(new DataView(b.buffer, b.byteOffset).getUint32(0, true))}]` : pointer(addr);
-}
 
 /** `count` ids from `addr`, the first STRING_LIMIT shown; the address when they cannot be read. */
 function groupList(peek: Peek, addr: number, count: number): string {
@@ -43,7 +38,7 @@ export function formatCredArgs(nr: number, a: readonly number[], ret: number, pe
       return `${id(a[0])}, ${id(a[1])}, ${id(a[2])}`;
     case 118: // getresuid
     case 120: // getresgid
-      return [a[0], a[1], a[2]].map((p) => (ok ? idAt(peek, p) : pointer(p))).join(", ");
+      return [a[0], a[1], a[2]].map((p) => (ok ? intAt(peek, p, id) : pointer(p))).join(", ");
     case 115: // getgroups: the list the call wrote
       return `${a[0] | 0}, ${ok && (a[0] | 0) !== 0 ? groupList(peek, a[1], ret) : pointer(a[1])}`;
     case 116: { // setgroups: the list it was given, when its size is one the call takes

@@ -5,7 +5,7 @@
 // (sched_setaffinity's mask and pkey_mprotect are trace.ts's, beside
 // sched_getaffinity and mprotect.)
 
-import { flags, flagsOrUnknown, hex, named, timespecAt, type Peek } from "./trace.js";
+import { flags, flagsOrUnknown, hex, intAt, named, pointer, timespecAt, type Peek } from "./trace.js";
 
 const POLICIES: Record<number, string> = {
   0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH", 4: "SCHED_ISO", 5: "SCHED_IDLE", 6: "SCHED_DEADLINE",
@@ -26,12 +26,6 @@ const MEMBARRIER: [number, string][] = [
 const MEMBARRIER_CMD_FLAG_CPU = 1;
 const CLOSE_RANGE: [number, string][] = [[2, "CLOSE_RANGE_UNSHARE"], [4, "CLOSE_RANGE_CLOEXEC"]];
 
-/** A sched_param: "[priority]", NULL, or the address when it cannot be read. */
-function param(peek: Peek, addr: number): string {
-  if (addr === 0) return "NULL";
-  const b = peek(addr, 4);
-  return b ? `[${new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true)}]` : hex(addr);
-}
 
 /** A persona: PER_LINUX (the only one here) and its flags. */
 function persona(v: number): string {
@@ -48,9 +42,9 @@ function ioprio(v: number): string {
 export function formatSchedArgs(nr: number, a: readonly number[], ret: number, peek: Peek): string | undefined {
   const ok = ret >= 0;
   switch (nr) {
-    case 142: return `${a[0] | 0}, ${param(peek, a[1])}`; // sched_setparam
-    case 143: return `${a[0] | 0}, ${ok ? param(peek, a[1]) : a[1] === 0 ? "NULL" : hex(a[1])}`; // sched_getparam
-    case 144: return `${a[0] | 0}, ${named(a[1] >>> 0, POLICIES, "SCHED")}, ${param(peek, a[2])}`; // sched_setscheduler
+    case 142: return `${a[0] | 0}, ${intAt(peek, a[1])}`; // sched_setparam
+    case 143: return `${a[0] | 0}, ${ok ? intAt(peek, a[1]) : pointer(a[1])}`; // sched_getparam
+    case 144: return `${a[0] | 0}, ${named(a[1] >>> 0, POLICIES, "SCHED")}, ${intAt(peek, a[2])}`; // sched_setscheduler
     case 145: return `${a[0] | 0}`; // sched_getscheduler
     case 146: case 147: return named(a[0] >>> 0, POLICIES, "SCHED"); // sched_get_priority_max, _min
     case 148: return `${a[0] | 0}, ${ok ? timespecAt(peek, a[1]) : hex(a[1])}`; // sched_rr_get_interval

@@ -4,7 +4,7 @@
 // call fills shows as an address when it failed, as strace shows it.
 
 import { siginfoText } from "./endings.js";
-import { CLOCK_NAMES, flagsOrUnknown, named, pointer, sigsetAt, signalName, timespecAt, udec, type Peek } from "./trace.js";
+import { CLOCK_NAMES, flagsOrUnknown, intAt, named, pointer, sigsetAt, signalName, timespecAt, udec, type Peek } from "./trace.js";
 
 const ITIMERS: Record<number, string> = { 0: "ITIMER_REAL", 1: "ITIMER_VIRTUAL", 2: "ITIMER_PROF" };
 const SIGEV: Record<number, string> = { 0: "SIGEV_SIGNAL", 1: "SIGEV_NONE", 2: "SIGEV_THREAD", 4: "SIGEV_THREAD_ID" };
@@ -71,8 +71,7 @@ export function formatTimerArgs(nr: number, a: readonly number[], ret: number, p
     case 38: // setitimer
       return `${int(a[0], ITIMERS, "ITIMER")}, ${itimervalAt(peek, a[1])}, ${out(itimervalAt, a[2])}`;
     case 222: { // timer_create
-      const id = ok ? peek(a[2], 4) : null;
-      return `${clock(a[0])}, ${sigeventAt(peek, a[1])}, ${id ? `[${view(id).getInt32(0, true)}]` : pointer(a[2])}`;
+      return `${clock(a[0])}, ${sigeventAt(peek, a[1])}, ${ok ? intAt(peek, a[2]) : pointer(a[2])}`;
     }
     case 223: // timer_settime
       return `${a[0] | 0}, ${flagsOrUnknown(a[1] >>> 0, [[1, "TIMER_ABSTIME"]], "0", "TIMER")}, ${itimerspecAt(peek, a[2])}, ${out(itimerspecAt, a[3])}`;

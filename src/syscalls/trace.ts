@@ -57,6 +57,12 @@ export function pointer(v: number): string {
   return v === 0 ? "NULL" : hex(v);
 }
 
+/** The int at `addr` as strace's printnum_int: "[n]" (the int32 through `show`), or the address when it cannot be read. */
+export function intAt(peek: Peek, addr: number, show: (v: number) => string = String): string {
+  const b = addr === 0 ? null : peek(addr, 4);
+  return b ? `[${show(new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true))}]` : pointer(addr);
+}
+
 /** strace's string quoting: C escapes, octal for other bytes (hex for all when forceHex). */
 export function quote(bytes: Uint8Array, truncated: boolean, forceHex = false): string {
   let s = '"';
@@ -777,10 +783,7 @@ function formatArgs(nr: number, a: readonly number[], ret: number, peek: Peek, s
     case 273: // set_robust_list
       return `${hex(a[0])}, ${udec(a[1])}`;
     case 309: { // getcpu: printnum_int each pointer, the cache as an address
-      const num = (at: number) => {
-        const b = ok && at !== 0 ? peek(at, 4) : null;
-        return b ? `[${new DataView(b.buffer, b.byteOffset).getUint32(0, true)}]` : pointer(at);
-      };
+      const num = (at: number) => (ok ? intAt(peek, at, (v) => String(v >>> 0)) : pointer(at));
       return `${num(a[0])}, ${num(a[1])}, ${pointer(a[2])}`;
     }
     case 203: // sched_setaffinity: the mask given
