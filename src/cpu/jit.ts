@@ -61,6 +61,11 @@ export interface Jit {
    * function; a conditional jump before the end leaves the block.
    */
   jump(target: number): string;
+  /**
+   * A constant that does not shape the code (a branch target, a shift count) as a name bound when the block's
+   * function is made: blocks that differ only in such values share one translation, which V8 optimizes once.
+   */
+  k(v: number): string;
   /** A condition as an expression: from the flags this block set, when it knows their kind, else test(cc). */
   cond(cc: number): string;
   /** Whether a later instruction may read a flag the current one writes. */
@@ -126,6 +131,15 @@ function writes(code: string, r: number): boolean {
 }
 
 let jitAllowed = true;
+
+type Factory = (x: Exec, ops: Op[], consts: number[]) => BlockFn;
+/**
+ * Each CPU's translations by source. The block functions one factory makes share V8's feedback and optimized
+ * code (one closure site), so a block whose source another's already has (their constants aside, Jit.k)
+ * runs optimized code from its first calls: glibc's __memcpy_ssse3 has 16 copies of one loop, one per
+ * relative alignment, that differ only in palignr's shift and their addresses.
+ */
+const translations = new WeakMap<Exec, Map<string, Factory>>();
 
 /**
  * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, as int32 (the dwords' bits:
@@ -233,6 +247,9 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     return `if (((go${n} + ${d}) >>> 0) <= ${4096 - sz}) { const p = (gp${n} + ${d}) >>> 0; ${fast("p")} } else {${hit("")}}`;
   };
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
+  // named in the order asked for, never by value: the names must not depend on the values
+  const consts: number[] = [];
+  const k = (v: number): string => `K${consts.push(v) - 1}`;
   const h = (r: number): string => { regs.add(r); return `h${r}`; };
   const j: Jit = {
     l, h,
@@ -278,11 +295,12 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + /*IT*/ * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
       // a conditional jump before the end leaves the block (see InsnDef.conditional)
-      if (i !== last) return `{RIP[0] = ${t}; ${exit(String(STOP_TAKEN))}}`;
-      if (t !== start) return `RIP[0] = ${t};`;
+      if (i !== last) return `{RIP[0] = ${k(t)}; ${exit(String(STOP_TAKEN))}}`;
+      if (t !== start) return `RIP[0] = ${k(t)};`;
       looped = true;
-      return `{ if (rest > 0) { rest--; continue out; } RIP[0] = ${t}; }`;
+      return `{ if (rest > 0) { rest--; continue out; } RIP[0] = ${k(t)}; }`;
     },
+    k,
     cond: (cc) => condition(j.known, cc) ?? `test(${cc})`,
     flags: false,
     live: 0,
@@ -335,17 +353,23 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   // from max there, and the loop holds no division (V8 would compute max at its one use, inside the loop).
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it.
   const head = looped ? `const max = (Math.min(left, 1073741823) / ${insns.length}) | 0;\nlet rest = max - 1;\nout: for (;;) {` : "out: {";
-  const text = `${PRELUDE}\nreturn function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
+  const bind = consts.length > 0 ? `var ${consts.map((_, n) => `K${n} = K[${n}]`).join(", ")};\n` : "";
+  const text = `${PRELUDE}\n${bind}return function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + /*IT*/ * ${LOOP};\n};`;
   const src = text.replaceAll("/*IT*/", looped ? "(max - 1 - rest)" : "0").replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
     .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl);
-  let factory: (x: Exec, ops: Op[]) => BlockFn;
-  try {
-    factory = new Function("X", "ops", src) as typeof factory;
-  } catch (e) {
-    if (e instanceof SyntaxError) throw new Error(`compileBlock: generated bad code: ${e.message}\n${src}`);
-    jitAllowed = false; // code generation refused (CSP): stay with the Ops
-    return null;
+  let made = translations.get(x);
+  if (made === undefined) translations.set(x, made = new Map());
+  let factory = made.get(src);
+  if (factory === undefined) {
+    try {
+      factory = new Function("X", "ops", "K", src) as Factory;
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new Error(`compileBlock: generated bad code: ${e.message}\n${src}`);
+      jitAllowed = false; // code generation refused (CSP): stay with the Ops
+      return null;
+    }
+    made.set(src, factory);
   }
-  return factory(x, ops);
+  return factory(x, ops, consts);
 }

@@ -210,7 +210,7 @@ function translatePacked(j: Jit, insn: Insn, form: (typeof PACKED_JS)[string]): 
   const four = (f: (k: number) => string): string => [0, 1, 2, 3].map(f).join(" ");
   // every operand dword read before the first is written: the source may be the destination
   const body = (b: (k: number) => string): string =>
-    four((k) => `const a${k} = XMM[${d + k}] | 0, b${k} = ${b(k)};`) + four((k) => form(`r${k}`, `a${k}`, `b${k}`, k, imm)) +
+    four((k) => `const a${k} = XMM[${d + k}] | 0, b${k} = ${b(k)};`) + four((k) => form(`r${k}`, `a${k}`, `b${k}`, k, imm, j.k)) +
     four((k) => `XMM[${d + k}] = r${k};`);
   if (isXmm(s)) return `{${body((k) => `XMM[${xo(s) + k}] | 0`)}}`;
   const ea = j.ea(s as MemOp);

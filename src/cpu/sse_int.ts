@@ -238,7 +238,7 @@ const sel = (m: string): string => `((${m}) - ((${m}) >>> 7) | (${m}))`;
 const ge = (a: string, b: string): string =>
   `(((${a} & ~${b}) | (~(${a} ^ ${b}) & ((${a} | 0x80808080) - (${b} & 0x7f7f7f7f)))) & 0x80808080)`;
 const zeroBytes = (x: string): string => `(~(((${x} & 0x7f7f7f7f) + 0x7f7f7f7f) | ${x}) & 0x80808080)`;
-export const PACKED_JS: Record<string, (r: string, a: string, b: string, k: number, imm: number) => string> = {
+export const PACKED_JS: Record<string, (r: string, a: string, b: string, k: number, imm: number, konst: (v: number) => string) => string> = {
   pand: (r, a, b) => `const ${r} = ${a} & ${b};`,
   pandn: (r, a, b) => `const ${r} = ~${a} & ${b};`,
   por: (r, a, b) => `const ${r} = ${a} | ${b};`,
@@ -248,10 +248,11 @@ export const PACKED_JS: Record<string, (r: string, a: string, b: string, k: numb
   pminub: (r, a, b) => `const ${r}g = ${ge(a, b)}, ${r}m = ${sel(`${r}g`)}, ${r} = (${b} & ${r}m) | (${a} & ~${r}m);`,
   pmaxub: (r, a, b) => `const ${r}g = ${ge(a, b)}, ${r}m = ${sel(`${r}g`)}, ${r} = (${a} & ${r}m) | (${b} & ~${r}m);`,
   // bytes imm.. of the pair a:b (b the low half), from the two dwords that hold them
-  palignr: (r, _a, _b, k, imm) => {
+  // (the bit shifts named: the copies of a loop that differ only in them share a translation)
+  palignr: (r, _a, _b, k, imm, konst) => {
     const at = 4 * k + imm, q = at >> 2, shift = 8 * (at & 3);
     const dword = (n: number): string => (n < 4 ? `b${n}` : n < 8 ? `a${n - 4}` : "0");
-    return shift === 0 ? `const ${r} = ${dword(q)};` : `const ${r} = (${dword(q)} >>> ${shift}) | (${dword(q + 1)} << ${32 - shift});`;
+    return shift === 0 ? `const ${r} = ${dword(q)};` : `const ${r} = (${dword(q)} >>> ${konst(shift)}) | (${dword(q + 1)} << ${konst(32 - shift)});`;
   },
 };
 

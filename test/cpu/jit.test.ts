@@ -204,3 +204,23 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     }
   });
 });
+
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("copies of one loop (%s)", (_mode, threshold) => {
+  it("that differ only in palignr's shift and their addresses each compute their own (one translation shared)", () => {
+    // the loops at 1: and 2: translate to one source but for their constants (the shift, the branch targets)
+    const loop = (label: number, shift: number): string[] => [
+      "mov $3, %ecx", `${label}: movdqa (%rsi), %xmm0`, "movdqa 16(%rsi), %xmm1", `palignr $${shift}, %xmm0, %xmm1`,
+      "movdqa %xmm1, (%rdi)", "add $16, %rdi", "dec %ecx", `jnz ${label}b`,
+    ];
+    const m = machineWith(assemble([...loop(1, 1), ...loop(2, 3), ...loop(3, 1), "mov $60, %eax", "syscall"].join("\n")), 0x401000, 1024);
+    m.cpu.jitThreshold = threshold;
+    m.map(0x600000, 4096, 3);
+    m.poke(0x600000, Uint8Array.from({ length: 32 }, (_, k) => k + 1));
+    m.cpu.state.L[6] = 0x600000;
+    m.cpu.state.L[7] = 0x600100;
+    expect(m.cpu.run(1000)).toBe(STOP_SYSCALL);
+    // each pass stores the source's bytes shift..shift+15 (xmm1:xmm0 shifted right)
+    const want = [1, 1, 1, 3, 3, 3, 1, 1, 1].flatMap((shift) => Array.from({ length: 16 }, (_, k) => shift + k + 1));
+    expect([...m.peek(0x600100, 16 * 9)]).toEqual(want);
+  });
+});
