@@ -209,8 +209,8 @@ function mm_account_fault(vm_mm: mm_struct, flags: u32, ret: u32): void {
 }
 
 // follow_page_mask's answers that are no pfn.
-@inline export const FOLLOW_NO_PAGE: i64 = -1;    // nothing present there (a hole, a swap entry), or read-only for a write
-@inline export const FOLLOW_ZERO_PAGE: i64 = -2;  // a special pte: the zero page's, no page of the mapping's own
+@inline export const FOLLOW_NO_PAGE: i64 = -1;    // no page: a hole, a swap entry, a PFN map's frame; or read-only for a write
+@inline export const FOLLOW_ZERO_PAGE: i64 = -2;  // the zero page, no page of the mapping's own
 
 /**
  * The frame mapped at address in vma, as get_user_pages follows it (follow_page_mask): the pte's, or in a THP's
@@ -226,7 +226,8 @@ export function follow_page_mask(vma: vm_area_struct, address: u64, write: bool)
   const entry = huge ? pmdval : load<u64>(pte_offset(pmd, address));
   if (!pte_present(entry) || (write && !pte_write(entry))) return FOLLOW_NO_PAGE;
   if (huge) return <i64>(pmd_pfn(pmdval) + <u32>pte_index(address));
-  return pte_special(entry) ? FOLLOW_ZERO_PAGE : <i64>pte_pfn(entry);
+  if (!pte_special(entry)) return <i64>pte_pfn(entry);
+  return pte_pfn(entry) == my_zero_pfn(address) ? FOLLOW_ZERO_PAGE : FOLLOW_NO_PAGE;
 }
 
 /**

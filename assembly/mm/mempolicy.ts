@@ -13,7 +13,7 @@
 // numa_policy cache; mpol_dup copies one.
 
 import {
-  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail, VM_READ,
+  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail, VM_READ, VM_IO, VM_PFNMAP,
 } from "./mm_types";
 import {
   MAX_NUMNODES, ZONE_DMA32, page_to_nid, page_zone, NUMA_INTERLEAVE_HIT, nr_online_nodes,
@@ -505,11 +505,11 @@ export function mempolicy_result_ptr(): usize { return result; }
 
 /**
  * The node of the page at addr, faulting it in as get_user_pages does
- * (lookup_node): a VMA it may not read is -EFAULT (check_vma_flags).
+ * (lookup_node): a VMA it may not read, or a PFN map, is -EFAULT (check_vma_flags).
  */
 function lookup_node(mm: mm_struct, addr: u64): i32 {
   const vma = find_vma(mm, addr);
-  if (vma === null || vma.vm_start > addr || !(vma.vm_flags & VM_READ)) return -EFAULT;
+  if (vma === null || vma.vm_start > addr || (vma.vm_flags & (VM_IO | VM_PFNMAP)) || !(vma.vm_flags & VM_READ)) return -EFAULT;
   if (faultin_page(vma, addr, false) & VM_FAULT_ERROR) return -EFAULT;
   const pfn = follow_page_mask(vma, addr, false);
   if (pfn == FOLLOW_ZERO_PAGE) return <i32>page_to_nid(pfn_to_page(zero_page_pfn()));
@@ -914,7 +914,7 @@ export function kernel_page_node(mm_handle: u32, addr: f64): i32 {
   return <i32>page_to_nid(pfn_to_page(<u32>pfn));
 }
 
-/** The pfn of the page mapped at addr, -EFAULT outside any VMA or for the zero page, -ENOENT when none is. */
+/** The pfn of the page mapped at addr, -EFAULT outside any VMA or for the zero page, -ENOENT when none is (folio_walk_start). */
 function mapped_page_pfn(mm: mm_struct, addr: u64): i64 {
   const vma = find_vma(mm, addr);
   if (vma === null || vma.vm_start > addr) return -EFAULT;
