@@ -28,7 +28,7 @@ import {
   pfn_pte, pte_pfn, pte_none, pte_present, pte_write, pte_special, pte_modify,
   pte_mkwrite, pte_mkdirty, pte_mkyoung, pte_mkspecial, pte_wrprotect, pte_mkclean, pte_mkold, pmd_none, pmd_trans_huge, pmd_write,
   pgd_addr_end, pud_addr_end, pmd_addr_end, PMD_SIZE, PMD_MASK, PAGE_MASK, _PAGE_PROTNONE, _PAGE_DIRTY, PTRS_PER_TABLE,
-  mm_find_pmd, _PAGE_PRESENT,
+  mm_find_pmd, pmd_present, pmd_pfn, pte_index,
 } from "./pgtable";
 import {
   transparent_hugepage_enabled, create_huge_pmd, wp_huge_pmd, huge_pmd_set_accessed,
@@ -208,24 +208,42 @@ function mm_account_fault(vm_mm: mm_struct, flags: u32, ret: u32): void {
   else mm.min_flt++;
 }
 
+// follow_page_mask's answers that are no pfn.
+@inline export const FOLLOW_NO_PAGE: i64 = -1;    // no page: a hole, a swap entry, a PFN map's frame; or read-only for a write
+@inline export const FOLLOW_ZERO_PAGE: i64 = -2;  // the zero page, no page of the mapping's own
+
+/**
+ * The frame mapped at address in vma, as get_user_pages follows it (follow_page_mask): the pte's, or in a THP's
+ * huge pmd the head's plus address's offset in the folio. Reads the tables, never faults or allocates.
+ * @return the pfn, FOLLOW_NO_PAGE or FOLLOW_ZERO_PAGE
+ */
+export function follow_page_mask(vma: vm_area_struct, address: u64, write: bool): i64 {
+  const pmd = mm_find_pmd(changetype<mm_struct>(vma.vm_mm), address);
+  if (pmd == 0) return FOLLOW_NO_PAGE;
+  const pmdval = load<u64>(pmd);
+  if (!pmd_present(pmdval)) return FOLLOW_NO_PAGE;
+  const huge = pmd_trans_huge(pmdval);
+  const entry = huge ? pmdval : load<u64>(pte_offset(pmd, address));
+  if (!pte_present(entry) || (write && !pte_write(entry))) return FOLLOW_NO_PAGE;
+  if (huge) return <i64>(pmd_pfn(pmdval) + <u32>pte_index(address));
+  if (!pte_special(entry)) return <i64>pte_pfn(entry);
+  return pte_pfn(entry) == my_zero_pfn(address) ? FOLLOW_ZERO_PAGE : FOLLOW_NO_PAGE;
+}
+
+/**
+ * get_user_pages' step for one page (follow_page_mask, then faultin_page): a page already mapped as the access
+ * needs takes no fault; else it is faulted in, which counts in min_flt.
+ * @return the fault's VM_FAULT_* bits, 0 when none was needed
+ */
+export function faultin_page(vma: vm_area_struct, address: u64, write: bool): u32 {
+  if (follow_page_mask(vma, address, write) != FOLLOW_NO_PAGE) return 0;
+  return handle_mm_fault(vma, address & PAGE_MASK, write ? FAULT_FLAG_WRITE : 0);
+}
+
 /**
  * Handles a fault at `address` inside `vma` (the caller checked access).
  * @return 0 or VM_FAULT_* bits.
  */
-/**
- * get_user_pages' step for one page (follow_page_mask, then faultin_page): a page already mapped as the access
- * needs (present, and writable for a write; or a huge pmd) takes no fault; else it is faulted in, which counts
- * in min_flt. @return the fault's VM_FAULT_* bits, 0 when none was needed
- */
-export function faultin_page(vma: vm_area_struct, address: u64, write: bool): u32 {
-  const pmd = mm_find_pmd(changetype<mm_struct>(vma.vm_mm), address);
-  if (pmd != 0 && !pmd_none(load<u64>(pmd))) {
-    const entry = pmd_trans_huge(load<u64>(pmd)) ? load<u64>(pmd) : load<u64>(pte_offset(pmd, address));
-    if ((entry & _PAGE_PRESENT) != 0 && (!write || pte_write(entry))) return 0;
-  }
-  return handle_mm_fault(vma, address & PAGE_MASK, write ? FAULT_FLAG_WRITE : 0);
-}
-
 export function handle_mm_fault(vma: vm_area_struct, address: u64, flags: u32): u32 {
   trace_enter(FN_handle_mm_fault, <u32>address);
   count_vm_event(PGFAULT);

@@ -13,7 +13,7 @@
 // numa_policy cache; mpol_dup copies one.
 
 import {
-  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail, VM_READ,
+  page, mm_struct, vm_area_struct, PAGE_SHIFT, PAGE_SIZE, PG_head, PG_tail, VM_READ, VM_IO, VM_PFNMAP,
 } from "./mm_types";
 import {
   MAX_NUMNODES, ZONE_DMA32, page_to_nid, page_zone, NUMA_INTERLEAVE_HIT, nr_online_nodes,
@@ -25,10 +25,8 @@ import { kmem_cache, kmem_cache_create, kmem_cache_zalloc, kmem_cache_free } fro
 import { current_mm, arg64, mm_from_handle } from "./mmap";
 import { zero_page_pfn } from "./mm_init";
 import { find_vma, vma_next, vma_modify_policy } from "./vma";
-import { walk_pmd_range, handle_mm_fault, vm_normal_page, VM_FAULT_ERROR } from "./memory";
-import {
-  mm_find_pmd, pte_offset, pmd_none, pmd_trans_huge, pmd_pfn, pte_present, pte_pfn, pte_special,
-} from "./pgtable";
+import { walk_pmd_range, faultin_page, follow_page_mask, FOLLOW_NO_PAGE, FOLLOW_ZERO_PAGE, vm_normal_page, VM_FAULT_ERROR } from "./memory";
+import { pte_offset, pmd_trans_huge, pmd_pfn, pte_present } from "./pgtable";
 import { migrate_pages, page_movable, isolate_movable_page, putback_movable_pages } from "./migrate";
 import { lru_add_drain } from "./swap";
 import { numa_node_id, node_states_memory } from "../arch/x86/mm/numa";
@@ -506,35 +504,16 @@ const result = memory.data(12, 4);
 export function mempolicy_result_ptr(): usize { return result; }
 
 /**
- * The present page mapped at addr: its pfn; -1 when none is, -2 for the
- * zero page (follow_page).
- */
-function follow_page_pfn(mm: mm_struct, addr: u64): i64 {
-  const pmd = mm_find_pmd(mm, addr);
-  if (pmd == 0) return -1;
-  const pmdval = load<u64>(pmd);
-  if (pmd_none(pmdval)) return -1;
-  if (pmd_trans_huge(pmdval)) return <i64>(pmd_pfn(pmdval) + <u32>((addr >> PAGE_SHIFT) & 511));
-  const pte = load<u64>(pte_offset(pmd, addr));
-  if (!pte_present(pte)) return -1;
-  if (pte_special(pte)) return -2;
-  return <i64>pte_pfn(pte);
-}
-
-/**
  * The node of the page at addr, faulting it in as get_user_pages does
- * (lookup_node): a VMA it may not read is -EFAULT (check_vma_flags).
+ * (lookup_node): a VMA it may not read, or a PFN map, is -EFAULT (check_vma_flags).
  */
 function lookup_node(mm: mm_struct, addr: u64): i32 {
   const vma = find_vma(mm, addr);
-  if (vma === null || vma.vm_start > addr || !(vma.vm_flags & VM_READ)) return -EFAULT;
-  let pfn = follow_page_pfn(mm, addr);
-  if (pfn == -1) {
-    if (handle_mm_fault(vma, addr & ~(<u64>PAGE_SIZE - 1), 0) & VM_FAULT_ERROR) return -EFAULT;
-    pfn = follow_page_pfn(mm, addr);
-  }
-  if (pfn == -2) return <i32>page_to_nid(pfn_to_page(zero_page_pfn()));
-  if (pfn < 0) return -EFAULT;
+  if (vma === null || vma.vm_start > addr || (vma.vm_flags & (VM_IO | VM_PFNMAP)) || !(vma.vm_flags & VM_READ)) return -EFAULT;
+  if (faultin_page(vma, addr, false) & VM_FAULT_ERROR) return -EFAULT;
+  const pfn = follow_page_mask(vma, addr, false);
+  if (pfn == FOLLOW_ZERO_PAGE) return <i32>page_to_nid(pfn_to_page(zero_page_pfn()));
+  if (pfn == FOLLOW_NO_PAGE) return -EFAULT;
   return <i32>page_to_nid(pfn_to_page(<u32>pfn));
 }
 
@@ -935,13 +914,13 @@ export function kernel_page_node(mm_handle: u32, addr: f64): i32 {
   return <i32>page_to_nid(pfn_to_page(<u32>pfn));
 }
 
-/** The pfn of the page mapped at addr, -EFAULT outside any VMA or for the zero page, -ENOENT when none is. */
+/** The pfn of the page mapped at addr, -EFAULT outside any VMA or for the zero page, -ENOENT when none is (folio_walk_start). */
 function mapped_page_pfn(mm: mm_struct, addr: u64): i64 {
   const vma = find_vma(mm, addr);
   if (vma === null || vma.vm_start > addr) return -EFAULT;
-  const pfn = follow_page_pfn(mm, addr);
-  if (pfn == -2) return -EFAULT;
-  return pfn < 0 ? -ENOENT : pfn;
+  const pfn = follow_page_mask(vma, addr, false);
+  if (pfn == FOLLOW_ZERO_PAGE) return -EFAULT;
+  return pfn == FOLLOW_NO_PAGE ? -ENOENT : pfn;
 }
 
 /**

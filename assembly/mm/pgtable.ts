@@ -124,7 +124,9 @@ import { lruvec_stat_mod_folio } from "./swap";
 @inline export function pte_modify(pte: u64, newprot: u64): u64 { return (pte & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK); }
 
 @inline export function pmd_none(pmd: u64): bool { return pmd == 0; }
-/** A 2 MiB leaf (pmd_trans_huge). */
+/** A pmd that points at a table or is a huge leaf, PROT_NONE's too (pmd_present): no swap entry lives in a pmd here. */
+@inline export function pmd_present(pmd: u64): bool { return (pmd & (_PAGE_PRESENT | _PAGE_PROTNONE)) != 0; }
+/** A 2 MiB leaf (pmd_trans_huge); ask it of a present pmd only: bit 7 of a non-present entry is a swap pte's. */
 @inline export function pmd_trans_huge(pmd: u64): bool { return (pmd & _PAGE_PSE) != 0; }
 @inline export function pmd_write(pmd: u64): bool { return (pmd & _PAGE_RW) != 0; }
 @inline export function pmd_modify(pmd: u64, newprot: u64): u64 { return (pmd & _HPAGE_CHG_MASK) | (newprot & ~_HPAGE_CHG_MASK); }

@@ -263,6 +263,60 @@ describe("mbind, get_mempolicy, fork, migration", () => {
     expect(m.x.check_invariants(), m.dmesg()).toBe(0);
   });
 
+  it("get_mempolicy(NODE|ADDR) and move_pages' status read 4 KiB pages, THPs, the zero page, PROT_NONE and swap", () => {
+    const MiB = 1 << 20, MADV_HUGEPAGE = 14, MADV_PAGEOUT = 21;
+    const m = bootNuma({ nodesMiB: [32, 32] });
+    const mm = newTask(m);
+    expect(m.x.swapon(1024)).toBe(0);
+    // The task's policy too: swap-in allocates by it here (alloc_pages), by the VMA's in Linux 6.18.
+    expect(setMempolicy(m, MPOL.BIND, mask(1), 0)).toBe(0);
+    const node = (addr: number) => { const r = getPolicy(m, addr, MPOL_F.NODE | MPOL_F.ADDR); return r.rc < 0 ? r.rc : r.policy; };
+    const zeroNode = m.nodeOfPfn(m.layout.zero_pfn);
+    // A THP on node 1: every page of its pmd answers node 1; a page past it is -ENOENT until get_mempolicy's read
+    // fault maps the zero page there.
+    const raw = mmap(m, 6 * MiB);
+    const h = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
+    expect(mbind(m, h, 4 * MiB, MPOL.BIND, mask(1), 0, 0)).toBe(0);
+    expect(m.x.sys_madvise(h, 2 * MiB, MADV_HUGEPAGE)).toBe(0);
+    const hit = m.cpu.access(h + 5 * PAGE, "w");
+    expect(m.cpu.access(h + 511 * PAGE, "w").faults).toEqual([]);         // one huge pmd maps them all
+    expect(m.nodeOfPfn(hit.pa / PAGE)).toBe(1);
+    for (const i of [0, 5, 300, 511]) {
+      expect(nodeAt(m, mm, h + i * PAGE)).toBe(1);
+      expect(node(h + i * PAGE)).toBe(1);
+    }
+    expect(nodeAt(m, mm, h + 2 * MiB)).toBe(-ENOENT);
+    expect(node(h + 2 * MiB)).toBe(zeroNode);
+    expect(nodeAt(m, mm, h + 2 * MiB)).toBe(-EFAULT);
+    // PROT_NONE: get_mempolicy may not read it (-EFAULT), move_pages still finds the THP's pages.
+    expect(m.x.sys_mprotect(h, 2 * MiB, 0)).toBe(0);
+    expect(node(h + 7 * PAGE)).toBe(-EFAULT);
+    expect(nodeAt(m, mm, h + 7 * PAGE)).toBe(1);
+    expect(m.x.sys_mprotect(h, 2 * MiB, 3)).toBe(0);
+    // Paged out (the THP split first): -ENOENT to move_pages; get_mempolicy swaps the page back in, on its policy's node.
+    expect(m.x.sys_madvise(h + 8 * PAGE, 2 * PAGE, MADV_PAGEOUT)).toBe(0);
+    expect([7, 8, 9, 10].map((i) => nodeAt(m, mm, h + i * PAGE))).toEqual([1, -ENOENT, -ENOENT, 1]);
+    expect(node(h + 8 * PAGE)).toBe(1);
+    expect([7, 8, 9, 10].map((i) => nodeAt(m, mm, h + i * PAGE))).toEqual([1, 1, -ENOENT, 1]);
+    // A read maps the zero page: its node to get_mempolicy, -EFAULT to move_pages.
+    const z = mmap(m, 4 * PAGE);
+    expect(mbind(m, z, 4 * PAGE, MPOL.BIND, mask(1), 0, 0)).toBe(0);
+    expect(m.cpu.access(z, "r").signal).toBe(0);
+    expect(node(z)).toBe(zeroNode);
+    expect(nodeAt(m, mm, z)).toBe(-EFAULT);
+    // 4 KiB pages: PROT_NONE as above; a hole is -EFAULT to both.
+    touch(m, z + PAGE, 1);
+    expect(m.x.sys_mprotect(z + PAGE, PAGE, 0)).toBe(0);
+    expect(node(z + PAGE)).toBe(-EFAULT);
+    expect(nodeAt(m, mm, z + PAGE)).toBe(1);
+    expect(nodeAt(m, mm, z + 2 * PAGE)).toBe(-ENOENT);
+    expect(node(z + 2 * PAGE)).toBe(zeroNode);
+    expect(m.x.sys_munmap(z + 3 * PAGE, PAGE)).toBe(0);
+    expect(node(z + 3 * PAGE)).toBe(-EFAULT);
+    expect(nodeAt(m, mm, z + 3 * PAGE)).toBe(-EFAULT);
+    expect(m.x.check_invariants(), m.dmesg()).toBe(0);
+  });
+
   it("fork copies the task's and the VMAs' policies; exit frees them", () => {
     const m = bootNuma({ nodesMiB: [32, 32] });
     const free0 = m.nodeFree(0) + m.nodeFree(1);

@@ -152,6 +152,27 @@ static void other_paths(void) {
   show("move_pages(PROT_NONE)", syscall(SYS_move_pages, 0, 1, pg3, nodes, st, 0)); printf(" %d\n", st[0]);
 }
 
+/**
+ * The kernel's own mappings ([vvar], [vdso], ...): move_pages' status before and after
+ * get_mempolicy(MPOL_F_NODE|MPOL_F_ADDR), which get_user_pages refuses for VM_IO and VM_PFNMAP;
+ * a read maps [vvar]'s page, which move_pages does not count as a page (no struct page of its own).
+ */
+static void special_mappings(void) {
+  char *maps = slurp("/proc/self/maps");
+  for (char *line = strtok(maps, "\n"); line; line = strtok(NULL, "\n")) {
+    char *name = strstr(line, " [v");
+    if (!name) continue;
+    void *at = (void *)strtoul(line, NULL, 16);
+    int st[2] = {99, 99};
+    pol = -1;
+    syscall(SYS_move_pages, 0, 1, &at, NULL, &st[0], 0);
+    long r = syscall(SYS_get_mempolicy, &pol, NULL, 0, at, MPOL_F_NODE | MPOL_F_ADDR);
+    if (!strcmp(name, " [vvar]")) (void)*(volatile char *)at;  // its data page, a PFN mapped by a read
+    syscall(SYS_move_pages, 0, 1, &at, NULL, &st[1], 0);
+    printf("%-14s move_pages %d, get_mempolicy(NODE|ADDR) %ld %d, move_pages %d\n", name + 1, st[0], r < 0 ? -errno : r, pol, st[1]);
+  }
+}
+
 int main(void) {
   p = mmap(0, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED || munmap(p + 12 * PAGE, 4 * PAGE)) return 1;
@@ -272,6 +293,7 @@ int main(void) {
   status_mems();
 
   other_paths();
+  special_mappings();
 
   // getcpu: the CPU (any of this machine's) and its node; both pointers are written.
   unsigned cpu = 777, node = 777;
