@@ -101,9 +101,9 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
     } else if (flags & PG_tail) s = state[pages.head(pfn)] as FrameState; // a compound page's tail is what its head is
     else if (flags & PG_pgtable) s = FrameState.PageTable;
     else if (flags & PG_slab) s = FrameState.Slab;
+    else if (!pages.mapping(pfn)) s = FrameState.Allocated;
     else if (pages.anon(pfn)) s = pages.mapcount(pfn) >= 2 ? FrameState.AnonShared : FrameState.Anon;
-    else if (pages.mapping(pfn)) s = FrameState.File;
-    else s = FrameState.Allocated;
+    else s = FrameState.File;
     state[pfn++] = s;
     counts[s]++;
   }
