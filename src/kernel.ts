@@ -92,7 +92,7 @@ export class Kernel {
   readonly exports: KernelExports;
   readonly memory: WebAssembly.Memory;
   readonly ramBytes: number;
-  /** One view over all of RAM: every field the host reads goes through it. */
+  /** One view over all of RAM: every field the host reads goes through it (struct pages through `pages`, views of it). */
   readonly u32: Uint32Array;
   /** The page cache's host side: open, map, read and write files through it. */
   readonly pageCache = new PageCache();
