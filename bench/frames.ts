@@ -26,9 +26,9 @@ function fragment(k: Kernel): void {
 }
 
 function bareScan(k: Kernel): number {
-  const u32 = k.u32;
+  const pages = k.pages;
   let sum = 0;
-  for (let pfn = 0, w = k.memMap >>> 2; pfn < k.maxPfn; pfn++, w += 8) sum = (sum + u32[w]) | 0;
+  for (let pfn = 0; pfn < k.maxPfn; pfn++) sum = (sum + pages.flags(pfn)) | 0;
   return sum;
 }
 

@@ -10,6 +10,7 @@ export { signalEnding, siCodeName, type FatalSignal, type Ending } from "./sysca
 export { Kernel, KernelPanic, parseSize, ZONE_NAMES, MIGRATETYPE_NAMES, DEFAULT_MEM, type KernelOptions, type ZoneInfo } from "./kernel.js";
 // The seam with the kernel: its exports' types, kernel_layout()'s fields, the constants both sides share.
 export * from "./abi.js";
+export * from "./mm/struct_page.js";
 
 // Files: the page cache's host side (open, mmap, read, write through the cache) and FileData.
 export { PageCache, bytesFile, allocIno, FMODE_READ, FMODE_WRITE, type OpenFile, type PageCacheKernel } from "./fs/pagecache.js";

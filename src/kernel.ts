@@ -12,6 +12,7 @@ import { PageCache } from "./fs/pagecache.js";
 import { vdsoBytes } from "./loader/vdso.js";
 import { SwapDevice } from "./mm/swap_device.js";
 import { describeNuma, numaLayout, type NumaLayout, type NumaOptions } from "./mm/numa.js";
+import { StructPages } from "./mm/struct_page.js";
 import { DEFAULT_MEM, newRam, parseSize } from "./ram.js";
 import { HZ, MAX_NUMNODES, PAGE_SIZE, PSS_SHIFT, SMAPS, readLayout, type KernelExports, type Layout, type LayoutField } from "./abi.js";
 
@@ -91,7 +92,7 @@ export class Kernel {
   readonly exports: KernelExports;
   readonly memory: WebAssembly.Memory;
   readonly ramBytes: number;
-  /** One view over all of RAM: every field the host reads goes through it. */
+  /** One view over all of RAM: every field the host reads goes through it (struct pages through `pages`, views of it). */
   readonly u32: Uint32Array;
   /** The page cache's host side: open, map, read and write files through it. */
   readonly pageCache = new PageCache();
@@ -99,6 +100,8 @@ export class Kernel {
   readonly swap: SwapDevice | null;
   /** The kernel_layout() table, by field (src/abi.ts). */
   readonly layout: Layout;
+  /** mem_map's struct pages, field by field. */
+  readonly pages: StructPages;
   /** The nodes as the options made them (null: one node, the default). */
   readonly numa: NumaLayout | null;
   private readonly names: string[];
@@ -150,6 +153,7 @@ export class Kernel {
       if (err !== 0) throw new Error(`swap size ${String(options.swap)} is not usable (at least 8K, at most 4G)`);
     }
     this.layout = readLayout(this.u32, this.exports.kernel_layout() >>> 0);
+    this.pages = new StructPages(this.u32, this.layout);
     this.names = this.decodeNames(this.layout.vmstat_names);
     this.needReschedAt = this.exports.need_resched_ptr() >>> 2;
     // init_vdso_image: the image into the pages the kernel reserved for it.
@@ -481,8 +485,7 @@ export class Kernel {
   /** Walks a list of struct pages linked through lru, head first. */
   private listPfns(head: number): number[] {
     const pfns: number[] = [];
-    const { page_lru, mem_map, sizeof_page } = this.layout;
-    for (let e = this.u32[head >>> 2]; e !== head; e = this.u32[e >>> 2]) pfns.push((e - page_lru - mem_map) / sizeof_page);
+    for (let e = this.u32[head >>> 2]; e !== head; e = this.u32[e >>> 2]) pfns.push(this.pages.lruPfn(e));
     return pfns;
   }
 

@@ -39,9 +39,9 @@
 // rip, rsp, fsBase, gsBase, rflags as properties; cpu.state.L / cpu.state.H are the raw halves.
 //
 // The Mmu: flushPage(va) and flushAll() are the kernel's flush_tlb_page and flush_tlb_mm (they
-// drop translations and decoded instructions); copyFromUser/copyToUser/readCString are
+// drop translations and decoded instructions); copyFromUser/copyToUser are
 // the syscall layer's user-memory accessors (kernel-mode accesses, no U bit; a fault returns
-// -1, or null, with mmu.fault holding the address and error code, for the kernel to fix or EFAULT).
+// -1, with mmu.fault holding the address and error code, for the kernel to fix or EFAULT).
 
 export {
   Cpu, STOP_BP, STOP_BUDGET, STOP_DE, STOP_GP, STOP_MF, STOP_NAMES, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM,

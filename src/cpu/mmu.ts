@@ -354,19 +354,6 @@ export class Mmu {
     });
   }
 
-  /** Reads a NUL-terminated string of at most `max` bytes; null if too long, or on a fault (left in `fault`). */
-  readCString(va: number, max: number): Uint8Array | null {
-    const out: number[] = [];
-    while (out.length < max) {
-      const e = this.kernelWalk(va + out.length, 0);
-      if (e < 0) return null;
-      const b = this.ram[e + ((va + out.length) % 4096)];
-      if (b === 0) return Uint8Array.from(out);
-      out.push(b);
-    }
-    return null;
-  }
-
   /** A kernel-mode walk (no U bit): the frame, or -1 with the fault left in `fault`. */
   private kernelWalk(va: number, access: number): number {
     const e = va >= 0 && va < 2 ** 47 ? this.walk(va - (va % 4096), access) : access | PF_PROT;

@@ -4,7 +4,7 @@
 // Browser-safe; one pass over mem_map, no allocation when `into` is reused.
 
 import type { Kernel } from "../kernel.js";
-import { PAGE_SIZE, PG_reserved, PG_buddy, PG_tail, PG_pgtable, PG_slab, PG_zero, PAGE_MAPPING_ANON, MIGRATE_PCPTYPES } from "../abi.js";
+import { PAGE_SIZE, PG_reserved, PG_buddy, PG_tail, PG_pgtable, PG_slab, PG_zero, MIGRATE_PCPTYPES } from "../abi.js";
 
 /** A frame's state; the values index FRAME_STATE_NAMES. */
 export const FrameState = {
@@ -54,14 +54,11 @@ export function newFrameMap(k: Kernel): FrameMap {
 /** Classifies every page frame of the machine, into `into` when given. */
 export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): FrameMap {
   const { state, order, counts, freeByOrder } = into;
-  const u32 = k.u32;
-  const memMap = k.memMap;
+  const pages = k.pages;
   const maxPfn = k.maxPfn;
-  // struct page's fields, as u32 word indices (kernel_layout: the compiler's offsets).
-  const { sizeof_page, page_flags, page_lru, page_private, page_mapping, page_mapcount } = k.layout;
   const imagePfns = k.imageEnd / PAGE_SIZE;
-  const memMapFirst = Math.floor(memMap / PAGE_SIZE);
-  const memMapEnd = Math.ceil((memMap + maxPfn * sizeof_page) / PAGE_SIZE);
+  const memMapFirst = Math.floor(pages.address(0) / PAGE_SIZE);
+  const memMapEnd = Math.ceil(pages.address(maxPfn) / PAGE_SIZE);
   counts.fill(0);
   freeByOrder.fill(0);
 
@@ -84,10 +81,9 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
       pfn++;
       continue;
     }
-    const p = memMap + pfn * sizeof_page;
-    const flags = u32[(p + page_flags) >>> 2];
+    const flags = pages.flags(pfn);
     if (flags & PG_buddy) {
-      const o = u32[(p + page_private) >>> 2] & 0xffff;
+      const o = pages.buddyOrder(pfn);
       const end = Math.min(pfn + (1 << o), maxPfn);
       counts[FrameState.Free] += end - pfn;
       freeByOrder[o] += end - pfn;
@@ -102,19 +98,12 @@ export function classifyFrames(k: Kernel, into: FrameMap = newFrameMap(k)): Fram
     else if (flags & PG_reserved) {
       s = pfn < imagePfns ? FrameState.KernelImage
         : pfn >= memMapFirst && pfn < memMapEnd ? FrameState.MemMap : FrameState.Reserved;
-    } else if (flags & PG_tail) {
-      // A compound page's tail is what its head is (lru.next = head's struct page | 1).
-      s = state[((u32[(p + page_lru) >>> 2] & ~1) - memMap) / sizeof_page] as FrameState;
-    } else if (flags & PG_pgtable) s = FrameState.PageTable;
+    } else if (flags & PG_tail) s = state[pages.head(pfn)] as FrameState; // a compound page's tail is what its head is
+    else if (flags & PG_pgtable) s = FrameState.PageTable;
     else if (flags & PG_slab) s = FrameState.Slab;
-    else if (u32[(p + page_mapping) >>> 2] & PAGE_MAPPING_ANON) {
-      // _mapcount starts at -1: 1 or more means two or more PTEs map the page.
-      const at = p + page_mapcount;
-      const mapcount = ((u32[at >>> 2] >>> ((at & 2) * 8)) << 16) >> 16;
-      s = mapcount >= 1 ? FrameState.AnonShared : FrameState.Anon;
-    }
-    else if (u32[(p + page_mapping) >>> 2]) s = FrameState.File;
-    else s = FrameState.Allocated;
+    else if (!pages.mapping(pfn)) s = FrameState.Allocated;
+    else if (pages.anon(pfn)) s = pages.mapcount(pfn) >= 2 ? FrameState.AnonShared : FrameState.Anon;
+    else s = FrameState.File;
     state[pfn++] = s;
     counts[s]++;
   }

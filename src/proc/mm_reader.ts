@@ -6,16 +6,14 @@
 
 import { pagemapEntry, type MmInfo, type PteInfo, type SwapPte, type VmArea } from "./task_mmu.js";
 import { readSmaps, type SmapsCounts } from "../kernel.js";
-import { MM_VIEW, VMA_RECORD, SPECIAL_MAPPING_NAMES, recordIndex, PAGE_SHIFT, PAGE_SIZE, PAGE_MAPPING_ANON, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
-  _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS, NODES_PGSHIFT,
-  type KernelExports, type Layout } from "../abi.js";
+import { StructPages, type PageLayout } from "../mm/struct_page.js";
+import { MM_VIEW, VMA_RECORD, SPECIAL_MAPPING_NAMES, recordIndex, PAGE_SHIFT, PAGE_SIZE, PGDIR_SHIFT, PUD_SHIFT, PMD_SHIFT,
+  _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PSE, X86_PF_USER, MAX_NUMNODES, MPOL_F_ADDR, MPOL_MODE_FLAGS,
+  type KernelExports } from "../abi.js";
 
 /** The kernel exports this reader uses. */
 export type MmKernel = Pick<KernelExports, "proc_vma_next" | "proc_mm_counters" | "proc_smaps_range" | "mmu_walk_inspect" | "walk_mailbox_ptr"
   | "kernel_get_mempolicy" | "mempolicy_result_ptr">;
-
-/** Where struct page lives, its fields this reader uses, and which pfn is the zero page (kernel_layout). */
-export type PageLayout = Pick<Layout, "mem_map" | "zero_pfn" | "sizeof_page" | "page_mapping" | "page_mapcount" | "page_flags">;
 
 /** A memory policy as get_mempolicy reports it: the mode, its MPOL_F_* flags, the nodes. */
 export interface PolicyInfo {
@@ -44,15 +42,17 @@ const MM = recordIndex(MM_VIEW);
 
 export class MmReader {
   private readonly view: DataView;
+  private readonly pages: StructPages;
 
   constructor(
     private readonly kernel: MmKernel,
     private readonly memory: WebAssembly.Memory,
-    private readonly layout: PageLayout,
+    layout: PageLayout,
     /** The name column, device and inode /proc shows for a mapped file (its handle and inode number). */
     private readonly fileName: (handle: number, ino: number) => NonNullable<VmArea["file"]>,
   ) {
     this.view = new DataView(memory.buffer);
+    this.pages = new StructPages(new Uint32Array(memory.buffer), layout);
   }
 
   private f64(base: number, i: number): number {
@@ -146,16 +146,9 @@ export class MmReader {
 
   /** struct page facts smaps and pagemap use; null for the zero page (vm_normal_page). */
   private page(pfn: number): PteInfo["page"] {
-    if (pfn === this.layout.zero_pfn) return null;
-    const { mem_map, sizeof_page, page_mapping, page_mapcount, page_flags } = this.layout;
-    const p = mem_map + pfn * sizeof_page;
-    const flags = this.view.getUint32(p + page_flags, true);
-    return {
-      anon: (this.view.getUint32(p + page_mapping, true) & PAGE_MAPPING_ANON) !== 0,
-      mapcount: this.view.getInt16(p + page_mapcount, true) + 1,
-      flags,
-      nid: (flags >>> NODES_PGSHIFT) & (MAX_NUMNODES - 1),
-    };
+    const pages = this.pages;
+    if (pages.isZero(pfn)) return null;
+    return { anon: pages.anon(pfn), mapcount: pages.mapcount(pfn), flags: pages.flags(pfn), nid: pages.nid(pfn) };
   }
 
   /**

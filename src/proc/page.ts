@@ -4,9 +4,10 @@
 // Browser-safe.
 
 import type { Kernel } from "../kernel.js";
+import type { StructPages } from "../mm/struct_page.js";
 import {
   PG_locked, PG_reserved, PG_buddy, PG_head, PG_tail, PG_pgtable, PG_slab, PG_uptodate, PG_anon_exclusive, PG_lru, PG_active,
-  PG_referenced, PG_swapbacked, PG_dirty, PG_swapcache, PG_mlocked, PG_unevictable, PAGE_MAPPING_ANON,
+  PG_referenced, PG_swapbacked, PG_dirty, PG_swapcache, PG_mlocked, PG_unevictable,
 } from "../abi.js";
 import { EINVAL } from "../syscalls/errno.js";
 import type { ProcRead } from "./self.js";
@@ -48,64 +49,27 @@ const COPIED: [pg: number, kpf: number][] = [
   [PG_reserved, KPF_RESERVED], [PG_anon_exclusive, KPF_OWNER_2], [PG_slab, KPF_SLAB],
 ];
 
-/** struct page fields of one frame, as the host reads them (the kernel_layout offsets). */
-class Frames {
-  private readonly view: DataView;
-  constructor(private readonly k: Kernel) {
-    this.view = new DataView(k.memory.buffer);
-  }
-  private at(pfn: number, field: number): number {
-    return this.k.memMap + pfn * this.k.layout.sizeof_page + field;
-  }
-  flags(pfn: number): number {
-    return this.view.getUint32(this.at(pfn, this.k.layout.page_flags), true);
-  }
-  /** The head of the folio a frame belongs to (a tail's lru.next is its head's struct page | 1). */
-  head(pfn: number): number {
-    if (!(this.flags(pfn) & PG_tail)) return pfn;
-    return ((this.view.getUint32(this.at(pfn, this.k.layout.page_lru), true) & ~1) - this.k.memMap) / this.k.layout.sizeof_page;
-  }
-  mapping(pfn: number): number {
-    return this.view.getUint32(this.at(pfn, this.k.layout.page_mapping), true);
-  }
-  /** _mapcount + 1: the PTEs (or, on a THP's head, the pmds) that map it. */
-  mapcount(pfn: number): number {
-    return this.view.getInt16(this.at(pfn, this.k.layout.page_mapcount), true) + 1;
-  }
-  refcount(pfn: number): number {
-    return this.view.getInt32(this.at(pfn, this.k.layout.page_refcount), true);
-  }
-  /** is_free_buddy_page: inside a free block, whose head has PG_buddy and an order that reaches it. */
-  inFreeBlock(pfn: number): boolean {
-    for (let order = 0; order < this.k.maxOrder; order++) {
-      const head = pfn - (pfn % 2 ** order);
-      if (this.flags(head) & PG_buddy) return (this.view.getUint16(this.at(head, this.k.layout.page_private), true)) >= order;
-    }
-    return false;
-  }
-}
-
 /**
  * stable_page_flags: what a frame is, as KPF_* bits. The flags are its
  * folio's (a THP tail reports its head's), with the pseudo-flags for a
  * mapped page, an anonymous one, the zero page, a THP's head and tails,
  * every frame of a free buddy block, and page tables.
  */
-function stablePageFlags(k: Kernel, pfn: number, frames: Frames): bigint {
-  const own = frames.flags(pfn);
-  const head = frames.head(pfn);
-  const flags = frames.flags(head);
-  const anon = (frames.mapping(head) & PAGE_MAPPING_ANON) !== 0;
+function stablePageFlags(pages: StructPages, pfn: number): bigint {
+  const own = pages.flags(pfn);
+  const head = pages.head(pfn);
+  const flags = pages.flags(head);
+  const anon = pages.anon(head);
   let u = 0n;
   const set = (kpf: number) => { u |= 1n << BigInt(kpf); };
-  if (frames.mapcount(head) > 0) set(KPF_MMAP);
+  if (pages.mapcount(head) > 0) set(KPF_MMAP);
   if (anon) set(KPF_ANON);
   if (own & PG_tail) set(KPF_COMPOUND_TAIL);
   else if (own & PG_head) set(KPF_COMPOUND_HEAD);
   // A compound page mapped to user space is a THP (folio_test_large_rmappable): anonymous, here.
   if (own & (PG_head | PG_tail) && anon) set(KPF_THP);
-  if (pfn === k.layout.zero_pfn) set(KPF_ZERO_PAGE);
-  if (own & PG_buddy || (frames.refcount(pfn) === 0 && frames.inFreeBlock(pfn))) set(KPF_BUDDY);
+  if (pages.isZero(pfn)) set(KPF_ZERO_PAGE);
+  if (own & PG_buddy || (pages.refcount(pfn) === 0 && pages.inFreeBlock(pfn))) set(KPF_BUDDY);
   if (own & PG_pgtable) set(KPF_PGTABLE);
   for (const [pg, kpf] of COPIED) if (flags & pg) set(kpf);
   if ((flags & (PG_swapbacked | PG_swapcache)) === (PG_swapbacked | PG_swapcache)) set(KPF_SWAPCACHE);
@@ -117,25 +81,24 @@ function stablePageFlags(k: Kernel, pfn: number, frames: Frames): bigint {
  * its PTEs, a THP's pmds for each of its frames; 0 for a frame that is not
  * a user page (the zero page has no rmap).
  */
-function pageMapcount(frames: Frames, pfn: number): number {
-  return Math.max(0, frames.mapcount(frames.head(pfn)));
+function pageMapcount(pages: StructPages, pfn: number): number {
+  return Math.max(0, pages.mapcount(pages.head(pfn)));
 }
 
 /** kpageflags_read and kpagecount_read: whole words from a whole word, EINVAL else; nothing past max_pfn; a chunk of frames at a time. */
-function kpageRead(word: (k: Kernel, frames: Frames, pfn: number) => bigint): ProcRead<Kernel> {
+function kpageRead(word: (pages: StructPages, pfn: number) => bigint): ProcRead<Kernel> {
   return (k, pos, count) => {
     if (pos % KPMSIZE || count % KPMSIZE) return -EINVAL;
     const first = pos / KPMSIZE;
     const n = Math.max(0, Math.min(count / KPMSIZE, k.maxPfn - first, KPM_CHUNK));
-    const frames = new Frames(k);
     const out = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) out[i] = word(k, frames, first + i);
+    for (let i = 0; i < n; i++) out[i] = word(k.pages, first + i);
     return new Uint8Array(out.buffer);
   };
 }
 
 /** The kernel-wide /proc files with a read op of their own. */
 export const PAGE_READS: Record<string, ProcRead<Kernel>> = {
-  kpageflags: kpageRead((k, frames, pfn) => stablePageFlags(k, pfn, frames)),
-  kpagecount: kpageRead((k, frames, pfn) => BigInt(pageMapcount(frames, pfn))),
+  kpageflags: kpageRead(stablePageFlags),
+  kpagecount: kpageRead((pages, pfn) => BigInt(pageMapcount(pages, pfn))),
 };
