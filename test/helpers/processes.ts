@@ -108,9 +108,9 @@ export function mapcount(p: Procs, pa: number): { mapcount: number; rmap: number
   return v < 0 ? { mapcount: 0, rmap: 0 } : { mapcount: v & 0xffff, rmap: v >>> 16 };
 }
 
-/** _refcount of the page at a physical address (struct page: 32 bytes, _refcount at 4). */
+/** _refcount of the page at a physical address. */
 export function refcount(p: Procs, pa: number): number {
-  return p.view.getInt32(p.k.memMap + Math.floor(pa / PAGE) * 32 + 4, true);
+  return p.k.pages.refcount(Math.floor(pa / PAGE));
 }
 
 /** Active objects of the named slab cache. */

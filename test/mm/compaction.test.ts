@@ -247,25 +247,26 @@ describe("compaction", () => {
     expect(Math.floor(zero / PAGE)).toBe(p.k.zeroPfn);
     // Reserved, page-table and slab pages (PG_reserved, PG_pgtable, PG_slab): their struct page as it was.
     const fixed: number[] = [];
-    for (let pfn = 0; pfn < p.k.maxPfn; pfn++) if (mem().getUint32(p.k.memMap + pfn * 32, true) & 0xc2) fixed.push(pfn);
-    const state = fixed.map((pfn) => mem().getBigUint64(p.k.memMap + pfn * 32, true) + mem().getBigUint64(p.k.memMap + pfn * 32 + 16, true));
+    for (let pfn = 0; pfn < p.k.maxPfn; pfn++) if (p.k.pages.flags(pfn) & 0xc2) fixed.push(pfn);
+    const words = (pfn: number) => mem().getBigUint64(p.k.pages.address(pfn), true) + mem().getBigUint64(p.k.pages.address(pfn) + 16, true);
+    const state = fixed.map(words);
     expect(fixed.length).toBeGreaterThan(0);
     // The lowest anonymous page, held once more as get_user_pages would hold it: pinned.
     const low = lowestKept(frames(f));
     const pinned = frames(f).get(low)!;
-    const pinnedRef = p.k.memMap + Math.floor(pinned / PAGE) * 32 + 4;
+    const pinnedRef = p.k.pages.address(Math.floor(pinned / PAGE)) + p.k.layout.page_refcount;
     mem().setInt32(pinnedRef, 2, true);
     expect(p.x.compact_memory()).toBe(0);
     expect(frames(f).get(low)).toBe(pinned);
     mem().setInt32(pinnedRef, 1, true);
     expectInvariants(p);
     expect(p.k.counter("pgmigrate_success")).toBeGreaterThan(0);
-    fixed.forEach((pfn, i) => expect(mem().getBigUint64(p.k.memMap + pfn * 32, true) + mem().getBigUint64(p.k.memMap + pfn * 32 + 16, true)).toBe(state[i]));
+    fixed.forEach((pfn, i) => expect(words(pfn)).toBe(state[i]));
     expect(f.parent.frame(huge)).toBe(thpPa);
     expect(f.parent.read(huge).byte).toBe(7);
     expect(f.parent.read(zeroRegion).pa).toBe(zero);
     // The kernel's blocks hold their one reference where they were.
-    for (const h of f.held) expect(mem().getInt32(p.k.memMap + h * 32 + 4, true)).toBe(1);
+    for (const h of f.held) expect(p.k.pages.refcount(h)).toBe(1);
     dataIntact(f);
   }, 180_000);
 

@@ -16,7 +16,7 @@ function setup(): { k: Kernel; pfn: number; order: number; page: number } {
   let order = 1;
   while (k.freeBlocks(DMA, order, MOVABLE).length === 0) order++;
   const pfn = k.freeBlocks(DMA, order, MOVABLE)[0];
-  return { k, pfn, order, page: (k.memMap + pfn * 32) >>> 2 };
+  return { k, pfn, order, page: k.pages.address(pfn) >>> 2 };
 }
 
 function expectViolation(k: Kernel, reason: string): void {
@@ -61,7 +61,7 @@ describe("check_invariants", () => {
     const { k, pfn, order, page } = setup();
     // Split the block by hand into two free halves of order - 1, both listed.
     const half = order - 1;
-    const upper = (k.memMap + (pfn + (1 << half)) * 32) >>> 2;
+    const upper = k.pages.address(pfn + (1 << half)) >>> 2;
     const head = k.freeListHead(DMA, half, MOVABLE);
     const lru = (p: number) => p * 4 + 8;
     // unlink the block from its list
@@ -106,7 +106,7 @@ describe("check_invariants", () => {
   it("a page freed while still mapped is a bad page: reported and kept out, as Linux does", () => {
     const { k } = setup();
     const pfn = k.allocPages(GFP.GFP_KERNEL, 0);
-    const page = (k.memMap + pfn * 32) >>> 2;
+    const page = k.pages.address(pfn) >>> 2;
     k.u32[page + 4] &= 0x0000ffff;   // _mapcount = 0: one PTE still maps it
     const free = k.counter("nr_free_pages");
     k.freePages(pfn, 0);
@@ -120,7 +120,7 @@ describe("check_invariants", () => {
 describe("PG_zeroed: frames free since boot are handed out without clearing", () => {
   const flagged = (k: Kernel) => {
     const pfns: number[] = [];
-    for (let pfn = 0; pfn < k.ramBytes / 4096; pfn++) if (k.u32[(k.memMap + pfn * 32) >>> 2] & PG_zeroed) pfns.push(pfn);
+    for (let pfn = 0; pfn < k.ramBytes / 4096; pfn++) if (k.pages.flags(pfn) & PG_zeroed) pfns.push(pfn);
     return pfns;
   };
 
@@ -164,7 +164,7 @@ describe("PG_zeroed: frames free since boot are handed out without clearing", ()
             expect(r.signal).toBe(0);
             const pa = r.pa - (r.pa % PAGE);
             expect(ram.subarray(pa, pa + PAGE).every((b) => b === 0), `pfn ${pa / PAGE} not zero`).toBe(true);
-            expect(k.u32[(k.memMap + (pa / PAGE) * 32) >>> 2] & PG_zeroed).toBe(0);
+            expect(k.pages.flags(pa / PAGE) & PG_zeroed).toBe(0);
             if (fill) ram.fill(0xa5, pa, pa + PAGE);
             pfns.push(pa / PAGE);
           }

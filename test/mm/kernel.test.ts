@@ -156,7 +156,7 @@ describe("alloc and free", () => {
     let order = 1;
     while (k.freeBlocks(1, order, 1).length === 0) order++;
     const pfn = k.freeBlocks(1, order, 1)[0] + (1 << (order - 1));
-    const flags = (k.memMap + pfn * 32) >>> 2;
+    const flags = k.pages.address(pfn) >>> 2;
     k.u32[flags] &= ~(3 << 24);
     let err: unknown;
     try {

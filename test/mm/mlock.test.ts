@@ -79,7 +79,7 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist))("a locked region unde
 });
 
 /** The page flags of the frame at physical address pa. */
-const flagsAt = (q: Procs, pa: number) => q.view.getUint32(q.k.memMap + Math.floor(pa / PAGE) * 32, true);
+const flagsAt = (q: Procs, pa: number) => q.k.pages.flags(Math.floor(pa / PAGE));
 const mlocked = (q: Procs, pa: number) => (flagsAt(q, pa) & (PG_mlocked | PG_unevictable)) === (PG_mlocked | PG_unevictable);
 const counters = (q: Procs) => ({
   nr_mlock: q.k.counter("nr_mlock"), nr_unevictable: q.k.counter("nr_unevictable"),

@@ -254,7 +254,7 @@ describe("check_new_pages (debug build)", () => {
     const from = [4, 5, 6, 7, 8, 9, 10].find((o) => k.freeBlocks(DMA32, o, MOVABLE).length > 0)!;
     const block = k.freeBlocks(DMA32, from, MOVABLE)[0];
     const bad = block + (1 << order) - 1;   // the last page of the block handed out
-    k.u32[(k.memMap + bad * 32 + 4) >>> 2] = 1;   // struct page._refcount (docs/abi.md)
+    k.u32[(k.pages.address(bad) + k.layout.page_refcount) >>> 2] = 1;   // struct page._refcount
     const pfn = k.allocPages(GFP_HIGHUSER_MOVABLE, order);
     expect(k.dmesg()).toContain(`BUG: Bad page state: pfn:0x${bad.toString(16)}\n`);
     expect(pfn).toBeGreaterThanOrEqual(0);

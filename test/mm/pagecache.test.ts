@@ -229,7 +229,7 @@ describe("the invariant checker covers the page cache", () => {
       const a = pc.mmap(f, 0, 2 * PAGE, PROT.READ, MAP.PRIVATE, 0);
       e.cpu.access(a, "r");
       const pfn = e.x.file_page(f.handle, 0) / PAGE;
-      const refcount = (e.k.memMap + pfn * 32 + 4) / 4;  // struct page's _refcount
+      const refcount = (e.k.pages.address(pfn) + e.k.layout.page_refcount) / 4;
       e.x.lru_add_drain();  // the per-CPU LRU batch's reference goes
       expect(e.k.u32[refcount]).toBe(2);  // the cache's and the pte's
       e.k.u32[refcount]--;
