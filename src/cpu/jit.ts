@@ -140,6 +140,11 @@ type Factory = (x: Exec, ops: Op[], consts: number[]) => BlockFn;
  * relative alignment, that differ only in palignr's shift and their addresses.
  */
 const translations = new WeakMap<Exec, Map<string, Factory>>();
+/**
+ * The sources a CPU keeps, the least recently used dropped first: a block's own function outlives it, but a guest
+ * that makes new code without end must not grow the host's memory without end.
+ */
+const MAX_TRANSLATIONS = 4096;
 
 /**
  * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, as int32 (the dwords' bits:
@@ -247,10 +252,10 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     return `if (((go${n} + ${d}) >>> 0) <= ${4096 - sz}) { const p = (gp${n} + ${d}) >>> 0; ${fast("p")} } else {${hit("")}}`;
   };
   const l = (r: number): string => { regs.add(r); return `l${r}`; };
+  const h = (r: number): string => { regs.add(r); return `h${r}`; };
   // named in the order asked for, never by value: the names must not depend on the values
   const consts: number[] = [];
   const k = (v: number): string => `K${consts.push(v) - 1}`;
-  const h = (r: number): string => { regs.add(r); return `h${r}`; };
   const j: Jit = {
     l, h,
     rv: (r, sz) => sz >= 4 ? l(r) : sz === 2 ? `(${l(r)} & 65535)` : r < 16 ? `(${l(r)} & 255)` : `((${l(r - 16)} >>> 8) & 255)`,
@@ -369,7 +374,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       jitAllowed = false; // code generation refused (CSP): stay with the Ops
       return null;
     }
-    made.set(src, factory);
-  }
+    if (made.size >= MAX_TRANSLATIONS) made.delete(made.keys().next().value!);
+  } else made.delete(src);
+  made.set(src, factory);   // the most recently used last
   return factory(x, ops, consts);
 }

@@ -319,7 +319,6 @@ export function copyFileRange(files: FileSyscalls, fdIn: number, offIn: number, 
   return ret;
 }
 
-
 function min(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
