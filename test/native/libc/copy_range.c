@@ -15,13 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void show(const char *what, long r) {
-  printf("%s = %ld", what, r);
-  if (r < 0) printf(" errno %d", errno);
-  printf("\n");
-  errno = 0;
-}
+#include "../show.h"
 
 /* The file's bytes and size, and its offset. */
 static void contents(const char *what, int fd) {

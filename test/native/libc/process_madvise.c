@@ -14,18 +14,13 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../show.h"
 
 #ifndef MADV_COLD
 #define MADV_COLD 20
 #define MADV_PAGEOUT 21
 #endif
 
-static void show(const char *what, long r) {
-  printf("%s = %ld", what, r);
-  if (r < 0) printf(" errno %d", errno);
-  printf("\n");
-  errno = 0;
-}
 
 static long pm(int pidfd, struct iovec *iov, size_t n, int advice, unsigned flags) {
   return syscall(SYS_process_madvise, pidfd, iov, n, advice, flags);

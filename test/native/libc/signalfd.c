@@ -16,14 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void show(const char *what, long r) {
-  printf("%s = %ld", what, r);
-  if (r < 0) printf(" errno %d", errno);
-  printf("\n");
-  fflush(stdout);
-  errno = 0;
-}
+#include "../show.h"
 
 /* A read of up to n signals: each one's fields, pids as who sent them. */
 static void take(const char *what, int fd, int n, pid_t child) {

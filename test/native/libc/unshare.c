@@ -14,14 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void show(const char *what, long r) {
-  printf("%s = %ld", what, r);
-  if (r < 0) printf(" errno %d", errno);
-  printf("\n");
-  fflush(stdout);
-  errno = 0;
-}
+#include "../show.h"
 
 static int shared_fd;
 static pthread_barrier_t started, checked;

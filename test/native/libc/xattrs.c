@@ -12,13 +12,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
-
-static void show(const char *what, long r) {
-  printf("%s = %ld", what, r);
-  if (r < 0) printf(" errno %d", errno);
-  printf("\n");
-  errno = 0;
-}
+#include "../show.h"
 
 static void get(const char *path, const char *name) {
   char v[64];
