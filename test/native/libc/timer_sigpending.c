@@ -2,9 +2,10 @@
 // timer's queue entry from the user's count at once, SIGEV_NONE's too
 // (EAGAIN when the count is at the limit; SigQ shows it), and holds it until
 // timer_delete, so its signal is queued however full the queue is, with the
-// periods it missed while blocked as overruns. The user's count is every root
-// process's, so the limits are set above SigQ's count at the start, and a
-// run during which another process's signals moved it is run again.
+// periods it missed while blocked as overruns. The count is per user, so a
+// child run as root first becomes a user no other process is (54321); the
+// limits are set above SigQ's count at the start, and a run during which
+// another process's signals moved it is run again.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -117,7 +118,10 @@ static int attempt(void) {
 int main(void) {
   for (int i = 0; i < 8; i++) {
     pid_t pid = fork();
-    if (pid == 0) _exit(attempt());
+    if (pid == 0) {
+      if (geteuid() == 0 && setresuid(54321, 54321, 54321)) _exit(2);
+      _exit(attempt());
+    }
     int status;
     waitpid(pid, &status, 0);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
