@@ -542,7 +542,7 @@ function do_swap_page(vmf: vm_fault): u32 {
   } else {
     pg = lookup_swap_cache(entry);
     if (pg === null) {
-      pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE);
+      pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE, vma, vmf.address);
       if (pg === null) {
         // Out of memory, unless the pte changed meanwhile.
         ret = load<u64>(vmf.pte) == vmf.orig_pte ? VM_FAULT_OOM : 0;
