@@ -111,22 +111,23 @@ describe("the system-wide /proc files", () => {
 
   it.runIf(needs(TOOLS.busybox, TOOLS.dist))("mounts and mountinfo: faultline's namespace; mount and df read them, df statfs's tmpfs", () => {
     // The host's /tmp entries, each a mount, may be thousands: the guest itself checks their lines.
-    const run = busybox(`head -2 /proc/mounts; tail -3 /proc/mounts; echo
+    const run = busybox(`head -2 /proc/mounts; tail -4 /proc/mounts; echo
       sed -n '3,$p' /proc/mounts | grep -c -v '^/dev/root /tmp/[^ ]* ext4 ro,relatime 0 0$'; echo
       head -2 /proc/self/mountinfo; grep -c -v -E '^[0-9]+ [0-9]+ [0-9]+:[0-9]+ /[^ ]* /[^ ]* r[ow],relatime - [^ ]+ [^ ]+ r[ow]$' /proc/self/mountinfo; echo
-      mount | head -2; echo; df /tmp; echo; head -2 /proc/1/mounts`);
+      mount | head -2; echo; df /tmp /dev/shm; echo; head -2 /proc/1/mounts`);
     const [mounts, others, mountinfo, mount, df, pid1] = run.stdout.split("\n\n");
     const table = mounts.split("\n");
     expect(table).toEqual(["/dev/root / ext4 ro,relatime 0 0", "tmpfs /tmp tmpfs rw,relatime 0 0",
-      "devtmpfs /dev devtmpfs ro,relatime 0 0", "proc /proc proc ro,relatime 0 0", "sysfs /sys sysfs ro,relatime 0 0"]);
-    // Between /tmp and /dev, only the host's /tmp entries (devtmpfs's, proc's and sysfs's lines are the 3 left).
-    expect(others).toBe("3");
+      "devtmpfs /dev devtmpfs ro,relatime 0 0", "tmpfs /dev/shm tmpfs rw,relatime 0 0", "proc /proc proc ro,relatime 0 0", "sysfs /sys sysfs ro,relatime 0 0"]);
+    // Between /tmp and /dev, only the host's /tmp entries (the lines of /dev, /dev/shm, /proc and /sys are the 4 left).
+    expect(others).toBe("4");
     // show_mountinfo: id, parent, major:minor, root, mount point, options, "-", type, source, super options; every line that shape.
     expect(mountinfo).toBe("1 1 8:1 / / ro,relatime - ext4 /dev/root ro\n2 1 0:26 / /tmp rw,relatime - tmpfs tmpfs rw\n0");
     expect(mount.split("\n").slice(0, 2)).toEqual(["/dev/root on / type ext4 (ro,relatime)", "tmpfs on /tmp type tmpfs (rw,relatime)"]);
     const memTotalKb = Number(/^MemTotal: +(\d+) kB/m.exec(busybox("cat /proc/meminfo").stdout)![1]);
     const kb = Math.floor(memTotalKb / 4 / 2) * 4;
-    expect(df).toMatch(new RegExp(`^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\ntmpfs +${kb} +0 +${kb} +0% /tmp$`));
+    // Each tmpfs has its own size limit, half of RAM.
+    expect(df).toMatch(new RegExp(`^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\ntmpfs +${kb} +0 +${kb} +0% /tmp\ntmpfs +${kb} +0 +${kb} +0% /dev/shm$`));
     expect(pid1).toBe(table.slice(0, 2).join("\n") + "\n");
   });
 
