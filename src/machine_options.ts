@@ -80,6 +80,7 @@ export function checkStrings(name: string, list: unknown): void {
 export function validateOptions(o: MachineOptions): void {
   if (typeof o !== "object" || o === null) throw argTypeError("options", "an object", o);
   if (o.thp !== undefined && !THP_MODES.includes(o.thp)) throw withCode(new TypeError(`options.thp must be never, madvise or always; got ${JSON.stringify(o.thp)}`), "ERR_INVALID_ARG_VALUE");
+  if (o.zeroPage !== undefined && typeof o.zeroPage !== "boolean") throw argTypeError("options.zeroPage", "a boolean", o.zeroPage);
   if (o.maxInsns !== undefined) checkBudget("options.maxInsns", o.maxInsns);
   if (o.jitThreshold !== undefined) {
     if (typeof o.jitThreshold !== "number") throw argTypeError("options.jitThreshold", "a number", o.jitThreshold);

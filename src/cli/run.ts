@@ -37,6 +37,9 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--num
                     transparent_hugepage.defrag
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
+  --zero-page yes|no  whether a read of untouched anonymous memory maps the
+                    shared zero page (default: as this machine's Linux does:
+                    no when booted with pvm_no_zero_page=1, else yes)
   --max-insns N     stop the guest after N instructions
   --jit-threshold N translate a block of guest code to JavaScript after N runs
                     (default 40; 0: before its first run)
@@ -67,6 +70,7 @@ const RUN_OPTIONS = {
   "cpu-node": { type: "string" },
   sysctl: { type: "string", multiple: true },
   thp: { type: "string" },
+  "zero-page": { type: "string" },
   "max-insns": { type: "string" },
   "jit-threshold": { type: "string" },
   debug: { type: "boolean" },
@@ -123,6 +127,11 @@ export function parseRunArgs(argv: string[]): RunArgs {
     if (v.thp !== "never" && v.thp !== "madvise" && v.thp !== "always") throw new UsageError(`--thp: '${v.thp}' is not never, madvise or always`);
     machine.thp = v.thp as THPMode;
   }
+  const zp = v["zero-page"];
+  if (zp !== undefined) {
+    if (zp !== "yes" && zp !== "no") throw new UsageError(`--zero-page: '${zp}' is not yes or no`);
+    machine.zeroPage = zp === "yes";
+  }
   const n = v["max-insns"];
   if (n !== undefined) {
     if (!/^\d+$/.test(n) || Number(n) < 1) throw new UsageError(`--max-insns: '${n}' is not a positive count`);
@@ -171,6 +180,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { runMachine } = await import("./run_machine.js");
   return runMachine(a, { module, memory });
+}
+
+/**
+ * Whether this machine's Linux maps the zero page on an anonymous read fault:
+ * not when booted with pvm_no_zero_page=1 (some virtual machines' kernels).
+ */
+export function hostZeroPage(path = "/proc/cmdline"): boolean {
+  try {
+    return !/(^|\s)pvm_no_zero_page=1(\s|$)/.test(readFileSync(path, "utf8"));
+  } catch {
+    return true;   // not Linux
+  }
 }
 
 /** The THP mode this machine's Linux runs ("always [madvise] never": the bracketed one), or madvise. */
