@@ -137,6 +137,7 @@ export const FEAT_LM: Feature = [0x80000001, 3, 29];
 export const FEAT_LAHF: Feature = [0x80000001, 2, 0];
 export const FEAT_LZCNT: Feature = [0x80000001, 2, 5];
 export const FEAT_FMA: Feature = [1, 2, 12];
+export const FEAT_MOVBE: Feature = [1, 2, 22];
 export const FEAT_XSAVE: Feature = [1, 2, 26];
 export const FEAT_OSXSAVE: Feature = [1, 2, 27];
 export const FEAT_AVX: Feature = [1, 2, 28];

@@ -5,7 +5,7 @@
 // for xsave's family (xsave.ts), #UD where the model has no XSAVE.
 
 import {
-  FEAT_AVX, FEAT_AVX2, FEAT_BMI1, FEAT_BMI2, FEAT_ERMS, FEAT_F16C, FEAT_FMA, FEAT_LM, FEAT_NX, FEAT_OSXSAVE, FEAT_XSAVE, type Feature,
+  FEAT_AVX, FEAT_AVX2, FEAT_BMI1, FEAT_BMI2, FEAT_ERMS, FEAT_F16C, FEAT_FMA, FEAT_LM, FEAT_MOVBE, FEAT_NX, FEAT_OSXSAVE, FEAT_XSAVE, type Feature,
   featureBits,
 } from "./insn.js";
 
@@ -41,8 +41,9 @@ export const CPU_MODELS: readonly CpuModelName[] = ["x86-64-v2", "x86-64-v3"];
  * What x86-64-v3 adds to v2's announcement: AVX, AVX2, FMA, F16C, BMI1,
  * BMI2 (avx.ts, avx2.ts, fma.ts, bmi.ts; they run on v2 too, unannounced,
  * for programs built for v3, which do not ask), XSAVE with the OS's
- * OSXSAVE (xsave.ts), and ERMS (rep movsb and stosb are one operation for
- * any length and alignment: string.ts). Not MOVBE: no movbe here.
+ * OSXSAVE (xsave.ts), MOVBE (sse4.ts, from the instruction's descriptor),
+ * and ERMS (rep movsb and stosb are one operation for any length and
+ * alignment: string.ts).
  */
 const V3: readonly Feature[] = [FEAT_FMA, FEAT_OSXSAVE, FEAT_AVX, FEAT_F16C, FEAT_BMI1, FEAT_AVX2, FEAT_BMI2, FEAT_ERMS];
 /**
@@ -68,8 +69,8 @@ const str = (i: number): number => VENDOR.charCodeAt(i) | (VENDOR.charCodeAt(i +
 /** The leaves cpuid answers; any other (above the highest, or a subleaf not listed) reads as zeros. */
 function cpuidOf(v3: boolean): (leaf: number, subleaf: number) => number[] {
   const extra = v3 ? [...MACHINE, ...V3] : MACHINE;
-  // the instructions that only v3 announces are withheld from v2 (xsave's family)
-  const withheld = v3 ? [] : [FEAT_XSAVE];
+  // the instructions that only v3 announces are withheld from v2 (movbe runs there, xsave's family is #UD)
+  const withheld = v3 ? [] : [FEAT_XSAVE, FEAT_MOVBE];
   return (leaf, subleaf) => {
     switch (leaf) {
       case 0: return [v3 ? 0xd : 1, str(0), str(8), str(4)];
@@ -99,7 +100,7 @@ function model(name: CpuModelName): CpuModel {
 }
 /** The default: the x86-64-v2 ISA level (SSE4.2, POPCNT), no XSAVE. */
 export const X86_64_V2: CpuModel = model("x86-64-v2");
-/** An AVX2 machine: x86-64-v3 but for MOVBE. */
+/** An AVX2 machine: the x86-64-v3 ISA level. */
 export const X86_64_V3: CpuModel = model("x86-64-v3");
 export function cpuModel(name: CpuModelName): CpuModel {
   return name === "x86-64-v3" ? X86_64_V3 : X86_64_V2;
