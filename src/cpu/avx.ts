@@ -34,7 +34,7 @@ const DERIVED = new Set([
   "pmullw", "pmulhw", "pmulhuw", "pmaddwd", "pmuludq", "psadbw", "packsswb", "packuswb", "packssdw",
   "punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "punpckhbw", "punpckhwd", "punpckhdq", "punpckhqdq",
   "pshufd", "pshuflw", "pshufhw", "psrlw", "psraw", "psllw", "psrld", "psrad", "pslld", "psrlq", "psllq", "psrldq", "pslldq",
-  "pextrw", "pinsrw", "pmovmskb", "movmskps", "movmskpd",
+  "pextrw", "pinsrw", "pmovmskb", "movmskps", "movmskpd", "ldmxcsr", "stmxcsr",
   // SSE/SSE2 floating point (sse_float_insns.ts)
   ...["sqrt", "add", "mul", "sub", "min", "div", "max", "cmp"].flatMap((n) => [n + "ps", n + "ss", n + "pd", n + "sd"]),
   "shufps", "shufpd", "unpcklps", "unpcklpd", "unpckhps", "unpckhpd", "andps", "andpd", "andnps", "andnpd", "orps", "orpd", "xorps", "xorpd",
