@@ -3,7 +3,8 @@
 // clobbers every YMM register. The interrupted code must see its registers
 // back; a handler that edits the frame's AVX state changes them; one that
 // erases FP_XSTATE_MAGIC2 gets the legacy (fxrstor) restore, which leaves
-// the upper halves in their init state (zero). Only what an x86-64-v3 CPU
+// the upper halves in their init state (zero). A forked child starts with
+// its parent's YMM registers. Only what an x86-64-v3 CPU
 // shares with a larger one is printed (not the sizes, which AVX-512 grows).
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <ucontext.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define UC_FP_XSTATE 1
@@ -50,15 +52,29 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
 /** Loads in[] into ymm0..15, sends itself SIGUSR1 by raw syscalls (no libc between), stores ymm0..15 to out[]. */
 static void interrupted(void) {
   __asm__ volatile(
-#define L(n) "vmovdqu " #n "*32(%0), %%ymm" #n "\n"
+#define L(n) "vmovdqu " #n "*32(%[in]), %%ymm" #n "\n"
       L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
       "mov $39, %%eax\n syscall\n mov %%eax, %%edi\n"
       "mov $62, %%eax\n mov $10, %%esi\n syscall\n"
-#define S(n) "vmovdqu %%ymm" #n ", " #n "*32(%1)\n"
+#define S(n) "vmovdqu %%ymm" #n ", " #n "*32(%[out])\n"
       S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
-      :: "r"(in), "r"(out)
+      :: [in] "r"(in), [out] "r"(out)
       : "rax", "rdi", "rsi", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
         "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+}
+
+/** Loads in[] into ymm0..15, forks by a raw syscall, stores ymm0..15 to out[] in each process: the child's pid, or 0 in the child. */
+static long forked(void) {
+  long pid;
+  // in and out in rsi and rdi, which the syscall keeps (and fork ignores)
+  __asm__ volatile(
+      L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14) L(15)
+      "mov $57, %%eax\n syscall\n"
+      S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10) S(11) S(12) S(13) S(14) S(15)
+      : "=a"(pid) : [in] "S"(in), [out] "D"(out)
+      : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+  return pid;
 }
 
 static int upper_zero(int r) {
@@ -100,5 +116,24 @@ int main(void) {
     if (!upper_zero(r)) zeros = 0;
   }
   printf("no magic2: the xmm registers restored %d, the upper halves zero %d\n", lows, zeros);
+
+  int fds[2];
+  if (pipe(fds)) return 1;
+  fflush(stdout);
+  memset(out, 0, sizeof out);
+  long pid = forked();
+  if (pid == 0) {
+    (void)!write(fds[1], out, sizeof out);
+    _exit(0);
+  }
+  uint8_t child[512];
+  size_t got = 0;
+  while (got < sizeof child) {
+    ssize_t n = read(fds[0], child + got, sizeof child - got);
+    if (n <= 0) break;
+    got += n;
+  }
+  waitpid(pid, 0, 0);
+  printf("fork: the child's ymm0..15 are its parent's %d\n", got == sizeof child && memcmp(child, in, 512) == 0);
   return 0;
 }
