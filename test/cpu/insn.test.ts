@@ -36,7 +36,7 @@ describe("instruction descriptors", () => {
     expect(LATER.map((f) => f.defs)).toEqual(LATER.map(() => null));
     defineWaiting();
     // x86-64-v2 (the default) withholds XSAVE (its family is #UD there: xsave.test.ts) and MOVBE
-    const defined = [...new Set(DEFS.map((d) => d.feature).filter((f) => f !== undefined && f !== FEAT_XSAVE && f !== FEAT_MOVBE))];
+    const defined = [...new Set(DEFS.map((d) => d.feature).filter((f): f is Feature => f !== undefined && f !== FEAT_XSAVE && f !== FEAT_MOVBE))];
     const leaf = (l: number, r: number): number => sum(defined.filter((f) => f[0] === l && f[1] === r));
     expect([m.cpu.getRegU(6), m.cpu.getRegU(7)]).toEqual([leaf(1, 2), leaf(1, 3)]);
     expect([m.cpu.getRegU(8), m.cpu.getRegU(9)]).toEqual([leaf(0x80000001, 2), leaf(0x80000001, 3) + 2 ** 20 + 2 ** 29]);
