@@ -7,7 +7,7 @@
 
 import { ALL_FLAGS, type Exec, type Op } from "./exec.js";
 import { bswap32 } from "./bits.js";
-import { define, defineLater, FEAT_MOVBE, FEAT_SSE41, FEAT_SSE42, FEAT_SSSE3, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { define, defineLater, FEAT_MOVBE, FEAT_SSE41, FEAT_SSE42, FEAT_SSSE3, type Insn, type MemOp, type Prefixes, type Operand, type RegOp } from "./insn.js";
 import { ALIGN, defineMmxPacked, DUP, LOW, PACK } from "./mmx.js";
 import { defineMove, definePacked, source } from "./sse.js";
 import { compileLanes } from "./sse_float_insns.js";
@@ -138,10 +138,11 @@ function define0F38(): void {
       };
     },
   });
-  // movbe: a load or store with its bytes reversed (no F2: crc32's slots; 66: 16 bits)
+  // movbe: a load or store with its bytes reversed (no F2 or F3: crc32's slots; 66 is the operand size, REX.W over it)
+  const noRep = (p: Prefixes): boolean => p.rep === 0;
   define({
     name: "movbe",
-    enc: ["NP 0F 38 F0 /r: Gv,Mv", "66 0F 38 F0 /r: Gw,Mw", "NP 0F 38 F1 /r: Mv,Gv", "66 0F 38 F1 /r: Mw,Gw"],
+    enc: [{ enc: "0F 38 F0 /r: Gv,Mv", when: noRep }, { enc: "0F 38 F1 /r: Mv,Gv", when: noRep }],
     feature: FEAT_MOVBE,
     compile: (x, insn) => {
       const [d, s] = insn.ops as [RegOp | MemOp, RegOp | MemOp];
