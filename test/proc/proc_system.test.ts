@@ -107,6 +107,20 @@ describe("the system-wide /proc files", () => {
     expect(f.flags.split(" ")).toEqual(expect.arrayContaining(["fpu", "tsc", "cmov", "mmx", "fxsr", "sse", "sse2", "syscall", "nx", "lm",
       "pni", "ssse3", "cx16", "sse4_1", "sse4_2", "popcnt", "lahf_lm"]));
     expect(run.stdout.endsWith("\n\n1\n")).toBe(true);
+    // x86-64-v2: no AVX, no XSAVE, no leaf 7
+    expect(f.flags.split(" ")).not.toEqual(expect.arrayContaining(["avx"]));
+    expect(f["cpuid level"]).toBe("1");
+  });
+
+  it.runIf(needs(TOOLS.busybox, TOOLS.dist))("cpuinfo on an x86-64-v3 CPU: v2's flags and AVX2's, named as this machine's /proc/cpuinfo names them", () => {
+    const run = faultlineRun("--cpu", "x86-64-v3", BUSYBOX, "sh", "-c", "cat /proc/cpuinfo");
+    const f = Object.fromEntries([...run.stdout.matchAll(/^([a-zA-Z_ ]+?)\t*: ?(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const v3 = ["fma", "movbe", "xsave", "avx", "f16c", "abm", "bmi1", "avx2", "bmi2", "erms"];
+    expect(f.flags.split(" ")).toEqual(expect.arrayContaining(["sse4_2", "popcnt", ...v3]));
+    expect(f["cpuid level"]).toBe("13");
+    // in the native line's order (capflags' words: leaf 1 ecx, 0x80000001 ecx, then leaf 7 ebx)
+    const native = /^flags\t*: (.*)$/m.exec(spawnSync("cat", ["/proc/cpuinfo"], { encoding: "utf8" }).stdout)![1].split(" ");
+    if (v3.every((x) => native.includes(x))) expect(native.filter((x) => v3.includes(x))).toEqual(f.flags.split(" ").filter((x: string) => v3.includes(x)));
   });
 
   it.runIf(needs(TOOLS.busybox, TOOLS.dist))("mounts and mountinfo: faultline's namespace; mount and df read them, df statfs's tmpfs", () => {
