@@ -39,8 +39,8 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--num
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
   --zero-page yes|no  whether a read of untouched anonymous memory maps the
-                    shared zero page (default: as this machine's Linux does:
-                    no when booted with pvm_no_zero_page=1, else yes)
+                    shared zero page (default yes, as Linux does; no as a
+                    kernel booted with pvm_no_zero_page=1)
   --cpu MODEL       the CPU cpuid announces: x86-64-v2 (default: SSE4.2,
                     POPCNT) or x86-64-v3 (AVX2, FMA, BMI1/2, F16C, XSAVE;
                     libc then picks its AVX2 string functions)
@@ -189,18 +189,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { runMachine } = await import("./run_machine.js");
   return runMachine(a, { module, memory });
-}
-
-/**
- * Whether this machine's Linux maps the zero page on an anonymous read fault:
- * not when booted with pvm_no_zero_page=1 (some virtual machines' kernels).
- */
-export function hostZeroPage(path = "/proc/cmdline"): boolean {
-  try {
-    return !/(^|\s)pvm_no_zero_page=1(\s|$)/.test(readFileSync(path, "utf8"));
-  } catch {
-    return true;   // not Linux
-  }
 }
 
 /** The THP mode this machine's Linux runs ("always [madvise] never": the bracketed one), or madvise. */

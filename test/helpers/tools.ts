@@ -5,7 +5,7 @@
 // the reporter fails the run naming the tool.
 
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 
 export interface Tool { name: string; present: () => boolean; install: string }
 
@@ -61,6 +61,23 @@ export function needs(...tools: Tool[]): boolean {
   if (CI) console.error(`${where}: CI=true and ${what} is missing: failing instead of skipping`);
   return CI;
 }
+
+/**
+ * Whether this machine's Linux maps the zero page on an anonymous read
+ * fault: not when booted with pvm_no_zero_page=1 (some virtual machines'
+ * kernels). A native comparison that reads untouched memory runs faultline
+ * as that kernel behaves (ZERO_PAGE_AS_HOST).
+ */
+export function hostZeroPage(path = "/proc/cmdline"): boolean {
+  try {
+    return !/(^|\s)pvm_no_zero_page=1(\s|$)/.test(readFileSync(path, "utf8"));
+  } catch {
+    return true;   // not Linux
+  }
+}
+
+/** `faultline run`'s options that make its zero page this machine's kernel's. */
+export const ZERO_PAGE_AS_HOST: readonly string[] = hostZeroPage() ? [] : ["--zero-page", "no"];
 
 /** The absolute path of a command on PATH (throws when absent). */
 export function which(cmd: string): string {

@@ -8,7 +8,8 @@ import { withLeakCheck } from "../helpers/machine.js";
 import { PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR,
   SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "../helpers/fault_cpu.js";
 import { PROT, MAP, MADV, MiB } from "../helpers/mm_kernel.js";
-import { hostThpMode, hostZeroPage } from "../../src/cli/run.js";
+import { hostThpMode } from "../../src/cli/run.js";
+import { hostZeroPage } from "../helpers/tools.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -142,7 +143,7 @@ describe("first touch of anonymous memory (do_anonymous_page)", () => {
     });
   });
 
-  it("the command line's default is the host kernel's: no zero page when it was booted with pvm_no_zero_page=1", () => {
+  it("the native comparisons' zero page is the host kernel's: none when it was booted with pvm_no_zero_page=1", () => {
     const dir = mkdtempSync(join(tmpdir(), "faultline-zero-page-"));
     const cmdline = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
     expect(hostZeroPage(cmdline("plain", "console=ttyS0 quiet\n"))).toBe(true);

@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildStatic, faultlineRun, runIn } from "../helpers/native_build.js";
-import { needs, TOOLS } from "../helpers/tools.js";
+import { needs, TOOLS, ZERO_PAGE_AS_HOST } from "../helpers/tools.js";
 import { Machine } from "../../src/machine.js";
 import { loadKernelModule } from "../../src/cli/load.js";
 import { classifyFrames, FrameState } from "../../src/proc/frames.js";
@@ -36,7 +36,7 @@ describe.each([["gcc", TOOLS.gcc], ["musl-gcc", TOOLS.musl_gcc]] as const)("buil
     const native = runIn(exe, [data]);
     expect(native.status).toBe(0);
     expect(native.stdout).toContain("anon 4: pagemap 102 kpageflags 600045808 kpagecount 1\n");  // mlocked: UNEVICTABLE, MLOCKED
-    const ours = faultlineRun(exe, data);
+    const ours = faultlineRun(...ZERO_PAGE_AS_HOST, exe, data);
     expect(ours.stdout).toBe(native.stdout);
     expect(ours.status).toBe(0);
   }, 300_000);

@@ -15,7 +15,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { needs, TOOLS } from "../helpers/tools.js";
+import { needs, TOOLS, ZERO_PAGE_AS_HOST } from "../helpers/tools.js";
 
 const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SOURCES = new URL("../native/dynlink/", import.meta.url).pathname;
@@ -30,7 +30,7 @@ function run(cmd: string, args: string[], cwd: string): Ran {
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 const native = (exe: string, args: string[], cwd: string) => run("setarch", ["-R", exe, ...args], cwd);
-const faultline = (exe: string, args: string[], cwd: string, options: string[] = []) => run(process.execPath, [CLI, "run", ...options, exe, ...args], cwd);
+const faultline = (exe: string, args: string[], cwd: string, options: string[] = []) => run(process.execPath, [CLI, "run", ...ZERO_PAGE_AS_HOST, ...options, exe, ...args], cwd);
 
 /** The program's own lines: faultline names its first program by the path it was started by, with no device or inode. */
 function ownLines(stdout: string, exe: string): string {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
-import { needs, TOOLS } from "../helpers/tools.js";
+import { needs, TOOLS, ZERO_PAGE_AS_HOST } from "../helpers/tools.js";
 
 const CLI = new URL("../../dist/cli/faultline.js", import.meta.url).pathname;
 const SOURCES = new URL("../native/libc/", import.meta.url).pathname;
@@ -29,10 +29,10 @@ function run(cmd: string, args: string[], cwd: string, input = ""): Ran {
  */
 function compare(program: string, args: string[], cwd: string, input = "", retries = 0, options: string[] = []): Ran {
   let native = run(program, args, cwd, input);
-  const ours = run(process.execPath, [CLI, "run", ...options, program, ...args], cwd, input);
+  const ours = run(process.execPath, [CLI, "run", ...ZERO_PAGE_AS_HOST, ...options, program, ...args], cwd, input);
   for (let k = 0; k < retries && !isDeepStrictEqual(ours, native); k++) native = run(program, args, cwd, input);
   expect(ours).toEqual(native);
-  expect(run(process.execPath, [CLI, "run", ...options, "--jit-threshold", "0", program, ...args], cwd, input)).toEqual(native);
+  expect(run(process.execPath, [CLI, "run", ...ZERO_PAGE_AS_HOST, ...options, "--jit-threshold", "0", program, ...args], cwd, input)).toEqual(native);
   return ours;
 }
 
