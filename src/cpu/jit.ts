@@ -18,7 +18,7 @@
 
 import type { Insn, MemOp } from "./insn.js";
 import { type Exec, flagEffects, type Op, STOP_OP, STOP_TAKEN } from "./exec.js";
-import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
+import { K_ADD, K_EXPL, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
 export type BlockFn = (left: number) => number;
@@ -27,7 +27,7 @@ export type BlockFn = (left: number) => number;
  * The names of Exec's members that generated code may use (the block's prelude binds them):
  * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
  */
-const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
+const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm, YMMH = X.st.ymmh;" +
   "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv, RAM = mmu.ram;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
@@ -90,6 +90,11 @@ function condition(fkind: number, cc: number): string | null {
   const les64 = `(F[2] < F[4] || (F[2] === F[4] && ${leu}))`;
   const z32 = "F[5] === 0", z64 = "(F[5] | F[6]) === 0";
   let t: (string | null)[];
+  if (fkind === K_EXPL << 2) {
+    // F[7] holds the flags themselves (vptest): OF, CF, ZF, CF|ZF, SF, PF
+    const mask = [0x800, 1, 0x40, 0x41, 0x80, 4][cc >> 1];
+    return mask === undefined ? null : `(F[7] & ${mask}) ${cc & 1 ? "===" : "!=="} 0`;
+  }
   const szi = fkind & 3, kind = fkind >> 2;
   if (szi < 2) {
     // 8 and 16 bits: F holds zero-extended values
@@ -147,37 +152,45 @@ const translations = new WeakMap<Exec, Map<string, Factory>>();
 const MAX_TRANSLATIONS = 4096;
 
 /**
- * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, as int32 (the dwords' bits:
- * every translation reads them as int32 or through bit operations), written back and reloaded
- * with the general registers; a translation that reaches XMM otherwise has them synced around it.
+ * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, and the YMM high halves' (YMMH[n]) in yn,
+ * as int32 (the dwords' bits: every translation reads them as int32 or through bit operations), written back
+ * and reloaded with the general registers; a translation that reaches XMM or YMMH otherwise has them synced
+ * around it.
  */
-function xmmLocals(code: string, slots: Set<number>): string {
-  const named: number[] = [];
-  const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { named.push(+n); return `x${n}`; });
-  if (/\bXMM\b/.test(local)) return `/*XWB*/${code}/*XRL*/`;
+function xmmLocals(code: string, slots: Set<number>, ySlots: Set<number>): string {
+  const named: number[] = [], yNamed: number[] = [];
+  const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { named.push(+n); return `x${n}`; })
+    .replace(/\bYMMH\[(\d+)\]/g, (_, n: string) => { yNamed.push(+n); return `y${n}`; });
+  if (/\b(XMM|YMMH)\b/.test(local)) return `/*XWB*/${code}/*XRL*/`;
   for (const n of named) slots.add(n);
+  for (const n of yNamed) ySlots.add(n);
   return local;
 }
+/**
+ * What a translation writes for vzeroupper (YMM_ZERO) and vzeroall (YMM_ZERO and XMM_ZERO): the block's
+ * own locals of the registers zeroed, and the arrays (the rest of them), filled in once the locals are known.
+ */
+export const YMM_ZERO = "/*YZERO*/", XMM_ZERO = "/*XZERO*/";
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
 const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
 /** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
 export const LOOP = 65536;
 
 /**
- * For an instruction with an XMM operand and no implicit general register
- * (every SSE instruction here but pcmpestri and kin, InsnDef.implicitRegs): the general registers it reads
+ * For an instruction with an XMM or YMM operand and no implicit general register
+ * (every SSE and AVX instruction here but pcmpestri and kin, InsnDef.implicitRegs): the general registers it reads
  * (address registers, register operands) and those it may write (a register
  * first operand); null for any other instruction.
  */
 function xmmOnly(insn: Insn): [number[], number[]] | null {
-  if (!insn.ops.some((o) => o.k === "r" && o.sz === 16) || insn.def.implicitRegs) return null;
+  if (!insn.ops.some((o) => o.k === "r" && (o.sz === 16 || o.sz === 32)) || insn.def.implicitRegs) return null;
   const reads: number[] = [], writes: number[] = [];
   const gpr = (r: number): number => (r >= 16 ? r - 16 : r);
   insn.ops.forEach((o, n) => {
     if (o.k === "m") {
       if (o.base >= 0) reads.push(o.base);
       if (o.index >= 0) reads.push(o.index);
-    } else if (o.k === "r" && o.sz < 10) {
+    } else if (o.k === "r" && o.sz <= 8) {
       reads.push(gpr(o.r));
       if (n === 0) writes.push(gpr(o.r));
     }
@@ -196,7 +209,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   if (!jitAllowed) return null;
   const regs = new Set<number>();
   const flagSlots = new Set<number>();
-  const xmmSlots = new Set<number>();
+  const xmmSlots = new Set<number>(), ymmSlots = new Set<number>();
   const body: string[] = [];
   let translated = 0;
   let looped = false;
@@ -321,7 +334,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     const code = insn.def.translate ? insn.def.translate(j, insn, i) : null;
     if (code !== null) {
       // the lazy flags live in locals f0..f7; a helper works on F itself, synced around it
-      const lanes = xmmLocals(code, xmmSlots);
+      const lanes = xmmLocals(code, xmmSlots, ymmSlots);
       if (USES_F.test(lanes)) body.push(`/*FWB*/${lanes}/*FRL*/`);
       else body.push(lanes.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
       translated++;
@@ -348,12 +361,13 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort(), xs = [...xmmSlots].sort((a, b) => a - b);
   const fwb = fs.map((n) => `F[${n}] = f${n};`).join(" ");
   const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
-  const xwb = xs.map((n) => `XMM[${n}] = x${n};`).join(" ");
-  const xrl = xs.map((n) => `x${n} = XMM[${n}] | 0;`).join(" ");
+  const ys = [...ymmSlots].sort((a, b) => a - b);
+  const xwb = xs.map((n) => `XMM[${n}] = x${n};`).join(" ") + ys.map((n) => `YMMH[${n}] = y${n};`).join(" ");
+  const xrl = xs.map((n) => `x${n} = XMM[${n}] | 0;`).join(" ") + ys.map((n) => `y${n} = YMMH[${n}] | 0;`).join(" ");
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + xwb;
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ") + xrl;
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`),
-    ...xs.map((n) => `x${n} = XMM[${n}] | 0`), "rc = 0"];
+    ...xs.map((n) => `x${n} = XMM[${n}] | 0`), ...ys.map((n) => `y${n} = YMMH[${n}] | 0`), "rc = 0"];
   // A loop counts down the passes it may still begin (`rest`): the passes done, which only its exits need, come
   // from max there, and the loop holds no division (V8 would compute max at its one use, inside the loop).
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it.
@@ -362,7 +376,9 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const text = `${PRELUDE}\n${bind}return function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + /*IT*/ * ${LOOP};\n};`;
   const src = text.replaceAll("/*IT*/", looped ? "(max - 1 - rest)" : "0").replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
-    .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl);
+    .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl)
+    .replaceAll(YMM_ZERO, ys.map((n) => `y${n} = 0;`).join(" ") + "YMMH.fill(0);")
+    .replaceAll(XMM_ZERO, xs.filter((n) => n < 64).map((n) => `x${n} = 0;`).join(" ") + "XMM.fill(0, 0, 64);");
   let made = translations.get(x);
   if (made === undefined) translations.set(x, made = new Map());
   let factory = made.get(src);
