@@ -27,7 +27,7 @@ export type BlockFn = (left: number) => number;
  * The names of Exec's members that generated code may use (the block's prelude binds them):
  * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
  */
-const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm, YMMH = X.st.ymmh;" +
+const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, arith, test, shl64, shr64} = X, XMM = X.st.xmm, YMMH = X.st.ymmh;" +
   "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv, RAM = mmu.ram;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
@@ -172,7 +172,7 @@ function xmmLocals(code: string, slots: Set<number>, ySlots: Set<number>): strin
  */
 export const YMM_ZERO = "/*YZERO*/", XMM_ZERO = "/*XZERO*/";
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
-const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
+const USES_F = /\b(add|sub|logic|res|cf|arith|test)\(/;
 /** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
 export const LOOP = 65536;
 

@@ -34,7 +34,10 @@ describe.skipIf(!haveToolchain())("blocks of the VEX instructions the block tran
   it.each(EXECUTION_MODES)("the emulator gives the hardware's registers, YMM high halves, memory and flags (%s)", (_mode, jitThreshold) => {
     const out = runGenerated(text, cases.length * BLOCK_RECORD + 8192, jitThreshold);
     expect(out.length).toBe(ref.length);
-    const bad = differentRecords(cases, ref, out, BLOCK_RECORD);
+    // word 80: RFLAGS, whose OF, SF, AF and PF bsf and tzcnt leave undefined, and CF bsf
+    const scans = (i: number): Map<number, number> =>
+      new Map(/\bbsf\b/.test(cases[i].desc) ? [[80, 0x895]] : /\btzcnt\b/.test(cases[i].desc) ? [[80, 0x894]] : []);
+    const bad = differentRecords(cases, ref, out, BLOCK_RECORD, scans);
     expect(bad.slice(0, 6)).toEqual([]);
   }, 300_000);
 });

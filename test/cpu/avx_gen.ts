@@ -118,7 +118,7 @@ const LANE_OPS = ["pcmpeqb", "pcmpeqw", "pcmpeqd", "pminub", "pmaxub", "por", "p
  * Generates the translated-block program: each case loads ymm0..ymm5, rax, rcx, r8, r9, RFLAGS and 96 bytes
  * of memory (at %rsi), then runs a loop of three passes over a random block of the instructions the block
  * translator writes out (VEX.128 and VEX.256 lane operations, moves, broadcasts, vpmovmskb, vptest and a
- * branch on its flags, vzeroupper/vzeroall, and the legacy SSE forms that share their code between them),
+ * branch on its flags, vzeroupper/vzeroall, the legacy SSE forms that share their code, tzcnt and bsf),
  * with registers that alias one another, unaligned memory operands and stores the next pass loads, and
  * records them all: the YMM high halves held in the block's locals across passes and legacy instructions.
  */
@@ -133,7 +133,7 @@ export function generateBlocks(): { asm: string; cases: VexCase[] } {
     const reg = (wide: boolean): string => `%${wide ? "y" : "x"}mm${r() % 6}`;
     const mem = (bytes: number, align: boolean): string => `${align ? bytes * (r() % (BLOCK_MEM / bytes)) : r() % (BLOCK_MEM - bytes + 1)}(%rsi)`;
     for (let n = 0; n < 8; n++) {
-      const wide = (r() & 1) === 1, bytes = wide ? 32 : 16, kind = r() % 16;
+      const wide = (r() & 1) === 1, bytes = wide ? 32 : 16, kind = r() % 17;
       const src = (): string => (r() % 3 === 0 ? mem(bytes, false) : reg(wide));
       if (kind < 6) insns.push(`v${pick(LANE_OPS)} ${src()}, ${reg(wide)}, ${reg(wide)}`);
       else if (kind === 6) insns.push(`vpalignr $${pick([0, 1, 4, 7, 8, 13, 16, 20, 31, 32])}, ${src()}, ${reg(wide)}, ${reg(wide)}`);
@@ -150,6 +150,11 @@ export function generateBlocks(): { asm: string; cases: VexCase[] } {
       else if (kind === 12) insns.push(`${pick(LANE_OPS)} ${r() & 1 ? mem(16, true) : reg(false)}, ${reg(false)}`);
       else if (kind === 13) insns.push(`palignr $${pick([1, 4, 9, 15])}, ${reg(false)}, ${reg(false)}`);
       else if (kind === 14) insns.push(`pmovmskb ${reg(false)}, %r8d`);
+      else if (kind === 16) {
+        // the bit scans glibc's string functions end with, on a mask (often zero) or memory
+        const [a, b] = pick([["%r8", "%r9"], ["%eax", "%r8d"], ["%r9d", "%eax"], ["%rax", "%rax"]] as const);
+        insns.push(`${pick(["tzcnt", "bsf"])} ${r() % 3 === 0 ? mem(8, false) : a}, ${b}`);
+      }
       else insns.push(`movdqu ${r() & 1 ? mem(16, false) : reg(false)}, ${reg(false)}`);
     }
     cases.push({ desc: `block ${k}: ${insns.join("; ")}`, op: "block", bytes: [] });
