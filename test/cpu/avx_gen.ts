@@ -118,7 +118,8 @@ const LANE_OPS = ["pcmpeqb", "pcmpeqw", "pcmpeqd", "pminub", "pmaxub", "por", "p
  * Generates the translated-block program: each case loads ymm0..ymm5, rax, rcx, r8, r9, RFLAGS and 96 bytes
  * of memory (at %rsi), then runs a loop of three passes over a random block of the instructions the block
  * translator writes out (VEX.128 and VEX.256 lane operations, moves, broadcasts, vpmovmskb, vptest and a
- * branch on its flags, vzeroupper/vzeroall, the legacy SSE forms that share their code, tzcnt and bsf),
+ * branch on its flags, vzeroupper/vzeroall, the legacy SSE forms that share their code, tzcnt and bsf,
+ * andn, sarx, shlx and shrx),
  * with registers that alias one another, unaligned memory operands and stores the next pass loads, and
  * records them all: the YMM high halves held in the block's locals across passes and legacy instructions.
  */
@@ -133,7 +134,7 @@ export function generateBlocks(): { asm: string; cases: VexCase[] } {
     const reg = (wide: boolean): string => `%${wide ? "y" : "x"}mm${r() % 6}`;
     const mem = (bytes: number, align: boolean): string => `${align ? bytes * (r() % (BLOCK_MEM / bytes)) : r() % (BLOCK_MEM - bytes + 1)}(%rsi)`;
     for (let n = 0; n < 8; n++) {
-      const wide = (r() & 1) === 1, bytes = wide ? 32 : 16, kind = r() % 17;
+      const wide = (r() & 1) === 1, bytes = wide ? 32 : 16, kind = r() % 18;
       const src = (): string => (r() % 3 === 0 ? mem(bytes, false) : reg(wide));
       if (kind < 6) insns.push(`v${pick(LANE_OPS)} ${src()}, ${reg(wide)}, ${reg(wide)}`);
       else if (kind === 6) insns.push(`vpalignr $${pick([0, 1, 4, 7, 8, 13, 16, 20, 31, 32])}, ${src()}, ${reg(wide)}, ${reg(wide)}`);
@@ -154,6 +155,12 @@ export function generateBlocks(): { asm: string; cases: VexCase[] } {
         // the bit scans glibc's string functions end with, on a mask (often zero) or memory
         const [a, b] = pick([["%r8", "%r9"], ["%eax", "%r8d"], ["%r9d", "%eax"], ["%rax", "%rax"]] as const);
         insns.push(`${pick(["tzcnt", "bsf"])} ${r() % 3 === 0 ? mem(8, false) : a}, ${b}`);
+      } else if (kind === 17) {
+        // BMI on the same general registers (aliased too): counts past the width, a branch on andn's flags
+        const q = (r() & 1) === 1, g = (): string => pick(q ? ["%rax", "%r8", "%r9"] : ["%eax", "%r8d", "%r9d"]);
+        const s = r() % 3 === 0 ? mem(q ? 8 : 4, false) : g();
+        if (r() % 3 === 0) insns.push(`andn ${s}, ${g()}, ${g()}`, pick(["js 1f", "je 1f", "jne 1f", "jle 1f"]), "add $5, %r9", "1:");
+        else insns.push(`${pick(["sarx", "shlx", "shrx"])} ${g()}, ${s}, ${g()}`);
       }
       else insns.push(`movdqu ${r() & 1 ? mem(16, false) : reg(false)}, ${reg(false)}`);
     }
@@ -166,7 +173,7 @@ export function generateBlocks(): { asm: string; cases: VexCase[] } {
       "mov 192(%rsi), %rax", "mov 200(%rsi), %rcx", "mov 208(%rsi), %r8", "mov 216(%rsi), %r9", "pushq 224(%rsi)", "popfq",
       ...Array.from({ length: 3 }, (_, i) => [`vmovdqu ${232 + 32 * i}(%rsi), %ymm6`, `vmovdqu %ymm6, ${224 + 32 * i}(%r15)`]).flat(),
       "lea 224(%r15), %rsi", "mov $3, %r10d",
-      `2:`, ...insns.map((s) => s.replace(/\b1f\b/, "1f")), "dec %r10d", "jnz 2b",
+      `2:`, ...insns, "dec %r10d", "jnz 2b",
       "pushfq", "popq 320(%r15)", "movq $0, 328(%r15)",
       ...Array.from({ length: 6 }, (_, i) => `vmovdqu %ymm${i}, ${32 * i}(%r15)`),
       "mov %rax, 192(%r15)", "mov %rcx, 200(%r15)", "mov %r8, 208(%r15)", "mov %r9, 216(%r15)", `add $${BLOCK_RECORD}, %r15`);
