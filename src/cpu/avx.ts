@@ -23,7 +23,6 @@ import { simdException } from "./sse_float_insns.js";
 import { raised } from "./sse_float_lanes.js";
 import { DEFS, define, defineLater, type Insn, type InsnDef, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { defineAvxLanes, defineAvxWhole, defineConversions, defineF16c } from "./avx2.js";
-import { XMM_ZERO, YMM_ZERO } from "./jit.js";
 import { PACKED_JS } from "./sse_int.js";
 import { compileLanes, getYmm, load, SA, SB, setYmm, type Shape, source, store, translateLanes, translateMove } from "./ymm.js";
 
@@ -293,13 +292,14 @@ function defineAvx(): void {
     name: "vzeroupper",
     enc: ["VEX NP 0F 77 L0"],
     compile: (x) => () => { x.st.ymmh.fill(0); return 0; },
-    translate: () => YMM_ZERO,
+    translate: () => "YMMH.fill(0);",
   });
   define({
     name: "vzeroall",
     enc: ["VEX NP 0F 77 L1"],
     compile: (x) => () => { x.st.xmm.fill(0, 0, 64); x.st.ymmh.fill(0); return 0; },
-    translate: () => XMM_ZERO + YMM_ZERO,
+    // XMM as a whole: the block's XMM locals are written back around it
+    translate: () => "XMM.fill(0, 0, 64); YMMH.fill(0);",
   });
 }
 defineLater([VEX_MAP + 1, VEX_MAP + 2, VEX_MAP + 3], [], defineAvx);

@@ -152,25 +152,19 @@ const translations = new WeakMap<Exec, Map<string, Factory>>();
 const MAX_TRANSLATIONS = 4096;
 
 /**
- * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, and the YMM high halves' (YMMH[n]) in yn,
- * as int32 (the dwords' bits: every translation reads them as int32 or through bit operations), written back
- * and reloaded with the general registers; a translation that reaches XMM or YMMH otherwise has them synced
- * around it.
+ * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, as int32 (the dwords' bits:
+ * every translation reads them as int32 or through bit operations), written back and reloaded
+ * with the general registers; a translation that reaches XMM otherwise has them synced around it.
+ * The YMM high halves stay in their array (YMMH[n]): as locals too, sse_string's AVX2 loops ran no
+ * faster (0.95x [0.78-1.25]), and every Op between would write them back and reload them.
  */
-function xmmLocals(code: string, slots: Set<number>, ySlots: Set<number>): string {
-  const named: number[] = [], yNamed: number[] = [];
-  const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { named.push(+n); return `x${n}`; })
-    .replace(/\bYMMH\[(\d+)\]/g, (_, n: string) => { yNamed.push(+n); return `y${n}`; });
-  if (/\b(XMM|YMMH)\b/.test(local)) return `/*XWB*/${code}/*XRL*/`;
+function xmmLocals(code: string, slots: Set<number>): string {
+  const named: number[] = [];
+  const local = code.replace(/\bXMM\[(\d+)\]/g, (_, n: string) => { named.push(+n); return `x${n}`; });
+  if (/\bXMM\b/.test(local)) return `/*XWB*/${code}/*XRL*/`;
   for (const n of named) slots.add(n);
-  for (const n of yNamed) ySlots.add(n);
   return local;
 }
-/**
- * What a translation writes for vzeroupper (YMM_ZERO) and vzeroall (YMM_ZERO and XMM_ZERO): the block's
- * own locals of the registers zeroed, and the arrays (the rest of them), filled in once the locals are known.
- */
-export const YMM_ZERO = "/*YZERO*/", XMM_ZERO = "/*XZERO*/";
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
 const USES_F = /\b(add|sub|logic|res|cf|arith|test)\(/;
 /** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
@@ -209,7 +203,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   if (!jitAllowed) return null;
   const regs = new Set<number>();
   const flagSlots = new Set<number>();
-  const xmmSlots = new Set<number>(), ymmSlots = new Set<number>();
+  const xmmSlots = new Set<number>();
   const body: string[] = [];
   let translated = 0;
   let looped = false;
@@ -334,7 +328,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     const code = insn.def.translate ? insn.def.translate(j, insn, i) : null;
     if (code !== null) {
       // the lazy flags live in locals f0..f7; a helper works on F itself, synced around it
-      const lanes = xmmLocals(code, xmmSlots, ymmSlots);
+      const lanes = xmmLocals(code, xmmSlots);
       if (USES_F.test(lanes)) body.push(`/*FWB*/${lanes}/*FRL*/`);
       else body.push(lanes.replace(/\bF\[([0-7])\]/g, (_, n: string) => { flagSlots.add(+n); return `f${n}`; }));
       translated++;
@@ -361,13 +355,12 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort(), xs = [...xmmSlots].sort((a, b) => a - b);
   const fwb = fs.map((n) => `F[${n}] = f${n};`).join(" ");
   const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
-  const ys = [...ymmSlots].sort((a, b) => a - b);
-  const xwb = xs.map((n) => `XMM[${n}] = x${n};`).join(" ") + ys.map((n) => `YMMH[${n}] = y${n};`).join(" ");
-  const xrl = xs.map((n) => `x${n} = XMM[${n}] | 0;`).join(" ") + ys.map((n) => `y${n} = YMMH[${n}] | 0;`).join(" ");
+  const xwb = xs.map((n) => `XMM[${n}] = x${n};`).join(" ");
+  const xrl = xs.map((n) => `x${n} = XMM[${n}] | 0;`).join(" ");
   const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + xwb;
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ") + xrl;
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`),
-    ...xs.map((n) => `x${n} = XMM[${n}] | 0`), ...ys.map((n) => `y${n} = YMMH[${n}] | 0`), "rc = 0"];
+    ...xs.map((n) => `x${n} = XMM[${n}] | 0`), "rc = 0"];
   // A loop counts down the passes it may still begin (`rest`): the passes done, which only its exits need, come
   // from max there, and the loop holds no division (V8 would compute max at its one use, inside the loop).
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it.
@@ -376,9 +369,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const text = `${PRELUDE}\n${bind}return function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + /*IT*/ * ${LOOP};\n};`;
   const src = text.replaceAll("/*IT*/", looped ? "(max - 1 - rest)" : "0").replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
-    .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl)
-    .replaceAll(YMM_ZERO, ys.map((n) => `y${n} = 0;`).join(" ") + "YMMH.fill(0);")
-    .replaceAll(XMM_ZERO, xs.filter((n) => n < 64).map((n) => `x${n} = 0;`).join(" ") + "XMM.fill(0, 0, 64);");
+    .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl);
   let made = translations.get(x);
   if (made === undefined) translations.set(x, made = new Map());
   let factory = made.get(src);

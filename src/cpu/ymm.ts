@@ -164,7 +164,7 @@ export function defineLaneOp(name: string, enc: string[], sh: Shape, fn: (A: Uin
 export const NDS: Shape = { kind: "nds", vec: true, count: false, immShift: 0 };
 export const UNARY_SHAPE: Shape = { kind: "unary", vec: true, count: false, immShift: 0 };
 
-// ---- the block translator's VEX forms (jit.ts): lane 0 in XMM, lane 1 in YMMH, both held in the block's locals ----
+// ---- the block translator's VEX forms (jit.ts): lane 0 in XMM (the block's locals), lane 1 in YMMH ----
 
 /** Generated code's name for dword k of lane `lane` (0: the XMM register, 1: the high half) of register r. */
 export const dword = (r: number, lane: number, k: number): string => `${lane ? "YMMH" : "XMM"}[${r * 4 + k}]`;
