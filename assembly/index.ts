@@ -38,6 +38,7 @@ export { sysctl_get, sysctl_set } from "./kernel/sysctl";
 export { drop_caches_sysctl_handler } from "./fs/drop_caches";
 export { compact_memory, set_extfrag_threshold, kcompactd, kcompactd_timeout, abi_wakeup_kcompactd as wakeup_kcompactd, alloc_pages_compact } from "./mm/compaction";
 export { set_watermark_boost_factor } from "./mm/page_alloc";
+export { set_forbids_zeropage } from "./mm/memory";
 export { numa_add_memblk, numa_set_distance, numa_set_node } from "./arch/x86/mm/numa";
 export { sanitize_mpol_flags, user_nodemask_ptr, kernel_set_mempolicy, kernel_mbind, kernel_get_mempolicy, mempolicy_result_ptr,
   kernel_set_mempolicy_home_node, kernel_migrate_pages, kernel_move_page, kernel_page_node, set_iw_weight,

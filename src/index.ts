@@ -30,7 +30,7 @@ export * from "./proc/page_walk.js";
 export * from "./trace/index.js";
 
 // The CPU's decoder and register names (for showing the instruction at rip).
-export { REG_NAMES, STOP_NAMES, type Insn, type Operand } from "./cpu/index.js";
+export { CPU_MODELS, REG_NAMES, STOP_NAMES, type CpuModelName, type Insn, type Operand } from "./cpu/index.js";
 export { decode, MM, SEG_FS, SEG_GS } from "./cpu/decode.js";
 
 /** Where the kernel comes from: its bytes, a compiled Module, or a URL (string or URL) to fetch. */

@@ -52,6 +52,12 @@ export interface KernelOptions extends NumaOptions {
   /** A swap device of this size (as mem; at most 4G), turned on at boot. Default: no swap. */
   swap?: string | number;
   /**
+   * Whether a read fault on anonymous memory maps the shared zero page
+   * (default true, as Linux does); false gives it a zeroed page of its own,
+   * as a kernel whose mm_forbids_zeropage() holds.
+   */
+  zeroPage?: boolean;
+  /**
    * The RAM, made ahead by newRam (src/ram.ts) with the size mem (or numa)
    * gives, for this kernel alone. Default: made here.
    */
@@ -146,6 +152,7 @@ export class Kernel {
       throw tooSmall();
     }
     if (rc !== 0) throw new Error(`boot failed with ${rc}`);
+    if (options.zeroPage === false) this.exports.set_forbids_zeropage(true);
     if (this.swap) {
       this.swap.attach(this.memory);
       const err = this.call(() => this.exports.swapon(this.swap!.pages));

@@ -43,7 +43,7 @@ import { writeSysctl } from "./proc/sysctl.js";
 import { EINVAL, ESRCH } from "./syscalls/errno.js";
 import { sysKernelMm } from "./proc/sysfs_mm.js";
 import { LoadAvg, procCpuinfo, procLoadavg, procMountinfo, procMounts, procStat, procUptime, procVersion, type SystemView } from "./proc/system.js";
-import { cpuidLeaf } from "./cpu/system.js";
+import { cpuModel } from "./cpu/model.js";
 import { absolute, execve, load, setComm } from "./task/exec.js";
 import { do_exit, do_group_exit, release } from "./task/exit.js";
 import { process_madvise } from "./task/madvise.js";
@@ -193,7 +193,7 @@ export class Machine {
     }
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
-    this.cpu = new Cpu(this.mmu);
+    this.cpu = new Cpu(this.mmu, cpuModel(options.cpu ?? "x86-64-v2"));
     this.clock = new VirtualClock(this.cpu, (idle) => updateVsyscall(this.kernel.vdsoTimeData, idle, DEFAULT_EPOCH, this.kernel.numaNodeId));
     // The kernel threads answer the boot-time sysctls at once (a nonzero vm.compaction_proactiveness wakes kcompactd).
     this.kthreads.turn();
@@ -417,7 +417,7 @@ export class Machine {
     uptime: () => procUptime(this.systemView()),
     loadavg: () => procLoadavg(this.systemView()),
     version: () => procVersion(UTSNAME),
-    cpuinfo: () => procCpuinfo(cpuidLeaf),
+    cpuinfo: () => procCpuinfo((leaf) => this.cpu.model.cpuid(leaf, 0)),
     mounts: () => procMounts(this.fs.mounts()),
     mountinfo: () => procMountinfo(this.fs.mounts()),
   };

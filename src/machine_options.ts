@@ -5,6 +5,7 @@ import type { HostFs } from "./fs/host.js";
 import type { KernelOptions } from "./kernel.js";
 import type { Machine } from "./machine.js";
 import { argRangeError, argTypeError, withCode } from "./errors.js";
+import { CPU_MODELS, type CpuModelName } from "./cpu/model.js";
 
 export type THPMode = "never" | "madvise" | "always";
 export const THP_MODES: readonly THPMode[] = ["never", "madvise", "always"];
@@ -29,6 +30,12 @@ export interface MachineOptions extends Omit<KernelOptions, "env"> {
    * the translation against the interpreter). Same results either way.
    */
   jitThreshold?: number;
+  /**
+   * The CPU model: x86-64-v2 (the default: SSE4.2, POPCNT) or x86-64-v3
+   * (AVX2, FMA, BMI1/2, F16C, XSAVE; the signal frame then carries the YMM
+   * state). What cpuid announces, and so what libc picks.
+   */
+  cpu?: CpuModelName;
   /**
    * What the guest reads from fd 0: all of it at once, or a reader asked for
    * at most `max` bytes each time the guest reads, called only then
@@ -80,6 +87,8 @@ export function checkStrings(name: string, list: unknown): void {
 export function validateOptions(o: MachineOptions): void {
   if (typeof o !== "object" || o === null) throw argTypeError("options", "an object", o);
   if (o.thp !== undefined && !THP_MODES.includes(o.thp)) throw withCode(new TypeError(`options.thp must be never, madvise or always; got ${JSON.stringify(o.thp)}`), "ERR_INVALID_ARG_VALUE");
+  if (o.zeroPage !== undefined && typeof o.zeroPage !== "boolean") throw argTypeError("options.zeroPage", "a boolean", o.zeroPage);
+  if (o.cpu !== undefined && !CPU_MODELS.includes(o.cpu)) throw withCode(new TypeError(`options.cpu must be ${CPU_MODELS.join(" or ")}; got ${JSON.stringify(o.cpu)}`), "ERR_INVALID_ARG_VALUE");
   if (o.maxInsns !== undefined) checkBudget("options.maxInsns", o.maxInsns);
   if (o.jitThreshold !== undefined) {
     if (typeof o.jitThreshold !== "number") throw argTypeError("options.jitThreshold", "a number", o.jitThreshold);

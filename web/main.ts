@@ -5,7 +5,7 @@
 import {
   compileKernel, createMachine, MemoryHostFs, classifyFrames, newFrameMap, inspectWalk, buddyinfo, decode, signalEnding,
   renderFault, narrateFault, FRAME_STATE_NAMES, FrameState, ZONE_NAMES, KernelPanic,
-  type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type FaultTracer,
+  type CpuModelName, type Machine, type MachineOptions, type FaultRecord, type RunEnd, type FrameMap, type PageWalk, type FaultTracer,
 } from "../src/index.js";
 // The traced build: the playground traces every fault (its narration and fault log).
 import kernelUrl from "../build/kernel.trace.wasm?url";
@@ -21,7 +21,7 @@ const cases = (manifest.cases as Case[]).filter((c) => programUrls[`../programs/
 
 const ui = {
   program: $<HTMLSelectElement>("program"), args: $<HTMLInputElement>("args"), elf: $<HTMLInputElement>("elf"),
-  mem: $<HTMLSelectElement>("mem"), swap: $<HTMLSelectElement>("swap"), numa: $<HTMLSelectElement>("numa"), speed: $<HTMLSelectElement>("speed"),
+  mem: $<HTMLSelectElement>("mem"), swap: $<HTMLSelectElement>("swap"), numa: $<HTMLSelectElement>("numa"), cpu: $<HTMLSelectElement>("cpu"), speed: $<HTMLSelectElement>("speed"),
   load: $<HTMLButtonElement>("load"), run: $<HTMLButtonElement>("run"), step: $<HTMLButtonElement>("step"),
   fault: $<HTMLButtonElement>("fault"), reboot: $<HTMLButtonElement>("reboot"),
   status: $("status"), narration: $("narration"), counters: $("counters"), reclaim: $("reclaim"), insn: $("insn"), stdout: $("stdout"), faults: $("faults"),
@@ -75,6 +75,7 @@ async function boot(): Promise<Session> {
     mem: ui.mem.value,
     swap: ui.swap.value || undefined,
     ...(ui.numa.value !== "1" ? { numa: Number(ui.numa.value) } : {}),
+    cpu: ui.cpu.value as CpuModelName,
     fs: files,
     cwd: "/",
     stdout: (b) => { ui.stdout.textContent += decoder.decode(b, { stream: true }); },

@@ -337,6 +337,14 @@ function handle_pte_fault(vmf: vm_fault): u32 {
  * zeroed page for a write. A shared anonymous VMA has no backing here,
  * so it gets SIGBUS, as the seed's kernel gives a file VMA without vm_ops.
  */
+/**
+ * mm_forbids_zeropage(): a read fault gets a page of its own, as on s390's
+ * KVM guests or a kernel booted with the pvm_no_zero_page=1 some virtual
+ * machines use (the machine's zeroPage option).
+ */
+let forbids_zeropage: bool = false;
+export function set_forbids_zeropage(v: bool): void { forbids_zeropage = v; }
+
 function do_anonymous_page(vmf: vm_fault): u32 {
   trace_enter(FN_do_anonymous_page, <u32>vmf.address);
   const vma = vmf.vma;
@@ -352,7 +360,7 @@ function do_anonymous_page(vmf: vm_fault): u32 {
     trace_exit(FN_pte_alloc, <u32>failed);
     if (failed) {
       ret = VM_FAULT_OOM;
-    } else if (!(vmf.flags & FAULT_FLAG_WRITE)) {
+    } else if (!(vmf.flags & FAULT_FLAG_WRITE) && !forbids_zeropage) {
       // Use the zero page for reads.
       entry = pte_mkspecial(pfn_pte(my_zero_pfn(vmf.address), vma.vm_page_prot));
       vmf.pte = pte_offset(vmf.pmd, vmf.address);
@@ -542,7 +550,7 @@ function do_swap_page(vmf: vm_fault): u32 {
   } else {
     pg = lookup_swap_cache(entry);
     if (pg === null) {
-      pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE);
+      pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE, vma, vmf.address);
       if (pg === null) {
         // Out of memory, unless the pte changed meanwhile.
         ret = load<u64>(vmf.pte) == vmf.orig_pte ? VM_FAULT_OOM : 0;

@@ -82,7 +82,7 @@ function shmem_swapin_folio(m: address_space, index: u64, v: u32, fault: bool): 
       count_vm_event(PGMAJFAULT);
       shmem_fault_type |= VM_FAULT_MAJOR;
     }
-    pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE);
+    pg = swapin_readahead(entry, GFP_HIGHUSER_MOVABLE, null, 0);
     if (pg === null) return -ENOMEM;
   }
   // The reads may have reclaimed, but never this slot: reclaim stores swap entries only where pages were.

@@ -10,8 +10,8 @@
 // page_private: struct page here has no room for Linux's page->private,
 // so it lives beside mem_map, one u32 per pfn, from swapon on.
 
-import { alloc_pages } from "./mempolicy";
-import { page, PG_swapcache, PG_swapbacked, PG_readahead, PG_dirty } from "./mm_types";
+import { alloc_pages, alloc_pages_vma } from "./mempolicy";
+import { page, vm_area_struct, PG_swapcache, PG_swapbacked, PG_readahead, PG_dirty } from "./mm_types";
 import { get_page, put_page } from "./page_alloc";
 import { pfn_to_page, page_to_pfn, max_pfn, NR_SWAPCACHE, NR_FILE_PAGES } from "./mmzone";
 import { count_vm_event, SWAP_RA, SWAP_RA_HIT } from "./vmstat";
@@ -128,10 +128,12 @@ let page_was_allocated: bool = false;
 
 /**
  * The page for `entry`: the cached one, or a new one added to the cache
- * and the LRU, not yet read (__read_swap_cache_async). The caller gets a
+ * and the LRU, not yet read (__read_swap_cache_async). A new page follows
+ * the policy of `vma` at `addr` (alloc_page_vma); without a VMA (tmpfs,
+ * which keeps no policy of its own here) the task's. The caller gets a
  * reference. @return null when the slot was freed or memory is short.
  */
-function __read_swap_cache_async(entry: u64, gfp: u32): page | null {
+function __read_swap_cache_async(entry: u64, gfp: u32, vma: vm_area_struct | null, addr: u64): page | null {
   page_was_allocated = false;
   let pg = lookup_swap_cache_raw(swp_offset(entry));
   if (pg !== null) {
@@ -139,12 +141,12 @@ function __read_swap_cache_async(entry: u64, gfp: u32): page | null {
     return pg;
   }
   if (!__swap_count(entry)) return null;
-  pg = alloc_pages(gfp, 0);
+  pg = vma !== null ? alloc_pages_vma(gfp, 0, vma, addr) : alloc_pages(gfp, 0);
   if (pg === null) return null;
   // The allocation may have reclaimed: the slot may be cached or gone now.
   if (swapcache_prepare(entry)) {
     put_page(pg);
-    return lookup_swap_cache_raw(swp_offset(entry)) !== null ? __read_swap_cache_async(entry, gfp) : null;
+    return lookup_swap_cache_raw(swp_offset(entry)) !== null ? __read_swap_cache_async(entry, gfp, vma, addr) : null;
   }
   pg.flags |= PG_swapbacked;
   // swapcache_prepare took the slot's cache flag: the cache adds no second one.
@@ -156,8 +158,8 @@ function __read_swap_cache_async(entry: u64, gfp: u32): page | null {
 }
 
 /** The page for `entry`, read from swap if it was not cached (read_swap_cache_async). */
-export function read_swap_cache_async(entry: u64, gfp: u32): page | null {
-  const pg = __read_swap_cache_async(entry, gfp);
+export function read_swap_cache_async(entry: u64, gfp: u32, vma: vm_area_struct | null, addr: u64): page | null {
+  const pg = __read_swap_cache_async(entry, gfp, vma, addr);
   if (pg !== null && page_was_allocated) swap_readpage(pg);
   return pg;
 }
@@ -193,10 +195,12 @@ function swapin_nr_pages(offset: u32): u32 {
 
 /**
  * Swap-in with read-ahead of the neighbouring slots, which were likely
- * written out together (swap_cluster_readahead). @return the page for
- * `entry` with a reference, or null.
+ * written out together (swap_cluster_readahead); every page read follows
+ * the faulting VMA's policy at the fault's address, as Linux passes
+ * vmf->vma and vmf->address down. @return the page for `entry` with a
+ * reference, or null.
  */
-export function swapin_readahead(entry: u64, gfp: u32): page | null {
+export function swapin_readahead(entry: u64, gfp: u32, vma: vm_area_struct | null, addr: u64): page | null {
   const offset = swp_offset(entry);
   trace_enter(FN_swapin_readahead, offset);
   const mask = swapin_nr_pages(offset) - 1;
@@ -206,7 +210,7 @@ export function swapin_readahead(entry: u64, gfp: u32): page | null {
     if (!start) start = 1;   // the header
     if (end >= si_max) end = si_max - 1;
     for (let o = start; o <= end; o++) {
-      const pg = __read_swap_cache_async(swp_entry(0, o), gfp);
+      const pg = __read_swap_cache_async(swp_entry(0, o), gfp, vma, addr);
       if (pg === null) continue;
       if (page_was_allocated) {
         swap_readpage(pg);
@@ -219,7 +223,7 @@ export function swapin_readahead(entry: u64, gfp: u32): page | null {
     }
     lru_add_drain();
   }
-  const pg = read_swap_cache_async(entry, gfp);
+  const pg = read_swap_cache_async(entry, gfp, vma, addr);
   trace_exit(FN_swapin_readahead, pg === null ? TRACE_NO_PAGE : page_to_pfn(pg));
   return pg;
 }

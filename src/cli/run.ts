@@ -13,11 +13,12 @@ import { DEFAULT_MEM, newRam } from "../ram.js";
 import { TRACE_SYSTEMS, type TraceSystem } from "../trace/events.js";
 import { parse, splitAtProgram, UsageError } from "./args.js";
 import { compileKernelModule, type KernelBuild } from "./load.js";
+import { CPU_MODELS, type CpuModelName } from "../cpu/model.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--numa N|SIZE,SIZE...] [--numa-distance SLIT] [--cpu-node N]
                      [--sysctl NAME=VALUE]... [--thp never|madvise|always]
-                     [--max-insns N] [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
+                     [--zero-page yes|no] [--cpu x86-64-v2|x86-64-v3] [--max-insns N] [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
   PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
                     built first with CC -O2 -static and kept in a cache
   --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
@@ -37,6 +38,12 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--num
                     transparent_hugepage.defrag
   --thp MODE        transparent huge pages (default: this machine's
                     /sys/kernel/mm/transparent_hugepage/enabled, else madvise)
+  --zero-page yes|no  whether a read of untouched anonymous memory maps the
+                    shared zero page (default: as this machine's Linux does:
+                    no when booted with pvm_no_zero_page=1, else yes)
+  --cpu MODEL       the CPU cpuid announces: x86-64-v2 (default: SSE4.2,
+                    POPCNT) or x86-64-v3 (AVX2, FMA, BMI1/2, F16C, XSAVE;
+                    libc then picks its AVX2 string functions)
   --max-insns N     stop the guest after N instructions
   --jit-threshold N translate a block of guest code to JavaScript after N runs
                     (default 40; 0: before its first run)
@@ -67,6 +74,8 @@ const RUN_OPTIONS = {
   "cpu-node": { type: "string" },
   sysctl: { type: "string", multiple: true },
   thp: { type: "string" },
+  "zero-page": { type: "string" },
+  cpu: { type: "string" },
   "max-insns": { type: "string" },
   "jit-threshold": { type: "string" },
   debug: { type: "boolean" },
@@ -123,6 +132,15 @@ export function parseRunArgs(argv: string[]): RunArgs {
     if (v.thp !== "never" && v.thp !== "madvise" && v.thp !== "always") throw new UsageError(`--thp: '${v.thp}' is not never, madvise or always`);
     machine.thp = v.thp as THPMode;
   }
+  const zp = v["zero-page"];
+  if (zp !== undefined) {
+    if (zp !== "yes" && zp !== "no") throw new UsageError(`--zero-page: '${zp}' is not yes or no`);
+    machine.zeroPage = zp === "yes";
+  }
+  if (v.cpu !== undefined) {
+    if (!CPU_MODELS.includes(v.cpu as CpuModelName)) throw new UsageError(`--cpu: '${v.cpu}' is not ${CPU_MODELS.join(" or ")}`);
+    machine.cpu = v.cpu as CpuModelName;
+  }
   const n = v["max-insns"];
   if (n !== undefined) {
     if (!/^\d+$/.test(n) || Number(n) < 1) throw new UsageError(`--max-insns: '${n}' is not a positive count`);
@@ -171,6 +189,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { runMachine } = await import("./run_machine.js");
   return runMachine(a, { module, memory });
+}
+
+/**
+ * Whether this machine's Linux maps the zero page on an anonymous read fault:
+ * not when booted with pvm_no_zero_page=1 (some virtual machines' kernels).
+ */
+export function hostZeroPage(path = "/proc/cmdline"): boolean {
+  try {
+    return !/(^|\s)pvm_no_zero_page=1(\s|$)/.test(readFileSync(path, "utf8"));
+  } catch {
+    return true;   // not Linux
+  }
 }
 
 /** The THP mode this machine's Linux runs ("always [madvise] never": the bracketed one), or madvise. */

@@ -9,7 +9,7 @@ import { Machine, type RunEnd } from "../machine.js";
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
 import { nodeHostFs } from "./host_fs.js";
-import { hostThpMode, type KernelStart, type RunArgs } from "./run.js";
+import { hostThpMode, hostZeroPage, type KernelStart, type RunArgs } from "./run.js";
 import { Terminal, type Stream } from "./terminal.js";
 
 /** Runs the program on a machine booted from `kernel`; resolves to the exit status a shell would see. */
@@ -42,6 +42,7 @@ export async function runMachine(a: RunArgs, kernel: KernelStart): Promise<numbe
     ...a.machine,
     memory: kernel.memory,
     thp: a.machine.thp ?? hostThpMode(),
+    zeroPage: a.machine.zeroPage ?? hostZeroPage(),
     stdout: (b) => term.clearProgress() && writeAll(1, b),
     stderr: (b) => term.write(b),
     traceSyscalls: a.traceSyscalls ? (line) => report(line + "\n") : undefined,

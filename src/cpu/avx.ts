@@ -13,9 +13,10 @@
 // A VEX memory operand need not be aligned, except in the aligned moves
 // (vmovaps, vmovdqa, vmovntdq …: 16 bytes at VEX.128, 32 at VEX.256, else #GP).
 //
-// CPUID does not announce AVX, AVX2 or OSXSAVE (their descriptors carry no
-// feature bit): glibc would then pick its AVX2 string functions, which need
-// instructions not all here yet. A program built for x86-64-v3 does not ask.
+// Their descriptors carry no feature bit: they run on every CPU model, and
+// the model says what cpuid announces (model.ts: x86-64-v3 announces AVX,
+// AVX2, FMA, F16C, BMI1 and BMI2; v2 none, and a program built for
+// x86-64-v3 does not ask).
 
 import { type Exec, type Op, STOP_XM } from "./exec.js";
 import { cmpPredicate, F32, F64, fe } from "./sse_float.js";
@@ -35,7 +36,7 @@ const DERIVED = new Set([
   "pmullw", "pmulhw", "pmulhuw", "pmaddwd", "pmuludq", "psadbw", "packsswb", "packuswb", "packssdw",
   "punpcklbw", "punpcklwd", "punpckldq", "punpcklqdq", "punpckhbw", "punpckhwd", "punpckhdq", "punpckhqdq",
   "pshufd", "pshuflw", "pshufhw", "psrlw", "psraw", "psllw", "psrld", "psrad", "pslld", "psrlq", "psllq", "psrldq", "pslldq",
-  "pextrw", "pinsrw", "pmovmskb", "movmskps", "movmskpd",
+  "pextrw", "pinsrw", "pmovmskb", "movmskps", "movmskpd", "ldmxcsr", "stmxcsr",
   // SSE/SSE2 floating point (sse_float_insns.ts)
   ...["sqrt", "add", "mul", "sub", "min", "div", "max", "cmp"].flatMap((n) => [n + "ps", n + "ss", n + "pd", n + "sd"]),
   "shufps", "shufpd", "unpcklps", "unpcklpd", "unpckhps", "unpckhpd", "andps", "andpd", "andnps", "andnpd", "orps", "orpd", "xorps", "xorpd",

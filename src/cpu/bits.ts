@@ -417,13 +417,16 @@ for (const [name, enc, def, feature] of [
   });
 }
 
+/** The four bytes of v in the other order (bswap, movbe). */
+export const bswap32 = (v: number): number => ((v >>> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) | 0;
+
 define({
   name: "bswap",
   enc: ["0F C8+r no16: Zv"],
   compile: (x, insn) => {
     const { L, H } = x;
     const r = (insn.ops[0] as RegOp).r;
-    const bs = (v: number): number => ((v >>> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) | 0;
+    const bs = bswap32;
     if (insn.osz === 8) return () => { const lo = L[r]; L[r] = bs(H[r]); H[r] = bs(lo); return 0; };
     return () => { L[r] = bs(L[r]); H[r] = 0; return 0; };
   },

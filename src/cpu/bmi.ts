@@ -3,7 +3,7 @@
 // tzcnt and lzcnt, legacy-encoded, are in bits.ts. Operands are 32 bits, or
 // 64 with VEX.W; a 32-bit result zeroes the register's high half.
 //
-// CPUID does not announce BMI1 or BMI2 (leaf 7 is not answered): see avx.ts.
+// CPUID announces BMI1 and BMI2 on an x86-64-v3 CPU only (model.ts): see avx.ts.
 
 import { type Exec, type Op } from "./exec.js";
 import { define, defineLater, type Insn, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";

@@ -11,6 +11,7 @@
 
 import type { Insn, MemOp, Operand } from "./insn.js";
 import { SEG_FS, SEG_GS } from "./insn.js";
+import type { CpuModel } from "./model.js";
 import { FAULT_GP, FAULT_PF, type Fault, type Mmu } from "./mmu.js";
 import {
   CF, type CpuState, FLAGS_ARITH, K_ADC, K_ADD, K_EXPL, K_LOGIC, K_RES, K_SBB, K_SUB, OF, PF, RSP, SF, ZF,
@@ -101,6 +102,8 @@ export interface Exec {
   readonly MISC: Int32Array;
   readonly mmu: Mmu;
   readonly FLT: Fault;
+  /** The CPU model: what cpuid announces, and whether xsave's family runs. */
+  readonly model: CpuModel;
   // lazy flags
   cf(): number;
   zf(): number;
@@ -154,7 +157,7 @@ export interface Executor {
   x: Exec;
 }
 
-export function createExecutor(st: CpuState, mmu: Mmu): Executor {
+export function createExecutor(st: CpuState, mmu: Mmu, model: CpuModel): Executor {
   const L = st.L, H = st.H, F = st.F, SEG = st.seg, MISC = st.misc;
   const EA = new Int32Array(2);
   const T = new Int32Array(2);
@@ -402,7 +405,7 @@ export function createExecutor(st: CpuState, mmu: Mmu): Executor {
   }
 
   const x: Exec = {
-    st, L, H, F, T, EA, RIP: st.rip, MISC, mmu, FLT: mmu.fault,
+    st, L, H, F, T, EA, RIP: st.rip, MISC, mmu, FLT: mmu.fault, model,
     cf, zf, arith, setArith, test, add, sub, logic, res,
     rget, rset, addReg, ea, ld, ldw, stm, get, push, top, shl64, shr64, sar64, rflags, setRflags,
   };

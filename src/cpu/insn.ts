@@ -136,6 +136,16 @@ export const FEAT_NX: Feature = [0x80000001, 3, 20];
 export const FEAT_LM: Feature = [0x80000001, 3, 29];
 export const FEAT_LAHF: Feature = [0x80000001, 2, 0];
 export const FEAT_LZCNT: Feature = [0x80000001, 2, 5];
+export const FEAT_FMA: Feature = [1, 2, 12];
+export const FEAT_MOVBE: Feature = [1, 2, 22];
+export const FEAT_XSAVE: Feature = [1, 2, 26];
+export const FEAT_OSXSAVE: Feature = [1, 2, 27];
+export const FEAT_AVX: Feature = [1, 2, 28];
+export const FEAT_F16C: Feature = [1, 2, 29];
+export const FEAT_BMI1: Feature = [7, 1, 3];
+export const FEAT_AVX2: Feature = [7, 1, 5];
+export const FEAT_BMI2: Feature = [7, 1, 8];
+export const FEAT_ERMS: Feature = [7, 1, 9];
 
 export interface InsnDef {
   /** The mnemonic, or a function of the decoded instruction (jcc, movs, cbw/cwde/cdqe). */
@@ -499,11 +509,14 @@ export function slot(map: number, opcode: number): Encoding[] {
   return list;
 }
 
-/** CPUID leaf values: [eax, ebx, ecx, edx] of `leaf`, from the features the defined instructions, the families defined later and `extra` announce. */
-export function featureBits(leaf: number, extra: readonly Feature[]): number[] {
+/**
+ * CPUID leaf values: [eax, ebx, ecx, edx] of `leaf`, from the features the defined instructions, the families defined later and `extra`
+ * announce, but for those `withheld` (a CPU model without them).
+ */
+export function featureBits(leaf: number, extra: readonly Feature[], withheld: readonly Feature[] = []): number[] {
   const out = [0, 0, 0, 0];
   for (const f of [...extra, ...LATER.flatMap((l) => l.features), ...DEFS.map((d) => d.feature).filter((f) => f !== undefined)]) {
-    if (f[0] === leaf) out[f[1]] |= 1 << f[2];
+    if (f[0] === leaf && !withheld.includes(f)) out[f[1]] |= 1 << f[2];
   }
   return out;
 }

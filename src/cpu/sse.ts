@@ -13,7 +13,8 @@ import { STOP_GP } from "./exec.js";
 import type { Jit } from "./jit.js";
 import { TLB_MASK } from "./mmu.js";
 import { defineMmx } from "./mmx.js";
-import { define, defineLater, FEAT_FXSR, FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { defineXsave } from "./xsave.js";
+import { define, defineLater, FEAT_FXSR, FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, FEAT_XSAVE, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { C, movmskpd, movmskps, PACKED, PACKED_JS, PACKED_OPCODES, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
 import { SSE3_DUP } from "./sse4_int.js";
 import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
@@ -444,6 +445,9 @@ function defineSse(): void {
     },
   });
 
+  // xsave, xrstor and xgetbv (0F AE /4, /5 and 0F 01 D0): a model with XSAVE's
+  defineXsave();
+
   // ---- ordering and hints: nothing to do for one CPU; a prefetch never faults ----
   const nothing = (): Op => () => 0;
   const anyRm = (b: number): string[] => Array.from({ length: 8 }, (_, i) => `NP 0F AE ${hex2(b + i)}`);
@@ -455,4 +459,4 @@ function defineSse(): void {
   }
   defineMmx();
 }
-defineLater(1, [FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, FEAT_FXSR], defineSse);
+defineLater(1, [FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, FEAT_FXSR, FEAT_XSAVE], defineSse);

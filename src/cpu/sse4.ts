@@ -6,7 +6,8 @@
 // A 16-byte memory operand must be aligned, except in the string compares.
 
 import { ALL_FLAGS, type Exec, type Op } from "./exec.js";
-import { define, defineLater, FEAT_SSE41, FEAT_SSE42, FEAT_SSSE3, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { bswap32 } from "./bits.js";
+import { define, defineLater, FEAT_MOVBE, FEAT_SSE41, FEAT_SSE42, FEAT_SSSE3, type Insn, type MemOp, type Prefixes, type Operand, type RegOp } from "./insn.js";
 import { ALIGN, defineMmxPacked, DUP, LOW, PACK } from "./mmx.js";
 import { defineMove, definePacked, source } from "./sse.js";
 import { compileLanes } from "./sse_float_insns.js";
@@ -109,7 +110,7 @@ function defineStringCompare(opc: number, base: string): void {
   });
 }
 
-/** The 0F 38 map: SSSE3 (and its MMX forms), SSE4.1's packed integers, blends, ptest and movntdqa, SSE4.2's pcmpgtq and crc32. */
+/** The 0F 38 map: SSSE3 (and its MMX forms), SSE4.1's packed integers, blends, ptest and movntdqa, SSE4.2's pcmpgtq and crc32; movbe. */
 function define0F38(): void {
   for (const [opc, name] of SSSE3_OPCODES) {
     definePacked(name, `66 0F 38 ${hex2(opc)} /r: V,Wdq`, FEAT_SSSE3, SSSE3[name]);
@@ -134,6 +135,39 @@ function define0F38(): void {
         if (k) return k;
         x.setArith(ptest(A.d, 0, B.d, 0));
         return 0;
+      };
+    },
+  });
+  // movbe: a load or store with its bytes reversed (no F2 or F3: crc32's slots; 66 is the operand size, REX.W over it)
+  const noRep = (p: Prefixes): boolean => p.rep === 0;
+  define({
+    name: "movbe",
+    enc: [{ enc: "0F 38 F0 /r: Gv,Mv", when: noRep }, { enc: "0F 38 F1 /r: Mv,Gv", when: noRep }],
+    feature: FEAT_MOVBE,
+    compile: (x, insn) => {
+      const [d, s] = insn.ops as [RegOp | MemOp, RegOp | MemOp];
+      const sz = d.sz, { L, H, T, FLT } = x;
+      // the value's bytes reversed: low half returned, high half in T[0] (64 bits)
+      const swap = (lo: number, hi: number): number => {
+        if (sz === 2) return ((lo & 0xff) << 8) | ((lo >>> 8) & 0xff);
+        if (sz === 4) return bswap32(lo);
+        T[0] = bswap32(lo);
+        return bswap32(hi);
+      };
+      if (d.k === "r") {
+        return () => {
+          const lo = x.get(s, sz);
+          if (FLT.kind) return FLT.kind;
+          const v = swap(lo, T[0]);
+          x.rset(d.r, sz, v, T[0]);
+          return 0;
+        };
+      }
+      const r = (s as RegOp).r;
+      return () => {
+        const v = swap(L[r], H[r]);
+        x.ea(d as MemOp);
+        return x.stm(sz, v, T[0]) ? 0 : FLT.kind;
       };
     },
   });
@@ -179,5 +213,5 @@ function define0F3A(): void {
   for (const [opc, name] of [[0x60, "pcmpestrm"], [0x61, "pcmpestri"], [0x62, "pcmpistrm"], [0x63, "pcmpistri"]] as const) defineStringCompare(opc, name);
 }
 
-defineLater(2, [FEAT_SSSE3, FEAT_SSE41, FEAT_SSE42], define0F38);
+defineLater(2, [FEAT_SSSE3, FEAT_SSE41, FEAT_SSE42, FEAT_MOVBE], define0F38);
 defineLater(3, [FEAT_SSSE3, FEAT_SSE41, FEAT_SSE42], define0F3A);

@@ -2,7 +2,7 @@
 // endbr64); clc, stc, cmc, cld, std, pushfq, popfq, lahf, sahf.
 
 import { ALL_FLAGS, STOP_BP, STOP_GP, STOP_SYSCALL, TWO32 } from "./exec.js";
-import { define, FEAT_LAHF, FEAT_LM, FEAT_NX, FEAT_SYSCALL, FEAT_TSC, featureBits } from "./insn.js";
+import { define, FEAT_LAHF, FEAT_SYSCALL, FEAT_TSC } from "./insn.js";
 import { AF, CF, OF, PF, R11, RAX, RBX, RCX, RDX, RSP, SF, ZF } from "./state.js";
 
 define({
@@ -18,57 +18,14 @@ define({
   },
 });
 
-/**
- * The vendor is AMD's, because libc tunes itself by vendor. glibc (2.36's
- * init_cpu_features) reads the feature leaves 1 and 0x80000001 only for a
- * vendor it knows, Intel, AMD or Zhaoxin; for any other it sees no SSE2, no
- * MMX, and its loader refuses the x86-64 baseline. It then sizes its caches
- * from the vendor's own leaves: AMD's 0x80000005 and 0x80000006 state one
- * geometry directly, where Intel's leaf 2 descriptors and leaf 4 would also
- * ask for thread and core topology. The x87 unit already behaves as AMD's
- * (fxsave's FOP, FIP and FDP are zero when no exception is pending).
- */
-const VENDOR = "AuthenticAMD";
-/** The highest extended leaf: the cache leaves. */
-const MAX_EXTENDED = 0x80000006;
-/**
- * The cache geometry cpuid declares (faultline models no cache; libc sizes
- * its copies by these): L1 data and instruction caches of 32 KiB, 8-way, 64-byte
- * lines (0x80000005 ECX, EDX: KiB, ways, lines per tag, line size); a unified
- * L2 of 512 KiB, 8-way (code 6), 64-byte lines (0x80000006 ECX); no L3 (EDX 0);
- * no TLB described (EAX, EBX 0).
- */
-const L1_CACHE = (32 << 24) | (8 << 16) | (1 << 8) | 64;
-const L2_CACHE = (512 << 16) | (6 << 12) | (1 << 8) | 64;
-/** Features of the machine rather than of one instruction: long mode, and NX (the kernel honours PROT_EXEC). */
-const MACHINE: readonly (readonly [number, number, number])[] = [FEAT_LM, FEAT_NX];
-
-/** CPUID.1:EDX, which Linux hands a program as AT_HWCAP. */
-export function hwcap(): number {
-  return featureBits(1, MACHINE)[3] >>> 0;
-}
-
-/** The leaves cpuid answers; any other reads as zeros. */
-export function cpuidLeaf(leaf: number): number[] {
-  const str = (i: number): number => VENDOR.charCodeAt(i) | (VENDOR.charCodeAt(i + 1) << 8) | (VENDOR.charCodeAt(i + 2) << 16) | (VENDOR.charCodeAt(i + 3) << 24);
-  switch (leaf) {
-    case 0: return [1, str(0), str(8), str(4)];
-    case 1: return featureBits(1, MACHINE);
-    case 0x80000000: return [MAX_EXTENDED, str(0), str(8), str(4)];
-    case 0x80000001: return featureBits(0x80000001, MACHINE);
-    case 0x80000005: return [0, 0, L1_CACHE, L1_CACHE];
-    case 0x80000006: return [0, 0, L2_CACHE, 0];
-    default: return [0, 0, 0, 0];
-  }
-}
-
+// the model's answer (model.ts), for subleaf ecx where a leaf has subleaves
 define({
   name: "cpuid",
   enc: ["0F A2"],
   compile: (x) => {
-    const { L, H } = x;
+    const { L, H, model } = x;
     return () => {
-      [L[RAX], L[RBX], L[RCX], L[RDX]] = cpuidLeaf(L[RAX] >>> 0);
+      [L[RAX], L[RBX], L[RCX], L[RDX]] = model.cpuid(L[RAX] >>> 0, L[RCX] >>> 0);
       H[RAX] = H[RBX] = H[RCX] = H[RDX] = 0;
       return 0;
     };

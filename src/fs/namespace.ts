@@ -1,8 +1,9 @@
 // The guest's file-system namespace: the host's files read-only at /, a
 // writable tmpfs at /tmp (with the host's /tmp entries bind-mounted on it
-// read-only), /dev (null, zero, full, urandom) and /proc (faultline's own
-// files). Path walks follow Linux's namei: symbolic links
-// (at most 40), "." and "..", ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP. Browser-safe.
+// read-only), /dev (null, zero, full, urandom, and a tmpfs at /dev/shm)
+// and /proc (faultline's own files). Path walks follow Linux's namei:
+// symbolic links (at most 40), "." and "..", ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP.
+// Browser-safe.
 
 import { BytesData, type HostFs } from "./host.js";
 import { allocIno, bytesFile } from "./pagecache.js";
@@ -153,6 +154,8 @@ export class Namespace {
   private readonly rootfs: Mount;
   private readonly tmpfs: Mount = { dev: 0x1a, readonly: false, type: "tmpfs", magic: TMPFS_MAGIC };
   private readonly devfs: Mount = { dev: 0x5, readonly: true, type: "devtmpfs", magic: TMPFS_MAGIC };
+  /** /dev/shm, the tmpfs POSIX shared memory and named semaphores live on (shm_open, sem_open). */
+  private readonly devShm: Mount = { dev: 0x18, readonly: false, type: "tmpfs", magic: TMPFS_MAGIC };
   private readonly procfs: Mount = { dev: 0x16, readonly: true, type: "proc", magic: 0x9fa0 };
   /** The internal tmpfs mount (shm_mnt, st_dev 00:01) unnamed tmpfs files live on: memfd_create's. */
   private readonly shm: Mount = { dev: 0x1, readonly: false, type: "tmpfs", magic: TMPFS_MAGIC };
@@ -181,14 +184,16 @@ export class Namespace {
    */
   private tmpBinds: string[] | null = null;
 
-  /** The mount table (/proc/mounts, statfs): the root, /tmp and the host's /tmp entries bound on it, /dev, /proc, /sys. */
+  /** The mount table (/proc/mounts, statfs): the root, /tmp and the host's /tmp entries bound on it, /dev and /dev/shm, /proc, /sys. */
   mounts(): MountPoint[] {
     const host = !!this.o.host;
+    const binds = (this.tmpBinds ??= (this.o.host?.readdir("/tmp") ?? []).filter((n) => this.isBindMount(n)));
     const list: Omit<MountPoint, "id">[] = [
       { parent: 1, source: host ? "/dev/root" : "rootfs", point: "/", root: "/", mount: this.rootfs },
       { parent: 1, source: "tmpfs", point: "/tmp", root: "/", mount: this.tmpfs },
-      ...(this.tmpBinds ??= (this.o.host?.readdir("/tmp") ?? []).filter((n) => this.isBindMount(n))).map((n) => ({ parent: 2, source: "/dev/root", point: `/tmp/${n}`, root: `/tmp/${n}`, mount: this.rootfs })),
+      ...binds.map((n) => ({ parent: 2, source: "/dev/root", point: `/tmp/${n}`, root: `/tmp/${n}`, mount: this.rootfs })),
       { parent: 1, source: "devtmpfs", point: "/dev", root: "/", mount: this.devfs },
+      { parent: binds.length + 3, source: "tmpfs", point: "/dev/shm", root: "/", mount: this.devShm },
       { parent: 1, source: "proc", point: "/proc", root: "/", mount: this.procfs },
       ...(this.o.sys ? [{ parent: 1, source: "sysfs", point: "/sys", root: "/", mount: this.sysfs }] : []),
     ];
@@ -203,9 +208,9 @@ export class Namespace {
    */
   statfs(mount: Mount): StatFs {
     const st: StatFs = { type: mount.magic, bsize: PAGE_SIZE, blocks: 0, bfree: 0, files: 0, ffree: 0, fsid: mount.magic === TMPFS_MAGIC ? 0 : mount.dev,
-      namelen: NAME_MAX, flags: ST_VALID | (mount.readonly ? ST_RDONLY : 0) | ([this.rootfs, this.tmpfs, this.devfs, this.procfs, this.sysfs].includes(mount) ? ST_RELATIME : 0) };
+      namelen: NAME_MAX, flags: ST_VALID | (mount.readonly ? ST_RDONLY : 0) | ([this.rootfs, this.tmpfs, this.devShm, this.devfs, this.procfs, this.sysfs].includes(mount) ? ST_RELATIME : 0) };
     const ram = this.o.totalramPages?.() ?? 0;
-    if (mount === this.tmpfs && ram) {
+    if ((mount === this.tmpfs || mount === this.devShm) && ram) {
       let pages = 0, inodes = 1;
       const walk = (dir: MapDir) => {
         for (const e of dir.entries.values()) {
@@ -214,7 +219,7 @@ export class Namespace {
           else if (e instanceof RegularInode) pages += Math.ceil(e.size() / PAGE_SIZE);
         }
       };
-      walk(this.tmpfs.root as MapDir);
+      walk(mount.root as MapDir);
       st.blocks = Math.floor(ram / 2);
       st.bfree = Math.max(0, st.blocks - pages);
       st.files = Math.floor(ram / 2);
@@ -357,7 +362,7 @@ export class Namespace {
     const shmem = this.o.shmem?.(ino);
     if (shmem === null) return -ENOMEM;
     const data = shmem ?? new BytesData(ino);
-    const node = new RegularInode(ino, perm & 0o7777, this.tmpfs, this.o.now(), () => data, () => data.size());
+    const node = new RegularInode(ino, perm & 0o7777, dir.mount, this.o.now(), () => data, () => data.size());
     if (shmem) {
       node.unlinked = () => shmem.release();
       node.statBlocks = () => shmem.blocks();
@@ -388,7 +393,7 @@ export class Namespace {
     if (f.node) return -EEXIST;
     const dir = this.writableParent(f);
     if (typeof dir === "number") return dir;
-    dir.entries.set(f.name, new TmpfsDir(this.ino(), perm & 0o7777, this.tmpfs, this.o.now()));
+    dir.entries.set(f.name, new TmpfsDir(this.ino(), perm & 0o7777, dir.mount, this.o.now()));
     dir.mtime = this.o.now();
     return 0;
   }
@@ -397,7 +402,7 @@ export class Namespace {
   symlink(f: Found, target: string): number {
     const dir = this.newName(f);
     if (typeof dir === "number") return dir;
-    this.addEntry(dir, f.name, new SymlinkInode(this.ino(), this.tmpfs, this.o.now(), () => target));
+    this.addEntry(dir, f.name, new SymlinkInode(this.ino(), dir.mount, this.o.now(), () => target));
     return 0;
   }
 
@@ -418,7 +423,7 @@ export class Namespace {
     const dir = this.newName(f);
     if (typeof dir === "number") return dir;
     if ((mode & S_IFMT) === S_IFIFO) {
-      this.addEntry(dir, f.name, new PipeInode(this.ino(), mode & 0o7777, this.tmpfs, this.o.now()));
+      this.addEntry(dir, f.name, new PipeInode(this.ino(), mode & 0o7777, dir.mount, this.o.now()));
       return 0;
     }
     const made = this.create(f, mode);
@@ -429,7 +434,7 @@ export class Namespace {
   mksock(f: Found, make: (ino: number, mount: Mount, mtime: number) => Inode): Inode | number {
     const dir = this.newName(f);
     if (typeof dir === "number") return dir;
-    const node = make(this.ino(), this.tmpfs, this.o.now());
+    const node = make(this.ino(), dir.mount, this.o.now());
     this.addEntry(dir, f.name, node);
     return node;
   }
@@ -625,6 +630,9 @@ export class Namespace {
     dev.entries.set("zero", chr(5, (dst) => (dst.fill(0), dst.length), (src) => src.length));
     dev.entries.set("full", chr(7, (dst) => (dst.fill(0), dst.length), () => -ENOSPC));
     dev.entries.set("urandom", chr(9, (dst) => (dst.set(this.o.random(dst.length)), dst.length), (src) => src.length));
+    const shm = new TmpfsDir(this.ino(), 0o1777, this.devShm, this.o.now());
+    this.devShm.root = shm;
+    dev.entries.set("shm", shm);
     // The links udev's static nodes make: the caller's own descriptors.
     const link = (target: string) => new SymlinkInode(this.ino(), this.devfs, 0, () => target);
     dev.entries.set("fd", link("/proc/self/fd"));

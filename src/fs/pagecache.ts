@@ -194,8 +194,8 @@ export class PageCache {
   }
 
   /** fallocate once the VFS checked the call: tmpfs's (shmem_fallocate); no other file here has one. @return 0 or -errno. */
-  fallocate(file: OpenFile, mode: number, offset: number, len: number): number {
-    return file.data instanceof ShmemData ? file.data.fallocate(mode, offset, len) : -EOPNOTSUPP;
+  fallocate(file: OpenFile, mode: number, offset: number, len: number, newsizeOk: (size: number) => number): number {
+    return file.data instanceof ShmemData ? file.data.fallocate(mode, offset, len, newsizeOk) : -EOPNOTSUPP;
   }
 
   /** Whether a shared mapping may write the file (mapping_writably_mapped), which F_SEAL_WRITE refuses. */

@@ -6,6 +6,7 @@
 
 import type { FileData } from "./file_data.js";
 import { PAGE_SIZE, type KernelExports } from "../abi.js";
+import { EOPNOTSUPP, EPERM } from "../syscalls/errno.js";
 
 /** The kernel exports tmpfs data need (docs/abi.md). */
 export type ShmemKernel = Pick<KernelExports, "shmem_get_inode" | "shmem_i_size" | "shmem_i_blocks" | "shmem_read_folio" | "shmem_write_begin"
@@ -13,8 +14,7 @@ export type ShmemKernel = Pick<KernelExports, "shmem_get_inode" | "shmem_i_size"
 
 /** The seals (fcntl F_ADD_SEALS): what no one may do to the file any more. */
 export const F_SEAL_SEAL = 0x1, F_SEAL_SHRINK = 0x2, F_SEAL_GROW = 0x4, F_SEAL_WRITE = 0x8, F_SEAL_FUTURE_WRITE = 0x10, F_SEAL_EXEC = 0x20;
-const EPERM = 1;
-const FALLOC_FL_PUNCH_HOLE = 0x2;
+const FALLOC_FL_KEEP_SIZE = 0x1, FALLOC_FL_PUNCH_HOLE = 0x2;
 
 export class ShmemData implements FileData {
   /** shmem_inode_info.seals: a tmpfs file is sealed against sealing; memfd_create's may start open to seals. */
@@ -75,10 +75,20 @@ export class ShmemData implements FileData {
     return this.k.shmem_setattr(this.handle, size);
   }
 
-  /** fallocate once the VFS checked the call (shmem_fallocate): the seals first. @return 0 or -errno. */
-  fallocate(mode: number, offset: number, len: number): number {
-    if (mode & FALLOC_FL_PUNCH_HOLE ? this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) : this.seals & F_SEAL_GROW && offset + len > this.size()) {
-      return -EPERM;
+  /**
+   * fallocate once the VFS checked the call (shmem_fallocate): the modes
+   * tmpfs takes; a hole's seals; else the task's file size limit
+   * (`newsizeOk`, inode_newsize_ok), even keeping the size, then the seal
+   * against growing. @return 0 or -errno.
+   */
+  fallocate(mode: number, offset: number, len: number, newsizeOk: (size: number) => number): number {
+    if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -EOPNOTSUPP;
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+      if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -EPERM;
+    } else {
+      const bad = newsizeOk(offset + len);
+      if (bad !== 0) return bad;
+      if (this.seals & F_SEAL_GROW && offset + len > this.size()) return -EPERM;
     }
     return this.k.shmem_fallocate(this.handle, mode, offset, len);
   }

@@ -24,6 +24,7 @@ import { withCode, errnoName } from "../errors.js";
 import type { FileData } from "../fs/file_data.js";
 import { bytesFile, type OpenFile } from "../fs/pagecache.js";
 import type { KernelExports } from "../abi.js";
+import type { CpuModel } from "../cpu/model.js";
 
 export * from "./elf.js";
 export * from "./stack.js";
@@ -61,6 +62,8 @@ export interface ExecOptions {
   random: Uint8Array;
   /** AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE: the task's ids, and whether they differ (default root's). */
   ids?: Pick<AuxvValues, "uid" | "euid" | "gid" | "egid" | "secure">;
+  /** The CPU model, for AT_HWCAP and AT_MINSIGSTKSZ (default x86-64-v2). */
+  cpu?: CpuModel;
 }
 
 export interface ExecImage {
@@ -164,7 +167,7 @@ export function exec(env: ExecEnv, program: FileData | Uint8Array, options: Exec
     argv: options.argv,
     envp: options.envp,
     execfn: options.execfn,
-    auxv: { ...auxvValues(plan, interp?.loadBias ?? 0, vdso), ...options.ids },
+    auxv: { ...auxvValues(plan, interp?.loadBias ?? 0, vdso, options.cpu), ...options.ids },
     random: options.random,
     platform: "x86_64",
   }, strings);

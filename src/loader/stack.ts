@@ -16,7 +16,7 @@
 //   rsp ─▶ argc
 
 import { withCode } from "../errors.js";
-import { hwcap } from "../cpu/index.js";
+import { type CpuModel, hwcap, X86_64_V2 } from "../cpu/index.js";
 import { get_sigframe_size } from "../task/signal.js";
 
 export const AT_NULL = 0;
@@ -52,7 +52,7 @@ export const MAX_ARG_BYTES = (8 * 1024 * 1024) / 4;
 export interface AuxvValues {
   /** AT_SYSINFO_EHDR: the vDSO's address (0: none mapped, no entry). */
   sysinfoEhdr: number;
-  /** AT_MINSIGSTKSZ: the worst-case signal frame with the fxsave image (task/signal.ts get_sigframe_size). */
+  /** AT_MINSIGSTKSZ: the worst-case signal frame with the CPU model's fxsave or XSAVE image (task/signal.ts get_sigframe_size). */
   minsigstksz: number;
   /** AT_HWCAP: CPUID.1:EDX of the emulated CPU, as its cpuid reports it. */
   hwcap: number;
@@ -75,11 +75,11 @@ export interface AuxvValues {
 }
 
 /** faultline's auxv for a loaded program (its interpreter at `base`, 0 for none): root, 100 Hz ticks, 4 KiB pages. */
-export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }, base = 0, sysinfoEhdr = 0): AuxvValues {
+export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }, base = 0, sysinfoEhdr = 0, cpu: CpuModel = X86_64_V2): AuxvValues {
   return {
     sysinfoEhdr,
-    minsigstksz: get_sigframe_size(),
-    hwcap: hwcap(),
+    minsigstksz: get_sigframe_size(cpu),
+    hwcap: hwcap(cpu),
     hwcap2: 0,
     pagesz: 4096,
     clktck: 100,

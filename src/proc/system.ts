@@ -104,7 +104,7 @@ export function procVersion(u: Utsname): string {
   return `Linux version ${u.release} (faultline@faultline) (AssemblyScript) ${u.version}\n`;
 }
 
-/** The cpuid leaves /proc/cpuinfo decodes: [eax, ebx, ecx, edx] of a leaf. */
+/** The cpuid leaves /proc/cpuinfo decodes: [eax, ebx, ecx, edx] of a leaf (subleaf 0). */
 export type Cpuid = (leaf: number) => number[];
 
 /** x86_cap_flags' names (arch/x86/kernel/cpu/capflags.c) of the words faultline's cpuid fills, by bit. */
@@ -123,6 +123,10 @@ const CAP_FLAGS: readonly [number, number, readonly string[]][] = [
   [0x80000001, 2, ["lahf_lm", "cmp_legacy", "svm", "extapic", "cr8_legacy", "abm", "sse4a", "misalignsse", "3dnowprefetch",
     "osvw", "ibs", "xop", "skinit", "wdt", "", "lwp", "fma4", "tce", "", "nodeid_msr", "", "tbm", "topoext", "perfctr_core",
     "perfctr_nb", "", "bpext", "ptsc", "perfctr_llc", "mwaitx", "", ""]],
+  // word 9: CPUID.7.0:EBX (a leaf above cpuid's highest reads as zeros here)
+  [7, 1, ["fsgsbase", "tsc_adjust", "sgx", "bmi1", "hle", "avx2", "", "smep", "bmi2", "erms", "invpcid", "rtm", "cqm", "", "mpx",
+    "rdt_a", "avx512f", "avx512dq", "rdseed", "adx", "smap", "avx512ifma", "", "clflushopt", "clwb", "intel_pt", "avx512pf",
+    "avx512er", "avx512cd", "sha_ni", "avx512bw", "avx512vl"]],
 ];
 
 /** The CPU's clock: rdtsc counts retired instructions, one a nanosecond (1 GHz). */
@@ -137,7 +141,7 @@ export function procCpuinfo(cpuid: Cpuid): string {
   if (family === 0xf) family += (eax1 >>> 20) & 0xff;
   if (family >= 6) model += ((eax1 >>> 16) & 0xf) << 4;
   const hex2 = (n: number) => n.toString(16).padStart(2, "0");
-  const flags = CAP_FLAGS.flatMap(([leaf, reg, names]) => names.filter((n, bit) => n && (cpuid(leaf)[reg] >>> bit) & 1));
+  const flags = CAP_FLAGS.flatMap(([leaf, reg, names]) => (leaf < 0x80000000 && leaf > level ? [] : names.filter((n, bit) => n && (cpuid(leaf)[reg] >>> bit) & 1)));
   // cpu_detect_cache_sizes: the L2 size of leaf 0x80000006 (KiB), else L1's.
   const maxExt = cpuid(0x80000000)[0] >>> 0;
   const l2 = maxExt >= 0x80000006 ? cpuid(0x80000006)[2] >>> 16 : 0;

@@ -76,8 +76,8 @@ export interface FileCache<F = unknown> {
   readahead?(file: F, index: number, nr: number): void;
   /** fadvise RANDOM (true), NORMAL or SEQUENTIAL (false): whether read() reads ahead. */
   fadviseRandom?(file: F, random: boolean): void;
-  /** fallocate of a tmpfs file once the VFS checked the call: 0 or -errno. */
-  fallocate?(file: F, mode: number, offset: number, len: number): number;
+  /** fallocate of a tmpfs file once the VFS checked the call, `newsizeOk` the task's size limit: 0 or -errno. */
+  fallocate?(file: F, mode: number, offset: number, len: number, newsizeOk: (size: number) => number): number;
   /** Whether a shared mapping may write the file (mapping_writably_mapped). */
   writablyMapped?(file: F): boolean;
 }
@@ -111,6 +111,10 @@ export class FileSyscalls {
   signals: () => PendingSignals | null = () => null;
   /** The virtual clock (ns), set by src/syscalls/index.ts. */
   now: () => number = () => 0;
+  /** RLIMIT_FSIZE's soft limit (Infinity for none), set by src/syscalls/index.ts. */
+  fileSizeLimit: () => number = () => Infinity;
+  /** send_sig(SIGXFSZ, current): a file would grow past RLIMIT_FSIZE; set by src/syscalls/index.ts. */
+  sigxfsz: () => void = () => {};
   /** The task's sleeper, timing out `ns` after the call first slept (a socket's SO_RCVTIMEO, SO_SNDTIMEO), set by src/syscalls/index.ts. */
   timeout: (ns: number) => HrtimerSleeper = () => {
     throw new Error("no sleeper");

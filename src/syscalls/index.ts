@@ -305,6 +305,8 @@ export class Syscalls {
     this.files.cred = () => this.cred;
     this.files.signals = () => this.signals;
     this.files.now = () => this.nowNs();
+    this.files.fileSizeLimit = () => this.rlimit(RLIMIT_FSIZE);
+    this.files.sigxfsz = () => this.signals.send({ signo: SIGXFSZ, code: SI_USER, pid: this.pid, uid: this.cred.uid });
     this.timers = o.timers ?? new HrtimerBase();
     this.files.timeout = (ns) => this.timeout(ns);
     this.polls = new PollState({
@@ -1064,12 +1066,12 @@ export class Syscalls {
 }
 
 const CPUMASK_SIZE = 32;
-const SIGPIPE = 13;
+const SIGPIPE = 13, SIGXFSZ = 25;
 /** write, pwrite64, writev, pwritev, pwritev2, sendfile, vmsplice: the calls that can meet a pipe with no reader. */
 const WRITES = [1, 18, 20, 296, 328, 40, 278];
 /** sendto, sendmsg and sendmmsg: SIGPIPE too, unless MSG_NOSIGNAL. */
 const SENDTO = 44, SENDMSG = 46, SENDMMSG = 307, MSG_NOSIGNAL = 0x4000;
-const RLIMIT_NOFILE = 7, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14;
+const RLIMIT_FSIZE = 1, RLIMIT_NOFILE = 7, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14;
 /** ioprio's `which`: a process (its pid) and, past IOPRIO_WHO_PGRP, a user. */
 const IOPRIO_WHO_PROCESS = 1, IOPRIO_WHO_USER = 3;
 export const RLIMIT_SIGPENDING = 11;

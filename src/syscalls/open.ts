@@ -167,9 +167,22 @@ function fifoRelease(pipe: PipeInode, flags: number): () => void {
 
 /** Sets a writable regular file's size, through the page cache when there is one (i_size follows). */
 function truncateFile(files: FileSyscalls, f: OpenFile, size: number): number {
+  const bad = newsizeOk(files, f.data!.size(), size);
+  if (bad !== 0) return bad;
   const kfile = files.cached.get(f);
   if (kfile !== undefined) return files.cache!.truncate(kfile, size);
   return f.data!.truncate!(size);
+}
+
+/**
+ * inode_newsize_ok: a file may grow to `size` only up to RLIMIT_FSIZE (past
+ * it, SIGXFSZ); shrinking is not limited (nor is any size by tmpfs's
+ * s_maxbytes, the largest loff_t). @return 0 or -EFBIG
+ */
+function newsizeOk(files: FileSyscalls, old: number, size: number): number {
+  if (size <= old || size <= files.fileSizeLimit()) return 0;
+  files.sigxfsz();
+  return -EFBIG;
 }
 
 export function installNew(files: FileSyscalls, node: Inode, flags: number, loc: Loc | null, path: string): number {
@@ -262,7 +275,7 @@ export function fallocate(files: FileSyscalls, fd: number, mode: number, offset:
   if (offset + len > 2 ** 63 - 1) return -EFBIG;
   const kfile = files.cached.get(f);
   // Only tmpfs has a fallocate here (a /proc file has none; the host's files are never open for writing).
-  return kfile !== undefined && files.cache?.fallocate ? files.cache.fallocate(kfile, mode, offset, len) : -EOPNOTSUPP;
+  return kfile !== undefined && files.cache?.fallocate ? files.cache.fallocate(kfile, mode, offset, len, (size) => newsizeOk(files, f.data!.size(), size)) : -EOPNOTSUPP;
 }
 
 export function truncate(files: FileSyscalls, pathAddr: number, length: number): number {

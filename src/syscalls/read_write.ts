@@ -121,13 +121,17 @@ export function write(files: FileSyscalls, fd: number, buf: number, count: numbe
 function writeFile(files: FileSyscalls, f: OpenFile, buf: number, count: number, at: number | null): number {
   const bad = rwCheck(f, buf, count, at);
   if (bad !== 0) return bad;
-  const len = Math.min(count, MAX_RW_COUNT);
+  let len = Math.min(count, MAX_RW_COUNT);
   if (f.inode instanceof PipeInode) return pipeWrite(files, f, f.inode, buf, len);
   if (f.inode instanceof OpsInode) return opsWrite(files, f, f.inode, buf, len);
   if (f.inode instanceof RegularInode && f.inode.store) return storeWrite(files, f, f.inode.store, buf, len, at);
   const data = f.data;
   if (data && !data.write) return -EINVAL;
   let pos = at ?? (data && f.flags & O_APPEND ? data.size() : f.pos);
+  if (f.inode instanceof RegularInode && len > 0) {
+    len = writeLimit(files, pos, len);
+    if (len < 0) return len;
+  }
   let done = 0;
   while (done < len) {
     const batch = new Uint8Array(Math.min(len - done, WRITE_BATCH));
@@ -206,6 +210,20 @@ function storeWrite(files: FileSyscalls, f: OpenFile, store: (pos: number, bytes
   return r;
 }
 
+/**
+ * generic_write_check_limits' RLIMIT_FSIZE part: how many of `count` bytes a
+ * write at `pos` may put in a regular file; one at or past the limit none,
+ * and it sends SIGXFSZ. @return the count, or -EFBIG
+ */
+function writeLimit(files: FileSyscalls, pos: number, count: number): number {
+  const limit = files.fileSizeLimit();
+  if (pos >= limit) {
+    files.sigxfsz();
+    return -EFBIG;
+  }
+  return Math.min(count, limit - pos);
+}
+
 /** Bytes from the kernel side to `f` at `pos` (a stream ignores it): through the page cache when the file is in it. */
 function writeBytes(files: FileSyscalls, f: OpenFile, pos: number, bytes: Uint8Array): number {
   const kfile = files.cached.get(f);
@@ -257,11 +275,16 @@ function spliceDirect(files: FileSyscalls, src: OpenFile, pos: number, dst: Open
     const chunk = new Uint8Array(Math.min(len - done, WRITE_BATCH));
     const got = kfile !== undefined ? files.cache!.read(kfile, pos + done, chunk) : src.data!.read(pos + done, chunk);
     if (got === 0) break;
-    const r = writeBytes(files, dst, out === null ? dst.pos : out + done, chunk.subarray(0, got));
-    if (r < 0) return done || r;
-    if (out === null && dst.data) dst.pos += r;
-    done += r;
-    if (r < got) break;
+    // iter_file_splice_write: a short write is tried again with the rest, whose error (SIGXFSZ's) ends the call
+    for (let at = 0; at < got;) {
+      const where = out === null ? dst.pos : out + done;
+      const n = dst.inode instanceof RegularInode ? writeLimit(files, where, got - at) : got - at;
+      const r = n < 0 ? n : writeBytes(files, dst, where, chunk.subarray(at, at + n));
+      if (r <= 0) return done || r;
+      if (out === null && dst.data) dst.pos += r;
+      done += r;
+      at += r;
+    }
   }
   return done;
 }
@@ -298,7 +321,15 @@ export function copyFileRange(files: FileSyscalls, fdIn: number, offIn: number, 
   if (u64(posIn + count) < u64(posIn) || u64(posOut + count) < u64(posOut)) return -EOVERFLOW;
   const sizeIn = BigInt(inIn.size());
   count = s64(posIn) >= sizeIn ? 0n : min(count, u64(sizeIn - u64(posIn)));
-  // generic_write_check_limits: tmpfs's s_maxbytes (a host file is never open for writing)
+  // generic_write_check_limits (writeLimit's in loff_t): RLIMIT_FSIZE, then tmpfs's s_maxbytes (a host file is never open for writing)
+  const limit = files.fileSizeLimit();
+  if (limit !== Infinity) {
+    if (posOut >= BigInt(limit)) {
+      files.sigxfsz();
+      return -EFBIG;
+    }
+    count = u64(min(s64(count), BigInt(limit) - posOut));
+  }
   if (posOut >= MAX_LFS_FILESIZE_N) return -EFBIG;
   count = u64(min(s64(count), MAX_LFS_FILESIZE_N - posOut));
   if (inIn === inOut && u64(posOut + count) > u64(posIn) && u64(posOut) < u64(posIn + count)) return -EINVAL;

@@ -43,7 +43,7 @@ export function load(m: Machine, task: Task, data: FileData, argv: string[], env
       },
     },
     data,
-    { argv, envp, execfn, random: m.random.bytes(16), ids: auxvIds(task.cred) },
+    { argv, envp, execfn, random: m.random.bytes(16), ids: auxvIds(task.cred), cpu: m.cpu.model },
   );
   task.image = image;
   task.exe = { path, data };

@@ -7,7 +7,10 @@
 //
 // The frame Linux's x64_setup_rt_frame writes below the interrupted rsp
 // (after the 128-byte red zone, or at the top of the alternate stack):
-//   fpstate  512 bytes, 64-aligned: the fxsave image (this CPU has no XSAVE)
+//   fpstate  64-aligned: the fxsave image (512 bytes) on a CPU without XSAVE;
+//            with XSAVE (x86-64-v3) the XSAVE image (832 bytes), its
+//            _fpx_sw_bytes in the fxsave part's bytes 464..511 and
+//            FP_XSTATE_MAGIC2 after it, as arch/x86/kernel/fpu/signal.c writes them
 //   frame    rt_sigframe: pretcode (sa_restorer), ucontext, siginfo;
 //            its address is 16-aligned minus 8, as after a call
 // The handler gets rdi = signo, rsi = &siginfo, rdx = &ucontext, rax = 0;
@@ -20,7 +23,10 @@ import { SIGCHLD, SIGKILL, SIGSEGV, SI_KERNEL, SI_TIMER, arrivalLine, type Fatal
 export { SIGCHLD, SI_TIMER };
 import { TASK_SIZE } from "../loader/elf.js";
 import { PF_PROT, PF_USER } from "../cpu/mmu.js";
-import { MXCSR_MASK, fxrstorImage, fxsaveImage, type X87Image } from "../cpu/sse_state.js";
+import { MXCSR_MASK, fxrstorImage, fxsaveImage } from "../cpu/sse_state.js";
+import { type CpuModel, XCR0, XSAVE_AVX_OFFSET, XSAVE_SIZE } from "../cpu/model.js";
+import { xrstorHeaderValid, xrstorImage, xrstorNeedsAvx, xsaveImage, xstateInit } from "../cpu/xsave.js";
+import type { CpuState } from "../cpu/state.js";
 
 export const SIGSTOP = 19;
 const SIGCONT = 18, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
@@ -38,13 +44,20 @@ const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 0x8000_0000;
 const MINSIGSTKSZ = 2048;
 
 /** Sizes and offsets of the frame (arch/x86/include/uapi/asm/{ucontext,sigcontext}.h). */
-const UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
+const UC_FP_XSTATE = 1, UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
 const UC_STACK = 16, UC_MCONTEXT = 40, UC_SIGMASK = 296, UCONTEXT_SIZE = 304;
 const SIGINFO_SIZE = 128;
 const FRAME_UC = 8, FRAME_INFO = FRAME_UC + UCONTEXT_SIZE, FRAME_SIZE = FRAME_INFO + SIGINFO_SIZE;
 /** struct sigcontext_64 up to fpstate; reserved1[8] after it is left as the stack had it, as Linux does. */
 const SC_WRITTEN = 192;
 export const FPSTATE_SIZE = 512;
+/**
+ * struct _fpx_sw_bytes, in the fxsave image's software-reserved bytes:
+ * magic1, extended_size (the XSAVE image and MAGIC2), xfeatures, xstate_size;
+ * then FP_XSTATE_MAGIC2 right after the XSAVE image.
+ */
+const SW_BYTES = 464, FP_XSTATE_MAGIC1 = 0x46505853, FP_XSTATE_MAGIC2 = 0x46505845, FP_XSTATE_MAGIC2_SIZE = 4;
+const XSTATE_BV = 512, XFEATURE_MASK_FPSSE = 3;
 
 /** The largest frame a kernel with IA32 emulation sizes for: sizeof(struct sigframe_ia32). */
 const SIGFRAME_IA32_SIZE = 732;
@@ -52,15 +65,20 @@ const SIGFRAME_IA32_SIZE = 732;
 const FREGS_STATE_SIZE = 112;
 const FRAME_ALIGNMENT = 16, MAX_FRAME_PADDING = FRAME_ALIGNMENT - 1, MAX_XSAVE_PADDING = 63;
 
+/** The frame's fpstate (xstate_sigframe_size): the fxsave image, or with XSAVE its image and MAGIC2. */
+function fpstateSize(model: CpuModel | undefined): number {
+  return model?.xsave ? XSAVE_SIZE + FP_XSTATE_MAGIC2_SIZE : FPSTATE_SIZE;
+}
+
 /**
  * AT_MINSIGSTKSZ, as init_sigframe_size (arch/x86/kernel/signal.c) computes
  * it on a kernel built with CONFIG_IA32_EMULATION (Debian's, and this
  * machine's): the worst-case frame, sigframe_ia32, plus its padding, plus
- * fpu__get_fpstate_size — on a CPU without XSAVE the 512-byte fxsave image
+ * fpu__get_fpstate_size — the fxsave image, or the XSAVE image and MAGIC2,
  * and the fsave header — plus the XSAVE alignment padding, rounded up to 16.
  */
-export function get_sigframe_size(): number {
-  const fpstate = FPSTATE_SIZE + FREGS_STATE_SIZE;
+export function get_sigframe_size(model?: CpuModel): number {
+  const fpstate = fpstateSize(model) + FREGS_STATE_SIZE;
   const max = SIGFRAME_IA32_SIZE + MAX_FRAME_PADDING + fpstate + MAX_XSAVE_PADDING;
   return Math.ceil(max / FRAME_ALIGNMENT) * FRAME_ALIGNMENT;
 }
@@ -106,25 +124,40 @@ export interface SignalCpu {
   setReg(r: number, v: number): void;
   rip: number;
   rflags: number;
-  /** The SSE registers (absent for a CPU without them). */
-  state?: { xmm: Uint32Array; mxcsr: number; x87Image: X87Image };
+  /** The x87, SSE and AVX registers (absent for a CPU without them). */
+  state?: CpuState;
+  /** Its model: with XSAVE, the frame holds the XSAVE image (default: without). */
+  model?: CpuModel;
 }
 
 /**
- * The FPU/SSE part of the frame, in fxsave64 format (Intel SDM, FXSAVE), as
- * the CPU's own fxsave64 writes it: the one place that knows how the CPU's
- * x87 and SSE registers sit there.
+ * The FPU part of the frame, as the CPU's own fxsave64 writes it, or with
+ * XSAVE as copy_fpstate_to_sigframe writes it: a cleared header, xsave64 of
+ * every component XCR0 enables, then save_xstate_epilog's _fpx_sw_bytes,
+ * XSTATE_BV with x87 and SSE always set (a legacy program's changes to them
+ * are restored), and MAGIC2.
  */
 export function saveFpstate(cpu: SignalCpu): Uint8Array {
-  const fx = initFpstate();
-  const s = cpu.state;
-  if (s) fxsaveImage(new DataView(fx.buffer), s.xmm, s.mxcsr, s.x87Image, true);
+  const fx = initFpstate(fpstateSize(cpu.model));
+  const s = cpu.state, v = new DataView(fx.buffer);
+  if (!s) return fx;
+  if (!cpu.model?.xsave) {
+    fxsaveImage(v, s.xmm, s.mxcsr, s.x87Image, true);
+    return fx;
+  }
+  xsaveImage(s, v, XCR0, true);
+  v.setUint32(SW_BYTES, FP_XSTATE_MAGIC1, true);
+  v.setUint32(SW_BYTES + 4, XSAVE_SIZE + FP_XSTATE_MAGIC2_SIZE, true); // extended_size
+  v.setUint32(SW_BYTES + 8, XCR0, true); // xfeatures (64 bits)
+  v.setUint32(SW_BYTES + 16, XSAVE_SIZE, true); // xstate_size
+  v.setUint32(XSTATE_BV, v.getUint32(XSTATE_BV, true) | XFEATURE_MASK_FPSSE, true);
+  v.setUint32(XSAVE_SIZE, FP_XSTATE_MAGIC2, true);
   return fx;
 }
 
 /** The state a process starts with (fpu's init_fpstate): fcw 0x37f, mxcsr 0x1f80, registers zero. */
-function initFpstate(): Uint8Array {
-  const fx = new Uint8Array(FPSTATE_SIZE);
+function initFpstate(size = FPSTATE_SIZE): Uint8Array {
+  const fx = new Uint8Array(size);
   const v = new DataView(fx.buffer);
   v.setUint16(0, 0x37f, true); // fcw
   v.setUint32(24, 0x1f80, true); // mxcsr
@@ -139,6 +172,41 @@ export function restoreFpstate(cpu: SignalCpu, fx: Uint8Array): boolean {
   const mxcsr = fxrstorImage(new DataView(fx.buffer, fx.byteOffset, fx.byteLength), s.xmm, s.x87Image, true);
   if (mxcsr < 0) return false;
   s.mxcsr = mxcsr;
+  return true;
+}
+
+/**
+ * __fpu_restore_sig on a CPU with XSAVE, from the frame's fpstate at
+ * `addr`: check_xstate_in_sigframe reads _fpx_sw_bytes, and when magic1,
+ * xstate_size and MAGIC2 are as a frame has them, xrstor64 of the
+ * xfeatures they name; else (a program that copied only the legacy image)
+ * fxrstor64. The components not restored go to their init state.
+ * @return false when the frame is unreadable or xrstor/fxrstor would fault
+ */
+function restoreXstate(cpu: SignalCpu, mem: UserMemory, addr: number): boolean {
+  const s = cpu.state!;
+  const img = new Uint8Array(XSAVE_SIZE), v = new DataView(img.buffer);
+  if (mem.copyFromUser(img.subarray(0, FPSTATE_SIZE), addr, FPSTATE_SIZE) !== 0) return false;
+  const magic1 = v.getUint32(SW_BYTES, true), extended = v.getUint32(SW_BYTES + 4, true);
+  const xstateSize = v.getUint32(SW_BYTES + 16, true);
+  let fxOnly = true;
+  if (magic1 === FP_XSTATE_MAGIC1 && xstateSize >= XSAVE_AVX_OFFSET && xstateSize <= XSAVE_SIZE && xstateSize <= extended) {
+    const m2 = new Uint8Array(4);
+    if (mem.copyFromUser(m2, addr + xstateSize, 4) !== 0) return false;
+    fxOnly = new DataView(m2.buffer).getUint32(0, true) !== FP_XSTATE_MAGIC2;
+  }
+  if (fxOnly) {
+    if (!restoreFpstate(cpu, img.subarray(0, FPSTATE_SIZE))) return false;
+    xstateInit(s, XCR0 & ~XFEATURE_MASK_FPSSE);
+    return true;
+  }
+  const xfeatures = v.getUint32(SW_BYTES + 8, true) & XCR0;
+  // xrstor64 with the frame as its image: the header first (64-aligned, reserved bytes zero)
+  if (addr % 64 !== 0 || mem.copyFromUser(img.subarray(FPSTATE_SIZE, XSAVE_AVX_OFFSET), addr + FPSTATE_SIZE, XSAVE_AVX_OFFSET - FPSTATE_SIZE) !== 0) return false;
+  if (!xrstorHeaderValid(v)) return false;
+  if (xrstorNeedsAvx(v, xfeatures) && mem.copyFromUser(img.subarray(XSAVE_AVX_OFFSET), addr + XSAVE_AVX_OFFSET, XSAVE_SIZE - XSAVE_AVX_OFFSET) !== 0) return false;
+  if (!xrstorImage(s, v, xfeatures, true)) return false;
+  xstateInit(s, XCR0 & ~xfeatures);
   return true;
 }
 
@@ -560,7 +628,7 @@ export class Signals {
       sp = this.altSp + this.altSize;
       entering = true;
     }
-    const fpAddr = Math.floor((sp - FPSTATE_SIZE) / 64) * 64;
+    const fpAddr = Math.floor((sp - fpstateSize(cpu.model)) / 64) * 64;
     const frame = Math.floor((fpAddr - FRAME_SIZE) / 16) * 16 - 8;
     if ((nested || entering) && !this.onSigStack(frame)) return false;
     if (fpAddr <= 0 || frame + FRAME_SIZE > TASK_SIZE) return false;
@@ -569,7 +637,8 @@ export class Signals {
     const head = new Uint8Array(FRAME_UC + UC_MCONTEXT + SC_WRITTEN);
     const v = new DataView(head.buffer);
     setU64(v, 0, u64(this.av, 32 * info.signo + 16)); // pretcode = sa_restorer
-    setU64(v, FRAME_UC, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+    // frame_uc_flags
+    setU64(v, FRAME_UC, (cpu.model?.xsave ? UC_FP_XSTATE : 0) | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
     // uc_link 0; uc_stack: the alternate stack as seen from the interrupted rsp.
     setU64(v, FRAME_UC + UC_STACK, this.altSp);
     v.setUint32(FRAME_UC + UC_STACK + 8, this.ssFlags(rsp) | (this.altFlags & SS_AUTODISARM), true);
@@ -602,8 +671,14 @@ export class Signals {
     // Handlers start with DF and TF clear (the ABI's direction flag; no single-step)
     // and a fresh FPU (fpu__clear_user_states): the interrupted state is in the frame.
     cpu.rflags = cpu.rflags & ~(0x400 | 0x100);
-    restoreFpstate(cpu, initFpstate());
+    this.initFpu();
     return true;
+  }
+
+  /** fpu__clear_user_states: the x87 and SSE state (and with XSAVE every component XCR0 enables) as a process starts. */
+  private initFpu(): void {
+    restoreFpstate(this.cpu, initFpstate());
+    if (this.cpu.model?.xsave && this.cpu.state) xstateInit(this.cpu.state, XCR0 & ~XFEATURE_MASK_FPSSE);
   }
 
   /**
@@ -623,10 +698,14 @@ export class Signals {
     const sc = UC_MCONTEXT;
     const fpAddr = u64(v, sc + 184);
     if (fpAddr !== 0) {
-      const fx = new Uint8Array(FPSTATE_SIZE);
-      if (fpAddr % 16 !== 0 || this.mem.copyFromUser(fx, fpAddr, FPSTATE_SIZE) !== 0) return null;
-      if (!restoreFpstate(cpu, fx)) return null;
-    } else restoreFpstate(cpu, initFpstate()); // no fpstate: the FPU starts afresh, as fpu__clear_user_states
+      if (cpu.model?.xsave && cpu.state) {
+        if (fpAddr % 16 !== 0 || !restoreXstate(cpu, this.mem, fpAddr)) return null;
+      } else {
+        const fx = new Uint8Array(FPSTATE_SIZE);
+        if (fpAddr % 16 !== 0 || this.mem.copyFromUser(fx, fpAddr, FPSTATE_SIZE) !== 0) return null;
+        if (!restoreFpstate(cpu, fx)) return null;
+      }
+    } else this.initFpu(); // no fpstate: the FPU starts afresh, as fpu__clear_user_states
     SC_REGS.forEach((r, i) => cpu.setReg(r, u64(v, sc + 8 * i)));
     cpu.rip = u64(v, sc + 128);
     cpu.rflags = (cpu.rflags & ~FIX_EFLAGS) | (v.getUint32(sc + 136, true) & FIX_EFLAGS);

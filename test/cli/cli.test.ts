@@ -84,6 +84,14 @@ describe("faultline run", () => {
     expect(r.stderr).toMatch(/budget of 5000 instructions[^]*CPU time limit exceeded\n$/);
   });
 
+  it("runs on the CPU model --cpu names; another is a usage error", () => {
+    expect(run("run", "--cpu", "x86-64-v3", program("hello"))).toMatchObject({ status: 0, stdout: "Hello, world!\n" });
+    const r = run("run", "--cpu", "x86-64-v4", program("hello"));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--cpu: 'x86-64-v4' is not x86-64-v2 or x86-64-v3/);
+    expect(run("run", "-h").stdout).toMatch(/--cpu MODEL/);
+  });
+
   it("refuses what execve would refuse, as a shell does (126, 127)", () => {
     const notElf = run("run", fileURLToPath(new URL("../../package.json", import.meta.url)));
     expect(notElf.status).toBe(126);

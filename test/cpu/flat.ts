@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseElf, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/loader/elf.js";
-import { Cpu, Mmu, PF_INSTR, PF_PROT, PF_WRITE, STOP_SYSCALL, TLB_W, TLB_X } from "../../src/cpu/index.js";
+import { Cpu, type CpuModel, Mmu, PF_INSTR, X86_64_V2, PF_PROT, PF_WRITE, STOP_SYSCALL, TLB_W, TLB_X } from "../../src/cpu/index.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 
 export const PROT_R = 1, PROT_W = 2, PROT_X = 4;
@@ -23,11 +23,11 @@ export class FlatMachine {
   private nextFrame = 1;
   walks: { va: number; access: number }[] = [];
 
-  constructor(ramPages = 16384) {
+  constructor(ramPages = 16384, model: CpuModel = X86_64_V2) {
     this.memory = new WebAssembly.Memory({ initial: ramPages / 16, maximum: ramPages / 16 });
     this.ram = new Uint8Array(this.memory.buffer);
     this.mmu = new Mmu(this.memory, (va, access) => this.walk(va, access));
-    this.cpu = new Cpu(this.mmu);
+    this.cpu = new Cpu(this.mmu, model);
   }
 
   walk(va: number, access: number): number {
@@ -122,8 +122,8 @@ export function assemble(src: string, base = 0x401000): Uint8Array {
 }
 
 /** A machine with `code` at 0x401000 (r-x), a stack below 0x7fff0000 and rsp set. */
-export function machineWith(code: Uint8Array, base = 0x401000, ramPages?: number): FlatMachine {
-  const m = new FlatMachine(ramPages);
+export function machineWith(code: Uint8Array, base = 0x401000, ramPages?: number, model?: CpuModel): FlatMachine {
+  const m = new FlatMachine(ramPages, model);
   m.map(base, code.length + 1, PROT_R | PROT_X);
   m.poke(base, code);
   m.map(0x7ffe0000, 0x10000, PROT_R | PROT_W);
@@ -246,10 +246,10 @@ export function nativeRecords(asm: string): { text: Uint8Array; ref: Uint8Array 
 /**
  * Runs a generated program's text (flatProgram, buildProgram) with `bssBytes`
  * of .bss mapped at 0x10000000 and blocks translated after `jitThreshold`
- * runs: its stdout, once it has exited 0.
+ * runs (on a CPU of `model`, default x86-64-v2): its stdout, once it has exited 0.
  */
-export function runGenerated(text: Uint8Array, bssBytes: number, jitThreshold: number): Uint8Array {
-  const m = machineWith(text);
+export function runGenerated(text: Uint8Array, bssBytes: number, jitThreshold: number, model?: CpuModel): Uint8Array {
+  const m = machineWith(text, undefined, undefined, model);
   m.cpu.jitThreshold = jitThreshold;
   m.map(0x10000000, bssBytes, PROT_R | PROT_W);
   const r = m.runProgram(1e8);

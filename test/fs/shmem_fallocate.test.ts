@@ -12,23 +12,25 @@ import { machine, withLeakCheck } from "../helpers/machine.js";
 const PAGE = 4096;
 const KEEP_SIZE = 1, PUNCH_HOLE = 2, ZERO_RANGE = 0x10;
 const EPERM = -1, ENOMEM = -12, EOPNOTSUPP = -95;
+/** No RLIMIT_FSIZE: every size is allowed. */
+const NO_LIMIT = () => 0;
 
 describe("shmem_fallocate", () => {
   it("allocates shmem pages, keeps i_size when asked, and a punched hole frees and zeroes", () => {
     const k = machine("64M", "debug");
     withLeakCheck(k, () => {
       const f = k.pageCache.shmemFile(allocIno())!;
-      expect(f.fallocate(0, 100, 2 * PAGE)).toBe(0);
+      expect(f.fallocate(0, 100, 2 * PAGE, NO_LIMIT)).toBe(0);
       expect([f.size(), f.blocks(), k.counter("nr_shmem")]).toEqual([100 + 2 * PAGE, 24, 3]);
-      expect(f.fallocate(KEEP_SIZE, 5 * PAGE, PAGE)).toBe(0);
+      expect(f.fallocate(KEEP_SIZE, 5 * PAGE, PAGE, NO_LIMIT)).toBe(0);
       expect([f.size(), f.blocks(), k.counter("nr_shmem")]).toEqual([100 + 2 * PAGE, 32, 4]);
-      expect(f.fallocate(ZERO_RANGE, 0, PAGE)).toBe(EOPNOTSUPP);
+      expect(f.fallocate(ZERO_RANGE, 0, PAGE, NO_LIMIT)).toBe(EOPNOTSUPP);
       // An allocated page reads as zeros until written.
       const back = new Uint8Array(PAGE).fill(1);
       expect(f.read(PAGE, back)).toBe(PAGE);
       expect(back.every((b) => b === 0)).toBe(true);
       f.write(0, new Uint8Array(3 * PAGE).fill(7));
-      expect(f.fallocate(PUNCH_HOLE | KEEP_SIZE, 10, 2 * PAGE)).toBe(0);
+      expect(f.fallocate(PUNCH_HOLE | KEEP_SIZE, 10, 2 * PAGE, NO_LIMIT)).toBe(0);
       expect([f.size(), f.blocks(), k.counter("nr_shmem")]).toEqual([3 * PAGE, 24, 3]);
       const all = new Uint8Array(3 * PAGE);
       f.read(0, all);
@@ -45,7 +47,7 @@ describe("shmem_fallocate", () => {
     withLeakCheck(k, () => {
       const f = k.pageCache.shmemFile(allocIno())!;
       f.write(0, new Uint8Array(PAGE).fill(3));
-      expect(f.fallocate(0, 0, 64 << 20)).toBe(ENOMEM);
+      expect(f.fallocate(0, 0, 64 << 20, NO_LIMIT)).toBe(ENOMEM);
       expect([f.size(), k.counter("nr_shmem")]).toEqual([PAGE, 1]);
       const back = new Uint8Array(PAGE);
       f.read(0, back);
@@ -61,11 +63,11 @@ describe("shmem_fallocate", () => {
       const f = k.pageCache.shmemFile(allocIno())!;
       f.truncate(2 * PAGE);
       f.seals = F_SEAL_GROW | F_SEAL_SHRINK;
-      expect([f.truncate(PAGE), f.truncate(3 * PAGE), f.fallocate(0, PAGE, 2 * PAGE), f.fallocate(0, 0, 2 * PAGE)]).toEqual([EPERM, EPERM, EPERM, 0]);
+      expect([f.truncate(PAGE), f.truncate(3 * PAGE), f.fallocate(0, PAGE, 2 * PAGE, NO_LIMIT), f.fallocate(0, 0, 2 * PAGE, NO_LIMIT)]).toEqual([EPERM, EPERM, EPERM, 0]);
       // A write stops where it would grow the file.
       expect(f.write(2 * PAGE - 1, new Uint8Array(3))).toBe(1);
       f.seals |= F_SEAL_WRITE;
-      expect([f.write(0, new Uint8Array(1)), f.fallocate(PUNCH_HOLE | KEEP_SIZE, 0, PAGE)]).toEqual([EPERM, EPERM]);
+      expect([f.write(0, new Uint8Array(1)), f.fallocate(PUNCH_HOLE | KEEP_SIZE, 0, PAGE, NO_LIMIT)]).toEqual([EPERM, EPERM]);
       f.release();
     });
   });

@@ -4,7 +4,7 @@
 
 import { WALK_FAULT_BELOW } from "../../src/cpu/mmu.js";
 import { machine } from "./machine.js";
-import type { Kernel } from "../../src/kernel.js";
+import type { Kernel, KernelOptions } from "../../src/kernel.js";
 
 /** The #PF error-code bits (arch/x86/include/asm/trap_pf.h). */
 export const PF = { P: 1, W: 2, U: 4, RSVD: 8, I: 16, PK: 32 } as const;
@@ -79,9 +79,9 @@ export function commWords(comm: string): [number, number, number, number] {
 /** A machine (debug unless asked) whose TLB shootdowns reach a FaultCpu: the kernel, its untyped exports, the CPU and a view of RAM. */
 export interface FaultEnv { k: Kernel; x: any; cpu: FaultCpu; view: DataView }
 
-export function bootFaultEnv(mem = "64M", build: "release" | "debug" = "debug"): FaultEnv {
+export function bootFaultEnv(mem = "64M", build: "release" | "debug" = "debug", options: Omit<KernelOptions, "env"> = {}): FaultEnv {
   const cpu = new FaultCpu();
-  const k = machine(mem, build, { env: cpu.imports });
+  const k = machine(mem, build, { ...options, env: cpu.imports });
   const x = k.exports as any;
   cpu.kernel = x;
   return { k, x, cpu, view: new DataView(k.memory.buffer) };

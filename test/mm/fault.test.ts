@@ -8,7 +8,7 @@ import { withLeakCheck } from "../helpers/machine.js";
 import { PF, TLB_W, TLB_X, sig, SIGBUS, SIGKILL, SIGSEGV, SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR,
   SI_KERNEL, commWords, bootFaultEnv, type FaultEnv } from "../helpers/fault_cpu.js";
 import { PROT, MAP, MADV, MiB } from "../helpers/mm_kernel.js";
-import { hostThpMode } from "../../src/cli/run.js";
+import { hostThpMode, hostZeroPage } from "../../src/cli/run.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,6 +123,33 @@ describe("first touch of anonymous memory (do_anonymous_page)", () => {
       expect(e.k.nodeStat().get("nr_anon_pages")).toBe(1);
       expect(new Uint8Array(e.k.memory.buffer, w.pa, PAGE).every((b) => b === 0)).toBe(true);
     });
+  });
+
+  it("a first read gets a zeroed page of its own, writable and dirty, when the kernel forbids the zero page (zeroPage: false)", () => {
+    const e = boot("64M", "debug", { zeroPage: false });
+    inProcess(e, () => {
+      const a = mmap(e, 4 * PAGE);
+      const r = e.cpu.access(a, "r");
+      expect(r.faults).toEqual([PF.U]);
+      expect(r.pa / PAGE).not.toBe(e.k.zeroPfn);
+      expect(pte(e, a).value & RW_BIT).not.toBe(0n);
+      expect(e.k.nodeStat().get("nr_anon_pages")).toBe(1);
+      expect(new Uint8Array(e.k.memory.buffer, r.pa, PAGE).every((b) => b === 0)).toBe(true);
+      // The write that follows needs no fault: do_anonymous_page mapped the page as a write would.
+      const w = e.cpu.access(a, "w");
+      expect(w.faults).toEqual([]);
+      expect(w.pa).toBe(r.pa);
+    });
+  });
+
+  it("the command line's default is the host kernel's: no zero page when it was booted with pvm_no_zero_page=1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-zero-page-"));
+    const cmdline = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    expect(hostZeroPage(cmdline("plain", "console=ttyS0 quiet\n"))).toBe(true);
+    expect(hostZeroPage(cmdline("off", "quiet pvm_no_zero_page=1 tsc=reliable\n"))).toBe(false);
+    expect(hostZeroPage(cmdline("last", "quiet pvm_no_zero_page=1\n"))).toBe(false);
+    expect(hostZeroPage(cmdline("zero", "pvm_no_zero_page=0\n"))).toBe(true);
+    expect(hostZeroPage(join(dir, "missing"))).toBe(true);
   });
 
   it("MAP_SHARED anonymous memory gets SIGBUS, as the seed's do_anonymous_page gives it", () => {

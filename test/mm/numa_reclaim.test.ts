@@ -105,6 +105,16 @@ describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a))("reclaim on a two-node machine wi
     expect(k.swapInfo().used).toBe(k.counter("nr_swapcached"));
   });
 
+  it("brings a page of a region bound to node 1 back from swap to node 1, whatever the task's policy (the VMA's policy, as alloc_page_vma)", () => {
+    const r = run(exe, ["mbind", "48"], bound);
+    expect(r.end).toEqual({ kind: "exit", status: 0 });
+    expect({ n0: r.n0, other: r.other, bad: r.bad, total: r.n1 + r.absent }).toEqual({ n0: 0, other: 0, bad: 0, total: 48 * 256 });
+    // The read-back pass swapped pages in (major faults), and none of them landed on node 0.
+    expect(r.v("pswpin")).toBeGreaterThan(0);
+    expect(r.v("pgmajfault")).toBeGreaterThan(0);
+    expect(r.kthread("kswapd0").runs).toBe(0);
+  });
+
   it("shows each node's LRU lists in the playground's memory-pressure panel", () => {
     const r = run(exe, ["bind", "40"], bound);
     const k = r.m.kernel;

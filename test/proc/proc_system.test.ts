@@ -107,26 +107,41 @@ describe("the system-wide /proc files", () => {
     expect(f.flags.split(" ")).toEqual(expect.arrayContaining(["fpu", "tsc", "cmov", "mmx", "fxsr", "sse", "sse2", "syscall", "nx", "lm",
       "pni", "ssse3", "cx16", "sse4_1", "sse4_2", "popcnt", "lahf_lm"]));
     expect(run.stdout.endsWith("\n\n1\n")).toBe(true);
+    // x86-64-v2: no AVX, no XSAVE, no leaf 7
+    expect(f.flags.split(" ")).not.toEqual(expect.arrayContaining(["avx"]));
+    expect(f["cpuid level"]).toBe("1");
+  });
+
+  it.runIf(needs(TOOLS.busybox, TOOLS.dist))("cpuinfo on an x86-64-v3 CPU: v2's flags and AVX2's, named as this machine's /proc/cpuinfo names them", () => {
+    const run = faultlineRun("--cpu", "x86-64-v3", BUSYBOX, "sh", "-c", "cat /proc/cpuinfo");
+    const f = Object.fromEntries([...run.stdout.matchAll(/^([a-zA-Z_ ]+?)\t*: ?(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const v3 = ["fma", "movbe", "xsave", "avx", "f16c", "abm", "bmi1", "avx2", "bmi2", "erms"];
+    expect(f.flags.split(" ")).toEqual(expect.arrayContaining(["sse4_2", "popcnt", ...v3]));
+    expect(f["cpuid level"]).toBe("13");
+    // in the native line's order (capflags' words: leaf 1 ecx, 0x80000001 ecx, then leaf 7 ebx)
+    const native = /^flags\t*: (.*)$/m.exec(spawnSync("cat", ["/proc/cpuinfo"], { encoding: "utf8" }).stdout)![1].split(" ");
+    if (v3.every((x) => native.includes(x))) expect(native.filter((x) => v3.includes(x))).toEqual(f.flags.split(" ").filter((x: string) => v3.includes(x)));
   });
 
   it.runIf(needs(TOOLS.busybox, TOOLS.dist))("mounts and mountinfo: faultline's namespace; mount and df read them, df statfs's tmpfs", () => {
     // The host's /tmp entries, each a mount, may be thousands: the guest itself checks their lines.
-    const run = busybox(`head -2 /proc/mounts; tail -3 /proc/mounts; echo
+    const run = busybox(`head -2 /proc/mounts; tail -4 /proc/mounts; echo
       sed -n '3,$p' /proc/mounts | grep -c -v '^/dev/root /tmp/[^ ]* ext4 ro,relatime 0 0$'; echo
       head -2 /proc/self/mountinfo; grep -c -v -E '^[0-9]+ [0-9]+ [0-9]+:[0-9]+ /[^ ]* /[^ ]* r[ow],relatime - [^ ]+ [^ ]+ r[ow]$' /proc/self/mountinfo; echo
-      mount | head -2; echo; df /tmp; echo; head -2 /proc/1/mounts`);
+      mount | head -2; echo; df /tmp /dev/shm; echo; head -2 /proc/1/mounts`);
     const [mounts, others, mountinfo, mount, df, pid1] = run.stdout.split("\n\n");
     const table = mounts.split("\n");
     expect(table).toEqual(["/dev/root / ext4 ro,relatime 0 0", "tmpfs /tmp tmpfs rw,relatime 0 0",
-      "devtmpfs /dev devtmpfs ro,relatime 0 0", "proc /proc proc ro,relatime 0 0", "sysfs /sys sysfs ro,relatime 0 0"]);
-    // Between /tmp and /dev, only the host's /tmp entries (devtmpfs's, proc's and sysfs's lines are the 3 left).
-    expect(others).toBe("3");
+      "devtmpfs /dev devtmpfs ro,relatime 0 0", "tmpfs /dev/shm tmpfs rw,relatime 0 0", "proc /proc proc ro,relatime 0 0", "sysfs /sys sysfs ro,relatime 0 0"]);
+    // Between /tmp and /dev, only the host's /tmp entries (the lines of /dev, /dev/shm, /proc and /sys are the 4 left).
+    expect(others).toBe("4");
     // show_mountinfo: id, parent, major:minor, root, mount point, options, "-", type, source, super options; every line that shape.
     expect(mountinfo).toBe("1 1 8:1 / / ro,relatime - ext4 /dev/root ro\n2 1 0:26 / /tmp rw,relatime - tmpfs tmpfs rw\n0");
     expect(mount.split("\n").slice(0, 2)).toEqual(["/dev/root on / type ext4 (ro,relatime)", "tmpfs on /tmp type tmpfs (rw,relatime)"]);
     const memTotalKb = Number(/^MemTotal: +(\d+) kB/m.exec(busybox("cat /proc/meminfo").stdout)![1]);
     const kb = Math.floor(memTotalKb / 4 / 2) * 4;
-    expect(df).toMatch(new RegExp(`^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\ntmpfs +${kb} +0 +${kb} +0% /tmp$`));
+    // Each tmpfs has its own size limit, half of RAM.
+    expect(df).toMatch(new RegExp(`^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\ntmpfs +${kb} +0 +${kb} +0% /tmp\ntmpfs +${kb} +0 +${kb} +0% /dev/shm$`));
     expect(pid1).toBe(table.slice(0, 2).join("\n") + "\n");
   });
 

@@ -2,7 +2,7 @@
 // musl (`musl-gcc -static`), and Debian's static busybox: the faultline CLI
 // gives the same stdout, stderr and exit status as the native run, with the
 // same environment and working directory, also with every block of guest
-// code translated from its first run.
+// code translated from its first run; some also on an x86-64-v3 CPU.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,12 +27,12 @@ function run(cmd: string, args: string[], cwd: string, input = ""): Ran {
  * default) and with every block translated before its first run: each must
  * agree exactly with the native run.
  */
-function compare(program: string, args: string[], cwd: string, input = "", retries = 0): Ran {
+function compare(program: string, args: string[], cwd: string, input = "", retries = 0, options: string[] = []): Ran {
   let native = run(program, args, cwd, input);
-  const ours = run(process.execPath, [CLI, "run", program, ...args], cwd, input);
+  const ours = run(process.execPath, [CLI, "run", ...options, program, ...args], cwd, input);
   for (let k = 0; k < retries && !isDeepStrictEqual(ours, native); k++) native = run(program, args, cwd, input);
   expect(ours).toEqual(native);
-  expect(run(process.execPath, [CLI, "run", "--jit-threshold", "0", program, ...args], cwd, input)).toEqual(native);
+  expect(run(process.execPath, [CLI, "run", ...options, "--jit-threshold", "0", program, ...args], cwd, input)).toEqual(native);
   return ours;
 }
 
@@ -59,23 +59,39 @@ describe.each([
   });
 });
 
+/** The programs of `dir` (test/native/…) and those of test/native/libc named, as [name, source]. */
+const sources = (dir: string, libc: string[]): string[][] => [
+  ...readdirSync(dir).filter((f) => f.endsWith(".c")).map((f) => [f.slice(0, -2), join(dir, f)]),
+  ...libc.map((n) => [n, join(SOURCES, `${n}.c`)]),
+].sort();
+
+/** glibc programs built with `flags`, each compared with its native run under faultline with `options`. */
+function describeGlibc(title: string, programs: string[][], flags: string[], options: string[] = []): void {
+  describe(title, () => {
+    const dir = mkdtempSync(join(tmpdir(), "faultline-v3-"));
+    it.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist)).each(programs)("%s", (name, source) => {
+      const exe = join(dir, name);
+      const built = spawnSync("gcc", [...flags, "-static", "-o", exe, source, "-lm"], { encoding: "utf8" });
+      expect(built.stderr).toBe("");
+      const r = compare(exe, ["one", "two"], dir, "", 0, options);
+      expect(r.stdout.length).toBeGreaterThan(0);
+    });
+  });
+}
+
 // Built for x86-64-v3 (AVX2, FMA, BMI1/BMI2, as RHEL 10 builds everything): the vectorised programs
 // of test/native/x86_64_v3, and ordinary ones from test/native/libc that gcc vectorises there too.
-const V3_SOURCES = new URL("../native/x86_64_v3/", import.meta.url).pathname;
-const v3 = [
-  ...readdirSync(V3_SOURCES).filter((f) => f.endsWith(".c")).map((f) => [f.slice(0, -2), join(V3_SOURCES, f)]),
-  ...["file_attrs", "malloc", "printf", "processes", "sort"].map((n) => [n, join(SOURCES, `${n}.c`)]),
-].sort();
-describe("glibc programs built with -O3 -march=x86-64-v3 under faultline match their native runs", () => {
-  const dir = mkdtempSync(join(tmpdir(), "faultline-v3-"));
-  it.runIf(needs(TOOLS.gcc, TOOLS.libc_a, TOOLS.dist)).each(v3)("%s", (name, source) => {
-    const exe = join(dir, name);
-    const built = spawnSync("gcc", ["-O3", "-march=x86-64-v3", "-static", "-o", exe, source, "-lm"], { encoding: "utf8" });
-    expect(built.stderr).toBe("");
-    const r = compare(exe, ["one", "two"], dir);
-    expect(r.stdout.length).toBeGreaterThan(0);
-  });
-});
+describeGlibc("glibc programs built with -O3 -march=x86-64-v3 under faultline match their native runs",
+  sources(new URL("../native/x86_64_v3/", import.meta.url).pathname, ["file_attrs", "malloc", "printf", "processes", "sort"]),
+  ["-O3", "-march=x86-64-v3"]);
+
+// On an x86-64-v3 CPU (--cpu x86-64-v3) glibc picks its AVX2 string and memory functions
+// (__memmove_avx_unaligned_erms, __strlen_avx2 …), and a signal frame holds the XSAVE image: the
+// string, memory and signal programs, and test/native/v3_cpu's, whose handler clobbers the YMM registers.
+describeGlibc("glibc programs on an x86-64-v3 CPU match their native runs",
+  sources(new URL("../native/v3_cpu/", import.meta.url).pathname,
+    ["files", "float_jmp", "itimers", "printf", "processes", "sigmask_waits", "signalfd", "sigqueue", "sort"]),
+  ["-O2", "-mavx2"], ["--cpu", "x86-64-v3"]);
 
 describe.runIf(needs(TOOLS.busybox, TOOLS.dist))("busybox applets under faultline match their native runs", () => {
   const dir = mkdtempSync(join(tmpdir(), "faultline-busybox-"));

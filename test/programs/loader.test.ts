@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { binDir } from "../../programs/native.mjs";
 import { ELF_ET_DYN_BASE, parseElf, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, TASK_SIZE } from "../../src/loader/elf.js";
 import { FPSTATE_SIZE } from "../../src/task/signal.js";
+import { X86_64_V3 } from "../../src/cpu/model.js";
 import { AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM, auxvValues, buildInitialStack } from "../../src/loader/stack.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 
@@ -116,6 +117,12 @@ describe("AT_MINSIGSTKSZ", () => {
     expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }).minsigstksz).toBe(1440);
     // what faultline writes fits: the fxsave image 64-aligned, then rt_sigframe (440 bytes) 16-aligned below it
     expect(63 + FPSTATE_SIZE + 15 + 440).toBeLessThanOrEqual(1440);
+  });
+
+  it("with XSAVE (x86-64-v3) counts the XSAVE image and MAGIC2 instead of the fxsave image", () => {
+    // 732 + 15 + (832 + 4 + 112) + 63 = 1758, rounded up to 16
+    expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }, 0, 0, X86_64_V3).minsigstksz).toBe(1760);
+    expect(63 + 836 + 15 + 440).toBeLessThanOrEqual(1760);
   });
 });
 

@@ -72,6 +72,7 @@ describe("the API checks its arguments", () => {
     expect(code(() => new Machine(kernel, { maxInsns: 0 }))).toBe("RangeError ERR_OUT_OF_RANGE");
     expect(code(() => new Machine(kernel, { maxInsns: "5" as never }))).toBe("TypeError ERR_INVALID_ARG_TYPE");
     expect(code(() => new Machine(kernel, { thp: "sometimes" as never }))).toBe("TypeError ERR_INVALID_ARG_VALUE");
+    expect(code(() => new Machine(kernel, { cpu: "x86-64-v4" as never }))).toBe("TypeError ERR_INVALID_ARG_VALUE");
     expect(code(() => new Machine(kernel, { envp: ["A=1", 2 as never] }))).toBe("TypeError ERR_INVALID_ARG_TYPE");
     expect(code(() => new Machine(kernel, { stdin: 5 as never }))).toBe("TypeError ERR_INVALID_ARG_TYPE");
   });

@@ -2,6 +2,9 @@
 //   reclaim bind MIB        binds the task to the last node (set_mempolicy
 //                           MPOL_BIND), writes MIB of anonymous memory (more
 //                           than the node holds), then checks every page.
+//   reclaim mbind MIB       the same with the region bound instead (mbind
+//                           MPOL_BIND), the task's policy left the default:
+//                           a page swapped back in follows the region's.
 //   reclaim touch FILE MIB  reads FILE (it stays in the page cache, mapped by
 //                           no one), then writes MIB of anonymous memory under
 //                           the default policy (first touch).
@@ -36,13 +39,13 @@ static int last_node(void) {
 
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
-  const int bind = !strcmp(argv[1], "bind");
-  const long mib = atol(argv[bind ? 2 : 3]);
+  const int bind = !strcmp(argv[1], "bind"), vma_bind = !strcmp(argv[1], "mbind");
+  const long mib = atol(argv[bind || vma_bind ? 2 : 3]);
+  const int node = last_node();
+  unsigned long mask = 1UL << node;
   if (bind) {
-    const int node = last_node();
-    unsigned long mask = 1UL << node;
     if (node < 0 || syscall(SYS_set_mempolicy, MPOL_BIND, &mask, 64)) return perror("set_mempolicy"), 1;
-  } else {
+  } else if (!vma_bind) {
     const int fd = open(argv[2], O_RDONLY);
     if (fd < 0) return perror("open"), 1;
     while (read(fd, buf, sizeof buf) > 0) {}
@@ -51,13 +54,14 @@ int main(int argc, char **argv) {
   const long pages = mib * 256;
   unsigned char *p = mmap(0, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return perror("mmap"), 1;
+  if (vma_bind && (node < 0 || syscall(SYS_mbind, p, pages * PAGE, MPOL_BIND, &mask, 64, 0))) return perror("mbind"), 1;
   // Whole pages, so the run spans many scheduler quanta and kswapd gets its turns.
   for (long i = 0; i < pages; i++) {
     unsigned long *q = (unsigned long *)(p + i * PAGE);
     for (int j = 0; j < PAGE / 8; j++) q[j] = i * 7 + j;
   }
   long bad = 0;
-  if (bind) {
+  if (bind || vma_bind) {
     for (long i = 0; i < pages; i++) {
       const unsigned long *q = (const unsigned long *)(p + i * PAGE);
       for (int j = 0; j < PAGE / 8; j++) bad += q[j] != i * 7 + j;
