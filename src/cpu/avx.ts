@@ -24,7 +24,8 @@ import { simdException } from "./sse_float_insns.js";
 import { raised } from "./sse_float_lanes.js";
 import { DEFS, define, defineLater, type Insn, type InsnDef, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { defineAvxLanes, defineAvxWhole, defineConversions, defineF16c } from "./avx2.js";
-import { compileLanes, getYmm, load, SA, SB, setYmm, type Shape, source, store } from "./ymm.js";
+import { PACKED_JS } from "./sse_int.js";
+import { compileLanes, getYmm, load, SA, SB, setYmm, type Shape, source, store, translateLanes, translateMove } from "./ymm.js";
 
 /** The legacy SSE instructions whose VEX form is their lane operation (by mnemonic); the rest are defined below or not at all. */
 const DERIVED = new Set([
@@ -132,11 +133,14 @@ function deriveVex(): void {
     const name = names[0], named = legacy.name;
     const forms = legacy.enc.flatMap((e) => (typeof e === "string" ? [vexForm(name, e)] : [])).filter((f) => f !== null);
     if (forms.length === 0) continue;
-    const shape = forms[0].shape;
+    const shape = forms[0].shape, form = PACKED_JS[name];
     define({
       name: typeof named === "string" ? "v" + named : (insn) => "v" + named(insn),
       enc: forms.map((f) => f.enc),
       use: legacy.use, def: legacy.def, flags: legacy.flags, faults: legacy.faults, implicitRegs: legacy.implicitRegs,
+      // the forms with no XMM destination have the legacy operands (vpmovmskb); the lane operations VEX's
+      translate: shape === null ? legacy.translate
+        : form !== undefined && shape.kind === "nds" && shape.vec && !shape.count ? (j, insn) => translateLanes(j, insn, shape, form) : undefined,
       compile: (x, insn, ip, live) => {
         const inner = (ops: Operand[]): Op => {
           // VEX's compares take 32 predicates, the legacy ones 8
@@ -167,6 +171,7 @@ function defineFullMove(name: string, load: string[], storeEnc: string[], align:
       const m = d as MemOp, r = (s as RegOp).r;
       return () => { getYmm(x, r, V); return store(x, m, V, bytes, align ? bytes : 0); };
     },
+    translate: (j, insn) => translateMove(j, insn, align),
   });
 }
 
@@ -288,11 +293,14 @@ function defineAvx(): void {
     name: "vzeroupper",
     enc: ["VEX NP 0F 77 L0"],
     compile: (x) => () => { x.st.ymmh.fill(0); return 0; },
+    translate: () => "YMMH.fill(0);",
   });
   define({
     name: "vzeroall",
     enc: ["VEX NP 0F 77 L1"],
     compile: (x) => () => { x.st.xmm.fill(0, 0, 64); x.st.ymmh.fill(0); return 0; },
+    // XMM as a whole: the block's XMM locals are written back around it
+    translate: () => "XMM.fill(0, 0, 64); YMMH.fill(0);",
   });
 }
 defineLater([VEX_MAP + 1, VEX_MAP + 2, VEX_MAP + 3], [], defineAvx);

@@ -6,11 +6,13 @@
 
 import { STOP_XM } from "./exec.js";
 import { FE_DENORMAL, type Format } from "./fpu/softfloat.js";
-import { define, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { define, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import type { Jit } from "./jit.js";
+import { K_EXPL } from "./state.js";
 import { convert, F32, fe } from "./sse_float.js";
 import { simdException } from "./sse_float_insns.js";
 import { floatLanes, raised } from "./sse_float_lanes.js";
-import { defineLaneOp, getYmm, NDS, setYmm, source, store, UNARY_SHAPE } from "./ymm.js";
+import { defineLaneOp, dword, getYmm, laneDwords, NDS, setYmm, source, store, translateAccess, UNARY_SHAPE, zeroHigh } from "./ymm.js";
 
 /** A qword's shift by a 64-bit count (lo, hi): 0 past 63 (the arithmetic one fills with the sign). */
 function shiftQ(R: Uint32Array, A: Uint32Array, i: number, clo: number, chi: number, kind: "l" | "r"): void {
@@ -57,10 +59,12 @@ export function defineAvxLanes(): void {
 // ---- across the lanes ----
 
 /** Defines an instruction over whole registers: fn(ops' values, result, imm); the destination is ops[0], zero-extended at VEX.128. */
-function defineWhole(name: string, enc: string[], fn: (S: Uint32Array[], R: Uint32Array, imm: number, wide: boolean) => void): void {
+function defineWhole(name: string, enc: string[], fn: (S: Uint32Array[], R: Uint32Array, imm: number, wide: boolean) => void,
+  translate?: (j: Jit, insn: Insn) => string | null): void {
   define({
     name,
     enc,
+    translate,
     compile: (x, insn) => {
       const d = insn.ops[0] as RegOp, wide = d.sz === 32;
       const srcs = insn.ops.slice(1).filter((o) => o.k !== "i");
@@ -88,7 +92,7 @@ export function defineAvxWhole(): void {
     defineWhole(name, [enc], ([S], R) => {
       const b = new Uint8Array(S.buffer, S.byteOffset, 32), r = new Uint8Array(R.buffer, R.byteOffset, 32);
       for (let i = 0; i < 32; i++) r[i] = b[i % bytes];
-    });
+    }, bytes === 16 ? undefined : (j, insn) => translateBroadcast(j, insn, bytes));
   }
   // 128-bit halves: insert into, extract from, permute two registers' lanes
   for (const [name, opc] of [["vinsertf128", "18"], ["vinserti128", "38"]] as const) {
@@ -162,6 +166,13 @@ export function defineAvxWhole(): void {
           return 0;
         };
       },
+      translate: size !== 1 ? undefined : (j, insn) => {
+        // each dword's four byte sign bits, then the dwords side by side
+        const d = insn.ops[0] as RegOp, s = (insn.ops[1] as RegOp).r;
+        const bits = [0, 1].flatMap((lane) => [0, 1, 2, 3].map((k) =>
+          `(((v = ${dword(s, lane, k)}) >>> 7 & 1) | (v >>> 14 & 2) | (v >>> 21 & 4) | (v >>> 28 & 8)) << ${16 * lane + 4 * k}`));
+        return `{let v; const m = ${bits.join(" | ")}; ${j.rw(d.r, d.sz, "m", "0")}}`;
+      },
     });
   }
   // vptest: ZF when first & second is all zero, CF when ~first & second is; the other flags cleared
@@ -182,7 +193,32 @@ export function defineAvxWhole(): void {
         return 0;
       };
     },
+    translate: (j, insn) => {
+      const d = insn.ops[0] as RegOp, s = insn.ops[1];
+      const flags = (b: (lane: number, k: number) => string): string =>
+        `{let and = 0, andn = 0; ${laneDwords(d.sz, (lane, k) => `{const a = ${dword(d.r, lane, k)}, b = ${b(lane, k)}; and |= a & b; andn |= ~a & b;}`)} ` +
+        `F[0] = ${K_EXPL << 2}; F[7] = (and === 0 ? 0x40 : 0) | (andn === 0 ? 1 : 0);}`;
+      j.known = K_EXPL << 2;
+      if (s.k === "r") return flags((lane, k) => dword(s.r, lane, k));
+      return translateAccess(j, s as MemOp, d.sz, false, false, (p) => flags((lane, k) => `DV.getInt32(${p} + ${16 * lane + 4 * k}, true)`));
+    },
   });
+}
+
+/**
+ * A broadcast of `bytes` (1, 2, 4, 8) for the block translator: the source's low element (an XMM register's,
+ * or memory's) repeated through one dword (a qword: two), then to every dword of the destination.
+ */
+function translateBroadcast(j: Jit, insn: Insn, bytes: number): string | null {
+  const d = insn.ops[0] as RegOp, s = insn.ops[1];
+  const fill = (lo: string, hi: string): string => {
+    const v = bytes === 1 ? `(${lo} & 255) * 0x01010101` : bytes === 2 ? `(${lo} & 65535) * 0x10001` : lo;
+    return `{const v = ${v} | 0, vh = ${bytes === 8 ? hi : "v"} | 0; ` +
+      laneDwords(d.sz, (lane, k) => `${dword(d.r, lane, k)} = ${k & 1 ? "vh" : "v"};`) + (d.sz === 16 ? zeroHigh(d.r) : "") + "}";
+  };
+  if (s.k === "r") return fill(dword(s.r, 0, 0), dword(s.r, 0, 1));
+  const ea = j.ea(s as MemOp);
+  return ea === null ? null : `{${ea} ${j.load(bytes, "e", "eh", false)} ${fill("e", "eh")}}`;
 }
 
 // ---- conversions between widths at VEX.256 ----

@@ -2,9 +2,9 @@
 // btr, btc; bsf, bsr, tzcnt, lzcnt, popcnt; bswap.
 
 import { ALL_FLAGS, bit64, type Exec, MASK, msb, type Op, sizeIndex } from "./exec.js";
-import { define, FEAT_LZCNT, FEAT_POPCNT, type Insn, type RegOp } from "./insn.js";
+import { define, FEAT_LZCNT, FEAT_POPCNT, type Insn, type MemOp, type RegOp } from "./insn.js";
 import type { Jit } from "./jit.js";
-import { AF, CF, OF, PF, RCX, SF, ZF } from "./state.js";
+import { AF, CF, K_EXPL, OF, PF, RCX, SF, ZF } from "./state.js";
 
 /** The shift kinds, as the ModRM reg field of C0/C1/D0..D3 numbers them. */
 const KINDS = ["rol", "ror", "rcl", "rcr", "shl", "shr", "", "sar"];
@@ -377,6 +377,33 @@ function compileBitScan(x: Exec, op: string, insn: Insn): Op {
   };
 }
 
+/**
+ * tzcnt and bsf for the block translator, at 32 and 64 bits: the lowest set bit's index (tzcnt: the width
+ * when none is; bsf: the destination kept then), and the flags as the Op sets them, the rest kept (arith()).
+ */
+function translateTrailing(j: Jit, op: string, insn: Insn): string | null {
+  const sz = insn.osz, d = (insn.ops[0] as RegOp).r, s = insn.ops[1];
+  if (sz === 2) return null;
+  let v: string, vh: string, pre = "";
+  if (s.k === "r") [v, vh] = [j.l(s.r), sz === 8 ? j.h(s.r) : "0"];
+  else {
+    const ea = j.ea(s as MemOp);
+    if (ea === null) return null;
+    pre = `${ea} ${j.load(sz, "v", "vh", false)}`;
+    [v, vh] = ["v", sz === 8 ? "vh" : "0"];
+  }
+  const low = (w: string, add: number): string => `${31 + add} - Math.clz32(${w} & -${w})`;
+  const index = sz === 8 ? `${v} !== 0 ? ${low(v, 0)} : ${vh} !== 0 ? ${low(vh, 32)} : 64` : `${v} !== 0 ? ${low(v, 0)} : 32`;
+  const zero = sz === 8 ? `(${v} | ${vh}) === 0` : `${v} === 0`;
+  let code = `{${pre} const z = ${zero}, r = ${index};`;
+  if (op === "tzcnt") code += ` ${j.rw(d, sz, "r", "0")}`;
+  else code += ` if (!z) {${j.rw(d, sz, "r", "0")}}`;
+  if (!j.flags) return code + "}";
+  j.known = K_EXPL << 2;
+  const flags = op === "tzcnt" ? `(arith() & ~${CF | ZF}) | (z ? ${CF} : 0) | (r === 0 ? ${ZF} : 0)` : `(arith() & ~${ZF}) | (z ? ${ZF} : 0)`;
+  return code + ` F[7] = ${flags}; F[0] = ${K_EXPL << 2};}`;
+}
+
 for (const [name, enc, def, feature] of [
   ["bsf", "0F BC /r: Gv,Ev", ZF, undefined],
   ["bsr", "0F BD /r: Gv,Ev", ZF, undefined],
@@ -384,7 +411,10 @@ for (const [name, enc, def, feature] of [
   ["lzcnt", "F3 0F BD /r: Gv,Ev", CF | ZF, FEAT_LZCNT],
   ["popcnt", "F3 0F B8 /r: Gv,Ev", ALL_FLAGS, FEAT_POPCNT],
 ] as const) {
-  define({ name, enc: [enc], def, feature, compile: (x, insn) => compileBitScan(x, name, insn) });
+  define({
+    name, enc: [enc], def, feature, compile: (x, insn) => compileBitScan(x, name, insn),
+    translate: name === "tzcnt" || name === "bsf" ? (j, insn) => translateTrailing(j, name, insn) : undefined,
+  });
 }
 
 /** The four bytes of v in the other order (bswap, movbe). */

@@ -6,8 +6,9 @@
 // CPUID announces BMI1 and BMI2 on an x86-64-v3 CPU only (model.ts): see avx.ts.
 
 import { type Exec, type Op } from "./exec.js";
-import { define, defineLater, type Insn, type Operand, type RegOp, VEX_MAP } from "./insn.js";
-import { CF } from "./state.js";
+import { define, defineLater, type Insn, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
+import type { Jit } from "./jit.js";
+import { CF, K_LOGIC } from "./state.js";
 
 const MASK64 = (1n << 64n) - 1n;
 const big = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
@@ -25,11 +26,13 @@ function put(x: Exec, r: number, sz: number, v: bigint): void {
  * Defines a three-operand instruction computing the destination (and the flags, through `res`) from the
  * operands' values: `f(a, b, bits)` with a, b the second and third operands.
  */
-function defineBmi(name: string, enc: string, flags: boolean, f: (a: bigint, b: bigint, bits: number, x: Exec, insn: Insn) => bigint): void {
+function defineBmi(name: string, enc: string, flags: boolean, f: (a: bigint, b: bigint, bits: number, x: Exec, insn: Insn) => bigint,
+  translate?: (j: Jit, insn: Insn) => string | null): void {
   define({
     name,
     enc: [enc],
     def: flags ? 0x8d5 : 0,
+    translate,
     compile: (x: Exec, insn: Insn): Op => {
       const sz = insn.osz, bits = sz * 8, d = (insn.ops[0] as RegOp).r, [, a, b] = insn.ops;
       return () => {
@@ -50,6 +53,42 @@ function flagsOf(x: Exec, r: bigint, bits: number, cf: boolean): void {
   x.res(bits === 64 ? 3 : 2, Number(m & 0xffffffffn) | 0, Number(m >> 32n) | 0, cf ? CF : 0);
 }
 
+/**
+ * A register or memory operand of sz (4, 8) for the block translator: the code that loads it (into v, vh) and
+ * its halves; null for a form left to the Op.
+ */
+function operand(j: Jit, o: Operand, sz: number): [string, string, string] | null {
+  if (o.k === "r") return ["", j.l(o.r), sz === 8 ? j.h(o.r) : "0"];
+  const ea = j.ea(o as MemOp);
+  return ea === null ? null : [`${ea} ${j.load(sz, "v", "vh", false)}`, "v", sz === 8 ? "vh" : "0"];
+}
+
+/** sarx, shlx, shrx for the block translator: the count vvvv's low 5 or 6 bits, no flags. */
+function translateShiftX(j: Jit, name: string, insn: Insn): string | null {
+  const sz = insn.osz, d = (insn.ops[0] as RegOp).r, c = (insn.ops[2] as RegOp).r, src = operand(j, insn.ops[1], sz);
+  if (src === null) return null;
+  const [pre, lo, hi] = src;
+  if (sz === 4) return `{${pre} const r = ${lo} ${name === "sarx" ? ">>" : name === "shlx" ? "<<" : ">>>"} (${j.l(c)} & 31); ${j.rw(d, 4, "r", "0")}}`;
+  // by 32 or more the other half moves over; by 0 (a JavaScript shift by 32 is one by 0) nothing moves
+  const calc = name === "shlx" ? "r = n < 32 ? a << n : 0, rh = n < 32 ? (n === 0 ? ah : (ah << n) | (a >>> (32 - n))) : a << (n - 32)"
+    : name === "shrx" ? "r = n < 32 ? (n === 0 ? a : (a >>> n) | (ah << (32 - n))) : ah >>> (n - 32), rh = n < 32 ? ah >>> n : 0"
+      : "r = n < 32 ? (n === 0 ? a : (a >>> n) | (ah << (32 - n))) : ah >> (n - 32), rh = n < 32 ? ah >> n : ah >> 31";
+  return `{${pre} const a = ${lo}, ah = ${hi}, n = ${j.l(c)} & 63, ${calc}; ${j.rw(d, 8, "r", "rh")}}`;
+}
+
+/** andn for the block translator: ~vvvv & r/m, its flags those of a logical operation (F's K_LOGIC). */
+function translateAndn(j: Jit, insn: Insn): string | null {
+  const sz = insn.osz, d = (insn.ops[0] as RegOp).r, a = (insn.ops[1] as RegOp).r, src = operand(j, insn.ops[2], sz);
+  if (src === null) return null;
+  const [pre, lo, hi] = src, fk = (K_LOGIC << 2) | (sz === 8 ? 3 : 2);
+  let code = `{${pre} const r = ~${j.l(a)} & ${lo}, rh = ${sz === 8 ? `~${j.h(a)} & ${hi}` : "0"};`;
+  if (j.flags) {
+    code += ` F[0] = ${fk}; F[5] = r;${sz === 8 ? " F[6] = rh;" : ""}`;
+    j.known = fk;
+  }
+  return `${code} ${j.rw(d, sz, "r", "rh")}}`;
+}
+
 /** The descriptors, made on the decoder's first use of the VEX 0F 38 or 0F 3A map (insn.ts's defineLater). */
 function defineBmiFamily(): void {
   // ---- BMI1 ----
@@ -57,7 +96,7 @@ function defineBmiFamily(): void {
     const r = ~a & b;
     flagsOf(x, r, bits, false);
     return r;
-  });
+  }, translateAndn);
   defineBmi("bextr", "VEX NP 0F 38 F7 L0 /r: Gy,Ey,By", true, (a, b, bits, x) => {
     const start = Number(b & 0xffn), len = Number((b >> 8n) & 0xffn);
     const r = start >= bits ? 0n : (a >> BigInt(start)) & ((1n << BigInt(Math.min(len, bits))) - 1n);
@@ -150,6 +189,7 @@ function defineBmiFamily(): void {
           return 0;
         };
       },
+      translate: (j, insn) => translateShiftX(j, name, insn),
     });
   }
 }

@@ -18,7 +18,7 @@
 
 import type { Insn, MemOp } from "./insn.js";
 import { type Exec, flagEffects, type Op, STOP_OP, STOP_TAKEN } from "./exec.js";
-import { K_ADD, K_LOGIC, K_SUB } from "./state.js";
+import { K_ADD, K_EXPL, K_LOGIC, K_SUB } from "./state.js";
 
 /** Runs the block (whole iterations of a loop within `left` instructions): see compileBlock. */
 export type BlockFn = (left: number) => number;
@@ -27,7 +27,7 @@ export type BlockFn = (left: number) => number;
  * The names of Exec's members that generated code may use (the block's prelude binds them):
  * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
  */
-const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, test, shl64, shr64} = X, XMM = X.st.xmm;" +
+const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, arith, test, shl64, shr64} = X, XMM = X.st.xmm, YMMH = X.st.ymmh;" +
   "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv, RAM = mmu.ram;";
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
@@ -90,6 +90,11 @@ function condition(fkind: number, cc: number): string | null {
   const les64 = `(F[2] < F[4] || (F[2] === F[4] && ${leu}))`;
   const z32 = "F[5] === 0", z64 = "(F[5] | F[6]) === 0";
   let t: (string | null)[];
+  if (fkind === K_EXPL << 2) {
+    // F[7] holds the flags themselves (vptest): OF, CF, ZF, CF|ZF, SF, PF
+    const mask = [0x800, 1, 0x40, 0x41, 0x80, 4][cc >> 1];
+    return mask === undefined ? null : `(F[7] & ${mask}) ${cc & 1 ? "===" : "!=="} 0`;
+  }
   const szi = fkind & 3, kind = fkind >> 2;
   if (szi < 2) {
     // 8 and 16 bits: F holds zero-extended values
@@ -150,6 +155,8 @@ const MAX_TRANSLATIONS = 4096;
  * A translation's XMM dwords (XMM[n], n a literal) held in locals xn, as int32 (the dwords' bits:
  * every translation reads them as int32 or through bit operations), written back and reloaded
  * with the general registers; a translation that reaches XMM otherwise has them synced around it.
+ * The YMM high halves stay in their array (YMMH[n]): as locals too, sse_string's AVX2 loops ran no
+ * faster (0.95x [0.78-1.25]), and every Op between would write them back and reload them.
  */
 function xmmLocals(code: string, slots: Set<number>): string {
   const named: number[] = [];
@@ -159,25 +166,25 @@ function xmmLocals(code: string, slots: Set<number>): string {
   return local;
 }
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
-const USES_F = /\b(add|sub|logic|res|cf|test)\(/;
+const USES_F = /\b(add|sub|logic|res|cf|arith|test)\(/;
 /** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
 export const LOOP = 65536;
 
 /**
- * For an instruction with an XMM operand and no implicit general register
- * (every SSE instruction here but pcmpestri and kin, InsnDef.implicitRegs): the general registers it reads
+ * For an instruction with an XMM or YMM operand and no implicit general register
+ * (every SSE and AVX instruction here but pcmpestri and kin, InsnDef.implicitRegs): the general registers it reads
  * (address registers, register operands) and those it may write (a register
  * first operand); null for any other instruction.
  */
 function xmmOnly(insn: Insn): [number[], number[]] | null {
-  if (!insn.ops.some((o) => o.k === "r" && o.sz === 16) || insn.def.implicitRegs) return null;
+  if (!insn.ops.some((o) => o.k === "r" && (o.sz === 16 || o.sz === 32)) || insn.def.implicitRegs) return null;
   const reads: number[] = [], writes: number[] = [];
   const gpr = (r: number): number => (r >= 16 ? r - 16 : r);
   insn.ops.forEach((o, n) => {
     if (o.k === "m") {
       if (o.base >= 0) reads.push(o.base);
       if (o.index >= 0) reads.push(o.index);
-    } else if (o.k === "r" && o.sz < 10) {
+    } else if (o.k === "r" && o.sz <= 8) {
       reads.push(gpr(o.r));
       if (n === 0) writes.push(gpr(o.r));
     }

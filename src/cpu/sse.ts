@@ -202,23 +202,31 @@ function defineToGpr(name: string, enc: string, feature: Feature, fn: (s: Uint32
 }
 
 /**
+ * One 128-bit lane of a PACKED_JS form as statements: result dword k to d(k), from the operands' dwords a(k)
+ * (the destination's, or VEX's first source) and b(k), every operand dword read before the first is written
+ * (the source may be the destination).
+ */
+export function packedLane(j: Jit, form: (typeof PACKED_JS)[string], d: (k: number) => string, a: (k: number) => string,
+  b: (k: number) => string, imm: number): string {
+  const four = (f: (k: number) => string): string => [0, 1, 2, 3].map(f).join(" ");
+  return `{${four((k) => `const a${k} = ${a(k)} | 0, b${k} = ${b(k)} | 0;`)} ${four((k) => form(`r${k}`, `a${k}`, `b${k}`, k, imm, j.k))} ` +
+    `${four((k) => `${d(k)} = r${k};`)}}`;
+}
+
+/**
  * A packed instruction of PACKED_JS for the block translator: the source a
  * register, or 16 aligned bytes on a page the TLB holds, loaded inline;
  * anything else (a miss, a fault, #GP) runs the Op.
  */
 function translatePacked(j: Jit, insn: Insn, form: (typeof PACKED_JS)[string]): string | null {
   const d = xo(insn.ops[0]), s = insn.ops[1], imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
-  const four = (f: (k: number) => string): string => [0, 1, 2, 3].map(f).join(" ");
-  // every operand dword read before the first is written: the source may be the destination
-  const body = (b: (k: number) => string): string =>
-    four((k) => `const a${k} = XMM[${d + k}] | 0, b${k} = ${b(k)};`) + four((k) => form(`r${k}`, `a${k}`, `b${k}`, k, imm, j.k)) +
-    four((k) => `XMM[${d + k}] = r${k};`);
-  if (isXmm(s)) return `{${body((k) => `XMM[${xo(s) + k}] | 0`)}}`;
+  const dst = (k: number): string => `XMM[${d + k}]`;
+  if (isXmm(s)) return packedLane(j, form, dst, dst, (k) => `XMM[${xo(s) + k}]`, imm);
   const ea = j.ea(s as MemOp);
   if (ea === null) return null;
   return `{${ea} const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
     "if (TLO[ti] === (ea_lo & -4096) && THI[ti] === ea_hi && (ea_lo & 15) === 0) {" +
-    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${body((k) => `DV.getInt32(p + ${4 * k}, true)`)} } else ${j.op()}}`;
+    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${packedLane(j, form, dst, dst, (k) => `DV.getInt32(p + ${4 * k}, true)`, imm)} } else ${j.op()}}`;
 }
 
 /**

@@ -224,9 +224,9 @@ export const PACKED_OPCODES: [number, string][] = [
 ];
 
 /**
- * The block translator's forms of the bitwise, compare and unsigned-byte
- * min/max instructions and palignr (those of libc's string and copy
- * functions): statements that declare r as result dword k from a, the
+ * The block translator's forms of the bitwise, compare, add and subtract,
+ * unsigned-byte min/max instructions, pshufb and palignr (those of libc's string and copy
+ * functions and of compilers' byte loops): statements that declare r as result dword k from a, the
  * destination's dword, and b, the source's, the byte lanes done a dword at a
  * time. A form that crosses dwords (palignr) names the others: a0..a3 and
  * b0..b3 hold every dword of the two operands. sel(m) widens the 0x80
@@ -247,6 +247,24 @@ export const PACKED_JS: Record<string, (r: string, a: string, b: string, k: numb
   pcmpeqb: (r, a, b) => `const ${r}x = ${a} ^ ${b}, ${r}m = ${zeroBytes(`${r}x`)}, ${r} = ${sel(`${r}m`)};`,
   pminub: (r, a, b) => `const ${r}g = ${ge(a, b)}, ${r}m = ${sel(`${r}g`)}, ${r} = (${b} & ${r}m) | (${a} & ~${r}m);`,
   pmaxub: (r, a, b) => `const ${r}g = ${ge(a, b)}, ${r}m = ${sel(`${r}g`)}, ${r} = (${a} & ${r}m) | (${b} & ~${r}m);`,
+  // signed: a > b where b's byte is not >= a's once the sign bits are flipped
+  pcmpgtb: (r, a, b) => `const ${r}p = ${a} ^ 0x80808080, ${r}q = ${b} ^ 0x80808080, ${r}g = ${ge(`${r}q`, `${r}p`)} ^ 0x80808080, ${r} = ${sel(`${r}g`)};`,
+  pcmpeqw: (r, a, b) => `const ${r}x = ${a} ^ ${b}, ${r} = ((${r}x & 65535) === 0 ? 65535 : 0) | ((${r}x >>> 16) === 0 ? -65536 : 0);`,
+  // the lanes' low bits added (or subtracted) apart, so that no carry crosses a lane, then their top bits
+  paddb: (r, a, b) => `const ${r} = ((${a} & 0x7f7f7f7f) + (${b} & 0x7f7f7f7f)) ^ ((${a} ^ ${b}) & 0x80808080);`,
+  psubb: (r, a, b) => `const ${r} = ((${a} | 0x80808080) - (${b} & 0x7f7f7f7f)) ^ ((${a} ^ ~${b}) & 0x80808080);`,
+  paddw: (r, a, b) => `const ${r} = ((${a} & 0x7fff7fff) + (${b} & 0x7fff7fff)) ^ ((${a} ^ ${b}) & 0x80008000);`,
+  psubw: (r, a, b) => `const ${r} = ((${a} | 0x80008000) - (${b} & 0x7fff7fff)) ^ ((${a} ^ ~${b}) & 0x80008000);`,
+  paddd: (r, a, b) => `const ${r} = (${a} + ${b}) | 0;`,
+  psubd: (r, a, b) => `const ${r} = (${a} - ${b}) | 0;`,
+  // a qword's high dword takes the low one's carry (its sum below an addend) or borrow
+  paddq: (r, a, b, k) => k & 1 ? `const ${r} = (${a} + ${b} + ((r${k - 1} >>> 0) < (a${k - 1} >>> 0) ? 1 : 0)) | 0;` : `const ${r} = (${a} + ${b}) | 0;`,
+  psubq: (r, a, b, k) => k & 1 ? `const ${r} = (${a} - ${b} - ((a${k - 1} >>> 0) < (b${k - 1} >>> 0) ? 1 : 0)) | 0;` : `const ${r} = (${a} - ${b}) | 0;`,
+  // each byte of b picks a byte of a0..a3 by its low four bits, or is 0 with its top bit set
+  pshufb: (r, _a, b) => `const ${r} = ` + [0, 1, 2, 3].map((i) => {
+    const n = `((${b} >>> ${8 * i}) & 0x8f)`;
+    return `(${n} > 15 ? 0 : (((${n} & 8 ? (${n} & 4 ? a3 : a2) : (${n} & 4 ? a1 : a0)) >>> ((${n} & 3) << 3)) & 255) << ${8 * i})`;
+  }).join(" | ") + ";",
   // bytes imm.. of the pair a:b (b the low half), from the two dwords that hold them
   // (the bit shifts named: the copies of a loop that differ only in them share a translation)
   palignr: (r, _a, _b, k, imm, konst) => {

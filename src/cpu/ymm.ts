@@ -1,10 +1,15 @@
 // The YMM registers as the VEX instructions use them (avx.ts, avx2.ts): the
 // XMM registers are their low halves, CpuState.ymmh the high ones. Loads and
 // stores of VEX memory operands, whole-register reads and writes, and the
-// runner of a lane operation over one or both 128-bit lanes.
+// runner of a lane operation over one or both 128-bit lanes; and the block
+// translator's forms of the moves and lane operations.
 
 import { type Exec, type Op, STOP_GP } from "./exec.js";
 import { define, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import type { Jit } from "./jit.js";
+import { TLB_MASK } from "./mmu.js";
+import { packedLane } from "./sse.js";
+import type { PACKED_JS } from "./sse_int.js";
 import { XMM_SCRATCH } from "./state.js";
 
 /** Scratch registers' first dwords in st.xmm: the lane operation's destination (first operand) and source. */
@@ -158,3 +163,55 @@ export function defineLaneOp(name: string, enc: string[], sh: Shape, fn: (A: Uin
 }
 export const NDS: Shape = { kind: "nds", vec: true, count: false, immShift: 0 };
 export const UNARY_SHAPE: Shape = { kind: "unary", vec: true, count: false, immShift: 0 };
+
+// ---- the block translator's VEX forms (jit.ts): lane 0 in XMM (the block's locals), lane 1 in YMMH ----
+
+/** Generated code's name for dword k of lane `lane` (0: the XMM register, 1: the high half) of register r. */
+export const dword = (r: number, lane: number, k: number): string => `${lane ? "YMMH" : "XMM"}[${r * 4 + k}]`;
+
+/** A VEX.128 write's zeroing of register r's high half. */
+export const zeroHigh = (r: number): string => [0, 1, 2, 3].map((k) => `${dword(r, 1, k)} = 0;`).join(" ");
+
+/**
+ * A memory access of `bytes` at m for the block translator: `fast(p)` (p the physical address) when one page the
+ * TLB holds (for writing if `write`) has all of them, aligned to `bytes` if `align`; anything else (a miss, a page's
+ * edge, a fault, #GP) runs the Op, which does the instruction whole or leaves everything as it was.
+ */
+export function translateAccess(j: Jit, m: MemOp, bytes: number, write: boolean, align: boolean, fast: (p: string) => string): string | null {
+  const ea = j.ea(m);
+  if (ea === null) return null;
+  const [tl, th] = write ? ["WLO", "WHI"] : ["TLO", "THI"];
+  return `{${ea} const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
+    `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi && (ea_lo & 4095) <= ${4096 - bytes}${align ? ` && (ea_lo & ${bytes - 1}) === 0` : ""}) {` +
+    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${fast("p")} } else ${j.op()}}`;
+}
+
+/** dwords(f) for each dword k of the lanes a register of size sz (16, 32) has: f(lane, k). */
+export const laneDwords = (sz: number, f: (lane: number, k: number) => string): string =>
+  (sz === 32 ? [0, 1] : [0]).flatMap((lane) => [0, 1, 2, 3].map((k) => f(lane, k))).join(" ");
+
+/** A whole-register move (vmovdqu, vmovaps …): between registers, a load or a store, at VEX.128 zeroing the destination's high half. */
+export function translateMove(j: Jit, insn: Insn, align: boolean): string | null {
+  const [d, s] = insn.ops;
+  if (d.k === "r" && s.k === "r") return laneDwords(d.sz, (lane, k) => `${dword(d.r, lane, k)} = ${dword(s.r, lane, k)};`) + (d.sz === 16 ? zeroHigh(d.r) : "");
+  if (d.k === "r") {
+    return translateAccess(j, s as MemOp, d.sz, false, align, (p) =>
+      laneDwords(d.sz, (lane, k) => `${dword(d.r, lane, k)} = DV.getInt32(${p} + ${16 * lane + 4 * k}, true);`) + (d.sz === 16 ? zeroHigh(d.r) : ""));
+  }
+  const r = s as RegOp;
+  return translateAccess(j, d as MemOp, r.sz, true, align, (p) => laneDwords(r.sz, (lane, k) => `DV.setInt32(${p} + ${16 * lane + 4 * k}, ${dword(r.r, lane, k)}, true);`));
+}
+
+/**
+ * A lane operation of PACKED_JS with VEX's operands (dest, vvvv, r/m, imm8): each lane's form from vvvv's
+ * dwords and the r/m register's or memory's (any alignment), at VEX.128 the high half zeroed.
+ */
+export function translateLanes(j: Jit, insn: Insn, sh: Shape, form: (typeof PACKED_JS)[string]): string | null {
+  const [d, v, s, i] = insn.ops as [RegOp, RegOp, Operand, Operand | undefined];
+  const imm = i?.k === "i" ? i.lo & 0xff : 0, lanes = d.sz === 32 ? [0, 1] : [0];
+  const run = (b: (lane: number, k: number) => string): string =>
+    lanes.map((lane) => packedLane(j, form, (k) => dword(d.r, lane, k), (k) => dword(v.r, lane, k), (k) => b(lane, k), imm >> (lane * sh.immShift))).join(" ") +
+    (d.sz === 16 ? zeroHigh(d.r) : "");
+  if (s.k === "r") return run((lane, k) => dword(s.r, lane, k));
+  return translateAccess(j, s as MemOp, d.sz, false, false, (p) => run((lane, k) => `DV.getInt32(${p} + ${16 * lane + 4 * k}, true)`));
+}

@@ -106,3 +106,79 @@ export function generate(): { asm: string; cases: VexCase[] } {
   }
   return { asm: flatProgram(body, data, [`buf: .skip ${cases.length * RECORD + 4096}`]), cases };
 }
+
+/** Bytes per block record: ymm0..ymm5 (0), rax, rcx, r8, r9 (192), the memory block (224), RFLAGS (320); a multiple of 32, for the aligned moves. */
+export const BLOCK_RECORD = 352;
+/** The memory block's bytes at (%rsi): 3 times 32. */
+const BLOCK_MEM = 96;
+
+/** The VEX lane operations the block translator writes out (ymm.ts translateLanes), and the legacy ones it shares them with. */
+const LANE_OPS = ["pcmpeqb", "pcmpeqw", "pcmpeqd", "pminub", "pmaxub", "por", "pand", "pandn", "pxor", "psubb", "psubw", "psubd", "psubq",
+  "paddb", "paddw", "paddd", "paddq", "pcmpgtb", "pshufb"];
+
+/**
+ * Generates the translated-block program: each case loads ymm0..ymm5, rax, rcx, r8, r9, RFLAGS and 96 bytes
+ * of memory (at %rsi), then runs a loop of three passes over a random block of the instructions the block
+ * translator writes out (VEX.128 and VEX.256 lane operations, moves, broadcasts, vpmovmskb, vptest and a
+ * branch on its flags, vzeroupper/vzeroall, the legacy SSE forms that share their code, tzcnt and bsf,
+ * andn, sarx, shlx and shrx),
+ * with registers that alias one another, unaligned memory operands and stores the next pass loads, and
+ * records them all: the YMM high halves held in the block's locals across passes and legacy instructions.
+ */
+export function generateBlocks(): { asm: string; cases: VexCase[] } {
+  const r = rng(0x7e5b10c5);
+  const cases: VexCase[] = [];
+  const body: string[] = [];
+  const data: string[] = [];
+  const pick = <T>(a: readonly T[]): T => a[r() % a.length];
+  for (let k = 0; k < 240; k++) {
+    const insns: string[] = [];
+    const reg = (wide: boolean): string => `%${wide ? "y" : "x"}mm${r() % 6}`;
+    const mem = (bytes: number, align: boolean): string => `${align ? bytes * (r() % (BLOCK_MEM / bytes)) : r() % (BLOCK_MEM - bytes + 1)}(%rsi)`;
+    for (let n = 0; n < 8; n++) {
+      const wide = (r() & 1) === 1, bytes = wide ? 32 : 16, kind = r() % 18;
+      const src = (): string => (r() % 3 === 0 ? mem(bytes, false) : reg(wide));
+      if (kind < 6) insns.push(`v${pick(LANE_OPS)} ${src()}, ${reg(wide)}, ${reg(wide)}`);
+      else if (kind === 6) insns.push(`vpalignr $${pick([0, 1, 4, 7, 8, 13, 16, 20, 31, 32])}, ${src()}, ${reg(wide)}, ${reg(wide)}`);
+      else if (kind === 7) {
+        const name = pick(["vmovdqu", "vmovups", "vmovdqa", "vmovaps"]), align = name.includes("a");
+        const form = r() % 3;
+        insns.push(form === 0 ? `${name} ${reg(wide)}, ${reg(wide)}` : form === 1 ? `${name} ${mem(bytes, align)}, ${reg(wide)}` : `${name} ${reg(wide)}, ${mem(bytes, align)}`);
+      } else if (kind === 8) {
+        const [w, b] = pick([["b", 1], ["w", 2], ["d", 4], ["q", 8]] as const);
+        insns.push(`vpbroadcast${w} ${r() & 1 ? reg(false) : mem(b, false)}, ${reg(wide)}`);
+      } else if (kind === 9) insns.push(`vpmovmskb ${reg(wide)}, ${pick(["%eax", "%r8d", "%r9"])}`);
+      else if (kind === 10) insns.push(`vptest ${src()}, ${reg(wide)}`, pick(["ja 1f", "jb 1f", "je 1f", "jne 1f", "jbe 1f", "jae 1f"]), "add $3, %r9", "1:");
+      else if (kind === 11) insns.push(r() % 4 === 0 ? "vzeroall" : "vzeroupper");
+      else if (kind === 12) insns.push(`${pick(LANE_OPS)} ${r() & 1 ? mem(16, true) : reg(false)}, ${reg(false)}`);
+      else if (kind === 13) insns.push(`palignr $${pick([1, 4, 9, 15])}, ${reg(false)}, ${reg(false)}`);
+      else if (kind === 14) insns.push(`pmovmskb ${reg(false)}, %r8d`);
+      else if (kind === 16) {
+        // the bit scans glibc's string functions end with, on a mask (often zero) or memory
+        const [a, b] = pick([["%r8", "%r9"], ["%eax", "%r8d"], ["%r9d", "%eax"], ["%rax", "%rax"]] as const);
+        insns.push(`${pick(["tzcnt", "bsf"])} ${r() % 3 === 0 ? mem(8, false) : a}, ${b}`);
+      } else if (kind === 17) {
+        // BMI on the same general registers (aliased too): counts past the width, a branch on andn's flags
+        const q = (r() & 1) === 1, g = (): string => pick(q ? ["%rax", "%r8", "%r9"] : ["%eax", "%r8d", "%r9d"]);
+        const s = r() % 3 === 0 ? mem(q ? 8 : 4, false) : g();
+        if (r() % 3 === 0) insns.push(`andn ${s}, ${g()}, ${g()}`, pick(["js 1f", "je 1f", "jne 1f", "jle 1f"]), "add $5, %r9", "1:");
+        else insns.push(`${pick(["sarx", "shlx", "shrx"])} ${g()}, ${s}, ${g()}`);
+      }
+      else insns.push(`movdqu ${r() & 1 ? mem(16, false) : reg(false)}, ${reg(false)}`);
+    }
+    cases.push({ desc: `block ${k}: ${insns.join("; ")}`, op: "block", bytes: [] });
+    const input = [...Array.from({ length: 6 }, () => [...vector(r)]).flat(), ...Array.from({ length: 8 }, () => r()), r() & 0x8d5, 0,
+      ...Array.from({ length: BLOCK_MEM / 4 }, () => (r() % 3 === 0 ? r() & 0x80ff00ff : r()))];
+    data.push(".align 32", `blk${k}: .long ${input.map((x) => "0x" + (x >>> 0).toString(16)).join(", ")}`);
+    body.push(`# block ${k}`, `lea blk${k}(%rip), %rsi`,
+      ...Array.from({ length: 6 }, (_, i) => `vmovdqu ${32 * i}(%rsi), %ymm${i}`),
+      "mov 192(%rsi), %rax", "mov 200(%rsi), %rcx", "mov 208(%rsi), %r8", "mov 216(%rsi), %r9", "pushq 224(%rsi)", "popfq",
+      ...Array.from({ length: 3 }, (_, i) => [`vmovdqu ${232 + 32 * i}(%rsi), %ymm6`, `vmovdqu %ymm6, ${224 + 32 * i}(%r15)`]).flat(),
+      "lea 224(%r15), %rsi", "mov $3, %r10d",
+      `2:`, ...insns, "dec %r10d", "jnz 2b",
+      "pushfq", "popq 320(%r15)", "movq $0, 328(%r15)",
+      ...Array.from({ length: 6 }, (_, i) => `vmovdqu %ymm${i}, ${32 * i}(%r15)`),
+      "mov %rax, 192(%r15)", "mov %rcx, 200(%r15)", "mov %r8, 208(%r15)", "mov %r9, 216(%r15)", `add $${BLOCK_RECORD}, %r15`);
+  }
+  return { asm: flatProgram(body, data, [`buf: .skip ${cases.length * BLOCK_RECORD + 4096}`]), cases };
+}
