@@ -47,11 +47,11 @@ int main(void) {
     sem_post(cs);
     _exit(0);
   }
+  waitpid(pid, 0, 0);
   sem_wait(s);
   int value = -1;
   sem_getvalue(s, &value);
   printf("after the child's two posts and one wait: %d\n", value);
-  waitpid(pid, 0, 0);
   printf("the parent reads: %s\n", p + 4096);
   char path[80];
   snprintf(path, sizeof path, "/dev/shm%s", shm);
