@@ -14,7 +14,7 @@ describe.skipIf(!haveToolchain())("AVX/AVX2 and BMI against the real CPU", () =>
   it("covers every VEX instruction defined", () => {
     const ops = new Set(cases.map((c) => c.op));
     expect(ops.has("?") || ops.has("ud")).toBe(false);
-    for (const op of ["vpaddd", "vaddps", "vmovdqu", "vpbroadcastb", "vpermq", "vperm2i128", "vpsllvd", "shlx", "mulx", "pdep", "vldmxcsr", "vstmxcsr"]) expect(ops).toContain(op);
+    for (const op of ["vpaddd", "vaddps", "vmovdqu", "vpbroadcastb", "vpermq", "vperm2i128", "vpsllvd", "shlx", "mulx", "pdep", "vldmxcsr", "vstmxcsr", "vblendvps", "vblendvpd", "vpblendvb"]) expect(ops).toContain(op);
   });
 
   it.each(EXECUTION_MODES)("the emulator gives the hardware's results (%s)", (_mode, jitThreshold) => {

@@ -20,6 +20,9 @@ export const UNDEFINED_FLAGS: Record<string, number> = {
   andn: 0x14, bextr: 0x94, blsi: 0x14, blsmsk: 0x14, blsr: 0x14, bzhi: 0x14,
 };
 
+/** The instructions whose immediate's high nibble is a register (is4). */
+const IS4 = new Set(["vblendvps", "vblendvpd", "vpblendvb"]);
+
 export interface VexCase {
   desc: string;
   op: string;
@@ -75,7 +78,9 @@ export function generate(): { asm: string; cases: VexCase[] } {
             for (let t = 0; t < (name.startsWith("vcmp") ? 16 : 4); t++) {
               const W = e.vexW >= 0 ? e.vexW : r() & 1;
               // the compares: every predicate, 0..31, in turn
-              const imm = name.startsWith("vcmp") ? (cases.length * 7) & 31 : [0, 0x1b, r() & 0xff, r() & 0xff][t];
+              // the variable blends' is4 byte names their mask register: one of ymm0..ymm3, which every case loads
+              const imm = name.startsWith("vcmp") ? (cases.length * 7) & 31
+                : IS4.has(name) ? ((t & 3) << 4) | (r() & 15) : [0, 0x1b, r() & 0xff, r() & 0xff][t];
               const bytes = encode(e, opc, map, L, W, mem, imm);
               if (bytes === null) continue;
               const insn = decode(Uint8Array.from([...bytes, 0, 0, 0, 0]), bytes.length + 4, 0x401000);
