@@ -6,7 +6,7 @@
 
 import { STOP_XM } from "./exec.js";
 import { FE_DENORMAL, type Format } from "./fpu/softfloat.js";
-import { define, type ImmOp, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { define, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import type { Jit } from "./jit.js";
 import { K_EXPL } from "./state.js";
 import { convert, F32, fe } from "./sse_float.js";
@@ -82,15 +82,15 @@ function defineWhole(name: string, enc: string[], fn: (S: Uint32Array[], R: Uint
 }
 
 export function defineAvxWhole(): void {
-  // the variable blends: each element from the second source where the mask register's element (named by the
-  // immediate's high nibble, the "is4" operand) has its sign bit set, else from the first
+  // the variable blends: each element from the second source where the mask register's element (named by an
+  // immediate byte's high nibble, the is4 operand Lx) has its sign bit set, else from the first
   for (const [name, opc, size] of [["vblendvps", "4A", 4], ["vblendvpd", "4B", 8], ["vpblendvb", "4C", 1]] as const) {
     define({
       name,
-      enc: [`VEX 66 0F 3A ${opc} W0 /r: Vx,Hx,Wx,Ib`],
+      enc: [`VEX 66 0F 3A ${opc} W0 /r: Vx,Hx,Wx,Lx`],
       compile: (x, insn) => {
-        const [dst, first, src, is4] = insn.ops as [RegOp, RegOp, Operand, ImmOp];
-        const wide = dst.sz === 32, mask = (is4.lo >> 4) & 15;
+        const [dst, first, src, is4] = insn.ops as [RegOp, RegOp, Operand, RegOp];
+        const wide = dst.sz === 32, mask = is4.r;
         const A = new Uint32Array(8), S = new Uint32Array(8), M = new Uint32Array(8), R = new Uint32Array(8);
         const a = new Uint8Array(A.buffer), s = new Uint8Array(S.buffer), m = new Uint8Array(M.buffer), r = new Uint8Array(R.buffer);
         const get = source(x, src, src.k === "m" ? src.sz : 32, S);

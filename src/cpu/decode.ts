@@ -246,6 +246,7 @@ export function decode(b: Uint8Array, n: number, ip: number): Insn | null {
       case "Z": return reg((c & 7) | B, sz);
       case "V": return { k: "r", r: regf, sz: vsz };
       case "H": return { k: "r", r: vvvv, sz: vsz };
+      case "L": return { k: "r", r: (imm(1, 1).lo >> 4) & 15, sz: vsz };
       case "B": return reg(vvvv, sz);
       case "W": case "U": return rm(sz, vsz === 32 ? "ymm" : "xmm");
       case "P": return { k: "r", r: regf & 7, sz: MM };

@@ -26,6 +26,7 @@
 //   I  immediate (Ibs: imm8 sign-extended to the operand size)  J  branch target (Jb, Jz)
 //   V  XMM from the reg field       W  XMM or memory from r/m    U  XMM from r/m, register only
 //   H  XMM/YMM from VEX.vvvv        B  general register from VEX.vvvv (By)
+//   L  XMM/YMM from an immediate byte's high nibble (is4: the variable blends' mask)
 //   P  MMX from the reg field       Q  MMX or memory from r/m    N  MMX from r/m, register only (REX ignored)
 //   X  memory at ds:rsi (string source; fs/gs may override ds)   Y  memory at es:rdi (string destination)
 //   D  memory at ds:rdi (maskmovq; fs/gs may override ds)
@@ -259,6 +260,7 @@ function operandBits(o: string): number {
     case "V": case "W": return XMM_SIZES.includes(size) ? USES_MODRM : -1;
     case "U": return XMM_SIZES.includes(size) ? USES_MODRM | REG_ONLY : -1;
     case "H": return XMM_SIZES.includes(size) ? USES_VVVV : -1;
+    case "L": return XMM_SIZES.includes(size) ? 0 : -1;
     case "P": case "Q": return MMX_SIZES.includes(size) ? USES_MODRM : -1;
     case "N": return MMX_SIZES.includes(size) ? USES_MODRM | REG_ONLY : -1;
   }

@@ -20,9 +20,6 @@ export const UNDEFINED_FLAGS: Record<string, number> = {
   andn: 0x14, bextr: 0x94, blsi: 0x14, blsmsk: 0x14, blsr: 0x14, bzhi: 0x14,
 };
 
-/** The instructions whose immediate's high nibble is a register (is4). */
-const IS4 = new Set(["vblendvps", "vblendvpd", "vpblendvb"]);
-
 export interface VexCase {
   desc: string;
   op: string;
@@ -59,7 +56,7 @@ function encode(e: Encoding, opcode: number, map: number, L: number, W: number, 
   const modrm = mem ? (reg << 3) | 6 : 0xc0 | (reg << 3) | rm;
   const out = [0xc4, 0xe0 | map, (W << 7) | ((~vvvv & 15) << 3) | (L << 2) | pp, opcode];
   if (e.modrm) out.push(e.exact >= 0 ? e.exact : modrm);
-  if (e.ops.includes("Ib")) out.push(imm);
+  if (e.ops.includes("Ib") || e.ops.includes("Lx")) out.push(imm);
   return out;
 }
 
@@ -78,9 +75,9 @@ export function generate(): { asm: string; cases: VexCase[] } {
             for (let t = 0; t < (name.startsWith("vcmp") ? 16 : 4); t++) {
               const W = e.vexW >= 0 ? e.vexW : r() & 1;
               // the compares: every predicate, 0..31, in turn
-              // the variable blends' is4 byte names their mask register: one of ymm0..ymm3, which every case loads
+              // an is4 byte (Lx) names a register: one of ymm0..ymm3, which every case loads
               const imm = name.startsWith("vcmp") ? (cases.length * 7) & 31
-                : IS4.has(name) ? ((t & 3) << 4) | (r() & 15) : [0, 0x1b, r() & 0xff, r() & 0xff][t];
+                : e.ops.includes("Lx") ? ((t & 3) << 4) | (r() & 15) : [0, 0x1b, r() & 0xff, r() & 0xff][t];
               const bytes = encode(e, opc, map, L, W, mem, imm);
               if (bytes === null) continue;
               const insn = decode(Uint8Array.from([...bytes, 0, 0, 0, 0]), bytes.length + 4, 0x401000);
