@@ -17,7 +17,7 @@ import { defineXsave } from "./xsave.js";
 import { define, defineLater, FEAT_FXSR, FEAT_MMX, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, FEAT_XSAVE, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { C, movmskpd, movmskps, PACKED, PACKED_JS, PACKED_OPCODES, pextrw, pinsrw, pmovmskb, SHIFT_IMM, xmmOp } from "./sse_int.js";
 import { SSE3_DUP } from "./sse4_int.js";
-import { FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
+import { copyImage, FXSAVE_SIZE, FXSAVE_WRITTEN, fxrstorImage, fxsaveImage, MXCSR_MASK } from "./sse_state.js";
 
 /** A memory operand's bytes, zero-extended to 128 bits; a move's dwords in flight; the fxsave image. */
 const S = new Uint32Array(4);
@@ -260,28 +260,6 @@ export function definePacked(name: string, enc: string, feature = FEAT_SSE2, fn 
   });
 }
 
-/**
- * Copies the first `bytes` of the fxsave image between IMG and memory at EA,
- * 8 bytes at a time (the address carries into the high half). A load stops
- * at a fault: false; a store's range is probed for writing first.
- */
-function copyImage(x: Exec, bytes: number, store: boolean): boolean {
-  const { EA, FLT, mmu } = x;
-  for (let i = 0; i < bytes; i += 8) {
-    const s = (EA[0] >>> 0) + i;
-    const lo = s | 0, hi = s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1];
-    if (store) {
-      mmu.st64(lo, hi, IMG.getInt32(i, true), IMG.getInt32(i + 4, true));
-    } else {
-      const v = mmu.ld64(lo, hi);
-      if (FLT.kind) return false;
-      IMG.setInt32(i, v, true);
-      IMG.setInt32(i + 4, mmu.hi, true);
-    }
-  }
-  return true;
-}
-
 /** The descriptors, made on the first 0F opcode no other family claims (insn.ts's defineLater). */
 function defineSse(): void {
   const FULL = { n: 4 };
@@ -422,7 +400,7 @@ function defineSse(): void {
         if (!addr(x, m, true)) return STOP_GP;
         if (!mmu.probeWrite(EA[0], EA[1], FXSAVE_WRITTEN)) return FLT.kind;
         fxsaveImage(IMG, st.xmm, st.mxcsr, st.x87Image, wide);
-        copyImage(x, FXSAVE_WRITTEN, true);
+        copyImage(x, IMG, 0, FXSAVE_WRITTEN, true);
         return 0;
       };
     },
@@ -436,7 +414,7 @@ function defineSse(): void {
       const m = insn.ops[0] as MemOp, wide = insn.osz === 8;
       return () => {
         if (!addr(x, m, true)) return STOP_GP;
-        if (!copyImage(x, FXSAVE_SIZE, false)) return FLT.kind;
+        if (!copyImage(x, IMG, 0, FXSAVE_SIZE, false)) return FLT.kind;
         const mx = fxrstorImage(IMG, st.xmm, st.x87Image, wide);
         if (mx < 0) return STOP_GP;
         st.mxcsr = mx;

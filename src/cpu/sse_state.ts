@@ -9,6 +9,8 @@
 // The x87 part goes through an X87Image (the x87 unit's state): until the
 // x87 unit supplies one, X87Bytes keeps those bytes.
 
+import type { Exec } from "./exec.js";
+
 /** The MXCSR bits ldmxcsr and fxrstor accept (flags, masks, DAZ, RC, FZ); any other set bit is #GP. */
 export const MXCSR_MASK = 0xffff;
 export const FXSAVE_SIZE = 512;
@@ -62,4 +64,27 @@ export function fxrstorImage(img: DataView, xmm: Uint32Array, x87: X87Image, wid
   x87.restore(img, wide);
   for (let i = 0; i < 64; i++) xmm[i] = img.getUint32(160 + 4 * i, true);
   return mxcsr;
+}
+
+/**
+ * Copies bytes [from, to) of an fxsave or xsave image between `img` and
+ * memory at EA, 8 at a time (the address carries into its high half): to
+ * memory when `store` (the caller probed it), else from it. @return false at
+ * a load's fault (FLT set)
+ */
+export function copyImage(x: Exec, img: DataView, from: number, to: number, store: boolean): boolean {
+  const { EA, FLT, mmu } = x;
+  for (let i = from; i < to; i += 8) {
+    const s = (EA[0] >>> 0) + i;
+    const lo = s | 0, hi = s > 0xffffffff ? (EA[1] + 1) | 0 : EA[1];
+    if (store) {
+      mmu.st64(lo, hi, img.getInt32(i, true), img.getInt32(i + 4, true));
+    } else {
+      const v = mmu.ld64(lo, hi);
+      if (FLT.kind) return false;
+      img.setInt32(i, v, true);
+      img.setInt32(i + 4, mmu.hi, true);
+    }
+  }
+  return true;
 }

@@ -16,7 +16,7 @@
 import { type Exec, type Op, STOP_GP, STOP_UD } from "./exec.js";
 import { define, FEAT_XSAVE, type MemOp } from "./insn.js";
 import { XCR0, XSAVE_AVX_OFFSET, XSAVE_SIZE } from "./model.js";
-import { MXCSR_MASK } from "./sse_state.js";
+import { copyImage, MXCSR_MASK } from "./sse_state.js";
 import type { CpuState } from "./state.js";
 import { RAX, RCX, RDX } from "./state.js";
 
@@ -122,24 +122,6 @@ export function xstateInit(st: CpuState, rfbm: number): void {
 
 const IMG = new DataView(new ArrayBuffer(XSAVE_SIZE));
 
-/** EA + i as lo, hi (the address carries into the high half). */
-function at(x: Exec, i: number): [number, number] {
-  const s = (x.EA[0] >>> 0) + i;
-  return [s | 0, s > 0xffffffff ? (x.EA[1] + 1) | 0 : x.EA[1]];
-}
-
-/** Loads bytes [from, to) at EA into IMG, 8 at a time; false at a fault (FLT set). */
-function loadImage(x: Exec, from: number, to: number): boolean {
-  for (let i = from; i < to; i += 8) {
-    const [lo, hi] = at(x, i);
-    const v = x.mmu.ld64(lo, hi);
-    if (x.FLT.kind) return false;
-    IMG.setInt32(i, v, true);
-    IMG.setInt32(i + 4, x.mmu.hi, true);
-  }
-  return true;
-}
-
 /** The requested-feature bitmap: EDX:EAX & XCR0 (XCR0 has no bit above 31). */
 const rfbmOf = (x: Exec): number => x.L[RAX] & XCR0;
 
@@ -159,14 +141,9 @@ export function defineXsave(): void {
         ea(m);
         if (EA[0] & 63) return STOP_GP;
         if (!mmu.probeWrite(EA[0], EA[1], rfbm & XFEATURE_AVX ? XSAVE_SIZE : XSTATE_BV + 8)) return FLT.kind;
-        if (!loadImage(x, XSTATE_BV, XSTATE_BV + 8)) return FLT.kind;
+        if (!copyImage(x, IMG, XSTATE_BV, XSTATE_BV + 8, false)) return FLT.kind;
         const ranges = xsaveImage(st, IMG, rfbm, wide);
-        for (let r = 0; r < ranges.length; r += 2) {
-          for (let i = ranges[r]; i < ranges[r + 1]; i += 8) {
-            const [lo, hi] = at(x, i);
-            mmu.st64(lo, hi, IMG.getInt32(i, true), IMG.getInt32(i + 4, true));
-          }
-        }
+        for (let r = 0; r < ranges.length; r += 2) copyImage(x, IMG, ranges[r], ranges[r + 1], true);
         return 0;
       };
     },
@@ -184,10 +161,10 @@ export function defineXsave(): void {
         ea(m);
         if (EA[0] & 63) return STOP_GP;
         // every byte is read before any register changes
-        if (!loadImage(x, XSTATE_BV, XSAVE_AVX_OFFSET)) return FLT.kind;
+        if (!copyImage(x, IMG, XSTATE_BV, XSAVE_AVX_OFFSET, false)) return FLT.kind;
         if (!xrstorHeaderValid(IMG)) return STOP_GP;
-        if (rfbm && !loadImage(x, 0, 512)) return FLT.kind;
-        if (xrstorNeedsAvx(IMG, rfbm) && !loadImage(x, XSAVE_AVX_OFFSET, XSAVE_SIZE)) return FLT.kind;
+        if (rfbm && !copyImage(x, IMG, 0, 512, false)) return FLT.kind;
+        if (xrstorNeedsAvx(IMG, rfbm) && !copyImage(x, IMG, XSAVE_AVX_OFFSET, XSAVE_SIZE, false)) return FLT.kind;
         return xrstorImage(st, IMG, rfbm, wide) ? 0 : STOP_GP;
       };
     },
