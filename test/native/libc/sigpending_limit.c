@@ -3,8 +3,8 @@
 // fails with EAGAIN, as tgkill of one does; kill of one already queued is
 // absorbed, kill of another, and sigqueue of a standard signal, leave it
 // pending with no siginfo of its own (SI_USER, no sender). Every process of
-// the user counts, so a run as root becomes a user no other process is
-// (54321), and the queue's fill is printed against SigQ's count before it.
+// the user counts, so a run as root becomes a user of its own (100000 + its
+// pid), and the queue's fill is printed against SigQ's count before it.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -34,7 +34,8 @@ static int sigq(void) {
 }
 
 int main(void) {
-  if (geteuid() == 0 && setresuid(54321, 54321, 54321)) return 2;
+  uid_t own = 100000 + getpid();
+  if (geteuid() == 0 && setresuid(own, own, own)) return 2;
   const int sigs[] = {SIGUSR1, SIGRTMIN, SIGRTMIN + 1, SIGRTMIN + 2};
   sigset_t set;
   sigemptyset(&set);

@@ -3,7 +3,7 @@
 // (EAGAIN when the count is at the limit; SigQ shows it), and holds it until
 // timer_delete, so its signal is queued however full the queue is, with the
 // periods it missed while blocked as overruns. The count is per user, so a
-// child run as root first becomes a user no other process is (54321); the
+// child run as root first becomes a user of its own (100000 + its pid); the
 // limits are set above SigQ's count at the start, and a run during which
 // another process's signals moved it is run again.
 #define _GNU_SOURCE
@@ -92,6 +92,17 @@ static void run(int limit) {
   }
   // The timer keeps its entry while it exists.
   queue(3);
+  // Disarmed, and any signal they sent since taken: a deleted timer's signal still pending would
+  // hold its entry until taken, and whether one is depends on the host's timing.
+  struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+  if (has_a) timer_settime(a, 0, &off, 0);
+  if (has_b) timer_settime(b, 0, &off, 0);
+  for (int i = 1; i <= 2; i++) {
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, SIGRTMIN + i);
+    while (sigtimedwait(&one, &si, &now) > 0) {}
+  }
   if (has_a) timer_delete(a);
   if (has_b) timer_delete(b);
   queue(4);
@@ -119,7 +130,8 @@ int main(void) {
   for (int i = 0; i < 8; i++) {
     pid_t pid = fork();
     if (pid == 0) {
-      if (geteuid() == 0 && setresuid(54321, 54321, 54321)) _exit(2);
+      uid_t own = 100000 + getpid();
+      if (geteuid() == 0 && setresuid(own, own, own)) _exit(2);
       _exit(attempt());
     }
     int status;
