@@ -193,7 +193,7 @@ export class Machine {
     }
     const k = this.k;
     mmu = this.mmu = new Mmu(this.kernel.memory, (va, access) => k.mmu_walk(va, access));
-    this.cpu = new Cpu(this.mmu, cpuModel(options.cpu ?? "x86-64-v2"));
+    this.cpu = new Cpu(this.mmu, cpuModel(options.cpu));
     this.clock = new VirtualClock(this.cpu, (idle) => updateVsyscall(this.kernel.vdsoTimeData, idle, DEFAULT_EPOCH, this.kernel.numaNodeId));
     // The kernel threads answer the boot-time sysctls at once (a nonzero vm.compaction_proactiveness wakes kcompactd).
     this.kthreads.turn();

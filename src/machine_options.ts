@@ -31,9 +31,9 @@ export interface MachineOptions extends Omit<KernelOptions, "env"> {
    */
   jitThreshold?: number;
   /**
-   * The CPU model: x86-64-v2 (the default: SSE4.2, POPCNT) or x86-64-v3
-   * (AVX2, FMA, BMI1/2, F16C, XSAVE; the signal frame then carries the YMM
-   * state). What cpuid announces, and so what libc picks.
+   * The CPU model: x86-64-v3 (the default: AVX2, FMA, BMI1/2, F16C, XSAVE;
+   * the signal frame carries the YMM state) or x86-64-v2 (SSE4.2, POPCNT).
+   * What cpuid announces, and so what libc picks.
    */
   cpu?: CpuModelName;
   /**

@@ -18,7 +18,7 @@ import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } f
 
 export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--numa N|SIZE,SIZE...] [--numa-distance SLIT] [--cpu-node N]
                      [--sysctl NAME=VALUE]... [--thp never|madvise|always]
-                     [--zero-page yes|no] [--cpu x86-64-v2|x86-64-v3] [--max-insns N] [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
+                     [--zero-page yes|no] [--cpu x86-64-v3|x86-64-v2] [--max-insns N] [--jit-threshold N] [--trace syscalls] [--compact] [--debug] [--cc CC] [--] PROGRAM [ARGS...]
   PROGRAM           a static x86-64 Linux executable, or a C file (NAME.c),
                     built first with CC -O2 -static and kept in a cache
   --cc CC           the C compiler for a .c PROGRAM (default gcc; musl-gcc for musl)
@@ -41,9 +41,9 @@ export const RUN_USAGE = `usage: faultline run [--mem SIZE] [--swap SIZE] [--num
   --zero-page yes|no  whether a read of untouched anonymous memory maps the
                     shared zero page (default yes, as Linux does; no as a
                     kernel booted with pvm_no_zero_page=1)
-  --cpu MODEL       the CPU cpuid announces: x86-64-v2 (default: SSE4.2,
-                    POPCNT) or x86-64-v3 (AVX2, FMA, BMI1/2, F16C, XSAVE;
-                    libc then picks its AVX2 string functions)
+  --cpu MODEL       the CPU cpuid announces: x86-64-v3 (default: AVX2, FMA,
+                    BMI1/2, F16C, XSAVE; libc picks its AVX2 string functions
+                    and FMA libm) or x86-64-v2 (SSE4.2, POPCNT)
   --max-insns N     stop the guest after N instructions
   --jit-threshold N translate a block of guest code to JavaScript after N runs
                     (default 40; 0: before its first run)

@@ -7,7 +7,7 @@ import { type BlockFn, compileBlock, LOOP } from "./jit.js";
 import { createExecutor, endsBlock, type Executor, flagEffects, type Op, STOP_BP, STOP_OP, STOP_SYSCALL, STOP_TAKEN } from "./exec.js";
 import { FAULT_NONE, type CodeCacheHooks, type Mmu, PF_INSTR, PF_USER } from "./mmu.js";
 import { CpuState, FLAGS_ARITH, RSP } from "./state.js";
-import { type CpuModel, X86_64_V2 } from "./model.js";
+import { type CpuModel, DEFAULT_CPU } from "./model.js";
 
 export { STOP_BP, STOP_DE, STOP_GP, STOP_MF, STOP_PAGE_FAULT, STOP_SYSCALL, STOP_UD, STOP_XM } from "./exec.js";
 export const STOP_BUDGET = 7;
@@ -86,7 +86,7 @@ export class Cpu implements CodeCacheHooks {
    */
   jitThreshold = 40;
 
-  constructor(readonly mmu: Mmu, /** What cpuid announces, and whether xsave runs (xsave.ts). */ readonly model: CpuModel = X86_64_V2) {
+  constructor(readonly mmu: Mmu, /** What cpuid announces, and whether xsave runs (xsave.ts). */ readonly model: CpuModel = DEFAULT_CPU) {
     this.exec = createExecutor(this.state, mmu, model);
     mmu.hooks = this;
   }

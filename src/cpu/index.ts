@@ -49,4 +49,4 @@ export {
 export { Mmu, PF_INSTR, PF_PROT, PF_RSVD, PF_USER, PF_WRITE, TLB_W, TLB_X, WALK_FAULT_BELOW, type WalkFn } from "./mmu.js";
 export { decode, type Insn, type Operand } from "./decode.js";
 export * from "./state.js";
-export { CPU_MODELS, type CpuModel, type CpuModelName, cpuModel, hwcap, X86_64_V2, X86_64_V3 } from "./model.js";
+export { CPU_MODELS, type CpuModel, type CpuModelName, cpuModel, DEFAULT_CPU, hwcap, X86_64_V2, X86_64_V3 } from "./model.js";

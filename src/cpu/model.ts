@@ -98,16 +98,23 @@ function cpuidOf(v3: boolean): (leaf: number, subleaf: number) => number[] {
 function model(name: CpuModelName): CpuModel {
   return { name, xsave: name === "x86-64-v3", cpuid: cpuidOf(name === "x86-64-v3") };
 }
-/** The default: the x86-64-v2 ISA level (SSE4.2, POPCNT), no XSAVE. */
+/** The x86-64-v2 ISA level (SSE4.2, POPCNT), no XSAVE. */
 export const X86_64_V2: CpuModel = model("x86-64-v2");
 /** An AVX2 machine: the x86-64-v3 ISA level. */
 export const X86_64_V3: CpuModel = model("x86-64-v3");
-export function cpuModel(name: CpuModelName): CpuModel {
-  return name === "x86-64-v3" ? X86_64_V3 : X86_64_V2;
+/**
+ * The default, x86-64-v3: what x86-64 CPUs have been since 2013, so that
+ * glibc takes the variants it takes natively (its AVX2 string functions, and
+ * libm's FMA ones, whose results differ from SSE2's in the last bit).
+ */
+export const DEFAULT_CPU: CpuModel = X86_64_V3;
+/** The model named, or the default. */
+export function cpuModel(name?: CpuModelName): CpuModel {
+  return name === undefined ? DEFAULT_CPU : name === "x86-64-v3" ? X86_64_V3 : X86_64_V2;
 }
 
 /** CPUID.1:EDX, which Linux hands a program as AT_HWCAP. */
-export function hwcap(m: CpuModel = X86_64_V2): number {
+export function hwcap(m: CpuModel = DEFAULT_CPU): number {
   return m.cpuid(1, 0)[3] >>> 0;
 }
 

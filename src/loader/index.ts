@@ -62,7 +62,7 @@ export interface ExecOptions {
   random: Uint8Array;
   /** AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE: the task's ids, and whether they differ (default root's). */
   ids?: Pick<AuxvValues, "uid" | "euid" | "gid" | "egid" | "secure">;
-  /** The CPU model, for AT_HWCAP and AT_MINSIGSTKSZ (default x86-64-v2). */
+  /** The CPU model, for AT_HWCAP and AT_MINSIGSTKSZ (default DEFAULT_CPU, x86-64-v3). */
   cpu?: CpuModel;
 }
 

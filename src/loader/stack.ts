@@ -16,7 +16,7 @@
 //   rsp ─▶ argc
 
 import { withCode } from "../errors.js";
-import { type CpuModel, hwcap, X86_64_V2 } from "../cpu/index.js";
+import { type CpuModel, DEFAULT_CPU, hwcap } from "../cpu/index.js";
 import { get_sigframe_size } from "../task/signal.js";
 
 export const AT_NULL = 0;
@@ -75,7 +75,7 @@ export interface AuxvValues {
 }
 
 /** faultline's auxv for a loaded program (its interpreter at `base`, 0 for none): root, 100 Hz ticks, 4 KiB pages. */
-export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }, base = 0, sysinfoEhdr = 0, cpu: CpuModel = X86_64_V2): AuxvValues {
+export function auxvValues(plan: { phdr: number; phent: number; phnum: number; entry: number }, base = 0, sysinfoEhdr = 0, cpu: CpuModel = DEFAULT_CPU): AuxvValues {
   return {
     sysinfoEhdr,
     minsigstksz: get_sigframe_size(cpu),

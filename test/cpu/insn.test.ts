@@ -35,7 +35,7 @@ describe("instruction descriptors", () => {
     // cpuid answered for those families before they were defined
     expect(LATER.map((f) => f.defs)).toEqual(LATER.map(() => null));
     defineWaiting();
-    // x86-64-v2 (the default) withholds XSAVE (its family is #UD there: xsave.test.ts) and MOVBE
+    // x86-64-v2 (this harness's default CPU) withholds XSAVE (its family is #UD there: xsave.test.ts) and MOVBE
     const defined = [...new Set(DEFS.map((d) => d.feature).filter((f): f is Feature => f !== undefined && f !== FEAT_XSAVE && f !== FEAT_MOVBE))];
     const leaf = (l: number, r: number): number => sum(defined.filter((f) => f[0] === l && f[1] === r));
     expect([m.cpu.getRegU(6), m.cpu.getRegU(7)]).toEqual([leaf(1, 2), leaf(1, 3)]);

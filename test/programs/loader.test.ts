@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { binDir } from "../../programs/native.mjs";
 import { ELF_ET_DYN_BASE, parseElf, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_TOP, TASK_SIZE } from "../../src/loader/elf.js";
 import { FPSTATE_SIZE } from "../../src/task/signal.js";
-import { X86_64_V3 } from "../../src/cpu/model.js";
+import { DEFAULT_CPU, X86_64_V2, X86_64_V3 } from "../../src/cpu/model.js";
 import { AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM, auxvValues, buildInitialStack } from "../../src/loader/stack.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 
@@ -112,9 +112,9 @@ describe.runIf(nativeHost())("the initial stack and load plan match Linux (setar
 });
 
 describe("AT_MINSIGSTKSZ", () => {
-  it("is init_sigframe_size's worst case for a CPU without XSAVE under IA32 emulation", () => {
+  it("is init_sigframe_size's worst case for a CPU without XSAVE (x86-64-v2) under IA32 emulation", () => {
     // sigframe_ia32 (732) + 15 alignment + fxsave image (512) + fsave header (112) + 63 XSAVE alignment = 1434, rounded up to 16
-    expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }).minsigstksz).toBe(1440);
+    expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }, 0, 0, X86_64_V2).minsigstksz).toBe(1440);
     // what faultline writes fits: the fxsave image 64-aligned, then rt_sigframe (440 bytes) 16-aligned below it
     expect(63 + FPSTATE_SIZE + 15 + 440).toBeLessThanOrEqual(1440);
   });
@@ -122,6 +122,9 @@ describe("AT_MINSIGSTKSZ", () => {
   it("with XSAVE (x86-64-v3) counts the XSAVE image and MAGIC2 instead of the fxsave image", () => {
     // 732 + 15 + (832 + 4 + 112) + 63 = 1758, rounded up to 16
     expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }, 0, 0, X86_64_V3).minsigstksz).toBe(1760);
+    // the default CPU
+    expect(DEFAULT_CPU).toBe(X86_64_V3);
+    expect(auxvValues({ phdr: 0, phent: 56, phnum: 0, entry: 0 }).minsigstksz).toBe(1760);
     expect(63 + 836 + 15 + 440).toBeLessThanOrEqual(1760);
   });
 });

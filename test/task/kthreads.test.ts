@@ -167,7 +167,10 @@ describe("kswapd and kcompactd under memory pressure", () => {
     expect(m.kthreads.deadline).toBeNull();
     expect(kswapd.state).toBe("S");
     expect(m.clock.now() - m.cpu.retired).toBeGreaterThan(0);
-    expect(m.clock.now()).toBeLessThanOrEqual(m.cpu.retired + KSWAPD_NAP_NS);
+    // A nap that ran out on a node below its high watermark (the process allocated during it, not
+    // enough to wake kswapd) is kswapd_high_wmark_hit_quickly: kswapd balances again, and naps again.
+    const again = Object.fromEntries(m.kernel.vmstat()).kswapd_high_wmark_hit_quickly;
+    expect(m.clock.now()).toBeLessThanOrEqual(m.cpu.retired + KSWAPD_NAP_NS * (1 + again));
   }, 120_000);
 
   it.runIf(needs(TOOLS.gcc, TOOLS.libc_a))("run on the machine's clock, which goes on from one program to the next, as CLOCK_MONOTONIC does", () => {
