@@ -63,4 +63,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// Exit at once: left to drain, the event loop would first run the tasks V8
+// posted (a scavenge of the run's garbage, 4 to 11 ms after hello's output).
+// stdout and stderr are written synchronously (files, pipes and terminals on
+// Linux), so nothing is lost.
+void main(process.argv.slice(2)).then((code) => process.exit(code));
