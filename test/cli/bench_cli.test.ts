@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { bench, benchTable, BENCH_SUITES, BENCH_USAGE, type BenchReport, type Suite } from "../../src/cli/bench.js";
 import { SUITES } from "../../bench/suites.js";
-import { buildSseString, runSseString } from "../../bench/sse.js";
+import { buildWorkload, runWorkload } from "../../bench/sse.js";
 import { needs, TOOLS } from "../helpers/tools.js";
 
 const suites: Suite[] = [
@@ -56,14 +56,27 @@ describe("faultline bench", () => {
   });
 });
 
-describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a))("the CPU suite's SSE workload (bench/native/sse_string.c)", () => {
-  it("runs under faultline with the native run's output, each pass retiring glibc's string functions", () => {
-    const exe = buildSseString();
+describe.runIf(needs(TOOLS.gcc, TOOLS.libc_a))("the CPU suite's real workloads (bench/native)", () => {
+  it("sse_string runs under faultline with the native run's output, each pass retiring glibc's string functions", () => {
+    const exe = buildWorkload("sse_string");
     expect(exe).not.toBeNull();
-    const two = runSseString(exe!, 2), three = runSseString(exe!, 3);
+    const two = runWorkload(exe!, 2, "x86-64-v2"), three = runWorkload(exe!, 3, "x86-64-v2");
     expect(three.stdout).toBe(execFileSync(exe!, ["3"], { encoding: "utf8" }));
     expect(three.stdout).toMatch(/^3 passes, checksum [0-9a-f]{16}\n$/);
     // a pass sets, copies and scans 60-64 KiB: thousands of 16-byte steps
     expect(three.insns - two.insns).toBeGreaterThan(10_000);
+    expect(runWorkload(exe!, 3).stdout).toBe(three.stdout);
+  });
+
+  it("libm_loop runs under faultline with the native run's output on the default CPU (libm's FMA variants)", () => {
+    const exe = buildWorkload("libm_loop");
+    expect(exe).not.toBeNull();
+    const one = runWorkload(exe!, 1), two = runWorkload(exe!, 2);
+    expect(two.stdout).toBe(execFileSync(exe!, ["2"], { encoding: "utf8" }));
+    expect(Number(two.stdout)).toBeGreaterThan(Number(one.stdout));
+    // 1,000 of each of exp, log, sin and pow a pass
+    expect(two.insns - one.insns).toBeGreaterThan(4000 * 20);
+    // on x86-64-v2 glibc takes the SSE2 variants: a run, not the same bits
+    expect(Number(runWorkload(exe!, 2, "x86-64-v2", false).stdout)).toBeCloseTo(Number(two.stdout), 6);
   });
 });
