@@ -412,6 +412,10 @@ function defineSse(): void {
     name: "stmxcsr",
     enc: ["NP 0F AE /3: Md"],
     feature: FEAT_SSE,
+    translate: (j, insn) => {
+      const ea = j.ea(insn.ops[0] as MemOp);
+      return ea === null ? null : `{${ea} const v = ST.mxcsr; ${j.store(4, "v", "0")}}`;
+    },
     compile: (x, insn) => {
       const { st, EA, FLT, mmu, ea } = x;
       const m = insn.ops[0] as MemOp;

@@ -371,8 +371,9 @@ export function comis32(a: number, b: number, mx: number, unordered: boolean): n
 
 /** cvtsi2sd, cvtdq2pd: a signed integer (lo, hi; hi = lo >> 31 for 32-bit sources) to f64 words in res64. */
 export function int64ToF64(lo: number, hi: number, mx: number): void {
+  // exact below 2^53 in magnitude; 2^53 + 1 would round to 2^53 here, inexact
   const v = hi * 4294967296 + (lo >>> 0);
-  if (Math.abs(v) <= 2 ** 53) { putD64(v); return; }
+  if (Math.abs(v) < 2 ** 53) { putD64(v); return; }
   setRes(fromInteger(BigInt.asIntN(64, toBig(lo, hi)), F64, mx));
 }
 

@@ -79,6 +79,19 @@ function translateComis64(j: Jit, insn: Insn): string | null {
   return code;
 }
 
+/** cvtsi2sd: an integer below 2^53 in magnitude converts exactly (no flag); a wider one runs the Op. */
+function translateCvtsi2sd(j: Jit, insn: Insn): string | null {
+  const d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[1], is64 = (s as RegOp | MemOp).sz === 8;
+  const put = `XMM[${d}] = ${SCRATCHI}[0]; XMM[${d + 1}] = ${SCRATCHI}[1];`;
+  const convert = (lo: string, hi: string): string => is64
+    ? `{const iv = ${hi} * 4294967296 + (${lo} >>> 0); if (Math.abs(iv) < 9007199254740992) { ${SCRATCHD}[0] = iv; ${put} } else ${j.op()}}`
+    : `{${SCRATCHD}[0] = ${lo} | 0; ${put}}`;
+  if (s.k === "r") return convert(j.l(s.r), j.h(s.r));
+  const ea = j.ea(s as MemOp);
+  if (ea === null) return null;
+  return `{${ea} ${j.load(is64 ? 8 : 4, "v", "vh", false)} ${convert("v", "vh")}}`;
+}
+
 const SCALAR64: Record<string, number> = { addsd: ADD, subsd: SUB, mulsd: MUL, divsd: DIV };
 /** The bitwise ops, translated as the integer ones (pand …) of the same lanes. */
 const BITWISE: Record<string, string> = { and: "pand", andn: "pandn", or: "por", xor: "pxor" };
@@ -153,6 +166,7 @@ function defineSseFloat(): void {
   for (const [name, enc, sse1] of [["cvtsi2ss", `${SS} 2A /r: V,Ey`, true], ["cvtsi2sd", `${SD} 2A /r: V,Ey`, false]] as const) {
     define({
       name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2,
+      translate: sse1 ? undefined : translateCvtsi2sd,
       compile: (x, insn) => {
         const d = (insn.ops[0] as RegOp).r, s = insn.ops[1], is64 = s.k === "r" ? s.sz === 8 : (s as MemOp).sz === 8;
         const { st, T, FLT } = x;

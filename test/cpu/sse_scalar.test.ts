@@ -1,5 +1,5 @@
 // The scalar double instructions libm runs most (addsd, subsd, mulsd, divsd,
-// ucomisd, comisd, the moves and bitwise ops around them) against the real
+// ucomisd, comisd, cvtsi2sd, the moves and bitwise ops around them) against the real
 // CPU, as the compiled Ops and as translated blocks: translated code takes a
 // fast path written into the block (sse_float.ts hot64Source) for normal
 // operands in round to nearest with PE set, fast64 when PE is clear, and the
@@ -12,10 +12,10 @@ import { differentRecords, EXECUTION_MODES, flatProgram, haveToolchain, nativeRe
 import { Rng, specials } from "./fpu_ref.js";
 
 const CASES = 1500;
-/** Each case's record: per op its result (8 bytes), MXCSR after it, RFLAGS' low dword (16 bytes); then the bitwise ops (32). */
+/** Each case's record: per op its result (8 bytes), MXCSR after it, RFLAGS' low dword (16 bytes), the same for cvtsi2sd; then the bitwise ops (32). */
 const OPS = ["addsd %xmm1, %xmm2", "subsd 8(%rsi), %xmm2", "mulsd %xmm1, %xmm2", "divsd 8(%rsi), %xmm2",
   "mulsd 8(%rsi), %xmm2", "divsd %xmm1, %xmm2", "subsd %xmm1, %xmm2", "addsd 8(%rsi), %xmm2"];
-const RECORD = (OPS.length + 2) * 16 + 32;
+const RECORD = (OPS.length + 2 + 4) * 16 + 32;
 
 const hexq = (v: bigint): string => "0x" + v.toString(16);
 
@@ -38,6 +38,13 @@ function operand(rng: Rng, other: bigint | null): bigint {
   return rng.pick(specials(11, 52, false));
 }
 
+/** A 64-bit integer for cvtsi2sd: small, random, or near ±2^53 (where it stops being exact) or the ends. */
+function integer(rng: Rng): bigint {
+  const near = [1n << 53n, -(1n << 53n), 1n << 63n, (1n << 63n) - 1n, 1n << 31n][rng.int(5)];
+  const v = [BigInt(rng.int(2000) - 1000), rng.next64(), near + BigInt(rng.int(9) - 4)][rng.int(3)];
+  return BigInt.asUintN(64, v);
+}
+
 function generate(): { asm: string; descs: string[] } {
   const rng = new Rng(77);
   const data = [".balign 16", "cases:"];
@@ -48,7 +55,7 @@ function generate(): { asm: string; descs: string[] } {
     const flags = rng.int(3) === 0 ? 0 : rng.int(4) === 0 ? rng.int(64) : 0x20;
     const rc = rng.int(3) === 0 ? rng.int(4) : 0;
     const mx = 0x1f80 | flags | (rc << 13) | (rng.int(8) === 0 ? 0x40 : 0) | (rng.int(8) === 0 ? 0x8000 : 0);
-    data.push(`.quad ${hexq(a)}, ${hexq(b)}, ${mx}, 0`);
+    data.push(`.quad ${hexq(a)}, ${hexq(b)}, ${mx}, ${hexq(integer(rng))}`);
     descs.push(`a=${hexq(a)} b=${hexq(b)} mxcsr=${mx.toString(16)}`);
   }
   const one = (op: string): string[] => ["ldmxcsr 16(%rsi)", "movapd %xmm0, %xmm2", op, "stmxcsr 8(%r15)", "movsd %xmm2, (%r15)", "add $16, %r15"];
@@ -60,6 +67,8 @@ function generate(): { asm: string; descs: string[] } {
     ...["ucomisd %xmm1, %xmm0", "comisd 8(%rsi), %xmm0"].flatMap((op) => ["ldmxcsr 16(%rsi)", op, "pushfq", "pop %rax",
       "setb %dl", "sete %dh", "setp %bl", "setbe %bh", "stmxcsr 8(%r15)", "mov %eax, 12(%r15)", "mov %dx, (%r15)", "mov %bx, 2(%r15)",
       "movd %xmm0, %eax", "mov %eax, 4(%r15)", "add $16, %r15"]),
+    // integers to doubles: 64 bits from memory and a register, 32 bits
+    ...["cvtsi2sdq 24(%rsi), %xmm2", "mov 24(%rsi), %rax\ncvtsi2sdq %rax, %xmm2", "cvtsi2sdl 24(%rsi), %xmm2", "cvtsi2sdl %eax, %xmm2"].flatMap(one),
     // the bitwise ops and moves around them (fabs, negation, copysign)
     "movapd %xmm0, %xmm3", "andpd absmask(%rip), %xmm3", "movapd %xmm1, %xmm4", "xorpd signmask(%rip), %xmm4",
     "movapd %xmm0, %xmm5", "andnpd %xmm1, %xmm5", "orpd %xmm3, %xmm5", "movq %xmm4, %rax", "movq %xmm5, 8(%r15)", "mov %rax, (%r15)",
