@@ -177,7 +177,7 @@ function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
  */
 function translateMove(j: Jit, sh: MoveShape, d: Operand, s: Operand): string | null {
   const { n, from, to } = sh;
-  if (n > 2) return null;
+  if (n > 2 || sh.align) return null;
   if (isXmm(d)) {
     const dx = xo(d);
     let pre = "", v: string[];

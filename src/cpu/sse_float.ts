@@ -257,8 +257,10 @@ export function fast64(op: number, alo: number, ahi: number, blo: number, bhi: n
   return FE_INEXACT;
 }
 
-/** The f64 scratch of generated code: a double's bits as int32 words. */
-export const scratchD = new Float64Array(1), scratchI = new Int32Array(scratchD.buffer);
+/** The scratch of generated code: a double's bits as int32 words, and a float's (the first word). */
+export const scratchD = new Float64Array(1), scratchI = new Int32Array(scratchD.buffer), scratchF = new Float32Array(scratchD.buffer, 0, 1);
+
+const SYMBOL: Record<number, string> = { [ADD]: "+", [SUB]: "-", [MUL]: "*", [DIV]: "/" };
 
 /**
  * fast64's most common case as statements for translated code (a call per instruction
@@ -268,13 +270,27 @@ export const scratchD = new Float64Array(1), scratchI = new Int32Array(scratchD.
  * D and I name scratchD and scratchI, mx the MXCSR.
  */
 export function hot64Source(op: number, dLo: string, dHi: string, bLo: string, bHi: string, mx: string, D: string, I: string, slow: string): string {
-  const sym = op === ADD ? "+" : op === SUB ? "-" : op === MUL ? "*" : "/";
+  const sym = SYMBOL[op];
   // a biased exponent within [123, 2013): safeHi
   const safe = (hi: string): string => `((((${hi}) >>> 20) & 2047) - 123) >>> 0 < 1890`;
   return `{const fah = ${dHi}, fbh = ${bHi}; let fdone = false;` +
     `if ((${mx} & 0x7020) === 0x1020 && ${safe("fah")} && ${safe("fbh")}) {` +
     `${I}[0] = ${dLo}; ${I}[1] = fah; const fa = ${D}[0]; ${I}[0] = ${bLo}; ${I}[1] = fbh; ${D}[0] = fa ${sym} ${D}[0]; const frh = ${I}[1];` +
     `if (${safe("frh")}) { ${dLo} = ${I}[0]; ${dHi} = frh; fdone = true; } }` +
+    `if (!fdone) ${slow}}`;
+}
+
+/**
+ * The same for f32 (arith32's fast path, with PE masked and set): the double result stored
+ * to a float is the correctly rounded float (53 >= 2 * 24 + 2). F names scratchF.
+ */
+export function hot32Source(op: number, d: string, b: string, mx: string, F: string, I: string, slow: string): string {
+  // a biased exponent within [2, 253): [2^-125, 2^126], safe32
+  const safe = (w: string): string => `((((${w}) >>> 23) & 255) - 2) >>> 0 < 251`;
+  return `{const fa = ${d}, fb = ${b}; let fdone = false;` +
+    `if ((${mx} & 0x7020) === 0x1020 && ${safe("fa")} && ${safe("fb")}) {` +
+    `${I}[0] = fa; const fx = ${F}[0]; ${I}[0] = fb; ${F}[0] = fx ${SYMBOL[op]} ${F}[0]; const fr = ${I}[0];` +
+    `if (${safe("fr")}) { ${d} = fr; fdone = true; } }` +
     `if (!fdone) ${slow}}`;
 }
 

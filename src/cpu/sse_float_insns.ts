@@ -7,7 +7,7 @@
 import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
 import { define, defineLater, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { comisLanes, cvt2si, cvtsi2, floatLanes, raised } from "./sse_float_lanes.js";
-import { ADD, DIV, fast64, fastComis64, hot64Source, MUL, res64, res64i, scratchD, scratchI, SUB } from "./sse_float.js";
+import { ADD, DIV, fast64, fastComis64, hot32Source, hot64Source, MUL, res64, res64i, scratchD, scratchF, scratchI, SUB } from "./sse_float.js";
 import { type Jit, jitHelper } from "./jit.js";
 import { isMm, mmSource, mmxOp, setMm } from "./mmx.js";
 import { source, translatePacked } from "./sse.js";
@@ -49,10 +49,10 @@ export function compileLanes(x: Exec, insn: Insn): Op {
   };
 }
 
-// The block translator's scalar double arithmetic and compares: the fast paths of sse_float.ts
+// The block translator's scalar arithmetic and compares: the fast paths of sse_float.ts
 // inline, and the instruction's Op (the exact way, or #XM) for every other case.
 const FAST64 = jitHelper("FAST64", fast64), RES64 = jitHelper("RES64", res64i), COMIS64 = jitHelper("COMIS64", fastComis64);
-const SCRATCHD = jitHelper("SCRATCHD", scratchD), SCRATCHI = jitHelper("SCRATCHI", scratchI);
+const SCRATCHD = jitHelper("SCRATCHD", scratchD), SCRATCHI = jitHelper("SCRATCHI", scratchI), SCRATCHF = jitHelper("SCRATCHF", scratchF);
 
 /** The low qword of an xmm register or an m64 source as two int32 expressions, around `body`; null for forms left to the Op. */
 function withQword(j: Jit, s: Operand, body: (lo: string, hi: string) => string): string | null {
@@ -68,6 +68,16 @@ function translateArith64(j: Jit, insn: Insn, op: number): string | null {
   return withQword(j, insn.ops[1], (lo, hi) => hot64Source(op, `XMM[${d}]`, `XMM[${d + 1}]`, lo, hi, "ST.mxcsr", SCRATCHD, SCRATCHI,
     `{const f = ${FAST64}(${op}, XMM[${d}], XMM[${d + 1}], ${lo}, ${hi}, ST.mxcsr); ` +
     `if (f >= 0) { XMM[${d}] = ${RES64}[0]; XMM[${d + 1}] = ${RES64}[1]; if (f !== 0) ST.mxcsr |= f; } else ${j.op()}}`));
+}
+
+/** addss, subss, mulss, divss: the inline fast path, else the Op. */
+function translateArith32(j: Jit, insn: Insn, op: number): string | null {
+  const d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[1];
+  const run = (b: string): string => hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.op());
+  if (s.k === "r") return run(`XMM[${s.r * 4}]`);
+  const ea = j.ea(s as MemOp);
+  if (ea === null) return null;
+  return `{${ea} ${j.load(4, "b", "bh", false)} ${run("b")}}`;
 }
 
 /** comisd, ucomisd: ZF, PF, CF as explicit flags. */
@@ -92,7 +102,7 @@ function translateCvtsi2sd(j: Jit, insn: Insn): string | null {
   return `{${ea} ${j.load(is64 ? 8 : 4, "v", "vh", false)} ${convert("v", "vh")}}`;
 }
 
-const SCALAR64: Record<string, number> = { addsd: ADD, subsd: SUB, mulsd: MUL, divsd: DIV };
+const SCALAR: Record<string, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV };
 /** The bitwise ops, translated as the integer ones (pand …) of the same lanes. */
 const BITWISE: Record<string, string> = { and: "pand", andn: "pandn", or: "por", xor: "pxor" };
 
@@ -106,9 +116,9 @@ function defineSseFloat(): void {
   };
   for (const [opc, n] of [["51", "sqrt"], ["58", "add"], ["59", "mul"], ["5C", "sub"], ["5D", "min"], ["5E", "div"], ["5F", "max"]]) {
     lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
-    lanes(n + "ss", `${SS} ${opc} /r: V,Wd`, true);
+    const op = SCALAR[n];
+    lanes(n + "ss", `${SS} ${opc} /r: V,Wd`, true, op === undefined ? undefined : (j, insn) => translateArith32(j, insn, op));
     lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
-    const op = SCALAR64[n + "sd"];
     lanes(n + "sd", `${SD} ${opc} /r: V,Wq`, false, op === undefined ? undefined : (j, insn) => translateArith64(j, insn, op));
   }
   lanes("cmpps", `${PS} C2 /r: V,Wdq,Ib`, true);

@@ -1,4 +1,4 @@
-// The scalar double instructions libm runs most (addsd, subsd, mulsd, divsd,
+// The scalar instructions libm runs most (addsd, subsd, mulsd, divsd, their ss forms,
 // ucomisd, comisd, cvtsi2sd, the moves and bitwise ops around them) against the real
 // CPU, as the compiled Ops and as translated blocks: translated code takes a
 // fast path written into the block (sse_float.ts hot64Source) for normal
@@ -14,7 +14,9 @@ import { Rng, specials } from "./fpu_ref.js";
 const CASES = 1500;
 /** Each case's record: per op its result (8 bytes), MXCSR after it, RFLAGS' low dword (16 bytes), the same for cvtsi2sd; then the bitwise ops (32). */
 const OPS = ["addsd %xmm1, %xmm2", "subsd 8(%rsi), %xmm2", "mulsd %xmm1, %xmm2", "divsd 8(%rsi), %xmm2",
-  "mulsd 8(%rsi), %xmm2", "divsd %xmm1, %xmm2", "subsd %xmm1, %xmm2", "addsd 8(%rsi), %xmm2"];
+  "mulsd 8(%rsi), %xmm2", "divsd %xmm1, %xmm2", "subsd %xmm1, %xmm2", "addsd 8(%rsi), %xmm2",
+  // the same on single precision, the operands' low dwords (random floats of any exponent)
+  "addss %xmm1, %xmm2", "subss 8(%rsi), %xmm2", "mulss %xmm1, %xmm2", "divss 8(%rsi), %xmm2"];
 const RECORD = (OPS.length + 2 + 4) * 16 + 32;
 
 const hexq = (v: bigint): string => "0x" + v.toString(16);
