@@ -27,8 +27,20 @@ export type BlockFn = (left: number) => number;
  * The names of Exec's members that generated code may use (the block's prelude binds them):
  * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
  */
-const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, arith, test, shl64, shr64} = X, XMM = X.st.xmm, YMMH = X.st.ymmh;" +
+const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, arith, test, shl64, shr64} = X, ST = X.st, XMM = ST.xmm, YMMH = ST.ymmh;" +
   "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv, RAM = mmu.ram;";
+
+/**
+ * Module-level functions and arrays that generated code uses by name, beside Exec's (a family's fast
+ * path, its scratch buffers): registered by the families when they are defined, bound in every block's prelude.
+ */
+const helpers: Record<string, unknown> = {};
+/** Registers a helper for generated code; returns its name. */
+export function jitHelper(name: string, v: unknown): string {
+  if (name in helpers && helpers[name] !== v) throw new Error(`jitHelper: ${name} is taken`);
+  helpers[name] = v;
+  return name;
+}
 const ADD32 = (K_ADD << 2) | 2, SUB32 = (K_SUB << 2) | 2, LOG32 = (K_LOGIC << 2) | 2;
 const ADD64 = (K_ADD << 2) | 3, SUB64 = (K_SUB << 2) | 3, LOG64 = (K_LOGIC << 2) | 3;
 
@@ -137,7 +149,7 @@ function writes(code: string, r: number): boolean {
 
 let jitAllowed = true;
 
-type Factory = (x: Exec, ops: Op[], consts: number[]) => BlockFn;
+type Factory = (x: Exec, ops: Op[], consts: number[], help: Record<string, unknown>) => BlockFn;
 /**
  * Each CPU's translations by source. The block functions one factory makes share V8's feedback and optimized
  * code (one closure site), so a block whose source another's already has (their constants aside, Jit.k)
@@ -366,7 +378,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   // max as an int32 (a double would make V8 keep the loop counter boxed); the caller runs again after it.
   const head = looped ? `const max = (Math.min(left, 1073741823) / ${insns.length}) | 0;\nlet rest = max - 1;\nout: for (;;) {` : "out: {";
   const bind = consts.length > 0 ? `var ${consts.map((_, n) => `K${n} = K[${n}]`).join(", ")};\n` : "";
-  const text = `${PRELUDE}\n${bind}return function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
+  const help = Object.keys(helpers);
+  const text = `${PRELUDE}\n${help.length > 0 ? `var {${help.join(", ")}} = HELP;\n` : ""}${bind}return function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + /*IT*/ * ${LOOP};\n};`;
   const src = text.replaceAll("/*IT*/", looped ? "(max - 1 - rest)" : "0").replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
     .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl);
@@ -375,7 +388,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   let factory = made.get(src);
   if (factory === undefined) {
     try {
-      factory = new Function("X", "ops", "K", src) as Factory;
+      factory = new Function("X", "ops", "K", "HELP", src) as Factory;
     } catch (e) {
       if (e instanceof SyntaxError) throw new Error(`compileBlock: generated bad code: ${e.message}\n${src}`);
       jitAllowed = false; // code generation refused (CSP): stay with the Ops
@@ -384,5 +397,5 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     if (made.size >= MAX_TRANSLATIONS) made.delete(made.keys().next().value!);
   } else made.delete(src);
   made.set(src, factory);   // the most recently used last
-  return factory(x, ops, consts);
+  return factory(x, ops, consts, helpers);
 }

@@ -171,6 +171,35 @@ function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
     `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${copy} } else ${j.op()}}`;
 }
 
+/**
+ * A move of fewer than four dwords (movss, movsd, movd, movq, the half moves) for the block
+ * translator: between registers, or a load or store of 4 or 8 bytes through Jit.load and Jit.store.
+ */
+function translateMove(j: Jit, sh: MoveShape, d: Operand, s: Operand): string | null {
+  const { n, from, to } = sh;
+  if (n > 2 || sh.align) return null;
+  if (isXmm(d)) {
+    const dx = xo(d);
+    let pre = "", v: string[];
+    if (isXmm(s)) v = [0, 1].slice(0, n).map((k) => `XMM[${xo(s) + from + k}]`);
+    else if (s.k === "r") v = [j.l(s.r), j.h(s.r)].slice(0, n);
+    else {
+      const ea = j.ea(s as MemOp);
+      if (ea === null) return null;
+      pre = `${ea} ${j.load(4 * n, "v", "vh", false)}`;
+      v = ["v", "vh"].slice(0, n);
+    }
+    const zero = isXmm(s) ? sh.zeroReg : sh.zeroMem;
+    const put = [0, 1, 2, 3].map((k) => (k >= to && k < to + n ? `XMM[${dx + k}] = t${k - to};` : zero ? `XMM[${dx + k}] = 0;` : "")).join(" ");
+    return `{${pre} ${v.map((e, k) => `const t${k} = ${e};`).join(" ")} ${put}}`;
+  }
+  const sx = xo(s) + from;
+  if (d.k === "r") return n === 1 ? j.rw(d.r, 4, `XMM[${sx}]`, "0") : j.rw(d.r, 8, `XMM[${sx}]`, `XMM[${sx + 1}]`);
+  const ea = j.ea(d as MemOp);
+  if (ea === null) return null;
+  return `{${ea} const v = XMM[${sx}], vh = ${n === 2 ? `XMM[${sx + 1}]` : "0"}; ${j.store(4 * n, "v", "vh")}}`;
+}
+
 /** Defines a move: `shape` loads (and moves between registers), `storeShape` amends it for a memory destination. */
 export function defineMove(name: string | ((insn: Insn) => string), enc: string[], feature: Feature, shape: Partial<MoveShape> & { n: number }, storeShape?: Partial<MoveShape>): void {
   const ld: MoveShape = { from: 0, to: 0, zeroMem: true, zeroReg: true, align: false, ...shape };
@@ -181,7 +210,7 @@ export function defineMove(name: string | ((insn: Insn) => string), enc: string[
     enc,
     feature,
     compile: (x, insn) => compileMove(x, insn.ops[0].k === "m" ? st : ld, insn.ops[0], insn.ops[1]),
-    translate: whole ? (j, insn) => translateMove16(j, insn, ld.align) : undefined,
+    translate: whole ? (j, insn) => translateMove16(j, insn, ld.align) : (j, insn) => translateMove(j, insn.ops[0].k === "m" ? st : ld, insn.ops[0], insn.ops[1]),
   });
 }
 
@@ -218,7 +247,7 @@ export function packedLane(j: Jit, form: (typeof PACKED_JS)[string], d: (k: numb
  * register, or 16 aligned bytes on a page the TLB holds, loaded inline;
  * anything else (a miss, a fault, #GP) runs the Op.
  */
-function translatePacked(j: Jit, insn: Insn, form: (typeof PACKED_JS)[string]): string | null {
+export function translatePacked(j: Jit, insn: Insn, form: (typeof PACKED_JS)[string]): string | null {
   const d = xo(insn.ops[0]), s = insn.ops[1], imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
   const dst = (k: number): string => `XMM[${d + k}]`;
   if (isXmm(s)) return packedLane(j, form, dst, dst, (k) => `XMM[${xo(s) + k}]`, imm);
@@ -286,11 +315,13 @@ function defineSse(): void {
   defineMove("movlhps", ["NP 0F 16 /r: V,U"], FEAT_SSE, { ...LOW, to: 2 });
   // 32 and 64 bits: to and from general registers or memory (REX.W: movq), and movq between xmm and m64
   const wide = (insn: Insn): boolean => insn.ops.some((o) => !isXmm(o) && (o as { sz: number }).sz === 8);
+  const gprMove = (insn: Insn): MoveShape => ({ n: wide(insn) ? 2 : 1, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false });
   define({
     name: (insn) => (wide(insn) ? "movq" : "movd"),
     enc: ["66 0F 6E /r: V,Ey", "66 0F 7E /r: Ey,V"],
     feature: FEAT_SSE2,
-    compile: (x, insn) => compileMove(x, { n: wide(insn) ? 2 : 1, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false }, insn.ops[0], insn.ops[1]),
+    compile: (x, insn) => compileMove(x, gprMove(insn), insn.ops[0], insn.ops[1]),
+    translate: (j, insn) => translateMove(j, gprMove(insn), insn.ops[0], insn.ops[1]),
   });
   defineMove("movq", ["F3 0F 7E /r: V,Wq", "66 0F D6 /r: Wq,V"], FEAT_SSE2, { n: 2 });
   // SSE3: an unaligned load, and the loads that duplicate lanes
@@ -381,6 +412,10 @@ function defineSse(): void {
     name: "stmxcsr",
     enc: ["NP 0F AE /3: Md"],
     feature: FEAT_SSE,
+    translate: (j, insn) => {
+      const ea = j.ea(insn.ops[0] as MemOp);
+      return ea === null ? null : `{${ea} const v = ST.mxcsr; ${j.store(4, "v", "0")}}`;
+    },
     compile: (x, insn) => {
       const { st, EA, FLT, mmu, ea } = x;
       const m = insn.ops[0] as MemOp;

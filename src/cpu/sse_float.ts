@@ -208,27 +208,111 @@ function addErr(a: number, b: number, s: number): number {
   return (a - (s - bb)) + (b - bb);
 }
 
+/** res64 as int32 words, as translated code holds XMM dwords. */
+export const res64i = new Int32Array(res64.buffer);
+/** A biased f64 exponent field within [2^-900, 2^990) (safe64), from the high word. */
+const safeHi = (hi: number): boolean => { const e = (hi >>> 20) & 0x7ff; return e >= 123 && e < 2013; };
+const zero64 = (lo: number, hi: number): boolean => ((hi & 0x7fffffff) | lo) === 0;
+
+/**
+ * ADD, SUB, MUL or DIV on f64 words in the common case that JavaScript's own arithmetic
+ * gets right (round to nearest, operands and result zero or well inside the range; DAZ
+ * and FTZ then change nothing): the result in res64, and the flags it raises (0 or PE);
+ * -1 for any other case, and for an inexact result with PE unmasked (#XM). When PE is
+ * masked and already set in MXCSR its exactness is not asked.
+ */
+export function fast64(op: number, alo: number, ahi: number, blo: number, bhi: number, mx: number): number {
+  if ((mx & 0x6000) !== 0 || !(safeHi(ahi) || zero64(alo, ahi)) || !(safeHi(bhi) || zero64(blo, bhi))) return -1;
+  const a = d64(alo, ahi), b = d64(blo, bhi);
+  // PE masked and already set: an inexact result changes nothing
+  const known = (mx & 0x1020) === 0x1020;
+  let r: number, exact = true;
+  switch (op) {
+    case ADD: case SUB: {
+      const bb = op === SUB ? -b : b;
+      r = a + bb;
+      if (!known) exact = addErr(a, bb, r) === 0;
+      // a zero sum of nonzero operands is an exact cancellation
+      if (r !== 0 && !(Math.abs(r) >= LO64 && Math.abs(r) <= HI64)) return -1;
+      break;
+    }
+    case MUL:
+      r = a * b;
+      if (r === 0) { if (a !== 0 && b !== 0) return -1; }
+      else if (!(Math.abs(r) >= LO64 && Math.abs(r) <= HI64)) return -1;
+      else if (!known) exact = mulErr(a, b, r) === 0;
+      break;
+    case DIV:
+      if (b === 0) return -1;
+      r = a / b;
+      if (r === 0) { if (a !== 0) return -1; }
+      else if (!(Math.abs(r) >= LO64 && Math.abs(r) <= HI64)) return -1;
+      else if (!known) exact = r * b === a && mulErr(r, b, r * b) === 0;
+      break;
+    default: return -1;
+  }
+  if (exact) { putD64(r); return 0; }
+  if ((mx & 0x1000) === 0) return -1; // PE unmasked
+  putD64(r);
+  return FE_INEXACT;
+}
+
+/** The scratch of generated code: a double's bits as int32 words, and a float's (the first word). */
+export const scratchD = new Float64Array(1), scratchI = new Int32Array(scratchD.buffer), scratchF = new Float32Array(scratchD.buffer, 0, 1);
+
+const SYMBOL: Record<number, string> = { [ADD]: "+", [SUB]: "-", [MUL]: "*", [DIV]: "/" };
+
+/**
+ * fast64's most common case as statements for translated code (a call per instruction
+ * there costs more than the op): PE masked and already set, normal operands and result
+ * well inside the range (no zeros), where ADD, SUB, MUL or DIV can raise nothing MXCSR
+ * does not hold already. The result words go to dLo, dHi; anything else runs `slow`.
+ * D and I name scratchD and scratchI, mx the MXCSR.
+ */
+export function hot64Source(op: number, dLo: string, dHi: string, bLo: string, bHi: string, mx: string, D: string, I: string, slow: string): string {
+  const sym = SYMBOL[op];
+  // a biased exponent within [123, 2013): safeHi
+  const safe = (hi: string): string => `((((${hi}) >>> 20) & 2047) - 123) >>> 0 < 1890`;
+  return `{const fah = ${dHi}, fbh = ${bHi}; let fdone = false;` +
+    `if ((${mx} & 0x7020) === 0x1020 && ${safe("fah")} && ${safe("fbh")}) {` +
+    `${I}[0] = ${dLo}; ${I}[1] = fah; const fa = ${D}[0]; ${I}[0] = ${bLo}; ${I}[1] = fbh; ${D}[0] = fa ${sym} ${D}[0]; const frh = ${I}[1];` +
+    `if (${safe("frh")}) { ${dLo} = ${I}[0]; ${dHi} = frh; fdone = true; } }` +
+    `if (!fdone) ${slow}}`;
+}
+
+/**
+ * The same for f32 (arith32's fast path, with PE masked and set): the double result stored
+ * to a float is the correctly rounded float (53 >= 2 * 24 + 2). F names scratchF.
+ */
+export function hot32Source(op: number, d: string, b: string, mx: string, F: string, I: string, slow: string): string {
+  // a biased exponent within [2, 253): [2^-125, 2^126], safe32
+  const safe = (w: string): string => `((((${w}) >>> 23) & 255) - 2) >>> 0 < 251`;
+  return `{const fa = ${d}, fb = ${b}; let fdone = false;` +
+    `if ((${mx} & 0x7020) === 0x1020 && ${safe("fa")} && ${safe("fb")}) {` +
+    `${I}[0] = fa; const fx = ${F}[0]; ${I}[0] = fb; ${F}[0] = fx ${SYMBOL[op]} ${F}[0]; const fr = ${I}[0];` +
+    `if (${safe("fr")}) { ${d} = fr; fdone = true; } }` +
+    `if (!fdone) ${slow}}`;
+}
+
 /** An op on f64 words: the result in res64, flags in fe.flags. */
 export function arith64(op: number, alo: number, ahi: number, blo: number, bhi: number, mx: number): void {
-  if (((mx >> 13) & 3) === 0 && plain64(blo, bhi) && (op === SQRT || plain64(alo, ahi))) {
+  if (op !== SQRT && op !== MIN && op !== MAX) {
+    // an inexact result with PE unmasked goes the exact way too: it gives the same result and flags
+    const f = fast64(op, alo, ahi, blo, bhi, mx);
+    if (f >= 0) { fe.flags |= f; return; }
+  } else if (((mx >> 13) & 3) === 0 && plain64(blo, bhi) && (op === SQRT || plain64(alo, ahi))) {
     const a = d64(alo, ahi), b = d64(blo, bhi);
-    let r = 0, exact = true;
-    switch (op) {
-      case ADD: case SUB: { const bb = op === SUB ? -b : b; r = a + bb; exact = addErr(a, bb, r) === 0; break; }
-      case MUL: r = a * b; if (r !== 0) exact = mulErr(a, b, r) === 0; break;
-      case DIV: if (b === 0) r = NaN; else { r = a / b; if (r !== 0) exact = r * b === a && mulErr(r, b, r * b) === 0; } break;
-      case SQRT: if (b < 0) r = NaN; else { r = Math.sqrt(b); if (r !== 0) exact = r * r === b && mulErr(r, r, r * r) === 0; } break;
-      case MIN: case MAX: {
-        const pickA = op === MIN ? a < b : a > b;
-        res64[0] = pickA ? alo : blo;
-        res64[1] = pickA ? ahi : bhi;
+    if (op === SQRT) {
+      if (b >= 0 && safe64(b)) {
+        const r = Math.sqrt(b);
+        if (r !== 0 && !(r * r === b && mulErr(r, r, r * r) === 0)) fe.flags |= FE_INEXACT;
+        putD64(r);
         return;
       }
-    }
-    // a zero from nonzero operands is an underflow, except an exact cancellation
-    if (r === r && safe64(r) && safe64(a) && safe64(b) && (r !== 0 || a === 0 || b === 0 || op === ADD || op === SUB)) {
-      if (!exact) fe.flags |= FE_INEXACT;
-      putD64(r);
+    } else {
+      const pickA = op === MIN ? a < b : a > b;
+      res64[0] = pickA ? alo : blo;
+      res64[1] = pickA ? ahi : bhi;
       return;
     }
   }
@@ -279,13 +363,17 @@ export function cmp32(imm: number, a: number, b: number, mx: number): boolean {
   return cmpPredicate(imm, BigInt(a >>> 0), BigInt(b >>> 0), F32, mx);
 }
 
+/** comisd/ucomisd of normal or zero operands (no exception): ZF, PF, CF; -1 for any other operand. */
+export function fastComis64(alo: number, ahi: number, blo: number, bhi: number): number {
+  if (!plain64(alo, ahi) || !plain64(blo, bhi)) return -1;
+  const a = d64(alo, ahi), b = d64(blo, bhi);
+  return a === b ? 0x40 : a < b ? 0x01 : 0;
+}
+
 /** comisd/ucomisd: ZF, PF, CF. */
 export function comis64(alo: number, ahi: number, blo: number, bhi: number, mx: number, unordered: boolean): number {
-  if (plain64(alo, ahi) && plain64(blo, bhi)) {
-    const a = d64(alo, ahi), b = d64(blo, bhi);
-    return a === b ? 0x40 : a < b ? 0x01 : 0;
-  }
-  return comis(toBig(alo, ahi), toBig(blo, bhi), F64, mx, unordered);
+  const z = fastComis64(alo, ahi, blo, bhi);
+  return z >= 0 ? z : comis(toBig(alo, ahi), toBig(blo, bhi), F64, mx, unordered);
 }
 
 /** comiss/ucomiss. */
@@ -299,8 +387,9 @@ export function comis32(a: number, b: number, mx: number, unordered: boolean): n
 
 /** cvtsi2sd, cvtdq2pd: a signed integer (lo, hi; hi = lo >> 31 for 32-bit sources) to f64 words in res64. */
 export function int64ToF64(lo: number, hi: number, mx: number): void {
+  // exact below 2^53 in magnitude; 2^53 + 1 would round to 2^53 here, inexact
   const v = hi * 4294967296 + (lo >>> 0);
-  if (Math.abs(v) <= 2 ** 53) { putD64(v); return; }
+  if (Math.abs(v) < 2 ** 53) { putD64(v); return; }
   setRes(fromInteger(BigInt.asIntN(64, toBig(lo, hi)), F64, mx));
 }
 

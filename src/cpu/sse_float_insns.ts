@@ -7,9 +7,11 @@
 import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
 import { define, defineLater, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { comisLanes, cvt2si, cvtsi2, floatLanes, raised } from "./sse_float_lanes.js";
-import { res64 } from "./sse_float.js";
+import { ADD, DIV, fast64, fastComis64, hot32Source, hot64Source, MUL, res64, res64i, scratchD, scratchF, scratchI, SUB } from "./sse_float.js";
+import { type Jit, jitHelper } from "./jit.js";
 import { isMm, mmSource, mmxOp, setMm } from "./mmx.js";
-import { source } from "./sse.js";
+import { source, translatePacked } from "./sse.js";
+import { PACKED_JS } from "./sse_int.js";
 import { K_EXPL } from "./state.js";
 
 /** The invalid, denormal-operand and divide-by-zero exceptions, found before computing. */
@@ -33,32 +35,91 @@ export function compileLanes(x: Exec, insn: Insn): Op {
   const lanes = floatLanes()[insn.op];
   const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S);
   const imm = insn.ops[2]?.k === "i" ? insn.ops[2].lo & 0xff : 0;
-  const st = x.st, X = st.xmm, old = new Uint32Array(4);
+  const st = x.st, X = st.xmm, o = d * 4;
   return () => {
     const k = get();
     if (k) return k;
     const mx = st.mxcsr;
-    old.set(X.subarray(d * 4, d * 4 + 4));
+    // the destination as it was, for #XM (no subarray: an allocation per instruction)
+    const d0 = X[o], d1 = X[o + 1], d2 = X[o + 2], d3 = X[o + 3];
     raised.flags = 0;
     st.mxcsr = lanes(X, d, S, imm, mx);
-    if (simdException(x, mx)) { X.set(old, d * 4); return STOP_XM; }
+    if (simdException(x, mx)) { X[o] = d0; X[o + 1] = d1; X[o + 2] = d2; X[o + 3] = d3; return STOP_XM; }
     return 0;
   };
 }
+
+// The block translator's scalar arithmetic and compares: the fast paths of sse_float.ts
+// inline, and the instruction's Op (the exact way, or #XM) for every other case.
+const FAST64 = jitHelper("FAST64", fast64), RES64 = jitHelper("RES64", res64i), COMIS64 = jitHelper("COMIS64", fastComis64);
+const SCRATCHD = jitHelper("SCRATCHD", scratchD), SCRATCHI = jitHelper("SCRATCHI", scratchI), SCRATCHF = jitHelper("SCRATCHF", scratchF);
+
+/** The low qword of an xmm register or an m64 source as two int32 expressions, around `body`; null for forms left to the Op. */
+function withQword(j: Jit, s: Operand, body: (lo: string, hi: string) => string): string | null {
+  if (s.k === "r") return body(`XMM[${s.r * 4}]`, `XMM[${s.r * 4 + 1}]`);
+  const ea = j.ea(s as MemOp);
+  if (ea === null) return null;
+  return `{${ea} ${j.load(8, "b", "bh", false)} ${body("b", "bh")}}`;
+}
+
+/** addsd, subsd, mulsd, divsd: MXCSR gets the fast path's flags (PE or none). */
+function translateArith64(j: Jit, insn: Insn, op: number): string | null {
+  const d = (insn.ops[0] as RegOp).r * 4;
+  return withQword(j, insn.ops[1], (lo, hi) => hot64Source(op, `XMM[${d}]`, `XMM[${d + 1}]`, lo, hi, "ST.mxcsr", SCRATCHD, SCRATCHI,
+    `{const f = ${FAST64}(${op}, XMM[${d}], XMM[${d + 1}], ${lo}, ${hi}, ST.mxcsr); ` +
+    `if (f >= 0) { XMM[${d}] = ${RES64}[0]; XMM[${d + 1}] = ${RES64}[1]; if (f !== 0) ST.mxcsr |= f; } else ${j.op()}}`));
+}
+
+/** addss, subss, mulss, divss: the inline fast path, else the Op. */
+function translateArith32(j: Jit, insn: Insn, op: number): string | null {
+  const d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[1];
+  const run = (b: string): string => hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.op());
+  if (s.k === "r") return run(`XMM[${s.r * 4}]`);
+  const ea = j.ea(s as MemOp);
+  if (ea === null) return null;
+  return `{${ea} ${j.load(4, "b", "bh", false)} ${run("b")}}`;
+}
+
+/** comisd, ucomisd: ZF, PF, CF as explicit flags. */
+function translateComis64(j: Jit, insn: Insn): string | null {
+  const d = (insn.ops[0] as RegOp).r * 4;
+  const code = withQword(j, insn.ops[1], (lo, hi) =>
+    `{const z = ${COMIS64}(XMM[${d}], XMM[${d + 1}], ${lo}, ${hi}); if (z >= 0) { F[0] = ${K_EXPL << 2}; F[7] = z; } else ${j.op()}}`);
+  if (code !== null) j.known = K_EXPL << 2;
+  return code;
+}
+
+/** cvtsi2sd: an integer below 2^53 in magnitude converts exactly (no flag); a wider one runs the Op. */
+function translateCvtsi2sd(j: Jit, insn: Insn): string | null {
+  const d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[1], is64 = (s as RegOp | MemOp).sz === 8;
+  const put = `XMM[${d}] = ${SCRATCHI}[0]; XMM[${d + 1}] = ${SCRATCHI}[1];`;
+  const convert = (lo: string, hi: string): string => is64
+    ? `{const iv = ${hi} * 4294967296 + (${lo} >>> 0); if (Math.abs(iv) < 9007199254740992) { ${SCRATCHD}[0] = iv; ${put} } else ${j.op()}}`
+    : `{${SCRATCHD}[0] = ${lo} | 0; ${put}}`;
+  if (s.k === "r") return convert(j.l(s.r), j.h(s.r));
+  const ea = j.ea(s as MemOp);
+  if (ea === null) return null;
+  return `{${ea} ${j.load(is64 ? 8 : 4, "v", "vh", false)} ${convert("v", "vh")}}`;
+}
+
+const SCALAR: Record<string, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV };
+/** The bitwise ops, translated as the integer ones (pand …) of the same lanes. */
+const BITWISE: Record<string, string> = { and: "pand", andn: "pandn", or: "por", xor: "pxor" };
 
 /** The descriptors, made with SSE's (sse.ts) on the first 0F opcode no other family claims. */
 function defineSseFloat(): void {
   const PS = "NP 0F", PD = "66 0F", SS = "F3 0F", SD = "F2 0F";
   /** Defines an instruction from its encodings; SSE2 unless `sse1` (or the feature given). */
-  const lanes = (name: string, enc: string, sse1: boolean | Feature): void => {
+  const lanes = (name: string, enc: string, sse1: boolean | Feature, translate?: (j: Jit, insn: Insn) => string | null): void => {
     const feature = sse1 === true ? FEAT_SSE : sse1 === false ? FEAT_SSE2 : sse1;
-    define({ name, enc: [enc], feature, compile: (x, insn) => compileLanes(x, insn) });
+    define({ name, enc: [enc], feature, compile: (x, insn) => compileLanes(x, insn), translate });
   };
   for (const [opc, n] of [["51", "sqrt"], ["58", "add"], ["59", "mul"], ["5C", "sub"], ["5D", "min"], ["5E", "div"], ["5F", "max"]]) {
     lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
-    lanes(n + "ss", `${SS} ${opc} /r: V,Wd`, true);
+    const op = SCALAR[n];
+    lanes(n + "ss", `${SS} ${opc} /r: V,Wd`, true, op === undefined ? undefined : (j, insn) => translateArith32(j, insn, op));
     lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
-    lanes(n + "sd", `${SD} ${opc} /r: V,Wq`, false);
+    lanes(n + "sd", `${SD} ${opc} /r: V,Wq`, false, op === undefined ? undefined : (j, insn) => translateArith64(j, insn, op));
   }
   lanes("cmpps", `${PS} C2 /r: V,Wdq,Ib`, true);
   lanes("cmpss", `${SS} C2 /r: V,Wd,Ib`, true);
@@ -67,8 +128,10 @@ function defineSseFloat(): void {
   lanes("shufps", `${PS} C6 /r: V,Wdq,Ib`, true);
   lanes("shufpd", `${PD} C6 /r: V,Wdq,Ib`, false);
   for (const [opc, n] of [["14", "unpckl"], ["15", "unpckh"], ["54", "and"], ["55", "andn"], ["56", "or"], ["57", "xor"]]) {
-    lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true);
-    lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false);
+    const form = PACKED_JS[BITWISE[n]];
+    const translate = form === undefined ? undefined : (j: Jit, insn: Insn) => translatePacked(j, insn, form);
+    lanes(n + "ps", `${PS} ${opc} /r: V,Wdq`, true, translate);
+    lanes(n + "pd", `${PD} ${opc} /r: V,Wdq`, false, translate);
   }
   // SSE3: horizontal and alternating add and subtract
   for (const [opc, n] of [["7C", "hadd"], ["7D", "hsub"], ["D0", "addsub"]]) {
@@ -91,6 +154,7 @@ function defineSseFloat(): void {
     ["ucomisd", `${PD} 2E /r: V,Wq`, false], ["comisd", `${PD} 2F /r: V,Wq`, false]] as const) {
     define({
       name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2, def: 0x8d5,
+      translate: sse1 ? undefined : translateComis64,
       compile: (x, insn) => {
         const d = (insn.ops[0] as RegOp).r, S = new Uint32Array(4), get = source(x, insn.ops[1], S);
         const { st, F } = x, out = { mx: 0 };
@@ -112,6 +176,7 @@ function defineSseFloat(): void {
   for (const [name, enc, sse1] of [["cvtsi2ss", `${SS} 2A /r: V,Ey`, true], ["cvtsi2sd", `${SD} 2A /r: V,Ey`, false]] as const) {
     define({
       name, enc: [enc], feature: sse1 ? FEAT_SSE : FEAT_SSE2,
+      translate: sse1 ? undefined : translateCvtsi2sd,
       compile: (x, insn) => {
         const d = (insn.ops[0] as RegOp).r, s = insn.ops[1], is64 = s.k === "r" ? s.sz === 8 : (s as MemOp).sz === 8;
         const { st, T, FLT } = x;
