@@ -19,13 +19,15 @@
 // x86-64-v3 does not ask).
 
 import { type Exec, type Op, STOP_XM } from "./exec.js";
+import type { Jit } from "./jit.js";
 import { cmpPredicate, F32, F64, fe } from "./sse_float.js";
-import { simdException } from "./sse_float_insns.js";
+import { BITWISE_AS_INTEGER, simdException } from "./sse_float_insns.js";
 import { raised } from "./sse_float_lanes.js";
 import { DEFS, define, defineLater, type Insn, type InsnDef, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { defineAvxLanes, defineAvxWhole, defineConversions, defineF16c } from "./avx2.js";
+import { type MoveShape, translateShortMove } from "./sse.js";
 import { PACKED_JS } from "./sse_int.js";
-import { compileLanes, getYmm, load, SA, SB, setYmm, type Shape, source, store, translateLanes, translateMove } from "./ymm.js";
+import { compileLanes, getYmm, load, SA, SB, setYmm, type Shape, source, store, translateLanes, translateMove, zeroHigh } from "./ymm.js";
 
 /** The legacy SSE instructions whose VEX form is their lane operation (by mnemonic); the rest are defined below or not at all. */
 const DERIVED = new Set([
@@ -57,6 +59,8 @@ const NARROW = new Set(["cvtps2pd", "cvtpd2ps", "cvttpd2dq", "cvtpd2dq", "cvtdq2
   "phminposuw", "dppd"]);
 /** The shifts by an XMM count: at VEX.256 both lanes shift by the same count, from an XMM register or m128. */
 const COUNT = new Set(["psrlw", "psraw", "psllw", "psrld", "psrad", "pslld", "psrlq", "psllq"]);
+/** The scalar arithmetic whose legacy translation (sse_float_insns.ts) takes the VEX form's three operands too. */
+const SCALAR_ARITH = /^(add|sub|mul|div)s[sd]$/;
 /** Those that write RFLAGS, not their first operand. */
 const COMPARE = new Set(["ucomiss", "comiss", "ucomisd", "comisd", "pcmpestri", "pcmpistri"]);
 /** Lane 1's immediate bits at VEX.256 start at this bit (shufpd: two bits a lane). */
@@ -133,13 +137,14 @@ function deriveVex(): void {
     const name = names[0], named = legacy.name;
     const forms = legacy.enc.flatMap((e) => (typeof e === "string" ? [vexForm(name, e)] : [])).filter((f) => f !== null);
     if (forms.length === 0) continue;
-    const shape = forms[0].shape, form = PACKED_JS[name];
+    const shape = forms[0].shape, form = PACKED_JS[BITWISE_AS_INTEGER[name] ?? name];
     define({
       name: typeof named === "string" ? "v" + named : (insn) => "v" + named(insn),
       enc: forms.map((f) => f.enc),
       use: legacy.use, def: legacy.def, flags: legacy.flags, faults: legacy.faults, implicitRegs: legacy.implicitRegs,
-      // the forms with no XMM destination have the legacy operands (vpmovmskb); the lane operations VEX's
-      translate: shape === null ? legacy.translate
+      // the forms with no XMM destination have the legacy operands (vpmovmskb) and translation;
+      // the lane operations VEX's; the scalar arithmetic's translation takes both forms
+      translate: shape === null || SCALAR_ARITH.test(name) ? legacy.translate
         : form !== undefined && shape.kind === "nds" && shape.vec && !shape.count ? (j, insn) => translateLanes(j, insn, shape, form) : undefined,
       compile: (x, insn, ip, live) => {
         const inner = (ops: Operand[]): Op => {
@@ -155,6 +160,17 @@ function deriveVex(): void {
 }
 
 // ---- moves ----
+
+/**
+ * vmovd, vmovq, and vmovss/vmovsd to and from memory: the legacy move's translation (the low
+ * `n` dwords, the rest of the XMM register zeroed), then, to an XMM register, its high half.
+ */
+function translateShort(j: Jit, insn: Insn, n: number): string | null {
+  const [d, s] = insn.ops;
+  const shape: MoveShape = { n, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false };
+  const code = translateShortMove(j, shape, d, s);
+  return code === null || d.k !== "r" || d.sz !== 16 ? code : code + zeroHigh(d.r);
+}
 
 /** A whole-register move: load, store or between registers; `align` the aligned forms. */
 function defineFullMove(name: string, load: string[], storeEnc: string[], align: boolean): void {
@@ -213,8 +229,9 @@ function defineMoves(): void {
     name: (insn) => (insn.osz === 8 ? "vmovq" : "vmovd"),
     enc: ["VEX 66 0F 6E L0 /r: V,Ey", "VEX 66 0F 7E L0 /r: Ey,V"],
     compile: movq,
+    translate: (j, insn) => translateShort(j, insn, insn.ops.some((o) => (o as RegOp | MemOp).sz === 8) ? 2 : 1),
   });
-  define({ name: "vmovq", enc: ["VEX F3 0F 7E L0 /r: V,Wq", "VEX 66 0F D6 L0 /r: Wq,V"], compile: movq });
+  define({ name: "vmovq", enc: ["VEX F3 0F 7E L0 /r: V,Wq", "VEX 66 0F D6 L0 /r: Wq,V"], compile: movq, translate: (j, insn) => translateShort(j, insn, 2) });
   // vmovss, vmovsd: a load zeroes the rest; between registers the rest comes from vvvv
   for (const [name, pre, n] of [["vmovss", "F3", 1], ["vmovsd", "F2", 2]] as const) {
     const sz = n === 1 ? "d" : "q";
@@ -237,6 +254,12 @@ function defineMoves(): void {
         if (d.k === "r") { const m = s as MemOp; return () => { const k = load(x, m, n * 4, A, 0); if (k) return k; setYmm(x, d.r, A, false); return 0; }; }
         const m = d as MemOp, r = (s as RegOp).r;
         return () => { getYmm(x, r, A); return store(x, m, A, n * 4, 0); };
+      },
+      translate: (j, insn) => {
+        if (insn.ops.length === 2) return translateShort(j, insn, n);
+        const [d, h, s] = (insn.ops as RegOp[]).map((o) => o.r * 4);
+        const t = [0, 1, 2, 3].map((k) => `XMM[${k < n ? s + k : h + k}]`);
+        return `{${t.map((e, k) => `const t${k} = ${e};`).join(" ")} ${t.map((_, k) => `XMM[${d + k}] = t${k};`).join(" ")} ${zeroHigh(d / 4)}}`;
       },
     });
   }

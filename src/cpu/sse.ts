@@ -100,7 +100,7 @@ function addr(x: Exec, m: MemOp, align: boolean): boolean {
  * source is memory or a general register, and by a register source when
  * `zeroReg` (movq) rather than merged (movss, movsd, the half moves).
  */
-interface MoveShape {
+export interface MoveShape {
   n: number;
   from: number;
   to: number;
@@ -174,8 +174,9 @@ function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
 /**
  * A move of fewer than four dwords (movss, movsd, movd, movq, the half moves) for the block
  * translator: between registers, or a load or store of 4 or 8 bytes through Jit.load and Jit.store.
+ * Their VEX forms (avx.ts) add the zeroing of the destination's high half.
  */
-function translateMove(j: Jit, sh: MoveShape, d: Operand, s: Operand): string | null {
+export function translateShortMove(j: Jit, sh: MoveShape, d: Operand, s: Operand): string | null {
   const { n, from, to } = sh;
   if (n > 2 || sh.align) return null;
   if (isXmm(d)) {
@@ -210,7 +211,7 @@ export function defineMove(name: string | ((insn: Insn) => string), enc: string[
     enc,
     feature,
     compile: (x, insn) => compileMove(x, insn.ops[0].k === "m" ? st : ld, insn.ops[0], insn.ops[1]),
-    translate: whole ? (j, insn) => translateMove16(j, insn, ld.align) : (j, insn) => translateMove(j, insn.ops[0].k === "m" ? st : ld, insn.ops[0], insn.ops[1]),
+    translate: whole ? (j, insn) => translateMove16(j, insn, ld.align) : (j, insn) => translateShortMove(j, insn.ops[0].k === "m" ? st : ld, insn.ops[0], insn.ops[1]),
   });
 }
 
@@ -321,7 +322,7 @@ function defineSse(): void {
     enc: ["66 0F 6E /r: V,Ey", "66 0F 7E /r: Ey,V"],
     feature: FEAT_SSE2,
     compile: (x, insn) => compileMove(x, gprMove(insn), insn.ops[0], insn.ops[1]),
-    translate: (j, insn) => translateMove(j, gprMove(insn), insn.ops[0], insn.ops[1]),
+    translate: (j, insn) => translateShortMove(j, gprMove(insn), insn.ops[0], insn.ops[1]),
   });
   defineMove("movq", ["F3 0F 7E /r: V,Wq", "66 0F D6 /r: Wq,V"], FEAT_SSE2, { n: 2 });
   // SSE3: an unaligned load, and the loads that duplicate lanes

@@ -11,6 +11,7 @@ import { ADD, DIV, fast64, fastComis64, hot32Source, hot64Source, MUL, res64, re
 import { type Jit, jitHelper } from "./jit.js";
 import { isMm, mmSource, mmxOp, setMm } from "./mmx.js";
 import { source, translatePacked } from "./sse.js";
+import { zeroHigh } from "./ymm.js";
 import { PACKED_JS } from "./sse_int.js";
 import { K_EXPL } from "./state.js";
 
@@ -62,18 +63,36 @@ function withQword(j: Jit, s: Operand, body: (lo: string, hi: string) => string)
   return `{${ea} ${j.load(8, "b", "bh", false)} ${body("b", "bh")}}`;
 }
 
-/** addsd, subsd, mulsd, divsd: MXCSR gets the fast path's flags (PE or none). */
-function translateArith64(j: Jit, insn: Insn, op: number): string | null {
-  const d = (insn.ops[0] as RegOp).r * 4;
-  return withQword(j, insn.ops[1], (lo, hi) => hot64Source(op, `XMM[${d}]`, `XMM[${d + 1}]`, lo, hi, "ST.mxcsr", SCRATCHD, SCRATCHI,
-    `{const f = ${FAST64}(${op}, XMM[${d}], XMM[${d + 1}], ${lo}, ${hi}, ST.mxcsr); ` +
-    `if (f >= 0) { XMM[${d}] = ${RES64}[0]; XMM[${d + 1}] = ${RES64}[1]; if (f !== 0) ST.mxcsr |= f; } else ${j.op()}}`));
+/**
+ * The VEX form (vaddsd xmm1, xmm2, xmm3/m64: three operands) of a scalar op: `compute` works
+ * on the locals r0, r1 (the first source's low dwords, then the result), setting rs where the
+ * Op must run instead; the destination then gets them, the first source's other dwords and a
+ * zeroed high half (VEX.128). Nothing is written before that, so the Op sees the state as it was.
+ */
+function vexScalar(j: Jit, insn: Insn, dwords: number, compute: (r: string[], slow: string) => string): string {
+  const d = (insn.ops[0] as RegOp).r * 4, v = (insn.ops[1] as RegOp).r * 4;
+  const r = ["r0", "r1"].slice(0, dwords);
+  return `{let ${r.map((x, k) => `${x} = XMM[${v + k}]`).join(", ")}, rs = false; ${compute(r, "rs = true;")}` +
+    `if (rs) ${j.op()} else { ${[0, 1, 2, 3].map((k) => `XMM[${d + k}] = ${k < dwords ? r[k] : `XMM[${v + k}]`};`).join(" ")} ${zeroHigh(d / 4)} }}`;
 }
 
-/** addss, subss, mulss, divss: the inline fast path, else the Op. */
+/** addsd, subsd, mulsd, divsd and their VEX forms: MXCSR gets the fast path's flags (PE or none). */
+function translateArith64(j: Jit, insn: Insn, op: number): string | null {
+  const vex = insn.ops.length === 3, d = (insn.ops[0] as RegOp).r * 4;
+  const arith = (a: string, ah: string, lo: string, hi: string, slow: string): string => hot64Source(op, a, ah, lo, hi, "ST.mxcsr", SCRATCHD, SCRATCHI,
+    `{const f = ${FAST64}(${op}, ${a}, ${ah}, ${lo}, ${hi}, ST.mxcsr); ` +
+    `if (f >= 0) { ${a} = ${RES64}[0]; ${ah} = ${RES64}[1]; if (f !== 0) ST.mxcsr |= f; } else ${slow}}`);
+  return withQword(j, insn.ops[vex ? 2 : 1], (lo, hi) => vex
+    ? vexScalar(j, insn, 2, ([a, ah], slow) => arith(a, ah, lo, hi, slow))
+    : arith(`XMM[${d}]`, `XMM[${d + 1}]`, lo, hi, j.op()));
+}
+
+/** addss, subss, mulss, divss and their VEX forms: the inline fast path, else the Op. */
 function translateArith32(j: Jit, insn: Insn, op: number): string | null {
-  const d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[1];
-  const run = (b: string): string => hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.op());
+  const vex = insn.ops.length === 3, d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[vex ? 2 : 1];
+  const run = (b: string): string => vex
+    ? vexScalar(j, insn, 1, ([a], slow) => hot32Source(op, a, b, "ST.mxcsr", SCRATCHF, SCRATCHI, slow))
+    : hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.op());
   if (s.k === "r") return run(`XMM[${s.r * 4}]`);
   const ea = j.ea(s as MemOp);
   if (ea === null) return null;
@@ -105,6 +124,9 @@ function translateCvtsi2sd(j: Jit, insn: Insn): string | null {
 const SCALAR: Record<string, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV };
 /** The bitwise ops, translated as the integer ones (pand …) of the same lanes. */
 const BITWISE: Record<string, string> = { and: "pand", andn: "pandn", or: "por", xor: "pxor" };
+/** The integer op (sse_int.ts's PACKED_JS) each bitwise float op is, for avx.ts's translation of their VEX forms. */
+export const BITWISE_AS_INTEGER: Record<string, string> = Object.fromEntries(
+  Object.entries(BITWISE).flatMap(([n, int]) => [[n + "ps", int], [n + "pd", int]]));
 
 /** The descriptors, made with SSE's (sse.ts) on the first 0F opcode no other family claims. */
 function defineSseFloat(): void {
