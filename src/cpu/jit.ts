@@ -179,6 +179,8 @@ function xmmLocals(code: string, slots: Set<number>): string {
 }
 /** Generated code that calls an Exec helper reading or writing F: the flag locals are synced around it. */
 const USES_F = /\b(add|sub|logic|res|cf|arith|test)\(/;
+/** A local register, flag slot or XMM dword (l4, h4, f0, x12) assigned in generated code: `=`, a compound `+=` …, `++` or `--`. */
+const ASSIGNED = /\b([lhfx]\d+)\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=)|(?:\+\+|--)\s*([lhfx]\d+)\b|\b([lhfx]\d+)\s*(?:\+\+|--)/g;
 /** A block function's return value: its stop code and instruction index (low 16 bits) plus the back-edges taken times LOOP. */
 export const LOOP = 65536;
 
@@ -365,11 +367,14 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   if (translated < 2) return null;
 
   const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort(), xs = [...xmmSlots].sort((a, b) => a - b);
-  const fwb = fs.map((n) => `F[${n}] = f${n};`).join(" ");
+  // Written back: the locals the block assigns. One it only reads still holds what its array
+  // holds (loaded at entry, reloaded after each Op), and a store of it would be wasted.
+  const assigned = new Set([...body.join("\n").matchAll(ASSIGNED)].map((m) => m[1] ?? m[2] ?? m[3]));
+  const fwb = fs.filter((n) => assigned.has(`f${n}`)).map((n) => `F[${n}] = f${n};`).join(" ");
   const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
-  const xwb = xs.map((n) => `XMM[${n}] = x${n};`).join(" ");
+  const xwb = xs.filter((n) => assigned.has(`x${n}`)).map((n) => `XMM[${n}] = x${n};`).join(" ");
   const xrl = xs.map((n) => `x${n} = XMM[${n}] | 0;`).join(" ");
-  const wb = rs.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + xwb;
+  const wb = rs.filter((r) => assigned.has(`l${r}`) || assigned.has(`h${r}`)).map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ") + xwb;
   const rl = rs.map((r) => `l${r} = L[${r}]; h${r} = H[${r}];`).join(" ") + xrl;
   const decl = [...rs.map((r) => `l${r} = L[${r}], h${r} = H[${r}]`), ...fs.map((n) => `f${n} = F[${n}]`),
     ...xs.map((n) => `x${n} = XMM[${n}] | 0`), "rc = 0"];
