@@ -8,7 +8,8 @@
 // A scalar form keeps the destination's other elements of its low 128 bits.
 
 import { type Exec, type Op, STOP_XM } from "./exec.js";
-import { addCore, defaultNaN, F32, F64, fe, FE_DENORMAL, FE_INVALID, FINITE, type Format, INF, isNaN, quiet, SNAN, unpack, type Unpacked, ZERO } from "./fpu/softfloat.js";
+import { addCore, defaultNaN, F32, F64, fe, FE_DENORMAL, FE_INEXACT, FE_INVALID, FINITE, type Format, INF, isNaN, quiet, SNAN, unpack, type Unpacked, ZERO } from "./fpu/softfloat.js";
+import { fast, fmaF32, fmaF64 } from "./fma_fast.js";
 import { define, defineLater, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { raised } from "./sse_float_lanes.js";
 import { simdException } from "./sse_float_insns.js";
@@ -50,6 +51,11 @@ function compileFma(x: Exec, ops: Operand[], order: number, negP: boolean, negC:
   const m = s.k === "m" ? s as MemOp : null, sr = s.k === "r" ? s.r : 0, bytes = n * es * 4;
   const read = (r: number, out: Uint32Array): void => { for (let i = 0; i < 4; i++) { out[i] = X[r * 4 + i]; out[i + 4] = Y[r * 4 + i]; } };
   const el = (w: Uint32Array, i: number): bigint => (double ? (BigInt(w[2 * i + 1] >>> 0) << 32n) | BigInt(w[2 * i] >>> 0) : BigInt(w[i] >>> 0));
+  const [a, b, c] = order === 132 ? [D, M, V] : order === 213 ? [V, D, M] : [V, M, D];
+  // the same registers as host numbers, for the fast path
+  const view = (w: Uint32Array): Float64Array | Float32Array => (double ? new Float64Array(w.buffer) : new Float32Array(w.buffer));
+  const A = view(a), B = view(b), C = view(c), RV = view(R), fused = double ? fmaF64 : fmaF32;
+  const sA = negP ? -1 : 1, sC = negC ? -1 : 1, sAlt = alternate ? -sC : sC; // the addend's sign on odd elements
   return () => {
     if (m !== null) {
       x.ea(m);
@@ -62,16 +68,19 @@ function compileFma(x: Exec, ops: Operand[], order: number, negP: boolean, negC:
     } else read(sr, M);
     read(d.r, D);
     read(v.r, V);
-    const mx = st.mxcsr;
+    const mx = st.mxcsr, nearest = (mx & 0x6000) === 0;
     R.set(D);
     fe.flags = 0;
+    let inexact = false;
     for (let i = 0; i < n; i++) {
-      const [a, b, c] = order === 132 ? [D, M, V] : order === 213 ? [V, D, M] : [V, M, D];
-      const r = fusedMulAdd(el(a, i), el(b, i), el(c, i), negP, alternate && i & 1 ? !negC : negC, f, mx);
-      if (double) { R[2 * i] = Number(r & 0xffffffffn); R[2 * i + 1] = Number(r >> 32n); }
-      else R[i] = Number(r);
+      // the sign flips are exact, and a NaN (whose sign they must not touch) leaves the fast path
+      const r = nearest ? fused(sA * A[i], B[i], (i & 1 ? sAlt : sC) * C[i]) : NaN;
+      if (r === r) { RV[i] = r; inexact ||= fast.inexact; continue; }
+      const e = fusedMulAdd(el(a, i), el(b, i), el(c, i), negP, alternate && i & 1 ? !negC : negC, f, mx);
+      if (double) { R[2 * i] = Number(e & 0xffffffffn); R[2 * i + 1] = Number(e >> 32n); }
+      else R[i] = Number(e);
     }
-    raised.flags = fe.flags;
+    raised.flags = fe.flags | (inexact ? FE_INEXACT : 0);
     fe.flags = 0;
     if (simdException(x, mx)) return STOP_XM;
     st.mxcsr = mx | raised.flags;
