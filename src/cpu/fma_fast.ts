@@ -1,8 +1,8 @@
 // The fused multiply-add on host doubles, for the cases where that is provably
 // the correctly rounded result: round to nearest, finite normal (or zero)
 // operands, no intermediate overflow or underflow and a normal (or exactly
-// zero) result. Then the only exception is inexact. Anything else returns NaN
-// and the caller computes the element exactly on BigInts (fma.ts fusedMulAdd).
+// zero) result. Then the only exception is inexact. Anything else is left to
+// the caller, which computes the element exactly on BigInts (fma.ts fusedMulAdd).
 //
 // double: Dekker's exact product a*b = uh + ul (Veltkamp split), Knuth's
 // TwoSum c + uh = th + tl, then Boldo and Melquiond's emulation (2008):
@@ -10,8 +10,13 @@
 // is exact in a double, and a double sum rounded to odd rounds to the float
 // correctly (53 >= 2 * 24 + 2).
 
-/** Set by fmaF64/fmaF32: the last result was inexact. */
-export const fast = { inexact: false };
+/**
+ * fmaF64's and fmaF32's operands a, b, c (io[0..2]) and result (io[0]): numbers passed to or returned
+ * from a call that is not inlined would be boxed, one allocation each.
+ */
+export const io = new Float64Array(3);
+/** What fmaF64 and fmaF32 return: the element is the caller's, or io[0] holds the result, exact or not. */
+export const NOT_FAST = 0, EXACT = 1, INEXACT = 2;
 
 const SPLIT = 134217729; // 2^27 + 1: Veltkamp's split into two 26-bit halves
 const MIN_F64 = 2 ** -1022, MIN_F32 = 2 ** -126, MAX_F32 = 2 ** 128 * (1 - 2 ** -24);
@@ -33,18 +38,19 @@ export function roundOdd(w: number, err: number): number {
   return W[0];
 }
 
-/** RN(a*b + c) in double precision, or NaN when the fast path does not apply. */
-export function fmaF64(a: number, b: number, c: number): number {
+/** io[0] = RN(a*b + c) in double precision, when the fast path applies. */
+export function fmaF64(): number {
+  const a = io[0], b = io[1], c = io[2];
   const A = Math.abs(a), B = Math.abs(b), C = Math.abs(c);
-  if (!(A < SPLIT_LIMIT && B < SPLIT_LIMIT && C < ADDEND_LIMIT)) return NaN; // NaN, infinities, near overflow
-  if ((A < MIN_F64 && A !== 0) || (B < MIN_F64 && B !== 0) || (C < MIN_F64 && C !== 0)) return NaN; // denormals: DE, DAZ
+  if (!(A < SPLIT_LIMIT && B < SPLIT_LIMIT && C < ADDEND_LIMIT)) return NOT_FAST; // NaN, infinities, near overflow
+  if ((A < MIN_F64 && A !== 0) || (B < MIN_F64 && B !== 0) || (C < MIN_F64 && C !== 0)) return NOT_FAST; // denormals: DE, DAZ
   const p = a * b;
   if (a === 0 || b === 0) { // exact, with IEEE's sign of a sum of zeros
-    fast.inexact = false;
-    return p + c;
+    io[0] = p + c;
+    return EXACT;
   }
   const P = Math.abs(p);
-  if (!(P >= PRODUCT_FLOOR && P < ADDEND_LIMIT)) return NaN;
+  if (!(P >= PRODUCT_FLOOR && P < ADDEND_LIMIT)) return NOT_FAST;
   // the exact product p + e
   let t = SPLIT * a;
   const ah = t - (t - a), al = a - ah;
@@ -66,16 +72,17 @@ export function fmaF64(a: number, b: number, c: number): number {
   // exact - z is g when f = 0; when f != 0, tl and e are nonzero, so c + uh was inexact and |th| >= |uh| / 2:
   // v is odd with its last bit far below th's, and g != 0 too
   const inexact = g !== 0;
-  if (Math.abs(z) <= MIN_F64 && (z !== 0 || inexact)) return NaN; // tiny: UE, FTZ
-  fast.inexact = inexact;
-  return z;
+  if (Math.abs(z) <= MIN_F64 && (z !== 0 || inexact)) return NOT_FAST; // tiny: UE, FTZ
+  io[0] = z;
+  return inexact ? INEXACT : EXACT;
 }
 
-/** RN(a*b + c) in single precision (a, b, c floats), or NaN when the fast path does not apply. */
-export function fmaF32(a: number, b: number, c: number): number {
+/** io[0] = RN(a*b + c) in single precision (a, b, c floats), when the fast path applies. */
+export function fmaF32(): number {
+  const a = io[0], b = io[1], c = io[2];
   const A = Math.abs(a), B = Math.abs(b), C = Math.abs(c);
-  if (!(A <= MAX_F32 && B <= MAX_F32 && C <= MAX_F32)) return NaN;
-  if ((A < MIN_F32 && A !== 0) || (B < MIN_F32 && B !== 0) || (C < MIN_F32 && C !== 0)) return NaN;
+  if (!(A <= MAX_F32 && B <= MAX_F32 && C <= MAX_F32)) return NOT_FAST;
+  if ((A < MIN_F32 && A !== 0) || (B < MIN_F32 && B !== 0) || (C < MIN_F32 && C !== 0)) return NOT_FAST;
   const p = a * b; // exact: 48 significant bits, exponent far inside a double's
   const s = p + c;
   const bb = s - p;
@@ -83,7 +90,7 @@ export function fmaF32(a: number, b: number, c: number): number {
   const r = Math.fround(err === 0 ? s : roundOdd(s, err));
   const inexact = err !== 0 || r !== s;
   const R = Math.abs(r);
-  if (R > MAX_F32 || (R <= MIN_F32 && (r !== 0 || inexact))) return NaN; // overflow; tiny: UE, FTZ
-  fast.inexact = inexact;
-  return r;
+  if (R > MAX_F32 || (R <= MIN_F32 && (r !== 0 || inexact))) return NOT_FAST; // overflow; tiny: UE, FTZ
+  io[0] = r;
+  return inexact ? INEXACT : EXACT;
 }
