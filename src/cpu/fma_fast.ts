@@ -8,7 +8,7 @@
 // TwoSum c + uh = th + tl, then Boldo and Melquiond's emulation (2008):
 // RN(th + RO(tl + ul)), RO rounding to odd. single: the product of two floats
 // is exact in a double, and a double sum rounded to odd rounds to the float
-// correctly (53 >= 2 * 24 + 2).
+// correctly (53 >= 24 + 2).
 
 /**
  * fmaF64's and fmaF32's operands a, b, c (io[0..2]) and result (io[0]): numbers passed to or returned
@@ -20,7 +20,7 @@ export const NOT_FAST = 0, EXACT = 1, INEXACT = 2;
 
 const SPLIT = 134217729; // 2^27 + 1: Veltkamp's split into two 26-bit halves
 const MIN_F64 = 2 ** -1022, MIN_F32 = 2 ** -126, MAX_F32 = 2 ** 128 * (1 - 2 ** -24);
-/** Operands below these keep C * a finite (the split) and a*b + c far from overflow. */
+/** Operands below these keep SPLIT * a finite and a*b + c far from overflow. */
 const SPLIT_LIMIT = 2 ** 995, ADDEND_LIMIT = 2 ** 1000;
 /** A product at least this large has an exactly representable error term (its bits stay above 2^-1074). */
 const PRODUCT_FLOOR = 2 ** -968;
