@@ -1,14 +1,17 @@
 // FMA3: the fused multiply-adds (vfmadd, vfmsub, vfnmadd, vfnmsub, vfmaddsub,
 // vfmsubadd in their 132, 213 and 231 orders; ps/pd/ss/sd), VEX.66.0F38 with
 // VEX.W choosing double precision. a * b + c is computed exactly and rounded
-// once, under MXCSR's rounding, DAZ and FTZ, with its exception flags.
+// once, under MXCSR's rounding, DAZ and FTZ, with its exception flags: on
+// host numbers where fma_fast.ts proves that exact (round to nearest, ordinary
+// operands and result), else on BigInts (fusedMulAdd).
 //
 // The orders name which operands multiply: with d the destination, v VEX.vvvv
 // and m the r/m operand, 132 is d * m + v, 213 is v * d + m, 231 is v * m + d.
 // A scalar form keeps the destination's other elements of its low 128 bits.
 
 import { type Exec, type Op, STOP_XM } from "./exec.js";
-import { addCore, defaultNaN, F32, F64, fe, FE_DENORMAL, FE_INVALID, FINITE, type Format, INF, isNaN, quiet, SNAN, unpack, type Unpacked, ZERO } from "./fpu/softfloat.js";
+import { addCore, defaultNaN, F32, F64, fe, FE_DENORMAL, FE_INEXACT, FE_INVALID, FINITE, type Format, INF, isNaN, quiet, SNAN, unpack, type Unpacked, ZERO } from "./fpu/softfloat.js";
+import { fmaF32, fmaF64, INEXACT, io, NOT_FAST } from "./fma_fast.js";
 import { define, defineLater, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { raised } from "./sse_float_lanes.js";
 import { simdException } from "./sse_float_insns.js";
@@ -45,37 +48,47 @@ const KINDS = [
 function compileFma(x: Exec, ops: Operand[], order: number, negP: boolean, negC: boolean, alternate: boolean, double: boolean, scalar: boolean): Op {
   const [d, v, s] = ops as [RegOp, RegOp, Operand];
   const wide = d.sz === 32 && !scalar, f = double ? F64 : F32, st = x.st, X = st.xmm, Y = st.ymmh;
-  const es = double ? 2 : 1, n = scalar ? 1 : ((wide ? 8 : 4) / es);
-  const D = new Uint32Array(8), V = new Uint32Array(8), M = new Uint32Array(8), R = new Uint32Array(8);
-  const m = s.k === "m" ? s as MemOp : null, sr = s.k === "r" ? s.r : 0, bytes = n * es * 4;
-  const read = (r: number, out: Uint32Array): void => { for (let i = 0; i < 4; i++) { out[i] = X[r * 4 + i]; out[i + 4] = Y[r * 4 + i]; } };
-  const el = (w: Uint32Array, i: number): bigint => (double ? (BigInt(w[2 * i + 1] >>> 0) << 32n) | BigInt(w[2 * i] >>> 0) : BigInt(w[i] >>> 0));
+  const es = double ? 2 : 1, n = scalar ? 1 : ((wide ? 8 : 4) / es), half = 4 / es; // elements; those in 128 bits
+  const M = new Uint32Array(8), R = new Uint32Array(8);
+  const m = s.k === "m" ? s as MemOp : null, words = n * es, dr = d.r;
+  // the multiplied operands and the addend by register, -1 for the memory operand
+  const sm = m !== null ? -1 : (s as RegOp).r;
+  const [ra, rb, rc] = order === 132 ? [dr, sm, v.r] : order === 213 ? [v.r, dr, sm] : [v.r, sm, dr];
+  const word = (r: number, k: number): number => (r < 0 ? M[k] : k < 4 ? X[r * 4 + k] : Y[r * 4 + k - 4]);
+  const bits = (r: number, i: number): bigint => (double ? (BigInt(word(r, 2 * i + 1) >>> 0) << 32n) | BigInt(word(r, 2 * i) >>> 0) : BigInt(word(r, i) >>> 0));
+  // the same as host numbers, read in place, for the fast path
+  const view = (w: Uint32Array): Float64Array | Float32Array => (double ? new Float64Array(w.buffer) : new Float32Array(w.buffer));
+  const XF = view(X), YF = view(Y), MF = view(M), RF = view(R), fused = double ? fmaF64 : fmaF32;
+  const num = (r: number, i: number): number => (r < 0 ? MF[i] : i < half ? XF[r * half + i] : YF[r * half + i - half]);
+  const sA = negP ? -1 : 1, sC = negC ? -1 : 1, sAlt = alternate ? -sC : sC; // the addend's sign on odd elements
   return () => {
     if (m !== null) {
       x.ea(m);
-      M.fill(0);
-      for (let i = 0; i < bytes; i += 4) {
-        const a = (x.EA[0] >>> 0) + i;
-        M[i >> 2] = x.mmu.ld32(a | 0, a > 0xffffffff ? (x.EA[1] + 1) | 0 : x.EA[1]);
+      for (let i = 0; i < words; i++) {
+        const a = (x.EA[0] >>> 0) + 4 * i;
+        M[i] = x.mmu.ld32(a | 0, a > 0xffffffff ? (x.EA[1] + 1) | 0 : x.EA[1]);
         if (x.FLT.kind) return x.FLT.kind;
       }
-    } else read(sr, M);
-    read(d.r, D);
-    read(v.r, V);
-    const mx = st.mxcsr;
-    R.set(D);
-    fe.flags = 0;
-    for (let i = 0; i < n; i++) {
-      const [a, b, c] = order === 132 ? [D, M, V] : order === 213 ? [V, D, M] : [V, M, D];
-      const r = fusedMulAdd(el(a, i), el(b, i), el(c, i), negP, alternate && i & 1 ? !negC : negC, f, mx);
-      if (double) { R[2 * i] = Number(r & 0xffffffffn); R[2 * i + 1] = Number(r >> 32n); }
-      else R[i] = Number(r);
     }
-    raised.flags = fe.flags;
+    const mx = st.mxcsr, nearest = (mx & 0x6000) === 0;
+    fe.flags = 0;
+    let inexact = false;
+    for (let i = 0; i < n; i++) {
+      // the sign flips are exact, and a NaN (whose sign they must not touch) leaves the fast path
+      io[0] = sA * num(ra, i); io[1] = num(rb, i); io[2] = (i & 1 ? sAlt : sC) * num(rc, i);
+      const k = nearest ? fused() : NOT_FAST;
+      if (k !== NOT_FAST) { RF[i] = io[0]; inexact ||= k === INEXACT; continue; }
+      const e = fusedMulAdd(bits(ra, i), bits(rb, i), bits(rc, i), negP, alternate && i & 1 ? !negC : negC, f, mx);
+      if (double) { R[2 * i] = Number(e & 0xffffffffn); R[2 * i + 1] = Number(e >> 32n); }
+      else R[i] = Number(e);
+    }
+    raised.flags = fe.flags | (inexact ? FE_INEXACT : 0);
     fe.flags = 0;
     if (simdException(x, mx)) return STOP_XM;
     st.mxcsr = mx | raised.flags;
-    for (let i = 0; i < 4; i++) { X[d.r * 4 + i] = R[i]; Y[d.r * 4 + i] = wide ? R[i + 4] : 0; }
+    // as words, NaNs untouched; VEX.128 zeroes the high 128 bits
+    for (let i = 0; i < words; i++) { if (i < 4) X[dr * 4 + i] = R[i]; else Y[dr * 4 + i - 4] = R[i]; }
+    if (!wide) for (let i = 0; i < 4; i++) Y[dr * 4 + i] = 0;
     return 0;
   };
 }

@@ -191,11 +191,11 @@ export function buildProgram(src: string): { elf: string; text: Uint8Array } {
 /**
  * A static ELF loaded on a flat page map, with a minimal initial stack
  * (argc, argv, an empty envp and auxv): enough for programs that only
- * read, write and exit.
+ * read, write and exit. On a CPU of `model` (default x86-64-v2).
  */
-export function loadElf(file: Uint8Array, args: string[], ramPages?: number): FlatMachine {
+export function loadElf(file: Uint8Array, args: string[], ramPages?: number, model?: CpuModel): FlatMachine {
   const plan = parseElf(file);
-  const m = new FlatMachine(ramPages);
+  const m = new FlatMachine(ramPages, model);
   for (const s of plan.segments) {
     const prot = (s.prot & PROT_READ ? PROT_R : 0) | (s.prot & PROT_WRITE ? PROT_W : 0) | (s.prot & PROT_EXEC ? PROT_X : 0);
     m.map(s.vaddr, s.memsz, prot);
