@@ -11,8 +11,11 @@
 
 import { type Exec, type Op, STOP_XM } from "./exec.js";
 import { addCore, defaultNaN, F32, F64, fe, FE_DENORMAL, FE_INEXACT, FE_INVALID, FINITE, type Format, INF, isNaN, quiet, SNAN, unpack, type Unpacked, ZERO } from "./fpu/softfloat.js";
-import { fmaF32, fmaF64, INEXACT, io, NOT_FAST } from "./fma_fast.js";
-import { define, defineLater, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
+import { EXACT, fmaF32, fmaF64, INEXACT, io, NOT_FAST } from "./fma_fast.js";
+import { define, defineLater, type Insn, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
+import { type Jit, jitHelper } from "./jit.js";
+import { scratchD, scratchF, scratchI } from "./sse_float.js";
+import { zeroHigh } from "./ymm.js";
 import { raised } from "./sse_float_lanes.js";
 import { simdException } from "./sse_float_insns.js";
 
@@ -93,6 +96,35 @@ function compileFma(x: Exec, ops: Operand[], order: number, negP: boolean, negC:
   };
 }
 
+// The block translator's scalar forms: the fast path inline (no call of the Op, so no write-back of the
+// block's registers around it), PE set when masked; every other case runs the Op.
+const FMA_IO = jitHelper("FMA_IO", io), FMA_F64 = jitHelper("FMA_F64", fmaF64), FMA_F32 = jitHelper("FMA_F32", fmaF32);
+const SCRATCHD = jitHelper("SCRATCHD", scratchD), SCRATCHI = jitHelper("SCRATCHI", scratchI), SCRATCHF = jitHelper("SCRATCHF", scratchF);
+
+function translateFmaScalar(j: Jit, insn: Insn, order: number, negP: boolean, negC: boolean, double: boolean): string | null {
+  const [d, v, s] = insn.ops as [RegOp, RegOp, Operand];
+  const words = double ? 2 : 1, num = double ? SCRATCHD : SCRATCHF;
+  let pre = "";
+  // each operand's words: by register, or the memory operand loaded into b, bh
+  let m = ["b", "bh"];
+  if (s.k === "r") m = [`XMM[${s.r * 4}]`, `XMM[${s.r * 4 + 1}]`];
+  else {
+    const ea = j.ea(s as MemOp);
+    if (ea === null) return null;
+    pre = `${ea} ${j.load(4 * words, "b", "bh", false)}`;
+  }
+  const reg = (r: number): string[] => [`XMM[${r * 4}]`, `XMM[${r * 4 + 1}]`];
+  const [a, b, c] = order === 132 ? [reg(d.r), m, reg(v.r)] : order === 213 ? [reg(v.r), reg(d.r), m] : [reg(v.r), m, reg(d.r)];
+  const put = (w: string[], k: number, neg: boolean): string =>
+    `${SCRATCHI}[0] = ${w[0]}; ${double ? `${SCRATCHI}[1] = ${w[1]}; ` : ""}${FMA_IO}[${k}] = ${neg ? "-" : ""}${num}[0];`;
+  const dx = d.r * 4;
+  return `{${pre} ${put(a, 0, negP)} ${put(b, 1, false)} ${put(c, 2, negC)}` +
+    `const fk = (ST.mxcsr & 0x6000) === 0 ? ${double ? FMA_F64 : FMA_F32}() : ${NOT_FAST};` +
+    `if (fk === ${EXACT} || (fk === ${INEXACT} && (ST.mxcsr & 0x1000) !== 0)) {` +
+    `${num}[0] = ${FMA_IO}[0]; XMM[${dx}] = ${SCRATCHI}[0]; ${double ? `XMM[${dx + 1}] = ${SCRATCHI}[1]; ` : ""}${zeroHigh(d.r)}` +
+    `if (fk === ${INEXACT}) ST.mxcsr |= ${FE_INEXACT}; } else ${j.op()}}`;
+}
+
 function defineFma(): void {
   for (const [kind, base, negP, negC, alternate] of KINDS) {
     for (const [order, off] of [[132, 0], [213, 0x10], [231, 0x20]] as const) {
@@ -109,6 +141,7 @@ function defineFma(): void {
           name: `v${kind}${order}${double ? "sd" : "ss"}`,
           enc: [`VEX 66 0F 38 ${(base + off + 1).toString(16).toUpperCase()} W${+double} /r: V,H,W${double ? "q" : "d"}`],
           compile: (x, insn) => compileFma(x, insn.ops, order, negP, negC, false, double, true),
+          translate: (j, insn) => translateFmaScalar(j, insn, order, negP, negC, double),
         });
       }
     }
