@@ -63,12 +63,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Exit at once when stdout and stderr hold nothing unwritten: left to drain,
-// the event loop would first run the tasks V8 posted (a scavenge of the run's
-// garbage, 4 to 11 ms after hello's output). A pipe its reader has not emptied
-// keeps what did not fit in Node's stream, which exit would lose: then the
-// event loop drains first.
-void main(process.argv.slice(2)).then((code) => {
-  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
-  process.exitCode = code;
-});
+void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
