@@ -25,7 +25,7 @@ import { BITWISE_AS_INTEGER, simdException } from "./sse_float_insns.js";
 import { raised } from "./sse_float_lanes.js";
 import { DEFS, define, defineLater, type Insn, type InsnDef, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { defineAvxLanes, defineAvxWhole, defineConversions, defineF16c } from "./avx2.js";
-import { type MoveShape, translateShortMove } from "./sse.js";
+import { gprMove, type MoveShape, translateShortMove, zeroingMove } from "./sse.js";
 import { PACKED_JS } from "./sse_int.js";
 import { compileLanes, getYmm, load, SA, SB, setYmm, type Shape, source, store, translateLanes, translateMove, zeroHigh } from "./ymm.js";
 
@@ -163,11 +163,10 @@ function deriveVex(): void {
 
 /**
  * vmovd, vmovq, and vmovss/vmovsd to and from memory: the legacy move's translation (the low
- * `n` dwords, the rest of the XMM register zeroed), then, to an XMM register, its high half.
+ * dwords, the rest of the XMM register zeroed), then, to an XMM register, its high half.
  */
-function translateShort(j: Jit, insn: Insn, n: number): string | null {
+function translateShort(j: Jit, insn: Insn, shape: MoveShape): string | null {
   const [d, s] = insn.ops;
-  const shape: MoveShape = { n, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false };
   const code = translateShortMove(j, shape, d, s);
   return code === null || d.k !== "r" || d.sz !== 16 ? code : code + zeroHigh(d.r);
 }
@@ -229,9 +228,9 @@ function defineMoves(): void {
     name: (insn) => (insn.osz === 8 ? "vmovq" : "vmovd"),
     enc: ["VEX 66 0F 6E L0 /r: V,Ey", "VEX 66 0F 7E L0 /r: Ey,V"],
     compile: movq,
-    translate: (j, insn) => translateShort(j, insn, insn.ops.some((o) => (o as RegOp | MemOp).sz === 8) ? 2 : 1),
+    translate: (j, insn) => translateShort(j, insn, gprMove(insn)),
   });
-  define({ name: "vmovq", enc: ["VEX F3 0F 7E L0 /r: V,Wq", "VEX 66 0F D6 L0 /r: Wq,V"], compile: movq, translate: (j, insn) => translateShort(j, insn, 2) });
+  define({ name: "vmovq", enc: ["VEX F3 0F 7E L0 /r: V,Wq", "VEX 66 0F D6 L0 /r: Wq,V"], compile: movq, translate: (j, insn) => translateShort(j, insn, zeroingMove(2)) });
   // vmovss, vmovsd: a load zeroes the rest; between registers the rest comes from vvvv
   for (const [name, pre, n] of [["vmovss", "F3", 1], ["vmovsd", "F2", 2]] as const) {
     const sz = n === 1 ? "d" : "q";
@@ -256,7 +255,7 @@ function defineMoves(): void {
         return () => { getYmm(x, r, A); return store(x, m, A, n * 4, 0); };
       },
       translate: (j, insn) => {
-        if (insn.ops.length === 2) return translateShort(j, insn, n);
+        if (insn.ops.length === 2) return translateShort(j, insn, zeroingMove(n));
         const [d, h, s] = (insn.ops as RegOp[]).map((o) => o.r * 4);
         const t = [0, 1, 2, 3].map((k) => `XMM[${k < n ? s + k : h + k}]`);
         return `{${t.map((e, k) => `const t${k} = ${e};`).join(" ")} ${t.map((_, k) => `XMM[${d + k}] = t${k};`).join(" ")} ${zeroHigh(d / 4)}}`;

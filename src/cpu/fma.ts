@@ -14,10 +14,9 @@ import { addCore, defaultNaN, F32, F64, fe, FE_DENORMAL, FE_INEXACT, FE_INVALID,
 import { EXACT, fmaF32, fmaF64, INEXACT, io, NOT_FAST } from "./fma_fast.js";
 import { define, defineLater, type Insn, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { type Jit, jitHelper } from "./jit.js";
-import { scratchD, scratchF, scratchI } from "./sse_float.js";
 import { zeroHigh } from "./ymm.js";
 import { raised } from "./sse_float_lanes.js";
-import { simdException } from "./sse_float_insns.js";
+import { SCRATCHD, SCRATCHF, SCRATCHI, simdException, withLow } from "./sse_float_insns.js";
 
 /**
  * (-1)^negProduct * a * b + (-1)^negAddend * c in format f, rounded once. A NaN operand gives the first
@@ -99,30 +98,22 @@ function compileFma(x: Exec, ops: Operand[], order: number, negP: boolean, negC:
 // The block translator's scalar forms: the fast path inline (no call of the Op, so no write-back of the
 // block's registers around it), PE set when masked; every other case runs the Op.
 const FMA_IO = jitHelper("FMA_IO", io), FMA_F64 = jitHelper("FMA_F64", fmaF64), FMA_F32 = jitHelper("FMA_F32", fmaF32);
-const SCRATCHD = jitHelper("SCRATCHD", scratchD), SCRATCHI = jitHelper("SCRATCHI", scratchI), SCRATCHF = jitHelper("SCRATCHF", scratchF);
 
 function translateFmaScalar(j: Jit, insn: Insn, order: number, negP: boolean, negC: boolean, double: boolean): string | null {
   const [d, v, s] = insn.ops as [RegOp, RegOp, Operand];
-  const words = double ? 2 : 1, num = double ? SCRATCHD : SCRATCHF;
-  let pre = "";
-  // each operand's words: by register, or the memory operand loaded into b, bh
-  let m = ["b", "bh"];
-  if (s.k === "r") m = [`XMM[${s.r * 4}]`, `XMM[${s.r * 4 + 1}]`];
-  else {
-    const ea = j.ea(s as MemOp);
-    if (ea === null) return null;
-    pre = `${ea} ${j.load(4 * words, "b", "bh", false)}`;
-  }
+  const num = double ? SCRATCHD : SCRATCHF, dx = d.r * 4;
   const reg = (r: number): string[] => [`XMM[${r * 4}]`, `XMM[${r * 4 + 1}]`];
-  const [a, b, c] = order === 132 ? [reg(d.r), m, reg(v.r)] : order === 213 ? [reg(v.r), reg(d.r), m] : [reg(v.r), m, reg(d.r)];
   const put = (w: string[], k: number, neg: boolean): string =>
     `${SCRATCHI}[0] = ${w[0]}; ${double ? `${SCRATCHI}[1] = ${w[1]}; ` : ""}${FMA_IO}[${k}] = ${neg ? "-" : ""}${num}[0];`;
-  const dx = d.r * 4;
-  return `{${pre} ${put(a, 0, negP)} ${put(b, 1, false)} ${put(c, 2, negC)}` +
-    `const fk = (ST.mxcsr & 0x6000) === 0 ? ${double ? FMA_F64 : FMA_F32}() : ${NOT_FAST};` +
-    `if (fk === ${EXACT} || (fk === ${INEXACT} && (ST.mxcsr & 0x1000) !== 0)) {` +
-    `${num}[0] = ${FMA_IO}[0]; XMM[${dx}] = ${SCRATCHI}[0]; ${double ? `XMM[${dx + 1}] = ${SCRATCHI}[1]; ` : ""}${zeroHigh(d.r)}` +
-    `if (fk === ${INEXACT}) ST.mxcsr |= ${FE_INEXACT}; } else ${j.op()}}`;
+  return withLow(j, s, double ? 8 : 4, (lo, hi) => {
+    const m = [lo, hi];
+    const [a, b, c] = order === 132 ? [reg(d.r), m, reg(v.r)] : order === 213 ? [reg(v.r), reg(d.r), m] : [reg(v.r), m, reg(d.r)];
+    return `{${put(a, 0, negP)} ${put(b, 1, false)} ${put(c, 2, negC)}` +
+      `const fk = (ST.mxcsr & 0x6000) === 0 ? ${double ? FMA_F64 : FMA_F32}() : ${NOT_FAST};` +
+      `if (fk === ${EXACT} || (fk === ${INEXACT} && (ST.mxcsr & 0x1000) !== 0)) {` +
+      `${num}[0] = ${FMA_IO}[0]; XMM[${dx}] = ${SCRATCHI}[0]; ${double ? `XMM[${dx + 1}] = ${SCRATCHI}[1]; ` : ""}${zeroHigh(d.r)}` +
+      `if (fk === ${INEXACT}) ST.mxcsr |= ${FE_INEXACT}; } else ${j.op()}}`;
+  });
 }
 
 function defineFma(): void {

@@ -201,6 +201,11 @@ export function translateShortMove(j: Jit, sh: MoveShape, d: Operand, s: Operand
   return `{${ea} const v = XMM[${sx}], vh = ${n === 2 ? `XMM[${sx + 1}]` : "0"}; ${j.store(4 * n, "v", "vh")}}`;
 }
 
+/** A move of the low `n` dwords that zeroes the rest of an XMM destination (movd, movq; the loads of movss, movsd). */
+export const zeroingMove = (n: number): MoveShape => ({ n, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false });
+/** movd or movq to or from a general register or memory: 64 bits when that operand is (REX.W). */
+export const gprMove = (insn: Insn): MoveShape => zeroingMove(insn.ops.some((o) => !isXmm(o) && (o as { sz: number }).sz === 8) ? 2 : 1);
+
 /** Defines a move: `shape` loads (and moves between registers), `storeShape` amends it for a memory destination. */
 export function defineMove(name: string | ((insn: Insn) => string), enc: string[], feature: Feature, shape: Partial<MoveShape> & { n: number }, storeShape?: Partial<MoveShape>): void {
   const ld: MoveShape = { from: 0, to: 0, zeroMem: true, zeroReg: true, align: false, ...shape };
@@ -315,10 +320,8 @@ function defineSse(): void {
   defineMove("movhlps", ["NP 0F 12 /r: V,U"], FEAT_SSE, { ...LOW, from: 2 });
   defineMove("movlhps", ["NP 0F 16 /r: V,U"], FEAT_SSE, { ...LOW, to: 2 });
   // 32 and 64 bits: to and from general registers or memory (REX.W: movq), and movq between xmm and m64
-  const wide = (insn: Insn): boolean => insn.ops.some((o) => !isXmm(o) && (o as { sz: number }).sz === 8);
-  const gprMove = (insn: Insn): MoveShape => ({ n: wide(insn) ? 2 : 1, from: 0, to: 0, zeroMem: true, zeroReg: true, align: false });
   define({
-    name: (insn) => (wide(insn) ? "movq" : "movd"),
+    name: (insn) => (gprMove(insn).n === 2 ? "movq" : "movd"),
     enc: ["66 0F 6E /r: V,Ey", "66 0F 7E /r: Ey,V"],
     feature: FEAT_SSE2,
     compile: (x, insn) => compileMove(x, gprMove(insn), insn.ops[0], insn.ops[1]),

@@ -53,14 +53,18 @@ export function compileLanes(x: Exec, insn: Insn): Op {
 // The block translator's scalar arithmetic and compares: the fast paths of sse_float.ts
 // inline, and the instruction's Op (the exact way, or #XM) for every other case.
 const FAST64 = jitHelper("FAST64", fast64), RES64 = jitHelper("RES64", res64i), COMIS64 = jitHelper("COMIS64", fastComis64);
-const SCRATCHD = jitHelper("SCRATCHD", scratchD), SCRATCHI = jitHelper("SCRATCHI", scratchI), SCRATCHF = jitHelper("SCRATCHF", scratchF);
+/** The scratch of generated code (sse_float.ts's scratchD and its int32 and float views), by name. */
+export const SCRATCHD = jitHelper("SCRATCHD", scratchD), SCRATCHI = jitHelper("SCRATCHI", scratchI), SCRATCHF = jitHelper("SCRATCHF", scratchF);
 
-/** The low qword of an xmm register or an m64 source as two int32 expressions, around `body`; null for forms left to the Op. */
-function withQword(j: Jit, s: Operand, body: (lo: string, hi: string) => string): string | null {
+/**
+ * The low dword or qword (`bytes` 4 or 8) of an xmm register or a memory source as two int32
+ * expressions (the high one unused for 4), around `body`; null for forms left to the Op.
+ */
+export function withLow(j: Jit, s: Operand, bytes: number, body: (lo: string, hi: string) => string): string | null {
   if (s.k === "r") return body(`XMM[${s.r * 4}]`, `XMM[${s.r * 4 + 1}]`);
   const ea = j.ea(s as MemOp);
   if (ea === null) return null;
-  return `{${ea} ${j.load(8, "b", "bh", false)} ${body("b", "bh")}}`;
+  return `{${ea} ${j.load(bytes, "b", "bh", false)} ${body("b", "bh")}}`;
 }
 
 /**
@@ -82,27 +86,23 @@ function translateArith64(j: Jit, insn: Insn, op: number): string | null {
   const arith = (a: string, ah: string, lo: string, hi: string, slow: string): string => hot64Source(op, a, ah, lo, hi, "ST.mxcsr", SCRATCHD, SCRATCHI,
     `{const f = ${FAST64}(${op}, ${a}, ${ah}, ${lo}, ${hi}, ST.mxcsr); ` +
     `if (f >= 0) { ${a} = ${RES64}[0]; ${ah} = ${RES64}[1]; if (f !== 0) ST.mxcsr |= f; } else ${slow}}`);
-  return withQword(j, insn.ops[vex ? 2 : 1], (lo, hi) => vex
+  return withLow(j, insn.ops[vex ? 2 : 1], 8, (lo, hi) => vex
     ? vexScalar(j, insn, 2, ([a, ah], slow) => arith(a, ah, lo, hi, slow))
     : arith(`XMM[${d}]`, `XMM[${d + 1}]`, lo, hi, j.op()));
 }
 
 /** addss, subss, mulss, divss and their VEX forms: the inline fast path, else the Op. */
 function translateArith32(j: Jit, insn: Insn, op: number): string | null {
-  const vex = insn.ops.length === 3, d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[vex ? 2 : 1];
-  const run = (b: string): string => vex
+  const vex = insn.ops.length === 3, d = (insn.ops[0] as RegOp).r * 4;
+  return withLow(j, insn.ops[vex ? 2 : 1], 4, (b) => vex
     ? vexScalar(j, insn, 1, ([a], slow) => hot32Source(op, a, b, "ST.mxcsr", SCRATCHF, SCRATCHI, slow))
-    : hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.op());
-  if (s.k === "r") return run(`XMM[${s.r * 4}]`);
-  const ea = j.ea(s as MemOp);
-  if (ea === null) return null;
-  return `{${ea} ${j.load(4, "b", "bh", false)} ${run("b")}}`;
+    : hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.op()));
 }
 
 /** comisd, ucomisd: ZF, PF, CF as explicit flags. */
 function translateComis64(j: Jit, insn: Insn): string | null {
   const d = (insn.ops[0] as RegOp).r * 4;
-  const code = withQword(j, insn.ops[1], (lo, hi) =>
+  const code = withLow(j, insn.ops[1], 8, (lo, hi) =>
     `{const z = ${COMIS64}(XMM[${d}], XMM[${d + 1}], ${lo}, ${hi}); if (z >= 0) { F[0] = ${K_EXPL << 2}; F[7] = z; } else ${j.op()}}`);
   if (code !== null) j.known = K_EXPL << 2;
   return code;
