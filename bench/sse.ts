@@ -66,7 +66,6 @@ export function runWorkload(exe: string, passes: number, cpu?: CpuModelName, nat
   return { stdout, insns: m.cpu.retired, ms };
 }
 
-
 /** Milliseconds of `cmd args` as a whole process, its stdout checked against `expected` when given. */
 export function wholeProcess(cmd: string, args: string[], expected?: string): number {
   const { value, ms } = time(() => execFileSync(cmd, args, { encoding: "utf8" }));

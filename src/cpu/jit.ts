@@ -369,7 +369,8 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const rs = [...regs].sort((a, b) => a - b), fs = [...flagSlots].sort(), xs = [...xmmSlots].sort((a, b) => a - b);
   // Written back: the locals the block assigns. One it only reads still holds what its array
   // holds (loaded at entry, reloaded after each Op), and a store of it would be wasted.
-  const assigned = new Set([...body.join("\n").matchAll(ASSIGNED)].map((m) => m[1] ?? m[2] ?? m[3]));
+  const bodyText = body.join("\n");
+  const assigned = new Set([...bodyText.matchAll(ASSIGNED)].map((m) => m[1] ?? m[2] ?? m[3]));
   const fwb = fs.filter((n) => assigned.has(`f${n}`)).map((n) => `F[${n}] = f${n};`).join(" ");
   const frl = fs.map((n) => `f${n} = F[${n}];`).join(" ");
   const xwb = xs.filter((n) => assigned.has(`x${n}`)).map((n) => `XMM[${n}] = x${n};`).join(" ");
@@ -384,7 +385,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
   const head = looped ? `const max = (Math.min(left, 1073741823) / ${insns.length}) | 0;\nlet rest = max - 1;\nout: for (;;) {` : "out: {";
   const bind = consts.length > 0 ? `var ${consts.map((_, n) => `K${n} = K[${n}]`).join(", ")};\n` : "";
   const help = Object.keys(helpers);
-  const text = `${PRELUDE}\n${help.length > 0 ? `var {${help.join(", ")}} = HELP;\n` : ""}${bind}return function block(left) {\nlet ${decl.join(", ")};\n${head}\n${body.join("\n")}\n${looped ? "break;\n" : ""}}\n` +
+  const text = `${PRELUDE}\n${help.length > 0 ? `var {${help.join(", ")}} = HELP;\n` : ""}${bind}return function block(left) {\nlet ${decl.join(", ")};\n${head}\n${bodyText}\n${looped ? "break;\n" : ""}}\n` +
     `/*WB*//*FWB*/ return rc + /*IT*/ * ${LOOP};\n};`;
   const src = text.replaceAll("/*IT*/", looped ? "(max - 1 - rest)" : "0").replaceAll("/*WB*/", wb).replaceAll("/*RL*/", rl).replaceAll("/*FWB*/", fwb).replaceAll("/*FRL*/", frl)
     .replaceAll("/*XWB*/", xwb).replaceAll("/*XRL*/", xrl);
