@@ -11,7 +11,7 @@
 // CommonJS, as Node loads an ES module graph asynchronously, through its
 // thread pool: a cost every run would pay.
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Script } from "node:vm";
 import type { Module as NodeModule } from "node:module";
@@ -27,30 +27,45 @@ const scripts = new Map<string, Script>();
 let training = false;
 
 /**
- * Node's CommonJS wrapper around the chunk's source, read in one string.
- * The bundle is ASCII (charset "ascii"): decoded as latin1 it is one copy of
- * the bytes ("utf8" decodes through a growing buffer first). Read into a
- * buffer that already holds the wrapper, not concatenated: V8 would flatten
- * a concatenation, copying the half megabyte again.
+ * One buffer for every file read here, a chunk's source and then its code
+ * cache over it: memory is fresh the first time it is touched, and each
+ * fresh page is a page fault (13 us on the VM of the 16th session), where a
+ * buffer for each file would fault in a megabyte and more. Neither is
+ * needed once the chunk is compiled. What it held is not kept when it grows.
  */
-function wrapped(file: string): string {
-  const [head, tail] = Module.wrap("\0").split("\0");
-  const fd = openSync(file, "r");
+let scratch = Buffer.alloc(0);
+
+/** Reads `fd` whole into scratch from `at` on, leaving `spare` bytes after it, then closes it: where its bytes end. */
+function readInto(fd: number, at: number, spare = 0): number {
   try {
     const size = fstatSync(fd).size;
-    const buf = Buffer.allocUnsafeSlow(head.length + size + tail.length);
-    buf.write(head, 0, "latin1");
-    let at = head.length;
-    while (at < head.length + size) {
-      const n = readSync(fd, buf, at, head.length + size - at, null);
+    // Room for the largest chunk at once: untouched, the rest costs nothing.
+    if (scratch.length < at + size + spare) scratch = Buffer.allocUnsafeSlow(Math.max(at + size + spare, 1 << 20));
+    let end = at;
+    while (end < at + size) {
+      const n = readSync(fd, scratch, end, at + size - end, null);
       if (n === 0) break;
-      at += n;
+      end += n;
     }
-    buf.write(tail, at, "latin1");
-    return buf.toString("latin1", 0, at + tail.length);
+    return end;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Node's CommonJS wrapper around the chunk's source, read in one string.
+ * The bundle is ASCII (charset "ascii"): decoded as latin1 it is one copy of
+ * the bytes ("utf8" decodes through a growing buffer first). Read between
+ * the wrapper's two halves, not concatenated: V8 would flatten a
+ * concatenation, copying the half megabyte again.
+ */
+function wrapped(file: string): string {
+  const [head, tail] = Module.wrap("\0").split("\0");
+  const end = readInto(openSync(file, "r"), head.length, tail.length);
+  scratch.write(head, 0, "latin1");
+  scratch.write(tail, end, "latin1");
+  return scratch.toString("latin1", 0, end + tail.length);
 }
 
 /** The exports of the chunk dist/cli/`name`, run the first time it is asked for. */
@@ -58,13 +73,15 @@ export function load(name: string): unknown {
   const file = join(__dirname, name);
   const known = require.cache[file];
   if (known) return known.exports;
-  let cachedData: Buffer | undefined;
+  let cache: number | undefined;
   try {
-    cachedData = readFileSync(file + ".cache");
+    cache = openSync(file + ".cache", "r");
   } catch {
     if (!training) return require(file);
   }
-  const script = new Script(wrapped(file), { filename: file, cachedData });
+  const source = wrapped(file);
+  const cachedData = cache === undefined ? undefined : scratch.subarray(0, readInto(cache, 0));
+  const script = new Script(source, { filename: file, cachedData });
   scripts.set(file, script);
   // In Node's module cache, so that a chunk Node loads gets this one from its require.
   const m = new Module(file, module);

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "./args.js";
 import { packageRoot } from "./load.js";
+import { err, out } from "./output.js";
 import { run } from "./run.js";
 
 // boot, demo, bench and the usage text are loaded when asked for: a run
@@ -20,15 +21,15 @@ async function benchCommand(args: string[]): Promise<number> {
   // Loaded here, as demo is below: a plain run need not parse them.
   const { bench, BENCH_USAGE, importSuites } = await import("./bench.js");
   if (args[0] === "--help" || args[0] === "-h") {
-    process.stdout.write(BENCH_USAGE + "\n");
+    out(BENCH_USAGE + "\n");
     return 0;
   }
   const suites = join(packageRoot(), "dist", "bench", "suites.js");
   if (!existsSync(suites)) {
-    process.stderr.write("faultline: bench runs from a source checkout (git clone, then npm run bench); the installed package has no benchmarks\n");
+    err("faultline: bench runs from a source checkout (git clone, then npm run bench); the installed package has no benchmarks\n");
     return 1;
   }
-  return bench(args, await importSuites(suites), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  return bench(args, await importSuites(suites), out, err);
 }
 
 function version(): string {
@@ -39,11 +40,11 @@ async function command(cmd: string | undefined, rest: string[]): Promise<number>
   switch (cmd) {
     case "run": return run(rest);
     case "bench": return benchCommand(rest);
-    case "boot": process.stdout.write((await import("./boot.js")).boot(rest)); return 0;
-    case "demo": process.stdout.write((await import("./demo.js")).demo()); return 0;
-    case "--version": case "-V": process.stdout.write(version()); return 0;
-    case "--help": case "-h": process.stdout.write(await usage()); return 0;
-    case undefined: process.stderr.write(await usage()); return 2;
+    case "boot": out((await import("./boot.js")).boot(rest)); return 0;
+    case "demo": out((await import("./demo.js")).demo()); return 0;
+    case "--version": case "-V": out(version()); return 0;
+    case "--help": case "-h": out(await usage()); return 0;
+    case undefined: err(await usage()); return 2;
     default: throw new UsageError(`unknown command ${cmd}`);
   }
 }
@@ -53,14 +54,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(cmd, rest);
   } catch (e) {
-    const err = e as Error;
-    if (err instanceof UsageError) {
-      process.stderr.write(`faultline: ${err.message}\nTry 'faultline ${cmd === "run" || cmd === "boot" ? cmd + " " : ""}--help'.\n`);
+    const { message } = e as Error;
+    if (e instanceof UsageError) {
+      err(`faultline: ${message}\nTry 'faultline ${cmd === "run" || cmd === "boot" ? cmd + " " : ""}--help'.\n`);
       return 2;
     }
-    process.stderr.write(`faultline: ${err.message}\n`);
+    err(`faultline: ${message}\n`);
     return 1;
   }
 }
 
-void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+// Everything printed is written already (output.ts): exit at once.
+void main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -13,6 +13,7 @@ import { DEFAULT_MEM, newRam } from "../ram.js";
 import { TRACE_SYSTEMS, type TraceSystem } from "../trace/events.js";
 import { parse, splitAtProgram, UsageError } from "./args.js";
 import { compileKernelModule, type KernelBuild } from "./load.js";
+import { out } from "./output.js";
 import { CPU_MODELS, type CpuModelName } from "../cpu/model.js";
 import { OBSERVE_OPTIONS, OBSERVE_USAGE, observeOptions, type ObserveOptions } from "./observe_args.js";
 
@@ -174,7 +175,7 @@ export interface KernelStart {
 export async function run(argv: string[]): Promise<number> {
   const a = parseRunArgs(argv);
   if (a.help) {
-    process.stdout.write(RUN_USAGE);
+    out(RUN_USAGE);
     return 0;
   }
   const module = compileKernelModule(kernelBuild(a));

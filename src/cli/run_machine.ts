@@ -2,20 +2,21 @@
 // kernel): the program read, or first compiled from C, run on the machine
 // with our stdin, stdout and stderr, then what was asked for reported.
 
-import { fstatSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { fstatSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { RegularInode } from "../fs/inode.js";
 import { Machine, type RunEnd } from "../machine.js";
 import { formatStats, type RunStats } from "../proc/stats.js";
 import { budgetExceeded, signalEnding } from "../syscalls/index.js";
 import { nodeHostFs } from "./host_fs.js";
+import { writeAll } from "./output.js";
 import { hostThpMode, type KernelStart, type RunArgs } from "./run.js";
 import { Terminal, type Stream } from "./terminal.js";
 
 /** Runs the program on a machine booted from `kernel`; resolves to the exit status a shell would see. */
 export async function runMachine(a: RunArgs, kernel: KernelStart): Promise<number> {
   const o = a.observe;
-  const term = new Terminal(lazyStderr());
+  const term = new Terminal(stderrStream());
   const report = (text: string) => term.write(text);
   // A C file runs as the program the host's compiler makes of it, named without its .c.
   let binary = a.program;
@@ -142,12 +143,12 @@ function readProgram(path: string, report: (text: string) => void): Uint8Array |
 }
 
 /**
- * process.stderr, made only when written to or when it may be a terminal
- * (a character device other than /dev/null): Node builds it as a stream
- * over the pipe, file or terminal, a cost a run that writes nothing to
- * stderr need not pay.
+ * fd 2, written as the guest's stdout is (output.ts). Whether it is a
+ * terminal is asked of process.stderr only when it may be one (a character
+ * device other than /dev/null): Node builds that stream over the pipe, file
+ * or terminal, a cost the other runs need not pay.
  */
-function lazyStderr(): Stream {
+function stderrStream(): Stream {
   let tty = false;
   try {
     const st = fstatSync(2);
@@ -155,7 +156,7 @@ function lazyStderr(): Stream {
   } catch {
     // no fd 2: not a terminal
   }
-  return { isTTY: tty, write: (chunk) => process.stderr.write(chunk) };
+  return { isTTY: tty, write: (chunk) => { writeAll(2, chunk); return true; } };
 }
 
 /** fd 0, read as the guest reads it: nothing is taken before the guest asks. */
@@ -173,24 +174,6 @@ function stdinReader(): (max: number) => Uint8Array | null {
       }
     }
   };
-}
-
-/**
- * The guest's stdout, written synchronously as a process's write(2) is. A
- * closed pipe (`| head`) ends the guest as Linux's SIGPIPE would: quietly,
- * exit status 128 + 13.
- */
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) {
-    try {
-      done += writeSync(fd, bytes, done);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "EPIPE") process.exit(128 + 13);
-      if (code !== "EAGAIN") throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);  // a non-blocking pipe is full
-    }
-  }
 }
 
 const count = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : String(n));

@@ -155,6 +155,13 @@ describe("the guest's environment and stdin", () => {
     expect(upcase.stdout).toBe("ABC\nbytes 4, last read 0\n");
   });
 
+  it("writes all of its stderr to a pipe its reader empties only after a second, before it exits", () => {
+    const whole = run("run", "--trace", "syscalls", program("mmap_churn"), "2000");
+    expect(whole.stderr.length).toBeGreaterThan(4 * 65536);
+    const script = `"${process.execPath}" "${cli}" run --trace syscalls "${program("mmap_churn")}" 2000 2>&1 >/dev/null | (sleep 1; cat)`;
+    expect(spawnSync("sh", ["-c", script], { encoding: "utf8", maxBuffer: 1 << 24 }).stdout).toBe(whole.stderr);
+  });
+
   it("ends as SIGPIPE would when its stdout is a closed pipe", () => {
     const script = `"${process.execPath}" "${cli}" run "${program("stack_dump")}" | head -1; exit \${PIPESTATUS[0]}`;
     const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
