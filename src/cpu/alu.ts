@@ -216,6 +216,16 @@ function translateAlu(j: Jit, k: number, insn: Insn): string | null {
   return `{${pre} ${calc} ${post}}`;
 }
 
+/** adc/sbb of a register and a register or an immediate: the Exec's add/sub with CF in, which set the flags. */
+function translateCarry(j: Jit, adc: boolean, insn: Insn): string | null {
+  const sz = insn.osz, d = insn.ops[0], s = insn.ops[1];
+  if (d.k !== "r" || (s.k !== "r" && s.k !== "i")) return null;
+  const [b, bh] = s.k === "r" ? [j.rv(s.r, sz), sz === 8 ? j.h(s.r) : "0"] : [`(${s.lo})`, `(${s.hi})`];
+  j.known = -1;
+  return `{const r = ${adc ? "add" : "sub"}(${sizeIndex(sz)}, ${j.rv(d.r, sz)}, ${sz === 8 ? j.h(d.r) : "0"}, ${b}, ${bh}, cf()), rh = T[0]; ` +
+    `${j.rw(d.r, sz, "r", "rh")}}`;
+}
+
 const GRP1 = ["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"];
 GRP1.forEach((name, k) => {
   const o = k << 3;
@@ -229,7 +239,7 @@ GRP1.forEach((name, k) => {
     def: ALL_FLAGS,
     lock: name !== "cmp",
     compile: (x, insn, _ip, live) => compileAlu(x, k, insn.ops[0], insn.ops[1], insn.osz, live, ALL_FLAGS),
-    translate: carry ? undefined : (j, insn) => translateAlu(j, k, insn),
+    translate: (j, insn) => (carry ? translateCarry(j, k === 2, insn) : translateAlu(j, k, insn)),
   });
 });
 
@@ -327,7 +337,28 @@ for (const neg of [true, false]) {
       const r = (o as RegOp).r;
       return () => { const v = f(rget(r, sz), H[r]); rset(r, sz, v, T[0]); return 0; };
     },
+    translate: (j, insn) => (neg ? translateNeg(j, insn) : translateNot(j, insn)),
   });
+}
+
+/** neg of a 32- or 64-bit register: 0 - a, with sub's lazy flags. */
+function translateNeg(j: Jit, insn: Insn): string | null {
+  const sz = insn.osz, o = insn.ops[0];
+  if (o.k !== "r" || (sz !== 4 && sz !== 8)) return null;
+  const l = j.l(o.r), h = j.h(o.r), fk = (K_SUB << 2) | sizeIndex(sz);
+  const calc = sz === 4 ? `const a = ${l}, ah = 0, r = (0 - a) | 0, rh = 0;`
+    : `const a = ${l}, ah = ${h}, r = (0 - a) | 0, rh = ((0 - ah) | 0) - ((a !== 0) | 0) | 0;`;
+  if (!j.flags) return `{${calc} ${l} = r; ${h} = rh;}`;
+  j.known = fk;
+  const f = sz === 4 ? "F[1] = 0; F[3] = a; F[5] = r;" : "F[1] = 0; F[2] = 0; F[3] = a; F[4] = ah; F[5] = r; F[6] = rh;";
+  return `{${calc} F[0] = ${fk}; ${f} ${l} = r; ${h} = rh;}`;
+}
+
+/** not of a register: no flags. */
+function translateNot(j: Jit, insn: Insn): string | null {
+  const sz = insn.osz, o = insn.ops[0];
+  if (o.k !== "r") return null;
+  return j.rw(o.r, sz, `~${j.rv(o.r, sz)}`, sz === 8 ? `~${j.h(o.r)}` : "0");
 }
 
 /** xadd, and cmpxchg (compare with the accumulator, exchange on a match). */

@@ -339,8 +339,20 @@ function compileBt(x: Exec, kind: number, insn: Insn): Op {
     def: CF,
     lock: kind !== 0,
     compile: (x, insn) => compileBt(x, kind, insn),
+    translate: kind === 0 ? translateBt : undefined,
   });
 });
+
+/** bt of a register by a register or an immediate: CF is the bit, the other flags kept (arith()). */
+function translateBt(j: Jit, insn: Insn): string | null {
+  const sz = insn.osz, d = insn.ops[0], s = insn.ops[1], bits = sz * 8;
+  if (d.k !== "r" || (s.k !== "r" && s.k !== "i")) return null;
+  if (!j.flags) return "";
+  const off = s.k === "i" ? String(s.lo & (bits - 1)) : `(${j.rv(s.r, sz)} & ${bits - 1})`;
+  const bit = sz === 8 ? `(o >= 32 ? ${j.h(d.r)} >>> (o - 32) : ${j.l(d.r)} >>> o) & 1` : `(${j.rv(d.r, sz)} >>> o) & 1`;
+  j.known = K_EXPL << 2;
+  return `{const o = ${off}; F[7] = (arith() & ~${CF}) | (${bit}); F[0] = ${K_EXPL << 2};}`;
+}
 
 /** bsf, bsr, tzcnt, lzcnt, popcnt. */
 function compileBitScan(x: Exec, op: string, insn: Insn): Op {
@@ -378,10 +390,11 @@ function compileBitScan(x: Exec, op: string, insn: Insn): Op {
 }
 
 /**
- * tzcnt and bsf for the block translator, at 32 and 64 bits: the lowest set bit's index (tzcnt: the width
- * when none is; bsf: the destination kept then), and the flags as the Op sets them, the rest kept (arith()).
+ * The bit scans for the block translator, at 32 and 64 bits: tzcnt and bsf (the lowest set bit's index), lzcnt and
+ * bsr (from the highest); tzcnt and lzcnt give the width when no bit is set, bsf and bsr keep the destination then;
+ * the flags as the Op sets them, the rest kept (arith()).
  */
-function translateTrailing(j: Jit, op: string, insn: Insn): string | null {
+function translateScan(j: Jit, op: string, insn: Insn): string | null {
   const sz = insn.osz, d = (insn.ops[0] as RegOp).r, s = insn.ops[1];
   if (sz === 2) return null;
   let v: string, vh: string, pre = "";
@@ -393,14 +406,18 @@ function translateTrailing(j: Jit, op: string, insn: Insn): string | null {
     [v, vh] = ["v", sz === 8 ? "vh" : "0"];
   }
   const low = (w: string, add: number): string => `${31 + add} - Math.clz32(${w} & -${w})`;
-  const index = sz === 8 ? `${v} !== 0 ? ${low(v, 0)} : ${vh} !== 0 ? ${low(vh, 32)} : 64` : `${v} !== 0 ? ${low(v, 0)} : 32`;
+  // the leading zeros (Math.clz32(0) is 32: the width when no bit is set)
+  const lz = sz === 8 ? `(${vh} !== 0 ? Math.clz32(${vh}) : 32 + Math.clz32(${v}))` : `Math.clz32(${v})`;
+  const index = op === "lzcnt" ? lz : op === "bsr" ? `${sz * 8 - 1} - ${lz}`
+    : sz === 8 ? `${v} !== 0 ? ${low(v, 0)} : ${vh} !== 0 ? ${low(vh, 32)} : 64` : `${v} !== 0 ? ${low(v, 0)} : 32`;
   const zero = sz === 8 ? `(${v} | ${vh}) === 0` : `${v} === 0`;
+  const counts = op === "tzcnt" || op === "lzcnt";
   let code = `{${pre} const z = ${zero}, r = ${index};`;
-  if (op === "tzcnt") code += ` ${j.rw(d, sz, "r", "0")}`;
+  if (counts) code += ` ${j.rw(d, sz, "r", "0")}`;
   else code += ` if (!z) {${j.rw(d, sz, "r", "0")}}`;
   if (!j.flags) return code + "}";
   j.known = K_EXPL << 2;
-  const flags = op === "tzcnt" ? `(arith() & ~${CF | ZF}) | (z ? ${CF} : 0) | (r === 0 ? ${ZF} : 0)` : `(arith() & ~${ZF}) | (z ? ${ZF} : 0)`;
+  const flags = counts ? `(arith() & ~${CF | ZF}) | (z ? ${CF} : 0) | (r === 0 ? ${ZF} : 0)` : `(arith() & ~${ZF}) | (z ? ${ZF} : 0)`;
   return code + ` F[7] = ${flags}; F[0] = ${K_EXPL << 2};}`;
 }
 
@@ -413,7 +430,7 @@ for (const [name, enc, def, feature] of [
 ] as const) {
   define({
     name, enc: [enc], def, feature, compile: (x, insn) => compileBitScan(x, name, insn),
-    translate: name === "tzcnt" || name === "bsf" ? (j, insn) => translateTrailing(j, name, insn) : undefined,
+    translate: name === "popcnt" ? undefined : (j, insn) => translateScan(j, name, insn),
   });
 }
 

@@ -156,6 +156,19 @@ define({
       return 0;
     };
   },
+  translate: (j, insn) => {
+    const sz = insn.osz, dr = (insn.ops[0] as RegOp).r, s = insn.ops[1];
+    let pre = "", v: string, vh: string;
+    if (s.k === "r") [v, vh] = [j.rv(s.r, sz), sz === 8 ? j.h(s.r) : "0"];
+    else if (s.k === "m") {
+      const ea = j.ea(s);
+      if (ea === null) return null;
+      // the source is read whatever the condition, as the Op reads it
+      pre = `${ea} ${j.load(sz, "v", "vh", false)}`;
+      [v, vh] = ["v", "vh"];
+    } else return null;
+    return `{${pre} if (${j.cond(insn.cc)}) {${j.rw(dr, sz, v, vh)}}${sz === 4 ? ` else ${j.h(dr)} = 0;` : ""}}`;
+  },
 });
 
 define({
@@ -168,6 +181,13 @@ define({
     if (o0.k === "m") return () => { ea(o0); return mmu.st8(EA[0], EA[1], test(cc) ? 1 : 0) ? 0 : FLT.kind; };
     const r = (o0 as RegOp).r;
     return () => { rset(r, 1, test(cc) ? 1 : 0, 0); return 0; };
+  },
+  translate: (j, insn) => {
+    const o = insn.ops[0], v = `((${j.cond(insn.cc)}) ? 1 : 0)`;
+    if (o.k === "r") return `{${j.rw(o.r, 1, v, "0")}}`;
+    if (o.k !== "m") return null;
+    const ea = j.ea(o);
+    return ea === null ? null : `{${ea} const v = ${v}; ${j.store(1, "v", "0")}}`;
   },
 });
 
@@ -250,6 +270,11 @@ define({
     if (insn.osz === 4) return () => { L[RAX] = (L[RAX] << 16) >> 16; H[RAX] = 0; return 0; };
     return () => { rset(RAX, 2, (L[RAX] << 24) >> 24, 0); return 0; };
   },
+  translate: (j, insn) => {
+    const a = j.l(RAX);
+    if (insn.osz === 8) return `${j.h(RAX)} = ${a} >> 31;`;
+    return j.rw(RAX, insn.osz, insn.osz === 4 ? `(${a} << 16) >> 16` : `(${a} << 24) >> 24`, "0");
+  },
 });
 
 define({
@@ -260,5 +285,10 @@ define({
     if (insn.osz === 8) return () => { const s = H[RAX] >> 31; L[RDX] = s; H[RDX] = s; return 0; };
     if (insn.osz === 4) return () => { L[RDX] = L[RAX] >> 31; H[RDX] = 0; return 0; };
     return () => { rset(RDX, 2, (L[RAX] << 16) >> 31, 0); return 0; };
+  },
+  translate: (j, insn) => {
+    const sz = insn.osz;
+    if (sz === 8) return `{const s = ${j.h(RAX)} >> 31; ${j.l(RDX)} = s; ${j.h(RDX)} = s;}`;
+    return j.rw(RDX, sz, sz === 4 ? `${j.l(RAX)} >> 31` : `(${j.l(RAX)} << 16) >> 31`, "0");
   },
 });

@@ -169,7 +169,7 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
     for (const a of VALUES) {
       for (const bit of [0n, 1n, 15n, 16n, 31n, 32n, 63n, 64n, 100n]) {
         for (const op of ["bt", "bts", "btr", "btc"]) emit(`${op}${SUFFIX[n]} ${bit}, ${hex(a)}`, CF | ZF, a, bit, 0n, 0n, `${op} ${REG.b[n]}, ${REG.a[n]}`);
-        emit(`bts${SUFFIX[n]} $${bit & 63n}, ${hex(a)}`, CF | ZF, a, 0n, 0n, 0n, `bts${SUFFIX[n]} $${bit & 63n}, ${REG.a[n]}`);
+        for (const op of ["bt", "bts"]) emit(`${op}${SUFFIX[n]} $${bit & 63n}, ${hex(a)}`, CF | ZF, a, 0n, 0n, 0n, `${op}${SUFFIX[n]} $${bit & 63n}, ${REG.a[n]}`);
       }
       for (const op of ["bsf", "bsr"]) emit(`${op}${SUFFIX[n]} ${hex(a)}`, ZF, 0x5a5a5a5a5a5a5a5an, a, 0n, 0n, `${op} ${REG.b[n]}, ${REG.a[n]}`);
       for (const op of ["tzcnt", "lzcnt"]) emit(`${op}${SUFFIX[n]} ${hex(a)}`, CF | ZF, 0x5a5a5a5a5a5a5a5an, a, 0n, 0n, `${op} ${REG.b[n]}, ${REG.a[n]}`);
@@ -208,6 +208,21 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
         emit(`cmpl+cmov${name} ${hex(b)}, ${hex(a)}`, ALL, a, b, 0n, 0n, `cmp %ebx, %eax\ncmov${name} %eax, %edx`);
       }
       emit(`add+cmov${name}q ${hex(a)}`, ALL, a, 0x8000000000000000n, 0n, 0n, `add %rbx, %rax\ncmov${name} %rax, %rdx`);
+    }
+  }
+  // setcc and cmovcc on the flags popf left (no arithmetic before them to say how to read them),
+  // every form: a byte register, ah, memory; 16-, 32- and 64-bit moves, from memory too
+  const mixed = [0x202, 0x202 | ALL, 0x202 | SF | CF, 0x202 | OF | ZF | PF];
+  for (let cc = 0; cc < 16; cc++) {
+    const name = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"][cc];
+    for (const finit of mixed) {
+      const a = 0x1111111111111111n, b = 0x8badf00ddeadbeefn, d = 0x2222222222222222n;
+      emit(`set${name} %dl`, ALL, a, b, 0n, d, `set${name} %dl`, { finit });
+      emit(`set${name} %ah`, ALL, a, b, 0n, d, `set${name} %ah`, { finit });
+      emit(`set${name} mem`, ALL, a, b, 0n, d, `set${name} -64(%rsp)`, { finit, mem: true });
+      emit(`cmov${name}w`, ALL, a, b, 0n, d, `cmov${name} %bx, %dx`, { finit });
+      emit(`cmov${name}l`, ALL, a, b, 0n, d, `cmov${name} %ebx, %edx`, { finit });
+      emit(`cmov${name}q mem`, ALL, a, b, 0n, d, `cmov${name} -64(%rsp), %rdx`, { finit, mem: true });
     }
   }
 
