@@ -285,7 +285,40 @@ for (const left of [true, false]) {
     enc: [`0F ${o.toString(16).toUpperCase()} /r: Ev,Gv,Ib`, `0F ${(o + 1).toString(16).toUpperCase()} /r: Ev,Gv,CL`],
     flags: (insn) => (immCount(insn, 2) > 0 ? ALL_FLAGS : 0) << 16,
     compile: (x, insn) => compileShxd(x, left, insn),
+    translate: (j, insn) => translateShxd(j, left, insn),
   });
+}
+
+/**
+ * shld/shrd of a 32- or 64-bit register by an immediate count: the destination (a) and the source (b) as one
+ * double-width value shifted, CF the last bit shifted out, OF whether the sign changed, as the Op sets them.
+ */
+function translateShxd(j: Jit, left: boolean, insn: Insn): string | null {
+  const sz = insn.osz, d = insn.ops[0], c = immCount(insn, 2);
+  if (d.k !== "r" || (sz !== 4 && sz !== 8) || c <= 0) return null;
+  const g = (insn.ops[1] as RegOp).r;
+  const al = j.l(d.r), ah = j.h(d.r), bl = j.l(g), bh = j.h(g);
+  /** x's bits shifted by n (1..31) toward the most significant end, filled from the top of y, or toward the least from the bottom. */
+  const fun = (x: string, y: string, n: number): string => left ? `((${x} << ${n}) | (${y} >>> ${32 - n}))` : `((${x} >>> ${n}) | (${y} << ${32 - n}))`;
+  let rl: string, rh: string, cf: string;
+  if (sz === 4) {
+    [rl, rh] = [fun(al, bl, c), "0"];
+    cf = left ? `(${al} >>> ${32 - c}) & 1` : `(${al} >>> ${c - 1}) & 1`;
+  } else if (left) {
+    // the words from the top: ah, al, bh, bl; the result is the two from c bits down
+    [rh, rl] = c < 32 ? [fun(ah, al, c), fun(al, bh, c)] : c === 32 ? [al, bh] : [fun(al, bh, c - 32), fun(bh, bl, c - 32)];
+    cf = c <= 32 ? `(${ah} >>> ${32 - c}) & 1` : `(${al} >>> ${64 - c}) & 1`;
+  } else {
+    // the words from the bottom: al, ah, bl, bh
+    [rl, rh] = c < 32 ? [fun(al, ah, c), fun(ah, bl, c)] : c === 32 ? [ah, bl] : [fun(ah, bl, c - 32), fun(bl, bh, c - 32)];
+    cf = c <= 32 ? `(${al} >>> ${c - 1}) & 1` : `(${ah} >>> ${c - 33}) & 1`;
+  }
+  const code = `{const rl = ${rl}, rh = ${rh};`;
+  const put = `${al} = rl; ${ah} = rh;}`;
+  if (!j.flags) return `${code} ${put}`;
+  j.known = -1;
+  const sign = sz === 4 ? `((rl ^ ${al}) >>> 31)` : `((rh ^ ${ah}) >>> 31)`;
+  return `${code} res(${sizeIndex(sz)}, rl, rh, (${cf}) | (${sign} << 11)); ${put}`;
 }
 
 /** bt/bts/btr/btc (kind 0..3). A register bit offset into memory may reach past the operand. */

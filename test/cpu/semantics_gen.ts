@@ -127,6 +127,7 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
             if (n === 16 && masked > 16) continue; // undefined result
             const fl = masked === 0 ? ALL : masked === 1 ? ALL & ~AF : ALL & ~AF & ~OF;
             emit(`${op}${SUFFIX[n]} %cl=${c}, ${hex(b)}, ${hex(a)}`, fl, a, b, BigInt(c), 0n, `${op} %cl, ${REG.b[n]}, ${REG.a[n]}`);
+            emit(`${op}${SUFFIX[n]} $${c}, ${hex(b)}, ${hex(a)}`, fl, a, b, 0n, 0n, `${op} $${c}, ${REG.b[n]}, ${REG.a[n]}`);
           }
         }
       }
