@@ -176,7 +176,7 @@ function translateAlu(j: Jit, k: number, insn: Insn): string | null {
   const write = k < 7;
   let pre = "", a: string, ah: string, b: string, bh: string, post: string;
   if (d.k === "r") {
-    [a, ah] = [j.rv(d.r, sz), j.h(d.r)];
+    [a, ah] = [j.rv(d.r, sz), sz === 8 ? j.h(d.r) : "0"];
     post = write ? j.rw(d.r, sz, "r", "rh") : "";
   } else if (d.k === "m") {
     const ea = j.ea(d);
@@ -186,14 +186,14 @@ function translateAlu(j: Jit, k: number, insn: Insn): string | null {
     // the write-intent load checked every byte for writing: the store cannot fault
     post = write ? j.store(sz, "r", "rh") : "";
   } else return null;
-  if (s.k === "r") [b, bh] = [j.rv(s.r, sz), j.h(s.r)];
-  else if (s.k === "i") [b, bh] = [`(${s.lo})`, `(${s.hi})`];
-  else if (s.k === "m" && d.k === "r") {
-    const ea = j.ea(s);
-    if (ea === null) return null;
-    pre = `${ea} ${j.load(sz, "mb", "mbh", false)}`;
-    [b, bh] = ["mb", "mbh"];
-  } else return null;
+  if (s.k === "i") [b, bh] = [`(${s.lo})`, `(${s.hi})`];
+  else {
+    // (one memory operand at most)
+    const src = s.k === "m" && d.k === "m" ? null : j.src(s, sz, "mb");
+    if (src === null) return null;
+    pre += src[0];
+    [, b, bh] = src;
+  }
   const e = ["+", "|", "", "", "&", "-", "^", "-", "&"][k];
   const arith = k === 0 || k === 5 || k === 7;
   const szi = sizeIndex(sz);
@@ -220,7 +220,7 @@ function translateAlu(j: Jit, k: number, insn: Insn): string | null {
 function translateCarry(j: Jit, adc: boolean, insn: Insn): string | null {
   const sz = insn.osz, d = insn.ops[0], s = insn.ops[1];
   if (d.k !== "r" || (s.k !== "r" && s.k !== "i")) return null;
-  const [b, bh] = s.k === "r" ? [j.rv(s.r, sz), sz === 8 ? j.h(s.r) : "0"] : [`(${s.lo})`, `(${s.hi})`];
+  const [, b, bh] = s.k === "r" ? j.src(s, sz, "mb")! : ["", `(${s.lo})`, `(${s.hi})`];
   j.known = -1;
   return `{const r = ${adc ? "add" : "sub"}(${sizeIndex(sz)}, ${j.rv(d.r, sz)}, ${sz === 8 ? j.h(d.r) : "0"}, ${b}, ${bh}, cf()), rh = T[0]; ` +
     `${j.rw(d.r, sz, "r", "rh")}}`;
@@ -346,7 +346,7 @@ function translateNeg(j: Jit, insn: Insn): string | null {
   const sz = insn.osz, o = insn.ops[0];
   if (o.k !== "r" || (sz !== 4 && sz !== 8)) return null;
   const l = j.l(o.r), h = j.h(o.r), fk = (K_SUB << 2) | sizeIndex(sz);
-  const calc = sz === 4 ? `const a = ${l}, ah = 0, r = (0 - a) | 0, rh = 0;`
+  const calc = sz === 4 ? `const a = ${l}, r = (0 - a) | 0, rh = 0;`
     : `const a = ${l}, ah = ${h}, r = (0 - a) | 0, rh = ((0 - ah) | 0) - ((a !== 0) | 0) | 0;`;
   if (!j.flags) return `{${calc} ${l} = r; ${h} = rh;}`;
   j.known = fk;

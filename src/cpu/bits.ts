@@ -2,7 +2,7 @@
 // btr, btc; bsf, bsr, tzcnt, lzcnt, popcnt; bswap.
 
 import { ALL_FLAGS, bit64, type Exec, MASK, msb, type Op, sizeIndex } from "./exec.js";
-import { define, FEAT_LZCNT, FEAT_POPCNT, type Insn, type MemOp, type RegOp } from "./insn.js";
+import { define, FEAT_LZCNT, FEAT_POPCNT, type Insn, type RegOp } from "./insn.js";
 import type { Jit } from "./jit.js";
 import { AF, CF, K_EXPL, OF, PF, RCX, SF, ZF } from "./state.js";
 
@@ -429,15 +429,9 @@ function compileBitScan(x: Exec, op: string, insn: Insn): Op {
  */
 function translateScan(j: Jit, op: string, insn: Insn): string | null {
   const sz = insn.osz, d = (insn.ops[0] as RegOp).r, s = insn.ops[1];
-  if (sz === 2) return null;
-  let v: string, vh: string, pre = "";
-  if (s.k === "r") [v, vh] = [j.l(s.r), sz === 8 ? j.h(s.r) : "0"];
-  else {
-    const ea = j.ea(s as MemOp);
-    if (ea === null) return null;
-    pre = `${ea} ${j.load(sz, "v", "vh", false)}`;
-    [v, vh] = ["v", sz === 8 ? "vh" : "0"];
-  }
+  const src = sz === 2 ? null : j.src(s, sz, "v");
+  if (src === null) return null;
+  const [pre, v, vh] = src;
   const low = (w: string, add: number): string => `${31 + add} - Math.clz32(${w} & -${w})`;
   // the leading zeros (Math.clz32(0) is 32: the width when no bit is set)
   const lz = sz === 8 ? `(${vh} !== 0 ? Math.clz32(${vh}) : 32 + Math.clz32(${v}))` : `Math.clz32(${v})`;

@@ -16,7 +16,7 @@
 // LOOP times the back-edges it took. The lazy flags (F) are held in
 // locals too and written back at every exit, so a fault leaves them exact.
 
-import type { Insn, MemOp } from "./insn.js";
+import type { Insn, MemOp, Operand } from "./insn.js";
 import { type Exec, flagEffects, type Op, STOP_OP, STOP_TAKEN } from "./exec.js";
 import { K_ADD, K_EXPL, K_LOGIC, K_SUB } from "./state.js";
 
@@ -62,6 +62,12 @@ export interface Jit {
    * path (a value of unknown type would make V8 box the registers it flows into).
    */
   load(sz: number, v: string, vh: string, w: boolean): string;
+  /**
+   * A register or memory source at size sz: [code to run first (the memory's load into `name` and
+   * `name`h, "" for a register), its low half, its high half ("0" below 64 bits)]; null for any other
+   * operand and for memory left to the Op.
+   */
+  src(o: Operand, sz: number, name: string): [string, string, string] | null;
   /** Stores v (and vh at 64 bits) at (ea_lo, ea_hi). */
   store(sz: number, v: string, vh: string): string;
   /** Leaves the block at the current instruction with a stop code (an expression). */
@@ -314,6 +320,11 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     load: (sz, v, vh, w) => `let ${v} = 0, ${vh} = 0; ` + access(sz, w, w ? "WLO" : "TLO", w ? "WHI" : "THI", "ti", (p) =>
       sz === 1 ? `${v} = RAM[${p}];` : sz === 2 ? `${v} = DV.getUint16(${p}, true);` : sz === 4 ? `${v} = DV.getInt32(${p}, true);`
         : `${v} = DV.getInt32(${p}, true); ${vh} = DV.getInt32(${p} + 4, true);`),
+    src: (o, sz, name) => {
+      if (o.k === "r") return ["", j.rv(o.r, sz), sz === 8 ? h(o.r) : "0"];
+      const ea = o.k === "m" ? j.ea(o) : null;
+      return ea === null ? null : [`${ea} ${j.load(sz, name, `${name}h`, false)}`, name, sz === 8 ? `${name}h` : "0"];
+    },
     store: (sz, v, vh) => access(sz, true, "WLO", "WHI", "si", (p) =>
       sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
         : `DV.setInt32(${p}, ${v}, true); DV.setInt32(${p} + 4, ${vh}, true);`),

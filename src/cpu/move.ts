@@ -157,16 +157,11 @@ define({
     };
   },
   translate: (j, insn) => {
-    const sz = insn.osz, dr = (insn.ops[0] as RegOp).r, s = insn.ops[1];
-    let pre = "", v: string, vh: string;
-    if (s.k === "r") [v, vh] = [j.rv(s.r, sz), sz === 8 ? j.h(s.r) : "0"];
-    else if (s.k === "m") {
-      const ea = j.ea(s);
-      if (ea === null) return null;
-      // the source is read whatever the condition, as the Op reads it
-      pre = `${ea} ${j.load(sz, "v", "vh", false)}`;
-      [v, vh] = ["v", "vh"];
-    } else return null;
+    const sz = insn.osz, dr = (insn.ops[0] as RegOp).r;
+    // a memory source is read whatever the condition, as the Op reads it
+    const src = j.src(insn.ops[1], sz, "v");
+    if (src === null) return null;
+    const [pre, v, vh] = src;
     return `{${pre} if (${j.cond(insn.cc)}) {${j.rw(dr, sz, v, vh)}}${sz === 4 ? ` else ${j.h(dr)} = 0;` : ""}}`;
   },
 });

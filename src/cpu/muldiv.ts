@@ -221,14 +221,9 @@ function compileImul(x: Exec, insn: Insn): Op {
 function translateImul(j: Jit, insn: Insn): string | null {
   const sz = insn.osz, d = insn.ops[0], s = insn.ops[1], im = insn.ops[2];
   if (j.flags || (sz !== 4 && sz !== 8) || d.k !== "r") return null;
-  let pre = "", b: string, bh: string;
-  if (s.k === "r") [b, bh] = [j.l(s.r), j.h(s.r)];
-  else if (s.k === "m") {
-    const ea = j.ea(s);
-    if (ea === null) return null;
-    pre = `${ea} ${j.load(sz, "mb", "mbh", false)}`;
-    [b, bh] = ["mb", "mbh"];
-  } else return null;
+  const src = j.src(s, sz, "mb");
+  if (src === null) return null;
+  const [pre, b, bh] = src;
   const [a, ah] = im !== undefined && im.k === "i" ? [`(${im.lo})`, `(${im.hi})`] : [j.l(d.r), j.h(d.r)];
   if (sz === 4) return `{${pre} const r = Math.imul(${a}, ${b}); ${j.rw(d.r, 4, "r", "0")}}`;
   return `{${pre} const x = ${a}, y = ${b}, p = (x >>> 0) * (y & 65535), q = (x >>> 0) * (y >>> 16);` +
