@@ -96,7 +96,7 @@ function compileFma(x: Exec, ops: Operand[], order: number, negP: boolean, negC:
 }
 
 // The block translator's scalar forms: the fast path inline (no call of the Op, so no write-back of the
-// block's registers around it), PE set when masked; every other case runs the Op.
+// block's registers around it), PE set when masked; every other case leaves the block for the Ops.
 const FMA_IO = jitHelper("FMA_IO", io), FMA_F64 = jitHelper("FMA_F64", fmaF64), FMA_F32 = jitHelper("FMA_F32", fmaF32);
 
 function translateFmaScalar(j: Jit, insn: Insn, order: number, negP: boolean, negC: boolean, double: boolean): string | null {
@@ -112,7 +112,7 @@ function translateFmaScalar(j: Jit, insn: Insn, order: number, negP: boolean, ne
       `const fk = (ST.mxcsr & 0x6000) === 0 ? ${double ? FMA_F64 : FMA_F32}() : ${NOT_FAST};` +
       `if (fk === ${EXACT} || (fk === ${INEXACT} && (ST.mxcsr & 0x1000) !== 0)) {` +
       `${num}[0] = ${FMA_IO}[0]; XMM[${dx}] = ${SCRATCHI}[0]; ${double ? `XMM[${dx + 1}] = ${SCRATCHI}[1]; ` : ""}${zeroHigh(d.r)}` +
-      `if (fk === ${INEXACT}) ST.mxcsr |= ${FE_INEXACT}; } else ${j.op()}}`;
+      `if (fk === ${INEXACT}) ST.mxcsr |= ${FE_INEXACT}; } else ${j.toOps()}}`;
   });
 }
 

@@ -75,6 +75,12 @@ export interface Jit {
   /** Runs the current instruction's Op (a translation's slow path), the registers synced around it. */
   op(): string;
   /**
+   * Leaves the block at the current instruction, its Op and the rest of the pass to run as Ops: a rare
+   * slow path's way. op() writes every register back and reloads it in place: libm's blocks, with such
+   * a path at each floating-point instruction, had nearly three times the source and ran half as fast.
+   */
+  toOps(): string;
+  /**
    * Sets rip to a branch target: a jump back to the block's start from its end loops inside the
    * function; a conditional jump before the end leaves the block.
    */
@@ -329,6 +335,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       sz === 1 ? `RAM[${p}] = ${v};` : sz === 2 ? `DV.setUint16(${p}, ${v}, true);` : sz === 4 ? `DV.setInt32(${p}, ${v}, true);`
         : `DV.setInt32(${p}, ${v}, true); DV.setInt32(${p} + 4, ${vh}, true);`),
     exit,
+    toOps: () => exit(String(STOP_OP)),
     op: () => `{/*WB*//*FWB*/ const s = ops[${i}](); if (s !== 0) return (s | ${i << 8}) + /*IT*/ * ${LOOP}; /*RL*//*FRL*/}`,
     jump: (t) => {
       // a conditional jump before the end leaves the block (see InsnDef.conditional)

@@ -154,7 +154,7 @@ function compileMove(x: Exec, sh: MoveShape, d: Operand, s: Operand): Op {
 /**
  * A whole-register move for the block translator: between registers, or a
  * load or store with the TLB hit done inline (the page holds all 16 bytes,
- * aligned if need be); anything else (a miss, a fault, #GP) runs the Op.
+ * aligned if need be); anything else (a miss, a fault, #GP) leaves the block for the Ops.
  */
 function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
   const d = insn.ops[0], s = insn.ops[1];
@@ -168,7 +168,7 @@ function translateMove16(j: Jit, insn: Insn, align: boolean): string | null {
     : dwords((k) => `DV.setInt32(p + ${4 * k}, XMM[${xo(s) + k}], true);`);
   return `{${ea} const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
     `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi && (ea_lo & 4095) <= 4080${align ? " && (ea_lo & 15) === 0" : ""}) {` +
-    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${copy} } else ${j.op()}}`;
+    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${copy} } else ${j.toOps()}}`;
 }
 
 /**

@@ -77,7 +77,7 @@ function vexScalar(j: Jit, insn: Insn, dwords: number, compute: (r: string[], sl
   const d = (insn.ops[0] as RegOp).r * 4, v = (insn.ops[1] as RegOp).r * 4;
   const r = ["r0", "r1"].slice(0, dwords);
   return `{let ${r.map((x, k) => `${x} = XMM[${v + k}]`).join(", ")}, rs = false; ${compute(r, "rs = true;")}` +
-    `if (rs) ${j.op()} else { ${[0, 1, 2, 3].map((k) => `XMM[${d + k}] = ${k < dwords ? r[k] : `XMM[${v + k}]`};`).join(" ")} ${zeroHigh(d / 4)} }}`;
+    `if (rs) ${j.toOps()} else { ${[0, 1, 2, 3].map((k) => `XMM[${d + k}] = ${k < dwords ? r[k] : `XMM[${v + k}]`};`).join(" ")} ${zeroHigh(d / 4)} }}`;
 }
 
 /** addsd, subsd, mulsd, divsd and their VEX forms: MXCSR gets the fast path's flags (PE or none). */
@@ -88,7 +88,7 @@ function translateArith64(j: Jit, insn: Insn, op: number): string | null {
     `if (f >= 0) { ${a} = ${RES64}[0]; ${ah} = ${RES64}[1]; if (f !== 0) ST.mxcsr |= f; } else ${slow}}`);
   return withLow(j, insn.ops[vex ? 2 : 1], 8, (lo, hi) => vex
     ? vexScalar(j, insn, 2, ([a, ah], slow) => arith(a, ah, lo, hi, slow))
-    : arith(`XMM[${d}]`, `XMM[${d + 1}]`, lo, hi, j.op()));
+    : arith(`XMM[${d}]`, `XMM[${d + 1}]`, lo, hi, j.toOps()));
 }
 
 /** addss, subss, mulss, divss and their VEX forms: the inline fast path, else the Op. */
@@ -96,14 +96,14 @@ function translateArith32(j: Jit, insn: Insn, op: number): string | null {
   const vex = insn.ops.length === 3, d = (insn.ops[0] as RegOp).r * 4;
   return withLow(j, insn.ops[vex ? 2 : 1], 4, (b) => vex
     ? vexScalar(j, insn, 1, ([a], slow) => hot32Source(op, a, b, "ST.mxcsr", SCRATCHF, SCRATCHI, slow))
-    : hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.op()));
+    : hot32Source(op, `XMM[${d}]`, b, "ST.mxcsr", SCRATCHF, SCRATCHI, j.toOps()));
 }
 
 /** comisd, ucomisd: ZF, PF, CF as explicit flags. */
 function translateComis64(j: Jit, insn: Insn): string | null {
   const d = (insn.ops[0] as RegOp).r * 4;
   const code = withLow(j, insn.ops[1], 8, (lo, hi) =>
-    `{const z = ${COMIS64}(XMM[${d}], XMM[${d + 1}], ${lo}, ${hi}); if (z >= 0) { F[0] = ${K_EXPL << 2}; F[7] = z; } else ${j.op()}}`);
+    `{const z = ${COMIS64}(XMM[${d}], XMM[${d + 1}], ${lo}, ${hi}); if (z >= 0) { F[0] = ${K_EXPL << 2}; F[7] = z; } else ${j.toOps()}}`);
   if (code !== null) j.known = K_EXPL << 2;
   return code;
 }
@@ -113,7 +113,7 @@ function translateCvtsi2sd(j: Jit, insn: Insn): string | null {
   const d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[1], is64 = (s as RegOp | MemOp).sz === 8;
   const put = `XMM[${d}] = ${SCRATCHI}[0]; XMM[${d + 1}] = ${SCRATCHI}[1];`;
   const convert = (lo: string, hi: string): string => is64
-    ? `{const iv = ${hi} * 4294967296 + (${lo} >>> 0); if (Math.abs(iv) < 9007199254740992) { ${SCRATCHD}[0] = iv; ${put} } else ${j.op()}}`
+    ? `{const iv = ${hi} * 4294967296 + (${lo} >>> 0); if (Math.abs(iv) < 9007199254740992) { ${SCRATCHD}[0] = iv; ${put} } else ${j.toOps()}}`
     : `{${SCRATCHD}[0] = ${lo} | 0; ${put}}`;
   if (s.k === "r") return convert(j.l(s.r), j.h(s.r));
   const ea = j.ea(s as MemOp);

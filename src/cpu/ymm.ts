@@ -175,7 +175,7 @@ export const zeroHigh = (r: number): string => [0, 1, 2, 3].map((k) => `${dword(
 /**
  * A memory access of `bytes` at m for the block translator: `fast(p)` (p the physical address) when one page the
  * TLB holds (for writing if `write`) has all of them, aligned to `bytes` if `align`; anything else (a miss, a page's
- * edge, a fault, #GP) runs the Op, which does the instruction whole or leaves everything as it was.
+ * edge, a fault, #GP) leaves the block for the Ops, which do the instruction whole or leave everything as it was.
  */
 export function translateAccess(j: Jit, m: MemOp, bytes: number, write: boolean, align: boolean, fast: (p: string) => string): string | null {
   const ea = j.ea(m);
@@ -183,7 +183,7 @@ export function translateAccess(j: Jit, m: MemOp, bytes: number, write: boolean,
   const [tl, th] = write ? ["WLO", "WHI"] : ["TLO", "THI"];
   return `{${ea} const ti = (ea_lo >>> 12) & ${TLB_MASK};` +
     `if (${tl}[ti] === (ea_lo & -4096) && ${th}[ti] === ea_hi && (ea_lo & 4095) <= ${4096 - bytes}${align ? ` && (ea_lo & ${bytes - 1}) === 0` : ""}) {` +
-    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${fast("p")} } else ${j.op()}}`;
+    `const p = (TPA[ti] | (ea_lo & 4095)) >>> 0; ${fast("p")} } else ${j.toOps()}}`;
 }
 
 /** dwords(f) for each dword k of the lanes a register of size sz (16, 32) has: f(lane, k). */
