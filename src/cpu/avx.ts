@@ -21,7 +21,7 @@
 import { type Exec, type Op, STOP_XM } from "./exec.js";
 import type { Jit } from "./jit.js";
 import { cmpPredicate, F32, F64, fe } from "./sse_float.js";
-import { BITWISE_AS_INTEGER, simdException } from "./sse_float_insns.js";
+import { BITWISE_AS_INTEGER, PREDICATE, simdException } from "./sse_float_insns.js";
 import { raised } from "./sse_float_lanes.js";
 import { DEFS, define, defineLater, type Insn, type InsnDef, type MemOp, type Operand, type RegOp, VEX_MAP } from "./insn.js";
 import { defineAvxLanes, defineAvxWhole, defineConversions, defineF16c } from "./avx2.js";
@@ -59,8 +59,8 @@ const NARROW = new Set(["cvtps2pd", "cvtpd2ps", "cvttpd2dq", "cvtpd2dq", "cvtdq2
   "phminposuw", "dppd"]);
 /** The shifts by an XMM count: at VEX.256 both lanes shift by the same count, from an XMM register or m128. */
 const COUNT = new Set(["psrlw", "psraw", "psllw", "psrld", "psrad", "pslld", "psrlq", "psllq"]);
-/** The scalar arithmetic whose legacy translation (sse_float_insns.ts) takes the VEX form's three operands too. */
-const SCALAR_ARITH = /^(add|sub|mul|div)s[sd]$/;
+/** The scalar instructions whose legacy translation (sse_float_insns.ts) takes the VEX form's three operands too. */
+const SCALAR_VEX = /^((add|sub|mul|div)s[sd]|cmpsd|cvtsi2sd)$/;
 /** Those that write RFLAGS, not their first operand. */
 const COMPARE = new Set(["ucomiss", "comiss", "ucomisd", "comisd", "pcmpestri", "pcmpistri"]);
 /** Lane 1's immediate bits at VEX.256 start at this bit (shufpd: two bits a lane). */
@@ -88,11 +88,7 @@ function vexForm(name: string, text: string): { enc: string; shape: Shape | null
   return { enc: `VEX ${head}${L}: V${x},H${x},${[src, ...more].join(",")}`, shape: { kind: "nds", vec, count, immShift } };
 }
 
-/**
- * The predicates of vcmpps/pd/ss/sd: for each of imm8 & 15, the outcomes (bit 0 less, 1 equal, 2 greater,
- * 3 unordered) where it holds; those of SIGNALING signal invalid on a QNaN too (16..31: the other way round).
- */
-const PREDICATE = [0x2, 0x1, 0x3, 0x8, 0xd, 0xe, 0xc, 0x7, 0xa, 0x9, 0xb, 0x0, 0x5, 0x6, 0x4, 0xf];
+/** The predicates (imm8 & 15, as bits) that signal invalid on a QNaN too; 16..31 the other way round. */
 const SIGNALING = 0x6666;
 
 /** A VEX compare with a predicate of 8..31, on the scratch registers (the lane operation compileLanes runs). */
@@ -143,8 +139,8 @@ function deriveVex(): void {
       enc: forms.map((f) => f.enc),
       use: legacy.use, def: legacy.def, flags: legacy.flags, faults: legacy.faults, implicitRegs: legacy.implicitRegs,
       // the forms with no XMM destination have the legacy operands (vpmovmskb) and translation;
-      // the lane operations VEX's; the scalar arithmetic's translation takes both forms
-      translate: shape === null || SCALAR_ARITH.test(name) ? legacy.translate
+      // the lane operations VEX's; the scalar arithmetic's and cvtsi2sd's translations take both forms
+      translate: shape === null || SCALAR_VEX.test(name) ? legacy.translate
         : form !== undefined && shape.kind === "nds" && shape.vec && !shape.count ? (j, insn) => translateLanes(j, insn, shape, form) : undefined,
       compile: (x, insn, ip, live) => {
         const inner = (ops: Operand[]): Op => {

@@ -81,6 +81,20 @@ function defineWhole(name: string, enc: string[], fn: (S: Uint32Array[], R: Uint
   });
 }
 
+/**
+ * vblendvps and vblendvpd for the block: every dword is chosen (by the sign of its element's top dword
+ * in the mask) into a temporary first, as the destination may be any of the sources.
+ */
+function translateBlendv(j: Jit, insn: Insn, size: number): string | null {
+  const [dst, first, src, is4] = insn.ops as [RegOp, RegOp, Operand, RegOp];
+  const sign = (lane: number, k: number): string => `(${dword(is4.r, lane, size === 8 ? k | 1 : k)} | 0) < 0`;
+  const blend = (from: (lane: number, k: number) => string): string =>
+    `{${laneDwords(dst.sz, (lane, k) => `const b${lane}${k} = ${sign(lane, k)} ? ${from(lane, k)} : ${dword(first.r, lane, k)};`)}` +
+    `${laneDwords(dst.sz, (lane, k) => `${dword(dst.r, lane, k)} = b${lane}${k};`)}${dst.sz === 16 ? zeroHigh(dst.r) : ""}}`;
+  if (src.k === "r") return blend((lane, k) => dword((src as RegOp).r, lane, k));
+  return translateAccess(j, src as MemOp, dst.sz, false, false, (p) => blend((lane, k) => `DV.getInt32(${p} + ${16 * lane + 4 * k}, true)`));
+}
+
 export function defineAvxWhole(): void {
   // the variable blends: each element from the second source where the mask register's element (named by an
   // immediate byte's high nibble, the is4 operand Lx) has its sign bit set, else from the first
@@ -107,6 +121,7 @@ export function defineAvxWhole(): void {
           return 0;
         };
       },
+      translate: size === 1 ? undefined : (j, insn) => translateBlendv(j, insn, size),
     });
   }
   // broadcasts: the source's low element (a register's, or memory's) to every element

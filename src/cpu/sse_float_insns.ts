@@ -5,7 +5,7 @@
 // 16-byte memory operand must be 16-byte aligned (#GP).
 
 import { type Exec, type Op, STOP_GP, STOP_XM } from "./exec.js";
-import { define, defineLater, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type MemOp, type Operand, type RegOp } from "./insn.js";
+import { define, defineLater, FEAT_SSE, FEAT_SSE2, FEAT_SSE3, type Feature, type Insn, type ImmOp, type MemOp, type Operand, type RegOp } from "./insn.js";
 import { comisLanes, cvt2si, cvtsi2, floatLanes, raised } from "./sse_float_lanes.js";
 import { ADD, DIV, fast64, fastComis64, hot32Source, hot64Source, MUL, res64, res64i, scratchD, scratchF, scratchI, SUB } from "./sse_float.js";
 import { type Jit, jitHelper } from "./jit.js";
@@ -108,10 +108,15 @@ function translateComis64(j: Jit, insn: Insn): string | null {
   return code;
 }
 
-/** cvtsi2sd: an integer below 2^53 in magnitude converts exactly (no flag); a wider one runs the Op. */
+/**
+ * cvtsi2sd and vcvtsi2sd: an integer below 2^53 in magnitude converts exactly (no flag); a wider one
+ * runs the Op. The VEX form's other dwords come from its first source, its high half zeroed.
+ */
 function translateCvtsi2sd(j: Jit, insn: Insn): string | null {
-  const d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[1], is64 = (s as RegOp | MemOp).sz === 8;
-  const put = `XMM[${d}] = ${SCRATCHI}[0]; XMM[${d + 1}] = ${SCRATCHI}[1];`;
+  const vex = insn.ops.length === 3, d = (insn.ops[0] as RegOp).r * 4, s = insn.ops[vex ? 2 : 1], is64 = (s as RegOp | MemOp).sz === 8;
+  const v = vex ? (insn.ops[1] as RegOp).r * 4 : -1;
+  const put = `XMM[${d}] = ${SCRATCHI}[0]; XMM[${d + 1}] = ${SCRATCHI}[1];` +
+    (vex ? ` XMM[${d + 2}] = XMM[${v + 2}]; XMM[${d + 3}] = XMM[${v + 3}]; ${zeroHigh(d / 4)}` : "");
   const convert = (lo: string, hi: string): string => is64
     ? `{const iv = ${hi} * 4294967296 + (${lo} >>> 0); if (Math.abs(iv) < 9007199254740992) { ${SCRATCHD}[0] = iv; ${put} } else ${j.toOps()}}`
     : `{${SCRATCHD}[0] = ${lo} | 0; ${put}}`;
@@ -119,6 +124,31 @@ function translateCvtsi2sd(j: Jit, insn: Insn): string | null {
   const ea = j.ea(s as MemOp);
   if (ea === null) return null;
   return `{${ea} ${j.load(is64 ? 8 : 4, "v", "vh", false)} ${convert("v", "vh")}}`;
+}
+
+/**
+ * The predicates of the compares (cmpsd's 0..7, vcmpsd's 0..31 by imm8 & 15): for each, the outcomes
+ * (bit 0 less, 1 equal, 2 greater, 3 unordered) where it holds.
+ */
+export const PREDICATE = [0x2, 0x1, 0x3, 0x8, 0xd, 0xe, 0xc, 0x7, 0xa, 0x9, 0xb, 0x0, 0x5, 0x6, 0x4, 0xf];
+
+/**
+ * cmpsd and vcmpsd: two numbers neither NaN, infinite nor denormal (which raise or may raise a flag)
+ * compare on the host, the mask the predicate gives for the outcome; anything else runs the Op.
+ */
+function translateCmpsd(j: Jit, insn: Insn): string | null {
+  const vex = insn.ops.length === 4, d = (insn.ops[0] as RegOp).r * 4, a = vex ? (insn.ops[1] as RegOp).r * 4 : d;
+  const p = (insn.ops[vex ? 3 : 2] as ImmOp).lo & 0xff;
+  if (p >= (vex ? 32 : 8)) return null;
+  const [lt, eq, gt] = [0, 1, 2].map((o) => ((PREDICATE[p & 15] >> o) & 1 ? -1 : 0));
+  // a biased exponent of 1..2046, or a zero
+  const plain = (hi: string, lo: string): string => `((((${hi} >>> 20) & 2047) - 1) >>> 0 < 2046 || ((${hi} & 0x7fffffff) | ${lo}) === 0)`;
+  return withLow(j, insn.ops[vex ? 2 : 1], 8, (lo, hi) => `{const ca = XMM[${a}], cah = XMM[${a + 1}], cb = ${lo}, cbh = ${hi};` +
+    `if (${plain("cah", "ca")} && ${plain("cbh", "cb")}) {` +
+    `${SCRATCHI}[0] = ca; ${SCRATCHI}[1] = cah; const fa = ${SCRATCHD}[0]; ${SCRATCHI}[0] = cb; ${SCRATCHI}[1] = cbh; const fb = ${SCRATCHD}[0];` +
+    `const m = fa < fb ? ${lt} : fa === fb ? ${eq} : ${gt}; XMM[${d}] = m; XMM[${d + 1}] = m;` +
+    (vex ? ` XMM[${d + 2}] = XMM[${a + 2}]; XMM[${d + 3}] = XMM[${a + 3}]; ${zeroHigh(d / 4)}` : "") +
+    `} else ${j.toOps()}}`);
 }
 
 const SCALAR: Record<string, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV };
@@ -146,7 +176,7 @@ function defineSseFloat(): void {
   lanes("cmpps", `${PS} C2 /r: V,Wdq,Ib`, true);
   lanes("cmpss", `${SS} C2 /r: V,Wd,Ib`, true);
   lanes("cmppd", `${PD} C2 /r: V,Wdq,Ib`, false);
-  lanes("cmpsd", `${SD} C2 /r: V,Wq,Ib`, false);
+  lanes("cmpsd", `${SD} C2 /r: V,Wq,Ib`, false, translateCmpsd);
   lanes("shufps", `${PS} C6 /r: V,Wdq,Ib`, true);
   lanes("shufpd", `${PD} C6 /r: V,Wdq,Ib`, false);
   for (const [opc, n] of [["14", "unpckl"], ["15", "unpckh"], ["54", "and"], ["55", "andn"], ["56", "or"], ["57", "xor"]]) {
