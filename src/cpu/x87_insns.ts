@@ -377,6 +377,11 @@ function defineX87(): void {
       // a pending unmasked exception stops it (#MF)
       faults: true,
       compile: (x, insn, ip) => compileX87(x, insn, ip, b0),
+      // fnstcw (glibc's conversions read the control word): the store alone, as the Op does it
+      translate: name === "fnstcw" ? (j, insn) => {
+        const ea = j.ea(insn.ops[0] as MemOp);
+        return ea === null ? null : `{${ea} ${j.store(2, "ST.fpu.cw", "0")}}`;
+      } : undefined,
     });
   }
 

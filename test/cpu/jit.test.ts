@@ -50,6 +50,43 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
   });
 });
 
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("shifts by cl, flags unread (%s)", (_mode, threshold) => {
+  it("shl, shr, sar, shld and shrd of 64- and 32-bit registers by counts from 0 past the width", () => {
+    const code = assemble([
+      "shl %cl, %rax", "shr %cl, %rbx", "sar %cl, %rdx", "shl %cl, %r8d", "shr %cl, %r9d", "sar %cl, %r10d",
+      "shld %cl, %r11, %r12", "shrd %cl, %r11, %r13", "shld %cl, %r11d, %r14d", "shrd %cl, %r11d, %r15d",
+      "xor %esi, %esi", "syscall",
+    ].join("\n"));
+    const sext32 = (v: bigint): bigint => (v & (1n << 31n) ? v - (1n << 32n) : v);
+    const sext64 = (v: bigint): bigint => (v & (1n << 63n) ? v - (1n << 64n) : v);
+    for (const v of values(12)) {
+      for (const c of [0, 1, 5, 31, 32, 33, 63, 64, 100]) {
+        const m = machineWith(code, 0x401000, 1024);
+        m.cpu.jitThreshold = threshold;
+        const set = (r: number, x: bigint): void => { m.cpu.state.L[r] = Number(x & M32) | 0; m.cpu.state.H[r] = Number((x >> 32n) & M32) | 0; };
+        const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
+        for (const r of [0, 3, 2, 8, 9, 10, 12, 13, 14, 15]) set(r, v);
+        const w = 0x0123456789abcdefn;
+        set(11, w);
+        set(1, BigInt(c));
+        expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
+        const c64 = BigInt(c & 63), c32 = BigInt(c & 31), v32 = v & M32;
+        expect(get(0)).toBe((v << c64) & M64);
+        expect(get(3)).toBe(v >> c64);
+        expect(get(2)).toBe(sext64(v) >> c64 & M64);
+        expect(get(8)).toBe((v32 << c32) & M32);
+        expect(get(9)).toBe(v32 >> c32);
+        expect(get(10)).toBe(sext32(v32) >> c32 & M32);
+        // the destination and source as one double-width value, shifted
+        expect(get(12)).toBe((((v << 64n) | w) << c64 >> 64n) & M64);
+        expect(get(13)).toBe((((w << 64n) | v) >> c64) & M64);
+        expect(get(14)).toBe((((v32 << 32n) | (w & M32)) << c32 >> 32n) & M32);
+        expect(get(15)).toBe((((w & M32) << 32n) | v32) >> c32 & M32);
+      }
+    }
+  });
+});
+
 describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("rdtsc (%s)", (_mode, threshold) => {
   it("reads the instructions retired before it, wherever it sits in a block and on every pass of a loop", () => {
     // a loop of 8 instructions with rdtsc second: its k-th pass reads 2 + 8k past the start

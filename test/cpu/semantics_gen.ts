@@ -114,6 +114,12 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
           emit(`${op}${SUFFIX[n]} %cl=${c}, ${hex(a)}`, fl, a, 0n, BigInt(c), 0n, `${op} %cl, ${REG.a[n]}`, { finit });
         }
         emit(`${op}${SUFFIX[n]} $1, ${hex(a)}`, op === "rcl" || op === "rcr" || op[0] === "r" ? ALL : ALL & ~AF, a, 0n, 0n, 0n, `${op}${SUFFIX[n]} $1, ${REG.a[n]}`);
+        // the shifts by other immediates, their flags read after (the translation's K_RES form)
+        if (op[0] === "s" && n >= 32) {
+          for (const c of [2, 7, 31, 32, 33, 63].filter((c) => c < n)) {
+            emit(`${op}${SUFFIX[n]} $${c}, ${hex(a)}`, ALL & ~AF & ~OF, a, 0n, 0n, 0n, `${op}${SUFFIX[n]} $${c}, ${REG.a[n]}`);
+          }
+        }
       }
       emit(`${op}${SUFFIX[n]} $5, mem`, op[0] === "r" ? ALL & ~OF : ALL & ~AF & ~OF, 0n, 0x8123456789abcdefn, 0n, 0n, `${op}${SUFFIX[n]} $5, -64(%rsp)`, { mem: true });
     }
