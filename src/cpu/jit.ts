@@ -16,7 +16,7 @@
 // LOOP times the back-edges it took. The lazy flags (F) are held in
 // locals too and written back at every exit, so a fault leaves them exact.
 
-import type { Insn, MemOp, Operand } from "./insn.js";
+import { type Insn, type MemOp, type Operand, SEG_FS, SEG_GS } from "./insn.js";
 import { type Exec, flagEffects, type Op, STOP_OP, STOP_TAKEN } from "./exec.js";
 import { K_ADD, K_EXPL, K_LOGIC, K_SUB } from "./state.js";
 
@@ -27,7 +27,7 @@ export type BlockFn = (left: number) => number;
  * The names of Exec's members that generated code may use (the block's prelude binds them):
  * `var`, not `const`, as V8 checks a captured const for its temporal dead zone at every use.
  */
-const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, arith, test, shl64, shr64} = X, ST = X.st, XMM = ST.xmm, YMMH = ST.ymmh;" +
+const PRELUDE = "var {L, H, F, T, RIP, mmu, FLT, add, sub, logic, res, cf, arith, test, shl64, shr64} = X, ST = X.st, XMM = ST.xmm, YMMH = ST.ymmh, SEG = ST.seg;" +
   "var TLO = mmu.tagLo, THI = mmu.tagHi, WLO = mmu.wtagLo, WHI = mmu.wtagHi, TPA = mmu.pa, DV = mmu.dv, RAM = mmu.ram;";
 
 /**
@@ -53,7 +53,10 @@ export interface Jit {
   rv(r: number, sz: number): string;
   /** Writes v (and vh) to a register at size sz: 32 bits zero the top, 8 and 16 merge. */
   rw(r: number, sz: number, v: string, vh: string): string;
-  /** Effective address of m into consts ea_lo, ea_hi; null for forms left to the Op (fs/gs). */
+  /**
+   * Effective address of m (plus fs's or gs's base) into consts ea_lo, ea_hi; null for forms left to
+   * the Op (fs or gs with a 32-bit address).
+   */
   ea(m: MemOp): string | null;
   /**
    * Loads sz (1, 2, 4 or 8) bytes at (ea_lo, ea_hi) into new `let` variables v
@@ -257,7 +260,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
     }
     for (const a of anchors) {
       const b = a.m;
-      if ((w && !a.w) || b.base !== m.base || b.index !== m.index || b.scale !== m.scale || b.a32 !== m.a32) continue;
+      if ((w && !a.w) || b.base !== m.base || b.index !== m.index || b.scale !== m.scale || b.a32 !== m.a32 || b.seg !== m.seg) continue;
       const d = m.a32 ? (m.dispLo - b.dispLo) | 0 : (m.dispHi - b.dispHi) * 4294967296 + ((m.dispLo >>> 0) - (b.dispLo >>> 0));
       if (d > -4096 && d < 4096) return [a.n, d];
     }
@@ -300,7 +303,9 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
       return `${l(r - 16)} = (${l(r - 16)} & -65281) | (((${v}) & 255) << 8);`;
     },
     ea: (m) => {
-      if (m.seg !== 0) return null;
+      // fs and gs add their base (read at each use: arch_prctl changes it between blocks)
+      const seg = m.seg === SEG_FS ? 0 : m.seg === SEG_GS ? 2 : -1;
+      if (seg >= 0 && m.a32) return null;
       mem = { m, i };
       // int32 arithmetic only (no doubles): each 32-bit add's carry is its unsigned result
       // being below an addend
@@ -312,6 +317,7 @@ export function compileBlock(x: Exec, insns: Insn[], addrs: Float64Array, lives:
         terms.push(sh === 0 ? [il, ih] : [`(${il} << ${sh})`, `((${ih} << ${sh}) | (${il} >>> ${32 - sh}))`]);
       }
       if (m.dispLo !== 0 || m.dispHi !== 0 || terms.length === 0) terms.push([`${m.dispLo | 0}`, `${m.dispHi | 0}`]);
+      if (seg >= 0) terms.push([`SEG[${seg}]`, `SEG[${seg + 1}]`]);
       if (terms.length === 1) return `const ea_lo = ${terms[0][0]}, ea_hi = ${m.a32 ? 0 : terms[0][1]};`;
       if (m.a32) return `const ea_lo = ${terms.reduce((sum, t) => `((${sum} + (${t[0]} | 0)) | 0)`, "0")}, ea_hi = 0;`;
       // each sum truncated on its own, so that V8 keeps them all int32

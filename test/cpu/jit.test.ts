@@ -87,6 +87,30 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
   });
 });
 
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("fs and gs (%s)", (_mode, threshold) => {
+  it("add their base to an operand's address, carrying into the high half", () => {
+    // fs at 0xfffffff8: fs:8 is 2^32, past the low half's end; gs on the page below
+    const code = assemble([
+      "mov %fs:8, %rax", "add %rax, %gs:16", "mov %gs:16, %rbx", "sub %fs:8, %rbx", "movzbl %fs:15, %edx", ".byte 0x64\nlea 8, %r8",
+      "mov $60, %eax", "syscall",
+    ].join("\n"));
+    const m = machineWith(code, 0x401000, 1024);
+    m.cpu.jitThreshold = threshold;
+    m.map(0xfffff000, 8192, 3);
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigUint64(0, 0x8877665544332211n, true);
+    m.poke(0x100000000, bytes);
+    new DataView(bytes.buffer).setBigUint64(0, 0x0100000000000001n, true);
+    m.poke(0xfffff010, bytes);
+    m.cpu.state.seg.set([0xfffffff8 | 0, 0, 0xfffff000 | 0, 0]);
+    const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
+    expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
+    expect(get(3)).toBe(0x0100000000000001n);   // (a + b) - a
+    expect(get(2)).toBe(0x88n);
+    expect(get(8)).toBe(8n);                     // lea: the offset alone
+  });
+});
+
 describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("rdtsc (%s)", (_mode, threshold) => {
   it("reads the instructions retired before it, wherever it sits in a block and on every pass of a loop", () => {
     // a loop of 8 instructions with rdtsc second: its k-th pass reads 2 + 8k past the start
