@@ -2,6 +2,7 @@
 
 import { canonical, CC_USE, type Exec, type Op, ripOf, STOP_GP, STOP_TAKEN, TWO32 } from "./exec.js";
 import { CC, define, type Insn, type Operand } from "./insn.js";
+import type { Jit } from "./jit.js";
 import { RCX, RSP, ZF } from "./state.js";
 
 /** call/jmp through a register or memory: #GP for a non-canonical target, before any change. */
@@ -44,6 +45,26 @@ function compileJcc(x: Exec, cc: number, t: number): Op {
 
 const target = (insn: Insn): number => (insn.ops[0] as { target: number }).target;
 
+/** A call's push of the next instruction's address, for the block (rsp moves once the store is done). */
+function pushNext(j: Jit): string {
+  const l = j.l(RSP), h = j.h(RSP), next = j.next;
+  return `{const s1 = (${l} >>> 0) - 8, ea_lo = s1 | 0, ea_hi = s1 < 0 ? (${h} - 1) | 0 : ${h}; ` +
+    `${j.store(8, String(next % TWO32 | 0), String(Math.floor(next / TWO32) | 0))} ${l} = ea_lo; ${h} = ea_hi;}`;
+}
+
+/**
+ * jmp through a register or memory, or call through a register, for the block, in compileIndirect's order:
+ * the target read, #GP for a non-canonical one, then a call's push. (A call through memory stays with its
+ * Op: the push's store would be taken for an access to the target's operand.)
+ */
+function translateIndirect(j: Jit, insn: Insn, isCall: boolean): string | null {
+  if (isCall && insn.ops[0].k !== "r") return null;
+  const src = j.src(insn.ops[0], 8, "jt");
+  if (src === null) return null;
+  return `{let tl = 0, th = 0; {${src[0]} tl = ${src[1]}; th = ${src[2]};} ` +
+    `if (th >> 15 !== 0 && th >> 15 !== -1) ${j.exit(String(STOP_GP))} ${isCall ? pushNext(j) : ""} RIP[0] = th * 4294967296 + (tl >>> 0);}`;
+}
+
 define({
   name: "jmp",
   enc: ["EB d64: Jb", "E9 d64: Jz", "FF /4 d64: Eq"],
@@ -53,7 +74,7 @@ define({
     if (o0.k === "j") { const t = o0.target, RIP = x.RIP; return () => { RIP[0] = t; return 0; }; }
     return compileIndirect(x, o0, false, ip + insn.len);
   },
-  translate: (j, insn) => (insn.ops[0].k === "j" ? j.jump(target(insn)) : null),
+  translate: (j, insn) => (insn.ops[0].k === "j" ? j.jump(target(insn)) : translateIndirect(j, insn, false)),
 });
 
 define({
@@ -78,13 +99,7 @@ define({
     const t = o0.target, nlo = next % TWO32 | 0, nhi = Math.floor(next / TWO32) | 0;
     return () => { if (!push(nlo, nhi)) return FLT.kind; RIP[0] = t; return 0; };
   },
-  translate: (j, insn) => {
-    if (insn.ops[0].k !== "j") return null;
-    const l = j.l(RSP), h = j.h(RSP), next = j.next;
-    return `{const s1 = (${l} >>> 0) - 8, ea_lo = s1 | 0, ea_hi = s1 < 0 ? (${h} - 1) | 0 : ${h}; ` +
-      `${j.store(8, String(next % TWO32 | 0), String(Math.floor(next / TWO32) | 0))} ` +
-      `${l} = ea_lo; ${h} = ea_hi; RIP[0] = ${target(insn)};}`;
-  },
+  translate: (j, insn) => (insn.ops[0].k === "j" ? `{${pushNext(j)} RIP[0] = ${target(insn)};}` : translateIndirect(j, insn, true)),
 });
 
 define({

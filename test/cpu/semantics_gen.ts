@@ -258,5 +258,11 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
     }
   }
 
+  // jumps and calls through a register or memory (the address each leaves is recorded)
+  for (const insn of ["lea 1f(%rip), %rdx\njmp *%rdx\nud2\n1:", "lea 1f(%rip), %rdx\nmov %rdx, -64(%rsp)\njmp *-64(%rsp)\nud2\n1:",
+    "lea 1f(%rip), %rdx\ncall *%rdx\nud2\n1: pop %rbx", "lea 1f(%rip), %rdx\nmov %rdx, -64(%rsp)\ncall *-64(%rsp)\nud2\n1: pop %rbx"]) {
+    emit(insn.replaceAll("\n", "; "), ALL, 0n, 0n, 0n, 0n, insn, { mem: true });
+  }
+
   return { asm: flatProgram(out, [], [`buf: .skip ${cases.length * 32 + 4096}`]), cases };
 }
