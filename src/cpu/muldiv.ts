@@ -2,9 +2,9 @@
 // with 64-bit and 128-bit arithmetic on 32-bit halves.
 
 import { ALL_FLAGS, type Exec, MASK, type Op, ripOf, sizeIndex, STOP_DE, TWO32 } from "./exec.js";
-import type { Jit } from "./jit.js";
+import { type Jit, jitHelper } from "./jit.js";
 import { define, type Insn, type Operand, type RegOp } from "./insn.js";
-import { RAX, RDX } from "./state.js";
+import { K_RES, RAX, RDX } from "./state.js";
 
 /** A 128-bit product or dividend, and the quotient and remainder (W[0..1], W[2..3]). */
 const W = new Int32Array(4);
@@ -231,18 +231,58 @@ function translateImul(j: Jit, insn: Insn): string | null {
     `${j.rw(d.r, 8, "r", "rh")}}`;
 }
 
+// The block translator's one-operand mul/imul and div/idiv at 32 and 64 bits: compileMul's and
+// compileDiv's arithmetic (W through MULDIV_W), the registers in the block's locals.
+const MULDIV_W = jitHelper("MULDIV_W", W), UMULHI = jitHelper("UMULHI", umulhi);
+const MUL128 = [jitHelper("UMUL128", umul128), jitHelper("IMUL128", imul128)], DIV128 = [jitHelper("UDIV128", udiv128), jitHelper("IDIV128", idiv128)];
+
+/** mul/imul r/m: rdx:rax = rax times it; CF = OF = the high half is needed (the flags only when read). */
+function translateMul(j: Jit, insn: Insn, signed: boolean): string | null {
+  const sz = insn.osz, src = sz === 4 || sz === 8 ? j.src(insn.ops[0], sz, "mb") : null;
+  if (src === null) return null;
+  const [pre, b, bh] = src, al = j.l(RAX), ah = j.h(RAX), dl = j.l(RDX), dh = j.h(RDX);
+  let code: string, ovf: string;
+  if (sz === 8) {
+    code = `${MUL128[+signed]}(${al}, ${ah}, ${b}, ${bh}); const lo = ${MULDIV_W}[0], w1 = ${MULDIV_W}[1], w2 = ${MULDIV_W}[2], w3 = ${MULDIV_W}[3]; ` +
+      `${al} = lo; ${ah} = w1; ${dl} = w2; ${dh} = w3;`;
+    ovf = signed ? "(w2 !== w1 >> 31 || w3 !== w1 >> 31 ? 1 : 0)" : "((w2 | w3) !== 0 ? 1 : 0)";
+  } else {
+    const hi = signed ? `(${UMULHI}(a, y) - (a < 0 ? y : 0) - (y < 0 ? a : 0)) | 0` : `${UMULHI}(a, y)`;
+    code = `const a = ${al}, y = ${b}, lo = Math.imul(a, y), hi = ${hi}; ${al} = lo; ${ah} = 0; ${dl} = hi; ${dh} = 0;`;
+    ovf = signed ? "(hi !== lo >> 31 ? 1 : 0)" : "(hi !== 0 ? 1 : 0)";
+  }
+  const flags = j.flags ? `const o = ${ovf}; F[0] = ${(K_RES << 2) | sizeIndex(sz)}; F[5] = lo; F[6] = ${sz === 8 ? "w1" : "0"}; F[7] = o | (o << 11);` : "";
+  if (j.flags) j.known = -1;
+  return `{${pre} ${code} ${flags}}`;
+}
+
+/** div/idiv r/m: rax, rdx = the quotient and remainder of rdx:rax by it; #DE (zero, or a quotient too wide) runs the Op. */
+function translateDiv(j: Jit, insn: Insn, signed: boolean): string | null {
+  const sz = insn.osz, src = sz === 4 || sz === 8 ? j.src(insn.ops[0], sz, "mb") : null;
+  if (src === null) return null;
+  const [pre, b, bh] = src, al = j.l(RAX), ah = j.h(RAX), dl = j.l(RDX), dh = j.h(RDX), w = MULDIV_W, div = DIV128[+signed];
+  const fits = sz === 8 ? `${div}(${b}, ${bh})`
+    : `${div}(${b}, ${signed ? `${b} >> 31` : "0"}) && ${w}[1] === ${signed ? `${w}[0] >> 31` : "0"}`;
+  // the dividend: rdx:rax, or at 32 bits edx:eax widened to 128 bits; the quotient and remainder
+  const dividend = sz === 8 ? [al, ah, dl, dh] : [al, dl, ...(signed ? [`${dl} >> 31`, `${dl} >> 31`] : ["0", "0"])];
+  const result = sz === 8 ? [`${w}[0]`, `${w}[1]`, `${w}[2]`, `${w}[3]`] : [`${w}[0]`, "0", `${w}[2]`, "0"];
+  return `{${pre} ${dividend.map((v, k) => `${w}[${k}] = ${v};`).join(" ")} ` +
+    `if (${fits}) { ${[al, ah, dl, dh].map((r, k) => `${r} = ${result[k]};`).join(" ")} } else ${j.toOps()}}`;
+}
+
 define({
   name: "mul",
   enc: ["F6 /4: Eb", "F7 /4: Ev"],
   def: ALL_FLAGS,
   compile: (x, insn) => compileMul(x, false, insn.ops[0], insn.osz),
+  translate: (j, insn) => translateMul(j, insn, false),
 });
 define({
   name: "imul",
   enc: ["F6 /5: Eb", "F7 /5: Ev", "0F AF /r: Gv,Ev", "69 /r: Gv,Ev,Iz", "6B /r: Gv,Ev,Ibs"],
   def: ALL_FLAGS,
   compile: (x, insn) => (insn.ops.length === 1 ? compileMul(x, true, insn.ops[0], insn.osz) : compileImul(x, insn)),
-  translate: (j, insn) => (insn.ops.length === 1 ? null : translateImul(j, insn)),
+  translate: (j, insn) => (insn.ops.length === 1 ? translateMul(j, insn, true) : translateImul(j, insn)),
 });
 for (const signed of [false, true]) {
   define({
@@ -250,5 +290,6 @@ for (const signed of [false, true]) {
     enc: [`F6 /${signed ? 7 : 6}: Eb`, `F7 /${signed ? 7 : 6}: Ev`],
     faults: true,
     compile: (x, insn) => compileDiv(x, signed, insn.ops[0], insn.osz),
+    translate: (j, insn) => translateDiv(j, insn, signed),
   });
 }

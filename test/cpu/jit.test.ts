@@ -3,7 +3,7 @@
 // instructions whose flags no later instruction reads, checked against the
 // two's-complement arithmetic x86 defines, translated and interpreted.
 import { describe, expect, it } from "vitest";
-import { STOP_BUDGET, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
+import { STOP_BUDGET, STOP_DE, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
 import { assemble, haveToolchain, machineWith } from "./flat.js";
 
 const M64 = (1n << 64n) - 1n;
@@ -108,6 +108,46 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     expect(get(3)).toBe(0x0100000000000001n);   // (a + b) - a
     expect(get(2)).toBe(0x88n);
     expect(get(8)).toBe(8n);                     // lea: the offset alone
+  });
+});
+
+describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("mul and div, flags unread (%s)", (_mode, threshold) => {
+  it("mul r64 leaves the 128-bit product in rdx:rax, div r64 and idiv r32 the quotient and remainder", () => {
+    const code = assemble([
+      "mul %rbx", "mov %rax, %r8", "mov %rdx, %r9", "mov %r10, %rax", "xor %edx, %edx", "div %rbx",
+      "mov %rax, %r12", "mov %rdx, %r13", "mov %r10d, %eax", "cltd", "idiv %ebx", "xor %r11d, %r11d", "syscall",
+    ].join("\n"));
+    const vs = values(24).filter((v) => (v & M32) !== 0n);
+    const s32 = (v: bigint): bigint => (v & (1n << 31n) ? v - (1n << 32n) : v);
+    for (let k = 0; k + 1 < vs.length; k++) {
+      const a = vs[k], b = vs[k + 1];
+      const m = machineWith(code, 0x401000, 1024);
+      m.cpu.jitThreshold = threshold;
+      const set = (r: number, v: bigint): void => { m.cpu.state.L[r] = Number(v & M32) | 0; m.cpu.state.H[r] = Number(v >> 32n) | 0; };
+      const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
+      set(0, a); set(3, b); set(10, a);
+      const q32 = s32(a & M32) / s32(b & M32);
+      if (q32 >= 1n << 31n) continue; // #DE: INT_MIN / -1
+      expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
+      expect((get(9) << 64n) | get(8)).toBe(a * b);
+      expect(get(12)).toBe(a / b);
+      expect(get(13)).toBe(a % b);
+      expect(get(0)).toBe(q32 & M32);
+      expect(get(2)).toBe((s32(a & M32) - q32 * s32(b & M32)) & M32);
+    }
+  });
+
+  it("a division that does not fit, or by zero, stops with #DE at it, the instructions before it done", () => {
+    const code = assemble(["add $1, %r8", "idiv %ecx", "div %rbx", "add $1, %r9", "syscall"].join("\n"));
+    for (const [eax, edx, ecx, rbx, at] of [[0x80000000, -1, -1, 1, 4], [7, 0, 0, 1, 4], [7, 0, 1, 0, 6]]) {
+      const m = machineWith(code, 0x401000, 1024);
+      m.cpu.jitThreshold = threshold;
+      m.cpu.setReg(0, eax); m.cpu.setReg(2, edx); m.cpu.setReg(1, ecx); m.cpu.setReg(3, rbx);
+      expect(m.cpu.run(100)).toBe(STOP_DE);
+      expect(m.cpu.rip).toBe(0x401000 + at);
+      expect([m.cpu.getReg(8), m.cpu.getReg(9)]).toEqual([1, 0]);
+      if (at === 4) expect([m.cpu.getReg(0) >>> 0, m.cpu.getReg(2) | 0]).toEqual([eax >>> 0, edx]);
+    }
   });
 });
 

@@ -171,6 +171,16 @@ export function generate(stride = 1): { asm: string; cases: Case[] } {
     }
   }
 
+  // the one-operand forms with a memory operand (rdx:rax by the stack's copy of rbx)
+  for (const [a, b, d] of [[0x123456789abcdefn, 0x10n, 0x3n], [M64, M64, 0x7ffffffffffffffen], [0x8000000000000000n, 0xfffffffffffffff0n, M64]]) {
+    for (const insn of ["mulq -64(%rsp)", "imulq -64(%rsp)", "mull -64(%rsp)", "imull -64(%rsp)", "divq -64(%rsp)", "idivq -64(%rsp)", "divl -64(%rsp)", "idivl -64(%rsp)"]) {
+      // rdx = 0, or its sign, before the divisions: a quotient that fits
+      const div = insn.includes("div"), signed = insn.startsWith("i");
+      const hi = !div ? d : signed ? (insn.endsWith("q -64(%rsp)") ? (a >> 63n ? M64 : 0n) : (a & 0x80000000n ? M64 : 0n)) : 0n;
+      emit(`${insn} ${hex(hi)}:${hex(a)}, ${hex(b)}`, div ? 0 : CF | OF, a, b, 0n, hi, insn, { mem: true });
+    }
+  }
+
   // bit tests and scans
   for (const n of [16, 32, 64]) {
     for (const a of VALUES) {
