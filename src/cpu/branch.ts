@@ -1,7 +1,7 @@
 // Control transfer: jmp, jcc, jrcxz, call, ret.
 
 import { canonical, CC_USE, type Exec, type Op, ripOf, STOP_GP, STOP_TAKEN, TWO32 } from "./exec.js";
-import { CC, define, type Insn, type Operand } from "./insn.js";
+import { CC, define, type Insn, type MemOp, type Operand } from "./insn.js";
 import type { Jit } from "./jit.js";
 import { RCX, RSP, ZF } from "./state.js";
 
@@ -45,20 +45,20 @@ function compileJcc(x: Exec, cc: number, t: number): Op {
 
 const target = (insn: Insn): number => (insn.ops[0] as { target: number }).target;
 
+/** The qword a push writes, [rsp - 8], as an operand: the block's accesses near it skip the TLB lookup. */
+const PUSH_SLOT: MemOp = { k: "m", base: RSP, index: -1, scale: 1, dispLo: -8, dispHi: -1, rip: false, seg: 0, a32: false, sz: 8 };
+
 /** A call's push of the next instruction's address, for the block (rsp moves once the store is done). */
 function pushNext(j: Jit): string {
-  const l = j.l(RSP), h = j.h(RSP), next = j.next;
-  return `{const s1 = (${l} >>> 0) - 8, ea_lo = s1 | 0, ea_hi = s1 < 0 ? (${h} - 1) | 0 : ${h}; ` +
-    `${j.store(8, String(next % TWO32 | 0), String(Math.floor(next / TWO32) | 0))} ${l} = ea_lo; ${h} = ea_hi;}`;
+  const next = j.next;
+  return `{${j.ea(PUSH_SLOT)} ${j.store(8, String(next % TWO32 | 0), String(Math.floor(next / TWO32) | 0))} ${j.l(RSP)} = ea_lo; ${j.h(RSP)} = ea_hi;}`;
 }
 
 /**
- * jmp through a register or memory, or call through a register, for the block, in compileIndirect's order:
- * the target read, #GP for a non-canonical one, then a call's push. (A call through memory stays with its
- * Op: the push's store would be taken for an access to the target's operand.)
+ * jmp or call through a register or memory, for the block, in compileIndirect's order: the target read,
+ * #GP for a non-canonical one, then a call's push.
  */
 function translateIndirect(j: Jit, insn: Insn, isCall: boolean): string | null {
-  if (isCall && insn.ops[0].k !== "r") return null;
   const src = j.src(insn.ops[0], 8, "jt");
   if (src === null) return null;
   return `{let tl = 0, th = 0; {${src[0]} tl = ${src[1]}; th = ${src[2]};} ` +
