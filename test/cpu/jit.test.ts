@@ -89,9 +89,10 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
 
 describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops", Infinity]])("fs and gs (%s)", (_mode, threshold) => {
   it("add their base to an operand's address, carrying into the high half", () => {
-    // fs at 0xfffffff8: fs:8 is 2^32, past the low half's end; gs on the page below
+    // fs at 0xfffffff8: fs:8 is 2^32, past the low half's end; gs at 2^32, a base with a high half
+    // the first block fills the TLB (a translated access that misses leaves for the Ops): the second's run translated
     const code = assemble([
-      "mov %fs:8, %rax", "add %rax, %gs:16", "mov %gs:16, %rbx", "sub %fs:8, %rbx", "movzbl %fs:15, %edx", ".byte 0x64\nlea 8, %r8",
+      "mov %fs:8, %rax", "addq $0, %gs:16", "jmp 1f", "1: mov %fs:8, %rax", "add %rax, %gs:16", "mov %gs:16, %rbx", "sub %fs:8, %rbx", "movzbl %fs:15, %edx", ".byte 0x64\nlea 8, %r8",
       "mov $60, %eax", "syscall",
     ].join("\n"));
     const m = machineWith(code, 0x401000, 1024);
@@ -101,8 +102,8 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     new DataView(bytes.buffer).setBigUint64(0, 0x8877665544332211n, true);
     m.poke(0x100000000, bytes);
     new DataView(bytes.buffer).setBigUint64(0, 0x0100000000000001n, true);
-    m.poke(0xfffff010, bytes);
-    m.cpu.state.seg.set([0xfffffff8 | 0, 0, 0xfffff000 | 0, 0]);
+    m.poke(0x100000010, bytes);
+    m.cpu.state.seg.set([0xfffffff8 | 0, 0, 0, 1]);
     const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
     expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
     expect(get(3)).toBe(0x0100000000000001n);   // (a + b) - a
