@@ -180,14 +180,17 @@ function compileShift(x: Exec, kind: number, insn: Insn, live: number): Op {
 
 function translateShift(j: Jit, kind: number, insn: Insn): string | null {
   const sz = insn.osz, o0 = insn.ops[0], o1 = insn.ops[1];
-  if (o0.k === "r" && o1.k === "r" && kind >= 4 && (sz === 4 || sz === 8)) return shiftByCl(j, kind, sz, o0.r);
+  // by cl: the descriptor cannot say the flags are written, so j.flags does not tell whether they are read
+  if (o0.k === "r" && o1.k === "r" && kind >= 4 && (sz === 4 || sz === 8)) {
+    return shiftBy(j, kind, sz, o0.r, `(${j.l(RCX)} & ${sz === 8 ? 63 : 31})`, (j.live & ALL_FLAGS) !== 0);
+  }
   if (o0.k !== "r" || o1.k !== "i" || (sz !== 4 && sz !== 8)) return null;
   const c = o1.lo & (sz === 8 ? 63 : 31);
   if (c === 0) return null;
   const d = o0.r, l = j.l(d), h = j.h(d);
   const rot = kind === 0 || kind === 1, rol = kind === 0;
   if (j.flags && rot && j.live & (PF | AF | ZF | SF)) return null;
-  if (j.flags && !rot) return shiftWithFlags(j, kind, sz, c, l, h);
+  if (j.flags && !rot) return shiftBy(j, kind, sz, d, String(c), true);
   if (sz === 4) {
     const left = rol ? c : 32 - c;
     if (rot) {
@@ -215,39 +218,13 @@ function translateShift(j: Jit, kind: number, insn: Insn): string | null {
 }
 
 /**
- * shl, shr or sar of a 32- or 64-bit register by an immediate count c (1..63) whose flags a later
- * instruction may read: the result's kind (K_RES) with CF, and OF as the Op sets it (shl: the result's
- * top bit xor CF; shr: the operand's top bit; sar: 0), in the flag slots.
+ * shl, shr or sar of a 32- or 64-bit register by `count` (an expression: an immediate's, or cl's), for the
+ * block. A count of 0 changes no flag (and the 32-bit form still zeroes the high half); any other sets
+ * them, when `flags`, as the Op does: the result's kind (K_RES) with CF, and OF (shl: the result's top
+ * bit xor CF; shr: the operand's top bit; sar: 0) in the flag slots.
  */
-function shiftWithFlags(j: Jit, kind: number, sz: number, c: number, l: string, h: string): string {
-  const szi = sz === 8 ? 3 : 2, fkind = (K_RES << 2) | szi;
-  /** Bit b (0..63) of the operand (a, ah). */
-  const bit = (b: number): string => (b >= 32 ? `((ah >>> ${b - 32}) & 1)` : `((a >>> ${b}) & 1)`);
-  let r: string, rh: string, cf: string, of: string;
-  if (sz === 4) {
-    r = `a ${kind === 4 ? "<<" : kind === 5 ? ">>>" : ">>"} ${c}`;
-    rh = "0";
-    cf = kind === 4 ? bit(32 - c) : bit(c - 1);
-    of = kind === 4 ? `((rl >>> 31) ^ cf)` : kind === 5 ? "(a >>> 31)" : "0";
-  } else {
-    if (kind === 4) [r, rh] = c >= 32 ? ["0", `a << ${c - 32}`] : [`a << ${c}`, `(ah << ${c}) | (a >>> ${32 - c})`];
-    else if (kind === 5) [r, rh] = c >= 32 ? [`ah >>> ${c - 32}`, "0"] : [`(a >>> ${c}) | (ah << ${32 - c})`, `ah >>> ${c}`];
-    else [r, rh] = c >= 32 ? [`ah >> ${c - 32}`, "ah >> 31"] : [`(a >>> ${c}) | (ah << ${32 - c})`, `ah >> ${c}`];
-    cf = kind === 4 ? bit(64 - c) : bit(c - 1);
-    of = kind === 4 ? `((rh >>> 31) ^ cf)` : kind === 5 ? "(ah >>> 31)" : "0";
-  }
-  j.known = fkind;
-  return `{const a = ${l}, ah = ${h}; const rl = (${r}) | 0, rh = (${rh}) | 0, cf = ${cf}; ${l} = rl; ${h} = rh; ` +
-    `F[0] = ${fkind}; F[5] = rl; F[6] = rh; F[7] = cf | (${of} << 11);}`;
-}
-
-/**
- * shl, shr or sar of a 32- or 64-bit register by cl, for the block. A count of 0 changes no flag (and
- * the 32-bit form still zeroes the high half); any other sets them as shiftWithFlags does, when a
- * later instruction may read one (the descriptor cannot say it writes them: j.flags does not tell).
- */
-function shiftByCl(j: Jit, kind: number, sz: number, d: number): string {
-  const l = j.l(d), h = j.h(d), c = `(${j.l(RCX)} & ${sz === 8 ? 63 : 31})`;
+function shiftBy(j: Jit, kind: number, sz: number, d: number, count: string, flags: boolean): string {
+  const l = j.l(d), h = j.h(d);
   const e = kind === 4 ? "<<" : kind === 5 ? ">>>" : ">>";
   /** Bit b (a runtime expression, 0..63) of the operand (a, ah). */
   const bit = (b: string): string => `((${b}) >= 32 ? (ah >>> ((${b}) - 32)) & 1 : (a >>> (${b})) & 1)`;
@@ -263,9 +240,8 @@ function shiftByCl(j: Jit, kind: number, sz: number, d: number): string {
     cf = kind === 4 ? bit("64 - c") : bit("c - 1");
     of = kind === 4 ? "((rh >>> 31) ^ cf)" : kind === 5 ? "(ah >>> 31)" : "0";
   }
-  const flags = (j.live & ALL_FLAGS) !== 0;
   if (flags) j.known = -1;
-  return `{const c = ${c}; if (c !== 0) { const a = ${l}, ah = ${h}; let rl = 0, rh = 0; ${shifted} ` +
+  return `{const c = ${count}; if (c !== 0) { const a = ${l}, ah = ${h}; let rl = 0, rh = 0; ${shifted} ` +
     (flags ? `const cf = ${cf}; F[0] = ${(K_RES << 2) | (sz === 8 ? 3 : 2)}; F[5] = rl; F[6] = rh; F[7] = cf | (${of} << 11); ` : "") +
     `${l} = rl; ${h} = rh; }${sz === 4 ? ` else ${h} = 0;` : ""}}`;
 }
@@ -348,45 +324,23 @@ for (const left of [true, false]) {
 }
 
 /**
- * shld/shrd of a 32- or 64-bit register by an immediate count: the destination (a) and the source (b) as one
- * double-width value shifted, CF the last bit shifted out, OF whether the sign changed, as the Op sets them.
+ * shld/shrd of a 32- or 64-bit register by an immediate count or by cl, for the block (shxdBy).
+ * The descriptor says it writes the flags only for an immediate count: for cl, j.flags does not tell.
  */
 function translateShxd(j: Jit, left: boolean, insn: Insn): string | null {
-  const sz = insn.osz, d = insn.ops[0], c = immCount(insn, 2);
-  if (d.k === "r" && (sz === 4 || sz === 8) && insn.ops[2].k === "r") return shxdByCl(j, left, sz, d.r, (insn.ops[1] as RegOp).r);
-  if (d.k !== "r" || (sz !== 4 && sz !== 8) || c <= 0) return null;
-  const g = (insn.ops[1] as RegOp).r;
-  const al = j.l(d.r), ah = j.h(d.r), bl = j.l(g), bh = j.h(g);
-  /** x's bits shifted by n (1..31) toward the most significant end, filled from the top of y, or toward the least from the bottom. */
-  const fun = (x: string, y: string, n: number): string => left ? `((${x} << ${n}) | (${y} >>> ${32 - n}))` : `((${x} >>> ${n}) | (${y} << ${32 - n}))`;
-  let rl: string, rh: string, cf: string;
-  if (sz === 4) {
-    [rl, rh] = [fun(al, bl, c), "0"];
-    cf = left ? `(${al} >>> ${32 - c}) & 1` : `(${al} >>> ${c - 1}) & 1`;
-  } else if (left) {
-    // the words from the top: ah, al, bh, bl; the result is the two from c bits down
-    [rh, rl] = c < 32 ? [fun(ah, al, c), fun(al, bh, c)] : c === 32 ? [al, bh] : [fun(al, bh, c - 32), fun(bh, bl, c - 32)];
-    cf = c <= 32 ? `(${ah} >>> ${32 - c}) & 1` : `(${al} >>> ${64 - c}) & 1`;
-  } else {
-    // the words from the bottom: al, ah, bl, bh
-    [rl, rh] = c < 32 ? [fun(al, ah, c), fun(ah, bl, c)] : c === 32 ? [ah, bl] : [fun(ah, bl, c - 32), fun(bl, bh, c - 32)];
-    cf = c <= 32 ? `(${al} >>> ${c - 1}) & 1` : `(${ah} >>> ${c - 33}) & 1`;
-  }
-  const code = `{const rl = ${rl}, rh = ${rh};`;
-  const put = `${al} = rl; ${ah} = rh;}`;
-  if (!j.flags) return `${code} ${put}`;
-  j.known = -1;
-  const sign = sz === 4 ? `((rl ^ ${al}) >>> 31)` : `((rh ^ ${ah}) >>> 31)`;
-  return `${code} res(${sizeIndex(sz)}, rl, rh, (${cf}) | (${sign} << 11)); ${put}`;
+  const sz = insn.osz, d = insn.ops[0], g = (insn.ops[1] as RegOp).r, c = immCount(insn, 2);
+  if (d.k !== "r" || (sz !== 4 && sz !== 8)) return null;
+  if (insn.ops[2].k === "r") return shxdBy(j, left, sz, d.r, g, `(${j.l(RCX)} & ${sz === 8 ? 63 : 31})`, (j.live & ALL_FLAGS) !== 0);
+  return c > 0 ? shxdBy(j, left, sz, d.r, g, String(c), j.flags) : null;
 }
 
 /**
- * shld/shrd of a 32- or 64-bit register by cl: translateShxd's words at a count known only at run time
- * (below 32, 32, above). A count of 0 changes no flag (the 32-bit form zeroes the high half); the flags
- * are set when a later instruction may read one (j.flags cannot tell: the descriptor does not say).
+ * shld/shrd of a 32- or 64-bit register by `count` (an expression): the destination (a) and the source (b)
+ * as one double-width value shifted (below 32, 32, above), CF the last bit shifted out, OF whether the sign
+ * changed, as the Op sets them (when `flags`). A count of 0 changes no flag (the 32-bit form zeroes the high half).
  */
-function shxdByCl(j: Jit, left: boolean, sz: number, d: number, g: number): string {
-  const al = j.l(d), ah = j.h(d), bl = j.l(g), bh = j.h(g), c = `(${j.l(RCX)} & ${sz === 8 ? 63 : 31})`;
+function shxdBy(j: Jit, left: boolean, sz: number, d: number, g: number, count: string, flags: boolean): string {
+  const al = j.l(d), ah = j.h(d), bl = j.l(g), bh = j.h(g);
   const fun = (x: string, y: string, n: string): string => left ? `((${x} << ${n}) | (${y} >>> (32 - ${n})))` : `((${x} >>> ${n}) | (${y} << (32 - ${n})))`;
   let words: string, cf: string;
   if (sz === 4) {
@@ -401,10 +355,9 @@ function shxdByCl(j: Jit, left: boolean, sz: number, d: number, g: number): stri
       `else { rl = ${fun(ah, bl, "(c - 32)")}; rh = ${fun(bl, bh, "(c - 32)")}; }`;
     cf = `(c <= 32 ? ${al} >>> (c - 1) : ${ah} >>> (c - 33)) & 1`;
   }
-  const flags = (j.live & ALL_FLAGS) !== 0;
   if (flags) j.known = -1;
   const sign = sz === 4 ? `((rl ^ ${al}) >>> 31)` : `((rh ^ ${ah}) >>> 31)`;
-  return `{const c = ${c}; if (c !== 0) { let rl = 0, rh = 0; ${words} ` +
+  return `{const c = ${count}; if (c !== 0) { let rl = 0, rh = 0; ${words} ` +
     (flags ? `F[0] = ${(K_RES << 2) | sizeIndex(sz)}; F[5] = rl; F[6] = rh; F[7] = (${cf}) | (${sign} << 11); ` : "") +
     `${al} = rl; ${ah} = rh; }${sz === 4 ? ` else ${ah} = 0;` : ""}}`;
 }
