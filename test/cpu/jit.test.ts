@@ -4,11 +4,19 @@
 // two's-complement arithmetic x86 defines, translated and interpreted.
 import { describe, expect, it } from "vitest";
 import { STOP_BUDGET, STOP_DE, STOP_PAGE_FAULT, STOP_SYSCALL } from "../../src/cpu/index.js";
-import { assemble, haveToolchain, machineWith } from "./flat.js";
+import { assemble, type FlatMachine, haveToolchain, machineWith } from "./flat.js";
 
 const M64 = (1n << 64n) - 1n;
 const M32 = (1n << 32n) - 1n;
 const EDGES = [0n, 1n, M64, 1n << 63n, (1n << 63n) - 1n, M32, 1n << 32n, 0x9e3779b97f4a7c15n, 0xffff0000ffffn, 0x12345678n];
+
+/** A register's 64 bits, as an unsigned value. */
+const getReg64 = (m: FlatMachine, r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
+/** Sets a register to an unsigned 64-bit value. */
+function setReg64(m: FlatMachine, r: number, v: bigint): void {
+  m.cpu.state.L[r] = Number(v & M32) | 0;
+  m.cpu.state.H[r] = Number(v >> 32n) | 0;
+}
 
 /** Deterministic 64-bit values: the edges, then a xorshift sequence. */
 function values(n: number): bigint[] {
@@ -37,15 +45,13 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
       const bytes = new Uint8Array(8);
       new DataView(bytes.buffer).setBigUint64(0, b, true);
       m.poke(0x600000, bytes);
-      const set = (r: number, v: bigint): void => { m.cpu.state.L[r] = Number(v & M32) | 0; m.cpu.state.H[r] = Number(v >> 32n) | 0; };
-      const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
-      set(0, a); set(3, b); set(2, a); set(6, 0x600000n); set(8, b); set(10, a);
+      setReg64(m, 0, a); setReg64(m, 3, b); setReg64(m, 2, a); setReg64(m, 6, 0x600000n); setReg64(m, 8, b); setReg64(m, 10, a);
       expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
       // rax's product is overwritten by the exit's mov; rdx has the same product from memory
-      expect(get(2)).toBe((a * b) & M64);
-      expect(get(12)).toBe((b * (M64 - 6n)) & M64);
-      expect(get(9)).toBe((b * 0x12345n) & M64);
-      expect(get(10)).toBe(((a & M32) * (b & M32)) & M32);
+      expect(getReg64(m, 2)).toBe((a * b) & M64);
+      expect(getReg64(m, 12)).toBe((b * (M64 - 6n)) & M64);
+      expect(getReg64(m, 9)).toBe((b * 0x12345n) & M64);
+      expect(getReg64(m, 10)).toBe(((a & M32) * (b & M32)) & M32);
     }
   });
 });
@@ -63,25 +69,23 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
       for (const c of [0, 1, 5, 31, 32, 33, 63, 64, 100]) {
         const m = machineWith(code, 0x401000, 1024);
         m.cpu.jitThreshold = threshold;
-        const set = (r: number, x: bigint): void => { m.cpu.state.L[r] = Number(x & M32) | 0; m.cpu.state.H[r] = Number((x >> 32n) & M32) | 0; };
-        const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
-        for (const r of [0, 3, 2, 8, 9, 10, 12, 13, 14, 15]) set(r, v);
+          for (const r of [0, 3, 2, 8, 9, 10, 12, 13, 14, 15]) setReg64(m, r, v);
         const w = 0x0123456789abcdefn;
-        set(11, w);
-        set(1, BigInt(c));
+        setReg64(m, 11, w);
+        setReg64(m, 1, BigInt(c));
         expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
         const c64 = BigInt(c & 63), c32 = BigInt(c & 31), v32 = v & M32;
-        expect(get(0)).toBe((v << c64) & M64);
-        expect(get(3)).toBe(v >> c64);
-        expect(get(2)).toBe(sext64(v) >> c64 & M64);
-        expect(get(8)).toBe((v32 << c32) & M32);
-        expect(get(9)).toBe(v32 >> c32);
-        expect(get(10)).toBe(sext32(v32) >> c32 & M32);
+        expect(getReg64(m, 0)).toBe((v << c64) & M64);
+        expect(getReg64(m, 3)).toBe(v >> c64);
+        expect(getReg64(m, 2)).toBe(sext64(v) >> c64 & M64);
+        expect(getReg64(m, 8)).toBe((v32 << c32) & M32);
+        expect(getReg64(m, 9)).toBe(v32 >> c32);
+        expect(getReg64(m, 10)).toBe(sext32(v32) >> c32 & M32);
         // the destination and source as one double-width value, shifted
-        expect(get(12)).toBe((((v << 64n) | w) << c64 >> 64n) & M64);
-        expect(get(13)).toBe((((w << 64n) | v) >> c64) & M64);
-        expect(get(14)).toBe((((v32 << 32n) | (w & M32)) << c32 >> 32n) & M32);
-        expect(get(15)).toBe((((w & M32) << 32n) | v32) >> c32 & M32);
+        expect(getReg64(m, 12)).toBe((((v << 64n) | w) << c64 >> 64n) & M64);
+        expect(getReg64(m, 13)).toBe((((w << 64n) | v) >> c64) & M64);
+        expect(getReg64(m, 14)).toBe((((v32 << 32n) | (w & M32)) << c32 >> 32n) & M32);
+        expect(getReg64(m, 15)).toBe((((w & M32) << 32n) | v32) >> c32 & M32);
       }
     }
   });
@@ -104,11 +108,10 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
     new DataView(bytes.buffer).setBigUint64(0, 0x0100000000000001n, true);
     m.poke(0x100000010, bytes);
     m.cpu.state.seg.set([0xfffffff8 | 0, 0, 0, 1]);
-    const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
     expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
-    expect(get(3)).toBe(0x0100000000000001n);   // (a + b) - a
-    expect(get(2)).toBe(0x88n);
-    expect(get(8)).toBe(8n);                     // lea: the offset alone
+    expect(getReg64(m, 3)).toBe(0x0100000000000001n);   // (a + b) - a
+    expect(getReg64(m, 2)).toBe(0x88n);
+    expect(getReg64(m, 8)).toBe(8n);                     // lea: the offset alone
   });
 });
 
@@ -124,17 +127,15 @@ describe.runIf(haveToolchain()).each([["translated blocks", 0], ["compiled Ops",
       const a = vs[k], b = vs[k + 1];
       const m = machineWith(code, 0x401000, 1024);
       m.cpu.jitThreshold = threshold;
-      const set = (r: number, v: bigint): void => { m.cpu.state.L[r] = Number(v & M32) | 0; m.cpu.state.H[r] = Number(v >> 32n) | 0; };
-      const get = (r: number): bigint => (BigInt(m.cpu.state.H[r] >>> 0) << 32n) | BigInt(m.cpu.state.L[r] >>> 0);
-      set(0, a); set(3, b); set(10, a);
+      setReg64(m, 0, a); setReg64(m, 3, b); setReg64(m, 10, a);
       const q32 = s32(a & M32) / s32(b & M32);
       if (q32 >= 1n << 31n) continue; // #DE: INT_MIN / -1
       expect(m.cpu.run(100)).toBe(STOP_SYSCALL);
-      expect((get(9) << 64n) | get(8)).toBe(a * b);
-      expect(get(12)).toBe(a / b);
-      expect(get(13)).toBe(a % b);
-      expect(get(0)).toBe(q32 & M32);
-      expect(get(2)).toBe((s32(a & M32) - q32 * s32(b & M32)) & M32);
+      expect((getReg64(m, 9) << 64n) | getReg64(m, 8)).toBe(a * b);
+      expect(getReg64(m, 12)).toBe(a / b);
+      expect(getReg64(m, 13)).toBe(a % b);
+      expect(getReg64(m, 0)).toBe(q32 & M32);
+      expect(getReg64(m, 2)).toBe((s32(a & M32) - q32 * s32(b & M32)) & M32);
     }
   });
 
