@@ -5,9 +5,11 @@
 // two run lengths, so start-up (decoding, process creation) cancels out.
 // Then the same two programs as whole processes, `faultline run` net of
 // `faultline run hello` (a user's view: exec, the JIT's warm-up, exit),
-// beside qemu-user net of its own hello when qemu-x86_64 is installed.
+// beside qemu-user net of its own hello when qemu-x86_64 is installed. Last,
+// the JIT's warm-up where it weighs most: a busybox shell loop, a flat
+// profile of some 800 blocks each run a few thousand times.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { loadElf } from "../test/cpu/flat.js";
 import { best, type Reporter } from "./report.js";
 import { hasQemu, sseRows, wholeProcess } from "./sse.js";
@@ -80,6 +82,33 @@ function wholeProcessRows(r: Reporter, res: CpuBenchResult, program: string, arg
     `qemu-user ${qemu.toFixed(0)} MIPS: faultline at ${(ours / qemu).toFixed(2)}x qemu-user's speed`);
 }
 
+/** busybox's sh counting to 3,000: 38 M instructions of a shell's parsing and arithmetic, no syscall in the loop. */
+const SH_LOOP = ["sh", "-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; echo $i"];
+const BUSYBOX = "/bin/busybox";
+
+/**
+ * The shell loop as a whole process net of hello: with the JIT (the
+ * default), with every block left to the Ops (a threshold no block
+ * reaches), and under qemu-user when installed.
+ */
+function warmUpRows(r: Reporter): void {
+  const what = "busybox sh, a loop of 3,000 passes (a flat profile), whole process net of hello";
+  if (!existsSync(BUSYBOX)) {
+    r.row(what, "not run", undefined, `needs ${BUSYBOX} (busybox-static)`);
+    return;
+  }
+  const hello = new URL("hello", BIN).pathname;
+  const net = (cmd: string[]): number =>
+    best(3, () => ({ ms: wholeProcess(cmd[0], [...cmd.slice(1), BUSYBOX, ...SH_LOOP], "3000\n") })).ms -
+    best(3, () => ({ ms: wholeProcess(cmd[0], [...cmd.slice(1), hello]) })).ms;
+  const ours = net([process.execPath, CLI, "run"]);
+  const ops = net([process.execPath, CLI, "run", "--jit-threshold", String(2 ** 31)]);
+  const qemu = hasQemu() ? net(["qemu-x86_64"]) : null;
+  r.row(what, `${ours.toFixed(0)} ms`, undefined,
+    `without translation ${ops.toFixed(0)} ms (the JIT takes ${(ours / ops).toFixed(2)}x that time)` +
+    (qemu === null ? "; qemu-x86_64 not installed" : `; qemu-x86_64 ${qemu.toFixed(0)} ms: faultline takes ${(ours / qemu).toFixed(1)}x qemu-user's time`));
+}
+
 /** The suite for bench/main.ts. */
 export async function cpuBench(r: Reporter): Promise<void> {
   r.section("CPU: guest MIPS on the CPU alone (flat page map), translated blocks");
@@ -94,4 +123,5 @@ export async function cpuBench(r: Reporter): Promise<void> {
   wholeProcessRows(r, results[0], "compute_loop", 100_000_000);
   wholeProcessRows(r, results[1], "mem_sum", 640);
   sseRows(r, results[0].guestMips);
+  warmUpRows(r);
 }
