@@ -60,24 +60,24 @@ function measure(name: string, program: string, small: number, large: number): C
 
 const CLI = new URL("../cli/faultline.js", import.meta.url).pathname;
 
-/** Best-of-3 milliseconds of `cmd ... program arg` as a whole process, net of the same for hello. */
-function netOfHello(cmd: string[], program: string, arg: number): number {
-  const path = (p: string): string => new URL(p, BIN).pathname;
-  const run = (args: string[]) => wholeProcess(cmd[0], [...cmd.slice(1), ...args]);
-  const hello = best(3, () => ({ ms: run([path("hello")]) }));
-  const prog = best(3, () => ({ ms: run([path(program), String(arg)]) }));
+/** Best-of-3 milliseconds of `cmd ... argv` as a whole process (its stdout `expected`, when given), net of the same for hello. */
+function netOfHello(cmd: string[], argv: string[], expected?: string): number {
+  const run = (args: string[], out?: string) => wholeProcess(cmd[0], [...cmd.slice(1), ...args], out);
+  const hello = best(3, () => ({ ms: run([new URL("hello", BIN).pathname]) }));
+  const prog = best(3, () => ({ ms: run(argv, expected) }));
   return prog.ms - hello.ms;
 }
 
 /** Guest MIPS of whole processes, net of hello: faultline, and qemu-user beside it when installed. */
 function wholeProcessRows(r: Reporter, res: CpuBenchResult, program: string, arg: number): void {
   const insns = res.insnsAt(arg);
-  const ours = insns / (netOfHello([process.execPath, CLI, "run"], program, arg) * 1000);
+  const argv = [new URL(program, BIN).pathname, String(arg)];
+  const ours = insns / (netOfHello([process.execPath, CLI, "run"], argv) * 1000);
   if (!hasQemu()) {
     r.row(`${program} ${arg}, whole process net of hello`, `${ours.toFixed(1)} MIPS`, undefined, "qemu-x86_64 not installed");
     return;
   }
-  const qemu = insns / (netOfHello(["qemu-x86_64"], program, arg) * 1000);
+  const qemu = insns / (netOfHello(["qemu-x86_64"], argv) * 1000);
   r.row(`${program} ${arg}, whole process net of hello`, `${ours.toFixed(1)} MIPS`, undefined,
     `qemu-user ${qemu.toFixed(0)} MIPS: faultline at ${(ours / qemu).toFixed(2)}x qemu-user's speed`);
 }
@@ -97,10 +97,7 @@ function warmUpRows(r: Reporter): void {
     r.row(what, "not run", undefined, `needs ${BUSYBOX} (busybox-static)`);
     return;
   }
-  const hello = new URL("hello", BIN).pathname;
-  const net = (cmd: string[]): number =>
-    best(3, () => ({ ms: wholeProcess(cmd[0], [...cmd.slice(1), BUSYBOX, ...SH_LOOP], "3000\n") })).ms -
-    best(3, () => ({ ms: wholeProcess(cmd[0], [...cmd.slice(1), hello]) })).ms;
+  const net = (cmd: string[]): number => netOfHello(cmd, [BUSYBOX, ...SH_LOOP], "3000\n");
   const ours = net([process.execPath, CLI, "run"]);
   const ops = net([process.execPath, CLI, "run", "--jit-threshold", String(2 ** 31)]);
   const qemu = hasQemu() ? net(["qemu-x86_64"]) : null;
